@@ -1,0 +1,20 @@
+//! `sshfleet` runs Cisco TAC troubleshooting procedures across fleets of
+//! security appliances over SSH: find the fault, fix it where asked, and only
+//! report success that the appliance itself confirmed.
+//!
+//! Data flows one way (see DESIGN.md): cli → inventory → playbook → runner →
+//! transport → shell → playbook executor → report. The simulator in [`sim`]
+//! is a real SSH server used by the demo, the tests and the benchmarks.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod cli;
+pub mod exit;
+pub mod inventory;
+pub mod known_hosts;
+pub mod playbook;
+pub mod report;
+pub mod runner;
+pub mod shell;
+pub mod sim;
+pub mod transport;
+pub mod yaml_lines;
