@@ -24,9 +24,15 @@ pub enum HostKeyStatus {
 #[derive(Debug, thiserror::Error)]
 pub enum KnownHostsError {
     #[error("cannot read known_hosts file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot record host key in {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A parsed known_hosts file. A missing file is an empty one.
@@ -56,7 +62,12 @@ impl KnownHosts {
 
 /// Append an entry for `host`/`port` to the file at `path`, creating the file
 /// and its directory when missing.
-pub fn append(_path: &Path, _host: &str, _port: u16, _key: &PublicKey) -> Result<(), KnownHostsError> {
+pub fn append(
+    _path: &Path,
+    _host: &str,
+    _port: u16,
+    _key: &PublicKey,
+) -> Result<(), KnownHostsError> {
     unimplemented!()
 }
 

@@ -16,5 +16,6 @@ pub mod report;
 pub mod runner;
 pub mod shell;
 pub mod sim;
+pub mod transcript;
 pub mod transport;
 pub mod yaml_lines;

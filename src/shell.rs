@@ -1,1 +1,399 @@
-//! TODO
+//! The expect engine: an interactive PTY shell on an SSH channel, driven the
+//! way an operator drives the AsyncOS CLI: send a line, read until the
+//! prompt; or start a command that never ends by itself (`tail`), watch its
+//! lines, and stop it with Ctrl-C.
+//!
+//! Appliances write CRLF, colour codes and echo what is typed; output can
+//! arrive one byte at a time. Everything is normalised through a terminal
+//! parser (`vte`) that keeps its state across chunks, so an escape sequence
+//! or a UTF-8 character split between two packets is still handled.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use regex::Regex;
+use russh::ChannelMsg;
+use russh::client::Msg;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::transcript::{Direction, Transcript};
+
+/// Output of one command kept in memory at most; beyond it the oldest text
+/// is dropped. Prompt detection only needs the end.
+const MAX_PENDING: usize = 4 * 1024 * 1024;
+/// Lines kept to explain a failure.
+const RECENT_LINES: usize = 8;
+/// Ctrl-C, the only way to end AsyncOS `tail`.
+const INTERRUPT: u8 = 0x03;
+
+/// Errors of the shell. Each carries the last output seen, because "timed
+/// out" alone does not tell an operator whether the box hung or the prompt
+/// pattern is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ShellError {
+    #[error("no prompt within {}s while {what}; last output: {last_output}", waited.as_secs_f32())]
+    Timeout {
+        what: String,
+        waited: Duration,
+        last_output: String,
+    },
+    #[error("the appliance closed the session while {what}; last output: {last_output}")]
+    Closed { what: String, last_output: String },
+    #[error("the appliance refused to start a shell")]
+    Refused,
+    #[error("`{command}` returned to the prompt by itself; last output: {last_output}")]
+    FollowEnded {
+        command: String,
+        last_output: String,
+    },
+    #[error("no prompt within {}s after Ctrl-C to `{command}`; last output: {last_output}", waited.as_secs_f32())]
+    NoPromptAfterInterrupt {
+        command: String,
+        waited: Duration,
+        last_output: String,
+    },
+    #[error("ssh channel: {0}")]
+    Ssh(#[from] russh::Error),
+}
+
+/// How a follow judged one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Continue,
+    Success,
+    Failure,
+}
+
+/// How a follow ended. In every case Ctrl-C was sent and the prompt is back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FollowEnd {
+    Success(String),
+    Failure(String),
+    DeadlineReached,
+    Cancelled,
+}
+
+/// Plain text as a terminal would show it, built incrementally.
+#[derive(Debug, Default)]
+struct Screen {
+    text: String,
+    dropped: usize,
+}
+
+impl vte::Perform for Screen {
+    fn print(&mut self, c: char) {
+        self.text.push(c);
+    }
+
+    fn execute(&mut self, byte: u8) {
+        match byte {
+            b'\n' => self.text.push('\n'),
+            b'\t' => self.text.push('\t'),
+            // Line editing echo ("\x08 \x08") must not leave ghosts behind.
+            0x08 if !self.text.ends_with('\n') => {
+                self.text.pop();
+            }
+            // CR is dropped: CRLF becomes LF, and a bare CR only repositions.
+            _ => {}
+        }
+    }
+}
+
+/// An interactive shell session on one appliance.
+pub struct Shell {
+    channel: russh::Channel<Msg>,
+    prompt: Regex,
+    parser: vte::Parser,
+    screen: Screen,
+    recent: VecDeque<String>,
+    transcript: Transcript,
+}
+
+impl Shell {
+    /// Open a PTY shell and wait for the first prompt (the login banner is
+    /// kept in the transcript only).
+    pub async fn open(
+        channel: russh::Channel<Msg>,
+        prompt: Regex,
+        timeout: Duration,
+        transcript: Transcript,
+    ) -> Result<Shell, ShellError> {
+        // A wide terminal keeps long log lines from being wrapped by the appliance.
+        channel
+            .request_pty(false, "vt100", 511, 50, 0, 0, &[])
+            .await?;
+        channel.request_shell(true).await?;
+        let mut shell = Shell {
+            channel,
+            prompt,
+            parser: vte::Parser::new(),
+            screen: Screen::default(),
+            recent: VecDeque::new(),
+            transcript,
+        };
+        shell
+            .read_to_prompt(timeout, "waiting for the login prompt")
+            .await?;
+        Ok(shell)
+    }
+
+    pub fn transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    pub fn into_transcript(self) -> Transcript {
+        self.transcript
+    }
+
+    /// Run one command and return its output without the echoed command
+    /// line and without the prompt.
+    pub async fn run(&mut self, command: &str, timeout: Duration) -> Result<String, ShellError> {
+        self.screen.text.clear();
+        self.send_line(command).await?;
+        let output = self
+            .read_to_prompt(timeout, &format!("running `{command}`"))
+            .await?;
+        Ok(strip_echo(&output, command).to_string())
+    }
+
+    /// Start `command` (which does not end by itself), judge each complete
+    /// line as it arrives, and stop at a verdict, the deadline, or
+    /// cancellation. Then send Ctrl-C and wait for the prompt, so the
+    /// appliance is never left following a log.
+    pub async fn follow(
+        &mut self,
+        command: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+        mut judge: impl FnMut(&str) -> Verdict,
+    ) -> Result<FollowEnd, ShellError> {
+        self.screen.text.clear();
+        self.send_line(command).await?;
+        let deadline = Instant::now() + timeout;
+        let what = format!("following `{command}`");
+        let mut echo_pending = true;
+        let end = 'follow: loop {
+            while let Some(pos) = self.screen.text.find('\n') {
+                let line: String = self.screen.text.drain(..=pos).collect();
+                let line = line.trim_end_matches('\n');
+                if echo_pending {
+                    echo_pending = false;
+                    if is_echo(line, command) {
+                        continue;
+                    }
+                }
+                self.remember(line);
+                match judge(line) {
+                    Verdict::Continue => {}
+                    Verdict::Success => break 'follow FollowEnd::Success(line.to_string()),
+                    Verdict::Failure => break 'follow FollowEnd::Failure(line.to_string()),
+                }
+            }
+            if self.prompt_start().is_some() {
+                return Err(ShellError::FollowEnded {
+                    command: command.to_string(),
+                    last_output: self.last_output(),
+                });
+            }
+            tokio::select! {
+                () = cancel.cancelled() => break FollowEnd::Cancelled,
+                more = self.fill(deadline, &what) => {
+                    if !more? {
+                        break FollowEnd::DeadlineReached;
+                    }
+                }
+            }
+        };
+        self.interrupt(command).await?;
+        Ok(end)
+    }
+
+    /// Politely end the session; errors are irrelevant at this point.
+    pub async fn close(&mut self, exit_command: Option<&str>) {
+        if let Some(exit) = exit_command {
+            let _ = self.send_line(exit).await;
+        }
+        let _ = self.channel.eof().await;
+        let _ = self.channel.close().await;
+    }
+
+    async fn interrupt(&mut self, command: &str) -> Result<(), ShellError> {
+        const GRACE: Duration = Duration::from_secs(15);
+        self.transcript.record(Direction::Sent, "^C");
+        self.channel.data_bytes(vec![INTERRUPT]).await?;
+        match self
+            .read_to_prompt(GRACE, "waiting for the prompt after Ctrl-C")
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(ShellError::Timeout { .. }) => Err(ShellError::NoPromptAfterInterrupt {
+                command: command.to_string(),
+                waited: GRACE,
+                last_output: self.last_output(),
+            }),
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn send_line(&mut self, line: &str) -> Result<(), ShellError> {
+        let data = format!("{line}\n");
+        self.transcript.record(Direction::Sent, &data);
+        self.channel.data_bytes(data.into_bytes()).await?;
+        Ok(())
+    }
+
+    /// Read until the last, unterminated line is a prompt; return what came
+    /// before it.
+    async fn read_to_prompt(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+    ) -> Result<String, ShellError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(start) = self.prompt_start() {
+                let output: String = self.screen.text.drain(..start).collect();
+                self.screen.text.clear();
+                for line in output.lines() {
+                    self.remember(line);
+                }
+                return Ok(output);
+            }
+            if !self.fill(deadline, what).await? {
+                return Err(ShellError::Timeout {
+                    what: what.to_string(),
+                    waited: timeout,
+                    last_output: self.last_output(),
+                });
+            }
+        }
+    }
+
+    /// Wait for the next piece of output. `Ok(false)` when the deadline
+    /// passed first.
+    async fn fill(&mut self, deadline: Instant, what: &str) -> Result<bool, ShellError> {
+        let msg = match tokio::time::timeout_at(deadline, self.channel.wait()).await {
+            Err(_) => return Ok(false),
+            Ok(msg) => msg,
+        };
+        match msg {
+            Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
+                self.feed(&data);
+                Ok(true)
+            }
+            Some(ChannelMsg::Failure) => Err(ShellError::Refused),
+            Some(ChannelMsg::Eof | ChannelMsg::Close | ChannelMsg::ExitStatus { .. })
+            | Some(ChannelMsg::ExitSignal { .. })
+            | None => Err(ShellError::Closed {
+                what: what.to_string(),
+                last_output: self.last_output(),
+            }),
+            Some(_) => Ok(true),
+        }
+    }
+
+    fn feed(&mut self, data: &[u8]) {
+        self.transcript
+            .record(Direction::Received, &String::from_utf8_lossy(data));
+        self.parser.advance(&mut self.screen, data);
+        if self.screen.text.len() > MAX_PENDING {
+            let mut cut = self.screen.text.len() - MAX_PENDING / 2;
+            while !self.screen.text.is_char_boundary(cut) {
+                cut += 1;
+            }
+            self.screen.text.drain(..cut);
+            self.screen.dropped += cut;
+        }
+    }
+
+    /// Byte offset where the prompt line starts, if the text ends in a prompt.
+    fn prompt_start(&self) -> Option<usize> {
+        let text = &self.screen.text;
+        let start = text.rfind('\n').map_or(0, |i| i + 1);
+        self.prompt.is_match(&text[start..]).then_some(start)
+    }
+
+    fn remember(&mut self, line: &str) {
+        if line.trim().is_empty() {
+            return;
+        }
+        if self.recent.len() == RECENT_LINES {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(line.to_string());
+    }
+
+    fn last_output(&self) -> String {
+        let mut lines: Vec<&str> = self.recent.iter().map(String::as_str).collect();
+        let partial = self.screen.text.trim();
+        if !partial.is_empty() {
+            lines.push(partial);
+        }
+        if lines.is_empty() {
+            return "(nothing)".to_string();
+        }
+        let joined = lines.join(" | ");
+        let tail: String = joined.chars().rev().take(600).collect();
+        format!("{:?}", tail.chars().rev().collect::<String>())
+    }
+}
+
+fn is_echo(line: &str, command: &str) -> bool {
+    let command = command.trim();
+    !command.is_empty() && line.trim_end().ends_with(command)
+}
+
+/// Drop the echoed command line that starts the output of an interactive shell.
+fn strip_echo<'a>(output: &'a str, command: &str) -> &'a str {
+    match output.split_once('\n') {
+        Some((first, rest)) if is_echo(first, command) => rest,
+        None if is_echo(output, command) => "",
+        _ => output,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn screen_of(chunks: &[&[u8]]) -> String {
+        let mut parser = vte::Parser::new();
+        let mut screen = Screen::default();
+        for chunk in chunks {
+            parser.advance(&mut screen, chunk);
+        }
+        screen.text
+    }
+
+    #[test]
+    fn crlf_and_colour_are_normalised_across_chunks() {
+        let text = screen_of(&[b"Info: \x1b[3", b"2mok\x1b[0m\r", b"\nnext\r\n"]);
+        assert_eq!(text, "Info: ok\nnext\n");
+    }
+
+    #[test]
+    fn byte_by_byte_utf8_survives() {
+        let bytes = "Dépannage\r\n".as_bytes();
+        let chunks: Vec<&[u8]> = bytes.chunks(1).collect();
+        assert_eq!(screen_of(&chunks), "Dépannage\n");
+    }
+
+    #[test]
+    fn backspace_echo_erases() {
+        assert_eq!(screen_of(&[b"versoi\x08 \x08\x08 \x08ion"]), "version");
+    }
+
+    #[test]
+    fn echo_is_stripped_only_when_it_is_the_command() {
+        assert_eq!(
+            strip_echo("version\nVersion: 15.0\n", "version"),
+            "Version: 15.0\n"
+        );
+        assert_eq!(strip_echo("Version: 15.0\n", "version"), "Version: 15.0\n");
+        assert_eq!(
+            strip_echo("esa01> grep \"x\" ecs\nline\n", "grep \"x\" ecs"),
+            "line\n"
+        );
+    }
+}

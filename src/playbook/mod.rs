@@ -1,2 +1,490 @@
-//! TODO
+//! Playbooks: load a YAML procedure, check all of it before touching any
+//! appliance (a typo must not surface on the 300th host), and hand the
+//! executor a form where every regex is compiled and every name resolved.
+
+pub mod exec;
+pub mod model;
+pub mod vars;
 pub mod when;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use regex::Regex;
+
+pub use model::{CaptureKind, Severity, VarSpec, VarType};
+use model::{CaptureSpec, PlaybookFile, StepSpec};
+use when::Condition;
+
+use crate::yaml_lines::YamlLines;
+
+/// Playbooks shipped inside the binary, usable by name.
+pub const BUILTIN: &[(&str, &str)] = &[(
+    "esa-ecupdate",
+    include_str!("../../playbooks/esa-ecupdate.yaml"),
+)];
+
+/// Everything that can be wrong with a playbook. Each names the file and,
+/// where there is one, the line and the field.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaybookError {
+    #[error("cannot read playbook {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no playbook file `{name}` and no built-in playbook of that name (built-ins: {})", builtins.join(", "))]
+    NotFound { name: String, builtins: Vec<String> },
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}{}: {field}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Invalid {
+        path: PathBuf,
+        line: Option<usize>,
+        field: String,
+        message: String,
+    },
+    #[error("-e {name}: {message}")]
+    ExtraVar { name: String, message: String },
+}
+
+/// A duration written literally (`10m`) or taken from a variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DurationRef {
+    Literal(Duration),
+    Var(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Timestamp {
+    pub regex: Regex,
+    pub format: String,
+}
+
+impl Timestamp {
+    /// The appliance-local time at the start of `line`, if it carries one.
+    pub fn of_line(&self, line: &str) -> Option<chrono::NaiveDateTime> {
+        let caps = self.regex.captures(line)?;
+        parse_time(caps.name("ts")?.as_str(), &self.format)
+    }
+}
+
+/// Parse an appliance time, tolerating the doubled space of day numbers
+/// below 10 (`May  5`) that ctime-style stamps use.
+pub fn parse_time(text: &str, format: &str) -> Option<chrono::NaiveDateTime> {
+    let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    chrono::NaiveDateTime::parse_from_str(&squeezed, format).ok()
+}
+
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub name: String,
+    pub regex: Regex,
+    pub required: bool,
+    pub kind: CaptureKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub id: String,
+    pub severity: Severity,
+    pub regex: Regex,
+    pub message: Option<String>,
+    pub newer_than: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Follow {
+    pub command: String,
+    pub until: Regex,
+    pub fail_on: Option<Regex>,
+    pub since: Option<String>,
+    pub after: Option<Regex>,
+    pub timeout: DurationRef,
+}
+
+#[derive(Debug, Clone)]
+pub enum StepKind {
+    Run(String),
+    Follow(Follow),
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    pub when: Option<Condition>,
+    pub kind: StepKind,
+    pub changes: bool,
+    pub action: String,
+    pub expect: Option<Regex>,
+    pub captures: Vec<Capture>,
+    pub findings: Vec<Finding>,
+    pub on_failure: Option<String>,
+}
+
+/// A validated playbook.
+#[derive(Debug, Clone)]
+pub struct Playbook {
+    pub name: String,
+    pub description: String,
+    pub source: PathBuf,
+    pub vars: BTreeMap<String, VarSpec>,
+    pub prompt: Regex,
+    pub command_timeout: DurationRef,
+    pub login_timeout: DurationRef,
+    pub exit_command: Option<String>,
+    pub timestamp: Option<Timestamp>,
+    pub facts: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+impl Playbook {
+    /// Load a playbook by path, or by the name of a built-in one.
+    pub fn resolve(name_or_path: &str) -> Result<Playbook, PlaybookError> {
+        let path = Path::new(name_or_path);
+        if path.exists() {
+            let text = std::fs::read_to_string(path).map_err(|source| PlaybookError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            return Playbook::parse(&text, path);
+        }
+        let stem = name_or_path
+            .trim_end_matches(".yaml")
+            .trim_end_matches(".yml");
+        match BUILTIN.iter().find(|(name, _)| *name == stem) {
+            Some((name, text)) => {
+                Playbook::parse(text, &PathBuf::from(format!("<built-in>/{name}.yaml")))
+            }
+            None => Err(PlaybookError::NotFound {
+                name: name_or_path.to_string(),
+                builtins: BUILTIN.iter().map(|(n, _)| (*n).to_string()).collect(),
+            }),
+        }
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Playbook, PlaybookError> {
+        let file: PlaybookFile = serde_yaml::from_str(text).map_err(|e| {
+            let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+            PlaybookError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.to_string(),
+            }
+        })?;
+        Validator {
+            path,
+            lines: YamlLines::parse(text),
+        }
+        .validate(file)
+    }
+
+    /// Whether the playbook has a step that changes appliances.
+    pub fn changes_anything(&self) -> bool {
+        self.steps.iter().any(|s| s.changes)
+    }
+}
+
+/// Turns a [`PlaybookFile`] into a [`Playbook`], pointing every error at
+/// its line.
+struct Validator<'a> {
+    path: &'a Path,
+    lines: YamlLines,
+}
+
+impl Validator<'_> {
+    fn err(&self, path: &[&str], message: impl Into<String>) -> PlaybookError {
+        PlaybookError::Invalid {
+            path: self.path.to_path_buf(),
+            line: self.lines.line_of(path),
+            field: field_name(path),
+            message: message.into(),
+        }
+    }
+
+    fn regex(&self, path: &[&str], source: &str) -> Result<Regex, PlaybookError> {
+        Regex::new(source).map_err(|e| self.err(path, format!("invalid regex: {e}")))
+    }
+
+    fn duration(
+        &self,
+        path: &[&str],
+        source: &str,
+        vars: &BTreeMap<String, VarSpec>,
+    ) -> Result<DurationRef, PlaybookError> {
+        if let Ok(d) = humantime::parse_duration(source) {
+            return Ok(DurationRef::Literal(d));
+        }
+        match vars.get(source) {
+            Some(spec) if spec.kind == VarType::Duration => Ok(DurationRef::Var(source.to_string())),
+            Some(_) => Err(self.err(path, format!("variable `{source}` is not a duration"))),
+            None => Err(self.err(
+                path,
+                format!("`{source}` is neither a duration (15s, 10m, 1h) nor a declared duration variable"),
+            )),
+        }
+    }
+
+    fn validate(&self, file: PlaybookFile) -> Result<Playbook, PlaybookError> {
+        for (name, spec) in &file.vars {
+            if let Some(default) = &spec.default {
+                vars::typed_value(spec.kind, default)
+                    .map_err(|m| self.err(&["vars", name, "default"], m))?;
+            }
+        }
+        let prompt = self.regex(&["shell", "prompt"], &file.shell.prompt)?;
+        let command_timeout = self.duration(
+            &["shell", "command_timeout"],
+            &file.shell.command_timeout,
+            &file.vars,
+        )?;
+        let login_timeout = self.duration(
+            &["shell", "login_timeout"],
+            &file.shell.login_timeout,
+            &file.vars,
+        )?;
+        let timestamp = match &file.timestamp {
+            None => None,
+            Some(t) => {
+                let regex = self.regex(&["timestamp", "pattern"], &t.pattern)?;
+                if !regex.capture_names().any(|n| n == Some("ts")) {
+                    return Err(self.err(&["timestamp", "pattern"], "needs a group named `ts`"));
+                }
+                Some(Timestamp {
+                    regex,
+                    format: t.format.clone(),
+                })
+            }
+        };
+
+        let finding_ids: BTreeSet<String> = file
+            .steps
+            .iter()
+            .flat_map(|s| s.findings.iter().map(|f| f.id.clone()))
+            .collect();
+        let mut known: BTreeSet<String> = file.vars.keys().cloned().collect();
+        known.extend(["findings", "changed", "check_mode"].map(String::from));
+        known.extend(finding_ids.iter().map(|id| format!("finding.{id}")));
+        let mut times: BTreeSet<String> = BTreeSet::new();
+
+        if file.steps.is_empty() {
+            return Err(self.err(&["steps"], "a playbook needs at least one step"));
+        }
+        let mut steps = Vec::new();
+        for (i, spec) in file.steps.iter().enumerate() {
+            let index = i.to_string();
+            let step = self.step(&index, spec, &file, &known, &times, timestamp.is_some())?;
+            for capture in &step.captures {
+                known.insert(capture.name.clone());
+                if capture.kind == CaptureKind::Time {
+                    times.insert(capture.name.clone());
+                }
+            }
+            steps.push(step);
+        }
+        for (i, fact) in file.facts.iter().enumerate() {
+            if !known.contains(fact) {
+                return Err(self.err(
+                    &["facts", &i.to_string()],
+                    format!("`{fact}` is not a variable or capture"),
+                ));
+            }
+        }
+        Ok(Playbook {
+            name: file.name,
+            description: file.description,
+            source: self.path.to_path_buf(),
+            vars: file.vars,
+            prompt,
+            command_timeout,
+            login_timeout,
+            exit_command: file.shell.exit_command,
+            timestamp,
+            facts: file.facts,
+            steps,
+        })
+    }
+
+    fn step(
+        &self,
+        i: &str,
+        spec: &StepSpec,
+        file: &PlaybookFile,
+        known: &BTreeSet<String>,
+        times: &BTreeSet<String>,
+        has_timestamp: bool,
+    ) -> Result<Step, PlaybookError> {
+        let at = |field: &'static str| -> [&str; 3] { ["steps", i, field] };
+        let when = match &spec.when {
+            None => None,
+            Some(source) => {
+                let cond =
+                    Condition::parse(source).map_err(|e| self.err(&at("when"), e.to_string()))?;
+                if let Some(name) = cond.names().into_iter().find(|n| !known.contains(n)) {
+                    return Err(self.err(
+                        &at("when"),
+                        format!("unknown variable `{name}` (not declared in vars, not captured by an earlier step)"),
+                    ));
+                }
+                Some(cond)
+            }
+        };
+        let time_var = |field: &'static str, name: &str| -> Result<(), PlaybookError> {
+            if !has_timestamp {
+                return Err(self.err(&at(field), "needs a `timestamp:` section in the playbook"));
+            }
+            if times.contains(name) {
+                Ok(())
+            } else {
+                Err(self.err(
+                    &at(field),
+                    format!("`{name}` is not a time captured (as: time) by an earlier step"),
+                ))
+            }
+        };
+        let kind = match (&spec.run, &spec.follow) {
+            (Some(cmd), None) => {
+                for field in ["until", "fail_on", "since", "after", "timeout"] {
+                    let set = match field {
+                        "until" => spec.until.is_some(),
+                        "fail_on" => spec.fail_on.is_some(),
+                        "since" => spec.since.is_some(),
+                        "after" => spec.after.is_some(),
+                        _ => spec.timeout.is_some(),
+                    };
+                    if set {
+                        return Err(self.err(
+                            &["steps", i, field],
+                            "only a `follow:` step takes this field",
+                        ));
+                    }
+                }
+                StepKind::Run(cmd.clone())
+            }
+            (None, Some(cmd)) => {
+                let until = match &spec.until {
+                    Some(p) => self.regex(&at("until"), p)?,
+                    None => return Err(self.err(&at("follow"), "a follow step needs `until:`")),
+                };
+                if let Some(since) = &spec.since {
+                    time_var("since", since)?;
+                }
+                let timeout = match &spec.timeout {
+                    Some(t) => self.duration(&at("timeout"), t, &file.vars)?,
+                    None => return Err(self.err(&at("follow"), "a follow step needs `timeout:`")),
+                };
+                StepKind::Follow(Follow {
+                    command: cmd.clone(),
+                    until,
+                    fail_on: spec
+                        .fail_on
+                        .as_ref()
+                        .map(|p| self.regex(&at("fail_on"), p))
+                        .transpose()?,
+                    since: spec.since.clone(),
+                    after: spec
+                        .after
+                        .as_ref()
+                        .map(|p| self.regex(&at("after"), p))
+                        .transpose()?,
+                    timeout,
+                })
+            }
+            _ => {
+                return Err(self.err(
+                    &["steps", i],
+                    "a step needs exactly one of `run:` or `follow:`",
+                ));
+            }
+        };
+        let mut captures = Vec::new();
+        for (name, capture) in &spec.capture {
+            let path = ["steps", i, "capture", name.as_str()];
+            let (pattern, required, kind) = match capture {
+                CaptureSpec::Pattern(p) => (p.as_str(), true, CaptureKind::Text),
+                CaptureSpec::Full(f) => (f.pattern.as_str(), f.required, f.kind),
+            };
+            if file.vars.contains_key(name) {
+                return Err(self.err(
+                    &path,
+                    format!("`{name}` is a playbook variable; a capture may not overwrite it"),
+                ));
+            }
+            if kind == CaptureKind::Time && !has_timestamp {
+                return Err(self.err(
+                    &path,
+                    "a time capture needs a `timestamp:` section in the playbook",
+                ));
+            }
+            captures.push(Capture {
+                name: name.clone(),
+                regex: self.regex(&path, pattern)?,
+                required,
+                kind,
+            });
+        }
+        let mut findings = Vec::new();
+        for (j, f) in spec.findings.iter().enumerate() {
+            let j = j.to_string();
+            if let Some(var) = &f.newer_than
+                && (!has_timestamp || !times.contains(var))
+            {
+                {
+                    return Err(self.err(
+                        &["steps", i, "findings", &j, "newer_than"],
+                        format!("`{var}` is not a time captured (as: time) by an earlier step"),
+                    ));
+                }
+            }
+            findings.push(Finding {
+                id: f.id.clone(),
+                severity: f.severity,
+                regex: self.regex(&["steps", i, "findings", &j, "pattern"], &f.pattern)?,
+                message: f.message.clone(),
+                newer_than: f.newer_than.clone(),
+            });
+        }
+        let command = match &kind {
+            StepKind::Run(c) => c.clone(),
+            StepKind::Follow(f) => f.command.clone(),
+        };
+        Ok(Step {
+            name: spec.name.clone(),
+            when,
+            changes: spec.changes,
+            action: spec.action.clone().unwrap_or(command),
+            expect: spec
+                .expect
+                .as_ref()
+                .map(|p| self.regex(&at("expect"), p))
+                .transpose()?,
+            captures,
+            findings,
+            kind,
+            on_failure: spec.on_failure.clone(),
+        })
+    }
+}
+
+/// `["steps","3","findings","0","pattern"]` → `steps[3].findings[0].pattern`.
+fn field_name(path: &[&str]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        if seg.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
+}

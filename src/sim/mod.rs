@@ -3,6 +3,7 @@
 //! Used by `sshfleet demo`, `sshfleet sim`, the tests and the benchmarks.
 
 pub mod asyncos;
+pub mod demo;
 
 pub use asyncos::{AsyncOsProfile, Fault, PromptStyle, UpdateBehaviour};
 
@@ -65,4 +66,12 @@ impl SimFleet {
         unimplemented!()
     }
     pub async fn shutdown(self) {}
+}
+
+pub fn scenario_profile(_scenario: &str, _hostname: &str) -> Option<AsyncOsProfile> {
+    unimplemented!()
+}
+
+pub async fn serve_stdio(_profile: AsyncOsProfile) -> std::io::Result<()> {
+    unimplemented!()
 }

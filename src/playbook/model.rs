@@ -1,0 +1,178 @@
+//! The playbook file as written (YAML). Everything an appliance procedure
+//! needs to say (commands, prompts, patterns, conditions) lives in these
+//! files, not in the engine.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaybookFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Variables a user may set with `-e` or in the inventory.
+    #[serde(default)]
+    pub vars: BTreeMap<String, VarSpec>,
+    pub shell: ShellSpec,
+    /// How log lines carry their time, for `as: time` captures, `since:` and
+    /// `newer_than:`.
+    #[serde(default)]
+    pub timestamp: Option<TimestampSpec>,
+    /// Variables reported as facts of each host.
+    #[serde(default)]
+    pub facts: Vec<String>,
+    pub steps: Vec<StepSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VarType {
+    Bool,
+    Duration,
+    String,
+    Version,
+    Number,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VarSpec {
+    #[serde(rename = "type")]
+    pub kind: VarType,
+    #[serde(default)]
+    pub default: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShellSpec {
+    /// Matched against the last, unterminated line of output.
+    pub prompt: String,
+    /// Per-command timeout: a literal duration or a duration variable.
+    #[serde(default = "default_command_timeout")]
+    pub command_timeout: String,
+    #[serde(default = "default_login_timeout")]
+    pub login_timeout: String,
+    /// Sent before closing the channel.
+    #[serde(default)]
+    pub exit_command: Option<String>,
+}
+
+fn default_command_timeout() -> String {
+    "60s".to_string()
+}
+
+fn default_login_timeout() -> String {
+    "30s".to_string()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimestampSpec {
+    /// Regex with a group named `ts` that finds the time at the start of a line.
+    pub pattern: String,
+    /// chrono format of that group, e.g. `%a %b %e %H:%M:%S %Y`.
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    pub name: String,
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Run a command and read its output up to the prompt.
+    #[serde(default)]
+    pub run: Option<String>,
+    /// Start a command that never ends by itself and watch its lines.
+    #[serde(default)]
+    pub follow: Option<String>,
+    /// The step changes the appliance: skipped under `--check`, and its
+    /// success makes the host `changed`.
+    #[serde(default)]
+    pub changes: bool,
+    /// How the report names what was done (default: the command).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// The output must match this, or the step fails.
+    #[serde(default)]
+    pub expect: Option<String>,
+    #[serde(default)]
+    pub capture: BTreeMap<String, CaptureSpec>,
+    #[serde(default)]
+    pub findings: Vec<FindingSpec>,
+    // Follow options.
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub fail_on: Option<String>,
+    /// Only lines stamped at or after this time variable count.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// `until` only counts once a fresh line matching this was seen.
+    #[serde(default)]
+    pub after: Option<String>,
+    #[serde(default)]
+    pub timeout: Option<String>,
+    /// What a failed step means to an operator.
+    #[serde(default)]
+    pub on_failure: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum CaptureSpec {
+    Pattern(String),
+    Full(CaptureFull),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureFull {
+    pub pattern: String,
+    #[serde(default = "yes")]
+    pub required: bool,
+    #[serde(default, rename = "as")]
+    pub kind: CaptureKind,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaptureKind {
+    #[default]
+    Text,
+    /// A time: the pattern's group parsed with the playbook's timestamp
+    /// format, or, for a pattern without group, the stamp of the last
+    /// matching line.
+    Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingSpec {
+    pub id: String,
+    pub severity: Severity,
+    pub pattern: String,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// A time variable: lines stamped before it are history, not findings
+    /// (a failure that a later success already cleared).
+    #[serde(default)]
+    pub newer_than: Option<String>,
+}

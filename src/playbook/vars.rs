@@ -1,0 +1,130 @@
+//! Playbook variables for one host: playbook default < inventory < `-e`,
+//! as Ansible's extra vars override everything. Values are checked against
+//! their declared type up front, so `-e update_timeout=10 minutes` fails the
+//! invocation instead of the 40th host.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::when::Value;
+use super::{DurationRef, Playbook, PlaybookError, VarType};
+use crate::inventory::Host;
+
+/// Parse `KEY=VALUE` arguments of `-e`, rejecting names the playbook does
+/// not declare (a typo must not silently fall back to a default).
+pub fn parse_extra_vars(
+    playbook: &Playbook,
+    args: &[String],
+) -> Result<BTreeMap<String, String>, PlaybookError> {
+    let mut out = BTreeMap::new();
+    for arg in args {
+        let Some((name, value)) = arg.split_once('=') else {
+            return Err(PlaybookError::ExtraVar {
+                name: arg.clone(),
+                message: "expected KEY=VALUE".to_string(),
+            });
+        };
+        let name = name.trim();
+        let Some(spec) = playbook.vars.get(name) else {
+            return Err(PlaybookError::ExtraVar {
+                name: name.to_string(),
+                message: format!(
+                    "playbook `{}` has no variable of this name (it has: {})",
+                    playbook.name,
+                    playbook.vars.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        };
+        typed_text(spec.kind, value).map_err(|message| PlaybookError::ExtraVar {
+            name: name.to_string(),
+            message,
+        })?;
+        out.insert(name.to_string(), value.to_string());
+    }
+    Ok(out)
+}
+
+/// A YAML value checked against a declared type.
+pub fn typed_value(kind: VarType, value: &serde_yaml::Value) -> Result<Value, String> {
+    match value {
+        serde_yaml::Value::Bool(b) => typed_text(kind, if *b { "true" } else { "false" }),
+        serde_yaml::Value::Number(n) => typed_text(kind, &n.to_string()),
+        serde_yaml::Value::String(s) => typed_text(kind, s),
+        other => Err(format!("expected a {kind:?} value, found {other:?}").to_lowercase()),
+    }
+}
+
+/// Text (from `-e` or the inventory) checked against a declared type.
+pub fn typed_text(kind: VarType, text: &str) -> Result<Value, String> {
+    let text = text.trim();
+    match kind {
+        VarType::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => Ok(Value::Bool(true)),
+            "false" | "no" | "off" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{text}` is not a boolean (true/false)")),
+        },
+        VarType::Duration => humantime::parse_duration(text)
+            .map(|_| Value::Text(text.to_string()))
+            .map_err(|e| format!("`{text}` is not a duration like 15s, 10m, 1h: {e}")),
+        VarType::Number => text
+            .parse::<f64>()
+            .map(Value::Number)
+            .map_err(|_| format!("`{text}` is not a number")),
+        VarType::Version => {
+            if super::when::compare_versions(text, text).is_some() {
+                Ok(Value::Text(text.to_string()))
+            } else {
+                Err(format!("`{text}` is not a version like 15.0.1-012"))
+            }
+        }
+        VarType::String => Ok(Value::Text(text.to_string())),
+    }
+}
+
+/// The declared variables' values for one host.
+#[derive(Debug, Clone, Default)]
+pub struct HostVars {
+    pub values: BTreeMap<String, Value>,
+}
+
+impl HostVars {
+    pub fn resolve(
+        playbook: &Playbook,
+        host: &Host,
+        extra: &BTreeMap<String, String>,
+    ) -> Result<HostVars, String> {
+        let mut values = BTreeMap::new();
+        for (name, spec) in &playbook.vars {
+            let value = if let Some(text) = extra.get(name) {
+                Some(typed_text(spec.kind, text).map_err(|m| format!("-e {name}: {m}"))?)
+            } else if let Some(v) = host.vars.get(name) {
+                Some(
+                    typed_value(spec.kind, v)
+                        .map_err(|m| format!("inventory variable {name} of {}: {m}", host.name))?,
+                )
+            } else {
+                spec.default
+                    .as_ref()
+                    .map(|d| typed_value(spec.kind, d))
+                    .transpose()
+                    .map_err(|m| format!("default of {name}: {m}"))?
+            };
+            if let Some(value) = value {
+                values.insert(name.clone(), value);
+            }
+        }
+        Ok(HostVars { values })
+    }
+
+    pub fn duration(&self, d: &DurationRef) -> Result<Duration, String> {
+        match d {
+            DurationRef::Literal(d) => Ok(*d),
+            DurationRef::Var(name) => match self.values.get(name) {
+                Some(Value::Text(t)) => {
+                    humantime::parse_duration(t).map_err(|e| format!("{name}: {e}"))
+                }
+                _ => Err(format!("variable `{name}` has no value")),
+            },
+        }
+    }
+}
