@@ -246,18 +246,19 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         transcripts: args.transcripts.clone(),
         extra_vars,
     };
-    run_and_report(Arc::new(playbook), hosts, options, args.report.as_deref()).await
+    let (code, _) = run_fleet_and_report(Arc::new(playbook), hosts, options, args.report.as_deref()).await?;
+    Ok(code)
 }
 
 /// Run, print the table, write the report, choose the exit code. Ctrl-C
 /// stops every host cleanly (each sends Ctrl-C to its `tail`) and the
 /// report is still written.
-pub async fn run_and_report(
+pub async fn run_fleet_and_report(
     playbook: Arc<Playbook>,
     hosts: Vec<crate::inventory::Host>,
     options: RunOptions,
     report_path: Option<&std::path::Path>,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<(ExitCode, Report)> {
     let started = chrono::Utc::now();
     let cancel = CancellationToken::new();
     let watcher = {
@@ -302,5 +303,5 @@ pub async fn run_and_report(
             .map_err(|e| anyhow::anyhow!("cannot write report {}: {e}", path.display()))?;
         println!("report written to {}", path.display());
     }
-    Ok(report.exit_code())
+    Ok((report.exit_code(), report))
 }

@@ -488,3 +488,132 @@ fn field_name(path: &[&str]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    const SHIPPED: &str = include_str!("../../playbooks/esa-ecupdate.yaml");
+
+    fn parse(text: &str) -> Result<Playbook, PlaybookError> {
+        Playbook::parse(text, Path::new("pb.yaml"))
+    }
+
+    fn invalid(text: &str) -> (Option<usize>, String, String) {
+        match parse(text) {
+            Err(PlaybookError::Invalid { line, field, message, .. }) => (line, field, message),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shipped_playbooks_are_valid() {
+        for (name, text) in BUILTIN {
+            let pb = parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(pb.changes_anything());
+        }
+        let pb = parse(SHIPPED).unwrap();
+        assert_eq!(pb.name, "esa-ecupdate");
+        assert_eq!(pb.vars["update_timeout"].kind, VarType::Duration);
+    }
+
+    #[test]
+    fn prompt_matches_every_asyncos_form() {
+        let pb = parse(SHIPPED).unwrap();
+        for prompt in [
+            "esa01.example.com> ",
+            "(Machine esa01.example.com)> ",
+            "(Cluster name)> ",
+            "(Machine mail-gw-07.emea.corp.very-long-subdomain.example.co.uk)> ",
+            "esa01> ",
+        ] {
+            assert!(pb.prompt.is_match(prompt), "{prompt:?}");
+        }
+        for not_prompt in ["Tue May 20 11:26:55 2025 Info: x> y", "Version: 15.0.1-012", "esa01.example.com> version"] {
+            assert!(!pb.prompt.is_match(not_prompt), "{not_prompt:?}");
+        }
+    }
+
+    #[test]
+    fn timestamps_parse_with_padded_days() {
+        let pb = parse(SHIPPED).unwrap();
+        let ts = pb.timestamp.unwrap();
+        let t = ts.of_line("Tue May 20 11:26:55 2025 Info: enrollment_client update completed").unwrap();
+        assert_eq!(t.to_string(), "2025-05-20 11:26:55");
+        let t = ts.of_line("Mon May  5 01:02:03 2025 Info: x").unwrap();
+        assert_eq!(t.to_string(), "2025-05-05 01:02:03");
+        assert!(ts.of_line("Info: no stamp").is_none());
+    }
+
+    #[test]
+    fn bad_regex_names_line_and_field() {
+        let text = SHIPPED.replace("until: 'enrollment_client update completed'", "until: 'enrollment_client (update'");
+        let line = text.lines().position(|l| l.contains("(update'")).unwrap() + 1;
+        let (l, field, message) = invalid(&text);
+        assert_eq!(l, Some(line));
+        assert_eq!(field, "steps[5].until");
+        assert!(message.contains("invalid regex"), "{message}");
+    }
+
+    #[test]
+    fn unknown_variable_in_condition_is_rejected() {
+        let text = SHIPPED.replace("when: changed\n    follow: tail updater_logs", "when: chnaged\n    follow: tail updater_logs");
+        let (_, field, message) = invalid(&text);
+        assert_eq!(field, "steps[5].when");
+        assert!(message.contains("`chnaged`"), "{message}");
+    }
+
+    #[test]
+    fn capture_used_before_it_is_captured_is_rejected() {
+        let text = SHIPPED.replace("when: findings > 0 or (proactive and asyncos_version >= 15.0)", "when: later_value == 1");
+        let (_, _, message) = invalid(&text);
+        assert!(message.contains("later_value"), "{message}");
+    }
+
+    #[test]
+    fn since_must_name_a_time_capture() {
+        let text = SHIPPED.replace("since: appliance_clock\n    after:", "since: asyncos_version\n    after:");
+        let (_, field, message) = invalid(&text);
+        assert_eq!(field, "steps[5].since");
+        assert!(message.contains("not a time"), "{message}");
+    }
+
+    #[test]
+    fn timeout_must_be_a_duration_or_duration_variable() {
+        let text = SHIPPED.replace("timeout: update_timeout", "timeout: proactive");
+        let (_, _, message) = invalid(&text);
+        assert!(message.contains("not a duration"), "{message}");
+        let text = SHIPPED.replace("timeout: update_timeout", "timeout: 90s");
+        assert!(parse(&text).is_ok());
+    }
+
+    #[test]
+    fn unknown_field_is_a_syntax_error_with_location() {
+        let text = SHIPPED.replace("    changes: true\n", "    changes: true\n    retry: 3\n");
+        match parse(&text) {
+            Err(PlaybookError::Syntax { line, message, .. }) => {
+                assert!(message.contains("unknown field `retry`"), "{message}");
+                assert!(line > 1);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn step_needs_run_or_follow() {
+        let text = SHIPPED.replace("    run: version\n", "");
+        let (_, field, message) = invalid(&text);
+        assert_eq!(field, "steps[0]");
+        assert!(message.contains("exactly one of"), "{message}");
+    }
+
+    #[test]
+    fn builtin_resolves_by_name_and_unknown_name_lists_builtins() {
+        assert_eq!(Playbook::resolve("esa-ecupdate").unwrap().name, "esa-ecupdate");
+        match Playbook::resolve("nope") {
+            Err(e @ PlaybookError::NotFound { .. }) => assert!(e.to_string().contains("esa-ecupdate")),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,8 +1,185 @@
-//! `sshfleet demo`: a simulated fleet on loopback and a real run against it.
+//! `sshfleet demo`: a simulated fleet of mixed health on loopback, and the
+//! ESA playbook run against it exactly as against production (real SSH,
+//! strict host keys, the normal output and report).
+//!
+//! The demo checks itself: it exits 0 only when every appliance ended with
+//! the status its scenario must produce, so it doubles as a smoke test.
+
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
+use anyhow::Context as _;
+use russh::keys::ssh_key::LineEnding;
+use russh::keys::{Algorithm, PrivateKey};
+
+use super::{AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimHostConfig, UpdateBehaviour};
 use crate::exit::ExitCode;
+use crate::inventory::Inventory;
+use crate::playbook::Playbook;
+use crate::report::Status;
+use crate::runner::RunOptions;
+use crate::transport::{HostKeyPolicy, TransportOptions};
 
-pub async fn run(_report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("demo: not yet")
+/// The demo's short update timeout, so the appliance whose update never
+/// completes fails within seconds instead of the default ten minutes.
+const DEMO_UPDATE_TIMEOUT: &str = "6s";
+
+fn fleet() -> Vec<(AsyncOsProfile, Status)> {
+    let secs = Duration::from_secs;
+    let ms = Duration::from_millis;
+    let with = |mut p: AsyncOsProfile, f: &dyn Fn(&mut AsyncOsProfile)| {
+        f(&mut p);
+        p
+    };
+    vec![
+        (AsyncOsProfile::healthy("esa01.example.com"), Status::Ok),
+        (
+            with(AsyncOsProfile::broken("esa02.example.com"), &|p| {
+                p.update = UpdateBehaviour::CompletesAfter(ms(1500));
+            }),
+            Status::Changed,
+        ),
+        (
+            // An earlier update's `update completed` sits in the backlog.
+            with(AsyncOsProfile::broken("esa03.example.com"), &|p| {
+                p.stale_completion = true;
+                p.update = UpdateBehaviour::CompletesAfter(secs(3));
+            }),
+            Status::Changed,
+        ),
+        (
+            with(AsyncOsProfile::healthy("esa04.example.com"), &|p| p.version = "14.2.0-620".to_string()),
+            Status::Ok,
+        ),
+        (
+            with(AsyncOsProfile::broken("esa05.example.com"), &|p| {
+                p.prompt = PromptStyle::Cluster("emea-mail".to_string());
+                p.update = UpdateBehaviour::CompletesAfter(ms(2000));
+            }),
+            Status::Changed,
+        ),
+        (
+            with(AsyncOsProfile::healthy("esa06.example.com"), &|p| p.prompt = PromptStyle::Machine),
+            Status::Ok,
+        ),
+        (
+            with(AsyncOsProfile::broken("esa07.example.com"), &|p| p.update = UpdateBehaviour::NeverCompletes),
+            Status::Failed,
+        ),
+        (
+            with(AsyncOsProfile::broken("esa08.example.com"), &|p| {
+                p.update = UpdateBehaviour::CompletesAfter(ms(1000));
+                p.faults.push(Fault::Trickle(Duration::from_micros(100)));
+            }),
+            Status::Changed,
+        ),
+        (AsyncOsProfile::healthy("esa09.example.com"), Status::Ok),
+        (
+            with(AsyncOsProfile::broken("esa10.example.com"), &|p| {
+                p.update = UpdateBehaviour::CompletesAfter(secs(4));
+                p.faults.push(Fault::DropMidFollow(secs(1)));
+            }),
+            Status::Failed,
+        ),
+        (
+            with(AsyncOsProfile::healthy("esa11.example.com"), &|p| p.version = "15.5.0-100".to_string()),
+            Status::Ok,
+        ),
+    ]
+}
+
+pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let dir = tempfile::tempdir().context("creating the demo's temporary directory")?;
+    let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).context("generating a client key")?;
+    let key_file = dir.path().join("id_ed25519");
+    client_key
+        .write_openssh_file(&key_file, LineEnding::LF)
+        .context("writing the demo client key")?;
+
+    let plan = fleet();
+    let configs = plan
+        .iter()
+        .map(|(profile, _)| SimHostConfig {
+            profile: profile.clone(),
+            host_key: None,
+        })
+        .collect();
+    let auth = SimAuth {
+        username: "admin".to_string(),
+        password: None,
+        authorized_keys: vec![client_key.public_key().clone()],
+    };
+    let sim = SimFleet::start(configs, auth).await.context("starting the simulated fleet")?;
+
+    // One more appliance that is down: nothing listens on its port.
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut expected: Vec<(String, Status)> = plan.iter().map(|(p, s)| (p.hostname.clone(), *s)).collect();
+    expected.push(("esa12.example.com".to_string(), Status::Unreachable));
+
+    let mut known_hosts = String::new();
+    let mut inventory = format!(
+        "# Written by `sshfleet demo`.\nall:\n  vars:\n    ansible_user: admin\n    ansible_ssh_private_key_file: {}\n  children:\n    emea:\n      hosts:\n",
+        key_file.display()
+    );
+    for host in sim.hosts() {
+        let port = host.addr.port();
+        known_hosts.push_str(&crate::known_hosts::entry_line("127.0.0.1", port, &host.host_key));
+        known_hosts.push('\n');
+        inventory.push_str(&format!(
+            "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {port}\n",
+            host.name
+        ));
+    }
+    inventory.push_str(&format!(
+        "        esa12.example.com:\n          ansible_host: 127.0.0.1\n          ansible_port: {dead_port}\n"
+    ));
+    let known_hosts_path = dir.path().join("known_hosts");
+    let inventory_path = dir.path().join("inventory.yaml");
+    std::fs::write(&known_hosts_path, known_hosts)?;
+    std::fs::write(&inventory_path, inventory)?;
+
+    let playbook = Playbook::resolve("esa-ecupdate")?;
+    let inventory = Inventory::load(&inventory_path)?;
+    let hosts: Vec<_> = inventory.hosts().to_vec();
+    println!(
+        "sshfleet demo: {} simulated AsyncOS appliances on 127.0.0.1 (real SSH, strict host keys), playbook esa-ecupdate, update_timeout={DEMO_UPDATE_TIMEOUT}\n",
+        hosts.len()
+    );
+    let options = RunOptions {
+        forks: 20,
+        check_mode: false,
+        transport: TransportOptions::new(known_hosts_path, HostKeyPolicy::Strict),
+        transcripts: None,
+        extra_vars: [("update_timeout".to_string(), DEMO_UPDATE_TIMEOUT.to_string())].into(),
+    };
+    let (code, outcome) = crate::cli::run_fleet_and_report(Arc::new(playbook), hosts, options, report.as_deref()).await?;
+    sim.shutdown().await;
+    if code == ExitCode::Interrupted {
+        return Ok(code);
+    }
+
+    let mut wrong = Vec::new();
+    for (name, want) in &expected {
+        let got = outcome.hosts.iter().find(|h| &h.name == name).map(|h| h.status);
+        if got != Some(*want) {
+            wrong.push(format!("{name}: expected {}, got {}", want.as_str(), got.map_or("nothing", Status::as_str)));
+        }
+    }
+    println!(
+        "\nA production run with these results would exit {} ({}).",
+        code.code(),
+        match code {
+            ExitCode::HostFailed => "some host failed",
+            ExitCode::Unreachable => "some host unreachable",
+            _ => "all ok or changed",
+        }
+    );
+    if wrong.is_empty() {
+        println!("demo: every appliance ended as its scenario requires.");
+        Ok(ExitCode::Success)
+    } else {
+        eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));
+        Ok(ExitCode::Internal)
+    }
 }

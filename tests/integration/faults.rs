@@ -1,0 +1,67 @@
+//! Appliances that misbehave: each gives a clear message and a correct
+//! status, and none is ever reported as fixed.
+
+use std::time::Duration;
+
+use sshfleet::sim::{AsyncOsProfile, Fault, UpdateBehaviour};
+
+use crate::support::Lab;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_dropped_mid_follow_fails_and_is_never_changed() {
+    let mut p = AsyncOsProfile::broken("esa01.example.com");
+    p.update = UpdateBehaviour::CompletesAfter(Duration::from_secs(5));
+    p.faults.push(Fault::DropMidFollow(Duration::from_millis(300)));
+    let lab = Lab::start(vec![p]).await;
+    let run = lab.run(&[]).await;
+    assert_eq!(run.code(), 2, "{}", run.explain());
+    assert_eq!(run.status("esa01.example.com"), "failed");
+    let error = run.error("esa01.example.com");
+    assert!(error.contains("closed the session") && error.contains("tail updater_logs"), "{error}");
+    assert!(error.contains("not confirmed"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn appliance_that_stops_answering_times_out_with_its_last_output() {
+    let mut p = AsyncOsProfile::healthy("esa02.example.com");
+    // Answers `version`, then goes silent.
+    p.faults.push(Fault::StopAnswering(1));
+    let lab = Lab::start(vec![p]).await;
+    let run = lab.run(&["-e", "command_timeout=1s"]).await;
+    assert_eq!(run.code(), 2, "{}", run.explain());
+    assert_eq!(run.status("esa02.example.com"), "failed");
+    let error = run.error("esa02.example.com");
+    assert!(error.contains("no prompt within 1s") && error.contains("`status`"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_silent_appliance_does_not_hold_back_the_others() {
+    let mut silent = AsyncOsProfile::healthy("esa03.example.com");
+    silent.faults.push(Fault::StopAnswering(0));
+    let lab = Lab::start(vec![silent, AsyncOsProfile::healthy("esa04.example.com")]).await;
+    let run = lab.run(&["-e", "command_timeout=3s"]).await;
+    assert_eq!(run.status("esa03.example.com"), "failed", "{}", run.explain());
+    assert_eq!(run.status("esa04.example.com"), "ok", "{}", run.explain());
+    let fast = run.host("esa04.example.com")["duration_ms"].as_u64().unwrap();
+    assert!(fast < 3000, "a healthy host took {fast} ms: it waited for the silent one");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_port_is_unreachable() {
+    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa05.example.com")]).await;
+    // A port nobody listens on: bind, learn it, close.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let yaml = format!(
+        "all:\n  hosts:\n    esa-gone.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n      ansible_user: admin\n      ansible_ssh_private_key_file: {}\n",
+        lab.key_file.display()
+    );
+    std::fs::write(&lab.inventory, yaml).unwrap();
+    let run = lab.run(&[]).await;
+    assert_eq!(run.code(), 4, "{}", run.explain());
+    assert_eq!(run.status("esa-gone.example.com"), "unreachable");
+    let error = run.error("esa-gone.example.com");
+    assert!(error.contains(&format!("127.0.0.1:{port}")) && error.to_lowercase().contains("refused"), "{error}");
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real `sshfleet` binary against simulated
+//! appliances served over real SSH on loopback (and, in `interop`, against a
+//! real OpenSSH sshd). One test binary keeps link time down.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod esa;
+mod faults;
+mod input;
+mod interop;
+mod support;
+mod transport;
