@@ -246,7 +246,8 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         transcripts: args.transcripts.clone(),
         extra_vars,
     };
-    let (code, _) = run_fleet_and_report(Arc::new(playbook), hosts, options, args.report.as_deref()).await?;
+    let (code, _) =
+        run_fleet_and_report(Arc::new(playbook), hosts, options, args.report.as_deref()).await?;
     Ok(code)
 }
 

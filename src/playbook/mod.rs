@@ -502,7 +502,12 @@ mod tests {
 
     fn invalid(text: &str) -> (Option<usize>, String, String) {
         match parse(text) {
-            Err(PlaybookError::Invalid { line, field, message, .. }) => (line, field, message),
+            Err(PlaybookError::Invalid {
+                line,
+                field,
+                message,
+                ..
+            }) => (line, field, message),
             other => panic!("expected Invalid, got {other:?}"),
         }
     }
@@ -530,7 +535,11 @@ mod tests {
         ] {
             assert!(pb.prompt.is_match(prompt), "{prompt:?}");
         }
-        for not_prompt in ["Tue May 20 11:26:55 2025 Info: x> y", "Version: 15.0.1-012", "esa01.example.com> version"] {
+        for not_prompt in [
+            "Tue May 20 11:26:55 2025 Info: x> y",
+            "Version: 15.0.1-012",
+            "esa01.example.com> version",
+        ] {
             assert!(!pb.prompt.is_match(not_prompt), "{not_prompt:?}");
         }
     }
@@ -539,7 +548,9 @@ mod tests {
     fn timestamps_parse_with_padded_days() {
         let pb = parse(SHIPPED).unwrap();
         let ts = pb.timestamp.unwrap();
-        let t = ts.of_line("Tue May 20 11:26:55 2025 Info: enrollment_client update completed").unwrap();
+        let t = ts
+            .of_line("Tue May 20 11:26:55 2025 Info: enrollment_client update completed")
+            .unwrap();
         assert_eq!(t.to_string(), "2025-05-20 11:26:55");
         let t = ts.of_line("Mon May  5 01:02:03 2025 Info: x").unwrap();
         assert_eq!(t.to_string(), "2025-05-05 01:02:03");
@@ -548,7 +559,10 @@ mod tests {
 
     #[test]
     fn bad_regex_names_line_and_field() {
-        let text = SHIPPED.replace("until: 'enrollment_client update completed'", "until: 'enrollment_client (update'");
+        let text = SHIPPED.replace(
+            "until: 'enrollment_client update completed'",
+            "until: 'enrollment_client (update'",
+        );
         let line = text.lines().position(|l| l.contains("(update'")).unwrap() + 1;
         let (l, field, message) = invalid(&text);
         assert_eq!(l, Some(line));
@@ -558,7 +572,10 @@ mod tests {
 
     #[test]
     fn unknown_variable_in_condition_is_rejected() {
-        let text = SHIPPED.replace("when: changed\n    follow: tail updater_logs", "when: chnaged\n    follow: tail updater_logs");
+        let text = SHIPPED.replace(
+            "when: changed\n    follow: tail updater_logs",
+            "when: chnaged\n    follow: tail updater_logs",
+        );
         let (_, field, message) = invalid(&text);
         assert_eq!(field, "steps[5].when");
         assert!(message.contains("`chnaged`"), "{message}");
@@ -566,14 +583,20 @@ mod tests {
 
     #[test]
     fn capture_used_before_it_is_captured_is_rejected() {
-        let text = SHIPPED.replace("when: findings > 0 or (proactive and asyncos_version >= 15.0)", "when: later_value == 1");
+        let text = SHIPPED.replace(
+            "when: findings > 0 or (proactive and asyncos_version >= 15.0)",
+            "when: later_value == 1",
+        );
         let (_, _, message) = invalid(&text);
         assert!(message.contains("later_value"), "{message}");
     }
 
     #[test]
     fn since_must_name_a_time_capture() {
-        let text = SHIPPED.replace("since: appliance_clock\n    after:", "since: asyncos_version\n    after:");
+        let text = SHIPPED.replace(
+            "since: appliance_clock\n    after:",
+            "since: asyncos_version\n    after:",
+        );
         let (_, field, message) = invalid(&text);
         assert_eq!(field, "steps[5].since");
         assert!(message.contains("not a time"), "{message}");
@@ -610,9 +633,14 @@ mod tests {
 
     #[test]
     fn builtin_resolves_by_name_and_unknown_name_lists_builtins() {
-        assert_eq!(Playbook::resolve("esa-ecupdate").unwrap().name, "esa-ecupdate");
+        assert_eq!(
+            Playbook::resolve("esa-ecupdate").unwrap().name,
+            "esa-ecupdate"
+        );
         match Playbook::resolve("nope") {
-            Err(e @ PlaybookError::NotFound { .. }) => assert!(e.to_string().contains("esa-ecupdate")),
+            Err(e @ PlaybookError::NotFound { .. }) => {
+                assert!(e.to_string().contains("esa-ecupdate"))
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -13,7 +13,9 @@ use anyhow::Context as _;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
-use super::{AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimHostConfig, UpdateBehaviour};
+use super::{
+    AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimHostConfig, UpdateBehaviour,
+};
 use crate::exit::ExitCode;
 use crate::inventory::Inventory;
 use crate::playbook::Playbook;
@@ -49,7 +51,9 @@ fn fleet() -> Vec<(AsyncOsProfile, Status)> {
             Status::Changed,
         ),
         (
-            with(AsyncOsProfile::healthy("esa04.example.com"), &|p| p.version = "14.2.0-620".to_string()),
+            with(AsyncOsProfile::healthy("esa04.example.com"), &|p| {
+                p.version = "14.2.0-620".to_string()
+            }),
             Status::Ok,
         ),
         (
@@ -60,11 +64,15 @@ fn fleet() -> Vec<(AsyncOsProfile, Status)> {
             Status::Changed,
         ),
         (
-            with(AsyncOsProfile::healthy("esa06.example.com"), &|p| p.prompt = PromptStyle::Machine),
+            with(AsyncOsProfile::healthy("esa06.example.com"), &|p| {
+                p.prompt = PromptStyle::Machine
+            }),
             Status::Ok,
         ),
         (
-            with(AsyncOsProfile::broken("esa07.example.com"), &|p| p.update = UpdateBehaviour::NeverCompletes),
+            with(AsyncOsProfile::broken("esa07.example.com"), &|p| {
+                p.update = UpdateBehaviour::NeverCompletes
+            }),
             Status::Failed,
         ),
         (
@@ -83,7 +91,9 @@ fn fleet() -> Vec<(AsyncOsProfile, Status)> {
             Status::Failed,
         ),
         (
-            with(AsyncOsProfile::healthy("esa11.example.com"), &|p| p.version = "15.5.0-100".to_string()),
+            with(AsyncOsProfile::healthy("esa11.example.com"), &|p| {
+                p.version = "15.5.0-100".to_string()
+            }),
             Status::Ok,
         ),
     ]
@@ -91,7 +101,8 @@ fn fleet() -> Vec<(AsyncOsProfile, Status)> {
 
 pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let dir = tempfile::tempdir().context("creating the demo's temporary directory")?;
-    let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).context("generating a client key")?;
+    let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
+        .context("generating a client key")?;
     let key_file = dir.path().join("id_ed25519");
     client_key
         .write_openssh_file(&key_file, LineEnding::LF)
@@ -110,11 +121,16 @@ pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         password: None,
         authorized_keys: vec![client_key.public_key().clone()],
     };
-    let sim = SimFleet::start(configs, auth).await.context("starting the simulated fleet")?;
+    let sim = SimFleet::start(configs, auth)
+        .await
+        .context("starting the simulated fleet")?;
 
     // One more appliance that is down: nothing listens on its port.
-    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut expected: Vec<(String, Status)> = plan.iter().map(|(p, s)| (p.hostname.clone(), *s)).collect();
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut expected: Vec<(String, Status)> =
+        plan.iter().map(|(p, s)| (p.hostname.clone(), *s)).collect();
     expected.push(("esa12.example.com".to_string(), Status::Unreachable));
 
     let mut known_hosts = String::new();
@@ -124,7 +140,11 @@ pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     );
     for host in sim.hosts() {
         let port = host.addr.port();
-        known_hosts.push_str(&crate::known_hosts::entry_line("127.0.0.1", port, &host.host_key));
+        known_hosts.push_str(&crate::known_hosts::entry_line(
+            "127.0.0.1",
+            port,
+            &host.host_key,
+        ));
         known_hosts.push('\n');
         inventory.push_str(&format!(
             "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {port}\n",
@@ -151,9 +171,15 @@ pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         check_mode: false,
         transport: TransportOptions::new(known_hosts_path, HostKeyPolicy::Strict),
         transcripts: None,
-        extra_vars: [("update_timeout".to_string(), DEMO_UPDATE_TIMEOUT.to_string())].into(),
+        extra_vars: [(
+            "update_timeout".to_string(),
+            DEMO_UPDATE_TIMEOUT.to_string(),
+        )]
+        .into(),
     };
-    let (code, outcome) = crate::cli::run_fleet_and_report(Arc::new(playbook), hosts, options, report.as_deref()).await?;
+    let (code, outcome) =
+        crate::cli::run_fleet_and_report(Arc::new(playbook), hosts, options, report.as_deref())
+            .await?;
     sim.shutdown().await;
     if code == ExitCode::Interrupted {
         return Ok(code);
@@ -161,9 +187,17 @@ pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 
     let mut wrong = Vec::new();
     for (name, want) in &expected {
-        let got = outcome.hosts.iter().find(|h| &h.name == name).map(|h| h.status);
+        let got = outcome
+            .hosts
+            .iter()
+            .find(|h| &h.name == name)
+            .map(|h| h.status);
         if got != Some(*want) {
-            wrong.push(format!("{name}: expected {}, got {}", want.as_str(), got.map_or("nothing", Status::as_str)));
+            wrong.push(format!(
+                "{name}: expected {}, got {}",
+                want.as_str(),
+                got.map_or("nothing", Status::as_str)
+            ));
         }
     }
     println!(

@@ -20,8 +20,15 @@ async fn healthy_appliance_is_ok_and_untouched() {
     assert_eq!(run.code(), 0, "{}", run.explain());
     assert_eq!(run.status("esa01.example.com"), "ok", "{}", run.explain());
     let host = run.host("esa01.example.com");
-    assert_eq!(host["findings"].as_array().unwrap().len(), 0, "an old, recovered failure is history: {host}");
-    assert_eq!(host["facts"]["asyncos_version"], AsyncOsProfile::healthy("x").version);
+    assert_eq!(
+        host["findings"].as_array().unwrap().len(),
+        0,
+        "an old, recovered failure is history: {host}"
+    );
+    assert_eq!(
+        host["facts"]["asyncos_version"],
+        AsyncOsProfile::healthy("x").version
+    );
     assert_eq!(lab.host("esa01.example.com").stats().forced_updates, 0);
 }
 
@@ -30,12 +37,28 @@ async fn broken_appliance_is_fixed_and_confirmed() {
     let lab = Lab::start(vec![broken("esa02.example.com")]).await;
     let run = lab.run(&["-l", "esa02.example.com"]).await;
     assert_eq!(run.code(), 0, "{}", run.explain());
-    assert_eq!(run.status("esa02.example.com"), "changed", "{}", run.explain());
+    assert_eq!(
+        run.status("esa02.example.com"),
+        "changed",
+        "{}",
+        run.explain()
+    );
     let host = run.host("esa02.example.com");
-    let ids: Vec<&str> = host["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = host["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"ecs-token-403"), "{host}");
     assert_eq!(host["actions"], serde_json::json!(["ecupdate force"]));
-    assert!(host["findings"][0]["evidence"].as_str().unwrap().contains("ECS:"), "{host}");
+    assert!(
+        host["findings"][0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("ECS:"),
+        "{host}"
+    );
     let sim = lab.host("esa02.example.com");
     assert_eq!(sim.stats().forced_updates, 1);
     // Both follows were stopped with Ctrl-C and the session was closed.
@@ -56,9 +79,19 @@ async fn stale_completion_line_does_not_confirm_and_the_real_one_is_awaited() {
     p.clock_offset = chrono::Duration::hours(-7);
     let lab = Lab::start(vec![p]).await;
     let run = lab.run(&[]).await;
-    assert_eq!(run.status("esa03.example.com"), "changed", "{}", run.explain());
-    let ms = run.host("esa03.example.com")["duration_ms"].as_u64().unwrap();
-    assert!(ms >= 2500, "confirmed after {ms} ms, before the update this run requested could complete");
+    assert_eq!(
+        run.status("esa03.example.com"),
+        "changed",
+        "{}",
+        run.explain()
+    );
+    let ms = run.host("esa03.example.com")["duration_ms"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        ms >= 2500,
+        "confirmed after {ms} ms, before the update this run requested could complete"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -71,7 +104,10 @@ async fn stale_completion_with_an_update_that_never_completes_fails() {
     assert_eq!(run.code(), 2, "{}", run.explain());
     assert_eq!(run.status("esa04.example.com"), "failed");
     let error = run.error("esa04.example.com");
-    assert!(error.contains("enrollment_client update completed") && error.contains("2s"), "{error}");
+    assert!(
+        error.contains("enrollment_client update completed") && error.contains("2s"),
+        "{error}"
+    );
     assert!(error.contains("older success line"), "{error}");
 }
 
@@ -84,7 +120,10 @@ async fn update_that_never_completes_fails_after_timeout_and_leaves_no_follow() 
     assert_eq!(run.code(), 2, "{}", run.explain());
     assert_eq!(run.status("esa05.example.com"), "failed");
     let host = run.host("esa05.example.com");
-    assert!(host["error"].as_str().unwrap().contains("Ctrl-C sent"), "{host}");
+    assert!(
+        host["error"].as_str().unwrap().contains("Ctrl-C sent"),
+        "{host}"
+    );
     // The change was attempted but not confirmed: not "changed".
     let sim = lab.host("esa05.example.com");
     eventually("session closed", || sim.stats().sessions_open == 0).await;
@@ -100,23 +139,43 @@ async fn cluster_and_machine_prompts_work() {
     machine.prompt = PromptStyle::Machine;
     let lab = Lab::start(vec![cluster, machine]).await;
     let run = lab.run(&[]).await;
-    assert_eq!(run.status("esa06.example.com"), "changed", "{}", run.explain());
-    assert_eq!(run.status("esa07.mail.very-long-subdomain.example.com"), "ok", "{}", run.explain());
+    assert_eq!(
+        run.status("esa06.example.com"),
+        "changed",
+        "{}",
+        run.explain()
+    );
+    assert_eq!(
+        run.status("esa07.mail.very-long-subdomain.example.com"),
+        "ok",
+        "{}",
+        run.explain()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_mode_reports_what_it_would_do_and_changes_nothing() {
-    let lab = Lab::start(vec![broken("esa08.example.com"), AsyncOsProfile::healthy("esa09.example.com")]).await;
+    let lab = Lab::start(vec![
+        broken("esa08.example.com"),
+        AsyncOsProfile::healthy("esa09.example.com"),
+    ])
+    .await;
     let run = lab.run(&["--check"]).await;
     assert_eq!(run.code(), 0, "{}", run.explain());
     assert_eq!(run.report.as_ref().unwrap()["check_mode"], true);
     assert_eq!(run.status("esa08.example.com"), "changed");
-    assert_eq!(run.host("esa08.example.com")["actions"], serde_json::json!(["would run: ecupdate force"]));
+    assert_eq!(
+        run.host("esa08.example.com")["actions"],
+        serde_json::json!(["would run: ecupdate force"])
+    );
     assert_eq!(run.status("esa09.example.com"), "ok");
     for name in ["esa08.example.com", "esa09.example.com"] {
         let stats = lab.host(name).stats();
         assert_eq!(stats.forced_updates, 0);
-        assert!(!stats.commands.iter().any(|c| c.starts_with("ecupdate")), "{stats:?}");
+        assert!(
+            !stats.commands.iter().any(|c| c.starts_with("ecupdate")),
+            "{stats:?}"
+        );
     }
 }
 
@@ -130,7 +189,12 @@ async fn proactive_updates_only_asyncos_15_and_later() {
     new.update = UpdateBehaviour::CompletesAfter(Duration::from_millis(300));
     let lab = Lab::start(vec![new, old]).await;
     let run = lab.run(&["-e", "proactive=true"]).await;
-    assert_eq!(run.status("esa10.example.com"), "changed", "{}", run.explain());
+    assert_eq!(
+        run.status("esa10.example.com"),
+        "changed",
+        "{}",
+        run.explain()
+    );
     assert_eq!(run.status("esa11.example.com"), "ok", "{}", run.explain());
     assert_eq!(lab.host("esa10.example.com").stats().forced_updates, 1);
     assert_eq!(lab.host("esa11.example.com").stats().forced_updates, 0);
@@ -139,11 +203,20 @@ async fn proactive_updates_only_asyncos_15_and_later() {
 #[tokio::test(flavor = "multi_thread")]
 async fn output_trickling_byte_by_byte_is_read_correctly() {
     let mut p = broken("esa12.example.com");
-    p.faults.push(sshfleet::sim::Fault::Trickle(Duration::from_micros(200)));
+    p.faults
+        .push(sshfleet::sim::Fault::Trickle(Duration::from_micros(200)));
     let lab = Lab::start(vec![p]).await;
     let run = lab.run(&[]).await;
-    assert_eq!(run.status("esa12.example.com"), "changed", "{}", run.explain());
-    assert_eq!(run.host("esa12.example.com")["facts"]["asyncos_version"], "15.0.1-012");
+    assert_eq!(
+        run.status("esa12.example.com"),
+        "changed",
+        "{}",
+        run.explain()
+    );
+    assert_eq!(
+        run.host("esa12.example.com")["facts"]["asyncos_version"],
+        "15.0.1-012"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -151,9 +224,17 @@ async fn transcripts_record_the_session() {
     let lab = Lab::start(vec![broken("esa13.example.com")]).await;
     let dir = lab.dir.path().join("transcripts");
     let run = lab.run(&["--transcripts", dir.to_str().unwrap()]).await;
-    assert_eq!(run.status("esa13.example.com"), "changed", "{}", run.explain());
+    assert_eq!(
+        run.status("esa13.example.com"),
+        "changed",
+        "{}",
+        run.explain()
+    );
     let text = std::fs::read_to_string(dir.join("esa13.example.com.log")).unwrap();
     assert!(text.contains(">> ecupdate force"), "{text}");
-    assert!(text.contains("enrollment_client update completed"), "{text}");
+    assert!(
+        text.contains("enrollment_client update completed"),
+        "{text}"
+    );
     assert!(text.contains(">> ^C"), "{text}");
 }

@@ -11,13 +11,17 @@ use crate::support::Lab;
 async fn connection_dropped_mid_follow_fails_and_is_never_changed() {
     let mut p = AsyncOsProfile::broken("esa01.example.com");
     p.update = UpdateBehaviour::CompletesAfter(Duration::from_secs(5));
-    p.faults.push(Fault::DropMidFollow(Duration::from_millis(300)));
+    p.faults
+        .push(Fault::DropMidFollow(Duration::from_millis(300)));
     let lab = Lab::start(vec![p]).await;
     let run = lab.run(&[]).await;
     assert_eq!(run.code(), 2, "{}", run.explain());
     assert_eq!(run.status("esa01.example.com"), "failed");
     let error = run.error("esa01.example.com");
-    assert!(error.contains("closed the session") && error.contains("tail updater_logs"), "{error}");
+    assert!(
+        error.contains("closed the session") && error.contains("tail updater_logs"),
+        "{error}"
+    );
     assert!(error.contains("not confirmed"), "{error}");
 }
 
@@ -31,7 +35,10 @@ async fn appliance_that_stops_answering_times_out_with_its_last_output() {
     assert_eq!(run.code(), 2, "{}", run.explain());
     assert_eq!(run.status("esa02.example.com"), "failed");
     let error = run.error("esa02.example.com");
-    assert!(error.contains("no prompt within 1s") && error.contains("`status`"), "{error}");
+    assert!(
+        error.contains("no prompt within 1s") && error.contains("`status`"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -40,10 +47,20 @@ async fn one_silent_appliance_does_not_hold_back_the_others() {
     silent.faults.push(Fault::StopAnswering(0));
     let lab = Lab::start(vec![silent, AsyncOsProfile::healthy("esa04.example.com")]).await;
     let run = lab.run(&["-e", "command_timeout=3s"]).await;
-    assert_eq!(run.status("esa03.example.com"), "failed", "{}", run.explain());
+    assert_eq!(
+        run.status("esa03.example.com"),
+        "failed",
+        "{}",
+        run.explain()
+    );
     assert_eq!(run.status("esa04.example.com"), "ok", "{}", run.explain());
-    let fast = run.host("esa04.example.com")["duration_ms"].as_u64().unwrap();
-    assert!(fast < 3000, "a healthy host took {fast} ms: it waited for the silent one");
+    let fast = run.host("esa04.example.com")["duration_ms"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        fast < 3000,
+        "a healthy host took {fast} ms: it waited for the silent one"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -63,5 +80,8 @@ async fn refused_port_is_unreachable() {
     assert_eq!(run.code(), 4, "{}", run.explain());
     assert_eq!(run.status("esa-gone.example.com"), "unreachable");
     let error = run.error("esa-gone.example.com");
-    assert!(error.contains(&format!("127.0.0.1:{port}")) && error.to_lowercase().contains("refused"), "{error}");
+    assert!(
+        error.contains(&format!("127.0.0.1:{port}")) && error.to_lowercase().contains("refused"),
+        "{error}"
+    );
 }

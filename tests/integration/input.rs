@@ -15,26 +15,65 @@ async fn malformed_playbook_exits_5_with_file_and_line() {
     let shipped = include_str!("../../playbooks/esa-ecupdate.yaml");
     let cases = [
         // A regex that does not compile.
-        (shipped.replace("pattern: 'Critical: ECS: Failed to regenerate token\\. Status Code: 403'", "pattern: 'Critical: ECS: (unclosed'"), "steps[3].findings[0].pattern", "invalid regex"),
+        (
+            shipped.replace(
+                "pattern: 'Critical: ECS: Failed to regenerate token\\. Status Code: 403'",
+                "pattern: 'Critical: ECS: (unclosed'",
+            ),
+            "steps[3].findings[0].pattern",
+            "invalid regex",
+        ),
         // A condition naming a variable nobody defines.
-        (shipped.replace("when: findings > 0 or (proactive", "when: findings > 0 or (proactve"), "steps[4].when", "unknown variable `proactve`"),
+        (
+            shipped.replace(
+                "when: findings > 0 or (proactive",
+                "when: findings > 0 or (proactve",
+            ),
+            "steps[4].when",
+            "unknown variable `proactve`",
+        ),
         // A field the format does not have.
-        (shipped.replace("    changes: true\n", "    changes: true\n    retries: 3\n"), "unknown field `retries`", ""),
+        (
+            shipped.replace("    changes: true\n", "    changes: true\n    retries: 3\n"),
+            "unknown field `retries`",
+            "",
+        ),
     ];
     for (text, field, message) in cases {
         let path = lab.dir.path().join("bad.yaml");
         std::fs::write(&path, &text).unwrap();
         let expected_line = text
             .lines()
-            .position(|l| l.contains("(unclosed") || l.contains("proactve") || l.contains("retries"))
+            .position(|l| {
+                l.contains("(unclosed") || l.contains("proactve") || l.contains("retries")
+            })
             .unwrap()
             + 1;
-        let out = sshfleet_cmd(&args(&["run", path.to_str().unwrap(), "-i", lab.inventory.to_str().unwrap()]), &[]).await;
+        let out = sshfleet_cmd(
+            &args(&[
+                "run",
+                path.to_str().unwrap(),
+                "-i",
+                lab.inventory.to_str().unwrap(),
+            ]),
+            &[],
+        )
+        .await;
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(5), "{stderr}");
-        assert!(stderr.contains(&format!("bad.yaml:{expected_line}")), "want line {expected_line}: {stderr}");
-        assert!(stderr.contains(field) && stderr.contains(message), "{stderr}");
-        let validate = sshfleet_cmd(&args(&["playbook", "validate", path.to_str().unwrap()]), &[]).await;
+        assert!(
+            stderr.contains(&format!("bad.yaml:{expected_line}")),
+            "want line {expected_line}: {stderr}"
+        );
+        assert!(
+            stderr.contains(field) && stderr.contains(message),
+            "{stderr}"
+        );
+        let validate = sshfleet_cmd(
+            &args(&["playbook", "validate", path.to_str().unwrap()]),
+            &[],
+        )
+        .await;
         assert_eq!(validate.status.code(), Some(5));
     }
     assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
@@ -43,7 +82,12 @@ async fn malformed_playbook_exits_5_with_file_and_line() {
 #[tokio::test(flavor = "multi_thread")]
 async fn shipped_playbook_validates() {
     let out = sshfleet_cmd(&args(&["playbook", "validate", "esa-ecupdate"]), &[]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -51,7 +95,10 @@ async fn malformed_inventory_exits_5_with_file_and_line() {
     let lab = Lab::start(vec![AsyncOsProfile::broken("esa01.example.com")]).await;
     let cases = [
         ("all:\n  hosts:\n    esa01:\n      ansible_port: 99999\n", 4),
-        ("all:\n  hosts:\n    esa01:\n      ansible_password: hunter2\n", 4),
+        (
+            "all:\n  hosts:\n    esa01:\n      ansible_password: hunter2\n",
+            4,
+        ),
         ("all:\n  hosts:\n    esa01:\n   bad indent: [\n", 4),
     ];
     for (yaml, line) in cases {
@@ -59,8 +106,14 @@ async fn malformed_inventory_exits_5_with_file_and_line() {
         let run = lab.run(&[]).await;
         let stderr = run.stderr();
         assert_eq!(run.code(), 5, "{}", run.explain());
-        assert!(stderr.contains(&format!("inventory.yaml:{line}")), "want line {line}: {stderr}");
-        assert!(!stderr.contains("hunter2"), "secret in an error message: {stderr}");
+        assert!(
+            stderr.contains(&format!("inventory.yaml:{line}")),
+            "want line {line}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("hunter2"),
+            "secret in an error message: {stderr}"
+        );
         assert!(run.report.is_none(), "nothing ran, so no report");
     }
     assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
@@ -80,8 +133,20 @@ async fn bad_extra_vars_and_limits_exit_5() {
         assert_eq!(run.code(), 5, "{extra:?}: {}", run.explain());
         assert!(run.stderr().contains(needle), "{extra:?}: {}", run.stderr());
     }
-    let out = sshfleet_cmd(&args(&["run", "no-such-playbook", "-i", lab.inventory.to_str().unwrap()]), &[]).await;
+    let out = sshfleet_cmd(
+        &args(&[
+            "run",
+            "no-such-playbook",
+            "-i",
+            lab.inventory.to_str().unwrap(),
+        ]),
+        &[],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(5));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("esa-ecupdate"), "lists the built-ins");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("esa-ecupdate"),
+        "lists the built-ins"
+    );
     assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
 }

@@ -18,7 +18,11 @@ struct Sshd {
     port: u16,
 }
 
-async fn start_sshd(dir: &Path, client_pub: &str, scenario: &str) -> Option<(Sshd, russh::keys::PublicKey)> {
+async fn start_sshd(
+    dir: &Path,
+    client_pub: &str,
+    scenario: &str,
+) -> Option<(Sshd, russh::keys::PublicKey)> {
     if !Path::new(SSHD).exists() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -31,7 +35,9 @@ async fn start_sshd(dir: &Path, client_pub: &str, scenario: &str) -> Option<(Ssh
     let _ = std::fs::create_dir_all("/run/sshd");
     let host_key = new_key();
     let host_key_path = dir.join("ssh_host_ed25519_key");
-    host_key.write_openssh_file(&host_key_path, LineEnding::LF).unwrap();
+    host_key
+        .write_openssh_file(&host_key_path, LineEnding::LF)
+        .unwrap();
     write_key(&host_key, &host_key_path);
     std::fs::write(dir.join("authorized_keys"), format!("{client_pub}\n")).unwrap();
     let port = {
@@ -58,8 +64,17 @@ async fn start_sshd(dir: &Path, client_pub: &str, scenario: &str) -> Option<(Ssh
         .spawn()
         .unwrap();
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return Some((Sshd { _child: child, port }, host_key.public_key().clone()));
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some((
+                Sshd {
+                    _child: child,
+                    port,
+                },
+                host_key.public_key().clone(),
+            ));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -71,12 +86,18 @@ fn current_user() -> String {
         .ok()
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| {
-            let out = std::process::Command::new("id").arg("-un").output().unwrap();
+            let out = std::process::Command::new("id")
+                .arg("-un")
+                .output()
+                .unwrap();
             String::from_utf8_lossy(&out.stdout).trim().to_string()
         })
 }
 
-async fn run_against_sshd(scenario: &str, extra: &[&str]) -> Option<(i32, serde_json::Value, String)> {
+async fn run_against_sshd(
+    scenario: &str,
+    extra: &[&str],
+) -> Option<(i32, serde_json::Value, String)> {
     let dir = tempfile::tempdir().unwrap();
     let client = new_key();
     let key_file = dir.path().join("id_ed25519");
@@ -84,7 +105,14 @@ async fn run_against_sshd(scenario: &str, extra: &[&str]) -> Option<(i32, serde_
     let client_pub = client.public_key().to_openssh().unwrap();
     let (sshd, host_pub) = start_sshd(dir.path(), &client_pub, scenario).await?;
     let known = dir.path().join("known_hosts");
-    std::fs::write(&known, format!("{}\n", sshfleet::known_hosts::entry_line("127.0.0.1", sshd.port, &host_pub))).unwrap();
+    std::fs::write(
+        &known,
+        format!(
+            "{}\n",
+            sshfleet::known_hosts::entry_line("127.0.0.1", sshd.port, &host_pub)
+        ),
+    )
+    .unwrap();
     let inventory = dir.path().join("inventory.yaml");
     std::fs::write(
         &inventory,
@@ -98,17 +126,29 @@ async fn run_against_sshd(scenario: &str, extra: &[&str]) -> Option<(i32, serde_
     .unwrap();
     let report = dir.path().join("report.json");
     let mut args: Vec<String> = [
-        "run", "esa-ecupdate", "-i", inventory.to_str().unwrap(), "--known-hosts", known.to_str().unwrap(),
-        "--report", report.to_str().unwrap(),
+        "run",
+        "esa-ecupdate",
+        "-i",
+        inventory.to_str().unwrap(),
+        "--known-hosts",
+        known.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     args.extend(extra.iter().map(|s| s.to_string()));
     let out = sshfleet_cmd(&args, &[]).await;
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap_or_else(|_| panic!("no report: {text}"))).unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&report).unwrap_or_else(|_| panic!("no report: {text}")),
+    )
+    .unwrap();
     Some((out.status.code().unwrap_or(-1), report, text))
 }
 
@@ -119,12 +159,17 @@ async fn esa_playbook_fixes_an_appliance_behind_real_openssh() {
     };
     assert_eq!(code, 0, "{text}");
     assert_eq!(report["hosts"][0]["status"], "changed", "{text}");
-    assert_eq!(report["hosts"][0]["actions"], serde_json::json!(["ecupdate force"]));
+    assert_eq!(
+        report["hosts"][0]["actions"],
+        serde_json::json!(["ecupdate force"])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stale_completion_behind_real_openssh_is_not_trusted() {
-    let Some((code, report, text)) = run_against_sshd("never-completes", &["-e", "update_timeout=2s"]).await else {
+    let Some((code, report, text)) =
+        run_against_sshd("never-completes", &["-e", "update_timeout=2s"]).await
+    else {
         return;
     };
     assert_eq!(code, 2, "{text}");

@@ -53,7 +53,10 @@ impl Lab {
         };
         let configs = profiles
             .into_iter()
-            .map(|profile| SimHostConfig { profile, host_key: None })
+            .map(|profile| SimHostConfig {
+                profile,
+                host_key: None,
+            })
             .collect();
         let fleet = SimFleet::start(configs, auth).await.unwrap();
         let lab = Lab {
@@ -66,7 +69,11 @@ impl Lab {
         };
         let mut known = String::new();
         for host in lab.fleet.hosts() {
-            known.push_str(&sshfleet::known_hosts::entry_line("127.0.0.1", host.addr.port(), &host.host_key));
+            known.push_str(&sshfleet::known_hosts::entry_line(
+                "127.0.0.1",
+                host.addr.port(),
+                &host.host_key,
+            ));
             known.push('\n');
         }
         std::fs::write(&lab.known_hosts, known).unwrap();
@@ -124,7 +131,9 @@ impl Lab {
 /// Run the real binary.
 pub async fn sshfleet_cmd(args: &[String], env: &[(&str, &str)]) -> Output {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sshfleet"));
-    cmd.args(args).env_remove("SSH_AUTH_SOCK").env("NO_COLOR", "1");
+    cmd.args(args)
+        .env_remove("SSH_AUTH_SOCK")
+        .env("NO_COLOR", "1");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -150,7 +159,10 @@ impl Run {
         String::from_utf8_lossy(&self.output.stderr).into_owned()
     }
     pub fn host(&self, name: &str) -> &Value {
-        let report = self.report.as_ref().unwrap_or_else(|| panic!("no report; {}", self.explain()));
+        let report = self
+            .report
+            .as_ref()
+            .unwrap_or_else(|| panic!("no report; {}", self.explain()));
         report["hosts"]
             .as_array()
             .unwrap()
@@ -165,7 +177,12 @@ impl Run {
         self.host(name)["error"].as_str().unwrap_or("").to_string()
     }
     pub fn explain(&self) -> String {
-        format!("exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code(), self.stdout(), self.stderr())
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code(),
+            self.stdout(),
+            self.stderr()
+        )
     }
 }
 

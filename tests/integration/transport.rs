@@ -12,7 +12,10 @@ async fn wrong_client_key_is_unreachable() {
     assert_eq!(run.code(), 4, "{}", run.explain());
     assert_eq!(run.status("esa01.example.com"), "unreachable");
     let error = run.error("esa01.example.com");
-    assert!(error.contains("authentication failed for user `admin`"), "{error}");
+    assert!(
+        error.contains("authentication failed for user `admin`"),
+        "{error}"
+    );
     assert!(error.contains("id_ed25519"), "{error}");
 }
 
@@ -23,7 +26,10 @@ async fn changed_host_key_is_refused_loudly_even_with_accept_new() {
     let impostor = new_key();
     std::fs::write(
         &lab.known_hosts,
-        format!("# operator's file\n{}\n", sshfleet::known_hosts::entry_line("127.0.0.1", port, impostor.public_key())),
+        format!(
+            "# operator's file\n{}\n",
+            sshfleet::known_hosts::entry_line("127.0.0.1", port, impostor.public_key())
+        ),
     )
     .unwrap();
     for extra in [&[][..], &["--accept-new-host-keys"][..]] {
@@ -31,11 +37,20 @@ async fn changed_host_key_is_refused_loudly_even_with_accept_new() {
         assert_eq!(run.code(), 4, "{}", run.explain());
         assert_eq!(run.status("esa02.example.com"), "unreachable");
         let error = run.error("esa02.example.com");
-        assert!(error.contains("HAS CHANGED") && error.contains("known_hosts:2"), "{error}");
+        assert!(
+            error.contains("HAS CHANGED") && error.contains("known_hosts:2"),
+            "{error}"
+        );
         assert_eq!(lab.host("esa02.example.com").stats().sessions_opened, 0);
     }
     // The file was not touched.
-    assert_eq!(std::fs::read_to_string(&lab.known_hosts).unwrap().lines().count(), 2);
+    assert_eq!(
+        std::fs::read_to_string(&lab.known_hosts)
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -46,7 +61,10 @@ async fn unknown_host_key_is_refused_unless_accept_new_then_recorded() {
     assert_eq!(run.code(), 4, "{}", run.explain());
     let error = run.error("esa03.example.com");
     let fingerprint = sshfleet::known_hosts::fingerprint(&lab.host("esa03.example.com").host_key);
-    assert!(error.contains("not known") && error.contains(&fingerprint), "{error}");
+    assert!(
+        error.contains("not known") && error.contains(&fingerprint),
+        "{error}"
+    );
     assert!(error.contains("--accept-new-host-keys"), "{error}");
 
     let run = lab.run(&["--accept-new-host-keys"]).await;
@@ -59,7 +77,11 @@ async fn unknown_host_key_is_refused_unless_accept_new_then_recorded() {
 #[tokio::test(flavor = "multi_thread")]
 async fn password_from_environment_and_never_in_transcripts() {
     let secret = "S3cr3t-Pa55word";
-    let lab = Lab::start_with(vec![AsyncOsProfile::healthy("esa04.example.com")], Some(secret)).await;
+    let lab = Lab::start_with(
+        vec![AsyncOsProfile::healthy("esa04.example.com")],
+        Some(secret),
+    )
+    .await;
     let port = lab.host("esa04.example.com").addr.port();
     std::fs::write(
         &lab.inventory,
@@ -70,16 +92,28 @@ async fn password_from_environment_and_never_in_transcripts() {
     .unwrap();
     let dir = lab.dir.path().join("t");
     let args: Vec<String> = [
-        "run", "esa-ecupdate", "-i", lab.inventory.to_str().unwrap(), "--known-hosts",
-        lab.known_hosts.to_str().unwrap(), "--report", lab.report.to_str().unwrap(),
-        "--transcripts", dir.to_str().unwrap(),
+        "run",
+        "esa-ecupdate",
+        "-i",
+        lab.inventory.to_str().unwrap(),
+        "--known-hosts",
+        lab.known_hosts.to_str().unwrap(),
+        "--report",
+        lab.report.to_str().unwrap(),
+        "--transcripts",
+        dir.to_str().unwrap(),
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     let out = crate::support::sshfleet_cmd(&args, &[("ESA_PASSWORD", secret)]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = std::fs::read_to_string(&lab.report).unwrap();
     let transcript = std::fs::read_to_string(dir.join("esa04.example.com.log")).unwrap();
     for text in [&report, &transcript, &stdout.to_string()] {
@@ -90,5 +124,8 @@ async fn password_from_environment_and_never_in_transcripts() {
     let out = crate::support::sshfleet_cmd(&args, &[]).await;
     assert_eq!(out.status.code(), Some(4));
     let report = std::fs::read_to_string(&lab.report).unwrap();
-    assert!(report.contains("ESA_PASSWORD") && report.contains("not set"), "{report}");
+    assert!(
+        report.contains("ESA_PASSWORD") && report.contains("not set"),
+        "{report}"
+    );
 }
