@@ -660,9 +660,9 @@ impl Parser<'_> {
     }
 
     fn and(&mut self) -> Result<Expr, WhenError> {
-        let mut operands = vec![self.compare()?];
+        let mut operands = vec![self.unary()?];
         while self.eat(&Tok::And) {
-            operands.push(self.compare()?);
+            operands.push(self.unary()?);
         }
         Ok(if operands.len() == 1 {
             operands.swap_remove(0)
@@ -672,7 +672,7 @@ impl Parser<'_> {
     }
 
     fn compare(&mut self) -> Result<Expr, WhenError> {
-        let left = self.unary()?;
+        let left = self.primary()?;
         let Some(&Token {
             tok: Tok::Cmp(op), ..
         }) = self.peek()
@@ -680,7 +680,7 @@ impl Parser<'_> {
             return Ok(left);
         };
         self.pos += 1;
-        let right = self.unary()?;
+        let right = self.primary()?;
         if let Some(&Token {
             tok: Tok::Cmp(_),
             column,
@@ -694,11 +694,13 @@ impl Parser<'_> {
         Ok(Expr::Compare(Box::new(left), op, Box::new(right)))
     }
 
+    /// `not` binds looser than a comparison, as in Python and Jinja (so
+    /// Ansible users read `not x == 'a'` as `not (x == 'a')`).
     fn unary(&mut self) -> Result<Expr, WhenError> {
         if self.eat(&Tok::Not) {
             self.nested(|p| Ok(Expr::Not(Box::new(p.unary()?))))
         } else {
-            self.primary()
+            self.compare()
         }
     }
 
@@ -947,20 +949,14 @@ mod tests {
         }
 
         #[test]
-        fn not_binds_tighter_than_comparison() {
-            // With booleans on both sides `(not a) == b` and `not (a == b)`
-            // agree, so tell them apart with a non-boolean operand.
+        fn not_binds_looser_than_comparison() {
+            // Python/Jinja: `not x == 'abc'` is `not (x == 'abc')`.
             let s = scope(&[("x", text("xyz"))]);
-            // `(not x) == 'abc'` is `false == 'abc'`: false.
-            // `not (x == 'abc')` would be true.
-            assert!(!truth("not x == 'abc'", &s));
-            assert!(truth("not (x == 'abc')", &s));
-            assert!(truth("not x == false", &s));
-            // `(not x) >= 1` orders a Bool, which is an error.
-            assert!(matches!(
-                eval_in("not x >= 1", &s),
-                Err(WhenError::Incomparable { .. })
-            ));
+            assert!(truth("not x == 'abc'", &s));
+            assert!(!truth("not x == 'xyz'", &s));
+            assert!(truth("(not x) == false", &s));
+            let v = scope(&[("version", text("14.2.0-620"))]);
+            assert!(truth("not version >= 15.0", &v));
         }
 
         #[test]
