@@ -1,7 +1,19 @@
 //! The AsyncOS CLI model (Secure Email Gateway), with the ecs / updater_logs
 //! behaviour of the Enrollment Client TAC article.
+//!
+//! [`Appliance`] is one appliance's state (logs, alerts, counters), shared by
+//! all its sessions; [`Command`] is one parsed CLI line. The interactive
+//! session around them (echo, prompt, `tail`, faults) is in `shell.rs`.
 
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::SimStats;
+use super::log::{Cursor, LOG_TIME_FORMAT, Log};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptStyle {
@@ -41,4 +53,902 @@ pub struct AsyncOsProfile {
     pub stale_completion: bool,
     pub clock_offset: chrono::Duration,
     pub faults: Vec<Fault>,
+}
+
+/// Names accepted by [`scenario_profile`].
+pub const SCENARIOS: &[&str] = &[
+    "healthy",
+    "broken",
+    "stale-completion",
+    "never-completes",
+    "cluster",
+    "drop-mid-follow",
+    "stop-answering",
+    "trickle",
+];
+
+/// How long `ecupdate` takes on the `healthy` and `broken` scenarios.
+pub const DEFAULT_UPDATE_DURATION: Duration = Duration::from_secs(3);
+
+/// The profile of a named scenario (see [`SCENARIOS`]), or `None` for an
+/// unknown name.
+///
+/// - `healthy`: ECS registered; only an old, recovered warning in `ecs`.
+/// - `broken`: the article's Warning/Critical lines and alert.
+/// - `stale-completion`: broken, with an earlier `enrollment_client update
+///   completed` as the last lines of `updater_logs`, and a slow update (8 s).
+/// - `never-completes`: broken; the update starts and never completes.
+/// - `cluster`: broken, prompt `(Cluster esa-cluster)> `.
+/// - `drop-mid-follow`: broken; the TCP connection drops 1 s into a `tail`.
+/// - `stop-answering`: broken; silent after the first command.
+/// - `trickle`: broken; output written one byte per millisecond.
+pub fn scenario_profile(scenario: &str, hostname: &str) -> Option<AsyncOsProfile> {
+    let broken = AsyncOsProfile::broken(hostname);
+    let profile = match scenario {
+        "healthy" => AsyncOsProfile::healthy(hostname),
+        "broken" => broken,
+        "stale-completion" => AsyncOsProfile {
+            stale_completion: true,
+            update: UpdateBehaviour::CompletesAfter(Duration::from_secs(8)),
+            ..broken
+        },
+        "never-completes" => AsyncOsProfile {
+            update: UpdateBehaviour::NeverCompletes,
+            ..broken
+        },
+        "cluster" => AsyncOsProfile {
+            prompt: PromptStyle::Cluster("esa-cluster".to_string()),
+            ..broken
+        },
+        "drop-mid-follow" => broken.with_fault(Fault::DropMidFollow(Duration::from_secs(1))),
+        "stop-answering" => broken.with_fault(Fault::StopAnswering(1)),
+        "trickle" => broken.with_fault(Fault::Trickle(Duration::from_millis(1))),
+        _ => return None,
+    };
+    Some(profile)
+}
+
+impl AsyncOsProfile {
+    /// An AsyncOS 15.0 appliance whose Enrollment Client is fine.
+    pub fn healthy(hostname: &str) -> Self {
+        Self {
+            hostname: hostname.to_string(),
+            version: "15.0.1-012".to_string(),
+            prompt: PromptStyle::Standalone,
+            ecs_failing: false,
+            update: UpdateBehaviour::CompletesAfter(DEFAULT_UPDATE_DURATION),
+            stale_completion: false,
+            clock_offset: chrono::Duration::zero(),
+            faults: Vec::new(),
+        }
+    }
+
+    /// An appliance showing the article's symptoms, fixed by `ecupdate force`.
+    pub fn broken(hostname: &str) -> Self {
+        Self {
+            ecs_failing: true,
+            ..Self::healthy(hostname)
+        }
+    }
+
+    pub fn with_fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
+    /// The CLI prompt, trailing space included.
+    pub fn prompt_text(&self) -> String {
+        match &self.prompt {
+            PromptStyle::Standalone => format!("{}> ", self.hostname),
+            PromptStyle::Machine => format!("(Machine {})> ", self.hostname),
+            PromptStyle::Cluster(name) => format!("(Cluster {name})> "),
+        }
+    }
+
+    /// `15.0.1-012` → (`15.0.1`, `012`).
+    fn release_and_build(&self) -> (&str, &str) {
+        self.version
+            .split_once('-')
+            .unwrap_or((self.version.as_str(), "000"))
+    }
+
+    pub(crate) fn drop_mid_follow(&self) -> Option<Duration> {
+        self.faults.iter().find_map(|f| match f {
+            Fault::DropMidFollow(d) => Some(*d),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn stop_answering_after(&self) -> Option<usize> {
+        self.faults.iter().find_map(|f| match f {
+            Fault::StopAnswering(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn trickle(&self) -> Option<Duration> {
+        self.faults.iter().find_map(|f| match f {
+            Fault::Trickle(d) => Some(*d),
+            _ => None,
+        })
+    }
+}
+
+pub(crate) const MODEL: &str = "C300V";
+pub(crate) const ALERT_TEXT: &str = "Connection to URL Retrospective registration service failed. Certificate verification failed. Contact Cisco TAC for assistance.";
+pub(crate) const ECS_WARNING: &str = "Warning: ECS: Cloud query failed. 'Empty polling URI.' 7-xyxxyzxyxxyz (or b'xyxxyzxyxxyzxyxxyzxyxx==' in base64 format) having URLs. Contact Cisco TAC for assistance.";
+pub(crate) const ECS_CRITICAL: &str =
+    "Critical: ECS: Failed to regenerate token. Status Code: 403. Invalid Certificate.";
+pub(crate) const ECS_REGISTERED: &str = "Info: ECS: Device registration successful.";
+pub(crate) const UPDATE_COMPLETED: &str = "Info: enrollment_client update completed";
+/// How many lines `tail` shows before it starts following.
+pub(crate) const TAIL_BACKLOG: usize = 10;
+const MAX_RECORDED_COMMANDS: usize = 10_000;
+
+/// The manual Enrollment Client update of the article, as (fraction of the
+/// update's duration, message).
+fn manual_update_sequence(update_id: u32) -> Vec<(f64, String)> {
+    const FILE: &str = "enrollment_client/3.0/enrollment_client/default/109101";
+    let steps: [(f64, &str); 20] = [
+        (
+            0.00,
+            "Info: Received remote command to signal a manual update",
+        ),
+        (0.30, ""),
+        (0.30, "Info: Server manifest specified an update for case"),
+        (
+            0.32,
+            "Info: Server manifest specified an update for enrollment_client",
+        ),
+        (
+            0.32,
+            "Info: enrollment_client was signalled to start a new update",
+        ),
+        (
+            0.33,
+            "Info: enrollment_client processing files from the server manifest",
+        ),
+        (0.35, "Info: enrollment_client started downloading files"),
+        (0.36, "Info: enrollment_client waiting on download lock"),
+        (0.37, "Info: enrollment_client acquired download lock"),
+        (0.40, ""),
+        (0.55, "Info: enrollment_client released download lock"),
+        (0.56, ""),
+        (0.60, "Info: enrollment_client started applying files"),
+        (
+            0.62,
+            "Info: enrollment_client applying file \"enrollment_client\"",
+        ),
+        (0.65, "Info: enrollment_client installing new libexec"),
+        (0.70, "Info: enrollment_client restarting"),
+        (0.95, "Info: enrollment_client verifying applied files"),
+        (0.97, "Info: enrollment_client updating the client manifest"),
+        (1.00, UPDATE_COMPLETED),
+        (1.00, "Info: enrollment_client waiting for new updates"),
+    ];
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, (f, msg))| {
+            let msg = match i {
+                1 => format!("Info: Acquired server manifest, starting update {update_id}"),
+                9 => format!(
+                    "Info: enrollment_client beginning download of remote file \"http://updates.ironport.com/{FILE}\""
+                ),
+                11 => format!("Info: enrollment_client successfully downloaded file \"{FILE}\""),
+                _ => (*msg).to_string(),
+            };
+            (*f, msg)
+        })
+        .collect()
+}
+
+/// How many lines of the sequence a `NeverCompletes` update gets through:
+/// up to `beginning download of remote file`.
+const NEVER_COMPLETES_LINES: usize = 10;
+/// Nominal duration over which a `NeverCompletes` update writes those lines.
+const NEVER_COMPLETES_SPAN: Duration = Duration::from_secs(1);
+
+/// A routine scheduled update of another component, for the backlog.
+fn scheduled_update_sequence(update_id: u32, component: &str) -> Vec<String> {
+    vec![
+        format!("Info: Acquired server manifest, starting update {update_id}"),
+        format!("Info: Server manifest specified an update for {component}"),
+        format!("Info: {component} was signalled to start a new update"),
+        format!("Info: {component} processing files from the server manifest"),
+        format!("Info: {component} started downloading files"),
+        format!(
+            "Info: {component} successfully downloaded file \"{component}/1.0/{component}/default/{update_id}\""
+        ),
+        format!("Info: {component} started applying files"),
+        format!("Info: {component} verifying applied files"),
+        format!("Info: {component} updating the client manifest"),
+        format!("Info: {component} update completed"),
+        format!("Info: {component} waiting for new updates"),
+    ]
+}
+
+/// Adds `delta` to a timestamp, saturating instead of overflowing.
+fn shift(t: NaiveDateTime, delta: TimeDelta) -> NaiveDateTime {
+    t.checked_add_signed(delta).unwrap_or(t)
+}
+
+fn to_delta(d: Duration) -> TimeDelta {
+    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// Recovers the data of a poisoned lock: a panicking session must not take
+/// the whole simulated appliance down with it.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[derive(Debug)]
+struct EcsFailure {
+    /// When the Critical line was logged: the alert's timestamp.
+    since: NaiveDateTime,
+    /// When a completed update re-registers the device.
+    cleared_at: Option<Instant>,
+}
+
+#[derive(Debug)]
+struct State {
+    ecs: Log,
+    updater_logs: Log,
+    failure: Option<EcsFailure>,
+    next_update_id: u32,
+}
+
+/// One simulated appliance: logs, alerts and counters shared by all its
+/// sessions, living as long as the fleet (or the stdio process).
+#[derive(Debug)]
+pub(crate) struct Appliance {
+    profile: AsyncOsProfile,
+    booted: NaiveDateTime,
+    state: Mutex<State>,
+    stats: Mutex<SimStats>,
+    /// Bumped whenever lines are scheduled, so followers re-read.
+    changed: watch::Sender<u64>,
+}
+
+impl Appliance {
+    pub(crate) fn new(profile: AsyncOsProfile) -> Self {
+        let now = Instant::now();
+        let clock = Utc::now().naive_utc();
+        let t0 = shift(clock, profile.clock_offset);
+        let ago = |d: i64, h: i64, m: i64, s: i64| {
+            shift(
+                t0,
+                -(TimeDelta::days(d)
+                    + TimeDelta::hours(h)
+                    + TimeDelta::minutes(m)
+                    + TimeDelta::seconds(s)),
+            )
+        };
+
+        let mut ecs = Log::new();
+        let ecs_lines = [
+            (
+                ago(9, 3, 12, 7),
+                "Info: ECS: Starting Enrollment Client Service",
+            ),
+            (ago(9, 3, 12, 2), ECS_REGISTERED),
+            (ago(9, 3, 11, 40), "Info: ECS: Cloud query successful."),
+            // An old failure that recovered by itself: the client must
+            // compare timestamps, not just find a Warning.
+            (ago(6, 7, 44, 51), ECS_WARNING),
+            (ago(6, 7, 2, 13), "Info: ECS: Cloud query successful."),
+            (ago(6, 7, 2, 9), ECS_REGISTERED),
+            (ago(2, 5, 31, 45), ECS_REGISTERED),
+        ];
+        for (stamp, msg) in ecs_lines {
+            ecs.push(now, stamp, msg);
+        }
+        let failure = if profile.ecs_failing {
+            let warning = ago(0, 4, 13, 51);
+            let critical = ago(0, 4, 13, 25);
+            ecs.push(now, warning, ECS_WARNING);
+            ecs.push(now, critical, ECS_CRITICAL);
+            Some(EcsFailure {
+                since: critical,
+                cleared_at: None,
+            })
+        } else {
+            None
+        };
+
+        let mut updater_logs = Log::new();
+        let mut backlog = |start: NaiveDateTime, lines: &[String]| {
+            for (i, line) in lines.iter().enumerate() {
+                let secs = i64::try_from(i).unwrap_or(0) * 2;
+                updater_logs.push(now, shift(start, TimeDelta::seconds(secs)), line);
+            }
+        };
+        backlog(ago(1, 2, 20, 3), &scheduled_update_sequence(9027, "amp"));
+        backlog(ago(0, 5, 1, 33), &scheduled_update_sequence(9028, "case"));
+        if profile.stale_completion {
+            // An earlier manual update whose completion is still in the
+            // backlog: it must not count as confirmation of a new one.
+            let start = ago(0, 2, 3, 41);
+            for (f, msg) in manual_update_sequence(9029) {
+                updater_logs.push(
+                    now,
+                    shift(start, TimeDelta::milliseconds((f * 36_000.0) as i64)),
+                    &msg,
+                );
+            }
+        }
+
+        let (changed, _) = watch::channel(0);
+        Self {
+            booted: ago(22, 2, 17, 20),
+            state: Mutex::new(State {
+                ecs,
+                updater_logs,
+                failure,
+                next_update_id: 9030,
+            }),
+            stats: Mutex::new(SimStats::default()),
+            changed,
+            profile,
+        }
+    }
+
+    pub(crate) fn profile(&self) -> &AsyncOsProfile {
+        &self.profile
+    }
+
+    /// The appliance's clock: local time, no zone.
+    pub(crate) fn clock(&self) -> NaiveDateTime {
+        shift(Utc::now().naive_utc(), self.profile.clock_offset)
+    }
+
+    pub(crate) fn stats(&self) -> SimStats {
+        lock(&self.stats).clone()
+    }
+
+    pub(crate) fn update_stats(&self, f: impl FnOnce(&mut SimStats)) {
+        f(&mut lock(&self.stats));
+    }
+
+    pub(crate) fn record_command(&self, line: &str) {
+        self.update_stats(|s| {
+            if s.commands.len() < MAX_RECORDED_COMMANDS {
+                s.commands.push(line.to_string());
+            }
+        });
+    }
+
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    pub(crate) fn prompt(&self) -> String {
+        self.profile.prompt_text()
+    }
+
+    pub(crate) fn banner(&self) -> Vec<String> {
+        let (release, build) = self.profile.release_and_build();
+        vec![
+            "Copyright (c) 2001-2025, Cisco Systems, Inc. and/or its affiliates. All rights reserved.".to_string(),
+            String::new(),
+            format!("AsyncOS {release} for Cisco {MODEL} build {build}"),
+            String::new(),
+            format!("Welcome to the Cisco {MODEL} Email Security Virtual Appliance"),
+        ]
+    }
+
+    fn ecs_failing(&self, state: &State, now: Instant) -> Option<NaiveDateTime> {
+        state
+            .failure
+            .as_ref()
+            .filter(|f| f.cleared_at.is_none_or(|t| t > now))
+            .map(|f| f.since)
+    }
+
+    /// A cursor for `tail LOG` and whether the log exists.
+    pub(crate) fn tail_cursor(&self, log: &str) -> Option<Cursor> {
+        let state = lock(&self.state);
+        log_of(&state, log).map(|l| l.cursor_last(TAIL_BACKLOG, Instant::now()))
+    }
+
+    pub(crate) fn read_log(
+        &self,
+        log: &str,
+        cursor: &mut Cursor,
+    ) -> (Vec<String>, Option<Instant>) {
+        let state = lock(&self.state);
+        match log_of(&state, log) {
+            Some(l) => l.read_from(cursor, Instant::now()),
+            None => (Vec::new(), None),
+        }
+    }
+
+    /// Output of a command that answers at once (all but `tail` and `exit`).
+    pub(crate) fn answer(&self, command: &Command) -> Vec<String> {
+        match command {
+            Command::Version => self.version_lines(),
+            Command::Status => self.status_lines(),
+            Command::Grep {
+                pattern,
+                insensitive,
+                log,
+            } => self.grep(pattern, *insensitive, log),
+            Command::EcUpdate { force } => {
+                self.start_update(*force);
+                vec![if *force {
+                    "Requesting forced update of Enrollment Client.".to_string()
+                } else {
+                    "Requesting update of Enrollment Client.".to_string()
+                }]
+            }
+            Command::DisplayAlerts => self.alerts(),
+            Command::Usage(text) => vec![text.clone()],
+            Command::Unknown(cmd) => {
+                vec![format!("Unknown command or missing feature key: {cmd}")]
+            }
+            Command::Tail { .. } | Command::Exit | Command::Empty => Vec::new(),
+        }
+    }
+
+    fn version_lines(&self) -> Vec<String> {
+        vec![
+            "Current Version".to_string(),
+            "===============".to_string(),
+            format!("Product: Cisco {MODEL} Email Security Virtual Appliance"),
+            format!("Model: {MODEL}"),
+            format!("Version: {}", self.profile.version),
+            "Build Date: 2024-11-20".to_string(),
+            "Install Date: 2025-01-14 09:41:22".to_string(),
+            "Serial #: 4229B1D2E07A51C3E5B9-9F1C2D3E4A5B".to_string(),
+            "BIOS: 6.00".to_string(),
+            "CPU: 2 expected, 2 allocated".to_string(),
+            "Memory: 8192 MB expected, 8192 MB allocated".to_string(),
+            "Hard disk: 200 GB, or more expected; 200 GB allocated".to_string(),
+            "RAID: NA".to_string(),
+            "RAID Status: Unknown".to_string(),
+            "RAID Type: NA".to_string(),
+            "BMC: NA".to_string(),
+        ]
+    }
+
+    fn status_lines(&self) -> Vec<String> {
+        let now = self.clock();
+        let up = now.signed_duration_since(self.booted);
+        let uptime = format!(
+            "{}d {}h {}m {}s",
+            up.num_days(),
+            up.num_hours() % 24,
+            up.num_minutes() % 60,
+            up.num_seconds() % 60
+        );
+        vec![
+            format!(
+                "Status as of:                  {} GMT",
+                now.format(LOG_TIME_FORMAT)
+            ),
+            format!(
+                "Up since:                      {} GMT ({uptime})",
+                self.booted.format(LOG_TIME_FORMAT)
+            ),
+            "Last counter reset:            Never".to_string(),
+            "System status:                 Online".to_string(),
+            "Oldest Message:                No Messages".to_string(),
+            "Feature - Sophos:              1826 days".to_string(),
+            "Feature - IronPort Anti-Spam:  1826 days".to_string(),
+            "Feature - Incoming Mail Handling: Perpetual".to_string(),
+        ]
+    }
+
+    fn grep(&self, pattern: &str, insensitive: bool, log: &str) -> Vec<String> {
+        let regex = match regex::RegexBuilder::new(pattern)
+            .case_insensitive(insensitive)
+            .size_limit(1 << 20)
+            .build()
+        {
+            Ok(r) => r,
+            Err(_) => return vec![format!("Invalid regular expression: {pattern}")],
+        };
+        let state = lock(&self.state);
+        match log_of(&state, log) {
+            Some(l) => l
+                .visible(Instant::now())
+                .filter(|line| regex.is_match(line))
+                .map(str::to_string)
+                .collect(),
+            None => vec![format!("Unknown log name: {log}")],
+        }
+    }
+
+    fn alerts(&self) -> Vec<String> {
+        let state = lock(&self.state);
+        match self.ecs_failing(&state, Instant::now()) {
+            Some(since) => vec![
+                "Date and Time Stamp        Description".to_string(),
+                "-------------------------  --------------------------------".to_string(),
+                format!("{} +0000 {ALERT_TEXT}", since.format("%d %b %Y %H:%M:%S")),
+            ],
+            None => vec!["There are no alerts.".to_string()],
+        }
+    }
+
+    /// Schedules the article's update sequence in `updater_logs`, and on
+    /// completion the re-registration in `ecs`.
+    fn start_update(&self, force: bool) {
+        if force {
+            self.update_stats(|s| s.forced_updates += 1);
+        }
+        let now = Instant::now();
+        let clock = self.clock();
+        let mut state = lock(&self.state);
+        let id = state.next_update_id;
+        state.next_update_id = id.saturating_add(1);
+        let sequence = manual_update_sequence(id);
+        let (span, lines, completes) = match self.profile.update {
+            UpdateBehaviour::CompletesAfter(d) => (d, sequence.len(), true),
+            UpdateBehaviour::NeverCompletes => (NEVER_COMPLETES_SPAN, NEVER_COMPLETES_LINES, false),
+        };
+        // The request is acknowledged at once; the rest follows the article's
+        // spread over the update's duration.
+        let lead = (span / 20).min(Duration::from_millis(50));
+        let schedule = |log: &mut Log, after: Duration, msg: &str| {
+            // An absurd duration is an update that never gets there.
+            if let Some(due) = now.checked_add(after) {
+                log.push(due, shift(clock, to_delta(after)), msg);
+            }
+        };
+        for (i, (f, msg)) in sequence.iter().take(lines).enumerate() {
+            let after = if i == 0 { lead } else { span.mul_f64(*f) };
+            schedule(&mut state.updater_logs, after, msg);
+        }
+        if completes {
+            let registered = span + (span / 10).max(Duration::from_millis(50));
+            schedule(&mut state.ecs, registered, ECS_REGISTERED);
+            if let (Some(failure), Some(at)) = (state.failure.as_mut(), now.checked_add(registered))
+            {
+                failure.cleared_at = Some(failure.cleared_at.map_or(at, |t| t.min(at)));
+            }
+        }
+        drop(state);
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+}
+
+fn log_of<'a>(state: &'a State, name: &str) -> Option<&'a Log> {
+    match name {
+        "ecs" => Some(&state.ecs),
+        "updater_logs" => Some(&state.updater_logs),
+        _ => None,
+    }
+}
+
+/// One CLI line, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Command {
+    Empty,
+    Version,
+    Status,
+    Grep {
+        pattern: String,
+        insensitive: bool,
+        log: String,
+    },
+    Tail {
+        log: String,
+    },
+    EcUpdate {
+        force: bool,
+    },
+    DisplayAlerts,
+    Exit,
+    /// A known command used wrongly: print this line.
+    Usage(String),
+    Unknown(String),
+}
+
+impl Command {
+    pub(crate) fn parse(line: &str) -> Command {
+        let words = split_words(line);
+        let Some((first, args)) = words.split_first() else {
+            return Command::Empty;
+        };
+        match first.to_ascii_lowercase().as_str() {
+            "version" => Command::Version,
+            "status" => Command::Status,
+            "displayalerts" => Command::DisplayAlerts,
+            "exit" | "quit" => Command::Exit,
+            "grep" => parse_grep(args),
+            "tail" => match args.iter().find(|a| !a.starts_with('-')) {
+                Some(log) => Command::Tail { log: log.clone() },
+                None => Command::Usage("Usage: tail log_name".to_string()),
+            },
+            "ecupdate" => match args {
+                [] => Command::EcUpdate { force: false },
+                [f] if f.eq_ignore_ascii_case("force") => Command::EcUpdate { force: true },
+                _ => Command::Usage("Usage: ecupdate [force]".to_string()),
+            },
+            _ => Command::Unknown(line.trim().to_string()),
+        }
+    }
+}
+
+const GREP_USAGE: &str = "Usage: grep [-i] [-e] \"regex\" log_name";
+
+fn parse_grep(args: &[String]) -> Command {
+    let mut insensitive = false;
+    let mut pattern = None;
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "-i" => insensitive = true,
+            "-e" => match it.next() {
+                Some(p) => pattern = Some(p.clone()),
+                None => return Command::Usage(GREP_USAGE.to_string()),
+            },
+            _ => rest.push(arg.clone()),
+        }
+    }
+    let mut rest = rest.into_iter();
+    let pattern = match pattern {
+        Some(p) => p,
+        None => match rest.next() {
+            Some(p) => p,
+            None => return Command::Usage(GREP_USAGE.to_string()),
+        },
+    };
+    match (rest.next(), rest.next()) {
+        (Some(log), None) => Command::Grep {
+            pattern,
+            insensitive,
+            log,
+        },
+        _ => Command::Usage(GREP_USAGE.to_string()),
+    }
+}
+
+/// Splits a CLI line into words; double or single quotes group a word and
+/// are removed (`grep "Warning|Critical" ecs`).
+fn split_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => word.push(c),
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                in_word = true;
+            }
+            None if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            None => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn grep(pattern: &str, log: &str) -> Command {
+        Command::Grep {
+            pattern: pattern.to_string(),
+            insensitive: false,
+            log: log.to_string(),
+        }
+    }
+
+    #[test]
+    fn parses_the_articles_commands() {
+        assert_eq!(
+            Command::parse("grep \"Warning|Critical\" ecs"),
+            grep("Warning|Critical", "ecs")
+        );
+        assert_eq!(
+            Command::parse("grep Warning|Critical ecs"),
+            grep("Warning|Critical", "ecs")
+        );
+        assert_eq!(
+            Command::parse("ecupdate force"),
+            Command::EcUpdate { force: true }
+        );
+        assert_eq!(
+            Command::parse("ecupdate"),
+            Command::EcUpdate { force: false }
+        );
+        assert_eq!(
+            Command::parse("  tail updater_logs "),
+            Command::Tail {
+                log: "updater_logs".to_string()
+            }
+        );
+        assert_eq!(Command::parse("   "), Command::Empty);
+        assert_eq!(Command::parse("QUIT"), Command::Exit);
+    }
+
+    #[test]
+    fn parses_grep_options_and_rejects_bad_usage() {
+        assert_eq!(
+            Command::parse("grep -i 'device registration' ecs"),
+            Command::Grep {
+                pattern: "device registration".to_string(),
+                insensitive: true,
+                log: "ecs".to_string()
+            }
+        );
+        assert_eq!(Command::parse("grep -e x ecs"), grep("x", "ecs"));
+        assert!(matches!(Command::parse("grep"), Command::Usage(_)));
+        assert!(matches!(Command::parse("grep x"), Command::Usage(_)));
+        assert!(matches!(
+            Command::parse("grep x ecs extra"),
+            Command::Usage(_)
+        ));
+        assert!(matches!(Command::parse("grep -e"), Command::Usage(_)));
+        assert!(matches!(Command::parse("ecupdate now"), Command::Usage(_)));
+        assert!(matches!(Command::parse("tail"), Command::Usage(_)));
+        assert_eq!(
+            Command::parse("rm -rf /"),
+            Command::Unknown("rm -rf /".to_string())
+        );
+    }
+
+    #[test]
+    fn unterminated_quotes_take_the_rest() {
+        assert_eq!(split_words("grep \"a b"), ["grep", "a b"]);
+        assert_eq!(split_words("\"\" x"), ["", "x"]);
+    }
+
+    #[test]
+    fn prompts() {
+        let mut p = AsyncOsProfile::healthy("esa01.example.com");
+        assert_eq!(p.prompt_text(), "esa01.example.com> ");
+        p.prompt = PromptStyle::Machine;
+        assert_eq!(p.prompt_text(), "(Machine esa01.example.com)> ");
+        p.prompt = PromptStyle::Cluster("hq".to_string());
+        assert_eq!(p.prompt_text(), "(Cluster hq)> ");
+    }
+
+    #[test]
+    fn every_scenario_has_a_profile() {
+        for name in SCENARIOS {
+            assert!(scenario_profile(name, "esa01").is_some(), "{name}");
+        }
+        assert!(scenario_profile("nope", "esa01").is_none());
+    }
+
+    #[tokio::test]
+    async fn broken_ecs_log_and_alert() {
+        let app = Appliance::new(AsyncOsProfile::broken("esa01"));
+        let lines = app.answer(&grep("Warning|Critical", "ecs"));
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[1].ends_with(ECS_WARNING));
+        assert!(lines[2].ends_with(ECS_CRITICAL));
+        let alerts = app.answer(&Command::DisplayAlerts).join("\n");
+        assert!(alerts.contains(ALERT_TEXT), "{alerts}");
+    }
+
+    #[tokio::test]
+    async fn healthy_box_has_an_old_recovered_warning() {
+        let app = Appliance::new(AsyncOsProfile::healthy("esa01"));
+        let lines = app.answer(&grep("Warning|Critical", "ecs"));
+        assert_eq!(lines.len(), 1);
+        let all = app.answer(&grep(".", "ecs"));
+        assert!(all.last().unwrap().ends_with(ECS_REGISTERED));
+        assert_eq!(
+            app.answer(&Command::DisplayAlerts),
+            ["There are no alerts."]
+        );
+    }
+
+    #[tokio::test]
+    async fn log_timestamps_follow_the_appliance_clock() {
+        let mut profile = AsyncOsProfile::broken("esa01");
+        profile.clock_offset = TimeDelta::hours(-30);
+        let app = Appliance::new(profile);
+        let lines = app.answer(&grep("Critical", "ecs"));
+        let stamp = NaiveDateTime::parse_from_str(&lines[0][..24], LOG_TIME_FORMAT).unwrap();
+        let behind = app.clock() - stamp;
+        assert!(
+            behind > TimeDelta::hours(4) && behind < TimeDelta::hours(5),
+            "{behind}"
+        );
+        let status = app.answer(&Command::Status).join("\n");
+        let expected = format!(
+            "Status as of:                  {}",
+            app.clock().format("%a %b %e %H")
+        );
+        assert!(status.contains(&expected), "{status}");
+    }
+
+    #[tokio::test]
+    async fn stale_completion_is_the_end_of_the_backlog() {
+        let mut profile = AsyncOsProfile::broken("esa01");
+        profile.stale_completion = true;
+        let app = Appliance::new(profile);
+        let mut cursor = app.tail_cursor("updater_logs").unwrap();
+        let (lines, next) = app.read_log("updater_logs", &mut cursor);
+        assert_eq!(lines.len(), TAIL_BACKLOG);
+        assert!(lines[TAIL_BACKLOG - 2].ends_with(UPDATE_COMPLETED));
+        assert!(next.is_none());
+
+        let fresh = Appliance::new(AsyncOsProfile::broken("esa01"));
+        let all = fresh.answer(&grep("enrollment_client", "updater_logs"));
+        assert!(all.is_empty(), "{all:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn forced_update_completes_then_reregisters() {
+        let mut profile = AsyncOsProfile::broken("esa01");
+        profile.update = UpdateBehaviour::CompletesAfter(Duration::from_secs(10));
+        let app = Appliance::new(profile);
+        let mut cursor = app.tail_cursor("updater_logs").unwrap();
+        let _ = app.read_log("updater_logs", &mut cursor);
+
+        let out = app.answer(&Command::EcUpdate { force: true });
+        assert_eq!(out, ["Requesting forced update of Enrollment Client."]);
+        assert_eq!(app.stats().forced_updates, 1);
+
+        tokio::time::advance(Duration::from_millis(100)).await;
+        let (lines, _) = app.read_log("updater_logs", &mut cursor);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].ends_with("Info: Received remote command to signal a manual update"));
+
+        tokio::time::advance(Duration::from_secs(9)).await;
+        let (lines, _) = app.read_log("updater_logs", &mut cursor);
+        assert!(lines.iter().any(|l| l.contains("starting update 9030")));
+        assert!(!lines.iter().any(|l| l.ends_with(UPDATE_COMPLETED)));
+        assert!(app.answer(&Command::DisplayAlerts).len() > 1);
+
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let (lines, _) = app.read_log("updater_logs", &mut cursor);
+        assert!(lines[lines.len() - 2].ends_with(UPDATE_COMPLETED));
+        assert!(lines[lines.len() - 1].ends_with("waiting for new updates"));
+
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let ecs = app.answer(&grep(".", "ecs"));
+        assert!(ecs.last().unwrap().ends_with(ECS_REGISTERED));
+        assert_eq!(
+            app.answer(&Command::DisplayAlerts),
+            ["There are no alerts."]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn never_completing_update_stops_in_the_download() {
+        let mut profile = AsyncOsProfile::broken("esa01");
+        profile.update = UpdateBehaviour::NeverCompletes;
+        let app = Appliance::new(profile);
+        app.answer(&Command::EcUpdate { force: true });
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        let lines = app.answer(&grep("enrollment_client|manual", "updater_logs"));
+        assert!(lines[0].ends_with("signal a manual update"));
+        assert!(lines.last().unwrap().contains("beginning download"));
+        assert!(!lines.iter().any(|l| l.ends_with(UPDATE_COMPLETED)));
+        assert!(app.answer(&Command::DisplayAlerts).len() > 1);
+    }
+
+    #[tokio::test]
+    async fn grep_errors() {
+        let app = Appliance::new(AsyncOsProfile::healthy("esa01"));
+        assert_eq!(app.answer(&grep("x", "foo")), ["Unknown log name: foo"]);
+        assert_eq!(
+            app.answer(&grep("(", "ecs")),
+            ["Invalid regular expression: ("]
+        );
+    }
 }

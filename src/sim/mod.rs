@@ -1,15 +1,33 @@
 //! A simulated fleet: real SSH servers (russh) on loopback whose shells
 //! behave like the appliances of the TAC articles, with fault injection.
 //! Used by `sshfleet demo`, `sshfleet sim`, the tests and the benchmarks.
+//!
+//! Layout: [`asyncos`] is the appliance (profile, logs, commands), `shell`
+//! one interactive session over any byte transport, `server` the russh
+//! side, `stdio` the same session as the login shell of a real sshd.
 
 pub mod asyncos;
 pub mod demo;
+mod log;
+mod server;
+mod shell;
+mod stdio;
 
-pub use asyncos::{AsyncOsProfile, Fault, PromptStyle, UpdateBehaviour};
+pub use asyncos::{
+    AsyncOsProfile, DEFAULT_UPDATE_DURATION, Fault, PromptStyle, SCENARIOS, UpdateBehaviour,
+    scenario_profile,
+};
+pub use stdio::serve_stdio;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use russh::keys::{PrivateKey, PublicKey};
+use russh::keys::{Algorithm, PrivateKey, PublicKey};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use asyncos::Appliance;
 
 /// Credentials every simulated appliance accepts.
 #[derive(Debug, Clone, Default)]
@@ -27,14 +45,30 @@ pub struct SimHostConfig {
     pub host_key: Option<PrivateKey>,
 }
 
+impl SimHostConfig {
+    /// An appliance with a fresh host key.
+    pub fn new(profile: AsyncOsProfile) -> Self {
+        Self {
+            profile,
+            host_key: None,
+        }
+    }
+}
+
 /// What a simulated appliance saw, for tests to assert on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SimStats {
+    /// Shell sessions started, ever.
     pub sessions_opened: usize,
+    /// Shell sessions running now.
     pub sessions_open: usize,
+    /// `ecupdate force` commands.
     pub forced_updates: usize,
+    /// `tail` commands following a log now.
     pub follows_active: usize,
+    /// `tail` commands ended by Ctrl-C.
     pub interrupts: usize,
+    /// Every non-empty command line executed, in order, trimmed.
     pub commands: Vec<String>,
 }
 
@@ -44,34 +78,93 @@ pub struct SimHost {
     pub name: String,
     pub addr: SocketAddr,
     pub host_key: PublicKey,
+    appliance: Arc<Appliance>,
 }
 
 impl SimHost {
     pub fn stats(&self) -> SimStats {
-        unimplemented!()
+        self.appliance.stats()
+    }
+
+    pub fn profile(&self) -> &AsyncOsProfile {
+        self.appliance.profile()
     }
 }
 
 /// A running simulated fleet; dropped or shut down, its servers stop.
 #[derive(Debug)]
 pub struct SimFleet {
-    _private: (),
+    hosts: Vec<SimHost>,
+    /// Sending `true`, or dropping it, tells every server to stop.
+    shutdown: watch::Sender<bool>,
+    servers: Vec<JoinHandle<()>>,
 }
 
 impl SimFleet {
-    pub async fn start(_hosts: Vec<SimHostConfig>, _auth: SimAuth) -> std::io::Result<SimFleet> {
-        unimplemented!()
+    /// Starts one SSH server per host on `127.0.0.1:0`.
+    pub async fn start(hosts: Vec<SimHostConfig>, auth: SimAuth) -> std::io::Result<SimFleet> {
+        let auth = Arc::new(auth);
+        let (shutdown, _) = watch::channel(false);
+        let mut fleet = SimFleet {
+            hosts: Vec::with_capacity(hosts.len()),
+            shutdown,
+            servers: Vec::with_capacity(hosts.len()),
+        };
+        // On an early return, dropping `fleet` stops the servers already up.
+        for config in hosts {
+            let host_key = match config.host_key {
+                Some(key) => key,
+                None => generate_host_key()?,
+            };
+            let public = host_key.public_key().clone();
+            let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+            let addr = listener.local_addr()?;
+            let name = config.profile.hostname.clone();
+            let appliance = Arc::new(Appliance::new(config.profile));
+            fleet.servers.push(tokio::spawn(server::accept_loop(
+                listener,
+                Arc::new(server::config(host_key)),
+                appliance.clone(),
+                auth.clone(),
+                fleet.shutdown.subscribe(),
+            )));
+            fleet.hosts.push(SimHost {
+                name,
+                addr,
+                host_key: public,
+                appliance,
+            });
+        }
+        Ok(fleet)
     }
+
     pub fn hosts(&self) -> &[SimHost] {
-        unimplemented!()
+        &self.hosts
     }
-    pub async fn shutdown(self) {}
+
+    /// The host whose profile has this hostname.
+    pub fn host(&self, name: &str) -> Option<&SimHost> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    /// Disconnects every client and stops every server, then returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        for server in std::mem::take(&mut self.servers) {
+            let _ = server.await;
+        }
+    }
 }
 
-pub fn scenario_profile(_scenario: &str, _hostname: &str) -> Option<AsyncOsProfile> {
-    unimplemented!()
+impl Drop for SimFleet {
+    fn drop(&mut self) {
+        // The servers finish on their own (disconnecting their clients)
+        // once they see this.
+        let _ = self.shutdown.send(true);
+    }
 }
 
-pub async fn serve_stdio(_profile: AsyncOsProfile) -> std::io::Result<()> {
-    unimplemented!()
+fn generate_host_key() -> std::io::Result<PrivateKey> {
+    PrivateKey::random(&mut russh::keys::key::safe_rng(), Algorithm::Ed25519)
+        .map_err(std::io::Error::other)
 }

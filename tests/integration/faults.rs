@@ -28,8 +28,9 @@ async fn connection_dropped_mid_follow_fails_and_is_never_changed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn appliance_that_stops_answering_times_out_with_its_last_output() {
     let mut p = AsyncOsProfile::healthy("esa02.example.com");
-    // Answers `version`, then goes silent.
-    p.faults.push(Fault::StopAnswering(1));
+    // Answers `version`; prints the output of `status`, then goes silent
+    // before its prompt.
+    p.faults.push(Fault::StopAnswering(2));
     let lab = Lab::start(vec![p]).await;
     let run = lab.run(&["-e", "command_timeout=1s"]).await;
     assert_eq!(run.code(), 2, "{}", run.explain());

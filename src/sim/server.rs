@@ -1,0 +1,408 @@
+//! The russh server side of a simulated appliance: accept loop, password and
+//! key authentication, PTY + shell channels wired to a [`shell`] session,
+//! and a TCP stream that can be cut without any SSH goodbye.
+//!
+//! [`shell`]: super::shell
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::task::AtomicWaker;
+use russh::server::{Auth, Handle, Msg, PublicKeyOffer, Session, VerifiedPublicKey};
+use russh::{Channel, ChannelId, Disconnect, Pty};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::SimAuth;
+use super::asyncos::Appliance;
+use super::shell::{INPUT_CHUNKS, OUTPUT_CHUNKS, Output, run_session};
+
+/// Channels one connection may open; more are refused.
+const MAX_CHANNELS: usize = 8;
+/// How long a graceful disconnect may take on shutdown before the
+/// connection is cut.
+const DISCONNECT_GRACE: Duration = Duration::from_millis(200);
+
+/// russh server settings for a simulated appliance.
+pub(crate) fn config(host_key: russh::keys::PrivateKey) -> russh::server::Config {
+    russh::server::Config {
+        keys: vec![host_key],
+        // Rejections need no constant time on loopback; tests stay fast.
+        auth_rejection_time: Duration::from_millis(10),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        // The AsyncOS CLI's own idle timeout is 30 minutes.
+        inactivity_timeout: Some(Duration::from_secs(30 * 60)),
+        nodelay: true,
+        ..Default::default()
+    }
+}
+
+/// Resolves once the fleet is shutting down (signal sent or sender gone).
+pub(crate) async fn shutdown_requested(rx: &mut watch::Receiver<bool>) {
+    loop {
+        if *rx.borrow_and_update() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Accepts connections until shutdown; on shutdown every connection is
+/// disconnected (or cut) before this returns.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    config: Arc<russh::server::Config>,
+    appliance: Arc<Appliance>,
+    auth: Arc<SimAuth>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown_requested(&mut shutdown) => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(connection(
+                        stream,
+                        config.clone(),
+                        appliance.clone(),
+                        auth.clone(),
+                        shutdown.clone(),
+                    ));
+                }
+                // Out of descriptors and the like: back off, keep serving.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+        }
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let all_closed = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(DISCONNECT_GRACE * 2, all_closed)
+        .await
+        .is_err()
+    {
+        connections.abort_all();
+    }
+}
+
+async fn connection(
+    stream: TcpStream,
+    config: Arc<russh::server::Config>,
+    appliance: Arc<Appliance>,
+    auth: Arc<SimAuth>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let kill = KillSwitch::default();
+    // Cuts the connection however this task ends, aborted included.
+    let _cut_on_exit = CutOnDrop(kill.clone());
+    let handler = ConnectionHandler {
+        appliance,
+        auth,
+        kill: kill.clone(),
+        channels: HashMap::new(),
+    };
+    let stream = KillableStream {
+        inner: stream,
+        kill: kill.clone(),
+    };
+    let session = tokio::select! {
+        s = russh::server::run_stream(config, stream, handler) => s,
+        _ = shutdown_requested(&mut shutdown) => return,
+    };
+    let Ok(session) = session else { return };
+    let handle = session.handle();
+    tokio::pin!(session);
+    tokio::select! {
+        _ = &mut session => {}
+        _ = shutdown_requested(&mut shutdown) => {
+            let _ = handle
+                .disconnect(Disconnect::ByApplication, "simulator shutting down".into(), String::new())
+                .await;
+            let _ = tokio::time::timeout(DISCONNECT_GRACE, &mut session).await;
+        }
+    }
+}
+
+#[derive(Default)]
+struct ChannelState {
+    input: Option<mpsc::Sender<Vec<u8>>>,
+    shell_started: bool,
+}
+
+struct ConnectionHandler {
+    appliance: Arc<Appliance>,
+    auth: Arc<SimAuth>,
+    kill: KillSwitch,
+    channels: HashMap<ChannelId, ChannelState>,
+}
+
+impl ConnectionHandler {
+    fn key_allowed(&self, user: &str, key: &russh::keys::PublicKey) -> bool {
+        user == self.auth.username
+            && self
+                .auth
+                .authorized_keys
+                .iter()
+                .any(|k| k.key_data() == key.key_data())
+    }
+}
+
+impl russh::server::Handler for ConnectionHandler {
+    type Error = russh::Error;
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        let ok = user == self.auth.username && self.auth.password.as_deref() == Some(password);
+        Ok(if ok { Auth::Accept } else { Auth::reject() })
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(if self.key_allowed(user, offer.public_key) {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        })
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(if self.key_allowed(user, key.public_key) {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        })
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: russh::server::ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.channels.len() >= MAX_CHANNELS {
+            reply
+                .reject(russh::ChannelOpenFailure::ResourceShortage)
+                .await;
+            return Ok(());
+        }
+        // Input goes through `data` below; the Channel object itself is not
+        // read, so it is dropped rather than left to fill up.
+        self.channels.insert(channel.id(), ChannelState::default());
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.channels.contains_key(&channel) {
+            session.channel_success(channel)?;
+        } else {
+            session.channel_failure(channel)?;
+        }
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let Some(state) = self.channels.get_mut(&channel) else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        if state.shell_started {
+            session.channel_failure(channel)?;
+            return Ok(());
+        }
+        state.shell_started = true;
+        let (input_tx, input_rx) = mpsc::channel(INPUT_CHUNKS);
+        let (out_tx, out_rx) = mpsc::channel(OUTPUT_CHUNKS);
+        state.input = Some(input_tx);
+        session.channel_success(channel)?;
+        tokio::spawn(run_session(self.appliance.clone(), input_rx, out_tx));
+        tokio::spawn(pump(session.handle(), channel, out_rx, self.kill.clone()));
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        _data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // The appliance CLI is interactive only here.
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(input) = self.channels.get(&channel).and_then(|c| c.input.as_ref()) {
+            // Never block the SSH session on a slow shell: a full queue
+            // drops the keystrokes, as a full tty would.
+            let _ = input.try_send(data.to_vec());
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(state) = self.channels.get_mut(&channel) {
+            state.input = None;
+        }
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.channels.remove(&channel);
+        Ok(())
+    }
+}
+
+/// Writes a session's output to its channel.
+async fn pump(
+    handle: Handle,
+    channel: ChannelId,
+    mut out: mpsc::Receiver<Output>,
+    kill: KillSwitch,
+) {
+    while let Some(output) = out.recv().await {
+        match output {
+            Output::Data(bytes) => {
+                if handle.data(channel, bytes).await.is_err() {
+                    break;
+                }
+            }
+            Output::Exit(status) => {
+                let _ = handle.exit_status_request(channel, status).await;
+                let _ = handle.eof(channel).await;
+                let _ = handle.close(channel).await;
+                break;
+            }
+            Output::DropConnection => {
+                kill.kill();
+                break;
+            }
+        }
+    }
+}
+
+/// Shared between a connection's stream and whoever may cut it.
+#[derive(Clone, Default)]
+struct KillSwitch(Arc<KillState>);
+
+#[derive(Default)]
+struct KillState {
+    killed: AtomicBool,
+    read_waker: AtomicWaker,
+    write_waker: AtomicWaker,
+}
+
+impl KillSwitch {
+    fn kill(&self) {
+        self.0.killed.store(true, Ordering::SeqCst);
+        self.0.read_waker.wake();
+        self.0.write_waker.wake();
+    }
+
+    fn is_killed(&self) -> bool {
+        self.0.killed.load(Ordering::SeqCst)
+    }
+}
+
+struct CutOnDrop(KillSwitch);
+
+impl Drop for CutOnDrop {
+    fn drop(&mut self) {
+        self.0.kill();
+    }
+}
+
+/// A TCP stream that fails every read and write once killed, so russh ends
+/// the session and closes the socket without sending anything more. Zero
+/// linger makes the close a reset, like an appliance that vanished.
+struct KillableStream {
+    inner: TcpStream,
+    kill: KillSwitch,
+}
+
+impl KillableStream {
+    fn check(&self) -> std::io::Result<()> {
+        if self.kill.is_killed() {
+            let _ = self.inner.set_zero_linger();
+            Err(std::io::ErrorKind::ConnectionReset.into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl AsyncRead for KillableStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        self.kill.0.read_waker.register(cx.waker());
+        self.check()?;
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for KillableStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.kill.0.write_waker.register(cx.waker());
+        self.check()?;
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.check()?;
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.check()?;
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

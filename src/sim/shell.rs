@@ -1,0 +1,546 @@
+//! One interactive CLI session on a simulated appliance, independent of the
+//! transport: input bytes arrive on an mpsc, output leaves as [`Output`]
+//! events. The russh server and `serve_stdio` both drive this same code.
+//!
+//! There is no line discipline on an SSH channel (nor on a raw tty), so the
+//! session echoes, edits and splits lines itself, as the appliance does.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::asyncos::{Appliance, Command};
+
+/// What a session asks its transport to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Output {
+    Data(Vec<u8>),
+    /// Send exit-status, EOF and close the channel (or end the process).
+    Exit(u32),
+    /// Drop the whole connection without any goodbye (fault injection).
+    DropConnection,
+}
+
+const CTRL_C: u8 = 0x03;
+const BACKSPACE: u8 = 0x08;
+const DELETE: u8 = 0x7f;
+const ESC: u8 = 0x1b;
+/// Longest command line kept; further input is ignored, as on a full tty.
+const MAX_LINE: usize = 4096;
+
+/// Why a session ended.
+#[derive(Debug)]
+enum End {
+    /// The client closed its side, or the connection is gone.
+    InputClosed,
+    /// The transport no longer takes output.
+    OutputClosed,
+    /// `exit` / `quit`.
+    Exit,
+    /// The `DropMidFollow` fault fired.
+    Dropped,
+}
+
+/// Escape sequences (arrow keys, ...) are swallowed, not echoed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    None,
+    /// Saw ESC.
+    Start,
+    /// Inside `ESC [ ...` until a final byte.
+    Csi,
+}
+
+/// Counts a value up while alive; decrements even if the task is cancelled.
+struct Gauge {
+    app: Arc<Appliance>,
+    field: fn(&mut super::SimStats) -> &mut usize,
+}
+
+impl Gauge {
+    fn up(app: &Arc<Appliance>, field: fn(&mut super::SimStats) -> &mut usize) -> Self {
+        app.update_stats(|s| *field(s) += 1);
+        Self {
+            app: app.clone(),
+            field,
+        }
+    }
+}
+
+impl Drop for Gauge {
+    fn drop(&mut self) {
+        let field = self.field;
+        self.app
+            .update_stats(|s| *field(s) = field(s).saturating_sub(1));
+    }
+}
+
+struct Session {
+    app: Arc<Appliance>,
+    input: mpsc::Receiver<Vec<u8>>,
+    pending: VecDeque<u8>,
+    out: mpsc::Sender<Output>,
+    line: Vec<u8>,
+    /// A CR was just taken as Enter, so a following LF is not a second one.
+    after_cr: bool,
+    escape: Escape,
+    executed: usize,
+}
+
+/// Runs one CLI session until the client leaves, `exit`, or a fault ends it.
+pub(crate) async fn run_session(
+    app: Arc<Appliance>,
+    input: mpsc::Receiver<Vec<u8>>,
+    out: mpsc::Sender<Output>,
+) {
+    let _open = Gauge::up(&app, |s| &mut s.sessions_open);
+    app.update_stats(|s| s.sessions_opened += 1);
+    let mut session = Session {
+        app: app.clone(),
+        input,
+        pending: VecDeque::new(),
+        out,
+        line: Vec::new(),
+        after_cr: false,
+        escape: Escape::None,
+        executed: 0,
+    };
+    let end = session.run().await;
+    let reply = match end {
+        End::Exit | End::InputClosed => Some(Output::Exit(0)),
+        End::Dropped => Some(Output::DropConnection),
+        End::OutputClosed => None,
+    };
+    if let Some(reply) = reply {
+        let _ = session.out.send(reply).await;
+    }
+}
+
+impl Session {
+    async fn run(&mut self) -> End {
+        match self.interact().await {
+            Ok(()) => self.discard_forever().await,
+            Err(end) => end,
+        }
+    }
+
+    /// Banner, then prompt / read / execute. Returns `Ok` when the session
+    /// must go silent (`StopAnswering`).
+    async fn interact(&mut self) -> Result<(), End> {
+        let mut banner = String::new();
+        for line in self.app.banner() {
+            banner.push_str(&line);
+            banner.push_str("\r\n");
+        }
+        banner.push_str("\r\n");
+        banner.push_str(&self.app.prompt());
+        self.emit(banner.as_bytes()).await?;
+        let stop_after = self.app.profile().stop_answering_after();
+        if stop_after == Some(0) {
+            return Ok(());
+        }
+        loop {
+            let line = self.read_line().await?;
+            let command = Command::parse(&line);
+            if command == Command::Empty {
+                let prompt = self.app.prompt();
+                self.emit(prompt.as_bytes()).await?;
+                continue;
+            }
+            self.app.record_command(line.trim());
+            self.executed += 1;
+            self.execute(&command).await?;
+            if stop_after.is_some_and(|n| self.executed >= n) {
+                return Ok(());
+            }
+            let prompt = self.app.prompt();
+            self.emit(prompt.as_bytes()).await?;
+        }
+    }
+
+    async fn execute(&mut self, command: &Command) -> Result<(), End> {
+        match command {
+            Command::Exit => Err(End::Exit),
+            Command::Tail { log } => self.tail(log).await,
+            _ => {
+                let mut text = String::from("\r\n");
+                for line in self.app.answer(command) {
+                    text.push_str(&line);
+                    text.push_str("\r\n");
+                }
+                text.push_str("\r\n");
+                self.emit(text.as_bytes()).await
+            }
+        }
+    }
+
+    /// `tail LOG`: the last lines, then every new line, until Ctrl-C.
+    async fn tail(&mut self, log: &str) -> Result<(), End> {
+        let Some(mut cursor) = self.app.tail_cursor(log) else {
+            let text = format!("\r\nUnknown log name: {log}\r\n\r\n");
+            return self.emit(text.as_bytes()).await;
+        };
+        let _following = Gauge::up(&self.app, |s| &mut s.follows_active);
+        let drop_at = self
+            .app
+            .profile()
+            .drop_mid_follow()
+            .and_then(|d| Instant::now().checked_add(d));
+        let mut changed = self.app.subscribe();
+        self.after_cr = false;
+        self.emit(b"Press Ctrl-C to stop.\r\n").await?;
+        loop {
+            // Subscribe before reading, so a line scheduled in between
+            // still wakes us.
+            changed.borrow_and_update();
+            let (lines, next_due) = self.app.read_log(log, &mut cursor);
+            if !lines.is_empty() {
+                let mut text = String::new();
+                for line in lines {
+                    text.push_str(&line);
+                    text.push_str("\r\n");
+                }
+                self.emit(text.as_bytes()).await?;
+            }
+            // Whatever was typed before Ctrl-C is lost, as on the
+            // appliance; what follows it is the next command.
+            while let Some(byte) = self.pending.pop_front() {
+                if byte == CTRL_C {
+                    self.app.update_stats(|s| s.interrupts += 1);
+                    return self.emit(b"\r\n").await;
+                }
+            }
+            tokio::select! {
+                chunk = self.input.recv() => match chunk {
+                    Some(bytes) => self.pending.extend(bytes),
+                    None => return Err(End::InputClosed),
+                },
+                _ = changed.changed() => {}
+                _ = sleep_until(next_due), if next_due.is_some() => {}
+                _ = sleep_until(drop_at), if drop_at.is_some() => return Err(End::Dropped),
+            }
+        }
+    }
+
+    /// Reads and echoes one command line.
+    async fn read_line(&mut self) -> Result<String, End> {
+        loop {
+            let byte = self.next_byte().await?;
+            let after_cr = std::mem::replace(&mut self.after_cr, false);
+            match self.escape {
+                Escape::Start => {
+                    self.escape = if byte == b'[' || byte == b'O' {
+                        Escape::Csi
+                    } else {
+                        Escape::None
+                    };
+                    continue;
+                }
+                Escape::Csi => {
+                    if (0x40..=0x7e).contains(&byte) {
+                        self.escape = Escape::None;
+                    }
+                    continue;
+                }
+                Escape::None => {}
+            }
+            match byte {
+                b'\r' | b'\n' => {
+                    if byte == b'\n' && after_cr {
+                        continue;
+                    }
+                    self.after_cr = byte == b'\r';
+                    self.emit(b"\r\n").await?;
+                    let line = String::from_utf8_lossy(&self.line).into_owned();
+                    self.line.clear();
+                    return Ok(line);
+                }
+                BACKSPACE | DELETE => {
+                    if self.line.is_empty() {
+                        continue;
+                    }
+                    // Remove a whole UTF-8 character.
+                    while let Some(b) = self.line.pop() {
+                        if b & 0xc0 != 0x80 {
+                            break;
+                        }
+                    }
+                    self.emit(b"\x08 \x08").await?;
+                }
+                CTRL_C => {
+                    // Abandon the line, fresh prompt.
+                    self.line.clear();
+                    let text = format!("\r\n{}", self.app.prompt());
+                    self.emit(text.as_bytes()).await?;
+                }
+                ESC => self.escape = Escape::Start,
+                b'\t' => {}
+                b if b < 0x20 => {}
+                b => {
+                    if self.line.len() < MAX_LINE {
+                        self.line.push(b);
+                        self.emit(&[b]).await?;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn next_byte(&mut self) -> Result<u8, End> {
+        loop {
+            if let Some(b) = self.pending.pop_front() {
+                return Ok(b);
+            }
+            match self.input.recv().await {
+                Some(bytes) => self.pending.extend(bytes),
+                None => return Err(End::InputClosed),
+            }
+        }
+    }
+
+    /// `StopAnswering`: keep the connection, read everything, say nothing.
+    async fn discard_forever(&mut self) -> End {
+        while self.input.recv().await.is_some() {}
+        End::InputClosed
+    }
+
+    async fn emit(&mut self, bytes: &[u8]) -> Result<(), End> {
+        match self.app.profile().trickle() {
+            Some(delay) => {
+                for (i, b) in bytes.iter().enumerate() {
+                    if i > 0 {
+                        tokio::time::sleep(delay).await;
+                    }
+                    self.send(vec![*b]).await?;
+                }
+                Ok(())
+            }
+            None => self.send(bytes.to_vec()).await,
+        }
+    }
+
+    async fn send(&mut self, bytes: Vec<u8>) -> Result<(), End> {
+        self.out
+            .send(Output::Data(bytes))
+            .await
+            .map_err(|_| End::OutputClosed)
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Bytes typed by a client are delivered in chunks of at most this many,
+/// and a session buffers at most this many chunks; more is dropped, like a
+/// full tty input queue.
+pub(crate) const INPUT_CHUNKS: usize = 256;
+pub(crate) const OUTPUT_CHUNKS: usize = 64;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::sim::asyncos::{AsyncOsProfile, Fault, UpdateBehaviour};
+    use std::time::Duration;
+
+    struct Harness {
+        app: Arc<Appliance>,
+        input: mpsc::Sender<Vec<u8>>,
+        out: mpsc::Receiver<Output>,
+        seen: Vec<u8>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Harness {
+        fn start(profile: AsyncOsProfile) -> Self {
+            let app = Arc::new(Appliance::new(profile));
+            let (input, in_rx) = mpsc::channel(INPUT_CHUNKS);
+            let (out_tx, out) = mpsc::channel(OUTPUT_CHUNKS);
+            let task = tokio::spawn(run_session(app.clone(), in_rx, out_tx));
+            Self {
+                app,
+                input,
+                out,
+                seen: Vec::new(),
+                task,
+            }
+        }
+
+        async fn send(&self, bytes: &[u8]) {
+            self.input.send(bytes.to_vec()).await.unwrap();
+        }
+
+        /// Output until `needle` appears (consumed), or panics after 5 s.
+        async fn until(&mut self, needle: &str) -> String {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let text = String::from_utf8_lossy(&self.seen).into_owned();
+                let found = self
+                    .seen
+                    .windows(needle.len())
+                    .position(|w| w == needle.as_bytes());
+                if let Some(at) = found {
+                    let taken: Vec<u8> = self.seen.drain(..at + needle.len()).collect();
+                    return String::from_utf8_lossy(&taken).into_owned();
+                }
+                match tokio::time::timeout_at(deadline, self.out.recv()).await {
+                    Ok(Some(Output::Data(b))) => self.seen.extend(b),
+                    other => panic!("waiting for {needle:?}, got {other:?}; seen {text:?}"),
+                }
+            }
+        }
+
+        async fn quiet_for(&mut self, d: Duration) -> bool {
+            tokio::time::timeout(d, self.out.recv()).await.is_err()
+        }
+    }
+
+    const PROMPT: &str = "esa01.example.com> ";
+    /// Long enough for a session to have answered, were it going to.
+    const SETTLE: Duration = Duration::from_millis(20);
+
+    #[tokio::test]
+    async fn banner_echo_and_crlf() {
+        let mut h = Harness::start(AsyncOsProfile::healthy("esa01.example.com"));
+        let banner = h.until(PROMPT).await;
+        assert!(banner.starts_with("Copyright (c) 2001-2025, Cisco Systems"));
+        assert!(banner.contains("\r\nAsyncOS 15.0.1 for Cisco C300V build 012\r\n"));
+        h.send(b"versiom\x7fn\r\n").await;
+        let out = h.until(PROMPT).await;
+        assert!(out.starts_with("versiom\x08 \x08n\r\n"), "{out:?}");
+        assert!(out.contains("\r\nVersion: 15.0.1-012\r\n"), "{out:?}");
+        // The LF of CRLF is not a second, empty command.
+        assert!(h.quiet_for(SETTLE).await);
+        h.send(b"\n").await;
+        assert_eq!(h.until(PROMPT).await, format!("\r\n{PROMPT}"));
+        h.send(b"frobnicate\r").await;
+        let out = h.until(PROMPT).await;
+        assert!(out.contains("Unknown command or missing feature key: frobnicate\r\n"));
+        assert_eq!(h.app.stats().commands, ["version", "frobnicate"]);
+    }
+
+    #[tokio::test]
+    async fn arrow_keys_and_controls_are_not_echoed() {
+        let mut h = Harness::start(AsyncOsProfile::healthy("esa01.example.com"));
+        h.until(PROMPT).await;
+        h.send(b"sta\x1b[A\x01tus\r").await;
+        let out = h.until(PROMPT).await;
+        assert!(out.starts_with("status\r\n"), "{out:?}");
+        assert!(out.contains("System status:                 Online"));
+    }
+
+    #[tokio::test]
+    async fn tail_follows_until_ctrl_c() {
+        let mut profile = AsyncOsProfile::broken("esa01.example.com");
+        profile.update = UpdateBehaviour::CompletesAfter(Duration::from_millis(200));
+        let mut h = Harness::start(profile);
+        h.until(PROMPT).await;
+        h.send(b"ecupdate force\r").await;
+        h.until("Requesting forced update of Enrollment Client.\r\n")
+            .await;
+        h.until(PROMPT).await;
+        h.send(b"tail updater_logs\r").await;
+        h.until("Press Ctrl-C to stop.\r\n").await;
+        assert_eq!(h.app.stats().follows_active, 1);
+        h.until("Info: enrollment_client update completed\r\n")
+            .await;
+        h.until("waiting for new updates\r\n").await;
+        // Typed-ahead command after Ctrl-C runs once the tail stops.
+        h.send(b"\x03version\r").await;
+        assert_eq!(h.until(PROMPT).await, format!("\r\n{PROMPT}"));
+        h.until("Version: 15.0.1-012").await;
+        h.until(PROMPT).await;
+        let stats = h.app.stats();
+        assert_eq!(stats.follows_active, 0);
+        assert_eq!(stats.interrupts, 1);
+        assert_eq!(stats.forced_updates, 1);
+        h.send(b"tail ecs\r").await;
+        h.until("Info: ECS: Device registration successful.\r\n")
+            .await;
+        h.send(b"\x03exit\r").await;
+        h.until(PROMPT).await;
+        h.until("exit\r\n").await;
+        assert_eq!(h.out.recv().await, Some(Output::Exit(0)));
+        h.task.await.unwrap();
+        assert_eq!(h.app.stats().sessions_open, 0);
+        assert_eq!(h.app.stats().sessions_opened, 1);
+    }
+
+    #[tokio::test]
+    async fn tail_of_unknown_log() {
+        let mut h = Harness::start(AsyncOsProfile::healthy("esa01.example.com"));
+        h.until(PROMPT).await;
+        h.send(b"tail nope\r").await;
+        assert!(h.until(PROMPT).await.contains("Unknown log name: nope"));
+        assert_eq!(h.app.stats().follows_active, 0);
+    }
+
+    #[tokio::test]
+    async fn drop_mid_follow() {
+        let profile = AsyncOsProfile::broken("esa01.example.com")
+            .with_fault(Fault::DropMidFollow(Duration::from_millis(100)));
+        let mut h = Harness::start(profile);
+        h.until(PROMPT).await;
+        h.send(b"version\r").await;
+        h.until(PROMPT).await;
+        h.send(b"tail ecs\r").await;
+        h.until("Invalid Certificate.\r\n").await;
+        assert_eq!(h.out.recv().await, Some(Output::DropConnection));
+        assert_eq!(h.app.stats().follows_active, 0);
+    }
+
+    #[tokio::test]
+    async fn stop_answering_after_n_commands() {
+        let profile =
+            AsyncOsProfile::broken("esa01.example.com").with_fault(Fault::StopAnswering(1));
+        let mut h = Harness::start(profile);
+        h.until(PROMPT).await;
+        h.send(b"version\r").await;
+        h.until("BMC: NA\r\n\r\n").await;
+        h.send(b"status\r").await;
+        assert!(h.quiet_for(Duration::from_millis(100)).await);
+        assert_eq!(h.app.stats().commands, ["version"]);
+        // Still reading: the input side never fills up.
+        for _ in 0..(INPUT_CHUNKS * 2) {
+            h.send(b"x").await;
+        }
+        drop(h.input);
+        assert_eq!(h.out.recv().await, Some(Output::Exit(0)));
+    }
+
+    #[tokio::test]
+    async fn trickle_writes_one_byte_at_a_time() {
+        let profile = AsyncOsProfile::healthy("esa01.example.com")
+            .with_fault(Fault::Trickle(Duration::from_millis(1)));
+        let mut h = Harness::start(profile);
+        for _ in 0..20 {
+            match h.out.recv().await {
+                Some(Output::Data(b)) => assert_eq!(b.len(), 1),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn overlong_lines_and_binary_noise_do_not_break_the_shell() {
+        let mut h = Harness::start(AsyncOsProfile::healthy("esa01.example.com"));
+        h.until(PROMPT).await;
+        let noise: Vec<u8> = (0..=255u8)
+            .cycle()
+            .take(MAX_LINE * 2)
+            .filter(|b| *b != b'\r' && *b != b'\n' && *b != CTRL_C)
+            .collect();
+        h.send(&noise).await;
+        h.send(b"\r").await;
+        let out = h.until(PROMPT).await;
+        assert!(out.contains("Unknown command or missing feature key:"));
+        h.send(b"version\r").await;
+        assert!(h.until(PROMPT).await.contains("Version: 15.0.1-012"));
+    }
+}
