@@ -156,37 +156,41 @@ impl Report {
 
     /// The summary table printed at the end of a run.
     pub fn table(&self) -> String {
-        let width = self
+        let rows: Vec<[String; 5]> = self
             .hosts
             .iter()
-            .map(|h| h.name.len())
-            .max()
-            .unwrap_or(4)
-            .max(4);
+            .map(|h| {
+                let found: Vec<&str> = h.findings.iter().map(|f| f.id.as_str()).collect();
+                [
+                    h.name.clone(),
+                    h.status.as_str().to_string(),
+                    format!("{:.1}s", h.duration_ms as f64 / 1000.0),
+                    dash_if_empty(found.join(",")),
+                    dash_if_empty(h.actions.join(", ")),
+                ]
+            })
+            .collect();
+        let header = ["HOST", "STATUS", "TIME", "FOUND", "DONE"].map(String::from);
+        let mut widths = header.clone().map(|h| h.len());
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{:<width$}  {:<11} {:>8}  {:<28} DONE",
-            "HOST", "STATUS", "TIME", "FOUND"
-        );
-        for h in &self.hosts {
-            let found: Vec<&str> = h.findings.iter().map(|f| f.id.as_str()).collect();
+        for row in std::iter::once(&header).chain(&rows) {
             let _ = writeln!(
                 out,
-                "{:<width$}  {:<11} {:>7.1}s  {:<28} {}",
-                h.name,
-                h.status.as_str(),
-                h.duration_ms as f64 / 1000.0,
-                if found.is_empty() {
-                    "-".to_string()
-                } else {
-                    found.join(",")
-                },
-                if h.actions.is_empty() {
-                    "-".to_string()
-                } else {
-                    h.actions.join(", ")
-                },
+                "{:<w0$}  {:<w1$}  {:>w2$}  {:<w3$}  {}",
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2],
+                w3 = widths[3],
             );
         }
         let s = &self.summary;
@@ -207,6 +211,10 @@ impl Report {
         );
         out
     }
+}
+
+fn dash_if_empty(s: String) -> String {
+    if s.is_empty() { "-".to_string() } else { s }
 }
 
 #[cfg(test)]

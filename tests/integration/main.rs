@@ -1,7 +1,12 @@
 //! Integration tests: the real `sshfleet` binary against simulated
 //! appliances served over real SSH on loopback (and, in `interop`, against a
 //! real OpenSSH sshd). One test binary keeps link time down.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
 
 mod esa;
 mod faults;

@@ -77,13 +77,12 @@ impl Lab {
             known.push('\n');
         }
         std::fs::write(&lab.known_hosts, known).unwrap();
-        lab.write_inventory("");
+        lab.write_inventory();
         lab
     }
 
-    /// Write an inventory of every appliance; `extra_host_vars` is added to
-    /// each host (YAML lines indented for a host mapping).
-    pub fn write_inventory(&self, extra_host_vars: &str) {
+    /// Write an inventory of every appliance.
+    pub fn write_inventory(&self) {
         let mut yaml = format!(
             "all:\n  vars:\n    ansible_user: {USER}\n    ansible_ssh_private_key_file: {}\n  hosts:\n",
             self.key_file.display()
@@ -94,9 +93,6 @@ impl Lab {
                 host.name,
                 host.addr.port()
             ));
-            for line in extra_host_vars.lines() {
-                yaml.push_str(&format!("      {line}\n"));
-            }
         }
         std::fs::write(&self.inventory, yaml).unwrap();
     }
