@@ -166,7 +166,23 @@ async fn esa_playbook_fixes_an_appliance_behind_real_openssh() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn stale_completion_behind_real_openssh_is_not_trusted() {
+async fn stale_completion_behind_real_openssh_waits_for_this_update() {
+    // The backlog ends with an earlier `update completed`; this run's update
+    // takes 8 s (the scenario's), so confirming sooner would be a lie.
+    let Some((code, report, text)) = run_against_sshd("stale-completion", &[]).await else {
+        return;
+    };
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["hosts"][0]["status"], "changed", "{text}");
+    let ms = report["hosts"][0]["duration_ms"].as_u64().unwrap();
+    assert!(
+        ms >= 8000,
+        "confirmed after {ms} ms, before this run's update completed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn update_that_never_completes_behind_real_openssh_fails() {
     let Some((code, report, text)) =
         run_against_sshd("never-completes", &["-e", "update_timeout=2s"]).await
     else {
@@ -174,4 +190,11 @@ async fn stale_completion_behind_real_openssh_is_not_trusted() {
     };
     assert_eq!(code, 2, "{text}");
     assert_eq!(report["hosts"][0]["status"], "failed", "{text}");
+    assert!(
+        report["hosts"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Ctrl-C sent"),
+        "{text}"
+    );
 }

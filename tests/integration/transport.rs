@@ -129,3 +129,73 @@ async fn password_from_environment_and_never_in_transcripts() {
         "{report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssh_agent_authenticates_when_no_key_file_is_named() {
+    if !std::path::Path::new("/usr/bin/ssh-agent").exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have ssh-agent (openssh-client)"
+        );
+        eprintln!("skipping: no ssh-agent");
+        return;
+    }
+    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa05.example.com")]).await;
+    let sock = lab.dir.path().join("agent.sock");
+    let mut agent = tokio::process::Command::new("/usr/bin/ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&sock)
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    crate::support::eventually("agent socket", || sock.exists()).await;
+    let added = std::process::Command::new("ssh-add")
+        .arg(&lab.key_file)
+        .env("SSH_AUTH_SOCK", &sock)
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    // The key file is gone: only the agent holds the key.
+    std::fs::remove_file(&lab.key_file).unwrap();
+    let port = lab.host("esa05.example.com").addr.port();
+    std::fs::write(
+        &lab.inventory,
+        format!("all:\n  hosts:\n    esa05.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n      ansible_user: admin\n"),
+    )
+    .unwrap();
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "-i",
+        lab.inventory.to_str().unwrap(),
+        "--known-hosts",
+        lab.known_hosts.to_str().unwrap(),
+        "--report",
+        lab.report.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out =
+        crate::support::sshfleet_cmd(&args, &[("SSH_AUTH_SOCK", sock.to_str().unwrap())]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Without the agent there is nothing left to authenticate with.
+    let out = crate::support::sshfleet_cmd(&args, &[]).await;
+    assert_eq!(out.status.code(), Some(4));
+    let report = std::fs::read_to_string(&lab.report).unwrap();
+    assert!(report.contains("no way to authenticate"), "{report}");
+    let _ = agent.kill().await;
+}
