@@ -504,6 +504,7 @@ mod tests {
         h.until(PROMPT).await;
         h.send(b"version\r").await;
         h.until("BMC: NA\r\n\r\n").await;
+        h.until(PROMPT).await;
         h.send(b"status\r").await;
         assert!(h.quiet_for(Duration::from_millis(100)).await);
         assert_eq!(h.app.stats().commands, ["version"]);
