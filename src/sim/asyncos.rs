@@ -301,7 +301,6 @@ struct State {
 
 /// One simulated appliance: logs, alerts and counters shared by all its
 /// sessions, living as long as the fleet (or the stdio process).
-#[derive(Debug)]
 pub(crate) struct Appliance {
     profile: AsyncOsProfile,
     booted: NaiveDateTime,
@@ -616,6 +615,15 @@ impl Appliance {
         }
         drop(state);
         self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+}
+
+impl std::fmt::Debug for Appliance {
+    // Not the logs: thousands of lines in every `SimHost` debug print.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Appliance")
+            .field("hostname", &self.profile.hostname)
+            .finish_non_exhaustive()
     }
 }
 
