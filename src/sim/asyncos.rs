@@ -76,7 +76,7 @@ pub const DEFAULT_UPDATE_DURATION: Duration = Duration::from_secs(3);
 /// - `healthy`: ECS registered; only an old, recovered warning in `ecs`.
 /// - `broken`: the article's Warning/Critical lines and alert.
 /// - `stale-completion`: broken, with an earlier `enrollment_client update
-///   completed` as the last lines of `updater_logs`, and a slow update (8 s).
+///   completed` as the last lines of `updater_logs`, and a slow update (5 s).
 /// - `never-completes`: broken; the update starts and never completes.
 /// - `cluster`: broken, prompt `(Cluster esa-cluster)> `.
 /// - `drop-mid-follow`: broken; the TCP connection drops 1 s into a `tail`.
@@ -89,7 +89,7 @@ pub fn scenario_profile(scenario: &str, hostname: &str) -> Option<AsyncOsProfile
         "broken" => broken,
         "stale-completion" => AsyncOsProfile {
             stale_completion: true,
-            update: UpdateBehaviour::CompletesAfter(Duration::from_secs(8)),
+            update: UpdateBehaviour::CompletesAfter(Duration::from_secs(5)),
             ..broken
         },
         "never-completes" => AsyncOsProfile {
@@ -301,7 +301,6 @@ struct State {
 
 /// One simulated appliance: logs, alerts and counters shared by all its
 /// sessions, living as long as the fleet (or the stdio process).
-#[derive(Debug)]
 pub(crate) struct Appliance {
     profile: AsyncOsProfile,
     booted: NaiveDateTime,
@@ -598,11 +597,16 @@ impl Appliance {
             }
         };
         for (i, (f, msg)) in sequence.iter().take(lines).enumerate() {
-            let after = if i == 0 { lead } else { span.mul_f64(*f) };
+            let after = if i == 0 {
+                lead
+            } else {
+                // Not `mul_f64`, which panics when rounding past the maximum.
+                Duration::try_from_secs_f64(span.as_secs_f64() * f).unwrap_or(Duration::MAX)
+            };
             schedule(&mut state.updater_logs, after, msg);
         }
         if completes {
-            let registered = span + (span / 10).max(Duration::from_millis(50));
+            let registered = span.saturating_add((span / 10).max(Duration::from_millis(50)));
             schedule(&mut state.ecs, registered, ECS_REGISTERED);
             if let (Some(failure), Some(at)) = (state.failure.as_mut(), now.checked_add(registered))
             {
@@ -611,6 +615,15 @@ impl Appliance {
         }
         drop(state);
         self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+}
+
+impl std::fmt::Debug for Appliance {
+    // Not the logs: thousands of lines in every `SimHost` debug print.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Appliance")
+            .field("hostname", &self.profile.hostname)
+            .finish_non_exhaustive()
     }
 }
 
@@ -939,6 +952,17 @@ mod tests {
         assert!(lines[0].ends_with("signal a manual update"));
         assert!(lines.last().unwrap().contains("beginning download"));
         assert!(!lines.iter().any(|l| l.ends_with(UPDATE_COMPLETED)));
+        assert!(app.answer(&Command::DisplayAlerts).len() > 1);
+    }
+
+    #[tokio::test]
+    async fn absurd_durations_and_clock_offsets_do_not_panic() {
+        let mut profile = AsyncOsProfile::broken("esa01");
+        profile.update = UpdateBehaviour::CompletesAfter(Duration::MAX);
+        profile.clock_offset = TimeDelta::MAX;
+        let app = Appliance::new(profile);
+        app.answer(&Command::EcUpdate { force: true });
+        app.answer(&Command::Status);
         assert!(app.answer(&Command::DisplayAlerts).len() > 1);
     }
 

@@ -127,7 +127,8 @@ impl Session {
     }
 
     /// Banner, then prompt / read / execute. Returns `Ok` when the session
-    /// must go silent (`StopAnswering`).
+    /// must go silent: `StopAnswering(n)` answers n commands, prompt
+    /// included, then echoes and answers nothing more.
     async fn interact(&mut self) -> Result<(), End> {
         let mut banner = String::new();
         for line in self.app.banner() {
@@ -152,11 +153,11 @@ impl Session {
             self.app.record_command(line.trim());
             self.executed += 1;
             self.execute(&command).await?;
+            let prompt = self.app.prompt();
+            self.emit(prompt.as_bytes()).await?;
             if stop_after.is_some_and(|n| self.executed >= n) {
                 return Ok(());
             }
-            let prompt = self.app.prompt();
-            self.emit(prompt.as_bytes()).await?;
         }
     }
 
@@ -503,6 +504,7 @@ mod tests {
         h.until(PROMPT).await;
         h.send(b"version\r").await;
         h.until("BMC: NA\r\n\r\n").await;
+        h.until(PROMPT).await;
         h.send(b"status\r").await;
         assert!(h.quiet_for(Duration::from_millis(100)).await);
         assert_eq!(h.app.stats().commands, ["version"]);
