@@ -9,7 +9,7 @@ use crate::support::{Lab, eventually};
 
 fn broken(name: &str) -> AsyncOsProfile {
     let mut p = AsyncOsProfile::broken(name);
-    p.update = UpdateBehaviour::CompletesAfter(Duration::from_millis(400));
+    p.update = UpdateBehaviour::CompletesAfter(Duration::from_secs(1));
     p
 }
 
@@ -186,7 +186,7 @@ async fn proactive_updates_only_asyncos_15_and_later() {
     old.version = "14.2.0-620".to_string();
     let mut new = new;
     new.version = "15.0.1-012".to_string();
-    new.update = UpdateBehaviour::CompletesAfter(Duration::from_millis(300));
+    new.update = UpdateBehaviour::CompletesAfter(Duration::from_secs(1));
     let lab = Lab::start(vec![new, old]).await;
     let run = lab.run(&["-e", "proactive=true"]).await;
     assert_eq!(

@@ -28,9 +28,8 @@ async fn connection_dropped_mid_follow_fails_and_is_never_changed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn appliance_that_stops_answering_times_out_with_its_last_output() {
     let mut p = AsyncOsProfile::healthy("esa02.example.com");
-    // Answers `version`; prints the output of `status`, then goes silent
-    // before its prompt.
-    p.faults.push(Fault::StopAnswering(2));
+    // Answers `version`, then goes silent (not even the echo of `status`).
+    p.faults.push(Fault::StopAnswering(1));
     let lab = Lab::start(vec![p]).await;
     let run = lab.run(&["-e", "command_timeout=1s"]).await;
     assert_eq!(run.code(), 2, "{}", run.explain());

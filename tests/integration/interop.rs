@@ -167,8 +167,15 @@ async fn esa_playbook_fixes_an_appliance_behind_real_openssh() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stale_completion_behind_real_openssh_waits_for_this_update() {
-    // The backlog ends with an earlier `update completed`; this run's update
-    // takes 8 s (the scenario's), so confirming sooner would be a lie.
+    // The backlog ends with an earlier `update completed`; confirming before
+    // this run's (slow) update completes would be a lie.
+    let sshfleet::sim::UpdateBehaviour::CompletesAfter(update) =
+        sshfleet::sim::scenario_profile("stale-completion", "x")
+            .unwrap()
+            .update
+    else {
+        panic!("stale-completion must complete");
+    };
     let Some((code, report, text)) = run_against_sshd("stale-completion", &[]).await else {
         return;
     };
@@ -176,8 +183,8 @@ async fn stale_completion_behind_real_openssh_waits_for_this_update() {
     assert_eq!(report["hosts"][0]["status"], "changed", "{text}");
     let ms = report["hosts"][0]["duration_ms"].as_u64().unwrap();
     assert!(
-        ms >= 8000,
-        "confirmed after {ms} ms, before this run's update completed"
+        u128::from(ms) >= update.as_millis(),
+        "confirmed after {ms} ms, before this run's update ({update:?}) completed"
     );
 }
 

@@ -12,5 +12,6 @@ mod esa;
 mod faults;
 mod input;
 mod interop;
+mod sim_server;
 mod support;
 mod transport;

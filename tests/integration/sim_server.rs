@@ -1,6 +1,5 @@
 //! The simulated fleet over real SSH on loopback, driven by a plain russh
 //! client the way an operator's session would drive an appliance.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::time::Duration;
