@@ -12,8 +12,8 @@ use crate::exit::{ExitCode, InputError};
 use crate::inventory::Inventory;
 use crate::playbook::Playbook;
 use crate::playbook::vars::{HostVars, parse_extra_vars};
-use crate::report::{HostOutcome, Report};
-use crate::runner::{self, Observer, RunOptions};
+use crate::report::Report;
+use crate::runner::{self, RunOptions};
 use crate::transport::{self, HostKeyPolicy, TransportOptions};
 
 #[derive(Debug, Parser)]
@@ -201,16 +201,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Prints each host's result as it finishes, one line each: readable in a
-/// terminal and in a cron mail alike.
-struct LinePrinter;
-
-impl Observer for LinePrinter {
-    fn finished(&self, outcome: &HostOutcome) {
-        println!("{}", outcome.line());
-    }
-}
-
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let playbook = Playbook::resolve(&args.playbook).map_err(InputError::from)?;
     let extra_vars = parse_extra_vars(&playbook, &args.extra_vars).map_err(InputError::from)?;
@@ -246,8 +236,15 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         transcripts: args.transcripts.clone(),
         extra_vars,
     };
-    let (code, _) =
-        run_fleet_and_report(Arc::new(playbook), hosts, options, args.report.as_deref()).await?;
+    let bars = crate::progress::bars_wanted(args.no_progress);
+    let (code, _) = run_fleet_and_report(
+        Arc::new(playbook),
+        hosts,
+        options,
+        args.report.as_deref(),
+        bars,
+    )
+    .await?;
     Ok(code)
 }
 
@@ -259,6 +256,7 @@ pub async fn run_fleet_and_report(
     hosts: Vec<crate::inventory::Host>,
     options: RunOptions,
     report_path: Option<&std::path::Path>,
+    bars: bool,
 ) -> anyhow::Result<(ExitCode, Report)> {
     let started = chrono::Utc::now();
     let cancel = CancellationToken::new();
@@ -280,14 +278,16 @@ pub async fn run_fleet_and_report(
     if check_mode {
         println!("check mode: diagnostics only, nothing will be changed");
     }
+    let progress = Arc::new(crate::progress::Progress::new(hosts.len(), bars));
     let outcomes = runner::run_fleet(
         playbook.clone(),
         hosts,
         Arc::new(options),
         cancel.clone(),
-        Arc::new(LinePrinter),
+        progress.clone(),
     )
     .await;
+    progress.finish();
     watcher.abort();
     let report = Report::new(
         &playbook.name,

@@ -12,6 +12,7 @@ pub mod exit;
 pub mod inventory;
 pub mod known_hosts;
 pub mod playbook;
+pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod shell;

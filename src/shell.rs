@@ -325,7 +325,10 @@ impl Shell {
     }
 
     fn last_output(&self) -> String {
-        let mut lines: Vec<&str> = self.recent.iter().map(String::as_str).collect();
+        // The last few lines say where the appliance stopped; more is noise
+        // in a one-line error (the transcript has everything).
+        let skip = self.recent.len().saturating_sub(4);
+        let mut lines: Vec<&str> = self.recent.iter().skip(skip).map(String::as_str).collect();
         let partial = self.screen.text.trim();
         if !partial.is_empty() {
             lines.push(partial);
@@ -334,7 +337,7 @@ impl Shell {
             return "(nothing)".to_string();
         }
         let joined = lines.join(" | ");
-        let tail: String = joined.chars().rev().take(600).collect();
+        let tail: String = joined.chars().rev().take(400).collect();
         format!("{:?}", tail.chars().rev().collect::<String>())
     }
 }

@@ -78,7 +78,7 @@ fn fleet() -> Vec<(AsyncOsProfile, Status)> {
         (
             with(AsyncOsProfile::broken("esa08.example.com"), &|p| {
                 p.update = UpdateBehaviour::CompletesAfter(ms(1000));
-                p.faults.push(Fault::Trickle(Duration::from_micros(100)));
+                p.faults.push(Fault::Trickle(Duration::ZERO));
             }),
             Status::Changed,
         ),
@@ -177,9 +177,14 @@ pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         )]
         .into(),
     };
-    let (code, outcome) =
-        crate::cli::run_fleet_and_report(Arc::new(playbook), hosts, options, report.as_deref())
-            .await?;
+    let (code, outcome) = crate::cli::run_fleet_and_report(
+        Arc::new(playbook),
+        hosts,
+        options,
+        report.as_deref(),
+        crate::progress::bars_wanted(false),
+    )
+    .await?;
     sim.shutdown().await;
     if code == ExitCode::Interrupted {
         return Ok(code);

@@ -311,7 +311,11 @@ impl Session {
         match self.app.profile().trickle() {
             Some(delay) => {
                 for (i, b) in bytes.iter().enumerate() {
-                    if i > 0 {
+                    // A zero delay still sends every byte as its own packet,
+                    // without the timer's millisecond floor per byte.
+                    if i > 0 && delay.is_zero() {
+                        tokio::task::yield_now().await;
+                    } else if i > 0 {
                         tokio::time::sleep(delay).await;
                     }
                     self.send(vec![*b]).await?;

@@ -10,6 +10,7 @@
 
 mod esa;
 mod faults;
+mod fleet;
 mod input;
 mod interop;
 mod sim_server;

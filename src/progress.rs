@@ -1,0 +1,178 @@
+//! What an operator sees while a fleet runs. On a terminal: one overall bar
+//! (done/total, counts by status, elapsed) and one line per host in flight
+//! with its current step. Elsewhere (cron, CI, a pipe, `--no-progress`):
+//! plain lines only. In both forms each host's result is printed as a line
+//! when it finishes, so nothing an operator needs lives only in a bar.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::report::{HostOutcome, Status};
+use crate::runner::Observer;
+
+/// Whether live bars should be drawn: only for a person at a terminal.
+pub fn bars_wanted(no_progress: bool) -> bool {
+    use std::io::IsTerminal;
+    !no_progress && std::env::var_os("CI").is_none() && std::io::stderr().is_terminal()
+}
+
+/// Counts by status, shared by both forms.
+#[derive(Default)]
+struct Counts {
+    ok: AtomicUsize,
+    changed: AtomicUsize,
+    failed: AtomicUsize,
+    unreachable: AtomicUsize,
+    skipped: AtomicUsize,
+}
+
+impl Counts {
+    fn add(&self, status: Status) {
+        let counter = match status {
+            Status::Ok => &self.ok,
+            Status::Changed => &self.changed,
+            Status::Failed => &self.failed,
+            Status::Unreachable => &self.unreachable,
+            Status::Skipped => &self.skipped,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn summary(&self) -> String {
+        let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
+        let mut s = format!(
+            "ok {}  changed {}  failed {}  unreachable {}",
+            get(&self.ok),
+            get(&self.changed),
+            get(&self.failed),
+            get(&self.unreachable)
+        );
+        if get(&self.skipped) > 0 {
+            s.push_str(&format!("  not run {}", get(&self.skipped)));
+        }
+        s
+    }
+}
+
+/// Progress display for one run.
+pub struct Progress {
+    bars: Option<Bars>,
+    counts: Counts,
+}
+
+struct Bars {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    hosts: Mutex<HashMap<String, ProgressBar>>,
+    host_style: ProgressStyle,
+}
+
+impl Progress {
+    /// `bars`: draw live bars on stderr (see [`bars_wanted`]).
+    pub fn new(total: usize, bars: bool) -> Progress {
+        let bars = bars.then(|| {
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+            let overall_style =
+                ProgressStyle::with_template("[{elapsed_precise}] {bar:30} {pos}/{len}  {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+            let overall = multi.add(ProgressBar::new(total as u64).with_style(overall_style));
+            overall.enable_steady_tick(Duration::from_millis(500));
+            let host_style =
+                ProgressStyle::with_template("  {spinner} {prefix:.bold} {msg} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            Bars {
+                multi,
+                overall,
+                hosts: Mutex::new(HashMap::new()),
+                host_style,
+            }
+        });
+        let progress = Progress {
+            bars,
+            counts: Counts::default(),
+        };
+        progress.refresh();
+        progress
+    }
+
+    fn refresh(&self) {
+        if let Some(bars) = &self.bars {
+            bars.overall.set_message(self.counts.summary());
+        }
+    }
+
+    /// Remove the bars before the summary table is printed.
+    pub fn finish(&self) {
+        if let Some(bars) = &self.bars {
+            bars.overall.finish_and_clear();
+            let _ = bars.multi.clear();
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn step(&self, host: &str, step: &str) {
+        let Some(bars) = &self.bars else {
+            return;
+        };
+        let Ok(mut hosts) = bars.hosts.lock() else {
+            return;
+        };
+        let bar = hosts.entry(host.to_string()).or_insert_with(|| {
+            let bar = bars
+                .multi
+                .add(ProgressBar::new_spinner().with_style(bars.host_style.clone()));
+            bar.set_prefix(host.to_string());
+            bar.enable_steady_tick(Duration::from_millis(150));
+            bar
+        });
+        bar.set_message(step.to_string());
+    }
+
+    fn finished(&self, outcome: &HostOutcome) {
+        self.counts.add(outcome.status);
+        match &self.bars {
+            Some(bars) => {
+                if let Some(bar) = bars
+                    .hosts
+                    .lock()
+                    .ok()
+                    .and_then(|mut h| h.remove(&outcome.name))
+                {
+                    bar.finish_and_clear();
+                    bars.multi.remove(&bar);
+                }
+                let _ = bars.multi.println(outcome.line());
+                bars.overall.inc(1);
+            }
+            None => println!("{}", outcome.line()),
+        }
+        self.refresh();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_summarise_every_status() {
+        let counts = Counts::default();
+        for s in [
+            Status::Ok,
+            Status::Ok,
+            Status::Changed,
+            Status::Failed,
+            Status::Unreachable,
+        ] {
+            counts.add(s);
+        }
+        assert_eq!(counts.summary(), "ok 2  changed 1  failed 1  unreachable 1");
+        counts.add(Status::Skipped);
+        assert!(counts.summary().ends_with("not run 1"));
+    }
+}
