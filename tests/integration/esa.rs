@@ -238,3 +238,53 @@ async fn transcripts_record_the_session() {
     );
     assert!(text.contains(">> ^C"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_terminal_results_are_plain_lines() {
+    let lab = Lab::start(vec![
+        AsyncOsProfile::healthy("esa14.example.com"),
+        broken("esa15.example.com"),
+    ])
+    .await;
+    // Not `--no-progress`: stdout and stderr are pipes, which alone must
+    // turn the bars off (cron, CI, log files).
+    let out = crate::support::sshfleet_cmd(
+        &[
+            "run".into(),
+            "esa-ecupdate".into(),
+            "-i".into(),
+            lab.inventory.display().to_string(),
+            "--known-hosts".into(),
+            lab.known_hosts.display().to_string(),
+        ],
+        &[],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        !stdout.contains('\x1b') && !stderr.contains('\x1b'),
+        "escape codes without a terminal"
+    );
+    assert!(
+        !stderr.contains('\r'),
+        "a progress bar was drawn: {stderr:?}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("ok ") && l.contains("esa14.example.com")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("changed ") && l.contains("esa15.example.com")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2 hosts: 1 ok, 1 changed, 0 failed, 0 unreachable"),
+        "{stdout}"
+    );
+}

@@ -150,3 +150,36 @@ async fn bad_extra_vars_and_limits_exit_5() {
     );
     assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inventory_lists_the_selection_with_merged_connection_settings() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/example.yaml");
+    let out = sshfleet_cmd(
+        &args(&["inventory", "-i", example, "-l", "emea,!esa02*"]),
+        &[],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines[0].starts_with("esa01.emea.example.com\tesa01.emea.example.com:22\tuser=tac-emea"),
+        "{stdout}"
+    );
+    // The host's own address and port win over the groups'.
+    assert!(
+        lines[2].starts_with("esa04.emea.example.com\t192.0.2.14:2222\tuser=tac-emea"),
+        "{stdout}"
+    );
+    assert!(lines[2].contains("groups=all,emea"), "{stdout}");
+
+    let out = sshfleet_cmd(&args(&["inventory", "-i", example, "-l", "apac"]), &[]).await;
+    assert_eq!(out.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("apac"));
+}
