@@ -53,6 +53,8 @@ pub enum ShellError {
         waited: Duration,
         last_output: String,
     },
+    #[error("`{command}` printed more than {} MiB before its prompt; its beginning was not kept, so its output cannot be trusted (narrow the command)", limit / (1024 * 1024))]
+    OutputTooLarge { command: String, limit: usize },
     #[error("ssh channel: {0}")]
     Ssh(#[from] russh::Error),
 }
@@ -97,6 +99,22 @@ impl vte::Perform for Screen {
             // CR is dropped: CRLF becomes LF, and a bare CR only repositions.
             _ => {}
         }
+    }
+}
+
+impl Screen {
+    /// Past `max` bytes, drop the oldest half: an appliance that prints
+    /// without end must not exhaust memory, and the prompt is at the end.
+    fn bound(&mut self, max: usize) {
+        if self.text.len() <= max {
+            return;
+        }
+        let mut cut = self.text.len() - max / 2;
+        while !self.text.is_char_boundary(cut) {
+            cut += 1;
+        }
+        self.text.drain(..cut);
+        self.dropped += cut;
     }
 }
 
@@ -150,10 +168,18 @@ impl Shell {
     /// line and without the prompt.
     pub async fn run(&mut self, command: &str, timeout: Duration) -> Result<String, ShellError> {
         self.screen.text.clear();
+        self.screen.dropped = 0;
         self.send_line(command).await?;
         let output = self
             .read_to_prompt(timeout, &format!("running `{command}`"))
             .await?;
+        // A finding in the dropped part would be missed: refuse to judge.
+        if self.screen.dropped > 0 {
+            return Err(ShellError::OutputTooLarge {
+                command: command.to_string(),
+                limit: MAX_PENDING,
+            });
+        }
         Ok(strip_echo(&output, command).to_string())
     }
 
@@ -297,14 +323,7 @@ impl Shell {
         self.transcript
             .record(Direction::Received, &String::from_utf8_lossy(data));
         self.parser.advance(&mut self.screen, data);
-        if self.screen.text.len() > MAX_PENDING {
-            let mut cut = self.screen.text.len() - MAX_PENDING / 2;
-            while !self.screen.text.is_char_boundary(cut) {
-                cut += 1;
-            }
-            self.screen.text.drain(..cut);
-            self.screen.dropped += cut;
-        }
+        self.screen.bound(MAX_PENDING);
     }
 
     /// Byte offset where the prompt line starts, if the text ends in a prompt.
@@ -380,6 +399,22 @@ mod tests {
         let bytes = "Dépannage\r\n".as_bytes();
         let chunks: Vec<&[u8]> = bytes.chunks(1).collect();
         assert_eq!(screen_of(&chunks), "Dépannage\n");
+    }
+
+    #[test]
+    fn endless_output_stays_bounded_and_keeps_the_end() {
+        let mut parser = vte::Parser::new();
+        let mut screen = Screen::default();
+        let line = "é".repeat(50) + "\r\n";
+        for _ in 0..10_000 {
+            parser.advance(&mut screen, line.as_bytes());
+            screen.bound(64 * 1024);
+        }
+        parser.advance(&mut screen, b"esa01.example.com> ");
+        screen.bound(64 * 1024);
+        assert!(screen.text.len() <= 64 * 1024);
+        assert!(screen.dropped > 900_000);
+        assert!(screen.text.ends_with("\nesa01.example.com> "));
     }
 
     #[test]

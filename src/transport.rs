@@ -253,6 +253,8 @@ pub async fn connect(
     credentials: &Credentials,
     options: &TransportOptions,
 ) -> Result<Connection, ConnectError> {
+    // For messages only; the socket is opened from (host, port), which also
+    // works for IPv6 literals.
     let addr = format!("{host}:{port}");
     let config = Arc::new(client::Config {
         keepalive_interval: Some(options.keepalive_interval),
@@ -268,7 +270,7 @@ pub async fn connect(
         presented: presented.clone(),
     };
     let handshake = async {
-        let stream = tokio::net::TcpStream::connect(&addr)
+        let stream = tokio::net::TcpStream::connect((host, port))
             .await
             .map_err(|source| ConnectError::Tcp {
                 addr: addr.clone(),
