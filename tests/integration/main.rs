@@ -12,6 +12,7 @@ mod esa;
 mod faults;
 mod input;
 mod interop;
+mod sim_cli;
 mod sim_server;
 mod support;
 mod transport;
