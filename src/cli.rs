@@ -96,12 +96,32 @@ pub struct SimArgs {
     /// Speak the appliance CLI on stdin/stdout (for use as a login shell).
     #[arg(long)]
     pub stdio: bool,
-    /// Appliance scenario (healthy, broken, stale-completion, never-completes, cluster, ...).
+    /// Appliance scenario (healthy, broken, stale-completion, never-completes, cluster, ...);
+    /// for a fleet also `mixed`: per 20 hosts 7 healthy, 7 broken and one of each fault.
     #[arg(long, default_value = "broken")]
     pub scenario: String,
-    /// Host name shown in the prompt.
+    /// Host name shown in the prompt (with --stdio).
     #[arg(long, default_value = "esa01.example.com")]
     pub hostname: String,
+    /// How many appliances to serve on 127.0.0.1.
+    #[arg(long, default_value_t = 10, conflicts_with = "stdio")]
+    pub hosts: usize,
+    /// How long `ecupdate force` takes on scenarios whose update completes (e.g. 1s, 2m).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, conflicts_with = "stdio")]
+    pub update_duration: Option<std::time::Duration>,
+    /// Serve a fleet on 127.0.0.1 until Ctrl-C, writing its inventory here and
+    /// STEM.key and STEM.known_hosts beside it
+    /// (e.g. sshfleet sim --hosts 200 --scenario mixed --inventory-out sim.yaml).
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_unless_present = "stdio",
+        conflicts_with = "stdio"
+    )]
+    pub inventory_out: Option<PathBuf>,
+    /// Hosts are named PREFIX001.sim.example.com, ... (zero-padded to the width of --hosts).
+    #[arg(long, default_value = "esa", conflicts_with = "stdio")]
+    pub hostname_prefix: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -158,11 +178,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run(args).await,
         Command::Demo(args) => crate::sim::demo::run(args.report).await,
         Command::Sim(args) => {
-            if !args.stdio {
-                return Err(InputError::Invalid(
-                    "only `sim --stdio` is available in this version".to_string(),
-                )
-                .into());
+            if let Some(inventory_out) = args.inventory_out {
+                crate::sim::serve::serve(crate::sim::serve::ServeOptions {
+                    hosts: args.hosts,
+                    scenario: args.scenario,
+                    update_duration: args.update_duration,
+                    inventory_out,
+                    hostname_prefix: args.hostname_prefix,
+                })
+                .await?;
+                return Ok(ExitCode::Success);
             }
             let Some(profile) = crate::sim::scenario_profile(&args.scenario, &args.hostname) else {
                 return Err(

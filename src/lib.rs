@@ -11,6 +11,7 @@ pub mod cli;
 pub mod exit;
 pub mod inventory;
 pub mod known_hosts;
+pub mod limits;
 pub mod playbook;
 pub mod progress;
 pub mod report;

@@ -4,11 +4,13 @@
 //!
 //! Layout: [`asyncos`] is the appliance (profile, logs, commands), `shell`
 //! one interactive session over any byte transport, `server` the russh
-//! side, `stdio` the same session as the login shell of a real sshd.
+//! side, `stdio` the same session as the login shell of a real sshd, and
+//! [`serve`] a whole fleet on loopback for `sshfleet sim`.
 
 pub mod asyncos;
 pub mod demo;
 mod log;
+pub mod serve;
 mod server;
 mod shell;
 mod stdio;

@@ -13,6 +13,7 @@ mod faults;
 mod fleet;
 mod input;
 mod interop;
+mod sim_cli;
 mod sim_server;
 mod support;
 mod transport;

@@ -1,0 +1,340 @@
+//! Fleet benchmark: how much does running N appliances at once cost, beyond
+//! the time the slowest appliance itself takes?
+//!
+//! For each fleet size it starts `sshfleet sim --scenario broken` (every
+//! host needs `ecupdate force` and an update of a fixed duration) as one
+//! process, then times the real client, `sshfleet run esa-ecupdate ...
+//! --no-progress`, as another, and prints:
+//!
+//! - wall time, from spawning the client to its exit;
+//! - the slowest host's own time (largest `duration_ms` in the report) and
+//!   the ratio of wall time to it: 1.00 would mean the fleet costs nothing
+//!   beyond its slowest member;
+//! - the client's CPU time (user + system) and peak RSS, from the kernel's
+//!   accounting of that one child (`wait4`), and the simulator's CPU time
+//!   (it shares the machine with the client);
+//! - how many hosts ended `changed` (all of them, or the row is flagged).
+//!
+//! ```sh
+//! cargo bench --bench fleet                                  # N = 100 and 1000
+//! cargo bench --bench fleet -- --hosts 100 --update-duration 5s --forks 50
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+
+#[derive(Debug, Parser)]
+#[command(about = "Time `sshfleet run` against simulated fleets")]
+struct Args {
+    /// Fleet sizes to run, in order.
+    #[arg(long, value_delimiter = ',', default_values_t = [100, 1000])]
+    hosts: Vec<usize>,
+    /// How long each appliance's update takes.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    update_duration: Duration,
+    /// Hosts worked on at once [default: the fleet size].
+    #[arg(short, long)]
+    forks: Option<usize>,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+/// What the kernel accounted to one child process.
+struct Usage {
+    cpu: Duration,
+    max_rss_bytes: u64,
+}
+
+struct Row {
+    hosts: usize,
+    forks: usize,
+    update: Duration,
+    wall: Duration,
+    slowest: Duration,
+    client: Usage,
+    sim_cpu: Option<Duration>,
+    changed: usize,
+    reported: usize,
+    exit: i32,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_sshfleet"));
+    println!("sshfleet fleet benchmark");
+    println!("binary: {}", binary.display());
+    if !binary.components().any(|c| c.as_os_str() == "release") {
+        println!("WARNING: not a release build; run it with `cargo bench --bench fleet`");
+    }
+    println!(
+        "machine: {} CPUs, shared by the client and the simulator; scenario broken (every host runs ecupdate force)\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "{:>6} {:>6} {:>7} {:>8} {:>10} {:>6} {:>11} {:>9} {:>8} {:>9}",
+        "hosts",
+        "forks",
+        "update",
+        "wall s",
+        "slowest s",
+        "ratio",
+        "client CPU",
+        "peak RSS",
+        "sim CPU",
+        "changed"
+    );
+    println!(
+        "{:>6} {:>6} {:>7} {:>8} {:>10} {:>6} {:>11} {:>9} {:>8} {:>9}",
+        "", "", "", "", "host", "", "s", "MiB", "s", ""
+    );
+    let mut all_changed = true;
+    for &hosts in &args.hosts {
+        let forks = args.forks.unwrap_or(hosts);
+        let row = measure(&binary, hosts, forks, args.update_duration)
+            .with_context(|| format!("benchmark with {hosts} hosts"))?;
+        print_row(&row);
+        if row.changed != row.hosts {
+            all_changed = false;
+        }
+    }
+    if !all_changed {
+        println!(
+            "\nWARNING: some host did not end `changed`; the numbers above are not comparable"
+        );
+    }
+    Ok(())
+}
+
+fn print_row(row: &Row) {
+    let secs = |d: Duration| d.as_secs_f64();
+    println!(
+        "{:>6} {:>6} {:>7} {:>8.2} {:>10.2} {:>6.3} {:>11.2} {:>9.1} {:>8} {:>9}",
+        row.hosts,
+        row.forks,
+        humantime::format_duration(row.update).to_string(),
+        secs(row.wall),
+        secs(row.slowest),
+        secs(row.wall) / secs(row.slowest).max(f64::EPSILON),
+        secs(row.client.cpu),
+        row.client.max_rss_bytes as f64 / (1024.0 * 1024.0),
+        row.sim_cpu
+            .map_or_else(|| "?".to_string(), |d| format!("{:.2}", secs(d))),
+        format!("{}/{}", row.changed, row.hosts),
+    );
+    if row.changed != row.hosts || row.reported != row.hosts {
+        println!(
+            "  WARNING: {} of {} hosts changed, {} in the report, client exit {}",
+            row.changed, row.hosts, row.reported, row.exit
+        );
+    }
+    let _ = std::io::stdout().flush();
+}
+
+fn measure(binary: &Path, hosts: usize, forks: usize, update: Duration) -> anyhow::Result<Row> {
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let inventory = dir.path().join("sim.yaml");
+    let known_hosts = dir.path().join("sim.known_hosts");
+    let report = dir.path().join("report.json");
+    let update_text = humantime::format_duration(update).to_string();
+
+    let sim = Command::new(binary)
+        .args(["sim", "--scenario", "broken", "--hosts"])
+        .arg(hosts.to_string())
+        .args(["--update-duration", &update_text, "--inventory-out"])
+        .arg(&inventory)
+        .stdin(Stdio::null())
+        .stdout(log_file(dir.path(), "sim.stdout")?)
+        .stderr(log_file(dir.path(), "sim.stderr")?)
+        .spawn()
+        .context("starting sshfleet sim")?;
+    let mut sim = Running(Some(sim));
+    wait_for_file(&mut sim, &inventory, dir.path())?;
+
+    // A stuck host should fail the run, not hold the benchmark for the
+    // playbook's default ten minutes.
+    let update_timeout =
+        humantime::format_duration((update * 3).max(update + Duration::from_secs(60)));
+    let started = Instant::now();
+    let client = Command::new(binary)
+        .args(["run", "esa-ecupdate", "-i"])
+        .arg(&inventory)
+        .arg("--known-hosts")
+        .arg(&known_hosts)
+        .arg("--report")
+        .arg(&report)
+        .args(["-f", &forks.to_string(), "--no-progress"])
+        .args(["-e", &format!("update_timeout={update_timeout}")])
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(Stdio::null())
+        .stdout(log_file(dir.path(), "run.stdout")?)
+        .stderr(log_file(dir.path(), "run.stderr")?)
+        .spawn()
+        .context("starting sshfleet run")?;
+    let (status, client_usage) = wait_child(&client, false)?.context("the client disappeared")?;
+    let wall = started.elapsed();
+
+    let sim_cpu = sim.interrupt()?;
+
+    let text = std::fs::read_to_string(&report).with_context(|| {
+        format!(
+            "no report from sshfleet run (exit {status}); its output: {}",
+            tail_of(&dir.path().join("run.stderr"))
+        )
+    })?;
+    let report: serde_json::Value = serde_json::from_str(&text).context("parsing the report")?;
+    let entries = report["hosts"].as_array().context("report has no hosts")?;
+    let changed = entries.iter().filter(|h| h["status"] == "changed").count();
+    let slowest = entries
+        .iter()
+        .filter_map(|h| h["duration_ms"].as_u64())
+        .max()
+        .unwrap_or(0);
+    if changed != hosts {
+        let kept = dir.keep();
+        eprintln!("  (kept the run's files in {})", kept.display());
+    }
+    Ok(Row {
+        hosts,
+        forks,
+        update,
+        wall,
+        slowest: Duration::from_millis(slowest),
+        client: client_usage,
+        sim_cpu,
+        changed,
+        reported: entries.len(),
+        exit: status,
+    })
+}
+
+fn log_file(dir: &Path, name: &str) -> anyhow::Result<std::fs::File> {
+    std::fs::File::create(dir.join(name)).with_context(|| format!("creating {name}"))
+}
+
+fn tail_of(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(10)..].join("\n")
+}
+
+/// The simulator, stopped (SIGKILL) if the benchmark fails while it runs.
+struct Running(Option<Child>);
+
+impl Running {
+    fn exited(&mut self) -> anyhow::Result<Option<i32>> {
+        let child = self.0.as_ref().context("already stopped")?;
+        let Some((status, _)) = wait_child(child, true)? else {
+            return Ok(None);
+        };
+        self.0 = None;
+        Ok(Some(status))
+    }
+
+    /// SIGINT, as an operator's Ctrl-C, then its CPU time once it has exited.
+    fn interrupt(&mut self) -> anyhow::Result<Option<Duration>> {
+        let Some(child) = self.0.take() else {
+            return Ok(None);
+        };
+        signal(&child, libc::SIGINT);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some((status, usage)) = wait_child(&child, true)? {
+                if status != 0 {
+                    println!("  WARNING: sshfleet sim exited {status} after SIGINT");
+                }
+                return Ok(Some(usage.cpu));
+            }
+            if Instant::now() > deadline {
+                signal(&child, libc::SIGKILL);
+                let _ = wait_child(&child, false);
+                bail!("sshfleet sim did not stop within 60 s of SIGINT");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.take() {
+            signal(&child, libc::SIGKILL);
+            let _ = wait_child(&child, false);
+        }
+    }
+}
+
+fn signal(child: &Child, signal: libc::c_int) {
+    // SAFETY: kill(2) on the pid of a child we have not reaped yet.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, signal);
+    }
+}
+
+/// Reaps `child` with wait4(2), which reports that one process's own
+/// resource usage. (getrusage(RUSAGE_CHILDREN) sums every child reaped so
+/// far and keeps the largest RSS of any of them: after the first fleet size,
+/// it would mix in the earlier clients and simulators.) With `poll`,
+/// returns `None` while it still runs. The exit status is the code, or 128
+/// plus the signal that ended it.
+fn wait_child(child: &Child, poll: bool) -> anyhow::Result<Option<(i32, Usage)>> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data; zeroed is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let flags = if poll { libc::WNOHANG } else { 0 };
+    let pid = loop {
+        // SAFETY: valid pointers to locals, for the duration of the call.
+        let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, flags, &mut usage) };
+        if pid == -1 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        break pid;
+    };
+    if pid == -1 {
+        return Err(std::io::Error::last_os_error()).context("wait4");
+    }
+    if pid == 0 {
+        return Ok(None);
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    // Linux reports ru_maxrss in KiB, macOS in bytes.
+    let rss_unit = if cfg!(target_os = "macos") { 1 } else { 1024 };
+    Ok(Some((
+        code,
+        Usage {
+            cpu: time(usage.ru_utime) + time(usage.ru_stime),
+            max_rss_bytes: usage.ru_maxrss as u64 * rss_unit,
+        },
+    )))
+}
+
+/// The simulator writes its inventory last, once every host listens.
+fn wait_for_file(sim: &mut Running, inventory: &Path, dir: &Path) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !inventory.exists() {
+        if let Some(code) = sim.exited()? {
+            bail!(
+                "sshfleet sim exited {code} before writing its inventory: {}",
+                tail_of(&dir.join("sim.stderr"))
+            );
+        }
+        if Instant::now() > deadline {
+            bail!("sshfleet sim wrote no inventory within 300 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}

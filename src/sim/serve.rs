@@ -1,0 +1,558 @@
+//! `sshfleet sim --hosts N --inventory-out PATH`: a simulated fleet served
+//! on loopback until interrupted, with the files a real run needs written
+//! next to the inventory, so operators can rehearse a playbook (and test
+//! their own) before touching production.
+//!
+//! Beside `PATH` (say `sim.yaml`) it writes `sim.key` (the client key every
+//! simulated host accepts for `admin`), `sim.known_hosts` (every host's key)
+//! and then the inventory itself. Each file is written whole and renamed
+//! into place, the inventory last, once every server listens: a script may
+//! start its run as soon as the inventory exists.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use russh::keys::ssh_key::LineEnding;
+use russh::keys::{Algorithm, PrivateKey};
+
+use super::{
+    AsyncOsProfile, Fault, SCENARIOS, SimAuth, SimFleet, SimHostConfig, UpdateBehaviour,
+    scenario_profile,
+};
+use crate::exit::InputError;
+use crate::report::Status;
+
+/// The user every simulated host accepts.
+pub const SIM_USER: &str = "admin";
+
+/// The scenario name that spreads hosts over every scenario.
+pub const MIXED: &str = "mixed";
+
+/// One block of the `mixed` spread, repeated over the fleet: per 20 hosts,
+/// 7 healthy, 7 broken and one of each of the six fault scenarios (so 35 %,
+/// 35 % and 5 % each). The faults come early in the block, so any fleet of
+/// 8 hosts or more has every scenario.
+const MIXED_BLOCK: [&str; 20] = [
+    "healthy",
+    "broken",
+    "stale-completion",
+    "never-completes",
+    "cluster",
+    "drop-mid-follow",
+    "stop-answering",
+    "trickle",
+    "healthy",
+    "broken",
+    "healthy",
+    "broken",
+    "healthy",
+    "broken",
+    "healthy",
+    "broken",
+    "healthy",
+    "broken",
+    "healthy",
+    "broken",
+];
+
+/// What `sshfleet sim` was asked to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// How many appliances.
+    pub hosts: usize,
+    /// A name of [`SCENARIOS`], or [`MIXED`].
+    pub scenario: String,
+    /// Overrides how long `ecupdate force` takes on scenarios that complete.
+    pub update_duration: Option<Duration>,
+    /// Where the inventory goes; the key and known_hosts go beside it.
+    pub inventory_out: PathBuf,
+    /// Hosts are named `<prefix>001.sim.example.com`, ...
+    pub hostname_prefix: String,
+}
+
+/// One appliance of the plan: its scenario and profile.
+#[derive(Debug, Clone)]
+pub struct PlannedHost {
+    pub scenario: &'static str,
+    pub profile: AsyncOsProfile,
+}
+
+/// The scenario of host `index` (from 0) in a `mixed` fleet.
+pub fn mixed_scenario(index: usize) -> &'static str {
+    MIXED_BLOCK[index % MIXED_BLOCK.len()]
+}
+
+/// The status the ESA playbook must end with on a host of this scenario
+/// (default variables, an `update_timeout` longer than the update).
+pub fn expected_status(scenario: &str) -> Option<Status> {
+    Some(match scenario {
+        "healthy" => Status::Ok,
+        "broken" | "stale-completion" | "cluster" | "trickle" => Status::Changed,
+        // No completion line; the connection cut during `tail`; silence
+        // after the first command: none of them may ever count as fixed.
+        "never-completes" | "drop-mid-follow" | "stop-answering" => Status::Failed,
+        _ => return None,
+    })
+}
+
+/// `esa001.sim.example.com`: numbered from 1, zero-padded to the width of
+/// the fleet size.
+pub fn host_name(prefix: &str, number: usize, fleet_size: usize) -> String {
+    let width = fleet_size.to_string().len();
+    format!("{prefix}{number:0width$}.sim.example.com")
+}
+
+/// The appliances to simulate, in order, or why the options are invalid.
+pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
+    if options.hosts == 0 {
+        return Err(InputError::Invalid(
+            "--hosts must be at least 1".to_string(),
+        ));
+    }
+    let scenario_of = |index: usize| -> Result<&'static str, InputError> {
+        if options.scenario == MIXED {
+            return Ok(mixed_scenario(index));
+        }
+        SCENARIOS
+            .iter()
+            .copied()
+            .find(|s| *s == options.scenario)
+            .ok_or_else(|| {
+                InputError::Invalid(format!(
+                    "unknown scenario `{}` (one of {}, {MIXED})",
+                    options.scenario,
+                    SCENARIOS.join(", ")
+                ))
+            })
+    };
+    check_prefix(&options.hostname_prefix)?;
+    (0..options.hosts)
+        .map(|index| {
+            let scenario = scenario_of(index)?;
+            let name = host_name(&options.hostname_prefix, index + 1, options.hosts);
+            let mut profile = scenario_profile(scenario, &name)
+                .ok_or_else(|| InputError::Invalid(format!("unknown scenario `{scenario}`")))?;
+            if let Some(duration) = options.update_duration {
+                set_update_duration(&mut profile, duration);
+            }
+            Ok(PlannedHost { scenario, profile })
+        })
+        .collect()
+}
+
+/// The prompt is the host name, and the playbook's prompt pattern (like the
+/// appliance) accepts letters, digits, `.`, `_` and `-`, starting with a
+/// letter or digit.
+fn check_prefix(prefix: &str) -> Result<(), InputError> {
+    let starts_well = prefix
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let rest_ok = prefix
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if starts_well && rest_ok {
+        Ok(())
+    } else {
+        Err(InputError::Invalid(format!(
+            "--hostname-prefix `{prefix}`: use letters, digits, `.`, `_` and `-`, starting with a letter or digit"
+        )))
+    }
+}
+
+/// Sets how long the update takes, where it completes at all. A connection
+/// that drops mid-follow must still drop before the update would complete,
+/// or the scenario would test nothing: it drops at half the update's
+/// duration when that is earlier than its usual second.
+fn set_update_duration(profile: &mut AsyncOsProfile, duration: Duration) {
+    if let UpdateBehaviour::CompletesAfter(d) = &mut profile.update {
+        *d = duration;
+    }
+    for fault in &mut profile.faults {
+        if let Fault::DropMidFollow(after) = fault {
+            *after = (*after).min(duration / 2);
+        }
+    }
+}
+
+/// The files `serve` writes, derived from the inventory path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimFiles {
+    pub inventory: PathBuf,
+    pub key: PathBuf,
+    pub known_hosts: PathBuf,
+}
+
+impl SimFiles {
+    /// `dir/sim.yaml` → `dir/sim.key`, `dir/sim.known_hosts`.
+    pub fn beside(inventory: &Path) -> SimFiles {
+        SimFiles {
+            inventory: inventory.to_path_buf(),
+            key: inventory.with_extension("key"),
+            known_hosts: inventory.with_extension("known_hosts"),
+        }
+    }
+}
+
+/// Serves the fleet until SIGINT or SIGTERM, then shuts it down cleanly.
+pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
+    serve_until(options, shutdown_signal()).await
+}
+
+/// Serves the fleet until `stop` resolves (the signal, or a test's own).
+pub async fn serve_until(
+    options: ServeOptions,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    crate::limits::raise_nofile_limit();
+    let planned = plan(&options)?;
+    if options.inventory_out.file_stem().is_none() {
+        return Err(InputError::Invalid(format!(
+            "--inventory-out {}: not a file name",
+            options.inventory_out.display()
+        ))
+        .into());
+    }
+    let files = SimFiles::beside(&options.inventory_out);
+    // The inventory must name the key by an absolute path: runs may start
+    // from any directory.
+    let key_absolute = std::path::absolute(&files.key)
+        .with_context(|| format!("resolving {}", files.key.display()))?;
+
+    let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
+        .context("generating the client key")?;
+    let auth = SimAuth {
+        username: SIM_USER.to_string(),
+        password: None,
+        authorized_keys: vec![client_key.public_key().clone()],
+    };
+    let configs = planned
+        .iter()
+        .map(|host| SimHostConfig::new(host.profile.clone()))
+        .collect();
+    let fleet = SimFleet::start(configs, auth)
+        .await
+        .context("starting the simulated fleet (is the open-file limit high enough?)")?;
+
+    let key_text = client_key
+        .to_openssh(LineEnding::LF)
+        .context("encoding the client key")?;
+    write_file(&files.key, key_text.as_bytes(), true)?;
+    let mut known_hosts = String::new();
+    for host in fleet.hosts() {
+        known_hosts.push_str(&crate::known_hosts::entry_line(
+            "127.0.0.1",
+            host.addr.port(),
+            &host.host_key,
+        ));
+        known_hosts.push('\n');
+    }
+    write_file(&files.known_hosts, known_hosts.as_bytes(), false)?;
+    let ports: Vec<u16> = fleet.hosts().iter().map(|h| h.addr.port()).collect();
+    let inventory = inventory_yaml(&options, &planned, &ports, &key_absolute);
+    write_file(&files.inventory, inventory.as_bytes(), false)?;
+
+    print_banner(&options, &planned, &files);
+    stop.await;
+    println!(
+        "sshfleet sim: stopping {} simulated appliances",
+        planned.len()
+    );
+    fleet.shutdown().await;
+    Ok(())
+}
+
+/// Ansible YAML: connection vars under `all`, one child group per scenario.
+fn inventory_yaml(
+    options: &ServeOptions,
+    planned: &[PlannedHost],
+    ports: &[u16],
+    key: &Path,
+) -> String {
+    let mut yaml = format!(
+        "# Written by `sshfleet sim --hosts {} --scenario {}`: {} simulated appliances\n\
+         # on 127.0.0.1, one group per scenario. Valid while that process runs.\n\
+         all:\n  vars:\n    ansible_user: {SIM_USER}\n    ansible_ssh_private_key_file: {}\n  children:\n",
+        options.hosts,
+        options.scenario,
+        planned.len(),
+        yaml_string(&key.display().to_string()),
+    );
+    for scenario in SCENARIOS {
+        let members: Vec<(&PlannedHost, u16)> = planned
+            .iter()
+            .zip(ports.iter().copied())
+            .filter(|(h, _)| h.scenario == *scenario)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let expected = expected_status(scenario).map_or("?", Status::as_str);
+        yaml.push_str(&format!(
+            "    {scenario}:  # esa-ecupdate ends {expected}\n      hosts:\n"
+        ));
+        for (host, port) in members {
+            yaml.push_str(&format!(
+                "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {port}\n",
+                host.profile.hostname
+            ));
+        }
+    }
+    yaml
+}
+
+/// A double-quoted YAML scalar (paths may hold `:` or `#`).
+fn yaml_string(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{escaped}\"")
+}
+
+/// Writes a whole file under a temporary name, then renames it into place,
+/// so a reader never sees half of it. Private files are created 0600.
+fn write_file(path: &Path, contents: &[u8], private: bool) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // tempfile creates its files 0600; public files are widened on purpose.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a file in {}", dir.display()))?;
+    tmp.write_all(contents)
+        .with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    if !private {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("setting the mode of {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    tmp.persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// A path as a shell word, quoted only when it needs to be.
+fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFiles) {
+    let update = options
+        .update_duration
+        .map_or_else(|| "scenario default".to_string(), |d| format!("{d:?}"));
+    println!(
+        "sshfleet sim: {} simulated AsyncOS appliances on 127.0.0.1 (scenario {}, update duration: {update})",
+        planned.len(),
+        options.scenario
+    );
+    println!("  scenario           hosts  esa-ecupdate ends");
+    for scenario in SCENARIOS {
+        let count = planned.iter().filter(|h| h.scenario == *scenario).count();
+        if count > 0 {
+            let expected = expected_status(scenario).map_or("?", Status::as_str);
+            println!("  {scenario:<17} {count:>6}  {expected}");
+        }
+    }
+    println!(
+        "wrote {}, {} and {}",
+        files.inventory.display(),
+        files.known_hosts.display(),
+        files.key.display()
+    );
+    println!("\nRehearse with:\n");
+    println!(
+        "  sshfleet run esa-ecupdate -i {} --known-hosts {}",
+        shell_word(&files.inventory),
+        shell_word(&files.known_hosts)
+    );
+    if planned.iter().any(|h| h.scenario == "never-completes") {
+        println!(
+            "\n(never-completes hosts fail only when update_timeout runs out, 10m by default: add -e update_timeout=30s to rehearse faster)"
+        );
+    }
+    println!("\nServing until Ctrl-C (SIGINT) or SIGTERM.");
+}
+
+/// SIGINT (Ctrl-C) or, on Unix, SIGTERM (a service manager, `kill`).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn options(hosts: usize, scenario: &str) -> ServeOptions {
+        ServeOptions {
+            hosts,
+            scenario: scenario.to_string(),
+            update_duration: None,
+            inventory_out: PathBuf::from("sim.yaml"),
+            hostname_prefix: "esa".to_string(),
+        }
+    }
+
+    #[test]
+    fn names_are_padded_to_the_width_of_the_fleet() {
+        assert_eq!(host_name("esa", 1, 200), "esa001.sim.example.com");
+        assert_eq!(host_name("esa", 12, 12), "esa12.sim.example.com");
+        assert_eq!(host_name("mx", 7, 1000), "mx0007.sim.example.com");
+        assert_eq!(host_name("esa", 3, 9), "esa3.sim.example.com");
+    }
+
+    #[test]
+    fn mixed_is_mostly_healthy_and_broken_with_every_fault() {
+        let plan = plan(&options(200, MIXED)).unwrap();
+        let count = |s: &str| plan.iter().filter(|h| h.scenario == s).count();
+        assert_eq!(count("healthy"), 70);
+        assert_eq!(count("broken"), 70);
+        for fault in &SCENARIOS[2..] {
+            assert_eq!(count(fault), 10, "{fault}");
+        }
+        // Deterministic, and small fleets still see every scenario.
+        let small = super::plan(&options(8, MIXED)).unwrap();
+        let mut seen: Vec<_> = small.iter().map(|h| h.scenario).collect();
+        seen.sort_unstable();
+        let mut all = SCENARIOS.to_vec();
+        all.sort_unstable();
+        assert_eq!(seen, all);
+    }
+
+    #[test]
+    fn every_scenario_has_an_expected_status() {
+        for s in SCENARIOS {
+            assert!(expected_status(s).is_some(), "{s}");
+        }
+    }
+
+    #[test]
+    fn update_duration_overrides_completing_updates_only() {
+        let mut o = options(20, MIXED);
+        o.update_duration = Some(Duration::from_millis(800));
+        for host in plan(&o).unwrap() {
+            match host.scenario {
+                "never-completes" => {
+                    assert_eq!(host.profile.update, UpdateBehaviour::NeverCompletes)
+                }
+                _ => assert_eq!(
+                    host.profile.update,
+                    UpdateBehaviour::CompletesAfter(Duration::from_millis(800)),
+                    "{}",
+                    host.scenario
+                ),
+            }
+            if host.scenario == "drop-mid-follow" {
+                assert_eq!(
+                    host.profile.drop_mid_follow(),
+                    Some(Duration::from_millis(400))
+                );
+            }
+        }
+        // Without the option, the scenarios keep their own timings.
+        let stale = plan(&options(1, "stale-completion")).unwrap();
+        assert_eq!(
+            stale[0].profile.update,
+            UpdateBehaviour::CompletesAfter(Duration::from_secs(5))
+        );
+    }
+
+    #[test]
+    fn bad_options_are_input_errors() {
+        assert!(plan(&options(0, "broken")).is_err());
+        let err = plan(&options(3, "exploding")).unwrap_err().to_string();
+        assert!(err.contains("exploding") && err.contains("mixed"), "{err}");
+        let mut o = options(3, "healthy");
+        o.hostname_prefix = "esa 1".to_string();
+        assert!(plan(&o).is_err());
+    }
+
+    #[test]
+    fn files_sit_beside_the_inventory() {
+        let files = SimFiles::beside(Path::new("/tmp/lab/sim.yaml"));
+        assert_eq!(files.key, Path::new("/tmp/lab/sim.key"));
+        assert_eq!(files.known_hosts, Path::new("/tmp/lab/sim.known_hosts"));
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word(Path::new("/tmp/sim.yaml")), "/tmp/sim.yaml");
+        assert_eq!(
+            shell_word(Path::new("my lab/it's.yaml")),
+            r"'my lab/it'\''s.yaml'"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn serves_a_fleet_whose_inventory_loads_and_stops_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut o = options(9, MIXED);
+        o.inventory_out = dir.path().join("lab.yaml");
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve_until(o.clone(), async move {
+            let _ = stop_rx.await;
+        }));
+        let files = SimFiles::beside(&o.inventory_out);
+        for _ in 0..200 {
+            if files.inventory.exists() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let inventory = crate::inventory::Inventory::load(&files.inventory).unwrap();
+        assert_eq!(inventory.hosts().len(), 9);
+        let cluster = inventory.select(Some("cluster")).unwrap();
+        assert_eq!(cluster.len(), 1);
+        assert_eq!(cluster[0].name, "esa5.sim.example.com");
+        let key = inventory.hosts()[0].private_key_file().unwrap();
+        assert!(key.is_absolute(), "{}", key.display());
+        assert_eq!(key.file_name().unwrap(), "lab.key");
+        assert_eq!(inventory.hosts()[0].user().as_deref(), Some(SIM_USER));
+        let known = std::fs::read_to_string(&files.known_hosts).unwrap();
+        assert_eq!(known.lines().count(), 9);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&files.key).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        stop_tx.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+}

@@ -1,0 +1,192 @@
+//! `sshfleet sim --inventory-out`: the real binary serves a fleet, the real
+//! binary runs the playbook against it from the files it wrote, and Ctrl-C
+//! stops it cleanly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sshfleet::inventory::Inventory;
+use sshfleet::sim::serve::SimFiles;
+
+use crate::support::sshfleet_cmd;
+
+/// A `sshfleet sim` process, killed if the test fails before stopping it.
+struct SimProcess {
+    child: Option<Child>,
+    stdout: PathBuf,
+}
+
+impl SimProcess {
+    fn start(dir: &Path, args: &[&str]) -> SimProcess {
+        let stdout = dir.join("sim.stdout");
+        let child = Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+            .arg("sim")
+            .args(args)
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        SimProcess {
+            child: Some(child),
+            stdout,
+        }
+    }
+
+    fn output(&self) -> String {
+        std::fs::read_to_string(&self.stdout).unwrap_or_default()
+    }
+
+    /// The inventory is written last, whole, once every host listens.
+    fn wait_for(&mut self, inventory: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !inventory.exists() {
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("sim exited early ({status}):\n{}", self.output());
+            }
+            assert!(Instant::now() < deadline, "no inventory after 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Ctrl-C, as an operator would, and the exit status.
+    fn interrupt(mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("sim did not stop within 20 s of SIGINT");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sim_serves_a_mixed_fleet_that_run_rehearses_against() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = SimFiles::beside(&dir.path().join("sim.yaml"));
+    let mut sim = SimProcess::start(
+        dir.path(),
+        &[
+            "--hosts",
+            "12",
+            "--scenario",
+            "mixed",
+            "--update-duration",
+            "1s",
+            "--inventory-out",
+            files.inventory.to_str().unwrap(),
+        ],
+    );
+    sim.wait_for(&files.inventory);
+    assert!(files.key.exists() && files.known_hosts.exists());
+    let banner = sim.output();
+    assert!(
+        banner.contains(&format!(
+            "sshfleet run esa-ecupdate -i {} --known-hosts {}",
+            files.inventory.display(),
+            files.known_hosts.display()
+        )),
+        "{banner}"
+    );
+
+    let report = dir.path().join("r.json");
+    // The trickle host writes one byte per millisecond (slower still in a
+    // debug build under a parallel test run): its updater_logs backlog and
+    // update take several seconds to arrive, so the update timeout, which
+    // is also how long the never-completes host holds the run, is 12 s.
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "-i",
+        files.inventory.to_str().unwrap(),
+        "--known-hosts",
+        files.known_hosts.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--no-progress",
+        "-e",
+        "update_timeout=12s",
+        "-e",
+        "command_timeout=5s",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let output = sshfleet_cmd(&args, &[]).await;
+    let explain = format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Some scenarios must fail.
+    assert_eq!(output.status.code(), Some(2), "{explain}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let hosts = report["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 12, "{explain}");
+    // Each host's scenario is the inventory group the sim put it in.
+    let inventory = Inventory::load(&files.inventory).unwrap();
+    assert_eq!(inventory.hosts().len(), 12);
+    let mut scenarios_seen = std::collections::BTreeSet::new();
+    let mut names: Vec<_> = inventory.hosts().iter().map(|h| h.name.clone()).collect();
+    names.sort();
+    let want_names: Vec<_> = (1..=12)
+        .map(|i| format!("esa{i:02}.sim.example.com"))
+        .collect();
+    assert_eq!(names, want_names);
+    for host in inventory.hosts() {
+        let scenario = host.groups.last().unwrap().as_str();
+        scenarios_seen.insert(scenario.to_string());
+        let want = match scenario {
+            "healthy" => "ok",
+            "broken" | "cluster" | "trickle" | "stale-completion" => "changed",
+            "never-completes" | "drop-mid-follow" | "stop-answering" => "failed",
+            other => panic!("{}: unexpected group {other}", host.name),
+        };
+        let entries: Vec<_> = hosts.iter().filter(|h| h["name"] == host.name).collect();
+        assert_eq!(
+            entries.len(),
+            1,
+            "{} in the report once; {explain}",
+            host.name
+        );
+        assert_eq!(
+            entries[0]["status"], want,
+            "{} ({scenario}); {explain}",
+            host.name
+        );
+    }
+    // Twelve hosts of `mixed` cover every scenario.
+    assert_eq!(scenarios_seen.len(), sshfleet::sim::SCENARIOS.len());
+
+    let status = sim.interrupt();
+    assert_eq!(status.code(), Some(0), "sim after SIGINT: {status}");
+}
+
+#[test]
+fn sim_without_an_inventory_path_is_a_usage_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+        .args(["sim", "--hosts", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--inventory-out"));
+}
