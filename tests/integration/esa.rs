@@ -248,18 +248,7 @@ async fn without_a_terminal_results_are_plain_lines() {
     .await;
     // Not `--no-progress`: stdout and stderr are pipes, which alone must
     // turn the bars off (cron, CI, log files).
-    let out = crate::support::sshfleet_cmd(
-        &[
-            "run".into(),
-            "esa-ecupdate".into(),
-            "-i".into(),
-            lab.inventory.display().to_string(),
-            "--known-hosts".into(),
-            lab.known_hosts.display().to_string(),
-        ],
-        &[],
-    )
-    .await;
+    let out = crate::support::sshfleet_cmd(&lab.run_args(&[]), &[]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");

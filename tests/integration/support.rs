@@ -101,8 +101,8 @@ impl Lab {
         self.fleet.hosts().iter().find(|h| h.name == name).unwrap()
     }
 
-    /// `sshfleet run esa-ecupdate` on this lab, plus `args`.
-    pub async fn run(&self, args: &[&str]) -> Run {
+    /// Arguments of `sshfleet run esa-ecupdate` on this lab, plus `extra`.
+    pub fn run_args(&self, extra: &[&str]) -> Vec<String> {
         let mut all: Vec<String> = vec![
             "run".into(),
             "esa-ecupdate".into(),
@@ -112,8 +112,14 @@ impl Lab {
             self.known_hosts.display().to_string(),
             "--report".into(),
             self.report.display().to_string(),
-            "--no-progress".into(),
         ];
+        all.extend(extra.iter().map(|a| a.to_string()));
+        all
+    }
+
+    /// `sshfleet run esa-ecupdate` on this lab, plus `args`.
+    pub async fn run(&self, args: &[&str]) -> Run {
+        let mut all = self.run_args(&["--no-progress"]);
         all.extend(args.iter().map(|a| a.to_string()));
         let _ = std::fs::remove_file(&self.report);
         let output = sshfleet_cmd(&all, &[]).await;

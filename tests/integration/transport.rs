@@ -91,21 +91,7 @@ async fn password_from_environment_and_never_in_transcripts() {
     )
     .unwrap();
     let dir = lab.dir.path().join("t");
-    let args: Vec<String> = [
-        "run",
-        "esa-ecupdate",
-        "-i",
-        lab.inventory.to_str().unwrap(),
-        "--known-hosts",
-        lab.known_hosts.to_str().unwrap(),
-        "--report",
-        lab.report.to_str().unwrap(),
-        "--transcripts",
-        dir.to_str().unwrap(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args = lab.run_args(&["--transcripts", dir.to_str().unwrap()]);
     let out = crate::support::sshfleet_cmd(&args, &[("ESA_PASSWORD", secret)]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
@@ -169,19 +155,7 @@ async fn ssh_agent_authenticates_when_no_key_file_is_named() {
         format!("all:\n  hosts:\n    esa05.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n      ansible_user: admin\n"),
     )
     .unwrap();
-    let args: Vec<String> = [
-        "run",
-        "esa-ecupdate",
-        "-i",
-        lab.inventory.to_str().unwrap(),
-        "--known-hosts",
-        lab.known_hosts.to_str().unwrap(),
-        "--report",
-        lab.report.to_str().unwrap(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args = lab.run_args(&[]);
     let out =
         crate::support::sshfleet_cmd(&args, &[("SSH_AUTH_SOCK", sock.to_str().unwrap())]).await;
     assert_eq!(
