@@ -521,6 +521,11 @@ mod tests {
         let pb = parse(SHIPPED).unwrap();
         assert_eq!(pb.name, "esa-ecupdate");
         assert_eq!(pb.vars["update_timeout"].kind, VarType::Duration);
+        // Slow appliances need a longer wait for the prompt: settable with -e.
+        assert_eq!(
+            pb.login_timeout,
+            DurationRef::Var("login_timeout".to_string())
+        );
     }
 
     #[test]
