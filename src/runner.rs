@@ -12,9 +12,9 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::inventory::Host;
-use crate::playbook::Playbook;
-use crate::playbook::exec::{self, Execution};
+use crate::playbook::exec::{self, Execution, Remote};
 use crate::playbook::vars::HostVars;
+use crate::playbook::{Playbook, Session};
 use crate::report::{HostOutcome, Status};
 use crate::shell::Shell;
 use crate::transcript::Transcript;
@@ -169,48 +169,75 @@ async fn run_host_inner(
     for secret in &connection.secrets {
         transcript.add_secret(secret);
     }
-    let login_timeout = match vars.duration(&playbook.login_timeout) {
-        Ok(d) => d,
-        Err(e) => return failed(Status::Failed, e),
-    };
-    let channel = match connection.open_session().await {
-        Ok(c) => c,
-        Err(e) => {
-            connection.disconnect().await;
-            return failed(
-                Status::Failed,
-                format!("cannot open a session channel: {e}"),
-            );
-        }
-    };
-    let mut shell = match Shell::open(
-        channel,
-        playbook.prompt.clone(),
-        login_timeout,
-        std::mem::take(transcript),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            connection.disconnect().await;
-            return failed(Status::Failed, format!("no CLI prompt: {e}"));
-        }
-    };
     let name = host.name.clone();
     let observe = move |step: &str| observer.step(&name, step);
-    let execution = exec::execute(
-        &mut shell,
-        playbook,
-        &vars,
-        options.check_mode,
-        cancel,
-        &observe,
-    )
-    .await;
-    shell.close(playbook.exit_command.as_deref()).await;
+    let execution = match &playbook.session {
+        Session::Exec => {
+            let mut remote = Remote::Exec {
+                connection: &connection,
+                transcript,
+            };
+            exec::execute(
+                &mut remote,
+                playbook,
+                &vars,
+                options.check_mode,
+                cancel,
+                &observe,
+            )
+            .await
+        }
+        Session::Shell {
+            prompt,
+            login_timeout,
+            exit_command,
+        } => {
+            let login_timeout = match vars.duration(login_timeout) {
+                Ok(d) => d,
+                Err(e) => {
+                    connection.disconnect().await;
+                    return failed(Status::Failed, e);
+                }
+            };
+            let channel = match connection.open_session().await {
+                Ok(c) => c,
+                Err(e) => {
+                    connection.disconnect().await;
+                    return failed(
+                        Status::Failed,
+                        format!("cannot open a session channel: {e}"),
+                    );
+                }
+            };
+            let mut shell = match Shell::open(
+                channel,
+                prompt.clone(),
+                login_timeout,
+                std::mem::take(transcript),
+            )
+            .await
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    connection.disconnect().await;
+                    return failed(Status::Failed, format!("no CLI prompt: {e}"));
+                }
+            };
+            let execution = exec::execute(
+                &mut Remote::Shell(&mut shell),
+                playbook,
+                &vars,
+                options.check_mode,
+                cancel,
+                &observe,
+            )
+            .await;
+            shell.close(exit_command.as_deref()).await;
+            *transcript = shell.into_transcript();
+            execution
+        }
+    };
     connection.disconnect().await;
-    *transcript = shell.into_transcript();
     outcome_of(&host.name, execution, options.check_mode)
 }
 

@@ -42,6 +42,8 @@ pub enum ShellError {
     Closed { what: String, last_output: String },
     #[error("the appliance refused to start a shell")]
     Refused,
+    #[error("the host refused to run `{command}` (SSH exec request)")]
+    ExecRefused { command: String },
     #[error("`{command}` returned to the prompt by itself; last output: {last_output}")]
     FollowEnded {
         command: String,
@@ -359,6 +361,80 @@ impl Shell {
         let tail: String = joined.chars().rev().take(400).collect();
         format!("{:?}", tail.chars().rev().collect::<String>())
     }
+}
+
+/// Output and exit status of one exec request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecOutput {
+    pub text: String,
+    /// `None` when the host closed the channel without reporting one.
+    pub exit_status: Option<u32>,
+}
+
+/// Run one command as an SSH exec request (no PTY, no prompt), the way
+/// OpenSSH for Windows runs PowerShell commands; stdout and stderr are read
+/// together, as an operator would see them.
+pub async fn exec(
+    channel: russh::Channel<Msg>,
+    command: &str,
+    timeout: Duration,
+    transcript: &mut Transcript,
+) -> Result<ExecOutput, ShellError> {
+    let mut channel = channel;
+    transcript.record(Direction::Sent, &format!("{command}\n"));
+    channel.exec(true, command).await?;
+    let deadline = Instant::now() + timeout;
+    let mut parser = vte::Parser::new();
+    let mut screen = Screen::default();
+    let mut exit_status = None;
+    loop {
+        let msg = match tokio::time::timeout_at(deadline, channel.wait()).await {
+            Ok(msg) => msg,
+            Err(_) => {
+                return Err(ShellError::Timeout {
+                    what: format!("running `{command}`"),
+                    waited: timeout,
+                    last_output: last_lines(&screen.text),
+                });
+            }
+        };
+        match msg {
+            Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
+                transcript.record(Direction::Received, &String::from_utf8_lossy(&data));
+                parser.advance(&mut screen, &data);
+                if screen.text.len() > MAX_PENDING {
+                    return Err(ShellError::OutputTooLarge {
+                        command: command.to_string(),
+                        limit: MAX_PENDING,
+                    });
+                }
+            }
+            Some(ChannelMsg::ExitStatus {
+                exit_status: status,
+            }) => exit_status = Some(status),
+            Some(ChannelMsg::Failure) => {
+                return Err(ShellError::ExecRefused {
+                    command: command.to_string(),
+                });
+            }
+            // The exit status may follow EOF; the channel is done at Close.
+            Some(ChannelMsg::Close) | None => break,
+            Some(_) => {}
+        }
+    }
+    Ok(ExecOutput {
+        text: screen.text,
+        exit_status,
+    })
+}
+
+/// The last lines of `text`, quoted, for an error message.
+fn last_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.is_empty() {
+        return "(nothing)".to_string();
+    }
+    format!("{:?}", lines[lines.len().saturating_sub(4)..].join(" | "))
 }
 
 fn is_echo(line: &str, command: &str) -> bool {

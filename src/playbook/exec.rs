@@ -10,8 +10,53 @@ use tokio_util::sync::CancellationToken;
 
 use super::vars::HostVars;
 use super::when::{Scope, Value};
-use super::{CaptureKind, Finding, Follow, Playbook, Severity, Step, StepKind};
-use crate::shell::{FollowEnd, Shell, Verdict};
+use super::{
+    CaptureKind, CaptureSource, Finding, Follow, Pick, Playbook, Severity, Step, StepKind,
+};
+use crate::shell::{self, FollowEnd, Shell, Verdict};
+use crate::transcript::Transcript;
+use crate::transport::Connection;
+
+/// Where a host's commands go.
+pub enum Remote<'a> {
+    /// The interactive CLI, read up to its prompt.
+    Shell(&'a mut Shell),
+    /// One SSH exec request per command on this connection.
+    Exec {
+        connection: &'a Connection,
+        transcript: &'a mut Transcript,
+    },
+}
+
+impl Remote<'_> {
+    /// Output and, for exec requests, the exit status.
+    async fn run(
+        &mut self,
+        command: &str,
+        timeout: std::time::Duration,
+    ) -> Result<(String, Option<u32>), String> {
+        match self {
+            Remote::Shell(shell) => shell
+                .run(command, timeout)
+                .await
+                .map(|o| (o, None))
+                .map_err(|e| e.to_string()),
+            Remote::Exec {
+                connection,
+                transcript,
+            } => {
+                let channel = connection
+                    .open_session()
+                    .await
+                    .map_err(|e| format!("cannot open a channel for `{command}`: {e}"))?;
+                let out = shell::exec(channel, command, timeout, transcript)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok((out.text, out.exit_status))
+            }
+        }
+    }
+}
 
 /// A fault found on an appliance, with the line that shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,7 +114,7 @@ pub type StepObserver<'a> = &'a (dyn Fn(&str) + Send + Sync);
 
 /// Execute every step in order, stopping at the first failure.
 pub async fn execute(
-    shell: &mut Shell,
+    remote: &mut Remote<'_>,
     playbook: &Playbook,
     vars: &HostVars,
     check_mode: bool,
@@ -115,7 +160,7 @@ pub async fn execute(
         }
         observe(&step.name);
         let result = run_step(
-            shell,
+            remote,
             playbook,
             vars,
             step,
@@ -168,7 +213,7 @@ fn render(v: &Value) -> String {
 
 #[allow(clippy::too_many_arguments)]
 async fn run_step(
-    shell: &mut Shell,
+    remote: &mut Remote<'_>,
     playbook: &Playbook,
     vars: &HostVars,
     step: &Step,
@@ -177,16 +222,39 @@ async fn run_step(
     run: &mut Execution,
     cancel: &CancellationToken,
 ) -> Result<(), String> {
+    let fill = |command: &str| {
+        super::render_command(command, |name| vars_map.get(name).map(render))
+            .map_err(|name| format!("`{{{{ {name} }}}}` has no value on this host"))
+    };
     let output = match &step.kind {
         StepKind::Run(command) => {
+            let command = fill(command)?;
             let timeout = vars.duration(&playbook.command_timeout)?;
-            shell
-                .run(command, timeout)
-                .await
-                .map_err(|e| e.to_string())?
+            let (output, status) = remote.run(&command, timeout).await?;
+            match (&step.exit_status, status) {
+                (Some(var), Some(code)) => {
+                    vars_map.insert(var.clone(), Value::Number(f64::from(code)));
+                }
+                (Some(_), None) => return Err(format!("`{command}` ended without an exit status")),
+                (None, Some(code)) if code != 0 => {
+                    return Err(format!(
+                        "`{command}` exited with status {code}; output: {:?}",
+                        excerpt(&output)
+                    ));
+                }
+                _ => {}
+            }
+            output
         }
         StepKind::Follow(follow) => {
-            let line = run_follow(shell, playbook, vars, follow, times, run, cancel).await?;
+            let Remote::Shell(shell) = remote else {
+                return Err("a follow step needs an interactive shell".to_string());
+            };
+            let follow = Follow {
+                command: fill(&follow.command)?,
+                ..follow.clone()
+            };
+            let line = run_follow(shell, playbook, vars, &follow, times, run, cancel).await?;
             line.unwrap_or_default()
         }
     };
@@ -203,18 +271,21 @@ async fn run_step(
     for capture in &step.captures {
         let value = capture_value(playbook, capture, &output)?;
         match value {
-            Some((text, time)) => {
+            Some((value, time)) => {
                 if let Some(t) = time {
                     times.insert(capture.name.clone(), t);
                 }
-                vars_map.insert(capture.name.clone(), Value::Text(text));
+                vars_map.insert(capture.name.clone(), value);
             }
             None if capture.required => {
                 return Err(format!(
-                    "no `{}` in the output of `{}` (/{}/); output: {:?}",
+                    "no `{}` in the output of `{}` ({}); output: {:?}",
                     capture.name,
                     step.action,
-                    capture.regex.as_str(),
+                    match &capture.source {
+                        CaptureSource::Regex(r) => format!("/{}/", r.as_str()),
+                        CaptureSource::Json(p) => format!("JSON {p}"),
+                    },
                     excerpt(&output)
                 ));
             }
@@ -229,32 +300,51 @@ async fn run_step(
     Ok(())
 }
 
-/// The text and, for time captures, the parsed time of the last match.
+/// The value of a capture and, for time captures, the parsed time.
 fn capture_value(
     playbook: &Playbook,
     capture: &super::Capture,
     output: &str,
-) -> Result<Option<(String, Option<NaiveDateTime>)>, String> {
-    let Some(caps) = capture.regex.captures_iter(output).last() else {
+) -> Result<Option<(Value, Option<NaiveDateTime>)>, String> {
+    let regex = match &capture.source {
+        CaptureSource::Json(pointer) => return Ok(json_value(output, pointer).map(|v| (v, None))),
+        CaptureSource::Regex(regex) => regex,
+    };
+    let value_of = |caps: &regex::Captures<'_>| {
+        caps.name(&capture.name)
+            .or_else(|| caps.name("value"))
+            .or_else(|| caps.get(1))
+            .map(|m| m.as_str().trim().to_string())
+    };
+    let all = regex.captures_iter(output);
+    let chosen = match capture.pick {
+        Pick::Last => all.last(),
+        Pick::First => regex.captures(output),
+        Pick::MaxVersion => all.max_by(|a, b| {
+            let (a, b) = (
+                value_of(a).unwrap_or_default(),
+                value_of(b).unwrap_or_default(),
+            );
+            super::when::compare_versions(&a, &b).unwrap_or(std::cmp::Ordering::Equal)
+        }),
+    };
+    let Some(caps) = chosen else {
         return Ok(None);
     };
-    let group = caps
-        .name(&capture.name)
-        .or_else(|| caps.name("value"))
-        .or_else(|| caps.get(1));
+    let group = value_of(&caps);
     match capture.kind {
         CaptureKind::Text => Ok(group
-            .or_else(|| caps.get(0))
-            .map(|m| (m.as_str().trim().to_string(), None))),
+            .or_else(|| caps.get(0).map(|m| m.as_str().trim().to_string()))
+            .map(|text| (Value::Text(text), None))),
         CaptureKind::Time => {
             let Some(stamp) = &playbook.timestamp else {
                 return Err("time capture without timestamp section".to_string());
             };
             let text = match group {
-                Some(m) => m.as_str().trim().to_string(),
+                Some(text) => text,
                 None => {
                     // The stamp of the last line that matches.
-                    let line = output.lines().rfind(|l| capture.regex.is_match(l));
+                    let line = output.lines().rfind(|l| regex.is_match(l));
                     match line
                         .and_then(|l| stamp.regex.captures(l))
                         .and_then(|c| c.name("ts"))
@@ -265,13 +355,29 @@ fn capture_value(
                 }
             };
             match super::parse_time(&text, &stamp.format) {
-                Some(t) => Ok(Some((text, Some(t)))),
+                Some(t) => Ok(Some((Value::Text(text), Some(t)))),
                 None => Err(format!(
                     "`{}` captured {text:?}, which is not a time in the format {}",
                     capture.name, stamp.format
                 )),
             }
         }
+    }
+}
+
+/// The value at `pointer` in the first JSON object or array of `output`
+/// (tools print banners or warnings around their JSON).
+fn json_value(output: &str, pointer: &str) -> Option<Value> {
+    let start = output.find(['{', '['])?;
+    let mut values =
+        serde_json::Deserializer::from_str(&output[start..]).into_iter::<serde_json::Value>();
+    let document = values.next()?.ok()?;
+    match document.pointer(pointer)? {
+        serde_json::Value::Bool(b) => Some(Value::Bool(*b)),
+        serde_json::Value::Number(n) => n.as_f64().map(Value::Number),
+        serde_json::Value::String(s) => Some(Value::Text(s.clone())),
+        serde_json::Value::Null => None,
+        other => Some(Value::Text(other.to_string())),
     }
 }
 
@@ -396,4 +502,123 @@ fn excerpt(output: &str) -> String {
         cut -= 1;
     }
     format!("{}…", &trimmed[..cut])
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    const EXEC_PLAYBOOK: &str = r#"
+name: t
+vars:
+  server: {type: string, default: tetra-defs.amp.cisco.com}
+exec: {}
+steps:
+  - name: folder
+    run: Get-ChildItem -Directory -Name 'C:\Program Files\Cisco\AMP'
+    capture:
+      dir: {pattern: '(?m)^(\d+(?:\.\d+)+)\s*$', pick: max_version}
+      first_dir: {pattern: '(?m)^(\d+(?:\.\d+)+)\s*$', pick: first}
+  - name: posture
+    run: '& ''C:\Program Files\Cisco\AMP\{{ dir }}\AmpCLI.exe'' posture'
+    capture:
+      tetra: {json: /engines/tetra/version}
+      connected: {json: /connected}
+      version: {json: /connector_version}
+  - name: dns
+    run: Resolve-DnsName -Name {{ server }}
+    exit_status: dns_status
+"#;
+
+    fn playbook() -> Playbook {
+        Playbook::parse(EXEC_PLAYBOOK, std::path::Path::new("t.yaml")).unwrap()
+    }
+
+    fn capture(pb: &Playbook, step: usize, name: &str, output: &str) -> Option<Value> {
+        let c = pb.steps[step]
+            .captures
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap();
+        capture_value(pb, c, output).unwrap().map(|(v, _)| v)
+    }
+
+    #[test]
+    fn highest_version_is_picked_not_the_last_line() {
+        let pb = playbook();
+        // Alphabetical order puts 9.x after 10.x.
+        let listing = "10.1.2.30000\r\n7.4.5.20701\r\n9.0.0.1\r\n";
+        assert_eq!(
+            capture(&pb, 0, "dir", listing),
+            Some(Value::Text("10.1.2.30000".into()))
+        );
+        assert_eq!(
+            capture(&pb, 0, "first_dir", listing),
+            Some(Value::Text("10.1.2.30000".into()))
+        );
+        assert_eq!(
+            capture(&pb, 0, "dir", "7.2.5.1\n7.10.0.2\n"),
+            Some(Value::Text("7.10.0.2".into()))
+        );
+    }
+
+    #[test]
+    fn json_captures_read_the_first_json_value_around_noise() {
+        let pb = playbook();
+        let out = "WARNING: something\r\n{ \"agent_uuid\": \"5c6e\", \"connected\": true, \"connector_version\": \"8.1.7\", \"engines\": { \"tetra\": { \"version\": 90604 } } }\r\ntrailer {\r\n";
+        assert_eq!(capture(&pb, 1, "tetra", out), Some(Value::Number(90604.0)));
+        assert_eq!(capture(&pb, 1, "connected", out), Some(Value::Bool(true)));
+        assert_eq!(
+            capture(&pb, 1, "version", out),
+            Some(Value::Text("8.1.7".into()))
+        );
+        assert_eq!(capture(&pb, 1, "tetra", "{\"engines\": {}}"), None);
+        assert_eq!(capture(&pb, 1, "tetra", "not json at all"), None);
+    }
+
+    #[test]
+    fn commands_are_filled_from_variables() {
+        let pb = playbook();
+        let StepKind::Run(cmd) = &pb.steps[1].kind else {
+            panic!()
+        };
+        let vars: BTreeMap<&str, &str> = [("dir", "8.1.7.21417")].into();
+        let filled =
+            crate::playbook::render_command(cmd, |n| vars.get(n).map(|s| s.to_string())).unwrap();
+        assert_eq!(
+            filled,
+            r"& 'C:\Program Files\Cisco\AMP\8.1.7.21417\AmpCLI.exe' posture"
+        );
+        assert_eq!(
+            crate::playbook::render_command(cmd, |_| None),
+            Err("dir".to_string())
+        );
+        assert_eq!(pb.steps[2].exit_status.as_deref(), Some("dns_status"));
+    }
+
+    #[test]
+    fn exec_playbooks_are_validated() {
+        let invalid = |text: &str| match Playbook::parse(text, std::path::Path::new("t.yaml")) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted: {text}"),
+        };
+        let e = invalid(&EXEC_PLAYBOOK.replace("{{ server }}", "{{ sever }}"));
+        assert!(e.contains("steps[2].run") && e.contains("sever"), "{e}");
+        let e = invalid(&EXEC_PLAYBOOK.replace("{json: /connected}", "{json: connected}"));
+        assert!(e.contains("not a JSON pointer"), "{e}");
+        let e = invalid(&EXEC_PLAYBOOK.replace("exec: {}", "exec: {}\nshell: {prompt: '> $'}"));
+        assert!(e.contains("exactly one of `shell:`"), "{e}");
+        let follow = format!(
+            "{EXEC_PLAYBOOK}  - name: f\n    follow: Get-Content -Wait x.log\n    until: done\n    timeout: 1m\n"
+        );
+        let e = invalid(&follow);
+        assert!(e.contains("interactive `shell:`"), "{e}");
+        let shipped = include_str!("../../playbooks/esa-ecupdate.yaml");
+        let e = invalid(&shipped.replace(
+            "    run: version\n",
+            "    run: version\n    exit_status: rc\n",
+        ));
+        assert!(e.contains("only in `exec:` sessions"), "{e}");
+    }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
-pub use model::{CaptureKind, Severity, VarSpec, VarType};
+pub use model::{CaptureKind, Pick, Severity, VarSpec, VarType};
 use model::{CaptureSpec, PlaybookFile, StepSpec};
 use when::Condition;
 
@@ -82,12 +82,67 @@ pub fn parse_time(text: &str, format: &str) -> Option<chrono::NaiveDateTime> {
     chrono::NaiveDateTime::parse_from_str(&squeezed, format).ok()
 }
 
+/// Where a capture takes its value from.
+#[derive(Debug, Clone)]
+pub enum CaptureSource {
+    Regex(Regex),
+    /// A JSON pointer into the first JSON value of the output.
+    Json(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct Capture {
     pub name: String,
-    pub regex: Regex,
+    pub source: CaptureSource,
     pub required: bool,
     pub kind: CaptureKind,
+    pub pick: Pick,
+}
+
+/// How commands reach the appliance.
+#[derive(Debug, Clone)]
+pub enum Session {
+    /// An interactive PTY shell read up to its prompt (AsyncOS CLI).
+    Shell {
+        prompt: Regex,
+        login_timeout: DurationRef,
+        exit_command: Option<String>,
+    },
+    /// One SSH exec request per command (OpenSSH for Windows, PowerShell).
+    Exec,
+}
+
+/// `{{ name }}` in a command: replaced by the variable's value when the
+/// step runs (a discovered folder, a server name from `-e`).
+fn template_names(command: &str) -> Vec<String> {
+    TEMPLATE
+        .captures_iter(command)
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
+static TEMPLATE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    #[allow(clippy::unwrap_used)] // a literal, checked by the tests
+    Regex::new(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}").unwrap()
+});
+
+/// Fill `{{ name }}` placeholders; `Err(name)` for the first undefined one.
+pub fn render_command(
+    command: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    let mut missing = None;
+    let out = TEMPLATE.replace_all(command, |c: &regex::Captures<'_>| match lookup(&c[1]) {
+        Some(v) => v,
+        None => {
+            missing.get_or_insert_with(|| c[1].to_string());
+            String::new()
+        }
+    });
+    match missing {
+        Some(name) => Err(name),
+        None => Ok(out.into_owned()),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +181,7 @@ pub struct Step {
     pub captures: Vec<Capture>,
     pub findings: Vec<Finding>,
     pub on_failure: Option<String>,
+    pub exit_status: Option<String>,
 }
 
 /// A validated playbook.
@@ -135,10 +191,8 @@ pub struct Playbook {
     pub description: String,
     pub source: PathBuf,
     pub vars: BTreeMap<String, VarSpec>,
-    pub prompt: Regex,
+    pub session: Session,
     pub command_timeout: DurationRef,
-    pub login_timeout: DurationRef,
-    pub exit_command: Option<String>,
     pub timestamp: Option<Timestamp>,
     pub facts: Vec<String>,
     pub steps: Vec<Step>,
@@ -176,7 +230,10 @@ impl Playbook {
                 path: path.to_path_buf(),
                 line,
                 column,
-                message: e.to_string(),
+                // The location is already in front: `file:line:col: ...`.
+                message: e
+                    .to_string()
+                    .replacen(&format!(" at line {line} column {column}"), "", 1),
             }
         })?;
         Validator {
@@ -239,17 +296,22 @@ impl Validator<'_> {
                     .map_err(|m| self.err(&["vars", name, "default"], m))?;
             }
         }
-        let prompt = self.regex(&["shell", "prompt"], &file.shell.prompt)?;
-        let command_timeout = self.duration(
-            &["shell", "command_timeout"],
-            &file.shell.command_timeout,
-            &file.vars,
-        )?;
-        let login_timeout = self.duration(
-            &["shell", "login_timeout"],
-            &file.shell.login_timeout,
-            &file.vars,
-        )?;
+        let (session, command_timeout) = match (&file.shell, &file.exec) {
+            (Some(shell), None) => {
+                let session = Session::Shell {
+                    prompt: self.regex(&["shell", "prompt"], &shell.prompt)?,
+                    login_timeout: self.duration(&["shell", "login_timeout"], &shell.login_timeout, &file.vars)?,
+                    exit_command: shell.exit_command.clone(),
+                };
+                let timeout = self.duration(&["shell", "command_timeout"], &shell.command_timeout, &file.vars)?;
+                (session, timeout)
+            }
+            (None, Some(exec)) => (
+                Session::Exec,
+                self.duration(&["exec", "command_timeout"], &exec.command_timeout, &file.vars)?,
+            ),
+            _ => return Err(self.err(&[], "a playbook needs exactly one of `shell:` (interactive CLI) or `exec:` (one command per SSH exec request)")),
+        };
         let timestamp = match &file.timestamp {
             None => None,
             Some(t) => {
@@ -281,6 +343,7 @@ impl Validator<'_> {
         for (i, spec) in file.steps.iter().enumerate() {
             let index = i.to_string();
             let step = self.step(&index, spec, &file, &known, &times, timestamp.is_some())?;
+            known.extend(step.exit_status.iter().cloned());
             for capture in &step.captures {
                 known.insert(capture.name.clone());
                 if capture.kind == CaptureKind::Time {
@@ -302,10 +365,8 @@ impl Validator<'_> {
             description: file.description,
             source: self.path.to_path_buf(),
             vars: file.vars,
-            prompt,
+            session,
             command_timeout,
-            login_timeout,
-            exit_command: file.shell.exit_command,
             timestamp,
             facts: file.facts,
             steps,
@@ -407,9 +468,15 @@ impl Validator<'_> {
         let mut captures = Vec::new();
         for (name, capture) in &spec.capture {
             let path = ["steps", i, "capture", name.as_str()];
-            let (pattern, required, kind) = match capture {
-                CaptureSpec::Pattern(p) => (p.as_str(), true, CaptureKind::Text),
-                CaptureSpec::Full(f) => (f.pattern.as_str(), f.required, f.kind),
+            let (pattern, json, required, kind, pick) = match capture {
+                CaptureSpec::Pattern(p) => (Some(p), None, true, CaptureKind::Text, Pick::Last),
+                CaptureSpec::Full(f) => (
+                    f.pattern.as_ref(),
+                    f.json.as_ref(),
+                    f.required,
+                    f.kind,
+                    f.pick,
+                ),
             };
             if file.vars.contains_key(name) {
                 return Err(self.err(
@@ -423,11 +490,35 @@ impl Validator<'_> {
                     "a time capture needs a `timestamp:` section in the playbook",
                 ));
             }
+            let source = match (pattern, json) {
+                (Some(p), None) => CaptureSource::Regex(self.regex(&path, p)?),
+                (None, Some(pointer)) if pointer.is_empty() || pointer.starts_with('/') => {
+                    if kind == CaptureKind::Time || pick != Pick::Last {
+                        return Err(
+                            self.err(&path, "a json capture takes neither `as: time` nor `pick:`")
+                        );
+                    }
+                    CaptureSource::Json(pointer.clone())
+                }
+                (None, Some(pointer)) => {
+                    return Err(self.err(
+                        &path,
+                        format!("`{pointer}` is not a JSON pointer (like /engines/tetra/version)"),
+                    ));
+                }
+                _ => {
+                    return Err(self.err(
+                        &path,
+                        "a capture needs exactly one of `pattern:` or `json:`",
+                    ));
+                }
+            };
             captures.push(Capture {
                 name: name.clone(),
-                regex: self.regex(&path, pattern)?,
+                source,
                 required,
                 kind,
+                pick,
             });
         }
         let mut findings = Vec::new();
@@ -455,6 +546,31 @@ impl Validator<'_> {
             StepKind::Run(c) => c.clone(),
             StepKind::Follow(f) => f.command.clone(),
         };
+        let field = if spec.run.is_some() { "run" } else { "follow" };
+        if let Some(name) = template_names(&command)
+            .into_iter()
+            .find(|n| !known.contains(n))
+        {
+            return Err(self.err(
+                &at(field),
+                format!("`{{{{ {name} }}}}` names no variable declared in vars or captured by an earlier step"),
+            ));
+        }
+        let exec = file.exec.is_some();
+        if exec && spec.follow.is_some() {
+            return Err(self.err(
+                &at("follow"),
+                "`follow:` needs an interactive `shell:` session",
+            ));
+        }
+        if let Some(var) = &spec.exit_status
+            && !exec
+        {
+            return Err(self.err(
+                &at("exit_status"),
+                format!("`{var}`: exit statuses exist only in `exec:` sessions"),
+            ));
+        }
         Ok(Step {
             name: spec.name.clone(),
             when,
@@ -469,6 +585,7 @@ impl Validator<'_> {
             findings,
             kind,
             on_failure: spec.on_failure.clone(),
+            exit_status: spec.exit_status.clone(),
         })
     }
 }
@@ -522,15 +639,20 @@ mod tests {
         assert_eq!(pb.name, "esa-ecupdate");
         assert_eq!(pb.vars["update_timeout"].kind, VarType::Duration);
         // Slow appliances need a longer wait for the prompt: settable with -e.
+        let Session::Shell { login_timeout, .. } = &pb.session else {
+            panic!("esa-ecupdate drives the interactive CLI");
+        };
         assert_eq!(
-            pb.login_timeout,
+            *login_timeout,
             DurationRef::Var("login_timeout".to_string())
         );
     }
 
     #[test]
     fn prompt_matches_every_asyncos_form() {
-        let pb = parse(SHIPPED).unwrap();
+        let Session::Shell { prompt: regex, .. } = parse(SHIPPED).unwrap().session else {
+            panic!("esa-ecupdate drives the interactive CLI");
+        };
         for prompt in [
             "esa01.example.com> ",
             "(Machine esa01.example.com)> ",
@@ -538,14 +660,14 @@ mod tests {
             "(Machine mail-gw-07.emea.corp.very-long-subdomain.example.co.uk)> ",
             "esa01> ",
         ] {
-            assert!(pb.prompt.is_match(prompt), "{prompt:?}");
+            assert!(regex.is_match(prompt), "{prompt:?}");
         }
         for not_prompt in [
             "Tue May 20 11:26:55 2025 Info: x> y",
             "Version: 15.0.1-012",
             "esa01.example.com> version",
         ] {
-            assert!(!pb.prompt.is_match(not_prompt), "{not_prompt:?}");
+            assert!(!regex.is_match(not_prompt), "{not_prompt:?}");
         }
     }
 

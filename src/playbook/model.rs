@@ -15,7 +15,14 @@ pub struct PlaybookFile {
     /// Variables a user may set with `-e` or in the inventory.
     #[serde(default)]
     pub vars: BTreeMap<String, VarSpec>,
-    pub shell: ShellSpec,
+    /// An interactive CLI with a prompt (AsyncOS). Exactly one of `shell`
+    /// and `exec`.
+    #[serde(default)]
+    pub shell: Option<ShellSpec>,
+    /// One SSH exec request per command, no prompt (OpenSSH for Windows
+    /// running PowerShell).
+    #[serde(default)]
+    pub exec: Option<ExecSpec>,
     /// How log lines carry their time, for `as: time` captures, `since:` and
     /// `newer_than:`.
     #[serde(default)]
@@ -72,6 +79,14 @@ fn default_login_timeout() -> String {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ExecSpec {
+    /// Per-command timeout: a literal duration or a duration variable.
+    #[serde(default = "default_command_timeout")]
+    pub command_timeout: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TimestampSpec {
     /// Regex with a group named `ts` that finds the time at the start of a line.
     pub pattern: String,
@@ -121,6 +136,10 @@ pub struct StepSpec {
     /// What a failed step means to an operator.
     #[serde(default)]
     pub on_failure: Option<String>,
+    /// Exec sessions: store the command's exit status in this variable
+    /// (a non-zero status is then not a step failure).
+    #[serde(default)]
+    pub exit_status: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -133,11 +152,32 @@ pub enum CaptureSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureFull {
-    pub pattern: String,
+    /// A regex; the value is its group named like the capture, or `value`,
+    /// or its first group.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Or a JSON pointer (`/engines/tetra/version`) into the first JSON
+    /// value in the output.
+    #[serde(default)]
+    pub json: Option<String>,
     #[serde(default = "yes")]
     pub required: bool,
     #[serde(default, rename = "as")]
     pub kind: CaptureKind,
+    /// Which match to keep when the pattern matches several times.
+    #[serde(default)]
+    pub pick: Pick,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pick {
+    /// The last match: logs are chronological, so the newest.
+    #[default]
+    Last,
+    First,
+    /// The highest version (`10.1.2` over `9.0.0`, which sorts after it as text).
+    MaxVersion,
 }
 
 fn yes() -> bool {
