@@ -277,3 +277,52 @@ async fn without_a_terminal_results_are_plain_lines() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_live_bars_are_drawn_and_results_still_printed() {
+    // `script` (util-linux, essential on Debian) gives the binary a real
+    // pseudo-terminal, as an operator's terminal would.
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI machines have /usr/bin/script (bsdutils)"
+        );
+        return;
+    }
+    let lab = Lab::start(vec![broken("esa16.example.com")]).await;
+    let command = std::iter::once(env!("CARGO_BIN_EXE_sshfleet").to_string())
+        .chain(lab.run_args(&[]))
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = tokio::process::Command::new("/usr/bin/script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("CI")
+        .env("TERM", "xterm")
+        .output()
+        .await
+        .unwrap();
+    let raw = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{raw}");
+    assert!(
+        raw.contains('\x1b'),
+        "nothing was drawn on the terminal: {raw}"
+    );
+    let screen = regex::Regex::new(r"\x1b\[[0-9;]*[A-Za-z]")
+        .unwrap()
+        .replace_all(&raw, "");
+    // The overall bar with its counts, and the host's current step.
+    assert!(screen.contains("1/1"), "{screen}");
+    assert!(screen.contains("ok 0  changed 0"), "{screen}");
+    assert!(
+        screen.contains("esa16.example.com Follow updater_logs"),
+        "{screen}"
+    );
+    // The result is a line of its own, not only in the bar.
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("changed") && l.contains("esa16.example.com  found:")),
+        "{screen}"
+    );
+}
