@@ -152,6 +152,18 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
             };
         }
     };
+    // Warnings an operator must see (a host key recorded under
+    // --accept-new-host-keys, a transcript that could not be written) go to
+    // stderr; RUST_LOG=sshfleet=debug shows more.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("sshfleet=warn")),
+        )
+        .try_init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {

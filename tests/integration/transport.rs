@@ -69,6 +69,12 @@ async fn unknown_host_key_is_refused_unless_accept_new_then_recorded() {
 
     let run = lab.run(&["--accept-new-host-keys"]).await;
     assert_eq!(run.status("esa03.example.com"), "ok", "{}", run.explain());
+    // The operator is told, as OpenSSH tells them.
+    assert!(
+        run.stderr().contains("permanently added") && run.stderr().contains(&fingerprint),
+        "{}",
+        run.explain()
+    );
     // Now strict mode trusts it.
     let run = lab.run(&[]).await;
     assert_eq!(run.status("esa03.example.com"), "ok", "{}", run.explain());
