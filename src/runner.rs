@@ -218,7 +218,9 @@ async fn run_host_inner(
             .await
             {
                 Ok(s) => s,
-                Err(e) => {
+                Err((e, kept)) => {
+                    *transcript = kept;
+                    transcript.note(&e.to_string());
                     connection.disconnect().await;
                     return failed(Status::Failed, format!("no CLI prompt: {e}"));
                 }

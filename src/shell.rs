@@ -133,17 +133,24 @@ pub struct Shell {
 impl Shell {
     /// Open a PTY shell and wait for the first prompt (the login banner is
     /// kept in the transcript only).
+    /// On failure the transcript comes back with the error: a login that
+    /// never reached the prompt is what a TAC case needs to see.
     pub async fn open(
         channel: russh::Channel<Msg>,
         prompt: Regex,
         timeout: Duration,
         transcript: Transcript,
-    ) -> Result<Shell, ShellError> {
+    ) -> Result<Shell, (ShellError, Transcript)> {
         // A wide terminal keeps long log lines from being wrapped by the appliance.
-        channel
+        if let Err(e) = channel
             .request_pty(false, "vt100", 511, 50, 0, 0, &[])
-            .await?;
-        channel.request_shell(true).await?;
+            .await
+        {
+            return Err((e.into(), transcript));
+        }
+        if let Err(e) = channel.request_shell(true).await {
+            return Err((e.into(), transcript));
+        }
         let mut shell = Shell {
             channel,
             prompt,
@@ -152,10 +159,13 @@ impl Shell {
             recent: VecDeque::new(),
             transcript,
         };
-        shell
+        match shell
             .read_to_prompt(timeout, "waiting for the login prompt")
-            .await?;
-        Ok(shell)
+            .await
+        {
+            Ok(_) => Ok(shell),
+            Err(e) => Err((e, shell.transcript)),
+        }
     }
 
     pub fn transcript(&self) -> &Transcript {

@@ -92,3 +92,44 @@ async fn refused_port_is_unreachable() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prompt_never_recognised_fails_with_the_banner_kept_in_the_transcript() {
+    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa06.example.com")]).await;
+    // An operator's playbook whose prompt pattern does not fit this appliance.
+    let shipped = include_str!("../../playbooks/esa-ecupdate.yaml");
+    let playbook = lab.dir.path().join("wrong-prompt.yaml");
+    std::fs::write(
+        &playbook,
+        shipped
+            .replace("prompt: '^(?:", "prompt: '^(?:NOPE|")
+            .replace("[A-Za-z0-9][A-Za-z0-9._-]*)> ?$'", "NEVER)> ?$'"),
+    )
+    .unwrap();
+    let dir = lab.dir.path().join("t");
+    let mut args = lab.run_args(&[
+        "-e",
+        "login_timeout=1s",
+        "--transcripts",
+        dir.to_str().unwrap(),
+    ]);
+    args[1] = playbook.display().to_string();
+    let out = crate::support::sshfleet_cmd(&args, &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report = std::fs::read_to_string(&lab.report).unwrap();
+    assert!(
+        report.contains("no prompt within 1s while waiting for the login prompt"),
+        "{report}"
+    );
+    let transcript = std::fs::read_to_string(dir.join("esa06.example.com.log")).unwrap();
+    assert!(
+        transcript.contains("Welcome to the Cisco C300V"),
+        "{transcript}"
+    );
+    assert!(transcript.contains("outcome: failed"), "{transcript}");
+}
