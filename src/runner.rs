@@ -2,19 +2,26 @@
 //! `forks` at a time, each bounded by its own timeouts, so a silent
 //! appliance delays only itself. Every selected host yields exactly one
 //! outcome, whatever happened to it.
+//!
+//! A playbook with `fleet:` steps runs in segments: every host runs the
+//! steps before the barrier (one connection each), the fleet-wide values
+//! are computed, and the hosts still in play reconnect for the next
+//! segment. Hosts do not hold a session, or a fork, while they wait.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::inventory::Host;
-use crate::playbook::exec::{self, Execution, Remote};
+use crate::playbook::exec::{self, Execution, HostState, Remote};
 use crate::playbook::vars::HostVars;
-use crate::playbook::{Playbook, Session};
+use crate::playbook::when::{Value, compare_versions};
+use crate::playbook::{FleetMax, Playbook, Segment, Session};
 use crate::report::{HostOutcome, Status};
 use crate::shell::Shell;
 use crate::transcript::Transcript;
@@ -40,6 +47,17 @@ pub trait Observer: Send + Sync {
 pub struct Silent;
 impl Observer for Silent {}
 
+/// One host's progress through the segments.
+struct Slot {
+    host: Host,
+    vars: HostVars,
+    state: HostState,
+    transcript: Transcript,
+    /// Time spent on this host itself, not waiting at barriers.
+    busy: Duration,
+    outcome: Option<HostOutcome>,
+}
+
 /// Run `playbook` on every host. Outcomes come back in the hosts' order.
 pub async fn run_fleet(
     playbook: Arc<Playbook>,
@@ -49,97 +67,227 @@ pub async fn run_fleet(
     observer: Arc<dyn Observer>,
 ) -> Vec<HostOutcome> {
     let permits = Arc::new(Semaphore::new(options.forks.max(1)));
-    let mut tasks = Vec::with_capacity(hosts.len());
-    for host in hosts {
-        let (playbook, options, cancel, observer, permits) = (
-            playbook.clone(),
-            options.clone(),
-            cancel.clone(),
-            observer.clone(),
-            permits.clone(),
-        );
-        let name = host.name.clone();
-        let task = tokio::spawn(async move {
-            let outcome = tokio::select! {
-                permit = permits.acquire_owned() => {
-                    let _permit = permit;
-                    if cancel.is_cancelled() {
-                        not_run(&host.name)
-                    } else {
-                        run_host(&playbook, &host, &options, &cancel, observer.as_ref()).await
-                    }
-                }
-                () = cancel.cancelled() => not_run(&host.name),
+    let mut slots: Vec<Slot> = hosts
+        .into_iter()
+        .map(|host| {
+            let (vars, outcome) = match HostVars::resolve(&playbook, &host, &options.extra_vars) {
+                Ok(v) => (v, None),
+                Err(e) => (
+                    HostVars::default(),
+                    Some(failed(&host.name, Status::Failed, e)),
+                ),
             };
-            observer.finished(&outcome);
-            outcome
-        });
-        tasks.push((name, task));
+            Slot {
+                state: HostState::new(&vars),
+                host,
+                vars,
+                transcript: Transcript::new(),
+                busy: Duration::ZERO,
+                outcome,
+            }
+        })
+        .collect();
+    for slot in slots.iter().filter(|s| s.outcome.is_some()) {
+        if let Some(outcome) = &slot.outcome {
+            observer.finished(outcome);
+        }
     }
-    let mut outcomes = Vec::with_capacity(tasks.len());
-    for (name, task) in tasks {
-        outcomes.push(task.await.unwrap_or_else(|e| {
-            let mut o = HostOutcome::new(&name, Status::Failed);
-            o.error = Some(format!("internal error: {e}"));
-            o
-        }));
+
+    let segments = playbook.segments();
+    for (index, segment) in segments.iter().enumerate() {
+        let last = index + 1 == segments.len();
+        let mut tasks = Vec::with_capacity(slots.len());
+        for mut slot in slots {
+            if slot.outcome.is_some() {
+                tasks.push(Err(slot));
+                continue;
+            }
+            let (playbook, options, cancel, observer, permits, segment) = (
+                playbook.clone(),
+                options.clone(),
+                cancel.clone(),
+                observer.clone(),
+                permits.clone(),
+                segment.clone(),
+            );
+            let name = slot.host.name.clone();
+            tasks.push(Ok((
+                name,
+                tokio::spawn(async move {
+                    tokio::select! {
+                        permit = permits.acquire_owned() => {
+                            let _permit = permit;
+                            if cancel.is_cancelled() {
+                                slot.outcome = Some(interrupted(&slot, index));
+                            } else {
+                                run_segment(&playbook, &mut slot, &segment, &options, &cancel, observer.as_ref()).await;
+                            }
+                        }
+                        () = cancel.cancelled() => slot.outcome = Some(interrupted(&slot, index)),
+                    }
+                    if slot.outcome.is_none() && last {
+                        slot.outcome = Some(outcome_of(&slot.host.name, std::mem::take(&mut slot.state).finish(&playbook), options.check_mode));
+                    }
+                    if let Some(outcome) = &mut slot.outcome {
+                        outcome.duration_ms = u64::try_from(slot.busy.as_millis()).unwrap_or(u64::MAX);
+                        write_transcript(&options, &slot.host.name, &mut slot.transcript, outcome);
+                        observer.finished(outcome);
+                    }
+                    slot
+                }),
+            )));
+        }
+        slots = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            match task {
+                Err(done) => slots.push(done),
+                Ok((name, handle)) => match handle.await {
+                    Ok(slot) => slots.push(slot),
+                    Err(e) => {
+                        // Only a bug gets here; the host still gets its line.
+                        let outcome = failed(&name, Status::Failed, format!("internal error: {e}"));
+                        observer.finished(&outcome);
+                        slots.push(Slot {
+                            host: Host {
+                                name,
+                                groups: Vec::new(),
+                                vars: BTreeMap::new(),
+                            },
+                            vars: HostVars::default(),
+                            state: HostState::default(),
+                            transcript: Transcript::new(),
+                            busy: Duration::ZERO,
+                            outcome: Some(outcome),
+                        });
+                    }
+                },
+            }
+        }
+        share_fleet_values(&segment.then, &mut slots);
     }
-    outcomes
+    slots
+        .into_iter()
+        .map(|s| {
+            s.outcome.unwrap_or_else(|| {
+                failed(
+                    &s.host.name,
+                    Status::Failed,
+                    "internal error: no outcome".into(),
+                )
+            })
+        })
+        .collect()
 }
 
-fn not_run(name: &str) -> HostOutcome {
-    let mut o = HostOutcome::new(name, Status::Skipped);
-    o.error = Some("not run: the run was interrupted before this host started".to_string());
+/// Give every host still in play the fleet-wide values: the highest value
+/// among the hosts that reached the barrier with it.
+fn share_fleet_values(values: &[FleetMax], slots: &mut [Slot]) {
+    for FleetMax { target, source } in values {
+        let best = slots
+            .iter()
+            .filter(|s| s.outcome.is_none())
+            .filter_map(|s| s.state.get(source))
+            .fold(None::<Value>, |best, v| match best {
+                Some(b) if higher(&b, v) != Ordering::Less => Some(b),
+                _ => Some(v.clone()),
+            });
+        if let Some(best) = best {
+            for slot in slots.iter_mut().filter(|s| s.outcome.is_none()) {
+                slot.state.set(target, best.clone());
+            }
+        }
+    }
+}
+
+/// Versions and numbers compare as such; anything else does not win.
+fn higher(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        (Value::Text(x), Value::Text(y)) => compare_versions(x, y).unwrap_or(Ordering::Equal),
+        _ => Ordering::Equal,
+    }
+}
+
+fn failed(name: &str, status: Status, error: String) -> HostOutcome {
+    let mut o = HostOutcome::new(name, status);
+    o.error = Some(error);
     o
 }
 
-/// Connect to one host, run the playbook, close the session.
-pub async fn run_host(
-    playbook: &Playbook,
-    host: &Host,
-    options: &RunOptions,
-    cancel: &CancellationToken,
-    observer: &dyn Observer,
-) -> HostOutcome {
-    let started = Instant::now();
-    let mut transcript = Transcript::new();
-    let mut outcome =
-        run_host_inner(playbook, host, options, cancel, observer, &mut transcript).await;
-    outcome.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    if let Some(dir) = &options.transcripts {
-        transcript.note(&format!("outcome: {}", outcome.status.as_str()));
-        let path = dir.join(format!("{}.log", sanitize(&host.name)));
-        if let Err(e) =
-            std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, transcript.render()))
-        {
-            tracing::warn!("cannot write transcript {}: {e}", path.display());
-            let note = format!("cannot write transcript {}: {e}", path.display());
-            outcome.error = Some(match outcome.error.take() {
-                Some(err) => format!("{err}; {note}"),
-                None => note,
-            });
-        }
+fn interrupted(slot: &Slot, segment: usize) -> HostOutcome {
+    if segment == 0 {
+        failed(
+            &slot.host.name,
+            Status::Skipped,
+            "not run: the run was interrupted before this host started".to_string(),
+        )
+    } else {
+        failed(
+            &slot.host.name,
+            Status::Failed,
+            "interrupted while waiting for the rest of the fleet".to_string(),
+        )
     }
-    outcome
 }
 
-async fn run_host_inner(
+fn write_transcript(
+    options: &RunOptions,
+    name: &str,
+    transcript: &mut Transcript,
+    outcome: &mut HostOutcome,
+) {
+    let Some(dir) = &options.transcripts else {
+        return;
+    };
+    transcript.note(&format!("outcome: {}", outcome.status.as_str()));
+    let path = dir.join(format!("{}.log", sanitize(name)));
+    if let Err(e) =
+        std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, transcript.render()))
+    {
+        let note = format!("cannot write transcript {}: {e}", path.display());
+        tracing::warn!("{note}");
+        outcome.error = Some(match outcome.error.take() {
+            Some(err) => format!("{err}; {note}"),
+            None => note,
+        });
+    }
+}
+
+/// Connect, run one segment's steps, close. Sets `slot.outcome` when the
+/// host is done early (unreachable, failed, interrupted).
+async fn run_segment(
     playbook: &Playbook,
-    host: &Host,
+    slot: &mut Slot,
+    segment: &Segment,
     options: &RunOptions,
     cancel: &CancellationToken,
     observer: &dyn Observer,
-    transcript: &mut Transcript,
-) -> HostOutcome {
-    let failed = |status: Status, error: String| {
-        let mut o = HostOutcome::new(&host.name, status);
-        o.error = Some(error);
-        o
-    };
-    let vars = match HostVars::resolve(playbook, host, &options.extra_vars) {
-        Ok(v) => v,
-        Err(e) => return failed(Status::Failed, e),
-    };
+) {
+    let started = Instant::now();
+    let result = connect_and_run(playbook, slot, segment, options, cancel, observer).await;
+    slot.busy += started.elapsed();
+    if let Err(outcome) = result {
+        slot.outcome = Some(outcome);
+    } else if slot.state.ended() {
+        let state = std::mem::take(&mut slot.state);
+        slot.outcome = Some(outcome_of(
+            &slot.host.name,
+            state.finish(playbook),
+            options.check_mode,
+        ));
+    }
+}
+
+async fn connect_and_run(
+    playbook: &Playbook,
+    slot: &mut Slot,
+    segment: &Segment,
+    options: &RunOptions,
+    cancel: &CancellationToken,
+    observer: &dyn Observer,
+) -> Result<(), HostOutcome> {
+    let host = &slot.host;
+    let name = host.name.as_str();
     let credentials = Credentials {
         user: host
             .user()
@@ -148,99 +296,92 @@ async fn run_host_inner(
         key_file: host.private_key_file(),
         password_env: host.password_env(),
     };
-    let address = host.address();
-    let port = host.port();
-    observer.step(&host.name, "connecting");
-    transcript.note(&format!(
+    let (address, port) = (host.address(), host.port());
+    observer.step(name, "connecting");
+    slot.transcript.note(&format!(
         "connecting to {address}:{port} as {}",
         credentials.user
     ));
     let connection = tokio::select! {
         c = transport::connect(&address, port, &credentials, &options.transport) => c,
-        () = cancel.cancelled() => return failed(Status::Failed, "interrupted while connecting".to_string()),
+        () = cancel.cancelled() => return Err(failed(name, Status::Failed, "interrupted while connecting".to_string())),
     };
-    let connection = match connection {
-        Ok(c) => c,
-        Err(e) => {
-            transcript.note(&e.to_string());
-            return failed(Status::Unreachable, e.to_string());
-        }
-    };
+    let connection = connection.map_err(|e| {
+        slot.transcript.note(&e.to_string());
+        failed(name, Status::Unreachable, e.to_string())
+    })?;
     for secret in &connection.secrets {
-        transcript.add_secret(secret);
+        slot.transcript.add_secret(secret);
     }
-    let name = host.name.clone();
-    let observe = move |step: &str| observer.step(&name, step);
-    let execution = match &playbook.session {
+    let steps = &playbook.steps[segment.steps.clone()];
+    let observe = |step: &str| observer.step(name, step);
+    match &playbook.session {
         Session::Exec => {
             let mut remote = Remote::Exec {
                 connection: &connection,
-                transcript,
+                transcript: &mut slot.transcript,
             };
             exec::execute(
                 &mut remote,
                 playbook,
-                &vars,
+                steps,
+                &slot.vars,
+                &mut slot.state,
                 options.check_mode,
                 cancel,
                 &observe,
             )
-            .await
+            .await;
         }
         Session::Shell {
             prompt,
             login_timeout,
             exit_command,
         } => {
-            let login_timeout = match vars.duration(login_timeout) {
-                Ok(d) => d,
-                Err(e) => {
-                    connection.disconnect().await;
-                    return failed(Status::Failed, e);
-                }
-            };
-            let channel = match connection.open_session().await {
-                Ok(c) => c,
-                Err(e) => {
-                    connection.disconnect().await;
-                    return failed(
+            let opened = match slot.vars.duration(login_timeout) {
+                Err(e) => Err(failed(name, Status::Failed, e)),
+                Ok(login_timeout) => match connection.open_session().await {
+                    Err(e) => Err(failed(
+                        name,
                         Status::Failed,
                         format!("cannot open a session channel: {e}"),
-                    );
-                }
+                    )),
+                    Ok(channel) => {
+                        let transcript = std::mem::take(&mut slot.transcript);
+                        Shell::open(channel, prompt.clone(), login_timeout, transcript)
+                            .await
+                            .map_err(|(e, kept)| {
+                                slot.transcript = kept;
+                                slot.transcript.note(&e.to_string());
+                                failed(name, Status::Failed, format!("no CLI prompt: {e}"))
+                            })
+                    }
+                },
             };
-            let mut shell = match Shell::open(
-                channel,
-                prompt.clone(),
-                login_timeout,
-                std::mem::take(transcript),
-            )
-            .await
-            {
-                Ok(s) => s,
-                Err((e, kept)) => {
-                    *transcript = kept;
-                    transcript.note(&e.to_string());
+            let mut shell = match opened {
+                Ok(shell) => shell,
+                Err(outcome) => {
                     connection.disconnect().await;
-                    return failed(Status::Failed, format!("no CLI prompt: {e}"));
+                    return Err(outcome);
                 }
             };
-            let execution = exec::execute(
+            exec::execute(
                 &mut Remote::Shell(&mut shell),
                 playbook,
-                &vars,
+                steps,
+                &slot.vars,
+                &mut slot.state,
                 options.check_mode,
                 cancel,
                 &observe,
             )
             .await;
             shell.close(exit_command.as_deref()).await;
-            *transcript = shell.into_transcript();
-            execution
+            slot.transcript = shell.into_transcript();
         }
-    };
+    }
     connection.disconnect().await;
-    outcome_of(&host.name, execution, options.check_mode)
+    Ok(())
 }
 
 /// The status rules: success needs confirmation; a fault found and not

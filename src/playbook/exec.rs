@@ -84,26 +84,76 @@ pub struct Execution {
     pub cancelled: bool,
 }
 
-/// Variables visible to `when:` and to later steps.
-struct State<'a> {
+/// What one host has learned and done so far. It is carried across the
+/// segments of a playbook that `fleet:` steps split, so a host resumes
+/// after a fleet-wide value is known exactly where it stopped.
+#[derive(Debug, Clone, Default)]
+pub struct HostState {
     vars: BTreeMap<String, Value>,
     times: BTreeMap<String, NaiveDateTime>,
-    findings: &'a [FoundFault],
-    changed: bool,
+    run: Execution,
+}
+
+impl HostState {
+    pub fn new(vars: &HostVars) -> HostState {
+        HostState {
+            vars: vars.values.clone(),
+            ..HostState::default()
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.vars.get(name)
+    }
+
+    /// Give this host a value computed across the fleet.
+    pub fn set(&mut self, name: &str, value: Value) {
+        self.vars.insert(name.to_string(), value);
+    }
+
+    /// The host is done: a failure or an interruption ends it early.
+    pub fn ended(&self) -> bool {
+        self.run.error.is_some() || self.run.cancelled
+    }
+
+    pub fn fail(&mut self, error: String) {
+        self.run.error.get_or_insert(error);
+    }
+
+    /// The final record: facts, and no "changed" unless every step after
+    /// the change confirmed it.
+    pub fn finish(self, playbook: &Playbook) -> Execution {
+        let mut run = self.run;
+        for fact in &playbook.facts {
+            if let Some(v) = self.vars.get(fact) {
+                run.facts.insert(fact.clone(), render(v));
+            }
+        }
+        if run.error.is_some() {
+            run.changed = false;
+        }
+        run
+    }
+}
+
+/// Variables visible to `when:` and to later steps.
+struct Scoped<'a> {
+    state: &'a HostState,
     check_mode: bool,
 }
 
-impl Scope for State<'_> {
+impl Scope for Scoped<'_> {
     fn lookup(&self, name: &str) -> Option<Value> {
+        let run = &self.state.run;
         match name {
-            "findings" => Some(Value::Number(self.findings.len() as f64)),
-            "changed" => Some(Value::Bool(self.changed)),
+            "findings" => Some(Value::Number(run.findings.len() as f64)),
+            "changed" => Some(Value::Bool(run.changed)),
             "check_mode" => Some(Value::Bool(self.check_mode)),
             _ => {
                 if let Some(id) = name.strip_prefix("finding.") {
-                    return Some(Value::Bool(self.findings.iter().any(|f| f.id == id)));
+                    return Some(Value::Bool(run.findings.iter().any(|f| f.id == id)));
                 }
-                self.vars.get(name).cloned()
+                self.state.vars.get(name).cloned()
             }
         }
     }
@@ -112,41 +162,36 @@ impl Scope for State<'_> {
 /// Called with each step's name as it starts, for progress display.
 pub type StepObserver<'a> = &'a (dyn Fn(&str) + Send + Sync);
 
-/// Execute every step in order, stopping at the first failure.
+/// Execute `steps` in order, stopping at the first failure. `fleet:` steps
+/// are the runner's business and are passed over here.
+#[allow(clippy::too_many_arguments)]
 pub async fn execute(
     remote: &mut Remote<'_>,
     playbook: &Playbook,
+    steps: &[Step],
     vars: &HostVars,
+    state: &mut HostState,
     check_mode: bool,
     cancel: &CancellationToken,
     observe: StepObserver<'_>,
-) -> Execution {
-    let mut run = Execution::default();
-    let mut vars_map = vars.values.clone();
-    let mut times = BTreeMap::new();
-    for step in &playbook.steps {
+) {
+    for step in steps {
+        if matches!(step.kind, StepKind::Fleet(_)) {
+            continue;
+        }
         if cancel.is_cancelled() {
-            run.cancelled = true;
-            run.error = Some(format!("interrupted before step `{}`", step.name));
+            state.run.cancelled = true;
+            state.fail(format!("interrupted before step `{}`", step.name));
             break;
         }
-        let state = State {
-            vars: std::mem::take(&mut vars_map),
-            times: std::mem::take(&mut times),
-            findings: &run.findings,
-            changed: run.changed,
-            check_mode,
-        };
         let wanted = match &step.when {
             None => Ok(true),
-            Some(cond) => cond.eval(&state),
+            Some(cond) => cond.eval(&Scoped { state, check_mode }),
         };
-        vars_map = state.vars;
-        times = state.times;
         let wanted = match wanted {
             Ok(w) => w,
             Err(e) => {
-                run.error = Some(format!("step `{}`: condition: {e}", step.name));
+                state.fail(format!("step `{}`: condition: {e}", step.name));
                 break;
             }
         };
@@ -154,53 +199,37 @@ pub async fn execute(
             continue;
         }
         if step.changes && check_mode {
-            run.would_change = true;
-            run.actions.push(format!("would run: {}", step.action));
+            state.run.would_change = true;
+            state
+                .run
+                .actions
+                .push(format!("would run: {}", step.action));
             continue;
         }
         observe(&step.name);
-        let result = run_step(
-            remote,
-            playbook,
-            vars,
-            step,
-            &mut vars_map,
-            &mut times,
-            &mut run,
-            cancel,
-        )
-        .await;
+        let HostState {
+            vars: vars_map,
+            times,
+            run,
+        } = state;
+        let result = run_step(remote, playbook, vars, step, vars_map, times, run, cancel).await;
         if let Err(message) = result {
             let hint = step
                 .on_failure
                 .as_deref()
                 .map(|h| format!(" ({h})"))
                 .unwrap_or_default();
-            run.error = Some(format!("step `{}`: {message}{hint}", step.name));
-            if step.changes {
-                // The change was attempted; whether it took is unknown.
-                run.changed = false;
-            }
+            state.fail(format!("step `{}`: {message}{hint}", step.name));
             break;
         }
         if step.changes {
-            run.changed = true;
-            run.actions.push(step.action.clone());
+            state.run.changed = true;
+            state.run.actions.push(step.action.clone());
         }
-        if run.cancelled {
+        if state.run.cancelled {
             break;
         }
     }
-    for fact in &playbook.facts {
-        if let Some(v) = vars_map.get(fact) {
-            run.facts.insert(fact.clone(), render(v));
-        }
-    }
-    // A change is only a success once every later step confirmed it.
-    if run.error.is_some() {
-        run.changed = false;
-    }
-    run
 }
 
 fn render(v: &Value) -> String {
@@ -246,6 +275,7 @@ async fn run_step(
             }
             output
         }
+        StepKind::Fleet(_) => return Ok(()),
         StepKind::Follow(follow) => {
             let Remote::Shell(shell) = remote else {
                 return Err("a follow step needs an interactive shell".to_string());

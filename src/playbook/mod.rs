@@ -164,10 +164,27 @@ pub struct Follow {
     pub timeout: DurationRef,
 }
 
+/// `target` gets the highest `source` value across the fleet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetMax {
+    pub target: String,
+    pub source: String,
+}
+
 #[derive(Debug, Clone)]
 pub enum StepKind {
     Run(String),
     Follow(Follow),
+    /// A barrier: every host gets here before any goes on.
+    Fleet(Vec<FleetMax>),
+}
+
+/// Steps a host runs in one connection, and the fleet-wide values to
+/// compute once every host has run them.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    pub steps: std::ops::Range<usize>,
+    pub then: Vec<FleetMax>,
 }
 
 #[derive(Debug, Clone)]
@@ -241,6 +258,26 @@ impl Playbook {
             lines: YamlLines::parse(text),
         }
         .validate(file)
+    }
+
+    /// The playbook cut at its `fleet:` steps; one segment when it has none.
+    pub fn segments(&self) -> Vec<Segment> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, step) in self.steps.iter().enumerate() {
+            if let StepKind::Fleet(aggregates) = &step.kind {
+                out.push(Segment {
+                    steps: start..i,
+                    then: aggregates.clone(),
+                });
+                start = i + 1;
+            }
+        }
+        out.push(Segment {
+            steps: start..self.steps.len(),
+            then: Vec::new(),
+        });
+        out
     }
 
     /// Whether the playbook has a step that changes appliances.
@@ -344,6 +381,9 @@ impl Validator<'_> {
             let index = i.to_string();
             let step = self.step(&index, spec, &file, &known, &times, timestamp.is_some())?;
             known.extend(step.exit_status.iter().cloned());
+            if let StepKind::Fleet(values) = &step.kind {
+                known.extend(values.iter().map(|v| v.target.clone()));
+            }
             for capture in &step.captures {
                 known.insert(capture.name.clone());
                 if capture.kind == CaptureKind::Time {
@@ -410,6 +450,56 @@ impl Validator<'_> {
                 ))
             }
         };
+        if let Some(fleet) = &spec.fleet {
+            let alone = spec.run.is_none()
+                && spec.follow.is_none()
+                && spec.when.is_none()
+                && !spec.changes
+                && spec.expect.is_none()
+                && spec.capture.is_empty()
+                && spec.findings.is_empty()
+                && spec.exit_status.is_none();
+            if !alone {
+                return Err(self.err(
+                    &at("fleet"),
+                    "a `fleet:` step takes only a name and its values",
+                ));
+            }
+            let mut values = Vec::new();
+            for (target, agg) in fleet {
+                if !known.contains(&agg.max_of) {
+                    return Err(self.err(
+                        &["steps", i, "fleet", target.as_str(), "max_of"],
+                        format!(
+                            "`{}` is not a variable or a capture of an earlier step",
+                            agg.max_of
+                        ),
+                    ));
+                }
+                if known.contains(target) {
+                    return Err(self.err(
+                        &["steps", i, "fleet", target.as_str()],
+                        format!("`{target}` is already a variable"),
+                    ));
+                }
+                values.push(FleetMax {
+                    target: target.clone(),
+                    source: agg.max_of.clone(),
+                });
+            }
+            return Ok(Step {
+                name: spec.name.clone(),
+                when: None,
+                kind: StepKind::Fleet(values),
+                changes: false,
+                action: spec.name.clone(),
+                expect: None,
+                captures: Vec::new(),
+                findings: Vec::new(),
+                on_failure: None,
+                exit_status: None,
+            });
+        }
         let kind = match (&spec.run, &spec.follow) {
             (Some(cmd), None) => {
                 for field in ["until", "fail_on", "since", "after", "timeout"] {
@@ -545,6 +635,7 @@ impl Validator<'_> {
         let command = match &kind {
             StepKind::Run(c) => c.clone(),
             StepKind::Follow(f) => f.command.clone(),
+            StepKind::Fleet(_) => String::new(),
         };
         let field = if spec.run.is_some() { "run" } else { "follow" };
         if let Some(name) = template_names(&command)
@@ -748,6 +839,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn fleet_steps_cut_the_playbook_into_segments() {
+        let pb = parse(SHIPPED).unwrap();
+        let segments = pb.segments();
+        assert_eq!(segments.len(), 1);
+        assert_eq!(segments[0].steps, 0..pb.steps.len());
+        let text = SHIPPED.replace(
+            "  - name: Force the Enrollment Client update\n",
+            "  - name: Newest\n    fleet:\n      newest: {max_of: asyncos_version}\n  - name: Force the Enrollment Client update\n",
+        );
+        let pb = parse(&text).unwrap();
+        let segments = pb.segments();
+        assert_eq!(segments.len(), 2);
+        assert_eq!(segments[0].steps, 0..4);
+        assert_eq!(
+            segments[0].then,
+            vec![FleetMax {
+                target: "newest".into(),
+                source: "asyncos_version".into()
+            }]
+        );
+        assert_eq!(segments[1].steps, 5..pb.steps.len());
+        // The value is a known name after the barrier, and only a known name can feed it.
+        assert!(parse(&text.replace("when: findings > 0 or", "when: newest == 1 or")).is_ok());
+        let (_, field, message) =
+            invalid(&text.replace("max_of: asyncos_version", "max_of: tetra"));
+        assert_eq!(field, "steps[4].fleet.newest.max_of");
+        assert!(message.contains("`tetra`"), "{message}");
+        let (_, _, message) =
+            invalid(&text.replace("    fleet:\n", "    when: changed\n    fleet:\n"));
+        assert!(message.contains("only a name"), "{message}");
     }
 
     #[test]

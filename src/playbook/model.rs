@@ -136,6 +136,10 @@ pub struct StepSpec {
     /// What a failed step means to an operator.
     #[serde(default)]
     pub on_failure: Option<String>,
+    /// Wait for every host to reach this step, then give each the
+    /// fleet-wide values named here (e.g. the newest version seen).
+    #[serde(default)]
+    pub fleet: Option<BTreeMap<String, FleetSpec>>,
     /// Exec sessions: store the command's exit status in this variable
     /// (a non-zero status is then not a step failure).
     #[serde(default)]
@@ -215,4 +219,13 @@ pub struct FindingSpec {
     /// (a failure that a later success already cleared).
     #[serde(default)]
     pub newer_than: Option<String>,
+}
+
+/// A value computed across every host that reached a `fleet:` step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetSpec {
+    /// The highest value (versions and numbers compare as such) of this
+    /// variable among the hosts that have it.
+    pub max_of: String,
 }

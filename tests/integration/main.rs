@@ -11,6 +11,7 @@
 mod esa;
 mod faults;
 mod fleet;
+mod fleet_values;
 mod input;
 mod interop;
 mod sim_cli;
