@@ -15,5 +15,6 @@ mod input;
 mod interop;
 mod sim_cli;
 mod sim_server;
+mod sim_windows;
 mod support;
 mod transport;
