@@ -5,7 +5,10 @@
 //! Layout: [`asyncos`] is the appliance (profile, logs, commands), `shell`
 //! one interactive session over any byte transport, `server` the russh
 //! side, `stdio` the same session as the login shell of a real sshd, and
-//! [`serve`] a whole fleet on loopback for `sshfleet sim`.
+//! [`serve`] a whole fleet on loopback for `sshfleet sim`. [`windows`] is
+//! a second model, a Windows endpoint with the Secure Endpoint connector,
+//! answering SSH exec requests as PowerShell does; start endpoints (alone
+//! or beside appliances) with [`SimFleet::start_models`].
 
 pub mod asyncos;
 pub mod demo;
@@ -14,12 +17,16 @@ pub mod serve;
 mod server;
 mod shell;
 mod stdio;
+pub mod windows;
 
 pub use asyncos::{
     AsyncOsProfile, DEFAULT_UPDATE_DURATION, Fault, PromptStyle, SCENARIOS, UpdateBehaviour,
     scenario_profile,
 };
 pub use stdio::serve_stdio;
+pub use windows::{
+    CurlOutcome, ENDPOINT_SCENARIOS, EndpointProfile, ForceUpdate, endpoint_scenario,
+};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +37,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use asyncos::Appliance;
+use windows::Endpoint;
 
 /// Credentials every simulated appliance accepts.
 #[derive(Debug, Clone, Default)]
@@ -57,20 +65,83 @@ impl SimHostConfig {
     }
 }
 
-/// What a simulated appliance saw, for tests to assert on.
+/// Which simulated machine a host is.
+#[derive(Debug, Clone)]
+pub enum SimModel {
+    /// A Secure Email Gateway: interactive shell, exec refused.
+    AsyncOs(AsyncOsProfile),
+    /// A Windows endpoint: exec requests answered as PowerShell does,
+    /// shell and PTY refused.
+    Windows(EndpointProfile),
+}
+
+impl SimModel {
+    pub fn hostname(&self) -> &str {
+        match self {
+            SimModel::AsyncOs(p) => &p.hostname,
+            SimModel::Windows(p) => &p.hostname,
+        }
+    }
+}
+
+impl From<AsyncOsProfile> for SimModel {
+    fn from(profile: AsyncOsProfile) -> Self {
+        SimModel::AsyncOs(profile)
+    }
+}
+
+impl From<EndpointProfile> for SimModel {
+    fn from(profile: EndpointProfile) -> Self {
+        SimModel::Windows(profile)
+    }
+}
+
+/// One host of any model to simulate, for [`SimFleet::start_models`].
+#[derive(Debug, Clone)]
+pub struct SimModelConfig {
+    pub model: SimModel,
+    /// `None` generates a fresh ed25519 key.
+    pub host_key: Option<PrivateKey>,
+}
+
+impl SimModelConfig {
+    /// A host with a fresh host key.
+    pub fn new(model: impl Into<SimModel>) -> Self {
+        Self {
+            model: model.into(),
+            host_key: None,
+        }
+    }
+}
+
+impl From<SimHostConfig> for SimModelConfig {
+    fn from(config: SimHostConfig) -> Self {
+        Self {
+            model: SimModel::AsyncOs(config.profile),
+            host_key: config.host_key,
+        }
+    }
+}
+
+/// What a simulated host saw, for tests to assert on.
+///
+/// On a Windows endpoint the "sessions" are exec requests: every one is
+/// counted opened, and open while it is being answered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SimStats {
     /// Shell sessions started, ever.
     pub sessions_opened: usize,
     /// Shell sessions running now.
     pub sessions_open: usize,
-    /// `ecupdate force` commands.
+    /// `ecupdate force` commands; on an endpoint, accepted
+    /// `sfc.exe -forceupdate` commands.
     pub forced_updates: usize,
     /// `tail` commands following a log now.
     pub follows_active: usize,
     /// `tail` commands ended by Ctrl-C.
     pub interrupts: usize,
-    /// Every non-empty command line executed, in order, trimmed.
+    /// Every non-empty command line executed, in order, trimmed; on an
+    /// endpoint, every exec command, answered or not.
     pub commands: Vec<String>,
 }
 
@@ -80,16 +151,49 @@ pub struct SimHost {
     pub name: String,
     pub addr: SocketAddr,
     pub host_key: PublicKey,
-    appliance: Arc<Appliance>,
+    served: Served,
+}
+
+/// The state behind one running host, shared by its connections.
+#[derive(Debug, Clone)]
+pub(crate) enum Served {
+    AsyncOs(Arc<Appliance>),
+    Windows(Arc<Endpoint>),
 }
 
 impl SimHost {
     pub fn stats(&self) -> SimStats {
-        self.appliance.stats()
+        match &self.served {
+            Served::AsyncOs(appliance) => appliance.stats(),
+            Served::Windows(endpoint) => endpoint.stats(),
+        }
     }
 
+    /// The AsyncOS profile. A Windows endpoint has none: this is then a
+    /// placeholder (`AsyncOsProfile::healthy` with its hostname); see
+    /// [`SimHost::endpoint`].
     pub fn profile(&self) -> &AsyncOsProfile {
-        self.appliance.profile()
+        match &self.served {
+            Served::AsyncOs(appliance) => appliance.profile(),
+            Served::Windows(endpoint) => endpoint.placeholder(),
+        }
+    }
+
+    /// The endpoint's profile as started, or `None` for an appliance.
+    pub fn endpoint(&self) -> Option<&EndpointProfile> {
+        match &self.served {
+            Served::AsyncOs(_) => None,
+            Served::Windows(endpoint) => Some(endpoint.profile()),
+        }
+    }
+
+    /// The TETRA version an endpoint has loaded now (a forced update may
+    /// have moved it), or `None` for an appliance.
+    pub fn tetra_version(&self) -> Option<u64> {
+        match &self.served {
+            Served::AsyncOs(_) => None,
+            Served::Windows(endpoint) => Some(endpoint.tetra_version()),
+        }
     }
 }
 
@@ -103,8 +207,29 @@ pub struct SimFleet {
 }
 
 impl SimFleet {
-    /// Starts one SSH server per host on `127.0.0.1:0`.
+    /// Starts one SSH server per appliance on `127.0.0.1:0`.
     pub async fn start(hosts: Vec<SimHostConfig>, auth: SimAuth) -> std::io::Result<SimFleet> {
+        Self::start_models(hosts.into_iter().map(Into::into).collect(), auth).await
+    }
+
+    /// Starts one SSH server per Windows endpoint on `127.0.0.1:0`, each
+    /// with a fresh host key.
+    pub async fn start_endpoints(
+        endpoints: Vec<EndpointProfile>,
+        auth: SimAuth,
+    ) -> std::io::Result<SimFleet> {
+        Self::start_models(
+            endpoints.into_iter().map(SimModelConfig::new).collect(),
+            auth,
+        )
+        .await
+    }
+
+    /// Starts one SSH server per host, of any model, on `127.0.0.1:0`.
+    pub async fn start_models(
+        hosts: Vec<SimModelConfig>,
+        auth: SimAuth,
+    ) -> std::io::Result<SimFleet> {
         let auth = Arc::new(auth);
         let (shutdown, _) = watch::channel(false);
         let mut fleet = SimFleet {
@@ -121,12 +246,15 @@ impl SimFleet {
             let public = host_key.public_key().clone();
             let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
             let addr = listener.local_addr()?;
-            let name = config.profile.hostname.clone();
-            let appliance = Arc::new(Appliance::new(config.profile));
+            let name = config.model.hostname().to_string();
+            let served = match config.model {
+                SimModel::AsyncOs(profile) => Served::AsyncOs(Arc::new(Appliance::new(profile))),
+                SimModel::Windows(profile) => Served::Windows(Arc::new(Endpoint::new(profile))),
+            };
             fleet.servers.push(tokio::spawn(server::accept_loop(
                 listener,
                 Arc::new(server::config(host_key)),
-                appliance.clone(),
+                served.clone(),
                 auth.clone(),
                 fleet.shutdown.subscribe(),
             )));
@@ -134,7 +262,7 @@ impl SimFleet {
                 name,
                 addr,
                 host_key: public,
-                appliance,
+                served,
             });
         }
         Ok(fleet)

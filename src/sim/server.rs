@@ -1,6 +1,9 @@
 //! The russh server side of a simulated appliance: accept loop, password and
-//! key authentication, PTY + shell channels wired to a [`shell`] session,
-//! and a TCP stream that can be cut without any SSH goodbye.
+//! key authentication, PTY + shell channels wired to a [`shell`] session
+//! (AsyncOS) or exec channels answered by a [`windows`] endpoint, and a TCP
+//! stream that can be cut without any SSH goodbye.
+//!
+//! [`windows`]: super::windows
 //!
 //! [`shell`]: super::shell
 
@@ -19,9 +22,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::SimAuth;
-use super::asyncos::Appliance;
 use super::shell::{INPUT_CHUNKS, OUTPUT_CHUNKS, Output, run_session};
+use super::windows::{Endpoint, ExecOutput};
+use super::{Served, SimAuth};
 
 /// Channels one connection may open; more are refused.
 const MAX_CHANNELS: usize = 8;
@@ -60,7 +63,7 @@ pub(crate) async fn shutdown_requested(rx: &mut watch::Receiver<bool>) {
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     config: Arc<russh::server::Config>,
-    appliance: Arc<Appliance>,
+    served: Served,
     auth: Arc<SimAuth>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -73,7 +76,7 @@ pub(crate) async fn accept_loop(
                     connections.spawn(connection(
                         stream,
                         config.clone(),
-                        appliance.clone(),
+                        served.clone(),
                         auth.clone(),
                         shutdown.clone(),
                     ));
@@ -97,7 +100,7 @@ pub(crate) async fn accept_loop(
 async fn connection(
     stream: TcpStream,
     config: Arc<russh::server::Config>,
-    appliance: Arc<Appliance>,
+    served: Served,
     auth: Arc<SimAuth>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -105,10 +108,11 @@ async fn connection(
     // Cuts the connection however this task ends, aborted included.
     let _cut_on_exit = CutOnDrop(kill.clone());
     let handler = ConnectionHandler {
-        appliance,
+        served,
         auth,
         kill: kill.clone(),
         channels: HashMap::new(),
+        execs: 0,
     };
     let stream = KillableStream {
         inner: stream,
@@ -139,10 +143,12 @@ struct ChannelState {
 }
 
 struct ConnectionHandler {
-    appliance: Arc<Appliance>,
+    served: Served,
     auth: Arc<SimAuth>,
     kill: KillSwitch,
     channels: HashMap<ChannelId, ChannelState>,
+    /// Exec requests on this connection (for `StopAnswering`).
+    execs: usize,
 }
 
 impl ConnectionHandler {
@@ -218,7 +224,9 @@ impl russh::server::Handler for ConnectionHandler {
         _modes: &[(Pty, u32)],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if self.channels.contains_key(&channel) {
+        // OpenSSH for Windows would give a PowerShell console; sshfleet
+        // never asks an endpoint for one, so it is simply refused.
+        if self.channels.contains_key(&channel) && matches!(self.served, Served::AsyncOs(_)) {
             session.channel_success(channel)?;
         } else {
             session.channel_failure(channel)?;
@@ -231,6 +239,11 @@ impl russh::server::Handler for ConnectionHandler {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        let Served::AsyncOs(appliance) = &self.served else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        let appliance = appliance.clone();
         let Some(state) = self.channels.get_mut(&channel) else {
             session.channel_failure(channel)?;
             return Ok(());
@@ -244,7 +257,7 @@ impl russh::server::Handler for ConnectionHandler {
         let (out_tx, out_rx) = mpsc::channel(OUTPUT_CHUNKS);
         state.input = Some(input_tx);
         session.channel_success(channel)?;
-        tokio::spawn(run_session(self.appliance.clone(), input_rx, out_tx));
+        tokio::spawn(run_session(appliance, input_rx, out_tx));
         tokio::spawn(pump(session.handle(), channel, out_rx, self.kill.clone()));
         Ok(())
     }
@@ -252,11 +265,41 @@ impl russh::server::Handler for ConnectionHandler {
     async fn exec_request(
         &mut self,
         channel: ChannelId,
-        _data: &[u8],
+        data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         // The appliance CLI is interactive only here.
-        session.channel_failure(channel)?;
+        let Served::Windows(endpoint) = &self.served else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        let Some(state) = self.channels.get_mut(&channel) else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        // One command per channel, as sshd runs one process per exec.
+        if state.shell_started {
+            session.channel_failure(channel)?;
+            return Ok(());
+        }
+        state.shell_started = true;
+        session.channel_success(channel)?;
+        let line = String::from_utf8_lossy(data).trim().to_string();
+        endpoint.record_command(&line);
+        self.execs += 1;
+        let silent = endpoint
+            .profile()
+            .stop_answering_after()
+            .is_some_and(|n| self.execs > n);
+        // `StopAnswering`: the channel stays open and nothing ever comes.
+        if !silent {
+            tokio::spawn(answer_exec(
+                endpoint.clone(),
+                line,
+                session.handle(),
+                channel,
+            ));
+        }
         Ok(())
     }
 
@@ -293,6 +336,52 @@ impl russh::server::Handler for ConnectionHandler {
         self.channels.remove(&channel);
         Ok(())
     }
+}
+
+/// Runs one command on an endpoint and writes its stdout, then its stderr
+/// (extended data 1), its exit status, EOF and close.
+async fn answer_exec(endpoint: Arc<Endpoint>, line: String, handle: Handle, channel: ChannelId) {
+    endpoint.update_stats(|s| {
+        s.sessions_opened += 1;
+        s.sessions_open += 1;
+    });
+    let output = endpoint.run(&line);
+    let trickle = endpoint.profile().trickle();
+    let streams = [
+        (None, ExecOutput::crlf(&output.stdout)),
+        (Some(1), ExecOutput::crlf(&output.stderr)),
+    ];
+    let mut sent = true;
+    'streams: for (ext, bytes) in streams {
+        let chunks: Vec<Vec<u8>> = match trickle {
+            Some(_) => bytes.iter().map(|b| vec![*b]).collect(),
+            None if bytes.is_empty() => Vec::new(),
+            None => vec![bytes],
+        };
+        for chunk in chunks {
+            if let Some(delay) = trickle {
+                if delay.is_zero() {
+                    tokio::task::yield_now().await;
+                } else {
+                    tokio::time::sleep(delay).await;
+                }
+            }
+            let result = match ext {
+                Some(code) => handle.extended_data(channel, code, chunk).await,
+                None => handle.data(channel, chunk).await,
+            };
+            if result.is_err() {
+                sent = false;
+                break 'streams;
+            }
+        }
+    }
+    if sent {
+        let _ = handle.exit_status_request(channel, output.status).await;
+        let _ = handle.eof(channel).await;
+        let _ = handle.close(channel).await;
+    }
+    endpoint.update_stats(|s| s.sessions_open = s.sessions_open.saturating_sub(1));
 }
 
 /// Writes a session's output to its channel.

@@ -16,5 +16,6 @@ mod input;
 mod interop;
 mod sim_cli;
 mod sim_server;
+mod sim_windows;
 mod support;
 mod transport;

@@ -1,0 +1,1108 @@
+//! A Windows endpoint running the Cisco Secure Endpoint connector, reached
+//! over OpenSSH for Windows whose default shell is PowerShell, with the
+//! TETRA definition update failures of the TAC article.
+//!
+//! Every command arrives as an SSH exec request (no PTY), so there is no
+//! prompt and no session: [`Endpoint::run`] answers one command line with
+//! its stdout, stderr and exit status. PowerShell and `curl.exe` write
+//! errors and curl's `-v` transcript to stderr, as they do under OpenSSH;
+//! lines end in CRLF.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::SimStats;
+use super::asyncos::{AsyncOsProfile, Fault};
+
+/// Where the connector is installed; one folder per connector version.
+pub const AMP_DIR: &str = r"C:\Program Files\Cisco\AMP";
+/// The public-cloud TETRA update server (the policy's default).
+pub const TETRA_SERVER: &str = "tetra-defs.amp.cisco.com";
+/// The newest TETRA version published in the scenarios (the article's
+/// AV Definition Summary shows 90606).
+pub const LATEST_TETRA: u64 = 90606;
+/// The version stale endpoints have (the article's failing endpoint).
+pub const STALE_TETRA: u64 = 90600;
+/// How long a successful `sfc.exe -forceupdate` takes on the scenarios.
+pub const DEFAULT_TETRA_UPDATE_DURATION: Duration = Duration::from_secs(3);
+/// The connector version of the article's endpoint.
+pub const DEFAULT_CONNECTOR_VERSION: &str = "8.1.7.21417";
+/// Any address resolution gives: the server is not contacted, so the name
+/// does not matter.
+const SERVER_ADDRESS: &str = "3.122.217.64";
+/// `sfc.exe -forceupdate` exists from connector 7.2.7 on.
+const FORCEUPDATE_SINCE: [u64; 3] = [7, 2, 7];
+const MAX_RECORDED_COMMANDS: usize = 10_000;
+
+/// What `curl.exe -v https://SERVER` finds, once the name resolves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurlOutcome {
+    /// `HTTP/1.1 200 OK`.
+    Ok,
+    /// schannel cannot reach the CRL/OCSP server: `0x80092013`, exit 35.
+    RevocationOffline,
+    /// The TCP connection times out: exit 28.
+    ConnectFailed,
+}
+
+/// What `sfc.exe -forceupdate` does to the TETRA version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForceUpdate {
+    /// The version becomes `latest_tetra` this long after the command.
+    MovesAfter(Duration),
+    /// The command succeeds and the version stays where it was.
+    DoesNotMove,
+}
+
+/// One simulated Windows endpoint.
+///
+/// Faults reuse [`Fault`] where they make sense for exec requests:
+/// `StopAnswering(n)` answers the first `n` exec requests of each SSH
+/// connection, then accepts further ones and never answers them;
+/// `Trickle(d)` writes output one byte at a time. `DropMidFollow` has no
+/// meaning here (nothing is followed) and is ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointProfile {
+    pub hostname: String,
+    /// The full version, also the name of its folder under [`AMP_DIR`].
+    pub connector_version: String,
+    /// Other folders under [`AMP_DIR`], left over by earlier versions; they
+    /// hold no `AmpCLI.exe` or `sfc.exe`.
+    pub leftover_folders: Vec<String>,
+    /// The connector's connection to the cloud (`"connected"` in posture).
+    pub connected: bool,
+    /// The TETRA version loaded now.
+    pub tetra_version: u64,
+    /// What a successful update brings the version to.
+    pub latest_tetra: u64,
+    /// Whether `Resolve-DnsName` resolves (any name).
+    pub dns_ok: bool,
+    pub curl: CurlOutcome,
+    /// `//tetra/lasterror` in `local.xml`: the proxy error codes of the
+    /// article, or `None` when the element is empty.
+    pub last_error: Option<u64>,
+    pub force_update: ForceUpdate,
+    pub faults: Vec<Fault>,
+}
+
+/// Names accepted by [`endpoint_scenario`].
+pub const ENDPOINT_SCENARIOS: &[&str] = &[
+    "up-to-date",
+    "stale-dns",
+    "stale-revocation",
+    "stale-connect",
+    "stale-proxy-connect",
+    "stale-proxy-auth",
+    "stale-proxy-download",
+    "stale-fixable",
+    "update-does-not-move",
+    "old-connector",
+    "disconnected",
+];
+
+/// The profile of a named scenario (see [`ENDPOINT_SCENARIOS`]), or `None`
+/// for an unknown name. Stale endpoints have TETRA 90600, the newest is
+/// 90606. Wherever a network cause is found, `-forceupdate` does not move
+/// the version (the download still fails).
+///
+/// - `up-to-date`: 90606; a leftover `7.4.5.20701` folder.
+/// - `stale-dns`: `Resolve-DnsName` fails; curl cannot resolve (exit 6).
+/// - `stale-revocation`: curl fails with `0x80092013` (exit 35).
+/// - `stale-connect`: curl times out connecting (exit 28).
+/// - `stale-proxy-connect`: lasterror 4294965193 (cannot connect to proxy).
+/// - `stale-proxy-auth`: lasterror 4294965196 (proxy authentication).
+/// - `stale-proxy-download`: lasterror 4294965187 (proxy download failed).
+/// - `stale-fixable`: no cause found; `-forceupdate` brings 90606 after
+///   [`DEFAULT_TETRA_UPDATE_DURATION`]. Connector `10.1.2.30000` with a
+///   leftover `9.0.0.1` folder, which sorts after it: the client must pick
+///   the highest version, not the last line.
+/// - `update-does-not-move`: no cause found; `-forceupdate` changes nothing.
+/// - `old-connector`: connector 7.2.5, stale; `sfc.exe` has no `-forceupdate`.
+/// - `disconnected`: posture says `"connected": false`; stale, and
+///   `-forceupdate` changes nothing.
+pub fn endpoint_scenario(name: &str, hostname: &str) -> Option<EndpointProfile> {
+    let stale = EndpointProfile::stale(hostname);
+    let stuck = EndpointProfile {
+        force_update: ForceUpdate::DoesNotMove,
+        ..stale.clone()
+    };
+    let profile = match name {
+        "up-to-date" => EndpointProfile {
+            leftover_folders: vec!["7.4.5.20701".to_string()],
+            ..EndpointProfile::up_to_date(hostname)
+        },
+        "stale-dns" => EndpointProfile {
+            dns_ok: false,
+            ..stuck
+        },
+        "stale-revocation" => EndpointProfile {
+            curl: CurlOutcome::RevocationOffline,
+            ..stuck
+        },
+        "stale-connect" => EndpointProfile {
+            curl: CurlOutcome::ConnectFailed,
+            ..stuck
+        },
+        "stale-proxy-connect" => EndpointProfile {
+            last_error: Some(4_294_965_193),
+            ..stuck
+        },
+        "stale-proxy-auth" => EndpointProfile {
+            last_error: Some(4_294_965_196),
+            ..stuck
+        },
+        "stale-proxy-download" => EndpointProfile {
+            last_error: Some(4_294_965_187),
+            ..stuck
+        },
+        "stale-fixable" => EndpointProfile {
+            connector_version: "10.1.2.30000".to_string(),
+            leftover_folders: vec!["9.0.0.1".to_string()],
+            ..stale
+        },
+        "update-does-not-move" => stuck,
+        "old-connector" => EndpointProfile {
+            connector_version: "7.2.5.20412".to_string(),
+            ..stuck
+        },
+        "disconnected" => EndpointProfile {
+            connected: false,
+            ..stuck
+        },
+        _ => return None,
+    };
+    Some(profile)
+}
+
+impl EndpointProfile {
+    /// Connector 8.1.7.21417, connected, TETRA 90606, nothing wrong.
+    pub fn up_to_date(hostname: &str) -> Self {
+        Self {
+            hostname: hostname.to_string(),
+            connector_version: DEFAULT_CONNECTOR_VERSION.to_string(),
+            leftover_folders: Vec::new(),
+            connected: true,
+            tetra_version: LATEST_TETRA,
+            latest_tetra: LATEST_TETRA,
+            dns_ok: true,
+            curl: CurlOutcome::Ok,
+            last_error: None,
+            force_update: ForceUpdate::MovesAfter(DEFAULT_TETRA_UPDATE_DURATION),
+            faults: Vec::new(),
+        }
+    }
+
+    /// TETRA 90600 with no network cause: `-forceupdate` fixes it.
+    pub fn stale(hostname: &str) -> Self {
+        Self {
+            tetra_version: STALE_TETRA,
+            ..Self::up_to_date(hostname)
+        }
+    }
+
+    pub fn with_fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
+    /// The folders `Get-ChildItem -Directory -Name` lists, sorted by name
+    /// (so `10.1.2.30000` comes before `9.0.0.1`).
+    pub fn folders(&self) -> Vec<String> {
+        let mut folders = self.leftover_folders.clone();
+        folders.push(self.connector_version.clone());
+        folders.sort_by_key(|f| f.to_ascii_lowercase());
+        folders.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        folders
+    }
+
+    /// Whether `sfc.exe` knows `-forceupdate` (connector 7.2.7 and later).
+    pub fn has_forceupdate(&self) -> bool {
+        version_numbers(&self.connector_version).as_slice() >= FORCEUPDATE_SINCE.as_slice()
+    }
+
+    pub(crate) fn stop_answering_after(&self) -> Option<usize> {
+        self.faults.iter().find_map(|f| match f {
+            Fault::StopAnswering(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn trickle(&self) -> Option<Duration> {
+        self.faults.iter().find_map(|f| match f {
+            Fault::Trickle(d) => Some(*d),
+            _ => None,
+        })
+    }
+
+    /// `8.1.7.21417` → `8.1.7`, as posture reports it.
+    fn short_version(&self) -> String {
+        self.connector_version
+            .split('.')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
+/// `7.2.5.20412` → [7, 2, 5, 20412]; a part that is not a number counts 0.
+fn version_numbers(version: &str) -> Vec<u64> {
+    version
+        .split('.')
+        .map(|p| p.trim().parse().unwrap_or(0))
+        .collect()
+}
+
+/// What one command printed, and its exit status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ExecOutput {
+    pub(crate) stdout: Vec<String>,
+    pub(crate) stderr: Vec<String>,
+    pub(crate) status: u32,
+}
+
+impl ExecOutput {
+    fn out(lines: Vec<String>) -> Self {
+        Self {
+            stdout: lines,
+            ..Self::default()
+        }
+    }
+
+    fn err(lines: Vec<String>, status: u32) -> Self {
+        Self {
+            stderr: lines,
+            status,
+            ..Self::default()
+        }
+    }
+
+    /// The bytes for the wire: every line ends in CRLF.
+    pub(crate) fn crlf(lines: &[String]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for line in lines {
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes
+    }
+}
+
+/// One command line, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Command {
+    ListFolders,
+    Posture {
+        folder: String,
+    },
+    ForceUpdate {
+        folder: String,
+    },
+    /// A connector program run with arguments it does not know.
+    BadArguments {
+        folder: String,
+        program: Program,
+    },
+    Resolve {
+        name: String,
+    },
+    Curl {
+        server: String,
+    },
+    LastError,
+    /// Not a cmdlet, function, script or program: `term` as PowerShell
+    /// names it, at `column` (1-based) in the line.
+    NotRecognized {
+        term: String,
+        column: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Program {
+    AmpCli,
+    Sfc,
+}
+
+impl Command {
+    pub(crate) fn parse(line: &str) -> Command {
+        let line = line.trim();
+        if line.eq_ignore_ascii_case(&format!("Get-ChildItem -Directory -Name '{AMP_DIR}'")) {
+            return Command::ListFolders;
+        }
+        if line.eq_ignore_ascii_case(&format!(
+            "(Select-Xml -Path '{AMP_DIR}\\local.xml' -XPath '//tetra/lasterror').Node.InnerText"
+        )) {
+            return Command::LastError;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            [cmd, opt, name] if is(cmd, "Resolve-DnsName") && is(opt, "-Name") => {
+                return Command::Resolve {
+                    name: (*name).to_string(),
+                };
+            }
+            [cmd, opt, url] if is(cmd, "curl.exe") && is(opt, "-v") => {
+                if let Some(server) = strip_prefix_ci(url, "https://") {
+                    let server = server.trim_end_matches('/');
+                    if !server.is_empty() && !server.contains('/') {
+                        return Command::Curl {
+                            server: server.to_string(),
+                        };
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(rest) = line.strip_prefix('&') {
+            return parse_call(line, rest);
+        }
+        let term = words.first().copied().unwrap_or_default().to_string();
+        Command::NotRecognized { term, column: 1 }
+    }
+}
+
+fn is(word: &str, expected: &str) -> bool {
+    word.eq_ignore_ascii_case(expected)
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// `& 'PATH' ARGS`: a program under a connector folder, or not recognized.
+fn parse_call(line: &str, rest: &str) -> Command {
+    let trimmed = rest.trim_start();
+    let column = call_column(line);
+    let (path, args) = match trimmed.chars().next() {
+        Some(q @ ('\'' | '"')) => match trimmed[1..].split_once(q) {
+            Some((path, args)) => (path, args.trim()),
+            None => (&trimmed[1..], ""),
+        },
+        _ => trimmed.split_once(' ').unwrap_or((trimmed, "")),
+    };
+    let not_recognized = Command::NotRecognized {
+        term: path.to_string(),
+        column,
+    };
+    let Some(inside) = strip_prefix_ci(path, AMP_DIR).and_then(|p| p.strip_prefix('\\')) else {
+        return not_recognized;
+    };
+    let Some((folder, exe)) = inside.split_once('\\') else {
+        return not_recognized;
+    };
+    let folder = folder.to_string();
+    let args: Vec<&str> = args.split_whitespace().collect();
+    if is(exe, "AmpCLI.exe") {
+        match args.as_slice() {
+            [a] if is(a, "posture") => Command::Posture { folder },
+            _ => Command::BadArguments {
+                folder,
+                program: Program::AmpCli,
+            },
+        }
+    } else if is(exe, "sfc.exe") {
+        match args.as_slice() {
+            [a] if is(a, "-forceupdate") => Command::ForceUpdate { folder },
+            _ => Command::BadArguments {
+                folder,
+                program: Program::Sfc,
+            },
+        }
+    } else {
+        not_recognized
+    }
+}
+
+/// Where the program of `& PROGRAM` starts in a (trimmed) line, 1-based,
+/// as PowerShell's `At line:1 char:N` counts.
+fn call_column(line: &str) -> usize {
+    let rest = line.strip_prefix('&').unwrap_or(line);
+    line.len() - rest.trim_start().len() + 1
+}
+
+/// Recovers the data of a poisoned lock, as the AsyncOS model does.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[derive(Debug)]
+struct State {
+    tetra_version: u64,
+    /// When a forced update lands.
+    update_due: Option<Instant>,
+}
+
+/// One simulated endpoint: its definitions and counters, shared by all its
+/// connections, living as long as the fleet.
+pub(crate) struct Endpoint {
+    profile: EndpointProfile,
+    /// What [`super::SimHost::profile`] returns for an endpoint.
+    placeholder: AsyncOsProfile,
+    state: Mutex<State>,
+    stats: Mutex<SimStats>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("hostname", &self.profile.hostname)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Endpoint {
+    pub(crate) fn new(profile: EndpointProfile) -> Self {
+        Self {
+            placeholder: AsyncOsProfile::healthy(&profile.hostname),
+            state: Mutex::new(State {
+                tetra_version: profile.tetra_version,
+                update_due: None,
+            }),
+            stats: Mutex::new(SimStats::default()),
+            profile,
+        }
+    }
+
+    pub(crate) fn profile(&self) -> &EndpointProfile {
+        &self.profile
+    }
+
+    pub(crate) fn placeholder(&self) -> &AsyncOsProfile {
+        &self.placeholder
+    }
+
+    pub(crate) fn stats(&self) -> SimStats {
+        lock(&self.stats).clone()
+    }
+
+    pub(crate) fn update_stats(&self, f: impl FnOnce(&mut SimStats)) {
+        f(&mut lock(&self.stats));
+    }
+
+    pub(crate) fn record_command(&self, line: &str) {
+        self.update_stats(|s| {
+            if s.commands.len() < MAX_RECORDED_COMMANDS {
+                s.commands.push(line.to_string());
+            }
+        });
+    }
+
+    /// The TETRA version loaded now (a forced update may have landed).
+    pub(crate) fn tetra_version(&self) -> u64 {
+        let mut state = lock(&self.state);
+        if state.update_due.is_some_and(|due| due <= Instant::now()) {
+            state.update_due = None;
+            state.tetra_version = self.profile.latest_tetra;
+        }
+        state.tetra_version
+    }
+
+    /// Runs one command line (already recorded by the caller).
+    pub(crate) fn run(&self, line: &str) -> ExecOutput {
+        let line = line.trim();
+        let command = Command::parse(line);
+        match command {
+            Command::ListFolders => ExecOutput::out(self.profile.folders()),
+            Command::Posture { folder } if self.program_in(&folder) => {
+                ExecOutput::out(vec![self.posture()])
+            }
+            Command::Posture { folder } => {
+                not_recognized(line, &amp_path(&folder, "AmpCLI.exe"), call_column(line))
+            }
+            Command::ForceUpdate { folder } if self.program_in(&folder) => self.force_update(),
+            Command::ForceUpdate { folder } => {
+                not_recognized(line, &amp_path(&folder, "sfc.exe"), call_column(line))
+            }
+            Command::BadArguments { folder, program } => {
+                let exe = match program {
+                    Program::AmpCli => "AmpCLI.exe",
+                    Program::Sfc => "sfc.exe",
+                };
+                if !self.program_in(&folder) {
+                    return not_recognized(line, &amp_path(&folder, exe), call_column(line));
+                }
+                let args = line
+                    .rsplit_once(['\'', '"'])
+                    .map_or("", |(_, a)| a)
+                    .trim()
+                    .to_string();
+                let text = match program {
+                    Program::AmpCli => format!("Unknown command: {args}"),
+                    Program::Sfc => format!("Invalid option: {args}"),
+                };
+                ExecOutput::err(vec![text], 1)
+            }
+            Command::Resolve { name } => self.resolve(line, &name),
+            Command::Curl { server } => self.curl(&server),
+            Command::LastError => ExecOutput::out(
+                self.profile
+                    .last_error
+                    .map(|e| e.to_string())
+                    .into_iter()
+                    .collect(),
+            ),
+            Command::NotRecognized { term, column } => not_recognized(line, &term, column),
+        }
+    }
+
+    /// Whether `folder` is the connector's own (programs live only there).
+    fn program_in(&self, folder: &str) -> bool {
+        folder.eq_ignore_ascii_case(&self.profile.connector_version)
+    }
+
+    fn posture(&self) -> String {
+        let json_str = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+        format!(
+            "{{ \"agent_uuid\": {}, \"connected\": {}, \"connector_version\": {}, \
+             \"engines\": {{ \"tetra\": {{ \"enabled\": true, \"version\": {} }}, \
+             \"spero\": {{ \"enabled\": true }} }}, \
+             \"policy\": {{ \"name\": \"Protect\", \"serial\": 83 }} }}",
+            json_str(&agent_uuid(&self.profile.hostname)),
+            self.profile.connected,
+            json_str(&self.profile.short_version()),
+            self.tetra_version(),
+        )
+    }
+
+    fn force_update(&self) -> ExecOutput {
+        if !self.profile.has_forceupdate() {
+            return ExecOutput::err(vec!["Invalid option: -forceupdate".to_string()], 1);
+        }
+        self.update_stats(|s| s.forced_updates += 1);
+        if let ForceUpdate::MovesAfter(delay) = self.profile.force_update {
+            let mut state = lock(&self.state);
+            // An absurd delay is an update that never lands.
+            if let Some(due) = Instant::now().checked_add(delay) {
+                state.update_due = Some(state.update_due.map_or(due, |t| t.min(due)));
+            }
+        }
+        ExecOutput::default()
+    }
+
+    fn resolve(&self, line: &str, name: &str) -> ExecOutput {
+        if self.profile.dns_ok {
+            return ExecOutput::out(vec![
+                String::new(),
+                format!(
+                    "{:<47}{:<7}{:<6}{:<11}{}",
+                    "Name", "Type", "TTL", "Section", "IPAddress"
+                ),
+                format!(
+                    "{:<47}{:<7}{:<6}{:<11}{}",
+                    "----", "----", "---", "-------", "---------"
+                ),
+                format!(
+                    "{name:<47}{:<7}{:<6}{:<11}{SERVER_ADDRESS}",
+                    "A", "5", "Answer"
+                ),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        let mut lines = vec![
+            format!("Resolve-DnsName : {name} : DNS name does not exist"),
+            "At line:1 char:1".to_string(),
+            format!("+ {line}"),
+            format!("+ {}", "~".repeat(line.chars().count())),
+            format!(
+                "    + CategoryInfo          : ResourceUnavailable: ({name}:String) [Resolve-DnsName], Win32Exception"
+            ),
+            "    + FullyQualifiedErrorId : DNS_ERROR_RCODE_NAME_ERROR,Microsoft.DnsClient.Commands.ResolveDnsName".to_string(),
+        ];
+        lines.push(" ".to_string());
+        ExecOutput::err(lines, 1)
+    }
+
+    fn curl(&self, server: &str) -> ExecOutput {
+        if !self.profile.dns_ok {
+            return ExecOutput::err(
+                vec![
+                    format!("* Could not resolve host: {server}"),
+                    "* Closing connection 0".to_string(),
+                    format!("curl: (6) Could not resolve host: {server}"),
+                ],
+                6,
+            );
+        }
+        let mut lines = vec![format!("*   Trying {SERVER_ADDRESS}:443...")];
+        if self.profile.curl == CurlOutcome::ConnectFailed {
+            let failed =
+                format!("Failed to connect to {server} port 443 after 21046 ms: Timed out");
+            lines.extend([
+                format!("* connect to {SERVER_ADDRESS} port 443 failed: Timed out"),
+                format!("* {failed}"),
+                "* Closing connection 0".to_string(),
+                format!("curl: (28) {failed}"),
+            ]);
+            return ExecOutput::err(lines, 28);
+        }
+        lines.extend([
+            format!("* Connected to {server} ({SERVER_ADDRESS}) port 443 (#0)"),
+            "* schannel: disabled automatic use of client certificate".to_string(),
+            "* ALPN: offers http/1.1".to_string(),
+        ]);
+        let shutdown =
+            format!("* schannel: shutting down SSL/TLS connection with {server} port 443");
+        if self.profile.curl == CurlOutcome::RevocationOffline {
+            let failed = "schannel: next InitializeSecurityContext failed: Unknown error (0x80092013) - The revocation function was unable to check revocation because the revocation server was offline.";
+            lines.extend([
+                format!("* {failed}"),
+                "* Closing connection 0".to_string(),
+                shutdown,
+                format!("curl: (35) {failed}"),
+            ]);
+            return ExecOutput::err(lines, 35);
+        }
+        let date = chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT");
+        lines.extend([
+            "* ALPN: server did not agree on a protocol. Uses default.".to_string(),
+            "* using HTTP/1.x".to_string(),
+            "> GET / HTTP/1.1".to_string(),
+            format!("> Host: {server}"),
+            "> User-Agent: curl/8.0.1".to_string(),
+            "> Accept: */*".to_string(),
+            ">".to_string(),
+            "* schannel: server closed the connection".to_string(),
+            "< HTTP/1.1 200 OK".to_string(),
+            format!("< Date: {date}"),
+            "< Server:".to_string(),
+            "< Last-Modified: Mon, 17 Apr 2023 15:48:54 GMT".to_string(),
+            "< ETag: \"0-5f98a20ced9e3\"".to_string(),
+            "< Accept-Ranges: bytes".to_string(),
+            "< Content-Length: 0".to_string(),
+            "< Connection: close".to_string(),
+            "< Content-Type: text/html; charset=UTF-8".to_string(),
+            "<".to_string(),
+            "* Closing connection 0".to_string(),
+            shutdown,
+        ]);
+        // The body (empty) is curl's only stdout.
+        ExecOutput {
+            stdout: Vec::new(),
+            stderr: lines,
+            status: 0,
+        }
+    }
+}
+
+fn amp_path(folder: &str, exe: &str) -> String {
+    format!("{AMP_DIR}\\{folder}\\{exe}")
+}
+
+/// PowerShell's error for a name that is no command, as `powershell -c`
+/// prints it (exit status 1).
+fn not_recognized(line: &str, term: &str, column: usize) -> ExecOutput {
+    let line = line.trim();
+    // `& 'path'` names the call operator; the underline covers the quoted path.
+    let (who, width) = if line.starts_with('&') {
+        let quoted = line
+            .get(column.saturating_sub(1)..)
+            .and_then(|rest| {
+                let q = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+                rest[1..].find(q).map(|end| end + 2)
+            })
+            .unwrap_or(term.chars().count());
+        ("&", quoted)
+    } else {
+        (term, term.chars().count())
+    };
+    let lines = vec![
+        format!(
+            "{who} : The term '{term}' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."
+        ),
+        format!("At line:1 char:{column}"),
+        format!("+ {line}"),
+        format!(
+            "+ {}{}",
+            " ".repeat(column.saturating_sub(1)),
+            "~".repeat(width.max(1))
+        ),
+        format!(
+            "    + CategoryInfo          : ObjectNotFound: ({}:String) [], CommandNotFoundException",
+            ellipsize(term)
+        ),
+        "    + FullyQualifiedErrorId : CommandNotFoundException".to_string(),
+        " ".to_string(),
+    ];
+    ExecOutput::err(lines, 1)
+}
+
+/// PowerShell shortens a long target in CategoryInfo to 40 characters.
+fn ellipsize(term: &str) -> String {
+    let chars: Vec<char> = term.chars().collect();
+    if chars.len() <= 40 {
+        return term.to_string();
+    }
+    let head: String = chars[..18].iter().collect();
+    let tail: String = chars[chars.len() - 19..].iter().collect();
+    format!("{head}...{tail}")
+}
+
+/// A stable connector GUID per hostname.
+fn agent_uuid(hostname: &str) -> String {
+    let hash = |seed: u64| {
+        hostname.bytes().fold(seed, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x84222325_cbf29ce4));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        0x8000 | ((b >> 48) & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    const SERVER: &str = TETRA_SERVER;
+
+    fn posture_cmd(folder: &str) -> String {
+        format!("& '{AMP_DIR}\\{folder}\\AmpCLI.exe' posture")
+    }
+
+    fn force_cmd(folder: &str) -> String {
+        format!("& '{AMP_DIR}\\{folder}\\sfc.exe' -forceupdate")
+    }
+
+    fn list_cmd() -> String {
+        format!("Get-ChildItem -Directory -Name '{AMP_DIR}'")
+    }
+
+    fn lasterror_cmd() -> String {
+        format!(
+            "(Select-Xml -Path '{AMP_DIR}\\local.xml' -XPath '//tetra/lasterror').Node.InnerText"
+        )
+    }
+
+    fn scenario(name: &str) -> Endpoint {
+        Endpoint::new(endpoint_scenario(name, "ws01.example.com").unwrap())
+    }
+
+    fn posture(endpoint: &Endpoint) -> serde_json::Value {
+        let folder = endpoint.profile().connector_version.clone();
+        let out = endpoint.run(&posture_cmd(&folder));
+        assert_eq!(out.status, 0, "{out:?}");
+        assert!(out.stderr.is_empty());
+        assert_eq!(out.stdout.len(), 1);
+        serde_json::from_str(&out.stdout[0]).unwrap()
+    }
+
+    fn tetra(endpoint: &Endpoint) -> u64 {
+        posture(endpoint)["engines"]["tetra"]["version"]
+            .as_u64()
+            .unwrap()
+    }
+
+    #[test]
+    fn every_scenario_has_a_profile() {
+        for name in ENDPOINT_SCENARIOS {
+            let p = endpoint_scenario(name, "ws01").unwrap();
+            assert_eq!(p.hostname, "ws01");
+            let stale = p.tetra_version < p.latest_tetra;
+            assert_eq!(stale, *name != "up-to-date", "{name}");
+            assert_eq!(p.latest_tetra, LATEST_TETRA);
+            if stale {
+                assert_eq!(p.tetra_version, STALE_TETRA);
+            }
+        }
+        assert!(endpoint_scenario("nope", "ws01").is_none());
+    }
+
+    #[test]
+    fn parses_the_playbooks_commands() {
+        assert_eq!(Command::parse(&list_cmd()), Command::ListFolders);
+        assert_eq!(
+            Command::parse(&posture_cmd("8.1.7.21417")),
+            Command::Posture {
+                folder: "8.1.7.21417".into()
+            }
+        );
+        assert_eq!(
+            Command::parse(&force_cmd("8.1.7.21417")),
+            Command::ForceUpdate {
+                folder: "8.1.7.21417".into()
+            }
+        );
+        assert_eq!(
+            Command::parse(&format!("Resolve-DnsName -Name {SERVER}")),
+            Command::Resolve {
+                name: SERVER.into()
+            }
+        );
+        assert_eq!(
+            Command::parse(&format!("curl.exe -v https://{SERVER}")),
+            Command::Curl {
+                server: SERVER.into()
+            }
+        );
+        assert_eq!(Command::parse(&lasterror_cmd()), Command::LastError);
+        // PowerShell does not care about case.
+        assert_eq!(
+            Command::parse("resolve-dnsname -name x.example"),
+            Command::Resolve {
+                name: "x.example".into()
+            }
+        );
+        assert_eq!(
+            Command::parse("ipconfig /all"),
+            Command::NotRecognized {
+                term: "ipconfig".into(),
+                column: 1
+            }
+        );
+    }
+
+    #[test]
+    fn lists_folders_by_name_not_by_version() {
+        let e = scenario("up-to-date");
+        assert_eq!(e.run(&list_cmd()).stdout, ["7.4.5.20701", "8.1.7.21417"]);
+        let e = scenario("stale-fixable");
+        let out = e.run(&list_cmd());
+        assert_eq!(out.stdout, ["10.1.2.30000", "9.0.0.1"]);
+        assert_eq!(out.status, 0);
+        let e = Endpoint::new(EndpointProfile::up_to_date("ws01"));
+        assert_eq!(e.run(&list_cmd()).stdout, ["8.1.7.21417"]);
+    }
+
+    #[test]
+    fn posture_is_the_articles_json() {
+        let e = Endpoint::new(EndpointProfile::stale("ws01"));
+        let out = e.run(&posture_cmd("8.1.7.21417"));
+        let line = &out.stdout[0];
+        assert!(line.starts_with("{ \"agent_uuid\": \""), "{line}");
+        assert!(
+            line.contains("\", \"connected\": true, \"connector_version\": \"8.1.7\", \"engi"),
+            "{line}"
+        );
+        let json = posture(&e);
+        assert_eq!(json["engines"]["tetra"]["version"], 90600);
+        assert_eq!(json["engines"]["tetra"]["enabled"], true);
+        assert_eq!(json["connected"], true);
+        let uuid = json["agent_uuid"].as_str().unwrap();
+        assert_eq!(uuid.len(), 36);
+        assert_eq!(uuid, agent_uuid("ws01"));
+        assert_ne!(uuid, agent_uuid("ws02"));
+
+        assert_eq!(posture(&scenario("disconnected"))["connected"], false);
+        assert_eq!(tetra(&scenario("up-to-date")), 90606);
+        assert_eq!(
+            posture(&scenario("stale-fixable"))["connector_version"],
+            "10.1.2"
+        );
+    }
+
+    #[test]
+    fn programs_live_only_in_the_connectors_folder() {
+        let e = scenario("stale-fixable");
+        for cmd in [posture_cmd("9.0.0.1"), force_cmd("9.0.0.1")] {
+            let out = e.run(&cmd);
+            assert_eq!(out.status, 1);
+            assert!(out.stdout.is_empty());
+            assert!(
+                out.stderr[0].starts_with(&format!("& : The term '{AMP_DIR}\\9.0.0.1\\")),
+                "{out:?}"
+            );
+            assert!(out.stderr[0].contains(
+                "is not recognized as the name of a cmdlet, function, script file, or operable program."
+            ));
+            assert_eq!(out.stderr[1], "At line:1 char:3");
+            assert_eq!(out.stderr[2], format!("+ {cmd}"));
+            // The underline covers the quoted path.
+            let quoted = format!("'{AMP_DIR}\\9.0.0.1\\");
+            assert!(out.stderr[3].starts_with(&format!("+   {}", "~".repeat(quoted.len()))));
+        }
+        assert_eq!(e.stats().forced_updates, 0);
+    }
+
+    #[test]
+    fn anything_else_is_not_recognized() {
+        let e = scenario("up-to-date");
+        let out = e.run("Get-Service CiscoAMP");
+        assert_eq!(out.status, 1);
+        assert_eq!(
+            out.stderr[0],
+            "Get-Service : The term 'Get-Service' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."
+        );
+        assert_eq!(out.stderr[1], "At line:1 char:1");
+        assert_eq!(out.stderr[3], "+ ~~~~~~~~~~~");
+        assert!(out.stderr[4].contains("ObjectNotFound: (Get-Service:String)"));
+        assert!(
+            e.run("& 'C:\\Windows\\x.exe'").stderr[0]
+                .starts_with("& : The term 'C:\\Windows\\x.exe'")
+        );
+        let out = e.run(&format!("& '{AMP_DIR}\\8.1.7.21417\\AmpCLI.exe' status"));
+        assert_eq!(out.status, 1);
+        assert_eq!(out.stderr, ["Unknown command: status"]);
+    }
+
+    #[test]
+    fn dns_resolves_or_not() {
+        let cmd = format!("Resolve-DnsName -Name {SERVER}");
+        let out = scenario("up-to-date").run(&cmd);
+        assert_eq!(out.status, 0);
+        assert!(out.stderr.is_empty());
+        assert_eq!(out.stdout[0], "");
+        assert!(out.stdout[1].starts_with("Name "));
+        assert!(out.stdout[1].ends_with("Type   TTL   Section    IPAddress"));
+        assert!(out.stdout[2].starts_with("----  "));
+        let record: Vec<&str> = out.stdout[3].split_whitespace().collect();
+        assert_eq!(record, [SERVER, "A", "5", "Answer", SERVER_ADDRESS]);
+
+        let out = scenario("stale-dns").run(&cmd);
+        assert_eq!(out.status, 1);
+        assert!(out.stdout.is_empty());
+        assert_eq!(
+            out.stderr[0],
+            format!("Resolve-DnsName : {SERVER} : DNS name does not exist")
+        );
+        assert_eq!(out.stderr[1], "At line:1 char:1");
+        assert!(out.stderr.iter().any(|l| l.ends_with(
+            "FullyQualifiedErrorId : DNS_ERROR_RCODE_NAME_ERROR,Microsoft.DnsClient.Commands.ResolveDnsName"
+        )));
+        // The name does not matter.
+        let out = scenario("stale-dns").run("Resolve-DnsName -Name example.org");
+        assert!(out.stderr[0].starts_with("Resolve-DnsName : example.org : "));
+    }
+
+    fn curl(name: &str) -> ExecOutput {
+        scenario(name).run(&format!("curl.exe -v https://{SERVER}"))
+    }
+
+    #[test]
+    fn curl_per_scenario() {
+        let ok = curl("up-to-date");
+        assert_eq!(ok.status, 0);
+        assert_eq!(ok.stderr[0], format!("*   Trying {SERVER_ADDRESS}:443..."));
+        assert!(ok.stderr.contains(&"< HTTP/1.1 200 OK".to_string()));
+        assert!(ok.stderr.contains(&format!("> Host: {SERVER}")));
+        for name in [
+            "stale-proxy-connect",
+            "stale-fixable",
+            "update-does-not-move",
+            "old-connector",
+            "disconnected",
+        ] {
+            assert_eq!(curl(name).status, 0, "{name}");
+        }
+
+        let revoked = curl("stale-revocation");
+        assert_eq!(revoked.status, 35);
+        assert!(!revoked.stderr.iter().any(|l| l.contains("200 OK")));
+        let last = revoked.stderr.last().unwrap();
+        assert_eq!(
+            last,
+            "curl: (35) schannel: next InitializeSecurityContext failed: Unknown error (0x80092013) - The revocation function was unable to check revocation because the revocation server was offline."
+        );
+
+        let timed_out = curl("stale-connect");
+        assert_eq!(timed_out.status, 28);
+        assert_eq!(
+            timed_out.stderr.last().unwrap(),
+            &format!("curl: (28) Failed to connect to {SERVER} port 443 after 21046 ms: Timed out")
+        );
+
+        let unresolved = curl("stale-dns");
+        assert_eq!(unresolved.status, 6);
+        assert_eq!(
+            unresolved.stderr.last().unwrap(),
+            &format!("curl: (6) Could not resolve host: {SERVER}")
+        );
+    }
+
+    #[test]
+    fn lasterror_per_scenario() {
+        for (name, expected) in [
+            ("stale-proxy-connect", "4294965193"),
+            ("stale-proxy-auth", "4294965196"),
+            ("stale-proxy-download", "4294965187"),
+        ] {
+            let out = scenario(name).run(&lasterror_cmd());
+            assert_eq!(out.stdout, [expected], "{name}");
+            assert_eq!(out.status, 0);
+        }
+        for name in ["up-to-date", "stale-dns", "stale-fixable"] {
+            let out = scenario(name).run(&lasterror_cmd());
+            assert_eq!(out, ExecOutput::default(), "{name}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn forced_update_moves_the_version_later() {
+        let e = scenario("stale-fixable");
+        let out = e.run(&force_cmd("10.1.2.30000"));
+        assert_eq!(out, ExecOutput::default());
+        assert_eq!(e.stats().forced_updates, 1);
+        assert_eq!(tetra(&e), 90600);
+        tokio::time::advance(DEFAULT_TETRA_UPDATE_DURATION - Duration::from_millis(1)).await;
+        assert_eq!(tetra(&e), 90600);
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(tetra(&e), 90606);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn update_does_not_move() {
+        let e = scenario("update-does-not-move");
+        assert_eq!(e.run(&force_cmd(DEFAULT_CONNECTOR_VERSION)).status, 0);
+        assert_eq!(e.stats().forced_updates, 1);
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        assert_eq!(tetra(&e), 90600);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn old_connector_has_no_forceupdate() {
+        let e = scenario("old-connector");
+        assert!(!e.profile().has_forceupdate());
+        let out = e.run(&force_cmd("7.2.5.20412"));
+        assert_eq!(out.status, 1);
+        assert!(out.stdout.is_empty());
+        assert_eq!(out.stderr, ["Invalid option: -forceupdate"]);
+        assert_eq!(e.stats().forced_updates, 0);
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        assert_eq!(tetra(&e), 90600);
+        assert_eq!(posture(&e)["connector_version"], "7.2.5");
+    }
+
+    #[test]
+    fn forceupdate_arrived_in_7_2_7() {
+        let mut p = EndpointProfile::stale("ws01");
+        for (version, has) in [
+            ("7.2.7.11111", true),
+            ("7.2.6.99999", false),
+            ("7.10.0.1", true),
+            ("10.1.2.30000", true),
+            ("6.3.1.1", false),
+        ] {
+            p.connector_version = version.to_string();
+            assert_eq!(p.has_forceupdate(), has, "{version}");
+        }
+    }
+
+    #[test]
+    fn crlf_lines() {
+        assert_eq!(
+            ExecOutput::crlf(&["a".to_string(), String::new()]),
+            b"a\r\n\r\n"
+        );
+        assert!(ExecOutput::crlf(&[]).is_empty());
+    }
+
+    #[test]
+    fn long_targets_are_shortened_like_powershell() {
+        assert_eq!(ellipsize("short"), "short");
+        let long = format!("{AMP_DIR}\\9.0.0.1\\AmpCLI.exe");
+        let short = ellipsize(&long);
+        assert_eq!(short.chars().count(), 40);
+        assert!(short.starts_with("C:\\Program Files\\C") && short.ends_with("AmpCLI.exe"));
+    }
+}
