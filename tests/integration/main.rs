@@ -9,6 +9,7 @@
 )]
 
 mod esa;
+mod exec_mode;
 mod faults;
 mod fleet;
 mod fleet_values;

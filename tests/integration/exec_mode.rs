@@ -1,0 +1,139 @@
+//! Exec sessions (one SSH exec request per command, no prompt) against the
+//! simulated Windows endpoint: the step-language features the Secure
+//! Endpoint procedure needs, end to end over SSH.
+
+use sshfleet::sim::{EndpointProfile, SimAuth, SimFleet, endpoint_scenario};
+
+use crate::support::{USER, new_key, sshfleet_cmd, write_key};
+
+const PLAYBOOK: &str = r#"
+name: posture
+vars:
+  tetra_server: {type: string, default: tetra-defs.amp.cisco.com}
+exec:
+  command_timeout: 20s
+facts: [connector_dir, tetra_version, connected, dns_status]
+steps:
+  - name: Find the connector folder
+    run: Get-ChildItem -Directory -Name 'C:\Program Files\Cisco\AMP'
+    capture:
+      connector_dir: {pattern: '(?m)^\s*(\d+(?:\.\d+)+)\s*$', pick: max_version}
+  - name: Read the definitions
+    run: '& ''C:\Program Files\Cisco\AMP\{{ connector_dir }}\AmpCLI.exe'' posture'
+    capture:
+      tetra_version: {json: /engines/tetra/version}
+      connected: {json: /connected}
+  - name: Resolve the update server
+    run: Resolve-DnsName -Name {{ tetra_server }}
+    exit_status: dns_status
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_playbook_reads_posture_json_from_the_highest_connector_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key();
+    let key_file = dir.path().join("id_ed25519");
+    write_key(&key, &key_file);
+    let endpoints: Vec<EndpointProfile> = ["stale-fixable", "stale-dns"]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| endpoint_scenario(s, &format!("pc{i}.example.com")).unwrap())
+        .collect();
+    let auth = SimAuth {
+        username: USER.to_string(),
+        password: None,
+        authorized_keys: vec![key.public_key().clone()],
+    };
+    let fleet = SimFleet::start_endpoints(endpoints, auth).await.unwrap();
+    let (mut known, mut inventory) = (
+        String::new(),
+        format!(
+            "all:\n  vars:\n    ansible_user: {USER}\n    ansible_ssh_private_key_file: {}\n  hosts:\n",
+            key_file.display()
+        ),
+    );
+    for host in fleet.hosts() {
+        known.push_str(&sshfleet::known_hosts::entry_line(
+            "127.0.0.1",
+            host.addr.port(),
+            &host.host_key,
+        ));
+        known.push('\n');
+        inventory.push_str(&format!(
+            "    {}:\n      ansible_host: 127.0.0.1\n      ansible_port: {}\n",
+            host.name,
+            host.addr.port()
+        ));
+    }
+    let paths = [
+        "known_hosts",
+        "inventory.yaml",
+        "posture.yaml",
+        "report.json",
+    ]
+    .map(|f| dir.path().join(f));
+    std::fs::write(&paths[0], known).unwrap();
+    std::fs::write(&paths[1], inventory).unwrap();
+    std::fs::write(&paths[2], PLAYBOOK).unwrap();
+    let args: Vec<String> = [
+        "run",
+        paths[2].to_str().unwrap(),
+        "-i",
+        paths[1].to_str().unwrap(),
+        "--known-hosts",
+        paths[0].to_str().unwrap(),
+        "--report",
+        paths[3].to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = sshfleet_cmd(&args, &[]).await;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&paths[3]).unwrap()).unwrap();
+    let facts = |i: usize| report["hosts"][i]["facts"].clone();
+    // 10.1.2.30000 lists before the leftover 9.0.0.1: the highest version wins.
+    assert_eq!(facts(0)["connector_dir"], "10.1.2.30000", "{text}");
+    assert_eq!(facts(0)["tetra_version"], "90600", "{text}");
+    assert_eq!(facts(0)["connected"], "true", "{text}");
+    assert_eq!(facts(0)["dns_status"], "0", "{text}");
+    // A failing command's status is a value, not a step failure, when kept.
+    assert_eq!(facts(1)["dns_status"], "1", "{text}");
+    let stats = fleet.hosts()[0].stats();
+    assert!(
+        stats
+            .commands
+            .iter()
+            .any(|c| c.contains(r"AMP\10.1.2.30000\AmpCLI.exe")),
+        "{stats:?}"
+    );
+    assert!(
+        stats
+            .commands
+            .iter()
+            .any(|c| c == "Resolve-DnsName -Name tetra-defs.amp.cisco.com"),
+        "{stats:?}"
+    );
+
+    // Without `exit_status:`, a non-zero exit fails the step and names it.
+    std::fs::write(
+        &paths[2],
+        PLAYBOOK
+            .replace("    exit_status: dns_status\n", "")
+            .replace(", dns_status]", "]"),
+    )
+    .unwrap();
+    let out = sshfleet_cmd(&args, &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let report = std::fs::read_to_string(&paths[3]).unwrap();
+    assert!(
+        report.contains("exited with status 1") && report.contains("DNS name does not exist"),
+        "{report}"
+    );
+}
