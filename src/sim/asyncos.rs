@@ -5,15 +5,15 @@
 //! all its sessions; [`Command`] is one parsed CLI line. The interactive
 //! session around them (echo, prompt, `tail`, faults) is in `shell.rs`.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::SimStats;
 use super::log::{Cursor, LOG_TIME_FORMAT, Log};
+use super::{StatsCell, lock};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptStyle {
@@ -183,7 +183,6 @@ pub(crate) const ECS_REGISTERED: &str = "Info: ECS: Device registration successf
 pub(crate) const UPDATE_COMPLETED: &str = "Info: enrollment_client update completed";
 /// How many lines `tail` shows before it starts following.
 pub(crate) const TAIL_BACKLOG: usize = 10;
-const MAX_RECORDED_COMMANDS: usize = 10_000;
 
 /// The manual Enrollment Client update of the article, as (fraction of the
 /// update's duration, message).
@@ -277,12 +276,6 @@ fn to_delta(d: Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
 }
 
-/// Recovers the data of a poisoned lock: a panicking session must not take
-/// the whole simulated appliance down with it.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 #[derive(Debug)]
 struct EcsFailure {
     /// When the Critical line was logged: the alert's timestamp.
@@ -305,7 +298,7 @@ pub(crate) struct Appliance {
     profile: AsyncOsProfile,
     booted: NaiveDateTime,
     state: Mutex<State>,
-    stats: Mutex<SimStats>,
+    stats: StatsCell,
     /// Bumped whenever lines are scheduled, so followers re-read.
     changed: watch::Sender<u64>,
 }
@@ -387,7 +380,7 @@ impl Appliance {
                 failure,
                 next_update_id: 9030,
             }),
-            stats: Mutex::new(SimStats::default()),
+            stats: StatsCell::default(),
             changed,
             profile,
         }
@@ -402,20 +395,9 @@ impl Appliance {
         shift(Utc::now().naive_utc(), self.profile.clock_offset)
     }
 
-    pub(crate) fn stats(&self) -> SimStats {
-        lock(&self.stats).clone()
-    }
-
-    pub(crate) fn update_stats(&self, f: impl FnOnce(&mut SimStats)) {
-        f(&mut lock(&self.stats));
-    }
-
-    pub(crate) fn record_command(&self, line: &str) {
-        self.update_stats(|s| {
-            if s.commands.len() < MAX_RECORDED_COMMANDS {
-                s.commands.push(line.to_string());
-            }
-        });
+    /// What this host saw, for tests and benchmarks.
+    pub(crate) fn stats(&self) -> &StatsCell {
+        &self.stats
     }
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
@@ -575,7 +557,7 @@ impl Appliance {
     /// completion the re-registration in `ecs`.
     fn start_update(&self, force: bool) {
         if force {
-            self.update_stats(|s| s.forced_updates += 1);
+            self.stats().update(|s| s.forced_updates += 1);
         }
         let now = Instant::now();
         let clock = self.clock();
@@ -914,7 +896,7 @@ mod tests {
 
         let out = app.answer(&Command::EcUpdate { force: true });
         assert_eq!(out, ["Requesting forced update of Enrollment Client."]);
-        assert_eq!(app.stats().forced_updates, 1);
+        assert_eq!(app.stats().snapshot().forced_updates, 1);
 
         tokio::time::advance(Duration::from_millis(100)).await;
         let (lines, _) = app.read_log("updater_logs", &mut cursor);

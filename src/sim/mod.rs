@@ -29,7 +29,7 @@ pub use windows::{
 };
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use russh::keys::{Algorithm, PrivateKey, PublicKey};
 use tokio::net::TcpListener;
@@ -127,6 +127,38 @@ impl From<SimHostConfig> for SimModelConfig {
 ///
 /// On a Windows endpoint the "sessions" are exec requests: every one is
 /// counted opened, and open while it is being answered.
+/// Commands recorded per host at most: a long benchmark must not grow
+/// without bound.
+const MAX_RECORDED_COMMANDS: usize = 10_000;
+
+/// Recovers the data of a poisoned lock: a panicking session must not take
+/// the whole simulated host down with it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The live [`SimStats`] of one simulated host, shared by its sessions.
+#[derive(Debug, Default)]
+pub(crate) struct StatsCell(Mutex<SimStats>);
+
+impl StatsCell {
+    pub(crate) fn snapshot(&self) -> SimStats {
+        lock(&self.0).clone()
+    }
+
+    pub(crate) fn update(&self, f: impl FnOnce(&mut SimStats)) {
+        f(&mut lock(&self.0));
+    }
+
+    pub(crate) fn record_command(&self, line: &str) {
+        self.update(|s| {
+            if s.commands.len() < MAX_RECORDED_COMMANDS {
+                s.commands.push(line.to_string());
+            }
+        });
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SimStats {
     /// Shell sessions started, ever.
@@ -164,8 +196,8 @@ pub(crate) enum Served {
 impl SimHost {
     pub fn stats(&self) -> SimStats {
         match &self.served {
-            Served::AsyncOs(appliance) => appliance.stats(),
-            Served::Windows(endpoint) => endpoint.stats(),
+            Served::AsyncOs(appliance) => appliance.stats().snapshot(),
+            Served::Windows(endpoint) => endpoint.stats().snapshot(),
         }
     }
 

@@ -285,7 +285,7 @@ impl russh::server::Handler for ConnectionHandler {
         state.shell_started = true;
         session.channel_success(channel)?;
         let line = String::from_utf8_lossy(data).trim().to_string();
-        endpoint.record_command(&line);
+        endpoint.stats().record_command(&line);
         self.execs += 1;
         let silent = endpoint
             .profile()
@@ -341,7 +341,7 @@ impl russh::server::Handler for ConnectionHandler {
 /// Runs one command on an endpoint and writes its stdout, then its stderr
 /// (extended data 1), its exit status, EOF and close.
 async fn answer_exec(endpoint: Arc<Endpoint>, line: String, handle: Handle, channel: ChannelId) {
-    endpoint.update_stats(|s| {
+    endpoint.stats().update(|s| {
         s.sessions_opened += 1;
         s.sessions_open += 1;
     });
@@ -381,7 +381,9 @@ async fn answer_exec(endpoint: Arc<Endpoint>, line: String, handle: Handle, chan
         let _ = handle.eof(channel).await;
         let _ = handle.close(channel).await;
     }
-    endpoint.update_stats(|s| s.sessions_open = s.sessions_open.saturating_sub(1));
+    endpoint
+        .stats()
+        .update(|s| s.sessions_open = s.sessions_open.saturating_sub(1));
 }
 
 /// Writes a session's output to its channel.

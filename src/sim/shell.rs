@@ -61,7 +61,7 @@ struct Gauge {
 
 impl Gauge {
     fn up(app: &Arc<Appliance>, field: fn(&mut super::SimStats) -> &mut usize) -> Self {
-        app.update_stats(|s| *field(s) += 1);
+        app.stats().update(|s| *field(s) += 1);
         Self {
             app: app.clone(),
             field,
@@ -73,7 +73,8 @@ impl Drop for Gauge {
     fn drop(&mut self) {
         let field = self.field;
         self.app
-            .update_stats(|s| *field(s) = field(s).saturating_sub(1));
+            .stats()
+            .update(|s| *field(s) = field(s).saturating_sub(1));
     }
 }
 
@@ -96,7 +97,7 @@ pub(crate) async fn run_session(
     out: mpsc::Sender<Output>,
 ) {
     let _open = Gauge::up(&app, |s| &mut s.sessions_open);
-    app.update_stats(|s| s.sessions_opened += 1);
+    app.stats().update(|s| s.sessions_opened += 1);
     let mut session = Session {
         app: app.clone(),
         input,
@@ -150,7 +151,7 @@ impl Session {
                 self.emit(prompt.as_bytes()).await?;
                 continue;
             }
-            self.app.record_command(line.trim());
+            self.app.stats().record_command(line.trim());
             self.executed += 1;
             self.execute(&command).await?;
             let prompt = self.app.prompt();
@@ -209,7 +210,7 @@ impl Session {
             // appliance; what follows it is the next command.
             while let Some(byte) = self.pending.pop_front() {
                 if byte == CTRL_C {
-                    self.app.update_stats(|s| s.interrupts += 1);
+                    self.app.stats().update(|s| s.interrupts += 1);
                     return self.emit(b"\r\n").await;
                 }
             }
@@ -427,7 +428,7 @@ mod tests {
         h.send(b"frobnicate\r").await;
         let out = h.until(PROMPT).await;
         assert!(out.contains("Unknown command or missing feature key: frobnicate\r\n"));
-        assert_eq!(h.app.stats().commands, ["version", "frobnicate"]);
+        assert_eq!(h.app.stats().snapshot().commands, ["version", "frobnicate"]);
     }
 
     #[tokio::test]
@@ -452,7 +453,7 @@ mod tests {
         h.until(PROMPT).await;
         h.send(b"tail updater_logs\r").await;
         h.until("Press Ctrl-C to stop.\r\n").await;
-        assert_eq!(h.app.stats().follows_active, 1);
+        assert_eq!(h.app.stats().snapshot().follows_active, 1);
         h.until("Info: enrollment_client update completed\r\n")
             .await;
         h.until("waiting for new updates\r\n").await;
@@ -461,7 +462,7 @@ mod tests {
         assert_eq!(h.until(PROMPT).await, format!("\r\n{PROMPT}"));
         h.until("Version: 15.0.1-012").await;
         h.until(PROMPT).await;
-        let stats = h.app.stats();
+        let stats = h.app.stats().snapshot();
         assert_eq!(stats.follows_active, 0);
         assert_eq!(stats.interrupts, 1);
         assert_eq!(stats.forced_updates, 1);
@@ -473,8 +474,8 @@ mod tests {
         h.until("exit\r\n").await;
         assert_eq!(h.out.recv().await, Some(Output::Exit(0)));
         h.task.await.unwrap();
-        assert_eq!(h.app.stats().sessions_open, 0);
-        assert_eq!(h.app.stats().sessions_opened, 1);
+        assert_eq!(h.app.stats().snapshot().sessions_open, 0);
+        assert_eq!(h.app.stats().snapshot().sessions_opened, 1);
     }
 
     #[tokio::test]
@@ -483,7 +484,7 @@ mod tests {
         h.until(PROMPT).await;
         h.send(b"tail nope\r").await;
         assert!(h.until(PROMPT).await.contains("Unknown log name: nope"));
-        assert_eq!(h.app.stats().follows_active, 0);
+        assert_eq!(h.app.stats().snapshot().follows_active, 0);
     }
 
     #[tokio::test]
@@ -497,7 +498,7 @@ mod tests {
         h.send(b"tail ecs\r").await;
         h.until("Invalid Certificate.\r\n").await;
         assert_eq!(h.out.recv().await, Some(Output::DropConnection));
-        assert_eq!(h.app.stats().follows_active, 0);
+        assert_eq!(h.app.stats().snapshot().follows_active, 0);
     }
 
     #[tokio::test]
@@ -511,7 +512,7 @@ mod tests {
         h.until(PROMPT).await;
         h.send(b"status\r").await;
         assert!(h.quiet_for(Duration::from_millis(100)).await);
-        assert_eq!(h.app.stats().commands, ["version"]);
+        assert_eq!(h.app.stats().snapshot().commands, ["version"]);
         // Still reading: the input side never fills up.
         for _ in 0..(INPUT_CHUNKS * 2) {
             h.send(b"x").await;

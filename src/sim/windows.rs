@@ -8,13 +8,13 @@
 //! errors and curl's `-v` transcript to stderr, as they do under OpenSSH;
 //! lines end in CRLF.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::SimStats;
 use super::asyncos::{AsyncOsProfile, Fault};
+use super::{StatsCell, lock};
 
 /// Where the connector is installed; one folder per connector version.
 pub const AMP_DIR: &str = r"C:\Program Files\Cisco\AMP";
@@ -34,7 +34,6 @@ pub const DEFAULT_CONNECTOR_VERSION: &str = "8.1.7.21417";
 const SERVER_ADDRESS: &str = "3.122.217.64";
 /// `sfc.exe -forceupdate` exists from connector 7.2.7 on.
 const FORCEUPDATE_SINCE: [u64; 3] = [7, 2, 7];
-const MAX_RECORDED_COMMANDS: usize = 10_000;
 
 /// What `curl.exe -v https://SERVER` finds, once the name resolves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -424,11 +423,6 @@ fn call_column(line: &str) -> usize {
     line.len() - rest.trim_start().len() + 1
 }
 
-/// Recovers the data of a poisoned lock, as the AsyncOS model does.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 #[derive(Debug)]
 struct State {
     tetra_version: u64,
@@ -443,7 +437,7 @@ pub(crate) struct Endpoint {
     /// What [`super::SimHost::profile`] returns for an endpoint.
     placeholder: AsyncOsProfile,
     state: Mutex<State>,
-    stats: Mutex<SimStats>,
+    stats: StatsCell,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -462,7 +456,7 @@ impl Endpoint {
                 tetra_version: profile.tetra_version,
                 update_due: None,
             }),
-            stats: Mutex::new(SimStats::default()),
+            stats: StatsCell::default(),
             profile,
         }
     }
@@ -475,20 +469,9 @@ impl Endpoint {
         &self.placeholder
     }
 
-    pub(crate) fn stats(&self) -> SimStats {
-        lock(&self.stats).clone()
-    }
-
-    pub(crate) fn update_stats(&self, f: impl FnOnce(&mut SimStats)) {
-        f(&mut lock(&self.stats));
-    }
-
-    pub(crate) fn record_command(&self, line: &str) {
-        self.update_stats(|s| {
-            if s.commands.len() < MAX_RECORDED_COMMANDS {
-                s.commands.push(line.to_string());
-            }
-        });
+    /// What this host saw, for tests and benchmarks.
+    pub(crate) fn stats(&self) -> &StatsCell {
+        &self.stats
     }
 
     /// The TETRA version loaded now (a forced update may have landed).
@@ -572,7 +555,7 @@ impl Endpoint {
         if !self.profile.has_forceupdate() {
             return ExecOutput::err(vec!["Invalid option: -forceupdate".to_string()], 1);
         }
-        self.update_stats(|s| s.forced_updates += 1);
+        self.stats().update(|s| s.forced_updates += 1);
         if let ForceUpdate::MovesAfter(delay) = self.profile.force_update {
             let mut state = lock(&self.state);
             // An absurd delay is an update that never lands.
@@ -922,7 +905,7 @@ mod tests {
             let quoted = format!("'{AMP_DIR}\\9.0.0.1\\");
             assert!(out.stderr[3].starts_with(&format!("+   {}", "~".repeat(quoted.len()))));
         }
-        assert_eq!(e.stats().forced_updates, 0);
+        assert_eq!(e.stats().snapshot().forced_updates, 0);
     }
 
     #[test]
@@ -1042,7 +1025,7 @@ mod tests {
         let e = scenario("stale-fixable");
         let out = e.run(&force_cmd("10.1.2.30000"));
         assert_eq!(out, ExecOutput::default());
-        assert_eq!(e.stats().forced_updates, 1);
+        assert_eq!(e.stats().snapshot().forced_updates, 1);
         assert_eq!(tetra(&e), 90600);
         tokio::time::advance(DEFAULT_TETRA_UPDATE_DURATION - Duration::from_millis(1)).await;
         assert_eq!(tetra(&e), 90600);
@@ -1054,7 +1037,7 @@ mod tests {
     async fn update_does_not_move() {
         let e = scenario("update-does-not-move");
         assert_eq!(e.run(&force_cmd(DEFAULT_CONNECTOR_VERSION)).status, 0);
-        assert_eq!(e.stats().forced_updates, 1);
+        assert_eq!(e.stats().snapshot().forced_updates, 1);
         tokio::time::advance(Duration::from_secs(3600)).await;
         assert_eq!(tetra(&e), 90600);
     }
@@ -1067,7 +1050,7 @@ mod tests {
         assert_eq!(out.status, 1);
         assert!(out.stdout.is_empty());
         assert_eq!(out.stderr, ["Invalid option: -forceupdate"]);
-        assert_eq!(e.stats().forced_updates, 0);
+        assert_eq!(e.stats().snapshot().forced_updates, 0);
         tokio::time::advance(Duration::from_secs(3600)).await;
         assert_eq!(tetra(&e), 90600);
         assert_eq!(posture(&e)["connector_version"], "7.2.5");
