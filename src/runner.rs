@@ -315,24 +315,10 @@ async fn connect_and_run(
     }
     let steps = &playbook.steps[segment.steps.clone()];
     let observe = |step: &str| observer.step(name, step);
-    match &playbook.session {
-        Session::Exec => {
-            let mut remote = Remote::Exec {
-                connection: &connection,
-                transcript: &mut slot.transcript,
-            };
-            exec::execute(
-                &mut remote,
-                playbook,
-                steps,
-                &slot.vars,
-                &mut slot.state,
-                options.check_mode,
-                cancel,
-                &observe,
-            )
-            .await;
-        }
+    // An interactive session needs its shell open (and its prompt seen)
+    // first; an exec session runs each command on the connection itself.
+    let (mut shell, exit_command) = match &playbook.session {
+        Session::Exec => (None, None),
         Session::Shell {
             prompt,
             login_timeout,
@@ -358,27 +344,36 @@ async fn connect_and_run(
                     }
                 },
             };
-            let mut shell = match opened {
-                Ok(shell) => shell,
+            match opened {
+                Ok(shell) => (Some(shell), exit_command.as_deref()),
                 Err(outcome) => {
                     connection.disconnect().await;
                     return Err(outcome);
                 }
-            };
-            exec::execute(
-                &mut Remote::Shell(&mut shell),
-                playbook,
-                steps,
-                &slot.vars,
-                &mut slot.state,
-                options.check_mode,
-                cancel,
-                &observe,
-            )
-            .await;
-            shell.close(exit_command.as_deref()).await;
-            slot.transcript = shell.into_transcript();
+            }
         }
+    };
+    let mut remote = match &mut shell {
+        Some(shell) => Remote::Shell(shell),
+        None => Remote::Exec {
+            connection: &connection,
+            transcript: &mut slot.transcript,
+        },
+    };
+    exec::execute(
+        &mut remote,
+        playbook,
+        steps,
+        &slot.vars,
+        &mut slot.state,
+        options.check_mode,
+        cancel,
+        &observe,
+    )
+    .await;
+    if let Some(mut shell) = shell {
+        shell.close(exit_command).await;
+        slot.transcript = shell.into_transcript();
     }
     connection.disconnect().await;
     Ok(())
