@@ -43,6 +43,24 @@ pub enum Fault {
     Trickle(Duration),
 }
 
+impl Fault {
+    /// The `StopAnswering` count among `faults`, for any appliance model.
+    pub(crate) fn stop_answering_after(faults: &[Fault]) -> Option<usize> {
+        faults.iter().find_map(|f| match f {
+            Fault::StopAnswering(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    /// The `Trickle` delay among `faults`, for any appliance model.
+    pub(crate) fn trickle(faults: &[Fault]) -> Option<Duration> {
+        faults.iter().find_map(|f| match f {
+            Fault::Trickle(d) => Some(*d),
+            _ => None,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AsyncOsProfile {
     pub hostname: String,
@@ -160,17 +178,11 @@ impl AsyncOsProfile {
     }
 
     pub(crate) fn stop_answering_after(&self) -> Option<usize> {
-        self.faults.iter().find_map(|f| match f {
-            Fault::StopAnswering(n) => Some(*n),
-            _ => None,
-        })
+        Fault::stop_answering_after(&self.faults)
     }
 
     pub(crate) fn trickle(&self) -> Option<Duration> {
-        self.faults.iter().find_map(|f| match f {
-            Fault::Trickle(d) => Some(*d),
-            _ => None,
-        })
+        Fault::trickle(&self.faults)
     }
 }
 

@@ -222,17 +222,11 @@ impl EndpointProfile {
     }
 
     pub(crate) fn stop_answering_after(&self) -> Option<usize> {
-        self.faults.iter().find_map(|f| match f {
-            Fault::StopAnswering(n) => Some(*n),
-            _ => None,
-        })
+        Fault::stop_answering_after(&self.faults)
     }
 
     pub(crate) fn trickle(&self) -> Option<Duration> {
-        self.faults.iter().find_map(|f| match f {
-            Fault::Trickle(d) => Some(*d),
-            _ => None,
-        })
+        Fault::trickle(&self.faults)
     }
 
     /// `8.1.7.21417` → `8.1.7`, as posture reports it.
