@@ -35,7 +35,9 @@ pub enum UpdateBehaviour {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
-    /// Drop the TCP connection this long after a `tail` starts.
+    /// Drop the TCP connection this long after a `tail` starts; on a
+    /// Windows endpoint, this long after `sfc.exe -forceupdate` is
+    /// accepted (while the client waits for the new version).
     DropMidFollow(Duration),
     /// After this many commands, read input but never answer again.
     StopAnswering(usize),
@@ -44,6 +46,14 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// The `DropMidFollow` delay among `faults`, for any appliance model.
+    pub(crate) fn drop_mid_follow(faults: &[Fault]) -> Option<Duration> {
+        faults.iter().find_map(|f| match f {
+            Fault::DropMidFollow(d) => Some(*d),
+            _ => None,
+        })
+    }
+
     /// The `StopAnswering` count among `faults`, for any appliance model.
     pub(crate) fn stop_answering_after(faults: &[Fault]) -> Option<usize> {
         faults.iter().find_map(|f| match f {
@@ -171,10 +181,7 @@ impl AsyncOsProfile {
     }
 
     pub(crate) fn drop_mid_follow(&self) -> Option<Duration> {
-        self.faults.iter().find_map(|f| match f {
-            Fault::DropMidFollow(d) => Some(*d),
-            _ => None,
-        })
+        Fault::drop_mid_follow(&self.faults)
     }
 
     pub(crate) fn stop_answering_after(&self) -> Option<usize> {

@@ -140,6 +140,10 @@ async fn connection(
 struct ChannelState {
     input: Option<mpsc::Sender<Vec<u8>>>,
     shell_started: bool,
+    /// Set once the server has closed the channel itself (a command
+    /// answered, a shell exited): russh does not report the client's reply
+    /// to that close, so this is how the slot is known to be free again.
+    closed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 struct ConnectionHandler {
@@ -200,6 +204,8 @@ impl russh::server::Handler for ConnectionHandler {
         reply: russh::server::ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.channels
+            .retain(|_, c| !c.closed.load(std::sync::atomic::Ordering::Relaxed));
         if self.channels.len() >= MAX_CHANNELS {
             reply
                 .reject(russh::ChannelOpenFailure::ResourceShortage)
@@ -256,9 +262,16 @@ impl russh::server::Handler for ConnectionHandler {
         let (input_tx, input_rx) = mpsc::channel(INPUT_CHUNKS);
         let (out_tx, out_rx) = mpsc::channel(OUTPUT_CHUNKS);
         state.input = Some(input_tx);
+        let closed = state.closed.clone();
         session.channel_success(channel)?;
         tokio::spawn(run_session(appliance, input_rx, out_tx));
-        tokio::spawn(pump(session.handle(), channel, out_rx, self.kill.clone()));
+        tokio::spawn(pump(
+            session.handle(),
+            channel,
+            out_rx,
+            self.kill.clone(),
+            closed,
+        ));
         Ok(())
     }
 
@@ -283,6 +296,7 @@ impl russh::server::Handler for ConnectionHandler {
             return Ok(());
         }
         state.shell_started = true;
+        let closed = state.closed.clone();
         session.channel_success(channel)?;
         let line = String::from_utf8_lossy(data).trim().to_string();
         endpoint.stats().record_command(&line);
@@ -291,6 +305,18 @@ impl russh::server::Handler for ConnectionHandler {
             .profile()
             .stop_answering_after()
             .is_some_and(|n| self.execs > n);
+        if let Some(after) = endpoint.profile().drop_after_force_update()
+            && matches!(
+                super::windows::Command::parse(&line),
+                super::windows::Command::ForceUpdate { .. }
+            )
+        {
+            let kill = self.kill.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                kill.kill();
+            });
+        }
         // `StopAnswering`: the channel stays open and nothing ever comes.
         if !silent {
             tokio::spawn(answer_exec(
@@ -298,6 +324,7 @@ impl russh::server::Handler for ConnectionHandler {
                 line,
                 session.handle(),
                 channel,
+                closed,
             ));
         }
         Ok(())
@@ -340,7 +367,13 @@ impl russh::server::Handler for ConnectionHandler {
 
 /// Runs one command on an endpoint and writes its stdout, then its stderr
 /// (extended data 1), its exit status, EOF and close.
-async fn answer_exec(endpoint: Arc<Endpoint>, line: String, handle: Handle, channel: ChannelId) {
+async fn answer_exec(
+    endpoint: Arc<Endpoint>,
+    line: String,
+    handle: Handle,
+    channel: ChannelId,
+    closed: Arc<std::sync::atomic::AtomicBool>,
+) {
     endpoint.stats().update(|s| {
         s.sessions_opened += 1;
         s.sessions_open += 1;
@@ -380,6 +413,7 @@ async fn answer_exec(endpoint: Arc<Endpoint>, line: String, handle: Handle, chan
         let _ = handle.exit_status_request(channel, output.status).await;
         let _ = handle.eof(channel).await;
         let _ = handle.close(channel).await;
+        closed.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     endpoint
         .stats()
@@ -392,6 +426,7 @@ async fn pump(
     channel: ChannelId,
     mut out: mpsc::Receiver<Output>,
     kill: KillSwitch,
+    closed: Arc<std::sync::atomic::AtomicBool>,
 ) {
     while let Some(output) = out.recv().await {
         match output {
@@ -404,6 +439,7 @@ async fn pump(
                 let _ = handle.exit_status_request(channel, status).await;
                 let _ = handle.eof(channel).await;
                 let _ = handle.close(channel).await;
+                closed.store(true, std::sync::atomic::Ordering::Relaxed);
                 break;
             }
             Output::DropConnection => {

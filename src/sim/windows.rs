@@ -60,8 +60,9 @@ pub enum ForceUpdate {
 /// Faults reuse [`Fault`] where they make sense for exec requests:
 /// `StopAnswering(n)` answers the first `n` exec requests of each SSH
 /// connection, then accepts further ones and never answers them;
-/// `Trickle(d)` writes output one byte at a time. `DropMidFollow` has no
-/// meaning here (nothing is followed) and is ignored.
+/// `Trickle(d)` writes output one byte at a time; `DropMidFollow(d)` cuts
+/// the connection `d` after an accepted `sfc.exe -forceupdate`, while the
+/// client waits for the version to move.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointProfile {
     pub hostname: String,
@@ -223,6 +224,10 @@ impl EndpointProfile {
 
     pub(crate) fn stop_answering_after(&self) -> Option<usize> {
         Fault::stop_answering_after(&self.faults)
+    }
+
+    pub(crate) fn drop_after_force_update(&self) -> Option<Duration> {
+        Fault::drop_mid_follow(&self.faults).filter(|_| self.has_forceupdate())
     }
 
     pub(crate) fn trickle(&self) -> Option<Duration> {
