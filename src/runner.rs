@@ -388,6 +388,14 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         .filter(|f| f.severity > crate::playbook::Severity::Info)
         .map(|f| f.id.as_str())
         .collect();
+    // The first of the most severe findings says what to do about it.
+    let worst = run
+        .findings
+        .iter()
+        .rev()
+        .max_by_key(|f| f.severity)
+        .and_then(|f| f.message.as_ref().map(|m| format!(": {}: {m}", f.id)))
+        .unwrap_or_default();
     let (status, error) = if let Some(error) = run.error {
         (Status::Failed, Some(error))
     } else if run.changed || (check_mode && run.would_change) {
@@ -396,7 +404,7 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         (
             Status::Failed,
             Some(format!(
-                "found {} but no remediation step applied",
+                "found {} and no remediation step applied{worst}",
                 unresolved.join(", ")
             )),
         )

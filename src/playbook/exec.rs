@@ -11,7 +11,8 @@ use tokio_util::sync::CancellationToken;
 use super::vars::HostVars;
 use super::when::{Scope, Value};
 use super::{
-    CaptureKind, CaptureSource, Finding, Follow, Pick, Playbook, Severity, Step, StepKind,
+    CaptureKind, CaptureSource, Finding, FindingTrigger, Follow, Pick, Playbook, Severity, Step,
+    StepKind,
 };
 use crate::shell::{self, FollowEnd, Shell, Verdict};
 use crate::transcript::Transcript;
@@ -45,10 +46,12 @@ impl Remote<'_> {
                 connection,
                 transcript,
             } => {
-                let channel = connection
-                    .open_session()
-                    .await
-                    .map_err(|e| format!("cannot open a channel for `{command}`: {e}"))?;
+                let channel = connection.open_session().await.map_err(|e| match e {
+                    russh::Error::SendError | russh::Error::Disconnect => {
+                        format!("the connection was lost before `{command}` could run ({e})")
+                    }
+                    e => format!("cannot open a channel for `{command}`: {e}"),
+                })?;
                 let out = shell::exec(channel, command, timeout, transcript)
                     .await
                     .map_err(|e| e.to_string())?;
@@ -136,15 +139,17 @@ impl HostState {
     }
 }
 
-/// Variables visible to `when:` and to later steps.
+/// Variables visible to conditions: the host's variables and captures,
+/// and what the run has found and done so far.
 struct Scoped<'a> {
-    state: &'a HostState,
+    vars: &'a BTreeMap<String, Value>,
+    run: &'a Execution,
     check_mode: bool,
 }
 
 impl Scope for Scoped<'_> {
     fn lookup(&self, name: &str) -> Option<Value> {
-        let run = &self.state.run;
+        let run = self.run;
         match name {
             "findings" => Some(Value::Number(run.findings.len() as f64)),
             "changed" => Some(Value::Bool(run.changed)),
@@ -153,7 +158,7 @@ impl Scope for Scoped<'_> {
                 if let Some(id) = name.strip_prefix("finding.") {
                     return Some(Value::Bool(run.findings.iter().any(|f| f.id == id)));
                 }
-                self.state.vars.get(name).cloned()
+                self.vars.get(name).cloned()
             }
         }
     }
@@ -186,7 +191,11 @@ pub async fn execute(
         }
         let wanted = match &step.when {
             None => Ok(true),
-            Some(cond) => cond.eval(&Scoped { state, check_mode }),
+            Some(cond) => cond.eval(&Scoped {
+                vars: &state.vars,
+                run: &state.run,
+                check_mode,
+            }),
         };
         let wanted = match wanted {
             Ok(w) => w,
@@ -212,7 +221,13 @@ pub async fn execute(
             times,
             run,
         } = state;
-        let result = run_step(remote, playbook, vars, step, vars_map, times, run, cancel).await;
+        let mut host = StepState {
+            vars: vars_map,
+            times,
+            run,
+            check_mode,
+        };
+        let result = run_step(remote, playbook, vars, step, &mut host, cancel).await;
         if let Err(message) = result {
             let hint = step
                 .on_failure
@@ -240,72 +255,204 @@ fn render(v: &Value) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The parts of a host's state a step reads and writes.
+struct StepState<'a> {
+    vars: &'a mut BTreeMap<String, Value>,
+    times: &'a mut BTreeMap<String, NaiveDateTime>,
+    run: &'a mut Execution,
+    check_mode: bool,
+}
+
+impl StepState<'_> {
+    fn scope(&self) -> Scoped<'_> {
+        Scoped {
+            vars: self.vars,
+            run: self.run,
+            check_mode: self.check_mode,
+        }
+    }
+
+    /// `{{ name }}` filled from the host's variables.
+    fn fill(&self, text: &str) -> Result<String, String> {
+        super::render_command(text, |name| self.vars.get(name).map(render))
+            .map_err(|name| format!("`{{{{ {name} }}}}` has no value on this host"))
+    }
+}
+
 async fn run_step(
     remote: &mut Remote<'_>,
     playbook: &Playbook,
     vars: &HostVars,
     step: &Step,
-    vars_map: &mut BTreeMap<String, Value>,
-    times: &mut BTreeMap<String, NaiveDateTime>,
-    run: &mut Execution,
+    host: &mut StepState<'_>,
     cancel: &CancellationToken,
 ) -> Result<(), String> {
-    let fill = |command: &str| {
-        super::render_command(command, |name| vars_map.get(name).map(render))
-            .map_err(|name| format!("`{{{{ {name} }}}}` has no value on this host"))
-    };
     let output = match &step.kind {
-        StepKind::Run(command) => {
-            let command = fill(command)?;
-            let timeout = vars.duration(&playbook.command_timeout)?;
-            let (output, status) = remote.run(&command, timeout).await?;
-            match (&step.exit_status, status) {
-                (Some(var), Some(code)) => {
-                    vars_map.insert(var.clone(), Value::Number(f64::from(code)));
-                }
-                (Some(_), None) => return Err(format!("`{command}` ended without an exit status")),
-                (None, Some(code)) if code != 0 => {
-                    return Err(format!(
-                        "`{command}` exited with status {code}; output: {:?}",
-                        excerpt(&output)
-                    ));
-                }
-                _ => {}
+        StepKind::Run(command) => match &step.repeat {
+            None => run_command(remote, playbook, vars, step, command, host).await?,
+            Some(repeat) => {
+                repeat_command(remote, playbook, vars, step, command, repeat, host, cancel).await?
             }
-            output
-        }
+        },
         StepKind::Fleet(_) => return Ok(()),
+        StepKind::Check => String::new(),
         StepKind::Follow(follow) => {
             let Remote::Shell(shell) = remote else {
                 return Err("a follow step needs an interactive shell".to_string());
             };
             let follow = Follow {
-                command: fill(&follow.command)?,
+                command: host.fill(&follow.command)?,
                 ..follow.clone()
             };
-            let line = run_follow(shell, playbook, vars, &follow, times, run, cancel).await?;
-            line.unwrap_or_default()
+            let line =
+                run_follow(shell, playbook, vars, &follow, host.times, host.run, cancel).await?;
+            let output = line.unwrap_or_default();
+            take_output(playbook, step, &output, host)?;
+            output
         }
     };
+    for finding in &step.findings {
+        let found = match &finding.trigger {
+            FindingTrigger::Pattern(regex) => find(playbook, finding, regex, &output, host.times),
+            FindingTrigger::Condition(cond) => {
+                let scope = host.scope();
+                let holds = cond
+                    .eval(&scope)
+                    .map_err(|e| format!("finding `{}`: {e}", finding.id))?;
+                holds.then(|| FoundFault {
+                    id: finding.id.clone(),
+                    severity: finding.severity,
+                    evidence: values_of(cond, &scope),
+                    message: None,
+                })
+            }
+        };
+        if let Some(mut found) = found {
+            // A message is an explanation: an optional capture that did not
+            // match must not turn a found fault into a failed step.
+            found.message = finding.message.as_deref().map(|m| {
+                super::render_command(m, |name| {
+                    Some(host.vars.get(name).map_or("(unknown)".to_string(), render))
+                })
+                .unwrap_or_else(|_| m.to_string())
+            });
+            host.run.findings.push(found);
+        }
+    }
+    for (name, cond) in &step.sets {
+        let value = cond
+            .eval(&host.scope())
+            .map_err(|e| format!("set `{name}`: {e}"))?;
+        host.vars.insert(name.clone(), Value::Bool(value));
+    }
+    Ok(())
+}
+
+/// Run the step's command once and take its captures. Returns the output.
+async fn run_command(
+    remote: &mut Remote<'_>,
+    playbook: &Playbook,
+    vars: &HostVars,
+    step: &Step,
+    command: &str,
+    host: &mut StepState<'_>,
+) -> Result<String, String> {
+    let command = host.fill(command)?;
+    let timeout = vars.duration(&playbook.command_timeout)?;
+    let (output, status) = remote.run(&command, timeout).await?;
+    match (&step.exit_status, status) {
+        (Some(var), Some(code)) => {
+            host.vars
+                .insert(var.clone(), Value::Number(f64::from(code)));
+        }
+        (Some(_), None) => return Err(format!("`{command}` ended without an exit status")),
+        (None, Some(code)) if code != 0 => {
+            return Err(format!(
+                "`{command}` exited with status {code}; output: {:?}",
+                excerpt(&output)
+            ));
+        }
+        _ => {}
+    }
+    take_output(playbook, step, &output, host)?;
+    Ok(output)
+}
+
+/// Run the command every `repeat.every` until `repeat.until` holds over its
+/// fresh captures. A change that lands later than the command that asked
+/// for it (a definitions download) is confirmed only by seeing it.
+#[allow(clippy::too_many_arguments)]
+async fn repeat_command(
+    remote: &mut Remote<'_>,
+    playbook: &Playbook,
+    vars: &HostVars,
+    step: &Step,
+    command: &str,
+    repeat: &super::Repeat,
+    host: &mut StepState<'_>,
+    cancel: &CancellationToken,
+) -> Result<String, String> {
+    let timeout = vars.duration(&repeat.timeout)?;
+    let every = vars.duration(&repeat.every)?;
+    let started = tokio::time::Instant::now();
+    let mut attempts = 0usize;
+    loop {
+        let output = run_command(remote, playbook, vars, step, command, host).await?;
+        attempts += 1;
+        let scope = host.scope();
+        let done = repeat
+            .until
+            .eval(&scope)
+            .map_err(|e| format!("repeat_until: {e}"))?;
+        if done {
+            return Ok(output);
+        }
+        if started.elapsed() + every > timeout {
+            return Err(format!(
+                "`{}` still false after {} ({attempts} tries; {})",
+                repeat.until.source(),
+                humantime::format_duration(timeout),
+                values_of(&repeat.until, &scope),
+            ));
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = cancel.cancelled() => {
+                host.run.cancelled = true;
+                return Err(format!(
+                    "interrupted while waiting for `{}`",
+                    repeat.until.source()
+                ));
+            }
+        }
+    }
+}
+
+/// Check `expect:` and take the captures from a command's output.
+fn take_output(
+    playbook: &Playbook,
+    step: &Step,
+    output: &str,
+    host: &mut StepState<'_>,
+) -> Result<(), String> {
     if let Some(expect) = &step.expect
-        && !expect.is_match(&output)
+        && !expect.is_match(output)
     {
         return Err(format!(
             "`{}` did not answer as expected (/{}/); it said: {:?}",
             step.action,
             expect.as_str(),
-            excerpt(&output)
+            excerpt(output)
         ));
     }
     for capture in &step.captures {
-        let value = capture_value(playbook, capture, &output)?;
+        let value = capture_value(playbook, capture, output)?;
         match value {
             Some((value, time)) => {
                 if let Some(t) = time {
-                    times.insert(capture.name.clone(), t);
+                    host.times.insert(capture.name.clone(), t);
                 }
-                vars_map.insert(capture.name.clone(), value);
+                host.vars.insert(capture.name.clone(), value);
             }
             None if capture.required => {
                 return Err(format!(
@@ -316,18 +463,30 @@ async fn run_step(
                         CaptureSource::Regex(r) => format!("/{}/", r.as_str()),
                         CaptureSource::Json(p) => format!("JSON {p}"),
                     },
-                    excerpt(&output)
+                    excerpt(output)
                 ));
             }
             None => {}
         }
     }
-    for finding in &step.findings {
-        if let Some(found) = find(playbook, finding, &output, times) {
-            run.findings.push(found);
-        }
-    }
     Ok(())
+}
+
+/// `tetra_version = 90600, newest_tetra = 90606`: the values a condition
+/// looked at, as evidence of what it decided.
+fn values_of(cond: &super::when::Condition, scope: &Scoped<'_>) -> String {
+    let mut names = cond.names();
+    names.dedup();
+    // `finding.x` is already in the report as a finding of its own.
+    names
+        .iter()
+        .filter(|name| !name.starts_with("finding."))
+        .map(|name| match scope.lookup(name) {
+            Some(v) => format!("{name} = {}", render(&v)),
+            None => format!("{name} undefined"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The value of a capture and, for time captures, the parsed time.
@@ -414,6 +573,7 @@ fn json_value(output: &str, pointer: &str) -> Option<Value> {
 fn find(
     playbook: &Playbook,
     finding: &Finding,
+    regex: &regex::Regex,
     output: &str,
     times: &BTreeMap<String, NaiveDateTime>,
 ) -> Option<FoundFault> {
@@ -421,7 +581,7 @@ fn find(
     let line = output
         .lines()
         .rev()
-        .filter(|l| finding.regex.is_match(l))
+        .filter(|l| regex.is_match(l))
         .find(|l| {
             match (
                 cutoff,

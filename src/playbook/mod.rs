@@ -20,10 +20,16 @@ use when::Condition;
 use crate::yaml_lines::YamlLines;
 
 /// Playbooks shipped inside the binary, usable by name.
-pub const BUILTIN: &[(&str, &str)] = &[(
-    "esa-ecupdate",
-    include_str!("../../playbooks/esa-ecupdate.yaml"),
-)];
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "esa-ecupdate",
+        include_str!("../../playbooks/esa-ecupdate.yaml"),
+    ),
+    (
+        "secure-endpoint-tetra",
+        include_str!("../../playbooks/secure-endpoint-tetra.yaml"),
+    ),
+];
 
 /// Everything that can be wrong with a playbook. Each names the file and,
 /// where there is one, the line and the field.
@@ -145,13 +151,31 @@ pub fn render_command(
     }
 }
 
+/// What raises a finding.
+#[derive(Debug, Clone)]
+pub enum FindingTrigger {
+    /// A line of the step's output.
+    Pattern(Regex),
+    /// A condition over the host's variables, after the step's captures.
+    Condition(Condition),
+}
+
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub id: String,
     pub severity: Severity,
-    pub regex: Regex,
+    pub trigger: FindingTrigger,
+    /// May hold `{{ name }}` placeholders, filled when the finding is raised.
     pub message: Option<String>,
     pub newer_than: Option<String>,
+}
+
+/// Run a step's command again until a condition holds.
+#[derive(Debug, Clone)]
+pub struct Repeat {
+    pub until: Condition,
+    pub every: DurationRef,
+    pub timeout: DurationRef,
 }
 
 #[derive(Debug, Clone)]
@@ -177,6 +201,8 @@ pub enum StepKind {
     Follow(Follow),
     /// A barrier: every host gets here before any goes on.
     Fleet(Vec<FleetMax>),
+    /// No command: only `set:` and condition findings.
+    Check,
 }
 
 /// Steps a host runs in one connection, and the fleet-wide values to
@@ -199,6 +225,9 @@ pub struct Step {
     pub findings: Vec<Finding>,
     pub on_failure: Option<String>,
     pub exit_status: Option<String>,
+    /// Evaluated in order after the captures and findings.
+    pub sets: Vec<(String, Condition)>,
+    pub repeat: Option<Repeat>,
 }
 
 /// A validated playbook.
@@ -381,6 +410,7 @@ impl Validator<'_> {
             let index = i.to_string();
             let step = self.step(&index, spec, &file, &known, &times, timestamp.is_some())?;
             known.extend(step.exit_status.iter().cloned());
+            known.extend(step.sets.iter().map(|(name, _)| name.clone()));
             if let StepKind::Fleet(values) = &step.kind {
                 known.extend(values.iter().map(|v| v.target.clone()));
             }
@@ -423,20 +453,11 @@ impl Validator<'_> {
         has_timestamp: bool,
     ) -> Result<Step, PlaybookError> {
         let at = |field: &'static str| -> [&str; 3] { ["steps", i, field] };
-        let when = match &spec.when {
-            None => None,
-            Some(source) => {
-                let cond =
-                    Condition::parse(source).map_err(|e| self.err(&at("when"), e.to_string()))?;
-                if let Some(name) = cond.names().into_iter().find(|n| !known.contains(n)) {
-                    return Err(self.err(
-                        &at("when"),
-                        format!("unknown variable `{name}` (not declared in vars, not captured by an earlier step)"),
-                    ));
-                }
-                Some(cond)
-            }
-        };
+        let when = spec
+            .when
+            .as_ref()
+            .map(|source| self.condition(&at("when"), source, known))
+            .transpose()?;
         let time_var = |field: &'static str, name: &str| -> Result<(), PlaybookError> {
             if !has_timestamp {
                 return Err(self.err(&at(field), "needs a `timestamp:` section in the playbook"));
@@ -458,7 +479,10 @@ impl Validator<'_> {
                 && spec.expect.is_none()
                 && spec.capture.is_empty()
                 && spec.findings.is_empty()
-                && spec.exit_status.is_none();
+                && spec.exit_status.is_none()
+                && spec.set.is_empty()
+                && spec.repeat_until.is_none()
+                && spec.every.is_none();
             if !alone {
                 return Err(self.err(
                     &at("fleet"),
@@ -498,25 +522,13 @@ impl Validator<'_> {
                 findings: Vec::new(),
                 on_failure: None,
                 exit_status: None,
+                sets: Vec::new(),
+                repeat: None,
             });
         }
         let kind = match (&spec.run, &spec.follow) {
             (Some(cmd), None) => {
-                for field in ["until", "fail_on", "since", "after", "timeout"] {
-                    let set = match field {
-                        "until" => spec.until.is_some(),
-                        "fail_on" => spec.fail_on.is_some(),
-                        "since" => spec.since.is_some(),
-                        "after" => spec.after.is_some(),
-                        _ => spec.timeout.is_some(),
-                    };
-                    if set {
-                        return Err(self.err(
-                            &["steps", i, field],
-                            "only a `follow:` step takes this field",
-                        ));
-                    }
-                }
+                self.only_follow_fields(i, spec, spec.repeat_until.is_some())?;
                 StepKind::Run(cmd.clone())
             }
             (None, Some(cmd)) => {
@@ -531,6 +543,14 @@ impl Validator<'_> {
                     Some(t) => self.duration(&at("timeout"), t, &file.vars)?,
                     None => return Err(self.err(&at("follow"), "a follow step needs `timeout:`")),
                 };
+                for field in ["repeat_until", "every"] {
+                    if field_set(spec, field) {
+                        return Err(self.err(
+                            &["steps", i, field],
+                            "a `follow:` step watches its command; only a `run:` step repeats",
+                        ));
+                    }
+                }
                 StepKind::Follow(Follow {
                     command: cmd.clone(),
                     until,
@@ -548,10 +568,35 @@ impl Validator<'_> {
                     timeout,
                 })
             }
-            _ => {
+            (None, None) if !spec.set.is_empty() || !spec.findings.is_empty() => {
+                self.only_follow_fields(i, spec, false)?;
+                for field in [
+                    "capture",
+                    "expect",
+                    "changes",
+                    "exit_status",
+                    "repeat_until",
+                    "every",
+                ] {
+                    if field_set(spec, field) {
+                        return Err(self.err(
+                            &["steps", i, field],
+                            "a step without `run:` or `follow:` has no output; it takes only `set:` and condition findings",
+                        ));
+                    }
+                }
+                StepKind::Check
+            }
+            (Some(_), Some(_)) => {
                 return Err(self.err(
                     &["steps", i],
-                    "a step needs exactly one of `run:` or `follow:`",
+                    "a step takes one of `run:` or `follow:`, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(self.err(
+                    &["steps", i],
+                    "a step needs `run:`, `follow:`, `fleet:`, or `set:`/findings to evaluate",
                 ));
             }
         };
@@ -611,6 +656,10 @@ impl Validator<'_> {
                 pick,
             });
         }
+        // What conditions evaluated after the command may name.
+        let mut after_output = known.clone();
+        after_output.extend(captures.iter().map(|c| c.name.clone()));
+        after_output.extend(spec.exit_status.iter().cloned());
         let mut findings = Vec::new();
         for (j, f) in spec.findings.iter().enumerate() {
             let j = j.to_string();
@@ -624,29 +673,81 @@ impl Validator<'_> {
                     ));
                 }
             }
+            let at_finding = |field: &'static str| ["steps", i, "findings", j.as_str(), field];
+            let trigger = match (&f.pattern, &f.when) {
+                (Some(_), Some(_)) | (None, None) => {
+                    return Err(self.err(
+                        &["steps", i, "findings", &j],
+                        "a finding needs exactly one of `pattern:` (a line of output) or `when:` (a condition)",
+                    ));
+                }
+                (Some(_), None) if matches!(kind, StepKind::Check) => {
+                    return Err(self.err(
+                        &at_finding("pattern"),
+                        "this step runs no command, so there is no output to match; use `when:`",
+                    ));
+                }
+                (Some(p), None) => FindingTrigger::Pattern(self.regex(&at_finding("pattern"), p)?),
+                (None, Some(w)) => {
+                    if f.newer_than.is_some() {
+                        return Err(self.err(
+                            &at_finding("newer_than"),
+                            "only a `pattern:` finding reads stamped lines",
+                        ));
+                    }
+                    FindingTrigger::Condition(self.condition(
+                        &at_finding("when"),
+                        w,
+                        &after_output,
+                    )?)
+                }
+            };
+            if let Some(message) = &f.message {
+                self.template(&at_finding("message"), message, &after_output)?;
+            }
             findings.push(Finding {
                 id: f.id.clone(),
                 severity: f.severity,
-                regex: self.regex(&["steps", i, "findings", &j, "pattern"], &f.pattern)?,
+                trigger,
                 message: f.message.clone(),
                 newer_than: f.newer_than.clone(),
             });
         }
+        let mut sets = Vec::new();
+        for (name, source) in &spec.set {
+            let path = ["steps", i, "set", name.as_str()];
+            if file.vars.contains_key(name) {
+                return Err(self.err(
+                    &path,
+                    format!("`{name}` is a playbook variable; `set:` may not overwrite it"),
+                ));
+            }
+            sets.push((name.clone(), self.condition(&path, source, &after_output)?));
+        }
+        let repeat = match (&spec.repeat_until, &spec.every, &spec.timeout) {
+            (None, None, _) => None,
+            (Some(until), Some(every), Some(timeout)) => Some(Repeat {
+                until: self.condition(&at("repeat_until"), until, &after_output)?,
+                every: self.duration(&at("every"), every, &file.vars)?,
+                timeout: self.duration(&at("timeout"), timeout, &file.vars)?,
+            }),
+            (Some(_), _, _) => {
+                return Err(self.err(
+                    &at("repeat_until"),
+                    "`repeat_until:` needs `every:` (how often) and `timeout:` (how long in all)",
+                ));
+            }
+            (None, Some(_), _) => {
+                return Err(self.err(&at("every"), "`every:` goes with `repeat_until:`"));
+            }
+        };
         let command = match &kind {
             StepKind::Run(c) => c.clone(),
             StepKind::Follow(f) => f.command.clone(),
-            StepKind::Fleet(_) => String::new(),
+            StepKind::Fleet(_) | StepKind::Check => String::new(),
         };
         let field = if spec.run.is_some() { "run" } else { "follow" };
-        if let Some(name) = template_names(&command)
-            .into_iter()
-            .find(|n| !known.contains(n))
-        {
-            return Err(self.err(
-                &at(field),
-                format!("`{{{{ {name} }}}}` names no variable declared in vars or captured by an earlier step"),
-            ));
-        }
+        self.template(&at(field), &command, known)?;
         let exec = file.exec.is_some();
         if exec && spec.follow.is_some() {
             return Err(self.err(
@@ -677,7 +778,81 @@ impl Validator<'_> {
             kind,
             on_failure: spec.on_failure.clone(),
             exit_status: spec.exit_status.clone(),
+            sets,
+            repeat,
         })
+    }
+
+    /// A condition whose every name is known at this point of the playbook.
+    fn condition(
+        &self,
+        path: &[&str],
+        source: &str,
+        known: &BTreeSet<String>,
+    ) -> Result<Condition, PlaybookError> {
+        let cond = Condition::parse(source).map_err(|e| self.err(path, e.to_string()))?;
+        if let Some(name) = cond.names().into_iter().find(|n| !known.contains(n)) {
+            return Err(self.err(
+                path,
+                format!("unknown variable `{name}` (not declared in vars, not captured or set by an earlier step)"),
+            ));
+        }
+        Ok(cond)
+    }
+
+    /// `{{ name }}` placeholders must name known variables.
+    fn template(
+        &self,
+        path: &[&str],
+        text: &str,
+        known: &BTreeSet<String>,
+    ) -> Result<(), PlaybookError> {
+        match template_names(text).into_iter().find(|n| !known.contains(n)) {
+            Some(name) => Err(self.err(
+                path,
+                format!("`{{{{ {name} }}}}` names no variable declared in vars or captured or set by an earlier step"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// `until`, `fail_on`, `since`, `after` belong to follow steps, and
+    /// `timeout` to follow steps and repeating run steps.
+    fn only_follow_fields(
+        &self,
+        i: &str,
+        spec: &StepSpec,
+        timeout_allowed: bool,
+    ) -> Result<(), PlaybookError> {
+        for field in ["until", "fail_on", "since", "after", "timeout"] {
+            if field_set(spec, field) && !(field == "timeout" && timeout_allowed) {
+                let message = if field == "timeout" {
+                    "only a `follow:` step, or a `run:` step with `repeat_until:`, takes a timeout"
+                } else {
+                    "only a `follow:` step takes this field"
+                };
+                return Err(self.err(&["steps", i, field], message));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether the step sets this (optional) field.
+fn field_set(spec: &StepSpec, field: &str) -> bool {
+    match field {
+        "until" => spec.until.is_some(),
+        "fail_on" => spec.fail_on.is_some(),
+        "since" => spec.since.is_some(),
+        "after" => spec.after.is_some(),
+        "timeout" => spec.timeout.is_some(),
+        "capture" => !spec.capture.is_empty(),
+        "expect" => spec.expect.is_some(),
+        "changes" => spec.changes,
+        "exit_status" => spec.exit_status.is_some(),
+        "repeat_until" => spec.repeat_until.is_some(),
+        "every" => spec.every.is_some(),
+        _ => false,
     }
 }
 
@@ -879,7 +1054,165 @@ mod tests {
         let text = SHIPPED.replace("    run: version\n", "");
         let (_, field, message) = invalid(&text);
         assert_eq!(field, "steps[0]");
-        assert!(message.contains("exactly one of"), "{message}");
+        assert!(message.contains("needs `run:`, `follow:`"), "{message}");
+        let both = SHIPPED.replace(
+            "    run: version\n",
+            "    run: version\n    follow: tail x\n",
+        );
+        let (_, field, message) = invalid(&both);
+        assert_eq!(field, "steps[0]");
+        assert!(message.contains("not both"), "{message}");
+    }
+
+    const CHECKS: &str = r#"
+name: t
+vars:
+  latest: {type: number}
+  poll: {type: duration, default: 5s}
+exec: {}
+steps:
+  - name: read
+    run: posture
+    exit_status: rc
+    capture:
+      version: {json: /v}
+  - name: decide
+    set:
+      stale: defined(latest) and version < latest
+  - name: report
+    findings:
+      - id: behind
+        severity: warning
+        when: stale
+        message: "version {{ version }} is behind {{ latest }}"
+  - name: confirm
+    when: stale
+    run: posture
+    capture:
+      now: {json: /v}
+    repeat_until: now > version
+    every: poll
+    timeout: 1m
+    findings:
+      - id: failed-read
+        severity: critical
+        pattern: 'error'
+"#;
+
+    #[test]
+    fn set_condition_findings_and_repeat_are_accepted() {
+        let pb = parse(CHECKS).unwrap();
+        assert!(matches!(pb.steps[1].kind, StepKind::Check));
+        assert_eq!(pb.steps[1].sets[0].0, "stale");
+        assert!(matches!(
+            pb.steps[2].findings[0].trigger,
+            FindingTrigger::Condition(_)
+        ));
+        let repeat = pb.steps[3].repeat.as_ref().unwrap();
+        assert_eq!(repeat.every, DurationRef::Var("poll".into()));
+        assert_eq!(
+            repeat.timeout,
+            DurationRef::Literal(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn set_condition_findings_and_repeat_are_validated() {
+        let cases = [
+            // A finding says how it is raised, once.
+            (
+                "        when: stale\n",
+                "        when: stale\n        pattern: x\n",
+                "steps[2].findings[0]",
+                "exactly one of `pattern:`",
+            ),
+            (
+                "        when: stale\n",
+                "",
+                "steps[2].findings[0]",
+                "exactly one of `pattern:`",
+            ),
+            // No output to match without a command.
+            (
+                "        when: stale\n",
+                "        pattern: stale\n",
+                "steps[2].findings[0].pattern",
+                "no output",
+            ),
+            (
+                "      stale: defined(latest)",
+                "      latest: defined(latest)",
+                "steps[1].set.latest",
+                "playbook variable",
+            ),
+            (
+                "      stale: defined(latest) and version < latest",
+                "      stale: version < newest",
+                "steps[1].set.stale",
+                "unknown variable `newest`",
+            ),
+            (
+                "{{ latest }}\"",
+                "{{ lastest }}\"",
+                "steps[2].findings[0].message",
+                "lastest",
+            ),
+            (
+                "    every: poll\n",
+                "",
+                "steps[3].repeat_until",
+                "needs `every:`",
+            ),
+            (
+                "    repeat_until: now > version\n    every: poll\n    timeout: 1m\n",
+                "    every: poll\n",
+                "steps[3].every",
+                "goes with `repeat_until:`",
+            ),
+            (
+                "    repeat_until: now > version\n",
+                "",
+                "steps[3].timeout",
+                "repeat_until",
+            ),
+            (
+                "    repeat_until: now > version\n    every: poll\n",
+                "",
+                "steps[3].timeout",
+                "with `repeat_until:`",
+            ),
+            (
+                "    repeat_until: now > version",
+                "    repeat_until: now > then",
+                "steps[3].repeat_until",
+                "unknown variable `then`",
+            ),
+            (
+                "    every: poll",
+                "    every: latest",
+                "steps[3].every",
+                "not a duration",
+            ),
+            (
+                "    run: posture\n    exit_status: rc\n",
+                "    exit_status: rc\n",
+                "steps[0]",
+                "needs `run:`",
+            ),
+            (
+                "  - name: decide\n",
+                "  - name: decide\n    capture: {x: y}\n",
+                "steps[1].capture",
+                "no output",
+            ),
+        ];
+        for (from, to, field, needle) in cases {
+            assert!(CHECKS.contains(from), "{from}");
+            let (line, got_field, message) = invalid(&CHECKS.replacen(from, to, 1));
+            assert_eq!(got_field, field, "{from:?} -> {to:?}: {message}");
+            assert!(message.contains(needle), "{field}: {message}");
+            assert!(line.is_some(), "{field}");
+        }
     }
 
     #[test]

@@ -144,6 +144,18 @@ pub struct StepSpec {
     /// (a non-zero status is then not a step failure).
     #[serde(default)]
     pub exit_status: Option<String>,
+    /// Boolean variables computed from conditions once the step's captures
+    /// and findings are in (`stale: tetra_version < newest_tetra`). A step
+    /// may consist of `set:` and condition findings alone, with no command.
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    /// Run the command again, every `every`, until this condition holds
+    /// (over the step's fresh captures), or fail after `timeout`: confirms a
+    /// change that lands some time after the command that asked for it.
+    #[serde(default)]
+    pub repeat_until: Option<String>,
+    #[serde(default)]
+    pub every: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -212,7 +224,14 @@ pub enum Severity {
 pub struct FindingSpec {
     pub id: String,
     pub severity: Severity,
-    pub pattern: String,
+    /// Raised by a line of the step's output matching this regex...
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// ...or by this condition holding once the step's captures are in
+    /// (exactly one of the two).
+    #[serde(default)]
+    pub when: Option<String>,
+    /// May name variables as `{{ name }}`.
     #[serde(default)]
     pub message: Option<String>,
     /// A time variable: lines stamped before it are history, not findings
