@@ -33,7 +33,9 @@ pub enum Command {
     ///
     /// Example: sshfleet run esa-ecupdate -i inventory/lab.yaml -l esa01.example.com --report out.json
     Run(RunArgs),
-    /// Run the ESA playbook on a simulated fleet (real SSH on loopback).
+    /// Run a shipped playbook on a simulated fleet (real SSH on loopback).
+    ///
+    /// Example: sshfleet demo --playbook secure-endpoint-tetra
     Demo(DemoArgs),
     /// Serve a simulated appliance.
     ///
@@ -86,6 +88,9 @@ pub struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
+    /// Which shipped playbook to show, on a fleet of the machines it is for.
+    #[arg(long, value_enum, default_value_t = crate::sim::demo::DemoPlaybook::EsaEcupdate)]
+    pub playbook: crate::sim::demo::DemoPlaybook,
     /// Also write the JSON report here.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -96,10 +101,16 @@ pub struct SimArgs {
     /// Speak the appliance CLI on stdin/stdout (for use as a login shell).
     #[arg(long)]
     pub stdio: bool,
-    /// Appliance scenario (healthy, broken, stale-completion, never-completes, cluster, ...);
+    /// Which machines to simulate (a fleet only; --stdio serves AsyncOS).
+    #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
+    pub model: crate::sim::serve::Model,
+    /// Scenario. AsyncOS: healthy, broken, stale-completion, never-completes, cluster, ...;
     /// for a fleet also `mixed`: per 20 hosts 7 healthy, 7 broken and one of each fault.
-    #[arg(long, default_value = "broken")]
-    pub scenario: String,
+    /// Windows: up-to-date, stale-dns, stale-revocation, stale-fixable, old-connector, ...;
+    /// `mixed`: per 20 endpoints 9 up to date, 2 fixable and one of each other.
+    /// [default: broken; mixed for --model windows]
+    #[arg(long)]
+    pub scenario: Option<String>,
     /// Host name shown in the prompt (with --stdio).
     #[arg(long, default_value = "esa01.example.com")]
     pub hostname: String,
@@ -119,9 +130,10 @@ pub struct SimArgs {
         conflicts_with = "stdio"
     )]
     pub inventory_out: Option<PathBuf>,
-    /// Hosts are named PREFIX001.sim.example.com, ... (zero-padded to the width of --hosts).
-    #[arg(long, default_value = "esa", conflicts_with = "stdio")]
-    pub hostname_prefix: String,
+    /// Hosts are named PREFIX001.sim.example.com, ... (zero-padded to the width of --hosts)
+    /// [default: esa, or pc for --model windows].
+    #[arg(long, conflicts_with = "stdio")]
+    pub hostname_prefix: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -188,23 +200,27 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run(args).await,
-        Command::Demo(args) => crate::sim::demo::run(args.report).await,
+        Command::Demo(args) => crate::sim::demo::run(args.playbook, args.report).await,
         Command::Sim(args) => {
             if let Some(inventory_out) = args.inventory_out {
                 crate::sim::serve::serve(crate::sim::serve::ServeOptions {
+                    model: args.model,
                     hosts: args.hosts,
-                    scenario: args.scenario,
+                    scenario: args
+                        .scenario
+                        .unwrap_or_else(|| args.model.default_scenario().to_string()),
                     update_duration: args.update_duration,
                     inventory_out,
-                    hostname_prefix: args.hostname_prefix,
+                    hostname_prefix: args
+                        .hostname_prefix
+                        .unwrap_or_else(|| args.model.prefix().to_string()),
                 })
                 .await?;
                 return Ok(ExitCode::Success);
             }
-            let Some(profile) = crate::sim::scenario_profile(&args.scenario, &args.hostname) else {
-                return Err(
-                    InputError::Invalid(format!("unknown scenario `{}`", args.scenario)).into(),
-                );
+            let scenario = args.scenario.as_deref().unwrap_or("broken");
+            let Some(profile) = crate::sim::scenario_profile(scenario, &args.hostname) else {
+                return Err(InputError::Invalid(format!("unknown scenario `{scenario}`")).into());
             };
             crate::sim::serve_stdio(profile).await?;
             Ok(ExitCode::Success)

@@ -1,6 +1,7 @@
-//! `sshfleet demo`: a simulated fleet of mixed health on loopback, and the
-//! ESA playbook run against it exactly as against production (real SSH,
-//! strict host keys, the normal output and report).
+//! `sshfleet demo`: a simulated fleet of mixed health on loopback, and a
+//! shipped playbook run against it exactly as against production (real
+//! SSH, strict host keys, the normal output and report): `esa-ecupdate` on
+//! AsyncOS appliances, or `secure-endpoint-tetra` on Windows endpoints.
 //!
 //! The demo checks itself: it exits 0 only when every appliance ended with
 //! the status its scenario must produce, so it doubles as a smoke test.
@@ -14,7 +15,8 @@ use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
 use super::{
-    AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimHostConfig, UpdateBehaviour,
+    AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimModel, SimModelConfig,
+    UpdateBehaviour, endpoint_scenario,
 };
 use crate::exit::ExitCode;
 use crate::inventory::Inventory;
@@ -27,7 +29,84 @@ use crate::transport::{HostKeyPolicy, TransportOptions};
 /// completes fails within seconds instead of the default ten minutes.
 const DEMO_UPDATE_TIMEOUT: &str = "6s";
 
-fn fleet() -> Vec<(AsyncOsProfile, Status)> {
+/// The shipped playbooks the demo can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoPlaybook {
+    /// ESA Enrollment Client certificate failure, on AsyncOS appliances.
+    EsaEcupdate,
+    /// Stale TETRA definitions, on Windows endpoints.
+    SecureEndpointTetra,
+}
+
+/// A demo: the hosts, the status each must end with, and how to run.
+struct Demo {
+    playbook: &'static str,
+    noun: &'static str,
+    hosts: Vec<(SimModel, Status)>,
+    /// A host in the inventory with nothing listening on its port.
+    down: &'static str,
+    extra_vars: Vec<(&'static str, &'static str)>,
+}
+
+impl DemoPlaybook {
+    fn demo(self) -> Demo {
+        match self {
+            DemoPlaybook::EsaEcupdate => Demo {
+                playbook: "esa-ecupdate",
+                noun: "AsyncOS appliances",
+                hosts: appliances()
+                    .into_iter()
+                    .map(|(p, s)| (SimModel::from(p), s))
+                    .collect(),
+                down: "esa12.example.com",
+                extra_vars: vec![("update_timeout", DEMO_UPDATE_TIMEOUT)],
+            },
+            DemoPlaybook::SecureEndpointTetra => Demo {
+                playbook: "secure-endpoint-tetra",
+                noun: "Windows endpoints",
+                hosts: endpoints(),
+                down: "pc14.example.com",
+                // No latest_tetra: stale means behind the newest version
+                // seen across this fleet.
+                extra_vars: vec![
+                    ("update_timeout", DEMO_UPDATE_TIMEOUT),
+                    ("update_poll_interval", "1s"),
+                ],
+            },
+        }
+    }
+}
+
+/// One endpoint of each scenario, and two more up to date.
+fn endpoints() -> Vec<(SimModel, Status)> {
+    let scenarios = [
+        "up-to-date",
+        "stale-fixable",
+        "stale-dns",
+        "stale-revocation",
+        "stale-connect",
+        "stale-proxy-connect",
+        "stale-proxy-auth",
+        "stale-proxy-download",
+        "update-does-not-move",
+        "old-connector",
+        "disconnected",
+        "up-to-date",
+        "up-to-date",
+    ];
+    scenarios
+        .iter()
+        .enumerate()
+        .filter_map(|(i, scenario)| {
+            let name = format!("pc{:02}.example.com", i + 1);
+            let profile = endpoint_scenario(scenario, &name)?;
+            let status = super::serve::expected_endpoint_status(scenario)?;
+            Some((SimModel::from(profile), status))
+        })
+        .collect()
+}
+
+fn appliances() -> Vec<(AsyncOsProfile, Status)> {
     let secs = Duration::from_secs;
     let ms = Duration::from_millis;
     let with = |mut p: AsyncOsProfile, f: &dyn Fn(&mut AsyncOsProfile)| {
@@ -99,7 +178,8 @@ fn fleet() -> Vec<(AsyncOsProfile, Status)> {
     ]
 }
 
-pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let demo = which.demo();
     let dir = tempfile::tempdir().context("creating the demo's temporary directory")?;
     let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
         .context("generating a client key")?;
@@ -108,30 +188,30 @@ pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         .write_openssh_file(&key_file, LineEnding::LF)
         .context("writing the demo client key")?;
 
-    let plan = fleet();
-    let configs = plan
+    let configs = demo
+        .hosts
         .iter()
-        .map(|(profile, _)| SimHostConfig {
-            profile: profile.clone(),
-            host_key: None,
-        })
+        .map(|(model, _)| SimModelConfig::new(model.clone()))
         .collect();
     let auth = SimAuth {
         username: "admin".to_string(),
         password: None,
         authorized_keys: vec![client_key.public_key().clone()],
     };
-    let sim = SimFleet::start(configs, auth)
+    let sim = SimFleet::start_models(configs, auth)
         .await
         .context("starting the simulated fleet")?;
 
-    // One more appliance that is down: nothing listens on its port.
+    // One more host that is down: nothing listens on its port.
     let dead_port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut expected: Vec<(String, Status)> =
-        plan.iter().map(|(p, s)| (p.hostname.clone(), *s)).collect();
-    expected.push(("esa12.example.com".to_string(), Status::Unreachable));
+    let mut expected: Vec<(String, Status)> = demo
+        .hosts
+        .iter()
+        .map(|(m, s)| (m.hostname().to_string(), *s))
+        .collect();
+    expected.push((demo.down.to_string(), Status::Unreachable));
 
     let mut known_hosts = String::new();
     let mut inventory = format!(
@@ -152,30 +232,39 @@ pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         ));
     }
     inventory.push_str(&format!(
-        "        esa12.example.com:\n          ansible_host: 127.0.0.1\n          ansible_port: {dead_port}\n"
+        "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {dead_port}\n",
+        demo.down
     ));
     let known_hosts_path = dir.path().join("known_hosts");
     let inventory_path = dir.path().join("inventory.yaml");
     std::fs::write(&known_hosts_path, known_hosts)?;
     std::fs::write(&inventory_path, inventory)?;
 
-    let playbook = Playbook::resolve("esa-ecupdate")?;
+    let playbook = Playbook::resolve(demo.playbook)?;
     let inventory = Inventory::load(&inventory_path)?;
     let hosts: Vec<_> = inventory.hosts().to_vec();
+    let vars: Vec<String> = demo
+        .extra_vars
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     println!(
-        "sshfleet demo: {} simulated AsyncOS appliances on 127.0.0.1 (real SSH, strict host keys), playbook esa-ecupdate, update_timeout={DEMO_UPDATE_TIMEOUT}\n",
-        hosts.len()
+        "sshfleet demo: {} simulated {} on 127.0.0.1 (real SSH, strict host keys), playbook {}, {}\n",
+        hosts.len(),
+        demo.noun,
+        demo.playbook,
+        vars.join(" ")
     );
     let options = RunOptions {
         forks: 20,
         check_mode: false,
         transport: TransportOptions::new(known_hosts_path, HostKeyPolicy::Strict),
         transcripts: None,
-        extra_vars: [(
-            "update_timeout".to_string(),
-            DEMO_UPDATE_TIMEOUT.to_string(),
-        )]
-        .into(),
+        extra_vars: demo
+            .extra_vars
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect(),
     };
     let (code, outcome) = crate::cli::run_fleet_and_report(
         Arc::new(playbook),
@@ -215,7 +304,7 @@ pub async fn run(report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         }
     );
     if wrong.is_empty() {
-        println!("demo: every appliance ended as its scenario requires.");
+        println!("demo: every host ended as its scenario requires.");
         Ok(ExitCode::Success)
     } else {
         eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));

@@ -25,7 +25,8 @@ pub use asyncos::{
 };
 pub use stdio::serve_stdio;
 pub use windows::{
-    CurlOutcome, ENDPOINT_SCENARIOS, EndpointProfile, ForceUpdate, endpoint_scenario,
+    CurlOutcome, ENDPOINT_SCENARIOS, EndpointProfile, ForceUpdate, LATEST_TETRA, STALE_TETRA,
+    endpoint_scenario,
 };
 
 use std::net::SocketAddr;

@@ -18,8 +18,8 @@ use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
 use super::{
-    AsyncOsProfile, Fault, SCENARIOS, SimAuth, SimFleet, SimHostConfig, UpdateBehaviour,
-    scenario_profile,
+    ENDPOINT_SCENARIOS, Fault, ForceUpdate, SCENARIOS, SimAuth, SimFleet, SimModel, SimModelConfig,
+    UpdateBehaviour, endpoint_scenario, scenario_profile,
 };
 use crate::exit::InputError;
 use crate::report::Status;
@@ -57,9 +57,114 @@ const MIXED_BLOCK: [&str; 20] = [
     "broken",
 ];
 
+/// One block of the Windows `mixed` spread: per 20 endpoints, 9 up to
+/// date, 2 fixable and one of each other scenario. An up-to-date endpoint
+/// comes first, so any fleet of 11 or more has every scenario and the
+/// fleet-relative staleness rule has a newest version to compare with.
+const ENDPOINT_MIXED_BLOCK: [&str; 20] = [
+    "up-to-date",
+    "stale-fixable",
+    "stale-dns",
+    "stale-revocation",
+    "stale-connect",
+    "stale-proxy-connect",
+    "stale-proxy-auth",
+    "stale-proxy-download",
+    "update-does-not-move",
+    "old-connector",
+    "disconnected",
+    "up-to-date",
+    "up-to-date",
+    "up-to-date",
+    "stale-fixable",
+    "up-to-date",
+    "up-to-date",
+    "up-to-date",
+    "up-to-date",
+    "up-to-date",
+];
+
+/// Which kind of machine a simulated fleet is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Model {
+    /// Secure Email Gateways (AsyncOS CLI), for `esa-ecupdate`.
+    #[default]
+    Asyncos,
+    /// Windows endpoints with the Secure Endpoint connector (PowerShell
+    /// over exec requests), for `secure-endpoint-tetra`.
+    Windows,
+}
+
+impl Model {
+    /// The shipped playbook this model rehearses.
+    pub fn playbook(self) -> &'static str {
+        match self {
+            Model::Asyncos => "esa-ecupdate",
+            Model::Windows => "secure-endpoint-tetra",
+        }
+    }
+
+    /// How the banner and inventory name the hosts.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Model::Asyncos => "AsyncOS appliances",
+            Model::Windows => "Windows endpoints",
+        }
+    }
+
+    /// The scenario of `sshfleet sim` without `--scenario`.
+    pub fn default_scenario(self) -> &'static str {
+        match self {
+            Model::Asyncos => "broken",
+            Model::Windows => MIXED,
+        }
+    }
+
+    /// The default host name prefix.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Model::Asyncos => "esa",
+            Model::Windows => "pc",
+        }
+    }
+
+    pub fn scenarios(self) -> &'static [&'static str] {
+        match self {
+            Model::Asyncos => SCENARIOS,
+            Model::Windows => ENDPOINT_SCENARIOS,
+        }
+    }
+
+    /// The scenario of host `index` (from 0) in a `mixed` fleet.
+    pub fn mixed_scenario(self, index: usize) -> &'static str {
+        match self {
+            Model::Asyncos => MIXED_BLOCK[index % MIXED_BLOCK.len()],
+            Model::Windows => ENDPOINT_MIXED_BLOCK[index % ENDPOINT_MIXED_BLOCK.len()],
+        }
+    }
+
+    /// The status [`Model::playbook`] must end with on a host of this
+    /// scenario, with default variables and an `update_timeout` longer
+    /// than the update.
+    pub fn expected_status(self, scenario: &str) -> Option<Status> {
+        match self {
+            Model::Asyncos => expected_status(scenario),
+            Model::Windows => expected_endpoint_status(scenario),
+        }
+    }
+
+    fn profile(self, scenario: &str, hostname: &str) -> Option<SimModel> {
+        match self {
+            Model::Asyncos => scenario_profile(scenario, hostname).map(SimModel::from),
+            Model::Windows => endpoint_scenario(scenario, hostname).map(SimModel::from),
+        }
+    }
+}
+
 /// What `sshfleet sim` was asked to serve.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
+    pub model: Model,
     /// How many appliances.
     pub hosts: usize,
     /// A name of [`SCENARIOS`], or [`MIXED`].
@@ -72,16 +177,11 @@ pub struct ServeOptions {
     pub hostname_prefix: String,
 }
 
-/// One appliance of the plan: its scenario and profile.
+/// One host of the plan: its scenario and profile.
 #[derive(Debug, Clone)]
 pub struct PlannedHost {
     pub scenario: &'static str,
-    pub profile: AsyncOsProfile,
-}
-
-/// The scenario of host `index` (from 0) in a `mixed` fleet.
-pub fn mixed_scenario(index: usize) -> &'static str {
-    MIXED_BLOCK[index % MIXED_BLOCK.len()]
+    pub model: SimModel,
 }
 
 /// The status the ESA playbook must end with on a host of this scenario
@@ -93,6 +193,28 @@ pub fn expected_status(scenario: &str) -> Option<Status> {
         // No completion line; the connection cut during `tail`; silence
         // after the first command: none of them may ever count as fixed.
         "never-completes" | "drop-mid-follow" | "stop-answering" => Status::Failed,
+        _ => return None,
+    })
+}
+
+/// The status `secure-endpoint-tetra` must end with on an endpoint of this
+/// scenario, when the run knows the newest version (`latest_tetra`, or an
+/// up-to-date endpoint in the same run).
+pub fn expected_endpoint_status(scenario: &str) -> Option<Status> {
+    Some(match scenario {
+        "up-to-date" => Status::Ok,
+        "stale-fixable" => Status::Changed,
+        // A cause that blocks the download, a version that does not move,
+        // a connector too old to force an update: never fixed.
+        "stale-dns"
+        | "stale-revocation"
+        | "stale-connect"
+        | "stale-proxy-connect"
+        | "stale-proxy-auth"
+        | "stale-proxy-download"
+        | "update-does-not-move"
+        | "old-connector"
+        | "disconnected" => Status::Failed,
         _ => return None,
     })
 }
@@ -111,19 +233,22 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
             "--hosts must be at least 1".to_string(),
         ));
     }
+    let model = options.model;
     let scenario_of = |index: usize| -> Result<&'static str, InputError> {
         if options.scenario == MIXED {
-            return Ok(mixed_scenario(index));
+            return Ok(model.mixed_scenario(index));
         }
-        SCENARIOS
+        model
+            .scenarios()
             .iter()
             .copied()
             .find(|s| *s == options.scenario)
             .ok_or_else(|| {
                 InputError::Invalid(format!(
-                    "unknown scenario `{}` (one of {}, {MIXED})",
+                    "unknown {} scenario `{}` (one of {}, {MIXED})",
+                    model.playbook(),
                     options.scenario,
-                    SCENARIOS.join(", ")
+                    model.scenarios().join(", ")
                 ))
             })
     };
@@ -132,12 +257,13 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
         .map(|index| {
             let scenario = scenario_of(index)?;
             let name = host_name(&options.hostname_prefix, index + 1, options.hosts);
-            let mut profile = scenario_profile(scenario, &name)
+            let mut model = model
+                .profile(scenario, &name)
                 .ok_or_else(|| InputError::Invalid(format!("unknown scenario `{scenario}`")))?;
             if let Some(duration) = options.update_duration {
-                set_update_duration(&mut profile, duration);
+                set_update_duration(&mut model, duration);
             }
-            Ok(PlannedHost { scenario, profile })
+            Ok(PlannedHost { scenario, model })
         })
         .collect()
 }
@@ -166,13 +292,22 @@ fn check_prefix(prefix: &str) -> Result<(), InputError> {
 /// that drops mid-follow must still drop before the update would complete,
 /// or the scenario would test nothing: it drops at half the update's
 /// duration when that is earlier than its usual second.
-fn set_update_duration(profile: &mut AsyncOsProfile, duration: Duration) {
-    if let UpdateBehaviour::CompletesAfter(d) = &mut profile.update {
-        *d = duration;
-    }
-    for fault in &mut profile.faults {
-        if let Fault::DropMidFollow(after) = fault {
-            *after = (*after).min(duration / 2);
+fn set_update_duration(model: &mut SimModel, duration: Duration) {
+    match model {
+        SimModel::AsyncOs(profile) => {
+            if let UpdateBehaviour::CompletesAfter(d) = &mut profile.update {
+                *d = duration;
+            }
+            for fault in &mut profile.faults {
+                if let Fault::DropMidFollow(after) = fault {
+                    *after = (*after).min(duration / 2);
+                }
+            }
+        }
+        SimModel::Windows(profile) => {
+            if let ForceUpdate::MovesAfter(d) = &mut profile.force_update {
+                *d = duration;
+            }
         }
     }
 }
@@ -230,9 +365,9 @@ pub async fn serve_until(
     };
     let configs = planned
         .iter()
-        .map(|host| SimHostConfig::new(host.profile.clone()))
+        .map(|host| SimModelConfig::new(host.model.clone()))
         .collect();
-    let fleet = SimFleet::start(configs, auth)
+    let fleet = SimFleet::start_models(configs, auth)
         .await
         .context("starting the simulated fleet (is the open-file limit high enough?)")?;
 
@@ -271,16 +406,19 @@ fn inventory_yaml(
     ports: &[u16],
     key: &Path,
 ) -> String {
+    let model = options.model;
     let mut yaml = format!(
-        "# Written by `sshfleet sim --hosts {} --scenario {}`: {} simulated appliances\n\
-         # on 127.0.0.1, one group per scenario. Valid while that process runs.\n\
+        "# Written by `sshfleet sim --model {} --hosts {} --scenario {}`: {} simulated\n\
+         # {} on 127.0.0.1, one group per scenario. Valid while that process runs.\n\
          all:\n  vars:\n    ansible_user: {SIM_USER}\n    ansible_ssh_private_key_file: {}\n  children:\n",
+        model_name(model),
         options.hosts,
         options.scenario,
         planned.len(),
+        model.noun(),
         yaml_string(&key.display().to_string()),
     );
-    for scenario in SCENARIOS {
+    for scenario in model.scenarios() {
         let members: Vec<(&PlannedHost, u16)> = planned
             .iter()
             .zip(ports.iter().copied())
@@ -289,14 +427,15 @@ fn inventory_yaml(
         if members.is_empty() {
             continue;
         }
-        let expected = expected_status(scenario).map_or("?", Status::as_str);
+        let expected = model.expected_status(scenario).map_or("?", Status::as_str);
         yaml.push_str(&format!(
-            "    {scenario}:  # esa-ecupdate ends {expected}\n      hosts:\n"
+            "    {scenario}:  # {} ends {expected}\n      hosts:\n",
+            model.playbook()
         ));
         for (host, port) in members {
             yaml.push_str(&format!(
                 "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {port}\n",
-                host.profile.hostname
+                host.model.hostname()
             ));
         }
     }
@@ -350,21 +489,31 @@ fn shell_word(path: &Path) -> String {
     }
 }
 
+/// The `--model` value as written on the command line.
+fn model_name(model: Model) -> String {
+    use clap::ValueEnum as _;
+    model
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
+}
+
 fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFiles) {
+    let model = options.model;
     let update = options
         .update_duration
         .map_or_else(|| "scenario default".to_string(), |d| format!("{d:?}"));
     println!(
-        "sshfleet sim: {} simulated AsyncOS appliances on 127.0.0.1 (scenario {}, update duration: {update})",
+        "sshfleet sim: {} simulated {} on 127.0.0.1 (scenario {}, update duration: {update})",
         planned.len(),
+        model.noun(),
         options.scenario
     );
-    println!("  scenario           hosts  esa-ecupdate ends");
-    for scenario in SCENARIOS {
+    println!("  scenario              hosts  {} ends", model.playbook());
+    for scenario in model.scenarios() {
         let count = planned.iter().filter(|h| h.scenario == *scenario).count();
         if count > 0 {
-            let expected = expected_status(scenario).map_or("?", Status::as_str);
-            println!("  {scenario:<17} {count:>6}  {expected}");
+            let expected = model.expected_status(scenario).map_or("?", Status::as_str);
+            println!("  {scenario:<20} {count:>6}  {expected}");
         }
     }
     println!(
@@ -375,7 +524,8 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
     );
     println!("\nRehearse with:\n");
     println!(
-        "  sshfleet run esa-ecupdate -i {} --known-hosts {}",
+        "  sshfleet run {} -i {} --known-hosts {}",
+        model.playbook(),
         shell_word(&files.inventory),
         shell_word(&files.known_hosts)
     );
@@ -383,6 +533,17 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
         println!(
             "\n(never-completes hosts fail only when update_timeout runs out, 10m by default: add -e update_timeout=30s to rehearse faster)"
         );
+    }
+    if model == Model::Windows {
+        println!(
+            "\n(add -e update_poll_interval=1s -e update_timeout=30s to rehearse faster: endpoints whose version does not move fail only when update_timeout runs out)"
+        );
+        if !planned.iter().any(|h| h.scenario == "up-to-date") {
+            println!(
+                "(no up-to-date endpoint here: staleness is judged against the newest version seen, so add -e latest_tetra={})",
+                super::windows::LATEST_TETRA
+            );
+        }
     }
     println!("\nServing until Ctrl-C (SIGINT) or SIGTERM.");
 }
@@ -417,11 +578,71 @@ mod tests {
 
     fn options(hosts: usize, scenario: &str) -> ServeOptions {
         ServeOptions {
+            model: Model::Asyncos,
             hosts,
             scenario: scenario.to_string(),
             update_duration: None,
             inventory_out: PathBuf::from("sim.yaml"),
             hostname_prefix: "esa".to_string(),
+        }
+    }
+
+    fn appliance(host: &PlannedHost) -> &crate::sim::AsyncOsProfile {
+        match &host.model {
+            SimModel::AsyncOs(p) => p,
+            SimModel::Windows(_) => panic!("{} is an endpoint", host.scenario),
+        }
+    }
+
+    fn windows(hosts: usize, scenario: &str) -> ServeOptions {
+        ServeOptions {
+            model: Model::Windows,
+            hostname_prefix: Model::Windows.prefix().to_string(),
+            ..options(hosts, scenario)
+        }
+    }
+
+    #[test]
+    fn windows_mixed_has_every_endpoint_scenario_and_an_up_to_date_one_first() {
+        let plan = plan(&windows(40, MIXED)).unwrap();
+        let count = |s: &str| plan.iter().filter(|h| h.scenario == s).count();
+        assert_eq!(count("up-to-date"), 18);
+        assert_eq!(count("stale-fixable"), 4);
+        for s in ENDPOINT_SCENARIOS {
+            if !matches!(*s, "up-to-date" | "stale-fixable") {
+                assert_eq!(count(s), 2, "{s}");
+            }
+        }
+        assert_eq!(plan[0].scenario, "up-to-date");
+        assert!(matches!(plan[0].model, SimModel::Windows(_)));
+        assert_eq!(plan[0].model.hostname(), "pc01.sim.example.com");
+        let small = super::plan(&windows(11, MIXED)).unwrap();
+        let seen: std::collections::BTreeSet<_> = small.iter().map(|h| h.scenario).collect();
+        assert_eq!(seen.len(), ENDPOINT_SCENARIOS.len());
+        for s in ENDPOINT_SCENARIOS {
+            assert!(Model::Windows.expected_status(s).is_some(), "{s}");
+        }
+        // AsyncOS names are not endpoint scenarios, and the error lists
+        // the right ones.
+        let err = super::plan(&windows(2, "broken")).unwrap_err().to_string();
+        assert!(err.contains("stale-dns") && err.contains("mixed"), "{err}");
+    }
+
+    #[test]
+    fn update_duration_sets_when_a_forced_tetra_update_lands() {
+        let mut o = windows(11, MIXED);
+        o.update_duration = Some(Duration::from_millis(700));
+        for host in plan(&o).unwrap() {
+            let SimModel::Windows(p) = &host.model else {
+                panic!("not an endpoint")
+            };
+            let want = match host.scenario {
+                "up-to-date" | "stale-fixable" => {
+                    ForceUpdate::MovesAfter(Duration::from_millis(700))
+                }
+                _ => ForceUpdate::DoesNotMove,
+            };
+            assert_eq!(p.force_update, want, "{}", host.scenario);
         }
     }
 
@@ -465,10 +686,10 @@ mod tests {
         for host in plan(&o).unwrap() {
             match host.scenario {
                 "never-completes" => {
-                    assert_eq!(host.profile.update, UpdateBehaviour::NeverCompletes)
+                    assert_eq!(appliance(&host).update, UpdateBehaviour::NeverCompletes)
                 }
                 _ => assert_eq!(
-                    host.profile.update,
+                    appliance(&host).update,
                     UpdateBehaviour::CompletesAfter(Duration::from_millis(800)),
                     "{}",
                     host.scenario
@@ -476,7 +697,7 @@ mod tests {
             }
             if host.scenario == "drop-mid-follow" {
                 assert_eq!(
-                    host.profile.drop_mid_follow(),
+                    appliance(&host).drop_mid_follow(),
                     Some(Duration::from_millis(400))
                 );
             }
@@ -484,7 +705,7 @@ mod tests {
         // Without the option, the scenarios keep their own timings.
         let stale = plan(&options(1, "stale-completion")).unwrap();
         assert_eq!(
-            stale[0].profile.update,
+            appliance(&stale[0]).update,
             UpdateBehaviour::CompletesAfter(Duration::from_secs(5))
         );
     }

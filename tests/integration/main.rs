@@ -19,4 +19,5 @@ mod sim_cli;
 mod sim_server;
 mod sim_windows;
 mod support;
+mod tetra;
 mod transport;

@@ -181,6 +181,86 @@ async fn sim_serves_a_mixed_fleet_that_run_rehearses_against() {
     assert_eq!(status.code(), Some(0), "sim after SIGINT: {status}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn sim_serves_windows_endpoints_that_the_tetra_playbook_rehearses_against() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = SimFiles::beside(&dir.path().join("pcs.yaml"));
+    let mut sim = SimProcess::start(
+        dir.path(),
+        &[
+            "--model",
+            "windows",
+            "--hosts",
+            "11",
+            "--update-duration",
+            "1s",
+            "--inventory-out",
+            files.inventory.to_str().unwrap(),
+        ],
+    );
+    sim.wait_for(&files.inventory);
+    let banner = sim.output();
+    assert!(
+        banner.contains("11 simulated Windows endpoints")
+            && banner.contains("sshfleet run secure-endpoint-tetra -i"),
+        "{banner}"
+    );
+    let report = dir.path().join("r.json");
+    let args: Vec<String> = [
+        "run",
+        "secure-endpoint-tetra",
+        "-i",
+        files.inventory.to_str().unwrap(),
+        "--known-hosts",
+        files.known_hosts.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--no-progress",
+        "-e",
+        "update_poll_interval=500ms",
+        "-e",
+        "update_timeout=5s",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let output = sshfleet_cmd(&args, &[]).await;
+    let explain = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{explain}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let inventory = Inventory::load(&files.inventory).unwrap();
+    let mut scenarios_seen = std::collections::BTreeSet::new();
+    for host in inventory.hosts() {
+        assert!(host.name.starts_with("pc"), "{}", host.name);
+        let scenario = host.groups.last().unwrap().as_str();
+        scenarios_seen.insert(scenario.to_string());
+        // The default `mixed` spread has an up-to-date endpoint, so the
+        // newest version seen makes the others stale.
+        let want = match scenario {
+            "up-to-date" => "ok",
+            "stale-fixable" => "changed",
+            _ => "failed",
+        };
+        let entry = report["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == host.name)
+            .unwrap();
+        assert_eq!(
+            entry["status"], want,
+            "{} ({scenario}); {explain}",
+            host.name
+        );
+    }
+    assert_eq!(
+        scenarios_seen.len(),
+        sshfleet::sim::ENDPOINT_SCENARIOS.len()
+    );
+    assert_eq!(sim.interrupt().code(), Some(0));
+}
+
 #[test]
 fn sim_without_an_inventory_path_is_a_usage_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_sshfleet"))

@@ -8,7 +8,7 @@ use std::time::Duration;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 use serde_json::Value;
-use sshfleet::sim::{AsyncOsProfile, SimAuth, SimFleet, SimHost, SimHostConfig};
+use sshfleet::sim::{AsyncOsProfile, SimAuth, SimFleet, SimHost, SimModelConfig};
 
 pub const USER: &str = "admin";
 
@@ -42,6 +42,12 @@ impl Lab {
     }
 
     pub async fn start_with(profiles: Vec<AsyncOsProfile>, password: Option<&str>) -> Lab {
+        let configs = profiles.into_iter().map(SimModelConfig::new).collect();
+        Lab::start_models(configs, password).await
+    }
+
+    /// Start hosts of any model (appliances, Windows endpoints).
+    pub async fn start_models(configs: Vec<SimModelConfig>, password: Option<&str>) -> Lab {
         let dir = tempfile::tempdir().unwrap();
         let client_key = new_key();
         let key_file = dir.path().join("id_ed25519");
@@ -51,14 +57,7 @@ impl Lab {
             password: password.map(str::to_string),
             authorized_keys: vec![client_key.public_key().clone()],
         };
-        let configs = profiles
-            .into_iter()
-            .map(|profile| SimHostConfig {
-                profile,
-                host_key: None,
-            })
-            .collect();
-        let fleet = SimFleet::start(configs, auth).await.unwrap();
+        let fleet = SimFleet::start_models(configs, auth).await.unwrap();
         let lab = Lab {
             known_hosts: dir.path().join("known_hosts"),
             inventory: dir.path().join("inventory.yaml"),
@@ -119,7 +118,13 @@ impl Lab {
 
     /// `sshfleet run esa-ecupdate` on this lab, plus `args`.
     pub async fn run(&self, args: &[&str]) -> Run {
+        self.run_playbook("esa-ecupdate", args).await
+    }
+
+    /// `sshfleet run PLAYBOOK` on this lab, plus `args`.
+    pub async fn run_playbook(&self, playbook: &str, args: &[&str]) -> Run {
         let mut all = self.run_args(&["--no-progress"]);
+        all[1] = playbook.to_string();
         all.extend(args.iter().map(|a| a.to_string()));
         let _ = std::fs::remove_file(&self.report);
         let output = sshfleet_cmd(&all, &[]).await;

@@ -1,0 +1,462 @@
+//! The shipped `secure-endpoint-tetra` playbook, run by the real binary over
+//! SSH against simulated Windows endpoints: every state of the TAC article,
+//! the fleet-relative staleness rule, check mode and exec-session faults.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use sshfleet::sim::{
+    EndpointProfile, Fault, LATEST_TETRA, STALE_TETRA, SimModelConfig, endpoint_scenario,
+};
+
+use crate::support::{Lab, Run};
+
+const PLAYBOOK: &str = "secure-endpoint-tetra";
+
+/// Fast enough for tests: the simulated update lands after 3 s; an update
+/// that never lands is given up on after 8 s.
+const FAST: [&str; 4] = [
+    "-e",
+    "update_poll_interval=500ms",
+    "-e",
+    "update_timeout=8s",
+];
+
+fn endpoint(scenario: &str) -> EndpointProfile {
+    endpoint_scenario(scenario, &format!("{scenario}.example.com")).unwrap()
+}
+
+async fn lab(profiles: Vec<EndpointProfile>) -> Lab {
+    let configs = profiles.into_iter().map(SimModelConfig::new).collect();
+    Lab::start_models(configs, None).await
+}
+
+async fn run(lab: &Lab, extra: &[&str]) -> Run {
+    let mut args: Vec<&str> = FAST.to_vec();
+    args.extend_from_slice(extra);
+    lab.run_playbook(PLAYBOOK, &args).await
+}
+
+fn ids(host: &Value) -> BTreeSet<String> {
+    host["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Whether the endpoint was sent a command containing `needle`.
+fn ran(lab: &Lab, host: &str, needle: &str) -> bool {
+    lab.host(host)
+        .stats()
+        .commands
+        .iter()
+        .any(|c| c.contains(needle))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_endpoint_state_ends_as_the_article_says() {
+    let scenarios = [
+        "up-to-date",
+        "stale-dns",
+        "stale-revocation",
+        "stale-connect",
+        "stale-proxy-connect",
+        "stale-proxy-auth",
+        "stale-proxy-download",
+        "stale-fixable",
+        "update-does-not-move",
+        "old-connector",
+        "disconnected",
+    ];
+    let lab = lab(scenarios.iter().map(|s| endpoint(s)).collect()).await;
+    let latest = format!("latest_tetra={LATEST_TETRA}");
+    let r = run(&lab, &["-e", &latest]).await;
+    // Some endpoints cannot be fixed from here.
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    let name = |s: &str| format!("{s}.example.com");
+
+    // (scenario, status, findings, whether sfc.exe -forceupdate was sent)
+    let expected: [(&str, &str, &[&str], bool); 11] = [
+        ("up-to-date", "ok", &[], false),
+        (
+            "stale-dns",
+            "failed",
+            &["tetra-stale", "tetra-dns-unresolved"],
+            false,
+        ),
+        (
+            "stale-revocation",
+            "failed",
+            &["tetra-stale", "tetra-revocation-check-offline"],
+            false,
+        ),
+        (
+            "stale-connect",
+            "failed",
+            &["tetra-stale", "tetra-https-failed"],
+            false,
+        ),
+        (
+            "stale-proxy-connect",
+            "failed",
+            &["tetra-stale", "tetra-proxy-connect"],
+            false,
+        ),
+        (
+            "stale-proxy-auth",
+            "failed",
+            &["tetra-stale", "tetra-proxy-auth"],
+            false,
+        ),
+        (
+            "stale-proxy-download",
+            "failed",
+            &["tetra-stale", "tetra-proxy-download"],
+            false,
+        ),
+        ("stale-fixable", "changed", &["tetra-stale"], true),
+        ("update-does-not-move", "failed", &["tetra-stale"], true),
+        (
+            "old-connector",
+            "failed",
+            &["tetra-stale", "connector-too-old-to-force-update"],
+            false,
+        ),
+        (
+            "disconnected",
+            "failed",
+            &["tetra-stale", "connector-disconnected"],
+            true,
+        ),
+    ];
+    for (scenario, status, findings, forced) in expected {
+        let host = r.host(&name(scenario));
+        assert_eq!(host["status"], status, "{scenario}: {host:#}");
+        assert_eq!(ids(host), set(findings), "{scenario}: {host:#}");
+        assert_eq!(
+            lab.host(&name(scenario)).stats().forced_updates,
+            usize::from(forced),
+            "{scenario}"
+        );
+        assert_eq!(
+            ran(&lab, &name(scenario), "-forceupdate"),
+            forced,
+            "{scenario}"
+        );
+        // Every endpoint reports its definitions and connection.
+        let want_tetra = if scenario == "up-to-date" {
+            LATEST_TETRA
+        } else {
+            STALE_TETRA
+        };
+        assert_eq!(
+            host["facts"]["tetra_version"],
+            want_tetra.to_string(),
+            "{scenario}"
+        );
+        assert_eq!(
+            host["facts"]["connected"],
+            (scenario != "disconnected").to_string(),
+            "{scenario}"
+        );
+    }
+
+    // Up to date: no diagnosis at all.
+    assert!(!ran(&lab, &name("up-to-date"), "Resolve-DnsName"));
+
+    // The diagnosis stops at the first cause, in the article's order.
+    assert!(!ran(&lab, &name("stale-dns"), "curl.exe"));
+    assert!(ran(
+        &lab,
+        &name("stale-revocation"),
+        "curl.exe -v https://tetra-defs.amp.cisco.com"
+    ));
+    assert!(!ran(&lab, &name("stale-revocation"), "local.xml"));
+    assert!(!ran(&lab, &name("stale-connect"), "local.xml"));
+    assert!(ran(&lab, &name("stale-proxy-auth"), "//tetra/lasterror"));
+    // Each cause comes with the article's action and its evidence.
+    let finding = |scenario: &str, id: &str| -> Value {
+        r.host(&name(scenario))["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let revocation = finding("stale-revocation", "tetra-revocation-check-offline");
+    assert!(
+        revocation["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("0x80092013"),
+        "{revocation}"
+    );
+    assert!(
+        revocation["message"].as_str().unwrap().contains("CRL/OCSP"),
+        "{revocation}"
+    );
+    let connect = finding("stale-connect", "tetra-https-failed");
+    assert!(
+        connect["message"]
+            .as_str()
+            .unwrap()
+            .contains("(28) Failed to connect to tetra-defs.amp.cisco.com port 443"),
+        "{connect}"
+    );
+    for (scenario, id, code, action) in [
+        (
+            "stale-proxy-connect",
+            "tetra-proxy-connect",
+            "4294965193",
+            "network path to the proxy",
+        ),
+        (
+            "stale-proxy-auth",
+            "tetra-proxy-auth",
+            "4294965196",
+            "proxy credentials",
+        ),
+        (
+            "stale-proxy-download",
+            "tetra-proxy-download",
+            "4294965187",
+            "proxy logs",
+        ),
+    ] {
+        let f = finding(scenario, id);
+        assert_eq!(f["evidence"], code, "{f}");
+        assert!(f["message"].as_str().unwrap().contains(action), "{f}");
+        assert_eq!(r.host(&name(scenario))["facts"]["tetra_last_error"], code);
+    }
+    let dns = r.error(&name("stale-dns"));
+    assert!(
+        dns.contains("tetra-defs.amp.cisco.com does not resolve"),
+        "{dns}"
+    );
+    let stale = finding("stale-dns", "tetra-stale");
+    assert!(
+        stale["evidence"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("tetra_version = {STALE_TETRA}")),
+        "{stale}"
+    );
+
+    // Fixed, and confirmed by posture showing the new version.
+    let fixed = r.host(&name("stale-fixable"));
+    assert_eq!(
+        fixed["actions"],
+        serde_json::json!(["sfc.exe -forceupdate"])
+    );
+    assert_eq!(
+        fixed["facts"]["tetra_version_after"],
+        LATEST_TETRA.to_string()
+    );
+    assert_eq!(fixed["facts"]["connector_version"], "10.1.2");
+    // The connector folder was discovered: the highest version, not the
+    // leftover 9.0.0.1 that sorts after it.
+    assert!(ran(
+        &lab,
+        &name("stale-fixable"),
+        r"AMP\10.1.2.30000\sfc.exe' -forceupdate"
+    ));
+    assert_eq!(
+        lab.host(&name("stale-fixable")).tetra_version(),
+        Some(LATEST_TETRA)
+    );
+
+    // Forced but not moved: never reported as fixed.
+    let stuck = r.error(&name("update-does-not-move"));
+    assert!(
+        stuck.contains("still false after 8s") && stuck.contains("did not move"),
+        "{stuck}"
+    );
+    assert_eq!(
+        r.host(&name("update-does-not-move"))["facts"]["tetra_version_after"],
+        STALE_TETRA.to_string()
+    );
+
+    // Too old to force an update: said so, and not tried.
+    let old = r.error(&name("old-connector"));
+    assert!(old.contains("7.2.5") && old.contains("7.2.7"), "{old}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_latest_tetra_stale_means_behind_the_newest_seen_in_the_run() {
+    let profiles = vec![
+        endpoint("up-to-date"),
+        EndpointProfile {
+            hostname: "pc-behind.example.com".to_string(),
+            ..endpoint("stale-fixable")
+        },
+    ];
+    let lab = lab(profiles).await;
+    let r = run(&lab, &[]).await;
+    assert_eq!(r.code(), 0, "{}", r.explain());
+    assert_eq!(r.status("up-to-date.example.com"), "ok");
+    let behind = r.host("pc-behind.example.com");
+    assert_eq!(behind["status"], "changed", "{behind:#}");
+    assert_eq!(behind["facts"]["newest_tetra"], LATEST_TETRA.to_string());
+    assert_eq!(ids(behind), set(&["tetra-stale"]));
+
+    // A down endpoint contributes nothing and holds no one up.
+    let lab = lab_with_down_host().await;
+    let r = run(&lab, &[]).await;
+    assert_eq!(r.code(), 4, "{}", r.explain());
+    assert_eq!(r.status("pc-behind.example.com"), "changed");
+}
+
+/// A stale endpoint and an up-to-date one, plus an inventory host where
+/// nothing listens.
+async fn lab_with_down_host() -> Lab {
+    let lab = lab(vec![
+        endpoint("up-to-date"),
+        EndpointProfile {
+            hostname: "pc-behind.example.com".to_string(),
+            ..endpoint("stale-fixable")
+        },
+    ])
+    .await;
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut yaml = std::fs::read_to_string(&lab.inventory).unwrap();
+    yaml.push_str(&format!(
+        "    pc-down.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {dead}\n"
+    ));
+    std::fs::write(&lab.inventory, yaml).unwrap();
+    lab
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fleet_all_equally_behind_needs_latest_tetra() {
+    let profiles = ["pc1", "pc2"]
+        .iter()
+        .map(|n| EndpointProfile {
+            hostname: format!("{n}.example.com"),
+            ..endpoint("stale-fixable")
+        })
+        .collect();
+    let lab = lab(profiles).await;
+    // Nobody is behind anybody: nothing is stale, nothing is forced.
+    let r = run(&lab, &[]).await;
+    assert_eq!(r.code(), 0, "{}", r.explain());
+    for host in ["pc1.example.com", "pc2.example.com"] {
+        assert_eq!(r.status(host), "ok");
+        assert_eq!(lab.host(host).stats().forced_updates, 0);
+    }
+    // Told the published version, both are stale and fixed.
+    let latest = format!("latest_tetra={LATEST_TETRA}");
+    let r = run(&lab, &["-e", &latest]).await;
+    assert_eq!(r.code(), 0, "{}", r.explain());
+    for host in ["pc1.example.com", "pc2.example.com"] {
+        assert_eq!(r.status(host), "changed", "{}", r.explain());
+        assert_eq!(lab.host(host).tetra_version(), Some(LATEST_TETRA));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_mode_diagnoses_and_forces_nothing() {
+    let lab = lab(vec![
+        endpoint("up-to-date"),
+        endpoint("stale-fixable"),
+        endpoint("stale-dns"),
+    ])
+    .await;
+    let r = run(&lab, &["--check"]).await;
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    let fixable = r.host("stale-fixable.example.com");
+    assert_eq!(fixable["status"], "changed");
+    assert_eq!(
+        fixable["actions"],
+        serde_json::json!(["would run: sfc.exe -forceupdate"])
+    );
+    assert_eq!(r.status("stale-dns.example.com"), "failed");
+    for host in lab.fleet.hosts() {
+        assert_eq!(host.stats().forced_updates, 0, "{}", host.name);
+        assert!(!ran(&lab, &host.name, "-forceupdate"), "{}", host.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endpoint_that_stops_answering_fails_naming_the_command() {
+    // Answers the folder listing, then never answers again.
+    let lab = lab(vec![
+        endpoint("up-to-date"),
+        EndpointProfile {
+            hostname: "silent.example.com".to_string(),
+            ..endpoint("stale-fixable")
+        }
+        .with_fault(Fault::StopAnswering(1)),
+    ])
+    .await;
+    let r = run(&lab, &["-e", "command_timeout=2s"]).await;
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    assert_eq!(r.status("up-to-date.example.com"), "ok");
+    let silent = r.host("silent.example.com");
+    assert_eq!(silent["status"], "failed");
+    let error = silent["error"].as_str().unwrap();
+    assert!(
+        error.contains("AmpCLI.exe' posture") && error.contains("2s"),
+        "{error}"
+    );
+    assert!(silent["facts"].get("tetra_version").is_none(), "{silent:#}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_shows_the_tetra_playbook_on_a_simulated_fleet() {
+    let args = vec![
+        "demo".to_string(),
+        "--playbook".to_string(),
+        PLAYBOOK.to_string(),
+    ];
+    let out = crate::support::sshfleet_cmd(&args, &[("CI", "1")]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The demo checks every host's status against its scenario itself.
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("every host ended as its scenario requires"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("tetra-proxy-auth"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_cut_while_waiting_for_the_new_version_is_never_a_success() {
+    // The update would land after 3 s; the connection is cut after 1 s.
+    let lab = lab(vec![
+        endpoint("up-to-date"),
+        endpoint("stale-fixable")
+            .with_fault(Fault::DropMidFollow(std::time::Duration::from_secs(1))),
+    ])
+    .await;
+    let r = run(&lab, &[]).await;
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    let cut = r.host("stale-fixable.example.com");
+    assert_eq!(cut["status"], "failed", "{cut:#}");
+    let error = cut["error"].as_str().unwrap();
+    assert!(
+        error.contains("Confirm the definitions version moved")
+            && error.contains("the connection was lost"),
+        "{error}"
+    );
+    // The forced update was sent; only its confirmation was lost.
+    assert_eq!(
+        lab.host("stale-fixable.example.com").stats().forced_updates,
+        1
+    );
+}
