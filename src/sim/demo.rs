@@ -79,23 +79,9 @@ impl DemoPlaybook {
 
 /// One endpoint of each scenario, and two more up to date.
 fn endpoints() -> Vec<(SimModel, Status)> {
-    let scenarios = [
-        "up-to-date",
-        "stale-fixable",
-        "stale-dns",
-        "stale-revocation",
-        "stale-connect",
-        "stale-proxy-connect",
-        "stale-proxy-auth",
-        "stale-proxy-download",
-        "update-does-not-move",
-        "old-connector",
-        "disconnected",
-        "up-to-date",
-        "up-to-date",
-    ];
-    scenarios
+    super::ENDPOINT_SCENARIOS
         .iter()
+        .chain(&["up-to-date", "up-to-date"])
         .enumerate()
         .filter_map(|(i, scenario)| {
             let name = format!("pc{:02}.example.com", i + 1);

@@ -77,6 +77,45 @@ impl Drop for SimProcess {
     }
 }
 
+/// `sshfleet run PLAYBOOK` on the files `sshfleet sim` wrote, with `-e`
+/// `vars`: the exit code, the report, and the output to explain a failure.
+async fn rehearse(
+    files: &SimFiles,
+    playbook: &str,
+    vars: &[&str],
+) -> (Option<i32>, serde_json::Value, String) {
+    let report = files.inventory.with_extension("report.json");
+    let mut args: Vec<String> = [
+        "run",
+        playbook,
+        "-i",
+        files.inventory.to_str().unwrap(),
+        "--known-hosts",
+        files.known_hosts.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--no-progress",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for var in vars {
+        args.extend(["-e".to_string(), var.to_string()]);
+    }
+    let output = sshfleet_cmd(&args, &[]).await;
+    let explain = format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_else(|| panic!("no report; {explain}"));
+    (output.status.code(), report, explain)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sim_serves_a_mixed_fleet_that_run_rehearses_against() {
     let dir = tempfile::tempdir().unwrap();
@@ -106,40 +145,18 @@ async fn sim_serves_a_mixed_fleet_that_run_rehearses_against() {
         "{banner}"
     );
 
-    let report = dir.path().join("r.json");
     // The trickle host writes one byte per millisecond (slower still in a
     // debug build under a parallel test run): its updater_logs backlog and
     // update take several seconds to arrive, so the update timeout, which
     // is also how long the never-completes host holds the run, is 12 s.
-    let args: Vec<String> = [
-        "run",
+    let (code, report, explain) = rehearse(
+        &files,
         "esa-ecupdate",
-        "-i",
-        files.inventory.to_str().unwrap(),
-        "--known-hosts",
-        files.known_hosts.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-        "--no-progress",
-        "-e",
-        "update_timeout=12s",
-        "-e",
-        "command_timeout=5s",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let output = sshfleet_cmd(&args, &[]).await;
-    let explain = format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+        &["update_timeout=12s", "command_timeout=5s"],
+    )
+    .await;
     // Some scenarios must fail.
-    assert_eq!(output.status.code(), Some(2), "{explain}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(code, Some(2), "{explain}");
     let hosts = report["hosts"].as_array().unwrap();
     assert_eq!(hosts.len(), 12, "{explain}");
     // Each host's scenario is the inventory group the sim put it in.
@@ -205,30 +222,13 @@ async fn sim_serves_windows_endpoints_that_the_tetra_playbook_rehearses_against(
             && banner.contains("sshfleet run secure-endpoint-tetra -i"),
         "{banner}"
     );
-    let report = dir.path().join("r.json");
-    let args: Vec<String> = [
-        "run",
+    let (code, report, explain) = rehearse(
+        &files,
         "secure-endpoint-tetra",
-        "-i",
-        files.inventory.to_str().unwrap(),
-        "--known-hosts",
-        files.known_hosts.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-        "--no-progress",
-        "-e",
-        "update_poll_interval=500ms",
-        "-e",
-        "update_timeout=5s",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let output = sshfleet_cmd(&args, &[]).await;
-    let explain = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert_eq!(output.status.code(), Some(2), "{explain}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        &["update_poll_interval=500ms", "update_timeout=5s"],
+    )
+    .await;
+    assert_eq!(code, Some(2), "{explain}");
     let inventory = Inventory::load(&files.inventory).unwrap();
     let mut scenarios_seen = std::collections::BTreeSet::new();
     for host in inventory.hosts() {
