@@ -68,8 +68,10 @@ impl DemoPlaybook {
                 down: "pc14.example.com",
                 // No latest_tetra: stale means behind the newest version
                 // seen across this fleet.
+                // Twice the ESA demo's timeout: the forced update lands
+                // after 3 s, and a loaded machine must not make it late.
                 extra_vars: vec![
-                    ("update_timeout", DEMO_UPDATE_TIMEOUT),
+                    ("update_timeout", "12s"),
                     ("update_poll_interval", "1s"),
                 ],
             },
