@@ -70,10 +70,7 @@ impl DemoPlaybook {
                 // seen across this fleet.
                 // Twice the ESA demo's timeout: the forced update lands
                 // after 3 s, and a loaded machine must not make it late.
-                extra_vars: vec![
-                    ("update_timeout", "12s"),
-                    ("update_poll_interval", "1s"),
-                ],
+                extra_vars: vec![("update_timeout", "12s"), ("update_poll_interval", "1s")],
             },
         }
     }

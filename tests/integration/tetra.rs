@@ -19,7 +19,7 @@ const FAST: [&str; 4] = [
     "-e",
     "update_poll_interval=500ms",
     "-e",
-    "update_timeout=8s",
+    "update_timeout=10s",
 ];
 
 fn endpoint(scenario: &str) -> EndpointProfile {
@@ -275,7 +275,7 @@ async fn every_endpoint_state_ends_as_the_article_says() {
     // Forced but not moved: never reported as fixed.
     let stuck = r.error(&name("update-does-not-move"));
     assert!(
-        stuck.contains("still false after 8s") && stuck.contains("did not move"),
+        stuck.contains("still false after 10s") && stuck.contains("did not move"),
         "{stuck}"
     );
     assert_eq!(
