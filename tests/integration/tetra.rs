@@ -14,7 +14,7 @@ use crate::support::{Lab, Run};
 const PLAYBOOK: &str = "secure-endpoint-tetra";
 
 /// Fast enough for tests: the simulated update lands after 3 s; an update
-/// that never lands is given up on after 8 s.
+/// that never lands is given up on after 10 s.
 const FAST: [&str; 4] = [
     "-e",
     "update_poll_interval=500ms",
