@@ -169,6 +169,8 @@ fn measure(binary: &Path, hosts: usize, forks: usize, update: Duration) -> anyho
         .arg(&known_hosts)
         .arg("--report")
         .arg(&report)
+        .arg("--lock")
+        .arg(dir.path().join("run.lock"))
         .args(["-f", &forks.to_string(), "--no-progress"])
         .args(["-e", &format!("update_timeout={update_timeout}")])
         .env_remove("SSH_AUTH_SOCK")

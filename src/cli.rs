@@ -5,15 +5,19 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
+use crate::events::{JsonLog, LogFormat};
 use crate::exit::{ExitCode, InputError};
 use crate::inventory::Inventory;
+use crate::lock::RunLock;
 use crate::playbook::Playbook;
 use crate::playbook::vars::{HostVars, parse_extra_vars};
+use crate::progress::Lines;
 use crate::report::Report;
-use crate::runner::{self, RunOptions};
+use crate::rollout::{Rollout, Serial};
+use crate::runner::{self, Observer, Observers, RunOptions};
 use crate::transport::{self, HostKeyPolicy, TransportOptions};
 
 #[derive(Debug, Parser)]
@@ -27,32 +31,80 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Examples are kept verbatim (one command a line) in `--help` and in the
+// man pages.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a playbook on the hosts of an inventory.
+    /// Run a playbook on the hosts of an inventory
     ///
-    /// Example: sshfleet run esa-ecupdate -i inventory/lab.yaml -l esa01.example.com --report out.json
+    /// Examples:
+    ///   sshfleet run esa-ecupdate -i inventory/lab.yaml -l esa01.example.com --report out.json
+    ///   sshfleet run esa-ecupdate -i prod.yaml --check
+    ///   sshfleet run esa-ecupdate -i prod.yaml --serial 10% --max-fail-percent 20
+    ///   sshfleet run secure-endpoint-tetra -i endpoints.yaml --serial 25%
+    ///   sshfleet run esa-ecupdate -i prod.yaml --retry-failed last.json --report retry.json
+    ///   sshfleet run esa-ecupdate -i prod.yaml --no-progress --log-format json --lock /run/sshfleet/prod.lock
+    ///
+    /// Exit codes: 0 every host ok or changed, 2 some host failed, 3 another run
+    /// holds the lock (nothing was run), 4 none failed but some unreachable,
+    /// 5 bad invocation, inventory or playbook (nothing was run), 1 internal
+    /// error, 130 interrupted.
+    #[command(verbatim_doc_comment)]
     Run(RunArgs),
-    /// Run a shipped playbook on a simulated fleet (real SSH on loopback).
+    /// Run a shipped playbook on a simulated fleet (real SSH on loopback)
     ///
-    /// Example: sshfleet demo --playbook secure-endpoint-tetra
+    /// Exits 0 when every simulated host ended with the status its scenario
+    /// requires.
+    ///
+    /// Examples:
+    ///   sshfleet demo
+    ///   sshfleet demo --playbook secure-endpoint-tetra --report demo.json
+    #[command(verbatim_doc_comment)]
     Demo(DemoArgs),
-    /// Serve a simulated appliance.
+    /// Serve a simulated appliance
     ///
-    /// Example (login shell of a real sshd): sshfleet sim --stdio --scenario broken --hostname esa01.example.com
+    /// Examples:
+    ///   sshfleet sim --hosts 200 --scenario mixed --inventory-out sim.yaml
+    ///   sshfleet sim --model windows --hosts 20 --inventory-out endpoints.yaml
+    ///   sshfleet sim --stdio --scenario broken --hostname esa01.example.com   (login shell of a real sshd)
+    #[command(verbatim_doc_comment)]
     Sim(SimArgs),
-    /// List the hosts an inventory and --limit select.
+    /// List the hosts an inventory and --limit select
     ///
-    /// Example: sshfleet inventory -i inventory/example.yaml -l emea
+    /// Example:
+    ///   sshfleet inventory -i inventory/example.yaml -l 'emea,!esa02*'
+    #[command(verbatim_doc_comment)]
     Inventory(InventoryArgs),
-    /// Work with playbooks.
-    #[command(subcommand)]
+    /// Work with playbooks
+    ///
+    /// Example:
+    ///   sshfleet playbook validate playbooks/esa-ecupdate.yaml
+    #[command(subcommand, verbatim_doc_comment)]
     Playbook(PlaybookCommand),
+    /// Print a shell completion script
+    ///
+    /// Examples:
+    ///   sshfleet completions bash > ~/.local/share/bash-completion/completions/sshfleet
+    ///   sshfleet completions zsh > ~/.zfunc/_sshfleet
+    ///   sshfleet completions fish > ~/.config/fish/completions/sshfleet.fish
+    #[command(verbatim_doc_comment)]
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), or write one page per subcommand
+    ///
+    /// Examples:
+    ///   sshfleet man | man -l -
+    ///   sshfleet man --out-dir /usr/local/share/man/man1
+    #[command(verbatim_doc_comment)]
+    Man {
+        /// Write sshfleet.1, sshfleet-run.1, ... into this directory.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Playbook file, or the name of a built-in playbook (esa-ecupdate).
+    /// Playbook file, or the name of a built-in playbook (esa-ecupdate, secure-endpoint-tetra).
     pub playbook: String,
     /// Ansible YAML inventory.
     #[arg(short, long)]
@@ -84,6 +136,29 @@ pub struct RunArgs {
     /// Print plain lines instead of live progress.
     #[arg(long)]
     pub no_progress: bool,
+    /// `json`: one JSON object per host event on stdout, for log shippers
+    /// (the human lines and table then go to stderr).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Refuse to start (exit 3) while another run holds this lock file
+    /// [default: $XDG_RUNTIME_DIR/sshfleet.lock, else sshfleet-UID.lock in the temp dir].
+    #[arg(long, value_name = "PATH")]
+    pub lock: Option<PathBuf>,
+    /// Run the hosts in batches of N hosts, or N% of them (rounded up), one batch after the other.
+    #[arg(long, value_name = "N|N%")]
+    pub serial: Option<Serial>,
+    /// Stop before the next batch when more than P% of a batch failed or was unreachable;
+    /// the hosts not run are reported skipped.
+    #[arg(long, value_name = "P", value_parser = crate::rollout::parse_max_fail_percent)]
+    pub max_fail_percent: Option<u8>,
+    /// Run only the hosts that were failed or unreachable in this earlier JSON report
+    /// (and in the inventory and --limit).
+    #[arg(long, value_name = "REPORT.json")]
+    pub retry_failed: Option<PathBuf>,
+    /// Connection attempts after the first when a host refuses, resets, times out or
+    /// drops the handshake (waits about 1 s, 2 s, 4 s...); host key and login errors are never retried.
+    #[arg(long, value_name = "N", default_value_t = crate::retry::DEFAULT_CONNECT_RETRIES)]
+    pub connect_retries: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -138,18 +213,26 @@ pub struct SimArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct InventoryArgs {
+    /// Ansible YAML inventory.
     #[arg(short, long)]
     pub inventory: PathBuf,
+    /// Hosts, groups, globs and !exclusions, comma-separated.
     #[arg(short, long)]
     pub limit: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PlaybookCommand {
-    /// Check a playbook without running it.
+    /// Check a playbook without running it
     ///
-    /// Example: sshfleet playbook validate playbooks/esa-ecupdate.yaml
-    Validate { playbook: String },
+    /// Examples:
+    ///   sshfleet playbook validate playbooks/esa-ecupdate.yaml
+    ///   sshfleet playbook validate esa-ecupdate
+    #[command(verbatim_doc_comment)]
+    Validate {
+        /// Playbook file, or the name of a built-in playbook.
+        playbook: String,
+    },
 }
 
 /// Parse arguments and run; returns the process exit code.
@@ -166,9 +249,11 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     };
     // Warnings an operator must see (a host key recorded under
     // --accept-new-host-keys, a transcript that could not be written) go to
-    // stderr; RUST_LOG=sshfleet=debug shows more.
+    // stderr; RUST_LOG=sshfleet=debug shows more. Colour only for a person
+    // at a terminal: cron mails and journald would show raw escapes.
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(crate::progress::colour_wanted())
         .with_target(false)
         .without_time()
         .with_env_filter(
@@ -186,13 +271,8 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code.code(),
         Err(e) => {
-            let code = if e.downcast_ref::<InputError>().is_some() {
-                ExitCode::BadInput
-            } else {
-                ExitCode::Internal
-            };
             eprintln!("sshfleet: {e:#}");
-            code.code()
+            crate::exit::code_of_error(&e).code()
         }
     }
 }
@@ -242,6 +322,32 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::Success)
         }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "sshfleet",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::Success)
+        }
+        Command::Man { out_dir } => {
+            match out_dir {
+                Some(dir) => clap_mangen::generate_to(Cli::command(), &dir).map_err(|e| {
+                    anyhow::anyhow!("cannot write manual pages into {}: {e}", dir.display())
+                })?,
+                // `sshfleet man | head` is not an error.
+                None => {
+                    match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                            return Err(e.into());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Ok(ExitCode::Success)
+        }
         Command::Playbook(PlaybookCommand::Validate { playbook }) => {
             let playbook = Playbook::resolve(&playbook).map_err(InputError::from)?;
             println!(
@@ -258,12 +364,16 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let playbook = Playbook::resolve(&args.playbook).map_err(InputError::from)?;
     let extra_vars = parse_extra_vars(&playbook, &args.extra_vars).map_err(InputError::from)?;
     let inventory = Inventory::load(&args.inventory).map_err(InputError::from)?;
-    let hosts: Vec<_> = inventory
+    let mut hosts: Vec<_> = inventory
         .select(args.limit.as_deref())
         .map_err(InputError::from)?
         .into_iter()
         .cloned()
         .collect();
+    let lines = lines_for(args.log_format);
+    if let Some(report) = &args.retry_failed {
+        hosts = select_retry(report, &playbook.name, &inventory, hosts, lines)?;
+    }
     // A bad value for one host is a bad inventory: refuse before touching any.
     for host in &hosts {
         HostVars::resolve(&playbook, host, &extra_vars)
@@ -278,6 +388,11 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         HostKeyPolicy::Strict
     };
     let options = RunOptions {
+        rollout: Rollout {
+            serial: args.serial,
+            max_fail_percent: args.max_fail_percent,
+        },
+        connect_retries: args.connect_retries,
         forks: args.forks,
         check_mode: args.check,
         transport: TransportOptions::new(
@@ -289,6 +404,17 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         transcripts: args.transcripts.clone(),
         extra_vars,
     };
+    // Taken last: a bad invocation is reported as such, whoever holds it.
+    let lock_path = args.lock.clone().unwrap_or_else(crate::lock::default_path);
+    let _lock = match RunLock::acquire(&lock_path) {
+        Ok(lock) => lock,
+        Err(e) => {
+            if args.log_format == LogFormat::Json {
+                JsonLog::new(&playbook.name).refused(&e.to_string());
+            }
+            return Err(e.into());
+        }
+    };
     let bars = crate::progress::bars_wanted(args.no_progress);
     let (code, _) = run_fleet_and_report(
         Arc::new(playbook),
@@ -296,9 +422,61 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         options,
         args.report.as_deref(),
         bars,
+        args.log_format,
     )
     .await?;
     Ok(code)
+}
+
+fn lines_for(format: LogFormat) -> Lines {
+    match format {
+        LogFormat::Text => Lines::Stdout,
+        LogFormat::Json => Lines::Stderr,
+    }
+}
+
+/// Keep the selected hosts that the earlier report says failed or were
+/// unreachable. A host of the report that the inventory no longer has is
+/// named in a warning and not run: it was removed or renamed on purpose, and
+/// the rest still deserve their retry.
+fn select_retry(
+    report: &std::path::Path,
+    playbook: &str,
+    inventory: &Inventory,
+    selected: Vec<crate::inventory::Host>,
+    lines: Lines,
+) -> Result<Vec<crate::inventory::Host>, InputError> {
+    let wanted = crate::retry::hosts_to_retry(report, playbook)?;
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|name| !inventory.hosts().iter().any(|h| &h.name == *name))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        tracing::warn!(
+            "{}: not in the inventory, so not retried: {}",
+            report.display(),
+            missing.join(", ")
+        );
+    }
+    let hosts: Vec<_> = selected
+        .into_iter()
+        .filter(|h| wanted.contains(&h.name))
+        .collect();
+    lines.print(&if hosts.is_empty() {
+        format!(
+            "nothing to retry: no selected host was failed or unreachable in {}",
+            report.display()
+        )
+    } else {
+        format!(
+            "retrying {} host{} failed or unreachable in {}",
+            hosts.len(),
+            if hosts.len() == 1 { "" } else { "s" },
+            report.display()
+        )
+    });
+    Ok(hosts)
 }
 
 /// Run, print the table, write the report, choose the exit code. Ctrl-C
@@ -310,6 +488,7 @@ pub async fn run_fleet_and_report(
     options: RunOptions,
     report_path: Option<&std::path::Path>,
     bars: bool,
+    log_format: LogFormat,
 ) -> anyhow::Result<(ExitCode, Report)> {
     let started = chrono::Utc::now();
     let cancel = CancellationToken::new();
@@ -328,16 +507,29 @@ pub async fn run_fleet_and_report(
         })
     };
     let check_mode = options.check_mode;
+    let lines = lines_for(log_format);
     if check_mode {
-        println!("check mode: diagnostics only, nothing will be changed");
+        lines.print("check mode: diagnostics only, nothing will be changed");
     }
-    let progress = Arc::new(crate::progress::Progress::new(hosts.len(), bars));
+    let progress = Arc::new(crate::progress::Progress::new(hosts.len(), bars, lines));
+    let json = (log_format == LogFormat::Json).then(|| Arc::new(JsonLog::new(&playbook.name)));
+    let observer: Arc<dyn Observer> = match &json {
+        Some(json) => {
+            json.run_started(
+                hosts.len(),
+                check_mode,
+                options.rollout.batch_sizes(hosts.len()).len(),
+            );
+            Arc::new(Observers(vec![progress.clone(), json.clone()]))
+        }
+        None => progress.clone(),
+    };
     let outcomes = runner::run_fleet(
         playbook.clone(),
         hosts,
         Arc::new(options),
         cancel.clone(),
-        progress.clone(),
+        observer,
     )
     .await;
     progress.finish();
@@ -349,13 +541,16 @@ pub async fn run_fleet_and_report(
         cancel.is_cancelled(),
         outcomes,
     );
-    println!();
-    print!("{}", report.table());
+    lines.print(&format!("\n{}", report.table().trim_end()));
     if let Some(path) = report_path {
         report
             .write_atomic(path)
             .map_err(|e| anyhow::anyhow!("cannot write report {}: {e}", path.display()))?;
-        println!("report written to {}", path.display());
+        lines.print(&format!("report written to {}", path.display()));
     }
-    Ok((report.exit_code(), report))
+    let code = report.exit_code();
+    if let Some(json) = &json {
+        json.run_finished(&report, code, report_path);
+    }
+    Ok((code, report))
 }

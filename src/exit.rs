@@ -9,6 +9,8 @@ pub enum ExitCode {
     Internal = 1,
     /// Some host failed.
     HostFailed = 2,
+    /// Another run holds the lock (`--lock`): this run touched no host.
+    LockHeld = 3,
     /// None failed, some unreachable.
     Unreachable = 4,
     /// Bad invocation, inventory or playbook: nothing was run.
@@ -23,6 +25,22 @@ impl ExitCode {
     }
 }
 
+/// What an error that ended the run before any host was touched means for
+/// the caller: another run holds the lock (3), a bad invocation, inventory,
+/// playbook or lock path (5), or anything else (1).
+pub fn code_of_error(e: &anyhow::Error) -> ExitCode {
+    if e.downcast_ref::<InputError>().is_some() {
+        ExitCode::BadInput
+    } else if let Some(lock) = e.downcast_ref::<crate::lock::LockError>() {
+        match lock {
+            crate::lock::LockError::Held { .. } => ExitCode::LockHeld,
+            _ => ExitCode::BadInput,
+        }
+    } else {
+        ExitCode::Internal
+    }
+}
+
 /// Errors a user causes before any host is touched. All exit 5.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
@@ -30,6 +48,8 @@ pub enum InputError {
     Inventory(#[from] crate::inventory::InventoryError),
     #[error(transparent)]
     Playbook(#[from] crate::playbook::PlaybookError),
+    #[error(transparent)]
+    RetryReport(#[from] crate::retry::RetryReportError),
     #[error("{0}")]
     Invalid(String),
 }

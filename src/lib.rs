@@ -8,13 +8,17 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod cli;
+pub mod events;
 pub mod exit;
 pub mod inventory;
 pub mod known_hosts;
 pub mod limits;
+pub mod lock;
 pub mod playbook;
 pub mod progress;
 pub mod report;
+pub mod retry;
+pub mod rollout;
 pub mod runner;
 pub mod shell;
 pub mod sim;

@@ -3,6 +3,7 @@
 //! with its current step. Elsewhere (cron, CI, a pipe, `--no-progress`):
 //! plain lines only. In both forms each host's result is printed as a line
 //! when it finishes, so nothing an operator needs lives only in a bar.
+//! Those lines go to stdout, or to stderr when stdout carries the JSON log.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -18,6 +19,29 @@ use crate::runner::Observer;
 pub fn bars_wanted(no_progress: bool) -> bool {
     use std::io::IsTerminal;
     !no_progress && std::env::var_os("CI").is_none() && std::io::stderr().is_terminal()
+}
+
+/// Whether stderr may carry colour: a terminal, and `NO_COLOR` unset.
+pub fn colour_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Where the human lines (and the summary table) go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    Stdout,
+    /// stdout is reserved for `--log-format json`.
+    Stderr,
+}
+
+impl Lines {
+    pub fn print(self, text: &str) {
+        match self {
+            Lines::Stdout => println!("{text}"),
+            Lines::Stderr => eprintln!("{text}"),
+        }
+    }
 }
 
 /// Counts by status, shared by both forms.
@@ -62,6 +86,7 @@ impl Counts {
 pub struct Progress {
     bars: Option<Bars>,
     counts: Counts,
+    lines: Lines,
 }
 
 struct Bars {
@@ -73,7 +98,7 @@ struct Bars {
 
 impl Progress {
     /// `bars`: draw live bars on stderr (see [`bars_wanted`]).
-    pub fn new(total: usize, bars: bool) -> Progress {
+    pub fn new(total: usize, bars: bool, lines: Lines) -> Progress {
         let bars = bars.then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let overall_style =
@@ -94,9 +119,20 @@ impl Progress {
         let progress = Progress {
             bars,
             counts: Counts::default(),
+            lines,
         };
         progress.refresh();
         progress
+    }
+
+    /// A line above the bars, or a plain line.
+    fn say(&self, text: &str) {
+        match &self.bars {
+            Some(bars) => {
+                let _ = bars.multi.println(text);
+            }
+            None => self.lines.print(text),
+        }
     }
 
     fn refresh(&self) {
@@ -149,9 +185,30 @@ impl Observer for Progress {
                 let _ = bars.multi.println(outcome.line());
                 bars.overall.inc(1);
             }
-            None => println!("{}", outcome.line()),
+            None => self.lines.print(&outcome.line()),
         }
         self.refresh();
+    }
+
+    fn batch(&self, number: usize, of: usize, hosts: &[String]) {
+        let which = match hosts {
+            [] => String::new(),
+            [a] => a.clone(),
+            [a, b] => format!("{a}, {b}"),
+            [first, .., last] => format!("{first} .. {last}"),
+        };
+        self.say(&format!(
+            "batch {number} of {of}: {} host{} ({which})",
+            hosts.len(),
+            if hosts.len() == 1 { "" } else { "s" }
+        ));
+    }
+
+    fn stopped(&self, reason: &str, not_run: usize) {
+        self.say(&format!(
+            "stopping the rollout: {reason}; {not_run} host{} not run",
+            if not_run == 1 { "" } else { "s" }
+        ));
     }
 }
 

@@ -7,6 +7,12 @@
 //! steps before the barrier (one connection each), the fleet-wide values
 //! are computed, and the hosts still in play reconnect for the next
 //! segment. Hosts do not hold a session, or a fork, while they wait.
+//!
+//! With `--serial` the hosts run in batches, one after the other, each
+//! batch going through every segment before the next starts; a `fleet:`
+//! value is the highest among the hosts of this batch and of the batches
+//! before it. A batch over `--max-fail-percent` stops the rollout: the
+//! hosts of later batches are reported `skipped`, not run.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -23,9 +29,12 @@ use crate::playbook::vars::HostVars;
 use crate::playbook::when::{Value, compare_versions};
 use crate::playbook::{FleetMax, Playbook, Segment, Session};
 use crate::report::{HostOutcome, Status};
+use crate::retry::connect_backoff;
+use crate::rollout::Rollout;
 use crate::shell::Shell;
 use crate::transcript::Transcript;
-use crate::transport::{self, Credentials, TransportOptions};
+use crate::transport::{self, ConnectError, Credentials, TransportOptions};
+use backon::Retryable as _;
 
 /// Settings of one run.
 #[derive(Debug, Clone)]
@@ -35,17 +44,48 @@ pub struct RunOptions {
     pub transport: TransportOptions,
     pub transcripts: Option<PathBuf>,
     pub extra_vars: BTreeMap<String, String>,
+    /// Batches and the failure threshold between them.
+    pub rollout: Rollout,
+    /// Connection attempts after the first on transient errors.
+    pub connect_retries: u32,
 }
 
 /// Told about hosts as they progress (terminal output, progress bars).
 pub trait Observer: Send + Sync {
+    /// The host got its fork and is about to connect for the first time.
+    fn started(&self, _host: &str) {}
     fn step(&self, _host: &str, _step: &str) {}
     fn finished(&self, _outcome: &HostOutcome) {}
+    /// Batch `number` of `of` (1-based) starts with these hosts.
+    fn batch(&self, _number: usize, _of: usize, _hosts: &[String]) {}
+    /// The rollout stops; `not_run` hosts of later batches will not start.
+    fn stopped(&self, _reason: &str, _not_run: usize) {}
 }
 
 /// An observer that says nothing.
 pub struct Silent;
 impl Observer for Silent {}
+
+/// Tells several observers (the terminal and the JSON log) the same things.
+pub struct Observers(pub Vec<Arc<dyn Observer>>);
+
+impl Observer for Observers {
+    fn started(&self, host: &str) {
+        self.0.iter().for_each(|o| o.started(host));
+    }
+    fn step(&self, host: &str, step: &str) {
+        self.0.iter().for_each(|o| o.step(host, step));
+    }
+    fn finished(&self, outcome: &HostOutcome) {
+        self.0.iter().for_each(|o| o.finished(outcome));
+    }
+    fn batch(&self, number: usize, of: usize, hosts: &[String]) {
+        self.0.iter().for_each(|o| o.batch(number, of, hosts));
+    }
+    fn stopped(&self, reason: &str, not_run: usize) {
+        self.0.iter().for_each(|o| o.stopped(reason, not_run));
+    }
+}
 
 /// One host's progress through the segments.
 struct Slot {
@@ -58,7 +98,8 @@ struct Slot {
     outcome: Option<HostOutcome>,
 }
 
-/// Run `playbook` on every host. Outcomes come back in the hosts' order.
+/// Run `playbook` on every host, batch after batch. Outcomes come back in
+/// the hosts' order.
 pub async fn run_fleet(
     playbook: Arc<Playbook>,
     hosts: Vec<Host>,
@@ -66,11 +107,65 @@ pub async fn run_fleet(
     cancel: CancellationToken,
     observer: Arc<dyn Observer>,
 ) -> Vec<HostOutcome> {
+    let sizes = options.rollout.batch_sizes(hosts.len());
+    let mut outcomes = Vec::with_capacity(hosts.len());
+    let mut hosts = hosts.into_iter();
+    let mut fleet_values = BTreeMap::new();
+    let mut stop: Option<String> = None;
+    for (index, &size) in sizes.iter().enumerate() {
+        let batch: Vec<Host> = hosts.by_ref().take(size).collect();
+        if let Some(reason) = &stop {
+            for host in batch {
+                let outcome = failed(&host.name, Status::Skipped, format!("not run: {reason}"));
+                observer.finished(&outcome);
+                outcomes.push(outcome);
+            }
+            continue;
+        }
+        if sizes.len() > 1 {
+            let names: Vec<String> = batch.iter().map(|h| h.name.clone()).collect();
+            observer.batch(index + 1, sizes.len(), &names);
+        }
+        let done = run_batch(
+            &playbook,
+            batch,
+            &options,
+            &cancel,
+            &observer,
+            &mut fleet_values,
+        )
+        .await;
+        let bad = done
+            .iter()
+            .filter(|o| matches!(o.status, Status::Failed | Status::Unreachable))
+            .count();
+        let not_run: usize = sizes[index + 1..].iter().sum();
+        if not_run > 0 && !cancel.is_cancelled() {
+            stop = options.rollout.stop_after(index + 1, bad, done.len());
+            if let Some(reason) = &stop {
+                observer.stopped(reason, not_run);
+            }
+        }
+        outcomes.extend(done);
+    }
+    outcomes
+}
+
+/// Run one batch through every segment of the playbook. `fleet_values`
+/// carries the fleet-wide values of earlier batches.
+async fn run_batch(
+    playbook: &Arc<Playbook>,
+    hosts: Vec<Host>,
+    options: &Arc<RunOptions>,
+    cancel: &CancellationToken,
+    observer: &Arc<dyn Observer>,
+    fleet_values: &mut BTreeMap<String, Value>,
+) -> Vec<HostOutcome> {
     let permits = Arc::new(Semaphore::new(options.forks.max(1)));
     let mut slots: Vec<Slot> = hosts
         .into_iter()
         .map(|host| {
-            let (vars, outcome) = match HostVars::resolve(&playbook, &host, &options.extra_vars) {
+            let (vars, outcome) = match HostVars::resolve(playbook, &host, &options.extra_vars) {
                 Ok(v) => (v, None),
                 Err(e) => (
                     HostVars::default(),
@@ -120,6 +215,9 @@ pub async fn run_fleet(
                             if cancel.is_cancelled() {
                                 slot.outcome = Some(interrupted(&slot, index));
                             } else {
+                                if index == 0 {
+                                    observer.started(&slot.host.name);
+                                }
                                 run_segment(&playbook, &mut slot, &segment, &options, &cancel, observer.as_ref()).await;
                             }
                         }
@@ -163,7 +261,7 @@ pub async fn run_fleet(
                 },
             }
         }
-        share_fleet_values(&segment.then, &mut slots);
+        share_fleet_values(&segment.then, &mut slots, fleet_values);
     }
     slots
         .into_iter()
@@ -180,18 +278,24 @@ pub async fn run_fleet(
 }
 
 /// Give every host still in play the fleet-wide values: the highest value
-/// among the hosts that reached the barrier with it.
-fn share_fleet_values(values: &[FleetMax], slots: &mut [Slot]) {
+/// among the hosts that reached the barrier with it, and among earlier
+/// batches' (`carried`, updated here).
+fn share_fleet_values(
+    values: &[FleetMax],
+    slots: &mut [Slot],
+    carried: &mut BTreeMap<String, Value>,
+) {
     for FleetMax { target, source } in values {
         let best = slots
             .iter()
             .filter(|s| s.outcome.is_none())
             .filter_map(|s| s.state.get(source))
-            .fold(None::<Value>, |best, v| match best {
+            .fold(carried.get(target).cloned(), |best, v| match best {
                 Some(b) if higher(&b, v) != Ordering::Less => Some(b),
                 _ => Some(v.clone()),
             });
         if let Some(best) = best {
+            carried.insert(target.clone(), best.clone());
             for slot in slots.iter_mut().filter(|s| s.outcome.is_none()) {
                 slot.state.set(target, best.clone());
             }
@@ -302,13 +406,36 @@ async fn connect_and_run(
         "connecting to {address}:{port} as {}",
         credentials.user
     ));
-    let connection = tokio::select! {
-        c = transport::connect(&address, port, &credentials, &options.transport) => c,
-        () = cancel.cancelled() => return Err(failed(name, Status::Failed, "interrupted while connecting".to_string())),
+    let attempts = options.connect_retries.saturating_add(1);
+    let mut attempt = 1;
+    let connection = {
+        let transcript = &mut slot.transcript;
+        let attempt = &mut attempt;
+        let connect = (|| transport::connect(&address, port, &credentials, &options.transport))
+            .retry(connect_backoff(options.connect_retries))
+            .sleep(tokio::time::sleep)
+            .when(ConnectError::is_transient)
+            .notify(|e: &ConnectError, wait: Duration| {
+                *attempt += 1;
+                let retrying = format!(
+                    "retrying in {:.1}s (attempt {attempt} of {attempts})",
+                    wait.as_secs_f64()
+                );
+                transcript.note(&format!("{e}; {retrying}"));
+                observer.step(name, &retrying);
+            });
+        tokio::select! {
+            c = connect => c,
+            () = cancel.cancelled() => return Err(failed(name, Status::Failed, "interrupted while connecting".to_string())),
+        }
     };
     let connection = connection.map_err(|e| {
-        slot.transcript.note(&e.to_string());
-        failed(name, Status::Unreachable, e.to_string())
+        let mut message = e.to_string();
+        if attempt > 1 {
+            message.push_str(&format!(" (after {attempt} connection attempts)"));
+        }
+        slot.transcript.note(&message);
+        failed(name, Status::Unreachable, message)
     })?;
     for secret in &connection.secrets {
         slot.transcript.add_secret(secret);

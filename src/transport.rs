@@ -122,6 +122,45 @@ pub enum ConnectError {
     Ssh(#[from] russh::Error),
 }
 
+impl ConnectError {
+    /// Whether trying again later could succeed: the network or the
+    /// appliance's SSH service was not there (refused, reset, timed out,
+    /// handshake cut). Host key, credential and key-file problems are not:
+    /// retrying them only repeats the refusal.
+    pub fn is_transient(&self) -> bool {
+        use std::io::ErrorKind::*;
+        let io_transient = |e: &std::io::Error| {
+            matches!(
+                e.kind(),
+                ConnectionRefused
+                    | ConnectionReset
+                    | ConnectionAborted
+                    | TimedOut
+                    | HostUnreachable
+                    | NetworkUnreachable
+                    | NotConnected
+                    | BrokenPipe
+                    | UnexpectedEof
+                    | Interrupted
+            )
+        };
+        match self {
+            ConnectError::Tcp { source, .. } => io_transient(source),
+            ConnectError::Timeout { .. } => true,
+            ConnectError::Ssh(e) => match e {
+                russh::Error::IO(e) => io_transient(e),
+                russh::Error::Disconnect
+                | russh::Error::HUP
+                | russh::Error::ConnectionTimeout
+                | russh::Error::KeepaliveTimeout
+                | russh::Error::Elapsed(_) => true,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 /// Errors the handler can return from inside the russh handshake.
 #[derive(Debug)]
 enum HandlerError {

@@ -250,6 +250,8 @@ pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result
             .iter()
             .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
             .collect(),
+        rollout: Default::default(),
+        connect_retries: crate::retry::DEFAULT_CONNECT_RETRIES,
     };
     let (code, outcome) = crate::cli::run_fleet_and_report(
         Arc::new(playbook),
@@ -257,6 +259,7 @@ pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result
         options,
         report.as_deref(),
         crate::progress::bars_wanted(false),
+        crate::events::LogFormat::Text,
     )
     .await?;
     sim.shutdown().await;

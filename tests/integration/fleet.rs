@@ -81,6 +81,8 @@ async fn fifty_mixed_appliances_each_end_right_and_in_parallel() {
             "update_timeout=4s",
             "-e",
             "command_timeout=3s",
+            "--connect-retries",
+            "0",
         ])
         .await;
     assert_eq!(run.code(), 2, "{}", run.explain());
@@ -134,6 +136,8 @@ async fn sigint_mid_run_stops_every_follow_and_still_writes_the_report() {
         .arg(&lab.known_hosts)
         .arg("--report")
         .arg(&lab.report)
+        .arg("--lock")
+        .arg(lab.dir.path().join("run.lock"))
         .args(["-f", "3", "--no-progress"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

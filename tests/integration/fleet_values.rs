@@ -5,7 +5,7 @@ use sshfleet::sim::AsyncOsProfile;
 
 use crate::support::Lab;
 
-const PLAYBOOK: &str = r#"
+pub const PLAYBOOK: &str = r#"
 name: behind-the-fleet
 vars:
   command_timeout: {type: duration, default: 20s}
@@ -56,7 +56,7 @@ async fn hosts_are_compared_with_the_newest_version_seen_across_the_fleet() {
     let playbook = lab.dir.path().join("behind.yaml");
     std::fs::write(&playbook, PLAYBOOK).unwrap();
 
-    let mut args = lab.run_args(&["-f", "2", "--no-progress"]);
+    let mut args = lab.run_args(&["-f", "2", "--no-progress", "--connect-retries", "0"]);
     args[1] = playbook.display().to_string();
     let out = crate::support::sshfleet_cmd(&args, &[]).await;
     let text = format!(

@@ -1,8 +1,11 @@
 //! A lab: a simulated fleet, a client key, a known_hosts file and an
 //! inventory in a temporary directory, and a way to run the real binary.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use russh::keys::ssh_key::LineEnding;
@@ -82,22 +85,66 @@ impl Lab {
 
     /// Write an inventory of every appliance.
     pub fn write_inventory(&self) {
+        let hosts: Vec<_> = self
+            .fleet
+            .hosts()
+            .iter()
+            .map(|h| (h.name.as_str(), h.addr.port()))
+            .collect();
+        self.write_inventory_of(&hosts);
+    }
+
+    /// Write an inventory of these hosts (name, port on 127.0.0.1), in
+    /// this order.
+    pub fn write_inventory_of(&self, hosts: &[(&str, u16)]) {
         let mut yaml = format!(
             "all:\n  vars:\n    ansible_user: {USER}\n    ansible_ssh_private_key_file: {}\n  hosts:\n",
             self.key_file.display()
         );
-        for host in self.fleet.hosts() {
+        for (name, port) in hosts {
             yaml.push_str(&format!(
-                "    {}:\n      ansible_host: 127.0.0.1\n      ansible_port: {}\n",
-                host.name,
-                host.addr.port()
+                "    {name}:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n"
             ));
         }
         std::fs::write(&self.inventory, yaml).unwrap();
     }
 
+    /// The inventory's hosts plus these, at a port nothing listens on.
+    pub fn add_down_hosts(&self, names: &[&str]) {
+        let mut hosts: Vec<_> = self
+            .fleet
+            .hosts()
+            .iter()
+            .map(|h| (h.name.as_str(), h.addr.port()))
+            .collect();
+        hosts.extend(names.iter().map(|n| (*n, dead_port())));
+        self.write_inventory_of(&hosts);
+    }
+
     pub fn host(&self, name: &str) -> &SimHost {
         self.fleet.hosts().iter().find(|h| h.name == name).unwrap()
+    }
+
+    /// Make the inventory reach `name` on `port` (a [`Relay`], or nothing).
+    /// known_hosts is keyed by port, so the entry is copied to it.
+    pub fn redirect(&self, name: &str, port: u16) {
+        let host = self.host(name);
+        let from = format!("ansible_port: {}\n", host.addr.port());
+        let yaml = std::fs::read_to_string(&self.inventory).unwrap();
+        assert!(yaml.contains(&from));
+        std::fs::write(
+            &self.inventory,
+            yaml.replace(&from, &format!("ansible_port: {port}\n")),
+        )
+        .unwrap();
+        let mut known = std::fs::read_to_string(&self.known_hosts).unwrap();
+        known.push_str(&sshfleet::known_hosts::entry_line(
+            "127.0.0.1",
+            port,
+            &host.host_key,
+        ));
+        known.push('\n');
+        std::fs::write(&self.known_hosts, known).unwrap();
     }
 
     /// Arguments of `sshfleet run esa-ecupdate` on this lab, plus `extra`.
@@ -111,6 +158,8 @@ impl Lab {
             self.known_hosts.display().to_string(),
             "--report".into(),
             self.report.display().to_string(),
+            "--lock".into(),
+            self.dir.path().join("run.lock").display().to_string(),
         ];
         all.extend(extra.iter().map(|a| a.to_string()));
         all
@@ -135,12 +184,24 @@ impl Lab {
     }
 }
 
-/// Run the real binary.
+/// A loopback port nothing listens on (bound, then released).
+pub fn dead_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Run the real binary. Each call gets its own runtime directory, so the
+/// default run lock of tests running side by side never collides.
 pub async fn sshfleet_cmd(args: &[String], env: &[(&str, &str)]) -> Output {
+    let runtime_dir = tempfile::tempdir().unwrap();
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sshfleet"));
     cmd.args(args)
         .env_remove("SSH_AUTH_SOCK")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("XDG_RUNTIME_DIR", runtime_dir.path());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -148,6 +209,54 @@ pub async fn sshfleet_cmd(args: &[String], env: &[(&str, &str)]) -> Output {
         .await
         .expect("sshfleet did not finish within 120 s")
         .unwrap()
+}
+
+/// A TCP relay in front of a simulated appliance. It counts the
+/// connections it accepts and cuts the first `cut_first` of them at once,
+/// as an appliance whose SSH service is not up yet does; the rest reach
+/// the appliance.
+pub struct Relay {
+    pub port: u16,
+    accepted: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    pub async fn start(target: SocketAddr, cut_first: usize) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if count.fetch_add(1, Ordering::SeqCst) < cut_first {
+                    drop(client);
+                    continue;
+                }
+                tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        });
+        Relay {
+            port,
+            accepted,
+            task,
+        }
+    }
+
+    /// Connections accepted so far (cut or relayed).
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 pub struct Run {

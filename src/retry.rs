@@ -1,0 +1,149 @@
+//! Retrying what failed, at two scales. Across runs: `--retry-failed
+//! REPORT.json` picks the hosts an earlier run left `failed` or
+//! `unreachable`, so the morning after a cron run an operator re-runs only
+//! those. Within a run: a connection that was refused, reset, timed out or
+//! dropped during the handshake (an appliance rebooting after an update, a
+//! busy jump host) is tried again with backoff before the host is declared
+//! unreachable; a host key or login problem is never retried, since
+//! retrying cannot fix it and only hammers the appliance.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use backon::ExponentialBuilder;
+use serde::Deserialize;
+
+use crate::report::Status;
+
+/// Connection retries after the first attempt, unless `--connect-retries`.
+pub const DEFAULT_CONNECT_RETRIES: u32 = 2;
+
+/// Waits between connection attempts: about 1 s, 2 s, 4 s, ... up to 10 s,
+/// each stretched by up to as much again at random, so a fleet whose
+/// switch came back does not reconnect in lockstep.
+pub fn connect_backoff(retries: u32) -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_secs(1))
+        .with_max_delay(Duration::from_secs(10))
+        .with_factor(2.0)
+        .with_jitter()
+        .with_max_times(usize::try_from(retries).unwrap_or(usize::MAX))
+}
+
+/// An earlier report could not be used to choose hosts.
+#[derive(Debug, thiserror::Error)]
+pub enum RetryReportError {
+    #[error("cannot read report {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not an sshfleet JSON report: {source}", path.display())]
+    Malformed {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{} is a report of playbook `{found}`, not `{wanted}`; retry with the playbook that produced it",
+        path.display()
+    )]
+    OtherPlaybook {
+        path: PathBuf,
+        found: String,
+        wanted: String,
+    },
+}
+
+/// The parts of a report (see [`crate::report::Report`]) a retry needs.
+#[derive(Debug, Deserialize)]
+struct PastReport {
+    playbook: String,
+    hosts: Vec<PastHost>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PastHost {
+    name: String,
+    status: Status,
+}
+
+/// The hosts that ended `failed` or `unreachable` in the report at `path`,
+/// written by a run of `playbook`.
+pub fn hosts_to_retry(path: &Path, playbook: &str) -> Result<BTreeSet<String>, RetryReportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| RetryReportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let report: PastReport =
+        serde_json::from_str(&text).map_err(|source| RetryReportError::Malformed {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if report.playbook != playbook {
+        return Err(RetryReportError::OtherPlaybook {
+            path: path.to_path_buf(),
+            found: report.playbook,
+            wanted: playbook.to_string(),
+        });
+    }
+    Ok(report
+        .hosts
+        .into_iter()
+        .filter(|h| matches!(h.status, Status::Failed | Status::Unreachable))
+        .map(|h| h.name)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use crate::report::{HostOutcome, Report};
+
+    #[test]
+    fn picks_exactly_failed_and_unreachable_hosts_from_a_written_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("last.json");
+        let hosts = [
+            ("a", Status::Ok),
+            ("b", Status::Failed),
+            ("c", Status::Changed),
+            ("d", Status::Unreachable),
+            ("e", Status::Skipped),
+        ]
+        .iter()
+        .map(|(n, s)| HostOutcome::new(n, *s))
+        .collect();
+        Report::new("esa-ecupdate", false, chrono::Utc::now(), false, hosts)
+            .write_atomic(&path)
+            .unwrap();
+        let picked = hosts_to_retry(&path, "esa-ecupdate").unwrap();
+        assert_eq!(picked.into_iter().collect::<Vec<_>>(), ["b", "d"]);
+
+        let err = hosts_to_retry(&path, "secure-endpoint-tetra").unwrap_err();
+        assert!(
+            matches!(err, RetryReportError::OtherPlaybook { .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_broken_report_names_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.json");
+        std::fs::write(
+            &path,
+            "{\"playbook\": \"esa-ecupdate\",\n \"hosts\": [\n  {\"name\": ",
+        )
+        .unwrap();
+        let err = hosts_to_retry(&path, "esa-ecupdate")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cut.json") && err.contains("line 3"), "{err}");
+        let err = hosts_to_retry(&dir.path().join("none.json"), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("none.json"), "{err}");
+    }
+}
