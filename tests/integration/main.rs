@@ -8,6 +8,7 @@
     unreachable_pub
 )]
 
+mod cli_help;
 mod esa;
 mod exec_mode;
 mod faults;
@@ -15,9 +16,12 @@ mod fleet;
 mod fleet_values;
 mod input;
 mod interop;
+mod retry;
+mod rollout;
 mod sim_cli;
 mod sim_server;
 mod sim_windows;
 mod support;
 mod tetra;
 mod transport;
+mod unattended;

@@ -1,0 +1,123 @@
+//! What an operator installs beside the binary: shell completions, manual
+//! pages, and `--help` with an example for every subcommand.
+
+use crate::support::sshfleet_cmd;
+
+fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+async fn stdout_of(a: &[&str]) -> String {
+    let out = sshfleet_cmd(&args(a), &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{a:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const SUBCOMMANDS: [&str; 7] = [
+    "run",
+    "demo",
+    "sim",
+    "inventory",
+    "playbook",
+    "completions",
+    "man",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bash_completion_is_valid_bash_and_knows_the_subcommands_and_flags() {
+    let script = stdout_of(&["completions", "bash"]).await;
+    for word in SUBCOMMANDS
+        .iter()
+        .chain(&["--serial", "--retry-failed", "--log-format"])
+    {
+        assert!(script.contains(word), "{word} missing");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sshfleet.bash");
+    std::fs::write(&path, &script).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // Sourced in a shell, it registers the completion function.
+    let sourced = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && complete -p sshfleet",
+            path.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&sourced.stdout).contains("sshfleet"),
+        "{}",
+        String::from_utf8_lossy(&sourced.stderr)
+    );
+
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let script = stdout_of(&["completions", shell]).await;
+        assert!(
+            script.contains("sshfleet") && script.contains("retry-failed"),
+            "{shell}"
+        );
+    }
+    let out = sshfleet_cmd(&args(&["completions", "tcsh"]), &[]).await;
+    assert_eq!(out.status.code(), Some(5));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn man_prints_a_roff_page_and_writes_one_per_subcommand() {
+    let page = stdout_of(&["man"]).await;
+    assert!(page.contains(".TH sshfleet 1"), "{page}");
+    assert!(
+        page.contains(".SH NAME") && page.contains(".SH SYNOPSIS"),
+        "{page}"
+    );
+    for sub in SUBCOMMANDS {
+        assert!(
+            page.contains(&format!("sshfleet\\-{sub}(1)")),
+            "{sub}: {page}"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    stdout_of(&["man", "--out-dir", dir.path().to_str().unwrap()]).await;
+    let run = std::fs::read_to_string(dir.path().join("sshfleet-run.1")).unwrap();
+    assert!(run.contains(".TH sshfleet-run 1"), "{run}");
+    assert!(run.contains("\\-\\-max\\-fail\\-percent"), "{run}");
+    assert!(run.contains("Examples:"), "{run}");
+    assert!(dir.path().join("sshfleet-playbook-validate.1").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_subcommand_help_shows_an_example_of_itself() {
+    for sub in SUBCOMMANDS
+        .iter()
+        .map(|s| vec![*s])
+        .chain([vec!["playbook", "validate"]])
+    {
+        let mut a = sub.clone();
+        a.push("--help");
+        let help = stdout_of(&a).await;
+        let invocation = format!("  sshfleet {}", sub.join(" "));
+        assert!(
+            help.contains("Example") && help.contains(&invocation),
+            "{sub:?}: no example `{invocation}` in:\n{help}"
+        );
+    }
+    // Exit codes, the lock's included, are in `run --help`.
+    let help = stdout_of(&["run", "--help"]).await;
+    let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("3 another run holds the lock"), "{help}");
+}
