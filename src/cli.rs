@@ -370,9 +370,11 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .cloned()
         .collect();
-    let lines = lines_for(args.log_format);
+    let mut retrying = None;
     if let Some(report) = &args.retry_failed {
-        hosts = select_retry(report, &playbook.name, &inventory, hosts, lines)?;
+        let (kept, note) = select_retry(report, &playbook.name, &inventory, hosts)?;
+        hosts = kept;
+        retrying = Some(note);
     }
     // A bad value for one host is a bad inventory: refuse before touching any.
     for host in &hosts {
@@ -415,6 +417,9 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             return Err(e.into());
         }
     };
+    if let Some(note) = retrying {
+        lines_for(args.log_format).print(&note);
+    }
     let bars = crate::progress::bars_wanted(args.no_progress);
     let (code, _) = run_fleet_and_report(
         Arc::new(playbook),
@@ -436,16 +441,15 @@ fn lines_for(format: LogFormat) -> Lines {
 }
 
 /// Keep the selected hosts that the earlier report says failed or were
-/// unreachable. A host of the report that the inventory no longer has is
-/// named in a warning and not run: it was removed or renamed on purpose, and
-/// the rest still deserve their retry.
+/// unreachable, with a line saying so. A host of the report that the
+/// inventory no longer has is named in a warning and not run: it was removed
+/// or renamed on purpose, and the rest still deserve their retry.
 fn select_retry(
     report: &std::path::Path,
     playbook: &str,
     inventory: &Inventory,
     selected: Vec<crate::inventory::Host>,
-    lines: Lines,
-) -> Result<Vec<crate::inventory::Host>, InputError> {
+) -> Result<(Vec<crate::inventory::Host>, String), InputError> {
     let wanted = crate::retry::hosts_to_retry(report, playbook)?;
     let missing: Vec<&str> = wanted
         .iter()
@@ -463,7 +467,7 @@ fn select_retry(
         .into_iter()
         .filter(|h| wanted.contains(&h.name))
         .collect();
-    lines.print(&if hosts.is_empty() {
+    let note = if hosts.is_empty() {
         format!(
             "nothing to retry: no selected host was failed or unreachable in {}",
             report.display()
@@ -475,8 +479,8 @@ fn select_retry(
             if hosts.len() == 1 { "" } else { "s" },
             report.display()
         )
-    });
-    Ok(hosts)
+    };
+    Ok((hosts, note))
 }
 
 /// Run, print the table, write the report, choose the exit code. Ctrl-C

@@ -122,7 +122,7 @@ pub async fn run_fleet(
             }
             continue;
         }
-        if sizes.len() > 1 {
+        if sizes.len() > 1 && !cancel.is_cancelled() {
             let names: Vec<String> = batch.iter().map(|h| h.name.clone()).collect();
             observer.batch(index + 1, sizes.len(), &names);
         }
