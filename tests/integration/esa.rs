@@ -280,28 +280,10 @@ async fn without_a_terminal_results_are_plain_lines() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn on_a_terminal_live_bars_are_drawn_and_results_still_printed() {
-    // `script` (util-linux, essential on Debian) gives the binary a real
-    // pseudo-terminal, as an operator's terminal would.
-    if !std::path::Path::new("/usr/bin/script").exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI machines have /usr/bin/script (bsdutils)"
-        );
-        return;
-    }
     let lab = Lab::start(vec![broken("esa16.example.com")]).await;
-    let command = std::iter::once(env!("CARGO_BIN_EXE_sshfleet").to_string())
-        .chain(lab.run_args(&[]))
-        .map(|a| format!("'{a}'"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let out = tokio::process::Command::new("/usr/bin/script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_remove("CI")
-        .env("TERM", "xterm")
-        .output()
-        .await
-        .unwrap();
+    let Some(out) = crate::support::sshfleet_on_terminal(&lab.run_args(&[]), &[]).await else {
+        return;
+    };
     let raw = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{raw}");
     assert!(

@@ -5,7 +5,7 @@ use sshfleet::sim::AsyncOsProfile;
 
 use crate::support::Lab;
 
-pub const PLAYBOOK: &str = r#"
+const PLAYBOOK: &str = r#"
 name: behind-the-fleet
 vars:
   command_timeout: {type: duration, default: 20s}
@@ -28,8 +28,9 @@ steps:
       - {id: behind-fleet, severity: warning, pattern: 'Version:'}
 "#;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn hosts_are_compared_with_the_newest_version_seen_across_the_fleet() {
+/// Three appliances of different versions, and [`PLAYBOOK`] written beside
+/// them.
+pub async fn three_versions() -> (Lab, std::path::PathBuf) {
     let with_version = |name: &str, version: &str| {
         let mut p = AsyncOsProfile::healthy(name);
         p.version = version.to_string();
@@ -42,6 +43,14 @@ async fn hosts_are_compared_with_the_newest_version_seen_across_the_fleet() {
         with_version("esa03.example.com", "15.5.0-100"),
     ])
     .await;
+    let playbook = lab.dir.path().join("behind.yaml");
+    std::fs::write(&playbook, PLAYBOOK).unwrap();
+    (lab, playbook)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hosts_are_compared_with_the_newest_version_seen_across_the_fleet() {
+    let (lab, playbook) = three_versions().await;
     // A host that is down must not hold the others at the barrier.
     let mut yaml = std::fs::read_to_string(&lab.inventory).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -53,9 +62,6 @@ async fn hosts_are_compared_with_the_newest_version_seen_across_the_fleet() {
         "    esa-down.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n"
     ));
     std::fs::write(&lab.inventory, yaml).unwrap();
-    let playbook = lab.dir.path().join("behind.yaml");
-    std::fs::write(&playbook, PLAYBOOK).unwrap();
-
     let mut args = lab.run_args(&["-f", "2", "--no-progress", "--connect-retries", "0"]);
     args[1] = playbook.display().to_string();
     let out = crate::support::sshfleet_cmd(&args, &[]).await;

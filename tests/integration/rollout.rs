@@ -1,23 +1,9 @@
 //! Staged rollout: `--serial` batches in inventory order, and
 //! `--max-fail-percent` stopping before the next batch.
 
-use std::time::Duration;
+use sshfleet::sim::AsyncOsProfile;
 
-use sshfleet::sim::{AsyncOsProfile, UpdateBehaviour};
-
-use crate::support::{Lab, dead_port, sshfleet_cmd};
-
-fn never_completes(name: &str) -> AsyncOsProfile {
-    let mut p = AsyncOsProfile::broken(name);
-    p.update = UpdateBehaviour::NeverCompletes;
-    p
-}
-
-fn broken(name: &str) -> AsyncOsProfile {
-    let mut p = AsyncOsProfile::broken(name);
-    p.update = UpdateBehaviour::CompletesAfter(Duration::from_millis(300));
-    p
-}
+use crate::support::{Lab, broken_quick as broken, dead_port, never_completes, sshfleet_cmd};
 
 fn line_of(text: &str, needle: &str) -> usize {
     text.lines()
@@ -45,7 +31,7 @@ async fn a_batch_over_the_failure_threshold_stops_the_rollout_before_the_next_ba
             "-f",
             "10",
             "-e",
-            "update_timeout=2s",
+            "update_timeout=5s",
         ])
         .await;
     assert_eq!(run.code(), 2, "{}", run.explain());
@@ -166,19 +152,7 @@ async fn bad_serial_and_threshold_values_are_usage_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fleet_value_carries_the_highest_of_earlier_batches() {
-    let with_version = |name: &str, version: &str| {
-        let mut p = AsyncOsProfile::healthy(name);
-        p.version = version.to_string();
-        p
-    };
-    let lab = Lab::start(vec![
-        with_version("esa01.example.com", "15.0.1-012"),
-        with_version("esa02.example.com", "9.7.2-145"),
-        with_version("esa03.example.com", "15.5.0-100"),
-    ])
-    .await;
-    let playbook = lab.dir.path().join("behind.yaml");
-    std::fs::write(&playbook, crate::fleet_values::PLAYBOOK).unwrap();
+    let (lab, playbook) = crate::fleet_values::three_versions().await;
     let mut args = lab.run_args(&["--serial", "1", "--no-progress"]);
     args[1] = playbook.display().to_string();
     let out = sshfleet_cmd(&args, &[]).await;

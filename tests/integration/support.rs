@@ -11,7 +11,7 @@ use std::time::Duration;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 use serde_json::Value;
-use sshfleet::sim::{AsyncOsProfile, SimAuth, SimFleet, SimHost, SimModelConfig};
+use sshfleet::sim::{AsyncOsProfile, SimAuth, SimFleet, SimHost, SimModelConfig, UpdateBehaviour};
 
 pub const USER: &str = "admin";
 
@@ -26,6 +26,20 @@ pub fn write_key(key: &PrivateKey, path: &Path) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
+}
+
+/// A broken appliance whose `ecupdate force` completes in 300 ms.
+pub fn broken_quick(name: &str) -> AsyncOsProfile {
+    let mut p = AsyncOsProfile::broken(name);
+    p.update = UpdateBehaviour::CompletesAfter(Duration::from_millis(300));
+    p
+}
+
+/// A broken appliance whose update never completes (the run waits on it).
+pub fn never_completes(name: &str) -> AsyncOsProfile {
+    let mut p = AsyncOsProfile::broken(name);
+    p.update = UpdateBehaviour::NeverCompletes;
+    p
 }
 
 pub struct Lab {
@@ -209,6 +223,33 @@ pub async fn sshfleet_cmd(args: &[String], env: &[(&str, &str)]) -> Output {
         .await
         .expect("sshfleet did not finish within 120 s")
         .unwrap()
+}
+
+/// Run the real binary on a pseudo-terminal, as an operator's terminal
+/// would (`script`, util-linux); what it drew is stdout. `None` where
+/// `script` is missing, which CI machines never are.
+pub async fn sshfleet_on_terminal(args: &[String], env: &[(&str, &str)]) -> Option<Output> {
+    if !Path::new("/usr/bin/script").exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI machines have /usr/bin/script (bsdutils)"
+        );
+        return None;
+    }
+    let command = std::iter::once(env!("CARGO_BIN_EXE_sshfleet").to_string())
+        .chain(args.iter().cloned())
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = tokio::process::Command::new("/usr/bin/script");
+    cmd.args(["-qec", &command, "/dev/null"])
+        .env_remove("CI")
+        .env_remove("SSH_AUTH_SOCK")
+        .env("TERM", "xterm");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Some(cmd.output().await.unwrap())
 }
 
 /// A TCP relay in front of a simulated appliance. It counts the

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::Value;
-use sshfleet::sim::{AsyncOsProfile, UpdateBehaviour};
+use sshfleet::sim::AsyncOsProfile;
 
-use crate::support::{Lab, eventually, sshfleet_cmd};
+use crate::support::{
+    Lab, broken_quick, eventually, never_completes, sshfleet_cmd, sshfleet_on_terminal,
+};
 
 /// `args` without its `--lock PATH` pair (to use the default lock).
 fn without_lock(mut args: Vec<String>) -> Vec<String> {
@@ -18,9 +20,11 @@ fn without_lock(mut args: Vec<String>) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_run_while_the_first_holds_the_lock_exits_3_and_touches_no_host() {
-    let mut slow = AsyncOsProfile::broken("esa01.example.com");
-    slow.update = UpdateBehaviour::NeverCompletes;
-    let lab = Lab::start(vec![slow, AsyncOsProfile::healthy("esa02.example.com")]).await;
+    let lab = Lab::start(vec![
+        never_completes("esa01.example.com"),
+        AsyncOsProfile::healthy("esa02.example.com"),
+    ])
+    .await;
     let lock = lab.dir.path().join("run.lock");
     let first = tokio::process::Command::new(env!("CARGO_BIN_EXE_sshfleet"))
         .args(lab.run_args(&["--no-progress", "-e", "update_timeout=10m"]))
@@ -132,29 +136,13 @@ async fn output_off_a_terminal_has_no_colour_even_without_no_color() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn on_a_terminal_warnings_are_coloured_unless_no_color_is_set() {
-    if !std::path::Path::new("/usr/bin/script").exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI machines have /usr/bin/script (bsdutils)"
-        );
-        return;
-    }
     let lab = Lab::start(vec![AsyncOsProfile::healthy("esa01.example.com")]).await;
     for (no_color, coloured) in [("", true), ("1", false)] {
         std::fs::remove_file(&lab.known_hosts).unwrap();
-        let command = std::iter::once(env!("CARGO_BIN_EXE_sshfleet").to_string())
-            .chain(lab.run_args(&["--accept-new-host-keys", "--no-progress"]))
-            .map(|a| format!("'{a}'"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let out = tokio::process::Command::new("/usr/bin/script")
-            .args(["-qec", &command, "/dev/null"])
-            .env("NO_COLOR", no_color)
-            .env("TERM", "xterm")
-            .env_remove("SSH_AUTH_SOCK")
-            .output()
-            .await
-            .unwrap();
+        let args = lab.run_args(&["--accept-new-host-keys", "--no-progress"]);
+        let Some(out) = sshfleet_on_terminal(&args, &[("NO_COLOR", no_color)]).await else {
+            return;
+        };
         let screen = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{screen}");
         assert!(screen.contains("permanently added"), "{screen}");
@@ -178,9 +166,11 @@ fn events(stdout: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn json_log_lines_are_all_of_stdout_and_tell_each_hosts_story() {
-    let mut broken = AsyncOsProfile::broken("esa02.example.com");
-    broken.update = UpdateBehaviour::CompletesAfter(Duration::from_millis(300));
-    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa01.example.com"), broken]).await;
+    let lab = Lab::start(vec![
+        AsyncOsProfile::healthy("esa01.example.com"),
+        broken_quick("esa02.example.com"),
+    ])
+    .await;
     lab.add_down_hosts(&["esa03-down.example.com"]);
     let run = lab
         .run(&[
