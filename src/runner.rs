@@ -25,7 +25,7 @@ use crate::playbook::{FleetMax, Playbook, Segment, Session};
 use crate::report::{HostOutcome, Status};
 use crate::shell::Shell;
 use crate::transcript::Transcript;
-use crate::transport::{self, Credentials, TransportOptions};
+use crate::transport::{self, TransportOptions};
 
 /// Settings of one run.
 #[derive(Debug, Clone)]
@@ -288,22 +288,14 @@ async fn connect_and_run(
 ) -> Result<(), HostOutcome> {
     let host = &slot.host;
     let name = host.name.as_str();
-    let credentials = Credentials {
-        user: host
-            .user()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "admin".to_string()),
-        key_file: host.private_key_file(),
-        password_env: host.password_env(),
-    };
-    let (address, port) = (host.address(), host.port());
+    // Inventory vars, then ssh_config (checked before the run started).
+    let target = transport::Target::for_host(host, &options.transport)
+        .map_err(|e| failed(name, Status::Unreachable, e.to_string()))?;
     observer.step(name, "connecting");
-    slot.transcript.note(&format!(
-        "connecting to {address}:{port} as {}",
-        credentials.user
-    ));
+    slot.transcript
+        .note(&format!("connecting to {}", target.describe()));
     let connection = tokio::select! {
-        c = transport::connect(&address, port, &credentials, &options.transport) => c,
+        c = transport::connect_target(&target, &options.transport) => c,
         () = cancel.cancelled() => return Err(failed(name, Status::Failed, "interrupted while connecting".to_string())),
     };
     let connection = connection.map_err(|e| {
