@@ -15,6 +15,7 @@ mod fleet;
 mod fleet_values;
 mod input;
 mod interop;
+mod openssh;
 mod sim_cli;
 mod sim_server;
 mod sim_windows;

@@ -1,0 +1,640 @@
+//! OpenSSH habits: ssh_config (`-F`), ProxyJump through simulated bastions,
+//! and legacy algorithms only by opt-in, each over real SSH against the
+//! simulator.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use russh::keys::{Algorithm, PrivateKey};
+use russh::{Preferred, kex};
+use sshfleet::known_hosts::entry_line;
+use sshfleet::sim::{AsyncOsProfile, Forwarding, SimAuth, SimFleet, SimHost, SimModelConfig};
+
+use crate::support::{USER, new_key, sshfleet_cmd, write_key};
+
+/// A fleet of any configuration that trusts one client key, with files in
+/// a temporary directory; known_hosts and inventory are written per test.
+struct Net {
+    dir: tempfile::TempDir,
+    fleet: SimFleet,
+    key_file: PathBuf,
+}
+
+impl Net {
+    async fn start(configs: Vec<SimModelConfig>) -> Net {
+        let dir = tempfile::tempdir().unwrap();
+        let client_key = new_key();
+        let key_file = dir.path().join("id_ed25519");
+        write_key(&client_key, &key_file);
+        let auth = SimAuth {
+            username: USER.to_string(),
+            password: None,
+            authorized_keys: vec![client_key.public_key().clone()],
+        };
+        let fleet = SimFleet::start_models(configs, auth).await.unwrap();
+        Net {
+            dir,
+            fleet,
+            key_file,
+        }
+    }
+
+    fn host(&self, name: &str) -> &SimHost {
+        self.fleet.host(name).unwrap()
+    }
+
+    fn port(&self, name: &str) -> u16 {
+        self.host(name).addr.port()
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+
+    /// Write `file` and return its path as text.
+    fn write(&self, file: &str, text: &str) -> String {
+        let path = self.path(file);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    /// A known_hosts line for `name` as reached at `address` (its own port).
+    fn known(&self, name: &str, address: &str) -> String {
+        entry_line(address, self.port(name), &self.host(name).host_key) + "\n"
+    }
+
+    /// `sshfleet run esa-ecupdate` with a report, plus `extra`.
+    async fn run(&self, inventory: &str, extra: &[&str]) -> Outcome {
+        let report = self.path("report.json");
+        let _ = std::fs::remove_file(&report);
+        let mut args: Vec<String> = vec![
+            "run".into(),
+            "esa-ecupdate".into(),
+            "-i".into(),
+            self.write("inventory.yaml", inventory),
+            "--report".into(),
+            report.display().to_string(),
+            "--no-progress".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let output = sshfleet_cmd(&args, &[]).await;
+        let report = std::fs::read_to_string(&report)
+            .ok()
+            .map(|t| serde_json::from_str(&t).unwrap());
+        Outcome { output, report }
+    }
+}
+
+struct Outcome {
+    output: Output,
+    report: Option<serde_json::Value>,
+}
+
+impl Outcome {
+    fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+
+    fn explain(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code(),
+            String::from_utf8_lossy(&self.output.stdout),
+            String::from_utf8_lossy(&self.output.stderr)
+        )
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// (status, error) of the one host in the report.
+    fn only(&self) -> (String, String) {
+        let report = self
+            .report
+            .as_ref()
+            .unwrap_or_else(|| panic!("no report; {}", self.explain()));
+        let host = &report["hosts"][0];
+        (
+            host["status"].as_str().unwrap().to_string(),
+            host["error"].as_str().unwrap_or("").to_string(),
+        )
+    }
+}
+
+fn appliance(name: &str) -> SimModelConfig {
+    SimModelConfig::new(AsyncOsProfile::healthy(name))
+}
+
+fn bastion(name: &str) -> SimModelConfig {
+    SimModelConfig {
+        forwarding: Forwarding::Allow,
+        ..appliance(name)
+    }
+}
+
+/// An inventory of one host with these vars (YAML lines under the host).
+fn inventory(host: &str, vars: &[String]) -> String {
+    let mut yaml = format!("all:\n  hosts:\n    {host}:\n");
+    for var in vars {
+        yaml.push_str(&format!("      {var}\n"));
+    }
+    if vars.is_empty() {
+        yaml = format!("all:\n  hosts:\n    {host}: {{}}\n");
+    }
+    yaml
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssh_config_gives_hostname_port_user_and_key_of_an_alias() {
+    let net = Net::start(vec![appliance("esa01.example.com")]).await;
+    let port = net.port("esa01.example.com");
+    let known = net.write("known_hosts", &net.known("esa01.example.com", "127.0.0.1"));
+    let config = net.write(
+        "ssh_config",
+        &format!(
+            "Host esa01-lab\n  HostName 127.0.0.1\n  Port {port}\n  User {USER}\n  IdentityFile {}\nHost *\n  User nobody\n  Port 1\n",
+            net.key_file.display()
+        ),
+    );
+    // The inventory names only the alias, as `ssh esa01-lab` would.
+    let run = net
+        .run(
+            &inventory("esa01-lab", &[]),
+            &["-F", &config, "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    assert_eq!(run.only().0, "ok");
+    assert_eq!(net.host("esa01.example.com").stats().sessions_opened, 1);
+
+    // `sshfleet inventory -F` shows where and as whom it connects.
+    let listed = sshfleet_cmd(
+        &[
+            "inventory".into(),
+            "-i".into(),
+            net.path("inventory.yaml").display().to_string(),
+            "-F".into(),
+            config.clone(),
+        ],
+        &[],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        stdout.starts_with(&format!("esa01-lab\t127.0.0.1:{port}\tuser={USER}\t")),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inventory_vars_win_and_host_patterns_match_ansible_host() {
+    let net = Net::start(vec![appliance("esa02.example.com")]).await;
+    let port = net.port("esa02.example.com");
+    let known = net.write("known_hosts", &net.known("esa02.example.com", "127.0.0.1"));
+    // Ansible hands ssh `ansible_host`: a block for the inventory name
+    // does not apply, the one for ansible_host does, and the inventory's
+    // own port, user and key beat what that block says.
+    let config = net.write(
+        "ssh_config",
+        "Host esa02.example.com\n  HostName 127.0.0.2\nHost esa02-mgmt\n  HostName 127.0.0.1\n  Port 1\n  User nobody\n  IdentityFile /nonexistent/key\n",
+    );
+    let vars = [
+        "ansible_host: esa02-mgmt".to_string(),
+        format!("ansible_port: {port}"),
+        format!("ansible_user: {USER}"),
+        format!("ansible_ssh_private_key_file: {}", net.key_file.display()),
+    ];
+    let run = net
+        .run(
+            &inventory("esa02.example.com", &vars),
+            &["-F", &config, "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    assert_eq!(run.only().0, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_known_hosts_file_and_strict_host_key_checking_from_ssh_config() {
+    let net = Net::start(vec![appliance("esa03.example.com")]).await;
+    let port = net.port("esa03.example.com");
+    let fleet_hosts = net.path("fleet_hosts");
+    let vars = [
+        "ansible_host: 127.0.0.1".to_string(),
+        format!("ansible_port: {port}"),
+        format!("ansible_user: {USER}"),
+        format!("ansible_ssh_private_key_file: {}", net.key_file.display()),
+    ];
+    let inv = inventory("esa03.example.com", &vars);
+
+    // Strict by default: the file ssh_config names is where the key is
+    // looked for (and is said in the message).
+    let strict = net.write(
+        "strict_config",
+        &format!(
+            "Host 127.0.0.1\n  UserKnownHostsFile {}\n",
+            fleet_hosts.display()
+        ),
+    );
+    let run = net.run(&inv, &["-F", &strict]).await;
+    let (status, error) = run.only();
+    assert_eq!(status, "unreachable", "{}", run.explain());
+    assert!(
+        error.contains("not known") && error.contains("fleet_hosts"),
+        "{error}"
+    );
+
+    // accept-new in ssh_config records the key there, as OpenSSH does.
+    let accept_new = net.write(
+        "accept_new_config",
+        &format!(
+            "Host 127.0.0.1\n  UserKnownHostsFile {}\n  StrictHostKeyChecking accept-new\n",
+            fleet_hosts.display()
+        ),
+    );
+    let run = net.run(&inv, &["-F", &accept_new]).await;
+    assert_eq!(run.only().0, "ok", "{}", run.explain());
+    assert!(
+        run.stderr().contains("permanently added"),
+        "{}",
+        run.explain()
+    );
+    let recorded = std::fs::read_to_string(&fleet_hosts).unwrap();
+    assert_eq!(recorded, net.known("esa03.example.com", "127.0.0.1"));
+
+    // `--known-hosts` wins over UserKnownHostsFile.
+    let elsewhere = net.write("empty_known_hosts", "");
+    let run = net
+        .run(&inv, &["-F", &strict, "--known-hosts", &elsewhere])
+        .await;
+    let (status, error) = run.only();
+    assert_eq!(status, "unreachable", "{}", run.explain());
+    assert!(error.contains("empty_known_hosts"), "{error}");
+
+    // `StrictHostKeyChecking no` still refuses a changed key, and says how
+    // it is read when the file is loaded.
+    let impostor = new_key();
+    std::fs::write(
+        &fleet_hosts,
+        entry_line("127.0.0.1", port, impostor.public_key()) + "\n",
+    )
+    .unwrap();
+    let no = net.write(
+        "no_config",
+        &format!(
+            "Host 127.0.0.1\n  UserKnownHostsFile {}\n  StrictHostKeyChecking no\n",
+            fleet_hosts.display()
+        ),
+    );
+    let run = net.run(&inv, &["-F", &no]).await;
+    let (status, error) = run.only();
+    assert_eq!(status, "unreachable", "{}", run.explain());
+    assert!(error.contains("HAS CHANGED"), "{error}");
+    assert!(
+        run.stderr()
+            .contains("no_config:3: StrictHostKeyChecking no is treated as accept-new"),
+        "{}",
+        run.explain()
+    );
+    assert_eq!(net.host("esa03.example.com").stats().sessions_opened, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_ssh_config_is_bad_input_naming_file_and_line() {
+    let net = Net::start(vec![appliance("esa04.example.com")]).await;
+    let config = net.write(
+        "bad_config",
+        "Host esa04*\n  User admin\n  Port twenty-two\n",
+    );
+    let run = net
+        .run(&inventory("esa04.example.com", &[]), &["-F", &config])
+        .await;
+    assert_eq!(run.code(), 5, "{}", run.explain());
+    assert!(
+        run.stderr()
+            .contains("bad_config:3: Port: `twenty-two` is not a port number"),
+        "{}",
+        run.explain()
+    );
+    assert!(run.report.is_none());
+    assert_eq!(net.host("esa04.example.com").stats().sessions_opened, 0);
+
+    // A missing -F file is bad input too.
+    let run = net
+        .run(
+            &inventory("esa04.example.com", &[]),
+            &["-F", "/nonexistent/ssh_config"],
+        )
+        .await;
+    assert_eq!(run.code(), 5, "{}", run.explain());
+    assert!(
+        run.stderr().contains("/nonexistent/ssh_config"),
+        "{}",
+        run.explain()
+    );
+}
+
+/// Vars of a target reached only by name through a bastion: no
+/// ansible_host, so its name is what the bastion is asked to connect to.
+fn inner_vars(net: &Net, target: &str) -> Vec<String> {
+    vec![
+        format!("ansible_port: {}", net.port(target)),
+        format!("ansible_user: {USER}"),
+        format!("ansible_ssh_private_key_file: {}", net.key_file.display()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn proxy_jump_reaches_a_host_only_the_bastion_can_resolve() {
+    let net = Net::start(vec![
+        bastion("bastion.example.com"),
+        appliance("esa-inner.example.com"),
+    ])
+    .await;
+    let (b, t) = ("bastion.example.com", "esa-inner.example.com");
+    // Each hop's key is checked under the name and port it is reached at.
+    let known = net.write(
+        "known_hosts",
+        &(net.known(b, "127.0.0.1") + &net.known(t, t)),
+    );
+    let config = net.write(
+        "ssh_config",
+        &format!(
+            "Host *.example.com\n  ProxyJump jump\nHost jump\n  HostName 127.0.0.1\n  Port {}\n  User {USER}\n",
+            net.port(b)
+        ),
+    );
+    let run = net
+        .run(
+            &inventory(t, &inner_vars(&net, t)),
+            &["-F", &config, "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    assert_eq!(run.only().0, "ok");
+    assert_eq!(
+        net.host(b).stats().forwarded,
+        [format!("{t}:{}", net.port(t))]
+    );
+    assert_eq!(net.host(b).stats().sessions_opened, 0);
+    assert_eq!(net.host(t).stats().sessions_opened, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn proxy_jump_through_two_bastions() {
+    let net = Net::start(vec![
+        bastion("bastion1.example.com"),
+        bastion("bastion2.example.com"),
+        appliance("esa-deep.example.com"),
+    ])
+    .await;
+    let (b1, b2, t) = (
+        "bastion1.example.com",
+        "bastion2.example.com",
+        "esa-deep.example.com",
+    );
+    let known = net.write(
+        "known_hosts",
+        &(net.known(b1, "127.0.0.1") + &net.known(b2, b2) + &net.known(t, t)),
+    );
+    // The second bastion's name resolves only behind the first.
+    let config = net.write(
+        "ssh_config",
+        &format!(
+            "Host esa-deep.example.com\n  ProxyJump {USER}@127.0.0.1:{},ssh://{USER}@{b2}:{}\n",
+            net.port(b1),
+            net.port(b2)
+        ),
+    );
+    let run = net
+        .run(
+            &inventory(t, &inner_vars(&net, t)),
+            &["-F", &config, "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    assert_eq!(
+        net.host(b1).stats().forwarded,
+        [format!("{b2}:{}", net.port(b2))]
+    );
+    assert_eq!(
+        net.host(b2).stats().forwarded,
+        [format!("{t}:{}", net.port(t))]
+    );
+    assert_eq!(net.host(t).stats().sessions_opened, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jump_host_with_an_unknown_key_stops_before_the_target() {
+    let net = Net::start(vec![
+        bastion("bastion.example.com"),
+        appliance("esa-inner.example.com"),
+    ])
+    .await;
+    let (b, t) = ("bastion.example.com", "esa-inner.example.com");
+    // The target's key is known; the bastion's is not.
+    let known = net.write("known_hosts", &net.known(t, t));
+    let config = net.write(
+        "ssh_config",
+        &format!("Host {t}\n  ProxyJump {USER}@127.0.0.1:{}\n", net.port(b)),
+    );
+    let run = net
+        .run(
+            &inventory(t, &inner_vars(&net, t)),
+            &["-F", &config, "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 4, "{}", run.explain());
+    let (status, error) = run.only();
+    assert_eq!(status, "unreachable");
+    let fingerprint = sshfleet::known_hosts::fingerprint(&net.host(b).host_key);
+    assert!(
+        error.starts_with(&format!(
+            "via jump host [127.0.0.1]:{}: host key of",
+            net.port(b)
+        )) && error.contains("is not known")
+            && error.contains(&fingerprint),
+        "{error}"
+    );
+    assert!(net.host(b).stats().forwarded.is_empty());
+    assert_eq!(net.host(t).stats().sessions_opened, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jump_host_that_refuses_forwarding_fails_clearly() {
+    // An appliance is no bastion: it refuses direct-tcpip.
+    let net = Net::start(vec![
+        appliance("esa-front.example.com"),
+        appliance("esa-inner.example.com"),
+    ])
+    .await;
+    let (j, t) = ("esa-front.example.com", "esa-inner.example.com");
+    let known = net.write(
+        "known_hosts",
+        &(net.known(j, "127.0.0.1") + &net.known(t, t)),
+    );
+    let config = net.write(
+        "ssh_config",
+        &format!("Host {t}\n  ProxyJump {USER}@127.0.0.1:{}\n", net.port(j)),
+    );
+    let run = net
+        .run(
+            &inventory(t, &inner_vars(&net, t)),
+            &["-F", &config, "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 4, "{}", run.explain());
+    let (status, error) = run.only();
+    assert_eq!(status, "unreachable");
+    assert_eq!(
+        error,
+        format!(
+            "jump host [127.0.0.1]:{} did not forward the connection to {t}:{}: forwarding refused \
+             (administratively prohibited: is TCP forwarding allowed there?)",
+            net.port(j),
+            net.port(t)
+        )
+    );
+    assert_eq!(net.host(j).stats().forwards_refused, 1);
+    assert_eq!(net.host(t).stats().sessions_opened, 0);
+}
+
+/// russh's defaults with only `kex` as the key exchange (plus the
+/// extension markers russh sends).
+fn offering_kex(kex: kex::Name) -> Preferred {
+    let mut names = vec![kex];
+    names.extend(
+        Preferred::DEFAULT
+            .kex
+            .iter()
+            .filter(|n| n.as_ref().starts_with("ext-info") || n.as_ref().contains("kex-strict"))
+            .copied(),
+    );
+    Preferred {
+        kex: names.into(),
+        ..Preferred::DEFAULT
+    }
+}
+
+fn direct_vars(net: &Net, name: &str) -> Vec<String> {
+    vec![
+        "ansible_host: 127.0.0.1".to_string(),
+        format!("ansible_port: {}", net.port(name)),
+        format!("ansible_user: {USER}"),
+        format!("ansible_ssh_private_key_file: {}", net.key_file.display()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn legacy_key_exchange_only_by_opt_in() {
+    let name = "esa-old.example.com";
+    let net = Net::start(vec![SimModelConfig {
+        algorithms: Some(offering_kex(kex::DH_G14_SHA1)),
+        ..appliance(name)
+    }])
+    .await;
+    let known = net.write("known_hosts", &net.known(name, "127.0.0.1"));
+    let vars = direct_vars(&net, name);
+
+    let run = net
+        .run(
+            &inventory(name, &vars),
+            &["-F", "none", "--known-hosts", &known],
+        )
+        .await;
+    let (status, error) = run.only();
+    assert_eq!(status, "unreachable", "{}", run.explain());
+    assert!(
+        error.contains("no common key exchange algorithm")
+            && error.contains("the server offers diffie-hellman-group14-sha1")
+            && error.contains("`sshfleet_kex_algorithms: +diffie-hellman-group14-sha1`")
+            && error.contains("`KexAlgorithms +diffie-hellman-group14-sha1` in ssh_config"),
+        "{error}"
+    );
+
+    // The inventory var opts this host in...
+    let mut opted = vars.clone();
+    opted.push("sshfleet_kex_algorithms: +diffie-hellman-group14-sha1".to_string());
+    let run = net
+        .run(
+            &inventory(name, &opted),
+            &["-F", "none", "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+
+    // ... and so does ssh_config.
+    let config = net.write(
+        "ssh_config",
+        "Host 127.0.0.1\n  KexAlgorithms +diffie-hellman-group14-sha1\n",
+    );
+    let run = net
+        .run(
+            &inventory(name, &vars),
+            &["-F", &config, "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+
+    // A misspelt opt-in is bad input, before any host is touched.
+    let mut typo = vars.clone();
+    typo.push("sshfleet_kex_algorithms: +diffie-hellman-group14-sha".to_string());
+    let run = net
+        .run(
+            &inventory(name, &typo),
+            &["-F", "none", "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 5, "{}", run.explain());
+    assert!(
+        run.stderr().contains("sshfleet_kex_algorithms")
+            && run.stderr().contains("`diffie-hellman-group14-sha`"),
+        "{}",
+        run.explain()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ssh_rsa_host_key_only_by_opt_in() {
+    let name = "esa-rsa.example.com";
+    // A fixed key: generating RSA in a debug build takes seconds of CPU
+    // that the other tests running beside this one need.
+    let host_key = PrivateKey::from_openssh(include_str!("fixtures/legacy_rsa_host_key")).unwrap();
+    let net = Net::start(vec![SimModelConfig {
+        host_key: Some(host_key),
+        algorithms: Some(Preferred {
+            key: vec![Algorithm::Rsa { hash: None }].into(),
+            ..Preferred::DEFAULT
+        }),
+        ..appliance(name)
+    }])
+    .await;
+    let known = net.write("known_hosts", &net.known(name, "127.0.0.1"));
+    let vars = direct_vars(&net, name);
+
+    let run = net
+        .run(
+            &inventory(name, &vars),
+            &["-F", "none", "--known-hosts", &known],
+        )
+        .await;
+    let (status, error) = run.only();
+    assert_eq!(status, "unreachable", "{}", run.explain());
+    assert!(
+        error.contains("no common host key algorithm")
+            && error.contains("`sshfleet_host_key_algorithms: +ssh-rsa`")
+            && error.contains("`HostKeyAlgorithms +ssh-rsa`"),
+        "{error}"
+    );
+
+    let mut opted = vars.clone();
+    opted.push("sshfleet_host_key_algorithms: +ssh-rsa".to_string());
+    let run = net
+        .run(
+            &inventory(name, &opted),
+            &["-F", "none", "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+}
