@@ -142,6 +142,57 @@ struct Overrides {
     algorithms: Algorithms,
 }
 
+/// Inventory vars that carry `ssh` arguments, in the order Ansible puts
+/// them on the command line (after its own `-o Port=`, `-o User=` and
+/// `-o IdentityFile=`, which is why those vars still win).
+const SSH_ARGS_VARS: [&str; 2] = ["ansible_ssh_common_args", "ansible_ssh_extra_args"];
+
+/// The `-o Keyword=value` and `-J jump` options of a host's
+/// `ansible_ssh_common_args` / `ansible_ssh_extra_args`, read as ssh reads
+/// command-line options: before ssh_config, first value winning. Other
+/// `ssh` flags are ignored.
+fn ssh_args_config(host: &Host) -> Result<SshConfig, TargetError> {
+    let mut lines = String::new();
+    for var in SSH_ARGS_VARS {
+        let Some(text) = host.var_text(var) else {
+            continue;
+        };
+        let invalid = |message: String| TargetError {
+            host: host.name.clone(),
+            var: var.to_string(),
+            message,
+        };
+        let words = shlex::split(&text).ok_or_else(|| invalid("unbalanced quotes".to_string()))?;
+        let mut words = words.into_iter();
+        while let Some(word) = words.next() {
+            let (keyword, attached) = if let Some(rest) = word.strip_prefix("-o") {
+                ("", rest)
+            } else if let Some(rest) = word.strip_prefix("-J") {
+                ("ProxyJump ", rest)
+            } else {
+                continue;
+            };
+            let value = match attached {
+                "" => words
+                    .next()
+                    .ok_or_else(|| invalid(format!("`{word}` needs a value")))?,
+                attached => attached.to_string(),
+            };
+            lines.push_str(keyword);
+            lines.push_str(&value);
+            lines.push('\n');
+        }
+    }
+    SshConfig::parse(&lines, Path::new("-o")).map_err(|e| TargetError {
+        host: host.name.clone(),
+        var: SSH_ARGS_VARS.join("/"),
+        message: match e {
+            ssh_config::SshConfigError::Invalid { message, .. } => message,
+            other => other.to_string(),
+        },
+    })
+}
+
 impl Target {
     /// The target for an inventory host.
     pub fn for_host(host: &Host, options: &TransportOptions) -> Result<Target, TargetError> {
@@ -164,9 +215,10 @@ impl Target {
                 overrides.algorithms.set_if_unset(kind, change);
             }
         }
-        let config = options
-            .ssh_config
-            .lookup(&host.address(), overrides.user.as_deref());
+        let user = overrides.user.as_deref();
+        let config = ssh_args_config(host)?
+            .lookup(&host.address(), user)
+            .or(options.ssh_config.lookup(&host.address(), user));
         let jumps = config.proxy_jump.clone().unwrap_or_default();
         let mut target = Target::resolve(&host.address(), overrides, config, options);
         // Jump hosts prove possession of the same keys (a signature gives
@@ -810,4 +862,92 @@ fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
             other => other.to_string(),
         },
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::inventory::Inventory;
+
+    fn target(inventory: &str, config: &str) -> Result<Target, TargetError> {
+        let inventory = Inventory::parse(inventory, Path::new("inv.yaml")).unwrap();
+        let config = SshConfig::parse(config, Path::new("cfg")).unwrap();
+        let options = TransportOptions::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
+            .with_ssh_config(config, false, false);
+        Target::for_host(&inventory.hosts()[0], &options)
+    }
+
+    #[test]
+    fn inventory_then_ssh_args_then_ssh_config() {
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_host: mgmt\n      ansible_user: admin\n      ansible_ssh_common_args: -o Port=2200 -oUser=ignored -J ops@bastion:2222\n      ansible_ssh_extra_args: '-o \"KexAlgorithms +diffie-hellman-group14-sha1\"'\n",
+            "Host mgmt\n  HostName 192.0.2.10\n  Port 22\n  ProxyJump other\n  UserKnownHostsFile /fleet/%h_%p\n  StrictHostKeyChecking accept-new\nHost bastion\n  IdentityFile /keys/bastion\n",
+        )
+        .unwrap();
+        assert_eq!(t.alias, "mgmt");
+        assert_eq!(t.address, "192.0.2.10");
+        assert_eq!(t.port, 2200);
+        assert_eq!(t.credentials.user, "admin");
+        assert_eq!(t.known_hosts, PathBuf::from("/fleet/192.0.2.10_2200"));
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert!(
+            t.algorithms
+                .names(AlgorithmKind::Kex)
+                .contains(&"diffie-hellman-group14-sha1".to_string())
+        );
+        let [jump] = &t.jumps[..] else {
+            panic!("{:?}", t.jumps)
+        };
+        assert_eq!(jump.credentials.user, "ops");
+        assert_eq!(jump.host_port(), "[bastion]:2222");
+        assert_eq!(
+            jump.credentials.config_key_files,
+            [PathBuf::from("/keys/bastion")]
+        );
+        assert_eq!(jump.credentials.password_env, None);
+        assert_eq!(
+            t.describe(),
+            "192.0.2.10:2200 as admin via ops@[bastion]:2222"
+        );
+    }
+
+    #[test]
+    fn command_line_known_hosts_and_policy_win() {
+        let inventory = Inventory::parse("all:\n  hosts:\n    h: {}\n", Path::new("i")).unwrap();
+        let config = SshConfig::parse(
+            "Host h\n  UserKnownHostsFile /cfg_hosts\n  StrictHostKeyChecking yes\n",
+            Path::new("cfg"),
+        )
+        .unwrap();
+        let options = TransportOptions::new(PathBuf::from("/cli_hosts"), HostKeyPolicy::AcceptNew)
+            .with_ssh_config(config, true, true);
+        let t = Target::for_host(&inventory.hosts()[0], &options).unwrap();
+        assert_eq!(t.known_hosts, PathBuf::from("/cli_hosts"));
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+    }
+
+    #[test]
+    fn bad_vars_name_host_and_var() {
+        for (vars, needle) in [
+            (
+                "sshfleet_host_key_algorithms: +ssh-dss",
+                "sshfleet_host_key_algorithms",
+            ),
+            ("ansible_ssh_common_args: -o Port=x", "Port"),
+            (
+                "ansible_ssh_common_args: \"-o 'Port=1\"",
+                "unbalanced quotes",
+            ),
+            ("ansible_ssh_common_args: -J", "`-J` needs a value"),
+        ] {
+            let err = target(&format!("all:\n  hosts:\n    h9:\n      {vars}\n"), "")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("host h9: ") && err.contains(needle),
+                "{vars}: {err}"
+            );
+        }
+    }
 }

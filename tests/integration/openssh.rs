@@ -379,6 +379,23 @@ async fn proxy_jump_reaches_a_host_only_the_bastion_can_resolve() {
     );
     assert_eq!(net.host(b).stats().sessions_opened, 0);
     assert_eq!(net.host(t).stats().sessions_opened, 1);
+
+    // The Ansible way, without ssh_config: `-o ProxyJump=` (or `-J`) in
+    // ansible_ssh_common_args.
+    let mut vars = inner_vars(&net, t);
+    vars.push(format!(
+        "ansible_ssh_common_args: '-C -o ProxyJump={USER}@127.0.0.1:{}'",
+        net.port(b)
+    ));
+    let run = net
+        .run(
+            &inventory(t, &vars),
+            &["-F", "none", "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    assert_eq!(net.host(b).stats().forwarded.len(), 2);
+    assert_eq!(net.host(t).stats().sessions_opened, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
