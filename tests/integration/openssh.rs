@@ -8,9 +8,9 @@ use std::process::Output;
 use russh::keys::{Algorithm, PrivateKey};
 use russh::{Preferred, kex};
 use sshfleet::known_hosts::entry_line;
-use sshfleet::sim::{AsyncOsProfile, Forwarding, SimAuth, SimFleet, SimHost, SimModelConfig};
+use sshfleet::sim::{AsyncOsProfile, Forwarding, SimFleet, SimHost, SimModelConfig};
 
-use crate::support::{USER, new_key, sshfleet_cmd, write_key};
+use crate::support::{USER, new_key, sshfleet_cmd, trusted_client};
 
 /// A fleet of any configuration that trusts one client key, with files in
 /// a temporary directory; known_hosts and inventory are written per test.
@@ -23,14 +23,7 @@ struct Net {
 impl Net {
     async fn start(configs: Vec<SimModelConfig>) -> Net {
         let dir = tempfile::tempdir().unwrap();
-        let client_key = new_key();
-        let key_file = dir.path().join("id_ed25519");
-        write_key(&client_key, &key_file);
-        let auth = SimAuth {
-            username: USER.to_string(),
-            password: None,
-            authorized_keys: vec![client_key.public_key().clone()],
-        };
+        let (key_file, auth) = trusted_client(dir.path(), None);
         let fleet = SimFleet::start_models(configs, auth).await.unwrap();
         Net {
             dir,
@@ -56,6 +49,17 @@ impl Net {
         let path = self.path(file);
         std::fs::write(&path, text).unwrap();
         path.display().to_string()
+    }
+
+    /// Inventory vars reaching simulated host `name` directly on
+    /// 127.0.0.1 with the lab's user and key.
+    fn direct_vars(&self, name: &str) -> Vec<String> {
+        vec![
+            "ansible_host: 127.0.0.1".to_string(),
+            format!("ansible_port: {}", self.port(name)),
+            format!("ansible_user: {USER}"),
+            format!("ansible_ssh_private_key_file: {}", self.key_file.display()),
+        ]
     }
 
     /// A known_hosts line for `name` as reached at `address` (its own port).
@@ -220,23 +224,22 @@ async fn user_known_hosts_file_and_strict_host_key_checking_from_ssh_config() {
     let net = Net::start(vec![appliance("esa03.example.com")]).await;
     let port = net.port("esa03.example.com");
     let fleet_hosts = net.path("fleet_hosts");
-    let vars = [
-        "ansible_host: 127.0.0.1".to_string(),
-        format!("ansible_port: {port}"),
-        format!("ansible_user: {USER}"),
-        format!("ansible_ssh_private_key_file: {}", net.key_file.display()),
-    ];
-    let inv = inventory("esa03.example.com", &vars);
+    let inv = inventory("esa03.example.com", &net.direct_vars("esa03.example.com"));
+    // An ssh_config naming fleet_hosts, with this StrictHostKeyChecking.
+    let config = |file: &str, strict: &str| {
+        let mut text = format!(
+            "Host 127.0.0.1\n  UserKnownHostsFile {}\n",
+            fleet_hosts.display()
+        );
+        if !strict.is_empty() {
+            text.push_str(&format!("  StrictHostKeyChecking {strict}\n"));
+        }
+        net.write(file, &text)
+    };
 
     // Strict by default: the file ssh_config names is where the key is
     // looked for (and is said in the message).
-    let strict = net.write(
-        "strict_config",
-        &format!(
-            "Host 127.0.0.1\n  UserKnownHostsFile {}\n",
-            fleet_hosts.display()
-        ),
-    );
+    let strict = config("strict_config", "");
     let run = net.run(&inv, &["-F", &strict]).await;
     let (status, error) = run.only();
     assert_eq!(status, "unreachable", "{}", run.explain());
@@ -246,13 +249,7 @@ async fn user_known_hosts_file_and_strict_host_key_checking_from_ssh_config() {
     );
 
     // accept-new in ssh_config records the key there, as OpenSSH does.
-    let accept_new = net.write(
-        "accept_new_config",
-        &format!(
-            "Host 127.0.0.1\n  UserKnownHostsFile {}\n  StrictHostKeyChecking accept-new\n",
-            fleet_hosts.display()
-        ),
-    );
+    let accept_new = config("accept_new_config", "accept-new");
     let run = net.run(&inv, &["-F", &accept_new]).await;
     assert_eq!(run.only().0, "ok", "{}", run.explain());
     assert!(
@@ -280,13 +277,7 @@ async fn user_known_hosts_file_and_strict_host_key_checking_from_ssh_config() {
         entry_line("127.0.0.1", port, impostor.public_key()) + "\n",
     )
     .unwrap();
-    let no = net.write(
-        "no_config",
-        &format!(
-            "Host 127.0.0.1\n  UserKnownHostsFile {}\n  StrictHostKeyChecking no\n",
-            fleet_hosts.display()
-        ),
-    );
+    let no = config("no_config", "no");
     let run = net.run(&inv, &["-F", &no]).await;
     let (status, error) = run.only();
     assert_eq!(status, "unreachable", "{}", run.explain());
@@ -335,6 +326,16 @@ async fn malformed_ssh_config_is_bad_input_naming_file_and_line() {
     );
 }
 
+/// Run on `target`, reached by name (see [`inner_vars`]), with this `-F`
+/// and known_hosts.
+async fn run_inner(net: &Net, target: &str, ssh_config: &str, known_hosts: &str) -> Outcome {
+    net.run(
+        &inventory(target, &inner_vars(net, target)),
+        &["-F", ssh_config, "--known-hosts", known_hosts],
+    )
+    .await
+}
+
 /// Vars of a target reached only by name through a bastion: no
 /// ansible_host, so its name is what the bastion is asked to connect to.
 fn inner_vars(net: &Net, target: &str) -> Vec<String> {
@@ -365,12 +366,7 @@ async fn proxy_jump_reaches_a_host_only_the_bastion_can_resolve() {
             net.port(b)
         ),
     );
-    let run = net
-        .run(
-            &inventory(t, &inner_vars(&net, t)),
-            &["-F", &config, "--known-hosts", &known],
-        )
-        .await;
+    let run = run_inner(&net, t, &config, &known).await;
     assert_eq!(run.code(), 0, "{}", run.explain());
     assert_eq!(run.only().0, "ok");
     assert_eq!(
@@ -424,12 +420,7 @@ async fn proxy_jump_through_two_bastions() {
             net.port(b2)
         ),
     );
-    let run = net
-        .run(
-            &inventory(t, &inner_vars(&net, t)),
-            &["-F", &config, "--known-hosts", &known],
-        )
-        .await;
+    let run = run_inner(&net, t, &config, &known).await;
     assert_eq!(run.code(), 0, "{}", run.explain());
     assert_eq!(
         net.host(b1).stats().forwarded,
@@ -442,29 +433,34 @@ async fn proxy_jump_through_two_bastions() {
     assert_eq!(net.host(t).stats().sessions_opened, 1);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn jump_host_with_an_unknown_key_stops_before_the_target() {
-    let net = Net::start(vec![
-        bastion("bastion.example.com"),
-        appliance("esa-inner.example.com"),
-    ])
-    .await;
-    let (b, t) = ("bastion.example.com", "esa-inner.example.com");
-    // The target's key is known; the bastion's is not.
-    let known = net.write("known_hosts", &net.known(t, t));
+/// Run on `esa-inner.example.com` through `jump` (ProxyJump in
+/// ssh_config); known_hosts knows the target, and the jump only if
+/// `jump_known`.
+async fn through_jump(jump: SimModelConfig, jump_known: bool) -> (Net, Outcome) {
+    let j = jump.model.hostname().to_string();
+    let t = "esa-inner.example.com";
+    let net = Net::start(vec![jump, appliance(t)]).await;
+    let mut known = net.known(t, t);
+    if jump_known {
+        known += &net.known(&j, "127.0.0.1");
+    }
+    let known = net.write("known_hosts", &known);
     let config = net.write(
         "ssh_config",
-        &format!("Host {t}\n  ProxyJump {USER}@127.0.0.1:{}\n", net.port(b)),
+        &format!("Host {t}\n  ProxyJump {USER}@127.0.0.1:{}\n", net.port(&j)),
     );
-    let run = net
-        .run(
-            &inventory(t, &inner_vars(&net, t)),
-            &["-F", &config, "--known-hosts", &known],
-        )
-        .await;
+    let run = run_inner(&net, t, &config, &known).await;
     assert_eq!(run.code(), 4, "{}", run.explain());
-    let (status, error) = run.only();
-    assert_eq!(status, "unreachable");
+    assert_eq!(run.only().0, "unreachable");
+    assert_eq!(net.host(t).stats().sessions_opened, 0);
+    (net, run)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jump_host_with_an_unknown_key_stops_before_the_target() {
+    let b = "bastion.example.com";
+    let (net, run) = through_jump(bastion(b), false).await;
+    let error = run.only().1;
     let fingerprint = sshfleet::known_hosts::fingerprint(&net.host(b).host_key);
     assert!(
         error.starts_with(&format!(
@@ -475,37 +471,16 @@ async fn jump_host_with_an_unknown_key_stops_before_the_target() {
         "{error}"
     );
     assert!(net.host(b).stats().forwarded.is_empty());
-    assert_eq!(net.host(t).stats().sessions_opened, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn jump_host_that_refuses_forwarding_fails_clearly() {
     // An appliance is no bastion: it refuses direct-tcpip.
-    let net = Net::start(vec![
-        appliance("esa-front.example.com"),
-        appliance("esa-inner.example.com"),
-    ])
-    .await;
-    let (j, t) = ("esa-front.example.com", "esa-inner.example.com");
-    let known = net.write(
-        "known_hosts",
-        &(net.known(j, "127.0.0.1") + &net.known(t, t)),
-    );
-    let config = net.write(
-        "ssh_config",
-        &format!("Host {t}\n  ProxyJump {USER}@127.0.0.1:{}\n", net.port(j)),
-    );
-    let run = net
-        .run(
-            &inventory(t, &inner_vars(&net, t)),
-            &["-F", &config, "--known-hosts", &known],
-        )
-        .await;
-    assert_eq!(run.code(), 4, "{}", run.explain());
-    let (status, error) = run.only();
-    assert_eq!(status, "unreachable");
+    let j = "esa-front.example.com";
+    let (net, run) = through_jump(appliance(j), true).await;
+    let t = "esa-inner.example.com";
     assert_eq!(
-        error,
+        run.only().1,
         format!(
             "jump host [127.0.0.1]:{} did not forward the connection to {t}:{}: forwarding refused \
              (administratively prohibited: is TCP forwarding allowed there?)",
@@ -514,7 +489,6 @@ async fn jump_host_that_refuses_forwarding_fails_clearly() {
         )
     );
     assert_eq!(net.host(j).stats().forwards_refused, 1);
-    assert_eq!(net.host(t).stats().sessions_opened, 0);
 }
 
 /// russh's defaults with only `kex` as the key exchange (plus the
@@ -534,73 +508,80 @@ fn offering_kex(kex: kex::Name) -> Preferred {
     }
 }
 
-fn direct_vars(net: &Net, name: &str) -> Vec<String> {
-    vec![
-        "ansible_host: 127.0.0.1".to_string(),
-        format!("ansible_port: {}", net.port(name)),
-        format!("ansible_user: {USER}"),
-        format!("ansible_ssh_private_key_file: {}", net.key_file.display()),
-    ]
+/// A lab of one old appliance reached directly, with no ssh_config.
+struct OldAppliance {
+    net: Net,
+    name: &'static str,
+    known: String,
+}
+
+impl OldAppliance {
+    async fn start(name: &'static str, config: SimModelConfig) -> OldAppliance {
+        let net = Net::start(vec![config]).await;
+        let known = net.write("known_hosts", &net.known(name, "127.0.0.1"));
+        OldAppliance { net, name, known }
+    }
+
+    /// Run with these extra inventory vars and this `-F`.
+    async fn run(&self, extra_vars: &[&str], ssh_config: &str) -> Outcome {
+        let mut vars = self.net.direct_vars(self.name);
+        vars.extend(extra_vars.iter().map(|v| v.to_string()));
+        self.net
+            .run(
+                &inventory(self.name, &vars),
+                &["-F", ssh_config, "--known-hosts", &self.known],
+            )
+            .await
+    }
+
+    /// Unreachable without an opt-in, with an error containing `needles`;
+    /// reachable with `opt_in` as an inventory var.
+    async fn needs(&self, needles: &[&str], opt_in: &str) {
+        let run = self.run(&[], "none").await;
+        let (status, error) = run.only();
+        assert_eq!(status, "unreachable", "{}", run.explain());
+        for needle in needles {
+            assert!(error.contains(needle), "{needle} not in: {error}");
+        }
+        let run = self.run(&[opt_in], "none").await;
+        assert_eq!(run.code(), 0, "{}", run.explain());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn legacy_key_exchange_only_by_opt_in() {
-    let name = "esa-old.example.com";
-    let net = Net::start(vec![SimModelConfig {
-        algorithms: Some(offering_kex(kex::DH_G14_SHA1)),
-        ..appliance(name)
-    }])
+    let old = OldAppliance::start(
+        "esa-old.example.com",
+        SimModelConfig {
+            algorithms: Some(offering_kex(kex::DH_G14_SHA1)),
+            ..appliance("esa-old.example.com")
+        },
+    )
     .await;
-    let known = net.write("known_hosts", &net.known(name, "127.0.0.1"));
-    let vars = direct_vars(&net, name);
+    old.needs(
+        &[
+            "no common key exchange algorithm",
+            "the server offers diffie-hellman-group14-sha1",
+            "`sshfleet_kex_algorithms: +diffie-hellman-group14-sha1`",
+            "`KexAlgorithms +diffie-hellman-group14-sha1` in ssh_config",
+        ],
+        "sshfleet_kex_algorithms: +diffie-hellman-group14-sha1",
+    )
+    .await;
 
-    let run = net
-        .run(
-            &inventory(name, &vars),
-            &["-F", "none", "--known-hosts", &known],
-        )
-        .await;
-    let (status, error) = run.only();
-    assert_eq!(status, "unreachable", "{}", run.explain());
-    assert!(
-        error.contains("no common key exchange algorithm")
-            && error.contains("the server offers diffie-hellman-group14-sha1")
-            && error.contains("`sshfleet_kex_algorithms: +diffie-hellman-group14-sha1`")
-            && error.contains("`KexAlgorithms +diffie-hellman-group14-sha1` in ssh_config"),
-        "{error}"
-    );
-
-    // The inventory var opts this host in...
-    let mut opted = vars.clone();
-    opted.push("sshfleet_kex_algorithms: +diffie-hellman-group14-sha1".to_string());
-    let run = net
-        .run(
-            &inventory(name, &opted),
-            &["-F", "none", "--known-hosts", &known],
-        )
-        .await;
-    assert_eq!(run.code(), 0, "{}", run.explain());
-
-    // ... and so does ssh_config.
-    let config = net.write(
+    // ssh_config opts in too.
+    let config = old.net.write(
         "ssh_config",
         "Host 127.0.0.1\n  KexAlgorithms +diffie-hellman-group14-sha1\n",
     );
-    let run = net
-        .run(
-            &inventory(name, &vars),
-            &["-F", &config, "--known-hosts", &known],
-        )
-        .await;
+    let run = old.run(&[], &config).await;
     assert_eq!(run.code(), 0, "{}", run.explain());
 
     // A misspelt opt-in is bad input, before any host is touched.
-    let mut typo = vars.clone();
-    typo.push("sshfleet_kex_algorithms: +diffie-hellman-group14-sha".to_string());
-    let run = net
+    let run = old
         .run(
-            &inventory(name, &typo),
-            &["-F", "none", "--known-hosts", &known],
+            &["sshfleet_kex_algorithms: +diffie-hellman-group14-sha"],
+            "none",
         )
         .await;
     assert_eq!(run.code(), 5, "{}", run.explain());
@@ -614,44 +595,28 @@ async fn legacy_key_exchange_only_by_opt_in() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ssh_rsa_host_key_only_by_opt_in() {
-    let name = "esa-rsa.example.com";
     // A fixed key: generating RSA in a debug build takes seconds of CPU
     // that the other tests running beside this one need.
     let host_key = PrivateKey::from_openssh(include_str!("fixtures/legacy_rsa_host_key")).unwrap();
-    let net = Net::start(vec![SimModelConfig {
-        host_key: Some(host_key),
-        algorithms: Some(Preferred {
-            key: vec![Algorithm::Rsa { hash: None }].into(),
-            ..Preferred::DEFAULT
-        }),
-        ..appliance(name)
-    }])
+    let old = OldAppliance::start(
+        "esa-rsa.example.com",
+        SimModelConfig {
+            host_key: Some(host_key),
+            algorithms: Some(Preferred {
+                key: vec![Algorithm::Rsa { hash: None }].into(),
+                ..Preferred::DEFAULT
+            }),
+            ..appliance("esa-rsa.example.com")
+        },
+    )
     .await;
-    let known = net.write("known_hosts", &net.known(name, "127.0.0.1"));
-    let vars = direct_vars(&net, name);
-
-    let run = net
-        .run(
-            &inventory(name, &vars),
-            &["-F", "none", "--known-hosts", &known],
-        )
-        .await;
-    let (status, error) = run.only();
-    assert_eq!(status, "unreachable", "{}", run.explain());
-    assert!(
-        error.contains("no common host key algorithm")
-            && error.contains("`sshfleet_host_key_algorithms: +ssh-rsa`")
-            && error.contains("`HostKeyAlgorithms +ssh-rsa`"),
-        "{error}"
-    );
-
-    let mut opted = vars.clone();
-    opted.push("sshfleet_host_key_algorithms: +ssh-rsa".to_string());
-    let run = net
-        .run(
-            &inventory(name, &opted),
-            &["-F", "none", "--known-hosts", &known],
-        )
-        .await;
-    assert_eq!(run.code(), 0, "{}", run.explain());
+    old.needs(
+        &[
+            "no common host key algorithm",
+            "`sshfleet_host_key_algorithms: +ssh-rsa`",
+            "`HostKeyAlgorithms +ssh-rsa`",
+        ],
+        "sshfleet_host_key_algorithms: +ssh-rsa",
+    )
+    .await;
 }

@@ -25,6 +25,20 @@ pub fn write_key(key: &PrivateKey, path: &Path) {
     }
 }
 
+/// A fresh client key written to `dir/id_ed25519`, and the simulator
+/// credentials that accept it (and `password`, if any) for [`USER`].
+pub fn trusted_client(dir: &Path, password: Option<&str>) -> (PathBuf, SimAuth) {
+    let client_key = new_key();
+    let key_file = dir.join("id_ed25519");
+    write_key(&client_key, &key_file);
+    let auth = SimAuth {
+        username: USER.to_string(),
+        password: password.map(str::to_string),
+        authorized_keys: vec![client_key.public_key().clone()],
+    };
+    (key_file, auth)
+}
+
 pub struct Lab {
     pub dir: tempfile::TempDir,
     pub fleet: SimFleet,
@@ -43,14 +57,7 @@ impl Lab {
 
     pub async fn start_with(profiles: Vec<AsyncOsProfile>, password: Option<&str>) -> Lab {
         let dir = tempfile::tempdir().unwrap();
-        let client_key = new_key();
-        let key_file = dir.path().join("id_ed25519");
-        write_key(&client_key, &key_file);
-        let auth = SimAuth {
-            username: USER.to_string(),
-            password: password.map(str::to_string),
-            authorized_keys: vec![client_key.public_key().clone()],
-        };
+        let (key_file, auth) = trusted_client(dir.path(), password);
         let configs = profiles
             .into_iter()
             .map(|profile| SimHostConfig {
