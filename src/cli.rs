@@ -18,6 +18,7 @@ use crate::progress::Lines;
 use crate::report::Report;
 use crate::rollout::{Rollout, Serial};
 use crate::runner::{self, Observer, Observers, RunOptions};
+use crate::ssh_config::SshConfig;
 use crate::transport::{self, HostKeyPolicy, TransportOptions};
 
 #[derive(Debug, Parser)]
@@ -127,6 +128,9 @@ pub struct RunArgs {
     /// Record unknown host keys in known_hosts (changed keys are still refused).
     #[arg(long)]
     pub accept_new_host_keys: bool,
+    /// OpenSSH client configuration [default: ~/.ssh/config if it exists]; `none` for none.
+    #[arg(short = 'F', long = "ssh-config", value_name = "PATH")]
+    pub ssh_config: Option<PathBuf>,
     /// Write the JSON report here (atomically).
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -219,6 +223,10 @@ pub struct InventoryArgs {
     /// Hosts, groups, globs and !exclusions, comma-separated.
     #[arg(short, long)]
     pub limit: Option<String>,
+    /// OpenSSH client configuration, for the effective address, port and user
+    /// [default: ~/.ssh/config if it exists]; `none` for none.
+    #[arg(short = 'F', long = "ssh-config", value_name = "PATH")]
+    pub ssh_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -310,13 +318,28 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let hosts = inventory
                 .select(args.limit.as_deref())
                 .map_err(InputError::from)?;
+            let options = transport_options(
+                &args.inventory,
+                &hosts,
+                args.ssh_config.as_deref(),
+                None,
+                false,
+            )?;
             for host in hosts {
+                let target = transport::Target::for_host(host, &options).map_err(|e| {
+                    InputError::Invalid(format!("{}: {e}", args.inventory.display()))
+                })?;
+                let via = target
+                    .jumps
+                    .iter()
+                    .map(|j| format!("\tvia={}@{}", j.credentials.user, j.host_port()))
+                    .collect::<String>();
                 println!(
-                    "{}\t{}:{}\tuser={}\tgroups={}",
+                    "{}\t{}:{}\tuser={}\tgroups={}{via}",
                     host.name,
-                    host.address(),
-                    host.port(),
-                    host.user().unwrap_or_else(|| "-".to_string()),
+                    target.address,
+                    target.port,
+                    target.credentials.user,
                     host.groups.join(",")
                 );
             }
@@ -384,11 +407,14 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if args.forks == 0 {
         return Err(InputError::Invalid("--forks must be at least 1".to_string()).into());
     }
-    let policy = if args.accept_new_host_keys {
-        HostKeyPolicy::AcceptNew
-    } else {
-        HostKeyPolicy::Strict
-    };
+    let host_refs: Vec<_> = hosts.iter().collect();
+    let transport = transport_options(
+        &args.inventory,
+        &host_refs,
+        args.ssh_config.as_deref(),
+        args.known_hosts.clone(),
+        args.accept_new_host_keys,
+    )?;
     let options = RunOptions {
         rollout: Rollout {
             serial: args.serial,
@@ -397,12 +423,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         connect_retries: args.connect_retries,
         forks: args.forks,
         check_mode: args.check,
-        transport: TransportOptions::new(
-            args.known_hosts
-                .clone()
-                .unwrap_or_else(transport::default_known_hosts),
-            policy,
-        ),
+        transport,
         transcripts: args.transcripts.clone(),
         extra_vars,
     };
@@ -481,6 +502,40 @@ fn select_retry(
         )
     };
     Ok((hosts, note))
+}
+
+/// Connection settings for a run: the command line's known_hosts and host
+/// key policy, and ssh_config (`-F PATH`, else `~/.ssh/config`). Every
+/// host's connection settings are checked here, so a bad file or var stops
+/// the run before any host is touched.
+fn transport_options(
+    inventory: &std::path::Path,
+    hosts: &[&crate::inventory::Host],
+    ssh_config: Option<&std::path::Path>,
+    known_hosts: Option<PathBuf>,
+    accept_new_host_keys: bool,
+) -> anyhow::Result<TransportOptions> {
+    let config = match ssh_config {
+        Some(path) => SshConfig::load_option(path),
+        None => SshConfig::load_default(),
+    }
+    .map_err(|e| InputError::Invalid(e.to_string()))?;
+    let policy = if accept_new_host_keys {
+        HostKeyPolicy::AcceptNew
+    } else {
+        HostKeyPolicy::Strict
+    };
+    let fixed_known_hosts = known_hosts.is_some();
+    let options = TransportOptions::new(
+        known_hosts.unwrap_or_else(transport::default_known_hosts),
+        policy,
+    )
+    .with_ssh_config(config, fixed_known_hosts, accept_new_host_keys);
+    for host in hosts {
+        transport::Target::for_host(host, &options)
+            .map_err(|e| InputError::Invalid(format!("{}: {e}", inventory.display())))?;
+    }
+    Ok(options)
 }
 
 /// Run, print the table, write the report, choose the exit code. Ctrl-C

@@ -68,10 +68,15 @@ impl Host {
 
     /// `ansible_port` (or the legacy `ansible_ssh_port`), else 22.
     pub fn port(&self) -> u16 {
+        self.explicit_port().unwrap_or(22)
+    }
+
+    /// `ansible_port` (or the legacy `ansible_ssh_port`) if set: only then
+    /// does it override ssh_config's `Port`, as with Ansible.
+    pub fn explicit_port(&self) -> Option<u16> {
         ["ansible_port", "ansible_ssh_port"]
             .iter()
             .find_map(|k| self.vars.get(*k).and_then(parse_port))
-            .unwrap_or(22)
     }
 
     /// `ansible_user` (or the legacy `ansible_ssh_user`), if set.

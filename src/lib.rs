@@ -7,6 +7,7 @@
 //! is a real SSH server used by the demo, the tests and the benchmarks.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod algorithms;
 pub mod cli;
 pub mod events;
 pub mod exit;
@@ -22,6 +23,7 @@ pub mod rollout;
 pub mod runner;
 pub mod shell;
 pub mod sim;
+pub mod ssh_config;
 pub mod transcript;
 pub mod transport;
 pub mod yaml_lines;

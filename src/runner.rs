@@ -33,7 +33,7 @@ use crate::retry::connect_backoff;
 use crate::rollout::Rollout;
 use crate::shell::Shell;
 use crate::transcript::Transcript;
-use crate::transport::{self, ConnectError, Credentials, TransportOptions};
+use crate::transport::{self, ConnectError, TransportOptions};
 use backon::Retryable as _;
 
 /// Settings of one run.
@@ -392,26 +392,18 @@ async fn connect_and_run(
 ) -> Result<(), HostOutcome> {
     let host = &slot.host;
     let name = host.name.as_str();
-    let credentials = Credentials {
-        user: host
-            .user()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "admin".to_string()),
-        key_file: host.private_key_file(),
-        password_env: host.password_env(),
-    };
-    let (address, port) = (host.address(), host.port());
+    // Inventory vars, then ssh_config (checked before the run started).
+    let target = transport::Target::for_host(host, &options.transport)
+        .map_err(|e| failed(name, Status::Unreachable, e.to_string()))?;
     observer.step(name, "connecting");
-    slot.transcript.note(&format!(
-        "connecting to {address}:{port} as {}",
-        credentials.user
-    ));
+    slot.transcript
+        .note(&format!("connecting to {}", target.describe()));
     let attempts = options.connect_retries.saturating_add(1);
     let mut attempt = 1;
     let connection = {
         let transcript = &mut slot.transcript;
         let attempt = &mut attempt;
-        let connect = (|| transport::connect(&address, port, &credentials, &options.transport))
+        let connect = (|| transport::connect_target(&target, &options.transport))
             .retry(connect_backoff(options.connect_retries))
             .sleep(tokio::time::sleep)
             .when(ConnectError::is_transient)

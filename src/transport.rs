@@ -2,6 +2,11 @@
 //! verify the host key against known_hosts the way OpenSSH does, and
 //! authenticate with a key file, the ssh-agent or a password taken from the
 //! environment. Every failure here makes a host `unreachable`.
+//!
+//! Where to connect comes from the inventory first, then ssh_config (see
+//! [`Target`]); a `ProxyJump` chain is followed hop by hop through
+//! `direct-tcpip` channels, each hop's host key verified and its session
+//! kept open while the target's lives.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -11,8 +16,12 @@ use russh::client::{self, AuthResult, Handle};
 use russh::keys::agent::AgentIdentity;
 use russh::keys::agent::client::AgentClient;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
+use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::algorithms::{self, AlgorithmChange, AlgorithmKind, Algorithms};
+use crate::inventory::Host;
 use crate::known_hosts::{self, HostKeyStatus, KnownHosts};
+use crate::ssh_config::{self, HostConfig, SshConfig, StrictHostKeyChecking};
 
 /// How to treat keys that known_hosts does not know yet. A *changed* key is
 /// refused whatever this says.
@@ -27,8 +36,15 @@ pub enum HostKeyPolicy {
 /// Settings shared by every connection of a run.
 #[derive(Debug, Clone)]
 pub struct TransportOptions {
+    /// The known_hosts file where ssh_config names none (or wherever,
+    /// when `known_hosts_fixed`).
     pub known_hosts: PathBuf,
     pub host_key_policy: HostKeyPolicy,
+    /// Chosen on the command line: ssh_config's `UserKnownHostsFile` and
+    /// `StrictHostKeyChecking` then do not apply.
+    pub known_hosts_fixed: bool,
+    pub host_key_policy_fixed: bool,
+    pub ssh_config: Arc<SshConfig>,
     pub connect_timeout: Duration,
     /// A quiet `tail` must not let a NAT or firewall drop the session.
     pub keepalive_interval: Duration,
@@ -37,14 +53,33 @@ pub struct TransportOptions {
 }
 
 impl TransportOptions {
+    /// Options with no ssh_config: these known_hosts and policy apply to
+    /// every host.
     pub fn new(known_hosts: PathBuf, host_key_policy: HostKeyPolicy) -> TransportOptions {
         TransportOptions {
             known_hosts,
             host_key_policy,
+            known_hosts_fixed: true,
+            host_key_policy_fixed: true,
+            ssh_config: Arc::new(SshConfig::default()),
             connect_timeout: Duration::from_secs(15),
             keepalive_interval: Duration::from_secs(15),
             known_hosts_lock: Arc::new(Mutex::new(())),
         }
+    }
+
+    /// Read `config` for every host; its known_hosts and host key settings
+    /// apply unless the command line fixed them.
+    pub fn with_ssh_config(
+        mut self,
+        config: SshConfig,
+        known_hosts_fixed: bool,
+        host_key_policy_fixed: bool,
+    ) -> TransportOptions {
+        self.ssh_config = Arc::new(config);
+        self.known_hosts_fixed = known_hosts_fixed;
+        self.host_key_policy_fixed = host_key_policy_fixed;
+        self
     }
 }
 
@@ -60,9 +95,246 @@ pub fn default_known_hosts() -> PathBuf {
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
     pub user: String,
+    /// The inventory's key: it must be usable.
     pub key_file: Option<PathBuf>,
+    /// ssh_config's `IdentityFile`s, tried after it; as in OpenSSH, one
+    /// that is missing is skipped.
+    pub config_key_files: Vec<PathBuf>,
     /// Name of the environment variable holding the password, never the password.
     pub password_env: Option<String>,
+}
+
+/// One SSH server to reach and how, every source applied: inventory vars
+/// first (as Ansible passes them to `ssh` on its command line), then
+/// ssh_config, then defaults.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The name ssh_config's `Host` patterns matched: `ansible_host`, else
+    /// the inventory name (what Ansible hands `ssh`); a jump's host.
+    pub alias: String,
+    /// Where to connect: ssh_config's `HostName`, else `alias`.
+    pub address: String,
+    pub port: u16,
+    pub credentials: Credentials,
+    pub known_hosts: PathBuf,
+    pub host_key_policy: HostKeyPolicy,
+    pub algorithms: Algorithms,
+    /// Jump hosts, first hop first (each with no jumps of its own).
+    pub jumps: Vec<Target>,
+}
+
+/// A host's inventory vars that sshfleet cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("host {host}: {var}: {message}")]
+pub struct TargetError {
+    pub host: String,
+    pub var: String,
+    pub message: String,
+}
+
+/// What the inventory says about connecting, before ssh_config.
+#[derive(Debug, Default)]
+struct Overrides {
+    user: Option<String>,
+    port: Option<u16>,
+    key_file: Option<PathBuf>,
+    password_env: Option<String>,
+    algorithms: Algorithms,
+}
+
+/// Inventory vars that carry `ssh` arguments, in the order Ansible puts
+/// them on the command line (after its own `-o Port=`, `-o User=` and
+/// `-o IdentityFile=`, which is why those vars still win).
+const SSH_ARGS_VARS: [&str; 2] = ["ansible_ssh_common_args", "ansible_ssh_extra_args"];
+
+/// The `-o Keyword=value` and `-J jump` options of a host's
+/// `ansible_ssh_common_args` / `ansible_ssh_extra_args`, read as ssh reads
+/// command-line options: before ssh_config, first value winning. Other
+/// `ssh` flags are ignored.
+fn ssh_args_config(host: &Host) -> Result<SshConfig, TargetError> {
+    let mut lines = String::new();
+    for var in SSH_ARGS_VARS {
+        let Some(text) = host.var_text(var) else {
+            continue;
+        };
+        let invalid = |message: String| TargetError {
+            host: host.name.clone(),
+            var: var.to_string(),
+            message,
+        };
+        let words = shlex::split(&text).ok_or_else(|| invalid("unbalanced quotes".to_string()))?;
+        let mut words = words.into_iter();
+        while let Some(word) = words.next() {
+            let (keyword, attached) = if let Some(rest) = word.strip_prefix("-o") {
+                ("", rest)
+            } else if let Some(rest) = word.strip_prefix("-J") {
+                ("ProxyJump ", rest)
+            } else {
+                continue;
+            };
+            let value = match attached {
+                "" => words
+                    .next()
+                    .ok_or_else(|| invalid(format!("`{word}` needs a value")))?,
+                attached => attached.to_string(),
+            };
+            lines.push_str(keyword);
+            lines.push_str(&value);
+            lines.push('\n');
+        }
+    }
+    SshConfig::parse(&lines, Path::new("-o")).map_err(|e| TargetError {
+        host: host.name.clone(),
+        var: SSH_ARGS_VARS.join("/"),
+        message: match e {
+            ssh_config::SshConfigError::Invalid { message, .. } => message,
+            other => other.to_string(),
+        },
+    })
+}
+
+impl Target {
+    /// The target for an inventory host.
+    pub fn for_host(host: &Host, options: &TransportOptions) -> Result<Target, TargetError> {
+        let mut overrides = Overrides {
+            user: host.user(),
+            port: host.explicit_port(),
+            key_file: host.private_key_file(),
+            password_env: host.password_env(),
+            algorithms: Algorithms::default(),
+        };
+        for kind in AlgorithmKind::ALL {
+            let var = kind.inventory_var();
+            if let Some(text) = host.var_text(var) {
+                let change =
+                    AlgorithmChange::parse_strict(kind, &text).map_err(|message| TargetError {
+                        host: host.name.clone(),
+                        var: var.to_string(),
+                        message,
+                    })?;
+                overrides.algorithms.set_if_unset(kind, change);
+            }
+        }
+        let user = overrides.user.as_deref();
+        let config = ssh_args_config(host)?
+            .lookup(&host.address(), user)
+            .or(options.ssh_config.lookup(&host.address(), user));
+        let jumps = config.proxy_jump.clone().unwrap_or_default();
+        let mut target = Target::resolve(&host.address(), overrides, config, options);
+        // Jump hosts prove possession of the same keys (a signature gives
+        // nothing away); the password is never sent to any host but the
+        // target.
+        let jump_key = target.credentials.key_file.clone();
+        target.jumps = jumps
+            .iter()
+            .map(|hop| {
+                let overrides = Overrides {
+                    user: hop.user.clone(),
+                    port: hop.port,
+                    ..Overrides::default()
+                };
+                let config = options
+                    .ssh_config
+                    .lookup(&hop.host, overrides.user.as_deref());
+                let mut jump = Target::resolve(&hop.host, overrides, config, options);
+                if let Some(key) = &jump_key
+                    && !jump.credentials.config_key_files.contains(key)
+                {
+                    jump.credentials.config_key_files.push(key.clone());
+                }
+                jump
+            })
+            .collect();
+        Ok(target)
+    }
+
+    fn resolve(
+        alias: &str,
+        overrides: Overrides,
+        config: HostConfig,
+        options: &TransportOptions,
+    ) -> Target {
+        let address = config.host_name.unwrap_or_else(|| alias.to_string());
+        let port = overrides.port.or(config.port).unwrap_or(22);
+        let user = overrides
+            .user
+            .or(config.user)
+            .or_else(|| Some(ssh_config::local_user()).filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| "admin".to_string());
+        let tokens = ssh_config::Tokens {
+            host: &address,
+            original_host: alias,
+            port,
+            user: &user,
+        };
+        let config_key_files = config
+            .identity_files
+            .iter()
+            .map(|f| ssh_config::expand_path(f, &tokens))
+            .collect();
+        // OpenSSH checks every UserKnownHostsFile and writes to the first;
+        // sshfleet reads and writes the first.
+        let known_hosts = match (&config.known_hosts_files, options.known_hosts_fixed) {
+            (Some(files), false) => files
+                .first()
+                .map(|f| ssh_config::expand_path(f, &tokens))
+                .unwrap_or_else(|| options.known_hosts.clone()),
+            _ => options.known_hosts.clone(),
+        };
+        let host_key_policy = match (
+            config.strict_host_key_checking,
+            options.host_key_policy_fixed,
+        ) {
+            (Some(StrictHostKeyChecking::Yes), false) => HostKeyPolicy::Strict,
+            (Some(StrictHostKeyChecking::AcceptNew | StrictHostKeyChecking::No), false) => {
+                HostKeyPolicy::AcceptNew
+            }
+            _ => options.host_key_policy,
+        };
+        let mut algorithms = overrides.algorithms;
+        for kind in AlgorithmKind::ALL {
+            if let Some(change) = config.algorithms.get(kind) {
+                algorithms.set_if_unset(kind, change.clone());
+            }
+        }
+        Target {
+            alias: alias.to_string(),
+            address,
+            port,
+            credentials: Credentials {
+                user,
+                key_file: overrides.key_file,
+                config_key_files,
+                password_env: overrides.password_env,
+            },
+            known_hosts,
+            host_key_policy,
+            algorithms,
+            jumps: Vec::new(),
+        }
+    }
+
+    /// `[host]:port` as known_hosts and OpenSSH write it.
+    pub fn host_port(&self) -> String {
+        host_port(&self.address, self.port)
+    }
+
+    /// For the transcript: where, as whom, through which jumps.
+    pub fn describe(&self) -> String {
+        let mut text = format!(
+            "{}:{} as {}",
+            self.address, self.port, self.credentials.user
+        );
+        if !self.jumps.is_empty() {
+            let hops: Vec<String> = self
+                .jumps
+                .iter()
+                .map(|j| format!("{}@{}", j.credentials.user, j.host_port()))
+                .collect();
+            text.push_str(&format!(" via {}", hops.join(", ")));
+        }
+        text
+    }
 }
 
 /// Why a host could not be reached. The messages are what an operator reads
@@ -118,6 +390,19 @@ pub enum ConnectError {
     KeyFile { path: PathBuf, message: String },
     #[error("the password variable `{var}` named in the inventory is not set in the environment")]
     PasswordEnvUnset { var: String },
+    #[error("{host_port}: {message}")]
+    NoCommonAlgorithm { host_port: String, message: String },
+    #[error("via jump host {jump}: {source}")]
+    Jump {
+        jump: String,
+        source: Box<ConnectError>,
+    },
+    #[error("jump host {jump} did not forward the connection to {to}: {reason}")]
+    Forward {
+        jump: String,
+        to: String,
+        reason: String,
+    },
     #[error("ssh: {0}")]
     Ssh(#[from] russh::Error),
 }
@@ -147,6 +432,9 @@ impl ConnectError {
         match self {
             ConnectError::Tcp { source, .. } => io_transient(source),
             ConnectError::Timeout { .. } => true,
+            // A jump host that was not there yet may be there next time; a
+            // forwarding refusal is its policy.
+            ConnectError::Jump { source, .. } => source.is_transient(),
             ConnectError::Ssh(e) => match e {
                 russh::Error::IO(e) => io_transient(e),
                 russh::Error::Disconnect
@@ -178,13 +466,15 @@ impl From<russh::Error> for HandlerError {
 struct Verifier {
     host: String,
     port: u16,
-    options: TransportOptions,
+    known_hosts: PathBuf,
+    policy: HostKeyPolicy,
+    known_hosts_lock: Arc<Mutex<()>>,
     presented: Arc<Mutex<Option<PublicKey>>>,
 }
 
 impl Verifier {
     fn verify(&self, key: &PublicKey) -> Result<(), ConnectError> {
-        let path = &self.options.known_hosts;
+        let path = &self.known_hosts;
         let host_port = host_port(&self.host, self.port);
         let fingerprint = format!("{} {}", key.algorithm(), known_hosts::fingerprint(key));
         let file = KnownHosts::load(path)?;
@@ -202,7 +492,7 @@ impl Verifier {
                 known_hosts: path.clone(),
                 line,
             }),
-            HostKeyStatus::Unknown => match self.options.host_key_policy {
+            HostKeyStatus::Unknown => match self.policy {
                 HostKeyPolicy::Strict => Err(ConnectError::UnknownHostKey {
                     host_port,
                     fingerprint,
@@ -211,7 +501,6 @@ impl Verifier {
                 }),
                 HostKeyPolicy::AcceptNew => {
                     let _guard = self
-                        .options
                         .known_hosts_lock
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -256,9 +545,11 @@ impl client::Handler for Verifier {
     }
 }
 
-/// An authenticated SSH connection.
+/// An authenticated SSH connection (and the jump sessions it runs over).
 pub struct Connection {
     handle: Handle<Verifier>,
+    /// First hop first; closed after the target, last hop first.
+    jumps: Vec<Handle<Verifier>>,
     pub host_key: Option<PublicKey>,
     /// Secrets used to log in, for the transcript to redact.
     pub secrets: Vec<String>,
@@ -270,10 +561,20 @@ impl Connection {
     }
 
     pub async fn disconnect(&self) {
-        let _ = self
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await;
+        disconnect(&self.handle).await;
+        close_jumps(&self.jumps).await;
+    }
+}
+
+async fn disconnect(handle: &Handle<Verifier>) {
+    let _ = handle
+        .disconnect(russh::Disconnect::ByApplication, "", "en")
+        .await;
+}
+
+async fn close_jumps(jumps: &[Handle<Verifier>]) {
+    for jump in jumps.iter().rev() {
+        disconnect(jump).await;
     }
 }
 
@@ -285,78 +586,253 @@ fn host_port(host: &str, port: u16) -> String {
     }
 }
 
-/// Connect, verify the host key and authenticate.
+/// Connect to `host:port` directly, verify the host key and authenticate
+/// (no ssh_config: what the caller gives is what is used).
 pub async fn connect(
     host: &str,
     port: u16,
     credentials: &Credentials,
     options: &TransportOptions,
 ) -> Result<Connection, ConnectError> {
+    let target = Target {
+        alias: host.to_string(),
+        address: host.to_string(),
+        port,
+        credentials: credentials.clone(),
+        known_hosts: options.known_hosts.clone(),
+        host_key_policy: options.host_key_policy,
+        algorithms: Algorithms::default(),
+        jumps: Vec::new(),
+    };
+    connect_target(&target, options).await
+}
+
+/// Connect to a [`Target`], through its jump hosts if it has any: each hop
+/// is a full SSH session (host key verified under its own name and port,
+/// authenticated), and the next one runs over a `direct-tcpip` channel of
+/// the previous.
+pub async fn connect_target(
+    target: &Target,
+    options: &TransportOptions,
+) -> Result<Connection, ConnectError> {
+    let mut jumps: Vec<Handle<Verifier>> = Vec::with_capacity(target.jumps.len());
+    for (index, hop) in target.jumps.iter().enumerate() {
+        let previous = index
+            .checked_sub(1)
+            .and_then(|i| jumps.get(i).zip(target.jumps.get(i)));
+        match reach(previous, hop, options).await {
+            Ok((handle, _, _)) => jumps.push(handle),
+            Err(e) => {
+                close_jumps(&jumps).await;
+                // A forwarding refusal already names the jump host at fault.
+                return Err(match e {
+                    e @ ConnectError::Forward { .. } => e,
+                    e => ConnectError::Jump {
+                        jump: hop.host_port(),
+                        source: Box::new(e),
+                    },
+                });
+            }
+        }
+    }
+    let previous = jumps.last().zip(target.jumps.last());
+    match reach(previous, target, options).await {
+        Ok((handle, host_key, secrets)) => Ok(Connection {
+            handle,
+            jumps,
+            host_key,
+            secrets,
+        }),
+        Err(e) => {
+            close_jumps(&jumps).await;
+            Err(e)
+        }
+    }
+}
+
+/// One SSH session with `hop`: over TCP, or through the previous jump.
+async fn reach(
+    previous: Option<(&Handle<Verifier>, &Target)>,
+    hop: &Target,
+    options: &TransportOptions,
+) -> Result<(Handle<Verifier>, Option<PublicKey>, Vec<String>), ConnectError> {
+    match previous {
+        None => open_session(tcp_connect(hop, options).await?, hop, options).await,
+        Some((jump, jump_target)) => {
+            open_session(forward(jump, jump_target, hop).await?, hop, options).await
+        }
+    }
+}
+
+async fn tcp_connect(
+    target: &Target,
+    options: &TransportOptions,
+) -> Result<tokio::net::TcpStream, ConnectError> {
     // For messages only; the socket is opened from (host, port), which also
     // works for IPv6 literals.
-    let addr = format!("{host}:{port}");
+    let addr = format!("{}:{}", target.address, target.port);
+    let connecting = tokio::net::TcpStream::connect((target.address.as_str(), target.port));
+    match tokio::time::timeout(options.connect_timeout, connecting).await {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(source)) => Err(ConnectError::Tcp { addr, source }),
+        Err(_) => Err(ConnectError::Timeout {
+            addr,
+            after: options.connect_timeout,
+        }),
+    }
+}
+
+/// Ask the jump host to open a TCP connection to the next hop.
+async fn forward(
+    jump: &Handle<Verifier>,
+    jump_target: &Target,
+    next: &Target,
+) -> Result<russh::ChannelStream<client::Msg>, ConnectError> {
+    let failed = |reason: String| ConnectError::Forward {
+        jump: jump_target.host_port(),
+        to: format!("{}:{}", next.address, next.port),
+        reason,
+    };
+    // OpenSSH's `ssh -W` sends the same originator.
+    let channel = jump
+        .channel_open_direct_tcpip(next.address.as_str(), u32::from(next.port), "127.0.0.1", 0)
+        .await
+        .map_err(|e| {
+            failed(match e {
+                russh::Error::ChannelOpenFailure(f) => channel_open_failure(&f),
+                other => other.to_string(),
+            })
+        })?;
+    Ok(channel.into_stream())
+}
+
+fn channel_open_failure(failure: &russh::ChannelOpenFailure) -> String {
+    match failure {
+        russh::ChannelOpenFailure::AdministrativelyProhibited => {
+            "forwarding refused (administratively prohibited: is TCP forwarding allowed there?)"
+                .to_string()
+        }
+        russh::ChannelOpenFailure::ConnectFailed => "it could not connect there".to_string(),
+        russh::ChannelOpenFailure::UnknownChannelType => {
+            "it does not support direct-tcpip channels".to_string()
+        }
+        russh::ChannelOpenFailure::ResourceShortage => "it is out of resources".to_string(),
+        russh::ChannelOpenFailure::Other { code, reason } => format!("refused ({code}: {reason})"),
+    }
+}
+
+/// Handshake (host key verified) and authentication over any stream.
+async fn open_session<S>(
+    stream: S,
+    target: &Target,
+    options: &TransportOptions,
+) -> Result<(Handle<Verifier>, Option<PublicKey>, Vec<String>), ConnectError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let addr = format!("{}:{}", target.address, target.port);
     let config = Arc::new(client::Config {
         keepalive_interval: Some(options.keepalive_interval),
         keepalive_max: 4,
         nodelay: true,
+        preferred: target.algorithms.preferred(),
         ..client::Config::default()
     });
     let presented = Arc::new(Mutex::new(None));
     let verifier = Verifier {
-        host: host.to_string(),
-        port,
-        options: options.clone(),
+        host: target.address.clone(),
+        port: target.port,
+        known_hosts: target.known_hosts.clone(),
+        policy: target.host_key_policy,
+        known_hosts_lock: options.known_hosts_lock.clone(),
         presented: presented.clone(),
     };
-    let handshake = async {
-        let stream = tokio::net::TcpStream::connect((host, port))
-            .await
-            .map_err(|source| ConnectError::Tcp {
-                addr: addr.clone(),
-                source,
-            })?;
-        client::connect_stream(config, stream, verifier)
-            .await
-            .map_err(|e| match e {
-                HandlerError::HostKey(e) => *e,
-                HandlerError::Ssh(e) => ConnectError::Ssh(e),
-            })
+    let handshake = client::connect_stream(config, stream, verifier);
+    let timeout = || ConnectError::Timeout {
+        addr: addr.clone(),
+        after: options.connect_timeout,
     };
     let mut handle = tokio::time::timeout(options.connect_timeout, handshake)
         .await
-        .map_err(|_| ConnectError::Timeout {
-            addr: addr.clone(),
-            after: options.connect_timeout,
-        })??;
-    let secrets = tokio::time::timeout(
+        .map_err(|_| timeout())?
+        .map_err(|e| match e {
+            HandlerError::HostKey(e) => *e,
+            HandlerError::Ssh(russh::Error::NoCommonAlgo { kind, theirs, .. }) => {
+                ConnectError::NoCommonAlgorithm {
+                    host_port: target.host_port(),
+                    message: algorithms::no_common_algorithm_hint(
+                        kind,
+                        &theirs,
+                        &target.algorithms,
+                    ),
+                }
+            }
+            HandlerError::Ssh(e) => ConnectError::Ssh(e),
+        })?;
+    let authenticated = tokio::time::timeout(
         options.connect_timeout,
-        authenticate(&mut handle, credentials),
+        authenticate(&mut handle, &target.credentials, &target.algorithms),
     )
-    .await
-    .map_err(|_| ConnectError::Timeout {
-        addr: addr.clone(),
-        after: options.connect_timeout,
-    })??;
+    .await;
+    let secrets = match authenticated {
+        Ok(Ok(secrets)) => secrets,
+        Ok(Err(e)) => {
+            disconnect(&handle).await;
+            return Err(e);
+        }
+        Err(_) => {
+            disconnect(&handle).await;
+            return Err(timeout());
+        }
+    };
     let host_key = presented.lock().ok().and_then(|k| k.clone());
-    Ok(Connection {
-        handle,
-        host_key,
-        secrets,
-    })
+    Ok((handle, host_key, secrets))
 }
 
-/// Try key file, then agent, then password, as OpenSSH would; return the
-/// secrets used so transcripts can redact them.
+/// Try the inventory's key file, ssh_config's, then the agent, then the
+/// password, as OpenSSH would; return the secrets used so transcripts can
+/// redact them.
 async fn authenticate(
     handle: &mut Handle<Verifier>,
     credentials: &Credentials,
+    algorithms: &Algorithms,
 ) -> Result<Vec<String>, ConnectError> {
     let user = credentials.user.as_str();
     let mut tried = Vec::new();
 
-    if let Some(path) = &credentials.key_file {
-        let key = load_key(path)?;
-        let hash = handle.best_supported_rsa_hash().await?.flatten();
+    let keys = credentials
+        .key_file
+        .iter()
+        .map(|p| (p, true))
+        .chain(credentials.config_key_files.iter().map(|p| (p, false)));
+    for (path, required) in keys {
+        let key = match load_key(path) {
+            Ok(key) => key,
+            Err(e) if required => return Err(e),
+            Err(e) => {
+                // ssh_config often lists keys for other hosts too.
+                if path.exists() {
+                    tried.push(format!("key {} (skipped: {e})", path.display()));
+                } else {
+                    tracing::debug!("IdentityFile {} does not exist; skipped", path.display());
+                }
+                continue;
+            }
+        };
+        let hash = if key.algorithm().is_rsa() {
+            match algorithms::rsa_signature_hash(
+                handle.best_supported_rsa_hash().await?,
+                algorithms,
+            ) {
+                Ok(hash) => hash,
+                Err(why) => {
+                    tried.push(format!("key {} (not offered: {why})", path.display()));
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
         let result = handle
             .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
             .await?;
@@ -370,10 +846,22 @@ async fn authenticate(
         && let Ok(mut agent) = AgentClient::connect_env().await
     {
         let identities = agent.request_identities().await.unwrap_or_default();
-        let hash = handle.best_supported_rsa_hash().await?.flatten();
+        let mut rsa_hash = None;
         for identity in identities {
             let AgentIdentity::PublicKey { key, .. } = identity else {
                 continue;
+            };
+            let hash = if key.algorithm().is_rsa() {
+                let server = match rsa_hash {
+                    Some(known) => known,
+                    None => *rsa_hash.insert(handle.best_supported_rsa_hash().await?),
+                };
+                match algorithms::rsa_signature_hash(server, algorithms) {
+                    Ok(hash) => hash,
+                    Err(_) => continue,
+                }
+            } else {
+                None
             };
             let result = handle
                 .authenticate_publickey_with(user, key, hash, &mut agent)
@@ -416,4 +904,119 @@ fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
             other => other.to_string(),
         },
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::inventory::Inventory;
+
+    fn target(inventory: &str, config: &str) -> Result<Target, TargetError> {
+        let inventory = Inventory::parse(inventory, Path::new("inv.yaml")).unwrap();
+        let config = SshConfig::parse(config, Path::new("cfg")).unwrap();
+        let options = TransportOptions::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
+            .with_ssh_config(config, false, false);
+        Target::for_host(&inventory.hosts()[0], &options)
+    }
+
+    #[test]
+    fn transient_errors_are_those_a_later_attempt_could_clear() {
+        let refused = || ConnectError::Tcp {
+            addr: "esa01:22".into(),
+            source: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+        };
+        assert!(refused().is_transient());
+        assert!(
+            ConnectError::Jump {
+                jump: "bastion:22".into(),
+                source: Box::new(refused()),
+            }
+            .is_transient()
+        );
+        let refused_forward = ConnectError::Forward {
+            jump: "bastion:22".into(),
+            to: "esa01:22".into(),
+            reason: "administratively prohibited".into(),
+        };
+        assert!(!refused_forward.is_transient());
+        let auth = ConnectError::Jump {
+            jump: "bastion:22".into(),
+            source: Box::new(ConnectError::NoCredentials { user: "ops".into() }),
+        };
+        assert!(!auth.is_transient());
+    }
+
+    #[test]
+    fn inventory_then_ssh_args_then_ssh_config() {
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_host: mgmt\n      ansible_user: admin\n      ansible_ssh_common_args: -o Port=2200 -oUser=ignored -J ops@bastion:2222\n      ansible_ssh_extra_args: '-o \"KexAlgorithms +diffie-hellman-group14-sha1\"'\n",
+            "Host mgmt\n  HostName 192.0.2.10\n  Port 22\n  ProxyJump other\n  UserKnownHostsFile /fleet/%h_%p\n  StrictHostKeyChecking accept-new\nHost bastion\n  IdentityFile /keys/bastion\n",
+        )
+        .unwrap();
+        assert_eq!(t.alias, "mgmt");
+        assert_eq!(t.address, "192.0.2.10");
+        assert_eq!(t.port, 2200);
+        assert_eq!(t.credentials.user, "admin");
+        assert_eq!(t.known_hosts, PathBuf::from("/fleet/192.0.2.10_2200"));
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert!(
+            t.algorithms
+                .names(AlgorithmKind::Kex)
+                .contains(&"diffie-hellman-group14-sha1".to_string())
+        );
+        let [jump] = &t.jumps[..] else {
+            panic!("{:?}", t.jumps)
+        };
+        assert_eq!(jump.credentials.user, "ops");
+        assert_eq!(jump.host_port(), "[bastion]:2222");
+        assert_eq!(
+            jump.credentials.config_key_files,
+            [PathBuf::from("/keys/bastion")]
+        );
+        assert_eq!(jump.credentials.password_env, None);
+        assert_eq!(
+            t.describe(),
+            "192.0.2.10:2200 as admin via ops@[bastion]:2222"
+        );
+    }
+
+    #[test]
+    fn command_line_known_hosts_and_policy_win() {
+        let inventory = Inventory::parse("all:\n  hosts:\n    h: {}\n", Path::new("i")).unwrap();
+        let config = SshConfig::parse(
+            "Host h\n  UserKnownHostsFile /cfg_hosts\n  StrictHostKeyChecking yes\n",
+            Path::new("cfg"),
+        )
+        .unwrap();
+        let options = TransportOptions::new(PathBuf::from("/cli_hosts"), HostKeyPolicy::AcceptNew)
+            .with_ssh_config(config, true, true);
+        let t = Target::for_host(&inventory.hosts()[0], &options).unwrap();
+        assert_eq!(t.known_hosts, PathBuf::from("/cli_hosts"));
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+    }
+
+    #[test]
+    fn bad_vars_name_host_and_var() {
+        for (vars, needle) in [
+            (
+                "sshfleet_host_key_algorithms: +ssh-dss",
+                "sshfleet_host_key_algorithms",
+            ),
+            ("ansible_ssh_common_args: -o Port=x", "Port"),
+            (
+                "ansible_ssh_common_args: \"-o 'Port=1\"",
+                "unbalanced quotes",
+            ),
+            ("ansible_ssh_common_args: -J", "`-J` needs a value"),
+        ] {
+            let err = target(&format!("all:\n  hosts:\n    h9:\n      {vars}\n"), "")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("host h9: ") && err.contains(needle),
+                "{vars}: {err}"
+            );
+        }
+    }
 }

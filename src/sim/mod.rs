@@ -29,9 +29,11 @@ pub use windows::{
     endpoint_scenario,
 };
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use russh::Preferred;
 use russh::keys::{Algorithm, PrivateKey, PublicKey};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -103,6 +105,10 @@ pub struct SimModelConfig {
     pub model: SimModel,
     /// `None` generates a fresh ed25519 key.
     pub host_key: Option<PrivateKey>,
+    /// What the server offers; `None` is russh's defaults. An old appliance
+    /// offers only legacy algorithms (and needs a matching `host_key`).
+    pub algorithms: Option<Preferred>,
+    pub forwarding: Forwarding,
 }
 
 impl SimModelConfig {
@@ -111,6 +117,8 @@ impl SimModelConfig {
         Self {
             model: model.into(),
             host_key: None,
+            algorithms: None,
+            forwarding: Forwarding::Refuse,
         }
     }
 }
@@ -118,11 +126,27 @@ impl SimModelConfig {
 impl From<SimHostConfig> for SimModelConfig {
     fn from(config: SimHostConfig) -> Self {
         Self {
-            model: SimModel::AsyncOs(config.profile),
             host_key: config.host_key,
+            ..Self::new(config.profile)
         }
     }
 }
+
+/// Whether a simulated host opens `direct-tcpip` channels (`ssh -J`,
+/// `ProxyJump`), as a bastion does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Forwarding {
+    /// Refuse them (administratively prohibited), as appliances do.
+    #[default]
+    Refuse,
+    /// Connect where asked. The hostnames of the fleet's simulated hosts
+    /// resolve here, and only here: names that only the bastion's network
+    /// knows.
+    Allow,
+}
+
+/// The fleet's hostnames as the simulated network resolves them.
+pub(crate) type Directory = Arc<Mutex<HashMap<String, IpAddr>>>;
 
 /// What a simulated host saw, for tests to assert on.
 ///
@@ -176,6 +200,10 @@ pub struct SimStats {
     /// Every non-empty command line executed, in order, trimmed; on an
     /// endpoint, every exec command, answered or not.
     pub commands: Vec<String>,
+    /// `direct-tcpip` channels opened, as `host:port` asked for.
+    pub forwarded: Vec<String>,
+    /// `direct-tcpip` channels refused.
+    pub forwards_refused: usize,
 }
 
 /// A running simulated appliance.
@@ -194,12 +222,18 @@ pub(crate) enum Served {
     Windows(Arc<Endpoint>),
 }
 
+impl Served {
+    pub(crate) fn stats(&self) -> &StatsCell {
+        match self {
+            Served::AsyncOs(appliance) => appliance.stats(),
+            Served::Windows(endpoint) => endpoint.stats(),
+        }
+    }
+}
+
 impl SimHost {
     pub fn stats(&self) -> SimStats {
-        match &self.served {
-            Served::AsyncOs(appliance) => appliance.stats().snapshot(),
-            Served::Windows(endpoint) => endpoint.stats().snapshot(),
-        }
+        self.served.stats().snapshot()
     }
 
     /// The AsyncOS profile. A Windows endpoint has none: this is then a
@@ -264,6 +298,7 @@ impl SimFleet {
         auth: SimAuth,
     ) -> std::io::Result<SimFleet> {
         let auth = Arc::new(auth);
+        let directory = Directory::default();
         let (shutdown, _) = watch::channel(false);
         let mut fleet = SimFleet {
             hosts: Vec::with_capacity(hosts.len()),
@@ -280,15 +315,22 @@ impl SimFleet {
             let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
             let addr = listener.local_addr()?;
             let name = config.model.hostname().to_string();
+            lock(&directory).insert(name.to_ascii_lowercase(), addr.ip());
             let served = match config.model {
                 SimModel::AsyncOs(profile) => Served::AsyncOs(Arc::new(Appliance::new(profile))),
                 SimModel::Windows(profile) => Served::Windows(Arc::new(Endpoint::new(profile))),
             };
+            let mut server_config = server::config(host_key);
+            if let Some(algorithms) = config.algorithms {
+                server_config.preferred = algorithms;
+            }
+            let forward_to = (config.forwarding == Forwarding::Allow).then(|| directory.clone());
             fleet.servers.push(tokio::spawn(server::accept_loop(
                 listener,
-                Arc::new(server::config(host_key)),
+                Arc::new(server_config),
                 served.clone(),
                 auth.clone(),
+                forward_to,
                 fleet.shutdown.subscribe(),
             )));
             fleet.hosts.push(SimHost {

@@ -1,7 +1,8 @@
 //! The russh server side of a simulated appliance: accept loop, password and
 //! key authentication, PTY + shell channels wired to a [`shell`] session
-//! (AsyncOS) or exec channels answered by a [`windows`] endpoint, and a TCP
-//! stream that can be cut without any SSH goodbye.
+//! (AsyncOS) or exec channels answered by a [`windows`] endpoint,
+//! `direct-tcpip` forwarding when the host is a bastion, and a TCP stream
+//! that can be cut without any SSH goodbye.
 //!
 //! [`windows`]: super::windows
 //!
@@ -24,10 +25,12 @@ use tokio::task::JoinSet;
 
 use super::shell::{INPUT_CHUNKS, OUTPUT_CHUNKS, Output, run_session};
 use super::windows::{Endpoint, ExecOutput};
-use super::{Served, SimAuth};
+use super::{Directory, Served, SimAuth, lock};
 
 /// Channels one connection may open; more are refused.
 const MAX_CHANNELS: usize = 8;
+/// How long a bastion tries to reach a forwarding destination.
+const FORWARD_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a graceful disconnect may take on shutdown before the
 /// connection is cut.
 const DISCONNECT_GRACE: Duration = Duration::from_millis(200);
@@ -65,6 +68,7 @@ pub(crate) async fn accept_loop(
     config: Arc<russh::server::Config>,
     served: Served,
     auth: Arc<SimAuth>,
+    forward_to: Option<Directory>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut connections = JoinSet::new();
@@ -78,6 +82,7 @@ pub(crate) async fn accept_loop(
                         config.clone(),
                         served.clone(),
                         auth.clone(),
+                        forward_to.clone(),
                         shutdown.clone(),
                     ));
                 }
@@ -102,6 +107,7 @@ async fn connection(
     config: Arc<russh::server::Config>,
     served: Served,
     auth: Arc<SimAuth>,
+    forward_to: Option<Directory>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let kill = KillSwitch::default();
@@ -110,6 +116,7 @@ async fn connection(
     let handler = ConnectionHandler {
         served,
         auth,
+        forward_to,
         kill: kill.clone(),
         channels: HashMap::new(),
         execs: 0,
@@ -149,6 +156,8 @@ struct ChannelState {
 struct ConnectionHandler {
     served: Served,
     auth: Arc<SimAuth>,
+    /// `Some` on a bastion: where the fleet's names resolve.
+    forward_to: Option<Directory>,
     kill: KillSwitch,
     channels: HashMap<ChannelId, ChannelState>,
     /// Exec requests on this connection (for `StopAnswering`).
@@ -216,6 +225,53 @@ impl russh::server::Handler for ConnectionHandler {
         // read, so it is dropped rather than left to fill up.
         self.channels.insert(channel.id(), ChannelState::default());
         reply.accept().await;
+        Ok(())
+    }
+
+    async fn channel_open_direct_tcpip(
+        &mut self,
+        channel: Channel<Msg>,
+        host_to_connect: &str,
+        port_to_connect: u32,
+        _originator_address: &str,
+        _originator_port: u32,
+        reply: russh::server::ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let stats = self.served.stats();
+        let (Some(directory), Ok(port)) = (&self.forward_to, u16::try_from(port_to_connect)) else {
+            stats.update(|s| s.forwards_refused += 1);
+            reply
+                .reject(russh::ChannelOpenFailure::AdministrativelyProhibited)
+                .await;
+            return Ok(());
+        };
+        let known = lock(directory)
+            .get(&host_to_connect.to_ascii_lowercase())
+            .copied();
+        let requested = format!("{host_to_connect}:{port}");
+        let host = host_to_connect.to_string();
+        let served = self.served.clone();
+        // Connecting must not hold up this connection's other channels.
+        tokio::spawn(async move {
+            let connecting = async {
+                match known {
+                    Some(ip) => TcpStream::connect((ip, port)).await,
+                    None => TcpStream::connect((host.as_str(), port)).await,
+                }
+            };
+            let Ok(Ok(mut outbound)) =
+                tokio::time::timeout(FORWARD_CONNECT_TIMEOUT, connecting).await
+            else {
+                served.stats().update(|s| s.forwards_refused += 1);
+                reply.reject(russh::ChannelOpenFailure::ConnectFailed).await;
+                return;
+            };
+            reply.accept().await;
+            served.stats().update(|s| s.forwarded.push(requested));
+            let mut inbound = channel.into_stream();
+            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+        });
         Ok(())
     }
 

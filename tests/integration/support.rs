@@ -42,6 +42,20 @@ pub fn never_completes(name: &str) -> AsyncOsProfile {
     p
 }
 
+/// A fresh client key written to `dir/id_ed25519`, and the simulator
+/// credentials that accept it (and `password`, if any) for [`USER`].
+pub fn trusted_client(dir: &Path, password: Option<&str>) -> (PathBuf, SimAuth) {
+    let client_key = new_key();
+    let key_file = dir.join("id_ed25519");
+    write_key(&client_key, &key_file);
+    let auth = SimAuth {
+        username: USER.to_string(),
+        password: password.map(str::to_string),
+        authorized_keys: vec![client_key.public_key().clone()],
+    };
+    (key_file, auth)
+}
+
 pub struct Lab {
     pub dir: tempfile::TempDir,
     pub fleet: SimFleet,
@@ -66,14 +80,7 @@ impl Lab {
     /// Start hosts of any model (appliances, Windows endpoints).
     pub async fn start_models(configs: Vec<SimModelConfig>, password: Option<&str>) -> Lab {
         let dir = tempfile::tempdir().unwrap();
-        let client_key = new_key();
-        let key_file = dir.path().join("id_ed25519");
-        write_key(&client_key, &key_file);
-        let auth = SimAuth {
-            username: USER.to_string(),
-            password: password.map(str::to_string),
-            authorized_keys: vec![client_key.public_key().clone()],
-        };
+        let (key_file, auth) = trusted_client(dir.path(), password);
         let fleet = SimFleet::start_models(configs, auth).await.unwrap();
         let lab = Lab {
             known_hosts: dir.path().join("known_hosts"),

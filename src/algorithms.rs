@@ -1,0 +1,491 @@
+//! Which SSH algorithms sshfleet offers. The modern defaults always come
+//! first; old appliances that speak only SHA-1 key exchange or `ssh-rsa`
+//! host keys are reached only when the operator opts in, per host, through
+//! an inventory variable or ssh_config, and what they allow is **appended**
+//! after the defaults, never put in their place. So an opt-in can only add
+//! a fallback for the hosts that need it; every host that can do better
+//! still negotiates a modern algorithm.
+//!
+//! The value syntax is ssh_config's (`+a,b` appends, `-a,b` removes); a
+//! plain list or a `^` list is read as `+`, for the reason above.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use russh::keys::Algorithm;
+use russh::keys::ssh_key::HashAlg;
+use russh::{Preferred, cipher, kex, mac};
+
+/// An algorithm list an operator can extend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AlgorithmKind {
+    Kex,
+    HostKey,
+    PubkeyAccepted,
+    Cipher,
+    Mac,
+}
+
+impl AlgorithmKind {
+    pub const ALL: [AlgorithmKind; 5] = [
+        AlgorithmKind::Kex,
+        AlgorithmKind::HostKey,
+        AlgorithmKind::PubkeyAccepted,
+        AlgorithmKind::Cipher,
+        AlgorithmKind::Mac,
+    ];
+
+    /// The ssh_config keyword that sets this list.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            AlgorithmKind::Kex => "KexAlgorithms",
+            AlgorithmKind::HostKey => "HostKeyAlgorithms",
+            AlgorithmKind::PubkeyAccepted => "PubkeyAcceptedAlgorithms",
+            AlgorithmKind::Cipher => "Ciphers",
+            AlgorithmKind::Mac => "MACs",
+        }
+    }
+
+    /// The inventory variable that sets this list for a host or group.
+    pub fn inventory_var(self) -> &'static str {
+        match self {
+            AlgorithmKind::Kex => "sshfleet_kex_algorithms",
+            AlgorithmKind::HostKey => "sshfleet_host_key_algorithms",
+            AlgorithmKind::PubkeyAccepted => "sshfleet_pubkey_accepted_algorithms",
+            AlgorithmKind::Cipher => "sshfleet_ciphers",
+            AlgorithmKind::Mac => "sshfleet_macs",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            AlgorithmKind::Kex => "key exchange algorithm",
+            AlgorithmKind::HostKey => "host key algorithm",
+            AlgorithmKind::PubkeyAccepted => "public key signature algorithm",
+            AlgorithmKind::Cipher => "cipher",
+            AlgorithmKind::Mac => "MAC",
+        }
+    }
+
+    /// Every name of this kind that sshfleet can use, modern or legacy.
+    pub fn supported(self) -> Vec<&'static str> {
+        match self {
+            AlgorithmKind::Kex => kex::ALL_KEX_ALGORITHMS
+                .iter()
+                .map(|n| n.as_ref())
+                .filter(|n| *n != "none")
+                .collect(),
+            AlgorithmKind::HostKey | AlgorithmKind::PubkeyAccepted => HOST_KEY_NAMES.to_vec(),
+            AlgorithmKind::Cipher => cipher::ALL_CIPHERS
+                .iter()
+                .map(|n| n.as_ref())
+                .filter(|n| !matches!(*n, "none" | "clear"))
+                .collect(),
+            AlgorithmKind::Mac => mac::ALL_MAC_ALGORITHMS
+                .iter()
+                .map(|n| n.as_ref())
+                .filter(|n| *n != "none")
+                .collect(),
+        }
+    }
+
+    fn of(kind: russh::AlgorithmKind) -> Option<AlgorithmKind> {
+        match kind {
+            russh::AlgorithmKind::Kex => Some(AlgorithmKind::Kex),
+            russh::AlgorithmKind::Key => Some(AlgorithmKind::HostKey),
+            russh::AlgorithmKind::Cipher => Some(AlgorithmKind::Cipher),
+            russh::AlgorithmKind::Mac => Some(AlgorithmKind::Mac),
+            russh::AlgorithmKind::Compression => None,
+        }
+    }
+}
+
+impl fmt::Display for AlgorithmKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.keyword())
+    }
+}
+
+/// Host key and signature names russh verifies. `ssh-rsa` is RSA with
+/// SHA-1: legacy, off by default as in OpenSSH 8.8 and later.
+const HOST_KEY_NAMES: [&str; 7] = [
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+    "ssh-rsa",
+];
+
+const SSH_RSA: &str = "ssh-rsa";
+
+/// One operator's change to a list: what to add after the defaults and what
+/// to take out of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlgorithmChange {
+    pub append: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+impl AlgorithmChange {
+    /// Parse an ssh_config-style value. Names sshfleet cannot use are
+    /// returned apart, for the caller to refuse (inventory) or skip
+    /// (ssh_config, which may name algorithms only OpenSSH has).
+    pub fn parse(
+        kind: AlgorithmKind,
+        text: &str,
+    ) -> Result<(AlgorithmChange, Vec<String>), String> {
+        let text = text.trim();
+        let (remove, list) = match text.as_bytes().first() {
+            Some(b'+' | b'^') => (false, &text[1..]),
+            Some(b'-') => (true, &text[1..]),
+            _ => (false, text),
+        };
+        let supported = kind.supported();
+        let mut change = AlgorithmChange::default();
+        let mut unknown = Vec::new();
+        for name in list.split(',').map(str::trim) {
+            if name.is_empty() {
+                return Err(format!("{kind}: empty algorithm name in `{text}`"));
+            }
+            if !supported.contains(&name) {
+                unknown.push(name.to_string());
+                continue;
+            }
+            let names = if remove {
+                &mut change.remove
+            } else {
+                &mut change.append
+            };
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+        Ok((change, unknown))
+    }
+
+    /// Parse a value that must name only algorithms sshfleet supports.
+    pub fn parse_strict(kind: AlgorithmKind, text: &str) -> Result<AlgorithmChange, String> {
+        let (change, unknown) = AlgorithmChange::parse(kind, text)?;
+        if unknown.is_empty() {
+            Ok(change)
+        } else {
+            Err(format!(
+                "unknown {} {}; sshfleet supports: {}",
+                kind.describe(),
+                unknown
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                kind.supported().join(", ")
+            ))
+        }
+    }
+}
+
+/// The algorithm changes in force for one host (at most one per kind: the
+/// first obtained, as OpenSSH keeps).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Algorithms {
+    changes: Vec<(AlgorithmKind, AlgorithmChange)>,
+}
+
+impl Algorithms {
+    /// Set `kind` unless it is already set.
+    pub fn set_if_unset(&mut self, kind: AlgorithmKind, change: AlgorithmChange) {
+        if self.get(kind).is_none() {
+            self.changes.push((kind, change));
+        }
+    }
+
+    pub fn get(&self, kind: AlgorithmKind) -> Option<&AlgorithmChange> {
+        self.changes
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, c)| c)
+    }
+
+    /// Whether a list was changed at all (for transcripts and tests).
+    pub fn is_default(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// The final list of one kind: modern defaults (less removals), then
+    /// the opted-in additions in the order given.
+    pub fn names(&self, kind: AlgorithmKind) -> Vec<String> {
+        let mut names = default_names(kind);
+        if let Some(change) = self.get(kind) {
+            names.retain(|n| !change.remove.contains(n));
+            for name in &change.append {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        names
+    }
+
+    /// Whether RSA keys may sign with SHA-1 (`ssh-rsa`) when a server
+    /// offers nothing better.
+    pub fn allows_ssh_rsa_signatures(&self) -> bool {
+        self.names(AlgorithmKind::PubkeyAccepted)
+            .iter()
+            .any(|n| n == SSH_RSA)
+    }
+
+    /// The russh preference lists for these settings.
+    pub fn preferred(&self) -> Preferred {
+        let base = Preferred::default();
+        let kex_names = self.names(AlgorithmKind::Kex);
+        // russh's extension markers (ext-info-c, strict kex) stay in the list.
+        let mut kex: Vec<kex::Name> = kex_names
+            .iter()
+            .filter_map(|n| kex::Name::try_from(n.as_str()).ok())
+            .collect();
+        kex.extend(
+            base.kex
+                .iter()
+                .filter(|n| !AlgorithmKind::Kex.supported().contains(&n.as_ref()))
+                .copied(),
+        );
+        Preferred {
+            kex: Cow::Owned(kex),
+            key: Cow::Owned(
+                self.names(AlgorithmKind::HostKey)
+                    .iter()
+                    .filter_map(|n| host_key_algorithm(n))
+                    .collect(),
+            ),
+            cipher: Cow::Owned(
+                self.names(AlgorithmKind::Cipher)
+                    .iter()
+                    .filter_map(|n| cipher::Name::try_from(n.as_str()).ok())
+                    .collect(),
+            ),
+            mac: Cow::Owned(
+                self.names(AlgorithmKind::Mac)
+                    .iter()
+                    .filter_map(|n| mac::Name::try_from(n.as_str()).ok())
+                    .collect(),
+            ),
+            ..base
+        }
+    }
+}
+
+fn host_key_algorithm(name: &str) -> Option<Algorithm> {
+    Algorithm::from_str(name).ok()
+}
+
+/// sshfleet's modern defaults: russh's, less RSA with SHA-1 host keys.
+fn default_names(kind: AlgorithmKind) -> Vec<String> {
+    let base = Preferred::default();
+    let names: Vec<&str> = match kind {
+        AlgorithmKind::Kex => {
+            let supported = AlgorithmKind::Kex.supported();
+            return base
+                .kex
+                .iter()
+                .map(|n| n.as_ref())
+                .filter(|n| supported.contains(n))
+                .map(str::to_string)
+                .collect();
+        }
+        AlgorithmKind::HostKey | AlgorithmKind::PubkeyAccepted => HOST_KEY_NAMES
+            .iter()
+            .copied()
+            .filter(|n| *n != SSH_RSA)
+            .collect(),
+        AlgorithmKind::Cipher => base.cipher.iter().map(|n| n.as_ref()).collect(),
+        AlgorithmKind::Mac => base.mac.iter().map(|n| n.as_ref()).collect(),
+    };
+    names.into_iter().map(str::to_string).collect()
+}
+
+/// The RSA signature hash to authenticate with, given what the server
+/// said it verifies (`None`: it did not say). `None` inside `Ok` is SHA-1,
+/// only when allowed; `Err` says why the key cannot be used.
+pub fn rsa_signature_hash(
+    server: Option<Option<HashAlg>>,
+    algorithms: &Algorithms,
+) -> Result<Option<HashAlg>, String> {
+    match server {
+        Some(Some(hash)) => Ok(Some(hash)),
+        // Like OpenSSH: a server that names no SHA-2 RSA signature (or names
+        // nothing at all, as old ones do) gets SHA-1 only by opt-in.
+        _ if algorithms.allows_ssh_rsa_signatures() => Ok(None),
+        _ => Err(format!(
+            "the server accepts only ssh-rsa (SHA-1) RSA signatures; if this appliance cannot be upgraded, \
+             set `{}: +ssh-rsa` in the inventory or `{} +ssh-rsa` in ssh_config",
+            AlgorithmKind::PubkeyAccepted.inventory_var(),
+            AlgorithmKind::PubkeyAccepted.keyword()
+        )),
+    }
+}
+
+/// What to tell an operator when negotiation found nothing in common:
+/// what the server offers, and the exact opt-in for the legacy algorithms
+/// among them that sshfleet could use.
+pub fn no_common_algorithm_hint(
+    kind: russh::AlgorithmKind,
+    theirs: &[String],
+    algorithms: &Algorithms,
+) -> String {
+    let Some(kind) = AlgorithmKind::of(kind) else {
+        return format!(
+            "no common compression method (server offers {})",
+            theirs.join(",")
+        );
+    };
+    let ours = algorithms.names(kind);
+    let supported = kind.supported();
+    let usable: Vec<&str> = theirs
+        .iter()
+        .map(String::as_str)
+        .filter(|n| supported.contains(n) && !ours.iter().any(|o| o == n))
+        .collect();
+    let mut message = format!(
+        "no common {}: the server offers {}; sshfleet offers {}",
+        kind.describe(),
+        theirs.join(","),
+        ours.join(",")
+    );
+    if usable.is_empty() {
+        message.push_str(" (none of the server's are supported by sshfleet)");
+    } else {
+        let list = usable.join(",");
+        message.push_str(&format!(
+            ". If this appliance cannot be upgraded, allow its legacy algorithm for it: \
+             `{}: +{list}` in the inventory, or `{} +{list}` in ssh_config",
+            kind.inventory_var(),
+            kind.keyword()
+        ));
+    }
+    message
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn change(kind: AlgorithmKind, text: &str) -> Algorithms {
+        let mut a = Algorithms::default();
+        a.set_if_unset(kind, AlgorithmChange::parse_strict(kind, text).unwrap());
+        a
+    }
+
+    #[test]
+    fn modern_defaults_have_no_sha1() {
+        let a = Algorithms::default();
+        let kex = a.names(AlgorithmKind::Kex);
+        assert!(kex.iter().any(|n| n == "curve25519-sha256"), "{kex:?}");
+        assert!(!kex.iter().any(|n| n.contains("sha1")), "{kex:?}");
+        let keys = a.names(AlgorithmKind::HostKey);
+        assert!(!keys.iter().any(|n| n == "ssh-rsa"), "{keys:?}");
+        assert!(!a.preferred().key.contains(&Algorithm::Rsa { hash: None }));
+        assert!(!a.allows_ssh_rsa_signatures());
+        assert!(
+            !a.names(AlgorithmKind::Mac)
+                .iter()
+                .any(|n| n.contains("sha1"))
+        );
+    }
+
+    #[test]
+    fn legacy_algorithms_are_appended_behind_the_defaults() {
+        let defaults = Algorithms::default();
+        for (kind, legacy) in [
+            (AlgorithmKind::Kex, "diffie-hellman-group14-sha1"),
+            (AlgorithmKind::HostKey, "ssh-rsa"),
+            (AlgorithmKind::Cipher, "aes128-cbc"),
+            (AlgorithmKind::Mac, "hmac-sha1"),
+        ] {
+            // `+x`, `^x` and a plain `x` all append: modern stays in front.
+            for text in [
+                format!("+{legacy}"),
+                format!("^{legacy}"),
+                legacy.to_string(),
+            ] {
+                let names = change(kind, &text).names(kind);
+                let before = defaults.names(kind);
+                assert_eq!(names[..before.len()], before[..], "{kind} {text}");
+                assert_eq!(
+                    names.last().map(String::as_str),
+                    Some(legacy),
+                    "{kind} {text}"
+                );
+            }
+        }
+        let p = change(AlgorithmKind::Kex, "+diffie-hellman-group14-sha1").preferred();
+        assert_eq!(p.kex.first(), Some(&kex::MLKEM768X25519_SHA256));
+        assert!(p.kex.contains(&kex::DH_G14_SHA1));
+        // The extension markers russh needs are still offered.
+        assert!(p.kex.contains(&kex::EXTENSION_SUPPORT_AS_CLIENT));
+        let p = change(AlgorithmKind::HostKey, "+ssh-rsa").preferred();
+        assert_eq!(p.key.first(), Some(&Algorithm::Ed25519));
+        assert_eq!(p.key.last(), Some(&Algorithm::Rsa { hash: None }));
+    }
+
+    #[test]
+    fn removal_narrows_and_unknown_names_are_reported() {
+        let names = change(AlgorithmKind::Kex, "-curve25519-sha256").names(AlgorithmKind::Kex);
+        assert!(!names.iter().any(|n| n == "curve25519-sha256"));
+        let err = AlgorithmChange::parse_strict(AlgorithmKind::Kex, "+diffie-hellman-group14-sh1")
+            .unwrap_err();
+        assert!(
+            err.contains("`diffie-hellman-group14-sh1`")
+                && err.contains("diffie-hellman-group14-sha1"),
+            "{err}"
+        );
+        let (c, unknown) = AlgorithmChange::parse(
+            AlgorithmKind::Kex,
+            "+sntrup761x25519-sha512,diffie-hellman-group1-sha1",
+        )
+        .unwrap();
+        assert_eq!(unknown, ["sntrup761x25519-sha512"]);
+        assert_eq!(c.append, ["diffie-hellman-group1-sha1"]);
+        assert!(AlgorithmChange::parse(AlgorithmKind::Kex, "+a,,b").is_err());
+    }
+
+    #[test]
+    fn rsa_sha1_signatures_only_by_opt_in() {
+        let modern = Algorithms::default();
+        assert_eq!(
+            rsa_signature_hash(Some(Some(HashAlg::Sha512)), &modern),
+            Ok(Some(HashAlg::Sha512))
+        );
+        for server in [None, Some(None)] {
+            let err = rsa_signature_hash(server, &modern).unwrap_err();
+            assert!(
+                err.contains("sshfleet_pubkey_accepted_algorithms: +ssh-rsa"),
+                "{err}"
+            );
+            let legacy = change(AlgorithmKind::PubkeyAccepted, "+ssh-rsa");
+            assert_eq!(rsa_signature_hash(server, &legacy), Ok(None));
+        }
+    }
+
+    #[test]
+    fn hint_names_the_opt_in() {
+        let hint = no_common_algorithm_hint(
+            russh::AlgorithmKind::Kex,
+            &["diffie-hellman-group14-sha1".to_string(), "foo".to_string()],
+            &Algorithms::default(),
+        );
+        assert!(
+            hint.contains("`sshfleet_kex_algorithms: +diffie-hellman-group14-sha1`")
+                && hint.contains("`KexAlgorithms +diffie-hellman-group14-sha1`"),
+            "{hint}"
+        );
+        let hint = no_common_algorithm_hint(
+            russh::AlgorithmKind::Cipher,
+            &["blowfish-cbc".to_string()],
+            &Algorithms::default(),
+        );
+        assert!(hint.contains("none of the server's"), "{hint}");
+    }
+}
