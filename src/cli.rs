@@ -334,7 +334,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|j| format!("\tvia={}@{}", j.credentials.user, j.host_port()))
                     .collect::<String>();
-                println!(
+                say!(
                     "{}\t{}:{}\tuser={}\tgroups={}{via}",
                     host.name,
                     target.address,
@@ -373,7 +373,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Playbook(PlaybookCommand::Validate { playbook }) => {
             let playbook = Playbook::resolve(&playbook).map_err(InputError::from)?;
-            println!(
+            say!(
                 "{}: ok ({} steps)",
                 playbook.source.display(),
                 playbook.steps.len()

@@ -7,6 +7,14 @@
 //! is a real SSH server used by the demo, the tests and the benchmarks.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// `println!` for output a reader may stop reading (`| head`): a closed
+/// stdout is not worth a panic. See [`progress::Lines::print`].
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::progress::Lines::Stdout.print(&format!($($arg)*))
+    };
+}
+
 pub mod algorithms;
 pub mod cli;
 pub mod events;

@@ -36,11 +36,15 @@ pub enum Lines {
 }
 
 impl Lines {
+    /// Print one line. A reader that went away (`sshfleet run ... | head`)
+    /// must not stop a remediation half-way, as `println!`'s panic would:
+    /// the report file still records everything.
     pub fn print(self, text: &str) {
-        match self {
-            Lines::Stdout => println!("{text}"),
-            Lines::Stderr => eprintln!("{text}"),
-        }
+        use std::io::Write as _;
+        let _ = match self {
+            Lines::Stdout => writeln!(std::io::stdout().lock(), "{text}"),
+            Lines::Stderr => writeln!(std::io::stderr().lock(), "{text}"),
+        };
     }
 }
 

@@ -233,7 +233,7 @@ pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    println!(
+    say!(
         "sshfleet demo: {} simulated {} on 127.0.0.1 (real SSH, strict host keys), playbook {}, {}\n",
         hosts.len(),
         demo.noun,
@@ -282,7 +282,7 @@ pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result
             ));
         }
     }
-    println!(
+    say!(
         "\nA production run with these results would exit {} ({}).",
         code.code(),
         match code {
@@ -292,7 +292,7 @@ pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result
         }
     );
     if wrong.is_empty() {
-        println!("demo: every host ended as its scenario requires.");
+        say!("demo: every host ended as its scenario requires.");
         Ok(ExitCode::Success)
     } else {
         eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));

@@ -391,7 +391,7 @@ pub async fn serve_until(
 
     print_banner(&options, &planned, &files);
     stop.await;
-    println!(
+    say!(
         "sshfleet sim: stopping {} simulated appliances",
         planned.len()
     );
@@ -502,50 +502,50 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
     let update = options
         .update_duration
         .map_or_else(|| "scenario default".to_string(), |d| format!("{d:?}"));
-    println!(
+    say!(
         "sshfleet sim: {} simulated {} on 127.0.0.1 (scenario {}, update duration: {update})",
         planned.len(),
         model.noun(),
         options.scenario
     );
-    println!("  scenario              hosts  {} ends", model.playbook());
+    say!("  scenario              hosts  {} ends", model.playbook());
     for scenario in model.scenarios() {
         let count = planned.iter().filter(|h| h.scenario == *scenario).count();
         if count > 0 {
             let expected = model.expected_status(scenario).map_or("?", Status::as_str);
-            println!("  {scenario:<20} {count:>6}  {expected}");
+            say!("  {scenario:<20} {count:>6}  {expected}");
         }
     }
-    println!(
+    say!(
         "wrote {}, {} and {}",
         files.inventory.display(),
         files.known_hosts.display(),
         files.key.display()
     );
-    println!("\nRehearse with:\n");
-    println!(
+    say!("\nRehearse with:\n");
+    say!(
         "  sshfleet run {} -i {} --known-hosts {}",
         model.playbook(),
         shell_word(&files.inventory),
         shell_word(&files.known_hosts)
     );
     if planned.iter().any(|h| h.scenario == "never-completes") {
-        println!(
+        say!(
             "\n(never-completes hosts fail only when update_timeout runs out, 10m by default: add -e update_timeout=30s to rehearse faster)"
         );
     }
     if model == Model::Windows {
-        println!(
+        say!(
             "\n(add -e update_poll_interval=1s -e update_timeout=30s to rehearse faster: endpoints whose version does not move fail only when update_timeout runs out)"
         );
         if !planned.iter().any(|h| h.scenario == "up-to-date") {
-            println!(
+            say!(
                 "(no up-to-date endpoint here: staleness is judged against the newest version seen, so add -e latest_tetra={})",
                 super::windows::LATEST_TETRA
             );
         }
     }
-    println!("\nServing until Ctrl-C (SIGINT) or SIGTERM.");
+    say!("\nServing until Ctrl-C (SIGINT) or SIGTERM.");
 }
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM (a service manager, `kill`).

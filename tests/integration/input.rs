@@ -183,3 +183,45 @@ async fn inventory_lists_the_selection_with_merged_connection_settings() {
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("apac"));
 }
+
+/// Run the binary with its stdout closed before it writes anything, as
+/// `sshfleet ... | head -0` would: exit status and stderr.
+fn with_stdout_closed(args: &[String]) -> (Option<i32>, String) {
+    use std::process::{Command, Stdio};
+    let runtime_dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+        .args(args)
+        .env("XDG_RUNTIME_DIR", runtime_dir.path())
+        .env_remove("SSH_AUTH_SOCK")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_that_goes_away_neither_panics_nor_stops_a_run() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/inventory/example.yaml");
+    let (code, stderr) = with_stdout_closed(&args(&["inventory", "-i", example]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // The remediation goes on to the end, and the report says so.
+    let lab = Lab::start(vec![crate::support::broken_quick("esa01.example.com")]).await;
+    let run_args = lab.run_args(&["--no-progress"]);
+    let (code, stderr) = tokio::task::spawn_blocking(move || with_stdout_closed(&run_args))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lab.report).unwrap()).unwrap();
+    assert_eq!(report["hosts"][0]["status"], "changed", "{report:#}");
+    assert_eq!(lab.host("esa01.example.com").stats().forced_updates, 1);
+}
