@@ -63,8 +63,10 @@ def main() -> None:
         os.environ,
         HOME=str(home),
         ANSIBLE_CONFIG=str(HERE / "ansible" / "ansible.cfg"),
+        # The SSH connection (paramiko's own default is 10 s) and each
+        # command get the same time as in the other tools.
+        ANSIBLE_TIMEOUT=str(int(args.command_timeout)),
         ANSIBLE_PERSISTENT_COMMAND_TIMEOUT=str(int(args.command_timeout)),
-        ANSIBLE_PERSISTENT_CONNECT_TIMEOUT=str(int(args.command_timeout)),
     )
     raw = args.out.with_suffix(".ansible.json")
     with raw.open("wb") as out:
