@@ -132,7 +132,7 @@ class Verdict:
     confirmed_despite_fault: list[str] = dataclasses.field(default_factory=list)
 
 
-def judge(fleet: Fleet, results: dict[str, dict], since: datetime.datetime) -> Verdict:
+def judge(inv: Fleet, results: dict[str, dict], since: datetime.datetime) -> Verdict:
     """Compares each host's reported status with its scenario's expected one.
 
     `results` maps host name to `{"status": ..., "updater_output": ...}`; a
@@ -141,7 +141,7 @@ def judge(fleet: Fleet, results: dict[str, dict], since: datetime.datetime) -> V
     `since`, the moment the fleet was created: no update had been requested
     before, so such a line is this run's."""
     verdict = Verdict()
-    for host in fleet.hosts:
+    for host in inv.hosts:
         expected = EXPECTED[host.scenario]
         result = results.get(host.name)
         if result is None:
