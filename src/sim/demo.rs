@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
+use super::serve::Model;
 use super::{
     AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimModel, SimModelConfig,
     UpdateBehaviour, endpoint_scenario,
@@ -40,8 +41,8 @@ pub enum DemoPlaybook {
 
 /// A demo: the hosts, the status each must end with, and how to run.
 struct Demo {
-    playbook: &'static str,
-    noun: &'static str,
+    /// The machines, and so the shipped playbook.
+    model: Model,
     hosts: Vec<(SimModel, Status)>,
     /// A host in the inventory with nothing listening on its port.
     down: &'static str,
@@ -52,8 +53,7 @@ impl DemoPlaybook {
     fn demo(self) -> Demo {
         match self {
             DemoPlaybook::EsaEcupdate => Demo {
-                playbook: "esa-ecupdate",
-                noun: "AsyncOS appliances",
+                model: Model::Asyncos,
                 hosts: appliances()
                     .into_iter()
                     .map(|(p, s)| (SimModel::from(p), s))
@@ -62,8 +62,7 @@ impl DemoPlaybook {
                 extra_vars: vec![("update_timeout", DEMO_UPDATE_TIMEOUT)],
             },
             DemoPlaybook::SecureEndpointTetra => Demo {
-                playbook: "secure-endpoint-tetra",
-                noun: "Windows endpoints",
+                model: Model::Windows,
                 hosts: endpoints(),
                 down: "pc14.example.com",
                 // No latest_tetra: stale means behind the newest version
@@ -225,7 +224,7 @@ pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result
     std::fs::write(&known_hosts_path, known_hosts)?;
     std::fs::write(&inventory_path, inventory)?;
 
-    let playbook = Playbook::resolve(demo.playbook)?;
+    let playbook = Playbook::resolve(demo.model.playbook())?;
     let inventory = Inventory::load(&inventory_path)?;
     let hosts: Vec<_> = inventory.hosts().to_vec();
     let vars: Vec<String> = demo
@@ -236,8 +235,8 @@ pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result
     say!(
         "sshfleet demo: {} simulated {} on 127.0.0.1 (real SSH, strict host keys), playbook {}, {}\n",
         hosts.len(),
-        demo.noun,
-        demo.playbook,
+        demo.model.noun(),
+        demo.model.playbook(),
         vars.join(" ")
     );
     let options = RunOptions {
