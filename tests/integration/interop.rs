@@ -7,34 +7,56 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use russh::keys::PrivateKey;
 use russh::keys::ssh_key::LineEnding;
 
 use crate::support::{new_key, sshfleet_cmd, write_key};
 
 const SSHD: &str = "/usr/sbin/sshd";
 
-struct Sshd {
+pub struct Sshd {
     _child: tokio::process::Child,
-    port: u16,
+    pub port: u16,
 }
 
-async fn start_sshd(
+/// How a test's sshd differs from the default one (ed25519 host key, the
+/// client's key only).
+#[derive(Default)]
+pub struct SshdSetup {
+    /// `None`: a fresh ed25519 key.
+    pub host_key: Option<PrivateKey>,
+    /// sshd_config lines placed first: sshd keeps the first value of a
+    /// keyword, so these override the defaults below.
+    pub config: String,
+}
+
+/// Whether this machine has an sshd to test against; outside CI a missing
+/// one skips the test, with `why` said.
+pub fn sshd_available(why: &str) -> bool {
+    if Path::new(SSHD).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{SSHD} is missing in CI: .ci/run must install openssh-server"
+    );
+    eprintln!("skipping {why}: {SSHD} not installed");
+    false
+}
+
+pub async fn start_sshd_with(
     dir: &Path,
     client_pub: &str,
     scenario: &str,
+    setup: SshdSetup,
 ) -> Option<(Sshd, russh::keys::PublicKey)> {
-    if !Path::new(SSHD).exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{SSHD} is missing in CI: .ci/run must install openssh-server"
-        );
-        eprintln!("skipping interop test: {SSHD} not installed");
+    if !sshd_available("interop test") {
         return None;
     }
     // OpenSSH refuses to start without its privilege separation directory.
     let _ = std::fs::create_dir_all("/run/sshd");
-    let host_key = new_key();
-    let host_key_path = dir.join("ssh_host_ed25519_key");
+    let host_key = setup.host_key.unwrap_or_else(new_key);
+    let host_key_path = dir.join("ssh_host_key");
     host_key
         .write_openssh_file(&host_key_path, LineEnding::LF)
         .unwrap();
@@ -46,11 +68,12 @@ async fn start_sshd(
     };
     let bin = env!("CARGO_BIN_EXE_sshfleet");
     let config = format!(
-        "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {d}/sshd.pid\n\
+        "{extra}Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {d}/sshd.pid\n\
          AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nUsePAM no\n\
          PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin yes\n\
          ForceCommand {bin} sim --stdio --scenario {scenario} --hostname esa01.example.com\n\
          LogLevel ERROR\n",
+        extra = setup.config,
         hk = host_key_path.display(),
         d = dir.display(),
     );
@@ -81,7 +104,7 @@ async fn start_sshd(
     panic!("sshd did not start listening on port {port}");
 }
 
-fn current_user() -> String {
+pub fn current_user() -> String {
     std::env::var("USER")
         .ok()
         .filter(|u| !u.is_empty())
@@ -98,12 +121,20 @@ async fn run_against_sshd(
     scenario: &str,
     extra: &[&str],
 ) -> Option<(i32, serde_json::Value, String)> {
+    run_against_sshd_with(scenario, extra, SshdSetup::default()).await
+}
+
+async fn run_against_sshd_with(
+    scenario: &str,
+    extra: &[&str],
+    setup: SshdSetup,
+) -> Option<(i32, serde_json::Value, String)> {
     let dir = tempfile::tempdir().unwrap();
     let client = new_key();
     let key_file = dir.path().join("id_ed25519");
     write_key(&client, &key_file);
     let client_pub = client.public_key().to_openssh().unwrap();
-    let (sshd, host_pub) = start_sshd(dir.path(), &client_pub, scenario).await?;
+    let (sshd, host_pub) = start_sshd_with(dir.path(), &client_pub, scenario, setup).await?;
     let known = dir.path().join("known_hosts");
     std::fs::write(
         &known,
@@ -204,4 +235,87 @@ async fn update_that_never_completes_behind_real_openssh_fails() {
             .contains("Ctrl-C sent"),
         "{text}"
     );
+}
+
+/// Of `names`, those this machine's OpenSSH knows (`ssh -Q kind`), so that
+/// sshd accepts the list; without `ssh`, the names OpenSSH 7.6 and later
+/// dropped are left out.
+fn known_to_openssh(query: &str, names: &[&str]) -> String {
+    let known = std::process::Command::new("ssh")
+        .args(["-Q", query])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    if known.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`ssh` is missing in CI: .ci/run must install openssh-client"
+        );
+    }
+    names
+        .iter()
+        .filter(|n| match &known {
+            Some(known) => known.lines().any(|l| l.trim() == **n),
+            None => !matches!(**n, "hmac-ripemd160" | "blowfish-cbc"),
+        })
+        .copied()
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn asyncos_sshd_defaults_are_reached_with_no_algorithm_setting() {
+    // Cisco's documented AsyncOS sshd lists (no curve25519, no hmac-sha2),
+    // less what this sshd build no longer knows. `ssh admin@esa` with an
+    // empty config connects to this; so must sshfleet, with no
+    // `sshfleet_*` algorithm variable in the inventory.
+    let kex = known_to_openssh(
+        "kex",
+        &[
+            "diffie-hellman-group-exchange-sha256",
+            "diffie-hellman-group-exchange-sha1",
+            "diffie-hellman-group14-sha1",
+            "diffie-hellman-group1-sha1",
+            "ecdh-sha2-nistp256",
+            "ecdh-sha2-nistp384",
+            "ecdh-sha2-nistp521",
+        ],
+    );
+    let macs = known_to_openssh(
+        "mac",
+        &[
+            "hmac-md5",
+            "hmac-sha1",
+            "umac-64@openssh.com",
+            "hmac-ripemd160",
+            "hmac-sha1-96",
+            "hmac-md5-96",
+        ],
+    );
+    let ciphers = known_to_openssh(
+        "cipher",
+        &[
+            "aes128-ctr",
+            "aes192-ctr",
+            "aes256-ctr",
+            "aes128-cbc",
+            "aes192-cbc",
+            "aes256-cbc",
+            "3des-cbc",
+            "blowfish-cbc",
+        ],
+    );
+    assert!(!macs.contains("sha2") && !kex.contains("25519"));
+    // A fixed RSA key: generating one in a debug build is slow.
+    let host_key = PrivateKey::from_openssh(include_str!("fixtures/legacy_rsa_host_key")).unwrap();
+    let setup = SshdSetup {
+        host_key: Some(host_key),
+        config: format!("KexAlgorithms {kex}\nCiphers {ciphers}\nMACs {macs}\n"),
+    };
+    let Some((code, report, text)) = run_against_sshd_with("broken", &[], setup).await else {
+        return;
+    };
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["hosts"][0]["status"], "changed", "{text}");
 }
