@@ -16,6 +16,7 @@ mod fleet;
 mod fleet_values;
 mod input;
 mod interop;
+mod keyboard_interactive;
 mod openssh;
 mod retry;
 mod rollout;
