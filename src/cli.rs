@@ -163,6 +163,12 @@ pub struct RunArgs {
     /// drops the handshake (waits about 1 s, 2 s, 4 s...); host key and login errors are never retried.
     #[arg(long, value_name = "N", default_value_t = crate::retry::DEFAULT_CONNECT_RETRIES)]
     pub connect_retries: u32,
+    /// Ask for the login password once, on the terminal (not echoed); used for every host
+    /// whose inventory names no password variable and that no key lets in. Never sent to
+    /// jump hosts. Refused off a terminal: name an environment variable with
+    /// sshfleet_password_env instead.
+    #[arg(short = 'k', long)]
+    pub ask_pass: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -408,13 +414,25 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         return Err(InputError::Invalid("--forks must be at least 1".to_string()).into());
     }
     let host_refs: Vec<_> = hosts.iter().collect();
-    let transport = transport_options(
+    let mut transport = transport_options(
         &args.inventory,
         &host_refs,
         args.ssh_config.as_deref(),
         args.known_hosts.clone(),
         args.accept_new_host_keys,
     )?;
+    if args.ask_pass {
+        // Asked once, before any host is touched; off a terminal it is a
+        // bad invocation.
+        match crate::ask_pass::ask("SSH password: ").await {
+            Ok(password) => transport = transport.with_ask_pass(Some(password)),
+            Err(crate::ask_pass::AskPassError::Interrupted) => {
+                return Ok(ExitCode::Interrupted);
+            }
+            Err(e @ crate::ask_pass::AskPassError::Io(_)) => return Err(e.into()),
+            Err(e) => return Err(InputError::Invalid(e.to_string()).into()),
+        }
+    }
     let options = RunOptions {
         rollout: Rollout {
             serial: args.serial,

@@ -16,6 +16,7 @@ macro_rules! say {
 }
 
 pub mod algorithms;
+pub mod ask_pass;
 pub mod cli;
 pub mod events;
 pub mod exit;

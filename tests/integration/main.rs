@@ -8,6 +8,7 @@
     unreachable_pub
 )]
 
+mod ask_pass;
 mod cli_help;
 mod esa;
 mod exec_mode;
