@@ -32,7 +32,7 @@ use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
 use crate::rollout::Rollout;
 use crate::shell::Shell;
-use crate::transcript::Transcript;
+use crate::transcript::{Secrets, Transcript};
 use crate::transport::{self, ConnectError, TransportOptions};
 use backon::Retryable as _;
 
@@ -227,6 +227,7 @@ async fn run_batch(
                         slot.outcome = Some(outcome_of(&slot.host.name, std::mem::take(&mut slot.state).finish(&playbook), options.check_mode));
                     }
                     if let Some(outcome) = &mut slot.outcome {
+                        redact(outcome, slot.transcript.secrets());
                         outcome.duration_ms = u64::try_from(slot.busy.as_millis()).unwrap_or(u64::MAX);
                         write_transcript(&options, &slot.host.name, &mut slot.transcript, outcome);
                         observer.finished(outcome);
@@ -538,6 +539,24 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         findings: run.findings,
         actions: run.actions,
         error,
+    }
+}
+
+/// A password the appliance echoed back (in output quoted as evidence, a
+/// fact, an error's "last output") stays out of the report, the JSON log
+/// and the terminal, as it stays out of the transcript.
+fn redact(outcome: &mut HostOutcome, secrets: &Secrets) {
+    let redact = |text: &mut String| {
+        if let std::borrow::Cow::Owned(clean) = secrets.redact(text) {
+            *text = clean;
+        }
+    };
+    outcome.facts.values_mut().for_each(redact);
+    outcome.actions.iter_mut().for_each(redact);
+    outcome.error.iter_mut().for_each(redact);
+    for finding in &mut outcome.findings {
+        redact(&mut finding.evidence);
+        finding.message.iter_mut().for_each(redact);
     }
 }
 

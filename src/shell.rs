@@ -17,7 +17,7 @@ use russh::client::Msg;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::transcript::{Direction, Transcript};
+use crate::transcript::{Direction, Secrets, Transcript};
 
 /// Output of one command kept in memory at most; beyond it the oldest text
 /// is dropped. Prompt detection only needs the end.
@@ -334,7 +334,12 @@ impl Shell {
     fn feed(&mut self, data: &[u8]) {
         self.transcript
             .record(Direction::Received, &String::from_utf8_lossy(data));
-        self.parser.advance(&mut self.screen, data);
+        absorb(
+            &mut self.parser,
+            &mut self.screen,
+            self.transcript.secrets(),
+            data,
+        );
         self.screen.bound(MAX_PENDING);
     }
 
@@ -411,7 +416,7 @@ pub async fn exec(
         match msg {
             Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
                 transcript.record(Direction::Received, &String::from_utf8_lossy(&data));
-                parser.advance(&mut screen, &data);
+                absorb(&mut parser, &mut screen, transcript.secrets(), &data);
                 if screen.text.len() > MAX_PENDING {
                     return Err(ShellError::OutputTooLarge {
                         command: command.to_string(),
@@ -436,6 +441,15 @@ pub async fn exec(
         text: screen.text,
         exit_status,
     })
+}
+
+/// Parse `data` onto `screen`, redacting a secret it echoes back, even
+/// one split across packets: what the screen holds becomes command output,
+/// findings, reports and error messages.
+fn absorb(parser: &mut vte::Parser, screen: &mut Screen, secrets: &Secrets, data: &[u8]) {
+    let before = screen.text.len();
+    parser.advance(screen, data);
+    secrets.redact_grown(&mut screen.text, before);
 }
 
 /// The last lines of `text`, quoted, for an error message.
@@ -501,6 +515,22 @@ mod tests {
         assert!(screen.text.len() <= 64 * 1024);
         assert!(screen.dropped > 900_000);
         assert!(screen.text.ends_with("\nesa01.example.com> "));
+    }
+
+    #[test]
+    fn an_echoed_password_split_across_packets_never_reaches_the_screen() {
+        let mut secrets = Secrets::default();
+        secrets.add("Ir0nP0rt!");
+        let mut parser = vte::Parser::new();
+        let mut screen = Screen::default();
+        let mut seen = Vec::new();
+        for chunk in [&b"Password: Ir0"[..], b"nP", b"0rt", b"!\r\nesa01> "] {
+            absorb(&mut parser, &mut screen, &secrets, chunk);
+            seen.push(screen.text.clone());
+        }
+        assert_eq!(screen.text, "Password: ***\nesa01> ");
+        // No state of the screen ever held the whole password.
+        assert!(seen.iter().all(|s| !s.contains("Ir0nP0rt!")), "{seen:?}");
     }
 
     #[test]

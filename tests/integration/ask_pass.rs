@@ -13,28 +13,29 @@ use crate::support::{Lab, sshfleet_cmd};
 
 const PASSWORD: &str = "Typed-0n-the-tty";
 
-/// A lab of one appliance that takes only [`PASSWORD`], and an inventory
-/// that names no key and no password variable.
-async fn password_only_lab() -> Lab {
-    let lab = Lab::start_with(
-        vec![AsyncOsProfile::healthy("esa01.example.com")],
-        Some(PASSWORD),
-    )
-    .await;
+/// A lab of one appliance (`profile`) that takes only `password`, and an
+/// inventory that names no key: only `extra_vars` (YAML lines under the
+/// host) say how to log in.
+pub async fn password_only_lab(profile: AsyncOsProfile, password: &str, extra_vars: &str) -> Lab {
+    let lab = Lab::start_with(vec![profile], Some(password)).await;
     let port = lab.host("esa01.example.com").addr.port();
     std::fs::write(
         &lab.inventory,
         format!(
-            "all:\n  hosts:\n    esa01.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n      ansible_user: admin\n"
+            "all:\n  hosts:\n    esa01.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n      ansible_user: admin\n{extra_vars}"
         ),
     )
     .unwrap();
     lab
 }
 
+async fn ask_pass_lab() -> Lab {
+    password_only_lab(AsyncOsProfile::healthy("esa01.example.com"), PASSWORD, "").await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn ask_pass_off_a_terminal_is_refused_before_any_host_is_touched() {
-    let lab = password_only_lab().await;
+    let lab = ask_pass_lab().await;
     let out = sshfleet_cmd(&lab.run_args(&["-k", "-F", "none"]), &[]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{stderr}");
@@ -56,7 +57,7 @@ async fn ask_pass_reads_the_password_on_the_terminal_without_echo() {
         eprintln!("skipping: no /usr/bin/script to give sshfleet a terminal");
         return;
     }
-    let lab = password_only_lab().await;
+    let lab = ask_pass_lab().await;
     let command = std::iter::once(env!("CARGO_BIN_EXE_sshfleet").to_string())
         .chain(lab.run_args(&["--ask-pass", "-F", "none", "--no-progress"]))
         .map(|a| format!("'{a}'"))

@@ -19,6 +19,7 @@ mod input;
 mod interop;
 mod keyboard_interactive;
 mod openssh;
+mod redaction;
 mod retry;
 mod rollout;
 mod sim_cli;
