@@ -2,6 +2,9 @@
 //! starts `sshfleet sim --stdio` as the login shell, with a real PTY, and the
 //! ESA playbook runs against it. CI installs openssh-server so this runs
 //! there; on a machine without sshd it says so and passes only outside CI.
+//! Also: an sshd with AsyncOS's documented algorithm lists, reached with
+//! no setting, and a PAM keyboard-interactive login (as root only: it
+//! creates a user).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -14,25 +17,29 @@ use crate::support::{new_key, sshfleet_cmd, write_key};
 
 const SSHD: &str = "/usr/sbin/sshd";
 
-pub struct Sshd {
+struct Sshd {
     _child: tokio::process::Child,
-    pub port: u16,
+    port: u16,
 }
 
 /// How a test's sshd differs from the default one (ed25519 host key, the
 /// client's key only).
 #[derive(Default)]
-pub struct SshdSetup {
+struct SshdSetup {
     /// `None`: a fresh ed25519 key.
-    pub host_key: Option<PrivateKey>,
+    host_key: Option<PrivateKey>,
     /// sshd_config lines placed first: sshd keeps the first value of a
     /// keyword, so these override the defaults below.
-    pub config: String,
+    config: String,
+    /// Log in as this (user, password), the password named in the
+    /// inventory by `sshfleet_password_env`, instead of the current user
+    /// with a key.
+    password_login: Option<(String, String)>,
 }
 
 /// Whether this machine has an sshd to test against; outside CI a missing
 /// one skips the test, with `why` said.
-pub fn sshd_available(why: &str) -> bool {
+fn sshd_available(why: &str) -> bool {
     if Path::new(SSHD).exists() {
         return true;
     }
@@ -44,7 +51,7 @@ pub fn sshd_available(why: &str) -> bool {
     false
 }
 
-pub async fn start_sshd_with(
+async fn start_sshd_with(
     dir: &Path,
     client_pub: &str,
     scenario: &str,
@@ -104,7 +111,7 @@ pub async fn start_sshd_with(
     panic!("sshd did not start listening on port {port}");
 }
 
-pub fn current_user() -> String {
+fn current_user() -> String {
     std::env::var("USER")
         .ok()
         .filter(|u| !u.is_empty())
@@ -134,6 +141,7 @@ async fn run_against_sshd_with(
     let key_file = dir.path().join("id_ed25519");
     write_key(&client, &key_file);
     let client_pub = client.public_key().to_openssh().unwrap();
+    let password_login = setup.password_login.clone();
     let (sshd, host_pub) = start_sshd_with(dir.path(), &client_pub, scenario, setup).await?;
     let known = dir.path().join("known_hosts");
     std::fs::write(
@@ -144,14 +152,25 @@ async fn run_against_sshd_with(
         ),
     )
     .unwrap();
+    const PASSWORD_VAR: &str = "SSHFLEET_INTEROP_PASSWORD";
+    let (user, login, env) = match &password_login {
+        Some((user, password)) => (
+            user.clone(),
+            format!("sshfleet_password_env: {PASSWORD_VAR}"),
+            vec![(PASSWORD_VAR, password.as_str())],
+        ),
+        None => (
+            current_user(),
+            format!("ansible_ssh_private_key_file: {}", key_file.display()),
+            Vec::new(),
+        ),
+    };
     let inventory = dir.path().join("inventory.yaml");
     std::fs::write(
         &inventory,
         format!(
-            "all:\n  hosts:\n    esa01.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {}\n      ansible_user: {}\n      ansible_ssh_private_key_file: {}\n",
+            "all:\n  hosts:\n    esa01.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {}\n      ansible_user: {user}\n      {login}\n",
             sshd.port,
-            current_user(),
-            key_file.display()
         ),
     )
     .unwrap();
@@ -170,7 +189,7 @@ async fn run_against_sshd_with(
     .map(|s| s.to_string())
     .collect();
     args.extend(extra.iter().map(|s| s.to_string()));
-    let out = sshfleet_cmd(&args, &[]).await;
+    let out = sshfleet_cmd(&args, &env).await;
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -312,10 +331,110 @@ async fn asyncos_sshd_defaults_are_reached_with_no_algorithm_setting() {
     let setup = SshdSetup {
         host_key: Some(host_key),
         config: format!("KexAlgorithms {kex}\nCiphers {ciphers}\nMACs {macs}\n"),
+        ..SshdSetup::default()
     };
     let Some((code, report, text)) = run_against_sshd_with("broken", &[], setup).await else {
         return;
     };
     assert_eq!(code, 0, "{text}");
     assert_eq!(report["hosts"][0]["status"], "changed", "{text}");
+}
+
+/// A local user with a password, for PAM to check; deleted when dropped.
+struct TestUser {
+    name: String,
+}
+
+impl TestUser {
+    /// `None` (and why, said) where users cannot be created: not root, or
+    /// no useradd/chpasswd or PAM configuration for sshd.
+    fn create(password: &str) -> Option<TestUser> {
+        let missing = [
+            "/usr/sbin/useradd",
+            "/usr/sbin/chpasswd",
+            "/usr/sbin/userdel",
+            "/etc/pam.d/sshd",
+        ]
+        .into_iter()
+        .find(|p| !Path::new(p).exists());
+        if let Some(missing) = missing {
+            eprintln!("skipping keyboard-interactive interop test: {missing} not found");
+            return None;
+        }
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("skipping keyboard-interactive interop test: creating a user needs root");
+            return None;
+        }
+        let name = format!("sf-kbd-{}", std::process::id());
+        let added = std::process::Command::new("/usr/sbin/useradd")
+            .args(["-M", "-s", "/bin/sh", &name])
+            .status()
+            .unwrap();
+        assert!(added.success(), "useradd {name} failed");
+        let user = TestUser { name };
+        let mut chpasswd = std::process::Command::new("/usr/sbin/chpasswd")
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write as _;
+            let mut stdin = chpasswd.stdin.take().unwrap();
+            writeln!(stdin, "{}:{password}", user.name).unwrap();
+        }
+        assert!(chpasswd.wait().unwrap().success(), "chpasswd failed");
+        Some(user)
+    }
+}
+
+impl Drop for TestUser {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("/usr/sbin/userdel")
+            .arg(&self.name)
+            .status();
+    }
+}
+
+/// As many appliances and PAM-based sshds: no `password` method, only
+/// keyboard-interactive, where PAM asks `Password: `.
+const KEYBOARD_INTERACTIVE_ONLY: &str = "AuthenticationMethods keyboard-interactive\n\
+     KbdInteractiveAuthentication yes\nUsePAM yes\nPasswordAuthentication no\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pam_keyboard_interactive_login_with_the_password_from_the_environment() {
+    if !sshd_available("keyboard-interactive interop test") {
+        return;
+    }
+    let password = format!("Kbd-{}-s3cret", std::process::id());
+    let Some(user) = TestUser::create(&password) else {
+        return;
+    };
+    let setup = SshdSetup {
+        config: KEYBOARD_INTERACTIVE_ONLY.to_string(),
+        password_login: Some((user.name.clone(), password.clone())),
+        ..SshdSetup::default()
+    };
+    let Some((code, report, text)) = run_against_sshd_with("broken", &[], setup).await else {
+        return;
+    };
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["hosts"][0]["status"], "changed", "{text}");
+    assert!(!text.contains(&password) && !report.to_string().contains(&password));
+
+    // A wrong password is an authentication failure: unreachable.
+    let setup = SshdSetup {
+        config: KEYBOARD_INTERACTIVE_ONLY.to_string(),
+        password_login: Some((user.name.clone(), "not-the-password".to_string())),
+        ..SshdSetup::default()
+    };
+    let Some((code, report, text)) = run_against_sshd_with("broken", &[], setup).await else {
+        return;
+    };
+    assert_eq!(code, 4, "{text}");
+    assert_eq!(report["hosts"][0]["status"], "unreachable", "{text}");
+    let error = report["hosts"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!("authentication failed for user `{}`", user.name))
+            && error.contains("keyboard-interactive"),
+        "{error}"
+    );
 }
