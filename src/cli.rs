@@ -45,6 +45,7 @@ pub enum Command {
     ///   sshfleet run secure-endpoint-tetra -i endpoints.yaml --serial 25%
     ///   sshfleet run esa-ecupdate -i prod.yaml --retry-failed last.json --report retry.json
     ///   sshfleet run esa-ecupdate -i prod.yaml --no-progress --log-format json --lock /run/sshfleet/prod.lock
+    ///   sshfleet run esa-ecupdate -i prod.yaml --ask-pass
     ///
     /// Exit codes: 0 every host ok or changed, 2 some host failed, 3 another run
     /// holds the lock (nothing was run), 4 none failed but some unreachable,
