@@ -1002,27 +1002,25 @@ async fn authenticate(
         let accepts = |methods: &Option<russh::MethodSet>, method: MethodKind| {
             methods.as_ref().is_none_or(|m| m.contains(&method))
         };
-        let mut offered = false;
+        let mut sent_by = Vec::new();
         if accepts(&methods, MethodKind::Password) {
-            offered = true;
+            sent_by.push("password");
             match handle.authenticate_password(user, password.clone()).await? {
                 AuthResult::Success => return Ok(vec![password]),
                 AuthResult::Failure {
                     remaining_methods, ..
                 } => methods = Some(remaining_methods),
             }
-            tried.push(source.clone());
         }
         // Appliances and PAM-based sshds often take the same password
         // only through keyboard-interactive.
         if accepts(&methods, MethodKind::KeyboardInteractive) {
-            offered = true;
+            sent_by.push("keyboard-interactive");
             if keyboard_interactive(handle, user, &password).await? {
                 return Ok(vec![password]);
             }
-            tried.push(format!("{source} (keyboard-interactive)"));
         }
-        if !offered {
+        if sent_by.is_empty() {
             let accepted: Vec<&str> = methods
                 .iter()
                 .flat_map(|m| m.iter())
@@ -1032,6 +1030,8 @@ async fn authenticate(
                 "{source} (not sent: the server accepts only {})",
                 accepted.join(", ")
             ));
+        } else {
+            tried.push(format!("{source} ({})", sent_by.join(", ")));
         }
     }
 

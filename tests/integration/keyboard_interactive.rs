@@ -19,6 +19,14 @@ use crate::support::{new_key, sshfleet_cmd};
 
 const PASSWORD: &str = "Ir0nP0rt-s3cret";
 
+/// What PAM-based sshds and many appliances offer.
+const KBD: &[MethodKind] = &[MethodKind::PublicKey, MethodKind::KeyboardInteractive];
+const KBD_AND_PASSWORD: &[MethodKind] = &[
+    MethodKind::PublicKey,
+    MethodKind::Password,
+    MethodKind::KeyboardInteractive,
+];
+
 /// One round of prompts: (text, echo).
 type Round = Vec<(&'static str, bool)>;
 
@@ -102,15 +110,13 @@ struct Server {
 }
 
 impl Server {
-    async fn start(rounds: Vec<Round>, password_method: bool) -> Server {
+    /// A server offering `methods`, asking `rounds` in keyboard-interactive.
+    async fn start(rounds: Vec<Round>, methods: &[MethodKind]) -> Server {
         let host_key: PrivateKey = new_key();
-        let mut methods = vec![MethodKind::PublicKey, MethodKind::KeyboardInteractive];
-        if password_method {
-            methods.push(MethodKind::Password);
-        }
+        let password_method = methods.contains(&MethodKind::Password);
         let config = Arc::new(russh::server::Config {
             keys: vec![host_key.clone()],
-            methods: MethodSet::from(&methods[..]),
+            methods: MethodSet::from(methods),
             auth_rejection_time: Duration::from_millis(10),
             auth_rejection_time_initial: Some(Duration::ZERO),
             ..Default::default()
@@ -232,7 +238,7 @@ impl Server {
 async fn password_is_given_through_keyboard_interactive_when_password_is_not_offered() {
     // PAM's way: an empty round (instructions only) may come before or
     // after the password prompt.
-    let server = Server::start(vec![vec![], vec![("Password: ", false)], vec![]], false).await;
+    let server = Server::start(vec![vec![], vec![("Password: ", false)], vec![]], KBD).await;
     server.connect(&server.known_hosts).await.unwrap();
     let seen = server.seen();
     assert_eq!(seen.answers, [PASSWORD]);
@@ -247,7 +253,7 @@ async fn several_hidden_prompts_are_each_answered_with_the_password() {
             vec![("Password: ", false)],
             vec![("Password for admin@esa01: ", false)],
         ],
-        false,
+        KBD,
     )
     .await;
     server.connect(&server.known_hosts).await.unwrap();
@@ -256,7 +262,7 @@ async fn several_hidden_prompts_are_each_answered_with_the_password() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn password_method_is_tried_first_where_offered() {
-    let server = Server::start(vec![vec![("Password: ", false)]], true).await;
+    let server = Server::start(vec![vec![("Password: ", false)]], KBD_AND_PASSWORD).await;
     server.connect(&server.known_hosts).await.unwrap();
     let seen = server.seen();
     assert_eq!(seen.passwords, [PASSWORD]);
@@ -265,7 +271,7 @@ async fn password_method_is_tried_first_where_offered() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn echoed_prompt_stops_the_login_naming_it_and_nothing_is_sent() {
-    let server = Server::start(vec![vec![("Username: ", true)]], false).await;
+    let server = Server::start(vec![vec![("Username: ", true)]], KBD).await;
     let (code, status, error) = server.run().await;
     assert_eq!((code, status.as_str()), (4, "unreachable"), "{error}");
     assert!(
@@ -287,7 +293,7 @@ async fn more_prompts_than_a_password_login_has_stop_the_login_naming_the_prompt
             vec![("Password: ", false)],
             vec![("Verification code: ", false)],
         ],
-        false,
+        KBD,
     )
     .await;
     let (code, status, error) = server.run().await;
@@ -302,7 +308,7 @@ async fn more_prompts_than_a_password_login_has_stop_the_login_naming_the_prompt
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_password_is_an_authentication_failure() {
-    let server = Server::start(vec![vec![("Password: ", false)]], false).await;
+    let server = Server::start(vec![vec![("Password: ", false)]], KBD).await;
     let wrong = "not-the-password";
     let error = server
         .login(&server.known_hosts, wrong)
@@ -318,13 +324,30 @@ async fn wrong_password_is_an_authentication_failure() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_password_is_sent_to_a_host_whose_key_is_not_known() {
-    let server = Server::start(vec![vec![("Password: ", false)]], true).await;
+    let server = Server::start(vec![vec![("Password: ", false)]], KBD_AND_PASSWORD).await;
     let empty = server.dir.path().join("empty_known_hosts");
     std::fs::write(&empty, "").unwrap();
     let error = server.connect(&empty).await.unwrap_err();
     assert!(
         matches!(error, ConnectError::UnknownHostKey { .. }),
         "{error}"
+    );
+    let seen = server.seen();
+    assert!(
+        seen.passwords.is_empty() && seen.answers.is_empty(),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_takes_no_password_gets_none_and_says_what_it_takes() {
+    let server = Server::start(vec![vec![("Password: ", false)]], &[MethodKind::PublicKey]).await;
+    let (code, status, error) = server.run().await;
+    assert_eq!((code, status.as_str()), (4, "unreachable"), "{error}");
+    assert_eq!(
+        error,
+        "authentication failed for user `admin` (tried: password from $ESA_PASSWORD \
+         (not sent: the server accepts only publickey))"
     );
     let seen = server.seen();
     assert!(
