@@ -23,6 +23,7 @@ pub mod inventory;
 pub mod known_hosts;
 pub mod limits;
 pub mod lock;
+mod pattern;
 pub mod playbook;
 pub mod progress;
 pub mod report;
