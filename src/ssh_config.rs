@@ -285,6 +285,36 @@ impl SshConfig {
         Ok(config)
     }
 
+    /// `ssh -o Keyword=value` options, read as OpenSSH reads them: each is
+    /// one configuration line that applies to every host, before any file.
+    /// `Err` names the option at fault.
+    pub fn from_options<'a>(
+        options: impl IntoIterator<Item = &'a str>,
+    ) -> Result<SshConfig, String> {
+        let mut config = SshConfig::default();
+        let scope = Arc::new(Vec::new());
+        for option in options {
+            let Some((keyword, args)) = split_line(option)? else {
+                continue;
+            };
+            let lower = keyword.to_ascii_lowercase();
+            if matches!(lower.as_str(), "host" | "match" | "include") {
+                return Err(format!(
+                    "`{keyword}` is not supported as a command-line option"
+                ));
+            }
+            if let Some(setting) = parse_setting(&lower, &keyword, &args, Path::new("-o"), 0)
+                .map_err(|m| format!("{keyword}: {m}"))?
+            {
+                config.directives.push(Directive {
+                    scope: scope.clone(),
+                    setting,
+                });
+            }
+        }
+        Ok(config)
+    }
+
     fn read_file(
         &mut self,
         path: &Path,
