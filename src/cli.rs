@@ -1,25 +1,23 @@
-//! The command line (clap derive) and what each subcommand does. Errors a
-//! user can cause before any host is touched exit 5; per-host results decide
-//! the exit code otherwise (see [`crate::exit`]).
+//! The command line: clap derive structs, and for each subcommand the
+//! parse into typed values (a [`Plan`] for `run`) and what it prints.
+//! Errors a user can cause before any host is touched exit 5; per-host
+//! results decide the exit code otherwise (see [`crate::error`]).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
-use tokio_util::sync::CancellationToken;
 
+use crate::console::Console;
+use crate::error::Error;
 use crate::events::{JsonLog, LogFormat};
-use crate::exit::{ExitCode, InputError};
+use crate::exit::ExitCode;
 use crate::inventory::Inventory;
 use crate::lock::RunLock;
+use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::playbook::Playbook;
-use crate::playbook::vars::{HostVars, parse_extra_vars};
-use crate::progress::Lines;
-use crate::report::Report;
 use crate::rollout::{Rollout, Serial};
-use crate::runner::{self, Observer, Observers, RunOptions};
-use crate::ssh_config::SshConfig;
-use crate::transport::{self, HostKeyPolicy, TransportOptions};
+use crate::shutdown::Shutdown;
+use crate::transport::TransportOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -276,23 +274,19 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("sshfleet=warn")),
         )
         .try_init();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("sshfleet: cannot start the async runtime: {e}");
-            return ExitCode::Internal.code();
-        }
-    };
-    match runtime.block_on(dispatch(cli)) {
+    let result = tokio::runtime::Runtime::new()
+        .map_err(Error::Runtime)
+        .and_then(|runtime| runtime.block_on(dispatch(cli)));
+    match result {
         Ok(code) => code.code(),
         Err(e) => {
-            eprintln!("sshfleet: {e:#}");
-            crate::exit::code_of_error(&e).code()
+            eprintln!("sshfleet: {e}");
+            e.exit_code().code()
         }
     }
 }
 
-async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => run(args).await,
         Command::Demo(args) => crate::sim::demo::run(args.playbook, args.report).await,
@@ -310,32 +304,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                         .hostname_prefix
                         .unwrap_or_else(|| args.model.prefix().to_string()),
                 })
-                .await?;
+                .await
+                .map_err(Error::Sim)?;
                 return Ok(ExitCode::Success);
             }
             let scenario = args.scenario.as_deref().unwrap_or("broken");
             let Some(profile) = crate::sim::scenario_profile(scenario, &args.hostname) else {
-                return Err(InputError::Invalid(format!("unknown scenario `{scenario}`")).into());
+                return Err(Error::Usage(format!("unknown scenario `{scenario}`")));
             };
             crate::sim::serve_stdio(profile).await?;
             Ok(ExitCode::Success)
         }
         Command::Inventory(args) => {
-            let inventory = Inventory::load(&args.inventory).map_err(InputError::from)?;
-            let hosts = inventory
-                .select(args.limit.as_deref())
-                .map_err(InputError::from)?;
-            let options = transport_options(
-                &args.inventory,
-                &hosts,
-                args.ssh_config.as_deref(),
-                None,
-                false,
-            )?;
-            for host in hosts {
-                let target = transport::Target::for_host(host, &options).map_err(|e| {
-                    InputError::Invalid(format!("{}: {e}", args.inventory.display()))
-                })?;
+            let inventory = Inventory::load(&args.inventory)?;
+            let hosts = inventory.select(args.limit.as_deref())?;
+            let connection = Connection {
+                ssh_config: args.ssh_config.as_deref(),
+                ..Connection::default()
+            };
+            let targets = crate::plan::resolve_targets(&args.inventory, connection, &hosts)?;
+            for (host, target) in hosts.iter().zip(targets) {
                 let via = target
                     .jumps
                     .iter()
@@ -363,9 +351,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Man { out_dir } => {
             match out_dir {
-                Some(dir) => clap_mangen::generate_to(Cli::command(), &dir).map_err(|e| {
-                    anyhow::anyhow!("cannot write manual pages into {}: {e}", dir.display())
-                })?,
+                Some(dir) => clap_mangen::generate_to(Cli::command(), &dir)
+                    .map_err(|source| Error::WriteManPages { dir, source })?,
                 // `sshfleet man | head` is not an error.
                 None => {
                     match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
@@ -379,7 +366,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::Success)
         }
         Command::Playbook(PlaybookCommand::Validate { playbook }) => {
-            let playbook = Playbook::resolve(&playbook).map_err(InputError::from)?;
+            let playbook = Playbook::resolve(&playbook)?;
             say!(
                 "{}: ok ({} steps)",
                 playbook.source.display(),
@@ -390,245 +377,56 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let playbook = Playbook::resolve(&args.playbook).map_err(InputError::from)?;
-    let extra_vars = parse_extra_vars(&playbook, &args.extra_vars).map_err(InputError::from)?;
-    let inventory = Inventory::load(&args.inventory).map_err(InputError::from)?;
-    let mut hosts: Vec<_> = inventory
-        .select(args.limit.as_deref())
-        .map_err(InputError::from)?
-        .into_iter()
-        .cloned()
-        .collect();
-    let mut retrying = None;
-    if let Some(report) = &args.retry_failed {
-        let (kept, note) = select_retry(report, &playbook.name, &inventory, hosts)?;
-        hosts = kept;
-        retrying = Some(note);
-    }
-    // A bad value for one host is a bad inventory: refuse before touching any.
-    for host in &hosts {
-        HostVars::resolve(&playbook, host, &extra_vars)
-            .map_err(|e| InputError::Invalid(format!("{}: {e}", args.inventory.display())))?;
-    }
-    if args.forks == 0 {
-        return Err(InputError::Invalid("--forks must be at least 1".to_string()).into());
-    }
-    let host_refs: Vec<_> = hosts.iter().collect();
-    let mut transport = transport_options(
-        &args.inventory,
-        &host_refs,
-        args.ssh_config.as_deref(),
-        args.known_hosts.clone(),
-        args.accept_new_host_keys,
-    )?;
-    if args.ask_pass {
-        // Asked once, before any host is touched; off a terminal it is a
-        // bad invocation.
-        match crate::ask_pass::ask("SSH password: ").await {
-            Ok(password) => transport = transport.with_ask_pass(Some(password)),
-            Err(crate::ask_pass::AskPassError::Interrupted) => {
-                return Ok(ExitCode::Interrupted);
-            }
-            Err(e @ crate::ask_pass::AskPassError::Io(_)) => return Err(e.into()),
-            Err(e) => return Err(InputError::Invalid(e.to_string()).into()),
-        }
-    }
-    let options = RunOptions {
+async fn run(args: RunArgs) -> Result<ExitCode, Error> {
+    let sources = Sources {
+        playbook: &args.playbook,
+        inventory: &args.inventory,
+        limit: args.limit.as_deref(),
+        extra_vars: &args.extra_vars,
+        retry_failed: args.retry_failed.as_deref(),
+        connection: Connection {
+            ssh_config: args.ssh_config.as_deref(),
+            known_hosts: args.known_hosts.as_deref(),
+            accept_new_host_keys: args.accept_new_host_keys,
+        },
+    };
+    let settings = RunSettings {
+        forks: args.forks,
+        check_mode: args.check,
+        transport: TransportOptions::default(),
+        transcripts: args.transcripts.clone(),
         rollout: Rollout {
             serial: args.serial,
             max_fail_percent: args.max_fail_percent,
         },
         connect_retries: args.connect_retries,
-        forks: args.forks,
-        check_mode: args.check,
-        transport,
-        transcripts: args.transcripts.clone(),
-        extra_vars,
+    };
+    let mut plan = Plan::build(sources, settings, args.report.clone())?;
+    if args.ask_pass {
+        // Asked once, after the plan is known to be good and before any
+        // host is touched; off a terminal it is a bad invocation.
+        match crate::ask_pass::ask("SSH password: ").await {
+            Ok(password) => plan.settings.transport.ask_pass = Some(password),
+            Err(crate::ask_pass::AskPassError::Interrupted) => return Ok(ExitCode::Interrupted),
+            Err(crate::ask_pass::AskPassError::Io(e)) => return Err(Error::Io(e)),
+            Err(e) => return Err(Error::Usage(e.to_string())),
+        }
+    }
+    let console = Console {
+        bars: crate::progress::bars_wanted(args.no_progress),
+        format: args.log_format,
     };
     // Taken last: a bad invocation is reported as such, whoever holds it.
     let lock_path = args.lock.clone().unwrap_or_else(crate::lock::default_path);
-    let _lock = match RunLock::acquire(&lock_path) {
-        Ok(lock) => lock,
-        Err(e) => {
-            if args.log_format == LogFormat::Json {
-                JsonLog::new(&playbook.name).refused(&e.to_string());
-            }
-            return Err(e.into());
+    let _lock = RunLock::acquire(&lock_path).inspect_err(|e| {
+        if args.log_format == LogFormat::Json {
+            JsonLog::new(&plan.playbook.name).refused(&e.to_string());
         }
-    };
-    if let Some(note) = retrying {
-        lines_for(args.log_format).print(&note);
+    })?;
+    if let Some(note) = &plan.retry_note {
+        console.lines().print(note);
     }
-    let bars = crate::progress::bars_wanted(args.no_progress);
-    let (code, _) = run_fleet_and_report(
-        Arc::new(playbook),
-        hosts,
-        options,
-        args.report.as_deref(),
-        bars,
-        args.log_format,
-    )
-    .await?;
+    let shutdown = Shutdown::on_ctrl_c();
+    let (code, _) = console.run(plan, shutdown.token()).await?;
     Ok(code)
-}
-
-fn lines_for(format: LogFormat) -> Lines {
-    match format {
-        LogFormat::Text => Lines::Stdout,
-        LogFormat::Json => Lines::Stderr,
-    }
-}
-
-/// Keep the selected hosts that the earlier report says failed or were
-/// unreachable, with a line saying so. A host of the report that the
-/// inventory no longer has is named in a warning and not run: it was removed
-/// or renamed on purpose, and the rest still deserve their retry.
-fn select_retry(
-    report: &std::path::Path,
-    playbook: &str,
-    inventory: &Inventory,
-    selected: Vec<crate::inventory::Host>,
-) -> Result<(Vec<crate::inventory::Host>, String), InputError> {
-    let wanted = crate::retry::hosts_to_retry(report, playbook)?;
-    let missing: Vec<&str> = wanted
-        .iter()
-        .filter(|name| !inventory.hosts().iter().any(|h| &h.name == *name))
-        .map(String::as_str)
-        .collect();
-    if !missing.is_empty() {
-        tracing::warn!(
-            "{}: not in the inventory, so not retried: {}",
-            report.display(),
-            missing.join(", ")
-        );
-    }
-    let hosts: Vec<_> = selected
-        .into_iter()
-        .filter(|h| wanted.contains(&h.name))
-        .collect();
-    let note = if hosts.is_empty() {
-        format!(
-            "nothing to retry: no selected host was failed or unreachable in {}",
-            report.display()
-        )
-    } else {
-        format!(
-            "retrying {} host{} failed or unreachable in {}",
-            hosts.len(),
-            if hosts.len() == 1 { "" } else { "s" },
-            report.display()
-        )
-    };
-    Ok((hosts, note))
-}
-
-/// Connection settings for a run: the command line's known_hosts and host
-/// key policy, and ssh_config (`-F PATH`, else `~/.ssh/config`). Every
-/// host's connection settings are checked here, so a bad file or var stops
-/// the run before any host is touched.
-fn transport_options(
-    inventory: &std::path::Path,
-    hosts: &[&crate::inventory::Host],
-    ssh_config: Option<&std::path::Path>,
-    known_hosts: Option<PathBuf>,
-    accept_new_host_keys: bool,
-) -> anyhow::Result<TransportOptions> {
-    let config = match ssh_config {
-        Some(path) => SshConfig::load_option(path),
-        None => SshConfig::load_default(),
-    }
-    .map_err(|e| InputError::Invalid(e.to_string()))?;
-    let policy = if accept_new_host_keys {
-        HostKeyPolicy::AcceptNew
-    } else {
-        HostKeyPolicy::Strict
-    };
-    let fixed_known_hosts = known_hosts.is_some();
-    let options = TransportOptions::new(
-        known_hosts.unwrap_or_else(transport::default_known_hosts),
-        policy,
-    )
-    .with_ssh_config(config, fixed_known_hosts, accept_new_host_keys);
-    for host in hosts {
-        transport::Target::for_host(host, &options)
-            .map_err(|e| InputError::Invalid(format!("{}: {e}", inventory.display())))?;
-    }
-    Ok(options)
-}
-
-/// Run, print the table, write the report, choose the exit code. Ctrl-C
-/// stops every host cleanly (each sends Ctrl-C to its `tail`) and the
-/// report is still written.
-pub async fn run_fleet_and_report(
-    playbook: Arc<Playbook>,
-    hosts: Vec<crate::inventory::Host>,
-    options: RunOptions,
-    report_path: Option<&std::path::Path>,
-    bars: bool,
-    log_format: LogFormat,
-) -> anyhow::Result<(ExitCode, Report)> {
-    let started = chrono::Utc::now();
-    let cancel = CancellationToken::new();
-    let watcher = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!(
-                    "sshfleet: interrupted; stopping every host cleanly (Ctrl-C again to abort)"
-                );
-                cancel.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(ExitCode::Interrupted.code());
-                }
-            }
-        })
-    };
-    let check_mode = options.check_mode;
-    let lines = lines_for(log_format);
-    if check_mode {
-        lines.print("check mode: diagnostics only, nothing will be changed");
-    }
-    let progress = Arc::new(crate::progress::Progress::new(hosts.len(), bars, lines));
-    let json = (log_format == LogFormat::Json).then(|| Arc::new(JsonLog::new(&playbook.name)));
-    let observer: Arc<dyn Observer> = match &json {
-        Some(json) => {
-            json.run_started(
-                hosts.len(),
-                check_mode,
-                options.rollout.batch_sizes(hosts.len()).len(),
-            );
-            Arc::new(Observers(vec![progress.clone(), json.clone()]))
-        }
-        None => progress.clone(),
-    };
-    let outcomes = runner::run_fleet(
-        playbook.clone(),
-        hosts,
-        Arc::new(options),
-        cancel.clone(),
-        observer,
-    )
-    .await;
-    progress.finish();
-    watcher.abort();
-    let report = Report::new(
-        &playbook.name,
-        check_mode,
-        started,
-        cancel.is_cancelled(),
-        outcomes,
-    );
-    lines.print(&format!("\n{}", report.table().trim_end()));
-    if let Some(path) = report_path {
-        report
-            .write_atomic(path)
-            .map_err(|e| anyhow::anyhow!("cannot write report {}: {e}", path.display()))?;
-        lines.print(&format!("report written to {}", path.display()));
-    }
-    let code = report.exit_code();
-    if let Some(json) = &json {
-        json.run_finished(&report, code, report_path);
-    }
-    Ok((code, report))
 }

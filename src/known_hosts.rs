@@ -20,6 +20,8 @@ use russh::keys::ssh_key::known_hosts::{Entry, HostPatterns, Marker};
 use russh::keys::{HashAlg, PublicKey};
 use sha1::Sha1;
 
+use crate::pattern::PatternList;
+
 /// What a known_hosts file says about the key a server presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostKeyStatus {
@@ -54,6 +56,8 @@ pub enum KnownHostsError {
 struct Line {
     number: usize,
     entry: Entry,
+    /// The host field's patterns, parsed once (`None` for a hashed name).
+    patterns: Option<PatternList>,
 }
 
 /// A parsed known_hosts file. A missing file is an empty one.
@@ -94,7 +98,25 @@ impl KnownHosts {
             // `Entry::from_str` splits fields on a single space.
             let normalised = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
             match Entry::from_str(&normalised) {
-                Ok(entry) => lines.push(Line { number, entry }),
+                Ok(entry) => {
+                    let patterns = match entry.host_patterns() {
+                        HostPatterns::Patterns(list) => {
+                            match PatternList::new(list.iter().map(String::as_str), true) {
+                                Ok(list) => Some(list),
+                                Err(e) => {
+                                    warnings.push(format!("{}:{number}: {e}", path.display()));
+                                    continue;
+                                }
+                            }
+                        }
+                        HostPatterns::HashedName { .. } => None,
+                    };
+                    lines.push(Line {
+                        number,
+                        entry,
+                        patterns,
+                    });
+                }
                 Err(_) => warnings.push(format!("{}:{number}: cannot parse", path.display())),
             }
         }
@@ -136,7 +158,7 @@ impl KnownHosts {
             if line.entry.marker() == Some(&Marker::Revoked)
                 && same_key(line.entry.public_key(), key)
             {
-                if host_matches(line.entry.host_patterns(), &name) {
+                if line.matches(&name) {
                     return HostKeyStatus::Revoked { line: line.number };
                 }
                 revoked_any.get_or_insert(line.number);
@@ -153,7 +175,7 @@ impl KnownHosts {
             if line.entry.marker().is_some() {
                 continue;
             }
-            if !host_matches(line.entry.host_patterns(), &name) {
+            if !line.matches(&name) {
                 continue;
             }
             let known = line.entry.public_key();
@@ -187,24 +209,16 @@ fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
     a.key_data() == b.key_data()
 }
 
-/// OpenSSH `match_hostname`: true when some pattern matches and no negated
-/// pattern does. `name` must already be lower-case.
-fn host_matches(patterns: &HostPatterns, name: &str) -> bool {
-    match patterns {
-        HostPatterns::HashedName { salt, hash } => hashed_name_matches(salt, hash, name),
-        HostPatterns::Patterns(list) => {
-            let mut matched = false;
-            for pattern in list {
-                let pattern = pattern.to_ascii_lowercase();
-                if let Some(negated) = pattern.strip_prefix('!') {
-                    if glob_match(negated.as_bytes(), name.as_bytes()) {
-                        return false;
-                    }
-                } else if glob_match(pattern.as_bytes(), name.as_bytes()) {
-                    matched = true;
-                }
+impl Line {
+    /// OpenSSH `match_hostname`: some pattern matches and no negated one
+    /// does, regardless of case; or the hashed name is this name.
+    fn matches(&self, name: &str) -> bool {
+        match (&self.patterns, self.entry.host_patterns()) {
+            (Some(list), _) => list.matches(name),
+            (None, HostPatterns::HashedName { salt, hash }) => {
+                hashed_name_matches(salt, hash, name)
             }
-            matched
+            (None, HostPatterns::Patterns(_)) => false,
         }
     }
 }
@@ -216,36 +230,6 @@ fn hashed_name_matches(salt: &[u8], hash: &[u8; 20], name: &str) -> bool {
     };
     mac.update(name.as_bytes());
     mac.verify_slice(hash).is_ok()
-}
-
-/// OpenSSH `match_pattern`: `*` matches any run of characters, `?` exactly
-/// one, everything else (brackets and colons included) itself.
-fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0usize, 0usize);
-    // Position after the last `*` seen, and the text position it is
-    // currently assumed to have consumed up to.
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some(b'*') => {
-                star = Some((p + 1, t));
-                p += 1;
-            }
-            Some(&c) if c == b'?' || c == text[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((after_star, consumed)) => {
-                    p = after_star;
-                    t = consumed + 1;
-                    star = Some((after_star, consumed + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 /// Append an entry for `host`/`port` to the file at `path`, creating the file
@@ -421,22 +405,6 @@ mod tests {
         assert_eq!(k.check("a.lab", 2222, &key(EC_A)), HostKeyStatus::Trusted);
         assert_eq!(k.check("a.lab", 22, &key(EC_A)), HostKeyStatus::Unknown);
         assert_eq!(k.check("a.lab", 2200, &key(EC_A)), HostKeyStatus::Unknown);
-    }
-
-    #[test]
-    fn glob_matcher() {
-        let m = |p: &str, t: &str| glob_match(p.as_bytes(), t.as_bytes());
-        assert!(m("*", ""));
-        assert!(m("*", "anything"));
-        assert!(m("a*b*c", "aXXbYYc"));
-        assert!(m("a*b*c", "abc"));
-        assert!(!m("a*b*c", "abcd"));
-        assert!(m("*c", "abcabc"));
-        assert!(m("??", "ab"));
-        assert!(!m("??", "abc"));
-        assert!(!m("", "a"));
-        assert!(m("", ""));
-        assert!(m("[a*]:22?2", "[abc]:2222"));
     }
 
     #[test]

@@ -16,14 +16,19 @@ macro_rules! say {
 }
 
 pub mod algorithms;
+pub mod app;
 pub mod ask_pass;
 pub mod cli;
+pub mod console;
+pub mod error;
 pub mod events;
 pub mod exit;
 pub mod inventory;
 pub mod known_hosts;
 pub mod limits;
 pub mod lock;
+mod pattern;
+pub mod plan;
 pub mod playbook;
 pub mod progress;
 pub mod report;
@@ -31,8 +36,10 @@ pub mod retry;
 pub mod rollout;
 pub mod runner;
 pub mod shell;
+pub mod shutdown;
 pub mod sim;
 pub mod ssh_config;
+pub mod target;
 pub mod transcript;
 pub mod transport;
 pub mod yaml_lines;

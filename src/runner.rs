@@ -16,39 +16,22 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::inventory::Host;
+use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState, Remote};
-use crate::playbook::vars::HostVars;
 use crate::playbook::when::{Value, compare_versions};
 use crate::playbook::{FleetMax, Playbook, Segment, Session};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
-use crate::rollout::Rollout;
 use crate::shell::Shell;
 use crate::transcript::{Secrets, Transcript};
-use crate::transport::{self, ConnectError, TransportOptions};
+use crate::transport::{self, ConnectError};
 use backon::Retryable as _;
-
-/// Settings of one run.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    pub forks: usize,
-    pub check_mode: bool,
-    pub transport: TransportOptions,
-    pub transcripts: Option<PathBuf>,
-    pub extra_vars: BTreeMap<String, String>,
-    /// Batches and the failure threshold between them.
-    pub rollout: Rollout,
-    /// Connection attempts after the first on transient errors.
-    pub connect_retries: u32,
-}
 
 /// Told about hosts as they progress (terminal output, progress bars).
 pub trait Observer: Send + Sync {
@@ -89,8 +72,7 @@ impl Observer for Observers {
 
 /// One host's progress through the segments.
 struct Slot {
-    host: Host,
-    vars: HostVars,
+    host: PlannedHost,
     state: HostState,
     transcript: Transcript,
     /// Time spent on this host itself, not waiting at barriers.
@@ -102,8 +84,8 @@ struct Slot {
 /// the hosts' order.
 pub async fn run_fleet(
     playbook: Arc<Playbook>,
-    hosts: Vec<Host>,
-    options: Arc<RunOptions>,
+    hosts: Vec<PlannedHost>,
+    options: Arc<RunSettings>,
     cancel: CancellationToken,
     observer: Arc<dyn Observer>,
 ) -> Vec<HostOutcome> {
@@ -113,7 +95,7 @@ pub async fn run_fleet(
     let mut fleet_values = BTreeMap::new();
     let mut stop: Option<String> = None;
     for (index, &size) in sizes.iter().enumerate() {
-        let batch: Vec<Host> = hosts.by_ref().take(size).collect();
+        let batch: Vec<PlannedHost> = hosts.by_ref().take(size).collect();
         if let Some(reason) = &stop {
             for host in batch {
                 let outcome = failed(&host.name, Status::Skipped, format!("not run: {reason}"));
@@ -151,131 +133,144 @@ pub async fn run_fleet(
     outcomes
 }
 
+/// What every host task of a batch shares.
+struct Batch {
+    playbook: Arc<Playbook>,
+    segments: Arc<[Segment]>,
+    options: Arc<RunSettings>,
+    cancel: CancellationToken,
+    observer: Arc<dyn Observer>,
+    /// At most `forks` hosts hold a session at once.
+    permits: Arc<Semaphore>,
+}
+
+/// A host of a batch: still to run a segment, or done with its outcome
+/// (its session state and transcript dropped).
+enum Seat {
+    Live(Box<Slot>),
+    Done(HostOutcome),
+}
+
+impl Seat {
+    fn into_outcome(self) -> HostOutcome {
+        match self {
+            Seat::Done(outcome) => outcome,
+            // Every host ends its last segment with an outcome; only a bug
+            // gets here, and the host still gets its line.
+            Seat::Live(slot) => failed(
+                &slot.host.name,
+                Status::Failed,
+                "internal error: no outcome".into(),
+            ),
+        }
+    }
+}
+
 /// Run one batch through every segment of the playbook. `fleet_values`
 /// carries the fleet-wide values of earlier batches.
 async fn run_batch(
     playbook: &Arc<Playbook>,
-    hosts: Vec<Host>,
-    options: &Arc<RunOptions>,
+    hosts: Vec<PlannedHost>,
+    options: &Arc<RunSettings>,
     cancel: &CancellationToken,
     observer: &Arc<dyn Observer>,
     fleet_values: &mut BTreeMap<String, Value>,
 ) -> Vec<HostOutcome> {
-    let permits = Arc::new(Semaphore::new(options.forks.max(1)));
-    let mut slots: Vec<Slot> = hosts
+    let batch = Arc::new(Batch {
+        playbook: playbook.clone(),
+        segments: playbook.segments().into(),
+        options: options.clone(),
+        cancel: cancel.clone(),
+        observer: observer.clone(),
+        permits: Arc::new(Semaphore::new(options.forks.max(1))),
+    });
+    let mut seats: Vec<Seat> = hosts
         .into_iter()
         .map(|host| {
-            let (vars, outcome) = match HostVars::resolve(playbook, &host, &options.extra_vars) {
-                Ok(v) => (v, None),
-                Err(e) => (
-                    HostVars::default(),
-                    Some(failed(&host.name, Status::Failed, e)),
-                ),
-            };
-            Slot {
-                state: HostState::new(&vars),
+            Seat::Live(Box::new(Slot {
+                state: HostState::new(&host.vars),
                 host,
-                vars,
                 transcript: Transcript::new(),
                 busy: Duration::ZERO,
-                outcome,
-            }
+                outcome: None,
+            }))
         })
         .collect();
-    for slot in slots.iter().filter(|s| s.outcome.is_some()) {
-        if let Some(outcome) = &slot.outcome {
-            observer.finished(outcome);
-        }
-    }
-
-    let segments = playbook.segments();
-    for (index, segment) in segments.iter().enumerate() {
-        let last = index + 1 == segments.len();
-        let mut tasks = Vec::with_capacity(slots.len());
-        for mut slot in slots {
-            if slot.outcome.is_some() {
-                tasks.push(Err(slot));
-                continue;
-            }
-            let (playbook, options, cancel, observer, permits, segment) = (
-                playbook.clone(),
-                options.clone(),
-                cancel.clone(),
-                observer.clone(),
-                permits.clone(),
-                segment.clone(),
-            );
-            let name = slot.host.name.clone();
-            tasks.push(Ok((
-                name,
-                tokio::spawn(async move {
-                    tokio::select! {
-                        permit = permits.acquire_owned() => {
-                            let _permit = permit;
-                            if cancel.is_cancelled() {
-                                slot.outcome = Some(interrupted(&slot, index));
-                            } else {
-                                if index == 0 {
-                                    observer.started(&slot.host.name);
-                                }
-                                run_segment(&playbook, &mut slot, &segment, &options, &cancel, observer.as_ref()).await;
-                            }
-                        }
-                        () = cancel.cancelled() => slot.outcome = Some(interrupted(&slot, index)),
-                    }
-                    if slot.outcome.is_none() && last {
-                        slot.outcome = Some(outcome_of(&slot.host.name, std::mem::take(&mut slot.state).finish(&playbook), options.check_mode));
-                    }
-                    if let Some(outcome) = &mut slot.outcome {
-                        redact(outcome, slot.transcript.secrets());
-                        outcome.duration_ms = u64::try_from(slot.busy.as_millis()).unwrap_or(u64::MAX);
-                        write_transcript(&options, &slot.host.name, &mut slot.transcript, outcome);
-                        observer.finished(outcome);
-                    }
-                    slot
-                }),
-            )));
-        }
-        slots = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            match task {
-                Err(done) => slots.push(done),
-                Ok((name, handle)) => match handle.await {
-                    Ok(slot) => slots.push(slot),
-                    Err(e) => {
-                        // Only a bug gets here; the host still gets its line.
-                        let outcome = failed(&name, Status::Failed, format!("internal error: {e}"));
-                        observer.finished(&outcome);
-                        slots.push(Slot {
-                            host: Host {
-                                name,
-                                groups: Vec::new(),
-                                vars: BTreeMap::new(),
-                            },
-                            vars: HostVars::default(),
-                            state: HostState::default(),
-                            transcript: Transcript::new(),
-                            busy: Duration::ZERO,
-                            outcome: Some(outcome),
-                        });
-                    }
-                },
-            }
-        }
-        share_fleet_values(&segment.then, &mut slots, fleet_values);
-    }
-    slots
-        .into_iter()
-        .map(|s| {
-            s.outcome.unwrap_or_else(|| {
-                failed(
-                    &s.host.name,
-                    Status::Failed,
-                    "internal error: no outcome".into(),
-                )
+    for index in 0..batch.segments.len() {
+        let tasks: Vec<_> = seats
+            .into_iter()
+            .map(|seat| match seat {
+                Seat::Live(slot) => {
+                    let name = slot.host.name.clone();
+                    Err((
+                        name,
+                        tokio::spawn(run_host_segment(batch.clone(), slot, index)),
+                    ))
+                }
+                done => Ok(done),
             })
-        })
-        .collect()
+            .collect();
+        seats = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            seats.push(match task {
+                Ok(done) => done,
+                Err((name, handle)) => handle.await.unwrap_or_else(|e| {
+                    // Only a bug gets here; the host still gets its line.
+                    let outcome = failed(&name, Status::Failed, format!("internal error: {e}"));
+                    observer.finished(&outcome);
+                    Seat::Done(outcome)
+                }),
+            });
+        }
+        share_fleet_values(&batch.segments[index].then, &mut seats, fleet_values);
+    }
+    seats.into_iter().map(Seat::into_outcome).collect()
+}
+
+/// One host's turn at segment `index`: wait for a fork, connect, run the
+/// segment's steps, and when the host is done (last segment, failure,
+/// interruption) time it, write its transcript and tell the observer.
+async fn run_host_segment(batch: Arc<Batch>, mut slot: Box<Slot>, index: usize) -> Seat {
+    let Batch {
+        playbook,
+        segments,
+        options,
+        cancel,
+        observer,
+        permits,
+    } = &*batch;
+    tokio::select! {
+        permit = permits.clone().acquire_owned() => {
+            let _permit = permit;
+            if cancel.is_cancelled() {
+                slot.outcome = Some(interrupted(&slot, index));
+            } else {
+                if index == 0 {
+                    observer.started(&slot.host.name);
+                }
+                run_segment(playbook, &mut slot, &segments[index], options, cancel, observer.as_ref()).await;
+            }
+        }
+        () = cancel.cancelled() => slot.outcome = Some(interrupted(&slot, index)),
+    }
+    if slot.outcome.is_none() && index + 1 == segments.len() {
+        let state = std::mem::take(&mut slot.state);
+        slot.outcome = Some(outcome_of(
+            &slot.host.name,
+            state.finish(playbook),
+            options.check_mode,
+        ));
+    }
+    match slot.outcome.take() {
+        None => Seat::Live(slot),
+        Some(mut outcome) => {
+            redact(&mut outcome, slot.transcript.secrets());
+            outcome.duration_ms = u64::try_from(slot.busy.as_millis()).unwrap_or(u64::MAX);
+            write_transcript(options, &slot.host.name, &mut slot.transcript, &mut outcome);
+            observer.finished(&outcome);
+            Seat::Done(outcome)
+        }
+    }
 }
 
 /// Give every host still in play the fleet-wide values: the highest value
@@ -283,22 +278,26 @@ async fn run_batch(
 /// batches' (`carried`, updated here).
 fn share_fleet_values(
     values: &[FleetMax],
-    slots: &mut [Slot],
+    seats: &mut [Seat],
     carried: &mut BTreeMap<String, Value>,
 ) {
     for FleetMax { target, source } in values {
-        let best = slots
+        let best = seats
             .iter()
-            .filter(|s| s.outcome.is_none())
-            .filter_map(|s| s.state.get(source))
+            .filter_map(|seat| match seat {
+                Seat::Live(slot) => slot.state.get(source),
+                Seat::Done(_) => None,
+            })
             .fold(carried.get(target).cloned(), |best, v| match best {
                 Some(b) if higher(&b, v) != Ordering::Less => Some(b),
                 _ => Some(v.clone()),
             });
         if let Some(best) = best {
             carried.insert(target.clone(), best.clone());
-            for slot in slots.iter_mut().filter(|s| s.outcome.is_none()) {
-                slot.state.set(target, best.clone());
+            for seat in seats.iter_mut() {
+                if let Seat::Live(slot) = seat {
+                    slot.state.set(target, best.clone());
+                }
             }
         }
     }
@@ -336,7 +335,7 @@ fn interrupted(slot: &Slot, segment: usize) -> HostOutcome {
 }
 
 fn write_transcript(
-    options: &RunOptions,
+    options: &RunSettings,
     name: &str,
     transcript: &mut Transcript,
     outcome: &mut HostOutcome,
@@ -364,7 +363,7 @@ async fn run_segment(
     playbook: &Playbook,
     slot: &mut Slot,
     segment: &Segment,
-    options: &RunOptions,
+    options: &RunSettings,
     cancel: &CancellationToken,
     observer: &dyn Observer,
 ) {
@@ -387,15 +386,14 @@ async fn connect_and_run(
     playbook: &Playbook,
     slot: &mut Slot,
     segment: &Segment,
-    options: &RunOptions,
+    options: &RunSettings,
     cancel: &CancellationToken,
     observer: &dyn Observer,
 ) -> Result<(), HostOutcome> {
     let host = &slot.host;
     let name = host.name.as_str();
     // Inventory vars, then ssh_config (checked before the run started).
-    let target = transport::Target::for_host(host, &options.transport)
-        .map_err(|e| failed(name, Status::Unreachable, e.to_string()))?;
+    let target = &host.target;
     observer.step(name, "connecting");
     slot.transcript
         .note(&format!("connecting to {}", target.describe()));
@@ -404,7 +402,7 @@ async fn connect_and_run(
     let connection = {
         let transcript = &mut slot.transcript;
         let attempt = &mut attempt;
-        let connect = (|| transport::connect_target(&target, &options.transport))
+        let connect = (|| transport::connect_target(target, &options.transport))
             .retry(connect_backoff(options.connect_retries))
             .sleep(tokio::time::sleep)
             .when(ConnectError::is_transient)
@@ -444,7 +442,7 @@ async fn connect_and_run(
             login_timeout,
             exit_command,
         } => {
-            let opened = match slot.vars.duration(login_timeout) {
+            let opened = match slot.host.vars.duration(login_timeout) {
                 Err(e) => Err(failed(name, Status::Failed, e)),
                 Ok(login_timeout) => match connection.open_session().await {
                     Err(e) => Err(failed(
@@ -484,7 +482,7 @@ async fn connect_and_run(
         &mut remote,
         playbook,
         steps,
-        &slot.vars,
+        &slot.host.vars,
         &mut slot.state,
         options.check_mode,
         cancel,

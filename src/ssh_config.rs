@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
+use crate::pattern::PatternList;
 
 /// OpenSSH's own limit; also what stops an `Include` loop.
 const MAX_INCLUDE_DEPTH: usize = 16;
@@ -202,7 +203,7 @@ enum Setting {
 
 #[derive(Debug, Clone)]
 enum Condition {
-    Host(Vec<Pattern>),
+    Host(PatternList),
     /// Every criterion must hold.
     Match(Vec<Criterion>),
 }
@@ -216,57 +217,12 @@ struct Criterion {
 #[derive(Debug, Clone)]
 enum Test {
     All,
-    Host(Vec<Pattern>),
-    OriginalHost(Vec<Pattern>),
-    User(Vec<Pattern>),
-    LocalUser(Vec<Pattern>),
+    Host(PatternList),
+    OriginalHost(PatternList),
+    User(PatternList),
+    LocalUser(PatternList),
     /// `exec`, `canonical`, `final`, ...: never true here.
     Unsupported,
-}
-
-/// One `*`/`?` wildcard pattern, maybe negated.
-#[derive(Debug, Clone)]
-struct Pattern {
-    negated: bool,
-    regex: regex::Regex,
-}
-
-impl Pattern {
-    fn new(text: &str) -> Result<Pattern, String> {
-        let (negated, glob) = match text.strip_prefix('!') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        if glob.is_empty() {
-            return Err(format!("empty pattern `{text}`"));
-        }
-        let mut re = String::from("(?i)^");
-        for c in glob.chars() {
-            match c {
-                '*' => re.push_str(".*"),
-                '?' => re.push('.'),
-                c => re.push_str(&regex::escape(&c.to_string())),
-            }
-        }
-        re.push('$');
-        let regex = regex::Regex::new(&re).map_err(|e| format!("pattern `{text}`: {e}"))?;
-        Ok(Pattern { negated, regex })
-    }
-
-    /// OpenSSH's pattern-list rule: a matching negated pattern vetoes; else
-    /// any matching positive pattern matches.
-    fn list_matches(patterns: &[Pattern], name: &str) -> bool {
-        let mut matched = false;
-        for p in patterns {
-            if p.regex.is_match(name) {
-                if p.negated {
-                    return false;
-                }
-                matched = true;
-            }
-        }
-        matched
-    }
 }
 
 /// What a block's condition is evaluated against.
@@ -280,14 +236,14 @@ struct Subject<'a> {
 impl Condition {
     fn holds(&self, s: &Subject<'_>) -> bool {
         match self {
-            Condition::Host(patterns) => Pattern::list_matches(patterns, s.original_host),
+            Condition::Host(patterns) => patterns.matches(s.original_host),
             Condition::Match(criteria) => criteria.iter().all(|c| {
                 let result = match &c.test {
                     Test::All => true,
-                    Test::Host(p) => Pattern::list_matches(p, s.host),
-                    Test::OriginalHost(p) => Pattern::list_matches(p, s.original_host),
-                    Test::User(p) => Pattern::list_matches(p, s.user),
-                    Test::LocalUser(p) => Pattern::list_matches(p, s.local_user),
+                    Test::Host(p) => p.matches(s.host),
+                    Test::OriginalHost(p) => p.matches(s.original_host),
+                    Test::User(p) => p.matches(s.user),
+                    Test::LocalUser(p) => p.matches(s.local_user),
                     Test::Unsupported => return false,
                 };
                 result != c.negated
@@ -326,6 +282,36 @@ impl SshConfig {
     pub fn parse(text: &str, path: &Path) -> Result<SshConfig, SshConfigError> {
         let mut config = SshConfig::default();
         config.read_text(text, path, &Arc::new(Vec::new()), 0)?;
+        Ok(config)
+    }
+
+    /// `ssh -o Keyword=value` options, read as OpenSSH reads them: each is
+    /// one configuration line that applies to every host, before any file.
+    /// `Err` names the option at fault.
+    pub fn from_options<'a>(
+        options: impl IntoIterator<Item = &'a str>,
+    ) -> Result<SshConfig, String> {
+        let mut config = SshConfig::default();
+        let scope = Arc::new(Vec::new());
+        for option in options {
+            let Some((keyword, args)) = split_line(option)? else {
+                continue;
+            };
+            let lower = keyword.to_ascii_lowercase();
+            if matches!(lower.as_str(), "host" | "match" | "include") {
+                return Err(format!(
+                    "`{keyword}` is not supported as a command-line option"
+                ));
+            }
+            if let Some(setting) = parse_setting(&lower, &keyword, &args, Path::new("-o"), 0)
+                .map_err(|m| format!("{keyword}: {m}"))?
+            {
+                config.directives.push(Directive {
+                    scope: scope.clone(),
+                    setting,
+                });
+            }
+        }
         Ok(config)
     }
 
@@ -511,11 +497,11 @@ fn host_condition(args: &[String]) -> Result<Condition, String> {
     if args.is_empty() {
         return Err("needs at least one pattern".to_string());
     }
-    Ok(Condition::Host(
-        args.iter()
-            .map(|a| Pattern::new(a))
-            .collect::<Result<_, _>>()?,
-    ))
+    // Names and patterns compare regardless of case, as sshfleet always has.
+    Ok(Condition::Host(PatternList::new(
+        args.iter().map(String::as_str),
+        true,
+    )?))
 }
 
 fn match_condition(args: &[String]) -> Result<Condition, String> {
@@ -532,11 +518,11 @@ fn match_condition(args: &[String]) -> Result<Condition, String> {
             None => (false, word.as_str()),
         };
         let name = name.to_ascii_lowercase();
-        let mut list = || -> Result<Vec<Pattern>, String> {
+        let mut list = || -> Result<PatternList, String> {
             let arg = words
                 .next()
                 .ok_or_else(|| format!("`{name}` needs an argument"))?;
-            arg.split(',').map(Pattern::new).collect()
+            PatternList::new(arg.split(','), true)
         };
         let test = match name.as_str() {
             "all" => Test::All,

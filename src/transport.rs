@@ -23,10 +23,8 @@ use russh::keys::agent::client::AgentClient;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::algorithms::{self, AlgorithmChange, AlgorithmKind, Algorithms};
-use crate::inventory::Host;
+use crate::algorithms::{self, Algorithms};
 use crate::known_hosts::{self, HostKeyStatus, KnownHosts};
-use crate::ssh_config::{self, HostConfig, SshConfig, StrictHostKeyChecking};
 
 /// How to treat keys that known_hosts does not know yet. A *changed* key is
 /// refused whatever this says.
@@ -38,18 +36,10 @@ pub enum HostKeyPolicy {
     AcceptNew,
 }
 
-/// Settings shared by every connection of a run.
+/// Settings shared by every connection of a run (where to connect and
+/// how to trust it are each [`Target`]'s own).
 #[derive(Debug, Clone)]
 pub struct TransportOptions {
-    /// The known_hosts file where ssh_config names none (or wherever,
-    /// when `known_hosts_fixed`).
-    pub known_hosts: PathBuf,
-    pub host_key_policy: HostKeyPolicy,
-    /// Chosen on the command line: ssh_config's `UserKnownHostsFile` and
-    /// `StrictHostKeyChecking` then do not apply.
-    pub known_hosts_fixed: bool,
-    pub host_key_policy_fixed: bool,
-    pub ssh_config: Arc<SshConfig>,
     pub connect_timeout: Duration,
     /// A quiet `tail` must not let a NAT or firewall drop the session.
     pub keepalive_interval: Duration,
@@ -58,6 +48,26 @@ pub struct TransportOptions {
     /// The password asked with `--ask-pass`, for targets whose inventory
     /// names no password variable (never for jump hosts).
     pub ask_pass: Option<Password>,
+}
+
+impl Default for TransportOptions {
+    fn default() -> TransportOptions {
+        TransportOptions {
+            connect_timeout: Duration::from_secs(15),
+            keepalive_interval: Duration::from_secs(15),
+            known_hosts_lock: Arc::new(Mutex::new(())),
+            ask_pass: None,
+        }
+    }
+}
+
+impl TransportOptions {
+    /// Use `password` (asked with `--ask-pass`) for every target whose
+    /// inventory names no password variable.
+    pub fn with_ask_pass(mut self, password: Option<Password>) -> TransportOptions {
+        self.ask_pass = password;
+        self
+    }
 }
 
 /// A password in memory: it is never shown by `Debug` and never written
@@ -82,53 +92,6 @@ impl fmt::Debug for Password {
     }
 }
 
-impl TransportOptions {
-    /// Options with no ssh_config: these known_hosts and policy apply to
-    /// every host.
-    pub fn new(known_hosts: PathBuf, host_key_policy: HostKeyPolicy) -> TransportOptions {
-        TransportOptions {
-            known_hosts,
-            host_key_policy,
-            known_hosts_fixed: true,
-            host_key_policy_fixed: true,
-            ssh_config: Arc::new(SshConfig::default()),
-            connect_timeout: Duration::from_secs(15),
-            keepalive_interval: Duration::from_secs(15),
-            known_hosts_lock: Arc::new(Mutex::new(())),
-            ask_pass: None,
-        }
-    }
-
-    /// Use `password` (asked with `--ask-pass`) for every target whose
-    /// inventory names no password variable.
-    pub fn with_ask_pass(mut self, password: Option<Password>) -> TransportOptions {
-        self.ask_pass = password;
-        self
-    }
-
-    /// Read `config` for every host; its known_hosts and host key settings
-    /// apply unless the command line fixed them.
-    pub fn with_ssh_config(
-        mut self,
-        config: SshConfig,
-        known_hosts_fixed: bool,
-        host_key_policy_fixed: bool,
-    ) -> TransportOptions {
-        self.ssh_config = Arc::new(config);
-        self.known_hosts_fixed = known_hosts_fixed;
-        self.host_key_policy_fixed = host_key_policy_fixed;
-        self
-    }
-}
-
-/// The default known_hosts file, as OpenSSH uses it.
-pub fn default_known_hosts() -> PathBuf {
-    std::env::home_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join(".ssh")
-        .join("known_hosts")
-}
-
 /// Who to log in as and how.
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
@@ -142,15 +105,11 @@ pub struct Credentials {
     pub password_env: Option<String>,
 }
 
-/// One SSH server to reach and how, every source applied: inventory vars
-/// first (as Ansible passes them to `ssh` on its command line), then
-/// ssh_config, then defaults.
+/// One SSH server to reach and how, every source already applied (see
+/// the `target` module): transport only connects it.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// The name ssh_config's `Host` patterns matched: `ansible_host`, else
-    /// the inventory name (what Ansible hands `ssh`); a jump's host.
-    pub alias: String,
-    /// Where to connect: ssh_config's `HostName`, else `alias`.
+    /// Where to connect: ssh_config's `HostName`, else the name given.
     pub address: String,
     pub port: u16,
     pub credentials: Credentials,
@@ -161,197 +120,7 @@ pub struct Target {
     pub jumps: Vec<Target>,
 }
 
-/// A host's inventory vars that sshfleet cannot use.
-#[derive(Debug, thiserror::Error)]
-#[error("host {host}: {var}: {message}")]
-pub struct TargetError {
-    pub host: String,
-    pub var: String,
-    pub message: String,
-}
-
-/// What the inventory says about connecting, before ssh_config.
-#[derive(Debug, Default)]
-struct Overrides {
-    user: Option<String>,
-    port: Option<u16>,
-    key_file: Option<PathBuf>,
-    password_env: Option<String>,
-    algorithms: Algorithms,
-}
-
-/// Inventory vars that carry `ssh` arguments, in the order Ansible puts
-/// them on the command line (after its own `-o Port=`, `-o User=` and
-/// `-o IdentityFile=`, which is why those vars still win).
-const SSH_ARGS_VARS: [&str; 2] = ["ansible_ssh_common_args", "ansible_ssh_extra_args"];
-
-/// The `-o Keyword=value` and `-J jump` options of a host's
-/// `ansible_ssh_common_args` / `ansible_ssh_extra_args`, read as ssh reads
-/// command-line options: before ssh_config, first value winning. Other
-/// `ssh` flags are ignored.
-fn ssh_args_config(host: &Host) -> Result<SshConfig, TargetError> {
-    let mut lines = String::new();
-    for var in SSH_ARGS_VARS {
-        let Some(text) = host.var_text(var) else {
-            continue;
-        };
-        let invalid = |message: String| TargetError {
-            host: host.name.clone(),
-            var: var.to_string(),
-            message,
-        };
-        let words = shlex::split(&text).ok_or_else(|| invalid("unbalanced quotes".to_string()))?;
-        let mut words = words.into_iter();
-        while let Some(word) = words.next() {
-            let (keyword, attached) = if let Some(rest) = word.strip_prefix("-o") {
-                ("", rest)
-            } else if let Some(rest) = word.strip_prefix("-J") {
-                ("ProxyJump ", rest)
-            } else {
-                continue;
-            };
-            let value = match attached {
-                "" => words
-                    .next()
-                    .ok_or_else(|| invalid(format!("`{word}` needs a value")))?,
-                attached => attached.to_string(),
-            };
-            lines.push_str(keyword);
-            lines.push_str(&value);
-            lines.push('\n');
-        }
-    }
-    SshConfig::parse(&lines, Path::new("-o")).map_err(|e| TargetError {
-        host: host.name.clone(),
-        var: SSH_ARGS_VARS.join("/"),
-        message: match e {
-            ssh_config::SshConfigError::Invalid { message, .. } => message,
-            other => other.to_string(),
-        },
-    })
-}
-
 impl Target {
-    /// The target for an inventory host.
-    pub fn for_host(host: &Host, options: &TransportOptions) -> Result<Target, TargetError> {
-        let mut overrides = Overrides {
-            user: host.user(),
-            port: host.explicit_port(),
-            key_file: host.private_key_file(),
-            password_env: host.password_env(),
-            algorithms: Algorithms::default(),
-        };
-        for kind in AlgorithmKind::ALL {
-            let var = kind.inventory_var();
-            if let Some(text) = host.var_text(var) {
-                let change =
-                    AlgorithmChange::parse_strict(kind, &text).map_err(|message| TargetError {
-                        host: host.name.clone(),
-                        var: var.to_string(),
-                        message,
-                    })?;
-                overrides.algorithms.set_if_unset(kind, change);
-            }
-        }
-        let user = overrides.user.as_deref();
-        let config = ssh_args_config(host)?
-            .lookup(&host.address(), user)
-            .or(options.ssh_config.lookup(&host.address(), user));
-        let jumps = config.proxy_jump.clone().unwrap_or_default();
-        let mut target = Target::resolve(&host.address(), overrides, config, options);
-        // Jump hosts prove possession of the same keys (a signature gives
-        // nothing away); the password is never sent to any host but the
-        // target.
-        let jump_key = target.credentials.key_file.clone();
-        target.jumps = jumps
-            .iter()
-            .map(|hop| {
-                let overrides = Overrides {
-                    user: hop.user.clone(),
-                    port: hop.port,
-                    ..Overrides::default()
-                };
-                let config = options
-                    .ssh_config
-                    .lookup(&hop.host, overrides.user.as_deref());
-                let mut jump = Target::resolve(&hop.host, overrides, config, options);
-                if let Some(key) = &jump_key
-                    && !jump.credentials.config_key_files.contains(key)
-                {
-                    jump.credentials.config_key_files.push(key.clone());
-                }
-                jump
-            })
-            .collect();
-        Ok(target)
-    }
-
-    fn resolve(
-        alias: &str,
-        overrides: Overrides,
-        config: HostConfig,
-        options: &TransportOptions,
-    ) -> Target {
-        let address = config.host_name.unwrap_or_else(|| alias.to_string());
-        let port = overrides.port.or(config.port).unwrap_or(22);
-        let user = overrides
-            .user
-            .or(config.user)
-            .or_else(|| Some(ssh_config::local_user()).filter(|u| !u.is_empty()))
-            .unwrap_or_else(|| "admin".to_string());
-        let tokens = ssh_config::Tokens {
-            host: &address,
-            original_host: alias,
-            port,
-            user: &user,
-        };
-        let config_key_files = config
-            .identity_files
-            .iter()
-            .map(|f| ssh_config::expand_path(f, &tokens))
-            .collect();
-        // OpenSSH checks every UserKnownHostsFile and writes to the first;
-        // sshfleet reads and writes the first.
-        let known_hosts = match (&config.known_hosts_files, options.known_hosts_fixed) {
-            (Some(files), false) => files
-                .first()
-                .map(|f| ssh_config::expand_path(f, &tokens))
-                .unwrap_or_else(|| options.known_hosts.clone()),
-            _ => options.known_hosts.clone(),
-        };
-        let host_key_policy = match (
-            config.strict_host_key_checking,
-            options.host_key_policy_fixed,
-        ) {
-            (Some(StrictHostKeyChecking::Yes), false) => HostKeyPolicy::Strict,
-            (Some(StrictHostKeyChecking::AcceptNew | StrictHostKeyChecking::No), false) => {
-                HostKeyPolicy::AcceptNew
-            }
-            _ => options.host_key_policy,
-        };
-        let mut algorithms = overrides.algorithms;
-        for kind in AlgorithmKind::ALL {
-            if let Some(change) = config.algorithms.get(kind) {
-                algorithms.set_if_unset(kind, change.clone());
-            }
-        }
-        Target {
-            alias: alias.to_string(),
-            address,
-            port,
-            credentials: Credentials {
-                user,
-                key_file: overrides.key_file,
-                config_key_files,
-                password_env: overrides.password_env,
-            },
-            known_hosts,
-            host_key_policy,
-            algorithms,
-            jumps: Vec::new(),
-        }
-    }
-
     /// `[host]:port` as known_hosts and OpenSSH write it.
     pub fn host_port(&self) -> String {
         host_port(&self.address, self.port)
@@ -516,7 +285,6 @@ struct Verifier {
     known_hosts: PathBuf,
     policy: HostKeyPolicy,
     known_hosts_lock: Arc<Mutex<()>>,
-    presented: Arc<Mutex<Option<PublicKey>>>,
     /// Set once the presented key passed [`Verifier::verify`]: no password
     /// leaves sshfleet before.
     verified: Arc<AtomicBool>,
@@ -586,9 +354,6 @@ impl client::Handler for Verifier {
             PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
             PublicKeyOrCertificate::Certificate(cert) => PublicKey::from(cert.public_key().clone()),
         };
-        if let Ok(mut slot) = self.presented.lock() {
-            *slot = Some(key.clone());
-        }
         self.verify(&key)
             .map_err(|e| HandlerError::HostKey(Box::new(e)))?;
         self.verified.store(true, Ordering::SeqCst);
@@ -601,7 +366,6 @@ pub struct Connection {
     handle: Handle<Verifier>,
     /// First hop first; closed after the target, last hop first.
     jumps: Vec<Handle<Verifier>>,
-    pub host_key: Option<PublicKey>,
     /// Secrets used to log in, for the transcript to redact.
     pub secrets: Vec<String>,
 }
@@ -637,27 +401,6 @@ fn host_port(host: &str, port: u16) -> String {
     }
 }
 
-/// Connect to `host:port` directly, verify the host key and authenticate
-/// (no ssh_config: what the caller gives is what is used).
-pub async fn connect(
-    host: &str,
-    port: u16,
-    credentials: &Credentials,
-    options: &TransportOptions,
-) -> Result<Connection, ConnectError> {
-    let target = Target {
-        alias: host.to_string(),
-        address: host.to_string(),
-        port,
-        credentials: credentials.clone(),
-        known_hosts: options.known_hosts.clone(),
-        host_key_policy: options.host_key_policy,
-        algorithms: Algorithms::default(),
-        jumps: Vec::new(),
-    };
-    connect_target(&target, options).await
-}
-
 /// Connect to a [`Target`], through its jump hosts if it has any: each hop
 /// is a full SSH session (host key verified under its own name and port,
 /// authenticated), and the next one runs over a `direct-tcpip` channel of
@@ -673,7 +416,7 @@ pub async fn connect_target(
             .and_then(|i| jumps.get(i).zip(target.jumps.get(i)));
         // Never a password to a jump host.
         match reach(previous, hop, options, None).await {
-            Ok((handle, _, _)) => jumps.push(handle),
+            Ok((handle, _)) => jumps.push(handle),
             Err(e) => {
                 close_jumps(&jumps).await;
                 // A forwarding refusal already names the jump host at fault.
@@ -689,10 +432,9 @@ pub async fn connect_target(
     }
     let previous = jumps.last().zip(target.jumps.last());
     match reach(previous, target, options, options.ask_pass.as_ref()).await {
-        Ok((handle, host_key, secrets)) => Ok(Connection {
+        Ok((handle, secrets)) => Ok(Connection {
             handle,
             jumps,
-            host_key,
             secrets,
         }),
         Err(e) => {
@@ -708,7 +450,7 @@ async fn reach(
     hop: &Target,
     options: &TransportOptions,
     asked: Option<&Password>,
-) -> Result<(Handle<Verifier>, Option<PublicKey>, Vec<String>), ConnectError> {
+) -> Result<(Handle<Verifier>, Vec<String>), ConnectError> {
     match previous {
         None => open_session(tcp_connect(hop, options).await?, hop, options, asked).await,
         Some((jump, jump_target)) => {
@@ -781,7 +523,7 @@ async fn open_session<S>(
     target: &Target,
     options: &TransportOptions,
     asked: Option<&Password>,
-) -> Result<(Handle<Verifier>, Option<PublicKey>, Vec<String>), ConnectError>
+) -> Result<(Handle<Verifier>, Vec<String>), ConnectError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -793,7 +535,6 @@ where
         preferred: target.algorithms.preferred(),
         ..client::Config::default()
     });
-    let presented = Arc::new(Mutex::new(None));
     let verified = Arc::new(AtomicBool::new(false));
     let verifier = Verifier {
         host: target.address.clone(),
@@ -801,7 +542,6 @@ where
         known_hosts: target.known_hosts.clone(),
         policy: target.host_key_policy,
         known_hosts_lock: options.known_hosts_lock.clone(),
-        presented: presented.clone(),
         verified: verified.clone(),
     };
     let handshake = client::connect_stream(config, stream, verifier);
@@ -855,8 +595,7 @@ where
             return Err(timeout());
         }
     };
-    let host_key = presented.lock().ok().and_then(|k| k.clone());
-    Ok((handle, host_key, secrets))
+    Ok((handle, secrets))
 }
 
 /// Where a target's password may come from, and whether it may be sent.
@@ -1113,14 +852,16 @@ fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::inventory::Inventory;
 
-    fn target(inventory: &str, config: &str) -> Result<Target, TargetError> {
-        let inventory = Inventory::parse(inventory, Path::new("inv.yaml")).unwrap();
-        let config = SshConfig::parse(config, Path::new("cfg")).unwrap();
-        let options = TransportOptions::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
-            .with_ssh_config(config, false, false);
-        Target::for_host(&inventory.hosts()[0], &options)
+    #[test]
+    fn an_asked_password_is_never_shown() {
+        let options =
+            TransportOptions::default().with_ask_pass(Some(Password::new("hunter2".to_string())));
+        let shown = format!("{options:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("Password(***)"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -1148,89 +889,5 @@ mod tests {
             source: Box::new(ConnectError::NoCredentials { user: "ops".into() }),
         };
         assert!(!auth.is_transient());
-    }
-
-    #[test]
-    fn inventory_then_ssh_args_then_ssh_config() {
-        let t = target(
-            "all:\n  hosts:\n    esa01:\n      ansible_host: mgmt\n      ansible_user: admin\n      ansible_ssh_common_args: -o Port=2200 -oUser=ignored -J ops@bastion:2222\n      ansible_ssh_extra_args: '-o \"KexAlgorithms +diffie-hellman-group14-sha1\"'\n",
-            "Host mgmt\n  HostName 192.0.2.10\n  Port 22\n  ProxyJump other\n  UserKnownHostsFile /fleet/%h_%p\n  StrictHostKeyChecking accept-new\nHost bastion\n  IdentityFile /keys/bastion\n",
-        )
-        .unwrap();
-        assert_eq!(t.alias, "mgmt");
-        assert_eq!(t.address, "192.0.2.10");
-        assert_eq!(t.port, 2200);
-        assert_eq!(t.credentials.user, "admin");
-        assert_eq!(t.known_hosts, PathBuf::from("/fleet/192.0.2.10_2200"));
-        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
-        assert!(
-            t.algorithms
-                .names(AlgorithmKind::Kex)
-                .contains(&"diffie-hellman-group14-sha1".to_string())
-        );
-        let [jump] = &t.jumps[..] else {
-            panic!("{:?}", t.jumps)
-        };
-        assert_eq!(jump.credentials.user, "ops");
-        assert_eq!(jump.host_port(), "[bastion]:2222");
-        assert_eq!(
-            jump.credentials.config_key_files,
-            [PathBuf::from("/keys/bastion")]
-        );
-        assert_eq!(jump.credentials.password_env, None);
-        assert_eq!(
-            t.describe(),
-            "192.0.2.10:2200 as admin via ops@[bastion]:2222"
-        );
-    }
-
-    #[test]
-    fn an_asked_password_is_never_shown() {
-        let options = TransportOptions::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
-            .with_ask_pass(Some(Password::new("hunter2".to_string())));
-        let shown = format!("{options:?}");
-        assert!(
-            !shown.contains("hunter2") && shown.contains("Password(***)"),
-            "{shown}"
-        );
-    }
-
-    #[test]
-    fn command_line_known_hosts_and_policy_win() {
-        let inventory = Inventory::parse("all:\n  hosts:\n    h: {}\n", Path::new("i")).unwrap();
-        let config = SshConfig::parse(
-            "Host h\n  UserKnownHostsFile /cfg_hosts\n  StrictHostKeyChecking yes\n",
-            Path::new("cfg"),
-        )
-        .unwrap();
-        let options = TransportOptions::new(PathBuf::from("/cli_hosts"), HostKeyPolicy::AcceptNew)
-            .with_ssh_config(config, true, true);
-        let t = Target::for_host(&inventory.hosts()[0], &options).unwrap();
-        assert_eq!(t.known_hosts, PathBuf::from("/cli_hosts"));
-        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
-    }
-
-    #[test]
-    fn bad_vars_name_host_and_var() {
-        for (vars, needle) in [
-            (
-                "sshfleet_host_key_algorithms: +ssh-dss",
-                "sshfleet_host_key_algorithms",
-            ),
-            ("ansible_ssh_common_args: -o Port=x", "Port"),
-            (
-                "ansible_ssh_common_args: \"-o 'Port=1\"",
-                "unbalanced quotes",
-            ),
-            ("ansible_ssh_common_args: -J", "`-J` needs a value"),
-        ] {
-            let err = target(&format!("all:\n  hosts:\n    h9:\n      {vars}\n"), "")
-                .unwrap_err()
-                .to_string();
-            assert!(
-                err.starts_with("host h9: ") && err.contains(needle),
-                "{vars}: {err}"
-            );
-        }
     }
 }

@@ -6,8 +6,7 @@
 //! The demo checks itself: it exits 0 only when every appliance ended with
 //! the status its scenario must produce, so it doubles as a smoke test.
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -19,12 +18,15 @@ use super::{
     AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimModel, SimModelConfig,
     UpdateBehaviour, endpoint_scenario,
 };
+use crate::console::Console;
+use crate::error::Error;
+use crate::events::LogFormat;
 use crate::exit::ExitCode;
-use crate::inventory::Inventory;
-use crate::playbook::Playbook;
+use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::report::Status;
-use crate::runner::RunOptions;
-use crate::transport::{HostKeyPolicy, TransportOptions};
+use crate::rollout::Rollout;
+use crate::shutdown::Shutdown;
+use crate::transport::TransportOptions;
 
 /// The demo's short update timeout, so the appliance whose update never
 /// completes fails within seconds instead of the default ten minutes.
@@ -162,7 +164,18 @@ fn appliances() -> Vec<(AsyncOsProfile, Status)> {
     ]
 }
 
-pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+/// Run the demo of `which`; exit 0 only when every host ended as its
+/// scenario requires.
+pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
+    run_demo(which, report)
+        .await
+        .map_err(|e| match e.downcast::<Error>() {
+            Ok(e) => e,
+            Err(e) => Error::Sim(e),
+        })
+}
+
+async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let demo = which.demo();
     let dir = tempfile::tempdir().context("creating the demo's temporary directory")?;
     let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
@@ -224,43 +237,46 @@ pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result
     std::fs::write(&known_hosts_path, known_hosts)?;
     std::fs::write(&inventory_path, inventory)?;
 
-    let playbook = Playbook::resolve(demo.model.playbook())?;
-    let inventory = Inventory::load(&inventory_path)?;
-    let hosts: Vec<_> = inventory.hosts().to_vec();
     let vars: Vec<String> = demo
         .extra_vars
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
+    let sources = Sources {
+        playbook: demo.model.playbook(),
+        inventory: &inventory_path,
+        limit: None,
+        extra_vars: &vars,
+        retry_failed: None,
+        // The lab's own files only: the operator's ssh_config is not read.
+        connection: Connection {
+            ssh_config: Some(Path::new("none")),
+            known_hosts: Some(&known_hosts_path),
+            accept_new_host_keys: false,
+        },
+    };
+    let settings = RunSettings {
+        forks: 20,
+        check_mode: false,
+        transport: TransportOptions::default(),
+        transcripts: None,
+        rollout: Rollout::default(),
+        connect_retries: crate::retry::DEFAULT_CONNECT_RETRIES,
+    };
+    let plan = Plan::build(sources, settings, report)?;
     say!(
         "sshfleet demo: {} simulated {} on 127.0.0.1 (real SSH, strict host keys), playbook {}, {}\n",
-        hosts.len(),
+        plan.hosts.len(),
         demo.model.noun(),
         demo.model.playbook(),
         vars.join(" ")
     );
-    let options = RunOptions {
-        forks: 20,
-        check_mode: false,
-        transport: TransportOptions::new(known_hosts_path, HostKeyPolicy::Strict),
-        transcripts: None,
-        extra_vars: demo
-            .extra_vars
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect(),
-        rollout: Default::default(),
-        connect_retries: crate::retry::DEFAULT_CONNECT_RETRIES,
+    let console = Console {
+        bars: crate::progress::bars_wanted(false),
+        format: LogFormat::Text,
     };
-    let (code, outcome) = crate::cli::run_fleet_and_report(
-        Arc::new(playbook),
-        hosts,
-        options,
-        report.as_deref(),
-        crate::progress::bars_wanted(false),
-        crate::events::LogFormat::Text,
-    )
-    .await?;
+    let shutdown = Shutdown::on_ctrl_c();
+    let (code, outcome) = console.run(plan, shutdown.token()).await?;
     sim.shutdown().await;
     if code == ExitCode::Interrupted {
         return Ok(code);

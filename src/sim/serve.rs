@@ -21,7 +21,7 @@ use super::{
     ENDPOINT_SCENARIOS, Fault, ForceUpdate, SCENARIOS, SimAuth, SimFleet, SimModel, SimModelConfig,
     UpdateBehaviour, endpoint_scenario, scenario_profile,
 };
-use crate::exit::InputError;
+use crate::error::Error;
 use crate::report::Status;
 
 /// The user every simulated host accepts.
@@ -227,14 +227,12 @@ pub fn host_name(prefix: &str, number: usize, fleet_size: usize) -> String {
 }
 
 /// The appliances to simulate, in order, or why the options are invalid.
-pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
+pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, Error> {
     if options.hosts == 0 {
-        return Err(InputError::Invalid(
-            "--hosts must be at least 1".to_string(),
-        ));
+        return Err(Error::Usage("--hosts must be at least 1".to_string()));
     }
     let model = options.model;
-    let scenario_of = |index: usize| -> Result<&'static str, InputError> {
+    let scenario_of = |index: usize| -> Result<&'static str, Error> {
         if options.scenario == MIXED {
             return Ok(model.mixed_scenario(index));
         }
@@ -244,7 +242,7 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
             .copied()
             .find(|s| *s == options.scenario)
             .ok_or_else(|| {
-                InputError::Invalid(format!(
+                Error::Usage(format!(
                     "unknown {} scenario `{}` (one of {}, {MIXED})",
                     model.playbook(),
                     options.scenario,
@@ -259,7 +257,7 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
             let name = host_name(&options.hostname_prefix, index + 1, options.hosts);
             let mut model = model
                 .profile(scenario, &name)
-                .ok_or_else(|| InputError::Invalid(format!("unknown scenario `{scenario}`")))?;
+                .ok_or_else(|| Error::Usage(format!("unknown scenario `{scenario}`")))?;
             if let Some(duration) = options.update_duration {
                 set_update_duration(&mut model, duration);
             }
@@ -271,7 +269,7 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
 /// The prompt is the host name, and the playbook's prompt pattern (like the
 /// appliance) accepts letters, digits, `.`, `_` and `-`, starting with a
 /// letter or digit.
-fn check_prefix(prefix: &str) -> Result<(), InputError> {
+fn check_prefix(prefix: &str) -> Result<(), Error> {
     let starts_well = prefix
         .chars()
         .next()
@@ -282,7 +280,7 @@ fn check_prefix(prefix: &str) -> Result<(), InputError> {
     if starts_well && rest_ok {
         Ok(())
     } else {
-        Err(InputError::Invalid(format!(
+        Err(Error::Usage(format!(
             "--hostname-prefix `{prefix}`: use letters, digits, `.`, `_` and `-`, starting with a letter or digit"
         )))
     }
@@ -344,7 +342,7 @@ pub async fn serve_until(
     crate::limits::raise_nofile_limit();
     let planned = plan(&options)?;
     if options.inventory_out.file_stem().is_none() {
-        return Err(InputError::Invalid(format!(
+        return Err(Error::Usage(format!(
             "--inventory-out {}: not a file name",
             options.inventory_out.display()
         ))

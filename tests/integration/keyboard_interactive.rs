@@ -12,8 +12,11 @@ use std::time::Duration;
 use russh::keys::PrivateKey;
 use russh::server::{Auth, Response};
 use russh::{MethodKind, MethodSet};
+use sshfleet::algorithms::Algorithms;
 use sshfleet::known_hosts::entry_line;
-use sshfleet::transport::{self, ConnectError, Credentials, HostKeyPolicy, Password};
+use sshfleet::transport::{
+    self, ConnectError, Credentials, HostKeyPolicy, Password, Target, TransportOptions,
+};
 
 use crate::support::{new_key, sshfleet_cmd};
 
@@ -166,14 +169,21 @@ impl Server {
     /// Log in with the library, `password` given as `--ask-pass` gives it;
     /// the secrets the connection used.
     async fn login(&self, known_hosts: &Path, password: &str) -> Result<Vec<String>, ConnectError> {
-        let options =
-            transport::TransportOptions::new(known_hosts.to_path_buf(), HostKeyPolicy::Strict)
-                .with_ask_pass(Some(Password::new(password.to_string())));
-        let credentials = Credentials {
-            user: "admin".to_string(),
-            ..Credentials::default()
+        let target = Target {
+            address: "127.0.0.1".to_string(),
+            port: self.port,
+            credentials: Credentials {
+                user: "admin".to_string(),
+                ..Credentials::default()
+            },
+            known_hosts: known_hosts.to_path_buf(),
+            host_key_policy: HostKeyPolicy::Strict,
+            algorithms: Algorithms::default(),
+            jumps: Vec::new(),
         };
-        let connection = transport::connect("127.0.0.1", self.port, &credentials, &options).await?;
+        let options =
+            TransportOptions::default().with_ask_pass(Some(Password::new(password.to_string())));
+        let connection = transport::connect_target(&target, &options).await?;
         connection.disconnect().await;
         Ok(connection.secrets.clone())
     }

@@ -1,0 +1,80 @@
+//! What a person, a cron mail or a log shipper sees of a run: live
+//! progress or plain lines as hosts finish, the summary table, the report
+//! file, and (with `--log-format json`) one JSON object per event.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::error::Error;
+use crate::events::{JsonLog, LogFormat};
+use crate::exit::ExitCode;
+use crate::plan::Plan;
+use crate::progress::{Lines, Progress};
+use crate::report::Report;
+use crate::runner::{Observer, Observers};
+
+/// How a run shows itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Console {
+    /// Progress bars (only on a terminal, see [`crate::progress::bars_wanted`]).
+    pub bars: bool,
+    pub format: LogFormat,
+}
+
+impl Console {
+    /// Where human lines go: stdout, unless stdout carries JSON.
+    pub fn lines(&self) -> Lines {
+        match self.format {
+            LogFormat::Text => Lines::Stdout,
+            LogFormat::Json => Lines::Stderr,
+        }
+    }
+
+    /// Run `plan` in view: progress, the table, the report written
+    /// atomically, and the exit code the results call for.
+    pub async fn run(
+        &self,
+        plan: Plan,
+        cancel: CancellationToken,
+    ) -> Result<(ExitCode, Report), Error> {
+        let lines = self.lines();
+        let check_mode = plan.settings.check_mode;
+        if check_mode {
+            lines.print("check mode: diagnostics only, nothing will be changed");
+        }
+        let report_path = plan.report.clone();
+        let hosts = plan.hosts.len();
+        let progress = Arc::new(Progress::new(hosts, self.bars, lines));
+        let json =
+            (self.format == LogFormat::Json).then(|| Arc::new(JsonLog::new(&plan.playbook.name)));
+        let observer: Arc<dyn Observer> = match &json {
+            Some(json) => {
+                json.run_started(
+                    hosts,
+                    check_mode,
+                    plan.settings.rollout.batch_sizes(hosts).len(),
+                );
+                Arc::new(Observers(vec![progress.clone(), json.clone()]))
+            }
+            None => progress.clone(),
+        };
+        let report = crate::app::run(plan, observer, cancel).await;
+        progress.finish();
+        lines.print(&format!("\n{}", report.table().trim_end()));
+        if let Some(path) = &report_path {
+            report
+                .write_atomic(path)
+                .map_err(|source| Error::WriteReport {
+                    path: path.clone(),
+                    source,
+                })?;
+            lines.print(&format!("report written to {}", path.display()));
+        }
+        let code = report.exit_code();
+        if let Some(json) = &json {
+            json.run_finished(&report, code, report_path.as_deref());
+        }
+        Ok((code, report))
+    }
+}

@@ -1,0 +1,83 @@
+//! Every error that ends a command before, or instead of, per-host
+//! results. Per-host failures are not errors here: they are statuses in
+//! the report. Each variant maps to its exit code by `match`.
+
+use std::path::PathBuf;
+
+use crate::exit::ExitCode;
+use crate::inventory::InventoryError;
+use crate::lock::LockError;
+use crate::playbook::PlaybookError;
+use crate::retry::RetryReportError;
+use crate::ssh_config::SshConfigError;
+use crate::target::TargetError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    #[error(transparent)]
+    Playbook(#[from] PlaybookError),
+    #[error(transparent)]
+    RetryReport(#[from] RetryReportError),
+    #[error(transparent)]
+    SshConfig(#[from] SshConfigError),
+    /// A host's connection variables cannot be used.
+    #[error("{}: {source}", inventory.display())]
+    Target {
+        inventory: PathBuf,
+        source: TargetError,
+    },
+    /// A host's playbook variables (inventory or `-e`) do not fit their type.
+    #[error("{}: {message}", inventory.display())]
+    HostVars { inventory: PathBuf, message: String },
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// A bad invocation that clap cannot see (`--forks 0`, a scenario name).
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write report {}: {source}", path.display())]
+    WriteReport {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write manual pages into {}: {source}", dir.display())]
+    WriteManPages {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The simulator (`sshfleet sim`, `sshfleet demo`) could not serve.
+    #[error("{0:#}")]
+    Sim(anyhow::Error),
+}
+
+impl Error {
+    /// What the process exits with: 5 for anything the user can correct
+    /// before any host is touched, 3 for a lock held by another run, 1 for
+    /// failures of sshfleet or its environment.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Inventory(_)
+            | Error::Playbook(_)
+            | Error::RetryReport(_)
+            | Error::SshConfig(_)
+            | Error::Target { .. }
+            | Error::HostVars { .. }
+            | Error::Usage(_) => ExitCode::BadInput,
+            Error::Lock(LockError::Held { .. }) => ExitCode::LockHeld,
+            Error::Lock(_) => ExitCode::BadInput,
+            Error::WriteReport { .. }
+            | Error::WriteManPages { .. }
+            | Error::Runtime(_)
+            | Error::Io(_) => ExitCode::Internal,
+            Error::Sim(e) => match e.downcast_ref::<Error>() {
+                Some(inner) => inner.exit_code(),
+                None => ExitCode::Internal,
+            },
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! A run decided before any host is touched: the playbook, each selected
+//! host with where and how to reach it and its typed variables, and the
+//! run's settings. Everything an operator can get wrong (inventory,
+//! playbook, `-e`, ssh_config, a host's connection variables) is found
+//! here, so a typo stops the run with exit 5 instead of failing the 300th
+//! host.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::inventory::{Host, Inventory};
+use crate::known_hosts::KnownHosts;
+use crate::playbook::Playbook;
+use crate::playbook::vars::{HostVars, parse_extra_vars};
+use crate::rollout::Rollout;
+use crate::target::{self, TargetError};
+use crate::transport::{Target, TransportOptions};
+
+/// One selected host: its inventory name, where it is, and the playbook
+/// variables it runs with.
+#[derive(Debug, Clone)]
+pub struct PlannedHost {
+    pub name: String,
+    pub target: Target,
+    pub vars: HostVars,
+}
+
+/// How the hosts are run.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// How many hosts at once (at least 1).
+    pub forks: usize,
+    pub check_mode: bool,
+    pub transport: TransportOptions,
+    pub transcripts: Option<PathBuf>,
+    /// Batches and the failure threshold between them.
+    pub rollout: Rollout,
+    /// Connection attempts after the first on transient errors.
+    pub connect_retries: u32,
+}
+
+/// A run, ready to go.
+#[derive(Debug)]
+pub struct Plan {
+    pub playbook: Arc<Playbook>,
+    pub hosts: Vec<PlannedHost>,
+    pub settings: RunSettings,
+    /// Where the JSON report goes.
+    pub report: Option<PathBuf>,
+    /// What `--retry-failed` picked, said once the run holds its lock.
+    pub retry_note: Option<String>,
+}
+
+/// What the operator named: where a plan comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct Sources<'a> {
+    /// A playbook file, or the name of a built-in one.
+    pub playbook: &'a str,
+    pub inventory: &'a Path,
+    pub limit: Option<&'a str>,
+    /// `-e KEY=VALUE` arguments.
+    pub extra_vars: &'a [String],
+    /// Only the hosts this earlier report says failed or were unreachable.
+    pub retry_failed: Option<&'a Path>,
+    pub connection: Connection<'a>,
+}
+
+/// The command line's connection settings, which apply to every host.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Connection<'a> {
+    /// `-F PATH` (`none` for none); `None` reads `~/.ssh/config` if it exists.
+    pub ssh_config: Option<&'a Path>,
+    /// `--known-hosts`, which then beats ssh_config.
+    pub known_hosts: Option<&'a Path>,
+    pub accept_new_host_keys: bool,
+}
+
+impl Plan {
+    /// Read and check every source, in the order an operator would fix
+    /// them (playbook, `-e`, inventory, selection, variables, connection
+    /// settings), and resolve every host once.
+    pub fn build(
+        sources: Sources<'_>,
+        settings: RunSettings,
+        report: Option<PathBuf>,
+    ) -> Result<Plan, Error> {
+        let playbook = Playbook::resolve(sources.playbook)?;
+        let extra_vars = parse_extra_vars(&playbook, sources.extra_vars)?;
+        let inventory = Inventory::load(sources.inventory)?;
+        let mut selected: Vec<&Host> = inventory.select(sources.limit)?;
+        let mut retry_note = None;
+        if let Some(report) = sources.retry_failed {
+            let (kept, note) = select_retry(report, &playbook.name, &inventory, selected)?;
+            selected = kept;
+            retry_note = Some(note);
+        }
+        let vars = selected
+            .iter()
+            .map(|host| {
+                HostVars::resolve(&playbook, host, &extra_vars).map_err(|message| Error::HostVars {
+                    inventory: sources.inventory.to_path_buf(),
+                    message,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if settings.forks == 0 {
+            return Err(Error::Usage("--forks must be at least 1".to_string()));
+        }
+        let targets = resolve_targets(sources.inventory, sources.connection, &selected)?;
+        let hosts = selected
+            .iter()
+            .zip(targets)
+            .zip(vars)
+            .map(|((host, target), vars)| PlannedHost {
+                name: host.name.clone(),
+                target,
+                vars,
+            })
+            .collect();
+        Ok(Plan {
+            playbook: Arc::new(playbook),
+            hosts,
+            settings,
+            report,
+            retry_note,
+        })
+    }
+}
+
+/// Every selected host's [`Target`] (hosts of the inventory at
+/// `inventory`). Malformed known_hosts lines are told once per file here,
+/// not once per host.
+pub fn resolve_targets(
+    inventory: &Path,
+    connection: Connection<'_>,
+    hosts: &[&Host],
+) -> Result<Vec<Target>, Error> {
+    let settings = target::Settings::load(
+        connection.ssh_config,
+        connection.known_hosts.map(Path::to_path_buf),
+        connection.accept_new_host_keys,
+    )?;
+    let targets = hosts
+        .iter()
+        .map(|host| settings.resolve(host))
+        .collect::<Result<Vec<_>, TargetError>>()
+        .map_err(|source| Error::Target {
+            inventory: inventory.to_path_buf(),
+            source,
+        })?;
+    warn_malformed_known_hosts(&targets);
+    Ok(targets)
+}
+
+/// Each known_hosts file the run will read, once: OpenSSH skips a line it
+/// cannot parse, and so does sshfleet, but an operator should hear of it
+/// (a mangled line may be the very key that makes a host "unknown").
+fn warn_malformed_known_hosts(targets: &[Target]) {
+    let files: BTreeSet<&Path> = targets
+        .iter()
+        .flat_map(|t| std::iter::once(t).chain(&t.jumps))
+        .map(|t| t.known_hosts.as_path())
+        .collect();
+    for file in files {
+        // An unreadable file is each connecting host's error, with its name.
+        if let Ok(known) = KnownHosts::load(file) {
+            for warning in known.warnings() {
+                tracing::warn!("{warning}; that line is skipped");
+            }
+        }
+    }
+}
+
+/// Keep the selected hosts that the earlier report says failed or were
+/// unreachable, with a line saying so. A host of the report that the
+/// inventory no longer has is named in a warning and not run: it was removed
+/// or renamed on purpose, and the rest still deserve their retry.
+fn select_retry<'i>(
+    report: &Path,
+    playbook: &str,
+    inventory: &Inventory,
+    selected: Vec<&'i Host>,
+) -> Result<(Vec<&'i Host>, String), Error> {
+    let wanted = crate::retry::hosts_to_retry(report, playbook)?;
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|name| inventory.host(name).is_none())
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        tracing::warn!(
+            "{}: not in the inventory, so not retried: {}",
+            report.display(),
+            missing.join(", ")
+        );
+    }
+    let hosts: Vec<&Host> = selected
+        .into_iter()
+        .filter(|h| wanted.contains(&h.name))
+        .collect();
+    let note = if hosts.is_empty() {
+        format!(
+            "nothing to retry: no selected host was failed or unreachable in {}",
+            report.display()
+        )
+    } else {
+        format!(
+            "retrying {} host{} failed or unreachable in {}",
+            hosts.len(),
+            if hosts.len() == 1 { "" } else { "s" },
+            report.display()
+        )
+    };
+    Ok((hosts, note))
+}

@@ -1,0 +1,367 @@
+//! Where and how to reach each inventory host: the inventory's connection
+//! variables (Ansible's names and precedence), the ssh arguments Ansible
+//! would pass, then ssh_config, then defaults, resolved once into a
+//! [`Target`] that [`crate::transport`] connects without knowing where
+//! any of it came from.
+
+use std::path::{Path, PathBuf};
+
+use crate::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
+use crate::inventory::Host;
+use crate::ssh_config::{self, HostConfig, SshConfig, SshConfigError, StrictHostKeyChecking};
+use crate::transport::{Credentials, HostKeyPolicy, Target};
+
+/// What applies to every host of a run before its own settings: the
+/// command line's known_hosts and host key policy, and ssh_config.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The known_hosts file where ssh_config names none (or wherever,
+    /// when `known_hosts_fixed`).
+    pub known_hosts: PathBuf,
+    pub host_key_policy: HostKeyPolicy,
+    /// Chosen on the command line: ssh_config's `UserKnownHostsFile` and
+    /// `StrictHostKeyChecking` then do not apply.
+    pub known_hosts_fixed: bool,
+    pub host_key_policy_fixed: bool,
+    pub ssh_config: SshConfig,
+}
+
+impl Settings {
+    /// No ssh_config: these known_hosts and policy apply to every host.
+    pub fn new(known_hosts: PathBuf, host_key_policy: HostKeyPolicy) -> Settings {
+        Settings {
+            known_hosts,
+            host_key_policy,
+            known_hosts_fixed: true,
+            host_key_policy_fixed: true,
+            ssh_config: SshConfig::default(),
+        }
+    }
+
+    /// The command line's choices: `-F PATH` (`none` for none, else
+    /// `~/.ssh/config` if it exists), `--known-hosts` and
+    /// `--accept-new-host-keys`, each of which beats ssh_config.
+    pub fn load(
+        ssh_config: Option<&Path>,
+        known_hosts: Option<PathBuf>,
+        accept_new_host_keys: bool,
+    ) -> Result<Settings, SshConfigError> {
+        let config = match ssh_config {
+            Some(path) => SshConfig::load_option(path),
+            None => SshConfig::load_default(),
+        }?;
+        let policy = if accept_new_host_keys {
+            HostKeyPolicy::AcceptNew
+        } else {
+            HostKeyPolicy::Strict
+        };
+        let known_hosts_fixed = known_hosts.is_some();
+        Ok(
+            Settings::new(known_hosts.unwrap_or_else(default_known_hosts), policy).with_ssh_config(
+                config,
+                known_hosts_fixed,
+                accept_new_host_keys,
+            ),
+        )
+    }
+
+    /// Read `config` for every host; its known_hosts and host key settings
+    /// apply unless the command line fixed them.
+    pub fn with_ssh_config(
+        mut self,
+        config: SshConfig,
+        known_hosts_fixed: bool,
+        host_key_policy_fixed: bool,
+    ) -> Settings {
+        self.ssh_config = config;
+        self.known_hosts_fixed = known_hosts_fixed;
+        self.host_key_policy_fixed = host_key_policy_fixed;
+        self
+    }
+}
+
+/// The default known_hosts file, as OpenSSH uses it.
+pub fn default_known_hosts() -> PathBuf {
+    std::env::home_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".ssh")
+        .join("known_hosts")
+}
+
+/// A host's inventory vars that sshfleet cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("host {host}: {var}: {message}")]
+pub struct TargetError {
+    pub host: String,
+    pub var: String,
+    pub message: String,
+}
+
+/// What the inventory says about connecting, before ssh_config.
+#[derive(Debug, Default)]
+struct Overrides {
+    user: Option<String>,
+    port: Option<u16>,
+    key_file: Option<PathBuf>,
+    password_env: Option<String>,
+    algorithms: Algorithms,
+}
+
+/// Inventory vars that carry `ssh` arguments, in the order Ansible puts
+/// them on the command line (after its own `-o Port=`, `-o User=` and
+/// `-o IdentityFile=`, which is why those vars still win).
+const SSH_ARGS_VARS: [&str; 2] = ["ansible_ssh_common_args", "ansible_ssh_extra_args"];
+
+/// The `-o Keyword=value` and `-J jump` options of a host's
+/// `ansible_ssh_common_args` / `ansible_ssh_extra_args`, read as ssh reads
+/// command-line options: before ssh_config, first value winning. Other
+/// `ssh` flags are ignored.
+fn ssh_args_config(host: &Host) -> Result<SshConfig, TargetError> {
+    let mut options = Vec::new();
+    for var in SSH_ARGS_VARS {
+        let Some(text) = host.var_text(var) else {
+            continue;
+        };
+        let invalid = |message: String| TargetError {
+            host: host.name.clone(),
+            var: var.to_string(),
+            message,
+        };
+        let words = shlex::split(&text).ok_or_else(|| invalid("unbalanced quotes".to_string()))?;
+        let mut words = words.into_iter();
+        while let Some(word) = words.next() {
+            let (jump, attached) = if let Some(rest) = word.strip_prefix("-o") {
+                (false, rest)
+            } else if let Some(rest) = word.strip_prefix("-J") {
+                (true, rest)
+            } else {
+                continue;
+            };
+            let value = match attached {
+                "" => words
+                    .next()
+                    .ok_or_else(|| invalid(format!("`{word}` needs a value")))?,
+                attached => attached.to_string(),
+            };
+            // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
+            options.push(if jump {
+                format!("ProxyJump={value}")
+            } else {
+                value
+            });
+        }
+    }
+    SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| TargetError {
+        host: host.name.clone(),
+        var: SSH_ARGS_VARS.join("/"),
+        message,
+    })
+}
+
+impl Settings {
+    /// Where and how to reach an inventory host: its connection variables
+    /// first (as Ansible passes them to `ssh` on its command line), then
+    /// its ssh arguments, then ssh_config, then defaults.
+    pub fn resolve(&self, host: &Host) -> Result<Target, TargetError> {
+        let options = self;
+        let mut overrides = Overrides {
+            user: host.user(),
+            port: host.explicit_port(),
+            key_file: host.private_key_file(),
+            password_env: host.password_env(),
+            algorithms: Algorithms::default(),
+        };
+        for kind in AlgorithmKind::ALL {
+            let var = kind.inventory_var();
+            if let Some(text) = host.var_text(var) {
+                let change =
+                    AlgorithmChange::parse_strict(kind, &text).map_err(|message| TargetError {
+                        host: host.name.clone(),
+                        var: var.to_string(),
+                        message,
+                    })?;
+                overrides.algorithms.set_if_unset(kind, change);
+            }
+        }
+        let user = overrides.user.as_deref();
+        let config = ssh_args_config(host)?
+            .lookup(&host.address(), user)
+            .or(options.ssh_config.lookup(&host.address(), user));
+        let jumps = config.proxy_jump.clone().unwrap_or_default();
+        let mut target = resolve(&host.address(), overrides, config, options);
+        // Jump hosts prove possession of the same keys (a signature gives
+        // nothing away); the password is never sent to any host but the
+        // target.
+        let jump_key = target.credentials.key_file.clone();
+        target.jumps = jumps
+            .iter()
+            .map(|hop| {
+                let overrides = Overrides {
+                    user: hop.user.clone(),
+                    port: hop.port,
+                    ..Overrides::default()
+                };
+                let config = options
+                    .ssh_config
+                    .lookup(&hop.host, overrides.user.as_deref());
+                let mut jump = resolve(&hop.host, overrides, config, options);
+                if let Some(key) = &jump_key
+                    && !jump.credentials.config_key_files.contains(key)
+                {
+                    jump.credentials.config_key_files.push(key.clone());
+                }
+                jump
+            })
+            .collect();
+        Ok(target)
+    }
+}
+
+fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Settings) -> Target {
+    let address = config.host_name.unwrap_or_else(|| alias.to_string());
+    let port = overrides.port.or(config.port).unwrap_or(22);
+    let user = overrides
+        .user
+        .or(config.user)
+        .or_else(|| Some(ssh_config::local_user()).filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "admin".to_string());
+    let tokens = ssh_config::Tokens {
+        host: &address,
+        original_host: alias,
+        port,
+        user: &user,
+    };
+    let config_key_files = config
+        .identity_files
+        .iter()
+        .map(|f| ssh_config::expand_path(f, &tokens))
+        .collect();
+    // OpenSSH checks every UserKnownHostsFile and writes to the first;
+    // sshfleet reads and writes the first.
+    let known_hosts = match (&config.known_hosts_files, options.known_hosts_fixed) {
+        (Some(files), false) => files
+            .first()
+            .map(|f| ssh_config::expand_path(f, &tokens))
+            .unwrap_or_else(|| options.known_hosts.clone()),
+        _ => options.known_hosts.clone(),
+    };
+    let host_key_policy = match (
+        config.strict_host_key_checking,
+        options.host_key_policy_fixed,
+    ) {
+        (Some(StrictHostKeyChecking::Yes), false) => HostKeyPolicy::Strict,
+        (Some(StrictHostKeyChecking::AcceptNew | StrictHostKeyChecking::No), false) => {
+            HostKeyPolicy::AcceptNew
+        }
+        _ => options.host_key_policy,
+    };
+    let mut algorithms = overrides.algorithms;
+    for kind in AlgorithmKind::ALL {
+        if let Some(change) = config.algorithms.get(kind) {
+            algorithms.set_if_unset(kind, change.clone());
+        }
+    }
+    Target {
+        address,
+        port,
+        credentials: Credentials {
+            user,
+            key_file: overrides.key_file,
+            config_key_files,
+            password_env: overrides.password_env,
+        },
+        known_hosts,
+        host_key_policy,
+        algorithms,
+        jumps: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+
+    use super::*;
+    use crate::inventory::Inventory;
+
+    fn target(inventory: &str, config: &str) -> Result<Target, TargetError> {
+        let inventory = Inventory::parse(inventory, Path::new("inv.yaml")).unwrap();
+        let config = SshConfig::parse(config, Path::new("cfg")).unwrap();
+        Settings::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
+            .with_ssh_config(config, false, false)
+            .resolve(&inventory.hosts()[0])
+    }
+
+    #[test]
+    fn inventory_then_ssh_args_then_ssh_config() {
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_host: mgmt\n      ansible_user: admin\n      ansible_ssh_common_args: -o Port=2200 -oUser=ignored -J ops@bastion:2222\n      ansible_ssh_extra_args: '-o \"KexAlgorithms +diffie-hellman-group14-sha1\"'\n",
+            "Host mgmt\n  HostName 192.0.2.10\n  Port 22\n  ProxyJump other\n  UserKnownHostsFile /fleet/%h_%p\n  StrictHostKeyChecking accept-new\nHost bastion\n  IdentityFile /keys/bastion\n",
+        )
+        .unwrap();
+        assert_eq!(t.address, "192.0.2.10");
+        assert_eq!(t.port, 2200);
+        assert_eq!(t.credentials.user, "admin");
+        assert_eq!(t.known_hosts, PathBuf::from("/fleet/192.0.2.10_2200"));
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert!(
+            t.algorithms
+                .names(AlgorithmKind::Kex)
+                .contains(&"diffie-hellman-group14-sha1".to_string())
+        );
+        let [jump] = &t.jumps[..] else {
+            panic!("{:?}", t.jumps)
+        };
+        assert_eq!(jump.credentials.user, "ops");
+        assert_eq!(jump.host_port(), "[bastion]:2222");
+        assert_eq!(
+            jump.credentials.config_key_files,
+            [PathBuf::from("/keys/bastion")]
+        );
+        assert_eq!(jump.credentials.password_env, None);
+        assert_eq!(
+            t.describe(),
+            "192.0.2.10:2200 as admin via ops@[bastion]:2222"
+        );
+    }
+
+    #[test]
+    fn command_line_known_hosts_and_policy_win() {
+        let inventory = Inventory::parse("all:\n  hosts:\n    h: {}\n", Path::new("i")).unwrap();
+        let config = SshConfig::parse(
+            "Host h\n  UserKnownHostsFile /cfg_hosts\n  StrictHostKeyChecking yes\n",
+            Path::new("cfg"),
+        )
+        .unwrap();
+        let t = Settings::new(PathBuf::from("/cli_hosts"), HostKeyPolicy::AcceptNew)
+            .with_ssh_config(config, true, true)
+            .resolve(&inventory.hosts()[0])
+            .unwrap();
+        assert_eq!(t.known_hosts, PathBuf::from("/cli_hosts"));
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+    }
+
+    #[test]
+    fn bad_vars_name_host_and_var() {
+        for (vars, needle) in [
+            (
+                "sshfleet_host_key_algorithms: +ssh-dss",
+                "sshfleet_host_key_algorithms",
+            ),
+            ("ansible_ssh_common_args: -o Port=x", "Port"),
+            (
+                "ansible_ssh_common_args: \"-o 'Port=1\"",
+                "unbalanced quotes",
+            ),
+            ("ansible_ssh_common_args: -J", "`-J` needs a value"),
+        ] {
+            let err = target(&format!("all:\n  hosts:\n    h9:\n      {vars}\n"), "")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("host h9: ") && err.contains(needle),
+                "{vars}: {err}"
+            );
+        }
+    }
+}
