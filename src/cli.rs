@@ -407,7 +407,10 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         // host is touched; off a terminal it is a bad invocation.
         match crate::ask_pass::ask("SSH password: ").await {
             Ok(password) => plan.settings.transport.ask_pass = Some(password),
-            Err(crate::ask_pass::AskPassError::Interrupted) => return Ok(ExitCode::Interrupted),
+            Err(e @ crate::ask_pass::AskPassError::Interrupted) => {
+                eprintln!("sshfleet: {e}");
+                return Ok(ExitCode::Interrupted);
+            }
             Err(crate::ask_pass::AskPassError::Io(e)) => return Err(Error::Io(e)),
             Err(e) => return Err(Error::Usage(e.to_string())),
         }

@@ -606,6 +606,19 @@ struct Secret<'a> {
     host_port: String,
 }
 
+impl Secret<'_> {
+    /// A password leaves sshfleet only for a host whose key was verified.
+    fn may_be_sent(&self) -> Result<(), ConnectError> {
+        if self.host_key_verified {
+            Ok(())
+        } else {
+            Err(ConnectError::HostKeyNotVerified {
+                host_port: self.host_port.clone(),
+            })
+        }
+    }
+}
+
 /// How many hidden prompts one keyboard-interactive login may answer with
 /// the password (OpenSSH's `NumberOfPasswordPrompts`). A server that asks
 /// more wants something else: a second factor, a new password.
@@ -723,11 +736,7 @@ async fn authenticate(
         (None, None) => None,
     };
     if let Some((password, source)) = password {
-        if !secret.host_key_verified {
-            return Err(ConnectError::HostKeyNotVerified {
-                host_port: secret.host_port.clone(),
-            });
-        }
+        secret.may_be_sent()?;
         // Ask which methods the server takes before any password leaves
         // (OpenSSH's `none` request): not every server takes `password`.
         if methods.is_none() {
@@ -852,6 +861,22 @@ fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_password_for_a_host_whose_key_was_not_verified() {
+        let secret = |host_key_verified| Secret {
+            asked: None,
+            host_key_verified,
+            host_port: "[esa01]:2222".to_string(),
+        };
+        assert!(secret(true).may_be_sent().is_ok());
+        let refused = secret(false).may_be_sent().unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "not sending the password to [esa01]:2222: its host key was not verified"
+        );
+        assert!(!refused.is_transient());
+    }
 
     #[test]
     fn an_asked_password_is_never_shown() {

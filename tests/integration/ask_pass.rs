@@ -47,17 +47,18 @@ async fn ask_pass_off_a_terminal_is_refused_before_any_host_is_touched() {
     assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn ask_pass_reads_the_password_on_the_terminal_without_echo() {
+/// `sshfleet run --ask-pass` on a pseudo-terminal (`script`); once it
+/// asks, `typed` is typed. Its exit code and everything the terminal
+/// showed; `None` where there is no `script`, which CI machines have.
+async fn ask_on_terminal(lab: &Lab, typed: &str) -> Option<(Option<i32>, String)> {
     if !Path::new("/usr/bin/script").exists() {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI machines have /usr/bin/script (bsdutils)"
         );
         eprintln!("skipping: no /usr/bin/script to give sshfleet a terminal");
-        return;
+        return None;
     }
-    let lab = ask_pass_lab().await;
     let command = std::iter::once(env!("CARGO_BIN_EXE_sshfleet").to_string())
         .chain(lab.run_args(&["--ask-pass", "-F", "none", "--no-progress"]))
         .map(|a| format!("'{a}'"))
@@ -95,10 +96,7 @@ async fn ask_pass_reads_the_password_on_the_terminal_without_echo() {
         "no prompt: {}",
         String::from_utf8_lossy(&seen)
     );
-    stdin
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .await
-        .unwrap();
+    stdin.write_all(typed.as_bytes()).await.unwrap();
     stdin.flush().await.unwrap();
     tokio::time::timeout(Duration::from_secs(120), stdout.read_to_end(&mut seen))
         .await
@@ -106,10 +104,47 @@ async fn ask_pass_reads_the_password_on_the_terminal_without_echo() {
         .unwrap();
     let status = child.wait().await.unwrap();
     drop(stdin);
-    let shown = String::from_utf8_lossy(&seen);
-    assert_eq!(status.code(), Some(0), "{shown}");
+    Some((status.code(), String::from_utf8_lossy(&seen).into_owned()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ask_pass_reads_the_password_on_the_terminal_without_echo() {
+    let lab = ask_pass_lab().await;
+    let Some((code, shown)) = ask_on_terminal(&lab, &format!("{PASSWORD}\n")).await else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{shown}");
     assert!(!shown.contains(PASSWORD), "the password was shown: {shown}");
     let report = std::fs::read_to_string(&lab.report).unwrap();
     assert!(report.contains("\"status\": \"ok\""), "{report}");
     assert!(!report.contains(PASSWORD));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_at_the_password_prompt_stops_before_any_host_is_touched() {
+    let lab = ask_pass_lab().await;
+    let Some((code, shown)) = ask_on_terminal(&lab, "\x03").await else {
+        return;
+    };
+    assert_eq!(code, Some(130), "{shown}");
+    assert!(
+        shown.contains("interrupted at the password prompt"),
+        "{shown}"
+    );
+    assert!(!lab.report.exists());
+    assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_password_is_refused() {
+    let lab = ask_pass_lab().await;
+    let Some((code, shown)) = ask_on_terminal(&lab, "\n").await else {
+        return;
+    };
+    assert_eq!(code, Some(5), "{shown}");
+    assert!(
+        shown.contains("--ask-pass: no password was typed"),
+        "{shown}"
+    );
+    assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
 }

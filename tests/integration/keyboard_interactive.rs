@@ -166,10 +166,10 @@ impl Server {
         self.script.seen.lock().unwrap()
     }
 
-    /// Log in with the library, `password` given as `--ask-pass` gives it;
-    /// the secrets the connection used.
-    async fn login(&self, known_hosts: &Path, password: &str) -> Result<Vec<String>, ConnectError> {
-        let target = Target {
+    /// This server as a target: `admin` with no key, its key trusted by
+    /// `known_hosts`.
+    fn target(&self, known_hosts: &Path) -> Target {
+        Target {
             address: "127.0.0.1".to_string(),
             port: self.port,
             credentials: Credentials {
@@ -180,7 +180,13 @@ impl Server {
             host_key_policy: HostKeyPolicy::Strict,
             algorithms: Algorithms::default(),
             jumps: Vec::new(),
-        };
+        }
+    }
+
+    /// Log in with the library, `password` given as `--ask-pass` gives it;
+    /// the secrets the connection used.
+    async fn login(&self, known_hosts: &Path, password: &str) -> Result<Vec<String>, ConnectError> {
+        let target = self.target(known_hosts);
         let options =
             TransportOptions::default().with_ask_pass(Some(Password::new(password.to_string())));
         let connection = transport::connect_target(&target, &options).await?;
@@ -360,6 +366,37 @@ async fn a_server_that_takes_no_password_gets_none_and_says_what_it_takes() {
          (not sent: the server accepts only publickey))"
     );
     let seen = server.seen();
+    assert!(
+        seen.passwords.is_empty() && seen.answers.is_empty(),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_asked_password_is_never_sent_to_a_jump_host() {
+    // The jump host would take the password through either method; it
+    // must get none: jump hosts authenticate with keys only.
+    let jump = Server::start(vec![vec![("Password: ", false)]], KBD_AND_PASSWORD).await;
+    let hop = jump.target(&jump.known_hosts);
+    let target = Target {
+        address: "esa-inner.example.com".to_string(),
+        jumps: vec![hop.clone()],
+        ..hop
+    };
+    let options =
+        TransportOptions::default().with_ask_pass(Some(Password::new(PASSWORD.to_string())));
+    let error = match transport::connect_target(&target, &options).await {
+        Ok(_) => panic!("logged in through a jump host with no key"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        error.starts_with(&format!(
+            "via jump host [127.0.0.1]:{}: no way to authenticate as `admin`",
+            jump.port
+        )),
+        "{error}"
+    );
+    let seen = jump.seen();
     assert!(
         seen.passwords.is_empty() && seen.answers.is_empty(),
         "{seen:?}"
