@@ -62,10 +62,6 @@ pub trait Observer: Send + Sync {
     fn stopped(&self, _reason: &str, _not_run: usize) {}
 }
 
-/// An observer that says nothing.
-pub struct Silent;
-impl Observer for Silent {}
-
 /// Tells several observers (the terminal and the JSON log) the same things.
 pub struct Observers(pub Vec<Arc<dyn Observer>>);
 

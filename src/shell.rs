@@ -168,10 +168,6 @@ impl Shell {
         }
     }
 
-    pub fn transcript(&self) -> &Transcript {
-        &self.transcript
-    }
-
     pub fn into_transcript(self) -> Transcript {
         self.transcript
     }

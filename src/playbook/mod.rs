@@ -234,7 +234,6 @@ pub struct Step {
 #[derive(Debug, Clone)]
 pub struct Playbook {
     pub name: String,
-    pub description: String,
     pub source: PathBuf,
     pub vars: BTreeMap<String, VarSpec>,
     pub session: Session,
@@ -432,7 +431,6 @@ impl Validator<'_> {
         }
         Ok(Playbook {
             name: file.name,
-            description: file.description,
             source: self.path.to_path_buf(),
             vars: file.vars,
             session,
