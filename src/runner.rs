@@ -24,14 +24,14 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::inventory::Host;
-use crate::playbook::exec::{self, Execution, HostState, Remote};
+use crate::playbook::exec::{self, Execution, HostState};
 use crate::playbook::vars::HostVars;
 use crate::playbook::when::{Value, compare_versions};
 use crate::playbook::{FleetMax, Playbook, Segment, Session};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
 use crate::rollout::Rollout;
-use crate::shell::Shell;
+use crate::shell::{ExecSession, Shell};
 use crate::transcript::Transcript;
 use crate::transport::{self, ConnectError, TransportOptions};
 use backon::Retryable as _;
@@ -428,11 +428,9 @@ async fn connect_and_run(
     for secret in &connection.secrets {
         slot.transcript.add_secret(secret);
     }
-    let steps = &playbook.steps[segment.steps.clone()];
-    let observe = |step: &str| observer.step(name, step);
     // An interactive session needs its shell open (and its prompt seen)
     // first; an exec session runs each command on the connection itself.
-    let (mut shell, exit_command) = match &playbook.session {
+    let (shell, exit_command) = match &playbook.session {
         Session::Exec => (None, None),
         Session::Shell {
             prompt,
@@ -440,7 +438,7 @@ async fn connect_and_run(
             exit_command,
         } => {
             let opened = match slot.vars.duration(login_timeout) {
-                Err(e) => Err(failed(name, Status::Failed, e)),
+                Err(e) => Err(failed(name, Status::Failed, e.to_string())),
                 Ok(login_timeout) => match connection.open_session().await {
                     Err(e) => Err(failed(
                         name,
@@ -468,27 +466,27 @@ async fn connect_and_run(
             }
         }
     };
-    let mut remote = match &mut shell {
-        Some(shell) => Remote::Shell(shell),
-        None => Remote::Exec {
-            connection: &connection,
-            transcript: &mut slot.transcript,
-        },
-    };
-    exec::execute(
-        &mut remote,
+    let job = exec::Job {
         playbook,
-        steps,
-        &slot.vars,
-        &mut slot.state,
-        options.check_mode,
+        steps: &playbook.steps[segment.steps.clone()],
+        vars: &slot.vars,
+        check_mode: options.check_mode,
         cancel,
-        &observe,
-    )
-    .await;
-    if let Some(mut shell) = shell {
-        shell.close(exit_command).await;
-        slot.transcript = shell.into_transcript();
+        observe: &|step: &str| observer.step(name, step),
+    };
+    match shell {
+        Some(mut shell) => {
+            exec::execute(&mut shell, &job, &mut slot.state).await;
+            shell.close(exit_command).await;
+            slot.transcript = shell.into_transcript();
+        }
+        None => {
+            let mut session = ExecSession {
+                connection: &connection,
+                transcript: &mut slot.transcript,
+            };
+            exec::execute(&mut session, &job, &mut slot.state).await;
+        }
     }
     connection.disconnect().await;
     Ok(())
