@@ -850,4 +850,121 @@ steps:
         ));
         assert!(e.contains("only in `exec:` sessions"), "{e}");
     }
+
+    use crate::playbook::remote::Output;
+
+    /// A remote that answers from a script, as the engine needs no SSH.
+    #[derive(Default)]
+    struct Scripted {
+        answers: std::collections::VecDeque<Output>,
+        sent: Vec<String>,
+    }
+
+    impl Scripted {
+        fn answer(mut self, text: &str, exit_status: u32) -> Self {
+            self.answers.push_back(Output {
+                text: text.to_string(),
+                exit_status: Some(exit_status),
+            });
+            self
+        }
+    }
+
+    impl Remote for Scripted {
+        async fn run(&mut self, command: &str, _: Duration) -> Result<Output, RemoteError> {
+            self.sent.push(command.to_string());
+            self.answers.pop_front().ok_or(RemoteError::Closed {
+                what: format!("running `{command}`"),
+                last_output: "(nothing)".to_string(),
+            })
+        }
+
+        async fn follow(
+            &mut self,
+            _: &str,
+            _: Duration,
+            _: &CancellationToken,
+            _: impl FnMut(&str) -> Verdict + Send,
+        ) -> Result<FollowEnd, RemoteError> {
+            Err(RemoteError::CannotFollow)
+        }
+    }
+
+    async fn run_all(pb: &Playbook, remote: &mut Scripted) -> Execution {
+        let host = crate::inventory::Host {
+            name: "win01".to_string(),
+            groups: Vec::new(),
+            vars: BTreeMap::new(),
+        };
+        let vars = HostVars::resolve(pb, &host, &BTreeMap::new()).unwrap();
+        let mut state = HostState::new(&vars);
+        let job = Job {
+            playbook: pb,
+            steps: &pb.steps,
+            vars: &vars,
+            check_mode: false,
+            cancel: &CancellationToken::new(),
+            observe: &|_| {},
+        };
+        execute(remote, &job, &mut state).await;
+        let mut pb = pb.clone();
+        pb.facts = vec!["dir".into(), "tetra".into(), "dns_status".into()];
+        state.finish(&pb)
+    }
+
+    const POSTURE: &str = r#"{"connected": true, "connector_version": "8.1.7", "engines": {"tetra": {"version": 90604}}}"#;
+
+    #[tokio::test]
+    async fn commands_are_filled_and_a_kept_exit_status_is_no_failure() {
+        let pb = playbook();
+        let mut remote = Scripted::default()
+            .answer("8.1.7.21417\r\n", 0)
+            .answer(POSTURE, 0)
+            .answer(
+                "Resolve-DnsName : tetra-defs.amp.cisco.com : DNS name does not exist",
+                1,
+            );
+        let run = run_all(&pb, &mut remote).await;
+        assert_eq!(run.error, None);
+        assert_eq!(
+            remote.sent[1],
+            r"& 'C:\Program Files\Cisco\AMP\8.1.7.21417\AmpCLI.exe' posture"
+        );
+        assert_eq!(
+            remote.sent[2],
+            "Resolve-DnsName -Name tetra-defs.amp.cisco.com"
+        );
+        assert_eq!(run.facts["tetra"], "90604");
+        assert_eq!(run.facts["dns_status"], "1");
+    }
+
+    #[tokio::test]
+    async fn failures_keep_their_words() {
+        let pb = playbook();
+        let mut remote = Scripted::default()
+            .answer("8.1.7.21417\r\n", 0)
+            .answer("AmpCLI: access denied", 5);
+        let run = run_all(&pb, &mut remote).await;
+        assert_eq!(
+            run.error.as_deref(),
+            Some(
+                r#"step `posture`: `& 'C:\Program Files\Cisco\AMP\8.1.7.21417\AmpCLI.exe' posture` exited with status 5; output: "AmpCLI: access denied""#
+            )
+        );
+        let mut remote = Scripted::default().answer("no folders here", 0);
+        let run = run_all(&pb, &mut remote).await;
+        let error = run.error.unwrap();
+        assert!(
+            error.starts_with("step `folder`: no `dir` in the output of `Get-ChildItem"),
+            "{error}"
+        );
+        let mut remote = Scripted::default();
+        let run = run_all(&pb, &mut remote).await;
+        assert_eq!(
+            run.error.as_deref(),
+            Some(
+                r#"step `folder`: the appliance closed the session while running `Get-ChildItem -Directory -Name 'C:\Program Files\Cisco\AMP'`; last output: (nothing)"#
+            )
+        );
+    }
 }

@@ -159,3 +159,32 @@ impl HostVars {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn duration_variables_are_parsed_once_when_resolved() {
+        let pb = Playbook::resolve("esa-ecupdate").unwrap();
+        let host = Host {
+            name: "esa01".to_string(),
+            groups: Vec::new(),
+            vars: [("login_timeout".to_string(), "45s".into())].into(),
+        };
+        let extra = parse_extra_vars(&pb, &["update_timeout=90s".to_string()]).unwrap();
+        let vars = HostVars::resolve(&pb, &host, &extra).unwrap();
+        let var = |name: &str| vars.duration(&DurationRef::Var(name.to_string()));
+        assert_eq!(var("update_timeout"), Ok(Duration::from_secs(90)));
+        assert_eq!(var("login_timeout"), Ok(Duration::from_secs(45)));
+        assert_eq!(
+            var("nope").unwrap_err().to_string(),
+            "variable `nope` has no value"
+        );
+        // Conditions and templates still see the text as given.
+        assert_eq!(vars.values["update_timeout"], Value::Text("90s".into()));
+        let bad = parse_extra_vars(&pb, &["update_timeout=ten minutes".to_string()]);
+        assert!(bad.unwrap_err().to_string().contains("not a duration"));
+    }
+}
