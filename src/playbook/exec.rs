@@ -1,6 +1,7 @@
-//! Runs a playbook's steps on one appliance's shell and records what was
-//! seen: captures, findings, actions. It never infers success: a change is
-//! confirmed only by a line the appliance printed for this run.
+//! Runs a playbook's steps on one appliance, through whatever [`Remote`]
+//! the runner opened, and records what was seen: captures, findings,
+//! actions. It never infers success: a change is confirmed only by a line
+//! the appliance printed for this run.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -226,6 +226,8 @@ pub struct FleetMax {
     pub source: String,
 }
 
+/// What a step does; each kind holds only the fields it takes, so the
+/// executor cannot meet, say, a `follow:` step that repeats.
 #[derive(Debug, Clone)]
 pub enum StepKind {
     Run(Run),
@@ -237,6 +239,8 @@ pub enum StepKind {
     Check,
 }
 
+/// A validated step. `when`, findings and `set:` are shared by every kind
+/// that runs on a host; a `fleet:` step has none of them.
 #[derive(Debug, Clone)]
 pub struct Step {
     pub name: String,
