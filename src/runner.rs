@@ -23,12 +23,12 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::plan::{PlannedHost, RunSettings};
-use crate::playbook::exec::{self, Execution, HostState, Remote};
+use crate::playbook::exec::{self, Execution, HostState};
 use crate::playbook::when::{Value, compare_versions};
 use crate::playbook::{FleetMax, Playbook, Segment, Session};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
-use crate::shell::Shell;
+use crate::shell::{ExecSession, Shell};
 use crate::transcript::Transcript;
 use crate::transport::{self, ConnectError};
 use backon::Retryable as _;
@@ -44,10 +44,6 @@ pub trait Observer: Send + Sync {
     /// The rollout stops; `not_run` hosts of later batches will not start.
     fn stopped(&self, _reason: &str, _not_run: usize) {}
 }
-
-/// An observer that says nothing.
-pub struct Silent;
-impl Observer for Silent {}
 
 /// Tells several observers (the terminal and the JSON log) the same things.
 pub struct Observers(pub Vec<Arc<dyn Observer>>);
@@ -430,11 +426,9 @@ async fn connect_and_run(
     for secret in &connection.secrets {
         slot.transcript.add_secret(secret);
     }
-    let steps = &playbook.steps[segment.steps.clone()];
-    let observe = |step: &str| observer.step(name, step);
     // An interactive session needs its shell open (and its prompt seen)
     // first; an exec session runs each command on the connection itself.
-    let (mut shell, exit_command) = match &playbook.session {
+    let (shell, exit_command) = match &playbook.session {
         Session::Exec => (None, None),
         Session::Shell {
             prompt,
@@ -442,7 +436,7 @@ async fn connect_and_run(
             exit_command,
         } => {
             let opened = match slot.host.vars.duration(login_timeout) {
-                Err(e) => Err(failed(name, Status::Failed, e)),
+                Err(e) => Err(failed(name, Status::Failed, e.to_string())),
                 Ok(login_timeout) => match connection.open_session().await {
                     Err(e) => Err(failed(
                         name,
@@ -470,27 +464,27 @@ async fn connect_and_run(
             }
         }
     };
-    let mut remote = match &mut shell {
-        Some(shell) => Remote::Shell(shell),
-        None => Remote::Exec {
-            connection: &connection,
-            transcript: &mut slot.transcript,
-        },
-    };
-    exec::execute(
-        &mut remote,
+    let job = exec::Job {
         playbook,
-        steps,
-        &slot.host.vars,
-        &mut slot.state,
-        options.check_mode,
+        steps: &playbook.steps[segment.steps.clone()],
+        vars: &slot.host.vars,
+        check_mode: options.check_mode,
         cancel,
-        &observe,
-    )
-    .await;
-    if let Some(mut shell) = shell {
-        shell.close(exit_command).await;
-        slot.transcript = shell.into_transcript();
+        observe: &|step: &str| observer.step(name, step),
+    };
+    match shell {
+        Some(mut shell) => {
+            exec::execute(&mut shell, &job, &mut slot.state).await;
+            shell.close(exit_command).await;
+            slot.transcript = shell.into_transcript();
+        }
+        None => {
+            let mut session = ExecSession {
+                connection: &connection,
+                transcript: &mut slot.transcript,
+            };
+            exec::execute(&mut session, &job, &mut slot.state).await;
+        }
     }
     connection.disconnect().await;
     Ok(())
