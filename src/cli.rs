@@ -52,6 +52,7 @@ pub enum Command {
     /// error, 130 interrupted.
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
+    #[cfg(feature = "sim")]
     /// Run a shipped playbook on a simulated fleet (real SSH on loopback)
     ///
     /// Exits 0 when every simulated host ended with the status its scenario
@@ -62,6 +63,7 @@ pub enum Command {
     ///   sshfleet demo --playbook secure-endpoint-tetra --report demo.json
     #[command(verbatim_doc_comment)]
     Demo(DemoArgs),
+    #[cfg(feature = "sim")]
     /// Serve a simulated appliance
     ///
     /// Examples:
@@ -165,16 +167,18 @@ pub struct RunArgs {
     pub connect_retries: u32,
 }
 
+#[cfg(feature = "sim")]
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// Which shipped playbook to show, on a fleet of the machines it is for.
-    #[arg(long, value_enum, default_value_t = crate::sim::demo::DemoPlaybook::EsaEcupdate)]
-    pub playbook: crate::sim::demo::DemoPlaybook,
+    #[arg(long, value_enum, default_value_t = crate::demo::DemoPlaybook::EsaEcupdate)]
+    pub playbook: crate::demo::DemoPlaybook,
     /// Also write the JSON report here.
     #[arg(long)]
     pub report: Option<PathBuf>,
 }
 
+#[cfg(feature = "sim")]
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
     /// Speak the appliance CLI on stdin/stdout (for use as a login shell).
@@ -182,7 +186,7 @@ pub struct SimArgs {
     pub stdio: bool,
     /// Which machines to simulate (a fleet only; --stdio serves AsyncOS).
     #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
-    pub model: crate::sim::serve::Model,
+    pub model: sshfleet_sim::serve::Model,
     /// Scenario. AsyncOS: healthy, broken, stale-completion, never-completes, cluster, ...;
     /// for a fleet also `mixed`: per 20 hosts 7 healthy, 7 broken and one of each fault.
     /// Windows: up-to-date, stale-dns, stale-revocation, stale-fixable, old-connector, ...;
@@ -285,34 +289,52 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     }
 }
 
+/// `sshfleet sim`: a fleet until Ctrl-C, or one appliance on stdio.
+#[cfg(feature = "sim")]
+async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
+    if let Some(inventory_out) = args.inventory_out {
+        sshfleet_sim::serve::serve(sshfleet_sim::serve::ServeOptions {
+            model: args.model,
+            hosts: args.hosts,
+            scenario: args
+                .scenario
+                .unwrap_or_else(|| args.model.default_scenario().to_string()),
+            update_duration: args.update_duration,
+            inventory_out,
+            hostname_prefix: args
+                .hostname_prefix
+                .unwrap_or_else(|| args.model.prefix().to_string()),
+        })
+        .await
+        .map_err(sim_error)?;
+        return Ok(ExitCode::Success);
+    }
+    let scenario = args.scenario.as_deref().unwrap_or("broken");
+    let Some(profile) = sshfleet_sim::scenario_profile(scenario, &args.hostname) else {
+        return Err(InputError::Invalid(format!("unknown scenario `{scenario}`")).into());
+    };
+    sshfleet_sim::serve_stdio(profile).await?;
+    Ok(ExitCode::Success)
+}
+
+/// A simulator error as the product's: bad options exit 5, like any other
+/// bad invocation.
+#[cfg(feature = "sim")]
+fn sim_error(e: sshfleet_sim::SimError) -> anyhow::Error {
+    if e.is_invalid_input() {
+        InputError::Invalid(e.to_string()).into()
+    } else {
+        e.into()
+    }
+}
+
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run(args).await,
-        Command::Demo(args) => crate::sim::demo::run(args.playbook, args.report).await,
-        Command::Sim(args) => {
-            if let Some(inventory_out) = args.inventory_out {
-                crate::sim::serve::serve(crate::sim::serve::ServeOptions {
-                    model: args.model,
-                    hosts: args.hosts,
-                    scenario: args
-                        .scenario
-                        .unwrap_or_else(|| args.model.default_scenario().to_string()),
-                    update_duration: args.update_duration,
-                    inventory_out,
-                    hostname_prefix: args
-                        .hostname_prefix
-                        .unwrap_or_else(|| args.model.prefix().to_string()),
-                })
-                .await?;
-                return Ok(ExitCode::Success);
-            }
-            let scenario = args.scenario.as_deref().unwrap_or("broken");
-            let Some(profile) = crate::sim::scenario_profile(scenario, &args.hostname) else {
-                return Err(InputError::Invalid(format!("unknown scenario `{scenario}`")).into());
-            };
-            crate::sim::serve_stdio(profile).await?;
-            Ok(ExitCode::Success)
-        }
+        #[cfg(feature = "sim")]
+        Command::Demo(args) => crate::demo::run(args.playbook, args.report).await,
+        #[cfg(feature = "sim")]
+        Command::Sim(args) => sim(args).await,
         Command::Inventory(args) => {
             let inventory = Inventory::load(&args.inventory).map_err(InputError::from)?;
             let hosts = inventory

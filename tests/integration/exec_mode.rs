@@ -2,7 +2,7 @@
 //! simulated Windows endpoint: the step-language features the Secure
 //! Endpoint procedure needs, end to end over SSH.
 
-use sshfleet::sim::{EndpointProfile, SimAuth, SimFleet, endpoint_scenario};
+use sshfleet_sim::{EndpointProfile, SimAuth, SimFleet, endpoint_scenario};
 
 use crate::support::{USER, new_key, sshfleet_cmd, write_key};
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use russh::client::{self, Msg};
 use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 use russh::{Channel, ChannelMsg};
-use sshfleet::sim::{
+use sshfleet_sim::{
     AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimHost, SimHostConfig, UpdateBehaviour,
     scenario_profile,
 };
@@ -143,7 +143,7 @@ async fn fleet_of(profiles: Vec<AsyncOsProfile>, key: &PrivateKey) -> SimFleet {
         .unwrap()
 }
 
-async fn wait_for(host: &SimHost, what: &str, ok: impl Fn(&sshfleet::sim::SimStats) -> bool) {
+async fn wait_for(host: &SimHost, what: &str, ok: impl Fn(&sshfleet_sim::SimStats) -> bool) {
     let deadline = Instant::now() + WAIT;
     while !ok(&host.stats()) {
         assert!(Instant::now() < deadline, "{what}: {:?}", host.stats());

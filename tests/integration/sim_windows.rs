@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use russh::ChannelMsg;
 use russh::client;
-use sshfleet::sim::{EndpointProfile, ForceUpdate, SimAuth, SimFleet, SimHost, endpoint_scenario};
+use sshfleet_sim::{EndpointProfile, ForceUpdate, SimAuth, SimFleet, SimHost, endpoint_scenario};
 use tokio::time::timeout;
 
 const USER: &str = "admin";

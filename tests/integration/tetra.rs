@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use sshfleet::sim::{
+use sshfleet_sim::{
     EndpointProfile, Fault, LATEST_TETRA, STALE_TETRA, SimModelConfig, endpoint_scenario,
 };
 

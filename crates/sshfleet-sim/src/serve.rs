@@ -13,16 +13,13 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
-use super::{
-    ENDPOINT_SCENARIOS, Fault, ForceUpdate, SCENARIOS, SimAuth, SimFleet, SimModel, SimModelConfig,
-    UpdateBehaviour, endpoint_scenario, scenario_profile,
+use crate::{
+    ENDPOINT_SCENARIOS, Expected, Fault, ForceUpdate, SCENARIOS, SimAuth, SimError, SimFleet,
+    SimModel, SimModelConfig, UpdateBehaviour, endpoint_scenario, scenario_profile,
 };
-use crate::exit::InputError;
-use crate::report::Status;
 
 /// The user every simulated host accepts.
 pub const SIM_USER: &str = "admin";
@@ -146,7 +143,7 @@ impl Model {
     /// The status [`Model::playbook`] must end with on a host of this
     /// scenario, with default variables and an `update_timeout` longer
     /// than the update.
-    pub fn expected_status(self, scenario: &str) -> Option<Status> {
+    pub fn expected_status(self, scenario: &str) -> Option<Expected> {
         match self {
             Model::Asyncos => expected_status(scenario),
             Model::Windows => expected_endpoint_status(scenario),
@@ -186,13 +183,13 @@ pub struct PlannedHost {
 
 /// The status the ESA playbook must end with on a host of this scenario
 /// (default variables, an `update_timeout` longer than the update).
-pub fn expected_status(scenario: &str) -> Option<Status> {
+pub fn expected_status(scenario: &str) -> Option<Expected> {
     Some(match scenario {
-        "healthy" => Status::Ok,
-        "broken" | "stale-completion" | "cluster" | "trickle" => Status::Changed,
+        "healthy" => Expected::Ok,
+        "broken" | "stale-completion" | "cluster" | "trickle" => Expected::Changed,
         // No completion line; the connection cut during `tail`; silence
         // after the first command: none of them may ever count as fixed.
-        "never-completes" | "drop-mid-follow" | "stop-answering" => Status::Failed,
+        "never-completes" | "drop-mid-follow" | "stop-answering" => Expected::Failed,
         _ => return None,
     })
 }
@@ -200,10 +197,10 @@ pub fn expected_status(scenario: &str) -> Option<Status> {
 /// The status `secure-endpoint-tetra` must end with on an endpoint of this
 /// scenario, when the run knows the newest version (`latest_tetra`, or an
 /// up-to-date endpoint in the same run).
-pub fn expected_endpoint_status(scenario: &str) -> Option<Status> {
+pub fn expected_endpoint_status(scenario: &str) -> Option<Expected> {
     Some(match scenario {
-        "up-to-date" => Status::Ok,
-        "stale-fixable" => Status::Changed,
+        "up-to-date" => Expected::Ok,
+        "stale-fixable" => Expected::Changed,
         // A cause that blocks the download, a version that does not move,
         // a connector too old to force an update: never fixed.
         "stale-dns"
@@ -214,7 +211,7 @@ pub fn expected_endpoint_status(scenario: &str) -> Option<Status> {
         | "stale-proxy-download"
         | "update-does-not-move"
         | "old-connector"
-        | "disconnected" => Status::Failed,
+        | "disconnected" => Expected::Failed,
         _ => return None,
     })
 }
@@ -227,14 +224,12 @@ pub fn host_name(prefix: &str, number: usize, fleet_size: usize) -> String {
 }
 
 /// The appliances to simulate, in order, or why the options are invalid.
-pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
+pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, SimError> {
     if options.hosts == 0 {
-        return Err(InputError::Invalid(
-            "--hosts must be at least 1".to_string(),
-        ));
+        return Err(SimError::Invalid("--hosts must be at least 1".to_string()));
     }
     let model = options.model;
-    let scenario_of = |index: usize| -> Result<&'static str, InputError> {
+    let scenario_of = |index: usize| -> Result<&'static str, SimError> {
         if options.scenario == MIXED {
             return Ok(model.mixed_scenario(index));
         }
@@ -244,7 +239,7 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
             .copied()
             .find(|s| *s == options.scenario)
             .ok_or_else(|| {
-                InputError::Invalid(format!(
+                SimError::Invalid(format!(
                     "unknown {} scenario `{}` (one of {}, {MIXED})",
                     model.playbook(),
                     options.scenario,
@@ -259,7 +254,7 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
             let name = host_name(&options.hostname_prefix, index + 1, options.hosts);
             let mut model = model
                 .profile(scenario, &name)
-                .ok_or_else(|| InputError::Invalid(format!("unknown scenario `{scenario}`")))?;
+                .ok_or_else(|| SimError::Invalid(format!("unknown scenario `{scenario}`")))?;
             if let Some(duration) = options.update_duration {
                 set_update_duration(&mut model, duration);
             }
@@ -271,7 +266,7 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, InputError> {
 /// The prompt is the host name, and the playbook's prompt pattern (like the
 /// appliance) accepts letters, digits, `.`, `_` and `-`, starting with a
 /// letter or digit.
-fn check_prefix(prefix: &str) -> Result<(), InputError> {
+fn check_prefix(prefix: &str) -> Result<(), SimError> {
     let starts_well = prefix
         .chars()
         .next()
@@ -282,7 +277,7 @@ fn check_prefix(prefix: &str) -> Result<(), InputError> {
     if starts_well && rest_ok {
         Ok(())
     } else {
-        Err(InputError::Invalid(format!(
+        Err(SimError::Invalid(format!(
             "--hostname-prefix `{prefix}`: use letters, digits, `.`, `_` and `-`, starting with a letter or digit"
         )))
     }
@@ -332,7 +327,7 @@ impl SimFiles {
 }
 
 /// Serves the fleet until SIGINT or SIGTERM, then shuts it down cleanly.
-pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
+pub async fn serve(options: ServeOptions) -> Result<(), SimError> {
     serve_until(options, shutdown_signal()).await
 }
 
@@ -340,24 +335,23 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
 pub async fn serve_until(
     options: ServeOptions,
     stop: impl Future<Output = ()>,
-) -> anyhow::Result<()> {
+) -> Result<(), SimError> {
     crate::limits::raise_nofile_limit();
     let planned = plan(&options)?;
     if options.inventory_out.file_stem().is_none() {
-        return Err(InputError::Invalid(format!(
+        return Err(SimError::Invalid(format!(
             "--inventory-out {}: not a file name",
             options.inventory_out.display()
-        ))
-        .into());
+        )));
     }
     let files = SimFiles::beside(&options.inventory_out);
     // The inventory must name the key by an absolute path: runs may start
     // from any directory.
     let key_absolute = std::path::absolute(&files.key)
-        .with_context(|| format!("resolving {}", files.key.display()))?;
+        .map_err(|e| SimError::io(format!("resolving {}", files.key.display()), e))?;
 
-    let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
-        .context("generating the client key")?;
+    let client_key = PrivateKey::random(&mut russh::keys::key::safe_rng(), Algorithm::Ed25519)
+        .map_err(|e| SimError::io("generating the client key", std::io::Error::other(e)))?;
     let auth = SimAuth {
         username: SIM_USER.to_string(),
         password: None,
@@ -367,21 +361,20 @@ pub async fn serve_until(
         .iter()
         .map(|host| SimModelConfig::new(host.model.clone()))
         .collect();
-    let fleet = SimFleet::start_models(configs, auth)
-        .await
-        .context("starting the simulated fleet (is the open-file limit high enough?)")?;
+    let fleet = SimFleet::start_models(configs, auth).await.map_err(|e| {
+        SimError::io(
+            "starting the simulated fleet (is the open-file limit high enough?)",
+            e,
+        )
+    })?;
 
     let key_text = client_key
         .to_openssh(LineEnding::LF)
-        .context("encoding the client key")?;
+        .map_err(|e| SimError::io("encoding the client key", std::io::Error::other(e)))?;
     write_file(&files.key, key_text.as_bytes(), true)?;
     let mut known_hosts = String::new();
     for host in fleet.hosts() {
-        known_hosts.push_str(&crate::known_hosts::entry_line(
-            "127.0.0.1",
-            host.addr.port(),
-            &host.host_key,
-        ));
+        known_hosts.push_str(&host.known_hosts_line());
         known_hosts.push('\n');
     }
     write_file(&files.known_hosts, known_hosts.as_bytes(), false)?;
@@ -427,7 +420,9 @@ fn inventory_yaml(
         if members.is_empty() {
             continue;
         }
-        let expected = model.expected_status(scenario).map_or("?", Status::as_str);
+        let expected = model
+            .expected_status(scenario)
+            .map_or("?", Expected::as_str);
         yaml.push_str(&format!(
             "    {scenario}:  # {} ends {expected}\n      hosts:\n",
             model.playbook()
@@ -450,28 +445,27 @@ fn yaml_string(text: &str) -> String {
 
 /// Writes a whole file under a temporary name, then renames it into place,
 /// so a reader never sees half of it. Private files are created 0600.
-fn write_file(path: &Path, contents: &[u8], private: bool) -> anyhow::Result<()> {
+fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), SimError> {
     use std::io::Write as _;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    let writing = |e| SimError::io(format!("writing {}", path.display()), e);
     // tempfile creates its files 0600; public files are widened on purpose.
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a file in {}", dir.display()))?;
-    tmp.write_all(contents)
-        .with_context(|| format!("writing {}", path.display()))?;
+        .map_err(|e| SimError::io(format!("creating a file in {}", dir.display()), e))?;
+    tmp.write_all(contents).map_err(writing)?;
     #[cfg(unix)]
     if !private {
         use std::os::unix::fs::PermissionsExt as _;
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("setting the mode of {}", path.display()))?;
+            .map_err(|e| SimError::io(format!("setting the mode of {}", path.display()), e))?;
     }
     #[cfg(not(unix))]
     let _ = private;
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path).map_err(|e| writing(e.error))?;
     Ok(())
 }
 
@@ -512,7 +506,9 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
     for scenario in model.scenarios() {
         let count = planned.iter().filter(|h| h.scenario == *scenario).count();
         if count > 0 {
-            let expected = model.expected_status(scenario).map_or("?", Status::as_str);
+            let expected = model
+                .expected_status(scenario)
+                .map_or("?", Expected::as_str);
             say!("  {scenario:<20} {count:>6}  {expected}");
         }
     }
@@ -541,7 +537,7 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
         if !planned.iter().any(|h| h.scenario == "up-to-date") {
             say!(
                 "(no up-to-date endpoint here: staleness is judged against the newest version seen, so add -e latest_tetra={})",
-                super::windows::LATEST_TETRA
+                crate::windows::LATEST_TETRA
             );
         }
     }
@@ -587,7 +583,7 @@ mod tests {
         }
     }
 
-    fn appliance(host: &PlannedHost) -> &crate::sim::AsyncOsProfile {
+    fn appliance(host: &PlannedHost) -> &crate::AsyncOsProfile {
         match &host.model {
             SimModel::AsyncOs(p) => p,
             SimModel::Windows(_) => panic!("{} is an endpoint", host.scenario),
@@ -752,15 +748,29 @@ mod tests {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        let inventory = crate::inventory::Inventory::load(&files.inventory).unwrap();
-        assert_eq!(inventory.hosts().len(), 9);
-        let cluster = inventory.select(Some("cluster")).unwrap();
-        assert_eq!(cluster.len(), 1);
-        assert_eq!(cluster[0].name, "esa5.sim.example.com");
-        let key = inventory.hosts()[0].private_key_file().unwrap();
+        // The product loads it as an Ansible inventory (its sim_cli tests);
+        // here, its shape.
+        let text = std::fs::read_to_string(&files.inventory).unwrap();
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let vars = &yaml["all"]["vars"];
+        assert_eq!(vars["ansible_user"].as_str(), Some(SIM_USER));
+        let key = Path::new(vars["ansible_ssh_private_key_file"].as_str().unwrap());
         assert!(key.is_absolute(), "{}", key.display());
         assert_eq!(key.file_name().unwrap(), "lab.key");
-        assert_eq!(inventory.hosts()[0].user().as_deref(), Some(SIM_USER));
+        let groups = yaml["all"]["children"].as_mapping().unwrap();
+        let hosts_of = |group: &serde_yaml::Value| -> Vec<String> {
+            group["hosts"]
+                .as_mapping()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(groups.values().map(|g| hosts_of(g).len()).sum::<usize>(), 9);
+        assert_eq!(hosts_of(&groups["cluster"]), ["esa5.sim.example.com"]);
+        let esa5 = &groups["cluster"]["hosts"]["esa5.sim.example.com"];
+        assert_eq!(esa5["ansible_host"].as_str(), Some("127.0.0.1"));
+        assert!(esa5["ansible_port"].as_u64().is_some_and(|p| p > 0));
         let known = std::fs::read_to_string(&files.known_hosts).unwrap();
         assert_eq!(known.lines().count(), 9);
         #[cfg(unix)]

@@ -12,8 +12,8 @@ use chrono::{NaiveDateTime, TimeDelta, Utc};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::log::{Cursor, LOG_TIME_FORMAT, Log};
-use super::{StatsCell, lock};
+use crate::log::{Cursor, LOG_TIME_FORMAT, Log};
+use crate::{StatsCell, lock};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptStyle {

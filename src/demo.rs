@@ -14,11 +14,12 @@ use anyhow::Context as _;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
-use super::serve::Model;
-use super::{
-    AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimModel, SimModelConfig,
+use sshfleet_sim::serve::Model;
+use sshfleet_sim::{
+    AsyncOsProfile, Expected, Fault, PromptStyle, SimAuth, SimFleet, SimModel, SimModelConfig,
     UpdateBehaviour, endpoint_scenario,
 };
+
 use crate::exit::ExitCode;
 use crate::inventory::Inventory;
 use crate::playbook::Playbook;
@@ -77,17 +78,28 @@ impl DemoPlaybook {
 
 /// One endpoint of each scenario, and two more up to date.
 fn endpoints() -> Vec<(SimModel, Status)> {
-    super::ENDPOINT_SCENARIOS
+    sshfleet_sim::ENDPOINT_SCENARIOS
         .iter()
         .chain(&["up-to-date", "up-to-date"])
         .enumerate()
         .filter_map(|(i, scenario)| {
             let name = format!("pc{:02}.example.com", i + 1);
             let profile = endpoint_scenario(scenario, &name)?;
-            let status = super::serve::expected_endpoint_status(scenario)?;
-            Some((SimModel::from(profile), status))
+            let expected = sshfleet_sim::serve::expected_endpoint_status(scenario)?;
+            Some((SimModel::from(profile), status(expected)))
         })
         .collect()
+}
+
+/// The report's status for what the simulator says a scenario must end
+/// with.
+fn status(expected: Expected) -> Status {
+    match expected {
+        Expected::Ok => Status::Ok,
+        Expected::Changed => Status::Changed,
+        Expected::Failed => Status::Failed,
+        Expected::Unreachable => Status::Unreachable,
+    }
 }
 
 fn appliances() -> Vec<(AsyncOsProfile, Status)> {

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::asyncos::{AsyncOsProfile, Fault};
-use super::{StatsCell, lock};
+use crate::asyncos::{AsyncOsProfile, Fault};
+use crate::{StatsCell, lock};
 
 /// Where the connector is installed; one folder per connector version.
 pub const AMP_DIR: &str = r"C:\Program Files\Cisco\AMP";

@@ -1,6 +1,7 @@
 //! A simulated fleet: real SSH servers (russh) on loopback whose shells
 //! behave like the appliances of the TAC articles, with fault injection.
 //! Used by `sshfleet demo`, `sshfleet sim`, the tests and the benchmarks.
+//! The device facts it models are in `docs/DEVICES.md`.
 //!
 //! Layout: [`asyncos`] is the appliance (profile, logs, commands), `shell`
 //! one interactive session over any byte transport, `server` the russh
@@ -9,9 +10,23 @@
 //! a second model, a Windows endpoint with the Secure Endpoint connector,
 //! answering SSH exec requests as PowerShell does; start endpoints (alone
 //! or beside appliances) with [`SimFleet::start_models`].
+//!
+//! This crate knows nothing of `sshfleet` itself (the product depends on
+//! it, never the other way round): what a shipped playbook must conclude
+//! on each scenario is stated here as an [`Expected`] outcome.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+/// `println!` for output a reader may stop reading (`| head`): a closed
+/// stdout is not worth a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 
 pub mod asyncos;
-pub mod demo;
+mod limits;
 mod log;
 pub mod serve;
 mod server;
@@ -41,6 +56,64 @@ use tokio::task::JoinHandle;
 
 use asyncos::Appliance;
 use windows::Endpoint;
+
+/// Errors of the simulator's own: options a user got wrong, and the
+/// environment failing under it.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// Bad options (`--hosts 0`, an unknown scenario, ...): nothing was
+    /// served.
+    #[error("{0}")]
+    Invalid(String),
+    /// A file, socket or key the simulator needs could not be made.
+    #[error("{what}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl SimError {
+    /// Whether the user caused it (bad options), as opposed to the
+    /// environment.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, SimError::Invalid(_))
+    }
+
+    pub(crate) fn io(what: impl Into<String>, source: impl Into<std::io::Error>) -> Self {
+        SimError::Io {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// How a shipped playbook must end on a host of a scenario: the test
+/// oracle of the demo, `sshfleet sim`'s banner and the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Expected {
+    /// Healthy, nothing done.
+    Ok,
+    /// Fixed, and the fix confirmed by the device.
+    Changed,
+    /// Not fixed, or the fix never confirmed.
+    Failed,
+    /// Never reached (nothing listens).
+    Unreachable,
+}
+
+impl Expected {
+    /// As the product's report spells the status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expected::Ok => "ok",
+            Expected::Changed => "changed",
+            Expected::Failed => "failed",
+            Expected::Unreachable => "unreachable",
+        }
+    }
+}
 
 /// Credentials every simulated appliance accepts.
 #[derive(Debug, Clone, Default)]
@@ -234,6 +307,19 @@ impl Served {
 impl SimHost {
     pub fn stats(&self) -> SimStats {
         self.served.stats().snapshot()
+    }
+
+    /// Its OpenSSH known_hosts line, `[127.0.0.1]:PORT ssh-ed25519 AAAA...`
+    /// (a port other than 22 is written in brackets).
+    pub fn known_hosts_line(&self) -> String {
+        let ip = self.addr.ip();
+        let name = match self.addr.port() {
+            22 => ip.to_string(),
+            port => format!("[{ip}]:{port}"),
+        };
+        // Encoding an in-memory ed25519 (or RSA) key cannot fail.
+        let key = self.host_key.to_openssh().unwrap_or_default();
+        format!("{name} {key}")
     }
 
     /// The AsyncOS profile. A Windows endpoint has none: this is then a
