@@ -186,14 +186,11 @@ pub struct SimArgs {
     pub stdio: bool,
     /// Which machines to simulate (a fleet only; --stdio serves AsyncOS).
     #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
-    pub model: sshfleet_sim::serve::Model,
-    /// Scenario. AsyncOS: healthy, broken, stale-completion, never-completes, cluster, ...;
-    /// for a fleet also `mixed`: per 20 hosts 7 healthy, 7 broken and one of each fault.
-    /// Windows: up-to-date, stale-dns, stale-revocation, stale-fixable, old-connector, ...;
-    /// `mixed`: per 20 endpoints 9 up to date, 2 fixable and one of each other.
+    pub model: sshfleet_sim::Model,
+    /// Scenario: one of the model's, or `mixed` for a fleet of every one of them.
     /// [default: broken; mixed for --model windows]
-    #[arg(long)]
-    pub scenario: Option<String>,
+    #[arg(long, value_enum)]
+    pub scenario: Option<sshfleet_sim::ScenarioChoice>,
     /// Host name shown in the prompt (with --stdio).
     #[arg(long, default_value = "esa01.example.com")]
     pub hostname: String,
@@ -292,13 +289,14 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
 /// `sshfleet sim`: a fleet until Ctrl-C, or one appliance on stdio.
 #[cfg(feature = "sim")]
 async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
+    use sshfleet_sim::{Scenario, ScenarioChoice};
     if let Some(inventory_out) = args.inventory_out {
         sshfleet_sim::serve::serve(sshfleet_sim::serve::ServeOptions {
             model: args.model,
             hosts: args.hosts,
             scenario: args
                 .scenario
-                .unwrap_or_else(|| args.model.default_scenario().to_string()),
+                .unwrap_or_else(|| args.model.default_scenario()),
             update_duration: args.update_duration,
             inventory_out,
             hostname_prefix: args
@@ -309,11 +307,14 @@ async fn sim(args: SimArgs) -> anyhow::Result<ExitCode> {
         .map_err(sim_error)?;
         return Ok(ExitCode::Success);
     }
-    let scenario = args.scenario.as_deref().unwrap_or("broken");
-    let Some(profile) = sshfleet_sim::scenario_profile(scenario, &args.hostname) else {
+    // One appliance: an AsyncOS scenario, never `mixed`.
+    let scenario = args.scenario.unwrap_or(ScenarioChoice::One(
+        sshfleet_sim::AsyncOsScenario::Broken.into(),
+    ));
+    let ScenarioChoice::One(Scenario::AsyncOs(scenario)) = scenario else {
         return Err(InputError::Invalid(format!("unknown scenario `{scenario}`")).into());
     };
-    sshfleet_sim::serve_stdio(profile).await?;
+    sshfleet_sim::serve_stdio(scenario.profile(&args.hostname)).await?;
     Ok(ExitCode::Success)
 }
 

@@ -192,7 +192,10 @@ async fn sim_serves_a_mixed_fleet_that_run_rehearses_against() {
         );
     }
     // Twelve hosts of `mixed` cover every scenario.
-    assert_eq!(scenarios_seen.len(), sshfleet_sim::SCENARIOS.len());
+    assert_eq!(
+        scenarios_seen.len(),
+        sshfleet_sim::AsyncOsScenario::all().len()
+    );
 
     let status = sim.interrupt();
     assert_eq!(status.code(), Some(0), "sim after SIGINT: {status}");
@@ -254,7 +257,10 @@ async fn sim_serves_windows_endpoints_that_the_tetra_playbook_rehearses_against(
             host.name
         );
     }
-    assert_eq!(scenarios_seen.len(), sshfleet_sim::ENDPOINT_SCENARIOS.len());
+    assert_eq!(
+        scenarios_seen.len(),
+        sshfleet_sim::EndpointScenario::all().len()
+    );
     assert_eq!(sim.interrupt().code(), Some(0));
 }
 

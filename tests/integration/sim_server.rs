@@ -8,8 +8,8 @@ use russh::client::{self, Msg};
 use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 use russh::{Channel, ChannelMsg};
 use sshfleet_sim::{
-    AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimHost, SimHostConfig, UpdateBehaviour,
-    scenario_profile,
+    AsyncOsProfile, AsyncOsScenario, Fault, PromptStyle, SimAuth, SimFleet, SimHost, SimHostConfig,
+    UpdateBehaviour,
 };
 use tokio::time::{Instant, timeout};
 
@@ -439,8 +439,8 @@ async fn cluster_scenario_prompt_and_shutdown_disconnects() {
     let key = ed25519();
     let fleet = fleet_of(
         vec![
-            scenario_profile("cluster", "esa02.example.com").unwrap(),
-            scenario_profile("healthy", "esa03.example.com").unwrap(),
+            AsyncOsScenario::Cluster.profile("esa02.example.com"),
+            AsyncOsScenario::Healthy.profile("esa03.example.com"),
         ],
         &key,
     )

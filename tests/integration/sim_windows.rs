@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use russh::ChannelMsg;
 use russh::client;
-use sshfleet_sim::{EndpointProfile, ForceUpdate, SimAuth, SimFleet, SimHost, endpoint_scenario};
+use sshfleet_sim::{EndpointProfile, EndpointScenario, ForceUpdate, SimAuth, SimFleet, SimHost};
 use tokio::time::timeout;
 
 const USER: &str = "admin";
@@ -75,7 +75,8 @@ async fn fleet(profiles: Vec<EndpointProfile>) -> SimFleet {
 }
 
 fn scenario(name: &str) -> EndpointProfile {
-    endpoint_scenario(name, &format!("{name}.example.com")).unwrap()
+    let scenario: EndpointScenario = name.parse().unwrap();
+    scenario.profile(&format!("{name}.example.com"))
 }
 
 fn posture_cmd(folder: &str) -> String {

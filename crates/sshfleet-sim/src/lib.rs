@@ -25,9 +25,34 @@ macro_rules! say {
     }};
 }
 
+/// `Display` and `FromStr` for a scenario enum, both from its clap
+/// `ValueEnum` names: a scenario is spelled one way, clap's.
+macro_rules! scenario_names {
+    ($ty:ty) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match clap::ValueEnum::to_possible_value(self) {
+                    Some(value) => f.write_str(value.get_name()),
+                    None => Ok(()),
+                }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $crate::SimError;
+
+            fn from_str(name: &str) -> Result<Self, Self::Err> {
+                <Self as clap::ValueEnum>::from_str(name, false)
+                    .map_err(|_| $crate::SimError::Invalid(format!("unknown scenario `{name}`")))
+            }
+        }
+    };
+}
+
 pub mod asyncos;
 mod limits;
 mod log;
+mod scenario;
 pub mod serve;
 mod server;
 mod shell;
@@ -35,13 +60,12 @@ mod stdio;
 pub mod windows;
 
 pub use asyncos::{
-    AsyncOsProfile, DEFAULT_UPDATE_DURATION, Fault, PromptStyle, SCENARIOS, UpdateBehaviour,
-    scenario_profile,
+    AsyncOsProfile, AsyncOsScenario, DEFAULT_UPDATE_DURATION, Fault, PromptStyle, UpdateBehaviour,
 };
+pub use scenario::{MIXED, Model, Scenario, ScenarioChoice};
 pub use stdio::serve_stdio;
 pub use windows::{
-    CurlOutcome, ENDPOINT_SCENARIOS, EndpointProfile, ForceUpdate, LATEST_TETRA, STALE_TETRA,
-    endpoint_scenario,
+    CurlOutcome, EndpointProfile, EndpointScenario, ForceUpdate, LATEST_TETRA, STALE_TETRA,
 };
 
 use std::collections::HashMap;

@@ -16,147 +16,14 @@ use std::time::Duration;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
+use crate::scenario::{MIXED, Model, Scenario, ScenarioChoice};
 use crate::{
-    ENDPOINT_SCENARIOS, Expected, Fault, ForceUpdate, SCENARIOS, SimAuth, SimError, SimFleet,
-    SimModel, SimModelConfig, UpdateBehaviour, endpoint_scenario, scenario_profile,
+    AsyncOsScenario, EndpointScenario, Fault, ForceUpdate, SimAuth, SimError, SimFleet, SimModel,
+    SimModelConfig, UpdateBehaviour,
 };
 
 /// The user every simulated host accepts.
 pub const SIM_USER: &str = "admin";
-
-/// The scenario name that spreads hosts over every scenario.
-pub const MIXED: &str = "mixed";
-
-/// One block of the `mixed` spread, repeated over the fleet: per 20 hosts,
-/// 7 healthy, 7 broken and one of each of the six fault scenarios (so 35 %,
-/// 35 % and 5 % each). The faults come early in the block, so any fleet of
-/// 8 hosts or more has every scenario.
-const MIXED_BLOCK: [&str; 20] = [
-    "healthy",
-    "broken",
-    "stale-completion",
-    "never-completes",
-    "cluster",
-    "drop-mid-follow",
-    "stop-answering",
-    "trickle",
-    "healthy",
-    "broken",
-    "healthy",
-    "broken",
-    "healthy",
-    "broken",
-    "healthy",
-    "broken",
-    "healthy",
-    "broken",
-    "healthy",
-    "broken",
-];
-
-/// One block of the Windows `mixed` spread: per 20 endpoints, 9 up to
-/// date, 2 fixable and one of each other scenario. An up-to-date endpoint
-/// comes first, so any fleet of 11 or more has every scenario and the
-/// fleet-relative staleness rule has a newest version to compare with.
-const ENDPOINT_MIXED_BLOCK: [&str; 20] = [
-    "up-to-date",
-    "stale-fixable",
-    "stale-dns",
-    "stale-revocation",
-    "stale-connect",
-    "stale-proxy-connect",
-    "stale-proxy-auth",
-    "stale-proxy-download",
-    "update-does-not-move",
-    "old-connector",
-    "disconnected",
-    "up-to-date",
-    "up-to-date",
-    "up-to-date",
-    "stale-fixable",
-    "up-to-date",
-    "up-to-date",
-    "up-to-date",
-    "up-to-date",
-    "up-to-date",
-];
-
-/// Which kind of machine a simulated fleet is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Model {
-    /// Secure Email Gateways (AsyncOS CLI), for `esa-ecupdate`.
-    #[default]
-    Asyncos,
-    /// Windows endpoints with the Secure Endpoint connector (PowerShell
-    /// over exec requests), for `secure-endpoint-tetra`.
-    Windows,
-}
-
-impl Model {
-    /// The shipped playbook this model rehearses.
-    pub fn playbook(self) -> &'static str {
-        match self {
-            Model::Asyncos => "esa-ecupdate",
-            Model::Windows => "secure-endpoint-tetra",
-        }
-    }
-
-    /// How the banner and inventory name the hosts.
-    pub fn noun(self) -> &'static str {
-        match self {
-            Model::Asyncos => "AsyncOS appliances",
-            Model::Windows => "Windows endpoints",
-        }
-    }
-
-    /// The scenario of `sshfleet sim` without `--scenario`.
-    pub fn default_scenario(self) -> &'static str {
-        match self {
-            Model::Asyncos => "broken",
-            Model::Windows => MIXED,
-        }
-    }
-
-    /// The default host name prefix.
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Model::Asyncos => "esa",
-            Model::Windows => "pc",
-        }
-    }
-
-    pub fn scenarios(self) -> &'static [&'static str] {
-        match self {
-            Model::Asyncos => SCENARIOS,
-            Model::Windows => ENDPOINT_SCENARIOS,
-        }
-    }
-
-    /// The scenario of host `index` (from 0) in a `mixed` fleet.
-    pub fn mixed_scenario(self, index: usize) -> &'static str {
-        match self {
-            Model::Asyncos => MIXED_BLOCK[index % MIXED_BLOCK.len()],
-            Model::Windows => ENDPOINT_MIXED_BLOCK[index % ENDPOINT_MIXED_BLOCK.len()],
-        }
-    }
-
-    /// The status [`Model::playbook`] must end with on a host of this
-    /// scenario, with default variables and an `update_timeout` longer
-    /// than the update.
-    pub fn expected_status(self, scenario: &str) -> Option<Expected> {
-        match self {
-            Model::Asyncos => expected_status(scenario),
-            Model::Windows => expected_endpoint_status(scenario),
-        }
-    }
-
-    fn profile(self, scenario: &str, hostname: &str) -> Option<SimModel> {
-        match self {
-            Model::Asyncos => scenario_profile(scenario, hostname).map(SimModel::from),
-            Model::Windows => endpoint_scenario(scenario, hostname).map(SimModel::from),
-        }
-    }
-}
 
 /// What `sshfleet sim` was asked to serve.
 #[derive(Debug, Clone)]
@@ -164,8 +31,8 @@ pub struct ServeOptions {
     pub model: Model,
     /// How many appliances.
     pub hosts: usize,
-    /// A name of [`SCENARIOS`], or [`MIXED`].
-    pub scenario: String,
+    /// One scenario of `model`, or every one of them.
+    pub scenario: ScenarioChoice,
     /// Overrides how long `ecupdate force` takes on scenarios that complete.
     pub update_duration: Option<Duration>,
     /// Where the inventory goes; the key and known_hosts go beside it.
@@ -177,43 +44,8 @@ pub struct ServeOptions {
 /// One host of the plan: its scenario and profile.
 #[derive(Debug, Clone)]
 pub struct PlannedHost {
-    pub scenario: &'static str,
+    pub scenario: Scenario,
     pub model: SimModel,
-}
-
-/// The status the ESA playbook must end with on a host of this scenario
-/// (default variables, an `update_timeout` longer than the update).
-pub fn expected_status(scenario: &str) -> Option<Expected> {
-    Some(match scenario {
-        "healthy" => Expected::Ok,
-        "broken" | "stale-completion" | "cluster" | "trickle" => Expected::Changed,
-        // No completion line; the connection cut during `tail`; silence
-        // after the first command: none of them may ever count as fixed.
-        "never-completes" | "drop-mid-follow" | "stop-answering" => Expected::Failed,
-        _ => return None,
-    })
-}
-
-/// The status `secure-endpoint-tetra` must end with on an endpoint of this
-/// scenario, when the run knows the newest version (`latest_tetra`, or an
-/// up-to-date endpoint in the same run).
-pub fn expected_endpoint_status(scenario: &str) -> Option<Expected> {
-    Some(match scenario {
-        "up-to-date" => Expected::Ok,
-        "stale-fixable" => Expected::Changed,
-        // A cause that blocks the download, a version that does not move,
-        // a connector too old to force an update: never fixed.
-        "stale-dns"
-        | "stale-revocation"
-        | "stale-connect"
-        | "stale-proxy-connect"
-        | "stale-proxy-auth"
-        | "stale-proxy-download"
-        | "update-does-not-move"
-        | "old-connector"
-        | "disconnected" => Expected::Failed,
-        _ => return None,
-    })
 }
 
 /// `esa001.sim.example.com`: numbered from 1, zero-padded to the width of
@@ -229,38 +61,31 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, SimError> {
         return Err(SimError::Invalid("--hosts must be at least 1".to_string()));
     }
     let model = options.model;
-    let scenario_of = |index: usize| -> Result<&'static str, SimError> {
-        if options.scenario == MIXED {
-            return Ok(model.mixed_scenario(index));
-        }
-        model
-            .scenarios()
-            .iter()
-            .copied()
-            .find(|s| *s == options.scenario)
-            .ok_or_else(|| {
-                SimError::Invalid(format!(
-                    "unknown {} scenario `{}` (one of {}, {MIXED})",
-                    model.playbook(),
-                    options.scenario,
-                    model.scenarios().join(", ")
-                ))
-            })
-    };
     check_prefix(&options.hostname_prefix)?;
-    (0..options.hosts)
+    if let ScenarioChoice::One(scenario) = options.scenario
+        && scenario.model() != model
+    {
+        let names: Vec<String> = model.scenarios().iter().map(ToString::to_string).collect();
+        return Err(SimError::Invalid(format!(
+            "unknown {} scenario `{scenario}` (one of {}, {MIXED})",
+            model.playbook(),
+            names.join(", ")
+        )));
+    }
+    Ok((0..options.hosts)
         .map(|index| {
-            let scenario = scenario_of(index)?;
+            let scenario = match options.scenario {
+                ScenarioChoice::One(scenario) => scenario,
+                ScenarioChoice::Mixed => model.mixed_scenario(index),
+            };
             let name = host_name(&options.hostname_prefix, index + 1, options.hosts);
-            let mut model = model
-                .profile(scenario, &name)
-                .ok_or_else(|| SimError::Invalid(format!("unknown scenario `{scenario}`")))?;
+            let mut model = scenario.profile(&name);
             if let Some(duration) = options.update_duration {
                 set_update_duration(&mut model, duration);
             }
-            Ok(PlannedHost { scenario, model })
+            PlannedHost { scenario, model }
         })
-        .collect()
+        .collect())
 }
 
 /// The prompt is the host name, and the playbook's prompt pattern (like the
@@ -404,7 +229,7 @@ fn inventory_yaml(
         "# Written by `sshfleet sim --model {} --hosts {} --scenario {}`: {} simulated\n\
          # {} on 127.0.0.1, one group per scenario. Valid while that process runs.\n\
          all:\n  vars:\n    ansible_user: {SIM_USER}\n    ansible_ssh_private_key_file: {}\n  children:\n",
-        model_name(model),
+        model.name(),
         options.hosts,
         options.scenario,
         planned.len(),
@@ -415,14 +240,12 @@ fn inventory_yaml(
         let members: Vec<(&PlannedHost, u16)> = planned
             .iter()
             .zip(ports.iter().copied())
-            .filter(|(h, _)| h.scenario == *scenario)
+            .filter(|(h, _)| h.scenario == scenario)
             .collect();
         if members.is_empty() {
             continue;
         }
-        let expected = model
-            .expected_status(scenario)
-            .map_or("?", Expected::as_str);
+        let expected = scenario.expected().as_str();
         yaml.push_str(&format!(
             "    {scenario}:  # {} ends {expected}\n      hosts:\n",
             model.playbook()
@@ -483,14 +306,6 @@ fn shell_word(path: &Path) -> String {
     }
 }
 
-/// The `--model` value as written on the command line.
-fn model_name(model: Model) -> String {
-    use clap::ValueEnum as _;
-    model
-        .to_possible_value()
-        .map_or_else(String::new, |v| v.get_name().to_string())
-}
-
 fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFiles) {
     let model = options.model;
     let update = options
@@ -504,12 +319,10 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
     );
     say!("  scenario              hosts  {} ends", model.playbook());
     for scenario in model.scenarios() {
-        let count = planned.iter().filter(|h| h.scenario == *scenario).count();
+        let count = planned.iter().filter(|h| h.scenario == scenario).count();
         if count > 0 {
-            let expected = model
-                .expected_status(scenario)
-                .map_or("?", Expected::as_str);
-            say!("  {scenario:<20} {count:>6}  {expected}");
+            let expected = scenario.expected().as_str();
+            say!("  {:<20} {count:>6}  {expected}", scenario.to_string());
         }
     }
     say!(
@@ -525,7 +338,8 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
         shell_word(&files.inventory),
         shell_word(&files.known_hosts)
     );
-    if planned.iter().any(|h| h.scenario == "never-completes") {
+    let has = |scenario: Scenario| planned.iter().any(|h| h.scenario == scenario);
+    if has(AsyncOsScenario::NeverCompletes.into()) {
         say!(
             "\n(never-completes hosts fail only when update_timeout runs out, 10m by default: add -e update_timeout=30s to rehearse faster)"
         );
@@ -534,7 +348,7 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
         say!(
             "\n(add -e update_poll_interval=1s -e update_timeout=30s to rehearse faster: endpoints whose version does not move fail only when update_timeout runs out)"
         );
-        if !planned.iter().any(|h| h.scenario == "up-to-date") {
+        if !has(EndpointScenario::UpToDate.into()) {
             say!(
                 "(no up-to-date endpoint here: staleness is judged against the newest version seen, so add -e latest_tetra={})",
                 crate::windows::LATEST_TETRA
@@ -576,7 +390,7 @@ mod tests {
         ServeOptions {
             model: Model::Asyncos,
             hosts,
-            scenario: scenario.to_string(),
+            scenario: scenario.parse().unwrap(),
             update_duration: None,
             inventory_out: PathBuf::from("sim.yaml"),
             hostname_prefix: "esa".to_string(),
@@ -601,23 +415,23 @@ mod tests {
     #[test]
     fn windows_mixed_has_every_endpoint_scenario_and_an_up_to_date_one_first() {
         let plan = plan(&windows(40, MIXED)).unwrap();
-        let count = |s: &str| plan.iter().filter(|h| h.scenario == s).count();
-        assert_eq!(count("up-to-date"), 18);
-        assert_eq!(count("stale-fixable"), 4);
-        for s in ENDPOINT_SCENARIOS {
-            if !matches!(*s, "up-to-date" | "stale-fixable") {
+        let count = |s: EndpointScenario| plan.iter().filter(|h| h.scenario == s.into()).count();
+        assert_eq!(count(EndpointScenario::UpToDate), 18);
+        assert_eq!(count(EndpointScenario::StaleFixable), 4);
+        for &s in EndpointScenario::all() {
+            if !matches!(
+                s,
+                EndpointScenario::UpToDate | EndpointScenario::StaleFixable
+            ) {
                 assert_eq!(count(s), 2, "{s}");
             }
         }
-        assert_eq!(plan[0].scenario, "up-to-date");
+        assert_eq!(plan[0].scenario, EndpointScenario::UpToDate.into());
         assert!(matches!(plan[0].model, SimModel::Windows(_)));
         assert_eq!(plan[0].model.hostname(), "pc01.sim.example.com");
         let small = super::plan(&windows(11, MIXED)).unwrap();
         let seen: std::collections::BTreeSet<_> = small.iter().map(|h| h.scenario).collect();
-        assert_eq!(seen.len(), ENDPOINT_SCENARIOS.len());
-        for s in ENDPOINT_SCENARIOS {
-            assert!(Model::Windows.expected_status(s).is_some(), "{s}");
-        }
+        assert_eq!(seen.len(), EndpointScenario::all().len());
         // AsyncOS names are not endpoint scenarios, and the error lists
         // the right ones.
         let err = super::plan(&windows(2, "broken")).unwrap_err().to_string();
@@ -633,7 +447,7 @@ mod tests {
                 panic!("not an endpoint")
             };
             let want = match host.scenario {
-                "up-to-date" | "stale-fixable" => {
+                Scenario::Windows(EndpointScenario::UpToDate | EndpointScenario::StaleFixable) => {
                     ForceUpdate::MovesAfter(Duration::from_millis(700))
                 }
                 _ => ForceUpdate::DoesNotMove,
@@ -653,26 +467,17 @@ mod tests {
     #[test]
     fn mixed_is_mostly_healthy_and_broken_with_every_fault() {
         let plan = plan(&options(200, MIXED)).unwrap();
-        let count = |s: &str| plan.iter().filter(|h| h.scenario == s).count();
-        assert_eq!(count("healthy"), 70);
-        assert_eq!(count("broken"), 70);
-        for fault in &SCENARIOS[2..] {
+        let count = |s: AsyncOsScenario| plan.iter().filter(|h| h.scenario == s.into()).count();
+        assert_eq!(count(AsyncOsScenario::Healthy), 70);
+        assert_eq!(count(AsyncOsScenario::Broken), 70);
+        for &fault in &AsyncOsScenario::all()[2..] {
             assert_eq!(count(fault), 10, "{fault}");
         }
         // Deterministic, and small fleets still see every scenario.
         let small = super::plan(&options(8, MIXED)).unwrap();
         let mut seen: Vec<_> = small.iter().map(|h| h.scenario).collect();
         seen.sort_unstable();
-        let mut all = SCENARIOS.to_vec();
-        all.sort_unstable();
-        assert_eq!(seen, all);
-    }
-
-    #[test]
-    fn every_scenario_has_an_expected_status() {
-        for s in SCENARIOS {
-            assert!(expected_status(s).is_some(), "{s}");
-        }
+        assert_eq!(seen, Model::Asyncos.scenarios());
     }
 
     #[test]
@@ -681,7 +486,7 @@ mod tests {
         o.update_duration = Some(Duration::from_millis(800));
         for host in plan(&o).unwrap() {
             match host.scenario {
-                "never-completes" => {
+                Scenario::AsyncOs(AsyncOsScenario::NeverCompletes) => {
                     assert_eq!(appliance(&host).update, UpdateBehaviour::NeverCompletes)
                 }
                 _ => assert_eq!(
@@ -691,7 +496,7 @@ mod tests {
                     host.scenario
                 ),
             }
-            if host.scenario == "drop-mid-follow" {
+            if host.scenario == AsyncOsScenario::DropMidFollow.into() {
                 assert_eq!(
                     appliance(&host).drop_mid_follow(),
                     Some(Duration::from_millis(400))
@@ -709,8 +514,13 @@ mod tests {
     #[test]
     fn bad_options_are_input_errors() {
         assert!(plan(&options(0, "broken")).is_err());
-        let err = plan(&options(3, "exploding")).unwrap_err().to_string();
-        assert!(err.contains("exploding") && err.contains("mixed"), "{err}");
+        // Unknown names never get this far: they are not a ScenarioChoice.
+        assert!("exploding".parse::<ScenarioChoice>().is_err());
+        let err = plan(&options(3, "up-to-date")).unwrap_err().to_string();
+        assert!(
+            err.contains("`up-to-date`") && err.contains("trickle, mixed"),
+            "{err}"
+        );
         let mut o = options(3, "healthy");
         o.hostname_prefix = "esa 1".to_string();
         assert!(plan(&o).is_err());
