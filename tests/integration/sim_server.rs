@@ -447,6 +447,12 @@ async fn cluster_scenario_prompt_and_shutdown_disconnects() {
     .await;
     assert_eq!(fleet.hosts().len(), 2);
     let host = fleet.host("esa02.example.com").unwrap().clone();
+    assert_eq!(host.model(), sshfleet_sim::Model::Asyncos);
+    assert!(host.endpoint().is_none());
+    assert_eq!(
+        host.appliance().map(|p| &p.prompt),
+        Some(&PromptStyle::Cluster("esa-cluster".to_string()))
+    );
     let session = login_with_key(&host, &key).await;
     let mut shell = Shell::open(&session).await;
     shell.until("(Cluster esa-cluster)> ").await;

@@ -214,6 +214,9 @@ async fn forced_update_moves_the_version_and_persists() {
     assert_eq!(stats.forced_updates, 1);
     assert_eq!(stats.commands.len(), 3);
     assert_eq!(fixable.tetra_version(), Some(90606));
+    // An endpoint is no appliance.
+    assert_eq!(fixable.model(), sshfleet_sim::Model::Windows);
+    assert!(fixable.appliance().is_none() && fixable.endpoint().is_some());
 
     let stuck = &fleet.hosts()[1];
     let session = login(stuck).await;

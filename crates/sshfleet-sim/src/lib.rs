@@ -346,13 +346,19 @@ impl SimHost {
         format!("{name} {key}")
     }
 
-    /// The AsyncOS profile. A Windows endpoint has none: this is then a
-    /// placeholder (`AsyncOsProfile::healthy` with its hostname); see
-    /// [`SimHost::endpoint`].
-    pub fn profile(&self) -> &AsyncOsProfile {
+    /// Which kind of machine it is.
+    pub fn model(&self) -> Model {
         match &self.served {
-            Served::AsyncOs(appliance) => appliance.profile(),
-            Served::Windows(endpoint) => endpoint.placeholder(),
+            Served::AsyncOs(_) => Model::Asyncos,
+            Served::Windows(_) => Model::Windows,
+        }
+    }
+
+    /// The appliance's profile as started, or `None` for an endpoint.
+    pub fn appliance(&self) -> Option<&AsyncOsProfile> {
+        match &self.served {
+            Served::AsyncOs(appliance) => Some(appliance.profile()),
+            Served::Windows(_) => None,
         }
     }
 

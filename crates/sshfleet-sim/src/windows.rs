@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::asyncos::{AsyncOsProfile, Fault};
+use crate::asyncos::Fault;
 use crate::{Expected, StatsCell, lock};
 
 /// Where the connector is installed; one folder per connector version.
@@ -462,8 +462,6 @@ struct State {
 /// connections, living as long as the fleet.
 pub(crate) struct Endpoint {
     profile: EndpointProfile,
-    /// What [`super::SimHost::profile`] returns for an endpoint.
-    placeholder: AsyncOsProfile,
     state: Mutex<State>,
     stats: StatsCell,
 }
@@ -479,7 +477,6 @@ impl std::fmt::Debug for Endpoint {
 impl Endpoint {
     pub(crate) fn new(profile: EndpointProfile) -> Self {
         Self {
-            placeholder: AsyncOsProfile::healthy(&profile.hostname),
             state: Mutex::new(State {
                 tetra_version: profile.tetra_version,
                 update_due: None,
@@ -491,10 +488,6 @@ impl Endpoint {
 
     pub(crate) fn profile(&self) -> &EndpointProfile {
         &self.profile
-    }
-
-    pub(crate) fn placeholder(&self) -> &AsyncOsProfile {
-        &self.placeholder
     }
 
     /// What this host saw, for tests and benchmarks.
