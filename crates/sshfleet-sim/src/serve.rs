@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
+use serde::Serialize;
 
 use crate::scenario::{MIXED, Model, Scenario, ScenarioChoice};
 use crate::{
@@ -204,7 +205,7 @@ pub async fn serve_until(
     }
     write_file(&files.known_hosts, known_hosts.as_bytes(), false)?;
     let ports: Vec<u16> = fleet.hosts().iter().map(|h| h.addr.port()).collect();
-    let inventory = inventory_yaml(&options, &planned, &ports, &key_absolute);
+    let inventory = inventory_yaml(&options, &planned, &ports, &key_absolute)?;
     write_file(&files.inventory, inventory.as_bytes(), false)?;
 
     print_banner(&options, &planned, &files);
@@ -217,53 +218,107 @@ pub async fn serve_until(
     Ok(())
 }
 
-/// Ansible YAML: connection vars under `all`, one child group per scenario.
+/// The inventory `serve` writes, in Ansible's YAML format: connection
+/// variables under `all`, one child group per scenario.
+#[derive(Debug, Serialize)]
+struct Inventory {
+    all: AllGroup,
+}
+
+#[derive(Debug, Serialize)]
+struct AllGroup {
+    vars: ConnectionVars,
+    /// By scenario, in the model's order.
+    children: InOrder<Group>,
+}
+
+#[derive(Debug, Serialize)]
+struct ConnectionVars {
+    ansible_user: &'static str,
+    ansible_ssh_private_key_file: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Group {
+    /// By host name, in the fleet's order.
+    hosts: InOrder<HostVars>,
+}
+
+#[derive(Debug, Serialize)]
+struct HostVars {
+    ansible_host: &'static str,
+    ansible_port: u16,
+}
+
+/// A YAML mapping that keeps the order it was built in (a run goes
+/// through an inventory in its order).
+#[derive(Debug)]
+struct InOrder<V>(Vec<(String, V)>);
+
+impl<V: Serialize> Serialize for InOrder<V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// The inventory's text: a comment saying what wrote it and how the
+/// playbook must end on each group, then the YAML.
 fn inventory_yaml(
     options: &ServeOptions,
     planned: &[PlannedHost],
     ports: &[u16],
     key: &Path,
-) -> String {
+) -> Result<String, SimError> {
     let model = options.model;
-    let mut yaml = format!(
+    let mut children = Vec::new();
+    let mut outcomes = Vec::new();
+    for scenario in model.scenarios() {
+        let hosts: Vec<(String, HostVars)> = planned
+            .iter()
+            .zip(ports.iter().copied())
+            .filter(|(h, _)| h.scenario == scenario)
+            .map(|(h, port)| {
+                let vars = HostVars {
+                    ansible_host: "127.0.0.1",
+                    ansible_port: port,
+                };
+                (h.model.hostname().to_string(), vars)
+            })
+            .collect();
+        if hosts.is_empty() {
+            continue;
+        }
+        outcomes.push(format!("{scenario} {}", scenario.expected().as_str()));
+        children.push((
+            scenario.to_string(),
+            Group {
+                hosts: InOrder(hosts),
+            },
+        ));
+    }
+    let inventory = Inventory {
+        all: AllGroup {
+            vars: ConnectionVars {
+                ansible_user: SIM_USER,
+                ansible_ssh_private_key_file: key.display().to_string(),
+            },
+            children: InOrder(children),
+        },
+    };
+    let yaml = serde_yaml::to_string(&inventory)
+        .map_err(|e| SimError::io("writing the inventory", std::io::Error::other(e)))?;
+    Ok(format!(
         "# Written by `sshfleet sim --model {} --hosts {} --scenario {}`: {} simulated\n\
          # {} on 127.0.0.1, one group per scenario. Valid while that process runs.\n\
-         all:\n  vars:\n    ansible_user: {SIM_USER}\n    ansible_ssh_private_key_file: {}\n  children:\n",
+         # {} ends: {}.\n{yaml}",
         model.name(),
         options.hosts,
         options.scenario,
         planned.len(),
         model.noun(),
-        yaml_string(&key.display().to_string()),
-    );
-    for scenario in model.scenarios() {
-        let members: Vec<(&PlannedHost, u16)> = planned
-            .iter()
-            .zip(ports.iter().copied())
-            .filter(|(h, _)| h.scenario == scenario)
-            .collect();
-        if members.is_empty() {
-            continue;
-        }
-        let expected = scenario.expected().as_str();
-        yaml.push_str(&format!(
-            "    {scenario}:  # {} ends {expected}\n      hosts:\n",
-            model.playbook()
-        ));
-        for (host, port) in members {
-            yaml.push_str(&format!(
-                "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {port}\n",
-                host.model.hostname()
-            ));
-        }
-    }
-    yaml
-}
-
-/// A double-quoted YAML scalar (paths may hold `:` or `#`).
-fn yaml_string(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("\"{escaped}\"")
+        model.playbook(),
+        outcomes.join(", "),
+    ))
 }
 
 /// Writes a whole file under a temporary name, then renames it into place,
@@ -524,6 +579,59 @@ mod tests {
         let mut o = options(3, "healthy");
         o.hostname_prefix = "esa 1".to_string();
         assert!(plan(&o).is_err());
+    }
+
+    #[test]
+    fn inventory_keeps_the_fleet_order_and_any_key_path() {
+        let o = options(9, MIXED);
+        let planned = plan(&o).unwrap();
+        let ports: Vec<u16> = (2000..2009).collect();
+        let key = Path::new("/tmp/it's: a #lab \"x\"/sim.key");
+        let text = inventory_yaml(&o, &planned, &ports, key).unwrap();
+        assert!(
+            text.starts_with(
+                "# Written by `sshfleet sim --model asyncos --hosts 9 --scenario mixed`: 9 simulated\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "# esa-ecupdate ends: healthy ok, broken changed, stale-completion changed,"
+            ),
+            "{text}"
+        );
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let all = &yaml["all"];
+        assert_eq!(
+            all["vars"]["ansible_ssh_private_key_file"].as_str(),
+            key.to_str()
+        );
+        let keys = |v: &serde_yaml::Value| -> Vec<String> {
+            v.as_mapping()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str().unwrap().to_string())
+                .collect()
+        };
+        let groups: Vec<String> = Model::Asyncos
+            .scenarios()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(keys(&all["children"]), groups);
+        let healthy = &all["children"]["healthy"]["hosts"];
+        assert_eq!(
+            keys(healthy),
+            ["esa1.sim.example.com", "esa9.sim.example.com"]
+        );
+        assert_eq!(
+            healthy["esa9.sim.example.com"]["ansible_port"].as_u64(),
+            Some(2008)
+        );
+        assert_eq!(
+            healthy["esa9.sim.example.com"]["ansible_host"].as_str(),
+            Some("127.0.0.1")
+        );
     }
 
     #[test]
