@@ -1,4 +1,5 @@
-//! Exit codes of DESIGN.md, the contract cron jobs and wrappers branch on.
+//! Exit codes of the README ("Statuses, report and exit codes"), the contract
+//! cron jobs and wrappers branch on.
 
 /// What the process tells its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,8 @@
 //! The AsyncOS CLI model (Secure Email Gateway), with the ecs / updater_logs
-//! behaviour of the Enrollment Client TAC article.
+//! behaviour of the Enrollment Client TAC article: its symptom lines, alert,
+//! fix and confirmation are in `docs/DEVICES.md`, section "The ESA
+//! procedure"; the CLI's prompts, `grep`, `tail` and `version` output in
+//! section "How the devices really behave".
 //!
 //! [`Appliance`] is one appliance's state (logs, alerts, counters), shared by
 //! all its sessions; [`Command`] is one parsed CLI line. The interactive

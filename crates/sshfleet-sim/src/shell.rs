@@ -4,6 +4,8 @@
 //!
 //! There is no line discipline on an SSH channel (nor on a raw tty), so the
 //! session echoes, edits and splits lines itself, as the appliance does.
+//! Prompts, and `tail` following until Ctrl-C: `docs/DEVICES.md`, section
+//! "How the devices really behave".
 
 use std::collections::VecDeque;
 use std::sync::Arc;

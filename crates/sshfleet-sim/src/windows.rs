@@ -1,6 +1,10 @@
 //! A Windows endpoint running the Cisco Secure Endpoint connector, reached
 //! over OpenSSH for Windows whose default shell is PowerShell, with the
-//! TETRA definition update failures of the TAC article.
+//! TETRA definition update failures of the TAC article (`docs/DEVICES.md`,
+//! section "The Secure Endpoint procedure": posture, `-forceupdate`, the
+//! DNS, curl and proxy checks and their error codes). How OpenSSH for
+//! Windows and PowerShell answer exec requests is in section "How the
+//! devices really behave".
 //!
 //! Every command arrives as an SSH exec request (no PTY), so there is no
 //! prompt and no session: [`Endpoint::run`] answers one command line with
