@@ -691,6 +691,14 @@ mod tests {
         assert!(esa5["ansible_port"].as_u64().is_some_and(|p| p > 0));
         let known = std::fs::read_to_string(&files.known_hosts).unwrap();
         assert_eq!(known.lines().count(), 9);
+        let esa5_port = esa5["ansible_port"].as_u64().unwrap();
+        let esa5_line = format!("[127.0.0.1]:{esa5_port} ssh-ed25519 ");
+        assert!(
+            known.lines().any(|l| l.starts_with(&esa5_line)
+                && l.split(' ').count() == 3
+                && l.ends_with(|c: char| c != ' ')),
+            "{known}"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
