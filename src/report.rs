@@ -1,5 +1,5 @@
 //! What a run leaves behind: one line per host as it finishes, a summary
-//! table, the JSON report of DESIGN.md (written atomically, so a cron job
+//! table, the JSON report of the README (written atomically, so a cron job
 //! never reads half a file) and the exit code.
 
 use std::collections::BTreeMap;
