@@ -25,6 +25,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod exit;
+pub mod finding;
 pub mod inventory;
 pub mod known_hosts;
 pub mod limits;

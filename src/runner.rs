@@ -14,7 +14,6 @@
 //! before it. A batch over `--max-fail-percent` stops the rollout: the
 //! hosts of later batches are reported `skipped`, not run.
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,8 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState};
-use crate::playbook::when::{Value, compare_versions};
-use crate::playbook::{FleetMax, Playbook, Segment, Session};
+use crate::playbook::{FleetMax, Playbook, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
 use crate::shell::{ExecSession, Shell};
@@ -277,16 +275,11 @@ fn share_fleet_values(
     carried: &mut BTreeMap<String, Value>,
 ) {
     for FleetMax { target, source } in values {
-        let best = seats
-            .iter()
-            .filter_map(|seat| match seat {
-                Seat::Live(slot) => slot.state.get(source),
-                Seat::Done(_) => None,
-            })
-            .fold(carried.get(target).cloned(), |best, v| match best {
-                Some(b) if higher(&b, v) != Ordering::Less => Some(b),
-                _ => Some(v.clone()),
-            });
+        let live = seats.iter().filter_map(|seat| match seat {
+            Seat::Live(slot) => slot.state.get(source),
+            Seat::Done(_) => None,
+        });
+        let best = FleetMax::highest(carried.get(target).into_iter().chain(live));
         if let Some(best) = best {
             carried.insert(target.clone(), best.clone());
             for seat in seats.iter_mut() {
@@ -295,15 +288,6 @@ fn share_fleet_values(
                 }
             }
         }
-    }
-}
-
-/// Versions and numbers compare as such; anything else does not win.
-fn higher(a: &Value, b: &Value) -> Ordering {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-        (Value::Text(x), Value::Text(y)) => compare_versions(x, y).unwrap_or(Ordering::Equal),
-        _ => Ordering::Equal,
     }
 }
 

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::finding::FoundFault;
 use chrono::NaiveDateTime;
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::remote::{FollowEnd, Remote, RemoteError, Verdict};
@@ -15,7 +15,7 @@ use super::vars::{HostVars, Unset};
 use super::when::{Condition, Scope, Value, WhenError};
 use super::{
     CaptureKind, CaptureSource, Command, Finding, FindingTrigger, Follow, Pick, Playbook, Repeat,
-    Run, Severity, Step, StepKind,
+    Run, Step, StepKind,
 };
 
 /// Why a step failed. The host's error in the report is
@@ -101,16 +101,6 @@ impl StepError {
             StepError::InterruptedWaiting { .. } | StepError::InterruptedFollowing { .. }
         )
     }
-}
-
-/// A fault found on an appliance, with the line that shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FoundFault {
-    pub id: String,
-    pub severity: Severity,
-    pub evidence: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
 }
 
 /// What running the steps produced.

@@ -18,6 +18,7 @@ use regex::Regex;
 use model::PlaybookFile;
 pub use model::{CaptureKind, Pick, Severity, VarSpec, VarType};
 use when::Condition;
+pub use when::Value;
 
 use crate::yaml_lines::YamlLines;
 
@@ -224,6 +225,31 @@ pub struct Follow {
 pub struct FleetMax {
     pub target: String,
     pub source: String,
+}
+
+impl FleetMax {
+    /// The highest of `values`: versions and numbers compare as such; a
+    /// value that does not compare with the best so far does not replace
+    /// it, and of equal values the first stays.
+    pub fn highest<'a>(values: impl IntoIterator<Item = &'a Value>) -> Option<Value> {
+        values
+            .into_iter()
+            .fold(None, |best: Option<&Value>, v| match best {
+                Some(b) if !higher(v, b) => Some(b),
+                _ => Some(v),
+            })
+            .cloned()
+    }
+}
+
+/// Whether `a` is strictly above `b`.
+fn higher(a: &Value, b: &Value) -> bool {
+    let order = match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
+        (Value::Text(x), Value::Text(y)) => when::compare_versions(x, y),
+        _ => None,
+    };
+    order == Some(std::cmp::Ordering::Greater)
 }
 
 /// What a step does; each kind holds only the fields it takes, so the
@@ -500,6 +526,21 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn fleet_max_compares_versions_and_numbers_as_such() {
+        let text = |t: &str| Value::Text(t.to_string());
+        let best = FleetMax::highest(&[text("9.0.0"), text("10.1.2"), text("10.1.1")]);
+        assert_eq!(best, Some(text("10.1.2")));
+        let numbers = [Value::Number(90600.0), Value::Number(90606.0)];
+        assert_eq!(FleetMax::highest(&numbers), Some(Value::Number(90606.0)));
+        // What does not compare does not win over the first value.
+        assert_eq!(
+            FleetMax::highest(&[Value::Number(1.0), text("x")]),
+            Some(Value::Number(1.0))
+        );
+        assert_eq!(FleetMax::highest(&[]), None);
     }
 
     #[test]
