@@ -32,6 +32,9 @@ pub async fn ask(prompt: &str) -> Result<Password, AskPassError> {
     if !isatty(&stdin) {
         return Err(AskPassError::NotATerminal);
     }
+    // Caught from before echo goes off: Ctrl-C must not kill the process
+    // and leave the terminal without echo.
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let _echo_off = EchoOff::enable()?;
     let mut stderr = std::io::stderr();
     let _ = write!(stderr, "{prompt}");
@@ -48,7 +51,7 @@ pub async fn ask(prompt: &str) -> Result<Password, AskPassError> {
         })?;
     let line = tokio::select! {
         read = rx => read.map_err(|_| AskPassError::Interrupted)??,
-        _ = tokio::signal::ctrl_c() => {
+        _ = interrupt.recv() => {
             let _ = writeln!(stderr);
             return Err(AskPassError::Interrupted);
         }

@@ -32,6 +32,9 @@ pub struct Cli {
 
 // Examples are kept verbatim (one command a line) in `--help` and in the
 // man pages.
+// One value per process: a large variant costs nothing. (With `sim`, the
+// sim subcommand's arguments are as large as `run`'s and clippy is quiet.)
+#[cfg_attr(not(feature = "sim"), allow(clippy::large_enum_variant))]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a playbook on the hosts of an inventory
@@ -51,6 +54,7 @@ pub enum Command {
     /// error, 130 interrupted.
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
+    #[cfg(feature = "sim")]
     /// Run a shipped playbook on a simulated fleet (real SSH on loopback)
     ///
     /// Exits 0 when every simulated host ended with the status its scenario
@@ -61,6 +65,7 @@ pub enum Command {
     ///   sshfleet demo --playbook secure-endpoint-tetra --report demo.json
     #[command(verbatim_doc_comment)]
     Demo(DemoArgs),
+    #[cfg(feature = "sim")]
     /// Serve a simulated appliance
     ///
     /// Examples:
@@ -170,16 +175,18 @@ pub struct RunArgs {
     pub ask_pass: bool,
 }
 
+#[cfg(feature = "sim")]
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// Which shipped playbook to show, on a fleet of the machines it is for.
-    #[arg(long, value_enum, default_value_t = crate::sim::demo::DemoPlaybook::EsaEcupdate)]
-    pub playbook: crate::sim::demo::DemoPlaybook,
+    #[arg(long, value_enum, default_value_t = crate::demo::DemoPlaybook::EsaEcupdate)]
+    pub playbook: crate::demo::DemoPlaybook,
     /// Also write the JSON report here.
     #[arg(long)]
     pub report: Option<PathBuf>,
 }
 
+#[cfg(feature = "sim")]
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
     /// Speak the appliance CLI on stdin/stdout (for use as a login shell).
@@ -187,14 +194,11 @@ pub struct SimArgs {
     pub stdio: bool,
     /// Which machines to simulate (a fleet only; --stdio serves AsyncOS).
     #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
-    pub model: crate::sim::serve::Model,
-    /// Scenario. AsyncOS: healthy, broken, stale-completion, never-completes, cluster, ...;
-    /// for a fleet also `mixed`: per 20 hosts 7 healthy, 7 broken and one of each fault.
-    /// Windows: up-to-date, stale-dns, stale-revocation, stale-fixable, old-connector, ...;
-    /// `mixed`: per 20 endpoints 9 up to date, 2 fixable and one of each other.
+    pub model: sshfleet_sim::Model,
+    /// Scenario: one of the model's, or `mixed` for a fleet of every one of them.
     /// [default: broken; mixed for --model windows]
-    #[arg(long)]
-    pub scenario: Option<String>,
+    #[arg(long, value_enum)]
+    pub scenario: Option<sshfleet_sim::ScenarioChoice>,
     /// Host name shown in the prompt (with --stdio).
     #[arg(long, default_value = "esa01.example.com")]
     pub hostname: String,
@@ -286,35 +290,44 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     }
 }
 
+/// `sshfleet sim`: a fleet until Ctrl-C, or one appliance on stdio.
+#[cfg(feature = "sim")]
+async fn sim(args: SimArgs) -> Result<ExitCode, Error> {
+    use sshfleet_sim::{Scenario, ScenarioChoice};
+    if let Some(inventory_out) = args.inventory_out {
+        sshfleet_sim::serve::serve(sshfleet_sim::serve::ServeOptions {
+            model: args.model,
+            hosts: args.hosts,
+            scenario: args
+                .scenario
+                .unwrap_or_else(|| args.model.default_scenario()),
+            update_duration: args.update_duration,
+            inventory_out,
+            hostname_prefix: args
+                .hostname_prefix
+                .unwrap_or_else(|| args.model.prefix().to_string()),
+        })
+        .await?;
+        return Ok(ExitCode::Success);
+    }
+    // One appliance: an AsyncOS scenario, never `mixed`.
+    let scenario = args.scenario.unwrap_or(ScenarioChoice::One(
+        sshfleet_sim::AsyncOsScenario::Broken.into(),
+    ));
+    let ScenarioChoice::One(Scenario::AsyncOs(scenario)) = scenario else {
+        return Err(Error::Usage(format!("unknown scenario `{scenario}`")));
+    };
+    sshfleet_sim::serve_stdio(scenario.profile(&args.hostname)).await?;
+    Ok(ExitCode::Success)
+}
+
 async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => run(args).await,
-        Command::Demo(args) => crate::sim::demo::run(args.playbook, args.report).await,
-        Command::Sim(args) => {
-            if let Some(inventory_out) = args.inventory_out {
-                crate::sim::serve::serve(crate::sim::serve::ServeOptions {
-                    model: args.model,
-                    hosts: args.hosts,
-                    scenario: args
-                        .scenario
-                        .unwrap_or_else(|| args.model.default_scenario().to_string()),
-                    update_duration: args.update_duration,
-                    inventory_out,
-                    hostname_prefix: args
-                        .hostname_prefix
-                        .unwrap_or_else(|| args.model.prefix().to_string()),
-                })
-                .await
-                .map_err(Error::Sim)?;
-                return Ok(ExitCode::Success);
-            }
-            let scenario = args.scenario.as_deref().unwrap_or("broken");
-            let Some(profile) = crate::sim::scenario_profile(scenario, &args.hostname) else {
-                return Err(Error::Usage(format!("unknown scenario `{scenario}`")));
-            };
-            crate::sim::serve_stdio(profile).await?;
-            Ok(ExitCode::Success)
-        }
+        #[cfg(feature = "sim")]
+        Command::Demo(args) => crate::demo::run(args.playbook, args.report).await,
+        #[cfg(feature = "sim")]
+        Command::Sim(args) => sim(args).await,
         Command::Inventory(args) => {
             let inventory = Inventory::load(&args.inventory)?;
             let hosts = inventory.select(args.limit.as_deref())?;

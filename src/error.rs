@@ -50,9 +50,14 @@ pub enum Error {
     Runtime(std::io::Error),
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    /// The simulator (`sshfleet sim`, `sshfleet demo`) could not serve.
+    /// The simulator (`sshfleet sim`) could not serve.
+    #[cfg(feature = "sim")]
+    #[error(transparent)]
+    Sim(#[from] sshfleet_sim::SimError),
+    /// `sshfleet demo` could not set up its lab.
+    #[cfg(feature = "sim")]
     #[error("{0:#}")]
-    Sim(anyhow::Error),
+    Demo(anyhow::Error),
 }
 
 impl Error {
@@ -74,10 +79,10 @@ impl Error {
             | Error::WriteManPages { .. }
             | Error::Runtime(_)
             | Error::Io(_) => ExitCode::Internal,
-            Error::Sim(e) => match e.downcast_ref::<Error>() {
-                Some(inner) => inner.exit_code(),
-                None => ExitCode::Internal,
-            },
+            #[cfg(feature = "sim")]
+            Error::Sim(e) if e.is_invalid_input() => ExitCode::BadInput,
+            #[cfg(feature = "sim")]
+            Error::Sim(_) | Error::Demo(_) => ExitCode::Internal,
         }
     }
 }

@@ -2,9 +2,10 @@
 //! security appliances over SSH: find the fault, fix it where asked, and only
 //! report success that the appliance itself confirmed.
 //!
-//! Data flows one way (see DESIGN.md): cli → inventory → playbook → runner →
-//! transport → shell → playbook executor → report. The simulator in [`sim`]
-//! is a real SSH server used by the demo, the tests and the benchmarks.
+//! Data flows one way: cli → inventory → playbook → runner → transport →
+//! shell → playbook executor → report. The simulated fleet (real SSH
+//! servers, the `sshfleet-sim` crate) serves the demo, `sshfleet sim`, the
+//! tests and the benchmarks; the default feature `sim` builds it in.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 /// `println!` for output a reader may stop reading (`| head`): a closed
@@ -20,9 +21,12 @@ pub mod app;
 pub mod ask_pass;
 pub mod cli;
 pub mod console;
+#[cfg(feature = "sim")]
+pub mod demo;
 pub mod error;
 pub mod events;
 pub mod exit;
+pub mod finding;
 pub mod inventory;
 pub mod known_hosts;
 pub mod limits;
@@ -37,7 +41,6 @@ pub mod rollout;
 pub mod runner;
 pub mod shell;
 pub mod shutdown;
-pub mod sim;
 pub mod ssh_config;
 pub mod target;
 pub mod transcript;

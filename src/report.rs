@@ -1,5 +1,5 @@
 //! What a run leaves behind: one line per host as it finishes, a summary
-//! table, the JSON report of DESIGN.md (written atomically, so a cron job
+//! table, the JSON report of the README (written atomically, so a cron job
 //! never reads half a file) and the exit code.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::ExitCode;
-use crate::playbook::exec::FoundFault;
+use crate::finding::FoundFault;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

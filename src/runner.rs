@@ -14,7 +14,6 @@
 //! before it. A batch over `--max-fail-percent` stops the rollout: the
 //! hosts of later batches are reported `skipped`, not run.
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,12 +22,11 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::plan::{PlannedHost, RunSettings};
-use crate::playbook::exec::{self, Execution, HostState, Remote};
-use crate::playbook::when::{Value, compare_versions};
-use crate::playbook::{FleetMax, Playbook, Segment, Session};
+use crate::playbook::exec::{self, Execution, HostState};
+use crate::playbook::{FleetMax, Playbook, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
-use crate::shell::Shell;
+use crate::shell::{ExecSession, Shell};
 use crate::transcript::{Secrets, Transcript};
 use crate::transport::{self, ConnectError};
 use backon::Retryable as _;
@@ -44,10 +42,6 @@ pub trait Observer: Send + Sync {
     /// The rollout stops; `not_run` hosts of later batches will not start.
     fn stopped(&self, _reason: &str, _not_run: usize) {}
 }
-
-/// An observer that says nothing.
-pub struct Silent;
-impl Observer for Silent {}
 
 /// Tells several observers (the terminal and the JSON log) the same things.
 pub struct Observers(pub Vec<Arc<dyn Observer>>);
@@ -282,16 +276,11 @@ fn share_fleet_values(
     carried: &mut BTreeMap<String, Value>,
 ) {
     for FleetMax { target, source } in values {
-        let best = seats
-            .iter()
-            .filter_map(|seat| match seat {
-                Seat::Live(slot) => slot.state.get(source),
-                Seat::Done(_) => None,
-            })
-            .fold(carried.get(target).cloned(), |best, v| match best {
-                Some(b) if higher(&b, v) != Ordering::Less => Some(b),
-                _ => Some(v.clone()),
-            });
+        let live = seats.iter().filter_map(|seat| match seat {
+            Seat::Live(slot) => slot.state.get(source),
+            Seat::Done(_) => None,
+        });
+        let best = FleetMax::highest(carried.get(target).into_iter().chain(live));
         if let Some(best) = best {
             carried.insert(target.clone(), best.clone());
             for seat in seats.iter_mut() {
@@ -300,15 +289,6 @@ fn share_fleet_values(
                 }
             }
         }
-    }
-}
-
-/// Versions and numbers compare as such; anything else does not win.
-fn higher(a: &Value, b: &Value) -> Ordering {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-        (Value::Text(x), Value::Text(y)) => compare_versions(x, y).unwrap_or(Ordering::Equal),
-        _ => Ordering::Equal,
     }
 }
 
@@ -431,11 +411,9 @@ async fn connect_and_run(
     for secret in &connection.secrets {
         slot.transcript.add_secret(secret);
     }
-    let steps = &playbook.steps[segment.steps.clone()];
-    let observe = |step: &str| observer.step(name, step);
     // An interactive session needs its shell open (and its prompt seen)
     // first; an exec session runs each command on the connection itself.
-    let (mut shell, exit_command) = match &playbook.session {
+    let (shell, exit_command) = match &playbook.session {
         Session::Exec => (None, None),
         Session::Shell {
             prompt,
@@ -443,7 +421,7 @@ async fn connect_and_run(
             exit_command,
         } => {
             let opened = match slot.host.vars.duration(login_timeout) {
-                Err(e) => Err(failed(name, Status::Failed, e)),
+                Err(e) => Err(failed(name, Status::Failed, e.to_string())),
                 Ok(login_timeout) => match connection.open_session().await {
                     Err(e) => Err(failed(
                         name,
@@ -471,27 +449,27 @@ async fn connect_and_run(
             }
         }
     };
-    let mut remote = match &mut shell {
-        Some(shell) => Remote::Shell(shell),
-        None => Remote::Exec {
-            connection: &connection,
-            transcript: &mut slot.transcript,
-        },
-    };
-    exec::execute(
-        &mut remote,
+    let job = exec::Job {
         playbook,
-        steps,
-        &slot.host.vars,
-        &mut slot.state,
-        options.check_mode,
+        steps: &playbook.steps[segment.steps.clone()],
+        vars: &slot.host.vars,
+        check_mode: options.check_mode,
         cancel,
-        &observe,
-    )
-    .await;
-    if let Some(mut shell) = shell {
-        shell.close(exit_command).await;
-        slot.transcript = shell.into_transcript();
+        observe: &|step: &str| observer.step(name, step),
+    };
+    match shell {
+        Some(mut shell) => {
+            exec::execute(&mut shell, &job, &mut slot.state).await;
+            shell.close(exit_command).await;
+            slot.transcript = shell.into_transcript();
+        }
+        None => {
+            let mut session = ExecSession {
+                connection: &connection,
+                transcript: &mut slot.transcript,
+            };
+            exec::execute(&mut session, &job, &mut slot.state).await;
+        }
     }
     connection.disconnect().await;
     Ok(())

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+pub use crate::finding::Severity;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlaybookFile {
@@ -209,14 +211,6 @@ pub enum CaptureKind {
     /// format, or, for a pattern without group, the stamp of the last
     /// matching line.
     Time,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use sshfleet::sim::AsyncOsProfile;
+use sshfleet_sim::AsyncOsProfile;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{Lab, sshfleet_cmd};

@@ -219,9 +219,9 @@ async fn esa_playbook_fixes_an_appliance_behind_real_openssh() {
 async fn stale_completion_behind_real_openssh_waits_for_this_update() {
     // The backlog ends with an earlier `update completed`; confirming before
     // this run's (slow) update completes would be a lie.
-    let sshfleet::sim::UpdateBehaviour::CompletesAfter(update) =
-        sshfleet::sim::scenario_profile("stale-completion", "x")
-            .unwrap()
+    let sshfleet_sim::UpdateBehaviour::CompletesAfter(update) =
+        sshfleet_sim::AsyncOsScenario::StaleCompletion
+            .profile("x")
             .update
     else {
         panic!("stale-completion must complete");

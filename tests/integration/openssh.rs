@@ -8,7 +8,7 @@ use std::process::Output;
 use russh::keys::{Algorithm, PrivateKey};
 use russh::{Preferred, kex};
 use sshfleet::known_hosts::entry_line;
-use sshfleet::sim::{AsyncOsProfile, Forwarding, SimFleet, SimHost, SimModelConfig};
+use sshfleet_sim::{AsyncOsProfile, Forwarding, SimFleet, SimHost, SimModelConfig};
 
 use crate::support::{USER, new_key, sshfleet_cmd, trusted_client};
 

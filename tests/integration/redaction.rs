@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sshfleet::sim::{AsyncOsProfile, Fault};
+use sshfleet_sim::{AsyncOsProfile, Fault};
 
 use crate::ask_pass::password_only_lab;
 use crate::support::sshfleet_cmd;

@@ -2,7 +2,7 @@
 //! connection retries with backoff within a run.
 
 use serde_json::Value;
-use sshfleet::sim::AsyncOsProfile;
+use sshfleet_sim::AsyncOsProfile;
 
 use crate::support::{Lab, Relay, broken_quick, never_completes, new_key};
 

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sshfleet::inventory::Inventory;
-use sshfleet::sim::serve::SimFiles;
+use sshfleet_sim::serve::SimFiles;
 
 use crate::support::sshfleet_cmd;
 
@@ -192,7 +192,10 @@ async fn sim_serves_a_mixed_fleet_that_run_rehearses_against() {
         );
     }
     // Twelve hosts of `mixed` cover every scenario.
-    assert_eq!(scenarios_seen.len(), sshfleet::sim::SCENARIOS.len());
+    assert_eq!(
+        scenarios_seen.len(),
+        sshfleet_sim::AsyncOsScenario::all().len()
+    );
 
     let status = sim.interrupt();
     assert_eq!(status.code(), Some(0), "sim after SIGINT: {status}");
@@ -256,7 +259,7 @@ async fn sim_serves_windows_endpoints_that_the_tetra_playbook_rehearses_against(
     }
     assert_eq!(
         scenarios_seen.len(),
-        sshfleet::sim::ENDPOINT_SCENARIOS.len()
+        sshfleet_sim::EndpointScenario::all().len()
     );
     assert_eq!(sim.interrupt().code(), Some(0));
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 use serde_json::Value;
-use sshfleet::sim::{AsyncOsProfile, SimAuth, SimFleet, SimHost, SimModelConfig, UpdateBehaviour};
+use sshfleet_sim::{AsyncOsProfile, SimAuth, SimFleet, SimHost, SimModelConfig, UpdateBehaviour};
 
 pub const USER: &str = "admin";
 

@@ -1,6 +1,6 @@
 //! Host keys and authentication, checked the way OpenSSH checks them.
 
-use sshfleet::sim::AsyncOsProfile;
+use sshfleet_sim::AsyncOsProfile;
 
 use crate::support::{Lab, new_key, write_key};
 

@@ -13,11 +13,11 @@ use anyhow::Context as _;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
-use super::serve::Model;
-use super::{
-    AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimModel, SimModelConfig,
-    UpdateBehaviour, endpoint_scenario,
+use sshfleet_sim::{
+    AsyncOsProfile, AsyncOsScenario, EndpointScenario, Expected, Fault, Model, PromptStyle,
+    SimAuth, SimFleet, SimModel, SimModelConfig, UpdateBehaviour,
 };
+
 use crate::console::Console;
 use crate::error::Error;
 use crate::events::LogFormat;
@@ -79,88 +79,68 @@ impl DemoPlaybook {
 
 /// One endpoint of each scenario, and two more up to date.
 fn endpoints() -> Vec<(SimModel, Status)> {
-    super::ENDPOINT_SCENARIOS
+    let up_to_date = [EndpointScenario::UpToDate; 2];
+    EndpointScenario::all()
         .iter()
-        .chain(&["up-to-date", "up-to-date"])
+        .chain(&up_to_date)
         .enumerate()
-        .filter_map(|(i, scenario)| {
+        .map(|(i, scenario)| {
             let name = format!("pc{:02}.example.com", i + 1);
-            let profile = endpoint_scenario(scenario, &name)?;
-            let status = super::serve::expected_endpoint_status(scenario)?;
-            Some((SimModel::from(profile), status))
+            (
+                SimModel::from(scenario.profile(&name)),
+                status(scenario.expected()),
+            )
         })
         .collect()
 }
 
+/// The report's status for what the simulator says a scenario must end
+/// with.
+fn status(expected: Expected) -> Status {
+    match expected {
+        Expected::Ok => Status::Ok,
+        Expected::Changed => Status::Changed,
+        Expected::Failed => Status::Failed,
+        Expected::Unreachable => Status::Unreachable,
+    }
+}
+
+/// Appliances of most scenarios (not `stop-answering`: it would hold the
+/// demo for `command_timeout`), with timings that keep the demo short, and
+/// the versions and prompts fleets have.
 fn appliances() -> Vec<(AsyncOsProfile, Status)> {
+    use AsyncOsScenario as S;
+    use UpdateBehaviour::CompletesAfter;
     let secs = Duration::from_secs;
     let ms = Duration::from_millis;
-    let with = |mut p: AsyncOsProfile, f: &dyn Fn(&mut AsyncOsProfile)| {
-        f(&mut p);
-        p
+    let host = |number: usize, scenario: AsyncOsScenario, adapt: &dyn Fn(&mut AsyncOsProfile)| {
+        let mut profile = scenario.profile(&format!("esa{number:02}.example.com"));
+        adapt(&mut profile);
+        (profile, status(scenario.expected()))
     };
     vec![
-        (AsyncOsProfile::healthy("esa01.example.com"), Status::Ok),
-        (
-            with(AsyncOsProfile::broken("esa02.example.com"), &|p| {
-                p.update = UpdateBehaviour::CompletesAfter(ms(1500));
-            }),
-            Status::Changed,
-        ),
-        (
-            // An earlier update's `update completed` sits in the backlog.
-            with(AsyncOsProfile::broken("esa03.example.com"), &|p| {
-                p.stale_completion = true;
-                p.update = UpdateBehaviour::CompletesAfter(secs(3));
-            }),
-            Status::Changed,
-        ),
-        (
-            with(AsyncOsProfile::healthy("esa04.example.com"), &|p| {
-                p.version = "14.2.0-620".to_string()
-            }),
-            Status::Ok,
-        ),
-        (
-            with(AsyncOsProfile::broken("esa05.example.com"), &|p| {
-                p.prompt = PromptStyle::Cluster("emea-mail".to_string());
-                p.update = UpdateBehaviour::CompletesAfter(ms(2000));
-            }),
-            Status::Changed,
-        ),
-        (
-            with(AsyncOsProfile::healthy("esa06.example.com"), &|p| {
-                p.prompt = PromptStyle::Machine
-            }),
-            Status::Ok,
-        ),
-        (
-            with(AsyncOsProfile::broken("esa07.example.com"), &|p| {
-                p.update = UpdateBehaviour::NeverCompletes
-            }),
-            Status::Failed,
-        ),
-        (
-            with(AsyncOsProfile::broken("esa08.example.com"), &|p| {
-                p.update = UpdateBehaviour::CompletesAfter(ms(1000));
-                p.faults.push(Fault::Trickle(Duration::ZERO));
-            }),
-            Status::Changed,
-        ),
-        (AsyncOsProfile::healthy("esa09.example.com"), Status::Ok),
-        (
-            with(AsyncOsProfile::broken("esa10.example.com"), &|p| {
-                p.update = UpdateBehaviour::CompletesAfter(secs(4));
-                p.faults.push(Fault::DropMidFollow(secs(1)));
-            }),
-            Status::Failed,
-        ),
-        (
-            with(AsyncOsProfile::healthy("esa11.example.com"), &|p| {
-                p.version = "15.5.0-100".to_string()
-            }),
-            Status::Ok,
-        ),
+        host(1, S::Healthy, &|_| {}),
+        host(2, S::Broken, &|p| p.update = CompletesAfter(ms(1500))),
+        // An earlier update's `update completed` sits in the backlog.
+        host(3, S::StaleCompletion, &|p| {
+            p.update = CompletesAfter(secs(3))
+        }),
+        host(4, S::Healthy, &|p| p.version = "14.2.0-620".to_string()),
+        host(5, S::Cluster, &|p| {
+            p.prompt = PromptStyle::Cluster("emea-mail".to_string());
+            p.update = CompletesAfter(ms(2000));
+        }),
+        host(6, S::Healthy, &|p| p.prompt = PromptStyle::Machine),
+        host(7, S::NeverCompletes, &|_| {}),
+        host(8, S::Trickle, &|p| {
+            p.update = CompletesAfter(ms(1000));
+            p.faults = vec![Fault::Trickle(Duration::ZERO)];
+        }),
+        host(9, S::Healthy, &|_| {}),
+        host(10, S::DropMidFollow, &|p| {
+            p.update = CompletesAfter(secs(4))
+        }),
+        host(11, S::Healthy, &|p| p.version = "15.5.0-100".to_string()),
     ]
 }
 
@@ -171,7 +151,7 @@ pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCod
         .await
         .map_err(|e| match e.downcast::<Error>() {
             Ok(e) => e,
-            Err(e) => Error::Sim(e),
+            Err(e) => Error::Demo(e),
         })
 }
 
