@@ -34,7 +34,7 @@ const DEMO_UPDATE_TIMEOUT: &str = "6s";
 
 /// The shipped playbooks the demo can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DemoPlaybook {
+pub(crate) enum DemoPlaybook {
     /// ESA Enrollment Client certificate failure, on AsyncOS appliances.
     EsaEcupdate,
     /// Stale TETRA definitions, on Windows endpoints.
@@ -146,7 +146,7 @@ fn appliances() -> Vec<(AsyncOsProfile, Status)> {
 
 /// Run the demo of `which`; exit 0 only when every host ended as its
 /// scenario requires.
-pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
+pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
     run_demo(which, report)
         .await
         .map_err(|e| match e.downcast::<Error>() {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 const MAX_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     Sent,
     Received,
     Note,
@@ -26,7 +26,7 @@ struct Entry {
 
 /// Recorded session of one host.
 #[derive(Debug, Clone, Default)]
-pub struct Transcript {
+pub(crate) struct Transcript {
     entries: Vec<Entry>,
     secrets: Vec<String>,
     bytes: usize,
@@ -34,18 +34,18 @@ pub struct Transcript {
 }
 
 impl Transcript {
-    pub fn new() -> Transcript {
+    pub(crate) fn new() -> Transcript {
         Transcript::default()
     }
 
     /// Never record `secret` verbatim from now on. Empty secrets are ignored.
-    pub fn add_secret(&mut self, secret: &str) {
+    pub(crate) fn add_secret(&mut self, secret: &str) {
         if !secret.is_empty() {
             self.secrets.push(secret.to_string());
         }
     }
 
-    pub fn record(&mut self, direction: Direction, text: &str) {
+    pub(crate) fn record(&mut self, direction: Direction, text: &str) {
         if text.is_empty() {
             return;
         }
@@ -74,12 +74,12 @@ impl Transcript {
         });
     }
 
-    pub fn note(&mut self, text: &str) {
+    pub(crate) fn note(&mut self, text: &str) {
         self.record(Direction::Note, text);
     }
 
     /// The transcript as text: one block per entry, stamped with UTC time.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         for entry in &self.entries {
             let tag = match entry.direction {

@@ -5,21 +5,21 @@ use std::cmp::Ordering;
 
 /// A value a condition can see.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Bool(bool),
     Number(f64),
     Text(String),
 }
 
 /// Where a condition looks names up.
-pub trait Scope {
+pub(crate) trait Scope {
     /// `None` when the name is not defined.
     fn lookup(&self, name: &str) -> Option<Value>;
 }
 
 /// Errors parsing or evaluating a condition.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum WhenError {
+pub(crate) enum WhenError {
     #[error("invalid condition at column {column}: {message}")]
     Syntax { column: usize, message: String },
     #[error("`{name}` is not defined")]
@@ -44,13 +44,13 @@ pub enum WhenError {
 ///
 /// Comparisons do not chain (`a < b < c` is a syntax error).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Condition {
+pub(crate) struct Condition {
     source: String,
     expr: Expr,
 }
 
 impl Condition {
-    pub fn parse(source: &str) -> Result<Condition, WhenError> {
+    pub(crate) fn parse(source: &str) -> Result<Condition, WhenError> {
         let tokens = lex(source)?;
         let end_column = source.chars().count() + 1;
         let mut parser = Parser {
@@ -67,7 +67,7 @@ impl Condition {
     }
 
     /// The text the condition was parsed from.
-    pub fn source(&self) -> &str {
+    pub(crate) fn source(&self) -> &str {
         &self.source
     }
 
@@ -75,7 +75,7 @@ impl Condition {
     ///
     /// In order of first appearance, without duplicates; names only tested
     /// with `defined(...)` are included.
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         let mut names = Vec::new();
         self.expr.collect_names(&mut names);
         names
@@ -83,7 +83,7 @@ impl Condition {
 
     /// Evaluate against `scope`. `and`/`or` short-circuit, so
     /// `defined(x) and x >= 15` never looks `x` up when it is undefined.
-    pub fn eval(&self, scope: &dyn Scope) -> Result<bool, WhenError> {
+    pub(crate) fn eval(&self, scope: &dyn Scope) -> Result<bool, WhenError> {
         self.expr.eval_bool(scope)
     }
 }
@@ -191,7 +191,7 @@ impl Value {
     ///
     /// Bool as is; Number when non-zero; Text by [`Value::text_as_bool`],
     /// any other non-empty text being true.
-    pub fn truthy(&self) -> bool {
+    pub(crate) fn truthy(&self) -> bool {
         match self {
             Value::Bool(b) => *b,
             Value::Number(n) => *n != 0.0,
@@ -202,7 +202,7 @@ impl Value {
     /// The boolean a text spells, if it spells one: `true`/`yes`/`on`/`1`
     /// and `false`/`no`/`off`/`0`/empty, case-insensitive, ignoring
     /// surrounding whitespace.
-    pub fn text_as_bool(text: &str) -> Option<bool> {
+    pub(crate) fn text_as_bool(text: &str) -> Option<bool> {
         match text.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" => Some(true),
             "false" | "no" | "off" | "0" | "" => Some(false),
@@ -819,7 +819,7 @@ impl Parser<'_> {
 /// whitespace. Components compare as unbounded non-negative integers (leading
 /// zeros ignored, so `012 == 12`), and a missing component counts as `0`
 /// (`15.0 == 15`, `15.0.1 > 15.0`). `.` and `-` are equivalent separators.
-pub fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
+pub(crate) fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
     let a = version_components(a)?;
     let b = version_components(b)?;
     for i in 0..a.len().max(b.len()) {
@@ -834,7 +834,7 @@ pub fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
 }
 
 /// True when `text` is a version in the sense of [`compare_versions`].
-pub fn is_version(text: &str) -> bool {
+pub(crate) fn is_version(text: &str) -> bool {
     version_components(text).is_some()
 }
 
