@@ -898,7 +898,7 @@ all:
         );
         let esa01 = inv.host("esa01.emea.example.com").unwrap();
         assert_eq!(esa01.user().as_deref(), Some("tac-emea"));
-        assert_eq!(esa01.explicit_port(), None);
+        assert_eq!(esa01.explicit_port(), Some(22));
         assert_eq!(esa01.address(), "esa01.emea.example.com");
         assert_eq!(esa01.password_env().as_deref(), Some("SSHFLEET_PASSWORD"));
         assert!(
