@@ -21,7 +21,7 @@ use russh::{Preferred, cipher, kex, mac};
 
 /// An algorithm list an operator can extend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AlgorithmKind {
+pub(crate) enum AlgorithmKind {
     Kex,
     HostKey,
     PubkeyAccepted,
@@ -30,7 +30,7 @@ pub enum AlgorithmKind {
 }
 
 impl AlgorithmKind {
-    pub const ALL: [AlgorithmKind; 5] = [
+    pub(crate) const ALL: [AlgorithmKind; 5] = [
         AlgorithmKind::Kex,
         AlgorithmKind::HostKey,
         AlgorithmKind::PubkeyAccepted,
@@ -39,7 +39,7 @@ impl AlgorithmKind {
     ];
 
     /// The ssh_config keyword that sets this list.
-    pub fn keyword(self) -> &'static str {
+    pub(crate) fn keyword(self) -> &'static str {
         match self {
             AlgorithmKind::Kex => "KexAlgorithms",
             AlgorithmKind::HostKey => "HostKeyAlgorithms",
@@ -50,7 +50,7 @@ impl AlgorithmKind {
     }
 
     /// The inventory variable that sets this list for a host or group.
-    pub fn inventory_var(self) -> &'static str {
+    pub(crate) fn inventory_var(self) -> &'static str {
         match self {
             AlgorithmKind::Kex => "sshfleet_kex_algorithms",
             AlgorithmKind::HostKey => "sshfleet_host_key_algorithms",
@@ -71,7 +71,7 @@ impl AlgorithmKind {
     }
 
     /// Every name of this kind that sshfleet can use, modern or legacy.
-    pub fn supported(self) -> Vec<&'static str> {
+    pub(crate) fn supported(self) -> Vec<&'static str> {
         match self {
             AlgorithmKind::Kex => kex::ALL_KEX_ALGORITHMS
                 .iter()
@@ -126,7 +126,7 @@ const SSH_RSA: &str = "ssh-rsa";
 /// One operator's change to a list: what to add after the defaults and what
 /// to take out of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AlgorithmChange {
+pub(crate) struct AlgorithmChange {
     pub append: Vec<String>,
     pub remove: Vec<String>,
 }
@@ -135,7 +135,7 @@ impl AlgorithmChange {
     /// Parse an ssh_config-style value. Names sshfleet cannot use are
     /// returned apart, for the caller to refuse (inventory) or skip
     /// (ssh_config, which may name algorithms only OpenSSH has).
-    pub fn parse(
+    pub(crate) fn parse(
         kind: AlgorithmKind,
         text: &str,
     ) -> Result<(AlgorithmChange, Vec<String>), String> {
@@ -169,7 +169,7 @@ impl AlgorithmChange {
     }
 
     /// Parse a value that must name only algorithms sshfleet supports.
-    pub fn parse_strict(kind: AlgorithmKind, text: &str) -> Result<AlgorithmChange, String> {
+    pub(crate) fn parse_strict(kind: AlgorithmKind, text: &str) -> Result<AlgorithmChange, String> {
         let (change, unknown) = AlgorithmChange::parse(kind, text)?;
         if unknown.is_empty() {
             Ok(change)
@@ -191,33 +191,28 @@ impl AlgorithmChange {
 /// The algorithm changes in force for one host (at most one per kind: the
 /// first obtained, as OpenSSH keeps).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Algorithms {
+pub(crate) struct Algorithms {
     changes: Vec<(AlgorithmKind, AlgorithmChange)>,
 }
 
 impl Algorithms {
     /// Set `kind` unless it is already set.
-    pub fn set_if_unset(&mut self, kind: AlgorithmKind, change: AlgorithmChange) {
+    pub(crate) fn set_if_unset(&mut self, kind: AlgorithmKind, change: AlgorithmChange) {
         if self.get(kind).is_none() {
             self.changes.push((kind, change));
         }
     }
 
-    pub fn get(&self, kind: AlgorithmKind) -> Option<&AlgorithmChange> {
+    pub(crate) fn get(&self, kind: AlgorithmKind) -> Option<&AlgorithmChange> {
         self.changes
             .iter()
             .find(|(k, _)| *k == kind)
             .map(|(_, c)| c)
     }
 
-    /// Whether a list was changed at all (for transcripts and tests).
-    pub fn is_default(&self) -> bool {
-        self.changes.is_empty()
-    }
-
     /// The final list of one kind: modern defaults (less removals), then
     /// the opted-in additions in the order given.
-    pub fn names(&self, kind: AlgorithmKind) -> Vec<String> {
+    pub(crate) fn names(&self, kind: AlgorithmKind) -> Vec<String> {
         let mut names = default_names(kind);
         if let Some(change) = self.get(kind) {
             names.retain(|n| !change.remove.contains(n));
@@ -232,14 +227,14 @@ impl Algorithms {
 
     /// Whether RSA keys may sign with SHA-1 (`ssh-rsa`) when a server
     /// offers nothing better.
-    pub fn allows_ssh_rsa_signatures(&self) -> bool {
+    pub(crate) fn allows_ssh_rsa_signatures(&self) -> bool {
         self.names(AlgorithmKind::PubkeyAccepted)
             .iter()
             .any(|n| n == SSH_RSA)
     }
 
     /// The russh preference lists for these settings.
-    pub fn preferred(&self) -> Preferred {
+    pub(crate) fn preferred(&self) -> Preferred {
         let base = Preferred::default();
         let kex_names = self.names(AlgorithmKind::Kex);
         // russh's extension markers (ext-info-c, strict kex) stay in the list.
@@ -359,7 +354,7 @@ fn default_names(kind: AlgorithmKind) -> Vec<String> {
 /// The RSA signature hash to authenticate with, given what the server
 /// said it verifies (`None`: it did not say). `None` inside `Ok` is SHA-1,
 /// only when allowed; `Err` says why the key cannot be used.
-pub fn rsa_signature_hash(
+pub(crate) fn rsa_signature_hash(
     server: Option<Option<HashAlg>>,
     algorithms: &Algorithms,
 ) -> Result<Option<HashAlg>, String> {
@@ -380,7 +375,7 @@ pub fn rsa_signature_hash(
 /// What to tell an operator when negotiation found nothing in common:
 /// what the server offers, and the exact opt-in for the legacy algorithms
 /// among them that sshfleet could use.
-pub fn no_common_algorithm_hint(
+pub(crate) fn no_common_algorithm_hint(
     kind: russh::AlgorithmKind,
     theirs: &[String],
     algorithms: &Algorithms,

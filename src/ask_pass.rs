@@ -10,7 +10,7 @@ use crate::transport::Password;
 
 /// Why no password was obtained.
 #[derive(Debug, thiserror::Error)]
-pub enum AskPassError {
+pub(crate) enum AskPassError {
     #[error(
         "--ask-pass needs a terminal to ask on, and stdin is not one; unattended runs name the \
          password's environment variable in the inventory (sshfleet_password_env)"
@@ -27,7 +27,7 @@ pub enum AskPassError {
 
 /// Ask for the password on stdin's terminal (prompt on stderr), echo off.
 /// The terminal is restored however this ends, Ctrl-C included.
-pub async fn ask(prompt: &str) -> Result<Password, AskPassError> {
+pub(crate) async fn ask(prompt: &str) -> Result<Password, AskPassError> {
     let stdin = std::io::stdin();
     if !isatty(&stdin) {
         return Err(AskPassError::NotATerminal);

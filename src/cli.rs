@@ -25,7 +25,7 @@ use crate::transport::TransportOptions;
     version,
     about = "Find and fix known faults on fleets of security appliances over SSH"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
@@ -36,7 +36,7 @@ pub struct Cli {
 // sim subcommand's arguments are as large as `run`'s and clippy is quiet.)
 #[cfg_attr(not(feature = "sim"), allow(clippy::large_enum_variant))]
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run a playbook on the hosts of an inventory
     ///
     /// Examples:
@@ -108,7 +108,7 @@ pub enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Playbook file, or the name of a built-in playbook (esa-ecupdate, secure-endpoint-tetra).
     pub playbook: String,
     /// Ansible YAML inventory.
@@ -177,7 +177,7 @@ pub struct RunArgs {
 
 #[cfg(feature = "sim")]
 #[derive(Debug, clap::Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Which shipped playbook to show, on a fleet of the machines it is for.
     #[arg(long, value_enum, default_value_t = crate::demo::DemoPlaybook::EsaEcupdate)]
     pub playbook: crate::demo::DemoPlaybook,
@@ -188,7 +188,7 @@ pub struct DemoArgs {
 
 #[cfg(feature = "sim")]
 #[derive(Debug, clap::Args)]
-pub struct SimArgs {
+pub(crate) struct SimArgs {
     /// Speak the appliance CLI on stdin/stdout (for use as a login shell).
     #[arg(long)]
     pub stdio: bool,
@@ -225,7 +225,7 @@ pub struct SimArgs {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct InventoryArgs {
+pub(crate) struct InventoryArgs {
     /// Ansible YAML inventory.
     #[arg(short, long)]
     pub inventory: PathBuf,
@@ -239,7 +239,7 @@ pub struct InventoryArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum PlaybookCommand {
+pub(crate) enum PlaybookCommand {
     /// Check a playbook without running it
     ///
     /// Examples:
@@ -253,7 +253,7 @@ pub enum PlaybookCommand {
 }
 
 /// Parse arguments and run; returns the process exit code.
-pub fn main_with_args(args: Vec<String>) -> i32 {
+pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

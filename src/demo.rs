@@ -34,7 +34,7 @@ const DEMO_UPDATE_TIMEOUT: &str = "6s";
 
 /// The shipped playbooks the demo can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DemoPlaybook {
+pub(crate) enum DemoPlaybook {
     /// ESA Enrollment Client certificate failure, on AsyncOS appliances.
     EsaEcupdate,
     /// Stale TETRA definitions, on Windows endpoints.
@@ -146,7 +146,7 @@ fn appliances() -> Vec<(AsyncOsProfile, Status)> {
 
 /// Run the demo of `which`; exit 0 only when every host ended as its
 /// scenario requires.
-pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
+pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
     run_demo(which, report)
         .await
         .map_err(|e| match e.downcast::<Error>() {
@@ -191,27 +191,36 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     expected.push((demo.down.to_string(), Status::Unreachable));
 
     let mut known_hosts = String::new();
-    let mut inventory = format!(
-        "# Written by `sshfleet demo`.\nall:\n  vars:\n    ansible_user: admin\n    ansible_ssh_private_key_file: {}\n  children:\n    emea:\n      hosts:\n",
-        key_file.display()
-    );
+    let mut hosts = serde_yaml::Mapping::new();
+    let mut add = |name: &str, port: u16| -> anyhow::Result<()> {
+        let vars = HostVars {
+            ansible_host: "127.0.0.1",
+            ansible_port: port,
+        };
+        hosts.insert(name.into(), serde_yaml::to_value(vars)?);
+        Ok(())
+    };
     for host in sim.hosts() {
-        let port = host.addr.port();
-        known_hosts.push_str(&crate::known_hosts::entry_line(
-            "127.0.0.1",
-            port,
-            &host.host_key,
-        ));
+        known_hosts.push_str(&host.known_hosts_line());
         known_hosts.push('\n');
-        inventory.push_str(&format!(
-            "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {port}\n",
-            host.name
-        ));
+        add(&host.name, host.addr.port())?;
     }
-    inventory.push_str(&format!(
-        "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {dead_port}\n",
-        demo.down
-    ));
+    add(demo.down, dead_port)?;
+    let mut emea = serde_yaml::Mapping::new();
+    emea.insert("hosts".into(), hosts.into());
+    let inventory = DemoInventory {
+        all: DemoGroup {
+            vars: GroupVars {
+                ansible_user: "admin",
+                ansible_ssh_private_key_file: key_file.display().to_string(),
+            },
+            children: [("emea", emea)].into(),
+        },
+    };
+    let inventory = format!(
+        "# Written by `sshfleet demo`.\n{}",
+        serde_yaml::to_string(&inventory)?
+    );
     let known_hosts_path = dir.path().join("known_hosts");
     let inventory_path = dir.path().join("inventory.yaml");
     std::fs::write(&known_hosts_path, known_hosts)?;
@@ -293,4 +302,28 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));
         Ok(ExitCode::Internal)
     }
+}
+
+/// The demo's inventory, in Ansible's YAML format.
+#[derive(serde::Serialize)]
+struct DemoInventory {
+    all: DemoGroup,
+}
+
+#[derive(serde::Serialize)]
+struct DemoGroup {
+    vars: GroupVars,
+    children: std::collections::BTreeMap<&'static str, serde_yaml::Mapping>,
+}
+
+#[derive(serde::Serialize)]
+struct GroupVars {
+    ansible_user: &'static str,
+    ansible_ssh_private_key_file: String,
+}
+
+#[derive(serde::Serialize)]
+struct HostVars {
+    ansible_host: &'static str,
+    ansible_port: u16,
 }

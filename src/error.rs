@@ -13,7 +13,7 @@ use crate::ssh_config::SshConfigError;
 use crate::target::TargetError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Inventory(#[from] InventoryError),
     #[error(transparent)]
@@ -64,7 +64,7 @@ impl Error {
     /// What the process exits with: 5 for anything the user can correct
     /// before any host is touched, 3 for a lock held by another run, 1 for
     /// failures of sshfleet or its environment.
-    pub fn exit_code(&self) -> ExitCode {
+    pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             Error::Inventory(_)
             | Error::Playbook(_)

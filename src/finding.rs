@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Info,
     Warning,
     Critical,
@@ -17,7 +17,7 @@ pub enum Severity {
 /// A fault found on an appliance, with the line that shows it (or the
 /// values a condition read).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FoundFault {
+pub(crate) struct FoundFault {
     pub id: String,
     pub severity: Severity,
     pub evidence: String,

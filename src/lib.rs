@@ -16,33 +16,41 @@ macro_rules! say {
     };
 }
 
-pub mod algorithms;
-pub mod app;
-pub mod ask_pass;
-pub mod cli;
-pub mod console;
+mod algorithms;
+mod app;
+mod ask_pass;
+mod cli;
+mod console;
 #[cfg(feature = "sim")]
-pub mod demo;
-pub mod error;
-pub mod events;
-pub mod exit;
-pub mod finding;
-pub mod inventory;
-pub mod known_hosts;
-pub mod limits;
-pub mod lock;
+mod demo;
+mod error;
+mod events;
+mod exit;
+mod finding;
+mod inventory;
+mod known_hosts;
+mod limits;
+mod lock;
 mod pattern;
-pub mod plan;
-pub mod playbook;
-pub mod progress;
-pub mod report;
-pub mod retry;
-pub mod rollout;
-pub mod runner;
-pub mod shell;
-pub mod shutdown;
-pub mod ssh_config;
-pub mod target;
-pub mod transcript;
-pub mod transport;
-pub mod yaml_lines;
+mod plan;
+mod playbook;
+mod progress;
+mod report;
+mod retry;
+mod rollout;
+mod runner;
+mod shell;
+mod shutdown;
+mod ssh_config;
+mod target;
+mod transcript;
+mod transport;
+mod yaml_lines;
+
+/// Run the command line `args` (program name first) and return the
+/// process's exit code.
+pub fn main(args: Vec<String>) -> i32 {
+    // Every host is a socket: a fleet of a thousand needs more than 1024.
+    limits::raise_nofile_limit();
+    cli::main_with_args(args)
+}

@@ -32,7 +32,7 @@ use crate::transport::{self, ConnectError};
 use backon::Retryable as _;
 
 /// Told about hosts as they progress (terminal output, progress bars).
-pub trait Observer: Send + Sync {
+pub(crate) trait Observer: Send + Sync {
     /// The host got its fork and is about to connect for the first time.
     fn started(&self, _host: &str) {}
     fn step(&self, _host: &str, _step: &str) {}
@@ -44,7 +44,7 @@ pub trait Observer: Send + Sync {
 }
 
 /// Tells several observers (the terminal and the JSON log) the same things.
-pub struct Observers(pub Vec<Arc<dyn Observer>>);
+pub(crate) struct Observers(pub Vec<Arc<dyn Observer>>);
 
 impl Observer for Observers {
     fn started(&self, host: &str) {
@@ -76,7 +76,7 @@ struct Slot {
 
 /// Run `playbook` on every host, batch after batch. Outcomes come back in
 /// the hosts' order.
-pub async fn run_fleet(
+pub(crate) async fn run_fleet(
     playbook: Arc<Playbook>,
     hosts: Vec<PlannedHost>,
     options: Arc<RunSettings>,

@@ -84,7 +84,7 @@ impl Screen {
 }
 
 /// An interactive shell session on one appliance.
-pub struct Shell {
+pub(crate) struct Shell {
     channel: russh::Channel<Msg>,
     prompt: Regex,
     parser: vte::Parser,
@@ -98,7 +98,7 @@ impl Shell {
     /// kept in the transcript only).
     /// On failure the transcript comes back with the error: a login that
     /// never reached the prompt is what a TAC case needs to see.
-    pub async fn open(
+    pub(crate) async fn open(
         channel: russh::Channel<Msg>,
         prompt: Regex,
         timeout: Duration,
@@ -131,7 +131,7 @@ impl Shell {
         }
     }
 
-    pub fn into_transcript(self) -> Transcript {
+    pub(crate) fn into_transcript(self) -> Transcript {
         self.transcript
     }
 }
@@ -214,7 +214,7 @@ impl Remote for Shell {
 
 impl Shell {
     /// Politely end the session; errors are irrelevant at this point.
-    pub async fn close(&mut self, exit_command: Option<&str>) {
+    pub(crate) async fn close(&mut self, exit_command: Option<&str>) {
         if let Some(exit) = exit_command {
             let _ = self.send_line(exit).await;
         }
@@ -346,7 +346,7 @@ impl Shell {
 
 /// A host without an interactive CLI (OpenSSH for Windows): each command
 /// is an exec request on a channel of its own.
-pub struct ExecSession<'a> {
+pub(crate) struct ExecSession<'a> {
     pub connection: &'a Connection,
     pub transcript: &'a mut Transcript,
 }

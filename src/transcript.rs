@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 const MAX_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     Sent,
     Received,
     Note,
@@ -35,7 +35,7 @@ const REDACTED: &str = "***";
 /// Secrets (login passwords) to keep out of everything sshfleet records or
 /// reports: transcripts, command output, error messages.
 #[derive(Clone, Default)]
-pub struct Secrets {
+pub(crate) struct Secrets {
     list: Vec<String>,
 }
 
@@ -47,7 +47,7 @@ impl fmt::Debug for Secrets {
 
 impl Secrets {
     /// Redact `secret` from now on. Empty secrets are ignored.
-    pub fn add(&mut self, secret: &str) {
+    pub(crate) fn add(&mut self, secret: &str) {
         if !secret.is_empty() && !self.list.iter().any(|s| s == secret) {
             self.list.push(secret.to_string());
             // Longest first: a secret that contains another is replaced whole.
@@ -56,7 +56,7 @@ impl Secrets {
     }
 
     /// `text` with every whole secret replaced by `***`.
-    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut text = Cow::Borrowed(text);
         for secret in &self.list {
             if text.contains(secret.as_str()) {
@@ -69,7 +69,7 @@ impl Secrets {
     /// Redact `text` in place where it may have changed since it was
     /// `before` bytes long (it grew by a chunk): a secret completed by the
     /// chunk starts at most a secret's length earlier.
-    pub fn redact_grown(&self, text: &mut String, before: usize) {
+    pub(crate) fn redact_grown(&self, text: &mut String, before: usize) {
         let Some(longest) = self.list.first().map(String::len) else {
             return;
         };
@@ -85,7 +85,7 @@ impl Secrets {
 
     /// Bytes at the end of `text` that begin a secret without completing
     /// it: what the next chunk may complete.
-    pub fn unfinished_suffix(&self, text: &str) -> usize {
+    pub(crate) fn unfinished_suffix(&self, text: &str) -> usize {
         let mut longest = 0;
         for secret in &self.list {
             for (cut, _) in secret.char_indices().skip(1) {
@@ -100,7 +100,7 @@ impl Secrets {
 
 /// Recorded session of one host.
 #[derive(Debug, Clone, Default)]
-pub struct Transcript {
+pub(crate) struct Transcript {
     entries: Vec<Entry>,
     secrets: Secrets,
     /// Received text that may be the start of a secret split across
@@ -111,22 +111,22 @@ pub struct Transcript {
 }
 
 impl Transcript {
-    pub fn new() -> Transcript {
+    pub(crate) fn new() -> Transcript {
         Transcript::default()
     }
 
     /// Never record `secret` verbatim from now on. Empty secrets are ignored.
-    pub fn add_secret(&mut self, secret: &str) {
+    pub(crate) fn add_secret(&mut self, secret: &str) {
         self.secrets.add(secret);
     }
 
     /// The secrets this transcript redacts, for whoever else shows the
     /// same session's text (command output, error messages).
-    pub fn secrets(&self) -> &Secrets {
+    pub(crate) fn secrets(&self) -> &Secrets {
         &self.secrets
     }
 
-    pub fn record(&mut self, direction: Direction, text: &str) {
+    pub(crate) fn record(&mut self, direction: Direction, text: &str) {
         if direction == Direction::Received {
             let mut joined = std::mem::take(&mut self.held);
             joined.push_str(text);
@@ -168,12 +168,12 @@ impl Transcript {
         });
     }
 
-    pub fn note(&mut self, text: &str) {
+    pub(crate) fn note(&mut self, text: &str) {
         self.record(Direction::Note, text);
     }
 
     /// The transcript as text: one block per entry, stamped with UTC time.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         // Text still held back ends the session's last received entry.
         let mut entries = Cow::Borrowed(&self.entries[..]);

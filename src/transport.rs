@@ -29,7 +29,7 @@ use crate::known_hosts::{self, HostKeyStatus, KnownHosts};
 /// How to treat keys that known_hosts does not know yet. A *changed* key is
 /// refused whatever this says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostKeyPolicy {
+pub(crate) enum HostKeyPolicy {
     /// Refuse unknown keys (OpenSSH `StrictHostKeyChecking yes`).
     Strict,
     /// Record unknown keys, refuse changed ones (`accept-new`).
@@ -39,7 +39,7 @@ pub enum HostKeyPolicy {
 /// Settings shared by every connection of a run (where to connect and
 /// how to trust it are each [`Target`]'s own).
 #[derive(Debug, Clone)]
-pub struct TransportOptions {
+pub(crate) struct TransportOptions {
     pub connect_timeout: Duration,
     /// A quiet `tail` must not let a NAT or firewall drop the session.
     pub keepalive_interval: Duration,
@@ -47,7 +47,7 @@ pub struct TransportOptions {
     known_hosts_lock: Arc<Mutex<()>>,
     /// The password asked with `--ask-pass`, for targets whose inventory
     /// names no password variable (never for jump hosts).
-    pub ask_pass: Option<Password>,
+    pub(crate) ask_pass: Option<Password>,
 }
 
 impl Default for TransportOptions {
@@ -61,23 +61,14 @@ impl Default for TransportOptions {
     }
 }
 
-impl TransportOptions {
-    /// Use `password` (asked with `--ask-pass`) for every target whose
-    /// inventory names no password variable.
-    pub fn with_ask_pass(mut self, password: Option<Password>) -> TransportOptions {
-        self.ask_pass = password;
-        self
-    }
-}
-
 /// A password in memory: it is never shown by `Debug` and never written
 /// anywhere by sshfleet; transcripts redact it (see
 /// [`crate::transcript::Transcript::add_secret`]).
 #[derive(Clone)]
-pub struct Password(Arc<str>);
+pub(crate) struct Password(Arc<str>);
 
 impl Password {
-    pub fn new(text: String) -> Password {
+    pub(crate) fn new(text: String) -> Password {
         Password(text.into())
     }
 
@@ -94,7 +85,7 @@ impl fmt::Debug for Password {
 
 /// Who to log in as and how.
 #[derive(Debug, Clone, Default)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     pub user: String,
     /// The inventory's key: it must be usable.
     pub key_file: Option<PathBuf>,
@@ -108,7 +99,7 @@ pub struct Credentials {
 /// One SSH server to reach and how, every source already applied (see
 /// the `target` module): transport only connects it.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     /// Where to connect: ssh_config's `HostName`, else the name given.
     pub address: String,
     pub port: u16,
@@ -122,12 +113,12 @@ pub struct Target {
 
 impl Target {
     /// `[host]:port` as known_hosts and OpenSSH write it.
-    pub fn host_port(&self) -> String {
+    pub(crate) fn host_port(&self) -> String {
         host_port(&self.address, self.port)
     }
 
     /// For the transcript: where, as whom, through which jumps.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut text = format!(
             "{}:{} as {}",
             self.address, self.port, self.credentials.user
@@ -147,7 +138,7 @@ impl Target {
 /// Why a host could not be reached. The messages are what an operator reads
 /// at 3 a.m.: each says what happened and what to do.
 #[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
+pub(crate) enum ConnectError {
     #[error("cannot connect to {addr}: {source}")]
     Tcp {
         addr: String,
@@ -228,7 +219,7 @@ impl ConnectError {
     /// appliance's SSH service was not there (refused, reset, timed out,
     /// handshake cut). Host key, credential and key-file problems are not:
     /// retrying them only repeats the refusal.
-    pub fn is_transient(&self) -> bool {
+    pub(crate) fn is_transient(&self) -> bool {
         use std::io::ErrorKind::*;
         let io_transient = |e: &std::io::Error| {
             matches!(
@@ -362,7 +353,7 @@ impl client::Handler for Verifier {
 }
 
 /// An authenticated SSH connection (and the jump sessions it runs over).
-pub struct Connection {
+pub(crate) struct Connection {
     handle: Handle<Verifier>,
     /// First hop first; closed after the target, last hop first.
     jumps: Vec<Handle<Verifier>>,
@@ -371,11 +362,11 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub async fn open_session(&self) -> Result<russh::Channel<client::Msg>, russh::Error> {
+    pub(crate) async fn open_session(&self) -> Result<russh::Channel<client::Msg>, russh::Error> {
         self.handle.channel_open_session().await
     }
 
-    pub async fn disconnect(&self) {
+    pub(crate) async fn disconnect(&self) {
         disconnect(&self.handle).await;
         close_jumps(&self.jumps).await;
     }
@@ -405,7 +396,7 @@ fn host_port(host: &str, port: u16) -> String {
 /// is a full SSH session (host key verified under its own name and port,
 /// authenticated), and the next one runs over a `direct-tcpip` channel of
 /// the previous.
-pub async fn connect_target(
+pub(crate) async fn connect_target(
     target: &Target,
     options: &TransportOptions,
 ) -> Result<Connection, ConnectError> {
@@ -880,8 +871,10 @@ mod tests {
 
     #[test]
     fn an_asked_password_is_never_shown() {
-        let options =
-            TransportOptions::default().with_ask_pass(Some(Password::new("hunter2".to_string())));
+        let options = TransportOptions {
+            ask_pass: Some(Password::new("hunter2".to_string())),
+            ..TransportOptions::default()
+        };
         let shown = format!("{options:?}");
         assert!(
             !shown.contains("hunter2") && shown.contains("Password(***)"),

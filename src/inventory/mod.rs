@@ -37,7 +37,7 @@ use vars::{env_lookup, expand_home, is_env_name, parse_port, scalar_text};
 use yaml::Builder;
 
 /// A variable value as written in the inventory.
-pub type VarValue = serde_yaml::Value;
+pub(crate) type VarValue = serde_yaml::Value;
 
 /// Variables that would carry a password. sshfleet refuses them unless they
 /// only name an environment variable, so a secret never sits in a file that
@@ -50,11 +50,11 @@ const PASSWORD_VARS: [&str; 4] = [
 ];
 
 /// sshfleet's own way to name the environment variable holding the password.
-pub const PASSWORD_ENV_VAR: &str = "sshfleet_password_env";
+pub(crate) const PASSWORD_ENV_VAR: &str = "sshfleet_password_env";
 
 /// One host with its effective (merged) variables.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Host {
+pub(crate) struct Host {
     /// The inventory name (what `--limit` and reports use).
     pub name: String,
     /// Every group the host belongs to, directly or through `children`,
@@ -67,32 +67,27 @@ pub struct Host {
 impl Host {
     /// `ansible_host` (or the legacy `ansible_ssh_host`), else the inventory
     /// name.
-    pub fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         self.first_text(&["ansible_host", "ansible_ssh_host"])
             .unwrap_or_else(|| self.name.clone())
     }
 
-    /// `ansible_port` (or the legacy `ansible_ssh_port`), else 22.
-    pub fn port(&self) -> u16 {
-        self.explicit_port().unwrap_or(22)
-    }
-
     /// `ansible_port` (or the legacy `ansible_ssh_port`) if set: only then
     /// does it override ssh_config's `Port`, as with Ansible.
-    pub fn explicit_port(&self) -> Option<u16> {
+    pub(crate) fn explicit_port(&self) -> Option<u16> {
         ["ansible_port", "ansible_ssh_port"]
             .iter()
             .find_map(|k| self.vars.get(*k).and_then(parse_port))
     }
 
     /// `ansible_user` (or the legacy `ansible_ssh_user`), if set.
-    pub fn user(&self) -> Option<String> {
+    pub(crate) fn user(&self) -> Option<String> {
         self.first_text(&["ansible_user", "ansible_ssh_user"])
     }
 
     /// `ansible_ssh_private_key_file` (or `ansible_private_key_file`) with a
     /// leading `~` expanded to `$HOME`, if set.
-    pub fn private_key_file(&self) -> Option<PathBuf> {
+    pub(crate) fn private_key_file(&self) -> Option<PathBuf> {
         let text =
             self.first_text(&["ansible_ssh_private_key_file", "ansible_private_key_file"])?;
         Some(expand_home(&text))
@@ -102,7 +97,7 @@ impl Host {
     /// `sshfleet_password_env: NAME`, else the Ansible idiom
     /// `ansible_password: "{{ lookup('env', 'NAME') }}"` (or
     /// `ansible_ssh_pass`).
-    pub fn password_env(&self) -> Option<String> {
+    pub(crate) fn password_env(&self) -> Option<String> {
         if let Some(name) = self.var_text(PASSWORD_ENV_VAR) {
             return is_env_name(&name).then_some(name);
         }
@@ -117,7 +112,7 @@ impl Host {
     }
 
     /// A variable rendered as text (`true`, `15`, `10m`), if set to a scalar.
-    pub fn var_text(&self, name: &str) -> Option<String> {
+    pub(crate) fn var_text(&self, name: &str) -> Option<String> {
         self.vars.get(name).and_then(scalar_text)
     }
 
@@ -129,7 +124,7 @@ impl Host {
 /// Errors loading an inventory or selecting from it. Each names the file,
 /// and the line where one is known.
 #[derive(Debug, thiserror::Error)]
-pub enum InventoryError {
+pub(crate) enum InventoryError {
     #[error("cannot read inventory {path}: {source}")]
     Read {
         path: PathBuf,
@@ -149,7 +144,7 @@ pub enum InventoryError {
 
 /// A loaded inventory.
 #[derive(Debug, Clone)]
-pub struct Inventory {
+pub(crate) struct Inventory {
     path: PathBuf,
     hosts: Vec<Host>,
     /// Every group name: `all` first, then in file order.
@@ -157,7 +152,7 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
+    pub(crate) fn load(path: &Path) -> Result<Inventory, InventoryError> {
         let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
             path: path.to_path_buf(),
             source,
@@ -167,7 +162,7 @@ impl Inventory {
 
     /// Parse inventory `text`; `path` is used only to name the file in
     /// errors.
-    pub fn parse(text: &str, path: &Path) -> Result<Inventory, InventoryError> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<Inventory, InventoryError> {
         let root: Value = serde_yaml::from_str(text).map_err(|e| match e.location() {
             Some(loc) => InventoryError::Invalid {
                 path: path.to_path_buf(),
@@ -184,23 +179,21 @@ impl Inventory {
         builder.finish()
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Every host, in file order.
-    pub fn hosts(&self) -> &[Host] {
+    #[cfg(test)]
+    pub(crate) fn hosts(&self) -> &[Host] {
         &self.hosts
     }
 
     /// Every group name, `all` first, then in file order (`ungrouped` last
     /// when it is implicit).
-    pub fn groups(&self) -> &[String] {
+    #[cfg(test)]
+    pub(crate) fn groups(&self) -> &[String] {
         &self.groups
     }
 
     /// The host with this inventory name.
-    pub fn host(&self, name: &str) -> Option<&Host> {
+    pub(crate) fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
     }
 }
@@ -294,7 +287,6 @@ all:
             text(&inv, "esa02.emea.example.com", "role").as_deref(),
             Some("also-amer")
         );
-        assert_eq!(inv.path(), Path::new("inv.yaml"));
         assert_eq!(inv.groups()[0], "all");
         assert!(inv.groups().iter().any(|g| g == "empty"));
     }
@@ -479,10 +471,10 @@ all:
         let inv = load(
             "g:\n  hosts:\n    esa01:2222:\n    esa[1:2].x:2200:\n    esa09:2201: {ansible_port: 2300}\n",
         );
-        assert_eq!(inv.host("esa01").unwrap().port(), 2222);
-        assert_eq!(inv.host("esa1.x").unwrap().port(), 2200);
-        assert_eq!(inv.host("esa2.x").unwrap().port(), 2200);
-        assert_eq!(inv.host("esa09").unwrap().port(), 2300);
+        assert_eq!(inv.host("esa01").unwrap().explicit_port(), Some(2222));
+        assert_eq!(inv.host("esa1.x").unwrap().explicit_port(), Some(2200));
+        assert_eq!(inv.host("esa2.x").unwrap().explicit_port(), Some(2200));
+        assert_eq!(inv.host("esa09").unwrap().explicit_port(), Some(2300));
         let (line, _) = invalid("g:\n  hosts:\n    esa01:99999:\n");
         assert_eq!(line, 3);
     }
@@ -512,13 +504,13 @@ all:
         );
         let bare = inv.host("bare").unwrap();
         assert_eq!(bare.address(), "bare");
-        assert_eq!(bare.port(), 22);
+        assert_eq!(bare.explicit_port(), None);
         assert_eq!(bare.user(), None);
         assert_eq!(bare.private_key_file(), None);
         assert_eq!(bare.password_env(), None);
         let full = inv.host("full").unwrap();
         assert_eq!(full.address(), "192.0.2.1");
-        assert_eq!(full.port(), 2222);
+        assert_eq!(full.explicit_port(), Some(2222));
         assert_eq!(full.user().as_deref(), Some("admin"));
         assert_eq!(full.private_key_file(), Some(PathBuf::from("/keys/id")));
         assert_eq!(full.var_text("proactive").as_deref(), Some("true"));
@@ -528,7 +520,7 @@ all:
         assert_eq!(full.var_text("missing"), None);
         let legacy = inv.host("legacy").unwrap();
         assert_eq!(legacy.address(), "192.0.2.2");
-        assert_eq!(legacy.port(), 2022);
+        assert_eq!(legacy.explicit_port(), Some(2022));
         assert_eq!(legacy.user().as_deref(), Some("root"));
         assert_eq!(legacy.private_key_file(), Some(PathBuf::from("keys/id")));
     }
@@ -906,7 +898,7 @@ all:
         );
         let esa01 = inv.host("esa01.emea.example.com").unwrap();
         assert_eq!(esa01.user().as_deref(), Some("tac-emea"));
-        assert_eq!(esa01.port(), 22);
+        assert_eq!(esa01.explicit_port(), Some(22));
         assert_eq!(esa01.address(), "esa01.emea.example.com");
         assert_eq!(esa01.password_env().as_deref(), Some("SSHFLEET_PASSWORD"));
         assert!(
@@ -917,8 +909,8 @@ all:
         );
         let esa04 = inv.host("esa04.emea.example.com").unwrap();
         assert_eq!(
-            (esa04.address().as_str(), esa04.port()),
-            ("192.0.2.14", 2222)
+            (esa04.address().as_str(), esa04.explicit_port()),
+            ("192.0.2.14", Some(2222))
         );
         let amer = inv.host("esa02.amer.example.com").unwrap();
         assert_eq!(amer.user().as_deref(), Some("tac-amer"));

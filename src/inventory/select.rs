@@ -19,7 +19,7 @@ impl Inventory {
     /// A term that matches no host and no group is an error, and so is a
     /// selection that ends up empty: a typo in `--limit` must not silently
     /// run against nothing (or, with `!`, against everything).
-    pub fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
+    pub(crate) fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
         let Some(limit) = limit.map(str::trim) else {
             return Ok(self.hosts.iter().collect());
         };

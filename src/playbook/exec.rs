@@ -21,7 +21,7 @@ use super::{
 /// Why a step failed. The host's error in the report is
 /// `step `name`: {this}` followed by the step's `on_failure:` hint.
 #[derive(Debug, thiserror::Error)]
-pub enum StepError {
+pub(crate) enum StepError {
     #[error("`{{{{ {name} }}}}` has no value on this host")]
     Unfilled { name: String },
     #[error(transparent)]
@@ -95,7 +95,7 @@ pub enum StepError {
 
 impl StepError {
     /// The run was interrupted, rather than the step failing on its own.
-    pub fn is_interruption(&self) -> bool {
+    pub(crate) fn is_interruption(&self) -> bool {
         matches!(
             self,
             StepError::InterruptedWaiting { .. } | StepError::InterruptedFollowing { .. }
@@ -105,7 +105,7 @@ impl StepError {
 
 /// What running the steps produced.
 #[derive(Debug, Clone, Default)]
-pub struct Execution {
+pub(crate) struct Execution {
     pub facts: BTreeMap<String, String>,
     pub findings: Vec<FoundFault>,
     /// Changes made (or, in check mode, that would be made).
@@ -123,41 +123,41 @@ pub struct Execution {
 /// segments of a playbook that `fleet:` steps split, so a host resumes
 /// after a fleet-wide value is known exactly where it stopped.
 #[derive(Debug, Clone, Default)]
-pub struct HostState {
+pub(crate) struct HostState {
     vars: BTreeMap<String, Value>,
     times: BTreeMap<String, NaiveDateTime>,
     run: Execution,
 }
 
 impl HostState {
-    pub fn new(vars: &HostVars) -> HostState {
+    pub(crate) fn new(vars: &HostVars) -> HostState {
         HostState {
             vars: vars.values.clone(),
             ..HostState::default()
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
         self.vars.get(name)
     }
 
     /// Give this host a value computed across the fleet.
-    pub fn set(&mut self, name: &str, value: Value) {
+    pub(crate) fn set(&mut self, name: &str, value: Value) {
         self.vars.insert(name.to_string(), value);
     }
 
     /// The host is done: a failure or an interruption ends it early.
-    pub fn ended(&self) -> bool {
+    pub(crate) fn ended(&self) -> bool {
         self.run.error.is_some() || self.run.cancelled
     }
 
-    pub fn fail(&mut self, error: String) {
+    pub(crate) fn fail(&mut self, error: String) {
         self.run.error.get_or_insert(error);
     }
 
     /// The final record: facts, and no "changed" unless every step after
     /// the change confirmed it.
-    pub fn finish(self, playbook: &Playbook) -> Execution {
+    pub(crate) fn finish(self, playbook: &Playbook) -> Execution {
         let mut run = self.run;
         for fact in &playbook.facts {
             if let Some(v) = self.vars.get(fact) {
@@ -197,11 +197,11 @@ impl Scope for Scoped<'_> {
 }
 
 /// Called with each step's name as it starts, for progress display.
-pub type StepObserver<'a> = &'a (dyn Fn(&str) + Send + Sync);
+pub(crate) type StepObserver<'a> = &'a (dyn Fn(&str) + Send + Sync);
 
 /// One host's pass through a run of steps: everything but where the
 /// commands go and what the host has learned so far.
-pub struct Job<'a> {
+pub(crate) struct Job<'a> {
     pub playbook: &'a Playbook,
     pub steps: &'a [Step],
     pub vars: &'a HostVars,
@@ -212,7 +212,7 @@ pub struct Job<'a> {
 
 /// Execute the job's steps in order, stopping at the first failure.
 /// `fleet:` steps are the runner's business and are passed over here.
-pub async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut HostState) {
+pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut HostState) {
     let &Job {
         playbook,
         steps,

@@ -2,12 +2,12 @@
 //! appliance (a typo must not surface on the 300th host), and hand the
 //! executor a form where every regex is compiled and every name resolved.
 
-pub mod exec;
-pub mod model;
-pub mod remote;
+pub(crate) mod exec;
+pub(crate) mod model;
+pub(crate) mod remote;
 mod validate;
-pub mod vars;
-pub mod when;
+pub(crate) mod vars;
+pub(crate) mod when;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,14 +16,14 @@ use std::time::Duration;
 use regex::Regex;
 
 use model::PlaybookFile;
-pub use model::{CaptureKind, Pick, Severity, VarSpec, VarType};
+pub(crate) use model::{CaptureKind, Pick, Severity, VarSpec, VarType};
 use when::Condition;
-pub use when::Value;
+pub(crate) use when::Value;
 
 use crate::yaml_lines::YamlLines;
 
 /// Playbooks shipped inside the binary, usable by name.
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     (
         "esa-ecupdate",
         include_str!("../../playbooks/esa-ecupdate.yaml"),
@@ -37,7 +37,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// Everything that can be wrong with a playbook. Each names the file and,
 /// where there is one, the line and the field.
 #[derive(Debug, thiserror::Error)]
-pub enum PlaybookError {
+pub(crate) enum PlaybookError {
     #[error("cannot read playbook {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -65,20 +65,20 @@ pub enum PlaybookError {
 
 /// A duration written literally (`10m`) or taken from a variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DurationRef {
+pub(crate) enum DurationRef {
     Literal(Duration),
     Var(String),
 }
 
 #[derive(Debug, Clone)]
-pub struct Timestamp {
+pub(crate) struct Timestamp {
     pub regex: Regex,
     pub format: String,
 }
 
 impl Timestamp {
     /// The appliance-local time at the start of `line`, if it carries one.
-    pub fn of_line(&self, line: &str) -> Option<chrono::NaiveDateTime> {
+    pub(crate) fn of_line(&self, line: &str) -> Option<chrono::NaiveDateTime> {
         let caps = self.regex.captures(line)?;
         parse_time(caps.name("ts")?.as_str(), &self.format)
     }
@@ -86,21 +86,21 @@ impl Timestamp {
 
 /// Parse an appliance time, tolerating the doubled space of day numbers
 /// below 10 (`May  5`) that ctime-style stamps use.
-pub fn parse_time(text: &str, format: &str) -> Option<chrono::NaiveDateTime> {
+pub(crate) fn parse_time(text: &str, format: &str) -> Option<chrono::NaiveDateTime> {
     let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     chrono::NaiveDateTime::parse_from_str(&squeezed, format).ok()
 }
 
 /// Where a capture takes its value from.
 #[derive(Debug, Clone)]
-pub enum CaptureSource {
+pub(crate) enum CaptureSource {
     Regex(Regex),
     /// A JSON pointer into the first JSON value of the output.
     Json(String),
 }
 
 #[derive(Debug, Clone)]
-pub struct Capture {
+pub(crate) struct Capture {
     pub name: String,
     pub source: CaptureSource,
     pub required: bool,
@@ -110,7 +110,7 @@ pub struct Capture {
 
 /// How commands reach the appliance.
 #[derive(Debug, Clone)]
-pub enum Session {
+pub(crate) enum Session {
     /// An interactive PTY shell read up to its prompt (AsyncOS CLI).
     Shell {
         prompt: Regex,
@@ -136,7 +136,7 @@ static TEMPLATE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
 });
 
 /// Fill `{{ name }}` placeholders; `Err(name)` for the first undefined one.
-pub fn render_command(
+pub(crate) fn render_command(
     command: &str,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
@@ -156,7 +156,7 @@ pub fn render_command(
 
 /// What raises a finding.
 #[derive(Debug, Clone)]
-pub enum FindingTrigger {
+pub(crate) enum FindingTrigger {
     /// A line of the step's output.
     Pattern(Regex),
     /// A condition over the host's variables, after the step's captures.
@@ -164,7 +164,7 @@ pub enum FindingTrigger {
 }
 
 #[derive(Debug, Clone)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub id: String,
     pub severity: Severity,
     pub trigger: FindingTrigger,
@@ -175,7 +175,7 @@ pub struct Finding {
 
 /// Run a step's command again until a condition holds.
 #[derive(Debug, Clone)]
-pub struct Repeat {
+pub(crate) struct Repeat {
     pub until: Condition,
     pub every: DurationRef,
     pub timeout: DurationRef,
@@ -184,7 +184,7 @@ pub struct Repeat {
 /// What `run:` and `follow:` steps share: a command, what its output must
 /// show, and the values taken from it.
 #[derive(Debug, Clone)]
-pub struct Command {
+pub(crate) struct Command {
     /// May hold `{{ name }}` placeholders.
     pub text: String,
     /// How the report names what was done (the command by default).
@@ -197,7 +197,7 @@ pub struct Command {
 
 /// Run a command to its end and read its output.
 #[derive(Debug, Clone)]
-pub struct Run {
+pub(crate) struct Run {
     pub command: Command,
     /// Exec sessions: the variable that gets the exit status (a non-zero
     /// status is then not a failure).
@@ -209,7 +209,7 @@ pub struct Run {
 /// `until` or `fail_on` matches. `expect:` and captures apply to the
 /// confirming line.
 #[derive(Debug, Clone)]
-pub struct Follow {
+pub(crate) struct Follow {
     pub command: Command,
     pub until: Regex,
     pub fail_on: Option<Regex>,
@@ -222,7 +222,7 @@ pub struct Follow {
 
 /// `target` gets the highest `source` value across the fleet.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FleetMax {
+pub(crate) struct FleetMax {
     pub target: String,
     pub source: String,
 }
@@ -231,7 +231,7 @@ impl FleetMax {
     /// The highest of `values`: versions and numbers compare as such; a
     /// value that does not compare with the best so far does not replace
     /// it, and of equal values the first stays.
-    pub fn highest<'a>(values: impl IntoIterator<Item = &'a Value>) -> Option<Value> {
+    pub(crate) fn highest<'a>(values: impl IntoIterator<Item = &'a Value>) -> Option<Value> {
         values
             .into_iter()
             .fold(None, |best: Option<&Value>, v| match best {
@@ -255,7 +255,7 @@ fn higher(a: &Value, b: &Value) -> bool {
 /// What a step does; each kind holds only the fields it takes, so the
 /// executor cannot meet, say, a `follow:` step that repeats.
 #[derive(Debug, Clone)]
-pub enum StepKind {
+pub(crate) enum StepKind {
     Run(Run),
     Follow(Follow),
     /// A barrier: every host gets here before any goes on. Such a step has
@@ -268,7 +268,7 @@ pub enum StepKind {
 /// A validated step. `when`, findings and `set:` are shared by every kind
 /// that runs on a host; a `fleet:` step has none of them.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     pub name: String,
     pub when: Option<Condition>,
     pub kind: StepKind,
@@ -282,7 +282,7 @@ pub struct Step {
 
 impl Step {
     /// How the report names the change this step makes, if it makes one.
-    pub fn change(&self) -> Option<&str> {
+    pub(crate) fn change(&self) -> Option<&str> {
         let command = match &self.kind {
             StepKind::Run(run) => &run.command,
             StepKind::Follow(follow) => &follow.command,
@@ -295,14 +295,14 @@ impl Step {
 /// Steps a host runs in one connection, and the fleet-wide values to
 /// compute once every host has run them.
 #[derive(Debug, Clone)]
-pub struct Segment {
+pub(crate) struct Segment {
     pub steps: std::ops::Range<usize>,
     pub then: Vec<FleetMax>,
 }
 
 /// A validated playbook.
 #[derive(Debug, Clone)]
-pub struct Playbook {
+pub(crate) struct Playbook {
     pub name: String,
     pub source: PathBuf,
     pub vars: BTreeMap<String, VarSpec>,
@@ -315,7 +315,7 @@ pub struct Playbook {
 
 impl Playbook {
     /// Load a playbook by path, or by the name of a built-in one.
-    pub fn resolve(name_or_path: &str) -> Result<Playbook, PlaybookError> {
+    pub(crate) fn resolve(name_or_path: &str) -> Result<Playbook, PlaybookError> {
         let path = Path::new(name_or_path);
         if path.exists() {
             let text = std::fs::read_to_string(path).map_err(|source| PlaybookError::Read {
@@ -338,7 +338,7 @@ impl Playbook {
         }
     }
 
-    pub fn parse(text: &str, path: &Path) -> Result<Playbook, PlaybookError> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<Playbook, PlaybookError> {
         let file: PlaybookFile = serde_yaml::from_str(text).map_err(|e| {
             let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
             PlaybookError::Syntax {
@@ -359,7 +359,7 @@ impl Playbook {
     }
 
     /// The playbook cut at its `fleet:` steps; one segment when it has none.
-    pub fn segments(&self) -> Vec<Segment> {
+    pub(crate) fn segments(&self) -> Vec<Segment> {
         let mut out = Vec::new();
         let mut start = 0;
         for (i, step) in self.steps.iter().enumerate() {
@@ -379,7 +379,8 @@ impl Playbook {
     }
 
     /// Whether the playbook has a step that changes appliances.
-    pub fn changes_anything(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn changes_anything(&self) -> bool {
         self.steps.iter().any(|s| s.change().is_some())
     }
 }

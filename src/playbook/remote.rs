@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 /// The output of one command.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
+pub(crate) struct Output {
     pub text: String,
     /// Exec sessions report one; an interactive shell never does. `None`
     /// also when the host closed the channel without reporting one.
@@ -19,7 +19,7 @@ pub struct Output {
 
 /// How a follow judged one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Continue,
     Success,
     Failure,
@@ -27,7 +27,7 @@ pub enum Verdict {
 
 /// How a follow ended. In every case Ctrl-C was sent and the prompt is back.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FollowEnd {
+pub(crate) enum FollowEnd {
     Success(String),
     Failure(String),
     DeadlineReached,
@@ -38,7 +38,7 @@ pub enum FollowEnd {
 /// because "timed out" alone does not tell an operator whether the box hung
 /// or the prompt pattern is wrong.
 #[derive(Debug, thiserror::Error)]
-pub enum RemoteError {
+pub(crate) enum RemoteError {
     #[error("no prompt within {}s while {what}; last output: {last_output}", waited.as_secs_f32())]
     Timeout {
         what: String,
@@ -78,7 +78,7 @@ pub enum RemoteError {
 
 /// Where a host's commands go. The futures are `Send` because every host
 /// runs in a task of its own.
-pub trait Remote: Send {
+pub(crate) trait Remote: Send {
     /// Run one command to its end (its prompt, or its channel's close).
     fn run(
         &mut self,

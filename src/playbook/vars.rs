@@ -12,7 +12,7 @@ use crate::inventory::Host;
 
 /// Parse `KEY=VALUE` arguments of `-e`, rejecting names the playbook does
 /// not declare (a typo must not silently fall back to a default).
-pub fn parse_extra_vars(
+pub(crate) fn parse_extra_vars(
     playbook: &Playbook,
     args: &[String],
 ) -> Result<BTreeMap<String, String>, PlaybookError> {
@@ -46,7 +46,7 @@ pub fn parse_extra_vars(
 
 /// A value checked against its declared type.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Typed {
+pub(crate) struct Typed {
     /// As conditions and `{{ name }}` see it.
     pub value: Value,
     /// A duration variable's duration, parsed here once.
@@ -63,7 +63,7 @@ impl From<Value> for Typed {
 }
 
 /// A YAML value checked against a declared type.
-pub fn typed_value(kind: VarType, value: &serde_yaml::Value) -> Result<Typed, String> {
+pub(crate) fn typed_value(kind: VarType, value: &serde_yaml::Value) -> Result<Typed, String> {
     match value {
         serde_yaml::Value::Bool(b) => typed_text(kind, if *b { "true" } else { "false" }),
         serde_yaml::Value::Number(n) => typed_text(kind, &n.to_string()),
@@ -73,7 +73,7 @@ pub fn typed_value(kind: VarType, value: &serde_yaml::Value) -> Result<Typed, St
 }
 
 /// Text (from `-e` or the inventory) checked against a declared type.
-pub fn typed_text(kind: VarType, text: &str) -> Result<Typed, String> {
+pub(crate) fn typed_text(kind: VarType, text: &str) -> Result<Typed, String> {
     let text = text.trim();
     match kind {
         VarType::Bool => match text.to_ascii_lowercase().as_str() {
@@ -106,17 +106,17 @@ pub fn typed_text(kind: VarType, text: &str) -> Result<Typed, String> {
 /// default, and not given).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("variable `{0}` has no value")]
-pub struct Unset(pub String);
+pub(crate) struct Unset(pub String);
 
 /// The declared variables' values for one host.
 #[derive(Debug, Clone, Default)]
-pub struct HostVars {
+pub(crate) struct HostVars {
     pub values: BTreeMap<String, Value>,
     durations: BTreeMap<String, Duration>,
 }
 
 impl HostVars {
-    pub fn resolve(
+    pub(crate) fn resolve(
         playbook: &Playbook,
         host: &Host,
         extra: &BTreeMap<String, String>,
@@ -148,7 +148,7 @@ impl HostVars {
         Ok(HostVars { values, durations })
     }
 
-    pub fn duration(&self, d: &DurationRef) -> Result<Duration, Unset> {
+    pub(crate) fn duration(&self, d: &DurationRef) -> Result<Duration, Unset> {
         match d {
             DurationRef::Literal(d) => Ok(*d),
             DurationRef::Var(name) => self

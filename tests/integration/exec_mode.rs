@@ -57,7 +57,7 @@ async fn exec_playbook_reads_posture_json_from_the_highest_connector_folder() {
         ),
     );
     for host in fleet.hosts() {
-        known.push_str(&sshfleet::known_hosts::entry_line(
+        known.push_str(&crate::support::known_hosts_line(
             "127.0.0.1",
             host.addr.port(),
             &host.host_key,

@@ -148,7 +148,7 @@ async fn run_against_sshd_with(
         &known,
         format!(
             "{}\n",
-            sshfleet::known_hosts::entry_line("127.0.0.1", sshd.port, &host_pub)
+            crate::support::known_hosts_line("127.0.0.1", sshd.port, &host_pub)
         ),
     )
     .unwrap();

@@ -1,8 +1,9 @@
 //! Logins as appliances and PAM-based sshds ask for them: the password
 //! through `keyboard-interactive` when `password` is not offered, and a
 //! clear refusal, naming the prompt, when the server asks something that
-//! is not a password. The server here is a scripted russh server that only
-//! authenticates (what happens after the login is other tests' business).
+//! is not a password. The server here is a scripted russh server: it
+//! authenticates as scripted, then answers one exec request (`echo hello`)
+//! so that a run through it can succeed.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -10,15 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use russh::keys::PrivateKey;
-use russh::server::{Auth, Response};
-use russh::{MethodKind, MethodSet};
-use sshfleet::algorithms::Algorithms;
-use sshfleet::known_hosts::entry_line;
-use sshfleet::transport::{
-    self, ConnectError, Credentials, HostKeyPolicy, Password, Target, TransportOptions,
-};
+use russh::server::{Auth, Msg, Response, Session};
+use russh::{Channel, ChannelId, MethodKind, MethodSet};
 
-use crate::support::{new_key, sshfleet_cmd};
+use crate::support::{known_hosts_line, new_key, sshfleet_cmd};
 
 const PASSWORD: &str = "Ir0nP0rt-s3cret";
 
@@ -101,6 +97,31 @@ impl russh::server::Handler for Handler {
             ),
         })
     }
+
+    async fn channel_open_session(
+        &mut self,
+        _channel: Channel<Msg>,
+        reply: russh::server::ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        reply.accept().await;
+        Ok(())
+    }
+
+    /// Every command prints `hello` and succeeds.
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        _data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        session.data(channel, b"hello\r\n".to_vec())?;
+        session.exit_status_request(channel, 0)?;
+        session.eof(channel)?;
+        session.close(channel)?;
+        Ok(())
+    }
 }
 
 /// A scripted server on loopback, with a known_hosts file trusting it.
@@ -150,7 +171,7 @@ impl Server {
         let known_hosts = dir.path().join("known_hosts");
         std::fs::write(
             &known_hosts,
-            entry_line("127.0.0.1", port, host_key.public_key()) + "\n",
+            known_hosts_line("127.0.0.1", port, host_key.public_key()) + "\n",
         )
         .unwrap();
         Server {
@@ -166,63 +187,48 @@ impl Server {
         self.script.seen.lock().unwrap()
     }
 
-    /// This server as a target: `admin` with no key, its key trusted by
-    /// `known_hosts`.
-    fn target(&self, known_hosts: &Path) -> Target {
-        Target {
-            address: "127.0.0.1".to_string(),
-            port: self.port,
-            credentials: Credentials {
-                user: "admin".to_string(),
-                ..Credentials::default()
-            },
-            known_hosts: known_hosts.to_path_buf(),
-            host_key_policy: HostKeyPolicy::Strict,
-            algorithms: Algorithms::default(),
-            jumps: Vec::new(),
-        }
-    }
-
-    /// Log in with the library, `password` given as `--ask-pass` gives it;
-    /// the secrets the connection used.
-    async fn login(&self, known_hosts: &Path, password: &str) -> Result<Vec<String>, ConnectError> {
-        let target = self.target(known_hosts);
-        let options =
-            TransportOptions::default().with_ask_pass(Some(Password::new(password.to_string())));
-        let connection = transport::connect_target(&target, &options).await?;
-        connection.disconnect().await;
-        Ok(connection.secrets.clone())
-    }
-
-    /// Log in with the right password, as `--ask-pass` gives it.
-    async fn connect(&self, known_hosts: &Path) -> Result<(), ConnectError> {
-        let secrets = self.login(known_hosts, PASSWORD).await?;
-        assert_eq!(secrets, [PASSWORD]);
-        Ok(())
-    }
-
-    /// `sshfleet run` on this server, the password in `$ESA_PASSWORD`:
+    /// `sshfleet run` of a one-command exec playbook on this server as
+    /// `admin`, with no key and `$ESA_PASSWORD` set to `password`, plus
+    /// `extra_vars` (YAML lines under the host) and this known_hosts:
     /// (exit code, status, error).
-    async fn run(&self) -> (i32, String, String) {
+    async fn run_with(
+        &self,
+        password: &str,
+        extra_vars: &str,
+        known_hosts: &Path,
+    ) -> (i32, String, String) {
         let inventory = self.dir.path().join("inventory.yaml");
         std::fs::write(
             &inventory,
             format!(
-                "all:\n  hosts:\n    esa01.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {}\n      ansible_user: admin\n      sshfleet_password_env: ESA_PASSWORD\n",
+                "all:\n  hosts:\n    esa01.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {}\n      ansible_user: admin\n      sshfleet_password_env: ESA_PASSWORD\n{extra_vars}",
                 self.port
             ),
         )
         .unwrap();
+        let playbook = self.dir.path().join("hello.yaml");
+        std::fs::write(
+            &playbook,
+            "name: hello\nvars:\n  command_timeout: {type: duration, default: 20s, description: per command}\n\
+             exec:\n  command_timeout: command_timeout\n\
+             steps:\n  - name: Say hello\n    run: echo hello\n    expect: hello\n",
+        )
+        .unwrap();
         let report = self.dir.path().join("report.json");
+        let _ = std::fs::remove_file(&report);
         let args: Vec<String> = [
             "run",
-            "esa-ecupdate",
+            playbook.to_str().unwrap(),
             "-i",
             inventory.to_str().unwrap(),
+            "-F",
+            "none",
             "--known-hosts",
-            self.known_hosts.to_str().unwrap(),
+            known_hosts.to_str().unwrap(),
             "--report",
             report.to_str().unwrap(),
+            "--lock",
+            self.dir.path().join("run.lock").to_str().unwrap(),
             "--no-progress",
             "--connect-retries",
             "0",
@@ -230,16 +236,16 @@ impl Server {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let out = sshfleet_cmd(&args, &[("ESA_PASSWORD", PASSWORD)]).await;
+        let out = sshfleet_cmd(&args, &[("ESA_PASSWORD", password)]).await;
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(!text.contains(PASSWORD), "password printed: {text}");
+        assert!(!text.contains(password), "password printed: {text}");
         let report_text =
             std::fs::read_to_string(&report).unwrap_or_else(|_| panic!("no report: {text}"));
-        assert!(!report_text.contains(PASSWORD), "password in report");
+        assert!(!report_text.contains(password), "password in report");
         let report: serde_json::Value = serde_json::from_str(&report_text).unwrap();
         let host = &report["hosts"][0];
         (
@@ -248,6 +254,17 @@ impl Server {
             host["error"].as_str().unwrap_or("").to_string(),
         )
     }
+
+    /// [`Server::run_with`] the right password and the server's key known.
+    async fn run(&self) -> (i32, String, String) {
+        self.run_with(PASSWORD, "", &self.known_hosts).await
+    }
+
+    /// A run through this server that logged in and ran its command.
+    async fn logs_in(&self) {
+        let (code, status, error) = self.run().await;
+        assert_eq!((code, status.as_str()), (0, "ok"), "{error}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -255,7 +272,7 @@ async fn password_is_given_through_keyboard_interactive_when_password_is_not_off
     // PAM's way: an empty round (instructions only) may come before or
     // after the password prompt.
     let server = Server::start(vec![vec![], vec![("Password: ", false)], vec![]], KBD).await;
-    server.connect(&server.known_hosts).await.unwrap();
+    server.logs_in().await;
     let seen = server.seen();
     assert_eq!(seen.answers, [PASSWORD]);
     // `password` is not offered: the password was not sent that way.
@@ -272,14 +289,14 @@ async fn several_hidden_prompts_are_each_answered_with_the_password() {
         KBD,
     )
     .await;
-    server.connect(&server.known_hosts).await.unwrap();
+    server.logs_in().await;
     assert_eq!(server.seen().answers, [PASSWORD, PASSWORD]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn password_method_is_tried_first_where_offered() {
     let server = Server::start(vec![vec![("Password: ", false)]], KBD_AND_PASSWORD).await;
-    server.connect(&server.known_hosts).await.unwrap();
+    server.logs_in().await;
     let seen = server.seen();
     assert_eq!(seen.passwords, [PASSWORD]);
     assert!(seen.answers.is_empty(), "{seen:?}");
@@ -325,17 +342,14 @@ async fn more_prompts_than_a_password_login_has_stop_the_login_naming_the_prompt
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_password_is_an_authentication_failure() {
     let server = Server::start(vec![vec![("Password: ", false)]], KBD).await;
-    let wrong = "not-the-password";
-    let error = server
-        .login(&server.known_hosts, wrong)
-        .await
-        .unwrap_err()
-        .to_string();
+    let (code, status, error) = server
+        .run_with("not-the-password", "", &server.known_hosts)
+        .await;
+    assert_eq!((code, status.as_str()), (4, "unreachable"), "{error}");
     assert_eq!(
         error,
-        "authentication failed for user `admin` (tried: password from --ask-pass (keyboard-interactive))"
+        "authentication failed for user `admin` (tried: password from $ESA_PASSWORD (keyboard-interactive))"
     );
-    assert!(!error.contains(wrong));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -343,11 +357,9 @@ async fn no_password_is_sent_to_a_host_whose_key_is_not_known() {
     let server = Server::start(vec![vec![("Password: ", false)]], KBD_AND_PASSWORD).await;
     let empty = server.dir.path().join("empty_known_hosts");
     std::fs::write(&empty, "").unwrap();
-    let error = server.connect(&empty).await.unwrap_err();
-    assert!(
-        matches!(error, ConnectError::UnknownHostKey { .. }),
-        "{error}"
-    );
+    let (code, status, error) = server.run_with(PASSWORD, "", &empty).await;
+    assert_eq!((code, status.as_str()), (4, "unreachable"), "{error}");
+    assert!(error.contains("is not known"), "{error}");
     let seen = server.seen();
     assert!(
         seen.passwords.is_empty() && seen.answers.is_empty(),
@@ -373,22 +385,21 @@ async fn a_server_that_takes_no_password_gets_none_and_says_what_it_takes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_asked_password_is_never_sent_to_a_jump_host() {
+async fn the_password_is_never_sent_to_a_jump_host() {
     // The jump host would take the password through either method; it
     // must get none: jump hosts authenticate with keys only.
     let jump = Server::start(vec![vec![("Password: ", false)]], KBD_AND_PASSWORD).await;
-    let hop = jump.target(&jump.known_hosts);
-    let target = Target {
-        address: "esa-inner.example.com".to_string(),
-        jumps: vec![hop.clone()],
-        ..hop
-    };
-    let options =
-        TransportOptions::default().with_ask_pass(Some(Password::new(PASSWORD.to_string())));
-    let error = match transport::connect_target(&target, &options).await {
-        Ok(_) => panic!("logged in through a jump host with no key"),
-        Err(e) => e.to_string(),
-    };
+    let (code, status, error) = jump
+        .run_with(
+            PASSWORD,
+            &format!(
+                "      ansible_ssh_common_args: -J admin@127.0.0.1:{}\n",
+                jump.port
+            ),
+            &jump.known_hosts,
+        )
+        .await;
+    assert_eq!((code, status.as_str()), (4, "unreachable"), "{error}");
     assert!(
         error.starts_with(&format!(
             "via jump host [127.0.0.1]:{}: no way to authenticate as `admin`",
