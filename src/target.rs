@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
 use crate::inventory::Host;
-use crate::ssh_config::{self, HostConfig, SshConfig, SshConfigError, StrictHostKeyChecking};
+use crate::ssh_config::{
+    self, HostConfig, JumpHost, SshConfig, SshConfigError, StrictHostKeyChecking,
+};
 use crate::transport::{Credentials, HostKeyPolicy, Target};
 
 /// What applies to every host of a run before its own settings: the
@@ -82,10 +84,7 @@ impl Settings {
 
 /// The default known_hosts file, as OpenSSH uses it.
 pub(crate) fn default_known_hosts() -> PathBuf {
-    std::env::home_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join(".ssh")
-        .join("known_hosts")
+    ssh_config::home().join(".ssh").join("known_hosts")
 }
 
 /// A host's inventory vars that sshfleet cannot use.
@@ -187,38 +186,88 @@ impl Settings {
         let config = ssh_args_config(host)?
             .lookup(&host.address(), user)
             .or(options.ssh_config.lookup(&host.address(), user));
-        let jumps = config.proxy_jump.clone().unwrap_or_default();
-        let mut target = resolve(&host.address(), overrides, config, options);
+        let invalid = |message: String| TargetError {
+            host: host.name.clone(),
+            var: "ssh_config".to_string(),
+            message,
+        };
+        let hops = config.proxy_jump.clone().unwrap_or_default();
+        let mut target = resolve(&host.address(), overrides, config, options).map_err(invalid)?;
         // Jump hosts prove possession of the same keys (a signature gives
         // nothing away); the password is never sent to any host but the
         // target.
         let jump_key = target.credentials.key_file.clone();
-        target.jumps = jumps
-            .iter()
-            .map(|hop| {
-                let overrides = Overrides {
-                    user: hop.user.clone(),
-                    port: hop.port,
-                    ..Overrides::default()
-                };
-                let config = options
-                    .ssh_config
-                    .lookup(&hop.host, overrides.user.as_deref());
-                let mut jump = resolve(&hop.host, overrides, config, options);
+        for hop in &hops {
+            for mut jump in options.jump_chain(hop, 0).map_err(invalid)? {
                 if let Some(key) = &jump_key
                     && !jump.credentials.config_key_files.contains(key)
                 {
                     jump.credentials.config_key_files.push(key.clone());
                 }
-                jump
-            })
-            .collect();
+                target.jumps.push(jump);
+            }
+        }
         Ok(target)
+    }
+
+    /// The hosts to go through to reach jump host `hop`, ending with it: a
+    /// jump host's own `ProxyJump` is followed first, as `ssh -J` does
+    /// (each hop is reached with `ssh -W` and its own configuration).
+    fn jump_chain(&self, hop: &JumpHost, depth: usize) -> Result<Vec<Target>, String> {
+        const MAX_JUMP_DEPTH: usize = 8;
+        if depth >= MAX_JUMP_DEPTH {
+            return Err(format!(
+                "ProxyJump chains more than {MAX_JUMP_DEPTH} deep at {hop} (does a jump host jump through itself?)"
+            ));
+        }
+        let overrides = Overrides {
+            user: hop.user.clone(),
+            port: hop.port,
+            ..Overrides::default()
+        };
+        let config = self.ssh_config.lookup(&hop.host, overrides.user.as_deref());
+        let own = config.proxy_jump.clone().unwrap_or_default();
+        let mut chain = Vec::new();
+        for inner in &own {
+            chain.extend(self.jump_chain(inner, depth + 1)?);
+        }
+        chain.push(resolve(&hop.host, overrides, config, self)?);
+        Ok(chain)
     }
 }
 
-fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Settings) -> Target {
-    let address = config.host_name.unwrap_or_else(|| alias.to_string());
+/// The keys OpenSSH tries when no `IdentityFile` is configured, in its
+/// order; missing ones are skipped.
+const DEFAULT_IDENTITIES: [&str; 7] = [
+    "~/.ssh/id_rsa",
+    "~/.ssh/id_ecdsa",
+    "~/.ssh/id_ecdsa_sk",
+    "~/.ssh/id_ed25519",
+    "~/.ssh/id_ed25519_sk",
+    "~/.ssh/id_xmss",
+    "~/.ssh/id_dsa",
+];
+
+/// OpenSSH's default `UserKnownHostsFile` and `GlobalKnownHostsFile`.
+const DEFAULT_USER_KNOWN_HOSTS: [&str; 2] = ["~/.ssh/known_hosts", "~/.ssh/known_hosts2"];
+const DEFAULT_GLOBAL_KNOWN_HOSTS: [&str; 2] =
+    ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"];
+
+fn resolve(
+    alias: &str,
+    overrides: Overrides,
+    config: HostConfig,
+    options: &Settings,
+) -> Result<Target, String> {
+    if let Some(command) = &config.proxy_command
+        && !command.eq_ignore_ascii_case("none")
+    {
+        return Err(format!(
+            "ProxyCommand for {alias} is not supported here yet (use ProxyJump)"
+        ));
+    }
+    // ssh lower-cases the name it connects to.
+    let address = config.host_name.unwrap_or_else(|| alias.to_lowercase());
     let port = overrides.port.or(config.port).unwrap_or(22);
     let user = overrides
         .user
@@ -230,20 +279,45 @@ fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Sett
         original_host: alias,
         port,
         user: &user,
+        host_key_alias: config.host_key_alias.as_deref(),
     };
-    let config_key_files = config
-        .identity_files
-        .iter()
-        .map(|f| ssh_config::expand_path(f, &tokens))
-        .collect();
-    // OpenSSH checks every UserKnownHostsFile and writes to the first;
-    // sshfleet reads and writes the first.
-    let known_hosts = match (&config.known_hosts_files, options.known_hosts_fixed) {
-        (Some(files), false) => files
-            .first()
+    let expand = |files: &[String]| -> Result<Vec<PathBuf>, String> {
+        files
+            .iter()
             .map(|f| ssh_config::expand_path(f, &tokens))
-            .unwrap_or_else(|| options.known_hosts.clone()),
-        _ => options.known_hosts.clone(),
+            .collect()
+    };
+    let identity_files: Vec<String> =
+        if config.identity_files.is_empty() && overrides.key_file.is_none() {
+            DEFAULT_IDENTITIES.map(str::to_string).to_vec()
+        } else {
+            config.identity_files.clone()
+        };
+    let config_key_files = expand(&identity_files)?;
+    // OpenSSH reads every UserKnownHostsFile and the global files, and
+    // records new keys in the first user file.
+    let (known_hosts, known_hosts_also) = if options.known_hosts_fixed {
+        (options.known_hosts.clone(), Vec::new())
+    } else {
+        let mut user_files = match &config.known_hosts_files {
+            Some(files) => expand(files)?,
+            None => {
+                let mut files = vec![options.known_hosts.clone()];
+                files.extend(expand(&DEFAULT_USER_KNOWN_HOSTS.map(str::to_string)[1..])?);
+                files
+            }
+        };
+        let global = config
+            .global_known_hosts_files
+            .clone()
+            .unwrap_or_else(|| DEFAULT_GLOBAL_KNOWN_HOSTS.map(str::to_string).to_vec());
+        let first = if user_files.is_empty() {
+            options.known_hosts.clone()
+        } else {
+            user_files.remove(0)
+        };
+        user_files.extend(expand(&global)?);
+        (first, user_files)
     };
     let host_key_policy = match (
         config.strict_host_key_checking,
@@ -261,7 +335,7 @@ fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Sett
             algorithms.set_if_unset(kind, change.clone());
         }
     }
-    Target {
+    Ok(Target {
         address,
         port,
         credentials: Credentials {
@@ -269,12 +343,15 @@ fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Sett
             key_file: overrides.key_file,
             config_key_files,
             password_env: overrides.password_env,
+            identities_only: config.identities_only.unwrap_or(false),
         },
         known_hosts,
+        known_hosts_also,
+        host_key_alias: config.host_key_alias,
         host_key_policy,
         algorithms,
         jumps: Vec::new(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -365,3 +442,8 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[path = "target_differential.rs"]
+mod differential;

@@ -94,6 +94,8 @@ pub(crate) struct Credentials {
     pub config_key_files: Vec<PathBuf>,
     /// Name of the environment variable holding the password, never the password.
     pub password_env: Option<String>,
+    /// `IdentitiesOnly yes`: only the key files, never the agent's other keys.
+    pub identities_only: bool,
 }
 
 /// One SSH server to reach and how, every source already applied (see
@@ -104,7 +106,15 @@ pub(crate) struct Target {
     pub address: String,
     pub port: u16,
     pub credentials: Credentials,
+    /// The known_hosts file new keys are recorded in (the first
+    /// `UserKnownHostsFile`).
     pub known_hosts: PathBuf,
+    /// Files also read, never written: the other `UserKnownHostsFile`s,
+    /// then the `GlobalKnownHostsFile`s, as OpenSSH reads them.
+    pub known_hosts_also: Vec<PathBuf>,
+    /// `HostKeyAlias`: the name keys are looked up and recorded under
+    /// (without the port), instead of the address.
+    pub host_key_alias: Option<String>,
     pub host_key_policy: HostKeyPolicy,
     pub algorithms: Algorithms,
     /// Jump hosts, first hop first (each with no jumps of its own).
@@ -271,9 +281,13 @@ impl From<russh::Error> for HandlerError {
 
 /// Verifies the server's key during the handshake.
 struct Verifier {
+    /// The name keys are known under, and its port (22 for an alias).
     host: String,
     port: u16,
+    /// Written to; read first.
     known_hosts: PathBuf,
+    /// Read after it.
+    known_hosts_also: Vec<PathBuf>,
     policy: HostKeyPolicy,
     known_hosts_lock: Arc<Mutex<()>>,
     /// Set once the presented key passed [`Verifier::verify`]: no password
@@ -282,30 +296,47 @@ struct Verifier {
 }
 
 impl Verifier {
+    /// What every file says, as OpenSSH combines them: a revoked key is
+    /// refused wherever it is listed; a key listed anywhere for this host is
+    /// trusted; otherwise a different key of the same type anywhere is a
+    /// change. Returns the status and the file it came from.
+    fn check(&self, key: &PublicKey) -> Result<(HostKeyStatus, PathBuf), ConnectError> {
+        let mut verdicts = Vec::new();
+        for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
+            let status = KnownHosts::load(path)?.check(&self.host, self.port, key);
+            verdicts.push((status, path.clone()));
+        }
+        let find =
+            |want: fn(&HostKeyStatus) -> bool| verdicts.iter().find(|(s, _)| want(s)).cloned();
+        Ok(find(|s| matches!(s, HostKeyStatus::Revoked { .. }))
+            .or_else(|| find(|s| matches!(s, HostKeyStatus::Trusted)))
+            .or_else(|| find(|s| matches!(s, HostKeyStatus::Changed { .. })))
+            .unwrap_or((HostKeyStatus::Unknown, self.known_hosts.clone())))
+    }
+
     fn verify(&self, key: &PublicKey) -> Result<(), ConnectError> {
-        let path = &self.known_hosts;
         let host_port = host_port(&self.host, self.port);
         let fingerprint = format!("{} {}", key.algorithm(), known_hosts::fingerprint(key));
-        let file = KnownHosts::load(path)?;
-        match file.check(&self.host, self.port, key) {
+        let (status, path) = self.check(key)?;
+        match status {
             HostKeyStatus::Trusted => Ok(()),
             HostKeyStatus::Changed { line } => Err(ConnectError::ChangedHostKey {
                 host_port,
                 fingerprint,
-                known_hosts: path.clone(),
+                known_hosts: path,
                 line,
             }),
             HostKeyStatus::Revoked { line } => Err(ConnectError::RevokedHostKey {
                 host_port,
                 fingerprint,
-                known_hosts: path.clone(),
+                known_hosts: path,
                 line,
             }),
             HostKeyStatus::Unknown => match self.policy {
                 HostKeyPolicy::Strict => Err(ConnectError::UnknownHostKey {
                     host_port,
                     fingerprint,
-                    known_hosts: path.clone(),
+                    known_hosts: self.known_hosts.clone(),
                     entry: known_hosts::entry_line(&self.host, self.port, key),
                 }),
                 HostKeyPolicy::AcceptNew => {
@@ -314,9 +345,10 @@ impl Verifier {
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                     // Another host of this run may have recorded it meanwhile.
-                    match KnownHosts::load(path)?.check(&self.host, self.port, key) {
+                    match self.check(key)?.0 {
                         HostKeyStatus::Trusted => Ok(()),
                         HostKeyStatus::Unknown => {
+                            let path = &self.known_hosts;
                             known_hosts::append(path, &self.host, self.port, key)?;
                             tracing::warn!(
                                 "permanently added {host_port} ({fingerprint}) to {}",
@@ -527,10 +559,16 @@ where
         ..client::Config::default()
     });
     let verified = Arc::new(AtomicBool::new(false));
+    // OpenSSH records a key under HostKeyAlias alone, without the port.
+    let (host, port) = match &target.host_key_alias {
+        Some(alias) => (alias.clone(), 22),
+        None => (target.address.clone(), target.port),
+    };
     let verifier = Verifier {
-        host: target.address.clone(),
-        port: target.port,
+        host,
+        port,
         known_hosts: target.known_hosts.clone(),
+        known_hosts_also: target.known_hosts_also.clone(),
         policy: target.host_key_policy,
         known_hosts_lock: options.known_hosts_lock.clone(),
         verified: verified.clone(),
@@ -678,7 +716,8 @@ async fn authenticate(
         tried.push(format!("key {}", path.display()));
     }
 
-    if std::env::var_os("SSH_AUTH_SOCK").is_some()
+    if !credentials.identities_only
+        && std::env::var_os("SSH_AUTH_SOCK").is_some()
         && let Ok(mut agent) = AgentClient::connect_env().await
     {
         let identities = agent.request_identities().await.unwrap_or_default();
