@@ -261,7 +261,13 @@ pub(crate) struct SshConfig {
     has_final: bool,
     /// `IgnoreUnknown` patterns seen so far while reading.
     ignore_unknown: Vec<String>,
+    /// Where a relative `Include` is looked for: `~/.ssh` in a user's
+    /// file, `/etc/ssh` in the system-wide one.
+    include_base: PathBuf,
 }
+
+/// The system-wide client configuration `ssh` reads after the user's.
+const SYSTEM_CONFIG: &str = "/etc/ssh/ssh_config";
 
 #[derive(Debug, Clone)]
 struct Directive {
@@ -377,15 +383,23 @@ fn exec_holds(command: &str, s: &Subject<'_>) -> bool {
 }
 
 impl SshConfig {
-    /// `~/.ssh/config` if it exists, else nothing (as `ssh` does without
-    /// `-F`; the system-wide file is not read).
+    /// What `ssh` reads without `-F`: `~/.ssh/config`, then the
+    /// system-wide `/etc/ssh/ssh_config`, each if it exists (the first
+    /// obtained value still wins).
     pub(crate) fn load_default() -> Result<SshConfig, SshConfigError> {
-        let path = home().join(".ssh").join("config");
-        if path.exists() {
-            SshConfig::load(&path)
-        } else {
-            Ok(SshConfig::default())
+        let mut config = SshConfig::default();
+        let user = home().join(".ssh").join("config");
+        let system = Path::new(SYSTEM_CONFIG);
+        for (path, base) in [
+            (user.as_path(), home().join(".ssh")),
+            (system, PathBuf::from("/etc/ssh")),
+        ] {
+            if path.exists() {
+                config.include_base = base;
+                config.read_file(path, &Arc::new(Vec::new()), 0)?;
+            }
         }
+        Ok(config)
     }
 
     /// `-F PATH`: the file must exist; `none` means no configuration.
@@ -397,7 +411,10 @@ impl SshConfig {
     }
 
     pub(crate) fn load(path: &Path) -> Result<SshConfig, SshConfigError> {
-        let mut config = SshConfig::default();
+        let mut config = SshConfig {
+            include_base: home().join(".ssh"),
+            ..SshConfig::default()
+        };
         config.read_file(path, &Arc::new(Vec::new()), 0)?;
         Ok(config)
     }
@@ -498,7 +515,7 @@ impl SshConfig {
                         )));
                     }
                     for arg in &args {
-                        for file in include_files(arg).map_err(invalid)? {
+                        for file in include_files(arg, &self.include_base).map_err(invalid)? {
                             self.read_file(&file, &scope, depth + 1)?;
                         }
                     }
@@ -1092,15 +1109,14 @@ fn tilde(path: &str, home: &Path) -> PathBuf {
 }
 
 /// The files one `Include` argument names: `~` expanded, relative paths
-/// under `~/.ssh`, globs sorted; a pattern matching nothing is skipped, as
-/// in OpenSSH.
-fn include_files(arg: &str) -> Result<Vec<PathBuf>, String> {
-    let home = home();
-    let path = tilde(arg, &home);
+/// under `base` (`~/.ssh` or `/etc/ssh`), globs sorted; a pattern matching
+/// nothing is skipped, as in OpenSSH.
+fn include_files(arg: &str, base: &Path) -> Result<Vec<PathBuf>, String> {
+    let path = tilde(arg, &home());
     let path = if path.is_absolute() {
         path
     } else {
-        home.join(".ssh").join(path)
+        base.join(path)
     };
     let pattern = path.to_string_lossy().into_owned();
     let paths = glob::glob(&pattern).map_err(|e| format!("Include `{arg}`: {e}"))?;

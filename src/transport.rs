@@ -186,6 +186,17 @@ pub(crate) enum ConnectError {
         known_hosts: PathBuf,
         line: usize,
     },
+    #[error(
+        "the host certificate of {host_port} is signed by the authority trusted in {}:{line}, \
+         but {reason}; not connecting",
+        known_hosts.display()
+    )]
+    InvalidHostCertificate {
+        host_port: String,
+        reason: String,
+        known_hosts: PathBuf,
+        line: usize,
+    },
     #[error(transparent)]
     KnownHosts(#[from] known_hosts::KnownHostsError),
     #[error("authentication failed for user `{user}` (tried: {})", tried.join(", "))]
@@ -279,6 +290,39 @@ impl From<russh::Error> for HandlerError {
     }
 }
 
+/// The algorithms to offer `target`, its host key types ordered as OpenSSH
+/// orders them: the types known_hosts knows this host by first, and
+/// certificate types ahead of all when an `@cert-authority` line covers it.
+fn host_key_preference(target: &Target) -> russh::Preferred {
+    let mut preferred = target.algorithms.preferred();
+    let (host, port) = match &target.host_key_alias {
+        Some(alias) => (alias.as_str(), 22),
+        None => (target.address.as_str(), target.port),
+    };
+    let mut known = Vec::new();
+    let mut has_authority = false;
+    for path in std::iter::once(&target.known_hosts).chain(&target.known_hosts_also) {
+        if let Ok(file) = KnownHosts::load(path) {
+            known.extend(file.known_algorithms(host, port));
+            has_authority |= !file.authorities(host, port).is_empty();
+        }
+    }
+    let same_type = |a: &russh::keys::Algorithm, b: &russh::keys::Algorithm| {
+        use russh::keys::Algorithm::Rsa;
+        a == b || (matches!(a, Rsa { .. }) && matches!(b, Rsa { .. }))
+    };
+    let (first, rest): (Vec<_>, Vec<_>) = preferred
+        .key
+        .iter()
+        .cloned()
+        .partition(|a| known.iter().any(|k| same_type(a, k)));
+    preferred.key = std::borrow::Cow::Owned(first.into_iter().chain(rest).collect());
+    if has_authority {
+        preferred.host_key_certificates = preferred.key.clone();
+    }
+    preferred
+}
+
 /// Verifies the server's key during the handshake.
 struct Verifier {
     /// The name keys are known under, and its port (22 for an alias).
@@ -312,6 +356,72 @@ impl Verifier {
             .or_else(|| find(|s| matches!(s, HostKeyStatus::Trusted)))
             .or_else(|| find(|s| matches!(s, HostKeyStatus::Changed { .. })))
             .unwrap_or((HostKeyStatus::Unknown, self.known_hosts.clone())))
+    }
+
+    /// `Ok(true)` when a CA that known_hosts trusts for this host signed
+    /// `cert` and it holds now; `Ok(false)` when no CA is known for the
+    /// host (the plain key is checked instead).
+    fn verify_certificate(&self, cert: &russh::keys::Certificate) -> Result<bool, ConnectError> {
+        let host_port = host_port(&self.host, self.port);
+        let certified = PublicKey::from(cert.public_key().clone());
+        let mut authorities = Vec::new();
+        for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
+            let file = KnownHosts::load(path)?;
+            for key in [&certified, &PublicKey::from(cert.signature_key().clone())] {
+                if let Some(line) = file.revoked(key) {
+                    return Err(ConnectError::RevokedHostKey {
+                        host_port,
+                        fingerprint: format!(
+                            "{} {}",
+                            key.algorithm(),
+                            known_hosts::fingerprint(key)
+                        ),
+                        known_hosts: path.clone(),
+                        line,
+                    });
+                }
+            }
+            authorities.extend(
+                file.authorities(&self.host, self.port)
+                    .into_iter()
+                    .map(|(line, ca)| (path.clone(), line, ca)),
+            );
+        }
+        let Some((path, line, ca)) = authorities
+            .into_iter()
+            .find(|(_, _, ca)| ca.key_data() == cert.signature_key())
+        else {
+            return Ok(false);
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let fingerprint = ca.fingerprint(russh::keys::HashAlg::Sha256);
+        let why = if let Err(e) = cert.validate_at(now, [&fingerprint]) {
+            Some(e.to_string())
+        } else if cert.cert_type() != russh::keys::ssh_key::certificate::CertType::Host {
+            Some("it is not a host certificate".to_string())
+        } else if !cert.valid_principals().is_empty()
+            && !cert.valid_principals().iter().any(|p| p == &self.host)
+        {
+            Some(format!(
+                "it is not valid for `{}` (principals: {})",
+                self.host,
+                cert.valid_principals().join(", ")
+            ))
+        } else {
+            None
+        };
+        match why {
+            None => Ok(true),
+            Some(reason) => Err(ConnectError::InvalidHostCertificate {
+                host_port,
+                reason,
+                known_hosts: path,
+                line,
+            }),
+        }
     }
 
     fn verify(&self, key: &PublicKey) -> Result<(), ConnectError> {
@@ -371,11 +481,22 @@ impl client::Handler for Verifier {
         &mut self,
         server_key: &PublicKeyOrCertificate,
     ) -> Result<bool, HandlerError> {
-        // A host certificate is checked through the key it certifies; trust in
-        // CAs (@cert-authority) is not offered, so such a key must be listed.
+        // A host certificate is trusted through an @cert-authority line for
+        // this host; with no such line OpenSSH retries it as a plain key,
+        // and so does sshfleet. A certificate a trusted CA signed that does
+        // not hold (expired, other principal, revoked) is refused.
         let key = match server_key {
             PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
-            PublicKeyOrCertificate::Certificate(cert) => PublicKey::from(cert.public_key().clone()),
+            PublicKeyOrCertificate::Certificate(cert) => {
+                if self
+                    .verify_certificate(cert)
+                    .map_err(|e| HandlerError::HostKey(Box::new(e)))?
+                {
+                    self.verified.store(true, Ordering::SeqCst);
+                    return Ok(true);
+                }
+                PublicKey::from(cert.public_key().clone())
+            }
         };
         self.verify(&key)
             .map_err(|e| HandlerError::HostKey(Box::new(e)))?;
@@ -555,7 +676,7 @@ where
         keepalive_interval: Some(options.keepalive_interval),
         keepalive_max: 4,
         nodelay: true,
-        preferred: target.algorithms.preferred(),
+        preferred: host_key_preference(target),
         ..client::Config::default()
     });
     let verified = Arc::new(AtomicBool::new(false));
