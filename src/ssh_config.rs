@@ -982,12 +982,9 @@ fn check_tokens(value: &str, allowed: &str) -> Result<(), String> {
 fn parse_port(text: &str) -> Result<u16, String> {
     match text.parse::<u16>() {
         Ok(port) if port > 0 => Ok(port),
-        _ if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
-            Err(format!(
-                "service name `{text}` is not supported by sshfleet; write the port number"
-            ))
-        }
-        _ => Err(format!("`{text}` is not a port number (1-65535)")),
+        _ => Err(format!(
+            "`{text}` is not a port number (1-65535; a service name such as `ssh` is not supported by sshfleet: write the number)"
+        )),
     }
 }
 
@@ -1343,7 +1340,7 @@ mod tests {
             ),
             ("Host\n", 1, "at least one pattern"),
             ("Host a\n  IdentityFile ~/.ssh/%j\n", 2, "%j"),
-            ("Host a\n  Port ssh\n", 2, "service name"),
+            ("Host a\n  Port ssh\n", 2, "write the number"),
             ("Host a\n  SomethingNew 1\n", 2, "Bad configuration option"),
             (
                 "Host a\n  CanonicalizeHostname yes\n",
