@@ -11,7 +11,7 @@ use crate::console::Console;
 use crate::error::Error;
 use crate::events::{JsonLog, LogFormat};
 use crate::exit::ExitCode;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, LoadOptions, VaultSecret};
 use crate::lock::RunLock;
 use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::playbook::Playbook;
@@ -105,12 +105,14 @@ pub enum Command {
 pub struct RunArgs {
     /// Playbook file, or the name of a built-in playbook (esa-ecupdate, secure-endpoint-tetra).
     pub playbook: String,
-    /// Ansible YAML inventory.
-    #[arg(short, long)]
-    pub inventory: PathBuf,
-    /// Hosts, groups, globs and !exclusions, comma-separated.
+    /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
+    #[arg(short, long, required = true)]
+    pub inventory: Vec<PathBuf>,
+    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
     #[arg(short, long)]
     pub limit: Option<String>,
+    #[command(flatten)]
+    pub vault: VaultArgs,
     /// Run every diagnostic, change nothing, report what would be done.
     #[arg(long)]
     pub check: bool,
@@ -215,16 +217,54 @@ pub struct SimArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct InventoryArgs {
-    /// Ansible YAML inventory.
-    #[arg(short, long)]
-    pub inventory: PathBuf,
-    /// Hosts, groups, globs and !exclusions, comma-separated.
+    /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
+    #[arg(short, long, required = true)]
+    pub inventory: Vec<PathBuf>,
+    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
     #[arg(short, long)]
     pub limit: Option<String>,
+    /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
+    #[arg(long)]
+    pub list: bool,
+    #[command(flatten)]
+    pub vault: VaultArgs,
     /// OpenSSH client configuration, for the effective address, port and user
     /// [default: ~/.ssh/config if it exists]; `none` for none.
     #[arg(short = 'F', long = "ssh-config", value_name = "PATH")]
     pub ssh_config: Option<PathBuf>,
+}
+
+/// Where the Ansible Vault password comes from.
+#[derive(Debug, clap::Args)]
+pub struct VaultArgs {
+    /// File whose first line is the vault password [default: $ANSIBLE_VAULT_PASSWORD_FILE].
+    #[arg(long, value_name = "PATH")]
+    pub vault_password_file: Option<PathBuf>,
+    /// Ask for the vault password on the terminal.
+    #[arg(long, conflicts_with = "vault_password_file")]
+    pub ask_vault_pass: bool,
+}
+
+impl VaultArgs {
+    /// The vault password, if one is given: `--ask-vault-pass`, else
+    /// `--vault-password-file`, else `ANSIBLE_VAULT_PASSWORD_FILE`.
+    fn secret(&self) -> Result<Option<VaultSecret>, Error> {
+        if self.ask_vault_pass {
+            return crate::inventory::vault::ask_password()
+                .map(Some)
+                .map_err(Error::Usage);
+        }
+        match self
+            .vault_password_file
+            .clone()
+            .or_else(crate::inventory::vault::password_file_from_env)
+        {
+            Some(path) => VaultSecret::from_file(&path)
+                .map(Some)
+                .map_err(Error::Usage),
+            None => Ok(None),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,13 +349,25 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::Success)
         }
         Command::Inventory(args) => {
-            let inventory = Inventory::load(&args.inventory)?;
+            let vault = args.vault.secret()?;
+            let options = LoadOptions {
+                vault: vault.clone(),
+            };
+            let inventory = Inventory::load_sources(&args.inventory, &options)?;
+            if args.list {
+                let json = inventory.to_ansible_json();
+                let text = serde_json::to_string_pretty(&json)
+                    .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+                say!("{text}");
+                return Ok(ExitCode::Success);
+            }
             let hosts = inventory.select(args.limit.as_deref())?;
             let connection = Connection {
                 ssh_config: args.ssh_config.as_deref(),
                 ..Connection::default()
             };
-            let targets = crate::plan::resolve_targets(&args.inventory, connection, &hosts)?;
+            let targets =
+                crate::plan::resolve_targets(inventory.path(), connection, &hosts, vault.as_ref())?;
             for (host, target) in hosts.iter().zip(targets) {
                 let via = target
                     .jumps
@@ -371,9 +423,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode, Error> {
+    let vault = args.vault.secret()?;
     let sources = Sources {
         playbook: &args.playbook,
         inventory: &args.inventory,
+        vault: vault.as_ref(),
         limit: args.limit.as_deref(),
         extra_vars: &args.extra_vars,
         retry_failed: args.retry_failed.as_deref(),

@@ -34,6 +34,7 @@ pub mod report;
 pub mod retry;
 pub mod rollout;
 pub mod runner;
+pub mod secret;
 pub mod shell;
 pub mod shutdown;
 pub mod sim;

@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
-use crate::inventory::Host;
+use crate::inventory::{ConnectionVars, Host};
+use crate::secret::Secret;
 use crate::ssh_config::{self, HostConfig, SshConfig, SshConfigError, StrictHostKeyChecking};
 use crate::transport::{Credentials, HostKeyPolicy, Target};
 
@@ -104,56 +105,81 @@ struct Overrides {
     port: Option<u16>,
     key_file: Option<PathBuf>,
     password_env: Option<String>,
+    password: Option<Secret>,
     algorithms: Algorithms,
 }
 
-/// Inventory vars that carry `ssh` arguments, in the order Ansible puts
-/// them on the command line (after its own `-o Port=`, `-o User=` and
-/// `-o IdentityFile=`, which is why those vars still win).
-const SSH_ARGS_VARS: [&str; 2] = ["ansible_ssh_common_args", "ansible_ssh_extra_args"];
+/// ssh(1) flags that take an argument (OpenSSH 9): skipped with it.
+const FLAGS_WITH_ARG: &str = "bcDEeFIiJLlmOoPpQRSWw";
 
-/// The `-o Keyword=value` and `-J jump` options of a host's
-/// `ansible_ssh_common_args` / `ansible_ssh_extra_args`, read as ssh reads
-/// command-line options: before ssh_config, first value winning. Other
-/// `ssh` flags are ignored.
-fn ssh_args_config(host: &Host) -> Result<SshConfig, TargetError> {
+/// The options of a host's `ansible_ssh_common_args` /
+/// `ansible_ssh_extra_args`, read as ssh reads its command line: after the
+/// `-o Port=`, `-o User=` and `-o IdentityFile=` Ansible puts first (which
+/// is why those vars still win), before ssh_config, first value winning.
+/// `-o Keyword=value`, `-J jump`, `-p port`, `-l user` and `-i key` are
+/// used; `-o ProxyCommand` and `-F` are refused; other flags do not change
+/// where or as whom sshfleet connects and are ignored.
+fn ssh_args_config(name: &str, conn: &ConnectionVars) -> Result<SshConfig, TargetError> {
     let mut options = Vec::new();
-    for var in SSH_ARGS_VARS {
-        let Some(text) = host.var_text(var) else {
-            continue;
-        };
+    for args in &conn.ssh_args {
+        let var = args.var.as_str();
         let invalid = |message: String| TargetError {
-            host: host.name.clone(),
-            var: var.to_string(),
+            host: name.to_string(),
+            var: format!(
+                "{var} ({}:{})",
+                args.origin.path.display(),
+                args.origin.line
+            ),
             message,
         };
-        let words = shlex::split(&text).ok_or_else(|| invalid("unbalanced quotes".to_string()))?;
-        let mut words = words.into_iter();
+        let mut words = args.words.iter();
         while let Some(word) = words.next() {
-            let (jump, attached) = if let Some(rest) = word.strip_prefix("-o") {
-                (false, rest)
-            } else if let Some(rest) = word.strip_prefix("-J") {
-                (true, rest)
-            } else {
+            let Some(flags) = word.strip_prefix('-').filter(|f| !f.is_empty()) else {
+                return Err(invalid(format!("`{word}` is not an ssh option")));
+            };
+            // Flags without an argument may be bundled (`-4C`).
+            let Some(pos) = flags.find(|c| FLAGS_WITH_ARG.contains(c)) else {
                 continue;
             };
-            let value = match attached {
+            let flag = &flags[pos..=pos];
+            let value = match &flags[pos + 1..] {
                 "" => words
                     .next()
+                    .cloned()
                     .ok_or_else(|| invalid(format!("`{word}` needs a value")))?,
                 attached => attached.to_string(),
             };
-            // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
-            options.push(if jump {
-                format!("ProxyJump={value}")
-            } else {
-                value
-            });
+            let option = match flag {
+                "o" => value,
+                // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
+                "J" => format!("ProxyJump={value}"),
+                "p" => format!("Port={value}"),
+                "l" => format!("User={value}"),
+                "i" => format!("IdentityFile={value}"),
+                "F" => {
+                    return Err(invalid(
+                        "`-F` (another ssh_config file) is not supported here; use sshfleet's -F"
+                            .to_string(),
+                    ));
+                }
+                _ => continue,
+            };
+            let keyword = option
+                .split(|c: char| c == '=' || c.is_whitespace())
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if keyword == "proxycommand" {
+                return Err(invalid(
+                    "`-o ProxyCommand` is not supported: sshfleet cannot reach this host as Ansible would; use ProxyJump (-J) instead".to_string(),
+                ));
+            }
+            options.push(option);
         }
     }
     SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| TargetError {
-        host: host.name.clone(),
-        var: SSH_ARGS_VARS.join("/"),
+        host: name.to_string(),
+        var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
         message,
     })
 }
@@ -162,13 +188,14 @@ impl Settings {
     /// Where and how to reach an inventory host: its connection variables
     /// first (as Ansible passes them to `ssh` on its command line), then
     /// its ssh arguments, then ssh_config, then defaults.
-    pub fn resolve(&self, host: &Host) -> Result<Target, TargetError> {
+    pub fn resolve(&self, host: &Host, conn: &ConnectionVars) -> Result<Target, TargetError> {
         let options = self;
         let mut overrides = Overrides {
-            user: host.user(),
-            port: host.explicit_port(),
-            key_file: host.private_key_file(),
-            password_env: host.password_env(),
+            user: conn.user.clone(),
+            port: conn.port,
+            key_file: conn.key_file.clone(),
+            password_env: conn.password_env.clone(),
+            password: conn.password.clone(),
             algorithms: Algorithms::default(),
         };
         for kind in AlgorithmKind::ALL {
@@ -184,11 +211,11 @@ impl Settings {
             }
         }
         let user = overrides.user.as_deref();
-        let config = ssh_args_config(host)?
-            .lookup(&host.address(), user)
-            .or(options.ssh_config.lookup(&host.address(), user));
+        let config = ssh_args_config(&host.name, conn)?
+            .lookup(&conn.address, user)
+            .or(options.ssh_config.lookup(&conn.address, user));
         let jumps = config.proxy_jump.clone().unwrap_or_default();
-        let mut target = resolve(&host.address(), overrides, config, options);
+        let mut target = resolve(&conn.address, overrides, config, options);
         // Jump hosts prove possession of the same keys (a signature gives
         // nothing away); the password is never sent to any host but the
         // target.
@@ -269,6 +296,7 @@ fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Sett
             key_file: overrides.key_file,
             config_key_files,
             password_env: overrides.password_env,
+            password: overrides.password,
         },
         known_hosts,
         host_key_policy,
@@ -287,9 +315,15 @@ mod tests {
     fn target(inventory: &str, config: &str) -> Result<Target, TargetError> {
         let inventory = Inventory::parse(inventory, Path::new("inv.yaml")).unwrap();
         let config = SshConfig::parse(config, Path::new("cfg")).unwrap();
+        let host = &inventory.hosts()[0];
+        let conn = host.connection(None).map_err(|e| TargetError {
+            host: host.name.clone(),
+            var: "connection".to_string(),
+            message: e.to_string(),
+        })?;
         Settings::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
             .with_ssh_config(config, false, false)
-            .resolve(&inventory.hosts()[0])
+            .resolve(host, &conn)
     }
 
     #[test]
@@ -335,7 +369,10 @@ mod tests {
         .unwrap();
         let t = Settings::new(PathBuf::from("/cli_hosts"), HostKeyPolicy::AcceptNew)
             .with_ssh_config(config, true, true)
-            .resolve(&inventory.hosts()[0])
+            .resolve(
+                &inventory.hosts()[0],
+                &inventory.hosts()[0].connection(None).unwrap(),
+            )
             .unwrap();
         assert_eq!(t.known_hosts, PathBuf::from("/cli_hosts"));
         assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);

@@ -63,6 +63,9 @@ pub struct Credentials {
     pub config_key_files: Vec<PathBuf>,
     /// Name of the environment variable holding the password, never the password.
     pub password_env: Option<String>,
+    /// The password itself (from the inventory, perhaps vault-decrypted):
+    /// tried after `password_env`'s, never printed.
+    pub password: Option<crate::secret::Secret>,
 }
 
 /// One SSH server to reach and how, every source already applied (see
@@ -618,6 +621,15 @@ async fn authenticate(
             return Ok(vec![password]);
         }
         tried.push(format!("password from ${var}"));
+    }
+
+    if let Some(secret) = &credentials.password {
+        let password = secret.expose().to_string();
+        let result = handle.authenticate_password(user, password.clone()).await?;
+        if matches!(result, AuthResult::Success) {
+            return Ok(vec![password]);
+        }
+        tried.push("password from the inventory".to_string());
     }
 
     if tried.is_empty() {

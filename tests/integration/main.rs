@@ -16,6 +16,7 @@ mod fleet;
 mod fleet_values;
 mod input;
 mod interop;
+mod inventory_corpus;
 mod openssh;
 mod retry;
 mod rollout;
