@@ -23,32 +23,20 @@ impl Inventory {
     /// or host name, a glob (`esa0*`) or `~regex`, optionally subscripted
     /// (`web[0]`, `web[-1]`, `web[0:1]`, `web[1:]`). `!term` excludes and
     /// `&term` intersects, after all plain terms; with only those, selection
-    /// starts from all hosts. `@file` (in `--limit`) reads one pattern a
-    /// line.
+    /// starts from all hosts.
     pub fn hosts_matching(&self, pattern: &str) -> Result<Selection<'_>, InventoryError> {
-        let mut terms = Vec::new();
-        for term in split_pattern(pattern, |name| self.host(name).is_some()) {
-            match term.strip_prefix('@') {
-                Some(file) => {
-                    let text =
-                        std::fs::read_to_string(file).map_err(|source| InventoryError::Read {
-                            path: file.into(),
-                            source,
-                        })?;
-                    terms.extend(
-                        text.lines()
-                            .map(str::trim)
-                            .filter(|l| !l.is_empty())
-                            .map(String::from),
-                    );
-                }
-                None => terms.push(term.to_string()),
-            }
-        }
+        let terms: Vec<String> = split_pattern(pattern, |name| self.host(name).is_some())
+            .into_iter()
+            .map(String::from)
+            .collect();
+        self.evaluate(&terms)
+    }
+
+    fn evaluate(&self, terms: &[String]) -> Result<Selection<'_>, InventoryError> {
         let mut regular: Vec<&str> = Vec::new();
         let mut intersect = Vec::new();
         let mut exclude = Vec::new();
-        for term in &terms {
+        for term in terms {
             match term.chars().next() {
                 Some('!') => exclude.push(term.as_str()),
                 Some('&') => intersect.push(term.as_str()),
@@ -95,8 +83,9 @@ impl Inventory {
         })
     }
 
-    /// `--limit`: hosts in inventory order that the pattern selects; no
-    /// limit selects every host. Terms that match nothing are warned about;
+    /// `--limit`: hosts in inventory order that the pattern selects, where
+    /// a term `@file` reads one pattern a line from the file; no limit
+    /// selects every host. Terms that match nothing are warned about;
     /// a selection that ends up empty is an error, so that a typo never
     /// runs against nothing.
     pub fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
@@ -109,7 +98,27 @@ impl Inventory {
                 pattern: limit.to_string(),
             });
         }
-        let selection = self.hosts_matching(limit)?;
+        // `@file`: one pattern a line (only in a limit, as in Ansible).
+        let mut terms = Vec::new();
+        for term in split_pattern(limit, |name| self.host(name).is_some()) {
+            match term.strip_prefix('@') {
+                Some(file) => {
+                    let text =
+                        std::fs::read_to_string(file).map_err(|source| InventoryError::Read {
+                            path: file.into(),
+                            source,
+                        })?;
+                    terms.extend(
+                        text.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .map(String::from),
+                    );
+                }
+                None => terms.push(term.to_string()),
+            }
+        }
+        let selection = self.evaluate(&terms)?;
         for term in &selection.unmatched {
             tracing::warn!("--limit term `{term}` matches no host or group; ignored");
         }

@@ -216,6 +216,35 @@ fn check_case(dir: &Path) -> Vec<String> {
         }
     }
 
+    // Limits: `all` order, filtered. sshfleet refuses a limit that leaves
+    // nothing, as Ansible does ("no hosts matched").
+    for (limit, want) in expected["limits"].as_object().into_iter().flatten() {
+        let local: String = limit
+            .split(',')
+            .map(|t| match t.strip_prefix('@') {
+                Some(f) => format!("@{}", dir.join(f).display()),
+                None => t.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let want_hosts: Vec<&str> = want["hosts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| h.as_str().unwrap())
+            .collect();
+        match inventory.select(Some(&local)) {
+            Ok(sel) => {
+                let got: Vec<&str> = sel.iter().map(|h| h.name.as_str()).collect();
+                if got != want_hosts || want.get("error").is_some() {
+                    diffs.push(format!("{name}: limit {limit}: {got:?}, Ansible {want}"));
+                }
+            }
+            Err(e) if want_hosts.is_empty() && e.to_string().contains("matches no host") => {}
+            Err(e) => diffs.push(format!("{name}: limit {limit}: {e}")),
+        }
+    }
+
     // Connection values.
     let settings = Settings::new(
         PathBuf::from("/nonexistent/known_hosts"),
@@ -275,10 +304,13 @@ fn check_case(dir: &Path) -> Vec<String> {
                             .as_ref()
                             .and_then(|v| std::env::var(v).ok())
                     });
-                let user = want["user"]
-                    .as_str()
-                    .map(String::from)
-                    .unwrap_or_else(sshfleet::ssh_config::local_user);
+                // No user: ssh's is the local one (sshfleet's `admin` when
+                // that cannot be known).
+                let user = want["user"].as_str().map(String::from).unwrap_or_else(|| {
+                    Some(sshfleet::ssh_config::local_user())
+                        .filter(|u| !u.is_empty())
+                        .unwrap_or_else(|| "admin".to_string())
+                });
                 let got = json!({
                     "address": target.address,
                     "port": target.port,
@@ -307,7 +339,7 @@ fn check_case(dir: &Path) -> Vec<String> {
 #[test]
 fn inventory_corpus_resolves_as_ansible_core() {
     let cases = cases();
-    assert!(cases.len() >= 2, "corpus missing: {}", corpus().display());
+    assert!(cases.len() >= 7, "corpus missing: {}", corpus().display());
     let diffs: Vec<String> = cases.iter().flat_map(|c| check_case(c)).collect();
     assert!(
         diffs.is_empty(),

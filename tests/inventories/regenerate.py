@@ -10,6 +10,7 @@ needs Ansible. Run with ansible-core 2.19 on PATH (or ANSIBLE_BIN=dir):
 Each case directory holds case.json:
     {"sources": ["hosts.ini", ...],          # each becomes one -i, in order
      "patterns": ["web", "web[0]", ...],     # each run through --list-hosts
+     "limits": ["@file", "web,!db01"],       # each as --limit on `all`
      "vault_password_file": "vault-pass",    # optional
      "env": {"NAME": "value"}}               # optional, for lookup('env')
 
@@ -17,6 +18,7 @@ What is recorded:
 - "inventory": `ansible-inventory --list` as printed (hosts, groups, vars);
 - "patterns": `ansible --list-hosts PATTERN`, hosts in Ansible's order, and
   whether Ansible warned that a term matched nothing (or an error);
+- "limits": the same for `ansible all --limit LIMIT --list-hosts`;
 - "connections": per host, what the ssh connection plugin actually does: a
   fake `ssh` (and `sshpass`) on PATH records the command line Ansible builds,
   and the effective address, port, user, identity files, password and
@@ -174,6 +176,15 @@ def generate(case_dir):
             hosts = [l.strip() for l in lines[1:] if l.strip()]
             warned = "Could not match supplied host pattern" in p.stderr
             patterns[pattern] = {"hosts": hosts, "warning": warned}
+        limits = {}
+        for limit in case.get("limits", []):
+            p = run([tool("ansible")] + common + ["all", "--limit", limit, "--list-hosts"], env, check=False)
+            if p.returncode != 0:
+                limits[limit] = {"error": True}
+                continue
+            lines = p.stdout.splitlines()
+            limits[limit] = {"hosts": [l.strip() for l in lines[1:] if l.strip()],
+                             "warning": "Could not match supplied host pattern" in p.stderr}
         hosts = sorted(inv.get("_meta", {}).get("hostvars", {}).keys()
                        | {h for g in inv.values() if isinstance(g, dict) for h in g.get("hosts", [])})
         tmp = tempfile.mkdtemp()
@@ -225,7 +236,7 @@ def generate(case_dir):
     finally:
         os.chdir(cwd)
     version = run([tool("ansible"), "--version"], env).stdout.splitlines()[0]
-    expected = {"generated_by": version, "inventory": inv, "patterns": patterns,
+    expected = {"generated_by": version, "inventory": inv, "patterns": patterns, "limits": limits,
                 "connections": connections}
     with open(os.path.join(case_dir, "expected.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
