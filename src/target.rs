@@ -117,10 +117,15 @@ const FLAGS_WITH_ARG: &str = "bcDEeFIiJLlmOoPpQRSWw";
 /// `-o Port=`, `-o User=` and `-o IdentityFile=` Ansible puts first (which
 /// is why those vars still win), before ssh_config, first value winning.
 /// `-o Keyword=value`, `-J jump`, `-p port`, `-l user` and `-i key` are
-/// used; `-o ProxyCommand` and `-F` are refused; other flags do not change
-/// where or as whom sshfleet connects and are ignored.
-fn ssh_args_config(name: &str, conn: &ConnectionVars) -> Result<SshConfig, TargetError> {
-    let mut options = Vec::new();
+/// used, and `-o ProxyCommand=...` becomes the host's route (returned
+/// apart); `-F` is refused; other flags do not change where or as whom
+/// sshfleet connects and are ignored.
+fn ssh_args_config(
+    name: &str,
+    conn: &ConnectionVars,
+) -> Result<(SshConfig, Option<String>), TargetError> {
+    let mut options: Vec<String> = Vec::new();
+    let mut proxy: Option<String> = None;
     for args in &conn.ssh_args {
         let var = args.var.as_str();
         let invalid = |message: String| TargetError {
@@ -170,18 +175,63 @@ fn ssh_args_config(name: &str, conn: &ConnectionVars) -> Result<SshConfig, Targe
                 .unwrap_or_default()
                 .to_ascii_lowercase();
             if keyword == "proxycommand" {
-                return Err(invalid(
-                    "`-o ProxyCommand` is not supported: sshfleet cannot reach this host as Ansible would; use ProxyJump (-J) instead".to_string(),
-                ));
+                // As OpenSSH: the first of ProxyCommand and ProxyJump wins.
+                if proxy.is_none()
+                    && !options
+                        .iter()
+                        .any(|o| o.to_ascii_lowercase().starts_with("proxyjump"))
+                {
+                    let command = option[keyword.len()..]
+                        .trim_start_matches(|c: char| c == '=' || c.is_whitespace())
+                        .to_string();
+                    if command.is_empty() {
+                        return Err(invalid("`-o ProxyCommand` needs a command".to_string()));
+                    }
+                    proxy = Some(command);
+                }
+                continue;
+            }
+            if keyword == "proxyjump" && proxy.is_some() {
+                continue;
             }
             options.push(option);
         }
     }
-    SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| TargetError {
-        host: name.to_string(),
-        var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
-        message,
-    })
+    let config =
+        SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| {
+            TargetError {
+                host: name.to_string(),
+                var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
+                message,
+            }
+        })?;
+    // `ProxyCommand none` is no proxy.
+    Ok((config, proxy.filter(|c| c != "none")))
+}
+
+/// OpenSSH's `ProxyCommand` tokens: `%h` host, `%p` port, `%r` user, `%%`.
+fn expand_proxy_command(command: &str, target: &Target) -> Result<String, String> {
+    let mut out = String::new();
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('h') => out.push_str(&target.address),
+            Some('p') => out.push_str(&target.port.to_string()),
+            Some('r') => out.push_str(&target.credentials.user),
+            Some('%') => out.push('%'),
+            Some(other) => {
+                return Err(format!(
+                    "ProxyCommand token `%{other}` is not supported (only %h, %p, %r, %%)"
+                ));
+            }
+            None => return Err("ProxyCommand ends with a lone `%`".to_string()),
+        }
+    }
+    Ok(out)
 }
 
 impl Settings {
@@ -211,11 +261,25 @@ impl Settings {
             }
         }
         let user = overrides.user.as_deref();
-        let config = ssh_args_config(&host.name, conn)?
+        let (args_config, proxy_command) = ssh_args_config(&host.name, conn)?;
+        let config = args_config
             .lookup(&conn.address, user)
             .or(options.ssh_config.lookup(&conn.address, user));
-        let jumps = config.proxy_jump.clone().unwrap_or_default();
+        let jumps = match &proxy_command {
+            // A ProxyCommand on the command line beats ssh_config's ProxyJump.
+            Some(_) => Vec::new(),
+            None => config.proxy_jump.clone().unwrap_or_default(),
+        };
         let mut target = resolve(&conn.address, overrides, config, options);
+        if let Some(command) = proxy_command {
+            target.proxy_command = Some(expand_proxy_command(&command, &target).map_err(
+                |message| TargetError {
+                    host: host.name.clone(),
+                    var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
+                    message,
+                },
+            )?);
+        }
         // Jump hosts prove possession of the same keys (a signature gives
         // nothing away); the password is never sent to any host but the
         // target.
@@ -302,6 +366,7 @@ fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Sett
         host_key_policy,
         algorithms,
         jumps: Vec::new(),
+        proxy_command: None,
     }
 }
 

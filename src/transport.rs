@@ -81,6 +81,10 @@ pub struct Target {
     pub algorithms: Algorithms,
     /// Jump hosts, first hop first (each with no jumps of its own).
     pub jumps: Vec<Target>,
+    /// Reach the host through this command's stdin/stdout (run by `sh -c`,
+    /// its `%h %p %r` already expanded) instead of TCP, as OpenSSH's
+    /// `ProxyCommand`.
+    pub proxy_command: Option<String>,
 }
 
 impl Target {
@@ -172,6 +176,11 @@ pub enum ConnectError {
         jump: String,
         to: String,
         reason: String,
+    },
+    #[error("cannot start ProxyCommand `{command}`: {source}")]
+    ProxyCommand {
+        command: String,
+        source: std::io::Error,
     },
     #[error("ssh: {0}")]
     Ssh(#[from] russh::Error),
@@ -400,7 +409,10 @@ async fn reach(
     options: &TransportOptions,
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError> {
     match previous {
-        None => open_session(tcp_connect(hop, options).await?, hop, options).await,
+        None => match &hop.proxy_command {
+            Some(command) => open_session(proxy_stream(command)?, hop, options).await,
+            None => open_session(tcp_connect(hop, options).await?, hop, options).await,
+        },
         Some((jump, jump_target)) => {
             open_session(forward(jump, jump_target, hop).await?, hop, options).await
         }
@@ -423,6 +435,34 @@ async fn tcp_connect(
             after: options.connect_timeout,
         }),
     }
+}
+
+/// SSH over a `ProxyCommand`'s stdin and stdout. The command ends when
+/// the session closes its stdin (or is killed with the session's task).
+fn proxy_stream(
+    command: &str,
+) -> Result<impl AsyncRead + AsyncWrite + Unpin + Send + 'static, ConnectError> {
+    let failed = |source| ConnectError::ProxyCommand {
+        command: command.to_string(),
+        source,
+    };
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        // Its messages would tear through the progress display.
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(failed)?;
+    let missing = || failed(std::io::Error::other("no pipe to the command"));
+    let stdin = child.stdin.take().ok_or_else(missing)?;
+    let stdout = child.stdout.take().ok_or_else(missing)?;
+    tokio::spawn(async move {
+        let _ = child.wait().await;
+    });
+    Ok(tokio::io::join(stdout, stdin))
 }
 
 /// Ask the jump host to open a TCP connection to the next hop.

@@ -52,6 +52,19 @@ fn refused(case: &Value, kind: &str, key: &str, error: &str) -> bool {
         .is_some_and(|needle| error.contains(needle))
 }
 
+/// A pattern's `@file` terms made relative to the case directory (where
+/// Ansible ran).
+fn localize(pattern: &str, dir: &Path) -> String {
+    pattern
+        .split(',')
+        .map(|t| match t.strip_prefix('@') {
+            Some(f) => format!("@{}", dir.join(f).display()),
+            None => t.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn check_case(dir: &Path) -> Vec<String> {
     let name = dir.file_name().unwrap().to_string_lossy().to_string();
     let case = read_json(&dir.join("case.json"));
@@ -172,15 +185,7 @@ fn check_case(dir: &Path) -> Vec<String> {
 
     // Patterns.
     for (pattern, want) in expected["patterns"].as_object().unwrap() {
-        // `@file` is relative to where Ansible ran: the case directory.
-        let local: String = pattern
-            .split(',')
-            .map(|t| match t.strip_prefix('@') {
-                Some(f) => format!("@{}", dir.join(f).display()),
-                None => t.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(",");
+        let local = localize(pattern, dir);
         match (inventory.hosts_matching(&local), want.get("error")) {
             (Err(_), Some(_)) => {}
             (Err(e), None) => {
@@ -219,14 +224,7 @@ fn check_case(dir: &Path) -> Vec<String> {
     // Limits: `all` order, filtered. sshfleet refuses a limit that leaves
     // nothing, as Ansible does ("no hosts matched").
     for (limit, want) in expected["limits"].as_object().into_iter().flatten() {
-        let local: String = limit
-            .split(',')
-            .map(|t| match t.strip_prefix('@') {
-                Some(f) => format!("@{}", dir.join(f).display()),
-                None => t.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(",");
+        let local = localize(limit, dir);
         let want_hosts: Vec<&str> = want["hosts"]
             .as_array()
             .into_iter()
@@ -311,12 +309,24 @@ fn check_case(dir: &Path) -> Vec<String> {
                         .filter(|u| !u.is_empty())
                         .unwrap_or_else(|| "admin".to_string())
                 });
+                // ssh expands the ProxyCommand's tokens itself.
+                let want_proxy = want["proxy_command"].as_str().map(|c| {
+                    c.replace("%h", want["address"].as_str().unwrap())
+                        .replace("%p", &want["port"].to_string())
+                        .replace("%r", &user)
+                });
+                let want_jump = want["proxy_jump"].as_str().map(|j| {
+                    let host = j.rsplit('@').next().unwrap();
+                    host.split(':').next().unwrap().to_string()
+                });
                 let got = json!({
                     "address": target.address,
                     "port": target.port,
                     "user": target.credentials.user,
                     "key_files": keys,
                     "password": password,
+                    "proxy_command": target.proxy_command,
+                    "jump": target.jumps.first().map(|j| j.address.clone()),
                 });
                 let want_cmp = json!({
                     "address": want["address"],
@@ -324,6 +334,8 @@ fn check_case(dir: &Path) -> Vec<String> {
                     "user": user,
                     "key_files": want["key_files"],
                     "password": want["password"],
+                    "proxy_command": want_proxy,
+                    "jump": want_jump,
                 });
                 if got != want_cmp {
                     diffs.push(format!(

@@ -17,6 +17,7 @@ mod fleet_values;
 mod input;
 mod interop;
 mod inventory_corpus;
+mod inventory_formats;
 mod openssh;
 mod retry;
 mod rollout;

@@ -109,6 +109,8 @@ def effective(argv):
                     user = val
                 elif flag == "i":
                     keys.append(val)
+                elif flag == "J" and "proxyjump" not in opts:
+                    opts["proxyjump"] = val
                 continue
             i += 1
             continue
@@ -119,12 +121,16 @@ def effective(argv):
         port = port if port is not None else int(opts["port"])
     if "user" in opts:
         user = user if user is not None else opts["user"]
+    # ssh: whichever of ProxyCommand and ProxyJump comes first wins.
+    order = [k for k in opts if k in ("proxycommand", "proxyjump")]
+    route = order[0] if order else None
     return {
+        "proxy_jump": opts.get("proxyjump") if route == "proxyjump" else None,
         "address": host,
         "port": port if port is not None else 22,
         "user": user,
         "key_files": [home_relative(k) for k in keys],
-        "proxy_command": opts.get("proxycommand"),
+        "proxy_command": opts.get("proxycommand") if route == "proxycommand" else None,
     }
 
 
