@@ -126,6 +126,11 @@ fn ssh_args_config(
 ) -> Result<(SshConfig, Option<String>), TargetError> {
     let mut options: Vec<String> = Vec::new();
     let mut proxy: Option<String> = None;
+    // Ansible puts `-o StrictHostKeyChecking=no` before the ssh args when
+    // host key checking is off (sshfleet reads `no` as accept-new, warned).
+    if conn.host_key_checking == Some(false) {
+        options.push("StrictHostKeyChecking=no".to_string());
+    }
     for args in &conn.ssh_args {
         let var = args.var.as_str();
         let invalid = |message: String| TargetError {

@@ -54,6 +54,8 @@ pub struct ConnectionVars {
     pub password_env: Option<String>,
     /// `ansible_ssh_common_args` then `ansible_ssh_extra_args`, as words.
     pub ssh_args: Vec<SshArgs>,
+    /// `ansible_host_key_checking` / `ansible_ssh_host_key_checking`, if set.
+    pub host_key_checking: Option<bool>,
 }
 
 /// One variable's ssh arguments, split into words as Ansible splits them.
@@ -204,7 +206,15 @@ impl Host {
                 });
             }
         }
+        let checking = get(&["ansible_host_key_checking", "ansible_ssh_host_key_checking"])?;
+        let host_key_checking = match checking {
+            Some((var, v)) => Some(
+                boolean(&v).ok_or_else(|| bad(var, format!("is not a boolean: `{}`", text(&v))))?,
+            ),
+            None => None,
+        };
         Ok(ConnectionVars {
+            host_key_checking,
             address,
             port,
             user,
@@ -248,6 +258,24 @@ fn text(value: &Json) -> String {
         Json::Bool(false) => "False".to_string(),
         Json::Null => String::new(),
         other => other.to_string(),
+    }
+}
+
+/// A boolean as Ansible's `boolean()` reads it.
+fn boolean(value: &Json) -> Option<bool> {
+    match value {
+        Json::Bool(b) => Some(*b),
+        Json::Number(n) => match n.as_f64() {
+            Some(1.0) => Some(true),
+            Some(0.0) => Some(false),
+            _ => None,
+        },
+        Json::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" | "on" | "1" | "true" | "t" | "1.0" => Some(true),
+            "n" | "no" | "off" | "0" | "false" | "f" | "0.0" => Some(false),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -45,7 +45,10 @@ impl VarsFiles {
         name: &str,
         source: &Path,
     ) -> Result<Vec<(String, Var)>, InventoryError> {
-        self.entity(&base_dir(source).join("group_vars"), name)
+        match base_dir(source) {
+            Some(dir) => self.entity(&dir.join("group_vars"), name),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// `host_vars/NAME` of every source, in source order.
@@ -64,8 +67,8 @@ impl VarsFiles {
         sources: &[PathBuf],
     ) -> Result<Vec<(String, Var)>, InventoryError> {
         let mut out = Vec::new();
-        for source in sources {
-            out.extend(self.entity(&base_dir(source).join(dir), name)?);
+        for base in sources.iter().filter_map(|s| base_dir(s)) {
+            out.extend(self.entity(&base.join(dir), name)?);
         }
         Ok(out)
     }

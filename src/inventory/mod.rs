@@ -218,11 +218,40 @@ impl Inventory {
     }
 }
 
+/// `-i 'esa01,esa02:2222,'`: a host list (Ansible's `host_list` plugin),
+/// when no file has that name.
+pub(crate) fn is_host_list(source: &Path) -> bool {
+    !source.exists() && source.to_string_lossy().contains(',')
+}
+
 fn load_source(
     model: &mut Model,
     path: &Path,
     options: &LoadOptions,
 ) -> Result<(), InventoryError> {
+    if is_host_list(path) {
+        let text = path.to_string_lossy();
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (name, port) = yaml::split_port(entry);
+            let host = model.host_id(name);
+            model.add_host(host, model::UNGROUPED);
+            if let Some(port) = port {
+                if !(1..=65535).contains(&port) {
+                    return Err(InventoryError::InvalidNoLine {
+                        path: path.to_path_buf(),
+                        message: format!("host `{entry}`: port must be 1–65535"),
+                    });
+                }
+                let origin = Origin {
+                    path: path.to_path_buf(),
+                    line: 0,
+                };
+                let value = Value::from(port);
+                model.set_host_var(host, "ansible_port", model::Var { value, origin });
+            }
+        }
+        return Ok(());
+    }
     let meta = std::fs::metadata(path).map_err(|source| InventoryError::Read {
         path: path.to_path_buf(),
         source,
@@ -268,6 +297,10 @@ fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<()
     let ext = path.extension().and_then(|e| e.to_str());
     match ext {
         Some("yml" | "yaml" | "json") => parse_yaml(model, &text, path),
+        Some("toml") => Err(InventoryError::InvalidNoLine {
+            path: path.to_path_buf(),
+            message: "TOML inventories are not supported (use YAML, INI or JSON)".to_string(),
+        }),
         None => match yaml11::parse(&text) {
             Ok(root @ Value::Mapping(_)) => {
                 let mut builder =

@@ -363,13 +363,17 @@ impl Model {
 
 /// Where a source's `group_vars/` and `host_vars/` are: beside a file, or
 /// inside a directory.
-pub(super) fn base_dir(source: &Path) -> PathBuf {
-    if source.is_dir() {
+pub(super) fn base_dir(source: &Path) -> Option<PathBuf> {
+    // A host list has no directory of its own (Ansible skips it).
+    if super::is_host_list(source) {
+        return None;
+    }
+    Some(if source.is_dir() {
         source.to_path_buf()
     } else {
         source
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."))
-    }
+    })
 }

@@ -164,6 +164,15 @@ impl<'a> Builder<'a> {
             }
         };
         for (key, host_value) in map.iter() {
+            if !matches!(key, Value::String(_)) {
+                let shown = super::vars::python_text(key).unwrap_or_default();
+                return Err(self.invalid(
+                    ypath,
+                    format!(
+                        "host name `{shown}` must be a string, as in Ansible: enclose it in quotes"
+                    ),
+                ));
+            }
             let pattern = self.key_name(key, ypath, "host")?;
             let here = extend(ypath, &pattern);
             let (names_pattern, port) = split_port(&pattern);
@@ -251,8 +260,10 @@ impl<'a> Builder<'a> {
     ) -> Result<String, InventoryError> {
         match key {
             Value::String(s) if !s.is_empty() => Ok(s.clone()),
-            Value::Number(n) => Ok(n.to_string()),
-            Value::Bool(b) => Ok(b.to_string()),
+            // As Python's str(): a YAML 1.1 `yes:` is the name `True`.
+            Value::Number(_) | Value::Bool(_) => {
+                Ok(super::vars::python_text(key).unwrap_or_default())
+            }
             other => Err(self.invalid(
                 ypath,
                 format!("a {what} name must be a plain name, found {}", kind(other)),

@@ -83,7 +83,15 @@ fn check_case(dir: &Path) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| dir.join(s.as_str().unwrap()))
+        .map(|s| s.as_str().unwrap())
+        // A host list (`a,b:2222,`) is not a path.
+        .map(|s| {
+            if s.contains(',') {
+                PathBuf::from(s)
+            } else {
+                dir.join(s)
+            }
+        })
         .collect();
     let vault = case
         .get("vault_password_file")
@@ -135,7 +143,8 @@ fn check_case(dir: &Path) -> Vec<String> {
             Some(g) => {
                 let got_h: BTreeSet<String> = g.hosts.iter().cloned().collect();
                 let got_c: BTreeSet<String> = g.children.iter().cloned().collect();
-                if got_h != want_h {
+                // ansible-inventory never lists `all`'s own hosts.
+                if got_h != want_h && group != "all" {
                     diffs.push(format!(
                         "{name}: group {group} hosts {got_h:?}, Ansible {want_h:?}"
                     ));
@@ -351,7 +360,7 @@ fn check_case(dir: &Path) -> Vec<String> {
 #[test]
 fn inventory_corpus_resolves_as_ansible_core() {
     let cases = cases();
-    assert!(cases.len() >= 7, "corpus missing: {}", corpus().display());
+    assert!(cases.len() >= 11, "corpus missing: {}", corpus().display());
     let diffs: Vec<String> = cases.iter().flat_map(|c| check_case(c)).collect();
     assert!(
         diffs.is_empty(),
