@@ -449,6 +449,37 @@ mod tests {
     }
 
     #[test]
+    fn proxy_command_and_flags_from_ssh_args() {
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_host: 192.0.2.1\n      ansible_user: ops\n      ansible_ssh_common_args: \"-4C -p 2022 -l nobody -i /keys/k -o 'ProxyCommand nc %h %p # %r %%'\"\n      ansible_host_key_checking: false\n",
+            "Host bastion\n",
+        )
+        .unwrap();
+        assert_eq!(t.port, 2022);
+        assert_eq!(t.credentials.user, "ops");
+        assert_eq!(t.credentials.config_key_files, [PathBuf::from("/keys/k")]);
+        assert_eq!(
+            t.proxy_command.as_deref(),
+            Some("nc 192.0.2.1 2022 # ops %")
+        );
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert!(t.jumps.is_empty());
+        // The first of ProxyJump and ProxyCommand wins, as in OpenSSH.
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: -J ops@bastion -o ProxyCommand=nc\n",
+            "",
+        )
+        .unwrap();
+        assert_eq!((t.proxy_command, t.jumps.len()), (None, 1));
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: -o ProxyCommand=none -J bastion\n",
+            "",
+        )
+        .unwrap();
+        assert_eq!((t.proxy_command, t.jumps.len()), (None, 0));
+    }
+
+    #[test]
     fn bad_vars_name_host_and_var() {
         for (vars, needle) in [
             (
@@ -461,6 +492,14 @@ mod tests {
                 "unbalanced quotes",
             ),
             ("ansible_ssh_common_args: -J", "`-J` needs a value"),
+            ("ansible_ssh_common_args: -F /etc/other", "`-F`"),
+            ("ansible_ssh_common_args: plain", "not an ssh option"),
+            (
+                "ansible_ssh_common_args: -oProxyCommand=",
+                "needs a command",
+            ),
+            ("ansible_ssh_common_args: -o ProxyCommand=nc_%x", "`%x`"),
+            ("ansible_ssh_common_args: -o ProxyCommand=nc_%", "lone `%`"),
         ] {
             let err = target(&format!("all:\n  hosts:\n    h9:\n      {vars}\n"), "")
                 .unwrap_err()

@@ -306,3 +306,112 @@ fn port(value: &Json) -> Result<u16, String> {
         )),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::inventory::Inventory;
+
+    /// The error resolving the only host of this YAML inventory.
+    fn refusal(vars: &str) -> (usize, String) {
+        let text = format!("all:\n  hosts:\n    h1:\n{vars}");
+        let inv = Inventory::parse(&text, Path::new("inv.yaml")).unwrap();
+        match inv.hosts()[0].connection(None) {
+            Err(InventoryError::Invalid { line, message, .. }) => (line, message),
+            other => panic!("{vars}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn refusals_name_host_variable_and_line() {
+        for (vars, line, needle) in [
+            (
+                "      ansible_connection: local\n",
+                4,
+                "`ansible_connection` is `local`",
+            ),
+            (
+                "      x: winrm\n      ansible_connection: \"{{ x }}\"\n",
+                5,
+                "is `winrm`",
+            ),
+            (
+                "      ansible_ssh_private_key: KEYDATA\n",
+                4,
+                "private key's contents",
+            ),
+            ("      ansible_ssh_args: -o Port=1\n", 4, "ansible_ssh_args"),
+            ("      ansible_host: \"a b\"\n", 4, "not a host name"),
+            (
+                "      ansible_host: \"{{ nope }}\"\n",
+                4,
+                "cannot render `ansible_host`",
+            ),
+            (
+                "      ansible_user: \"{{ lookup('pipe', 'id') }}\"\n",
+                4,
+                "lookup plugin `pipe`",
+            ),
+            (
+                "      ansible_host_key_checking: maybe\n",
+                4,
+                "not a boolean",
+            ),
+            (
+                "      ansible_ssh_extra_args: \"-o 'x\"\n",
+                4,
+                "unbalanced quotes",
+            ),
+            ("      ansible_port: \"{{ 70000 }}\"\n", 4, "1–65535"),
+            ("      ansible_port: [1]\n", 4, "port number"),
+            (
+                "      a: \"{{ b }}\"\n      b: \"{{ a }}\"\n      ansible_user: \"{{ a }}\"\n",
+                6,
+                "too deeply",
+            ),
+        ] {
+            let (l, message) = refusal(vars);
+            assert_eq!(l, line, "{vars}: {message}");
+            assert!(
+                message.contains("host h1") && message.contains(needle),
+                "{vars}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_password_is_never_in_an_error() {
+        let (_, message) = refusal("      ansible_password: \"hunter2{{ nope }}\"\n");
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn vault_values_need_a_password() {
+        let vault = include_str!("../../tests/inventories/vault/secret.vault");
+        let indented: String = vault.lines().map(|l| format!("        {l}\n")).collect();
+        let (line, message) = refusal(&format!("      ansible_password: !vault |\n{indented}"));
+        assert_eq!(line, 4);
+        assert!(message.contains("no vault password"), "{message}");
+        let (_, message) = refusal(&format!(
+            "      secret: !vault |\n{indented}      ansible_user: \"{{{{ secret }}}}\"\n"
+        ));
+        assert!(message.contains("`secret` is vault-encrypted"), "{message}");
+    }
+
+    #[test]
+    fn booleans_and_ports_as_ansible_reads_them() {
+        assert_eq!(boolean(&Json::from("Yes")), Some(true));
+        assert_eq!(boolean(&Json::from("off")), Some(false));
+        assert_eq!(boolean(&Json::from(0)), Some(false));
+        assert_eq!(boolean(&Json::from("sometimes")), None);
+        assert_eq!(port(&Json::from(" 022 ")), Ok(22));
+        assert_eq!(port(&Json::from(2200.0)), Ok(2200));
+        assert!(port(&Json::from(true)).is_err());
+        assert!(port(&Json::from("0x16")).is_err());
+        assert_eq!(text(&Json::from(true)), "True");
+        assert_eq!(text(&Json::Null), "");
+    }
+}

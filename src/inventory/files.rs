@@ -202,3 +202,66 @@ fn dir_vars_files(dir: &Path) -> Vec<PathBuf> {
     }
     found
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_vars_files_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, line, needle) in [
+            ("- a\n- b\n", 1, "must be a mapping"),
+            ("a: 1\nb: [\n", 3, ""),
+            ("? [a]\n: 1\n", 1, "plain name"),
+            ("$ANSIBLE_VAULT;1.1;AES256\n6162\n", 1, "no vault password"),
+        ] {
+            let path = dir.path().join("vars.yml");
+            std::fs::write(&path, text).unwrap();
+            match VarsFiles::new(None).file(&path) {
+                Err(InventoryError::Invalid {
+                    line: l, message, ..
+                }) => {
+                    assert_eq!(l, line, "{text}: {message}");
+                    assert!(message.contains(needle), "{text}: {message}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            VarsFiles::new(None).file(&dir.path().join("missing.yml")),
+            Err(InventoryError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn found_as_ansible_finds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let gv = dir.path().join("group_vars");
+        std::fs::create_dir_all(gv.join("web/sub")).unwrap();
+        for f in [
+            "web/b.yml",
+            "web/a",
+            "web/sub/c.json",
+            "web/.hidden.yml",
+            "web/x.txt",
+            "web/y.yml~",
+            "db.yaml",
+            "db.json",
+        ] {
+            std::fs::write(gv.join(f), "").unwrap();
+        }
+        let names = |v: Vec<PathBuf>| -> Vec<String> {
+            v.iter()
+                .map(|p| p.strip_prefix(&gv).unwrap().display().to_string())
+                .collect()
+        };
+        assert_eq!(
+            names(find_vars_files(&gv, "web")),
+            ["web/a", "web/b.yml", "web/sub/c.json"]
+        );
+        assert_eq!(names(find_vars_files(&gv, "db")), ["db.yaml"]);
+        assert!(find_vars_files(&gv, "none").is_empty());
+    }
+}

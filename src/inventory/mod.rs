@@ -979,6 +979,54 @@ all:
     }
 
     #[test]
+    fn sources_errors_name_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad_list = PathBuf::from("esa01:99999,esa02");
+        let err = Inventory::load_sources(&[bad_list], &LoadOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("port must be 1–65535"), "{err}");
+        let toml = dir.path().join("hosts.toml");
+        std::fs::write(&toml, "[all]\n").unwrap();
+        let err = Inventory::load(&toml).unwrap_err().to_string();
+        assert!(err.contains("hosts.toml") && err.contains("TOML"), "{err}");
+        let yaml = dir.path().join("bad.yml");
+        std::fs::write(&yaml, "all:\n  hosts: [\n").unwrap();
+        let err = Inventory::load(&yaml).unwrap_err().to_string();
+        assert!(err.contains("bad.yml:3"), "{err}");
+        let plugin = dir.path().join("aws_ec2.yml");
+        std::fs::write(&plugin, "plugin: amazon.aws.aws_ec2\n").unwrap();
+        let err = Inventory::load(&plugin).unwrap_err().to_string();
+        assert!(
+            err.contains("aws_ec2.yml:1") && err.contains("amazon.aws.aws_ec2"),
+            "{err}"
+        );
+        // An extensionless file that is not a YAML mapping is INI.
+        let ini = dir.path().join("hosts");
+        std::fs::write(&ini, "[web]\nw1 ansible_port=2200\n").unwrap();
+        let inv = Inventory::load(&ini).unwrap();
+        assert_eq!(inv.host("w1").unwrap().port(), 2200);
+        let err = Inventory::load(&dir.path().join("missing")).unwrap_err();
+        assert!(matches!(err, InventoryError::Read { .. }), "{err}");
+        let ok = Inventory::load_sources(&[PathBuf::from("h1,h2:2202,")], &LoadOptions::default())
+            .unwrap();
+        assert_eq!(ok.host("h2").unwrap().port(), 2202);
+        assert_eq!(ok.group("ungrouped").unwrap().hosts, ["h1", "h2"]);
+    }
+
+    #[test]
+    fn bad_patterns_are_errors() {
+        let inv = load(FLEET);
+        for pattern in ["~esa[", "emea,!~("] {
+            let err = inv.hosts_matching(pattern).unwrap_err().to_string();
+            assert!(err.contains("invalid regular expression"), "{err}");
+        }
+        let err = inv
+            .select(Some("@/nonexistent/limit"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/limit"), "{err}");
+    }
+
+    #[test]
     fn example_inventory_loads() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory/example.yaml");
         let inv = Inventory::load(&path).unwrap_or_else(|e| panic!("{e}"));

@@ -99,14 +99,9 @@ impl<'a> Templar<'a> {
             && trimmed.ends_with("}}")
             && trimmed[2..trimmed.len() - 2].find("}}").is_none()
             && trimmed[2..].find("{{").is_none();
-        let explain = |e: Error| {
-            let mut message = e.to_string();
-            if e.kind() == ErrorKind::UndefinedError
-                && let Some(name) = self.locked.iter().find(|n| text.contains(n.as_str()))
-            {
-                message = format!("`{name}` is vault-encrypted and no vault password was given");
-            }
-            message
+        let explain = |e: Error| match self.locked_in(text) {
+            Some(locked) if e.kind() == ErrorKind::UndefinedError => locked,
+            _ => e.to_string(),
         };
         if single {
             let expr = self
@@ -115,7 +110,9 @@ impl<'a> Templar<'a> {
                 .map_err(explain)?;
             let value = expr.eval(&self.context).map_err(explain)?;
             if value.is_undefined() {
-                return Err("the template renders to an undefined value".to_string());
+                return Err(self
+                    .locked_in(text)
+                    .unwrap_or_else(|| "the template renders to an undefined value".to_string()));
             }
             return serde_json::to_value(&value).map_err(|e| e.to_string());
         }
@@ -123,6 +120,17 @@ impl<'a> Templar<'a> {
             .render_str(text, &self.context)
             .map(serde_json::Value::String)
             .map_err(explain)
+    }
+}
+
+impl Templar<'_> {
+    /// Why a template that names a `!vault` variable no password opened
+    /// cannot be rendered.
+    fn locked_in(&self, text: &str) -> Option<String> {
+        self.locked
+            .iter()
+            .find(|n| text.contains(n.as_str()))
+            .map(|name| format!("`{name}` is vault-encrypted and no vault password was given"))
     }
 }
 

@@ -213,4 +213,31 @@ mod tests {
         ));
         assert!(format!("{secret:?}").contains("redacted"));
     }
+
+    #[test]
+    fn password_files_as_ansible_reads_them() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pass");
+        std::fs::write(&path, "  test-vault-password \n").unwrap();
+        let secret = VaultSecret::from_file(&path).unwrap();
+        assert_eq!(decrypt(VAULT, Some(&secret)).unwrap(), "s3cret-pw");
+        std::fs::write(&path, "\n").unwrap();
+        assert!(
+            VaultSecret::from_file(&path)
+                .unwrap_err()
+                .contains("is empty")
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(
+            VaultSecret::from_file(&path)
+                .unwrap_err()
+                .contains("password scripts")
+        );
+        let missing = VaultSecret::from_file(&dir.path().join("none")).unwrap_err();
+        assert!(
+            missing.contains("cannot read vault password file"),
+            "{missing}"
+        );
+    }
 }
