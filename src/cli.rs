@@ -224,7 +224,7 @@ pub struct InventoryArgs {
     #[arg(short, long)]
     pub limit: Option<String>,
     /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "limit")]
     pub list: bool,
     #[command(flatten)]
     pub vault: VaultArgs,

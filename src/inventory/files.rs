@@ -18,6 +18,8 @@ use crate::yaml_lines::YamlLines;
 const EXTENSIONS: [&str; 3] = ["yml", "yaml", "json"];
 
 pub(super) struct VarsFiles {
+    /// `false` for an inventory given as text: nothing beside it is read.
+    enabled: bool,
     vault: Option<VaultSecret>,
     cache: HashMap<PathBuf, Vec<(String, Var)>>,
 }
@@ -25,8 +27,16 @@ pub(super) struct VarsFiles {
 impl VarsFiles {
     pub(super) fn new(vault: Option<VaultSecret>) -> VarsFiles {
         VarsFiles {
+            enabled: true,
             vault,
             cache: HashMap::new(),
+        }
+    }
+
+    pub(super) fn none() -> VarsFiles {
+        VarsFiles {
+            enabled: false,
+            ..VarsFiles::new(None)
         }
     }
 
@@ -75,6 +85,9 @@ impl VarsFiles {
 
     fn entity(&mut self, dir: &Path, name: &str) -> Result<Vec<(String, Var)>, InventoryError> {
         let mut out = Vec::new();
+        if !self.enabled {
+            return Ok(out);
+        }
         for file in find_vars_files(dir, name) {
             out.extend(self.file(&file)?);
         }

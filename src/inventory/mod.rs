@@ -178,13 +178,8 @@ impl Inventory {
     pub fn parse(text: &str, path: &Path) -> Result<Inventory, InventoryError> {
         let mut model = Model::new();
         parse_yaml(&mut model, text, path)?;
-        let mut files = VarsFiles::new(None);
-        model
-            .finish(vec![PathBuf::from("/nonexistent/inventory")], &mut files)
-            .map(|mut inv| {
-                inv.sources = vec![path.to_path_buf()];
-                inv
-            })
+        // Text has no directory: no group_vars or host_vars.
+        model.finish(vec![path.to_path_buf()], &mut VarsFiles::none())
     }
 
     /// The first source (for messages).
