@@ -22,8 +22,8 @@ import re
 from pathlib import Path
 
 # What the ESA procedure must end with on a host of each scenario: the same
-# mapping as `expected_status` in src/sim/serve.rs (which also writes it as
-# each group's comment in the inventory). Healthy appliances need nothing;
+# mapping as `AsyncOsScenario::expected` in crates/sshfleet-sim/src/asyncos.rs
+# (which the simulator also writes in the inventory's header). Healthy appliances need nothing;
 # every broken one is fixed and confirmed; a host whose update never
 # completes, whose connection drops mid-follow, or that stops answering
 # must never count as fixed.

@@ -1,6 +1,8 @@
-//! Which SSH algorithms sshfleet offers. The modern defaults always come
-//! first; old appliances that speak only SHA-1 key exchange or `ssh-rsa`
-//! host keys are reached only when the operator opts in, per host, through
+//! Which SSH algorithms sshfleet offers. By default, what OpenSSH's client
+//! offers by default (modern first), so that every host `ssh` reaches with
+//! an empty config is reached without a setting. Old appliances that speak
+//! only what OpenSSH dropped (SHA-1 key exchange, `ssh-rsa` host keys, CBC)
+//! are reached only when the operator opts in, per host, through
 //! an inventory variable or ssh_config, and what they allow is **appended**
 //! after the defaults, never put in their place. So an opt-in can only add
 //! a fallback for the hosts that need it; every host that can do better
@@ -19,7 +21,7 @@ use russh::{Preferred, cipher, kex, mac};
 
 /// An algorithm list an operator can extend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AlgorithmKind {
+pub(crate) enum AlgorithmKind {
     Kex,
     HostKey,
     PubkeyAccepted,
@@ -28,7 +30,7 @@ pub enum AlgorithmKind {
 }
 
 impl AlgorithmKind {
-    pub const ALL: [AlgorithmKind; 5] = [
+    pub(crate) const ALL: [AlgorithmKind; 5] = [
         AlgorithmKind::Kex,
         AlgorithmKind::HostKey,
         AlgorithmKind::PubkeyAccepted,
@@ -37,7 +39,7 @@ impl AlgorithmKind {
     ];
 
     /// The ssh_config keyword that sets this list.
-    pub fn keyword(self) -> &'static str {
+    pub(crate) fn keyword(self) -> &'static str {
         match self {
             AlgorithmKind::Kex => "KexAlgorithms",
             AlgorithmKind::HostKey => "HostKeyAlgorithms",
@@ -48,7 +50,7 @@ impl AlgorithmKind {
     }
 
     /// The inventory variable that sets this list for a host or group.
-    pub fn inventory_var(self) -> &'static str {
+    pub(crate) fn inventory_var(self) -> &'static str {
         match self {
             AlgorithmKind::Kex => "sshfleet_kex_algorithms",
             AlgorithmKind::HostKey => "sshfleet_host_key_algorithms",
@@ -69,7 +71,7 @@ impl AlgorithmKind {
     }
 
     /// Every name of this kind that sshfleet can use, modern or legacy.
-    pub fn supported(self) -> Vec<&'static str> {
+    pub(crate) fn supported(self) -> Vec<&'static str> {
         match self {
             AlgorithmKind::Kex => kex::ALL_KEX_ALGORITHMS
                 .iter()
@@ -124,7 +126,7 @@ const SSH_RSA: &str = "ssh-rsa";
 /// One operator's change to a list: what to add after the defaults and what
 /// to take out of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AlgorithmChange {
+pub(crate) struct AlgorithmChange {
     pub append: Vec<String>,
     pub remove: Vec<String>,
 }
@@ -133,7 +135,7 @@ impl AlgorithmChange {
     /// Parse an ssh_config-style value. Names sshfleet cannot use are
     /// returned apart, for the caller to refuse (inventory) or skip
     /// (ssh_config, which may name algorithms only OpenSSH has).
-    pub fn parse(
+    pub(crate) fn parse(
         kind: AlgorithmKind,
         text: &str,
     ) -> Result<(AlgorithmChange, Vec<String>), String> {
@@ -167,7 +169,7 @@ impl AlgorithmChange {
     }
 
     /// Parse a value that must name only algorithms sshfleet supports.
-    pub fn parse_strict(kind: AlgorithmKind, text: &str) -> Result<AlgorithmChange, String> {
+    pub(crate) fn parse_strict(kind: AlgorithmKind, text: &str) -> Result<AlgorithmChange, String> {
         let (change, unknown) = AlgorithmChange::parse(kind, text)?;
         if unknown.is_empty() {
             Ok(change)
@@ -189,33 +191,28 @@ impl AlgorithmChange {
 /// The algorithm changes in force for one host (at most one per kind: the
 /// first obtained, as OpenSSH keeps).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Algorithms {
+pub(crate) struct Algorithms {
     changes: Vec<(AlgorithmKind, AlgorithmChange)>,
 }
 
 impl Algorithms {
     /// Set `kind` unless it is already set.
-    pub fn set_if_unset(&mut self, kind: AlgorithmKind, change: AlgorithmChange) {
+    pub(crate) fn set_if_unset(&mut self, kind: AlgorithmKind, change: AlgorithmChange) {
         if self.get(kind).is_none() {
             self.changes.push((kind, change));
         }
     }
 
-    pub fn get(&self, kind: AlgorithmKind) -> Option<&AlgorithmChange> {
+    pub(crate) fn get(&self, kind: AlgorithmKind) -> Option<&AlgorithmChange> {
         self.changes
             .iter()
             .find(|(k, _)| *k == kind)
             .map(|(_, c)| c)
     }
 
-    /// Whether a list was changed at all (for transcripts and tests).
-    pub fn is_default(&self) -> bool {
-        self.changes.is_empty()
-    }
-
     /// The final list of one kind: modern defaults (less removals), then
     /// the opted-in additions in the order given.
-    pub fn names(&self, kind: AlgorithmKind) -> Vec<String> {
+    pub(crate) fn names(&self, kind: AlgorithmKind) -> Vec<String> {
         let mut names = default_names(kind);
         if let Some(change) = self.get(kind) {
             names.retain(|n| !change.remove.contains(n));
@@ -230,14 +227,14 @@ impl Algorithms {
 
     /// Whether RSA keys may sign with SHA-1 (`ssh-rsa`) when a server
     /// offers nothing better.
-    pub fn allows_ssh_rsa_signatures(&self) -> bool {
+    pub(crate) fn allows_ssh_rsa_signatures(&self) -> bool {
         self.names(AlgorithmKind::PubkeyAccepted)
             .iter()
             .any(|n| n == SSH_RSA)
     }
 
     /// The russh preference lists for these settings.
-    pub fn preferred(&self) -> Preferred {
+    pub(crate) fn preferred(&self) -> Preferred {
         let base = Preferred::default();
         let kex_names = self.names(AlgorithmKind::Kex);
         // russh's extension markers (ext-info-c, strict kex) stay in the list.
@@ -280,35 +277,84 @@ fn host_key_algorithm(name: &str) -> Option<Algorithm> {
     Algorithm::from_str(name).ok()
 }
 
-/// sshfleet's modern defaults: russh's, less RSA with SHA-1 host keys.
+/// What OpenSSH's client offers with an empty config (OpenSSH 9.x and 10,
+/// `ssh -G`), in its order, restricted to what russh implements. The rule
+/// for an operator: if `ssh` with no configuration reaches a host, sshfleet
+/// reaches it with no setting either. AsyncOS's sshd, for one, offers no
+/// hmac-sha2 and no curve25519, but `hmac-sha1` and `ecdh-sha2-nistp*`
+/// are in OpenSSH's defaults, so it needs no opt-in. What OpenSSH no longer
+/// offers (SHA-1 key exchange, `ssh-rsa` signatures, CBC, 3DES) stays opt-in.
+const OPENSSH_KEX: [&str; 10] = [
+    // OpenSSH 10's first choice; the sntrup761 hybrid it also offers is
+    // not in russh.
+    "mlkem768x25519-sha256",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+    "ecdh-sha2-nistp521",
+    "diffie-hellman-group-exchange-sha256",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+    "diffie-hellman-group14-sha256",
+];
+
+/// OpenSSH's default ciphers, all of which russh has.
+const OPENSSH_CIPHERS: [&str; 6] = [
+    "chacha20-poly1305@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+];
+
+/// OpenSSH's default MACs; russh has no `umac-*`, which OpenSSH lists
+/// first, so those are left out.
+const OPENSSH_MACS: [&str; 10] = [
+    "umac-64-etm@openssh.com",
+    "umac-128-etm@openssh.com",
+    "hmac-sha2-256-etm@openssh.com",
+    "hmac-sha2-512-etm@openssh.com",
+    "hmac-sha1-etm@openssh.com",
+    "umac-64@openssh.com",
+    "umac-128@openssh.com",
+    "hmac-sha2-256",
+    "hmac-sha2-512",
+    "hmac-sha1",
+];
+
+/// OpenSSH's default host key (and signature) algorithms, less
+/// certificates and security keys: RSA signs with SHA-2 only.
+const OPENSSH_HOST_KEYS: [&str; 6] = [
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+];
+
+/// sshfleet's defaults: OpenSSH's, as far as russh implements them.
 fn default_names(kind: AlgorithmKind) -> Vec<String> {
-    let base = Preferred::default();
-    let names: Vec<&str> = match kind {
-        AlgorithmKind::Kex => {
-            let supported = AlgorithmKind::Kex.supported();
-            return base
-                .kex
-                .iter()
-                .map(|n| n.as_ref())
-                .filter(|n| supported.contains(n))
-                .map(str::to_string)
-                .collect();
-        }
-        AlgorithmKind::HostKey | AlgorithmKind::PubkeyAccepted => HOST_KEY_NAMES
-            .iter()
-            .copied()
-            .filter(|n| *n != SSH_RSA)
-            .collect(),
-        AlgorithmKind::Cipher => base.cipher.iter().map(|n| n.as_ref()).collect(),
-        AlgorithmKind::Mac => base.mac.iter().map(|n| n.as_ref()).collect(),
+    let openssh: &[&str] = match kind {
+        AlgorithmKind::Kex => &OPENSSH_KEX,
+        AlgorithmKind::HostKey | AlgorithmKind::PubkeyAccepted => &OPENSSH_HOST_KEYS,
+        AlgorithmKind::Cipher => &OPENSSH_CIPHERS,
+        AlgorithmKind::Mac => &OPENSSH_MACS,
     };
-    names.into_iter().map(str::to_string).collect()
+    let supported = kind.supported();
+    openssh
+        .iter()
+        .filter(|n| supported.contains(n))
+        .map(|n| n.to_string())
+        .collect()
 }
 
 /// The RSA signature hash to authenticate with, given what the server
 /// said it verifies (`None`: it did not say). `None` inside `Ok` is SHA-1,
 /// only when allowed; `Err` says why the key cannot be used.
-pub fn rsa_signature_hash(
+pub(crate) fn rsa_signature_hash(
     server: Option<Option<HashAlg>>,
     algorithms: &Algorithms,
 ) -> Result<Option<HashAlg>, String> {
@@ -329,7 +375,7 @@ pub fn rsa_signature_hash(
 /// What to tell an operator when negotiation found nothing in common:
 /// what the server offers, and the exact opt-in for the legacy algorithms
 /// among them that sshfleet could use.
-pub fn no_common_algorithm_hint(
+pub(crate) fn no_common_algorithm_hint(
     kind: russh::AlgorithmKind,
     theirs: &[String],
     algorithms: &Algorithms,
@@ -379,20 +425,129 @@ mod tests {
     }
 
     #[test]
-    fn modern_defaults_have_no_sha1() {
+    fn defaults_are_openssh_client_defaults_that_russh_implements() {
         let a = Algorithms::default();
-        let kex = a.names(AlgorithmKind::Kex);
-        assert!(kex.iter().any(|n| n == "curve25519-sha256"), "{kex:?}");
-        assert!(!kex.iter().any(|n| n.contains("sha1")), "{kex:?}");
-        let keys = a.names(AlgorithmKind::HostKey);
-        assert!(!keys.iter().any(|n| n == "ssh-rsa"), "{keys:?}");
+        assert_eq!(
+            a.names(AlgorithmKind::Kex),
+            [
+                "mlkem768x25519-sha256",
+                "curve25519-sha256",
+                "curve25519-sha256@libssh.org",
+                "ecdh-sha2-nistp256",
+                "ecdh-sha2-nistp384",
+                "ecdh-sha2-nistp521",
+                "diffie-hellman-group-exchange-sha256",
+                "diffie-hellman-group16-sha512",
+                "diffie-hellman-group18-sha512",
+                "diffie-hellman-group14-sha256",
+            ]
+        );
+        assert_eq!(
+            a.names(AlgorithmKind::Cipher),
+            [
+                "chacha20-poly1305@openssh.com",
+                "aes128-ctr",
+                "aes192-ctr",
+                "aes256-ctr",
+                "aes128-gcm@openssh.com",
+                "aes256-gcm@openssh.com",
+            ]
+        );
+        assert_eq!(
+            a.names(AlgorithmKind::Mac),
+            [
+                "hmac-sha2-256-etm@openssh.com",
+                "hmac-sha2-512-etm@openssh.com",
+                "hmac-sha1-etm@openssh.com",
+                "hmac-sha2-256",
+                "hmac-sha2-512",
+                "hmac-sha1",
+            ]
+        );
+        assert_eq!(
+            a.names(AlgorithmKind::HostKey),
+            [
+                "ssh-ed25519",
+                "ecdsa-sha2-nistp256",
+                "ecdsa-sha2-nistp384",
+                "ecdsa-sha2-nistp521",
+                "rsa-sha2-512",
+                "rsa-sha2-256",
+            ]
+        );
+        // Every name is one russh takes: none is silently lost.
+        let p = a.preferred();
+        assert_eq!(p.mac.len(), 6);
+        assert_eq!(p.cipher.len(), 6);
+        assert_eq!(p.key.len(), 6);
+        assert!(p.kex.contains(&kex::ECDH_SHA2_NISTP521));
+    }
+
+    #[test]
+    fn what_openssh_dropped_stays_opt_in() {
+        let a = Algorithms::default();
+        for kind in AlgorithmKind::ALL {
+            for name in a.names(kind) {
+                let dropped = (kind == AlgorithmKind::Kex && name.ends_with("-sha1"))
+                    || name.ends_with("-cbc")
+                    || name == "ssh-rsa"
+                    || name.contains("md5");
+                assert!(!dropped, "{kind}: {name}");
+            }
+        }
         assert!(!a.preferred().key.contains(&Algorithm::Rsa { hash: None }));
         assert!(!a.allows_ssh_rsa_signatures());
-        assert!(
-            !a.names(AlgorithmKind::Mac)
-                .iter()
-                .any(|n| n.contains("sha1"))
-        );
+    }
+
+    #[test]
+    fn asyncos_sshd_defaults_need_no_opt_in() {
+        // Cisco's documented AsyncOS sshd lists: one of each kind in common.
+        let a = Algorithms::default();
+        for (kind, theirs) in [
+            (
+                AlgorithmKind::Kex,
+                &[
+                    "diffie-hellman-group-exchange-sha256",
+                    "diffie-hellman-group-exchange-sha1",
+                    "diffie-hellman-group14-sha1",
+                    "diffie-hellman-group1-sha1",
+                    "ecdh-sha2-nistp256",
+                    "ecdh-sha2-nistp384",
+                    "ecdh-sha2-nistp521",
+                ][..],
+            ),
+            (
+                AlgorithmKind::Mac,
+                &[
+                    "hmac-md5",
+                    "hmac-sha1",
+                    "umac-64@openssh.com",
+                    "hmac-ripemd160",
+                    "hmac-sha1-96",
+                    "hmac-md5-96",
+                ][..],
+            ),
+            (
+                AlgorithmKind::Cipher,
+                &[
+                    "aes128-ctr",
+                    "aes192-ctr",
+                    "aes256-ctr",
+                    "aes128-cbc",
+                    "3des-cbc",
+                ][..],
+            ),
+            (
+                AlgorithmKind::HostKey,
+                &["rsa-sha2-512", "rsa-sha2-256"][..],
+            ),
+        ] {
+            let ours = a.names(kind);
+            assert!(
+                ours.iter().any(|n| theirs.contains(&n.as_str())),
+                "{kind}: {ours:?}"
+            );
+        }
     }
 
     #[test]
@@ -402,7 +557,6 @@ mod tests {
             (AlgorithmKind::Kex, "diffie-hellman-group14-sha1"),
             (AlgorithmKind::HostKey, "ssh-rsa"),
             (AlgorithmKind::Cipher, "aes128-cbc"),
-            (AlgorithmKind::Mac, "hmac-sha1"),
         ] {
             // `+x`, `^x` and a plain `x` all append: modern stays in front.
             for text in [

@@ -13,7 +13,11 @@ use crate::runner::{self, Observer};
 
 /// Run every host of `plan`, telling `observer` as they go; `cancel` stops
 /// every host cleanly (each sends Ctrl-C to its `tail` and closes).
-pub async fn run(plan: Plan, observer: Arc<dyn Observer>, cancel: CancellationToken) -> Report {
+pub(crate) async fn run(
+    plan: Plan,
+    observer: Arc<dyn Observer>,
+    cancel: CancellationToken,
+) -> Report {
     let started = chrono::Utc::now();
     let Plan {
         playbook,

@@ -25,15 +25,18 @@ use crate::transport::TransportOptions;
     version,
     about = "Find and fix known faults on fleets of security appliances over SSH"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 // Examples are kept verbatim (one command a line) in `--help` and in the
 // man pages.
+// One value per process: a large variant costs nothing. (With `sim`, the
+// sim subcommand's arguments are as large as `run`'s and clippy is quiet.)
+#[cfg_attr(not(feature = "sim"), allow(clippy::large_enum_variant))]
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run a playbook on the hosts of an inventory
     ///
     /// Examples:
@@ -43,6 +46,7 @@ pub enum Command {
     ///   sshfleet run secure-endpoint-tetra -i endpoints.yaml --serial 25%
     ///   sshfleet run esa-ecupdate -i prod.yaml --retry-failed last.json --report retry.json
     ///   sshfleet run esa-ecupdate -i prod.yaml --no-progress --log-format json --lock /run/sshfleet/prod.lock
+    ///   sshfleet run esa-ecupdate -i prod.yaml --ask-pass
     ///
     /// Exit codes: 0 every host ok or changed, 2 some host failed, 3 another run
     /// holds the lock (nothing was run), 4 none failed but some unreachable,
@@ -50,6 +54,7 @@ pub enum Command {
     /// error, 130 interrupted.
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
+    #[cfg(feature = "sim")]
     /// Run a shipped playbook on a simulated fleet (real SSH on loopback)
     ///
     /// Exits 0 when every simulated host ended with the status its scenario
@@ -60,6 +65,7 @@ pub enum Command {
     ///   sshfleet demo --playbook secure-endpoint-tetra --report demo.json
     #[command(verbatim_doc_comment)]
     Demo(DemoArgs),
+    #[cfg(feature = "sim")]
     /// Serve a simulated appliance
     ///
     /// Examples:
@@ -102,7 +108,7 @@ pub enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Playbook file, or the name of a built-in playbook (esa-ecupdate, secure-endpoint-tetra).
     pub playbook: String,
     /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
@@ -163,33 +169,38 @@ pub struct RunArgs {
     /// drops the handshake (waits about 1 s, 2 s, 4 s...); host key and login errors are never retried.
     #[arg(long, value_name = "N", default_value_t = crate::retry::DEFAULT_CONNECT_RETRIES)]
     pub connect_retries: u32,
+    /// Ask for the login password once, on the terminal (not echoed); used for every host
+    /// whose inventory names no password variable and that no key lets in. Never sent to
+    /// jump hosts. Refused off a terminal: name an environment variable with
+    /// sshfleet_password_env instead.
+    #[arg(short = 'k', long)]
+    pub ask_pass: bool,
 }
 
+#[cfg(feature = "sim")]
 #[derive(Debug, clap::Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Which shipped playbook to show, on a fleet of the machines it is for.
-    #[arg(long, value_enum, default_value_t = crate::sim::demo::DemoPlaybook::EsaEcupdate)]
-    pub playbook: crate::sim::demo::DemoPlaybook,
+    #[arg(long, value_enum, default_value_t = crate::demo::DemoPlaybook::EsaEcupdate)]
+    pub playbook: crate::demo::DemoPlaybook,
     /// Also write the JSON report here.
     #[arg(long)]
     pub report: Option<PathBuf>,
 }
 
+#[cfg(feature = "sim")]
 #[derive(Debug, clap::Args)]
-pub struct SimArgs {
+pub(crate) struct SimArgs {
     /// Speak the appliance CLI on stdin/stdout (for use as a login shell).
     #[arg(long)]
     pub stdio: bool,
     /// Which machines to simulate (a fleet only; --stdio serves AsyncOS).
     #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
-    pub model: crate::sim::serve::Model,
-    /// Scenario. AsyncOS: healthy, broken, stale-completion, never-completes, cluster, ...;
-    /// for a fleet also `mixed`: per 20 hosts 7 healthy, 7 broken and one of each fault.
-    /// Windows: up-to-date, stale-dns, stale-revocation, stale-fixable, old-connector, ...;
-    /// `mixed`: per 20 endpoints 9 up to date, 2 fixable and one of each other.
+    pub model: sshfleet_sim::Model,
+    /// Scenario: one of the model's, or `mixed` for a fleet of every one of them.
     /// [default: broken; mixed for --model windows]
-    #[arg(long)]
-    pub scenario: Option<String>,
+    #[arg(long, value_enum)]
+    pub scenario: Option<sshfleet_sim::ScenarioChoice>,
     /// Host name shown in the prompt (with --stdio).
     #[arg(long, default_value = "esa01.example.com")]
     pub hostname: String,
@@ -216,7 +227,7 @@ pub struct SimArgs {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct InventoryArgs {
+pub(crate) struct InventoryArgs {
     /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
     #[arg(short, long, required = true)]
     pub inventory: Vec<PathBuf>,
@@ -236,7 +247,7 @@ pub struct InventoryArgs {
 
 /// Where the Ansible Vault password comes from.
 #[derive(Debug, clap::Args)]
-pub struct VaultArgs {
+pub(crate) struct VaultArgs {
     /// File whose first line is the vault password [default: $ANSIBLE_VAULT_PASSWORD_FILE].
     #[arg(long, value_name = "PATH")]
     pub vault_password_file: Option<PathBuf>,
@@ -268,7 +279,7 @@ impl VaultArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum PlaybookCommand {
+pub(crate) enum PlaybookCommand {
     /// Check a playbook without running it
     ///
     /// Examples:
@@ -282,7 +293,7 @@ pub enum PlaybookCommand {
 }
 
 /// Parse arguments and run; returns the process exit code.
-pub fn main_with_args(args: Vec<String>) -> i32 {
+pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -319,35 +330,44 @@ pub fn main_with_args(args: Vec<String>) -> i32 {
     }
 }
 
+/// `sshfleet sim`: a fleet until Ctrl-C, or one appliance on stdio.
+#[cfg(feature = "sim")]
+async fn sim(args: SimArgs) -> Result<ExitCode, Error> {
+    use sshfleet_sim::{Scenario, ScenarioChoice};
+    if let Some(inventory_out) = args.inventory_out {
+        sshfleet_sim::serve::serve(sshfleet_sim::serve::ServeOptions {
+            model: args.model,
+            hosts: args.hosts,
+            scenario: args
+                .scenario
+                .unwrap_or_else(|| args.model.default_scenario()),
+            update_duration: args.update_duration,
+            inventory_out,
+            hostname_prefix: args
+                .hostname_prefix
+                .unwrap_or_else(|| args.model.prefix().to_string()),
+        })
+        .await?;
+        return Ok(ExitCode::Success);
+    }
+    // One appliance: an AsyncOS scenario, never `mixed`.
+    let scenario = args.scenario.unwrap_or(ScenarioChoice::One(
+        sshfleet_sim::AsyncOsScenario::Broken.into(),
+    ));
+    let ScenarioChoice::One(Scenario::AsyncOs(scenario)) = scenario else {
+        return Err(Error::Usage(format!("unknown scenario `{scenario}`")));
+    };
+    sshfleet_sim::serve_stdio(scenario.profile(&args.hostname)).await?;
+    Ok(ExitCode::Success)
+}
+
 async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => run(args).await,
-        Command::Demo(args) => crate::sim::demo::run(args.playbook, args.report).await,
-        Command::Sim(args) => {
-            if let Some(inventory_out) = args.inventory_out {
-                crate::sim::serve::serve(crate::sim::serve::ServeOptions {
-                    model: args.model,
-                    hosts: args.hosts,
-                    scenario: args
-                        .scenario
-                        .unwrap_or_else(|| args.model.default_scenario().to_string()),
-                    update_duration: args.update_duration,
-                    inventory_out,
-                    hostname_prefix: args
-                        .hostname_prefix
-                        .unwrap_or_else(|| args.model.prefix().to_string()),
-                })
-                .await
-                .map_err(Error::Sim)?;
-                return Ok(ExitCode::Success);
-            }
-            let scenario = args.scenario.as_deref().unwrap_or("broken");
-            let Some(profile) = crate::sim::scenario_profile(scenario, &args.hostname) else {
-                return Err(Error::Usage(format!("unknown scenario `{scenario}`")));
-            };
-            crate::sim::serve_stdio(profile).await?;
-            Ok(ExitCode::Success)
-        }
+        #[cfg(feature = "sim")]
+        Command::Demo(args) => crate::demo::run(args.playbook, args.report).await,
+        #[cfg(feature = "sim")]
+        Command::Sim(args) => sim(args).await,
         Command::Inventory(args) => {
             let vault = args.vault.secret()?;
             let options = LoadOptions {
@@ -367,7 +387,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 ..Connection::default()
             };
             let targets =
-                crate::plan::resolve_targets(inventory.path(), connection, &hosts, vault.as_ref())?;
+                crate::plan::resolve_targets(&inventory, connection, &hosts, vault.as_ref())?;
             for (host, target) in hosts.iter().zip(targets) {
                 let via = target
                     .jumps
@@ -448,7 +468,20 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         },
         connect_retries: args.connect_retries,
     };
-    let plan = Plan::build(sources, settings, args.report.clone())?;
+    let mut plan = Plan::build(sources, settings, args.report.clone())?;
+    if args.ask_pass {
+        // Asked once, after the plan is known to be good and before any
+        // host is touched; off a terminal it is a bad invocation.
+        match crate::ask_pass::ask("SSH password: ").await {
+            Ok(password) => plan.settings.transport.ask_pass = Some(password),
+            Err(e @ crate::ask_pass::AskPassError::Interrupted) => {
+                eprintln!("sshfleet: {e}");
+                return Ok(ExitCode::Interrupted);
+            }
+            Err(crate::ask_pass::AskPassError::Io(e)) => return Err(Error::Io(e)),
+            Err(e) => return Err(Error::Usage(e.to_string())),
+        }
+    }
     let console = Console {
         bars: crate::progress::bars_wanted(args.no_progress),
         format: args.log_format,

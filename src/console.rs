@@ -16,7 +16,7 @@ use crate::runner::{Observer, Observers};
 
 /// How a run shows itself.
 #[derive(Debug, Clone, Copy)]
-pub struct Console {
+pub(crate) struct Console {
     /// Progress bars (only on a terminal, see [`crate::progress::bars_wanted`]).
     pub bars: bool,
     pub format: LogFormat,
@@ -24,7 +24,7 @@ pub struct Console {
 
 impl Console {
     /// Where human lines go: stdout, unless stdout carries JSON.
-    pub fn lines(&self) -> Lines {
+    pub(crate) fn lines(&self) -> Lines {
         match self.format {
             LogFormat::Text => Lines::Stdout,
             LogFormat::Json => Lines::Stderr,
@@ -33,7 +33,7 @@ impl Console {
 
     /// Run `plan` in view: progress, the table, the report written
     /// atomically, and the exit code the results call for.
-    pub async fn run(
+    pub(crate) async fn run(
         &self,
         plan: Plan,
         cancel: CancellationToken,

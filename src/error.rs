@@ -13,7 +13,7 @@ use crate::ssh_config::SshConfigError;
 use crate::target::TargetError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Inventory(#[from] InventoryError),
     #[error(transparent)]
@@ -50,16 +50,21 @@ pub enum Error {
     Runtime(std::io::Error),
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    /// The simulator (`sshfleet sim`, `sshfleet demo`) could not serve.
+    /// The simulator (`sshfleet sim`) could not serve.
+    #[cfg(feature = "sim")]
+    #[error(transparent)]
+    Sim(#[from] sshfleet_sim::SimError),
+    /// `sshfleet demo` could not set up its lab.
+    #[cfg(feature = "sim")]
     #[error("{0:#}")]
-    Sim(anyhow::Error),
+    Demo(anyhow::Error),
 }
 
 impl Error {
     /// What the process exits with: 5 for anything the user can correct
     /// before any host is touched, 3 for a lock held by another run, 1 for
     /// failures of sshfleet or its environment.
-    pub fn exit_code(&self) -> ExitCode {
+    pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             Error::Inventory(_)
             | Error::Playbook(_)
@@ -74,10 +79,10 @@ impl Error {
             | Error::WriteManPages { .. }
             | Error::Runtime(_)
             | Error::Io(_) => ExitCode::Internal,
-            Error::Sim(e) => match e.downcast_ref::<Error>() {
-                Some(inner) => inner.exit_code(),
-                None => ExitCode::Internal,
-            },
+            #[cfg(feature = "sim")]
+            Error::Sim(e) if e.is_invalid_input() => ExitCode::BadInput,
+            #[cfg(feature = "sim")]
+            Error::Sim(_) | Error::Demo(_) => ExitCode::Internal,
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::runner::Observer;
 
 /// How a run reports itself on stdout.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     /// Lines and a table for people.
     #[default]
     Text,
@@ -30,12 +30,12 @@ pub enum LogFormat {
 }
 
 /// Writes the JSON events of one run to stdout.
-pub struct JsonLog {
+pub(crate) struct JsonLog {
     playbook: String,
 }
 
 impl JsonLog {
-    pub fn new(playbook: &str) -> JsonLog {
+    pub(crate) fn new(playbook: &str) -> JsonLog {
         JsonLog {
             playbook: playbook.to_string(),
         }
@@ -64,7 +64,7 @@ impl JsonLog {
         let _ = writeln!(out, "{text}").and_then(|()| out.flush());
     }
 
-    pub fn run_started(&self, hosts: usize, check_mode: bool, batches: usize) {
+    pub(crate) fn run_started(&self, hosts: usize, check_mode: bool, batches: usize) {
         self.emit(
             "run_started",
             json!({"hosts": hosts, "check_mode": check_mode, "batches": batches}),
@@ -72,11 +72,11 @@ impl JsonLog {
     }
 
     /// The run did not start (another run holds the lock).
-    pub fn refused(&self, reason: &str) {
+    pub(crate) fn refused(&self, reason: &str) {
         self.emit("run_refused", json!({ "reason": reason }));
     }
 
-    pub fn run_finished(&self, report: &Report, code: ExitCode, path: Option<&Path>) {
+    pub(crate) fn run_finished(&self, report: &Report, code: ExitCode, path: Option<&Path>) {
         self.emit(
             "run_finished",
             json!({

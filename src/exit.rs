@@ -3,7 +3,7 @@
 
 /// What the process tells its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitCode {
+pub(crate) enum ExitCode {
     /// Every host ok or changed.
     Success = 0,
     /// A bug or an environment failure inside sshfleet.
@@ -21,7 +21,7 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
-    pub fn code(self) -> i32 {
+    pub(crate) fn code(self) -> i32 {
         self as i32
     }
 }

@@ -24,7 +24,7 @@ use crate::pattern::PatternList;
 
 /// What a known_hosts file says about the key a server presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostKeyStatus {
+pub(crate) enum HostKeyStatus {
     /// A matching, non-revoked entry exists.
     Trusted,
     /// No entry for this host (for this key algorithm).
@@ -38,7 +38,7 @@ pub enum HostKeyStatus {
 
 /// Errors reading or writing a known_hosts file.
 #[derive(Debug, thiserror::Error)]
-pub enum KnownHostsError {
+pub(crate) enum KnownHostsError {
     #[error("cannot read known_hosts file {path}: {source}")]
     Read {
         path: PathBuf,
@@ -62,8 +62,7 @@ struct Line {
 
 /// A parsed known_hosts file. A missing file is an empty one.
 #[derive(Debug, Clone)]
-pub struct KnownHosts {
-    path: PathBuf,
+pub(crate) struct KnownHosts {
     lines: Vec<Line>,
     warnings: Vec<String>,
 }
@@ -72,7 +71,7 @@ impl KnownHosts {
     /// Read and parse the file at `path`. A missing file is an empty set;
     /// any other I/O failure is [`KnownHostsError::Read`]. Malformed lines are
     /// skipped, as OpenSSH does, and listed by [`KnownHosts::warnings`].
-    pub fn load(path: &Path) -> Result<KnownHosts, KnownHostsError> {
+    pub(crate) fn load(path: &Path) -> Result<KnownHosts, KnownHostsError> {
         match fs::read(path) {
             // Lossy: a stray non-UTF-8 byte spoils its own line only.
             Ok(bytes) => Ok(KnownHosts::parse(&String::from_utf8_lossy(&bytes), path)),
@@ -86,7 +85,7 @@ impl KnownHosts {
 
     /// Parse known_hosts text; `path` is used for [`KnownHosts::path`] and
     /// in warnings only.
-    pub fn parse(text: &str, path: &Path) -> KnownHosts {
+    pub(crate) fn parse(text: &str, path: &Path) -> KnownHosts {
         let mut lines = Vec::new();
         let mut warnings = Vec::new();
         for (index, raw) in text.lines().enumerate() {
@@ -120,35 +119,23 @@ impl KnownHosts {
                 Err(_) => warnings.push(format!("{}:{number}: cannot parse", path.display())),
             }
         }
-        KnownHosts {
-            path: path.to_path_buf(),
-            lines,
-            warnings,
-        }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        KnownHosts { lines, warnings }
     }
 
     /// One `path:line: cannot parse` message per malformed line that was
     /// skipped, in file order.
-    pub fn warnings(&self) -> &[String] {
+    pub(crate) fn warnings(&self) -> &[String] {
         &self.warnings
     }
 
     /// Number of entries that parsed (all markers included).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.lines.len()
     }
 
-    /// True when the file held no usable entry.
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
-
     /// Check `key` for `host` on `port` (entry `host` for 22, `[host]:port` otherwise).
-    pub fn check(&self, host: &str, port: u16, key: &PublicKey) -> HostKeyStatus {
+    pub(crate) fn check(&self, host: &str, port: u16, key: &PublicKey) -> HostKeyStatus {
         let name = lookup_name(host, port);
 
         // Revocation wins over everything. Prefer a revoked line for this
@@ -234,7 +221,12 @@ fn hashed_name_matches(salt: &[u8], hash: &[u8; 20], name: &str) -> bool {
 
 /// Append an entry for `host`/`port` to the file at `path`, creating the file
 /// and its directory when missing.
-pub fn append(path: &Path, host: &str, port: u16, key: &PublicKey) -> Result<(), KnownHostsError> {
+pub(crate) fn append(
+    path: &Path,
+    host: &str,
+    port: u16,
+    key: &PublicKey,
+) -> Result<(), KnownHostsError> {
     let write_err = |source| KnownHostsError::Write {
         path: path.to_path_buf(),
         source,
@@ -278,12 +270,12 @@ pub fn append(path: &Path, host: &str, port: u16, key: &PublicKey) -> Result<(),
 }
 
 /// The OpenSSH-style `SHA256:...` fingerprint of a key.
-pub fn fingerprint(key: &PublicKey) -> String {
+pub(crate) fn fingerprint(key: &PublicKey) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
 }
 
 /// The known_hosts line (`[host]:port ssh-ed25519 AAAA...`) that trusts `key`.
-pub fn entry_line(host: &str, port: u16, key: &PublicKey) -> String {
+pub(crate) fn entry_line(host: &str, port: u16, key: &PublicKey) -> String {
     let name = lookup_name(host, port);
     let algorithm = key.algorithm();
     // Key data encoding only fails for unencodable (e.g. oversized) data,
@@ -676,8 +668,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nope");
         let k = KnownHosts::load(&path).unwrap();
-        assert!(k.is_empty());
-        assert_eq!(k.path(), path);
+        assert_eq!(k.len(), 0);
         assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Unknown);
     }
 

@@ -2,9 +2,10 @@
 //! security appliances over SSH: find the fault, fix it where asked, and only
 //! report success that the appliance itself confirmed.
 //!
-//! Data flows one way (see DESIGN.md): cli → inventory → playbook → runner →
-//! transport → shell → playbook executor → report. The simulator in [`sim`]
-//! is a real SSH server used by the demo, the tests and the benchmarks.
+//! Data flows one way: cli → inventory → playbook → runner → transport →
+//! shell → playbook executor → report. The simulated fleet (real SSH
+//! servers, the `sshfleet-sim` crate) serves the demo, `sshfleet sim`, the
+//! tests and the benchmarks; the default feature `sim` builds it in.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 /// `println!` for output a reader may stop reading (`| head`): a closed
@@ -15,31 +16,41 @@ macro_rules! say {
     };
 }
 
-pub mod algorithms;
-pub mod app;
-pub mod cli;
-pub mod console;
-pub mod error;
-pub mod events;
-pub mod exit;
-pub mod inventory;
-pub mod known_hosts;
-pub mod limits;
-pub mod lock;
+mod algorithms;
+mod app;
+mod ask_pass;
+mod cli;
+mod console;
+#[cfg(feature = "sim")]
+mod demo;
+mod error;
+mod events;
+mod exit;
+mod finding;
+mod inventory;
+mod known_hosts;
+mod limits;
+mod lock;
 mod pattern;
-pub mod plan;
-pub mod playbook;
-pub mod progress;
-pub mod report;
-pub mod retry;
-pub mod rollout;
-pub mod runner;
-pub mod secret;
-pub mod shell;
-pub mod shutdown;
-pub mod sim;
-pub mod ssh_config;
-pub mod target;
-pub mod transcript;
-pub mod transport;
-pub mod yaml_lines;
+mod plan;
+mod playbook;
+mod progress;
+mod report;
+mod retry;
+mod rollout;
+mod runner;
+mod shell;
+mod shutdown;
+mod ssh_config;
+mod target;
+mod transcript;
+mod transport;
+mod yaml_lines;
+
+/// Run the command line `args` (program name first) and return the
+/// process's exit code.
+pub fn main(args: Vec<String>) -> i32 {
+    // Every host is a socket: a fleet of a thousand needs more than 1024.
+    limits::raise_nofile_limit();
+    cli::main_with_args(args)
+}

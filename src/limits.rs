@@ -7,7 +7,7 @@
 /// Raises the soft limit on open files to the hard limit, as Go programs
 /// and many servers do at start. Failure is not an error: the run goes on
 /// with the limit it has, and a host that cannot get a socket says so.
-pub fn raise_nofile_limit() {
+pub(crate) fn raise_nofile_limit() {
     #[cfg(unix)]
     {
         use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// Why this run cannot go on.
 #[derive(Debug, thiserror::Error)]
-pub enum LockError {
+pub(crate) enum LockError {
     #[error(
         "another run{} holds the lock {}; this run touched no host. \
          Wait for it to finish, or give runs against other fleets their own --lock",
@@ -33,16 +33,15 @@ pub enum LockError {
 
 /// The lock of a running run; dropping it (or the process ending) releases it.
 #[derive(Debug)]
-pub struct RunLock {
+pub(crate) struct RunLock {
     _file: File,
-    path: PathBuf,
 }
 
 /// Where the lock lives without `--lock`: the user's runtime directory
 /// (private to the user, emptied at logout), else a per-user name in the
 /// temporary directory. Cron and system services have no runtime
 /// directory, which is why the README's unattended examples name the lock.
-pub fn default_path() -> PathBuf {
+pub(crate) fn default_path() -> PathBuf {
     match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
         Some(dir) if dir.is_absolute() => dir.join("sshfleet.lock"),
         _ => std::env::temp_dir().join(format!("sshfleet-{}.lock", user_id())),
@@ -76,7 +75,7 @@ fn alive(_pid: u32) -> bool {
 
 impl RunLock {
     /// Take the lock at `path`, or say who holds it. Never waits.
-    pub fn acquire(path: &Path) -> Result<RunLock, LockError> {
+    pub(crate) fn acquire(path: &Path) -> Result<RunLock, LockError> {
         let io = |source| LockError::Io {
             path: path.to_path_buf(),
             source,
@@ -106,14 +105,7 @@ impl RunLock {
             .and_then(|()| file.rewind())
             .and_then(|()| writeln!(file, "{}", std::process::id()))
             .map_err(io)?;
-        Ok(RunLock {
-            _file: file,
-            path: path.to_path_buf(),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(RunLock { _file: file })
     }
 }
 
@@ -171,7 +163,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run.lock");
         let first = RunLock::acquire(&path).unwrap();
-        assert_eq!(first.path(), path);
         match RunLock::acquire(&path) {
             Err(LockError::Held { holder, .. }) => assert_eq!(holder, Some(std::process::id())),
             other => panic!("expected Held, got {other:?}"),
@@ -180,10 +171,10 @@ mod tests {
         assert!(message.contains(&path.display().to_string()), "{message}");
         assert!(message.contains("touched no host"), "{message}");
         drop(first);
-        let again = RunLock::acquire(&path).unwrap();
+        let _again = RunLock::acquire(&path).unwrap();
         // The pid is rewritten, not appended.
         assert_eq!(
-            std::fs::read_to_string(again.path()).unwrap(),
+            std::fs::read_to_string(&path).unwrap(),
             format!("{}\n", std::process::id())
         );
     }

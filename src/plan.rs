@@ -21,7 +21,7 @@ use crate::transport::{Target, TransportOptions};
 /// One selected host: its inventory name, where it is, and the playbook
 /// variables it runs with.
 #[derive(Debug, Clone)]
-pub struct PlannedHost {
+pub(crate) struct PlannedHost {
     pub name: String,
     pub target: Target,
     pub vars: HostVars,
@@ -29,7 +29,7 @@ pub struct PlannedHost {
 
 /// How the hosts are run.
 #[derive(Debug, Clone)]
-pub struct RunSettings {
+pub(crate) struct RunSettings {
     /// How many hosts at once (at least 1).
     pub forks: usize,
     pub check_mode: bool,
@@ -43,7 +43,7 @@ pub struct RunSettings {
 
 /// A run, ready to go.
 #[derive(Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub playbook: Arc<Playbook>,
     pub hosts: Vec<PlannedHost>,
     pub settings: RunSettings,
@@ -55,7 +55,7 @@ pub struct Plan {
 
 /// What the operator named: where a plan comes from.
 #[derive(Debug, Clone, Copy)]
-pub struct Sources<'a> {
+pub(crate) struct Sources<'a> {
     /// A playbook file, or the name of a built-in one.
     pub playbook: &'a str,
     /// Every `-i`, in order (at least one).
@@ -72,7 +72,7 @@ pub struct Sources<'a> {
 
 /// The command line's connection settings, which apply to every host.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Connection<'a> {
+pub(crate) struct Connection<'a> {
     /// `-F PATH` (`none` for none); `None` reads `~/.ssh/config` if it exists.
     pub ssh_config: Option<&'a Path>,
     /// `--known-hosts`, which then beats ssh_config.
@@ -84,7 +84,7 @@ impl Plan {
     /// Read and check every source, in the order an operator would fix
     /// them (playbook, `-e`, inventory, selection, variables, connection
     /// settings), and resolve every host once.
-    pub fn build(
+    pub(crate) fn build(
         sources: Sources<'_>,
         settings: RunSettings,
         report: Option<PathBuf>,
@@ -114,12 +114,7 @@ impl Plan {
         if settings.forks == 0 {
             return Err(Error::Usage("--forks must be at least 1".to_string()));
         }
-        let targets = resolve_targets(
-            inventory.path(),
-            sources.connection,
-            &selected,
-            sources.vault,
-        )?;
+        let targets = resolve_targets(&inventory, sources.connection, &selected, sources.vault)?;
         let hosts = selected
             .iter()
             .zip(targets)
@@ -140,11 +135,11 @@ impl Plan {
     }
 }
 
-/// Every selected host's [`Target`] (hosts of the inventory at
-/// `inventory`). Malformed known_hosts lines are told once per file here,
-/// not once per host.
-pub fn resolve_targets(
-    inventory: &Path,
+/// Every selected host's [`Target`] (hosts of `inventory`; `vault` opens
+/// its `!vault` values). Malformed known_hosts lines are told once per file
+/// here, not once per host.
+pub(crate) fn resolve_targets(
+    inventory: &Inventory,
     connection: Connection<'_>,
     hosts: &[&Host],
     vault: Option<&VaultSecret>,
@@ -156,11 +151,11 @@ pub fn resolve_targets(
     )?;
     let mut targets = Vec::with_capacity(hosts.len());
     for host in hosts {
-        let conn = host.connection(vault)?;
+        let conn = inventory.connection(host, vault)?;
         let target = settings
             .resolve(host, &conn)
             .map_err(|source: TargetError| Error::Target {
-                inventory: inventory.to_path_buf(),
+                inventory: inventory.path().to_path_buf(),
                 source,
             })?;
         targets.push(target);

@@ -16,20 +16,20 @@ use crate::report::{HostOutcome, Status};
 use crate::runner::Observer;
 
 /// Whether live bars should be drawn: only for a person at a terminal.
-pub fn bars_wanted(no_progress: bool) -> bool {
+pub(crate) fn bars_wanted(no_progress: bool) -> bool {
     use std::io::IsTerminal;
     !no_progress && std::env::var_os("CI").is_none() && std::io::stderr().is_terminal()
 }
 
 /// Whether stderr may carry colour: a terminal, and `NO_COLOR` unset.
-pub fn colour_wanted() -> bool {
+pub(crate) fn colour_wanted() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Where the human lines (and the summary table) go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lines {
+pub(crate) enum Lines {
     Stdout,
     /// stdout is reserved for `--log-format json`.
     Stderr,
@@ -39,7 +39,7 @@ impl Lines {
     /// Print one line. A reader that went away (`sshfleet run ... | head`)
     /// must not stop a remediation half-way, as `println!`'s panic would:
     /// the report file still records everything.
-    pub fn print(self, text: &str) {
+    pub(crate) fn print(self, text: &str) {
         use std::io::Write as _;
         let _ = match self {
             Lines::Stdout => writeln!(std::io::stdout().lock(), "{text}"),
@@ -87,7 +87,7 @@ impl Counts {
 }
 
 /// Progress display for one run.
-pub struct Progress {
+pub(crate) struct Progress {
     bars: Option<Bars>,
     counts: Counts,
     lines: Lines,
@@ -102,7 +102,7 @@ struct Bars {
 
 impl Progress {
     /// `bars`: draw live bars on stderr (see [`bars_wanted`]).
-    pub fn new(total: usize, bars: bool, lines: Lines) -> Progress {
+    pub(crate) fn new(total: usize, bars: bool, lines: Lines) -> Progress {
         let bars = bars.then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let overall_style =
@@ -146,7 +146,7 @@ impl Progress {
     }
 
     /// Remove the bars before the summary table is printed.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bars) = &self.bars {
             bars.overall.finish_and_clear();
             let _ = bars.multi.clear();

@@ -1,5 +1,5 @@
 //! What a run leaves behind: one line per host as it finishes, a summary
-//! table, the JSON report of DESIGN.md (written atomically, so a cron job
+//! table, the JSON report of the README (written atomically, so a cron job
 //! never reads half a file) and the exit code.
 
 use std::collections::BTreeMap;
@@ -11,11 +11,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::ExitCode;
-use crate::playbook::exec::FoundFault;
+use crate::finding::FoundFault;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Ok,
     Changed,
     Failed,
@@ -24,7 +24,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
             Status::Changed => "changed",
@@ -37,7 +37,7 @@ impl Status {
 
 /// The result of one host, exactly once per selected host.
 #[derive(Debug, Clone, Serialize)]
-pub struct HostOutcome {
+pub(crate) struct HostOutcome {
     pub name: String,
     pub status: Status,
     pub duration_ms: u64,
@@ -48,7 +48,7 @@ pub struct HostOutcome {
 }
 
 impl HostOutcome {
-    pub fn new(name: &str, status: Status) -> HostOutcome {
+    pub(crate) fn new(name: &str, status: Status) -> HostOutcome {
         HostOutcome {
             name: name.to_string(),
             status,
@@ -61,7 +61,7 @@ impl HostOutcome {
     }
 
     /// One line for a terminal or a log.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let mut line = format!("{:<11} {}", self.status.as_str(), self.name);
         if !self.findings.is_empty() {
             let ids: Vec<&str> = self.findings.iter().map(|f| f.id.as_str()).collect();
@@ -79,7 +79,7 @@ impl HostOutcome {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub ok: usize,
     pub changed: usize,
     pub failed: usize,
@@ -88,7 +88,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub playbook: String,
     pub check_mode: bool,
     pub started_at: DateTime<Utc>,
@@ -99,7 +99,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(
+    pub(crate) fn new(
         playbook: &str,
         check_mode: bool,
         started_at: DateTime<Utc>,
@@ -127,7 +127,7 @@ impl Report {
         }
     }
 
-    pub fn exit_code(&self) -> ExitCode {
+    pub(crate) fn exit_code(&self) -> ExitCode {
         if self.interrupted {
             ExitCode::Interrupted
         } else if self.summary.failed > 0 {
@@ -141,7 +141,7 @@ impl Report {
 
     /// Write the JSON report: temporary file in the same directory, then
     /// rename, so readers see the old report or the new one, never half.
-    pub fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
+    pub(crate) fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => std::path::PathBuf::from("."),
@@ -155,7 +155,7 @@ impl Report {
     }
 
     /// The summary table printed at the end of a run.
-    pub fn table(&self) -> String {
+    pub(crate) fn table(&self) -> String {
         let rows: Vec<[String; 5]> = self
             .hosts
             .iter()

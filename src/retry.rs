@@ -17,12 +17,12 @@ use serde::Deserialize;
 use crate::report::Status;
 
 /// Connection retries after the first attempt, unless `--connect-retries`.
-pub const DEFAULT_CONNECT_RETRIES: u32 = 2;
+pub(crate) const DEFAULT_CONNECT_RETRIES: u32 = 2;
 
 /// Waits between connection attempts: about 1 s, 2 s, 4 s, ... up to 10 s,
 /// each stretched by up to as much again at random, so a fleet whose
 /// switch came back does not reconnect in lockstep.
-pub fn connect_backoff(retries: u32) -> ExponentialBuilder {
+pub(crate) fn connect_backoff(retries: u32) -> ExponentialBuilder {
     ExponentialBuilder::default()
         .with_min_delay(Duration::from_secs(1))
         .with_max_delay(Duration::from_secs(10))
@@ -33,7 +33,7 @@ pub fn connect_backoff(retries: u32) -> ExponentialBuilder {
 
 /// An earlier report could not be used to choose hosts.
 #[derive(Debug, thiserror::Error)]
-pub enum RetryReportError {
+pub(crate) enum RetryReportError {
     #[error("cannot read report {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -70,7 +70,10 @@ struct PastHost {
 
 /// The hosts that ended `failed` or `unreachable` in the report at `path`,
 /// written by a run of `playbook`.
-pub fn hosts_to_retry(path: &Path, playbook: &str) -> Result<BTreeSet<String>, RetryReportError> {
+pub(crate) fn hosts_to_retry(
+    path: &Path,
+    playbook: &str,
+) -> Result<BTreeSet<String>, RetryReportError> {
     let text = std::fs::read_to_string(path).map_err(|source| RetryReportError::Read {
         path: path.to_path_buf(),
         source,

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 /// Hosts per batch: a count, or a share of the selected hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Serial {
+pub(crate) enum Serial {
     Count(usize),
     /// 1..=100; rounded up, and at least one host.
     Percent(u8),
@@ -48,7 +48,7 @@ impl fmt::Display for Serial {
 
 impl Serial {
     /// Hosts per batch for a selection of `total` hosts.
-    pub fn batch_size(self, total: usize) -> usize {
+    pub(crate) fn batch_size(self, total: usize) -> usize {
         match self {
             Serial::Count(n) => n,
             Serial::Percent(p) => (total * usize::from(p)).div_ceil(100),
@@ -60,7 +60,7 @@ impl Serial {
 /// How a run is staged. The default is one batch and no threshold: the
 /// whole selection at once, as before `--serial` existed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Rollout {
+pub(crate) struct Rollout {
     pub serial: Option<Serial>,
     /// Stop when more than this share of a batch failed or was unreachable.
     pub max_fail_percent: Option<u8>,
@@ -68,7 +68,7 @@ pub struct Rollout {
 
 impl Rollout {
     /// Sizes of the batches, in order, covering `total` hosts.
-    pub fn batch_sizes(&self, total: usize) -> Vec<usize> {
+    pub(crate) fn batch_sizes(&self, total: usize) -> Vec<usize> {
         let size = self.serial.map_or(total, |s| s.batch_size(total)).max(1);
         let mut sizes = Vec::with_capacity(total.div_ceil(size));
         let mut left = total;
@@ -82,7 +82,7 @@ impl Rollout {
 
     /// Why to stop after batch `number` (1-based) in which `bad` of `size`
     /// hosts failed or were unreachable; `None` to go on.
-    pub fn stop_after(&self, number: usize, bad: usize, size: usize) -> Option<String> {
+    pub(crate) fn stop_after(&self, number: usize, bad: usize, size: usize) -> Option<String> {
         let limit = self.max_fail_percent?;
         // Integer comparison: 1 of 3 failing is over a 33 % limit.
         (size > 0 && bad * 100 > usize::from(limit) * size)
@@ -102,7 +102,7 @@ fn percent(bad: usize, size: usize) -> String {
 
 /// clap's parser for `--max-fail-percent`: 0 to 100, where 0 stops at the
 /// first failed batch host.
-pub fn parse_max_fail_percent(text: &str) -> Result<u8, String> {
+pub(crate) fn parse_max_fail_percent(text: &str) -> Result<u8, String> {
     match text.trim().trim_end_matches('%').parse::<u8>() {
         Ok(p) if p <= 100 => Ok(p),
         _ => Err(format!("`{text}` is not a percentage from 0 to 100")),

@@ -14,7 +14,6 @@
 //! before it. A batch over `--max-fail-percent` stops the rollout: the
 //! hosts of later batches are reported `skipped`, not run.
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,18 +22,17 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::plan::{PlannedHost, RunSettings};
-use crate::playbook::exec::{self, Execution, HostState, Remote};
-use crate::playbook::when::{Value, compare_versions};
-use crate::playbook::{FleetMax, Playbook, Segment, Session};
+use crate::playbook::exec::{self, Execution, HostState};
+use crate::playbook::{FleetMax, Playbook, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
-use crate::shell::Shell;
-use crate::transcript::Transcript;
+use crate::shell::{ExecSession, Shell};
+use crate::transcript::{Secrets, Transcript};
 use crate::transport::{self, ConnectError};
 use backon::Retryable as _;
 
 /// Told about hosts as they progress (terminal output, progress bars).
-pub trait Observer: Send + Sync {
+pub(crate) trait Observer: Send + Sync {
     /// The host got its fork and is about to connect for the first time.
     fn started(&self, _host: &str) {}
     fn step(&self, _host: &str, _step: &str) {}
@@ -45,12 +43,8 @@ pub trait Observer: Send + Sync {
     fn stopped(&self, _reason: &str, _not_run: usize) {}
 }
 
-/// An observer that says nothing.
-pub struct Silent;
-impl Observer for Silent {}
-
 /// Tells several observers (the terminal and the JSON log) the same things.
-pub struct Observers(pub Vec<Arc<dyn Observer>>);
+pub(crate) struct Observers(pub Vec<Arc<dyn Observer>>);
 
 impl Observer for Observers {
     fn started(&self, host: &str) {
@@ -82,7 +76,7 @@ struct Slot {
 
 /// Run `playbook` on every host, batch after batch. Outcomes come back in
 /// the hosts' order.
-pub async fn run_fleet(
+pub(crate) async fn run_fleet(
     playbook: Arc<Playbook>,
     hosts: Vec<PlannedHost>,
     options: Arc<RunSettings>,
@@ -264,6 +258,7 @@ async fn run_host_segment(batch: Arc<Batch>, mut slot: Box<Slot>, index: usize) 
     match slot.outcome.take() {
         None => Seat::Live(slot),
         Some(mut outcome) => {
+            redact(&mut outcome, slot.transcript.secrets());
             outcome.duration_ms = u64::try_from(slot.busy.as_millis()).unwrap_or(u64::MAX);
             write_transcript(options, &slot.host.name, &mut slot.transcript, &mut outcome);
             observer.finished(&outcome);
@@ -281,16 +276,11 @@ fn share_fleet_values(
     carried: &mut BTreeMap<String, Value>,
 ) {
     for FleetMax { target, source } in values {
-        let best = seats
-            .iter()
-            .filter_map(|seat| match seat {
-                Seat::Live(slot) => slot.state.get(source),
-                Seat::Done(_) => None,
-            })
-            .fold(carried.get(target).cloned(), |best, v| match best {
-                Some(b) if higher(&b, v) != Ordering::Less => Some(b),
-                _ => Some(v.clone()),
-            });
+        let live = seats.iter().filter_map(|seat| match seat {
+            Seat::Live(slot) => slot.state.get(source),
+            Seat::Done(_) => None,
+        });
+        let best = FleetMax::highest(carried.get(target).into_iter().chain(live));
         if let Some(best) = best {
             carried.insert(target.clone(), best.clone());
             for seat in seats.iter_mut() {
@@ -299,15 +289,6 @@ fn share_fleet_values(
                 }
             }
         }
-    }
-}
-
-/// Versions and numbers compare as such; anything else does not win.
-fn higher(a: &Value, b: &Value) -> Ordering {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-        (Value::Text(x), Value::Text(y)) => compare_versions(x, y).unwrap_or(Ordering::Equal),
-        _ => Ordering::Equal,
     }
 }
 
@@ -430,11 +411,9 @@ async fn connect_and_run(
     for secret in &connection.secrets {
         slot.transcript.add_secret(secret);
     }
-    let steps = &playbook.steps[segment.steps.clone()];
-    let observe = |step: &str| observer.step(name, step);
     // An interactive session needs its shell open (and its prompt seen)
     // first; an exec session runs each command on the connection itself.
-    let (mut shell, exit_command) = match &playbook.session {
+    let (shell, exit_command) = match &playbook.session {
         Session::Exec => (None, None),
         Session::Shell {
             prompt,
@@ -442,7 +421,7 @@ async fn connect_and_run(
             exit_command,
         } => {
             let opened = match slot.host.vars.duration(login_timeout) {
-                Err(e) => Err(failed(name, Status::Failed, e)),
+                Err(e) => Err(failed(name, Status::Failed, e.to_string())),
                 Ok(login_timeout) => match connection.open_session().await {
                     Err(e) => Err(failed(
                         name,
@@ -470,27 +449,27 @@ async fn connect_and_run(
             }
         }
     };
-    let mut remote = match &mut shell {
-        Some(shell) => Remote::Shell(shell),
-        None => Remote::Exec {
-            connection: &connection,
-            transcript: &mut slot.transcript,
-        },
-    };
-    exec::execute(
-        &mut remote,
+    let job = exec::Job {
         playbook,
-        steps,
-        &slot.host.vars,
-        &mut slot.state,
-        options.check_mode,
+        steps: &playbook.steps[segment.steps.clone()],
+        vars: &slot.host.vars,
+        check_mode: options.check_mode,
         cancel,
-        &observe,
-    )
-    .await;
-    if let Some(mut shell) = shell {
-        shell.close(exit_command).await;
-        slot.transcript = shell.into_transcript();
+        observe: &|step: &str| observer.step(name, step),
+    };
+    match shell {
+        Some(mut shell) => {
+            exec::execute(&mut shell, &job, &mut slot.state).await;
+            shell.close(exit_command).await;
+            slot.transcript = shell.into_transcript();
+        }
+        None => {
+            let mut session = ExecSession {
+                connection: &connection,
+                transcript: &mut slot.transcript,
+            };
+            exec::execute(&mut session, &job, &mut slot.state).await;
+        }
     }
     connection.disconnect().await;
     Ok(())
@@ -536,6 +515,24 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         findings: run.findings,
         actions: run.actions,
         error,
+    }
+}
+
+/// A password the appliance echoed back (in output quoted as evidence, a
+/// fact, an error's "last output") stays out of the report, the JSON log
+/// and the terminal, as it stays out of the transcript.
+fn redact(outcome: &mut HostOutcome, secrets: &Secrets) {
+    let redact = |text: &mut String| {
+        if let std::borrow::Cow::Owned(clean) = secrets.redact(text) {
+            *text = clean;
+        }
+    };
+    outcome.facts.values_mut().for_each(redact);
+    outcome.actions.iter_mut().for_each(redact);
+    outcome.error.iter_mut().for_each(redact);
+    for finding in &mut outcome.findings {
+        redact(&mut finding.evidence);
+        finding.message.iter_mut().for_each(redact);
     }
 }
 

@@ -7,6 +7,10 @@
 //! arrive one byte at a time. Everything is normalised through a terminal
 //! parser (`vte`) that keeps its state across chunks, so an escape sequence
 //! or a UTF-8 character split between two packets is still handled.
+//!
+//! Hosts without an interactive CLI (OpenSSH for Windows) get one exec
+//! request per command instead ([`ExecSession`]). Both are the playbook
+//! engine's [`Remote`]: the engine knows nothing of SSH.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -17,7 +21,9 @@ use russh::client::Msg;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::transcript::{Direction, Transcript};
+use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
+use crate::transcript::{Direction, Secrets, Transcript};
+use crate::transport::Connection;
 
 /// Output of one command kept in memory at most; beyond it the oldest text
 /// is dropped. Prompt detection only needs the end.
@@ -27,55 +33,12 @@ const RECENT_LINES: usize = 8;
 /// Ctrl-C, the only way to end AsyncOS `tail`.
 const INTERRUPT: u8 = 0x03;
 
-/// Errors of the shell. Each carries the last output seen, because "timed
-/// out" alone does not tell an operator whether the box hung or the prompt
-/// pattern is wrong.
-#[derive(Debug, thiserror::Error)]
-pub enum ShellError {
-    #[error("no prompt within {}s while {what}; last output: {last_output}", waited.as_secs_f32())]
-    Timeout {
-        what: String,
-        waited: Duration,
-        last_output: String,
-    },
-    #[error("the appliance closed the session while {what}; last output: {last_output}")]
-    Closed { what: String, last_output: String },
-    #[error("the appliance refused to start a shell")]
-    Refused,
-    #[error("the host refused to run `{command}` (SSH exec request)")]
-    ExecRefused { command: String },
-    #[error("`{command}` returned to the prompt by itself; last output: {last_output}")]
-    FollowEnded {
-        command: String,
-        last_output: String,
-    },
-    #[error("no prompt within {}s after Ctrl-C to `{command}`; last output: {last_output}", waited.as_secs_f32())]
-    NoPromptAfterInterrupt {
-        command: String,
-        waited: Duration,
-        last_output: String,
-    },
-    #[error("`{command}` printed more than {} MiB before its prompt; its beginning was not kept, so its output cannot be trusted (narrow the command)", limit / (1024 * 1024))]
-    OutputTooLarge { command: String, limit: usize },
-    #[error("ssh channel: {0}")]
-    Ssh(#[from] russh::Error),
-}
-
-/// How a follow judged one line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Continue,
-    Success,
-    Failure,
-}
-
-/// How a follow ended. In every case Ctrl-C was sent and the prompt is back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FollowEnd {
-    Success(String),
-    Failure(String),
-    DeadlineReached,
-    Cancelled,
+/// A broken channel is, to the engine, a session that failed under the
+/// command; russh's words are kept for the operator.
+impl From<russh::Error> for RemoteError {
+    fn from(e: russh::Error) -> Self {
+        RemoteError::Channel(e.to_string())
+    }
 }
 
 /// Plain text as a terminal would show it, built incrementally.
@@ -121,7 +84,7 @@ impl Screen {
 }
 
 /// An interactive shell session on one appliance.
-pub struct Shell {
+pub(crate) struct Shell {
     channel: russh::Channel<Msg>,
     prompt: Regex,
     parser: vte::Parser,
@@ -135,12 +98,12 @@ impl Shell {
     /// kept in the transcript only).
     /// On failure the transcript comes back with the error: a login that
     /// never reached the prompt is what a TAC case needs to see.
-    pub async fn open(
+    pub(crate) async fn open(
         channel: russh::Channel<Msg>,
         prompt: Regex,
         timeout: Duration,
         transcript: Transcript,
-    ) -> Result<Shell, (ShellError, Transcript)> {
+    ) -> Result<Shell, (RemoteError, Transcript)> {
         // A wide terminal keeps long log lines from being wrapped by the appliance.
         if let Err(e) = channel
             .request_pty(false, "vt100", 511, 50, 0, 0, &[])
@@ -168,17 +131,15 @@ impl Shell {
         }
     }
 
-    pub fn transcript(&self) -> &Transcript {
-        &self.transcript
-    }
-
-    pub fn into_transcript(self) -> Transcript {
+    pub(crate) fn into_transcript(self) -> Transcript {
         self.transcript
     }
+}
 
+impl Remote for Shell {
     /// Run one command and return its output without the echoed command
     /// line and without the prompt.
-    pub async fn run(&mut self, command: &str, timeout: Duration) -> Result<String, ShellError> {
+    async fn run(&mut self, command: &str, timeout: Duration) -> Result<Output, RemoteError> {
         self.screen.text.clear();
         self.screen.dropped = 0;
         self.send_line(command).await?;
@@ -187,25 +148,28 @@ impl Shell {
             .await?;
         // A finding in the dropped part would be missed: refuse to judge.
         if self.screen.dropped > 0 {
-            return Err(ShellError::OutputTooLarge {
+            return Err(RemoteError::OutputTooLarge {
                 command: command.to_string(),
                 limit: MAX_PENDING,
             });
         }
-        Ok(strip_echo(&output, command).to_string())
+        Ok(Output {
+            text: strip_echo(&output, command).to_string(),
+            exit_status: None,
+        })
     }
 
     /// Start `command` (which does not end by itself), judge each complete
     /// line as it arrives, and stop at a verdict, the deadline, or
     /// cancellation. Then send Ctrl-C and wait for the prompt, so the
     /// appliance is never left following a log.
-    pub async fn follow(
+    async fn follow(
         &mut self,
         command: &str,
         timeout: Duration,
         cancel: &CancellationToken,
-        mut judge: impl FnMut(&str) -> Verdict,
-    ) -> Result<FollowEnd, ShellError> {
+        mut judge: impl FnMut(&str) -> Verdict + Send,
+    ) -> Result<FollowEnd, RemoteError> {
         self.screen.text.clear();
         self.send_line(command).await?;
         let deadline = Instant::now() + timeout;
@@ -229,7 +193,7 @@ impl Shell {
                 }
             }
             if self.prompt_start().is_some() {
-                return Err(ShellError::FollowEnded {
+                return Err(RemoteError::FollowEnded {
                     command: command.to_string(),
                     last_output: self.last_output(),
                 });
@@ -246,9 +210,11 @@ impl Shell {
         self.interrupt(command).await?;
         Ok(end)
     }
+}
 
+impl Shell {
     /// Politely end the session; errors are irrelevant at this point.
-    pub async fn close(&mut self, exit_command: Option<&str>) {
+    pub(crate) async fn close(&mut self, exit_command: Option<&str>) {
         if let Some(exit) = exit_command {
             let _ = self.send_line(exit).await;
         }
@@ -256,7 +222,7 @@ impl Shell {
         let _ = self.channel.close().await;
     }
 
-    async fn interrupt(&mut self, command: &str) -> Result<(), ShellError> {
+    async fn interrupt(&mut self, command: &str) -> Result<(), RemoteError> {
         const GRACE: Duration = Duration::from_secs(15);
         self.transcript.record(Direction::Sent, "^C");
         self.channel.data_bytes(vec![INTERRUPT]).await?;
@@ -265,7 +231,7 @@ impl Shell {
             .await
         {
             Ok(_) => Ok(()),
-            Err(ShellError::Timeout { .. }) => Err(ShellError::NoPromptAfterInterrupt {
+            Err(RemoteError::Timeout { .. }) => Err(RemoteError::NoPromptAfterInterrupt {
                 command: command.to_string(),
                 waited: GRACE,
                 last_output: self.last_output(),
@@ -274,7 +240,7 @@ impl Shell {
         }
     }
 
-    async fn send_line(&mut self, line: &str) -> Result<(), ShellError> {
+    async fn send_line(&mut self, line: &str) -> Result<(), RemoteError> {
         let data = format!("{line}\n");
         self.transcript.record(Direction::Sent, &data);
         self.channel.data_bytes(data.into_bytes()).await?;
@@ -287,7 +253,7 @@ impl Shell {
         &mut self,
         timeout: Duration,
         what: &str,
-    ) -> Result<String, ShellError> {
+    ) -> Result<String, RemoteError> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(start) = self.prompt_start() {
@@ -299,7 +265,7 @@ impl Shell {
                 return Ok(output);
             }
             if !self.fill(deadline, what).await? {
-                return Err(ShellError::Timeout {
+                return Err(RemoteError::Timeout {
                     what: what.to_string(),
                     waited: timeout,
                     last_output: self.last_output(),
@@ -310,7 +276,7 @@ impl Shell {
 
     /// Wait for the next piece of output. `Ok(false)` when the deadline
     /// passed first.
-    async fn fill(&mut self, deadline: Instant, what: &str) -> Result<bool, ShellError> {
+    async fn fill(&mut self, deadline: Instant, what: &str) -> Result<bool, RemoteError> {
         let msg = match tokio::time::timeout_at(deadline, self.channel.wait()).await {
             Err(_) => return Ok(false),
             Ok(msg) => msg,
@@ -320,10 +286,10 @@ impl Shell {
                 self.feed(&data);
                 Ok(true)
             }
-            Some(ChannelMsg::Failure) => Err(ShellError::Refused),
+            Some(ChannelMsg::Failure) => Err(RemoteError::Refused),
             Some(ChannelMsg::Eof | ChannelMsg::Close | ChannelMsg::ExitStatus { .. })
             | Some(ChannelMsg::ExitSignal { .. })
-            | None => Err(ShellError::Closed {
+            | None => Err(RemoteError::Closed {
                 what: what.to_string(),
                 last_output: self.last_output(),
             }),
@@ -334,7 +300,12 @@ impl Shell {
     fn feed(&mut self, data: &[u8]) {
         self.transcript
             .record(Direction::Received, &String::from_utf8_lossy(data));
-        self.parser.advance(&mut self.screen, data);
+        absorb(
+            &mut self.parser,
+            &mut self.screen,
+            self.transcript.secrets(),
+            data,
+        );
         self.screen.bound(MAX_PENDING);
     }
 
@@ -373,23 +344,50 @@ impl Shell {
     }
 }
 
-/// Output and exit status of one exec request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecOutput {
-    pub text: String,
-    /// `None` when the host closed the channel without reporting one.
-    pub exit_status: Option<u32>,
+/// A host without an interactive CLI (OpenSSH for Windows): each command
+/// is an exec request on a channel of its own.
+pub(crate) struct ExecSession<'a> {
+    pub connection: &'a Connection,
+    pub transcript: &'a mut Transcript,
+}
+
+impl Remote for ExecSession<'_> {
+    async fn run(&mut self, command: &str, timeout: Duration) -> Result<Output, RemoteError> {
+        let channel = self.connection.open_session().await.map_err(|e| match e {
+            russh::Error::SendError | russh::Error::Disconnect => RemoteError::ConnectionLost {
+                command: command.to_string(),
+                reason: e.to_string(),
+            },
+            e => RemoteError::NoChannel {
+                command: command.to_string(),
+                reason: e.to_string(),
+            },
+        })?;
+        exec(channel, command, timeout, self.transcript).await
+    }
+
+    /// There is no prompt to come back to after Ctrl-C; the playbook
+    /// validator already refuses `follow:` in `exec:` sessions.
+    async fn follow(
+        &mut self,
+        _command: &str,
+        _timeout: Duration,
+        _cancel: &CancellationToken,
+        _judge: impl FnMut(&str) -> Verdict + Send,
+    ) -> Result<FollowEnd, RemoteError> {
+        Err(RemoteError::CannotFollow)
+    }
 }
 
 /// Run one command as an SSH exec request (no PTY, no prompt), the way
 /// OpenSSH for Windows runs PowerShell commands; stdout and stderr are read
 /// together, as an operator would see them.
-pub async fn exec(
+async fn exec(
     channel: russh::Channel<Msg>,
     command: &str,
     timeout: Duration,
     transcript: &mut Transcript,
-) -> Result<ExecOutput, ShellError> {
+) -> Result<Output, RemoteError> {
     let mut channel = channel;
     transcript.record(Direction::Sent, &format!("{command}\n"));
     channel.exec(true, command).await?;
@@ -401,7 +399,7 @@ pub async fn exec(
         let msg = match tokio::time::timeout_at(deadline, channel.wait()).await {
             Ok(msg) => msg,
             Err(_) => {
-                return Err(ShellError::Timeout {
+                return Err(RemoteError::Timeout {
                     what: format!("running `{command}`"),
                     waited: timeout,
                     last_output: last_lines(&screen.text),
@@ -411,9 +409,9 @@ pub async fn exec(
         match msg {
             Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
                 transcript.record(Direction::Received, &String::from_utf8_lossy(&data));
-                parser.advance(&mut screen, &data);
+                absorb(&mut parser, &mut screen, transcript.secrets(), &data);
                 if screen.text.len() > MAX_PENDING {
-                    return Err(ShellError::OutputTooLarge {
+                    return Err(RemoteError::OutputTooLarge {
                         command: command.to_string(),
                         limit: MAX_PENDING,
                     });
@@ -423,7 +421,7 @@ pub async fn exec(
                 exit_status: status,
             }) => exit_status = Some(status),
             Some(ChannelMsg::Failure) => {
-                return Err(ShellError::ExecRefused {
+                return Err(RemoteError::ExecRefused {
                     command: command.to_string(),
                 });
             }
@@ -432,10 +430,19 @@ pub async fn exec(
             Some(_) => {}
         }
     }
-    Ok(ExecOutput {
+    Ok(Output {
         text: screen.text,
         exit_status,
     })
+}
+
+/// Parse `data` onto `screen`, redacting a secret it echoes back, even
+/// one split across packets: what the screen holds becomes command output,
+/// findings, reports and error messages.
+fn absorb(parser: &mut vte::Parser, screen: &mut Screen, secrets: &Secrets, data: &[u8]) {
+    let before = screen.text.len();
+    parser.advance(screen, data);
+    secrets.redact_grown(&mut screen.text, before);
 }
 
 /// The last lines of `text`, quoted, for an error message.
@@ -501,6 +508,22 @@ mod tests {
         assert!(screen.text.len() <= 64 * 1024);
         assert!(screen.dropped > 900_000);
         assert!(screen.text.ends_with("\nesa01.example.com> "));
+    }
+
+    #[test]
+    fn an_echoed_password_split_across_packets_never_reaches_the_screen() {
+        let mut secrets = Secrets::default();
+        secrets.add("Ir0nP0rt!");
+        let mut parser = vte::Parser::new();
+        let mut screen = Screen::default();
+        let mut seen = Vec::new();
+        for chunk in [&b"Password: Ir0"[..], b"nP", b"0rt", b"!\r\nesa01> "] {
+            absorb(&mut parser, &mut screen, &secrets, chunk);
+            seen.push(screen.text.clone());
+        }
+        assert_eq!(screen.text, "Password: ***\nesa01> ");
+        // No state of the screen ever held the whole password.
+        assert!(seen.iter().all(|s| !s.contains("Ir0nP0rt!")), "{seen:?}");
     }
 
     #[test]

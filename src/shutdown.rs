@@ -10,14 +10,14 @@ use tokio_util::sync::CancellationToken;
 use crate::exit::ExitCode;
 
 /// Watches for Ctrl-C while it lives.
-pub struct Shutdown {
+pub(crate) struct Shutdown {
     token: CancellationToken,
     watcher: JoinHandle<()>,
 }
 
 impl Shutdown {
     /// Start watching. Needs a tokio runtime.
-    pub fn on_ctrl_c() -> Shutdown {
+    pub(crate) fn on_ctrl_c() -> Shutdown {
         let token = CancellationToken::new();
         let cancel = token.clone();
         let watcher = tokio::spawn(async move {
@@ -35,7 +35,7 @@ impl Shutdown {
     }
 
     /// Cancelled once the run should stop.
-    pub fn token(&self) -> CancellationToken {
+    pub(crate) fn token(&self) -> CancellationToken {
         self.token.clone()
     }
 }

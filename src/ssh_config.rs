@@ -38,7 +38,7 @@ const MAX_INCLUDE_DEPTH: usize = 16;
 /// Errors reading a configuration file. Each names the file, and the line
 /// where there is one.
 #[derive(Debug, thiserror::Error)]
-pub enum SshConfigError {
+pub(crate) enum SshConfigError {
     #[error("cannot read ssh_config {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -54,7 +54,7 @@ pub enum SshConfigError {
 
 /// `StrictHostKeyChecking`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StrictHostKeyChecking {
+pub(crate) enum StrictHostKeyChecking {
     /// `yes`, and `ask` (sshfleet never prompts).
     Yes,
     AcceptNew,
@@ -66,7 +66,7 @@ pub enum StrictHostKeyChecking {
 /// One hop of a `ProxyJump` list: `[user@]host[:port]` or
 /// `ssh://[user@]host[:port]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JumpHost {
+pub(crate) struct JumpHost {
     pub user: Option<String>,
     pub host: String,
     pub port: Option<u16>,
@@ -74,7 +74,7 @@ pub struct JumpHost {
 
 impl JumpHost {
     /// Parse a `ProxyJump` value; `none` is the empty list (no jump).
-    pub fn parse_list(text: &str) -> Result<Vec<JumpHost>, String> {
+    pub(crate) fn parse_list(text: &str) -> Result<Vec<JumpHost>, String> {
         if text.eq_ignore_ascii_case("none") {
             return Ok(Vec::new());
         }
@@ -134,7 +134,7 @@ impl std::fmt::Display for JumpHost {
 
 /// What one host's configuration says (nothing set = `None`/empty).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct HostConfig {
+pub(crate) struct HostConfig {
     /// `HostName`, `%h` already replaced.
     pub host_name: Option<String>,
     pub port: Option<u16>,
@@ -152,7 +152,7 @@ pub struct HostConfig {
 
 impl HostConfig {
     /// Fill what `self` leaves unset from `later` (first obtained wins).
-    pub fn or(mut self, later: HostConfig) -> HostConfig {
+    pub(crate) fn or(mut self, later: HostConfig) -> HostConfig {
         self.host_name = self.host_name.or(later.host_name);
         self.port = self.port.or(later.port);
         self.user = self.user.or(later.user);
@@ -177,7 +177,7 @@ impl HostConfig {
 
 /// A parsed configuration (possibly empty), ready for lookups.
 #[derive(Debug, Clone, Default)]
-pub struct SshConfig {
+pub(crate) struct SshConfig {
     directives: Vec<Directive>,
 }
 
@@ -255,7 +255,7 @@ impl Condition {
 impl SshConfig {
     /// `~/.ssh/config` if it exists, else nothing (as `ssh` does without
     /// `-F`; the system-wide file is not read).
-    pub fn load_default() -> Result<SshConfig, SshConfigError> {
+    pub(crate) fn load_default() -> Result<SshConfig, SshConfigError> {
         let path = home().join(".ssh").join("config");
         if path.exists() {
             SshConfig::load(&path)
@@ -265,21 +265,22 @@ impl SshConfig {
     }
 
     /// `-F PATH`: the file must exist; `none` means no configuration.
-    pub fn load_option(path: &Path) -> Result<SshConfig, SshConfigError> {
+    pub(crate) fn load_option(path: &Path) -> Result<SshConfig, SshConfigError> {
         if path.as_os_str() == "none" {
             return Ok(SshConfig::default());
         }
         SshConfig::load(path)
     }
 
-    pub fn load(path: &Path) -> Result<SshConfig, SshConfigError> {
+    pub(crate) fn load(path: &Path) -> Result<SshConfig, SshConfigError> {
         let mut config = SshConfig::default();
         config.read_file(path, &Arc::new(Vec::new()), 0)?;
         Ok(config)
     }
 
     /// Parse `text` as if read from `path` (which names it in errors).
-    pub fn parse(text: &str, path: &Path) -> Result<SshConfig, SshConfigError> {
+    #[cfg(test)]
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<SshConfig, SshConfigError> {
         let mut config = SshConfig::default();
         config.read_text(text, path, &Arc::new(Vec::new()), 0)?;
         Ok(config)
@@ -288,7 +289,7 @@ impl SshConfig {
     /// `ssh -o Keyword=value` options, read as OpenSSH reads them: each is
     /// one configuration line that applies to every host, before any file.
     /// `Err` names the option at fault.
-    pub fn from_options<'a>(
+    pub(crate) fn from_options<'a>(
         options: impl IntoIterator<Item = &'a str>,
     ) -> Result<SshConfig, String> {
         let mut config = SshConfig::default();
@@ -392,7 +393,7 @@ impl SshConfig {
     /// The settings for `host` (the name ssh would be given: `ansible_host`
     /// or the inventory name; a jump host's name). `user` is a user chosen
     /// before the file is read (the inventory's), which `Match user` sees.
-    pub fn lookup(&self, host: &str, user: Option<&str>) -> HostConfig {
+    pub(crate) fn lookup(&self, host: &str, user: Option<&str>) -> HostConfig {
         let original_host = host.to_ascii_lowercase();
         let local_user = local_user();
         let mut out = HostConfig::default();
@@ -687,7 +688,7 @@ fn expand_tokens(value: &str, token: impl Fn(char) -> Option<String>) -> String 
 
 /// Values the path tokens stand for.
 #[derive(Debug, Clone)]
-pub struct Tokens<'a> {
+pub(crate) struct Tokens<'a> {
     /// `%h`: the host name connected to (after `HostName`).
     pub host: &'a str,
     /// `%n`: the name as given.
@@ -698,7 +699,7 @@ pub struct Tokens<'a> {
 }
 
 /// `~` and `%` tokens of an `IdentityFile` or `UserKnownHostsFile` value.
-pub fn expand_path(value: &str, tokens: &Tokens<'_>) -> PathBuf {
+pub(crate) fn expand_path(value: &str, tokens: &Tokens<'_>) -> PathBuf {
     let home = home();
     let expanded = expand_tokens(value, |t| match t {
         'd' => Some(home.display().to_string()),
@@ -754,7 +755,7 @@ fn home() -> PathBuf {
 }
 
 /// The local user name (`%u`, `Match localuser`, the default remote user).
-pub fn local_user() -> String {
+pub(crate) fn local_user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_default()

@@ -8,14 +8,13 @@ use std::path::{Path, PathBuf};
 
 use crate::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
 use crate::inventory::{ConnectionVars, Host};
-use crate::secret::Secret;
 use crate::ssh_config::{self, HostConfig, SshConfig, SshConfigError, StrictHostKeyChecking};
-use crate::transport::{Credentials, HostKeyPolicy, Target};
+use crate::transport::{Credentials, HostKeyPolicy, Password, Target};
 
 /// What applies to every host of a run before its own settings: the
 /// command line's known_hosts and host key policy, and ssh_config.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// The known_hosts file where ssh_config names none (or wherever,
     /// when `known_hosts_fixed`).
     pub known_hosts: PathBuf,
@@ -29,7 +28,7 @@ pub struct Settings {
 
 impl Settings {
     /// No ssh_config: these known_hosts and policy apply to every host.
-    pub fn new(known_hosts: PathBuf, host_key_policy: HostKeyPolicy) -> Settings {
+    pub(crate) fn new(known_hosts: PathBuf, host_key_policy: HostKeyPolicy) -> Settings {
         Settings {
             known_hosts,
             host_key_policy,
@@ -42,7 +41,7 @@ impl Settings {
     /// The command line's choices: `-F PATH` (`none` for none, else
     /// `~/.ssh/config` if it exists), `--known-hosts` and
     /// `--accept-new-host-keys`, each of which beats ssh_config.
-    pub fn load(
+    pub(crate) fn load(
         ssh_config: Option<&Path>,
         known_hosts: Option<PathBuf>,
         accept_new_host_keys: bool,
@@ -68,7 +67,7 @@ impl Settings {
 
     /// Read `config` for every host; its known_hosts and host key settings
     /// apply unless the command line fixed them.
-    pub fn with_ssh_config(
+    pub(crate) fn with_ssh_config(
         mut self,
         config: SshConfig,
         known_hosts_fixed: bool,
@@ -82,7 +81,7 @@ impl Settings {
 }
 
 /// The default known_hosts file, as OpenSSH uses it.
-pub fn default_known_hosts() -> PathBuf {
+pub(crate) fn default_known_hosts() -> PathBuf {
     std::env::home_dir()
         .unwrap_or_else(|| PathBuf::from("."))
         .join(".ssh")
@@ -92,7 +91,7 @@ pub fn default_known_hosts() -> PathBuf {
 /// A host's inventory vars that sshfleet cannot use.
 #[derive(Debug, thiserror::Error)]
 #[error("host {host}: {var}: {message}")]
-pub struct TargetError {
+pub(crate) struct TargetError {
     pub host: String,
     pub var: String,
     pub message: String,
@@ -105,7 +104,7 @@ struct Overrides {
     port: Option<u16>,
     key_file: Option<PathBuf>,
     password_env: Option<String>,
-    password: Option<Secret>,
+    password: Option<Password>,
     algorithms: Algorithms,
 }
 
@@ -243,14 +242,21 @@ impl Settings {
     /// Where and how to reach an inventory host: its connection variables
     /// first (as Ansible passes them to `ssh` on its command line), then
     /// its ssh arguments, then ssh_config, then defaults.
-    pub fn resolve(&self, host: &Host, conn: &ConnectionVars) -> Result<Target, TargetError> {
+    pub(crate) fn resolve(
+        &self,
+        host: &Host,
+        conn: &ConnectionVars,
+    ) -> Result<Target, TargetError> {
         let options = self;
         let mut overrides = Overrides {
             user: conn.user.clone(),
             port: conn.port,
             key_file: conn.key_file.clone(),
             password_env: conn.password_env.clone(),
-            password: conn.password.clone(),
+            password: conn
+                .password
+                .as_ref()
+                .map(|p| Password::new(p.expose().to_string())),
             algorithms: Algorithms::default(),
         };
         for kind in AlgorithmKind::ALL {
@@ -386,7 +392,7 @@ mod tests {
         let inventory = Inventory::parse(inventory, Path::new("inv.yaml")).unwrap();
         let config = SshConfig::parse(config, Path::new("cfg")).unwrap();
         let host = &inventory.hosts()[0];
-        let conn = host.connection(None).map_err(|e| TargetError {
+        let conn = inventory.connection(host, None).map_err(|e| TargetError {
             host: host.name.clone(),
             var: "connection".to_string(),
             message: e.to_string(),
@@ -441,7 +447,7 @@ mod tests {
             .with_ssh_config(config, true, true)
             .resolve(
                 &inventory.hosts()[0],
-                &inventory.hosts()[0].connection(None).unwrap(),
+                &inventory.connection(&inventory.hosts()[0], None).unwrap(),
             )
             .unwrap();
         assert_eq!(t.known_hosts, PathBuf::from("/cli_hosts"));

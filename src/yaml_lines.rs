@@ -11,7 +11,7 @@ use yaml_rust2::parser::{Event, Parser};
 
 /// Line index of one YAML document.
 #[derive(Debug, Default, Clone)]
-pub struct YamlLines {
+pub(crate) struct YamlLines {
     /// Node path (segments joined by [`SEP`]) → 1-based line.
     lines: HashMap<String, usize>,
 }
@@ -43,7 +43,7 @@ impl YamlLines {
     /// index that knows no lines (the deserialiser reports that error itself).
     ///
     /// Only the first document of a stream is indexed.
-    pub fn parse(text: &str) -> YamlLines {
+    pub(crate) fn parse(text: &str) -> YamlLines {
         match index(text) {
             Some(lines) => YamlLines { lines },
             None => YamlLines::default(),
@@ -53,13 +53,13 @@ impl YamlLines {
     /// 1-based line of the node at `path`: for a mapping entry, the line of
     /// its key; for a sequence item, the line where the item starts.
     /// `None` when the path does not exist.
-    pub fn line_of(&self, path: &[&str]) -> Option<usize> {
+    pub(crate) fn line_of(&self, path: &[&str]) -> Option<usize> {
         self.lines.get(&join(path.iter().copied())).copied()
     }
 
     /// The line of `path`, or of its nearest ancestor that is known (a key
     /// reached through a YAML merge `<<` has no line of its own).
-    pub fn nearest_line_of(&self, path: &[&str]) -> Option<usize> {
+    pub(crate) fn nearest_line_of(&self, path: &[&str]) -> Option<usize> {
         (0..=path.len())
             .rev()
             .find_map(|n| path.get(..n).and_then(|p| self.line_of(p)))

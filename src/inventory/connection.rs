@@ -4,6 +4,7 @@
 //! set), the value is rendered with Jinja, then typed. Hosts whose
 //! `ansible_connection` is not an SSH one are refused by name.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::Value as Json;
@@ -12,7 +13,6 @@ use serde_yaml::Value;
 use super::template::Templar;
 use super::vars::{expand_home, is_env_name};
 use super::{Host, InventoryError, Origin, PASSWORD_ENV_VAR, VaultSecret};
-pub use crate::secret::Secret;
 
 pub(super) const HOST_VARS: [&str; 2] = ["ansible_host", "ansible_ssh_host"];
 pub(super) const PORT_VARS: [&str; 2] = ["ansible_port", "ansible_ssh_port"];
@@ -38,9 +38,31 @@ const SSH_CONNECTIONS: [&str; 8] = [
     "ansible.netcommon.network_cli",
 ];
 
+/// A password: never printed. `Debug` shows only that there is one, and
+/// there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    pub(crate) fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
+    /// The password itself: for authentication only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
 /// What the inventory says about reaching a host, typed and rendered.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConnectionVars {
+pub(crate) struct ConnectionVars {
     /// `ansible_ssh_host` / `ansible_host`, else the inventory name.
     pub address: String,
     /// `ansible_ssh_port` / `ansible_port`, if set (only then does it beat
@@ -60,7 +82,7 @@ pub struct ConnectionVars {
 
 /// One variable's ssh arguments, split into words as Ansible splits them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SshArgs {
+pub(crate) struct SshArgs {
     pub var: String,
     pub origin: Origin,
     pub words: Vec<String>,
@@ -77,14 +99,28 @@ pub(crate) fn last_set<'h>(
         .find_map(|n| host.vars.get(*n).filter(|v| !v.is_null()).map(|v| (*n, v)))
 }
 
-impl Host {
-    /// The connection values, rendered and typed; `secret` opens `!vault`
-    /// values.
-    pub fn connection(
+impl super::Inventory {
+    /// A host's connection values, rendered and typed; `secret` opens
+    /// `!vault` values. Errors name the variable's file and line.
+    pub(crate) fn connection(
         &self,
+        host: &Host,
         secret: Option<&VaultSecret>,
     ) -> Result<ConnectionVars, InventoryError> {
-        let origin = |var: &str| self.origins.get(var).cloned().unwrap_or_default();
+        let none = BTreeMap::new();
+        host.connection_with(self.origins.get(&host.name).unwrap_or(&none), secret)
+    }
+}
+
+impl Host {
+    /// The connection values, with `origins` saying where each variable
+    /// was set.
+    pub(super) fn connection_with(
+        &self,
+        origins: &BTreeMap<String, Origin>,
+        secret: Option<&VaultSecret>,
+    ) -> Result<ConnectionVars, InventoryError> {
+        let origin = |var: &str| origins.get(var).cloned().unwrap_or_default();
         let templar =
             Templar::new(&self.name, &self.groups, &self.vars, secret).map_err(|(var, m)| {
                 InventoryError::at(&origin(&var), format!("host {}: `{var}`: {m}", self.name))
@@ -319,7 +355,7 @@ mod tests {
     fn refusal(vars: &str) -> (usize, String) {
         let text = format!("all:\n  hosts:\n    h1:\n{vars}");
         let inv = Inventory::parse(&text, Path::new("inv.yaml")).unwrap();
-        match inv.hosts()[0].connection(None) {
+        match inv.connection(&inv.hosts()[0], None) {
             Err(InventoryError::Invalid { line, message, .. }) => (line, message),
             other => panic!("{vars}: {other:?}"),
         }
@@ -380,6 +416,13 @@ mod tests {
                 "{vars}: {message}"
             );
         }
+    }
+
+    #[test]
+    fn a_secret_is_never_shown() {
+        let s = Secret::new("hunter2".to_string());
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(s.expose(), "hunter2");
     }
 
     #[test]

@@ -33,6 +33,7 @@ impl VarsFiles {
         }
     }
 
+    #[cfg(test)]
     pub(super) fn none() -> VarsFiles {
         VarsFiles {
             enabled: false,

@@ -10,11 +10,11 @@ use super::Inventory;
 use super::connection::PASSWORD_VARS;
 
 /// What stands for a secret in `--list`.
-pub const MASK: &str = "********";
+pub(crate) const MASK: &str = "********";
 
 impl Inventory {
     /// `ansible-inventory --list`, secrets masked.
-    pub fn to_ansible_json(&self) -> Json {
+    pub(crate) fn to_ansible_json(&self) -> Json {
         let mut out = Map::new();
         let mut hostvars = Map::new();
         for host in &self.hosts {

@@ -16,45 +16,47 @@
 //! What is not supported is refused with the file, line and feature.
 
 mod connection;
+#[cfg(test)]
+mod corpus;
 mod files;
 mod ini;
-pub mod list;
+pub(crate) mod list;
 mod model;
 mod script;
 mod select;
 mod template;
 mod vars;
-pub mod vault;
+pub(crate) mod vault;
 mod yaml;
 mod yaml11;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
 
-pub use connection::{ConnectionVars, Secret};
+pub(crate) use connection::ConnectionVars;
 use files::VarsFiles;
 use model::Model;
 use vars::scalar_text;
-pub use vault::VaultSecret;
+pub(crate) use vault::VaultSecret;
 
 /// A variable value as written in the inventory.
-pub type VarValue = serde_yaml::Value;
+pub(crate) type VarValue = serde_yaml::Value;
 
 /// sshfleet's own way to name the environment variable holding the password.
-pub const PASSWORD_ENV_VAR: &str = "sshfleet_password_env";
+pub(crate) const PASSWORD_ENV_VAR: &str = "sshfleet_password_env";
 
 /// Where a variable was set: the file and line named in errors.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Origin {
+pub(crate) struct Origin {
     pub path: PathBuf,
     pub line: usize,
 }
 
 /// One host with its effective (merged) variables.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Host {
+pub(crate) struct Host {
     /// The inventory name (what `--limit` and reports use).
     pub name: String,
     /// `all`, then every group the host belongs to, directly or through
@@ -62,34 +64,18 @@ pub struct Host {
     pub groups: Vec<String>,
     /// Effective variables, untemplated, in Ansible's precedence.
     pub vars: BTreeMap<String, VarValue>,
-    /// Where each effective variable was set.
-    pub origins: BTreeMap<String, Origin>,
 }
 
 impl Host {
     /// A variable rendered as text (`true`, `15`, `10m`), if set to a scalar.
-    pub fn var_text(&self, name: &str) -> Option<String> {
+    pub(crate) fn var_text(&self, name: &str) -> Option<String> {
         self.vars.get(name).and_then(scalar_text)
-    }
-
-    /// `ansible_user` / `ansible_ssh_user` as the ssh plugin picks them
-    /// (the last name set wins), untemplated.
-    pub fn user(&self) -> Option<String> {
-        connection::last_set(self, &connection::USER_VARS).and_then(|(_, v)| vars::python_text(v))
-    }
-
-    /// The private key file as the ssh plugin picks it, `~` expanded,
-    /// untemplated.
-    pub fn private_key_file(&self) -> Option<PathBuf> {
-        connection::last_set(self, &connection::KEY_VARS)
-            .and_then(|(_, v)| vars::python_text(v))
-            .map(|t| vars::expand_home(&t))
     }
 }
 
 /// One group as the inventory defines it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Group {
+pub(crate) struct Group {
     pub name: String,
     /// Hosts listed in the group itself.
     pub hosts: Vec<String>,
@@ -103,7 +89,7 @@ pub struct Group {
 /// Errors loading an inventory or selecting from it. Each names the file,
 /// and the line where one is known.
 #[derive(Debug, thiserror::Error)]
-pub enum InventoryError {
+pub(crate) enum InventoryError {
     #[error("cannot read inventory {path}: {source}")]
     Read {
         path: PathBuf,
@@ -119,8 +105,6 @@ pub enum InventoryError {
     InvalidNoLine { path: PathBuf, message: String },
     #[error("--limit pattern `{pattern}` matches no host in {path}")]
     NoMatch { path: PathBuf, pattern: String },
-    #[error("{0}")]
-    Vault(String),
 }
 
 impl InventoryError {
@@ -135,18 +119,20 @@ impl InventoryError {
 
 /// How to read the sources: the vault password, if any.
 #[derive(Debug, Clone, Default)]
-pub struct LoadOptions {
+pub(crate) struct LoadOptions {
     pub vault: Option<VaultSecret>,
 }
 
 /// A loaded inventory.
 #[derive(Debug, Clone)]
-pub struct Inventory {
+pub(crate) struct Inventory {
     sources: Vec<PathBuf>,
     /// Every host, in the order of Ansible's `all` pattern.
     hosts: Vec<Host>,
     /// Every group: `all`, `ungrouped`, then in the order defined.
     groups: Vec<Group>,
+    /// Per host, where each of its effective variables was set.
+    origins: HashMap<String, BTreeMap<String, Origin>>,
 }
 
 /// Names in an inventory directory that Ansible skips.
@@ -155,13 +141,14 @@ const IGNORED_EXTENSIONS: [&str; 12] = [
 ];
 
 impl Inventory {
+    #[cfg(test)]
     /// One source, no vault password.
-    pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
+    pub(crate) fn load(path: &Path) -> Result<Inventory, InventoryError> {
         Inventory::load_sources(&[path.to_path_buf()], &LoadOptions::default())
     }
 
     /// Every `-i` source in order, as one inventory.
-    pub fn load_sources(
+    pub(crate) fn load_sources(
         sources: &[PathBuf],
         options: &LoadOptions,
     ) -> Result<Inventory, InventoryError> {
@@ -173,9 +160,10 @@ impl Inventory {
         model.finish(sources.to_vec(), &mut files)
     }
 
+    #[cfg(test)]
     /// Parse YAML inventory `text`; `path` is used only to name the file in
     /// errors.
-    pub fn parse(text: &str, path: &Path) -> Result<Inventory, InventoryError> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<Inventory, InventoryError> {
         let mut model = Model::new();
         parse_yaml(&mut model, text, path)?;
         // Text has no directory: no group_vars or host_vars.
@@ -183,32 +171,31 @@ impl Inventory {
     }
 
     /// The first source (for messages).
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.sources
             .first()
             .map_or(Path::new("-"), PathBuf::as_path)
     }
 
-    pub fn sources(&self) -> &[PathBuf] {
-        &self.sources
-    }
-
+    #[cfg(test)]
     /// Every host, in the order of Ansible's `all` pattern.
-    pub fn hosts(&self) -> &[Host] {
+    pub(crate) fn hosts(&self) -> &[Host] {
         &self.hosts
     }
 
+    #[cfg(test)]
     /// Every group: `all`, `ungrouped`, then in the order defined.
-    pub fn groups(&self) -> &[Group] {
+    pub(crate) fn groups(&self) -> &[Group] {
         &self.groups
     }
 
-    pub fn group(&self, name: &str) -> Option<&Group> {
+    #[cfg(test)]
+    pub(crate) fn group(&self, name: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.name == name)
     }
 
     /// The host with this inventory name.
-    pub fn host(&self, name: &str) -> Option<&Host> {
+    pub(crate) fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
     }
 }
@@ -328,9 +315,26 @@ mod tests {
         fn address(&self) -> String;
         fn port(&self) -> u16;
         fn password_env(&self) -> Option<String>;
+        fn user(&self) -> Option<String>;
+        fn private_key_file(&self) -> Option<PathBuf>;
+    }
+
+    impl Host {
+        fn connection(
+            &self,
+            secret: Option<&VaultSecret>,
+        ) -> Result<ConnectionVars, InventoryError> {
+            self.connection_with(&BTreeMap::new(), secret)
+        }
     }
 
     impl Conn for Host {
+        fn user(&self) -> Option<String> {
+            self.connection(None).unwrap().user
+        }
+        fn private_key_file(&self) -> Option<PathBuf> {
+            self.connection(None).unwrap().key_file
+        }
         fn address(&self) -> String {
             self.connection(None).unwrap().address
         }
@@ -708,7 +712,7 @@ all:
     #[test]
     fn password_env_must_be_a_variable_name_and_is_not_echoed() {
         let inv = load("g:\n  hosts:\n    h:\n      sshfleet_password_env: 'p@ss word'\n");
-        match inv.hosts()[0].connection(None) {
+        match inv.connection(&inv.hosts()[0], None) {
             Err(InventoryError::Invalid { line, message, .. }) => {
                 assert_eq!(line, 4);
                 assert!(!message.contains("p@ss"), "{message}");
@@ -765,7 +769,7 @@ all:
             let inv = load(&format!(
                 "all:\n  hosts:\n    h:\n      ansible_port: {value}\n"
             ));
-            match inv.hosts()[0].connection(None) {
+            match inv.connection(&inv.hosts()[0], None) {
                 Ok(_) => assert!(ok, "{value} accepted"),
                 Err(InventoryError::Invalid { line, message, .. }) => {
                     assert!(!ok, "{value} refused: {message}");

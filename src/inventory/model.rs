@@ -279,6 +279,7 @@ impl Model {
         }
         let depth = self.depths();
         let mut hosts = Vec::with_capacity(self.hosts.len());
+        let mut origins = HashMap::new();
         for h in self.group_hosts(ALL) {
             let host = &self.hosts[h];
             let mut member: HashSet<usize> = HashSet::new();
@@ -315,13 +316,15 @@ impl Model {
             }
             let mut groups = vec!["all".to_string()];
             groups.extend(order.iter().map(|&g| self.groups[g].name.clone()));
+            origins.insert(
+                host.name.clone(),
+                vars.iter()
+                    .map(|(k, v)| (k.clone(), v.origin.clone()))
+                    .collect(),
+            );
             hosts.push(Host {
                 name: host.name.clone(),
                 groups,
-                origins: vars
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.origin.clone()))
-                    .collect(),
                 vars: vars.into_iter().map(|(k, v)| (k, v.value)).collect(),
             });
         }
@@ -357,6 +360,7 @@ impl Model {
             sources,
             hosts,
             groups,
+            origins,
         })
     }
 }

@@ -8,7 +8,7 @@ use super::{Host, Inventory, InventoryError};
 /// Hosts a pattern selects, and the terms that matched nothing (Ansible
 /// warns about those and goes on).
 #[derive(Debug)]
-pub struct Selection<'i> {
+pub(crate) struct Selection<'i> {
     pub hosts: Vec<&'i Host>,
     pub unmatched: Vec<String>,
 }
@@ -24,7 +24,8 @@ impl Inventory {
     /// (`web[0]`, `web[-1]`, `web[0:1]`, `web[1:]`). `!term` excludes and
     /// `&term` intersects, after all plain terms; with only those, selection
     /// starts from all hosts.
-    pub fn hosts_matching(&self, pattern: &str) -> Result<Selection<'_>, InventoryError> {
+    #[cfg(test)]
+    pub(crate) fn hosts_matching(&self, pattern: &str) -> Result<Selection<'_>, InventoryError> {
         let terms: Vec<String> = split_pattern(pattern, |name| self.host(name).is_some())
             .into_iter()
             .map(String::from)
@@ -88,7 +89,7 @@ impl Inventory {
     /// selects every host. Terms that match nothing are warned about;
     /// a selection that ends up empty is an error, so that a typo never
     /// runs against nothing.
-    pub fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
+    pub(crate) fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
         let Some(limit) = limit.map(str::trim) else {
             return Ok(self.hosts.iter().collect());
         };

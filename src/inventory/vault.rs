@@ -12,7 +12,7 @@ use vault_hmac::{Hmac, KeyInit, Mac};
 
 /// A vault password: never printed (its `Debug` says so).
 #[derive(Clone)]
-pub struct VaultSecret(String);
+pub(crate) struct VaultSecret(String);
 
 impl std::fmt::Debug for VaultSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -21,14 +21,15 @@ impl std::fmt::Debug for VaultSecret {
 }
 
 impl VaultSecret {
-    pub fn new(password: String) -> VaultSecret {
+    #[cfg(test)]
+    pub(crate) fn new(password: String) -> VaultSecret {
         VaultSecret(password)
     }
 
     /// The first line of a password file, as Ansible reads it (surrounding
     /// whitespace removed). An executable file is refused: Ansible would
     /// run it as a password script, which sshfleet does not.
-    pub fn from_file(path: &Path) -> Result<VaultSecret, String> {
+    pub(crate) fn from_file(path: &Path) -> Result<VaultSecret, String> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
@@ -151,14 +152,14 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 
 /// Where a vault password comes from, as the command line and environment
 /// say: `--vault-password-file`, else `ANSIBLE_VAULT_PASSWORD_FILE`.
-pub fn password_file_from_env() -> Option<PathBuf> {
+pub(crate) fn password_file_from_env() -> Option<PathBuf> {
     std::env::var_os("ANSIBLE_VAULT_PASSWORD_FILE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
 }
 
 /// `--ask-vault-pass`: read the password from the terminal, not echoed.
-pub fn ask_password() -> Result<VaultSecret, String> {
+pub(crate) fn ask_password() -> Result<VaultSecret, String> {
     use std::io::{BufRead as _, Write as _};
     let tty = std::fs::OpenOptions::new()
         .read(true)

@@ -1,79 +1,111 @@
-//! Runs a playbook's steps on one appliance's shell and records what was
-//! seen: captures, findings, actions. It never infers success: a change is
-//! confirmed only by a line the appliance printed for this run.
+//! Runs a playbook's steps on one appliance, through whatever [`Remote`]
+//! the runner opened, and records what was seen: captures, findings,
+//! actions. It never infers success: a change is confirmed only by a line
+//! the appliance printed for this run.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
+use crate::finding::FoundFault;
 use chrono::NaiveDateTime;
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::vars::HostVars;
-use super::when::{Scope, Value};
+use super::remote::{FollowEnd, Remote, RemoteError, Verdict};
+use super::vars::{HostVars, Unset};
+use super::when::{Condition, Scope, Value, WhenError};
 use super::{
-    CaptureKind, CaptureSource, Finding, FindingTrigger, Follow, Pick, Playbook, Severity, Step,
-    StepKind,
+    CaptureKind, CaptureSource, Command, Finding, FindingTrigger, Follow, Pick, Playbook, Repeat,
+    Run, Step, StepKind,
 };
-use crate::shell::{self, FollowEnd, Shell, Verdict};
-use crate::transcript::Transcript;
-use crate::transport::Connection;
 
-/// Where a host's commands go.
-pub enum Remote<'a> {
-    /// The interactive CLI, read up to its prompt.
-    Shell(&'a mut Shell),
-    /// One SSH exec request per command on this connection.
-    Exec {
-        connection: &'a Connection,
-        transcript: &'a mut Transcript,
+/// Why a step failed. The host's error in the report is
+/// `step `name`: {this}` followed by the step's `on_failure:` hint.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StepError {
+    #[error("`{{{{ {name} }}}}` has no value on this host")]
+    Unfilled { name: String },
+    #[error(transparent)]
+    Unset(#[from] Unset),
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    /// The follow broke off before a verdict.
+    #[error("{0}; not confirmed")]
+    NotConfirmed(RemoteError),
+    #[error("`{command}` ended without an exit status")]
+    NoExitStatus { command: String },
+    #[error("`{command}` exited with status {code}; output: {output:?}")]
+    ExitStatus {
+        command: String,
+        code: u32,
+        /// An excerpt.
+        output: String,
     },
+    #[error("`{action}` did not answer as expected (/{expect}/); it said: {output:?}")]
+    Unexpected {
+        action: String,
+        expect: String,
+        output: String,
+    },
+    #[error("no `{capture}` in the output of `{action}` ({looked_for}); output: {output:?}")]
+    NotCaptured {
+        capture: String,
+        action: String,
+        /// `/regex/` or `JSON /pointer`.
+        looked_for: String,
+        output: String,
+    },
+    #[error("`{capture}` captured {text:?}, which is not a time in the format {format}")]
+    NotATime {
+        capture: String,
+        text: String,
+        format: String,
+    },
+    #[error("time capture without timestamp section")]
+    NoTimestamp,
+    #[error("finding `{id}`: {error}")]
+    Finding { id: String, error: WhenError },
+    #[error("set `{name}`: {error}")]
+    Set { name: String, error: WhenError },
+    #[error("repeat_until: {0}")]
+    RepeatUntil(WhenError),
+    #[error("`{condition}` still false after {} ({attempts} tries; {values})", humantime::format_duration(*waited))]
+    StillFalse {
+        condition: String,
+        waited: Duration,
+        attempts: usize,
+        /// The values the condition looked at.
+        values: String,
+    },
+    #[error("interrupted while waiting for `{condition}`")]
+    InterruptedWaiting { condition: String },
+    #[error("`{var}` was not captured, so fresh lines cannot be told from old ones")]
+    NoSince { var: String },
+    #[error("`{command}` reported a failure: {line:?}")]
+    ReportedFailure { command: String, line: String },
+    #[error("/{until}/ not seen within {} in `{command}`{}; Ctrl-C sent", humantime::format_duration(*waited), if *older_success_ignored { " (an older success line from before this run was ignored)" } else { "" })]
+    NotSeen {
+        until: String,
+        waited: Duration,
+        command: String,
+        older_success_ignored: bool,
+    },
+    #[error("interrupted while following `{command}`; Ctrl-C sent")]
+    InterruptedFollowing { command: String },
 }
 
-impl Remote<'_> {
-    /// Output and, for exec requests, the exit status.
-    async fn run(
-        &mut self,
-        command: &str,
-        timeout: std::time::Duration,
-    ) -> Result<(String, Option<u32>), String> {
-        match self {
-            Remote::Shell(shell) => shell
-                .run(command, timeout)
-                .await
-                .map(|o| (o, None))
-                .map_err(|e| e.to_string()),
-            Remote::Exec {
-                connection,
-                transcript,
-            } => {
-                let channel = connection.open_session().await.map_err(|e| match e {
-                    russh::Error::SendError | russh::Error::Disconnect => {
-                        format!("the connection was lost before `{command}` could run ({e})")
-                    }
-                    e => format!("cannot open a channel for `{command}`: {e}"),
-                })?;
-                let out = shell::exec(channel, command, timeout, transcript)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok((out.text, out.exit_status))
-            }
-        }
+impl StepError {
+    /// The run was interrupted, rather than the step failing on its own.
+    pub(crate) fn is_interruption(&self) -> bool {
+        matches!(
+            self,
+            StepError::InterruptedWaiting { .. } | StepError::InterruptedFollowing { .. }
+        )
     }
-}
-
-/// A fault found on an appliance, with the line that shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FoundFault {
-    pub id: String,
-    pub severity: Severity,
-    pub evidence: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
 }
 
 /// What running the steps produced.
 #[derive(Debug, Clone, Default)]
-pub struct Execution {
+pub(crate) struct Execution {
     pub facts: BTreeMap<String, String>,
     pub findings: Vec<FoundFault>,
     /// Changes made (or, in check mode, that would be made).
@@ -91,41 +123,41 @@ pub struct Execution {
 /// segments of a playbook that `fleet:` steps split, so a host resumes
 /// after a fleet-wide value is known exactly where it stopped.
 #[derive(Debug, Clone, Default)]
-pub struct HostState {
+pub(crate) struct HostState {
     vars: BTreeMap<String, Value>,
     times: BTreeMap<String, NaiveDateTime>,
     run: Execution,
 }
 
 impl HostState {
-    pub fn new(vars: &HostVars) -> HostState {
+    pub(crate) fn new(vars: &HostVars) -> HostState {
         HostState {
             vars: vars.values.clone(),
             ..HostState::default()
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
         self.vars.get(name)
     }
 
     /// Give this host a value computed across the fleet.
-    pub fn set(&mut self, name: &str, value: Value) {
+    pub(crate) fn set(&mut self, name: &str, value: Value) {
         self.vars.insert(name.to_string(), value);
     }
 
     /// The host is done: a failure or an interruption ends it early.
-    pub fn ended(&self) -> bool {
+    pub(crate) fn ended(&self) -> bool {
         self.run.error.is_some() || self.run.cancelled
     }
 
-    pub fn fail(&mut self, error: String) {
+    pub(crate) fn fail(&mut self, error: String) {
         self.run.error.get_or_insert(error);
     }
 
     /// The final record: facts, and no "changed" unless every step after
     /// the change confirmed it.
-    pub fn finish(self, playbook: &Playbook) -> Execution {
+    pub(crate) fn finish(self, playbook: &Playbook) -> Execution {
         let mut run = self.run;
         for fact in &playbook.facts {
             if let Some(v) = self.vars.get(fact) {
@@ -165,21 +197,30 @@ impl Scope for Scoped<'_> {
 }
 
 /// Called with each step's name as it starts, for progress display.
-pub type StepObserver<'a> = &'a (dyn Fn(&str) + Send + Sync);
+pub(crate) type StepObserver<'a> = &'a (dyn Fn(&str) + Send + Sync);
 
-/// Execute `steps` in order, stopping at the first failure. `fleet:` steps
-/// are the runner's business and are passed over here.
-#[allow(clippy::too_many_arguments)]
-pub async fn execute(
-    remote: &mut Remote<'_>,
-    playbook: &Playbook,
-    steps: &[Step],
-    vars: &HostVars,
-    state: &mut HostState,
-    check_mode: bool,
-    cancel: &CancellationToken,
-    observe: StepObserver<'_>,
-) {
+/// One host's pass through a run of steps: everything but where the
+/// commands go and what the host has learned so far.
+pub(crate) struct Job<'a> {
+    pub playbook: &'a Playbook,
+    pub steps: &'a [Step],
+    pub vars: &'a HostVars,
+    pub check_mode: bool,
+    pub cancel: &'a CancellationToken,
+    pub observe: StepObserver<'a>,
+}
+
+/// Execute the job's steps in order, stopping at the first failure.
+/// `fleet:` steps are the runner's business and are passed over here.
+pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut HostState) {
+    let &Job {
+        playbook,
+        steps,
+        vars,
+        check_mode,
+        cancel,
+        observe,
+    } = job;
     for step in steps {
         if matches!(step.kind, StepKind::Fleet(_)) {
             continue;
@@ -207,12 +248,11 @@ pub async fn execute(
         if !wanted {
             continue;
         }
-        if step.changes && check_mode {
+        if let Some(action) = step.change()
+            && check_mode
+        {
             state.run.would_change = true;
-            state
-                .run
-                .actions
-                .push(format!("would run: {}", step.action));
+            state.run.actions.push(format!("would run: {action}"));
             continue;
         }
         observe(&step.name);
@@ -227,22 +267,21 @@ pub async fn execute(
             run,
             check_mode,
         };
-        let result = run_step(remote, playbook, vars, step, &mut host, cancel).await;
-        if let Err(message) = result {
+        if let Err(error) = run_step(remote, playbook, vars, step, &mut host, cancel).await {
+            if error.is_interruption() {
+                state.run.cancelled = true;
+            }
             let hint = step
                 .on_failure
                 .as_deref()
                 .map(|h| format!(" ({h})"))
                 .unwrap_or_default();
-            state.fail(format!("step `{}`: {message}{hint}", step.name));
+            state.fail(format!("step `{}`: {error}{hint}", step.name));
             break;
         }
-        if step.changes {
+        if let Some(action) = step.change() {
             state.run.changed = true;
-            state.run.actions.push(step.action.clone());
-        }
-        if state.run.cancelled {
-            break;
+            state.run.actions.push(action.to_string());
         }
     }
 }
@@ -273,41 +312,35 @@ impl StepState<'_> {
     }
 
     /// `{{ name }}` filled from the host's variables.
-    fn fill(&self, text: &str) -> Result<String, String> {
+    fn fill(&self, text: &str) -> Result<String, StepError> {
         super::render_command(text, |name| self.vars.get(name).map(render))
-            .map_err(|name| format!("`{{{{ {name} }}}}` has no value on this host"))
+            .map_err(|name| StepError::Unfilled { name })
     }
 }
 
 async fn run_step(
-    remote: &mut Remote<'_>,
+    remote: &mut impl Remote,
     playbook: &Playbook,
     vars: &HostVars,
     step: &Step,
     host: &mut StepState<'_>,
     cancel: &CancellationToken,
-) -> Result<(), String> {
+) -> Result<(), StepError> {
     let output = match &step.kind {
-        StepKind::Run(command) => match &step.repeat {
-            None => run_command(remote, playbook, vars, step, command, host).await?,
+        StepKind::Run(run) => match &run.repeat {
+            None => run_command(remote, playbook, vars, run, host).await?,
             Some(repeat) => {
-                repeat_command(remote, playbook, vars, step, command, repeat, host, cancel).await?
+                repeat_command(remote, playbook, vars, run, repeat, host, cancel).await?
             }
         },
         StepKind::Fleet(_) => return Ok(()),
         StepKind::Check => String::new(),
         StepKind::Follow(follow) => {
-            let Remote::Shell(shell) = remote else {
-                return Err("a follow step needs an interactive shell".to_string());
-            };
-            let follow = Follow {
-                command: host.fill(&follow.command)?,
-                ..follow.clone()
-            };
+            let command = host.fill(&follow.command.text)?;
             let line =
-                run_follow(shell, playbook, vars, &follow, host.times, host.run, cancel).await?;
+                run_follow(remote, playbook, vars, follow, &command, host.times, cancel).await?;
             let output = line.unwrap_or_default();
-            take_output(playbook, step, &output, host)?;
+            take_output(playbook, &follow.command, &output, host)?;
             output
         }
     };
@@ -316,9 +349,10 @@ async fn run_step(
             FindingTrigger::Pattern(regex) => find(playbook, finding, regex, &output, host.times),
             FindingTrigger::Condition(cond) => {
                 let scope = host.scope();
-                let holds = cond
-                    .eval(&scope)
-                    .map_err(|e| format!("finding `{}`: {e}", finding.id))?;
+                let holds = cond.eval(&scope).map_err(|error| StepError::Finding {
+                    id: finding.id.clone(),
+                    error,
+                })?;
                 holds.then(|| FoundFault {
                     id: finding.id.clone(),
                     severity: finding.severity,
@@ -340,9 +374,10 @@ async fn run_step(
         }
     }
     for (name, cond) in &step.sets {
-        let value = cond
-            .eval(&host.scope())
-            .map_err(|e| format!("set `{name}`: {e}"))?;
+        let value = cond.eval(&host.scope()).map_err(|error| StepError::Set {
+            name: name.clone(),
+            error,
+        })?;
         host.vars.insert(name.clone(), Value::Bool(value));
     }
     Ok(())
@@ -350,79 +385,72 @@ async fn run_step(
 
 /// Run the step's command once and take its captures. Returns the output.
 async fn run_command(
-    remote: &mut Remote<'_>,
+    remote: &mut impl Remote,
     playbook: &Playbook,
     vars: &HostVars,
-    step: &Step,
-    command: &str,
+    run: &Run,
     host: &mut StepState<'_>,
-) -> Result<String, String> {
-    let command = host.fill(command)?;
+) -> Result<String, StepError> {
+    let command = host.fill(&run.command.text)?;
     let timeout = vars.duration(&playbook.command_timeout)?;
-    let (output, status) = remote.run(&command, timeout).await?;
-    match (&step.exit_status, status) {
+    let output = remote.run(&command, timeout).await?;
+    match (&run.exit_status, output.exit_status) {
         (Some(var), Some(code)) => {
             host.vars
                 .insert(var.clone(), Value::Number(f64::from(code)));
         }
-        (Some(_), None) => return Err(format!("`{command}` ended without an exit status")),
+        (Some(_), None) => return Err(StepError::NoExitStatus { command }),
         (None, Some(code)) if code != 0 => {
-            return Err(format!(
-                "`{command}` exited with status {code}; output: {:?}",
-                excerpt(&output)
-            ));
+            return Err(StepError::ExitStatus {
+                command,
+                code,
+                output: excerpt(&output.text),
+            });
         }
         _ => {}
     }
-    take_output(playbook, step, &output, host)?;
-    Ok(output)
+    take_output(playbook, &run.command, &output.text, host)?;
+    Ok(output.text)
 }
 
 /// Run the command every `repeat.every` until `repeat.until` holds over its
 /// fresh captures. A change that lands later than the command that asked
 /// for it (a definitions download) is confirmed only by seeing it.
-#[allow(clippy::too_many_arguments)]
 async fn repeat_command(
-    remote: &mut Remote<'_>,
+    remote: &mut impl Remote,
     playbook: &Playbook,
     vars: &HostVars,
-    step: &Step,
-    command: &str,
-    repeat: &super::Repeat,
+    run: &Run,
+    repeat: &Repeat,
     host: &mut StepState<'_>,
     cancel: &CancellationToken,
-) -> Result<String, String> {
+) -> Result<String, StepError> {
     let timeout = vars.duration(&repeat.timeout)?;
     let every = vars.duration(&repeat.every)?;
     let started = tokio::time::Instant::now();
     let mut attempts = 0usize;
     loop {
-        let output = run_command(remote, playbook, vars, step, command, host).await?;
+        let output = run_command(remote, playbook, vars, run, host).await?;
         attempts += 1;
         let scope = host.scope();
-        let done = repeat
-            .until
-            .eval(&scope)
-            .map_err(|e| format!("repeat_until: {e}"))?;
+        let done = repeat.until.eval(&scope).map_err(StepError::RepeatUntil)?;
         if done {
             return Ok(output);
         }
         if started.elapsed() + every > timeout {
-            return Err(format!(
-                "`{}` still false after {} ({attempts} tries; {})",
-                repeat.until.source(),
-                humantime::format_duration(timeout),
-                values_of(&repeat.until, &scope),
-            ));
+            return Err(StepError::StillFalse {
+                condition: repeat.until.source().to_string(),
+                waited: timeout,
+                attempts,
+                values: values_of(&repeat.until, &scope),
+            });
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
             () = cancel.cancelled() => {
-                host.run.cancelled = true;
-                return Err(format!(
-                    "interrupted while waiting for `{}`",
-                    repeat.until.source()
-                ));
+                return Err(StepError::InterruptedWaiting {
+                    condition: repeat.until.source().to_string(),
+                });
             }
         }
     }
@@ -431,21 +459,20 @@ async fn repeat_command(
 /// Check `expect:` and take the captures from a command's output.
 fn take_output(
     playbook: &Playbook,
-    step: &Step,
+    command: &Command,
     output: &str,
     host: &mut StepState<'_>,
-) -> Result<(), String> {
-    if let Some(expect) = &step.expect
+) -> Result<(), StepError> {
+    if let Some(expect) = &command.expect
         && !expect.is_match(output)
     {
-        return Err(format!(
-            "`{}` did not answer as expected (/{}/); it said: {:?}",
-            step.action,
-            expect.as_str(),
-            excerpt(output)
-        ));
+        return Err(StepError::Unexpected {
+            action: command.action.clone(),
+            expect: expect.as_str().to_string(),
+            output: excerpt(output),
+        });
     }
-    for capture in &step.captures {
+    for capture in &command.captures {
         let value = capture_value(playbook, capture, output)?;
         match value {
             Some((value, time)) => {
@@ -455,16 +482,15 @@ fn take_output(
                 host.vars.insert(capture.name.clone(), value);
             }
             None if capture.required => {
-                return Err(format!(
-                    "no `{}` in the output of `{}` ({}); output: {:?}",
-                    capture.name,
-                    step.action,
-                    match &capture.source {
+                return Err(StepError::NotCaptured {
+                    capture: capture.name.clone(),
+                    action: command.action.clone(),
+                    looked_for: match &capture.source {
                         CaptureSource::Regex(r) => format!("/{}/", r.as_str()),
                         CaptureSource::Json(p) => format!("JSON {p}"),
                     },
-                    excerpt(output)
-                ));
+                    output: excerpt(output),
+                });
             }
             None => {}
         }
@@ -474,7 +500,7 @@ fn take_output(
 
 /// `tetra_version = 90600, newest_tetra = 90606`: the values a condition
 /// looked at, as evidence of what it decided.
-fn values_of(cond: &super::when::Condition, scope: &Scoped<'_>) -> String {
+fn values_of(cond: &Condition, scope: &Scoped<'_>) -> String {
     let mut names = cond.names();
     names.dedup();
     // `finding.x` is already in the report as a finding of its own.
@@ -494,7 +520,7 @@ fn capture_value(
     playbook: &Playbook,
     capture: &super::Capture,
     output: &str,
-) -> Result<Option<(Value, Option<NaiveDateTime>)>, String> {
+) -> Result<Option<(Value, Option<NaiveDateTime>)>, StepError> {
     let regex = match &capture.source {
         CaptureSource::Json(pointer) => return Ok(json_value(output, pointer).map(|v| (v, None))),
         CaptureSource::Regex(regex) => regex,
@@ -527,7 +553,7 @@ fn capture_value(
             .map(|text| (Value::Text(text), None))),
         CaptureKind::Time => {
             let Some(stamp) = &playbook.timestamp else {
-                return Err("time capture without timestamp section".to_string());
+                return Err(StepError::NoTimestamp);
             };
             let text = match group {
                 Some(text) => text,
@@ -545,10 +571,11 @@ fn capture_value(
             };
             match super::parse_time(&text, &stamp.format) {
                 Some(t) => Ok(Some((Value::Text(text), Some(t)))),
-                None => Err(format!(
-                    "`{}` captured {text:?}, which is not a time in the format {}",
-                    capture.name, stamp.format
-                )),
+                None => Err(StepError::NotATime {
+                    capture: capture.name.clone(),
+                    text,
+                    format: stamp.format.clone(),
+                }),
             }
         }
     }
@@ -603,20 +630,22 @@ fn find(
 /// Follow until the success line of *this* run appears. Returns the
 /// confirming line.
 async fn run_follow(
-    shell: &mut Shell,
+    remote: &mut impl Remote,
     playbook: &Playbook,
     vars: &HostVars,
     follow: &Follow,
+    command: &str,
     times: &BTreeMap<String, NaiveDateTime>,
-    run: &mut Execution,
     cancel: &CancellationToken,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, StepError> {
     let timeout = vars.duration(&follow.timeout)?;
     let since = match &follow.since {
         None => None,
-        Some(var) => Some(*times.get(var).ok_or_else(|| {
-            format!("`{var}` was not captured, so fresh lines cannot be told from old ones")
-        })?),
+        Some(var) => Some(
+            *times
+                .get(var)
+                .ok_or_else(|| StepError::NoSince { var: var.clone() })?,
+        ),
     };
     let stamp = playbook.timestamp.as_ref();
     let mut armed = follow.after.is_none();
@@ -650,35 +679,28 @@ async fn run_follow(
             Verdict::Continue
         }
     };
-    let end = shell
-        .follow(&follow.command, timeout, cancel, judge)
+    let end = remote
+        .follow(command, timeout, cancel, judge)
         .await
-        .map_err(|e| format!("{e}; not confirmed"))?;
+        .map_err(|e| match e {
+            RemoteError::CannotFollow => StepError::Remote(e),
+            e => StepError::NotConfirmed(e),
+        })?;
     match end {
         FollowEnd::Success(line) => Ok(Some(line)),
-        FollowEnd::Failure(line) => {
-            Err(format!("`{}` reported a failure: {line:?}", follow.command))
-        }
-        FollowEnd::DeadlineReached => {
-            let note = if stale_success > 0 {
-                " (an older success line from before this run was ignored)"
-            } else {
-                ""
-            };
-            Err(format!(
-                "/{}/ not seen within {} in `{}`{note}; Ctrl-C sent",
-                follow.until.as_str(),
-                humantime::format_duration(timeout),
-                follow.command
-            ))
-        }
-        FollowEnd::Cancelled => {
-            run.cancelled = true;
-            Err(format!(
-                "interrupted while following `{}`; Ctrl-C sent",
-                follow.command
-            ))
-        }
+        FollowEnd::Failure(line) => Err(StepError::ReportedFailure {
+            command: command.to_string(),
+            line,
+        }),
+        FollowEnd::DeadlineReached => Err(StepError::NotSeen {
+            until: follow.until.as_str().to_string(),
+            waited: timeout,
+            command: command.to_string(),
+            older_success_ignored: stale_success > 0,
+        }),
+        FollowEnd::Cancelled => Err(StepError::InterruptedFollowing {
+            command: command.to_string(),
+        }),
     }
 }
 
@@ -726,7 +748,11 @@ steps:
     }
 
     fn capture(pb: &Playbook, step: usize, name: &str, output: &str) -> Option<Value> {
-        let c = pb.steps[step]
+        let StepKind::Run(run) = &pb.steps[step].kind else {
+            panic!("step {step} runs a command")
+        };
+        let c = run
+            .command
             .captures
             .iter()
             .find(|c| c.name == name)
@@ -770,9 +796,10 @@ steps:
     #[test]
     fn commands_are_filled_from_variables() {
         let pb = playbook();
-        let StepKind::Run(cmd) = &pb.steps[1].kind else {
+        let StepKind::Run(run) = &pb.steps[1].kind else {
             panic!()
         };
+        let cmd = &run.command.text;
         let vars: BTreeMap<&str, &str> = [("dir", "8.1.7.21417")].into();
         let filled =
             crate::playbook::render_command(cmd, |n| vars.get(n).map(|s| s.to_string())).unwrap();
@@ -784,7 +811,10 @@ steps:
             crate::playbook::render_command(cmd, |_| None),
             Err("dir".to_string())
         );
-        assert_eq!(pb.steps[2].exit_status.as_deref(), Some("dns_status"));
+        let StepKind::Run(dns) = &pb.steps[2].kind else {
+            panic!()
+        };
+        assert_eq!(dns.exit_status.as_deref(), Some("dns_status"));
     }
 
     #[test]
@@ -810,5 +840,122 @@ steps:
             "    run: version\n    exit_status: rc\n",
         ));
         assert!(e.contains("only in `exec:` sessions"), "{e}");
+    }
+
+    use crate::playbook::remote::Output;
+
+    /// A remote that answers from a script, as the engine needs no SSH.
+    #[derive(Default)]
+    struct Scripted {
+        answers: std::collections::VecDeque<Output>,
+        sent: Vec<String>,
+    }
+
+    impl Scripted {
+        fn answer(mut self, text: &str, exit_status: u32) -> Self {
+            self.answers.push_back(Output {
+                text: text.to_string(),
+                exit_status: Some(exit_status),
+            });
+            self
+        }
+    }
+
+    impl Remote for Scripted {
+        async fn run(&mut self, command: &str, _: Duration) -> Result<Output, RemoteError> {
+            self.sent.push(command.to_string());
+            self.answers.pop_front().ok_or(RemoteError::Closed {
+                what: format!("running `{command}`"),
+                last_output: "(nothing)".to_string(),
+            })
+        }
+
+        async fn follow(
+            &mut self,
+            _: &str,
+            _: Duration,
+            _: &CancellationToken,
+            _: impl FnMut(&str) -> Verdict + Send,
+        ) -> Result<FollowEnd, RemoteError> {
+            Err(RemoteError::CannotFollow)
+        }
+    }
+
+    async fn run_all(pb: &Playbook, remote: &mut Scripted) -> Execution {
+        let host = crate::inventory::Host {
+            name: "win01".to_string(),
+            groups: Vec::new(),
+            vars: BTreeMap::new(),
+        };
+        let vars = HostVars::resolve(pb, &host, &BTreeMap::new()).unwrap();
+        let mut state = HostState::new(&vars);
+        let job = Job {
+            playbook: pb,
+            steps: &pb.steps,
+            vars: &vars,
+            check_mode: false,
+            cancel: &CancellationToken::new(),
+            observe: &|_| {},
+        };
+        execute(remote, &job, &mut state).await;
+        let mut pb = pb.clone();
+        pb.facts = vec!["dir".into(), "tetra".into(), "dns_status".into()];
+        state.finish(&pb)
+    }
+
+    const POSTURE: &str = r#"{"connected": true, "connector_version": "8.1.7", "engines": {"tetra": {"version": 90604}}}"#;
+
+    #[tokio::test]
+    async fn commands_are_filled_and_a_kept_exit_status_is_no_failure() {
+        let pb = playbook();
+        let mut remote = Scripted::default()
+            .answer("8.1.7.21417\r\n", 0)
+            .answer(POSTURE, 0)
+            .answer(
+                "Resolve-DnsName : tetra-defs.amp.cisco.com : DNS name does not exist",
+                1,
+            );
+        let run = run_all(&pb, &mut remote).await;
+        assert_eq!(run.error, None);
+        assert_eq!(
+            remote.sent[1],
+            r"& 'C:\Program Files\Cisco\AMP\8.1.7.21417\AmpCLI.exe' posture"
+        );
+        assert_eq!(
+            remote.sent[2],
+            "Resolve-DnsName -Name tetra-defs.amp.cisco.com"
+        );
+        assert_eq!(run.facts["tetra"], "90604");
+        assert_eq!(run.facts["dns_status"], "1");
+    }
+
+    #[tokio::test]
+    async fn failures_keep_their_words() {
+        let pb = playbook();
+        let mut remote = Scripted::default()
+            .answer("8.1.7.21417\r\n", 0)
+            .answer("AmpCLI: access denied", 5);
+        let run = run_all(&pb, &mut remote).await;
+        assert_eq!(
+            run.error.as_deref(),
+            Some(
+                r#"step `posture`: `& 'C:\Program Files\Cisco\AMP\8.1.7.21417\AmpCLI.exe' posture` exited with status 5; output: "AmpCLI: access denied""#
+            )
+        );
+        let mut remote = Scripted::default().answer("no folders here", 0);
+        let run = run_all(&pb, &mut remote).await;
+        let error = run.error.unwrap();
+        assert!(
+            error.starts_with("step `folder`: no `dir` in the output of `Get-ChildItem"),
+            "{error}"
+        );
+        let mut remote = Scripted::default();
+        let run = run_all(&pb, &mut remote).await;
+        assert_eq!(
+            run.error.as_deref(),
+            Some(
+                r#"step `folder`: the appliance closed the session while running `Get-ChildItem -Directory -Name 'C:\Program Files\Cisco\AMP'`; last output: (nothing)"#
+            )
+        );
     }
 }

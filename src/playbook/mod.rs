@@ -2,25 +2,28 @@
 //! appliance (a typo must not surface on the 300th host), and hand the
 //! executor a form where every regex is compiled and every name resolved.
 
-pub mod exec;
-pub mod model;
-pub mod vars;
-pub mod when;
+pub(crate) mod exec;
+pub(crate) mod model;
+pub(crate) mod remote;
+mod validate;
+pub(crate) mod vars;
+pub(crate) mod when;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use regex::Regex;
 
-pub use model::{CaptureKind, Pick, Severity, VarSpec, VarType};
-use model::{CaptureSpec, PlaybookFile, StepSpec};
+use model::PlaybookFile;
+pub(crate) use model::{CaptureKind, Pick, Severity, VarSpec, VarType};
 use when::Condition;
+pub(crate) use when::Value;
 
 use crate::yaml_lines::YamlLines;
 
 /// Playbooks shipped inside the binary, usable by name.
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     (
         "esa-ecupdate",
         include_str!("../../playbooks/esa-ecupdate.yaml"),
@@ -34,7 +37,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// Everything that can be wrong with a playbook. Each names the file and,
 /// where there is one, the line and the field.
 #[derive(Debug, thiserror::Error)]
-pub enum PlaybookError {
+pub(crate) enum PlaybookError {
     #[error("cannot read playbook {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -62,20 +65,20 @@ pub enum PlaybookError {
 
 /// A duration written literally (`10m`) or taken from a variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DurationRef {
+pub(crate) enum DurationRef {
     Literal(Duration),
     Var(String),
 }
 
 #[derive(Debug, Clone)]
-pub struct Timestamp {
+pub(crate) struct Timestamp {
     pub regex: Regex,
     pub format: String,
 }
 
 impl Timestamp {
     /// The appliance-local time at the start of `line`, if it carries one.
-    pub fn of_line(&self, line: &str) -> Option<chrono::NaiveDateTime> {
+    pub(crate) fn of_line(&self, line: &str) -> Option<chrono::NaiveDateTime> {
         let caps = self.regex.captures(line)?;
         parse_time(caps.name("ts")?.as_str(), &self.format)
     }
@@ -83,21 +86,21 @@ impl Timestamp {
 
 /// Parse an appliance time, tolerating the doubled space of day numbers
 /// below 10 (`May  5`) that ctime-style stamps use.
-pub fn parse_time(text: &str, format: &str) -> Option<chrono::NaiveDateTime> {
+pub(crate) fn parse_time(text: &str, format: &str) -> Option<chrono::NaiveDateTime> {
     let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     chrono::NaiveDateTime::parse_from_str(&squeezed, format).ok()
 }
 
 /// Where a capture takes its value from.
 #[derive(Debug, Clone)]
-pub enum CaptureSource {
+pub(crate) enum CaptureSource {
     Regex(Regex),
     /// A JSON pointer into the first JSON value of the output.
     Json(String),
 }
 
 #[derive(Debug, Clone)]
-pub struct Capture {
+pub(crate) struct Capture {
     pub name: String,
     pub source: CaptureSource,
     pub required: bool,
@@ -107,7 +110,7 @@ pub struct Capture {
 
 /// How commands reach the appliance.
 #[derive(Debug, Clone)]
-pub enum Session {
+pub(crate) enum Session {
     /// An interactive PTY shell read up to its prompt (AsyncOS CLI).
     Shell {
         prompt: Regex,
@@ -133,7 +136,7 @@ static TEMPLATE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
 });
 
 /// Fill `{{ name }}` placeholders; `Err(name)` for the first undefined one.
-pub fn render_command(
+pub(crate) fn render_command(
     command: &str,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
@@ -153,7 +156,7 @@ pub fn render_command(
 
 /// What raises a finding.
 #[derive(Debug, Clone)]
-pub enum FindingTrigger {
+pub(crate) enum FindingTrigger {
     /// A line of the step's output.
     Pattern(Regex),
     /// A condition over the host's variables, after the step's captures.
@@ -161,7 +164,7 @@ pub enum FindingTrigger {
 }
 
 #[derive(Debug, Clone)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub id: String,
     pub severity: Severity,
     pub trigger: FindingTrigger,
@@ -172,69 +175,135 @@ pub struct Finding {
 
 /// Run a step's command again until a condition holds.
 #[derive(Debug, Clone)]
-pub struct Repeat {
+pub(crate) struct Repeat {
     pub until: Condition,
     pub every: DurationRef,
     pub timeout: DurationRef,
 }
 
+/// What `run:` and `follow:` steps share: a command, what its output must
+/// show, and the values taken from it.
 #[derive(Debug, Clone)]
-pub struct Follow {
-    pub command: String,
+pub(crate) struct Command {
+    /// May hold `{{ name }}` placeholders.
+    pub text: String,
+    /// How the report names what was done (the command by default).
+    pub action: String,
+    /// Skipped under `--check`; its success makes the host `changed`.
+    pub changes: bool,
+    pub expect: Option<Regex>,
+    pub captures: Vec<Capture>,
+}
+
+/// Run a command to its end and read its output.
+#[derive(Debug, Clone)]
+pub(crate) struct Run {
+    pub command: Command,
+    /// Exec sessions: the variable that gets the exit status (a non-zero
+    /// status is then not a failure).
+    pub exit_status: Option<String>,
+    pub repeat: Option<Repeat>,
+}
+
+/// Start a command that never ends by itself and watch its lines until
+/// `until` or `fail_on` matches. `expect:` and captures apply to the
+/// confirming line.
+#[derive(Debug, Clone)]
+pub(crate) struct Follow {
+    pub command: Command,
     pub until: Regex,
     pub fail_on: Option<Regex>,
+    /// A time capture: only lines stamped at or after it count.
     pub since: Option<String>,
+    /// `until` only counts once a fresh line matching this was seen.
     pub after: Option<Regex>,
     pub timeout: DurationRef,
 }
 
 /// `target` gets the highest `source` value across the fleet.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FleetMax {
+pub(crate) struct FleetMax {
     pub target: String,
     pub source: String,
 }
 
+impl FleetMax {
+    /// The highest of `values`: versions and numbers compare as such; a
+    /// value that does not compare with the best so far does not replace
+    /// it, and of equal values the first stays.
+    pub(crate) fn highest<'a>(values: impl IntoIterator<Item = &'a Value>) -> Option<Value> {
+        values
+            .into_iter()
+            .fold(None, |best: Option<&Value>, v| match best {
+                Some(b) if !higher(v, b) => Some(b),
+                _ => Some(v),
+            })
+            .cloned()
+    }
+}
+
+/// Whether `a` is strictly above `b`.
+fn higher(a: &Value, b: &Value) -> bool {
+    let order = match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
+        (Value::Text(x), Value::Text(y)) => when::compare_versions(x, y),
+        _ => None,
+    };
+    order == Some(std::cmp::Ordering::Greater)
+}
+
+/// What a step does; each kind holds only the fields it takes, so the
+/// executor cannot meet, say, a `follow:` step that repeats.
 #[derive(Debug, Clone)]
-pub enum StepKind {
-    Run(String),
+pub(crate) enum StepKind {
+    Run(Run),
     Follow(Follow),
-    /// A barrier: every host gets here before any goes on.
+    /// A barrier: every host gets here before any goes on. Such a step has
+    /// no condition, findings or `set:`.
     Fleet(Vec<FleetMax>),
     /// No command: only `set:` and condition findings.
     Check,
 }
 
+/// A validated step. `when`, findings and `set:` are shared by every kind
+/// that runs on a host; a `fleet:` step has none of them.
+#[derive(Debug, Clone)]
+pub(crate) struct Step {
+    pub name: String,
+    pub when: Option<Condition>,
+    pub kind: StepKind,
+    /// Evaluated after the command's output is taken.
+    pub findings: Vec<Finding>,
+    /// Evaluated in order after the findings.
+    pub sets: Vec<(String, Condition)>,
+    /// What a failed step means to an operator.
+    pub on_failure: Option<String>,
+}
+
+impl Step {
+    /// How the report names the change this step makes, if it makes one.
+    pub(crate) fn change(&self) -> Option<&str> {
+        let command = match &self.kind {
+            StepKind::Run(run) => &run.command,
+            StepKind::Follow(follow) => &follow.command,
+            StepKind::Fleet(_) | StepKind::Check => return None,
+        };
+        command.changes.then_some(command.action.as_str())
+    }
+}
+
 /// Steps a host runs in one connection, and the fleet-wide values to
 /// compute once every host has run them.
 #[derive(Debug, Clone)]
-pub struct Segment {
+pub(crate) struct Segment {
     pub steps: std::ops::Range<usize>,
     pub then: Vec<FleetMax>,
 }
 
-#[derive(Debug, Clone)]
-pub struct Step {
-    pub name: String,
-    pub when: Option<Condition>,
-    pub kind: StepKind,
-    pub changes: bool,
-    pub action: String,
-    pub expect: Option<Regex>,
-    pub captures: Vec<Capture>,
-    pub findings: Vec<Finding>,
-    pub on_failure: Option<String>,
-    pub exit_status: Option<String>,
-    /// Evaluated in order after the captures and findings.
-    pub sets: Vec<(String, Condition)>,
-    pub repeat: Option<Repeat>,
-}
-
 /// A validated playbook.
 #[derive(Debug, Clone)]
-pub struct Playbook {
+pub(crate) struct Playbook {
     pub name: String,
-    pub description: String,
     pub source: PathBuf,
     pub vars: BTreeMap<String, VarSpec>,
     pub session: Session,
@@ -246,7 +315,7 @@ pub struct Playbook {
 
 impl Playbook {
     /// Load a playbook by path, or by the name of a built-in one.
-    pub fn resolve(name_or_path: &str) -> Result<Playbook, PlaybookError> {
+    pub(crate) fn resolve(name_or_path: &str) -> Result<Playbook, PlaybookError> {
         let path = Path::new(name_or_path);
         if path.exists() {
             let text = std::fs::read_to_string(path).map_err(|source| PlaybookError::Read {
@@ -269,7 +338,7 @@ impl Playbook {
         }
     }
 
-    pub fn parse(text: &str, path: &Path) -> Result<Playbook, PlaybookError> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<Playbook, PlaybookError> {
         let file: PlaybookFile = serde_yaml::from_str(text).map_err(|e| {
             let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
             PlaybookError::Syntax {
@@ -282,7 +351,7 @@ impl Playbook {
                     .replacen(&format!(" at line {line} column {column}"), "", 1),
             }
         })?;
-        Validator {
+        validate::Validator {
             path,
             lines: YamlLines::parse(text),
         }
@@ -290,7 +359,7 @@ impl Playbook {
     }
 
     /// The playbook cut at its `fleet:` steps; one segment when it has none.
-    pub fn segments(&self) -> Vec<Segment> {
+    pub(crate) fn segments(&self) -> Vec<Segment> {
         let mut out = Vec::new();
         let mut start = 0;
         for (i, step) in self.steps.iter().enumerate() {
@@ -310,566 +379,10 @@ impl Playbook {
     }
 
     /// Whether the playbook has a step that changes appliances.
-    pub fn changes_anything(&self) -> bool {
-        self.steps.iter().any(|s| s.changes)
+    #[cfg(test)]
+    pub(crate) fn changes_anything(&self) -> bool {
+        self.steps.iter().any(|s| s.change().is_some())
     }
-}
-
-/// Turns a [`PlaybookFile`] into a [`Playbook`], pointing every error at
-/// its line.
-struct Validator<'a> {
-    path: &'a Path,
-    lines: YamlLines,
-}
-
-impl Validator<'_> {
-    fn err(&self, path: &[&str], message: impl Into<String>) -> PlaybookError {
-        PlaybookError::Invalid {
-            path: self.path.to_path_buf(),
-            line: self.lines.line_of(path),
-            field: field_name(path),
-            message: message.into(),
-        }
-    }
-
-    fn regex(&self, path: &[&str], source: &str) -> Result<Regex, PlaybookError> {
-        Regex::new(source).map_err(|e| self.err(path, format!("invalid regex: {e}")))
-    }
-
-    fn duration(
-        &self,
-        path: &[&str],
-        source: &str,
-        vars: &BTreeMap<String, VarSpec>,
-    ) -> Result<DurationRef, PlaybookError> {
-        if let Ok(d) = humantime::parse_duration(source) {
-            return Ok(DurationRef::Literal(d));
-        }
-        match vars.get(source) {
-            Some(spec) if spec.kind == VarType::Duration => Ok(DurationRef::Var(source.to_string())),
-            Some(_) => Err(self.err(path, format!("variable `{source}` is not a duration"))),
-            None => Err(self.err(
-                path,
-                format!("`{source}` is neither a duration (15s, 10m, 1h) nor a declared duration variable"),
-            )),
-        }
-    }
-
-    fn validate(&self, file: PlaybookFile) -> Result<Playbook, PlaybookError> {
-        for (name, spec) in &file.vars {
-            if let Some(default) = &spec.default {
-                vars::typed_value(spec.kind, default)
-                    .map_err(|m| self.err(&["vars", name, "default"], m))?;
-            }
-        }
-        let (session, command_timeout) = match (&file.shell, &file.exec) {
-            (Some(shell), None) => {
-                let session = Session::Shell {
-                    prompt: self.regex(&["shell", "prompt"], &shell.prompt)?,
-                    login_timeout: self.duration(&["shell", "login_timeout"], &shell.login_timeout, &file.vars)?,
-                    exit_command: shell.exit_command.clone(),
-                };
-                let timeout = self.duration(&["shell", "command_timeout"], &shell.command_timeout, &file.vars)?;
-                (session, timeout)
-            }
-            (None, Some(exec)) => (
-                Session::Exec,
-                self.duration(&["exec", "command_timeout"], &exec.command_timeout, &file.vars)?,
-            ),
-            _ => return Err(self.err(&[], "a playbook needs exactly one of `shell:` (interactive CLI) or `exec:` (one command per SSH exec request)")),
-        };
-        let timestamp = match &file.timestamp {
-            None => None,
-            Some(t) => {
-                let regex = self.regex(&["timestamp", "pattern"], &t.pattern)?;
-                if !regex.capture_names().any(|n| n == Some("ts")) {
-                    return Err(self.err(&["timestamp", "pattern"], "needs a group named `ts`"));
-                }
-                Some(Timestamp {
-                    regex,
-                    format: t.format.clone(),
-                })
-            }
-        };
-
-        let finding_ids: BTreeSet<String> = file
-            .steps
-            .iter()
-            .flat_map(|s| s.findings.iter().map(|f| f.id.clone()))
-            .collect();
-        let mut known: BTreeSet<String> = file.vars.keys().cloned().collect();
-        known.extend(["findings", "changed", "check_mode"].map(String::from));
-        known.extend(finding_ids.iter().map(|id| format!("finding.{id}")));
-        let mut times: BTreeSet<String> = BTreeSet::new();
-
-        if file.steps.is_empty() {
-            return Err(self.err(&["steps"], "a playbook needs at least one step"));
-        }
-        let mut steps = Vec::new();
-        for (i, spec) in file.steps.iter().enumerate() {
-            let index = i.to_string();
-            let step = self.step(&index, spec, &file, &known, &times, timestamp.is_some())?;
-            known.extend(step.exit_status.iter().cloned());
-            known.extend(step.sets.iter().map(|(name, _)| name.clone()));
-            if let StepKind::Fleet(values) = &step.kind {
-                known.extend(values.iter().map(|v| v.target.clone()));
-            }
-            for capture in &step.captures {
-                known.insert(capture.name.clone());
-                if capture.kind == CaptureKind::Time {
-                    times.insert(capture.name.clone());
-                }
-            }
-            steps.push(step);
-        }
-        for (i, fact) in file.facts.iter().enumerate() {
-            if !known.contains(fact) {
-                return Err(self.err(
-                    &["facts", &i.to_string()],
-                    format!("`{fact}` is not a variable or capture"),
-                ));
-            }
-        }
-        Ok(Playbook {
-            name: file.name,
-            description: file.description,
-            source: self.path.to_path_buf(),
-            vars: file.vars,
-            session,
-            command_timeout,
-            timestamp,
-            facts: file.facts,
-            steps,
-        })
-    }
-
-    fn step(
-        &self,
-        i: &str,
-        spec: &StepSpec,
-        file: &PlaybookFile,
-        known: &BTreeSet<String>,
-        times: &BTreeSet<String>,
-        has_timestamp: bool,
-    ) -> Result<Step, PlaybookError> {
-        let at = |field: &'static str| -> [&str; 3] { ["steps", i, field] };
-        let when = spec
-            .when
-            .as_ref()
-            .map(|source| self.condition(&at("when"), source, known))
-            .transpose()?;
-        let time_var = |field: &'static str, name: &str| -> Result<(), PlaybookError> {
-            if !has_timestamp {
-                return Err(self.err(&at(field), "needs a `timestamp:` section in the playbook"));
-            }
-            if times.contains(name) {
-                Ok(())
-            } else {
-                Err(self.err(
-                    &at(field),
-                    format!("`{name}` is not a time captured (as: time) by an earlier step"),
-                ))
-            }
-        };
-        if let Some(fleet) = &spec.fleet {
-            let alone = spec.run.is_none()
-                && spec.follow.is_none()
-                && spec.when.is_none()
-                && !spec.changes
-                && spec.expect.is_none()
-                && spec.capture.is_empty()
-                && spec.findings.is_empty()
-                && spec.exit_status.is_none()
-                && spec.set.is_empty()
-                && spec.repeat_until.is_none()
-                && spec.every.is_none();
-            if !alone {
-                return Err(self.err(
-                    &at("fleet"),
-                    "a `fleet:` step takes only a name and its values",
-                ));
-            }
-            let mut values = Vec::new();
-            for (target, agg) in fleet {
-                if !known.contains(&agg.max_of) {
-                    return Err(self.err(
-                        &["steps", i, "fleet", target.as_str(), "max_of"],
-                        format!(
-                            "`{}` is not a variable or a capture of an earlier step",
-                            agg.max_of
-                        ),
-                    ));
-                }
-                if known.contains(target) {
-                    return Err(self.err(
-                        &["steps", i, "fleet", target.as_str()],
-                        format!("`{target}` is already a variable"),
-                    ));
-                }
-                values.push(FleetMax {
-                    target: target.clone(),
-                    source: agg.max_of.clone(),
-                });
-            }
-            return Ok(Step {
-                name: spec.name.clone(),
-                when: None,
-                kind: StepKind::Fleet(values),
-                changes: false,
-                action: spec.name.clone(),
-                expect: None,
-                captures: Vec::new(),
-                findings: Vec::new(),
-                on_failure: None,
-                exit_status: None,
-                sets: Vec::new(),
-                repeat: None,
-            });
-        }
-        let kind = match (&spec.run, &spec.follow) {
-            (Some(cmd), None) => {
-                self.only_follow_fields(i, spec, spec.repeat_until.is_some())?;
-                StepKind::Run(cmd.clone())
-            }
-            (None, Some(cmd)) => {
-                let until = match &spec.until {
-                    Some(p) => self.regex(&at("until"), p)?,
-                    None => return Err(self.err(&at("follow"), "a follow step needs `until:`")),
-                };
-                if let Some(since) = &spec.since {
-                    time_var("since", since)?;
-                }
-                let timeout = match &spec.timeout {
-                    Some(t) => self.duration(&at("timeout"), t, &file.vars)?,
-                    None => return Err(self.err(&at("follow"), "a follow step needs `timeout:`")),
-                };
-                for field in ["repeat_until", "every"] {
-                    if field_set(spec, field) {
-                        return Err(self.err(
-                            &["steps", i, field],
-                            "a `follow:` step watches its command; only a `run:` step repeats",
-                        ));
-                    }
-                }
-                StepKind::Follow(Follow {
-                    command: cmd.clone(),
-                    until,
-                    fail_on: spec
-                        .fail_on
-                        .as_ref()
-                        .map(|p| self.regex(&at("fail_on"), p))
-                        .transpose()?,
-                    since: spec.since.clone(),
-                    after: spec
-                        .after
-                        .as_ref()
-                        .map(|p| self.regex(&at("after"), p))
-                        .transpose()?,
-                    timeout,
-                })
-            }
-            (None, None) if !spec.set.is_empty() || !spec.findings.is_empty() => {
-                self.only_follow_fields(i, spec, false)?;
-                for field in [
-                    "capture",
-                    "expect",
-                    "changes",
-                    "exit_status",
-                    "repeat_until",
-                    "every",
-                ] {
-                    if field_set(spec, field) {
-                        return Err(self.err(
-                            &["steps", i, field],
-                            "a step without `run:` or `follow:` has no output; it takes only `set:` and condition findings",
-                        ));
-                    }
-                }
-                StepKind::Check
-            }
-            (Some(_), Some(_)) => {
-                return Err(self.err(
-                    &["steps", i],
-                    "a step takes one of `run:` or `follow:`, not both",
-                ));
-            }
-            (None, None) => {
-                return Err(self.err(
-                    &["steps", i],
-                    "a step needs `run:`, `follow:`, `fleet:`, or `set:`/findings to evaluate",
-                ));
-            }
-        };
-        let mut captures = Vec::new();
-        for (name, capture) in &spec.capture {
-            let path = ["steps", i, "capture", name.as_str()];
-            let (pattern, json, required, kind, pick) = match capture {
-                CaptureSpec::Pattern(p) => (Some(p), None, true, CaptureKind::Text, Pick::Last),
-                CaptureSpec::Full(f) => (
-                    f.pattern.as_ref(),
-                    f.json.as_ref(),
-                    f.required,
-                    f.kind,
-                    f.pick,
-                ),
-            };
-            if file.vars.contains_key(name) {
-                return Err(self.err(
-                    &path,
-                    format!("`{name}` is a playbook variable; a capture may not overwrite it"),
-                ));
-            }
-            if kind == CaptureKind::Time && !has_timestamp {
-                return Err(self.err(
-                    &path,
-                    "a time capture needs a `timestamp:` section in the playbook",
-                ));
-            }
-            let source = match (pattern, json) {
-                (Some(p), None) => CaptureSource::Regex(self.regex(&path, p)?),
-                (None, Some(pointer)) if pointer.is_empty() || pointer.starts_with('/') => {
-                    if kind == CaptureKind::Time || pick != Pick::Last {
-                        return Err(
-                            self.err(&path, "a json capture takes neither `as: time` nor `pick:`")
-                        );
-                    }
-                    CaptureSource::Json(pointer.clone())
-                }
-                (None, Some(pointer)) => {
-                    return Err(self.err(
-                        &path,
-                        format!("`{pointer}` is not a JSON pointer (like /engines/tetra/version)"),
-                    ));
-                }
-                _ => {
-                    return Err(self.err(
-                        &path,
-                        "a capture needs exactly one of `pattern:` or `json:`",
-                    ));
-                }
-            };
-            captures.push(Capture {
-                name: name.clone(),
-                source,
-                required,
-                kind,
-                pick,
-            });
-        }
-        // What conditions evaluated after the command may name.
-        let mut after_output = known.clone();
-        after_output.extend(captures.iter().map(|c| c.name.clone()));
-        after_output.extend(spec.exit_status.iter().cloned());
-        let mut findings = Vec::new();
-        for (j, f) in spec.findings.iter().enumerate() {
-            let j = j.to_string();
-            if let Some(var) = &f.newer_than
-                && (!has_timestamp || !times.contains(var))
-            {
-                {
-                    return Err(self.err(
-                        &["steps", i, "findings", &j, "newer_than"],
-                        format!("`{var}` is not a time captured (as: time) by an earlier step"),
-                    ));
-                }
-            }
-            let at_finding = |field: &'static str| ["steps", i, "findings", j.as_str(), field];
-            let trigger = match (&f.pattern, &f.when) {
-                (Some(_), Some(_)) | (None, None) => {
-                    return Err(self.err(
-                        &["steps", i, "findings", &j],
-                        "a finding needs exactly one of `pattern:` (a line of output) or `when:` (a condition)",
-                    ));
-                }
-                (Some(_), None) if matches!(kind, StepKind::Check) => {
-                    return Err(self.err(
-                        &at_finding("pattern"),
-                        "this step runs no command, so there is no output to match; use `when:`",
-                    ));
-                }
-                (Some(p), None) => FindingTrigger::Pattern(self.regex(&at_finding("pattern"), p)?),
-                (None, Some(w)) => {
-                    if f.newer_than.is_some() {
-                        return Err(self.err(
-                            &at_finding("newer_than"),
-                            "only a `pattern:` finding reads stamped lines",
-                        ));
-                    }
-                    FindingTrigger::Condition(self.condition(
-                        &at_finding("when"),
-                        w,
-                        &after_output,
-                    )?)
-                }
-            };
-            if let Some(message) = &f.message {
-                self.template(&at_finding("message"), message, &after_output)?;
-            }
-            findings.push(Finding {
-                id: f.id.clone(),
-                severity: f.severity,
-                trigger,
-                message: f.message.clone(),
-                newer_than: f.newer_than.clone(),
-            });
-        }
-        let mut sets = Vec::new();
-        for (name, source) in &spec.set {
-            let path = ["steps", i, "set", name.as_str()];
-            if file.vars.contains_key(name) {
-                return Err(self.err(
-                    &path,
-                    format!("`{name}` is a playbook variable; `set:` may not overwrite it"),
-                ));
-            }
-            sets.push((name.clone(), self.condition(&path, source, &after_output)?));
-        }
-        let repeat = match (&spec.repeat_until, &spec.every, &spec.timeout) {
-            (None, None, _) => None,
-            (Some(until), Some(every), Some(timeout)) => Some(Repeat {
-                until: self.condition(&at("repeat_until"), until, &after_output)?,
-                every: self.duration(&at("every"), every, &file.vars)?,
-                timeout: self.duration(&at("timeout"), timeout, &file.vars)?,
-            }),
-            (Some(_), _, _) => {
-                return Err(self.err(
-                    &at("repeat_until"),
-                    "`repeat_until:` needs `every:` (how often) and `timeout:` (how long in all)",
-                ));
-            }
-            (None, Some(_), _) => {
-                return Err(self.err(&at("every"), "`every:` goes with `repeat_until:`"));
-            }
-        };
-        let command = match &kind {
-            StepKind::Run(c) => c.clone(),
-            StepKind::Follow(f) => f.command.clone(),
-            StepKind::Fleet(_) | StepKind::Check => String::new(),
-        };
-        let field = if spec.run.is_some() { "run" } else { "follow" };
-        self.template(&at(field), &command, known)?;
-        let exec = file.exec.is_some();
-        if exec && spec.follow.is_some() {
-            return Err(self.err(
-                &at("follow"),
-                "`follow:` needs an interactive `shell:` session",
-            ));
-        }
-        if let Some(var) = &spec.exit_status
-            && !exec
-        {
-            return Err(self.err(
-                &at("exit_status"),
-                format!("`{var}`: exit statuses exist only in `exec:` sessions"),
-            ));
-        }
-        Ok(Step {
-            name: spec.name.clone(),
-            when,
-            changes: spec.changes,
-            action: spec.action.clone().unwrap_or(command),
-            expect: spec
-                .expect
-                .as_ref()
-                .map(|p| self.regex(&at("expect"), p))
-                .transpose()?,
-            captures,
-            findings,
-            kind,
-            on_failure: spec.on_failure.clone(),
-            exit_status: spec.exit_status.clone(),
-            sets,
-            repeat,
-        })
-    }
-
-    /// A condition whose every name is known at this point of the playbook.
-    fn condition(
-        &self,
-        path: &[&str],
-        source: &str,
-        known: &BTreeSet<String>,
-    ) -> Result<Condition, PlaybookError> {
-        let cond = Condition::parse(source).map_err(|e| self.err(path, e.to_string()))?;
-        if let Some(name) = cond.names().into_iter().find(|n| !known.contains(n)) {
-            return Err(self.err(
-                path,
-                format!("unknown variable `{name}` (not declared in vars, not captured or set by an earlier step)"),
-            ));
-        }
-        Ok(cond)
-    }
-
-    /// `{{ name }}` placeholders must name known variables.
-    fn template(
-        &self,
-        path: &[&str],
-        text: &str,
-        known: &BTreeSet<String>,
-    ) -> Result<(), PlaybookError> {
-        match template_names(text).into_iter().find(|n| !known.contains(n)) {
-            Some(name) => Err(self.err(
-                path,
-                format!("`{{{{ {name} }}}}` names no variable declared in vars or captured or set by an earlier step"),
-            )),
-            None => Ok(()),
-        }
-    }
-
-    /// `until`, `fail_on`, `since`, `after` belong to follow steps, and
-    /// `timeout` to follow steps and repeating run steps.
-    fn only_follow_fields(
-        &self,
-        i: &str,
-        spec: &StepSpec,
-        timeout_allowed: bool,
-    ) -> Result<(), PlaybookError> {
-        for field in ["until", "fail_on", "since", "after", "timeout"] {
-            if field_set(spec, field) && !(field == "timeout" && timeout_allowed) {
-                let message = if field == "timeout" {
-                    "only a `follow:` step, or a `run:` step with `repeat_until:`, takes a timeout"
-                } else {
-                    "only a `follow:` step takes this field"
-                };
-                return Err(self.err(&["steps", i, field], message));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Whether the step sets this (optional) field.
-fn field_set(spec: &StepSpec, field: &str) -> bool {
-    match field {
-        "until" => spec.until.is_some(),
-        "fail_on" => spec.fail_on.is_some(),
-        "since" => spec.since.is_some(),
-        "after" => spec.after.is_some(),
-        "timeout" => spec.timeout.is_some(),
-        "capture" => !spec.capture.is_empty(),
-        "expect" => spec.expect.is_some(),
-        "changes" => spec.changes,
-        "exit_status" => spec.exit_status.is_some(),
-        "repeat_until" => spec.repeat_until.is_some(),
-        "every" => spec.every.is_some(),
-        _ => false,
-    }
-}
-
-/// `["steps","3","findings","0","pattern"]` → `steps[3].findings[0].pattern`.
-fn field_name(path: &[&str]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        if seg.parse::<usize>().is_ok() {
-            out.push_str(&format!("[{seg}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(seg);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -1017,6 +530,21 @@ mod tests {
     }
 
     #[test]
+    fn fleet_max_compares_versions_and_numbers_as_such() {
+        let text = |t: &str| Value::Text(t.to_string());
+        let best = FleetMax::highest(&[text("9.0.0"), text("10.1.2"), text("10.1.1")]);
+        assert_eq!(best, Some(text("10.1.2")));
+        let numbers = [Value::Number(90600.0), Value::Number(90606.0)];
+        assert_eq!(FleetMax::highest(&numbers), Some(Value::Number(90606.0)));
+        // What does not compare does not win over the first value.
+        assert_eq!(
+            FleetMax::highest(&[Value::Number(1.0), text("x")]),
+            Some(Value::Number(1.0))
+        );
+        assert_eq!(FleetMax::highest(&[]), None);
+    }
+
+    #[test]
     fn fleet_steps_cut_the_playbook_into_segments() {
         let pb = parse(SHIPPED).unwrap();
         let segments = pb.segments();
@@ -1108,7 +636,10 @@ steps:
             pb.steps[2].findings[0].trigger,
             FindingTrigger::Condition(_)
         ));
-        let repeat = pb.steps[3].repeat.as_ref().unwrap();
+        let StepKind::Run(run) = &pb.steps[3].kind else {
+            panic!("`confirm` runs a command")
+        };
+        let repeat = run.repeat.as_ref().unwrap();
         assert_eq!(repeat.every, DurationRef::Var("poll".into()));
         assert_eq!(
             repeat.timeout,

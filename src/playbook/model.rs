@@ -6,10 +6,14 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+pub(crate) use crate::finding::Severity;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PlaybookFile {
+pub(crate) struct PlaybookFile {
     pub name: String,
+    /// For the reader of the file; nothing reads it.
+    #[allow(dead_code)]
     #[serde(default)]
     pub description: String,
     /// Variables a user may set with `-e` or in the inventory.
@@ -35,7 +39,7 @@ pub struct PlaybookFile {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum VarType {
+pub(crate) enum VarType {
     Bool,
     Duration,
     String,
@@ -45,18 +49,20 @@ pub enum VarType {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VarSpec {
+pub(crate) struct VarSpec {
     #[serde(rename = "type")]
     pub kind: VarType,
     #[serde(default)]
     pub default: Option<serde_yaml::Value>,
+    /// For the reader of the file; nothing reads it.
+    #[allow(dead_code)]
     #[serde(default)]
     pub description: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ShellSpec {
+pub(crate) struct ShellSpec {
     /// Matched against the last, unterminated line of output.
     pub prompt: String,
     /// Per-command timeout: a literal duration or a duration variable.
@@ -79,7 +85,7 @@ fn default_login_timeout() -> String {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExecSpec {
+pub(crate) struct ExecSpec {
     /// Per-command timeout: a literal duration or a duration variable.
     #[serde(default = "default_command_timeout")]
     pub command_timeout: String,
@@ -87,7 +93,7 @@ pub struct ExecSpec {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TimestampSpec {
+pub(crate) struct TimestampSpec {
     /// Regex with a group named `ts` that finds the time at the start of a line.
     pub pattern: String,
     /// chrono format of that group, e.g. `%a %b %e %H:%M:%S %Y`.
@@ -96,7 +102,7 @@ pub struct TimestampSpec {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StepSpec {
+pub(crate) struct StepSpec {
     pub name: String,
     #[serde(default)]
     pub when: Option<String>,
@@ -160,14 +166,14 @@ pub struct StepSpec {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum CaptureSpec {
+pub(crate) enum CaptureSpec {
     Pattern(String),
     Full(CaptureFull),
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CaptureFull {
+pub(crate) struct CaptureFull {
     /// A regex; the value is its group named like the capture, or `value`,
     /// or its first group.
     #[serde(default)]
@@ -187,7 +193,7 @@ pub struct CaptureFull {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Pick {
+pub(crate) enum Pick {
     /// The last match: logs are chronological, so the newest.
     #[default]
     Last,
@@ -202,7 +208,7 @@ fn yes() -> bool {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum CaptureKind {
+pub(crate) enum CaptureKind {
     #[default]
     Text,
     /// A time: the pattern's group parsed with the playbook's timestamp
@@ -211,17 +217,9 @@ pub enum CaptureKind {
     Time,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FindingSpec {
+pub(crate) struct FindingSpec {
     pub id: String,
     pub severity: Severity,
     /// Raised by a line of the step's output matching this regex...
@@ -243,7 +241,7 @@ pub struct FindingSpec {
 /// A value computed across every host that reached a `fleet:` step.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FleetSpec {
+pub(crate) struct FleetSpec {
     /// The highest value (versions and numbers compare as such) of this
     /// variable among the hosts that have it.
     pub max_of: String,

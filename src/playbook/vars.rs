@@ -12,7 +12,7 @@ use crate::inventory::Host;
 
 /// Parse `KEY=VALUE` arguments of `-e`, rejecting names the playbook does
 /// not declare (a typo must not silently fall back to a default).
-pub fn parse_extra_vars(
+pub(crate) fn parse_extra_vars(
     playbook: &Playbook,
     args: &[String],
 ) -> Result<BTreeMap<String, String>, PlaybookError> {
@@ -44,8 +44,26 @@ pub fn parse_extra_vars(
     Ok(out)
 }
 
+/// A value checked against its declared type.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Typed {
+    /// As conditions and `{{ name }}` see it.
+    pub value: Value,
+    /// A duration variable's duration, parsed here once.
+    pub duration: Option<Duration>,
+}
+
+impl From<Value> for Typed {
+    fn from(value: Value) -> Typed {
+        Typed {
+            value,
+            duration: None,
+        }
+    }
+}
+
 /// A YAML value checked against a declared type.
-pub fn typed_value(kind: VarType, value: &serde_yaml::Value) -> Result<Value, String> {
+pub(crate) fn typed_value(kind: VarType, value: &serde_yaml::Value) -> Result<Typed, String> {
     match value {
         serde_yaml::Value::Bool(b) => typed_text(kind, if *b { "true" } else { "false" }),
         serde_yaml::Value::Number(n) => typed_text(kind, &n.to_string()),
@@ -55,45 +73,56 @@ pub fn typed_value(kind: VarType, value: &serde_yaml::Value) -> Result<Value, St
 }
 
 /// Text (from `-e` or the inventory) checked against a declared type.
-pub fn typed_text(kind: VarType, text: &str) -> Result<Value, String> {
+pub(crate) fn typed_text(kind: VarType, text: &str) -> Result<Typed, String> {
     let text = text.trim();
     match kind {
         VarType::Bool => match text.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "on" | "1" => Ok(Value::Bool(true)),
-            "false" | "no" | "off" | "0" => Ok(Value::Bool(false)),
+            "true" | "yes" | "on" | "1" => Ok(Value::Bool(true).into()),
+            "false" | "no" | "off" | "0" => Ok(Value::Bool(false).into()),
             _ => Err(format!("`{text}` is not a boolean (true/false)")),
         },
         VarType::Duration => humantime::parse_duration(text)
-            .map(|_| Value::Text(text.to_string()))
+            .map(|d| Typed {
+                value: Value::Text(text.to_string()),
+                duration: Some(d),
+            })
             .map_err(|e| format!("`{text}` is not a duration like 15s, 10m, 1h: {e}")),
         VarType::Number => text
             .parse::<f64>()
-            .map(Value::Number)
+            .map(|n| Value::Number(n).into())
             .map_err(|_| format!("`{text}` is not a number")),
         VarType::Version => {
             if super::when::compare_versions(text, text).is_some() {
-                Ok(Value::Text(text.to_string()))
+                Ok(Value::Text(text.to_string()).into())
             } else {
                 Err(format!("`{text}` is not a version like 15.0.1-012"))
             }
         }
-        VarType::String => Ok(Value::Text(text.to_string())),
+        VarType::String => Ok(Value::Text(text.to_string()).into()),
     }
 }
 
+/// A duration variable the host has no value for (declared without a
+/// default, and not given).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("variable `{0}` has no value")]
+pub(crate) struct Unset(pub String);
+
 /// The declared variables' values for one host.
 #[derive(Debug, Clone, Default)]
-pub struct HostVars {
+pub(crate) struct HostVars {
     pub values: BTreeMap<String, Value>,
+    durations: BTreeMap<String, Duration>,
 }
 
 impl HostVars {
-    pub fn resolve(
+    pub(crate) fn resolve(
         playbook: &Playbook,
         host: &Host,
         extra: &BTreeMap<String, String>,
     ) -> Result<HostVars, String> {
         let mut values = BTreeMap::new();
+        let mut durations = BTreeMap::new();
         for (name, spec) in &playbook.vars {
             let value = if let Some(text) = extra.get(name) {
                 Some(typed_text(spec.kind, text).map_err(|m| format!("-e {name}: {m}"))?)
@@ -109,22 +138,53 @@ impl HostVars {
                     .transpose()
                     .map_err(|m| format!("default of {name}: {m}"))?
             };
-            if let Some(value) = value {
+            if let Some(Typed { value, duration }) = value {
                 values.insert(name.clone(), value);
+                if let Some(duration) = duration {
+                    durations.insert(name.clone(), duration);
+                }
             }
         }
-        Ok(HostVars { values })
+        Ok(HostVars { values, durations })
     }
 
-    pub fn duration(&self, d: &DurationRef) -> Result<Duration, String> {
+    pub(crate) fn duration(&self, d: &DurationRef) -> Result<Duration, Unset> {
         match d {
             DurationRef::Literal(d) => Ok(*d),
-            DurationRef::Var(name) => match self.values.get(name) {
-                Some(Value::Text(t)) => {
-                    humantime::parse_duration(t).map_err(|e| format!("{name}: {e}"))
-                }
-                _ => Err(format!("variable `{name}` has no value")),
-            },
+            DurationRef::Var(name) => self
+                .durations
+                .get(name)
+                .copied()
+                .ok_or_else(|| Unset(name.clone())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn duration_variables_are_parsed_once_when_resolved() {
+        let pb = Playbook::resolve("esa-ecupdate").unwrap();
+        let host = Host {
+            name: "esa01".to_string(),
+            groups: Vec::new(),
+            vars: [("login_timeout".to_string(), "45s".into())].into(),
+        };
+        let extra = parse_extra_vars(&pb, &["update_timeout=90s".to_string()]).unwrap();
+        let vars = HostVars::resolve(&pb, &host, &extra).unwrap();
+        let var = |name: &str| vars.duration(&DurationRef::Var(name.to_string()));
+        assert_eq!(var("update_timeout"), Ok(Duration::from_secs(90)));
+        assert_eq!(var("login_timeout"), Ok(Duration::from_secs(45)));
+        assert_eq!(
+            var("nope").unwrap_err().to_string(),
+            "variable `nope` has no value"
+        );
+        // Conditions and templates still see the text as given.
+        assert_eq!(vars.values["update_timeout"], Value::Text("90s".into()));
+        let bad = parse_extra_vars(&pb, &["update_timeout=ten minutes".to_string()]);
+        assert!(bad.unwrap_err().to_string().contains("not a duration"));
     }
 }

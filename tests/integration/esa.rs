@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sshfleet::sim::{AsyncOsProfile, PromptStyle, UpdateBehaviour};
+use sshfleet_sim::{AsyncOsProfile, PromptStyle, UpdateBehaviour};
 
 use crate::support::{Lab, eventually};
 
@@ -204,7 +204,7 @@ async fn proactive_updates_only_asyncos_15_and_later() {
 async fn output_trickling_byte_by_byte_is_read_correctly() {
     let mut p = broken("esa12.example.com");
     p.faults
-        .push(sshfleet::sim::Fault::Trickle(Duration::from_micros(200)));
+        .push(sshfleet_sim::Fault::Trickle(Duration::from_micros(200)));
     let lab = Lab::start(vec![p]).await;
     let run = lab.run(&[]).await;
     assert_eq!(

@@ -2,7 +2,7 @@
 //! simulated Windows endpoint: the step-language features the Secure
 //! Endpoint procedure needs, end to end over SSH.
 
-use sshfleet::sim::{EndpointProfile, SimAuth, SimFleet, endpoint_scenario};
+use sshfleet_sim::{EndpointProfile, EndpointScenario, SimAuth, SimFleet};
 
 use crate::support::{USER, new_key, sshfleet_cmd, write_key};
 
@@ -37,7 +37,11 @@ async fn exec_playbook_reads_posture_json_from_the_highest_connector_folder() {
     let endpoints: Vec<EndpointProfile> = ["stale-fixable", "stale-dns"]
         .iter()
         .enumerate()
-        .map(|(i, s)| endpoint_scenario(s, &format!("pc{i}.example.com")).unwrap())
+        .map(|(i, s)| {
+            s.parse::<EndpointScenario>()
+                .unwrap()
+                .profile(&format!("pc{i}.example.com"))
+        })
         .collect();
     let auth = SimAuth {
         username: USER.to_string(),
@@ -53,7 +57,7 @@ async fn exec_playbook_reads_posture_json_from_the_highest_connector_folder() {
         ),
     );
     for host in fleet.hosts() {
-        known.push_str(&sshfleet::known_hosts::entry_line(
+        known.push_str(&crate::support::known_hosts_line(
             "127.0.0.1",
             host.addr.port(),
             &host.host_key,

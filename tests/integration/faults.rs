@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sshfleet::sim::{AsyncOsProfile, Fault, UpdateBehaviour};
+use sshfleet_sim::{AsyncOsProfile, Fault, UpdateBehaviour};
 
 use crate::support::Lab;
 

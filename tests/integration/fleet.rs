@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sshfleet::sim::{AsyncOsProfile, Fault, PromptStyle, UpdateBehaviour};
+use sshfleet_sim::{AsyncOsProfile, Fault, PromptStyle, UpdateBehaviour};
 
 use crate::support::{Lab, eventually};
 

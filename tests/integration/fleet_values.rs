@@ -1,7 +1,7 @@
 //! Fleet-wide values (`fleet:` steps): every host reaches the barrier, the
 //! value is computed across the fleet, and each host goes on with it.
 
-use sshfleet::sim::AsyncOsProfile;
+use sshfleet_sim::AsyncOsProfile;
 
 use crate::support::Lab;
 

@@ -1,7 +1,7 @@
 //! Bad invocations, inventories and playbooks: exit 5 before any host is
 //! touched, with a message naming the file and the line.
 
-use sshfleet::sim::AsyncOsProfile;
+use sshfleet_sim::AsyncOsProfile;
 
 use crate::support::{Lab, sshfleet_cmd};
 

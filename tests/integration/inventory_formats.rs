@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sshfleet::sim::AsyncOsProfile;
+use sshfleet_sim::AsyncOsProfile;
 
 use crate::support::{Lab, USER, broken_quick, sshfleet_cmd};
 

@@ -8,6 +8,7 @@
     unreachable_pub
 )]
 
+mod ask_pass;
 mod cli_help;
 mod esa;
 mod exec_mode;
@@ -16,9 +17,10 @@ mod fleet;
 mod fleet_values;
 mod input;
 mod interop;
-mod inventory_corpus;
 mod inventory_formats;
+mod keyboard_interactive;
 mod openssh;
+mod redaction;
 mod retry;
 mod rollout;
 mod sim_cli;

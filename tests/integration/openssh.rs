@@ -7,8 +7,7 @@ use std::process::Output;
 
 use russh::keys::{Algorithm, PrivateKey};
 use russh::{Preferred, kex};
-use sshfleet::known_hosts::entry_line;
-use sshfleet::sim::{AsyncOsProfile, Forwarding, SimFleet, SimHost, SimModelConfig};
+use sshfleet_sim::{AsyncOsProfile, Forwarding, SimFleet, SimHost, SimModelConfig};
 
 use crate::support::{USER, new_key, sshfleet_cmd, trusted_client};
 
@@ -64,7 +63,7 @@ impl Net {
 
     /// A known_hosts line for `name` as reached at `address` (its own port).
     fn known(&self, name: &str, address: &str) -> String {
-        entry_line(address, self.port(name), &self.host(name).host_key) + "\n"
+        crate::support::known_hosts_line(address, self.port(name), &self.host(name).host_key) + "\n"
     }
 
     /// `sshfleet run esa-ecupdate` with a report, plus `extra`.
@@ -274,7 +273,7 @@ async fn user_known_hosts_file_and_strict_host_key_checking_from_ssh_config() {
     let impostor = new_key();
     std::fs::write(
         &fleet_hosts,
-        entry_line("127.0.0.1", port, impostor.public_key()) + "\n",
+        crate::support::known_hosts_line("127.0.0.1", port, impostor.public_key()) + "\n",
     )
     .unwrap();
     let no = config("no_config", "no");
@@ -461,7 +460,7 @@ async fn jump_host_with_an_unknown_key_stops_before_the_target() {
     let b = "bastion.example.com";
     let (net, run) = through_jump(bastion(b), false).await;
     let error = run.only().1;
-    let fingerprint = sshfleet::known_hosts::fingerprint(&net.host(b).host_key);
+    let fingerprint = crate::support::fingerprint(&net.host(b).host_key);
     assert!(
         error.starts_with(&format!(
             "via jump host [127.0.0.1]:{}: host key of",

@@ -2,7 +2,7 @@
 //! connection retries with backoff within a run.
 
 use serde_json::Value;
-use sshfleet::sim::AsyncOsProfile;
+use sshfleet_sim::AsyncOsProfile;
 
 use crate::support::{Lab, Relay, broken_quick, never_completes, new_key};
 
@@ -206,7 +206,7 @@ async fn host_key_and_login_failures_are_never_retried() {
         &lab.known_hosts,
         format!(
             "{}\n",
-            sshfleet::known_hosts::entry_line("127.0.0.1", relay.port, impostor.public_key())
+            crate::support::known_hosts_line("127.0.0.1", relay.port, impostor.public_key())
         ),
     )
     .unwrap();
@@ -224,7 +224,7 @@ async fn host_key_and_login_failures_are_never_retried() {
         &lab.known_hosts,
         format!(
             "{}\n",
-            sshfleet::known_hosts::entry_line(
+            crate::support::known_hosts_line(
                 "127.0.0.1",
                 relay.port,
                 &lab.host("esa01.example.com").host_key

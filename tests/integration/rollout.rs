@@ -1,7 +1,7 @@
 //! Staged rollout: `--serial` batches in inventory order, and
 //! `--max-fail-percent` stopping before the next batch.
 
-use sshfleet::sim::AsyncOsProfile;
+use sshfleet_sim::AsyncOsProfile;
 
 use crate::support::{Lab, broken_quick as broken, dead_port, never_completes, sshfleet_cmd};
 

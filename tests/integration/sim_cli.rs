@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sshfleet::inventory::Inventory;
-use sshfleet::sim::serve::SimFiles;
+use sshfleet_sim::serve::SimFiles;
 
 use crate::support::sshfleet_cmd;
 
@@ -160,16 +159,16 @@ async fn sim_serves_a_mixed_fleet_that_run_rehearses_against() {
     let hosts = report["hosts"].as_array().unwrap();
     assert_eq!(hosts.len(), 12, "{explain}");
     // Each host's scenario is the inventory group the sim put it in.
-    let inventory = Inventory::load(&files.inventory).unwrap();
-    assert_eq!(inventory.hosts().len(), 12);
+    let inventory = crate::support::listed_hosts(&files.inventory).await;
+    assert_eq!(inventory.len(), 12);
     let mut scenarios_seen = std::collections::BTreeSet::new();
-    let mut names: Vec<_> = inventory.hosts().iter().map(|h| h.name.clone()).collect();
+    let mut names: Vec<_> = inventory.iter().map(|h| h.name.clone()).collect();
     names.sort();
     let want_names: Vec<_> = (1..=12)
         .map(|i| format!("esa{i:02}.sim.example.com"))
         .collect();
     assert_eq!(names, want_names);
-    for host in inventory.hosts() {
+    for host in &inventory {
         let scenario = host.groups.last().unwrap().as_str();
         scenarios_seen.insert(scenario.to_string());
         let want = match scenario {
@@ -192,7 +191,10 @@ async fn sim_serves_a_mixed_fleet_that_run_rehearses_against() {
         );
     }
     // Twelve hosts of `mixed` cover every scenario.
-    assert_eq!(scenarios_seen.len(), sshfleet::sim::SCENARIOS.len());
+    assert_eq!(
+        scenarios_seen.len(),
+        sshfleet_sim::AsyncOsScenario::all().len()
+    );
 
     let status = sim.interrupt();
     assert_eq!(status.code(), Some(0), "sim after SIGINT: {status}");
@@ -229,9 +231,9 @@ async fn sim_serves_windows_endpoints_that_the_tetra_playbook_rehearses_against(
     )
     .await;
     assert_eq!(code, Some(2), "{explain}");
-    let inventory = Inventory::load(&files.inventory).unwrap();
+    let inventory = crate::support::listed_hosts(&files.inventory).await;
     let mut scenarios_seen = std::collections::BTreeSet::new();
-    for host in inventory.hosts() {
+    for host in &inventory {
         assert!(host.name.starts_with("pc"), "{}", host.name);
         let scenario = host.groups.last().unwrap().as_str();
         scenarios_seen.insert(scenario.to_string());
@@ -256,7 +258,7 @@ async fn sim_serves_windows_endpoints_that_the_tetra_playbook_rehearses_against(
     }
     assert_eq!(
         scenarios_seen.len(),
-        sshfleet::sim::ENDPOINT_SCENARIOS.len()
+        sshfleet_sim::EndpointScenario::all().len()
     );
     assert_eq!(sim.interrupt().code(), Some(0));
 }

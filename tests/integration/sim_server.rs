@@ -7,9 +7,9 @@ use std::time::Duration;
 use russh::client::{self, Msg};
 use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 use russh::{Channel, ChannelMsg};
-use sshfleet::sim::{
-    AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimHost, SimHostConfig, UpdateBehaviour,
-    scenario_profile,
+use sshfleet_sim::{
+    AsyncOsProfile, AsyncOsScenario, Fault, PromptStyle, SimAuth, SimFleet, SimHost, SimHostConfig,
+    UpdateBehaviour,
 };
 use tokio::time::{Instant, timeout};
 
@@ -143,7 +143,7 @@ async fn fleet_of(profiles: Vec<AsyncOsProfile>, key: &PrivateKey) -> SimFleet {
         .unwrap()
 }
 
-async fn wait_for(host: &SimHost, what: &str, ok: impl Fn(&sshfleet::sim::SimStats) -> bool) {
+async fn wait_for(host: &SimHost, what: &str, ok: impl Fn(&sshfleet_sim::SimStats) -> bool) {
     let deadline = Instant::now() + WAIT;
     while !ok(&host.stats()) {
         assert!(Instant::now() < deadline, "{what}: {:?}", host.stats());
@@ -439,14 +439,20 @@ async fn cluster_scenario_prompt_and_shutdown_disconnects() {
     let key = ed25519();
     let fleet = fleet_of(
         vec![
-            scenario_profile("cluster", "esa02.example.com").unwrap(),
-            scenario_profile("healthy", "esa03.example.com").unwrap(),
+            AsyncOsScenario::Cluster.profile("esa02.example.com"),
+            AsyncOsScenario::Healthy.profile("esa03.example.com"),
         ],
         &key,
     )
     .await;
     assert_eq!(fleet.hosts().len(), 2);
     let host = fleet.host("esa02.example.com").unwrap().clone();
+    assert_eq!(host.model(), sshfleet_sim::Model::Asyncos);
+    assert!(host.endpoint().is_none());
+    assert_eq!(
+        host.appliance().map(|p| &p.prompt),
+        Some(&PromptStyle::Cluster("esa-cluster".to_string()))
+    );
     let session = login_with_key(&host, &key).await;
     let mut shell = Shell::open(&session).await;
     shell.until("(Cluster esa-cluster)> ").await;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use russh::ChannelMsg;
 use russh::client;
-use sshfleet::sim::{EndpointProfile, ForceUpdate, SimAuth, SimFleet, SimHost, endpoint_scenario};
+use sshfleet_sim::{EndpointProfile, EndpointScenario, ForceUpdate, SimAuth, SimFleet, SimHost};
 use tokio::time::timeout;
 
 const USER: &str = "admin";
@@ -75,7 +75,8 @@ async fn fleet(profiles: Vec<EndpointProfile>) -> SimFleet {
 }
 
 fn scenario(name: &str) -> EndpointProfile {
-    endpoint_scenario(name, &format!("{name}.example.com")).unwrap()
+    let scenario: EndpointScenario = name.parse().unwrap();
+    scenario.profile(&format!("{name}.example.com"))
 }
 
 fn posture_cmd(folder: &str) -> String {
@@ -213,6 +214,9 @@ async fn forced_update_moves_the_version_and_persists() {
     assert_eq!(stats.forced_updates, 1);
     assert_eq!(stats.commands.len(), 3);
     assert_eq!(fixable.tetra_version(), Some(90606));
+    // An endpoint is no appliance.
+    assert_eq!(fixable.model(), sshfleet_sim::Model::Windows);
+    assert!(fixable.appliance().is_none() && fixable.endpoint().is_some());
 
     let stuck = &fleet.hosts()[1];
     let session = login(stuck).await;

@@ -9,11 +9,69 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use russh::keys::ssh_key::LineEnding;
-use russh::keys::{Algorithm, PrivateKey};
+use russh::keys::{Algorithm, HashAlg, PrivateKey, PublicKey};
 use serde_json::Value;
-use sshfleet::sim::{AsyncOsProfile, SimAuth, SimFleet, SimHost, SimModelConfig, UpdateBehaviour};
+use sshfleet_sim::{AsyncOsProfile, SimAuth, SimFleet, SimHost, SimModelConfig, UpdateBehaviour};
 
 pub const USER: &str = "admin";
+
+/// The known_hosts line (`[host]:port key`) that trusts `key`, as an
+/// operator would write it.
+pub fn known_hosts_line(host: &str, port: u16, key: &PublicKey) -> String {
+    let name = if port == 22 {
+        host.to_string()
+    } else {
+        format!("[{host}]:{port}")
+    };
+    format!("{name} {}", key.to_openssh().unwrap())
+}
+
+/// `SHA256:...`, as `ssh-keygen -l` and sshfleet's messages print it.
+pub fn fingerprint(key: &PublicKey) -> String {
+    key.fingerprint(HashAlg::Sha256).to_string()
+}
+
+/// A host as `sshfleet inventory` lists it.
+pub struct ListedHost {
+    pub name: String,
+    /// Outermost first (`all` first), as the inventory command prints them.
+    pub groups: Vec<String>,
+}
+
+/// The hosts of an inventory file, in file order, read by the real binary
+/// (`sshfleet inventory`).
+pub async fn listed_hosts(inventory: &Path) -> Vec<ListedHost> {
+    let out = sshfleet_cmd(
+        &[
+            "inventory".into(),
+            "-F".into(),
+            "none".into(),
+            "-i".into(),
+            inventory.display().to_string(),
+        ],
+        &[],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let groups = fields
+                .iter()
+                .find_map(|f| f.strip_prefix("groups="))
+                .unwrap_or_default();
+            ListedHost {
+                name: fields[0].to_string(),
+                groups: groups.split(',').map(str::to_string).collect(),
+            }
+        })
+        .collect()
+}
 
 pub fn new_key() -> PrivateKey {
     PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).unwrap()
@@ -92,7 +150,7 @@ impl Lab {
         };
         let mut known = String::new();
         for host in lab.fleet.hosts() {
-            known.push_str(&sshfleet::known_hosts::entry_line(
+            known.push_str(&known_hosts_line(
                 "127.0.0.1",
                 host.addr.port(),
                 &host.host_key,
@@ -159,11 +217,7 @@ impl Lab {
         )
         .unwrap();
         let mut known = std::fs::read_to_string(&self.known_hosts).unwrap();
-        known.push_str(&sshfleet::known_hosts::entry_line(
-            "127.0.0.1",
-            port,
-            &host.host_key,
-        ));
+        known.push_str(&known_hosts_line("127.0.0.1", port, &host.host_key));
         known.push('\n');
         std::fs::write(&self.known_hosts, known).unwrap();
     }

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use sshfleet::sim::{
-    EndpointProfile, Fault, LATEST_TETRA, STALE_TETRA, SimModelConfig, endpoint_scenario,
+use sshfleet_sim::{
+    EndpointProfile, EndpointScenario, Fault, LATEST_TETRA, STALE_TETRA, SimModelConfig,
 };
 
 use crate::support::{Lab, Run};
@@ -23,7 +23,8 @@ const FAST: [&str; 4] = [
 ];
 
 fn endpoint(scenario: &str) -> EndpointProfile {
-    endpoint_scenario(scenario, &format!("{scenario}.example.com")).unwrap()
+    let parsed: EndpointScenario = scenario.parse().unwrap();
+    parsed.profile(&format!("{scenario}.example.com"))
 }
 
 async fn lab(profiles: Vec<EndpointProfile>) -> Lab {

@@ -1,6 +1,6 @@
 //! Host keys and authentication, checked the way OpenSSH checks them.
 
-use sshfleet::sim::AsyncOsProfile;
+use sshfleet_sim::AsyncOsProfile;
 
 use crate::support::{Lab, new_key, write_key};
 
@@ -28,7 +28,7 @@ async fn changed_host_key_is_refused_loudly_even_with_accept_new() {
         &lab.known_hosts,
         format!(
             "# operator's file\n{}\n",
-            sshfleet::known_hosts::entry_line("127.0.0.1", port, impostor.public_key())
+            crate::support::known_hosts_line("127.0.0.1", port, impostor.public_key())
         ),
     )
     .unwrap();
@@ -60,7 +60,7 @@ async fn unknown_host_key_is_refused_unless_accept_new_then_recorded() {
     let run = lab.run(&[]).await;
     assert_eq!(run.code(), 4, "{}", run.explain());
     let error = run.error("esa03.example.com");
-    let fingerprint = sshfleet::known_hosts::fingerprint(&lab.host("esa03.example.com").host_key);
+    let fingerprint = crate::support::fingerprint(&lab.host("esa03.example.com").host_key);
     assert!(
         error.contains("not known") && error.contains(&fingerprint),
         "{error}"

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::Value;
-use sshfleet::sim::AsyncOsProfile;
+use sshfleet_sim::AsyncOsProfile;
 
 use crate::support::{
     Lab, broken_quick, eventually, never_completes, sshfleet_cmd, sshfleet_on_terminal,

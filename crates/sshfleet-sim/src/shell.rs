@@ -4,6 +4,8 @@
 //!
 //! There is no line discipline on an SSH channel (nor on a raw tty), so the
 //! session echoes, edits and splits lines itself, as the appliance does.
+//! Prompts, and `tail` following until Ctrl-C: `docs/DEVICES.md`, section
+//! "How the devices really behave".
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::asyncos::{Appliance, Command};
+use crate::asyncos::{Appliance, Command};
 
 /// What a session asks its transport to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,11 +58,11 @@ enum Escape {
 /// Counts a value up while alive; decrements even if the task is cancelled.
 struct Gauge {
     app: Arc<Appliance>,
-    field: fn(&mut super::SimStats) -> &mut usize,
+    field: fn(&mut crate::SimStats) -> &mut usize,
 }
 
 impl Gauge {
-    fn up(app: &Arc<Appliance>, field: fn(&mut super::SimStats) -> &mut usize) -> Self {
+    fn up(app: &Arc<Appliance>, field: fn(&mut crate::SimStats) -> &mut usize) -> Self {
         app.stats().update(|s| *field(s) += 1);
         Self {
             app: app.clone(),
@@ -352,7 +354,7 @@ pub(crate) const OUTPUT_CHUNKS: usize = 64;
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::sim::asyncos::{AsyncOsProfile, Fault, UpdateBehaviour};
+    use crate::asyncos::{AsyncOsProfile, Fault, UpdateBehaviour};
     use std::time::Duration;
 
     struct Harness {

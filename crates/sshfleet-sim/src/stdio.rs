@@ -9,8 +9,8 @@ use rustix::termios::{OptionalActions, Termios, isatty, tcgetattr, tcsetattr};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
-use super::asyncos::{Appliance, AsyncOsProfile};
-use super::shell::{INPUT_CHUNKS, OUTPUT_CHUNKS, Output, run_session};
+use crate::asyncos::{Appliance, AsyncOsProfile};
+use crate::shell::{INPUT_CHUNKS, OUTPUT_CHUNKS, Output, run_session};
 
 /// Serves one CLI session on stdin/stdout until `exit` or end of input.
 ///

@@ -9,7 +9,8 @@ use std::collections::VecDeque;
 use chrono::NaiveDateTime;
 use tokio::time::Instant;
 
-/// `Tue May 20 11:26:55 2025`, the AsyncOS log and `status` timestamp.
+/// `Tue May 20 11:26:55 2025`, the AsyncOS log and `status` timestamp:
+/// appliance local time, no zone (`docs/DEVICES.md`, "The ESA procedure").
 pub(crate) const LOG_TIME_FORMAT: &str = "%a %b %e %H:%M:%S %Y";
 
 /// Oldest lines are forgotten past this, so a long rehearsal stays bounded.

@@ -1,6 +1,10 @@
 //! A Windows endpoint running the Cisco Secure Endpoint connector, reached
 //! over OpenSSH for Windows whose default shell is PowerShell, with the
-//! TETRA definition update failures of the TAC article.
+//! TETRA definition update failures of the TAC article (`docs/DEVICES.md`,
+//! section "The Secure Endpoint procedure": posture, `-forceupdate`, the
+//! DNS, curl and proxy checks and their error codes). How OpenSSH for
+//! Windows and PowerShell answer exec requests is in section "How the
+//! devices really behave".
 //!
 //! Every command arrives as an SSH exec request (no PTY), so there is no
 //! prompt and no session: [`Endpoint::run`] answers one command line with
@@ -13,8 +17,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::asyncos::{AsyncOsProfile, Fault};
-use super::{StatsCell, lock};
+use crate::asyncos::Fault;
+use crate::{Expected, StatsCell, lock};
 
 /// Where the connector is installed; one folder per connector version.
 pub const AMP_DIR: &str = r"C:\Program Files\Cisco\AMP";
@@ -87,94 +91,123 @@ pub struct EndpointProfile {
     pub faults: Vec<Fault>,
 }
 
-/// Names accepted by [`endpoint_scenario`].
-pub const ENDPOINT_SCENARIOS: &[&str] = &[
-    "up-to-date",
-    "stale-dns",
-    "stale-revocation",
-    "stale-connect",
-    "stale-proxy-connect",
-    "stale-proxy-auth",
-    "stale-proxy-download",
-    "stale-fixable",
-    "update-does-not-move",
-    "old-connector",
-    "disconnected",
-];
-
-/// The profile of a named scenario (see [`ENDPOINT_SCENARIOS`]), or `None`
-/// for an unknown name. Stale endpoints have TETRA 90600, the newest is
-/// 90606. Wherever a network cause is found, `-forceupdate` does not move
-/// the version (the download still fails).
-///
-/// - `up-to-date`: 90606; a leftover `7.4.5.20701` folder.
-/// - `stale-dns`: `Resolve-DnsName` fails; curl cannot resolve (exit 6).
-/// - `stale-revocation`: curl fails with `0x80092013` (exit 35).
-/// - `stale-connect`: curl times out connecting (exit 28).
-/// - `stale-proxy-connect`: lasterror 4294965193 (cannot connect to proxy).
-/// - `stale-proxy-auth`: lasterror 4294965196 (proxy authentication).
-/// - `stale-proxy-download`: lasterror 4294965187 (proxy download failed).
-/// - `stale-fixable`: no cause found; `-forceupdate` brings 90606 after
-///   [`DEFAULT_TETRA_UPDATE_DURATION`]. Connector `10.1.2.30000` with a
-///   leftover `9.0.0.1` folder, which sorts after it: the client must pick
-///   the highest version, not the last line.
-/// - `update-does-not-move`: no cause found; `-forceupdate` changes nothing.
-/// - `old-connector`: connector 7.2.5, stale; `sfc.exe` has no `-forceupdate`.
-/// - `disconnected`: posture says `"connected": false`; stale, and
-///   `-forceupdate` changes nothing.
-pub fn endpoint_scenario(name: &str, hostname: &str) -> Option<EndpointProfile> {
-    let stale = EndpointProfile::stale(hostname);
-    let stuck = EndpointProfile {
-        force_update: ForceUpdate::DoesNotMove,
-        ..stale.clone()
-    };
-    let profile = match name {
-        "up-to-date" => EndpointProfile {
-            leftover_folders: vec!["7.4.5.20701".to_string()],
-            ..EndpointProfile::up_to_date(hostname)
-        },
-        "stale-dns" => EndpointProfile {
-            dns_ok: false,
-            ..stuck
-        },
-        "stale-revocation" => EndpointProfile {
-            curl: CurlOutcome::RevocationOffline,
-            ..stuck
-        },
-        "stale-connect" => EndpointProfile {
-            curl: CurlOutcome::ConnectFailed,
-            ..stuck
-        },
-        "stale-proxy-connect" => EndpointProfile {
-            last_error: Some(4_294_965_193),
-            ..stuck
-        },
-        "stale-proxy-auth" => EndpointProfile {
-            last_error: Some(4_294_965_196),
-            ..stuck
-        },
-        "stale-proxy-download" => EndpointProfile {
-            last_error: Some(4_294_965_187),
-            ..stuck
-        },
-        "stale-fixable" => EndpointProfile {
-            connector_version: "10.1.2.30000".to_string(),
-            leftover_folders: vec!["9.0.0.1".to_string()],
-            ..stale
-        },
-        "update-does-not-move" => stuck,
-        "old-connector" => EndpointProfile {
-            connector_version: "7.2.5.20412".to_string(),
-            ..stuck
-        },
-        "disconnected" => EndpointProfile {
-            connected: false,
-            ..stuck
-        },
-        _ => return None,
-    };
-    Some(profile)
+/// The Windows endpoint scenarios (`sshfleet sim --model windows
+/// --scenario`, the tests), named by clap in kebab case (`stale-dns`).
+/// Stale endpoints have TETRA 90600, the newest is 90606. Wherever a
+/// network cause is found, `-forceupdate` does not move the version (the
+/// download still fails).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum EndpointScenario {
+    /// TETRA 90606; a leftover `7.4.5.20701` folder.
+    UpToDate,
+    /// `Resolve-DnsName` fails; curl cannot resolve (exit 6).
+    StaleDns,
+    /// curl fails with `0x80092013` (exit 35).
+    StaleRevocation,
+    /// curl times out connecting (exit 28).
+    StaleConnect,
+    /// lasterror 4294965193 (cannot connect to the proxy).
+    StaleProxyConnect,
+    /// lasterror 4294965196 (proxy authentication).
+    StaleProxyAuth,
+    /// lasterror 4294965187 (proxy download failed).
+    StaleProxyDownload,
+    /// No cause found; `-forceupdate` brings 90606 after 3 s. Connector
+    /// `10.1.2.30000` with a leftover `9.0.0.1` folder, which sorts after
+    /// it: the client must pick the highest version, not the last line.
+    StaleFixable,
+    /// No cause found; `-forceupdate` changes nothing.
+    UpdateDoesNotMove,
+    /// Connector 7.2.5, stale; `sfc.exe` has no `-forceupdate`.
+    OldConnector,
+    /// Posture says `"connected": false`; stale, and `-forceupdate`
+    /// changes nothing.
+    Disconnected,
 }
+
+impl EndpointScenario {
+    /// Every scenario, in the order of the type.
+    pub fn all() -> &'static [EndpointScenario] {
+        <Self as clap::ValueEnum>::value_variants()
+    }
+
+    /// The endpoint of this scenario; a fixable one's update takes
+    /// [`DEFAULT_TETRA_UPDATE_DURATION`].
+    pub fn profile(self, hostname: &str) -> EndpointProfile {
+        let stale = EndpointProfile::stale(hostname);
+        let stuck = EndpointProfile {
+            force_update: ForceUpdate::DoesNotMove,
+            ..stale.clone()
+        };
+        match self {
+            EndpointScenario::UpToDate => EndpointProfile {
+                leftover_folders: vec!["7.4.5.20701".to_string()],
+                ..EndpointProfile::up_to_date(hostname)
+            },
+            EndpointScenario::StaleDns => EndpointProfile {
+                dns_ok: false,
+                ..stuck
+            },
+            EndpointScenario::StaleRevocation => EndpointProfile {
+                curl: CurlOutcome::RevocationOffline,
+                ..stuck
+            },
+            EndpointScenario::StaleConnect => EndpointProfile {
+                curl: CurlOutcome::ConnectFailed,
+                ..stuck
+            },
+            EndpointScenario::StaleProxyConnect => EndpointProfile {
+                last_error: Some(4_294_965_193),
+                ..stuck
+            },
+            EndpointScenario::StaleProxyAuth => EndpointProfile {
+                last_error: Some(4_294_965_196),
+                ..stuck
+            },
+            EndpointScenario::StaleProxyDownload => EndpointProfile {
+                last_error: Some(4_294_965_187),
+                ..stuck
+            },
+            EndpointScenario::StaleFixable => EndpointProfile {
+                connector_version: "10.1.2.30000".to_string(),
+                leftover_folders: vec!["9.0.0.1".to_string()],
+                ..stale
+            },
+            EndpointScenario::UpdateDoesNotMove => stuck,
+            EndpointScenario::OldConnector => EndpointProfile {
+                connector_version: "7.2.5.20412".to_string(),
+                ..stuck
+            },
+            EndpointScenario::Disconnected => EndpointProfile {
+                connected: false,
+                ..stuck
+            },
+        }
+    }
+
+    /// How `secure-endpoint-tetra` must end on this scenario, when the run
+    /// knows the newest version (`latest_tetra`, or an up-to-date endpoint
+    /// in the same run).
+    pub fn expected(self) -> Expected {
+        match self {
+            EndpointScenario::UpToDate => Expected::Ok,
+            EndpointScenario::StaleFixable => Expected::Changed,
+            // A cause that blocks the download, a version that does not
+            // move, a connector too old to force an update: never fixed.
+            EndpointScenario::StaleDns
+            | EndpointScenario::StaleRevocation
+            | EndpointScenario::StaleConnect
+            | EndpointScenario::StaleProxyConnect
+            | EndpointScenario::StaleProxyAuth
+            | EndpointScenario::StaleProxyDownload
+            | EndpointScenario::UpdateDoesNotMove
+            | EndpointScenario::OldConnector
+            | EndpointScenario::Disconnected => Expected::Failed,
+        }
+    }
+}
+
+scenario_names!(EndpointScenario);
 
 impl EndpointProfile {
     /// Connector 8.1.7.21417, connected, TETRA 90606, nothing wrong.
@@ -433,8 +466,6 @@ struct State {
 /// connections, living as long as the fleet.
 pub(crate) struct Endpoint {
     profile: EndpointProfile,
-    /// What [`super::SimHost::profile`] returns for an endpoint.
-    placeholder: AsyncOsProfile,
     state: Mutex<State>,
     stats: StatsCell,
 }
@@ -450,7 +481,6 @@ impl std::fmt::Debug for Endpoint {
 impl Endpoint {
     pub(crate) fn new(profile: EndpointProfile) -> Self {
         Self {
-            placeholder: AsyncOsProfile::healthy(&profile.hostname),
             state: Mutex::new(State {
                 tetra_version: profile.tetra_version,
                 update_due: None,
@@ -462,10 +492,6 @@ impl Endpoint {
 
     pub(crate) fn profile(&self) -> &EndpointProfile {
         &self.profile
-    }
-
-    pub(crate) fn placeholder(&self) -> &AsyncOsProfile {
-        &self.placeholder
     }
 
     /// What this host saw, for tests and benchmarks.
@@ -768,7 +794,8 @@ mod tests {
     }
 
     fn scenario(name: &str) -> Endpoint {
-        Endpoint::new(endpoint_scenario(name, "ws01.example.com").unwrap())
+        let scenario: EndpointScenario = name.parse().unwrap();
+        Endpoint::new(scenario.profile("ws01.example.com"))
     }
 
     fn posture(endpoint: &Endpoint) -> serde_json::Value {
@@ -788,17 +815,23 @@ mod tests {
 
     #[test]
     fn every_scenario_has_a_profile() {
-        for name in ENDPOINT_SCENARIOS {
-            let p = endpoint_scenario(name, "ws01").unwrap();
+        for scenario in EndpointScenario::all() {
+            let p = scenario.profile("ws01");
             assert_eq!(p.hostname, "ws01");
             let stale = p.tetra_version < p.latest_tetra;
-            assert_eq!(stale, *name != "up-to-date", "{name}");
+            assert_eq!(stale, *scenario != EndpointScenario::UpToDate, "{scenario}");
             assert_eq!(p.latest_tetra, LATEST_TETRA);
             if stale {
                 assert_eq!(p.tetra_version, STALE_TETRA);
             }
+            let parsed: EndpointScenario = scenario.to_string().parse().unwrap();
+            assert_eq!(parsed, *scenario);
         }
-        assert!(endpoint_scenario("nope", "ws01").is_none());
+        assert_eq!(
+            EndpointScenario::StaleProxyAuth.to_string(),
+            "stale-proxy-auth"
+        );
+        assert!("nope".parse::<EndpointScenario>().is_err());
     }
 
     #[test]

@@ -13,11 +13,11 @@ use anyhow::Context as _;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
-use super::serve::Model;
-use super::{
-    AsyncOsProfile, Fault, PromptStyle, SimAuth, SimFleet, SimModel, SimModelConfig,
-    UpdateBehaviour, endpoint_scenario,
+use sshfleet_sim::{
+    AsyncOsProfile, AsyncOsScenario, EndpointScenario, Expected, Fault, Model, PromptStyle,
+    SimAuth, SimFleet, SimModel, SimModelConfig, UpdateBehaviour,
 };
+
 use crate::console::Console;
 use crate::error::Error;
 use crate::events::LogFormat;
@@ -34,7 +34,7 @@ const DEMO_UPDATE_TIMEOUT: &str = "6s";
 
 /// The shipped playbooks the demo can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DemoPlaybook {
+pub(crate) enum DemoPlaybook {
     /// ESA Enrollment Client certificate failure, on AsyncOS appliances.
     EsaEcupdate,
     /// Stale TETRA definitions, on Windows endpoints.
@@ -79,99 +79,79 @@ impl DemoPlaybook {
 
 /// One endpoint of each scenario, and two more up to date.
 fn endpoints() -> Vec<(SimModel, Status)> {
-    super::ENDPOINT_SCENARIOS
+    let up_to_date = [EndpointScenario::UpToDate; 2];
+    EndpointScenario::all()
         .iter()
-        .chain(&["up-to-date", "up-to-date"])
+        .chain(&up_to_date)
         .enumerate()
-        .filter_map(|(i, scenario)| {
+        .map(|(i, scenario)| {
             let name = format!("pc{:02}.example.com", i + 1);
-            let profile = endpoint_scenario(scenario, &name)?;
-            let status = super::serve::expected_endpoint_status(scenario)?;
-            Some((SimModel::from(profile), status))
+            (
+                SimModel::from(scenario.profile(&name)),
+                status(scenario.expected()),
+            )
         })
         .collect()
 }
 
+/// The report's status for what the simulator says a scenario must end
+/// with.
+fn status(expected: Expected) -> Status {
+    match expected {
+        Expected::Ok => Status::Ok,
+        Expected::Changed => Status::Changed,
+        Expected::Failed => Status::Failed,
+        Expected::Unreachable => Status::Unreachable,
+    }
+}
+
+/// Appliances of most scenarios (not `stop-answering`: it would hold the
+/// demo for `command_timeout`), with timings that keep the demo short, and
+/// the versions and prompts fleets have.
 fn appliances() -> Vec<(AsyncOsProfile, Status)> {
+    use AsyncOsScenario as S;
+    use UpdateBehaviour::CompletesAfter;
     let secs = Duration::from_secs;
     let ms = Duration::from_millis;
-    let with = |mut p: AsyncOsProfile, f: &dyn Fn(&mut AsyncOsProfile)| {
-        f(&mut p);
-        p
+    let host = |number: usize, scenario: AsyncOsScenario, adapt: &dyn Fn(&mut AsyncOsProfile)| {
+        let mut profile = scenario.profile(&format!("esa{number:02}.example.com"));
+        adapt(&mut profile);
+        (profile, status(scenario.expected()))
     };
     vec![
-        (AsyncOsProfile::healthy("esa01.example.com"), Status::Ok),
-        (
-            with(AsyncOsProfile::broken("esa02.example.com"), &|p| {
-                p.update = UpdateBehaviour::CompletesAfter(ms(1500));
-            }),
-            Status::Changed,
-        ),
-        (
-            // An earlier update's `update completed` sits in the backlog.
-            with(AsyncOsProfile::broken("esa03.example.com"), &|p| {
-                p.stale_completion = true;
-                p.update = UpdateBehaviour::CompletesAfter(secs(3));
-            }),
-            Status::Changed,
-        ),
-        (
-            with(AsyncOsProfile::healthy("esa04.example.com"), &|p| {
-                p.version = "14.2.0-620".to_string()
-            }),
-            Status::Ok,
-        ),
-        (
-            with(AsyncOsProfile::broken("esa05.example.com"), &|p| {
-                p.prompt = PromptStyle::Cluster("emea-mail".to_string());
-                p.update = UpdateBehaviour::CompletesAfter(ms(2000));
-            }),
-            Status::Changed,
-        ),
-        (
-            with(AsyncOsProfile::healthy("esa06.example.com"), &|p| {
-                p.prompt = PromptStyle::Machine
-            }),
-            Status::Ok,
-        ),
-        (
-            with(AsyncOsProfile::broken("esa07.example.com"), &|p| {
-                p.update = UpdateBehaviour::NeverCompletes
-            }),
-            Status::Failed,
-        ),
-        (
-            with(AsyncOsProfile::broken("esa08.example.com"), &|p| {
-                p.update = UpdateBehaviour::CompletesAfter(ms(1000));
-                p.faults.push(Fault::Trickle(Duration::ZERO));
-            }),
-            Status::Changed,
-        ),
-        (AsyncOsProfile::healthy("esa09.example.com"), Status::Ok),
-        (
-            with(AsyncOsProfile::broken("esa10.example.com"), &|p| {
-                p.update = UpdateBehaviour::CompletesAfter(secs(4));
-                p.faults.push(Fault::DropMidFollow(secs(1)));
-            }),
-            Status::Failed,
-        ),
-        (
-            with(AsyncOsProfile::healthy("esa11.example.com"), &|p| {
-                p.version = "15.5.0-100".to_string()
-            }),
-            Status::Ok,
-        ),
+        host(1, S::Healthy, &|_| {}),
+        host(2, S::Broken, &|p| p.update = CompletesAfter(ms(1500))),
+        // An earlier update's `update completed` sits in the backlog.
+        host(3, S::StaleCompletion, &|p| {
+            p.update = CompletesAfter(secs(3))
+        }),
+        host(4, S::Healthy, &|p| p.version = "14.2.0-620".to_string()),
+        host(5, S::Cluster, &|p| {
+            p.prompt = PromptStyle::Cluster("emea-mail".to_string());
+            p.update = CompletesAfter(ms(2000));
+        }),
+        host(6, S::Healthy, &|p| p.prompt = PromptStyle::Machine),
+        host(7, S::NeverCompletes, &|_| {}),
+        host(8, S::Trickle, &|p| {
+            p.update = CompletesAfter(ms(1000));
+            p.faults = vec![Fault::Trickle(Duration::ZERO)];
+        }),
+        host(9, S::Healthy, &|_| {}),
+        host(10, S::DropMidFollow, &|p| {
+            p.update = CompletesAfter(secs(4))
+        }),
+        host(11, S::Healthy, &|p| p.version = "15.5.0-100".to_string()),
     ]
 }
 
 /// Run the demo of `which`; exit 0 only when every host ended as its
 /// scenario requires.
-pub async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
+pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
     run_demo(which, report)
         .await
         .map_err(|e| match e.downcast::<Error>() {
             Ok(e) => e,
-            Err(e) => Error::Sim(e),
+            Err(e) => Error::Demo(e),
         })
 }
 
@@ -211,27 +191,36 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     expected.push((demo.down.to_string(), Status::Unreachable));
 
     let mut known_hosts = String::new();
-    let mut inventory = format!(
-        "# Written by `sshfleet demo`.\nall:\n  vars:\n    ansible_user: admin\n    ansible_ssh_private_key_file: {}\n  children:\n    emea:\n      hosts:\n",
-        key_file.display()
-    );
+    let mut hosts = serde_yaml::Mapping::new();
+    let mut add = |name: &str, port: u16| -> anyhow::Result<()> {
+        let vars = HostVars {
+            ansible_host: "127.0.0.1",
+            ansible_port: port,
+        };
+        hosts.insert(name.into(), serde_yaml::to_value(vars)?);
+        Ok(())
+    };
     for host in sim.hosts() {
-        let port = host.addr.port();
-        known_hosts.push_str(&crate::known_hosts::entry_line(
-            "127.0.0.1",
-            port,
-            &host.host_key,
-        ));
+        known_hosts.push_str(&host.known_hosts_line());
         known_hosts.push('\n');
-        inventory.push_str(&format!(
-            "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {port}\n",
-            host.name
-        ));
+        add(&host.name, host.addr.port())?;
     }
-    inventory.push_str(&format!(
-        "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {dead_port}\n",
-        demo.down
-    ));
+    add(demo.down, dead_port)?;
+    let mut emea = serde_yaml::Mapping::new();
+    emea.insert("hosts".into(), hosts.into());
+    let inventory = DemoInventory {
+        all: DemoGroup {
+            vars: GroupVars {
+                ansible_user: "admin",
+                ansible_ssh_private_key_file: key_file.display().to_string(),
+            },
+            children: [("emea", emea)].into(),
+        },
+    };
+    let inventory = format!(
+        "# Written by `sshfleet demo`.\n{}",
+        serde_yaml::to_string(&inventory)?
+    );
     let known_hosts_path = dir.path().join("known_hosts");
     let inventory_path = dir.path().join("inventory.yaml");
     std::fs::write(&known_hosts_path, known_hosts)?;
@@ -314,4 +303,28 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));
         Ok(ExitCode::Internal)
     }
+}
+
+/// The demo's inventory, in Ansible's YAML format.
+#[derive(serde::Serialize)]
+struct DemoInventory {
+    all: DemoGroup,
+}
+
+#[derive(serde::Serialize)]
+struct DemoGroup {
+    vars: GroupVars,
+    children: std::collections::BTreeMap<&'static str, serde_yaml::Mapping>,
+}
+
+#[derive(serde::Serialize)]
+struct GroupVars {
+    ansible_user: &'static str,
+    ansible_ssh_private_key_file: String,
+}
+
+#[derive(serde::Serialize)]
+struct HostVars {
+    ansible_host: &'static str,
+    ansible_port: u16,
 }

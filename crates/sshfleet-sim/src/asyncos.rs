@@ -1,5 +1,8 @@
 //! The AsyncOS CLI model (Secure Email Gateway), with the ecs / updater_logs
-//! behaviour of the Enrollment Client TAC article.
+//! behaviour of the Enrollment Client TAC article: its symptom lines, alert,
+//! fix and confirmation are in `docs/DEVICES.md`, section "The ESA
+//! procedure"; the CLI's prompts, `grep`, `tail` and `version` output in
+//! section "How the devices really behave".
 //!
 //! [`Appliance`] is one appliance's state (logs, alerts, counters), shared by
 //! all its sessions; [`Command`] is one parsed CLI line. The interactive
@@ -12,8 +15,8 @@ use chrono::{NaiveDateTime, TimeDelta, Utc};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::log::{Cursor, LOG_TIME_FORMAT, Log};
-use super::{StatsCell, lock};
+use crate::log::{Cursor, LOG_TIME_FORMAT, Log};
+use crate::{Expected, StatsCell, lock};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptStyle {
@@ -83,58 +86,84 @@ pub struct AsyncOsProfile {
     pub faults: Vec<Fault>,
 }
 
-/// Names accepted by [`scenario_profile`].
-pub const SCENARIOS: &[&str] = &[
-    "healthy",
-    "broken",
-    "stale-completion",
-    "never-completes",
-    "cluster",
-    "drop-mid-follow",
-    "stop-answering",
-    "trickle",
-];
+/// The AsyncOS scenarios (`sshfleet sim --scenario`, the tests): the
+/// names are clap's, in kebab case (`stale-completion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum AsyncOsScenario {
+    /// ECS registered; only an old, recovered warning in `ecs`.
+    Healthy,
+    /// The article's Warning/Critical lines and alert.
+    Broken,
+    /// Broken, with an earlier `enrollment_client update completed` as the
+    /// last lines of `updater_logs`, and a slow update (5 s).
+    StaleCompletion,
+    /// Broken; the update starts and never completes.
+    NeverCompletes,
+    /// Broken, prompt `(Cluster esa-cluster)> `.
+    Cluster,
+    /// Broken; the TCP connection drops 1 s into a `tail`.
+    DropMidFollow,
+    /// Broken; silent after the first command.
+    StopAnswering,
+    /// Broken; output written one byte per millisecond.
+    Trickle,
+}
 
 /// How long `ecupdate` takes on the `healthy` and `broken` scenarios.
 pub const DEFAULT_UPDATE_DURATION: Duration = Duration::from_secs(3);
 
-/// The profile of a named scenario (see [`SCENARIOS`]), or `None` for an
-/// unknown name.
-///
-/// - `healthy`: ECS registered; only an old, recovered warning in `ecs`.
-/// - `broken`: the article's Warning/Critical lines and alert.
-/// - `stale-completion`: broken, with an earlier `enrollment_client update
-///   completed` as the last lines of `updater_logs`, and a slow update (5 s).
-/// - `never-completes`: broken; the update starts and never completes.
-/// - `cluster`: broken, prompt `(Cluster esa-cluster)> `.
-/// - `drop-mid-follow`: broken; the TCP connection drops 1 s into a `tail`.
-/// - `stop-answering`: broken; silent after the first command.
-/// - `trickle`: broken; output written one byte per millisecond.
-pub fn scenario_profile(scenario: &str, hostname: &str) -> Option<AsyncOsProfile> {
-    let broken = AsyncOsProfile::broken(hostname);
-    let profile = match scenario {
-        "healthy" => AsyncOsProfile::healthy(hostname),
-        "broken" => broken,
-        "stale-completion" => AsyncOsProfile {
-            stale_completion: true,
-            update: UpdateBehaviour::CompletesAfter(Duration::from_secs(5)),
-            ..broken
-        },
-        "never-completes" => AsyncOsProfile {
-            update: UpdateBehaviour::NeverCompletes,
-            ..broken
-        },
-        "cluster" => AsyncOsProfile {
-            prompt: PromptStyle::Cluster("esa-cluster".to_string()),
-            ..broken
-        },
-        "drop-mid-follow" => broken.with_fault(Fault::DropMidFollow(Duration::from_secs(1))),
-        "stop-answering" => broken.with_fault(Fault::StopAnswering(1)),
-        "trickle" => broken.with_fault(Fault::Trickle(Duration::from_millis(1))),
-        _ => return None,
-    };
-    Some(profile)
+impl AsyncOsScenario {
+    /// Every scenario, in the order of the type.
+    pub fn all() -> &'static [AsyncOsScenario] {
+        <Self as clap::ValueEnum>::value_variants()
+    }
+
+    /// The appliance of this scenario.
+    pub fn profile(self, hostname: &str) -> AsyncOsProfile {
+        let broken = AsyncOsProfile::broken(hostname);
+        match self {
+            AsyncOsScenario::Healthy => AsyncOsProfile::healthy(hostname),
+            AsyncOsScenario::Broken => broken,
+            AsyncOsScenario::StaleCompletion => AsyncOsProfile {
+                stale_completion: true,
+                update: UpdateBehaviour::CompletesAfter(Duration::from_secs(5)),
+                ..broken
+            },
+            AsyncOsScenario::NeverCompletes => AsyncOsProfile {
+                update: UpdateBehaviour::NeverCompletes,
+                ..broken
+            },
+            AsyncOsScenario::Cluster => AsyncOsProfile {
+                prompt: PromptStyle::Cluster("esa-cluster".to_string()),
+                ..broken
+            },
+            AsyncOsScenario::DropMidFollow => {
+                broken.with_fault(Fault::DropMidFollow(Duration::from_secs(1)))
+            }
+            AsyncOsScenario::StopAnswering => broken.with_fault(Fault::StopAnswering(1)),
+            AsyncOsScenario::Trickle => broken.with_fault(Fault::Trickle(Duration::from_millis(1))),
+        }
+    }
+
+    /// How `esa-ecupdate` must end on this scenario (default variables,
+    /// an `update_timeout` longer than the update).
+    pub fn expected(self) -> Expected {
+        match self {
+            AsyncOsScenario::Healthy => Expected::Ok,
+            AsyncOsScenario::Broken
+            | AsyncOsScenario::StaleCompletion
+            | AsyncOsScenario::Cluster
+            | AsyncOsScenario::Trickle => Expected::Changed,
+            // No completion line; the connection cut during `tail`; silence
+            // after the first command: none of them may ever count as fixed.
+            AsyncOsScenario::NeverCompletes
+            | AsyncOsScenario::DropMidFollow
+            | AsyncOsScenario::StopAnswering => Expected::Failed,
+        }
+    }
 }
+
+scenario_names!(AsyncOsScenario);
 
 impl AsyncOsProfile {
     /// An AsyncOS 15.0 appliance whose Enrollment Client is fine.
@@ -838,11 +867,30 @@ mod tests {
     }
 
     #[test]
-    fn every_scenario_has_a_profile() {
-        for name in SCENARIOS {
-            assert!(scenario_profile(name, "esa01").is_some(), "{name}");
+    fn scenarios_are_named_as_on_the_command_line() {
+        let names: Vec<String> = AsyncOsScenario::all()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "healthy",
+                "broken",
+                "stale-completion",
+                "never-completes",
+                "cluster",
+                "drop-mid-follow",
+                "stop-answering",
+                "trickle"
+            ]
+        );
+        for scenario in AsyncOsScenario::all() {
+            let parsed: AsyncOsScenario = scenario.to_string().parse().unwrap();
+            assert_eq!(parsed, *scenario);
+            assert_eq!(scenario.profile("esa01").hostname, "esa01");
         }
-        assert!(scenario_profile("nope", "esa01").is_none());
+        assert!("nope".parse::<AsyncOsScenario>().is_err());
     }
 
     #[tokio::test]

@@ -4,9 +4,9 @@
 //! `direct-tcpip` forwarding when the host is a bastion, and a TCP stream
 //! that can be cut without any SSH goodbye.
 //!
-//! [`windows`]: super::windows
+//! [`windows`]: crate::windows
 //!
-//! [`shell`]: super::shell
+//! [`shell`]: crate::shell
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -23,9 +23,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::shell::{INPUT_CHUNKS, OUTPUT_CHUNKS, Output, run_session};
-use super::windows::{Endpoint, ExecOutput};
-use super::{Directory, Served, SimAuth, lock};
+use crate::shell::{INPUT_CHUNKS, OUTPUT_CHUNKS, Output, run_session};
+use crate::windows::{Endpoint, ExecOutput};
+use crate::{Directory, Served, SimAuth, lock};
 
 /// Channels one connection may open; more are refused.
 const MAX_CHANNELS: usize = 8;
@@ -363,8 +363,8 @@ impl russh::server::Handler for ConnectionHandler {
             .is_some_and(|n| self.execs > n);
         if let Some(after) = endpoint.profile().drop_after_force_update()
             && matches!(
-                super::windows::Command::parse(&line),
-                super::windows::Command::ForceUpdate { .. }
+                crate::windows::Command::parse(&line),
+                crate::windows::Command::ForceUpdate { .. }
             )
         {
             let kill = self.kill.clone();

@@ -1,6 +1,7 @@
 //! A simulated fleet: real SSH servers (russh) on loopback whose shells
 //! behave like the appliances of the TAC articles, with fault injection.
 //! Used by `sshfleet demo`, `sshfleet sim`, the tests and the benchmarks.
+//! The device facts it models are in `docs/DEVICES.md`.
 //!
 //! Layout: [`asyncos`] is the appliance (profile, logs, commands), `shell`
 //! one interactive session over any byte transport, `server` the russh
@@ -9,10 +10,49 @@
 //! a second model, a Windows endpoint with the Secure Endpoint connector,
 //! answering SSH exec requests as PowerShell does; start endpoints (alone
 //! or beside appliances) with [`SimFleet::start_models`].
+//!
+//! This crate knows nothing of `sshfleet` itself (the product depends on
+//! it, never the other way round): what a shipped playbook must conclude
+//! on each scenario is stated here as an [`Expected`] outcome.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+/// `println!` for output a reader may stop reading (`| head`): a closed
+/// stdout is not worth a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `Display` and `FromStr` for a scenario enum, both from its clap
+/// `ValueEnum` names: a scenario is spelled one way, clap's.
+macro_rules! scenario_names {
+    ($ty:ty) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match clap::ValueEnum::to_possible_value(self) {
+                    Some(value) => f.write_str(value.get_name()),
+                    None => Ok(()),
+                }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $crate::SimError;
+
+            fn from_str(name: &str) -> Result<Self, Self::Err> {
+                <Self as clap::ValueEnum>::from_str(name, false)
+                    .map_err(|_| $crate::SimError::Invalid(format!("unknown scenario `{name}`")))
+            }
+        }
+    };
+}
 
 pub mod asyncos;
-pub mod demo;
+mod limits;
 mod log;
+mod scenario;
 pub mod serve;
 mod server;
 mod shell;
@@ -20,13 +60,12 @@ mod stdio;
 pub mod windows;
 
 pub use asyncos::{
-    AsyncOsProfile, DEFAULT_UPDATE_DURATION, Fault, PromptStyle, SCENARIOS, UpdateBehaviour,
-    scenario_profile,
+    AsyncOsProfile, AsyncOsScenario, DEFAULT_UPDATE_DURATION, Fault, PromptStyle, UpdateBehaviour,
 };
+pub use scenario::{MIXED, Model, Scenario, ScenarioChoice};
 pub use stdio::serve_stdio;
 pub use windows::{
-    CurlOutcome, ENDPOINT_SCENARIOS, EndpointProfile, ForceUpdate, LATEST_TETRA, STALE_TETRA,
-    endpoint_scenario,
+    CurlOutcome, EndpointProfile, EndpointScenario, ForceUpdate, LATEST_TETRA, STALE_TETRA,
 };
 
 use std::collections::HashMap;
@@ -41,6 +80,64 @@ use tokio::task::JoinHandle;
 
 use asyncos::Appliance;
 use windows::Endpoint;
+
+/// Errors of the simulator's own: options a user got wrong, and the
+/// environment failing under it.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// Bad options (`--hosts 0`, an unknown scenario, ...): nothing was
+    /// served.
+    #[error("{0}")]
+    Invalid(String),
+    /// A file, socket or key the simulator needs could not be made.
+    #[error("{what}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl SimError {
+    /// Whether the user caused it (bad options), as opposed to the
+    /// environment.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, SimError::Invalid(_))
+    }
+
+    pub(crate) fn io(what: impl Into<String>, source: impl Into<std::io::Error>) -> Self {
+        SimError::Io {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// How a shipped playbook must end on a host of a scenario: the test
+/// oracle of the demo, `sshfleet sim`'s banner and the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Expected {
+    /// Healthy, nothing done.
+    Ok,
+    /// Fixed, and the fix confirmed by the device.
+    Changed,
+    /// Not fixed, or the fix never confirmed.
+    Failed,
+    /// Never reached (nothing listens).
+    Unreachable,
+}
+
+impl Expected {
+    /// As the product's report spells the status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expected::Ok => "ok",
+            Expected::Changed => "changed",
+            Expected::Failed => "failed",
+            Expected::Unreachable => "unreachable",
+        }
+    }
+}
 
 /// Credentials every simulated appliance accepts.
 #[derive(Debug, Clone, Default)]
@@ -236,13 +333,32 @@ impl SimHost {
         self.served.stats().snapshot()
     }
 
-    /// The AsyncOS profile. A Windows endpoint has none: this is then a
-    /// placeholder (`AsyncOsProfile::healthy` with its hostname); see
-    /// [`SimHost::endpoint`].
-    pub fn profile(&self) -> &AsyncOsProfile {
+    /// Its OpenSSH known_hosts line, `[127.0.0.1]:PORT ssh-ed25519 AAAA...`
+    /// (a port other than 22 is written in brackets).
+    pub fn known_hosts_line(&self) -> String {
+        let ip = self.addr.ip();
+        let name = match self.addr.port() {
+            22 => ip.to_string(),
+            port => format!("[{ip}]:{port}"),
+        };
+        // Encoding an in-memory ed25519 (or RSA) key cannot fail.
+        let key = self.host_key.to_openssh().unwrap_or_default();
+        format!("{name} {key}")
+    }
+
+    /// Which kind of machine it is.
+    pub fn model(&self) -> Model {
         match &self.served {
-            Served::AsyncOs(appliance) => appliance.profile(),
-            Served::Windows(endpoint) => endpoint.placeholder(),
+            Served::AsyncOs(_) => Model::Asyncos,
+            Served::Windows(_) => Model::Windows,
+        }
+    }
+
+    /// The appliance's profile as started, or `None` for an endpoint.
+    pub fn appliance(&self) -> Option<&AsyncOsProfile> {
+        match &self.served {
+            Served::AsyncOs(appliance) => Some(appliance.profile()),
+            Served::Windows(_) => None,
         }
     }
 

@@ -6,13 +6,16 @@
 //! and password. A difference fails the test unless the case lists it as a
 //! refusal (sshfleet refusing, with an error, what Ansible accepts).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use sshfleet::inventory::{Inventory, LoadOptions, VaultSecret};
-use sshfleet::target::Settings;
-use sshfleet::transport::HostKeyPolicy;
+
+use super::{Inventory, LoadOptions, VaultSecret};
+use crate::target::Settings;
+use crate::transport::HostKeyPolicy;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inventories")
@@ -269,10 +272,13 @@ fn check_case(dir: &Path) -> Vec<String> {
             diffs.push(format!("{name}: {host_name}: no such host"));
             continue;
         };
-        let resolved = host
-            .connection(vault.as_ref())
+        let resolved = inventory
+            .connection(host, vault.as_ref())
             .map_err(|e| e.to_string())
-            .and_then(|conn| settings.resolve(host, &conn).map_err(|e| e.to_string()));
+            .and_then(|conn| {
+                let target = settings.resolve(host, &conn).map_err(|e| e.to_string())?;
+                Ok((conn, target))
+            });
         let reachable_by_ssh = want.get("address").is_some();
         match resolved {
             Err(e) => {
@@ -285,7 +291,7 @@ fn check_case(dir: &Path) -> Vec<String> {
             Ok(_) if !reachable_by_ssh => diffs.push(format!(
                 "{name}: {host_name}: resolved, but Ansible: {want}"
             )),
-            Ok(target) => {
+            Ok((conn, target)) => {
                 let mut keys: Vec<String> = target
                     .credentials
                     .key_file
@@ -299,8 +305,7 @@ fn check_case(dir: &Path) -> Vec<String> {
                         .iter()
                         .map(|k| home_relative(k)),
                 );
-                let password = target
-                    .credentials
+                let password = conn
                     .password
                     .as_ref()
                     .map(|p| p.expose().to_string())
@@ -314,7 +319,7 @@ fn check_case(dir: &Path) -> Vec<String> {
                 // No user: ssh's is the local one (sshfleet's `admin` when
                 // that cannot be known).
                 let user = want["user"].as_str().map(String::from).unwrap_or_else(|| {
-                    Some(sshfleet::ssh_config::local_user())
+                    Some(crate::ssh_config::local_user())
                         .filter(|u| !u.is_empty())
                         .unwrap_or_else(|| "admin".to_string())
                 });

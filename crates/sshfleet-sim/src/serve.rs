@@ -13,153 +13,18 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
+use serde::Serialize;
 
-use super::{
-    ENDPOINT_SCENARIOS, Fault, ForceUpdate, SCENARIOS, SimAuth, SimFleet, SimModel, SimModelConfig,
-    UpdateBehaviour, endpoint_scenario, scenario_profile,
+use crate::scenario::{MIXED, Model, Scenario, ScenarioChoice};
+use crate::{
+    AsyncOsScenario, EndpointScenario, Fault, ForceUpdate, SimAuth, SimError, SimFleet, SimModel,
+    SimModelConfig, UpdateBehaviour,
 };
-use crate::error::Error;
-use crate::report::Status;
 
 /// The user every simulated host accepts.
 pub const SIM_USER: &str = "admin";
-
-/// The scenario name that spreads hosts over every scenario.
-pub const MIXED: &str = "mixed";
-
-/// One block of the `mixed` spread, repeated over the fleet: per 20 hosts,
-/// 7 healthy, 7 broken and one of each of the six fault scenarios (so 35 %,
-/// 35 % and 5 % each). The faults come early in the block, so any fleet of
-/// 8 hosts or more has every scenario.
-const MIXED_BLOCK: [&str; 20] = [
-    "healthy",
-    "broken",
-    "stale-completion",
-    "never-completes",
-    "cluster",
-    "drop-mid-follow",
-    "stop-answering",
-    "trickle",
-    "healthy",
-    "broken",
-    "healthy",
-    "broken",
-    "healthy",
-    "broken",
-    "healthy",
-    "broken",
-    "healthy",
-    "broken",
-    "healthy",
-    "broken",
-];
-
-/// One block of the Windows `mixed` spread: per 20 endpoints, 9 up to
-/// date, 2 fixable and one of each other scenario. An up-to-date endpoint
-/// comes first, so any fleet of 11 or more has every scenario and the
-/// fleet-relative staleness rule has a newest version to compare with.
-const ENDPOINT_MIXED_BLOCK: [&str; 20] = [
-    "up-to-date",
-    "stale-fixable",
-    "stale-dns",
-    "stale-revocation",
-    "stale-connect",
-    "stale-proxy-connect",
-    "stale-proxy-auth",
-    "stale-proxy-download",
-    "update-does-not-move",
-    "old-connector",
-    "disconnected",
-    "up-to-date",
-    "up-to-date",
-    "up-to-date",
-    "stale-fixable",
-    "up-to-date",
-    "up-to-date",
-    "up-to-date",
-    "up-to-date",
-    "up-to-date",
-];
-
-/// Which kind of machine a simulated fleet is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Model {
-    /// Secure Email Gateways (AsyncOS CLI), for `esa-ecupdate`.
-    #[default]
-    Asyncos,
-    /// Windows endpoints with the Secure Endpoint connector (PowerShell
-    /// over exec requests), for `secure-endpoint-tetra`.
-    Windows,
-}
-
-impl Model {
-    /// The shipped playbook this model rehearses.
-    pub fn playbook(self) -> &'static str {
-        match self {
-            Model::Asyncos => "esa-ecupdate",
-            Model::Windows => "secure-endpoint-tetra",
-        }
-    }
-
-    /// How the banner and inventory name the hosts.
-    pub fn noun(self) -> &'static str {
-        match self {
-            Model::Asyncos => "AsyncOS appliances",
-            Model::Windows => "Windows endpoints",
-        }
-    }
-
-    /// The scenario of `sshfleet sim` without `--scenario`.
-    pub fn default_scenario(self) -> &'static str {
-        match self {
-            Model::Asyncos => "broken",
-            Model::Windows => MIXED,
-        }
-    }
-
-    /// The default host name prefix.
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Model::Asyncos => "esa",
-            Model::Windows => "pc",
-        }
-    }
-
-    pub fn scenarios(self) -> &'static [&'static str] {
-        match self {
-            Model::Asyncos => SCENARIOS,
-            Model::Windows => ENDPOINT_SCENARIOS,
-        }
-    }
-
-    /// The scenario of host `index` (from 0) in a `mixed` fleet.
-    pub fn mixed_scenario(self, index: usize) -> &'static str {
-        match self {
-            Model::Asyncos => MIXED_BLOCK[index % MIXED_BLOCK.len()],
-            Model::Windows => ENDPOINT_MIXED_BLOCK[index % ENDPOINT_MIXED_BLOCK.len()],
-        }
-    }
-
-    /// The status [`Model::playbook`] must end with on a host of this
-    /// scenario, with default variables and an `update_timeout` longer
-    /// than the update.
-    pub fn expected_status(self, scenario: &str) -> Option<Status> {
-        match self {
-            Model::Asyncos => expected_status(scenario),
-            Model::Windows => expected_endpoint_status(scenario),
-        }
-    }
-
-    fn profile(self, scenario: &str, hostname: &str) -> Option<SimModel> {
-        match self {
-            Model::Asyncos => scenario_profile(scenario, hostname).map(SimModel::from),
-            Model::Windows => endpoint_scenario(scenario, hostname).map(SimModel::from),
-        }
-    }
-}
 
 /// What `sshfleet sim` was asked to serve.
 #[derive(Debug, Clone)]
@@ -167,8 +32,8 @@ pub struct ServeOptions {
     pub model: Model,
     /// How many appliances.
     pub hosts: usize,
-    /// A name of [`SCENARIOS`], or [`MIXED`].
-    pub scenario: String,
+    /// One scenario of `model`, or every one of them.
+    pub scenario: ScenarioChoice,
     /// Overrides how long `ecupdate force` takes on scenarios that complete.
     pub update_duration: Option<Duration>,
     /// Where the inventory goes; the key and known_hosts go beside it.
@@ -180,43 +45,8 @@ pub struct ServeOptions {
 /// One host of the plan: its scenario and profile.
 #[derive(Debug, Clone)]
 pub struct PlannedHost {
-    pub scenario: &'static str,
+    pub scenario: Scenario,
     pub model: SimModel,
-}
-
-/// The status the ESA playbook must end with on a host of this scenario
-/// (default variables, an `update_timeout` longer than the update).
-pub fn expected_status(scenario: &str) -> Option<Status> {
-    Some(match scenario {
-        "healthy" => Status::Ok,
-        "broken" | "stale-completion" | "cluster" | "trickle" => Status::Changed,
-        // No completion line; the connection cut during `tail`; silence
-        // after the first command: none of them may ever count as fixed.
-        "never-completes" | "drop-mid-follow" | "stop-answering" => Status::Failed,
-        _ => return None,
-    })
-}
-
-/// The status `secure-endpoint-tetra` must end with on an endpoint of this
-/// scenario, when the run knows the newest version (`latest_tetra`, or an
-/// up-to-date endpoint in the same run).
-pub fn expected_endpoint_status(scenario: &str) -> Option<Status> {
-    Some(match scenario {
-        "up-to-date" => Status::Ok,
-        "stale-fixable" => Status::Changed,
-        // A cause that blocks the download, a version that does not move,
-        // a connector too old to force an update: never fixed.
-        "stale-dns"
-        | "stale-revocation"
-        | "stale-connect"
-        | "stale-proxy-connect"
-        | "stale-proxy-auth"
-        | "stale-proxy-download"
-        | "update-does-not-move"
-        | "old-connector"
-        | "disconnected" => Status::Failed,
-        _ => return None,
-    })
 }
 
 /// `esa001.sim.example.com`: numbered from 1, zero-padded to the width of
@@ -227,49 +57,42 @@ pub fn host_name(prefix: &str, number: usize, fleet_size: usize) -> String {
 }
 
 /// The appliances to simulate, in order, or why the options are invalid.
-pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, Error> {
+pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, SimError> {
     if options.hosts == 0 {
-        return Err(Error::Usage("--hosts must be at least 1".to_string()));
+        return Err(SimError::Invalid("--hosts must be at least 1".to_string()));
     }
     let model = options.model;
-    let scenario_of = |index: usize| -> Result<&'static str, Error> {
-        if options.scenario == MIXED {
-            return Ok(model.mixed_scenario(index));
-        }
-        model
-            .scenarios()
-            .iter()
-            .copied()
-            .find(|s| *s == options.scenario)
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "unknown {} scenario `{}` (one of {}, {MIXED})",
-                    model.playbook(),
-                    options.scenario,
-                    model.scenarios().join(", ")
-                ))
-            })
-    };
     check_prefix(&options.hostname_prefix)?;
-    (0..options.hosts)
+    if let ScenarioChoice::One(scenario) = options.scenario
+        && scenario.model() != model
+    {
+        let names: Vec<String> = model.scenarios().iter().map(ToString::to_string).collect();
+        return Err(SimError::Invalid(format!(
+            "unknown {} scenario `{scenario}` (one of {}, {MIXED})",
+            model.playbook(),
+            names.join(", ")
+        )));
+    }
+    Ok((0..options.hosts)
         .map(|index| {
-            let scenario = scenario_of(index)?;
+            let scenario = match options.scenario {
+                ScenarioChoice::One(scenario) => scenario,
+                ScenarioChoice::Mixed => model.mixed_scenario(index),
+            };
             let name = host_name(&options.hostname_prefix, index + 1, options.hosts);
-            let mut model = model
-                .profile(scenario, &name)
-                .ok_or_else(|| Error::Usage(format!("unknown scenario `{scenario}`")))?;
+            let mut model = scenario.profile(&name);
             if let Some(duration) = options.update_duration {
                 set_update_duration(&mut model, duration);
             }
-            Ok(PlannedHost { scenario, model })
+            PlannedHost { scenario, model }
         })
-        .collect()
+        .collect())
 }
 
 /// The prompt is the host name, and the playbook's prompt pattern (like the
 /// appliance) accepts letters, digits, `.`, `_` and `-`, starting with a
 /// letter or digit.
-fn check_prefix(prefix: &str) -> Result<(), Error> {
+fn check_prefix(prefix: &str) -> Result<(), SimError> {
     let starts_well = prefix
         .chars()
         .next()
@@ -280,7 +103,7 @@ fn check_prefix(prefix: &str) -> Result<(), Error> {
     if starts_well && rest_ok {
         Ok(())
     } else {
-        Err(Error::Usage(format!(
+        Err(SimError::Invalid(format!(
             "--hostname-prefix `{prefix}`: use letters, digits, `.`, `_` and `-`, starting with a letter or digit"
         )))
     }
@@ -330,7 +153,7 @@ impl SimFiles {
 }
 
 /// Serves the fleet until SIGINT or SIGTERM, then shuts it down cleanly.
-pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
+pub async fn serve(options: ServeOptions) -> Result<(), SimError> {
     serve_until(options, shutdown_signal()).await
 }
 
@@ -338,24 +161,23 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
 pub async fn serve_until(
     options: ServeOptions,
     stop: impl Future<Output = ()>,
-) -> anyhow::Result<()> {
+) -> Result<(), SimError> {
     crate::limits::raise_nofile_limit();
     let planned = plan(&options)?;
     if options.inventory_out.file_stem().is_none() {
-        return Err(Error::Usage(format!(
+        return Err(SimError::Invalid(format!(
             "--inventory-out {}: not a file name",
             options.inventory_out.display()
-        ))
-        .into());
+        )));
     }
     let files = SimFiles::beside(&options.inventory_out);
     // The inventory must name the key by an absolute path: runs may start
     // from any directory.
     let key_absolute = std::path::absolute(&files.key)
-        .with_context(|| format!("resolving {}", files.key.display()))?;
+        .map_err(|e| SimError::io(format!("resolving {}", files.key.display()), e))?;
 
-    let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
-        .context("generating the client key")?;
+    let client_key = PrivateKey::random(&mut russh::keys::key::safe_rng(), Algorithm::Ed25519)
+        .map_err(|e| SimError::io("generating the client key", std::io::Error::other(e)))?;
     let auth = SimAuth {
         username: SIM_USER.to_string(),
         password: None,
@@ -365,26 +187,25 @@ pub async fn serve_until(
         .iter()
         .map(|host| SimModelConfig::new(host.model.clone()))
         .collect();
-    let fleet = SimFleet::start_models(configs, auth)
-        .await
-        .context("starting the simulated fleet (is the open-file limit high enough?)")?;
+    let fleet = SimFleet::start_models(configs, auth).await.map_err(|e| {
+        SimError::io(
+            "starting the simulated fleet (is the open-file limit high enough?)",
+            e,
+        )
+    })?;
 
     let key_text = client_key
         .to_openssh(LineEnding::LF)
-        .context("encoding the client key")?;
+        .map_err(|e| SimError::io("encoding the client key", std::io::Error::other(e)))?;
     write_file(&files.key, key_text.as_bytes(), true)?;
     let mut known_hosts = String::new();
     for host in fleet.hosts() {
-        known_hosts.push_str(&crate::known_hosts::entry_line(
-            "127.0.0.1",
-            host.addr.port(),
-            &host.host_key,
-        ));
+        known_hosts.push_str(&host.known_hosts_line());
         known_hosts.push('\n');
     }
     write_file(&files.known_hosts, known_hosts.as_bytes(), false)?;
     let ports: Vec<u16> = fleet.hosts().iter().map(|h| h.addr.port()).collect();
-    let inventory = inventory_yaml(&options, &planned, &ports, &key_absolute);
+    let inventory = inventory_yaml(&options, &planned, &ports, &key_absolute)?;
     write_file(&files.inventory, inventory.as_bytes(), false)?;
 
     print_banner(&options, &planned, &files);
@@ -397,79 +218,132 @@ pub async fn serve_until(
     Ok(())
 }
 
-/// Ansible YAML: connection vars under `all`, one child group per scenario.
+/// The inventory `serve` writes, in Ansible's YAML format: connection
+/// variables under `all`, one child group per scenario.
+#[derive(Debug, Serialize)]
+struct Inventory {
+    all: AllGroup,
+}
+
+#[derive(Debug, Serialize)]
+struct AllGroup {
+    vars: ConnectionVars,
+    /// By scenario, in the model's order.
+    children: InOrder<Group>,
+}
+
+#[derive(Debug, Serialize)]
+struct ConnectionVars {
+    ansible_user: &'static str,
+    ansible_ssh_private_key_file: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Group {
+    /// By host name, in the fleet's order.
+    hosts: InOrder<HostVars>,
+}
+
+#[derive(Debug, Serialize)]
+struct HostVars {
+    ansible_host: &'static str,
+    ansible_port: u16,
+}
+
+/// A YAML mapping that keeps the order it was built in (a run goes
+/// through an inventory in its order).
+#[derive(Debug)]
+struct InOrder<V>(Vec<(String, V)>);
+
+impl<V: Serialize> Serialize for InOrder<V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// The inventory's text: a comment saying what wrote it and how the
+/// playbook must end on each group, then the YAML.
 fn inventory_yaml(
     options: &ServeOptions,
     planned: &[PlannedHost],
     ports: &[u16],
     key: &Path,
-) -> String {
+) -> Result<String, SimError> {
     let model = options.model;
-    let mut yaml = format!(
+    let mut children = Vec::new();
+    let mut outcomes = Vec::new();
+    for scenario in model.scenarios() {
+        let hosts: Vec<(String, HostVars)> = planned
+            .iter()
+            .zip(ports.iter().copied())
+            .filter(|(h, _)| h.scenario == scenario)
+            .map(|(h, port)| {
+                let vars = HostVars {
+                    ansible_host: "127.0.0.1",
+                    ansible_port: port,
+                };
+                (h.model.hostname().to_string(), vars)
+            })
+            .collect();
+        if hosts.is_empty() {
+            continue;
+        }
+        outcomes.push(format!("{scenario} {}", scenario.expected().as_str()));
+        children.push((
+            scenario.to_string(),
+            Group {
+                hosts: InOrder(hosts),
+            },
+        ));
+    }
+    let inventory = Inventory {
+        all: AllGroup {
+            vars: ConnectionVars {
+                ansible_user: SIM_USER,
+                ansible_ssh_private_key_file: key.display().to_string(),
+            },
+            children: InOrder(children),
+        },
+    };
+    let yaml = serde_yaml::to_string(&inventory)
+        .map_err(|e| SimError::io("writing the inventory", std::io::Error::other(e)))?;
+    Ok(format!(
         "# Written by `sshfleet sim --model {} --hosts {} --scenario {}`: {} simulated\n\
          # {} on 127.0.0.1, one group per scenario. Valid while that process runs.\n\
-         all:\n  vars:\n    ansible_user: {SIM_USER}\n    ansible_ssh_private_key_file: {}\n  children:\n",
-        model_name(model),
+         # {} ends: {}.\n{yaml}",
+        model.name(),
         options.hosts,
         options.scenario,
         planned.len(),
         model.noun(),
-        yaml_string(&key.display().to_string()),
-    );
-    for scenario in model.scenarios() {
-        let members: Vec<(&PlannedHost, u16)> = planned
-            .iter()
-            .zip(ports.iter().copied())
-            .filter(|(h, _)| h.scenario == *scenario)
-            .collect();
-        if members.is_empty() {
-            continue;
-        }
-        let expected = model.expected_status(scenario).map_or("?", Status::as_str);
-        yaml.push_str(&format!(
-            "    {scenario}:  # {} ends {expected}\n      hosts:\n",
-            model.playbook()
-        ));
-        for (host, port) in members {
-            yaml.push_str(&format!(
-                "        {}:\n          ansible_host: 127.0.0.1\n          ansible_port: {port}\n",
-                host.model.hostname()
-            ));
-        }
-    }
-    yaml
-}
-
-/// A double-quoted YAML scalar (paths may hold `:` or `#`).
-fn yaml_string(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("\"{escaped}\"")
+        model.playbook(),
+        outcomes.join(", "),
+    ))
 }
 
 /// Writes a whole file under a temporary name, then renames it into place,
 /// so a reader never sees half of it. Private files are created 0600.
-fn write_file(path: &Path, contents: &[u8], private: bool) -> anyhow::Result<()> {
+fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), SimError> {
     use std::io::Write as _;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    let writing = |e| SimError::io(format!("writing {}", path.display()), e);
     // tempfile creates its files 0600; public files are widened on purpose.
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a file in {}", dir.display()))?;
-    tmp.write_all(contents)
-        .with_context(|| format!("writing {}", path.display()))?;
+        .map_err(|e| SimError::io(format!("creating a file in {}", dir.display()), e))?;
+    tmp.write_all(contents).map_err(writing)?;
     #[cfg(unix)]
     if !private {
         use std::os::unix::fs::PermissionsExt as _;
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("setting the mode of {}", path.display()))?;
+            .map_err(|e| SimError::io(format!("setting the mode of {}", path.display()), e))?;
     }
     #[cfg(not(unix))]
     let _ = private;
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path).map_err(|e| writing(e.error))?;
     Ok(())
 }
 
@@ -487,14 +361,6 @@ fn shell_word(path: &Path) -> String {
     }
 }
 
-/// The `--model` value as written on the command line.
-fn model_name(model: Model) -> String {
-    use clap::ValueEnum as _;
-    model
-        .to_possible_value()
-        .map_or_else(String::new, |v| v.get_name().to_string())
-}
-
 fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFiles) {
     let model = options.model;
     let update = options
@@ -508,10 +374,10 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
     );
     say!("  scenario              hosts  {} ends", model.playbook());
     for scenario in model.scenarios() {
-        let count = planned.iter().filter(|h| h.scenario == *scenario).count();
+        let count = planned.iter().filter(|h| h.scenario == scenario).count();
         if count > 0 {
-            let expected = model.expected_status(scenario).map_or("?", Status::as_str);
-            say!("  {scenario:<20} {count:>6}  {expected}");
+            let expected = scenario.expected().as_str();
+            say!("  {:<20} {count:>6}  {expected}", scenario.to_string());
         }
     }
     say!(
@@ -527,7 +393,8 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
         shell_word(&files.inventory),
         shell_word(&files.known_hosts)
     );
-    if planned.iter().any(|h| h.scenario == "never-completes") {
+    let has = |scenario: Scenario| planned.iter().any(|h| h.scenario == scenario);
+    if has(AsyncOsScenario::NeverCompletes.into()) {
         say!(
             "\n(never-completes hosts fail only when update_timeout runs out, 10m by default: add -e update_timeout=30s to rehearse faster)"
         );
@@ -536,10 +403,10 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
         say!(
             "\n(add -e update_poll_interval=1s -e update_timeout=30s to rehearse faster: endpoints whose version does not move fail only when update_timeout runs out)"
         );
-        if !planned.iter().any(|h| h.scenario == "up-to-date") {
+        if !has(EndpointScenario::UpToDate.into()) {
             say!(
                 "(no up-to-date endpoint here: staleness is judged against the newest version seen, so add -e latest_tetra={})",
-                super::windows::LATEST_TETRA
+                crate::windows::LATEST_TETRA
             );
         }
     }
@@ -578,14 +445,14 @@ mod tests {
         ServeOptions {
             model: Model::Asyncos,
             hosts,
-            scenario: scenario.to_string(),
+            scenario: scenario.parse().unwrap(),
             update_duration: None,
             inventory_out: PathBuf::from("sim.yaml"),
             hostname_prefix: "esa".to_string(),
         }
     }
 
-    fn appliance(host: &PlannedHost) -> &crate::sim::AsyncOsProfile {
+    fn appliance(host: &PlannedHost) -> &crate::AsyncOsProfile {
         match &host.model {
             SimModel::AsyncOs(p) => p,
             SimModel::Windows(_) => panic!("{} is an endpoint", host.scenario),
@@ -603,23 +470,23 @@ mod tests {
     #[test]
     fn windows_mixed_has_every_endpoint_scenario_and_an_up_to_date_one_first() {
         let plan = plan(&windows(40, MIXED)).unwrap();
-        let count = |s: &str| plan.iter().filter(|h| h.scenario == s).count();
-        assert_eq!(count("up-to-date"), 18);
-        assert_eq!(count("stale-fixable"), 4);
-        for s in ENDPOINT_SCENARIOS {
-            if !matches!(*s, "up-to-date" | "stale-fixable") {
+        let count = |s: EndpointScenario| plan.iter().filter(|h| h.scenario == s.into()).count();
+        assert_eq!(count(EndpointScenario::UpToDate), 18);
+        assert_eq!(count(EndpointScenario::StaleFixable), 4);
+        for &s in EndpointScenario::all() {
+            if !matches!(
+                s,
+                EndpointScenario::UpToDate | EndpointScenario::StaleFixable
+            ) {
                 assert_eq!(count(s), 2, "{s}");
             }
         }
-        assert_eq!(plan[0].scenario, "up-to-date");
+        assert_eq!(plan[0].scenario, EndpointScenario::UpToDate.into());
         assert!(matches!(plan[0].model, SimModel::Windows(_)));
         assert_eq!(plan[0].model.hostname(), "pc01.sim.example.com");
         let small = super::plan(&windows(11, MIXED)).unwrap();
         let seen: std::collections::BTreeSet<_> = small.iter().map(|h| h.scenario).collect();
-        assert_eq!(seen.len(), ENDPOINT_SCENARIOS.len());
-        for s in ENDPOINT_SCENARIOS {
-            assert!(Model::Windows.expected_status(s).is_some(), "{s}");
-        }
+        assert_eq!(seen.len(), EndpointScenario::all().len());
         // AsyncOS names are not endpoint scenarios, and the error lists
         // the right ones.
         let err = super::plan(&windows(2, "broken")).unwrap_err().to_string();
@@ -635,7 +502,7 @@ mod tests {
                 panic!("not an endpoint")
             };
             let want = match host.scenario {
-                "up-to-date" | "stale-fixable" => {
+                Scenario::Windows(EndpointScenario::UpToDate | EndpointScenario::StaleFixable) => {
                     ForceUpdate::MovesAfter(Duration::from_millis(700))
                 }
                 _ => ForceUpdate::DoesNotMove,
@@ -655,26 +522,17 @@ mod tests {
     #[test]
     fn mixed_is_mostly_healthy_and_broken_with_every_fault() {
         let plan = plan(&options(200, MIXED)).unwrap();
-        let count = |s: &str| plan.iter().filter(|h| h.scenario == s).count();
-        assert_eq!(count("healthy"), 70);
-        assert_eq!(count("broken"), 70);
-        for fault in &SCENARIOS[2..] {
+        let count = |s: AsyncOsScenario| plan.iter().filter(|h| h.scenario == s.into()).count();
+        assert_eq!(count(AsyncOsScenario::Healthy), 70);
+        assert_eq!(count(AsyncOsScenario::Broken), 70);
+        for &fault in &AsyncOsScenario::all()[2..] {
             assert_eq!(count(fault), 10, "{fault}");
         }
         // Deterministic, and small fleets still see every scenario.
         let small = super::plan(&options(8, MIXED)).unwrap();
         let mut seen: Vec<_> = small.iter().map(|h| h.scenario).collect();
         seen.sort_unstable();
-        let mut all = SCENARIOS.to_vec();
-        all.sort_unstable();
-        assert_eq!(seen, all);
-    }
-
-    #[test]
-    fn every_scenario_has_an_expected_status() {
-        for s in SCENARIOS {
-            assert!(expected_status(s).is_some(), "{s}");
-        }
+        assert_eq!(seen, Model::Asyncos.scenarios());
     }
 
     #[test]
@@ -683,7 +541,7 @@ mod tests {
         o.update_duration = Some(Duration::from_millis(800));
         for host in plan(&o).unwrap() {
             match host.scenario {
-                "never-completes" => {
+                Scenario::AsyncOs(AsyncOsScenario::NeverCompletes) => {
                     assert_eq!(appliance(&host).update, UpdateBehaviour::NeverCompletes)
                 }
                 _ => assert_eq!(
@@ -693,7 +551,7 @@ mod tests {
                     host.scenario
                 ),
             }
-            if host.scenario == "drop-mid-follow" {
+            if host.scenario == AsyncOsScenario::DropMidFollow.into() {
                 assert_eq!(
                     appliance(&host).drop_mid_follow(),
                     Some(Duration::from_millis(400))
@@ -711,11 +569,69 @@ mod tests {
     #[test]
     fn bad_options_are_input_errors() {
         assert!(plan(&options(0, "broken")).is_err());
-        let err = plan(&options(3, "exploding")).unwrap_err().to_string();
-        assert!(err.contains("exploding") && err.contains("mixed"), "{err}");
+        // Unknown names never get this far: they are not a ScenarioChoice.
+        assert!("exploding".parse::<ScenarioChoice>().is_err());
+        let err = plan(&options(3, "up-to-date")).unwrap_err().to_string();
+        assert!(
+            err.contains("`up-to-date`") && err.contains("trickle, mixed"),
+            "{err}"
+        );
         let mut o = options(3, "healthy");
         o.hostname_prefix = "esa 1".to_string();
         assert!(plan(&o).is_err());
+    }
+
+    #[test]
+    fn inventory_keeps_the_fleet_order_and_any_key_path() {
+        let o = options(9, MIXED);
+        let planned = plan(&o).unwrap();
+        let ports: Vec<u16> = (2000..2009).collect();
+        let key = Path::new("/tmp/it's: a #lab \"x\"/sim.key");
+        let text = inventory_yaml(&o, &planned, &ports, key).unwrap();
+        assert!(
+            text.starts_with(
+                "# Written by `sshfleet sim --model asyncos --hosts 9 --scenario mixed`: 9 simulated\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "# esa-ecupdate ends: healthy ok, broken changed, stale-completion changed,"
+            ),
+            "{text}"
+        );
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let all = &yaml["all"];
+        assert_eq!(
+            all["vars"]["ansible_ssh_private_key_file"].as_str(),
+            key.to_str()
+        );
+        let keys = |v: &serde_yaml::Value| -> Vec<String> {
+            v.as_mapping()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str().unwrap().to_string())
+                .collect()
+        };
+        let groups: Vec<String> = Model::Asyncos
+            .scenarios()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(keys(&all["children"]), groups);
+        let healthy = &all["children"]["healthy"]["hosts"];
+        assert_eq!(
+            keys(healthy),
+            ["esa1.sim.example.com", "esa9.sim.example.com"]
+        );
+        assert_eq!(
+            healthy["esa9.sim.example.com"]["ansible_port"].as_u64(),
+            Some(2008)
+        );
+        assert_eq!(
+            healthy["esa9.sim.example.com"]["ansible_host"].as_str(),
+            Some("127.0.0.1")
+        );
     }
 
     #[test]
@@ -750,17 +666,39 @@ mod tests {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        let inventory = crate::inventory::Inventory::load(&files.inventory).unwrap();
-        assert_eq!(inventory.hosts().len(), 9);
-        let cluster = inventory.select(Some("cluster")).unwrap();
-        assert_eq!(cluster.len(), 1);
-        assert_eq!(cluster[0].name, "esa5.sim.example.com");
-        let key = inventory.hosts()[0].private_key_file().unwrap();
+        // The product loads it as an Ansible inventory (its sim_cli tests);
+        // here, its shape.
+        let text = std::fs::read_to_string(&files.inventory).unwrap();
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let vars = &yaml["all"]["vars"];
+        assert_eq!(vars["ansible_user"].as_str(), Some(SIM_USER));
+        let key = Path::new(vars["ansible_ssh_private_key_file"].as_str().unwrap());
         assert!(key.is_absolute(), "{}", key.display());
         assert_eq!(key.file_name().unwrap(), "lab.key");
-        assert_eq!(inventory.hosts()[0].user().as_deref(), Some(SIM_USER));
+        let groups = yaml["all"]["children"].as_mapping().unwrap();
+        let hosts_of = |group: &serde_yaml::Value| -> Vec<String> {
+            group["hosts"]
+                .as_mapping()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(groups.values().map(|g| hosts_of(g).len()).sum::<usize>(), 9);
+        assert_eq!(hosts_of(&groups["cluster"]), ["esa5.sim.example.com"]);
+        let esa5 = &groups["cluster"]["hosts"]["esa5.sim.example.com"];
+        assert_eq!(esa5["ansible_host"].as_str(), Some("127.0.0.1"));
+        assert!(esa5["ansible_port"].as_u64().is_some_and(|p| p > 0));
         let known = std::fs::read_to_string(&files.known_hosts).unwrap();
         assert_eq!(known.lines().count(), 9);
+        let esa5_port = esa5["ansible_port"].as_u64().unwrap();
+        let esa5_line = format!("[127.0.0.1]:{esa5_port} ssh-ed25519 ");
+        assert!(
+            known.lines().any(|l| l.starts_with(&esa5_line)
+                && l.split(' ').count() == 3
+                && l.ends_with(|c: char| c != ' ')),
+            "{known}"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;

@@ -1,0 +1,293 @@
+//! Which machines a simulated fleet is made of, and which scenario each
+//! host plays: the names `sshfleet sim --scenario` accepts (clap's, from
+//! the scenario enums of each model), the `mixed` spread, and what a
+//! shipped playbook must conclude on each.
+
+use std::sync::LazyLock;
+
+use clap::ValueEnum;
+use clap::builder::PossibleValue;
+
+use crate::{AsyncOsScenario, EndpointScenario, Expected, SimModel};
+
+/// The `--scenario` name that spreads hosts over every scenario of the
+/// model.
+pub const MIXED: &str = "mixed";
+
+/// One block of the AsyncOS `mixed` spread, repeated over the fleet: per
+/// 20 hosts, 7 healthy, 7 broken and one of each of the six fault
+/// scenarios (so 35 %, 35 % and 5 % each). The faults come early in the
+/// block, so any fleet of 8 hosts or more has every scenario.
+const MIXED_BLOCK: [AsyncOsScenario; 20] = {
+    use AsyncOsScenario as A;
+    [
+        A::Healthy,
+        A::Broken,
+        A::StaleCompletion,
+        A::NeverCompletes,
+        A::Cluster,
+        A::DropMidFollow,
+        A::StopAnswering,
+        A::Trickle,
+        A::Healthy,
+        A::Broken,
+        A::Healthy,
+        A::Broken,
+        A::Healthy,
+        A::Broken,
+        A::Healthy,
+        A::Broken,
+        A::Healthy,
+        A::Broken,
+        A::Healthy,
+        A::Broken,
+    ]
+};
+
+/// One block of the Windows `mixed` spread: per 20 endpoints, 9 up to
+/// date, 2 fixable and one of each other scenario. An up-to-date endpoint
+/// comes first, so any fleet of 11 or more has every scenario and the
+/// fleet-relative staleness rule has a newest version to compare with.
+const ENDPOINT_MIXED_BLOCK: [EndpointScenario; 20] = {
+    use EndpointScenario as E;
+    [
+        E::UpToDate,
+        E::StaleFixable,
+        E::StaleDns,
+        E::StaleRevocation,
+        E::StaleConnect,
+        E::StaleProxyConnect,
+        E::StaleProxyAuth,
+        E::StaleProxyDownload,
+        E::UpdateDoesNotMove,
+        E::OldConnector,
+        E::Disconnected,
+        E::UpToDate,
+        E::UpToDate,
+        E::UpToDate,
+        E::StaleFixable,
+        E::UpToDate,
+        E::UpToDate,
+        E::UpToDate,
+        E::UpToDate,
+        E::UpToDate,
+    ]
+};
+
+/// Which kind of machine a simulated fleet is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Model {
+    /// Secure Email Gateways (AsyncOS CLI), for `esa-ecupdate`.
+    #[default]
+    Asyncos,
+    /// Windows endpoints with the Secure Endpoint connector (PowerShell
+    /// over exec requests), for `secure-endpoint-tetra`.
+    Windows,
+}
+
+impl Model {
+    /// The shipped playbook this model rehearses.
+    pub fn playbook(self) -> &'static str {
+        match self {
+            Model::Asyncos => "esa-ecupdate",
+            Model::Windows => "secure-endpoint-tetra",
+        }
+    }
+
+    /// How the banner and inventory name the hosts.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Model::Asyncos => "AsyncOS appliances",
+            Model::Windows => "Windows endpoints",
+        }
+    }
+
+    /// The scenario of `sshfleet sim` without `--scenario`.
+    pub fn default_scenario(self) -> ScenarioChoice {
+        match self {
+            Model::Asyncos => ScenarioChoice::One(AsyncOsScenario::Broken.into()),
+            Model::Windows => ScenarioChoice::Mixed,
+        }
+    }
+
+    /// The default host name prefix.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Model::Asyncos => "esa",
+            Model::Windows => "pc",
+        }
+    }
+
+    /// Every scenario of this model.
+    pub fn scenarios(self) -> Vec<Scenario> {
+        match self {
+            Model::Asyncos => AsyncOsScenario::all().iter().map(|&s| s.into()).collect(),
+            Model::Windows => EndpointScenario::all().iter().map(|&s| s.into()).collect(),
+        }
+    }
+
+    /// The scenario of host `index` (from 0) in a `mixed` fleet.
+    pub fn mixed_scenario(self, index: usize) -> Scenario {
+        match self {
+            Model::Asyncos => MIXED_BLOCK[index % MIXED_BLOCK.len()].into(),
+            Model::Windows => ENDPOINT_MIXED_BLOCK[index % ENDPOINT_MIXED_BLOCK.len()].into(),
+        }
+    }
+
+    /// The `--model` value as written on the command line.
+    pub fn name(self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    }
+}
+
+/// A scenario of either model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scenario {
+    AsyncOs(AsyncOsScenario),
+    Windows(EndpointScenario),
+}
+
+impl Scenario {
+    /// The model that plays it.
+    pub fn model(self) -> Model {
+        match self {
+            Scenario::AsyncOs(_) => Model::Asyncos,
+            Scenario::Windows(_) => Model::Windows,
+        }
+    }
+
+    /// The host of this scenario.
+    pub fn profile(self, hostname: &str) -> SimModel {
+        match self {
+            Scenario::AsyncOs(s) => s.profile(hostname).into(),
+            Scenario::Windows(s) => s.profile(hostname).into(),
+        }
+    }
+
+    /// How the model's playbook ([`Model::playbook`]) must end on a host
+    /// of this scenario, with default variables and an `update_timeout`
+    /// longer than the update.
+    pub fn expected(self) -> Expected {
+        match self {
+            Scenario::AsyncOs(s) => s.expected(),
+            Scenario::Windows(s) => s.expected(),
+        }
+    }
+}
+
+impl std::fmt::Display for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scenario::AsyncOs(s) => s.fmt(f),
+            Scenario::Windows(s) => s.fmt(f),
+        }
+    }
+}
+
+impl From<AsyncOsScenario> for Scenario {
+    fn from(scenario: AsyncOsScenario) -> Self {
+        Scenario::AsyncOs(scenario)
+    }
+}
+
+impl From<EndpointScenario> for Scenario {
+    fn from(scenario: EndpointScenario) -> Self {
+        Scenario::Windows(scenario)
+    }
+}
+
+/// What `--scenario` asks for: one scenario, or [`MIXED`]. Its names are
+/// those of every model's scenarios, and `mixed`; which model a fleet is
+/// made of is `--model`'s to say, so a scenario of the other model is
+/// refused when the fleet is planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScenarioChoice {
+    One(Scenario),
+    Mixed,
+}
+
+static CHOICES: LazyLock<Vec<ScenarioChoice>> = LazyLock::new(|| {
+    Model::Asyncos
+        .scenarios()
+        .into_iter()
+        .chain(Model::Windows.scenarios())
+        .map(ScenarioChoice::One)
+        .chain([ScenarioChoice::Mixed])
+        .collect()
+});
+
+impl ValueEnum for ScenarioChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &CHOICES
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let labelled = |value: PossibleValue, model: &str| {
+            let help = value
+                .get_help()
+                .map_or_else(|| model.to_string(), |h| format!("{model}: {h}"));
+            value.help(help)
+        };
+        Some(match self {
+            ScenarioChoice::One(Scenario::AsyncOs(s)) => labelled(s.to_possible_value()?, "AsyncOS"),
+            ScenarioChoice::One(Scenario::Windows(s)) => labelled(s.to_possible_value()?, "Windows"),
+            ScenarioChoice::Mixed => PossibleValue::new(MIXED).help(
+                "every scenario of the model: per 20 AsyncOS hosts 7 healthy, 7 broken and one of \
+                 each fault; per 20 Windows endpoints 9 up to date, 2 fixable and one of each other",
+            ),
+        })
+    }
+}
+
+scenario_names!(ScenarioChoice);
+
+impl From<Scenario> for ScenarioChoice {
+    fn from(scenario: Scenario) -> Self {
+        ScenarioChoice::One(scenario)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_are_every_scenario_of_both_models_and_mixed() {
+        let names: Vec<String> = ScenarioChoice::value_variants()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            names.len(),
+            AsyncOsScenario::all().len() + EndpointScenario::all().len() + 1
+        );
+        assert_eq!(names.last().map(String::as_str), Some(MIXED));
+        let unique: std::collections::BTreeSet<_> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "a name in both models");
+        assert_eq!(
+            "stale-dns".parse::<ScenarioChoice>().unwrap(),
+            ScenarioChoice::One(EndpointScenario::StaleDns.into())
+        );
+        assert_eq!(
+            "mixed".parse::<ScenarioChoice>().unwrap(),
+            ScenarioChoice::Mixed
+        );
+        assert!("exploding".parse::<ScenarioChoice>().is_err());
+    }
+
+    #[test]
+    fn every_scenario_belongs_to_its_model() {
+        for model in [Model::Asyncos, Model::Windows] {
+            for scenario in model.scenarios() {
+                assert_eq!(scenario.model(), model, "{scenario}");
+                let served = match scenario.profile("h") {
+                    SimModel::AsyncOs(_) => Model::Asyncos,
+                    SimModel::Windows(_) => Model::Windows,
+                };
+                assert_eq!(served, model, "{scenario}");
+            }
+        }
+    }
+}
