@@ -22,9 +22,7 @@ impl Inventory {
                 .vars
                 .iter()
                 .map(|(k, v)| {
-                    let masked = PASSWORD_VARS.contains(&k.as_str())
-                        || k.contains("password")
-                        || k.contains("passphrase");
+                    let masked = is_secret_name(k);
                     let value = if masked && !v.is_null() {
                         json!(MASK)
                     } else {
@@ -52,6 +50,13 @@ impl Inventory {
         }
         Json::Object(out)
     }
+}
+
+/// Whether a variable's name says it holds a secret (`ansible_password`,
+/// `ansible_ssh_pass`, `ansible_become_pass`, `vault_esa_password`, a key
+/// passphrase...): its value is never shown.
+pub(super) fn is_secret_name(name: &str) -> bool {
+    PASSWORD_VARS.contains(&name) || name.to_ascii_lowercase().contains("pass")
 }
 
 /// A YAML value as JSON; a `!vault` value is masked, `!unsafe` is its text.

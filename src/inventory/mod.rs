@@ -54,8 +54,9 @@ pub(crate) struct Origin {
     pub line: usize,
 }
 
-/// One host with its effective (merged) variables.
-#[derive(Debug, Clone, PartialEq)]
+/// One host with its effective (merged) variables. Its `Debug` masks the
+/// values of secret variables (see [`list::is_secret_name`]) and vaults.
+#[derive(Clone, PartialEq)]
 pub(crate) struct Host {
     /// The inventory name (what `--limit` and reports use).
     pub name: String,
@@ -64,6 +65,28 @@ pub(crate) struct Host {
     pub groups: Vec<String>,
     /// Effective variables, untemplated, in Ansible's precedence.
     pub vars: BTreeMap<String, VarValue>,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let vars: BTreeMap<&str, serde_json::Value> = self
+            .vars
+            .iter()
+            .map(|(k, v)| {
+                let shown = if list::is_secret_name(k) {
+                    serde_json::Value::from(list::MASK)
+                } else {
+                    list::to_json(v)
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Host")
+            .field("name", &self.name)
+            .field("groups", &self.groups)
+            .field("vars", &vars)
+            .finish()
+    }
 }
 
 impl Host {
@@ -1009,6 +1032,18 @@ all:
             .unwrap();
         assert_eq!(ok.host("h2").unwrap().port(), 2202);
         assert_eq!(ok.group("ungrouped").unwrap().hosts, ["h1", "h2"]);
+    }
+
+    #[test]
+    fn debug_never_shows_a_password() {
+        let inv = load(
+            "all:\n  hosts:\n    h:\n      ansible_password: hunter2\n      ansible_become_pass: hunter3\n      ansible_user: ops\n",
+        );
+        let shown = format!("{inv:?}");
+        assert!(
+            !shown.contains("hunter") && shown.contains("ops"),
+            "{shown}"
+        );
     }
 
     #[test]
