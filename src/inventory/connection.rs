@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
-use super::template::Templar;
+use super::template::{Facts, Templar};
 use super::vars::{expand_home, is_env_name};
 use super::{Host, InventoryError, Origin, PASSWORD_ENV_VAR, VaultSecret};
 
@@ -108,7 +108,8 @@ impl super::Inventory {
         secret: Option<&VaultSecret>,
     ) -> Result<ConnectionVars, InventoryError> {
         let none = BTreeMap::new();
-        host.connection_with(self.origins.get(&host.name).unwrap_or(&none), secret)
+        let origins = self.origins.get(&host.name).unwrap_or(&none);
+        host.connection_with(origins, secret, Some(&self.facts))
     }
 }
 
@@ -119,12 +120,14 @@ impl Host {
         &self,
         origins: &BTreeMap<String, Origin>,
         secret: Option<&VaultSecret>,
+        facts: Option<&std::sync::Arc<Facts>>,
     ) -> Result<ConnectionVars, InventoryError> {
         let origin = |var: &str| origins.get(var).cloned().unwrap_or_default();
-        let templar =
-            Templar::new(&self.name, &self.groups, &self.vars, secret).map_err(|(var, m)| {
+        let templar = Templar::new(&self.name, &self.groups, &self.vars, secret, facts).map_err(
+            |(var, m)| {
                 InventoryError::at(&origin(&var), format!("host {}: `{var}`: {m}", self.name))
-            })?;
+            },
+        )?;
         let get = |names: &[&'static str]| -> Result<Option<(&'static str, Json)>, InventoryError> {
             let Some((var, value)) = last_set(self, names) else {
                 return Ok(None);

@@ -156,6 +156,8 @@ pub(crate) struct Inventory {
     groups: Vec<Group>,
     /// Per host, where each of its effective variables was set.
     origins: HashMap<String, BTreeMap<String, Origin>>,
+    /// `hostvars` and `groups`, for templates.
+    facts: std::sync::Arc<template::Facts>,
 }
 
 /// Names in an inventory directory that Ansible skips.
@@ -347,7 +349,7 @@ mod tests {
             &self,
             secret: Option<&VaultSecret>,
         ) -> Result<ConnectionVars, InventoryError> {
-            self.connection_with(&BTreeMap::new(), secret)
+            self.connection_with(&BTreeMap::new(), secret, None)
         }
     }
 

@@ -328,7 +328,7 @@ impl Model {
                 vars: vars.into_iter().map(|(k, v)| (k, v.value)).collect(),
             });
         }
-        let groups = self
+        let groups: Vec<super::Group> = self
             .groups
             .iter()
             .enumerate()
@@ -356,11 +356,22 @@ impl Model {
                     .collect(),
             })
             .collect();
+        let facts = std::sync::Arc::new(super::template::Facts {
+            hostvars: hosts
+                .iter()
+                .map(|h: &Host| (h.name.clone(), h.vars.clone()))
+                .collect(),
+            groups: groups
+                .iter()
+                .map(|g: &super::Group| (g.name.clone(), g.all_hosts.clone()))
+                .collect(),
+        });
         Ok(Inventory {
             sources,
             hosts,
             groups,
             origins,
+            facts,
         })
     }
 }

@@ -5,12 +5,53 @@
 //! file and line; its text is never used as a value.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use minijinja::value::Object;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value as J};
 use serde_yaml::Value;
 
 use super::list::to_json;
 use super::vault::{self, VaultSecret};
+
+/// What every host's templates may read of the whole inventory: Ansible's
+/// `hostvars` (each host's variables, untemplated; vault values left out)
+/// and `groups` (each group's hosts).
+pub(crate) struct Facts {
+    pub(super) hostvars: BTreeMap<String, BTreeMap<String, Value>>,
+    pub(super) groups: BTreeMap<String, Vec<String>>,
+}
+
+impl std::fmt::Debug for Facts {
+    // Variables may be secrets: never shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Facts { .. }")
+    }
+}
+
+#[derive(Debug)]
+struct HostVars(Arc<Facts>);
+
+impl Object for HostVars {
+    fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
+        let vars = self.0.hostvars.get(key.as_str()?)?;
+        let shown: serde_json::Map<String, serde_json::Value> = vars
+            .iter()
+            .filter(|(_, v)| !matches!(v, Value::Tagged(t) if t.tag == "vault"))
+            .map(|(k, v)| (k.clone(), to_json(v)))
+            .collect();
+        Some(J::from_serialize(&shown))
+    }
+}
+
+#[derive(Debug)]
+struct Groups(Arc<Facts>);
+
+impl Object for Groups {
+    fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
+        self.0.groups.get(key.as_str()?).map(J::from_serialize)
+    }
+}
 
 pub(super) struct Templar<'a> {
     env: Environment<'a>,
@@ -29,6 +70,7 @@ impl<'a> Templar<'a> {
         groups: &[String],
         vars: &BTreeMap<String, Value>,
         secret: Option<&VaultSecret>,
+        facts: Option<&Arc<Facts>>,
     ) -> Result<Templar<'a>, (String, String)> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -55,6 +97,13 @@ impl<'a> Templar<'a> {
         );
         let names: Vec<&String> = groups.iter().filter(|g| *g != "all").collect();
         context.insert("group_names".to_string(), J::from_serialize(&names));
+        if let Some(facts) = facts {
+            context.insert(
+                "hostvars".to_string(),
+                J::from_object(HostVars(facts.clone())),
+            );
+            context.insert("groups".to_string(), J::from_object(Groups(facts.clone())));
+        }
         Ok(Templar {
             env,
             context,
