@@ -257,13 +257,25 @@ pub(crate) struct VaultArgs {
 }
 
 impl VaultArgs {
-    /// The vault password, if one is given: `--ask-vault-pass`, else
-    /// `--vault-password-file`, else `ANSIBLE_VAULT_PASSWORD_FILE`.
-    fn secret(&self) -> Result<Option<VaultSecret>, Error> {
+    /// The vault password, if one is given: `--ask-vault-pass` (on the
+    /// terminal, as `--ask-pass`), else `--vault-password-file`, else
+    /// `ANSIBLE_VAULT_PASSWORD_FILE`.
+    async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
+        use crate::ask_pass::AskPassError;
         if self.ask_vault_pass {
-            return crate::inventory::vault::ask_password()
-                .map(Some)
-                .map_err(Error::Usage);
+            return match crate::ask_pass::ask_line("Vault password: ").await {
+                Ok(password) => Ok(Some(VaultSecret::new(password))),
+                Err(AskPassError::NotATerminal) => Err(Error::VaultPassword(
+                    "--ask-vault-pass needs a terminal to ask on, and stdin is not one; unattended \
+                     runs use --vault-password-file or ANSIBLE_VAULT_PASSWORD_FILE"
+                        .to_string(),
+                )),
+                Err(AskPassError::Empty) => Err(Error::VaultPassword(
+                    "--ask-vault-pass: no password was typed".to_string(),
+                )),
+                Err(AskPassError::Interrupted) => Err(Error::Interrupted("vault password")),
+                Err(AskPassError::Io(e)) => Err(Error::Io(e)),
+            };
         }
         match self
             .vault_password_file
@@ -272,7 +284,7 @@ impl VaultArgs {
         {
             Some(path) => VaultSecret::from_file(&path)
                 .map(Some)
-                .map_err(Error::Usage),
+                .map_err(Error::VaultPassword),
             None => Ok(None),
         }
     }
@@ -369,7 +381,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         #[cfg(feature = "sim")]
         Command::Sim(args) => sim(args).await,
         Command::Inventory(args) => {
-            let vault = args.vault.secret()?;
+            let vault = args.vault.secret().await?;
             let options = LoadOptions {
                 vault: vault.clone(),
             };
@@ -443,7 +455,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode, Error> {
-    let vault = args.vault.secret()?;
+    let vault = args.vault.secret().await?;
     let sources = Sources {
         playbook: &args.playbook,
         inventory: &args.inventory,

@@ -21,7 +21,7 @@ impl std::fmt::Debug for VaultSecret {
 }
 
 impl VaultSecret {
-    #[cfg(test)]
+    /// A password as typed (`--ask-vault-pass`).
     pub(crate) fn new(password: String) -> VaultSecret {
         VaultSecret(password)
     }
@@ -156,37 +156,6 @@ pub(crate) fn password_file_from_env() -> Option<PathBuf> {
     std::env::var_os("ANSIBLE_VAULT_PASSWORD_FILE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-}
-
-/// `--ask-vault-pass`: read the password from the terminal, not echoed.
-pub(crate) fn ask_password() -> Result<VaultSecret, String> {
-    use std::io::{BufRead as _, Write as _};
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|e| format!("--ask-vault-pass needs a terminal: {e}"))?;
-    let mut out = &tty;
-    let _ = out.write_all(b"Vault password: ");
-    let _ = out.flush();
-    let saved = rustix::termios::tcgetattr(&tty).ok();
-    if let Some(saved) = &saved {
-        let mut quiet = saved.clone();
-        quiet.local_modes.remove(rustix::termios::LocalModes::ECHO);
-        let _ = rustix::termios::tcsetattr(&tty, rustix::termios::OptionalActions::Now, &quiet);
-    }
-    let mut line = String::new();
-    let read = std::io::BufReader::new(&tty).read_line(&mut line);
-    if let Some(saved) = &saved {
-        let _ = rustix::termios::tcsetattr(&tty, rustix::termios::OptionalActions::Now, saved);
-    }
-    let _ = out.write_all(b"\n");
-    read.map_err(|e| format!("cannot read the vault password: {e}"))?;
-    let password = line.trim_end_matches(['\r', '\n']).to_string();
-    if password.is_empty() {
-        return Err("no vault password given".to_string());
-    }
-    Ok(VaultSecret(password))
 }
 
 #[cfg(test)]

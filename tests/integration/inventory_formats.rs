@@ -200,24 +200,18 @@ async fn vault_without_or_with_a_wrong_password_exits_5_naming_the_file() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ask_vault_pass_needs_a_terminal() {
     let lab = Lab::start(vec![AsyncOsProfile::broken("esa01.example.com")]).await;
-    if !Path::new("/usr/bin/setsid").exists() {
-        return;
-    }
-    // A new session has no controlling terminal, as under cron.
-    let mut args = vec![env!("CARGO_BIN_EXE_sshfleet").to_string()];
-    args.extend(run_args(&lab, &[&lab.inventory], &["--ask-vault-pass"]));
-    let out = tokio::process::Command::new("/usr/bin/setsid")
-        .args(&args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    // stdin is not a terminal here, as under cron.
+    let out = sshfleet_cmd(
+        &run_args(&lab, &[&lab.inventory], &["--ask-vault-pass"]),
+        &[],
+    )
+    .await;
+    let stderr = assert_exit(&out, 5);
     assert!(
         stderr.contains("--ask-vault-pass needs a terminal"),
         "{stderr}"
     );
+    assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
