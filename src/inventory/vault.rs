@@ -4,15 +4,19 @@
 //! key, the HMAC key and the CTR counter; HMAC-SHA256 authenticates the
 //! ciphertext before AES-256-CTR decrypts it; PKCS#7 padding is removed.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use aes::cipher::{KeyIvInit, StreamCipher};
 use sha2::Sha256;
 use vault_hmac::{Hmac, KeyInit, Mac};
 
-/// A vault password: never printed (its `Debug` says so).
+/// A vault password: never printed (its `Debug` says so). It remembers
+/// what it decrypted: a `!vault` value in `group_vars/all` is read for
+/// every host, and each PBKDF2 derivation costs 10 000 rounds.
 #[derive(Clone)]
-pub(crate) struct VaultSecret(String);
+pub(crate) struct VaultSecret(String, Arc<Mutex<HashMap<String, String>>>);
 
 impl std::fmt::Debug for VaultSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -23,7 +27,7 @@ impl std::fmt::Debug for VaultSecret {
 impl VaultSecret {
     /// A password as typed (`--ask-vault-pass`).
     pub(crate) fn new(password: String) -> VaultSecret {
-        VaultSecret(password)
+        VaultSecret(password, Arc::default())
     }
 
     /// The first line of a password file, as Ansible reads it (surrounding
@@ -49,7 +53,7 @@ impl VaultSecret {
         if password.is_empty() {
             return Err(format!("vault password file {} is empty", path.display()));
         }
-        Ok(VaultSecret(password))
+        Ok(VaultSecret::new(password))
     }
 }
 
@@ -96,6 +100,21 @@ pub(super) fn decrypt(text: &str, secret: Option<&VaultSecret>) -> Result<String
         _ => return Err(VaultError::Format("no $ANSIBLE_VAULT header".to_string())),
     }
     let secret = secret.ok_or(VaultError::NoPassword)?;
+    if let Some(plain) = secret.1.lock().ok().and_then(|c| c.get(text).cloned()) {
+        return Ok(plain);
+    }
+    let plain = decrypt_with(lines, secret)?;
+    if let Ok(mut cache) = secret.1.lock() {
+        cache.insert(text.to_string(), plain.clone());
+    }
+    Ok(plain)
+}
+
+/// The body (the lines after the header) decrypted with `secret`.
+fn decrypt_with<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    secret: &VaultSecret,
+) -> Result<String, VaultError> {
     let hex_body: String = lines.map(str::trim).collect();
     let body =
         unhex(&hex_body).ok_or_else(|| VaultError::Format("the body is not hex".to_string()))?;
@@ -182,6 +201,10 @@ mod tests {
             Err(VaultError::Format(_))
         ));
         assert!(format!("{secret:?}").contains("redacted"));
+        // Decrypted once, then remembered (a wrong password never is).
+        assert_eq!(secret.1.lock().unwrap().len(), 1);
+        assert_eq!(decrypt(VAULT, Some(&secret)).unwrap(), "s3cret-pw");
+        assert!(wrong.1.lock().unwrap().is_empty());
     }
 
     #[test]
