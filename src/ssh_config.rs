@@ -868,6 +868,16 @@ fn split_line(line: &str) -> Result<Option<(String, Vec<String>)>, String> {
     if let Some(after) = rest.strip_prefix('=') {
         rest = after.trim_start();
     }
+    // OpenSSH keeps a ProxyCommand's rest of line as written, for the
+    // shell to split (quotes and `#` included).
+    if keyword.eq_ignore_ascii_case("proxycommand") {
+        let args = if rest.is_empty() {
+            Vec::new()
+        } else {
+            vec![rest.to_string()]
+        };
+        return Ok(Some((keyword, args)));
+    }
     let mut args = Vec::new();
     let mut chars = rest.chars().peekable();
     loop {

@@ -145,6 +145,12 @@ fn ours(target: &Target, config: &SshConfig, host: &str) -> Vec<(String, String)
         None => String::new(),
     };
     out.push(("proxyjump".to_string(), jumps));
+    let command = config
+        .lookup(host, None)
+        .proxy_command
+        .filter(|_| target.proxy_command.is_some())
+        .unwrap_or_default();
+    out.push(("proxycommand".to_string(), command));
     out
 }
 
@@ -213,6 +219,10 @@ fn theirs(
             "proxyjump".to_string(),
             one(ssh, "proxyjump").unwrap_or("").to_string(),
         ),
+        (
+            "proxycommand".to_string(),
+            one(ssh, "proxycommand").unwrap_or("").to_string(),
+        ),
     ]
 }
 
@@ -239,7 +249,9 @@ fn ssh_config_resolves_as_openssh_does() {
                 Ok(settings) => {
                     let inventory =
                         Inventory::parse("all:\n  hosts:\n    a: {}\n", &inventory_path).unwrap();
-                    match settings.resolve(&inventory.hosts()[0]) {
+                    let host = &inventory.hosts()[0];
+                    let conn = inventory.connection(host, None).unwrap();
+                    match settings.resolve(host, &conn) {
                         Err(e) => e.to_string(),
                         Ok(_) => format!("{}: not refused", case.name),
                     }
@@ -257,7 +269,9 @@ fn ssh_config_resolves_as_openssh_does() {
         for host in &case.hosts {
             let yaml = format!("all:\n  hosts:\n    '{host}': {{}}\n");
             let inventory = Inventory::parse(&yaml, &inventory_path).unwrap();
-            let target = match settings.resolve(&inventory.hosts()[0]) {
+            let first = &inventory.hosts()[0];
+            let conn = inventory.connection(first, None).unwrap();
+            let target = match settings.resolve(first, &conn) {
                 Ok(t) => t,
                 Err(e) => {
                     differences.push(format!("{} {host}: sshfleet refused: {e}", case.name));
@@ -296,7 +310,11 @@ fn jump_hosts_follow_their_own_proxy_jump() {
         &dir.path().join("inv.yaml"),
     )
     .unwrap();
-    let target = settings.resolve(&inventory.hosts()[0]).unwrap();
+    let resolve = |host: &crate::inventory::Host| {
+        let conn = inventory.connection(host, None).unwrap();
+        settings.resolve(host, &conn)
+    };
+    let target = resolve(&inventory.hosts()[0]).unwrap();
     let hops: Vec<String> = target
         .jumps
         .iter()
@@ -305,9 +323,6 @@ fn jump_hosts_follow_their_own_proxy_jump() {
     assert_eq!(hops.len(), 2, "{hops:?}");
     assert_eq!(hops[0], "ops@[outer]:2200");
     assert!(hops[1].ends_with("@bastion"), "{hops:?}");
-    let err = settings
-        .resolve(&inventory.hosts()[1])
-        .unwrap_err()
-        .to_string();
+    let err = resolve(&inventory.hosts()[1]).unwrap_err().to_string();
     assert!(err.contains("jump through itself"), "{err}");
 }

@@ -716,3 +716,46 @@ async fn changed_keys_are_refused_wherever_openssh_finds_them() {
     expect_changed(&Outcome { output, report }, "second_hosts");
     assert_eq!(net.host("esa04.example.com").stats().sessions_opened, 1);
 }
+
+/// `ProxyCommand` in ssh_config is the route, as for `ssh`: the host is
+/// reached only through the command, and the first of ProxyCommand and
+/// ProxyJump wins.
+#[tokio::test(flavor = "multi_thread")]
+async fn proxy_command_in_ssh_config_is_the_route() {
+    let net = Net::start(vec![appliance("esa05.example.com")]).await;
+    let port = net.port("esa05.example.com");
+    // The host is named by an alias nothing resolves: only the command
+    // knows where it is.
+    let inv = inventory(
+        "esa05.example.com",
+        &[
+            format!("ansible_user: {USER}"),
+            format!("ansible_ssh_private_key_file: {}", net.key_file.display()),
+        ],
+    );
+    let known = net.write(
+        "known_hosts",
+        &net.known("esa05.example.com", "esa05.example.com"),
+    );
+    let config = net.write(
+        "proxy_config",
+        &format!(
+            "Host esa05.example.com\n  ProxyCommand bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}; cat <&3 & cat >&3'\n  ProxyJump nowhere.invalid\n  Port {port}\n"
+        ),
+    );
+    let run = net
+        .run(
+            &inv,
+            &[
+                "-F",
+                &config,
+                "--known-hosts",
+                &known,
+                "--connect-retries",
+                "0",
+            ],
+        )
+        .await;
+    assert_eq!(run.only().0, "ok", "{}", run.explain());
+    assert_eq!(net.host("esa05.example.com").stats().sessions_opened, 1);
+}
