@@ -355,7 +355,7 @@ impl Settings {
 
 /// The keys OpenSSH tries when no `IdentityFile` is configured, in its
 /// order; missing ones are skipped.
-const DEFAULT_IDENTITIES: [&str; 7] = [
+pub(crate) const DEFAULT_IDENTITIES: [&str; 7] = [
     "~/.ssh/id_rsa",
     "~/.ssh/id_ecdsa",
     "~/.ssh/id_ecdsa_sk",
