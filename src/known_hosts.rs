@@ -8,6 +8,7 @@
 //! name), the key type, the base64 key and an optional comment. Fields may be
 //! separated by any run of spaces or tabs.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -64,6 +65,14 @@ struct Line {
 #[derive(Debug, Clone)]
 pub(crate) struct KnownHosts {
     lines: Vec<Line>,
+    /// Lines whose host field is plain names only (no wildcard, negation
+    /// or hash), by lower-cased name: a lookup in a fleet-sized file
+    /// touches only its own lines, not every line.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Every other line (wildcards, negations, hashed names): scanned.
+    scanned: Vec<usize>,
+    /// `@revoked` lines, which apply whatever their host field.
+    revoked: Vec<usize>,
     warnings: Vec<String>,
 }
 
@@ -119,7 +128,54 @@ impl KnownHosts {
                 Err(_) => warnings.push(format!("{}:{number}: cannot parse", path.display())),
             }
         }
-        KnownHosts { lines, warnings }
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut scanned = Vec::new();
+        let revoked = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.entry.marker() == Some(&Marker::Revoked))
+            .map(|(i, _)| i)
+            .collect();
+        for (index, line) in lines.iter().enumerate() {
+            match line.entry.host_patterns() {
+                HostPatterns::Patterns(names)
+                    if names
+                        .iter()
+                        .all(|n| !n.contains(['*', '?']) && !n.starts_with('!')) =>
+                {
+                    for name in names {
+                        let slot = by_name.entry(name.to_ascii_lowercase()).or_default();
+                        if slot.last() != Some(&index) {
+                            slot.push(index);
+                        }
+                    }
+                }
+                _ => scanned.push(index),
+            }
+        }
+        KnownHosts {
+            lines,
+            by_name,
+            scanned,
+            revoked,
+            warnings,
+        }
+    }
+
+    /// The lines that may match `name` (lower-cased lookup name), in file
+    /// order; each still has to be matched.
+    fn candidates(&self, name: &str) -> impl Iterator<Item = &Line> {
+        let mut indices: Vec<usize> = self
+            .by_name
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .chain(&self.scanned)
+            .copied()
+            .collect();
+        indices.sort_unstable();
+        indices.into_iter().map(|i| &self.lines[i])
     }
 
     /// One `path:line: cannot parse` message per malformed line that was
@@ -141,10 +197,8 @@ impl KnownHosts {
         // Revocation wins over everything. Prefer a revoked line for this
         // host, but a key revoked anywhere in the file is revoked.
         let mut revoked_any = None;
-        for line in &self.lines {
-            if line.entry.marker() == Some(&Marker::Revoked)
-                && same_key(line.entry.public_key(), key)
-            {
+        for line in self.revoked.iter().map(|&i| &self.lines[i]) {
+            if same_key(line.entry.public_key(), key) {
                 if line.matches(&name) {
                     return HostKeyStatus::Revoked { line: line.number };
                 }
@@ -156,7 +210,7 @@ impl KnownHosts {
         }
 
         let mut changed = None;
-        for line in &self.lines {
+        for line in self.candidates(&name) {
             // `@cert-authority` keys sign host certificates; they are not
             // host keys themselves. `@revoked` was handled above.
             if line.entry.marker().is_some() {
@@ -185,8 +239,7 @@ impl KnownHosts {
     /// line numbers.
     pub(crate) fn authorities(&self, host: &str, port: u16) -> Vec<(usize, PublicKey)> {
         let name = lookup_name(host, port);
-        self.lines
-            .iter()
+        self.candidates(&name)
             .filter(|l| l.entry.marker() == Some(&Marker::CertAuthority) && l.matches(&name))
             .map(|l| (l.number, l.entry.public_key().clone()))
             .collect()
@@ -194,11 +247,10 @@ impl KnownHosts {
 
     /// The line that lists `key` as `@revoked`, if any (whatever its hosts).
     pub(crate) fn revoked(&self, key: &PublicKey) -> Option<usize> {
-        self.lines
+        self.revoked
             .iter()
-            .find(|l| {
-                l.entry.marker() == Some(&Marker::Revoked) && same_key(l.entry.public_key(), key)
-            })
+            .map(|&i| &self.lines[i])
+            .find(|l| same_key(l.entry.public_key(), key))
             .map(|l| l.number)
     }
 
@@ -208,7 +260,7 @@ impl KnownHosts {
     pub(crate) fn known_algorithms(&self, host: &str, port: u16) -> Vec<Algorithm> {
         let name = lookup_name(host, port);
         let mut out: Vec<Algorithm> = Vec::new();
-        for line in self.lines.iter().filter(|l| l.entry.marker().is_none()) {
+        for line in self.candidates(&name).filter(|l| l.entry.marker().is_none()) {
             if line.matches(&name) {
                 let algorithm = line.entry.public_key().algorithm();
                 if !out.contains(&algorithm) {
@@ -257,6 +309,49 @@ fn hashed_name_matches(salt: &[u8], hash: &[u8; 20], name: &str) -> bool {
     };
     mac.update(name.as_bytes());
     mac.verify_slice(hash).is_ok()
+}
+
+/// Parsed known_hosts files shared by every connection of a run. A file
+/// is parsed again only when it changed on disk (a key recorded under
+/// accept-new), so a fleet-sized file is parsed once per run, not once per
+/// host.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    files: std::sync::Mutex<HashMap<PathBuf, (Stamp, std::sync::Arc<KnownHosts>)>>,
+}
+
+/// What says a file changed: its modification time and length (`None`
+/// for a missing file).
+type Stamp = Option<(Option<std::time::SystemTime>, u64)>;
+
+impl Cache {
+    /// The file at `path`, parsed, as [`KnownHosts::load`] would give it.
+    pub(crate) fn load(&self, path: &Path) -> Result<std::sync::Arc<KnownHosts>, KnownHostsError> {
+        let stamp = match fs::metadata(path) {
+            Ok(meta) => Some((meta.modified().ok(), meta.len())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(KnownHostsError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        // Held while parsing: the hosts of a run all connect at once, and
+        // one of them parsing while the rest wait beats all of them parsing.
+        let mut files = self
+            .files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((seen, parsed)) = files.get(path)
+            && *seen == stamp
+        {
+            return Ok(parsed.clone());
+        }
+        let parsed = std::sync::Arc::new(KnownHosts::load(path)?);
+        files.insert(path.to_path_buf(), (stamp, parsed.clone()));
+        Ok(parsed)
+    }
 }
 
 /// Append an entry for `host`/`port` to the file at `path`, creating the file

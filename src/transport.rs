@@ -24,7 +24,7 @@ use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::algorithms::{self, Algorithms};
-use crate::known_hosts::{self, HostKeyStatus, KnownHosts};
+use crate::known_hosts::{self, HostKeyStatus};
 
 /// How to treat keys that known_hosts does not know yet. A *changed* key is
 /// refused whatever this says.
@@ -45,6 +45,8 @@ pub(crate) struct TransportOptions {
     pub keepalive_interval: Duration,
     /// Serialises appends to known_hosts across concurrent hosts.
     known_hosts_lock: Arc<Mutex<()>>,
+    /// known_hosts files parsed once for the whole run.
+    known_hosts_cache: Arc<known_hosts::Cache>,
     /// The password asked with `--ask-pass`, for targets whose inventory
     /// names no password variable (never for jump hosts).
     pub(crate) ask_pass: Option<Password>,
@@ -56,6 +58,7 @@ impl Default for TransportOptions {
             connect_timeout: Duration::from_secs(15),
             keepalive_interval: Duration::from_secs(15),
             known_hosts_lock: Arc::new(Mutex::new(())),
+            known_hosts_cache: Arc::default(),
             ask_pass: None,
         }
     }
@@ -306,7 +309,7 @@ impl From<russh::Error> for HandlerError {
 /// The algorithms to offer `target`, its host key types ordered as OpenSSH
 /// orders them: the types known_hosts knows this host by first, and
 /// certificate types ahead of all when an `@cert-authority` line covers it.
-fn host_key_preference(target: &Target) -> russh::Preferred {
+fn host_key_preference(target: &Target, cache: &known_hosts::Cache) -> russh::Preferred {
     let mut preferred = target.algorithms.preferred();
     let (host, port) = match &target.host_key_alias {
         Some(alias) => (alias.as_str(), 22),
@@ -315,7 +318,7 @@ fn host_key_preference(target: &Target) -> russh::Preferred {
     let mut known = Vec::new();
     let mut has_authority = false;
     for path in std::iter::once(&target.known_hosts).chain(&target.known_hosts_also) {
-        if let Ok(file) = KnownHosts::load(path) {
+        if let Ok(file) = cache.load(path) {
             known.extend(file.known_algorithms(host, port));
             has_authority |= !file.authorities(host, port).is_empty();
         }
@@ -347,6 +350,7 @@ struct Verifier {
     known_hosts_also: Vec<PathBuf>,
     policy: HostKeyPolicy,
     known_hosts_lock: Arc<Mutex<()>>,
+    known_hosts_cache: Arc<known_hosts::Cache>,
     /// Set once the presented key passed [`Verifier::verify`]: no password
     /// leaves sshfleet before.
     verified: Arc<AtomicBool>,
@@ -360,7 +364,7 @@ impl Verifier {
     fn check(&self, key: &PublicKey) -> Result<(HostKeyStatus, PathBuf), ConnectError> {
         let mut verdicts = Vec::new();
         for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
-            let status = KnownHosts::load(path)?.check(&self.host, self.port, key);
+            let status = self.known_hosts_cache.load(path)?.check(&self.host, self.port, key);
             verdicts.push((status, path.clone()));
         }
         let find =
@@ -379,7 +383,7 @@ impl Verifier {
         let certified = PublicKey::from(cert.public_key().clone());
         let mut authorities = Vec::new();
         for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
-            let file = KnownHosts::load(path)?;
+            let file = self.known_hosts_cache.load(path)?;
             for key in [&certified, &PublicKey::from(cert.signature_key().clone())] {
                 if let Some(line) = file.revoked(key) {
                     return Err(ConnectError::RevokedHostKey {
@@ -720,7 +724,7 @@ where
         keepalive_interval: Some(options.keepalive_interval),
         keepalive_max: 4,
         nodelay: true,
-        preferred: host_key_preference(target),
+        preferred: host_key_preference(target, &options.known_hosts_cache),
         ..client::Config::default()
     });
     let verified = Arc::new(AtomicBool::new(false));
@@ -736,6 +740,7 @@ where
         known_hosts_also: target.known_hosts_also.clone(),
         policy: target.host_key_policy,
         known_hosts_lock: options.known_hosts_lock.clone(),
+        known_hosts_cache: options.known_hosts_cache.clone(),
         verified: verified.clone(),
     };
     let handshake = client::connect_stream(config, stream, verifier);
