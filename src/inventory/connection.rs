@@ -407,6 +407,17 @@ mod tests {
             ("      ansible_port: \"{{ 70000 }}\"\n", 4, "1–65535"),
             ("      ansible_port: [1]\n", 4, "port number"),
             (
+                "      ansible_user: \"{{ 'a' | regex_replace('(', 'b') }}\"\n",
+                4,
+                "regex",
+            ),
+            (
+                "      ansible_user: \"{{ lookup('file', '/nonexistent/f') }}\"\n",
+                4,
+                "/nonexistent/f",
+            ),
+            ("      ansible_host: \"\"\n", 4, "not a host name"),
+            (
                 "      a: \"{{ b }}\"\n      b: \"{{ a }}\"\n      ansible_user: \"{{ a }}\"\n",
                 6,
                 "too deeply",
@@ -426,6 +437,22 @@ mod tests {
         let s = Secret::new("hunter2".to_string());
         assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn lookups_and_filters_ansible_teams_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("user");
+        std::fs::write(&file, "from-file\n").unwrap();
+        let text = format!(
+            "all:\n  hosts:\n    esa01.example.com:\n      ansible_user: \"{{{{ lookup('file', '{}') }}}}\"\n      ansible_host: \"{{{{ inventory_hostname_short | regex_replace('^esa', 'mgmt') }}}}\"\n      ansible_host_key_checking: \"{{{{ 'no' | bool }}}}\"\n",
+            file.display()
+        );
+        let inv = Inventory::parse(&text, Path::new("inv.yaml")).unwrap();
+        let conn = inv.connection(&inv.hosts()[0], None).unwrap();
+        assert_eq!(conn.user.as_deref(), Some("from-file"));
+        assert_eq!(conn.address, "mgmt01");
+        assert_eq!(conn.host_key_checking, Some(false));
     }
 
     #[test]
