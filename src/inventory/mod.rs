@@ -105,8 +105,6 @@ pub(crate) struct Group {
     pub children: Vec<String>,
     /// Hosts of the group and its descendants, in Ansible's order.
     pub all_hosts: Vec<String>,
-    /// The group's own inventory variables.
-    pub vars: BTreeMap<String, VarValue>,
 }
 
 /// Errors loading an inventory or selecting from it. Each names the file,

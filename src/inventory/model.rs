@@ -355,11 +355,6 @@ impl Model {
                     .into_iter()
                     .map(|h| self.hosts[h].name.clone())
                     .collect(),
-                vars: data
-                    .vars
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.value.clone()))
-                    .collect(),
             })
             .collect();
         let facts = std::sync::Arc::new(super::template::Facts {
