@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
 
-pub(crate) use connection::ConnectionVars;
+pub(crate) use connection::{ConnectionVars, Plugin};
 use files::VarsFiles;
 use model::Model;
 use vars::scalar_text;
