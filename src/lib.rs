@@ -19,6 +19,7 @@ macro_rules! say {
 mod algorithms;
 mod app;
 mod cli;
+mod clixml;
 mod console;
 #[cfg(feature = "sim")]
 mod demo;

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState};
-use crate::playbook::{FleetMax, Playbook, Segment, Session, Value};
+use crate::playbook::{ExecShell, FleetMax, Playbook, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
 use crate::shell::{ExecSession, Shell};
@@ -413,11 +413,13 @@ async fn connect_and_run(
     // An interactive session needs its shell open (and its prompt seen)
     // first; an exec session runs each command on the connection itself.
     let (shell, exit_command) = match &playbook.session {
-        Session::Exec => (None, None),
+        Session::Exec { .. } => (None, None),
         Session::Shell {
             prompt,
             login_timeout,
             exit_command,
+            pager,
+            pty_rows,
         } => {
             let opened = match slot.host.vars.duration(login_timeout) {
                 Err(e) => Err(failed(name, Status::Failed, e.to_string())),
@@ -429,13 +431,20 @@ async fn connect_and_run(
                     )),
                     Ok(channel) => {
                         let transcript = std::mem::take(&mut slot.transcript);
-                        Shell::open(channel, prompt.clone(), login_timeout, transcript)
-                            .await
-                            .map_err(|(e, kept)| {
-                                slot.transcript = kept;
-                                slot.transcript.note(&e.to_string());
-                                failed(name, Status::Failed, format!("no CLI prompt: {e}"))
-                            })
+                        Shell::open(
+                            channel,
+                            prompt.clone(),
+                            pager.clone(),
+                            *pty_rows,
+                            login_timeout,
+                            transcript,
+                        )
+                        .await
+                        .map_err(|(e, kept)| {
+                            slot.transcript = kept;
+                            slot.transcript.note(&e.to_string());
+                            failed(name, Status::Failed, format!("no CLI prompt: {e}"))
+                        })
                     }
                 },
             };
@@ -466,6 +475,10 @@ async fn connect_and_run(
             let mut session = ExecSession {
                 connection: &connection,
                 transcript: &mut slot.transcript,
+                shell: match &playbook.session {
+                    Session::Exec { shell } => *shell,
+                    Session::Shell { .. } => ExecShell::default(),
+                },
             };
             exec::execute(&mut session, &job, &mut slot.state).await;
         }

@@ -17,6 +17,7 @@ mod fleet_values;
 mod input;
 mod interop;
 mod openssh;
+mod pager;
 mod retry;
 mod rollout;
 mod sim_cli;
