@@ -46,6 +46,7 @@ pub(crate) enum Command {
     ///   sshfleet run secure-endpoint-tetra -i endpoints.yaml --serial 25%
     ///   sshfleet run esa-ecupdate -i prod.yaml --retry-failed last.json --report retry.json
     ///   sshfleet run esa-ecupdate -i prod.yaml --no-progress --log-format json --lock /run/sshfleet/prod.lock
+    ///   sshfleet run esa-ecupdate -i prod.yaml --ask-pass
     ///
     /// Exit codes: 0 every host ok or changed, 2 some host failed, 3 another run
     /// holds the lock (nothing was run), 4 none failed but some unreachable,
@@ -166,6 +167,12 @@ pub(crate) struct RunArgs {
     /// drops the handshake (waits about 1 s, 2 s, 4 s...); host key and login errors are never retried.
     #[arg(long, value_name = "N", default_value_t = crate::retry::DEFAULT_CONNECT_RETRIES)]
     pub connect_retries: u32,
+    /// Ask for the login password once, on the terminal (not echoed); used for every host
+    /// whose inventory names no password variable and that no key lets in. Never sent to
+    /// jump hosts. Refused off a terminal: name an environment variable with
+    /// sshfleet_password_env instead.
+    #[arg(short = 'k', long)]
+    pub ask_pass: bool,
 }
 
 #[cfg(feature = "sim")]
@@ -412,7 +419,20 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         },
         connect_retries: args.connect_retries,
     };
-    let plan = Plan::build(sources, settings, args.report.clone())?;
+    let mut plan = Plan::build(sources, settings, args.report.clone())?;
+    if args.ask_pass {
+        // Asked once, after the plan is known to be good and before any
+        // host is touched; off a terminal it is a bad invocation.
+        match crate::ask_pass::ask("SSH password: ").await {
+            Ok(password) => plan.settings.transport.ask_pass = Some(password),
+            Err(e @ crate::ask_pass::AskPassError::Interrupted) => {
+                eprintln!("sshfleet: {e}");
+                return Ok(ExitCode::Interrupted);
+            }
+            Err(crate::ask_pass::AskPassError::Io(e)) => return Err(Error::Io(e)),
+            Err(e) => return Err(Error::Usage(e.to_string())),
+        }
+    }
     let console = Console {
         bars: crate::progress::bars_wanted(args.no_progress),
         format: args.log_format,

@@ -18,6 +18,7 @@ macro_rules! say {
 
 mod algorithms;
 mod app;
+mod ask_pass;
 mod cli;
 mod clixml;
 mod console;

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
 use crate::playbook::{ExecShell, Pager};
-use crate::transcript::{Direction, Transcript};
+use crate::transcript::{Direction, Secrets, Transcript};
 use crate::transport::Connection;
 
 /// Output of one command kept in memory at most; beyond it the oldest text
@@ -344,7 +344,12 @@ impl Shell {
     fn feed(&mut self, data: &[u8]) {
         self.transcript
             .record(Direction::Received, &String::from_utf8_lossy(data));
-        self.parser.advance(&mut self.screen, data);
+        absorb(
+            &mut self.parser,
+            &mut self.screen,
+            self.transcript.secrets(),
+            data,
+        );
         self.screen.bound(MAX_PENDING);
     }
 
@@ -472,7 +477,8 @@ async fn exec(
         let msg = match tokio::time::timeout_at(deadline, channel.wait()).await {
             Ok(msg) => msg,
             Err(_) => {
-                let seen = format!("{}{}", screen.text, plain_text(&stderr));
+                let stderr = plain_text(&stderr, transcript.secrets());
+                let seen = format!("{}{stderr}", screen.text);
                 return Err(RemoteError::Timeout {
                     what: format!("running `{command}`"),
                     waited: timeout,
@@ -491,7 +497,7 @@ async fn exec(
             }
             Some(ChannelMsg::Data { data }) => {
                 transcript.record(Direction::Received, &String::from_utf8_lossy(&data));
-                parser.advance(&mut screen, &data);
+                absorb(&mut parser, &mut screen, transcript.secrets(), &data);
             }
             Some(ChannelMsg::ExtendedData { data, .. }) => {
                 transcript.record(Direction::Received, &String::from_utf8_lossy(&data));
@@ -511,17 +517,27 @@ async fn exec(
         }
     }
     let mut text = screen.text;
-    text.push_str(&plain_text(&stderr));
+    text.push_str(&plain_text(&stderr, transcript.secrets()));
     Ok(Output { text, exit_status })
 }
 
-/// stderr as a terminal shows it, PowerShell's CLIXML decoded.
-fn plain_text(stderr: &[u8]) -> String {
+/// stderr as a terminal shows it, PowerShell's CLIXML decoded, secrets
+/// redacted.
+fn plain_text(stderr: &[u8], secrets: &Secrets) -> String {
     let decoded = crate::clixml::to_text(&String::from_utf8_lossy(stderr));
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
-    parser.advance(&mut screen, decoded.as_bytes());
+    absorb(&mut parser, &mut screen, secrets, decoded.as_bytes());
     screen.text
+}
+
+/// Parse `data` onto `screen`, redacting a secret it echoes back, even
+/// one split across packets: what the screen holds becomes command output,
+/// findings, reports and error messages.
+fn absorb(parser: &mut vte::Parser, screen: &mut Screen, secrets: &Secrets, data: &[u8]) {
+    let before = screen.text.len();
+    parser.advance(screen, data);
+    secrets.redact_grown(&mut screen.text, before);
 }
 
 /// The last lines of `text`, quoted, for an error message.
@@ -593,7 +609,7 @@ mod tests {
     fn stderr_clixml_reads_as_text() {
         let stderr = "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">Resolve-DnsName : x : DNS name does not exist_x000D__x000A_</S></Objs>";
         assert_eq!(
-            plain_text(stderr.as_bytes()),
+            plain_text(stderr.as_bytes(), &Secrets::default()),
             "Resolve-DnsName : x : DNS name does not exist\n"
         );
     }
@@ -668,6 +684,22 @@ mod tests {
             pager_start("-Press Any Key For More-\nnext\n", &pager),
             None
         );
+    }
+
+    #[test]
+    fn an_echoed_password_split_across_packets_never_reaches_the_screen() {
+        let mut secrets = Secrets::default();
+        secrets.add("Ir0nP0rt!");
+        let mut parser = vte::Parser::new();
+        let mut screen = Screen::default();
+        let mut seen = Vec::new();
+        for chunk in [&b"Password: Ir0"[..], b"nP", b"0rt", b"!\r\nesa01> "] {
+            absorb(&mut parser, &mut screen, &secrets, chunk);
+            seen.push(screen.text.clone());
+        }
+        assert_eq!(screen.text, "Password: ***\nesa01> ");
+        // No state of the screen ever held the whole password.
+        assert!(seen.iter().all(|s| !s.contains("Ir0nP0rt!")), "{seen:?}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
     unreachable_pub
 )]
 
+mod ask_pass;
 mod cli_help;
 mod esa;
 mod exec_mode;
@@ -16,8 +17,10 @@ mod fleet;
 mod fleet_values;
 mod input;
 mod interop;
+mod keyboard_interactive;
 mod openssh;
 mod pager;
+mod redaction;
 mod retry;
 mod rollout;
 mod sim_cli;
