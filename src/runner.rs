@@ -413,8 +413,8 @@ async fn connect_and_run(
     }
     // An interactive session needs its shell open (and its prompt seen)
     // first; an exec session runs each command on the connection itself.
-    let (shell, exit_command) = match &playbook.session {
-        Session::Exec { .. } => (None, None),
+    let opened = match &playbook.session {
+        Session::Exec { shell } => Opened::Exec(*shell),
         Session::Shell {
             prompt,
             login_timeout,
@@ -450,7 +450,7 @@ async fn connect_and_run(
                 },
             };
             match opened {
-                Ok(shell) => (Some(shell), exit_command.as_deref()),
+                Ok(shell) => Opened::Cli(Box::new(shell), exit_command.as_deref()),
                 Err(outcome) => {
                     connection.disconnect().await;
                     return Err(outcome);
@@ -466,26 +466,31 @@ async fn connect_and_run(
         cancel,
         observe: &|step: &str| observer.step(name, step),
     };
-    match shell {
-        Some(mut shell) => {
-            exec::execute(&mut shell, &job, &mut slot.state).await;
+    match opened {
+        Opened::Cli(mut shell, exit_command) => {
+            exec::execute(shell.as_mut(), &job, &mut slot.state).await;
             shell.close(exit_command).await;
             slot.transcript = shell.into_transcript();
         }
-        None => {
+        Opened::Exec(shell) => {
             let mut session = ExecSession {
                 connection: &connection,
                 transcript: &mut slot.transcript,
-                shell: match &playbook.session {
-                    Session::Exec { shell } => *shell,
-                    Session::Shell { .. } => ExecShell::default(),
-                },
+                shell,
             };
             exec::execute(&mut session, &job, &mut slot.state).await;
         }
     }
     connection.disconnect().await;
     Ok(())
+}
+
+/// Where a segment's commands go once connected: an interactive shell
+/// whose prompt was seen (and the command that ends it), or exec requests
+/// written for a shell.
+enum Opened<'a> {
+    Cli(Box<Shell>, Option<&'a str>),
+    Exec(ExecShell),
 }
 
 /// The status rules: success needs confirmation; a fault found and not
