@@ -583,7 +583,14 @@ mod tests {
         .unwrap();
         assert_eq!(t.address, "esa01");
         assert_eq!((t.port, t.credentials.user.as_str()), (2022, "p"));
-        assert!(t.credentials.config_key_files.is_empty() && t.jumps.is_empty());
+        // ssh_config's IdentityFile is not read (the default keys are
+        // tried, as paramiko's look_for_keys does).
+        assert!(
+            !t.credentials
+                .config_key_files
+                .contains(&PathBuf::from("/keys/cfg"))
+                && t.jumps.is_empty()
+        );
         assert_eq!(t.proxy_command.as_deref(), Some("nc esa01 2022"));
         // network_cli knows only the plain names.
         let t = target(
