@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
-use crate::inventory::{ConnectionVars, Host};
+use crate::inventory::{ConnectionVars, Host, Plugin};
 use crate::ssh_config::{
     self, HostConfig, JumpHost, SshConfig, SshConfigError, StrictHostKeyChecking,
 };
@@ -271,18 +271,22 @@ impl Settings {
             }
         }
         let user = overrides.user.as_deref();
-        let (args_config, args_proxy_command) = ssh_args_config(&host.name, conn)?;
-        let config = args_config
-            .lookup(&conn.address, user)
-            .or(options.ssh_config.lookup(&conn.address, user));
+        let (args_config, args_proxy) = ssh_args_config(&host.name, conn)?;
+        // Ansible's paramiko and network_cli plugins read no ssh_config.
+        let file_config = match conn.plugin {
+            Plugin::Ssh => options.ssh_config.lookup(&conn.address, user),
+            Plugin::Paramiko | Plugin::NetworkCli => HostConfig::default(),
+        };
+        let config = args_config.lookup(&conn.address, user).or(file_config);
         let invalid = |var: &str, message: String| TargetError {
             host: host.name.clone(),
             var: var.to_string(),
             message,
         };
-        // The route: a ProxyCommand on the command line, else the first of
-        // ProxyJump and ProxyCommand ssh_config gives (`none` is none).
-        let (proxy_command, proxy_var) = match args_proxy_command {
+        // The route: a ProxyCommand on the command line (or paramiko's),
+        // else the first of ProxyJump and ProxyCommand ssh_config gives
+        // (`none` is none).
+        let (proxy_command, proxy_var) = match args_proxy.or_else(|| conn.proxy_command.clone()) {
             Some(command) => (
                 Some(command),
                 "ansible_ssh_common_args/ansible_ssh_extra_args",
@@ -568,6 +572,34 @@ mod tests {
         )
         .unwrap();
         assert_eq!((t.proxy_command, t.jumps.len()), (None, 0));
+    }
+
+    #[test]
+    fn paramiko_reads_its_own_names_and_no_ssh_config() {
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_connection: paramiko\n      ansible_user: a\n      ansible_paramiko_user: p\n      ansible_paramiko_port: 2022\n      ansible_ssh_common_args: -o ProxyCommand=ignored -J ignored\n      ansible_paramiko_proxy_command: nc %h %p\n",
+            "Host esa01\n  HostName elsewhere\n  IdentityFile /keys/cfg\n",
+        )
+        .unwrap();
+        assert_eq!(t.address, "esa01");
+        assert_eq!((t.port, t.credentials.user.as_str()), (2022, "p"));
+        // ssh_config's IdentityFile is not read (the default keys are
+        // tried, as paramiko's look_for_keys does).
+        assert!(
+            !t.credentials
+                .config_key_files
+                .contains(&PathBuf::from("/keys/cfg"))
+                && t.jumps.is_empty()
+        );
+        assert_eq!(t.proxy_command.as_deref(), Some("nc esa01 2022"));
+        // network_cli knows only the plain names.
+        let t = target(
+            "all:\n  hosts:\n    sw01:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_host: 192.0.2.9\n      ansible_ssh_host: 192.0.2.99\n      ansible_ssh_user: legacy\n",
+            "",
+        )
+        .unwrap();
+        assert_eq!(t.address, "192.0.2.9");
+        assert_ne!(t.credentials.user, "legacy");
     }
 
     #[test]

@@ -14,29 +14,99 @@ use super::template::{Facts, Templar};
 use super::vars::{expand_home, is_env_name};
 use super::{Host, InventoryError, Origin, PASSWORD_ENV_VAR, VaultSecret};
 
-pub(super) const HOST_VARS: [&str; 2] = ["ansible_host", "ansible_ssh_host"];
-pub(super) const PORT_VARS: [&str; 2] = ["ansible_port", "ansible_ssh_port"];
-pub(crate) const USER_VARS: [&str; 2] = ["ansible_user", "ansible_ssh_user"];
 pub(super) const PASSWORD_VARS: [&str; 3] = [
     "ansible_password",
     "ansible_ssh_pass",
     "ansible_ssh_password",
 ];
-pub(crate) const KEY_VARS: [&str; 2] = ["ansible_private_key_file", "ansible_ssh_private_key_file"];
+
+/// Which connection plugin reaches the host: each reads its own variable
+/// names (in its documentation's order, the last one set winning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Plugin {
+    /// `ssh` (and `smart`): OpenSSH, with ssh_config and the ssh arguments.
+    #[default]
+    Ssh,
+    /// `paramiko`: no ssh_config, no ssh arguments, its own ProxyCommand.
+    Paramiko,
+    /// `ansible.netcommon.network_cli`: fewer names, no ssh arguments.
+    NetworkCli,
+}
+
+impl Plugin {
+    fn of(name: &str) -> Option<Plugin> {
+        match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
+            "ssh" | "smart" => Some(Plugin::Ssh),
+            "paramiko" | "paramiko_ssh" => Some(Plugin::Paramiko),
+            "network_cli" | "ansible.netcommon.network_cli" => Some(Plugin::NetworkCli),
+            _ => None,
+        }
+    }
+
+    fn host(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &["ansible_host", "ansible_ssh_host"],
+            Plugin::Paramiko => &["ansible_host", "ansible_ssh_host", "ansible_paramiko_host"],
+            Plugin::NetworkCli => &["ansible_host"],
+        }
+    }
+
+    fn port(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &["ansible_port", "ansible_ssh_port"],
+            Plugin::Paramiko => &["ansible_port", "ansible_ssh_port", "ansible_paramiko_port"],
+            Plugin::NetworkCli => &["ansible_port"],
+        }
+    }
+
+    fn user(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &["ansible_user", "ansible_ssh_user"],
+            Plugin::Paramiko => &["ansible_user", "ansible_ssh_user", "ansible_paramiko_user"],
+            Plugin::NetworkCli => &["ansible_user"],
+        }
+    }
+
+    fn password(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh | Plugin::NetworkCli => &PASSWORD_VARS,
+            Plugin::Paramiko => &[
+                "ansible_password",
+                "ansible_ssh_pass",
+                "ansible_ssh_password",
+                "ansible_paramiko_pass",
+                "ansible_paramiko_password",
+            ],
+        }
+    }
+
+    fn key_file(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &["ansible_private_key_file", "ansible_ssh_private_key_file"],
+            Plugin::Paramiko => &[
+                "ansible_private_key_file",
+                "ansible_ssh_private_key_file",
+                "ansible_paramiko_private_key_file",
+            ],
+            Plugin::NetworkCli => &["ansible_private_key_file"],
+        }
+    }
+
+    fn host_key_checking(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &["ansible_host_key_checking", "ansible_ssh_host_key_checking"],
+            Plugin::Paramiko => &[
+                "ansible_host_key_checking",
+                "ansible_ssh_host_key_checking",
+                "ansible_paramiko_host_key_checking",
+            ],
+            Plugin::NetworkCli => &[],
+        }
+    }
+}
+
 /// Key *contents* (ansible-core 2.19's `private_key`): not supported.
 const KEY_CONTENT_VARS: [&str; 2] = ["ansible_private_key", "ansible_ssh_private_key"];
-
-/// Connection plugins that reach the host over SSH with these variables.
-const SSH_CONNECTIONS: [&str; 8] = [
-    "ssh",
-    "smart",
-    "paramiko",
-    "paramiko_ssh",
-    "network_cli",
-    "ansible.builtin.ssh",
-    "ansible.builtin.paramiko_ssh",
-    "ansible.netcommon.network_cli",
-];
 
 /// A password: never printed. `Debug` shows only that there is one, and
 /// there is no `Display`.
@@ -78,6 +148,10 @@ pub(crate) struct ConnectionVars {
     pub ssh_args: Vec<SshArgs>,
     /// `ansible_host_key_checking` / `ansible_ssh_host_key_checking`, if set.
     pub host_key_checking: Option<bool>,
+    /// Which plugin Ansible would connect with.
+    pub plugin: Plugin,
+    /// paramiko's `ansible_paramiko_proxy_command` (tokens not expanded).
+    pub proxy_command: Option<String>,
 }
 
 /// One variable's ssh arguments, split into words as Ansible splits them.
@@ -147,19 +221,22 @@ impl Host {
             )
         };
 
-        if let Some((var, kind)) = get(&["ansible_connection"])? {
-            let kind = text(&kind);
-            if !SSH_CONNECTIONS.contains(&kind.as_str()) {
-                return Err(bad(
-                    var,
-                    format!(
-                        "is `{kind}`: sshfleet only reaches hosts over SSH (ssh, paramiko, network_cli); \
-                         remove this host from the selection (e.g. --limit '!{}')",
-                        self.name
-                    ),
-                ));
+        let plugin = match get(&["ansible_connection"])? {
+            None => Plugin::Ssh,
+            Some((var, kind)) => {
+                let kind = text(&kind);
+                Plugin::of(&kind).ok_or_else(|| {
+                    bad(
+                        var,
+                        format!(
+                            "is `{kind}`: sshfleet only reaches hosts over SSH (ssh, paramiko, network_cli); \
+                             remove this host from the selection (e.g. --limit '!{}')",
+                            self.name
+                        ),
+                    )
+                })?
             }
-        }
+        };
         for var in KEY_CONTENT_VARS {
             if self.vars.contains_key(var) {
                 return Err(bad(
@@ -176,7 +253,7 @@ impl Host {
             ));
         }
 
-        let address = match get(&HOST_VARS)? {
+        let address = match get(plugin.host())? {
             Some((var, v)) => {
                 let address = text(&v);
                 if address.is_empty() || address.contains(char::is_whitespace) {
@@ -189,31 +266,31 @@ impl Host {
             }
             None => self.name.clone(),
         };
-        let port = match get(&PORT_VARS)? {
+        let port = match get(plugin.port())? {
             Some((var, v)) => Some(port(&v).map_err(|m| bad(var, m))?),
             None => None,
         };
-        let user = get(&USER_VARS)?
+        let user = get(plugin.user())?
             .map(|(_, v)| text(&v))
             .filter(|u| !u.is_empty());
-        let key_file = get(&KEY_VARS)?
+        let key_file = get(plugin.key_file())?
             .map(|(_, v)| text(&v))
             .filter(|k| !k.is_empty())
             .map(|k| expand_home(&k));
         // `{{ lookup('env', 'NAME') }}` alone stays a *name*, read when
         // connecting, so that an unset variable is an error there rather
         // than an empty password.
-        let env_idiom = last_set(self, &PASSWORD_VARS)
+        let env_idiom = last_set(self, plugin.password())
             .and_then(|(_, v)| v.as_str())
             .and_then(env_lookup);
         let password = match env_idiom {
             Some(_) => None,
-            None => get(&PASSWORD_VARS)?
+            None => get(plugin.password())?
                 .map(|(_, v)| text(&v))
                 .filter(|p| !p.is_empty())
                 .map(Secret::new),
         };
-        let ansible_password_set = last_set(self, &PASSWORD_VARS).is_some();
+        let ansible_password_set = last_set(self, plugin.password()).is_some();
         let password_env = match get(&[PASSWORD_ENV_VAR])? {
             _ if env_idiom.is_some() => env_idiom,
             // Ansible's own password variable wins over sshfleet's.
@@ -233,7 +310,13 @@ impl Host {
             None => None,
         };
         let mut ssh_args = Vec::new();
-        for var in ["ansible_ssh_common_args", "ansible_ssh_extra_args"] {
+        // Only the ssh plugin passes these to ssh; paramiko and network_cli
+        // ignore them, and so does sshfleet for those hosts.
+        let args_vars: &[&'static str] = match plugin {
+            Plugin::Ssh => &["ansible_ssh_common_args", "ansible_ssh_extra_args"],
+            Plugin::Paramiko | Plugin::NetworkCli => &[],
+        };
+        for &var in args_vars {
             if let Some((var, v)) = get(&[var])? {
                 let line = text(&v);
                 let words = shlex::split(&line)
@@ -245,14 +328,22 @@ impl Host {
                 });
             }
         }
-        let checking = get(&["ansible_host_key_checking", "ansible_ssh_host_key_checking"])?;
+        let checking = get(plugin.host_key_checking())?;
         let host_key_checking = match checking {
             Some((var, v)) => Some(
                 boolean(&v).ok_or_else(|| bad(var, format!("is not a boolean: `{}`", text(&v))))?,
             ),
             None => None,
         };
+        let proxy_command = match plugin {
+            Plugin::Paramiko => get(&["ansible_paramiko_proxy_command"])?
+                .map(|(_, v)| text(&v))
+                .filter(|c| !c.is_empty()),
+            Plugin::Ssh | Plugin::NetworkCli => None,
+        };
         Ok(ConnectionVars {
+            plugin,
+            proxy_command,
             host_key_checking,
             address,
             port,
@@ -407,6 +498,17 @@ mod tests {
             ("      ansible_port: \"{{ 70000 }}\"\n", 4, "1–65535"),
             ("      ansible_port: [1]\n", 4, "port number"),
             (
+                "      ansible_user: \"{{ 'a' | regex_replace('(', 'b') }}\"\n",
+                4,
+                "regex",
+            ),
+            (
+                "      ansible_user: \"{{ lookup('file', '/nonexistent/f') }}\"\n",
+                4,
+                "/nonexistent/f",
+            ),
+            ("      ansible_host: \"\"\n", 4, "not a host name"),
+            (
                 "      a: \"{{ b }}\"\n      b: \"{{ a }}\"\n      ansible_user: \"{{ a }}\"\n",
                 6,
                 "too deeply",
@@ -426,6 +528,22 @@ mod tests {
         let s = Secret::new("hunter2".to_string());
         assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn lookups_and_filters_ansible_teams_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("user");
+        std::fs::write(&file, "from-file\n").unwrap();
+        let text = format!(
+            "all:\n  hosts:\n    esa01.example.com:\n      ansible_user: \"{{{{ lookup('file', '{}') }}}}\"\n      ansible_host: \"{{{{ inventory_hostname_short | regex_replace('^esa', 'mgmt') }}}}\"\n      ansible_host_key_checking: \"{{{{ 'no' | bool }}}}\"\n",
+            file.display()
+        );
+        let inv = Inventory::parse(&text, Path::new("inv.yaml")).unwrap();
+        let conn = inv.connection(&inv.hosts()[0], None).unwrap();
+        assert_eq!(conn.user.as_deref(), Some("from-file"));
+        assert_eq!(conn.address, "mgmt01");
+        assert_eq!(conn.host_key_checking, Some(false));
     }
 
     #[test]

@@ -334,6 +334,15 @@ mod tests {
             ("h1:\n", 1, "reserved for a port"),
             ("h1 x='a\n", 1, "unbalanced"),
             ("[a:children]\nb\n[b:children]\na\n[a]\n[b]\n", 4, "cycle"),
+            ("[a:children]\nb:c\n", 2, "expected a group name"),
+            ("---\n", 1, "YAML"),
+            ("[g]\nh1:70000\n", 2, "1–65535"),
+            ("[g]\nh[3:1]\n", 2, "begin <= end"),
+            (
+                "[g]\nh1\n[g:vars]\nansible_group_priority=high\n",
+                4,
+                "must be an integer",
+            ),
         ] {
             let mut model = Model::new();
             match parse(&mut model, text, Path::new("hosts")) {

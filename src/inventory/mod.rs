@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
 
-pub(crate) use connection::ConnectionVars;
+pub(crate) use connection::{ConnectionVars, Plugin};
 use files::VarsFiles;
 use model::Model;
 use vars::scalar_text;
@@ -105,8 +105,6 @@ pub(crate) struct Group {
     pub children: Vec<String>,
     /// Hosts of the group and its descendants, in Ansible's order.
     pub all_hosts: Vec<String>,
-    /// The group's own inventory variables.
-    pub vars: BTreeMap<String, VarValue>,
 }
 
 /// Errors loading an inventory or selecting from it. Each names the file,
@@ -152,6 +150,9 @@ pub(crate) struct Inventory {
     sources: Vec<PathBuf>,
     /// Every host, in the order of Ansible's `all` pattern.
     hosts: Vec<Host>,
+    /// Indexes into `hosts` in the order hosts were first added (the order
+    /// Ansible matches host names in).
+    added: Vec<usize>,
     /// Every group: `all`, `ungrouped`, then in the order defined.
     groups: Vec<Group>,
     /// Per host, where each of its effective variables was set.
@@ -1054,6 +1055,14 @@ all:
         for pattern in ["~esa[", "emea,!~("] {
             let err = inv.hosts_matching(pattern).unwrap_err().to_string();
             assert!(err.contains("invalid regular expression"), "{err}");
+        }
+        // fnmatch: braces are themselves, an unclosed `[` is itself.
+        for pattern in ["esa0{1}*", "esa0[", "*{*"] {
+            let sel = inv.hosts_matching(pattern).unwrap();
+            assert!(
+                sel.hosts.is_empty() && sel.unmatched == [pattern],
+                "{sel:?}"
+            );
         }
         let err = inv
             .select(Some("@/nonexistent/limit"))

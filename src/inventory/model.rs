@@ -280,7 +280,13 @@ impl Model {
         let depth = self.depths();
         let mut hosts = Vec::with_capacity(self.hosts.len());
         let mut origins = HashMap::new();
-        for h in self.group_hosts(ALL) {
+        let all_order = self.group_hosts(ALL);
+        // Where each host (in the order first added) sits in `hosts`.
+        let mut position = vec![0; self.hosts.len()];
+        for (i, &h) in all_order.iter().enumerate() {
+            position[h] = i;
+        }
+        for h in all_order {
             let host = &self.hosts[h];
             let mut member: HashSet<usize> = HashSet::new();
             let mut stack: Vec<usize> = host.groups.clone();
@@ -349,11 +355,6 @@ impl Model {
                     .into_iter()
                     .map(|h| self.hosts[h].name.clone())
                     .collect(),
-                vars: data
-                    .vars
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.value.clone()))
-                    .collect(),
             })
             .collect();
         let facts = std::sync::Arc::new(super::template::Facts {
@@ -369,6 +370,7 @@ impl Model {
         Ok(Inventory {
             sources,
             hosts,
+            added: position,
             groups,
             origins,
             facts,

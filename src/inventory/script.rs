@@ -197,6 +197,7 @@ mod tests {
                 "variables of host `h1`",
             ),
             ("echo '{\"g\": {\"children\": [\"g\"]}}'", "child of itself"),
+            ("printf '\\377'", "not UTF-8"),
         ] {
             let path = script(dir.path(), body);
             let mut model = Model::new();
@@ -208,6 +209,17 @@ mod tests {
                 other => panic!("{body}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_script_that_cannot_start_is_named() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inv");
+        std::fs::write(&path, "#!/nonexistent/interpreter\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = load(&mut Model::new(), &path).unwrap_err().to_string();
+        assert!(err.contains("cannot run inventory script"), "{err}");
     }
 
     #[test]

@@ -157,12 +157,12 @@ impl Inventory {
             results.extend(g.all_hosts.iter().filter_map(|n| index(n)));
         }
         if groups.is_empty() || expr.starts_with('~') || expr.contains(['.', '?', '*', '[']) {
+            // Host names match in the order hosts were added, as Ansible's.
             results.extend(
-                self.hosts
+                self.added
                     .iter()
-                    .enumerate()
-                    .filter(|(_, h)| matcher.is_match(&h.name))
-                    .map(|(i, _)| i),
+                    .copied()
+                    .filter(|&i| matcher.is_match(&self.hosts[i].name)),
             );
         }
         let any = !results.is_empty() || !groups.is_empty();
@@ -248,12 +248,17 @@ impl NameMatcher {
                 .map_err(|e| format!("invalid regular expression: {e}"));
         }
         if term.contains(['*', '?', '[']) {
-            return globset::GlobBuilder::new(term)
+            // Python's fnmatch has no `{a,b}` alternation, and reads a `[`
+            // that is never closed as itself.
+            let fnmatch = term.replace('{', "[{]").replace('}', "[}]");
+            return Ok(globset::GlobBuilder::new(&fnmatch)
                 .literal_separator(false)
                 .backslash_escape(false)
                 .build()
-                .map(|g| NameMatcher::Glob(g.compile_matcher()))
-                .map_err(|e| format!("invalid glob: {e}"));
+                .map_or_else(
+                    |_| NameMatcher::Exact(term.to_string()),
+                    |g| NameMatcher::Glob(g.compile_matcher()),
+                ));
         }
         Ok(NameMatcher::Exact(term.to_string()))
     }

@@ -340,6 +340,20 @@ mod tests {
         assert_eq!(e.line, 2);
         assert!(e.message.contains("not supported"));
         assert_eq!(parse("a: [1\n").unwrap_err().line, 2);
+        for (text, needle) in [
+            ("a: *nope\n", "anchor"),
+            ("a:\n  <<: 1\n", "merge key"),
+            ("a:\n  <<: [1]\n", "merge key"),
+            ("a: !custom {b: 1}\n", "not supported"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(e.message.contains(needle), "{text}: {}", e.message);
+        }
+        assert_eq!(
+            parse("a: !!str 022\nb: !!int 022\n").unwrap()["a"],
+            Value::from("022")
+        );
+        assert_eq!(parse("b: !!int 022\n").unwrap()["b"], Value::from(18));
         assert_eq!(parse("").unwrap(), Value::Null);
     }
 }
