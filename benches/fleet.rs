@@ -18,6 +18,7 @@
 //! ```sh
 //! cargo bench --bench fleet                                  # N = 100 and 1000
 //! cargo bench --bench fleet -- --hosts 100 --update-duration 5s --forks 50
+//! cargo bench --bench fleet -- --hosts 1000,3000 --playbook secure-endpoint-tetra
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -41,6 +42,11 @@ struct Args {
     /// Hosts worked on at once [default: the fleet size].
     #[arg(short, long)]
     forks: Option<usize>,
+    /// Which shipped playbook: `esa-ecupdate` on appliances (scenario
+    /// broken) or `secure-endpoint-tetra` on Windows endpoints (scenario
+    /// stale-fixable: each reconnects after the fleet barrier).
+    #[arg(long, default_value = "esa-ecupdate")]
+    playbook: String,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -54,6 +60,8 @@ struct Usage {
 
 struct Row {
     hosts: usize,
+    /// Most file descriptors the client held open at once (sampled).
+    peak_fds: usize,
     forks: usize,
     update: Duration,
     wall: Duration,
@@ -77,8 +85,9 @@ fn main() -> anyhow::Result<()> {
         "machine: {} CPUs, shared by the client and the simulator; scenario broken (every host runs ecupdate force)\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    println!("playbook: {}\n", args.playbook);
     println!(
-        "{:>6} {:>6} {:>7} {:>8} {:>10} {:>6} {:>11} {:>9} {:>8} {:>9}",
+        "{:>6} {:>6} {:>7} {:>8} {:>10} {:>6} {:>11} {:>9} {:>9} {:>9} {:>6} {:>8} {:>9}",
         "hosts",
         "forks",
         "update",
@@ -86,18 +95,21 @@ fn main() -> anyhow::Result<()> {
         "slowest s",
         "ratio",
         "client CPU",
+        "CPU/host",
         "peak RSS",
+        "RSS/sess",
+        "fds",
         "sim CPU",
         "changed"
     );
     println!(
-        "{:>6} {:>6} {:>7} {:>8} {:>10} {:>6} {:>11} {:>9} {:>8} {:>9}",
-        "", "", "", "", "host", "", "s", "MiB", "s", ""
+        "{:>6} {:>6} {:>7} {:>8} {:>10} {:>6} {:>11} {:>9} {:>9} {:>9} {:>6} {:>8} {:>9}",
+        "", "", "", "", "host", "", "s", "ms", "MiB", "KiB", "peak", "s", ""
     );
     let mut all_changed = true;
     for &hosts in &args.hosts {
         let forks = args.forks.unwrap_or(hosts);
-        let row = measure(&binary, hosts, forks, args.update_duration)
+        let row = measure(&binary, &args.playbook, hosts, forks, args.update_duration)
             .with_context(|| format!("benchmark with {hosts} hosts"))?;
         print_row(&row);
         if row.changed != row.hosts {
@@ -114,8 +126,9 @@ fn main() -> anyhow::Result<()> {
 
 fn print_row(row: &Row) {
     let secs = |d: Duration| d.as_secs_f64();
+    let rss_mib = row.client.max_rss_bytes as f64 / (1024.0 * 1024.0);
     println!(
-        "{:>6} {:>6} {:>7} {:>8.2} {:>10.2} {:>6.3} {:>11.2} {:>9.1} {:>8} {:>9}",
+        "{:>6} {:>6} {:>7} {:>8.2} {:>10.2} {:>6.3} {:>11.2} {:>9.2} {:>9.1} {:>9.0} {:>6} {:>8} {:>9}",
         row.hosts,
         row.forks,
         humantime::format_duration(row.update).to_string(),
@@ -123,7 +136,10 @@ fn print_row(row: &Row) {
         secs(row.slowest),
         secs(row.wall) / secs(row.slowest).max(f64::EPSILON),
         secs(row.client.cpu),
-        row.client.max_rss_bytes as f64 / (1024.0 * 1024.0),
+        secs(row.client.cpu) * 1000.0 / row.hosts.max(1) as f64,
+        rss_mib,
+        rss_mib * 1024.0 / row.forks.min(row.hosts).max(1) as f64,
+        row.peak_fds,
         row.sim_cpu
             .map_or_else(|| "?".to_string(), |d| format!("{:.2}", secs(d))),
         format!("{}/{}", row.changed, row.hosts),
@@ -137,15 +153,37 @@ fn print_row(row: &Row) {
     let _ = std::io::stdout().flush();
 }
 
-fn measure(binary: &Path, hosts: usize, forks: usize, update: Duration) -> anyhow::Result<Row> {
+fn measure(
+    binary: &Path,
+    playbook: &str,
+    hosts: usize,
+    forks: usize,
+    update: Duration,
+) -> anyhow::Result<Row> {
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let inventory = dir.path().join("sim.yaml");
     let known_hosts = dir.path().join("sim.known_hosts");
     let report = dir.path().join("report.json");
     let update_text = humantime::format_duration(update).to_string();
 
+    // Every host must change: ESA appliances are broken; endpoints are
+    // behind the newest published definitions, which the run is told.
+    let (model, scenario, extra): (&str, &str, Vec<String>) = match playbook {
+        "esa-ecupdate" => ("asyncos", "broken", Vec::new()),
+        "secure-endpoint-tetra" => (
+            "windows",
+            "stale-fixable",
+            vec![
+                "-e".into(),
+                format!("latest_tetra={}", sshfleet_sim::LATEST_TETRA),
+                "-e".into(),
+                "update_poll_interval=1s".into(),
+            ],
+        ),
+        other => bail!("no benchmark setup for playbook {other}"),
+    };
     let sim = Command::new(binary)
-        .args(["sim", "--scenario", "broken", "--hosts"])
+        .args(["sim", "--model", model, "--scenario", scenario, "--hosts"])
         .arg(hosts.to_string())
         .args(["--update-duration", &update_text, "--inventory-out"])
         .arg(&inventory)
@@ -163,7 +201,7 @@ fn measure(binary: &Path, hosts: usize, forks: usize, update: Duration) -> anyho
         humantime::format_duration((update * 3).max(update + Duration::from_secs(60)));
     let started = Instant::now();
     let client = Command::new(binary)
-        .args(["run", "esa-ecupdate", "-i"])
+        .args(["run", playbook, "-i"])
         .arg(&inventory)
         .arg("--known-hosts")
         .arg(&known_hosts)
@@ -173,13 +211,16 @@ fn measure(binary: &Path, hosts: usize, forks: usize, update: Duration) -> anyho
         .arg(dir.path().join("run.lock"))
         .args(["-f", &forks.to_string(), "--no-progress"])
         .args(["-e", &format!("update_timeout={update_timeout}")])
+        .args(&extra)
         .env_remove("SSH_AUTH_SOCK")
         .stdin(Stdio::null())
         .stdout(log_file(dir.path(), "run.stdout")?)
         .stderr(log_file(dir.path(), "run.stderr")?)
         .spawn()
         .context("starting sshfleet run")?;
+    let fds = FdSampler::start(client.id());
     let (status, client_usage) = wait_child(&client, false)?.context("the client disappeared")?;
+    let peak_fds = fds.stop();
     let wall = started.elapsed();
 
     let sim_cpu = sim.interrupt()?;
@@ -204,6 +245,7 @@ fn measure(binary: &Path, hosts: usize, forks: usize, update: Duration) -> anyho
     }
     Ok(Row {
         hosts,
+        peak_fds,
         forks,
         update,
         wall,
@@ -339,4 +381,35 @@ fn wait_for_file(sim: &mut Running, inventory: &Path, dir: &Path) -> anyhow::Res
         std::thread::sleep(Duration::from_millis(20));
     }
     Ok(())
+}
+
+/// Counts a process's open file descriptors (`/proc/PID/fd`) every 20 ms
+/// while it runs, keeping the highest count.
+struct FdSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<usize>,
+}
+
+impl FdSampler {
+    fn start(pid: u32) -> FdSampler {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let dir = format!("/proc/{pid}/fd");
+            let mut peak = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(entries) = std::fs::read_dir(&dir) {
+                    peak = peak.max(entries.count());
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            peak
+        });
+        FdSampler { stop, thread }
+    }
+
+    fn stop(self) -> usize {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
 }

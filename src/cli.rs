@@ -117,6 +117,11 @@ pub(crate) struct RunArgs {
     /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
     #[arg(short, long)]
     pub limit: Option<String>,
+    /// Only this runner's share of the selected hosts: K of N shares, by a
+    /// hash of each host's name (stable as hosts come and go), for fleets
+    /// split across runners; `sshfleet report merge` joins their reports.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
     #[command(flatten)]
     pub vault: VaultArgs,
     /// Run every diagnostic, change nothing, report what would be done.
@@ -238,6 +243,11 @@ pub(crate) struct InventoryArgs {
     /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
     #[arg(short, long)]
     pub limit: Option<String>,
+    /// Only this runner's share of the selected hosts: K of N shares, by a
+    /// hash of each host's name (stable as hosts come and go), for fleets
+    /// split across runners; `sshfleet report merge` joins their reports.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
     /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
     #[arg(long, conflicts_with = "limit")]
     pub list: bool,
@@ -398,7 +408,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 say!("{text}");
                 return Ok(ExitCode::Success);
             }
-            let hosts = inventory.select(args.limit.as_deref())?;
+            let mut hosts = inventory.select(args.limit.as_deref())?;
+            if let Some(shard) = args.shard {
+                hosts.retain(|h| shard.holds(&h.name));
+            }
             let connection = Connection {
                 ssh_config: args.ssh_config.as_deref(),
                 ..Connection::default()
@@ -466,6 +479,7 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         inventory: &args.inventory,
         vault: vault.as_ref(),
         limit: args.limit.as_deref(),
+        shard: args.shard,
         extra_vars: &args.extra_vars,
         retry_failed: args.retry_failed.as_deref(),
         connection: Connection {

@@ -247,6 +247,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         inventory: std::slice::from_ref(&inventory_path),
         vault: None,
         limit: None,
+        shard: None,
         extra_vars: &vars,
         retry_failed: None,
         // The lab's own files only: the operator's ssh_config is not read.

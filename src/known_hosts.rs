@@ -260,7 +260,10 @@ impl KnownHosts {
     pub(crate) fn known_algorithms(&self, host: &str, port: u16) -> Vec<Algorithm> {
         let name = lookup_name(host, port);
         let mut out: Vec<Algorithm> = Vec::new();
-        for line in self.candidates(&name).filter(|l| l.entry.marker().is_none()) {
+        for line in self
+            .candidates(&name)
+            .filter(|l| l.entry.marker().is_none())
+        {
             if line.matches(&name) {
                 let algorithm = line.entry.public_key().algorithm();
                 if !out.contains(&algorithm) {

@@ -63,6 +63,8 @@ pub(crate) struct Sources<'a> {
     /// Opens `!vault` values and encrypted files.
     pub vault: Option<&'a VaultSecret>,
     pub limit: Option<&'a str>,
+    /// `--shard K/N`: this runner's share of the selection.
+    pub shard: Option<crate::shard::Shard>,
     /// `-e KEY=VALUE` arguments.
     pub extra_vars: &'a [String],
     /// Only the hosts this earlier report says failed or were unreachable.
@@ -96,6 +98,9 @@ impl Plan {
         };
         let inventory = Inventory::load_sources(sources.inventory, &options)?;
         let mut selected: Vec<&Host> = inventory.select(sources.limit)?;
+        if let Some(shard) = sources.shard {
+            selected.retain(|h| shard.holds(&h.name));
+        }
         let mut retry_note = None;
         if let Some(report) = sources.retry_failed {
             let (kept, note) = select_retry(report, &playbook.name, &inventory, selected)?;

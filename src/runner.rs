@@ -184,7 +184,11 @@ async fn run_batch(
             Seat::Live(Box::new(Slot {
                 state: HostState::new(&host.vars),
                 host,
-                transcript: Transcript::new(),
+                transcript: if options.transcripts.is_some() {
+                    Transcript::new()
+                } else {
+                    Transcript::discarding()
+                },
                 busy: Duration::ZERO,
                 outcome: None,
             }))

@@ -101,6 +101,9 @@ impl Secrets {
 /// Recorded session of one host.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Transcript {
+    /// Without `--transcripts` nothing is kept: a fleet of thousands must
+    /// not hold every session's text in memory for nobody to read.
+    discard: bool,
     entries: Vec<Entry>,
     secrets: Secrets,
     /// Received text that may be the start of a secret split across
@@ -115,6 +118,15 @@ impl Transcript {
         Transcript::default()
     }
 
+    /// A transcript that records nothing (no `--transcripts`); it still
+    /// knows the session's secrets, for redacting output and errors.
+    pub(crate) fn discarding() -> Transcript {
+        Transcript {
+            discard: true,
+            ..Transcript::default()
+        }
+    }
+
     /// Never record `secret` verbatim from now on. Empty secrets are ignored.
     pub(crate) fn add_secret(&mut self, secret: &str) {
         self.secrets.add(secret);
@@ -127,6 +139,9 @@ impl Transcript {
     }
 
     pub(crate) fn record(&mut self, direction: Direction, text: &str) {
+        if self.discard {
+            return;
+        }
         if direction == Direction::Received {
             let mut joined = std::mem::take(&mut self.held);
             joined.push_str(text);
@@ -216,6 +231,16 @@ impl Transcript {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_discarding_transcript_keeps_nothing_but_still_redacts() {
+        let mut t = Transcript::discarding();
+        t.add_secret("hunter2");
+        t.record(Direction::Sent, "version\n");
+        t.record(Direction::Received, "Version: 15.0\n");
+        assert_eq!(t.render(), "");
+        assert_eq!(t.secrets().redact("pw hunter2"), "pw ***");
+    }
 
     #[test]
     fn secrets_are_redacted_before_storage() {

@@ -364,7 +364,10 @@ impl Verifier {
     fn check(&self, key: &PublicKey) -> Result<(HostKeyStatus, PathBuf), ConnectError> {
         let mut verdicts = Vec::new();
         for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
-            let status = self.known_hosts_cache.load(path)?.check(&self.host, self.port, key);
+            let status = self
+                .known_hosts_cache
+                .load(path)?
+                .check(&self.host, self.port, key);
             verdicts.push((status, path.clone()));
         }
         let find =

@@ -24,6 +24,7 @@ mod pager;
 mod redaction;
 mod retry;
 mod rollout;
+mod shard;
 mod sim_cli;
 mod sim_server;
 mod sim_windows;
