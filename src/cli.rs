@@ -86,11 +86,20 @@ pub(crate) enum Command {
     ///   sshfleet playbook validate playbooks/esa-ecupdate.yaml
     #[command(subcommand, verbatim_doc_comment)]
     Playbook(PlaybookCommand),
+    /// Read the JSON report of an earlier run
+    ///
+    /// Examples:
+    ///   sshfleet report show last.json
+    ///   sshfleet report diff yesterday.json today.json
+    #[command(subcommand, verbatim_doc_comment)]
+    Report(ReportCommand),
     /// Print a shell completion script
     ///
     /// Examples:
+    ///   mkdir -p ~/.local/share/bash-completion/completions
     ///   sshfleet completions bash > ~/.local/share/bash-completion/completions/sshfleet
-    ///   sshfleet completions zsh > ~/.zfunc/_sshfleet
+    ///   mkdir -p ~/.zfunc && sshfleet completions zsh > ~/.zfunc/_sshfleet
+    ///   mkdir -p ~/.config/fish/completions
     ///   sshfleet completions fish > ~/.config/fish/completions/sshfleet.fish
     #[command(verbatim_doc_comment)]
     Completions { shell: clap_complete::Shell },
@@ -101,7 +110,7 @@ pub(crate) enum Command {
     ///   sshfleet man --out-dir /usr/local/share/man/man1
     #[command(verbatim_doc_comment)]
     Man {
-        /// Write sshfleet.1, sshfleet-run.1, ... into this directory.
+        /// Write sshfleet.1, sshfleet-run.1, ... into this directory (created if missing).
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
@@ -110,6 +119,7 @@ pub(crate) enum Command {
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
     /// Playbook file, or the name of a built-in playbook (esa-ecupdate, secure-endpoint-tetra).
+    #[arg(value_parser = PlaybookArg, hide_possible_values = true)]
     pub playbook: String,
     /// Ansible YAML inventory.
     #[arg(short, long)]
@@ -135,9 +145,13 @@ pub(crate) struct RunArgs {
     /// OpenSSH client configuration [default: ~/.ssh/config if it exists]; `none` for none.
     #[arg(short = 'F', long = "ssh-config", value_name = "PATH")]
     pub ssh_config: Option<PathBuf>,
-    /// Write the JSON report here (atomically).
+    /// Write the JSON report here (atomically); read it again with `sshfleet report show`.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Write the run's summary here in the Prometheus text format (atomically), for
+    /// node_exporter's textfile collector (name it *.prom).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
     /// Write each host's session transcript into this directory.
     #[arg(long)]
     pub transcripts: Option<PathBuf>,
@@ -155,9 +169,9 @@ pub(crate) struct RunArgs {
     /// Run the hosts in batches of N hosts, or N% of them (rounded up), one batch after the other.
     #[arg(long, value_name = "N|N%")]
     pub serial: Option<Serial>,
-    /// Stop before the next batch when more than P% of a batch failed or was unreachable;
-    /// the hosts not run are reported skipped.
-    #[arg(long, value_name = "P", value_parser = crate::rollout::parse_max_fail_percent)]
+    /// With --serial: stop before the next batch when more than P% of a batch failed or
+    /// was unreachable; the hosts not run are reported skipped.
+    #[arg(long, value_name = "P", value_parser = crate::rollout::parse_max_fail_percent, requires = "serial")]
     pub max_fail_percent: Option<u8>,
     /// Run only the hosts that were failed or unreachable in this earlier JSON report
     /// (and in the inventory and --limit).
@@ -206,7 +220,7 @@ pub(crate) struct SimArgs {
     #[arg(long, default_value_t = 10, conflicts_with = "stdio")]
     pub hosts: usize,
     /// How long `ecupdate force` takes on scenarios whose update completes (e.g. 1s, 2m).
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, conflicts_with = "stdio")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with = "stdio")]
     pub update_duration: Option<std::time::Duration>,
     /// Serve a fleet on 127.0.0.1 until Ctrl-C, writing its inventory here and
     /// STEM.key and STEM.known_hosts beside it
@@ -239,6 +253,70 @@ pub(crate) struct InventoryArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Print the table of a report again, with the reason of each failed,
+    /// unreachable or skipped host
+    ///
+    /// Example:
+    ///   sshfleet report show last.json
+    #[command(verbatim_doc_comment)]
+    Show {
+        /// A JSON report written by `sshfleet run --report`.
+        #[arg(value_name = "REPORT.json")]
+        report: PathBuf,
+    },
+    /// Say which hosts changed status or findings between two runs of one
+    /// playbook (nothing is printed when none did)
+    ///
+    /// Example (a daily cron job mails what changed):
+    ///   sshfleet report diff /var/lib/sshfleet/yesterday.json /var/lib/sshfleet/today.json
+    #[command(verbatim_doc_comment)]
+    Diff {
+        /// The earlier report.
+        #[arg(value_name = "OLD.json")]
+        old: PathBuf,
+        /// The later report.
+        #[arg(value_name = "NEW.json")]
+        new: PathBuf,
+    },
+}
+
+/// A duration on the command line, refused in plain words.
+#[cfg(feature = "sim")]
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|_| format!("`{text}` is not a duration like 500ms, 15s, 10m, 1h"))
+}
+
+/// A playbook argument: any file, or a built-in name; completions offer
+/// the built-in names.
+#[derive(Debug, Clone, Copy)]
+struct PlaybookArg;
+
+impl clap::builder::TypedValueParser for PlaybookArg {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::playbook::BUILTIN
+                .iter()
+                .map(|(name, _)| clap::builder::PossibleValue::new(*name)),
+        ))
+    }
+}
+
+#[derive(Debug, Subcommand)]
 pub(crate) enum PlaybookCommand {
     /// Check a playbook without running it
     ///
@@ -248,6 +326,7 @@ pub(crate) enum PlaybookCommand {
     #[command(verbatim_doc_comment)]
     Validate {
         /// Playbook file, or the name of a built-in playbook.
+        #[arg(value_parser = PlaybookArg, hide_possible_values = true)]
         playbook: String,
     },
 }
@@ -362,9 +441,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::Success)
         }
+        Command::Report(command) => report(command),
         Command::Man { out_dir } => {
             match out_dir {
-                Some(dir) => clap_mangen::generate_to(Cli::command(), &dir)
+                Some(dir) => std::fs::create_dir_all(&dir)
+                    .and_then(|()| clap_mangen::generate_to(Cli::command(), &dir))
                     .map_err(|source| Error::WriteManPages { dir, source })?,
                 // `sshfleet man | head` is not an error.
                 None => {
@@ -385,6 +466,47 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 playbook.source.display(),
                 playbook.steps.len()
             );
+            Ok(ExitCode::Success)
+        }
+    }
+}
+
+/// `sshfleet report show|diff`.
+fn report(command: ReportCommand) -> Result<ExitCode, Error> {
+    use crate::report::Report;
+    match command {
+        ReportCommand::Show { report } => {
+            let loaded = Report::load(&report)?;
+            say!(
+                "{} report of playbook {} ({}, started {}{}){}",
+                report.display(),
+                loaded.playbook,
+                if loaded.inventory.is_empty() {
+                    "inventory not recorded".to_string()
+                } else {
+                    loaded.inventory.join(", ")
+                },
+                loaded.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                if loaded.sshfleet_version.is_empty() {
+                    String::new()
+                } else {
+                    format!(", sshfleet {}", loaded.sshfleet_version)
+                },
+                if loaded.check_mode {
+                    ", check mode"
+                } else {
+                    ""
+                }
+            );
+            say!("\n{}", loaded.table_with_reasons().trim_end());
+            Ok(ExitCode::Success)
+        }
+        ReportCommand::Diff { old, new } => {
+            let before = Report::load(&old)?;
+            let after = Report::load(&new)?;
+            for line in crate::report::diff(&before, &old, &after, &new)? {
+                say!("{line}");
+            }
             Ok(ExitCode::Success)
         }
     }
@@ -415,6 +537,7 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         connect_retries: args.connect_retries,
     };
     let mut plan = Plan::build(sources, settings, args.report.clone())?;
+    plan.metrics_file = args.metrics_file.clone();
     if args.ask_pass {
         // Asked once, after the plan is known to be good and before any
         // host is touched; off a terminal it is a bad invocation.
@@ -431,6 +554,7 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     let console = Console {
         bars: crate::progress::bars_wanted(args.no_progress),
         format: args.log_format,
+        labels: None,
     };
     // Taken last: a bad invocation is reported as such, whoever holds it.
     let lock_path = args.lock.clone().unwrap_or_else(crate::lock::default_path);

@@ -41,6 +41,13 @@ pub(crate) enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot write metrics file {}: {source}", path.display())]
+    WriteMetrics {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     #[error("cannot write manual pages into {}: {source}", dir.display())]
     WriteManPages {
         dir: PathBuf,
@@ -72,10 +79,12 @@ impl Error {
             | Error::SshConfig(_)
             | Error::Target { .. }
             | Error::HostVars { .. }
+            | Error::Report(_)
             | Error::Usage(_) => ExitCode::BadInput,
             Error::Lock(LockError::Held { .. }) => ExitCode::LockHeld,
             Error::Lock(_) => ExitCode::BadInput,
             Error::WriteReport { .. }
+            | Error::WriteMetrics { .. }
             | Error::WriteManPages { .. }
             | Error::Runtime(_)
             | Error::Io(_) => ExitCode::Internal,

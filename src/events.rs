@@ -94,8 +94,12 @@ impl Observer for JsonLog {
         self.emit("host_started", json!({ "host": host }));
     }
 
-    fn step(&self, host: &str, step: &str) {
-        self.emit("step", json!({ "host": host, "step": step }));
+    fn step(&self, host: &str, step: &str, deadline: Option<std::time::Duration>) {
+        let mut fields = json!({ "host": host, "step": step });
+        if let (Some(deadline), Value::Object(map)) = (deadline, &mut fields) {
+            map.insert("timeout_s".into(), deadline.as_secs().into());
+        }
+        self.emit("step", fields);
     }
 
     fn finished(&self, outcome: &HostOutcome) {

@@ -14,6 +14,7 @@ use crate::inventory::{Host, Inventory};
 use crate::known_hosts::KnownHosts;
 use crate::playbook::Playbook;
 use crate::playbook::vars::{HostVars, parse_extra_vars};
+use crate::report::RunRecord;
 use crate::rollout::Rollout;
 use crate::target::{self, TargetError};
 use crate::transport::{Target, TransportOptions};
@@ -51,6 +52,10 @@ pub(crate) struct Plan {
     pub report: Option<PathBuf>,
     /// What `--retry-failed` picked, said once the run holds its lock.
     pub retry_note: Option<String>,
+    /// Where `--metrics-file` writes the run's summary for Prometheus.
+    pub metrics_file: Option<PathBuf>,
+    /// The inventory and `-e` values, for the report.
+    pub record: RunRecord,
 }
 
 /// What the operator named: where a plan comes from.
@@ -125,6 +130,11 @@ impl Plan {
             settings,
             report,
             retry_note,
+            metrics_file: None,
+            record: RunRecord {
+                inventories: vec![sources.inventory.to_path_buf()],
+                extra_vars: sources.extra_vars.to_vec(),
+            },
         })
     }
 }

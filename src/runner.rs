@@ -35,7 +35,8 @@ use backon::Retryable as _;
 pub(crate) trait Observer: Send + Sync {
     /// The host got its fork and is about to connect for the first time.
     fn started(&self, _host: &str) {}
-    fn step(&self, _host: &str, _step: &str) {}
+    /// The host starts `step`; `deadline` is how long it may wait there.
+    fn step(&self, _host: &str, _step: &str, _deadline: Option<Duration>) {}
     fn finished(&self, _outcome: &HostOutcome) {}
     /// Batch `number` of `of` (1-based) starts with these hosts.
     fn batch(&self, _number: usize, _of: usize, _hosts: &[String]) {}
@@ -50,8 +51,8 @@ impl Observer for Observers {
     fn started(&self, host: &str) {
         self.0.iter().for_each(|o| o.started(host));
     }
-    fn step(&self, host: &str, step: &str) {
-        self.0.iter().for_each(|o| o.step(host, step));
+    fn step(&self, host: &str, step: &str, deadline: Option<Duration>) {
+        self.0.iter().for_each(|o| o.step(host, step, deadline));
     }
     fn finished(&self, outcome: &HostOutcome) {
         self.0.iter().for_each(|o| o.finished(outcome));
@@ -374,7 +375,7 @@ async fn connect_and_run(
     let name = host.name.as_str();
     // Inventory vars, then ssh_config (checked before the run started).
     let target = &host.target;
-    observer.step(name, "connecting");
+    observer.step(name, "connecting", None);
     slot.transcript
         .note(&format!("connecting to {}", target.describe()));
     let attempts = options.connect_retries.saturating_add(1);
@@ -393,7 +394,7 @@ async fn connect_and_run(
                     wait.as_secs_f64()
                 );
                 transcript.note(&format!("{e}; {retrying}"));
-                observer.step(name, &retrying);
+                observer.step(name, &retrying, None);
             });
         tokio::select! {
             c = connect => c,
@@ -455,7 +456,7 @@ async fn connect_and_run(
         vars: &slot.host.vars,
         check_mode: options.check_mode,
         cancel,
-        observe: &|step: &str| observer.step(name, step),
+        observe: &|step: &str, deadline| observer.step(name, step, deadline),
     };
     match shell {
         Some(mut shell) => {
@@ -514,6 +515,7 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         facts: run.facts,
         findings: run.findings,
         actions: run.actions,
+        confirmations: run.confirmations,
         error,
     }
 }
@@ -527,7 +529,14 @@ fn redact(outcome: &mut HostOutcome, secrets: &Secrets) {
             *text = clean;
         }
     };
-    outcome.facts.values_mut().for_each(redact);
+    for fact in outcome.facts.values_mut() {
+        if let serde_json::Value::String(text) = fact {
+            redact(text);
+        }
+    }
+    for confirmation in &mut outcome.confirmations {
+        redact(&mut confirmation.line);
+    }
     outcome.actions.iter_mut().for_each(redact);
     outcome.error.iter_mut().for_each(redact);
     for finding in &mut outcome.findings {

@@ -20,6 +20,7 @@ mod interop;
 mod keyboard_interactive;
 mod openssh;
 mod redaction;
+mod report;
 mod retry;
 mod rollout;
 mod sim_cli;
