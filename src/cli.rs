@@ -23,12 +23,51 @@ use crate::transport::TransportOptions;
 #[command(
     name = "sshfleet",
     version,
-    about = "Find and fix known faults on fleets of security appliances over SSH"
+    about = "Find and fix known faults on fleets of security appliances over SSH",
+    after_long_help = AFTER_LONG_HELP
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// What `sshfleet --help` and sshfleet(1) say beyond the subcommands.
+/// Indented lines are set verbatim in the man page.
+const AFTER_LONG_HELP: &str = "\
+Statuses (one per host, in the table, the report and the metrics):
+  ok           nothing to do: no fault found
+  changed      a fault fixed, and the fix confirmed by the host's own output
+               (--check: would be changed)
+  failed       a fault found and not fixed, or a step failed
+  unreachable  no session: connection, host key or login refused
+  skipped      not run: the rollout stopped (--max-fail-percent) or the run
+               was interrupted
+
+Exit codes:
+  0    every host ok or changed
+  1    internal error (sshfleet or its environment)
+  2    some host failed
+  3    another run holds the lock: nothing was run
+  4    none failed, some unreachable
+  5    bad invocation, inventory, playbook or report: nothing was run
+  130  interrupted (Ctrl-C)
+
+Inventory: an Ansible YAML inventory (-i), its groups and host variables
+(ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file,
+ansible_ssh_common_args, sshfleet_password_env, and the playbook's own
+variables); --limit takes hosts, groups, globs and !exclusions.
+
+Files:
+  ~/.ssh/known_hosts     host keys checked (--known-hosts, --accept-new-host-keys)
+  ~/.ssh/config          OpenSSH client configuration read unless -F none
+  $XDG_RUNTIME_DIR/sshfleet.lock
+                         the run lock (--lock)
+  REPORT.json            --report: the JSON report (schema: docs/report.schema.json),
+                         read by sshfleet report show|diff and --retry-failed
+  NAME.prom              --metrics-file: Prometheus text for node_exporter
+  DIR/HOST.log           --transcripts: each host's session
+
+See sshfleet-run(1) and the README for more.";
 
 // Examples are kept verbatim (one command a line) in `--help` and in the
 // man pages.
@@ -350,8 +389,7 @@ pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(crate::progress::colour_wanted())
-        .with_target(false)
-        .without_time()
+        .event_format(Prefixed)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("sshfleet=warn")),
@@ -366,6 +404,33 @@ pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
             eprintln!("sshfleet: {e}");
             e.exit_code().code()
         }
+    }
+}
+
+/// Warnings in the style of every other message: `sshfleet: warning: ...`.
+struct Prefixed;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Prefixed
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let level = match *event.metadata().level() {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            tracing::Level::INFO => "note",
+            tracing::Level::DEBUG => "debug",
+            tracing::Level::TRACE => "trace",
+        };
+        write!(writer, "sshfleet: {level}: ")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
     }
 }
 
@@ -444,12 +509,13 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Report(command) => report(command),
         Command::Man { out_dir } => {
             match out_dir {
-                Some(dir) => std::fs::create_dir_all(&dir)
-                    .and_then(|()| clap_mangen::generate_to(Cli::command(), &dir))
+                Some(dir) => crate::man::write_pages(Cli::command(), &dir)
                     .map_err(|source| Error::WriteManPages { dir, source })?,
                 // `sshfleet man | head` is not an error.
                 None => {
-                    match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                    use std::io::Write as _;
+                    let page = crate::man::page(Cli::command())?;
+                    match std::io::stdout().write_all(page.as_bytes()) {
                         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                             return Err(e.into());
                         }

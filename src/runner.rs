@@ -324,7 +324,10 @@ fn write_transcript(
     let Some(dir) = &options.transcripts else {
         return;
     };
-    transcript.note(&format!("outcome: {}", outcome.status.as_str()));
+    transcript.note(&match &outcome.error {
+        Some(reason) => format!("outcome: {}: {reason}", outcome.status.as_str()),
+        None => format!("outcome: {}", outcome.status.as_str()),
+    });
     let path = dir.join(format!("{}.log", sanitize(name)));
     if let Err(e) =
         std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, transcript.render()))
@@ -485,14 +488,14 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         .filter(|f| f.severity > crate::playbook::Severity::Info)
         .map(|f| f.id.as_str())
         .collect();
-    // The first of the most severe findings says what to do about it.
+    // The first of the most severe findings says what to do about it; the
+    // ids follow once, in brackets.
     let worst = run
         .findings
         .iter()
         .rev()
         .max_by_key(|f| f.severity)
-        .and_then(|f| f.message.as_ref().map(|m| format!(": {}: {m}", f.id)))
-        .unwrap_or_default();
+        .and_then(|f| f.message.as_deref());
     let (status, error) = if let Some(error) = run.error {
         (Status::Failed, Some(error))
     } else if run.changed || (check_mode && run.would_change) {
@@ -500,10 +503,17 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
     } else if !unresolved.is_empty() {
         (
             Status::Failed,
-            Some(format!(
-                "found {} and no remediation step applied{worst}",
-                unresolved.join(", ")
-            )),
+            Some(match worst {
+                Some(message) => format!(
+                    "{} (found {}; no remediation step applied)",
+                    message.trim_end_matches('.'),
+                    unresolved.join(", ")
+                ),
+                None => format!(
+                    "found {}; no remediation step applied",
+                    unresolved.join(", ")
+                ),
+            }),
         )
     } else {
         (Status::Ok, None)

@@ -268,6 +268,7 @@ pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut
             _ => None,
         };
         observe(&step.name, deadline);
+        remote.step_started(&step.name);
         let HostState {
             vars: vars_map,
             times,

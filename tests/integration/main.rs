@@ -18,6 +18,7 @@ mod fleet_values;
 mod input;
 mod interop;
 mod keyboard_interactive;
+mod messages;
 mod openssh;
 mod redaction;
 mod report;
