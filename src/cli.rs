@@ -79,7 +79,7 @@ pub(crate) enum Command {
     /// Run a playbook on the hosts of an inventory
     ///
     /// Examples:
-    ///   sshfleet run esa-ecupdate -i inventory/lab.yaml -l esa01.example.com --report out.json
+    ///   sshfleet run esa-ecupdate -i inventory/example.yaml -l esa01.example.com --report out.json
     ///   sshfleet run esa-ecupdate -i prod.yaml --check
     ///   sshfleet run esa-ecupdate -i prod.yaml --serial 10% --max-fail-percent 20
     ///   sshfleet run secure-endpoint-tetra -i endpoints.yaml --serial 25%
@@ -111,7 +111,10 @@ pub(crate) enum Command {
     ///   sshfleet sim --hosts 200 --scenario mixed --inventory-out sim.yaml
     ///   sshfleet sim --model windows --hosts 20 --inventory-out endpoints.yaml
     ///   sshfleet sim --stdio --scenario broken --hostname esa01.example.com   (login shell of a real sshd)
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        override_usage = "sshfleet sim --inventory-out <PATH> [OPTIONS]\n       sshfleet sim --stdio [OPTIONS]"
+    )]
     Sim(SimArgs),
     /// List the hosts an inventory and --limit select
     ///
@@ -401,7 +404,7 @@ pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
     match result {
         Ok(code) => code.code(),
         Err(e) => {
-            eprintln!("sshfleet: {e}");
+            eprintln!("sshfleet: {}", crate::error::describe(&e));
             e.exit_code().code()
         }
     }

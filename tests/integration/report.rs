@@ -225,3 +225,19 @@ async fn an_unwritable_metrics_file_says_its_cause_once() {
     assert!(err.contains("cannot write metrics file"), "{err}");
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cause_left_to_the_chain_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("missing").join("sim.yaml");
+    let (code, _, err) = sshfleet(&[
+        "sim",
+        "--hosts",
+        "1",
+        "--inventory-out",
+        out.to_str().unwrap(),
+    ])
+    .await;
+    assert_ne!(code, 0, "{err}");
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}
