@@ -424,14 +424,20 @@ where
         mut writer: tracing_subscriber::fmt::format::Writer<'_>,
         event: &tracing::Event<'_>,
     ) -> std::fmt::Result {
-        let level = match *event.metadata().level() {
-            tracing::Level::ERROR => "error",
-            tracing::Level::WARN => "warning",
-            tracing::Level::INFO => "note",
-            tracing::Level::DEBUG => "debug",
-            tracing::Level::TRACE => "trace",
+        // Colour (bold yellow, bold red) only where the writer allows it:
+        // a terminal, NO_COLOR unset.
+        let (level, colour) = match *event.metadata().level() {
+            tracing::Level::ERROR => ("error", "1;31"),
+            tracing::Level::WARN => ("warning", "1;33"),
+            tracing::Level::INFO => ("note", "1"),
+            tracing::Level::DEBUG => ("debug", "2"),
+            tracing::Level::TRACE => ("trace", "2"),
         };
-        write!(writer, "sshfleet: {level}: ")?;
+        if writer.has_ansi_escapes() {
+            write!(writer, "sshfleet: \x1b[{colour}m{level}\x1b[0m: ")?;
+        } else {
+            write!(writer, "sshfleet: {level}: ")?;
+        }
         ctx.field_format().format_fields(writer.by_ref(), event)?;
         writeln!(writer)
     }

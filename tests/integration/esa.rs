@@ -340,6 +340,13 @@ async fn on_a_terminal_live_bars_are_drawn_and_results_still_printed() {
         screen.contains("esa16.example.com Follow updater_logs"),
         "{screen}"
     );
+    // A step that waits shows the deadline it waits on (update_timeout).
+    assert!(
+        regex::Regex::new(r"Follow updater_logs until this update completes \(\d+s of 10m\)")
+            .unwrap()
+            .is_match(&screen),
+        "{screen}"
+    );
     // The result is a line of its own, not only in the bar.
     assert!(
         screen
