@@ -86,6 +86,10 @@ pub(crate) enum Command {
     ///   sshfleet run esa-ecupdate -i prod.yaml --retry-failed last.json --report retry.json
     ///   sshfleet run esa-ecupdate -i prod.yaml --no-progress --log-format json --lock /run/sshfleet/prod.lock
     ///   sshfleet run esa-ecupdate -i prod.yaml --ask-pass
+    ///   sshfleet run esa-ecupdate -i prod.yaml --report today.json --metrics-file /var/lib/node_exporter/textfile/sshfleet.prom
+    ///
+    /// inventory/example.yaml ships as a model; prod.yaml, endpoints.yaml and the
+    /// reports are yours to write.
     ///
     /// Exit codes: 0 every host ok or changed, 2 some host failed, 3 another run
     /// holds the lock (nothing was run), 4 none failed but some unreachable,
