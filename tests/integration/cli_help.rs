@@ -115,6 +115,24 @@ async fn man_prints_a_roff_page_and_writes_one_per_subcommand() {
     assert!(run.contains(".TH sshfleet-run 1"), "{run}");
     assert!(run.contains("\\-\\-max\\-fail\\-percent"), "{run}");
     assert!(run.contains("Examples:"), "{run}");
+    // Examples are set verbatim: man never joins or breaks them.
+    assert!(
+        run.contains("Examples:\n.nf\n  sshfleet run esa\\-ecupdate"),
+        "{run}"
+    );
+    // sshfleet(1) says what an operator looks up: statuses, exit codes,
+    // the inventory, the files.
+    for topic in [
+        "Statuses",
+        "unreachable",
+        "Exit codes:",
+        "130",
+        "Inventory:",
+        "Files:",
+        "known_hosts",
+    ] {
+        assert!(page.contains(topic), "{topic}: {page}");
+    }
     assert!(dir.join("sshfleet-playbook-validate.1").exists());
     assert!(dir.join("sshfleet-report-diff.1").exists());
 }
@@ -163,6 +181,18 @@ async fn max_fail_percent_without_serial_is_refused_in_plain_words() {
     assert_eq!(code, Some(5), "{err}");
     assert!(
         err.contains("`soon` is not a duration like 15s, 10m, 1h") && !err.contains(" at 0"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sim_without_inventory_out_shows_it_required_in_its_usage() {
+    let out = sshfleet_cmd(&args(&["sim"]), &[]).await;
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Usage: sshfleet sim --inventory-out <PATH> [OPTIONS]")
+            && err.contains("sshfleet sim --stdio [OPTIONS]"),
         "{err}"
     );
 }

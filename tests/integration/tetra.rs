@@ -225,7 +225,13 @@ async fn every_endpoint_state_ends_as_the_article_says() {
     }
     let dns = r.error(&name("stale-dns"));
     assert!(
-        dns.contains("tetra-defs.amp.cisco.com does not resolve"),
+        dns.starts_with("tetra-defs.amp.cisco.com does not resolve"),
+        "{dns}"
+    );
+    // The cause's message first, the ids once, after it.
+    assert_eq!(dns.matches("tetra-dns-unresolved").count(), 1, "{dns}");
+    assert!(
+        dns.ends_with("(found tetra-stale, tetra-dns-unresolved; no remediation step applied)"),
         "{dns}"
     );
     let stale = finding("stale-dns", "tetra-stale");
