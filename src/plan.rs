@@ -114,6 +114,7 @@ impl Plan {
             return Err(Error::Usage("--forks must be at least 1".to_string()));
         }
         let targets = resolve_targets(sources.inventory, sources.connection, &selected)?;
+        warn_missing_known_hosts(&targets);
         let hosts = selected
             .iter()
             .zip(targets)
@@ -164,21 +165,16 @@ pub(crate) fn resolve_targets(
     Ok(targets)
 }
 
-/// Each known_hosts file the run will read, once: OpenSSH skips a line it
-/// cannot parse, and so does sshfleet, but an operator should hear of it
-/// (a mangled line may be the very key that makes a host "unknown"). A file
-/// that does not exist is said once here too, not in every host's error.
-fn warn_malformed_known_hosts(targets: &[Target]) {
-    let all = || {
-        targets
-            .iter()
-            .flat_map(|t| std::iter::once(t).chain(&t.jumps))
-    };
-    let strict: BTreeSet<&Path> = all()
+/// A known_hosts file that a run checks strictly and that does not exist,
+/// said once before the run rather than in every host's error.
+fn warn_missing_known_hosts(targets: &[Target]) {
+    let strict: BTreeSet<&Path> = targets
+        .iter()
+        .flat_map(|t| std::iter::once(t).chain(&t.jumps))
         .filter(|t| t.host_key_policy == crate::transport::HostKeyPolicy::Strict)
         .map(|t| t.known_hosts.as_path())
         .collect();
-    for file in &strict {
+    for file in strict {
         if !file.exists() {
             tracing::warn!(
                 "{} does not exist; pass --known-hosts or run once with --accept-new-host-keys",
@@ -186,7 +182,17 @@ fn warn_malformed_known_hosts(targets: &[Target]) {
             );
         }
     }
-    let files: BTreeSet<&Path> = all().map(|t| t.known_hosts.as_path()).collect();
+}
+
+/// Each known_hosts file the run will read, once: OpenSSH skips a line it
+/// cannot parse, and so does sshfleet, but an operator should hear of it
+/// (a mangled line may be the very key that makes a host "unknown").
+fn warn_malformed_known_hosts(targets: &[Target]) {
+    let files: BTreeSet<&Path> = targets
+        .iter()
+        .flat_map(|t| std::iter::once(t).chain(&t.jumps))
+        .map(|t| t.known_hosts.as_path())
+        .collect();
     for file in files {
         // An unreadable file is each connecting host's error, with its name.
         if let Ok(known) = KnownHosts::load(file) {

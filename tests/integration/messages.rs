@@ -51,3 +51,16 @@ async fn batch_lines_name_their_hosts_without_a_range() {
     );
     assert!(!out.contains(" .. "), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn listing_an_inventory_does_not_ask_for_known_hosts() {
+    let home = tempfile::tempdir().unwrap();
+    let args: Vec<String> = ["inventory", "-i", "inventory/example.yaml"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let out = crate::support::sshfleet_cmd(&args, &[("HOME", home.path().to_str().unwrap())]).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("known_hosts"), "{err}");
+}
