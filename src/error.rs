@@ -101,15 +101,26 @@ impl Error {
 /// file...`), others leave it to the chain (the simulator's `creating a
 /// file in DIR`); a cause whose text is already there is not repeated.
 pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
+    let mut text = drop_temp_path(error.to_string());
     let mut cause = error.source();
     while let Some(e) = cause {
-        let more = e.to_string();
+        let more = drop_temp_path(e.to_string());
         if !more.is_empty() && !text.contains(&more) {
             text.push_str(": ");
             text.push_str(&more);
         }
         cause = e.source();
+    }
+    text
+}
+
+/// `text` without the ` at path "DIR/.tmpXXXX"` that tempfile appends to
+/// an OS error: the operator never named that file.
+fn drop_temp_path(mut text: String) -> String {
+    if let Some(at) = text.find(" at path \"")
+        && text[at..].contains("/.tmp")
+    {
+        text.truncate(at);
     }
     text
 }
@@ -151,6 +162,13 @@ mod tests {
         let leaves = describe(&Leaves { source: gone() });
         assert!(leaves.starts_with("creating a file in /x: "), "{leaves}");
         assert_eq!(leaves.matches("os error 2").count(), 1, "{leaves}");
+        let temp = describe(&Leaves {
+            source: tempfile::NamedTempFile::new_in("/nonexistent-sshfleet-dir").unwrap_err(),
+        });
+        assert_eq!(
+            temp,
+            "creating a file in /x: No such file or directory (os error 2)"
+        );
     }
 
     #[test]
