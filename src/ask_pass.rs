@@ -28,6 +28,12 @@ pub(crate) enum AskPassError {
 /// Ask for the password on stdin's terminal (prompt on stderr), echo off.
 /// The terminal is restored however this ends, Ctrl-C included.
 pub(crate) async fn ask(prompt: &str) -> Result<Password, AskPassError> {
+    ask_line(prompt).await.map(Password::new)
+}
+
+/// One secret line from stdin's terminal, asked as [`ask`] does (also for
+/// `--ask-vault-pass`).
+pub(crate) async fn ask_line(prompt: &str) -> Result<String, AskPassError> {
     let stdin = std::io::stdin();
     if !isatty(&stdin) {
         return Err(AskPassError::NotATerminal);
@@ -63,7 +69,7 @@ pub(crate) async fn ask(prompt: &str) -> Result<Password, AskPassError> {
     if password.is_empty() {
         return Err(AskPassError::Empty);
     }
-    Ok(Password::new(password.to_string()))
+    Ok(password.to_string())
 }
 
 /// Echo off on stdin while alive.

@@ -11,7 +11,7 @@ use crate::console::Console;
 use crate::error::Error;
 use crate::events::{JsonLog, LogFormat};
 use crate::exit::ExitCode;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, LoadOptions, VaultSecret};
 use crate::lock::RunLock;
 use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::playbook::Playbook;
@@ -71,9 +71,8 @@ See sshfleet-run(1) and the README for more.";
 
 // Examples are kept verbatim (one command a line) in `--help` and in the
 // man pages.
-// One value per process: a large variant costs nothing. (With `sim`, the
-// sim subcommand's arguments are as large as `run`'s and clippy is quiet.)
-#[cfg_attr(not(feature = "sim"), allow(clippy::large_enum_variant))]
+// One value per process: a large variant (`run`'s arguments) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run a playbook on the hosts of an inventory
@@ -167,12 +166,14 @@ pub(crate) struct RunArgs {
     /// Playbook file, or the name of a built-in playbook (esa-ecupdate, secure-endpoint-tetra).
     #[arg(value_parser = PlaybookArg, hide_possible_values = true)]
     pub playbook: String,
-    /// Ansible YAML inventory.
-    #[arg(short, long)]
-    pub inventory: PathBuf,
-    /// Hosts, groups, globs and !exclusions, comma-separated.
+    /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
+    #[arg(short, long, required = true)]
+    pub inventory: Vec<PathBuf>,
+    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
     #[arg(short, long)]
     pub limit: Option<String>,
+    #[command(flatten)]
+    pub vault: VaultArgs,
     /// Run every diagnostic, change nothing, report what would be done.
     #[arg(long)]
     pub check: bool,
@@ -286,16 +287,66 @@ pub(crate) struct SimArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct InventoryArgs {
-    /// Ansible YAML inventory.
-    #[arg(short, long)]
-    pub inventory: PathBuf,
-    /// Hosts, groups, globs and !exclusions, comma-separated.
+    /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
+    #[arg(short, long, required = true)]
+    pub inventory: Vec<PathBuf>,
+    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
     #[arg(short, long)]
     pub limit: Option<String>,
+    /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
+    #[arg(long, conflicts_with = "limit")]
+    pub list: bool,
+    #[command(flatten)]
+    pub vault: VaultArgs,
     /// OpenSSH client configuration, for the effective address, port and user
     /// [default: ~/.ssh/config if it exists]; `none` for none.
     #[arg(short = 'F', long = "ssh-config", value_name = "PATH")]
     pub ssh_config: Option<PathBuf>,
+}
+
+/// Where the Ansible Vault password comes from.
+#[derive(Debug, clap::Args)]
+pub(crate) struct VaultArgs {
+    /// File whose first line is the vault password [default: $ANSIBLE_VAULT_PASSWORD_FILE].
+    #[arg(long, value_name = "PATH")]
+    pub vault_password_file: Option<PathBuf>,
+    /// Ask for the vault password on the terminal.
+    #[arg(long, conflicts_with = "vault_password_file")]
+    pub ask_vault_pass: bool,
+}
+
+impl VaultArgs {
+    /// The vault password, if one is given: `--ask-vault-pass` (on the
+    /// terminal, as `--ask-pass`), else `--vault-password-file`, else
+    /// `ANSIBLE_VAULT_PASSWORD_FILE`.
+    async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
+        use crate::ask_pass::AskPassError;
+        if self.ask_vault_pass {
+            return match crate::ask_pass::ask_line("Vault password: ").await {
+                Ok(password) => Ok(Some(VaultSecret::new(password))),
+                Err(AskPassError::NotATerminal) => Err(Error::VaultPassword(
+                    "--ask-vault-pass needs a terminal to ask on, and stdin is not one; unattended \
+                     runs use --vault-password-file or ANSIBLE_VAULT_PASSWORD_FILE"
+                        .to_string(),
+                )),
+                Err(AskPassError::Empty) => Err(Error::VaultPassword(
+                    "--ask-vault-pass: no password was typed".to_string(),
+                )),
+                Err(AskPassError::Interrupted) => Err(Error::Interrupted("vault password")),
+                Err(AskPassError::Io(e)) => Err(Error::Io(e)),
+            };
+        }
+        match self
+            .vault_password_file
+            .clone()
+            .or_else(crate::inventory::vault::password_file_from_env)
+        {
+            Some(path) => VaultSecret::from_file(&path)
+                .map(Some)
+                .map_err(Error::VaultPassword),
+            None => Ok(None),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -486,13 +537,25 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         #[cfg(feature = "sim")]
         Command::Sim(args) => sim(args).await,
         Command::Inventory(args) => {
-            let inventory = Inventory::load(&args.inventory)?;
+            let vault = args.vault.secret().await?;
+            let options = LoadOptions {
+                vault: vault.clone(),
+            };
+            let inventory = Inventory::load_sources(&args.inventory, &options)?;
+            if args.list {
+                let json = inventory.to_ansible_json();
+                let text = serde_json::to_string_pretty(&json)
+                    .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+                say!("{text}");
+                return Ok(ExitCode::Success);
+            }
             let hosts = inventory.select(args.limit.as_deref())?;
             let connection = Connection {
                 ssh_config: args.ssh_config.as_deref(),
                 ..Connection::default()
             };
-            let targets = crate::plan::resolve_targets(&args.inventory, connection, &hosts)?;
+            let targets =
+                crate::plan::resolve_targets(&inventory, connection, &hosts, vault.as_ref())?;
             for (host, target) in hosts.iter().zip(targets) {
                 let via = target
                     .jumps
@@ -592,9 +655,11 @@ fn report(command: ReportCommand) -> Result<ExitCode, Error> {
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode, Error> {
+    let vault = args.vault.secret().await?;
     let sources = Sources {
         playbook: &args.playbook,
         inventory: &args.inventory,
+        vault: vault.as_ref(),
         limit: args.limit.as_deref(),
         extra_vars: &args.extra_vars,
         retry_failed: args.retry_failed.as_deref(),

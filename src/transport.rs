@@ -94,6 +94,10 @@ pub(crate) struct Credentials {
     pub config_key_files: Vec<PathBuf>,
     /// Name of the environment variable holding the password, never the password.
     pub password_env: Option<String>,
+    /// The password itself (from the inventory, perhaps vault-decrypted):
+    /// it wins over `password_env` and `--ask-pass`, as Ansible's
+    /// `ansible_password` wins over `-k`.
+    pub password: Option<Password>,
 }
 
 /// One SSH server to reach and how, every source already applied (see
@@ -109,6 +113,10 @@ pub(crate) struct Target {
     pub algorithms: Algorithms,
     /// Jump hosts, first hop first (each with no jumps of its own).
     pub jumps: Vec<Target>,
+    /// Reach the host through this command's stdin/stdout (run by `sh -c`,
+    /// its `%h %p %r` already expanded) instead of TCP, as OpenSSH's
+    /// `ProxyCommand`.
+    pub proxy_command: Option<String>,
 }
 
 impl Target {
@@ -209,6 +217,11 @@ pub(crate) enum ConnectError {
         jump: String,
         to: String,
         reason: String,
+    },
+    #[error("cannot start ProxyCommand `{command}`: {source}")]
+    ProxyCommand {
+        command: String,
+        source: std::io::Error,
     },
     #[error("ssh: {0}")]
     Ssh(#[from] russh::Error),
@@ -443,7 +456,10 @@ async fn reach(
     asked: Option<&Password>,
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError> {
     match previous {
-        None => open_session(tcp_connect(hop, options).await?, hop, options, asked).await,
+        None => match &hop.proxy_command {
+            Some(command) => open_session(proxy_stream(command)?, hop, options, asked).await,
+            None => open_session(tcp_connect(hop, options).await?, hop, options, asked).await,
+        },
         Some((jump, jump_target)) => {
             open_session(forward(jump, jump_target, hop).await?, hop, options, asked).await
         }
@@ -466,6 +482,34 @@ async fn tcp_connect(
             after: options.connect_timeout,
         }),
     }
+}
+
+/// SSH over a `ProxyCommand`'s stdin and stdout. The command ends when
+/// the session closes its stdin (or is killed with the session's task).
+fn proxy_stream(
+    command: &str,
+) -> Result<impl AsyncRead + AsyncWrite + Unpin + Send + 'static, ConnectError> {
+    let failed = |source| ConnectError::ProxyCommand {
+        command: command.to_string(),
+        source,
+    };
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        // Its messages would tear through the progress display.
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(failed)?;
+    let missing = || failed(std::io::Error::other("no pipe to the command"));
+    let stdin = child.stdin.take().ok_or_else(missing)?;
+    let stdout = child.stdout.take().ok_or_else(missing)?;
+    tokio::spawn(async move {
+        let _ = child.wait().await;
+    });
+    Ok(tokio::io::join(stdout, stdin))
 }
 
 /// Ask the jump host to open a TCP connection to the next hop.
@@ -715,16 +759,24 @@ async fn authenticate(
 
     // The inventory's variable wins over --ask-pass, as Ansible's
     // `ansible_password` wins over `-k`.
-    let password = match (&credentials.password_env, secret.asked) {
-        (Some(var), _) => Some((
+    let password = match (
+        &credentials.password,
+        &credentials.password_env,
+        secret.asked,
+    ) {
+        (Some(password), _, _) => Some((
+            password.text().to_string(),
+            "password from the inventory".to_string(),
+        )),
+        (None, Some(var), _) => Some((
             std::env::var(var).map_err(|_| ConnectError::PasswordEnvUnset { var: var.clone() })?,
             format!("password from ${var}"),
         )),
-        (None, Some(asked)) => Some((
+        (None, None, Some(asked)) => Some((
             asked.text().to_string(),
             "password from --ask-pass".to_string(),
         )),
-        (None, None) => None,
+        (None, None, None) => None,
     };
     if let Some((password, source)) = password {
         secret.may_be_sent()?;

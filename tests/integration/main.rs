@@ -17,6 +17,7 @@ mod fleet;
 mod fleet_values;
 mod input;
 mod interop;
+mod inventory_formats;
 mod keyboard_interactive;
 mod messages;
 mod openssh;
