@@ -20,6 +20,7 @@ mod algorithms;
 mod app;
 mod ask_pass;
 mod cli;
+mod clixml;
 mod console;
 #[cfg(feature = "sim")]
 mod demo;

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState};
-use crate::playbook::{FleetMax, Playbook, Segment, Session, Value};
+use crate::playbook::{ExecShell, FleetMax, Playbook, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
 use crate::shell::{ExecSession, Shell};
@@ -417,12 +417,14 @@ async fn connect_and_run(
     }
     // An interactive session needs its shell open (and its prompt seen)
     // first; an exec session runs each command on the connection itself.
-    let (shell, exit_command) = match &playbook.session {
-        Session::Exec => (None, None),
+    let opened = match &playbook.session {
+        Session::Exec { shell } => Opened::Exec(*shell),
         Session::Shell {
             prompt,
             login_timeout,
             exit_command,
+            pager,
+            pty_rows,
         } => {
             let opened = match slot.host.vars.duration(login_timeout) {
                 Err(e) => Err(failed(name, Status::Failed, e.to_string())),
@@ -434,18 +436,25 @@ async fn connect_and_run(
                     )),
                     Ok(channel) => {
                         let transcript = std::mem::take(&mut slot.transcript);
-                        Shell::open(channel, prompt.clone(), login_timeout, transcript)
-                            .await
-                            .map_err(|(e, kept)| {
-                                slot.transcript = kept;
-                                slot.transcript.note(&e.to_string());
-                                failed(name, Status::Failed, format!("no CLI prompt: {e}"))
-                            })
+                        Shell::open(
+                            channel,
+                            prompt.clone(),
+                            pager.clone(),
+                            *pty_rows,
+                            login_timeout,
+                            transcript,
+                        )
+                        .await
+                        .map_err(|(e, kept)| {
+                            slot.transcript = kept;
+                            slot.transcript.note(&e.to_string());
+                            failed(name, Status::Failed, format!("no CLI prompt: {e}"))
+                        })
                     }
                 },
             };
             match opened {
-                Ok(shell) => (Some(shell), exit_command.as_deref()),
+                Ok(shell) => Opened::Cli(Box::new(shell), exit_command.as_deref()),
                 Err(outcome) => {
                     connection.disconnect().await;
                     return Err(outcome);
@@ -461,22 +470,31 @@ async fn connect_and_run(
         cancel,
         observe: &|step: &str, deadline| observer.step(name, step, deadline),
     };
-    match shell {
-        Some(mut shell) => {
-            exec::execute(&mut shell, &job, &mut slot.state).await;
+    match opened {
+        Opened::Cli(mut shell, exit_command) => {
+            exec::execute(shell.as_mut(), &job, &mut slot.state).await;
             shell.close(exit_command).await;
             slot.transcript = shell.into_transcript();
         }
-        None => {
+        Opened::Exec(shell) => {
             let mut session = ExecSession {
                 connection: &connection,
                 transcript: &mut slot.transcript,
+                shell,
             };
             exec::execute(&mut session, &job, &mut slot.state).await;
         }
     }
     connection.disconnect().await;
     Ok(())
+}
+
+/// Where a segment's commands go once connected: an interactive shell
+/// whose prompt was seen (and the command that ends it), or exec requests
+/// written for a shell.
+enum Opened<'a> {
+    Cli(Box<Shell>, Option<&'a str>),
+    Exec(ExecShell),
 }
 
 /// The status rules: success needs confirmation; a fault found and not

@@ -21,6 +21,7 @@ mod inventory_formats;
 mod keyboard_interactive;
 mod messages;
 mod openssh;
+mod pager;
 mod redaction;
 mod report;
 mod retry;
