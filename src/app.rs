@@ -23,6 +23,7 @@ pub(crate) async fn run(
         playbook,
         hosts,
         settings,
+        record,
         ..
     } = plan;
     let check_mode = settings.check_mode;
@@ -41,4 +42,5 @@ pub(crate) async fn run(
         cancel.is_cancelled(),
         outcomes,
     )
+    .with_record(&record)
 }

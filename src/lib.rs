@@ -32,6 +32,8 @@ mod inventory;
 mod known_hosts;
 mod limits;
 mod lock;
+mod man;
+mod metrics;
 mod pattern;
 mod plan;
 mod playbook;

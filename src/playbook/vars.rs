@@ -86,7 +86,9 @@ pub(crate) fn typed_text(kind: VarType, text: &str) -> Result<Typed, String> {
                 value: Value::Text(text.to_string()),
                 duration: Some(d),
             })
-            .map_err(|e| format!("`{text}` is not a duration like 15s, 10m, 1h: {e}")),
+            // humantime's own words (`expected number at 0`) point at a
+            // byte offset; the examples say more.
+            .map_err(|_| format!("`{text}` is not a duration like 15s, 10m, 1h")),
         VarType::Number => text
             .parse::<f64>()
             .map(|n| Value::Number(n).into())
