@@ -390,6 +390,20 @@ pub(crate) enum ReportCommand {
         #[arg(value_name = "NEW.json")]
         new: PathBuf,
     },
+    /// Join the reports of one run split with `--shard K/N` into one report
+    /// (every host once); prints its table and exits as the whole run would
+    ///
+    /// Example:
+    ///   sshfleet report merge shard-1.json shard-2.json shard-3.json --out fleet.json
+    #[command(verbatim_doc_comment)]
+    Merge {
+        /// The shards' reports.
+        #[arg(value_name = "REPORT.json", required = true)]
+        reports: Vec<PathBuf>,
+        /// Write the merged report here (atomically).
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
 }
 
 /// A duration on the command line, refused in plain words.
@@ -660,6 +674,22 @@ fn report(command: ReportCommand) -> Result<ExitCode, Error> {
             );
             say!("\n{}", loaded.table_with_reasons().trim_end());
             Ok(ExitCode::Success)
+        }
+        ReportCommand::Merge { reports, out } => {
+            let loaded = reports
+                .into_iter()
+                .map(|path| Report::load(&path).map(|r| (path, r)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let merged = Report::merge(&loaded)?;
+            merged
+                .write_atomic(&out)
+                .map_err(|source| Error::WriteReport {
+                    path: out.clone(),
+                    source,
+                })?;
+            say!("{}", merged.table_with_reasons().trim_end());
+            say!("report written to {}", out.display());
+            Ok(merged.exit_code())
         }
         ReportCommand::Diff { old, new } => {
             let before = Report::load(&old)?;

@@ -185,6 +185,21 @@ pub(crate) enum ReportError {
         old: String,
         new: String,
     },
+    #[error(
+        "{} holds host {host} that {} holds too: the shards overlap (same K/N given twice?), so the reports cannot be merged",
+        path.display(), earlier.display()
+    )]
+    HostTwice {
+        path: PathBuf,
+        earlier: PathBuf,
+        host: String,
+    },
+    #[error("{}: {what} differs from {}'s; merge reports of one run only", path.display(), first.display())]
+    OtherRun {
+        path: PathBuf,
+        first: PathBuf,
+        what: &'static str,
+    },
 }
 
 /// The masked text of a secret `-e` value.
@@ -248,6 +263,73 @@ impl Report {
             })
             .collect();
         self
+    }
+
+    /// One report of the shards of one run (`--shard K/N` on N runners):
+    /// every host once, the summary counted again, the run's span from the
+    /// first start to the last end, interrupted if any shard was. Reports
+    /// of other playbooks, of check and real runs mixed, or sharing a host
+    /// are refused.
+    pub(crate) fn merge(reports: &[(PathBuf, Report)]) -> Result<Report, ReportError> {
+        let Some((first_path, first)) = reports.first() else {
+            return Ok(Report::new("", false, Utc::now(), false, Vec::new()));
+        };
+        let mut seen: std::collections::HashMap<&str, &Path> = std::collections::HashMap::new();
+        let mut hosts = Vec::new();
+        for (path, report) in reports {
+            if report.playbook != first.playbook {
+                return Err(ReportError::OtherPlaybooks {
+                    old_path: first_path.clone(),
+                    new_path: path.clone(),
+                    old: first.playbook.clone(),
+                    new: report.playbook.clone(),
+                });
+            }
+            if report.check_mode != first.check_mode {
+                return Err(ReportError::OtherRun {
+                    path: path.clone(),
+                    first: first_path.clone(),
+                    what: "check mode",
+                });
+            }
+            for host in &report.hosts {
+                if let Some(earlier) = seen.insert(&host.name, path) {
+                    return Err(ReportError::HostTwice {
+                        path: path.clone(),
+                        earlier: earlier.to_path_buf(),
+                        host: host.name.clone(),
+                    });
+                }
+                hosts.push(host.clone());
+            }
+        }
+        let started_at = reports
+            .iter()
+            .map(|(_, r)| r.started_at)
+            .min()
+            .unwrap_or(first.started_at);
+        let mut merged = Report::new(
+            &first.playbook,
+            first.check_mode,
+            started_at,
+            reports.iter().any(|(_, r)| r.interrupted),
+            hosts,
+        );
+        merged.finished_at = reports
+            .iter()
+            .map(|(_, r)| r.finished_at)
+            .max()
+            .unwrap_or(first.finished_at);
+        merged.sshfleet_version = first.sshfleet_version.clone();
+        for (_, report) in reports {
+            for inventory in &report.inventory {
+                if !merged.inventory.contains(inventory) {
+                    merged.inventory.push(inventory.clone());
+                }
+            }
+        }
+        merged.extra_vars = first.extra_vars.clone();
+        Ok(merged)
     }
 
     /// Read a report written by an earlier run.

@@ -97,6 +97,58 @@ async fn run_takes_only_its_shard() {
         covered += hosts.len();
     }
     assert_eq!(covered, 6);
+    // The shards' reports join into the fleet's.
+    let shard = |k: u32| {
+        lab.dir
+            .path()
+            .join(format!("shard{k}.json"))
+            .display()
+            .to_string()
+    };
+    let merged = lab.dir.path().join("fleet.json");
+    let out = sshfleet_cmd(
+        &[
+            "report".to_string(),
+            "merge".into(),
+            shard(1),
+            shard(2),
+            "--out".into(),
+            merged.display().to_string(),
+        ],
+        &[],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    assert_eq!(report["hosts"].as_array().unwrap().len(), 6);
+    assert_eq!(report["summary"]["changed"], 6);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("6 hosts"));
+    // The same shard twice overlaps: refused, nothing written.
+    let twice = lab.dir.path().join("twice.json");
+    let out = sshfleet_cmd(
+        &[
+            "report".to_string(),
+            "merge".into(),
+            shard(1),
+            shard(1),
+            "--out".into(),
+            twice.display().to_string(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("overlap"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!twice.exists());
     // Each appliance was reached by exactly one of the two runs.
     for host in lab.fleet.hosts() {
         assert_eq!(host.stats().sessions_opened, 1, "{}", host.name);
