@@ -82,7 +82,7 @@ fn main() -> anyhow::Result<()> {
         println!("WARNING: not a release build; run it with `cargo bench --bench fleet`");
     }
     println!(
-        "machine: {} CPUs, shared by the client and the simulator; scenario broken (every host runs ecupdate force)\n",
+        "machine: {} CPUs, shared by the client and the simulator; every host must end `changed`\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!("playbook: {}\n", args.playbook);
