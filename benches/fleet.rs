@@ -161,7 +161,6 @@ fn measure(
     update: Duration,
 ) -> anyhow::Result<Row> {
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
-    let inventory = dir.path().join("sim.yaml");
     let known_hosts = dir.path().join("sim.known_hosts");
     let report = dir.path().join("report.json");
     let update_text = humantime::format_duration(update).to_string();
@@ -182,18 +181,68 @@ fn measure(
         ),
         other => bail!("no benchmark setup for playbook {other}"),
     };
-    let sim = Command::new(binary)
-        .args(["sim", "--model", model, "--scenario", scenario, "--hosts"])
-        .arg(hosts.to_string())
-        .args(["--update-duration", &update_text, "--inventory-out"])
-        .arg(&inventory)
-        .stdin(Stdio::null())
-        .stdout(log_file(dir.path(), "sim.stdout")?)
-        .stderr(log_file(dir.path(), "sim.stderr")?)
-        .spawn()
-        .context("starting sshfleet sim")?;
-    let mut sim = Running(Some(sim));
-    wait_for_file(&mut sim, &inventory, dir.path())?;
+    // One simulator holds two sockets per host (its listener and the
+    // client's connection): past this many hosts a process would outgrow a
+    // 20,000 open-file limit, so the fleet is split across simulators.
+    const HOSTS_PER_SIM: usize = 8000;
+    let parts = hosts.div_ceil(HOSTS_PER_SIM).max(1);
+    let mut sims = Vec::new();
+    let mut inventories = Vec::new();
+    let mut known = String::new();
+    for part in 0..parts {
+        let share = hosts / parts + usize::from(part < hosts % parts);
+        let part_inventory = dir.path().join(format!("sim{part}.yaml"));
+        let prefix = match model {
+            "windows" => format!("pc{part}x"),
+            _ => format!("esa{part}x"),
+        };
+        let sim = Command::new(binary)
+            .args(["sim", "--model", model, "--scenario", scenario, "--hosts"])
+            .arg(share.to_string())
+            .args(["--hostname-prefix", &prefix])
+            .args(["--update-duration", &update_text, "--inventory-out"])
+            .arg(&part_inventory)
+            .stdin(Stdio::null())
+            .stdout(log_file(dir.path(), &format!("sim{part}.stdout"))?)
+            .stderr(log_file(dir.path(), &format!("sim{part}.stderr"))?)
+            .spawn()
+            .context("starting sshfleet sim")?;
+        let mut sim = Running(Some(sim));
+        wait_for_file(&mut sim, &part_inventory, dir.path())?;
+        known.push_str(
+            &std::fs::read_to_string(dir.path().join(format!("sim{part}.known_hosts")))
+                .context("reading the simulator's known_hosts")?,
+        );
+        sims.push(sim);
+        inventories.push(part_inventory);
+    }
+    std::fs::write(&known_hosts, known).context("writing known_hosts")?;
+    // Each simulator trusts its own client key, named under its `all`
+    // vars: one inventory names each part's hosts with their part's key.
+    let inventory = dir.path().join("fleet.yaml");
+    let mut groups = serde_yaml::Mapping::new();
+    for (part, path) in inventories.iter().enumerate() {
+        let text = std::fs::read_to_string(path).context("reading a simulator's inventory")?;
+        let parsed: serde_yaml::Value = serde_yaml::from_str(&text)?;
+        let all = &parsed["all"];
+        let mut hosts = serde_yaml::Mapping::new();
+        if let Some(children) = all["children"].as_mapping() {
+            for group in children.values() {
+                if let Some(members) = group["hosts"].as_mapping() {
+                    hosts.extend(members.clone());
+                }
+            }
+        }
+        let mut group = serde_yaml::Mapping::new();
+        group.insert("vars".into(), all["vars"].clone());
+        group.insert("hosts".into(), hosts.into());
+        groups.insert(format!("sim{part}").into(), group.into());
+    }
+    let mut all = serde_yaml::Mapping::new();
+    all.insert("children".into(), groups.into());
+    let mut root = serde_yaml::Mapping::new();
+    root.insert("all".into(), all.into());
+    std::fs::write(&inventory, serde_yaml::to_string(&root)?).context("writing the inventory")?;
 
     // A stuck host should fail the run, not hold the benchmark for the
     // playbook's default ten minutes.
@@ -223,7 +272,13 @@ fn measure(
     let peak_fds = fds.stop();
     let wall = started.elapsed();
 
-    let sim_cpu = sim.interrupt()?;
+    let mut sim_cpu = Some(Duration::ZERO);
+    for sim in &mut sims {
+        sim_cpu = match (sim_cpu, sim.interrupt()?) {
+            (Some(total), Some(cpu)) => Some(total + cpu),
+            _ => None,
+        };
+    }
 
     let text = std::fs::read_to_string(&report).with_context(|| {
         format!(
