@@ -50,7 +50,8 @@ pub(crate) enum Command {
     /// Exit codes: 0 every host ok or changed, 2 some host failed, 3 another run
     /// holds the lock (nothing was run), 4 none failed but some unreachable,
     /// 5 bad invocation, inventory or playbook (nothing was run), 1 internal
-    /// error, 130 interrupted.
+    /// error, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM, 129 by SIGHUP
+    /// (the report is still written).
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
     #[cfg(feature = "sim")]
@@ -422,7 +423,7 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     if let Some(note) = &plan.retry_note {
         console.lines().print(note);
     }
-    let shutdown = Shutdown::on_ctrl_c();
+    let shutdown = Shutdown::on_signals();
     let (code, _) = console.run(plan, shutdown.token()).await?;
-    Ok(code)
+    Ok(shutdown.exit_code(code))
 }

@@ -429,13 +429,19 @@ async fn connect_and_run(
                     )),
                     Ok(channel) => {
                         let transcript = std::mem::take(&mut slot.transcript);
-                        Shell::open(channel, prompt.clone(), login_timeout, transcript)
-                            .await
-                            .map_err(|(e, kept)| {
-                                slot.transcript = kept;
-                                slot.transcript.note(&e.to_string());
-                                failed(name, Status::Failed, format!("no CLI prompt: {e}"))
-                            })
+                        Shell::open(
+                            channel,
+                            prompt.clone(),
+                            login_timeout,
+                            transcript,
+                            cancel.clone(),
+                        )
+                        .await
+                        .map_err(|(e, kept)| {
+                            slot.transcript = kept;
+                            slot.transcript.note(&e.to_string());
+                            failed(name, Status::Failed, format!("no CLI prompt: {e}"))
+                        })
                     }
                 },
             };

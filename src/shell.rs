@@ -91,6 +91,8 @@ pub(crate) struct Shell {
     screen: Screen,
     recent: VecDeque<String>,
     transcript: Transcript,
+    /// The run's stop: waiting for a prompt ends at once when it fires.
+    cancel: CancellationToken,
 }
 
 impl Shell {
@@ -103,6 +105,7 @@ impl Shell {
         prompt: Regex,
         timeout: Duration,
         transcript: Transcript,
+        cancel: CancellationToken,
     ) -> Result<Shell, (RemoteError, Transcript)> {
         // A wide terminal keeps long log lines from being wrapped by the appliance.
         if let Err(e) = channel
@@ -121,9 +124,10 @@ impl Shell {
             screen: Screen::default(),
             recent: VecDeque::new(),
             transcript,
+            cancel,
         };
         match shell
-            .read_to_prompt(timeout, "waiting for the login prompt")
+            .read_to_prompt(timeout, "waiting for the login prompt", Stop::OnCancel)
             .await
         {
             Ok(_) => Ok(shell),
@@ -144,7 +148,7 @@ impl Remote for Shell {
         self.screen.dropped = 0;
         self.send_line(command).await?;
         let output = self
-            .read_to_prompt(timeout, &format!("running `{command}`"))
+            .read_to_prompt(timeout, &format!("running `{command}`"), Stop::OnCancel)
             .await?;
         // A finding in the dropped part would be missed: refuse to judge.
         if self.screen.dropped > 0 {
@@ -172,7 +176,7 @@ impl Remote for Shell {
     ) -> Result<FollowEnd, RemoteError> {
         self.screen.text.clear();
         self.send_line(command).await?;
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let what = format!("following `{command}`");
         let mut echo_pending = true;
         let end = 'follow: loop {
@@ -227,7 +231,11 @@ impl Shell {
         self.transcript.record(Direction::Sent, "^C");
         self.channel.data_bytes(vec![INTERRUPT]).await?;
         match self
-            .read_to_prompt(GRACE, "waiting for the prompt after Ctrl-C")
+            .read_to_prompt(
+                GRACE,
+                "waiting for the prompt after Ctrl-C",
+                Stop::AtDeadline,
+            )
             .await
         {
             Ok(_) => Ok(()),
@@ -253,8 +261,9 @@ impl Shell {
         &mut self,
         timeout: Duration,
         what: &str,
+        stop: Stop,
     ) -> Result<String, RemoteError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         loop {
             if let Some(start) = self.prompt_start() {
                 let output: String = self.screen.text.drain(..start).collect();
@@ -264,7 +273,20 @@ impl Shell {
                 }
                 return Ok(output);
             }
-            if !self.fill(deadline, what).await? {
+            let more = match stop {
+                Stop::AtDeadline => self.fill(deadline, what).await?,
+                Stop::OnCancel => {
+                    let cancel = self.cancel.clone();
+                    tokio::select! {
+                        () = cancel.cancelled() => {
+                            self.transcript.note(&format!("interrupted while {what}"));
+                            return Err(RemoteError::Interrupted { what: what.to_string() });
+                        }
+                        more = self.fill(deadline, what) => more?,
+                    }
+                }
+            };
+            if !more {
                 return Err(RemoteError::Timeout {
                     what: what.to_string(),
                     waited: timeout,
@@ -386,7 +408,7 @@ async fn exec(
     let mut channel = channel;
     transcript.record(Direction::Sent, &format!("{command}\n"));
     channel.exec(true, command).await?;
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline_after(timeout);
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
     let mut exit_status = None;
@@ -429,6 +451,23 @@ async fn exec(
         text: screen.text,
         exit_status,
     })
+}
+
+/// Whether waiting for a prompt ends when the run is stopped.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    /// A command or the login: the run's stop ends the wait at once.
+    OnCancel,
+    /// The prompt after Ctrl-C: always waited for, within its grace.
+    AtDeadline,
+}
+
+/// `timeout` from now; a timeout too far away for the clock means "no
+/// deadline we will live to see", never a panic.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + crate::bounds::MAX_DURATION)
 }
 
 /// The last lines of `text`, quoted, for an error message.

@@ -98,7 +98,10 @@ impl StepError {
     pub(crate) fn is_interruption(&self) -> bool {
         matches!(
             self,
-            StepError::InterruptedWaiting { .. } | StepError::InterruptedFollowing { .. }
+            StepError::InterruptedWaiting { .. }
+                | StepError::InterruptedFollowing { .. }
+                | StepError::Remote(RemoteError::Interrupted { .. })
+                | StepError::NotConfirmed(RemoteError::Interrupted { .. })
         )
     }
 }
@@ -437,7 +440,7 @@ async fn repeat_command(
         if done {
             return Ok(output);
         }
-        if started.elapsed() + every > timeout {
+        if started.elapsed().saturating_add(every) > timeout {
             return Err(StepError::StillFalse {
                 condition: repeat.until.source().to_string(),
                 waited: timeout,

@@ -112,8 +112,10 @@ impl Validator<'_> {
         source: &str,
         vars: &BTreeMap<String, VarSpec>,
     ) -> Result<DurationRef, PlaybookError> {
-        if let Ok(d) = humantime::parse_duration(source) {
-            return Ok(DurationRef::Literal(d));
+        if humantime::parse_duration(source).is_ok() {
+            return crate::bounds::parse_duration(source)
+                .map(DurationRef::Literal)
+                .map_err(|m| self.err(path, m));
         }
         match vars.get(source) {
             Some(spec) if spec.kind == VarType::Duration => Ok(DurationRef::Var(source.to_string())),

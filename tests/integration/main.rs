@@ -19,6 +19,7 @@ mod interop;
 mod openssh;
 mod retry;
 mod rollout;
+mod safety;
 mod sim_cli;
 mod sim_server;
 mod sim_windows;

@@ -1,0 +1,149 @@
+//! Unattended safety (issue 13): nothing false, nothing lost, nothing
+//! leaked. Each test drives the real binary against the simulator (or a
+//! hostile server, see `hostile`) and pins one item of the issue.
+
+use std::time::Duration;
+
+use sshfleet_sim::{AsyncOsProfile, Fault};
+
+use crate::support::{Lab, eventually, never_completes};
+
+/// Start `sshfleet run` on `lab` in the background with `extra` arguments.
+fn spawn_run(lab: &Lab, extra: &[&str]) -> tokio::process::Child {
+    let mut args = lab.run_args(&["--no-progress"]);
+    args.extend(extra.iter().map(|a| a.to_string()));
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+        .args(args)
+        .env_remove("SSH_AUTH_SOCK")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+fn send(child: &tokio::process::Child, signal: &str) {
+    let pid = child.id().unwrap().to_string();
+    let kill = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+}
+
+async fn finish(child: tokio::process::Child) -> std::process::Output {
+    tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("sshfleet did not stop after the signal")
+        .unwrap()
+}
+
+/// Item 4: SIGTERM and SIGHUP stop a run as Ctrl-C does.
+async fn stopped_by(signal: &str, code: i32) {
+    let lab = Lab::start(vec![
+        never_completes("esa01.example.com"),
+        never_completes("esa02.example.com"),
+    ])
+    .await;
+    let child = spawn_run(&lab, &["-f", "1"]);
+    let first = lab.host("esa01.example.com");
+    eventually("esa01 follows the update", || {
+        first.stats().follows_active == 1
+    })
+    .await;
+    send(&child, signal);
+    let out = finish(child).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(signal), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lab.report).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], true, "{report}");
+    let hosts = report["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 2, "{report}");
+    assert_eq!(hosts[0]["status"], "failed", "{report}");
+    assert!(
+        hosts[0]["error"].as_str().unwrap().contains("interrupted"),
+        "{report}"
+    );
+    assert_eq!(hosts[1]["status"], "skipped", "{report}");
+    // The remote tail got its Ctrl-C and the session was closed.
+    eventually("session closed", || first.stats().sessions_open == 0).await;
+    assert_eq!(first.stats().follows_active, 0);
+    assert_eq!(first.stats().interrupts, 1);
+    assert_eq!(lab.host("esa02.example.com").stats().sessions_opened, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_every_tail_writes_the_report_and_exits_143() {
+    stopped_by("TERM", 143).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_stops_every_tail_writes_the_report_and_exits_129() {
+    stopped_by("HUP", 129).await;
+}
+
+/// Item 5: Ctrl-C ends the wait for a prompt at once, at login and under
+/// a command, not after the timeouts (here ten minutes).
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_hosts_waiting_for_a_prompt_at_once() {
+    let lab = Lab::start(vec![
+        AsyncOsProfile::broken("esa01.example.com").with_fault(Fault::StopAnswering(0)),
+        AsyncOsProfile::broken("esa02.example.com").with_fault(Fault::StopAnswering(1)),
+    ])
+    .await;
+    let child = spawn_run(
+        &lab,
+        &["-e", "login_timeout=10m", "-e", "command_timeout=10m"],
+    );
+    let silent = lab.host("esa01.example.com");
+    let mute = lab.host("esa02.example.com");
+    eventually("both hosts are waited on", || {
+        silent.stats().sessions_open == 1 && mute.stats().commands == ["version"]
+    })
+    .await;
+    send(&child, "INT");
+    let out = finish(child).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("Ctrl-C (SIGINT) received"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lab.report).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], true);
+    for host in report["hosts"].as_array().unwrap() {
+        assert_eq!(host["status"], "failed", "{host}");
+        assert!(
+            host["error"]
+                .as_str()
+                .unwrap()
+                .contains("interrupted while"),
+            "{host}"
+        );
+    }
+    for host in [silent, mute] {
+        eventually("session closed", || host.stats().sessions_open == 0).await;
+    }
+}
+
+/// Item 8: a duration beyond a day (or beyond the clock) or of zero is a
+/// bad invocation, refused before any host is touched; it used to panic
+/// after `ecupdate force` was sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn durations_beyond_a_day_or_zero_are_refused_before_any_host() {
+    let lab = Lab::start(vec![AsyncOsProfile::broken("esa01.example.com")]).await;
+    for (var, says) in [
+        ("update_timeout=18446744073709551615s", "more than a day"),
+        ("update_timeout=25h", "more than a day"),
+        ("command_timeout=0s", "zero"),
+    ] {
+        let run = lab.run(&["-e", var]).await;
+        assert_eq!(run.code(), 5, "{var}: {}", run.explain());
+        assert!(run.stderr().contains(says), "{var}: {}", run.explain());
+        assert!(!run.stderr().contains("panicked"), "{}", run.explain());
+    }
+    let appliance = lab.host("esa01.example.com").stats();
+    assert_eq!(appliance.sessions_opened, 0);
+    assert_eq!(appliance.forced_updates, 0);
+}
