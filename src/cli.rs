@@ -358,8 +358,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Man { out_dir } => {
             match out_dir {
-                Some(dir) => clap_mangen::generate_to(Cli::command(), &dir)
-                    .map_err(|source| Error::WriteManPages { dir, source })?,
+                Some(dir) => {
+                    crate::outputs::ensure_dir("man --out-dir", &dir, 0o755)?;
+                    clap_mangen::generate_to(Cli::command(), &dir)
+                        .map_err(|source| Error::WriteManPages { dir, source })?;
+                }
                 // `sshfleet man | head` is not an error.
                 None => {
                     match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
@@ -413,8 +416,16 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         bars: crate::progress::bars_wanted(args.no_progress),
         format: args.log_format,
     };
-    // Taken last: a bad invocation is reported as such, whoever holds it.
+    // Every path the run writes, before any host is touched.
+    if let Some(report) = &args.report {
+        crate::outputs::check_file("--report", report)?;
+    }
+    if let Some(dir) = &args.transcripts {
+        crate::outputs::ensure_dir("--transcripts", dir, 0o700)?;
+    }
     let lock_path = args.lock.clone().unwrap_or_else(crate::lock::default_path);
+    crate::outputs::check_file("--lock", &lock_path)?;
+    // Taken last: a bad invocation is reported as such, whoever holds it.
     let _lock = RunLock::acquire(&lock_path).inspect_err(|e| {
         if args.log_format == LogFormat::Json {
             JsonLog::new(&plan.playbook.name).refused(&e.to_string());

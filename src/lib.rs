@@ -31,6 +31,7 @@ mod inventory;
 mod known_hosts;
 mod limits;
 mod lock;
+mod outputs;
 mod pattern;
 mod plan;
 mod playbook;

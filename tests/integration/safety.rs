@@ -23,6 +23,25 @@ fn spawn_run(lab: &Lab, extra: &[&str]) -> tokio::process::Child {
         .unwrap()
 }
 
+/// Wait (up to a minute: the machine may be busy) until `check` holds,
+/// failing early with the run's output if it ended first.
+async fn until_running(
+    child: &mut tokio::process::Child,
+    what: &str,
+    mut check: impl FnMut() -> bool,
+) {
+    for _ in 0..600 {
+        if check() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("sshfleet ended ({status}) before: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never happened: {what}");
+}
+
 fn send(child: &tokio::process::Child, signal: &str) {
     let pid = child.id().unwrap().to_string();
     let kill = std::process::Command::new("kill")
@@ -46,9 +65,9 @@ async fn stopped_by(signal: &str, code: i32) {
         never_completes("esa02.example.com"),
     ])
     .await;
-    let child = spawn_run(&lab, &["-f", "1"]);
+    let mut child = spawn_run(&lab, &["-f", "1"]);
     let first = lab.host("esa01.example.com");
-    eventually("esa01 follows the update", || {
+    until_running(&mut child, "esa01 follows the update", || {
         first.stats().follows_active == 1
     })
     .await;
@@ -94,13 +113,13 @@ async fn ctrl_c_stops_hosts_waiting_for_a_prompt_at_once() {
         AsyncOsProfile::broken("esa02.example.com").with_fault(Fault::StopAnswering(1)),
     ])
     .await;
-    let child = spawn_run(
+    let mut child = spawn_run(
         &lab,
         &["-e", "login_timeout=10m", "-e", "command_timeout=10m"],
     );
     let silent = lab.host("esa01.example.com");
     let mute = lab.host("esa02.example.com");
-    eventually("both hosts are waited on", || {
+    until_running(&mut child, "both hosts are waited on", || {
         silent.stats().sessions_open == 1 && mute.stats().commands == ["version"]
     })
     .await;
@@ -146,4 +165,76 @@ async fn durations_beyond_a_day_or_zero_are_refused_before_any_host() {
     let appliance = lab.host("esa01.example.com").stats();
     assert_eq!(appliance.sessions_opened, 0);
     assert_eq!(appliance.forced_updates, 0);
+}
+
+/// `args` with the value after `flag` replaced by `value`.
+fn with_value(mut args: Vec<String>, flag: &str, value: &str) -> Vec<String> {
+    match args.iter().position(|a| a == flag) {
+        Some(at) => args[at + 1] = value.to_string(),
+        None => args.extend([flag.to_string(), value.to_string()]),
+    }
+    args
+}
+
+/// Item 6: every output path is checked before any host is touched; a
+/// report that cannot be written used to be found out after the fleet was
+/// changed (exit 1).
+#[tokio::test(flavor = "multi_thread")]
+async fn unusable_output_paths_exit_5_before_any_host_is_touched() {
+    let lab = Lab::start(vec![AsyncOsProfile::broken("esa01.example.com")]).await;
+    let dir = lab.dir.path();
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let missing = dir.join("missing");
+    let cases = [
+        ("--report", missing.join("report.json"), "--report"),
+        ("--report", file.join("report.json"), "not a directory"),
+        ("--report", dir.to_path_buf(), "is a directory"),
+        ("--transcripts", missing.join("deeper"), "--transcripts"),
+        ("--transcripts", file.clone(), "--transcripts"),
+        ("--lock", missing.join("run.lock"), "--lock"),
+    ];
+    for (flag, path, says) in cases {
+        let path = path.display().to_string();
+        let args = with_value(lab.run_args(&["--no-progress"]), flag, &path);
+        let out = crate::support::sshfleet_cmd(&args, &[]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{flag} {path}: {stderr}");
+        assert!(
+            stderr.contains(&path) && stderr.contains(says) && stderr.contains("nothing was run"),
+            "{flag} {path}: {stderr}"
+        );
+    }
+    let appliance = lab.host("esa01.example.com").stats();
+    assert_eq!(appliance.sessions_opened, 0, "a host was touched");
+    assert_eq!(appliance.forced_updates, 0);
+}
+
+/// Items 6 and 11 (issue 14): `man --out-dir` creates its directory when
+/// the parent exists, and refuses (exit 5) when it does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn man_out_dir_is_created_under_an_existing_parent_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fresh = tmp.path().join("man1");
+    let args = |dir: &std::path::Path| {
+        vec![
+            "man".to_string(),
+            "--out-dir".to_string(),
+            dir.display().to_string(),
+        ]
+    };
+    let out = crate::support::sshfleet_cmd(&args(&fresh), &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(fresh.join("sshfleet-run.1").is_file());
+    let orphan = tmp.path().join("no/such/man1");
+    let out = crate::support::sshfleet_cmd(&args(&orphan), &[]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("man --out-dir"), "{stderr}");
+    assert!(!orphan.exists());
 }
