@@ -24,6 +24,14 @@ use super::{
 pub(crate) enum StepError {
     #[error("`{{{{ {name} }}}}` has no value on this host")]
     Unfilled { name: String },
+    #[error(
+        "`{template}` became {command:?}, with the control character {found:?}; not sent (one step sends one line)"
+    )]
+    ControlCharacter {
+        template: String,
+        command: String,
+        found: char,
+    },
     #[error(transparent)]
     Unset(#[from] Unset),
     #[error(transparent)]
@@ -314,10 +322,21 @@ impl StepState<'_> {
         }
     }
 
-    /// `{{ name }}` filled from the host's variables.
+    /// `{{ name }}` filled from the host's variables. A value (a capture,
+    /// a variable) that brings a control character is refused: a newline
+    /// would send a second command the playbook never wrote, in check mode
+    /// too.
     fn fill(&self, text: &str) -> Result<String, StepError> {
-        super::render_command(text, |name| self.vars.get(name).map(render))
-            .map_err(|name| StepError::Unfilled { name })
+        let command = super::render_command(text, |name| self.vars.get(name).map(render))
+            .map_err(|name| StepError::Unfilled { name })?;
+        match command.chars().find(|c| c.is_control()) {
+            Some(found) => Err(StepError::ControlCharacter {
+                template: text.to_string(),
+                command,
+                found,
+            }),
+            None => Ok(command),
+        }
     }
 }
 

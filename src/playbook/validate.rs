@@ -459,6 +459,15 @@ impl Validator<'_> {
         text: &str,
         captures: Vec<Capture>,
     ) -> Result<Command, PlaybookError> {
+        // A newline in a command is a second command to the appliance.
+        if let Some(c) = text.chars().find(|c| c.is_control()) {
+            return Err(self.err(
+                &["steps", i],
+                format!(
+                    "the command {text:?} contains the control character {c:?}; one step sends one line"
+                ),
+            ));
+        }
         Ok(Command {
             text: text.to_string(),
             action: spec.action.clone().unwrap_or_else(|| text.to_string()),

@@ -238,3 +238,92 @@ async fn man_out_dir_is_created_under_an_existing_parent_only() {
     assert!(stderr.contains("man --out-dir"), "{stderr}");
     assert!(!orphan.exists());
 }
+
+/// A playbook that runs what it is given, and a command built from a
+/// capture that spans lines.
+const ECHO_PLAYBOOK: &str = r#"
+name: show
+vars:
+  what: {type: string, default: version}
+  command_timeout: {type: duration, default: 20s}
+shell:
+  prompt: '^(?:\((?:Machine|Cluster) [^)]+\)|[A-Za-z0-9][A-Za-z0-9._-]*)> ?$'
+  command_timeout: command_timeout
+steps:
+  - name: Show what was asked
+    run: "{{ what }}"
+    capture:
+      everything: '(?s)Version:(?P<everything>.*)'
+  - name: Look it up
+    run: "grep {{ everything }} ecs"
+"#;
+
+/// Item 2: a command rendered into more than one line is never sent; in
+/// check mode, nothing but the written command reaches the appliance.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_command_rendered_into_two_lines_is_never_sent() {
+    let lab = Lab::start(vec![
+        AsyncOsProfile::broken("esa01.example.com"),
+        AsyncOsProfile::broken("esa02.example.com"),
+    ])
+    .await;
+    let playbook = lab.dir.path().join("show.yaml");
+    std::fs::write(&playbook, ECHO_PLAYBOOK).unwrap();
+    let playbook = playbook.display().to_string();
+
+    // From a variable, in check mode.
+    let run = lab
+        .run_playbook(
+            &playbook,
+            &[
+                "--check",
+                "-l",
+                "esa01.example.com",
+                "-e",
+                "what=version\necupdate force",
+            ],
+        )
+        .await;
+    assert_eq!(run.code(), 2, "{}", run.explain());
+    assert_eq!(run.status("esa01.example.com"), "failed");
+    let error = run.error("esa01.example.com");
+    assert!(
+        error.contains("control character") && error.contains("not sent"),
+        "{error}"
+    );
+    let first = lab.host("esa01.example.com").stats();
+    assert_eq!(first.forced_updates, 0, "{first:?}");
+    assert!(first.commands.is_empty(), "{first:?}");
+
+    // From a capture that spans lines.
+    let run = lab
+        .run_playbook(&playbook, &["-l", "esa02.example.com"])
+        .await;
+    assert_eq!(
+        run.status("esa02.example.com"),
+        "failed",
+        "{}",
+        run.explain()
+    );
+    assert!(
+        run.error("esa02.example.com").contains("control character"),
+        "{}",
+        run.explain()
+    );
+    assert_eq!(lab.host("esa02.example.com").stats().commands, ["version"]);
+
+    // Written into the playbook itself: refused before any host.
+    let literal = lab.dir.path().join("literal.yaml");
+    std::fs::write(
+        &literal,
+        ECHO_PLAYBOOK.replace(r#"run: "{{ what }}""#, r#"run: "version\necupdate force""#),
+    )
+    .unwrap();
+    let run = lab.run_playbook(&literal.display().to_string(), &[]).await;
+    assert_eq!(run.code(), 5, "{}", run.explain());
+    assert!(
+        run.stderr().contains("control character"),
+        "{}",
+        run.explain()
+    );
+}
