@@ -10,6 +10,7 @@ use crate::finding::FoundFault;
 use chrono::NaiveDateTime;
 use tokio_util::sync::CancellationToken;
 
+use super::clock::Reading;
 use super::remote::{FollowEnd, Remote, RemoteError, Verdict};
 use super::vars::{HostVars, Unset};
 use super::when::{Condition, Scope, Value, WhenError};
@@ -90,12 +91,13 @@ pub(crate) enum StepError {
     NoSince { var: String },
     #[error("`{command}` reported a failure: {line:?}")]
     ReportedFailure { command: String, line: String },
-    #[error("/{until}/ not seen within {} in `{command}`{}; Ctrl-C sent", humantime::format_duration(*waited), if *older_success_ignored { " (an older success line from before this run was ignored)" } else { "" })]
+    #[error("/{until}/ not seen within {} in `{command}`{}{}; Ctrl-C sent", humantime::format_duration(*waited), if *older_success_ignored { " (an older success line from before this run was ignored)" } else { "" }, if *future_ignored > 0 { format!(" ({future_ignored} line(s) stamped in the appliance's future were ignored: its clock was stepped back?)") } else { String::new() })]
     NotSeen {
         until: String,
         waited: Duration,
         command: String,
         older_success_ignored: bool,
+        future_ignored: usize,
     },
     #[error("interrupted while following `{command}`; Ctrl-C sent")]
     InterruptedFollowing { command: String },
@@ -113,6 +115,10 @@ impl StepError {
         )
     }
 }
+
+/// The finding that says backlog stamped in the appliance's future was
+/// ignored: information, never a fault of its own.
+const FUTURE_STAMPED: &str = "future-stamped-log-lines";
 
 /// What running the steps produced.
 #[derive(Debug, Clone, Default)]
@@ -137,6 +143,8 @@ pub(crate) struct Execution {
 pub(crate) struct HostState {
     vars: BTreeMap<String, Value>,
     times: BTreeMap<String, NaiveDateTime>,
+    /// When each time capture was taken, to tell a clock stepped back.
+    read_at: BTreeMap<String, std::time::Instant>,
     run: Execution,
 }
 
@@ -270,11 +278,13 @@ pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut
         let HostState {
             vars: vars_map,
             times,
+            read_at,
             run,
         } = state;
         let mut host = StepState {
             vars: vars_map,
             times,
+            read_at,
             run,
             check_mode,
         };
@@ -309,6 +319,7 @@ fn render(v: &Value) -> String {
 struct StepState<'a> {
     vars: &'a mut BTreeMap<String, Value>,
     times: &'a mut BTreeMap<String, NaiveDateTime>,
+    read_at: &'a mut BTreeMap<String, std::time::Instant>,
     run: &'a mut Execution,
     check_mode: bool,
 }
@@ -359,8 +370,7 @@ async fn run_step(
         StepKind::Check => String::new(),
         StepKind::Follow(follow) => {
             let command = host.fill(&follow.command.text)?;
-            let line =
-                run_follow(remote, playbook, vars, follow, &command, host.times, cancel).await?;
+            let line = run_follow(remote, playbook, vars, follow, &command, host, cancel).await?;
             let output = line.unwrap_or_default();
             take_output(playbook, &follow.command, &output, host)?;
             output
@@ -500,6 +510,8 @@ fn take_output(
             Some((value, time)) => {
                 if let Some(t) = time {
                     host.times.insert(capture.name.clone(), t);
+                    host.read_at
+                        .insert(capture.name.clone(), std::time::Instant::now());
                 }
                 host.vars.insert(capture.name.clone(), value);
             }
@@ -657,27 +669,36 @@ async fn run_follow(
     vars: &HostVars,
     follow: &Follow,
     command: &str,
-    times: &BTreeMap<String, NaiveDateTime>,
+    host: &mut StepState<'_>,
     cancel: &CancellationToken,
 ) -> Result<Option<String>, StepError> {
     let timeout = vars.duration(&follow.timeout)?;
     let since = match &follow.since {
         None => None,
-        Some(var) => Some(
-            *times
+        Some(var) => Some(Reading {
+            at: *host
+                .times
                 .get(var)
                 .ok_or_else(|| StepError::NoSince { var: var.clone() })?,
-        ),
+            read: host.read_at.get(var).copied(),
+        }),
     };
     let stamp = playbook.timestamp.as_ref();
     let mut armed = follow.after.is_none();
     let mut stale_success = 0usize;
+    let mut future = (0usize, None::<String>);
     let judge = |line: &str| {
         if let Some(since) = since {
             // Backlog from before this run, including an earlier update's
-            // success line, must never confirm anything.
+            // success line, must never confirm anything; nor may backlog
+            // stamped in the appliance's future (its clock stepped back).
             match stamp.and_then(|s| s.of_line(line)) {
-                Some(at) if at >= since => {}
+                Some(at) if since.in_future(at) => {
+                    future.0 += 1;
+                    future.1.get_or_insert_with(|| line.to_string());
+                    return Verdict::Continue;
+                }
+                Some(at) if at >= since.at => {}
                 _ => {
                     if follow.until.is_match(line) {
                         stale_success += 1;
@@ -701,13 +722,24 @@ async fn run_follow(
             Verdict::Continue
         }
     };
-    let end = remote
-        .follow(command, timeout, cancel, judge)
-        .await
-        .map_err(|e| match e {
-            RemoteError::CannotFollow => StepError::Remote(e),
-            e => StepError::NotConfirmed(e),
-        })?;
+    let end = remote.follow(command, timeout, cancel, judge).await;
+    let (future_ignored, first_future) = future;
+    if let Some(evidence) = first_future {
+        host.run.findings.push(FoundFault {
+            id: FUTURE_STAMPED.to_string(),
+            severity: super::Severity::Info,
+            evidence: evidence.trim().chars().take(400).collect(),
+            message: Some(format!(
+                "{future_ignored} line(s) of `{command}` were stamped later than the appliance's clock \
+                 (read as {}) plus the time since; ignored as evidence (its clock was stepped back?)",
+                since.map(|s| s.at.to_string()).unwrap_or_default()
+            )),
+        });
+    }
+    let end = end.map_err(|e| match e {
+        RemoteError::CannotFollow => StepError::Remote(e),
+        e => StepError::NotConfirmed(e),
+    })?;
     match end {
         FollowEnd::Success(line) => Ok(Some(line)),
         FollowEnd::Failure(line) => Err(StepError::ReportedFailure {
@@ -719,6 +751,7 @@ async fn run_follow(
             waited: timeout,
             command: command.to_string(),
             older_success_ignored: stale_success > 0,
+            future_ignored,
         }),
         FollowEnd::Cancelled => Err(StepError::InterruptedFollowing {
             command: command.to_string(),

@@ -2,6 +2,7 @@
 //! appliance (a typo must not surface on the 300th host), and hand the
 //! executor a form where every regex is compiled and every name resolved.
 
+mod clock;
 pub(crate) mod exec;
 pub(crate) mod model;
 pub(crate) mod remote;

@@ -327,3 +327,52 @@ async fn a_command_rendered_into_two_lines_is_never_sent() {
         run.explain()
     );
 }
+
+/// Item 1: after the appliance's clock was stepped back, an earlier
+/// update's lines stamped in its future never confirm this one; they are
+/// named in the report, and the real completion is awaited.
+#[tokio::test(flavor = "multi_thread")]
+async fn future_stamped_backlog_never_confirms_an_update() {
+    let stepped =
+        |p: AsyncOsProfile| p.with_fault(Fault::ClockSteppedBack(Duration::from_secs(3600)));
+    let lab = Lab::start(vec![
+        stepped(never_completes("esa01.example.com")),
+        stepped(crate::support::broken_quick("esa02.example.com")),
+    ])
+    .await;
+    let run = lab.run(&["-e", "update_timeout=3s"]).await;
+    assert_eq!(
+        run.status("esa01.example.com"),
+        "failed",
+        "{}",
+        run.explain()
+    );
+    let error = run.error("esa01.example.com");
+    assert!(
+        error.contains("not seen within 3s") && error.contains("stamped in the appliance's future"),
+        "{error}"
+    );
+    // The update that did complete is confirmed by its own line, and the
+    // ignored backlog is said in the report.
+    assert_eq!(
+        run.status("esa02.example.com"),
+        "changed",
+        "{}",
+        run.explain()
+    );
+    for name in ["esa01.example.com", "esa02.example.com"] {
+        let findings = run.host(name)["findings"].as_array().unwrap().clone();
+        let future = findings
+            .iter()
+            .find(|f| f["id"] == "future-stamped-log-lines")
+            .unwrap_or_else(|| panic!("{name}: {findings:?}"));
+        assert_eq!(future["severity"], "info");
+        assert!(
+            future["evidence"]
+                .as_str()
+                .unwrap()
+                .contains("Received remote command"),
+            "{future}"
+        );
+    }
+}
