@@ -85,6 +85,27 @@ pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<()
         .map_err(|e| refuse(what, dir, format!("cannot create it: {e}")))
 }
 
+/// Write `bytes` as `path`, readable by the owner only: into a new file
+/// (0600, created exclusively in `path`'s directory), then renamed over
+/// `path`. A symlink or a hard link planted at `path` is replaced, never
+/// written through.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = tempfile::Builder::new()
+        .prefix(".sshfleet-")
+        .tempfile_in(parent_of(path))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

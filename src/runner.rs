@@ -324,9 +324,8 @@ fn write_transcript(
     };
     transcript.note(&format!("outcome: {}", outcome.status.as_str()));
     let path = dir.join(format!("{}.log", sanitize(name)));
-    if let Err(e) =
-        std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, transcript.render()))
-    {
+    // The directory was checked (or created 0700) before the run.
+    if let Err(e) = crate::outputs::write_private(&path, transcript.render().as_bytes()) {
         let note = format!("cannot write transcript {}: {e}", path.display());
         tracing::warn!("{note}");
         outcome.error = Some(match outcome.error.take() {

@@ -376,3 +376,51 @@ async fn future_stamped_backlog_never_confirms_an_update() {
         );
     }
 }
+
+/// Item 11: transcripts are private (0600 files in a 0700 directory
+/// sshfleet creates) and never written through a symlink or a hard link
+/// planted where one is expected.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn transcripts_are_private_and_never_written_through_planted_links() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let lab = Lab::start(vec![
+        AsyncOsProfile::healthy("esa01.example.com"),
+        AsyncOsProfile::healthy("esa02.example.com"),
+    ])
+    .await;
+    let dir = lab.dir.path().join("transcripts");
+    let dir_arg = dir.display().to_string();
+    let run = lab.run(&["--transcripts", &dir_arg]).await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    let first = dir.join("esa01.example.com.log");
+    let second = dir.join("esa02.example.com.log");
+    assert_eq!(mode(&first), 0o600);
+    assert_eq!(mode(&second), 0o600);
+
+    // Someone with write access plants links to files they want clobbered.
+    let victim = lab.dir.path().join("victim");
+    let linked = lab.dir.path().join("linked");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::fs::write(&linked, "precious too\n").unwrap();
+    std::fs::remove_file(&first).unwrap();
+    std::os::unix::fs::symlink(&victim, &first).unwrap();
+    std::fs::remove_file(&second).unwrap();
+    std::fs::hard_link(&linked, &second).unwrap();
+    let run = lab.run(&["--transcripts", &dir_arg]).await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert_eq!(std::fs::read_to_string(&linked).unwrap(), "precious too\n");
+    for log in [&first, &second] {
+        let meta = std::fs::symlink_metadata(log).unwrap();
+        assert!(meta.file_type().is_file(), "{}", log.display());
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert!(
+            std::fs::read_to_string(log)
+                .unwrap()
+                .contains("outcome: ok")
+        );
+    }
+}
