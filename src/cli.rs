@@ -278,7 +278,10 @@ pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
     match result {
         Ok(code) => code.code(),
         Err(e) => {
-            eprintln!("sshfleet: {e}");
+            eprintln!(
+                "sshfleet: {}",
+                crate::sanitize::escape_keeping_lines(&e.to_string())
+            );
             e.exit_code().code()
         }
     }
@@ -336,7 +339,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                     .iter()
                     .map(|j| format!("\tvia={}@{}", j.credentials.user, j.host_port()))
                     .collect::<String>();
-                say!(
+                let line = format!(
                     "{}\t{}:{}\tuser={}\tgroups={}{via}",
                     host.name,
                     target.address,
@@ -344,6 +347,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                     target.credentials.user,
                     host.groups.join(",")
                 );
+                // Tabs separate the fields; anything else from the file is escaped.
+                let fields: Vec<_> = line.split('\t').map(crate::sanitize::escape).collect();
+                say!("{}", fields.join("\t"));
             }
             Ok(ExitCode::Success)
         }
@@ -432,7 +438,9 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         }
     })?;
     if let Some(note) = &plan.retry_note {
-        console.lines().print(note);
+        console
+            .lines()
+            .print(&crate::sanitize::escape_keeping_lines(note));
     }
     let shutdown = Shutdown::on_signals();
     let (code, _) = console.run(plan, shutdown.token()).await?;

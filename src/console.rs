@@ -46,8 +46,8 @@ impl Console {
         let report_path = plan.report.clone();
         let hosts = plan.hosts.len();
         let progress = Arc::new(Progress::new(hosts, self.bars, lines));
-        let json =
-            (self.format == LogFormat::Json).then(|| Arc::new(JsonLog::new(&plan.playbook.name)));
+        let json = (self.format == LogFormat::Json)
+            .then(|| Arc::new(JsonLog::new(&crate::sanitize::escape(&plan.playbook.name))));
         let observer: Arc<dyn Observer> = match &json {
             Some(json) => {
                 json.run_started(

@@ -40,6 +40,7 @@ mod report;
 mod retry;
 mod rollout;
 mod runner;
+mod sanitize;
 mod shell;
 mod shutdown;
 mod ssh_config;

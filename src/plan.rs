@@ -167,6 +167,7 @@ fn warn_malformed_known_hosts(targets: &[Target]) {
         // An unreadable file is each connecting host's error, with its name.
         if let Ok(known) = KnownHosts::load(file) {
             for warning in known.warnings() {
+                let warning = crate::sanitize::escape(&warning.to_string()).into_owned();
                 tracing::warn!("{warning}; that line is skipped");
             }
         }
@@ -193,7 +194,7 @@ fn select_retry<'i>(
         tracing::warn!(
             "{}: not in the inventory, so not retried: {}",
             report.display(),
-            missing.join(", ")
+            crate::sanitize::escape(&missing.join(", "))
         );
     }
     let hosts: Vec<&Host> = selected

@@ -327,7 +327,7 @@ fn write_transcript(
     // The directory was checked (or created 0700) before the run.
     if let Err(e) = crate::outputs::write_private(&path, transcript.render().as_bytes()) {
         let note = format!("cannot write transcript {}: {e}", path.display());
-        tracing::warn!("{note}");
+        tracing::warn!("{}", crate::sanitize::escape(&note));
         outcome.error = Some(match outcome.error.take() {
             Some(err) => format!("{err}; {note}"),
             None => note,

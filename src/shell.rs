@@ -91,6 +91,8 @@ pub(crate) struct Shell {
     screen: Screen,
     recent: VecDeque<String>,
     transcript: Transcript,
+    /// What the transcript has of a character split across packets.
+    received: crate::sanitize::Utf8Chunks,
     /// The run's stop: waiting for a prompt ends at once when it fires.
     cancel: CancellationToken,
 }
@@ -124,6 +126,7 @@ impl Shell {
             screen: Screen::default(),
             recent: VecDeque::new(),
             transcript,
+            received: crate::sanitize::Utf8Chunks::default(),
             cancel,
         };
         match shell
@@ -320,8 +323,8 @@ impl Shell {
     }
 
     fn feed(&mut self, data: &[u8]) {
-        self.transcript
-            .record(Direction::Received, &String::from_utf8_lossy(data));
+        let text = self.received.decode(data);
+        self.transcript.record(Direction::Received, &text);
         self.parser.advance(&mut self.screen, data);
         self.screen.bound(MAX_PENDING);
     }
@@ -411,6 +414,7 @@ async fn exec(
     let deadline = deadline_after(timeout);
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
+    let mut received = crate::sanitize::Utf8Chunks::default();
     let mut exit_status = None;
     loop {
         let msg = match tokio::time::timeout_at(deadline, channel.wait()).await {
@@ -425,7 +429,7 @@ async fn exec(
         };
         match msg {
             Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
-                transcript.record(Direction::Received, &String::from_utf8_lossy(&data));
+                transcript.record(Direction::Received, &received.decode(&data));
                 parser.advance(&mut screen, &data);
                 if screen.text.len() > MAX_PENDING {
                     return Err(RemoteError::OutputTooLarge {

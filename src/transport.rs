@@ -276,7 +276,8 @@ impl Verifier {
                         HostKeyStatus::Unknown => {
                             known_hosts::append(path, &self.host, self.port, key)?;
                             tracing::warn!(
-                                "permanently added {host_port} ({fingerprint}) to {}",
+                                "permanently added {} ({fingerprint}) to {}",
+                                crate::sanitize::escape(&host_port),
                                 path.display()
                             );
                             Ok(())

@@ -14,6 +14,7 @@ mod exec_mode;
 mod faults;
 mod fleet;
 mod fleet_values;
+mod hostile;
 mod input;
 mod interop;
 mod openssh;

@@ -424,3 +424,180 @@ async fn transcripts_are_private_and_never_written_through_planted_links() {
         );
     }
 }
+
+/// An inventory of one host at 127.0.0.1:`port`, for `lab`'s key.
+fn inventory_at(lab: &Lab, name: &str, port: u16) -> std::path::PathBuf {
+    let path = lab.dir.path().join(format!("hostile-{port}.yaml"));
+    std::fs::write(
+        &path,
+        format!(
+            "all:\n  vars:\n    ansible_user: admin\n    ansible_ssh_private_key_file: {}\n  hosts:\n    {name}:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n",
+            lab.key_file.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Item 9: a banner and KEXINIT algorithm names full of controls (ESC, BEL,
+/// CSI, C1 split across two writes) never reach the terminal, the report or
+/// the JSON log raw.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_banner_and_kexinit_names_are_escaped_everywhere() {
+    use crate::hostile::{Hostile, banner, kexinit, raw_controls};
+    let lab = Lab::start(vec![]).await;
+    let csi = "\u{9b}".as_bytes();
+    let mut pre = b"\x1b]0;owned\x07\x1b[2J".to_vec();
+    pre.push(csi[0]);
+    let server = Hostile::start(vec![
+        pre,
+        // The second byte of U+009B in a packet of its own.
+        [&csi[1..], b"31mWelcome\r\n".as_slice()].concat(),
+        banner(b"SSH-2.0-Evil_\x1b[31m\xc2\x9b2J"),
+        kexinit(b"curve\x1b[2J\x07,x\x1b]0;owned\x07"),
+    ])
+    .await;
+    let inventory = inventory_at(&lab, "evil01.example.com", server.port);
+    let args = with_value(
+        lab.run_args(&[
+            "--no-progress",
+            "--log-format",
+            "json",
+            "--connect-retries",
+            "0",
+        ]),
+        "-i",
+        &inventory.display().to_string(),
+    );
+    run_escaped(&args, 4).await;
+    let report = std::fs::read_to_string(&lab.report).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let host = &report["hosts"][0];
+    assert_eq!(host["status"], "unreachable", "{host}");
+    let text = serde_json::to_string(&host).unwrap();
+    let decoded: String = serde_json::from_str::<serde_json::Value>(&text)
+        .unwrap()
+        .to_string();
+    assert!(
+        !decoded.contains('\u{1b}') && !decoded.contains('\u{9b}'),
+        "{host}"
+    );
+    assert!(
+        raw_controls(host["error"].as_str().unwrap()).is_empty(),
+        "{host}"
+    );
+}
+
+/// Run `args` (with `--log-format json`), expect exit `code`, and find no
+/// raw control character on the terminal or in any JSON event.
+async fn run_escaped(args: &[String], code: i32) {
+    use crate::hostile::raw_controls;
+    let out = crate::support::sshfleet_cmd(args, &[]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stdout}\n{stderr}");
+    assert!(raw_controls(&stdout).is_empty(), "{stdout:?}");
+    assert!(raw_controls(&stderr).is_empty(), "{stderr:?}");
+    for line in stdout.lines() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            strings_of(&event)
+                .iter()
+                .all(|s| raw_controls(s).is_empty()),
+            "{event}"
+        );
+    }
+}
+
+/// Every string in a JSON value, decoded.
+fn strings_of(v: &serde_json::Value) -> Vec<String> {
+    match v {
+        serde_json::Value::String(s) => vec![s.clone()],
+        serde_json::Value::Array(a) => a.iter().flat_map(strings_of).collect(),
+        serde_json::Value::Object(o) => o
+            .iter()
+            .flat_map(|(k, v)| std::iter::once(k.clone()).chain(strings_of(v)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+const HOSTILE_OUTPUT_PLAYBOOK: &str = r#"
+name: hostile-output
+vars:
+  command_timeout: {type: duration, default: 20s}
+shell:
+  prompt: '^[^>]*> ?$'
+  command_timeout: command_timeout
+facts: [motd, version_line]
+steps:
+  - name: Read the version
+    run: version
+    capture:
+      motd: {json: /motd}
+      version_line: '(?m)^\s*Version:\s*(?P<version_line>.*)$'
+    findings:
+      - id: hostile
+        severity: warning
+        pattern: 'Version:'
+        message: "the appliance says {{ motd }}"
+"#;
+
+/// Item 9: controls in an appliance's output (a JSON string's `\u001b`,
+/// a C1 CSI arriving one byte per packet) and in an inventory's host name
+/// reach the report, the JSON log and the terminal escaped; the
+/// transcript keeps them, escaped visibly.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_output_and_host_names_are_escaped_everywhere() {
+    use crate::hostile::raw_controls;
+    let mut appliance = AsyncOsProfile::healthy("esa01.example.com")
+        .with_fault(Fault::Trickle(Duration::from_micros(200)));
+    appliance.version =
+        r#"15.0.1-012 {"motd":"\u001b]0;owned\u0007\u009b2J"} "#.to_string() + "\u{9b}31m";
+    let lab = Lab::start(vec![appliance]).await;
+    let port = lab.host("esa01.example.com").addr.port();
+    let name = "\"esa\\e\\a\\x9b01\"";
+    let inventory = inventory_at(&lab, name, port);
+    let playbook = lab.dir.path().join("hostile.yaml");
+    std::fs::write(&playbook, HOSTILE_OUTPUT_PLAYBOOK).unwrap();
+    let transcripts = lab.dir.path().join("transcripts");
+    let mut args = with_value(
+        lab.run_args(&["--no-progress", "--log-format", "json"]),
+        "-i",
+        &inventory.display().to_string(),
+    );
+    args[1] = playbook.display().to_string();
+    args.extend([
+        "--transcripts".to_string(),
+        transcripts.display().to_string(),
+    ]);
+    run_escaped(&args, 2).await;
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lab.report).unwrap()).unwrap();
+    let strings = strings_of(&report);
+    assert!(
+        strings.iter().all(|s| raw_controls(s).is_empty()),
+        "{report}"
+    );
+    let host = &report["hosts"][0];
+    assert_eq!(host["name"], "esa\\u{1b}\\u{7}\\u{9b}01", "{host}");
+    assert_eq!(
+        host["facts"]["motd"], "\\u{1b}]0;owned\\u{7}\\u{9b}2J",
+        "{host}"
+    );
+    assert!(
+        host["error"]
+            .as_str()
+            .unwrap()
+            .contains("the appliance says \\u{1b}]0;owned"),
+        "{host}"
+    );
+    // The transcript has the session, controls escaped visibly.
+    let log = std::fs::read_dir(&transcripts)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .next()
+        .unwrap();
+    assert!(raw_controls(&log).is_empty(), "{log:?}");
+    assert!(log.contains("\\u{9b}31m"), "{log}");
+}
