@@ -159,7 +159,8 @@ pub(crate) struct RunArgs {
     /// the hosts not run are reported skipped.
     #[arg(long, value_name = "P", value_parser = crate::rollout::parse_max_fail_percent)]
     pub max_fail_percent: Option<u8>,
-    /// Run only the hosts that were failed or unreachable in this earlier JSON report
+    /// Run only the hosts that were failed or unreachable in this earlier JSON report,
+    /// or that it never ran (skipped)
     /// (and in the inventory and --limit).
     #[arg(long, value_name = "REPORT.json")]
     pub retry_failed: Option<PathBuf>,

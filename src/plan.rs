@@ -203,15 +203,20 @@ fn select_retry<'i>(
         .collect();
     let note = if hosts.is_empty() {
         format!(
-            "nothing to retry: no selected host was failed or unreachable in {}",
+            "nothing to retry: no selected host was failed, unreachable or not run in {}",
             report.display()
         )
     } else {
+        let not_run = hosts
+            .iter()
+            .filter(|h| wanted.not_run.contains(&h.name))
+            .count();
         format!(
-            "retrying {} host{} failed or unreachable in {}",
+            "retrying {} host{} of {}: {} failed or unreachable, {not_run} not run (skipped)",
             hosts.len(),
             if hosts.len() == 1 { "" } else { "s" },
-            report.display()
+            report.display(),
+            hosts.len() - not_run,
         )
     };
     Ok((hosts, note))

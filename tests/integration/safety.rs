@@ -601,3 +601,64 @@ async fn hostile_output_and_host_names_are_escaped_everywhere() {
     assert!(raw_controls(&log).is_empty(), "{log:?}");
     assert!(log.contains("\\u{9b}31m"), "{log}");
 }
+
+/// Item 7: `--retry-failed` also runs the hosts a stopped rollout skipped
+/// (they never ran), and says how many of each it retries.
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_failed_includes_hosts_a_stopped_rollout_never_ran() {
+    let lab = Lab::start(vec![
+        AsyncOsProfile::healthy("esa02.example.com"),
+        AsyncOsProfile::healthy("esa03.example.com"),
+    ])
+    .await;
+    let port = |name: &str| lab.host(name).addr.port();
+    lab.write_inventory_of(&[
+        ("esa01.example.com", crate::support::dead_port()),
+        ("esa02.example.com", port("esa02.example.com")),
+        ("esa03.example.com", port("esa03.example.com")),
+    ]);
+    let first = lab
+        .run(&[
+            "--serial",
+            "1",
+            "--max-fail-percent",
+            "0",
+            "--connect-retries",
+            "0",
+        ])
+        .await;
+    assert_eq!(
+        first.status("esa01.example.com"),
+        "unreachable",
+        "{}",
+        first.explain()
+    );
+    assert_eq!(first.status("esa02.example.com"), "skipped");
+    assert_eq!(first.status("esa03.example.com"), "skipped");
+    let earlier = lab.dir.path().join("stopped.json");
+    std::fs::copy(&lab.report, &earlier).unwrap();
+
+    let retry = lab
+        .run(&[
+            "--retry-failed",
+            earlier.to_str().unwrap(),
+            "--connect-retries",
+            "0",
+        ])
+        .await;
+    assert_eq!(
+        retry.status("esa02.example.com"),
+        "ok",
+        "{}",
+        retry.explain()
+    );
+    assert_eq!(retry.status("esa03.example.com"), "ok");
+    assert_eq!(retry.status("esa01.example.com"), "unreachable");
+    assert!(
+        retry
+            .stdout()
+            .contains(": 1 failed or unreachable, 2 not run (skipped)"),
+        "{}",
+        retry.explain()
+    );
+}
