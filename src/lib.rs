@@ -36,6 +36,7 @@ mod pattern;
 mod plan;
 mod playbook;
 mod progress;
+mod prompt_host;
 mod report;
 mod retry;
 mod rollout;

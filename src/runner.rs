@@ -21,9 +21,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::finding::FoundFault;
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState};
-use crate::playbook::{FleetMax, Playbook, Segment, Session, Value};
+use crate::playbook::{FleetMax, Playbook, PromptHost, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
 use crate::shell::{ExecSession, Shell};
@@ -417,6 +418,7 @@ async fn connect_and_run(
             prompt,
             login_timeout,
             exit_command,
+            prompt_host,
         } => {
             let opened = match slot.host.vars.duration(login_timeout) {
                 Err(e) => Err(failed(name, Status::Failed, e.to_string())),
@@ -443,6 +445,18 @@ async fn connect_and_run(
                         })
                     }
                 },
+            };
+            let opened = match opened {
+                Ok(shell) => {
+                    let seen = Seen {
+                        name,
+                        address: &target.address,
+                        state: &mut slot.state,
+                        transcript: &mut slot.transcript,
+                    };
+                    check_prompt_host(seen, prompt, *prompt_host, shell).await
+                }
+                Err(outcome) => Err(outcome),
             };
             match opened {
                 Ok(shell) => (Some(shell), exit_command.as_deref()),
@@ -477,6 +491,62 @@ async fn connect_and_run(
     }
     connection.disconnect().await;
     Ok(())
+}
+
+/// The prompt names the appliance: another name than the inventory's
+/// (and its `ansible_host`) is noted in the host's result, or fails the
+/// host before any step when the playbook says `prompt_host: error`.
+/// The host as the inventory names it, and where its findings and
+/// transcript go.
+struct Seen<'a> {
+    name: &'a str,
+    address: &'a str,
+    state: &'a mut HostState,
+    transcript: &'a mut Transcript,
+}
+
+async fn check_prompt_host(
+    seen: Seen<'_>,
+    prompt: &regex::Regex,
+    mode: PromptHost,
+    shell: Shell,
+) -> Result<Shell, HostOutcome> {
+    let Seen {
+        name,
+        address,
+        state,
+        transcript,
+    } = seen;
+    let expected = [name, address];
+    let Some(shown) = crate::prompt_host::other_host(prompt, shell.prompt_line(), &expected) else {
+        return Ok(shell);
+    };
+    let message = format!(
+        "the CLI prompt names {shown}, not {name} (ansible_host {address}): mis-wired DNS or NAT would make this run change another appliance"
+    );
+    match mode {
+        PromptHost::Warn => {
+            state.note(FoundFault {
+                id: "prompt-names-another-host".to_string(),
+                severity: crate::finding::Severity::Info,
+                evidence: shell.prompt_line().trim().to_string(),
+                message: Some(message),
+            });
+            Ok(shell)
+        }
+        PromptHost::Error => {
+            let mut shell = shell;
+            // Nothing was run; leave the appliance as found.
+            shell.close(None).await;
+            *transcript = shell.into_transcript();
+            transcript.note(&message);
+            Err(failed(
+                name,
+                Status::Failed,
+                format!("{message}; nothing was run (prompt_host: error)"),
+            ))
+        }
+    }
 }
 
 /// The status rules: success needs confirmation; a fault found and not

@@ -91,6 +91,8 @@ pub(crate) struct Shell {
     screen: Screen,
     recent: VecDeque<String>,
     transcript: Transcript,
+    /// The last prompt line seen (the appliance's own name is in it).
+    prompt_line: String,
     /// What the transcript has of a character split across packets.
     received: crate::sanitize::Utf8Chunks,
     /// The run's stop: waiting for a prompt ends at once when it fires.
@@ -127,6 +129,7 @@ impl Shell {
             recent: VecDeque::new(),
             transcript,
             received: crate::sanitize::Utf8Chunks::default(),
+            prompt_line: String::new(),
             cancel,
         };
         match shell
@@ -136,6 +139,11 @@ impl Shell {
             Ok(_) => Ok(shell),
             Err(e) => Err((e, shell.transcript)),
         }
+    }
+
+    /// The last prompt line seen, e.g. `esa01.example.com> `.
+    pub(crate) fn prompt_line(&self) -> &str {
+        &self.prompt_line
     }
 
     pub(crate) fn into_transcript(self) -> Transcript {
@@ -270,7 +278,7 @@ impl Shell {
         loop {
             if let Some(start) = self.prompt_start() {
                 let output: String = self.screen.text.drain(..start).collect();
-                self.screen.text.clear();
+                self.prompt_line = std::mem::take(&mut self.screen.text);
                 for line in output.lines() {
                     self.remember(line);
                 }

@@ -170,6 +170,12 @@ impl HostState {
         self.run.error.is_some() || self.run.cancelled
     }
 
+    /// Record what the runner found about the host itself (the prompt
+    /// naming another appliance).
+    pub(crate) fn note(&mut self, finding: FoundFault) {
+        self.run.findings.push(finding);
+    }
+
     pub(crate) fn fail(&mut self, error: String) {
         self.run.error.get_or_insert(error);
     }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use model::PlaybookFile;
-pub(crate) use model::{CaptureKind, Pick, Severity, VarSpec, VarType};
+pub(crate) use model::{CaptureKind, Pick, PromptHost, Severity, VarSpec, VarType};
 use when::Condition;
 pub(crate) use when::Value;
 
@@ -117,6 +117,7 @@ pub(crate) enum Session {
         prompt: Regex,
         login_timeout: DurationRef,
         exit_command: Option<String>,
+        prompt_host: PromptHost,
     },
     /// One SSH exec request per command (OpenSSH for Windows, PowerShell).
     Exec,

@@ -73,6 +73,20 @@ pub(crate) struct ShellSpec {
     /// Sent before closing the channel.
     #[serde(default)]
     pub exit_command: Option<String>,
+    /// What to do when the prompt's `host` group names another machine
+    /// than the inventory name and its `ansible_host`.
+    #[serde(default)]
+    pub prompt_host: PromptHost,
+}
+
+/// A prompt naming another appliance (mis-wired DNS or NAT: the run would
+/// change the wrong box): a warning in the host's result, or its failure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PromptHost {
+    #[default]
+    Warn,
+    Error,
 }
 
 fn default_command_timeout() -> String {

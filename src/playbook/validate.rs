@@ -8,7 +8,7 @@ use std::path::Path;
 
 use regex::Regex;
 
-use super::model::{CaptureSpec, FleetSpec, PlaybookFile, StepSpec};
+use super::model::{CaptureSpec, FleetSpec, PlaybookFile, PromptHost, StepSpec};
 use super::when::Condition;
 use super::{
     Capture, CaptureKind, CaptureSource, Command, DurationRef, Finding, FindingTrigger, FleetMax,
@@ -136,10 +136,20 @@ impl Validator<'_> {
         }
         let (session, command_timeout) = match (&file.shell, &file.exec) {
             (Some(shell), None) => {
+                let prompt = self.regex(&["shell", "prompt"], &shell.prompt)?;
+                if shell.prompt_host == PromptHost::Error
+                    && !prompt.capture_names().any(|n| n == Some("host"))
+                {
+                    return Err(self.err(
+                        &["shell", "prompt_host"],
+                        "`prompt_host: error` needs a `(?P<host>...)` group in `prompt`".to_string(),
+                    ));
+                }
                 let session = Session::Shell {
-                    prompt: self.regex(&["shell", "prompt"], &shell.prompt)?,
+                    prompt,
                     login_timeout: self.duration(&["shell", "login_timeout"], &shell.login_timeout, &file.vars)?,
                     exit_command: shell.exit_command.clone(),
+                    prompt_host: shell.prompt_host,
                 };
                 let timeout = self.duration(&["shell", "command_timeout"], &shell.command_timeout, &file.vars)?;
                 (session, timeout)

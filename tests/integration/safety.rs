@@ -662,3 +662,65 @@ async fn retry_failed_includes_hosts_a_stopped_rollout_never_ran() {
         retry.explain()
     );
 }
+
+/// Item 3: the inventory's esa01 reaches an appliance whose prompt says
+/// esa07 (mis-wired DNS or NAT): a warning in the host's result, or with
+/// `prompt_host: error` a failure before any step.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prompt_naming_another_appliance_is_warned_or_refused() {
+    let lab = Lab::start(vec![
+        crate::support::broken_quick("esa07.example.com"),
+        AsyncOsProfile::healthy("esa02.example.com"),
+    ])
+    .await;
+    let port = |name: &str| lab.host(name).addr.port();
+    lab.write_inventory_of(&[
+        ("esa01.example.com", port("esa07.example.com")),
+        ("esa02.example.com", port("esa02.example.com")),
+    ]);
+    let run = lab.run(&["--check"]).await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    let host = run.host("esa01.example.com");
+    let warning = host["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "prompt-names-another-host")
+        .unwrap_or_else(|| panic!("{host}"));
+    assert_eq!(warning["severity"], "info");
+    let message = warning["message"].as_str().unwrap();
+    assert!(
+        message.contains("names esa07.example.com, not esa01.example.com"),
+        "{message}"
+    );
+    let right = run.host("esa02.example.com")["findings"].to_string();
+    assert!(!right.contains("prompt-names-another-host"), "{right}");
+
+    // The playbook can make it an error: nothing is run on that box.
+    let strict = lab.dir.path().join("strict.yaml");
+    let shipped = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks/esa-ecupdate.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        &strict,
+        shipped.replace(
+            "  exit_command: exit\n",
+            "  exit_command: exit\n  prompt_host: error\n",
+        ),
+    )
+    .unwrap();
+    let before = lab.host("esa07.example.com").stats().commands.len();
+    let run = lab.run_playbook(&strict.display().to_string(), &[]).await;
+    assert_eq!(run.code(), 2, "{}", run.explain());
+    assert_eq!(run.status("esa01.example.com"), "failed");
+    let error = run.error("esa01.example.com");
+    assert!(
+        error.contains("names esa07.example.com") && error.contains("nothing was run"),
+        "{error}"
+    );
+    assert_eq!(run.status("esa02.example.com"), "ok");
+    let wrong_box = lab.host("esa07.example.com").stats();
+    assert_eq!(wrong_box.forced_updates, 0, "{wrong_box:?}");
+    assert_eq!(wrong_box.commands.len(), before, "{wrong_box:?}");
+}
