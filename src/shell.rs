@@ -28,6 +28,10 @@ use crate::transport::Connection;
 /// Output of one command kept in memory at most; beyond it the oldest text
 /// is dropped. Prompt detection only needs the end.
 const MAX_PENDING: usize = 4 * 1024 * 1024;
+/// A prompt is a short line: a longer last line is output still coming,
+/// and matching the prompt regex against it on every packet would make a
+/// flood without newlines cost quadratic time.
+const MAX_PROMPT_LINE: usize = 4096;
 /// Lines kept to explain a failure.
 const RECENT_LINES: usize = 8;
 /// Ctrl-C, the only way to end AsyncOS `tail`.
@@ -46,6 +50,9 @@ impl From<russh::Error> for RemoteError {
 struct Screen {
     text: String,
     dropped: usize,
+    /// Where the last, unterminated line starts in `text`: everything
+    /// before it is complete lines, found without searching again.
+    line_start: usize,
 }
 
 impl vte::Perform for Screen {
@@ -55,7 +62,10 @@ impl vte::Perform for Screen {
 
     fn execute(&mut self, byte: u8) {
         match byte {
-            b'\n' => self.text.push('\n'),
+            b'\n' => {
+                self.text.push('\n');
+                self.line_start = self.text.len();
+            }
             b'\t' => self.text.push('\t'),
             // Line editing echo ("\x08 \x08") must not leave ghosts behind.
             0x08 if !self.text.ends_with('\n') => {
@@ -80,6 +90,33 @@ impl Screen {
         }
         self.text.drain(..cut);
         self.dropped += cut;
+        self.line_start = self.line_start.saturating_sub(cut);
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.line_start = 0;
+    }
+
+    /// Remove and return the text before `end`, which is at most
+    /// `line_start` (complete lines only).
+    fn take_to(&mut self, end: usize) -> String {
+        let taken: String = self.text.drain(..end).collect();
+        self.line_start -= end;
+        taken
+    }
+
+    /// The first complete line, without its newline.
+    fn next_line(&mut self) -> Option<String> {
+        let pos = self.text[..self.line_start].find('\n')?;
+        let mut line = self.take_to(pos + 1);
+        line.pop();
+        Some(line)
+    }
+
+    /// The last, unterminated line.
+    fn last_line(&self) -> &str {
+        &self.text[self.line_start..]
     }
 }
 
@@ -155,19 +192,25 @@ impl Remote for Shell {
     /// Run one command and return its output without the echoed command
     /// line and without the prompt.
     async fn run(&mut self, command: &str, timeout: Duration) -> Result<Output, RemoteError> {
-        self.screen.text.clear();
+        self.screen.clear();
         self.screen.dropped = 0;
         self.send_line(command).await?;
         let output = self
-            .read_to_prompt(timeout, &format!("running `{command}`"), Stop::OnCancel)
-            .await?;
-        // A finding in the dropped part would be missed: refuse to judge.
+            .read_to_prompt(
+                timeout,
+                &format!("running `{command}`"),
+                Stop::OnCancelOrTooLarge,
+            )
+            .await;
+        // A finding in the dropped part would be missed: refuse to judge,
+        // as soon as it is known (the output may never end).
         if self.screen.dropped > 0 {
             return Err(RemoteError::OutputTooLarge {
                 command: command.to_string(),
                 limit: MAX_PENDING,
             });
         }
+        let output = output?;
         Ok(Output {
             text: strip_echo(&output, command).to_string(),
             exit_status: None,
@@ -185,15 +228,14 @@ impl Remote for Shell {
         cancel: &CancellationToken,
         mut judge: impl FnMut(&str) -> Verdict + Send,
     ) -> Result<FollowEnd, RemoteError> {
-        self.screen.text.clear();
+        self.screen.clear();
         self.send_line(command).await?;
         let deadline = deadline_after(timeout);
         let what = format!("following `{command}`");
         let mut echo_pending = true;
         let end = 'follow: loop {
-            while let Some(pos) = self.screen.text.find('\n') {
-                let line: String = self.screen.text.drain(..=pos).collect();
-                let line = line.trim_end_matches('\n');
+            while let Some(line) = self.screen.next_line() {
+                let line = line.as_str();
                 if echo_pending {
                     echo_pending = false;
                     if is_echo(line, command) {
@@ -277,16 +319,21 @@ impl Shell {
         let deadline = deadline_after(timeout);
         loop {
             if let Some(start) = self.prompt_start() {
-                let output: String = self.screen.text.drain(..start).collect();
+                let output = self.screen.take_to(start);
                 self.prompt_line = std::mem::take(&mut self.screen.text);
+                self.screen.clear();
                 for line in output.lines() {
                     self.remember(line);
                 }
                 return Ok(output);
             }
+            if stop == Stop::OnCancelOrTooLarge && self.screen.dropped > 0 {
+                // The caller refuses to judge cut output; do not wait for more.
+                return Ok(String::new());
+            }
             let more = match stop {
                 Stop::AtDeadline => self.fill(deadline, what).await?,
-                Stop::OnCancel => {
+                Stop::OnCancel | Stop::OnCancelOrTooLarge => {
                     let cancel = self.cancel.clone();
                     tokio::select! {
                         () = cancel.cancelled() => {
@@ -310,6 +357,10 @@ impl Shell {
     /// Wait for the next piece of output. `Ok(false)` when the deadline
     /// passed first.
     async fn fill(&mut self, deadline: Instant, what: &str) -> Result<bool, RemoteError> {
+        // Output that never pauses must not outlive the deadline either.
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
         let msg = match tokio::time::timeout_at(deadline, self.channel.wait()).await {
             Err(_) => return Ok(false),
             Ok(msg) => msg,
@@ -339,9 +390,9 @@ impl Shell {
 
     /// Byte offset where the prompt line starts, if the text ends in a prompt.
     fn prompt_start(&self) -> Option<usize> {
-        let text = &self.screen.text;
-        let start = text.rfind('\n').map_or(0, |i| i + 1);
-        self.prompt.is_match(&text[start..]).then_some(start)
+        let line = self.screen.last_line();
+        (line.len() <= MAX_PROMPT_LINE && self.prompt.is_match(line))
+            .then_some(self.screen.line_start)
     }
 
     fn remember(&mut self, line: &str) {
@@ -425,9 +476,16 @@ async fn exec(
     let mut received = crate::sanitize::Utf8Chunks::default();
     let mut exit_status = None;
     loop {
-        let msg = match tokio::time::timeout_at(deadline, channel.wait()).await {
+        let waited = if Instant::now() >= deadline {
+            Err(())
+        } else {
+            tokio::time::timeout_at(deadline, channel.wait())
+                .await
+                .map_err(drop)
+        };
+        let msg = match waited {
             Ok(msg) => msg,
-            Err(_) => {
+            Err(()) => {
                 return Err(RemoteError::Timeout {
                     what: format!("running `{command}`"),
                     waited: timeout,
@@ -466,10 +524,13 @@ async fn exec(
 }
 
 /// Whether waiting for a prompt ends when the run is stopped.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
-    /// A command or the login: the run's stop ends the wait at once.
+    /// The login: the run's stop ends the wait at once.
     OnCancel,
+    /// A command: the run's stop ends the wait at once, and so does output
+    /// too large to judge.
+    OnCancelOrTooLarge,
     /// The prompt after Ctrl-C: always waited for, within its grace.
     AtDeadline,
 }

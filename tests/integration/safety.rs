@@ -724,3 +724,27 @@ async fn a_prompt_naming_another_appliance_is_warned_or_refused() {
     assert_eq!(wrong_box.forced_updates, 0, "{wrong_box:?}");
     assert_eq!(wrong_box.commands.len(), before, "{wrong_box:?}");
 }
+
+/// Item 13: megabytes without a newline cost linear time: the flooding
+/// host fails with a clear message within its command timeout, and the
+/// others are not held back.
+#[tokio::test(flavor = "multi_thread")]
+async fn output_without_newlines_fails_the_host_and_spares_the_others() {
+    let lab = Lab::start(vec![
+        AsyncOsProfile::healthy("esa01.example.com")
+            .with_fault(Fault::FloodWithoutNewline(1 << 30)),
+        AsyncOsProfile::healthy("esa02.example.com"),
+        AsyncOsProfile::healthy("esa03.example.com"),
+    ])
+    .await;
+    let run = lab.run(&[]).await;
+    assert_eq!(run.code(), 2, "{}", run.explain());
+    assert_eq!(run.status("esa01.example.com"), "failed");
+    let error = run.error("esa01.example.com");
+    assert!(
+        error.contains("`version` printed more than 4 MiB before its prompt"),
+        "{error}"
+    );
+    assert_eq!(run.status("esa02.example.com"), "ok", "{}", run.explain());
+    assert_eq!(run.status("esa03.example.com"), "ok");
+}

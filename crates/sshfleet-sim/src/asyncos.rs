@@ -52,6 +52,10 @@ pub enum Fault {
     /// lines, its `enrollment_client update completed` included, end the
     /// `updater_logs` backlog stamped in the appliance's future.
     ClockSteppedBack(Duration),
+    /// Before its answer to `version`, the appliance writes this many
+    /// bytes without a newline (a runaway process writing to the
+    /// terminal).
+    FloodWithoutNewline(usize),
 }
 
 impl Fault {
@@ -75,6 +79,14 @@ impl Fault {
     pub(crate) fn clock_stepped_back(faults: &[Fault]) -> Option<Duration> {
         faults.iter().find_map(|f| match f {
             Fault::ClockSteppedBack(d) => Some(*d),
+            _ => None,
+        })
+    }
+
+    /// The `FloodWithoutNewline` size among `faults`.
+    pub(crate) fn flood(faults: &[Fault]) -> Option<usize> {
+        faults.iter().find_map(|f| match f {
+            Fault::FloodWithoutNewline(n) => Some(*n),
             _ => None,
         })
     }
