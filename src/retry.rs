@@ -90,7 +90,7 @@ impl ToRetry {
 /// The hosts that ended `failed` or `unreachable` in the report at `path`,
 /// written by a run of `playbook`, and those it never ran (`skipped`).
 pub(crate) fn hosts_to_retry(path: &Path, playbook: &str) -> Result<ToRetry, RetryReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| RetryReportError::Read {
+    let text = crate::bounds::read_input(path).map_err(|source| RetryReportError::Read {
         path: path.to_path_buf(),
         source,
     })?;

@@ -153,7 +153,7 @@ pub(crate) struct Inventory {
 
 impl Inventory {
     pub(crate) fn load(path: &Path) -> Result<Inventory, InventoryError> {
-        let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
+        let text = crate::bounds::read_yaml_input(path).map_err(|source| InventoryError::Read {
             path: path.to_path_buf(),
             source,
         })?;

@@ -320,10 +320,11 @@ impl Playbook {
     pub(crate) fn resolve(name_or_path: &str) -> Result<Playbook, PlaybookError> {
         let path = Path::new(name_or_path);
         if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(|source| PlaybookError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            let text =
+                crate::bounds::read_yaml_input(path).map_err(|source| PlaybookError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             return Playbook::parse(&text, path);
         }
         let stem = name_or_path

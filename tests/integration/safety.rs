@@ -748,3 +748,72 @@ async fn output_without_newlines_fails_the_host_and_spares_the_others() {
     assert_eq!(run.status("esa02.example.com"), "ok", "{}", run.explain());
     assert_eq!(run.status("esa03.example.com"), "ok");
 }
+
+/// A flag, its value, the environment, and what the refusal says.
+type Refused<'a> = (&'a str, String, &'a [(&'a str, &'a str)], &'a str);
+
+/// Item 14: inventories and reports are bounded inputs: a FIFO or
+/// `/dev/zero` is refused (not read without end, not waited on), a file
+/// past the size cap is refused, and so is flow nesting past the depth
+/// cap; each exits 5 naming the file.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn unbounded_or_oversized_inputs_are_refused_naming_the_file() {
+    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa01.example.com")]).await;
+    let dir = lab.dir.path();
+    let fifo = dir.join("inventory.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let deep = dir.join("deep.yaml");
+    std::fs::write(
+        &deep,
+        format!(
+            "all:\n  vars: {{x: {}{}}}\n",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        ),
+    )
+    .unwrap();
+    let inventory = lab.inventory.display().to_string();
+    let cases: [Refused<'_>; 5] = [
+        ("-i", fifo.display().to_string(), &[], "not a regular file"),
+        ("-i", "/dev/zero".to_string(), &[], "not a regular file"),
+        (
+            "--retry-failed",
+            "/dev/zero".to_string(),
+            &[],
+            "not a regular file",
+        ),
+        (
+            "-i",
+            inventory.clone(),
+            &[("SSHFLEET_MAX_INPUT_BYTES", "64")],
+            "larger than 64 bytes (set SSHFLEET_MAX_INPUT_BYTES",
+        ),
+        (
+            "-i",
+            deep.display().to_string(),
+            &[],
+            "nested deeper than 64",
+        ),
+    ];
+    for (flag, path, env, says) in cases {
+        let args = with_value(lab.run_args(&["--no-progress"]), flag, &path);
+        let out = tokio::time::timeout(
+            Duration::from_secs(60),
+            crate::support::sshfleet_cmd(&args, env),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{flag} {path}: sshfleet did not return"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{flag} {path}: {stderr}");
+        assert!(
+            stderr.contains(&path) && stderr.contains(says),
+            "{flag} {path}: {stderr}"
+        );
+    }
+    assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
+}
