@@ -1,6 +1,8 @@
-//! Which SSH algorithms sshfleet offers. The modern defaults always come
-//! first; old appliances that speak only SHA-1 key exchange or `ssh-rsa`
-//! host keys are reached only when the operator opts in, per host, through
+//! Which SSH algorithms sshfleet offers. By default, what OpenSSH's client
+//! offers by default (modern first), so that every host `ssh` reaches with
+//! an empty config is reached without a setting. Old appliances that speak
+//! only what OpenSSH dropped (SHA-1 key exchange, `ssh-rsa` host keys, CBC)
+//! are reached only when the operator opts in, per host, through
 //! an inventory variable or ssh_config, and what they allow is **appended**
 //! after the defaults, never put in their place. So an opt-in can only add
 //! a fallback for the hosts that need it; every host that can do better
@@ -275,29 +277,78 @@ fn host_key_algorithm(name: &str) -> Option<Algorithm> {
     Algorithm::from_str(name).ok()
 }
 
-/// sshfleet's modern defaults: russh's, less RSA with SHA-1 host keys.
+/// What OpenSSH's client offers with an empty config (OpenSSH 9.x and 10,
+/// `ssh -G`), in its order, restricted to what russh implements. The rule
+/// for an operator: if `ssh` with no configuration reaches a host, sshfleet
+/// reaches it with no setting either. AsyncOS's sshd, for one, offers no
+/// hmac-sha2 and no curve25519, but `hmac-sha1` and `ecdh-sha2-nistp*`
+/// are in OpenSSH's defaults, so it needs no opt-in. What OpenSSH no longer
+/// offers (SHA-1 key exchange, `ssh-rsa` signatures, CBC, 3DES) stays opt-in.
+const OPENSSH_KEX: [&str; 10] = [
+    // OpenSSH 10's first choice; the sntrup761 hybrid it also offers is
+    // not in russh.
+    "mlkem768x25519-sha256",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+    "ecdh-sha2-nistp521",
+    "diffie-hellman-group-exchange-sha256",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+    "diffie-hellman-group14-sha256",
+];
+
+/// OpenSSH's default ciphers, all of which russh has.
+const OPENSSH_CIPHERS: [&str; 6] = [
+    "chacha20-poly1305@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+];
+
+/// OpenSSH's default MACs; russh has no `umac-*`, which OpenSSH lists
+/// first, so those are left out.
+const OPENSSH_MACS: [&str; 10] = [
+    "umac-64-etm@openssh.com",
+    "umac-128-etm@openssh.com",
+    "hmac-sha2-256-etm@openssh.com",
+    "hmac-sha2-512-etm@openssh.com",
+    "hmac-sha1-etm@openssh.com",
+    "umac-64@openssh.com",
+    "umac-128@openssh.com",
+    "hmac-sha2-256",
+    "hmac-sha2-512",
+    "hmac-sha1",
+];
+
+/// OpenSSH's default host key (and signature) algorithms, less
+/// certificates and security keys: RSA signs with SHA-2 only.
+const OPENSSH_HOST_KEYS: [&str; 6] = [
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+];
+
+/// sshfleet's defaults: OpenSSH's, as far as russh implements them.
 fn default_names(kind: AlgorithmKind) -> Vec<String> {
-    let base = Preferred::default();
-    let names: Vec<&str> = match kind {
-        AlgorithmKind::Kex => {
-            let supported = AlgorithmKind::Kex.supported();
-            return base
-                .kex
-                .iter()
-                .map(|n| n.as_ref())
-                .filter(|n| supported.contains(n))
-                .map(str::to_string)
-                .collect();
-        }
-        AlgorithmKind::HostKey | AlgorithmKind::PubkeyAccepted => HOST_KEY_NAMES
-            .iter()
-            .copied()
-            .filter(|n| *n != SSH_RSA)
-            .collect(),
-        AlgorithmKind::Cipher => base.cipher.iter().map(|n| n.as_ref()).collect(),
-        AlgorithmKind::Mac => base.mac.iter().map(|n| n.as_ref()).collect(),
+    let openssh: &[&str] = match kind {
+        AlgorithmKind::Kex => &OPENSSH_KEX,
+        AlgorithmKind::HostKey | AlgorithmKind::PubkeyAccepted => &OPENSSH_HOST_KEYS,
+        AlgorithmKind::Cipher => &OPENSSH_CIPHERS,
+        AlgorithmKind::Mac => &OPENSSH_MACS,
     };
-    names.into_iter().map(str::to_string).collect()
+    let supported = kind.supported();
+    openssh
+        .iter()
+        .filter(|n| supported.contains(n))
+        .map(|n| n.to_string())
+        .collect()
 }
 
 /// The RSA signature hash to authenticate with, given what the server
@@ -374,20 +425,129 @@ mod tests {
     }
 
     #[test]
-    fn modern_defaults_have_no_sha1() {
+    fn defaults_are_openssh_client_defaults_that_russh_implements() {
         let a = Algorithms::default();
-        let kex = a.names(AlgorithmKind::Kex);
-        assert!(kex.iter().any(|n| n == "curve25519-sha256"), "{kex:?}");
-        assert!(!kex.iter().any(|n| n.contains("sha1")), "{kex:?}");
-        let keys = a.names(AlgorithmKind::HostKey);
-        assert!(!keys.iter().any(|n| n == "ssh-rsa"), "{keys:?}");
+        assert_eq!(
+            a.names(AlgorithmKind::Kex),
+            [
+                "mlkem768x25519-sha256",
+                "curve25519-sha256",
+                "curve25519-sha256@libssh.org",
+                "ecdh-sha2-nistp256",
+                "ecdh-sha2-nistp384",
+                "ecdh-sha2-nistp521",
+                "diffie-hellman-group-exchange-sha256",
+                "diffie-hellman-group16-sha512",
+                "diffie-hellman-group18-sha512",
+                "diffie-hellman-group14-sha256",
+            ]
+        );
+        assert_eq!(
+            a.names(AlgorithmKind::Cipher),
+            [
+                "chacha20-poly1305@openssh.com",
+                "aes128-ctr",
+                "aes192-ctr",
+                "aes256-ctr",
+                "aes128-gcm@openssh.com",
+                "aes256-gcm@openssh.com",
+            ]
+        );
+        assert_eq!(
+            a.names(AlgorithmKind::Mac),
+            [
+                "hmac-sha2-256-etm@openssh.com",
+                "hmac-sha2-512-etm@openssh.com",
+                "hmac-sha1-etm@openssh.com",
+                "hmac-sha2-256",
+                "hmac-sha2-512",
+                "hmac-sha1",
+            ]
+        );
+        assert_eq!(
+            a.names(AlgorithmKind::HostKey),
+            [
+                "ssh-ed25519",
+                "ecdsa-sha2-nistp256",
+                "ecdsa-sha2-nistp384",
+                "ecdsa-sha2-nistp521",
+                "rsa-sha2-512",
+                "rsa-sha2-256",
+            ]
+        );
+        // Every name is one russh takes: none is silently lost.
+        let p = a.preferred();
+        assert_eq!(p.mac.len(), 6);
+        assert_eq!(p.cipher.len(), 6);
+        assert_eq!(p.key.len(), 6);
+        assert!(p.kex.contains(&kex::ECDH_SHA2_NISTP521));
+    }
+
+    #[test]
+    fn what_openssh_dropped_stays_opt_in() {
+        let a = Algorithms::default();
+        for kind in AlgorithmKind::ALL {
+            for name in a.names(kind) {
+                let dropped = (kind == AlgorithmKind::Kex && name.ends_with("-sha1"))
+                    || name.ends_with("-cbc")
+                    || name == "ssh-rsa"
+                    || name.contains("md5");
+                assert!(!dropped, "{kind}: {name}");
+            }
+        }
         assert!(!a.preferred().key.contains(&Algorithm::Rsa { hash: None }));
         assert!(!a.allows_ssh_rsa_signatures());
-        assert!(
-            !a.names(AlgorithmKind::Mac)
-                .iter()
-                .any(|n| n.contains("sha1"))
-        );
+    }
+
+    #[test]
+    fn asyncos_sshd_defaults_need_no_opt_in() {
+        // Cisco's documented AsyncOS sshd lists: one of each kind in common.
+        let a = Algorithms::default();
+        for (kind, theirs) in [
+            (
+                AlgorithmKind::Kex,
+                &[
+                    "diffie-hellman-group-exchange-sha256",
+                    "diffie-hellman-group-exchange-sha1",
+                    "diffie-hellman-group14-sha1",
+                    "diffie-hellman-group1-sha1",
+                    "ecdh-sha2-nistp256",
+                    "ecdh-sha2-nistp384",
+                    "ecdh-sha2-nistp521",
+                ][..],
+            ),
+            (
+                AlgorithmKind::Mac,
+                &[
+                    "hmac-md5",
+                    "hmac-sha1",
+                    "umac-64@openssh.com",
+                    "hmac-ripemd160",
+                    "hmac-sha1-96",
+                    "hmac-md5-96",
+                ][..],
+            ),
+            (
+                AlgorithmKind::Cipher,
+                &[
+                    "aes128-ctr",
+                    "aes192-ctr",
+                    "aes256-ctr",
+                    "aes128-cbc",
+                    "3des-cbc",
+                ][..],
+            ),
+            (
+                AlgorithmKind::HostKey,
+                &["rsa-sha2-512", "rsa-sha2-256"][..],
+            ),
+        ] {
+            let ours = a.names(kind);
+            assert!(
+                ours.iter().any(|n| theirs.contains(&n.as_str())),
+                "{kind}: {ours:?}"
+            );
+        }
     }
 
     #[test]
@@ -397,7 +557,6 @@ mod tests {
             (AlgorithmKind::Kex, "diffie-hellman-group14-sha1"),
             (AlgorithmKind::HostKey, "ssh-rsa"),
             (AlgorithmKind::Cipher, "aes128-cbc"),
-            (AlgorithmKind::Mac, "hmac-sha1"),
         ] {
             // `+x`, `^x` and a plain `x` all append: modern stays in front.
             for text in [

@@ -11,7 +11,7 @@ use crate::console::Console;
 use crate::error::Error;
 use crate::events::{JsonLog, LogFormat};
 use crate::exit::ExitCode;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, LoadOptions, VaultSecret};
 use crate::lock::RunLock;
 use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::playbook::Playbook;
@@ -46,6 +46,7 @@ pub(crate) enum Command {
     ///   sshfleet run secure-endpoint-tetra -i endpoints.yaml --serial 25%
     ///   sshfleet run esa-ecupdate -i prod.yaml --retry-failed last.json --report retry.json
     ///   sshfleet run esa-ecupdate -i prod.yaml --no-progress --log-format json --lock /run/sshfleet/prod.lock
+    ///   sshfleet run esa-ecupdate -i prod.yaml --ask-pass
     ///
     /// Exit codes: 0 every host ok or changed, 2 some host failed, 3 another run
     /// holds the lock (nothing was run), 4 none failed but some unreachable,
@@ -111,12 +112,14 @@ pub(crate) enum Command {
 pub(crate) struct RunArgs {
     /// Playbook file, or the name of a built-in playbook (esa-ecupdate, secure-endpoint-tetra).
     pub playbook: String,
-    /// Ansible YAML inventory.
-    #[arg(short, long)]
-    pub inventory: PathBuf,
-    /// Hosts, groups, globs and !exclusions, comma-separated.
+    /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
+    #[arg(short, long, required = true)]
+    pub inventory: Vec<PathBuf>,
+    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
     #[arg(short, long)]
     pub limit: Option<String>,
+    #[command(flatten)]
+    pub vault: VaultArgs,
     /// Run every diagnostic, change nothing, report what would be done.
     #[arg(long)]
     pub check: bool,
@@ -168,6 +171,12 @@ pub(crate) struct RunArgs {
     /// drops the handshake (waits about 1 s, 2 s, 4 s...); host key and login errors are never retried.
     #[arg(long, value_name = "N", default_value_t = crate::retry::DEFAULT_CONNECT_RETRIES)]
     pub connect_retries: u32,
+    /// Ask for the login password once, on the terminal (not echoed); used for every host
+    /// whose inventory names no password variable and that no key lets in. Never sent to
+    /// jump hosts. Refused off a terminal: name an environment variable with
+    /// sshfleet_password_env instead.
+    #[arg(short = 'k', long)]
+    pub ask_pass: bool,
 }
 
 #[cfg(feature = "sim")]
@@ -221,16 +230,66 @@ pub(crate) struct SimArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct InventoryArgs {
-    /// Ansible YAML inventory.
-    #[arg(short, long)]
-    pub inventory: PathBuf,
-    /// Hosts, groups, globs and !exclusions, comma-separated.
+    /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
+    #[arg(short, long, required = true)]
+    pub inventory: Vec<PathBuf>,
+    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
     #[arg(short, long)]
     pub limit: Option<String>,
+    /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
+    #[arg(long, conflicts_with = "limit")]
+    pub list: bool,
+    #[command(flatten)]
+    pub vault: VaultArgs,
     /// OpenSSH client configuration, for the effective address, port and user
     /// [default: ~/.ssh/config if it exists]; `none` for none.
     #[arg(short = 'F', long = "ssh-config", value_name = "PATH")]
     pub ssh_config: Option<PathBuf>,
+}
+
+/// Where the Ansible Vault password comes from.
+#[derive(Debug, clap::Args)]
+pub(crate) struct VaultArgs {
+    /// File whose first line is the vault password [default: $ANSIBLE_VAULT_PASSWORD_FILE].
+    #[arg(long, value_name = "PATH")]
+    pub vault_password_file: Option<PathBuf>,
+    /// Ask for the vault password on the terminal.
+    #[arg(long, conflicts_with = "vault_password_file")]
+    pub ask_vault_pass: bool,
+}
+
+impl VaultArgs {
+    /// The vault password, if one is given: `--ask-vault-pass` (on the
+    /// terminal, as `--ask-pass`), else `--vault-password-file`, else
+    /// `ANSIBLE_VAULT_PASSWORD_FILE`.
+    async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
+        use crate::ask_pass::AskPassError;
+        if self.ask_vault_pass {
+            return match crate::ask_pass::ask_line("Vault password: ").await {
+                Ok(password) => Ok(Some(VaultSecret::new(password))),
+                Err(AskPassError::NotATerminal) => Err(Error::VaultPassword(
+                    "--ask-vault-pass needs a terminal to ask on, and stdin is not one; unattended \
+                     runs use --vault-password-file or ANSIBLE_VAULT_PASSWORD_FILE"
+                        .to_string(),
+                )),
+                Err(AskPassError::Empty) => Err(Error::VaultPassword(
+                    "--ask-vault-pass: no password was typed".to_string(),
+                )),
+                Err(AskPassError::Interrupted) => Err(Error::Interrupted("vault password")),
+                Err(AskPassError::Io(e)) => Err(Error::Io(e)),
+            };
+        }
+        match self
+            .vault_password_file
+            .clone()
+            .or_else(crate::inventory::vault::password_file_from_env)
+        {
+            Some(path) => VaultSecret::from_file(&path)
+                .map(Some)
+                .map_err(Error::VaultPassword),
+            None => Ok(None),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -327,13 +386,25 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         #[cfg(feature = "sim")]
         Command::Sim(args) => sim(args).await,
         Command::Inventory(args) => {
-            let inventory = Inventory::load(&args.inventory)?;
+            let vault = args.vault.secret().await?;
+            let options = LoadOptions {
+                vault: vault.clone(),
+            };
+            let inventory = Inventory::load_sources(&args.inventory, &options)?;
+            if args.list {
+                let json = inventory.to_ansible_json();
+                let text = serde_json::to_string_pretty(&json)
+                    .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+                say!("{text}");
+                return Ok(ExitCode::Success);
+            }
             let hosts = inventory.select(args.limit.as_deref())?;
             let connection = Connection {
                 ssh_config: args.ssh_config.as_deref(),
                 ..Connection::default()
             };
-            let targets = crate::plan::resolve_targets(&args.inventory, connection, &hosts)?;
+            let targets =
+                crate::plan::resolve_targets(&inventory, connection, &hosts, vault.as_ref())?;
             for (host, target) in hosts.iter().zip(targets) {
                 let via = target
                     .jumps
@@ -395,9 +466,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode, Error> {
+    let vault = args.vault.secret().await?;
     let sources = Sources {
         playbook: &args.playbook,
         inventory: &args.inventory,
+        vault: vault.as_ref(),
         limit: args.limit.as_deref(),
         extra_vars: &args.extra_vars,
         retry_failed: args.retry_failed.as_deref(),
@@ -418,7 +491,20 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         },
         connect_retries: args.connect_retries,
     };
-    let plan = Plan::build(sources, settings, args.report.clone())?;
+    let mut plan = Plan::build(sources, settings, args.report.clone())?;
+    if args.ask_pass {
+        // Asked once, after the plan is known to be good and before any
+        // host is touched; off a terminal it is a bad invocation.
+        match crate::ask_pass::ask("SSH password: ").await {
+            Ok(password) => plan.settings.transport.ask_pass = Some(password),
+            Err(e @ crate::ask_pass::AskPassError::Interrupted) => {
+                eprintln!("sshfleet: {e}");
+                return Ok(ExitCode::Interrupted);
+            }
+            Err(crate::ask_pass::AskPassError::Io(e)) => return Err(Error::Io(e)),
+            Err(e) => return Err(Error::Usage(e.to_string())),
+        }
+    }
     let console = Console {
         bars: crate::progress::bars_wanted(args.no_progress),
         format: args.log_format,

@@ -233,7 +233,8 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .collect();
     let sources = Sources {
         playbook: demo.model.playbook(),
-        inventory: &inventory_path,
+        inventory: std::slice::from_ref(&inventory_path),
+        vault: None,
         limit: None,
         extra_vars: &vars,
         retry_failed: None,

@@ -40,6 +40,12 @@ pub(crate) enum Error {
     /// A bad invocation that clap cannot see (`--forks 0`, a scenario name).
     #[error("{0}")]
     Usage(String),
+    /// No usable vault password (unreadable file, no terminal to ask on).
+    #[error("{0}")]
+    VaultPassword(String),
+    /// Ctrl-C at a password prompt, before anything ran.
+    #[error("interrupted at the {0} prompt")]
+    Interrupted(&'static str),
     #[error("cannot write report {}: {source}", path.display())]
     WriteReport {
         path: PathBuf,
@@ -77,7 +83,9 @@ impl Error {
             | Error::Target { .. }
             | Error::HostVars { .. }
             | Error::Output(_)
-            | Error::Usage(_) => ExitCode::BadInput,
+            | Error::Usage(_)
+            | Error::VaultPassword(_) => ExitCode::BadInput,
+            Error::Interrupted(_) => ExitCode::Interrupted,
             Error::Lock(LockError::Held { .. }) => ExitCode::LockHeld,
             Error::Lock(_) => ExitCode::BadInput,
             Error::WriteReport { .. }

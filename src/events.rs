@@ -6,7 +6,7 @@
 //!
 //! Events, in order: `run_started`; per batch (with `--serial`)
 //! `batch_started`; per host `host_started`, `step`..., `host_finished`
-//! (status, duration_ms, facts, findings, actions, error);
+//! (status, duration_ms, facts, findings, actions, error, warnings);
 //! `rollout_stopped` when a batch crossed `--max-fail-percent`;
 //! `run_finished` (summary, exit_code, report path).
 

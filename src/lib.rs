@@ -18,6 +18,7 @@ macro_rules! say {
 
 mod algorithms;
 mod app;
+mod ask_pass;
 mod bounds;
 mod cli;
 mod console;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::inventory::{Host, Inventory};
+use crate::inventory::{Host, Inventory, LoadOptions, VaultSecret};
 use crate::known_hosts::KnownHosts;
 use crate::playbook::Playbook;
 use crate::playbook::vars::{HostVars, parse_extra_vars};
@@ -58,7 +58,10 @@ pub(crate) struct Plan {
 pub(crate) struct Sources<'a> {
     /// A playbook file, or the name of a built-in one.
     pub playbook: &'a str,
-    pub inventory: &'a Path,
+    /// Every `-i`, in order (at least one).
+    pub inventory: &'a [PathBuf],
+    /// Opens `!vault` values and encrypted files.
+    pub vault: Option<&'a VaultSecret>,
     pub limit: Option<&'a str>,
     /// `-e KEY=VALUE` arguments.
     pub extra_vars: &'a [String],
@@ -88,7 +91,10 @@ impl Plan {
     ) -> Result<Plan, Error> {
         let playbook = Playbook::resolve(sources.playbook)?;
         let extra_vars = parse_extra_vars(&playbook, sources.extra_vars)?;
-        let inventory = Inventory::load(sources.inventory)?;
+        let options = LoadOptions {
+            vault: sources.vault.cloned(),
+        };
+        let inventory = Inventory::load_sources(sources.inventory, &options)?;
         let mut selected: Vec<&Host> = inventory.select(sources.limit)?;
         let mut retry_note = None;
         if let Some(report) = sources.retry_failed {
@@ -100,7 +106,7 @@ impl Plan {
             .iter()
             .map(|host| {
                 HostVars::resolve(&playbook, host, &extra_vars).map_err(|message| Error::HostVars {
-                    inventory: sources.inventory.to_path_buf(),
+                    inventory: inventory.path().to_path_buf(),
                     message,
                 })
             })
@@ -108,7 +114,7 @@ impl Plan {
         if settings.forks == 0 {
             return Err(Error::Usage("--forks must be at least 1".to_string()));
         }
-        let targets = resolve_targets(sources.inventory, sources.connection, &selected)?;
+        let targets = resolve_targets(&inventory, sources.connection, &selected, sources.vault)?;
         let hosts = selected
             .iter()
             .zip(targets)
@@ -129,27 +135,31 @@ impl Plan {
     }
 }
 
-/// Every selected host's [`Target`] (hosts of the inventory at
-/// `inventory`). Malformed known_hosts lines are told once per file here,
-/// not once per host.
+/// Every selected host's [`Target`] (hosts of `inventory`; `vault` opens
+/// its `!vault` values). Malformed known_hosts lines are told once per file
+/// here, not once per host.
 pub(crate) fn resolve_targets(
-    inventory: &Path,
+    inventory: &Inventory,
     connection: Connection<'_>,
     hosts: &[&Host],
+    vault: Option<&VaultSecret>,
 ) -> Result<Vec<Target>, Error> {
     let settings = target::Settings::load(
         connection.ssh_config,
         connection.known_hosts.map(Path::to_path_buf),
         connection.accept_new_host_keys,
     )?;
-    let targets = hosts
-        .iter()
-        .map(|host| settings.resolve(host))
-        .collect::<Result<Vec<_>, TargetError>>()
-        .map_err(|source| Error::Target {
-            inventory: inventory.to_path_buf(),
-            source,
-        })?;
+    let mut targets = Vec::with_capacity(hosts.len());
+    for host in hosts {
+        let conn = inventory.connection(host, vault)?;
+        let target = settings
+            .resolve(host, &conn)
+            .map_err(|source: TargetError| Error::Target {
+                inventory: inventory.path().to_path_buf(),
+                source,
+            })?;
+        targets.push(target);
+    }
     warn_malformed_known_hosts(&targets);
     Ok(targets)
 }

@@ -45,6 +45,10 @@ pub(crate) struct HostOutcome {
     pub findings: Vec<FoundFault>,
     pub actions: Vec<String>,
     pub error: Option<String>,
+    /// What the operator must know though the status holds (the prompt
+    /// naming another appliance, log lines stamped in the future).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl HostOutcome {
@@ -57,6 +61,7 @@ impl HostOutcome {
             findings: Vec::new(),
             actions: Vec::new(),
             error: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -73,6 +78,9 @@ impl HostOutcome {
         let _ = write!(line, "  ({:.1}s)", self.duration_ms as f64 / 1000.0);
         if let Some(error) = &self.error {
             let _ = write!(line, "\n            {error}");
+        }
+        for warning in &self.warnings {
+            let _ = write!(line, "\n            warning: {warning}");
         }
         line
     }

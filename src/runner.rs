@@ -21,14 +21,13 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::finding::FoundFault;
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState};
 use crate::playbook::{FleetMax, Playbook, PromptHost, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
 use crate::shell::{ExecSession, Shell};
-use crate::transcript::Transcript;
+use crate::transcript::{Secrets, Transcript};
 use crate::transport::{self, ConnectError};
 use backon::Retryable as _;
 
@@ -259,6 +258,7 @@ async fn run_host_segment(batch: Arc<Batch>, mut slot: Box<Slot>, index: usize) 
     match slot.outcome.take() {
         None => Seat::Live(slot),
         Some(mut outcome) => {
+            redact(&mut outcome, slot.transcript.secrets());
             outcome.duration_ms = u64::try_from(slot.busy.as_millis()).unwrap_or(u64::MAX);
             write_transcript(options, &slot.host.name, &mut slot.transcript, &mut outcome);
             observer.finished(&outcome);
@@ -526,12 +526,10 @@ async fn check_prompt_host(
     );
     match mode {
         PromptHost::Warn => {
-            state.note(FoundFault {
-                id: "prompt-names-another-host".to_string(),
-                severity: crate::finding::Severity::Info,
-                evidence: shell.prompt_line().trim().to_string(),
-                message: Some(message),
-            });
+            state.warn(format!(
+                "{message} (prompt {:?})",
+                shell.prompt_line().trim()
+            ));
             Ok(shell)
         }
         PromptHost::Error => {
@@ -589,6 +587,25 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         findings: run.findings,
         actions: run.actions,
         error,
+        warnings: run.warnings,
+    }
+}
+
+/// A password the appliance echoed back (in output quoted as evidence, a
+/// fact, an error's "last output") stays out of the report, the JSON log
+/// and the terminal, as it stays out of the transcript.
+fn redact(outcome: &mut HostOutcome, secrets: &Secrets) {
+    let redact = |text: &mut String| {
+        if let std::borrow::Cow::Owned(clean) = secrets.redact(text) {
+            *text = clean;
+        }
+    };
+    outcome.facts.values_mut().for_each(redact);
+    outcome.actions.iter_mut().for_each(redact);
+    outcome.error.iter_mut().for_each(redact);
+    for finding in &mut outcome.findings {
+        redact(&mut finding.evidence);
+        finding.message.iter_mut().for_each(redact);
     }
 }
 

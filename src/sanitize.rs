@@ -114,6 +114,7 @@ pub(crate) fn outcome(mut o: HostOutcome) -> HostOutcome {
         }
     }
     o.actions.iter_mut().for_each(in_place);
+    o.warnings.iter_mut().for_each(in_place);
     if let Some(e) = &mut o.error {
         in_place(e);
     }

@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
-use crate::transcript::{Direction, Transcript};
+use crate::transcript::{Direction, Secrets, Transcript};
 use crate::transport::Connection;
 
 /// Output of one command kept in memory at most; beyond it the oldest text
@@ -384,7 +384,12 @@ impl Shell {
     fn feed(&mut self, data: &[u8]) {
         let text = self.received.decode(data);
         self.transcript.record(Direction::Received, &text);
-        self.parser.advance(&mut self.screen, data);
+        absorb(
+            &mut self.parser,
+            &mut self.screen,
+            self.transcript.secrets(),
+            data,
+        );
         self.screen.bound(MAX_PENDING);
     }
 
@@ -496,7 +501,7 @@ async fn exec(
         match msg {
             Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
                 transcript.record(Direction::Received, &received.decode(&data));
-                parser.advance(&mut screen, &data);
+                absorb(&mut parser, &mut screen, transcript.secrets(), &data);
                 if screen.text.len() > MAX_PENDING {
                     return Err(RemoteError::OutputTooLarge {
                         command: command.to_string(),
@@ -541,6 +546,21 @@ fn deadline_after(timeout: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(timeout)
         .unwrap_or_else(|| now + crate::bounds::MAX_DURATION)
+}
+
+/// Parse `data` onto `screen`, redacting a secret it echoes back, even
+/// one split across packets: what the screen holds becomes command output,
+/// findings, reports and error messages.
+fn absorb(parser: &mut vte::Parser, screen: &mut Screen, secrets: &Secrets, data: &[u8]) {
+    let before = screen.text.len();
+    parser.advance(screen, data);
+    let grown = screen.text.len();
+    secrets.redact_grown(&mut screen.text, before);
+    // A redaction moved the text: find the last line again (rare: only
+    // when a secret was echoed).
+    if screen.text.len() != grown {
+        screen.line_start = screen.text.rfind('\n').map_or(0, |i| i + 1);
+    }
 }
 
 /// The last lines of `text`, quoted, for an error message.
@@ -606,6 +626,22 @@ mod tests {
         assert!(screen.text.len() <= 64 * 1024);
         assert!(screen.dropped > 900_000);
         assert!(screen.text.ends_with("\nesa01.example.com> "));
+    }
+
+    #[test]
+    fn an_echoed_password_split_across_packets_never_reaches_the_screen() {
+        let mut secrets = Secrets::default();
+        secrets.add("Ir0nP0rt!");
+        let mut parser = vte::Parser::new();
+        let mut screen = Screen::default();
+        let mut seen = Vec::new();
+        for chunk in [&b"Password: Ir0"[..], b"nP", b"0rt", b"!\r\nesa01> "] {
+            absorb(&mut parser, &mut screen, &secrets, chunk);
+            seen.push(screen.text.clone());
+        }
+        assert_eq!(screen.text, "Password: ***\nesa01> ");
+        // No state of the screen ever held the whole password.
+        assert!(seen.iter().all(|s| !s.contains("Ir0nP0rt!")), "{seen:?}");
     }
 
     #[test]

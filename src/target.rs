@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
-use crate::inventory::Host;
+use crate::inventory::{ConnectionVars, Host, Plugin};
 use crate::ssh_config::{self, HostConfig, SshConfig, SshConfigError, StrictHostKeyChecking};
-use crate::transport::{Credentials, HostKeyPolicy, Target};
+use crate::transport::{Credentials, HostKeyPolicy, Password, Target};
 
 /// What applies to every host of a run before its own settings: the
 /// command line's known_hosts and host key policy, and ssh_config.
@@ -104,71 +104,159 @@ struct Overrides {
     port: Option<u16>,
     key_file: Option<PathBuf>,
     password_env: Option<String>,
+    password: Option<Password>,
     algorithms: Algorithms,
 }
 
-/// Inventory vars that carry `ssh` arguments, in the order Ansible puts
-/// them on the command line (after its own `-o Port=`, `-o User=` and
-/// `-o IdentityFile=`, which is why those vars still win).
-const SSH_ARGS_VARS: [&str; 2] = ["ansible_ssh_common_args", "ansible_ssh_extra_args"];
+/// ssh(1) flags that take an argument (OpenSSH 9): skipped with it.
+const FLAGS_WITH_ARG: &str = "bcDEeFIiJLlmOoPpQRSWw";
 
-/// The `-o Keyword=value` and `-J jump` options of a host's
-/// `ansible_ssh_common_args` / `ansible_ssh_extra_args`, read as ssh reads
-/// command-line options: before ssh_config, first value winning. Other
-/// `ssh` flags are ignored.
-fn ssh_args_config(host: &Host) -> Result<SshConfig, TargetError> {
-    let mut options = Vec::new();
-    for var in SSH_ARGS_VARS {
-        let Some(text) = host.var_text(var) else {
-            continue;
-        };
+/// The options of a host's `ansible_ssh_common_args` /
+/// `ansible_ssh_extra_args`, read as ssh reads its command line: after the
+/// `-o Port=`, `-o User=` and `-o IdentityFile=` Ansible puts first (which
+/// is why those vars still win), before ssh_config, first value winning.
+/// `-o Keyword=value`, `-J jump`, `-p port`, `-l user` and `-i key` are
+/// used, and `-o ProxyCommand=...` becomes the host's route (returned
+/// apart); `-F` is refused; other flags do not change where or as whom
+/// sshfleet connects and are ignored.
+fn ssh_args_config(
+    name: &str,
+    conn: &ConnectionVars,
+) -> Result<(SshConfig, Option<String>), TargetError> {
+    let mut options: Vec<String> = Vec::new();
+    let mut proxy: Option<String> = None;
+    // Ansible puts `-o StrictHostKeyChecking=no` before the ssh args when
+    // host key checking is off (sshfleet reads `no` as accept-new, warned).
+    if conn.host_key_checking == Some(false) {
+        options.push("StrictHostKeyChecking=no".to_string());
+    }
+    for args in &conn.ssh_args {
+        let var = args.var.as_str();
         let invalid = |message: String| TargetError {
-            host: host.name.clone(),
-            var: var.to_string(),
+            host: name.to_string(),
+            var: format!(
+                "{var} ({}:{})",
+                args.origin.path.display(),
+                args.origin.line
+            ),
             message,
         };
-        let words = shlex::split(&text).ok_or_else(|| invalid("unbalanced quotes".to_string()))?;
-        let mut words = words.into_iter();
+        let mut words = args.words.iter();
         while let Some(word) = words.next() {
-            let (jump, attached) = if let Some(rest) = word.strip_prefix("-o") {
-                (false, rest)
-            } else if let Some(rest) = word.strip_prefix("-J") {
-                (true, rest)
-            } else {
+            let Some(flags) = word.strip_prefix('-').filter(|f| !f.is_empty()) else {
+                return Err(invalid(format!("`{word}` is not an ssh option")));
+            };
+            // Flags without an argument may be bundled (`-4C`).
+            let Some(pos) = flags.find(|c| FLAGS_WITH_ARG.contains(c)) else {
                 continue;
             };
-            let value = match attached {
+            let flag = &flags[pos..=pos];
+            let value = match &flags[pos + 1..] {
                 "" => words
                     .next()
+                    .cloned()
                     .ok_or_else(|| invalid(format!("`{word}` needs a value")))?,
                 attached => attached.to_string(),
             };
-            // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
-            options.push(if jump {
-                format!("ProxyJump={value}")
-            } else {
-                value
-            });
+            let option = match flag {
+                "o" => value,
+                // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
+                "J" => format!("ProxyJump={value}"),
+                "p" => format!("Port={value}"),
+                "l" => format!("User={value}"),
+                "i" => format!("IdentityFile={value}"),
+                "F" => {
+                    return Err(invalid(
+                        "`-F` (another ssh_config file) is not supported here; use sshfleet's -F"
+                            .to_string(),
+                    ));
+                }
+                _ => continue,
+            };
+            let keyword = option
+                .split(|c: char| c == '=' || c.is_whitespace())
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if keyword == "proxycommand" {
+                // As OpenSSH: the first of ProxyCommand and ProxyJump wins.
+                if proxy.is_none()
+                    && !options
+                        .iter()
+                        .any(|o| o.to_ascii_lowercase().starts_with("proxyjump"))
+                {
+                    let command = option[keyword.len()..]
+                        .trim_start_matches(|c: char| c == '=' || c.is_whitespace())
+                        .to_string();
+                    if command.is_empty() {
+                        return Err(invalid("`-o ProxyCommand` needs a command".to_string()));
+                    }
+                    proxy = Some(command);
+                }
+                continue;
+            }
+            if keyword == "proxyjump" && proxy.is_some() {
+                continue;
+            }
+            options.push(option);
         }
     }
-    SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| TargetError {
-        host: host.name.clone(),
-        var: SSH_ARGS_VARS.join("/"),
-        message,
-    })
+    let config =
+        SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| {
+            TargetError {
+                host: name.to_string(),
+                var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
+                message,
+            }
+        })?;
+    // `ProxyCommand none` is no proxy.
+    Ok((config, proxy.filter(|c| c != "none")))
+}
+
+/// OpenSSH's `ProxyCommand` tokens: `%h` host, `%p` port, `%r` user, `%%`.
+fn expand_proxy_command(command: &str, target: &Target) -> Result<String, String> {
+    let mut out = String::new();
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('h') => out.push_str(&target.address),
+            Some('p') => out.push_str(&target.port.to_string()),
+            Some('r') => out.push_str(&target.credentials.user),
+            Some('%') => out.push('%'),
+            Some(other) => {
+                return Err(format!(
+                    "ProxyCommand token `%{other}` is not supported (only %h, %p, %r, %%)"
+                ));
+            }
+            None => return Err("ProxyCommand ends with a lone `%`".to_string()),
+        }
+    }
+    Ok(out)
 }
 
 impl Settings {
     /// Where and how to reach an inventory host: its connection variables
     /// first (as Ansible passes them to `ssh` on its command line), then
     /// its ssh arguments, then ssh_config, then defaults.
-    pub(crate) fn resolve(&self, host: &Host) -> Result<Target, TargetError> {
+    pub(crate) fn resolve(
+        &self,
+        host: &Host,
+        conn: &ConnectionVars,
+    ) -> Result<Target, TargetError> {
         let options = self;
         let mut overrides = Overrides {
-            user: host.user(),
-            port: host.explicit_port(),
-            key_file: host.private_key_file(),
-            password_env: host.password_env(),
+            user: conn.user.clone(),
+            port: conn.port,
+            key_file: conn.key_file.clone(),
+            password_env: conn.password_env.clone(),
+            password: conn
+                .password
+                .as_ref()
+                .map(|p| Password::new(p.expose().to_string())),
             algorithms: Algorithms::default(),
         };
         for kind in AlgorithmKind::ALL {
@@ -184,11 +272,29 @@ impl Settings {
             }
         }
         let user = overrides.user.as_deref();
-        let config = ssh_args_config(host)?
-            .lookup(&host.address(), user)
-            .or(options.ssh_config.lookup(&host.address(), user));
-        let jumps = config.proxy_jump.clone().unwrap_or_default();
-        let mut target = resolve(&host.address(), overrides, config, options);
+        let (args_config, args_proxy) = ssh_args_config(&host.name, conn)?;
+        // Ansible's paramiko and network_cli plugins read no ssh_config.
+        let file_config = match conn.plugin {
+            Plugin::Ssh => options.ssh_config.lookup(&conn.address, user),
+            Plugin::Paramiko | Plugin::NetworkCli => HostConfig::default(),
+        };
+        let config = args_config.lookup(&conn.address, user).or(file_config);
+        let proxy_command = args_proxy.or_else(|| conn.proxy_command.clone());
+        let jumps = match &proxy_command {
+            // A ProxyCommand on the command line beats ssh_config's ProxyJump.
+            Some(_) => Vec::new(),
+            None => config.proxy_jump.clone().unwrap_or_default(),
+        };
+        let mut target = resolve(&conn.address, overrides, config, options);
+        if let Some(command) = proxy_command {
+            target.proxy_command = Some(expand_proxy_command(&command, &target).map_err(
+                |message| TargetError {
+                    host: host.name.clone(),
+                    var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
+                    message,
+                },
+            )?);
+        }
         // Jump hosts prove possession of the same keys (a signature gives
         // nothing away); the password is never sent to any host but the
         // target.
@@ -269,11 +375,13 @@ fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Sett
             key_file: overrides.key_file,
             config_key_files,
             password_env: overrides.password_env,
+            password: overrides.password,
         },
         known_hosts,
         host_key_policy,
         algorithms,
         jumps: Vec::new(),
+        proxy_command: None,
     }
 }
 
@@ -287,9 +395,15 @@ mod tests {
     fn target(inventory: &str, config: &str) -> Result<Target, TargetError> {
         let inventory = Inventory::parse(inventory, Path::new("inv.yaml")).unwrap();
         let config = SshConfig::parse(config, Path::new("cfg")).unwrap();
+        let host = &inventory.hosts()[0];
+        let conn = inventory.connection(host, None).map_err(|e| TargetError {
+            host: host.name.clone(),
+            var: "connection".to_string(),
+            message: e.to_string(),
+        })?;
         Settings::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
             .with_ssh_config(config, false, false)
-            .resolve(&inventory.hosts()[0])
+            .resolve(host, &conn)
     }
 
     #[test]
@@ -335,10 +449,65 @@ mod tests {
         .unwrap();
         let t = Settings::new(PathBuf::from("/cli_hosts"), HostKeyPolicy::AcceptNew)
             .with_ssh_config(config, true, true)
-            .resolve(&inventory.hosts()[0])
+            .resolve(
+                &inventory.hosts()[0],
+                &inventory.connection(&inventory.hosts()[0], None).unwrap(),
+            )
             .unwrap();
         assert_eq!(t.known_hosts, PathBuf::from("/cli_hosts"));
         assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+    }
+
+    #[test]
+    fn proxy_command_and_flags_from_ssh_args() {
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_host: 192.0.2.1\n      ansible_user: ops\n      ansible_ssh_common_args: \"-4C -p 2022 -l nobody -i /keys/k -o 'ProxyCommand nc %h %p # %r %%'\"\n      ansible_host_key_checking: false\n",
+            "Host bastion\n",
+        )
+        .unwrap();
+        assert_eq!(t.port, 2022);
+        assert_eq!(t.credentials.user, "ops");
+        assert_eq!(t.credentials.config_key_files, [PathBuf::from("/keys/k")]);
+        assert_eq!(
+            t.proxy_command.as_deref(),
+            Some("nc 192.0.2.1 2022 # ops %")
+        );
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert!(t.jumps.is_empty());
+        // The first of ProxyJump and ProxyCommand wins, as in OpenSSH.
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: -J ops@bastion -o ProxyCommand=nc\n",
+            "",
+        )
+        .unwrap();
+        assert_eq!((t.proxy_command, t.jumps.len()), (None, 1));
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: -o ProxyCommand=none -J bastion\n",
+            "",
+        )
+        .unwrap();
+        assert_eq!((t.proxy_command, t.jumps.len()), (None, 0));
+    }
+
+    #[test]
+    fn paramiko_reads_its_own_names_and_no_ssh_config() {
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_connection: paramiko\n      ansible_user: a\n      ansible_paramiko_user: p\n      ansible_paramiko_port: 2022\n      ansible_ssh_common_args: -o ProxyCommand=ignored -J ignored\n      ansible_paramiko_proxy_command: nc %h %p\n",
+            "Host esa01\n  HostName elsewhere\n  IdentityFile /keys/cfg\n",
+        )
+        .unwrap();
+        assert_eq!(t.address, "esa01");
+        assert_eq!((t.port, t.credentials.user.as_str()), (2022, "p"));
+        assert!(t.credentials.config_key_files.is_empty() && t.jumps.is_empty());
+        assert_eq!(t.proxy_command.as_deref(), Some("nc esa01 2022"));
+        // network_cli knows only the plain names.
+        let t = target(
+            "all:\n  hosts:\n    sw01:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_host: 192.0.2.9\n      ansible_ssh_host: 192.0.2.99\n      ansible_ssh_user: legacy\n",
+            "",
+        )
+        .unwrap();
+        assert_eq!(t.address, "192.0.2.9");
+        assert_ne!(t.credentials.user, "legacy");
     }
 
     #[test]
@@ -354,6 +523,14 @@ mod tests {
                 "unbalanced quotes",
             ),
             ("ansible_ssh_common_args: -J", "`-J` needs a value"),
+            ("ansible_ssh_common_args: -F /etc/other", "`-F`"),
+            ("ansible_ssh_common_args: plain", "not an ssh option"),
+            (
+                "ansible_ssh_common_args: -oProxyCommand=",
+                "needs a command",
+            ),
+            ("ansible_ssh_common_args: -o ProxyCommand=nc_%x", "`%x`"),
+            ("ansible_ssh_common_args: -o ProxyCommand=nc_%", "lone `%`"),
         ] {
             let err = target(&format!("all:\n  hosts:\n    h9:\n      {vars}\n"), "")
                 .unwrap_err()

@@ -1,8 +1,13 @@
 //! A host's session as it happened (what was sent, what came back, when),
 //! for a TAC case. Secrets are replaced by `***` as they are recorded, so no
 //! secret ever reaches memory that may be written to disk.
+//!
+//! An appliance may echo a password back split across packets (`hun`, then
+//! `ter2`): received text that ends with the beginning of a secret is held
+//! back until the next chunk says whether the secret is completed.
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
 
 use chrono::{DateTime, Utc};
 
@@ -24,11 +29,83 @@ struct Entry {
     text: String,
 }
 
+/// The text shown instead of a secret.
+const REDACTED: &str = "***";
+
+/// Secrets (login passwords) to keep out of everything sshfleet records or
+/// reports: transcripts, command output, error messages.
+#[derive(Clone, Default)]
+pub(crate) struct Secrets {
+    list: Vec<String>,
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets({} redacted)", self.list.len())
+    }
+}
+
+impl Secrets {
+    /// Redact `secret` from now on. Empty secrets are ignored.
+    pub(crate) fn add(&mut self, secret: &str) {
+        if !secret.is_empty() && !self.list.iter().any(|s| s == secret) {
+            self.list.push(secret.to_string());
+            // Longest first: a secret that contains another is replaced whole.
+            self.list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+    }
+
+    /// `text` with every whole secret replaced by `***`.
+    pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut text = Cow::Borrowed(text);
+        for secret in &self.list {
+            if text.contains(secret.as_str()) {
+                text = Cow::Owned(text.replace(secret.as_str(), REDACTED));
+            }
+        }
+        text
+    }
+
+    /// Redact `text` in place where it may have changed since it was
+    /// `before` bytes long (it grew by a chunk): a secret completed by the
+    /// chunk starts at most a secret's length earlier.
+    pub(crate) fn redact_grown(&self, text: &mut String, before: usize) {
+        let Some(longest) = self.list.first().map(String::len) else {
+            return;
+        };
+        let mut from = before.min(text.len()).saturating_sub(longest);
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        if let Cow::Owned(tail) = self.redact(&text[from..]) {
+            text.truncate(from);
+            text.push_str(&tail);
+        }
+    }
+
+    /// Bytes at the end of `text` that begin a secret without completing
+    /// it: what the next chunk may complete.
+    pub(crate) fn unfinished_suffix(&self, text: &str) -> usize {
+        let mut longest = 0;
+        for secret in &self.list {
+            for (cut, _) in secret.char_indices().skip(1) {
+                if cut > longest && text.ends_with(&secret[..cut]) {
+                    longest = cut;
+                }
+            }
+        }
+        longest
+    }
+}
+
 /// Recorded session of one host.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Transcript {
     entries: Vec<Entry>,
-    secrets: Vec<String>,
+    secrets: Secrets,
+    /// Received text that may be the start of a secret split across
+    /// packets, not recorded yet.
+    held: String,
     bytes: usize,
     dropped: usize,
 }
@@ -40,22 +117,39 @@ impl Transcript {
 
     /// Never record `secret` verbatim from now on. Empty secrets are ignored.
     pub(crate) fn add_secret(&mut self, secret: &str) {
-        if !secret.is_empty() {
-            self.secrets.push(secret.to_string());
-        }
+        self.secrets.add(secret);
+    }
+
+    /// The secrets this transcript redacts, for whoever else shows the
+    /// same session's text (command output, error messages).
+    pub(crate) fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     pub(crate) fn record(&mut self, direction: Direction, text: &str) {
+        if direction == Direction::Received {
+            let mut joined = std::mem::take(&mut self.held);
+            joined.push_str(text);
+            let mut joined = self.secrets.redact(&joined).into_owned();
+            let unfinished = self.secrets.unfinished_suffix(&joined);
+            self.held = joined.split_off(joined.len() - unfinished);
+            self.store(direction, joined);
+        } else {
+            // The other side spoke: what was held back is all there was.
+            let held = std::mem::take(&mut self.held);
+            self.store(Direction::Received, held);
+            let text = self.secrets.redact(text).into_owned();
+            self.store(direction, text);
+        }
+    }
+
+    fn store(&mut self, direction: Direction, text: String) {
         if text.is_empty() {
             return;
         }
         if self.bytes + text.len() > MAX_BYTES {
             self.dropped += text.len();
             return;
-        }
-        let mut text = text.to_string();
-        for secret in &self.secrets {
-            text = text.replace(secret.as_str(), "***");
         }
         self.bytes += text.len();
         // Consecutive chunks in one direction read better as one entry.
@@ -81,7 +175,22 @@ impl Transcript {
     /// The transcript as text: one block per entry, stamped with UTC time.
     pub(crate) fn render(&self) -> String {
         let mut out = String::new();
-        for entry in &self.entries {
+        // Text still held back ends the session's last received entry.
+        let mut entries = Cow::Borrowed(&self.entries[..]);
+        if !self.held.is_empty() {
+            let entries = entries.to_mut();
+            match entries.last_mut() {
+                Some(last) if last.direction == Direction::Received => {
+                    last.text.push_str(&self.held);
+                }
+                _ => entries.push(Entry {
+                    at: Utc::now(),
+                    direction: Direction::Received,
+                    text: self.held.clone(),
+                }),
+            }
+        }
+        for entry in entries.iter() {
             let tag = match entry.direction {
                 Direction::Sent => ">>",
                 Direction::Received => "<<",
@@ -118,6 +227,50 @@ mod tests {
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains(">> password ***"), "{text}");
         assert!(text.contains("<< echo *** back"), "{text}");
+    }
+
+    #[test]
+    fn a_secret_split_across_chunks_is_redacted() {
+        let mut t = Transcript::new();
+        t.add_secret("hunter2");
+        t.record(Direction::Sent, "enable\n");
+        // Echoed back in pieces, the last one with what follows.
+        for chunk in ["Password: h", "unt", "er", "2\r\nesa01> "] {
+            t.record(Direction::Received, chunk);
+        }
+        let text = t.render();
+        assert!(!text.contains("hunt") && !text.contains("er2"), "{text}");
+        assert!(text.contains("Password: ***"), "{text}");
+        assert!(text.contains("esa01> "), "{text}");
+    }
+
+    #[test]
+    fn held_back_text_that_is_no_secret_is_kept() {
+        let mut t = Transcript::new();
+        t.add_secret("hunter2");
+        // Ends like the secret begins: held, then recorded once the other
+        // side speaks, or at the end.
+        t.record(Direction::Received, "Choose: h");
+        t.record(Direction::Sent, "help\n");
+        t.record(Direction::Received, "esa01> hun");
+        let text = t.render();
+        assert!(text.contains("<< Choose: h\n"), "{text}");
+        assert!(text.contains(">> help"), "{text}");
+        assert!(text.contains("<< esa01> hun"), "{text}");
+    }
+
+    #[test]
+    fn grown_text_is_redacted_where_a_chunk_completed_a_secret() {
+        let mut secrets = Secrets::default();
+        secrets.add("hunter2");
+        let mut text = "Password: hunt".to_string();
+        let before = text.len();
+        text.push_str("er2 é\n");
+        secrets.redact_grown(&mut text, before);
+        assert_eq!(text, "Password: *** é\n");
+        assert_eq!(secrets.unfinished_suffix("esa01> hun"), 3);
+        assert_eq!(secrets.unfinished_suffix("hunter2"), 0);
+        assert!(!format!("{secrets:?}").contains("hunter2"));
     }
 
     #[test]

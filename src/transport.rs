@@ -1,18 +1,23 @@
 //! SSH connections to appliances (russh client): connect with a timeout,
 //! verify the host key against known_hosts the way OpenSSH does, and
-//! authenticate with a key file, the ssh-agent or a password taken from the
-//! environment. Every failure here makes a host `unreachable`.
+//! authenticate with a key file, the ssh-agent or a password (taken from the
+//! environment, or asked once with `--ask-pass`), through the `password`
+//! method and then `keyboard-interactive`, as appliances and PAM-based sshds
+//! ask for it. Every failure here makes a host `unreachable`.
 //!
 //! Where to connect comes from the inventory first, then ssh_config (see
 //! [`Target`]); a `ProxyJump` chain is followed hop by hop through
 //! `direct-tcpip` channels, each hop's host key verified and its session
 //! kept open while the target's lives.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use russh::client::{self, AuthResult, Handle};
+use russh::MethodKind;
+use russh::client::{self, AuthResult, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::agent::AgentIdentity;
 use russh::keys::agent::client::AgentClient;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
@@ -40,6 +45,9 @@ pub(crate) struct TransportOptions {
     pub keepalive_interval: Duration,
     /// Serialises appends to known_hosts across concurrent hosts.
     known_hosts_lock: Arc<Mutex<()>>,
+    /// The password asked with `--ask-pass`, for targets whose inventory
+    /// names no password variable (never for jump hosts).
+    pub(crate) ask_pass: Option<Password>,
 }
 
 impl Default for TransportOptions {
@@ -48,7 +56,30 @@ impl Default for TransportOptions {
             connect_timeout: Duration::from_secs(15),
             keepalive_interval: Duration::from_secs(15),
             known_hosts_lock: Arc::new(Mutex::new(())),
+            ask_pass: None,
         }
+    }
+}
+
+/// A password in memory: it is never shown by `Debug` and never written
+/// anywhere by sshfleet; transcripts redact it (see
+/// [`crate::transcript::Transcript::add_secret`]).
+#[derive(Clone)]
+pub(crate) struct Password(Arc<str>);
+
+impl Password {
+    pub(crate) fn new(text: String) -> Password {
+        Password(text.into())
+    }
+
+    fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
     }
 }
 
@@ -63,6 +94,10 @@ pub(crate) struct Credentials {
     pub config_key_files: Vec<PathBuf>,
     /// Name of the environment variable holding the password, never the password.
     pub password_env: Option<String>,
+    /// The password itself (from the inventory, perhaps vault-decrypted):
+    /// it wins over `password_env` and `--ask-pass`, as Ansible's
+    /// `ansible_password` wins over `-k`.
+    pub password: Option<Password>,
 }
 
 /// One SSH server to reach and how, every source already applied (see
@@ -78,6 +113,10 @@ pub(crate) struct Target {
     pub algorithms: Algorithms,
     /// Jump hosts, first hop first (each with no jumps of its own).
     pub jumps: Vec<Target>,
+    /// Reach the host through this command's stdin/stdout (run by `sh -c`,
+    /// its `%h %p %r` already expanded) instead of TCP, as OpenSSH's
+    /// `ProxyCommand`.
+    pub proxy_command: Option<String>,
 }
 
 impl Target {
@@ -150,9 +189,18 @@ pub(crate) enum ConnectError {
     #[error("authentication failed for user `{user}` (tried: {})", tried.join(", "))]
     AuthFailed { user: String, tried: Vec<String> },
     #[error(
-        "no way to authenticate as `{user}`: set ansible_ssh_private_key_file, run an ssh-agent, or name a password variable with sshfleet_password_env"
+        "no way to authenticate as `{user}`: set ansible_ssh_private_key_file, run an ssh-agent, name a password variable with sshfleet_password_env, or use --ask-pass"
     )]
     NoCredentials { user: String },
+    #[error("keyboard-interactive login as `{user}` stopped at the prompt `{prompt}`: {reason}")]
+    UnexpectedPrompt {
+        user: String,
+        /// As the server sent it, escaped: it is the server's text.
+        prompt: String,
+        reason: String,
+    },
+    #[error("not sending the password to {host_port}: its host key was not verified")]
+    HostKeyNotVerified { host_port: String },
     #[error("cannot use private key {}: {message}", path.display())]
     KeyFile { path: PathBuf, message: String },
     #[error("the password variable `{var}` named in the inventory is not set in the environment")]
@@ -169,6 +217,11 @@ pub(crate) enum ConnectError {
         jump: String,
         to: String,
         reason: String,
+    },
+    #[error("cannot start ProxyCommand `{command}`: {source}")]
+    ProxyCommand {
+        command: String,
+        source: std::io::Error,
     },
     #[error("ssh: {0}")]
     Ssh(#[from] russh::Error),
@@ -236,6 +289,9 @@ struct Verifier {
     known_hosts: PathBuf,
     policy: HostKeyPolicy,
     known_hosts_lock: Arc<Mutex<()>>,
+    /// Set once the presented key passed [`Verifier::verify`]: no password
+    /// leaves sshfleet before.
+    verified: Arc<AtomicBool>,
 }
 
 impl Verifier {
@@ -304,8 +360,9 @@ impl client::Handler for Verifier {
             PublicKeyOrCertificate::Certificate(cert) => PublicKey::from(cert.public_key().clone()),
         };
         self.verify(&key)
-            .map(|()| true)
-            .map_err(|e| HandlerError::HostKey(Box::new(e)))
+            .map_err(|e| HandlerError::HostKey(Box::new(e)))?;
+        self.verified.store(true, Ordering::SeqCst);
+        Ok(true)
     }
 }
 
@@ -362,7 +419,8 @@ pub(crate) async fn connect_target(
         let previous = index
             .checked_sub(1)
             .and_then(|i| jumps.get(i).zip(target.jumps.get(i)));
-        match reach(previous, hop, options).await {
+        // Never a password to a jump host.
+        match reach(previous, hop, options, None).await {
             Ok((handle, _)) => jumps.push(handle),
             Err(e) => {
                 close_jumps(&jumps).await;
@@ -378,7 +436,7 @@ pub(crate) async fn connect_target(
         }
     }
     let previous = jumps.last().zip(target.jumps.last());
-    match reach(previous, target, options).await {
+    match reach(previous, target, options, options.ask_pass.as_ref()).await {
         Ok((handle, secrets)) => Ok(Connection {
             handle,
             jumps,
@@ -396,11 +454,15 @@ async fn reach(
     previous: Option<(&Handle<Verifier>, &Target)>,
     hop: &Target,
     options: &TransportOptions,
+    asked: Option<&Password>,
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError> {
     match previous {
-        None => open_session(tcp_connect(hop, options).await?, hop, options).await,
+        None => match &hop.proxy_command {
+            Some(command) => open_session(proxy_stream(command)?, hop, options, asked).await,
+            None => open_session(tcp_connect(hop, options).await?, hop, options, asked).await,
+        },
         Some((jump, jump_target)) => {
-            open_session(forward(jump, jump_target, hop).await?, hop, options).await
+            open_session(forward(jump, jump_target, hop).await?, hop, options, asked).await
         }
     }
 }
@@ -421,6 +483,34 @@ async fn tcp_connect(
             after: options.connect_timeout,
         }),
     }
+}
+
+/// SSH over a `ProxyCommand`'s stdin and stdout. The command ends when
+/// the session closes its stdin (or is killed with the session's task).
+fn proxy_stream(
+    command: &str,
+) -> Result<impl AsyncRead + AsyncWrite + Unpin + Send + 'static, ConnectError> {
+    let failed = |source| ConnectError::ProxyCommand {
+        command: command.to_string(),
+        source,
+    };
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        // Its messages would tear through the progress display.
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(failed)?;
+    let missing = || failed(std::io::Error::other("no pipe to the command"));
+    let stdin = child.stdin.take().ok_or_else(missing)?;
+    let stdout = child.stdout.take().ok_or_else(missing)?;
+    tokio::spawn(async move {
+        let _ = child.wait().await;
+    });
+    Ok(tokio::io::join(stdout, stdin))
 }
 
 /// Ask the jump host to open a TCP connection to the next hop.
@@ -463,10 +553,12 @@ fn channel_open_failure(failure: &russh::ChannelOpenFailure) -> String {
 }
 
 /// Handshake (host key verified) and authentication over any stream.
+/// `asked` is the `--ask-pass` password, for the target only.
 async fn open_session<S>(
     stream: S,
     target: &Target,
     options: &TransportOptions,
+    asked: Option<&Password>,
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -479,12 +571,14 @@ where
         preferred: target.algorithms.preferred(),
         ..client::Config::default()
     });
+    let verified = Arc::new(AtomicBool::new(false));
     let verifier = Verifier {
         host: target.address.clone(),
         port: target.port,
         known_hosts: target.known_hosts.clone(),
         policy: target.host_key_policy,
         known_hosts_lock: options.known_hosts_lock.clone(),
+        verified: verified.clone(),
     };
     let handshake = client::connect_stream(config, stream, verifier);
     let timeout = || ConnectError::Timeout {
@@ -508,9 +602,22 @@ where
             }
             HandlerError::Ssh(e) => ConnectError::Ssh(e),
         })?;
+    // russh returns the handle only after the key exchange, whose host key
+    // `check_server_key` accepted; `verified` says so explicitly, and no
+    // password is sent without it.
+    let password = Secret {
+        asked,
+        host_key_verified: verified.load(Ordering::SeqCst),
+        host_port: target.host_port(),
+    };
     let authenticated = tokio::time::timeout(
         options.connect_timeout,
-        authenticate(&mut handle, &target.credentials, &target.algorithms),
+        authenticate(
+            &mut handle,
+            &target.credentials,
+            &target.algorithms,
+            &password,
+        ),
     )
     .await;
     let secrets = match authenticated {
@@ -527,16 +634,49 @@ where
     Ok((handle, secrets))
 }
 
+/// Where a target's password may come from, and whether it may be sent.
+struct Secret<'a> {
+    /// `--ask-pass`, used when the inventory names no password variable.
+    asked: Option<&'a Password>,
+    host_key_verified: bool,
+    host_port: String,
+}
+
+impl Secret<'_> {
+    /// A password leaves sshfleet only for a host whose key was verified.
+    fn may_be_sent(&self) -> Result<(), ConnectError> {
+        if self.host_key_verified {
+            Ok(())
+        } else {
+            Err(ConnectError::HostKeyNotVerified {
+                host_port: self.host_port.clone(),
+            })
+        }
+    }
+}
+
+/// How many hidden prompts one keyboard-interactive login may answer with
+/// the password (OpenSSH's `NumberOfPasswordPrompts`). A server that asks
+/// more wants something else: a second factor, a new password.
+const MAX_PASSWORD_PROMPTS: usize = 3;
+
+/// How many server rounds one keyboard-interactive login may take (PAM
+/// often sends an empty one after the password).
+const MAX_INTERACTIVE_ROUNDS: usize = 8;
+
 /// Try the inventory's key file, ssh_config's, then the agent, then the
-/// password, as OpenSSH would; return the secrets used so transcripts can
-/// redact them.
+/// password (the `password` method, then `keyboard-interactive`), as
+/// OpenSSH would; return the secrets used so transcripts can redact them.
 async fn authenticate(
     handle: &mut Handle<Verifier>,
     credentials: &Credentials,
     algorithms: &Algorithms,
+    secret: &Secret<'_>,
 ) -> Result<Vec<String>, ConnectError> {
     let user = credentials.user.as_str();
     let mut tried = Vec::new();
+    // The methods the server said it still accepts (`None`: not said yet).
+    let mut methods: Option<russh::MethodSet> = None;
 
     let keys = credentials
         .key_file
@@ -574,8 +714,11 @@ async fn authenticate(
         let result = handle
             .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
             .await?;
-        if matches!(result, AuthResult::Success) {
-            return Ok(Vec::new());
+        match result {
+            AuthResult::Success => return Ok(Vec::new()),
+            AuthResult::Failure {
+                remaining_methods, ..
+            } => methods = Some(remaining_methods),
         }
         tried.push(format!("key {}", path.display()));
     }
@@ -604,21 +747,84 @@ async fn authenticate(
             let result = handle
                 .authenticate_publickey_with(user, key, hash, &mut agent)
                 .await;
-            if matches!(result, Ok(AuthResult::Success)) {
-                return Ok(Vec::new());
+            match result {
+                Ok(AuthResult::Success) => return Ok(Vec::new()),
+                Ok(AuthResult::Failure {
+                    remaining_methods, ..
+                }) => methods = Some(remaining_methods),
+                Err(_) => {}
             }
         }
         tried.push("ssh-agent".to_string());
     }
 
-    if let Some(var) = &credentials.password_env {
-        let password =
-            std::env::var(var).map_err(|_| ConnectError::PasswordEnvUnset { var: var.clone() })?;
-        let result = handle.authenticate_password(user, password.clone()).await?;
-        if matches!(result, AuthResult::Success) {
-            return Ok(vec![password]);
+    // The inventory's variable wins over --ask-pass, as Ansible's
+    // `ansible_password` wins over `-k`.
+    let password = match (
+        &credentials.password,
+        &credentials.password_env,
+        secret.asked,
+    ) {
+        (Some(password), _, _) => Some((
+            password.text().to_string(),
+            "password from the inventory".to_string(),
+        )),
+        (None, Some(var), _) => Some((
+            std::env::var(var).map_err(|_| ConnectError::PasswordEnvUnset { var: var.clone() })?,
+            format!("password from ${var}"),
+        )),
+        (None, None, Some(asked)) => Some((
+            asked.text().to_string(),
+            "password from --ask-pass".to_string(),
+        )),
+        (None, None, None) => None,
+    };
+    if let Some((password, source)) = password {
+        secret.may_be_sent()?;
+        // Ask which methods the server takes before any password leaves
+        // (OpenSSH's `none` request): not every server takes `password`.
+        if methods.is_none() {
+            match handle.authenticate_none(user).await? {
+                AuthResult::Success => return Ok(Vec::new()),
+                AuthResult::Failure {
+                    remaining_methods, ..
+                } => methods = Some(remaining_methods),
+            }
         }
-        tried.push(format!("password from ${var}"));
+        let accepts = |methods: &Option<russh::MethodSet>, method: MethodKind| {
+            methods.as_ref().is_none_or(|m| m.contains(&method))
+        };
+        let mut sent_by = Vec::new();
+        if accepts(&methods, MethodKind::Password) {
+            sent_by.push("password");
+            match handle.authenticate_password(user, password.clone()).await? {
+                AuthResult::Success => return Ok(vec![password]),
+                AuthResult::Failure {
+                    remaining_methods, ..
+                } => methods = Some(remaining_methods),
+            }
+        }
+        // Appliances and PAM-based sshds often take the same password
+        // only through keyboard-interactive.
+        if accepts(&methods, MethodKind::KeyboardInteractive) {
+            sent_by.push("keyboard-interactive");
+            if keyboard_interactive(handle, user, &password).await? {
+                return Ok(vec![password]);
+            }
+        }
+        if sent_by.is_empty() {
+            let accepted: Vec<&str> = methods
+                .iter()
+                .flat_map(|m| m.iter())
+                .map(<&str>::from)
+                .collect();
+            tried.push(format!(
+                "{source} (not sent: the server accepts only {})",
+                accepted.join(", ")
+            ));
+        } else {
+            tried.push(format!("{source} ({})", sent_by.join(", ")));
+        }
     }
 
     if tried.is_empty() {
@@ -630,6 +836,57 @@ async fn authenticate(
         user: user.to_string(),
         tried,
     })
+}
+
+/// Log in through `keyboard-interactive`, answering each hidden prompt
+/// with `password`. `Ok(false)`: the server refused. A prompt with echo on
+/// (a user name, a yes/no question) or more prompts than a password login
+/// has stop the login with an error naming the prompt; nothing is sent in
+/// answer to that round.
+async fn keyboard_interactive(
+    handle: &mut Handle<Verifier>,
+    user: &str,
+    password: &str,
+) -> Result<bool, ConnectError> {
+    let mut reply = handle
+        .authenticate_keyboard_interactive_start(user, None)
+        .await?;
+    let mut answered = 0;
+    for _ in 0..MAX_INTERACTIVE_ROUNDS {
+        let prompts = match reply {
+            KeyboardInteractiveAuthResponse::Success => return Ok(true),
+            KeyboardInteractiveAuthResponse::Failure { .. } => return Ok(false),
+            KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => prompts,
+        };
+        let stop = |prompt: &str, reason: String| ConnectError::UnexpectedPrompt {
+            user: user.to_string(),
+            prompt: prompt.trim().escape_debug().to_string(),
+            reason,
+        };
+        for prompt in &prompts {
+            if prompt.echo {
+                return Err(stop(
+                    &prompt.prompt,
+                    "it is asked with echo on, so it is no password prompt; sshfleet answers                      only hidden password prompts and sent nothing"
+                        .to_string(),
+                ));
+            }
+            answered += 1;
+            if answered > MAX_PASSWORD_PROMPTS {
+                return Err(stop(
+                    &prompt.prompt,
+                    format!(
+                        "the server asks for more than {MAX_PASSWORD_PROMPTS} hidden answers;                          sshfleet answers only password prompts (is a second factor or a                          password change required?)"
+                    ),
+                ));
+            }
+        }
+        let answers = prompts.iter().map(|_| password.to_string()).collect();
+        reply = handle
+            .authenticate_keyboard_interactive_respond(answers)
+            .await?;
+    }
+    Ok(matches!(reply, KeyboardInteractiveAuthResponse::Success))
 }
 
 fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
@@ -648,6 +905,35 @@ fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_password_for_a_host_whose_key_was_not_verified() {
+        let secret = |host_key_verified| Secret {
+            asked: None,
+            host_key_verified,
+            host_port: "[esa01]:2222".to_string(),
+        };
+        assert!(secret(true).may_be_sent().is_ok());
+        let refused = secret(false).may_be_sent().unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "not sending the password to [esa01]:2222: its host key was not verified"
+        );
+        assert!(!refused.is_transient());
+    }
+
+    #[test]
+    fn an_asked_password_is_never_shown() {
+        let options = TransportOptions {
+            ask_pass: Some(Password::new("hunter2".to_string())),
+            ..TransportOptions::default()
+        };
+        let shown = format!("{options:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("Password(***)"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn transient_errors_are_those_a_later_attempt_could_clear() {

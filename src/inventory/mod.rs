@@ -1,124 +1,110 @@
-//! Ansible's YAML inventory format, so that a team's existing inventory
-//! works unchanged: `all` / `hosts` / `children` / `vars`, `ansible_host`,
-//! `ansible_port`, `ansible_user`, `ansible_ssh_private_key_file`. Passwords
-//! are never read from the file, only the name of an environment variable.
+//! Ansible inventories, read as ansible-core 2.19 reads them, so that a
+//! team's existing inventory works unchanged (README "Inventory"):
 //!
-//! What follows Ansible, and where sshfleet differs:
-//! - Every top-level key is a group; groups with no parent become children
-//!   of `all`, and hosts in no group but `all` also belong to `ungrouped`.
-//! - A group or host may be written in several places; the definitions merge
-//!   (for variables, the later one in the file wins).
-//! - Variables merge as Ansible's default (`hash_behaviour = replace`) does:
-//!   groups ordered by depth below `all`, then by name, each overriding the
-//!   ones before; host variables last. `ansible_group_priority` is **not**
-//!   honoured (it is accepted and kept as an ordinary variable).
-//! - Variables that name the same setting (`ansible_user` and the legacy
-//!   `ansible_ssh_user`; `sshfleet_password_env` and an `ansible_password`
-//!   env lookup; ...) replace each other, so the most specific level wins
-//!   whichever spelling it uses.
-//! - Host ranges `esa[01:12]`, `esa[01:12:2]`, `node[a:c]` expand as in
-//!   Ansible; a host key `name:2222` sets `ansible_port`.
-//! - YAML merge keys (`<<: *defaults`) are applied.
-//! - Unknown keys in a group are an error (Ansible warns and skips them).
-//! - Jinja templates are not rendered, except that the one idiom
-//!   `"{{ lookup('env', 'NAME') }}"` is understood for passwords.
+//! - sources: YAML (and `.json`) files, INI files, executable inventory
+//!   scripts, directories of those (in name order, skipping what Ansible
+//!   skips), several `-i` in order;
+//! - `group_vars/` and `host_vars/` beside each source, with Ansible's
+//!   precedence and `ansible_group_priority`;
+//! - YAML as PyYAML reads it (YAML 1.1: `yes` is true, `022` is 18),
+//!   INI values as Python literals;
+//! - `!vault` values and vault-encrypted files;
+//! - connection variables as the ssh connection plugin reads them, with
+//!   Jinja rendered by minijinja ([`Host::connection`]);
+//! - host patterns with Ansible's order and warnings ([`Inventory::select`]).
+//!
+//! What is not supported is refused with the file, line and feature.
 
+mod connection;
+#[cfg(test)]
+mod corpus;
+mod files;
+mod ini;
+pub(crate) mod list;
+mod model;
+mod script;
 mod select;
+mod template;
 mod vars;
+pub(crate) mod vault;
 mod yaml;
+mod yaml11;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
 
-use crate::yaml_lines::YamlLines;
-use vars::{env_lookup, expand_home, is_env_name, parse_port, scalar_text};
-use yaml::Builder;
+pub(crate) use connection::{ConnectionVars, Plugin};
+use files::VarsFiles;
+use model::Model;
+use vars::scalar_text;
+pub(crate) use vault::VaultSecret;
 
 /// A variable value as written in the inventory.
 pub(crate) type VarValue = serde_yaml::Value;
 
-/// Variables that would carry a password. sshfleet refuses them unless they
-/// only name an environment variable, so a secret never sits in a file that
-/// gets copied, committed and attached to TAC cases.
-const PASSWORD_VARS: [&str; 4] = [
-    "ansible_password",
-    "ansible_ssh_pass",
-    "ansible_become_password",
-    "ansible_become_pass",
-];
-
 /// sshfleet's own way to name the environment variable holding the password.
 pub(crate) const PASSWORD_ENV_VAR: &str = "sshfleet_password_env";
 
-/// One host with its effective (merged) variables.
-#[derive(Debug, Clone, PartialEq)]
+/// Where a variable was set: the file and line named in errors.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Origin {
+    pub path: PathBuf,
+    pub line: usize,
+}
+
+/// One host with its effective (merged) variables. Its `Debug` masks the
+/// values of secret variables (see [`list::is_secret_name`]) and vaults.
+#[derive(Clone, PartialEq)]
 pub(crate) struct Host {
     /// The inventory name (what `--limit` and reports use).
     pub name: String,
-    /// Every group the host belongs to, directly or through `children`,
-    /// outermost first (`all` first).
+    /// `all`, then every group the host belongs to, directly or through
+    /// `children`, in the order their variables apply.
     pub groups: Vec<String>,
-    /// Effective variables: `all` < parent group < child group < host.
+    /// Effective variables, untemplated, in Ansible's precedence.
     pub vars: BTreeMap<String, VarValue>,
 }
 
-impl Host {
-    /// `ansible_host` (or the legacy `ansible_ssh_host`), else the inventory
-    /// name.
-    pub(crate) fn address(&self) -> String {
-        self.first_text(&["ansible_host", "ansible_ssh_host"])
-            .unwrap_or_else(|| self.name.clone())
-    }
-
-    /// `ansible_port` (or the legacy `ansible_ssh_port`) if set: only then
-    /// does it override ssh_config's `Port`, as with Ansible.
-    pub(crate) fn explicit_port(&self) -> Option<u16> {
-        ["ansible_port", "ansible_ssh_port"]
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let vars: BTreeMap<&str, serde_json::Value> = self
+            .vars
             .iter()
-            .find_map(|k| self.vars.get(*k).and_then(parse_port))
-    }
-
-    /// `ansible_user` (or the legacy `ansible_ssh_user`), if set.
-    pub(crate) fn user(&self) -> Option<String> {
-        self.first_text(&["ansible_user", "ansible_ssh_user"])
-    }
-
-    /// `ansible_ssh_private_key_file` (or `ansible_private_key_file`) with a
-    /// leading `~` expanded to `$HOME`, if set.
-    pub(crate) fn private_key_file(&self) -> Option<PathBuf> {
-        let text =
-            self.first_text(&["ansible_ssh_private_key_file", "ansible_private_key_file"])?;
-        Some(expand_home(&text))
-    }
-
-    /// Name of the environment variable holding the SSH password, if any:
-    /// `sshfleet_password_env: NAME`, else the Ansible idiom
-    /// `ansible_password: "{{ lookup('env', 'NAME') }}"` (or
-    /// `ansible_ssh_pass`).
-    pub(crate) fn password_env(&self) -> Option<String> {
-        if let Some(name) = self.var_text(PASSWORD_ENV_VAR) {
-            return is_env_name(&name).then_some(name);
-        }
-        ["ansible_password", "ansible_ssh_pass"]
-            .iter()
-            .find_map(|k| {
-                self.vars
-                    .get(*k)
-                    .and_then(Value::as_str)
-                    .and_then(env_lookup)
+            .map(|(k, v)| {
+                let shown = if list::is_secret_name(k) {
+                    serde_json::Value::from(list::MASK)
+                } else {
+                    list::to_json(v)
+                };
+                (k.as_str(), shown)
             })
+            .collect();
+        f.debug_struct("Host")
+            .field("name", &self.name)
+            .field("groups", &self.groups)
+            .field("vars", &vars)
+            .finish()
     }
+}
 
+impl Host {
     /// A variable rendered as text (`true`, `15`, `10m`), if set to a scalar.
     pub(crate) fn var_text(&self, name: &str) -> Option<String> {
         self.vars.get(name).and_then(scalar_text)
     }
+}
 
-    fn first_text(&self, names: &[&str]) -> Option<String> {
-        names.iter().find_map(|n| self.var_text(n))
-    }
+/// One group as the inventory defines it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Group {
+    pub name: String,
+    /// Hosts listed in the group itself.
+    pub hosts: Vec<String>,
+    pub children: Vec<String>,
+    /// Hosts of the group and its descendants, in Ansible's order.
+    pub all_hosts: Vec<String>,
 }
 
 /// Errors loading an inventory or selecting from it. Each names the file,
@@ -142,54 +128,96 @@ pub(crate) enum InventoryError {
     NoMatch { path: PathBuf, pattern: String },
 }
 
+impl InventoryError {
+    pub(crate) fn at(origin: &Origin, message: String) -> InventoryError {
+        InventoryError::Invalid {
+            path: origin.path.clone(),
+            line: origin.line,
+            message,
+        }
+    }
+}
+
+/// How to read the sources: the vault password, if any.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoadOptions {
+    pub vault: Option<VaultSecret>,
+}
+
 /// A loaded inventory.
 #[derive(Debug, Clone)]
 pub(crate) struct Inventory {
-    path: PathBuf,
+    sources: Vec<PathBuf>,
+    /// Every host, in the order of Ansible's `all` pattern.
     hosts: Vec<Host>,
-    /// Every group name: `all` first, then in file order.
-    groups: Vec<String>,
+    /// Indexes into `hosts` in the order hosts were first added (the order
+    /// Ansible matches host names in).
+    added: Vec<usize>,
+    /// Every group: `all`, `ungrouped`, then in the order defined.
+    groups: Vec<Group>,
+    /// Per host, where each of its effective variables was set.
+    origins: HashMap<String, BTreeMap<String, Origin>>,
+    /// `hostvars` and `groups`, for templates.
+    facts: std::sync::Arc<template::Facts>,
 }
 
+/// Names in an inventory directory that Ansible skips.
+const IGNORED_EXTENSIONS: [&str; 12] = [
+    ".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg", ".retry",
+];
+
 impl Inventory {
+    #[cfg(test)]
+    /// One source, no vault password.
     pub(crate) fn load(path: &Path) -> Result<Inventory, InventoryError> {
-        let text = crate::bounds::read_yaml_input(path).map_err(|source| InventoryError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Inventory::parse(&text, path)
+        Inventory::load_sources(&[path.to_path_buf()], &LoadOptions::default())
     }
 
-    /// Parse inventory `text`; `path` is used only to name the file in
+    /// Every `-i` source in order, as one inventory.
+    pub(crate) fn load_sources(
+        sources: &[PathBuf],
+        options: &LoadOptions,
+    ) -> Result<Inventory, InventoryError> {
+        let mut model = Model::new();
+        for source in sources {
+            load_source(&mut model, source, options)?;
+        }
+        let mut files = VarsFiles::new(options.vault.clone());
+        model.finish(sources.to_vec(), &mut files)
+    }
+
+    #[cfg(test)]
+    /// Parse YAML inventory `text`; `path` is used only to name the file in
     /// errors.
     pub(crate) fn parse(text: &str, path: &Path) -> Result<Inventory, InventoryError> {
-        let root: Value = serde_yaml::from_str(text).map_err(|e| match e.location() {
-            Some(loc) => InventoryError::Invalid {
-                path: path.to_path_buf(),
-                line: loc.line(),
-                message: e.to_string(),
-            },
-            None => InventoryError::InvalidNoLine {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            },
-        })?;
-        let mut builder = Builder::new(path, YamlLines::parse(text));
-        builder.top(&root)?;
-        builder.finish()
+        let mut model = Model::new();
+        parse_yaml(&mut model, text, path)?;
+        // Text has no directory: no group_vars or host_vars.
+        model.finish(vec![path.to_path_buf()], &mut VarsFiles::none())
     }
 
-    /// Every host, in file order.
+    /// The first source (for messages).
+    pub(crate) fn path(&self) -> &Path {
+        self.sources
+            .first()
+            .map_or(Path::new("-"), PathBuf::as_path)
+    }
+
     #[cfg(test)]
+    /// Every host, in the order of Ansible's `all` pattern.
     pub(crate) fn hosts(&self) -> &[Host] {
         &self.hosts
     }
 
-    /// Every group name, `all` first, then in file order (`ungrouped` last
-    /// when it is implicit).
     #[cfg(test)]
-    pub(crate) fn groups(&self) -> &[String] {
+    /// Every group: `all`, `ungrouped`, then in the order defined.
+    pub(crate) fn groups(&self) -> &[Group] {
         &self.groups
+    }
+
+    #[cfg(test)]
+    pub(crate) fn group(&self, name: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.name == name)
     }
 
     /// The host with this inventory name.
@@ -198,11 +226,151 @@ impl Inventory {
     }
 }
 
+/// `-i 'esa01,esa02:2222,'`: a host list (Ansible's `host_list` plugin),
+/// when no file has that name.
+pub(crate) fn is_host_list(source: &Path) -> bool {
+    !source.exists() && source.to_string_lossy().contains(',')
+}
+
+fn load_source(
+    model: &mut Model,
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<(), InventoryError> {
+    if is_host_list(path) {
+        let text = path.to_string_lossy();
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (name, port) = yaml::split_port(entry);
+            let host = model.host_id(name);
+            model.add_host(host, model::UNGROUPED);
+            if let Some(port) = port {
+                if !(1..=65535).contains(&port) {
+                    return Err(InventoryError::InvalidNoLine {
+                        path: path.to_path_buf(),
+                        message: format!("host `{entry}`: port must be 1–65535"),
+                    });
+                }
+                let origin = Origin {
+                    path: path.to_path_buf(),
+                    line: 0,
+                };
+                let value = Value::from(port);
+                model.set_host_var(host, "ansible_port", model::Var { value, origin });
+            }
+        }
+        return Ok(());
+    }
+    let meta = std::fs::metadata(path).map_err(|source| InventoryError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return load_file(model, path, options);
+    }
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .map_err(|source| InventoryError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let skipped = name.starts_with('.')
+            || matches!(name.as_str(), "host_vars" | "group_vars" | "vars_plugins")
+            || IGNORED_EXTENSIONS.iter().any(|ext| name.ends_with(ext));
+        if !skipped {
+            load_source(model, &path.join(name), options)?;
+        }
+    }
+    Ok(())
+}
+
+/// One file, with the plugin Ansible would pick: an executable is a
+/// script; a file with no extension or `.yml`/`.yaml`/`.json` that reads as
+/// a YAML mapping is YAML; anything else is INI.
+fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<(), InventoryError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0);
+        if mode & 0o111 != 0 {
+            return script::load(model, path);
+        }
+    }
+    let text = files::read_text(path, options.vault.as_ref())?;
+    let ext = path.extension().and_then(|e| e.to_str());
+    match ext {
+        Some("yml" | "yaml" | "json") => parse_yaml(model, &text, path),
+        Some("toml") => Err(InventoryError::InvalidNoLine {
+            path: path.to_path_buf(),
+            message: "TOML inventories are not supported (use YAML, INI or JSON)".to_string(),
+        }),
+        None => match yaml11::parse(&text) {
+            Ok(root @ Value::Mapping(_)) => {
+                let mut builder =
+                    yaml::Builder::new(model, path, crate::yaml_lines::YamlLines::parse(&text));
+                builder.top(&root)
+            }
+            _ => ini::parse(model, &text, path),
+        },
+        Some(_) => ini::parse(model, &text, path),
+    }
+}
+
+fn parse_yaml(model: &mut Model, text: &str, path: &Path) -> Result<(), InventoryError> {
+    let root = yaml11::parse(text).map_err(|e| InventoryError::Invalid {
+        path: path.to_path_buf(),
+        line: e.line,
+        message: e.message,
+    })?;
+    let mut builder = yaml::Builder::new(model, path, crate::yaml_lines::YamlLines::parse(text));
+    builder.top(&root)
+}
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::yaml::expand_range;
     use super::*;
+
+    /// The connection values the old accessors gave, for these tests.
+    trait Conn {
+        fn address(&self) -> String;
+        fn port(&self) -> u16;
+        fn password_env(&self) -> Option<String>;
+        fn user(&self) -> Option<String>;
+        fn private_key_file(&self) -> Option<PathBuf>;
+    }
+
+    impl Host {
+        fn connection(
+            &self,
+            secret: Option<&VaultSecret>,
+        ) -> Result<ConnectionVars, InventoryError> {
+            self.connection_with(&BTreeMap::new(), secret, None)
+        }
+    }
+
+    impl Conn for Host {
+        fn user(&self) -> Option<String> {
+            self.connection(None).unwrap().user
+        }
+        fn private_key_file(&self) -> Option<PathBuf> {
+            self.connection(None).unwrap().key_file
+        }
+        fn address(&self) -> String {
+            self.connection(None).unwrap().address
+        }
+        fn port(&self) -> u16 {
+            self.connection(None).unwrap().port.unwrap_or(22)
+        }
+        fn password_env(&self) -> Option<String> {
+            self.connection(None).unwrap().password_env
+        }
+    }
 
     fn parse(text: &str) -> Result<Inventory, InventoryError> {
         Inventory::parse(text, Path::new("inv.yaml"))
@@ -270,8 +438,8 @@ all:
                 "jump01",
                 "esa01.emea.example.com",
                 "esa02.emea.example.com",
-                "esa03.emea.example.com",
-                "esa01.amer.example.com"
+                "esa01.amer.example.com",
+                "esa03.emea.example.com"
             ]
         );
         assert_eq!(
@@ -287,8 +455,9 @@ all:
             text(&inv, "esa02.emea.example.com", "role").as_deref(),
             Some("also-amer")
         );
-        assert_eq!(inv.groups()[0], "all");
-        assert!(inv.groups().iter().any(|g| g == "empty"));
+        assert_eq!(inv.path(), Path::new("inv.yaml"));
+        assert_eq!(inv.groups()[0].name, "all");
+        assert!(inv.groups().iter().any(|g| g.name == "empty"));
     }
 
     #[test]
@@ -471,10 +640,10 @@ all:
         let inv = load(
             "g:\n  hosts:\n    esa01:2222:\n    esa[1:2].x:2200:\n    esa09:2201: {ansible_port: 2300}\n",
         );
-        assert_eq!(inv.host("esa01").unwrap().explicit_port(), Some(2222));
-        assert_eq!(inv.host("esa1.x").unwrap().explicit_port(), Some(2200));
-        assert_eq!(inv.host("esa2.x").unwrap().explicit_port(), Some(2200));
-        assert_eq!(inv.host("esa09").unwrap().explicit_port(), Some(2300));
+        assert_eq!(inv.host("esa01").unwrap().port(), 2222);
+        assert_eq!(inv.host("esa1.x").unwrap().port(), 2200);
+        assert_eq!(inv.host("esa2.x").unwrap().port(), 2200);
+        assert_eq!(inv.host("esa09").unwrap().port(), 2300);
         let (line, _) = invalid("g:\n  hosts:\n    esa01:99999:\n");
         assert_eq!(line, 3);
     }
@@ -504,13 +673,13 @@ all:
         );
         let bare = inv.host("bare").unwrap();
         assert_eq!(bare.address(), "bare");
-        assert_eq!(bare.explicit_port(), None);
+        assert_eq!(bare.port(), 22);
         assert_eq!(bare.user(), None);
         assert_eq!(bare.private_key_file(), None);
         assert_eq!(bare.password_env(), None);
         let full = inv.host("full").unwrap();
         assert_eq!(full.address(), "192.0.2.1");
-        assert_eq!(full.explicit_port(), Some(2222));
+        assert_eq!(full.port(), 2222);
         assert_eq!(full.user().as_deref(), Some("admin"));
         assert_eq!(full.private_key_file(), Some(PathBuf::from("/keys/id")));
         assert_eq!(full.var_text("proactive").as_deref(), Some("true"));
@@ -520,7 +689,7 @@ all:
         assert_eq!(full.var_text("missing"), None);
         let legacy = inv.host("legacy").unwrap();
         assert_eq!(legacy.address(), "192.0.2.2");
-        assert_eq!(legacy.explicit_port(), Some(2022));
+        assert_eq!(legacy.port(), 2022);
         assert_eq!(legacy.user().as_deref(), Some("root"));
         assert_eq!(legacy.private_key_file(), Some(PathBuf::from("keys/id")));
     }
@@ -567,65 +736,15 @@ all:
     }
 
     #[test]
-    fn inline_password_is_refused_without_echoing_it() {
-        let secret = "Hunter2-s3cret";
-        for key in PASSWORD_VARS {
-            let text = format!(
-                "all:\n  children:\n    emea:\n      hosts:\n        esa01:\n          ansible_user: admin\n          {key}: {secret}\n"
-            );
-            let err = parse(&text).unwrap_err();
-            let shown = format!("{err} {err:?}");
-            assert!(!shown.contains(secret), "secret leaked: {shown}");
-            let (line, message) = invalid(&text);
-            assert_eq!(line, 7, "{key}");
-            assert!(message.contains("host `esa01`"), "{message}");
-            assert!(message.contains(key), "{message}");
-            assert!(message.contains("sshfleet_password_env"), "{message}");
-            assert!(message.contains("lookup('env'"), "{message}");
-        }
-        // On a group, in a lookup of the wrong plugin, or vault-encrypted.
-        let cases = [
-            (
-                "emea:\n  vars:\n    ansible_password: Hunter2-s3cret\n  hosts: {h: }\n",
-                3,
-                "group `emea`",
-            ),
-            (
-                "g:\n  hosts:\n    h:\n      ansible_password: \"{{ lookup('file', 'Hunter2-s3cret') }}\"\n",
-                4,
-                "host `h`",
-            ),
-            (
-                "g:\n  hosts:\n    h:\n      ansible_ssh_pass: !vault |\n        Hunter2-s3cret\n",
-                4,
-                "host `h`",
-            ),
-            (
-                "g:\n  hosts:\n    h:\n      ansible_password: 12345\n",
-                4,
-                "host `h`",
-            ),
-        ];
-        for (text, want_line, owner) in cases {
-            let err = parse(text).unwrap_err();
-            let shown = format!("{err} {err:?}");
-            assert!(
-                !shown.contains("Hunter2") && !shown.contains("12345"),
-                "leaked: {shown}"
-            );
-            let (line, message) = invalid(text);
-            assert_eq!(line, want_line, "{text}");
-            assert!(message.contains(owner), "{message}");
-        }
-    }
-
-    #[test]
     fn password_env_must_be_a_variable_name_and_is_not_echoed() {
-        let (line, message) =
-            invalid("g:\n  hosts:\n    h:\n      sshfleet_password_env: 'p@ss word'\n");
-        assert_eq!(line, 4);
-        assert!(!message.contains("p@ss"), "{message}");
-        assert!(parse("g:\n  hosts:\n    h:\n      sshfleet_password_env: [A]\n").is_err());
+        let inv = load("g:\n  hosts:\n    h:\n      sshfleet_password_env: 'p@ss word'\n");
+        match inv.connection(&inv.hosts()[0], None) {
+            Err(InventoryError::Invalid { line, message, .. }) => {
+                assert_eq!(line, 4);
+                assert!(!message.contains("p@ss"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -665,25 +784,27 @@ all:
             ("22", true),
             ("65535", true),
             ("'2222'", true),
+            ("'022'", true),
             ("0", false),
             ("65536", false),
             ("-1", false),
             ("abc", false),
+            ("'0x16'", false),
             ("22.5", false),
         ] {
-            let text = format!("all:\n  hosts:\n    h:\n      ansible_port: {value}\n");
-            match parse(&text) {
+            let inv = load(&format!(
+                "all:\n  hosts:\n    h:\n      ansible_port: {value}\n"
+            ));
+            match inv.connection(&inv.hosts()[0], None) {
                 Ok(_) => assert!(ok, "{value} accepted"),
                 Err(InventoryError::Invalid { line, message, .. }) => {
                     assert!(!ok, "{value} refused: {message}");
                     assert_eq!(line, 4);
-                    assert!(message.contains("host `h`"), "{message}");
+                    assert!(message.contains("host h: `ansible_port`"), "{message}");
                 }
                 Err(e) => panic!("{e}"),
             }
         }
-        let (line, m) = invalid("all:\n  vars:\n    ansible_ssh_port: 70000\n  hosts: {h: }\n");
-        assert_eq!((line, m.contains("group `all`")), (3, true), "{m}");
     }
 
     #[test]
@@ -693,7 +814,7 @@ all:
         assert!(m.contains("cycle: a → b → a"), "{m}");
         let (line, m) = invalid("a:\n  hosts: {h: }\n  children:\n    a:\n");
         assert_eq!(line, 4);
-        assert!(m.contains("cycle"), "{m}");
+        assert!(m.contains("child of itself"), "{m}");
         let (line, m) =
             invalid("x:\n  children:\n    b:\na:\n  children:\n    x:\nb:\n  children:\n    a:\n");
         assert_eq!(line, 9);
@@ -819,14 +940,14 @@ all:
                 &inv,
                 Some("esa01.amer.example.com, emea_dmz,jump01,emea_dmz,")
             ),
-            ["jump01", "esa03.emea.example.com", "esa01.amer.example.com"]
+            ["jump01", "esa01.amer.example.com", "esa03.emea.example.com"]
         );
         assert_eq!(
             select(&inv, Some("amer:emea_dmz")),
             [
                 "esa02.emea.example.com",
-                "esa03.emea.example.com",
-                "esa01.amer.example.com"
+                "esa01.amer.example.com",
+                "esa03.emea.example.com"
             ]
         );
     }
@@ -863,9 +984,11 @@ all:
     fn select_errors() {
         let inv = load(FLEET);
         assert_eq!(no_match(&inv, "esa99"), "esa99");
-        assert_eq!(no_match(&inv, "emea,esa99"), "esa99");
-        assert_eq!(no_match(&inv, "!esa99"), "esa99");
-        assert_eq!(no_match(&inv, "emea,&nope*"), "nope*");
+        // As Ansible: a term that matches nothing is a warning; only an
+        // empty selection is an error.
+        assert_eq!(select(&inv, Some("emea,esa99")).len(), 3);
+        assert_eq!(select(&inv, Some("!esa99")).len(), 5);
+        assert_eq!(no_match(&inv, "emea,&nope*"), "emea,&nope*");
         assert_eq!(no_match(&inv, ""), "");
         assert_eq!(no_match(&inv, " , "), ",");
         // Each term matches, but nothing is left.
@@ -878,6 +1001,74 @@ all:
         ));
         let err = inv.select(Some("esa99")).unwrap_err().to_string();
         assert!(err.contains("esa99") && err.contains("inv.yaml"), "{err}");
+    }
+
+    #[test]
+    fn sources_errors_name_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad_list = PathBuf::from("esa01:99999,esa02");
+        let err = Inventory::load_sources(&[bad_list], &LoadOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("port must be 1–65535"), "{err}");
+        let toml = dir.path().join("hosts.toml");
+        std::fs::write(&toml, "[all]\n").unwrap();
+        let err = Inventory::load(&toml).unwrap_err().to_string();
+        assert!(err.contains("hosts.toml") && err.contains("TOML"), "{err}");
+        let yaml = dir.path().join("bad.yml");
+        std::fs::write(&yaml, "all:\n  hosts: [\n").unwrap();
+        let err = Inventory::load(&yaml).unwrap_err().to_string();
+        assert!(err.contains("bad.yml:3"), "{err}");
+        let plugin = dir.path().join("aws_ec2.yml");
+        std::fs::write(&plugin, "plugin: amazon.aws.aws_ec2\n").unwrap();
+        let err = Inventory::load(&plugin).unwrap_err().to_string();
+        assert!(
+            err.contains("aws_ec2.yml:1") && err.contains("amazon.aws.aws_ec2"),
+            "{err}"
+        );
+        // An extensionless file that is not a YAML mapping is INI.
+        let ini = dir.path().join("hosts");
+        std::fs::write(&ini, "[web]\nw1 ansible_port=2200\n").unwrap();
+        let inv = Inventory::load(&ini).unwrap();
+        assert_eq!(inv.host("w1").unwrap().port(), 2200);
+        let err = Inventory::load(&dir.path().join("missing")).unwrap_err();
+        assert!(matches!(err, InventoryError::Read { .. }), "{err}");
+        let ok = Inventory::load_sources(&[PathBuf::from("h1,h2:2202,")], &LoadOptions::default())
+            .unwrap();
+        assert_eq!(ok.host("h2").unwrap().port(), 2202);
+        assert_eq!(ok.group("ungrouped").unwrap().hosts, ["h1", "h2"]);
+    }
+
+    #[test]
+    fn debug_never_shows_a_password() {
+        let inv = load(
+            "all:\n  hosts:\n    h:\n      ansible_password: hunter2\n      ansible_become_pass: hunter3\n      ansible_user: ops\n",
+        );
+        let shown = format!("{inv:?}");
+        assert!(
+            !shown.contains("hunter") && shown.contains("ops"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn bad_patterns_are_errors() {
+        let inv = load(FLEET);
+        for pattern in ["~esa[", "emea,!~("] {
+            let err = inv.hosts_matching(pattern).unwrap_err().to_string();
+            assert!(err.contains("invalid regular expression"), "{err}");
+        }
+        // fnmatch: braces are themselves, an unclosed `[` is itself.
+        for pattern in ["esa0{1}*", "esa0[", "*{*"] {
+            let sel = inv.hosts_matching(pattern).unwrap();
+            assert!(
+                sel.hosts.is_empty() && sel.unmatched == [pattern],
+                "{sel:?}"
+            );
+        }
+        let err = inv
+            .select(Some("@/nonexistent/limit"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/limit"), "{err}");
     }
 
     #[test]
@@ -898,7 +1089,7 @@ all:
         );
         let esa01 = inv.host("esa01.emea.example.com").unwrap();
         assert_eq!(esa01.user().as_deref(), Some("tac-emea"));
-        assert_eq!(esa01.explicit_port(), Some(22));
+        assert_eq!(esa01.port(), 22);
         assert_eq!(esa01.address(), "esa01.emea.example.com");
         assert_eq!(esa01.password_env().as_deref(), Some("SSHFLEET_PASSWORD"));
         assert!(
@@ -909,8 +1100,8 @@ all:
         );
         let esa04 = inv.host("esa04.emea.example.com").unwrap();
         assert_eq!(
-            (esa04.address().as_str(), esa04.explicit_port()),
-            ("192.0.2.14", Some(2222))
+            (esa04.address().as_str(), esa04.port()),
+            ("192.0.2.14", 2222)
         );
         let amer = inv.host("esa02.amer.example.com").unwrap();
         assert_eq!(amer.user().as_deref(), Some("tac-amer"));

@@ -1,113 +1,236 @@
-//! `--limit`: Ansible's host patterns over an inventory.
+//! Host patterns as Ansible evaluates them (`ansible PATTERN`, `--limit`).
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use super::{Host, Inventory, InventoryError};
 
+/// Hosts a pattern selects, and the terms that matched nothing (Ansible
+/// warns about those and goes on).
+#[derive(Debug)]
+pub(crate) struct Selection<'i> {
+    pub hosts: Vec<&'i Host>,
+    pub unmatched: Vec<String>,
+}
+
 impl Inventory {
-    /// Hosts selected by an Ansible `--limit` pattern, in file order, each
-    /// once.
+    /// Hosts selected by an Ansible pattern, in Ansible's order for that
+    /// pattern, each once.
     ///
-    /// Terms are separated by `,` (or by `:` when there is no comma). A term
-    /// is a host name, a group name (its hosts, including through
-    /// `children`), a glob (`esa0*`, `*.emea.example.com`) matched against
-    /// host and group names, or `~regex`. `!term` excludes and `&term`
-    /// intersects, applied after all plain terms as Ansible does; with none
-    /// of those, selection starts from all hosts. `None`, `all` and `*` select
-    /// everything. Not supported: `@file` and `group[0:2]` subscripts.
-    ///
-    /// A term that matches no host and no group is an error, and so is a
-    /// selection that ends up empty: a typo in `--limit` must not silently
-    /// run against nothing (or, with `!`, against everything).
-    pub(crate) fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
-        let Some(limit) = limit.map(str::trim) else {
-            return Ok(self.hosts.iter().collect());
-        };
-        let terms = split_limit(limit, |name| self.host(name).is_some());
-        if terms.is_empty() {
-            return Err(self.no_match(limit));
-        }
-        let mut regular = Vec::new();
+    /// Terms are separated by `,` (or by `:` when the whole is not one
+    /// host, address or range). A term that is exactly a host name selects
+    /// that host even if a group has the name; otherwise a term is a group
+    /// or host name, a glob (`esa0*`) or `~regex`, optionally subscripted
+    /// (`web[0]`, `web[-1]`, `web[0:1]`, `web[1:]`). `!term` excludes and
+    /// `&term` intersects, after all plain terms; with only those, selection
+    /// starts from all hosts.
+    #[cfg(test)]
+    pub(crate) fn hosts_matching(&self, pattern: &str) -> Result<Selection<'_>, InventoryError> {
+        let terms: Vec<String> = split_pattern(pattern, |name| self.host(name).is_some())
+            .into_iter()
+            .map(String::from)
+            .collect();
+        self.evaluate(&terms)
+    }
+
+    fn evaluate(&self, terms: &[String]) -> Result<Selection<'_>, InventoryError> {
+        let mut regular: Vec<&str> = Vec::new();
         let mut intersect = Vec::new();
         let mut exclude = Vec::new();
         for term in terms {
-            if let Some(t) = term.strip_prefix('!') {
-                exclude.push(t.trim());
-            } else if let Some(t) = term.strip_prefix('&') {
-                intersect.push(t.trim());
-            } else {
-                regular.push(term);
+            match term.chars().next() {
+                Some('!') => exclude.push(term.as_str()),
+                Some('&') => intersect.push(term.as_str()),
+                _ => regular.push(term.as_str()),
             }
         }
         if regular.is_empty() {
             regular.push("all");
         }
-        let mut chosen = vec![false; self.hosts.len()];
-        for term in regular {
-            for (c, m) in chosen.iter_mut().zip(self.matching(term)?) {
-                *c |= m;
+        let mut hosts: Vec<usize> = Vec::new();
+        let mut unmatched = Vec::new();
+        for term in regular.into_iter().chain(intersect).chain(exclude) {
+            let matched: Vec<usize> = match self.hosts.iter().position(|h| h.name == term) {
+                Some(i) => vec![i],
+                None => {
+                    let (found, any) = self.match_one(term.trim_start_matches(['!', '&']))?;
+                    if !any {
+                        unmatched.push(term.to_string());
+                    }
+                    found
+                }
+            };
+            match term.chars().next() {
+                Some('!') => {
+                    let set: HashSet<usize> = matched.into_iter().collect();
+                    hosts.retain(|h| !set.contains(h));
+                }
+                Some('&') => {
+                    let set: HashSet<usize> = matched.into_iter().collect();
+                    hosts.retain(|h| set.contains(h));
+                }
+                _ => {
+                    for h in matched {
+                        if !hosts.contains(&h) {
+                            hosts.push(h);
+                        }
+                    }
+                }
             }
         }
-        for term in intersect {
-            for (c, m) in chosen.iter_mut().zip(self.matching(term)?) {
-                *c &= m;
+        Ok(Selection {
+            hosts: hosts.into_iter().map(|i| &self.hosts[i]).collect(),
+            unmatched,
+        })
+    }
+
+    /// `--limit`: hosts in inventory order that the pattern selects, where
+    /// a term `@file` reads one pattern a line from the file; no limit
+    /// selects every host. Terms that match nothing are warned about;
+    /// a selection that ends up empty is an error, so that a typo never
+    /// runs against nothing.
+    pub(crate) fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
+        let Some(limit) = limit.map(str::trim) else {
+            return Ok(self.hosts.iter().collect());
+        };
+        if limit.split([',', ':']).all(|t| t.trim().is_empty()) {
+            return Err(InventoryError::NoMatch {
+                path: self.path().to_path_buf(),
+                pattern: limit.to_string(),
+            });
+        }
+        // `@file`: one pattern a line (only in a limit, as in Ansible).
+        let mut terms = Vec::new();
+        for term in split_pattern(limit, |name| self.host(name).is_some()) {
+            match term.strip_prefix('@') {
+                Some(file) => {
+                    let text =
+                        std::fs::read_to_string(file).map_err(|source| InventoryError::Read {
+                            path: file.into(),
+                            source,
+                        })?;
+                    terms.extend(
+                        text.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .map(String::from),
+                    );
+                }
+                None => terms.push(term.to_string()),
             }
         }
-        for term in exclude {
-            for (c, m) in chosen.iter_mut().zip(self.matching(term)?) {
-                *c &= !m;
-            }
+        let selection = self.evaluate(&terms)?;
+        for term in &selection.unmatched {
+            tracing::warn!("--limit term `{term}` matches no host or group; ignored");
         }
+        let chosen: HashSet<&str> = selection.hosts.iter().map(|h| h.name.as_str()).collect();
         let selected: Vec<&Host> = self
             .hosts
             .iter()
-            .zip(chosen)
-            .filter_map(|(h, c)| c.then_some(h))
+            .filter(|h| chosen.contains(h.name.as_str()))
             .collect();
         if selected.is_empty() {
-            return Err(self.no_match(limit));
+            return Err(InventoryError::NoMatch {
+                path: self.path().to_path_buf(),
+                pattern: limit.to_string(),
+            });
         }
         Ok(selected)
     }
 
-    /// Which hosts one `--limit` term (without its `!`/`&`) matches.
-    fn matching(&self, term: &str) -> Result<Vec<bool>, InventoryError> {
-        if term == "all" || term == "*" {
-            return Ok(vec![true; self.hosts.len()]);
-        }
-        let matcher = NameMatcher::new(term).map_err(|message| InventoryError::InvalidNoLine {
-            path: self.path.clone(),
-            message: format!("--limit pattern `{term}`: {message}"),
+    /// One term without its `!`/`&`: host indexes, and whether any group or
+    /// host matched at all.
+    fn match_one(&self, term: &str) -> Result<(Vec<usize>, bool), InventoryError> {
+        let (expr, subscript) = split_subscript(term);
+        let matcher = NameMatcher::new(expr).map_err(|message| InventoryError::InvalidNoLine {
+            path: self.path().to_path_buf(),
+            message: format!("host pattern `{term}`: {message}"),
         })?;
-        let groups: HashSet<&str> = self
+        let index = |name: &str| self.hosts.iter().position(|h| h.name == name);
+        let mut results: Vec<usize> = Vec::new();
+        let groups: Vec<&super::Group> = self
             .groups
             .iter()
-            .filter(|g| matcher.is_match(g))
-            .map(String::as_str)
+            .filter(|g| matcher.is_match(&g.name))
             .collect();
-        let hosts: Vec<bool> = self
-            .hosts
-            .iter()
-            .map(|h| {
-                matcher.is_match(&h.name) || h.groups.iter().any(|g| groups.contains(g.as_str()))
-            })
-            .collect();
-        let hosts_named = self.hosts.iter().any(|h| matcher.is_match(&h.name));
-        if groups.is_empty() && !hosts_named {
-            return Err(self.no_match(term));
+        for g in &groups {
+            results.extend(g.all_hosts.iter().filter_map(|n| index(n)));
         }
-        Ok(hosts)
-    }
-
-    fn no_match(&self, pattern: &str) -> InventoryError {
-        InventoryError::NoMatch {
-            path: self.path.clone(),
-            pattern: pattern.to_string(),
+        if groups.is_empty() || expr.starts_with('~') || expr.contains(['.', '?', '*', '[']) {
+            // Host names match in the order hosts were added, as Ansible's.
+            results.extend(
+                self.added
+                    .iter()
+                    .copied()
+                    .filter(|&i| matcher.is_match(&self.hosts[i].name)),
+            );
         }
+        let any = !results.is_empty() || !groups.is_empty();
+        let mut seen = HashSet::new();
+        results.retain(|h| seen.insert(*h));
+        let results = match subscript {
+            None => results,
+            Some(_) if results.is_empty() => results,
+            Some((start, end)) => {
+                let len = results.len() as i64;
+                let pick = |i: i64| -> Option<usize> {
+                    let i = if i < 0 { len + i } else { i };
+                    (0..len).contains(&i).then_some(i as usize)
+                };
+                match end {
+                    Some(end) if end != 0 => {
+                        let end = if end == -1 { len - 1 } else { end };
+                        let from = start.clamp(0, len) as usize;
+                        let to = (end + 1).clamp(0, len) as usize;
+                        results
+                            .get(from..to.max(from))
+                            .map(<[usize]>::to_vec)
+                            .unwrap_or_default()
+                    }
+                    // Out of range: Ansible selects nothing for this term.
+                    _ => pick(start).map(|i| vec![results[i]]).unwrap_or_default(),
+                }
+            }
+        };
+        Ok((results, any))
     }
 }
 
-/// How one `--limit` term matches a host or group name.
+/// `web[0]`, `web[-1]`, `web[0:2]`, `web[1:]` → (`web`, (start, end)).
+fn split_subscript(term: &str) -> (&str, Option<(i64, Option<i64>)>) {
+    if term.starts_with('~') || !term.ends_with(']') {
+        return (term, None);
+    }
+    let Some(open) = term.rfind('[') else {
+        return (term, None);
+    };
+    let (expr, inner) = (&term[..open], &term[open + 1..term.len() - 1]);
+    if expr.is_empty() {
+        return (term, None);
+    }
+    if let Ok(i) = inner.parse::<i64>() {
+        return (expr, Some((i, None)));
+    }
+    let Some((a, b)) = inner.split_once([':', '-']) else {
+        return (term, None);
+    };
+    let (Ok(start), end) = (a.parse::<i64>(), b) else {
+        return (term, None);
+    };
+    if a.starts_with('-') || !a.chars().all(|c| c.is_ascii_digit()) {
+        return (term, None);
+    }
+    if end.is_empty() {
+        return (expr, Some((start, Some(-1))));
+    }
+    match end.parse::<i64>() {
+        Ok(e) if end.chars().all(|c| c.is_ascii_digit()) => (expr, Some((start, Some(e)))),
+        _ => (term, None),
+    }
+}
+
+/// How one term matches a host or group name: Python's `fnmatch` (case
+/// sensitive) or `re.match` for `~regex`.
 enum NameMatcher {
     Exact(String),
     Glob(globset::GlobMatcher),
@@ -120,18 +243,22 @@ impl NameMatcher {
             return Err("empty term".to_string());
         }
         if let Some(re) = term.strip_prefix('~') {
-            // Ansible uses Python's `re.match`: anchored at the start only.
             return regex::Regex::new(&format!("^(?:{re})"))
                 .map(NameMatcher::Regex)
                 .map_err(|e| format!("invalid regular expression: {e}"));
         }
         if term.contains(['*', '?', '[']) {
-            return globset::GlobBuilder::new(term)
+            // Python's fnmatch has no `{a,b}` alternation, and reads a `[`
+            // that is never closed as itself.
+            let fnmatch = term.replace('{', "[{]").replace('}', "[}]");
+            return Ok(globset::GlobBuilder::new(&fnmatch)
                 .literal_separator(false)
-                .backslash_escape(true)
+                .backslash_escape(false)
                 .build()
-                .map(|g| NameMatcher::Glob(g.compile_matcher()))
-                .map_err(|e| format!("invalid glob: {e}"));
+                .map_or_else(
+                    |_| NameMatcher::Exact(term.to_string()),
+                    |g| NameMatcher::Glob(g.compile_matcher()),
+                ));
         }
         Ok(NameMatcher::Exact(term.to_string()))
     }
@@ -145,36 +272,46 @@ impl NameMatcher {
     }
 }
 
-/// Split a `--limit` value into terms: on commas, or, when there is none, on
-/// colons outside `[...]` (Ansible's older separator) unless the whole value
-/// is an IPv6 address or a host name.
-fn split_limit(limit: &str, is_host: impl Fn(&str) -> bool) -> Vec<&str> {
-    let terms: Vec<&str> = if limit.contains(',') {
-        limit.split(',').collect()
-    } else if limit.contains(':') && !is_host(limit) && limit.parse::<std::net::Ipv6Addr>().is_err()
+/// Split a pattern into terms as Ansible's `split_host_pattern`: on commas;
+/// without one, the whole is one term if it is a host, an address or a
+/// `name:port`/range, else it splits on colons outside `[...]`.
+fn split_pattern(pattern: &str, is_host: impl Fn(&str) -> bool) -> Vec<&str> {
+    let terms: Vec<&str> = if pattern.contains(',') {
+        pattern.split(',').collect()
+    } else if !pattern.contains(':')
+        || is_host(pattern)
+        || pattern.parse::<std::net::Ipv6Addr>().is_ok()
+        || is_name_port(pattern)
+        || Path::new(pattern).is_absolute()
     {
+        vec![pattern]
+    } else {
         let mut terms = Vec::new();
         let mut depth = 0usize;
         let mut start = 0;
-        for (i, c) in limit.char_indices() {
+        for (i, c) in pattern.char_indices() {
             match c {
                 '[' => depth += 1,
                 ']' => depth = depth.saturating_sub(1),
                 ':' if depth == 0 => {
-                    terms.push(&limit[start..i]);
+                    terms.push(&pattern[start..i]);
                     start = i + 1;
                 }
                 _ => {}
             }
         }
-        terms.push(&limit[start..]);
+        terms.push(&pattern[start..]);
         terms
-    } else {
-        vec![limit]
     };
     terms
         .into_iter()
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .collect()
+}
+
+/// `name:22` (Ansible's `parse_address` accepts it as one pattern).
+fn is_name_port(pattern: &str) -> bool {
+    let (name, port) = super::yaml::split_port(pattern);
+    port.is_some() && !name.contains(['!', '&'])
 }

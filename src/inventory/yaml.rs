@@ -1,103 +1,63 @@
-//! Ansible's YAML inventory format: groups, hosts, children and vars,
-//! merged over every place they appear, with their lines kept for errors.
+//! Ansible's YAML inventory format (also its `.json` files): groups, hosts,
+//! children and vars, merged over every place they appear, with their lines
+//! kept for errors.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
 
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
 
-use super::vars::{env_lookup, is_env_name, kind, merge_vars, parse_port, scalar_text};
-use super::{Host, Inventory, InventoryError, PASSWORD_ENV_VAR, PASSWORD_VARS};
+use super::model::{Model, Var};
+use super::vars::kind;
+use super::{InventoryError, Origin};
 use crate::yaml_lines::YamlLines;
-
-/// A group as written, merged over every place it appears.
-struct GroupData {
-    name: String,
-    vars: BTreeMap<String, Value>,
-    parents: Vec<usize>,
-    children: Vec<usize>,
-}
-
-/// A host as written, merged over every place it appears.
-struct HostData {
-    name: String,
-    vars: BTreeMap<String, Value>,
-    /// Groups the host is listed in directly.
-    groups: Vec<usize>,
-}
 
 /// Most hosts one range pattern may expand to: a typo such as
 /// `esa[1:100000000]` should be an error, not an out-of-memory.
 const MAX_RANGE_HOSTS: usize = 100_000;
 
-const ALL: usize = 0;
-
 pub(super) struct Builder<'a> {
+    model: &'a mut Model,
     path: &'a Path,
     lines: YamlLines,
-    groups: Vec<GroupData>,
-    group_ids: HashMap<String, usize>,
-    hosts: Vec<HostData>,
-    host_ids: HashMap<String, usize>,
 }
 
 impl<'a> Builder<'a> {
-    pub(super) fn new(path: &'a Path, lines: YamlLines) -> Builder<'a> {
-        let mut builder = Builder {
-            path,
-            lines,
-            groups: Vec::new(),
-            group_ids: HashMap::new(),
-            hosts: Vec::new(),
-            host_ids: HashMap::new(),
-        };
-        builder.group_id("all");
-        builder
+    pub(super) fn new(model: &'a mut Model, path: &'a Path, lines: YamlLines) -> Builder<'a> {
+        Builder { model, path, lines }
+    }
+
+    fn line(&self, ypath: &[String]) -> usize {
+        let refs: Vec<&str> = ypath.iter().map(String::as_str).collect();
+        self.lines.nearest_line_of(&refs).unwrap_or(1)
     }
 
     fn invalid(&self, ypath: &[String], message: String) -> InventoryError {
-        let refs: Vec<&str> = ypath.iter().map(String::as_str).collect();
         InventoryError::Invalid {
             path: self.path.to_path_buf(),
-            line: self.lines.nearest_line_of(&refs).unwrap_or(1),
+            line: self.line(ypath),
             message,
         }
     }
 
-    fn group_id(&mut self, name: &str) -> usize {
-        if let Some(&id) = self.group_ids.get(name) {
-            return id;
+    fn origin(&self, ypath: &[String]) -> Origin {
+        Origin {
+            path: self.path.to_path_buf(),
+            line: self.line(ypath),
         }
-        let id = self.groups.len();
-        self.groups.push(GroupData {
-            name: name.to_string(),
-            vars: BTreeMap::new(),
-            parents: Vec::new(),
-            children: Vec::new(),
-        });
-        self.group_ids.insert(name.to_string(), id);
-        id
-    }
-
-    fn host_id(&mut self, name: &str) -> usize {
-        if let Some(&id) = self.host_ids.get(name) {
-            return id;
-        }
-        let id = self.hosts.len();
-        self.hosts.push(HostData {
-            name: name.to_string(),
-            vars: BTreeMap::new(),
-            groups: Vec::new(),
-        });
-        self.host_ids.insert(name.to_string(), id);
-        id
     }
 
     pub(super) fn top(&mut self, root: &Value) -> Result<(), InventoryError> {
         match root {
             Value::Null => Ok(()),
             Value::Mapping(map) => {
-                for (key, value) in self.entries(map, &[])? {
+                if let Some(plugin) = map.get("plugin") {
+                    let name = super::vars::scalar_text(plugin).unwrap_or_default();
+                    return Err(self.invalid(
+                        &["plugin".to_string()],
+                        format!("inventory plugin `{name}` is not supported (sshfleet reads static YAML, INI and JSON inventories and inventory scripts)"),
+                    ));
+                }
+                for (key, value) in map {
                     let name = self.key_name(key, &[], "group")?;
                     self.group(&name, value, std::slice::from_ref(&name), None)?;
                 }
@@ -120,9 +80,11 @@ impl<'a> Builder<'a> {
         ypath: &[String],
         parent: Option<usize>,
     ) -> Result<(), InventoryError> {
-        let id = self.group_id(name);
+        let id = self.model.group_id(name);
         if let Some(parent) = parent {
-            self.link(parent, id, ypath)?;
+            self.model
+                .link(parent, id)
+                .map_err(|m| self.invalid(ypath, m))?;
         }
         let map = match value {
             Value::Null => return Ok(()),
@@ -137,19 +99,22 @@ impl<'a> Builder<'a> {
                 ));
             }
         };
-        for (key, value) in self.entries(map, ypath)? {
+        for (key, value) in map {
             let key = self.key_name(key, ypath, "key")?;
             let here = extend(ypath, &key);
             match key.as_str() {
                 "hosts" => self.group_hosts(id, value, &here)?,
                 "vars" => {
-                    let vars = self.vars(value, &here, &format!("group `{name}`"))?;
-                    merge_vars(&mut self.groups[id].vars, vars);
+                    for (k, v) in self.vars(value, &here, &format!("group `{name}`"))? {
+                        self.model
+                            .set_group_var(id, &k, v)
+                            .map_err(|m| self.invalid(&extend(&here, &k), m))?;
+                    }
                 }
                 "children" => match value {
                     Value::Null => {}
                     Value::Mapping(children) => {
-                        for (child, child_value) in self.entries(children, &here)? {
+                        for (child, child_value) in children {
                             let child = self.key_name(child, &here, "group")?;
                             let child_path = extend(&here, &child);
                             self.group(&child, child_value, &child_path, Some(id))?;
@@ -178,67 +143,6 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    /// Make `child` a child group of `parent`, refusing cycles.
-    fn link(
-        &mut self,
-        parent: usize,
-        child: usize,
-        ypath: &[String],
-    ) -> Result<(), InventoryError> {
-        if child == ALL {
-            return Err(self.invalid(
-                ypath,
-                "group `all` cannot be a child of another group: every group is already inside `all`"
-                    .to_string(),
-            ));
-        }
-        if self.groups[parent].children.contains(&child) {
-            return Ok(());
-        }
-        if let Some(chain) = self.ancestry(parent, child) {
-            let names: Vec<&str> = chain
-                .iter()
-                .rev()
-                .chain(std::iter::once(&child))
-                .map(|&g| self.groups[g].name.as_str())
-                .collect();
-            return Err(self.invalid(
-                ypath,
-                format!("group `children` form a cycle: {}", names.join(" → ")),
-            ));
-        }
-        self.groups[parent].children.push(child);
-        self.groups[child].parents.push(parent);
-        Ok(())
-    }
-
-    /// The chain of parents from `from` up to `target` (both included), if
-    /// `target` is `from` or one of its ancestors.
-    fn ancestry(&self, from: usize, target: usize) -> Option<Vec<usize>> {
-        let mut came_from: HashMap<usize, usize> = HashMap::new();
-        let mut queue = VecDeque::from([from]);
-        let mut seen = HashSet::from([from]);
-        while let Some(g) = queue.pop_front() {
-            if g == target {
-                let mut chain = vec![g];
-                let mut cur = g;
-                while let Some(&next) = came_from.get(&cur) {
-                    chain.push(next);
-                    cur = next;
-                }
-                chain.reverse();
-                return Some(chain);
-            }
-            for &p in &self.groups[g].parents {
-                if seen.insert(p) {
-                    came_from.insert(p, g);
-                    queue.push_back(p);
-                }
-            }
-        }
-        None
-    }
-
     fn group_hosts(
         &mut self,
         group: usize,
@@ -249,7 +153,7 @@ impl<'a> Builder<'a> {
             Value::Null => return Ok(()),
             Value::Mapping(map) => map,
             other => {
-                let name = &self.groups[group].name;
+                let name = &self.model.groups[group].name;
                 return Err(self.invalid(
                     ypath,
                     format!(
@@ -259,7 +163,16 @@ impl<'a> Builder<'a> {
                 ));
             }
         };
-        for (key, host_value) in self.entries(map, ypath)? {
+        for (key, host_value) in map.iter() {
+            if !matches!(key, Value::String(_)) {
+                let shown = super::vars::python_text(key).unwrap_or_default();
+                return Err(self.invalid(
+                    ypath,
+                    format!(
+                        "host name `{shown}` must be a string, as in Ansible: enclose it in quotes"
+                    ),
+                ));
+            }
             let pattern = self.key_name(key, ypath, "host")?;
             let here = extend(ypath, &pattern);
             let (names_pattern, port) = split_port(&pattern);
@@ -282,18 +195,22 @@ impl<'a> Builder<'a> {
                 return Err(self.invalid(&here, format!("host `{pattern}`: port must be 1–65535")));
             }
             for name in names {
-                let id = self.host_id(&name);
-                let host = &mut self.hosts[id];
-                if !host.groups.contains(&group) {
-                    host.groups.push(group);
-                }
+                let id = self.model.host_id(&name);
+                self.model.add_host(id, group);
                 if let Some(port) = port {
-                    merge_vars(
-                        &mut host.vars,
-                        [("ansible_port".to_string(), Value::from(port))],
+                    let origin = self.origin(&here);
+                    self.model.set_host_var(
+                        id,
+                        "ansible_port",
+                        Var {
+                            value: Value::from(port),
+                            origin,
+                        },
                     );
                 }
-                merge_vars(&mut host.vars, vars.iter().cloned());
+                for (k, v) in &vars {
+                    self.model.set_host_var(id, k, v.clone());
+                }
             }
         }
         Ok(())
@@ -305,7 +222,7 @@ impl<'a> Builder<'a> {
         value: &Value,
         ypath: &[String],
         owner: &str,
-    ) -> Result<Vec<(String, Value)>, InventoryError> {
+    ) -> Result<Vec<(String, Var)>, InventoryError> {
         let map = match value {
             Value::Null => return Ok(Vec::new()),
             Value::Mapping(map) => map,
@@ -320,102 +237,19 @@ impl<'a> Builder<'a> {
             }
         };
         let mut vars = Vec::new();
-        for (key, value) in self.entries(map, ypath)? {
+        for (key, value) in map.iter() {
             let key = self.key_name(key, ypath, "variable")?;
             let here = extend(ypath, &key);
-            self.check_var(&key, value, &here, owner)?;
-            vars.push((key, value.clone()));
+            let origin = self.origin(&here);
+            vars.push((
+                key,
+                Var {
+                    value: value.clone(),
+                    origin,
+                },
+            ));
         }
         Ok(vars)
-    }
-
-    fn check_var(
-        &self,
-        key: &str,
-        value: &Value,
-        ypath: &[String],
-        owner: &str,
-    ) -> Result<(), InventoryError> {
-        if key == "ansible_port" || key == "ansible_ssh_port" {
-            if parse_port(value).is_none() {
-                let shown = scalar_text(value).unwrap_or_else(|| kind(value).to_string());
-                return Err(self.invalid(
-                    ypath,
-                    format!("`{key}` of {owner} must be a port number 1–65535, found `{shown}`"),
-                ));
-            }
-        } else if PASSWORD_VARS.contains(&key) {
-            let is_lookup = value.as_str().and_then(env_lookup).is_some();
-            if !value.is_null() && !is_lookup {
-                // The value itself must never appear here: it may be the secret.
-                return Err(self.invalid(
-                    ypath,
-                    format!(
-                        "{owner} sets `{key}` inline; sshfleet never reads passwords from the inventory. \
-                         Use `{PASSWORD_ENV_VAR}: VAR_NAME` or `{key}: \"{{{{ lookup('env', 'VAR_NAME') }}}}\"` \
-                         and export the password in that environment variable"
-                    ),
-                ));
-            }
-        } else if key == PASSWORD_ENV_VAR {
-            let ok = value.as_str().is_some_and(is_env_name);
-            if !ok {
-                // Not echoed either: a password pasted here by mistake is still a password.
-                return Err(self.invalid(
-                    ypath,
-                    format!(
-                        "`{PASSWORD_ENV_VAR}` of {owner} must be the name of an environment variable \
-                         (letters, digits and `_`, not starting with a digit)"
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// The entries of a mapping in file order, with YAML merge keys (`<<`)
-    /// applied: explicit keys win, then earlier merged mappings.
-    fn entries<'v>(
-        &self,
-        map: &'v Mapping,
-        ypath: &[String],
-    ) -> Result<Vec<(&'v Value, &'v Value)>, InventoryError> {
-        let merge_key = Value::from("<<");
-        if !map.contains_key(&merge_key) {
-            return Ok(map.iter().collect());
-        }
-        let explicit: HashSet<&Value> = map.keys().filter(|k| **k != merge_key).collect();
-        let mut seen: HashSet<&Value> = HashSet::new();
-        let mut out = Vec::new();
-        for (key, value) in map {
-            if *key != merge_key {
-                out.push((key, value));
-                continue;
-            }
-            let sources: Vec<&Mapping> = match value {
-                Value::Mapping(m) => vec![m],
-                Value::Sequence(items) => items.iter().filter_map(Value::as_mapping).collect(),
-                _ => Vec::new(),
-            };
-            let expected = match value {
-                Value::Sequence(items) => items.len(),
-                _ => 1,
-            };
-            if sources.len() != expected {
-                return Err(self.invalid(
-                    &extend(ypath, "<<"),
-                    "a merge key `<<` must refer to a mapping or a list of mappings".to_string(),
-                ));
-            }
-            for source in sources {
-                for (k, v) in self.entries(source, ypath)? {
-                    if !explicit.contains(k) && seen.insert(k) {
-                        out.push((k, v));
-                    }
-                }
-            }
-        }
-        Ok(out)
     }
 
     fn key_name(
@@ -426,89 +260,15 @@ impl<'a> Builder<'a> {
     ) -> Result<String, InventoryError> {
         match key {
             Value::String(s) if !s.is_empty() => Ok(s.clone()),
-            Value::Number(n) => Ok(n.to_string()),
-            Value::Bool(b) => Ok(b.to_string()),
+            // As Python's str(): a YAML 1.1 `yes:` is the name `True`.
+            Value::Number(_) | Value::Bool(_) => {
+                Ok(super::vars::python_text(key).unwrap_or_default())
+            }
             other => Err(self.invalid(
                 ypath,
                 format!("a {what} name must be a plain name, found {}", kind(other)),
             )),
         }
-    }
-
-    pub(super) fn finish(mut self) -> Result<Inventory, InventoryError> {
-        if self.hosts.is_empty() {
-            return Err(InventoryError::InvalidNoLine {
-                path: self.path.to_path_buf(),
-                message: "the inventory has no hosts".to_string(),
-            });
-        }
-        // As Ansible: hosts in no group but `all` are also in `ungrouped`,
-        // and groups with no parent are children of `all`.
-        let lonely: Vec<usize> = (0..self.hosts.len())
-            .filter(|&h| self.hosts[h].groups.iter().all(|&g| g == ALL))
-            .collect();
-        if !lonely.is_empty() || self.group_ids.contains_key("ungrouped") {
-            let ungrouped = self.group_id("ungrouped");
-            for h in lonely {
-                self.hosts[h].groups.push(ungrouped);
-            }
-        }
-        for g in 1..self.groups.len() {
-            if self.groups[g].parents.is_empty() {
-                self.groups[g].parents.push(ALL);
-                self.groups[ALL].children.push(g);
-            }
-        }
-        let depth = self.depths();
-
-        let mut hosts = Vec::with_capacity(self.hosts.len());
-        for host in &self.hosts {
-            let mut member: HashSet<usize> = HashSet::from([ALL]);
-            let mut stack: Vec<usize> = host.groups.clone();
-            while let Some(g) = stack.pop() {
-                if member.insert(g) {
-                    stack.extend(self.groups[g].parents.iter().copied());
-                }
-            }
-            let mut order: Vec<usize> = member.into_iter().collect();
-            order.sort_by(|&a, &b| {
-                (depth[a], &self.groups[a].name).cmp(&(depth[b], &self.groups[b].name))
-            });
-            let mut vars = BTreeMap::new();
-            for &g in &order {
-                merge_vars(&mut vars, self.groups[g].vars.clone());
-            }
-            merge_vars(&mut vars, host.vars.clone());
-            hosts.push(Host {
-                name: host.name.clone(),
-                groups: order.iter().map(|&g| self.groups[g].name.clone()).collect(),
-                vars,
-            });
-        }
-        Ok(Inventory {
-            path: self.path.to_path_buf(),
-            hosts,
-            groups: self.groups.into_iter().map(|g| g.name).collect(),
-        })
-    }
-
-    /// Each group's depth below `all`: the longest chain of parents, as
-    /// Ansible computes it. The graph is acyclic (see [`Builder::link`]).
-    fn depths(&self) -> Vec<usize> {
-        let n = self.groups.len();
-        let mut pending: Vec<usize> = self.groups.iter().map(|g| g.parents.len()).collect();
-        let mut depth = vec![0usize; n];
-        let mut ready: Vec<usize> = (0..n).filter(|&g| pending[g] == 0).collect();
-        while let Some(g) = ready.pop() {
-            for &c in &self.groups[g].children {
-                depth[c] = depth[c].max(depth[g] + 1);
-                pending[c] -= 1;
-                if pending[c] == 0 {
-                    ready.push(c);
-                }
-            }
-        }
-        depth
     }
 }
 

@@ -116,10 +116,6 @@ impl StepError {
     }
 }
 
-/// The finding that says backlog stamped in the appliance's future was
-/// ignored: information, never a fault of its own.
-const FUTURE_STAMPED: &str = "future-stamped-log-lines";
-
 /// What running the steps produced.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Execution {
@@ -133,6 +129,9 @@ pub(crate) struct Execution {
     pub would_change: bool,
     /// The first failure, in an operator's words.
     pub error: Option<String>,
+    /// Worth an operator's attention, but neither a finding (conditions
+    /// such as `findings > 0` must not count it) nor a failure.
+    pub warnings: Vec<String>,
     pub cancelled: bool,
 }
 
@@ -170,10 +169,10 @@ impl HostState {
         self.run.error.is_some() || self.run.cancelled
     }
 
-    /// Record what the runner found about the host itself (the prompt
-    /// naming another appliance).
-    pub(crate) fn note(&mut self, finding: FoundFault) {
-        self.run.findings.push(finding);
+    /// A warning in the host's result (the prompt naming another
+    /// appliance).
+    pub(crate) fn warn(&mut self, warning: String) {
+        self.run.warnings.push(warning);
     }
 
     pub(crate) fn fail(&mut self, error: String) {
@@ -731,16 +730,12 @@ async fn run_follow(
     let end = remote.follow(command, timeout, cancel, judge).await;
     let (future_ignored, first_future) = future;
     if let Some(evidence) = first_future {
-        host.run.findings.push(FoundFault {
-            id: FUTURE_STAMPED.to_string(),
-            severity: super::Severity::Info,
-            evidence: evidence.trim().chars().take(400).collect(),
-            message: Some(format!(
-                "{future_ignored} line(s) of `{command}` were stamped later than the appliance's clock \
-                 (read as {}) plus the time since; ignored as evidence (its clock was stepped back?)",
-                since.map(|s| s.at.to_string()).unwrap_or_default()
-            )),
-        });
+        host.run.warnings.push(format!(
+            "{future_ignored} line(s) of `{command}` were stamped later than the appliance's clock \
+             (read as {}) plus the time since, e.g. {:?}; ignored as evidence (its clock was stepped back?)",
+            since.map(|s| s.at.to_string()).unwrap_or_default(),
+            evidence.trim().chars().take(200).collect::<String>()
+        ));
     }
     let end = end.map_err(|e| match e {
         RemoteError::CannotFollow => StepError::Remote(e),

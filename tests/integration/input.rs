@@ -95,8 +95,14 @@ async fn malformed_inventory_exits_5_with_file_and_line() {
     let lab = Lab::start(vec![AsyncOsProfile::broken("esa01.example.com")]).await;
     let cases = [
         ("all:\n  hosts:\n    esa01:\n      ansible_port: 99999\n", 4),
+        // A literal password is allowed now; one that cannot be rendered
+        // is refused without being shown.
         (
-            "all:\n  hosts:\n    esa01:\n      ansible_password: hunter2\n",
+            "all:\n  hosts:\n    esa01:\n      ansible_password: \"hunter2{{ nope }}\"\n",
+            4,
+        ),
+        (
+            "all:\n  hosts:\n    esa01:\n      ansible_connection: winrm\n",
             4,
         ),
         ("all:\n  hosts:\n    esa01:\n   bad indent: [\n", 4),

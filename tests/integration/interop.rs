@@ -2,11 +2,15 @@
 //! starts `sshfleet sim --stdio` as the login shell, with a real PTY, and the
 //! ESA playbook runs against it. CI installs openssh-server so this runs
 //! there; on a machine without sshd it says so and passes only outside CI.
+//! Also: an sshd with AsyncOS's documented algorithm lists, reached with
+//! no setting, and a PAM keyboard-interactive login (as root only: it
+//! creates a user).
 
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use russh::keys::PrivateKey;
 use russh::keys::ssh_key::LineEnding;
 
 use crate::support::{new_key, sshfleet_cmd, write_key};
@@ -18,23 +22,48 @@ struct Sshd {
     port: u16,
 }
 
-async fn start_sshd(
+/// How a test's sshd differs from the default one (ed25519 host key, the
+/// client's key only).
+#[derive(Default)]
+struct SshdSetup {
+    /// `None`: a fresh ed25519 key.
+    host_key: Option<PrivateKey>,
+    /// sshd_config lines placed first: sshd keeps the first value of a
+    /// keyword, so these override the defaults below.
+    config: String,
+    /// Log in as this (user, password), the password named in the
+    /// inventory by `sshfleet_password_env`, instead of the current user
+    /// with a key.
+    password_login: Option<(String, String)>,
+}
+
+/// Whether this machine has an sshd to test against; outside CI a missing
+/// one skips the test, with `why` said.
+fn sshd_available(why: &str) -> bool {
+    if Path::new(SSHD).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{SSHD} is missing in CI: .ci/run must install openssh-server"
+    );
+    eprintln!("skipping {why}: {SSHD} not installed");
+    false
+}
+
+async fn start_sshd_with(
     dir: &Path,
     client_pub: &str,
     scenario: &str,
+    setup: SshdSetup,
 ) -> Option<(Sshd, russh::keys::PublicKey)> {
-    if !Path::new(SSHD).exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{SSHD} is missing in CI: .ci/run must install openssh-server"
-        );
-        eprintln!("skipping interop test: {SSHD} not installed");
+    if !sshd_available("interop test") {
         return None;
     }
     // OpenSSH refuses to start without its privilege separation directory.
     let _ = std::fs::create_dir_all("/run/sshd");
-    let host_key = new_key();
-    let host_key_path = dir.join("ssh_host_ed25519_key");
+    let host_key = setup.host_key.unwrap_or_else(new_key);
+    let host_key_path = dir.join("ssh_host_key");
     host_key
         .write_openssh_file(&host_key_path, LineEnding::LF)
         .unwrap();
@@ -46,11 +75,12 @@ async fn start_sshd(
     };
     let bin = env!("CARGO_BIN_EXE_sshfleet");
     let config = format!(
-        "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {d}/sshd.pid\n\
+        "{extra}Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {d}/sshd.pid\n\
          AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nUsePAM no\n\
          PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin yes\n\
          ForceCommand {bin} sim --stdio --scenario {scenario} --hostname esa01.example.com\n\
          LogLevel ERROR\n",
+        extra = setup.config,
         hk = host_key_path.display(),
         d = dir.display(),
     );
@@ -98,12 +128,21 @@ async fn run_against_sshd(
     scenario: &str,
     extra: &[&str],
 ) -> Option<(i32, serde_json::Value, String)> {
+    run_against_sshd_with(scenario, extra, SshdSetup::default()).await
+}
+
+async fn run_against_sshd_with(
+    scenario: &str,
+    extra: &[&str],
+    setup: SshdSetup,
+) -> Option<(i32, serde_json::Value, String)> {
     let dir = tempfile::tempdir().unwrap();
     let client = new_key();
     let key_file = dir.path().join("id_ed25519");
     write_key(&client, &key_file);
     let client_pub = client.public_key().to_openssh().unwrap();
-    let (sshd, host_pub) = start_sshd(dir.path(), &client_pub, scenario).await?;
+    let password_login = setup.password_login.clone();
+    let (sshd, host_pub) = start_sshd_with(dir.path(), &client_pub, scenario, setup).await?;
     let known = dir.path().join("known_hosts");
     std::fs::write(
         &known,
@@ -113,14 +152,25 @@ async fn run_against_sshd(
         ),
     )
     .unwrap();
+    const PASSWORD_VAR: &str = "SSHFLEET_INTEROP_PASSWORD";
+    let (user, login, env) = match &password_login {
+        Some((user, password)) => (
+            user.clone(),
+            format!("sshfleet_password_env: {PASSWORD_VAR}"),
+            vec![(PASSWORD_VAR, password.as_str())],
+        ),
+        None => (
+            current_user(),
+            format!("ansible_ssh_private_key_file: {}", key_file.display()),
+            Vec::new(),
+        ),
+    };
     let inventory = dir.path().join("inventory.yaml");
     std::fs::write(
         &inventory,
         format!(
-            "all:\n  hosts:\n    esa01.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {}\n      ansible_user: {}\n      ansible_ssh_private_key_file: {}\n",
+            "all:\n  hosts:\n    esa01.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {}\n      ansible_user: {user}\n      {login}\n",
             sshd.port,
-            current_user(),
-            key_file.display()
         ),
     )
     .unwrap();
@@ -139,7 +189,7 @@ async fn run_against_sshd(
     .map(|s| s.to_string())
     .collect();
     args.extend(extra.iter().map(|s| s.to_string()));
-    let out = sshfleet_cmd(&args, &[]).await;
+    let out = sshfleet_cmd(&args, &env).await;
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -203,5 +253,188 @@ async fn update_that_never_completes_behind_real_openssh_fails() {
             .unwrap()
             .contains("Ctrl-C sent"),
         "{text}"
+    );
+}
+
+/// Of `names`, those this machine's OpenSSH knows (`ssh -Q kind`), so that
+/// sshd accepts the list; without `ssh`, the names OpenSSH 7.6 and later
+/// dropped are left out.
+fn known_to_openssh(query: &str, names: &[&str]) -> String {
+    let known = std::process::Command::new("ssh")
+        .args(["-Q", query])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    if known.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`ssh` is missing in CI: .ci/run must install openssh-client"
+        );
+    }
+    names
+        .iter()
+        .filter(|n| match &known {
+            Some(known) => known.lines().any(|l| l.trim() == **n),
+            None => !matches!(**n, "hmac-ripemd160" | "blowfish-cbc"),
+        })
+        .copied()
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn asyncos_sshd_defaults_are_reached_with_no_algorithm_setting() {
+    // Cisco's documented AsyncOS sshd lists (no curve25519, no hmac-sha2),
+    // less what this sshd build no longer knows. `ssh admin@esa` with an
+    // empty config connects to this; so must sshfleet, with no
+    // `sshfleet_*` algorithm variable in the inventory.
+    let kex = known_to_openssh(
+        "kex",
+        &[
+            "diffie-hellman-group-exchange-sha256",
+            "diffie-hellman-group-exchange-sha1",
+            "diffie-hellman-group14-sha1",
+            "diffie-hellman-group1-sha1",
+            "ecdh-sha2-nistp256",
+            "ecdh-sha2-nistp384",
+            "ecdh-sha2-nistp521",
+        ],
+    );
+    let macs = known_to_openssh(
+        "mac",
+        &[
+            "hmac-md5",
+            "hmac-sha1",
+            "umac-64@openssh.com",
+            "hmac-ripemd160",
+            "hmac-sha1-96",
+            "hmac-md5-96",
+        ],
+    );
+    let ciphers = known_to_openssh(
+        "cipher",
+        &[
+            "aes128-ctr",
+            "aes192-ctr",
+            "aes256-ctr",
+            "aes128-cbc",
+            "aes192-cbc",
+            "aes256-cbc",
+            "3des-cbc",
+            "blowfish-cbc",
+        ],
+    );
+    assert!(!macs.contains("sha2") && !kex.contains("25519"));
+    // A fixed RSA key: generating one in a debug build is slow.
+    let host_key = PrivateKey::from_openssh(include_str!("fixtures/legacy_rsa_host_key")).unwrap();
+    let setup = SshdSetup {
+        host_key: Some(host_key),
+        config: format!("KexAlgorithms {kex}\nCiphers {ciphers}\nMACs {macs}\n"),
+        ..SshdSetup::default()
+    };
+    let Some((code, report, text)) = run_against_sshd_with("broken", &[], setup).await else {
+        return;
+    };
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["hosts"][0]["status"], "changed", "{text}");
+}
+
+/// A local user with a password, for PAM to check; deleted when dropped.
+struct TestUser {
+    name: String,
+}
+
+impl TestUser {
+    /// `None` (and why, said) where users cannot be created: not root, or
+    /// no useradd/chpasswd or PAM configuration for sshd.
+    fn create(password: &str) -> Option<TestUser> {
+        let missing = [
+            "/usr/sbin/useradd",
+            "/usr/sbin/chpasswd",
+            "/usr/sbin/userdel",
+            "/etc/pam.d/sshd",
+        ]
+        .into_iter()
+        .find(|p| !Path::new(p).exists());
+        if let Some(missing) = missing {
+            eprintln!("skipping keyboard-interactive interop test: {missing} not found");
+            return None;
+        }
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("skipping keyboard-interactive interop test: creating a user needs root");
+            return None;
+        }
+        let name = format!("sf-kbd-{}", std::process::id());
+        let added = std::process::Command::new("/usr/sbin/useradd")
+            .args(["-M", "-s", "/bin/sh", &name])
+            .status()
+            .unwrap();
+        assert!(added.success(), "useradd {name} failed");
+        let user = TestUser { name };
+        let mut chpasswd = std::process::Command::new("/usr/sbin/chpasswd")
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write as _;
+            let mut stdin = chpasswd.stdin.take().unwrap();
+            writeln!(stdin, "{}:{password}", user.name).unwrap();
+        }
+        assert!(chpasswd.wait().unwrap().success(), "chpasswd failed");
+        Some(user)
+    }
+}
+
+impl Drop for TestUser {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("/usr/sbin/userdel")
+            .arg(&self.name)
+            .status();
+    }
+}
+
+/// As many appliances and PAM-based sshds: no `password` method, only
+/// keyboard-interactive, where PAM asks `Password: `.
+const KEYBOARD_INTERACTIVE_ONLY: &str = "AuthenticationMethods keyboard-interactive\n\
+     KbdInteractiveAuthentication yes\nUsePAM yes\nPasswordAuthentication no\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pam_keyboard_interactive_login_with_the_password_from_the_environment() {
+    if !sshd_available("keyboard-interactive interop test") {
+        return;
+    }
+    let password = format!("Kbd-{}-s3cret", std::process::id());
+    let Some(user) = TestUser::create(&password) else {
+        return;
+    };
+    let setup = SshdSetup {
+        config: KEYBOARD_INTERACTIVE_ONLY.to_string(),
+        password_login: Some((user.name.clone(), password.clone())),
+        ..SshdSetup::default()
+    };
+    let Some((code, report, text)) = run_against_sshd_with("broken", &[], setup).await else {
+        return;
+    };
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["hosts"][0]["status"], "changed", "{text}");
+    assert!(!text.contains(&password) && !report.to_string().contains(&password));
+
+    // A wrong password is an authentication failure: unreachable.
+    let setup = SshdSetup {
+        config: KEYBOARD_INTERACTIVE_ONLY.to_string(),
+        password_login: Some((user.name.clone(), "not-the-password".to_string())),
+        ..SshdSetup::default()
+    };
+    let Some((code, report, text)) = run_against_sshd_with("broken", &[], setup).await else {
+        return;
+    };
+    assert_eq!(code, 4, "{text}");
+    assert_eq!(report["hosts"][0]["status"], "unreachable", "{text}");
+    let error = report["hosts"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!("authentication failed for user `{}`", user.name))
+            && error.contains("keyboard-interactive"),
+        "{error}"
     );
 }

@@ -8,6 +8,7 @@
     unreachable_pub
 )]
 
+mod ask_pass;
 mod cli_help;
 mod esa;
 mod exec_mode;
@@ -17,7 +18,10 @@ mod fleet_values;
 mod hostile;
 mod input;
 mod interop;
+mod inventory_formats;
+mod keyboard_interactive;
 mod openssh;
+mod redaction;
 mod retry;
 mod rollout;
 mod safety;

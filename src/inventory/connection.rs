@@ -1,0 +1,581 @@
+//! A host's connection values as Ansible's ssh connection plugin reads
+//! them: for each option the *last* of its variable names that is set wins
+//! (so a legacy `ansible_ssh_user` beats `ansible_user` wherever each is
+//! set), the value is rendered with Jinja, then typed. Hosts whose
+//! `ansible_connection` is not an SSH one are refused by name.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value as Json;
+use serde_yaml::Value;
+
+use super::template::{Facts, Templar};
+use super::vars::{expand_home, is_env_name};
+use super::{Host, InventoryError, Origin, PASSWORD_ENV_VAR, VaultSecret};
+
+pub(super) const PASSWORD_VARS: [&str; 3] = [
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+];
+
+/// Which connection plugin reaches the host: each reads its own variable
+/// names (in its documentation's order, the last one set winning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Plugin {
+    /// `ssh` (and `smart`): OpenSSH, with ssh_config and the ssh arguments.
+    #[default]
+    Ssh,
+    /// `paramiko`: no ssh_config, no ssh arguments, its own ProxyCommand.
+    Paramiko,
+    /// `ansible.netcommon.network_cli`: fewer names, no ssh arguments.
+    NetworkCli,
+}
+
+impl Plugin {
+    fn of(name: &str) -> Option<Plugin> {
+        match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
+            "ssh" | "smart" => Some(Plugin::Ssh),
+            "paramiko" | "paramiko_ssh" => Some(Plugin::Paramiko),
+            "network_cli" | "ansible.netcommon.network_cli" => Some(Plugin::NetworkCli),
+            _ => None,
+        }
+    }
+
+    fn host(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &["ansible_host", "ansible_ssh_host"],
+            Plugin::Paramiko => &["ansible_host", "ansible_ssh_host", "ansible_paramiko_host"],
+            Plugin::NetworkCli => &["ansible_host"],
+        }
+    }
+
+    fn port(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &["ansible_port", "ansible_ssh_port"],
+            Plugin::Paramiko => &["ansible_port", "ansible_ssh_port", "ansible_paramiko_port"],
+            Plugin::NetworkCli => &["ansible_port"],
+        }
+    }
+
+    fn user(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &["ansible_user", "ansible_ssh_user"],
+            Plugin::Paramiko => &["ansible_user", "ansible_ssh_user", "ansible_paramiko_user"],
+            Plugin::NetworkCli => &["ansible_user"],
+        }
+    }
+
+    fn password(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh | Plugin::NetworkCli => &PASSWORD_VARS,
+            Plugin::Paramiko => &[
+                "ansible_password",
+                "ansible_ssh_pass",
+                "ansible_ssh_password",
+                "ansible_paramiko_pass",
+                "ansible_paramiko_password",
+            ],
+        }
+    }
+
+    fn key_file(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &["ansible_private_key_file", "ansible_ssh_private_key_file"],
+            Plugin::Paramiko => &[
+                "ansible_private_key_file",
+                "ansible_ssh_private_key_file",
+                "ansible_paramiko_private_key_file",
+            ],
+            Plugin::NetworkCli => &["ansible_private_key_file"],
+        }
+    }
+
+    fn host_key_checking(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &["ansible_host_key_checking", "ansible_ssh_host_key_checking"],
+            Plugin::Paramiko => &[
+                "ansible_host_key_checking",
+                "ansible_ssh_host_key_checking",
+                "ansible_paramiko_host_key_checking",
+            ],
+            Plugin::NetworkCli => &[],
+        }
+    }
+}
+
+/// Key *contents* (ansible-core 2.19's `private_key`): not supported.
+const KEY_CONTENT_VARS: [&str; 2] = ["ansible_private_key", "ansible_ssh_private_key"];
+
+/// A password: never printed. `Debug` shows only that there is one, and
+/// there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    pub(crate) fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
+    /// The password itself: for authentication only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// What the inventory says about reaching a host, typed and rendered.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct ConnectionVars {
+    /// `ansible_ssh_host` / `ansible_host`, else the inventory name.
+    pub address: String,
+    /// `ansible_ssh_port` / `ansible_port`, if set (only then does it beat
+    /// the ssh arguments and ssh_config, as with Ansible).
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub key_file: Option<PathBuf>,
+    pub password: Option<Secret>,
+    /// `sshfleet_password_env`: the environment variable holding the
+    /// password, read at connection time.
+    pub password_env: Option<String>,
+    /// `ansible_ssh_common_args` then `ansible_ssh_extra_args`, as words.
+    pub ssh_args: Vec<SshArgs>,
+    /// `ansible_host_key_checking` / `ansible_ssh_host_key_checking`, if set.
+    pub host_key_checking: Option<bool>,
+    /// Which plugin Ansible would connect with.
+    pub plugin: Plugin,
+    /// paramiko's `ansible_paramiko_proxy_command` (tokens not expanded).
+    pub proxy_command: Option<String>,
+}
+
+/// One variable's ssh arguments, split into words as Ansible splits them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SshArgs {
+    pub var: String,
+    pub origin: Origin,
+    pub words: Vec<String>,
+}
+
+/// The last of `names` that the host sets, and its value.
+pub(crate) fn last_set<'h>(
+    host: &'h Host,
+    names: &[&'static str],
+) -> Option<(&'static str, &'h Value)> {
+    names
+        .iter()
+        .rev()
+        .find_map(|n| host.vars.get(*n).filter(|v| !v.is_null()).map(|v| (*n, v)))
+}
+
+impl super::Inventory {
+    /// A host's connection values, rendered and typed; `secret` opens
+    /// `!vault` values. Errors name the variable's file and line.
+    pub(crate) fn connection(
+        &self,
+        host: &Host,
+        secret: Option<&VaultSecret>,
+    ) -> Result<ConnectionVars, InventoryError> {
+        let none = BTreeMap::new();
+        let origins = self.origins.get(&host.name).unwrap_or(&none);
+        host.connection_with(origins, secret, Some(&self.facts))
+    }
+}
+
+impl Host {
+    /// The connection values, with `origins` saying where each variable
+    /// was set.
+    pub(super) fn connection_with(
+        &self,
+        origins: &BTreeMap<String, Origin>,
+        secret: Option<&VaultSecret>,
+        facts: Option<&std::sync::Arc<Facts>>,
+    ) -> Result<ConnectionVars, InventoryError> {
+        let origin = |var: &str| origins.get(var).cloned().unwrap_or_default();
+        let templar = Templar::new(&self.name, &self.groups, &self.vars, secret, facts).map_err(
+            |(var, m)| {
+                InventoryError::at(&origin(&var), format!("host {}: `{var}`: {m}", self.name))
+            },
+        )?;
+        let get = |names: &[&'static str]| -> Result<Option<(&'static str, Json)>, InventoryError> {
+            let Some((var, value)) = last_set(self, names) else {
+                return Ok(None);
+            };
+            let rendered = templar.render(value, secret).map_err(|m| {
+                InventoryError::at(
+                    &origin(var),
+                    format!("host {}: cannot render `{var}` (Jinja): {m}", self.name),
+                )
+            })?;
+            Ok((!rendered.is_null()).then_some((var, rendered)))
+        };
+        let bad = |var: &str, message: String| {
+            InventoryError::at(
+                &origin(var),
+                format!("host {}: `{var}` {message}", self.name),
+            )
+        };
+
+        let plugin = match get(&["ansible_connection"])? {
+            None => Plugin::Ssh,
+            Some((var, kind)) => {
+                let kind = text(&kind);
+                Plugin::of(&kind).ok_or_else(|| {
+                    bad(
+                        var,
+                        format!(
+                            "is `{kind}`: sshfleet only reaches hosts over SSH (ssh, paramiko, network_cli); \
+                             remove this host from the selection (e.g. --limit '!{}')",
+                            self.name
+                        ),
+                    )
+                })?
+            }
+        };
+        for var in KEY_CONTENT_VARS {
+            if self.vars.contains_key(var) {
+                return Err(bad(
+                    var,
+                    "(a private key's contents) is not supported: use ansible_ssh_private_key_file"
+                        .to_string(),
+                ));
+            }
+        }
+        if self.vars.contains_key("ansible_ssh_args") {
+            return Err(bad(
+                "ansible_ssh_args",
+                "is not supported (it replaces Ansible's default ssh arguments); use ansible_ssh_common_args".to_string(),
+            ));
+        }
+
+        let address = match get(plugin.host())? {
+            Some((var, v)) => {
+                let address = text(&v);
+                if address.is_empty() || address.contains(char::is_whitespace) {
+                    return Err(bad(
+                        var,
+                        format!("is not a host name or address: `{address}`"),
+                    ));
+                }
+                address
+            }
+            None => self.name.clone(),
+        };
+        let port = match get(plugin.port())? {
+            Some((var, v)) => Some(port(&v).map_err(|m| bad(var, m))?),
+            None => None,
+        };
+        let user = get(plugin.user())?
+            .map(|(_, v)| text(&v))
+            .filter(|u| !u.is_empty());
+        let key_file = get(plugin.key_file())?
+            .map(|(_, v)| text(&v))
+            .filter(|k| !k.is_empty())
+            .map(|k| expand_home(&k));
+        // `{{ lookup('env', 'NAME') }}` alone stays a *name*, read when
+        // connecting, so that an unset variable is an error there rather
+        // than an empty password.
+        let env_idiom = last_set(self, plugin.password())
+            .and_then(|(_, v)| v.as_str())
+            .and_then(env_lookup);
+        let password = match env_idiom {
+            Some(_) => None,
+            None => get(plugin.password())?
+                .map(|(_, v)| text(&v))
+                .filter(|p| !p.is_empty())
+                .map(Secret::new),
+        };
+        let ansible_password_set = last_set(self, plugin.password()).is_some();
+        let password_env = match get(&[PASSWORD_ENV_VAR])? {
+            _ if env_idiom.is_some() => env_idiom,
+            // Ansible's own password variable wins over sshfleet's.
+            _ if ansible_password_set => None,
+            Some((var, v)) => {
+                let name = text(&v);
+                if !is_env_name(&name) {
+                    // Not echoed: a password pasted here by mistake is still a password.
+                    return Err(bad(
+                        var,
+                        "must be the name of an environment variable (letters, digits and `_`, not starting with a digit)"
+                            .to_string(),
+                    ));
+                }
+                Some(name)
+            }
+            None => None,
+        };
+        let mut ssh_args = Vec::new();
+        // Only the ssh plugin passes these to ssh; paramiko and network_cli
+        // ignore them, and so does sshfleet for those hosts.
+        let args_vars: &[&'static str] = match plugin {
+            Plugin::Ssh => &["ansible_ssh_common_args", "ansible_ssh_extra_args"],
+            Plugin::Paramiko | Plugin::NetworkCli => &[],
+        };
+        for &var in args_vars {
+            if let Some((var, v)) = get(&[var])? {
+                let line = text(&v);
+                let words = shlex::split(&line)
+                    .ok_or_else(|| bad(var, "has unbalanced quotes".to_string()))?;
+                ssh_args.push(SshArgs {
+                    var: var.to_string(),
+                    origin: origin(var),
+                    words,
+                });
+            }
+        }
+        let checking = get(plugin.host_key_checking())?;
+        let host_key_checking = match checking {
+            Some((var, v)) => Some(
+                boolean(&v).ok_or_else(|| bad(var, format!("is not a boolean: `{}`", text(&v))))?,
+            ),
+            None => None,
+        };
+        let proxy_command = match plugin {
+            Plugin::Paramiko => get(&["ansible_paramiko_proxy_command"])?
+                .map(|(_, v)| text(&v))
+                .filter(|c| !c.is_empty()),
+            Plugin::Ssh | Plugin::NetworkCli => None,
+        };
+        Ok(ConnectionVars {
+            plugin,
+            proxy_command,
+            host_key_checking,
+            address,
+            port,
+            user,
+            key_file,
+            password,
+            password_env,
+            ssh_args,
+        })
+    }
+}
+
+/// The variable name in `{{ lookup('env', 'NAME') }}` (either quote style,
+/// any spacing, `env` or `ansible.builtin.env`).
+fn env_lookup(text: &str) -> Option<String> {
+    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    let args = inner
+        .strip_prefix("lookup")?
+        .trim_start()
+        .strip_prefix('(')?
+        .strip_suffix(')')?;
+    let (plugin, name) = args.split_once(',')?;
+    let unquote = |s: &str| -> Option<String> {
+        let s = s.trim();
+        ['\'', '"']
+            .iter()
+            .find_map(|&q| s.strip_prefix(q)?.strip_suffix(q))
+            .filter(|inner| !inner.contains(['\'', '"']))
+            .map(String::from)
+    };
+    let plugin = unquote(plugin)?;
+    let name = unquote(name)?;
+    let ok = (plugin == "env" || plugin == "ansible.builtin.env") && is_env_name(&name);
+    ok.then_some(name)
+}
+
+/// A rendered value as Ansible's string options see it (Python's `str`).
+fn text(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        Json::Bool(true) => "True".to_string(),
+        Json::Bool(false) => "False".to_string(),
+        Json::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A boolean as Ansible's `boolean()` reads it.
+fn boolean(value: &Json) -> Option<bool> {
+    match value {
+        Json::Bool(b) => Some(*b),
+        Json::Number(n) => match n.as_f64() {
+            Some(1.0) => Some(true),
+            Some(0.0) => Some(false),
+            _ => None,
+        },
+        Json::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" | "on" | "1" | "true" | "t" | "1.0" => Some(true),
+            "n" | "no" | "off" | "0" | "false" | "f" | "0.0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A port as the plugin's `int` option reads it (Python's `int()`), 1–65535.
+fn port(value: &Json) -> Result<u16, String> {
+    let number = match value {
+        Json::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Json::String(s) => {
+            let t = s.trim();
+            let digits = t.strip_prefix('+').unwrap_or(t);
+            (!digits.is_empty()
+                && !digits.starts_with('_')
+                && !digits.ends_with('_')
+                && digits.chars().all(|c| c.is_ascii_digit() || c == '_'))
+            .then(|| digits.replace('_', "").parse::<i64>().ok())
+            .flatten()
+        }
+        _ => None,
+    };
+    let shown = text(value);
+    match number {
+        Some(n) if (1..=65535).contains(&n) => u16::try_from(n).map_err(|e| e.to_string()),
+        Some(_) => Err(format!("must be a port number 1–65535, found `{shown}`")),
+        None => Err(format!(
+            "cannot be read as a port number (as Ansible's int()): `{shown}`"
+        )),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::inventory::Inventory;
+
+    /// The error resolving the only host of this YAML inventory.
+    fn refusal(vars: &str) -> (usize, String) {
+        let text = format!("all:\n  hosts:\n    h1:\n{vars}");
+        let inv = Inventory::parse(&text, Path::new("inv.yaml")).unwrap();
+        match inv.connection(&inv.hosts()[0], None) {
+            Err(InventoryError::Invalid { line, message, .. }) => (line, message),
+            other => panic!("{vars}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn refusals_name_host_variable_and_line() {
+        for (vars, line, needle) in [
+            (
+                "      ansible_connection: local\n",
+                4,
+                "`ansible_connection` is `local`",
+            ),
+            (
+                "      x: winrm\n      ansible_connection: \"{{ x }}\"\n",
+                5,
+                "is `winrm`",
+            ),
+            (
+                "      ansible_ssh_private_key: KEYDATA\n",
+                4,
+                "private key's contents",
+            ),
+            ("      ansible_ssh_args: -o Port=1\n", 4, "ansible_ssh_args"),
+            ("      ansible_host: \"a b\"\n", 4, "not a host name"),
+            (
+                "      ansible_host: \"{{ nope }}\"\n",
+                4,
+                "cannot render `ansible_host`",
+            ),
+            (
+                "      ansible_user: \"{{ lookup('pipe', 'id') }}\"\n",
+                4,
+                "lookup plugin `pipe`",
+            ),
+            (
+                "      ansible_host_key_checking: maybe\n",
+                4,
+                "not a boolean",
+            ),
+            (
+                "      ansible_ssh_extra_args: \"-o 'x\"\n",
+                4,
+                "unbalanced quotes",
+            ),
+            ("      ansible_port: \"{{ 70000 }}\"\n", 4, "1–65535"),
+            ("      ansible_port: [1]\n", 4, "port number"),
+            (
+                "      ansible_user: \"{{ 'a' | regex_replace('(', 'b') }}\"\n",
+                4,
+                "regex",
+            ),
+            (
+                "      ansible_user: \"{{ lookup('file', '/nonexistent/f') }}\"\n",
+                4,
+                "/nonexistent/f",
+            ),
+            ("      ansible_host: \"\"\n", 4, "not a host name"),
+            (
+                "      a: \"{{ b }}\"\n      b: \"{{ a }}\"\n      ansible_user: \"{{ a }}\"\n",
+                6,
+                "too deeply",
+            ),
+        ] {
+            let (l, message) = refusal(vars);
+            assert_eq!(l, line, "{vars}: {message}");
+            assert!(
+                message.contains("host h1") && message.contains(needle),
+                "{vars}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_secret_is_never_shown() {
+        let s = Secret::new("hunter2".to_string());
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn lookups_and_filters_ansible_teams_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("user");
+        std::fs::write(&file, "from-file\n").unwrap();
+        let text = format!(
+            "all:\n  hosts:\n    esa01.example.com:\n      ansible_user: \"{{{{ lookup('file', '{}') }}}}\"\n      ansible_host: \"{{{{ inventory_hostname_short | regex_replace('^esa', 'mgmt') }}}}\"\n      ansible_host_key_checking: \"{{{{ 'no' | bool }}}}\"\n",
+            file.display()
+        );
+        let inv = Inventory::parse(&text, Path::new("inv.yaml")).unwrap();
+        let conn = inv.connection(&inv.hosts()[0], None).unwrap();
+        assert_eq!(conn.user.as_deref(), Some("from-file"));
+        assert_eq!(conn.address, "mgmt01");
+        assert_eq!(conn.host_key_checking, Some(false));
+    }
+
+    #[test]
+    fn a_password_is_never_in_an_error() {
+        let (_, message) = refusal("      ansible_password: \"hunter2{{ nope }}\"\n");
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn vault_values_need_a_password() {
+        let vault = include_str!("../../tests/inventories/vault/secret.vault");
+        let indented: String = vault.lines().map(|l| format!("        {l}\n")).collect();
+        let (line, message) = refusal(&format!("      ansible_password: !vault |\n{indented}"));
+        assert_eq!(line, 4);
+        assert!(message.contains("no vault password"), "{message}");
+        let (_, message) = refusal(&format!(
+            "      secret: !vault |\n{indented}      ansible_user: \"{{{{ secret }}}}\"\n"
+        ));
+        assert!(message.contains("`secret` is vault-encrypted"), "{message}");
+    }
+
+    #[test]
+    fn booleans_and_ports_as_ansible_reads_them() {
+        assert_eq!(boolean(&Json::from("Yes")), Some(true));
+        assert_eq!(boolean(&Json::from("off")), Some(false));
+        assert_eq!(boolean(&Json::from(0)), Some(false));
+        assert_eq!(boolean(&Json::from("sometimes")), None);
+        assert_eq!(port(&Json::from(" 022 ")), Ok(22));
+        assert_eq!(port(&Json::from(2200.0)), Ok(2200));
+        assert!(port(&Json::from(true)).is_err());
+        assert!(port(&Json::from("0x16")).is_err());
+        assert_eq!(text(&Json::from(true)), "True");
+        assert_eq!(text(&Json::Null), "");
+    }
+}

@@ -1,0 +1,282 @@
+//! `group_vars/` and `host_vars/` beside each inventory source, found as
+//! Ansible's `host_group_vars` plugin finds them: `NAME`, else `NAME.yml`,
+//! `NAME.yaml`, `NAME.json` (the first that exists), or a directory `NAME/`
+//! whose files (no extension or one of those, not hidden, not ending in
+//! `~`) are read in name order, recursing into subdirectories.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+use super::model::{Var, base_dir};
+use super::vars::kind;
+use super::vault::{self, VaultSecret};
+use super::{InventoryError, Origin, yaml11};
+use crate::yaml_lines::YamlLines;
+
+const EXTENSIONS: [&str; 3] = ["yml", "yaml", "json"];
+
+pub(super) struct VarsFiles {
+    /// `false` for an inventory given as text: nothing beside it is read.
+    enabled: bool,
+    vault: Option<VaultSecret>,
+    cache: HashMap<PathBuf, Vec<(String, Var)>>,
+}
+
+impl VarsFiles {
+    pub(super) fn new(vault: Option<VaultSecret>) -> VarsFiles {
+        VarsFiles {
+            enabled: true,
+            vault,
+            cache: HashMap::new(),
+        }
+    }
+
+    #[cfg(test)]
+    pub(super) fn none() -> VarsFiles {
+        VarsFiles {
+            enabled: false,
+            ..VarsFiles::new(None)
+        }
+    }
+
+    /// `group_vars/NAME` of every source, in source order.
+    pub(super) fn group_vars(
+        &mut self,
+        name: &str,
+        sources: &[PathBuf],
+    ) -> Result<Vec<(String, Var)>, InventoryError> {
+        self.every_source("group_vars", name, sources)
+    }
+
+    /// `group_vars/NAME` beside one source.
+    pub(super) fn group_vars_in(
+        &mut self,
+        name: &str,
+        source: &Path,
+    ) -> Result<Vec<(String, Var)>, InventoryError> {
+        match base_dir(source) {
+            Some(dir) => self.entity(&dir.join("group_vars"), name),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// `host_vars/NAME` of every source, in source order.
+    pub(super) fn host_vars(
+        &mut self,
+        name: &str,
+        sources: &[PathBuf],
+    ) -> Result<Vec<(String, Var)>, InventoryError> {
+        self.every_source("host_vars", name, sources)
+    }
+
+    fn every_source(
+        &mut self,
+        dir: &str,
+        name: &str,
+        sources: &[PathBuf],
+    ) -> Result<Vec<(String, Var)>, InventoryError> {
+        let mut out = Vec::new();
+        for base in sources.iter().filter_map(|s| base_dir(s)) {
+            out.extend(self.entity(&base.join(dir), name)?);
+        }
+        Ok(out)
+    }
+
+    fn entity(&mut self, dir: &Path, name: &str) -> Result<Vec<(String, Var)>, InventoryError> {
+        let mut out = Vec::new();
+        if !self.enabled {
+            return Ok(out);
+        }
+        for file in find_vars_files(dir, name) {
+            out.extend(self.file(&file)?);
+        }
+        Ok(out)
+    }
+
+    /// One vars file: a mapping of variables (vault-encrypted or not).
+    pub(super) fn file(&mut self, path: &Path) -> Result<Vec<(String, Var)>, InventoryError> {
+        if let Some(vars) = self.cache.get(path) {
+            return Ok(vars.clone());
+        }
+        let vars = read_vars_file(path, self.vault.as_ref())?;
+        self.cache.insert(path.to_path_buf(), vars.clone());
+        Ok(vars)
+    }
+}
+
+/// Read a file's text, decrypting it if it is a vault.
+pub(super) fn read_text(
+    path: &Path,
+    secret: Option<&VaultSecret>,
+) -> Result<String, InventoryError> {
+    // A regular file of bounded size and nesting (crate::bounds).
+    let text = crate::bounds::read_yaml_input(path).map_err(|source| InventoryError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if vault::is_vault(&text) {
+        return vault::decrypt(&text, secret).map_err(|e| InventoryError::Invalid {
+            path: path.to_path_buf(),
+            line: 1,
+            message: format!("vault-encrypted file: {e}"),
+        });
+    }
+    Ok(text)
+}
+
+fn read_vars_file(
+    path: &Path,
+    secret: Option<&VaultSecret>,
+) -> Result<Vec<(String, Var)>, InventoryError> {
+    let text = read_text(path, secret)?;
+    let root = yaml11::parse(&text).map_err(|e| InventoryError::Invalid {
+        path: path.to_path_buf(),
+        line: e.line,
+        message: e.message,
+    })?;
+    let lines = YamlLines::parse(&text);
+    let map = match root {
+        Value::Null => return Ok(Vec::new()),
+        Value::Mapping(map) => map,
+        other => {
+            return Err(InventoryError::Invalid {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!(
+                    "a vars file must be a mapping of variables, found {}",
+                    kind(&other)
+                ),
+            });
+        }
+    };
+    let mut vars = Vec::new();
+    for (key, value) in map {
+        let Some(key) = super::vars::scalar_text(&key) else {
+            return Err(InventoryError::Invalid {
+                path: path.to_path_buf(),
+                line: 1,
+                message: "a variable name must be a plain name".to_string(),
+            });
+        };
+        let line = lines.line_of(&[key.as_str()]).unwrap_or(1);
+        vars.push((
+            key,
+            Var {
+                value,
+                origin: Origin {
+                    path: path.to_path_buf(),
+                    line,
+                },
+            },
+        ));
+    }
+    Ok(vars)
+}
+
+/// Ansible's `DataLoader.find_vars_files`.
+fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let candidates = std::iter::once(dir.join(name)).chain(
+        EXTENSIONS
+            .iter()
+            .map(|ext| dir.join(format!("{name}.{ext}"))),
+    );
+    for path in candidates {
+        if path.is_dir() {
+            return dir_vars_files(&path);
+        }
+        if path.exists() {
+            return vec![path];
+        }
+    }
+    Vec::new()
+}
+
+fn dir_vars_files(dir: &Path) -> Vec<PathBuf> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => return Vec::new(),
+    };
+    names.sort();
+    let mut found = Vec::new();
+    for name in names {
+        if name.starts_with('.') || name.ends_with('~') {
+            continue;
+        }
+        let path = dir.join(&name);
+        let ext = Path::new(&name).extension().and_then(|e| e.to_str());
+        if path.is_dir() && ext.is_none() {
+            found.extend(dir_vars_files(&path));
+        } else if path.is_file() && ext.is_none_or(|e| EXTENSIONS.contains(&e)) {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_vars_files_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, line, needle) in [
+            ("- a\n- b\n", 1, "must be a mapping"),
+            ("a: 1\nb: [\n", 3, ""),
+            ("? [a]\n: 1\n", 1, "plain name"),
+            ("$ANSIBLE_VAULT;1.1;AES256\n6162\n", 1, "no vault password"),
+        ] {
+            let path = dir.path().join("vars.yml");
+            std::fs::write(&path, text).unwrap();
+            match VarsFiles::new(None).file(&path) {
+                Err(InventoryError::Invalid {
+                    line: l, message, ..
+                }) => {
+                    assert_eq!(l, line, "{text}: {message}");
+                    assert!(message.contains(needle), "{text}: {message}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            VarsFiles::new(None).file(&dir.path().join("missing.yml")),
+            Err(InventoryError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn found_as_ansible_finds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let gv = dir.path().join("group_vars");
+        std::fs::create_dir_all(gv.join("web/sub")).unwrap();
+        for f in [
+            "web/b.yml",
+            "web/a",
+            "web/sub/c.json",
+            "web/.hidden.yml",
+            "web/x.txt",
+            "web/y.yml~",
+            "db.yaml",
+            "db.json",
+        ] {
+            std::fs::write(gv.join(f), "").unwrap();
+        }
+        let names = |v: Vec<PathBuf>| -> Vec<String> {
+            v.iter()
+                .map(|p| p.strip_prefix(&gv).unwrap().display().to_string())
+                .collect()
+        };
+        assert_eq!(
+            names(find_vars_files(&gv, "web")),
+            ["web/a", "web/b.yml", "web/sub/c.json"]
+        );
+        assert_eq!(names(find_vars_files(&gv, "db")), ["db.yaml"]);
+        assert!(find_vars_files(&gv, "none").is_empty());
+    }
+}

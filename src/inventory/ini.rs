@@ -1,0 +1,359 @@
+//! Ansible's INI inventory format: `[group]`, `[group:vars]`,
+//! `[group:children]`, hosts with inline `key=value` variables, ranges.
+//! Values are read as Ansible reads them (Python's `ast.literal_eval`):
+//! `22` is a number, `True` a boolean, `'x'` the text x, anything else text.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_yaml::{Number, Value};
+
+use super::model::{Model, UNGROUPED, Var};
+use super::yaml::{expand_range, split_port};
+use super::{InventoryError, Origin};
+
+enum State {
+    Hosts,
+    Vars,
+    Children,
+}
+
+struct Pending {
+    line: usize,
+    vars: bool,
+    parents: Vec<usize>,
+}
+
+pub(super) fn parse(model: &mut Model, text: &str, path: &Path) -> Result<(), InventoryError> {
+    let invalid = |line: usize, message: String| InventoryError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let mut group = UNGROUPED;
+    let mut state = State::Hosts;
+    // Groups named in `[x:vars]` or under `[y:children]` before any
+    // `[x]`: Ansible requires them to be defined somewhere in the file.
+    let mut pending: HashMap<String, Pending> = HashMap::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line_no = index + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            continue;
+        }
+        if let Some((name, kind)) = section(line) {
+            state = match kind {
+                None | Some("hosts") => State::Hosts,
+                Some("vars") => State::Vars,
+                Some("children") => State::Children,
+                Some(other) => {
+                    return Err(invalid(
+                        line_no,
+                        format!(
+                            "section [{name}:{other}] has unknown type `{other}` (hosts, vars or children)"
+                        ),
+                    ));
+                }
+            };
+            let is_new = !model.has_group(name);
+            group = model.group_id(name);
+            if is_new && matches!(state, State::Vars) {
+                pending.entry(name.to_string()).or_insert(Pending {
+                    line: line_no,
+                    vars: true,
+                    parents: Vec::new(),
+                });
+            }
+            if !matches!(state, State::Vars)
+                && let Some(p) = pending.remove(name)
+            {
+                for parent in p.parents {
+                    model.link(parent, group).map_err(|m| invalid(line_no, m))?;
+                }
+            }
+            continue;
+        }
+        if line.starts_with('[') && line.ends_with(']') {
+            return Err(invalid(
+                line_no,
+                format!(
+                    "invalid section `{line}`: no spaces or other characters are allowed in a section name"
+                ),
+            ));
+        }
+        let origin = Origin {
+            path: path.to_path_buf(),
+            line: line_no,
+        };
+        match state {
+            State::Hosts => {
+                host_line(model, group, line, &origin).map_err(|m| invalid(line_no, m))?
+            }
+            State::Vars => {
+                let Some((k, v)) = line.split_once('=') else {
+                    return Err(invalid(
+                        line_no,
+                        format!("expected key=value, got `{line}`"),
+                    ));
+                };
+                let var = Var {
+                    value: literal(v.trim()),
+                    origin,
+                };
+                model
+                    .set_group_var(group, k.trim(), var)
+                    .map_err(|m| invalid(line_no, m))?;
+            }
+            State::Children => {
+                let name = line.split_whitespace().next().unwrap_or(line);
+                if name.contains([':', '[', ']']) {
+                    return Err(invalid(
+                        line_no,
+                        format!("expected a group name, got `{line}`"),
+                    ));
+                }
+                if model.has_group(name) && !pending.contains_key(name) {
+                    let child = model.group_id(name);
+                    model.link(group, child).map_err(|m| invalid(line_no, m))?;
+                } else {
+                    pending
+                        .entry(name.to_string())
+                        .or_insert(Pending {
+                            line: line_no,
+                            vars: false,
+                            parents: Vec::new(),
+                        })
+                        .parents
+                        .push(group);
+                }
+            }
+        }
+    }
+    if let Some((name, p)) = pending.into_iter().min_by_key(|(_, p)| p.line) {
+        let message = if p.vars {
+            format!("section [{name}:vars] is for a group that is never defined")
+        } else {
+            format!("a [..:children] section names group `{name}`, which is never defined")
+        };
+        return Err(invalid(p.line, message));
+    }
+    Ok(())
+}
+
+/// `[name]` or `[name:kind]`, as Ansible's section pattern reads it.
+fn section(line: &str) -> Option<(&str, Option<&str>)> {
+    let inner = line.strip_prefix('[')?;
+    let close = inner.find(']')?;
+    let rest = inner[close + 1..].trim();
+    if !(rest.is_empty() || rest.starts_with('#')) {
+        return None;
+    }
+    let body = &inner[..close];
+    let (name, kind) = match body.split_once(':') {
+        Some((name, kind)) => (name, Some(kind)),
+        None => (body, None),
+    };
+    let name_ok = !name.is_empty() && !name.contains(char::is_whitespace);
+    let kind_ok =
+        kind.is_none_or(|k| !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_'));
+    (name_ok && kind_ok).then_some((name, kind))
+}
+
+fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Result<(), String> {
+    let words = shlex::split(strip_comment(line))
+        .ok_or_else(|| format!("cannot parse host line `{line}`: unbalanced quotes"))?;
+    let Some((pattern, vars)) = words.split_first() else {
+        return Ok(());
+    };
+    let (names, port) = split_port(pattern);
+    if pattern.ends_with(':') && port.is_none() {
+        return Err(format!(
+            "invalid host pattern `{pattern}`: ending in `:` is reserved for a port"
+        ));
+    }
+    let names = expand_range(names).map_err(|m| format!("host `{pattern}`: {m}"))?;
+    if names.iter().any(|n| n == "---") {
+        return Err("invalid host `---`: is this a YAML file?".to_string());
+    }
+    let mut parsed = Vec::new();
+    for word in vars {
+        let Some((k, v)) = word.split_once('=') else {
+            return Err(format!("expected key=value host variable, got `{word}`"));
+        };
+        parsed.push((k.to_string(), literal(v)));
+    }
+    if port.is_some_and(|p| !(1..=65535).contains(&p)) {
+        return Err(format!("host `{pattern}`: port must be 1–65535"));
+    }
+    for name in names {
+        let host = model.host_id(&name);
+        model.add_host(host, group);
+        if let Some(port) = port {
+            model.set_host_var(
+                host,
+                "ansible_port",
+                Var {
+                    value: Value::from(port),
+                    origin: origin.clone(),
+                },
+            );
+        }
+        for (k, v) in &parsed {
+            model.set_host_var(
+                host,
+                k,
+                Var {
+                    value: v.clone(),
+                    origin: origin.clone(),
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The line up to a `#` outside quotes (Python's shlex with comments).
+fn strip_comment(line: &str) -> &str {
+    let mut quote = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            _ if escaped => escaped = false,
+            (Some('"') | None, '\\') => escaped = true,
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// A value as Python's `ast.literal_eval` reads it, else the text itself.
+pub(super) fn literal(text: &str) -> Value {
+    match text {
+        "True" => return Value::Bool(true),
+        "False" => return Value::Bool(false),
+        "None" => return Value::Null,
+        _ => {}
+    }
+    if let Some(s) = python_string(text) {
+        return Value::String(s);
+    }
+    if let Some(n) = python_int(text) {
+        return Value::Number(Number::from(n));
+    }
+    if let Some(f) = python_float(text) {
+        return Value::Number(Number::from(f));
+    }
+    if text.starts_with(['[', '{'])
+        && let Ok(json) = serde_json::from_str::<serde_json::Value>(text)
+    {
+        return super::list::from_json(&json);
+    }
+    Value::String(text.to_string())
+}
+
+fn python_string(text: &str) -> Option<String> {
+    let q = text.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let inner = text.strip_prefix(q)?.strip_suffix(q)?;
+    if inner.contains(q) || inner.contains('\\') {
+        return None;
+    }
+    Some(inner.to_string())
+}
+
+fn python_int(text: &str) -> Option<i64> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let underscores_ok = |s: &str| !s.starts_with('_') && !s.ends_with('_') && !s.contains("__");
+    let (radix, digits) = if let Some(d) = body.strip_prefix("0x").or(body.strip_prefix("0X")) {
+        (16, d.strip_prefix('_').unwrap_or(d))
+    } else if let Some(d) = body.strip_prefix("0o").or(body.strip_prefix("0O")) {
+        (8, d.strip_prefix('_').unwrap_or(d))
+    } else if let Some(d) = body.strip_prefix("0b").or(body.strip_prefix("0B")) {
+        (2, d.strip_prefix('_').unwrap_or(d))
+    } else {
+        // Python 3 refuses leading zeros in decimals (`022` stays text).
+        if body.len() > 1 && body.starts_with('0') && body.chars().any(|c| c != '0' && c != '_') {
+            return None;
+        }
+        (10, body)
+    };
+    if digits.is_empty() || !underscores_ok(digits) {
+        return None;
+    }
+    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    let value = i64::from_str_radix(&clean, radix).ok()?;
+    Some(if negative { -value } else { value })
+}
+
+fn python_float(text: &str) -> Option<f64> {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let ok = body.contains(['.', 'e', 'E'])
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+' | '_'))
+        && body.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    if !ok {
+        return None;
+    }
+    text.replace('_', "").parse().ok()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_as_python_literals() {
+        assert_eq!(literal("22"), Value::from(22));
+        assert_eq!(literal("022"), Value::String("022".into()));
+        assert_eq!(literal("0x16"), Value::from(22));
+        assert_eq!(literal("2_222"), Value::from(2222));
+        assert_eq!(literal("True"), Value::Bool(true));
+        assert_eq!(literal("yes"), Value::String("yes".into()));
+        assert_eq!(literal("'admin'"), Value::String("admin".into()));
+        assert_eq!(literal("1.5"), Value::from(1.5));
+        assert_eq!(literal("-3"), Value::from(-3));
+        assert_eq!(literal("a b"), Value::String("a b".into()));
+    }
+
+    #[test]
+    fn errors_name_their_line() {
+        for (text, line, needle) in [
+            ("[web]\nh1 port\n", 2, "key=value"),
+            ("[web:bogus]\n", 1, "unknown type"),
+            ("[web ]\n", 1, "invalid section"),
+            ("[web:vars]\nx\n", 2, "key=value"),
+            ("[x:vars]\na=1\n", 1, "never defined"),
+            ("[p:children]\nc\n", 2, "never defined"),
+            ("h1:\n", 1, "reserved for a port"),
+            ("h1 x='a\n", 1, "unbalanced"),
+            ("[a:children]\nb\n[b:children]\na\n[a]\n[b]\n", 4, "cycle"),
+            ("[a:children]\nb:c\n", 2, "expected a group name"),
+            ("---\n", 1, "YAML"),
+            ("[g]\nh1:70000\n", 2, "1–65535"),
+            ("[g]\nh[3:1]\n", 2, "begin <= end"),
+            (
+                "[g]\nh1\n[g:vars]\nansible_group_priority=high\n",
+                4,
+                "must be an integer",
+            ),
+        ] {
+            let mut model = Model::new();
+            match parse(&mut model, text, Path::new("hosts")) {
+                Err(InventoryError::Invalid {
+                    line: l, message, ..
+                }) => {
+                    assert_eq!(l, line, "{text}: {message}");
+                    assert!(message.contains(needle), "{text}: {message}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! Hosts and groups as every source adds them (Ansible's `InventoryData`),
+//! then the effective variables of each host in Ansible's precedence.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+use super::files::VarsFiles;
+use super::{Host, Inventory, InventoryError, Origin};
+
+/// A variable with where it was set.
+#[derive(Debug, Clone)]
+pub(super) struct Var {
+    pub(super) value: Value,
+    pub(super) origin: Origin,
+}
+
+pub(super) struct GroupData {
+    pub(super) name: String,
+    pub(super) vars: BTreeMap<String, Var>,
+    pub(super) parents: Vec<usize>,
+    pub(super) children: Vec<usize>,
+    /// Hosts listed in the group itself, in the order added.
+    pub(super) hosts: Vec<usize>,
+    /// `ansible_group_priority`, which Ansible takes out of the variables.
+    pub(super) priority: i64,
+}
+
+pub(super) struct HostData {
+    pub(super) name: String,
+    pub(super) vars: BTreeMap<String, Var>,
+    /// Groups the host is listed in directly.
+    pub(super) groups: Vec<usize>,
+}
+
+pub(super) const ALL: usize = 0;
+pub(super) const UNGROUPED: usize = 1;
+
+/// Every source's hosts and groups, merged as Ansible merges them.
+pub(super) struct Model {
+    pub(super) groups: Vec<GroupData>,
+    group_ids: HashMap<String, usize>,
+    pub(super) hosts: Vec<HostData>,
+    host_ids: HashMap<String, usize>,
+}
+
+impl Model {
+    pub(super) fn new() -> Model {
+        let mut model = Model {
+            groups: Vec::new(),
+            group_ids: HashMap::new(),
+            hosts: Vec::new(),
+            host_ids: HashMap::new(),
+        };
+        model.group_id("all");
+        model.group_id("ungrouped");
+        model
+    }
+
+    pub(super) fn group_id(&mut self, name: &str) -> usize {
+        if let Some(&id) = self.group_ids.get(name) {
+            return id;
+        }
+        let id = self.groups.len();
+        self.groups.push(GroupData {
+            name: name.to_string(),
+            vars: BTreeMap::new(),
+            parents: Vec::new(),
+            children: Vec::new(),
+            hosts: Vec::new(),
+            priority: 1,
+        });
+        self.group_ids.insert(name.to_string(), id);
+        id
+    }
+
+    pub(super) fn has_group(&self, name: &str) -> bool {
+        self.group_ids.contains_key(name)
+    }
+
+    pub(super) fn host_id(&mut self, name: &str) -> usize {
+        if let Some(&id) = self.host_ids.get(name) {
+            return id;
+        }
+        let id = self.hosts.len();
+        self.hosts.push(HostData {
+            name: name.to_string(),
+            vars: BTreeMap::new(),
+            groups: Vec::new(),
+        });
+        self.host_ids.insert(name.to_string(), id);
+        id
+    }
+
+    pub(super) fn add_host(&mut self, host: usize, group: usize) {
+        if !self.groups[group].hosts.contains(&host) {
+            self.groups[group].hosts.push(host);
+            self.hosts[host].groups.push(group);
+        }
+    }
+
+    /// A group variable, as `Group.set_variable`: `ansible_group_priority`
+    /// sets the priority (an integer) instead of a variable.
+    pub(super) fn set_group_var(
+        &mut self,
+        group: usize,
+        key: &str,
+        var: Var,
+    ) -> Result<(), String> {
+        if key == "ansible_group_priority" {
+            let priority = match &var.value {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse().ok(),
+                Value::Bool(b) => Some(i64::from(*b)),
+                _ => None,
+            };
+            self.groups[group].priority = priority
+                .ok_or_else(|| "`ansible_group_priority` must be an integer".to_string())?;
+            return Ok(());
+        }
+        self.groups[group].vars.insert(key.to_string(), var);
+        Ok(())
+    }
+
+    pub(super) fn set_host_var(&mut self, host: usize, key: &str, var: Var) {
+        self.hosts[host].vars.insert(key.to_string(), var);
+    }
+
+    /// Make `child` a child group of `parent`, refusing cycles.
+    pub(super) fn link(&mut self, parent: usize, child: usize) -> Result<(), String> {
+        if child == ALL {
+            return Err(
+                "group `all` cannot be a child of another group: every group is already inside `all`"
+                    .to_string(),
+            );
+        }
+        if parent == child {
+            return Err(format!(
+                "group `{}` cannot be a child of itself",
+                self.groups[child].name
+            ));
+        }
+        if self.groups[parent].children.contains(&child) {
+            return Ok(());
+        }
+        if let Some(chain) = self.ancestry(parent, child) {
+            let names: Vec<&str> = chain
+                .iter()
+                .rev()
+                .chain(std::iter::once(&child))
+                .map(|&g| self.groups[g].name.as_str())
+                .collect();
+            return Err(format!(
+                "group `children` form a cycle: {}",
+                names.join(" → ")
+            ));
+        }
+        self.groups[parent].children.push(child);
+        self.groups[child].parents.push(parent);
+        Ok(())
+    }
+
+    /// The chain of parents from `from` up to `target` (both included), if
+    /// `target` is `from` or one of its ancestors.
+    fn ancestry(&self, from: usize, target: usize) -> Option<Vec<usize>> {
+        let mut came_from: HashMap<usize, usize> = HashMap::new();
+        let mut queue = VecDeque::from([from]);
+        let mut seen = HashSet::from([from]);
+        while let Some(g) = queue.pop_front() {
+            if g == target {
+                let mut chain = vec![g];
+                let mut cur = g;
+                while let Some(&next) = came_from.get(&cur) {
+                    chain.push(next);
+                    cur = next;
+                }
+                chain.reverse();
+                return Some(chain);
+            }
+            for &p in &self.groups[g].parents {
+                if seen.insert(p) {
+                    came_from.insert(p, g);
+                    queue.push_back(p);
+                }
+            }
+        }
+        None
+    }
+
+    /// Ansible's `reconcile_inventory`: groups with no parent are children
+    /// of `all`; hosts in no group but `all` are in `ungrouped`, and only
+    /// those.
+    fn reconcile(&mut self) {
+        for g in 1..self.groups.len() {
+            if self.groups[g].parents.is_empty() {
+                self.groups[g].parents.push(ALL);
+                self.groups[ALL].children.push(g);
+            }
+        }
+        for h in 0..self.hosts.len() {
+            let others = self.hosts[h]
+                .groups
+                .iter()
+                .any(|&g| g != ALL && g != UNGROUPED);
+            if others {
+                self.groups[UNGROUPED].hosts.retain(|&x| x != h);
+                self.hosts[h].groups.retain(|&g| g != UNGROUPED);
+            } else {
+                self.add_host(h, UNGROUPED);
+            }
+        }
+    }
+
+    /// Each group's depth below `all`: the longest chain of parents.
+    fn depths(&self) -> Vec<usize> {
+        let n = self.groups.len();
+        let mut pending: Vec<usize> = self.groups.iter().map(|g| g.parents.len()).collect();
+        let mut depth = vec![0usize; n];
+        let mut ready: Vec<usize> = (0..n).filter(|&g| pending[g] == 0).collect();
+        while let Some(g) = ready.pop() {
+            for &c in &self.groups[g].children {
+                depth[c] = depth[c].max(depth[g] + 1);
+                pending[c] -= 1;
+                if pending[c] == 0 {
+                    ready.push(c);
+                }
+            }
+        }
+        depth
+    }
+
+    /// A group's hosts, its own first, then its descendants' level by
+    /// level (Ansible's `Group.get_hosts`).
+    pub(super) fn group_hosts(&self, group: usize) -> Vec<usize> {
+        let mut order = vec![group];
+        let mut seen: HashSet<usize> = HashSet::from([group]);
+        let mut level = vec![group];
+        while !level.is_empty() {
+            let mut next = Vec::new();
+            for &g in &level {
+                for &c in &self.groups[g].children {
+                    if seen.insert(c) {
+                        order.push(c);
+                        next.push(c);
+                    }
+                }
+            }
+            level = next;
+        }
+        let mut hosts = Vec::new();
+        let mut seen_hosts = HashSet::new();
+        for g in order {
+            for &h in &self.groups[g].hosts {
+                if seen_hosts.insert(h) {
+                    hosts.push(h);
+                }
+            }
+        }
+        hosts
+    }
+
+    /// Every host with its effective variables, in the order of Ansible's
+    /// `all` pattern: inventory group vars (`all`, then the host's groups by
+    /// depth, `ansible_group_priority`, name) < `group_vars/all` <
+    /// `group_vars/GROUP` (same order) < the host's inventory vars <
+    /// `host_vars/HOST`; each `group_vars`/`host_vars` level source by source.
+    pub(super) fn finish(
+        mut self,
+        sources: Vec<PathBuf>,
+        files: &mut VarsFiles,
+    ) -> Result<Inventory, InventoryError> {
+        self.reconcile();
+        if self.hosts.is_empty() {
+            return Err(InventoryError::InvalidNoLine {
+                path: sources.first().cloned().unwrap_or_default(),
+                message: "the inventory has no hosts".to_string(),
+            });
+        }
+        let depth = self.depths();
+        let mut hosts = Vec::with_capacity(self.hosts.len());
+        let mut origins = HashMap::new();
+        let all_order = self.group_hosts(ALL);
+        // Where each host (in the order first added) sits in `hosts`.
+        let mut position = vec![0; self.hosts.len()];
+        for (i, &h) in all_order.iter().enumerate() {
+            position[h] = i;
+        }
+        for h in all_order {
+            let host = &self.hosts[h];
+            let mut member: HashSet<usize> = HashSet::new();
+            let mut stack: Vec<usize> = host.groups.clone();
+            while let Some(g) = stack.pop() {
+                if member.insert(g) {
+                    stack.extend(self.groups[g].parents.iter().copied());
+                }
+            }
+            member.remove(&ALL);
+            let mut order: Vec<usize> = member.into_iter().collect();
+            order.sort_by(|&a, &b| {
+                let key = |g: usize| (depth[g], self.groups[g].priority, &self.groups[g].name);
+                key(a).cmp(&key(b))
+            });
+            let mut vars: BTreeMap<String, Var> = BTreeMap::new();
+            vars.extend(self.groups[ALL].vars.clone());
+            for &g in &order {
+                vars.extend(self.groups[g].vars.clone());
+            }
+            for (k, v) in files.group_vars("all", &sources)? {
+                vars.insert(k, v);
+            }
+            for source in &sources {
+                for &g in &order {
+                    for (k, v) in files.group_vars_in(&self.groups[g].name, source)? {
+                        vars.insert(k, v);
+                    }
+                }
+            }
+            vars.extend(host.vars.clone());
+            for (k, v) in files.host_vars(&host.name, &sources)? {
+                vars.insert(k, v);
+            }
+            let mut groups = vec!["all".to_string()];
+            groups.extend(order.iter().map(|&g| self.groups[g].name.clone()));
+            origins.insert(
+                host.name.clone(),
+                vars.iter()
+                    .map(|(k, v)| (k.clone(), v.origin.clone()))
+                    .collect(),
+            );
+            hosts.push(Host {
+                name: host.name.clone(),
+                groups,
+                vars: vars.into_iter().map(|(k, v)| (k, v.value)).collect(),
+            });
+        }
+        let groups: Vec<super::Group> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, data)| super::Group {
+                name: data.name.clone(),
+                hosts: data
+                    .hosts
+                    .iter()
+                    .map(|&h| self.hosts[h].name.clone())
+                    .collect(),
+                children: data
+                    .children
+                    .iter()
+                    .map(|&c| self.groups[c].name.clone())
+                    .collect(),
+                all_hosts: self
+                    .group_hosts(g)
+                    .into_iter()
+                    .map(|h| self.hosts[h].name.clone())
+                    .collect(),
+            })
+            .collect();
+        let facts = std::sync::Arc::new(super::template::Facts {
+            hostvars: hosts
+                .iter()
+                .map(|h: &Host| (h.name.clone(), h.vars.clone()))
+                .collect(),
+            groups: groups
+                .iter()
+                .map(|g: &super::Group| (g.name.clone(), g.all_hosts.clone()))
+                .collect(),
+        });
+        Ok(Inventory {
+            sources,
+            hosts,
+            added: position,
+            groups,
+            origins,
+            facts,
+        })
+    }
+}
+
+/// Where a source's `group_vars/` and `host_vars/` are: beside a file, or
+/// inside a directory.
+pub(super) fn base_dir(source: &Path) -> Option<PathBuf> {
+    // A host list has no directory of its own (Ansible skips it).
+    if super::is_host_list(source) {
+        return None;
+    }
+    Some(if source.is_dir() {
+        source.to_path_buf()
+    } else {
+        source
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    })
+}

@@ -1,0 +1,238 @@
+//! Executable inventory scripts, called as Ansible calls them: `SCRIPT
+//! --list` prints JSON groups (`hosts`, `vars`, `children`, or a plain
+//! list of hosts) and `_meta.hostvars`; without `_meta`, `SCRIPT --host
+//! NAME` is asked for each host's variables.
+
+use std::path::Path;
+
+use serde_yaml::{Mapping, Value};
+
+use super::model::{Model, Var};
+use super::{InventoryError, Origin};
+
+pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError> {
+    let fail = |message: String| InventoryError::InvalidNoLine {
+        path: path.to_path_buf(),
+        message,
+    };
+    let list = run(path, &["--list"]).map_err(&fail)?;
+    let Value::Mapping(groups) = list else {
+        return Err(fail(
+            "inventory script output must be a JSON object".to_string(),
+        ));
+    };
+    let origin = Origin {
+        path: path.to_path_buf(),
+        line: 0,
+    };
+    let var = |value: &Value| Var {
+        value: value.clone(),
+        origin: origin.clone(),
+    };
+    let mut hostvars = None;
+    let mut hosts_seen: Vec<String> = Vec::new();
+    for (name, data) in &groups {
+        let name = name.as_str().unwrap_or_default();
+        if name == "_meta" {
+            match data.get("hostvars") {
+                Some(Value::Mapping(h)) => hostvars = Some(h.clone()),
+                None => {}
+                Some(_) => return Err(fail("`_meta.hostvars` must be an object".to_string())),
+            }
+            continue;
+        }
+        let group = model.group_id(name);
+        // As Ansible: a list is the group's hosts; an object with none of
+        // hosts/vars/children is a host of the group's name with those vars.
+        let data: Mapping = match data {
+            Value::Mapping(map)
+                if ["hosts", "vars", "children"]
+                    .iter()
+                    .any(|k| map.contains_key(*k)) =>
+            {
+                map.clone()
+            }
+            Value::Mapping(map) => Mapping::from_iter([
+                (
+                    Value::from("hosts"),
+                    Value::Sequence(vec![Value::from(name)]),
+                ),
+                (Value::from("vars"), Value::Mapping(map.clone())),
+            ]),
+            other => Mapping::from_iter([(Value::from("hosts"), other.clone())]),
+        };
+        if let Some(hosts) = data.get("hosts") {
+            let Value::Sequence(hosts) = hosts else {
+                return Err(fail(format!("`{name}.hosts` must be a list")));
+            };
+            for h in hosts {
+                let Some(h) = h.as_str() else {
+                    return Err(fail(format!("`{name}.hosts` must list host names")));
+                };
+                let id = model.host_id(h);
+                model.add_host(id, group);
+                if !hosts_seen.iter().any(|s| s == h) {
+                    hosts_seen.push(h.to_string());
+                }
+            }
+        }
+        if let Some(vars) = data.get("vars") {
+            let Value::Mapping(vars) = vars else {
+                return Err(fail(format!("`{name}.vars` must be an object")));
+            };
+            for (k, v) in vars {
+                let k = k.as_str().unwrap_or_default();
+                model.set_group_var(group, k, var(v)).map_err(&fail)?;
+            }
+        }
+        if let Some(children) = data.get("children") {
+            let Value::Sequence(children) = children else {
+                return Err(fail(format!("`{name}.children` must be a list")));
+            };
+            for c in children {
+                let Some(c) = c.as_str() else {
+                    return Err(fail(format!("`{name}.children` must list group names")));
+                };
+                let child = model.group_id(c);
+                model.link(group, child).map_err(&fail)?;
+            }
+        }
+    }
+    for host in hosts_seen {
+        let vars = match &hostvars {
+            Some(all) => all.get(host.as_str()).cloned().unwrap_or(Value::Null),
+            None => run(path, &["--host", &host]).map_err(&fail)?,
+        };
+        let id = model.host_id(&host);
+        match vars {
+            Value::Null => {}
+            Value::Mapping(vars) => {
+                for (k, v) in &vars {
+                    model.set_host_var(id, k.as_str().unwrap_or_default(), var(v));
+                }
+            }
+            _ => {
+                return Err(fail(format!(
+                    "variables of host `{host}` must be an object"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Run the script and read its JSON, keeping the order of its keys (the
+/// order Ansible adds groups and hosts in).
+fn run(path: &Path, args: &[&str]) -> Result<Value, String> {
+    let output = std::process::Command::new(path)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run inventory script: {e}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!(
+            "inventory script `{} {}` failed ({}): {}",
+            path.display(),
+            args.join(" "),
+            output.status,
+            stderr.trim()
+        ));
+    }
+    let stdout = String::from_utf8(output.stdout)
+        .map_err(|_| "inventory script output is not UTF-8".to_string())?;
+    if stdout.trim().is_empty() && args.first() == Some(&"--host") {
+        return Ok(Value::Null);
+    }
+    // Validate as JSON first (a YAML reader would accept more), then keep
+    // the order.
+    serde_json::from_str::<serde_json::Value>(&stdout)
+        .map_err(|e| format!("inventory script output is not JSON: {e}"))?;
+    serde_yaml::from_str(&stdout).map_err(|e| format!("inventory script output is not JSON: {e}"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn script(dir: &Path, body: &str) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = dir.join("inv.sh");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn script_errors_name_the_script() {
+        let dir = tempfile::tempdir().unwrap();
+        for (body, needle) in [
+            ("echo oops >&2; exit 3", "failed"),
+            ("echo not json", "not JSON"),
+            ("echo '[1]'", "must be a JSON object"),
+            (
+                "echo '{\"g\": {\"hosts\": \"h1\"}}'",
+                "`g.hosts` must be a list",
+            ),
+            ("echo '{\"g\": {\"hosts\": [1]}}'", "must list host names"),
+            (
+                "echo '{\"g\": {\"vars\": [1]}}'",
+                "`g.vars` must be an object",
+            ),
+            (
+                "echo '{\"g\": {\"children\": {}}}'",
+                "`g.children` must be a list",
+            ),
+            (
+                "echo '{\"g\": {\"children\": [1]}}'",
+                "must list group names",
+            ),
+            (
+                "echo '{\"_meta\": {\"hostvars\": []}}'",
+                "`_meta.hostvars` must be an object",
+            ),
+            (
+                "echo '{\"g\": {\"hosts\": [\"h1\"]}, \"_meta\": {\"hostvars\": {\"h1\": [1]}}}'",
+                "variables of host `h1`",
+            ),
+            ("echo '{\"g\": {\"children\": [\"g\"]}}'", "child of itself"),
+            ("printf '\\377'", "not UTF-8"),
+        ] {
+            let path = script(dir.path(), body);
+            let mut model = Model::new();
+            match load(&mut model, &path) {
+                Err(InventoryError::InvalidNoLine { path: p, message }) => {
+                    assert_eq!(p, path);
+                    assert!(message.contains(needle), "{body}: {message}");
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_script_that_cannot_start_is_named() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inv");
+        std::fs::write(&path, "#!/nonexistent/interpreter\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = load(&mut Model::new(), &path).unwrap_err().to_string();
+        assert!(err.contains("cannot run inventory script"), "{err}");
+    }
+
+    #[test]
+    fn plain_lists_and_malformed_groups_as_ansible() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = script(
+            dir.path(),
+            r#"case "$1" in --list) echo '{"web": ["w1"], "solo": {"x": 1}}';; --host) echo '{"from_host": "'$2'"}';; esac"#,
+        );
+        let mut model = Model::new();
+        load(&mut model, &path).unwrap();
+        let names: Vec<&str> = model.hosts.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["w1", "solo"]);
+        assert!(model.hosts[0].vars.contains_key("from_host"));
+    }
+}

@@ -1,0 +1,236 @@
+//! Ansible Vault (format 1.1 and 1.2, AES256): `!vault |` values and
+//! encrypted files, decrypted with the RustCrypto primitives Ansible's
+//! format is made of: PBKDF2-HMAC-SHA256 (10 000 rounds) derives the AES
+//! key, the HMAC key and the CTR counter; HMAC-SHA256 authenticates the
+//! ciphertext before AES-256-CTR decrypts it; PKCS#7 padding is removed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use aes::cipher::{KeyIvInit, StreamCipher};
+use sha2::Sha256;
+use vault_hmac::{Hmac, KeyInit, Mac};
+
+/// A vault password: never printed (its `Debug` says so). It remembers
+/// what it decrypted: a `!vault` value in `group_vars/all` is read for
+/// every host, and each PBKDF2 derivation costs 10 000 rounds.
+#[derive(Clone)]
+pub(crate) struct VaultSecret(String, Arc<Mutex<HashMap<String, String>>>);
+
+impl std::fmt::Debug for VaultSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VaultSecret(<redacted>)")
+    }
+}
+
+impl VaultSecret {
+    /// A password as typed (`--ask-vault-pass`).
+    pub(crate) fn new(password: String) -> VaultSecret {
+        VaultSecret(password, Arc::default())
+    }
+
+    /// The first line of a password file, as Ansible reads it (surrounding
+    /// whitespace removed). An executable file is refused: Ansible would
+    /// run it as a password script, which sshfleet does not.
+    pub(crate) fn from_file(path: &Path) -> Result<VaultSecret, String> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.is_file()
+                && meta.permissions().mode() & 0o111 != 0
+            {
+                return Err(format!(
+                    "{}: vault password scripts (executable password files) are not supported; remove the execute bit or use --ask-vault-pass",
+                    path.display()
+                ));
+            }
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read vault password file {}: {e}", path.display()))?;
+        let password = text.trim().to_string();
+        if password.is_empty() {
+            return Err(format!("vault password file {} is empty", path.display()));
+        }
+        Ok(VaultSecret::new(password))
+    }
+}
+
+/// Why a vault could not be opened. Never contains the secret or the
+/// plaintext.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum VaultError {
+    NoPassword,
+    Format(String),
+    WrongPassword,
+}
+
+impl std::fmt::Display for VaultError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VaultError::NoPassword => f.write_str(
+                "vault-encrypted data found but no vault password given (use --vault-password-file, --ask-vault-pass or ANSIBLE_VAULT_PASSWORD_FILE)",
+            ),
+            VaultError::Format(m) => write!(f, "malformed vault data: {m}"),
+            VaultError::WrongPassword => {
+                f.write_str("the vault password does not decrypt this data (HMAC mismatch)")
+            }
+        }
+    }
+}
+
+/// Does this text start like a vault (`$ANSIBLE_VAULT;`)?
+pub(super) fn is_vault(text: &str) -> bool {
+    text.trim_start().starts_with("$ANSIBLE_VAULT;")
+}
+
+/// Decrypt vault text with `secret`.
+pub(super) fn decrypt(text: &str, secret: Option<&VaultSecret>) -> Result<String, VaultError> {
+    let mut lines = text.trim().lines();
+    let header = lines.next().unwrap_or_default().trim();
+    let fields: Vec<&str> = header.split(';').collect();
+    match fields[..] {
+        ["$ANSIBLE_VAULT", "1.1" | "1.2", "AES256", ..] => {}
+        ["$ANSIBLE_VAULT", version, cipher, ..] => {
+            return Err(VaultError::Format(format!(
+                "vault format {version} with cipher {cipher} is not supported (only 1.1/1.2 AES256)"
+            )));
+        }
+        _ => return Err(VaultError::Format("no $ANSIBLE_VAULT header".to_string())),
+    }
+    let secret = secret.ok_or(VaultError::NoPassword)?;
+    if let Some(plain) = secret.1.lock().ok().and_then(|c| c.get(text).cloned()) {
+        return Ok(plain);
+    }
+    let plain = decrypt_with(lines, secret)?;
+    if let Ok(mut cache) = secret.1.lock() {
+        cache.insert(text.to_string(), plain.clone());
+    }
+    Ok(plain)
+}
+
+/// The body (the lines after the header) decrypted with `secret`.
+fn decrypt_with<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    secret: &VaultSecret,
+) -> Result<String, VaultError> {
+    let hex_body: String = lines.map(str::trim).collect();
+    let body =
+        unhex(&hex_body).ok_or_else(|| VaultError::Format("the body is not hex".to_string()))?;
+    let body = String::from_utf8(body).map_err(|_| VaultError::Format("bad body".to_string()))?;
+    let parts: Vec<&str> = body.split('\n').collect();
+    let [salt, mac, ciphertext] = parts[..] else {
+        return Err(VaultError::Format(
+            "the body must be salt, HMAC and ciphertext".to_string(),
+        ));
+    };
+    let bad = || VaultError::Format("salt, HMAC or ciphertext is not hex".to_string());
+    let salt = unhex(salt).ok_or_else(bad)?;
+    let mac = unhex(mac).ok_or_else(bad)?;
+    let mut data = unhex(ciphertext).ok_or_else(bad)?;
+
+    let mut derived = [0u8; 80];
+    pbkdf2::pbkdf2_hmac::<Sha256>(secret.0.as_bytes(), &salt, 10_000, &mut derived);
+    let (key, rest) = derived.split_at(32);
+    let (hmac_key, iv) = rest.split_at(32);
+
+    let mut check = <Hmac<Sha256> as KeyInit>::new_from_slice(hmac_key)
+        .map_err(|_| VaultError::Format("HMAC key".to_string()))?;
+    check.update(&data);
+    check
+        .verify_slice(&mac)
+        .map_err(|_| VaultError::WrongPassword)?;
+
+    let mut cipher = ctr::Ctr128BE::<aes::Aes256>::new_from_slices(key, iv)
+        .map_err(|_| VaultError::Format("key or counter length".to_string()))?;
+    cipher.apply_keystream(&mut data);
+    let pad = usize::from(
+        *data
+            .last()
+            .ok_or_else(|| VaultError::Format("empty".to_string()))?,
+    );
+    if pad == 0 || pad > 16 || pad > data.len() {
+        return Err(VaultError::Format("bad padding".to_string()));
+    }
+    data.truncate(data.len() - pad);
+    String::from_utf8(data)
+        .map_err(|_| VaultError::Format("the plaintext is not UTF-8".to_string()))
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Where a vault password comes from, as the command line and environment
+/// say: `--vault-password-file`, else `ANSIBLE_VAULT_PASSWORD_FILE`.
+pub(crate) fn password_file_from_env() -> Option<PathBuf> {
+    std::env::var_os("ANSIBLE_VAULT_PASSWORD_FILE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    // `ansible-vault encrypt_string --vault-password-file <(echo test-vault-password) 's3cret-pw'`
+    const VAULT: &str = include_str!("../../tests/inventories/vault/secret.vault");
+
+    #[test]
+    fn decrypts_what_ansible_vault_encrypted() {
+        let secret = VaultSecret::new("test-vault-password".to_string());
+        assert_eq!(decrypt(VAULT, Some(&secret)).unwrap(), "s3cret-pw");
+        let wrong = VaultSecret::new("nope".to_string());
+        assert_eq!(decrypt(VAULT, Some(&wrong)), Err(VaultError::WrongPassword));
+        assert_eq!(decrypt(VAULT, None), Err(VaultError::NoPassword));
+        assert!(matches!(
+            decrypt("$ANSIBLE_VAULT;1.0;AES\n00", Some(&secret)),
+            Err(VaultError::Format(_))
+        ));
+        assert!(matches!(
+            decrypt("$ANSIBLE_VAULT;1.1;AES256\nzz", Some(&secret)),
+            Err(VaultError::Format(_))
+        ));
+        assert!(format!("{secret:?}").contains("redacted"));
+        // Decrypted once, then remembered (a wrong password never is).
+        assert_eq!(secret.1.lock().unwrap().len(), 1);
+        assert_eq!(decrypt(VAULT, Some(&secret)).unwrap(), "s3cret-pw");
+        assert!(wrong.1.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn password_files_as_ansible_reads_them() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pass");
+        std::fs::write(&path, "  test-vault-password \n").unwrap();
+        let secret = VaultSecret::from_file(&path).unwrap();
+        assert_eq!(decrypt(VAULT, Some(&secret)).unwrap(), "s3cret-pw");
+        std::fs::write(&path, "\n").unwrap();
+        assert!(
+            VaultSecret::from_file(&path)
+                .unwrap_err()
+                .contains("is empty")
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(
+            VaultSecret::from_file(&path)
+                .unwrap_err()
+                .contains("password scripts")
+        );
+        let missing = VaultSecret::from_file(&dir.path().join("none")).unwrap_err();
+        assert!(
+            missing.contains("cannot read vault password file"),
+            "{missing}"
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! YAML as Ansible reads it: PyYAML's YAML 1.1 schema, where a plain `yes`,
+//! `on` or `off` is a boolean and `022` is octal 18, so that a port or a
+//! user written that way means what it means to Ansible. Quoted scalars stay
+//! text; `!vault` and `!unsafe` are kept as tagged values; YAML merge keys
+//! (`<<`) are applied as PyYAML applies them.
+
+use std::collections::HashMap;
+
+use serde_yaml::value::{Tag, TaggedValue};
+use serde_yaml::{Mapping, Number, Value};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::TScalarStyle;
+
+/// Why a document could not be read, with its 1-based line.
+#[derive(Debug)]
+pub(super) struct YamlError {
+    pub(super) line: usize,
+    pub(super) message: String,
+}
+
+/// Parse the first document of `text` (an empty text is `Null`).
+pub(super) fn parse(text: &str) -> Result<Value, YamlError> {
+    let mut reader = Reader {
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+    };
+    loop {
+        let (event, mark) = reader.next()?;
+        match event {
+            Event::StreamEnd => return Ok(Value::Null),
+            Event::StreamStart | Event::DocumentStart | Event::Nothing => {}
+            other => return reader.node(other, mark.line()),
+        }
+    }
+}
+
+struct Reader<'a> {
+    parser: Parser<std::str::Chars<'a>>,
+    anchors: HashMap<usize, Value>,
+}
+
+impl Reader<'_> {
+    fn next(&mut self) -> Result<(Event, yaml_rust2::scanner::Marker), YamlError> {
+        self.parser.next_token().map_err(|e| YamlError {
+            line: e.marker().line(),
+            message: e.info().to_string(),
+        })
+    }
+
+    fn node(&mut self, event: Event, line: usize) -> Result<Value, YamlError> {
+        let (value, anchor) = match event {
+            Event::Alias(id) => {
+                return self.anchors.get(&id).cloned().ok_or(YamlError {
+                    line,
+                    message: "an alias refers to an unknown anchor".to_string(),
+                });
+            }
+            Event::Scalar(text, style, anchor, tag) => (scalar(text, style, tag, line)?, anchor),
+            Event::SequenceStart(anchor, tag) => {
+                check_collection_tag(tag.as_ref(), "seq", line)?;
+                let mut items = Vec::new();
+                loop {
+                    let (event, mark) = self.next()?;
+                    if matches!(event, Event::SequenceEnd) {
+                        break;
+                    }
+                    items.push(self.node(event, mark.line())?);
+                }
+                (Value::Sequence(items), anchor)
+            }
+            Event::MappingStart(anchor, tag) => {
+                check_collection_tag(tag.as_ref(), "map", line)?;
+                (self.mapping()?, anchor)
+            }
+            _ => {
+                return Err(YamlError {
+                    line,
+                    message: "unexpected YAML event".to_string(),
+                });
+            }
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        Ok(value)
+    }
+
+    fn mapping(&mut self) -> Result<Value, YamlError> {
+        let mut explicit = Mapping::new();
+        let mut merged: Vec<Mapping> = Vec::new();
+        loop {
+            let (event, mark) = self.next()?;
+            if matches!(event, Event::MappingEnd) {
+                break;
+            }
+            let is_merge =
+                matches!(&event, Event::Scalar(t, TScalarStyle::Plain, _, None) if t == "<<");
+            let key = self.node(event, mark.line())?;
+            let (event, mark) = self.next()?;
+            let value = self.node(event, mark.line())?;
+            if is_merge {
+                match value {
+                    Value::Mapping(m) => merged.push(m),
+                    Value::Sequence(items) => {
+                        for item in items {
+                            match item {
+                                Value::Mapping(m) => merged.push(m),
+                                _ => return Err(merge_error(mark.line())),
+                            }
+                        }
+                    }
+                    _ => return Err(merge_error(mark.line())),
+                }
+                continue;
+            }
+            // As PyYAML: a key written twice keeps the later value.
+            explicit.insert(key, value);
+        }
+        if merged.is_empty() {
+            return Ok(Value::Mapping(explicit));
+        }
+        // Explicit keys win, then earlier merged mappings over later ones.
+        let mut out = Mapping::new();
+        for source in merged {
+            for (k, v) in source {
+                if !explicit.contains_key(&k) && !out.contains_key(&k) {
+                    out.insert(k, v);
+                }
+            }
+        }
+        for (k, v) in explicit {
+            out.insert(k, v);
+        }
+        Ok(Value::Mapping(out))
+    }
+}
+
+fn merge_error(line: usize) -> YamlError {
+    YamlError {
+        line,
+        message: "a merge key `<<` must refer to a mapping or a list of mappings".to_string(),
+    }
+}
+
+fn check_collection_tag(
+    tag: Option<&yaml_rust2::parser::Tag>,
+    core: &str,
+    line: usize,
+) -> Result<(), YamlError> {
+    match tag {
+        None => Ok(()),
+        Some(t) if t.handle == "!!" && t.suffix == core => Ok(()),
+        Some(t) if t.handle == "tag:yaml.org,2002:" && t.suffix == core => Ok(()),
+        Some(t) => Err(YamlError {
+            line,
+            message: format!(
+                "YAML tag `{}{}` on a collection is not supported",
+                t.handle, t.suffix
+            ),
+        }),
+    }
+}
+
+fn scalar(
+    text: String,
+    style: TScalarStyle,
+    tag: Option<yaml_rust2::parser::Tag>,
+    line: usize,
+) -> Result<Value, YamlError> {
+    if let Some(tag) = tag {
+        let core = tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:";
+        return match (core, tag.handle.as_str(), tag.suffix.as_str()) {
+            (true, _, "str") => Ok(Value::String(text)),
+            (true, _, "int" | "float" | "bool" | "null") => Ok(resolve_plain(&text)),
+            (false, "!", name @ ("vault" | "unsafe")) => Ok(Value::Tagged(Box::new(TaggedValue {
+                tag: Tag::new(name),
+                value: Value::String(text),
+            }))),
+            _ => Err(YamlError {
+                line,
+                message: format!("YAML tag `{}{}` is not supported", tag.handle, tag.suffix),
+            }),
+        };
+    }
+    match style {
+        TScalarStyle::Plain => Ok(resolve_plain(&text)),
+        _ => Ok(Value::String(text)),
+    }
+}
+
+/// A plain scalar as PyYAML's YAML 1.1 resolver reads it.
+pub(super) fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Value::Bool(true);
+        }
+        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false);
+        }
+        _ => {}
+    }
+    if let Some(n) = yaml11_int(text) {
+        return Value::Number(Number::from(n));
+    }
+    if let Some(f) = yaml11_float(text) {
+        return Value::Number(Number::from(f));
+    }
+    Value::String(text.to_string())
+}
+
+fn yaml11_int(text: &str) -> Option<i64> {
+    let (negative, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let digits = |s: &str, radix: u32| -> Option<i64> {
+        let clean: String = s.chars().filter(|&c| c != '_').collect();
+        if clean.is_empty() || s.starts_with('_') && clean.is_empty() {
+            return None;
+        }
+        i64::from_str_radix(&clean, radix).ok()
+    };
+    let value = if let Some(b) = body.strip_prefix("0b") {
+        b.chars()
+            .all(|c| matches!(c, '0' | '1' | '_'))
+            .then(|| digits(b, 2))??
+    } else if let Some(h) = body.strip_prefix("0x") {
+        h.chars()
+            .all(|c| c.is_ascii_hexdigit() || c == '_')
+            .then(|| digits(h, 16))??
+    } else if body == "0" {
+        0
+    } else if let Some(o) = body.strip_prefix('0') {
+        o.chars()
+            .all(|c| matches!(c, '0'..='7' | '_'))
+            .then(|| digits(o, 8))??
+    } else if body.starts_with(|c: char| c.is_ascii_digit()) && body.contains(':') {
+        // Sexagesimal: 1:30 is 90.
+        let mut total: i64 = 0;
+        for (i, part) in body.split(':').enumerate() {
+            let ok = if i == 0 {
+                part.starts_with(|c: char| ('1'..='9').contains(&c))
+                    && part.chars().all(|c| c.is_ascii_digit() || c == '_')
+            } else {
+                (1..=2).contains(&part.len())
+                    && part.chars().all(|c| c.is_ascii_digit())
+                    && part.parse::<i64>().ok()? < 60
+            };
+            if !ok {
+                return None;
+            }
+            total = total.checked_mul(60)?.checked_add(digits(part, 10)?)?;
+        }
+        total
+    } else if body.starts_with(|c: char| ('1'..='9').contains(&c))
+        && body.chars().all(|c| c.is_ascii_digit() || c == '_')
+    {
+        digits(body, 10)?
+    } else {
+        return None;
+    };
+    Some(if negative { -value } else { value })
+}
+
+fn yaml11_float(text: &str) -> Option<f64> {
+    let body = text.trim_start_matches(['-', '+']);
+    match body {
+        ".inf" | ".Inf" | ".INF" => {
+            return Some(if text.starts_with('-') {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            });
+        }
+        ".nan" | ".NaN" | ".NAN" if body.len() == text.len() => return Some(f64::NAN),
+        _ => {}
+    }
+    // [0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)? or \.[0-9_]+(...)?
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = mantissa.split_once('.')?;
+    let int_ok = int.is_empty() && !frac.is_empty()
+        || int.starts_with(|c: char| c.is_ascii_digit())
+            && int.chars().all(|c| c.is_ascii_digit() || c == '_');
+    let frac_ok = frac.chars().all(|c| c.is_ascii_digit() || c == '_');
+    let exp_ok = exponent.is_none_or(|e| {
+        e.len() > 1 && e.starts_with(['-', '+']) && e[1..].chars().all(|c| c.is_ascii_digit())
+    });
+    if !(int_ok && frac_ok && exp_ok) {
+        return None;
+    }
+    text.replace('_', "").parse().ok()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_1_1_scalars_as_ansible_reads_them() {
+        for (text, expected) in [
+            ("yes", Value::Bool(true)),
+            ("Off", Value::Bool(false)),
+            ("'yes'", Value::String("yes".into())),
+            ("022", Value::from(18)),
+            ("0x16", Value::from(22)),
+            ("2_222", Value::from(2222)),
+            ("1:30", Value::from(90)),
+            ("09", Value::String("09".into())),
+            ("0", Value::from(0)),
+            ("-12", Value::from(-12)),
+            ("1.5", Value::from(1.5)),
+            ("~", Value::Null),
+            ("esa01", Value::String("esa01".into())),
+            ("\"022\"", Value::String("022".into())),
+        ] {
+            assert_eq!(
+                parse(&format!("v: {text}\n")).unwrap()["v"],
+                expected,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn tags_merges_and_errors() {
+        let v = parse(
+            "a: &d {x: 1, y: 2}\nb:\n  <<: *d\n  y: 3\nc: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n",
+        )
+        .unwrap();
+        assert_eq!(v["b"]["x"], Value::from(1));
+        assert_eq!(v["b"]["y"], Value::from(3));
+        assert!(matches!(&v["c"], Value::Tagged(t) if t.tag == "vault"));
+        let e = parse("a: 1\nb: !python/object x\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("not supported"));
+        assert_eq!(parse("a: [1\n").unwrap_err().line, 2);
+        for (text, needle) in [
+            ("a: *nope\n", "anchor"),
+            ("a:\n  <<: 1\n", "merge key"),
+            ("a:\n  <<: [1]\n", "merge key"),
+            ("a: !custom {b: 1}\n", "not supported"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(e.message.contains(needle), "{text}: {}", e.message);
+        }
+        assert_eq!(
+            parse("a: !!str 022\nb: !!int 022\n").unwrap()["a"],
+            Value::from("022")
+        );
+        assert_eq!(parse("b: !!int 022\n").unwrap()["b"], Value::from(18));
+        assert_eq!(parse("").unwrap(), Value::Null);
+    }
+}
