@@ -165,6 +165,21 @@ pub(crate) enum ConnectError {
         known_hosts: PathBuf,
         entry: String,
     },
+    /// Known under another key type: not a new host, so never recorded
+    /// (a second key would silently widen what is trusted).
+    #[error(
+        "{host_port} presents {fingerprint}, but {}:{line} knows it by its {known_type} key; \
+         not connecting and not recording a second key. Check the new key out of band, then \
+         replace that line (or make the appliance offer its {known_type} key)",
+        known_hosts.display()
+    )]
+    KnownUnderOtherType {
+        host_port: String,
+        fingerprint: String,
+        known_hosts: PathBuf,
+        line: usize,
+        known_type: String,
+    },
     #[error(
         "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for {host_port}! It now presents {fingerprint}, \
          which differs from {}:{line}. Someone could be intercepting the connection (man-in-the-middle), \
@@ -314,6 +329,20 @@ impl Verifier {
                 known_hosts: path.clone(),
                 line,
             }),
+            HostKeyStatus::Unknown
+                if file.known_other_type(&self.host, self.port, key).is_some() =>
+            {
+                let (known_type, line) = file
+                    .known_other_type(&self.host, self.port, key)
+                    .unwrap_or_default();
+                Err(ConnectError::KnownUnderOtherType {
+                    host_port,
+                    fingerprint,
+                    known_hosts: path.clone(),
+                    line,
+                    known_type,
+                })
+            }
             HostKeyStatus::Unknown => match self.policy {
                 HostKeyPolicy::Strict => Err(ConnectError::UnknownHostKey {
                     host_port,

@@ -848,3 +848,39 @@ async fn unbounded_or_oversized_inputs_are_refused_naming_the_file() {
     }
     assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
 }
+
+/// Item 12: with `--accept-new-host-keys`, a host known_hosts already
+/// knows by a key of another type is not new: refused, and no second key
+/// is recorded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_known_under_another_key_type_is_not_new() {
+    use russh::keys::{Algorithm, EcdsaCurve, PrivateKey};
+    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa01.example.com")]).await;
+    let port = lab.host("esa01.example.com").addr.port();
+    let other = PrivateKey::random(
+        &mut rand::rng(),
+        Algorithm::Ecdsa {
+            curve: EcdsaCurve::NistP256,
+        },
+    )
+    .unwrap();
+    let known = format!(
+        "{}\n",
+        crate::support::known_hosts_line("127.0.0.1", port, other.public_key())
+    );
+    std::fs::write(&lab.known_hosts, &known).unwrap();
+    for extra in [&["--accept-new-host-keys"][..], &[][..]] {
+        let run = lab.run(extra).await;
+        assert_eq!(run.code(), 4, "{extra:?}: {}", run.explain());
+        assert_eq!(run.status("esa01.example.com"), "unreachable");
+        let error = run.error("esa01.example.com");
+        assert!(
+            error.contains("knows it by its ecdsa-sha2-nistp256 key")
+                && error.contains(&format!("{}:1", lab.known_hosts.display()))
+                && error.contains("not recording a second key"),
+            "{error}"
+        );
+        assert_eq!(std::fs::read_to_string(&lab.known_hosts).unwrap(), known);
+    }
+    assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
+}
