@@ -81,6 +81,19 @@ pub fn kexinit(names: &[u8]) -> Vec<u8> {
     packet(&payload)
 }
 
+/// `bytes` of pre-identification text without a newline (RFC 4253 4.2
+/// lets a server send lines before its identification; this one never
+/// ends its line), with ESC and a C1 CSI in it, in chunks of 64 KiB.
+pub fn flood(bytes: usize) -> Vec<Vec<u8>> {
+    let mut pattern = b"\x1b[2J".to_vec();
+    pattern.extend_from_slice("\u{9b}31m".as_bytes());
+    pattern.extend(std::iter::repeat_n(b'x', 54));
+    let chunk: Vec<u8> = pattern.iter().copied().cycle().take(64 * 1024).collect();
+    (0..bytes.div_ceil(chunk.len()))
+        .map(|_| chunk.clone())
+        .collect()
+}
+
 /// Every raw control character (C0 but newline and tab, DEL, C1) in
 /// `text`.
 pub fn raw_controls(text: &str) -> Vec<char> {

@@ -884,3 +884,33 @@ async fn a_host_known_under_another_key_type_is_not_new() {
     }
     assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 0);
 }
+
+/// Items 9 and 13 before any host key: a server that floods 8 MiB of
+/// controls without a newline instead of identifying itself is
+/// unreachable with an escaped, bounded message; the other hosts are
+/// unaffected.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_instead_of_an_ssh_banner_is_unreachable_and_spares_the_others() {
+    use crate::hostile::{Hostile, flood, raw_controls};
+    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa02.example.com")]).await;
+    let server = Hostile::start(flood(8 * 1024 * 1024)).await;
+    lab.write_inventory_of(&[
+        ("esa01.example.com", server.port),
+        (
+            "esa02.example.com",
+            lab.host("esa02.example.com").addr.port(),
+        ),
+    ]);
+    let run = lab.run(&["--connect-retries", "0"]).await;
+    assert_eq!(run.status("esa02.example.com"), "ok", "{}", run.explain());
+    assert_eq!(
+        run.status("esa01.example.com"),
+        "unreachable",
+        "{}",
+        run.explain()
+    );
+    let error = run.error("esa01.example.com");
+    assert!(error.len() < 4096, "{} bytes of error", error.len());
+    assert!(raw_controls(&run.stdout()).is_empty(), "{:?}", run.stdout());
+    assert!(raw_controls(&run.stderr()).is_empty(), "{:?}", run.stderr());
+}
