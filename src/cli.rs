@@ -226,6 +226,10 @@ pub(crate) struct SimArgs {
     /// [default: esa, or pc for --model windows].
     #[arg(long, conflicts_with = "stdio")]
     pub hostname_prefix: Option<String>,
+    /// The shell Windows endpoints hand exec requests to: cmd (as Windows
+    /// ships), powershell (DefaultShell set), or mixed (both, alternating).
+    #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
+    pub default_shell: sshfleet_sim::serve::ShellChoice,
 }
 
 #[derive(Debug, clap::Args)]
@@ -363,6 +367,7 @@ async fn sim(args: SimArgs) -> Result<ExitCode, Error> {
             hostname_prefix: args
                 .hostname_prefix
                 .unwrap_or_else(|| args.model.prefix().to_string()),
+            default_shell: args.default_shell,
         })
         .await?;
         return Ok(ExitCode::Success);

@@ -13,6 +13,7 @@ use anyhow::Context as _;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
+use sshfleet_sim::serve::ShellChoice;
 use sshfleet_sim::{
     AsyncOsProfile, AsyncOsScenario, EndpointScenario, Expected, Fault, Model, PromptStyle,
     SimAuth, SimFleet, SimModel, SimModelConfig, UpdateBehaviour,
@@ -77,7 +78,8 @@ impl DemoPlaybook {
     }
 }
 
-/// One endpoint of each scenario, and two more up to date.
+/// One endpoint of each scenario, and two more up to date; half run exec
+/// requests in cmd.exe, as Windows ships, half in PowerShell.
 fn endpoints() -> Vec<(SimModel, Status)> {
     let up_to_date = [EndpointScenario::UpToDate; 2];
     EndpointScenario::all()
@@ -86,8 +88,9 @@ fn endpoints() -> Vec<(SimModel, Status)> {
         .enumerate()
         .map(|(i, scenario)| {
             let name = format!("pc{:02}.example.com", i + 1);
+            let shell = ShellChoice::Mixed.of_host(i);
             (
-                SimModel::from(scenario.profile(&name)),
+                SimModel::from(scenario.profile(&name).with_default_shell(shell)),
                 status(scenario.expected()),
             )
         })
@@ -107,7 +110,8 @@ fn status(expected: Expected) -> Status {
 
 /// Appliances of most scenarios (not `stop-answering`: it would hold the
 /// demo for `command_timeout`), with timings that keep the demo short, and
-/// the versions and prompts fleets have.
+/// the versions and prompts fleets have. Every one is fully licensed, so
+/// its `status` is longer than a terminal; two page it all the same.
 fn appliances() -> Vec<(AsyncOsProfile, Status)> {
     use AsyncOsScenario as S;
     use UpdateBehaviour::CompletesAfter;
@@ -141,6 +145,13 @@ fn appliances() -> Vec<(AsyncOsProfile, Status)> {
             p.update = CompletesAfter(secs(4))
         }),
         host(11, S::Healthy, &|p| p.version = "15.5.0-100".to_string()),
+        // Pages every 24 rows whatever the terminal: its 60-row `status`
+        // and its `tail` backlogs stop at `-Press Any Key For More-`.
+        host(13, S::Broken, &|p| {
+            p.update = CompletesAfter(ms(1500));
+            p.faults = vec![Fault::PagesAt(24)];
+        }),
+        host(14, S::Healthy, &|p| p.faults = vec![Fault::PagesAt(24)]),
     ]
 }
 

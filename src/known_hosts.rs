@@ -17,7 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use russh::keys::ssh_key::known_hosts::{Entry, HostPatterns, Marker};
-use russh::keys::{HashAlg, PublicKey};
+use russh::keys::{Algorithm, HashAlg, PublicKey};
 use sha1::Sha1;
 
 use crate::pattern::PatternList;
@@ -197,6 +197,44 @@ impl KnownHosts {
             .map(|line| (line.entry.public_key(), line.number))
             .find(|(known, _)| known.algorithm() != key.algorithm())
             .map(|(known, line)| (known.algorithm().to_string(), line))
+    }
+
+    /// The CA keys `@cert-authority` lines trust for this host, with their
+    /// line numbers.
+    pub(crate) fn authorities(&self, host: &str, port: u16) -> Vec<(usize, PublicKey)> {
+        let name = lookup_name(host, port);
+        self.lines
+            .iter()
+            .filter(|l| l.entry.marker() == Some(&Marker::CertAuthority) && l.matches(&name))
+            .map(|l| (l.number, l.entry.public_key().clone()))
+            .collect()
+    }
+
+    /// The line that lists `key` as `@revoked`, if any (whatever its hosts).
+    pub(crate) fn revoked(&self, key: &PublicKey) -> Option<usize> {
+        self.lines
+            .iter()
+            .find(|l| {
+                l.entry.marker() == Some(&Marker::Revoked) && same_key(l.entry.public_key(), key)
+            })
+            .map(|l| l.number)
+    }
+
+    /// The key types this file knows this host by, in file order: OpenSSH
+    /// offers them first, so a host known by its RSA key is not met with
+    /// its (unknown) Ed25519 key.
+    pub(crate) fn known_algorithms(&self, host: &str, port: u16) -> Vec<Algorithm> {
+        let name = lookup_name(host, port);
+        let mut out: Vec<Algorithm> = Vec::new();
+        for line in self.lines.iter().filter(|l| l.entry.marker().is_none()) {
+            if line.matches(&name) {
+                let algorithm = line.entry.public_key().algorithm();
+                if !out.contains(&algorithm) {
+                    out.push(algorithm);
+                }
+            }
+        }
+        out
     }
 }
 

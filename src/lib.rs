@@ -21,6 +21,7 @@ mod app;
 mod ask_pass;
 mod bounds;
 mod cli;
+mod clixml;
 mod console;
 #[cfg(feature = "sim")]
 mod demo;

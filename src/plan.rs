@@ -171,7 +171,8 @@ fn warn_malformed_known_hosts(targets: &[Target]) {
     let files: BTreeSet<&Path> = targets
         .iter()
         .flat_map(|t| std::iter::once(t).chain(&t.jumps))
-        .map(|t| t.known_hosts.as_path())
+        .flat_map(|t| std::iter::once(&t.known_hosts).chain(&t.known_hosts_also))
+        .map(PathBuf::as_path)
         .collect();
     for file in files {
         // An unreadable file is each connecting host's error, with its name.

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState};
-use crate::playbook::{FleetMax, Playbook, PromptHost, Segment, Session, Value};
+use crate::playbook::{ExecShell, FleetMax, Playbook, PromptHost, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
 use crate::shell::{ExecSession, Shell};
@@ -412,13 +412,15 @@ async fn connect_and_run(
     }
     // An interactive session needs its shell open (and its prompt seen)
     // first; an exec session runs each command on the connection itself.
-    let (shell, exit_command) = match &playbook.session {
-        Session::Exec => (None, None),
+    let opened = match &playbook.session {
+        Session::Exec { shell } => Opened::Exec(*shell),
         Session::Shell {
             prompt,
             login_timeout,
             exit_command,
             prompt_host,
+            pager,
+            pty_rows,
         } => {
             let opened = match slot.host.vars.duration(login_timeout) {
                 Err(e) => Err(failed(name, Status::Failed, e.to_string())),
@@ -433,6 +435,8 @@ async fn connect_and_run(
                         Shell::open(
                             channel,
                             prompt.clone(),
+                            pager.clone(),
+                            *pty_rows,
                             login_timeout,
                             transcript,
                             cancel.clone(),
@@ -459,7 +463,7 @@ async fn connect_and_run(
                 Err(outcome) => Err(outcome),
             };
             match opened {
-                Ok(shell) => (Some(shell), exit_command.as_deref()),
+                Ok(shell) => Opened::Cli(Box::new(shell), exit_command.as_deref()),
                 Err(outcome) => {
                     connection.disconnect().await;
                     return Err(outcome);
@@ -475,16 +479,17 @@ async fn connect_and_run(
         cancel,
         observe: &|step: &str| observer.step(name, step),
     };
-    match shell {
-        Some(mut shell) => {
-            exec::execute(&mut shell, &job, &mut slot.state).await;
+    match opened {
+        Opened::Cli(mut shell, exit_command) => {
+            exec::execute(shell.as_mut(), &job, &mut slot.state).await;
             shell.close(exit_command).await;
             slot.transcript = shell.into_transcript();
         }
-        None => {
+        Opened::Exec(shell) => {
             let mut session = ExecSession {
                 connection: &connection,
                 transcript: &mut slot.transcript,
+                shell,
             };
             exec::execute(&mut session, &job, &mut slot.state).await;
         }
@@ -493,10 +498,7 @@ async fn connect_and_run(
     Ok(())
 }
 
-/// The prompt names the appliance: another name than the inventory's
-/// (and its `ansible_host`) is noted in the host's result, or fails the
-/// host before any step when the playbook says `prompt_host: error`.
-/// The host as the inventory names it, and where its findings and
+/// The host as the inventory names it, and where its warnings and
 /// transcript go.
 struct Seen<'a> {
     name: &'a str,
@@ -505,6 +507,9 @@ struct Seen<'a> {
     transcript: &'a mut Transcript,
 }
 
+/// The prompt names the appliance: another name than the inventory's
+/// (and its `ansible_host`) is a warning in the host's result, or fails
+/// the host before any step when the playbook says `prompt_host: error`.
 async fn check_prompt_host(
     seen: Seen<'_>,
     prompt: &regex::Regex,
@@ -545,6 +550,14 @@ async fn check_prompt_host(
             ))
         }
     }
+}
+
+/// Where a segment's commands go once connected: an interactive shell
+/// whose prompt was seen (and the command that ends it), or exec requests
+/// written for a shell.
+enum Opened<'a> {
+    Cli(Box<Shell>, Option<&'a str>),
+    Exec(ExecShell),
 }
 
 /// The status rules: success needs confirmation; a fault found and not

@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
+use crate::playbook::{ExecShell, Pager};
 use crate::transcript::{Direction, Secrets, Transcript};
 use crate::transport::Connection;
 
@@ -53,25 +54,41 @@ struct Screen {
     /// Where the last, unterminated line starts in `text`: everything
     /// before it is complete lines, found without searching again.
     line_start: usize,
+    /// A carriage return came and no text since: what is printed next
+    /// overwrites the line (a pager wiping its prompt with `\r` + spaces +
+    /// `\r`, a progress counter redrawn in place).
+    returned: bool,
 }
 
 impl vte::Perform for Screen {
     fn print(&mut self, c: char) {
+        if std::mem::take(&mut self.returned) {
+            self.text.truncate(self.line_start);
+        }
         self.text.push(c);
     }
 
     fn execute(&mut self, byte: u8) {
         match byte {
             b'\n' => {
+                // A row of nothing but spaces is what a pager's wipe leaves
+                // where a blank line follows: an empty line.
+                if std::mem::take(&mut self.returned) {
+                    let start = self.line_start;
+                    if self.text[start..].bytes().all(|b| b == b' ') {
+                        self.text.truncate(start);
+                    }
+                }
                 self.text.push('\n');
                 self.line_start = self.text.len();
             }
-            b'\t' => self.text.push('\t'),
+            b'\t' => self.print('\t'),
+            // CRLF becomes LF; a bare CR returns to the start of the line.
+            b'\r' => self.returned = true,
             // Line editing echo ("\x08 \x08") must not leave ghosts behind.
             0x08 if !self.text.ends_with('\n') => {
                 self.text.pop();
             }
-            // CR is dropped: CRLF becomes LF, and a bare CR only repositions.
             _ => {}
         }
     }
@@ -124,6 +141,7 @@ impl Screen {
 pub(crate) struct Shell {
     channel: russh::Channel<Msg>,
     prompt: Regex,
+    pager: Option<Pager>,
     parser: vte::Parser,
     screen: Screen,
     recent: VecDeque<String>,
@@ -141,16 +159,20 @@ impl Shell {
     /// kept in the transcript only).
     /// On failure the transcript comes back with the error: a login that
     /// never reached the prompt is what a TAC case needs to see.
+    /// `rows` is the terminal height asked for: an appliance pages output
+    /// longer than that, and `pager` answers it.
     pub(crate) async fn open(
         channel: russh::Channel<Msg>,
         prompt: Regex,
+        pager: Option<Pager>,
+        rows: u32,
         timeout: Duration,
         transcript: Transcript,
         cancel: CancellationToken,
     ) -> Result<Shell, (RemoteError, Transcript)> {
         // A wide terminal keeps long log lines from being wrapped by the appliance.
         if let Err(e) = channel
-            .request_pty(false, "vt100", 511, 50, 0, 0, &[])
+            .request_pty(false, "vt100", 511, rows, 0, 0, &[])
             .await
         {
             return Err((e.into(), transcript));
@@ -161,6 +183,7 @@ impl Shell {
         let mut shell = Shell {
             channel,
             prompt,
+            pager,
             parser: vte::Parser::new(),
             screen: Screen::default(),
             recent: VecDeque::new(),
@@ -368,6 +391,7 @@ impl Shell {
         match msg {
             Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
                 self.feed(&data);
+                self.answer_pager().await?;
                 Ok(true)
             }
             Some(ChannelMsg::Failure) => Err(RemoteError::Refused),
@@ -379,6 +403,24 @@ impl Shell {
             }),
             Some(_) => Ok(true),
         }
+    }
+
+    /// When the unterminated last line is the pager, take it out of the
+    /// output (steps judge the appliance's lines, not its pager) and send
+    /// the key that continues.
+    async fn answer_pager(&mut self) -> Result<(), RemoteError> {
+        let Some(pager) = &self.pager else {
+            return Ok(());
+        };
+        let Some(at) = pager_start(&self.screen.text, self.screen.line_start, &pager.pattern)
+        else {
+            return Ok(());
+        };
+        self.screen.text.truncate(at);
+        let answer = pager.answer.clone();
+        self.transcript.record(Direction::Sent, &answer);
+        self.channel.data_bytes(answer.into_bytes()).await?;
+        Ok(())
     }
 
     fn feed(&mut self, data: &[u8]) {
@@ -429,10 +471,11 @@ impl Shell {
 }
 
 /// A host without an interactive CLI (OpenSSH for Windows): each command
-/// is an exec request on a channel of its own.
+/// is an exec request on a channel of its own, written for `shell`.
 pub(crate) struct ExecSession<'a> {
     pub connection: &'a Connection,
     pub transcript: &'a mut Transcript,
+    pub shell: ExecShell,
 }
 
 impl Remote for ExecSession<'_> {
@@ -447,7 +490,15 @@ impl Remote for ExecSession<'_> {
                 reason: e.to_string(),
             },
         })?;
-        exec(channel, command, timeout, self.transcript).await
+        let request = match self.shell {
+            ExecShell::Powershell => {
+                self.transcript
+                    .note(&format!("as PowerShell (-EncodedCommand): {command}"));
+                powershell_request(command)
+            }
+            ExecShell::Cmd => command.to_string(),
+        };
+        exec(channel, command, &request, timeout, self.transcript).await
     }
 
     /// There is no prompt to come back to after Ctrl-C; the playbook
@@ -463,22 +514,48 @@ impl Remote for ExecSession<'_> {
     }
 }
 
-/// Run one command as an SSH exec request (no PTY, no prompt), the way
-/// OpenSSH for Windows runs PowerShell commands; stdout and stderr are read
-/// together, as an operator would see them.
+/// What OpenSSH for Windows is asked to run for a PowerShell `command`:
+/// it hands an exec request to its default shell, cmd.exe unless an
+/// administrator chose PowerShell, and this line means the same to both
+/// (as Ansible's Windows-over-SSH does it; docs/DEVICES.md). In the
+/// script, no progress records; and the exit status is that of the last
+/// native program (`powershell -Command` alone would make any failure 1),
+/// or 1 when the last statement failed without one.
+fn powershell_request(command: &str) -> String {
+    use base64::Engine as _;
+    let script = format!(
+        "$ProgressPreference = 'SilentlyContinue'\n\
+         {command}\n\
+         if (-not $?) {{ if ($LASTEXITCODE) {{ exit $LASTEXITCODE }}; exit 1 }}\n\
+         exit $LASTEXITCODE"
+    );
+    let utf16le: Vec<u8> = script.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    format!(
+        "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand {}",
+        base64::engine::general_purpose::STANDARD.encode(utf16le)
+    )
+}
+
+/// Run one command as an SSH exec request (no PTY, no prompt): `request`
+/// is what goes on the wire for `command`. stdout, then stderr with
+/// PowerShell's CLIXML decoded, as an operator would read them.
 async fn exec(
     channel: russh::Channel<Msg>,
     command: &str,
+    request: &str,
     timeout: Duration,
     transcript: &mut Transcript,
 ) -> Result<Output, RemoteError> {
     let mut channel = channel;
-    transcript.record(Direction::Sent, &format!("{command}\n"));
-    channel.exec(true, command).await?;
+    transcript.record(Direction::Sent, &format!("{request}\n"));
+    channel.exec(true, request).await?;
     let deadline = deadline_after(timeout);
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
     let mut received = crate::sanitize::Utf8Chunks::default();
+    let mut received_err = crate::sanitize::Utf8Chunks::default();
+    // Kept whole until the end: a CLIXML block is decoded as one document.
+    let mut stderr: Vec<u8> = Vec::new();
     let mut exit_status = None;
     loop {
         let waited = if Instant::now() >= deadline {
@@ -491,23 +568,31 @@ async fn exec(
         let msg = match waited {
             Ok(msg) => msg,
             Err(()) => {
+                let stderr = plain_text(&stderr, transcript.secrets());
+                let seen = format!("{}{stderr}", screen.text);
                 return Err(RemoteError::Timeout {
                     what: format!("running `{command}`"),
                     waited: timeout,
-                    last_output: last_lines(&screen.text),
+                    last_output: last_lines(&seen),
                 });
             }
         };
         match msg {
-            Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
+            Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. })
+                if screen.text.len() + stderr.len() + data.len() > MAX_PENDING =>
+            {
+                return Err(RemoteError::OutputTooLarge {
+                    command: command.to_string(),
+                    limit: MAX_PENDING,
+                });
+            }
+            Some(ChannelMsg::Data { data }) => {
                 transcript.record(Direction::Received, &received.decode(&data));
                 absorb(&mut parser, &mut screen, transcript.secrets(), &data);
-                if screen.text.len() > MAX_PENDING {
-                    return Err(RemoteError::OutputTooLarge {
-                        command: command.to_string(),
-                        limit: MAX_PENDING,
-                    });
-                }
+            }
+            Some(ChannelMsg::ExtendedData { data, .. }) => {
+                transcript.record(Direction::Received, &received_err.decode(&data));
+                stderr.extend_from_slice(&data);
             }
             Some(ChannelMsg::ExitStatus {
                 exit_status: status,
@@ -522,10 +607,19 @@ async fn exec(
             Some(_) => {}
         }
     }
-    Ok(Output {
-        text: screen.text,
-        exit_status,
-    })
+    let mut text = screen.text;
+    text.push_str(&plain_text(&stderr, transcript.secrets()));
+    Ok(Output { text, exit_status })
+}
+
+/// stderr as a terminal shows it, PowerShell's CLIXML decoded, secrets
+/// redacted.
+fn plain_text(stderr: &[u8], secrets: &Secrets) -> String {
+    let decoded = crate::clixml::to_text(&String::from_utf8_lossy(stderr));
+    let mut parser = vte::Parser::new();
+    let mut screen = Screen::default();
+    absorb(&mut parser, &mut screen, secrets, decoded.as_bytes());
+    screen.text
 }
 
 /// Whether waiting for a prompt ends when the run is stopped.
@@ -572,6 +666,17 @@ fn last_lines(text: &str) -> String {
     format!("{:?}", lines[lines.len().saturating_sub(4)..].join(" | "))
 }
 
+/// Byte offset of a pager prompt on the unterminated last line of `text`,
+/// which starts at `start`. Like a prompt, a pager is a short line (see
+/// [`MAX_PROMPT_LINE`]).
+fn pager_start(text: &str, start: usize, pattern: &Regex) -> Option<usize> {
+    let line = text.get(start..)?;
+    if line.len() > MAX_PROMPT_LINE {
+        return None;
+    }
+    pattern.find(line).map(|m| start + m.start())
+}
+
 fn is_echo(line: &str, command: &str) -> bool {
     let command = command.trim();
     !command.is_empty() && line.trim_end().ends_with(command)
@@ -588,7 +693,48 @@ fn strip_echo<'a>(output: &'a str, command: &str) -> &'a str {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
+
+    #[test]
+    fn powershell_commands_travel_as_an_encoded_script() {
+        use base64::Engine as _;
+        let request = powershell_request("curl.exe -v https://tetra-defs.amp.cisco.com");
+        let encoded = request
+            .strip_prefix(
+                "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ",
+            )
+            .unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        let units: Vec<u16> = bytes
+            .chunks(2)
+            .map(|p| u16::from_le_bytes([p[0], p[1]]))
+            .collect();
+        let script = String::from_utf16(&units).unwrap();
+        let lines: Vec<&str> = script.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "$ProgressPreference = 'SilentlyContinue'",
+                "curl.exe -v https://tetra-defs.amp.cisco.com",
+                "if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE }; exit 1 }",
+                "exit $LASTEXITCODE",
+            ]
+        );
+        // Nothing in it that cmd.exe would take for its own syntax.
+        assert!(!request.contains(['&', '|', '<', '>', '^', '"', '%']));
+    }
+
+    #[test]
+    fn stderr_clixml_reads_as_text() {
+        let stderr = "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">Resolve-DnsName : x : DNS name does not exist_x000D__x000A_</S></Objs>";
+        assert_eq!(
+            plain_text(stderr.as_bytes(), &Secrets::default()),
+            "Resolve-DnsName : x : DNS name does not exist\n"
+        );
+    }
 
     fn screen_of(chunks: &[&[u8]]) -> String {
         let mut parser = vte::Parser::new();
@@ -626,6 +772,41 @@ mod tests {
         assert!(screen.text.len() <= 64 * 1024);
         assert!(screen.dropped > 900_000);
         assert!(screen.text.ends_with("\nesa01.example.com> "));
+    }
+
+    #[test]
+    fn a_bare_carriage_return_overwrites_the_line() {
+        assert_eq!(screen_of(&[b"50%\r100%\r\ndone\r\n"]), "100%\ndone\n");
+        // The AsyncOS pager wipes its prompt with CR, spaces, CR.
+        let wipe = format!("\r{}\r", " ".repeat(24));
+        let text = screen_of(&[
+            b"line 23\r\n-Press Any Key",
+            b" For More-",
+            wipe.as_bytes(),
+            b"line 24\r\n",
+        ]);
+        assert_eq!(text, "line 23\nline 24\n");
+        let text = screen_of(&[
+            b"-Press Any Key For More-",
+            wipe.as_bytes(),
+            b"\r\nnext\r\n",
+        ]);
+        assert_eq!(text, "\nnext\n");
+    }
+
+    #[test]
+    fn the_pager_is_found_only_on_the_last_line_even_when_split() {
+        let pager = Regex::new("-Press Any Key For More-").unwrap();
+        let mut text = screen_of(&[b"Feature - Sophos: 1826 days\r\n-Press Any K"]);
+        let start = |t: &str| t.rfind('\n').map_or(0, |i| i + 1);
+        assert_eq!(pager_start(&text, start(&text), &pager), None);
+        text.push_str("ey For More-");
+        let at = pager_start(&text, start(&text), &pager).unwrap();
+        assert_eq!(&text[..at], "Feature - Sophos: 1826 days\n");
+        assert_eq!(
+            pager_start("-Press Any Key For More-\nnext\n", 30, &pager),
+            None
+        );
     }
 
     #[test]

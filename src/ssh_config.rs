@@ -1,26 +1,38 @@
-//! OpenSSH client configuration (`~/.ssh/config`, or `-F PATH`), so the
-//! settings an operator already keeps for `ssh` (aliases, ports, users,
-//! keys, known_hosts, bastions, legacy algorithms) apply to sshfleet too.
+//! OpenSSH client configuration (`~/.ssh/config`, or `-F PATH`), read as
+//! OpenSSH 9.2's `ssh` reads it, so the settings an operator already keeps
+//! for `ssh` (aliases, ports, users, keys, known_hosts, bastions, legacy
+//! algorithms) apply to sshfleet too. What differs is refused, naming the
+//! file and line; nothing is silently read differently.
 //!
 //! A small parser rather than a crate: the one well-kept crate
 //! (`ssh2-config`) reports errors without the file and line, keeps
 //! `StrictHostKeyChecking` and `UserKnownHostsFile` only as loose strings,
 //! resolves `+algorithm` lists against OpenSSH's defaults instead of
-//! russh's, and does not expand `%h`. What is read, as `ssh_config(5)` says:
+//! russh's, and does not expand `%h`. What is read, as `ssh_config(5)` says
+//! and `ssh -G` shows (the differential tests in this module compare the
+//! two on a corpus):
 //!
-//! - `Host` patterns (`*`, `?`, `!negation`, case-insensitive) against the
-//!   name ssh is given; `Match all|host|originalhost|user|localuser` (with
-//!   `!`); any other `Match` criterion (`exec`, `canonical`, `final`, ...)
-//!   makes its block never apply.
+//! - Arguments are split as OpenSSH's `argv_split` does: single and double
+//!   quotes, `\ ` and `\"` escapes, `#` starts a comment.
+//! - `Host` patterns (`*`, `?`, `!negation`) match the name ssh is given,
+//!   case-sensitively; `Match all|host|originalhost|user|localuser|exec|
+//!   final|canonical` (with `!`). `Match final` makes a second pass over
+//!   the file, as OpenSSH does; `canonical` never holds, because hostname
+//!   canonicalisation is refused. `Match localnetwork` is refused.
 //! - For each setting the first obtained value wins, except `IdentityFile`,
 //!   which accumulates.
 //! - `Include` (globs; relative paths under `~/.ssh`), nested at most 16
 //!   deep, applies within the block it is written in.
 //! - Keywords used: `HostName` (`%h`), `Port`, `User`, `IdentityFile`,
-//!   `UserKnownHostsFile`, `StrictHostKeyChecking`, `ProxyJump`,
+//!   `IdentitiesOnly`, `UserKnownHostsFile`, `GlobalKnownHostsFile`,
+//!   `HostKeyAlias`, `StrictHostKeyChecking`, `ProxyJump`, `ProxyCommand`,
 //!   `KexAlgorithms`, `HostKeyAlgorithms`, `PubkeyAcceptedAlgorithms`,
-//!   `Ciphers`, `MACs`. Paths take `~` and `%d %h %i %n %p %r %u %%`.
-//!   Every other keyword is ignored (logged at debug level).
+//!   `Ciphers`, `MACs`. Paths take `~`, `${VAR}` and `%C %d %h %i %k %l %L
+//!   %n %p %r %u %%`.
+//! - Every other keyword OpenSSH knows is ignored (logged at debug level);
+//!   a keyword OpenSSH does not know is an error, as in OpenSSH, unless an
+//!   earlier `IgnoreUnknown` names it. `CanonicalizeHostname yes|always` is
+//!   refused.
 //!
 //! A value sshfleet cannot read (a bad port, an unterminated quote, an
 //! unknown `%` token, a malformed `ProxyJump`) is an error naming the file
@@ -135,18 +147,25 @@ impl std::fmt::Display for JumpHost {
 /// What one host's configuration says (nothing set = `None`/empty).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct HostConfig {
-    /// `HostName`, `%h` already replaced.
+    /// `HostName`, `%h` already replaced, lower-cased as ssh does.
     pub host_name: Option<String>,
     pub port: Option<u16>,
     pub user: Option<String>,
     /// Unexpanded: `~` and tokens are expanded with [`expand_path`] once
     /// the final host, port and user are known.
     pub identity_files: Vec<String>,
+    pub identities_only: Option<bool>,
     /// Unexpanded, like `identity_files`.
     pub known_hosts_files: Option<Vec<String>>,
+    /// Unexpanded; read, never written.
+    pub global_known_hosts_files: Option<Vec<String>>,
+    /// The name host keys are looked up and recorded under.
+    pub host_key_alias: Option<String>,
     pub strict_host_key_checking: Option<StrictHostKeyChecking>,
     /// `Some(empty)` is `ProxyJump none`.
     pub proxy_jump: Option<Vec<JumpHost>>,
+    /// As written, tokens unexpanded; `none` is no proxy.
+    pub proxy_command: Option<String>,
     pub algorithms: Algorithms,
 }
 
@@ -161,11 +180,20 @@ impl HostConfig {
                 self.identity_files.push(file);
             }
         }
+        self.identities_only = self.identities_only.or(later.identities_only);
         self.known_hosts_files = self.known_hosts_files.or(later.known_hosts_files);
+        self.global_known_hosts_files = self
+            .global_known_hosts_files
+            .or(later.global_known_hosts_files);
+        self.host_key_alias = self.host_key_alias.or(later.host_key_alias);
         self.strict_host_key_checking = self
             .strict_host_key_checking
             .or(later.strict_host_key_checking);
-        self.proxy_jump = self.proxy_jump.or(later.proxy_jump);
+        // ProxyJump and ProxyCommand are one route: the first obtained wins.
+        if self.proxy_jump.is_none() && self.proxy_command.is_none() {
+            self.proxy_jump = later.proxy_jump;
+            self.proxy_command = later.proxy_command;
+        }
         for kind in AlgorithmKind::ALL {
             if let Some(change) = later.algorithms.get(kind) {
                 self.algorithms.set_if_unset(kind, change.clone());
@@ -173,13 +201,73 @@ impl HostConfig {
         }
         self
     }
+
+    fn apply(&mut self, setting: &Setting, given_host: &str) {
+        match setting {
+            Setting::HostName(name) => {
+                if self.host_name.is_none() {
+                    self.host_name = Some(expand_host_name(name, given_host).to_lowercase());
+                }
+            }
+            Setting::Port(port) => {
+                self.port.get_or_insert(*port);
+            }
+            Setting::User(u) => {
+                self.user.get_or_insert_with(|| u.clone());
+            }
+            Setting::IdentityFile(file) => {
+                if !self.identity_files.contains(file) {
+                    self.identity_files.push(file.clone());
+                }
+            }
+            Setting::IdentitiesOnly(value) => {
+                self.identities_only.get_or_insert(*value);
+            }
+            Setting::KnownHostsFiles(files) => {
+                self.known_hosts_files.get_or_insert_with(|| files.clone());
+            }
+            Setting::GlobalKnownHostsFiles(files) => {
+                self.global_known_hosts_files
+                    .get_or_insert_with(|| files.clone());
+            }
+            Setting::HostKeyAlias(alias) => {
+                self.host_key_alias.get_or_insert_with(|| alias.clone());
+            }
+            Setting::StrictHostKeyChecking(value) => {
+                self.strict_host_key_checking.get_or_insert(*value);
+            }
+            Setting::ProxyJump(hops) => {
+                if self.proxy_jump.is_none() && self.proxy_command.is_none() {
+                    self.proxy_jump = Some(hops.clone());
+                }
+            }
+            Setting::ProxyCommand(command) => {
+                if self.proxy_jump.is_none() && self.proxy_command.is_none() {
+                    self.proxy_command = Some(command.clone());
+                }
+            }
+            Setting::Algorithms(kind, change) => {
+                self.algorithms.set_if_unset(*kind, change.clone());
+            }
+        }
+    }
 }
 
 /// A parsed configuration (possibly empty), ready for lookups.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SshConfig {
     directives: Vec<Directive>,
+    /// A `Match final` block exists: lookups make a second pass.
+    has_final: bool,
+    /// `IgnoreUnknown` patterns seen so far while reading.
+    ignore_unknown: Vec<String>,
+    /// Where a relative `Include` is looked for: `~/.ssh` in a user's
+    /// file, `/etc/ssh` in the system-wide one.
+    include_base: PathBuf,
 }
+
+/// The system-wide client configuration `ssh` reads after the user's.
+const SYSTEM_CONFIG: &str = "/etc/ssh/ssh_config";
 
 #[derive(Debug, Clone)]
 struct Directive {
@@ -195,9 +283,13 @@ enum Setting {
     Port(u16),
     User(String),
     IdentityFile(String),
+    IdentitiesOnly(bool),
     KnownHostsFiles(Vec<String>),
+    GlobalKnownHostsFiles(Vec<String>),
+    HostKeyAlias(String),
     StrictHostKeyChecking(StrictHostKeyChecking),
     ProxyJump(Vec<JumpHost>),
+    ProxyCommand(String),
     Algorithms(AlgorithmKind, AlgorithmChange),
 }
 
@@ -221,16 +313,22 @@ enum Test {
     OriginalHost(PatternList),
     User(PatternList),
     LocalUser(PatternList),
-    /// `exec`, `canonical`, `final`, ...: never true here.
-    Unsupported,
+    /// Holds in the second pass that `Match final` causes.
+    Final,
+    /// Holds only after hostname canonicalisation, which is refused.
+    Canonical,
+    /// The command, run with the user's shell, exits 0.
+    Exec(String),
 }
 
 /// What a block's condition is evaluated against.
 struct Subject<'a> {
     original_host: &'a str,
     host: &'a str,
+    port: u16,
     user: &'a str,
     local_user: &'a str,
+    final_pass: bool,
 }
 
 impl Condition {
@@ -244,7 +342,9 @@ impl Condition {
                     Test::OriginalHost(p) => p.matches(s.original_host),
                     Test::User(p) => p.matches(s.user),
                     Test::LocalUser(p) => p.matches(s.local_user),
-                    Test::Unsupported => return false,
+                    Test::Final => s.final_pass,
+                    Test::Canonical => false,
+                    Test::Exec(command) => exec_holds(command, s),
                 };
                 result != c.negated
             }),
@@ -252,16 +352,54 @@ impl Condition {
     }
 }
 
-impl SshConfig {
-    /// `~/.ssh/config` if it exists, else nothing (as `ssh` does without
-    /// `-F`; the system-wide file is not read).
-    pub(crate) fn load_default() -> Result<SshConfig, SshConfigError> {
-        let path = home().join(".ssh").join("config");
-        if path.exists() {
-            SshConfig::load(&path)
-        } else {
-            Ok(SshConfig::default())
+/// `Match exec`: run the command (tokens expanded) with the user's shell,
+/// as OpenSSH does; it holds when the command exits 0.
+fn exec_holds(command: &str, s: &Subject<'_>) -> bool {
+    let tokens = Tokens {
+        host: s.host,
+        original_host: s.original_host,
+        port: s.port,
+        user: s.user,
+        host_key_alias: None,
+    };
+    let command = expand_tokens(command, |t| tokens.value(t));
+    let shell = std::env::var("SHELL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/bin/sh".to_string());
+    let status = std::process::Command::new(shell)
+        .arg("-c")
+        .arg(&command)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(status) => status.success(),
+        Err(e) => {
+            tracing::warn!("Match exec `{command}`: cannot run it: {e}");
+            false
         }
+    }
+}
+
+impl SshConfig {
+    /// What `ssh` reads without `-F`: `~/.ssh/config`, then the
+    /// system-wide `/etc/ssh/ssh_config`, each if it exists (the first
+    /// obtained value still wins).
+    pub(crate) fn load_default() -> Result<SshConfig, SshConfigError> {
+        let mut config = SshConfig::default();
+        let user = home().join(".ssh").join("config");
+        let system = Path::new(SYSTEM_CONFIG);
+        for (path, base) in [
+            (user.as_path(), home().join(".ssh")),
+            (system, PathBuf::from("/etc/ssh")),
+        ] {
+            if path.exists() {
+                config.include_base = base;
+                config.read_file(path, &Arc::new(Vec::new()), 0)?;
+            }
+        }
+        Ok(config)
     }
 
     /// `-F PATH`: the file must exist; `none` means no configuration.
@@ -273,7 +411,10 @@ impl SshConfig {
     }
 
     pub(crate) fn load(path: &Path) -> Result<SshConfig, SshConfigError> {
-        let mut config = SshConfig::default();
+        let mut config = SshConfig {
+            include_base: home().join(".ssh"),
+            ..SshConfig::default()
+        };
         config.read_file(path, &Arc::new(Vec::new()), 0)?;
         Ok(config)
     }
@@ -304,7 +445,8 @@ impl SshConfig {
                     "`{keyword}` is not supported as a command-line option"
                 ));
             }
-            if let Some(setting) = parse_setting(&lower, &keyword, &args, Path::new("-o"), 0)
+            if let Some(setting) = config
+                .parse_setting(&lower, &keyword, &args, Path::new("-o"), 0)
                 .map_err(|m| format!("{keyword}: {m}"))?
             {
                 config.directives.push(Directive {
@@ -356,6 +498,9 @@ impl SshConfig {
                         match_condition(&args)
                     }
                     .map_err(|m| invalid(format!("{keyword}: {m}")))?;
+                    if let Condition::Match(criteria) = &condition {
+                        self.has_final |= criteria.iter().any(|c| matches!(c.test, Test::Final));
+                    }
                     let mut conditions = (**outer).clone();
                     conditions.push(condition);
                     scope = Arc::new(conditions);
@@ -370,13 +515,14 @@ impl SshConfig {
                         )));
                     }
                     for arg in &args {
-                        for file in include_files(arg).map_err(invalid)? {
+                        for file in include_files(arg, &self.include_base).map_err(invalid)? {
                             self.read_file(&file, &scope, depth + 1)?;
                         }
                     }
                 }
                 _ => {
-                    if let Some(setting) = parse_setting(&lower, &keyword, &args, path, number)
+                    if let Some(setting) = self
+                        .parse_setting(&lower, &keyword, &args, path, number)
                         .map_err(|m| invalid(format!("{keyword}: {m}")))?
                     {
                         self.directives.push(Directive {
@@ -393,66 +539,322 @@ impl SshConfig {
     /// The settings for `host` (the name ssh would be given: `ansible_host`
     /// or the inventory name; a jump host's name). `user` is a user chosen
     /// before the file is read (the inventory's), which `Match user` sees.
+    /// With a `Match final` block, a second pass runs as OpenSSH's does:
+    /// every block is evaluated again against the host name the first
+    /// found, and fills what is still unset.
     pub(crate) fn lookup(&self, host: &str, user: Option<&str>) -> HostConfig {
-        let original_host = host.to_ascii_lowercase();
-        let local_user = local_user();
         let mut out = HostConfig::default();
+        self.pass(&mut out, host, user, false);
+        if self.has_final {
+            self.pass(&mut out, host, user, true);
+        }
+        out
+    }
+
+    fn pass(&self, out: &mut HostConfig, host: &str, user: Option<&str>, final_pass: bool) {
+        let local_user = local_user();
         for directive in &self.directives {
-            let current_host = out
-                .host_name
-                .clone()
-                .unwrap_or_else(|| original_host.clone());
+            let current_host = out.host_name.clone().unwrap_or_else(|| {
+                if final_pass {
+                    host.to_lowercase()
+                } else {
+                    host.to_string()
+                }
+            });
             let current_user = user
                 .map(str::to_string)
                 .or_else(|| out.user.clone())
                 .unwrap_or_else(|| local_user.clone());
             let subject = Subject {
-                original_host: &original_host,
+                original_host: host,
                 host: &current_host,
+                port: out.port.unwrap_or(22),
                 user: &current_user,
                 local_user: &local_user,
+                final_pass,
             };
-            if !directive.scope.iter().all(|c| c.holds(&subject)) {
-                continue;
-            }
-            match &directive.setting {
-                Setting::HostName(name) => {
-                    if out.host_name.is_none() {
-                        out.host_name = Some(expand_host_name(name, host));
-                    }
-                }
-                Setting::Port(port) => {
-                    out.port.get_or_insert(*port);
-                }
-                Setting::User(u) => {
-                    out.user.get_or_insert_with(|| u.clone());
-                }
-                Setting::IdentityFile(file) => {
-                    if !out.identity_files.contains(file) {
-                        out.identity_files.push(file.clone());
-                    }
-                }
-                Setting::KnownHostsFiles(files) => {
-                    out.known_hosts_files.get_or_insert_with(|| files.clone());
-                }
-                Setting::StrictHostKeyChecking(value) => {
-                    out.strict_host_key_checking.get_or_insert(*value);
-                }
-                Setting::ProxyJump(hops) => {
-                    out.proxy_jump.get_or_insert_with(|| hops.clone());
-                }
-                Setting::Algorithms(kind, change) => {
-                    out.algorithms.set_if_unset(*kind, change.clone());
-                }
+            if directive.scope.iter().all(|c| c.holds(&subject)) {
+                out.apply(&directive.setting, host);
             }
         }
-        out
+    }
+
+    /// The setting of one keyword line, `None` for keywords sshfleet ignores.
+    fn parse_setting(
+        &mut self,
+        lower: &str,
+        keyword: &str,
+        args: &[String],
+        path: &Path,
+        line: usize,
+    ) -> Result<Option<Setting>, String> {
+        let one = || -> Result<&str, String> {
+            match args {
+                [value] => Ok(value.as_str()),
+                [] => Err("missing value".to_string()),
+                _ => Err(format!("expected one value, got {}", args.len())),
+            }
+        };
+        let algorithms = |kind: AlgorithmKind| -> Result<Option<Setting>, String> {
+            let (change, unknown) = AlgorithmChange::parse(kind, one()?)?;
+            if !unknown.is_empty() {
+                tracing::debug!(
+                    "{}:{line}: {keyword}: sshfleet cannot use {}; ignored",
+                    path.display(),
+                    unknown.join(",")
+                );
+            }
+            Ok(Some(Setting::Algorithms(kind, change)))
+        };
+        let yes_no = || -> Result<bool, String> {
+            match one()?.to_ascii_lowercase().as_str() {
+                "yes" | "true" => Ok(true),
+                "no" | "false" => Ok(false),
+                other => Err(format!("`{other}` is not yes or no")),
+            }
+        };
+        let files = || -> Result<Vec<String>, String> {
+            if args.is_empty() {
+                return Err("missing value".to_string());
+            }
+            for file in args {
+                check_tokens(file, PATH_TOKENS)?;
+            }
+            Ok(args.to_vec())
+        };
+        Ok(Some(match lower {
+            "hostname" => {
+                let name = one()?;
+                check_tokens(name, "h")?;
+                Setting::HostName(name.to_string())
+            }
+            "port" => Setting::Port(parse_port(one()?)?),
+            "user" => Setting::User(one()?.to_string()),
+            "identityfile" => {
+                let file = one()?;
+                check_tokens(file, PATH_TOKENS)?;
+                Setting::IdentityFile(file.to_string())
+            }
+            "identitiesonly" => Setting::IdentitiesOnly(yes_no()?),
+            "userknownhostsfile" => Setting::KnownHostsFiles(files()?),
+            "globalknownhostsfile" => Setting::GlobalKnownHostsFiles(files()?),
+            "hostkeyalias" => Setting::HostKeyAlias(one()?.to_string()),
+            "stricthostkeychecking" => {
+                Setting::StrictHostKeyChecking(match one()?.to_ascii_lowercase().as_str() {
+                    "yes" | "true" | "ask" => StrictHostKeyChecking::Yes,
+                    "accept-new" => StrictHostKeyChecking::AcceptNew,
+                    "no" | "off" | "false" => {
+                        tracing::warn!(
+                            "{}:{line}: StrictHostKeyChecking no is treated as accept-new: unknown host keys \
+                             are recorded, a changed key is still refused",
+                            path.display()
+                        );
+                        StrictHostKeyChecking::No
+                    }
+                    other => {
+                        return Err(format!(
+                            "`{other}` is not one of yes, accept-new, no, off, ask"
+                        ));
+                    }
+                })
+            }
+            "proxyjump" => Setting::ProxyJump(JumpHost::parse_list(one()?)?),
+            // The rest of the line is the command, as OpenSSH keeps it.
+            "proxycommand" => {
+                if args.is_empty() {
+                    return Err("missing value".to_string());
+                }
+                Setting::ProxyCommand(args.join(" "))
+            }
+            "kexalgorithms" => return algorithms(AlgorithmKind::Kex),
+            "hostkeyalgorithms" => return algorithms(AlgorithmKind::HostKey),
+            "pubkeyacceptedalgorithms" | "pubkeyacceptedkeytypes" => {
+                return algorithms(AlgorithmKind::PubkeyAccepted);
+            }
+            "ciphers" => return algorithms(AlgorithmKind::Cipher),
+            "macs" => return algorithms(AlgorithmKind::Mac),
+            "ignoreunknown" => {
+                self.ignore_unknown
+                    .extend(one()?.split(',').map(str::to_string));
+                return Ok(None);
+            }
+            "canonicalizehostname" => match one()?.to_ascii_lowercase().as_str() {
+                "no" | "false" => return Ok(None),
+                _ => {
+                    return Err(
+                        "hostname canonicalisation is not supported by sshfleet; remove it or set it to `no` for the appliances"
+                            .to_string(),
+                    );
+                }
+            },
+            _ if OPENSSH_KEYWORDS.contains(&lower) => {
+                tracing::debug!(
+                    "{}:{line}: {keyword} is not used by sshfleet",
+                    path.display()
+                );
+                return Ok(None);
+            }
+            _ => {
+                let ignored =
+                    PatternList::new(self.ignore_unknown.iter().map(String::as_str), true)
+                        .is_ok_and(|list| list.matches(lower));
+                if ignored {
+                    return Ok(None);
+                }
+                return Err(
+                    "Bad configuration option (OpenSSH refuses the file too; list it in IgnoreUnknown if it is meant for another client)"
+                        .to_string(),
+                );
+            }
+        }))
     }
 }
 
-/// Split a line into its keyword and arguments (`Keyword args`,
-/// `Keyword=args`, double quotes group, `#` starts a comment). `None` for
-/// a blank or comment line.
+/// Every keyword OpenSSH's client knows (9.2, and the few later releases
+/// added), lower-case. A keyword outside this list makes `ssh` refuse the
+/// file, so sshfleet refuses it too.
+const OPENSSH_KEYWORDS: &[&str] = &[
+    "addkeystoagent",
+    "addressfamily",
+    "afstokenpassing",
+    "batchmode",
+    "bindaddress",
+    "bindinterface",
+    "canonicaldomains",
+    "canonicalizefallbacklocal",
+    "canonicalizehostname",
+    "canonicalizemaxdots",
+    "canonicalizepermittedcnames",
+    "casignaturealgorithms",
+    "certificatefile",
+    "challengeresponseauthentication",
+    "channeltimeout",
+    "checkhostip",
+    "cipher",
+    "ciphers",
+    "clearallforwardings",
+    "compression",
+    "compressionlevel",
+    "connectionattempts",
+    "connecttimeout",
+    "controlmaster",
+    "controlpath",
+    "controlpersist",
+    "dsaauthentication",
+    "dynamicforward",
+    "enableescapecommandline",
+    "enablesshkeysign",
+    "escapechar",
+    "exitonforwardfailure",
+    "fallbacktorsh",
+    "fingerprinthash",
+    "forkafterauthentication",
+    "forwardagent",
+    "forwardx11",
+    "forwardx11timeout",
+    "forwardx11trusted",
+    "gatewayports",
+    "globalknownhostsfile",
+    "globalknownhostsfile2",
+    "gssapiauthentication",
+    "gssapiclientidentity",
+    "gssapidelegatecredentials",
+    "gssapikexalgorithms",
+    "gssapikeyexchange",
+    "gssapirenewalforcesrekey",
+    "gssapiserveridentity",
+    "gssapitrustdns",
+    "hashknownhosts",
+    "host",
+    "hostbasedacceptedalgorithms",
+    "hostbasedauthentication",
+    "hostbasedkeytypes",
+    "hostkeyalgorithms",
+    "hostkeyalias",
+    "hostname",
+    "identitiesonly",
+    "identityagent",
+    "identityfile",
+    "identityfile2",
+    "ignoreunknown",
+    "include",
+    "ipqos",
+    "kbdinteractiveauthentication",
+    "kbdinteractivedevices",
+    "kerberosauthentication",
+    "kerberostgtpassing",
+    "kexalgorithms",
+    "knownhostscommand",
+    "localcommand",
+    "localforward",
+    "loglevel",
+    "logverbose",
+    "macs",
+    "match",
+    "nohostauthenticationforlocalhost",
+    "numberofpasswordprompts",
+    "obscurekeystroketiming",
+    "passwordauthentication",
+    "permitlocalcommand",
+    "permitremoteopen",
+    "pkcs11provider",
+    "port",
+    "preferredauthentications",
+    "protocol",
+    "protocolkeepalives",
+    "proxycommand",
+    "proxyjump",
+    "proxyusefdpass",
+    "pubkeyacceptedalgorithms",
+    "pubkeyacceptedkeytypes",
+    "pubkeyauthentication",
+    "refuseconnection",
+    "rekeylimit",
+    "remotecommand",
+    "remoteforward",
+    "requesttty",
+    "requiredrsasize",
+    "revokedhostkeys",
+    "rhostsauthentication",
+    "rhostsrsaauthentication",
+    "securitykeyprovider",
+    "sendenv",
+    "serveralivecountmax",
+    "serveraliveinterval",
+    "sessiontype",
+    "setenv",
+    "setuptimeout",
+    "skeyauthentication",
+    "smartcarddevice",
+    "stdinnull",
+    "streamlocalbindmask",
+    "streamlocalbindunlink",
+    "stricthostkeychecking",
+    "syslogfacility",
+    "tag",
+    "tcpkeepalive",
+    "tisauthentication",
+    "tunnel",
+    "tunneldevice",
+    "updatehostkeys",
+    "useblacklistedkeys",
+    "user",
+    "userknownhostsfile",
+    "userknownhostsfile2",
+    "useprivilegedport",
+    "useroaming",
+    "usersh",
+    "verifyhostkeydns",
+    "visualhostkey",
+    "warnweakcrypto",
+    "xauthlocation",
+];
+
+/// Split a line into its keyword and arguments as OpenSSH does: the
+/// keyword ends at white space or `=`; arguments are split by
+/// `argv_split`: single or double quotes group, `\` escapes a quote, a
+/// backslash or (outside quotes) a space, and `#` at the start of an
+/// argument begins a comment. `None` for a blank or comment line.
 fn split_line(line: &str) -> Result<Option<(String, Vec<String>)>, String> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
@@ -466,27 +868,46 @@ fn split_line(line: &str) -> Result<Option<(String, Vec<String>)>, String> {
     if let Some(after) = rest.strip_prefix('=') {
         rest = after.trim_start();
     }
+    // OpenSSH keeps a ProxyCommand's rest of line as written, for the
+    // shell to split (quotes and `#` included).
+    if keyword.eq_ignore_ascii_case("proxycommand") {
+        let args = if rest.is_empty() {
+            Vec::new()
+        } else {
+            vec![rest.to_string()]
+        };
+        return Ok(Some((keyword, args)));
+    }
     let mut args = Vec::new();
     let mut chars = rest.chars().peekable();
     loop {
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
         match chars.peek() {
             None | Some('#') => break,
             Some(_) => {}
         }
         let mut word = String::new();
-        let mut quoted = false;
-        while let Some(&c) = chars.peek() {
-            if c == '"' {
-                quoted = !quoted;
-            } else if c.is_whitespace() && !quoted {
-                break;
-            } else {
-                word.push(c);
+        let mut quote: Option<char> = None;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.peek().copied() {
+                    Some(next @ ('\'' | '"' | '\\')) => {
+                        word.push(next);
+                        chars.next();
+                    }
+                    Some(' ') if quote.is_none() => {
+                        word.push(' ');
+                        chars.next();
+                    }
+                    _ => word.push('\\'),
+                },
+                ' ' | '\t' if quote.is_none() => break,
+                '"' | '\'' if quote.is_none() => quote = Some(c),
+                c if Some(c) == quote => quote = None,
+                c => word.push(c),
             }
-            chars.next();
         }
-        if quoted {
+        if quote.is_some() {
             return Err("unterminated quote".to_string());
         }
         args.push(word);
@@ -498,10 +919,9 @@ fn host_condition(args: &[String]) -> Result<Condition, String> {
     if args.is_empty() {
         return Err("needs at least one pattern".to_string());
     }
-    // Names and patterns compare regardless of case, as sshfleet always has.
     Ok(Condition::Host(PatternList::new(
         args.iter().map(String::as_str),
-        true,
+        false,
     )?))
 }
 
@@ -519,26 +939,28 @@ fn match_condition(args: &[String]) -> Result<Condition, String> {
             None => (false, word.as_str()),
         };
         let name = name.to_ascii_lowercase();
-        let mut list = || -> Result<PatternList, String> {
-            let arg = words
+        let mut argument = || -> Result<&String, String> {
+            words
                 .next()
-                .ok_or_else(|| format!("`{name}` needs an argument"))?;
-            PatternList::new(arg.split(','), true)
+                .ok_or_else(|| format!("`{name}` needs an argument"))
         };
         let test = match name.as_str() {
             "all" => Test::All,
-            "canonical" | "final" => {
-                tracing::debug!("Match {name} is not supported; that block never applies");
-                Test::Unsupported
+            "final" => Test::Final,
+            "canonical" => Test::Canonical,
+            "host" => Test::Host(PatternList::new(argument()?.split(','), false)?),
+            "originalhost" => Test::OriginalHost(PatternList::new(argument()?.split(','), false)?),
+            "user" => Test::User(PatternList::new(argument()?.split(','), false)?),
+            "localuser" => Test::LocalUser(PatternList::new(argument()?.split(','), false)?),
+            "exec" => {
+                let command = argument()?;
+                check_tokens(command, PATH_TOKENS)?;
+                Test::Exec(command.clone())
             }
-            "host" => Test::Host(list()?),
-            "originalhost" => Test::OriginalHost(list()?),
-            "user" => Test::User(list()?),
-            "localuser" => Test::LocalUser(list()?),
-            "exec" | "localnetwork" | "tagged" | "version" | "sessiontype" | "command" => {
-                list()?;
-                tracing::debug!("Match {name} is not supported; that block never applies");
-                Test::Unsupported
+            "localnetwork" | "tagged" | "version" | "sessiontype" | "command" => {
+                return Err(format!(
+                    "Match {name} is not supported by sshfleet (its block would apply differently than in ssh)"
+                ));
             }
             other => return Err(format!("unknown criterion `{other}`")),
         };
@@ -547,93 +969,9 @@ fn match_condition(args: &[String]) -> Result<Condition, String> {
     Ok(Condition::Match(criteria))
 }
 
-/// The setting of one keyword line, `None` for keywords sshfleet ignores.
-fn parse_setting(
-    lower: &str,
-    keyword: &str,
-    args: &[String],
-    path: &Path,
-    line: usize,
-) -> Result<Option<Setting>, String> {
-    let one = || -> Result<&str, String> {
-        match args {
-            [value] => Ok(value.as_str()),
-            [] => Err("missing value".to_string()),
-            _ => Err(format!("expected one value, got {}", args.len())),
-        }
-    };
-    let algorithms = |kind: AlgorithmKind| -> Result<Option<Setting>, String> {
-        let (change, unknown) = AlgorithmChange::parse(kind, one()?)?;
-        if !unknown.is_empty() {
-            tracing::debug!(
-                "{}:{line}: {keyword}: sshfleet cannot use {}; ignored",
-                path.display(),
-                unknown.join(",")
-            );
-        }
-        Ok(Some(Setting::Algorithms(kind, change)))
-    };
-    Ok(Some(match lower {
-        "hostname" => {
-            let name = one()?;
-            check_tokens(name, "h")?;
-            Setting::HostName(name.to_string())
-        }
-        "port" => Setting::Port(parse_port(one()?)?),
-        "user" => Setting::User(one()?.to_string()),
-        "identityfile" => {
-            let file = one()?;
-            check_tokens(file, PATH_TOKENS)?;
-            Setting::IdentityFile(file.to_string())
-        }
-        "userknownhostsfile" => {
-            if args.is_empty() {
-                return Err("missing value".to_string());
-            }
-            for file in args {
-                check_tokens(file, PATH_TOKENS)?;
-            }
-            Setting::KnownHostsFiles(args.to_vec())
-        }
-        "stricthostkeychecking" => {
-            Setting::StrictHostKeyChecking(match one()?.to_ascii_lowercase().as_str() {
-                "yes" | "true" | "ask" => StrictHostKeyChecking::Yes,
-                "accept-new" => StrictHostKeyChecking::AcceptNew,
-                "no" | "off" | "false" => {
-                    tracing::warn!(
-                        "{}:{line}: StrictHostKeyChecking no is treated as accept-new: unknown host keys \
-                         are recorded, a changed key is still refused",
-                        path.display()
-                    );
-                    StrictHostKeyChecking::No
-                }
-                other => {
-                    return Err(format!(
-                        "`{other}` is not one of yes, accept-new, no, off, ask"
-                    ));
-                }
-            })
-        }
-        "proxyjump" => Setting::ProxyJump(JumpHost::parse_list(one()?)?),
-        "kexalgorithms" => return algorithms(AlgorithmKind::Kex),
-        "hostkeyalgorithms" => return algorithms(AlgorithmKind::HostKey),
-        "pubkeyacceptedalgorithms" | "pubkeyacceptedkeytypes" => {
-            return algorithms(AlgorithmKind::PubkeyAccepted);
-        }
-        "ciphers" => return algorithms(AlgorithmKind::Cipher),
-        "macs" => return algorithms(AlgorithmKind::Mac),
-        _ => {
-            tracing::debug!(
-                "{}:{line}: {keyword} is not used by sshfleet",
-                path.display()
-            );
-            return Ok(None);
-        }
-    }))
-}
-
-/// Tokens `IdentityFile` and `UserKnownHostsFile` may use here.
-const PATH_TOKENS: &str = "dhinpru";
+/// Tokens `IdentityFile`, `UserKnownHostsFile` and `Match exec` may use
+/// here (OpenSSH 9.2's; `%j` came later).
+const PATH_TOKENS: &str = "CdhikLlnpru";
 
 fn check_tokens(value: &str, allowed: &str) -> Result<(), String> {
     let mut chars = value.chars();
@@ -654,7 +992,9 @@ fn check_tokens(value: &str, allowed: &str) -> Result<(), String> {
 fn parse_port(text: &str) -> Result<u16, String> {
     match text.parse::<u16>() {
         Ok(port) if port > 0 => Ok(port),
-        _ => Err(format!("`{text}` is not a port number (1-65535)")),
+        _ => Err(format!(
+            "`{text}` is not a port number (1-65535; a service name such as `ssh` is not supported by sshfleet: write the number)"
+        )),
     }
 }
 
@@ -696,25 +1036,73 @@ pub(crate) struct Tokens<'a> {
     pub port: u16,
     /// `%r`: the remote user.
     pub user: &'a str,
+    /// `%k`: `HostKeyAlias`, else the name as given.
+    pub host_key_alias: Option<&'a str>,
 }
 
-/// `~` and `%` tokens of an `IdentityFile` or `UserKnownHostsFile` value.
-pub(crate) fn expand_path(value: &str, tokens: &Tokens<'_>) -> PathBuf {
-    let home = home();
-    let expanded = expand_tokens(value, |t| match t {
-        'd' => Some(home.display().to_string()),
-        'h' => Some(tokens.host.to_string()),
-        'n' => Some(tokens.original_host.to_string()),
-        'p' => Some(tokens.port.to_string()),
-        'r' => Some(tokens.user.to_string()),
-        'u' => Some(local_user()),
-        'i' => Some(rustix::process::getuid().as_raw().to_string()),
-        _ => None,
-    });
-    if expanded.eq_ignore_ascii_case("none") {
-        return PathBuf::from("/dev/null");
+impl Tokens<'_> {
+    fn value(&self, token: char) -> Option<String> {
+        Some(match token {
+            'C' => {
+                use sha1::Digest as _;
+                let text = format!("{}{}{}{}", local_host(), self.host, self.port, self.user);
+                sha1::Sha1::digest(text.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            }
+            'd' => home().display().to_string(),
+            'h' => self.host.to_string(),
+            'i' => rustix::process::getuid().as_raw().to_string(),
+            'k' => self
+                .host_key_alias
+                .unwrap_or(self.original_host)
+                .to_string(),
+            'L' => local_host()
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            'l' => local_host(),
+            'n' => self.original_host.to_string(),
+            'p' => self.port.to_string(),
+            'r' => self.user.to_string(),
+            'u' => local_user(),
+            _ => return None,
+        })
     }
-    tilde(&expanded, &home)
+}
+
+/// `~`, `${VAR}` and `%` tokens of an `IdentityFile` or
+/// `UserKnownHostsFile` value. A variable that is not set is an error, as
+/// in OpenSSH.
+pub(crate) fn expand_path(value: &str, tokens: &Tokens<'_>) -> Result<PathBuf, String> {
+    let value = expand_env(value)?;
+    let expanded = expand_tokens(&value, |t| tokens.value(t));
+    if expanded.eq_ignore_ascii_case("none") {
+        return Ok(PathBuf::from("/dev/null"));
+    }
+    Ok(tilde(&expanded, &home()))
+}
+
+/// `${NAME}` replaced by the environment variable's value.
+fn expand_env(value: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("`${{` without `}}` in `{value}`"))?;
+        let name = &after[..end];
+        let found = std::env::var(name)
+            .map_err(|_| format!("environment variable ${{{name}}} has no value (in `{value}`)"))?;
+        out.push_str(&found);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 fn tilde(path: &str, home: &Path) -> PathBuf {
@@ -728,15 +1116,14 @@ fn tilde(path: &str, home: &Path) -> PathBuf {
 }
 
 /// The files one `Include` argument names: `~` expanded, relative paths
-/// under `~/.ssh`, globs sorted; a pattern matching nothing is skipped, as
-/// in OpenSSH.
-fn include_files(arg: &str) -> Result<Vec<PathBuf>, String> {
-    let home = home();
-    let path = tilde(arg, &home);
+/// under `base` (`~/.ssh` or `/etc/ssh`), globs sorted; a pattern matching
+/// nothing is skipped, as in OpenSSH.
+fn include_files(arg: &str, base: &Path) -> Result<Vec<PathBuf>, String> {
+    let path = tilde(arg, &home());
     let path = if path.is_absolute() {
         path
     } else {
-        home.join(".ssh").join(path)
+        base.join(path)
     };
     let pattern = path.to_string_lossy().into_owned();
     let paths = glob::glob(&pattern).map_err(|e| format!("Include `{arg}`: {e}"))?;
@@ -750,14 +1137,32 @@ fn include_files(arg: &str) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn home() -> PathBuf {
-    std::env::home_dir().unwrap_or_else(|| PathBuf::from("/"))
+/// The running user's passwd entry: OpenSSH takes the user name and home
+/// directory from it, not from `$USER` or `$HOME`.
+fn passwd() -> Option<nix::unistd::User> {
+    nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
 }
 
-/// The local user name (`%u`, `Match localuser`, the default remote user).
+/// The home directory (`~`, `%d`): the passwd entry's, else `$HOME`.
+pub(crate) fn home() -> PathBuf {
+    passwd()
+        .map(|u| u.dir)
+        .or_else(std::env::home_dir)
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+/// The local user name (`%u`, `Match localuser`, the default remote user),
+/// from the passwd entry of the running uid.
 pub(crate) fn local_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
+    passwd().map(|u| u.name).unwrap_or_default()
+}
+
+/// The local host name (`%l`).
+fn local_host() -> String {
+    nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
 
@@ -806,9 +1211,12 @@ mod tests {
             "Host *.example.com !bastion.example.com\n  User fleet\nHost esa0?\n  Port 2222\n",
         );
         assert_eq!(
-            c.lookup("ESA01.Example.com", None).user.as_deref(),
+            c.lookup("esa01.example.com", None).user.as_deref(),
             Some("fleet")
         );
+        // As ssh: patterns match the name as given, case-sensitively.
+        assert_eq!(c.lookup("ESA01.Example.com", None).user, None);
+        assert_eq!(c.lookup("ESA01", None).port, None);
         assert_eq!(c.lookup("bastion.example.com", None).user, None);
         assert_eq!(c.lookup("esa07", None).port, Some(2222));
         assert_eq!(c.lookup("esa10", None).port, None);
@@ -820,12 +1228,14 @@ mod tests {
     #[test]
     fn keyword_forms_quotes_and_comments() {
         let c = parse(
-            "# comment\n\nHOST=a\n\tHostName = 192.0.2.1\n  IdentityFile \"/keys/my key\" # trailing\n  port=2022\n",
+            "# comment\n\nHOST=a\n\tHostName = 192.0.2.1\n  IdentityFile \"/keys/my key\" # trailing\n  port=2022\n  User 'ad min'\n  UserKnownHostsFile /a\\ b /c\\\"d\n",
         );
         let h = c.lookup("a", None);
         assert_eq!(h.host_name.as_deref(), Some("192.0.2.1"));
         assert_eq!(h.identity_files, ["/keys/my key"]);
         assert_eq!(h.port, Some(2022));
+        assert_eq!(h.user.as_deref(), Some("ad min"));
+        assert_eq!(h.known_hosts_files.unwrap(), ["/a b", "/c\"d"]);
     }
 
     #[test]
@@ -842,7 +1252,7 @@ mod tests {
     #[test]
     fn match_blocks() {
         let c = parse(
-            "Host alias\n  HostName esa01.example.com\nMatch host esa*.example.com !originalhost other\n  Port 2022\nMatch user root\n  IdentityFile /root.key\nMatch exec \"true\"\n  User never\nMatch all\n  User everyone\n",
+            "Host alias\n  HostName esa01.example.com\nMatch host esa*.example.com !originalhost other\n  Port 2022\nMatch user root\n  IdentityFile /root.key\nMatch exec \"false\"\n  User never\nMatch all\n  User everyone\n",
         );
         // `Match host` sees the HostName obtained above it.
         let h = c.lookup("alias", None);
@@ -851,6 +1261,16 @@ mod tests {
         assert_eq!(c.lookup("other", None).port, None);
         assert_eq!(c.lookup("x", Some("root")).identity_files, ["/root.key"]);
         assert!(c.lookup("x", Some("admin")).identity_files.is_empty());
+        // `exec` runs the command: it holds when it exits 0.
+        let c = parse("Match exec \"test %h = x\"\n  Port 7\n");
+        assert_eq!(c.lookup("x", None).port, Some(7));
+        assert_eq!(c.lookup("y", None).port, None);
+        // `final` blocks apply in a second pass that sees the HostName.
+        let c = parse(
+            "Match final host x.example.com\n  Port 8\nHost x\n  HostName %h.example.com\nMatch final\n  User f\n",
+        );
+        let h = c.lookup("x", None);
+        assert_eq!((h.port, h.user.as_deref()), (Some(8), Some("f")));
         assert_eq!(error("Match nonsense\n").0, 1);
         assert_eq!(error("Match host\n").0, 1);
     }
@@ -929,7 +1349,15 @@ mod tests {
                 "unterminated quote",
             ),
             ("Host\n", 1, "at least one pattern"),
-            ("Host a\n  IdentityFile ~/.ssh/%C\n", 2, "%C"),
+            ("Host a\n  IdentityFile ~/.ssh/%j\n", 2, "%j"),
+            ("Host a\n  Port ssh\n", 2, "write the number"),
+            ("Host a\n  SomethingNew 1\n", 2, "Bad configuration option"),
+            (
+                "Host a\n  CanonicalizeHostname yes\n",
+                2,
+                "canonicalisation",
+            ),
+            ("Match localnetwork 10.0.0.0/8\n", 1, "not supported"),
             ("Host a\n  ProxyJump user@:22\n", 2, "ProxyJump"),
             ("Host a\n  ProxyJump h:port\n", 2, "port number"),
             ("Host a\n  StrictHostKeyChecking maybe\n", 2, "maybe"),
@@ -944,7 +1372,9 @@ mod tests {
 
     #[test]
     fn unknown_keywords_are_ignored() {
-        let c = parse("Host a\n  ForwardAgent yes\n  SomethingNew 1 2 3\n  Port 2\n");
+        let c = parse(
+            "IgnoreUnknown Something*,UseKeychain\nHost a\n  ForwardAgent yes\n  SomethingNew 1 2 3\n  UseKeychain yes\n  Port 2\n",
+        );
         assert_eq!(c.lookup("a", None).port, Some(2));
     }
 
@@ -995,14 +1425,28 @@ mod tests {
             original_host: "esa01",
             port: 2222,
             user: "admin",
+            host_key_alias: Some("fleet-esa01"),
         };
         let home = home();
         assert_eq!(
-            expand_path("~/.ssh/%n-%h-%p-%r_%%", &tokens),
-            home.join(".ssh/esa01-192.0.2.1-2222-admin_%")
+            expand_path("~/.ssh/%n-%h-%p-%r-%k_%%", &tokens).unwrap(),
+            home.join(".ssh/esa01-192.0.2.1-2222-admin-fleet-esa01_%")
         );
-        assert_eq!(expand_path("none", &tokens), PathBuf::from("/dev/null"));
-        assert_eq!(expand_path("%d/k", &tokens), home.join("k"));
+        assert_eq!(
+            expand_path("none", &tokens).unwrap(),
+            PathBuf::from("/dev/null")
+        );
+        assert_eq!(expand_path("%d/k", &tokens).unwrap(), home.join("k"));
+        let path = std::env::var("PATH").unwrap();
+        assert_eq!(
+            expand_path("${PATH}/x", &tokens).unwrap(),
+            PathBuf::from(format!("{path}/x"))
+        );
+        let err = expand_path("${SSHFLEET_SURELY_UNSET}/x", &tokens).unwrap_err();
+        assert!(err.contains("SSHFLEET_SURELY_UNSET"), "{err}");
+        // %C is OpenSSH's hash of %l%h%p%r.
+        let c = expand_path("%C", &tokens).unwrap();
+        assert_eq!(c.display().to_string().len(), 40);
     }
 
     #[test]

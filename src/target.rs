@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
 use crate::inventory::{ConnectionVars, Host, Plugin};
-use crate::ssh_config::{self, HostConfig, SshConfig, SshConfigError, StrictHostKeyChecking};
+use crate::ssh_config::{
+    self, HostConfig, JumpHost, SshConfig, SshConfigError, StrictHostKeyChecking,
+};
 use crate::transport::{Credentials, HostKeyPolicy, Password, Target};
 
 /// What applies to every host of a run before its own settings: the
@@ -82,10 +84,7 @@ impl Settings {
 
 /// The default known_hosts file, as OpenSSH uses it.
 pub(crate) fn default_known_hosts() -> PathBuf {
-    std::env::home_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join(".ssh")
-        .join("known_hosts")
+    ssh_config::home().join(".ssh").join("known_hosts")
 }
 
 /// A host's inventory vars that sshfleet cannot use.
@@ -279,52 +278,110 @@ impl Settings {
             Plugin::Paramiko | Plugin::NetworkCli => HostConfig::default(),
         };
         let config = args_config.lookup(&conn.address, user).or(file_config);
-        let proxy_command = args_proxy.or_else(|| conn.proxy_command.clone());
-        let jumps = match &proxy_command {
-            // A ProxyCommand on the command line beats ssh_config's ProxyJump.
+        let invalid = |var: &str, message: String| TargetError {
+            host: host.name.clone(),
+            var: var.to_string(),
+            message,
+        };
+        // The route: a ProxyCommand on the command line (or paramiko's),
+        // else the first of ProxyJump and ProxyCommand ssh_config gives
+        // (`none` is none).
+        let (proxy_command, proxy_var) = match args_proxy.or_else(|| conn.proxy_command.clone()) {
+            Some(command) => (
+                Some(command),
+                "ansible_ssh_common_args/ansible_ssh_extra_args",
+            ),
+            None => (
+                config
+                    .proxy_command
+                    .clone()
+                    .filter(|c| !c.eq_ignore_ascii_case("none")),
+                "ssh_config ProxyCommand",
+            ),
+        };
+        let hops = match &proxy_command {
             Some(_) => Vec::new(),
             None => config.proxy_jump.clone().unwrap_or_default(),
         };
-        let mut target = resolve(&conn.address, overrides, config, options);
+        let mut target = resolve(&conn.address, overrides, config, options)
+            .map_err(|message| invalid("ssh_config", message))?;
         if let Some(command) = proxy_command {
-            target.proxy_command = Some(expand_proxy_command(&command, &target).map_err(
-                |message| TargetError {
-                    host: host.name.clone(),
-                    var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
-                    message,
-                },
-            )?);
+            target.proxy_command = Some(
+                expand_proxy_command(&command, &target)
+                    .map_err(|message| invalid(proxy_var, message))?,
+            );
         }
         // Jump hosts prove possession of the same keys (a signature gives
         // nothing away); the password is never sent to any host but the
         // target.
         let jump_key = target.credentials.key_file.clone();
-        target.jumps = jumps
-            .iter()
-            .map(|hop| {
-                let overrides = Overrides {
-                    user: hop.user.clone(),
-                    port: hop.port,
-                    ..Overrides::default()
-                };
-                let config = options
-                    .ssh_config
-                    .lookup(&hop.host, overrides.user.as_deref());
-                let mut jump = resolve(&hop.host, overrides, config, options);
+        for hop in &hops {
+            for mut jump in options
+                .jump_chain(hop, 0)
+                .map_err(|message| invalid("ssh_config", message))?
+            {
                 if let Some(key) = &jump_key
                     && !jump.credentials.config_key_files.contains(key)
                 {
                     jump.credentials.config_key_files.push(key.clone());
                 }
-                jump
-            })
-            .collect();
+                target.jumps.push(jump);
+            }
+        }
         Ok(target)
+    }
+
+    /// The hosts to go through to reach jump host `hop`, ending with it: a
+    /// jump host's own `ProxyJump` is followed first, as `ssh -J` does
+    /// (each hop is reached with `ssh -W` and its own configuration).
+    fn jump_chain(&self, hop: &JumpHost, depth: usize) -> Result<Vec<Target>, String> {
+        const MAX_JUMP_DEPTH: usize = 8;
+        if depth >= MAX_JUMP_DEPTH {
+            return Err(format!(
+                "ProxyJump chains more than {MAX_JUMP_DEPTH} deep at {hop} (does a jump host jump through itself?)"
+            ));
+        }
+        let overrides = Overrides {
+            user: hop.user.clone(),
+            port: hop.port,
+            ..Overrides::default()
+        };
+        let config = self.ssh_config.lookup(&hop.host, overrides.user.as_deref());
+        let own = config.proxy_jump.clone().unwrap_or_default();
+        let mut chain = Vec::new();
+        for inner in &own {
+            chain.extend(self.jump_chain(inner, depth + 1)?);
+        }
+        chain.push(resolve(&hop.host, overrides, config, self)?);
+        Ok(chain)
     }
 }
 
-fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Settings) -> Target {
-    let address = config.host_name.unwrap_or_else(|| alias.to_string());
+/// The keys OpenSSH tries when no `IdentityFile` is configured, in its
+/// order; missing ones are skipped.
+pub(crate) const DEFAULT_IDENTITIES: [&str; 7] = [
+    "~/.ssh/id_rsa",
+    "~/.ssh/id_ecdsa",
+    "~/.ssh/id_ecdsa_sk",
+    "~/.ssh/id_ed25519",
+    "~/.ssh/id_ed25519_sk",
+    "~/.ssh/id_xmss",
+    "~/.ssh/id_dsa",
+];
+
+/// OpenSSH's default `UserKnownHostsFile` and `GlobalKnownHostsFile`.
+const DEFAULT_USER_KNOWN_HOSTS: [&str; 2] = ["~/.ssh/known_hosts", "~/.ssh/known_hosts2"];
+const DEFAULT_GLOBAL_KNOWN_HOSTS: [&str; 2] =
+    ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"];
+
+fn resolve(
+    alias: &str,
+    overrides: Overrides,
+    config: HostConfig,
+    options: &Settings,
+) -> Result<Target, String> {
+    // ssh lower-cases the name it connects to.
+    let address = config.host_name.unwrap_or_else(|| alias.to_lowercase());
     let port = overrides.port.or(config.port).unwrap_or(22);
     let user = overrides
         .user
@@ -336,20 +393,45 @@ fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Sett
         original_host: alias,
         port,
         user: &user,
+        host_key_alias: config.host_key_alias.as_deref(),
     };
-    let config_key_files = config
-        .identity_files
-        .iter()
-        .map(|f| ssh_config::expand_path(f, &tokens))
-        .collect();
-    // OpenSSH checks every UserKnownHostsFile and writes to the first;
-    // sshfleet reads and writes the first.
-    let known_hosts = match (&config.known_hosts_files, options.known_hosts_fixed) {
-        (Some(files), false) => files
-            .first()
+    let expand = |files: &[String]| -> Result<Vec<PathBuf>, String> {
+        files
+            .iter()
             .map(|f| ssh_config::expand_path(f, &tokens))
-            .unwrap_or_else(|| options.known_hosts.clone()),
-        _ => options.known_hosts.clone(),
+            .collect()
+    };
+    let identity_files: Vec<String> =
+        if config.identity_files.is_empty() && overrides.key_file.is_none() {
+            DEFAULT_IDENTITIES.map(str::to_string).to_vec()
+        } else {
+            config.identity_files.clone()
+        };
+    let config_key_files = expand(&identity_files)?;
+    // OpenSSH reads every UserKnownHostsFile and the global files, and
+    // records new keys in the first user file.
+    let (known_hosts, known_hosts_also) = if options.known_hosts_fixed {
+        (options.known_hosts.clone(), Vec::new())
+    } else {
+        let mut user_files = match &config.known_hosts_files {
+            Some(files) => expand(files)?,
+            None => {
+                let mut files = vec![options.known_hosts.clone()];
+                files.extend(expand(&DEFAULT_USER_KNOWN_HOSTS.map(str::to_string)[1..])?);
+                files
+            }
+        };
+        let global = config
+            .global_known_hosts_files
+            .clone()
+            .unwrap_or_else(|| DEFAULT_GLOBAL_KNOWN_HOSTS.map(str::to_string).to_vec());
+        let first = if user_files.is_empty() {
+            options.known_hosts.clone()
+        } else {
+            user_files.remove(0)
+        };
+        user_files.extend(expand(&global)?);
+        (first, user_files)
     };
     let host_key_policy = match (
         config.strict_host_key_checking,
@@ -367,7 +449,7 @@ fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Sett
             algorithms.set_if_unset(kind, change.clone());
         }
     }
-    Target {
+    Ok(Target {
         address,
         port,
         credentials: Credentials {
@@ -375,14 +457,17 @@ fn resolve(alias: &str, overrides: Overrides, config: HostConfig, options: &Sett
             key_file: overrides.key_file,
             config_key_files,
             password_env: overrides.password_env,
+            identities_only: config.identities_only.unwrap_or(false),
             password: overrides.password,
         },
         known_hosts,
+        known_hosts_also,
+        host_key_alias: config.host_key_alias,
         host_key_policy,
         algorithms,
         jumps: Vec::new(),
         proxy_command: None,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -498,7 +583,14 @@ mod tests {
         .unwrap();
         assert_eq!(t.address, "esa01");
         assert_eq!((t.port, t.credentials.user.as_str()), (2022, "p"));
-        assert!(t.credentials.config_key_files.is_empty() && t.jumps.is_empty());
+        // ssh_config's IdentityFile is not read (the default keys are
+        // tried, as paramiko's look_for_keys does).
+        assert!(
+            !t.credentials
+                .config_key_files
+                .contains(&PathBuf::from("/keys/cfg"))
+                && t.jumps.is_empty()
+        );
         assert_eq!(t.proxy_command.as_deref(), Some("nc esa01 2022"));
         // network_cli knows only the plain names.
         let t = target(
@@ -542,3 +634,8 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[path = "target_differential.rs"]
+mod differential;

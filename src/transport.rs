@@ -94,6 +94,8 @@ pub(crate) struct Credentials {
     pub config_key_files: Vec<PathBuf>,
     /// Name of the environment variable holding the password, never the password.
     pub password_env: Option<String>,
+    /// `IdentitiesOnly yes`: only the key files, never the agent's other keys.
+    pub identities_only: bool,
     /// The password itself (from the inventory, perhaps vault-decrypted):
     /// it wins over `password_env` and `--ask-pass`, as Ansible's
     /// `ansible_password` wins over `-k`.
@@ -108,7 +110,15 @@ pub(crate) struct Target {
     pub address: String,
     pub port: u16,
     pub credentials: Credentials,
+    /// The known_hosts file new keys are recorded in (the first
+    /// `UserKnownHostsFile`).
     pub known_hosts: PathBuf,
+    /// Files also read, never written: the other `UserKnownHostsFile`s,
+    /// then the `GlobalKnownHostsFile`s, as OpenSSH reads them.
+    pub known_hosts_also: Vec<PathBuf>,
+    /// `HostKeyAlias`: the name keys are looked up and recorded under
+    /// (without the port), instead of the address.
+    pub host_key_alias: Option<String>,
     pub host_key_policy: HostKeyPolicy,
     pub algorithms: Algorithms,
     /// Jump hosts, first hop first (each with no jumps of its own).
@@ -196,6 +206,17 @@ pub(crate) enum ConnectError {
     RevokedHostKey {
         host_port: String,
         fingerprint: String,
+        known_hosts: PathBuf,
+        line: usize,
+    },
+    #[error(
+        "the host certificate of {host_port} is signed by the authority trusted in {}:{line}, \
+         but {reason}; not connecting",
+        known_hosts.display()
+    )]
+    InvalidHostCertificate {
+        host_port: String,
+        reason: String,
         known_hosts: PathBuf,
         line: usize,
     },
@@ -297,11 +318,48 @@ impl From<russh::Error> for HandlerError {
     }
 }
 
+/// The algorithms to offer `target`, its host key types ordered as OpenSSH
+/// orders them: the types known_hosts knows this host by first, and
+/// certificate types ahead of all when an `@cert-authority` line covers it.
+fn host_key_preference(target: &Target) -> russh::Preferred {
+    let mut preferred = target.algorithms.preferred();
+    let (host, port) = match &target.host_key_alias {
+        Some(alias) => (alias.as_str(), 22),
+        None => (target.address.as_str(), target.port),
+    };
+    let mut known = Vec::new();
+    let mut has_authority = false;
+    for path in std::iter::once(&target.known_hosts).chain(&target.known_hosts_also) {
+        if let Ok(file) = KnownHosts::load(path) {
+            known.extend(file.known_algorithms(host, port));
+            has_authority |= !file.authorities(host, port).is_empty();
+        }
+    }
+    let same_type = |a: &russh::keys::Algorithm, b: &russh::keys::Algorithm| {
+        use russh::keys::Algorithm::Rsa;
+        a == b || (matches!(a, Rsa { .. }) && matches!(b, Rsa { .. }))
+    };
+    let (first, rest): (Vec<_>, Vec<_>) = preferred
+        .key
+        .iter()
+        .cloned()
+        .partition(|a| known.iter().any(|k| same_type(a, k)));
+    preferred.key = std::borrow::Cow::Owned(first.into_iter().chain(rest).collect());
+    if has_authority {
+        preferred.host_key_certificates = preferred.key.clone();
+    }
+    preferred
+}
+
 /// Verifies the server's key during the handshake.
 struct Verifier {
+    /// The name keys are known under, and its port (22 for an alias).
     host: String,
     port: u16,
+    /// Written to; read first.
     known_hosts: PathBuf,
+    /// Read after it.
+    known_hosts_also: Vec<PathBuf>,
     policy: HostKeyPolicy,
     known_hosts_lock: Arc<Mutex<()>>,
     /// Set once the presented key passed [`Verifier::verify`]: no password
@@ -310,44 +368,141 @@ struct Verifier {
 }
 
 impl Verifier {
+    /// What every file says, as OpenSSH combines them: a revoked key is
+    /// refused wherever it is listed; a key listed anywhere for this host is
+    /// trusted; otherwise a different key of the same type anywhere is a
+    /// change. Returns the status and the file it came from.
+    fn check(&self, key: &PublicKey) -> Result<(HostKeyStatus, PathBuf), ConnectError> {
+        let mut verdicts = Vec::new();
+        for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
+            let status = KnownHosts::load(path)?.check(&self.host, self.port, key);
+            verdicts.push((status, path.clone()));
+        }
+        let find =
+            |want: fn(&HostKeyStatus) -> bool| verdicts.iter().find(|(s, _)| want(s)).cloned();
+        Ok(find(|s| matches!(s, HostKeyStatus::Revoked { .. }))
+            .or_else(|| find(|s| matches!(s, HostKeyStatus::Trusted)))
+            .or_else(|| find(|s| matches!(s, HostKeyStatus::Changed { .. })))
+            .unwrap_or((HostKeyStatus::Unknown, self.known_hosts.clone())))
+    }
+
+    /// A key of another type that some known_hosts file trusts for this
+    /// host (file, line, type): such a host is not new, and a key of a new
+    /// type is never recorded beside it.
+    fn known_other_type(
+        &self,
+        key: &PublicKey,
+    ) -> Result<Option<(PathBuf, usize, String)>, ConnectError> {
+        for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
+            if let Some((known_type, line)) =
+                KnownHosts::load(path)?.known_other_type(&self.host, self.port, key)
+            {
+                return Ok(Some((path.clone(), line, known_type)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `Ok(true)` when a CA that known_hosts trusts for this host signed
+    /// `cert` and it holds now; `Ok(false)` when no CA is known for the
+    /// host (the plain key is checked instead).
+    fn verify_certificate(&self, cert: &russh::keys::Certificate) -> Result<bool, ConnectError> {
+        let host_port = host_port(&self.host, self.port);
+        let certified = PublicKey::from(cert.public_key().clone());
+        let mut authorities = Vec::new();
+        for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
+            let file = KnownHosts::load(path)?;
+            for key in [&certified, &PublicKey::from(cert.signature_key().clone())] {
+                if let Some(line) = file.revoked(key) {
+                    return Err(ConnectError::RevokedHostKey {
+                        host_port,
+                        fingerprint: format!(
+                            "{} {}",
+                            key.algorithm(),
+                            known_hosts::fingerprint(key)
+                        ),
+                        known_hosts: path.clone(),
+                        line,
+                    });
+                }
+            }
+            authorities.extend(
+                file.authorities(&self.host, self.port)
+                    .into_iter()
+                    .map(|(line, ca)| (path.clone(), line, ca)),
+            );
+        }
+        let Some((path, line, ca)) = authorities
+            .into_iter()
+            .find(|(_, _, ca)| ca.key_data() == cert.signature_key())
+        else {
+            return Ok(false);
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let fingerprint = ca.fingerprint(russh::keys::HashAlg::Sha256);
+        let why = if let Err(e) = cert.validate_at(now, [&fingerprint]) {
+            Some(e.to_string())
+        } else if cert.cert_type() != russh::keys::ssh_key::certificate::CertType::Host {
+            Some("it is not a host certificate".to_string())
+        } else if !cert.valid_principals().is_empty()
+            && !cert.valid_principals().iter().any(|p| p == &self.host)
+        {
+            Some(format!(
+                "it is not valid for `{}` (principals: {})",
+                self.host,
+                cert.valid_principals().join(", ")
+            ))
+        } else {
+            None
+        };
+        match why {
+            None => Ok(true),
+            Some(reason) => Err(ConnectError::InvalidHostCertificate {
+                host_port,
+                reason,
+                known_hosts: path,
+                line,
+            }),
+        }
+    }
+
     fn verify(&self, key: &PublicKey) -> Result<(), ConnectError> {
-        let path = &self.known_hosts;
         let host_port = host_port(&self.host, self.port);
         let fingerprint = format!("{} {}", key.algorithm(), known_hosts::fingerprint(key));
-        let file = KnownHosts::load(path)?;
-        match file.check(&self.host, self.port, key) {
+        let (status, path) = self.check(key)?;
+        if status == HostKeyStatus::Unknown
+            && let Some((known_hosts, line, known_type)) = self.known_other_type(key)?
+        {
+            return Err(ConnectError::KnownUnderOtherType {
+                host_port,
+                fingerprint,
+                known_hosts,
+                line,
+                known_type,
+            });
+        }
+        match status {
             HostKeyStatus::Trusted => Ok(()),
             HostKeyStatus::Changed { line } => Err(ConnectError::ChangedHostKey {
                 host_port,
                 fingerprint,
-                known_hosts: path.clone(),
+                known_hosts: path,
                 line,
             }),
             HostKeyStatus::Revoked { line } => Err(ConnectError::RevokedHostKey {
                 host_port,
                 fingerprint,
-                known_hosts: path.clone(),
+                known_hosts: path,
                 line,
             }),
-            HostKeyStatus::Unknown
-                if file.known_other_type(&self.host, self.port, key).is_some() =>
-            {
-                let (known_type, line) = file
-                    .known_other_type(&self.host, self.port, key)
-                    .unwrap_or_default();
-                Err(ConnectError::KnownUnderOtherType {
-                    host_port,
-                    fingerprint,
-                    known_hosts: path.clone(),
-                    line,
-                    known_type,
-                })
-            }
             HostKeyStatus::Unknown => match self.policy {
                 HostKeyPolicy::Strict => Err(ConnectError::UnknownHostKey {
                     host_port,
                     fingerprint,
-                    known_hosts: path.clone(),
+                    known_hosts: self.known_hosts.clone(),
                     entry: known_hosts::entry_line(&self.host, self.port, key),
                 }),
                 HostKeyPolicy::AcceptNew => {
@@ -356,9 +511,10 @@ impl Verifier {
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                     // Another host of this run may have recorded it meanwhile.
-                    match KnownHosts::load(path)?.check(&self.host, self.port, key) {
+                    match self.check(key)?.0 {
                         HostKeyStatus::Trusted => Ok(()),
                         HostKeyStatus::Unknown => {
+                            let path = &self.known_hosts;
                             known_hosts::append(path, &self.host, self.port, key)?;
                             tracing::warn!(
                                 "permanently added {} ({fingerprint}) to {}",
@@ -382,11 +538,22 @@ impl client::Handler for Verifier {
         &mut self,
         server_key: &PublicKeyOrCertificate,
     ) -> Result<bool, HandlerError> {
-        // A host certificate is checked through the key it certifies; trust in
-        // CAs (@cert-authority) is not offered, so such a key must be listed.
+        // A host certificate is trusted through an @cert-authority line for
+        // this host; with no such line OpenSSH retries it as a plain key,
+        // and so does sshfleet. A certificate a trusted CA signed that does
+        // not hold (expired, other principal, revoked) is refused.
         let key = match server_key {
             PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
-            PublicKeyOrCertificate::Certificate(cert) => PublicKey::from(cert.public_key().clone()),
+            PublicKeyOrCertificate::Certificate(cert) => {
+                if self
+                    .verify_certificate(cert)
+                    .map_err(|e| HandlerError::HostKey(Box::new(e)))?
+                {
+                    self.verified.store(true, Ordering::SeqCst);
+                    return Ok(true);
+                }
+                PublicKey::from(cert.public_key().clone())
+            }
         };
         self.verify(&key)
             .map_err(|e| HandlerError::HostKey(Box::new(e)))?;
@@ -597,14 +764,20 @@ where
         keepalive_interval: Some(options.keepalive_interval),
         keepalive_max: 4,
         nodelay: true,
-        preferred: target.algorithms.preferred(),
+        preferred: host_key_preference(target),
         ..client::Config::default()
     });
     let verified = Arc::new(AtomicBool::new(false));
+    // OpenSSH records a key under HostKeyAlias alone, without the port.
+    let (host, port) = match &target.host_key_alias {
+        Some(alias) => (alias.clone(), 22),
+        None => (target.address.clone(), target.port),
+    };
     let verifier = Verifier {
-        host: target.address.clone(),
-        port: target.port,
+        host,
+        port,
         known_hosts: target.known_hosts.clone(),
+        known_hosts_also: target.known_hosts_also.clone(),
         policy: target.host_key_policy,
         known_hosts_lock: options.known_hosts_lock.clone(),
         verified: verified.clone(),
@@ -752,7 +925,8 @@ async fn authenticate(
         tried.push(format!("key {}", path.display()));
     }
 
-    if std::env::var_os("SSH_AUTH_SOCK").is_some()
+    if !credentials.identities_only
+        && std::env::var_os("SSH_AUTH_SOCK").is_some()
         && let Ok(mut agent) = AgentClient::connect_env().await
     {
         let identities = agent.request_identities().await.unwrap_or_default();

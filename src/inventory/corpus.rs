@@ -298,12 +298,15 @@ fn check_case(dir: &Path) -> Vec<String> {
                     .iter()
                     .map(|k| home_relative(k))
                     .collect();
+                // OpenSSH's default identities are ssh's own, tried alike
+                // whether Ansible or sshfleet runs it: not an inventory value.
                 keys.extend(
                     target
                         .credentials
                         .config_key_files
                         .iter()
-                        .map(|k| home_relative(k)),
+                        .map(|k| home_relative(k))
+                        .filter(|k| !crate::target::DEFAULT_IDENTITIES.contains(&k.as_str())),
                 );
                 let password = conn
                     .password

@@ -17,7 +17,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use model::PlaybookFile;
-pub(crate) use model::{CaptureKind, Pick, PromptHost, Severity, VarSpec, VarType};
+pub(crate) use model::{CaptureKind, ExecShell, Pick, PromptHost, Severity, VarSpec, VarType};
 use when::Condition;
 pub(crate) use when::Value;
 
@@ -118,9 +118,27 @@ pub(crate) enum Session {
         login_timeout: DurationRef,
         exit_command: Option<String>,
         prompt_host: PromptHost,
+        pager: Option<Pager>,
+        /// Rows of the PTY asked for.
+        pty_rows: u32,
     },
-    /// One SSH exec request per command (OpenSSH for Windows, PowerShell).
-    Exec,
+    /// One SSH exec request per command (OpenSSH for Windows), its
+    /// commands written for this shell.
+    Exec { shell: ExecShell },
+}
+
+/// Rows of the PTY asked for unless the playbook says otherwise: so many
+/// that an appliance which pages to the terminal's height never pages
+/// (AsyncOS `status` on a fully licensed box is longer than 50 lines).
+/// A terminal's size is 16-bit on most systems.
+pub(crate) const DEFAULT_PTY_ROWS: u32 = 10_000;
+
+/// A CLI's pager prompt and the key that answers it.
+#[derive(Debug, Clone)]
+pub(crate) struct Pager {
+    /// Matched against the last, unterminated line of output.
+    pub pattern: Regex,
+    pub answer: String,
 }
 
 /// `{{ name }}` in a command: replaced by the variable's value when the
@@ -428,6 +446,39 @@ mod tests {
             *login_timeout,
             DurationRef::Var("login_timeout".to_string())
         );
+    }
+
+    #[test]
+    fn the_pager_and_the_terminal_height_are_checked() {
+        let Session::Shell {
+            pager, pty_rows, ..
+        } = parse(SHIPPED).unwrap().session
+        else {
+            panic!("esa-ecupdate drives the interactive CLI");
+        };
+        let pager = pager.unwrap();
+        assert!(pager.pattern.is_match("-Press Any Key For More-"));
+        assert_eq!(pager.answer, " ");
+        assert_eq!(pty_rows, DEFAULT_PTY_ROWS);
+        let with_rows = |rows: &str| {
+            SHIPPED.replace(
+                "  exit_command: exit\n",
+                &format!("  exit_command: exit\n  pty_rows: {rows}\n"),
+            )
+        };
+        let Session::Shell { pty_rows, .. } = parse(&with_rows("24")).unwrap().session else {
+            panic!()
+        };
+        assert_eq!(pty_rows, 24);
+        let (_, field, message) = invalid(&with_rows("1"));
+        assert_eq!(field, "shell.pty_rows");
+        assert!(message.contains("2 to 65535"), "{message}");
+        let (_, field, _) = invalid(&SHIPPED.replace("answer: ' '", "answer: ''"));
+        assert_eq!(field, "shell.pager.answer");
+        let (_, field, message) =
+            invalid(&SHIPPED.replace("pattern: '-Press Any Key For More-'", "pattern: '(More'"));
+        assert_eq!(field, "shell.pager.pattern");
+        assert!(message.contains("invalid regex"), "{message}");
     }
 
     #[test]
@@ -746,6 +797,38 @@ steps:
             assert_eq!(got_field, field, "{from:?} -> {to:?}: {message}");
             assert!(message.contains(needle), "{field}: {message}");
             assert!(line.is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn exec_playbooks_say_which_shell_their_commands_are_for() {
+        let tetra = BUILTIN[1].1;
+        assert!(matches!(
+            parse(tetra).unwrap().session,
+            Session::Exec {
+                shell: ExecShell::Powershell
+            }
+        ));
+        let cmd = tetra.replace("  shell: powershell\n", "  shell: cmd\n");
+        assert!(matches!(
+            parse(&cmd).unwrap().session,
+            Session::Exec {
+                shell: ExecShell::Cmd
+            }
+        ));
+        // Unsaid, PowerShell: it runs under either default shell.
+        let unsaid = tetra.replace("  shell: powershell\n", "");
+        assert!(matches!(
+            parse(&unsaid).unwrap().session,
+            Session::Exec {
+                shell: ExecShell::Powershell
+            }
+        ));
+        match parse(&tetra.replace("  shell: powershell\n", "  shell: bash\n")) {
+            Err(PlaybookError::Syntax { message, .. }) => {
+                assert!(message.contains("unknown variant `bash`"), "{message}")
+            }
+            other => panic!("{other:?}"),
         }
     }
 

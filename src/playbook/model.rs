@@ -77,6 +77,14 @@ pub(crate) struct ShellSpec {
     /// than the inventory name and its `ansible_host`.
     #[serde(default)]
     pub prompt_host: PromptHost,
+    /// The CLI's pager (`-Press Any Key For More-`): answered whenever it
+    /// shows, and taken out of the output that steps judge.
+    #[serde(default)]
+    pub pager: Option<PagerSpec>,
+    /// Rows of the terminal asked for. By default so many that nothing
+    /// pages; a small value (24) makes the pager show, for tests.
+    #[serde(default)]
+    pub pty_rows: Option<u32>,
 }
 
 /// A prompt naming another appliance (mis-wired DNS or NAT: the run would
@@ -87,6 +95,15 @@ pub(crate) enum PromptHost {
     #[default]
     Warn,
     Error,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PagerSpec {
+    /// Matched against the last, unterminated line of output.
+    pub pattern: String,
+    /// Sent as is (no newline) when the pattern shows.
+    pub answer: String,
 }
 
 fn default_command_timeout() -> String {
@@ -103,6 +120,24 @@ pub(crate) struct ExecSpec {
     /// Per-command timeout: a literal duration or a duration variable.
     #[serde(default = "default_command_timeout")]
     pub command_timeout: String,
+    /// The shell the commands are written for.
+    #[serde(default)]
+    pub shell: ExecShell,
+}
+
+/// Which shell an exec playbook's commands are written in. OpenSSH for
+/// Windows hands an exec request to its default shell, cmd.exe unless an
+/// administrator chose another (docs/DEVICES.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ExecShell {
+    /// Sent as `powershell.exe ... -EncodedCommand`, which runs the same
+    /// under either default shell.
+    #[default]
+    Powershell,
+    /// Sent as written, for commands that mean the same to cmd.exe and
+    /// PowerShell (`ipconfig /all`).
+    Cmd,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,12 +8,12 @@ use std::path::Path;
 
 use regex::Regex;
 
-use super::model::{CaptureSpec, FleetSpec, PlaybookFile, PromptHost, StepSpec};
+use super::model::{CaptureSpec, FleetSpec, PagerSpec, PlaybookFile, PromptHost, StepSpec};
 use super::when::Condition;
 use super::{
-    Capture, CaptureKind, CaptureSource, Command, DurationRef, Finding, FindingTrigger, FleetMax,
-    Follow, Pick, Playbook, PlaybookError, Repeat, Run, Session, Step, StepKind, Timestamp,
-    VarSpec, VarType, template_names, vars,
+    Capture, CaptureKind, CaptureSource, Command, DEFAULT_PTY_ROWS, DurationRef, Finding,
+    FindingTrigger, FleetMax, Follow, Pager, Pick, Playbook, PlaybookError, Repeat, Run, Session,
+    Step, StepKind, Timestamp, VarSpec, VarType, template_names, vars,
 };
 use crate::yaml_lines::YamlLines;
 
@@ -127,6 +127,30 @@ impl Validator<'_> {
         }
     }
 
+    fn pager(&self, spec: &PagerSpec) -> Result<Pager, PlaybookError> {
+        if spec.answer.is_empty() {
+            return Err(self.err(
+                &["shell", "pager", "answer"],
+                "the pager needs a key to answer it with (e.g. ' ')",
+            ));
+        }
+        Ok(Pager {
+            pattern: self.regex(&["shell", "pager", "pattern"], &spec.pattern)?,
+            answer: spec.answer.clone(),
+        })
+    }
+
+    fn pty_rows(&self, rows: Option<u32>) -> Result<u32, PlaybookError> {
+        match rows {
+            None => Ok(DEFAULT_PTY_ROWS),
+            Some(rows) if (2..=u32::from(u16::MAX)).contains(&rows) => Ok(rows),
+            Some(_) => Err(self.err(
+                &["shell", "pty_rows"],
+                "a terminal has from 2 to 65535 rows",
+            )),
+        }
+    }
+
     pub(super) fn validate(&self, file: PlaybookFile) -> Result<Playbook, PlaybookError> {
         for (name, spec) in &file.vars {
             if let Some(default) = &spec.default {
@@ -150,12 +174,14 @@ impl Validator<'_> {
                     login_timeout: self.duration(&["shell", "login_timeout"], &shell.login_timeout, &file.vars)?,
                     exit_command: shell.exit_command.clone(),
                     prompt_host: shell.prompt_host,
+                    pager: shell.pager.as_ref().map(|p| self.pager(p)).transpose()?,
+                    pty_rows: self.pty_rows(shell.pty_rows)?,
                 };
                 let timeout = self.duration(&["shell", "command_timeout"], &shell.command_timeout, &file.vars)?;
                 (session, timeout)
             }
             (None, Some(exec)) => (
-                Session::Exec,
+                Session::Exec { shell: exec.shell },
                 self.duration(&["exec", "command_timeout"], &exec.command_timeout, &file.vars)?,
             ),
             _ => return Err(self.err(&[], "a playbook needs exactly one of `shell:` (interactive CLI) or `exec:` (one command per SSH exec request)")),

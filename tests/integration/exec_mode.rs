@@ -141,3 +141,61 @@ async fn exec_playbook_reads_posture_json_from_the_highest_connector_folder() {
         "{report}"
     );
 }
+
+/// `exec: {shell: cmd}` sends commands as written: what cmd.exe and
+/// PowerShell both run works on either default shell, and PowerShell
+/// syntax on an endpoint as Windows ships it gets cmd.exe's own error.
+#[tokio::test(flavor = "multi_thread")]
+async fn cmd_playbooks_send_commands_as_written() {
+    use sshfleet_sim::{DefaultShell, SimModelConfig};
+    const CMD_PLAYBOOK: &str = r#"
+name: plain
+exec:
+  shell: cmd
+  command_timeout: 20s
+facts: [curl_status]
+steps:
+  - name: Reach the update server
+    run: curl.exe -v https://tetra-defs.amp.cisco.com
+    exit_status: curl_status
+  - name: List the connector folders
+    run: Get-ChildItem -Directory -Name 'C:\Program Files\Cisco\AMP'
+"#;
+    let profiles = [DefaultShell::Cmd, DefaultShell::Powershell].map(|shell| {
+        let name = format!("{shell:?}.example.com").to_lowercase();
+        SimModelConfig::new(
+            EndpointScenario::StaleRevocation
+                .profile(&name)
+                .with_default_shell(shell),
+        )
+    });
+    let lab = crate::support::Lab::start_models(profiles.to_vec(), None).await;
+    let playbook = lab.dir.path().join("plain.yaml");
+    std::fs::write(&playbook, CMD_PLAYBOOK).unwrap();
+    let run = lab.run_playbook(playbook.to_str().unwrap(), &[]).await;
+    assert_eq!(run.code(), 2, "{}", run.explain());
+    // curl.exe's own status from cmd.exe; `powershell -c` keeps only 1.
+    assert_eq!(run.host("cmd.example.com")["facts"]["curl_status"], "35");
+    assert_eq!(
+        run.host("powershell.example.com")["facts"]["curl_status"],
+        "1"
+    );
+    let error = run.error("cmd.example.com");
+    assert!(
+        error.contains("exited with status 1")
+            && error
+                .contains("'Get-ChildItem' is not recognized as an internal or external command"),
+        "{error}"
+    );
+    assert_eq!(
+        run.status("powershell.example.com"),
+        "ok",
+        "{}",
+        run.explain()
+    );
+    // Sent as written: the endpoint saw the commands themselves.
+    assert_eq!(
+        lab.host("cmd.example.com").stats().commands[0],
+        "curl.exe -v https://tetra-defs.amp.cisco.com"
+    );
+}

@@ -35,6 +35,9 @@ struct SshdSetup {
     /// inventory by `sshfleet_password_env`, instead of the current user
     /// with a key.
     password_login: Option<(String, String)>,
+    /// The client's known_hosts, `PORT` standing for sshd's port; `None`:
+    /// the host key itself.
+    known_hosts: Option<String>,
 }
 
 /// Whether this machine has an sshd to test against; outside CI a missing
@@ -142,16 +145,17 @@ async fn run_against_sshd_with(
     write_key(&client, &key_file);
     let client_pub = client.public_key().to_openssh().unwrap();
     let password_login = setup.password_login.clone();
+    let known_hosts = setup.known_hosts.clone();
     let (sshd, host_pub) = start_sshd_with(dir.path(), &client_pub, scenario, setup).await?;
     let known = dir.path().join("known_hosts");
-    std::fs::write(
-        &known,
-        format!(
+    let known_text = match known_hosts {
+        Some(template) => template.replace("PORT", &sshd.port.to_string()),
+        None => format!(
             "{}\n",
             crate::support::known_hosts_line("127.0.0.1", sshd.port, &host_pub)
         ),
-    )
-    .unwrap();
+    };
+    std::fs::write(&known, known_text).unwrap();
     const PASSWORD_VAR: &str = "SSHFLEET_INTEROP_PASSWORD";
     let (user, login, env) = match &password_login {
         Some((user, password)) => (
@@ -437,4 +441,125 @@ async fn pam_keyboard_interactive_login_with_the_password_from_the_environment()
             && error.contains("keyboard-interactive"),
         "{error}"
     );
+}
+
+/// A host key certified for `principal` by a fresh CA (with `ssh-keygen`,
+/// as an operator would): the setup of an sshd presenting it, and the CA's
+/// `@cert-authority` line for the client. `None` without ssh-keygen.
+fn certified_sshd(dir: &Path, principal: &str) -> Option<(SshdSetup, String)> {
+    let keygen = Path::new("/usr/bin/ssh-keygen");
+    if !keygen.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ssh-keygen is missing in CI: .ci/run must install openssh-client"
+        );
+        eprintln!("skipping host certificate test: ssh-keygen not installed");
+        return None;
+    }
+    let ca = new_key();
+    let ca_path = dir.join("ca");
+    write_key(&ca, &ca_path);
+    let host_key = new_key();
+    let host_pub = dir.join("host.pub");
+    std::fs::write(&host_pub, host_key.public_key().to_openssh().unwrap()).unwrap();
+    let status = std::process::Command::new(keygen)
+        .args(["-q", "-s"])
+        .arg(&ca_path)
+        .args([
+            "-I",
+            "sshfleet-test",
+            "-h",
+            "-n",
+            principal,
+            "-V",
+            "-5m:+1h",
+        ])
+        .arg(&host_pub)
+        .status()
+        .unwrap();
+    assert!(status.success(), "ssh-keygen could not sign the host key");
+    let setup = SshdSetup {
+        host_key: Some(host_key),
+        config: format!("HostCertificate {}\n", dir.join("host-cert.pub").display()),
+        known_hosts: Some(format!(
+            "@cert-authority [127.0.0.1]:PORT {}\n",
+            ca.public_key().to_openssh().unwrap()
+        )),
+        ..SshdSetup::default()
+    };
+    Some((setup, principal.to_string()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn host_certificate_signed_by_a_trusted_authority_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((setup, _)) = certified_sshd(dir.path(), "127.0.0.1") else {
+        return;
+    };
+    let Some((code, report, text)) = run_against_sshd_with("healthy", &[], setup).await else {
+        return;
+    };
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["hosts"][0]["status"], "ok", "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn host_certificate_for_another_name_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((setup, _)) = certified_sshd(dir.path(), "other.example.com") else {
+        return;
+    };
+    let Some((code, report, text)) =
+        run_against_sshd_with("healthy", &["--accept-new-host-keys"], setup).await
+    else {
+        return;
+    };
+    assert_eq!(code, 4, "{text}");
+    let error = report["hosts"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("not valid for `127.0.0.1`") && error.contains("other.example.com"),
+        "{error}"
+    );
+}
+
+/// A host known only by its RSA key, whose sshd also has an Ed25519 key:
+/// as OpenSSH, sshfleet asks for the known type first instead of calling
+/// the host unknown (or, with accept-new, recording a second key).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_known_by_one_key_type_is_met_with_that_type() {
+    let keygen = Path::new("/usr/bin/ssh-keygen");
+    if !keygen.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ssh-keygen is missing in CI"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rsa_path = dir.path().join("rsa_host_key");
+    let status = std::process::Command::new(keygen)
+        .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f"])
+        .arg(&rsa_path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rsa_pub = std::fs::read_to_string(dir.path().join("rsa_host_key.pub")).unwrap();
+    let rsa_pub = rsa_pub
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let setup = SshdSetup {
+        config: format!("HostKey {}\n", rsa_path.display()),
+        known_hosts: Some(format!("[127.0.0.1]:PORT {rsa_pub}\n")),
+        ..SshdSetup::default()
+    };
+    let Some((code, report, text)) =
+        run_against_sshd_with("healthy", &["--accept-new-host-keys"], setup).await
+    else {
+        return;
+    };
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["hosts"][0]["status"], "ok", "{text}");
+    assert!(!text.contains("permanently added"), "{text}");
 }

@@ -21,6 +21,7 @@ mod interop;
 mod inventory_formats;
 mod keyboard_interactive;
 mod openssh;
+mod pager;
 mod redaction;
 mod retry;
 mod rollout;

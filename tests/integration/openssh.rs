@@ -619,3 +619,143 @@ async fn ssh_rsa_host_key_only_by_opt_in() {
     )
     .await;
 }
+
+/// The three ways a changed key used to slip past `accept-new` (issue:
+/// OpenSSH refuses each as a changed key): recorded under `HostKeyAlias`,
+/// in a second `UserKnownHostsFile`, or in a file named with `${VAR}`.
+#[tokio::test(flavor = "multi_thread")]
+async fn changed_keys_are_refused_wherever_openssh_finds_them() {
+    let net = Net::start(vec![appliance("esa04.example.com")]).await;
+    let port = net.port("esa04.example.com");
+    let inv = inventory("esa04.example.com", &net.direct_vars("esa04.example.com"));
+    let impostor = new_key();
+    let changed = |host: &str, port: u16| {
+        crate::support::known_hosts_line(host, port, impostor.public_key()) + "\n"
+    };
+    let first = net.path("first_hosts");
+    let second = net.path("second_hosts");
+    let expect_changed = |run: &Outcome, file: &str| {
+        let (status, error) = run.only();
+        assert_eq!(status, "unreachable", "{}", run.explain());
+        assert!(
+            error.contains("HAS CHANGED") && error.contains(file),
+            "{}",
+            run.explain()
+        );
+        assert!(
+            !run.stderr().contains("permanently added"),
+            "{}",
+            run.explain()
+        );
+    };
+
+    // HostKeyAlias: the key is known under the alias alone (no port).
+    std::fs::write(&first, changed("fleet-esa04", 22)).unwrap();
+    let config = net.write(
+        "alias_config",
+        &format!(
+            "Host 127.0.0.1\n  HostKeyAlias fleet-esa04\n  UserKnownHostsFile {}\n  StrictHostKeyChecking accept-new\n",
+            first.display()
+        ),
+    );
+    let run = net.run(&inv, &["-F", &config]).await;
+    expect_changed(&run, "first_hosts");
+    // The right key under the alias is trusted, and nothing is added.
+    std::fs::write(
+        &first,
+        crate::support::known_hosts_line(
+            "fleet-esa04",
+            22,
+            &net.host("esa04.example.com").host_key,
+        ) + "\n",
+    )
+    .unwrap();
+    let run = net.run(&inv, &["-F", &config]).await;
+    assert_eq!(run.only().0, "ok", "{}", run.explain());
+    assert_eq!(std::fs::read_to_string(&first).unwrap().lines().count(), 1);
+
+    // A second UserKnownHostsFile holds the changed key.
+    std::fs::write(&first, "").unwrap();
+    std::fs::write(&second, changed("127.0.0.1", port)).unwrap();
+    let config = net.write(
+        "two_files_config",
+        &format!(
+            "Host 127.0.0.1\n  UserKnownHostsFile {} {}\n  StrictHostKeyChecking accept-new\n",
+            first.display(),
+            second.display()
+        ),
+    );
+    let run = net.run(&inv, &["-F", &config]).await;
+    expect_changed(&run, "second_hosts");
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), "");
+
+    // `${VAR}` in the path is the environment variable, not a relative path.
+    let dir = net.path("");
+    let config = net.write(
+        "env_config",
+        "Host 127.0.0.1\n  UserKnownHostsFile ${SSHFLEET_TEST_KH_DIR}/second_hosts\n  StrictHostKeyChecking accept-new\n",
+    );
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "-i",
+        &net.write("inventory.yaml", &inv),
+        "--report",
+        &net.path("report.json").display().to_string(),
+        "--no-progress",
+        "-F",
+        &config,
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let _ = std::fs::remove_file(net.path("report.json"));
+    let output = sshfleet_cmd(&args, &[("SSHFLEET_TEST_KH_DIR", dir.to_str().unwrap())]).await;
+    let report = std::fs::read_to_string(net.path("report.json"))
+        .ok()
+        .map(|t| serde_json::from_str(&t).unwrap());
+    expect_changed(&Outcome { output, report }, "second_hosts");
+    assert_eq!(net.host("esa04.example.com").stats().sessions_opened, 1);
+}
+
+/// `ProxyCommand` in ssh_config is the route, as for `ssh`: the host is
+/// reached only through the command, and the first of ProxyCommand and
+/// ProxyJump wins.
+#[tokio::test(flavor = "multi_thread")]
+async fn proxy_command_in_ssh_config_is_the_route() {
+    let net = Net::start(vec![appliance("esa05.example.com")]).await;
+    let port = net.port("esa05.example.com");
+    // The host is named by an alias nothing resolves: only the command
+    // knows where it is.
+    let inv = inventory(
+        "esa05.example.com",
+        &[
+            format!("ansible_user: {USER}"),
+            format!("ansible_ssh_private_key_file: {}", net.key_file.display()),
+        ],
+    );
+    let known = net.write(
+        "known_hosts",
+        &net.known("esa05.example.com", "esa05.example.com"),
+    );
+    let config = net.write(
+        "proxy_config",
+        &format!(
+            "Host esa05.example.com\n  ProxyCommand bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}; cat <&3 & cat >&3'\n  ProxyJump nowhere.invalid\n  Port {port}\n"
+        ),
+    );
+    let run = net
+        .run(
+            &inv,
+            &[
+                "-F",
+                &config,
+                "--known-hosts",
+                &known,
+                "--connect-retries",
+                "0",
+            ],
+        )
+        .await;
+    assert_eq!(run.only().0, "ok", "{}", run.explain());
+    assert_eq!(net.host("esa05.example.com").stats().sessions_opened, 1);
+}

@@ -148,10 +148,12 @@ async fn sim_serves_a_mixed_fleet_that_run_rehearses_against() {
     // debug build under a parallel test run): its updater_logs backlog and
     // update take several seconds to arrive, so the update timeout, which
     // is also how long the never-completes host holds the run, is 12 s.
+    // Its 60-row `status` takes seconds too: commands get 10 s (the
+    // stop-answering host fails then, within the 12 s).
     let (code, report, explain) = rehearse(
         &files,
         "esa-ecupdate",
-        &["update_timeout=12s", "command_timeout=5s"],
+        &["update_timeout=12s", "command_timeout=10s"],
     )
     .await;
     // Some scenarios must fail.

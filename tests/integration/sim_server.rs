@@ -73,7 +73,8 @@ impl Shell {
     async fn open(session: &client::Handle<Client>) -> Shell {
         let channel = session.channel_open_session().await.unwrap();
         channel
-            .request_pty(true, "xterm", 200, 50, 0, 0, &[])
+            // Taller than `status`: the appliance pages to this height.
+            .request_pty(true, "xterm", 200, 200, 0, 0, &[])
             .await
             .unwrap();
         channel.request_shell(true).await.unwrap();

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use russh::ChannelMsg;
 use russh::client;
-use sshfleet_sim::{EndpointProfile, EndpointScenario, ForceUpdate, SimAuth, SimFleet, SimHost};
+use sshfleet_sim::{
+    DefaultShell, EndpointProfile, EndpointScenario, ForceUpdate, SimAuth, SimFleet, SimHost,
+};
 use tokio::time::timeout;
 
 const USER: &str = "admin";
@@ -74,9 +76,68 @@ async fn fleet(profiles: Vec<EndpointProfile>) -> SimFleet {
     SimFleet::start_endpoints(profiles, auth).await.unwrap()
 }
 
+/// An endpoint of `name` whose administrator made PowerShell the default
+/// shell, so that PowerShell commands can be sent as they are.
 fn scenario(name: &str) -> EndpointProfile {
     let scenario: EndpointScenario = name.parse().unwrap();
-    scenario.profile(&format!("{name}.example.com"))
+    scenario
+        .profile(&format!("{name}.example.com"))
+        .with_default_shell(DefaultShell::Powershell)
+}
+
+/// `powershell.exe -EncodedCommand` for `script`, as any client builds it.
+fn encoded(script: &str) -> String {
+    use base64::Engine as _;
+    let bytes: Vec<u8> = script.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    format!(
+        "powershell.exe -NoProfile -NonInteractive -EncodedCommand {}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+#[tokio::test]
+async fn windows_as_shipped_runs_exec_requests_in_cmd() {
+    let cmd = |name: &str| {
+        let scenario: EndpointScenario = name.parse().unwrap();
+        scenario.profile(&format!("{name}.example.com"))
+    };
+    let fleet = fleet(vec![cmd("stale-fixable"), cmd("stale-dns")]).await;
+    let session = login(&fleet.hosts()[0]).await;
+    let list = format!("Get-ChildItem -Directory -Name '{DIR}'");
+    let ran = exec(&session, &list).await;
+    assert_eq!(ran.status, Some(1));
+    assert_eq!(
+        ran.stderr,
+        "'Get-ChildItem' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"
+    );
+    let ran = exec(&session, &encoded(&list)).await;
+    assert_eq!(
+        (ran.stdout.as_str(), ran.status),
+        ("10.1.2.30000\r\n9.0.0.1\r\n", Some(0))
+    );
+    assert_eq!(fleet.hosts()[0].stats().commands, [list.as_str(), &list]);
+
+    // A failing cmdlet's error record comes as CLIXML on stderr.
+    let session = login(&fleet.hosts()[1]).await;
+    let ran = exec(
+        &session,
+        &encoded(&format!(
+            "$ProgressPreference = 'SilentlyContinue'\nResolve-DnsName -Name {SERVER}"
+        )),
+    )
+    .await;
+    assert_eq!(ran.status, Some(1));
+    assert!(ran.stdout.is_empty());
+    assert!(
+        ran.stderr
+            .starts_with("#< CLIXML\r\n<Objs Version=\"1.1.0.1\""),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stderr
+            .contains("DNS name does not exist_x000D__x000A_</S>"),
+        "{ran:?}"
+    );
 }
 
 fn posture_cmd(folder: &str) -> String {
@@ -176,7 +237,9 @@ async fn diagnostics_per_scenario() {
             assert!(ran.stderr.contains("DNS_ERROR_RCODE_NAME_ERROR"), "{ran:?}");
         }
         let ran = exec(&session, &curl).await;
-        assert_eq!(ran.status, Some(curl_status), "{name}: {ran:?}");
+        // `powershell -c` keeps only whether curl failed (docs/DEVICES.md).
+        let status = u32::from(curl_status != 0);
+        assert_eq!(ran.status, Some(status), "{name}: {ran:?}");
         assert!(ran.stderr.contains(curl_needle), "{name}: {ran:?}");
         let ran = exec(&session, &lasterror).await;
         assert_eq!((ran.stdout.as_str(), ran.status), (last, Some(0)), "{name}");

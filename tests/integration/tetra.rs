@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 use sshfleet_sim::{
-    EndpointProfile, EndpointScenario, Fault, LATEST_TETRA, STALE_TETRA, SimModelConfig,
+    DefaultShell, EndpointProfile, EndpointScenario, Fault, LATEST_TETRA, STALE_TETRA,
+    SimModelConfig,
 };
 
 use crate::support::{Lab, Run};
@@ -58,6 +59,53 @@ fn ran(lab: &Lab, host: &str, needle: &str) -> bool {
         .commands
         .iter()
         .any(|c| c.contains(needle))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_endpoints_end_the_same_under_either_default_shell() {
+    // (scenario, status, findings) on endpoints as Windows ships them
+    // (cmd.exe) and where PowerShell was made the default shell.
+    let expected: [(&str, &str, &[&str]); 4] = [
+        ("up-to-date", "ok", &[]),
+        (
+            "stale-dns",
+            "failed",
+            &["tetra-stale", "tetra-dns-unresolved"],
+        ),
+        (
+            "stale-revocation",
+            "failed",
+            &["tetra-stale", "tetra-revocation-check-offline"],
+        ),
+        ("stale-fixable", "changed", &["tetra-stale"]),
+    ];
+    let mut profiles = Vec::new();
+    for shell in [DefaultShell::Cmd, DefaultShell::Powershell] {
+        for (scenario, ..) in expected {
+            let parsed: EndpointScenario = scenario.parse().unwrap();
+            let name = format!("{scenario}-{shell:?}.example.com").to_lowercase();
+            profiles.push(parsed.profile(&name).with_default_shell(shell));
+        }
+    }
+    let lab = lab(profiles).await;
+    let r = run(&lab, &[]).await;
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    for shell in ["cmd", "powershell"] {
+        for (scenario, status, findings) in expected {
+            let name = format!("{scenario}-{shell}.example.com");
+            let host = r.host(&name);
+            assert_eq!(host["status"], status, "{name}: {host:#}");
+            assert_eq!(ids(host), set(findings), "{name}: {host:#}");
+            // What the operator reads is PowerShell's error as text, never
+            // CLIXML, and never cmd.exe's complaint about PowerShell syntax.
+            let text = host.to_string();
+            assert!(
+                !text.contains("CLIXML") && !text.contains("_x000D_"),
+                "{text}"
+            );
+            assert!(!text.contains("not recognized"), "{text}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -56,6 +56,9 @@ pub enum Fault {
     /// bytes without a newline (a runaway process writing to the
     /// terminal).
     FloodWithoutNewline(usize),
+    /// Page every this many rows whatever terminal height the client asked
+    /// for, as a CLI does when the terminal's size never reached it.
+    PagesAt(u32),
 }
 
 impl Fault {
@@ -87,6 +90,14 @@ impl Fault {
     pub(crate) fn flood(faults: &[Fault]) -> Option<usize> {
         faults.iter().find_map(|f| match f {
             Fault::FloodWithoutNewline(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    /// The `PagesAt` height among `faults`.
+    pub(crate) fn pages_at(faults: &[Fault]) -> Option<u32> {
+        faults.iter().find_map(|f| match f {
+            Fault::PagesAt(rows) => Some(*rows),
             _ => None,
         })
     }
@@ -246,7 +257,73 @@ impl AsyncOsProfile {
     pub(crate) fn trickle(&self) -> Option<Duration> {
         Fault::trickle(&self.faults)
     }
+
+    pub(crate) fn pages_at(&self) -> Option<u32> {
+        Fault::pages_at(&self.faults)
+    }
 }
+
+/// The licensed features of a fully licensed appliance, as `status` lists
+/// them (one `Feature - NAME:` line each), with their days left (or
+/// `Perpetual`).
+const FEATURES: [(&str, &str); 16] = [
+    ("Bounce Verification", "Perpetual"),
+    ("Incoming Mail Handling", "Perpetual"),
+    ("Cisco Secure Email Encryption", "1826 days"),
+    ("Sophos Anti-Malware", "1826 days"),
+    ("McAfee", "1826 days"),
+    ("Outbreak Filters", "1826 days"),
+    ("Cisco Anti-Spam", "1826 days"),
+    ("Intelligent Multi-Scan", "1826 days"),
+    ("Graymail Safe-unsubscription", "1826 days"),
+    ("Data Loss Prevention", "1826 days"),
+    ("File Reputation", "1826 days"),
+    ("File Analysis", "1826 days"),
+    ("Cloud Administration", "1826 days"),
+    ("Email Security Appliance Platform", "Perpetual"),
+    ("Image Analyzer", "1826 days"),
+    ("External Threat Feeds", "1826 days"),
+];
+
+/// The rows of `status` after its features: counters (reset, uptime,
+/// lifetime) and gauges.
+const COUNTERS_AND_GAUGES: &str = "
+Counters:                      Reset                 Uptime              Lifetime
+  Receiving
+    Messages Received          1,284                  1,284                 93,517
+    Recipients Received        1,517                  1,517                110,203
+  Rejection
+    Rejected Recipients          412                    412                 30,114
+    Dropped Messages               9                      9                    655
+  Queue
+    Soft Bounced Events           21                     21                  1,529
+  Completion
+    Completed Recipients       1,101                  1,101                 79,845
+  Current IDs
+    Message ID (MID)                                                        93,517
+    Injection Conn. ID (ICID)                                              214,774
+    Delivery Conn. ID (DCID)                                                61,032
+
+Gauges:                        Current
+  System
+    RAM Utilization               17%
+    CPU Utilization                2%
+    Overall CPU load average    0.04
+    Disk I/O Utilization           0%
+    Logging Disk Utilization       3%
+  Connections
+    Current Inbound Conn.          2
+    Current Outbound Conn.         1
+  Queue
+    Active Recipients              0
+    Messages In Work Queue         0
+    Kilobytes Used                 0
+    Kilobytes Free        71,303,168
+  Quarantine
+    Messages In Quarantine
+      Policy, Virus and Outbreak   3
+    Kilobytes In Quarantine
+      Policy, Virus and Outbreak  27";
 
 pub(crate) const MODEL: &str = "C300V";
 pub(crate) const ALERT_TEXT: &str = "Connection to URL Retrospective registration service failed. Certificate verification failed. Contact Cisco TAC for assistance.";
@@ -594,7 +671,7 @@ impl Appliance {
             up.num_minutes() % 60,
             up.num_seconds() % 60
         );
-        vec![
+        let mut lines = vec![
             format!(
                 "Status as of:                  {} GMT",
                 now.format(LOG_TIME_FORMAT)
@@ -605,11 +682,17 @@ impl Appliance {
             ),
             "Last counter reset:            Never".to_string(),
             "System status:                 Online".to_string(),
-            "Oldest Message:                No Messages".to_string(),
-            "Feature - Sophos:              1826 days".to_string(),
-            "Feature - IronPort Anti-Spam:  1826 days".to_string(),
-            "Feature - Incoming Mail Handling: Perpetual".to_string(),
-        ]
+            "Oldest Message:                4 weeks 2 days 11 hours 3 mins 40 secs".to_string(),
+        ];
+        // A fully licensed appliance: with the counters and gauges, longer
+        // than 50 rows (docs/DEVICES.md, "The pager").
+        lines.extend(
+            FEATURES
+                .iter()
+                .map(|(name, left)| format!("Feature - {name}: {left}")),
+        );
+        lines.extend(COUNTERS_AND_GAUGES.lines().map(str::to_string));
+        lines
     }
 
     fn grep(&self, pattern: &str, insensitive: bool, log: &str) -> Vec<String> {
@@ -1056,6 +1139,27 @@ mod tests {
         app.answer(&Command::EcUpdate { force: true });
         app.answer(&Command::Status);
         assert!(app.answer(&Command::DisplayAlerts).len() > 1);
+    }
+
+    #[tokio::test]
+    async fn status_of_a_fully_licensed_appliance_is_longer_than_50_rows() {
+        let app = Appliance::new(AsyncOsProfile::healthy("esa01"));
+        let status = app.answer(&Command::Status);
+        assert!(status.len() > 50, "{}", status.len());
+        assert!(status[0].starts_with("Status as of:"));
+        let features = status
+            .iter()
+            .filter(|l| l.starts_with("Feature - "))
+            .count();
+        assert_eq!(features, FEATURES.len());
+        assert!(status.iter().any(|l| l.starts_with("Counters:")));
+        assert!(status.iter().any(|l| l.starts_with("Gauges:")));
+        assert!(
+            status
+                .last()
+                .unwrap()
+                .contains("Policy, Virus and Outbreak")
+        );
     }
 
     #[tokio::test]

@@ -8,7 +8,8 @@
 //! side, `stdio` the same session as the login shell of a real sshd, and
 //! [`serve`] a whole fleet on loopback for `sshfleet sim`. [`windows`] is
 //! a second model, a Windows endpoint with the Secure Endpoint connector,
-//! answering SSH exec requests as PowerShell does; start endpoints (alone
+//! answering SSH exec requests as its default shell (cmd.exe or
+//! PowerShell) does; start endpoints (alone
 //! or beside appliances) with [`SimFleet::start_models`].
 //!
 //! This crate knows nothing of `sshfleet` itself (the product depends on
@@ -65,7 +66,8 @@ pub use asyncos::{
 pub use scenario::{MIXED, Model, Scenario, ScenarioChoice};
 pub use stdio::serve_stdio;
 pub use windows::{
-    CurlOutcome, EndpointProfile, EndpointScenario, ForceUpdate, LATEST_TETRA, STALE_TETRA,
+    CurlOutcome, DefaultShell, EndpointProfile, EndpointScenario, ForceUpdate, LATEST_TETRA,
+    STALE_TETRA,
 };
 
 use std::collections::HashMap;
@@ -170,8 +172,8 @@ impl SimHostConfig {
 pub enum SimModel {
     /// A Secure Email Gateway: interactive shell, exec refused.
     AsyncOs(AsyncOsProfile),
-    /// A Windows endpoint: exec requests answered as PowerShell does,
-    /// shell and PTY refused.
+    /// A Windows endpoint: exec requests answered as its default shell
+    /// (cmd.exe or PowerShell) does, shell and PTY refused.
     Windows(EndpointProfile),
 }
 
@@ -266,6 +268,11 @@ pub(crate) struct StatsCell(Mutex<SimStats>);
 impl StatsCell {
     pub(crate) fn snapshot(&self) -> SimStats {
         lock(&self.0).clone()
+    }
+
+    /// Forced updates so far, without copying the command log.
+    pub(crate) fn forced_updates(&self) -> usize {
+        lock(&self.0).forced_updates
     }
 
     pub(crate) fn update(&self, f: impl FnOnce(&mut SimStats)) {

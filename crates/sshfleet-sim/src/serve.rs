@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use crate::scenario::{MIXED, Model, Scenario, ScenarioChoice};
 use crate::{
-    AsyncOsScenario, EndpointScenario, Fault, ForceUpdate, SimAuth, SimError, SimFleet, SimModel,
-    SimModelConfig, UpdateBehaviour,
+    AsyncOsScenario, DefaultShell, EndpointScenario, Fault, ForceUpdate, SimAuth, SimError,
+    SimFleet, SimModel, SimModelConfig, UpdateBehaviour,
 };
 
 /// The user every simulated host accepts.
@@ -40,6 +40,33 @@ pub struct ServeOptions {
     pub inventory_out: PathBuf,
     /// Hosts are named `<prefix>001.sim.example.com`, ...
     pub hostname_prefix: String,
+    /// The default shell of Windows endpoints.
+    pub default_shell: ShellChoice,
+}
+
+/// `--default-shell`: which shell OpenSSH for Windows hands exec requests
+/// to on the simulated endpoints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShellChoice {
+    /// cmd.exe on every endpoint, as Windows ships.
+    Cmd,
+    /// PowerShell on every endpoint (`DefaultShell` set by an administrator).
+    Powershell,
+    /// Both: cmd.exe on odd-numbered endpoints, PowerShell on even ones.
+    #[default]
+    Mixed,
+}
+
+impl ShellChoice {
+    /// The default shell of host `index` (from 0).
+    pub fn of_host(self, index: usize) -> DefaultShell {
+        match self {
+            ShellChoice::Cmd => DefaultShell::Cmd,
+            ShellChoice::Powershell => DefaultShell::Powershell,
+            ShellChoice::Mixed if index.is_multiple_of(2) => DefaultShell::Cmd,
+            ShellChoice::Mixed => DefaultShell::Powershell,
+        }
+    }
 }
 
 /// One host of the plan: its scenario and profile.
@@ -83,6 +110,9 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, SimError> {
             let mut model = scenario.profile(&name);
             if let Some(duration) = options.update_duration {
                 set_update_duration(&mut model, duration);
+            }
+            if let SimModel::Windows(profile) = &mut model {
+                profile.default_shell = options.default_shell.of_host(index);
             }
             PlannedHost { scenario, model }
         })
@@ -400,6 +430,14 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
         );
     }
     if model == Model::Windows {
+        let cmd = planned
+            .iter()
+            .filter(|h| matches!(&h.model, SimModel::Windows(p) if p.default_shell == DefaultShell::Cmd))
+            .count();
+        say!(
+            "\n(default shell: cmd.exe on {cmd} endpoints, PowerShell on {})",
+            planned.len() - cmd
+        );
         say!(
             "\n(add -e update_poll_interval=1s -e update_timeout=30s to rehearse faster: endpoints whose version does not move fail only when update_timeout runs out)"
         );
@@ -449,7 +487,31 @@ mod tests {
             update_duration: None,
             inventory_out: PathBuf::from("sim.yaml"),
             hostname_prefix: "esa".to_string(),
+            default_shell: ShellChoice::Mixed,
         }
+    }
+
+    #[test]
+    fn endpoints_get_the_default_shell_asked_for_and_mixed_holds_both() {
+        let shells = |choice: ShellChoice| -> Vec<DefaultShell> {
+            let mut o = windows(4, MIXED);
+            o.default_shell = choice;
+            plan(&o)
+                .unwrap()
+                .iter()
+                .map(|h| match &h.model {
+                    SimModel::Windows(p) => p.default_shell,
+                    SimModel::AsyncOs(_) => panic!("not an endpoint"),
+                })
+                .collect()
+        };
+        use DefaultShell::{Cmd, Powershell};
+        assert_eq!(
+            shells(ShellChoice::Mixed),
+            [Cmd, Powershell, Cmd, Powershell]
+        );
+        assert_eq!(shells(ShellChoice::Cmd), [Cmd; 4]);
+        assert_eq!(shells(ShellChoice::Powershell), [Powershell; 4]);
     }
 
     fn appliance(host: &PlannedHost) -> &crate::AsyncOsProfile {

@@ -23,7 +23,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::shell::{INPUT_CHUNKS, OUTPUT_CHUNKS, Output, run_session};
+use crate::shell::{INPUT_CHUNKS, OUTPUT_CHUNKS, Output, Rows, run_session};
 use crate::windows::{Endpoint, ExecOutput};
 use crate::{Directory, Served, SimAuth, lock};
 
@@ -147,6 +147,8 @@ async fn connection(
 struct ChannelState {
     input: Option<mpsc::Sender<Vec<u8>>>,
     shell_started: bool,
+    /// The terminal height the client asked for (0: no PTY).
+    rows: Rows,
     /// Set once the server has closed the channel itself (a command
     /// answered, a shell exited): russh does not report the client's reply
     /// to that close, so this is how the slot is known to be free again.
@@ -280,7 +282,7 @@ impl russh::server::Handler for ConnectionHandler {
         channel: ChannelId,
         _term: &str,
         _col_width: u32,
-        _row_height: u32,
+        row_height: u32,
         _pix_width: u32,
         _pix_height: u32,
         _modes: &[(Pty, u32)],
@@ -288,10 +290,28 @@ impl russh::server::Handler for ConnectionHandler {
     ) -> Result<(), Self::Error> {
         // OpenSSH for Windows would give a PowerShell console; sshfleet
         // never asks an endpoint for one, so it is simply refused.
-        if self.channels.contains_key(&channel) && matches!(self.served, Served::AsyncOs(_)) {
-            session.channel_success(channel)?;
-        } else {
-            session.channel_failure(channel)?;
+        match self.channels.get(&channel) {
+            Some(state) if matches!(self.served, Served::AsyncOs(_)) => {
+                // The CLI pages to this height (docs/DEVICES.md, "The pager").
+                state.rows.store(row_height, Ordering::Relaxed);
+                session.channel_success(channel)?;
+            }
+            _ => session.channel_failure(channel)?,
+        }
+        Ok(())
+    }
+
+    async fn window_change_request(
+        &mut self,
+        channel: ChannelId,
+        _col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(state) = self.channels.get(&channel) {
+            state.rows.store(row_height, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -319,8 +339,9 @@ impl russh::server::Handler for ConnectionHandler {
         let (out_tx, out_rx) = mpsc::channel(OUTPUT_CHUNKS);
         state.input = Some(input_tx);
         let closed = state.closed.clone();
+        let rows = state.rows.clone();
         session.channel_success(channel)?;
-        tokio::spawn(run_session(appliance, input_rx, out_tx));
+        tokio::spawn(run_session(appliance, input_rx, out_tx, rows));
         tokio::spawn(pump(
             session.handle(),
             channel,
@@ -355,24 +376,14 @@ impl russh::server::Handler for ConnectionHandler {
         let closed = state.closed.clone();
         session.channel_success(channel)?;
         let line = String::from_utf8_lossy(data).trim().to_string();
-        endpoint.stats().record_command(&line);
+        for executed in endpoint.executed(&line) {
+            endpoint.stats().record_command(&executed);
+        }
         self.execs += 1;
         let silent = endpoint
             .profile()
             .stop_answering_after()
             .is_some_and(|n| self.execs > n);
-        if let Some(after) = endpoint.profile().drop_after_force_update()
-            && matches!(
-                crate::windows::Command::parse(&line),
-                crate::windows::Command::ForceUpdate { .. }
-            )
-        {
-            let kill = self.kill.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(after).await;
-                kill.kill();
-            });
-        }
         // `StopAnswering`: the channel stays open and nothing ever comes.
         if !silent {
             tokio::spawn(answer_exec(
@@ -381,6 +392,7 @@ impl russh::server::Handler for ConnectionHandler {
                 session.handle(),
                 channel,
                 closed,
+                self.kill.clone(),
             ));
         }
         Ok(())
@@ -429,12 +441,24 @@ async fn answer_exec(
     handle: Handle,
     channel: ChannelId,
     closed: Arc<std::sync::atomic::AtomicBool>,
+    kill: KillSwitch,
 ) {
     endpoint.stats().update(|s| {
         s.sessions_opened += 1;
         s.sessions_open += 1;
     });
+    let forced_before = endpoint.stats().forced_updates();
     let output = endpoint.run(&line);
+    // `DropMidFollow`: the connection goes this long after an accepted
+    // `sfc.exe -forceupdate`, whichever shell ran it.
+    if let Some(after) = endpoint.profile().drop_after_force_update()
+        && endpoint.stats().forced_updates() > forced_before
+    {
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            kill.kill();
+        });
+    }
     let trickle = endpoint.profile().trickle();
     let streams = [
         (None, ExecOutput::crlf(&output.stdout)),

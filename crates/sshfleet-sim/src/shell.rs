@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -31,6 +32,22 @@ const DELETE: u8 = 0x7f;
 const ESC: u8 = 0x1b;
 /// Longest command line kept; further input is ignored, as on a full tty.
 const MAX_LINE: usize = 4096;
+/// What AsyncOS shows when output fills the terminal; any key continues
+/// and the prompt is wiped with CR, spaces, CR (docs/DEVICES.md, "The
+/// pager").
+pub(crate) const PAGER: &str = "-Press Any Key For More-";
+
+/// The terminal height a client asked for (its PTY request, then any
+/// window-change request), shared between the SSH side and the session.
+/// 0: unknown (no PTY), and nothing pages.
+pub(crate) type Rows = Arc<AtomicU32>;
+
+/// Whether output paged to its end, or Ctrl-C at the pager stopped it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Paged {
+    Shown,
+    Interrupted,
+}
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -90,6 +107,9 @@ struct Session {
     after_cr: bool,
     escape: Escape,
     executed: usize,
+    rows: Rows,
+    /// Rows written since the command started or the pager was answered.
+    shown: usize,
 }
 
 /// Runs one CLI session until the client leaves, `exit`, or a fault ends it.
@@ -97,6 +117,7 @@ pub(crate) async fn run_session(
     app: Arc<Appliance>,
     input: mpsc::Receiver<Vec<u8>>,
     out: mpsc::Sender<Output>,
+    rows: Rows,
 ) {
     let _open = Gauge::up(&app, |s| &mut s.sessions_open);
     app.stats().update(|s| s.sessions_opened += 1);
@@ -109,6 +130,8 @@ pub(crate) async fn run_session(
         after_cr: false,
         escape: Escape::None,
         executed: 0,
+        rows,
+        shown: 0,
     };
     let end = session.run().await;
     let reply = match end {
@@ -165,6 +188,8 @@ impl Session {
     }
 
     async fn execute(&mut self, command: &Command) -> Result<(), End> {
+        // The command line itself is on the screen.
+        self.shown = 1;
         match command {
             Command::Exit => Err(End::Exit),
             Command::Tail { log } => self.tail(log).await,
@@ -186,9 +211,68 @@ impl Session {
                     text.push_str("\r\n");
                 }
                 text.push_str("\r\n");
-                self.emit(text.as_bytes()).await
+                // Ctrl-C at the pager drops the rest; the prompt follows.
+                self.emit_paged(&text).await.map(|_| ())
             }
         }
+    }
+
+    /// The height output is paged at: the `PagesAt` fault's, or the
+    /// terminal's the client asked for; `None` when nothing pages.
+    fn page_height(&self) -> Option<usize> {
+        let rows = match self.app.profile().pages_at() {
+            Some(rows) => rows,
+            None => self.rows.load(Ordering::Relaxed),
+        };
+        usize::try_from(rows).ok().filter(|r| *r > 0)
+    }
+
+    /// Writes `text` (CRLF lines) a screenful at a time: when the
+    /// terminal is full and more is to come, the pager waits for a key.
+    async fn emit_paged(&mut self, text: &str) -> Result<Paged, End> {
+        let Some(height) = self.page_height() else {
+            self.emit(text.as_bytes()).await?;
+            return Ok(Paged::Shown);
+        };
+        // The last row holds the pager.
+        let per_page = height.saturating_sub(1).max(1);
+        let mut rest = text;
+        while !rest.is_empty() {
+            if self.shown >= per_page {
+                if self.wait_at_pager().await? == Paged::Interrupted {
+                    return Ok(Paged::Interrupted);
+                }
+                self.shown = 0;
+            }
+            let mut end = 0;
+            while end < rest.len() && self.shown < per_page {
+                match rest[end..].find('\n') {
+                    Some(i) => {
+                        end += i + 1;
+                        self.shown += 1;
+                    }
+                    None => end = rest.len(),
+                }
+            }
+            let (page, tail) = rest.split_at(end);
+            self.emit(page.as_bytes()).await?;
+            rest = tail;
+        }
+        Ok(Paged::Shown)
+    }
+
+    /// Shows the pager and waits for a key: Ctrl-C stops the output, any
+    /// other key wipes the pager and continues.
+    async fn wait_at_pager(&mut self) -> Result<Paged, End> {
+        self.emit(PAGER.as_bytes()).await?;
+        let key = self.next_byte().await?;
+        let wipe = format!("\r{}\r", " ".repeat(PAGER.len()));
+        self.emit(wipe.as_bytes()).await?;
+        Ok(if key == CTRL_C {
+            Paged::Interrupted
+        } else {
+            Paged::Shown
+        })
     }
 
     /// `tail LOG`: the last lines, then every new line, until Ctrl-C.
@@ -205,7 +289,7 @@ impl Session {
             .and_then(|d| Instant::now().checked_add(d));
         let mut changed = self.app.subscribe();
         self.after_cr = false;
-        self.emit(b"Press Ctrl-C to stop.\r\n").await?;
+        self.emit_paged("Press Ctrl-C to stop.\r\n").await?;
         loop {
             // Subscribe before reading, so a line scheduled in between
             // still wakes us.
@@ -217,7 +301,10 @@ impl Session {
                     text.push_str(&line);
                     text.push_str("\r\n");
                 }
-                self.emit(text.as_bytes()).await?;
+                if self.emit_paged(&text).await? == Paged::Interrupted {
+                    self.app.stats().update(|s| s.interrupts += 1);
+                    return self.emit(b"\r\n").await;
+                }
             }
             // Whatever was typed before Ctrl-C is lost, as on the
             // appliance; what follows it is the next command.
@@ -324,13 +411,22 @@ impl Session {
     async fn emit(&mut self, bytes: &[u8]) -> Result<(), End> {
         match self.app.profile().trickle() {
             Some(delay) => {
+                let start = Instant::now();
                 for (i, b) in bytes.iter().enumerate() {
-                    // A zero delay still sends every byte as its own packet,
-                    // without the timer's millisecond floor per byte.
-                    if i > 0 && delay.is_zero() {
-                        tokio::task::yield_now().await;
-                    } else if i > 0 {
-                        tokio::time::sleep(delay).await;
+                    // A zero delay still sends every byte as its own packet.
+                    // Otherwise byte i is due `i * delay` after the first:
+                    // the timer's millisecond floor does not slow a delay
+                    // of microseconds to one byte per millisecond.
+                    let due = u32::try_from(i)
+                        .ok()
+                        .and_then(|i| delay.checked_mul(i))
+                        .and_then(|d| start.checked_add(d));
+                    match due {
+                        _ if i == 0 => {}
+                        Some(due) if !delay.is_zero() && due > Instant::now() => {
+                            tokio::time::sleep_until(due).await;
+                        }
+                        _ => tokio::task::yield_now().await,
                     }
                     self.send(vec![*b]).await?;
                 }
@@ -381,7 +477,7 @@ mod tests {
             let app = Arc::new(Appliance::new(profile));
             let (input, in_rx) = mpsc::channel(INPUT_CHUNKS);
             let (out_tx, out) = mpsc::channel(OUTPUT_CHUNKS);
-            let task = tokio::spawn(run_session(app.clone(), in_rx, out_tx));
+            let task = tokio::spawn(run_session(app.clone(), in_rx, out_tx, Rows::default()));
             Self {
                 app,
                 input,
@@ -489,6 +585,80 @@ mod tests {
         h.task.await.unwrap();
         assert_eq!(h.app.stats().snapshot().sessions_open, 0);
         assert_eq!(h.app.stats().snapshot().sessions_opened, 1);
+    }
+
+    #[tokio::test]
+    async fn long_output_waits_at_the_pager_for_a_key() {
+        let mut h = Harness::start(
+            AsyncOsProfile::broken("esa01.example.com").with_fault(Fault::PagesAt(24)),
+        );
+        h.until(PROMPT).await;
+        h.send(b"status\r").await;
+        let page = h.until(PAGER).await;
+        // The command row, then 22 more: the 24th row is the pager's.
+        assert_eq!(page.matches("\r\n").count(), 23, "{page:?}");
+        assert!(h.quiet_for(SETTLE).await);
+        h.send(b" ").await;
+        let wipe = format!("\r{}\r", " ".repeat(PAGER.len()));
+        h.until(&wipe).await;
+        h.until(PAGER).await;
+        // Any key: here, not the space.
+        h.send(b"x").await;
+        let end = h.until(PROMPT).await;
+        assert!(end.contains("Policy, Virus and Outbreak"), "{end:?}");
+        // Ctrl-C at the pager drops the rest of the output.
+        h.send(b"status\r").await;
+        h.until(PAGER).await;
+        h.send(b"\x03").await;
+        let end = h.until(PROMPT).await;
+        assert!(!end.contains("Gauges:"), "{end:?}");
+        assert_eq!(h.app.stats().snapshot().commands, ["status", "status"]);
+    }
+
+    #[tokio::test]
+    async fn the_terminal_height_asked_for_decides_the_paging() {
+        let app = Arc::new(Appliance::new(AsyncOsProfile::healthy("esa01.example.com")));
+        let (input, in_rx) = mpsc::channel(INPUT_CHUNKS);
+        let (out_tx, mut out) = mpsc::channel(OUTPUT_CHUNKS);
+        let rows = Rows::new(AtomicU32::new(500));
+        tokio::spawn(run_session(app, in_rx, out_tx, rows.clone()));
+        let mut seen = String::new();
+        let mut read_until = async |needle: &str, seen: &mut String| {
+            while !seen.contains(needle) {
+                match tokio::time::timeout(Duration::from_secs(5), out.recv()).await {
+                    Ok(Some(Output::Data(b))) => seen.push_str(&String::from_utf8_lossy(&b)),
+                    other => panic!("waiting for {needle:?}: {other:?}; seen {seen:?}"),
+                }
+            }
+        };
+        read_until(PROMPT, &mut seen).await;
+        seen.clear();
+        input.send(b"status\r".to_vec()).await.unwrap();
+        read_until("Gauges:", &mut seen).await;
+        read_until(PROMPT, &mut seen).await;
+        assert!(!seen.contains(PAGER));
+        // A window-change request to 30 rows: now it pages.
+        rows.store(30, Ordering::Relaxed);
+        seen.clear();
+        input.send(b"status\r".to_vec()).await.unwrap();
+        read_until(PAGER, &mut seen).await;
+        assert!(!seen.contains("Gauges:"));
+    }
+
+    #[tokio::test]
+    async fn a_tail_backlog_taller_than_the_terminal_is_paged() {
+        let mut h = Harness::start(
+            AsyncOsProfile::broken("esa01.example.com").with_fault(Fault::PagesAt(8)),
+        );
+        h.until(PROMPT).await;
+        h.send(b"tail ecs\r").await;
+        let page = h.until(PAGER).await;
+        assert!(page.contains("Press Ctrl-C to stop."), "{page:?}");
+        h.send(b" ").await;
+        h.until("Invalid Certificate.\r\n").await;
+        h.send(b"\x03").await;
+        h.until(PROMPT).await;
+        assert_eq!(h.app.stats().snapshot().interrupts, 1);
     }
 
     #[tokio::test]

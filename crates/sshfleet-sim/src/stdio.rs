@@ -47,7 +47,12 @@ pub async fn serve_stdio(profile: AsyncOsProfile) -> std::io::Result<()> {
             }
         })?;
 
-    let session = tokio::spawn(run_session(appliance, input_rx, out_tx));
+    // The terminal's own height, as sshd's PTY has it (0 off a terminal:
+    // nothing pages).
+    let rows =
+        rustix::termios::tcgetwinsize(std::io::stdin()).map_or(0, |size| u32::from(size.ws_row));
+    let rows = Arc::new(std::sync::atomic::AtomicU32::new(rows));
+    let session = tokio::spawn(run_session(appliance, input_rx, out_tx, rows));
     let mut stdout = tokio::io::stdout();
     let result = loop {
         match out_rx.recv().await {

@@ -1,16 +1,19 @@
 //! A Windows endpoint running the Cisco Secure Endpoint connector, reached
-//! over OpenSSH for Windows whose default shell is PowerShell, with the
-//! TETRA definition update failures of the TAC article (`docs/DEVICES.md`,
-//! section "The Secure Endpoint procedure": posture, `-forceupdate`, the
-//! DNS, curl and proxy checks and their error codes). How OpenSSH for
-//! Windows and PowerShell answer exec requests is in section "How the
-//! devices really behave".
+//! over OpenSSH for Windows, with the TETRA definition update failures of
+//! the TAC article (`docs/DEVICES.md`, section "The Secure Endpoint
+//! procedure": posture, `-forceupdate`, the DNS, curl and proxy checks and
+//! their error codes). How OpenSSH for Windows, cmd.exe and PowerShell
+//! answer exec requests is in section "How the devices really behave".
 //!
 //! Every command arrives as an SSH exec request (no PTY), so there is no
 //! prompt and no session: [`Endpoint::run`] answers one command line with
-//! its stdout, stderr and exit status. PowerShell and `curl.exe` write
-//! errors and curl's `-v` transcript to stderr, as they do under OpenSSH;
-//! lines end in CRLF.
+//! its stdout, stderr and exit status, as the endpoint's default shell
+//! ([`DefaultShell`]) runs it: cmd.exe (`cmd.exe /c LINE`, as Windows
+//! ships) or PowerShell (`powershell.exe -c LINE`). Either can start
+//! `powershell.exe -Command` / `-EncodedCommand`. PowerShell, `curl.exe`
+//! and cmd.exe write errors and curl's `-v` transcript to stderr;
+//! PowerShell started with `-EncodedCommand` writes its error and progress
+//! records there as CLIXML. Lines end in CRLF.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -38,6 +41,17 @@ pub const DEFAULT_CONNECTOR_VERSION: &str = "8.1.7.21417";
 const SERVER_ADDRESS: &str = "3.122.217.64";
 /// `sfc.exe -forceupdate` exists from connector 7.2.7 on.
 const FORCEUPDATE_SINCE: [u64; 3] = [7, 2, 7];
+
+/// The shell OpenSSH for Windows hands an exec request to: cmd.exe unless
+/// an administrator set `HKLM\SOFTWARE\OpenSSH\DefaultShell`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum DefaultShell {
+    /// cmd.exe, as Windows ships: `cmd.exe /c LINE`.
+    #[default]
+    Cmd,
+    /// `DefaultShell` set to powershell.exe: `powershell.exe -c LINE`.
+    Powershell,
+}
 
 /// What `curl.exe -v https://SERVER` finds, once the name resolves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +102,8 @@ pub struct EndpointProfile {
     /// article, or `None` when the element is empty.
     pub last_error: Option<u64>,
     pub force_update: ForceUpdate,
+    /// The shell exec requests run in.
+    pub default_shell: DefaultShell,
     pub faults: Vec<Fault>,
 }
 
@@ -210,7 +226,8 @@ impl EndpointScenario {
 scenario_names!(EndpointScenario);
 
 impl EndpointProfile {
-    /// Connector 8.1.7.21417, connected, TETRA 90606, nothing wrong.
+    /// Connector 8.1.7.21417, connected, TETRA 90606, nothing wrong; cmd.exe
+    /// the default shell, as Windows ships.
     pub fn up_to_date(hostname: &str) -> Self {
         Self {
             hostname: hostname.to_string(),
@@ -223,6 +240,7 @@ impl EndpointProfile {
             curl: CurlOutcome::Ok,
             last_error: None,
             force_update: ForceUpdate::MovesAfter(DEFAULT_TETRA_UPDATE_DURATION),
+            default_shell: DefaultShell::Cmd,
             faults: Vec::new(),
         }
     }
@@ -237,6 +255,12 @@ impl EndpointProfile {
 
     pub fn with_fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
+        self
+    }
+
+    /// The same endpoint with another default shell.
+    pub fn with_default_shell(mut self, shell: DefaultShell) -> Self {
+        self.default_shell = shell;
         self
     }
 
@@ -509,11 +533,220 @@ impl Endpoint {
         state.tetra_version
     }
 
-    /// Runs one command line (already recorded by the caller).
+    /// Runs one exec request's command line (already recorded by the
+    /// caller) as the default shell does: `cmd.exe /c LINE` or
+    /// `powershell.exe -c LINE`.
     pub(crate) fn run(&self, line: &str) -> ExecOutput {
         let line = line.trim();
+        match self.profile.default_shell {
+            DefaultShell::Cmd => self.cmd(line),
+            DefaultShell::Powershell => self.powershell_line(line),
+        }
+    }
+
+    /// The command lines a shell executes for this exec request: the
+    /// statements of a PowerShell script it starts, or the line itself.
+    pub(crate) fn executed(&self, line: &str) -> Vec<String> {
+        let line = line.trim();
+        let first = match self.profile.default_shell {
+            DefaultShell::Cmd => cmd_commands(line).into_iter().next().unwrap_or_default(),
+            DefaultShell::Powershell => line,
+        };
+        match powershell_invocation(first).and_then(Result::ok) {
+            Some(ps) => ps
+                .script
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+            None => vec![line.to_string()],
+        }
+    }
+
+    /// `powershell.exe -c LINE`, as OpenSSH for Windows runs a command when
+    /// `DefaultShell` is PowerShell. A `powershell.exe` started in it is a
+    /// native program of that session: its output passes through, and the
+    /// outer `-c` makes its exit status 0 or 1 (docs/DEVICES.md).
+    fn powershell_line(&self, line: &str) -> ExecOutput {
+        match powershell_invocation(line) {
+            Some(Ok(child)) => {
+                let mut out = self.powershell(&child);
+                out.status = u32::from(out.status != 0);
+                out
+            }
+            Some(Err(refused)) => refused,
+            None => self.powershell(&PowerShell {
+                script: line.to_string(),
+                clixml: false,
+            }),
+        }
+    }
+
+    /// `cmd.exe /c LINE`: `&` separates commands, each run in turn; the
+    /// exit status is the last one's. cmd.exe knows programs on the PATH
+    /// (`powershell.exe`, `curl.exe` in System32) and paths to programs,
+    /// not PowerShell's cmdlets or syntax.
+    fn cmd(&self, line: &str) -> ExecOutput {
+        let mut all = ExecOutput::default();
+        for command in cmd_commands(line) {
+            let out = self.cmd_one(command);
+            all.stdout.extend(out.stdout);
+            all.stderr.extend(out.stderr);
+            all.status = out.status;
+        }
+        all
+    }
+
+    fn cmd_one(&self, command: &str) -> ExecOutput {
+        if let Some(invocation) = powershell_invocation(command) {
+            return match invocation {
+                Ok(ps) => self.powershell(&ps),
+                Err(refused) => refused,
+            };
+        }
+        let (program, args) = first_word(command);
+        let name = program.rsplit('\\').next().unwrap_or(program);
+        let native = if is(name, "curl.exe") {
+            Command::parse(command)
+        } else {
+            Command::parse(&format!("& '{program}' {args}"))
+        };
+        match native {
+            Command::Curl { .. } => self.statement_output(command).0,
+            Command::Posture { ref folder }
+            | Command::ForceUpdate { ref folder }
+            | Command::BadArguments { ref folder, .. }
+                if self.program_in(folder) =>
+            {
+                self.statement_output(&format!("& '{program}' {args}")).0
+            }
+            _ => ExecOutput::err(
+                vec![
+                    format!("'{program}' is not recognized as an internal or external command,"),
+                    "operable program or batch file.".to_string(),
+                ],
+                1,
+            ),
+        }
+    }
+
+    /// Runs a PowerShell script statement by statement: `$?` and
+    /// `$LASTEXITCODE` as PowerShell keeps them, `if`, `exit`, and
+    /// `$ProgressPreference`. Without `exit`, the status is 0 or 1 from `$?`
+    /// of the last statement. Under `-EncodedCommand`, error and progress
+    /// records go to stderr as CLIXML; native programs write their own
+    /// stderr as plain text.
+    fn powershell(&self, ps: &PowerShell) -> ExecOutput {
+        let mut run = PsRun {
+            out: ExecOutput::default(),
+            ok: true,
+            last_exit: None,
+            progress: true,
+            modules_loaded: false,
+            clixml: ps.clixml,
+        };
+        let mut exit = None;
+        'lines: for (i, line) in ps.script.lines().enumerate() {
+            for statement in split_top(line, ';') {
+                if let Some(code) = self.ps_statement(statement, i + 1, &mut run) {
+                    exit = Some(code);
+                    break 'lines;
+                }
+            }
+        }
+        let mut out = run.out;
+        out.status = exit.unwrap_or(u32::from(!run.ok));
+        out
+    }
+
+    /// One statement; `Some(code)` when it is an `exit`.
+    fn ps_statement(&self, statement: &str, line_no: usize, run: &mut PsRun) -> Option<u32> {
+        let s = statement.trim();
+        if s.is_empty() {
+            return None;
+        }
+        if let Some((name, value)) = s.split_once('=')
+            && is(name.trim(), "$ProgressPreference")
+        {
+            let value = value.trim().trim_matches(['\'', '"']);
+            run.progress = !is(value, "SilentlyContinue");
+            run.ok = true;
+            return None;
+        }
+        if let Some(arg) = keyword(s, "exit") {
+            let arg = arg.trim();
+            return Some(if arg.is_empty() {
+                0
+            } else if is(arg, "$LASTEXITCODE") {
+                run.last_exit.unwrap_or(0)
+            } else {
+                arg.parse().unwrap_or(0)
+            });
+        }
+        if let Some(rest) = keyword(s, "if") {
+            let Some((condition, body)) = if_parts(rest) else {
+                run.error(parse_error(s, line_no));
+                return None;
+            };
+            let holds = match condition.trim() {
+                c if is(c, "-not $?") => !run.ok,
+                "$?" => run.ok,
+                c if is(c, "$LASTEXITCODE") => run.last_exit.is_some_and(|code| code != 0),
+                _ => false,
+            };
+            if holds {
+                for inner in split_top(body, ';') {
+                    if let Some(code) = self.ps_statement(inner, line_no, run) {
+                        return Some(code);
+                    }
+                }
+            }
+            return None;
+        }
+        let (output, native) = self.statement_output(s);
+        if matches!(Command::parse(s), Command::Resolve { .. })
+            && run.clixml
+            && run.progress
+            && !std::mem::replace(&mut run.modules_loaded, true)
+        {
+            // The DnsClient module loads on first use, with a progress
+            // record unless $ProgressPreference silences it.
+            run.out.stderr.extend(clixml(&[CliXml::Progress(
+                "Preparing modules for first use.",
+            )]));
+        }
+        run.out.stdout.extend(output.stdout);
+        run.ok = output.status == 0;
+        if native {
+            run.last_exit = Some(output.status);
+            run.out.stderr.extend(output.stderr);
+        } else if !output.stderr.is_empty() {
+            let at = format!("At line:{line_no} char:");
+            let lines = output
+                .stderr
+                .into_iter()
+                .map(|l| l.replacen("At line:1 char:", &at, 1))
+                .collect();
+            run.error(lines);
+        }
+        None
+    }
+
+    /// One PowerShell statement: its output, and whether it was a native
+    /// program (whose exit code PowerShell keeps in `$LASTEXITCODE`)
+    /// rather than a cmdlet or an error of PowerShell's own.
+    fn statement_output(&self, line: &str) -> (ExecOutput, bool) {
+        let line = line.trim();
         let command = Command::parse(line);
-        match command {
+        let native = match &command {
+            Command::Posture { folder }
+            | Command::ForceUpdate { folder }
+            | Command::BadArguments { folder, .. } => self.program_in(folder),
+            Command::Curl { .. } => true,
+            _ => false,
+        };
+        let output = match command {
             Command::ListFolders => ExecOutput::out(self.profile.folders()),
             Command::Posture { folder } if self.program_in(&folder) => {
                 ExecOutput::out(vec![self.posture()])
@@ -531,7 +764,10 @@ impl Endpoint {
                     Program::Sfc => "sfc.exe",
                 };
                 if !self.program_in(&folder) {
-                    return not_recognized(line, &amp_path(&folder, exe), call_column(line));
+                    return (
+                        not_recognized(line, &amp_path(&folder, exe), call_column(line)),
+                        false,
+                    );
                 }
                 let args = line
                     .rsplit_once(['\'', '"'])
@@ -554,7 +790,8 @@ impl Endpoint {
                     .collect(),
             ),
             Command::NotRecognized { term, column } => not_recognized(line, &term, column),
-        }
+        };
+        (output, native)
     }
 
     /// Whether `folder` is the connector's own (programs live only there).
@@ -697,6 +934,255 @@ impl Endpoint {
     }
 }
 
+/// A PowerShell to start: its script, and whether its records go to
+/// stderr as CLIXML (`-EncodedCommand` with stderr redirected).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PowerShell {
+    pub(crate) script: String,
+    pub(crate) clixml: bool,
+}
+
+/// What a PowerShell script has done so far.
+struct PsRun {
+    out: ExecOutput,
+    /// `$?`
+    ok: bool,
+    /// `$LASTEXITCODE`: unset until a native program ran.
+    last_exit: Option<u32>,
+    /// `$ProgressPreference` is not `SilentlyContinue`.
+    progress: bool,
+    modules_loaded: bool,
+    clixml: bool,
+}
+
+impl PsRun {
+    /// An error record, as plain text or as CLIXML.
+    fn error(&mut self, lines: Vec<String>) {
+        self.ok = false;
+        if self.clixml {
+            let records: Vec<CliXml<'_>> = lines.iter().map(|l| CliXml::Error(l)).collect();
+            let block = clixml(&records);
+            self.out.stderr.extend(block);
+        } else {
+            self.out.stderr.extend(lines);
+        }
+    }
+}
+
+/// One record of a CLIXML block.
+enum CliXml<'a> {
+    Progress(&'a str),
+    /// One line of an error record.
+    Error(&'a str),
+}
+
+/// A CLIXML block as PowerShell writes it to a redirected stderr: the
+/// marker line, then one `<Objs>` element (docs/DEVICES.md).
+fn clixml(records: &[CliXml<'_>]) -> Vec<String> {
+    let mut objs = String::from(
+        r#"<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">"#,
+    );
+    for (id, record) in records.iter().enumerate() {
+        match record {
+            CliXml::Progress(activity) => objs.push_str(&format!(
+                r#"<Obj S="progress" RefId="{id}"><TN RefId="0"><T>System.Management.Automation.PSCustomObject</T><T>System.Object</T></TN><MS><I64 N="SourceId">1</I64><PR N="Record"><AV>{}</AV><AI>0</AI><Nil /><PI>-1</PI><PC>-1</PC><T>Completed</T><SR>-1</SR><SD> </SD></PR></MS></Obj>"#,
+                xml_text(activity)
+            )),
+            CliXml::Error(line) => objs.push_str(&format!(
+                r#"<S S="Error">{}_x000D__x000A_</S>"#,
+                xml_text(line)
+            )),
+        }
+    }
+    objs.push_str("</Objs>");
+    vec!["#< CLIXML".to_string(), objs]
+}
+
+/// Text as CLIXML carries it: XML's escapes, and `_x` escaped as
+/// `_x005F_x` so that it is not read as a `_xHHHH_` escape.
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace("_x", "_x005F_x")
+}
+
+/// PowerShell's parse error for a statement it cannot read.
+fn parse_error(statement: &str, line_no: usize) -> Vec<String> {
+    vec![
+        format!("At line:{line_no} char:1"),
+        format!("+ {statement}"),
+        "Missing statement block or condition.".to_string(),
+        "    + CategoryInfo          : ParserError: (:) [], ParentContainsErrorRecordException"
+            .to_string(),
+        "    + FullyQualifiedErrorId : MissingStatementBlock".to_string(),
+    ]
+}
+
+/// `powershell[.exe] ARGS` at the start of `line`: the script it runs,
+/// or PowerShell's own error for arguments it refuses; `None` when the
+/// line starts another program.
+fn powershell_invocation(line: &str) -> Option<Result<PowerShell, ExecOutput>> {
+    let (program, mut rest) = first_word(line);
+    let name = program.rsplit('\\').next().unwrap_or(program);
+    if !is(name, "powershell.exe") && !is(name, "powershell") {
+        return None;
+    }
+    loop {
+        let (word, after) = first_word(rest);
+        let lower = word.to_ascii_lowercase();
+        match lower.as_str() {
+            "" => {
+                return Some(Ok(PowerShell {
+                    script: String::new(),
+                    clixml: false,
+                }));
+            }
+            "-noprofile" | "-nop" | "-noninteractive" | "-noni" | "-nologo" => rest = after,
+            "-executionpolicy" | "-ep" | "-ex" => rest = first_word(after).1,
+            "-encodedcommand" | "-enc" | "-e" | "-ec" => {
+                let script = decode_script(first_word(after).0);
+                return Some(script.map(|script| PowerShell { script, clixml: true }).ok_or_else(
+                    || {
+                        ExecOutput::err(
+                            vec![
+                                "Cannot process the command because the value specified with -EncodedCommand is not properly encoded. The value must be Base64 encoded.".to_string(),
+                            ],
+                            1,
+                        )
+                    },
+                ));
+            }
+            "-command" | "-c" => {
+                return Some(Ok(PowerShell {
+                    script: after.trim().to_string(),
+                    clixml: false,
+                }));
+            }
+            _ => {
+                return Some(Ok(PowerShell {
+                    script: rest.trim().to_string(),
+                    clixml: false,
+                }));
+            }
+        }
+    }
+}
+
+/// `-EncodedCommand`'s value: base64 of the script in UTF-16LE.
+fn decode_script(encoded: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
+/// The commands of a cmd.exe line: `&` separates them (outside double
+/// quotes), and what follows an `&` is a command of its own (Microsoft
+/// KB130893).
+fn cmd_commands(line: &str) -> Vec<&str> {
+    let mut commands = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '&' if !quoted => {
+                commands.push(&line[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    commands.push(&line[start..]);
+    commands
+        .into_iter()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// The first word of `text` (double quotes group and are removed, as
+/// cmd.exe and PowerShell's command line both read them) and the rest.
+fn first_word(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    if let Some(quoted) = text.strip_prefix('"') {
+        return match quoted.split_once('"') {
+            Some((word, rest)) => (word, rest),
+            None => (quoted, ""),
+        };
+    }
+    match text.find(char::is_whitespace) {
+        Some(at) => (&text[..at], &text[at..]),
+        None => (text, ""),
+    }
+}
+
+/// `text` split on `sep` outside quotes, parentheses and braces.
+fn split_top(text: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quote, mut start) = (0usize, None, 0);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '{') => depth += 1,
+            (None, ')' | '}') => depth = depth.saturating_sub(1),
+            (None, c) if c == sep && depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// The rest of `statement` after a leading keyword (`exit`, `if`).
+fn keyword<'a>(statement: &'a str, word: &str) -> Option<&'a str> {
+    let rest = strip_prefix_ci(statement, word)?;
+    (rest.is_empty() || rest.starts_with([' ', '\t', '('])).then_some(rest)
+}
+
+/// `(CONDITION) { BODY }` → (CONDITION, BODY).
+fn if_parts(rest: &str) -> Option<(&str, &str)> {
+    let rest = rest.trim_start().strip_prefix('(')?;
+    let close = matching(rest, '(', ')')?;
+    let condition = &rest[..close];
+    let body = rest[close + 1..].trim_start().strip_prefix('{')?;
+    let end = matching(body, '{', '}')?;
+    body[end + 1..]
+        .trim()
+        .is_empty()
+        .then_some((condition, &body[..end]))
+}
+
+/// Where the bracket closing an already opened `open` is in `text`.
+fn matching(text: &str, open: char, close: char) -> Option<usize> {
+    let mut depth = 1usize;
+    for (i, c) in text.char_indices() {
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth -= 1;
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
 fn amp_path(folder: &str, exe: &str) -> String {
     format!("{AMP_DIR}\\{folder}\\{exe}")
 }
@@ -800,7 +1286,7 @@ mod tests {
 
     fn posture(endpoint: &Endpoint) -> serde_json::Value {
         let folder = endpoint.profile().connector_version.clone();
-        let out = endpoint.run(&posture_cmd(&folder));
+        let out = endpoint.powershell_line(&posture_cmd(&folder));
         assert_eq!(out.status, 0, "{out:?}");
         assert!(out.stderr.is_empty());
         assert_eq!(out.stdout.len(), 1);
@@ -881,19 +1367,22 @@ mod tests {
     #[test]
     fn lists_folders_by_name_not_by_version() {
         let e = scenario("up-to-date");
-        assert_eq!(e.run(&list_cmd()).stdout, ["7.4.5.20701", "8.1.7.21417"]);
+        assert_eq!(
+            e.powershell_line(&list_cmd()).stdout,
+            ["7.4.5.20701", "8.1.7.21417"]
+        );
         let e = scenario("stale-fixable");
-        let out = e.run(&list_cmd());
+        let out = e.powershell_line(&list_cmd());
         assert_eq!(out.stdout, ["10.1.2.30000", "9.0.0.1"]);
         assert_eq!(out.status, 0);
         let e = Endpoint::new(EndpointProfile::up_to_date("ws01"));
-        assert_eq!(e.run(&list_cmd()).stdout, ["8.1.7.21417"]);
+        assert_eq!(e.powershell_line(&list_cmd()).stdout, ["8.1.7.21417"]);
     }
 
     #[test]
     fn posture_is_the_articles_json() {
         let e = Endpoint::new(EndpointProfile::stale("ws01"));
-        let out = e.run(&posture_cmd("8.1.7.21417"));
+        let out = e.powershell_line(&posture_cmd("8.1.7.21417"));
         let line = &out.stdout[0];
         assert!(line.starts_with("{ \"agent_uuid\": \""), "{line}");
         assert!(
@@ -921,7 +1410,7 @@ mod tests {
     fn programs_live_only_in_the_connectors_folder() {
         let e = scenario("stale-fixable");
         for cmd in [posture_cmd("9.0.0.1"), force_cmd("9.0.0.1")] {
-            let out = e.run(&cmd);
+            let out = e.powershell_line(&cmd);
             assert_eq!(out.status, 1);
             assert!(out.stdout.is_empty());
             assert!(
@@ -943,7 +1432,7 @@ mod tests {
     #[test]
     fn anything_else_is_not_recognized() {
         let e = scenario("up-to-date");
-        let out = e.run("Get-Service CiscoAMP");
+        let out = e.powershell_line("Get-Service CiscoAMP");
         assert_eq!(out.status, 1);
         assert_eq!(
             out.stderr[0],
@@ -953,10 +1442,10 @@ mod tests {
         assert_eq!(out.stderr[3], "+ ~~~~~~~~~~~");
         assert!(out.stderr[4].contains("ObjectNotFound: (Get-Service:String)"));
         assert!(
-            e.run("& 'C:\\Windows\\x.exe'").stderr[0]
+            e.powershell_line("& 'C:\\Windows\\x.exe'").stderr[0]
                 .starts_with("& : The term 'C:\\Windows\\x.exe'")
         );
-        let out = e.run(&format!("& '{AMP_DIR}\\8.1.7.21417\\AmpCLI.exe' status"));
+        let out = e.powershell_line(&format!("& '{AMP_DIR}\\8.1.7.21417\\AmpCLI.exe' status"));
         assert_eq!(out.status, 1);
         assert_eq!(out.stderr, ["Unknown command: status"]);
     }
@@ -964,7 +1453,7 @@ mod tests {
     #[test]
     fn dns_resolves_or_not() {
         let cmd = format!("Resolve-DnsName -Name {SERVER}");
-        let out = scenario("up-to-date").run(&cmd);
+        let out = scenario("up-to-date").powershell_line(&cmd);
         assert_eq!(out.status, 0);
         assert!(out.stderr.is_empty());
         assert_eq!(out.stdout[0], "");
@@ -974,7 +1463,7 @@ mod tests {
         let record: Vec<&str> = out.stdout[3].split_whitespace().collect();
         assert_eq!(record, [SERVER, "A", "5", "Answer", SERVER_ADDRESS]);
 
-        let out = scenario("stale-dns").run(&cmd);
+        let out = scenario("stale-dns").powershell_line(&cmd);
         assert_eq!(out.status, 1);
         assert!(out.stdout.is_empty());
         assert_eq!(
@@ -986,10 +1475,12 @@ mod tests {
             "FullyQualifiedErrorId : DNS_ERROR_RCODE_NAME_ERROR,Microsoft.DnsClient.Commands.ResolveDnsName"
         )));
         // The name does not matter.
-        let out = scenario("stale-dns").run("Resolve-DnsName -Name example.org");
+        let out = scenario("stale-dns").powershell_line("Resolve-DnsName -Name example.org");
         assert!(out.stderr[0].starts_with("Resolve-DnsName : example.org : "));
     }
 
+    /// curl.exe as a program (from cmd.exe, the default shell): its own
+    /// exit codes.
     fn curl(name: &str) -> ExecOutput {
         scenario(name).run(&format!("curl.exe -v https://{SERVER}"))
     }
@@ -1042,12 +1533,12 @@ mod tests {
             ("stale-proxy-auth", "4294965196"),
             ("stale-proxy-download", "4294965187"),
         ] {
-            let out = scenario(name).run(&lasterror_cmd());
+            let out = scenario(name).powershell_line(&lasterror_cmd());
             assert_eq!(out.stdout, [expected], "{name}");
             assert_eq!(out.status, 0);
         }
         for name in ["up-to-date", "stale-dns", "stale-fixable"] {
-            let out = scenario(name).run(&lasterror_cmd());
+            let out = scenario(name).powershell_line(&lasterror_cmd());
             assert_eq!(out, ExecOutput::default(), "{name}");
         }
     }
@@ -1055,7 +1546,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn forced_update_moves_the_version_later() {
         let e = scenario("stale-fixable");
-        let out = e.run(&force_cmd("10.1.2.30000"));
+        let out = e.powershell_line(&force_cmd("10.1.2.30000"));
         assert_eq!(out, ExecOutput::default());
         assert_eq!(e.stats().snapshot().forced_updates, 1);
         assert_eq!(tetra(&e), 90600);
@@ -1068,7 +1559,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn update_does_not_move() {
         let e = scenario("update-does-not-move");
-        assert_eq!(e.run(&force_cmd(DEFAULT_CONNECTOR_VERSION)).status, 0);
+        assert_eq!(
+            e.powershell_line(&force_cmd(DEFAULT_CONNECTOR_VERSION))
+                .status,
+            0
+        );
         assert_eq!(e.stats().snapshot().forced_updates, 1);
         tokio::time::advance(Duration::from_secs(3600)).await;
         assert_eq!(tetra(&e), 90600);
@@ -1078,7 +1573,7 @@ mod tests {
     async fn old_connector_has_no_forceupdate() {
         let e = scenario("old-connector");
         assert!(!e.profile().has_forceupdate());
-        let out = e.run(&force_cmd("7.2.5.20412"));
+        let out = e.powershell_line(&force_cmd("7.2.5.20412"));
         assert_eq!(out.status, 1);
         assert!(out.stdout.is_empty());
         assert_eq!(out.stderr, ["Invalid option: -forceupdate"]);
@@ -1101,6 +1596,143 @@ mod tests {
             p.connector_version = version.to_string();
             assert_eq!(p.has_forceupdate(), has, "{version}");
         }
+    }
+
+    /// What sshfleet sends for a PowerShell step (`powershell.exe ...
+    /// -EncodedCommand`), built here the way any client would.
+    fn encoded(script: &str) -> String {
+        use base64::Engine as _;
+        let bytes: Vec<u8> = script.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        format!(
+            "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand {}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    }
+
+    /// A script that keeps the last native exit status.
+    fn wrapped(command: &str) -> String {
+        encoded(&format!(
+            "$ProgressPreference = 'SilentlyContinue'\n{command}\nif (-not $?) {{ if ($LASTEXITCODE) {{ exit $LASTEXITCODE }}; exit 1 }}\nexit $LASTEXITCODE"
+        ))
+    }
+
+    fn on(shell: DefaultShell, scenario_name: &str) -> Endpoint {
+        let scenario: EndpointScenario = scenario_name.parse().unwrap();
+        Endpoint::new(scenario.profile("ws01").with_default_shell(shell))
+    }
+
+    #[test]
+    fn cmd_does_not_know_powershell() {
+        let e = on(DefaultShell::Cmd, "up-to-date");
+        let out = e.run(&list_cmd());
+        assert_eq!(out.status, 1);
+        assert!(out.stdout.is_empty());
+        assert_eq!(
+            out.stderr,
+            [
+                "'Get-ChildItem' is not recognized as an internal or external command,",
+                "operable program or batch file."
+            ]
+        );
+        // `&` separates cmd.exe's commands: the quoted path is split at its space.
+        let out = e.run(&posture_cmd("8.1.7.21417"));
+        assert_eq!(
+            out.stderr[0],
+            "''C:\\Program' is not recognized as an internal or external command,"
+        );
+        // Programs on the PATH, and programs by their path, do run.
+        let out = e.run(&format!("curl.exe -v https://{SERVER}"));
+        assert_eq!(out.status, 0);
+        assert!(out.stderr.contains(&"< HTTP/1.1 200 OK".to_string()));
+        let out = e.run(&format!("\"{AMP_DIR}\\8.1.7.21417\\AmpCLI.exe\" posture"));
+        assert_eq!(out.status, 0, "{out:?}");
+        assert!(out.stdout[0].starts_with("{ \"agent_uuid\""));
+        assert_eq!(e.executed(&list_cmd()), [list_cmd()]);
+    }
+
+    #[test]
+    fn an_encoded_script_runs_the_same_under_either_default_shell() {
+        for shell in [DefaultShell::Cmd, DefaultShell::Powershell] {
+            let e = on(shell, "stale-fixable");
+            let out = e.run(&wrapped(&list_cmd()));
+            assert_eq!(out.stdout, ["10.1.2.30000", "9.0.0.1"], "{shell:?}");
+            assert_eq!((out.status, out.stderr.len()), (0, 0), "{shell:?}");
+            let out = e.run(&wrapped(&posture_cmd("10.1.2.30000")));
+            assert_eq!(out.status, 0, "{shell:?}");
+            assert!(out.stdout[0].contains("\"version\": 90600"));
+            let out = e.run(&wrapped(&format!("Resolve-DnsName -Name {SERVER}")));
+            assert_eq!(out.status, 0, "{shell:?}");
+            assert_eq!(
+                e.executed(&wrapped("Resolve-DnsName -Name x")),
+                [
+                    "$ProgressPreference = 'SilentlyContinue'",
+                    "Resolve-DnsName -Name x",
+                    "if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE }; exit 1 }",
+                    "exit $LASTEXITCODE"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn the_last_native_exit_status_survives_only_where_the_script_exits_with_it() {
+        let curl = format!("curl.exe -v https://{SERVER}");
+        let cmd = on(DefaultShell::Cmd, "stale-revocation");
+        assert_eq!(cmd.run(&wrapped(&curl)).status, 35);
+        // `powershell -Command` makes any failure 1.
+        assert_eq!(cmd.run(&encoded(&curl)).status, 1);
+        assert_eq!(
+            cmd.run(&format!("powershell.exe -Command {curl}")).status,
+            1
+        );
+        // Under PowerShell as the default shell, the outer `-c` does the same.
+        let ps = on(DefaultShell::Powershell, "stale-revocation");
+        assert_eq!(ps.run(&wrapped(&curl)).status, 1);
+        assert_eq!(ps.run(&curl).status, 1);
+        // A failing cmdlet leaves no $LASTEXITCODE: the script exits 1.
+        let dns = on(DefaultShell::Cmd, "stale-dns");
+        assert_eq!(
+            dns.run(&wrapped(&format!("Resolve-DnsName -Name {SERVER}")))
+                .status,
+            1
+        );
+        // curl's own stderr is plain text even under -EncodedCommand.
+        let out = cmd.run(&wrapped(&curl));
+        assert!(
+            out.stderr
+                .last()
+                .unwrap()
+                .starts_with("curl: (35) schannel")
+        );
+    }
+
+    #[test]
+    fn encoded_scripts_write_errors_and_progress_as_clixml() {
+        let e = on(DefaultShell::Cmd, "stale-dns");
+        let resolve = format!("Resolve-DnsName -Name {SERVER}");
+        let out = e.run(&wrapped(&resolve));
+        assert_eq!(out.stderr[0], "#< CLIXML");
+        assert_eq!(out.stderr.len(), 2, "{out:?}");
+        let objs = &out.stderr[1];
+        assert!(objs.starts_with("<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">Resolve-DnsName : tetra-defs.amp.cisco.com : DNS name does not exist_x000D__x000A_</S><S S=\"Error\">At line:2 char:1_x000D__x000A_</S>"), "{objs}");
+        assert!(objs.ends_with("</S></Objs>"));
+        assert!(!objs.contains("progress"));
+        // Progress left on: the module's first use is a progress record of
+        // its own block, then the error's.
+        let out = e.run(&encoded(&resolve));
+        assert_eq!(out.stderr.len(), 4, "{out:?}");
+        assert!(out.stderr[1].contains("<AV>Preparing modules for first use.</AV>"));
+        assert!(out.stderr[3].contains("At line:1 char:1"));
+        // Not encoded: plain text, as before.
+        let out = e.run(&format!("powershell.exe -Command {resolve}"));
+        assert_eq!(
+            out.stderr[0],
+            format!("Resolve-DnsName : {SERVER} : DNS name does not exist")
+        );
+        let out = e.run("powershell.exe -EncodedCommand not-base64!");
+        assert_eq!(out.status, 1);
+        assert!(out.stderr[0].contains("-EncodedCommand is not properly encoded"));
+        assert_eq!(xml_text("a_x<&>"), "a_x005F_x&lt;&amp;&gt;");
     }
 
     #[test]
