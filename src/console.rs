@@ -59,7 +59,15 @@ impl Console {
             }
             None => progress.clone(),
         };
+        let seen = {
+            let (progress, cancel) = (progress.clone(), cancel.clone());
+            tokio::spawn(async move {
+                cancel.cancelled().await;
+                progress.interrupted();
+            })
+        };
         let report = crate::app::run(plan, observer, cancel).await;
+        seen.abort();
         progress.finish();
         lines.print(&format!("\n{}", report.table().trim_end()));
         if let Some(path) = &report_path {

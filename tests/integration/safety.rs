@@ -914,3 +914,39 @@ async fn a_flood_instead_of_an_ssh_banner_is_unreachable_and_spares_the_others()
     assert!(raw_controls(&run.stdout()).is_empty(), "{:?}", run.stdout());
     assert!(raw_controls(&run.stderr()).is_empty(), "{:?}", run.stderr());
 }
+
+/// Item 5, on a terminal: the live bars would redraw over a line printed
+/// beside them, so the interrupt is said above them.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_the_interrupt_is_said_above_the_bars() {
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        return;
+    }
+    let lab = Lab::start(vec![never_completes("esa01.example.com")]).await;
+    let args = lab.run_args(&[]);
+    // `timeout` sends the SIGINT a person's Ctrl-C would, whenever it
+    // comes: before or while the host follows its update.
+    let command = ["timeout", "--preserve-status", "-s", "INT", "4"]
+        .iter()
+        .map(|a| a.to_string())
+        .chain(std::iter::once(env!("CARGO_BIN_EXE_sshfleet").to_string()))
+        .chain(args)
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new("/usr/bin/script")
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("CI")
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm")
+            .output(),
+    )
+    .await
+    .expect("sshfleet did not stop after SIGINT")
+    .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{screen}");
+    assert!(screen.contains("interrupt seen"), "{screen}");
+}
