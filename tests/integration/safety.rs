@@ -950,3 +950,21 @@ async fn on_a_terminal_the_interrupt_is_said_above_the_bars() {
     assert_eq!(out.status.code(), Some(130), "{screen}");
     assert!(screen.contains("interrupt seen"), "{screen}");
 }
+
+/// Item 9, warnings: what a warning quotes from an operator (a `--limit`
+/// term here) reaches stderr escaped. tracing-subscriber (0.3.20 and
+/// later) escapes what its messages quote; this pins it.
+#[tokio::test(flavor = "multi_thread")]
+async fn warnings_quote_operator_text_escaped() {
+    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa01.example.com")]).await;
+    let run = lab
+        .run(&["-l", "esa01.example.com,nope\u{9b}2J\u{1b}]0;x\u{7}"])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    let stderr = run.stderr();
+    assert!(stderr.contains("nope\\u{9b}2J"), "{stderr:?}");
+    assert!(
+        crate::hostile::raw_controls(&stderr).is_empty(),
+        "{stderr:?}"
+    );
+}
