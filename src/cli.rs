@@ -387,7 +387,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => run(args).await,
         #[cfg(feature = "sim")]
-        Command::Demo(args) => crate::demo::run(args.playbook, args.report).await,
+        Command::Demo(args) => {
+            if let Some(report) = &args.report {
+                crate::outputs::check_file("--report", report)?;
+            }
+            crate::demo::run(args.playbook, args.report).await
+        }
         #[cfg(feature = "sim")]
         Command::Sim(args) => sim(args).await,
         Command::Inventory(args) => {

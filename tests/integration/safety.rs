@@ -240,6 +240,14 @@ async fn unusable_output_paths_exit_5_before_any_host_is_touched() {
     let appliance = lab.host("esa01.example.com").stats();
     assert_eq!(appliance.sessions_opened, 0, "a host was touched");
     assert_eq!(appliance.forced_updates, 0);
+    // The demo's report too, before its fleet is even started.
+    let report = missing.join("demo.json").display().to_string();
+    let out =
+        crate::support::sshfleet_cmd(&["demo".into(), "--report".into(), report.clone()], &[])
+            .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains(&report), "{stderr}");
 }
 
 /// Items 6 and 11 (issue 14): `man --out-dir` creates its directory when
