@@ -24,6 +24,7 @@ pub(crate) async fn run(
         playbook,
         hosts,
         settings,
+        record,
         ..
     } = plan;
     let check_mode = settings.check_mode;
@@ -44,4 +45,5 @@ pub(crate) async fn run(
         cancel.is_cancelled(),
         outcomes.into_iter().map(sanitize::outcome).collect(),
     )
+    .with_record(&record)
 }

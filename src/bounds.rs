@@ -13,7 +13,9 @@ pub(crate) const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 /// `15s`, `10m`, `1h`: a duration within (0, [`MAX_DURATION`]].
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(text)
-        .map_err(|e| format!("`{text}` is not a duration like 15s, 10m, 1h: {e}"))?;
+        // humantime's own words (`expected number at 0`) point at a byte
+        // offset; the examples say more.
+        .map_err(|_| format!("`{text}` is not a duration like 15s, 10m, 1h"))?;
     if d.is_zero() {
         return Err(format!(
             "`{text}` is zero: a wait of nothing can only fail; give a duration like 15s"

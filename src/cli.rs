@@ -23,30 +23,72 @@ use crate::transport::TransportOptions;
 #[command(
     name = "sshfleet",
     version,
-    about = "Find and fix known faults on fleets of security appliances over SSH"
+    about = "Find and fix known faults on fleets of security appliances over SSH",
+    after_long_help = AFTER_LONG_HELP
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// What `sshfleet --help` and sshfleet(1) say beyond the subcommands.
+/// Indented lines are set verbatim in the man page.
+const AFTER_LONG_HELP: &str = "\
+Statuses (one per host, in the table, the report and the metrics):
+  ok           nothing to do: no fault found
+  changed      a fault fixed, and the fix confirmed by the host's own output
+               (--check: would be changed)
+  failed       a fault found and not fixed, or a step failed
+  unreachable  no session: connection, host key or login refused
+  skipped      not run: the rollout stopped (--max-fail-percent) or the run
+               was interrupted
+
+Exit codes:
+  0    every host ok or changed
+  1    internal error (sshfleet or its environment)
+  2    some host failed
+  3    another run holds the lock: nothing was run
+  4    none failed, some unreachable
+  5    bad invocation, inventory, playbook or report: nothing was run
+  130  interrupted (Ctrl-C)
+
+Inventory: an Ansible YAML inventory (-i), its groups and host variables
+(ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file,
+ansible_ssh_common_args, sshfleet_password_env, and the playbook's own
+variables); --limit takes hosts, groups, globs and !exclusions.
+
+Files:
+  ~/.ssh/known_hosts     host keys checked (--known-hosts, --accept-new-host-keys)
+  ~/.ssh/config          OpenSSH client configuration read unless -F none
+  $XDG_RUNTIME_DIR/sshfleet.lock
+                         the run lock (--lock)
+  REPORT.json            --report: the JSON report (schema: docs/report.schema.json),
+                         read by sshfleet report show|diff and --retry-failed
+  NAME.prom              --metrics-file: Prometheus text for node_exporter
+  DIR/HOST.log           --transcripts: each host's session
+
+See sshfleet-run(1) and the README for more.";
+
 // Examples are kept verbatim (one command a line) in `--help` and in the
 // man pages.
-// One value per process: a large variant costs nothing. (With `sim`, the
-// sim subcommand's arguments are as large as `run`'s and clippy is quiet.)
-#[cfg_attr(not(feature = "sim"), allow(clippy::large_enum_variant))]
+// One value per process: a large variant (`run`'s arguments) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run a playbook on the hosts of an inventory
     ///
     /// Examples:
-    ///   sshfleet run esa-ecupdate -i inventory/lab.yaml -l esa01.example.com --report out.json
+    ///   sshfleet run esa-ecupdate -i inventory/example.yaml -l esa01.example.com --report out.json
     ///   sshfleet run esa-ecupdate -i prod.yaml --check
     ///   sshfleet run esa-ecupdate -i prod.yaml --serial 10% --max-fail-percent 20
     ///   sshfleet run secure-endpoint-tetra -i endpoints.yaml --serial 25%
     ///   sshfleet run esa-ecupdate -i prod.yaml --retry-failed last.json --report retry.json
     ///   sshfleet run esa-ecupdate -i prod.yaml --no-progress --log-format json --lock /run/sshfleet/prod.lock
     ///   sshfleet run esa-ecupdate -i prod.yaml --ask-pass
+    ///   sshfleet run esa-ecupdate -i prod.yaml --report today.json --metrics-file /var/lib/node_exporter/textfile/sshfleet.prom
+    ///
+    /// inventory/example.yaml ships as a model; prod.yaml, endpoints.yaml and the
+    /// reports are yours to write.
     ///
     /// Exit codes: 0 every host ok or changed, 2 some host failed, 3 another run
     /// holds the lock (nothing was run), 4 none failed but some unreachable,
@@ -73,7 +115,10 @@ pub(crate) enum Command {
     ///   sshfleet sim --hosts 200 --scenario mixed --inventory-out sim.yaml
     ///   sshfleet sim --model windows --hosts 20 --inventory-out endpoints.yaml
     ///   sshfleet sim --stdio --scenario broken --hostname esa01.example.com   (login shell of a real sshd)
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        override_usage = "sshfleet sim --inventory-out <PATH> [OPTIONS]\n       sshfleet sim --stdio [OPTIONS]"
+    )]
     Sim(SimArgs),
     /// List the hosts an inventory and --limit select
     ///
@@ -87,11 +132,20 @@ pub(crate) enum Command {
     ///   sshfleet playbook validate playbooks/esa-ecupdate.yaml
     #[command(subcommand, verbatim_doc_comment)]
     Playbook(PlaybookCommand),
+    /// Read the JSON report of an earlier run
+    ///
+    /// Examples:
+    ///   sshfleet report show last.json
+    ///   sshfleet report diff yesterday.json today.json
+    #[command(subcommand, verbatim_doc_comment)]
+    Report(ReportCommand),
     /// Print a shell completion script
     ///
     /// Examples:
+    ///   mkdir -p ~/.local/share/bash-completion/completions
     ///   sshfleet completions bash > ~/.local/share/bash-completion/completions/sshfleet
-    ///   sshfleet completions zsh > ~/.zfunc/_sshfleet
+    ///   mkdir -p ~/.zfunc && sshfleet completions zsh > ~/.zfunc/_sshfleet
+    ///   mkdir -p ~/.config/fish/completions
     ///   sshfleet completions fish > ~/.config/fish/completions/sshfleet.fish
     #[command(verbatim_doc_comment)]
     Completions { shell: clap_complete::Shell },
@@ -102,7 +156,7 @@ pub(crate) enum Command {
     ///   sshfleet man --out-dir /usr/local/share/man/man1
     #[command(verbatim_doc_comment)]
     Man {
-        /// Write sshfleet.1, sshfleet-run.1, ... into this directory.
+        /// Write sshfleet.1, sshfleet-run.1, ... into this directory (created if missing).
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
@@ -111,6 +165,7 @@ pub(crate) enum Command {
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
     /// Playbook file, or the name of a built-in playbook (esa-ecupdate, secure-endpoint-tetra).
+    #[arg(value_parser = PlaybookArg, hide_possible_values = true)]
     pub playbook: String,
     /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
     #[arg(short, long, required = true)]
@@ -138,9 +193,13 @@ pub(crate) struct RunArgs {
     /// OpenSSH client configuration [default: ~/.ssh/config if it exists]; `none` for none.
     #[arg(short = 'F', long = "ssh-config", value_name = "PATH")]
     pub ssh_config: Option<PathBuf>,
-    /// Write the JSON report here (atomically).
+    /// Write the JSON report here (atomically); read it again with `sshfleet report show`.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Write the run's summary here in the Prometheus text format (atomically), for
+    /// node_exporter's textfile collector (name it *.prom).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
     /// Write each host's session transcript into this directory.
     #[arg(long)]
     pub transcripts: Option<PathBuf>,
@@ -158,9 +217,9 @@ pub(crate) struct RunArgs {
     /// Run the hosts in batches of N hosts, or N% of them (rounded up), one batch after the other.
     #[arg(long, value_name = "N|N%")]
     pub serial: Option<Serial>,
-    /// Stop before the next batch when more than P% of a batch failed or was unreachable;
-    /// the hosts not run are reported skipped.
-    #[arg(long, value_name = "P", value_parser = crate::rollout::parse_max_fail_percent)]
+    /// With --serial: stop before the next batch when more than P% of a batch failed or
+    /// was unreachable; the hosts not run are reported skipped.
+    #[arg(long, value_name = "P", value_parser = crate::rollout::parse_max_fail_percent, requires = "serial")]
     pub max_fail_percent: Option<u8>,
     /// Run only the hosts that were failed or unreachable in this earlier JSON report,
     /// or that it never ran (skipped)
@@ -210,7 +269,7 @@ pub(crate) struct SimArgs {
     #[arg(long, default_value_t = 10, conflicts_with = "stdio")]
     pub hosts: usize,
     /// How long `ecupdate force` takes on scenarios whose update completes (e.g. 1s, 2m).
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, conflicts_with = "stdio")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with = "stdio")]
     pub update_duration: Option<std::time::Duration>,
     /// Serve a fleet on 127.0.0.1 until Ctrl-C, writing its inventory here and
     /// STEM.key and STEM.known_hosts beside it
@@ -297,6 +356,70 @@ impl VaultArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Print the table of a report again, with the reason of each failed,
+    /// unreachable or skipped host
+    ///
+    /// Example:
+    ///   sshfleet report show last.json
+    #[command(verbatim_doc_comment)]
+    Show {
+        /// A JSON report written by `sshfleet run --report`.
+        #[arg(value_name = "REPORT.json")]
+        report: PathBuf,
+    },
+    /// Say which hosts changed status or findings between two runs of one
+    /// playbook (nothing is printed when none did)
+    ///
+    /// Example (a daily cron job mails what changed):
+    ///   sshfleet report diff /var/lib/sshfleet/yesterday.json /var/lib/sshfleet/today.json
+    #[command(verbatim_doc_comment)]
+    Diff {
+        /// The earlier report.
+        #[arg(value_name = "OLD.json")]
+        old: PathBuf,
+        /// The later report.
+        #[arg(value_name = "NEW.json")]
+        new: PathBuf,
+    },
+}
+
+/// A duration on the command line, refused in plain words.
+#[cfg(feature = "sim")]
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|_| format!("`{text}` is not a duration like 500ms, 15s, 10m, 1h"))
+}
+
+/// A playbook argument: any file, or a built-in name; completions offer
+/// the built-in names.
+#[derive(Debug, Clone, Copy)]
+struct PlaybookArg;
+
+impl clap::builder::TypedValueParser for PlaybookArg {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::playbook::BUILTIN
+                .iter()
+                .map(|(name, _)| clap::builder::PossibleValue::new(*name)),
+        ))
+    }
+}
+
+#[derive(Debug, Subcommand)]
 pub(crate) enum PlaybookCommand {
     /// Check a playbook without running it
     ///
@@ -306,6 +429,7 @@ pub(crate) enum PlaybookCommand {
     #[command(verbatim_doc_comment)]
     Validate {
         /// Playbook file, or the name of a built-in playbook.
+        #[arg(value_parser = PlaybookArg, hide_possible_values = true)]
         playbook: String,
     },
 }
@@ -329,8 +453,7 @@ pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(crate::progress::colour_wanted())
-        .with_target(false)
-        .without_time()
+        .event_format(Prefixed)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("sshfleet=warn")),
@@ -344,10 +467,43 @@ pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
         Err(e) => {
             eprintln!(
                 "sshfleet: {}",
-                crate::sanitize::escape_keeping_lines(&e.to_string())
+                crate::sanitize::escape_keeping_lines(&crate::error::describe(&e))
             );
             e.exit_code().code()
         }
+    }
+}
+
+/// Warnings in the style of every other message: `sshfleet: warning: ...`.
+struct Prefixed;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Prefixed
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        // Colour (bold yellow, bold red) only where the writer allows it:
+        // a terminal, NO_COLOR unset.
+        let (level, colour) = match *event.metadata().level() {
+            tracing::Level::ERROR => ("error", "1;31"),
+            tracing::Level::WARN => ("warning", "1;33"),
+            tracing::Level::INFO => ("note", "1"),
+            tracing::Level::DEBUG => ("debug", "2"),
+            tracing::Level::TRACE => ("trace", "2"),
+        };
+        if writer.has_ansi_escapes() {
+            write!(writer, "sshfleet: \x1b[{colour}m{level}\x1b[0m: ")?;
+        } else {
+            write!(writer, "sshfleet: {level}: ")?;
+        }
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
     }
 }
 
@@ -444,16 +600,21 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::Success)
         }
+        Command::Report(command) => report(command),
         Command::Man { out_dir } => {
             match out_dir {
                 Some(dir) => {
-                    crate::outputs::ensure_dir("man --out-dir", &dir, 0o755)?;
-                    clap_mangen::generate_to(Cli::command(), &dir)
+                    // Created with its parents (a fresh prefix has no
+                    // share/man/man1), checked before anything is written.
+                    crate::outputs::ensure_dir_all("man --out-dir", &dir, 0o755)?;
+                    crate::man::write_pages(Cli::command(), &dir)
                         .map_err(|source| Error::WriteManPages { dir, source })?;
                 }
                 // `sshfleet man | head` is not an error.
                 None => {
-                    match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                    use std::io::Write as _;
+                    let page = crate::man::page(Cli::command())?;
+                    match std::io::stdout().write_all(page.as_bytes()) {
                         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                             return Err(e.into());
                         }
@@ -470,6 +631,53 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 playbook.source.display(),
                 playbook.steps.len()
             );
+            Ok(ExitCode::Success)
+        }
+    }
+}
+
+/// `sshfleet report show|diff`.
+fn report(command: ReportCommand) -> Result<ExitCode, Error> {
+    use crate::report::Report;
+    match command {
+        ReportCommand::Show { report } => {
+            let loaded = Report::load(&report)?;
+            say!(
+                "{} report of playbook {} ({}, started {}{}){}",
+                report.display(),
+                crate::sanitize::escape(&loaded.playbook),
+                if loaded.inventory.is_empty() {
+                    "inventory not recorded".to_string()
+                } else {
+                    loaded.inventory.join(", ")
+                },
+                loaded.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                if loaded.sshfleet_version.is_empty() {
+                    String::new()
+                } else {
+                    format!(", sshfleet {}", loaded.sshfleet_version)
+                },
+                if loaded.check_mode {
+                    ", check mode"
+                } else {
+                    ""
+                }
+            );
+            // An earlier report is an operator's file: what it quotes of
+            // hosts is escaped again on its way to the terminal.
+            let table = loaded.table_with_reasons();
+            say!(
+                "\n{}",
+                crate::sanitize::escape_keeping_lines(table.trim_end())
+            );
+            Ok(ExitCode::Success)
+        }
+        ReportCommand::Diff { old, new } => {
+            let before = Report::load(&old)?;
+            let after = Report::load(&new)?;
+            for line in crate::report::diff(&before, &old, &after, &new)? {
+                say!("{}", crate::sanitize::escape(&line));
+            }
             Ok(ExitCode::Success)
         }
     }
@@ -502,6 +710,7 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         connect_retries: args.connect_retries,
     };
     let mut plan = Plan::build(sources, settings, args.report.clone())?;
+    plan.metrics_file = args.metrics_file.clone();
     if args.ask_pass {
         // Asked once, after the plan is known to be good and before any
         // host is touched; off a terminal it is a bad invocation.
@@ -518,6 +727,7 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     let console = Console {
         bars: crate::progress::bars_wanted(args.no_progress),
         format: args.log_format,
+        labels: None,
     };
     // Every path the run writes, before any host is touched.
     if let Some(report) = &args.report {

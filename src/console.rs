@@ -2,6 +2,7 @@
 //! progress or plain lines as hosts finish, the summary table, the report
 //! file, and (with `--log-format json`) one JSON object per event.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
@@ -15,11 +16,14 @@ use crate::report::Report;
 use crate::runner::{Observer, Observers};
 
 /// How a run shows itself.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Console {
     /// Progress bars (only on a terminal, see [`crate::progress::bars_wanted`]).
     pub bars: bool,
     pub format: LogFormat,
+    /// An extra column of the final table: its title and each host's cell
+    /// (the demo's scenario of each host).
+    pub labels: Option<(&'static str, BTreeMap<String, String>)>,
 }
 
 impl Console {
@@ -44,6 +48,7 @@ impl Console {
             lines.print("check mode: diagnostics only, nothing will be changed");
         }
         let report_path = plan.report.clone();
+        let metrics_path = plan.metrics_file.clone();
         let hosts = plan.hosts.len();
         let progress = Arc::new(Progress::new(hosts, self.bars, lines));
         let json = (self.format == LogFormat::Json)
@@ -69,7 +74,11 @@ impl Console {
         let report = crate::app::run(plan, observer, cancel).await;
         seen.abort();
         progress.finish();
-        lines.print(&format!("\n{}", report.table().trim_end()));
+        let labels = self.labels.as_ref().map(|(title, cells)| (*title, cells));
+        // `--retry-failed` with nothing to retry has said so: no empty table.
+        if !report.hosts.is_empty() {
+            lines.print(&format!("\n{}", report.table(labels).trim_end()));
+        }
         if let Some(path) = &report_path {
             report
                 .write_atomic(path)
@@ -80,6 +89,12 @@ impl Console {
             lines.print(&format!("report written to {}", path.display()));
         }
         let code = report.exit_code();
+        if let Some(path) = &metrics_path {
+            crate::metrics::write(path, &report, code).map_err(|source| Error::WriteMetrics {
+                path: path.clone(),
+                source,
+            })?;
+        }
         if let Some(json) = &json {
             json.run_finished(&report, code, report_path.as_deref());
         }

@@ -46,7 +46,8 @@ pub(crate) enum DemoPlaybook {
 struct Demo {
     /// The machines, and so the shipped playbook.
     model: Model,
-    hosts: Vec<(SimModel, Status)>,
+    /// Each host, the status it must end with, and its scenario's name.
+    hosts: Vec<(SimModel, Status, String)>,
     /// A host in the inventory with nothing listening on its port.
     down: &'static str,
     extra_vars: Vec<(&'static str, &'static str)>,
@@ -59,7 +60,7 @@ impl DemoPlaybook {
                 model: Model::Asyncos,
                 hosts: appliances()
                     .into_iter()
-                    .map(|(p, s)| (SimModel::from(p), s))
+                    .map(|(p, s, n)| (SimModel::from(p), s, n))
                     .collect(),
                 down: "esa12.example.com",
                 extra_vars: vec![("update_timeout", DEMO_UPDATE_TIMEOUT)],
@@ -80,7 +81,7 @@ impl DemoPlaybook {
 
 /// One endpoint of each scenario, and two more up to date; half run exec
 /// requests in cmd.exe, as Windows ships, half in PowerShell.
-fn endpoints() -> Vec<(SimModel, Status)> {
+fn endpoints() -> Vec<(SimModel, Status, String)> {
     let up_to_date = [EndpointScenario::UpToDate; 2];
     EndpointScenario::all()
         .iter()
@@ -92,6 +93,7 @@ fn endpoints() -> Vec<(SimModel, Status)> {
             (
                 SimModel::from(scenario.profile(&name).with_default_shell(shell)),
                 status(scenario.expected()),
+                scenario.to_string(),
             )
         })
         .collect()
@@ -112,7 +114,7 @@ fn status(expected: Expected) -> Status {
 /// demo for `command_timeout`), with timings that keep the demo short, and
 /// the versions and prompts fleets have. Every one is fully licensed, so
 /// its `status` is longer than a terminal; two page it all the same.
-fn appliances() -> Vec<(AsyncOsProfile, Status)> {
+fn appliances() -> Vec<(AsyncOsProfile, Status, String)> {
     use AsyncOsScenario as S;
     use UpdateBehaviour::CompletesAfter;
     let secs = Duration::from_secs;
@@ -120,7 +122,7 @@ fn appliances() -> Vec<(AsyncOsProfile, Status)> {
     let host = |number: usize, scenario: AsyncOsScenario, adapt: &dyn Fn(&mut AsyncOsProfile)| {
         let mut profile = scenario.profile(&format!("esa{number:02}.example.com"));
         adapt(&mut profile);
-        (profile, status(scenario.expected()))
+        (profile, status(scenario.expected()), scenario.to_string())
     };
     vec![
         host(1, S::Healthy, &|_| {}),
@@ -179,7 +181,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     let configs = demo
         .hosts
         .iter()
-        .map(|(model, _)| SimModelConfig::new(model.clone()))
+        .map(|(model, _, _)| SimModelConfig::new(model.clone()))
         .collect();
     let auth = SimAuth {
         username: "admin".to_string(),
@@ -197,8 +199,14 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     let mut expected: Vec<(String, Status)> = demo
         .hosts
         .iter()
-        .map(|(m, s)| (m.hostname().to_string(), *s))
+        .map(|(m, s, _)| (m.hostname().to_string(), *s))
         .collect();
+    let mut scenarios: std::collections::BTreeMap<String, String> = demo
+        .hosts
+        .iter()
+        .map(|(m, _, scenario)| (m.hostname().to_string(), scenario.clone()))
+        .collect();
+    scenarios.insert(demo.down.to_string(), "down".to_string());
     expected.push((demo.down.to_string(), Status::Unreachable));
 
     let mut known_hosts = String::new();
@@ -275,6 +283,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     let console = Console {
         bars: crate::progress::bars_wanted(false),
         format: LogFormat::Text,
+        labels: Some(("SCENARIO", scenarios)),
     };
     let shutdown = Shutdown::on_signals();
     let (code, outcome) = console.run(plan, shutdown.token()).await?;

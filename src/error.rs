@@ -51,6 +51,13 @@ pub(crate) enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot write metrics file {}: {source}", path.display())]
+    WriteMetrics {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     #[error("cannot write manual pages into {}: {source}", dir.display())]
     WriteManPages {
         dir: PathBuf,
@@ -66,7 +73,7 @@ pub(crate) enum Error {
     Sim(#[from] sshfleet_sim::SimError),
     /// `sshfleet demo` could not set up its lab.
     #[cfg(feature = "sim")]
-    #[error("{0:#}")]
+    #[error("{}", describe(.0.as_ref()))]
     Demo(anyhow::Error),
 }
 
@@ -83,12 +90,14 @@ impl Error {
             | Error::Target { .. }
             | Error::HostVars { .. }
             | Error::Output(_)
+            | Error::Report(_)
             | Error::Usage(_)
             | Error::VaultPassword(_) => ExitCode::BadInput,
             Error::Interrupted(_) => ExitCode::Interrupted,
             Error::Lock(LockError::Held { .. }) => ExitCode::LockHeld,
             Error::Lock(_) => ExitCode::BadInput,
             Error::WriteReport { .. }
+            | Error::WriteMetrics { .. }
             | Error::WriteManPages { .. }
             | Error::Runtime(_)
             | Error::Io(_) => ExitCode::Internal,
@@ -97,5 +106,89 @@ impl Error {
             #[cfg(feature = "sim")]
             Error::Sim(_) | Error::Demo(_) => ExitCode::Internal,
         }
+    }
+}
+
+/// `error` and its causes in one line, each cause said once: some errors
+/// name their cause in their own text (`cannot read report X: No such
+/// file...`), others leave it to the chain (the simulator's `creating a
+/// file in DIR`); a cause whose text is already there is not repeated.
+pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = drop_temp_path(error.to_string());
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let more = drop_temp_path(e.to_string());
+        if !more.is_empty() && !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = e.source();
+    }
+    text
+}
+
+/// `text` without the ` at path "DIR/.tmpXXXX"` that tempfile appends to
+/// an OS error: the operator never named that file.
+fn drop_temp_path(mut text: String) -> String {
+    if let Some(at) = text.find(" at path \"")
+        && text[at..].contains("/.tmp")
+    {
+        text.truncate(at);
+    }
+    text
+}
+
+/// An I/O error without the temporary file's path that `tempfile` adds
+/// (`... at path "/var/lib/.tmpX1y2"`): the operator named the real path.
+pub(crate) fn without_temp_path(error: std::io::Error) -> std::io::Error {
+    // tempfile keeps the OS error only as text, followed by the path.
+    let text = error.to_string();
+    match (error.get_ref().is_some(), text.rfind(" at path \"")) {
+        (true, Some(at)) => std::io::Error::new(error.kind(), text[..at].to_string()),
+        _ => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read report r.json: {source}")]
+    struct Says {
+        source: std::io::Error,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("creating a file in /x")]
+    struct Leaves {
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let gone = || std::io::Error::from_raw_os_error(2);
+        let says = describe(&Says { source: gone() });
+        assert_eq!(says.matches("os error 2").count(), 1, "{says}");
+        let leaves = describe(&Leaves { source: gone() });
+        assert!(leaves.starts_with("creating a file in /x: "), "{leaves}");
+        assert_eq!(leaves.matches("os error 2").count(), 1, "{leaves}");
+        let temp = describe(&Leaves {
+            source: tempfile::NamedTempFile::new_in("/nonexistent-sshfleet-dir").unwrap_err(),
+        });
+        assert_eq!(
+            temp,
+            "creating a file in /x: No such file or directory (os error 2)"
+        );
+    }
+
+    #[test]
+    fn a_temporary_path_is_dropped() {
+        let e = tempfile::NamedTempFile::new_in("/nonexistent-sshfleet-dir").unwrap_err();
+        let e = without_temp_path(e);
+        assert_eq!(e.to_string(), "No such file or directory (os error 2)");
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
     }
 }

@@ -5,8 +5,10 @@
 //! stdout carries nothing else: the human lines and table go to stderr.
 //!
 //! Events, in order: `run_started`; per batch (with `--serial`)
-//! `batch_started`; per host `host_started`, `step`..., `host_finished`
-//! (status, duration_ms, facts, findings, actions, error, warnings);
+//! `batch_started`; per host `host_started`, `step`... (with `timeout_s`
+//! for a step that waits), `host_finished` (status, duration_ms, facts,
+//! findings, actions, confirmations when there are any, error, warnings
+//! when there are any);
 //! `rollout_stopped` when a batch crossed `--max-fail-percent`;
 //! `run_finished` (summary, exit_code, report path).
 
@@ -94,8 +96,12 @@ impl Observer for JsonLog {
         self.emit("host_started", json!({ "host": host }));
     }
 
-    fn step(&self, host: &str, step: &str) {
-        self.emit("step", json!({ "host": host, "step": step }));
+    fn step(&self, host: &str, step: &str, deadline: Option<std::time::Duration>) {
+        let mut fields = json!({ "host": host, "step": step });
+        if let (Some(deadline), Value::Object(map)) = (deadline, &mut fields) {
+            map.insert("timeout_s".into(), deadline.as_secs().into());
+        }
+        self.emit("step", fields);
     }
 
     fn finished(&self, outcome: &HostOutcome) {

@@ -16,11 +16,25 @@ pub(crate) enum Severity {
 
 /// A fault found on an appliance, with the line that shows it (or the
 /// values a condition read).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct FoundFault {
     pub id: String,
     pub severity: Severity,
     pub evidence: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+/// A line from the appliance that confirmed what a step waited for (the
+/// `enrollment_client update completed` that proves an update), or, for a
+/// step that polled until a condition held, the values that made it hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Confirmation {
+    /// The playbook step that waited for it.
+    pub step: String,
+    pub line: String,
+    /// The appliance-local time the line carries (no zone: the appliance's
+    /// clock), when the playbook says how its lines are stamped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }

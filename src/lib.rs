@@ -33,6 +33,8 @@ mod inventory;
 mod known_hosts;
 mod limits;
 mod lock;
+mod man;
+mod metrics;
 mod outputs;
 mod pattern;
 mod plan;

@@ -106,6 +106,35 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A directory to install into (`man --out-dir`): used if it exists and
+/// is writable; otherwise created with its missing parents, as `install
+/// -d` does, when the nearest existing ancestor is a writable directory.
+pub(crate) fn ensure_dir_all(what: &'static str, dir: &Path, mode: u32) -> Result<(), OutputError> {
+    if std::fs::symlink_metadata(dir).is_ok() {
+        return writable_dir(what, dir, dir);
+    }
+    let mut ancestor = parent_of(dir);
+    while std::fs::symlink_metadata(&ancestor).is_err() {
+        match ancestor.parent() {
+            Some(up) if !up.as_os_str().is_empty() => ancestor = up.to_path_buf(),
+            _ => {
+                ancestor = PathBuf::from(".");
+                break;
+            }
+        }
+    }
+    writable_dir(what, dir, &ancestor)?;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder
+        .create(dir)
+        .map_err(|e| refuse(what, dir, format!("cannot create it: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -127,5 +156,9 @@ mod tests {
         ensure_dir("--transcripts", &made, 0o700).unwrap();
         assert!(ensure_dir("--transcripts", &tmp.path().join("a/b"), 0o700).is_err());
         assert!(ensure_dir("--transcripts", &file, 0o700).is_err());
+        let deep = tmp.path().join("share/man/man1");
+        ensure_dir_all("man --out-dir", &deep, 0o755).unwrap();
+        assert!(deep.is_dir());
+        assert!(ensure_dir_all("man --out-dir", &file.join("man1"), 0o755).is_err());
     }
 }

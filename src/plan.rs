@@ -14,6 +14,7 @@ use crate::inventory::{Host, Inventory, LoadOptions, VaultSecret};
 use crate::known_hosts::KnownHosts;
 use crate::playbook::Playbook;
 use crate::playbook::vars::{HostVars, parse_extra_vars};
+use crate::report::RunRecord;
 use crate::rollout::Rollout;
 use crate::target::{self, TargetError};
 use crate::transport::{Target, TransportOptions};
@@ -51,6 +52,10 @@ pub(crate) struct Plan {
     pub report: Option<PathBuf>,
     /// What `--retry-failed` picked, said once the run holds its lock.
     pub retry_note: Option<String>,
+    /// Where `--metrics-file` writes the run's summary for Prometheus.
+    pub metrics_file: Option<PathBuf>,
+    /// The inventory and `-e` values, for the report.
+    pub record: RunRecord,
 }
 
 /// What the operator named: where a plan comes from.
@@ -115,6 +120,7 @@ impl Plan {
             return Err(Error::Usage("--forks must be at least 1".to_string()));
         }
         let targets = resolve_targets(&inventory, sources.connection, &selected, sources.vault)?;
+        warn_missing_known_hosts(&targets);
         let hosts = selected
             .iter()
             .zip(targets)
@@ -131,6 +137,11 @@ impl Plan {
             settings,
             report,
             retry_note,
+            metrics_file: None,
+            record: RunRecord {
+                inventories: sources.inventory.to_vec(),
+                extra_vars: sources.extra_vars.to_vec(),
+            },
         })
     }
 }
@@ -162,6 +173,25 @@ pub(crate) fn resolve_targets(
     }
     warn_malformed_known_hosts(&targets);
     Ok(targets)
+}
+
+/// A known_hosts file that a run checks strictly and that does not exist,
+/// said once before the run rather than in every host's error.
+fn warn_missing_known_hosts(targets: &[Target]) {
+    let strict: BTreeSet<&Path> = targets
+        .iter()
+        .flat_map(|t| std::iter::once(t).chain(&t.jumps))
+        .filter(|t| t.host_key_policy == crate::transport::HostKeyPolicy::Strict)
+        .map(|t| t.known_hosts.as_path())
+        .collect();
+    for file in strict {
+        if !file.exists() {
+            tracing::warn!(
+                "{} does not exist; pass --known-hosts or run once with --accept-new-host-keys",
+                file.display()
+            );
+        }
+    }
 }
 
 /// Each known_hosts file the run will read, once: OpenSSH skips a line it

@@ -110,8 +110,26 @@ impl Progress {
                     .unwrap_or_else(|_| ProgressStyle::default_bar());
             let overall = multi.add(ProgressBar::new(total as u64).with_style(overall_style));
             overall.enable_steady_tick(Duration::from_millis(500));
+            // A host's bar shows how long it has been on its step and, for
+            // a step that waits, the deadline (kept as the bar's length):
+            // `Follow updater_logs (2m of 10m)`.
             let host_style =
-                ProgressStyle::with_template("  {spinner} {prefix:.bold} {msg} ({elapsed})")
+                ProgressStyle::with_template("  {spinner} {prefix:.bold} {msg} ({waited})")
+                    .map(|style| {
+                        style.with_key(
+                            "waited",
+                            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                                let _ = write!(w, "{}", short_duration(state.elapsed()));
+                                if let Some(deadline) = state.len().filter(|&d| d > 0) {
+                                    let _ = write!(
+                                        w,
+                                        " of {}",
+                                        short_duration(Duration::from_secs(deadline))
+                                    );
+                                }
+                            },
+                        )
+                    })
                     .unwrap_or_else(|_| ProgressStyle::default_spinner());
             Bars {
                 multi,
@@ -164,7 +182,7 @@ impl Progress {
 }
 
 impl Observer for Progress {
-    fn step(&self, host: &str, step: &str) {
+    fn step(&self, host: &str, step: &str, deadline: Option<Duration>) {
         let Some(bars) = &self.bars else {
             return;
         };
@@ -180,6 +198,8 @@ impl Observer for Progress {
             bar
         });
         bar.set_message(step.to_string());
+        bar.set_length(deadline.map_or(0, |d| d.as_secs()));
+        bar.reset_elapsed();
     }
 
     fn finished(&self, outcome: &HostOutcome) {
@@ -204,12 +224,18 @@ impl Observer for Progress {
     }
 
     fn batch(&self, number: usize, of: usize, hosts: &[String]) {
-        let which = match hosts {
-            [] => String::new(),
-            [a] => a.clone(),
-            [a, b] => format!("{a}, {b}"),
-            [first, .., last] => format!("{first} .. {last}"),
-        };
+        // Hosts are in inventory order, not sorted: name them, never a
+        // range that would imply the ones between.
+        const NAMED: usize = 3;
+        let mut which = hosts
+            .iter()
+            .take(NAMED)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if hosts.len() > NAMED {
+            which.push_str(&format!(" and {} more", hosts.len() - NAMED));
+        }
         self.say(&format!(
             "batch {number} of {of}: {} host{} ({which})",
             hosts.len(),
@@ -225,9 +251,29 @@ impl Observer for Progress {
     }
 }
 
+/// `42s`, `2m`, `2m05s`, `1h03m`: whole units, cut, never rounded up.
+fn short_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_durations_are_cut_not_rounded() {
+        assert_eq!(short_duration(Duration::from_millis(59_900)), "59s");
+        assert_eq!(short_duration(Duration::from_secs(120)), "2m");
+        assert_eq!(short_duration(Duration::from_secs(600)), "10m");
+        assert_eq!(short_duration(Duration::from_secs(125)), "2m05s");
+        assert_eq!(short_duration(Duration::from_secs(3 * 3600 + 61)), "3h01m");
+    }
 
     #[test]
     fn counts_summarise_every_status() {

@@ -1,17 +1,21 @@
 //! What a run leaves behind: one line per host as it finishes, a summary
 //! table, the JSON report of the README (written atomically, so a cron job
-//! never reads half a file) and the exit code.
+//! never reads half a file) and the exit code. A report read back
+//! (`sshfleet report show`, `report diff`) is the same type.
+//!
+//! The report's shape is published as a JSON Schema in
+//! `docs/report.schema.json`; the tests validate written reports against it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::ExitCode;
-use crate::finding::FoundFault;
+use crate::finding::{Confirmation, FoundFault};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,6 +28,14 @@ pub(crate) enum Status {
 }
 
 impl Status {
+    pub(crate) const ALL: [Status; 5] = [
+        Status::Ok,
+        Status::Changed,
+        Status::Failed,
+        Status::Unreachable,
+        Status::Skipped,
+    ];
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
@@ -33,21 +45,34 @@ impl Status {
             Status::Skipped => "skipped",
         }
     }
+
+    /// A status whose host needs someone's attention, with a reason.
+    pub(crate) fn is_bad(self) -> bool {
+        matches!(self, Status::Failed | Status::Unreachable)
+    }
 }
 
 /// The result of one host, exactly once per selected host.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct HostOutcome {
     pub name: String,
     pub status: Status,
     pub duration_ms: u64,
-    pub facts: BTreeMap<String, String>,
+    /// The playbook's `facts:`, typed as captured (`true`, `90600`, text).
+    #[serde(default)]
+    pub facts: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
     pub findings: Vec<FoundFault>,
+    #[serde(default)]
     pub actions: Vec<String>,
+    /// What the host said that proved a change (for `changed` hosts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confirmations: Vec<Confirmation>,
+    #[serde(default)]
     pub error: Option<String>,
     /// What the operator must know though the status holds (the prompt
     /// naming another appliance, log lines stamped in the future).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
@@ -60,6 +85,7 @@ impl HostOutcome {
             facts: BTreeMap::new(),
             findings: Vec::new(),
             actions: Vec::new(),
+            confirmations: Vec::new(),
             error: None,
             warnings: Vec::new(),
         }
@@ -69,13 +95,12 @@ impl HostOutcome {
     pub(crate) fn line(&self) -> String {
         let mut line = format!("{:<11} {}", self.status.as_str(), self.name);
         if !self.findings.is_empty() {
-            let ids: Vec<&str> = self.findings.iter().map(|f| f.id.as_str()).collect();
-            let _ = write!(line, "  found: {}", ids.join(", "));
+            let _ = write!(line, "  found: {}", self.finding_ids().join(", "));
         }
         if !self.actions.is_empty() {
             let _ = write!(line, "  did: {}", self.actions.join(", "));
         }
-        let _ = write!(line, "  ({:.1}s)", self.duration_ms as f64 / 1000.0);
+        let _ = write!(line, "  ({})", seconds(self.duration_ms));
         if let Some(error) = &self.error {
             let _ = write!(line, "\n            {error}");
         }
@@ -84,9 +109,19 @@ impl HostOutcome {
         }
         line
     }
+
+    fn finding_ids(&self) -> Vec<&str> {
+        self.findings.iter().map(|f| f.id.as_str()).collect()
+    }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// Tenths of a second, cut, never rounded up: a host that took 1.96 s is
+/// not reported as taking 2.0 s.
+pub(crate) fn seconds(ms: u64) -> String {
+    format!("{}.{}s", ms / 1000, (ms % 1000) / 100)
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Summary {
     pub ok: usize,
     pub changed: usize,
@@ -95,15 +130,80 @@ pub(crate) struct Summary {
     pub skipped: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+impl Summary {
+    pub(crate) fn get(&self, status: Status) -> usize {
+        match status {
+            Status::Ok => self.ok,
+            Status::Changed => self.changed,
+            Status::Failed => self.failed,
+            Status::Unreachable => self.unreachable,
+            Status::Skipped => self.skipped,
+        }
+    }
+}
+
+/// What the run was asked to do, recorded with its results.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RunRecord {
+    pub inventories: Vec<PathBuf>,
+    /// `-e KEY=VALUE` as given; secrets are masked when recorded.
+    pub extra_vars: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Report {
+    /// The sshfleet that wrote the report.
+    #[serde(default)]
+    pub sshfleet_version: String,
     pub playbook: String,
+    /// The inventory file(s) the hosts came from.
+    #[serde(default)]
+    pub inventory: Vec<String>,
+    /// `-e` values, secrets (a name with pass, secret, token or key) masked.
+    #[serde(default)]
+    pub extra_vars: BTreeMap<String, String>,
     pub check_mode: bool,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
     pub interrupted: bool,
     pub summary: Summary,
     pub hosts: Vec<HostOutcome>,
+}
+
+/// A report could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReportError {
+    #[error("cannot read report {}: {error}", path.display())]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{}: not an sshfleet JSON report: {error}", path.display())]
+    Malformed {
+        path: PathBuf,
+        error: serde_json::Error,
+    },
+    #[error(
+        "{} and {} are reports of different playbooks (`{old}` and `{new}`); compare runs of one playbook",
+        old_path.display(), new_path.display()
+    )]
+    OtherPlaybooks {
+        old_path: PathBuf,
+        new_path: PathBuf,
+        old: String,
+        new: String,
+    },
+}
+
+/// The masked text of a secret `-e` value.
+const MASKED: &str = "***";
+
+/// A variable whose value must not be written down: passwords, tokens, keys.
+fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["pass", "secret", "token", "key", "credential"]
+        .iter()
+        .any(|word| name.contains(word))
 }
 
 impl Report {
@@ -125,7 +225,10 @@ impl Report {
             }
         }
         Report {
+            sshfleet_version: env!("CARGO_PKG_VERSION").to_string(),
             playbook: playbook.to_string(),
+            inventory: Vec::new(),
+            extra_vars: BTreeMap::new(),
             check_mode,
             started_at,
             finished_at: Utc::now(),
@@ -133,6 +236,39 @@ impl Report {
             summary,
             hosts,
         }
+    }
+
+    /// Record what the run was asked to do, secrets masked.
+    pub(crate) fn with_record(mut self, record: &RunRecord) -> Report {
+        self.inventory = record
+            .inventories
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        self.extra_vars = record
+            .extra_vars
+            .iter()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| {
+                let k = k.trim();
+                let v = if is_secret_name(k) { MASKED } else { v };
+                (k.to_string(), v.to_string())
+            })
+            .collect();
+        self
+    }
+
+    /// Read a report written by an earlier run.
+    pub(crate) fn load(path: &Path) -> Result<Report, ReportError> {
+        // A regular file of bounded size (crate::bounds).
+        let text = crate::bounds::read_input(path).map_err(|error| ReportError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        serde_json::from_str(&text).map_err(|error| ReportError::Malformed {
+            path: path.to_path_buf(),
+            error,
+        })
     }
 
     pub(crate) fn exit_code(&self) -> ExitCode {
@@ -147,39 +283,93 @@ impl Report {
         }
     }
 
+    /// How long the run took.
+    pub(crate) fn duration(&self) -> std::time::Duration {
+        (self.finished_at - self.started_at)
+            .to_std()
+            .unwrap_or_default()
+    }
+
     /// Write the JSON report: temporary file in the same directory, then
     /// rename, so readers see the old report or the new one, never half.
     pub(crate) fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let mut file = tempfile::NamedTempFile::new_in(&dir)?;
-        serde_json::to_writer_pretty(&mut file, self)?;
-        file.write_all(b"\n")?;
-        file.as_file().sync_all()?;
-        file.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        let mut text = serde_json::to_vec_pretty(self)?;
+        text.push(b'\n');
+        write_atomic(path, &text)
     }
 
-    /// The summary table printed at the end of a run.
-    pub(crate) fn table(&self) -> String {
-        let rows: Vec<[String; 5]> = self
+    /// The summary table printed at the end of a run, followed by the
+    /// reasons of the hosts that failed or were unreachable (so they do not
+    /// scroll away above the table). `labels` adds a column (the demo's
+    /// scenario of each host).
+    pub(crate) fn table(&self, labels: Option<(&str, &BTreeMap<String, String>)>) -> String {
+        let mut out = self.rows(labels, false);
+        out.push('\n');
+        out.push_str(&self.summary_line());
+        let bad: Vec<&HostOutcome> = self.hosts.iter().filter(|h| h.status.is_bad()).collect();
+        if !bad.is_empty() {
+            out.push_str("\nwhy hosts failed or were unreachable:\n");
+            const SHOWN: usize = 20;
+            for host in bad.iter().take(SHOWN) {
+                let reason = host.error.as_deref().unwrap_or("(no reason recorded)");
+                let _ = writeln!(out, "  {}: {}", host.name, first_line(reason));
+            }
+            if bad.len() > SHOWN {
+                let _ = writeln!(
+                    out,
+                    "  ... and {} more (see the report or the lines above)",
+                    bad.len() - SHOWN
+                );
+            }
+        }
+        out
+    }
+
+    /// The table of `sshfleet report show`: a REASON column for the hosts
+    /// that failed, were unreachable or were not run.
+    pub(crate) fn table_with_reasons(&self) -> String {
+        let mut out = self.rows(None, true);
+        out.push('\n');
+        out.push_str(&self.summary_line());
+        out
+    }
+
+    fn rows(&self, labels: Option<(&str, &BTreeMap<String, String>)>, reasons: bool) -> String {
+        let mut header = vec!["HOST"];
+        if let Some((title, _)) = labels {
+            header.push(title);
+        }
+        header.extend(["STATUS", "TIME", "FOUND", "DONE"]);
+        if reasons {
+            header.push("REASON");
+        }
+        let right_aligned = header.iter().position(|h| *h == "TIME");
+        let rows: Vec<Vec<String>> = self
             .hosts
             .iter()
             .map(|h| {
-                let found: Vec<&str> = h.findings.iter().map(|f| f.id.as_str()).collect();
-                [
-                    h.name.clone(),
+                let mut row = vec![h.name.clone()];
+                if let Some((_, labels)) = labels {
+                    row.push(labels.get(&h.name).cloned().unwrap_or_else(|| "-".into()));
+                }
+                row.extend([
                     h.status.as_str().to_string(),
-                    format!("{:.1}s", h.duration_ms as f64 / 1000.0),
-                    dash_if_empty(found.join(",")),
+                    seconds(h.duration_ms),
+                    dash_if_empty(h.finding_ids().join(",")),
                     dash_if_empty(h.actions.join(", ")),
-                ]
+                ]);
+                if reasons {
+                    let reason = match (h.status, &h.error) {
+                        (Status::Ok | Status::Changed, _) | (_, None) => "-".to_string(),
+                        (_, Some(e)) => first_line(e).to_string(),
+                    };
+                    row.push(reason);
+                }
+                row
             })
             .collect();
-        let header = ["HOST", "STATUS", "TIME", "FOUND", "DONE"].map(String::from);
-        let mut widths = header.clone().map(|h| h.len());
+        let header: Vec<String> = header.into_iter().map(String::from).collect();
+        let mut widths: Vec<usize> = header.iter().map(String::len).collect();
         for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
@@ -187,25 +377,33 @@ impl Report {
         }
         let mut out = String::new();
         for row in std::iter::once(&header).chain(&rows) {
-            let _ = writeln!(
-                out,
-                "{:<w0$}  {:<w1$}  {:>w2$}  {:<w3$}  {}",
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                w0 = widths[0],
-                w1 = widths[1],
-                w2 = widths[2],
-                w3 = widths[3],
-            );
+            let last = row.len() - 1;
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    line.push_str("  ");
+                }
+                let w = widths[i];
+                if Some(i) == right_aligned {
+                    let _ = write!(line, "{cell:>w$}");
+                } else if i == last {
+                    line.push_str(cell);
+                } else {
+                    let _ = write!(line, "{cell:<w$}");
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
         }
+        out
+    }
+
+    fn summary_line(&self) -> String {
         let s = &self.summary;
-        let _ = writeln!(
-            out,
-            "\n{} hosts: {} ok, {} changed, {} failed, {} unreachable, {} skipped{}",
-            self.hosts.len(),
+        let n = self.hosts.len();
+        format!(
+            "{n} host{}: {} ok, {} changed, {} failed, {} unreachable, {} skipped{}{}\n",
+            if n == 1 { "" } else { "s" },
             s.ok,
             s.changed,
             s.failed,
@@ -215,10 +413,108 @@ impl Report {
                 " (check mode: nothing was changed)"
             } else {
                 ""
+            },
+            if self.interrupted {
+                " (interrupted)"
+            } else {
+                ""
             }
-        );
-        out
+        )
     }
+}
+
+/// The first line of a reason, for a table cell.
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+/// What differs between two runs of one playbook, host by host: status,
+/// findings, hosts new or gone. Empty when nothing changed, so a cron job
+/// that mails its output mails only news.
+pub(crate) fn diff(
+    old: &Report,
+    old_path: &Path,
+    new: &Report,
+    new_path: &Path,
+) -> Result<Vec<String>, ReportError> {
+    if old.playbook != new.playbook {
+        return Err(ReportError::OtherPlaybooks {
+            old_path: old_path.to_path_buf(),
+            new_path: new_path.to_path_buf(),
+            old: old.playbook.clone(),
+            new: new.playbook.clone(),
+        });
+    }
+    let before: BTreeMap<&str, &HostOutcome> =
+        old.hosts.iter().map(|h| (h.name.as_str(), h)).collect();
+    let after: BTreeMap<&str, &HostOutcome> =
+        new.hosts.iter().map(|h| (h.name.as_str(), h)).collect();
+    let mut lines = Vec::new();
+    for (name, now) in &after {
+        let Some(was) = before.get(name) else {
+            lines.push(format!(
+                "{name}: new in this run, {}{}",
+                now.status.as_str(),
+                reason_suffix(now)
+            ));
+            continue;
+        };
+        let mut parts = Vec::new();
+        if was.status != now.status {
+            parts.push(format!(
+                "{} -> {}{}",
+                was.status.as_str(),
+                now.status.as_str(),
+                reason_suffix(now)
+            ));
+        }
+        let ids = |h: &HostOutcome| -> BTreeSet<String> {
+            h.findings.iter().map(|f| f.id.clone()).collect()
+        };
+        let (was_ids, now_ids) = (ids(was), ids(now));
+        let found: Vec<&str> = now_ids.difference(&was_ids).map(String::as_str).collect();
+        let gone: Vec<&str> = was_ids.difference(&now_ids).map(String::as_str).collect();
+        if !found.is_empty() {
+            parts.push(format!("newly found {}", found.join(", ")));
+        }
+        if !gone.is_empty() {
+            parts.push(format!("no longer found {}", gone.join(", ")));
+        }
+        if !parts.is_empty() {
+            lines.push(format!("{name}: {}", parts.join("; ")));
+        }
+    }
+    for (name, was) in &before {
+        if !after.contains_key(name) {
+            lines.push(format!(
+                "{name}: not in this run (was {})",
+                was.status.as_str()
+            ));
+        }
+    }
+    Ok(lines)
+}
+
+fn reason_suffix(host: &HostOutcome) -> String {
+    match (&host.error, host.status.is_bad()) {
+        (Some(e), true) => format!(" ({})", first_line(e)),
+        _ => String::new(),
+    }
+}
+
+/// Write `bytes` to `path` atomically: a temporary file in the same
+/// directory, synced, then renamed over `path`.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut file =
+        tempfile::NamedTempFile::new_in(&dir).map_err(crate::error::without_temp_path)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn dash_if_empty(s: String) -> String {
@@ -260,7 +556,7 @@ mod tests {
     }
 
     #[test]
-    fn written_report_is_complete_json() {
+    fn written_report_is_complete_json_and_reads_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.json");
         let r = report(&[Status::Ok, Status::Failed], false);
@@ -272,5 +568,44 @@ mod tests {
         assert!(v["hosts"][0]["error"].is_null());
         // Only the report itself is left: the temporary file was renamed.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let back = Report::load(&path).unwrap();
+        assert_eq!(back.summary, r.summary);
+    }
+
+    #[test]
+    fn secret_extra_vars_are_masked() {
+        let record = RunRecord {
+            inventories: vec!["prod.yaml".into()],
+            extra_vars: vec![
+                "update_timeout=90s".into(),
+                "proxy_password=hunter2".into(),
+                "api_token=abc".into(),
+            ],
+        };
+        let r = report(&[Status::Ok], false).with_record(&record);
+        assert_eq!(r.extra_vars["update_timeout"], "90s");
+        assert_eq!(r.extra_vars["proxy_password"], MASKED);
+        assert_eq!(r.extra_vars["api_token"], MASKED);
+        assert_eq!(r.inventory, ["prod.yaml"]);
+    }
+
+    #[test]
+    fn one_host_is_not_hosts_and_time_is_not_rounded_up() {
+        let mut r = report(&[Status::Ok], false);
+        r.hosts[0].duration_ms = 1960;
+        let table = r.table(None);
+        assert!(table.contains("1 host: 1 ok"), "{table}");
+        assert!(table.contains("1.9s"), "{table}");
+    }
+
+    #[test]
+    fn the_table_ends_with_the_reasons() {
+        let mut r = report(&[Status::Ok, Status::Failed], false);
+        r.hosts[1].error = Some("step `x`: no prompt".into());
+        let table = r.table(None);
+        assert!(
+            table.trim_end().ends_with("esa01: step `x`: no prompt"),
+            "{table}"
+        );
     }
 }

@@ -35,7 +35,8 @@ use backon::Retryable as _;
 pub(crate) trait Observer: Send + Sync {
     /// The host got its fork and is about to connect for the first time.
     fn started(&self, _host: &str) {}
-    fn step(&self, _host: &str, _step: &str) {}
+    /// The host starts `step`; `deadline` is how long it may wait there.
+    fn step(&self, _host: &str, _step: &str, _deadline: Option<Duration>) {}
     fn finished(&self, _outcome: &HostOutcome) {}
     /// Batch `number` of `of` (1-based) starts with these hosts.
     fn batch(&self, _number: usize, _of: usize, _hosts: &[String]) {}
@@ -50,8 +51,8 @@ impl Observer for Observers {
     fn started(&self, host: &str) {
         self.0.iter().for_each(|o| o.started(host));
     }
-    fn step(&self, host: &str, step: &str) {
-        self.0.iter().for_each(|o| o.step(host, step));
+    fn step(&self, host: &str, step: &str, deadline: Option<Duration>) {
+        self.0.iter().for_each(|o| o.step(host, step, deadline));
     }
     fn finished(&self, outcome: &HostOutcome) {
         self.0.iter().for_each(|o| o.finished(outcome));
@@ -323,7 +324,10 @@ fn write_transcript(
     let Some(dir) = &options.transcripts else {
         return;
     };
-    transcript.note(&format!("outcome: {}", outcome.status.as_str()));
+    transcript.note(&match &outcome.error {
+        Some(reason) => format!("outcome: {}: {reason}", outcome.status.as_str()),
+        None => format!("outcome: {}", outcome.status.as_str()),
+    });
     let path = dir.join(format!("{}.log", sanitize(name)));
     // The directory was checked (or created 0700) before the run.
     if let Err(e) = crate::outputs::write_private(&path, transcript.render().as_bytes()) {
@@ -373,7 +377,7 @@ async fn connect_and_run(
     let name = host.name.as_str();
     // Inventory vars, then ssh_config (checked before the run started).
     let target = &host.target;
-    observer.step(name, "connecting");
+    observer.step(name, "connecting", None);
     slot.transcript
         .note(&format!("connecting to {}", target.describe()));
     let attempts = options.connect_retries.saturating_add(1);
@@ -392,7 +396,7 @@ async fn connect_and_run(
                     wait.as_secs_f64()
                 );
                 transcript.note(&format!("{e}; {retrying}"));
-                observer.step(name, &retrying);
+                observer.step(name, &retrying, None);
             });
         tokio::select! {
             c = connect => c,
@@ -477,7 +481,7 @@ async fn connect_and_run(
         vars: &slot.host.vars,
         check_mode: options.check_mode,
         cancel,
-        observe: &|step: &str| observer.step(name, step),
+        observe: &|step: &str, deadline| observer.step(name, step, deadline),
     };
     match opened {
         Opened::Cli(mut shell, exit_command) => {
@@ -569,14 +573,14 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         .filter(|f| f.severity > crate::playbook::Severity::Info)
         .map(|f| f.id.as_str())
         .collect();
-    // The first of the most severe findings says what to do about it.
+    // The first of the most severe findings says what to do about it; the
+    // ids follow once, in brackets.
     let worst = run
         .findings
         .iter()
         .rev()
         .max_by_key(|f| f.severity)
-        .and_then(|f| f.message.as_ref().map(|m| format!(": {}: {m}", f.id)))
-        .unwrap_or_default();
+        .and_then(|f| f.message.as_deref());
     let (status, error) = if let Some(error) = run.error {
         (Status::Failed, Some(error))
     } else if run.changed || (check_mode && run.would_change) {
@@ -584,10 +588,17 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
     } else if !unresolved.is_empty() {
         (
             Status::Failed,
-            Some(format!(
-                "found {} and no remediation step applied{worst}",
-                unresolved.join(", ")
-            )),
+            Some(match worst {
+                Some(message) => format!(
+                    "{} (found {}; no remediation step applied)",
+                    message.trim_end_matches('.'),
+                    unresolved.join(", ")
+                ),
+                None => format!(
+                    "found {}; no remediation step applied",
+                    unresolved.join(", ")
+                ),
+            }),
         )
     } else {
         (Status::Ok, None)
@@ -599,6 +610,7 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         facts: run.facts,
         findings: run.findings,
         actions: run.actions,
+        confirmations: run.confirmations,
         error,
         warnings: run.warnings,
     }
@@ -613,7 +625,14 @@ fn redact(outcome: &mut HostOutcome, secrets: &Secrets) {
             *text = clean;
         }
     };
-    outcome.facts.values_mut().for_each(redact);
+    for fact in outcome.facts.values_mut() {
+        if let serde_json::Value::String(text) = fact {
+            redact(text);
+        }
+    }
+    for confirmation in &mut outcome.confirmations {
+        redact(&mut confirmation.line);
+    }
     outcome.actions.iter_mut().for_each(redact);
     outcome.error.iter_mut().for_each(redact);
     for finding in &mut outcome.findings {

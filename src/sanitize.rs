@@ -99,13 +99,38 @@ fn in_place(text: &mut String) {
     }
 }
 
+/// A JSON value with every string in it escaped.
+fn json(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(mut s) => {
+            in_place(&mut s);
+            Value::String(s)
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(json).collect()),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, v)| (escape(&k).into_owned(), json(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// A host's outcome with every string in it escaped.
 pub(crate) fn outcome(mut o: HostOutcome) -> HostOutcome {
     in_place(&mut o.name);
     o.facts = std::mem::take(&mut o.facts)
         .into_iter()
-        .map(|(k, v)| (escape(&k).into_owned(), escape(&v).into_owned()))
+        .map(|(k, v)| (escape(&k).into_owned(), json(v)))
         .collect();
+    for c in &mut o.confirmations {
+        in_place(&mut c.step);
+        in_place(&mut c.line);
+        if let Some(at) = &mut c.at {
+            in_place(at);
+        }
+    }
     for f in &mut o.findings {
         in_place(&mut f.id);
         in_place(&mut f.evidence);
@@ -129,8 +154,8 @@ impl Observer for Escaped {
     fn started(&self, host: &str) {
         self.0.started(&escape(host));
     }
-    fn step(&self, host: &str, step: &str) {
-        self.0.step(&escape(host), &escape(step));
+    fn step(&self, host: &str, step: &str, deadline: Option<std::time::Duration>) {
+        self.0.step(&escape(host), &escape(step), deadline);
     }
     fn finished(&self, o: &HostOutcome) {
         self.0.finished(&outcome(o.clone()));

@@ -217,6 +217,8 @@ impl Remote for Shell {
     async fn run(&mut self, command: &str, timeout: Duration) -> Result<Output, RemoteError> {
         self.screen.clear();
         self.screen.dropped = 0;
+        // "last output" in an error is this command's, not the one before.
+        self.recent.clear();
         self.send_line(command).await?;
         let output = self
             .read_to_prompt(
@@ -240,6 +242,10 @@ impl Remote for Shell {
         })
     }
 
+    fn step_started(&mut self, name: &str) {
+        self.transcript.heading(name);
+    }
+
     /// Start `command` (which does not end by itself), judge each complete
     /// line as it arrives, and stop at a verdict, the deadline, or
     /// cancellation. Then send Ctrl-C and wait for the prompt, so the
@@ -252,6 +258,7 @@ impl Remote for Shell {
         mut judge: impl FnMut(&str) -> Verdict + Send,
     ) -> Result<FollowEnd, RemoteError> {
         self.screen.clear();
+        self.recent.clear();
         self.send_line(command).await?;
         let deadline = deadline_after(timeout);
         let what = format!("following `{command}`");
@@ -295,8 +302,26 @@ impl Remote for Shell {
 impl Shell {
     /// Politely end the session; errors are irrelevant at this point.
     pub(crate) async fn close(&mut self, exit_command: Option<&str>) {
-        if let Some(exit) = exit_command {
-            let _ = self.send_line(exit).await;
+        // After the exit command the appliance closes the session; wait a
+        // moment to see it do so, for the transcript.
+        const CLOSE_GRACE: Duration = Duration::from_secs(1);
+        if let Some(exit) = exit_command
+            && self.send_line(exit).await.is_ok()
+        {
+            let deadline = Instant::now() + CLOSE_GRACE;
+            while let Ok(msg) = tokio::time::timeout_at(deadline, self.channel.wait()).await {
+                match msg {
+                    Some(ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. }) => {
+                        self.transcript
+                            .record(Direction::Received, &String::from_utf8_lossy(&data));
+                    }
+                    Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
+                        self.transcript.note("the remote closed the session");
+                        break;
+                    }
+                    Some(_) => {}
+                }
+            }
         }
         let _ = self.channel.eof().await;
         let _ = self.channel.close().await;
@@ -397,10 +422,14 @@ impl Shell {
             Some(ChannelMsg::Failure) => Err(RemoteError::Refused),
             Some(ChannelMsg::Eof | ChannelMsg::Close | ChannelMsg::ExitStatus { .. })
             | Some(ChannelMsg::ExitSignal { .. })
-            | None => Err(RemoteError::Closed {
-                what: what.to_string(),
-                last_output: self.last_output(),
-            }),
+            | None => {
+                self.transcript
+                    .note(&format!("the remote closed the session while {what}"));
+                Err(RemoteError::Closed {
+                    what: what.to_string(),
+                    last_output: self.last_output(),
+                })
+            }
             Some(_) => Ok(true),
         }
     }
@@ -499,6 +528,10 @@ impl Remote for ExecSession<'_> {
             ExecShell::Cmd => command.to_string(),
         };
         exec(channel, command, &request, timeout, self.transcript).await
+    }
+
+    fn step_started(&mut self, name: &str) {
+        self.transcript.heading(name);
     }
 
     /// There is no prompt to come back to after Ctrl-C; the playbook

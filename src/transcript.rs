@@ -20,6 +20,8 @@ pub(crate) enum Direction {
     Sent,
     Received,
     Note,
+    /// A playbook step begins.
+    Heading,
 }
 
 #[derive(Debug, Clone)]
@@ -172,6 +174,11 @@ impl Transcript {
         self.record(Direction::Note, text);
     }
 
+    /// A playbook step begins: its name heads what follows.
+    pub(crate) fn heading(&mut self, step: &str) {
+        self.record(Direction::Heading, step);
+    }
+
     /// The transcript as text: one block per entry, stamped with UTC time.
     pub(crate) fn render(&self) -> String {
         let mut out = String::new();
@@ -191,15 +198,26 @@ impl Transcript {
             }
         }
         for entry in entries.iter() {
+            let stamp = entry.at.format("%Y-%m-%dT%H:%M:%S%.3fZ");
             let tag = match entry.direction {
                 Direction::Sent => ">>",
                 Direction::Received => "<<",
                 Direction::Note => "##",
+                Direction::Heading => {
+                    let _ = writeln!(out, "\n== {} ({stamp})", entry.text.trim());
+                    continue;
+                }
             };
-            let stamp = entry.at.format("%Y-%m-%dT%H:%M:%S%.3fZ");
             for line in entry.text.split_inclusive('\n') {
-                let _ = write!(out, "{stamp} {tag} {}", line.escape_debug());
-                out.push('\n');
+                // As typed and as shown: quotes and backslashes stay as
+                // they are; only control characters (a stray `\r`, an
+                // escape sequence) are spelled out.
+                // A line ends at `\n` or `\r\n` (a PTY's), alike.
+                let line = match line.strip_suffix('\n') {
+                    Some(line) => line.strip_suffix('\r').unwrap_or(line),
+                    None => line,
+                };
+                let _ = writeln!(out, "{stamp} {tag} {}", visible(line));
             }
         }
         if self.dropped > 0 {
@@ -213,9 +231,49 @@ impl Transcript {
     }
 }
 
+/// `text` with control characters other than tab escaped (`\r`, `\u{1b}`).
+fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() && c != '\t' {
+                    c.escape_debug().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_read_as_typed_under_their_step() {
+        let mut t = Transcript::new();
+        t.heading("Find the last successful registration");
+        t.record(
+            Direction::Sent,
+            "grep \"Device registration successful\" ecs\n",
+        );
+        t.record(Direction::Received, "C:\\Program Files\r\n\u{1b}[0m");
+        let text = t.render();
+        assert!(
+            text.contains("\n== Find the last successful registration ("),
+            "{text}"
+        );
+        assert!(
+            text.contains(">> grep \"Device registration successful\" ecs\n"),
+            "{text}"
+        );
+        assert!(text.contains("<< C:\\Program Files\n"), "{text}");
+        assert!(text.contains("<< \\u{1b}[0m"), "{text}");
+    }
 
     #[test]
     fn secrets_are_redacted_before_storage() {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::finding::FoundFault;
+use crate::finding::{Confirmation, FoundFault};
 use chrono::NaiveDateTime;
 use tokio_util::sync::CancellationToken;
 
@@ -119,8 +119,11 @@ impl StepError {
 /// What running the steps produced.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Execution {
-    pub facts: BTreeMap<String, String>,
+    /// Typed as the playbook captured them: a number stays a number.
+    pub facts: BTreeMap<String, serde_json::Value>,
     pub findings: Vec<FoundFault>,
+    /// What the appliance said that confirmed a change or a wait.
+    pub confirmations: Vec<Confirmation>,
     /// Changes made (or, in check mode, that would be made).
     pub actions: Vec<String>,
     /// A changing step ran and nothing after it failed.
@@ -185,7 +188,7 @@ impl HostState {
         let mut run = self.run;
         for fact in &playbook.facts {
             if let Some(v) = self.vars.get(fact) {
-                run.facts.insert(fact.clone(), render(v));
+                run.facts.insert(fact.clone(), typed(v));
             }
         }
         if run.error.is_some() {
@@ -220,8 +223,9 @@ impl Scope for Scoped<'_> {
     }
 }
 
-/// Called with each step's name as it starts, for progress display.
-pub(crate) type StepObserver<'a> = &'a (dyn Fn(&str) + Send + Sync);
+/// Called with each step's name as it starts, and the deadline it waits on
+/// (a `follow:` or a repeated command's `timeout`), for progress display.
+pub(crate) type StepObserver<'a> = &'a (dyn Fn(&str, Option<Duration>) + Send + Sync);
 
 /// One host's pass through a run of steps: everything but where the
 /// commands go and what the host has learned so far.
@@ -279,7 +283,16 @@ pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut
             state.run.actions.push(format!("would run: {action}"));
             continue;
         }
-        observe(&step.name);
+        let deadline = match &step.kind {
+            StepKind::Follow(follow) => vars.duration(&follow.timeout).ok(),
+            StepKind::Run(Run {
+                repeat: Some(repeat),
+                ..
+            }) => vars.duration(&repeat.timeout).ok(),
+            _ => None,
+        };
+        observe(&step.name, deadline);
+        remote.step_started(&step.name);
         let HostState {
             vars: vars_map,
             times,
@@ -309,6 +322,18 @@ pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut
             state.run.changed = true;
             state.run.actions.push(action.to_string());
         }
+    }
+}
+
+/// A value as JSON: a whole number is an integer (`90600`, not `90600.0`).
+fn typed(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => (*n as i64).into(),
+        Value::Number(n) => {
+            serde_json::Number::from_f64(*n).map_or_else(|| n.to_string().into(), Into::into)
+        }
+        Value::Text(t) => t.clone().into(),
     }
 }
 
@@ -368,7 +393,16 @@ async fn run_step(
         StepKind::Run(run) => match &run.repeat {
             None => run_command(remote, playbook, vars, run, host).await?,
             Some(repeat) => {
-                repeat_command(remote, playbook, vars, run, repeat, host, cancel).await?
+                let output =
+                    repeat_command(remote, playbook, vars, run, repeat, host, cancel).await?;
+                // The values that held (a version before and after) are the proof.
+                let line = values_of(&repeat.until, &host.scope());
+                host.run.confirmations.push(Confirmation {
+                    step: step.name.clone(),
+                    line,
+                    at: None,
+                });
+                output
             }
         },
         StepKind::Fleet(_) => return Ok(()),
@@ -376,6 +410,17 @@ async fn run_step(
         StepKind::Follow(follow) => {
             let command = host.fill(&follow.command.text)?;
             let line = run_follow(remote, playbook, vars, follow, &command, host, cancel).await?;
+            if let Some(line) = &line {
+                host.run.confirmations.push(Confirmation {
+                    step: step.name.clone(),
+                    line: line.trim_end().to_string(),
+                    at: playbook
+                        .timestamp
+                        .as_ref()
+                        .and_then(|t| t.of_line(line))
+                        .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()),
+                });
+            }
             let output = line.unwrap_or_default();
             take_output(playbook, &follow.command, &output, host)?;
             output
@@ -951,7 +996,7 @@ steps:
             vars: &vars,
             check_mode: false,
             cancel: &CancellationToken::new(),
-            observe: &|_| {},
+            observe: &|_, _| {},
         };
         execute(remote, &job, &mut state).await;
         let mut pb = pb.clone();
@@ -981,8 +1026,8 @@ steps:
             remote.sent[2],
             "Resolve-DnsName -Name tetra-defs.amp.cisco.com"
         );
-        assert_eq!(run.facts["tetra"], "90604");
-        assert_eq!(run.facts["dns_status"], "1");
+        assert_eq!(run.facts["tetra"], 90604);
+        assert_eq!(run.facts["dns_status"], 1);
     }
 
     #[tokio::test]

@@ -82,6 +82,9 @@ pub(crate) enum RemoteError {
 /// Where a host's commands go. The futures are `Send` because every host
 /// runs in a task of its own.
 pub(crate) trait Remote: Send {
+    /// A step starts (its name heads its part of the transcript).
+    fn step_started(&mut self, _name: &str) {}
+
     /// Run one command to its end (its prompt, or its channel's close).
     fn run(
         &mut self,

@@ -237,6 +237,46 @@ async fn transcripts_record_the_session() {
         "{text}"
     );
     assert!(text.contains(">> ^C"), "{text}");
+    // Each step heads its part; commands read as typed (no `\"`); the
+    // appliance closing the session after `exit` is marked; the outcome
+    // line ends it.
+    assert!(
+        text.contains("\n== Force the Enrollment Client update ("),
+        "{text}"
+    );
+    assert!(
+        text.contains(">> grep \"Device registration successful\" ecs\n"),
+        "{text}"
+    );
+    assert!(!text.contains("\\r\n"), "{text}");
+    assert!(text.contains("## the remote closed the session"), "{text}");
+    assert!(text.trim_end().ends_with("## outcome: changed"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_host_transcript_ends_with_the_reason() {
+    let lab = Lab::start(vec![crate::support::never_completes("esa16.example.com")]).await;
+    let dir = lab.dir.path().join("transcripts");
+    let run = lab
+        .run(&[
+            "-e",
+            "update_timeout=2s",
+            "--transcripts",
+            dir.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(
+        run.status("esa16.example.com"),
+        "failed",
+        "{}",
+        run.explain()
+    );
+    let text = std::fs::read_to_string(dir.join("esa16.example.com.log")).unwrap();
+    let last = text.trim_end().lines().last().unwrap();
+    assert!(
+        last.contains("## outcome: failed: step `Follow updater_logs until this update completes`"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -298,6 +338,13 @@ async fn on_a_terminal_live_bars_are_drawn_and_results_still_printed() {
     assert!(screen.contains("ok 0  changed 0"), "{screen}");
     assert!(
         screen.contains("esa16.example.com Follow updater_logs"),
+        "{screen}"
+    );
+    // A step that waits shows the deadline it waits on (update_timeout).
+    assert!(
+        regex::Regex::new(r"Follow updater_logs until this update completes \(\d+s of 10m\)")
+            .unwrap()
+            .is_match(&screen),
         "{screen}"
     );
     // The result is a line of its own, not only in the bar.

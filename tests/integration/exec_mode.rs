@@ -104,11 +104,12 @@ async fn exec_playbook_reads_posture_json_from_the_highest_connector_folder() {
     let facts = |i: usize| report["hosts"][i]["facts"].clone();
     // 10.1.2.30000 lists before the leftover 9.0.0.1: the highest version wins.
     assert_eq!(facts(0)["connector_dir"], "10.1.2.30000", "{text}");
-    assert_eq!(facts(0)["tetra_version"], "90600", "{text}");
-    assert_eq!(facts(0)["connected"], "true", "{text}");
-    assert_eq!(facts(0)["dns_status"], "0", "{text}");
+    // Facts keep their types: a number, a bool.
+    assert_eq!(facts(0)["tetra_version"], 90600, "{text}");
+    assert_eq!(facts(0)["connected"], true, "{text}");
+    assert_eq!(facts(0)["dns_status"], 0, "{text}");
     // A failing command's status is a value, not a step failure, when kept.
-    assert_eq!(facts(1)["dns_status"], "1", "{text}");
+    assert_eq!(facts(1)["dns_status"], 1, "{text}");
     let stats = fleet.hosts()[0].stats();
     assert!(
         stats
@@ -175,10 +176,10 @@ steps:
     let run = lab.run_playbook(playbook.to_str().unwrap(), &[]).await;
     assert_eq!(run.code(), 2, "{}", run.explain());
     // curl.exe's own status from cmd.exe; `powershell -c` keeps only 1.
-    assert_eq!(run.host("cmd.example.com")["facts"]["curl_status"], "35");
+    assert_eq!(run.host("cmd.example.com")["facts"]["curl_status"], 35);
     assert_eq!(
         run.host("powershell.example.com")["facts"]["curl_status"],
-        "1"
+        1
     );
     let error = run.error("cmd.example.com");
     assert!(

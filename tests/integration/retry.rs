@@ -107,6 +107,8 @@ async fn a_report_with_nothing_to_retry_runs_nothing_and_succeeds() {
         run.explain()
     );
     assert!(names(run.report.as_ref().unwrap()).is_empty());
+    // No empty table under it.
+    assert!(!run.stdout().contains("HOST"), "{}", run.explain());
     assert_eq!(lab.host("esa01.example.com").stats().sessions_opened, 1);
 }
 

@@ -250,12 +250,13 @@ async fn unusable_output_paths_exit_5_before_any_host_is_touched() {
     assert!(stderr.contains(&report), "{stderr}");
 }
 
-/// Items 6 and 11 (issue 14): `man --out-dir` creates its directory when
-/// the parent exists, and refuses (exit 5) when it does not.
+/// Item 6 (and issue 14): `man --out-dir` creates its directory and its
+/// missing parents under a writable directory, and refuses (exit 5) a
+/// path it cannot create (under a regular file).
 #[tokio::test(flavor = "multi_thread")]
-async fn man_out_dir_is_created_under_an_existing_parent_only() {
+async fn man_out_dir_is_created_with_its_parents_or_refused_before_writing() {
     let tmp = tempfile::tempdir().unwrap();
-    let fresh = tmp.path().join("man1");
+    let fresh = tmp.path().join("share/man/man1");
     let args = |dir: &std::path::Path| {
         vec![
             "man".to_string(),
@@ -271,7 +272,9 @@ async fn man_out_dir_is_created_under_an_existing_parent_only() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(fresh.join("sshfleet-run.1").is_file());
-    let orphan = tmp.path().join("no/such/man1");
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let orphan = file.join("man1");
     let out = crate::support::sshfleet_cmd(&args(&orphan), &[]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{stderr}");

@@ -193,12 +193,12 @@ async fn every_endpoint_state_ends_as_the_article_says() {
         };
         assert_eq!(
             host["facts"]["tetra_version"],
-            want_tetra.to_string(),
+            serde_json::json!(want_tetra),
             "{scenario}"
         );
         assert_eq!(
             host["facts"]["connected"],
-            (scenario != "disconnected").to_string(),
+            scenario != "disconnected",
             "{scenario}"
         );
     }
@@ -273,7 +273,13 @@ async fn every_endpoint_state_ends_as_the_article_says() {
     }
     let dns = r.error(&name("stale-dns"));
     assert!(
-        dns.contains("tetra-defs.amp.cisco.com does not resolve"),
+        dns.starts_with("tetra-defs.amp.cisco.com does not resolve"),
+        "{dns}"
+    );
+    // The cause's message first, the ids once, after it.
+    assert_eq!(dns.matches("tetra-dns-unresolved").count(), 1, "{dns}");
+    assert!(
+        dns.ends_with("(found tetra-stale, tetra-dns-unresolved; no remediation step applied)"),
         "{dns}"
     );
     let stale = finding("stale-dns", "tetra-stale");
@@ -293,7 +299,18 @@ async fn every_endpoint_state_ends_as_the_article_says() {
     );
     assert_eq!(
         fixed["facts"]["tetra_version_after"],
-        LATEST_TETRA.to_string()
+        serde_json::json!(LATEST_TETRA)
+    );
+    // Before and after, as the proof of the change.
+    let proof = fixed["confirmations"][0]["line"].as_str().unwrap();
+    assert!(
+        proof.contains(&format!("tetra_version_after = {LATEST_TETRA}"))
+            && proof.contains(&format!("tetra_version = {STALE_TETRA}")),
+        "{fixed:#}"
+    );
+    assert_eq!(
+        crate::report::schema_errors(r.report.as_ref().unwrap()),
+        Vec::<String>::new()
     );
     assert_eq!(fixed["facts"]["connector_version"], "10.1.2");
     // The connector folder was discovered: the highest version, not the
@@ -316,7 +333,7 @@ async fn every_endpoint_state_ends_as_the_article_says() {
     );
     assert_eq!(
         r.host(&name("update-does-not-move"))["facts"]["tetra_version_after"],
-        STALE_TETRA.to_string()
+        serde_json::json!(STALE_TETRA)
     );
 
     // Too old to force an update: said so, and not tried.
@@ -339,7 +356,10 @@ async fn without_latest_tetra_stale_means_behind_the_newest_seen_in_the_run() {
     assert_eq!(r.status("up-to-date.example.com"), "ok");
     let behind = r.host("pc-behind.example.com");
     assert_eq!(behind["status"], "changed", "{behind:#}");
-    assert_eq!(behind["facts"]["newest_tetra"], LATEST_TETRA.to_string());
+    assert_eq!(
+        behind["facts"]["newest_tetra"],
+        serde_json::json!(LATEST_TETRA)
+    );
     assert_eq!(ids(behind), set(&["tetra-stale"]));
 
     // A down endpoint contributes nothing and holds no one up.

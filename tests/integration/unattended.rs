@@ -236,7 +236,14 @@ async fn json_log_lines_are_all_of_stdout_and_tell_each_hosts_story() {
             .iter()
             .find(|h| h["name"] == host.as_str())
             .unwrap();
-        for field in ["status", "findings", "actions", "error", "facts"] {
+        for field in [
+            "status",
+            "findings",
+            "actions",
+            "error",
+            "facts",
+            "confirmations",
+        ] {
             assert_eq!(finished[field], in_report[field], "{host}: {field}");
         }
         assert!(finished["duration_ms"].is_u64());
@@ -245,6 +252,13 @@ async fn json_log_lines_are_all_of_stdout_and_tell_each_hosts_story() {
         events
             .iter()
             .any(|e| e["event"] == "step" && e["step"] == "Force the Enrollment Client update"),
+        "{kinds:?}"
+    );
+    // A step that waits says how long it may (update_timeout, 10m by default).
+    assert!(
+        events.iter().any(|e| e["event"] == "step"
+            && e["step"] == "Follow updater_logs until this update completes"
+            && e["timeout_s"] == 600),
         "{kinds:?}"
     );
     // The human table went to stderr.
