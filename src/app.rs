@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::plan::Plan;
 use crate::report::Report;
 use crate::runner::{self, Observer};
+use crate::sanitize;
 
 /// Run every host of `plan`, telling `observer` as they go; `cancel` stops
 /// every host cleanly (each sends Ctrl-C to its `tail` and closes).
@@ -27,6 +28,8 @@ pub(crate) async fn run(
         ..
     } = plan;
     let check_mode = settings.check_mode;
+    // Hosts and operator files speak through the sanitiser only.
+    let observer: Arc<dyn Observer> = Arc::new(sanitize::Escaped(observer));
     let outcomes = runner::run_fleet(
         playbook.clone(),
         hosts,
@@ -36,11 +39,11 @@ pub(crate) async fn run(
     )
     .await;
     Report::new(
-        &playbook.name,
+        &sanitize::escape(&playbook.name),
         check_mode,
         started,
         cancel.is_cancelled(),
-        outcomes,
+        outcomes.into_iter().map(sanitize::outcome).collect(),
     )
     .with_record(&record)
 }

@@ -93,7 +93,8 @@ pub(crate) enum Command {
     /// Exit codes: 0 every host ok or changed, 2 some host failed, 3 another run
     /// holds the lock (nothing was run), 4 none failed but some unreachable,
     /// 5 bad invocation, inventory or playbook (nothing was run), 1 internal
-    /// error, 130 interrupted.
+    /// error, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM, 129 by SIGHUP
+    /// (the report is still written).
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
     #[cfg(feature = "sim")]
@@ -225,7 +226,8 @@ pub(crate) struct RunArgs {
     /// was unreachable; the hosts not run are reported skipped.
     #[arg(long, value_name = "P", value_parser = crate::rollout::parse_max_fail_percent, requires = "serial")]
     pub max_fail_percent: Option<u8>,
-    /// Run only the hosts that were failed or unreachable in this earlier JSON report
+    /// Run only the hosts that were failed or unreachable in this earlier JSON report,
+    /// or that it never ran (skipped)
     /// (and in the inventory and --limit).
     #[arg(long, value_name = "REPORT.json")]
     pub retry_failed: Option<PathBuf>,
@@ -487,7 +489,10 @@ pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
     match result {
         Ok(code) => code.code(),
         Err(e) => {
-            eprintln!("sshfleet: {}", crate::error::describe(&e));
+            eprintln!(
+                "sshfleet: {}",
+                crate::sanitize::escape_keeping_lines(&crate::error::describe(&e))
+            );
             e.exit_code().code()
         }
     }
@@ -562,7 +567,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => run(args).await,
         #[cfg(feature = "sim")]
-        Command::Demo(args) => crate::demo::run(args.playbook, args.report).await,
+        Command::Demo(args) => {
+            if let Some(report) = &args.report {
+                crate::outputs::check_file("--report", report)?;
+            }
+            crate::demo::run(args.playbook, args.report).await
+        }
         #[cfg(feature = "sim")]
         Command::Sim(args) => sim(args).await,
         Command::Inventory(args) => {
@@ -594,7 +604,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                     .iter()
                     .map(|j| format!("\tvia={}@{}", j.credentials.user, j.host_port()))
                     .collect::<String>();
-                say!(
+                let line = format!(
                     "{}\t{}:{}\tuser={}\tgroups={}{via}",
                     host.name,
                     target.address,
@@ -602,6 +612,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                     target.credentials.user,
                     host.groups.join(",")
                 );
+                // Tabs separate the fields; anything else from the file is escaped.
+                let fields: Vec<_> = line.split('\t').map(crate::sanitize::escape).collect();
+                say!("{}", fields.join("\t"));
             }
             Ok(ExitCode::Success)
         }
@@ -617,8 +630,13 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Report(command) => report(command),
         Command::Man { out_dir } => {
             match out_dir {
-                Some(dir) => crate::man::write_pages(Cli::command(), &dir)
-                    .map_err(|source| Error::WriteManPages { dir, source })?,
+                Some(dir) => {
+                    // Created with its parents (a fresh prefix has no
+                    // share/man/man1), checked before anything is written.
+                    crate::outputs::ensure_dir_all("man --out-dir", &dir, 0o755)?;
+                    crate::man::write_pages(Cli::command(), &dir)
+                        .map_err(|source| Error::WriteManPages { dir, source })?;
+                }
                 // `sshfleet man | head` is not an error.
                 None => {
                     use std::io::Write as _;
@@ -654,7 +672,7 @@ fn report(command: ReportCommand) -> Result<ExitCode, Error> {
             say!(
                 "{} report of playbook {} ({}, started {}{}){}",
                 report.display(),
-                loaded.playbook,
+                crate::sanitize::escape(&loaded.playbook),
                 if loaded.inventory.is_empty() {
                     "inventory not recorded".to_string()
                 } else {
@@ -672,7 +690,13 @@ fn report(command: ReportCommand) -> Result<ExitCode, Error> {
                     ""
                 }
             );
-            say!("\n{}", loaded.table_with_reasons().trim_end());
+            // An earlier report is an operator's file: what it quotes of
+            // hosts is escaped again on its way to the terminal.
+            let table = loaded.table_with_reasons();
+            say!(
+                "\n{}",
+                crate::sanitize::escape_keeping_lines(table.trim_end())
+            );
             Ok(ExitCode::Success)
         }
         ReportCommand::Merge { reports, out } => {
@@ -695,7 +719,7 @@ fn report(command: ReportCommand) -> Result<ExitCode, Error> {
             let before = Report::load(&old)?;
             let after = Report::load(&new)?;
             for line in crate::report::diff(&before, &old, &after, &new)? {
-                say!("{line}");
+                say!("{}", crate::sanitize::escape(&line));
             }
             Ok(ExitCode::Success)
         }
@@ -749,17 +773,27 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         format: args.log_format,
         labels: None,
     };
-    // Taken last: a bad invocation is reported as such, whoever holds it.
+    // Every path the run writes, before any host is touched.
+    if let Some(report) = &args.report {
+        crate::outputs::check_file("--report", report)?;
+    }
+    if let Some(dir) = &args.transcripts {
+        crate::outputs::ensure_dir("--transcripts", dir, 0o700)?;
+    }
     let lock_path = args.lock.clone().unwrap_or_else(crate::lock::default_path);
+    crate::outputs::check_file("--lock", &lock_path)?;
+    // Taken last: a bad invocation is reported as such, whoever holds it.
     let _lock = RunLock::acquire(&lock_path).inspect_err(|e| {
         if args.log_format == LogFormat::Json {
             JsonLog::new(&plan.playbook.name).refused(&e.to_string());
         }
     })?;
     if let Some(note) = &plan.retry_note {
-        console.lines().print(note);
+        console
+            .lines()
+            .print(&crate::sanitize::escape_keeping_lines(note));
     }
-    let shutdown = Shutdown::on_ctrl_c();
+    let shutdown = Shutdown::on_signals();
     let (code, _) = console.run(plan, shutdown.token()).await?;
-    Ok(code)
+    Ok(shutdown.exit_code(code))
 }

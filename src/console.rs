@@ -51,8 +51,8 @@ impl Console {
         let metrics_path = plan.metrics_file.clone();
         let hosts = plan.hosts.len();
         let progress = Arc::new(Progress::new(hosts, self.bars, lines));
-        let json =
-            (self.format == LogFormat::Json).then(|| Arc::new(JsonLog::new(&plan.playbook.name)));
+        let json = (self.format == LogFormat::Json)
+            .then(|| Arc::new(JsonLog::new(&crate::sanitize::escape(&plan.playbook.name))));
         let observer: Arc<dyn Observer> = match &json {
             Some(json) => {
                 json.run_started(
@@ -64,7 +64,15 @@ impl Console {
             }
             None => progress.clone(),
         };
+        let seen = {
+            let (progress, cancel) = (progress.clone(), cancel.clone());
+            tokio::spawn(async move {
+                cancel.cancelled().await;
+                progress.interrupted();
+            })
+        };
         let report = crate::app::run(plan, observer, cancel).await;
+        seen.abort();
         progress.finish();
         let labels = self.labels.as_ref().map(|(title, cells)| (*title, cells));
         // `--retry-failed` with nothing to retry has said so: no empty table.

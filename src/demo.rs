@@ -286,11 +286,11 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         format: LogFormat::Text,
         labels: Some(("SCENARIO", scenarios)),
     };
-    let shutdown = Shutdown::on_ctrl_c();
+    let shutdown = Shutdown::on_signals();
     let (code, outcome) = console.run(plan, shutdown.token()).await?;
     sim.shutdown().await;
     if code == ExitCode::Interrupted {
-        return Ok(code);
+        return Ok(shutdown.exit_code(code));
     }
 
     let mut wrong = Vec::new();

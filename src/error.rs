@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::exit::ExitCode;
 use crate::inventory::InventoryError;
 use crate::lock::LockError;
+use crate::outputs::OutputError;
 use crate::playbook::PlaybookError;
 use crate::retry::RetryReportError;
 use crate::ssh_config::SshConfigError;
@@ -33,6 +34,9 @@ pub(crate) enum Error {
     HostVars { inventory: PathBuf, message: String },
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// An output path (report, transcripts, lock, man pages) cannot be used.
+    #[error(transparent)]
+    Output(#[from] OutputError),
     /// A bad invocation that clap cannot see (`--forks 0`, a scenario name).
     #[error("{0}")]
     Usage(String),
@@ -85,6 +89,7 @@ impl Error {
             | Error::SshConfig(_)
             | Error::Target { .. }
             | Error::HostVars { .. }
+            | Error::Output(_)
             | Error::Report(_)
             | Error::Usage(_)
             | Error::VaultPassword(_) => ExitCode::BadInput,

@@ -7,7 +7,8 @@
 //! Events, in order: `run_started`; per batch (with `--serial`)
 //! `batch_started`; per host `host_started`, `step`... (with `timeout_s`
 //! for a step that waits), `host_finished` (status, duration_ms, facts,
-//! findings, actions, confirmations when there are any, error);
+//! findings, actions, confirmations when there are any, error, warnings
+//! when there are any);
 //! `rollout_stopped` when a batch crossed `--max-fail-percent`;
 //! `run_finished` (summary, exit_code, report path).
 

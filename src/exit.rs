@@ -16,8 +16,12 @@ pub(crate) enum ExitCode {
     Unreachable = 4,
     /// Bad invocation, inventory or playbook: nothing was run.
     BadInput = 5,
-    /// Interrupted (SIGINT).
+    /// Interrupted (SIGINT, Ctrl-C).
     Interrupted = 130,
+    /// Stopped by SIGTERM (systemd's stop), cleanly, report written.
+    Terminated = 143,
+    /// Stopped by SIGHUP (a closed terminal), cleanly, report written.
+    HungUp = 129,
 }
 
 impl ExitCode {

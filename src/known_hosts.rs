@@ -235,6 +235,23 @@ impl KnownHosts {
 }
 
 impl KnownHosts {
+    /// A key of another type than `key`'s that this file already trusts
+    /// for the host: its type and line. Such a host is not new, whatever
+    /// `check` says of `key`'s type.
+    pub(crate) fn known_other_type(
+        &self,
+        host: &str,
+        port: u16,
+        key: &PublicKey,
+    ) -> Option<(String, usize)> {
+        let name = lookup_name(host, port);
+        self.candidates(&name)
+            .filter(|line| line.entry.marker().is_none() && line.matches(&name))
+            .map(|line| (line.entry.public_key(), line.number))
+            .find(|(known, _)| known.algorithm() != key.algorithm())
+            .map(|(known, line)| (known.algorithm().to_string(), line))
+    }
+
     /// The CA keys `@cert-authority` lines trust for this host, with their
     /// line numbers.
     pub(crate) fn authorities(&self, host: &str, port: u16) -> Vec<(usize, PublicKey)> {

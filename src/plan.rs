@@ -213,6 +213,7 @@ fn warn_malformed_known_hosts(targets: &[Target]) {
         // An unreadable file is each connecting host's error, with its name.
         if let Ok(known) = KnownHosts::load(file) {
             for warning in known.warnings() {
+                let warning = crate::sanitize::escape(&warning.to_string()).into_owned();
                 tracing::warn!("{warning}; that line is skipped");
             }
         }
@@ -239,7 +240,7 @@ fn select_retry<'i>(
         tracing::warn!(
             "{}: not in the inventory, so not retried: {}",
             report.display(),
-            missing.join(", ")
+            crate::sanitize::escape(&missing.join(", "))
         );
     }
     let hosts: Vec<&Host> = selected
@@ -248,15 +249,20 @@ fn select_retry<'i>(
         .collect();
     let note = if hosts.is_empty() {
         format!(
-            "nothing to retry: no selected host was failed or unreachable in {}",
+            "nothing to retry: no selected host was failed, unreachable or not run in {}",
             report.display()
         )
     } else {
+        let not_run = hosts
+            .iter()
+            .filter(|h| wanted.not_run.contains(&h.name))
+            .count();
         format!(
-            "retrying {} host{} failed or unreachable in {}",
+            "retrying {} host{} of {}: {} failed or unreachable, {not_run} not run (skipped)",
             hosts.len(),
             if hosts.len() == 1 { "" } else { "s" },
-            report.display()
+            report.display(),
+            hosts.len() - not_run,
         )
     };
     Ok((hosts, note))

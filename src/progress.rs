@@ -163,6 +163,15 @@ impl Progress {
         }
     }
 
+    /// The run was interrupted: said above the bars, which would redraw
+    /// over a line printed beside them (plain output already has the
+    /// signal's own line on stderr).
+    pub(crate) fn interrupted(&self) {
+        if self.bars.is_some() {
+            self.say("interrupt seen: every host sends Ctrl-C to what it runs, closes its session and reports");
+        }
+    }
+
     /// Remove the bars before the summary table is printed.
     pub(crate) fn finish(&self) {
         if let Some(bars) = &self.bars {

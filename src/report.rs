@@ -70,6 +70,10 @@ pub(crate) struct HostOutcome {
     pub confirmations: Vec<Confirmation>,
     #[serde(default)]
     pub error: Option<String>,
+    /// What the operator must know though the status holds (the prompt
+    /// naming another appliance, log lines stamped in the future).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl HostOutcome {
@@ -83,6 +87,7 @@ impl HostOutcome {
             actions: Vec::new(),
             confirmations: Vec::new(),
             error: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -98,6 +103,9 @@ impl HostOutcome {
         let _ = write!(line, "  ({})", seconds(self.duration_ms));
         if let Some(error) = &self.error {
             let _ = write!(line, "\n            {error}");
+        }
+        for warning in &self.warnings {
+            let _ = write!(line, "\n            warning: {warning}");
         }
         line
     }
@@ -334,7 +342,8 @@ impl Report {
 
     /// Read a report written by an earlier run.
     pub(crate) fn load(path: &Path) -> Result<Report, ReportError> {
-        let text = std::fs::read_to_string(path).map_err(|error| ReportError::Read {
+        // A regular file of bounded size (crate::bounds).
+        let text = crate::bounds::read_input(path).map_err(|error| ReportError::Read {
             path: path.to_path_buf(),
             error,
         })?;

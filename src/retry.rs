@@ -1,6 +1,6 @@
 //! Retrying what failed, at two scales. Across runs: `--retry-failed
 //! REPORT.json` picks the hosts an earlier run left `failed` or
-//! `unreachable`, so the morning after a cron run an operator re-runs only
+//! `unreachable`, and those it never ran (`skipped`), so the morning after a cron run an operator re-runs only
 //! those. Within a run: a connection that was refused, reset, timed out or
 //! dropped during the handshake (an appliance rebooting after an update, a
 //! busy jump host) is tried again with backoff before the host is declared
@@ -68,13 +68,29 @@ struct PastHost {
     status: Status,
 }
 
+/// The hosts of an earlier report to run again.
+#[derive(Debug, Default)]
+pub(crate) struct ToRetry {
+    /// Ended `failed` or `unreachable`.
+    pub failed: BTreeSet<String>,
+    /// Ended `skipped`: never run (a stopped rollout, an interruption).
+    pub not_run: BTreeSet<String>,
+}
+
+impl ToRetry {
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.failed.contains(name) || self.not_run.contains(name)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &String> {
+        self.failed.iter().chain(&self.not_run)
+    }
+}
+
 /// The hosts that ended `failed` or `unreachable` in the report at `path`,
-/// written by a run of `playbook`.
-pub(crate) fn hosts_to_retry(
-    path: &Path,
-    playbook: &str,
-) -> Result<BTreeSet<String>, RetryReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| RetryReportError::Read {
+/// written by a run of `playbook`, and those it never ran (`skipped`).
+pub(crate) fn hosts_to_retry(path: &Path, playbook: &str) -> Result<ToRetry, RetryReportError> {
+    let text = crate::bounds::read_input(path).map_err(|source| RetryReportError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -90,12 +106,15 @@ pub(crate) fn hosts_to_retry(
             wanted: playbook.to_string(),
         });
     }
-    Ok(report
-        .hosts
-        .into_iter()
-        .filter(|h| matches!(h.status, Status::Failed | Status::Unreachable))
-        .map(|h| h.name)
-        .collect())
+    let mut retry = ToRetry::default();
+    for host in report.hosts {
+        match host.status {
+            Status::Failed | Status::Unreachable => retry.failed.insert(host.name),
+            Status::Skipped => retry.not_run.insert(host.name),
+            Status::Ok | Status::Changed => false,
+        };
+    }
+    Ok(retry)
 }
 
 #[cfg(test)]
@@ -122,7 +141,8 @@ mod tests {
             .write_atomic(&path)
             .unwrap();
         let picked = hosts_to_retry(&path, "esa-ecupdate").unwrap();
-        assert_eq!(picked.into_iter().collect::<Vec<_>>(), ["b", "d"]);
+        assert_eq!(picked.failed.into_iter().collect::<Vec<_>>(), ["b", "d"]);
+        assert_eq!(picked.not_run.into_iter().collect::<Vec<_>>(), ["e"]);
 
         let err = hosts_to_retry(&path, "secure-endpoint-tetra").unwrap_err();
         assert!(

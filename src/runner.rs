@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState};
-use crate::playbook::{ExecShell, FleetMax, Playbook, Segment, Session, Value};
+use crate::playbook::{ExecShell, FleetMax, Playbook, PromptHost, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
 use crate::shell::{ExecSession, Shell};
@@ -333,11 +333,10 @@ fn write_transcript(
         None => format!("outcome: {}", outcome.status.as_str()),
     });
     let path = dir.join(format!("{}.log", sanitize(name)));
-    if let Err(e) =
-        std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, transcript.render()))
-    {
+    // The directory was checked (or created 0700) before the run.
+    if let Err(e) = crate::outputs::write_private(&path, transcript.render().as_bytes()) {
         let note = format!("cannot write transcript {}: {e}", path.display());
-        tracing::warn!("{note}");
+        tracing::warn!("{}", crate::sanitize::escape(&note));
         outcome.error = Some(match outcome.error.take() {
             Some(err) => format!("{err}; {note}"),
             None => note,
@@ -427,6 +426,7 @@ async fn connect_and_run(
             prompt,
             login_timeout,
             exit_command,
+            prompt_host,
             pager,
             pty_rows,
         } => {
@@ -447,6 +447,7 @@ async fn connect_and_run(
                             *pty_rows,
                             login_timeout,
                             transcript,
+                            cancel.clone(),
                         )
                         .await
                         .map_err(|(e, kept)| {
@@ -456,6 +457,18 @@ async fn connect_and_run(
                         })
                     }
                 },
+            };
+            let opened = match opened {
+                Ok(shell) => {
+                    let seen = Seen {
+                        name,
+                        address: &target.address,
+                        state: &mut slot.state,
+                        transcript: &mut slot.transcript,
+                    };
+                    check_prompt_host(seen, prompt, *prompt_host, shell).await
+                }
+                Err(outcome) => Err(outcome),
             };
             match opened {
                 Ok(shell) => Opened::Cli(Box::new(shell), exit_command.as_deref()),
@@ -491,6 +504,60 @@ async fn connect_and_run(
     }
     connection.disconnect().await;
     Ok(())
+}
+
+/// The host as the inventory names it, and where its warnings and
+/// transcript go.
+struct Seen<'a> {
+    name: &'a str,
+    address: &'a str,
+    state: &'a mut HostState,
+    transcript: &'a mut Transcript,
+}
+
+/// The prompt names the appliance: another name than the inventory's
+/// (and its `ansible_host`) is a warning in the host's result, or fails
+/// the host before any step when the playbook says `prompt_host: error`.
+async fn check_prompt_host(
+    seen: Seen<'_>,
+    prompt: &regex::Regex,
+    mode: PromptHost,
+    shell: Shell,
+) -> Result<Shell, HostOutcome> {
+    let Seen {
+        name,
+        address,
+        state,
+        transcript,
+    } = seen;
+    let expected = [name, address];
+    let Some(shown) = crate::prompt_host::other_host(prompt, shell.prompt_line(), &expected) else {
+        return Ok(shell);
+    };
+    let message = format!(
+        "the CLI prompt names {shown}, not {name} (ansible_host {address}): mis-wired DNS or NAT would make this run change another appliance"
+    );
+    match mode {
+        PromptHost::Warn => {
+            state.warn(format!(
+                "{message} (prompt {:?})",
+                shell.prompt_line().trim()
+            ));
+            Ok(shell)
+        }
+        PromptHost::Error => {
+            let mut shell = shell;
+            // Nothing was run; leave the appliance as found.
+            shell.close(None).await;
+            *transcript = shell.into_transcript();
+            transcript.note(&message);
+            Err(failed(
+                name,
+                Status::Failed,
+                format!("{message}; nothing was run (prompt_host: error)"),
+            ))
+        }
+    }
 }
 
 /// Where a segment's commands go once connected: an interactive shell
@@ -549,6 +616,7 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         actions: run.actions,
         confirmations: run.confirmations,
         error,
+        warnings: run.warnings,
     }
 }
 

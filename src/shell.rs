@@ -29,6 +29,10 @@ use crate::transport::Connection;
 /// Output of one command kept in memory at most; beyond it the oldest text
 /// is dropped. Prompt detection only needs the end.
 const MAX_PENDING: usize = 4 * 1024 * 1024;
+/// A prompt is a short line: a longer last line is output still coming,
+/// and matching the prompt regex against it on every packet would make a
+/// flood without newlines cost quadratic time.
+const MAX_PROMPT_LINE: usize = 4096;
 /// Lines kept to explain a failure.
 const RECENT_LINES: usize = 8;
 /// Ctrl-C, the only way to end AsyncOS `tail`.
@@ -47,6 +51,9 @@ impl From<russh::Error> for RemoteError {
 struct Screen {
     text: String,
     dropped: usize,
+    /// Where the last, unterminated line starts in `text`: everything
+    /// before it is complete lines, found without searching again.
+    line_start: usize,
     /// A carriage return came and no text since: what is printed next
     /// overwrites the line (a pager wiping its prompt with `\r` + spaces +
     /// `\r`, a progress counter redrawn in place).
@@ -56,8 +63,7 @@ struct Screen {
 impl vte::Perform for Screen {
     fn print(&mut self, c: char) {
         if std::mem::take(&mut self.returned) {
-            let start = self.text.rfind('\n').map_or(0, |i| i + 1);
-            self.text.truncate(start);
+            self.text.truncate(self.line_start);
         }
         self.text.push(c);
     }
@@ -68,12 +74,13 @@ impl vte::Perform for Screen {
                 // A row of nothing but spaces is what a pager's wipe leaves
                 // where a blank line follows: an empty line.
                 if std::mem::take(&mut self.returned) {
-                    let start = self.text.rfind('\n').map_or(0, |i| i + 1);
+                    let start = self.line_start;
                     if self.text[start..].bytes().all(|b| b == b' ') {
                         self.text.truncate(start);
                     }
                 }
                 self.text.push('\n');
+                self.line_start = self.text.len();
             }
             b'\t' => self.print('\t'),
             // CRLF becomes LF; a bare CR returns to the start of the line.
@@ -100,6 +107,33 @@ impl Screen {
         }
         self.text.drain(..cut);
         self.dropped += cut;
+        self.line_start = self.line_start.saturating_sub(cut);
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.line_start = 0;
+    }
+
+    /// Remove and return the text before `end`, which is at most
+    /// `line_start` (complete lines only).
+    fn take_to(&mut self, end: usize) -> String {
+        let taken: String = self.text.drain(..end).collect();
+        self.line_start -= end;
+        taken
+    }
+
+    /// The first complete line, without its newline.
+    fn next_line(&mut self) -> Option<String> {
+        let pos = self.text[..self.line_start].find('\n')?;
+        let mut line = self.take_to(pos + 1);
+        line.pop();
+        Some(line)
+    }
+
+    /// The last, unterminated line.
+    fn last_line(&self) -> &str {
+        &self.text[self.line_start..]
     }
 }
 
@@ -112,6 +146,12 @@ pub(crate) struct Shell {
     screen: Screen,
     recent: VecDeque<String>,
     transcript: Transcript,
+    /// The last prompt line seen (the appliance's own name is in it).
+    prompt_line: String,
+    /// What the transcript has of a character split across packets.
+    received: crate::sanitize::Utf8Chunks,
+    /// The run's stop: waiting for a prompt ends at once when it fires.
+    cancel: CancellationToken,
 }
 
 impl Shell {
@@ -128,6 +168,7 @@ impl Shell {
         rows: u32,
         timeout: Duration,
         transcript: Transcript,
+        cancel: CancellationToken,
     ) -> Result<Shell, (RemoteError, Transcript)> {
         // A wide terminal keeps long log lines from being wrapped by the appliance.
         if let Err(e) = channel
@@ -147,14 +188,22 @@ impl Shell {
             screen: Screen::default(),
             recent: VecDeque::new(),
             transcript,
+            received: crate::sanitize::Utf8Chunks::default(),
+            prompt_line: String::new(),
+            cancel,
         };
         match shell
-            .read_to_prompt(timeout, "waiting for the login prompt")
+            .read_to_prompt(timeout, "waiting for the login prompt", Stop::OnCancel)
             .await
         {
             Ok(_) => Ok(shell),
             Err(e) => Err((e, shell.transcript)),
         }
+    }
+
+    /// The last prompt line seen, e.g. `esa01.example.com> `.
+    pub(crate) fn prompt_line(&self) -> &str {
+        &self.prompt_line
     }
 
     pub(crate) fn into_transcript(self) -> Transcript {
@@ -166,21 +215,27 @@ impl Remote for Shell {
     /// Run one command and return its output without the echoed command
     /// line and without the prompt.
     async fn run(&mut self, command: &str, timeout: Duration) -> Result<Output, RemoteError> {
-        self.screen.text.clear();
+        self.screen.clear();
         self.screen.dropped = 0;
         // "last output" in an error is this command's, not the one before.
         self.recent.clear();
         self.send_line(command).await?;
         let output = self
-            .read_to_prompt(timeout, &format!("running `{command}`"))
-            .await?;
-        // A finding in the dropped part would be missed: refuse to judge.
+            .read_to_prompt(
+                timeout,
+                &format!("running `{command}`"),
+                Stop::OnCancelOrTooLarge,
+            )
+            .await;
+        // A finding in the dropped part would be missed: refuse to judge,
+        // as soon as it is known (the output may never end).
         if self.screen.dropped > 0 {
             return Err(RemoteError::OutputTooLarge {
                 command: command.to_string(),
                 limit: MAX_PENDING,
             });
         }
+        let output = output?;
         Ok(Output {
             text: strip_echo(&output, command).to_string(),
             exit_status: None,
@@ -202,16 +257,15 @@ impl Remote for Shell {
         cancel: &CancellationToken,
         mut judge: impl FnMut(&str) -> Verdict + Send,
     ) -> Result<FollowEnd, RemoteError> {
-        self.screen.text.clear();
+        self.screen.clear();
         self.recent.clear();
         self.send_line(command).await?;
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let what = format!("following `{command}`");
         let mut echo_pending = true;
         let end = 'follow: loop {
-            while let Some(pos) = self.screen.text.find('\n') {
-                let line: String = self.screen.text.drain(..=pos).collect();
-                let line = line.trim_end_matches('\n');
+            while let Some(line) = self.screen.next_line() {
+                let line = line.as_str();
                 if echo_pending {
                     echo_pending = false;
                     if is_echo(line, command) {
@@ -278,7 +332,11 @@ impl Shell {
         self.transcript.record(Direction::Sent, "^C");
         self.channel.data_bytes(vec![INTERRUPT]).await?;
         match self
-            .read_to_prompt(GRACE, "waiting for the prompt after Ctrl-C")
+            .read_to_prompt(
+                GRACE,
+                "waiting for the prompt after Ctrl-C",
+                Stop::AtDeadline,
+            )
             .await
         {
             Ok(_) => Ok(()),
@@ -304,18 +362,37 @@ impl Shell {
         &mut self,
         timeout: Duration,
         what: &str,
+        stop: Stop,
     ) -> Result<String, RemoteError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         loop {
             if let Some(start) = self.prompt_start() {
-                let output: String = self.screen.text.drain(..start).collect();
-                self.screen.text.clear();
+                let output = self.screen.take_to(start);
+                self.prompt_line = std::mem::take(&mut self.screen.text);
+                self.screen.clear();
                 for line in output.lines() {
                     self.remember(line);
                 }
                 return Ok(output);
             }
-            if !self.fill(deadline, what).await? {
+            if stop == Stop::OnCancelOrTooLarge && self.screen.dropped > 0 {
+                // The caller refuses to judge cut output; do not wait for more.
+                return Ok(String::new());
+            }
+            let more = match stop {
+                Stop::AtDeadline => self.fill(deadline, what).await?,
+                Stop::OnCancel | Stop::OnCancelOrTooLarge => {
+                    let cancel = self.cancel.clone();
+                    tokio::select! {
+                        () = cancel.cancelled() => {
+                            self.transcript.note(&format!("interrupted while {what}"));
+                            return Err(RemoteError::Interrupted { what: what.to_string() });
+                        }
+                        more = self.fill(deadline, what) => more?,
+                    }
+                }
+            };
+            if !more {
                 return Err(RemoteError::Timeout {
                     what: what.to_string(),
                     waited: timeout,
@@ -328,6 +405,10 @@ impl Shell {
     /// Wait for the next piece of output. `Ok(false)` when the deadline
     /// passed first.
     async fn fill(&mut self, deadline: Instant, what: &str) -> Result<bool, RemoteError> {
+        // Output that never pauses must not outlive the deadline either.
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
         let msg = match tokio::time::timeout_at(deadline, self.channel.wait()).await {
             Err(_) => return Ok(false),
             Ok(msg) => msg,
@@ -360,7 +441,8 @@ impl Shell {
         let Some(pager) = &self.pager else {
             return Ok(());
         };
-        let Some(at) = pager_start(&self.screen.text, &pager.pattern) else {
+        let Some(at) = pager_start(&self.screen.text, self.screen.line_start, &pager.pattern)
+        else {
             return Ok(());
         };
         self.screen.text.truncate(at);
@@ -371,8 +453,8 @@ impl Shell {
     }
 
     fn feed(&mut self, data: &[u8]) {
-        self.transcript
-            .record(Direction::Received, &String::from_utf8_lossy(data));
+        let text = self.received.decode(data);
+        self.transcript.record(Direction::Received, &text);
         absorb(
             &mut self.parser,
             &mut self.screen,
@@ -384,9 +466,9 @@ impl Shell {
 
     /// Byte offset where the prompt line starts, if the text ends in a prompt.
     fn prompt_start(&self) -> Option<usize> {
-        let text = &self.screen.text;
-        let start = text.rfind('\n').map_or(0, |i| i + 1);
-        self.prompt.is_match(&text[start..]).then_some(start)
+        let line = self.screen.last_line();
+        (line.len() <= MAX_PROMPT_LINE && self.prompt.is_match(line))
+            .then_some(self.screen.line_start)
     }
 
     fn remember(&mut self, line: &str) {
@@ -500,16 +582,25 @@ async fn exec(
     let mut channel = channel;
     transcript.record(Direction::Sent, &format!("{request}\n"));
     channel.exec(true, request).await?;
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline_after(timeout);
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
+    let mut received = crate::sanitize::Utf8Chunks::default();
+    let mut received_err = crate::sanitize::Utf8Chunks::default();
     // Kept whole until the end: a CLIXML block is decoded as one document.
     let mut stderr: Vec<u8> = Vec::new();
     let mut exit_status = None;
     loop {
-        let msg = match tokio::time::timeout_at(deadline, channel.wait()).await {
+        let waited = if Instant::now() >= deadline {
+            Err(())
+        } else {
+            tokio::time::timeout_at(deadline, channel.wait())
+                .await
+                .map_err(drop)
+        };
+        let msg = match waited {
             Ok(msg) => msg,
-            Err(_) => {
+            Err(()) => {
                 let stderr = plain_text(&stderr, transcript.secrets());
                 let seen = format!("{}{stderr}", screen.text);
                 return Err(RemoteError::Timeout {
@@ -529,11 +620,11 @@ async fn exec(
                 });
             }
             Some(ChannelMsg::Data { data }) => {
-                transcript.record(Direction::Received, &String::from_utf8_lossy(&data));
+                transcript.record(Direction::Received, &received.decode(&data));
                 absorb(&mut parser, &mut screen, transcript.secrets(), &data);
             }
             Some(ChannelMsg::ExtendedData { data, .. }) => {
-                transcript.record(Direction::Received, &String::from_utf8_lossy(&data));
+                transcript.record(Direction::Received, &received_err.decode(&data));
                 stderr.extend_from_slice(&data);
             }
             Some(ChannelMsg::ExitStatus {
@@ -564,13 +655,39 @@ fn plain_text(stderr: &[u8], secrets: &Secrets) -> String {
     screen.text
 }
 
+/// Whether waiting for a prompt ends when the run is stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// The login: the run's stop ends the wait at once.
+    OnCancel,
+    /// A command: the run's stop ends the wait at once, and so does output
+    /// too large to judge.
+    OnCancelOrTooLarge,
+    /// The prompt after Ctrl-C: always waited for, within its grace.
+    AtDeadline,
+}
+
+/// `timeout` from now; a timeout too far away for the clock means "no
+/// deadline we will live to see", never a panic.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + crate::bounds::MAX_DURATION)
+}
+
 /// Parse `data` onto `screen`, redacting a secret it echoes back, even
 /// one split across packets: what the screen holds becomes command output,
 /// findings, reports and error messages.
 fn absorb(parser: &mut vte::Parser, screen: &mut Screen, secrets: &Secrets, data: &[u8]) {
     let before = screen.text.len();
     parser.advance(screen, data);
+    let grown = screen.text.len();
     secrets.redact_grown(&mut screen.text, before);
+    // A redaction moved the text: find the last line again (rare: only
+    // when a secret was echoed).
+    if screen.text.len() != grown {
+        screen.line_start = screen.text.rfind('\n').map_or(0, |i| i + 1);
+    }
 }
 
 /// The last lines of `text`, quoted, for an error message.
@@ -582,10 +699,15 @@ fn last_lines(text: &str) -> String {
     format!("{:?}", lines[lines.len().saturating_sub(4)..].join(" | "))
 }
 
-/// Byte offset of a pager prompt on the unterminated last line of `text`.
-fn pager_start(text: &str, pattern: &Regex) -> Option<usize> {
-    let start = text.rfind('\n').map_or(0, |i| i + 1);
-    pattern.find(&text[start..]).map(|m| start + m.start())
+/// Byte offset of a pager prompt on the unterminated last line of `text`,
+/// which starts at `start`. Like a prompt, a pager is a short line (see
+/// [`MAX_PROMPT_LINE`]).
+fn pager_start(text: &str, start: usize, pattern: &Regex) -> Option<usize> {
+    let line = text.get(start..)?;
+    if line.len() > MAX_PROMPT_LINE {
+        return None;
+    }
+    pattern.find(line).map(|m| start + m.start())
 }
 
 fn is_echo(line: &str, command: &str) -> bool {
@@ -709,12 +831,13 @@ mod tests {
     fn the_pager_is_found_only_on_the_last_line_even_when_split() {
         let pager = Regex::new("-Press Any Key For More-").unwrap();
         let mut text = screen_of(&[b"Feature - Sophos: 1826 days\r\n-Press Any K"]);
-        assert_eq!(pager_start(&text, &pager), None);
+        let start = |t: &str| t.rfind('\n').map_or(0, |i| i + 1);
+        assert_eq!(pager_start(&text, start(&text), &pager), None);
         text.push_str("ey For More-");
-        let at = pager_start(&text, &pager).unwrap();
+        let at = pager_start(&text, start(&text), &pager).unwrap();
         assert_eq!(&text[..at], "Feature - Sophos: 1826 days\n");
         assert_eq!(
-            pager_start("-Press Any Key For More-\nnext\n", &pager),
+            pager_start("-Press Any Key For More-\nnext\n", 30, &pager),
             None
         );
     }

@@ -1,42 +1,135 @@
 //! What "stop" means for a run started from the command line: the first
-//! Ctrl-C cancels the run, so every host sends Ctrl-C to its remote `tail`,
-//! closes its session and reports; the report is still written. A second
-//! Ctrl-C aborts at once. The run itself only sees a cancellation token,
-//! so tests and the demo can decide otherwise.
+//! Ctrl-C (SIGINT), SIGTERM (systemd's stop, `TimeoutStartSec`) or SIGHUP
+//! (a closed terminal) cancels the run, so every host sends Ctrl-C to its
+//! remote `tail`, closes its session and reports; the report is still
+//! written, and the process exits 128 + the signal's number (130, 143,
+//! 129). A second signal aborts at once. The run itself only sees a
+//! cancellation token, so tests and the demo can decide otherwise.
+
+use std::sync::{Arc, OnceLock};
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::exit::ExitCode;
 
-/// Watches for Ctrl-C while it lives.
+/// A signal that stops a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopSignal {
+    Interrupt,
+    Terminate,
+    Hangup,
+}
+
+impl StopSignal {
+    fn name(self) -> &'static str {
+        match self {
+            StopSignal::Interrupt => "Ctrl-C (SIGINT)",
+            StopSignal::Terminate => "SIGTERM",
+            StopSignal::Hangup => "SIGHUP",
+        }
+    }
+
+    /// The shell's convention: 128 + the signal's number.
+    pub(crate) fn exit_code(self) -> ExitCode {
+        match self {
+            StopSignal::Interrupt => ExitCode::Interrupted,
+            StopSignal::Terminate => ExitCode::Terminated,
+            StopSignal::Hangup => ExitCode::HungUp,
+        }
+    }
+}
+
+/// Watches for the stop signals while it lives.
 pub(crate) struct Shutdown {
     token: CancellationToken,
+    seen: Arc<OnceLock<StopSignal>>,
     watcher: JoinHandle<()>,
 }
 
 impl Shutdown {
-    /// Start watching. Needs a tokio runtime.
-    pub(crate) fn on_ctrl_c() -> Shutdown {
+    /// Start watching SIGINT, SIGTERM and SIGHUP. Needs a tokio runtime.
+    pub(crate) fn on_signals() -> Shutdown {
         let token = CancellationToken::new();
         let cancel = token.clone();
+        let seen = Arc::new(OnceLock::new());
+        let first = seen.clone();
+        let mut signals = Signals::new();
         let watcher = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!(
-                    "sshfleet: interrupted; stopping every host cleanly (Ctrl-C again to abort)"
-                );
-                cancel.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(ExitCode::Interrupted.code());
-                }
+            let Some(signal) = signals.next().await else {
+                return;
+            };
+            let _ = first.set(signal);
+            eprintln!(
+                "sshfleet: {} received: interrupting; every host sends Ctrl-C to what it runs, closes its session and reports (send it again to abort)",
+                signal.name()
+            );
+            cancel.cancel();
+            if let Some(again) = signals.next().await {
+                std::process::exit(again.exit_code().code());
             }
         });
-        Shutdown { token, watcher }
+        Shutdown {
+            token,
+            seen,
+            watcher,
+        }
     }
 
     /// Cancelled once the run should stop.
     pub(crate) fn token(&self) -> CancellationToken {
         self.token.clone()
+    }
+
+    /// The exit code of a run that ended with `code`: an interrupted run
+    /// exits as the signal that stopped it asks.
+    pub(crate) fn exit_code(&self, code: ExitCode) -> ExitCode {
+        match (code, self.seen.get()) {
+            (ExitCode::Interrupted, Some(signal)) => signal.exit_code(),
+            _ => code,
+        }
+    }
+}
+
+/// The stop signals, registered once for the life of the watcher.
+struct Signals {
+    #[cfg(unix)]
+    streams: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) {
+                (Ok(int), Ok(term), Ok(hup)) => Some([int, term, hup]),
+                _ => None,
+            };
+            Signals { streams }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// The next stop signal; `None` if none can be watched.
+    async fn next(&mut self) -> Option<StopSignal> {
+        #[cfg(unix)]
+        if let Some([int, term, hup]) = &mut self.streams {
+            return tokio::select! {
+                _ = int.recv() => Some(StopSignal::Interrupt),
+                _ = term.recv() => Some(StopSignal::Terminate),
+                _ = hup.recv() => Some(StopSignal::Hangup),
+            };
+        }
+        tokio::signal::ctrl_c()
+            .await
+            .ok()
+            .map(|()| StopSignal::Interrupt)
     }
 }
 

@@ -178,6 +178,21 @@ pub(crate) enum ConnectError {
         known_hosts: PathBuf,
         entry: String,
     },
+    /// Known under another key type: not a new host, so never recorded
+    /// (a second key would silently widen what is trusted).
+    #[error(
+        "{host_port} presents {fingerprint}, but {}:{line} knows it by its {known_type} key; \
+         not connecting and not recording a second key. Check the new key out of band, then \
+         replace that line (or make the appliance offer its {known_type} key)",
+        known_hosts.display()
+    )]
+    KnownUnderOtherType {
+        host_port: String,
+        fingerprint: String,
+        known_hosts: PathBuf,
+        line: usize,
+        known_type: String,
+    },
     #[error(
         "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for {host_port}! It now presents {fingerprint}, \
          which differs from {}:{line}. Someone could be intercepting the connection (man-in-the-middle), \
@@ -378,6 +393,25 @@ impl Verifier {
             .unwrap_or((HostKeyStatus::Unknown, self.known_hosts.clone())))
     }
 
+    /// A key of another type that some known_hosts file trusts for this
+    /// host (file, line, type): such a host is not new, and a key of a new
+    /// type is never recorded beside it.
+    fn known_other_type(
+        &self,
+        key: &PublicKey,
+    ) -> Result<Option<(PathBuf, usize, String)>, ConnectError> {
+        for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
+            if let Some((known_type, line)) =
+                self.known_hosts_cache
+                    .load(path)?
+                    .known_other_type(&self.host, self.port, key)
+            {
+                return Ok(Some((path.clone(), line, known_type)));
+            }
+        }
+        Ok(None)
+    }
+
     /// `Ok(true)` when a CA that known_hosts trusts for this host signed
     /// `cert` and it holds now; `Ok(false)` when no CA is known for the
     /// host (the plain key is checked instead).
@@ -448,6 +482,17 @@ impl Verifier {
         let host_port = host_port(&self.host, self.port);
         let fingerprint = format!("{} {}", key.algorithm(), known_hosts::fingerprint(key));
         let (status, path) = self.check(key)?;
+        if status == HostKeyStatus::Unknown
+            && let Some((known_hosts, line, known_type)) = self.known_other_type(key)?
+        {
+            return Err(ConnectError::KnownUnderOtherType {
+                host_port,
+                fingerprint,
+                known_hosts,
+                line,
+                known_type,
+            });
+        }
         match status {
             HostKeyStatus::Trusted => Ok(()),
             HostKeyStatus::Changed { line } => Err(ConnectError::ChangedHostKey {
@@ -481,7 +526,8 @@ impl Verifier {
                             let path = &self.known_hosts;
                             known_hosts::append(path, &self.host, self.port, key)?;
                             tracing::warn!(
-                                "permanently added {host_port} ({fingerprint}) to {}",
+                                "permanently added {} ({fingerprint}) to {}",
+                                crate::sanitize::escape(&host_port),
                                 path.display()
                             );
                             Ok(())

@@ -111,7 +111,8 @@ pub(super) fn read_text(
     path: &Path,
     secret: Option<&VaultSecret>,
 ) -> Result<String, InventoryError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
+    // A regular file of bounded size and nesting (crate::bounds).
+    let text = crate::bounds::read_yaml_input(path).map_err(|source| InventoryError::Read {
         path: path.to_path_buf(),
         source,
     })?;

@@ -10,6 +10,7 @@ use crate::finding::{Confirmation, FoundFault};
 use chrono::NaiveDateTime;
 use tokio_util::sync::CancellationToken;
 
+use super::clock::Reading;
 use super::remote::{FollowEnd, Remote, RemoteError, Verdict};
 use super::vars::{HostVars, Unset};
 use super::when::{Condition, Scope, Value, WhenError};
@@ -24,6 +25,14 @@ use super::{
 pub(crate) enum StepError {
     #[error("`{{{{ {name} }}}}` has no value on this host")]
     Unfilled { name: String },
+    #[error(
+        "`{template}` became {command:?}, with the control character {found:?}; not sent (one step sends one line)"
+    )]
+    ControlCharacter {
+        template: String,
+        command: String,
+        found: char,
+    },
     #[error(transparent)]
     Unset(#[from] Unset),
     #[error(transparent)]
@@ -82,12 +91,13 @@ pub(crate) enum StepError {
     NoSince { var: String },
     #[error("`{command}` reported a failure: {line:?}")]
     ReportedFailure { command: String, line: String },
-    #[error("/{until}/ not seen within {} in `{command}`{}; Ctrl-C sent", humantime::format_duration(*waited), if *older_success_ignored { " (an older success line from before this run was ignored)" } else { "" })]
+    #[error("/{until}/ not seen within {} in `{command}`{}{}; Ctrl-C sent", humantime::format_duration(*waited), if *older_success_ignored { " (an older success line from before this run was ignored)" } else { "" }, if *future_ignored > 0 { format!(" ({future_ignored} line(s) stamped in the appliance's future were ignored: its clock was stepped back?)") } else { String::new() })]
     NotSeen {
         until: String,
         waited: Duration,
         command: String,
         older_success_ignored: bool,
+        future_ignored: usize,
     },
     #[error("interrupted while following `{command}`; Ctrl-C sent")]
     InterruptedFollowing { command: String },
@@ -98,7 +108,10 @@ impl StepError {
     pub(crate) fn is_interruption(&self) -> bool {
         matches!(
             self,
-            StepError::InterruptedWaiting { .. } | StepError::InterruptedFollowing { .. }
+            StepError::InterruptedWaiting { .. }
+                | StepError::InterruptedFollowing { .. }
+                | StepError::Remote(RemoteError::Interrupted { .. })
+                | StepError::NotConfirmed(RemoteError::Interrupted { .. })
         )
     }
 }
@@ -119,6 +132,9 @@ pub(crate) struct Execution {
     pub would_change: bool,
     /// The first failure, in an operator's words.
     pub error: Option<String>,
+    /// Worth an operator's attention, but neither a finding (conditions
+    /// such as `findings > 0` must not count it) nor a failure.
+    pub warnings: Vec<String>,
     pub cancelled: bool,
 }
 
@@ -129,6 +145,8 @@ pub(crate) struct Execution {
 pub(crate) struct HostState {
     vars: BTreeMap<String, Value>,
     times: BTreeMap<String, NaiveDateTime>,
+    /// When each time capture was taken, to tell a clock stepped back.
+    read_at: BTreeMap<String, std::time::Instant>,
     run: Execution,
 }
 
@@ -152,6 +170,12 @@ impl HostState {
     /// The host is done: a failure or an interruption ends it early.
     pub(crate) fn ended(&self) -> bool {
         self.run.error.is_some() || self.run.cancelled
+    }
+
+    /// A warning in the host's result (the prompt naming another
+    /// appliance).
+    pub(crate) fn warn(&mut self, warning: String) {
+        self.run.warnings.push(warning);
     }
 
     pub(crate) fn fail(&mut self, error: String) {
@@ -272,11 +296,13 @@ pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut
         let HostState {
             vars: vars_map,
             times,
+            read_at,
             run,
         } = state;
         let mut host = StepState {
             vars: vars_map,
             times,
+            read_at,
             run,
             check_mode,
         };
@@ -323,6 +349,7 @@ fn render(v: &Value) -> String {
 struct StepState<'a> {
     vars: &'a mut BTreeMap<String, Value>,
     times: &'a mut BTreeMap<String, NaiveDateTime>,
+    read_at: &'a mut BTreeMap<String, std::time::Instant>,
     run: &'a mut Execution,
     check_mode: bool,
 }
@@ -336,10 +363,21 @@ impl StepState<'_> {
         }
     }
 
-    /// `{{ name }}` filled from the host's variables.
+    /// `{{ name }}` filled from the host's variables. A value (a capture,
+    /// a variable) that brings a control character is refused: a newline
+    /// would send a second command the playbook never wrote, in check mode
+    /// too.
     fn fill(&self, text: &str) -> Result<String, StepError> {
-        super::render_command(text, |name| self.vars.get(name).map(render))
-            .map_err(|name| StepError::Unfilled { name })
+        let command = super::render_command(text, |name| self.vars.get(name).map(render))
+            .map_err(|name| StepError::Unfilled { name })?;
+        match command.chars().find(|c| c.is_control()) {
+            Some(found) => Err(StepError::ControlCharacter {
+                template: text.to_string(),
+                command,
+                found,
+            }),
+            None => Ok(command),
+        }
     }
 }
 
@@ -371,8 +409,7 @@ async fn run_step(
         StepKind::Check => String::new(),
         StepKind::Follow(follow) => {
             let command = host.fill(&follow.command.text)?;
-            let line =
-                run_follow(remote, playbook, vars, follow, &command, host.times, cancel).await?;
+            let line = run_follow(remote, playbook, vars, follow, &command, host, cancel).await?;
             if let Some(line) = &line {
                 host.run.confirmations.push(Confirmation {
                     step: step.name.clone(),
@@ -482,7 +519,7 @@ async fn repeat_command(
         if done {
             return Ok(output);
         }
-        if started.elapsed() + every > timeout {
+        if started.elapsed().saturating_add(every) > timeout {
             return Err(StepError::StillFalse {
                 condition: repeat.until.source().to_string(),
                 waited: timeout,
@@ -523,6 +560,8 @@ fn take_output(
             Some((value, time)) => {
                 if let Some(t) = time {
                     host.times.insert(capture.name.clone(), t);
+                    host.read_at
+                        .insert(capture.name.clone(), std::time::Instant::now());
                 }
                 host.vars.insert(capture.name.clone(), value);
             }
@@ -680,27 +719,36 @@ async fn run_follow(
     vars: &HostVars,
     follow: &Follow,
     command: &str,
-    times: &BTreeMap<String, NaiveDateTime>,
+    host: &mut StepState<'_>,
     cancel: &CancellationToken,
 ) -> Result<Option<String>, StepError> {
     let timeout = vars.duration(&follow.timeout)?;
     let since = match &follow.since {
         None => None,
-        Some(var) => Some(
-            *times
+        Some(var) => Some(Reading {
+            at: *host
+                .times
                 .get(var)
                 .ok_or_else(|| StepError::NoSince { var: var.clone() })?,
-        ),
+            read: host.read_at.get(var).copied(),
+        }),
     };
     let stamp = playbook.timestamp.as_ref();
     let mut armed = follow.after.is_none();
     let mut stale_success = 0usize;
+    let mut future = (0usize, None::<String>);
     let judge = |line: &str| {
         if let Some(since) = since {
             // Backlog from before this run, including an earlier update's
-            // success line, must never confirm anything.
+            // success line, must never confirm anything; nor may backlog
+            // stamped in the appliance's future (its clock stepped back).
             match stamp.and_then(|s| s.of_line(line)) {
-                Some(at) if at >= since => {}
+                Some(at) if since.in_future(at) => {
+                    future.0 += 1;
+                    future.1.get_or_insert_with(|| line.to_string());
+                    return Verdict::Continue;
+                }
+                Some(at) if at >= since.at => {}
                 _ => {
                     if follow.until.is_match(line) {
                         stale_success += 1;
@@ -724,13 +772,20 @@ async fn run_follow(
             Verdict::Continue
         }
     };
-    let end = remote
-        .follow(command, timeout, cancel, judge)
-        .await
-        .map_err(|e| match e {
-            RemoteError::CannotFollow => StepError::Remote(e),
-            e => StepError::NotConfirmed(e),
-        })?;
+    let end = remote.follow(command, timeout, cancel, judge).await;
+    let (future_ignored, first_future) = future;
+    if let Some(evidence) = first_future {
+        host.run.warnings.push(format!(
+            "{future_ignored} line(s) of `{command}` were stamped later than the appliance's clock \
+             (read as {}) plus the time since, e.g. {:?}; ignored as evidence (its clock was stepped back?)",
+            since.map(|s| s.at.to_string()).unwrap_or_default(),
+            evidence.trim().chars().take(200).collect::<String>()
+        ));
+    }
+    let end = end.map_err(|e| match e {
+        RemoteError::CannotFollow => StepError::Remote(e),
+        e => StepError::NotConfirmed(e),
+    })?;
     match end {
         FollowEnd::Success(line) => Ok(Some(line)),
         FollowEnd::Failure(line) => Err(StepError::ReportedFailure {
@@ -742,6 +797,7 @@ async fn run_follow(
             waited: timeout,
             command: command.to_string(),
             older_success_ignored: stale_success > 0,
+            future_ignored,
         }),
         FollowEnd::Cancelled => Err(StepError::InterruptedFollowing {
             command: command.to_string(),

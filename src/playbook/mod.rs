@@ -2,6 +2,7 @@
 //! appliance (a typo must not surface on the 300th host), and hand the
 //! executor a form where every regex is compiled and every name resolved.
 
+mod clock;
 pub(crate) mod exec;
 pub(crate) mod model;
 pub(crate) mod remote;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use model::PlaybookFile;
-pub(crate) use model::{CaptureKind, ExecShell, Pick, Severity, VarSpec, VarType};
+pub(crate) use model::{CaptureKind, ExecShell, Pick, PromptHost, Severity, VarSpec, VarType};
 use when::Condition;
 pub(crate) use when::Value;
 
@@ -116,6 +117,7 @@ pub(crate) enum Session {
         prompt: Regex,
         login_timeout: DurationRef,
         exit_command: Option<String>,
+        prompt_host: PromptHost,
         pager: Option<Pager>,
         /// Rows of the PTY asked for.
         pty_rows: u32,
@@ -336,10 +338,11 @@ impl Playbook {
     pub(crate) fn resolve(name_or_path: &str) -> Result<Playbook, PlaybookError> {
         let path = Path::new(name_or_path);
         if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(|source| PlaybookError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            let text =
+                crate::bounds::read_yaml_input(path).map_err(|source| PlaybookError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             return Playbook::parse(&text, path);
         }
         let stem = name_or_path

@@ -73,6 +73,10 @@ pub(crate) struct ShellSpec {
     /// Sent before closing the channel.
     #[serde(default)]
     pub exit_command: Option<String>,
+    /// What to do when the prompt's `host` group names another machine
+    /// than the inventory name and its `ansible_host`.
+    #[serde(default)]
+    pub prompt_host: PromptHost,
     /// The CLI's pager (`-Press Any Key For More-`): answered whenever it
     /// shows, and taken out of the output that steps judge.
     #[serde(default)]
@@ -81,6 +85,16 @@ pub(crate) struct ShellSpec {
     /// pages; a small value (24) makes the pager show, for tests.
     #[serde(default)]
     pub pty_rows: Option<u32>,
+}
+
+/// A prompt naming another appliance (mis-wired DNS or NAT: the run would
+/// change the wrong box): a warning in the host's result, or its failure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PromptHost {
+    #[default]
+    Warn,
+    Error,
 }
 
 #[derive(Debug, Clone, Deserialize)]

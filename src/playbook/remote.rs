@@ -71,6 +71,9 @@ pub(crate) enum RemoteError {
     /// The session broke under the command (the SSH layer's own words).
     #[error("ssh channel: {0}")]
     Channel(String),
+    /// The run was stopped (Ctrl-C, SIGTERM) while waiting.
+    #[error("interrupted while {what}; the session was closed")]
+    Interrupted { what: String },
     /// Following needs a prompt to come back to after Ctrl-C.
     #[error("a follow step needs an interactive shell")]
     CannotFollow,

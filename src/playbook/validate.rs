@@ -8,7 +8,7 @@ use std::path::Path;
 
 use regex::Regex;
 
-use super::model::{CaptureSpec, FleetSpec, PagerSpec, PlaybookFile, StepSpec};
+use super::model::{CaptureSpec, FleetSpec, PagerSpec, PlaybookFile, PromptHost, StepSpec};
 use super::when::Condition;
 use super::{
     Capture, CaptureKind, CaptureSource, Command, DEFAULT_PTY_ROWS, DurationRef, Finding,
@@ -112,8 +112,10 @@ impl Validator<'_> {
         source: &str,
         vars: &BTreeMap<String, VarSpec>,
     ) -> Result<DurationRef, PlaybookError> {
-        if let Ok(d) = humantime::parse_duration(source) {
-            return Ok(DurationRef::Literal(d));
+        if humantime::parse_duration(source).is_ok() {
+            return crate::bounds::parse_duration(source)
+                .map(DurationRef::Literal)
+                .map_err(|m| self.err(path, m));
         }
         match vars.get(source) {
             Some(spec) if spec.kind == VarType::Duration => Ok(DurationRef::Var(source.to_string())),
@@ -158,10 +160,20 @@ impl Validator<'_> {
         }
         let (session, command_timeout) = match (&file.shell, &file.exec) {
             (Some(shell), None) => {
+                let prompt = self.regex(&["shell", "prompt"], &shell.prompt)?;
+                if shell.prompt_host == PromptHost::Error
+                    && !prompt.capture_names().any(|n| n == Some("host"))
+                {
+                    return Err(self.err(
+                        &["shell", "prompt_host"],
+                        "`prompt_host: error` needs a `(?P<host>...)` group in `prompt`".to_string(),
+                    ));
+                }
                 let session = Session::Shell {
-                    prompt: self.regex(&["shell", "prompt"], &shell.prompt)?,
+                    prompt,
                     login_timeout: self.duration(&["shell", "login_timeout"], &shell.login_timeout, &file.vars)?,
                     exit_command: shell.exit_command.clone(),
+                    prompt_host: shell.prompt_host,
                     pager: shell.pager.as_ref().map(|p| self.pager(p)).transpose()?,
                     pty_rows: self.pty_rows(shell.pty_rows)?,
                 };
@@ -483,6 +495,15 @@ impl Validator<'_> {
         text: &str,
         captures: Vec<Capture>,
     ) -> Result<Command, PlaybookError> {
+        // A newline in a command is a second command to the appliance.
+        if let Some(c) = text.chars().find(|c| c.is_control()) {
+            return Err(self.err(
+                &["steps", i],
+                format!(
+                    "the command {text:?} contains the control character {c:?}; one step sends one line"
+                ),
+            ));
+        }
         Ok(Command {
             text: text.to_string(),
             action: spec.action.clone().unwrap_or_else(|| text.to_string()),

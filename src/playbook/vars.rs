@@ -81,14 +81,10 @@ pub(crate) fn typed_text(kind: VarType, text: &str) -> Result<Typed, String> {
             "false" | "no" | "off" | "0" => Ok(Value::Bool(false).into()),
             _ => Err(format!("`{text}` is not a boolean (true/false)")),
         },
-        VarType::Duration => humantime::parse_duration(text)
-            .map(|d| Typed {
-                value: Value::Text(text.to_string()),
-                duration: Some(d),
-            })
-            // humantime's own words (`expected number at 0`) point at a
-            // byte offset; the examples say more.
-            .map_err(|_| format!("`{text}` is not a duration like 15s, 10m, 1h")),
+        VarType::Duration => crate::bounds::parse_duration(text).map(|d| Typed {
+            value: Value::Text(text.to_string()),
+            duration: Some(d),
+        }),
         VarType::Number => text
             .parse::<f64>()
             .map(|n| Value::Number(n).into())

@@ -102,8 +102,13 @@ async fn prompt_never_recognised_fails_with_the_banner_kept_in_the_transcript() 
     std::fs::write(
         &playbook,
         shipped
-            .replace("prompt: '^(?:", "prompt: '^(?:NOPE|")
-            .replace("[A-Za-z0-9][A-Za-z0-9._-]*)> ?$'", "NEVER)> ?$'"),
+            .lines()
+            .map(|line| match line.strip_prefix("  prompt: ") {
+                Some(_) => "  prompt: '^(?:NOPE|NEVER)> ?$'",
+                None => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
     )
     .unwrap();
     let dir = lab.dir.path().join("t");

@@ -57,10 +57,12 @@ async fn retry_failed_runs_exactly_the_failed_and_unreachable_hosts_of_a_report(
     let report = run.report.as_ref().unwrap();
     assert_eq!(names(report), to_retry, "{}", run.explain());
     assert!(
-        run.stdout().contains(&format!(
-            "retrying {} hosts failed or unreachable in",
-            to_retry.len()
-        )),
+        run.stdout()
+            .contains(&format!("retrying {} hosts of", to_retry.len()))
+            && run.stdout().contains(&format!(
+                ": {} failed or unreachable, 0 not run (skipped)",
+                to_retry.len()
+            )),
         "{}",
         run.explain()
     );

@@ -46,6 +46,16 @@ pub enum Fault {
     StopAnswering(usize),
     /// Write output one byte at a time with this delay between bytes.
     Trickle(Duration),
+    /// The appliance's clock was stepped back by this much (NTP, a DST
+    /// change; `docs/DEVICES.md`: log lines carry the appliance's local
+    /// time) after an earlier manual update was logged: that update's
+    /// lines, its `enrollment_client update completed` included, end the
+    /// `updater_logs` backlog stamped in the appliance's future.
+    ClockSteppedBack(Duration),
+    /// Before its answer to `version`, the appliance writes this many
+    /// bytes without a newline (a runaway process writing to the
+    /// terminal).
+    FloodWithoutNewline(usize),
     /// Page every this many rows whatever terminal height the client asked
     /// for, as a CLI does when the terminal's size never reached it.
     PagesAt(u32),
@@ -64,6 +74,22 @@ impl Fault {
     pub(crate) fn stop_answering_after(faults: &[Fault]) -> Option<usize> {
         faults.iter().find_map(|f| match f {
             Fault::StopAnswering(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    /// The `ClockSteppedBack` step among `faults`.
+    pub(crate) fn clock_stepped_back(faults: &[Fault]) -> Option<Duration> {
+        faults.iter().find_map(|f| match f {
+            Fault::ClockSteppedBack(d) => Some(*d),
+            _ => None,
+        })
+    }
+
+    /// The `FloodWithoutNewline` size among `faults`.
+    pub(crate) fn flood(faults: &[Fault]) -> Option<usize> {
+        faults.iter().find_map(|f| match f {
+            Fault::FloodWithoutNewline(n) => Some(*n),
             _ => None,
         })
     }
@@ -493,6 +519,23 @@ impl Appliance {
                     shift(start, TimeDelta::milliseconds((f * 36_000.0) as i64)),
                     &msg,
                 );
+            }
+        }
+
+        if let Some(step) = Fault::clock_stepped_back(&profile.faults) {
+            // Logged before the step, a quarter of it ago by the old clock:
+            // three quarters of the step ahead of the clock now.
+            // A manual update that found nothing to apply: short enough
+            // that `tail` shows its request and its completion.
+            let start = shift(t0, to_delta(step - step / 4));
+            let sequence = manual_update_sequence(9029);
+            let shown = sequence
+                .iter()
+                .take(2)
+                .chain(sequence.iter().rev().take(2).rev());
+            for (i, (_, msg)) in shown.enumerate() {
+                let secs = i64::try_from(i).unwrap_or(0) * 2;
+                updater_logs.push(now, shift(start, TimeDelta::seconds(secs)), msg);
             }
         }
 

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::asyncos::{Appliance, Command};
+use crate::asyncos::{Appliance, Command, Fault};
 
 /// What a session asks its transport to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +194,17 @@ impl Session {
             Command::Exit => Err(End::Exit),
             Command::Tail { log } => self.tail(log).await,
             _ => {
+                if *command == Command::Version
+                    && let Some(mut left) = Fault::flood(&self.app.profile().faults)
+                {
+                    const CHUNK: usize = 32 * 1024;
+                    let chunk = vec![b'x'; CHUNK];
+                    while left > 0 {
+                        let n = left.min(CHUNK);
+                        self.emit(&chunk[..n]).await?;
+                        left -= n;
+                    }
+                }
                 let mut text = String::from("\r\n");
                 for line in self.app.answer(command) {
                     text.push_str(&line);

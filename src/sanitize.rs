@@ -1,0 +1,199 @@
+//! One sanitiser at the boundary: every string that came from a remote
+//! host (banners, algorithm names, output, captures, error texts) or from
+//! an operator's files (host names, playbook texts) is escaped before it
+//! reaches a terminal, the summary table, the report or the JSON log. A
+//! C0 or C1 control character (ESC, CSI U+009B, ...) written raw would let
+//! a hostile appliance rewrite an operator's screen or a log viewer's.
+//!
+//! The escaping is `char::escape_debug`'s for controls only (`\u{1b}`,
+//! `\n`), so text stays readable and nothing printable changes. Controls
+//! split across two packets are joined by the shell's terminal parser
+//! before any string exists, so checking whole strings here is enough.
+//! The transcript keeps the session's bytes, escaped the same way.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::report::HostOutcome;
+use crate::runner::Observer;
+
+/// Whether `c` must never reach an output raw: C0, DEL and C1.
+fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// `text` with every control character escaped (newlines too: one field,
+/// one line).
+pub(crate) fn escape(text: &str) -> Cow<'_, str> {
+    escape_but(text, |_| false)
+}
+
+/// `text` with every control character but newlines escaped: messages of
+/// several lines (an error pointing at a file's line).
+pub(crate) fn escape_keeping_lines(text: &str) -> Cow<'_, str> {
+    escape_but(text, |c| c == '\n')
+}
+
+fn escape_but(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_control(c) && !keep(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_control(c) && !keep(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Bytes from a host as text for the transcript, chunk after chunk: a
+/// character split across two packets is decoded whole (never as two
+/// replacement characters), and a byte that is not UTF-8 is kept as
+/// `\xNN`, so the transcript has every byte the host sent.
+#[derive(Debug, Default)]
+pub(crate) struct Utf8Chunks {
+    pending: Vec<u8>,
+}
+
+impl Utf8Chunks {
+    pub(crate) fn decode(&mut self, data: &[u8]) -> String {
+        let mut bytes = std::mem::take(&mut self.pending);
+        bytes.extend_from_slice(data);
+        let mut out = String::with_capacity(bytes.len());
+        let mut rest = bytes.as_slice();
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(text) => {
+                    out.push_str(text);
+                    break;
+                }
+                Err(e) => {
+                    let (good, bad) = rest.split_at(e.valid_up_to());
+                    out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                    match e.error_len() {
+                        // Cut short by the packet: the rest comes next time.
+                        None => {
+                            self.pending = bad.to_vec();
+                            break;
+                        }
+                        Some(n) => {
+                            for b in &bad[..n] {
+                                out.push_str(&format!("\\x{b:02x}"));
+                            }
+                            rest = &bad[n..];
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn in_place(text: &mut String) {
+    if let Cow::Owned(clean) = escape(text) {
+        *text = clean;
+    }
+}
+
+/// A JSON value with every string in it escaped.
+fn json(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(mut s) => {
+            in_place(&mut s);
+            Value::String(s)
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(json).collect()),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, v)| (escape(&k).into_owned(), json(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A host's outcome with every string in it escaped.
+pub(crate) fn outcome(mut o: HostOutcome) -> HostOutcome {
+    in_place(&mut o.name);
+    o.facts = std::mem::take(&mut o.facts)
+        .into_iter()
+        .map(|(k, v)| (escape(&k).into_owned(), json(v)))
+        .collect();
+    for c in &mut o.confirmations {
+        in_place(&mut c.step);
+        in_place(&mut c.line);
+        if let Some(at) = &mut c.at {
+            in_place(at);
+        }
+    }
+    for f in &mut o.findings {
+        in_place(&mut f.id);
+        in_place(&mut f.evidence);
+        if let Some(m) = &mut f.message {
+            in_place(m);
+        }
+    }
+    o.actions.iter_mut().for_each(in_place);
+    o.warnings.iter_mut().for_each(in_place);
+    if let Some(e) = &mut o.error {
+        in_place(e);
+    }
+    o
+}
+
+/// An observer that sees only escaped text: what the terminal and the
+/// JSON log are told of a run goes through here.
+pub(crate) struct Escaped(pub Arc<dyn Observer>);
+
+impl Observer for Escaped {
+    fn started(&self, host: &str) {
+        self.0.started(&escape(host));
+    }
+    fn step(&self, host: &str, step: &str, deadline: Option<std::time::Duration>) {
+        self.0.step(&escape(host), &escape(step), deadline);
+    }
+    fn finished(&self, o: &HostOutcome) {
+        self.0.finished(&outcome(o.clone()));
+    }
+    fn batch(&self, number: usize, of: usize, hosts: &[String]) {
+        let hosts: Vec<String> = hosts.iter().map(|h| escape(h).into_owned()).collect();
+        self.0.batch(number, of, &hosts);
+    }
+    fn stopped(&self, reason: &str, not_run: usize) {
+        self.0.stopped(&escape(reason), not_run);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_split_across_chunks_are_decoded_whole() {
+        let mut d = Utf8Chunks::default();
+        let csi = "\u{9b}".as_bytes();
+        assert_eq!(d.decode(&[b'a', csi[0]]), "a");
+        assert_eq!(d.decode(&[csi[1], b'2', b'J']), "\u{9b}2J");
+        assert_eq!(d.decode(b"x\xffy"), "x\\xffy");
+    }
+
+    #[test]
+    fn c0_and_c1_controls_are_escaped_and_the_rest_kept() {
+        assert_eq!(escape("plain ÿ é ✓"), "plain ÿ é ✓");
+        assert!(matches!(escape("plain"), Cow::Borrowed(_)));
+        assert_eq!(escape("a\u{1b}[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(escape("csi\u{9b}2J"), "csi\\u{9b}2J");
+        assert_eq!(escape("nel\u{85}del\u{7f}"), "nel\\u{85}del\\u{7f}");
+        assert_eq!(escape("two\nlines\r"), "two\\nlines\\r");
+        assert_eq!(escape_keeping_lines("two\nlines\u{7}"), "two\nlines\\u{7}");
+        for c in (0u32..0x20).chain(0x7f..0xa0) {
+            let c = char::from_u32(c).unwrap_or_default();
+            assert!(!escape(&c.to_string()).chars().any(is_control), "{c:?}");
+        }
+    }
+}
