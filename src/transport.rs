@@ -401,10 +401,10 @@ impl Verifier {
         key: &PublicKey,
     ) -> Result<Option<(PathBuf, usize, String)>, ConnectError> {
         for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
-            if let Some((known_type, line)) =
-                self.known_hosts_cache
-                    .load(path)?
-                    .known_other_type(&self.host, self.port, key)
+            if let Some((known_type, line)) = self
+                .known_hosts_cache
+                .load(path)?
+                .known_other_type(&self.host, self.port, key)
             {
                 return Ok(Some((path.clone(), line, known_type)));
             }
