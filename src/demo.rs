@@ -15,9 +15,16 @@ use russh::keys::{Algorithm, PrivateKey};
 
 use sshfleet_sim::serve::ShellChoice;
 use sshfleet_sim::{
-    AsyncOsProfile, AsyncOsScenario, EndpointScenario, Expected, Fault, Model, PromptStyle,
+    AsyncOsProfile, AsyncOsScenario, EndpointScenario, Expected, Fault, Login, Model, PromptStyle,
     SimAuth, SimFleet, SimModel, SimModelConfig, UpdateBehaviour,
 };
+
+/// An appliance whose sshd takes only keyboard-interactive logins (a PAM
+/// setup): the demo reaches it with a password from its inventory.
+const KEYBOARD_INTERACTIVE_HOST: &str = "esa15.example.com";
+/// An appliance whose sshd offers exactly AsyncOS's documented algorithm
+/// lists and an RSA host key: reached with no algorithm setting.
+const ASYNCOS_SSHD_HOST: &str = "esa16.example.com";
 
 use crate::console::Console;
 use crate::error::Error;
@@ -154,6 +161,10 @@ fn appliances() -> Vec<(AsyncOsProfile, Status, String)> {
             p.faults = vec![Fault::PagesAt(24)];
         }),
         host(14, S::Healthy, &|p| p.faults = vec![Fault::PagesAt(24)]),
+        // Logged into through keyboard-interactive (see KEYBOARD_INTERACTIVE_HOST).
+        host(15, S::Healthy, &|_| {}),
+        // AsyncOS's sshd algorithms (see ASYNCOS_SSHD_HOST).
+        host(16, S::Broken, &|p| p.update = CompletesAfter(ms(1500))),
     ]
 }
 
@@ -178,14 +189,32 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .write_openssh_file(&key_file, LineEnding::LF)
         .context("writing the demo client key")?;
 
-    let configs = demo
-        .hosts
-        .iter()
-        .map(|(model, _, _)| SimModelConfig::new(model.clone()))
-        .collect();
+    let password: String = {
+        use rand::RngExt as _;
+        let mut rng = rand::rng();
+        (0..20)
+            .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+            .collect()
+    };
+    let mut configs = Vec::new();
+    for (model, _, _) in &demo.hosts {
+        let mut config = SimModelConfig::new(model.clone());
+        match model.hostname() {
+            KEYBOARD_INTERACTIVE_HOST => config.login = Login::KeyboardInteractiveOnly,
+            ASYNCOS_SSHD_HOST => {
+                config.algorithms = Some(sshfleet_sim::asyncos_sshd_algorithms());
+                config.host_key = Some(
+                    PrivateKey::random(&mut rand::rng(), Algorithm::Rsa { hash: None })
+                        .context("generating an RSA host key")?,
+                );
+            }
+            _ => {}
+        }
+        configs.push(config);
+    }
     let auth = SimAuth {
         username: "admin".to_string(),
-        password: None,
+        password: Some(password.clone()),
         authorized_keys: vec![client_key.public_key().clone()],
     };
     let sim = SimFleet::start_models(configs, auth)
@@ -215,6 +244,9 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         let vars = HostVars {
             ansible_host: "127.0.0.1",
             ansible_port: port,
+            // Only for the host that takes no key: a literal password in a
+            // throwaway inventory (production keeps it in a vault).
+            ansible_password: (name == KEYBOARD_INTERACTIVE_HOST).then(|| password.clone()),
         };
         hosts.insert(name.into(), serde_yaml::to_value(vars)?);
         Ok(())
@@ -348,4 +380,6 @@ struct GroupVars {
 struct HostVars {
     ansible_host: &'static str,
     ansible_port: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ansible_password: Option<String>,
 }

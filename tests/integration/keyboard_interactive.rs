@@ -413,3 +413,46 @@ async fn the_password_is_never_sent_to_a_jump_host() {
         "{seen:?}"
     );
 }
+
+/// A simulated appliance whose sshd takes only keyboard-interactive (as a
+/// PAM-based one does): reached with the password, refused without it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_keyboard_interactive_only_appliance_is_reached_with_its_password() {
+    use crate::support::Lab;
+    let mut config = sshfleet_sim::SimModelConfig::new(sshfleet_sim::AsyncOsProfile::healthy(
+        "esa-pam.example.com",
+    ));
+    config.login = sshfleet_sim::Login::KeyboardInteractiveOnly;
+    let lab = Lab::start_models(vec![config], Some("s3cret-pam")).await;
+    let port = lab.fleet.hosts()[0].addr.port();
+    std::fs::write(
+        &lab.inventory,
+        format!(
+            "all:\n  hosts:\n    esa-pam.example.com:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n      ansible_user: {}\n      ansible_ssh_private_key_file: {}\n      sshfleet_password_env: SSHFLEET_TEST_PAM\n",
+            crate::support::USER,
+            lab.key_file.display()
+        ),
+    )
+    .unwrap();
+    let args = lab.run_args(&["--no-progress"]);
+    // The key alone is not taken: the host offers no publickey method.
+    let out = crate::support::sshfleet_cmd(&args, &[("SSHFLEET_TEST_PAM", "wrong")]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = crate::support::sshfleet_cmd(&args, &[("SSHFLEET_TEST_PAM", "s3cret-pam")]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = std::fs::read_to_string(&lab.report).unwrap();
+    assert!(
+        report.contains("\"ok\"") && !report.contains("s3cret-pam"),
+        "{report}"
+    );
+}

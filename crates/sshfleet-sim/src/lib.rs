@@ -208,6 +208,65 @@ pub struct SimModelConfig {
     /// offers only legacy algorithms (and needs a matching `host_key`).
     pub algorithms: Option<Preferred>,
     pub forwarding: Forwarding,
+    /// How the host takes logins.
+    pub login: Login,
+}
+
+/// What an AsyncOS sshd offers as Cisco documents its defaults
+/// (docs/DEVICES.md, "How the devices really behave": no curve25519, no
+/// hmac-sha2, an RSA host key), less what russh cannot serve (DH group
+/// exchange, umac-64, hmac-md5, hmac-ripemd160, 3des and blowfish).
+pub fn asyncos_sshd_algorithms() -> Preferred {
+    use russh::keys::Algorithm;
+    use russh::keys::ssh_key::HashAlg;
+    use russh::{cipher, kex, mac};
+    let mut kex = vec![
+        kex::ECDH_SHA2_NISTP256,
+        kex::ECDH_SHA2_NISTP384,
+        kex::ECDH_SHA2_NISTP521,
+        kex::DH_G14_SHA1,
+        kex::DH_G1_SHA1,
+    ];
+    // The protocol's own extension markers, which any server sends.
+    kex.extend(
+        Preferred::DEFAULT
+            .kex
+            .iter()
+            .filter(|n| n.as_ref().starts_with("ext-info") || n.as_ref().contains("kex-strict"))
+            .copied(),
+    );
+    Preferred {
+        kex: kex.into(),
+        key: vec![
+            Algorithm::Rsa {
+                hash: Some(HashAlg::Sha256),
+            },
+            Algorithm::Rsa { hash: None },
+        ]
+        .into(),
+        cipher: vec![
+            cipher::AES_128_CTR,
+            cipher::AES_192_CTR,
+            cipher::AES_256_CTR,
+            cipher::AES_128_CBC,
+            cipher::AES_256_CBC,
+        ]
+        .into(),
+        mac: vec![mac::HMAC_SHA1].into(),
+        ..Preferred::DEFAULT
+    }
+}
+
+/// The login methods a host offers (docs/DEVICES.md, "Logins").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Login {
+    /// Public keys, the password, and keyboard-interactive.
+    #[default]
+    Any,
+    /// Only `keyboard-interactive` (a PAM-based sshd): the password is
+    /// asked at a hidden `Password:` prompt, never by the `password`
+    /// method.
+    KeyboardInteractiveOnly,
 }
 
 impl SimModelConfig {
@@ -218,6 +277,7 @@ impl SimModelConfig {
             host_key: None,
             algorithms: None,
             forwarding: Forwarding::Refuse,
+            login: Login::Any,
         }
     }
 }
@@ -446,6 +506,10 @@ impl SimFleet {
             let mut server_config = server::config(host_key);
             if let Some(algorithms) = config.algorithms {
                 server_config.preferred = algorithms;
+            }
+            if config.login == Login::KeyboardInteractiveOnly {
+                server_config.methods =
+                    russh::MethodSet::from(&[russh::MethodKind::KeyboardInteractive][..]);
             }
             let forward_to = (config.forwarding == Forwarding::Allow).then(|| directory.clone());
             fleet.servers.push(tokio::spawn(server::accept_loop(

@@ -114,6 +114,7 @@ async fn connection(
     // Cuts the connection however this task ends, aborted included.
     let _cut_on_exit = CutOnDrop(kill.clone());
     let handler = ConnectionHandler {
+        offered: config.methods.clone(),
         served,
         auth,
         forward_to,
@@ -156,6 +157,8 @@ struct ChannelState {
 }
 
 struct ConnectionHandler {
+    /// The login methods this sshd offers; it accepts no other.
+    offered: russh::MethodSet,
     served: Served,
     auth: Arc<SimAuth>,
     /// `Some` on a bastion: where the fleet's names resolve.
@@ -168,7 +171,8 @@ struct ConnectionHandler {
 
 impl ConnectionHandler {
     fn key_allowed(&self, user: &str, key: &russh::keys::PublicKey) -> bool {
-        user == self.auth.username
+        self.offered.contains(&russh::MethodKind::PublicKey)
+            && user == self.auth.username
             && self
                 .auth
                 .authorized_keys
@@ -181,7 +185,35 @@ impl russh::server::Handler for ConnectionHandler {
     type Error = russh::Error;
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
-        let ok = user == self.auth.username && self.auth.password.as_deref() == Some(password);
+        let ok = self.offered.contains(&russh::MethodKind::Password)
+            && user == self.auth.username
+            && self.auth.password.as_deref() == Some(password);
+        Ok(if ok { Auth::Accept } else { Auth::reject() })
+    }
+
+    /// A PAM-style login (docs/DEVICES.md, "Logins"): one hidden
+    /// `Password:` prompt, answered with the account's password.
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        response: Option<russh::server::Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        let Some(mut response) = response else {
+            return Ok(Auth::Partial {
+                name: "".into(),
+                instructions: "".into(),
+                prompts: vec![("Password: ".into(), false)].into(),
+            });
+        };
+        let answer = response.next();
+        let ok = self
+            .offered
+            .contains(&russh::MethodKind::KeyboardInteractive)
+            && user == self.auth.username
+            && answer.is_some_and(|a| {
+                Some(a.as_ref()) == self.auth.password.as_deref().map(str::as_bytes)
+            });
         Ok(if ok { Auth::Accept } else { Auth::reject() })
     }
 
