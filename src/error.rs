@@ -138,17 +138,6 @@ fn drop_temp_path(mut text: String) -> String {
     text
 }
 
-/// An I/O error without the temporary file's path that `tempfile` adds
-/// (`... at path "/var/lib/.tmpX1y2"`): the operator named the real path.
-pub(crate) fn without_temp_path(error: std::io::Error) -> std::io::Error {
-    // tempfile keeps the OS error only as text, followed by the path.
-    let text = error.to_string();
-    match (error.get_ref().is_some(), text.rfind(" at path \"")) {
-        (true, Some(at)) => std::io::Error::new(error.kind(), text[..at].to_string()),
-        _ => error,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -187,7 +176,7 @@ mod tests {
     #[test]
     fn a_temporary_path_is_dropped() {
         let e = tempfile::NamedTempFile::new_in("/nonexistent-sshfleet-dir").unwrap_err();
-        let e = without_temp_path(e);
+        let e = crate::report::without_temp_path(e);
         assert_eq!(e.to_string(), "No such file or directory (os error 2)");
         assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
     }

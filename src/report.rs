@@ -591,8 +591,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut file =
-        tempfile::NamedTempFile::new_in(&dir).map_err(crate::error::without_temp_path)?;
+    let mut file = tempfile::NamedTempFile::new_in(&dir).map_err(without_temp_path)?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
@@ -601,6 +600,17 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 fn dash_if_empty(s: String) -> String {
     if s.is_empty() { "-".to_string() } else { s }
+}
+
+/// An I/O error without the temporary file's path that `tempfile` adds
+/// (`... at path "/var/lib/.tmpX1y2"`): the operator named the real path.
+pub(crate) fn without_temp_path(error: std::io::Error) -> std::io::Error {
+    // tempfile keeps the OS error only as text, followed by the path.
+    let text = error.to_string();
+    match (error.get_ref().is_some(), text.rfind(" at path \"")) {
+        (true, Some(at)) => std::io::Error::new(error.kind(), text[..at].to_string()),
+        _ => error,
+    }
 }
 
 #[cfg(test)]

@@ -12,10 +12,6 @@
 //! The transcript keeps the session's bytes, escaped the same way.
 
 use std::borrow::Cow;
-use std::sync::Arc;
-
-use crate::report::HostOutcome;
-use crate::runner::Observer;
 
 /// Whether `c` must never reach an output raw: C0, DEL and C1.
 fn is_control(c: char) -> bool {
@@ -90,82 +86,6 @@ impl Utf8Chunks {
             }
         }
         out
-    }
-}
-
-fn in_place(text: &mut String) {
-    if let Cow::Owned(clean) = escape(text) {
-        *text = clean;
-    }
-}
-
-/// A JSON value with every string in it escaped.
-fn json(v: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match v {
-        Value::String(mut s) => {
-            in_place(&mut s);
-            Value::String(s)
-        }
-        Value::Array(a) => Value::Array(a.into_iter().map(json).collect()),
-        Value::Object(o) => Value::Object(
-            o.into_iter()
-                .map(|(k, v)| (escape(&k).into_owned(), json(v)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
-/// A host's outcome with every string in it escaped.
-pub(crate) fn outcome(mut o: HostOutcome) -> HostOutcome {
-    in_place(&mut o.name);
-    o.facts = std::mem::take(&mut o.facts)
-        .into_iter()
-        .map(|(k, v)| (escape(&k).into_owned(), json(v)))
-        .collect();
-    for c in &mut o.confirmations {
-        in_place(&mut c.step);
-        in_place(&mut c.line);
-        if let Some(at) = &mut c.at {
-            in_place(at);
-        }
-    }
-    for f in &mut o.findings {
-        in_place(&mut f.id);
-        in_place(&mut f.evidence);
-        if let Some(m) = &mut f.message {
-            in_place(m);
-        }
-    }
-    o.actions.iter_mut().for_each(in_place);
-    o.warnings.iter_mut().for_each(in_place);
-    if let Some(e) = &mut o.error {
-        in_place(e);
-    }
-    o
-}
-
-/// An observer that sees only escaped text: what the terminal and the
-/// JSON log are told of a run goes through here.
-pub(crate) struct Escaped(pub Arc<dyn Observer>);
-
-impl Observer for Escaped {
-    fn started(&self, host: &str) {
-        self.0.started(&escape(host));
-    }
-    fn step(&self, host: &str, step: &str, deadline: Option<std::time::Duration>) {
-        self.0.step(&escape(host), &escape(step), deadline);
-    }
-    fn finished(&self, o: &HostOutcome) {
-        self.0.finished(&outcome(o.clone()));
-    }
-    fn batch(&self, number: usize, of: usize, hosts: &[String]) {
-        let hosts: Vec<String> = hosts.iter().map(|h| escape(h).into_owned()).collect();
-        self.0.batch(number, of, &hosts);
-    }
-    fn stopped(&self, reason: &str, not_run: usize) {
-        self.0.stopped(&escape(reason), not_run);
     }
 }
 

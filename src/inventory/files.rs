@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
 
-use super::model::{Var, base_dir};
 use super::vars::kind;
 use super::vault::{self, VaultSecret};
 use super::{InventoryError, Origin, yaml11};
@@ -216,6 +215,30 @@ fn dir_vars_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     found
+}
+
+/// A variable with where it was set.
+#[derive(Debug, Clone)]
+pub(super) struct Var {
+    pub(super) value: Value,
+    pub(super) origin: Origin,
+}
+
+/// Where a source's `group_vars/` and `host_vars/` are: beside a file, or
+/// inside a directory.
+pub(super) fn base_dir(source: &Path) -> Option<PathBuf> {
+    // A host list has no directory of its own (Ansible skips it).
+    if super::is_host_list(source) {
+        return None;
+    }
+    Some(if source.is_dir() {
+        source.to_path_buf()
+    } else {
+        source
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use std::path::Path;
 
 use serde_yaml::{Number, Value};
 
-use super::model::{Model, UNGROUPED, Var};
+use super::files::Var;
+use super::model::{Model, UNGROUPED};
 use super::yaml::{expand_range, split_port};
 use super::{InventoryError, Origin};
 
@@ -249,7 +250,7 @@ pub(super) fn literal(text: &str) -> Value {
     if text.starts_with(['[', '{'])
         && let Ok(json) = serde_json::from_str::<serde_json::Value>(text)
     {
-        return super::list::from_json(&json);
+        return super::vars::from_json(&json);
     }
     Value::String(text.to_string())
 }

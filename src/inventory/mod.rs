@@ -74,9 +74,9 @@ impl std::fmt::Debug for Host {
             .iter()
             .map(|(k, v)| {
                 let shown = if list::is_secret_name(k) {
-                    serde_json::Value::from(list::MASK)
+                    serde_json::Value::from(vars::MASK)
                 } else {
-                    list::to_json(v)
+                    vars::to_json(v)
                 };
                 (k.as_str(), shown)
             })
@@ -255,7 +255,7 @@ fn load_source(
                     line: 0,
                 };
                 let value = Value::from(port);
-                model.set_host_var(host, "ansible_port", model::Var { value, origin });
+                model.set_host_var(host, "ansible_port", files::Var { value, origin });
             }
         }
         return Ok(());

@@ -2,19 +2,12 @@
 //! then the effective variables of each host in Ansible's precedence.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_yaml::Value;
 
-use super::files::VarsFiles;
-use super::{Host, Inventory, InventoryError, Origin};
-
-/// A variable with where it was set.
-#[derive(Debug, Clone)]
-pub(super) struct Var {
-    pub(super) value: Value,
-    pub(super) origin: Origin,
-}
+use super::files::{Var, VarsFiles};
+use super::{Host, Inventory, InventoryError};
 
 pub(super) struct GroupData {
     pub(super) name: String,
@@ -376,21 +369,4 @@ impl Model {
             facts,
         })
     }
-}
-
-/// Where a source's `group_vars/` and `host_vars/` are: beside a file, or
-/// inside a directory.
-pub(super) fn base_dir(source: &Path) -> Option<PathBuf> {
-    // A host list has no directory of its own (Ansible skips it).
-    if super::is_host_list(source) {
-        return None;
-    }
-    Some(if source.is_dir() {
-        source.to_path_buf()
-    } else {
-        source
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."))
-    })
 }

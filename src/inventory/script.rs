@@ -7,7 +7,8 @@ use std::path::Path;
 
 use serde_yaml::{Mapping, Value};
 
-use super::model::{Model, Var};
+use super::files::Var;
+use super::model::Model;
 use super::{InventoryError, Origin};
 
 pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError> {

@@ -11,7 +11,7 @@ use minijinja::value::Object;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value as J};
 use serde_yaml::Value;
 
-use super::list::to_json;
+use super::vars::to_json;
 use super::vault::{self, VaultSecret};
 
 /// What every host's templates may read of the whole inventory: Ansible's

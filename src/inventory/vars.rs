@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
+use serde_json::{Value as Json, json};
 use serde_yaml::Value;
+
+/// What a secret shows as, as `ansible-inventory` masks it.
+pub(crate) const MASK: &str = "********";
 
 pub(super) fn kind(value: &Value) -> &'static str {
     match value {
@@ -57,5 +61,54 @@ pub(super) fn expand_home(path: &str) -> PathBuf {
         ("~", Some(home)) => PathBuf::from(home),
         (p, Some(home)) if p.starts_with("~/") => PathBuf::from(home).join(&p[2..]),
         (p, _) => PathBuf::from(p),
+    }
+}
+/// A YAML value as JSON; a `!vault` value is masked, `!unsafe` is its text.
+pub(super) fn to_json(value: &Value) -> Json {
+    match value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                json!(i)
+            } else if let Some(u) = n.as_u64() {
+                json!(u)
+            } else {
+                n.as_f64().map_or(Json::Null, |f| json!(f))
+            }
+        }
+        Value::String(s) => Json::String(s.clone()),
+        Value::Sequence(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Mapping(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| (scalar_text(k).unwrap_or_default(), to_json(v)))
+                .collect(),
+        ),
+        Value::Tagged(t) if t.tag == "vault" => json!({ "__ansible_vault": MASK }),
+        Value::Tagged(t) => to_json(&t.value),
+    }
+}
+
+/// JSON (a script's output, an INI literal) as a YAML value.
+pub(super) fn from_json(value: &Json) -> Value {
+    match value {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                n.as_f64().map_or(Value::Null, Value::from)
+            }
+        }
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(items) => Value::Sequence(items.iter().map(from_json).collect()),
+        Json::Object(map) => Value::Mapping(
+            map.iter()
+                .map(|(k, v)| (Value::String(k.clone()), from_json(v)))
+                .collect(),
+        ),
     }
 }

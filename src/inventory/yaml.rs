@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde_yaml::Value;
 
-use super::model::{Model, Var};
+use super::files::Var;
+use super::model::Model;
 use super::vars::kind;
 use super::{InventoryError, Origin};
 use crate::yaml_lines::YamlLines;
