@@ -39,6 +39,12 @@ async fn appliance_that_stops_answering_times_out_with_its_last_output() {
         error.contains("no prompt within 3s") && error.contains("`status`"),
         "{error}"
     );
+    // The last output is that of `status`, which said nothing; never
+    // `version`'s, which came before.
+    assert!(
+        error.contains("last output: (nothing)") && !error.contains("Version:"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
