@@ -759,3 +759,95 @@ async fn proxy_command_in_ssh_config_is_the_route() {
     assert_eq!(run.only().0, "ok", "{}", run.explain());
     assert_eq!(net.host("esa05.example.com").stats().sessions_opened, 1);
 }
+
+/// `IdentitiesOnly yes`: the agent's keys are not offered, as with `ssh`;
+/// without it, the agent's key logs in.
+#[tokio::test(flavor = "multi_thread")]
+async fn identities_only_leaves_the_agents_keys_out() {
+    let agent = std::path::Path::new("/usr/bin/ssh-agent");
+    if !agent.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ssh-agent is missing in CI"
+        );
+        return;
+    }
+    let net = Net::start(vec![appliance("esa06.example.com")]).await;
+    let port = net.port("esa06.example.com");
+    let socket = net.path("agent.sock");
+    let mut agent = std::process::Command::new(agent)
+        .args(["-D", "-a"])
+        .arg(&socket)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if socket.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let added = std::process::Command::new("ssh-add")
+        .arg(&net.key_file)
+        .env("SSH_AUTH_SOCK", &socket)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(added.success());
+    // No key file in the inventory: only the agent holds the trusted key.
+    let inv = inventory(
+        "esa06.example.com",
+        &[
+            "ansible_host: 127.0.0.1".to_string(),
+            format!("ansible_port: {port}"),
+            format!("ansible_user: {USER}"),
+        ],
+    );
+    let known = net.write("known_hosts", &net.known("esa06.example.com", "127.0.0.1"));
+    let run_with = |config: String| {
+        let inv = inv.clone();
+        let known = known.clone();
+        let socket = socket.clone();
+        let net = &net;
+        async move {
+            let config = net.write("agent_config", &config);
+            let report = net.path("report.json");
+            let _ = std::fs::remove_file(&report);
+            let args: Vec<String> = [
+                "run",
+                "esa-ecupdate",
+                "-i",
+                &net.write("inventory.yaml", &inv),
+                "-F",
+                &config,
+                "--known-hosts",
+                &known,
+                "--report",
+                &report.display().to_string(),
+                "--no-progress",
+            ]
+            .map(str::to_string)
+            .to_vec();
+            sshfleet_cmd(&args, &[("SSH_AUTH_SOCK", socket.to_str().unwrap())]).await
+        }
+    };
+    let out = run_with("Host 127.0.0.1\n  IdentityFile /nonexistent/key\n".to_string()).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_with(
+        "Host 127.0.0.1\n  IdentityFile /nonexistent/key\n  IdentitiesOnly yes\n".to_string(),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = agent.kill();
+    let _ = agent.wait();
+}
