@@ -144,17 +144,22 @@ pub(super) fn include_files(arg: &str, base: &Path) -> Result<Vec<PathBuf>, Stri
 }
 
 /// The running user's passwd entry: OpenSSH takes the user name and home
-/// directory from it, not from `$USER` or `$HOME`.
-fn passwd() -> Option<nix::unistd::User> {
-    nix::unistd::User::from_uid(nix::unistd::getuid())
-        .ok()
-        .flatten()
+/// directory from it, not from `$USER` or `$HOME`. Read once: every
+/// host's lookup and path expansion asks for it, and the uid does not
+/// change during a run.
+fn passwd() -> Option<&'static nix::unistd::User> {
+    static ENTRY: std::sync::LazyLock<Option<nix::unistd::User>> = std::sync::LazyLock::new(|| {
+        nix::unistd::User::from_uid(nix::unistd::getuid())
+            .ok()
+            .flatten()
+    });
+    ENTRY.as_ref()
 }
 
 /// The home directory (`~`, `%d`): the passwd entry's, else `$HOME`.
 pub(crate) fn home() -> PathBuf {
     passwd()
-        .map(|u| u.dir)
+        .map(|u| u.dir.clone())
         .or_else(std::env::home_dir)
         .unwrap_or_else(|| PathBuf::from("/"))
 }
@@ -162,7 +167,7 @@ pub(crate) fn home() -> PathBuf {
 /// The local user name (`%u`, `Match localuser`, the default remote user),
 /// from the passwd entry of the running uid.
 pub(crate) fn local_user() -> String {
-    passwd().map(|u| u.name).unwrap_or_default()
+    passwd().map(|u| u.name.clone()).unwrap_or_default()
 }
 
 /// The local host name (`%l`).
