@@ -89,7 +89,9 @@ async fn refused_port_is_unreachable() {
         lab.key_file.display()
     );
     std::fs::write(&lab.inventory, yaml).unwrap();
-    let run = lab.run(&[]).await;
+    // One attempt: retried for seconds, the freed port could be taken by
+    // another test's simulated host meanwhile.
+    let run = lab.run(&["--connect-retries", "0"]).await;
     assert_eq!(run.code(), 4, "{}", run.explain());
     assert_eq!(run.status("esa-gone.example.com"), "unreachable");
     let error = run.error("esa-gone.example.com");
