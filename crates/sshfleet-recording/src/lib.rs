@@ -1,0 +1,564 @@
+//! The recording of one host's session, as `sshfleet run --record DIR`
+//! writes it and `sshfleet sim --replay DIR` serves it: what was sent, the
+//! exact text that came back and when, chunk by chunk. The format is JSON
+//! lines (`docs/RECORDING.md`): one header line, then one line per
+//! exchange start and per event, so a person can read a recording, trim it
+//! with a text editor, and an error points at a line.
+//!
+//! This crate is shared by the product (the writer) and the simulator (the
+//! reader), which must never depend on each other. It knows nothing of SSH:
+//! what an event means to a device is the simulator's business.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod shift;
+
+pub use shift::Shift;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The version this crate writes, and the only one it reads.
+pub const VERSION: u32 = 1;
+
+/// The file name extension of recordings in a directory.
+pub const EXTENSION: &str = "jsonl";
+
+/// Ctrl-C as a recorded key: the only way to end an AsyncOS `tail`.
+pub const CTRL_C: &str = "\u{3}";
+
+/// A recording that cannot be read, with where.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error("cannot read recording {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A line that is not what the format says, by file and line number
+    /// (from 1).
+    #[error("{}:{line}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{}: no recordings (*.{EXTENSION}) in this directory", path.display())]
+    Empty { path: PathBuf },
+}
+
+/// How the host was driven: an interactive PTY shell read up to its
+/// prompt (AsyncOS), or one SSH exec request per command (OpenSSH for
+/// Windows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Shell,
+    Exec,
+}
+
+/// The terminal asked for in shell mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pty {
+    pub term: String,
+    pub cols: u32,
+    pub rows: u32,
+}
+
+/// The appliance's clock as the playbook read it: the captured text, the
+/// fact it was captured as, and how to parse it. Replay shifts every time
+/// by (now − this clock).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clock {
+    pub fact: String,
+    pub text: String,
+    pub format: String,
+}
+
+/// How log lines carry the appliance's time (the playbook's `timestamp:`):
+/// `pattern` has a named group `ts`, parsed with `format` (chrono).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timestamps {
+    pub pattern: String,
+    pub format: String,
+}
+
+/// The first line of a recording.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// The format version, [`VERSION`].
+    pub sshfleet_recording: u32,
+    /// The host as the inventory named it.
+    pub host: String,
+    pub mode: Mode,
+    /// Shell mode: the terminal asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pty: Option<Pty>,
+    /// Exec mode: the shell commands were written for (`powershell`, `cmd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec_shell: Option<String>,
+    /// The playbook that was run.
+    pub playbook: String,
+    /// When the recording was made (UTC, the recorder's clock).
+    pub recorded_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<Clock>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamps: Option<Timestamps>,
+}
+
+/// Something that happened during an exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Text the host wrote (stdout; in shell mode, everything).
+    Out(String),
+    /// Text the host wrote on stderr (exec mode).
+    Err(String),
+    /// A key sent while the command ran: Ctrl-C ([`CTRL_C`]) to end a
+    /// follow, or the answer to a pager.
+    Key(String),
+    /// The exec request's exit status.
+    ExitStatus(u32),
+    /// The host closed the session (after `exit`, or dropping it mid-follow).
+    Closed,
+}
+
+/// An event and when it happened, in milliseconds after its exchange began.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timed {
+    pub ms: u64,
+    pub event: Event,
+}
+
+/// What starts a group of events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// A shell session opened: the banner and first prompt follow.
+    Login,
+    /// A command line typed at the shell prompt; `follow` when it does not
+    /// end by itself (it is ended with Ctrl-C).
+    Command { command: String, follow: bool },
+    /// One exec request, the command as the playbook wrote it.
+    Exec { command: String },
+}
+
+/// An exchange: what started it and what followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    pub start: Start,
+    pub events: Vec<Timed>,
+}
+
+impl Exchange {
+    /// The command sent, if the exchange is a command or an exec.
+    pub fn command(&self) -> Option<&str> {
+        match &self.start {
+            Start::Login => None,
+            Start::Command { command, .. } | Start::Exec { command } => Some(command),
+        }
+    }
+}
+
+/// One host's recorded sessions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recording {
+    pub header: Header,
+    pub exchanges: Vec<Exchange>,
+}
+
+/// One line as written: exactly one of the starts, or `ms` and one event.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    login: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    follow: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exec: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    out: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    err: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exit_status: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    closed: Option<bool>,
+}
+
+impl Line {
+    fn of_start(start: &Start) -> Line {
+        match start {
+            Start::Login => Line {
+                login: Some(true),
+                ..Line::default()
+            },
+            Start::Command { command, follow } => Line {
+                command: Some(command.clone()),
+                follow: follow.then_some(true),
+                ..Line::default()
+            },
+            Start::Exec { command } => Line {
+                exec: Some(command.clone()),
+                ..Line::default()
+            },
+        }
+    }
+
+    fn of_event(timed: &Timed) -> Line {
+        let mut line = Line {
+            ms: Some(timed.ms),
+            ..Line::default()
+        };
+        match &timed.event {
+            Event::Out(text) => line.out = Some(text.clone()),
+            Event::Err(text) => line.err = Some(text.clone()),
+            Event::Key(key) => line.key = Some(key.clone()),
+            Event::ExitStatus(status) => line.exit_status = Some(*status),
+            Event::Closed => line.closed = Some(true),
+        }
+        line
+    }
+
+    /// What the line is, or why it is neither a start nor an event.
+    fn parse(self) -> Result<Parsed, String> {
+        let starts = usize::from(self.login.is_some())
+            + usize::from(self.command.is_some())
+            + usize::from(self.exec.is_some());
+        let events = usize::from(self.out.is_some())
+            + usize::from(self.err.is_some())
+            + usize::from(self.key.is_some())
+            + usize::from(self.exit_status.is_some())
+            + usize::from(self.closed.is_some());
+        match (starts, events, self.ms) {
+            (1, 0, None) => {
+                if self.follow.is_some() && self.command.is_none() {
+                    return Err("`follow` belongs to a `command` line".to_string());
+                }
+                Ok(Parsed::Start(if let Some(command) = self.command {
+                    Start::Command {
+                        command,
+                        follow: self.follow.unwrap_or(false),
+                    }
+                } else if let Some(command) = self.exec {
+                    Start::Exec { command }
+                } else {
+                    Start::Login
+                }))
+            }
+            (0, 1, Some(ms)) if self.follow.is_none() => {
+                let event = if let Some(text) = self.out {
+                    Event::Out(text)
+                } else if let Some(text) = self.err {
+                    Event::Err(text)
+                } else if let Some(key) = self.key {
+                    Event::Key(key)
+                } else if let Some(status) = self.exit_status {
+                    Event::ExitStatus(status)
+                } else {
+                    Event::Closed
+                };
+                Ok(Parsed::Event(Timed { ms, event }))
+            }
+            (0, 1, None) => Err("an event needs `ms`".to_string()),
+            _ => Err(
+                "expected one of `login`, `command`, `exec` (an exchange), or `ms` with one of \
+                 `out`, `err`, `key`, `exit_status`, `closed` (an event)"
+                    .to_string(),
+            ),
+        }
+    }
+}
+
+enum Parsed {
+    Start(Start),
+    Event(Timed),
+}
+
+impl Recording {
+    /// The recording as JSON lines: the header, then each exchange's start
+    /// and its events.
+    pub fn to_jsonl(&self) -> String {
+        let mut out = String::new();
+        // Serialising these types (strings, numbers, options) cannot fail.
+        let mut push = |value: Result<String, serde_json::Error>| {
+            let _ = writeln!(out, "{}", value.unwrap_or_default());
+        };
+        push(serde_json::to_string(&self.header));
+        for exchange in &self.exchanges {
+            push(serde_json::to_string(&Line::of_start(&exchange.start)));
+            for event in &exchange.events {
+                push(serde_json::to_string(&Line::of_event(event)));
+            }
+        }
+        out
+    }
+
+    /// Read a recording written by [`Recording::to_jsonl`] (or trimmed by
+    /// hand); `path` names it in errors. Blank lines are skipped.
+    pub fn parse(text: &str, path: &Path) -> Result<Recording, RecordingError> {
+        let invalid = |line: usize, message: String| RecordingError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l))
+            .filter(|(_, l)| !l.trim().is_empty());
+        let Some((number, first)) = lines.next() else {
+            return Err(invalid(1, "empty file: no header line".to_string()));
+        };
+        let version: serde_json::Value =
+            serde_json::from_str(first).map_err(|e| invalid(number, format!("not JSON: {e}")))?;
+        match version.get("sshfleet_recording").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(VERSION) => {}
+            Some(v) => {
+                return Err(invalid(
+                    number,
+                    format!("recording format version {v}; this sshfleet reads version {VERSION}"),
+                ));
+            }
+            None => {
+                return Err(invalid(
+                    number,
+                    "the first line must be the header, with `sshfleet_recording`".to_string(),
+                ));
+            }
+        }
+        let header: Header =
+            serde_json::from_value(version).map_err(|e| invalid(number, format!("header: {e}")))?;
+        let mut exchanges: Vec<Exchange> = Vec::new();
+        for (number, text) in lines {
+            let line: Line =
+                serde_json::from_str(text).map_err(|e| invalid(number, e.to_string()))?;
+            match line.parse().map_err(|m| invalid(number, m))? {
+                Parsed::Start(start) => exchanges.push(Exchange {
+                    start,
+                    events: Vec::new(),
+                }),
+                Parsed::Event(event) => match exchanges.last_mut() {
+                    Some(exchange) => exchange.events.push(event),
+                    None => {
+                        return Err(invalid(
+                            number,
+                            "an event before any `login`, `command` or `exec` line".to_string(),
+                        ));
+                    }
+                },
+            }
+        }
+        if let Some(timestamps) = &header.timestamps {
+            // Checked now, so replay never meets a pattern it cannot use.
+            if let Err(e) = regex::Regex::new(&timestamps.pattern) {
+                return Err(invalid(number, format!("timestamps.pattern: {e}")));
+            }
+        }
+        Ok(Recording { header, exchanges })
+    }
+
+    /// Read one recording file.
+    pub fn read(path: &Path) -> Result<Recording, RecordingError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RecordingError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Recording::parse(&text, path)
+    }
+
+    /// Every recording in `dir` (`*.jsonl`), by file name.
+    pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Recording)>, RecordingError> {
+        let read_error = |source| RecordingError::Read {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut paths = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(read_error)? {
+            let path = entry.map_err(read_error)?.path();
+            if path.extension().is_some_and(|e| e == EXTENSION) && path.is_file() {
+                paths.push(path);
+            }
+        }
+        if paths.is_empty() {
+            return Err(RecordingError::Empty {
+                path: dir.to_path_buf(),
+            });
+        }
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| Recording::read(&path).map(|r| (path, r)))
+            .collect()
+    }
+
+    /// The file name a host's recording is written under: the name with
+    /// anything but letters, digits, `.`, `-` and `_` replaced.
+    pub fn file_name(host: &str) -> String {
+        let safe: String = host
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("{safe}.{EXTENSION}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    pub(crate) fn sample() -> Recording {
+        Recording {
+            header: Header {
+                sshfleet_recording: VERSION,
+                host: "esa01.example.com".to_string(),
+                mode: Mode::Shell,
+                pty: Some(Pty {
+                    term: "vt100".to_string(),
+                    cols: 511,
+                    rows: 10_000,
+                }),
+                exec_shell: None,
+                playbook: "esa-ecupdate".to_string(),
+                recorded_at: DateTime::from_timestamp(1_747_740_000, 0).unwrap(),
+                clock: Some(Clock {
+                    fact: "appliance_clock".to_string(),
+                    text: "Tue May 20 11:26:55 2025".to_string(),
+                    format: "%a %b %e %H:%M:%S %Y".to_string(),
+                }),
+                timestamps: Some(Timestamps {
+                    pattern:
+                        r"^(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4}) "
+                            .to_string(),
+                    format: "%a %b %e %H:%M:%S %Y".to_string(),
+                }),
+            },
+            exchanges: vec![
+                Exchange {
+                    start: Start::Login,
+                    events: vec![Timed {
+                        ms: 3,
+                        event: Event::Out("Welcome\r\n\r\nesa01> ".to_string()),
+                    }],
+                },
+                Exchange {
+                    start: Start::Command {
+                        command: "tail ecs".to_string(),
+                        follow: true,
+                    },
+                    events: vec![
+                        Timed {
+                            ms: 1,
+                            event: Event::Out("tail ecs\r\nPress Ctrl-C to stop.\r\n".to_string()),
+                        },
+                        Timed {
+                            ms: 900,
+                            event: Event::Key(CTRL_C.to_string()),
+                        },
+                        Timed {
+                            ms: 901,
+                            event: Event::Out("\r\nesa01> ".to_string()),
+                        },
+                    ],
+                },
+                Exchange {
+                    start: Start::Exec {
+                        command: "whoami".to_string(),
+                    },
+                    events: vec![
+                        Timed {
+                            ms: 2,
+                            event: Event::Err("no\r\n".to_string()),
+                        },
+                        Timed {
+                            ms: 2,
+                            event: Event::ExitStatus(1),
+                        },
+                        Timed {
+                            ms: 5,
+                            event: Event::Closed,
+                        },
+                    ],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_recording_survives_writing_and_reading() {
+        let recording = sample();
+        let text = recording.to_jsonl();
+        assert!(text.starts_with("{\"sshfleet_recording\":1,"), "{text}");
+        assert!(text.contains("{\"command\":\"tail ecs\",\"follow\":true}\n"));
+        assert!(text.contains("{\"ms\":900,\"key\":\"\\u0003\"}\n"));
+        let back = Recording::parse(&text, Path::new("r.jsonl")).unwrap();
+        assert_eq!(back, recording);
+    }
+
+    #[test]
+    fn a_bad_line_is_named_by_file_and_line() {
+        let mut text = sample().to_jsonl();
+        text.push_str("{\"ms\":3}\n");
+        let e = Recording::parse(&text, Path::new("dir/esa01.jsonl")).unwrap_err();
+        let lines = text.lines().count();
+        assert!(
+            e.to_string()
+                .starts_with(&format!("dir/esa01.jsonl:{lines}: ")),
+            "{e}"
+        );
+        let e = Recording::parse("{\"sshfleet_recording\":2}\n", Path::new("x.jsonl"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x.jsonl:1: recording format version 2"), "{e}");
+        let e = Recording::parse("{\"login\":true}\n", Path::new("x.jsonl"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("x.jsonl:1: the first line must be the header"),
+            "{e}"
+        );
+        let header = sample().to_jsonl().lines().next().unwrap().to_string();
+        let e = Recording::parse(
+            &format!("{header}\n\n{{\"ms\":1,\"out\":\"x\"}}\n"),
+            Path::new("y"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("y:3: an event before any"), "{e}");
+        let e = Recording::parse(
+            &format!("{header}\n{{\"command\":\"x\",\"ms\":1}}\n"),
+            Path::new("y"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("y:2: expected one of"), "{e}");
+    }
+
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(
+            Recording::file_name("esa01.example.com"),
+            "esa01.example.com.jsonl"
+        );
+        assert_eq!(Recording::file_name("../x y"), ".._x_y.jsonl");
+    }
+}
