@@ -66,6 +66,7 @@ Files:
                          read by sshfleet report show|diff and --retry-failed
   NAME.prom              --metrics-file: Prometheus text for node_exporter
   DIR/HOST.log           --transcripts: each host's session
+  DIR/HOST.jsonl         --record: each host's session, replayable (sim --replay)
 
 See sshfleet-run(1) and the README for more.";
 
@@ -208,6 +209,11 @@ pub(crate) struct RunArgs {
     /// Write each host's session transcript into this directory.
     #[arg(long)]
     pub transcripts: Option<PathBuf>,
+    /// Write each host's session into this directory as a replayable recording
+    /// (HOST.jsonl, secrets redacted) for `sshfleet sim --replay` and
+    /// `sshfleet playbook test` (docs/RECORDING.md).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
     /// Print plain lines instead of live progress.
     #[arg(long)]
     pub no_progress: bool,
@@ -747,6 +753,7 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         check_mode: args.check,
         transport: TransportOptions::default(),
         transcripts: args.transcripts.clone(),
+        record: args.record.clone(),
         rollout: Rollout {
             serial: args.serial,
             max_fail_percent: args.max_fail_percent,
@@ -779,6 +786,9 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     }
     if let Some(dir) = &args.transcripts {
         crate::outputs::ensure_dir("--transcripts", dir, 0o700)?;
+    }
+    if let Some(dir) = &args.record {
+        crate::outputs::ensure_dir("--record", dir, 0o700)?;
     }
     let lock_path = args.lock.clone().unwrap_or_else(crate::lock::default_path);
     crate::outputs::check_file("--lock", &lock_path)?;

@@ -302,6 +302,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         check_mode: false,
         transport: TransportOptions::default(),
         transcripts: None,
+        record: None,
         rollout: Rollout::default(),
         connect_retries: crate::retry::DEFAULT_CONNECT_RETRIES,
     };

@@ -41,6 +41,7 @@ mod plan;
 mod playbook;
 mod progress;
 mod prompt_host;
+mod recording;
 mod report;
 mod retry;
 mod rollout;

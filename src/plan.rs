@@ -36,6 +36,8 @@ pub(crate) struct RunSettings {
     pub check_mode: bool,
     pub transport: TransportOptions,
     pub transcripts: Option<PathBuf>,
+    /// `--record`: where each host's replayable recording goes.
+    pub record: Option<PathBuf>,
     /// Batches and the failure threshold between them.
     pub rollout: Rollout,
     /// Connection attempts after the first on transient errors.

@@ -73,6 +73,8 @@ struct Slot {
     /// Time spent on this host itself, not waiting at barriers.
     busy: Duration,
     outcome: Option<HostOutcome>,
+    /// The appliance clock the playbook read (fact, text), for `--record`.
+    clock: Option<(String, String)>,
 }
 
 /// Run `playbook` on every host, batch after batch. Outcomes come back in
@@ -182,16 +184,21 @@ async fn run_batch(
     let mut seats: Vec<Seat> = hosts
         .into_iter()
         .map(|host| {
+            let mut transcript = if options.transcripts.is_some() {
+                Transcript::new()
+            } else {
+                Transcript::discarding()
+            };
+            if options.record.is_some() {
+                transcript.start_recording();
+            }
             Seat::Live(Box::new(Slot {
                 state: HostState::new(&host.vars),
                 host,
-                transcript: if options.transcripts.is_some() {
-                    Transcript::new()
-                } else {
-                    Transcript::discarding()
-                },
+                transcript,
                 busy: Duration::ZERO,
                 outcome: None,
+                clock: None,
             }))
         })
         .collect();
@@ -253,12 +260,8 @@ async fn run_host_segment(batch: Arc<Batch>, mut slot: Box<Slot>, index: usize) 
         () = cancel.cancelled() => slot.outcome = Some(interrupted(&slot, index)),
     }
     if slot.outcome.is_none() && index + 1 == segments.len() {
-        let state = std::mem::take(&mut slot.state);
-        slot.outcome = Some(outcome_of(
-            &slot.host.name,
-            state.finish(playbook),
-            options.check_mode,
-        ));
+        let run = finish_state(playbook, &mut slot);
+        slot.outcome = Some(outcome_of(&slot.host.name, run, options.check_mode));
     }
     match slot.outcome.take() {
         None => Seat::Live(slot),
@@ -266,6 +269,7 @@ async fn run_host_segment(batch: Arc<Batch>, mut slot: Box<Slot>, index: usize) 
             redact(&mut outcome, slot.transcript.secrets());
             outcome.duration_ms = u64::try_from(slot.busy.as_millis()).unwrap_or(u64::MAX);
             write_transcript(options, &slot.host.name, &mut slot.transcript, &mut outcome);
+            write_recording(playbook, options, &mut slot, &mut outcome);
             observer.finished(&outcome);
             Seat::Done(outcome)
         }
@@ -344,6 +348,104 @@ fn write_transcript(
     }
 }
 
+/// The host's record of the playbook, its state consumed. The clock the
+/// playbook read is kept first, for the recording: replay shifts times by it.
+fn finish_state(playbook: &Playbook, slot: &mut Slot) -> Execution {
+    if let Some(fact) = playbook.clock_fact()
+        && let Some(crate::playbook::Value::Text(text)) = slot.state.get(fact)
+    {
+        slot.clock = Some((fact.to_string(), text.clone()));
+    }
+    std::mem::take(&mut slot.state).finish(playbook)
+}
+
+/// `--record`: the host's recording, written as its transcript is (0600,
+/// atomically, never through a symlink); a failure is said in its result.
+fn write_recording(
+    playbook: &Playbook,
+    options: &RunSettings,
+    slot: &mut Slot,
+    outcome: &mut HostOutcome,
+) {
+    let Some(dir) = &options.record else {
+        return;
+    };
+    let Some(exchanges) = slot.transcript.take_recording() else {
+        return;
+    };
+    let secrets = slot.transcript.secrets();
+    let clock = slot
+        .clock
+        .take()
+        .map(|(fact, text)| (fact, secrets.redact(&text).into_owned()));
+    let recording = recording_of(playbook, &slot.host.name, clock, exchanges);
+    let path = dir.join(sshfleet_recording::Recording::file_name(&slot.host.name));
+    if let Err(e) = crate::outputs::write_private(&path, recording.to_jsonl().as_bytes()) {
+        let note = format!("cannot write recording {}: {e}", path.display());
+        tracing::warn!("{}", crate::sanitize::escape(&note));
+        outcome.error = Some(match outcome.error.take() {
+            Some(err) => format!("{err}; {note}"),
+            None => note,
+        });
+    }
+}
+
+/// A host's recording: how its session was driven, the clock the playbook
+/// read and how its log lines are stamped (so replay can shift times
+/// without the playbook), and the exchanges.
+fn recording_of(
+    playbook: &Playbook,
+    host: &str,
+    clock: Option<(String, String)>,
+    exchanges: Vec<sshfleet_recording::Exchange>,
+) -> sshfleet_recording::Recording {
+    use sshfleet_recording::{Clock, Header, Mode, Pty, Recording, Timestamps, VERSION};
+    let (mode, pty, exec_shell) = match &playbook.session {
+        Session::Shell { pty_rows, .. } => (
+            Mode::Shell,
+            Some(Pty {
+                term: crate::shell::PTY_TERM.to_string(),
+                cols: crate::shell::PTY_COLS,
+                rows: *pty_rows,
+            }),
+            None,
+        ),
+        Session::Exec { shell } => (
+            Mode::Exec,
+            None,
+            Some(
+                match shell {
+                    ExecShell::Powershell => "powershell",
+                    ExecShell::Cmd => "cmd",
+                }
+                .to_string(),
+            ),
+        ),
+    };
+    let stamps = playbook.timestamp.as_ref();
+    Recording {
+        header: Header {
+            sshfleet_recording: VERSION,
+            host: host.to_string(),
+            mode,
+            pty,
+            exec_shell,
+            playbook: playbook.name.clone(),
+            recorded_at: chrono::Utc::now(),
+            clock: clock.zip(stamps).map(|((fact, text), stamps)| Clock {
+                fact,
+                text,
+                format: stamps.format.clone(),
+            }),
+            timestamps: stamps.map(|t| Timestamps {
+                pattern: t.regex.as_str().to_string(),
+                format: t.format.clone(),
+            }),
+        },
+        exchanges,
+    }
+}
+
 /// Connect, run one segment's steps, close. Sets `slot.outcome` when the
 /// host is done early (unreachable, failed, interrupted).
 async fn run_segment(
@@ -360,12 +462,8 @@ async fn run_segment(
     if let Err(outcome) = result {
         slot.outcome = Some(outcome);
     } else if slot.state.ended() {
-        let state = std::mem::take(&mut slot.state);
-        slot.outcome = Some(outcome_of(
-            &slot.host.name,
-            state.finish(playbook),
-            options.check_mode,
-        ));
+        let run = finish_state(playbook, slot);
+        slot.outcome = Some(outcome_of(&slot.host.name, run, options.check_mode));
     }
 }
 

@@ -35,6 +35,10 @@ const MAX_PENDING: usize = 4 * 1024 * 1024;
 const MAX_PROMPT_LINE: usize = 4096;
 /// Lines kept to explain a failure.
 const RECENT_LINES: usize = 8;
+/// The terminal asked for: a wide one keeps long log lines from being
+/// wrapped by the appliance.
+pub(crate) const PTY_TERM: &str = "vt100";
+pub(crate) const PTY_COLS: u32 = 511;
 /// Ctrl-C, the only way to end AsyncOS `tail`.
 const INTERRUPT: u8 = 0x03;
 
@@ -170,9 +174,8 @@ impl Shell {
         transcript: Transcript,
         cancel: CancellationToken,
     ) -> Result<Shell, (RemoteError, Transcript)> {
-        // A wide terminal keeps long log lines from being wrapped by the appliance.
         if let Err(e) = channel
-            .request_pty(false, "vt100", 511, rows, 0, 0, &[])
+            .request_pty(false, PTY_TERM, PTY_COLS, rows, 0, 0, &[])
             .await
         {
             return Err((e.into(), transcript));
@@ -180,6 +183,8 @@ impl Shell {
         if let Err(e) = channel.request_shell(true).await {
             return Err((e.into(), transcript));
         }
+        let mut transcript = transcript;
+        transcript.recording(|r, _| r.login());
         let mut shell = Shell {
             channel,
             prompt,
@@ -219,6 +224,7 @@ impl Remote for Shell {
         self.screen.dropped = 0;
         // "last output" in an error is this command's, not the one before.
         self.recent.clear();
+        self.transcript.recording(|r, s| r.command(command, s));
         self.send_line(command).await?;
         let output = self
             .read_to_prompt(
@@ -259,6 +265,10 @@ impl Remote for Shell {
     ) -> Result<FollowEnd, RemoteError> {
         self.screen.clear();
         self.recent.clear();
+        self.transcript.recording(|r, s| {
+            r.command(command, s);
+            r.following();
+        });
         self.send_line(command).await?;
         let deadline = deadline_after(timeout);
         let what = format!("following `{command}`");
@@ -305,6 +315,9 @@ impl Shell {
         // After the exit command the appliance closes the session; wait a
         // moment to see it do so, for the transcript.
         const CLOSE_GRACE: Duration = Duration::from_secs(1);
+        if let Some(exit) = exit_command {
+            self.transcript.recording(|r, s| r.command(exit, s));
+        }
         if let Some(exit) = exit_command
             && self.send_line(exit).await.is_ok()
         {
@@ -312,10 +325,12 @@ impl Shell {
             while let Ok(msg) = tokio::time::timeout_at(deadline, self.channel.wait()).await {
                 match msg {
                     Some(ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. }) => {
-                        self.transcript
-                            .record(Direction::Received, &String::from_utf8_lossy(&data));
+                        let text = String::from_utf8_lossy(&data);
+                        self.transcript.record(Direction::Received, &text);
+                        self.transcript.recording(|r, s| r.out(&text, s));
                     }
                     Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
+                        self.transcript.recording(|r, _| r.closed());
                         self.transcript.note("the remote closed the session");
                         break;
                     }
@@ -330,6 +345,8 @@ impl Shell {
     async fn interrupt(&mut self, command: &str) -> Result<(), RemoteError> {
         const GRACE: Duration = Duration::from_secs(15);
         self.transcript.record(Direction::Sent, "^C");
+        self.transcript
+            .recording(|r, s| r.key(sshfleet_recording::CTRL_C, s));
         self.channel.data_bytes(vec![INTERRUPT]).await?;
         match self
             .read_to_prompt(
@@ -423,6 +440,7 @@ impl Shell {
             Some(ChannelMsg::Eof | ChannelMsg::Close | ChannelMsg::ExitStatus { .. })
             | Some(ChannelMsg::ExitSignal { .. })
             | None => {
+                self.transcript.recording(|r, _| r.closed());
                 self.transcript
                     .note(&format!("the remote closed the session while {what}"));
                 Err(RemoteError::Closed {
@@ -448,6 +466,7 @@ impl Shell {
         self.screen.text.truncate(at);
         let answer = pager.answer.clone();
         self.transcript.record(Direction::Sent, &answer);
+        self.transcript.recording(|r, s| r.key(&answer, s));
         self.channel.data_bytes(answer.into_bytes()).await?;
         Ok(())
     }
@@ -455,6 +474,7 @@ impl Shell {
     fn feed(&mut self, data: &[u8]) {
         let text = self.received.decode(data);
         self.transcript.record(Direction::Received, &text);
+        self.transcript.recording(|r, s| r.out(&text, s));
         absorb(
             &mut self.parser,
             &mut self.screen,
@@ -581,6 +601,7 @@ async fn exec(
 ) -> Result<Output, RemoteError> {
     let mut channel = channel;
     transcript.record(Direction::Sent, &format!("{request}\n"));
+    transcript.recording(|r, s| r.exec(command, s));
     channel.exec(true, request).await?;
     let deadline = deadline_after(timeout);
     let mut parser = vte::Parser::new();
@@ -620,16 +641,23 @@ async fn exec(
                 });
             }
             Some(ChannelMsg::Data { data }) => {
-                transcript.record(Direction::Received, &received.decode(&data));
+                let text = received.decode(&data);
+                transcript.record(Direction::Received, &text);
+                transcript.recording(|r, s| r.out(&text, s));
                 absorb(&mut parser, &mut screen, transcript.secrets(), &data);
             }
             Some(ChannelMsg::ExtendedData { data, .. }) => {
-                transcript.record(Direction::Received, &received_err.decode(&data));
+                let text = received_err.decode(&data);
+                transcript.record(Direction::Received, &text);
+                transcript.recording(|r, s| r.err(&text, s));
                 stderr.extend_from_slice(&data);
             }
             Some(ChannelMsg::ExitStatus {
                 exit_status: status,
-            }) => exit_status = Some(status),
+            }) => {
+                transcript.recording(|r, _| r.exit_status(status));
+                exit_status = Some(status);
+            }
             Some(ChannelMsg::Failure) => {
                 return Err(RemoteError::ExecRefused {
                     command: command.to_string(),

@@ -113,6 +113,8 @@ pub(crate) struct Transcript {
     held: String,
     bytes: usize,
     dropped: usize,
+    /// `--record`: the session kept for replay, redacted as this is.
+    recorder: Option<crate::recording::Recorder>,
 }
 
 impl Transcript {
@@ -127,6 +129,24 @@ impl Transcript {
             discard: true,
             ..Transcript::default()
         }
+    }
+
+    /// Also keep the session as a replayable recording (`--record`).
+    pub(crate) fn start_recording(&mut self) {
+        self.recorder = Some(crate::recording::Recorder::default());
+    }
+
+    /// Tell the recording, if one is kept, what happened; it redacts with
+    /// this transcript's secrets.
+    pub(crate) fn recording(&mut self, f: impl FnOnce(&mut crate::recording::Recorder, &Secrets)) {
+        if let Some(recorder) = &mut self.recorder {
+            f(recorder, &self.secrets);
+        }
+    }
+
+    /// The recording's exchanges so far, if one is kept; it stops.
+    pub(crate) fn take_recording(&mut self) -> Option<Vec<sshfleet_recording::Exchange>> {
+        self.recorder.take().map(crate::recording::Recorder::finish)
     }
 
     /// Never record `secret` verbatim from now on. Empty secrets are ignored.

@@ -399,6 +399,15 @@ impl Playbook {
         out
     }
 
+    /// The time capture that the playbook's follow steps judge freshness
+    /// by (`since:`): the appliance's clock as this playbook reads it.
+    pub(crate) fn clock_fact(&self) -> Option<&str> {
+        self.steps.iter().find_map(|step| match &step.kind {
+            StepKind::Follow(follow) => follow.since.as_deref(),
+            _ => None,
+        })
+    }
+
     /// Whether the playbook has a step that changes appliances.
     #[cfg(test)]
     pub(crate) fn changes_anything(&self) -> bool {
