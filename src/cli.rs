@@ -116,6 +116,8 @@ pub(crate) enum Command {
     ///   sshfleet sim --hosts 200 --scenario mixed --inventory-out sim.yaml
     ///   sshfleet sim --model windows --hosts 20 --inventory-out endpoints.yaml
     ///   sshfleet sim --stdio --scenario broken --hostname esa01.example.com   (login shell of a real sshd)
+    ///   sshfleet sim --replay recordings/ --inventory-out replay.yaml
+    ///   sshfleet sim --replay recordings/ --fault trickle --inventory-out replay.yaml
     #[command(
         verbatim_doc_comment,
         override_usage = "sshfleet sim --inventory-out <PATH> [OPTIONS]\n       sshfleet sim --stdio [OPTIONS]"
@@ -300,6 +302,17 @@ pub(crate) struct SimArgs {
     /// ships), powershell (DefaultShell set), or mixed (both, alternating).
     #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
     pub default_shell: sshfleet_sim::serve::ShellChoice,
+    /// Serve the recordings in this directory (`sshfleet run --record DIR`), each as
+    /// the host it recorded, instead of simulated models (docs/RECORDING.md).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["stdio", "model", "scenario", "hosts", "update_duration", "hostname_prefix"]
+    )]
+    pub replay: Option<PathBuf>,
+    /// With --replay: add this fault to every replayed host (repeat for several).
+    #[arg(long, value_enum, requires = "replay")]
+    pub fault: Vec<sshfleet_sim::serve::ReplayFault>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -541,6 +554,15 @@ where
 #[cfg(feature = "sim")]
 async fn sim(args: SimArgs) -> Result<ExitCode, Error> {
     use sshfleet_sim::{Scenario, ScenarioChoice};
+    if let (Some(dir), Some(inventory_out)) = (&args.replay, &args.inventory_out) {
+        sshfleet_sim::serve::serve_replay(sshfleet_sim::serve::ReplayOptions {
+            dir: dir.clone(),
+            inventory_out: inventory_out.clone(),
+            faults: args.fault.iter().map(|f| f.fault()).collect(),
+        })
+        .await?;
+        return Ok(ExitCode::Success);
+    }
     if let Some(inventory_out) = args.inventory_out {
         sshfleet_sim::serve::serve(sshfleet_sim::serve::ServeOptions {
             model: args.model,

@@ -53,6 +53,7 @@ macro_rules! scenario_names {
 pub mod asyncos;
 mod limits;
 mod log;
+pub mod replay;
 mod scenario;
 pub mod serve;
 mod server;
@@ -63,6 +64,7 @@ pub mod windows;
 pub use asyncos::{
     AsyncOsProfile, AsyncOsScenario, DEFAULT_UPDATE_DURATION, Fault, PromptStyle, UpdateBehaviour,
 };
+pub use replay::ReplayProfile;
 pub use scenario::{MIXED, Model, Scenario, ScenarioChoice};
 pub use stdio::serve_stdio;
 pub use windows::{
@@ -175,6 +177,9 @@ pub enum SimModel {
     /// A Windows endpoint: exec requests answered as its default shell
     /// (cmd.exe or PowerShell) does, shell and PTY refused.
     Windows(EndpointProfile),
+    /// A recorded real session, served as recorded (shell or exec, as it
+    /// was recorded).
+    Replay(ReplayProfile),
 }
 
 impl SimModel {
@@ -182,6 +187,7 @@ impl SimModel {
         match self {
             SimModel::AsyncOs(p) => &p.hostname,
             SimModel::Windows(p) => &p.hostname,
+            SimModel::Replay(p) => &p.hostname,
         }
     }
 }
@@ -189,6 +195,12 @@ impl SimModel {
 impl From<AsyncOsProfile> for SimModel {
     fn from(profile: AsyncOsProfile) -> Self {
         SimModel::AsyncOs(profile)
+    }
+}
+
+impl From<ReplayProfile> for SimModel {
+    fn from(profile: ReplayProfile) -> Self {
+        SimModel::Replay(profile)
     }
 }
 
@@ -384,6 +396,7 @@ pub struct SimHost {
 pub(crate) enum Served {
     AsyncOs(Arc<Appliance>),
     Windows(Arc<Endpoint>),
+    Replay(Arc<replay::Replayed>),
 }
 
 impl Served {
@@ -391,6 +404,7 @@ impl Served {
         match self {
             Served::AsyncOs(appliance) => appliance.stats(),
             Served::Windows(endpoint) => endpoint.stats(),
+            Served::Replay(host) => host.stats(),
         }
     }
 }
@@ -418,6 +432,10 @@ impl SimHost {
         match &self.served {
             Served::AsyncOs(_) => Model::Asyncos,
             Served::Windows(_) => Model::Windows,
+            Served::Replay(host) => match host.profile().mode() {
+                sshfleet_recording::Mode::Shell => Model::Asyncos,
+                sshfleet_recording::Mode::Exec => Model::Windows,
+            },
         }
     }
 
@@ -425,14 +443,14 @@ impl SimHost {
     pub fn appliance(&self) -> Option<&AsyncOsProfile> {
         match &self.served {
             Served::AsyncOs(appliance) => Some(appliance.profile()),
-            Served::Windows(_) => None,
+            Served::Windows(_) | Served::Replay(_) => None,
         }
     }
 
     /// The endpoint's profile as started, or `None` for an appliance.
     pub fn endpoint(&self) -> Option<&EndpointProfile> {
         match &self.served {
-            Served::AsyncOs(_) => None,
+            Served::AsyncOs(_) | Served::Replay(_) => None,
             Served::Windows(endpoint) => Some(endpoint.profile()),
         }
     }
@@ -441,7 +459,7 @@ impl SimHost {
     /// have moved it), or `None` for an appliance.
     pub fn tetra_version(&self) -> Option<u64> {
         match &self.served {
-            Served::AsyncOs(_) => None,
+            Served::AsyncOs(_) | Served::Replay(_) => None,
             Served::Windows(endpoint) => Some(endpoint.tetra_version()),
         }
     }
@@ -502,6 +520,9 @@ impl SimFleet {
             let served = match config.model {
                 SimModel::AsyncOs(profile) => Served::AsyncOs(Arc::new(Appliance::new(profile))),
                 SimModel::Windows(profile) => Served::Windows(Arc::new(Endpoint::new(profile))),
+                SimModel::Replay(profile) => {
+                    Served::Replay(Arc::new(replay::Replayed::new(profile)))
+                }
             };
             let mut server_config = server::config(host_key);
             if let Some(algorithms) = config.algorithms {

@@ -285,6 +285,7 @@ mod tests {
                 let served = match scenario.profile("h") {
                     SimModel::AsyncOs(_) => Model::Asyncos,
                     SimModel::Windows(_) => Model::Windows,
+                    SimModel::Replay(_) => panic!("{scenario} is a recording"),
                 };
                 assert_eq!(served, model, "{scenario}");
             }

@@ -160,6 +160,8 @@ fn set_update_duration(model: &mut SimModel, duration: Duration) {
                 *d = duration;
             }
         }
+        // A recording keeps its own pace.
+        SimModel::Replay(_) => {}
     }
 }
 
@@ -200,7 +202,33 @@ pub async fn serve_until(
             options.inventory_out.display()
         )));
     }
-    let files = SimFiles::beside(&options.inventory_out);
+    let configs = planned
+        .iter()
+        .map(|host| SimModelConfig::new(host.model.clone()))
+        .collect();
+    let (fleet, files) = start_with_files(&options.inventory_out, configs, |ports, key| {
+        inventory_yaml(&options, &planned, ports, key)
+    })
+    .await?;
+    print_banner(&options, &planned, &files);
+    stop.await;
+    say!(
+        "sshfleet sim: stopping {} simulated appliances",
+        planned.len()
+    );
+    fleet.shutdown().await;
+    Ok(())
+}
+
+/// Start `configs` on loopback and write the files a run needs beside
+/// `inventory_out`: the client key (0600), known_hosts, then the inventory
+/// (`inventory(ports, key path)`), each whole and renamed into place.
+async fn start_with_files(
+    inventory_out: &Path,
+    configs: Vec<SimModelConfig>,
+    inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
+) -> Result<(SimFleet, SimFiles), SimError> {
+    let files = SimFiles::beside(inventory_out);
     // The inventory must name the key by an absolute path: runs may start
     // from any directory.
     let key_absolute = std::path::absolute(&files.key)
@@ -213,10 +241,6 @@ pub async fn serve_until(
         password: None,
         authorized_keys: vec![client_key.public_key().clone()],
     };
-    let configs = planned
-        .iter()
-        .map(|host| SimModelConfig::new(host.model.clone()))
-        .collect();
     let fleet = SimFleet::start_models(configs, auth).await.map_err(|e| {
         SimError::io(
             "starting the simulated fleet (is the open-file limit high enough?)",
@@ -235,17 +259,184 @@ pub async fn serve_until(
     }
     write_file(&files.known_hosts, known_hosts.as_bytes(), false)?;
     let ports: Vec<u16> = fleet.hosts().iter().map(|h| h.addr.port()).collect();
-    let inventory = inventory_yaml(&options, &planned, &ports, &key_absolute)?;
+    let inventory = inventory(&ports, &key_absolute)?;
     write_file(&files.inventory, inventory.as_bytes(), false)?;
+    Ok((fleet, files))
+}
 
-    print_banner(&options, &planned, &files);
-    stop.await;
+/// What `sshfleet sim --replay DIR` was asked to serve.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    /// The directory of recordings (`*.jsonl`, from `run --record`).
+    pub dir: PathBuf,
+    /// Where the inventory goes; the key and known_hosts go beside it.
+    pub inventory_out: PathBuf,
+    /// Faults added to every replayed host.
+    pub faults: Vec<Fault>,
+}
+
+/// `--fault` on a replayed fleet: the simulator's faults that make sense
+/// on top of a recording, with fixed sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReplayFault {
+    /// Drop the connection a second after a follow starts (exec: after the
+    /// first request of a connection).
+    DropMidFollow,
+    /// Answer two commands, then read but never answer again.
+    StopAnswering,
+    /// Write output one byte at a time, a millisecond apart.
+    Trickle,
+}
+
+impl ReplayFault {
+    pub fn fault(self) -> Fault {
+        match self {
+            ReplayFault::DropMidFollow => Fault::DropMidFollow(Duration::from_secs(1)),
+            ReplayFault::StopAnswering => Fault::StopAnswering(2),
+            ReplayFault::Trickle => Fault::Trickle(Duration::from_millis(1)),
+        }
+    }
+}
+
+/// The recordings of `dir` as hosts to serve, with `faults`; a malformed
+/// recording is invalid input naming its file and line.
+pub fn replay_models(dir: &Path, faults: &[Fault]) -> Result<Vec<SimModelConfig>, SimError> {
+    let recordings = sshfleet_recording::Recording::read_dir(dir).map_err(|e| match e {
+        sshfleet_recording::RecordingError::Read { path, source } => {
+            SimError::io(format!("reading {}", path.display()), source)
+        }
+        other => SimError::Invalid(other.to_string()),
+    })?;
+    let mut names = std::collections::BTreeSet::new();
+    let mut configs = Vec::with_capacity(recordings.len());
+    for (path, recording) in recordings {
+        if !names.insert(recording.header.host.clone()) {
+            return Err(SimError::Invalid(format!(
+                "{}: host {} is recorded twice in {}",
+                path.display(),
+                recording.header.host,
+                dir.display()
+            )));
+        }
+        let mut profile = crate::ReplayProfile::new(recording);
+        profile.faults = faults.to_vec();
+        configs.push(SimModelConfig::new(profile));
+    }
+    Ok(configs)
+}
+
+/// A running replayed fleet and the files that reach it.
+#[derive(Debug)]
+pub struct ReplayLab {
+    pub fleet: SimFleet,
+    pub files: SimFiles,
+}
+
+/// Start the recordings of `options.dir` on loopback and write their
+/// inventory, key and known_hosts (for `playbook test`, and `serve_replay`).
+pub async fn start_replay(options: &ReplayOptions) -> Result<ReplayLab, SimError> {
+    crate::limits::raise_nofile_limit();
+    if options.inventory_out.file_stem().is_none() {
+        return Err(SimError::Invalid(format!(
+            "--inventory-out {}: not a file name",
+            options.inventory_out.display()
+        )));
+    }
+    let configs = replay_models(&options.dir, &options.faults)?;
+    let names: Vec<String> = configs
+        .iter()
+        .map(|c| c.model.hostname().to_string())
+        .collect();
+    let (fleet, files) = start_with_files(&options.inventory_out, configs, |ports, key| {
+        replay_inventory_yaml(&options.dir, &names, ports, key)
+    })
+    .await?;
+    Ok(ReplayLab { fleet, files })
+}
+
+/// Serves the recordings until SIGINT or SIGTERM.
+pub async fn serve_replay(options: ReplayOptions) -> Result<(), SimError> {
+    serve_replay_until(options, shutdown_signal()).await
+}
+
+/// Serves the recordings until `stop` resolves.
+pub async fn serve_replay_until(
+    options: ReplayOptions,
+    stop: impl Future<Output = ()>,
+) -> Result<(), SimError> {
+    let lab = start_replay(&options).await?;
+    let hosts = lab.fleet.hosts();
     say!(
-        "sshfleet sim: stopping {} simulated appliances",
-        planned.len()
+        "sshfleet sim: {} replayed hosts on 127.0.0.1 from {}{}",
+        hosts.len(),
+        options.dir.display(),
+        if options.faults.is_empty() {
+            String::new()
+        } else {
+            format!(" (faults: {:?})", options.faults)
+        }
     );
-    fleet.shutdown().await;
+    for host in hosts {
+        say!("  {:<30} {}", host.name, host.addr);
+    }
+    say!(
+        "wrote {}, {} and {}",
+        lab.files.inventory.display(),
+        lab.files.known_hosts.display(),
+        lab.files.key.display()
+    );
+    say!("\nRehearse with:\n");
+    say!(
+        "  sshfleet run PLAYBOOK -i {} --known-hosts {}",
+        shell_word(&lab.files.inventory),
+        shell_word(&lab.files.known_hosts)
+    );
+    say!("\nServing until Ctrl-C (SIGINT) or SIGTERM.");
+    stop.await;
+    say!("sshfleet sim: stopping {} replayed hosts", hosts.len());
+    lab.fleet.shutdown().await;
     Ok(())
+}
+
+/// The inventory of a replayed fleet: every host in group `replayed`.
+fn replay_inventory_yaml(
+    dir: &Path,
+    names: &[String],
+    ports: &[u16],
+    key: &Path,
+) -> Result<String, SimError> {
+    let hosts = names
+        .iter()
+        .zip(ports.iter().copied())
+        .map(|(name, port)| {
+            let vars = HostVars {
+                ansible_host: "127.0.0.1",
+                ansible_port: port,
+            };
+            (name.clone(), vars)
+        })
+        .collect();
+    let inventory = Inventory {
+        all: AllGroup {
+            vars: ConnectionVars {
+                ansible_user: SIM_USER,
+                ansible_ssh_private_key_file: key.display().to_string(),
+            },
+            children: InOrder(vec![(
+                "replayed".to_string(),
+                Group {
+                    hosts: InOrder(hosts),
+                },
+            )]),
+        },
+    };
+    let yaml = serde_yaml::to_string(&inventory)
+        .map_err(|e| SimError::io("writing the inventory", std::io::Error::other(e)))?;
+    Ok(format!(
+        "# Written by `sshfleet sim --replay {}`: the recorded hosts, replayed on\n\
+         # 127.0.0.1. Valid while that process runs.\n{yaml}",
+        dir.display()
+    ))
 }
 
 /// The inventory `serve` writes, in Ansible's YAML format: connection
@@ -501,7 +692,7 @@ mod tests {
                 .iter()
                 .map(|h| match &h.model {
                     SimModel::Windows(p) => p.default_shell,
-                    SimModel::AsyncOs(_) => panic!("not an endpoint"),
+                    SimModel::AsyncOs(_) | SimModel::Replay(_) => panic!("not an endpoint"),
                 })
                 .collect()
         };
@@ -517,7 +708,9 @@ mod tests {
     fn appliance(host: &PlannedHost) -> &crate::AsyncOsProfile {
         match &host.model {
             SimModel::AsyncOs(p) => p,
-            SimModel::Windows(_) => panic!("{} is an endpoint", host.scenario),
+            SimModel::Windows(_) | SimModel::Replay(_) => {
+                panic!("{} is an endpoint", host.scenario)
+            }
         }
     }
 

@@ -181,6 +181,57 @@ impl ConnectionHandler {
     }
 }
 
+impl ConnectionHandler {
+    /// An exec request to a replayed host recorded in exec mode: answered
+    /// from the recording, one command per channel.
+    fn exec_replayed(
+        &mut self,
+        host: Arc<crate::replay::Replayed>,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), russh::Error> {
+        let exec_mode = host.profile().mode() == sshfleet_recording::Mode::Exec;
+        let Some(state) = self.channels.get_mut(&channel).filter(|s| !s.shell_started) else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        if !exec_mode {
+            // An appliance recorded over a PTY shell runs no exec request.
+            session.channel_failure(channel)?;
+            return Ok(());
+        }
+        state.shell_started = true;
+        let closed = state.closed.clone();
+        session.channel_success(channel)?;
+        let line = String::from_utf8_lossy(data).trim().to_string();
+        self.execs += 1;
+        let faults = &host.profile().faults;
+        let silent =
+            crate::asyncos::Fault::stop_answering_after(faults).is_some_and(|n| self.execs > n);
+        if let Some(after) = crate::asyncos::Fault::drop_mid_follow(faults)
+            && self.execs == 1
+        {
+            let kill = self.kill.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                kill.kill();
+            });
+        }
+        if silent {
+            host.stats().record_command(&line);
+        } else {
+            let handle = session.handle();
+            tokio::spawn(async move {
+                if crate::replay::answer_exec(host, line, handle, channel).await {
+                    closed.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
 impl russh::server::Handler for ConnectionHandler {
     type Error = russh::Error;
 
@@ -322,8 +373,13 @@ impl russh::server::Handler for ConnectionHandler {
     ) -> Result<(), Self::Error> {
         // OpenSSH for Windows would give a PowerShell console; sshfleet
         // never asks an endpoint for one, so it is simply refused.
+        let shell = match &self.served {
+            Served::AsyncOs(_) => true,
+            Served::Replay(host) => host.profile().mode() == sshfleet_recording::Mode::Shell,
+            Served::Windows(_) => false,
+        };
         match self.channels.get(&channel) {
-            Some(state) if matches!(self.served, Served::AsyncOs(_)) => {
+            Some(state) if shell => {
                 // The CLI pages to this height (docs/DEVICES.md, "The pager").
                 state.rows.store(row_height, Ordering::Relaxed);
                 session.channel_success(channel)?;
@@ -353,11 +409,20 @@ impl russh::server::Handler for ConnectionHandler {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let Served::AsyncOs(appliance) = &self.served else {
+        let replayed = match &self.served {
+            Served::Replay(host) if host.profile().mode() == sshfleet_recording::Mode::Shell => {
+                Some(host.clone())
+            }
+            _ => None,
+        };
+        let appliance = match &self.served {
+            Served::AsyncOs(appliance) => Some(appliance.clone()),
+            _ => None,
+        };
+        if appliance.is_none() && replayed.is_none() {
             session.channel_failure(channel)?;
             return Ok(());
-        };
-        let appliance = appliance.clone();
+        }
         let Some(state) = self.channels.get_mut(&channel) else {
             session.channel_failure(channel)?;
             return Ok(());
@@ -373,7 +438,15 @@ impl russh::server::Handler for ConnectionHandler {
         let closed = state.closed.clone();
         let rows = state.rows.clone();
         session.channel_success(channel)?;
-        tokio::spawn(run_session(appliance, input_rx, out_tx, rows));
+        match (appliance, replayed) {
+            (Some(appliance), _) => {
+                tokio::spawn(run_session(appliance, input_rx, out_tx, rows));
+            }
+            (None, Some(host)) => {
+                tokio::spawn(crate::replay::run_shell(host, input_rx, out_tx));
+            }
+            (None, None) => {}
+        }
         tokio::spawn(pump(
             session.handle(),
             channel,
@@ -390,6 +463,10 @@ impl russh::server::Handler for ConnectionHandler {
         data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        if let Served::Replay(host) = &self.served {
+            let host = host.clone();
+            return self.exec_replayed(host, channel, data, session);
+        }
         // The appliance CLI is interactive only here.
         let Served::Windows(endpoint) = &self.served else {
             session.channel_failure(channel)?;

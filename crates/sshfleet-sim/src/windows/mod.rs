@@ -16,6 +16,8 @@
 //! records there as CLIXML. Lines end in CRLF.
 
 mod shells;
+
+pub(crate) use shells::decode_script;
 use shells::*;
 
 use std::sync::Mutex;

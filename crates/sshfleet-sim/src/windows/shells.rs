@@ -268,7 +268,7 @@ pub(super) fn powershell_invocation(line: &str) -> Option<Result<PowerShell, Exe
 }
 
 /// `-EncodedCommand`'s value: base64 of the script in UTF-16LE.
-pub(super) fn decode_script(encoded: &str) -> Option<String> {
+pub(crate) fn decode_script(encoded: &str) -> Option<String> {
     use base64::Engine as _;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded)
