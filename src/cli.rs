@@ -131,8 +131,9 @@ pub(crate) enum Command {
     Inventory(InventoryArgs),
     /// Work with playbooks
     ///
-    /// Example:
+    /// Examples:
     ///   sshfleet playbook validate playbooks/esa-ecupdate.yaml
+    ///   sshfleet playbook test esa-ecupdate --replay recordings/ --expect expect.yaml
     #[command(subcommand, verbatim_doc_comment)]
     Playbook(PlaybookCommand),
     /// Read the JSON report of an earlier run
@@ -475,6 +476,49 @@ pub(crate) enum PlaybookCommand {
         #[arg(value_parser = PlaybookArg, hide_possible_values = true)]
         playbook: String,
     },
+    #[cfg(feature = "sim")]
+    /// Run a playbook against recorded hosts and compare each host's status and findings
+    ///
+    /// The recordings (`sshfleet run --record DIR`) are served on loopback over real
+    /// SSH, as `sshfleet sim --replay` serves them. --expect is YAML, one entry per
+    /// host (`esa01.example.com: {status: changed, findings: [ecs-token-403]}`), or
+    /// the JSON report of an earlier run.
+    ///
+    /// Exit codes: 0 every host matched, 2 some host differs (each difference is
+    /// printed, naming the host), 5 bad playbook, recording or expectations, 1
+    /// internal error.
+    ///
+    /// Examples:
+    ///   sshfleet playbook test esa-ecupdate --replay recordings/ --expect expect.yaml
+    ///   sshfleet playbook test my-playbook.yaml --replay recordings/ --expect last-report.json -e update_timeout=30s
+    #[command(verbatim_doc_comment)]
+    Test(PlaybookTestArgs),
+}
+
+#[cfg(feature = "sim")]
+#[derive(Debug, clap::Args)]
+pub(crate) struct PlaybookTestArgs {
+    /// Playbook file, or the name of a built-in playbook.
+    #[arg(value_parser = PlaybookArg, hide_possible_values = true)]
+    pub playbook: String,
+    /// The directory of recordings to run against (`sshfleet run --record DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub replay: PathBuf,
+    /// What each host must end as: YAML (host: {status, findings}) or a JSON report.
+    #[arg(long, value_name = "FILE")]
+    pub expect: PathBuf,
+    /// Set a playbook variable (KEY=VALUE).
+    #[arg(short = 'e', long = "extra-vars", value_name = "KEY=VALUE")]
+    pub extra_vars: Vec<String>,
+    /// Run in check mode (diagnostics only).
+    #[arg(long)]
+    pub check: bool,
+    /// Add this fault to every replayed host (repeat for several).
+    #[arg(long, value_enum)]
+    pub fault: Vec<sshfleet_sim::serve::ReplayFault>,
+    /// Also write the JSON report here.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 /// Parse arguments and run; returns the process exit code.
@@ -678,6 +722,22 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 }
             }
             Ok(ExitCode::Success)
+        }
+        #[cfg(feature = "sim")]
+        Command::Playbook(PlaybookCommand::Test(args)) => {
+            if let Some(report) = &args.report {
+                crate::outputs::check_file("--report", report)?;
+            }
+            crate::rehearse::run(crate::rehearse::Test {
+                playbook: args.playbook,
+                replay: args.replay,
+                expect: args.expect,
+                extra_vars: args.extra_vars,
+                check_mode: args.check,
+                faults: args.fault.iter().map(|f| f.fault()).collect(),
+                report: args.report,
+            })
+            .await
         }
         Command::Playbook(PlaybookCommand::Validate { playbook }) => {
             let playbook = Playbook::resolve(&playbook)?;

@@ -71,6 +71,10 @@ pub(crate) enum Error {
     #[cfg(feature = "sim")]
     #[error(transparent)]
     Sim(#[from] sshfleet_sim::SimError),
+    /// `playbook test --expect`: the expectations cannot be used.
+    #[cfg(feature = "sim")]
+    #[error(transparent)]
+    Expect(#[from] crate::rehearse::ExpectError),
     /// `sshfleet demo` could not set up its lab.
     #[cfg(feature = "sim")]
     #[error("{}", describe(.0.as_ref()))]
@@ -103,6 +107,8 @@ impl Error {
             | Error::Io(_) => ExitCode::Internal,
             #[cfg(feature = "sim")]
             Error::Sim(e) if e.is_invalid_input() => ExitCode::BadInput,
+            #[cfg(feature = "sim")]
+            Error::Expect(_) => ExitCode::BadInput,
             #[cfg(feature = "sim")]
             Error::Sim(_) | Error::Demo(_) => ExitCode::Internal,
         }

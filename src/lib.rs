@@ -42,6 +42,8 @@ mod playbook;
 mod progress;
 mod prompt_host;
 mod recording;
+#[cfg(feature = "sim")]
+mod rehearse;
 mod report;
 mod retry;
 mod rollout;
