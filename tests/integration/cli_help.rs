@@ -141,6 +141,7 @@ async fn man_prints_a_roff_page_and_writes_one_per_subcommand() {
 async fn every_subcommand_help_shows_an_example_of_itself() {
     for sub in SUBCOMMANDS.iter().map(|s| vec![*s]).chain([
         vec!["playbook", "validate"],
+        vec!["playbook", "test"],
         vec!["report", "show"],
         vec!["report", "diff"],
     ]) {

@@ -24,6 +24,7 @@ mod messages;
 mod openssh;
 mod pager;
 mod redaction;
+mod replay;
 mod report;
 mod retry;
 mod rollout;

@@ -11,13 +11,13 @@ use sshfleet_sim::serve::SimFiles;
 use crate::support::sshfleet_cmd;
 
 /// A `sshfleet sim` process, killed if the test fails before stopping it.
-struct SimProcess {
+pub struct SimProcess {
     child: Option<Child>,
     stdout: PathBuf,
 }
 
 impl SimProcess {
-    fn start(dir: &Path, args: &[&str]) -> SimProcess {
+    pub fn start(dir: &Path, args: &[&str]) -> SimProcess {
         let stdout = dir.join("sim.stdout");
         let child = Command::new(env!("CARGO_BIN_EXE_sshfleet"))
             .arg("sim")
@@ -32,12 +32,12 @@ impl SimProcess {
         }
     }
 
-    fn output(&self) -> String {
+    pub fn output(&self) -> String {
         std::fs::read_to_string(&self.stdout).unwrap_or_default()
     }
 
     /// The inventory is written last, whole, once every host listens.
-    fn wait_for(&mut self, inventory: &Path) {
+    pub fn wait_for(&mut self, inventory: &Path) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !inventory.exists() {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
@@ -49,7 +49,7 @@ impl SimProcess {
     }
 
     /// Ctrl-C, as an operator would, and the exit status.
-    fn interrupt(mut self) -> std::process::ExitStatus {
+    pub fn interrupt(mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().unwrap();
         let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
         rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
