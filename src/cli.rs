@@ -107,6 +107,7 @@ pub(crate) enum Command {
     /// Examples:
     ///   sshfleet demo
     ///   sshfleet demo --playbook secure-endpoint-tetra --report demo.json
+    ///   sshfleet demo --replay recordings/
     #[command(verbatim_doc_comment)]
     Demo(DemoArgs),
     #[cfg(feature = "sim")]
@@ -258,6 +259,10 @@ pub(crate) struct DemoArgs {
     /// Which shipped playbook to show, on a fleet of the machines it is for.
     #[arg(long, value_enum, default_value_t = crate::demo::DemoPlaybook::EsaEcupdate)]
     pub playbook: crate::demo::DemoPlaybook,
+    /// Replay these recordings (`sshfleet run --record DIR`) instead: the playbook
+    /// they were made with, checked against how each host ended when recorded.
+    #[arg(long, value_name = "DIR", conflicts_with = "playbook")]
+    pub replay: Option<PathBuf>,
     /// Also write the JSON report here.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -504,9 +509,10 @@ pub(crate) struct PlaybookTestArgs {
     /// The directory of recordings to run against (`sshfleet run --record DIR`).
     #[arg(long, value_name = "DIR")]
     pub replay: PathBuf,
-    /// What each host must end as: YAML (host: {status, findings}) or a JSON report.
+    /// What each host must end as: YAML (host: {status, findings}) or a JSON report
+    /// [default: as each host ended when recorded].
     #[arg(long, value_name = "FILE")]
-    pub expect: PathBuf,
+    pub expect: Option<PathBuf>,
     /// Set a playbook variable (KEY=VALUE).
     #[arg(short = 'e', long = "extra-vars", value_name = "KEY=VALUE")]
     pub extra_vars: Vec<String>,
@@ -643,6 +649,18 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             if let Some(report) = &args.report {
                 crate::outputs::check_file("--report", report)?;
             }
+            if let Some(replay) = args.replay {
+                return crate::rehearse::run(crate::rehearse::Test {
+                    playbook: None,
+                    replay,
+                    expect: None,
+                    extra_vars: Vec::new(),
+                    check_mode: false,
+                    faults: Vec::new(),
+                    report: args.report,
+                })
+                .await;
+            }
             crate::demo::run(args.playbook, args.report).await
         }
         #[cfg(feature = "sim")]
@@ -729,7 +747,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 crate::outputs::check_file("--report", report)?;
             }
             crate::rehearse::run(crate::rehearse::Test {
-                playbook: args.playbook,
+                playbook: Some(args.playbook),
                 replay: args.replay,
                 expect: args.expect,
                 extra_vars: args.extra_vars,

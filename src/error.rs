@@ -75,6 +75,9 @@ pub(crate) enum Error {
     #[cfg(feature = "sim")]
     #[error(transparent)]
     Expect(#[from] crate::rehearse::ExpectError),
+    /// A recording (`--replay`) cannot be read.
+    #[error(transparent)]
+    Recording(#[from] sshfleet_recording::RecordingError),
     /// `sshfleet demo` could not set up its lab.
     #[cfg(feature = "sim")]
     #[error("{}", describe(.0.as_ref()))]
@@ -96,7 +99,8 @@ impl Error {
             | Error::Output(_)
             | Error::Report(_)
             | Error::Usage(_)
-            | Error::VaultPassword(_) => ExitCode::BadInput,
+            | Error::VaultPassword(_)
+            | Error::Recording(_) => ExitCode::BadInput,
             Error::Interrupted(_) => ExitCode::Interrupted,
             Error::Lock(LockError::Held { .. }) => ExitCode::LockHeld,
             Error::Lock(_) => ExitCode::BadInput,

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! or an earlier JSON report (`--report` of the recorded run): its hosts'
-//! statuses and finding ids are the expectations.
+//! statuses and finding ids are the expectations. Without `--expect`, each
+//! host must end as the recording says it did (`sshfleet demo --replay`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -33,9 +34,11 @@ use crate::transport::TransportOptions;
 /// What `playbook test` was asked.
 #[derive(Debug)]
 pub(crate) struct Test {
-    pub playbook: String,
+    /// `None`: the playbook the recordings were made with.
+    pub playbook: Option<String>,
     pub replay: PathBuf,
-    pub expect: PathBuf,
+    /// `None`: each host must end as it did when recorded.
+    pub expect: Option<PathBuf>,
     pub extra_vars: Vec<String>,
     pub check_mode: bool,
     pub faults: Vec<sshfleet_sim::Fault>,
@@ -92,6 +95,70 @@ pub(crate) fn load_expectations(path: &Path) -> Result<BTreeMap<String, Expected
         return Err(error("no hosts to expect anything of".to_string()));
     }
     Ok(expected)
+}
+
+/// What the recordings of a directory say: the playbooks they were made
+/// with, and how each host ended.
+struct Recorded {
+    playbooks: BTreeSet<String>,
+    outcomes: BTreeMap<String, Expected>,
+    /// A recording without its outcome (its header trimmed).
+    without_outcome: Option<PathBuf>,
+}
+
+fn recorded(dir: &Path) -> Result<Recorded, Error> {
+    let mut recorded = Recorded {
+        playbooks: BTreeSet::new(),
+        outcomes: BTreeMap::new(),
+        without_outcome: None,
+    };
+    for (path, recording) in sshfleet_recording::Recording::read_dir(dir)? {
+        let header = recording.header;
+        recorded.playbooks.insert(header.playbook.clone());
+        let Some(outcome) = header.outcome else {
+            recorded.without_outcome.get_or_insert(path);
+            continue;
+        };
+        let status = serde_json::from_value(serde_json::Value::String(outcome.status.clone()))
+            .map_err(|_| {
+                Error::Usage(format!(
+                    "{}: recorded outcome `{}` is not a status",
+                    path.display(),
+                    outcome.status
+                ))
+            })?;
+        let findings = outcome.findings.into_iter().collect();
+        recorded
+            .outcomes
+            .insert(header.host, Expected { status, findings });
+    }
+    Ok(recorded)
+}
+
+impl Recorded {
+    /// The one playbook the recordings were made with.
+    fn playbook(&self, dir: &Path) -> Result<String, Error> {
+        let mut playbooks = self.playbooks.iter();
+        match (playbooks.next(), playbooks.next()) {
+            (Some(playbook), None) => Ok(playbook.clone()),
+            (Some(a), Some(b)) => Err(Error::Usage(format!(
+                "{} holds recordings of several playbooks ({a}, {b}, ...): name the playbook",
+                dir.display()
+            ))),
+            (None, _) => Err(Error::Usage(format!("{}: no recordings", dir.display()))),
+        }
+    }
+
+    /// How each host ended when recorded.
+    fn expectations(self) -> Result<BTreeMap<String, Expected>, Error> {
+        match self.without_outcome {
+            Some(path) => Err(Error::Usage(format!(
+                "{}: no recorded outcome in its header; give --expect",
+                path.display()
+            ))),
+            None => Ok(self.outcomes),
+        }
+    }
 }
 
 /// Each difference between what was expected and what the run ended with,
@@ -154,7 +221,18 @@ pub(crate) fn differences(expected: &BTreeMap<String, Expected>, report: &Report
 /// Run the test: 0 when every host matched, 2 when one did not (each
 /// difference printed), 5 for a bad playbook, recording or expectations.
 pub(crate) async fn run(test: Test) -> Result<ExitCode, Error> {
-    let expected = load_expectations(&test.expect)?;
+    let recorded = recorded(&test.replay)?;
+    let playbook = match &test.playbook {
+        Some(playbook) => playbook.clone(),
+        None => recorded.playbook(&test.replay)?,
+    };
+    let (expected, against) = match &test.expect {
+        Some(path) => (load_expectations(path)?, path.display().to_string()),
+        None => (
+            recorded.expectations()?,
+            format!("the recordings in {}", test.replay.display()),
+        ),
+    };
     let dir = tempfile::tempdir()?;
     let lab = sshfleet_sim::serve::start_replay(&sshfleet_sim::serve::ReplayOptions {
         dir: test.replay.clone(),
@@ -163,7 +241,7 @@ pub(crate) async fn run(test: Test) -> Result<ExitCode, Error> {
     })
     .await?;
     let sources = Sources {
-        playbook: &test.playbook,
+        playbook: &playbook,
         inventory: std::slice::from_ref(&lab.files.inventory),
         vault: None,
         limit: None,
@@ -200,18 +278,10 @@ pub(crate) async fn run(test: Test) -> Result<ExitCode, Error> {
     }
     let wrong = differences(&expected, &report);
     if wrong.is_empty() {
-        say!(
-            "\nplaybook test: all {} hosts ended as {} expects",
-            expected.len(),
-            test.expect.display()
-        );
+        say!("\nall {} hosts ended as {against} expects", expected.len());
         return Ok(ExitCode::Success);
     }
-    say!(
-        "\nplaybook test: {} difference(s) from {}:",
-        wrong.len(),
-        test.expect.display()
-    );
+    say!("\n{} difference(s) from {against}:", wrong.len());
     for line in &wrong {
         say!("  {}", crate::sanitize::escape(line));
     }

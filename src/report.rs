@@ -214,7 +214,7 @@ pub(crate) enum ReportError {
 const MASKED: &str = "***";
 
 /// A variable whose value must not be written down: passwords, tokens, keys.
-fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     ["pass", "secret", "token", "key", "credential"]
         .iter()

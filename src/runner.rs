@@ -378,7 +378,34 @@ fn write_recording(
         .clock
         .take()
         .map(|(fact, text)| (fact, secrets.redact(&text).into_owned()));
-    let recording = recording_of(playbook, &slot.host.name, clock, exchanges);
+    let mut recording = recording_of(playbook, &slot.host.name, clock, exchanges);
+    recording.header.vars = slot
+        .host
+        .vars
+        .values
+        .iter()
+        .filter(|(name, _)| !crate::report::is_secret_name(name))
+        .map(|(name, value)| {
+            let value = match value {
+                crate::playbook::Value::Bool(b) => serde_json::Value::Bool(*b),
+                // Whole numbers as integers: a TETRA version is 90606, not 90606.0.
+                #[allow(clippy::cast_possible_truncation)]
+                crate::playbook::Value::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => {
+                    serde_json::Value::from(*n as i64)
+                }
+                crate::playbook::Value::Number(n) => serde_json::Number::from_f64(*n)
+                    .map_or(serde_json::Value::Null, serde_json::Value::Number),
+                crate::playbook::Value::Text(t) => {
+                    serde_json::Value::String(secrets.redact(t).into_owned())
+                }
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    recording.header.outcome = Some(sshfleet_recording::Outcome {
+        status: outcome.status.as_str().to_string(),
+        findings: outcome.findings.iter().map(|f| f.id.clone()).collect(),
+    });
     let path = dir.join(sshfleet_recording::Recording::file_name(&slot.host.name));
     if let Err(e) = crate::outputs::write_private(&path, recording.to_jsonl().as_bytes()) {
         let note = format!("cannot write recording {}: {e}", path.display());
@@ -441,6 +468,8 @@ fn recording_of(
                 pattern: t.regex.as_str().to_string(),
                 format: t.format.clone(),
             }),
+            vars: std::collections::BTreeMap::new(),
+            outcome: None,
         },
         exchanges,
     }

@@ -487,6 +487,35 @@ async fn playbook_test_passes_on_a_match_and_names_each_host_that_differs() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("all 2 hosts ended as"), "{out}");
 
+    // Without --expect, and in the demo: each host as it ended recorded.
+    let out = sshfleet_cmd(
+        &[
+            "playbook".to_string(),
+            "test".to_string(),
+            "esa-ecupdate".to_string(),
+            "--replay".to_string(),
+            rec.display().to_string(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = sshfleet_cmd(
+        &[
+            "demo".to_string(),
+            "--replay".to_string(),
+            rec.display().to_string(),
+        ],
+        &[],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        stdout.contains("all 2 hosts ended as the recordings in"),
+        "{stdout}"
+    );
+
     let expect = lab.dir.path().join("expect.yaml");
     std::fs::write(
         &expect,

@@ -14,6 +14,7 @@ mod shift;
 
 pub use shift::Shift;
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -111,6 +112,25 @@ pub struct Header {
     pub clock: Option<Clock>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamps: Option<Timestamps>,
+    /// The playbook's variables as the host ran with them (names that
+    /// look secret left out): a replay's inventory gives them back, so the
+    /// replay waits as long as the recorded run did.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// How the host ended in the recorded run: what a replay of the same
+    /// playbook must end as (`sshfleet demo --replay`, and `playbook test`
+    /// without `--expect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+}
+
+/// A host's status (`ok`, `changed`, `failed`, ...) and finding ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
 }
 
 /// Something that happened during an exchange.
@@ -450,6 +470,11 @@ mod tests {
                         r"^(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4}) "
                             .to_string(),
                     format: "%a %b %e %H:%M:%S %Y".to_string(),
+                }),
+                vars: [("update_timeout".to_string(), serde_json::json!("30s"))].into(),
+                outcome: Some(Outcome {
+                    status: "changed".to_string(),
+                    findings: vec!["ecs-token-403".to_string()],
                 }),
             },
             exchanges: vec![

@@ -168,12 +168,14 @@ impl Replayed {
         if self.answers.contains_key(request) {
             return Some(request.to_string());
         }
+        // The longest recorded command the script runs: one command may
+        // begin another (`posture` and `posture -v`), and may span lines.
         let script = encoded_script(request)?;
-        script
-            .lines()
-            .map(str::trim)
-            .find(|line| self.answers.contains_key(*line))
-            .map(str::to_string)
+        self.answers
+            .keys()
+            .filter(|command| script.contains(command.as_str()))
+            .max_by_key(|command| command.len())
+            .cloned()
     }
 
     fn shifted(&self, text: &str) -> String {
@@ -672,6 +674,8 @@ mod tests {
                             .to_string(),
                     format: FORMAT.to_string(),
                 }),
+                vars: Default::default(),
+                outcome: None,
             },
             exchanges: vec![
                 Exchange {

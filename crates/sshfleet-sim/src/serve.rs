@@ -343,9 +343,15 @@ pub async fn start_replay(options: &ReplayOptions) -> Result<ReplayLab, SimError
         )));
     }
     let configs = replay_models(&options.dir, &options.faults)?;
-    let names: Vec<String> = configs
+    let names: Vec<(String, RecordedVars)> = configs
         .iter()
-        .map(|c| c.model.hostname().to_string())
+        .map(|c| {
+            let vars = match &c.model {
+                SimModel::Replay(p) => p.recording.header.vars.clone(),
+                _ => RecordedVars::new(),
+            };
+            (c.model.hostname().to_string(), vars)
+        })
         .collect();
     let (fleet, files) = start_with_files(&options.inventory_out, configs, |ports, key| {
         replay_inventory_yaml(&options.dir, &names, ports, key)
@@ -398,20 +404,25 @@ pub async fn serve_replay_until(
     Ok(())
 }
 
-/// The inventory of a replayed fleet: every host in group `replayed`.
+/// A replayed host's playbook variables, by name.
+type RecordedVars = std::collections::BTreeMap<String, serde_json::Value>;
+
+/// The inventory of a replayed fleet: every host in group `replayed`, with
+/// the playbook variables it was recorded with.
 fn replay_inventory_yaml(
     dir: &Path,
-    names: &[String],
+    names: &[(String, RecordedVars)],
     ports: &[u16],
     key: &Path,
 ) -> Result<String, SimError> {
     let hosts = names
         .iter()
         .zip(ports.iter().copied())
-        .map(|(name, port)| {
+        .map(|((name, vars), port)| {
             let vars = HostVars {
                 ansible_host: "127.0.0.1",
                 ansible_port: port,
+                vars: vars.clone(),
             };
             (name.clone(), vars)
         })
@@ -469,6 +480,9 @@ struct Group {
 struct HostVars {
     ansible_host: &'static str,
     ansible_port: u16,
+    /// A replayed host's playbook variables, as recorded.
+    #[serde(flatten)]
+    vars: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// A YAML mapping that keeps the order it was built in (a run goes
@@ -502,6 +516,7 @@ fn inventory_yaml(
                 let vars = HostVars {
                     ansible_host: "127.0.0.1",
                     ansible_port: port,
+                    vars: Default::default(),
                 };
                 (h.model.hostname().to_string(), vars)
             })
