@@ -9,11 +9,19 @@
 //! appliance echoes, even split across packets) is `***` before it is
 //! stored, so no recording holds one.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use sshfleet_recording::{Event, Exchange, Start, Timed};
 
-use crate::transcript::Secrets;
+/// What keeps secrets out of a recording: the transcript's `Secrets`
+/// (this module sits below the transcript, which holds the recorder).
+pub(crate) trait Redact {
+    /// `text` with every whole secret replaced.
+    fn redact<'a>(&self, text: &'a str) -> Cow<'a, str>;
+    /// Bytes at the end of `text` that begin a secret without completing it.
+    fn unfinished_suffix(&self, text: &str) -> usize;
+}
 
 /// Which stream held text belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +48,7 @@ impl Recorder {
     }
 
     /// A command line is typed at the prompt.
-    pub(crate) fn command(&mut self, command: &str, secrets: &Secrets) {
+    pub(crate) fn command(&mut self, command: &str, secrets: &dyn Redact) {
         let command = secrets.redact(command).into_owned();
         self.begin(Start::Command {
             command,
@@ -60,23 +68,23 @@ impl Recorder {
     }
 
     /// An exec request for `command` (as the playbook wrote it).
-    pub(crate) fn exec(&mut self, command: &str, secrets: &Secrets) {
+    pub(crate) fn exec(&mut self, command: &str, secrets: &dyn Redact) {
         let command = secrets.redact(command).into_owned();
         self.begin(Start::Exec { command });
     }
 
     /// Text received on the session (stdout).
-    pub(crate) fn out(&mut self, text: &str, secrets: &Secrets) {
+    pub(crate) fn out(&mut self, text: &str, secrets: &dyn Redact) {
         self.received(Stream::Out, text, secrets);
     }
 
     /// Text received on stderr (exec).
-    pub(crate) fn err(&mut self, text: &str, secrets: &Secrets) {
+    pub(crate) fn err(&mut self, text: &str, secrets: &dyn Redact) {
         self.received(Stream::Err, text, secrets);
     }
 
     /// A key sent while a command runs: Ctrl-C, a pager's answer.
-    pub(crate) fn key(&mut self, key: &str, secrets: &Secrets) {
+    pub(crate) fn key(&mut self, key: &str, secrets: &dyn Redact) {
         let key = secrets.redact(key).into_owned();
         self.push(Event::Key(key));
     }
@@ -105,7 +113,7 @@ impl Recorder {
         self.began = Some(Instant::now());
     }
 
-    fn received(&mut self, stream: Stream, text: &str, secrets: &Secrets) {
+    fn received(&mut self, stream: Stream, text: &str, secrets: &dyn Redact) {
         let mut joined = match self.held.take() {
             Some((held_stream, held)) if held_stream == stream => held,
             Some((held_stream, held)) => {
@@ -161,6 +169,7 @@ impl Recorder {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
+    use crate::transcript::Secrets;
 
     #[test]
     fn a_password_echoed_in_pieces_is_never_recorded() {

@@ -100,6 +100,16 @@ impl Secrets {
     }
 }
 
+impl crate::recording::Redact for Secrets {
+    fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        Secrets::redact(self, text)
+    }
+
+    fn unfinished_suffix(&self, text: &str) -> usize {
+        Secrets::unfinished_suffix(self, text)
+    }
+}
+
 /// Recorded session of one host.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Transcript {
