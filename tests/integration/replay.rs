@@ -586,3 +586,27 @@ async fn a_malformed_recording_is_bad_input_naming_file_and_line() {
     );
     assert!(!inventory.exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_appliance_that_pages_replays_through_its_pager() {
+    let lab = Lab::start(vec![
+        crate::support::broken_quick("esa01.example.com").with_fault(Fault::PagesAt(24)),
+    ])
+    .await;
+    let rec = lab.dir.path().join("rec");
+    let run = lab.run(&["--record", rec.to_str().unwrap()]).await;
+    assert_eq!(
+        run.status("esa01.example.com"),
+        "changed",
+        "{}",
+        run.explain()
+    );
+    let text = &recordings(&rec)[&rec.join("esa01.example.com.jsonl")];
+    // The pager's answers are in the recording, and waited for on replay.
+    assert!(
+        text.contains("{\"ms\":") && text.contains(",\"key\":\" \"}"),
+        "{text}"
+    );
+    let (code, out) = playbook_test(&rec, &lab.report, &[]).await;
+    assert_eq!(code, Some(0), "{out}");
+}
