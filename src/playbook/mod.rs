@@ -12,6 +12,7 @@ pub(crate) mod when;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use regex::Regex;
@@ -114,11 +115,14 @@ pub(crate) struct Capture {
 pub(crate) enum Session {
     /// An interactive PTY shell read up to its prompt (AsyncOS CLI).
     Shell {
-        prompt: Regex,
+        /// Shared, never cloned per host: a cloned `Regex` gets a cache
+        /// pool of its own, which a fleet of sessions would pay for per
+        /// host (kilobytes each) instead of per worker thread.
+        prompt: Arc<Regex>,
         login_timeout: DurationRef,
         exit_command: Option<String>,
         prompt_host: PromptHost,
-        pager: Option<Pager>,
+        pager: Option<Arc<Pager>>,
         /// Rows of the PTY asked for.
         pty_rows: u32,
     },

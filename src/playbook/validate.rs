@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use regex::Regex;
 
@@ -170,11 +171,11 @@ impl Validator<'_> {
                     ));
                 }
                 let session = Session::Shell {
-                    prompt,
+                    prompt: Arc::new(prompt),
                     login_timeout: self.duration(&["shell", "login_timeout"], &shell.login_timeout, &file.vars)?,
                     exit_command: shell.exit_command.clone(),
                     prompt_host: shell.prompt_host,
-                    pager: shell.pager.as_ref().map(|p| self.pager(p)).transpose()?,
+                    pager: shell.pager.as_ref().map(|p| self.pager(p).map(Arc::new)).transpose()?,
                     pty_rows: self.pty_rows(shell.pty_rows)?,
                 };
                 let timeout = self.duration(&["shell", "command_timeout"], &shell.command_timeout, &file.vars)?;
