@@ -516,19 +516,24 @@ async fn connect_and_run(
     let connection = {
         let transcript = &mut slot.transcript;
         let attempt = &mut attempt;
-        let connect = (|| transport::connect_target(target, &options.transport))
-            .retry(connect_backoff(options.connect_retries))
-            .sleep(tokio::time::sleep)
-            .when(ConnectError::is_transient)
-            .notify(|e: &ConnectError, wait: Duration| {
-                *attempt += 1;
-                let retrying = format!(
-                    "retrying in {:.1}s (attempt {attempt} of {attempts})",
-                    wait.as_secs_f64()
-                );
-                transcript.note(&format!("{e}; {retrying}"));
-                observer.step(name, &retrying, None);
-            });
+        // Boxed: the handshake's state (kilobytes) is freed once connected
+        // instead of staying reserved in every host's task for its whole
+        // run, which a fleet of thousands of live sessions pays for.
+        let connect = Box::pin(
+            (|| transport::connect_target(target, &options.transport))
+                .retry(connect_backoff(options.connect_retries))
+                .sleep(tokio::time::sleep)
+                .when(ConnectError::is_transient)
+                .notify(|e: &ConnectError, wait: Duration| {
+                    *attempt += 1;
+                    let retrying = format!(
+                        "retrying in {:.1}s (attempt {attempt} of {attempts})",
+                        wait.as_secs_f64()
+                    );
+                    transcript.note(&format!("{e}; {retrying}"));
+                    observer.step(name, &retrying, None);
+                }),
+        );
         tokio::select! {
             c = connect => c,
             () = cancel.cancelled() => return Err(failed(name, Status::Failed, "interrupted while connecting".to_string())),
@@ -567,7 +572,9 @@ async fn connect_and_run(
                     )),
                     Ok(channel) => {
                         let transcript = std::mem::take(&mut slot.transcript);
-                        Shell::open(
+                        // Boxed, as the handshake is: login happens once,
+                        // its state need not stay reserved for the run.
+                        Box::pin(Shell::open(
                             channel,
                             prompt.clone(),
                             pager.clone(),
@@ -575,7 +582,7 @@ async fn connect_and_run(
                             login_timeout,
                             transcript,
                             cancel.clone(),
-                        )
+                        ))
                         .await
                         .map_err(|(e, kept)| {
                             slot.transcript = kept;
@@ -593,7 +600,7 @@ async fn connect_and_run(
                         state: &mut slot.state,
                         transcript: &mut slot.transcript,
                     };
-                    check_prompt_host(seen, prompt, *prompt_host, shell).await
+                    Box::pin(check_prompt_host(seen, prompt, *prompt_host, shell)).await
                 }
                 Err(outcome) => Err(outcome),
             };

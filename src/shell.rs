@@ -13,6 +13,7 @@
 //! engine's [`Remote`]: the engine knows nothing of SSH.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use regex::Regex;
@@ -144,8 +145,8 @@ impl Screen {
 /// An interactive shell session on one appliance.
 pub(crate) struct Shell {
     channel: russh::Channel<Msg>,
-    prompt: Regex,
-    pager: Option<Pager>,
+    prompt: Arc<Regex>,
+    pager: Option<Arc<Pager>>,
     parser: vte::Parser,
     screen: Screen,
     recent: VecDeque<String>,
@@ -167,8 +168,8 @@ impl Shell {
     /// longer than that, and `pager` answers it.
     pub(crate) async fn open(
         channel: russh::Channel<Msg>,
-        prompt: Regex,
-        pager: Option<Pager>,
+        prompt: Arc<Regex>,
+        pager: Option<Arc<Pager>>,
         rows: u32,
         timeout: Duration,
         transcript: Transcript,

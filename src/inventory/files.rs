@@ -21,6 +21,12 @@ pub(super) struct VarsFiles {
     enabled: bool,
     vault: Option<VaultSecret>,
     cache: HashMap<PathBuf, Vec<(String, Var)>>,
+    /// The files found for each `group_vars/NAME` or `host_vars/NAME`,
+    /// and each source's base directory: every host asks again for its
+    /// groups' (and `all`'s), and a fleet of thousands would otherwise
+    /// stat the same missing files thousands of times.
+    found: HashMap<PathBuf, Vec<PathBuf>>,
+    bases: HashMap<PathBuf, Option<PathBuf>>,
 }
 
 impl VarsFiles {
@@ -29,6 +35,8 @@ impl VarsFiles {
             enabled: true,
             vault,
             cache: HashMap::new(),
+            found: HashMap::new(),
+            bases: HashMap::new(),
         }
     }
 
@@ -55,7 +63,7 @@ impl VarsFiles {
         name: &str,
         source: &Path,
     ) -> Result<Vec<(String, Var)>, InventoryError> {
-        match base_dir(source) {
+        match self.base_dir(source) {
             Some(dir) => self.entity(&dir.join("group_vars"), name),
             None => Ok(Vec::new()),
         }
@@ -77,10 +85,19 @@ impl VarsFiles {
         sources: &[PathBuf],
     ) -> Result<Vec<(String, Var)>, InventoryError> {
         let mut out = Vec::new();
-        for base in sources.iter().filter_map(|s| base_dir(s)) {
-            out.extend(self.entity(&base.join(dir), name)?);
+        for source in sources {
+            if let Some(base) = self.base_dir(source) {
+                out.extend(self.entity(&base.join(dir), name)?);
+            }
         }
         Ok(out)
+    }
+
+    fn base_dir(&mut self, source: &Path) -> Option<PathBuf> {
+        self.bases
+            .entry(source.to_path_buf())
+            .or_insert_with(|| base_dir(source))
+            .clone()
     }
 
     fn entity(&mut self, dir: &Path, name: &str) -> Result<Vec<(String, Var)>, InventoryError> {
@@ -88,7 +105,12 @@ impl VarsFiles {
         if !self.enabled {
             return Ok(out);
         }
-        for file in find_vars_files(dir, name) {
+        let files = self
+            .found
+            .entry(dir.join(name))
+            .or_insert_with(|| find_vars_files(dir, name))
+            .clone();
+        for file in files {
             out.extend(self.file(&file)?);
         }
         Ok(out)

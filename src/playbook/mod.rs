@@ -12,6 +12,7 @@ pub(crate) mod when;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use regex::Regex;
@@ -114,11 +115,14 @@ pub(crate) struct Capture {
 pub(crate) enum Session {
     /// An interactive PTY shell read up to its prompt (AsyncOS CLI).
     Shell {
-        prompt: Regex,
+        /// Shared, never cloned per host: a cloned `Regex` gets a cache
+        /// pool of its own, which a fleet of sessions would pay for per
+        /// host (kilobytes each) instead of per worker thread.
+        prompt: Arc<Regex>,
         login_timeout: DurationRef,
         exit_command: Option<String>,
         prompt_host: PromptHost,
-        pager: Option<Pager>,
+        pager: Option<Arc<Pager>>,
         /// Rows of the PTY asked for.
         pty_rows: u32,
     },
@@ -535,7 +539,7 @@ mod tests {
         let line = text.lines().position(|l| l.contains("(update'")).unwrap() + 1;
         let (l, field, message) = invalid(&text);
         assert_eq!(l, Some(line));
-        assert_eq!(field, "steps[5].until");
+        assert_eq!(field, "steps[4].until");
         assert!(message.contains("invalid regex"), "{message}");
     }
 
@@ -546,7 +550,7 @@ mod tests {
             "when: chnaged\n    follow: tail updater_logs",
         );
         let (_, field, message) = invalid(&text);
-        assert_eq!(field, "steps[5].when");
+        assert_eq!(field, "steps[4].when");
         assert!(message.contains("`chnaged`"), "{message}");
     }
 
@@ -567,8 +571,35 @@ mod tests {
             "since: asyncos_version\n    after:",
         );
         let (_, field, message) = invalid(&text);
-        assert_eq!(field, "steps[5].since");
+        assert_eq!(field, "steps[4].since");
         assert!(message.contains("not a time"), "{message}");
+    }
+
+    #[test]
+    fn newer_than_may_name_a_time_this_step_captures_but_not_a_later_one() {
+        // The shipped playbook reads failures and the clearing success in
+        // one grep: the finding is judged against that same step's capture.
+        let pb = parse(SHIPPED).unwrap();
+        let grep = &pb.steps[1];
+        assert_eq!(
+            grep.findings[0].newer_than.as_deref(),
+            Some("last_registration")
+        );
+        // A time captured by a later step is not known yet.
+        let text = SHIPPED.replace(
+            "newer_than: last_registration\n      - id: ecs-empty",
+            "newer_than: appliance_clock\n      - id: ecs-empty",
+        );
+        let (_, field, message) = invalid(&text);
+        assert_eq!(field, "steps[1].findings[0].newer_than");
+        assert!(message.contains("not a time captured"), "{message}");
+        // Nor is a text capture of the same step.
+        let text = SHIPPED.replace(
+            "        as: time\n        required: false",
+            "        required: false",
+        );
+        let (_, field, _) = invalid(&text);
+        assert_eq!(field, "steps[1].findings[0].newer_than");
     }
 
     #[test]
@@ -620,7 +651,7 @@ mod tests {
         let pb = parse(&text).unwrap();
         let segments = pb.segments();
         assert_eq!(segments.len(), 2);
-        assert_eq!(segments[0].steps, 0..4);
+        assert_eq!(segments[0].steps, 0..3);
         assert_eq!(
             segments[0].then,
             vec![FleetMax {
@@ -628,12 +659,18 @@ mod tests {
                 source: "asyncos_version".into()
             }]
         );
-        assert_eq!(segments[1].steps, 5..pb.steps.len());
+        assert_eq!(segments[1].steps, 4..pb.steps.len());
         // The value is a known name after the barrier, and only a known name can feed it.
-        assert!(parse(&text.replace("when: findings > 0 or", "when: newest == 1 or")).is_ok());
+        assert!(
+            parse(&text.replace(
+                "when: findings > 0 or (proactive and asyncos_version >= 15.0)\n    run: ecupdate",
+                "when: newest == 1 or findings > 0\n    run: ecupdate"
+            ))
+            .is_ok()
+        );
         let (_, field, message) =
             invalid(&text.replace("max_of: asyncos_version", "max_of: tetra"));
-        assert_eq!(field, "steps[4].fleet.newest.max_of");
+        assert_eq!(field, "steps[3].fleet.newest.max_of");
         assert!(message.contains("`tetra`"), "{message}");
         let (_, _, message) =
             invalid(&text.replace("    fleet:\n", "    when: changed\n    fleet:\n"));

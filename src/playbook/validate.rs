@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use regex::Regex;
 
@@ -170,11 +171,11 @@ impl Validator<'_> {
                     ));
                 }
                 let session = Session::Shell {
-                    prompt,
+                    prompt: Arc::new(prompt),
                     login_timeout: self.duration(&["shell", "login_timeout"], &shell.login_timeout, &file.vars)?,
                     exit_command: shell.exit_command.clone(),
                     prompt_host: shell.prompt_host,
-                    pager: shell.pager.as_ref().map(|p| self.pager(p)).transpose()?,
+                    pager: shell.pager.as_ref().map(|p| self.pager(p).map(Arc::new)).transpose()?,
                     pty_rows: self.pty_rows(shell.pty_rows)?,
                 };
                 let timeout = self.duration(&["shell", "command_timeout"], &shell.command_timeout, &file.vars)?;
@@ -292,10 +293,23 @@ impl Validator<'_> {
             }
         };
         let has_output = !matches!(kind, StepKind::Check);
+        // A finding may be judged against a time this same step captured:
+        // one command then reads both the failures and the success that
+        // clears them (one round trip, not two).
+        let own_times: BTreeSet<String> = match &kind {
+            StepKind::Run(run) => Some(&run.command),
+            StepKind::Follow(follow) => Some(&follow.command),
+            StepKind::Fleet(_) | StepKind::Check => None,
+        }
+        .into_iter()
+        .flat_map(|c| &c.captures)
+        .filter(|c| c.kind == CaptureKind::Time)
+        .map(|c| c.name.clone())
+        .collect();
         Ok(Step {
             name: spec.name.clone(),
             when,
-            findings: self.findings(i, spec, has_output, &after_output, cx)?,
+            findings: self.findings(i, spec, has_output, &after_output, &own_times, cx)?,
             sets: self.sets(i, spec, &after_output, cx)?,
             on_failure: spec.on_failure.clone(),
             kind,
@@ -605,17 +619,20 @@ impl Validator<'_> {
         spec: &StepSpec,
         has_output: bool,
         after_output: &BTreeSet<String>,
+        own_times: &BTreeSet<String>,
         cx: &Context<'_>,
     ) -> Result<Vec<Finding>, PlaybookError> {
         let mut findings = Vec::new();
         for (j, f) in spec.findings.iter().enumerate() {
             let j = j.to_string();
             if let Some(var) = &f.newer_than
-                && (!cx.has_timestamp || !cx.times.contains(var))
+                && (!cx.has_timestamp || !(cx.times.contains(var) || own_times.contains(var)))
             {
                 return Err(self.err(
                     &["steps", i, "findings", &j, "newer_than"],
-                    format!("`{var}` is not a time captured (as: time) by an earlier step"),
+                    format!(
+                        "`{var}` is not a time captured (as: time) by this step or an earlier one"
+                    ),
                 ));
             }
             let at_finding = |field: &'static str| ["steps", i, "findings", j.as_str(), field];

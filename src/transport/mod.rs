@@ -496,6 +496,11 @@ fn channel_open_failure(failure: &russh::ChannelOpenFailure) -> String {
     }
 }
 
+/// Bytes read from the connection ahead of russh: an AsyncOS screen of
+/// output or a burst of log lines in one `recv`; larger packets are read
+/// straight through.
+const READ_BUFFER: usize = 4096;
+
 /// Handshake (host key verified) and authentication over any stream.
 /// `asked` is the `--ask-pass` password, for the target only.
 async fn open_session<S>(
@@ -531,6 +536,11 @@ where
         known_hosts_cache: options.known_hosts_cache.clone(),
         verified: verified.clone(),
     };
+    // russh reads each packet with two exact reads (its first block, then
+    // the rest), so an unbuffered socket costs two or three `recv` calls a
+    // packet, more than the packet's own cost on loopback; a small buffer
+    // makes it about one per burst of packets.
+    let stream = tokio::io::BufReader::with_capacity(READ_BUFFER, stream);
     let handshake = client::connect_stream(config, stream, verifier);
     let timeout = || ConnectError::Timeout {
         addr: addr.clone(),

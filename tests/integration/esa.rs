@@ -245,7 +245,7 @@ async fn transcripts_record_the_session() {
         "{text}"
     );
     assert!(
-        text.contains(">> grep \"Device registration successful\" ecs\n"),
+        text.contains(">> grep \"Warning|Critical|Device registration successful\" ecs\n"),
         "{text}"
     );
     assert!(!text.contains("\\r\n"), "{text}");
@@ -354,4 +354,71 @@ async fn on_a_terminal_live_bars_are_drawn_and_results_still_printed() {
             .any(|l| l.contains("changed") && l.contains("esa16.example.com  found:")),
         "{screen}"
     );
+}
+
+/// The commands a transcript shows were typed, less Ctrl-C and `exit`.
+fn commands_typed(transcript: &str) -> Vec<&str> {
+    transcript
+        .lines()
+        .filter_map(|l| l.split_once(" >> ").map(|(_, command)| command))
+        .filter(|c| *c != "^C" && *c != "exit")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_healthy_appliance_costs_two_commands_and_a_broken_one_six() {
+    // Every AsyncOS command is a round trip plus the CLI's own time: the
+    // README promises these counts, and the transcripts show them.
+    let lab = Lab::start(vec![
+        AsyncOsProfile::healthy("esa17.example.com"),
+        broken("esa18.example.com"),
+    ])
+    .await;
+    let dir = lab.dir.path().join("transcripts");
+    let run = lab.run(&["--transcripts", dir.to_str().unwrap()]).await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    let read = |name: &str| std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap();
+    let healthy = read("esa17.example.com");
+    assert_eq!(
+        commands_typed(&healthy),
+        [
+            "version",
+            "grep \"Warning|Critical|Device registration successful\" ecs"
+        ],
+        "{healthy}"
+    );
+    let broken = read("esa18.example.com");
+    assert_eq!(
+        commands_typed(&broken),
+        [
+            "version",
+            "grep \"Warning|Critical|Device registration successful\" ecs",
+            "status",
+            "ecupdate force",
+            "tail updater_logs",
+            "tail ecs",
+        ],
+        "{broken}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_mode_stops_a_broken_appliance_at_three_read_only_commands() {
+    let lab = Lab::start(vec![broken("esa19.example.com")]).await;
+    let dir = lab.dir.path().join("transcripts");
+    let run = lab
+        .run(&["--check", "--transcripts", dir.to_str().unwrap()])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    let text = std::fs::read_to_string(dir.join("esa19.example.com.log")).unwrap();
+    assert_eq!(
+        commands_typed(&text),
+        [
+            "version",
+            "grep \"Warning|Critical|Device registration successful\" ecs",
+            "status",
+        ],
+        "{text}"
+    );
+    assert_eq!(lab.host("esa19.example.com").stats().forced_updates, 0);
 }

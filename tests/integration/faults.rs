@@ -28,7 +28,7 @@ async fn connection_dropped_mid_follow_fails_and_is_never_changed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn appliance_that_stops_answering_times_out_with_its_last_output() {
     let mut p = AsyncOsProfile::healthy("esa02.example.com");
-    // Answers `version`, then goes silent (not even the echo of `status`).
+    // Answers `version`, then goes silent (not even the echo of the grep).
     p.faults.push(Fault::StopAnswering(1));
     let lab = Lab::start(vec![p]).await;
     let run = lab.run(&["-e", "command_timeout=3s"]).await;
@@ -36,10 +36,11 @@ async fn appliance_that_stops_answering_times_out_with_its_last_output() {
     assert_eq!(run.status("esa02.example.com"), "failed");
     let error = run.error("esa02.example.com");
     assert!(
-        error.contains("no prompt within 3s") && error.contains("`status`"),
+        error.contains("no prompt within 3s")
+            && error.contains("`grep \"Warning|Critical|Device registration successful\" ecs`"),
         "{error}"
     );
-    // The last output is that of `status`, which said nothing; never
+    // The last output is that of the grep, which said nothing; never
     // `version`'s, which came before.
     assert!(
         error.contains("last output: (nothing)") && !error.contains("Version:"),

@@ -20,7 +20,7 @@ async fn malformed_playbook_exits_5_with_file_and_line() {
                 "pattern: 'Critical: ECS: Failed to regenerate token\\. Status Code: 403'",
                 "pattern: 'Critical: ECS: (unclosed'",
             ),
-            "steps[3].findings[0].pattern",
+            "steps[1].findings[0].pattern",
             "invalid regex",
         ),
         // A condition naming a variable nobody defines.
@@ -29,7 +29,7 @@ async fn malformed_playbook_exits_5_with_file_and_line() {
                 "when: findings > 0 or (proactive",
                 "when: findings > 0 or (proactve",
             ),
-            "steps[4].when",
+            "steps[2].when",
             "unknown variable `proactve`",
         ),
         // A field the format does not have.
