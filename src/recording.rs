@@ -23,6 +23,11 @@ pub(crate) trait Redact {
     fn unfinished_suffix(&self, text: &str) -> usize;
 }
 
+/// Past this many bytes of received text a recording keeps no more output
+/// (a `tail` left running for an hour must not grow without bound); the
+/// host's result says how much was dropped.
+const MAX_BYTES: usize = 16 * 1024 * 1024;
+
 /// Which stream held text belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stream {
@@ -39,6 +44,17 @@ pub(crate) struct Recorder {
     /// Received text that may be the start of a secret split across
     /// packets, not recorded yet (as the transcript holds it back).
     held: Option<(Stream, String)>,
+    bytes: usize,
+    /// Bytes received past [`MAX_BYTES`], not kept.
+    dropped: usize,
+}
+
+/// What a recorder kept.
+#[derive(Debug)]
+pub(crate) struct Recorded {
+    pub exchanges: Vec<Exchange>,
+    /// Bytes of output not kept (past the size bound).
+    pub dropped: usize,
 }
 
 impl Recorder {
@@ -99,9 +115,12 @@ impl Recorder {
     }
 
     /// Everything recorded, what was held back included.
-    pub(crate) fn finish(mut self) -> Vec<Exchange> {
+    pub(crate) fn finish(mut self) -> Recorded {
         self.flush();
-        self.exchanges
+        Recorded {
+            exchanges: self.exchanges,
+            dropped: self.dropped,
+        }
     }
 
     fn begin(&mut self, start: Start) {
@@ -143,6 +162,11 @@ impl Recorder {
         if text.is_empty() {
             return;
         }
+        if self.bytes + text.len() > MAX_BYTES {
+            self.dropped += text.len();
+            return;
+        }
+        self.bytes += text.len();
         self.push_now(match stream {
             Stream::Out => Event::Out(text),
             Stream::Err => Event::Err(text),
@@ -186,7 +210,7 @@ mod tests {
         r.following();
         r.out("Password: hun", &secrets);
         r.key(sshfleet_recording::CTRL_C, &secrets);
-        let exchanges = r.finish();
+        let exchanges = r.finish().exchanges;
         let text = format!("{exchanges:?}");
         assert!(!text.contains("hunter2") && !text.contains("er2"), "{text}");
         assert_eq!(exchanges.len(), 3);

@@ -370,9 +370,16 @@ fn write_recording(
     let Some(dir) = &options.record else {
         return;
     };
-    let Some(exchanges) = slot.transcript.take_recording() else {
+    let Some(recorded) = slot.transcript.take_recording() else {
         return;
     };
+    if recorded.dropped > 0 {
+        outcome.warnings.push(format!(
+            "recording truncated: {} bytes of output past its size bound not kept",
+            recorded.dropped
+        ));
+    }
+    let exchanges = recorded.exchanges;
     let secrets = slot.transcript.secrets();
     let clock = slot
         .clock

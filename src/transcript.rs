@@ -155,7 +155,7 @@ impl Transcript {
     }
 
     /// The recording's exchanges so far, if one is kept; it stops.
-    pub(crate) fn take_recording(&mut self) -> Option<Vec<sshfleet_recording::Exchange>> {
+    pub(crate) fn take_recording(&mut self) -> Option<crate::recording::Recorded> {
         self.recorder.take().map(crate::recording::Recorder::finish)
     }
 

@@ -10,7 +10,9 @@
 //! a second model, a Windows endpoint with the Secure Endpoint connector,
 //! answering SSH exec requests as its default shell (cmd.exe or
 //! PowerShell) does; start endpoints (alone
-//! or beside appliances) with [`SimFleet::start_models`].
+//! or beside appliances) with [`SimFleet::start_models`]. [`replay`] serves
+//! a recording of a real session (`sshfleet run --record`, the
+//! `sshfleet-recording` format) as a host of its own.
 //!
 //! This crate knows nothing of `sshfleet` itself (the product depends on
 //! it, never the other way round): what a shipped playbook must conclude
