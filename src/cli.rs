@@ -487,7 +487,8 @@ pub(crate) enum PlaybookCommand {
     /// The recordings (`sshfleet run --record DIR`) are served on loopback over real
     /// SSH, as `sshfleet sim --replay` serves them. --expect is YAML, one entry per
     /// host (`esa01.example.com: {status: changed, findings: [ecs-token-403]}`), or
-    /// the JSON report of an earlier run.
+    /// the JSON report of an earlier run; without it, each host must end as it did
+    /// when recorded.
     ///
     /// Exit codes: 0 every host matched, 2 some host differs (each difference is
     /// printed, naming the host), 5 bad playbook, recording or expectations, 1
