@@ -119,7 +119,8 @@ impl Screen {
     /// Remove and return the text before `end`, which is at most
     /// `line_start` (complete lines only).
     fn take_to(&mut self, end: usize) -> String {
-        let taken: String = self.text.drain(..end).collect();
+        let taken = self.text[..end].to_string();
+        self.text.replace_range(..end, "");
         self.line_start -= end;
         taken
     }
@@ -369,7 +370,10 @@ impl Shell {
         loop {
             if let Some(start) = self.prompt_start() {
                 let output = self.screen.take_to(start);
-                self.prompt_line = std::mem::take(&mut self.screen.text);
+                // Copied, not taken: the screen keeps its one buffer for
+                // the next command instead of a second one growing anew.
+                self.prompt_line.clear();
+                self.prompt_line.push_str(&self.screen.text);
                 self.screen.clear();
                 for line in output.lines() {
                     self.remember(line);
