@@ -154,6 +154,9 @@ pub(crate) struct Shell {
     received: crate::sanitize::Utf8Chunks,
     /// The run's stop: waiting for a prompt ends at once when it fires.
     cancel: CancellationToken,
+    /// The last wait for a prompt ran out: the appliance stopped answering,
+    /// so closing does not wait for it to answer `exit` either.
+    silent: bool,
 }
 
 impl Shell {
@@ -193,6 +196,7 @@ impl Shell {
             received: crate::sanitize::Utf8Chunks::default(),
             prompt_line: String::new(),
             cancel,
+            silent: false,
         };
         match shell
             .read_to_prompt(timeout, "waiting for the login prompt", Stop::OnCancel)
@@ -307,7 +311,11 @@ impl Shell {
         // After the exit command the appliance closes the session; wait a
         // moment to see it do so, for the transcript.
         const CLOSE_GRACE: Duration = Duration::from_secs(1);
-        if let Some(exit) = exit_command
+        if self.silent && exit_command.is_some() {
+            // Its fork goes to the next host now, not a second later.
+            self.transcript
+                .note("the appliance stopped answering; closing without `exit`");
+        } else if let Some(exit) = exit_command
             && self.send_line(exit).await.is_ok()
         {
             let deadline = Instant::now() + CLOSE_GRACE;
@@ -369,6 +377,7 @@ impl Shell {
         let deadline = deadline_after(timeout);
         loop {
             if let Some(start) = self.prompt_start() {
+                self.silent = false;
                 let output = self.screen.take_to(start);
                 // Copied, not taken: the screen keeps its one buffer for
                 // the next command instead of a second one growing anew.
@@ -398,6 +407,7 @@ impl Shell {
                 }
             };
             if !more {
+                self.silent = true;
                 return Err(RemoteError::Timeout {
                     what: what.to_string(),
                     waited: timeout,
