@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::plan::{PlannedHost, RunSettings};
@@ -203,19 +203,27 @@ async fn run_batch(
         })
         .collect();
     for index in 0..batch.segments.len() {
-        let tasks: Vec<_> = seats
-            .into_iter()
-            .map(|seat| match seat {
+        // Hosts start in inventory order, as Ansible starts them: each
+        // takes its fork here, before its task exists, so the runtime's
+        // task scheduling cannot reorder who goes first (an appliance late
+        // in the inventory must not wait behind one listed after it).
+        let mut tasks = Vec::with_capacity(seats.len());
+        for seat in seats {
+            tasks.push(match seat {
                 Seat::Live(slot) => {
+                    let permit = tokio::select! {
+                        permit = batch.permits.clone().acquire_owned() => permit.ok(),
+                        () = cancel.cancelled() => None,
+                    };
                     let name = slot.host.name.clone();
                     Err((
                         name,
-                        tokio::spawn(run_host_segment(batch.clone(), slot, index)),
+                        tokio::spawn(run_host_segment(batch.clone(), slot, index, permit)),
                     ))
                 }
                 done => Ok(done),
-            })
-            .collect();
+            });
+        }
         seats = Vec::with_capacity(tasks.len());
         for task in tasks {
             seats.push(match task {
@@ -233,31 +241,40 @@ async fn run_batch(
     seats.into_iter().map(Seat::into_outcome).collect()
 }
 
-/// One host's turn at segment `index`: wait for a fork, connect, run the
-/// segment's steps, and when the host is done (last segment, failure,
-/// interruption) time it, write its transcript and tell the observer.
-async fn run_host_segment(batch: Arc<Batch>, mut slot: Box<Slot>, index: usize) -> Seat {
+/// One host's turn at segment `index`, holding its fork (`None`: the run
+/// was stopped before a fork came free): connect, run the segment's steps,
+/// and when the host is done (last segment, failure, interruption) time
+/// it, write its transcript and tell the observer.
+async fn run_host_segment(
+    batch: Arc<Batch>,
+    mut slot: Box<Slot>,
+    index: usize,
+    permit: Option<OwnedSemaphorePermit>,
+) -> Seat {
     let Batch {
         playbook,
         segments,
         options,
         cancel,
         observer,
-        permits,
+        permits: _,
     } = &*batch;
-    tokio::select! {
-        permit = permits.clone().acquire_owned() => {
-            let _permit = permit;
-            if cancel.is_cancelled() {
-                slot.outcome = Some(interrupted(&slot, index));
-            } else {
-                if index == 0 {
-                    observer.started(&slot.host.name);
-                }
-                run_segment(playbook, &mut slot, &segments[index], options, cancel, observer.as_ref()).await;
+    match permit {
+        Some(_permit) if !cancel.is_cancelled() => {
+            if index == 0 {
+                observer.started(&slot.host.name);
             }
+            run_segment(
+                playbook,
+                &mut slot,
+                &segments[index],
+                options,
+                cancel,
+                observer.as_ref(),
+            )
+            .await;
         }
-        () = cancel.cancelled() => slot.outcome = Some(interrupted(&slot, index)),
+        _ => slot.outcome = Some(interrupted(&slot, index)),
     }
     if slot.outcome.is_none() && index + 1 == segments.len() {
         let run = finish_state(playbook, &mut slot);

@@ -123,7 +123,8 @@ impl Screen {
     /// Remove and return the text before `end`, which is at most
     /// `line_start` (complete lines only).
     fn take_to(&mut self, end: usize) -> String {
-        let taken: String = self.text.drain(..end).collect();
+        let taken = self.text[..end].to_string();
+        self.text.replace_range(..end, "");
         self.line_start -= end;
         taken
     }
@@ -157,6 +158,9 @@ pub(crate) struct Shell {
     received: crate::sanitize::Utf8Chunks,
     /// The run's stop: waiting for a prompt ends at once when it fires.
     cancel: CancellationToken,
+    /// The last wait for a prompt ran out: the appliance stopped answering,
+    /// so closing does not wait for it to answer `exit` either.
+    silent: bool,
 }
 
 impl Shell {
@@ -197,6 +201,7 @@ impl Shell {
             received: crate::sanitize::Utf8Chunks::default(),
             prompt_line: String::new(),
             cancel,
+            silent: false,
         };
         match shell
             .read_to_prompt(timeout, "waiting for the login prompt", Stop::OnCancel)
@@ -316,11 +321,12 @@ impl Shell {
         // After the exit command the appliance closes the session; wait a
         // moment to see it do so, for the transcript.
         const CLOSE_GRACE: Duration = Duration::from_secs(1);
-        if let Some(exit) = exit_command {
-            self.transcript.recording(|r, s| r.command(exit, s));
-        }
-        if let Some(exit) = exit_command
-            && self.send_line(exit).await.is_ok()
+        if self.silent && exit_command.is_some() {
+            // Its fork goes to the next host now, not a second later.
+            self.transcript
+                .note("the appliance stopped answering; closing without `exit`");
+        } else if let Some(exit) = exit_command
+            && self.send_exit(exit).await.is_ok()
         {
             let deadline = Instant::now() + CLOSE_GRACE;
             while let Ok(msg) = tokio::time::timeout_at(deadline, self.channel.wait()).await {
@@ -341,6 +347,13 @@ impl Shell {
         }
         let _ = self.channel.eof().await;
         let _ = self.channel.close().await;
+    }
+
+    /// The command that ends the session, recorded as a command (its
+    /// replay closes the session as the appliance did).
+    async fn send_exit(&mut self, exit: &str) -> Result<(), RemoteError> {
+        self.transcript.recording(|r, s| r.command(exit, s));
+        self.send_line(exit).await
     }
 
     async fn interrupt(&mut self, command: &str) -> Result<(), RemoteError> {
@@ -385,8 +398,12 @@ impl Shell {
         let deadline = deadline_after(timeout);
         loop {
             if let Some(start) = self.prompt_start() {
+                self.silent = false;
                 let output = self.screen.take_to(start);
-                self.prompt_line = std::mem::take(&mut self.screen.text);
+                // Copied, not taken: the screen keeps its one buffer for
+                // the next command instead of a second one growing anew.
+                self.prompt_line.clear();
+                self.prompt_line.push_str(&self.screen.text);
                 self.screen.clear();
                 for line in output.lines() {
                     self.remember(line);
@@ -411,6 +428,7 @@ impl Shell {
                 }
             };
             if !more {
+                self.silent = true;
                 return Err(RemoteError::Timeout {
                     what: what.to_string(),
                     waited: timeout,

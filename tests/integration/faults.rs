@@ -147,3 +147,32 @@ async fn prompt_never_recognised_fails_with_the_banner_kept_in_the_transcript() 
     );
     assert!(transcript.contains("outcome: failed"), "{transcript}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_appliance_that_stopped_answering_is_not_asked_to_exit() {
+    let mut p = AsyncOsProfile::healthy("esa02.example.com");
+    p.faults.push(Fault::StopAnswering(1));
+    let lab = Lab::start(vec![p]).await;
+    let dir = lab.dir.path().join("transcripts");
+    let run = lab
+        .run(&[
+            "-e",
+            "command_timeout=2s",
+            "--transcripts",
+            dir.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(
+        run.status("esa02.example.com"),
+        "failed",
+        "{}",
+        run.explain()
+    );
+    let text = std::fs::read_to_string(dir.join("esa02.example.com.log")).unwrap();
+    // Waiting for it to answer `exit` would only hold its fork longer.
+    assert!(
+        text.contains("## the appliance stopped answering; closing without `exit`"),
+        "{text}"
+    );
+    assert!(!text.contains(">> exit"), "{text}");
+}

@@ -192,3 +192,44 @@ async fn sigint_mid_run_stops_every_follow_and_still_writes_the_report() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hosts_start_in_inventory_order() {
+    // Names out of sorted order, so that neither name order nor the
+    // runtime's task order can pass for inventory order.
+    let names = [
+        "esa07.example.com",
+        "esa02.example.com",
+        "esa09.example.com",
+        "esa01.example.com",
+        "esa05.example.com",
+        "esa08.example.com",
+        "esa03.example.com",
+        "esa06.example.com",
+    ];
+    let lab = Lab::start(names.iter().map(|n| AsyncOsProfile::healthy(n)).collect()).await;
+    for forks in ["1", "3"] {
+        let run = lab.run(&["-f", forks, "--log-format", "json"]).await;
+        assert_eq!(run.code(), 0, "{}", run.explain());
+        let events: Vec<serde_json::Value> = run
+            .stdout()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let started: Vec<&str> = events
+            .iter()
+            .filter(|e| e["event"] == "host_started")
+            .filter_map(|e| e["host"].as_str())
+            .collect();
+        if forks == "1" {
+            assert_eq!(started, names, "-f 1");
+        } else {
+            // The first three forks go to the first three hosts listed.
+            let mut first: Vec<&str> = started[..3].to_vec();
+            first.sort_unstable();
+            let mut want = names[..3].to_vec();
+            want.sort_unstable();
+            assert_eq!(first, want, "-f 3: {started:?}");
+        }
+    }
+}
