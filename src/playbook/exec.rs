@@ -735,6 +735,7 @@ async fn run_follow(
     };
     let stamp = playbook.timestamp.as_ref();
     let mut armed = follow.after.is_none();
+    let mut first_stamped = true;
     let mut stale_success = 0usize;
     let mut future = (0usize, None::<String>);
     let judge = |line: &str| {
@@ -742,13 +743,24 @@ async fn run_follow(
             // Backlog from before this run, including an earlier update's
             // success line, must never confirm anything; nor may backlog
             // stamped in the appliance's future (its clock stepped back).
-            match stamp.and_then(|s| s.of_line(line)) {
+            let stamped = stamp.and_then(|s| s.of_line(line));
+            let first = stamped.is_some() && std::mem::take(&mut first_stamped);
+            match stamped {
                 Some(at) if since.in_future(at) => {
                     future.0 += 1;
                     future.1.get_or_insert_with(|| line.to_string());
                     return Verdict::Continue;
                 }
-                Some(at) if at >= since.at => {}
+                Some(at) if at >= since.at => {
+                    // The oldest line the log shows was already written
+                    // after the clock was read: the `after:` line came
+                    // before it and scrolled out of the backlog (a busy
+                    // appliance, a fast update), and nothing shown can be
+                    // an earlier run's.
+                    if first {
+                        armed = true;
+                    }
+                }
                 _ => {
                     if follow.until.is_match(line) {
                         stale_success += 1;

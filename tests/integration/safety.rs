@@ -416,6 +416,53 @@ async fn future_stamped_backlog_never_confirms_an_update() {
     }
 }
 
+/// A loaded appliance answers `ecupdate force` late while the update runs:
+/// by the time `tail updater_logs` starts, the `Received remote command`
+/// line has scrolled out of the backlog. Every line the log shows was
+/// written after the clock was read, so this run's completion confirms the
+/// update; an older completion in the backlog still never does.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_whose_start_scrolled_out_of_the_backlog_is_still_confirmed() {
+    let slow = |p: AsyncOsProfile| p.with_fault(Fault::SlowCli(Duration::from_millis(2500)));
+    let mut quick = crate::support::broken_quick("esa01.example.com");
+    quick.update = sshfleet_sim::UpdateBehaviour::CompletesAfter(Duration::from_millis(500));
+    let mut stale = never_completes("esa02.example.com");
+    stale.stale_completion = true;
+    let lab = Lab::start(vec![slow(quick), slow(stale)]).await;
+    let dir = lab.dir.path().join("transcripts");
+    let run = lab
+        .run(&[
+            "-e",
+            "update_timeout=3s",
+            "--transcripts",
+            dir.to_str().unwrap(),
+        ])
+        .await;
+    let text = std::fs::read_to_string(dir.join("esa01.example.com.log")).unwrap();
+    let follow = text
+        .split(">> tail updater_logs")
+        .nth(1)
+        .and_then(|t| t.split(">> ^C").next())
+        .unwrap_or_default();
+    // The premise: the start of the update is no longer on show.
+    assert!(
+        follow.contains("update completed") && !follow.contains("Received remote command"),
+        "{follow}"
+    );
+    assert_eq!(
+        run.status("esa01.example.com"),
+        "changed",
+        "{}",
+        run.explain()
+    );
+    assert_eq!(
+        run.status("esa02.example.com"),
+        "failed",
+        "{}",
+        run.explain()
+    );
+}
+
 /// Item 11: transcripts are private (0600 files in a 0700 directory
 /// sshfleet creates) and never written through a symlink or a hard link
 /// planted where one is expected.

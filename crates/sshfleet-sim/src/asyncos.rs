@@ -59,6 +59,12 @@ pub enum Fault {
     /// Page every this many rows whatever terminal height the client asked
     /// for, as a CLI does when the terminal's size never reached it.
     PagesAt(u32),
+    /// A loaded appliance: each command's answer, and the prompt after it,
+    /// comes this long after the command was given, while what the command
+    /// started goes on (`ecupdate force`'s update runs meanwhile, so a
+    /// `tail` that follows can find its first lines already scrolled out of
+    /// the backlog).
+    SlowCli(Duration),
 }
 
 impl Fault {
@@ -66,6 +72,14 @@ impl Fault {
     pub(crate) fn drop_mid_follow(faults: &[Fault]) -> Option<Duration> {
         faults.iter().find_map(|f| match f {
             Fault::DropMidFollow(d) => Some(*d),
+            _ => None,
+        })
+    }
+
+    /// The `SlowCli` delay among `faults`.
+    pub(crate) fn slow_cli(faults: &[Fault]) -> Option<Duration> {
+        faults.iter().find_map(|f| match f {
+            Fault::SlowCli(d) => Some(*d),
             _ => None,
         })
     }

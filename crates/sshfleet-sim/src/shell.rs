@@ -211,6 +211,9 @@ impl Session {
                     text.push_str("\r\n");
                 }
                 text.push_str("\r\n");
+                if let Some(delay) = Fault::slow_cli(&self.app.profile().faults) {
+                    tokio::time::sleep(delay).await;
+                }
                 // Ctrl-C at the pager drops the rest; the prompt follows.
                 self.emit_paged(&text).await.map(|_| ())
             }
