@@ -74,7 +74,7 @@ pub(crate) enum Error {
     /// `playbook test --expect`: the expectations cannot be used.
     #[cfg(feature = "sim")]
     #[error(transparent)]
-    Expect(#[from] crate::rehearse::ExpectError),
+    Expect(#[from] crate::expectations::ExpectError),
     /// A recording (`--replay`) cannot be read.
     #[error(transparent)]
     Recording(#[from] sshfleet_recording::RecordingError),

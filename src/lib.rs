@@ -28,6 +28,8 @@ mod demo;
 mod error;
 mod events;
 mod exit;
+#[cfg(feature = "sim")]
+mod expectations;
 mod finding;
 mod inventory;
 mod known_hosts;
