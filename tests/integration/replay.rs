@@ -133,14 +133,71 @@ fn assert_private(dir: &Path) {
 #[cfg(not(unix))]
 fn assert_private(_dir: &Path) {}
 
+/// A simulated fleet (`sim` with `sim_args`) run once with `--record`,
+/// the simulator stopped, its recordings served by `sim --replay`, and the
+/// same playbook run against the replay: both reports, and what is needed
+/// to go on.
+struct RoundTrip {
+    code: Option<i32>,
+    recorded: Value,
+    explain: String,
+    replay_code: Option<i32>,
+    replayed: Value,
+    replay_explain: String,
+    sim_files: SimFiles,
+    rec: PathBuf,
+    replayer: SimProcess,
+    replay_files: SimFiles,
+}
+
+async fn round_trip(
+    dir: &Path,
+    sim_args: &[&str],
+    playbook: &str,
+    vars: &[&str],
+    replay_extra: &[&str],
+) -> RoundTrip {
+    let lab = dir.join("lab");
+    std::fs::create_dir(&lab).unwrap();
+    let sim_files = SimFiles::beside(&lab.join("sim.yaml"));
+    let mut args = sim_args.to_vec();
+    args.extend(["--inventory-out", sim_files.inventory.to_str().unwrap()]);
+    let mut sim = SimProcess::start(&lab, &args);
+    sim.wait_for(&sim_files.inventory);
+    let rec = dir.join("rec");
+    let mut args = vec!["--record", rec.to_str().unwrap()];
+    args.extend_from_slice(vars);
+    let (code, recorded, explain) =
+        run_on(&sim_files, playbook, &dir.join("recorded.json"), &args).await;
+    assert_eq!(sim.interrupt().code(), Some(0));
+
+    let (replayer, replay_files) = replay(&dir.join("replay"), &rec, &[]);
+    let mut args = replay_extra.to_vec();
+    args.extend_from_slice(vars);
+    let (replay_code, replayed, replay_explain) =
+        run_on(&replay_files, playbook, &dir.join("replayed.json"), &args).await;
+    RoundTrip {
+        code,
+        recorded,
+        explain,
+        replay_code,
+        replayed,
+        replay_explain,
+        sim_files,
+        rec,
+        replayer,
+        replay_files,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_esa_fleet_replayed_from_its_recordings_ends_the_same_and_check_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let lab = dir.path().join("lab");
-    std::fs::create_dir(&lab).unwrap();
-    let sim_files = SimFiles::beside(&lab.join("sim.yaml"));
-    let mut sim = SimProcess::start(
-        &lab,
+    // As in sim_cli: the trickle host is slow under a parallel test run.
+    let vars = ["-e", "update_timeout=12s", "-e", "command_timeout=10s"];
+    let transcripts = dir.path().join("transcripts");
+    let trip = round_trip(
+        dir.path(),
         &[
             "--hosts",
             "8",
@@ -148,45 +205,23 @@ async fn an_esa_fleet_replayed_from_its_recordings_ends_the_same_and_check_chang
             "mixed",
             "--update-duration",
             "1s",
-            "--inventory-out",
-            sim_files.inventory.to_str().unwrap(),
         ],
-    );
-    sim.wait_for(&sim_files.inventory);
-    // As in sim_cli: the trickle host is slow under a parallel test run.
-    let vars = ["-e", "update_timeout=12s", "-e", "command_timeout=10s"];
-    let rec = dir.path().join("rec");
-    let mut args = vec!["--record", rec.to_str().unwrap()];
-    args.extend_from_slice(&vars);
-    let (code, recorded, explain) = run_on(
-        &sim_files,
         "esa-ecupdate",
-        &dir.path().join("recorded.json"),
-        &args,
+        &vars,
+        &["--transcripts", transcripts.to_str().unwrap()],
     )
     .await;
-    assert_eq!(code, Some(2), "{explain}");
-    assert_eq!(sim.interrupt().code(), Some(0));
-    let texts = recordings(&rec);
+    let explain = &trip.explain;
+    assert_eq!(trip.code, Some(2), "{explain}");
+    let texts = recordings(&trip.rec);
     assert_eq!(texts.len(), 8, "{texts:?}");
-    assert_no_key_material(&texts, &sim_files.key);
-    assert_private(&rec);
-
-    let (replayer, replay_files) = replay(&dir.path().join("replay"), &rec, &[]);
-    let transcripts = dir.path().join("transcripts");
-    let mut args = vec!["--transcripts", transcripts.to_str().unwrap()];
-    args.extend_from_slice(&vars);
-    let (replay_code, replayed, replay_explain) = run_on(
-        &replay_files,
-        "esa-ecupdate",
-        &dir.path().join("replayed.json"),
-        &args,
-    )
-    .await;
-    assert_eq!(replay_code, code, "{replay_explain}");
-    let want = outcomes(&recorded);
+    assert_no_key_material(&texts, &trip.sim_files.key);
+    assert_private(&trip.rec);
+    let replay_explain = &trip.replay_explain;
+    assert_eq!(trip.replay_code, trip.code, "{replay_explain}");
+    let want = outcomes(&trip.recorded);
     assert_eq!(
-        outcomes(&replayed),
+        outcomes(&trip.replayed),
         want,
         "recorded:\n{explain}\nreplayed:\n{replay_explain}"
     );
@@ -208,7 +243,7 @@ async fn an_esa_fleet_replayed_from_its_recordings_ends_the_same_and_check_chang
     ];
     args.extend_from_slice(&vars);
     let (_, checked, check_explain) = run_on(
-        &replay_files,
+        &trip.replay_files,
         "esa-ecupdate",
         &dir.path().join("checked.json"),
         &args,
@@ -227,17 +262,20 @@ async fn an_esa_fleet_replayed_from_its_recordings_ends_the_same_and_check_chang
             path.display()
         );
     }
-    assert_eq!(replayer.interrupt().code(), Some(0));
+    assert_eq!(trip.replayer.interrupt().code(), Some(0));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn windows_endpoints_replayed_from_their_recordings_end_the_same() {
     let dir = tempfile::tempdir().unwrap();
-    let lab = dir.path().join("lab");
-    std::fs::create_dir(&lab).unwrap();
-    let sim_files = SimFiles::beside(&lab.join("pcs.yaml"));
-    let mut sim = SimProcess::start(
-        &lab,
+    let vars = [
+        "-e",
+        "update_poll_interval=500ms",
+        "-e",
+        "update_timeout=5s",
+    ];
+    let trip = round_trip(
+        dir.path(),
         &[
             "--model",
             "windows",
@@ -245,52 +283,28 @@ async fn windows_endpoints_replayed_from_their_recordings_end_the_same() {
             "11",
             "--update-duration",
             "1s",
-            "--inventory-out",
-            sim_files.inventory.to_str().unwrap(),
         ],
-    );
-    sim.wait_for(&sim_files.inventory);
-    let vars = [
-        "-e",
-        "update_poll_interval=500ms",
-        "-e",
-        "update_timeout=5s",
-    ];
-    let rec = dir.path().join("rec");
-    let mut args = vec!["--record", rec.to_str().unwrap()];
-    args.extend_from_slice(&vars);
-    let (code, recorded, explain) = run_on(
-        &sim_files,
         "secure-endpoint-tetra",
-        &dir.path().join("recorded.json"),
-        &args,
+        &vars,
+        &[],
     )
     .await;
-    assert_eq!(code, Some(2), "{explain}");
-    assert_eq!(sim.interrupt().code(), Some(0));
-    let texts = recordings(&rec);
+    let (explain, replay_explain) = (&trip.explain, &trip.replay_explain);
+    assert_eq!(trip.code, Some(2), "{explain}");
+    let texts = recordings(&trip.rec);
     assert_eq!(texts.len(), 11);
-    assert_no_key_material(&texts, &sim_files.key);
+    assert_no_key_material(&texts, &trip.sim_files.key);
     assert!(
         texts.values().all(|t| t.contains("\"mode\":\"exec\"")),
         "{texts:?}"
     );
-
-    let (replayer, replay_files) = replay(&dir.path().join("replay"), &rec, &[]);
-    let (replay_code, replayed, replay_explain) = run_on(
-        &replay_files,
-        "secure-endpoint-tetra",
-        &dir.path().join("replayed.json"),
-        &vars,
-    )
-    .await;
-    assert_eq!(replay_code, code, "{replay_explain}");
+    assert_eq!(trip.replay_code, trip.code, "{replay_explain}");
     assert_eq!(
-        outcomes(&replayed),
-        outcomes(&recorded),
+        outcomes(&trip.replayed),
+        outcomes(&trip.recorded),
         "recorded:\n{explain}\nreplayed:\n{replay_explain}"
     );
-    assert_eq!(replayer.interrupt().code(), Some(0));
+    assert_eq!(trip.replayer.interrupt().code(), Some(0));
 }
 
 /// Appliances whose clocks are 400 days off (ahead on one, behind on the
