@@ -115,11 +115,18 @@ pub(crate) async fn run(test: Test) -> Result<ExitCode, Error> {
         Some(playbook) => playbook.clone(),
         None => recorded.playbook(&test.replay)?,
     };
-    let (expected, against) = match &test.expect {
-        Some(path) => (load_expectations(path)?, path.display().to_string()),
+    // What the hosts are held to, as a difference names it and as a
+    // match is said.
+    let (expected, against, matched) = match &test.expect {
+        Some(path) => (
+            load_expectations(path)?,
+            path.display().to_string(),
+            format!("{} expects", path.display()),
+        ),
         None => (
             recorded.expectations()?,
             format!("the recordings in {}", test.replay.display()),
+            format!("recorded in {}", test.replay.display()),
         ),
     };
     let dir = tempfile::tempdir()?;
@@ -167,7 +174,7 @@ pub(crate) async fn run(test: Test) -> Result<ExitCode, Error> {
     }
     let wrong = differences(&expected, &report);
     if wrong.is_empty() {
-        say!("\nall {} hosts ended as {against} expects", expected.len());
+        say!("\nall {} hosts ended as {matched}", expected.len());
         return Ok(ExitCode::Success);
     }
     say!("\n{} difference(s) from {against}:", wrong.len());

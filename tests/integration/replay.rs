@@ -526,7 +526,7 @@ async fn playbook_test_passes_on_a_match_and_names_each_host_that_differs() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert!(
-        stdout.contains("all 2 hosts ended as the recordings in"),
+        stdout.contains("all 2 hosts ended as recorded in"),
         "{stdout}"
     );
 
