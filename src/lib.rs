@@ -51,6 +51,7 @@ mod retry;
 mod rollout;
 mod runner;
 mod sanitize;
+mod secrets;
 mod shard;
 mod shell;
 mod shutdown;

@@ -9,19 +9,11 @@
 //! appliance echoes, even split across packets) is `***` before it is
 //! stored, so no recording holds one.
 
-use std::borrow::Cow;
 use std::time::Instant;
 
 use sshfleet_recording::{Event, Exchange, Start, Timed};
 
-/// What keeps secrets out of a recording: the transcript's `Secrets`
-/// (this module sits below the transcript, which holds the recorder).
-pub(crate) trait Redact {
-    /// `text` with every whole secret replaced.
-    fn redact<'a>(&self, text: &'a str) -> Cow<'a, str>;
-    /// Bytes at the end of `text` that begin a secret without completing it.
-    fn unfinished_suffix(&self, text: &str) -> usize;
-}
+use crate::secrets::Secrets;
 
 /// Past this many bytes of received text a recording keeps no more output
 /// (a `tail` left running for an hour must not grow without bound); the
@@ -64,7 +56,7 @@ impl Recorder {
     }
 
     /// A command line is typed at the prompt.
-    pub(crate) fn command(&mut self, command: &str, secrets: &dyn Redact) {
+    pub(crate) fn command(&mut self, command: &str, secrets: &Secrets) {
         let command = secrets.redact(command).into_owned();
         self.begin(Start::Command {
             command,
@@ -84,23 +76,23 @@ impl Recorder {
     }
 
     /// An exec request for `command` (as the playbook wrote it).
-    pub(crate) fn exec(&mut self, command: &str, secrets: &dyn Redact) {
+    pub(crate) fn exec(&mut self, command: &str, secrets: &Secrets) {
         let command = secrets.redact(command).into_owned();
         self.begin(Start::Exec { command });
     }
 
     /// Text received on the session (stdout).
-    pub(crate) fn out(&mut self, text: &str, secrets: &dyn Redact) {
+    pub(crate) fn out(&mut self, text: &str, secrets: &Secrets) {
         self.received(Stream::Out, text, secrets);
     }
 
     /// Text received on stderr (exec).
-    pub(crate) fn err(&mut self, text: &str, secrets: &dyn Redact) {
+    pub(crate) fn err(&mut self, text: &str, secrets: &Secrets) {
         self.received(Stream::Err, text, secrets);
     }
 
     /// A key sent while a command runs: Ctrl-C, a pager's answer.
-    pub(crate) fn key(&mut self, key: &str, secrets: &dyn Redact) {
+    pub(crate) fn key(&mut self, key: &str, secrets: &Secrets) {
         let key = secrets.redact(key).into_owned();
         self.push(Event::Key(key));
     }
@@ -132,8 +124,8 @@ impl Recorder {
         self.began = Some(Instant::now());
     }
 
-    fn received(&mut self, stream: Stream, text: &str, secrets: &dyn Redact) {
-        let mut joined = match self.held.take() {
+    fn received(&mut self, stream: Stream, text: &str, secrets: &Secrets) {
+        let mut held = match self.held.take() {
             Some((held_stream, held)) if held_stream == stream => held,
             Some((held_stream, held)) => {
                 self.store(held_stream, held);
@@ -141,11 +133,8 @@ impl Recorder {
             }
             None => String::new(),
         };
-        joined.push_str(text);
-        let mut joined = secrets.redact(&joined).into_owned();
-        let unfinished = secrets.unfinished_suffix(&joined);
-        let held = joined.split_off(joined.len() - unfinished);
-        self.store(stream, joined);
+        let ready = secrets.redact_streamed(&mut held, text);
+        self.store(stream, ready);
         if !held.is_empty() {
             self.held = Some((stream, held));
         }
@@ -193,7 +182,6 @@ impl Recorder {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
-    use crate::transcript::Secrets;
 
     #[test]
     fn a_password_echoed_in_pieces_is_never_recorded() {

@@ -26,8 +26,9 @@ use crate::playbook::exec::{self, Execution, HostState};
 use crate::playbook::{ExecShell, FleetMax, Playbook, PromptHost, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
 use crate::retry::connect_backoff;
+use crate::secrets::Secrets;
 use crate::shell::{ExecSession, Shell};
-use crate::transcript::{Secrets, Transcript};
+use crate::transcript::Transcript;
 use crate::transport::{self, ConnectError};
 use backon::Retryable as _;
 

@@ -24,7 +24,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
 use crate::playbook::{ExecShell, Pager};
-use crate::transcript::{Direction, Secrets, Transcript};
+use crate::secrets::Secrets;
+use crate::transcript::{Direction, Transcript};
 use crate::transport::Connection;
 
 /// Output of one command kept in memory at most; beyond it the oldest text

@@ -7,9 +7,11 @@
 //! back until the next chunk says whether the secret is completed.
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
+
+use crate::secrets::Secrets;
 
 /// Past this many bytes a transcript keeps its head and says what it dropped:
 /// a `tail` that runs for an hour must not grow without bound.
@@ -29,85 +31,6 @@ struct Entry {
     at: DateTime<Utc>,
     direction: Direction,
     text: String,
-}
-
-/// The text shown instead of a secret.
-const REDACTED: &str = "***";
-
-/// Secrets (login passwords) to keep out of everything sshfleet records or
-/// reports: transcripts, command output, error messages.
-#[derive(Clone, Default)]
-pub(crate) struct Secrets {
-    list: Vec<String>,
-}
-
-impl fmt::Debug for Secrets {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secrets({} redacted)", self.list.len())
-    }
-}
-
-impl Secrets {
-    /// Redact `secret` from now on. Empty secrets are ignored.
-    pub(crate) fn add(&mut self, secret: &str) {
-        if !secret.is_empty() && !self.list.iter().any(|s| s == secret) {
-            self.list.push(secret.to_string());
-            // Longest first: a secret that contains another is replaced whole.
-            self.list.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        }
-    }
-
-    /// `text` with every whole secret replaced by `***`.
-    pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let mut text = Cow::Borrowed(text);
-        for secret in &self.list {
-            if text.contains(secret.as_str()) {
-                text = Cow::Owned(text.replace(secret.as_str(), REDACTED));
-            }
-        }
-        text
-    }
-
-    /// Redact `text` in place where it may have changed since it was
-    /// `before` bytes long (it grew by a chunk): a secret completed by the
-    /// chunk starts at most a secret's length earlier.
-    pub(crate) fn redact_grown(&self, text: &mut String, before: usize) {
-        let Some(longest) = self.list.first().map(String::len) else {
-            return;
-        };
-        let mut from = before.min(text.len()).saturating_sub(longest);
-        while !text.is_char_boundary(from) {
-            from -= 1;
-        }
-        if let Cow::Owned(tail) = self.redact(&text[from..]) {
-            text.truncate(from);
-            text.push_str(&tail);
-        }
-    }
-
-    /// Bytes at the end of `text` that begin a secret without completing
-    /// it: what the next chunk may complete.
-    pub(crate) fn unfinished_suffix(&self, text: &str) -> usize {
-        let mut longest = 0;
-        for secret in &self.list {
-            for (cut, _) in secret.char_indices().skip(1) {
-                if cut > longest && text.ends_with(&secret[..cut]) {
-                    longest = cut;
-                }
-            }
-        }
-        longest
-    }
-}
-
-impl crate::recording::Redact for Secrets {
-    fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        Secrets::redact(self, text)
-    }
-
-    fn unfinished_suffix(&self, text: &str) -> usize {
-        Secrets::unfinished_suffix(self, text)
-    }
 }
 
 /// Recorded session of one host.
@@ -175,12 +98,8 @@ impl Transcript {
             return;
         }
         if direction == Direction::Received {
-            let mut joined = std::mem::take(&mut self.held);
-            joined.push_str(text);
-            let mut joined = self.secrets.redact(&joined).into_owned();
-            let unfinished = self.secrets.unfinished_suffix(&joined);
-            self.held = joined.split_off(joined.len() - unfinished);
-            self.store(direction, joined);
+            let ready = self.secrets.redact_streamed(&mut self.held, text);
+            self.store(direction, ready);
         } else {
             // The other side spoke: what was held back is all there was.
             let held = std::mem::take(&mut self.held);
@@ -370,20 +289,6 @@ mod tests {
         assert!(text.contains("<< Choose: h\n"), "{text}");
         assert!(text.contains(">> help"), "{text}");
         assert!(text.contains("<< esa01> hun"), "{text}");
-    }
-
-    #[test]
-    fn grown_text_is_redacted_where_a_chunk_completed_a_secret() {
-        let mut secrets = Secrets::default();
-        secrets.add("hunter2");
-        let mut text = "Password: hunt".to_string();
-        let before = text.len();
-        text.push_str("er2 é\n");
-        secrets.redact_grown(&mut text, before);
-        assert_eq!(text, "Password: *** é\n");
-        assert_eq!(secrets.unfinished_suffix("esa01> hun"), 3);
-        assert_eq!(secrets.unfinished_suffix("hunter2"), 0);
-        assert!(!format!("{secrets:?}").contains("hunter2"));
     }
 
     #[test]
