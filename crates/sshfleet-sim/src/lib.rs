@@ -53,6 +53,7 @@ macro_rules! scenario_names {
 }
 
 pub mod asyncos;
+mod channel;
 mod limits;
 mod log;
 pub mod replay;

@@ -581,7 +581,7 @@ pub(crate) async fn answer_exec(
     let trickle = Fault::trickle(host.faults());
     let start = Instant::now();
     let mut sent = true;
-    'events: for timed in &reply.events {
+    for timed in &reply.events {
         tokio::time::sleep_until(start + Duration::from_millis(timed.ms)).await;
         let (ext, text) = match &timed.event {
             Event::Out(text) => (None, text),
@@ -592,23 +592,10 @@ pub(crate) async fn answer_exec(
             }
             Event::Key(_) | Event::Closed => continue,
         };
-        let text = host.shifted(text);
-        let chunks: Vec<Vec<u8>> = match trickle {
-            Some(_) => text.bytes().map(|b| vec![b]).collect(),
-            None => vec![text.into_bytes()],
-        };
-        for chunk in chunks {
-            if let Some(delay) = trickle {
-                tokio::time::sleep(delay).await;
-            }
-            let result = match ext {
-                Some(code) => handle.extended_data(channel, code, chunk).await,
-                None => handle.data(channel, chunk).await,
-            };
-            if result.is_err() {
-                sent = false;
-                break 'events;
-            }
+        let text = host.shifted(text).into_bytes();
+        if !crate::channel::send(&handle, channel, ext, text, trickle).await {
+            sent = false;
+            break;
         }
     }
     if sent {

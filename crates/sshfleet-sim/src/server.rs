@@ -574,28 +574,10 @@ async fn answer_exec(
         (Some(1), ExecOutput::crlf(&output.stderr)),
     ];
     let mut sent = true;
-    'streams: for (ext, bytes) in streams {
-        let chunks: Vec<Vec<u8>> = match trickle {
-            Some(_) => bytes.iter().map(|b| vec![*b]).collect(),
-            None if bytes.is_empty() => Vec::new(),
-            None => vec![bytes],
-        };
-        for chunk in chunks {
-            if let Some(delay) = trickle {
-                if delay.is_zero() {
-                    tokio::task::yield_now().await;
-                } else {
-                    tokio::time::sleep(delay).await;
-                }
-            }
-            let result = match ext {
-                Some(code) => handle.extended_data(channel, code, chunk).await,
-                None => handle.data(channel, chunk).await,
-            };
-            if result.is_err() {
-                sent = false;
-                break 'streams;
-            }
+    for (ext, bytes) in streams {
+        if !crate::channel::send(&handle, channel, ext, bytes, trickle).await {
+            sent = false;
+            break;
         }
     }
     if sent {
