@@ -30,7 +30,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::asyncos::Fault;
-use crate::shell::Output;
+use crate::shell::{End, Output};
 use crate::{StatsCell, lock};
 
 /// A recording to serve, and the faults to add.
@@ -230,17 +230,6 @@ fn last_line(events: &[Timed]) -> Option<String> {
     (!last.is_empty()).then(|| last.to_string())
 }
 
-/// Why a replayed shell session ended.
-#[derive(Debug)]
-enum End {
-    InputClosed,
-    OutputClosed,
-    /// The recording says the host closed the session.
-    Exit,
-    /// The recording (or `DropMidFollow`) drops the connection.
-    Dropped,
-}
-
 /// A shell session on a replayed host until the client leaves, the
 /// recording ends it, or a fault does.
 pub(crate) async fn run_shell(
@@ -260,13 +249,7 @@ pub(crate) async fn run_shell(
         after_cr: false,
         answered: 0,
     };
-    let end = session.run().await;
-    let reply = match end {
-        End::Exit | End::InputClosed => Some(Output::Exit(0)),
-        End::Dropped => Some(Output::DropConnection),
-        End::OutputClosed => None,
-    };
-    if let Some(reply) = reply {
+    if let Some(reply) = session.run().await.last_output() {
         let _ = session.out.send(reply).await;
     }
     host.stats

@@ -49,17 +49,31 @@ enum Paged {
     Interrupted,
 }
 
-/// Why a session ended.
+/// Why a session ended, modelled or replayed.
 #[derive(Debug)]
-enum End {
+pub(crate) enum End {
     /// The client closed its side, or the connection is gone.
     InputClosed,
     /// The transport no longer takes output.
     OutputClosed,
-    /// `exit` / `quit`.
+    /// `exit` / `quit`, or the recording says the host closed the session.
     Exit,
-    /// The `DropMidFollow` fault fired.
+    /// The `DropMidFollow` fault fired, or the recording drops the
+    /// connection.
     Dropped,
+}
+
+impl End {
+    /// What the transport is told last: exit status 0 after `exit` or the
+    /// client's own close, a dropped connection, or nothing when it no
+    /// longer listens.
+    pub(crate) fn last_output(self) -> Option<Output> {
+        match self {
+            End::Exit | End::InputClosed => Some(Output::Exit(0)),
+            End::Dropped => Some(Output::DropConnection),
+            End::OutputClosed => None,
+        }
+    }
 }
 
 /// Escape sequences (arrow keys, ...) are swallowed, not echoed.
@@ -133,13 +147,7 @@ pub(crate) async fn run_session(
         rows,
         shown: 0,
     };
-    let end = session.run().await;
-    let reply = match end {
-        End::Exit | End::InputClosed => Some(Output::Exit(0)),
-        End::Dropped => Some(Output::DropConnection),
-        End::OutputClosed => None,
-    };
-    if let Some(reply) = reply {
+    if let Some(reply) = session.run().await.last_output() {
         let _ = session.out.send(reply).await;
     }
 }
