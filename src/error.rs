@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use crate::exit::ExitCode;
 use crate::inventory::InventoryError;
-use crate::lock::LockError;
-use crate::outputs::OutputError;
+use crate::plan::retry::RetryReportError;
+use crate::plan::target::TargetError;
 use crate::playbook::PlaybookError;
-use crate::retry::RetryReportError;
-use crate::ssh_config::SshConfigError;
-use crate::target::TargetError;
+use crate::ssh::config::SshConfigError;
+use crate::support::lock::LockError;
+use crate::support::outputs::OutputError;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
@@ -74,7 +74,7 @@ pub(crate) enum Error {
     /// `playbook test --expect`: the expectations cannot be used.
     #[cfg(feature = "sim")]
     #[error(transparent)]
-    Expect(#[from] crate::expectations::ExpectError),
+    Expect(#[from] crate::report::expectations::ExpectError),
     /// A recording (`--replay`) cannot be read.
     #[error(transparent)]
     Recording(#[from] sshfleet_recording::RecordingError),

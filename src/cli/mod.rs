@@ -3,21 +3,24 @@
 //! Errors a user can cause before any host is touched exit 5; per-host
 //! results decide the exit code otherwise (see [`crate::error`]).
 
+pub(crate) mod ask_pass;
+pub(crate) mod man;
+
 use std::path::PathBuf;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
 
 use crate::console::Console;
+use crate::console::events::{JsonLog, LogFormat};
+use crate::console::shutdown::Shutdown;
 use crate::error::Error;
-use crate::events::{JsonLog, LogFormat};
 use crate::exit::ExitCode;
 use crate::inventory::{Inventory, LoadOptions, VaultSecret};
-use crate::lock::RunLock;
+use crate::plan::rollout::{Rollout, Serial};
 use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::playbook::Playbook;
-use crate::rollout::{Rollout, Serial};
-use crate::shutdown::Shutdown;
-use crate::transport::TransportOptions;
+use crate::ssh::transport::TransportOptions;
+use crate::support::lock::RunLock;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -182,7 +185,7 @@ pub(crate) struct RunArgs {
     /// hash of each host's name (stable as hosts come and go), for fleets
     /// split across runners; `sshfleet report merge` joins their reports.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::plan::shard::Shard>,
     #[command(flatten)]
     pub vault: VaultArgs,
     /// Run every diagnostic, change nothing, report what would be done.
@@ -234,7 +237,7 @@ pub(crate) struct RunArgs {
     pub serial: Option<Serial>,
     /// With --serial: stop before the next batch when more than P% of a batch failed or
     /// was unreachable; the hosts not run are reported skipped.
-    #[arg(long, value_name = "P", value_parser = crate::rollout::parse_max_fail_percent, requires = "serial")]
+    #[arg(long, value_name = "P", value_parser = crate::plan::rollout::parse_max_fail_percent, requires = "serial")]
     pub max_fail_percent: Option<u8>,
     /// Run only the hosts that were failed or unreachable in this earlier JSON report,
     /// or that it never ran (skipped)
@@ -243,7 +246,7 @@ pub(crate) struct RunArgs {
     pub retry_failed: Option<PathBuf>,
     /// Connection attempts after the first when a host refuses, resets, times out or
     /// drops the handshake (waits about 1 s, 2 s, 4 s...); host key and login errors are never retried.
-    #[arg(long, value_name = "N", default_value_t = crate::retry::DEFAULT_CONNECT_RETRIES)]
+    #[arg(long, value_name = "N", default_value_t = crate::plan::retry::DEFAULT_CONNECT_RETRIES)]
     pub connect_retries: u32,
     /// Ask for the login password once, on the terminal (not echoed); used for every host
     /// whose inventory names no password variable and that no key lets in. Never sent to
@@ -257,8 +260,8 @@ pub(crate) struct RunArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct DemoArgs {
     /// Which shipped playbook to show, on a fleet of the machines it is for.
-    #[arg(long, value_enum, default_value_t = crate::demo::DemoPlaybook::EsaEcupdate)]
-    pub playbook: crate::demo::DemoPlaybook,
+    #[arg(long, value_enum, default_value_t = crate::commands::demo::DemoPlaybook::EsaEcupdate)]
+    pub playbook: crate::commands::demo::DemoPlaybook,
     /// Replay these recordings (`sshfleet run --record DIR`) instead: the playbook
     /// they were made with, checked against how each host ended when recorded.
     #[arg(long, value_name = "DIR", conflicts_with = "playbook")]
@@ -333,7 +336,7 @@ pub(crate) struct InventoryArgs {
     /// hash of each host's name (stable as hosts come and go), for fleets
     /// split across runners; `sshfleet report merge` joins their reports.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::plan::shard::Shard>,
     /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
     #[arg(long, conflicts_with = "limit")]
     pub list: bool,
@@ -361,9 +364,9 @@ impl VaultArgs {
     /// terminal, as `--ask-pass`), else `--vault-password-file`, else
     /// `ANSIBLE_VAULT_PASSWORD_FILE`.
     async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
-        use crate::ask_pass::AskPassError;
+        use crate::cli::ask_pass::AskPassError;
         if self.ask_vault_pass {
-            return match crate::ask_pass::ask_line("Vault password: ").await {
+            return match crate::cli::ask_pass::ask_line("Vault password: ").await {
                 Ok(password) => Ok(Some(VaultSecret::new(password))),
                 Err(AskPassError::NotATerminal) => Err(Error::VaultPassword(
                     "--ask-vault-pass needs a terminal to ask on, and stdin is not one; unattended \
@@ -546,7 +549,7 @@ pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
     // at a terminal: cron mails and journald would show raw escapes.
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(crate::progress::colour_wanted())
+        .with_ansi(crate::console::progress::colour_wanted())
         .event_format(Prefixed)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -561,7 +564,7 @@ pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
         Err(e) => {
             eprintln!(
                 "sshfleet: {}",
-                crate::sanitize::escape_keeping_lines(&crate::error::describe(&e))
+                crate::support::sanitize::escape_keeping_lines(&crate::error::describe(&e))
             );
             e.exit_code().code()
         }
@@ -648,10 +651,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         #[cfg(feature = "sim")]
         Command::Demo(args) => {
             if let Some(report) = &args.report {
-                crate::outputs::check_file("--report", report)?;
+                crate::support::outputs::check_file("--report", report)?;
             }
             if let Some(replay) = args.replay {
-                return crate::rehearse::run(crate::rehearse::Test {
+                return crate::commands::playbook_test::run(crate::commands::playbook_test::Test {
                     playbook: None,
                     replay,
                     expect: None,
@@ -662,7 +665,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 })
                 .await;
             }
-            crate::demo::run(args.playbook, args.report).await
+            crate::commands::demo::run(args.playbook, args.report).await
         }
         #[cfg(feature = "sim")]
         Command::Sim(args) => sim(args).await,
@@ -704,7 +707,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                     host.groups.join(",")
                 );
                 // Tabs separate the fields; anything else from the file is escaped.
-                let fields: Vec<_> = line.split('\t').map(crate::sanitize::escape).collect();
+                let fields: Vec<_> = line
+                    .split('\t')
+                    .map(crate::support::sanitize::escape)
+                    .collect();
                 say!("{}", fields.join("\t"));
             }
             Ok(ExitCode::Success)
@@ -724,14 +730,14 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 Some(dir) => {
                     // Created with its parents (a fresh prefix has no
                     // share/man/man1), checked before anything is written.
-                    crate::outputs::ensure_dir_all("man --out-dir", &dir, 0o755)?;
-                    crate::man::write_pages(Cli::command(), &dir)
+                    crate::support::outputs::ensure_dir_all("man --out-dir", &dir, 0o755)?;
+                    crate::cli::man::write_pages(Cli::command(), &dir)
                         .map_err(|source| Error::WriteManPages { dir, source })?;
                 }
                 // `sshfleet man | head` is not an error.
                 None => {
                     use std::io::Write as _;
-                    let page = crate::man::page(Cli::command())?;
+                    let page = crate::cli::man::page(Cli::command())?;
                     match std::io::stdout().write_all(page.as_bytes()) {
                         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                             return Err(e.into());
@@ -745,9 +751,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         #[cfg(feature = "sim")]
         Command::Playbook(PlaybookCommand::Test(args)) => {
             if let Some(report) = &args.report {
-                crate::outputs::check_file("--report", report)?;
+                crate::support::outputs::check_file("--report", report)?;
             }
-            crate::rehearse::run(crate::rehearse::Test {
+            crate::commands::playbook_test::run(crate::commands::playbook_test::Test {
                 playbook: Some(args.playbook),
                 replay: args.replay,
                 expect: args.expect,
@@ -779,7 +785,7 @@ fn report(command: ReportCommand) -> Result<ExitCode, Error> {
             say!(
                 "{} report of playbook {} ({}, started {}{}){}",
                 report.display(),
-                crate::sanitize::escape(&loaded.playbook),
+                crate::support::sanitize::escape(&loaded.playbook),
                 if loaded.inventory.is_empty() {
                     "inventory not recorded".to_string()
                 } else {
@@ -802,7 +808,7 @@ fn report(command: ReportCommand) -> Result<ExitCode, Error> {
             let table = loaded.table_with_reasons();
             say!(
                 "\n{}",
-                crate::sanitize::escape_keeping_lines(table.trim_end())
+                crate::support::sanitize::escape_keeping_lines(table.trim_end())
             );
             Ok(ExitCode::Success)
         }
@@ -826,7 +832,7 @@ fn report(command: ReportCommand) -> Result<ExitCode, Error> {
             let before = Report::load(&old)?;
             let after = Report::load(&new)?;
             for line in crate::report::diff(&before, &old, &after, &new)? {
-                say!("{}", crate::sanitize::escape(&line));
+                say!("{}", crate::support::sanitize::escape(&line));
             }
             Ok(ExitCode::Success)
         }
@@ -866,33 +872,36 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     if args.ask_pass {
         // Asked once, after the plan is known to be good and before any
         // host is touched; off a terminal it is a bad invocation.
-        match crate::ask_pass::ask("SSH password: ").await {
+        match crate::cli::ask_pass::ask("SSH password: ").await {
             Ok(password) => plan.settings.transport.ask_pass = Some(password),
-            Err(e @ crate::ask_pass::AskPassError::Interrupted) => {
+            Err(e @ crate::cli::ask_pass::AskPassError::Interrupted) => {
                 eprintln!("sshfleet: {e}");
                 return Ok(ExitCode::Interrupted);
             }
-            Err(crate::ask_pass::AskPassError::Io(e)) => return Err(Error::Io(e)),
+            Err(crate::cli::ask_pass::AskPassError::Io(e)) => return Err(Error::Io(e)),
             Err(e) => return Err(Error::Usage(e.to_string())),
         }
     }
     let console = Console {
-        bars: crate::progress::bars_wanted(args.no_progress),
+        bars: crate::console::progress::bars_wanted(args.no_progress),
         format: args.log_format,
         labels: None,
     };
     // Every path the run writes, before any host is touched.
     if let Some(report) = &args.report {
-        crate::outputs::check_file("--report", report)?;
+        crate::support::outputs::check_file("--report", report)?;
     }
     if let Some(dir) = &args.transcripts {
-        crate::outputs::ensure_dir("--transcripts", dir, 0o700)?;
+        crate::support::outputs::ensure_dir("--transcripts", dir, 0o700)?;
     }
     if let Some(dir) = &args.record {
-        crate::outputs::ensure_dir("--record", dir, 0o700)?;
+        crate::support::outputs::ensure_dir("--record", dir, 0o700)?;
     }
-    let lock_path = args.lock.clone().unwrap_or_else(crate::lock::default_path);
-    crate::outputs::check_file("--lock", &lock_path)?;
+    let lock_path = args
+        .lock
+        .clone()
+        .unwrap_or_else(crate::support::lock::default_path);
+    crate::support::outputs::check_file("--lock", &lock_path)?;
     // Taken last: a bad invocation is reported as such, whoever holds it.
     let _lock = RunLock::acquire(&lock_path).inspect_err(|e| {
         if args.log_format == LogFormat::Json {
@@ -902,7 +911,7 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     if let Some(note) = &plan.retry_note {
         console
             .lines()
-            .print(&crate::sanitize::escape_keeping_lines(note));
+            .print(&crate::support::sanitize::escape_keeping_lines(note));
     }
     let shutdown = Shutdown::on_signals();
     let (code, _) = console.run(plan, shutdown.token()).await?;

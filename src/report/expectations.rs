@@ -36,7 +36,7 @@ pub(crate) fn load_expectations(path: &Path) -> Result<BTreeMap<String, Expected
         path: path.to_path_buf(),
         message,
     };
-    let text = crate::bounds::read_yaml_input(path).map_err(|e| error(e.to_string()))?;
+    let text = crate::support::bounds::read_yaml_input(path).map_err(|e| error(e.to_string()))?;
     let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| error(e.to_string()))?;
     if value
         .get("hosts")
@@ -138,7 +138,7 @@ mod tests {
         assert_eq!(expected["esa1"].status, Status::Changed);
         assert_eq!(expected["esa2"].findings.len(), 0);
         let mut esa1 = crate::report::HostOutcome::new("esa1", Status::Failed);
-        esa1.findings.push(crate::finding::FoundFault {
+        esa1.findings.push(crate::report::finding::FoundFault {
             id: "a".to_string(),
             severity: crate::playbook::Severity::Critical,
             evidence: String::new(),

@@ -27,14 +27,14 @@ const KEYBOARD_INTERACTIVE_HOST: &str = "esa15.example.com";
 const ASYNCOS_SSHD_HOST: &str = "esa16.example.com";
 
 use crate::console::Console;
+use crate::console::events::LogFormat;
+use crate::console::shutdown::Shutdown;
 use crate::error::Error;
-use crate::events::LogFormat;
 use crate::exit::ExitCode;
+use crate::plan::rollout::Rollout;
 use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::report::Status;
-use crate::rollout::Rollout;
-use crate::shutdown::Shutdown;
-use crate::transport::TransportOptions;
+use crate::ssh::transport::TransportOptions;
 
 /// The demo's short update timeout, so the appliance whose update never
 /// completes fails within seconds instead of the default ten minutes.
@@ -304,7 +304,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         transcripts: None,
         record: None,
         rollout: Rollout::default(),
-        connect_retries: crate::retry::DEFAULT_CONNECT_RETRIES,
+        connect_retries: crate::plan::retry::DEFAULT_CONNECT_RETRIES,
     };
     let plan = Plan::build(sources, settings, report)?;
     say!(
@@ -315,7 +315,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         vars.join(" ")
     );
     let console = Console {
-        bars: crate::progress::bars_wanted(false),
+        bars: crate::console::progress::bars_wanted(false),
         format: LogFormat::Text,
         labels: Some(("SCENARIO", scenarios)),
     };

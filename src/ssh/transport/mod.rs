@@ -25,8 +25,8 @@ mod verify;
 use auth::{Secret, authenticate};
 use verify::{HandlerError, Verifier, host_key_preference};
 
-use crate::algorithms::{self, Algorithms};
-use crate::known_hosts::{self};
+use crate::ssh::algorithms::{self, Algorithms};
+use crate::ssh::known_hosts::{self};
 
 /// How to treat keys that known_hosts does not know yet. A *changed* key is
 /// refused whatever this says.
@@ -68,7 +68,7 @@ impl Default for TransportOptions {
 
 /// A password in memory: it is never shown by `Debug` and never written
 /// anywhere by sshfleet; transcripts redact it (see
-/// [`crate::transcript::Transcript::add_secret`]).
+/// [`crate::session::transcript::Transcript::add_secret`]).
 #[derive(Clone)]
 pub(crate) struct Password(Arc<str>);
 

@@ -2,23 +2,28 @@
 //! progress or plain lines as hosts finish, the summary table, the report
 //! file, and (with `--log-format json`) one JSON object per event.
 
+pub(crate) mod events;
+pub(crate) mod metrics;
+pub(crate) mod progress;
+pub(crate) mod shutdown;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::console::events::{JsonLog, LogFormat};
+use crate::console::progress::{Lines, Progress};
 use crate::error::Error;
-use crate::events::{JsonLog, LogFormat};
 use crate::exit::ExitCode;
+use crate::fleet::runner::{Observer, Observers};
 use crate::plan::Plan;
-use crate::progress::{Lines, Progress};
 use crate::report::Report;
-use crate::runner::{Observer, Observers};
 
 /// How a run shows itself.
 #[derive(Debug, Clone)]
 pub(crate) struct Console {
-    /// Progress bars (only on a terminal, see [`crate::progress::bars_wanted`]).
+    /// Progress bars (only on a terminal, see [`crate::console::progress::bars_wanted`]).
     pub bars: bool,
     pub format: LogFormat,
     /// An extra column of the final table: its title and each host's cell
@@ -51,8 +56,11 @@ impl Console {
         let metrics_path = plan.metrics_file.clone();
         let hosts = plan.hosts.len();
         let progress = Arc::new(Progress::new(hosts, self.bars, lines));
-        let json = (self.format == LogFormat::Json)
-            .then(|| Arc::new(JsonLog::new(&crate::sanitize::escape(&plan.playbook.name))));
+        let json = (self.format == LogFormat::Json).then(|| {
+            Arc::new(JsonLog::new(&crate::support::sanitize::escape(
+                &plan.playbook.name,
+            )))
+        });
         let observer: Arc<dyn Observer> = match &json {
             Some(json) => {
                 json.run_started(
@@ -71,7 +79,7 @@ impl Console {
                 progress.interrupted();
             })
         };
-        let report = crate::app::run(plan, observer, cancel).await;
+        let report = crate::fleet::run(plan, observer, cancel).await;
         seen.abort();
         progress.finish();
         let labels = self.labels.as_ref().map(|(title, cells)| (*title, cells));
@@ -90,9 +98,11 @@ impl Console {
         }
         let code = report.exit_code();
         if let Some(path) = &metrics_path {
-            crate::metrics::write(path, &report, code).map_err(|source| Error::WriteMetrics {
-                path: path.clone(),
-                source,
+            crate::console::metrics::write(path, &report, code).map_err(|source| {
+                Error::WriteMetrics {
+                    path: path.clone(),
+                    source,
+                }
             })?;
         }
         if let Some(json) = &json {

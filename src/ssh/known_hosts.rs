@@ -21,7 +21,7 @@ use russh::keys::ssh_key::known_hosts::{Entry, HostPatterns, Marker};
 use russh::keys::{Algorithm, HashAlg, PublicKey};
 use sha1::Sha1;
 
-use crate::pattern::PatternList;
+use crate::ssh::pattern::PatternList;
 
 /// What a known_hosts file says about the key a server presented.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -90,10 +90,11 @@ impl ToRetry {
 /// The hosts that ended `failed` or `unreachable` in the report at `path`,
 /// written by a run of `playbook`, and those it never ran (`skipped`).
 pub(crate) fn hosts_to_retry(path: &Path, playbook: &str) -> Result<ToRetry, RetryReportError> {
-    let text = crate::bounds::read_input(path).map_err(|source| RetryReportError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text =
+        crate::support::bounds::read_input(path).map_err(|source| RetryReportError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let report: PastReport =
         serde_json::from_str(&text).map_err(|source| RetryReportError::Malformed {
             path: path.to_path_buf(),

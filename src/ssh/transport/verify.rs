@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use russh::client;
 use russh::keys::{PublicKey, PublicKeyOrCertificate};
 
-use crate::known_hosts::{self, HostKeyStatus};
+use crate::ssh::known_hosts::{self, HostKeyStatus};
 
 use super::*;
 
@@ -232,7 +232,7 @@ impl Verifier {
                             known_hosts::append(path, &self.host, self.port, key)?;
                             tracing::warn!(
                                 "permanently added {} ({fingerprint}) to {}",
-                                crate::sanitize::escape(&host_port),
+                                crate::support::sanitize::escape(&host_port),
                                 path.display()
                             );
                             Ok(())

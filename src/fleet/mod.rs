@@ -3,15 +3,17 @@
 //! a person sees of the run is [`crate::console`]'s business, and what
 //! "stop" means is the caller's (a cancellation token).
 
+pub(crate) mod runner;
+
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use self::runner::Observer;
 use crate::plan::Plan;
 use crate::report::{HostOutcome, Report};
-use crate::runner::{self, Observer};
-use crate::sanitize;
+use crate::support::sanitize;
 
 /// Run every host of `plan`, telling `observer` as they go; `cancel` stops
 /// every host cleanly (each sends Ctrl-C to its `tail` and closes).

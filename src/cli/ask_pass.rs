@@ -6,7 +6,7 @@ use std::io::{BufRead as _, Write as _};
 
 use rustix::termios::{LocalModes, OptionalActions, Termios, isatty, tcgetattr, tcsetattr};
 
-use crate::transport::Password;
+use crate::ssh::transport::Password;
 
 /// Why no password was obtained.
 #[derive(Debug, thiserror::Error)]

@@ -20,14 +20,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::console::Console;
+use crate::console::events::LogFormat;
+use crate::console::shutdown::Shutdown;
 use crate::error::Error;
-use crate::events::LogFormat;
 use crate::exit::ExitCode;
-use crate::expectations::{Expected, differences, load_expectations};
+use crate::plan::rollout::Rollout;
 use crate::plan::{Connection, Plan, RunSettings, Sources};
-use crate::rollout::Rollout;
-use crate::shutdown::Shutdown;
-use crate::transport::TransportOptions;
+use crate::report::expectations::{Expected, differences, load_expectations};
+use crate::ssh::transport::TransportOptions;
 
 /// What `playbook test` was asked.
 #[derive(Debug)]
@@ -158,11 +158,11 @@ pub(crate) async fn run(test: Test) -> Result<ExitCode, Error> {
         transcripts: None,
         record: None,
         rollout: Rollout::default(),
-        connect_retries: crate::retry::DEFAULT_CONNECT_RETRIES,
+        connect_retries: crate::plan::retry::DEFAULT_CONNECT_RETRIES,
     };
     let plan = Plan::build(sources, settings, test.report.clone())?;
     let console = Console {
-        bars: crate::progress::bars_wanted(false),
+        bars: crate::console::progress::bars_wanted(false),
         format: LogFormat::Text,
         labels: None,
     };
@@ -179,7 +179,7 @@ pub(crate) async fn run(test: Test) -> Result<ExitCode, Error> {
     }
     say!("\n{} difference(s) from {against}:", wrong.len());
     for line in &wrong {
-        say!("  {}", crate::sanitize::escape(line));
+        say!("  {}", crate::support::sanitize::escape(line));
     }
     Ok(ExitCode::HostFailed)
 }

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use sshfleet_recording::{Event, Exchange, Start, Timed};
 
-use crate::secrets::Secrets;
+use crate::support::secrets::Secrets;
 
 /// Past this many bytes of received text a recording keeps no more output
 /// (a `tail` left running for an hour must not grow without bound); the

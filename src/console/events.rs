@@ -18,8 +18,8 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::exit::ExitCode;
+use crate::fleet::runner::Observer;
 use crate::report::{HostOutcome, Report};
-use crate::runner::Observer;
 
 /// How a run reports itself on stdout.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]

@@ -1,17 +1,17 @@
 //! Where and how to reach each inventory host: the inventory's connection
 //! variables (Ansible's names and precedence), the ssh arguments Ansible
 //! would pass, then ssh_config, then defaults, resolved once into a
-//! [`Target`] that [`crate::transport`] connects without knowing where
+//! [`Target`] that [`crate::ssh::transport`] connects without knowing where
 //! any of it came from.
 
 use std::path::{Path, PathBuf};
 
-use crate::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
 use crate::inventory::{ConnectionVars, Host, Plugin};
-use crate::ssh_config::{
+use crate::ssh::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
+use crate::ssh::config::{
     self, HostConfig, JumpHost, SshConfig, SshConfigError, StrictHostKeyChecking,
 };
-use crate::transport::{Credentials, HostKeyPolicy, Password, Target};
+use crate::ssh::transport::{Credentials, HostKeyPolicy, Password, Target};
 
 /// What applies to every host of a run before its own settings: the
 /// command line's known_hosts and host key policy, and ssh_config.
@@ -84,7 +84,7 @@ impl Settings {
 
 /// The default known_hosts file, as OpenSSH uses it.
 pub(crate) fn default_known_hosts() -> PathBuf {
-    ssh_config::home().join(".ssh").join("known_hosts")
+    config::home().join(".ssh").join("known_hosts")
 }
 
 /// A host's inventory vars that sshfleet cannot use.
@@ -386,9 +386,9 @@ fn resolve(
     let user = overrides
         .user
         .or(config.user)
-        .or_else(|| Some(ssh_config::local_user()).filter(|u| !u.is_empty()))
+        .or_else(|| Some(config::local_user()).filter(|u| !u.is_empty()))
         .unwrap_or_else(|| "admin".to_string());
-    let tokens = ssh_config::Tokens {
+    let tokens = config::Tokens {
         host: &address,
         original_host: alias,
         port,
@@ -398,7 +398,7 @@ fn resolve(
     let expand = |files: &[String]| -> Result<Vec<PathBuf>, String> {
         files
             .iter()
-            .map(|f| ssh_config::expand_path(f, &tokens))
+            .map(|f| config::expand_path(f, &tokens))
             .collect()
     };
     let identity_files: Vec<String> =

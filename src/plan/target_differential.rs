@@ -161,7 +161,7 @@ fn theirs(
     ssh: &BTreeMap<String, Vec<String>>,
     host: &str,
 ) -> Vec<(String, String)> {
-    let tokens = ssh_config::Tokens {
+    let tokens = config::Tokens {
         host: &target.address,
         original_host: host,
         port: target.port,
@@ -173,7 +173,7 @@ fn theirs(
             .iter()
             .flat_map(|v| v.split(' '))
             .map(|v| {
-                ssh_config::expand_path(v, &tokens)
+                config::expand_path(v, &tokens)
                     .unwrap()
                     .display()
                     .to_string()

@@ -5,19 +5,24 @@
 //! here, so a typo stops the run with exit 5 instead of failing the 300th
 //! host.
 
+pub(crate) mod retry;
+pub(crate) mod rollout;
+pub(crate) mod shard;
+pub(crate) mod target;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use self::target::TargetError;
 use crate::error::Error;
 use crate::inventory::{Host, Inventory, LoadOptions, VaultSecret};
-use crate::known_hosts::KnownHosts;
+use crate::plan::rollout::Rollout;
 use crate::playbook::Playbook;
 use crate::playbook::vars::{HostVars, parse_extra_vars};
 use crate::report::RunRecord;
-use crate::rollout::Rollout;
-use crate::target::{self, TargetError};
-use crate::transport::{Target, TransportOptions};
+use crate::ssh::known_hosts::KnownHosts;
+use crate::ssh::transport::{Target, TransportOptions};
 
 /// One selected host: its inventory name, where it is, and the playbook
 /// variables it runs with.
@@ -71,7 +76,7 @@ pub(crate) struct Sources<'a> {
     pub vault: Option<&'a VaultSecret>,
     pub limit: Option<&'a str>,
     /// `--shard K/N`: this runner's share of the selection.
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::plan::shard::Shard>,
     /// `-e KEY=VALUE` arguments.
     pub extra_vars: &'a [String],
     /// Only the hosts this earlier report says failed or were unreachable.
@@ -188,7 +193,7 @@ fn warn_missing_known_hosts(targets: &[Target]) {
     let strict: BTreeSet<&Path> = targets
         .iter()
         .flat_map(|t| std::iter::once(t).chain(&t.jumps))
-        .filter(|t| t.host_key_policy == crate::transport::HostKeyPolicy::Strict)
+        .filter(|t| t.host_key_policy == crate::ssh::transport::HostKeyPolicy::Strict)
         .map(|t| t.known_hosts.as_path())
         .collect();
     for file in strict {
@@ -215,7 +220,7 @@ fn warn_malformed_known_hosts(targets: &[Target]) {
         // An unreadable file is each connecting host's error, with its name.
         if let Ok(known) = KnownHosts::load(file) {
             for warning in known.warnings() {
-                let warning = crate::sanitize::escape(&warning.to_string()).into_owned();
+                let warning = crate::support::sanitize::escape(&warning.to_string()).into_owned();
                 tracing::warn!("{warning}; that line is skipped");
             }
         }
@@ -232,7 +237,7 @@ fn select_retry<'i>(
     inventory: &Inventory,
     selected: Vec<&'i Host>,
 ) -> Result<(Vec<&'i Host>, String), Error> {
-    let wanted = crate::retry::hosts_to_retry(report, playbook)?;
+    let wanted = crate::plan::retry::hosts_to_retry(report, playbook)?;
     let missing: Vec<&str> = wanted
         .iter()
         .filter(|name| inventory.host(name).is_none())
@@ -242,7 +247,7 @@ fn select_retry<'i>(
         tracing::warn!(
             "{}: not in the inventory, so not retried: {}",
             report.display(),
-            crate::sanitize::escape(&missing.join(", "))
+            crate::support::sanitize::escape(&missing.join(", "))
         );
     }
     let hosts: Vec<&Host> = selected

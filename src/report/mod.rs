@@ -6,6 +6,10 @@
 //! The report's shape is published as a JSON Schema in
 //! `docs/report.schema.json`; the tests validate written reports against it.
 
+#[cfg(feature = "sim")]
+pub(crate) mod expectations;
+pub(crate) mod finding;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -15,7 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::ExitCode;
-use crate::finding::{Confirmation, FoundFault};
+use crate::report::finding::{Confirmation, FoundFault};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -342,8 +346,8 @@ impl Report {
 
     /// Read a report written by an earlier run.
     pub(crate) fn load(path: &Path) -> Result<Report, ReportError> {
-        // A regular file of bounded size (crate::bounds).
-        let text = crate::bounds::read_input(path).map_err(|error| ReportError::Read {
+        // A regular file of bounded size (crate::support::bounds).
+        let text = crate::support::bounds::read_input(path).map_err(|error| ReportError::Read {
             path: path.to_path_buf(),
             error,
         })?;

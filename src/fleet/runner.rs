@@ -21,15 +21,15 @@ use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+use crate::plan::retry::connect_backoff;
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState};
 use crate::playbook::{ExecShell, FleetMax, Playbook, PromptHost, Segment, Session, Value};
 use crate::report::{HostOutcome, Status};
-use crate::retry::connect_backoff;
-use crate::secrets::Secrets;
-use crate::shell::{ExecSession, Shell};
-use crate::transcript::Transcript;
-use crate::transport::{self, ConnectError};
+use crate::session::shell::{ExecSession, Shell};
+use crate::session::transcript::Transcript;
+use crate::ssh::transport::{self, ConnectError};
+use crate::support::secrets::Secrets;
 use backon::Retryable as _;
 
 /// Told about hosts as they progress (terminal output, progress bars).
@@ -356,9 +356,9 @@ fn write_transcript(
     });
     let path = dir.join(format!("{}.log", sanitize(name)));
     // The directory was checked (or created 0700) before the run.
-    if let Err(e) = crate::outputs::write_private(&path, transcript.render().as_bytes()) {
+    if let Err(e) = crate::support::outputs::write_private(&path, transcript.render().as_bytes()) {
         let note = format!("cannot write transcript {}: {e}", path.display());
-        tracing::warn!("{}", crate::sanitize::escape(&note));
+        tracing::warn!("{}", crate::support::sanitize::escape(&note));
         outcome.error = Some(match outcome.error.take() {
             Some(err) => format!("{err}; {note}"),
             None => note,
@@ -432,9 +432,9 @@ fn write_recording(
         findings: outcome.findings.iter().map(|f| f.id.clone()).collect(),
     });
     let path = dir.join(sshfleet_recording::Recording::file_name(&slot.host.name));
-    if let Err(e) = crate::outputs::write_private(&path, recording.to_jsonl().as_bytes()) {
+    if let Err(e) = crate::support::outputs::write_private(&path, recording.to_jsonl().as_bytes()) {
         let note = format!("cannot write recording {}: {e}", path.display());
-        tracing::warn!("{}", crate::sanitize::escape(&note));
+        tracing::warn!("{}", crate::support::sanitize::escape(&note));
         outcome.error = Some(match outcome.error.take() {
             Some(err) => format!("{err}; {note}"),
             None => note,
@@ -456,8 +456,8 @@ fn recording_of(
         Session::Shell { pty_rows, .. } => (
             Mode::Shell,
             Some(Pty {
-                term: crate::shell::PTY_TERM.to_string(),
-                cols: crate::shell::PTY_COLS,
+                term: crate::session::shell::PTY_TERM.to_string(),
+                cols: crate::session::shell::PTY_COLS,
                 rows: *pty_rows,
             }),
             None,
@@ -690,7 +690,9 @@ async fn check_prompt_host(
         transcript,
     } = seen;
     let expected = [name, address];
-    let Some(shown) = crate::prompt_host::other_host(prompt, shell.prompt_line(), &expected) else {
+    let Some(shown) =
+        crate::session::prompt_host::other_host(prompt, shell.prompt_line(), &expected)
+    else {
         return Ok(shell);
     };
     let message = format!(

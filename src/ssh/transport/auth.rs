@@ -11,7 +11,7 @@ use russh::keys::PrivateKeyWithHashAlg;
 use russh::keys::agent::AgentIdentity;
 use russh::keys::agent::client::AgentClient;
 
-use crate::algorithms::{self, Algorithms};
+use crate::ssh::algorithms::{self, Algorithms};
 
 use super::*;
 

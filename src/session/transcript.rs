@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
-use crate::secrets::Secrets;
+use crate::support::secrets::Secrets;
 
 /// Past this many bytes a transcript keeps its head and says what it dropped:
 /// a `tail` that runs for an hour must not grow without bound.
@@ -47,7 +47,7 @@ pub(crate) struct Transcript {
     bytes: usize,
     dropped: usize,
     /// `--record`: the session kept for replay, redacted as this is.
-    recorder: Option<crate::recording::Recorder>,
+    recorder: Option<crate::session::recording::Recorder>,
 }
 
 impl Transcript {
@@ -66,20 +66,25 @@ impl Transcript {
 
     /// Also keep the session as a replayable recording (`--record`).
     pub(crate) fn start_recording(&mut self) {
-        self.recorder = Some(crate::recording::Recorder::default());
+        self.recorder = Some(crate::session::recording::Recorder::default());
     }
 
     /// Tell the recording, if one is kept, what happened; it redacts with
     /// this transcript's secrets.
-    pub(crate) fn recording(&mut self, f: impl FnOnce(&mut crate::recording::Recorder, &Secrets)) {
+    pub(crate) fn recording(
+        &mut self,
+        f: impl FnOnce(&mut crate::session::recording::Recorder, &Secrets),
+    ) {
         if let Some(recorder) = &mut self.recorder {
             f(recorder, &self.secrets);
         }
     }
 
     /// The recording's exchanges so far, if one is kept; it stops.
-    pub(crate) fn take_recording(&mut self) -> Option<crate::recording::Recorded> {
-        self.recorder.take().map(crate::recording::Recorder::finish)
+    pub(crate) fn take_recording(&mut self) -> Option<crate::session::recording::Recorded> {
+        self.recorder
+            .take()
+            .map(crate::session::recording::Recorder::finish)
     }
 
     /// Never record `secret` verbatim from now on. Empty secrets are ignored.

@@ -24,9 +24,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
 use crate::playbook::{ExecShell, Pager};
-use crate::secrets::Secrets;
-use crate::transcript::{Direction, Transcript};
-use crate::transport::Connection;
+use crate::session::transcript::{Direction, Transcript};
+use crate::ssh::transport::Connection;
+use crate::support::secrets::Secrets;
 
 /// Output of one command kept in memory at most; beyond it the oldest text
 /// is dropped. Prompt detection only needs the end.
@@ -156,7 +156,7 @@ pub(crate) struct Shell {
     /// The last prompt line seen (the appliance's own name is in it).
     prompt_line: String,
     /// What the transcript has of a character split across packets.
-    received: crate::sanitize::Utf8Chunks,
+    received: crate::support::sanitize::Utf8Chunks,
     /// The run's stop: waiting for a prompt ends at once when it fires.
     cancel: CancellationToken,
     /// The last wait for a prompt ran out: the appliance stopped answering,
@@ -199,7 +199,7 @@ impl Shell {
             screen: Screen::default(),
             recent: VecDeque::new(),
             transcript,
-            received: crate::sanitize::Utf8Chunks::default(),
+            received: crate::support::sanitize::Utf8Chunks::default(),
             prompt_line: String::new(),
             cancel,
             silent: false,
@@ -626,8 +626,8 @@ async fn exec(
     let deadline = deadline_after(timeout);
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
-    let mut received = crate::sanitize::Utf8Chunks::default();
-    let mut received_err = crate::sanitize::Utf8Chunks::default();
+    let mut received = crate::support::sanitize::Utf8Chunks::default();
+    let mut received_err = crate::support::sanitize::Utf8Chunks::default();
     // Kept whole until the end: a CLIXML block is decoded as one document.
     let mut stderr: Vec<u8> = Vec::new();
     let mut exit_status = None;
@@ -696,7 +696,7 @@ async fn exec(
 /// stderr as a terminal shows it, PowerShell's CLIXML decoded, secrets
 /// redacted.
 fn plain_text(stderr: &[u8], secrets: &Secrets) -> String {
-    let decoded = crate::clixml::to_text(&String::from_utf8_lossy(stderr));
+    let decoded = crate::session::clixml::to_text(&String::from_utf8_lossy(stderr));
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
     absorb(&mut parser, &mut screen, secrets, decoded.as_bytes());
@@ -720,7 +720,7 @@ enum Stop {
 fn deadline_after(timeout: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(timeout)
-        .unwrap_or_else(|| now + crate::bounds::MAX_DURATION)
+        .unwrap_or_else(|| now + crate::support::bounds::MAX_DURATION)
 }
 
 /// Parse `data` onto `screen`, redacting a secret it echoes back, even

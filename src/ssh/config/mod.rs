@@ -48,8 +48,8 @@ pub(crate) use expand::{Tokens, expand_path, home, local_user};
 use expand::{expand_host_name, expand_tokens, include_files};
 use keywords::OPENSSH_KEYWORDS;
 
-use crate::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
-use crate::pattern::PatternList;
+use crate::ssh::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
+use crate::ssh::pattern::PatternList;
 
 /// OpenSSH's own limit; also what stops an `Include` loop.
 const MAX_INCLUDE_DEPTH: usize = 16;

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::fleet::runner::Observer;
 use crate::report::{HostOutcome, Status};
-use crate::runner::Observer;
 
 /// Whether live bars should be drawn: only for a person at a terminal.
 pub(crate) fn bars_wanted(no_progress: bool) -> bool {
