@@ -23,9 +23,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::plan::retry::connect_backoff;
 use crate::plan::{PlannedHost, RunSettings};
-use crate::playbook::exec::{self, Execution, HostState};
+use crate::playbook::exec::{self, Execution, HostState, TimedStep};
 use crate::playbook::{ExecShell, FleetMax, Playbook, PromptHost, Segment, Session, Value};
-use crate::report::{HostOutcome, Status};
+use crate::report::{HostOutcome, Status, StepResult, StepRun};
 use crate::session::shell::{ExecSession, Shell};
 use crate::session::transcript::Transcript;
 use crate::ssh::transport::{self, ConnectError};
@@ -76,6 +76,8 @@ struct Slot {
     outcome: Option<HostOutcome>,
     /// The appliance clock the playbook read (fact, text), for `--record`.
     clock: Option<(String, String)>,
+    /// The steps run, kept when the host's state is finished.
+    timed: Vec<TimedStep>,
 }
 
 /// Run `playbook` on every host, batch after batch. Outcomes come back in
@@ -87,6 +89,8 @@ pub(crate) async fn run_fleet(
     cancel: CancellationToken,
     observer: Arc<dyn Observer>,
 ) -> Vec<HostOutcome> {
+    // The run's time axis (its report's `started_at`) starts here.
+    let origin = Instant::now();
     let sizes = options.rollout.batch_sizes(hosts.len());
     let mut outcomes = Vec::with_capacity(hosts.len());
     let mut hosts = hosts.into_iter();
@@ -110,8 +114,7 @@ pub(crate) async fn run_fleet(
             &playbook,
             batch,
             &options,
-            &cancel,
-            &observer,
+            (&cancel, &observer, origin),
             &mut fleet_values,
         )
         .await;
@@ -140,6 +143,8 @@ struct Batch {
     observer: Arc<dyn Observer>,
     /// At most `forks` hosts hold a session at once.
     permits: Arc<Semaphore>,
+    /// When the run started: its steps' time axis.
+    origin: Instant,
 }
 
 /// A host of a batch: still to run a segment, or done with its outcome
@@ -170,8 +175,7 @@ async fn run_batch(
     playbook: &Arc<Playbook>,
     hosts: Vec<PlannedHost>,
     options: &Arc<RunSettings>,
-    cancel: &CancellationToken,
-    observer: &Arc<dyn Observer>,
+    (cancel, observer, origin): (&CancellationToken, &Arc<dyn Observer>, Instant),
     fleet_values: &mut BTreeMap<String, Value>,
 ) -> Vec<HostOutcome> {
     let batch = Arc::new(Batch {
@@ -181,6 +185,7 @@ async fn run_batch(
         cancel: cancel.clone(),
         observer: observer.clone(),
         permits: Arc::new(Semaphore::new(options.forks.max(1))),
+        origin,
     });
     let mut seats: Vec<Seat> = hosts
         .into_iter()
@@ -200,6 +205,7 @@ async fn run_batch(
                 busy: Duration::ZERO,
                 outcome: None,
                 clock: None,
+                timed: Vec::new(),
             }))
         })
         .collect();
@@ -259,6 +265,7 @@ async fn run_host_segment(
         cancel,
         observer,
         permits: _,
+        origin,
     } = &*batch;
     match permit {
         Some(_permit) if !cancel.is_cancelled() => {
@@ -285,7 +292,9 @@ async fn run_host_segment(
         None => Seat::Live(slot),
         Some(mut outcome) => {
             redact(&mut outcome, slot.transcript.secrets());
-            outcome.duration_ms = u64::try_from(slot.busy.as_millis()).unwrap_or(u64::MAX);
+            outcome.duration_ms = millis(slot.busy);
+            slot.timed.append(&mut slot.state.take_steps());
+            outcome.steps = slot.timed.iter().map(|t| on_axis(*origin, t)).collect();
             write_transcript(options, &slot.host.name, &mut slot.transcript, &mut outcome);
             write_recording(playbook, options, &mut slot, &mut outcome);
             observer.finished(&outcome);
@@ -316,6 +325,20 @@ fn share_fleet_values(
                 }
             }
         }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A timed step on the run's time axis, which starts at `origin`.
+fn on_axis(origin: Instant, step: &TimedStep) -> StepRun {
+    StepRun {
+        name: step.name.clone(),
+        start_ms: millis(step.started.saturating_duration_since(origin)),
+        duration_ms: millis(step.took),
+        result: step.result,
     }
 }
 
@@ -374,6 +397,7 @@ fn finish_state(playbook: &Playbook, slot: &mut Slot) -> Execution {
     {
         slot.clock = Some((fact.to_string(), text.clone()));
     }
+    slot.timed.append(&mut slot.state.take_steps());
     std::mem::take(&mut slot.state).finish(playbook)
 }
 
@@ -514,12 +538,26 @@ async fn run_segment(
     let result = connect_and_run(playbook, slot, segment, options, cancel, observer).await;
     slot.busy += started.elapsed();
     if let Err(outcome) = result {
+        // No session: the connection or the login is where it ended.
+        slot.state.timed(TimedStep {
+            name: CONNECT_STEP.to_string(),
+            started,
+            took: started.elapsed(),
+            result: if cancel.is_cancelled() {
+                StepResult::Interrupted
+            } else {
+                StepResult::Failed
+            },
+        });
         slot.outcome = Some(outcome);
     } else if slot.state.ended() {
         let run = finish_state(playbook, slot);
         slot.outcome = Some(outcome_of(&slot.host.name, run, options.check_mode));
     }
 }
+
+/// The name of the connection and login in a host's timed steps.
+const CONNECT_STEP: &str = "connect";
 
 async fn connect_and_run(
     playbook: &Playbook,
@@ -529,6 +567,7 @@ async fn connect_and_run(
     cancel: &CancellationToken,
     observer: &dyn Observer,
 ) -> Result<(), HostOutcome> {
+    let connecting = Instant::now();
     let host = &slot.host;
     let name = host.name.as_str();
     // Inventory vars, then ssh_config (checked before the run started).
@@ -638,6 +677,12 @@ async fn connect_and_run(
             }
         }
     };
+    slot.state.timed(TimedStep {
+        name: CONNECT_STEP.to_string(),
+        started: connecting,
+        took: connecting.elapsed(),
+        result: StepResult::Ok,
+    });
     let job = exec::Job {
         playbook,
         steps: &playbook.steps[segment.steps.clone()],
@@ -778,6 +823,7 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
         confirmations: run.confirmations,
         error,
         warnings: run.warnings,
+        steps: Vec::new(),
     }
 }
 
