@@ -145,6 +145,7 @@ pub(crate) enum Command {
     /// Examples:
     ///   sshfleet report show last.json
     ///   sshfleet report diff yesterday.json today.json
+    ///   sshfleet report html last.json --out last.html
     #[command(subcommand, verbatim_doc_comment)]
     Report(ReportCommand),
     /// Print a shell completion script
@@ -209,6 +210,10 @@ pub(crate) struct RunArgs {
     /// Write the JSON report here (atomically); read it again with `sshfleet report show`.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Also write the report as one HTML page to share (self-contained: opens
+    /// offline, printable); `sshfleet report html` makes one from a JSON report.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
     /// Write the run's summary here in the Prometheus text format (atomically), for
     /// node_exporter's textfile collector (name it *.prom).
     #[arg(long, value_name = "PATH")]
@@ -432,6 +437,25 @@ pub(crate) enum ReportCommand {
         reports: Vec<PathBuf>,
         /// Write the merged report here (atomically).
         #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
+    /// Write a report as one HTML page to share: the run's facts and counts,
+    /// findings by cause with the playbook's action, every host (sortable,
+    /// filterable) with its reason and steps, and a timeline of the steps
+    ///
+    /// The page is self-contained (inline style and script, no network
+    /// request, readable offline and printable); a link may end in
+    /// #status=failed, #finding=ID or #sort=time-desc to open on that view.
+    ///
+    /// Example:
+    ///   sshfleet report html last.json --out last.html
+    #[command(verbatim_doc_comment)]
+    Html {
+        /// A JSON report written by `sshfleet run --report`.
+        #[arg(value_name = "REPORT.json")]
+        report: PathBuf,
+        /// Write the page here (atomically).
+        #[arg(long, value_name = "FILE.html")]
         out: PathBuf,
     },
 }
@@ -828,6 +852,19 @@ fn report(command: ReportCommand) -> Result<ExitCode, Error> {
             say!("report written to {}", out.display());
             Ok(merged.exit_code())
         }
+        ReportCommand::Html { report, out } => {
+            crate::support::outputs::check_file("--out", &out)?;
+            let loaded = Report::load(&report)?;
+            let page = crate::report::html::render(&loaded, Some(&report.display().to_string()));
+            crate::report::write_atomic(&out, page.as_bytes()).map_err(|source| {
+                Error::WriteHtml {
+                    path: out.clone(),
+                    source,
+                }
+            })?;
+            say!("HTML report written to {}", out.display());
+            Ok(ExitCode::Success)
+        }
         ReportCommand::Diff { old, new } => {
             let before = Report::load(&old)?;
             let after = Report::load(&new)?;
@@ -869,6 +906,7 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     };
     let mut plan = Plan::build(sources, settings, args.report.clone())?;
     plan.metrics_file = args.metrics_file.clone();
+    plan.html = args.html.clone();
     if args.ask_pass {
         // Asked once, after the plan is known to be good and before any
         // host is touched; off a terminal it is a bad invocation.
@@ -890,6 +928,9 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     // Every path the run writes, before any host is touched.
     if let Some(report) = &args.report {
         crate::support::outputs::check_file("--report", report)?;
+    }
+    if let Some(html) = &args.html {
+        crate::support::outputs::check_file("--html", html)?;
     }
     if let Some(dir) = &args.transcripts {
         crate::support::outputs::ensure_dir("--transcripts", dir, 0o700)?;

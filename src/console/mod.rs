@@ -54,6 +54,7 @@ impl Console {
         }
         let report_path = plan.report.clone();
         let metrics_path = plan.metrics_file.clone();
+        let html_path = plan.html.clone();
         let hosts = plan.hosts.len();
         let progress = Arc::new(Progress::new(hosts, self.bars, lines));
         let json = (self.format == LogFormat::Json).then(|| {
@@ -95,6 +96,17 @@ impl Console {
                     source,
                 })?;
             lines.print(&format!("report written to {}", path.display()));
+        }
+        if let Some(path) = &html_path {
+            let source = report_path.as_ref().map(|p| p.display().to_string());
+            let page = crate::report::html::render(&report, source.as_deref());
+            crate::report::write_atomic(path, page.as_bytes()).map_err(|source| {
+                Error::WriteHtml {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            lines.print(&format!("HTML report written to {}", path.display()));
         }
         let code = report.exit_code();
         if let Some(path) = &metrics_path {

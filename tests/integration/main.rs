@@ -16,6 +16,7 @@ mod faults;
 mod fleet;
 mod fleet_values;
 mod hostile;
+mod html_report;
 mod input;
 mod interop;
 mod inventory_formats;
