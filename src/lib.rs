@@ -35,5 +35,8 @@ mod support;
 pub fn main(args: Vec<String>) -> i32 {
     // Every host is a socket: a fleet of a thousand needs more than 1024.
     support::limits::raise_nofile_limit();
-    cli::main_with_args(args)
+    match cli::parse(args) {
+        Ok(cli) => commands::main(cli),
+        Err(code) => code,
+    }
 }

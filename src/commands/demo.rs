@@ -26,6 +26,7 @@ const KEYBOARD_INTERACTIVE_HOST: &str = "esa15.example.com";
 /// lists and an RSA host key: reached with no algorithm setting.
 const ASYNCOS_SSHD_HOST: &str = "esa16.example.com";
 
+use crate::cli::DemoPlaybook;
 use crate::console::Console;
 use crate::console::events::LogFormat;
 use crate::console::shutdown::Shutdown;
@@ -40,15 +41,6 @@ use crate::ssh::transport::TransportOptions;
 /// completes fails within seconds instead of the default ten minutes.
 const DEMO_UPDATE_TIMEOUT: &str = "6s";
 
-/// The shipped playbooks the demo can show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum DemoPlaybook {
-    /// ESA Enrollment Client certificate failure, on AsyncOS appliances.
-    EsaEcupdate,
-    /// Stale TETRA definitions, on Windows endpoints.
-    SecureEndpointTetra,
-}
-
 /// A demo: the hosts, the status each must end with, and how to run.
 struct Demo {
     /// The machines, and so the shipped playbook.
@@ -60,29 +52,28 @@ struct Demo {
     extra_vars: Vec<(&'static str, &'static str)>,
 }
 
-impl DemoPlaybook {
-    fn demo(self) -> Demo {
-        match self {
-            DemoPlaybook::EsaEcupdate => Demo {
-                model: Model::Asyncos,
-                hosts: appliances()
-                    .into_iter()
-                    .map(|(p, s, n)| (SimModel::from(p), s, n))
-                    .collect(),
-                down: "esa12.example.com",
-                extra_vars: vec![("update_timeout", DEMO_UPDATE_TIMEOUT)],
-            },
-            DemoPlaybook::SecureEndpointTetra => Demo {
-                model: Model::Windows,
-                hosts: endpoints(),
-                down: "pc14.example.com",
-                // No latest_tetra: stale means behind the newest version
-                // seen across this fleet.
-                // Twice the ESA demo's timeout: the forced update lands
-                // after 3 s, and a loaded machine must not make it late.
-                extra_vars: vec![("update_timeout", "12s"), ("update_poll_interval", "1s")],
-            },
-        }
+/// The demo each playbook is shown with.
+fn demo_of(which: DemoPlaybook) -> Demo {
+    match which {
+        DemoPlaybook::EsaEcupdate => Demo {
+            model: Model::Asyncos,
+            hosts: appliances()
+                .into_iter()
+                .map(|(p, s, n)| (SimModel::from(p), s, n))
+                .collect(),
+            down: "esa12.example.com",
+            extra_vars: vec![("update_timeout", DEMO_UPDATE_TIMEOUT)],
+        },
+        DemoPlaybook::SecureEndpointTetra => Demo {
+            model: Model::Windows,
+            hosts: endpoints(),
+            down: "pc14.example.com",
+            // No latest_tetra: stale means behind the newest version
+            // seen across this fleet.
+            // Twice the ESA demo's timeout: the forced update lands
+            // after 3 s, and a loaded machine must not make it late.
+            extra_vars: vec![("update_timeout", "12s"), ("update_poll_interval", "1s")],
+        },
     }
 }
 
@@ -180,7 +171,7 @@ pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<
 }
 
 async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let demo = which.demo();
+    let demo = demo_of(which);
     let dir = tempfile::tempdir().context("creating the demo's temporary directory")?;
     let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
         .context("generating a client key")?;
