@@ -9,7 +9,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 /// `println!` for output a reader may stop reading (`| head`): a closed
-/// stdout is not worth a panic. See [`progress::Lines::print`].
+/// stdout is not worth a panic. See `console::progress::Lines::print`.
 macro_rules! say {
     ($($arg:tt)*) => {
         $crate::console::progress::Lines::Stdout.print(&format!($($arg)*))

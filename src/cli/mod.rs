@@ -1,5 +1,5 @@
 //! The command line: clap derive structs, and for each subcommand the
-//! parse into typed values (a [`Plan`] for `run`) and what it prints.
+//! parse into typed values (a `Plan` for `run`) and what it prints.
 //! Errors a user can cause before any host is touched exit 5; per-host
 //! results decide the exit code otherwise (see [`crate::error`]).
 
@@ -172,8 +172,11 @@ pub(crate) struct RunArgs {
     /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
     #[arg(short, long, required = true)]
     pub inventory: Vec<PathBuf>,
-    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
-    #[arg(short, long)]
+    #[arg(
+        short,
+        long,
+        help = "Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file."
+    )]
     pub limit: Option<String>,
     /// Only this runner's share of the selected hosts: K of N shares, by a
     /// hash of each host's name (stable as hosts come and go), for fleets
@@ -323,8 +326,11 @@ pub(crate) struct InventoryArgs {
     /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
     #[arg(short, long, required = true)]
     pub inventory: Vec<PathBuf>,
-    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
-    #[arg(short, long)]
+    #[arg(
+        short,
+        long,
+        help = "Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file."
+    )]
     pub limit: Option<String>,
     /// Only this runner's share of the selected hosts: K of N shares, by a
     /// hash of each host's name (stable as hosts come and go), for fleets
