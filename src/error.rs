@@ -175,7 +175,7 @@ mod tests {
     #[test]
     fn a_temporary_path_is_dropped() {
         let e = tempfile::NamedTempFile::new_in("/nonexistent-sshfleet-dir").unwrap_err();
-        let e = crate::report::without_temp_path(e);
+        let e = crate::support::outputs::without_temp_path(e);
         assert_eq!(e.to_string(), "No such file or directory (os error 2)");
         assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
     }

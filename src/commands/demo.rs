@@ -6,7 +6,7 @@
 //! The demo checks itself: it exits 0 only when every appliance ended with
 //! the status its scenario must produce, so it doubles as a smoke test.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -26,16 +26,11 @@ const KEYBOARD_INTERACTIVE_HOST: &str = "esa15.example.com";
 /// lists and an RSA host key: reached with no algorithm setting.
 const ASYNCOS_SSHD_HOST: &str = "esa16.example.com";
 
+use super::lab::{LabEnd, LabRun};
 use crate::cli::DemoPlaybook;
-use crate::console::Console;
-use crate::console::events::LogFormat;
-use crate::console::shutdown::Shutdown;
 use crate::error::Error;
 use crate::exit::ExitCode;
-use crate::plan::rollout::Rollout;
-use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::report::Status;
-use crate::ssh::transport::TransportOptions;
 
 /// The demo's short update timeout, so the appliance whose update never
 /// completes fails within seconds instead of the default ten minutes.
@@ -273,49 +268,33 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    let sources = Sources {
-        playbook: demo.model.playbook(),
-        inventory: std::slice::from_ref(&inventory_path),
-        vault: None,
-        limit: None,
-        shard: None,
-        extra_vars: &vars,
-        retry_failed: None,
-        // The lab's own files only: the operator's ssh_config is not read.
-        connection: Connection {
-            ssh_config: Some(Path::new("none")),
-            known_hosts: Some(&known_hosts_path),
-            accept_new_host_keys: false,
+    let playbook = demo.model.playbook();
+    let end = super::lab::run(
+        LabRun {
+            playbook,
+            inventory: &inventory_path,
+            known_hosts: &known_hosts_path,
+            extra_vars: &vars,
+            check_mode: false,
+            report,
+            labels: Some(("SCENARIO", scenarios)),
         },
-    };
-    let settings = RunSettings {
-        forks: 20,
-        check_mode: false,
-        transport: TransportOptions::default(),
-        transcripts: None,
-        record: None,
-        rollout: Rollout::default(),
-        connect_retries: crate::plan::retry::DEFAULT_CONNECT_RETRIES,
-    };
-    let plan = Plan::build(sources, settings, report)?;
-    say!(
-        "sshfleet demo: {} simulated {} on 127.0.0.1 (real SSH, strict host keys), playbook {}, {}\n",
-        plan.hosts.len(),
-        demo.model.noun(),
-        demo.model.playbook(),
-        vars.join(" ")
-    );
-    let console = Console {
-        bars: crate::console::progress::bars_wanted(false),
-        format: LogFormat::Text,
-        labels: Some(("SCENARIO", scenarios)),
-    };
-    let shutdown = Shutdown::on_signals();
-    let (code, outcome) = console.run(plan, shutdown.token()).await?;
+        |plan| {
+            say!(
+                "sshfleet demo: {} simulated {} on 127.0.0.1 (real SSH, strict host keys), playbook {}, {}\n",
+                plan.hosts.len(),
+                demo.model.noun(),
+                playbook,
+                vars.join(" ")
+            );
+        },
+    )
+    .await;
     sim.shutdown().await;
-    if code == ExitCode::Interrupted {
-        return Ok(shutdown.exit_code(code));
-    }
+    let (code, outcome) = match end? {
+        LabEnd::Ran(code, report) => (code, report),
+        LabEnd::Stopped(code) => return Ok(code),
+    };
 
     let mut wrong = Vec::new();
     for (name, want) in &expected {

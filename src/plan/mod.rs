@@ -50,6 +50,22 @@ pub(crate) struct RunSettings {
     pub connect_retries: u32,
 }
 
+/// `sshfleet run`'s defaults: 20 forks, no check mode, no transcripts or
+/// recordings, one batch, the default connection retries.
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            forks: 20,
+            check_mode: false,
+            transport: TransportOptions::default(),
+            transcripts: None,
+            record: None,
+            rollout: Rollout::default(),
+            connect_retries: retry::DEFAULT_CONNECT_RETRIES,
+        }
+    }
+}
+
 /// A run, ready to go.
 #[derive(Debug)]
 pub(crate) struct Plan {
