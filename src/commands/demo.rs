@@ -30,7 +30,7 @@ use super::lab::{LabEnd, LabRun};
 use crate::cli::DemoPlaybook;
 use crate::error::Error;
 use crate::exit::ExitCode;
-use crate::report::Status;
+use crate::report::{Report, Status};
 
 /// The demo's short update timeout, so the appliance whose update never
 /// completes fails within seconds instead of the default ten minutes.
@@ -182,22 +182,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
             .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
             .collect()
     };
-    let mut configs = Vec::new();
-    for (model, _, _) in &demo.hosts {
-        let mut config = SimModelConfig::new(model.clone());
-        match model.hostname() {
-            KEYBOARD_INTERACTIVE_HOST => config.login = Login::KeyboardInteractiveOnly,
-            ASYNCOS_SSHD_HOST => {
-                config.algorithms = Some(sshfleet_sim::asyncos_sshd_algorithms());
-                config.host_key = Some(
-                    PrivateKey::random(&mut rand::rng(), Algorithm::Rsa { hash: None })
-                        .context("generating an RSA host key")?,
-                );
-            }
-            _ => {}
-        }
-        configs.push(config);
-    }
+    let configs = host_configs(&demo)?;
     let auth = SimAuth {
         username: "admin".to_string(),
         password: Some(password.clone()),
@@ -296,8 +281,36 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         LabEnd::Stopped(code) => return Ok(code),
     };
 
+    Ok(verdict(code, &outcome, &expected))
+}
+
+/// Each simulated host's server: the demo's keyboard-interactive-only
+/// host and the one with AsyncOS's sshd algorithms and an RSA host key.
+fn host_configs(demo: &Demo) -> anyhow::Result<Vec<SimModelConfig>> {
+    let mut configs = Vec::new();
+    for (model, _, _) in &demo.hosts {
+        let mut config = SimModelConfig::new(model.clone());
+        match model.hostname() {
+            KEYBOARD_INTERACTIVE_HOST => config.login = Login::KeyboardInteractiveOnly,
+            ASYNCOS_SSHD_HOST => {
+                config.algorithms = Some(sshfleet_sim::asyncos_sshd_algorithms());
+                config.host_key = Some(
+                    PrivateKey::random(&mut rand::rng(), Algorithm::Rsa { hash: None })
+                        .context("generating an RSA host key")?,
+                );
+            }
+            _ => {}
+        }
+        configs.push(config);
+    }
+    Ok(configs)
+}
+
+/// Exit 0 only when every host ended with the status its scenario
+/// requires; say what a production run would have exited with.
+fn verdict(code: ExitCode, outcome: &Report, expected: &[(String, Status)]) -> ExitCode {
     let mut wrong = Vec::new();
-    for (name, want) in &expected {
+    for (name, want) in expected {
         let got = outcome
             .hosts
             .iter()
@@ -322,10 +335,10 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     );
     if wrong.is_empty() {
         say!("demo: every host ended as its scenario requires.");
-        Ok(ExitCode::Success)
+        ExitCode::Success
     } else {
         eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));
-        Ok(ExitCode::Internal)
+        ExitCode::Internal
     }
 }
 
