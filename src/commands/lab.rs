@@ -10,7 +10,7 @@ use crate::console::events::LogFormat;
 use crate::console::shutdown::Shutdown;
 use crate::error::Error;
 use crate::exit::ExitCode;
-use crate::plan::{Connection, Plan, RunSettings, Sources};
+use crate::plan::{Plan, RunSettings, Sources, SshOptions};
 use crate::report::Report;
 
 /// What to run on the lab.
@@ -45,7 +45,7 @@ pub(super) async fn run(run: LabRun<'_>, intro: impl FnOnce(&Plan)) -> Result<La
         shard: None,
         extra_vars: run.extra_vars,
         retry_failed: None,
-        connection: Connection {
+        ssh: SshOptions {
             ssh_config: Some(Path::new("none")),
             known_hosts: Some(run.known_hosts),
             accept_new_host_keys: false,

@@ -9,7 +9,7 @@ use crate::console::shutdown::Shutdown;
 use crate::error::Error;
 use crate::exit::ExitCode;
 use crate::plan::rollout::Rollout;
-use crate::plan::{Connection, Plan, RunSettings, Sources};
+use crate::plan::{Plan, RunSettings, Sources, SshOptions};
 use crate::ssh::transport::TransportOptions;
 use crate::support::lock::RunLock;
 
@@ -23,7 +23,7 @@ pub(super) async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         shard: args.shard,
         extra_vars: &args.extra_vars,
         retry_failed: args.retry_failed.as_deref(),
-        connection: Connection {
+        ssh: SshOptions {
             ssh_config: args.ssh_config.as_deref(),
             known_hosts: args.known_hosts.as_deref(),
             accept_new_host_keys: args.accept_new_host_keys,
