@@ -155,7 +155,10 @@ fn appliances() -> Vec<(AsyncOsProfile, Status, String)> {
 
 /// Run the demo of `which`; exit 0 only when every host ended as its
 /// scenario requires.
-pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
+pub(crate) async fn execute(
+    which: DemoPlaybook,
+    report: Option<PathBuf>,
+) -> Result<ExitCode, Error> {
     run_demo(which, report)
         .await
         .map_err(|e| match e.downcast::<Error>() {
@@ -215,7 +218,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     let playbook = demo.model.playbook();
-    let end = super::lab::run(
+    let end = super::lab::run_on_lab(
         LabRun {
             playbook,
             inventory: inventory_path,

@@ -8,7 +8,7 @@ use crate::exit::ExitCode;
 use crate::inventory::{Inventory, LoadOptions};
 use crate::plan::SshOptions;
 
-pub(super) async fn run(args: InventoryArgs) -> Result<ExitCode, Error> {
+pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
     let vault = args.vault.secret().await?;
     let options = LoadOptions {
         vault: vault.clone(),

@@ -35,7 +35,10 @@ pub(super) enum LabEnd {
 }
 
 /// Plan and run `run`; `intro` sees the plan before the first host.
-pub(super) async fn run(run: LabRun<'_>, intro: impl FnOnce(&Plan)) -> Result<LabEnd, Error> {
+pub(super) async fn run_on_lab(
+    run: LabRun<'_>,
+    intro: impl FnOnce(&Plan),
+) -> Result<LabEnd, Error> {
     let inventory = [run.inventory.to_path_buf()];
     let sources = Sources {
         playbook: run.playbook,
@@ -63,7 +66,7 @@ pub(super) async fn run(run: LabRun<'_>, intro: impl FnOnce(&Plan)) -> Result<La
         labels: run.labels,
     };
     let shutdown = Shutdown::on_signals();
-    let (code, report) = console.run(plan, shutdown.token()).await?;
+    let (code, report) = console.run_and_report(plan, shutdown.token()).await?;
     if code == ExitCode::Interrupted {
         return Ok(LabEnd::Stopped(shutdown.exit_code(code)));
     }

@@ -13,7 +13,7 @@ use crate::plan::{Plan, RunSettings, Sources, SshOptions};
 use crate::ssh::transport::TransportOptions;
 use crate::support::lock::RunLock;
 
-pub(super) async fn run(args: RunArgs) -> Result<ExitCode, Error> {
+pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
     let vault = args.vault.secret().await?;
     let sources = Sources {
         playbook: &args.playbook,
@@ -88,6 +88,6 @@ pub(super) async fn run(args: RunArgs) -> Result<ExitCode, Error> {
             .print(&crate::support::sanitize::escape_keeping_lines(note));
     }
     let shutdown = Shutdown::on_signals();
-    let (code, _) = console.run(plan, shutdown.token()).await?;
+    let (code, _) = console.run_and_report(plan, shutdown.token()).await?;
     Ok(shutdown.exit_code(code))
 }
