@@ -3,6 +3,7 @@
 //! file, and (with `--log-format json`) one JSON object per event.
 
 pub(crate) mod events;
+pub(crate) mod log;
 pub(crate) mod metrics;
 pub(crate) mod progress;
 pub(crate) mod shutdown;
@@ -42,7 +43,7 @@ impl Console {
 
     /// Run `plan` in view: progress, the table, the report written
     /// atomically, and the exit code the results call for.
-    pub(crate) async fn run(
+    pub(crate) async fn run_and_report(
         &self,
         plan: Plan,
         cancel: CancellationToken,
@@ -99,8 +100,7 @@ impl Console {
         }
         if let Some(path) = &html_path {
             let source = report_path.as_ref().map(|p| p.display().to_string());
-            let page = crate::report::html::render(&report, source.as_deref());
-            crate::report::write_atomic(path, page.as_bytes()).map_err(|source| {
+            crate::report::html::write(&report, source.as_deref(), path).map_err(|source| {
                 Error::WriteHtml {
                     path: path.clone(),
                     source,

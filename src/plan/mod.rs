@@ -5,6 +5,7 @@
 //! here, so a typo stops the run with exit 5 instead of failing the 300th
 //! host.
 
+mod error;
 pub(crate) mod retry;
 pub(crate) mod rollout;
 pub(crate) mod shard;
@@ -14,13 +15,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub(crate) use self::error::PlanError;
 use self::target::TargetError;
-use crate::error::Error;
 use crate::inventory::{Host, Inventory, LoadOptions, VaultSecret};
 use crate::plan::rollout::Rollout;
 use crate::playbook::Playbook;
 use crate::playbook::vars::{HostVars, parse_extra_vars};
-use crate::report::RunRecord;
+use crate::report::RunInputs;
 use crate::ssh::known_hosts::KnownHosts;
 use crate::ssh::transport::{Target, TransportOptions};
 
@@ -45,8 +46,24 @@ pub(crate) struct RunSettings {
     pub record: Option<PathBuf>,
     /// Batches and the failure threshold between them.
     pub rollout: Rollout,
-    /// Connection attempts after the first on transient errors.
+    /// SshOptions attempts after the first on transient errors.
     pub connect_retries: u32,
+}
+
+/// `sshfleet run`'s defaults: 20 forks, no check mode, no transcripts or
+/// recordings, one batch, the default connection retries.
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            forks: 20,
+            check_mode: false,
+            transport: TransportOptions::default(),
+            transcripts: None,
+            record: None,
+            rollout: Rollout::default(),
+            connect_retries: retry::DEFAULT_CONNECT_RETRIES,
+        }
+    }
 }
 
 /// A run, ready to go.
@@ -64,7 +81,7 @@ pub(crate) struct Plan {
     /// Where `--html` writes the report as a page to share.
     pub html: Option<PathBuf>,
     /// The inventory and `-e` values, for the report.
-    pub record: RunRecord,
+    pub record: RunInputs,
 }
 
 /// What the operator named: where a plan comes from.
@@ -83,12 +100,13 @@ pub(crate) struct Sources<'a> {
     pub extra_vars: &'a [String],
     /// Only the hosts this earlier report says failed or were unreachable.
     pub retry_failed: Option<&'a Path>,
-    pub connection: Connection<'a>,
+    pub ssh: SshOptions<'a>,
 }
 
-/// The command line's connection settings, which apply to every host.
+/// The command line's SSH files and host key policy (`-F`, `--known-hosts`,
+/// `--accept-new-host-keys`), which apply to every host.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Connection<'a> {
+pub(crate) struct SshOptions<'a> {
     /// `-F PATH` (`none` for none); `None` reads `~/.ssh/config` if it exists.
     pub ssh_config: Option<&'a Path>,
     /// `--known-hosts`, which then beats ssh_config.
@@ -104,7 +122,7 @@ impl Plan {
         sources: Sources<'_>,
         settings: RunSettings,
         report: Option<PathBuf>,
-    ) -> Result<Plan, Error> {
+    ) -> Result<Plan, PlanError> {
         let playbook = Playbook::resolve(sources.playbook)?;
         let extra_vars = parse_extra_vars(&playbook, sources.extra_vars)?;
         let options = LoadOptions {
@@ -124,16 +142,18 @@ impl Plan {
         let vars = selected
             .iter()
             .map(|host| {
-                HostVars::resolve(&playbook, host, &extra_vars).map_err(|message| Error::HostVars {
-                    inventory: inventory.path().to_path_buf(),
-                    message,
+                HostVars::resolve(&playbook, host, &extra_vars).map_err(|message| {
+                    PlanError::HostVars {
+                        inventory: inventory.path().to_path_buf(),
+                        message,
+                    }
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if settings.forks == 0 {
-            return Err(Error::Usage("--forks must be at least 1".to_string()));
+            return Err(PlanError::Usage("--forks must be at least 1".to_string()));
         }
-        let targets = resolve_targets(&inventory, sources.connection, &selected, sources.vault)?;
+        let targets = resolve_targets(&inventory, sources.ssh, &selected, sources.vault)?;
         warn_missing_known_hosts(&targets);
         let hosts = selected
             .iter()
@@ -153,7 +173,7 @@ impl Plan {
             retry_note,
             metrics_file: None,
             html: None,
-            record: RunRecord {
+            record: RunInputs {
                 inventories: sources.inventory.to_vec(),
                 limit: sources.limit.map(str::to_string),
                 extra_vars: sources.extra_vars.to_vec(),
@@ -167,21 +187,21 @@ impl Plan {
 /// here, not once per host.
 pub(crate) fn resolve_targets(
     inventory: &Inventory,
-    connection: Connection<'_>,
+    ssh: SshOptions<'_>,
     hosts: &[&Host],
     vault: Option<&VaultSecret>,
-) -> Result<Vec<Target>, Error> {
+) -> Result<Vec<Target>, PlanError> {
     let settings = target::Settings::load(
-        connection.ssh_config,
-        connection.known_hosts.map(Path::to_path_buf),
-        connection.accept_new_host_keys,
+        ssh.ssh_config,
+        ssh.known_hosts.map(Path::to_path_buf),
+        ssh.accept_new_host_keys,
     )?;
     let mut targets = Vec::with_capacity(hosts.len());
     for host in hosts {
         let conn = inventory.connection(host, vault)?;
         let target = settings
             .resolve(host, &conn)
-            .map_err(|source: TargetError| Error::Target {
+            .map_err(|source: TargetError| PlanError::Target {
                 inventory: inventory.path().to_path_buf(),
                 source,
             })?;
@@ -240,7 +260,7 @@ fn select_retry<'i>(
     playbook: &str,
     inventory: &Inventory,
     selected: Vec<&'i Host>,
-) -> Result<(Vec<&'i Host>, String), Error> {
+) -> Result<(Vec<&'i Host>, String), PlanError> {
     let wanted = crate::plan::retry::hosts_to_retry(report, playbook)?;
     let missing: Vec<&str> = wanted
         .iter()

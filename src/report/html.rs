@@ -98,6 +98,17 @@ pub(crate) fn render(report: &Report, source: Option<&str>) -> String {
     out
 }
 
+/// Write the page of `report` to `path` atomically; like the JSON report,
+/// it names hosts and their faults, so it is the owner's alone (0600) until
+/// they share it.
+pub(crate) fn write(
+    report: &Report,
+    source: Option<&str>,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
+    crate::support::outputs::write_atomic(path, render(report, source).as_bytes(), 0o600)
+}
+
 /// The heading and the run's facts.
 fn facts(out: &mut String, report: &Report) {
     let _ = write!(
@@ -257,7 +268,7 @@ fn findings(out: &mut String, report: &Report) {
 
 fn cause_row(out: &mut String, id: &str, cause: &Cause<'_>) {
     let mut messages: Vec<(&str, usize)> = cause.messages.iter().map(|(m, n)| (*m, *n)).collect();
-    messages.sort_by(|a, b| b.1.cmp(&a.1));
+    messages.sort_by_key(|m| std::cmp::Reverse(m.1));
     let action = match messages.as_slice() {
         [] => "<span class=\"muted\">the playbook gives none</span>".to_string(),
         [(one, _)] => esc(one).into_owned(),

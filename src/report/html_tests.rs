@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use super::*;
 use crate::report::finding::{Confirmation, FoundFault};
-use crate::report::{RunRecord, StepRun};
+use crate::report::{RunInputs, StepRun};
 
 /// A report with every field of the published schema filled in.
 fn full_report() -> Report {
@@ -39,7 +39,7 @@ fn full_report() -> Report {
         },
     ];
     let ok = HostOutcome::new("esa02.example.com", Status::Ok);
-    let record = RunRecord {
+    let record = RunInputs {
         inventories: vec!["prod.yaml".into()],
         limit: Some("emea".into()),
         extra_vars: vec!["update_timeout=5s".into()],
