@@ -174,7 +174,7 @@ fn findings_are_grouped_by_cause_with_the_playbook_action() {
     let findings = &page[page.find("id=\"findings\"").unwrap()..page.find("id=\"hosts\"").unwrap()];
     assert_eq!(
         findings
-            .matches("<tr><td><code>ecs-token-403</code>")
+            .matches("<tr><td class=\"cause\"><code>ecs-token-403</code>")
             .count(),
         1
     );
