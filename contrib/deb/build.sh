@@ -27,7 +27,7 @@ mkdir -p "$assets/man" "$assets/completions" "$assets/systemd"
 # The units as contrib/systemd ships them, for a binary in /usr/local/bin;
 # the package's is /usr/bin/sshfleet.
 for unit in contrib/systemd/*.service contrib/systemd/*.timer; do
-  sed 's#/usr/local/bin/sshfleet#/usr/bin/sshfleet#g' "$unit" >"$assets/systemd/$(basename "$unit")"
+  sed 's#/usr/local/bin#/usr/bin#g' "$unit" >"$assets/systemd/$(basename "$unit")"
 done
 if grep -l '/usr/local/bin' "$assets"/systemd/*; then
   echo "build.sh: a packaged unit still names /usr/local/bin" >&2
