@@ -49,6 +49,22 @@ pub(crate) struct RunSettings {
     pub connect_retries: u32,
 }
 
+/// What `run` does without flags (`--forks 20`, two connection retries,
+/// no transcripts, one batch), as `demo` and `playbook test` run.
+impl Default for RunSettings {
+    fn default() -> RunSettings {
+        RunSettings {
+            forks: 20,
+            check_mode: false,
+            transport: TransportOptions::default(),
+            transcripts: None,
+            record: None,
+            rollout: Rollout::default(),
+            connect_retries: crate::plan::retry::DEFAULT_CONNECT_RETRIES,
+        }
+    }
+}
+
 /// A run, ready to go.
 #[derive(Debug)]
 pub(crate) struct Plan {
