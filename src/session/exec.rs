@@ -257,4 +257,14 @@ mod tests {
             "Resolve-DnsName : x : DNS name does not exist\n"
         );
     }
+
+    #[test]
+    fn a_command_in_a_debug_event_never_shows_a_secret() {
+        let mut transcript = Transcript::discarding();
+        transcript.add_secret("Ir0nP0rt!");
+        assert_eq!(
+            shown("echo Ir0nP0rt!\x1b[0m", &transcript),
+            "echo ***\\u{1b}[0m"
+        );
+    }
 }
