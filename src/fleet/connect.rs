@@ -11,7 +11,7 @@ use std::time::Duration;
 use backon::Retryable as _;
 use tokio_util::sync::CancellationToken;
 
-use crate::plan::retry::connect_backoff;
+use super::backoff::connect_backoff;
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::remote::Remote;
 use crate::playbook::{Playbook, Session};

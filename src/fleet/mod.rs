@@ -9,6 +9,7 @@
 //! - `host`: one host's session, segment after segment, and its files;
 //! - `outcome`: the status rules, as a table.
 
+pub(crate) mod backoff;
 pub(crate) mod connect;
 mod host;
 pub(crate) mod outcome;
