@@ -23,7 +23,7 @@ use crate::support::secrets::Secrets;
 
 /// One host's progress through the segments.
 pub(crate) struct HostSession {
-    pub host: PlannedHost,
+    host: PlannedHost,
     pub state: HostState,
     transcript: Transcript,
     /// Time spent on this host itself, not waiting at barriers.
@@ -63,6 +63,11 @@ impl HostSession {
             outcome: None,
             clock: None,
         }
+    }
+
+    /// The host's inventory name.
+    pub(crate) fn name(&self) -> &str {
+        &self.host.name
     }
 
     /// Open a session, run one segment's steps, close. Sets the outcome

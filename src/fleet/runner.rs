@@ -16,7 +16,7 @@
 //!
 //! Hosts are reached through a [`Connector`]; what one host does with its
 //! session is [`HostSession`]'s business, and its status the
-//! [`super::outcome`] table's. Each host's work runs in a `host` tracing
+//! [`super::outcome`](mod@super::outcome) table's. Each host's work runs in a `host` tracing
 //! span (its steps in `step` spans within), so `RUST_LOG=sshfleet=debug`
 //! tells each host's story.
 
@@ -154,7 +154,7 @@ impl Seat {
             // Every host ends its last segment with an outcome; only a bug
             // gets here, and the host still gets its line.
             Seat::Live(host) => stopped_outcome(
-                &host.host.name,
+                host.name(),
                 Stopped::Internal,
                 "internal error: no outcome".into(),
             ),
@@ -199,7 +199,7 @@ async fn run_batch<C: Connector>(
                         permit = batch.permits.clone().acquire_owned() => permit.ok(),
                         () = cancel.cancelled() => None,
                     };
-                    let name = host.host.name.clone();
+                    let name = host.name().to_string();
                     let span = host_span(&name);
                     let task = run_host_segment(batch.clone(), host, index, permit);
                     Err((name, tokio::spawn(task.instrument(span))))
@@ -247,7 +247,7 @@ async fn run_host_segment<C: Connector>(
     match permit {
         Some(_permit) if !cancel.is_cancelled() => {
             if index == 0 {
-                observer.started(&host.host.name);
+                observer.started(host.name());
             }
             let turn = Turn {
                 connector: connector.as_ref(),
