@@ -9,6 +9,7 @@
 )]
 
 mod ask_pass;
+mod build_reuse;
 mod cli_help;
 mod esa;
 mod exec_mode;
