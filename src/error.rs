@@ -37,6 +37,10 @@ pub(crate) enum Error {
     /// An output path (report, transcripts, lock, man pages) cannot be used.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// Password variables the inventory names that are not set: every
+    /// host would end unreachable (crate::plan::password_env).
+    #[error("{0}")]
+    PasswordEnvUnset(String),
     /// A bad invocation that clap cannot see (`--forks 0`, a scenario name).
     #[error("{0}")]
     Usage(String),
@@ -99,6 +103,7 @@ impl Error {
             | Error::Output(_)
             | Error::Report(_)
             | Error::Usage(_)
+            | Error::PasswordEnvUnset(_)
             | Error::VaultPassword(_)
             | Error::Recording(_) => ExitCode::BadInput,
             Error::Interrupted(_) => ExitCode::Interrupted,
@@ -140,8 +145,10 @@ pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
 /// `text` without the ` at path "DIR/.tmpXXXX"` that tempfile appends to
 /// an OS error: the operator never named that file.
 fn drop_temp_path(mut text: String) -> String {
+    // tempfile's default prefix, and sshfleet's own (support::outputs).
+    const TEMP_PREFIXES: [&str; 2] = ["/.tmp", "/.sshfleet-"];
     if let Some(at) = text.find(" at path \"")
-        && text[at..].contains("/.tmp")
+        && TEMP_PREFIXES.iter().any(|p| text[at..].contains(p))
     {
         text.truncate(at);
     }
