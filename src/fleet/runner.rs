@@ -427,6 +427,7 @@ fn write_recording(
             (name.clone(), value)
         })
         .collect();
+    recording.header.check_mode = options.check_mode;
     recording.header.outcome = Some(sshfleet_recording::Outcome {
         status: outcome.status.as_str().to_string(),
         findings: outcome.findings.iter().map(|f| f.id.clone()).collect(),
@@ -495,6 +496,7 @@ fn recording_of(
             }),
             vars: std::collections::BTreeMap::new(),
             outcome: None,
+            check_mode: false,
         },
         exchanges,
     }

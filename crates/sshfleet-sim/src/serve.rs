@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use crate::scenario::{MIXED, Model, Scenario, ScenarioChoice};
 use crate::{
-    AsyncOsScenario, DefaultShell, EndpointScenario, Fault, ForceUpdate, SimAuth, SimError,
-    SimFleet, SimModel, SimModelConfig, UpdateBehaviour,
+    DefaultShell, EndpointScenario, Fault, ForceUpdate, SimAuth, SimError, SimFleet, SimModel,
+    SimModelConfig, UpdateBehaviour,
 };
 
 /// The user every simulated host accepts.
@@ -330,6 +330,11 @@ pub fn replay_models(dir: &Path, faults: &[Fault]) -> Result<Vec<SimModelConfig>
 pub struct ReplayLab {
     pub fleet: SimFleet,
     pub files: SimFiles,
+    /// Every recording was made with `--check` (diagnostics only): a run
+    /// against them must be a `--check` one too.
+    pub check_mode: bool,
+    /// The playbook the recordings were made with, when they agree.
+    pub playbook: Option<String>,
 }
 
 /// Start the recordings of `options.dir` on loopback and write their
@@ -353,11 +358,30 @@ pub async fn start_replay(options: &ReplayOptions) -> Result<ReplayLab, SimError
             (c.model.hostname().to_string(), vars)
         })
         .collect();
+    let headers: Vec<&sshfleet_recording::Header> = configs
+        .iter()
+        .filter_map(|c| match &c.model {
+            SimModel::Replay(p) => Some(&p.recording.header),
+            _ => None,
+        })
+        .collect();
+    let check_mode = !headers.is_empty() && headers.iter().all(|h| h.check_mode);
+    let playbook = match headers.split_first() {
+        Some((first, rest)) if rest.iter().all(|h| h.playbook == first.playbook) => {
+            Some(first.playbook.clone())
+        }
+        _ => None,
+    };
     let (fleet, files) = start_with_files(&options.inventory_out, configs, |ports, key| {
         replay_inventory_yaml(&options.dir, &names, ports, key)
     })
     .await?;
-    Ok(ReplayLab { fleet, files })
+    Ok(ReplayLab {
+        fleet,
+        files,
+        check_mode,
+        playbook,
+    })
 }
 
 /// Serves the recordings until SIGINT or SIGTERM.
@@ -393,10 +417,17 @@ pub async fn serve_replay_until(
     );
     say!("\nRehearse with:\n");
     say!(
-        "  sshfleet run PLAYBOOK -i {} --known-hosts {}",
+        "  sshfleet run {} -i {} --known-hosts {}{}",
+        lab.playbook.as_deref().unwrap_or("PLAYBOOK"),
         shell_word(&lab.files.inventory),
-        shell_word(&lab.files.known_hosts)
+        shell_word(&lab.files.known_hosts),
+        if lab.check_mode { " --check" } else { "" }
     );
+    if lab.check_mode {
+        say!(
+            "\n(recorded with --check: replay with --check too; a fix the recordings never saw is answered as an unknown command)"
+        );
+    }
     say!("\nServing until Ctrl-C (SIGINT) or SIGTERM.");
     stop.await;
     say!("sshfleet sim: stopping {} replayed hosts", hosts.len());
@@ -624,17 +655,23 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
     );
     say!("\nRehearse with:\n");
     say!(
-        "  sshfleet run {} -i {} --known-hosts {}",
+        "  sshfleet run {} -i {} --known-hosts {} {}",
         model.playbook(),
         shell_word(&files.inventory),
-        shell_word(&files.known_hosts)
+        shell_word(&files.known_hosts),
+        rehearsal_vars(model, options.update_duration)
+    );
+    say!(
+        "\n(update_timeout: how long a forced update may take before the host fails, so how long \
+         hosts whose update never lands hold the run; command_timeout: how long one command may \
+         take, so how long stop-answering hosts hold it. The defaults, 10m and 60s, are for real \
+         machines.)"
+    );
+    say!(
+        "(fixes persist while this process runs: a second rehearsal finds the fixed hosts ok; \
+         stop it and start it again to reset every host to its scenario)"
     );
     let has = |scenario: Scenario| planned.iter().any(|h| h.scenario == scenario);
-    if has(AsyncOsScenario::NeverCompletes.into()) {
-        say!(
-            "\n(never-completes hosts fail only when update_timeout runs out, 10m by default: add -e update_timeout=30s to rehearse faster)"
-        );
-    }
     if model == Model::Windows {
         let cmd = planned
             .iter()
@@ -644,9 +681,6 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
             "\n(default shell: cmd.exe on {cmd} endpoints, PowerShell on {})",
             planned.len() - cmd
         );
-        say!(
-            "\n(add -e update_poll_interval=1s -e update_timeout=30s to rehearse faster: endpoints whose version does not move fail only when update_timeout runs out)"
-        );
         if !has(EndpointScenario::UpToDate.into()) {
             say!(
                 "(no up-to-date endpoint here: staleness is judged against the newest version seen, so add -e latest_tetra={})",
@@ -655,6 +689,24 @@ fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFile
         }
     }
     say!("\nServing until Ctrl-C (SIGINT) or SIGTERM.");
+}
+
+/// The `-e` values that suit a simulator, as the banner prints them and the
+/// README shows them: an update timeout well past the simulated update
+/// (at least 15 s: a trickling host's backlog takes seconds to arrive),
+/// 10 s per command, and for endpoints a poll every second.
+pub fn rehearsal_vars(model: Model, update_duration: Option<Duration>) -> String {
+    let update = update_duration.unwrap_or(match model {
+        Model::Windows => crate::windows::DEFAULT_TETRA_UPDATE_DURATION,
+        _ => crate::DEFAULT_UPDATE_DURATION,
+    });
+    let timeout = update.saturating_mul(3).as_secs_f64().ceil().max(15.0);
+    let poll = if model == Model::Windows {
+        " -e update_poll_interval=1s"
+    } else {
+        ""
+    };
+    format!("-e update_timeout={timeout}s -e command_timeout=10s{poll}")
 }
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM (a service manager, `kill`).
@@ -684,6 +736,23 @@ async fn shutdown_signal() {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::AsyncOsScenario;
+
+    #[test]
+    fn rehearsal_timeouts_outlast_the_simulated_update() {
+        assert_eq!(
+            rehearsal_vars(Model::Asyncos, None),
+            "-e update_timeout=15s -e command_timeout=10s"
+        );
+        assert_eq!(
+            rehearsal_vars(Model::Asyncos, Some(Duration::from_secs(30))),
+            "-e update_timeout=90s -e command_timeout=10s"
+        );
+        assert_eq!(
+            rehearsal_vars(Model::Windows, None),
+            "-e update_timeout=15s -e command_timeout=10s -e update_poll_interval=1s"
+        );
+    }
 
     fn options(hosts: usize, scenario: &str) -> ServeOptions {
         ServeOptions {
