@@ -57,8 +57,7 @@ fn tests_resolve_shared_crates_with_the_build_features() {
         .iter()
         .filter_map(|(name, features)| {
             let in_test = test.get(name)?;
-            (in_test != features)
-                .then(|| format!("{name}: build {features:?}, test {in_test:?}"))
+            (in_test != features).then(|| format!("{name}: build {features:?}, test {in_test:?}"))
         })
         .collect();
     assert!(
