@@ -1,5 +1,5 @@
 //! The command line: clap derive structs, and for each subcommand the
-//! parse into typed values (a [`Plan`] for `run`) and what it prints.
+//! parse into typed values (a `Plan` for `run`) and what it prints.
 //! Errors a user can cause before any host is touched exit 5; per-host
 //! results decide the exit code otherwise (see [`crate::error`]).
 
@@ -175,8 +175,11 @@ pub(crate) struct RunArgs {
     /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
     #[arg(short, long, required = true)]
     pub inventory: Vec<PathBuf>,
-    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
-    #[arg(short, long)]
+    #[arg(
+        short,
+        long,
+        help = "Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file."
+    )]
     pub limit: Option<String>,
     /// Only this runner's share of the selected hosts: K of N shares, by a
     /// hash of each host's name (stable as hosts come and go), for fleets
@@ -257,8 +260,8 @@ pub(crate) struct RunArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct DemoArgs {
     /// Which shipped playbook to show, on a fleet of the machines it is for.
-    #[arg(long, value_enum, default_value_t = crate::commands::demo::DemoPlaybook::EsaEcupdate)]
-    pub playbook: crate::commands::demo::DemoPlaybook,
+    #[arg(long, value_enum, default_value_t = DemoPlaybook::EsaEcupdate)]
+    pub playbook: DemoPlaybook,
     /// Replay these recordings (`sshfleet run --record DIR`) instead: the playbook
     /// they were made with, checked against how each host ended when recorded.
     #[arg(long, value_name = "DIR", conflicts_with = "playbook")]
@@ -326,8 +329,11 @@ pub(crate) struct InventoryArgs {
     /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
     #[arg(short, long, required = true)]
     pub inventory: Vec<PathBuf>,
-    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
-    #[arg(short, long)]
+    #[arg(
+        short,
+        long,
+        help = "Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file."
+    )]
     pub limit: Option<String>,
     /// Only this runner's share of the selected hosts: K of N shares, by a
     /// hash of each host's name (stable as hosts come and go), for fleets
@@ -550,18 +556,26 @@ pub(crate) struct PlaybookTestArgs {
     pub report: Option<PathBuf>,
 }
 
-/// Parse arguments and run; returns the process exit code.
-pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
-    match Cli::try_parse_from(args) {
-        Ok(cli) => crate::commands::main(cli),
-        Err(e) => {
-            let _ = e.print();
-            match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => ExitCode::BadInput.code(),
-            }
+/// The shipped playbooks the demo can show.
+#[cfg(feature = "sim")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DemoPlaybook {
+    /// ESA Enrollment Client certificate failure, on AsyncOS appliances.
+    EsaEcupdate,
+    /// Stale TETRA definitions, on Windows endpoints.
+    SecureEndpointTetra,
+}
+
+/// Parse the arguments (program name first). `Err` holds the exit code
+/// once clap has printed help, the version or the usage error.
+pub(crate) fn parse(args: Vec<String>) -> Result<Cli, i32> {
+    Cli::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+            _ => ExitCode::BadInput.code(),
         }
-    }
+    })
 }
 
 /// The clap command, for completions and manual pages.

@@ -6,6 +6,8 @@
 #[cfg(feature = "sim")]
 pub(crate) mod demo;
 mod inventory;
+#[cfg(feature = "sim")]
+mod lab;
 mod man;
 #[cfg(feature = "sim")]
 pub(crate) mod playbook_test;

@@ -21,7 +21,9 @@ pub(crate) fn write(path: &Path, report: &Report, code: ExitCode) -> std::io::Re
     // unreadable, there was none.
     let previous = std::fs::read_to_string(path).unwrap_or_default();
     let text = render(report, code, &previous);
-    crate::report::write_atomic(path, text.as_bytes())
+    // Read by node_exporter, which runs as its own user: a summary of
+    // counts, no host names.
+    crate::support::outputs::write_atomic(path, text.as_bytes(), 0o644)
 }
 
 fn render(report: &Report, code: ExitCode, previous: &str) -> String {

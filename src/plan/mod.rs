@@ -5,6 +5,7 @@
 //! here, so a typo stops the run with exit 5 instead of failing the 300th
 //! host.
 
+mod error;
 pub(crate) mod not_ssh;
 pub(crate) mod password_env;
 pub(crate) mod retry;
@@ -16,8 +17,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub(crate) use self::error::PlanError;
 use self::target::TargetError;
-use crate::error::Error;
 use crate::inventory::{Host, Inventory, LoadOptions, VaultSecret};
 use crate::plan::rollout::Rollout;
 use crate::playbook::Playbook;
@@ -49,6 +50,22 @@ pub(crate) struct RunSettings {
     pub rollout: Rollout,
     /// Connection attempts after the first on transient errors.
     pub connect_retries: u32,
+}
+
+/// `sshfleet run`'s defaults: 20 forks, no check mode, no transcripts or
+/// recordings, one batch, the default connection retries.
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            forks: 20,
+            check_mode: false,
+            transport: TransportOptions::default(),
+            transcripts: None,
+            record: None,
+            rollout: Rollout::default(),
+            connect_retries: retry::DEFAULT_CONNECT_RETRIES,
+        }
+    }
 }
 
 /// A run, ready to go.
@@ -104,7 +121,7 @@ impl Plan {
         sources: Sources<'_>,
         settings: RunSettings,
         report: Option<PathBuf>,
-    ) -> Result<Plan, Error> {
+    ) -> Result<Plan, PlanError> {
         let playbook = Playbook::resolve(sources.playbook)?;
         let (connection, playbook_vars) = not_ssh::split_override(sources.extra_vars);
         let extra_vars = parse_extra_vars(&playbook, &playbook_vars)?;
@@ -115,7 +132,7 @@ impl Plan {
         if let Some(kind) = connection {
             inventory
                 .override_connection(&kind)
-                .map_err(|e| Error::Usage(e.to_string()))?;
+                .map_err(|e| PlanError::Usage(e.to_string()))?;
         }
         let mut selected: Vec<&Host> = inventory.select(sources.limit)?;
         if let Some(shard) = sources.shard {
@@ -130,14 +147,16 @@ impl Plan {
         let vars = selected
             .iter()
             .map(|host| {
-                HostVars::resolve(&playbook, host, &extra_vars).map_err(|message| Error::HostVars {
-                    inventory: inventory.path().to_path_buf(),
-                    message,
+                HostVars::resolve(&playbook, host, &extra_vars).map_err(|message| {
+                    PlanError::HostVars {
+                        inventory: inventory.path().to_path_buf(),
+                        message,
+                    }
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if settings.forks == 0 {
-            return Err(Error::Usage("--forks must be at least 1".to_string()));
+            return Err(PlanError::Usage("--forks must be at least 1".to_string()));
         }
         not_ssh::check(&inventory, &selected, sources.vault)?;
         let targets = resolve_targets(&inventory, sources.connection, &selected, sources.vault)?;
@@ -176,7 +195,7 @@ pub(crate) fn resolve_targets(
     connection: Connection<'_>,
     hosts: &[&Host],
     vault: Option<&VaultSecret>,
-) -> Result<Vec<Target>, Error> {
+) -> Result<Vec<Target>, PlanError> {
     let settings = target::Settings::load(
         connection.ssh_config,
         connection.known_hosts.map(Path::to_path_buf),
@@ -187,7 +206,7 @@ pub(crate) fn resolve_targets(
         let conn = inventory.connection(host, vault)?;
         let target = settings
             .resolve(host, &conn)
-            .map_err(|source: TargetError| Error::Target {
+            .map_err(|source: TargetError| PlanError::Target {
                 inventory: inventory.path().to_path_buf(),
                 source,
             })?;
@@ -246,7 +265,7 @@ fn select_retry<'i>(
     playbook: &str,
     inventory: &Inventory,
     selected: Vec<&'i Host>,
-) -> Result<(Vec<&'i Host>, String), Error> {
+) -> Result<(Vec<&'i Host>, String), PlanError> {
     let wanted = crate::plan::retry::hosts_to_retry(report, playbook)?;
     let missing: Vec<&str> = wanted
         .iter()

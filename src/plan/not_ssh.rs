@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::Error;
+use super::PlanError;
 use crate::inventory::{Host, Inventory, InventoryError, VaultSecret};
 
 /// The `-e` that sets every host's connection.
@@ -37,7 +37,7 @@ pub(crate) fn check(
     inventory: &Inventory,
     hosts: &[&Host],
     vault: Option<&VaultSecret>,
-) -> Result<(), Error> {
+) -> Result<(), PlanError> {
     // connection -> (where set, hosts)
     let mut other: BTreeMap<String, (Vec<String>, Vec<&str>)> = BTreeMap::new();
     for host in hosts {
@@ -85,7 +85,7 @@ pub(crate) fn check(
         "\nleave them out ({leave_out}), or, if they run OpenSSH (OpenSSH for Windows), add \
          -e ansible_connection=ssh; `sshfleet inventory` lists each host's connection"
     ));
-    Err(Error::Usage(text))
+    Err(PlanError::NotSsh(text))
 }
 
 /// A group holding every refused host and no other selected host, if one

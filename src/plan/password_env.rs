@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::Error;
+use super::PlanError;
 use crate::inventory::{Host, Inventory, PASSWORD_ENV_VAR};
 use crate::ssh::transport::Target;
 
@@ -30,7 +30,7 @@ pub(crate) fn check(
     inventory: &Inventory,
     hosts: &[&Host],
     targets: &[Target],
-) -> Result<(), Error> {
+) -> Result<(), PlanError> {
     let missing = |var: &str| std::env::var(var).is_err();
     // variable -> (where it is named, hosts)
     let mut unset: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
@@ -94,5 +94,5 @@ pub(crate) fn check(
     text.push_str(
         "\nexport it (e.g. `read -rs VAR && export VAR`) or name another variable, then run again",
     );
-    Err(Error::PasswordEnvUnset(text))
+    Err(PlanError::PasswordEnvUnset(text))
 }
