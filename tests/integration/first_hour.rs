@@ -302,3 +302,59 @@ async fn shipped_systemd_units_use_real_options_and_verify() {
     );
     assert!(out.status.success() && said.is_empty(), "{said}");
 }
+
+/// A recording made with `--check` says so, and replays in check mode:
+/// `demo --replay` and `playbook test` without `--check` pass (the fix it
+/// never saw is not sent), and a directory mixing both kinds is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_mode_recording_replays_in_check_mode() {
+    let lab = Lab::start(vec![
+        sshfleet_sim::AsyncOsProfile::healthy("esa01.example.com"),
+        crate::support::broken_quick("esa02.example.com"),
+    ])
+    .await;
+    let rec = lab.dir.path().join("rec");
+    let run = lab
+        .run(&["--check", "--record", rec.to_str().unwrap()])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    assert_eq!(run.status("esa02.example.com"), "changed");
+    let header = std::fs::read_to_string(rec.join("esa02.example.com.jsonl")).unwrap();
+    assert!(
+        header
+            .lines()
+            .next()
+            .unwrap()
+            .contains("\"check_mode\":true"),
+        "{header}"
+    );
+    let rec = rec.to_str().unwrap();
+    let (code, out, err) = sshfleet(&["demo", "--replay", rec]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("were made with --check: replaying with --check"),
+        "{out}"
+    );
+    let (code, out, err) = sshfleet(&["playbook", "test", "esa-ecupdate", "--replay", rec]).await;
+    assert_eq!(code, 0, "{out}{err}");
+
+    // One real recording beside them: which mode is ambiguous, refused.
+    let real = lab.dir.path().join("real");
+    let run = lab
+        .run(&[
+            "-l",
+            "esa01.example.com",
+            "--record",
+            real.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    std::fs::copy(
+        real.join("esa01.example.com.jsonl"),
+        std::path::Path::new(rec).join("esa03.example.com.jsonl"),
+    )
+    .unwrap();
+    let (code, _, err) = sshfleet(&["playbook", "test", "esa-ecupdate", "--replay", rec]).await;
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("recorded with --check and"), "{err}");
+}
