@@ -6,9 +6,9 @@ use crate::cli::InventoryArgs;
 use crate::error::Error;
 use crate::exit::ExitCode;
 use crate::inventory::{Inventory, InventoryError, LoadOptions};
-use crate::plan::Connection;
+use crate::plan::SshOptions;
 
-pub(super) async fn run(args: InventoryArgs) -> Result<ExitCode, Error> {
+pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
     let vault = args.vault.secret().await?;
     let options = LoadOptions {
         vault: vault.clone(),
@@ -25,9 +25,9 @@ pub(super) async fn run(args: InventoryArgs) -> Result<ExitCode, Error> {
     if let Some(shard) = args.shard {
         hosts.retain(|h| shard.holds(&h.name));
     }
-    let connection = Connection {
+    let ssh = SshOptions {
         ssh_config: args.ssh_config.as_deref(),
-        ..Connection::default()
+        ..SshOptions::default()
     };
     // Hosts an inventory shared with Ansible reaches otherwise (winrm) are
     // listed with their connection, not a reason to list nothing.
@@ -38,12 +38,12 @@ pub(super) async fn run(args: InventoryArgs) -> Result<ExitCode, Error> {
             other.insert(host.name.clone(), kind);
         }
     }
-    let ssh: Vec<_> = hosts
+    let over_ssh: Vec<_> = hosts
         .iter()
         .copied()
         .filter(|h| !other.contains_key(&h.name))
         .collect();
-    let targets = crate::plan::resolve_targets(&inventory, connection, &ssh, vault.as_ref())?;
+    let targets = crate::plan::resolve_targets(&inventory, ssh, &over_ssh, vault.as_ref())?;
     let mut targets = targets.into_iter();
     for host in &hosts {
         let groups = format!("groups={}", host.groups.join(","));
