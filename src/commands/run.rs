@@ -65,6 +65,11 @@ pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
     if let Some(report) = &args.report {
         crate::support::outputs::check_file("--report", report)?;
     }
+    // A metrics file that cannot be written (a sandbox's read-only
+    // /var/lib) would fail the run after all its work.
+    if let Some(metrics) = &args.metrics_file {
+        crate::support::outputs::check_file("--metrics-file", metrics)?;
+    }
     if let Some(dir) = &args.transcripts {
         crate::support::outputs::ensure_dir("--transcripts", dir, 0o700)?;
     }
