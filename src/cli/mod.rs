@@ -5,6 +5,8 @@
 
 pub(crate) mod ask_pass;
 pub(crate) mod man;
+#[cfg(test)]
+mod output_flags;
 
 use std::path::PathBuf;
 
@@ -599,8 +601,17 @@ where
         } else {
             write!(writer, "sshfleet: {level}: ")?;
         }
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
+        // The console boundary for warnings: what they quote is escaped.
+        let mut fields = String::new();
+        ctx.field_format().format_fields(
+            tracing_subscriber::fmt::format::Writer::new(&mut fields),
+            event,
+        )?;
+        writeln!(
+            writer,
+            "{}",
+            crate::support::sanitize::escape_keeping_lines(&fields)
+        )
     }
 }
 
@@ -679,7 +690,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 let json = inventory.to_ansible_json();
                 let text = serde_json::to_string_pretty(&json)
                     .map_err(|e| Error::Io(std::io::Error::other(e)))?;
-                say!("{text}");
+                say!("{}", crate::support::sanitize::escape_json_text(&text));
                 return Ok(ExitCode::Success);
             }
             let mut hosts = inventory.select(args.limit.as_deref())?;
@@ -839,6 +850,30 @@ fn report(command: ReportCommand) -> Result<ExitCode, Error> {
     }
 }
 
+/// Every path `run` writes, checked before any host is touched (the
+/// table in `cli/output_flags.rs` lists them); the lock's path.
+fn check_run_outputs(args: &RunArgs) -> Result<PathBuf, Error> {
+    use crate::support::outputs::{check_file, ensure_dir};
+    if let Some(report) = &args.report {
+        check_file("--report", report)?;
+    }
+    if let Some(metrics) = &args.metrics_file {
+        check_file("--metrics-file", metrics)?;
+    }
+    if let Some(dir) = &args.transcripts {
+        ensure_dir("--transcripts", dir, 0o700)?;
+    }
+    if let Some(dir) = &args.record {
+        ensure_dir("--record", dir, 0o700)?;
+    }
+    let lock_path = args
+        .lock
+        .clone()
+        .unwrap_or_else(crate::support::lock::default_path);
+    check_file("--lock", &lock_path)?;
+    Ok(lock_path)
+}
+
 async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     let vault = args.vault.secret().await?;
     let sources = Sources {
@@ -887,21 +922,7 @@ async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         format: args.log_format,
         labels: None,
     };
-    // Every path the run writes, before any host is touched.
-    if let Some(report) = &args.report {
-        crate::support::outputs::check_file("--report", report)?;
-    }
-    if let Some(dir) = &args.transcripts {
-        crate::support::outputs::ensure_dir("--transcripts", dir, 0o700)?;
-    }
-    if let Some(dir) = &args.record {
-        crate::support::outputs::ensure_dir("--record", dir, 0o700)?;
-    }
-    let lock_path = args
-        .lock
-        .clone()
-        .unwrap_or_else(crate::support::lock::default_path);
-    crate::support::outputs::check_file("--lock", &lock_path)?;
+    let lock_path = check_run_outputs(&args)?;
     // Taken last: a bad invocation is reported as such, whoever holds it.
     let _lock = RunLock::acquire(&lock_path).inspect_err(|e| {
         if args.log_format == LogFormat::Json {

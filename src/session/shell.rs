@@ -26,7 +26,6 @@ use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
 use crate::playbook::{ExecShell, Pager};
 use crate::session::transcript::{Direction, Transcript};
 use crate::ssh::transport::Connection;
-use crate::support::secrets::Secrets;
 
 /// Output of one command kept in memory at most; beyond it the oldest text
 /// is dropped. Prompt detection only needs the end.
@@ -495,12 +494,7 @@ impl Shell {
         let text = self.received.decode(data);
         self.transcript.record(Direction::Received, &text);
         self.transcript.recording(|r, s| r.out(&text, s));
-        absorb(
-            &mut self.parser,
-            &mut self.screen,
-            self.transcript.secrets(),
-            data,
-        );
+        absorb(&mut self.parser, &mut self.screen, data);
         self.screen.bound(MAX_PENDING);
     }
 
@@ -642,7 +636,7 @@ async fn exec(
         let msg = match waited {
             Ok(msg) => msg,
             Err(()) => {
-                let stderr = plain_text(&stderr, transcript.secrets());
+                let stderr = plain_text(&stderr);
                 let seen = format!("{}{stderr}", screen.text);
                 return Err(RemoteError::Timeout {
                     what: format!("running `{command}`"),
@@ -664,7 +658,7 @@ async fn exec(
                 let text = received.decode(&data);
                 transcript.record(Direction::Received, &text);
                 transcript.recording(|r, s| r.out(&text, s));
-                absorb(&mut parser, &mut screen, transcript.secrets(), &data);
+                absorb(&mut parser, &mut screen, &data);
             }
             Some(ChannelMsg::ExtendedData { data, .. }) => {
                 let text = received_err.decode(&data);
@@ -689,17 +683,16 @@ async fn exec(
         }
     }
     let mut text = screen.text;
-    text.push_str(&plain_text(&stderr, transcript.secrets()));
+    text.push_str(&plain_text(&stderr));
     Ok(Output { text, exit_status })
 }
 
-/// stderr as a terminal shows it, PowerShell's CLIXML decoded, secrets
-/// redacted.
-fn plain_text(stderr: &[u8], secrets: &Secrets) -> String {
+/// stderr as a terminal shows it, PowerShell's CLIXML decoded.
+fn plain_text(stderr: &[u8]) -> String {
     let decoded = crate::session::clixml::to_text(&String::from_utf8_lossy(stderr));
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
-    absorb(&mut parser, &mut screen, secrets, decoded.as_bytes());
+    absorb(&mut parser, &mut screen, decoded.as_bytes());
     screen.text
 }
 
@@ -723,19 +716,12 @@ fn deadline_after(timeout: Duration) -> Instant {
         .unwrap_or_else(|| now + crate::support::bounds::MAX_DURATION)
 }
 
-/// Parse `data` onto `screen`, redacting a secret it echoes back, even
-/// one split across packets: what the screen holds becomes command output,
-/// findings, reports and error messages.
-fn absorb(parser: &mut vte::Parser, screen: &mut Screen, secrets: &Secrets, data: &[u8]) {
-    let before = screen.text.len();
+/// Parse `data` onto `screen`. The screen is what the engine matches
+/// (prompts, `expect`, captures): it keeps the host's text unredacted, and
+/// secrets are masked only where text leaves the session (results,
+/// transcript, recording; see [`crate::support::secrets`]).
+fn absorb(parser: &mut vte::Parser, screen: &mut Screen, data: &[u8]) {
     parser.advance(screen, data);
-    let grown = screen.text.len();
-    secrets.redact_grown(&mut screen.text, before);
-    // A redaction moved the text: find the last line again (rare: only
-    // when a secret was echoed).
-    if screen.text.len() != grown {
-        screen.line_start = screen.text.rfind('\n').map_or(0, |i| i + 1);
-    }
 }
 
 /// The last lines of `text`, quoted, for an error message.
@@ -812,7 +798,7 @@ mod tests {
     fn stderr_clixml_reads_as_text() {
         let stderr = "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">Resolve-DnsName : x : DNS name does not exist_x000D__x000A_</S></Objs>";
         assert_eq!(
-            plain_text(stderr.as_bytes(), &Secrets::default()),
+            plain_text(stderr.as_bytes()),
             "Resolve-DnsName : x : DNS name does not exist\n"
         );
     }
@@ -891,19 +877,15 @@ mod tests {
     }
 
     #[test]
-    fn an_echoed_password_split_across_packets_never_reaches_the_screen() {
+    fn the_screen_keeps_what_the_host_sent_and_redaction_is_on_the_way_out() {
+        use crate::support::secrets::Secrets;
+        // A password that is also the appliance's name: the engine must
+        // still see the prompt `esa01> `, never `***> `.
         let mut secrets = Secrets::default();
-        secrets.add("Ir0nP0rt!");
-        let mut parser = vte::Parser::new();
-        let mut screen = Screen::default();
-        let mut seen = Vec::new();
-        for chunk in [&b"Password: Ir0"[..], b"nP", b"0rt", b"!\r\nesa01> "] {
-            absorb(&mut parser, &mut screen, &secrets, chunk);
-            seen.push(screen.text.clone());
-        }
-        assert_eq!(screen.text, "Password: ***\nesa01> ");
-        // No state of the screen ever held the whole password.
-        assert!(seen.iter().all(|s| !s.contains("Ir0nP0rt!")), "{seen:?}");
+        secrets.add("esa01");
+        let text = screen_of(&[&b"Password: es"[..], b"a01\r\nes", b"a01> "]);
+        assert_eq!(text, "Password: esa01\nesa01> ");
+        assert_eq!(secrets.redact(&text), "Password: ***\n***> ");
     }
 
     #[test]

@@ -38,7 +38,7 @@ const DEFAULT_MAX_INPUT: u64 = 64 * 1024 * 1024;
 /// inventories nest a few levels, and a parser's time grows with depth.
 const MAX_FLOW_DEPTH: usize = 64;
 
-fn max_input() -> u64 {
+pub(crate) fn max_input() -> u64 {
     std::env::var("SSHFLEET_MAX_INPUT_BYTES")
         .ok()
         .and_then(|v| v.trim().parse().ok())
