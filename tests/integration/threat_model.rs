@@ -194,6 +194,14 @@ async fn no_subcommand_prints_a_raw_escape_from_its_inputs() {
          \"esa\\e[2J\\u009b01\": {}\n",
     )
     .unwrap();
+    // Names as they are, hostile values: `--list` prints them as JSON.
+    let values = dir.join("hostile-values.yaml");
+    std::fs::write(
+        &values,
+        "all:\n  hosts:\n    esa01:\n      ansible_host: 127.0.0.1\n      \
+         note: \"\\e]0;owned\\a \\u009b2J \\x7f\"\n",
+    )
+    .unwrap();
     let playbook = dir.join("hostile-playbook.yaml");
     std::fs::write(
         &playbook,
@@ -236,10 +244,14 @@ async fn no_subcommand_prints_a_raw_escape_from_its_inputs() {
             Vec::<char>::new(),
             "{args:?}: {text:?}"
         );
-        if args[1] == "--list" {
+        if args[1] == "--list" && args[3] == p(&values) {
             // Still JSON, the same values.
+            assert_eq!(out.status.code(), Some(0), "{text}");
             let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            assert!(json["_meta"].is_object(), "{json}");
+            assert_eq!(
+                json["_meta"]["hostvars"]["esa01"]["note"],
+                "\u{1b}]0;owned\u{7} \u{9b}2J \u{7f}"
+            );
         }
     }
 }
