@@ -137,12 +137,13 @@ fn run(path: &Path, args: &[&str]) -> Result<Value, String> {
         SCRIPT_TIMEOUT,
         crate::support::bounds::max_input(),
     )
-    .map_err(|e| {
-        format!(
+    .map_err(|e| match e {
+        crate::support::child::ChildError::Spawn(e) => format!("cannot run inventory script: {e}"),
+        e => format!(
             "inventory script `{} {}`: {e}",
             path.display(),
             args.join(" ")
-        )
+        ),
     })?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
