@@ -9,7 +9,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 /// `println!` for output a reader may stop reading (`| head`): a closed
-/// stdout is not worth a panic. See [`progress::Lines::print`].
+/// stdout is not worth a panic. See `console::progress::Lines::print`.
 macro_rules! say {
     ($($arg:tt)*) => {
         $crate::console::progress::Lines::Stdout.print(&format!($($arg)*))
@@ -37,5 +37,8 @@ mod support;
 pub fn main(args: Vec<String>) -> i32 {
     // Every host is a socket: a fleet of a thousand needs more than 1024.
     support::limits::raise_nofile_limit();
-    cli::main_with_args(args)
+    match cli::parse(args) {
+        Ok(cli) => commands::main(cli),
+        Err(code) => code,
+    }
 }

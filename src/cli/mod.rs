@@ -1,5 +1,5 @@
 //! The command line: clap derive structs, and for each subcommand the
-//! parse into typed values (a [`Plan`] for `run`) and what it prints.
+//! parse into typed values (a `Plan` for `run`) and what it prints.
 //! Errors a user can cause before any host is touched exit 5; per-host
 //! results decide the exit code otherwise (see [`crate::error`]).
 
@@ -12,17 +12,11 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
 
-use crate::console::Console;
-use crate::console::events::{JsonLog, LogFormat};
-use crate::console::shutdown::Shutdown;
+use crate::console::events::LogFormat;
 use crate::error::Error;
 use crate::exit::ExitCode;
-use crate::inventory::{Inventory, LoadOptions, VaultSecret};
-use crate::plan::rollout::{Rollout, Serial};
-use crate::plan::{Connection, Plan, RunSettings, Sources};
-use crate::playbook::Playbook;
-use crate::ssh::transport::TransportOptions;
-use crate::support::lock::RunLock;
+use crate::inventory::VaultSecret;
+use crate::plan::rollout::Serial;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -180,8 +174,11 @@ pub(crate) struct RunArgs {
     /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
     #[arg(short, long, required = true)]
     pub inventory: Vec<PathBuf>,
-    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
-    #[arg(short, long)]
+    #[arg(
+        short,
+        long,
+        help = "Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file."
+    )]
     pub limit: Option<String>,
     /// Only this runner's share of the selected hosts: K of N shares, by a
     /// hash of each host's name (stable as hosts come and go), for fleets
@@ -262,8 +259,8 @@ pub(crate) struct RunArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct DemoArgs {
     /// Which shipped playbook to show, on a fleet of the machines it is for.
-    #[arg(long, value_enum, default_value_t = crate::commands::demo::DemoPlaybook::EsaEcupdate)]
-    pub playbook: crate::commands::demo::DemoPlaybook,
+    #[arg(long, value_enum, default_value_t = DemoPlaybook::EsaEcupdate)]
+    pub playbook: DemoPlaybook,
     /// Replay these recordings (`sshfleet run --record DIR`) instead: the playbook
     /// they were made with, checked against how each host ended when recorded.
     #[arg(long, value_name = "DIR", conflicts_with = "playbook")]
@@ -331,8 +328,11 @@ pub(crate) struct InventoryArgs {
     /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
     #[arg(short, long, required = true)]
     pub inventory: Vec<PathBuf>,
-    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
-    #[arg(short, long)]
+    #[arg(
+        short,
+        long,
+        help = "Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file."
+    )]
     pub limit: Option<String>,
     /// Only this runner's share of the selected hosts: K of N shares, by a
     /// hash of each host's name (stable as hosts come and go), for fleets
@@ -365,7 +365,7 @@ impl VaultArgs {
     /// The vault password, if one is given: `--ask-vault-pass` (on the
     /// terminal, as `--ask-pass`), else `--vault-password-file`, else
     /// `ANSIBLE_VAULT_PASSWORD_FILE`.
-    async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
+    pub(crate) async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
         use crate::cli::ask_pass::AskPassError;
         if self.ask_vault_pass {
             return match crate::cli::ask_pass::ask_line("Vault password: ").await {
@@ -533,408 +533,29 @@ pub(crate) struct PlaybookTestArgs {
     pub report: Option<PathBuf>,
 }
 
-/// Parse arguments and run; returns the process exit code.
-pub(crate) fn main_with_args(args: Vec<String>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => ExitCode::BadInput.code(),
-            };
-        }
-    };
-    // Warnings an operator must see (a host key recorded under
-    // --accept-new-host-keys, a transcript that could not be written) go to
-    // stderr; RUST_LOG=sshfleet=debug shows more. Colour only for a person
-    // at a terminal: cron mails and journald would show raw escapes.
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(crate::console::progress::colour_wanted())
-        .event_format(Prefixed)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("sshfleet=warn")),
-        )
-        .try_init();
-    let result = tokio::runtime::Runtime::new()
-        .map_err(Error::Runtime)
-        .and_then(|runtime| runtime.block_on(dispatch(cli)));
-    match result {
-        Ok(code) => code.code(),
-        Err(e) => {
-            eprintln!(
-                "sshfleet: {}",
-                crate::support::sanitize::escape_keeping_lines(&crate::error::describe(&e))
-            );
-            e.exit_code().code()
-        }
-    }
-}
-
-/// Warnings in the style of every other message: `sshfleet: warning: ...`.
-struct Prefixed;
-
-impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Prefixed
-where
-    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
-{
-    fn format_event(
-        &self,
-        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
-        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
-        event: &tracing::Event<'_>,
-    ) -> std::fmt::Result {
-        // Colour (bold yellow, bold red) only where the writer allows it:
-        // a terminal, NO_COLOR unset.
-        let (level, colour) = match *event.metadata().level() {
-            tracing::Level::ERROR => ("error", "1;31"),
-            tracing::Level::WARN => ("warning", "1;33"),
-            tracing::Level::INFO => ("note", "1"),
-            tracing::Level::DEBUG => ("debug", "2"),
-            tracing::Level::TRACE => ("trace", "2"),
-        };
-        if writer.has_ansi_escapes() {
-            write!(writer, "sshfleet: \x1b[{colour}m{level}\x1b[0m: ")?;
-        } else {
-            write!(writer, "sshfleet: {level}: ")?;
-        }
-        // The console boundary for warnings: what they quote is escaped.
-        let mut fields = String::new();
-        ctx.field_format().format_fields(
-            tracing_subscriber::fmt::format::Writer::new(&mut fields),
-            event,
-        )?;
-        writeln!(
-            writer,
-            "{}",
-            crate::support::sanitize::escape_keeping_lines(&fields)
-        )
-    }
-}
-
-/// `sshfleet sim`: a fleet until Ctrl-C, or one appliance on stdio.
+/// The shipped playbooks the demo can show.
 #[cfg(feature = "sim")]
-async fn sim(args: SimArgs) -> Result<ExitCode, Error> {
-    use sshfleet_sim::{Scenario, ScenarioChoice};
-    if let (Some(dir), Some(inventory_out)) = (&args.replay, &args.inventory_out) {
-        sshfleet_sim::serve::serve_replay(sshfleet_sim::serve::ReplayOptions {
-            dir: dir.clone(),
-            inventory_out: inventory_out.clone(),
-            faults: args.fault.iter().map(|f| f.fault()).collect(),
-        })
-        .await?;
-        return Ok(ExitCode::Success);
-    }
-    if let Some(inventory_out) = args.inventory_out {
-        sshfleet_sim::serve::serve(sshfleet_sim::serve::ServeOptions {
-            model: args.model,
-            hosts: args.hosts,
-            scenario: args
-                .scenario
-                .unwrap_or_else(|| args.model.default_scenario()),
-            update_duration: args.update_duration,
-            inventory_out,
-            hostname_prefix: args
-                .hostname_prefix
-                .unwrap_or_else(|| args.model.prefix().to_string()),
-            default_shell: args.default_shell,
-        })
-        .await?;
-        return Ok(ExitCode::Success);
-    }
-    // One appliance: an AsyncOS scenario, never `mixed`.
-    let scenario = args.scenario.unwrap_or(ScenarioChoice::One(
-        sshfleet_sim::AsyncOsScenario::Broken.into(),
-    ));
-    let ScenarioChoice::One(Scenario::AsyncOs(scenario)) = scenario else {
-        return Err(Error::Usage(format!("unknown scenario `{scenario}`")));
-    };
-    sshfleet_sim::serve_stdio(scenario.profile(&args.hostname)).await?;
-    Ok(ExitCode::Success)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DemoPlaybook {
+    /// ESA Enrollment Client certificate failure, on AsyncOS appliances.
+    EsaEcupdate,
+    /// Stale TETRA definitions, on Windows endpoints.
+    SecureEndpointTetra,
 }
 
-async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
-    match cli.command {
-        Command::Run(args) => run(args).await,
-        #[cfg(feature = "sim")]
-        Command::Demo(args) => {
-            if let Some(report) = &args.report {
-                crate::support::outputs::check_file("--report", report)?;
-            }
-            if let Some(replay) = args.replay {
-                return crate::commands::playbook_test::run(crate::commands::playbook_test::Test {
-                    playbook: None,
-                    replay,
-                    expect: None,
-                    extra_vars: Vec::new(),
-                    check_mode: false,
-                    faults: Vec::new(),
-                    report: args.report,
-                })
-                .await;
-            }
-            crate::commands::demo::run(args.playbook, args.report).await
+/// Parse the arguments (program name first). `Err` holds the exit code
+/// once clap has printed help, the version or the usage error.
+pub(crate) fn parse(args: Vec<String>) -> Result<Cli, i32> {
+    Cli::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+            _ => ExitCode::BadInput.code(),
         }
-        #[cfg(feature = "sim")]
-        Command::Sim(args) => sim(args).await,
-        Command::Inventory(args) => {
-            let vault = args.vault.secret().await?;
-            let options = LoadOptions {
-                vault: vault.clone(),
-            };
-            let inventory = Inventory::load_sources(&args.inventory, &options)?;
-            if args.list {
-                let json = inventory.to_ansible_json();
-                let text = serde_json::to_string_pretty(&json)
-                    .map_err(|e| Error::Io(std::io::Error::other(e)))?;
-                say!("{}", crate::support::sanitize::escape_json_text(&text));
-                return Ok(ExitCode::Success);
-            }
-            let mut hosts = inventory.select(args.limit.as_deref())?;
-            if let Some(shard) = args.shard {
-                hosts.retain(|h| shard.holds(&h.name));
-            }
-            let connection = Connection {
-                ssh_config: args.ssh_config.as_deref(),
-                ..Connection::default()
-            };
-            let targets =
-                crate::plan::resolve_targets(&inventory, connection, &hosts, vault.as_ref())?;
-            for (host, target) in hosts.iter().zip(targets) {
-                let via = target
-                    .jumps
-                    .iter()
-                    .map(|j| format!("\tvia={}@{}", j.credentials.user, j.host_port()))
-                    .collect::<String>();
-                let line = format!(
-                    "{}\t{}:{}\tuser={}\tgroups={}{via}",
-                    host.name,
-                    target.address,
-                    target.port,
-                    target.credentials.user,
-                    host.groups.join(",")
-                );
-                // Tabs separate the fields; anything else from the file is escaped.
-                let fields: Vec<_> = line
-                    .split('\t')
-                    .map(crate::support::sanitize::escape)
-                    .collect();
-                say!("{}", fields.join("\t"));
-            }
-            Ok(ExitCode::Success)
-        }
-        Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "sshfleet",
-                &mut std::io::stdout(),
-            );
-            Ok(ExitCode::Success)
-        }
-        Command::Report(command) => report(command),
-        Command::Man { out_dir } => {
-            match out_dir {
-                Some(dir) => {
-                    // Created with its parents (a fresh prefix has no
-                    // share/man/man1), checked before anything is written.
-                    crate::support::outputs::ensure_dir_all("man --out-dir", &dir, 0o755)?;
-                    crate::cli::man::write_pages(Cli::command(), &dir)
-                        .map_err(|source| Error::WriteManPages { dir, source })?;
-                }
-                // `sshfleet man | head` is not an error.
-                None => {
-                    use std::io::Write as _;
-                    let page = crate::cli::man::page(Cli::command())?;
-                    match std::io::stdout().write_all(page.as_bytes()) {
-                        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                            return Err(e.into());
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            Ok(ExitCode::Success)
-        }
-        #[cfg(feature = "sim")]
-        Command::Playbook(PlaybookCommand::Test(args)) => {
-            if let Some(report) = &args.report {
-                crate::support::outputs::check_file("--report", report)?;
-            }
-            crate::commands::playbook_test::run(crate::commands::playbook_test::Test {
-                playbook: Some(args.playbook),
-                replay: args.replay,
-                expect: args.expect,
-                extra_vars: args.extra_vars,
-                check_mode: args.check,
-                faults: args.fault.iter().map(|f| f.fault()).collect(),
-                report: args.report,
-            })
-            .await
-        }
-        Command::Playbook(PlaybookCommand::Validate { playbook }) => {
-            let playbook = Playbook::resolve(&playbook)?;
-            say!(
-                "{}: ok ({} steps)",
-                playbook.source.display(),
-                playbook.steps.len()
-            );
-            Ok(ExitCode::Success)
-        }
-    }
+    })
 }
 
-/// `sshfleet report show|diff`.
-fn report(command: ReportCommand) -> Result<ExitCode, Error> {
-    use crate::report::Report;
-    match command {
-        ReportCommand::Show { report } => {
-            let loaded = Report::load(&report)?;
-            say!(
-                "{} report of playbook {} ({}, started {}{}){}",
-                report.display(),
-                crate::support::sanitize::escape(&loaded.playbook),
-                if loaded.inventory.is_empty() {
-                    "inventory not recorded".to_string()
-                } else {
-                    loaded.inventory.join(", ")
-                },
-                loaded.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                if loaded.sshfleet_version.is_empty() {
-                    String::new()
-                } else {
-                    format!(", sshfleet {}", loaded.sshfleet_version)
-                },
-                if loaded.check_mode {
-                    ", check mode"
-                } else {
-                    ""
-                }
-            );
-            // An earlier report is an operator's file: what it quotes of
-            // hosts is escaped again on its way to the terminal.
-            let table = loaded.table_with_reasons();
-            say!(
-                "\n{}",
-                crate::support::sanitize::escape_keeping_lines(table.trim_end())
-            );
-            Ok(ExitCode::Success)
-        }
-        ReportCommand::Merge { reports, out } => {
-            let loaded = reports
-                .into_iter()
-                .map(|path| Report::load(&path).map(|r| (path, r)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let merged = Report::merge(&loaded)?;
-            merged
-                .write_atomic(&out)
-                .map_err(|source| Error::WriteReport {
-                    path: out.clone(),
-                    source,
-                })?;
-            say!("{}", merged.table_with_reasons().trim_end());
-            say!("report written to {}", out.display());
-            Ok(merged.exit_code())
-        }
-        ReportCommand::Diff { old, new } => {
-            let before = Report::load(&old)?;
-            let after = Report::load(&new)?;
-            for line in crate::report::diff(&before, &old, &after, &new)? {
-                say!("{}", crate::support::sanitize::escape(&line));
-            }
-            Ok(ExitCode::Success)
-        }
-    }
-}
-
-/// Every path `run` writes, checked before any host is touched (the
-/// table in `cli/output_flags.rs` lists them); the lock's path.
-fn check_run_outputs(args: &RunArgs) -> Result<PathBuf, Error> {
-    use crate::support::outputs::{check_file, ensure_dir};
-    if let Some(report) = &args.report {
-        check_file("--report", report)?;
-    }
-    if let Some(metrics) = &args.metrics_file {
-        check_file("--metrics-file", metrics)?;
-    }
-    if let Some(dir) = &args.transcripts {
-        ensure_dir("--transcripts", dir, 0o700)?;
-    }
-    if let Some(dir) = &args.record {
-        ensure_dir("--record", dir, 0o700)?;
-    }
-    let lock_path = args
-        .lock
-        .clone()
-        .unwrap_or_else(crate::support::lock::default_path);
-    check_file("--lock", &lock_path)?;
-    Ok(lock_path)
-}
-
-async fn run(args: RunArgs) -> Result<ExitCode, Error> {
-    let vault = args.vault.secret().await?;
-    let sources = Sources {
-        playbook: &args.playbook,
-        inventory: &args.inventory,
-        vault: vault.as_ref(),
-        limit: args.limit.as_deref(),
-        shard: args.shard,
-        extra_vars: &args.extra_vars,
-        retry_failed: args.retry_failed.as_deref(),
-        connection: Connection {
-            ssh_config: args.ssh_config.as_deref(),
-            known_hosts: args.known_hosts.as_deref(),
-            accept_new_host_keys: args.accept_new_host_keys,
-        },
-    };
-    let settings = RunSettings {
-        forks: args.forks,
-        check_mode: args.check,
-        transport: TransportOptions::default(),
-        transcripts: args.transcripts.clone(),
-        record: args.record.clone(),
-        rollout: Rollout {
-            serial: args.serial,
-            max_fail_percent: args.max_fail_percent,
-        },
-        connect_retries: args.connect_retries,
-    };
-    let mut plan = Plan::build(sources, settings, args.report.clone())?;
-    plan.metrics_file = args.metrics_file.clone();
-    if args.ask_pass {
-        // Asked once, after the plan is known to be good and before any
-        // host is touched; off a terminal it is a bad invocation.
-        match crate::cli::ask_pass::ask("SSH password: ").await {
-            Ok(password) => plan.settings.transport.ask_pass = Some(password),
-            Err(e @ crate::cli::ask_pass::AskPassError::Interrupted) => {
-                eprintln!("sshfleet: {e}");
-                return Ok(ExitCode::Interrupted);
-            }
-            Err(crate::cli::ask_pass::AskPassError::Io(e)) => return Err(Error::Io(e)),
-            Err(e) => return Err(Error::Usage(e.to_string())),
-        }
-    }
-    let console = Console {
-        bars: crate::console::progress::bars_wanted(args.no_progress),
-        format: args.log_format,
-        labels: None,
-    };
-    let lock_path = check_run_outputs(&args)?;
-    // Taken last: a bad invocation is reported as such, whoever holds it.
-    let _lock = RunLock::acquire(&lock_path).inspect_err(|e| {
-        if args.log_format == LogFormat::Json {
-            JsonLog::new(&plan.playbook.name).refused(&e.to_string());
-        }
-    })?;
-    if let Some(note) = &plan.retry_note {
-        console
-            .lines()
-            .print(&crate::support::sanitize::escape_keeping_lines(note));
-    }
-    let shutdown = Shutdown::on_signals();
-    let (code, _) = console.run(plan, shutdown.token()).await?;
-    Ok(shutdown.exit_code(code))
+/// The clap command, for completions and manual pages.
+pub(crate) fn command() -> clap::Command {
+    Cli::command()
 }

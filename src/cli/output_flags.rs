@@ -50,7 +50,7 @@ pub(crate) const INPUT_PATHS: &[(&str, &str)] = &[
     ("report merge", "reports"),
 ];
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use std::path::PathBuf;
@@ -112,31 +112,42 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a-file");
         std::fs::write(&file, "").unwrap();
-        let unusable = file.join("below-a-file");
-        for (command, id, checked) in OUTPUT_PATHS {
-            if *command != "run" {
-                continue;
+        // A FIFO would block the write at the end of the run.
+        let fifo = dir.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        for unusable in [file.join("below-a-file"), fifo] {
+            for (command, id, checked) in OUTPUT_PATHS {
+                if *command != "run" {
+                    continue;
+                }
+                assert_eq!(*checked, Checked::BeforeFirstHost);
+                let flag = format!("--{}", id.replace('_', "-"));
+                let cli = Cli::try_parse_from([
+                    "sshfleet",
+                    "run",
+                    "esa-ecupdate",
+                    "-i",
+                    "inventory.yaml",
+                    &flag,
+                    unusable.to_str().unwrap(),
+                ])
+                .unwrap();
+                let Command::Run(args) = cli.command else {
+                    panic!("not a run");
+                };
+                let e = crate::commands::run::check_outputs(&args).unwrap_err();
+                assert!(
+                    e.to_string().contains(&flag) && e.to_string().contains("nothing was run"),
+                    "{flag} {}: {e}",
+                    unusable.display()
+                );
             }
-            assert_eq!(*checked, Checked::BeforeFirstHost);
-            let flag = format!("--{}", id.replace('_', "-"));
-            let cli = Cli::try_parse_from([
-                "sshfleet",
-                "run",
-                "esa-ecupdate",
-                "-i",
-                "inventory.yaml",
-                &flag,
-                unusable.to_str().unwrap(),
-            ])
-            .unwrap();
-            let Command::Run(args) = cli.command else {
-                panic!("not a run");
-            };
-            let e = crate::cli::check_run_outputs(&args).unwrap_err();
-            assert!(
-                e.to_string().contains(&flag) && e.to_string().contains("nothing was run"),
-                "{flag}: {e}"
-            );
         }
     }
 }

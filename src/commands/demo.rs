@@ -6,7 +6,7 @@
 //! The demo checks itself: it exits 0 only when every appliance ended with
 //! the status its scenario must produce, so it doubles as a smoke test.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -26,28 +26,15 @@ const KEYBOARD_INTERACTIVE_HOST: &str = "esa15.example.com";
 /// lists and an RSA host key: reached with no algorithm setting.
 const ASYNCOS_SSHD_HOST: &str = "esa16.example.com";
 
-use crate::console::Console;
-use crate::console::events::LogFormat;
-use crate::console::shutdown::Shutdown;
+use super::lab::{LabEnd, LabRun};
+use crate::cli::DemoPlaybook;
 use crate::error::Error;
 use crate::exit::ExitCode;
-use crate::plan::rollout::Rollout;
-use crate::plan::{Connection, Plan, RunSettings, Sources};
-use crate::report::Status;
-use crate::ssh::transport::TransportOptions;
+use crate::report::{Report, Status};
 
 /// The demo's short update timeout, so the appliance whose update never
 /// completes fails within seconds instead of the default ten minutes.
 const DEMO_UPDATE_TIMEOUT: &str = "6s";
-
-/// The shipped playbooks the demo can show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum DemoPlaybook {
-    /// ESA Enrollment Client certificate failure, on AsyncOS appliances.
-    EsaEcupdate,
-    /// Stale TETRA definitions, on Windows endpoints.
-    SecureEndpointTetra,
-}
 
 /// A demo: the hosts, the status each must end with, and how to run.
 struct Demo {
@@ -60,29 +47,28 @@ struct Demo {
     extra_vars: Vec<(&'static str, &'static str)>,
 }
 
-impl DemoPlaybook {
-    fn demo(self) -> Demo {
-        match self {
-            DemoPlaybook::EsaEcupdate => Demo {
-                model: Model::Asyncos,
-                hosts: appliances()
-                    .into_iter()
-                    .map(|(p, s, n)| (SimModel::from(p), s, n))
-                    .collect(),
-                down: "esa12.example.com",
-                extra_vars: vec![("update_timeout", DEMO_UPDATE_TIMEOUT)],
-            },
-            DemoPlaybook::SecureEndpointTetra => Demo {
-                model: Model::Windows,
-                hosts: endpoints(),
-                down: "pc14.example.com",
-                // No latest_tetra: stale means behind the newest version
-                // seen across this fleet.
-                // Twice the ESA demo's timeout: the forced update lands
-                // after 3 s, and a loaded machine must not make it late.
-                extra_vars: vec![("update_timeout", "12s"), ("update_poll_interval", "1s")],
-            },
-        }
+/// The demo each playbook is shown with.
+fn demo_of(which: DemoPlaybook) -> Demo {
+    match which {
+        DemoPlaybook::EsaEcupdate => Demo {
+            model: Model::Asyncos,
+            hosts: appliances()
+                .into_iter()
+                .map(|(p, s, n)| (SimModel::from(p), s, n))
+                .collect(),
+            down: "esa12.example.com",
+            extra_vars: vec![("update_timeout", DEMO_UPDATE_TIMEOUT)],
+        },
+        DemoPlaybook::SecureEndpointTetra => Demo {
+            model: Model::Windows,
+            hosts: endpoints(),
+            down: "pc14.example.com",
+            // No latest_tetra: stale means behind the newest version
+            // seen across this fleet.
+            // Twice the ESA demo's timeout: the forced update lands
+            // after 3 s, and a loaded machine must not make it late.
+            extra_vars: vec![("update_timeout", "12s"), ("update_poll_interval", "1s")],
+        },
     }
 }
 
@@ -180,7 +166,7 @@ pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<
 }
 
 async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let demo = which.demo();
+    let demo = demo_of(which);
     let dir = tempfile::tempdir().context("creating the demo's temporary directory")?;
     let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
         .context("generating a client key")?;
@@ -196,22 +182,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
             .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
             .collect()
     };
-    let mut configs = Vec::new();
-    for (model, _, _) in &demo.hosts {
-        let mut config = SimModelConfig::new(model.clone());
-        match model.hostname() {
-            KEYBOARD_INTERACTIVE_HOST => config.login = Login::KeyboardInteractiveOnly,
-            ASYNCOS_SSHD_HOST => {
-                config.algorithms = Some(sshfleet_sim::asyncos_sshd_algorithms());
-                config.host_key = Some(
-                    PrivateKey::random(&mut rand::rng(), Algorithm::Rsa { hash: None })
-                        .context("generating an RSA host key")?,
-                );
-            }
-            _ => {}
-        }
-        configs.push(config);
-    }
+    let configs = host_configs(&demo)?;
     let auth = SimAuth {
         username: "admin".to_string(),
         password: Some(password.clone()),
@@ -282,52 +253,64 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    let sources = Sources {
-        playbook: demo.model.playbook(),
-        inventory: std::slice::from_ref(&inventory_path),
-        vault: None,
-        limit: None,
-        shard: None,
-        extra_vars: &vars,
-        retry_failed: None,
-        // The lab's own files only: the operator's ssh_config is not read.
-        connection: Connection {
-            ssh_config: Some(Path::new("none")),
-            known_hosts: Some(&known_hosts_path),
-            accept_new_host_keys: false,
+    let playbook = demo.model.playbook();
+    let end = super::lab::run(
+        LabRun {
+            playbook,
+            inventory: &inventory_path,
+            known_hosts: &known_hosts_path,
+            extra_vars: &vars,
+            check_mode: false,
+            report,
+            labels: Some(("SCENARIO", scenarios)),
         },
-    };
-    let settings = RunSettings {
-        forks: 20,
-        check_mode: false,
-        transport: TransportOptions::default(),
-        transcripts: None,
-        record: None,
-        rollout: Rollout::default(),
-        connect_retries: crate::plan::retry::DEFAULT_CONNECT_RETRIES,
-    };
-    let plan = Plan::build(sources, settings, report)?;
-    say!(
-        "sshfleet demo: {} simulated {} on 127.0.0.1 (real SSH, strict host keys), playbook {}, {}\n",
-        plan.hosts.len(),
-        demo.model.noun(),
-        demo.model.playbook(),
-        vars.join(" ")
-    );
-    let console = Console {
-        bars: crate::console::progress::bars_wanted(false),
-        format: LogFormat::Text,
-        labels: Some(("SCENARIO", scenarios)),
-    };
-    let shutdown = Shutdown::on_signals();
-    let (code, outcome) = console.run(plan, shutdown.token()).await?;
+        |plan| {
+            say!(
+                "sshfleet demo: {} simulated {} on 127.0.0.1 (real SSH, strict host keys), playbook {}, {}\n",
+                plan.hosts.len(),
+                demo.model.noun(),
+                playbook,
+                vars.join(" ")
+            );
+        },
+    )
+    .await;
     sim.shutdown().await;
-    if code == ExitCode::Interrupted {
-        return Ok(shutdown.exit_code(code));
-    }
+    let (code, outcome) = match end? {
+        LabEnd::Ran(code, report) => (code, report),
+        LabEnd::Stopped(code) => return Ok(code),
+    };
 
+    Ok(verdict(code, &outcome, &expected))
+}
+
+/// Each simulated host's server: the demo's keyboard-interactive-only
+/// host and the one with AsyncOS's sshd algorithms and an RSA host key.
+fn host_configs(demo: &Demo) -> anyhow::Result<Vec<SimModelConfig>> {
+    let mut configs = Vec::new();
+    for (model, _, _) in &demo.hosts {
+        let mut config = SimModelConfig::new(model.clone());
+        match model.hostname() {
+            KEYBOARD_INTERACTIVE_HOST => config.login = Login::KeyboardInteractiveOnly,
+            ASYNCOS_SSHD_HOST => {
+                config.algorithms = Some(sshfleet_sim::asyncos_sshd_algorithms());
+                config.host_key = Some(
+                    PrivateKey::random(&mut rand::rng(), Algorithm::Rsa { hash: None })
+                        .context("generating an RSA host key")?,
+                );
+            }
+            _ => {}
+        }
+        configs.push(config);
+    }
+    Ok(configs)
+}
+
+/// Exit 0 only when every host ended with the status its scenario
+/// requires; say what a production run would have exited with.
+fn verdict(code: ExitCode, outcome: &Report, expected: &[(String, Status)]) -> ExitCode {
     let mut wrong = Vec::new();
-    for (name, want) in &expected {
+    for (name, want) in expected {
         let got = outcome
             .hosts
             .iter()
@@ -352,10 +335,10 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     );
     if wrong.is_empty() {
         say!("demo: every host ended as its scenario requires.");
-        Ok(ExitCode::Success)
+        ExitCode::Success
     } else {
         eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));
-        Ok(ExitCode::Internal)
+        ExitCode::Internal
     }
 }
 

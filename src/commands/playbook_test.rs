@@ -19,15 +19,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::console::Console;
-use crate::console::events::LogFormat;
-use crate::console::shutdown::Shutdown;
+use super::lab::{LabEnd, LabRun};
 use crate::error::Error;
 use crate::exit::ExitCode;
-use crate::plan::rollout::Rollout;
-use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::report::expectations::{Expected, differences, load_expectations};
-use crate::ssh::transport::TransportOptions;
 
 /// What `playbook test` was asked.
 #[derive(Debug)]
@@ -136,42 +131,24 @@ pub(crate) async fn run(test: Test) -> Result<ExitCode, Error> {
         faults: test.faults.clone(),
     })
     .await?;
-    let sources = Sources {
-        playbook: &playbook,
-        inventory: std::slice::from_ref(&lab.files.inventory),
-        vault: None,
-        limit: None,
-        shard: None,
-        extra_vars: &test.extra_vars,
-        retry_failed: None,
-        // The replay's own files only: the operator's ssh_config is not read.
-        connection: Connection {
-            ssh_config: Some(Path::new("none")),
-            known_hosts: Some(&lab.files.known_hosts),
-            accept_new_host_keys: false,
+    let end = super::lab::run(
+        LabRun {
+            playbook: &playbook,
+            inventory: &lab.files.inventory,
+            known_hosts: &lab.files.known_hosts,
+            extra_vars: &test.extra_vars,
+            check_mode: test.check_mode,
+            report: test.report.clone(),
+            labels: None,
         },
-    };
-    let settings = RunSettings {
-        forks: 20,
-        check_mode: test.check_mode,
-        transport: TransportOptions::default(),
-        transcripts: None,
-        record: None,
-        rollout: Rollout::default(),
-        connect_retries: crate::plan::retry::DEFAULT_CONNECT_RETRIES,
-    };
-    let plan = Plan::build(sources, settings, test.report.clone())?;
-    let console = Console {
-        bars: crate::console::progress::bars_wanted(false),
-        format: LogFormat::Text,
-        labels: None,
-    };
-    let shutdown = Shutdown::on_signals();
-    let (code, report) = console.run(plan, shutdown.token()).await?;
+        |_| {},
+    )
+    .await;
     lab.fleet.shutdown().await;
-    if code == ExitCode::Interrupted {
-        return Ok(shutdown.exit_code(code));
-    }
+    let report = match end? {
+        LabEnd::Ran(_, report) => report,
+        LabEnd::Stopped(code) => return Ok(code),
+    };
     let wrong = differences(&expected, &report);
     if wrong.is_empty() {
         say!("\nall {} hosts ended as {matched}", expected.len());

@@ -3,6 +3,7 @@
 //! file, and (with `--log-format json`) one JSON object per event.
 
 pub(crate) mod events;
+pub(crate) mod log;
 pub(crate) mod metrics;
 pub(crate) mod progress;
 pub(crate) mod shutdown;

@@ -3,6 +3,7 @@
 //! a person sees of the run is [`crate::console`]'s business, and what
 //! "stop" means is the caller's (a cancellation token).
 
+pub(crate) mod backoff;
 pub(crate) mod runner;
 
 use std::borrow::Cow;

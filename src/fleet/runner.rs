@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use crate::plan::retry::connect_backoff;
+use super::backoff::connect_backoff;
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState};
 use crate::playbook::{ExecShell, FleetMax, Playbook, PromptHost, Segment, Session, Value};

@@ -5,6 +5,7 @@
 //! here, so a typo stops the run with exit 5 instead of failing the 300th
 //! host.
 
+mod error;
 pub(crate) mod retry;
 pub(crate) mod rollout;
 pub(crate) mod shard;
@@ -14,8 +15,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub(crate) use self::error::PlanError;
 use self::target::TargetError;
-use crate::error::Error;
 use crate::inventory::{Host, Inventory, LoadOptions, VaultSecret};
 use crate::plan::rollout::Rollout;
 use crate::playbook::Playbook;
@@ -47,6 +48,22 @@ pub(crate) struct RunSettings {
     pub rollout: Rollout,
     /// Connection attempts after the first on transient errors.
     pub connect_retries: u32,
+}
+
+/// `sshfleet run`'s defaults: 20 forks, no check mode, no transcripts or
+/// recordings, one batch, the default connection retries.
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            forks: 20,
+            check_mode: false,
+            transport: TransportOptions::default(),
+            transcripts: None,
+            record: None,
+            rollout: Rollout::default(),
+            connect_retries: retry::DEFAULT_CONNECT_RETRIES,
+        }
+    }
 }
 
 /// A run, ready to go.
@@ -102,7 +119,7 @@ impl Plan {
         sources: Sources<'_>,
         settings: RunSettings,
         report: Option<PathBuf>,
-    ) -> Result<Plan, Error> {
+    ) -> Result<Plan, PlanError> {
         let playbook = Playbook::resolve(sources.playbook)?;
         let extra_vars = parse_extra_vars(&playbook, sources.extra_vars)?;
         let options = LoadOptions {
@@ -122,14 +139,16 @@ impl Plan {
         let vars = selected
             .iter()
             .map(|host| {
-                HostVars::resolve(&playbook, host, &extra_vars).map_err(|message| Error::HostVars {
-                    inventory: inventory.path().to_path_buf(),
-                    message,
+                HostVars::resolve(&playbook, host, &extra_vars).map_err(|message| {
+                    PlanError::HostVars {
+                        inventory: inventory.path().to_path_buf(),
+                        message,
+                    }
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if settings.forks == 0 {
-            return Err(Error::Usage("--forks must be at least 1".to_string()));
+            return Err(PlanError::Usage("--forks must be at least 1".to_string()));
         }
         let targets = resolve_targets(&inventory, sources.connection, &selected, sources.vault)?;
         warn_missing_known_hosts(&targets);
@@ -166,7 +185,7 @@ pub(crate) fn resolve_targets(
     connection: Connection<'_>,
     hosts: &[&Host],
     vault: Option<&VaultSecret>,
-) -> Result<Vec<Target>, Error> {
+) -> Result<Vec<Target>, PlanError> {
     let settings = target::Settings::load(
         connection.ssh_config,
         connection.known_hosts.map(Path::to_path_buf),
@@ -177,7 +196,7 @@ pub(crate) fn resolve_targets(
         let conn = inventory.connection(host, vault)?;
         let target = settings
             .resolve(host, &conn)
-            .map_err(|source: TargetError| Error::Target {
+            .map_err(|source: TargetError| PlanError::Target {
                 inventory: inventory.path().to_path_buf(),
                 source,
             })?;
@@ -236,7 +255,7 @@ fn select_retry<'i>(
     playbook: &str,
     inventory: &Inventory,
     selected: Vec<&'i Host>,
-) -> Result<(Vec<&'i Host>, String), Error> {
+) -> Result<(Vec<&'i Host>, String), PlanError> {
     let wanted = crate::plan::retry::hosts_to_retry(report, playbook)?;
     let missing: Vec<&str> = wanted
         .iter()

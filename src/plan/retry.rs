@@ -1,49 +1,24 @@
-//! Retrying what failed, at two scales. Across runs: `--retry-failed
-//! REPORT.json` picks the hosts an earlier run left `failed` or
-//! `unreachable`, and those it never ran (`skipped`), so the morning after a cron run an operator re-runs only
-//! those. Within a run: a connection that was refused, reset, timed out or
-//! dropped during the handshake (an appliance rebooting after an update, a
-//! busy jump host) is tried again with backoff before the host is declared
-//! unreachable; a host key or login problem is never retried, since
-//! retrying cannot fix it and only hammers the appliance.
+//! Retrying what failed across runs: `--retry-failed REPORT.json` picks
+//! the hosts an earlier run left `failed` or `unreachable`, and those it
+//! never ran (`skipped`), so the morning after a cron run an operator
+//! re-runs only those. (Within a run, connections are retried with
+//! backoff: `crate::fleet::backoff`.)
 
+use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use backon::ExponentialBuilder;
-use serde::Deserialize;
 
 use crate::report::Status;
 
-/// Connection retries after the first attempt, unless `--connect-retries`.
+/// Connection retries after the first attempt, unless `--connect-retries`
+/// (see `crate::fleet::backoff` for the waits between them).
 pub(crate) const DEFAULT_CONNECT_RETRIES: u32 = 2;
-
-/// Waits between connection attempts: about 1 s, 2 s, 4 s, ... up to 10 s,
-/// each stretched by up to as much again at random, so a fleet whose
-/// switch came back does not reconnect in lockstep.
-pub(crate) fn connect_backoff(retries: u32) -> ExponentialBuilder {
-    ExponentialBuilder::default()
-        .with_min_delay(Duration::from_secs(1))
-        .with_max_delay(Duration::from_secs(10))
-        .with_factor(2.0)
-        .with_jitter()
-        .with_max_times(usize::try_from(retries).unwrap_or(usize::MAX))
-}
 
 /// An earlier report could not be used to choose hosts.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RetryReportError {
-    #[error("cannot read report {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{}: not an sshfleet JSON report: {source}", path.display())]
-    Malformed {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     #[error(
         "{} is a report of playbook `{found}`, not `{wanted}`; retry with the playbook that produced it",
         path.display()
@@ -90,16 +65,7 @@ impl ToRetry {
 /// The hosts that ended `failed` or `unreachable` in the report at `path`,
 /// written by a run of `playbook`, and those it never ran (`skipped`).
 pub(crate) fn hosts_to_retry(path: &Path, playbook: &str) -> Result<ToRetry, RetryReportError> {
-    let text =
-        crate::support::bounds::read_input(path).map_err(|source| RetryReportError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let report: PastReport =
-        serde_json::from_str(&text).map_err(|source| RetryReportError::Malformed {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let report: PastReport = crate::report::read_json(path)?;
     if report.playbook != playbook {
         return Err(RetryReportError::OtherPlaybook {
             path: path.to_path_buf(),

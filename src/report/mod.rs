@@ -12,7 +12,6 @@ pub(crate) mod finding;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -336,15 +335,7 @@ impl Report {
 
     /// Read a report written by an earlier run.
     pub(crate) fn load(path: &Path) -> Result<Report, ReportError> {
-        // A regular file of bounded size (crate::support::bounds).
-        let text = crate::support::bounds::read_input(path).map_err(|error| ReportError::Read {
-            path: path.to_path_buf(),
-            error,
-        })?;
-        serde_json::from_str(&text).map_err(|error| ReportError::Malformed {
-            path: path.to_path_buf(),
-            error,
-        })
+        read_json(path)
     }
 
     pub(crate) fn exit_code(&self) -> ExitCode {
@@ -371,7 +362,8 @@ impl Report {
     pub(crate) fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
         let mut text = serde_json::to_vec_pretty(self)?;
         text.push(b'\n');
-        write_atomic(path, &text)
+        // The report may name hosts and their faults: the owner's alone.
+        crate::support::outputs::write_atomic(path, &text, 0o600)
     }
 
     /// The summary table printed at the end of a run, followed by the
@@ -578,33 +570,23 @@ fn reason_suffix(host: &HostOutcome) -> String {
     }
 }
 
-/// Write `bytes` to `path` atomically: a temporary file in the same
-/// directory, synced, then renamed over `path`.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(&dir).map_err(without_temp_path)?;
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
+/// A report file read back as `T`: the whole [`Report`], or the view of
+/// it that a caller needs (`--retry-failed` reads only the playbook and
+/// each host's status). A regular file of bounded size
+/// (`crate::support::bounds`); errors name the file and the line.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReportError> {
+    let text = crate::support::bounds::read_input(path).map_err(|error| ReportError::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    serde_json::from_str(&text).map_err(|error| ReportError::Malformed {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 fn dash_if_empty(s: String) -> String {
     if s.is_empty() { "-".to_string() } else { s }
-}
-
-/// An I/O error without the temporary file's path that `tempfile` adds
-/// (`... at path "/var/lib/.tmpX1y2"`): the operator named the real path.
-pub(crate) fn without_temp_path(error: std::io::Error) -> std::io::Error {
-    // tempfile keeps the OS error only as text, followed by the path.
-    let text = error.to_string();
-    match (error.get_ref().is_some(), text.rfind(" at path \"")) {
-        (true, Some(at)) => std::io::Error::new(error.kind(), text[..at].to_string()),
-        _ => error,
-    }
 }
 
 #[cfg(test)]

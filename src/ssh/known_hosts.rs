@@ -92,7 +92,7 @@ impl KnownHosts {
         }
     }
 
-    /// Parse known_hosts text; `path` is used for [`KnownHosts::path`] and
+    /// Parse known_hosts text; `path` is used for the file it names and
     /// in warnings only.
     pub(crate) fn parse(text: &str, path: &Path) -> KnownHosts {
         let mut lines = Vec::new();

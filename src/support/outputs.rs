@@ -64,6 +64,18 @@ pub(crate) fn check_file(what: &'static str, path: &Path) -> Result<(), OutputEr
     if path.is_dir() {
         return Err(refuse(what, path, "is a directory"));
     }
+    // A FIFO, a socket or a device where a file is to be written would
+    // block or swallow it (a link is replaced, never followed).
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.is_file()
+        && !meta.file_type().is_symlink()
+    {
+        return Err(refuse(
+            what,
+            path,
+            "is not a regular file (a FIFO, a socket or a device)",
+        ));
+    }
     writable_dir(what, path, &parent_of(path))
 }
 
@@ -85,25 +97,42 @@ pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<()
         .map_err(|e| refuse(what, dir, format!("cannot create it: {e}")))
 }
 
-/// Write `bytes` as `path`, readable by the owner only: into a new file
-/// (0600, created exclusively in `path`'s directory), then renamed over
-/// `path`. A symlink or a hard link planted at `path` is replaced, never
-/// written through.
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Write `bytes` as `path` with `mode`: into a new file (created
+/// exclusively in `path`'s directory with that mode), synced, then renamed
+/// over `path`, so a cron job never reads half a file. A symlink or a hard
+/// link planted at `path` is replaced, never written through.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut file = tempfile::Builder::new()
         .prefix(".sshfleet-")
-        .tempfile_in(parent_of(path))?;
+        .tempfile_in(parent_of(path))
+        .map_err(without_temp_path)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
+    file.persist(path).map_err(|e| without_temp_path(e.error))?;
     Ok(())
+}
+
+/// [`write_atomic`], readable by the owner only (transcripts, recordings).
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic(path, bytes, 0o600)
+}
+
+/// An I/O error without the temporary file's path that `tempfile` adds
+/// (`... at path "/var/lib/.tmpX1y2"`): the operator named the real path.
+pub(crate) fn without_temp_path(error: std::io::Error) -> std::io::Error {
+    // tempfile keeps the OS error only as text, followed by the path.
+    let text = error.to_string();
+    match (error.get_ref().is_some(), text.rfind(" at path \"")) {
+        (true, Some(at)) => std::io::Error::new(error.kind(), text[..at].to_string()),
+        _ => error,
+    }
 }
 
 /// A directory to install into (`man --out-dir`): used if it exists and
