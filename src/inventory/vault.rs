@@ -49,7 +49,7 @@ impl VaultSecret {
                 ));
             }
         }
-        let text = std::fs::read_to_string(path)
+        let text = crate::support::bounds::read_input(path)
             .map_err(|e| format!("cannot read vault password file {}: {e}", path.display()))?;
         let password = text.trim().to_string();
         if password.is_empty() {

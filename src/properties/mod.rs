@@ -126,6 +126,9 @@ const ATOMS: &[&str] = &[
     "range(10)",
     "~/",
     "..",
+    "%z",
+    "%Y",
+    "%.3f",
 ];
 
 /// A fragment of [`ATOMS`].
