@@ -637,6 +637,23 @@ where
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_proxy_command_ends_with_its_stream_grandchildren_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("still-running");
+        // A command that leaves a process of its own behind, as `sh -c
+        // "a | b"` or a wrapper script does.
+        let stream = proxy_stream(&format!(
+            "(sleep 1; touch {}) & sleep 600",
+            marker.display()
+        ))
+        .unwrap();
+        drop(stream);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(!marker.exists(), "the ProxyCommand outlived its session");
+    }
+
     #[test]
     fn no_password_for_a_host_whose_key_was_not_verified() {
         let secret = |host_key_verified| PasswordGate {
