@@ -6,17 +6,16 @@
 //! The demo checks itself: it exits 0 only when every appliance ended with
 //! the status its scenario must produce, so it doubles as a smoke test.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
 use sshfleet_sim::serve::ShellChoice;
 use sshfleet_sim::{
     AsyncOsProfile, AsyncOsScenario, EndpointScenario, Expected, Fault, Login, Model, PromptStyle,
-    SimAuth, SimFleet, SimModel, SimModelConfig, UpdateBehaviour,
+    SimModel, SimModelConfig, UpdateBehaviour,
 };
 
 /// An appliance whose sshd takes only keyboard-interactive logins (a PAM
@@ -156,7 +155,10 @@ fn appliances() -> Vec<(AsyncOsProfile, Status, String)> {
 
 /// Run the demo of `which`; exit 0 only when every host ended as its
 /// scenario requires.
-pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
+pub(crate) async fn execute(
+    which: DemoPlaybook,
+    report: Option<PathBuf>,
+) -> Result<ExitCode, Error> {
     run_demo(which, report)
         .await
         .map_err(|e| match e.downcast::<Error>() {
@@ -168,13 +170,6 @@ pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<
 async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let demo = demo_of(which);
     let dir = tempfile::tempdir().context("creating the demo's temporary directory")?;
-    let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
-        .context("generating a client key")?;
-    let key_file = dir.path().join("id_ed25519");
-    client_key
-        .write_openssh_file(&key_file, LineEnding::LF)
-        .context("writing the demo client key")?;
-
     let password: String = {
         use rand::RngExt as _;
         let mut rng = rand::rng();
@@ -182,16 +177,6 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
             .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
             .collect()
     };
-    let configs = host_configs(&demo)?;
-    let auth = SimAuth {
-        username: "admin".to_string(),
-        password: Some(password.clone()),
-        authorized_keys: vec![client_key.public_key().clone()],
-    };
-    let sim = SimFleet::start_models(configs, auth)
-        .await
-        .context("starting the simulated fleet")?;
-
     // One more host that is down: nothing listens on its port.
     let dead_port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -208,45 +193,29 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .collect();
     scenarios.insert(demo.down.to_string(), "down".to_string());
     expected.push((demo.down.to_string(), Status::Unreachable));
-
-    let mut known_hosts = String::new();
-    let mut hosts = serde_yaml::Mapping::new();
-    let mut add = |name: &str, port: u16| -> anyhow::Result<()> {
-        let vars = HostVars {
-            ansible_host: "127.0.0.1",
-            ansible_port: port,
-            // Only for the host that takes no key: a literal password in a
-            // throwaway inventory (production keeps it in a vault).
-            ansible_password: (name == KEYBOARD_INTERACTIVE_HOST).then(|| password.clone()),
-        };
-        hosts.insert(name.into(), serde_yaml::to_value(vars)?);
-        Ok(())
+    let names: Vec<&str> = demo.hosts.iter().map(|(m, _, _)| m.hostname()).collect();
+    let files = sshfleet_sim::serve::SimFiles {
+        inventory: dir.path().join("inventory.yaml"),
+        key: dir.path().join("id_ed25519"),
+        known_hosts: dir.path().join("known_hosts"),
     };
-    for host in sim.hosts() {
-        known_hosts.push_str(&host.known_hosts_line());
-        known_hosts.push('\n');
-        add(&host.name, host.addr.port())?;
-    }
-    add(demo.down, dead_port)?;
-    let mut emea = serde_yaml::Mapping::new();
-    emea.insert("hosts".into(), hosts.into());
-    let inventory = DemoInventory {
-        all: DemoGroup {
-            vars: GroupVars {
-                ansible_user: "admin",
-                ansible_ssh_private_key_file: key_file.display().to_string(),
-            },
-            children: [("emea", emea)].into(),
+    let sim = sshfleet_sim::serve::start_lab(
+        files,
+        host_configs(&demo)?,
+        Some(password.clone()),
+        |ports, key| {
+            let hosts = names
+                .iter()
+                .copied()
+                .zip(ports.iter().copied())
+                .chain([(demo.down, dead_port)]);
+            demo_inventory(hosts, key, &password)
+                .map_err(|e| sshfleet_sim::SimError::Invalid(e.to_string()))
         },
-    };
-    let inventory = format!(
-        "# Written by `sshfleet demo`.\n{}",
-        serde_yaml::to_string(&inventory)?
-    );
-    let known_hosts_path = dir.path().join("known_hosts");
-    let inventory_path = dir.path().join("inventory.yaml");
-    std::fs::write(&known_hosts_path, known_hosts)?;
-    std::fs::write(&inventory_path, inventory)?;
+    )
+    .await
+    .context("starting the simulated fleet")?;
+    let (inventory_path, known_hosts_path) = (&sim.files.inventory, &sim.files.known_hosts);
 
     let vars: Vec<String> = demo
         .extra_vars
@@ -254,11 +223,11 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     let playbook = demo.model.playbook();
-    let end = super::lab::run(
+    let end = super::lab::run_on_lab(
         LabRun {
             playbook,
-            inventory: &inventory_path,
-            known_hosts: &known_hosts_path,
+            inventory: inventory_path,
+            known_hosts: known_hosts_path,
             extra_vars: &vars,
             check_mode: false,
             report,
@@ -340,6 +309,41 @@ fn verdict(code: ExitCode, outcome: &Report, expected: &[(String, Status)]) -> E
         eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));
         ExitCode::Internal
     }
+}
+
+/// The demo's inventory: every host (name, port on 127.0.0.1) in group
+/// `emea`, reached as `admin` with the lab's `key`; the host that takes no
+/// key gets `password`, literally (a throwaway inventory; production keeps
+/// it in a vault).
+fn demo_inventory<'a>(
+    hosts: impl Iterator<Item = (&'a str, u16)>,
+    key: &Path,
+    password: &str,
+) -> Result<String, serde_yaml::Error> {
+    let mut mapping = serde_yaml::Mapping::new();
+    for (name, port) in hosts {
+        let vars = HostVars {
+            ansible_host: "127.0.0.1",
+            ansible_port: port,
+            ansible_password: (name == KEYBOARD_INTERACTIVE_HOST).then(|| password.to_string()),
+        };
+        mapping.insert(name.into(), serde_yaml::to_value(vars)?);
+    }
+    let mut emea = serde_yaml::Mapping::new();
+    emea.insert("hosts".into(), mapping.into());
+    let inventory = DemoInventory {
+        all: DemoGroup {
+            vars: GroupVars {
+                ansible_user: sshfleet_sim::serve::SIM_USER,
+                ansible_ssh_private_key_file: key.display().to_string(),
+            },
+            children: [("emea", emea)].into(),
+        },
+    };
+    Ok(format!(
+        "# Written by `sshfleet demo`.\n{}",
+        serde_yaml::to_string(&inventory)?
+    ))
 }
 
 /// The demo's inventory, in Ansible's YAML format.

@@ -16,7 +16,7 @@ pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError>
         path: path.to_path_buf(),
         message,
     };
-    let list = run(path, &["--list"]).map_err(&fail)?;
+    let list = execute(path, &["--list"]).map_err(&fail)?;
     let Value::Mapping(groups) = list else {
         return Err(fail(
             "inventory script output must be a JSON object".to_string(),
@@ -102,7 +102,7 @@ pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError>
     for host in hosts_seen {
         let vars = match &hostvars {
             Some(all) => all.get(host.as_str()).cloned().unwrap_or(Value::Null),
-            None => run(path, &["--host", &host]).map_err(&fail)?,
+            None => execute(path, &["--host", &host]).map_err(&fail)?,
         };
         let id = model.host_id(&host);
         match vars {
@@ -129,7 +129,7 @@ const SCRIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 /// Run the script (bounded in time and output, see
 /// [`crate::support::child`]) and read its JSON, keeping the order of its keys (the
 /// order Ansible adds groups and hosts in).
-fn run(path: &Path, args: &[&str]) -> Result<Value, String> {
+fn execute(path: &Path, args: &[&str]) -> Result<Value, String> {
     let mut command = std::process::Command::new(path);
     command.args(args);
     let output = crate::support::child::run_bounded(

@@ -211,7 +211,7 @@ pub async fn start(options: &ServeOptions) -> Result<Lab, SimError> {
         .iter()
         .map(|host| SimModelConfig::new(host.model.clone()))
         .collect();
-    let (fleet, files) = start_with_files(&options.inventory_out, configs, |ports, key| {
+    let (fleet, files) = start_with_files(&options.inventory_out, configs, None, |ports, key| {
         inventory_yaml(options, &planned, ports, key)
     })
     .await?;
@@ -244,15 +244,44 @@ fn check_inventory_out(inventory_out: &Path) -> Result<(), SimError> {
     Ok(())
 }
 
-/// Start `configs` on loopback and write the files a run needs beside
-/// `inventory_out`: the client key (0600), known_hosts, then the inventory
-/// (`inventory(ports, key path)`), each whole and renamed into place.
+/// Start `configs` on loopback as a lab that accepts a fresh client key
+/// (and `password`, if any) for [`SIM_USER`], and write the files a run
+/// needs where `files` says: the client key (0600), known_hosts, then the
+/// inventory (`inventory(ports, key path)`, ports in the order of
+/// `configs`), each whole and renamed into place. Every lab (`sim`, the
+/// demo, replays, the tests) is stood up here.
+pub async fn start_lab(
+    files: SimFiles,
+    configs: Vec<SimModelConfig>,
+    password: Option<String>,
+    inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
+) -> Result<Lab, SimError> {
+    let fleet = start_writing(&files, configs, password, inventory).await?;
+    Ok(Lab {
+        fleet,
+        files,
+        planned: Vec::new(),
+    })
+}
+
+/// [`start_lab`] for files beside `inventory_out`, as `sshfleet sim` writes them.
 async fn start_with_files(
     inventory_out: &Path,
     configs: Vec<SimModelConfig>,
+    password: Option<String>,
     inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
 ) -> Result<(SimFleet, SimFiles), SimError> {
     let files = SimFiles::beside(inventory_out);
+    let fleet = start_writing(&files, configs, password, inventory).await?;
+    Ok((fleet, files))
+}
+
+async fn start_writing(
+    files: &SimFiles,
+    configs: Vec<SimModelConfig>,
+    password: Option<String>,
+    inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
+) -> Result<SimFleet, SimError> {
     // The inventory must name the key by an absolute path: runs may start
     // from any directory.
     let key_absolute = std::path::absolute(&files.key)
@@ -262,7 +291,7 @@ async fn start_with_files(
         .map_err(|e| SimError::io("generating the client key", std::io::Error::other(e)))?;
     let auth = SimAuth {
         username: SIM_USER.to_string(),
-        password: None,
+        password,
         authorized_keys: vec![client_key.public_key().clone()],
     };
     let fleet = SimFleet::start_models(configs, auth).await.map_err(|e| {
@@ -285,7 +314,7 @@ async fn start_with_files(
     let ports: Vec<u16> = fleet.hosts().iter().map(|h| h.addr.port()).collect();
     let inventory = inventory(&ports, &key_absolute)?;
     write_file(&files.inventory, inventory.as_bytes(), false)?;
-    Ok((fleet, files))
+    Ok(fleet)
 }
 
 /// What `sshfleet sim --replay DIR` was asked to serve.
@@ -365,7 +394,7 @@ pub async fn start_replay(options: &ReplayOptions) -> Result<Lab, SimError> {
             (c.model.hostname().to_string(), vars)
         })
         .collect();
-    let (fleet, files) = start_with_files(&options.inventory_out, configs, |ports, key| {
+    let (fleet, files) = start_with_files(&options.inventory_out, configs, None, |ports, key| {
         replay_inventory_yaml(&options.dir, &names, ports, key)
     })
     .await?;
