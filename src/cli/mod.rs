@@ -5,6 +5,8 @@
 
 pub(crate) mod ask_pass;
 pub(crate) mod man;
+#[cfg(test)]
+mod output_flags;
 
 use std::path::PathBuf;
 

@@ -55,7 +55,8 @@ pub(crate) struct Origin {
 }
 
 /// One host with its effective (merged) variables. Its `Debug` masks the
-/// values of secret variables (see [`list::is_secret_name`]) and vaults.
+/// values of secret variables (see [`crate::support::secrets::is_secret_name`])
+/// and vaults.
 #[derive(Clone, PartialEq)]
 pub(crate) struct Host {
     /// The inventory name (what `--limit` and reports use).
@@ -73,8 +74,8 @@ impl std::fmt::Debug for Host {
             .vars
             .iter()
             .map(|(k, v)| {
-                let shown = if list::is_secret_name(k) {
-                    serde_json::Value::from(vars::MASK)
+                let shown = if crate::support::secrets::is_secret_name(k) {
+                    serde_json::Value::from(crate::support::secrets::MASK)
                 } else {
                     vars::to_json(v)
                 };

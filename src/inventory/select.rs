@@ -106,9 +106,11 @@ impl Inventory {
             match term.strip_prefix('@') {
                 Some(file) => {
                     let text =
-                        std::fs::read_to_string(file).map_err(|source| InventoryError::Read {
-                            path: file.into(),
-                            source,
+                        crate::support::bounds::read_input(Path::new(file)).map_err(|source| {
+                            InventoryError::Read {
+                                path: file.into(),
+                                source,
+                            }
                         })?;
                     terms.extend(
                         text.lines()

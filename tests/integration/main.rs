@@ -38,5 +38,6 @@ mod sim_server;
 mod sim_windows;
 mod support;
 mod tetra;
+mod threat_model;
 mod transport;
 mod unattended;
