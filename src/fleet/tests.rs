@@ -223,7 +223,7 @@ fn plan(playbook: &str, names: &[&str], settings: RunSettings) -> Plan {
         report: None,
         retry_note: None,
         metrics_file: None,
-        record: crate::report::RunRecord::default(),
+        record: crate::report::RunInputs::default(),
     }
 }
 
