@@ -194,8 +194,13 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     scenarios.insert(demo.down.to_string(), "down".to_string());
     expected.push((demo.down.to_string(), Status::Unreachable));
     let names: Vec<&str> = demo.hosts.iter().map(|(m, _, _)| m.hostname()).collect();
+    let files = sshfleet_sim::serve::SimFiles {
+        inventory: dir.path().join("inventory.yaml"),
+        key: dir.path().join("id_ed25519"),
+        known_hosts: dir.path().join("known_hosts"),
+    };
     let sim = sshfleet_sim::serve::start_lab(
-        &dir.path().join("inventory.yaml"),
+        files,
         host_configs(&demo)?,
         Some(password.clone()),
         |ports, key| {
