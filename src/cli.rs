@@ -11,7 +11,7 @@ use crate::console::Console;
 use crate::error::Error;
 use crate::events::{JsonLog, LogFormat};
 use crate::exit::ExitCode;
-use crate::inventory::{Inventory, LoadOptions, VaultSecret};
+use crate::inventory::VaultSecret;
 use crate::lock::RunLock;
 use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::playbook::Playbook;
@@ -335,8 +335,17 @@ pub(crate) struct InventoryArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::shard::Shard>,
     /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
-    #[arg(long, conflicts_with = "limit")]
+    #[arg(long, conflicts_with_all = ["limit", "pattern", "json"])]
     pub list: bool,
+    /// Hosts matching this Ansible host pattern, in the pattern's order (what
+    /// `ansible PATTERN --list-hosts` lists), instead of `all` (or --limit).
+    #[arg(long, value_name = "PATTERN", conflicts_with = "limit")]
+    pub pattern: Option<String>,
+    /// Print each selected host's effective connection values (address, port,
+    /// user, key files, whether a password is set, proxy, jumps) as JSON, or
+    /// the error refusing it; exit 5 if any host is refused.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub vault: VaultArgs,
     /// OpenSSH client configuration, for the effective address, port and user
@@ -360,7 +369,7 @@ impl VaultArgs {
     /// The vault password, if one is given: `--ask-vault-pass` (on the
     /// terminal, as `--ask-pass`), else `--vault-password-file`, else
     /// `ANSIBLE_VAULT_PASSWORD_FILE`.
-    async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
+    pub(crate) async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
         use crate::ask_pass::AskPassError;
         if self.ask_vault_pass {
             return match crate::ask_pass::ask_line("Vault password: ").await {
@@ -666,49 +675,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         }
         #[cfg(feature = "sim")]
         Command::Sim(args) => sim(args).await,
-        Command::Inventory(args) => {
-            let vault = args.vault.secret().await?;
-            let options = LoadOptions {
-                vault: vault.clone(),
-            };
-            let inventory = Inventory::load_sources(&args.inventory, &options)?;
-            if args.list {
-                let json = inventory.to_ansible_json();
-                let text = serde_json::to_string_pretty(&json)
-                    .map_err(|e| Error::Io(std::io::Error::other(e)))?;
-                say!("{text}");
-                return Ok(ExitCode::Success);
-            }
-            let mut hosts = inventory.select(args.limit.as_deref())?;
-            if let Some(shard) = args.shard {
-                hosts.retain(|h| shard.holds(&h.name));
-            }
-            let connection = Connection {
-                ssh_config: args.ssh_config.as_deref(),
-                ..Connection::default()
-            };
-            let targets =
-                crate::plan::resolve_targets(&inventory, connection, &hosts, vault.as_ref())?;
-            for (host, target) in hosts.iter().zip(targets) {
-                let via = target
-                    .jumps
-                    .iter()
-                    .map(|j| format!("\tvia={}@{}", j.credentials.user, j.host_port()))
-                    .collect::<String>();
-                let line = format!(
-                    "{}\t{}:{}\tuser={}\tgroups={}{via}",
-                    host.name,
-                    target.address,
-                    target.port,
-                    target.credentials.user,
-                    host.groups.join(",")
-                );
-                // Tabs separate the fields; anything else from the file is escaped.
-                let fields: Vec<_> = line.split('\t').map(crate::sanitize::escape).collect();
-                say!("{}", fields.join("\t"));
-            }
-            Ok(ExitCode::Success)
-        }
+        Command::Inventory(args) => crate::inventory_command::run(args).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -32,6 +32,7 @@ mod exit;
 mod expectations;
 mod finding;
 mod inventory;
+mod inventory_command;
 mod known_hosts;
 mod limits;
 mod lock;

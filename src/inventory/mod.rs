@@ -38,6 +38,7 @@ use serde_yaml::Value;
 pub(crate) use connection::{ConnectionVars, Plugin};
 use files::VarsFiles;
 use model::Model;
+pub(crate) use vars::expand_home;
 use vars::scalar_text;
 pub(crate) use vault::VaultSecret;
 

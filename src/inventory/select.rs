@@ -24,7 +24,6 @@ impl Inventory {
     /// (`web[0]`, `web[-1]`, `web[0:1]`, `web[1:]`). `!term` excludes and
     /// `&term` intersects, after all plain terms; with only those, selection
     /// starts from all hosts.
-    #[cfg(test)]
     pub(crate) fn hosts_matching(&self, pattern: &str) -> Result<Selection<'_>, InventoryError> {
         let terms: Vec<String> = split_pattern(pattern, |name| self.host(name).is_some())
             .into_iter()

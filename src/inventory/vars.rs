@@ -55,7 +55,7 @@ pub(super) fn is_env_name(name: &str) -> bool {
 }
 
 /// `~` and `~/x` under `$HOME`, as Python's `os.path.expanduser`.
-pub(super) fn expand_home(path: &str) -> PathBuf {
+pub(crate) fn expand_home(path: &str) -> PathBuf {
     let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
     match (path, home) {
         ("~", Some(home)) => PathBuf::from(home),
