@@ -22,6 +22,7 @@ mod files;
 mod ini;
 pub(crate) mod list;
 mod model;
+mod pyliteral;
 mod script;
 mod select;
 mod template;
