@@ -127,7 +127,8 @@ fn json_report(
                     "port": target.port,
                     "user": target.credentials.user,
                     "key_files": keys,
-                    "password": conn.password.is_some() || target.credentials.password.is_some(),
+                    "password": conn.password.is_some()
+                        || conn.password_from_ansible_env,
                     "password_env": target.credentials.password_env,
                     "proxy_command": target.proxy_command,
                     "jumps": target.jumps.iter().map(|j| json!({

@@ -152,6 +152,9 @@ pub(crate) struct ConnectionVars {
     pub plugin: Plugin,
     /// paramiko's `ansible_paramiko_proxy_command` (tokens not expanded).
     pub proxy_command: Option<String>,
+    /// The Ansible password variable is `{{ lookup('env', NAME) }}`, kept
+    /// as `password_env` (NAME), read when connecting.
+    pub password_from_ansible_env: bool,
 }
 
 /// One variable's ssh arguments, split into words as Ansible splits them.
@@ -197,16 +200,12 @@ impl Host {
         facts: Option<&std::sync::Arc<Facts>>,
     ) -> Result<ConnectionVars, InventoryError> {
         let origin = |var: &str| origins.get(var).cloned().unwrap_or_default();
-        let templar = Templar::new(&self.name, &self.groups, &self.vars, secret, facts).map_err(
-            |(var, m)| {
-                InventoryError::at(&origin(&var), format!("host {}: `{var}`: {m}", self.name))
-            },
-        )?;
+        let templar = Templar::new(&self.name, &self.groups, &self.vars, secret, facts);
         let get = |names: &[&'static str]| -> Result<Option<(&'static str, Json)>, InventoryError> {
-            let Some((var, value)) = last_set(self, names) else {
+            let Some((var, _)) = last_set(self, names) else {
                 return Ok(None);
             };
-            let rendered = templar.render(value, secret).map_err(|m| {
+            let rendered = templar.var(var).map(Option::unwrap_or_default).map_err(|m| {
                 InventoryError::at(
                     &origin(var),
                     format!("host {}: cannot render `{var}` (Jinja): {m}", self.name),
@@ -283,6 +282,7 @@ impl Host {
         let env_idiom = last_set(self, plugin.password())
             .and_then(|(_, v)| v.as_str())
             .and_then(env_lookup);
+        let env_idiom_set = env_idiom.is_some();
         let password = match env_idiom {
             Some(_) => None,
             None => get(plugin.password())?
@@ -342,6 +342,7 @@ impl Host {
             Plugin::Ssh | Plugin::NetworkCli => None,
         };
         Ok(ConnectionVars {
+            password_from_ansible_env: env_idiom_set,
             plugin,
             proxy_command,
             host_key_checking,
@@ -511,7 +512,7 @@ mod tests {
             (
                 "      a: \"{{ b }}\"\n      b: \"{{ a }}\"\n      ansible_user: \"{{ a }}\"\n",
                 6,
-                "too deeply",
+                "recursive loop",
             ),
         ] {
             let (l, message) = refusal(vars);
@@ -562,7 +563,10 @@ mod tests {
         let (_, message) = refusal(&format!(
             "      secret: !vault |\n{indented}      ansible_user: \"{{{{ secret }}}}\"\n"
         ));
-        assert!(message.contains("`secret` is vault-encrypted"), "{message}");
+        assert!(
+            message.contains("`secret` of host h1 is vault-encrypted"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@ mod connection;
 #[cfg(test)]
 mod corpus;
 mod files;
+mod filters;
 mod ini;
+mod jinja;
 pub(crate) mod list;
 mod model;
 mod pyliteral;
@@ -240,6 +242,7 @@ fn load_source(
     options: &LoadOptions,
 ) -> Result<(), InventoryError> {
     if is_host_list(path) {
+        model.current_source = Some(path.to_path_buf());
         let text = path.to_string_lossy();
         for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let (name, port) = yaml::split_port(entry);
@@ -293,6 +296,8 @@ fn load_source(
 /// script; a file with no extension or `.yml`/`.yaml`/`.json` that reads as
 /// a YAML mapping is YAML; anything else is INI.
 fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<(), InventoryError> {
+    // Ansible's `inventory_file`: the source's absolute, normalized path.
+    model.current_source = Some(absolute(path));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -321,6 +326,25 @@ fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<()
         },
         Some(_) => ini::parse(model, &text, path),
     }
+}
+
+/// `path` made absolute against the working directory, `.` and `..`
+/// resolved without following links (Ansible's `unfrackpath(follow=False)`).
+fn absolute(path: &Path) -> PathBuf {
+    let joined = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn parse_yaml(model: &mut Model, text: &str, path: &Path) -> Result<(), InventoryError> {
