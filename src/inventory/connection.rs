@@ -92,6 +92,24 @@ impl Plugin {
         }
     }
 
+    /// Every variable the plugin templates before it connects (Ansible
+    /// fails the host if any of them, set, cannot be rendered).
+    fn templated(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &SSH_PLUGIN_VARS,
+            Plugin::Paramiko => &PARAMIKO_PLUGIN_VARS,
+            Plugin::NetworkCli => &[
+                "ansible_host",
+                "ansible_port",
+                "ansible_user",
+                "ansible_password",
+                "ansible_ssh_pass",
+                "ansible_ssh_password",
+                "ansible_private_key_file",
+            ],
+        }
+    }
+
     fn host_key_checking(self) -> &'static [&'static str] {
         match self {
             Plugin::Ssh => &["ansible_host_key_checking", "ansible_ssh_host_key_checking"],
@@ -104,6 +122,76 @@ impl Plugin {
         }
     }
 }
+
+/// The ssh plugin's variables (ansible-core 2.19), which it templates.
+const SSH_PLUGIN_VARS: [&str; 38] = [
+    "ansible_host",
+    "ansible_ssh_host",
+    "ansible_host_key_checking",
+    "ansible_ssh_host_key_checking",
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+    "ansible_ssh_password_mechanism",
+    "ansible_sshpass_prompt",
+    "ansible_ssh_args",
+    "ansible_ssh_common_args",
+    "ansible_ssh_executable",
+    "ansible_sftp_executable",
+    "ansible_scp_executable",
+    "ansible_scp_extra_args",
+    "ansible_sftp_extra_args",
+    "ansible_ssh_extra_args",
+    "ansible_ssh_retries",
+    "ansible_port",
+    "ansible_ssh_port",
+    "ansible_user",
+    "ansible_ssh_user",
+    "ansible_pipelining",
+    "ansible_ssh_pipelining",
+    "ansible_private_key_file",
+    "ansible_ssh_private_key_file",
+    "ansible_private_key",
+    "ansible_ssh_private_key",
+    "ansible_private_key_passphrase",
+    "ansible_ssh_private_key_passphrase",
+    "ansible_control_path",
+    "ansible_control_path_dir",
+    "ansible_sftp_batch_mode",
+    "ansible_ssh_transfer_method",
+    "ansible_ssh_use_tty",
+    "ansible_ssh_timeout",
+    "ansible_ssh_pkcs11_provider",
+    "ansible_ssh_verbosity",
+];
+
+/// The paramiko plugin's variables (ansible-core 2.19).
+const PARAMIKO_PLUGIN_VARS: [&str; 24] = [
+    "ansible_host",
+    "ansible_ssh_host",
+    "ansible_paramiko_host",
+    "ansible_port",
+    "ansible_ssh_port",
+    "ansible_paramiko_port",
+    "ansible_user",
+    "ansible_ssh_user",
+    "ansible_paramiko_user",
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+    "ansible_paramiko_pass",
+    "ansible_paramiko_password",
+    "ansible_paramiko_use_rsa_sha2_algorithms",
+    "ansible_paramiko_proxy_command",
+    "ansible_host_key_checking",
+    "ansible_ssh_host_key_checking",
+    "ansible_paramiko_host_key_checking",
+    "ansible_ssh_timeout",
+    "ansible_paramiko_timeout",
+    "ansible_private_key_file",
+    "ansible_ssh_private_key_file",
+    "ansible_paramiko_private_key_file",
+];
 
 /// Key *contents* (ansible-core 2.19's `private_key`): not supported.
 const KEY_CONTENT_VARS: [&str; 2] = ["ansible_private_key", "ansible_ssh_private_key"];
@@ -236,6 +324,19 @@ impl Host {
                 })?
             }
         };
+        // As Ansible's task executor: every variable the plugin reads is
+        // rendered, and one that cannot be fails the host, even if another
+        // name of the same option wins.
+        for &var in plugin.templated() {
+            if self.vars.get(var).is_some_and(|v| !v.is_null()) {
+                templar.var(var).map_err(|m| {
+                    InventoryError::at(
+                        &origin(var),
+                        format!("host {}: cannot render `{var}` (Jinja): {m}", self.name),
+                    )
+                })?;
+            }
+        }
         for var in KEY_CONTENT_VARS {
             if self.vars.contains_key(var) {
                 return Err(bad(
@@ -319,8 +420,9 @@ impl Host {
         for &var in args_vars {
             if let Some((var, v)) = get(&[var])? {
                 let line = text(&v);
-                let words = shlex::split(&line)
-                    .ok_or_else(|| bad(var, "has unbalanced quotes".to_string()))?;
+                // Python's shlex.split, as the ssh plugin splits them.
+                let words = super::pyliteral::shlex_split(&line, false)
+                    .map_err(|e| bad(var, format!("has unbalanced quotes ({e})")))?;
                 ssh_args.push(SshArgs {
                     var: var.to_string(),
                     origin: origin(var),

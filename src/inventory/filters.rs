@@ -26,7 +26,7 @@ pub(super) fn register(env: &mut Environment<'_>) {
     env.add_filter("split", |v: &J, sep: Option<String>, max: Option<i64>| {
         Ok::<J, Error>(J::from(py_split(&text(v)?, sep.as_deref(), max.unwrap_or(-1))?))
     });
-    env.add_filter("string", |v: &J| J::from(py_str(v)));
+    env.add_filter("string", |v: &J| -> Result<J, Error> { Ok(J::from(py_str(defined(v)?))) });
     env.add_filter("trim", |v: &J, chars: Option<String>| -> Result<J, Error> {
         Ok(J::from(py_strip(&text(v)?, chars.as_deref(), true, true)))
     });
@@ -41,6 +41,18 @@ pub(super) fn register(env: &mut Environment<'_>) {
     env.add_function("lookup", jinja::lookup);
     env.add_function("query", jinja::query);
     env.add_function("q", jinja::query);
+}
+
+/// `v`, unless it is undefined (only `default` accepts that).
+fn defined(v: &J) -> Result<&J, Error> {
+    if v.is_undefined() {
+        Err(Error::new(
+            minijinja::ErrorKind::UndefinedError,
+            "undefined value",
+        ))
+    } else {
+        Ok(v)
+    }
 }
 
 /// The text of a string value; anything else is refused (Ansible would
@@ -69,7 +81,7 @@ fn default(v: J, other: Option<J>, boolean: Option<bool>) -> J {
 
 /// Ansible's `bool`: the values it reads without a deprecation warning.
 fn to_bool(v: &J) -> Result<bool, Error> {
-    match v.kind() {
+    match defined(v)?.kind() {
         ValueKind::Bool => Ok(v.is_true()),
         ValueKind::None => Ok(false),
         ValueKind::Number => match jinja::as_float(v) {
@@ -149,7 +161,11 @@ fn length(v: &J) -> Result<usize, Error> {
 
 /// Jinja2's `join`: `str()` of each item.
 fn join(v: &J, sep: Option<String>) -> Result<String, Error> {
-    let parts: Vec<String> = items(v)?.iter().map(py_str).collect();
+    let items = items(v)?;
+    for item in &items {
+        defined(item)?;
+    }
+    let parts: Vec<String> = items.iter().map(py_str).collect();
     Ok(parts.join(sep.as_deref().unwrap_or("")))
 }
 
@@ -165,9 +181,12 @@ fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
             continue;
         }
         let arg = |args: &mut std::slice::Iter<'_, J>| {
-            args.next()
+            let a = args
+                .next()
                 .cloned()
-                .ok_or_else(|| refuse("format: not enough arguments".to_string()))
+                .ok_or_else(|| refuse("format: not enough arguments".to_string()))?;
+            defined(&a)?;
+            Ok::<J, Error>(a)
         };
         match chars.next() {
             Some('%') => out.push('%'),
@@ -207,6 +226,7 @@ fn int_of(v: &J) -> Option<i64> {
 /// Jinja2's `int`: Python's `int(value)`, else `int(float(value))`, else
 /// the default (0).
 fn int(v: &J, default: Option<J>, base: Option<u32>) -> Result<J, Error> {
+    defined(v)?;
     let fallback = default.unwrap_or(J::from(0));
     if let Some(n) = int_of(v) {
         return Ok(J::from(n));

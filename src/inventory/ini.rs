@@ -160,7 +160,7 @@ fn section(line: &str) -> Option<(&str, Option<&str>)> {
 }
 
 fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Result<(), String> {
-    let words = shlex_split(line)
+    let words = shlex_split(line, true)
         .map_err(|e| format!("cannot parse host line `{line}`: {e} (unbalanced quotes)"))?;
     let Some((pattern, vars)) = words.split_first() else {
         return Ok(());

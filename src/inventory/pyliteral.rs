@@ -503,10 +503,11 @@ fn unescape(body: &str, bytes: bool) -> R<String> {
     Ok(out)
 }
 
-/// Python's `shlex.split(line, comments=True)` (POSIX mode): words split
-/// on whitespace, `'...'` literal, `"..."` with `\"` and `\\` escapes,
-/// `\x` outside quotes is `x`, `#` outside quotes starts a comment.
-pub(super) fn shlex_split(line: &str) -> Result<Vec<String>, String> {
+/// Python's `shlex.split(line, comments)` (POSIX mode): words split on
+/// whitespace, `'...'` literal, `"..."` with `\"` and `\\` escapes, `\x`
+/// outside quotes is `x`; with `comments`, `#` outside quotes starts a
+/// comment.
+pub(super) fn shlex_split(line: &str, comments: bool) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
@@ -519,7 +520,7 @@ pub(super) fn shlex_split(line: &str) -> Result<Vec<String>, String> {
                     in_word = false;
                 }
             }
-            '#' => break,
+            '#' if comments => break,
             '\\' => {
                 in_word = true;
                 match chars.next() {
@@ -636,12 +637,13 @@ mod tests {
 
     #[test]
     fn shlex_as_python() {
-        let split = |l: &str| shlex_split(l).unwrap();
+        let split = |l: &str| shlex_split(l, true).unwrap();
+        assert_eq!(shlex_split("-o A=1 # x", false).unwrap(), ["-o", "A=1", "#", "x"]);
         assert_eq!(split("h1 a='ops'   # note"), ["h1", "a=ops"]);
         assert_eq!(split("h1 a=x#y"), ["h1", "a=x"]);
         assert_eq!(split(r#"h1 a="\$x \"q\"""#), ["h1", r#"a=\$x "q""#]);
         assert_eq!(split(r"h1 a=\'b"), ["h1", "a='b"]);
         assert_eq!(split("h1 a=\"'5'\""), ["h1", "a='5'"]);
-        assert!(shlex_split("h1 a='x").is_err());
+        assert!(shlex_split("h1 a='x", true).is_err());
     }
 }

@@ -58,7 +58,24 @@ struct World {
     rendering: Mutex<Vec<(String, String)>>,
     /// The last name a template looked up and did not find.
     missing: Mutex<Option<String>>,
-    done: Mutex<HashMap<(String, String), Result<J, String>>>,
+    done: Mutex<HashMap<(String, String), Result<J, Failure>>>,
+}
+
+/// Why a value could not be rendered. An undefined variable deep inside
+/// makes the value undefined, as in Ansible (so `| default` applies).
+#[derive(Debug, Clone)]
+struct Failure {
+    message: String,
+    undefined: bool,
+}
+
+impl Failure {
+    fn other(message: String) -> Failure {
+        Failure {
+            message,
+            undefined: false,
+        }
+    }
 }
 
 pub(super) struct Templar {
@@ -112,7 +129,7 @@ impl Templar {
         match World::var(&self.world, &self.host, name) {
             None => Ok(None),
             Some(Ok(v)) => to_plain(&v).map(Some),
-            Some(Err(e)) => Err(e),
+            Some(Err(e)) => Err(e.message),
         }
     }
 }
@@ -127,7 +144,7 @@ fn to_plain(value: &J) -> Result<serde_json::Value, String> {
 
 impl World {
     /// `host`'s variable `name`, rendered once; `None` if not set.
-    fn var(world: &Arc<World>, host: &str, name: &str) -> Option<Result<J, String>> {
+    fn var(world: &Arc<World>, host: &str, name: &str) -> Option<Result<J, Failure>> {
         let raw = world.facts.hosts.get(host)?.vars.get(name)?;
         let key = (host.to_string(), name.to_string());
         if let Some(done) = world.lock_done().get(&key) {
@@ -136,32 +153,34 @@ impl World {
         {
             let mut rendering = world.lock_rendering();
             if rendering.contains(&key) {
-                return Some(Err(format!(
+                return Some(Err(Failure::other(format!(
                     "`{name}` of host {host} refers to itself (a recursive loop)"
-                )));
+                ))));
             }
             if rendering.len() >= MAX_DEPTH {
-                return Some(Err(format!(
+                return Some(Err(Failure::other(format!(
                     "templates refer to each other more than {MAX_DEPTH} deep"
-                )));
+                ))));
             }
             rendering.push(key.clone());
         }
-        let result = World::value(world, host, raw).map_err(|e| {
-            if e.starts_with('`') {
-                e
-            } else if e.starts_with("is ") {
-                format!("`{name}` of host {host} {e}")
-            } else {
-                format!("`{name}` of host {host}: {e}")
+        let result = World::value(world, host, raw).map_err(|mut f| {
+            let e = &f.message;
+            if e.starts_with("is ") {
+                f.message = format!("`{name}` of host {host} {e}");
+            } else if !e.starts_with('`') || f.undefined {
+                f.message = format!("`{name}` of host {host}: {e}");
             }
+            f
         });
         world.lock_rendering().retain(|k| k != &key);
         world.lock_done().insert(key, result.clone());
         Some(result)
     }
 
-    fn lock_done(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Result<J, String>>> {
+    fn lock_done(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(String, String), Result<J, Failure>>> {
         self.done.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -173,17 +192,19 @@ impl World {
 
     /// A raw value rendered in `host`'s scope: text with Jinja rendered,
     /// lists and mappings item by item, `!vault` decrypted, `!unsafe` kept.
-    fn value(world: &Arc<World>, host: &str, raw: &Value) -> Result<J, String> {
+    fn value(world: &Arc<World>, host: &str, raw: &Value) -> Result<J, Failure> {
         match raw {
             Value::Tagged(t) if t.tag == "vault" => {
                 let text = super::vars::scalar_text(&t.value).unwrap_or_default();
                 vault::decrypt(&text, world.secret.as_ref())
                     .map(J::from)
-                    .map_err(|e| match e {
-                        vault::VaultError::NoPassword => {
-                            "is vault-encrypted and no vault password was given".to_string()
-                        }
-                        other => other.to_string(),
+                    .map_err(|e| {
+                        Failure::other(match e {
+                            vault::VaultError::NoPassword => {
+                                "is vault-encrypted and no vault password was given".to_string()
+                            }
+                            other => other.to_string(),
+                        })
                     })
             }
             Value::Tagged(t) if t.tag == "unsafe" => {
@@ -193,7 +214,7 @@ impl World {
             Value::Sequence(items) => items
                 .iter()
                 .map(|v| World::value(world, host, v))
-                .collect::<Result<Vec<J>, String>>()
+                .collect::<Result<Vec<J>, Failure>>()
                 .map(J::from),
             Value::Mapping(map) => {
                 let mut out = BTreeMap::new();
@@ -209,13 +230,13 @@ impl World {
 
     /// One template: a template that is one `{{ expression }}` keeps the
     /// expression's type (Ansible's native types), anything else is text.
-    fn render(world: &Arc<World>, host: &str, text: &str) -> Result<J, String> {
-        let prepared = jinja::prepare(text)?;
+    fn render(world: &Arc<World>, host: &str, text: &str) -> Result<J, Failure> {
+        let prepared = jinja::prepare(text).map_err(Failure::other)?;
         let scope = J::from_object(Scope {
             world: world.clone(),
             host: host.to_string(),
         });
-        let explain = |e: Error| -> String {
+        let explain = |e: Error| -> Failure {
             let mut message = e.detail().map_or_else(|| e.to_string(), String::from);
             let mut source = std::error::Error::source(&e);
             while let Some(inner) = source {
@@ -225,13 +246,17 @@ impl World {
                 source = inner.source();
             }
             // The template's text may hold a secret: never quoted.
-            if e.kind() == ErrorKind::UndefinedError && !message.contains('`') {
-                match world.missing.lock().ok().and_then(|m| m.clone()) {
-                    Some(name) => format!("`{name}` is undefined"),
+            if e.kind() == ErrorKind::UndefinedError {
+                let message = match world.missing.lock().ok().and_then(|m| m.clone()) {
+                    Some(reason) => reason,
                     None => "a variable it uses is undefined".to_string(),
+                };
+                Failure {
+                    message,
+                    undefined: true,
                 }
             } else {
-                message
+                Failure::other(message)
             }
         };
         let value = match single_expression(&prepared) {
@@ -242,9 +267,12 @@ impl World {
                     .map_err(explain)?;
                 let value = compiled.eval(&scope).map_err(explain)?;
                 if value.is_undefined() {
-                    return Err(match world.missing.lock().ok().and_then(|m| m.clone()) {
-                        Some(name) => format!("`{name}` is undefined"),
-                        None => "the template renders to an undefined value".to_string(),
+                    return Err(Failure {
+                        message: match world.missing.lock().ok().and_then(|m| m.clone()) {
+                            Some(reason) => reason,
+                            None => "the template renders to an undefined value".to_string(),
+                        },
+                        undefined: true,
                     });
                 }
                 value
@@ -253,9 +281,9 @@ impl World {
         };
         let size = jinja::py_str(&value).len();
         if size > MAX_OUTPUT {
-            return Err(format!(
+            return Err(Failure::other(format!(
                 "the template renders to {size} bytes, more than the {MAX_OUTPUT} allowed"
-            ));
+            )));
         }
         Ok(value)
     }
@@ -309,8 +337,19 @@ impl Object for Scope {
         let me = facts.hosts.get(&self.host)?;
         // The host's own variables win over the magic ones Ansible sets as
         // host variables (inventory_file, inventory_dir).
-        if let Some(result) = World::var(&self.world, &self.host, name) {
-            return Some(result.unwrap_or_else(|e| J::from(Error::new(ErrorKind::InvalidOperation, e))));
+        match World::var(&self.world, &self.host, name) {
+            Some(Ok(value)) => return Some(value),
+            Some(Err(f)) if f.undefined => {
+                // Undefined, as Ansible makes it: `| default` may apply.
+                if let Ok(mut missing) = self.world.missing.lock() {
+                    *missing = Some(f.message);
+                }
+                return Some(J::UNDEFINED);
+            }
+            Some(Err(f)) => {
+                return Some(J::from(Error::new(ErrorKind::InvalidOperation, f.message)));
+            }
+            None => {}
         }
         match name {
             "inventory_hostname" => Some(J::from(self.host.as_str())),
@@ -330,7 +369,7 @@ impl Object for Scope {
             ),
             _ => {
                 if let Ok(mut missing) = self.world.missing.lock() {
-                    *missing = Some(name.to_string());
+                    *missing = Some(format!("`{name}` is undefined"));
                 }
                 None
             }
@@ -359,7 +398,7 @@ impl Object for HostVars {
         let host = key.as_str()?;
         if !self.0.facts.hosts.contains_key(host) {
             if let Ok(mut missing) = self.0.missing.lock() {
-                *missing = Some(format!("hostvars['{host}']"));
+                *missing = Some(format!("`hostvars['{host}']` is undefined (no such host)"));
             }
         }
         self.0.facts.hosts.contains_key(host).then(|| {

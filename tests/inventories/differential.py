@@ -391,6 +391,7 @@ def effective(host, port, user, key, words):
     value wins, IdentityFiles accumulate)."""
     opts = {}
     keys = [key] if key else []
+    stray = [w for w in words if not w.startswith("-")]
     i = 0
     while i < len(words):
         a = words[i]
@@ -415,9 +416,16 @@ def effective(host, port, user, key, words):
             elif flag == "J":
                 opts.setdefault("proxyjump", val)
             continue
+        if a in stray:
+            # ssh would take it for the destination: the connection fails.
+            return {"error": f"ssh argument `{a}` is not an option"}
         i += 1
+    if any(c.isspace() or c in "'\"" for c in host) or not host:
+        return {"error": f"address `{host}` is not a host name"}
     if port is None and "port" in opts:
         port = int(opts["port"])
+    if port is not None and not 1 <= port <= 65535:
+        return {"error": f"ssh refuses port {port}"}
     if user is None:
         user = opts.get("user")
     order = [k for k in opts if k in ("proxycommand", "proxyjump")]
@@ -465,7 +473,8 @@ def ansible_resolve(d, sources, limit):
             words += shlex.split(conn.get_option("ssh_extra_args") or "")
             c = effective(str(conn.get_option("host")), port, conn.get_option("remote_user"),
                           conn.get_option("private_key_file"), words)
-            c["password"] = conn.get_option("password") is not None
+            if "error" not in c:
+                c["password"] = conn.get_option("password") is not None
             conns[h.name] = c
         except Exception as e:  # Ansible fails this host's task
             conns[h.name] = {"error": f"{type(e).__name__}: {e}".splitlines()[0]}
@@ -547,11 +556,16 @@ def compare(case, d, sources, limit, want, lst, res):
         jump = None
         if w["jump"]:
             jump = w["jump"].rsplit("@", 1)[-1].split(":")[0]
-        got = {"address": e["address"], "port": e["port"], "user": e["user"], "key_files": e["key_files"],
-               "password": e["password"], "proxy_command": e["proxy_command"],
-               "jump": e["jumps"][0]["address"] if e["jumps"] else None}
-        exp = {"address": w["address"], "port": w["port"], "user": user, "key_files": w["key_files"],
-               "password": w["password"], "proxy_command": proxy, "jump": jump}
+        # ssh lowercases the host names it is given; a key named twice is
+        # tried once.
+        dedup = lambda keys: list(dict.fromkeys(keys))  # noqa: E731
+        got = {"address": e["address"].lower(), "port": e["port"], "user": e["user"],
+               "key_files": dedup(e["key_files"]), "password": e["password"],
+               "proxy_command": e["proxy_command"],
+               "jump": e["jumps"][0]["address"].lower() if e["jumps"] else None}
+        exp = {"address": w["address"].lower(), "port": w["port"], "user": user,
+               "key_files": dedup(w["key_files"]), "password": w["password"],
+               "proxy_command": proxy, "jump": jump.lower() if jump else None}
         if got != exp:
             diffs.append(f"{e['host']}:\n    ours    {got}\n    Ansible {exp}")
     return diffs
