@@ -11,7 +11,8 @@ use serde_yaml::Value;
 use super::files::Var;
 use super::pyliteral::{literal_value, shlex_split};
 use super::model::{Model, UNGROUPED};
-use super::yaml::{expand_range, split_port};
+use super::address::parse_address;
+use super::yaml::expand_range;
 use super::{InventoryError, Origin};
 
 enum State {
@@ -165,13 +166,13 @@ fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Re
     let Some((pattern, vars)) = words.split_first() else {
         return Ok(());
     };
-    let (names, port) = split_port(pattern);
+    let (names, port) = parse_address(pattern, true);
     if pattern.ends_with(':') && port.is_none() {
         return Err(format!(
             "invalid host pattern `{pattern}`: ending in `:` is reserved for a port"
         ));
     }
-    let names = expand_range(names).map_err(|m| format!("host `{pattern}`: {m}"))?;
+    let names = expand_range(&names).map_err(|m| format!("host `{pattern}`: {m}"))?;
     if names.iter().any(|n| n == "---") {
         return Err("invalid host `---`: is this a YAML file?".to_string());
     }

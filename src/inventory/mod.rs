@@ -15,6 +15,7 @@
 //!
 //! What is not supported is refused with the file, line and feature.
 
+mod address;
 mod connection;
 #[cfg(test)]
 mod corpus;
@@ -245,8 +246,8 @@ fn load_source(
         model.current_source = Some(path.to_path_buf());
         let text = path.to_string_lossy();
         for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let (name, port) = yaml::split_port(entry);
-            let host = model.host_id(name);
+            let (name, port) = address::parse_address(entry, false);
+            let host = model.host_id(&name);
             model.add_host(host, model::UNGROUPED);
             if let Some(port) = port {
                 if !(1..=65535).contains(&port) {

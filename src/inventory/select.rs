@@ -309,8 +309,8 @@ fn split_pattern(pattern: &str, is_host: impl Fn(&str) -> bool) -> Vec<&str> {
         .collect()
 }
 
-/// `name:22` (Ansible's `parse_address` accepts it as one pattern).
+/// `name:22`, `2001:db8::5` (Ansible's `parse_address` accepts it as one
+/// pattern).
 fn is_name_port(pattern: &str) -> bool {
-    let (name, port) = super::yaml::split_port(pattern);
-    port.is_some() && !name.contains(['!', '&'])
+    super::address::checked(pattern, true).is_some()
 }
