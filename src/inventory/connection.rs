@@ -391,6 +391,13 @@ impl Host {
                 .filter(|p| !p.is_empty())
                 .map(Secret::new),
         };
+        if let Some((var, Value::String(raw))) = last_set(self, plugin.password())
+            && password.is_some()
+            && !raw.contains("{{")
+            && !raw.contains("{%")
+        {
+            warn_clear_text(&self.name, var, &origin(var));
+        }
         let ansible_password_set = last_set(self, plugin.password()).is_some();
         let password_env = match get(&[PASSWORD_ENV_VAR])? {
             _ if env_idiom.is_some() => env_idiom,
@@ -457,6 +464,25 @@ impl Host {
             ssh_args,
         })
     }
+}
+
+/// A password written in clear text in the inventory is used, as Ansible
+/// uses it, with a warning, once per place it is written.
+fn warn_clear_text(host: &str, var: &str, origin: &Origin) {
+    static WARNED: std::sync::Mutex<Vec<(PathBuf, usize)>> = std::sync::Mutex::new(Vec::new());
+    let key = (origin.path.clone(), origin.line);
+    let mut warned = WARNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if warned.contains(&key) {
+        return;
+    }
+    warned.push(key);
+    tracing::warn!(
+        "{}:{}: `{var}` (host {host}) is a password in clear text in the inventory; it is used, but belongs in a vault (ansible-vault encrypt_string)",
+        origin.path.display(),
+        origin.line
+    );
 }
 
 /// The variable name in `{{ lookup('env', 'NAME') }}` (either quote style,

@@ -129,6 +129,15 @@ pub(crate) enum InventoryError {
     },
     #[error("{path}: {message}")]
     InvalidNoLine { path: PathBuf, message: String },
+    /// Ansible's own error for `web[5]` when `web` has fewer hosts.
+    #[error(
+        "{path}: No hosts matched the subscripted pattern '{pattern}' ({hosts} host(s) match before the subscript)"
+    )]
+    Subscript {
+        path: PathBuf,
+        pattern: String,
+        hosts: usize,
+    },
     #[error("--limit pattern `{pattern}` matches no host in {path}")]
     NoMatch { path: PathBuf, pattern: String },
 }
@@ -317,7 +326,7 @@ fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<()
             path: path.to_path_buf(),
             message: "TOML inventories are not supported (use YAML, INI or JSON)".to_string(),
         }),
-        None => match yaml11::parse(&text) {
+        None => match yaml11::parse_data(&text) {
             Ok(root @ Value::Mapping(_)) => {
                 let mut builder =
                     yaml::Builder::new(model, path, crate::yaml_lines::YamlLines::parse(&text));
@@ -349,7 +358,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 fn parse_yaml(model: &mut Model, text: &str, path: &Path) -> Result<(), InventoryError> {
-    let root = yaml11::parse(text).map_err(|e| InventoryError::Invalid {
+    let root = yaml11::parse_data(text).map_err(|e| InventoryError::Invalid {
         path: path.to_path_buf(),
         line: e.line,
         message: e.message,

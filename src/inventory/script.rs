@@ -125,7 +125,9 @@ pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError>
 /// Run the script and read its JSON, keeping the order of its keys (the
 /// order Ansible adds groups and hosts in).
 fn run(path: &Path, args: &[&str]) -> Result<Value, String> {
-    let output = std::process::Command::new(path)
+    // The file named, never a program of that name on PATH (`-i inv.py`
+    // is ./inv.py to Ansible).
+    let output = std::process::Command::new(super::absolute(path))
         .args(args)
         .stdin(std::process::Stdio::null())
         .output()
@@ -149,7 +151,9 @@ fn run(path: &Path, args: &[&str]) -> Result<Value, String> {
     // the order.
     serde_json::from_str::<serde_json::Value>(&stdout)
         .map_err(|e| format!("inventory script output is not JSON: {e}"))?;
-    serde_yaml::from_str(&stdout).map_err(|e| format!("inventory script output is not JSON: {e}"))
+    let value: Value = serde_yaml::from_str(&stdout)
+        .map_err(|e| format!("inventory script output is not JSON: {e}"))?;
+    super::vars::ansible_json(value).map_err(|e| format!("inventory script output: {e}"))
 }
 
 #[cfg(test)]

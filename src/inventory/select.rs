@@ -29,7 +29,15 @@ impl Inventory {
             .into_iter()
             .map(String::from)
             .collect();
-        self.evaluate(&terms)
+        match self.evaluate(&terms) {
+            // `ansible PATTERN` reports no hosts for the whole pattern
+            // (a --limit stops with the error instead).
+            Err(InventoryError::Subscript { .. }) => Ok(Selection {
+                hosts: Vec::new(),
+                unmatched: Vec::new(),
+            }),
+            other => other,
+        }
     }
 
     fn evaluate(&self, terms: &[String]) -> Result<Selection<'_>, InventoryError> {
@@ -186,8 +194,17 @@ impl Inventory {
                             .map(<[usize]>::to_vec)
                             .unwrap_or_default()
                     }
-                    // Out of range: Ansible selects nothing for this term.
-                    _ => pick(start).map(|i| vec![results[i]]).unwrap_or_default(),
+                    // Out of range: Ansible's IndexError, which stops it.
+                    _ => match pick(start) {
+                        Some(i) => vec![results[i]],
+                        None => {
+                            return Err(InventoryError::Subscript {
+                                path: self.path().to_path_buf(),
+                                pattern: term.to_string(),
+                                hosts: results.len(),
+                            });
+                        }
+                    },
                 }
             }
         };
