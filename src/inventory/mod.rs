@@ -17,8 +17,6 @@
 
 mod address;
 mod connection;
-#[cfg(test)]
-mod corpus;
 mod files;
 mod filters;
 mod ini;

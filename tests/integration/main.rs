@@ -18,6 +18,7 @@ mod fleet_values;
 mod hostile;
 mod input;
 mod interop;
+mod inventory_ansible;
 mod inventory_formats;
 mod keyboard_interactive;
 mod messages;
