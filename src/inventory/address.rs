@@ -115,6 +115,9 @@ mod tests {
                 "{text}"
             );
         }
-        assert_eq!(parse_address("esa[1:2]:22", false), ("esa[1:2]:22".to_string(), None));
+        assert_eq!(
+            parse_address("esa[1:2]:22", false),
+            ("esa[1:2]:22".to_string(), None)
+        );
     }
 }

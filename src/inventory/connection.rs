@@ -278,6 +278,48 @@ impl super::Inventory {
     }
 }
 
+impl super::Inventory {
+    /// `host` with its variables `names` (a playbook's) rendered as
+    /// Ansible renders them (Jinja, `!vault`); errors name the variable's
+    /// file and line.
+    pub(crate) fn with_rendered_vars<'n>(
+        &self,
+        host: &Host,
+        names: impl IntoIterator<Item = &'n str>,
+        secret: Option<&VaultSecret>,
+    ) -> Result<Host, InventoryError> {
+        let templar = Templar::new(
+            &host.name,
+            &host.groups,
+            &host.vars,
+            secret,
+            Some(&self.facts),
+        );
+        let mut out = host.clone();
+        for name in names {
+            if !host.vars.contains_key(name) {
+                continue;
+            }
+            let origin = self
+                .origins
+                .get(&host.name)
+                .and_then(|o| o.get(name))
+                .cloned()
+                .unwrap_or_default();
+            let fail = |m: String| {
+                InventoryError::at(
+                    &origin,
+                    format!("host {}: cannot render `{name}` (Jinja): {m}", host.name),
+                )
+            };
+            let value = templar.var(name).map_err(fail)?.unwrap_or_default();
+            let value = serde_yaml::to_value(&value).map_err(|e| fail(e.to_string()))?;
+            out.vars.insert(name.to_string(), value);
+        }
+        Ok(out)
+    }
+}
+
 impl Host {
     /// The connection values, with `origins` saying where each variable
     /// was set.
@@ -293,12 +335,15 @@ impl Host {
             let Some((var, _)) = last_set(self, names) else {
                 return Ok(None);
             };
-            let rendered = templar.var(var).map(Option::unwrap_or_default).map_err(|m| {
-                InventoryError::at(
-                    &origin(var),
-                    format!("host {}: cannot render `{var}` (Jinja): {m}", self.name),
-                )
-            })?;
+            let rendered = templar
+                .var(var)
+                .map(Option::unwrap_or_default)
+                .map_err(|m| {
+                    InventoryError::at(
+                        &origin(var),
+                        format!("host {}: cannot render `{var}` (Jinja): {m}", self.name),
+                    )
+                })?;
             Ok((!rendered.is_null()).then_some((var, rendered)))
         };
         let bad = |var: &str, message: String| {

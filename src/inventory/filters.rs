@@ -20,17 +20,27 @@ pub(super) fn register(env: &mut Environment<'_>) {
     env.add_filter("join", join);
     env.add_filter("last", last);
     env.add_filter("length", length);
-    env.add_filter("lower", |v: &J| -> Result<J, Error> { Ok(J::from(text(v)?.to_lowercase())) });
+    env.add_filter("lower", |v: &J| -> Result<J, Error> {
+        Ok(J::from(text(v)?.to_lowercase()))
+    });
     env.add_filter("regex_replace", regex_replace);
     env.add_filter("replace", replace);
     env.add_filter("split", |v: &J, sep: Option<String>, max: Option<i64>| {
-        Ok::<J, Error>(J::from(py_split(&text(v)?, sep.as_deref(), max.unwrap_or(-1))?))
+        Ok::<J, Error>(J::from(py_split(
+            &text(v)?,
+            sep.as_deref(),
+            max.unwrap_or(-1),
+        )?))
     });
-    env.add_filter("string", |v: &J| -> Result<J, Error> { Ok(J::from(py_str(defined(v)?))) });
+    env.add_filter("string", |v: &J| -> Result<J, Error> {
+        Ok(J::from(py_str(defined(v)?)))
+    });
     env.add_filter("trim", |v: &J, chars: Option<String>| -> Result<J, Error> {
         Ok(J::from(py_strip(&text(v)?, chars.as_deref(), true, true)))
     });
-    env.add_filter("upper", |v: &J| -> Result<J, Error> { Ok(J::from(text(v)?.to_uppercase())) });
+    env.add_filter("upper", |v: &J| -> Result<J, Error> {
+        Ok(J::from(text(v)?.to_uppercase()))
+    });
     env.add_test("defined", |v: &J| !v.is_undefined());
     env.add_test("undefined", |v: &J| v.is_undefined());
     env.add_test("none", |v: &J| v.is_none());
@@ -90,7 +100,13 @@ fn to_bool(v: &J) -> Result<bool, Error> {
             _ => Err(refuse(format!("`{v}` | bool: not a boolean"))),
         },
         ValueKind::String => {
-            match v.as_str().unwrap_or_default().trim().to_lowercase().as_str() {
+            match v
+                .as_str()
+                .unwrap_or_default()
+                .trim()
+                .to_lowercase()
+                .as_str()
+            {
                 "yes" | "on" | "1" | "true" | "y" | "t" => Ok(true),
                 "no" | "off" | "0" | "false" | "n" | "f" => Ok(false),
                 other => Err(refuse(format!("`{other}` | bool: not a boolean"))),
@@ -105,7 +121,10 @@ fn capitalize(v: &J) -> Result<String, Error> {
     let s = text(v)?;
     let mut chars = s.chars();
     Ok(match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars.as_str().to_lowercase().chars()).collect(),
+        Some(c) => c
+            .to_uppercase()
+            .chain(chars.as_str().to_lowercase().chars())
+            .collect(),
         None => String::new(),
     })
 }
@@ -218,7 +237,9 @@ fn int_of(v: &J) -> Option<i64> {
     match v.kind() {
         ValueKind::Bool => Some(i64::from(v.is_true())),
         ValueKind::Number if jinja::is_int(v) => i64::try_from(v.clone()).ok(),
-        ValueKind::Number => jinja::as_float(v).filter(|f| f.is_finite()).map(|f| f.trunc() as i64),
+        ValueKind::Number => jinja::as_float(v)
+            .filter(|f| f.is_finite())
+            .map(|f| f.trunc() as i64),
         _ => None,
     }
 }
@@ -257,9 +278,18 @@ fn py_int(s: &str, base: u32) -> Option<i64> {
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
     let body = match base {
-        16 => body.strip_prefix("0x").or(body.strip_prefix("0X")).unwrap_or(body),
-        8 => body.strip_prefix("0o").or(body.strip_prefix("0O")).unwrap_or(body),
-        2 => body.strip_prefix("0b").or(body.strip_prefix("0B")).unwrap_or(body),
+        16 => body
+            .strip_prefix("0x")
+            .or(body.strip_prefix("0X"))
+            .unwrap_or(body),
+        8 => body
+            .strip_prefix("0o")
+            .or(body.strip_prefix("0O"))
+            .unwrap_or(body),
+        2 => body
+            .strip_prefix("0b")
+            .or(body.strip_prefix("0B"))
+            .unwrap_or(body),
         _ => body,
     };
     if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
@@ -397,7 +427,11 @@ enum Part {
 
 /// Python's `re` replacement template.
 fn py_template(template: &str, re: &regex::Regex) -> Result<Vec<Part>, Error> {
-    let bad = |what: &str| refuse(format!("regex_replace: bad replacement `{template}`: {what}"));
+    let bad = |what: &str| {
+        refuse(format!(
+            "regex_replace: bad replacement `{template}`: {what}"
+        ))
+    };
     let group = |g: usize| {
         if g < re.captures_len() {
             Ok(Part::Group(g))
@@ -546,7 +580,11 @@ pub(super) fn method(_: &State<'_, '_>, value: &J, name: &str, args: &[J]) -> Re
             let prefixes: Vec<String> = match args.first() {
                 Some(a) if a.kind() == ValueKind::Seq => a
                     .try_iter()?
-                    .map(|p| p.as_str().map(String::from).ok_or_else(|| refuse(format!("{name}: `{p}` is not text"))))
+                    .map(|p| {
+                        p.as_str()
+                            .map(String::from)
+                            .ok_or_else(|| refuse(format!("{name}: `{p}` is not text")))
+                    })
                     .collect::<Result<_, _>>()?,
                 _ => vec![arg(0)?.ok_or_else(|| refuse(format!("{name}: an argument is needed")))?],
             };
@@ -561,8 +599,10 @@ pub(super) fn method(_: &State<'_, '_>, value: &J, name: &str, args: &[J]) -> Re
         }
         "split" => J::from(py_split(s, arg(0)?.as_deref(), int_arg(1)?)?),
         _ => {
-            let old = arg(0)?.ok_or_else(|| refuse("replace: two arguments are needed".to_string()))?;
-            let new = arg(1)?.ok_or_else(|| refuse("replace: two arguments are needed".to_string()))?;
+            let old =
+                arg(0)?.ok_or_else(|| refuse("replace: two arguments are needed".to_string()))?;
+            let new =
+                arg(1)?.ok_or_else(|| refuse("replace: two arguments are needed".to_string()))?;
             let count = int_arg(2)?;
             J::from(match usize::try_from(count) {
                 Ok(n) => s.replacen(&old, &new, n),

@@ -8,10 +8,10 @@ use std::path::Path;
 
 use serde_yaml::Value;
 
-use super::files::Var;
-use super::pyliteral::{literal_value, shlex_split};
-use super::model::{Model, UNGROUPED};
 use super::address::parse_address;
+use super::files::Var;
+use super::model::{Model, UNGROUPED};
+use super::pyliteral::{literal_value, shlex_split};
 use super::yaml::expand_range;
 use super::{InventoryError, Origin};
 

@@ -155,7 +155,10 @@ fn check_ident(
     let after_is = match prev {
         Some(Token::Ident("is")) => true,
         Some(Token::Ident("not")) => {
-            matches!(i.checked_sub(2).map(|p| &tokens[p].0), Some(Token::Ident("is")))
+            matches!(
+                i.checked_sub(2).map(|p| &tokens[p].0),
+                Some(Token::Ident("is"))
+            )
         }
         _ => false,
     };

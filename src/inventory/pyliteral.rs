@@ -396,7 +396,9 @@ fn python_int(text: &str) -> R<Option<Value>> {
         if !lower.bytes().all(|c| c.is_ascii_digit() || c == b'_') {
             return Ok(None);
         }
-        if lower.len() > 1 && lower.starts_with('0') && lower.bytes().any(|c| c != b'0' && c != b'_')
+        if lower.len() > 1
+            && lower.starts_with('0')
+            && lower.bytes().any(|c| c != b'0' && c != b'_')
         {
             return Err(Fail::NotLiteral);
         }
@@ -630,7 +632,14 @@ mod tests {
 
     #[test]
     fn literals_sshfleet_cannot_represent_are_refused() {
-        for text in ["1j", "1+2j", "{1, 2}", "1e3", "99999999999999999999", "'\\N{DASH}'"] {
+        for text in [
+            "1j",
+            "1+2j",
+            "{1, 2}",
+            "1e3",
+            "99999999999999999999",
+            "'\\N{DASH}'",
+        ] {
             assert!(literal_value(text).is_err(), "{text}");
         }
     }
@@ -638,7 +647,10 @@ mod tests {
     #[test]
     fn shlex_as_python() {
         let split = |l: &str| shlex_split(l, true).unwrap();
-        assert_eq!(shlex_split("-o A=1 # x", false).unwrap(), ["-o", "A=1", "#", "x"]);
+        assert_eq!(
+            shlex_split("-o A=1 # x", false).unwrap(),
+            ["-o", "A=1", "#", "x"]
+        );
         assert_eq!(split("h1 a='ops'   # note"), ["h1", "a=ops"]);
         assert_eq!(split("h1 a=x#y"), ["h1", "a=x"]);
         assert_eq!(split(r#"h1 a="\$x \"q\"""#), ["h1", r#"a=\$x "q""#]);

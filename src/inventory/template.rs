@@ -181,7 +181,9 @@ impl World {
     fn lock_done(
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<(String, String), Result<J, Failure>>> {
-        self.done.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn lock_rendering(&self) -> std::sync::MutexGuard<'_, Vec<(String, String)>> {
@@ -207,9 +209,7 @@ impl World {
                         })
                     })
             }
-            Value::Tagged(t) if t.tag == "unsafe" => {
-                Ok(J::from_serialize(to_json(&t.value)))
-            }
+            Value::Tagged(t) if t.tag == "unsafe" => Ok(J::from_serialize(to_json(&t.value))),
             Value::String(s) if is_template(s) => World::render(world, host, s),
             Value::Sequence(items) => items
                 .iter()
@@ -241,7 +241,9 @@ impl World {
             let mut source = std::error::Error::source(&e);
             while let Some(inner) = source {
                 if let Some(inner) = inner.downcast_ref::<Error>() {
-                    message = inner.detail().map_or_else(|| inner.to_string(), String::from);
+                    message = inner
+                        .detail()
+                        .map_or_else(|| inner.to_string(), String::from);
                 }
                 source = inner.source();
             }
@@ -410,7 +412,14 @@ impl Object for HostVars {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.0.facts.hosts.keys().map(|k| J::from(k.as_str())).collect())
+        Enumerator::Values(
+            self.0
+                .facts
+                .hosts
+                .keys()
+                .map(|k| J::from(k.as_str()))
+                .collect(),
+        )
     }
 }
 
@@ -439,7 +448,9 @@ fn is_ansible_ipv4(host: &str) -> bool {
                 1 | 2 => b.iter().all(u8::is_ascii_digit),
                 3 => {
                     b.iter().all(u8::is_ascii_digit)
-                        && (b[0] == b'0' || b[0] == b'1' || p.parse::<u16>().is_ok_and(|v| v <= 255))
+                        && (b[0] == b'0'
+                            || b[0] == b'1'
+                            || p.parse::<u16>().is_ok_and(|v| v <= 255))
                 }
                 _ => false,
             };

@@ -172,17 +172,28 @@ fn check_listing(c: &Case, expected: &Value, diffs: &mut Vec<String>) -> bool {
             .flatten()
             .map(|(k, v)| {
                 let secret = k.contains("pass") || v.get("__ansible_vault").is_some();
-                (k.clone(), if secret { json!("<secret>") } else { v.clone() })
+                (
+                    k.clone(),
+                    if secret { json!("<secret>") } else { v.clone() },
+                )
             })
             .collect()
     };
-    let want_vars = inv["_meta"]["hostvars"].as_object().cloned().unwrap_or_default();
-    let got_vars = ours["_meta"]["hostvars"].as_object().cloned().unwrap_or_default();
+    let want_vars = inv["_meta"]["hostvars"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let got_vars = ours["_meta"]["hostvars"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let hosts: BTreeSet<&String> = want_vars.keys().chain(got_vars.keys()).collect();
     for host in hosts {
         let (got, want) = (mask(got_vars.get(host)), mask(want_vars.get(host)));
         if got != want {
-            diffs.push(format!("{name}: host {host} vars\n  ours    {got:?}\n  Ansible {want:?}"));
+            diffs.push(format!(
+                "{name}: host {host} vars\n  ours    {got:?}\n  Ansible {want:?}"
+            ));
         }
     }
     true
@@ -215,13 +226,19 @@ fn check_selections(c: &Case, expected: &Value, diffs: &mut Vec<String>) {
                     hosts.len()
                 )),
                 (Ok((hosts, err)), None) => {
-                    let got: Vec<&str> = hosts.iter().map(|h| h["host"].as_str().unwrap()).collect();
+                    let got: Vec<&str> =
+                        hosts.iter().map(|h| h["host"].as_str().unwrap()).collect();
                     if got != want_hosts {
-                        diffs.push(format!("{name}: {kind} {pattern}: {got:?}, Ansible {want_hosts:?}"));
+                        diffs.push(format!(
+                            "{name}: {kind} {pattern}: {got:?}, Ansible {want_hosts:?}"
+                        ));
                     }
                     let warned = err.contains("matches no host or group");
                     if kind == "patterns" && warned != want["warning"].as_bool().unwrap() {
-                        diffs.push(format!("{name}: {kind} {pattern}: warning {warned}, Ansible {}", want["warning"]));
+                        diffs.push(format!(
+                            "{name}: {kind} {pattern}: warning {warned}, Ansible {}",
+                            want["warning"]
+                        ));
                     }
                 }
             }
@@ -242,7 +259,11 @@ fn check_connections(c: &Case, expected: &Value, diffs: &mut Vec<String>) {
         }
     };
     for (host, want) in expected["connections"].as_object().unwrap() {
-        if c.case.get("not_comparable").and_then(|n| n.get(host)).is_some() {
+        if c.case
+            .get("not_comparable")
+            .and_then(|n| n.get(host))
+            .is_some()
+        {
             continue;
         }
         let Some(got) = ours.get(host) else {
@@ -251,8 +272,8 @@ fn check_connections(c: &Case, expected: &Value, diffs: &mut Vec<String>) {
         };
         let reachable_by_ssh = want.get("address").is_some();
         if let Some(e) = got.get("error").and_then(Value::as_str) {
-            let ansible_refused =
-                want.get("error").is_some() || (!reachable_by_ssh && e.contains("ansible_connection"));
+            let ansible_refused = want.get("error").is_some()
+                || (!reachable_by_ssh && e.contains("ansible_connection"));
             if !ansible_refused && !refused(&c.case, "refused", host, e) {
                 diffs.push(format!("{name}: {host}: {e}"));
             }
@@ -290,7 +311,9 @@ fn check_connections(c: &Case, expected: &Value, diffs: &mut Vec<String>) {
             "proxy_command": want_proxy, "jump": want_jump,
         });
         if got_cmp != want_cmp {
-            diffs.push(format!("{name}: {host}\n  ours    {got_cmp}\n  Ansible {want_cmp}"));
+            diffs.push(format!(
+                "{name}: {host}\n  ours    {got_cmp}\n  Ansible {want_cmp}"
+            ));
         }
     }
 }
@@ -317,7 +340,12 @@ fn inventory_corpus_resolves_as_ansible_core() {
             check_connections(&case, &expected, &mut diffs);
         }
     }
-    assert!(diffs.is_empty(), "{} difference(s):\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} difference(s):\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
 
 /// Generated inventories (seeded), each resolved by ansible-core in one
@@ -331,7 +359,14 @@ fn generated_inventories_resolve_as_ansible_core() {
     let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
     let out = Command::new("python3")
         .arg(corpus().join("differential.py"))
-        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet"), "--seed", "25", "--cases", &cases])
+        .args([
+            "--sshfleet",
+            env!("CARGO_BIN_EXE_sshfleet"),
+            "--seed",
+            "25",
+            "--cases",
+            &cases,
+        ])
         .env_remove("SSH_AUTH_SOCK")
         .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
         .output();
@@ -345,7 +380,10 @@ fn generated_inventories_resolve_as_ansible_core() {
     };
     let text = format!("{}{}", stdout(&out), stderr(&out));
     if out.status.code() == Some(77) && !required {
-        eprintln!("SKIPPED generated_inventories_resolve_as_ansible_core: {}", text.trim());
+        eprintln!(
+            "SKIPPED generated_inventories_resolve_as_ansible_core: {}",
+            text.trim()
+        );
         return;
     }
     eprintln!("{}", text.lines().last().unwrap_or_default());

@@ -19,6 +19,7 @@ mod hostile;
 mod input;
 mod interop;
 mod inventory_ansible;
+mod inventory_classes;
 mod inventory_formats;
 mod keyboard_interactive;
 mod messages;
