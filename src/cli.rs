@@ -11,7 +11,7 @@ use crate::console::Console;
 use crate::error::Error;
 use crate::events::{JsonLog, LogFormat};
 use crate::exit::ExitCode;
-use crate::inventory::VaultSecret;
+pub(crate) use crate::inventory_command::{InventoryArgs, VaultArgs};
 use crate::lock::RunLock;
 use crate::plan::{Connection, Plan, RunSettings, Sources};
 use crate::playbook::Playbook;
@@ -319,84 +319,6 @@ pub(crate) struct SimArgs {
     /// With --replay: add this fault to every replayed host (repeat for several).
     #[arg(long, value_enum, requires = "replay")]
     pub fault: Vec<sshfleet_sim::serve::ReplayFault>,
-}
-
-#[derive(Debug, clap::Args)]
-pub(crate) struct InventoryArgs {
-    /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
-    #[arg(short, long, required = true)]
-    pub inventory: Vec<PathBuf>,
-    /// Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file.
-    #[arg(short, long)]
-    pub limit: Option<String>,
-    /// Only this runner's share of the selected hosts: K of N shares, by a
-    /// hash of each host's name (stable as hosts come and go), for fleets
-    /// split across runners; `sshfleet report merge` joins their reports.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::shard::Shard>,
-    /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
-    #[arg(long, conflicts_with_all = ["limit", "pattern", "json"])]
-    pub list: bool,
-    /// Hosts matching this Ansible host pattern, in the pattern's order (what
-    /// `ansible PATTERN --list-hosts` lists), instead of `all` (or --limit).
-    #[arg(long, value_name = "PATTERN", conflicts_with = "limit")]
-    pub pattern: Option<String>,
-    /// Print each selected host's effective connection values (address, port,
-    /// user, key files, whether a password is set, proxy, jumps) as JSON, or
-    /// the error refusing it; exit 5 if any host is refused.
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub vault: VaultArgs,
-    /// OpenSSH client configuration, for the effective address, port and user
-    /// [default: ~/.ssh/config if it exists]; `none` for none.
-    #[arg(short = 'F', long = "ssh-config", value_name = "PATH")]
-    pub ssh_config: Option<PathBuf>,
-}
-
-/// Where the Ansible Vault password comes from.
-#[derive(Debug, clap::Args)]
-pub(crate) struct VaultArgs {
-    /// File whose first line is the vault password [default: $ANSIBLE_VAULT_PASSWORD_FILE].
-    #[arg(long, value_name = "PATH")]
-    pub vault_password_file: Option<PathBuf>,
-    /// Ask for the vault password on the terminal.
-    #[arg(long, conflicts_with = "vault_password_file")]
-    pub ask_vault_pass: bool,
-}
-
-impl VaultArgs {
-    /// The vault password, if one is given: `--ask-vault-pass` (on the
-    /// terminal, as `--ask-pass`), else `--vault-password-file`, else
-    /// `ANSIBLE_VAULT_PASSWORD_FILE`.
-    pub(crate) async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
-        use crate::ask_pass::AskPassError;
-        if self.ask_vault_pass {
-            return match crate::ask_pass::ask_line("Vault password: ").await {
-                Ok(password) => Ok(Some(VaultSecret::new(password))),
-                Err(AskPassError::NotATerminal) => Err(Error::VaultPassword(
-                    "--ask-vault-pass needs a terminal to ask on, and stdin is not one; unattended \
-                     runs use --vault-password-file or ANSIBLE_VAULT_PASSWORD_FILE"
-                        .to_string(),
-                )),
-                Err(AskPassError::Empty) => Err(Error::VaultPassword(
-                    "--ask-vault-pass: no password was typed".to_string(),
-                )),
-                Err(AskPassError::Interrupted) => Err(Error::Interrupted("vault password")),
-                Err(AskPassError::Io(e)) => Err(Error::Io(e)),
-            };
-        }
-        match self
-            .vault_password_file
-            .clone()
-            .or_else(crate::inventory::vault::password_file_from_env)
-        {
-            Some(path) => VaultSecret::from_file(&path)
-                .map(Some)
-                .map_err(Error::VaultPassword),
-            None => Ok(None),
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]

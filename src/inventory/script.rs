@@ -127,7 +127,7 @@ pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError>
 fn run(path: &Path, args: &[&str]) -> Result<Value, String> {
     // The file named, never a program of that name on PATH (`-i inv.py`
     // is ./inv.py to Ansible).
-    let output = std::process::Command::new(super::absolute(path))
+    let output = std::process::Command::new(super::sources::absolute(path))
         .args(args)
         .stdin(std::process::Stdio::null())
         .output()
