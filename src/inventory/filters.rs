@@ -43,11 +43,20 @@ pub(super) fn register(env: &mut Environment<'_>) {
     });
     env.add_test("defined", |v: &J| !v.is_undefined());
     env.add_test("undefined", |v: &J| v.is_undefined());
-    env.add_test("none", |v: &J| v.is_none());
-    env.add_test("number", |v: &J| {
-        matches!(v.kind(), ValueKind::Number | ValueKind::Bool)
+    // In 2.19 a test other than `defined`/`undefined` fails on an
+    // undefined value.
+    env.add_test("none", |v: &J| -> Result<bool, Error> {
+        Ok(defined(v)?.is_none())
     });
-    env.add_test("string", |v: &J| v.kind() == ValueKind::String);
+    env.add_test("number", |v: &J| -> Result<bool, Error> {
+        Ok(matches!(
+            defined(v)?.kind(),
+            ValueKind::Number | ValueKind::Bool
+        ))
+    });
+    env.add_test("string", |v: &J| -> Result<bool, Error> {
+        Ok(defined(v)?.kind() == ValueKind::String)
+    });
     env.add_function("lookup", jinja::lookup);
     env.add_function("query", jinja::query);
     env.add_function("q", jinja::query);
@@ -95,8 +104,8 @@ fn to_bool(v: &J) -> Result<bool, Error> {
         ValueKind::Bool => Ok(v.is_true()),
         ValueKind::None => Ok(false),
         ValueKind::Number => match jinja::as_float(v) {
-            Some(f) if f == 1.0 => Ok(true),
-            Some(f) if f == 0.0 => Ok(false),
+            Some(1.0) => Ok(true),
+            Some(0.0) => Ok(false),
             _ => Err(refuse(format!("`{v}` | bool: not a boolean"))),
         },
         ValueKind::String => {

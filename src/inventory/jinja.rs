@@ -104,7 +104,7 @@ pub(super) fn whitespace() -> WhitespaceConfig {
 /// every filter, test, function, method and statement is in the tables.
 pub(super) fn prepare(source: &str) -> Result<String, String> {
     let tokens: Vec<(Token<'_>, minijinja::machinery::Span)> =
-        tokenize(source, false, SyntaxConfig::default(), whitespace())
+        tokenize(source, false, SyntaxConfig, whitespace())
             .collect::<Result<_, _>>()
             .map_err(|e| format!("template syntax error: {e}"))?;
     let mut out = String::with_capacity(source.len());

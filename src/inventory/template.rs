@@ -302,7 +302,7 @@ fn single_expression(prepared: &str) -> Option<&str> {
     let tokens = minijinja::machinery::tokenize(
         prepared,
         false,
-        minijinja::syntax::SyntaxConfig::default(),
+        minijinja::syntax::SyntaxConfig,
         jinja::whitespace(),
     );
     let mut starts = 0;
@@ -398,8 +398,10 @@ struct HostVars(Arc<World>);
 impl Object for HostVars {
     fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
         let host = key.as_str()?;
-        if !self.0.facts.hosts.contains_key(host) {
-            if let Ok(mut missing) = self.0.missing.lock() {
+        if !self.0.facts.hosts.contains_key(host)
+            && let Ok(mut missing) = self.0.missing.lock()
+        {
+            {
                 *missing = Some(format!("`hostvars['{host}']` is undefined (no such host)"));
             }
         }
@@ -444,7 +446,7 @@ fn is_ansible_ipv4(host: &str) -> bool {
     parts.len() == 4
         && parts.iter().all(|p| {
             let b = p.as_bytes();
-            let ok_len = match b.len() {
+            match b.len() {
                 1 | 2 => b.iter().all(u8::is_ascii_digit),
                 3 => {
                     b.iter().all(u8::is_ascii_digit)
@@ -453,8 +455,7 @@ fn is_ansible_ipv4(host: &str) -> bool {
                             || p.parse::<u16>().is_ok_and(|v| v <= 255))
                 }
                 _ => false,
-            };
-            ok_len
+            }
         })
 }
 

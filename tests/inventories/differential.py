@@ -444,7 +444,20 @@ def ansible_resolve(d, sources, limit):
     inv = InventoryManager(loader=loader, sources=[os.path.join(d, s) for s in sources])
     vm = VariableManager(loader=loader, inventory=inv)
     vm._hostvars = HostVars(inventory=inv, variable_manager=vm, loader=loader)
+    # As `ansible all --limit LIMIT`: the limit applies before anything
+    # else is asked of the inventory (its pattern caches would reorder it).
+    if limit is not None:
+        inv.subset(limit)
+        try:
+            selected = [h.name for h in inv.get_hosts("all")]
+        except Exception:  # Ansible stops: sshfleet must too
+            selected = None
+        inv.subset(None)
+        inv.clear_pattern_cache()
+        inv._hosts_patterns_cache = {}
     hosts = inv.get_hosts("all")
+    if limit is None:
+        selected = [h.name for h in hosts]
     listing = {"hosts": [h.name for h in hosts], "groups": {}, "hostvars": {}}
     for name, g in inv.groups.items():
         listing["groups"][name] = {"hosts": sorted(h.name for h in g.hosts),
@@ -454,12 +467,6 @@ def ansible_resolve(d, sources, limit):
         for internal in C.INTERNAL_STATIC_VARS:
             v.pop(internal, None)
         listing["hostvars"][h.name] = json.loads(json.dumps(v, default=str))
-    if limit is not None:
-        inv.subset(limit)
-        selected = [h.name for h in inv.get_hosts("all")]
-        inv.subset(None)
-    else:
-        selected = [h.name for h in hosts]
     conns = {}
     for h in hosts:
         v = vm.get_vars(host=h, include_hostvars=True)
@@ -537,6 +544,8 @@ def compare(case, d, sources, limit, want, lst, res):
         if want["selected"]:
             return diffs + [f"--json gave no JSON: {res.stderr.strip()}"]
         return diffs
+    if want["selected"] is None:
+        return diffs + [f"limit {limit!r}: Ansible stops with an error, sshfleet selected hosts"]
     got_sel = [e["host"] for e in ours]
     if got_sel != want["selected"]:
         diffs.append(f"limit {limit!r}: ours {got_sel}, Ansible {want['selected']}")
@@ -551,7 +560,7 @@ def compare(case, d, sources, limit, want, lst, res):
         user = w["user"] if w["user"] is not None else e["user"]
         proxy = w["proxy_command"]
         if proxy is not None:
-            proxy = proxy.replace("%h", w["address"]).replace("%p", str(w["port"])).replace("%r", user)
+            proxy = proxy.replace("%h", w["address"].lower()).replace("%p", str(w["port"])).replace("%r", user)
             proxy = " ".join(shlex.split(proxy)) if proxy[:1] in "'\"" else proxy
         jump = None
         if w["jump"]:
@@ -561,11 +570,11 @@ def compare(case, d, sources, limit, want, lst, res):
         dedup = lambda keys: list(dict.fromkeys(keys))  # noqa: E731
         got = {"address": e["address"].lower(), "port": e["port"], "user": e["user"],
                "key_files": dedup(e["key_files"]), "password": e["password"],
-               "proxy_command": e["proxy_command"],
+               "proxy_command": e["proxy_command"].lower() if e["proxy_command"] else None,
                "jump": e["jumps"][0]["address"].lower() if e["jumps"] else None}
         exp = {"address": w["address"].lower(), "port": w["port"], "user": user,
                "key_files": dedup(w["key_files"]), "password": w["password"],
-               "proxy_command": proxy, "jump": jump.lower() if jump else None}
+               "proxy_command": proxy.lower() if proxy else None, "jump": jump.lower() if jump else None}
         if got != exp:
             diffs.append(f"{e['host']}:\n    ours    {got}\n    Ansible {exp}")
     return diffs
