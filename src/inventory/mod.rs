@@ -10,7 +10,7 @@
 //!   INI values as Python literals;
 //! - `!vault` values and vault-encrypted files;
 //! - connection variables as the ssh connection plugin reads them, with
-//!   Jinja rendered by minijinja ([`Host::connection`]);
+//!   Jinja rendered by minijinja (`Inventory::connection`);
 //! - host patterns with Ansible's order and warnings ([`Inventory::select`]).
 //!
 //! What is not supported is refused with the file, line and feature.
