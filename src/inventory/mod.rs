@@ -237,4 +237,6 @@ impl Inventory {
 }
 
 #[cfg(test)]
+mod jinja_tests;
+#[cfg(test)]
 mod tests;
