@@ -21,6 +21,8 @@ mod fleet_values;
 mod hostile;
 mod input;
 mod interop;
+mod inventory_ansible;
+mod inventory_classes;
 mod inventory_formats;
 mod keyboard_interactive;
 mod messages;
