@@ -57,23 +57,35 @@ pub(super) async fn authenticate(
     let user = credentials.user.as_str();
     let mut tried = Vec::new();
     // The methods the server said it still accepts (`None`: not said yet).
-    let mut methods: Option<russh::MethodSet> = None;
+    let mut methods_left: Option<russh::MethodSet> = None;
 
+    let methods = &credentials.methods;
     let keys = credentials
         .key_file
         .iter()
         .map(|p| (p, true))
-        .chain(credentials.config_key_files.iter().map(|p| (p, false)));
+        .chain(credentials.config_key_files.iter().map(|p| (p, false)))
+        .filter(|_| methods.publickey);
+    // The public halves of the identities: an agent key that is one of
+    // them may be used under `IdentitiesOnly` (a `.pub` identity whose
+    // private half is in the agent).
+    let mut identities = Vec::new();
     for (path, required) in keys {
+        if let Some(public) = identity_public_key(path) {
+            identities.push(public);
+        }
         let key = match load_key(path) {
             Ok(key) => key,
             Err(e) if required => return Err(e),
             Err(e) => {
                 // ssh_config often lists keys for other hosts too.
-                if path.exists() {
+                if path.exists() && !is_public_key_file(path) {
                     tried.push(format!("key {} (skipped: {e})", path.display()));
                 } else {
-                    tracing::debug!("IdentityFile {} does not exist; skipped", path.display());
+                    tracing::debug!(
+                        "IdentityFile {} has no private key here; skipped",
+                        path.display()
+                    );
                 }
                 continue;
             }
@@ -99,21 +111,25 @@ pub(super) async fn authenticate(
             AuthResult::Success => return Ok(Vec::new()),
             AuthResult::Failure {
                 remaining_methods, ..
-            } => methods = Some(remaining_methods),
+            } => methods_left = Some(remaining_methods),
         }
         tried.push(format!("key {}", path.display()));
     }
 
-    if !credentials.identities_only
-        && std::env::var_os("SSH_AUTH_SOCK").is_some()
-        && let Ok(mut agent) = AgentClient::connect_env().await
+    if methods.publickey
+        && let Some(mut agent) = connect_agent(&methods.agent).await
     {
-        let identities = agent.request_identities().await.unwrap_or_default();
+        let listed = agent.request_identities().await.unwrap_or_default();
         let mut rsa_hash = None;
-        for identity in identities {
+        for identity in listed {
             let AgentIdentity::PublicKey { key, .. } = identity else {
                 continue;
             };
+            if credentials.identities_only
+                && !identities.iter().any(|i| i.key_data() == key.key_data())
+            {
+                continue;
+            }
             let hash = if key.algorithm().is_rsa() {
                 let server = match rsa_hash {
                     Some(known) => known,
@@ -133,7 +149,7 @@ pub(super) async fn authenticate(
                 Ok(AuthResult::Success) => return Ok(Vec::new()),
                 Ok(AuthResult::Failure {
                     remaining_methods, ..
-                }) => methods = Some(remaining_methods),
+                }) => methods_left = Some(remaining_methods),
                 Err(_) => {}
             }
         }
@@ -165,44 +181,45 @@ pub(super) async fn authenticate(
         secret.may_be_sent()?;
         // Ask which methods the server takes before any password leaves
         // (OpenSSH's `none` request): not every server takes `password`.
-        if methods.is_none() {
+        if methods_left.is_none() {
             match handle.authenticate_none(user).await? {
                 AuthResult::Success => return Ok(Vec::new()),
                 AuthResult::Failure {
                     remaining_methods, ..
-                } => methods = Some(remaining_methods),
+                } => methods_left = Some(remaining_methods),
             }
         }
         let accepts = |methods: &Option<russh::MethodSet>, method: MethodKind| {
             methods.as_ref().is_none_or(|m| m.contains(&method))
         };
         let mut sent_by = Vec::new();
-        if accepts(&methods, MethodKind::Password) {
+        if methods.password && accepts(&methods_left, MethodKind::Password) {
             sent_by.push("password");
             match handle.authenticate_password(user, password.clone()).await? {
                 AuthResult::Success => return Ok(vec![password]),
                 AuthResult::Failure {
                     remaining_methods, ..
-                } => methods = Some(remaining_methods),
+                } => methods_left = Some(remaining_methods),
             }
         }
         // Appliances and PAM-based sshds often take the same password
         // only through keyboard-interactive.
-        if accepts(&methods, MethodKind::KeyboardInteractive) {
+        if methods.keyboard_interactive && accepts(&methods_left, MethodKind::KeyboardInteractive) {
             sent_by.push("keyboard-interactive");
             if keyboard_interactive(handle, user, &password).await? {
                 return Ok(vec![password]);
             }
         }
         if sent_by.is_empty() {
-            let accepted: Vec<&str> = methods
+            let accepted: Vec<&str> = methods_left
                 .iter()
                 .flat_map(|m| m.iter())
                 .map(<&str>::from)
                 .collect();
             tried.push(format!(
-                "{source} (not sent: the server accepts only {})",
-                accepted.join(", ")
+                "{source} (not sent: the server accepts only {}; ssh_config allows {})",
+                accepted.join(", "),
+                allowed_password_methods(methods)
             ));
         } else {
             tried.push(format!("{source} ({})", sent_by.join(", ")));
@@ -269,6 +286,49 @@ async fn keyboard_interactive(
             .await?;
     }
     Ok(matches!(reply, KeyboardInteractiveAuthResponse::Success))
+}
+
+/// What ssh_config lets a password be sent through, for messages.
+fn allowed_password_methods(methods: &Methods) -> &'static str {
+    match (methods.password, methods.keyboard_interactive) {
+        (true, true) => "password, keyboard-interactive",
+        (true, false) => "password",
+        (false, true) => "keyboard-interactive",
+        (false, false) => "no password method",
+    }
+}
+
+/// The agent `IdentityAgent` names, if it can be reached.
+async fn connect_agent(
+    source: &AgentSource,
+) -> Option<AgentClient<Box<dyn russh::keys::agent::client::AgentStream + Send + Unpin>>> {
+    let path = match source {
+        AgentSource::None => return None,
+        AgentSource::Environment => PathBuf::from(std::env::var_os("SSH_AUTH_SOCK")?),
+        AgentSource::Socket(path) => path.clone(),
+    };
+    match AgentClient::connect_uds(&path).await {
+        Ok(agent) => Some(agent.dynamic()),
+        Err(e) => {
+            tracing::debug!("agent {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// Whether `path` holds a public key (an `IdentityFile` may name one).
+fn is_public_key_file(path: &Path) -> bool {
+    russh::keys::load_public_key(path).is_ok()
+}
+
+/// The public half of an identity: the file itself if it is a public
+/// key, else `FILE.pub`.
+fn identity_public_key(path: &Path) -> Option<russh::keys::PublicKey> {
+    russh::keys::load_public_key(path).ok().or_else(|| {
+        let mut public = path.as_os_str().to_owned();
+        public.push(".pub");
+        russh::keys::load_public_key(PathBuf::from(public)).ok()
+    })
 }
 
 fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
