@@ -158,10 +158,10 @@ impl AlgorithmChange {
         let known = openssh_all(kind);
         let supported = kind.supported();
         let mut unknown = Vec::new();
+        if list.split(',').any(str::is_empty) {
+            return Err(format!("{kind}: empty algorithm name in `{text}`"));
+        }
         for name in list.split(',') {
-            if name.is_empty() {
-                return Err(format!("{kind}: empty algorithm name in `{text}`"));
-            }
             if prefix == b'-' {
                 continue;
             }
@@ -511,7 +511,12 @@ pub(crate) fn ca_signature_names(change: Option<&AlgorithmChange>) -> Vec<String
     match change {
         None => defaults,
         Some(change) => {
-            let all: Vec<String> = OPENSSH_ALL_KEYS.iter().map(|n| n.to_string()).collect();
+            // Signature algorithms: certificate types sign nothing.
+            let all: Vec<String> = OPENSSH_ALL_KEYS
+                .iter()
+                .filter(|n| !n.contains("-cert-"))
+                .map(|n| n.to_string())
+                .collect();
             change.assemble(&defaults, &all)
         }
     }

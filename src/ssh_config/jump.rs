@@ -45,7 +45,12 @@ impl JumpHost {
             // No colon, or a bare IPv6 address.
             (rest, None)
         };
-        if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
+        if host.contains(char::is_whitespace) {
+            return Err(bad(
+                "a host name with white space is not supported by sshfleet",
+            ));
+        }
+        if host.is_empty() || host.contains('/') {
             return Err(bad("expected [user@]host[:port]"));
         }
         let port = port

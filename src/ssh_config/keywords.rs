@@ -28,7 +28,7 @@ pub(crate) enum Class {
 
 /// What value a keyword takes, as OpenSSH checks it when reading the file
 /// (in every block, whether it applies or not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Value {
     /// One of these words (case-insensitive).
     Choice(&'static [&'static str]),
@@ -40,14 +40,30 @@ pub(crate) enum Value {
     One,
     /// One or more arguments.
     Many,
-    /// Between the two counts of arguments.
-    Args(usize, usize),
     /// The rest of the line, as written (a command).
     Rest,
     /// Whatever follows (OpenSSH does not look at it).
     Anything,
     /// Read by the parser itself (`Host`, `Match`, `Include`).
     Structure,
+    /// `IPQoS`: one or two DSCP names or numbers.
+    IpQos,
+    /// `ControlPersist`: a flag or a time.
+    FlagOrTime,
+    /// `CanonicalizePermittedCNAMEs`: `none` or `from:to` rules.
+    Cnames,
+    /// A forwarding specification.
+    Forward(Forward),
+    /// Checked by this function (one argument or more).
+    Check(fn(&[String]) -> Result<(), String>),
+}
+
+/// Which forwarding a specification is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Forward {
+    Local,
+    Remote,
+    Dynamic,
 }
 
 /// One row of the table.
@@ -87,7 +103,7 @@ const fn later(name: &'static str, since: &'static str, value: Value, class: Cla
 }
 
 use Class::{Alias, Honoured, Ignored, Inert, Refused};
-use Value::{Anything, Args, Choice, Int, Many, One, Rest, Structure, Time};
+use Value::{Anything, Choice, Int, Many, One, Rest, Structure, Time};
 
 const FORWARDING: &str = "sshfleet opens no forwardings and no X11, agent or tunnel channel";
 const SESSION: &str =
@@ -107,7 +123,7 @@ const UNSUPPORTED: &str = "unsupported: OpenSSH warns and ignores it";
 pub(crate) const KEYWORDS: &[Keyword] = &[
     k(
         "addkeystoagent",
-        Args(1, 2),
+        Value::Check(check_add_keys),
         Inert("sshfleet never adds keys to an agent"),
     ),
     k(
@@ -150,7 +166,11 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         },
     ),
     k("canonicalizemaxdots", Int, Inert(CANONICAL)),
-    k("canonicalizepermittedcnames", Many, Inert(CANONICAL)),
+    k(
+        "canonicalizepermittedcnames",
+        Value::Cnames,
+        Inert(CANONICAL),
+    ),
     k(
         "casignaturealgorithms",
         One,
@@ -197,7 +217,11 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         ),
     ),
     k("compressionlevel", Anything, Ignored(UNSUPPORTED)),
-    k("connectionattempts", Int, Inert(TIMING)),
+    k(
+        "connectionattempts",
+        Value::Check(check_positive),
+        Inert(TIMING),
+    ),
     k("connecttimeout", Time, Inert(TIMING)),
     k(
         "controlmaster",
@@ -211,7 +235,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "controlpersist",
-        One,
+        Value::FlagOrTime,
         Inert("sshfleet opens its own connections and never shares one through a control socket"),
     ),
     k(
@@ -219,10 +243,18 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         Choice(&["yes", "no", "true", "false", "unbound", "host-bound"]),
         Alias("pubkeyauthentication"),
     ),
-    k("dynamicforward", One, Inert(FORWARDING)),
+    k(
+        "dynamicforward",
+        Value::Forward(Forward::Dynamic),
+        Inert(FORWARDING),
+    ),
     k("enableescapecommandline", Choice(FLAG), Inert(SESSION)),
     k("enablesshkeysign", Choice(FLAG), Inert(HOSTBASED)),
-    k("escapechar", One, Inert(SESSION)),
+    k(
+        "escapechar",
+        Value::Check(check_escape_char),
+        Inert(SESSION),
+    ),
     k("exitonforwardfailure", Choice(FLAG), Inert(FORWARDING)),
     k("fallbacktorsh", Anything, Ignored(DEPRECATED)),
     k(
@@ -230,7 +262,14 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         Choice(&["md5", "sha256"]),
         Inert("how fingerprints are shown; sshfleet shows SHA256"),
     ),
-    k("forkafterauthentication", Choice(FLAG), Inert(SESSION)),
+    k(
+        "forkafterauthentication",
+        Choice(FLAG),
+        Refused {
+            accepts: NO,
+            why: "sshfleet does not fork into the background (ssh itself refuses it without a command)",
+        },
+    ),
     k("forwardagent", One, Inert(FORWARDING)),
     k("forwardx11", Choice(FLAG), Inert(FORWARDING)),
     k("forwardx11timeout", Time, Inert(FORWARDING)),
@@ -247,7 +286,11 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     k("gssapiauthentication", Choice(FLAG), Inert(GSSAPI)),
     k("gssapiclientidentity", One, Inert(GSSAPI)),
     k("gssapidelegatecredentials", Choice(FLAG), Inert(GSSAPI)),
-    k("gssapikexalgorithms", One, Inert(GSSAPI)),
+    k(
+        "gssapikexalgorithms",
+        Value::Check(check_gss_kex),
+        Inert(GSSAPI),
+    ),
     k(
         "gssapikeyexchange",
         Choice(FLAG),
@@ -268,11 +311,15 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         Structure,
         Honoured("starts a block: patterns, `*`, `?`, `!`, matched against the name as given"),
     ),
-    k("hostbasedacceptedalgorithms", One, Inert(HOSTBASED)),
+    k(
+        "hostbasedacceptedalgorithms",
+        Value::Check(check_key_list),
+        Inert(HOSTBASED),
+    ),
     k("hostbasedauthentication", Choice(FLAG), Inert(HOSTBASED)),
     k(
         "hostbasedkeytypes",
-        One,
+        Value::Check(check_key_list),
         Alias("hostbasedacceptedalgorithms"),
     ),
     k(
@@ -326,7 +373,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "ipqos",
-        Args(1, 2),
+        Value::IpQos,
         Inert("the IP type of service of packets; it changes no host, user, key or algorithm"),
     ),
     k(
@@ -364,7 +411,11 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         Rest,
         Inert("sshfleet never runs a LocalCommand (it has no PermitLocalCommand)"),
     ),
-    k("localforward", Args(1, 2), Inert(FORWARDING)),
+    k(
+        "localforward",
+        Value::Forward(Forward::Local),
+        Inert(FORWARDING),
+    ),
     k(
         "loglevel",
         Choice(&[
@@ -409,7 +460,11 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         Choice(FLAG),
         Inert("sshfleet never runs a LocalCommand"),
     ),
-    k("permitremoteopen", Many, Inert(FORWARDING)),
+    k(
+        "permitremoteopen",
+        Value::Check(check_permit_remote_open),
+        Inert(FORWARDING),
+    ),
     k(
         "pkcs11provider",
         One,
@@ -441,7 +496,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "proxyjump",
-        One,
+        Rest,
         Honoured(
             "the route through jump hosts; the first jump host's own ProxyJump or ProxyCommand is followed, as `ssh -W` does",
         ),
@@ -480,13 +535,17 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "rekeylimit",
-        Args(1, 2),
+        Value::Check(check_rekey_limit),
         Inert(
             "when keys are renegotiated within a connection; it changes no host, user, key or algorithm",
         ),
     ),
     k("remotecommand", Rest, Inert(SESSION)),
-    k("remoteforward", Args(1, 2), Inert(FORWARDING)),
+    k(
+        "remoteforward",
+        Value::Forward(Forward::Remote),
+        Inert(FORWARDING),
+    ),
     k(
         "requesttty",
         Choice(&["yes", "no", "true", "false", "force", "auto"]),
@@ -525,7 +584,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         Choice(&["none", "subsystem", "default"]),
         Inert(SESSION),
     ),
-    k("setenv", Many, Inert(SESSION)),
+    k("setenv", Value::Check(check_setenv), Inert(SESSION)),
     k("setuptimeout", Time, Inert(TIMING)),
     k(
         "skeyauthentication",
@@ -534,7 +593,11 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k("smartcarddevice", One, Alias("pkcs11provider")),
     k("stdinnull", Choice(FLAG), Inert(SESSION)),
-    k("streamlocalbindmask", One, Inert(FORWARDING)),
+    k(
+        "streamlocalbindmask",
+        Value::Check(check_mask),
+        Inert(FORWARDING),
+    ),
     k("streamlocalbindunlink", Choice(FLAG), Inert(FORWARDING)),
     k(
         "stricthostkeychecking",
@@ -568,7 +631,11 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         Choice(&["yes", "no", "true", "false", "point-to-point", "ethernet"]),
         Inert(FORWARDING),
     ),
-    k("tunneldevice", One, Inert(FORWARDING)),
+    k(
+        "tunneldevice",
+        Value::Check(check_tun_device),
+        Inert(FORWARDING),
+    ),
     k(
         "updatehostkeys",
         Choice(YES_NO_ASK),
@@ -647,7 +714,6 @@ pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {
         Value::Rest => count(1, usize::MAX),
         Value::One => count(1, 1),
         Value::Many => count(1, usize::MAX),
-        Value::Args(min, max) => count(min, max),
         Value::Int => {
             count(1, 1)?;
             args[0]
@@ -663,6 +729,44 @@ pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {
                 Err(format!("`{}` is not a time value", args[0]))
             }
         }
+        Value::FlagOrTime => {
+            count(1, 1)?;
+            let value = args[0].to_ascii_lowercase();
+            if FLAG.contains(&value.as_str()) || parse_time(&value).is_some() {
+                Ok(())
+            } else {
+                Err("Bad ControlPersist argument".to_string())
+            }
+        }
+        Value::Cnames => {
+            count(1, usize::MAX)?;
+            let none = args.len() == 1 && args[0] == "none";
+            if none
+                || args.iter().all(|a| {
+                    a.split_once(':')
+                        .is_some_and(|(f, t)| !f.is_empty() && !t.is_empty())
+                })
+            {
+                Ok(())
+            } else {
+                Err(format!("Invalid permitted CNAME `{}`", args.join(" ")))
+            }
+        }
+        Value::Forward(kind) => check_forward(kind, args),
+        Value::Check(check) => {
+            count(1, usize::MAX)?;
+            check(args)
+        }
+        Value::IpQos => {
+            count(1, 2)?;
+            for arg in args {
+                if !IPQOS.contains(&arg.to_ascii_lowercase().as_str()) && arg.parse::<u8>().is_err()
+                {
+                    return Err(format!("Bad IPQoS value: {arg}"));
+                }
+            }
+            Ok(())
+        }
         Value::Choice(choices) => {
             count(1, 1)?;
             if choices.iter().any(|c| c.eq_ignore_ascii_case(&args[0])) {
@@ -677,6 +781,190 @@ pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {
         }
     }
 }
+
+/// A forwarding specification, as far as OpenSSH's `parse_forward`
+/// checks one: `[bind:]port` (dynamic, or remote with one argument), then
+/// `host:port` (or Unix socket paths).
+fn check_forward(kind: Forward, args: &[String]) -> Result<(), String> {
+    let bad = || Err("Bad forwarding specification".to_string());
+    let (listen, connect) = match (kind, args) {
+        (Forward::Dynamic, [listen]) | (Forward::Remote, [listen]) => (listen, None),
+        (Forward::Local | Forward::Remote, [listen, connect]) => (listen, Some(connect)),
+        (_, []) => return Err("missing argument".to_string()),
+        _ => return bad(),
+    };
+    let port_ok = |text: &str| text.parse::<u16>().is_ok();
+    let endpoint_ok = |text: &str, need_host: bool| {
+        if text.starts_with('/') {
+            return true;
+        }
+        match text.rsplit_once(':') {
+            Some((host, port)) => !host.is_empty() && port_ok(port),
+            None => !need_host && port_ok(text),
+        }
+    };
+    if endpoint_ok(listen, false) && connect.is_none_or(|c| endpoint_ok(c, true)) {
+        Ok(())
+    } else {
+        bad()
+    }
+}
+
+fn one_arg(args: &[String]) -> Result<&str, String> {
+    match args {
+        [one] => Ok(one),
+        _ => Err(format!(
+            "garbage at end of line: `{}` (OpenSSH refuses it too)",
+            args[1..].join(" ")
+        )),
+    }
+}
+
+/// `EscapeChar`: `none`, one character or `^X`.
+fn check_escape_char(args: &[String]) -> Result<(), String> {
+    let value = one_arg(args)?;
+    let ok = value == "none"
+        || value.chars().count() == 1
+        || (value.len() == 2 && value.starts_with('^'));
+    ok.then_some(())
+        .ok_or_else(|| "Bad escape character".to_string())
+}
+
+/// `StreamLocalBindMask`: an octal mask.
+fn check_mask(args: &[String]) -> Result<(), String> {
+    let value = one_arg(args)?;
+    u32::from_str_radix(value, 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .map(|_| ())
+        .ok_or_else(|| "Bad mask".to_string())
+}
+
+/// `TunnelDevice`: `local[:remote]`, each a number or `any`.
+fn check_tun_device(args: &[String]) -> Result<(), String> {
+    let value = one_arg(args)?;
+    let part = |p: &str| p.eq_ignore_ascii_case("any") || p.parse::<u32>().is_ok();
+    let ok = match value.split_once(':') {
+        Some((local, remote)) => part(local) && part(remote),
+        None => part(value),
+    };
+    ok.then_some(()).ok_or_else(|| "Bad tun device".to_string())
+}
+
+/// `RekeyLimit`: `default`, `none` or a size (`K M G`), then maybe a
+/// time or `none`.
+fn check_rekey_limit(args: &[String]) -> Result<(), String> {
+    let size = |t: &str| {
+        let digits = t.trim_end_matches(['K', 'M', 'G', 'k', 'm', 'g']);
+        t == "default" || (!digits.is_empty() && digits.parse::<u64>().is_ok())
+    };
+    let time = |t: &str| t == "default" || t == "none" || parse_time(t).is_some();
+    match args {
+        [limit] if size(limit) => Ok(()),
+        [limit, seconds] if size(limit) && time(seconds) => Ok(()),
+        [_] | [_, _] => Err(format!("Bad number `{}`", args.join(" "))),
+        _ => Err("garbage at end of line (OpenSSH refuses it too)".to_string()),
+    }
+}
+
+/// `PermitRemoteOpen`: `any`, `none`, or `host:port` (port may be `*`).
+fn check_permit_remote_open(args: &[String]) -> Result<(), String> {
+    let single = args.len() == 1 && matches!(args[0].as_str(), "any" | "none");
+    let all = args.iter().all(|a| {
+        a.rsplit_once(':')
+            .is_some_and(|(h, p)| !h.is_empty() && (p == "*" || p.parse::<u16>().is_ok()))
+    });
+    (single || all)
+        .then_some(())
+        .ok_or_else(|| "bad port number in permitremoteopen".to_string())
+}
+
+/// `SetEnv`: `NAME=value` words.
+fn check_setenv(args: &[String]) -> Result<(), String> {
+    args.iter()
+        .all(|a| a.find('=').is_some_and(|i| i > 0))
+        .then_some(())
+        .ok_or_else(|| "Invalid SetEnv".to_string())
+}
+
+/// `AddKeysToAgent`: yes, no, ask or confirm, and/or a time.
+fn check_add_keys(args: &[String]) -> Result<(), String> {
+    let word = |t: &str| {
+        ["yes", "no", "ask", "confirm", "true", "false"].contains(&t.to_ascii_lowercase().as_str())
+            || parse_time(t).is_some()
+    };
+    if args.len() <= 2 && args.iter().all(|a| word(a)) {
+        Ok(())
+    } else {
+        Err("unsupported option".to_string())
+    }
+}
+
+/// A key type list (`HostbasedAcceptedAlgorithms`), as OpenSSH checks one.
+fn check_key_list(args: &[String]) -> Result<(), String> {
+    crate::algorithms::AlgorithmChange::parse(
+        crate::algorithms::AlgorithmKind::HostKey,
+        one_arg(args)?,
+    )
+    .map(|_| ())
+}
+
+/// `GSSAPIKexAlgorithms`: names of GSSAPI key exchanges.
+fn check_gss_kex(args: &[String]) -> Result<(), String> {
+    const GSS: [&str; 7] = [
+        "gss-group1-sha1-",
+        "gss-group14-sha1-",
+        "gss-gex-sha1-",
+        "gss-group14-sha256-",
+        "gss-group16-sha512-",
+        "gss-nistp256-sha256-",
+        "gss-curve25519-sha256-",
+    ];
+    let value = one_arg(args)?;
+    if value.split(',').all(|n| GSS.contains(&n)) {
+        Ok(())
+    } else {
+        Err(format!("Bad GSSAPI KexAlgorithms `{value}`"))
+    }
+}
+
+/// A number greater than zero (`ConnectionAttempts`).
+fn check_positive(args: &[String]) -> Result<(), String> {
+    match one_arg(args)?.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(()),
+        _ => Err("Invalid number".to_string()),
+    }
+}
+
+/// The DSCP names OpenSSH's `IPQoS` takes.
+const IPQOS: &[&str] = &[
+    "af11",
+    "af12",
+    "af13",
+    "af21",
+    "af22",
+    "af23",
+    "af31",
+    "af32",
+    "af33",
+    "af41",
+    "af42",
+    "af43",
+    "cs0",
+    "cs1",
+    "cs2",
+    "cs3",
+    "cs4",
+    "cs5",
+    "cs6",
+    "cs7",
+    "ef",
+    "le",
+    "lowdelay",
+    "throughput",
+    "reliability",
+    "none",
+];
 
 /// OpenSSH's `convtime`: digits with an optional unit, repeated
 /// (`1h30m`); the seconds, or `None` when it is not a time.

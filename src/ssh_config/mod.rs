@@ -85,7 +85,10 @@ pub(crate) enum StrictHostKeyChecking {
 /// A parsed configuration (possibly empty), ready for lookups.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SshConfig {
+    /// Every line, in the order read (includes expanded).
     directives: Vec<Directive>,
+    /// Every `Host` and `Match` line; a directive's scope names them.
+    blocks: Vec<Block>,
     /// A `Match final` block exists: lookups make a second pass.
     has_final: bool,
     /// An `IgnoreUnknown` line was read: unknown keywords after it are
@@ -109,14 +112,17 @@ struct Block {
 
 #[derive(Debug, Clone)]
 struct Directive {
-    /// Every enclosing block's condition (an `Include` inside a `Host`
-    /// block keeps that block's), outermost first.
-    scope: Arc<Vec<Block>>,
+    /// Every enclosing block (an `Include` inside a `Host` block keeps
+    /// that block's), outermost first, as indexes into `blocks`.
+    scope: Arc<Vec<usize>>,
     line: Line,
 }
 
 #[derive(Debug, Clone)]
 enum Line {
+    /// A `Host` or `Match` line: its condition is evaluated once, here,
+    /// as OpenSSH evaluates it when it reads the line.
+    Block(usize),
     Setting(Setting),
     /// `IgnoreUnknown`: applies from here on where its block applies.
     IgnoreUnknown(String),
@@ -213,7 +219,7 @@ impl SshConfig {
     fn read_file(
         &mut self,
         path: &Path,
-        outer: &Arc<Vec<Block>>,
+        outer: &Arc<Vec<usize>>,
         depth: usize,
     ) -> Result<(), SshConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| SshConfigError::Read {
@@ -227,7 +233,7 @@ impl SshConfig {
         &mut self,
         text: &str,
         path: &Path,
-        outer: &Arc<Vec<Block>>,
+        outer: &Arc<Vec<usize>>,
         depth: usize,
     ) -> Result<(), SshConfigError> {
         let mut scope = outer.clone();
@@ -253,12 +259,18 @@ impl SshConfig {
                     if let Condition::Match(criteria) = &condition {
                         self.has_final |= criteria.iter().any(|c| matches!(c.test, Test::Final));
                     }
-                    let mut conditions = (**outer).clone();
-                    conditions.push(Block {
+                    let id = self.blocks.len();
+                    self.blocks.push(Block {
                         condition,
                         path: path.to_path_buf(),
                         line: number,
                     });
+                    self.directives.push(Directive {
+                        scope: outer.clone(),
+                        line: Line::Block(id),
+                    });
+                    let mut conditions = (**outer).clone();
+                    conditions.push(id);
                     scope = Arc::new(conditions);
                 }
                 "include" => {
@@ -292,8 +304,9 @@ impl SshConfig {
         lower: &str,
         args: &[String],
         place: &Place<'_>,
-        scope: &Arc<Vec<Block>>,
+        scope: &Arc<Vec<usize>>,
     ) -> Result<(), String> {
+        setting::no_argument(args)?;
         let line = if keywords::find(lower).is_none() {
             // Unknown: refused now, unless an IgnoreUnknown came before,
             // which may name it for some hosts (judged per host).
@@ -346,6 +359,9 @@ impl SshConfig {
         let mut ignore_unknown = None;
         self.pass(&mut out, &pass, &mut ignore_unknown)?;
         if self.has_final {
+            // As ssh: before the final pass the host name is set to the
+            // host connected to, so a `HostName` in it changes nothing.
+            out.host_name.get_or_insert_with(|| host.to_lowercase());
             pass.final_pass = true;
             self.pass(&mut out, &pass, &mut ignore_unknown)?;
         }
@@ -361,6 +377,8 @@ impl SshConfig {
         pass: &Pass<'_>,
         ignore_unknown: &mut Option<crate::pattern::PatternList>,
     ) -> Result<(), SshConfigError> {
+        // Each block's condition as last evaluated in this pass.
+        let mut holds = vec![false; self.blocks.len()];
         for directive in &self.directives {
             if let Line::Unknown {
                 keyword,
@@ -398,9 +416,9 @@ impl SshConfig {
                 host_key_alias: out.host_key_alias.as_deref(),
                 final_pass: pass.final_pass,
             };
-            let mut applies = true;
-            for block in directive.scope.iter() {
-                let holds =
+            if let Line::Block(id) = directive.line {
+                let block = &self.blocks[id];
+                holds[id] =
                     block
                         .condition
                         .holds(&subject)
@@ -409,12 +427,9 @@ impl SshConfig {
                             line: block.line,
                             message,
                         })?;
-                if !holds {
-                    applies = false;
-                    break;
-                }
+                continue;
             }
-            if !applies {
+            if !directive.scope.iter().all(|id| holds[*id]) {
                 continue;
             }
             match &directive.line {
@@ -425,7 +440,7 @@ impl SshConfig {
                             crate::pattern::PatternList::new(patterns.split(','), true).ok();
                     }
                 }
-                Line::Unknown { .. } => {}
+                Line::Unknown { .. } | Line::Block(_) => {}
             }
         }
         Ok(())
@@ -433,6 +448,8 @@ impl SshConfig {
 }
 
 #[cfg(test)]
-mod table_tests;
+mod generated;
+#[cfg(test)]
+pub(super) mod table_tests;
 #[cfg(test)]
 mod tests;

@@ -53,7 +53,13 @@ impl Condition {
     /// run, or would get a name with shell metacharacters.
     pub(super) fn holds(&self, s: &Subject<'_>) -> Result<bool, String> {
         match self {
-            Condition::Host(patterns) => Ok(patterns.matches(s.original_host)),
+            // As ssh: `Host` matches the name as given, and in the final
+            // pass the host name obtained (lower-cased).
+            Condition::Host(patterns) => Ok(patterns.matches(if s.final_pass {
+                s.host
+            } else {
+                s.original_host
+            })),
             Condition::Match(criteria) => {
                 // Criteria are evaluated in order; an `exec` after one that
                 // failed is not run, as in OpenSSH.
@@ -128,7 +134,9 @@ pub(super) fn split_line(line: &str) -> Result<Option<(String, Vec<String>)>, St
     // OpenSSH keeps a command's rest of line (`ProxyCommand`,
     // `LocalCommand`, ...) as written, for the shell to split.
     let lower = keyword.to_ascii_lowercase();
-    if super::keywords::find(&lower).is_some_and(|k| k.value == super::keywords::Value::Rest) {
+    if super::keywords::find(&lower)
+        .is_some_and(|k| matches!(k.value, super::keywords::Value::Rest))
+    {
         let args = if rest.is_empty() {
             Vec::new()
         } else {

@@ -109,17 +109,23 @@ impl HostConfig {
     /// The first refused keyword whose obtained value sshfleet cannot
     /// honour: the error names its file, line and why.
     pub(crate) fn refusal(&self) -> Option<SshConfigError> {
-        self.others.iter().find_map(|(keyword, value)| {
-            let Some(Class::Refused { accepts, why }) = keywords::find(keyword).map(|k| k.class)
-            else {
-                return None;
-            };
-            (!keywords::accepted(accepts, &value.args)).then(|| SshConfigError::Invalid {
+        self.others
+            .iter()
+            .filter_map(|(keyword, value)| {
+                let Some(Class::Refused { accepts, why }) =
+                    keywords::find(keyword).map(|k| k.class)
+                else {
+                    return None;
+                };
+                (!keywords::accepted(accepts, &value.args)).then_some((keyword, value, why))
+            })
+            // The first written, as a reader goes through the file.
+            .min_by_key(|(_, value, _)| (value.path.clone(), value.line))
+            .map(|(keyword, value, why)| SshConfigError::Invalid {
                 path: value.path.clone(),
                 line: value.line,
                 message: format!("{keyword} {}: {why}", value.args.join(" ")),
             })
-        })
     }
 
     pub(super) fn apply(&mut self, setting: &Setting, given_host: &str) {
@@ -151,7 +157,9 @@ impl HostConfig {
                     .get_or_insert_with(|| files.clone());
             }
             Setting::HostKeyAlias(alias) => {
-                self.host_key_alias.get_or_insert_with(|| alias.clone());
+                // Lower-cased, as ssh does.
+                self.host_key_alias
+                    .get_or_insert_with(|| alias.to_lowercase());
             }
             Setting::StrictHostKeyChecking(value) => {
                 self.strict_host_key_checking.get_or_insert(*value);
@@ -210,6 +218,7 @@ pub(super) fn parse_setting(
     let Some(row) = keywords::find(lower) else {
         return Err(BAD_OPTION.to_string());
     };
+    no_argument(args)?;
     let keyword = keywords::canonical(lower);
     let row = keywords::find(keyword).unwrap_or(row);
     if let Class::Ignored(why) = row.class {
@@ -306,7 +315,11 @@ fn typed_setting(
                 }
             })
         }
-        "proxyjump" => Setting::ProxyJump(JumpHost::parse_list(one())?),
+        // The rest of the line, up to a `#`, as OpenSSH's `parse_jump`.
+        "proxyjump" => {
+            let value = one().split('#').next().unwrap_or_default().trim_end();
+            Setting::ProxyJump(JumpHost::parse_list(value)?)
+        }
         // The rest of the line is the command, as OpenSSH keeps it.
         "proxycommand" => {
             check_tokens(one(), PROXY_TOKENS)?;
@@ -319,6 +332,16 @@ fn typed_setting(
         "macs" => return algorithms(AlgorithmKind::Mac),
         _ => return Ok(None),
     }))
+}
+
+/// OpenSSH refuses any keyword line with no argument at all, even for a
+/// keyword it ignores.
+pub(super) fn no_argument(args: &[String]) -> Result<(), String> {
+    if args.is_empty() {
+        Err("no argument after keyword (OpenSSH refuses it too)".to_string())
+    } else {
+        Ok(())
+    }
 }
 
 /// What OpenSSH says of a keyword it does not know.

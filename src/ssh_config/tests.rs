@@ -186,7 +186,7 @@ fn algorithms_first_value_wins_and_unknown_names_are_skipped() {
 fn malformed_lines_name_their_line() {
     for (text, line, needle) in [
         ("Host a\n  Port 70000\n", 2, "port number"),
-        ("Host a\n  Port\n", 2, "missing argument"),
+        ("Host a\n  Port\n", 2, "no argument"),
         (
             "\n\nHost a\n  HostName \"unterminated\n",
             4,
@@ -196,17 +196,12 @@ fn malformed_lines_name_their_line() {
         ("Host a\n  IdentityFile ~/.ssh/%j\n", 2, "%j"),
         ("Host a\n  Port ssh\n", 2, "write the number"),
         ("Host a\n  SomethingNew 1\n", 2, "Bad configuration option"),
-        (
-            "Host a\n  CanonicalizeHostname yes\n",
-            2,
-            "canonicalisation",
-        ),
         ("Match localnetwork 10.0.0.0/8\n", 1, "not supported"),
         ("Host a\n  ProxyJump user@:22\n", 2, "ProxyJump"),
         ("Host a\n  ProxyJump h:port\n", 2, "port number"),
         ("Host a\n  StrictHostKeyChecking maybe\n", 2, "maybe"),
         ("Host a\n  KexAlgorithms +a,,b\n", 2, "empty algorithm"),
-        ("Host a\n  User a b\n", 2, "one value"),
+        ("Host a\n  User a b\n", 2, "garbage at end of line"),
     ] {
         let (l, message) = error(text);
         assert_eq!(l, line, "{text}: {message}");
@@ -301,4 +296,168 @@ fn option_none_is_empty() {
         SshConfig::load_option(Path::new("/nonexistent/ssh_config")),
         Err(SshConfigError::Read { .. })
     ));
+}
+
+#[test]
+fn match_all_after_one_criterion_and_included_ca_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let inc = dir.path().join("inc.conf");
+    std::fs::write(&inc, "HostName 10.0.0.9\nCASignatureAlgorithms ecdsa*\n").unwrap();
+    let c = parse(&format!(
+        "Match host db*,*1 all\n  Include {}\n",
+        inc.display()
+    ));
+    let h = c.lookup("h1", None).unwrap();
+    assert_eq!(h.host_name.as_deref(), Some("10.0.0.9"));
+    assert_eq!(h.other("casignaturealgorithms").unwrap().first(), "ecdsa*");
+    assert!(error("Match all host x\n").1.contains("cannot be combined"));
+}
+
+#[test]
+fn host_blocks_match_the_final_host_name_in_the_final_pass() {
+    // As ssh: the final pass matches `Host` against the host name
+    // obtained, lower-cased; a HostName in it changes nothing.
+    let c = parse("Host h1\n  User admin\nMatch final\n  Port 3\n  HostName other\n");
+    let h = c.lookup("H1", None).unwrap();
+    assert_eq!(h.user.as_deref(), Some("admin"));
+    assert_eq!(h.port, Some(3));
+    assert_eq!(h.host_name.as_deref(), Some("h1"));
+}
+
+fn refusal(c: &SshConfig, host: &str) -> String {
+    match c.lookup(host, None) {
+        Err(e @ SshConfigError::Invalid { .. }) => e.to_string(),
+        other => panic!("{host}: expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn refused_values_name_file_line_keyword_and_why_per_host() {
+    let c = parse(
+        "Host a\n  CheckHostIP no\nHost b\n  UpdateHostKeys yes\nHost *\n  CheckHostIP yes\n  CanonicalizeHostname always\n",
+    );
+    // The first value obtained wins: `no` for a, accepted.
+    let err = refusal(&c, "a");
+    assert!(
+        err.starts_with("/cfg:7: canonicalizehostname always:"),
+        "{err}"
+    );
+    let err = refusal(&c, "b");
+    assert!(
+        err.contains("/cfg:4: updatehostkeys yes: sshfleet never records"),
+        "{err}"
+    );
+    assert!(refusal(&c, "c").contains("/cfg:6: checkhostip yes"));
+    // Accepted values, and a refused value in a block that does not apply.
+    let err = SshConfig::parse("Host *\n  BindAddress \"\"\n", Path::new("/cfg")).unwrap_err();
+    assert!(err.to_string().contains("missing argument"), "{err}");
+    let c2 = parse("Host other\n  KnownHostsCommand /bin/x %h\nHost *\n  CheckHostIP no\n");
+    assert!(c2.lookup("a", None).is_ok());
+    assert!(
+        refusal(&c2, "other")
+            .contains("/cfg:2: knownhostscommand /bin/x %h: sshfleet does not run")
+    );
+}
+
+#[test]
+fn values_are_checked_as_openssh_checks_them() {
+    for (text, needle) in [
+        ("ConnectTimeout x\n", "not a time value"),
+        ("ConnectTimeout 1h30x\n", "not a time value"),
+        ("ServerAliveCountMax many\n", "not a number"),
+        ("ForwardX11 maybe\n", "not one of"),
+        ("HostKeyAlias a b\n", "garbage at end of line"),
+        ("User\n", "no argument"),
+        ("Protocol\n", "no argument"),
+        ("IPQoS yes\n", "Bad IPQoS"),
+        ("LocalForward 80\n", "Bad forwarding"),
+        ("ConnectionAttempts 0\n", "Invalid number"),
+        ("EscapeChar ab\n", "Bad escape character"),
+        ("KexAlgorithms +ecdh*\n", "wildcards"),
+    ] {
+        let (line, message) = error(text);
+        assert_eq!(line, 1, "{text}");
+        assert!(message.contains(needle), "{text}: {message}");
+    }
+    // Valid forms, deprecated keywords and aliases read.
+    let c = parse(
+        "ConnectTimeout 1h30m\nCipher blowfish\nDSAAuthentication no\nChallengeResponseAuthentication no\nPubkeyAuthentication yes\nIdentityFile2 /k\nEscapeChar ^a\n",
+    );
+    let h = c.lookup("x", None).unwrap();
+    assert_eq!(
+        h.flag("pubkeyauthentication"),
+        Some(false),
+        "alias, first value wins"
+    );
+    assert_eq!(h.flag("kbdinteractiveauthentication"), Some(false));
+    assert_eq!(h.identity_files, ["/k"]);
+}
+
+#[test]
+fn ignore_unknown_applies_where_its_block_applies_first_value_winning() {
+    let c = parse("Host a\n  IgnoreUnknown Foo*\nHost *\n  IgnoreUnknown Bar\nFooBar 1\n");
+    assert!(c.lookup("a", None).is_ok());
+    let err = refusal(&c, "b");
+    assert!(
+        err.contains("/cfg:5: foobar: Bad configuration option"),
+        "{err}"
+    );
+    // Without any IgnoreUnknown before it, refused when read.
+    assert!(
+        error("FooBar 1\nIgnoreUnknown Foo*\n")
+            .1
+            .contains("Bad configuration option")
+    );
+}
+
+#[test]
+fn match_host_is_case_insensitive_match_user_is_not() {
+    let c = parse(
+        "Match host WEB*\n  Port 1\nMatch originalhost Db1\n  Port 2\nMatch user Admin\n  Port 3\n",
+    );
+    assert_eq!(c.lookup("web1", None).unwrap().port, Some(1));
+    assert_eq!(c.lookup("DB1", None).unwrap().port, Some(2));
+    assert_eq!(c.lookup("x", Some("admin")).unwrap().port, None);
+    assert_eq!(c.lookup("x", Some("Admin")).unwrap().port, Some(3));
+}
+
+#[test]
+fn match_exec_never_runs_a_name_with_shell_metacharacters() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let c = parse(&format!(
+        "Match exec \"touch {}; test %h = x\"\n  Port 1\n",
+        marker.display()
+    ));
+    for name in [
+        "a;touch /tmp/x",
+        "a$(id)",
+        "a`id`",
+        "a|b",
+        "a&b",
+        "a b",
+        "-oProxyCommand=x",
+        "a'b",
+        "a\"b",
+    ] {
+        let err = refusal(&c, name);
+        assert!(err.contains("shell metacharacters"), "{name}: {err}");
+        assert!(err.starts_with("/cfg:1:"), "{err}");
+    }
+    assert!(!marker.exists(), "Match exec ran for a refused name");
+    // %r with a user name from the inventory, too.
+    let c = parse("Match exec \"test %r = x\"\n  Port 1\n");
+    assert!(
+        c.lookup("h", Some("a;b"))
+            .unwrap_err()
+            .to_string()
+            .contains("user name")
+    );
+    // A plain name runs it.
+    let c = parse(&format!(
+        "Match exec \"touch {}\"\n  Port 1\n",
+        marker.display()
+    ));
+    assert_eq!(c.lookup("web-1.example.com", None).unwrap().port, Some(1));
+    assert!(marker.exists());
 }
