@@ -1,0 +1,245 @@
+//! What a value becomes once the host is known: `%` tokens, `${VAR}`,
+//! `~`, `Include` globs, and the local user, home and host name as
+//! OpenSSH takes them (from the passwd entry, not the environment).
+
+use std::path::{Path, PathBuf};
+
+pub(super) fn expand_host_name(value: &str, host: &str) -> String {
+    expand_tokens(value, |t| (t == 'h').then(|| host.to_string()))
+}
+
+pub(super) fn expand_tokens(value: &str, mut token: impl FnMut(char) -> Option<String>) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some(t) => match token(t) {
+                Some(v) => out.push_str(&v),
+                // Refused when the file was read; kept as written otherwise.
+                None => {
+                    out.push('%');
+                    out.push(t);
+                }
+            },
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
+/// Values the path tokens stand for.
+#[derive(Debug, Clone)]
+pub(crate) struct Tokens<'a> {
+    /// `%h`: the host name connected to (after `HostName`).
+    pub host: &'a str,
+    /// `%n`: the name as given.
+    pub original_host: &'a str,
+    pub port: u16,
+    /// `%r`: the remote user.
+    pub user: &'a str,
+    /// `%k`: `HostKeyAlias`, else the name as given.
+    pub host_key_alias: Option<&'a str>,
+}
+
+impl Tokens<'_> {
+    pub(super) fn value(&self, token: char) -> Option<String> {
+        Some(match token {
+            'C' => {
+                use sha1::Digest as _;
+                let text = format!("{}{}{}{}", local_host(), self.host, self.port, self.user);
+                sha1::Sha1::digest(text.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            }
+            'd' => home().display().to_string(),
+            'h' => self.host.to_string(),
+            'i' => rustix::process::getuid().as_raw().to_string(),
+            'k' => self
+                .host_key_alias
+                .unwrap_or(self.original_host)
+                .to_string(),
+            'L' => local_host()
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            'l' => local_host(),
+            'n' => self.original_host.to_string(),
+            'p' => self.port.to_string(),
+            'r' => self.user.to_string(),
+            'u' => local_user(),
+            _ => return None,
+        })
+    }
+}
+
+/// `~`, `${VAR}` and `%` tokens of an `IdentityFile` or
+/// `UserKnownHostsFile` value. A variable that is not set is an error, as
+/// in OpenSSH.
+pub(crate) fn expand_path(value: &str, tokens: &Tokens<'_>) -> Result<PathBuf, String> {
+    let value = expand_env(value)?;
+    let expanded = expand_tokens(&value, |t| tokens.value(t));
+    if expanded.eq_ignore_ascii_case("none") {
+        return Ok(PathBuf::from("/dev/null"));
+    }
+    Ok(tilde(&expanded, &home()))
+}
+
+/// `${NAME}` replaced by the environment variable's value.
+fn expand_env(value: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("`${{` without `}}` in `{value}`"))?;
+        let name = &after[..end];
+        let found = std::env::var(name)
+            .map_err(|_| format!("environment variable ${{{name}}} has no value (in `{value}`)"))?;
+        out.push_str(&found);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn tilde(path: &str, home: &Path) -> PathBuf {
+    if path == "~" {
+        home.to_path_buf()
+    } else if let Some(rest) = path.strip_prefix("~/") {
+        home.join(rest)
+    } else {
+        PathBuf::from(path)
+    }
+}
+
+/// The files one `Include` argument names: `~` expanded, relative paths
+/// under `base` (`~/.ssh` or `/etc/ssh`), globs sorted; a pattern matching
+/// nothing is skipped, as in OpenSSH.
+pub(super) fn include_files(arg: &str, base: &Path) -> Result<Vec<PathBuf>, String> {
+    let path = tilde(arg, &home());
+    let path = if path.is_absolute() {
+        path
+    } else {
+        base.join(path)
+    };
+    let pattern = path.to_string_lossy().into_owned();
+    let paths = glob::glob(&pattern).map_err(|e| format!("Include `{arg}`: {e}"))?;
+    let mut files = Vec::new();
+    for entry in paths {
+        let file = entry.map_err(|e| format!("Include `{arg}`: {e}"))?;
+        if !file.is_dir() {
+            files.push(file);
+        }
+    }
+    Ok(files)
+}
+
+/// The running user's passwd entry: OpenSSH takes the user name and home
+/// directory from it, not from `$USER` or `$HOME`. Read once: every
+/// host's lookup and path expansion asks for it, and the uid does not
+/// change during a run.
+fn passwd() -> Option<&'static nix::unistd::User> {
+    static ENTRY: std::sync::LazyLock<Option<nix::unistd::User>> = std::sync::LazyLock::new(|| {
+        nix::unistd::User::from_uid(nix::unistd::getuid())
+            .ok()
+            .flatten()
+    });
+    ENTRY.as_ref()
+}
+
+/// The home directory (`~`, `%d`): the passwd entry's, else `$HOME`.
+pub(crate) fn home() -> PathBuf {
+    passwd()
+        .map(|u| u.dir.clone())
+        .or_else(std::env::home_dir)
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+/// The local user name (`%u`, `Match localuser`, the default remote user),
+/// from the passwd entry of the running uid.
+pub(crate) fn local_user() -> String {
+    passwd().map(|u| u.name.clone()).unwrap_or_default()
+}
+
+/// The local host name (`%l`).
+fn local_host() -> String {
+    nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Characters OpenSSH (9.6 and later) refuses in a host name given to it,
+/// because the name may be expanded into a command.
+const HOST_METACHARACTERS: &str = "'`\"$\\;&<>|(){}";
+/// The same for a user name (OpenSSH's `valid_ruser`).
+const USER_METACHARACTERS: &str = "'`\";&<>|(){}";
+
+/// Whether `name` may be expanded into a shell command as a host name.
+pub(crate) fn safe_host_name(name: &str) -> bool {
+    !name.starts_with('-')
+        && !name
+            .chars()
+            .any(|c| HOST_METACHARACTERS.contains(c) || c.is_whitespace() || c.is_control())
+}
+
+/// Whether `user` may be expanded into a shell command as a user name.
+pub(crate) fn safe_user_name(user: &str) -> bool {
+    !user.is_empty()
+        && !user.ends_with('\\')
+        && !user.contains(|c: char| USER_METACHARACTERS.contains(c) || c.is_control())
+        && !user
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0].is_ascii_whitespace() && w[1] == b'-')
+}
+
+/// A command (`ProxyCommand`, `Match exec`) with its tokens (those in
+/// `allowed`, and `%%`) expanded; another token is refused. A
+/// host or user name with shell metacharacters is refused, never expanded
+/// into the command: OpenSSH 9.6 and later refuse such names too.
+pub(crate) fn expand_command(
+    command: &str,
+    tokens: &Tokens<'_>,
+    allowed: &str,
+) -> Result<String, String> {
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        if c == '%' && chars.next().is_none() {
+            return Err(format!("`{command}` ends with a lone `%`"));
+        }
+    }
+    let mut refused = None;
+    let expanded = expand_tokens(command, |t| {
+        if !allowed.contains(t) {
+            refused.get_or_insert_with(|| format!("token `%{t}` is not supported in `{command}`"));
+            return None;
+        }
+        let value = tokens.value(t)?;
+        let safe = match t {
+            'h' | 'n' | 'k' => safe_host_name(&value),
+            'r' => safe_user_name(&value),
+            _ => true,
+        };
+        if !safe && refused.is_none() {
+            refused = Some(format!(
+                "%{t} would put `{}` into the command `{command}`: a {} with shell metacharacters is refused (as OpenSSH refuses it)",
+                crate::support::sanitize::escape(&value),
+                if t == 'r' { "user name" } else { "host name" }
+            ));
+        }
+        Some(value)
+    });
+    match refused {
+        Some(why) => Err(why),
+        None => Ok(expanded),
+    }
+}

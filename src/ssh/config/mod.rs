@@ -1,0 +1,455 @@
+//! OpenSSH client configuration (`~/.ssh/config`, or `-F PATH`), read as
+//! OpenSSH 9.2's `ssh` reads it, so the settings an operator already keeps
+//! for `ssh` (aliases, ports, users, keys, known_hosts, bastions, legacy
+//! algorithms) apply to sshfleet too. What differs is refused, naming the
+//! file and line; nothing is silently read differently.
+//!
+//! A small parser rather than a crate: the one well-kept crate
+//! (`ssh2-config`) reports errors without the file and line, keeps
+//! `StrictHostKeyChecking` and `UserKnownHostsFile` only as loose strings,
+//! resolves `+algorithm` lists against OpenSSH's defaults instead of
+//! russh's, and does not expand `%h`. What is read, as `ssh_config(5)` says
+//! and `ssh -G` shows (the differential tests in this module compare the
+//! two on a corpus):
+//!
+//! - Arguments are split as OpenSSH's `argv_split` does: single and double
+//!   quotes, `\ ` and `\"` escapes, `#` starts a comment.
+//! - `Host` patterns (`*`, `?`, `!negation`) match the name ssh is given,
+//!   case-sensitively; `Match all|host|originalhost|user|localuser|exec|
+//!   final|canonical` (with `!`). `Match final` makes a second pass over
+//!   the file, as OpenSSH does; `canonical` never holds, because hostname
+//!   canonicalisation is refused. `Match localnetwork` is refused.
+//! - For each setting the first obtained value wins, except `IdentityFile`,
+//!   which accumulates.
+//! - `Include` (globs; relative paths under `~/.ssh`), nested at most 16
+//!   deep, applies within the block it is written in.
+//! - Every keyword OpenSSH knows is in the table of [`keywords`]:
+//!   honoured, refused unless set to a value sshfleet can honour, inert
+//!   (its value checked as OpenSSH checks it) or ignored as OpenSSH ignores
+//!   it. `docs/OPENSSH.md` is generated from that table. A keyword OpenSSH
+//!   does not know is an error, as in OpenSSH, unless the `IgnoreUnknown`
+//!   obtained before it (for the host being resolved) names it.
+//!
+//! A value sshfleet cannot read (a bad port, an unterminated quote, an
+//! unknown `%` token, a malformed `ProxyJump`) is an error naming the file
+//! and line: a half-read configuration would connect somewhere unintended.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+mod expand;
+mod jump;
+pub(crate) mod keywords;
+mod parse;
+mod setting;
+
+pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user};
+pub(crate) use jump::JumpHost;
+pub(crate) use setting::{HostConfig, Obtained, PROXY_TOKENS, method_allowed};
+
+use expand::include_files;
+use parse::{Condition, Subject, Test, host_condition, match_condition, split_line};
+use setting::{Place, Setting, parse_setting};
+
+/// OpenSSH's own limit; also what stops an `Include` loop.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// Errors reading a configuration file. Each names the file, and the line
+/// where there is one.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SshConfigError {
+    #[error("cannot read ssh_config {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// `StrictHostKeyChecking`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StrictHostKeyChecking {
+    /// `yes`, and `ask` (sshfleet never prompts).
+    Yes,
+    AcceptNew,
+    /// `no`/`off`: sshfleet treats it as `accept-new` (a changed key is
+    /// still refused) and says so when the file is read.
+    No,
+}
+
+/// A parsed configuration (possibly empty), ready for lookups.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SshConfig {
+    /// Every line, in the order read (includes expanded).
+    directives: Vec<Directive>,
+    /// Every `Host` and `Match` line; a directive's scope names them.
+    blocks: Vec<Block>,
+    /// A `Match final` block exists: lookups make a second pass.
+    has_final: bool,
+    /// An `IgnoreUnknown` line was read: unknown keywords after it are
+    /// judged per host, against the value that host obtained.
+    saw_ignore_unknown: bool,
+    /// Where a relative `Include` is looked for: `~/.ssh` in a user's
+    /// file, `/etc/ssh` in the system-wide one.
+    include_base: PathBuf,
+}
+
+/// The system-wide client configuration `ssh` reads after the user's.
+const SYSTEM_CONFIG: &str = "/etc/ssh/ssh_config";
+
+/// A `Host` or `Match` line: its condition and where it was written.
+#[derive(Debug, Clone)]
+struct Block {
+    condition: Condition,
+    path: PathBuf,
+    line: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Directive {
+    /// Every enclosing block (an `Include` inside a `Host` block keeps
+    /// that block's), outermost first, as indexes into `blocks`.
+    scope: Arc<Vec<usize>>,
+    line: Line,
+}
+
+#[derive(Debug, Clone)]
+enum Line {
+    /// A `Host` or `Match` line: its condition is evaluated once, here,
+    /// as OpenSSH evaluates it when it reads the line.
+    Block(usize),
+    Setting(Setting),
+    /// `IgnoreUnknown`: applies from here on where its block applies.
+    IgnoreUnknown(String),
+    /// A keyword OpenSSH does not know, after an `IgnoreUnknown`.
+    Unknown {
+        keyword: String,
+        path: PathBuf,
+        line: usize,
+    },
+}
+
+/// What one lookup carries from directive to directive.
+struct Pass<'a> {
+    host: &'a str,
+    user: Option<&'a str>,
+    final_pass: bool,
+    local_user: &'a str,
+}
+
+impl SshConfig {
+    /// What `ssh` reads without `-F`: `~/.ssh/config`, then the
+    /// system-wide `/etc/ssh/ssh_config`, each if it exists (the first
+    /// obtained value still wins).
+    pub(crate) fn load_default() -> Result<SshConfig, SshConfigError> {
+        let mut config = SshConfig::default();
+        let user = home().join(".ssh").join("config");
+        let system = Path::new(SYSTEM_CONFIG);
+        for (path, base) in [
+            (user.as_path(), home().join(".ssh")),
+            (system, PathBuf::from("/etc/ssh")),
+        ] {
+            if path.exists() {
+                config.include_base = base;
+                config.read_file(path, &Arc::new(Vec::new()), 0)?;
+            }
+        }
+        Ok(config)
+    }
+
+    /// `-F PATH`: the file must exist; `none` means no configuration.
+    pub(crate) fn load_option(path: &Path) -> Result<SshConfig, SshConfigError> {
+        if path.as_os_str() == "none" {
+            return Ok(SshConfig::default());
+        }
+        SshConfig::load(path)
+    }
+
+    pub(crate) fn load(path: &Path) -> Result<SshConfig, SshConfigError> {
+        let mut config = SshConfig {
+            include_base: home().join(".ssh"),
+            ..SshConfig::default()
+        };
+        config.read_file(path, &Arc::new(Vec::new()), 0)?;
+        Ok(config)
+    }
+
+    /// Parse `text` as if read from `path` (which names it in errors).
+    #[cfg(test)]
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<SshConfig, SshConfigError> {
+        let mut config = SshConfig::default();
+        config.read_text(text, path, &Arc::new(Vec::new()), 0)?;
+        Ok(config)
+    }
+
+    /// `ssh -o Keyword=value` options, read as OpenSSH reads them: each is
+    /// one configuration line that applies to every host, before any file.
+    /// `Err` names the option at fault.
+    pub(crate) fn from_options<'a>(
+        options: impl IntoIterator<Item = &'a str>,
+    ) -> Result<SshConfig, String> {
+        let mut config = SshConfig::default();
+        let scope = Arc::new(Vec::new());
+        for option in options {
+            let Some((keyword, args)) = split_line(option)? else {
+                continue;
+            };
+            let lower = keyword.to_ascii_lowercase();
+            if matches!(lower.as_str(), "host" | "match" | "include") {
+                return Err(format!(
+                    "`{keyword}` is not supported as a command-line option"
+                ));
+            }
+            let place = Place {
+                path: Path::new("-o"),
+                line: 0,
+            };
+            config
+                .keyword_line(&lower, &args, &place, &scope)
+                .map_err(|m| format!("{keyword}: {m}"))?;
+        }
+        Ok(config)
+    }
+
+    fn read_file(
+        &mut self,
+        path: &Path,
+        outer: &Arc<Vec<usize>>,
+        depth: usize,
+    ) -> Result<(), SshConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SshConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.read_text(&text, path, outer, depth)
+    }
+
+    fn read_text(
+        &mut self,
+        text: &str,
+        path: &Path,
+        outer: &Arc<Vec<usize>>,
+        depth: usize,
+    ) -> Result<(), SshConfigError> {
+        let mut scope = outer.clone();
+        for (index, line) in text.lines().enumerate() {
+            let number = index + 1;
+            let invalid = |message: String| SshConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: number,
+                message,
+            };
+            let Some((keyword, args)) = split_line(line).map_err(invalid)? else {
+                continue;
+            };
+            let lower = keyword.to_ascii_lowercase();
+            match lower.as_str() {
+                "host" | "match" => {
+                    let condition = if lower == "host" {
+                        host_condition(&args)
+                    } else {
+                        match_condition(&args)
+                    }
+                    .map_err(|m| invalid(format!("{keyword}: {m}")))?;
+                    if let Condition::Match(criteria) = &condition {
+                        self.has_final |= criteria.iter().any(|c| matches!(c.test, Test::Final));
+                    }
+                    let id = self.blocks.len();
+                    self.blocks.push(Block {
+                        condition,
+                        path: path.to_path_buf(),
+                        line: number,
+                    });
+                    self.directives.push(Directive {
+                        scope: outer.clone(),
+                        line: Line::Block(id),
+                    });
+                    let mut conditions = (**outer).clone();
+                    conditions.push(id);
+                    scope = Arc::new(conditions);
+                }
+                "include" => {
+                    if args.is_empty() {
+                        return Err(invalid("Include needs a path".to_string()));
+                    }
+                    if depth + 1 > MAX_INCLUDE_DEPTH {
+                        return Err(invalid(format!(
+                            "Include nested more than {MAX_INCLUDE_DEPTH} deep (does a file include itself?)"
+                        )));
+                    }
+                    for arg in &args {
+                        for file in include_files(arg, &self.include_base).map_err(invalid)? {
+                            self.read_file(&file, &scope, depth + 1)?;
+                        }
+                    }
+                }
+                _ => {
+                    let place = Place { path, line: number };
+                    self.keyword_line(&lower, &args, &place, &scope)
+                        .map_err(|m| invalid(format!("{keyword}: {m}")))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One keyword line other than `Host`, `Match` and `Include`.
+    fn keyword_line(
+        &mut self,
+        lower: &str,
+        args: &[String],
+        place: &Place<'_>,
+        scope: &Arc<Vec<usize>>,
+    ) -> Result<(), String> {
+        setting::no_argument(args)?;
+        let line = if keywords::find(lower).is_none() {
+            // Unknown: refused now, unless an IgnoreUnknown came before,
+            // which may name it for some hosts (judged per host).
+            if !self.saw_ignore_unknown {
+                return Err(setting::BAD_OPTION.to_string());
+            }
+            Line::Unknown {
+                keyword: lower.to_string(),
+                path: place.path.to_path_buf(),
+                line: place.line,
+            }
+        } else if lower == "ignoreunknown" {
+            keywords::check_value(keywords::Value::One, args)?;
+            self.saw_ignore_unknown = true;
+            Line::IgnoreUnknown(args[0].clone())
+        } else {
+            match parse_setting(lower, args, place)? {
+                Some(setting) => Line::Setting(setting),
+                None => return Ok(()),
+            }
+        };
+        self.directives.push(Directive {
+            scope: scope.clone(),
+            line,
+        });
+        Ok(())
+    }
+
+    /// The settings for `host` (the name ssh would be given: `ansible_host`
+    /// or the inventory name; a jump host's name). `user` is a user chosen
+    /// before the file is read (the inventory's), which `Match user` sees.
+    /// With a `Match final` block, a second pass runs as OpenSSH's does:
+    /// every block is evaluated again against the host name the first
+    /// found, and fills what is still unset. `Err`: a line that cannot be
+    /// honoured for this host (a refused value, an unknown keyword, a
+    /// `Match exec` refused or failing), naming its file and line.
+    pub(crate) fn lookup(
+        &self,
+        host: &str,
+        user: Option<&str>,
+    ) -> Result<HostConfig, SshConfigError> {
+        let local_user = local_user();
+        let mut out = HostConfig::default();
+        let mut pass = Pass {
+            host,
+            user,
+            final_pass: false,
+            local_user: &local_user,
+        };
+        let mut ignore_unknown = None;
+        self.pass(&mut out, &pass, &mut ignore_unknown)?;
+        if self.has_final {
+            // As ssh: before the final pass the host name is set to the
+            // host connected to, so a `HostName` in it changes nothing.
+            out.host_name.get_or_insert_with(|| host.to_lowercase());
+            pass.final_pass = true;
+            self.pass(&mut out, &pass, &mut ignore_unknown)?;
+        }
+        match out.refusal() {
+            Some(refused) => Err(refused),
+            None => Ok(out),
+        }
+    }
+
+    fn pass(
+        &self,
+        out: &mut HostConfig,
+        pass: &Pass<'_>,
+        ignore_unknown: &mut Option<crate::ssh::pattern::PatternList>,
+    ) -> Result<(), SshConfigError> {
+        // Each block's condition as last evaluated in this pass.
+        let mut holds = vec![false; self.blocks.len()];
+        for directive in &self.directives {
+            if let Line::Unknown {
+                keyword,
+                path,
+                line,
+            } = &directive.line
+            {
+                if !ignore_unknown.as_ref().is_some_and(|p| p.matches(keyword)) {
+                    return Err(SshConfigError::Invalid {
+                        path: path.clone(),
+                        line: *line,
+                        message: format!("{keyword}: {}", setting::BAD_OPTION),
+                    });
+                }
+                continue;
+            }
+            let current_host = out.host_name.clone().unwrap_or_else(|| {
+                if pass.final_pass {
+                    pass.host.to_lowercase()
+                } else {
+                    pass.host.to_string()
+                }
+            });
+            let current_user = pass
+                .user
+                .map(str::to_string)
+                .or_else(|| out.user.clone())
+                .unwrap_or_else(|| pass.local_user.to_string());
+            let subject = Subject {
+                original_host: pass.host,
+                host: &current_host,
+                port: out.port.unwrap_or(22),
+                user: &current_user,
+                local_user: pass.local_user,
+                host_key_alias: out.host_key_alias.as_deref(),
+                final_pass: pass.final_pass,
+            };
+            if let Line::Block(id) = directive.line {
+                let block = &self.blocks[id];
+                holds[id] =
+                    block
+                        .condition
+                        .holds(&subject)
+                        .map_err(|message| SshConfigError::Invalid {
+                            path: block.path.clone(),
+                            line: block.line,
+                            message,
+                        })?;
+                continue;
+            }
+            if !directive.scope.iter().all(|id| holds[*id]) {
+                continue;
+            }
+            match &directive.line {
+                Line::Setting(setting) => out.apply(setting, pass.host),
+                Line::IgnoreUnknown(patterns) => {
+                    if ignore_unknown.is_none() {
+                        *ignore_unknown =
+                            crate::ssh::pattern::PatternList::new(patterns.split(','), true).ok();
+                    }
+                }
+                Line::Unknown { .. } | Line::Block(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod generated;
+#[cfg(test)]
+pub(super) mod table_tests;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,496 @@
+//! OpenSSH `known_hosts` checking, the way `ssh` itself does it, so an
+//! operator's existing file works unchanged and a changed key is never
+//! accepted silently.
+//!
+//! The format is the one described under SSH_KNOWN_HOSTS FILE FORMAT in
+//! `sshd(8)`: an optional marker (`@revoked` or `@cert-authority`), a
+//! comma-separated list of host patterns (or a single hashed `|1|salt|hash`
+//! name), the key type, the base64 key and an optional comment. Fields may be
+//! separated by any run of spaces or tabs.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use russh::keys::ssh_key::known_hosts::{Entry, HostPatterns, Marker};
+use russh::keys::{Algorithm, HashAlg, PublicKey};
+use sha1::Sha1;
+
+use crate::ssh::pattern::PatternList;
+
+/// What a known_hosts file says about the key a server presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HostKeyStatus {
+    /// A matching, non-revoked entry exists.
+    Trusted,
+    /// No entry for this host (for this key algorithm).
+    Unknown,
+    /// An entry for this host with the same key algorithm holds another key:
+    /// possible man-in-the-middle. `line` is the 1-based line of that entry.
+    Changed { line: usize },
+    /// The presented key is listed under `@revoked`.
+    Revoked { line: usize },
+}
+
+/// Errors reading or writing a known_hosts file.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum KnownHostsError {
+    #[error("cannot read known_hosts file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot record host key in {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// One parsed line of the file, with its 1-based line number.
+#[derive(Debug, Clone)]
+struct Line {
+    number: usize,
+    entry: Entry,
+    /// The host field's patterns, parsed once (`None` for a hashed name).
+    patterns: Option<PatternList>,
+}
+
+/// A parsed known_hosts file. A missing file is an empty one.
+#[derive(Debug, Clone)]
+pub(crate) struct KnownHosts {
+    lines: Vec<Line>,
+    /// Lines whose host field is plain names only (no wildcard, negation
+    /// or hash), by lower-cased name: a lookup in a fleet-sized file
+    /// touches only its own lines, not every line.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Every other line (wildcards, negations, hashed names): scanned.
+    scanned: Vec<usize>,
+    /// `@revoked` lines, which apply whatever their host field.
+    revoked: Vec<usize>,
+    warnings: Vec<String>,
+}
+
+impl KnownHosts {
+    /// Read and parse the file at `path`. A missing file is an empty set;
+    /// any other I/O failure is [`KnownHostsError::Read`]. Malformed lines are
+    /// skipped, as OpenSSH does, and listed by [`KnownHosts::warnings`].
+    pub(crate) fn load(path: &Path) -> Result<KnownHosts, KnownHostsError> {
+        match fs::read(path) {
+            // Lossy: a stray non-UTF-8 byte spoils its own line only.
+            Ok(bytes) => Ok(KnownHosts::parse(&String::from_utf8_lossy(&bytes), path)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(KnownHosts::parse("", path)),
+            Err(source) => Err(KnownHostsError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Parse known_hosts text; `path` is used for the file it names and
+    /// in warnings only.
+    pub(crate) fn parse(text: &str, path: &Path) -> KnownHosts {
+        let mut lines = Vec::new();
+        let mut warnings = Vec::new();
+        for (index, raw) in text.lines().enumerate() {
+            let number = index + 1;
+            let trimmed = raw.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            // `Entry::from_str` splits fields on a single space.
+            let normalised = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
+            match Entry::from_str(&normalised) {
+                Ok(entry) => {
+                    let patterns = match entry.host_patterns() {
+                        HostPatterns::Patterns(list) => {
+                            match PatternList::new(list.iter().map(String::as_str), true) {
+                                Ok(list) => Some(list),
+                                Err(e) => {
+                                    warnings.push(format!("{}:{number}: {e}", path.display()));
+                                    continue;
+                                }
+                            }
+                        }
+                        HostPatterns::HashedName { .. } => None,
+                    };
+                    lines.push(Line {
+                        number,
+                        entry,
+                        patterns,
+                    });
+                }
+                Err(_) => warnings.push(format!("{}:{number}: cannot parse", path.display())),
+            }
+        }
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut scanned = Vec::new();
+        let revoked = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.entry.marker() == Some(&Marker::Revoked))
+            .map(|(i, _)| i)
+            .collect();
+        for (index, line) in lines.iter().enumerate() {
+            match line.entry.host_patterns() {
+                HostPatterns::Patterns(names)
+                    if names
+                        .iter()
+                        .all(|n| !n.contains(['*', '?']) && !n.starts_with('!')) =>
+                {
+                    for name in names {
+                        let slot = by_name.entry(name.to_ascii_lowercase()).or_default();
+                        if slot.last() != Some(&index) {
+                            slot.push(index);
+                        }
+                    }
+                }
+                _ => scanned.push(index),
+            }
+        }
+        KnownHosts {
+            lines,
+            by_name,
+            scanned,
+            revoked,
+            warnings,
+        }
+    }
+
+    /// The lines that may match `name` (lower-cased lookup name), in file
+    /// order; each still has to be matched.
+    fn candidates(&self, name: &str) -> impl Iterator<Item = &Line> {
+        let mut indices: Vec<usize> = self
+            .by_name
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .chain(&self.scanned)
+            .copied()
+            .collect();
+        indices.sort_unstable();
+        indices.into_iter().map(|i| &self.lines[i])
+    }
+
+    /// One `path:line: cannot parse` message per malformed line that was
+    /// skipped, in file order.
+    pub(crate) fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Number of entries that parsed (all markers included).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Check `key` for `host` on `port` (entry `host` for 22, `[host]:port` otherwise).
+    pub(crate) fn check(&self, host: &str, port: u16, key: &PublicKey) -> HostKeyStatus {
+        let name = lookup_name(host, port);
+
+        // Revocation wins over everything. Prefer a revoked line for this
+        // host, but a key revoked anywhere in the file is revoked.
+        let mut revoked_any = None;
+        for line in self.revoked.iter().map(|&i| &self.lines[i]) {
+            if same_key(line.entry.public_key(), key) {
+                if line.matches(&name) {
+                    return HostKeyStatus::Revoked { line: line.number };
+                }
+                revoked_any.get_or_insert(line.number);
+            }
+        }
+        if let Some(line) = revoked_any {
+            return HostKeyStatus::Revoked { line };
+        }
+
+        let mut changed = None;
+        for line in self.candidates(&name) {
+            // `@cert-authority` keys sign host certificates; they are not
+            // host keys themselves. `@revoked` was handled above.
+            if line.entry.marker().is_some() {
+                continue;
+            }
+            if !line.matches(&name) {
+                continue;
+            }
+            let known = line.entry.public_key();
+            if same_key(known, key) {
+                return HostKeyStatus::Trusted;
+            }
+            if known.algorithm() == key.algorithm() {
+                changed.get_or_insert(line.number);
+            }
+        }
+        match changed {
+            Some(line) => HostKeyStatus::Changed { line },
+            None => HostKeyStatus::Unknown,
+        }
+    }
+}
+
+impl KnownHosts {
+    /// A key of another type than `key`'s that this file already trusts
+    /// for the host: its type and line. Such a host is not new, whatever
+    /// `check` says of `key`'s type.
+    pub(crate) fn known_other_type(
+        &self,
+        host: &str,
+        port: u16,
+        key: &PublicKey,
+    ) -> Option<(String, usize)> {
+        let name = lookup_name(host, port);
+        self.candidates(&name)
+            .filter(|line| line.entry.marker().is_none() && line.matches(&name))
+            .map(|line| (line.entry.public_key(), line.number))
+            .find(|(known, _)| known.algorithm() != key.algorithm())
+            .map(|(known, line)| (known.algorithm().to_string(), line))
+    }
+
+    /// The CA keys `@cert-authority` lines trust for this host, with their
+    /// line numbers.
+    pub(crate) fn authorities(&self, host: &str, port: u16) -> Vec<(usize, PublicKey)> {
+        let name = lookup_name(host, port);
+        self.candidates(&name)
+            .filter(|l| l.entry.marker() == Some(&Marker::CertAuthority) && l.matches(&name))
+            .map(|l| (l.number, l.entry.public_key().clone()))
+            .collect()
+    }
+
+    /// The line that lists `key` as `@revoked`, if any (whatever its hosts).
+    pub(crate) fn revoked(&self, key: &PublicKey) -> Option<usize> {
+        self.revoked
+            .iter()
+            .map(|&i| &self.lines[i])
+            .find(|l| same_key(l.entry.public_key(), key))
+            .map(|l| l.number)
+    }
+
+    /// The key types this file knows this host by, in file order: OpenSSH
+    /// offers them first, so a host known by its RSA key is not met with
+    /// its (unknown) Ed25519 key.
+    pub(crate) fn known_algorithms(&self, host: &str, port: u16) -> Vec<Algorithm> {
+        let name = lookup_name(host, port);
+        let mut out: Vec<Algorithm> = Vec::new();
+        for line in self
+            .candidates(&name)
+            .filter(|l| l.entry.marker().is_none())
+        {
+            if line.matches(&name) {
+                let algorithm = line.entry.public_key().algorithm();
+                if !out.contains(&algorithm) {
+                    out.push(algorithm);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The name OpenSSH looks up: `host` for port 22, else `[host]:port`,
+/// lower-cased (ssh lower-cases the host name before any lookup).
+fn lookup_name(host: &str, port: u16) -> String {
+    let host = host.to_ascii_lowercase();
+    if port == 22 {
+        host
+    } else {
+        format!("[{host}]:{port}")
+    }
+}
+
+/// Same key material, ignoring any comment.
+fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
+    a.key_data() == b.key_data()
+}
+
+impl Line {
+    /// OpenSSH `match_hostname`: some pattern matches and no negated one
+    /// does, regardless of case; or the hashed name is this name.
+    fn matches(&self, name: &str) -> bool {
+        match (&self.patterns, self.entry.host_patterns()) {
+            (Some(list), _) => list.matches(name),
+            (None, HostPatterns::HashedName { salt, hash }) => {
+                hashed_name_matches(salt, hash, name)
+            }
+            (None, HostPatterns::Patterns(_)) => false,
+        }
+    }
+}
+
+/// `|1|salt|hash`: hash is HMAC-SHA1 of the name keyed by the salt.
+fn hashed_name_matches(salt: &[u8], hash: &[u8; 20], name: &str) -> bool {
+    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(salt) else {
+        return false;
+    };
+    mac.update(name.as_bytes());
+    mac.verify_slice(hash).is_ok()
+}
+
+/// Parsed known_hosts files shared by every connection of a run. A file
+/// is parsed again only when it changed on disk (a key recorded under
+/// accept-new), so a fleet-sized file is parsed once per run, not once per
+/// host.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    files: std::sync::Mutex<HashMap<PathBuf, (Stamp, std::sync::Arc<KnownHosts>)>>,
+}
+
+/// What says a file changed: its modification time and length (`None`
+/// for a missing file).
+type Stamp = Option<(Option<std::time::SystemTime>, u64)>;
+
+impl Cache {
+    /// The file at `path`, parsed, as [`KnownHosts::load`] would give it.
+    pub(crate) fn load(&self, path: &Path) -> Result<std::sync::Arc<KnownHosts>, KnownHostsError> {
+        let stamp = match fs::metadata(path) {
+            Ok(meta) => Some((meta.modified().ok(), meta.len())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(KnownHostsError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        // Held while parsing: the hosts of a run all connect at once, and
+        // one of them parsing while the rest wait beats all of them parsing.
+        let mut files = self
+            .files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((seen, parsed)) = files.get(path)
+            && *seen == stamp
+        {
+            return Ok(parsed.clone());
+        }
+        let parsed = std::sync::Arc::new(KnownHosts::load(path)?);
+        files.insert(path.to_path_buf(), (stamp, parsed.clone()));
+        Ok(parsed)
+    }
+}
+
+/// Append an entry for `host`/`port` to the file at `path`, creating the file
+/// and its directory when missing.
+pub(crate) fn append(
+    path: &Path,
+    host: &str,
+    port: u16,
+    key: &PublicKey,
+    hashed: bool,
+) -> Result<(), KnownHostsError> {
+    let write_err = |source| KnownHostsError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir).map_err(write_err)?;
+    }
+
+    let mut options = fs::OpenOptions::new();
+    options.read(true).append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Applies only when the file is created.
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(write_err)?;
+
+    let mut text = String::new();
+    let len = file.metadata().map_err(write_err)?.len();
+    if len > 0 {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::Start(len - 1)).map_err(write_err)?;
+        file.read_exact(&mut last).map_err(write_err)?;
+        if last[0] != b'\n' {
+            text.push('\n');
+        }
+    }
+    let line = entry_line(host, port, key);
+    if hashed {
+        // `HashKnownHosts yes`: the name as `|1|salt|HMAC-SHA1(salt, name)`.
+        let (_, rest) = line.split_once(' ').unwrap_or_default();
+        text.push_str(&hashed_name(&lookup_name(host, port)));
+        text.push(' ');
+        text.push_str(rest);
+    } else {
+        text.push_str(&line);
+    }
+    text.push('\n');
+    // Append mode: the write goes to the end whatever the read position.
+    file.write_all(text.as_bytes()).map_err(write_err)?;
+    file.flush().map_err(write_err)
+}
+
+/// A known_hosts name hashed as OpenSSH's `HashKnownHosts` writes it.
+pub(crate) fn hashed_name(name: &str) -> String {
+    let salt: [u8; 20] = rand::random();
+    let hash = match Hmac::<Sha1>::new_from_slice(&salt) {
+        Ok(mut mac) => {
+            mac.update(name.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    };
+    format!("|1|{}|{}", STANDARD.encode(salt), STANDARD.encode(hash))
+}
+
+/// `RevokedHostKeys`: whether the file lists one of `keys` (a host key,
+/// and for a certificate its CA). The file is a list of public keys as
+/// OpenSSH reads one; a binary key revocation list (KRL) is refused, and a
+/// file that cannot be read fails the check, as in OpenSSH.
+pub(crate) fn revoked_by_file(path: &Path, keys: &[&PublicKey]) -> Result<Option<usize>, String> {
+    let bytes = fs::read(path).map_err(|e| format!("RevokedHostKeys {}: {e}", path.display()))?;
+    if bytes.starts_with(b"SSHKRL\n\0") {
+        return Err(format!(
+            "RevokedHostKeys {} is a binary key revocation list (KRL), which sshfleet cannot read; list the revoked public keys one a line instead",
+            path.display()
+        ));
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Ok(listed) = PublicKey::from_openssh(line) else {
+            continue;
+        };
+        if keys.iter().any(|k| same_key(k, &listed)) {
+            return Ok(Some(index + 1));
+        }
+    }
+    Ok(None)
+}
+
+/// The OpenSSH-style `SHA256:...` fingerprint of a key.
+pub(crate) fn fingerprint(key: &PublicKey) -> String {
+    key.fingerprint(HashAlg::Sha256).to_string()
+}
+
+/// The known_hosts line (`[host]:port ssh-ed25519 AAAA...`) that trusts `key`.
+pub(crate) fn entry_line(host: &str, port: u16, key: &PublicKey) -> String {
+    let name = lookup_name(host, port);
+    let algorithm = key.algorithm();
+    // Key data encoding only fails for unencodable (e.g. oversized) data,
+    // which a key that came off the wire cannot be.
+    let blob = key.to_bytes().unwrap_or_default();
+    format!("{name} {} {}", algorithm.as_str(), STANDARD.encode(blob))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[path = "known_hosts_tests.rs"]
+mod tests;
