@@ -111,8 +111,9 @@ struct Overrides {
     algorithms: Algorithms,
 }
 
-/// ssh(1) flags that take an argument (OpenSSH 9): skipped with it.
-const FLAGS_WITH_ARG: &str = "bcDEeFIiJLlmOoPpQRSWw";
+/// ssh(1) flags that take an argument (OpenSSH 9): skipped with it
+/// unless read below.
+const FLAGS_WITH_ARG: &str = "BbcDEeFIiJLlmOoPpQRSWw";
 
 /// The options of a host's `ansible_ssh_common_args` /
 /// `ansible_ssh_extra_args`, read as ssh reads its command line: after the
@@ -149,8 +150,17 @@ fn ssh_args_config(
             let Some(flags) = word.strip_prefix('-').filter(|f| !f.is_empty()) else {
                 return Err(invalid(format!("`{word}` is not an ssh option")));
             };
-            // Flags without an argument may be bundled (`-4C`).
-            let Some(pos) = flags.find(|c| FLAGS_WITH_ARG.contains(c)) else {
+            // Flags without an argument may be bundled (`-4C`); `-4` and
+            // `-6` are `AddressFamily`, as ssh reads them.
+            let pos = flags.find(|c| FLAGS_WITH_ARG.contains(c));
+            for c in flags[..pos.unwrap_or(flags.len())].chars() {
+                match c {
+                    '4' => options.push("AddressFamily=inet".to_string()),
+                    '6' => options.push("AddressFamily=inet6".to_string()),
+                    _ => {}
+                }
+            }
+            let Some(pos) = pos else {
                 continue;
             };
             let flag = &flags[pos..=pos];
@@ -168,6 +178,12 @@ fn ssh_args_config(
                 "p" => format!("Port={value}"),
                 "l" => format!("User={value}"),
                 "i" => format!("IdentityFile={value}"),
+                // The flags that set a keyword sshfleet reads (or refuses).
+                "b" => format!("BindAddress={value}"),
+                "B" => format!("BindInterface={value}"),
+                "c" => format!("Ciphers={value}"),
+                "m" => format!("MACs={value}"),
+                "I" => format!("PKCS11Provider={value}"),
                 "F" => {
                     return Err(invalid(
                         "`-F` (another ssh_config file) is not supported here; use sshfleet's -F"
@@ -726,3 +742,7 @@ mod tests {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #[path = "target_differential.rs"]
 mod differential;
+
+#[cfg(test)]
+#[path = "target_ssh_tests.rs"]
+mod ssh_tests;

@@ -216,10 +216,13 @@ pub(super) async fn authenticate(
                 .flat_map(|m| m.iter())
                 .map(<&str>::from)
                 .collect();
+            let allowed = match (methods.password, methods.keyboard_interactive) {
+                (true, true) => String::new(),
+                _ => format!("; ssh_config allows {}", allowed_password_methods(methods)),
+            };
             tried.push(format!(
-                "{source} (not sent: the server accepts only {}; ssh_config allows {})",
-                accepted.join(", "),
-                allowed_password_methods(methods)
+                "{source} (not sent: the server accepts only {}{allowed})",
+                accepted.join(", ")
             ));
         } else {
             tried.push(format!("{source} ({})", sent_by.join(", ")));
