@@ -342,3 +342,8 @@ impl client::Handler for Verifier {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[path = "verify_tests.rs"]
+mod tests;
