@@ -155,7 +155,10 @@ fn appliances() -> Vec<(AsyncOsProfile, Status, String)> {
 
 /// Run the demo of `which`; exit 0 only when every host ended as its
 /// scenario requires.
-pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
+pub(crate) async fn execute(
+    which: DemoPlaybook,
+    report: Option<PathBuf>,
+) -> Result<ExitCode, Error> {
     run_demo(which, report)
         .await
         .map_err(|e| match e.downcast::<Error>() {
@@ -191,8 +194,13 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     scenarios.insert(demo.down.to_string(), "down".to_string());
     expected.push((demo.down.to_string(), Status::Unreachable));
     let names: Vec<&str> = demo.hosts.iter().map(|(m, _, _)| m.hostname()).collect();
+    let files = sshfleet_sim::serve::SimFiles {
+        inventory: dir.path().join("inventory.yaml"),
+        key: dir.path().join("id_ed25519"),
+        known_hosts: dir.path().join("known_hosts"),
+    };
     let sim = sshfleet_sim::serve::start_lab(
-        &dir.path().join("inventory.yaml"),
+        files,
         host_configs(&demo)?,
         Some(password.clone()),
         |ports, key| {
@@ -215,7 +223,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     let playbook = demo.model.playbook();
-    let end = super::lab::run(
+    let end = super::lab::run_on_lab(
         LabRun {
             playbook,
             inventory: inventory_path,

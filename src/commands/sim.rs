@@ -14,7 +14,7 @@ use crate::console::shutdown::Shutdown;
 use crate::error::Error;
 use crate::exit::ExitCode;
 
-pub(super) async fn run(args: SimArgs) -> Result<ExitCode, Error> {
+pub(super) async fn execute(args: SimArgs) -> Result<ExitCode, Error> {
     if let (Some(dir), Some(inventory_out)) = (&args.replay, &args.inventory_out) {
         let options = ReplayOptions {
             dir: dir.clone(),
