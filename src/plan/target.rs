@@ -1,7 +1,7 @@
 //! Where and how to reach each inventory host: the inventory's connection
 //! variables (Ansible's names and precedence), the ssh arguments Ansible
 //! would pass, then ssh_config, then defaults, resolved once into a
-//! [`Target`] that [`crate::transport`] connects without knowing where
+//! [`Target`] that [`crate::ssh::transport`] connects without knowing where
 //! any of it came from.
 
 use std::path::{Path, PathBuf};
