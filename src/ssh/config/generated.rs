@@ -467,7 +467,7 @@ fn compare(ours: &HostConfig, theirs: &BTreeMap<String, Vec<String>>, host: &str
         };
         let mine = match row.value {
             Value::Choice(_) | Value::Int => normal(value.first()),
-            Value::Time => keywords::parse_time(value.first())
+            Value::Time => super::values::parse_time(value.first())
                 .map_or_else(|| value.first().to_string(), |t| t.to_string()),
             _ => continue,
         };

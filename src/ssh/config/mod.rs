@@ -42,6 +42,7 @@ mod jump;
 pub(crate) mod keywords;
 mod parse;
 mod setting;
+mod values;
 
 pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user};
 pub(crate) use jump::JumpHost;
