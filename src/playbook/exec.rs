@@ -393,15 +393,20 @@ async fn run_step(
         StepKind::Run(run) => match &run.repeat {
             None => run_command(remote, playbook, vars, run, host).await?,
             Some(repeat) => {
-                let output =
+                let (output, held) =
                     repeat_command(remote, playbook, vars, run, repeat, host, cancel).await?;
-                // The values that held (a version before and after) are the proof.
-                let line = values_of(&repeat.until, &host.scope());
-                host.run.confirmations.push(Confirmation {
-                    step: step.name.clone(),
-                    line,
-                    at: None,
-                });
+                if held {
+                    // The values that held (a version before and after) are the proof.
+                    let line = values_of(&repeat.until, &host.scope());
+                    host.run.confirmations.push(Confirmation {
+                        step: step.name.clone(),
+                        line,
+                        at: None,
+                    });
+                } else {
+                    // `on_timeout: unconfirmed`: the change did not take.
+                    host.run.changed = false;
+                }
                 output
             }
         },
@@ -497,7 +502,9 @@ async fn run_command(
 
 /// Run the command every `repeat.every` until `repeat.until` holds over its
 /// fresh captures. A change that lands later than the command that asked
-/// for it (a definitions download) is confirmed only by seeing it.
+/// for it (a definitions download) is confirmed only by seeing it. Returns
+/// the last output and whether the condition held: under `on_timeout:
+/// unconfirmed`, a timeout is `false` rather than a failure.
 async fn repeat_command(
     remote: &mut impl Remote,
     playbook: &Playbook,
@@ -506,7 +513,7 @@ async fn repeat_command(
     repeat: &Repeat,
     host: &mut StepState<'_>,
     cancel: &CancellationToken,
-) -> Result<String, StepError> {
+) -> Result<(String, bool), StepError> {
     let timeout = vars.duration(&repeat.timeout)?;
     let every = vars.duration(&repeat.every)?;
     let started = tokio::time::Instant::now();
@@ -517,9 +524,12 @@ async fn repeat_command(
         let scope = host.scope();
         let done = repeat.until.eval(&scope).map_err(StepError::RepeatUntil)?;
         if done {
-            return Ok(output);
+            return Ok((output, true));
         }
         if started.elapsed().saturating_add(every) > timeout {
+            if repeat.on_timeout == super::model::OnTimeout::Unconfirmed {
+                return Ok((output, false));
+            }
             return Err(StepError::StillFalse {
                 condition: repeat.until.source().to_string(),
                 waited: timeout,

@@ -241,3 +241,89 @@ async fn failures_keep_their_words() {
         )
     );
 }
+
+const FORCE_PLAYBOOK: &str = r#"
+name: t
+exec: {}
+steps:
+  - name: before
+    run: get
+    capture:
+      v: '(\d+)'
+  - name: force
+    run: force
+    changes: true
+  - name: confirm
+    when: changed
+    run: get
+    capture:
+      after: '(\d+)'
+    repeat_until: after > v
+    every: 10ms
+    timeout: 30ms
+    on_timeout: ON_TIMEOUT
+    findings:
+      - id: did-not-move
+        severity: warning
+        when: not (after > v)
+    set:
+      moved: after > v
+  - name: diagnose
+    when: not moved
+    run: diagnose
+"#;
+
+fn force_playbook(on_timeout: &str) -> Playbook {
+    let text = FORCE_PLAYBOOK.replace("ON_TIMEOUT", on_timeout);
+    Playbook::parse(&text, std::path::Path::new("t.yaml")).unwrap()
+}
+
+#[tokio::test]
+async fn an_unconfirmed_change_is_no_change_and_the_steps_after_it_run() {
+    let pb = force_playbook("unconfirmed");
+    let mut remote = Scripted::default().answer("1", 0).answer("", 0);
+    for _ in 0..5 {
+        remote = remote.answer("1", 0);
+    }
+    let sent_before = |r: &Scripted| r.sent.iter().filter(|c| *c == "diagnose").count();
+    // The answers run out at `diagnose` only if it was sent.
+    let run = run_all(&pb, &mut remote).await;
+    assert!(!run.changed, "{run:?}");
+    assert_eq!(run.actions, ["force"]);
+    assert!(run.confirmations.is_empty());
+    assert_eq!(run.findings.len(), 1);
+    assert_eq!(run.findings[0].id, "did-not-move");
+    assert_eq!(sent_before(&remote), 1);
+
+    // The version moved: confirmed, changed, no diagnosis.
+    let mut remote = Scripted::default()
+        .answer("1", 0)
+        .answer("", 0)
+        .answer("2", 0);
+    let run = run_all(&pb, &mut remote).await;
+    assert!(run.changed && run.error.is_none(), "{run:?}");
+    assert_eq!(run.confirmations.len(), 1);
+    assert!(run.findings.is_empty());
+    assert!(!remote.sent.contains(&"diagnose".to_string()));
+
+    // The default still fails the host.
+    let pb = force_playbook("fail");
+    let mut remote = Scripted::default().answer("1", 0).answer("", 0);
+    for _ in 0..5 {
+        remote = remote.answer("1", 0);
+    }
+    let run = run_all(&pb, &mut remote).await;
+    let error = run.error.unwrap();
+    assert!(error.contains("still false"), "{error}");
+    assert!(!run.changed);
+
+    // Only a repeated step takes it.
+    let text = FORCE_PLAYBOOK.replace("ON_TIMEOUT", "unconfirmed").replace(
+        "    run: force\n",
+        "    run: force\n    on_timeout: unconfirmed\n",
+    );
+    let e = Playbook::parse(&text, std::path::Path::new("t.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`on_timeout:` goes with `repeat_until:`"), "{e}");
+}

@@ -204,6 +204,7 @@ pub(crate) struct Repeat {
     pub until: Condition,
     pub every: DurationRef,
     pub timeout: DurationRef,
+    pub on_timeout: model::OnTimeout,
 }
 
 /// What `run:` and `follow:` steps share: a command, what its output must
