@@ -22,6 +22,7 @@ mod ask_pass;
 mod bounds;
 mod cli;
 mod clixml;
+mod codepage;
 mod console;
 #[cfg(feature = "sim")]
 mod demo;

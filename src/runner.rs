@@ -749,18 +749,22 @@ fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
     } else if run.changed || (check_mode && run.would_change) {
         (Status::Changed, None)
     } else if !unresolved.is_empty() {
+        // A change that ran but was not confirmed (`on_timeout:
+        // unconfirmed`) is named: it was applied, and did not fix it.
+        let applied = if run.actions.is_empty() {
+            "no remediation step applied".to_string()
+        } else {
+            format!("{} applied, not confirmed", run.actions.join(", "))
+        };
         (
             Status::Failed,
             Some(match worst {
                 Some(message) => format!(
-                    "{} (found {}; no remediation step applied)",
+                    "{} (found {}; {applied})",
                     message.trim_end_matches('.'),
                     unresolved.join(", ")
                 ),
-                None => format!(
-                    "found {}; no remediation step applied",
-                    unresolved.join(", ")
-                ),
+                None => format!("found {}; {applied}", unresolved.join(", ")),
             }),
         )
     } else {
