@@ -6,12 +6,11 @@ use std::path::PathBuf;
 
 use crate::exit::ExitCode;
 use crate::inventory::InventoryError;
-use crate::lock::LockError;
-use crate::outputs::OutputError;
+use crate::plan::PlanError;
 use crate::playbook::PlaybookError;
-use crate::retry::RetryReportError;
-use crate::ssh_config::SshConfigError;
-use crate::target::TargetError;
+use crate::ssh::config::SshConfigError;
+use crate::support::lock::LockError;
+use crate::support::outputs::OutputError;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
@@ -19,19 +18,11 @@ pub(crate) enum Error {
     Inventory(#[from] InventoryError),
     #[error(transparent)]
     Playbook(#[from] PlaybookError),
+    /// Anything the plan found before any host was touched.
     #[error(transparent)]
-    RetryReport(#[from] RetryReportError),
+    Plan(#[from] PlanError),
     #[error(transparent)]
     SshConfig(#[from] SshConfigError),
-    /// A host's connection variables cannot be used.
-    #[error("{}: {source}", inventory.display())]
-    Target {
-        inventory: PathBuf,
-        source: TargetError,
-    },
-    /// A host's playbook variables (inventory or `-e`) do not fit their type.
-    #[error("{}: {message}", inventory.display())]
-    HostVars { inventory: PathBuf, message: String },
     #[error(transparent)]
     Lock(#[from] LockError),
     /// An output path (report, transcripts, lock, man pages) cannot be used.
@@ -74,7 +65,7 @@ pub(crate) enum Error {
     /// `playbook test --expect`: the expectations cannot be used.
     #[cfg(feature = "sim")]
     #[error(transparent)]
-    Expect(#[from] crate::expectations::ExpectError),
+    Expect(#[from] crate::report::expectations::ExpectError),
     /// A recording (`--replay`) cannot be read.
     #[error(transparent)]
     Recording(#[from] sshfleet_recording::RecordingError),
@@ -92,10 +83,8 @@ impl Error {
         match self {
             Error::Inventory(_)
             | Error::Playbook(_)
-            | Error::RetryReport(_)
+            | Error::Plan(_)
             | Error::SshConfig(_)
-            | Error::Target { .. }
-            | Error::HostVars { .. }
             | Error::Output(_)
             | Error::Report(_)
             | Error::Usage(_)
@@ -186,7 +175,7 @@ mod tests {
     #[test]
     fn a_temporary_path_is_dropped() {
         let e = tempfile::NamedTempFile::new_in("/nonexistent-sshfleet-dir").unwrap_err();
-        let e = crate::report::without_temp_path(e);
+        let e = crate::support::outputs::without_temp_path(e);
         assert_eq!(e.to_string(), "No such file or directory (os error 2)");
         assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
     }

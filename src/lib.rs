@@ -9,63 +9,34 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 /// `println!` for output a reader may stop reading (`| head`): a closed
-/// stdout is not worth a panic. See [`progress::Lines::print`].
+/// stdout is not worth a panic. See `console::progress::Lines::print`.
 macro_rules! say {
     ($($arg:tt)*) => {
-        $crate::progress::Lines::Stdout.print(&format!($($arg)*))
+        $crate::console::progress::Lines::Stdout.print(&format!($($arg)*))
     };
 }
 
-mod algorithms;
-mod app;
-mod ask_pass;
-mod bounds;
 mod cli;
-mod clixml;
-mod codepage;
+mod commands;
 mod console;
-#[cfg(feature = "sim")]
-mod demo;
 mod error;
-mod events;
 mod exit;
-#[cfg(feature = "sim")]
-mod expectations;
-mod finding;
+mod fleet;
 mod inventory;
-mod known_hosts;
-mod limits;
-mod lock;
-mod man;
-mod metrics;
-mod outputs;
-mod pattern;
 mod plan;
 mod playbook;
-mod progress;
-mod prompt_host;
-mod recording;
-#[cfg(feature = "sim")]
-mod rehearse;
 mod report;
-mod retry;
-mod rollout;
-mod runner;
-mod sanitize;
-mod secrets;
-mod shard;
-mod shell;
-mod shutdown;
-mod ssh_config;
-mod target;
-mod transcript;
-mod transport;
-mod yaml_lines;
+mod session;
+mod ssh;
+mod support;
 
 /// Run the command line `args` (program name first) and return the
 /// process's exit code.
 pub fn main(args: Vec<String>) -> i32 {
     // Every host is a socket: a fleet of a thousand needs more than 1024.
-    limits::raise_nofile_limit();
-    cli::main_with_args(args)
+    support::limits::raise_nofile_limit();
+    match cli::parse(args) {
+        Ok(cli) => commands::main(cli),
+        Err(code) => code,
+    }
 }

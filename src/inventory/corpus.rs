@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::{Inventory, LoadOptions, VaultSecret};
-use crate::target::Settings;
-use crate::transport::HostKeyPolicy;
+use crate::plan::target::Settings;
+use crate::ssh::transport::HostKeyPolicy;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inventories")
@@ -306,7 +306,7 @@ fn check_case(dir: &Path) -> Vec<String> {
                         .config_key_files
                         .iter()
                         .map(|k| home_relative(k))
-                        .filter(|k| !crate::target::DEFAULT_IDENTITIES.contains(&k.as_str())),
+                        .filter(|k| !crate::plan::target::DEFAULT_IDENTITIES.contains(&k.as_str())),
                 );
                 let password = conn
                     .password
@@ -322,7 +322,7 @@ fn check_case(dir: &Path) -> Vec<String> {
                 // No user: ssh's is the local one (sshfleet's `admin` when
                 // that cannot be known).
                 let user = want["user"].as_str().map(String::from).unwrap_or_else(|| {
-                    Some(crate::ssh_config::local_user())
+                    Some(crate::ssh::config::local_user())
                         .filter(|u| !u.is_empty())
                         .unwrap_or_else(|| "admin".to_string())
                 });

@@ -12,7 +12,7 @@ use serde_yaml::Value;
 use super::vars::kind;
 use super::vault::{self, VaultSecret};
 use super::{InventoryError, Origin, yaml11};
-use crate::yaml_lines::YamlLines;
+use crate::support::yaml_lines::YamlLines;
 
 const EXTENSIONS: [&str; 3] = ["yml", "yaml", "json"];
 
@@ -132,11 +132,12 @@ pub(super) fn read_text(
     path: &Path,
     secret: Option<&VaultSecret>,
 ) -> Result<String, InventoryError> {
-    // A regular file of bounded size and nesting (crate::bounds).
-    let text = crate::bounds::read_yaml_input(path).map_err(|source| InventoryError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    // A regular file of bounded size and nesting (crate::support::bounds).
+    let text =
+        crate::support::bounds::read_yaml_input(path).map_err(|source| InventoryError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if vault::is_vault(&text) {
         return vault::decrypt(&text, secret).map_err(|e| InventoryError::Invalid {
             path: path.to_path_buf(),

@@ -10,7 +10,7 @@
 //!   INI values as Python literals;
 //! - `!vault` values and vault-encrypted files;
 //! - connection variables as the ssh connection plugin reads them, with
-//!   Jinja rendered by minijinja ([`Host::connection`]);
+//!   Jinja rendered by minijinja (`Inventory::connection`);
 //! - host patterns with Ansible's order and warnings ([`Inventory::select`]).
 //!
 //! What is not supported is refused with the file, line and feature.
@@ -311,8 +311,11 @@ fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<()
         }),
         None => match yaml11::parse(&text) {
             Ok(root @ Value::Mapping(_)) => {
-                let mut builder =
-                    yaml::Builder::new(model, path, crate::yaml_lines::YamlLines::parse(&text));
+                let mut builder = yaml::Builder::new(
+                    model,
+                    path,
+                    crate::support::yaml_lines::YamlLines::parse(&text),
+                );
                 builder.top(&root)
             }
             _ => ini::parse(model, &text, path),
@@ -327,7 +330,11 @@ fn parse_yaml(model: &mut Model, text: &str, path: &Path) -> Result<(), Inventor
         line: e.line,
         message: e.message,
     })?;
-    let mut builder = yaml::Builder::new(model, path, crate::yaml_lines::YamlLines::parse(text));
+    let mut builder = yaml::Builder::new(
+        model,
+        path,
+        crate::support::yaml_lines::YamlLines::parse(text),
+    );
     builder.top(&root)
 }
 #[cfg(test)]

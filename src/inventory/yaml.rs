@@ -10,7 +10,7 @@ use super::files::Var;
 use super::model::Model;
 use super::vars::kind;
 use super::{InventoryError, Origin};
-use crate::yaml_lines::YamlLines;
+use crate::support::yaml_lines::YamlLines;
 
 /// Most hosts one range pattern may expand to: a typo such as
 /// `esa[1:100000000]` should be an error, not an out-of-memory.

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::finding::{Confirmation, FoundFault};
+use crate::report::finding::{Confirmation, FoundFault};
 use chrono::NaiveDateTime;
 use tokio_util::sync::CancellationToken;
 

@@ -23,7 +23,7 @@ pub(crate) use model::{CaptureKind, ExecShell, Pick, PromptHost, Severity, VarSp
 use when::Condition;
 pub(crate) use when::Value;
 
-use crate::yaml_lines::YamlLines;
+use crate::support::yaml_lines::YamlLines;
 
 /// Playbooks shipped inside the binary, usable by name.
 pub(crate) const BUILTIN: &[(&str, &str)] = &[
@@ -344,11 +344,12 @@ impl Playbook {
     pub(crate) fn resolve(name_or_path: &str) -> Result<Playbook, PlaybookError> {
         let path = Path::new(name_or_path);
         if path.exists() {
-            let text =
-                crate::bounds::read_yaml_input(path).map_err(|source| PlaybookError::Read {
+            let text = crate::support::bounds::read_yaml_input(path).map_err(|source| {
+                PlaybookError::Read {
                     path: path.to_path_buf(),
                     source,
-                })?;
+                }
+            })?;
             return Playbook::parse(&text, path);
         }
         let stem = name_or_path

@@ -16,7 +16,7 @@ use super::{
     FindingTrigger, FleetMax, Follow, Pager, Pick, Playbook, PlaybookError, Repeat, Run, Session,
     Step, StepKind, Timestamp, VarSpec, VarType, template_names, vars,
 };
-use crate::yaml_lines::YamlLines;
+use crate::support::yaml_lines::YamlLines;
 
 pub(super) struct Validator<'a> {
     pub(super) path: &'a Path,
@@ -116,7 +116,7 @@ impl Validator<'_> {
         vars: &BTreeMap<String, VarSpec>,
     ) -> Result<DurationRef, PlaybookError> {
         if humantime::parse_duration(source).is_ok() {
-            return crate::bounds::parse_duration(source)
+            return crate::support::bounds::parse_duration(source)
                 .map(DurationRef::Literal)
                 .map_err(|m| self.err(path, m));
         }

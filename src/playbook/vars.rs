@@ -81,7 +81,7 @@ pub(crate) fn typed_text(kind: VarType, text: &str) -> Result<Typed, String> {
             "false" | "no" | "off" | "0" => Ok(Value::Bool(false).into()),
             _ => Err(format!("`{text}` is not a boolean (true/false)")),
         },
-        VarType::Duration => crate::bounds::parse_duration(text).map(|d| Typed {
+        VarType::Duration => crate::support::bounds::parse_duration(text).map(|d| Typed {
             value: Value::Text(text.to_string()),
             duration: Some(d),
         }),

@@ -4,8 +4,8 @@
 //! procedure"; the CLI's prompts, `grep`, `tail` and `version` output in
 //! section "How the devices really behave".
 //!
-//! [`Appliance`] is one appliance's state (logs, alerts, counters), shared by
-//! all its sessions; [`Command`] is one parsed CLI line. The interactive
+//! `Appliance` is one appliance's state (logs, alerts, counters), shared by
+//! all its sessions; `Command` is one parsed CLI line. The interactive
 //! session around them (echo, prompt, `tail`, faults) is in `shell.rs`.
 
 use std::sync::Mutex;

@@ -8,7 +8,7 @@
 //! behave".
 //!
 //! Every command arrives as an SSH exec request (no PTY), so there is no
-//! prompt and no session: [`Endpoint::run`] answers one command line with
+//! prompt and no session: `Endpoint::run` answers one command line with
 //! its stdout, stderr and exit status, as the endpoint's default shell
 //! ([`DefaultShell`]) runs it: cmd.exe (`cmd.exe /c LINE`, as Windows
 //! ships) or PowerShell (`powershell.exe -c LINE`). Either can start

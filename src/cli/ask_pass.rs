@@ -1,0 +1,95 @@
+//! `--ask-pass`: the login password, asked once on the terminal with echo
+//! off, as Ansible's `-k` does. Off a terminal (cron, CI, a pipe) it is
+//! refused: a job must name a password variable instead.
+
+use std::io::{BufRead as _, Write as _};
+
+use rustix::termios::{LocalModes, OptionalActions, Termios, isatty, tcgetattr, tcsetattr};
+
+use crate::ssh::transport::Password;
+
+/// Why no password was obtained.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AskPassError {
+    #[error(
+        "--ask-pass needs a terminal to ask on, and stdin is not one; unattended runs name the \
+         password's environment variable in the inventory (sshfleet_password_env)"
+    )]
+    NotATerminal,
+    #[error("--ask-pass: no password was typed")]
+    Empty,
+    #[error("--ask-pass: cannot read the terminal: {0}")]
+    Io(#[from] std::io::Error),
+    /// Ctrl-C at the prompt.
+    #[error("interrupted at the password prompt")]
+    Interrupted,
+}
+
+/// Ask for the password on stdin's terminal (prompt on stderr), echo off.
+/// The terminal is restored however this ends, Ctrl-C included.
+pub(crate) async fn ask(prompt: &str) -> Result<Password, AskPassError> {
+    ask_line(prompt).await.map(Password::new)
+}
+
+/// One secret line from stdin's terminal, asked as [`ask`] does (also for
+/// `--ask-vault-pass`).
+pub(crate) async fn ask_line(prompt: &str) -> Result<String, AskPassError> {
+    let stdin = std::io::stdin();
+    if !isatty(&stdin) {
+        return Err(AskPassError::NotATerminal);
+    }
+    // Caught from before echo goes off: Ctrl-C must not kill the process
+    // and leave the terminal without echo.
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let _echo_off = EchoOff::enable()?;
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{prompt}");
+    let _ = stderr.flush();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // A plain thread: a read blocked on the terminal must not hold up the
+    // runtime's shutdown after Ctrl-C.
+    std::thread::Builder::new()
+        .name("ask-pass".to_string())
+        .spawn(move || {
+            let mut line = String::new();
+            let read = std::io::stdin().lock().read_line(&mut line).map(|_| line);
+            let _ = tx.send(read);
+        })?;
+    let line = tokio::select! {
+        read = rx => read.map_err(|_| AskPassError::Interrupted)??,
+        _ = interrupt.recv() => {
+            let _ = writeln!(stderr);
+            return Err(AskPassError::Interrupted);
+        }
+    };
+    // The Enter typed was not echoed either.
+    let _ = writeln!(stderr);
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(AskPassError::Empty);
+    }
+    Ok(password.to_string())
+}
+
+/// Echo off on stdin while alive.
+struct EchoOff {
+    saved: Termios,
+}
+
+impl EchoOff {
+    fn enable() -> std::io::Result<EchoOff> {
+        let stdin = std::io::stdin();
+        let saved = tcgetattr(&stdin)?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        tcsetattr(&stdin, OptionalActions::Flush, &quiet)?;
+        Ok(EchoOff { saved })
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &self.saved);
+    }
+}

@@ -1,0 +1,559 @@
+//! The command line: clap derive structs, and for each subcommand the
+//! parse into typed values (a `Plan` for `run`) and what it prints.
+//! Errors a user can cause before any host is touched exit 5; per-host
+//! results decide the exit code otherwise (see [`crate::error`]).
+
+pub(crate) mod ask_pass;
+pub(crate) mod man;
+
+use std::path::PathBuf;
+
+use clap::{CommandFactory as _, Parser, Subcommand};
+
+use crate::console::events::LogFormat;
+use crate::error::Error;
+use crate::exit::ExitCode;
+use crate::inventory::VaultSecret;
+use crate::plan::rollout::Serial;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sshfleet",
+    version,
+    about = "Find and fix known faults on fleets of security appliances over SSH",
+    after_long_help = AFTER_LONG_HELP
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What `sshfleet --help` and sshfleet(1) say beyond the subcommands.
+/// Indented lines are set verbatim in the man page.
+const AFTER_LONG_HELP: &str = "\
+Statuses (one per host, in the table, the report and the metrics):
+  ok           nothing to do: no fault found
+  changed      a fault fixed, and the fix confirmed by the host's own output
+               (--check: would be changed)
+  failed       a fault found and not fixed, or a step failed
+  unreachable  no session: connection, host key or login refused
+  skipped      not run: the rollout stopped (--max-fail-percent) or the run
+               was interrupted
+
+Exit codes:
+  0    every host ok or changed
+  1    internal error (sshfleet or its environment)
+  2    some host failed
+  3    another run holds the lock: nothing was run
+  4    none failed, some unreachable
+  5    bad invocation, inventory, playbook or report: nothing was run
+  130  interrupted (Ctrl-C)
+
+Inventory: an Ansible YAML inventory (-i), its groups and host variables
+(ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file,
+ansible_ssh_common_args, sshfleet_password_env, and the playbook's own
+variables); --limit takes hosts, groups, globs and !exclusions.
+
+Files:
+  ~/.ssh/known_hosts     host keys checked (--known-hosts, --accept-new-host-keys)
+  ~/.ssh/config          OpenSSH client configuration read unless -F none
+  $XDG_RUNTIME_DIR/sshfleet.lock
+                         the run lock (--lock)
+  REPORT.json            --report: the JSON report (schema: docs/report.schema.json),
+                         read by sshfleet report show|diff and --retry-failed
+  NAME.prom              --metrics-file: Prometheus text for node_exporter
+  DIR/HOST.log           --transcripts: each host's session
+  DIR/HOST.jsonl         --record: each host's session, replayable (sim --replay)
+
+See sshfleet-run(1) and the README for more.";
+
+// Examples are kept verbatim (one command a line) in `--help` and in the
+// man pages.
+// One value per process: a large variant (`run`'s arguments) costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run a playbook on the hosts of an inventory
+    ///
+    /// Examples:
+    ///   sshfleet run esa-ecupdate -i inventory/example.yaml -l esa01.example.com --report out.json
+    ///   sshfleet run esa-ecupdate -i prod.yaml --check
+    ///   sshfleet run esa-ecupdate -i prod.yaml --serial 10% --max-fail-percent 20
+    ///   sshfleet run secure-endpoint-tetra -i endpoints.yaml --serial 25%
+    ///   sshfleet run esa-ecupdate -i prod.yaml --retry-failed last.json --report retry.json
+    ///   sshfleet run esa-ecupdate -i prod.yaml --no-progress --log-format json --lock /run/sshfleet/prod.lock
+    ///   sshfleet run esa-ecupdate -i prod.yaml --ask-pass
+    ///   sshfleet run esa-ecupdate -i prod.yaml --report today.json --metrics-file /var/lib/node_exporter/textfile/sshfleet.prom
+    ///
+    /// inventory/example.yaml ships as a model; prod.yaml, endpoints.yaml and the
+    /// reports are yours to write.
+    ///
+    /// Exit codes: 0 every host ok or changed, 2 some host failed, 3 another run
+    /// holds the lock (nothing was run), 4 none failed but some unreachable,
+    /// 5 bad invocation, inventory or playbook (nothing was run), 1 internal
+    /// error, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM, 129 by SIGHUP
+    /// (the report is still written).
+    #[command(verbatim_doc_comment)]
+    Run(RunArgs),
+    #[cfg(feature = "sim")]
+    /// Run a shipped playbook on a simulated fleet (real SSH on loopback)
+    ///
+    /// Exits 0 when every simulated host ended with the status its scenario
+    /// requires.
+    ///
+    /// Examples:
+    ///   sshfleet demo
+    ///   sshfleet demo --playbook secure-endpoint-tetra --report demo.json
+    ///   sshfleet demo --replay recordings/
+    #[command(verbatim_doc_comment)]
+    Demo(DemoArgs),
+    #[cfg(feature = "sim")]
+    /// Serve a simulated appliance
+    ///
+    /// Examples:
+    ///   sshfleet sim --hosts 200 --scenario mixed --inventory-out sim.yaml
+    ///   sshfleet sim --model windows --hosts 20 --inventory-out endpoints.yaml
+    ///   sshfleet sim --stdio --scenario broken --hostname esa01.example.com   (login shell of a real sshd)
+    ///   sshfleet sim --replay recordings/ --inventory-out replay.yaml
+    ///   sshfleet sim --replay recordings/ --fault trickle --inventory-out replay.yaml
+    #[command(
+        verbatim_doc_comment,
+        override_usage = "sshfleet sim --inventory-out <PATH> [OPTIONS]\n       sshfleet sim --stdio [OPTIONS]"
+    )]
+    Sim(SimArgs),
+    /// List the hosts an inventory and --limit select
+    ///
+    /// Example:
+    ///   sshfleet inventory -i inventory/example.yaml -l 'emea,!esa02*'
+    #[command(verbatim_doc_comment)]
+    Inventory(InventoryArgs),
+    /// Work with playbooks
+    ///
+    /// Examples:
+    ///   sshfleet playbook validate playbooks/esa-ecupdate.yaml
+    ///   sshfleet playbook test esa-ecupdate --replay recordings/ --expect expect.yaml
+    #[command(subcommand, verbatim_doc_comment)]
+    Playbook(PlaybookCommand),
+    /// Read the JSON report of an earlier run
+    ///
+    /// Examples:
+    ///   sshfleet report show last.json
+    ///   sshfleet report diff yesterday.json today.json
+    #[command(subcommand, verbatim_doc_comment)]
+    Report(ReportCommand),
+    /// Print a shell completion script
+    ///
+    /// Examples:
+    ///   mkdir -p ~/.local/share/bash-completion/completions
+    ///   sshfleet completions bash > ~/.local/share/bash-completion/completions/sshfleet
+    ///   mkdir -p ~/.zfunc && sshfleet completions zsh > ~/.zfunc/_sshfleet
+    ///   mkdir -p ~/.config/fish/completions
+    ///   sshfleet completions fish > ~/.config/fish/completions/sshfleet.fish
+    #[command(verbatim_doc_comment)]
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), or write one page per subcommand
+    ///
+    /// Examples:
+    ///   sshfleet man | man -l -
+    ///   sshfleet man --out-dir /usr/local/share/man/man1
+    #[command(verbatim_doc_comment)]
+    Man {
+        /// Write sshfleet.1, sshfleet-run.1, ... into this directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// Playbook file, or the name of a built-in playbook (esa-ecupdate, secure-endpoint-tetra).
+    #[arg(value_parser = PlaybookArg, hide_possible_values = true)]
+    pub playbook: String,
+    /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
+    #[arg(short, long, required = true)]
+    pub inventory: Vec<PathBuf>,
+    #[arg(
+        short,
+        long,
+        help = "Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file."
+    )]
+    pub limit: Option<String>,
+    /// Only this runner's share of the selected hosts: K of N shares, by a
+    /// hash of each host's name (stable as hosts come and go), for fleets
+    /// split across runners; `sshfleet report merge` joins their reports.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::plan::shard::Shard>,
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// Run every diagnostic, change nothing, report what would be done.
+    #[arg(long)]
+    pub check: bool,
+    /// Set a playbook variable (KEY=VALUE), overriding inventory and defaults.
+    #[arg(short = 'e', long = "extra-vars", value_name = "KEY=VALUE")]
+    pub extra_vars: Vec<String>,
+    /// How many hosts to work on at once.
+    #[arg(short, long, default_value_t = 20)]
+    pub forks: usize,
+    /// known_hosts file [default: ~/.ssh/known_hosts].
+    #[arg(long)]
+    pub known_hosts: Option<PathBuf>,
+    /// Record unknown host keys in known_hosts (changed keys are still refused).
+    #[arg(long)]
+    pub accept_new_host_keys: bool,
+    /// OpenSSH client configuration [default: ~/.ssh/config if it exists]; `none` for none.
+    #[arg(short = 'F', long = "ssh-config", value_name = "PATH")]
+    pub ssh_config: Option<PathBuf>,
+    /// Write the JSON report here (atomically); read it again with `sshfleet report show`.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Write the run's summary here in the Prometheus text format (atomically), for
+    /// node_exporter's textfile collector (name it *.prom).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
+    /// Write each host's session transcript into this directory.
+    #[arg(long)]
+    pub transcripts: Option<PathBuf>,
+    /// Write each host's session into this directory as a replayable recording
+    /// (HOST.jsonl, secrets redacted) for `sshfleet sim --replay` and
+    /// `sshfleet playbook test` (docs/RECORDING.md).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Print plain lines instead of live progress.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// `json`: one JSON object per host event on stdout, for log shippers
+    /// (the human lines and table then go to stderr).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Refuse to start (exit 3) while another run holds this lock file
+    /// [default: $XDG_RUNTIME_DIR/sshfleet.lock, else sshfleet-UID.lock in the temp dir].
+    #[arg(long, value_name = "PATH")]
+    pub lock: Option<PathBuf>,
+    /// Run the hosts in batches of N hosts, or N% of them (rounded up), one batch after the other.
+    #[arg(long, value_name = "N|N%")]
+    pub serial: Option<Serial>,
+    /// With --serial: stop before the next batch when more than P% of a batch failed or
+    /// was unreachable; the hosts not run are reported skipped.
+    #[arg(long, value_name = "P", value_parser = crate::plan::rollout::parse_max_fail_percent, requires = "serial")]
+    pub max_fail_percent: Option<u8>,
+    /// Run only the hosts that were failed or unreachable in this earlier JSON report,
+    /// or that it never ran (skipped)
+    /// (and in the inventory and --limit).
+    #[arg(long, value_name = "REPORT.json")]
+    pub retry_failed: Option<PathBuf>,
+    /// Connection attempts after the first when a host refuses, resets, times out or
+    /// drops the handshake (waits about 1 s, 2 s, 4 s...); host key and login errors are never retried.
+    #[arg(long, value_name = "N", default_value_t = crate::plan::retry::DEFAULT_CONNECT_RETRIES)]
+    pub connect_retries: u32,
+    /// Ask for the login password once, on the terminal (not echoed); used for every host
+    /// whose inventory names no password variable and that no key lets in. Never sent to
+    /// jump hosts. Refused off a terminal: name an environment variable with
+    /// sshfleet_password_env instead.
+    #[arg(short = 'k', long)]
+    pub ask_pass: bool,
+}
+
+#[cfg(feature = "sim")]
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// Which shipped playbook to show, on a fleet of the machines it is for.
+    #[arg(long, value_enum, default_value_t = DemoPlaybook::EsaEcupdate)]
+    pub playbook: DemoPlaybook,
+    /// Replay these recordings (`sshfleet run --record DIR`) instead: the playbook
+    /// they were made with, checked against how each host ended when recorded.
+    #[arg(long, value_name = "DIR", conflicts_with = "playbook")]
+    pub replay: Option<PathBuf>,
+    /// Also write the JSON report here.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}
+
+#[cfg(feature = "sim")]
+#[derive(Debug, clap::Args)]
+pub(crate) struct SimArgs {
+    /// Speak the appliance CLI on stdin/stdout (for use as a login shell).
+    #[arg(long)]
+    pub stdio: bool,
+    /// Which machines to simulate (a fleet only; --stdio serves AsyncOS).
+    #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
+    pub model: sshfleet_sim::Model,
+    /// Scenario: one of the model's, or `mixed` for a fleet of every one of them.
+    /// [default: broken; mixed for --model windows]
+    #[arg(long, value_enum)]
+    pub scenario: Option<sshfleet_sim::ScenarioChoice>,
+    /// Host name shown in the prompt (with --stdio).
+    #[arg(long, default_value = "esa01.example.com")]
+    pub hostname: String,
+    /// How many appliances to serve on 127.0.0.1.
+    #[arg(long, default_value_t = 10, conflicts_with = "stdio")]
+    pub hosts: usize,
+    /// How long `ecupdate force` takes on scenarios whose update completes (e.g. 1s, 2m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with = "stdio")]
+    pub update_duration: Option<std::time::Duration>,
+    /// Serve a fleet on 127.0.0.1 until Ctrl-C, writing its inventory here and
+    /// STEM.key and STEM.known_hosts beside it
+    /// (e.g. sshfleet sim --hosts 200 --scenario mixed --inventory-out sim.yaml).
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_unless_present = "stdio",
+        conflicts_with = "stdio"
+    )]
+    pub inventory_out: Option<PathBuf>,
+    /// Hosts are named PREFIX001.sim.example.com, ... (zero-padded to the width of --hosts)
+    /// [default: esa, or pc for --model windows].
+    #[arg(long, conflicts_with = "stdio")]
+    pub hostname_prefix: Option<String>,
+    /// The shell Windows endpoints hand exec requests to: cmd (as Windows
+    /// ships), powershell (DefaultShell set), or mixed (both, alternating).
+    #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
+    pub default_shell: sshfleet_sim::serve::ShellChoice,
+    /// Serve the recordings in this directory (`sshfleet run --record DIR`), each as
+    /// the host it recorded, instead of simulated models (docs/RECORDING.md).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["stdio", "model", "scenario", "hosts", "update_duration", "hostname_prefix"]
+    )]
+    pub replay: Option<PathBuf>,
+    /// With --replay: add this fault to every replayed host (repeat for several).
+    #[arg(long, value_enum, requires = "replay")]
+    pub fault: Vec<sshfleet_sim::serve::ReplayFault>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct InventoryArgs {
+    /// Ansible inventory: YAML, INI, JSON, a script or a directory; repeat for several.
+    #[arg(short, long, required = true)]
+    pub inventory: Vec<PathBuf>,
+    #[arg(
+        short,
+        long,
+        help = "Hosts, groups, globs, subscripts (web[0]), !exclusions, &intersections, @file."
+    )]
+    pub limit: Option<String>,
+    /// Only this runner's share of the selected hosts: K of N shares, by a
+    /// hash of each host's name (stable as hosts come and go), for fleets
+    /// split across runners; `sshfleet report merge` joins their reports.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::plan::shard::Shard>,
+    /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
+    #[arg(long, conflicts_with = "limit")]
+    pub list: bool,
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// OpenSSH client configuration, for the effective address, port and user
+    /// [default: ~/.ssh/config if it exists]; `none` for none.
+    #[arg(short = 'F', long = "ssh-config", value_name = "PATH")]
+    pub ssh_config: Option<PathBuf>,
+}
+
+/// Where the Ansible Vault password comes from.
+#[derive(Debug, clap::Args)]
+pub(crate) struct VaultArgs {
+    /// File whose first line is the vault password [default: $ANSIBLE_VAULT_PASSWORD_FILE].
+    #[arg(long, value_name = "PATH")]
+    pub vault_password_file: Option<PathBuf>,
+    /// Ask for the vault password on the terminal.
+    #[arg(long, conflicts_with = "vault_password_file")]
+    pub ask_vault_pass: bool,
+}
+
+impl VaultArgs {
+    /// The vault password, if one is given: `--ask-vault-pass` (on the
+    /// terminal, as `--ask-pass`), else `--vault-password-file`, else
+    /// `ANSIBLE_VAULT_PASSWORD_FILE`.
+    pub(crate) async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
+        use crate::cli::ask_pass::AskPassError;
+        if self.ask_vault_pass {
+            return match crate::cli::ask_pass::ask_line("Vault password: ").await {
+                Ok(password) => Ok(Some(VaultSecret::new(password))),
+                Err(AskPassError::NotATerminal) => Err(Error::VaultPassword(
+                    "--ask-vault-pass needs a terminal to ask on, and stdin is not one; unattended \
+                     runs use --vault-password-file or ANSIBLE_VAULT_PASSWORD_FILE"
+                        .to_string(),
+                )),
+                Err(AskPassError::Empty) => Err(Error::VaultPassword(
+                    "--ask-vault-pass: no password was typed".to_string(),
+                )),
+                Err(AskPassError::Interrupted) => Err(Error::Interrupted("vault password")),
+                Err(AskPassError::Io(e)) => Err(Error::Io(e)),
+            };
+        }
+        match self
+            .vault_password_file
+            .clone()
+            .or_else(crate::inventory::vault::password_file_from_env)
+        {
+            Some(path) => VaultSecret::from_file(&path)
+                .map(Some)
+                .map_err(Error::VaultPassword),
+            None => Ok(None),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Print the table of a report again, with the reason of each failed,
+    /// unreachable or skipped host
+    ///
+    /// Example:
+    ///   sshfleet report show last.json
+    #[command(verbatim_doc_comment)]
+    Show {
+        /// A JSON report written by `sshfleet run --report`.
+        #[arg(value_name = "REPORT.json")]
+        report: PathBuf,
+    },
+    /// Say which hosts changed status or findings between two runs of one
+    /// playbook (nothing is printed when none did)
+    ///
+    /// Example (a daily cron job mails what changed):
+    ///   sshfleet report diff /var/lib/sshfleet/yesterday.json /var/lib/sshfleet/today.json
+    #[command(verbatim_doc_comment)]
+    Diff {
+        /// The earlier report.
+        #[arg(value_name = "OLD.json")]
+        old: PathBuf,
+        /// The later report.
+        #[arg(value_name = "NEW.json")]
+        new: PathBuf,
+    },
+    /// Join the reports of one run split with `--shard K/N` into one report
+    /// (every host once); prints its table and exits as the whole run would
+    ///
+    /// Example:
+    ///   sshfleet report merge shard-1.json shard-2.json shard-3.json --out fleet.json
+    #[command(verbatim_doc_comment)]
+    Merge {
+        /// The shards' reports.
+        #[arg(value_name = "REPORT.json", required = true)]
+        reports: Vec<PathBuf>,
+        /// Write the merged report here (atomically).
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
+}
+
+/// A duration on the command line, refused in plain words.
+#[cfg(feature = "sim")]
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|_| format!("`{text}` is not a duration like 500ms, 15s, 10m, 1h"))
+}
+
+/// A playbook argument: any file, or a built-in name; completions offer
+/// the built-in names.
+#[derive(Debug, Clone, Copy)]
+struct PlaybookArg;
+
+impl clap::builder::TypedValueParser for PlaybookArg {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::playbook::BUILTIN
+                .iter()
+                .map(|(name, _)| clap::builder::PossibleValue::new(*name)),
+        ))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PlaybookCommand {
+    /// Check a playbook without running it
+    ///
+    /// Examples:
+    ///   sshfleet playbook validate playbooks/esa-ecupdate.yaml
+    ///   sshfleet playbook validate esa-ecupdate
+    #[command(verbatim_doc_comment)]
+    Validate {
+        /// Playbook file, or the name of a built-in playbook.
+        #[arg(value_parser = PlaybookArg, hide_possible_values = true)]
+        playbook: String,
+    },
+    #[cfg(feature = "sim")]
+    /// Run a playbook against recorded hosts and compare each host's status and findings
+    ///
+    /// The recordings (`sshfleet run --record DIR`) are served on loopback over real
+    /// SSH, as `sshfleet sim --replay` serves them. --expect is YAML, one entry per
+    /// host (`esa01.example.com: {status: changed, findings: [ecs-token-403]}`), or
+    /// the JSON report of an earlier run; without it, each host must end as it did
+    /// when recorded.
+    ///
+    /// Exit codes: 0 every host matched, 2 some host differs (each difference is
+    /// printed, naming the host), 5 bad playbook, recording or expectations, 1
+    /// internal error.
+    ///
+    /// Examples:
+    ///   sshfleet playbook test esa-ecupdate --replay recordings/ --expect expect.yaml
+    ///   sshfleet playbook test my-playbook.yaml --replay recordings/ --expect last-report.json -e update_timeout=30s
+    #[command(verbatim_doc_comment)]
+    Test(PlaybookTestArgs),
+}
+
+#[cfg(feature = "sim")]
+#[derive(Debug, clap::Args)]
+pub(crate) struct PlaybookTestArgs {
+    /// Playbook file, or the name of a built-in playbook.
+    #[arg(value_parser = PlaybookArg, hide_possible_values = true)]
+    pub playbook: String,
+    /// The directory of recordings to run against (`sshfleet run --record DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub replay: PathBuf,
+    /// What each host must end as: YAML (host: {status, findings}) or a JSON report
+    /// [default: as each host ended when recorded].
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<PathBuf>,
+    /// Set a playbook variable (KEY=VALUE).
+    #[arg(short = 'e', long = "extra-vars", value_name = "KEY=VALUE")]
+    pub extra_vars: Vec<String>,
+    /// Run in check mode (diagnostics only).
+    #[arg(long)]
+    pub check: bool,
+    /// Add this fault to every replayed host (repeat for several).
+    #[arg(long, value_enum)]
+    pub fault: Vec<sshfleet_sim::serve::ReplayFault>,
+    /// Also write the JSON report here.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}
+
+/// The shipped playbooks the demo can show.
+#[cfg(feature = "sim")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DemoPlaybook {
+    /// ESA Enrollment Client certificate failure, on AsyncOS appliances.
+    EsaEcupdate,
+    /// Stale TETRA definitions, on Windows endpoints.
+    SecureEndpointTetra,
+}
+
+/// Parse the arguments (program name first). `Err` holds the exit code
+/// once clap has printed help, the version or the usage error.
+pub(crate) fn parse(args: Vec<String>) -> Result<Cli, i32> {
+    Cli::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+            _ => ExitCode::BadInput.code(),
+        }
+    })
+}
+
+/// The clap command, for completions and manual pages.
+pub(crate) fn command() -> clap::Command {
+    Cli::command()
+}

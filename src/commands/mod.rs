@@ -1,0 +1,97 @@
+//! One module per subcommand, each composing the layers below (`plan`,
+//! `console`, `fleet`, `report`): `cli` parses, these act. Only `cli`,
+//! `commands` and `console` touch the terminal, signals or paths named on
+//! the command line.
+
+#[cfg(feature = "sim")]
+pub(crate) mod demo;
+mod inventory;
+#[cfg(feature = "sim")]
+mod lab;
+mod man;
+#[cfg(feature = "sim")]
+pub(crate) mod playbook_test;
+mod report;
+mod run;
+#[cfg(feature = "sim")]
+mod sim;
+
+use crate::cli::{Cli, Command, PlaybookCommand};
+use crate::error::Error;
+use crate::exit::ExitCode;
+use crate::playbook::Playbook;
+
+/// Run the parsed command line; returns the process exit code. Errors are
+/// printed here, once, with their causes.
+pub(crate) fn main(cli: Cli) -> i32 {
+    crate::console::log::init();
+    let result = tokio::runtime::Runtime::new()
+        .map_err(Error::Runtime)
+        .and_then(|runtime| runtime.block_on(dispatch(cli)));
+    match result {
+        Ok(code) => code.code(),
+        Err(e) => {
+            eprintln!(
+                "sshfleet: {}",
+                crate::support::sanitize::escape_keeping_lines(&crate::error::describe(&e))
+            );
+            e.exit_code().code()
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Run(args) => run::run(args).await,
+        #[cfg(feature = "sim")]
+        Command::Demo(args) => {
+            if let Some(report) = &args.report {
+                crate::support::outputs::check_file("--report", report)?;
+            }
+            if let Some(replay) = args.replay {
+                return playbook_test::run(playbook_test::Test {
+                    playbook: None,
+                    replay,
+                    expect: None,
+                    extra_vars: Vec::new(),
+                    check_mode: false,
+                    faults: Vec::new(),
+                    report: args.report,
+                })
+                .await;
+            }
+            demo::run(args.playbook, args.report).await
+        }
+        #[cfg(feature = "sim")]
+        Command::Sim(args) => sim::run(args).await,
+        Command::Inventory(args) => inventory::run(args).await,
+        Command::Completions { shell } => man::completions(shell),
+        Command::Report(command) => report::run(command),
+        Command::Man { out_dir } => man::run(out_dir),
+        #[cfg(feature = "sim")]
+        Command::Playbook(PlaybookCommand::Test(args)) => {
+            if let Some(report) = &args.report {
+                crate::support::outputs::check_file("--report", report)?;
+            }
+            playbook_test::run(playbook_test::Test {
+                playbook: Some(args.playbook),
+                replay: args.replay,
+                expect: args.expect,
+                extra_vars: args.extra_vars,
+                check_mode: args.check,
+                faults: args.fault.iter().map(|f| f.fault()).collect(),
+                report: args.report,
+            })
+            .await
+        }
+        Command::Playbook(PlaybookCommand::Validate { playbook }) => {
+            let playbook = Playbook::resolve(&playbook)?;
+            say!(
+                "{}: ok ({} steps)",
+                playbook.source.display(),
+                playbook.steps.len()
+            );
+            Ok(ExitCode::Success)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! `sshfleet run`: build the plan (everything checked, nothing touched),
+//! check every output path, ask the password, take the run lock, then run
+//! the fleet under the console with Ctrl-C/SIGTERM/SIGHUP as "stop".
+
+use crate::cli::RunArgs;
+use crate::console::Console;
+use crate::console::events::{JsonLog, LogFormat};
+use crate::console::shutdown::Shutdown;
+use crate::error::Error;
+use crate::exit::ExitCode;
+use crate::plan::rollout::Rollout;
+use crate::plan::{Connection, Plan, RunSettings, Sources};
+use crate::ssh::transport::TransportOptions;
+use crate::support::lock::RunLock;
+
+pub(super) async fn run(args: RunArgs) -> Result<ExitCode, Error> {
+    let vault = args.vault.secret().await?;
+    let sources = Sources {
+        playbook: &args.playbook,
+        inventory: &args.inventory,
+        vault: vault.as_ref(),
+        limit: args.limit.as_deref(),
+        shard: args.shard,
+        extra_vars: &args.extra_vars,
+        retry_failed: args.retry_failed.as_deref(),
+        connection: Connection {
+            ssh_config: args.ssh_config.as_deref(),
+            known_hosts: args.known_hosts.as_deref(),
+            accept_new_host_keys: args.accept_new_host_keys,
+        },
+    };
+    let settings = RunSettings {
+        forks: args.forks,
+        check_mode: args.check,
+        transport: TransportOptions::default(),
+        transcripts: args.transcripts.clone(),
+        record: args.record.clone(),
+        rollout: Rollout {
+            serial: args.serial,
+            max_fail_percent: args.max_fail_percent,
+        },
+        connect_retries: args.connect_retries,
+    };
+    let mut plan = Plan::build(sources, settings, args.report.clone())?;
+    plan.metrics_file = args.metrics_file.clone();
+    if args.ask_pass {
+        // Asked once, after the plan is known to be good and before any
+        // host is touched; off a terminal it is a bad invocation.
+        match crate::cli::ask_pass::ask("SSH password: ").await {
+            Ok(password) => plan.settings.transport.ask_pass = Some(password),
+            Err(e @ crate::cli::ask_pass::AskPassError::Interrupted) => {
+                eprintln!("sshfleet: {e}");
+                return Ok(ExitCode::Interrupted);
+            }
+            Err(crate::cli::ask_pass::AskPassError::Io(e)) => return Err(Error::Io(e)),
+            Err(e) => return Err(Error::Usage(e.to_string())),
+        }
+    }
+    let console = Console {
+        bars: crate::console::progress::bars_wanted(args.no_progress),
+        format: args.log_format,
+        labels: None,
+    };
+    // Every path the run writes, before any host is touched.
+    if let Some(report) = &args.report {
+        crate::support::outputs::check_file("--report", report)?;
+    }
+    if let Some(dir) = &args.transcripts {
+        crate::support::outputs::ensure_dir("--transcripts", dir, 0o700)?;
+    }
+    if let Some(dir) = &args.record {
+        crate::support::outputs::ensure_dir("--record", dir, 0o700)?;
+    }
+    let lock_path = args
+        .lock
+        .clone()
+        .unwrap_or_else(crate::support::lock::default_path);
+    crate::support::outputs::check_file("--lock", &lock_path)?;
+    // Taken last: a bad invocation is reported as such, whoever holds it.
+    let _lock = RunLock::acquire(&lock_path).inspect_err(|e| {
+        if args.log_format == LogFormat::Json {
+            JsonLog::new(&plan.playbook.name).refused(&e.to_string());
+        }
+    })?;
+    if let Some(note) = &plan.retry_note {
+        console
+            .lines()
+            .print(&crate::support::sanitize::escape_keeping_lines(note));
+    }
+    let shutdown = Shutdown::on_signals();
+    let (code, _) = console.run(plan, shutdown.token()).await?;
+    Ok(shutdown.exit_code(code))
+}

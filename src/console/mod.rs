@@ -1,0 +1,114 @@
+//! What a person, a cron mail or a log shipper sees of a run: live
+//! progress or plain lines as hosts finish, the summary table, the report
+//! file, and (with `--log-format json`) one JSON object per event.
+
+pub(crate) mod events;
+pub(crate) mod log;
+pub(crate) mod metrics;
+pub(crate) mod progress;
+pub(crate) mod shutdown;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::console::events::{JsonLog, LogFormat};
+use crate::console::progress::{Lines, Progress};
+use crate::error::Error;
+use crate::exit::ExitCode;
+use crate::fleet::runner::{Observer, Observers};
+use crate::plan::Plan;
+use crate::report::Report;
+
+/// How a run shows itself.
+#[derive(Debug, Clone)]
+pub(crate) struct Console {
+    /// Progress bars (only on a terminal, see [`crate::console::progress::bars_wanted`]).
+    pub bars: bool,
+    pub format: LogFormat,
+    /// An extra column of the final table: its title and each host's cell
+    /// (the demo's scenario of each host).
+    pub labels: Option<(&'static str, BTreeMap<String, String>)>,
+}
+
+impl Console {
+    /// Where human lines go: stdout, unless stdout carries JSON.
+    pub(crate) fn lines(&self) -> Lines {
+        match self.format {
+            LogFormat::Text => Lines::Stdout,
+            LogFormat::Json => Lines::Stderr,
+        }
+    }
+
+    /// Run `plan` in view: progress, the table, the report written
+    /// atomically, and the exit code the results call for.
+    pub(crate) async fn run(
+        &self,
+        plan: Plan,
+        cancel: CancellationToken,
+    ) -> Result<(ExitCode, Report), Error> {
+        let lines = self.lines();
+        let check_mode = plan.settings.check_mode;
+        if check_mode {
+            lines.print("check mode: diagnostics only, nothing will be changed");
+        }
+        let report_path = plan.report.clone();
+        let metrics_path = plan.metrics_file.clone();
+        let hosts = plan.hosts.len();
+        let progress = Arc::new(Progress::new(hosts, self.bars, lines));
+        let json = (self.format == LogFormat::Json).then(|| {
+            Arc::new(JsonLog::new(&crate::support::sanitize::escape(
+                &plan.playbook.name,
+            )))
+        });
+        let observer: Arc<dyn Observer> = match &json {
+            Some(json) => {
+                json.run_started(
+                    hosts,
+                    check_mode,
+                    plan.settings.rollout.batch_sizes(hosts).len(),
+                );
+                Arc::new(Observers(vec![progress.clone(), json.clone()]))
+            }
+            None => progress.clone(),
+        };
+        let seen = {
+            let (progress, cancel) = (progress.clone(), cancel.clone());
+            tokio::spawn(async move {
+                cancel.cancelled().await;
+                progress.interrupted();
+            })
+        };
+        let report = crate::fleet::run(plan, observer, cancel).await;
+        seen.abort();
+        progress.finish();
+        let labels = self.labels.as_ref().map(|(title, cells)| (*title, cells));
+        // `--retry-failed` with nothing to retry has said so: no empty table.
+        if !report.hosts.is_empty() {
+            lines.print(&format!("\n{}", report.table(labels).trim_end()));
+        }
+        if let Some(path) = &report_path {
+            report
+                .write_atomic(path)
+                .map_err(|source| Error::WriteReport {
+                    path: path.clone(),
+                    source,
+                })?;
+            lines.print(&format!("report written to {}", path.display()));
+        }
+        let code = report.exit_code();
+        if let Some(path) = &metrics_path {
+            crate::console::metrics::write(path, &report, code).map_err(|source| {
+                Error::WriteMetrics {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+        }
+        if let Some(json) = &json {
+            json.run_finished(&report, code, report_path.as_deref());
+        }
+        Ok((code, report))
+    }
+}

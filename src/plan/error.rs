@@ -1,0 +1,34 @@
+//! Everything a plan can find wrong before any host is touched: each is a
+//! mistake the operator corrects (exit 5), named with its file.
+
+use std::path::PathBuf;
+
+use super::retry::RetryReportError;
+use super::target::TargetError;
+use crate::inventory::InventoryError;
+use crate::playbook::PlaybookError;
+use crate::ssh::config::SshConfigError;
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PlanError {
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    #[error(transparent)]
+    Playbook(#[from] PlaybookError),
+    #[error(transparent)]
+    RetryReport(#[from] RetryReportError),
+    #[error(transparent)]
+    SshConfig(#[from] SshConfigError),
+    /// A host's connection variables cannot be used.
+    #[error("{}: {source}", inventory.display())]
+    Target {
+        inventory: PathBuf,
+        source: TargetError,
+    },
+    /// A host's playbook variables (inventory or `-e`) do not fit their type.
+    #[error("{}: {message}", inventory.display())]
+    HostVars { inventory: PathBuf, message: String },
+    /// A run setting that clap cannot check (`--forks 0`).
+    #[error("{0}")]
+    Usage(String),
+}

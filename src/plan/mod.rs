@@ -1,0 +1,295 @@
+//! A run decided before any host is touched: the playbook, each selected
+//! host with where and how to reach it and its typed variables, and the
+//! run's settings. Everything an operator can get wrong (inventory,
+//! playbook, `-e`, ssh_config, a host's connection variables) is found
+//! here, so a typo stops the run with exit 5 instead of failing the 300th
+//! host.
+
+mod error;
+pub(crate) mod retry;
+pub(crate) mod rollout;
+pub(crate) mod shard;
+pub(crate) mod target;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub(crate) use self::error::PlanError;
+use self::target::TargetError;
+use crate::inventory::{Host, Inventory, LoadOptions, VaultSecret};
+use crate::plan::rollout::Rollout;
+use crate::playbook::Playbook;
+use crate::playbook::vars::{HostVars, parse_extra_vars};
+use crate::report::RunRecord;
+use crate::ssh::known_hosts::KnownHosts;
+use crate::ssh::transport::{Target, TransportOptions};
+
+/// One selected host: its inventory name, where it is, and the playbook
+/// variables it runs with.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedHost {
+    pub name: String,
+    pub target: Target,
+    pub vars: HostVars,
+}
+
+/// How the hosts are run.
+#[derive(Debug, Clone)]
+pub(crate) struct RunSettings {
+    /// How many hosts at once (at least 1).
+    pub forks: usize,
+    pub check_mode: bool,
+    pub transport: TransportOptions,
+    pub transcripts: Option<PathBuf>,
+    /// `--record`: where each host's replayable recording goes.
+    pub record: Option<PathBuf>,
+    /// Batches and the failure threshold between them.
+    pub rollout: Rollout,
+    /// Connection attempts after the first on transient errors.
+    pub connect_retries: u32,
+}
+
+/// `sshfleet run`'s defaults: 20 forks, no check mode, no transcripts or
+/// recordings, one batch, the default connection retries.
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            forks: 20,
+            check_mode: false,
+            transport: TransportOptions::default(),
+            transcripts: None,
+            record: None,
+            rollout: Rollout::default(),
+            connect_retries: retry::DEFAULT_CONNECT_RETRIES,
+        }
+    }
+}
+
+/// A run, ready to go.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub playbook: Arc<Playbook>,
+    pub hosts: Vec<PlannedHost>,
+    pub settings: RunSettings,
+    /// Where the JSON report goes.
+    pub report: Option<PathBuf>,
+    /// What `--retry-failed` picked, said once the run holds its lock.
+    pub retry_note: Option<String>,
+    /// Where `--metrics-file` writes the run's summary for Prometheus.
+    pub metrics_file: Option<PathBuf>,
+    /// The inventory and `-e` values, for the report.
+    pub record: RunRecord,
+}
+
+/// What the operator named: where a plan comes from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sources<'a> {
+    /// A playbook file, or the name of a built-in one.
+    pub playbook: &'a str,
+    /// Every `-i`, in order (at least one).
+    pub inventory: &'a [PathBuf],
+    /// Opens `!vault` values and encrypted files.
+    pub vault: Option<&'a VaultSecret>,
+    pub limit: Option<&'a str>,
+    /// `--shard K/N`: this runner's share of the selection.
+    pub shard: Option<crate::plan::shard::Shard>,
+    /// `-e KEY=VALUE` arguments.
+    pub extra_vars: &'a [String],
+    /// Only the hosts this earlier report says failed or were unreachable.
+    pub retry_failed: Option<&'a Path>,
+    pub connection: Connection<'a>,
+}
+
+/// The command line's connection settings, which apply to every host.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Connection<'a> {
+    /// `-F PATH` (`none` for none); `None` reads `~/.ssh/config` if it exists.
+    pub ssh_config: Option<&'a Path>,
+    /// `--known-hosts`, which then beats ssh_config.
+    pub known_hosts: Option<&'a Path>,
+    pub accept_new_host_keys: bool,
+}
+
+impl Plan {
+    /// Read and check every source, in the order an operator would fix
+    /// them (playbook, `-e`, inventory, selection, variables, connection
+    /// settings), and resolve every host once.
+    pub(crate) fn build(
+        sources: Sources<'_>,
+        settings: RunSettings,
+        report: Option<PathBuf>,
+    ) -> Result<Plan, PlanError> {
+        let playbook = Playbook::resolve(sources.playbook)?;
+        let extra_vars = parse_extra_vars(&playbook, sources.extra_vars)?;
+        let options = LoadOptions {
+            vault: sources.vault.cloned(),
+        };
+        let inventory = Inventory::load_sources(sources.inventory, &options)?;
+        let mut selected: Vec<&Host> = inventory.select(sources.limit)?;
+        if let Some(shard) = sources.shard {
+            selected.retain(|h| shard.holds(&h.name));
+        }
+        let mut retry_note = None;
+        if let Some(report) = sources.retry_failed {
+            let (kept, note) = select_retry(report, &playbook.name, &inventory, selected)?;
+            selected = kept;
+            retry_note = Some(note);
+        }
+        let vars = selected
+            .iter()
+            .map(|host| {
+                HostVars::resolve(&playbook, host, &extra_vars).map_err(|message| {
+                    PlanError::HostVars {
+                        inventory: inventory.path().to_path_buf(),
+                        message,
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if settings.forks == 0 {
+            return Err(PlanError::Usage("--forks must be at least 1".to_string()));
+        }
+        let targets = resolve_targets(&inventory, sources.connection, &selected, sources.vault)?;
+        warn_missing_known_hosts(&targets);
+        let hosts = selected
+            .iter()
+            .zip(targets)
+            .zip(vars)
+            .map(|((host, target), vars)| PlannedHost {
+                name: host.name.clone(),
+                target,
+                vars,
+            })
+            .collect();
+        Ok(Plan {
+            playbook: Arc::new(playbook),
+            hosts,
+            settings,
+            report,
+            retry_note,
+            metrics_file: None,
+            record: RunRecord {
+                inventories: sources.inventory.to_vec(),
+                extra_vars: sources.extra_vars.to_vec(),
+            },
+        })
+    }
+}
+
+/// Every selected host's [`Target`] (hosts of `inventory`; `vault` opens
+/// its `!vault` values). Malformed known_hosts lines are told once per file
+/// here, not once per host.
+pub(crate) fn resolve_targets(
+    inventory: &Inventory,
+    connection: Connection<'_>,
+    hosts: &[&Host],
+    vault: Option<&VaultSecret>,
+) -> Result<Vec<Target>, PlanError> {
+    let settings = target::Settings::load(
+        connection.ssh_config,
+        connection.known_hosts.map(Path::to_path_buf),
+        connection.accept_new_host_keys,
+    )?;
+    let mut targets = Vec::with_capacity(hosts.len());
+    for host in hosts {
+        let conn = inventory.connection(host, vault)?;
+        let target = settings
+            .resolve(host, &conn)
+            .map_err(|source: TargetError| PlanError::Target {
+                inventory: inventory.path().to_path_buf(),
+                source,
+            })?;
+        targets.push(target);
+    }
+    warn_malformed_known_hosts(&targets);
+    Ok(targets)
+}
+
+/// A known_hosts file that a run checks strictly and that does not exist,
+/// said once before the run rather than in every host's error.
+fn warn_missing_known_hosts(targets: &[Target]) {
+    let strict: BTreeSet<&Path> = targets
+        .iter()
+        .flat_map(|t| std::iter::once(t).chain(&t.jumps))
+        .filter(|t| t.host_key_policy == crate::ssh::transport::HostKeyPolicy::Strict)
+        .map(|t| t.known_hosts.as_path())
+        .collect();
+    for file in strict {
+        if !file.exists() {
+            tracing::warn!(
+                "{} does not exist; pass --known-hosts or run once with --accept-new-host-keys",
+                file.display()
+            );
+        }
+    }
+}
+
+/// Each known_hosts file the run will read, once: OpenSSH skips a line it
+/// cannot parse, and so does sshfleet, but an operator should hear of it
+/// (a mangled line may be the very key that makes a host "unknown").
+fn warn_malformed_known_hosts(targets: &[Target]) {
+    let files: BTreeSet<&Path> = targets
+        .iter()
+        .flat_map(|t| std::iter::once(t).chain(&t.jumps))
+        .flat_map(|t| std::iter::once(&t.known_hosts).chain(&t.known_hosts_also))
+        .map(PathBuf::as_path)
+        .collect();
+    for file in files {
+        // An unreadable file is each connecting host's error, with its name.
+        if let Ok(known) = KnownHosts::load(file) {
+            for warning in known.warnings() {
+                let warning = crate::support::sanitize::escape(&warning.to_string()).into_owned();
+                tracing::warn!("{warning}; that line is skipped");
+            }
+        }
+    }
+}
+
+/// Keep the selected hosts that the earlier report says failed or were
+/// unreachable, with a line saying so. A host of the report that the
+/// inventory no longer has is named in a warning and not run: it was removed
+/// or renamed on purpose, and the rest still deserve their retry.
+fn select_retry<'i>(
+    report: &Path,
+    playbook: &str,
+    inventory: &Inventory,
+    selected: Vec<&'i Host>,
+) -> Result<(Vec<&'i Host>, String), PlanError> {
+    let wanted = crate::plan::retry::hosts_to_retry(report, playbook)?;
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|name| inventory.host(name).is_none())
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        tracing::warn!(
+            "{}: not in the inventory, so not retried: {}",
+            report.display(),
+            crate::support::sanitize::escape(&missing.join(", "))
+        );
+    }
+    let hosts: Vec<&Host> = selected
+        .into_iter()
+        .filter(|h| wanted.contains(&h.name))
+        .collect();
+    let note = if hosts.is_empty() {
+        format!(
+            "nothing to retry: no selected host was failed, unreachable or not run in {}",
+            report.display()
+        )
+    } else {
+        let not_run = hosts
+            .iter()
+            .filter(|h| wanted.not_run.contains(&h.name))
+            .count();
+        format!(
+            "retrying {} host{} of {}: {} failed or unreachable, {not_run} not run (skipped)",
+            hosts.len(),
+            if hosts.len() == 1 { "" } else { "s" },
+            report.display(),
+            hosts.len() - not_run,
+        )
+    };
+    Ok((hosts, note))
+}

@@ -1,0 +1,641 @@
+//! Where and how to reach each inventory host: the inventory's connection
+//! variables (Ansible's names and precedence), the ssh arguments Ansible
+//! would pass, then ssh_config, then defaults, resolved once into a
+//! [`Target`] that [`crate::ssh::transport`] connects without knowing where
+//! any of it came from.
+
+use std::path::{Path, PathBuf};
+
+use crate::inventory::{ConnectionVars, Host, Plugin};
+use crate::ssh::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
+use crate::ssh::config::{
+    self, HostConfig, JumpHost, SshConfig, SshConfigError, StrictHostKeyChecking,
+};
+use crate::ssh::transport::{Credentials, HostKeyPolicy, Password, Target};
+
+/// What applies to every host of a run before its own settings: the
+/// command line's known_hosts and host key policy, and ssh_config.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// The known_hosts file where ssh_config names none (or wherever,
+    /// when `known_hosts_fixed`).
+    pub known_hosts: PathBuf,
+    pub host_key_policy: HostKeyPolicy,
+    /// Chosen on the command line: ssh_config's `UserKnownHostsFile` and
+    /// `StrictHostKeyChecking` then do not apply.
+    pub known_hosts_fixed: bool,
+    pub host_key_policy_fixed: bool,
+    pub ssh_config: SshConfig,
+}
+
+impl Settings {
+    /// No ssh_config: these known_hosts and policy apply to every host.
+    pub(crate) fn new(known_hosts: PathBuf, host_key_policy: HostKeyPolicy) -> Settings {
+        Settings {
+            known_hosts,
+            host_key_policy,
+            known_hosts_fixed: true,
+            host_key_policy_fixed: true,
+            ssh_config: SshConfig::default(),
+        }
+    }
+
+    /// The command line's choices: `-F PATH` (`none` for none, else
+    /// `~/.ssh/config` if it exists), `--known-hosts` and
+    /// `--accept-new-host-keys`, each of which beats ssh_config.
+    pub(crate) fn load(
+        ssh_config: Option<&Path>,
+        known_hosts: Option<PathBuf>,
+        accept_new_host_keys: bool,
+    ) -> Result<Settings, SshConfigError> {
+        let config = match ssh_config {
+            Some(path) => SshConfig::load_option(path),
+            None => SshConfig::load_default(),
+        }?;
+        let policy = if accept_new_host_keys {
+            HostKeyPolicy::AcceptNew
+        } else {
+            HostKeyPolicy::Strict
+        };
+        let known_hosts_fixed = known_hosts.is_some();
+        Ok(
+            Settings::new(known_hosts.unwrap_or_else(default_known_hosts), policy).with_ssh_config(
+                config,
+                known_hosts_fixed,
+                accept_new_host_keys,
+            ),
+        )
+    }
+
+    /// Read `config` for every host; its known_hosts and host key settings
+    /// apply unless the command line fixed them.
+    pub(crate) fn with_ssh_config(
+        mut self,
+        config: SshConfig,
+        known_hosts_fixed: bool,
+        host_key_policy_fixed: bool,
+    ) -> Settings {
+        self.ssh_config = config;
+        self.known_hosts_fixed = known_hosts_fixed;
+        self.host_key_policy_fixed = host_key_policy_fixed;
+        self
+    }
+}
+
+/// The default known_hosts file, as OpenSSH uses it.
+pub(crate) fn default_known_hosts() -> PathBuf {
+    config::home().join(".ssh").join("known_hosts")
+}
+
+/// A host's inventory vars that sshfleet cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("host {host}: {var}: {message}")]
+pub(crate) struct TargetError {
+    pub host: String,
+    pub var: String,
+    pub message: String,
+}
+
+/// What the inventory says about connecting, before ssh_config.
+#[derive(Debug, Default)]
+struct Overrides {
+    user: Option<String>,
+    port: Option<u16>,
+    key_file: Option<PathBuf>,
+    password_env: Option<String>,
+    password: Option<Password>,
+    algorithms: Algorithms,
+}
+
+/// ssh(1) flags that take an argument (OpenSSH 9): skipped with it.
+const FLAGS_WITH_ARG: &str = "bcDEeFIiJLlmOoPpQRSWw";
+
+/// The options of a host's `ansible_ssh_common_args` /
+/// `ansible_ssh_extra_args`, read as ssh reads its command line: after the
+/// `-o Port=`, `-o User=` and `-o IdentityFile=` Ansible puts first (which
+/// is why those vars still win), before ssh_config, first value winning.
+/// `-o Keyword=value`, `-J jump`, `-p port`, `-l user` and `-i key` are
+/// used, and `-o ProxyCommand=...` becomes the host's route (returned
+/// apart); `-F` is refused; other flags do not change where or as whom
+/// sshfleet connects and are ignored.
+fn ssh_args_config(
+    name: &str,
+    conn: &ConnectionVars,
+) -> Result<(SshConfig, Option<String>), TargetError> {
+    let mut options: Vec<String> = Vec::new();
+    let mut proxy: Option<String> = None;
+    // Ansible puts `-o StrictHostKeyChecking=no` before the ssh args when
+    // host key checking is off (sshfleet reads `no` as accept-new, warned).
+    if conn.host_key_checking == Some(false) {
+        options.push("StrictHostKeyChecking=no".to_string());
+    }
+    for args in &conn.ssh_args {
+        let var = args.var.as_str();
+        let invalid = |message: String| TargetError {
+            host: name.to_string(),
+            var: format!(
+                "{var} ({}:{})",
+                args.origin.path.display(),
+                args.origin.line
+            ),
+            message,
+        };
+        let mut words = args.words.iter();
+        while let Some(word) = words.next() {
+            let Some(flags) = word.strip_prefix('-').filter(|f| !f.is_empty()) else {
+                return Err(invalid(format!("`{word}` is not an ssh option")));
+            };
+            // Flags without an argument may be bundled (`-4C`).
+            let Some(pos) = flags.find(|c| FLAGS_WITH_ARG.contains(c)) else {
+                continue;
+            };
+            let flag = &flags[pos..=pos];
+            let value = match &flags[pos + 1..] {
+                "" => words
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| invalid(format!("`{word}` needs a value")))?,
+                attached => attached.to_string(),
+            };
+            let option = match flag {
+                "o" => value,
+                // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
+                "J" => format!("ProxyJump={value}"),
+                "p" => format!("Port={value}"),
+                "l" => format!("User={value}"),
+                "i" => format!("IdentityFile={value}"),
+                "F" => {
+                    return Err(invalid(
+                        "`-F` (another ssh_config file) is not supported here; use sshfleet's -F"
+                            .to_string(),
+                    ));
+                }
+                _ => continue,
+            };
+            let keyword = option
+                .split(|c: char| c == '=' || c.is_whitespace())
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if keyword == "proxycommand" {
+                // As OpenSSH: the first of ProxyCommand and ProxyJump wins.
+                if proxy.is_none()
+                    && !options
+                        .iter()
+                        .any(|o| o.to_ascii_lowercase().starts_with("proxyjump"))
+                {
+                    let command = option[keyword.len()..]
+                        .trim_start_matches(|c: char| c == '=' || c.is_whitespace())
+                        .to_string();
+                    if command.is_empty() {
+                        return Err(invalid("`-o ProxyCommand` needs a command".to_string()));
+                    }
+                    proxy = Some(command);
+                }
+                continue;
+            }
+            if keyword == "proxyjump" && proxy.is_some() {
+                continue;
+            }
+            options.push(option);
+        }
+    }
+    let config =
+        SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| {
+            TargetError {
+                host: name.to_string(),
+                var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
+                message,
+            }
+        })?;
+    // `ProxyCommand none` is no proxy.
+    Ok((config, proxy.filter(|c| c != "none")))
+}
+
+/// OpenSSH's `ProxyCommand` tokens: `%h` host, `%p` port, `%r` user, `%%`.
+fn expand_proxy_command(command: &str, target: &Target) -> Result<String, String> {
+    let mut out = String::new();
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('h') => out.push_str(&target.address),
+            Some('p') => out.push_str(&target.port.to_string()),
+            Some('r') => out.push_str(&target.credentials.user),
+            Some('%') => out.push('%'),
+            Some(other) => {
+                return Err(format!(
+                    "ProxyCommand token `%{other}` is not supported (only %h, %p, %r, %%)"
+                ));
+            }
+            None => return Err("ProxyCommand ends with a lone `%`".to_string()),
+        }
+    }
+    Ok(out)
+}
+
+impl Settings {
+    /// Where and how to reach an inventory host: its connection variables
+    /// first (as Ansible passes them to `ssh` on its command line), then
+    /// its ssh arguments, then ssh_config, then defaults.
+    pub(crate) fn resolve(
+        &self,
+        host: &Host,
+        conn: &ConnectionVars,
+    ) -> Result<Target, TargetError> {
+        let options = self;
+        let mut overrides = Overrides {
+            user: conn.user.clone(),
+            port: conn.port,
+            key_file: conn.key_file.clone(),
+            password_env: conn.password_env.clone(),
+            password: conn
+                .password
+                .as_ref()
+                .map(|p| Password::new(p.expose().to_string())),
+            algorithms: Algorithms::default(),
+        };
+        for kind in AlgorithmKind::ALL {
+            let var = kind.inventory_var();
+            if let Some(text) = host.var_text(var) {
+                let change =
+                    AlgorithmChange::parse_strict(kind, &text).map_err(|message| TargetError {
+                        host: host.name.clone(),
+                        var: var.to_string(),
+                        message,
+                    })?;
+                overrides.algorithms.set_if_unset(kind, change);
+            }
+        }
+        let user = overrides.user.as_deref();
+        let (args_config, args_proxy) = ssh_args_config(&host.name, conn)?;
+        // Ansible's paramiko and network_cli plugins read no ssh_config.
+        let file_config = match conn.plugin {
+            Plugin::Ssh => options.ssh_config.lookup(&conn.address, user),
+            Plugin::Paramiko | Plugin::NetworkCli => HostConfig::default(),
+        };
+        let config = args_config.lookup(&conn.address, user).or(file_config);
+        let invalid = |var: &str, message: String| TargetError {
+            host: host.name.clone(),
+            var: var.to_string(),
+            message,
+        };
+        // The route: a ProxyCommand on the command line (or paramiko's),
+        // else the first of ProxyJump and ProxyCommand ssh_config gives
+        // (`none` is none).
+        let (proxy_command, proxy_var) = match args_proxy.or_else(|| conn.proxy_command.clone()) {
+            Some(command) => (
+                Some(command),
+                "ansible_ssh_common_args/ansible_ssh_extra_args",
+            ),
+            None => (
+                config
+                    .proxy_command
+                    .clone()
+                    .filter(|c| !c.eq_ignore_ascii_case("none")),
+                "ssh_config ProxyCommand",
+            ),
+        };
+        let hops = match &proxy_command {
+            Some(_) => Vec::new(),
+            None => config.proxy_jump.clone().unwrap_or_default(),
+        };
+        let mut target = resolve(&conn.address, overrides, config, options)
+            .map_err(|message| invalid("ssh_config", message))?;
+        if let Some(command) = proxy_command {
+            target.proxy_command = Some(
+                expand_proxy_command(&command, &target)
+                    .map_err(|message| invalid(proxy_var, message))?,
+            );
+        }
+        // Jump hosts prove possession of the same keys (a signature gives
+        // nothing away); the password is never sent to any host but the
+        // target.
+        let jump_key = target.credentials.key_file.clone();
+        for hop in &hops {
+            for mut jump in options
+                .jump_chain(hop, 0)
+                .map_err(|message| invalid("ssh_config", message))?
+            {
+                if let Some(key) = &jump_key
+                    && !jump.credentials.config_key_files.contains(key)
+                {
+                    jump.credentials.config_key_files.push(key.clone());
+                }
+                target.jumps.push(jump);
+            }
+        }
+        Ok(target)
+    }
+
+    /// The hosts to go through to reach jump host `hop`, ending with it: a
+    /// jump host's own `ProxyJump` is followed first, as `ssh -J` does
+    /// (each hop is reached with `ssh -W` and its own configuration).
+    fn jump_chain(&self, hop: &JumpHost, depth: usize) -> Result<Vec<Target>, String> {
+        const MAX_JUMP_DEPTH: usize = 8;
+        if depth >= MAX_JUMP_DEPTH {
+            return Err(format!(
+                "ProxyJump chains more than {MAX_JUMP_DEPTH} deep at {hop} (does a jump host jump through itself?)"
+            ));
+        }
+        let overrides = Overrides {
+            user: hop.user.clone(),
+            port: hop.port,
+            ..Overrides::default()
+        };
+        let config = self.ssh_config.lookup(&hop.host, overrides.user.as_deref());
+        let own = config.proxy_jump.clone().unwrap_or_default();
+        let mut chain = Vec::new();
+        for inner in &own {
+            chain.extend(self.jump_chain(inner, depth + 1)?);
+        }
+        chain.push(resolve(&hop.host, overrides, config, self)?);
+        Ok(chain)
+    }
+}
+
+/// The keys OpenSSH tries when no `IdentityFile` is configured, in its
+/// order; missing ones are skipped.
+pub(crate) const DEFAULT_IDENTITIES: [&str; 7] = [
+    "~/.ssh/id_rsa",
+    "~/.ssh/id_ecdsa",
+    "~/.ssh/id_ecdsa_sk",
+    "~/.ssh/id_ed25519",
+    "~/.ssh/id_ed25519_sk",
+    "~/.ssh/id_xmss",
+    "~/.ssh/id_dsa",
+];
+
+/// OpenSSH's default `UserKnownHostsFile` and `GlobalKnownHostsFile`.
+const DEFAULT_USER_KNOWN_HOSTS: [&str; 2] = ["~/.ssh/known_hosts", "~/.ssh/known_hosts2"];
+const DEFAULT_GLOBAL_KNOWN_HOSTS: [&str; 2] =
+    ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"];
+
+fn resolve(
+    alias: &str,
+    overrides: Overrides,
+    config: HostConfig,
+    options: &Settings,
+) -> Result<Target, String> {
+    // ssh lower-cases the name it connects to.
+    let address = config.host_name.unwrap_or_else(|| alias.to_lowercase());
+    let port = overrides.port.or(config.port).unwrap_or(22);
+    let user = overrides
+        .user
+        .or(config.user)
+        .or_else(|| Some(config::local_user()).filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "admin".to_string());
+    let tokens = config::Tokens {
+        host: &address,
+        original_host: alias,
+        port,
+        user: &user,
+        host_key_alias: config.host_key_alias.as_deref(),
+    };
+    let expand = |files: &[String]| -> Result<Vec<PathBuf>, String> {
+        files
+            .iter()
+            .map(|f| config::expand_path(f, &tokens))
+            .collect()
+    };
+    let identity_files: Vec<String> =
+        if config.identity_files.is_empty() && overrides.key_file.is_none() {
+            DEFAULT_IDENTITIES.map(str::to_string).to_vec()
+        } else {
+            config.identity_files.clone()
+        };
+    let config_key_files = expand(&identity_files)?;
+    // OpenSSH reads every UserKnownHostsFile and the global files, and
+    // records new keys in the first user file.
+    let (known_hosts, known_hosts_also) = if options.known_hosts_fixed {
+        (options.known_hosts.clone(), Vec::new())
+    } else {
+        let mut user_files = match &config.known_hosts_files {
+            Some(files) => expand(files)?,
+            None => {
+                let mut files = vec![options.known_hosts.clone()];
+                files.extend(expand(&DEFAULT_USER_KNOWN_HOSTS.map(str::to_string)[1..])?);
+                files
+            }
+        };
+        let global = config
+            .global_known_hosts_files
+            .clone()
+            .unwrap_or_else(|| DEFAULT_GLOBAL_KNOWN_HOSTS.map(str::to_string).to_vec());
+        let first = if user_files.is_empty() {
+            options.known_hosts.clone()
+        } else {
+            user_files.remove(0)
+        };
+        user_files.extend(expand(&global)?);
+        (first, user_files)
+    };
+    let host_key_policy = match (
+        config.strict_host_key_checking,
+        options.host_key_policy_fixed,
+    ) {
+        (Some(StrictHostKeyChecking::Yes), false) => HostKeyPolicy::Strict,
+        (Some(StrictHostKeyChecking::AcceptNew | StrictHostKeyChecking::No), false) => {
+            HostKeyPolicy::AcceptNew
+        }
+        _ => options.host_key_policy,
+    };
+    let mut algorithms = overrides.algorithms;
+    for kind in AlgorithmKind::ALL {
+        if let Some(change) = config.algorithms.get(kind) {
+            algorithms.set_if_unset(kind, change.clone());
+        }
+    }
+    Ok(Target {
+        address,
+        port,
+        credentials: Credentials {
+            user,
+            key_file: overrides.key_file,
+            config_key_files,
+            password_env: overrides.password_env,
+            identities_only: config.identities_only.unwrap_or(false),
+            password: overrides.password,
+        },
+        known_hosts,
+        known_hosts_also,
+        host_key_alias: config.host_key_alias,
+        host_key_policy,
+        algorithms,
+        jumps: Vec::new(),
+        proxy_command: None,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+
+    use super::*;
+    use crate::inventory::Inventory;
+
+    fn target(inventory: &str, config: &str) -> Result<Target, TargetError> {
+        let inventory = Inventory::parse(inventory, Path::new("inv.yaml")).unwrap();
+        let config = SshConfig::parse(config, Path::new("cfg")).unwrap();
+        let host = &inventory.hosts()[0];
+        let conn = inventory.connection(host, None).map_err(|e| TargetError {
+            host: host.name.clone(),
+            var: "connection".to_string(),
+            message: e.to_string(),
+        })?;
+        Settings::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
+            .with_ssh_config(config, false, false)
+            .resolve(host, &conn)
+    }
+
+    #[test]
+    fn inventory_then_ssh_args_then_ssh_config() {
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_host: mgmt\n      ansible_user: admin\n      ansible_ssh_common_args: -o Port=2200 -oUser=ignored -J ops@bastion:2222\n      ansible_ssh_extra_args: '-o \"KexAlgorithms +diffie-hellman-group14-sha1\"'\n",
+            "Host mgmt\n  HostName 192.0.2.10\n  Port 22\n  ProxyJump other\n  UserKnownHostsFile /fleet/%h_%p\n  StrictHostKeyChecking accept-new\nHost bastion\n  IdentityFile /keys/bastion\n",
+        )
+        .unwrap();
+        assert_eq!(t.address, "192.0.2.10");
+        assert_eq!(t.port, 2200);
+        assert_eq!(t.credentials.user, "admin");
+        assert_eq!(t.known_hosts, PathBuf::from("/fleet/192.0.2.10_2200"));
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert!(
+            t.algorithms
+                .names(AlgorithmKind::Kex)
+                .contains(&"diffie-hellman-group14-sha1".to_string())
+        );
+        let [jump] = &t.jumps[..] else {
+            panic!("{:?}", t.jumps)
+        };
+        assert_eq!(jump.credentials.user, "ops");
+        assert_eq!(jump.host_port(), "[bastion]:2222");
+        assert_eq!(
+            jump.credentials.config_key_files,
+            [PathBuf::from("/keys/bastion")]
+        );
+        assert_eq!(jump.credentials.password_env, None);
+        assert_eq!(
+            t.describe(),
+            "192.0.2.10:2200 as admin via ops@[bastion]:2222"
+        );
+    }
+
+    #[test]
+    fn command_line_known_hosts_and_policy_win() {
+        let inventory = Inventory::parse("all:\n  hosts:\n    h: {}\n", Path::new("i")).unwrap();
+        let config = SshConfig::parse(
+            "Host h\n  UserKnownHostsFile /cfg_hosts\n  StrictHostKeyChecking yes\n",
+            Path::new("cfg"),
+        )
+        .unwrap();
+        let t = Settings::new(PathBuf::from("/cli_hosts"), HostKeyPolicy::AcceptNew)
+            .with_ssh_config(config, true, true)
+            .resolve(
+                &inventory.hosts()[0],
+                &inventory.connection(&inventory.hosts()[0], None).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(t.known_hosts, PathBuf::from("/cli_hosts"));
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+    }
+
+    #[test]
+    fn proxy_command_and_flags_from_ssh_args() {
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_host: 192.0.2.1\n      ansible_user: ops\n      ansible_ssh_common_args: \"-4C -p 2022 -l nobody -i /keys/k -o 'ProxyCommand nc %h %p # %r %%'\"\n      ansible_host_key_checking: false\n",
+            "Host bastion\n",
+        )
+        .unwrap();
+        assert_eq!(t.port, 2022);
+        assert_eq!(t.credentials.user, "ops");
+        assert_eq!(t.credentials.config_key_files, [PathBuf::from("/keys/k")]);
+        assert_eq!(
+            t.proxy_command.as_deref(),
+            Some("nc 192.0.2.1 2022 # ops %")
+        );
+        assert_eq!(t.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert!(t.jumps.is_empty());
+        // The first of ProxyJump and ProxyCommand wins, as in OpenSSH.
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: -J ops@bastion -o ProxyCommand=nc\n",
+            "",
+        )
+        .unwrap();
+        assert_eq!((t.proxy_command, t.jumps.len()), (None, 1));
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: -o ProxyCommand=none -J bastion\n",
+            "",
+        )
+        .unwrap();
+        assert_eq!((t.proxy_command, t.jumps.len()), (None, 0));
+    }
+
+    #[test]
+    fn paramiko_reads_its_own_names_and_no_ssh_config() {
+        let t = target(
+            "all:\n  hosts:\n    esa01:\n      ansible_connection: paramiko\n      ansible_user: a\n      ansible_paramiko_user: p\n      ansible_paramiko_port: 2022\n      ansible_ssh_common_args: -o ProxyCommand=ignored -J ignored\n      ansible_paramiko_proxy_command: nc %h %p\n",
+            "Host esa01\n  HostName elsewhere\n  IdentityFile /keys/cfg\n",
+        )
+        .unwrap();
+        assert_eq!(t.address, "esa01");
+        assert_eq!((t.port, t.credentials.user.as_str()), (2022, "p"));
+        // ssh_config's IdentityFile is not read (the default keys are
+        // tried, as paramiko's look_for_keys does).
+        assert!(
+            !t.credentials
+                .config_key_files
+                .contains(&PathBuf::from("/keys/cfg"))
+                && t.jumps.is_empty()
+        );
+        assert_eq!(t.proxy_command.as_deref(), Some("nc esa01 2022"));
+        // network_cli knows only the plain names.
+        let t = target(
+            "all:\n  hosts:\n    sw01:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_host: 192.0.2.9\n      ansible_ssh_host: 192.0.2.99\n      ansible_ssh_user: legacy\n",
+            "",
+        )
+        .unwrap();
+        assert_eq!(t.address, "192.0.2.9");
+        assert_ne!(t.credentials.user, "legacy");
+    }
+
+    #[test]
+    fn bad_vars_name_host_and_var() {
+        for (vars, needle) in [
+            (
+                "sshfleet_host_key_algorithms: +ssh-dss",
+                "sshfleet_host_key_algorithms",
+            ),
+            ("ansible_ssh_common_args: -o Port=x", "Port"),
+            (
+                "ansible_ssh_common_args: \"-o 'Port=1\"",
+                "unbalanced quotes",
+            ),
+            ("ansible_ssh_common_args: -J", "`-J` needs a value"),
+            ("ansible_ssh_common_args: -F /etc/other", "`-F`"),
+            ("ansible_ssh_common_args: plain", "not an ssh option"),
+            (
+                "ansible_ssh_common_args: -oProxyCommand=",
+                "needs a command",
+            ),
+            ("ansible_ssh_common_args: -o ProxyCommand=nc_%x", "`%x`"),
+            ("ansible_ssh_common_args: -o ProxyCommand=nc_%", "lone `%`"),
+        ] {
+            let err = target(&format!("all:\n  hosts:\n    h9:\n      {vars}\n"), "")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("host h9: ") && err.contains(needle),
+                "{vars}: {err}"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[path = "target_differential.rs"]
+mod differential;

@@ -1,0 +1,284 @@
+//! Logging in: key files, the agent, then the password (`password`, then
+//! `keyboard-interactive`), never to a host whose key was not verified,
+//! never to a jump host.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use russh::MethodKind;
+use russh::client::{AuthResult, Handle, KeyboardInteractiveAuthResponse};
+use russh::keys::PrivateKeyWithHashAlg;
+use russh::keys::agent::AgentIdentity;
+use russh::keys::agent::client::AgentClient;
+
+use crate::ssh::algorithms::{self, Algorithms};
+
+use super::*;
+
+/// Where a target's password may come from, and whether it may be sent.
+pub(super) struct Secret<'a> {
+    /// `--ask-pass`, used when the inventory names no password variable.
+    pub(super) asked: Option<&'a Password>,
+    pub(super) host_key_verified: bool,
+    pub(super) host_port: String,
+}
+
+impl Secret<'_> {
+    /// A password leaves sshfleet only for a host whose key was verified.
+    pub(super) fn may_be_sent(&self) -> Result<(), ConnectError> {
+        if self.host_key_verified {
+            Ok(())
+        } else {
+            Err(ConnectError::HostKeyNotVerified {
+                host_port: self.host_port.clone(),
+            })
+        }
+    }
+}
+
+/// How many hidden prompts one keyboard-interactive login may answer with
+/// the password (OpenSSH's `NumberOfPasswordPrompts`). A server that asks
+/// more wants something else: a second factor, a new password.
+const MAX_PASSWORD_PROMPTS: usize = 3;
+
+/// How many server rounds one keyboard-interactive login may take (PAM
+/// often sends an empty one after the password).
+const MAX_INTERACTIVE_ROUNDS: usize = 8;
+
+/// Try the inventory's key file, ssh_config's, then the agent, then the
+/// password (the `password` method, then `keyboard-interactive`), as
+/// OpenSSH would; return the secrets used so transcripts can redact them.
+pub(super) async fn authenticate(
+    handle: &mut Handle<Verifier>,
+    credentials: &Credentials,
+    algorithms: &Algorithms,
+    secret: &Secret<'_>,
+) -> Result<Vec<String>, ConnectError> {
+    let user = credentials.user.as_str();
+    let mut tried = Vec::new();
+    // The methods the server said it still accepts (`None`: not said yet).
+    let mut methods: Option<russh::MethodSet> = None;
+
+    let keys = credentials
+        .key_file
+        .iter()
+        .map(|p| (p, true))
+        .chain(credentials.config_key_files.iter().map(|p| (p, false)));
+    for (path, required) in keys {
+        let key = match load_key(path) {
+            Ok(key) => key,
+            Err(e) if required => return Err(e),
+            Err(e) => {
+                // ssh_config often lists keys for other hosts too.
+                if path.exists() {
+                    tried.push(format!("key {} (skipped: {e})", path.display()));
+                } else {
+                    tracing::debug!("IdentityFile {} does not exist; skipped", path.display());
+                }
+                continue;
+            }
+        };
+        let hash = if key.algorithm().is_rsa() {
+            match algorithms::rsa_signature_hash(
+                handle.best_supported_rsa_hash().await?,
+                algorithms,
+            ) {
+                Ok(hash) => hash,
+                Err(why) => {
+                    tried.push(format!("key {} (not offered: {why})", path.display()));
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let result = handle
+            .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
+            .await?;
+        match result {
+            AuthResult::Success => return Ok(Vec::new()),
+            AuthResult::Failure {
+                remaining_methods, ..
+            } => methods = Some(remaining_methods),
+        }
+        tried.push(format!("key {}", path.display()));
+    }
+
+    if !credentials.identities_only
+        && std::env::var_os("SSH_AUTH_SOCK").is_some()
+        && let Ok(mut agent) = AgentClient::connect_env().await
+    {
+        let identities = agent.request_identities().await.unwrap_or_default();
+        let mut rsa_hash = None;
+        for identity in identities {
+            let AgentIdentity::PublicKey { key, .. } = identity else {
+                continue;
+            };
+            let hash = if key.algorithm().is_rsa() {
+                let server = match rsa_hash {
+                    Some(known) => known,
+                    None => *rsa_hash.insert(handle.best_supported_rsa_hash().await?),
+                };
+                match algorithms::rsa_signature_hash(server, algorithms) {
+                    Ok(hash) => hash,
+                    Err(_) => continue,
+                }
+            } else {
+                None
+            };
+            let result = handle
+                .authenticate_publickey_with(user, key, hash, &mut agent)
+                .await;
+            match result {
+                Ok(AuthResult::Success) => return Ok(Vec::new()),
+                Ok(AuthResult::Failure {
+                    remaining_methods, ..
+                }) => methods = Some(remaining_methods),
+                Err(_) => {}
+            }
+        }
+        tried.push("ssh-agent".to_string());
+    }
+
+    // The inventory's variable wins over --ask-pass, as Ansible's
+    // `ansible_password` wins over `-k`.
+    let password = match (
+        &credentials.password,
+        &credentials.password_env,
+        secret.asked,
+    ) {
+        (Some(password), _, _) => Some((
+            password.text().to_string(),
+            "password from the inventory".to_string(),
+        )),
+        (None, Some(var), _) => Some((
+            std::env::var(var).map_err(|_| ConnectError::PasswordEnvUnset { var: var.clone() })?,
+            format!("password from ${var}"),
+        )),
+        (None, None, Some(asked)) => Some((
+            asked.text().to_string(),
+            "password from --ask-pass".to_string(),
+        )),
+        (None, None, None) => None,
+    };
+    if let Some((password, source)) = password {
+        secret.may_be_sent()?;
+        // Ask which methods the server takes before any password leaves
+        // (OpenSSH's `none` request): not every server takes `password`.
+        if methods.is_none() {
+            match handle.authenticate_none(user).await? {
+                AuthResult::Success => return Ok(Vec::new()),
+                AuthResult::Failure {
+                    remaining_methods, ..
+                } => methods = Some(remaining_methods),
+            }
+        }
+        let accepts = |methods: &Option<russh::MethodSet>, method: MethodKind| {
+            methods.as_ref().is_none_or(|m| m.contains(&method))
+        };
+        let mut sent_by = Vec::new();
+        if accepts(&methods, MethodKind::Password) {
+            sent_by.push("password");
+            match handle.authenticate_password(user, password.clone()).await? {
+                AuthResult::Success => return Ok(vec![password]),
+                AuthResult::Failure {
+                    remaining_methods, ..
+                } => methods = Some(remaining_methods),
+            }
+        }
+        // Appliances and PAM-based sshds often take the same password
+        // only through keyboard-interactive.
+        if accepts(&methods, MethodKind::KeyboardInteractive) {
+            sent_by.push("keyboard-interactive");
+            if keyboard_interactive(handle, user, &password).await? {
+                return Ok(vec![password]);
+            }
+        }
+        if sent_by.is_empty() {
+            let accepted: Vec<&str> = methods
+                .iter()
+                .flat_map(|m| m.iter())
+                .map(<&str>::from)
+                .collect();
+            tried.push(format!(
+                "{source} (not sent: the server accepts only {})",
+                accepted.join(", ")
+            ));
+        } else {
+            tried.push(format!("{source} ({})", sent_by.join(", ")));
+        }
+    }
+
+    if tried.is_empty() {
+        return Err(ConnectError::NoCredentials {
+            user: user.to_string(),
+        });
+    }
+    Err(ConnectError::AuthFailed {
+        user: user.to_string(),
+        tried,
+    })
+}
+
+/// Log in through `keyboard-interactive`, answering each hidden prompt
+/// with `password`. `Ok(false)`: the server refused. A prompt with echo on
+/// (a user name, a yes/no question) or more prompts than a password login
+/// has stop the login with an error naming the prompt; nothing is sent in
+/// answer to that round.
+async fn keyboard_interactive(
+    handle: &mut Handle<Verifier>,
+    user: &str,
+    password: &str,
+) -> Result<bool, ConnectError> {
+    let mut reply = handle
+        .authenticate_keyboard_interactive_start(user, None)
+        .await?;
+    let mut answered = 0;
+    for _ in 0..MAX_INTERACTIVE_ROUNDS {
+        let prompts = match reply {
+            KeyboardInteractiveAuthResponse::Success => return Ok(true),
+            KeyboardInteractiveAuthResponse::Failure { .. } => return Ok(false),
+            KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => prompts,
+        };
+        let stop = |prompt: &str, reason: String| ConnectError::UnexpectedPrompt {
+            user: user.to_string(),
+            prompt: prompt.trim().escape_debug().to_string(),
+            reason,
+        };
+        for prompt in &prompts {
+            if prompt.echo {
+                return Err(stop(
+                    &prompt.prompt,
+                    "it is asked with echo on, so it is no password prompt; sshfleet answers                      only hidden password prompts and sent nothing"
+                        .to_string(),
+                ));
+            }
+            answered += 1;
+            if answered > MAX_PASSWORD_PROMPTS {
+                return Err(stop(
+                    &prompt.prompt,
+                    format!(
+                        "the server asks for more than {MAX_PASSWORD_PROMPTS} hidden answers;                          sshfleet answers only password prompts (is a second factor or a                          password change required?)"
+                    ),
+                ));
+            }
+        }
+        let answers = prompts.iter().map(|_| password.to_string()).collect();
+        reply = handle
+            .authenticate_keyboard_interactive_respond(answers)
+            .await?;
+    }
+    Ok(matches!(reply, KeyboardInteractiveAuthResponse::Success))
+}
+
+fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
+    russh::keys::load_secret_key(path, None).map_err(|e| ConnectError::KeyFile {
+        path: path.to_path_buf(),
+        message: match e {
+            russh::keys::Error::KeyIsEncrypted => {
+                "it is encrypted; load it into ssh-agent instead".to_string()
+            }
+            other => other.to_string(),
+        },
+    })
+}

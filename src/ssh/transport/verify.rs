@@ -1,0 +1,277 @@
+//! Host keys during the handshake, as OpenSSH checks them: every
+//! known_hosts file, `@revoked`, `@cert-authority`, `HostKeyAlias`, and the
+//! key types a host is known by offered first.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use russh::client;
+use russh::keys::{PublicKey, PublicKeyOrCertificate};
+
+use crate::ssh::known_hosts::{self, HostKeyStatus};
+
+use super::*;
+
+/// Errors the handler can return from inside the russh handshake.
+#[derive(Debug)]
+pub(super) enum HandlerError {
+    Ssh(russh::Error),
+    HostKey(Box<ConnectError>),
+}
+
+impl From<russh::Error> for HandlerError {
+    fn from(e: russh::Error) -> Self {
+        HandlerError::Ssh(e)
+    }
+}
+
+/// The algorithms to offer `target`, its host key types ordered as OpenSSH
+/// orders them: the types known_hosts knows this host by first, and
+/// certificate types ahead of all when an `@cert-authority` line covers it.
+pub(super) fn host_key_preference(target: &Target, cache: &known_hosts::Cache) -> russh::Preferred {
+    let mut preferred = target.algorithms.preferred();
+    let (host, port) = match &target.host_key_alias {
+        Some(alias) => (alias.as_str(), 22),
+        None => (target.address.as_str(), target.port),
+    };
+    let mut known = Vec::new();
+    let mut has_authority = false;
+    for path in std::iter::once(&target.known_hosts).chain(&target.known_hosts_also) {
+        if let Ok(file) = cache.load(path) {
+            known.extend(file.known_algorithms(host, port));
+            has_authority |= !file.authorities(host, port).is_empty();
+        }
+    }
+    let same_type = |a: &russh::keys::Algorithm, b: &russh::keys::Algorithm| {
+        use russh::keys::Algorithm::Rsa;
+        a == b || (matches!(a, Rsa { .. }) && matches!(b, Rsa { .. }))
+    };
+    let (first, rest): (Vec<_>, Vec<_>) = preferred
+        .key
+        .iter()
+        .cloned()
+        .partition(|a| known.iter().any(|k| same_type(a, k)));
+    preferred.key = std::borrow::Cow::Owned(first.into_iter().chain(rest).collect());
+    if has_authority {
+        preferred.host_key_certificates = preferred.key.clone();
+    }
+    preferred
+}
+
+/// Verifies the server's key during the handshake.
+pub(super) struct Verifier {
+    /// The name keys are known under, and its port (22 for an alias).
+    pub(super) host: String,
+    pub(super) port: u16,
+    /// Written to; read first.
+    pub(super) known_hosts: PathBuf,
+    /// Read after it.
+    pub(super) known_hosts_also: Vec<PathBuf>,
+    pub(super) policy: HostKeyPolicy,
+    pub(super) known_hosts_lock: Arc<Mutex<()>>,
+    pub(super) known_hosts_cache: Arc<known_hosts::Cache>,
+    /// Set once the presented key passed [`Verifier::verify`]: no password
+    /// leaves sshfleet before.
+    pub(super) verified: Arc<AtomicBool>,
+}
+
+impl Verifier {
+    /// What every file says, as OpenSSH combines them: a revoked key is
+    /// refused wherever it is listed; a key listed anywhere for this host is
+    /// trusted; otherwise a different key of the same type anywhere is a
+    /// change. Returns the status and the file it came from.
+    fn check(&self, key: &PublicKey) -> Result<(HostKeyStatus, PathBuf), ConnectError> {
+        let mut verdicts = Vec::new();
+        for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
+            let status = self
+                .known_hosts_cache
+                .load(path)?
+                .check(&self.host, self.port, key);
+            verdicts.push((status, path.clone()));
+        }
+        let find =
+            |want: fn(&HostKeyStatus) -> bool| verdicts.iter().find(|(s, _)| want(s)).cloned();
+        Ok(find(|s| matches!(s, HostKeyStatus::Revoked { .. }))
+            .or_else(|| find(|s| matches!(s, HostKeyStatus::Trusted)))
+            .or_else(|| find(|s| matches!(s, HostKeyStatus::Changed { .. })))
+            .unwrap_or((HostKeyStatus::Unknown, self.known_hosts.clone())))
+    }
+
+    /// A key of another type that some known_hosts file trusts for this
+    /// host (file, line, type): such a host is not new, and a key of a new
+    /// type is never recorded beside it.
+    fn known_other_type(
+        &self,
+        key: &PublicKey,
+    ) -> Result<Option<(PathBuf, usize, String)>, ConnectError> {
+        for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
+            if let Some((known_type, line)) = self
+                .known_hosts_cache
+                .load(path)?
+                .known_other_type(&self.host, self.port, key)
+            {
+                return Ok(Some((path.clone(), line, known_type)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `Ok(true)` when a CA that known_hosts trusts for this host signed
+    /// `cert` and it holds now; `Ok(false)` when no CA is known for the
+    /// host (the plain key is checked instead).
+    fn verify_certificate(&self, cert: &russh::keys::Certificate) -> Result<bool, ConnectError> {
+        let host_port = host_port(&self.host, self.port);
+        let certified = PublicKey::from(cert.public_key().clone());
+        let mut authorities = Vec::new();
+        for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
+            let file = self.known_hosts_cache.load(path)?;
+            for key in [&certified, &PublicKey::from(cert.signature_key().clone())] {
+                if let Some(line) = file.revoked(key) {
+                    return Err(ConnectError::RevokedHostKey {
+                        host_port,
+                        fingerprint: format!(
+                            "{} {}",
+                            key.algorithm(),
+                            known_hosts::fingerprint(key)
+                        ),
+                        known_hosts: path.clone(),
+                        line,
+                    });
+                }
+            }
+            authorities.extend(
+                file.authorities(&self.host, self.port)
+                    .into_iter()
+                    .map(|(line, ca)| (path.clone(), line, ca)),
+            );
+        }
+        let Some((path, line, ca)) = authorities
+            .into_iter()
+            .find(|(_, _, ca)| ca.key_data() == cert.signature_key())
+        else {
+            return Ok(false);
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let fingerprint = ca.fingerprint(russh::keys::HashAlg::Sha256);
+        let why = if let Err(e) = cert.validate_at(now, [&fingerprint]) {
+            Some(e.to_string())
+        } else if cert.cert_type() != russh::keys::ssh_key::certificate::CertType::Host {
+            Some("it is not a host certificate".to_string())
+        } else if !cert.valid_principals().is_empty()
+            && !cert.valid_principals().iter().any(|p| p == &self.host)
+        {
+            Some(format!(
+                "it is not valid for `{}` (principals: {})",
+                self.host,
+                cert.valid_principals().join(", ")
+            ))
+        } else {
+            None
+        };
+        match why {
+            None => Ok(true),
+            Some(reason) => Err(ConnectError::InvalidHostCertificate {
+                host_port,
+                reason,
+                known_hosts: path,
+                line,
+            }),
+        }
+    }
+
+    fn verify(&self, key: &PublicKey) -> Result<(), ConnectError> {
+        let host_port = host_port(&self.host, self.port);
+        let fingerprint = format!("{} {}", key.algorithm(), known_hosts::fingerprint(key));
+        let (status, path) = self.check(key)?;
+        if status == HostKeyStatus::Unknown
+            && let Some((known_hosts, line, known_type)) = self.known_other_type(key)?
+        {
+            return Err(ConnectError::KnownUnderOtherType {
+                host_port,
+                fingerprint,
+                known_hosts,
+                line,
+                known_type,
+            });
+        }
+        match status {
+            HostKeyStatus::Trusted => Ok(()),
+            HostKeyStatus::Changed { line } => Err(ConnectError::ChangedHostKey {
+                host_port,
+                fingerprint,
+                known_hosts: path,
+                line,
+            }),
+            HostKeyStatus::Revoked { line } => Err(ConnectError::RevokedHostKey {
+                host_port,
+                fingerprint,
+                known_hosts: path,
+                line,
+            }),
+            HostKeyStatus::Unknown => match self.policy {
+                HostKeyPolicy::Strict => Err(ConnectError::UnknownHostKey {
+                    host_port,
+                    fingerprint,
+                    known_hosts: self.known_hosts.clone(),
+                    entry: known_hosts::entry_line(&self.host, self.port, key),
+                }),
+                HostKeyPolicy::AcceptNew => {
+                    let _guard = self
+                        .known_hosts_lock
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    // Another host of this run may have recorded it meanwhile.
+                    match self.check(key)?.0 {
+                        HostKeyStatus::Trusted => Ok(()),
+                        HostKeyStatus::Unknown => {
+                            let path = &self.known_hosts;
+                            known_hosts::append(path, &self.host, self.port, key)?;
+                            tracing::warn!(
+                                "permanently added {} ({fingerprint}) to {}",
+                                crate::support::sanitize::escape(&host_port),
+                                path.display()
+                            );
+                            Ok(())
+                        }
+                        _ => self.verify(key),
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl client::Handler for Verifier {
+    type Error = HandlerError;
+
+    async fn check_server_key(
+        &mut self,
+        server_key: &PublicKeyOrCertificate,
+    ) -> Result<bool, HandlerError> {
+        // A host certificate is trusted through an @cert-authority line for
+        // this host; with no such line OpenSSH retries it as a plain key,
+        // and so does sshfleet. A certificate a trusted CA signed that does
+        // not hold (expired, other principal, revoked) is refused.
+        let key = match server_key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
+            PublicKeyOrCertificate::Certificate(cert) => {
+                if self
+                    .verify_certificate(cert)
+                    .map_err(|e| HandlerError::HostKey(Box::new(e)))?
+                {
+                    self.verified.store(true, Ordering::SeqCst);
+                    return Ok(true);
+                }
+                PublicKey::from(cert.public_key().clone())
+            }
+        };
+        self.verify(&key)
+            .map_err(|e| HandlerError::HostKey(Box::new(e)))?;
+        self.verified.store(true, Ordering::SeqCst);
+        Ok(true)
+    }
+}

@@ -1,0 +1,10 @@
+//! Leaves every layer may use: secrets and their one mask, the terminal
+//! sanitiser, input bounds, file writing, the run lock, process limits.
+
+pub(crate) mod bounds;
+pub(crate) mod limits;
+pub(crate) mod lock;
+pub(crate) mod outputs;
+pub(crate) mod sanitize;
+pub(crate) mod secrets;
+pub(crate) mod yaml_lines;

@@ -1,0 +1,181 @@
+//! Where a run writes (the report, transcripts, the lock) is checked
+//! before any host is touched: a report that cannot be written after the
+//! fleet was changed is a change nobody can account for.
+
+use std::path::{Path, PathBuf};
+
+/// An output path that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} {}: {reason}; nothing was run", path.display())]
+pub(crate) struct OutputError {
+    /// `--report`, `--transcripts`, `--lock`, `man --out-dir`.
+    pub what: &'static str,
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+fn refuse(what: &'static str, path: &Path, reason: impl Into<String>) -> OutputError {
+    OutputError {
+        what,
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+/// The directory a file path is in (`.` for a bare name).
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// `dir` exists, is a directory, and a file can be created in it (which
+/// also catches read-only file systems, where permission bits lie).
+fn writable_dir(what: &'static str, path: &Path, dir: &Path) -> Result<(), OutputError> {
+    match std::fs::metadata(dir) {
+        Err(e) => Err(refuse(
+            what,
+            path,
+            format!("directory {} cannot be used: {e}", dir.display()),
+        )),
+        Ok(m) if !m.is_dir() => Err(refuse(
+            what,
+            path,
+            format!("{} is not a directory", dir.display()),
+        )),
+        Ok(_) => tempfile::Builder::new()
+            .prefix(".sshfleet-probe")
+            .tempfile_in(dir)
+            .map(drop)
+            .map_err(|e| {
+                refuse(
+                    what,
+                    path,
+                    format!("cannot write in {}: {e}", dir.display()),
+                )
+            }),
+    }
+}
+
+/// A file sshfleet will write (the report, the lock): its directory must
+/// be writable, and the path must not be a directory.
+pub(crate) fn check_file(what: &'static str, path: &Path) -> Result<(), OutputError> {
+    if path.is_dir() {
+        return Err(refuse(what, path, "is a directory"));
+    }
+    writable_dir(what, path, &parent_of(path))
+}
+
+/// A directory sshfleet writes into: used if it exists and is writable;
+/// otherwise created (`mode` on Unix) when its parent exists and is
+/// writable. Never creates missing parents: a typo must not grow a tree.
+pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<(), OutputError> {
+    if std::fs::symlink_metadata(dir).is_ok() {
+        return writable_dir(what, dir, dir);
+    }
+    writable_dir(what, dir, &parent_of(dir))?;
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder
+        .create(dir)
+        .map_err(|e| refuse(what, dir, format!("cannot create it: {e}")))
+}
+
+/// Write `bytes` as `path` with `mode`: into a new file (created
+/// exclusively in `path`'s directory with that mode), synced, then renamed
+/// over `path`, so a cron job never reads half a file. A symlink or a hard
+/// link planted at `path` is replaced, never written through.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = tempfile::Builder::new()
+        .prefix(".sshfleet-")
+        .tempfile_in(parent_of(path))
+        .map_err(without_temp_path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| without_temp_path(e.error))?;
+    Ok(())
+}
+
+/// [`write_atomic`], readable by the owner only (transcripts, recordings).
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic(path, bytes, 0o600)
+}
+
+/// An I/O error without the temporary file's path that `tempfile` adds
+/// (`... at path "/var/lib/.tmpX1y2"`): the operator named the real path.
+pub(crate) fn without_temp_path(error: std::io::Error) -> std::io::Error {
+    // tempfile keeps the OS error only as text, followed by the path.
+    let text = error.to_string();
+    match (error.get_ref().is_some(), text.rfind(" at path \"")) {
+        (true, Some(at)) => std::io::Error::new(error.kind(), text[..at].to_string()),
+        _ => error,
+    }
+}
+
+/// A directory to install into (`man --out-dir`): used if it exists and
+/// is writable; otherwise created with its missing parents, as `install
+/// -d` does, when the nearest existing ancestor is a writable directory.
+pub(crate) fn ensure_dir_all(what: &'static str, dir: &Path, mode: u32) -> Result<(), OutputError> {
+    if std::fs::symlink_metadata(dir).is_ok() {
+        return writable_dir(what, dir, dir);
+    }
+    let mut ancestor = parent_of(dir);
+    while std::fs::symlink_metadata(&ancestor).is_err() {
+        match ancestor.parent() {
+            Some(up) if !up.as_os_str().is_empty() => ancestor = up.to_path_buf(),
+            _ => {
+                ancestor = PathBuf::from(".");
+                break;
+            }
+        }
+    }
+    writable_dir(what, dir, &ancestor)?;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder
+        .create(dir)
+        .map_err(|e| refuse(what, dir, format!("cannot create it: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn missing_parents_and_files_as_directories_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        assert!(check_file("--report", &tmp.path().join("r.json")).is_ok());
+        let e = check_file("--report", &tmp.path().join("no/r.json")).unwrap_err();
+        assert!(e.to_string().contains("no/r.json"), "{e}");
+        assert!(check_file("--report", &file.join("r.json")).is_err());
+        assert!(check_file("--report", tmp.path()).is_err());
+        let made = tmp.path().join("t");
+        ensure_dir("--transcripts", &made, 0o700).unwrap();
+        assert!(made.is_dir());
+        ensure_dir("--transcripts", &made, 0o700).unwrap();
+        assert!(ensure_dir("--transcripts", &tmp.path().join("a/b"), 0o700).is_err());
+        assert!(ensure_dir("--transcripts", &file, 0o700).is_err());
+        let deep = tmp.path().join("share/man/man1");
+        ensure_dir_all("man --out-dir", &deep, 0o755).unwrap();
+        assert!(deep.is_dir());
+        assert!(ensure_dir_all("man --out-dir", &file.join("man1"), 0o755).is_err());
+    }
+}
