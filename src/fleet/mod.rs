@@ -4,6 +4,7 @@
 //! "stop" means is the caller's (a cancellation token).
 
 pub(crate) mod backoff;
+mod outcome;
 pub(crate) mod runner;
 
 use std::borrow::Cow;

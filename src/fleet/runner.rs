@@ -22,6 +22,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::connect_backoff;
+use super::outcome::outcome_of;
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState};
 use crate::playbook::{ExecShell, FleetMax, Playbook, PromptHost, Segment, Session, Value};
@@ -727,62 +728,6 @@ async fn check_prompt_host(
 enum Opened<'a> {
     Cli(Box<Shell>, Option<&'a str>),
     Exec(ExecShell),
-}
-
-/// The status rules: success needs confirmation; a fault found and not
-/// fixed is a failure, not "ok".
-fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOutcome {
-    let unresolved: Vec<&str> = run
-        .findings
-        .iter()
-        .filter(|f| f.severity > crate::playbook::Severity::Info)
-        .map(|f| f.id.as_str())
-        .collect();
-    // The first of the most severe findings says what to do about it; the
-    // ids follow once, in brackets.
-    let worst = run
-        .findings
-        .iter()
-        .rev()
-        .max_by_key(|f| f.severity)
-        .and_then(|f| f.message.as_deref());
-    let (status, error) = if let Some(error) = run.error {
-        (Status::Failed, Some(error))
-    } else if run.changed || (check_mode && run.would_change) {
-        (Status::Changed, None)
-    } else if !unresolved.is_empty() {
-        // A change that ran but was not confirmed (`on_timeout:
-        // unconfirmed`) is named: it was applied, and did not fix it.
-        let applied = if run.actions.is_empty() {
-            "no remediation step applied".to_string()
-        } else {
-            format!("{} applied, not confirmed", run.actions.join(", "))
-        };
-        (
-            Status::Failed,
-            Some(match worst {
-                Some(message) => format!(
-                    "{} (found {}; {applied})",
-                    message.trim_end_matches('.'),
-                    unresolved.join(", ")
-                ),
-                None => format!("found {}; {applied}", unresolved.join(", ")),
-            }),
-        )
-    } else {
-        (Status::Ok, None)
-    };
-    HostOutcome {
-        name: name.to_string(),
-        status,
-        duration_ms: 0,
-        facts: run.facts,
-        findings: run.findings,
-        actions: run.actions,
-        confirmations: run.confirmations,
-        error,
-        warnings: run.warnings,
-    }
 }
 
 /// A password the appliance echoed back (in output quoted as evidence, a
