@@ -62,7 +62,7 @@ fn demo_of(which: DemoPlaybook) -> Demo {
         DemoPlaybook::SecureEndpointTetra => Demo {
             model: Model::Windows,
             hosts: endpoints(),
-            down: "pc14.example.com",
+            down: "pc99.example.com",
             // No latest_tetra: stale means behind the newest version
             // seen across this fleet.
             // Twice the ESA demo's timeout: the forced update lands
@@ -233,6 +233,14 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
             // Only for the host that takes no key: a literal password in a
             // throwaway inventory (production keeps it in a vault).
             ansible_password: (name == KEYBOARD_INTERACTIVE_HOST).then(|| password.clone()),
+            // What an operator knows of the host from elsewhere (the proxy
+            // an endpoint's policy names).
+            vars: demo
+                .hosts
+                .iter()
+                .find(|(m, _, _)| m.hostname() == name)
+                .map(|(m, _, _)| m.inventory_vars())
+                .unwrap_or_default(),
         };
         hosts.insert(name.into(), serde_yaml::to_value(vars)?);
         Ok(())
@@ -353,4 +361,6 @@ struct HostVars {
     ansible_port: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     ansible_password: Option<String>,
+    #[serde(flatten)]
+    vars: std::collections::BTreeMap<String, serde_json::Value>,
 }
