@@ -35,5 +35,6 @@ mod sim_server;
 mod sim_windows;
 mod support;
 mod tetra;
+mod tetra_personas;
 mod transport;
 mod unattended;
