@@ -61,6 +61,7 @@ pub(super) fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOu
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::playbook::Severity;

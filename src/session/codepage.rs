@@ -48,7 +48,7 @@ fn utf16le(bytes: &[u8]) -> Option<String> {
     let body = match bytes.strip_prefix(&[0xff, 0xfe]) {
         Some(body) => body,
         None => {
-            if bytes.len() < 2 || bytes.len() % 2 != 0 {
+            if bytes.len() < 2 || !bytes.len().is_multiple_of(2) {
                 return None;
             }
             let pairs = bytes.len() / 2;
