@@ -6,17 +6,16 @@
 //! The demo checks itself: it exits 0 only when every appliance ended with
 //! the status its scenario must produce, so it doubles as a smoke test.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use russh::keys::ssh_key::LineEnding;
 use russh::keys::{Algorithm, PrivateKey};
 
 use sshfleet_sim::serve::ShellChoice;
 use sshfleet_sim::{
     AsyncOsProfile, AsyncOsScenario, EndpointScenario, Expected, Fault, Login, Model, PromptStyle,
-    SimAuth, SimFleet, SimModel, SimModelConfig, UpdateBehaviour,
+    SimModel, SimModelConfig, UpdateBehaviour,
 };
 
 /// An appliance whose sshd takes only keyboard-interactive logins (a PAM
@@ -30,7 +29,7 @@ use super::lab::{LabEnd, LabRun};
 use crate::cli::DemoPlaybook;
 use crate::error::Error;
 use crate::exit::ExitCode;
-use crate::report::Status;
+use crate::report::{Report, Status};
 
 /// The demo's short update timeout, so the appliance whose update never
 /// completes fails within seconds instead of the default ten minutes.
@@ -156,7 +155,10 @@ fn appliances() -> Vec<(AsyncOsProfile, Status, String)> {
 
 /// Run the demo of `which`; exit 0 only when every host ended as its
 /// scenario requires.
-pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<ExitCode, Error> {
+pub(crate) async fn execute(
+    which: DemoPlaybook,
+    report: Option<PathBuf>,
+) -> Result<ExitCode, Error> {
     run_demo(which, report)
         .await
         .map_err(|e| match e.downcast::<Error>() {
@@ -168,13 +170,6 @@ pub(crate) async fn run(which: DemoPlaybook, report: Option<PathBuf>) -> Result<
 async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let demo = demo_of(which);
     let dir = tempfile::tempdir().context("creating the demo's temporary directory")?;
-    let client_key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
-        .context("generating a client key")?;
-    let key_file = dir.path().join("id_ed25519");
-    client_key
-        .write_openssh_file(&key_file, LineEnding::LF)
-        .context("writing the demo client key")?;
-
     let password: String = {
         use rand::RngExt as _;
         let mut rng = rand::rng();
@@ -182,31 +177,6 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
             .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
             .collect()
     };
-    let mut configs = Vec::new();
-    for (model, _, _) in &demo.hosts {
-        let mut config = SimModelConfig::new(model.clone());
-        match model.hostname() {
-            KEYBOARD_INTERACTIVE_HOST => config.login = Login::KeyboardInteractiveOnly,
-            ASYNCOS_SSHD_HOST => {
-                config.algorithms = Some(sshfleet_sim::asyncos_sshd_algorithms());
-                config.host_key = Some(
-                    PrivateKey::random(&mut rand::rng(), Algorithm::Rsa { hash: None })
-                        .context("generating an RSA host key")?,
-                );
-            }
-            _ => {}
-        }
-        configs.push(config);
-    }
-    let auth = SimAuth {
-        username: "admin".to_string(),
-        password: Some(password.clone()),
-        authorized_keys: vec![client_key.public_key().clone()],
-    };
-    let sim = SimFleet::start_models(configs, auth)
-        .await
-        .context("starting the simulated fleet")?;
-
     // One more host that is down: nothing listens on its port.
     let dead_port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -223,53 +193,30 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .collect();
     scenarios.insert(demo.down.to_string(), "down".to_string());
     expected.push((demo.down.to_string(), Status::Unreachable));
-
-    let mut known_hosts = String::new();
-    let mut hosts = serde_yaml::Mapping::new();
-    let mut add = |name: &str, port: u16| -> anyhow::Result<()> {
-        let vars = HostVars {
-            ansible_host: "127.0.0.1",
-            ansible_port: port,
-            // Only for the host that takes no key: a literal password in a
-            // throwaway inventory (production keeps it in a vault).
-            ansible_password: (name == KEYBOARD_INTERACTIVE_HOST).then(|| password.clone()),
-            // What an operator knows of the host from elsewhere (the proxy
-            // an endpoint's policy names).
-            vars: demo
-                .hosts
+    // Each host's name, and what an operator knows of it from elsewhere
+    // (the proxy an endpoint's policy names).
+    let names: Vec<(&str, HostExtra)> = demo
+        .hosts
+        .iter()
+        .map(|(m, _, _)| (m.hostname(), m.inventory_vars()))
+        .collect();
+    let sim = sshfleet_sim::serve::start_lab(
+        &dir.path().join("inventory.yaml"),
+        host_configs(&demo)?,
+        Some(password.clone()),
+        |ports, key| {
+            let hosts = names
                 .iter()
-                .find(|(m, _, _)| m.hostname() == name)
-                .map(|(m, _, _)| m.inventory_vars())
-                .unwrap_or_default(),
-        };
-        hosts.insert(name.into(), serde_yaml::to_value(vars)?);
-        Ok(())
-    };
-    for host in sim.hosts() {
-        known_hosts.push_str(&host.known_hosts_line());
-        known_hosts.push('\n');
-        add(&host.name, host.addr.port())?;
-    }
-    add(demo.down, dead_port)?;
-    let mut emea = serde_yaml::Mapping::new();
-    emea.insert("hosts".into(), hosts.into());
-    let inventory = DemoInventory {
-        all: DemoGroup {
-            vars: GroupVars {
-                ansible_user: "admin",
-                ansible_ssh_private_key_file: key_file.display().to_string(),
-            },
-            children: [("emea", emea)].into(),
+                .zip(ports.iter().copied())
+                .map(|((name, extra), port)| (*name, port, extra.clone()))
+                .chain([(demo.down, dead_port, HostExtra::new())]);
+            demo_inventory(hosts, key, &password)
+                .map_err(|e| sshfleet_sim::SimError::Invalid(e.to_string()))
         },
-    };
-    let inventory = format!(
-        "# Written by `sshfleet demo`.\n{}",
-        serde_yaml::to_string(&inventory)?
-    );
-    let known_hosts_path = dir.path().join("known_hosts");
-    let inventory_path = dir.path().join("inventory.yaml");
-    std::fs::write(&known_hosts_path, known_hosts)?;
-    std::fs::write(&inventory_path, inventory)?;
+    )
+    .await
+    .context("starting the simulated fleet")?;
+    let (inventory_path, known_hosts_path) = (&sim.files.inventory, &sim.files.known_hosts);
 
     let vars: Vec<String> = demo
         .extra_vars
@@ -277,11 +224,11 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     let playbook = demo.model.playbook();
-    let end = super::lab::run(
+    let end = super::lab::run_on_lab(
         LabRun {
             playbook,
-            inventory: &inventory_path,
-            known_hosts: &known_hosts_path,
+            inventory: inventory_path,
+            known_hosts: known_hosts_path,
             extra_vars: &vars,
             check_mode: false,
             report,
@@ -304,8 +251,36 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         LabEnd::Stopped(code) => return Ok(code),
     };
 
+    Ok(verdict(code, &outcome, &expected))
+}
+
+/// Each simulated host's server: the demo's keyboard-interactive-only
+/// host and the one with AsyncOS's sshd algorithms and an RSA host key.
+fn host_configs(demo: &Demo) -> anyhow::Result<Vec<SimModelConfig>> {
+    let mut configs = Vec::new();
+    for (model, _, _) in &demo.hosts {
+        let mut config = SimModelConfig::new(model.clone());
+        match model.hostname() {
+            KEYBOARD_INTERACTIVE_HOST => config.login = Login::KeyboardInteractiveOnly,
+            ASYNCOS_SSHD_HOST => {
+                config.algorithms = Some(sshfleet_sim::asyncos_sshd_algorithms());
+                config.host_key = Some(
+                    PrivateKey::random(&mut rand::rng(), Algorithm::Rsa { hash: None })
+                        .context("generating an RSA host key")?,
+                );
+            }
+            _ => {}
+        }
+        configs.push(config);
+    }
+    Ok(configs)
+}
+
+/// Exit 0 only when every host ended with the status its scenario
+/// requires; say what a production run would have exited with.
+fn verdict(code: ExitCode, outcome: &Report, expected: &[(String, Status)]) -> ExitCode {
     let mut wrong = Vec::new();
-    for (name, want) in &expected {
+    for (name, want) in expected {
         let got = outcome
             .hosts
             .iter()
@@ -330,11 +305,50 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     );
     if wrong.is_empty() {
         say!("demo: every host ended as its scenario requires.");
-        Ok(ExitCode::Success)
+        ExitCode::Success
     } else {
         eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));
-        Ok(ExitCode::Internal)
+        ExitCode::Internal
     }
+}
+
+/// The demo's inventory: every host (name, port on 127.0.0.1) in group
+/// `emea`, reached as `admin` with the lab's `key`; the host that takes no
+/// key gets `password`, literally (a throwaway inventory; production keeps
+/// it in a vault).
+/// A host's playbook variables beside its connection ones.
+type HostExtra = std::collections::BTreeMap<String, serde_json::Value>;
+
+fn demo_inventory<'a>(
+    hosts: impl Iterator<Item = (&'a str, u16, HostExtra)>,
+    key: &Path,
+    password: &str,
+) -> Result<String, serde_yaml::Error> {
+    let mut mapping = serde_yaml::Mapping::new();
+    for (name, port, vars) in hosts {
+        let vars = HostVars {
+            ansible_host: "127.0.0.1",
+            ansible_port: port,
+            ansible_password: (name == KEYBOARD_INTERACTIVE_HOST).then(|| password.to_string()),
+            vars,
+        };
+        mapping.insert(name.into(), serde_yaml::to_value(vars)?);
+    }
+    let mut emea = serde_yaml::Mapping::new();
+    emea.insert("hosts".into(), mapping.into());
+    let inventory = DemoInventory {
+        all: DemoGroup {
+            vars: GroupVars {
+                ansible_user: sshfleet_sim::serve::SIM_USER,
+                ansible_ssh_private_key_file: key.display().to_string(),
+            },
+            children: [("emea", emea)].into(),
+        },
+    };
+    Ok(format!(
+        "# Written by `sshfleet demo`.\n{}",
+        serde_yaml::to_string(&inventory)?
+    ))
 }
 
 /// The demo's inventory, in Ansible's YAML format.
@@ -362,5 +376,5 @@ struct HostVars {
     #[serde(skip_serializing_if = "Option::is_none")]
     ansible_password: Option<String>,
     #[serde(flatten)]
-    vars: std::collections::BTreeMap<String, serde_json::Value>,
+    vars: HostExtra,
 }

@@ -6,9 +6,9 @@ use crate::cli::InventoryArgs;
 use crate::error::Error;
 use crate::exit::ExitCode;
 use crate::inventory::{Inventory, LoadOptions};
-use crate::plan::Connection;
+use crate::plan::SshOptions;
 
-pub(super) async fn run(args: InventoryArgs) -> Result<ExitCode, Error> {
+pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
     let vault = args.vault.secret().await?;
     let options = LoadOptions {
         vault: vault.clone(),
@@ -25,11 +25,11 @@ pub(super) async fn run(args: InventoryArgs) -> Result<ExitCode, Error> {
     if let Some(shard) = args.shard {
         hosts.retain(|h| shard.holds(&h.name));
     }
-    let connection = Connection {
+    let ssh = SshOptions {
         ssh_config: args.ssh_config.as_deref(),
-        ..Connection::default()
+        ..SshOptions::default()
     };
-    let targets = crate::plan::resolve_targets(&inventory, connection, &hosts, vault.as_ref())?;
+    let targets = crate::plan::resolve_targets(&inventory, ssh, &hosts, vault.as_ref())?;
     for (host, target) in hosts.iter().zip(targets) {
         let via = target
             .jumps

@@ -10,7 +10,7 @@ use crate::console::events::LogFormat;
 use crate::console::shutdown::Shutdown;
 use crate::error::Error;
 use crate::exit::ExitCode;
-use crate::plan::{Connection, Plan, RunSettings, Sources};
+use crate::plan::{Plan, RunSettings, Sources, SshOptions};
 use crate::report::Report;
 
 /// What to run on the lab.
@@ -35,7 +35,10 @@ pub(super) enum LabEnd {
 }
 
 /// Plan and run `run`; `intro` sees the plan before the first host.
-pub(super) async fn run(run: LabRun<'_>, intro: impl FnOnce(&Plan)) -> Result<LabEnd, Error> {
+pub(super) async fn run_on_lab(
+    run: LabRun<'_>,
+    intro: impl FnOnce(&Plan),
+) -> Result<LabEnd, Error> {
     let inventory = [run.inventory.to_path_buf()];
     let sources = Sources {
         playbook: run.playbook,
@@ -45,7 +48,7 @@ pub(super) async fn run(run: LabRun<'_>, intro: impl FnOnce(&Plan)) -> Result<La
         shard: None,
         extra_vars: run.extra_vars,
         retry_failed: None,
-        connection: Connection {
+        ssh: SshOptions {
             ssh_config: Some(Path::new("none")),
             known_hosts: Some(run.known_hosts),
             accept_new_host_keys: false,
@@ -63,7 +66,7 @@ pub(super) async fn run(run: LabRun<'_>, intro: impl FnOnce(&Plan)) -> Result<La
         labels: run.labels,
     };
     let shutdown = Shutdown::on_signals();
-    let (code, report) = console.run(plan, shutdown.token()).await?;
+    let (code, report) = console.run_and_report(plan, shutdown.token()).await?;
     if code == ExitCode::Interrupted {
         return Ok(LabEnd::Stopped(shutdown.exit_code(code)));
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::error::Error;
 use crate::exit::ExitCode;
 
-pub(super) fn run(out_dir: Option<PathBuf>) -> Result<ExitCode, Error> {
+pub(super) fn execute(out_dir: Option<PathBuf>) -> Result<ExitCode, Error> {
     match out_dir {
         Some(dir) => {
             // Created with its parents (a fresh prefix has no

@@ -42,14 +42,14 @@ pub(crate) fn main(cli: Cli) -> i32 {
 
 async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
-        Command::Run(args) => run::run(args).await,
+        Command::Run(args) => run::execute(args).await,
         #[cfg(feature = "sim")]
         Command::Demo(args) => {
             if let Some(report) = &args.report {
                 crate::support::outputs::check_file("--report", report)?;
             }
             if let Some(replay) = args.replay {
-                return playbook_test::run(playbook_test::Test {
+                return playbook_test::execute(playbook_test::Test {
                     playbook: None,
                     replay,
                     expect: None,
@@ -60,20 +60,20 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 })
                 .await;
             }
-            demo::run(args.playbook, args.report).await
+            demo::execute(args.playbook, args.report).await
         }
         #[cfg(feature = "sim")]
-        Command::Sim(args) => sim::run(args).await,
-        Command::Inventory(args) => inventory::run(args).await,
+        Command::Sim(args) => sim::execute(args).await,
+        Command::Inventory(args) => inventory::execute(args).await,
         Command::Completions { shell } => man::completions(shell),
-        Command::Report(command) => report::run(command),
-        Command::Man { out_dir } => man::run(out_dir),
+        Command::Report(command) => report::execute(command),
+        Command::Man { out_dir } => man::execute(out_dir),
         #[cfg(feature = "sim")]
         Command::Playbook(PlaybookCommand::Test(args)) => {
             if let Some(report) = &args.report {
                 crate::support::outputs::check_file("--report", report)?;
             }
-            playbook_test::run(playbook_test::Test {
+            playbook_test::execute(playbook_test::Test {
                 playbook: Some(args.playbook),
                 replay: args.replay,
                 expect: args.expect,

@@ -104,7 +104,7 @@ impl Recorded {
 
 /// Run the test: 0 when every host matched, 2 when one did not (each
 /// difference printed), 5 for a bad playbook, recording or expectations.
-pub(crate) async fn run(test: Test) -> Result<ExitCode, Error> {
+pub(crate) async fn execute(test: Test) -> Result<ExitCode, Error> {
     let recorded = recorded(&test.replay)?;
     let playbook = match &test.playbook {
         Some(playbook) => playbook.clone(),
@@ -131,7 +131,7 @@ pub(crate) async fn run(test: Test) -> Result<ExitCode, Error> {
         faults: test.faults.clone(),
     })
     .await?;
-    let end = super::lab::run(
+    let end = super::lab::run_on_lab(
         LabRun {
             playbook: &playbook,
             inventory: &lab.files.inventory,

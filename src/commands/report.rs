@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::exit::ExitCode;
 
 /// `sshfleet report show|merge|diff`.
-pub(super) fn run(command: ReportCommand) -> Result<ExitCode, Error> {
+pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
     use crate::report::Report;
     match command {
         ReportCommand::Show { report } => {

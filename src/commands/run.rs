@@ -9,11 +9,11 @@ use crate::console::shutdown::Shutdown;
 use crate::error::Error;
 use crate::exit::ExitCode;
 use crate::plan::rollout::Rollout;
-use crate::plan::{Connection, Plan, RunSettings, Sources};
+use crate::plan::{Plan, RunSettings, Sources, SshOptions};
 use crate::ssh::transport::TransportOptions;
 use crate::support::lock::RunLock;
 
-pub(super) async fn run(args: RunArgs) -> Result<ExitCode, Error> {
+pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
     let vault = args.vault.secret().await?;
     let sources = Sources {
         playbook: &args.playbook,
@@ -23,7 +23,7 @@ pub(super) async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         shard: args.shard,
         extra_vars: &args.extra_vars,
         retry_failed: args.retry_failed.as_deref(),
-        connection: Connection {
+        ssh: SshOptions {
             ssh_config: args.ssh_config.as_deref(),
             known_hosts: args.known_hosts.as_deref(),
             accept_new_host_keys: args.accept_new_host_keys,
@@ -88,6 +88,6 @@ pub(super) async fn run(args: RunArgs) -> Result<ExitCode, Error> {
             .print(&crate::support::sanitize::escape_keeping_lines(note));
     }
     let shutdown = Shutdown::on_signals();
-    let (code, _) = console.run(plan, shutdown.token()).await?;
+    let (code, _) = console.run_and_report(plan, shutdown.token()).await?;
     Ok(shutdown.exit_code(code))
 }

@@ -43,7 +43,7 @@ impl Console {
 
     /// Run `plan` in view: progress, the table, the report written
     /// atomically, and the exit code the results call for.
-    pub(crate) async fn run(
+    pub(crate) async fn run_and_report(
         &self,
         plan: Plan,
         cancel: CancellationToken,

@@ -16,7 +16,7 @@ pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError>
         path: path.to_path_buf(),
         message,
     };
-    let list = run(path, &["--list"]).map_err(&fail)?;
+    let list = execute(path, &["--list"]).map_err(&fail)?;
     let Value::Mapping(groups) = list else {
         return Err(fail(
             "inventory script output must be a JSON object".to_string(),
@@ -102,7 +102,7 @@ pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError>
     for host in hosts_seen {
         let vars = match &hostvars {
             Some(all) => all.get(host.as_str()).cloned().unwrap_or(Value::Null),
-            None => run(path, &["--host", &host]).map_err(&fail)?,
+            None => execute(path, &["--host", &host]).map_err(&fail)?,
         };
         let id = model.host_id(&host);
         match vars {
@@ -124,7 +124,7 @@ pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError>
 
 /// Run the script and read its JSON, keeping the order of its keys (the
 /// order Ansible adds groups and hosts in).
-fn run(path: &Path, args: &[&str]) -> Result<Value, String> {
+fn execute(path: &Path, args: &[&str]) -> Result<Value, String> {
     let output = std::process::Command::new(path)
         .args(args)
         .stdin(std::process::Stdio::null())

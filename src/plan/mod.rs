@@ -21,7 +21,7 @@ use crate::inventory::{Host, Inventory, LoadOptions, VaultSecret};
 use crate::plan::rollout::Rollout;
 use crate::playbook::Playbook;
 use crate::playbook::vars::{HostVars, parse_extra_vars};
-use crate::report::RunRecord;
+use crate::report::RunInputs;
 use crate::ssh::known_hosts::KnownHosts;
 use crate::ssh::transport::{Target, TransportOptions};
 
@@ -46,7 +46,7 @@ pub(crate) struct RunSettings {
     pub record: Option<PathBuf>,
     /// Batches and the failure threshold between them.
     pub rollout: Rollout,
-    /// Connection attempts after the first on transient errors.
+    /// SshOptions attempts after the first on transient errors.
     pub connect_retries: u32,
 }
 
@@ -79,7 +79,7 @@ pub(crate) struct Plan {
     /// Where `--metrics-file` writes the run's summary for Prometheus.
     pub metrics_file: Option<PathBuf>,
     /// The inventory and `-e` values, for the report.
-    pub record: RunRecord,
+    pub record: RunInputs,
 }
 
 /// What the operator named: where a plan comes from.
@@ -98,12 +98,13 @@ pub(crate) struct Sources<'a> {
     pub extra_vars: &'a [String],
     /// Only the hosts this earlier report says failed or were unreachable.
     pub retry_failed: Option<&'a Path>,
-    pub connection: Connection<'a>,
+    pub ssh: SshOptions<'a>,
 }
 
-/// The command line's connection settings, which apply to every host.
+/// The command line's SSH files and host key policy (`-F`, `--known-hosts`,
+/// `--accept-new-host-keys`), which apply to every host.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Connection<'a> {
+pub(crate) struct SshOptions<'a> {
     /// `-F PATH` (`none` for none); `None` reads `~/.ssh/config` if it exists.
     pub ssh_config: Option<&'a Path>,
     /// `--known-hosts`, which then beats ssh_config.
@@ -150,7 +151,7 @@ impl Plan {
         if settings.forks == 0 {
             return Err(PlanError::Usage("--forks must be at least 1".to_string()));
         }
-        let targets = resolve_targets(&inventory, sources.connection, &selected, sources.vault)?;
+        let targets = resolve_targets(&inventory, sources.ssh, &selected, sources.vault)?;
         warn_missing_known_hosts(&targets);
         let hosts = selected
             .iter()
@@ -169,7 +170,7 @@ impl Plan {
             report,
             retry_note,
             metrics_file: None,
-            record: RunRecord {
+            record: RunInputs {
                 inventories: sources.inventory.to_vec(),
                 extra_vars: sources.extra_vars.to_vec(),
             },
@@ -182,14 +183,14 @@ impl Plan {
 /// here, not once per host.
 pub(crate) fn resolve_targets(
     inventory: &Inventory,
-    connection: Connection<'_>,
+    ssh: SshOptions<'_>,
     hosts: &[&Host],
     vault: Option<&VaultSecret>,
 ) -> Result<Vec<Target>, PlanError> {
     let settings = target::Settings::load(
-        connection.ssh_config,
-        connection.known_hosts.map(Path::to_path_buf),
-        connection.accept_new_host_keys,
+        ssh.ssh_config,
+        ssh.known_hosts.map(Path::to_path_buf),
+        ssh.accept_new_host_keys,
     )?;
     let mut targets = Vec::with_capacity(hosts.len());
     for host in hosts {

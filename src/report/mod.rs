@@ -147,7 +147,7 @@ impl Summary {
 
 /// What the run was asked to do, recorded with its results.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct RunRecord {
+pub(crate) struct RunInputs {
     pub inventories: Vec<PathBuf>,
     /// `-e KEY=VALUE` as given; secrets are masked when recorded.
     pub extra_vars: Vec<String>,
@@ -257,7 +257,7 @@ impl Report {
     }
 
     /// Record what the run was asked to do, secrets masked.
-    pub(crate) fn with_record(mut self, record: &RunRecord) -> Report {
+    pub(crate) fn with_record(mut self, record: &RunInputs) -> Report {
         self.inventory = record
             .inventories
             .iter()
@@ -652,7 +652,7 @@ mod tests {
 
     #[test]
     fn secret_extra_vars_are_masked() {
-        let record = RunRecord {
+        let record = RunInputs {
             inventories: vec!["prod.yaml".into()],
             extra_vars: vec![
                 "update_timeout=90s".into(),

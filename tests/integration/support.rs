@@ -135,57 +135,44 @@ impl Lab {
         Lab::start_models(configs, password).await
     }
 
-    /// Start hosts of any model (appliances, Windows endpoints).
+    /// Start hosts of any model (appliances, Windows endpoints), stood up
+    /// by the simulator's own lab builder (client key, known_hosts,
+    /// inventory), as `sshfleet sim` and the demo stand theirs up.
     pub async fn start_models(configs: Vec<SimModelConfig>, password: Option<&str>) -> Lab {
         let dir = tempfile::tempdir().unwrap();
-        let (key_file, auth) = trusted_client(dir.path(), password);
-        let fleet = SimFleet::start_models(configs, auth).await.unwrap();
-        let lab = Lab {
-            known_hosts: dir.path().join("known_hosts"),
-            inventory: dir.path().join("inventory.yaml"),
-            report: dir.path().join("report.json"),
-            key_file,
-            fleet,
-            dir,
-        };
-        let mut known = String::new();
-        for host in lab.fleet.hosts() {
-            known.push_str(&known_hosts_line(
-                "127.0.0.1",
-                host.addr.port(),
-                &host.host_key,
-            ));
-            known.push('\n');
-        }
-        std::fs::write(&lab.known_hosts, known).unwrap();
-        lab.write_inventory();
-        lab
-    }
-
-    /// Write an inventory of every appliance.
-    pub fn write_inventory(&self) {
-        let hosts: Vec<_> = self
-            .fleet
-            .hosts()
+        let names: Vec<String> = configs
             .iter()
-            .map(|h| (h.name.as_str(), h.addr.port()))
+            .map(|c| c.model.hostname().to_string())
             .collect();
-        self.write_inventory_of(&hosts);
+        let lab = sshfleet_sim::serve::start_lab(
+            &dir.path().join("inventory.yaml"),
+            configs,
+            password.map(str::to_string),
+            |ports, key| {
+                let hosts: Vec<(&str, u16)> = names
+                    .iter()
+                    .map(String::as_str)
+                    .zip(ports.iter().copied())
+                    .collect();
+                Ok(inventory_yaml(key, &hosts))
+            },
+        )
+        .await
+        .unwrap();
+        Lab {
+            known_hosts: lab.files.known_hosts,
+            inventory: lab.files.inventory,
+            report: dir.path().join("report.json"),
+            key_file: lab.files.key,
+            fleet: lab.fleet,
+            dir,
+        }
     }
 
     /// Write an inventory of these hosts (name, port on 127.0.0.1), in
     /// this order.
     pub fn write_inventory_of(&self, hosts: &[(&str, u16)]) {
-        let mut yaml = format!(
-            "all:\n  vars:\n    ansible_user: {USER}\n    ansible_ssh_private_key_file: {}\n  hosts:\n",
-            self.key_file.display()
-        );
-        for (name, port) in hosts {
-            yaml.push_str(&format!(
-                "    {name}:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n"
-            ));
-        }
-        std::fs::write(&self.inventory, yaml).unwrap();
+        std::fs::write(&self.inventory, inventory_yaml(&self.key_file, hosts)).unwrap();
     }
 
     /// The inventory's hosts plus these, at a port nothing listens on.
@@ -257,6 +244,22 @@ impl Lab {
             .map(|t| serde_json::from_str(&t).unwrap());
         Run { output, report }
     }
+}
+
+/// An inventory of these hosts (name, port on 127.0.0.1), in this order,
+/// reached as [`USER`] with `key`. Written as text, one `ansible_port:`
+/// line a host, so a test can redirect a host by editing it.
+fn inventory_yaml(key: &Path, hosts: &[(&str, u16)]) -> String {
+    let mut yaml = format!(
+        "all:\n  vars:\n    ansible_user: {USER}\n    ansible_ssh_private_key_file: {}\n  hosts:\n",
+        key.display()
+    );
+    for (name, port) in hosts {
+        yaml.push_str(&format!(
+            "    {name}:\n      ansible_host: 127.0.0.1\n      ansible_port: {port}\n"
+        ));
+    }
+    yaml
 }
 
 /// A loopback port nothing listens on (bound, then released).

@@ -19,15 +19,6 @@
 //! on each scenario is stated here as an [`Expected`] outcome.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-/// `println!` for output a reader may stop reading (`| head`): a closed
-/// stdout is not worth a panic.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
-    }};
-}
-
 /// `Display` and `FromStr` for a scenario enum, both from its clap
 /// `ValueEnum` names: a scenario is spelled one way, clap's.
 macro_rules! scenario_names {

@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use crate::scenario::{MIXED, Model, Scenario, ScenarioChoice};
 use crate::{
-    AsyncOsScenario, DefaultShell, EndpointScenario, Fault, ForceUpdate, SimAuth, SimError,
-    SimFleet, SimModel, SimModelConfig, UpdateBehaviour,
+    DefaultShell, Fault, ForceUpdate, SimAuth, SimError, SimFleet, SimModel, SimModelConfig,
+    UpdateBehaviour,
 };
 
 /// The user every simulated host accepts.
@@ -184,48 +184,90 @@ impl SimFiles {
     }
 }
 
-/// Serves the fleet until SIGINT or SIGTERM, then shuts it down cleanly.
-pub async fn serve(options: ServeOptions) -> Result<(), SimError> {
-    serve_until(options, shutdown_signal()).await
+/// A running simulated fleet, what each host was planned as (empty for a
+/// replay), and the files that reach it: what `sshfleet sim`, `sshfleet
+/// demo --replay`, `playbook test` and the tests stand up.
+#[derive(Debug)]
+pub struct Lab {
+    pub fleet: SimFleet,
+    pub files: SimFiles,
+    pub planned: Vec<PlannedHost>,
 }
 
-/// Serves the fleet until `stop` resolves (the signal, or a test's own).
-pub async fn serve_until(
-    options: ServeOptions,
-    stop: impl Future<Output = ()>,
-) -> Result<(), SimError> {
-    crate::limits::raise_nofile_limit();
-    let planned = plan(&options)?;
-    if options.inventory_out.file_stem().is_none() {
-        return Err(SimError::Invalid(format!(
-            "--inventory-out {}: not a file name",
-            options.inventory_out.display()
-        )));
+impl Lab {
+    /// Stop every server and wait for them to close.
+    pub async fn shutdown(self) {
+        self.fleet.shutdown().await;
     }
+}
+
+/// Start the fleet `options` describes on loopback and write the files a
+/// run needs beside `options.inventory_out`.
+pub async fn start(options: &ServeOptions) -> Result<Lab, SimError> {
+    crate::limits::raise_nofile_limit();
+    let planned = plan(options)?;
+    check_inventory_out(&options.inventory_out)?;
     let configs = planned
         .iter()
         .map(|host| SimModelConfig::new(host.model.clone()))
         .collect();
-    let (fleet, files) = start_with_files(&options.inventory_out, configs, |ports, key| {
-        inventory_yaml(&options, &planned, ports, key)
+    let (fleet, files) = start_with_files(&options.inventory_out, configs, None, |ports, key| {
+        inventory_yaml(options, &planned, ports, key)
     })
     .await?;
-    print_banner(&options, &planned, &files);
+    Ok(Lab {
+        fleet,
+        files,
+        planned,
+    })
+}
+
+/// Serve the fleet until `stop` resolves (a signal the caller chose, or a
+/// test's own), then shut it down cleanly.
+pub async fn serve_until(
+    options: &ServeOptions,
+    stop: impl Future<Output = ()>,
+) -> Result<(), SimError> {
+    let lab = start(options).await?;
     stop.await;
-    say!(
-        "sshfleet sim: stopping {} simulated appliances",
-        planned.len()
-    );
-    fleet.shutdown().await;
+    lab.shutdown().await;
     Ok(())
 }
 
-/// Start `configs` on loopback and write the files a run needs beside
-/// `inventory_out`: the client key (0600), known_hosts, then the inventory
-/// (`inventory(ports, key path)`), each whole and renamed into place.
+fn check_inventory_out(inventory_out: &Path) -> Result<(), SimError> {
+    if inventory_out.file_stem().is_none() {
+        return Err(SimError::Invalid(format!(
+            "--inventory-out {}: not a file name",
+            inventory_out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Start `configs` on loopback as a lab that accepts a fresh client key
+/// (and `password`, if any) for [`SIM_USER`], and write the files a run
+/// needs beside `inventory_out`: the client key (0600), known_hosts, then
+/// the inventory (`inventory(ports, key path)`, ports in the order of
+/// `configs`), each whole and renamed into place. Every lab (`sim`, the
+/// demo, replays) is stood up here.
+pub async fn start_lab(
+    inventory_out: &Path,
+    configs: Vec<SimModelConfig>,
+    password: Option<String>,
+    inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
+) -> Result<Lab, SimError> {
+    let (fleet, files) = start_with_files(inventory_out, configs, password, inventory).await?;
+    Ok(Lab {
+        fleet,
+        files,
+        planned: Vec::new(),
+    })
+}
+
 async fn start_with_files(
     inventory_out: &Path,
     configs: Vec<SimModelConfig>,
+    password: Option<String>,
     inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
 ) -> Result<(SimFleet, SimFiles), SimError> {
     let files = SimFiles::beside(inventory_out);
@@ -238,7 +280,7 @@ async fn start_with_files(
         .map_err(|e| SimError::io("generating the client key", std::io::Error::other(e)))?;
     let auth = SimAuth {
         username: SIM_USER.to_string(),
-        password: None,
+        password,
         authorized_keys: vec![client_key.public_key().clone()],
     };
     let fleet = SimFleet::start_models(configs, auth).await.map_err(|e| {
@@ -325,23 +367,11 @@ pub fn replay_models(dir: &Path, faults: &[Fault]) -> Result<Vec<SimModelConfig>
     Ok(configs)
 }
 
-/// A running replayed fleet and the files that reach it.
-#[derive(Debug)]
-pub struct ReplayLab {
-    pub fleet: SimFleet,
-    pub files: SimFiles,
-}
-
 /// Start the recordings of `options.dir` on loopback and write their
 /// inventory, key and known_hosts (for `playbook test`, and `serve_replay`).
-pub async fn start_replay(options: &ReplayOptions) -> Result<ReplayLab, SimError> {
+pub async fn start_replay(options: &ReplayOptions) -> Result<Lab, SimError> {
     crate::limits::raise_nofile_limit();
-    if options.inventory_out.file_stem().is_none() {
-        return Err(SimError::Invalid(format!(
-            "--inventory-out {}: not a file name",
-            options.inventory_out.display()
-        )));
-    }
+    check_inventory_out(&options.inventory_out)?;
     let configs = replay_models(&options.dir, &options.faults)?;
     let names: Vec<(String, RecordedVars)> = configs
         .iter()
@@ -353,55 +383,15 @@ pub async fn start_replay(options: &ReplayOptions) -> Result<ReplayLab, SimError
             (c.model.hostname().to_string(), vars)
         })
         .collect();
-    let (fleet, files) = start_with_files(&options.inventory_out, configs, |ports, key| {
+    let (fleet, files) = start_with_files(&options.inventory_out, configs, None, |ports, key| {
         replay_inventory_yaml(&options.dir, &names, ports, key)
     })
     .await?;
-    Ok(ReplayLab { fleet, files })
-}
-
-/// Serves the recordings until SIGINT or SIGTERM.
-pub async fn serve_replay(options: ReplayOptions) -> Result<(), SimError> {
-    serve_replay_until(options, shutdown_signal()).await
-}
-
-/// Serves the recordings until `stop` resolves.
-pub async fn serve_replay_until(
-    options: ReplayOptions,
-    stop: impl Future<Output = ()>,
-) -> Result<(), SimError> {
-    let lab = start_replay(&options).await?;
-    let hosts = lab.fleet.hosts();
-    say!(
-        "sshfleet sim: {} replayed hosts on 127.0.0.1 from {}{}",
-        hosts.len(),
-        options.dir.display(),
-        if options.faults.is_empty() {
-            String::new()
-        } else {
-            format!(" (faults: {:?})", options.faults)
-        }
-    );
-    for host in hosts {
-        say!("  {:<30} {}", host.name, host.addr);
-    }
-    say!(
-        "wrote {}, {} and {}",
-        lab.files.inventory.display(),
-        lab.files.known_hosts.display(),
-        lab.files.key.display()
-    );
-    say!("\nRehearse with:\n");
-    say!(
-        "  sshfleet run PLAYBOOK -i {} --known-hosts {}",
-        shell_word(&lab.files.inventory),
-        shell_word(&lab.files.known_hosts)
-    );
-    say!("\nServing until Ctrl-C (SIGINT) or SIGTERM.");
-    stop.await;
-    say!("sshfleet sim: stopping {} replayed hosts", hosts.len());
-    lab.fleet.shutdown().await;
-    Ok(())
+    Ok(Lab {
+        fleet,
+        files,
+        planned: Vec::new(),
+    })
 }
 
 /// A replayed host's playbook variables, by name.
@@ -583,107 +573,11 @@ fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), SimErro
     Ok(())
 }
 
-/// A path as a shell word, quoted only when it needs to be.
-fn shell_word(path: &Path) -> String {
-    let text = path.display().to_string();
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
-    if plain {
-        text
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
-
-fn print_banner(options: &ServeOptions, planned: &[PlannedHost], files: &SimFiles) {
-    let model = options.model;
-    let update = options
-        .update_duration
-        .map_or_else(|| "scenario default".to_string(), |d| format!("{d:?}"));
-    say!(
-        "sshfleet sim: {} simulated {} on 127.0.0.1 (scenario {}, update duration: {update})",
-        planned.len(),
-        model.noun(),
-        options.scenario
-    );
-    say!("  scenario              hosts  {} ends", model.playbook());
-    for scenario in model.scenarios() {
-        let count = planned.iter().filter(|h| h.scenario == scenario).count();
-        if count > 0 {
-            let expected = scenario.expected().as_str();
-            say!("  {:<20} {count:>6}  {expected}", scenario.to_string());
-        }
-    }
-    say!(
-        "wrote {}, {} and {}",
-        files.inventory.display(),
-        files.known_hosts.display(),
-        files.key.display()
-    );
-    say!("\nRehearse with:\n");
-    say!(
-        "  sshfleet run {} -i {} --known-hosts {}",
-        model.playbook(),
-        shell_word(&files.inventory),
-        shell_word(&files.known_hosts)
-    );
-    let has = |scenario: Scenario| planned.iter().any(|h| h.scenario == scenario);
-    if has(AsyncOsScenario::NeverCompletes.into()) {
-        say!(
-            "\n(never-completes hosts fail only when update_timeout runs out, 10m by default: add -e update_timeout=30s to rehearse faster)"
-        );
-    }
-    if model == Model::Windows {
-        let cmd = planned
-            .iter()
-            .filter(|h| matches!(&h.model, SimModel::Windows(p) if p.default_shell == DefaultShell::Cmd))
-            .count();
-        say!(
-            "\n(default shell: cmd.exe on {cmd} endpoints, PowerShell on {})",
-            planned.len() - cmd
-        );
-        say!(
-            "\n(add -e update_poll_interval=1s -e update_timeout=30s to rehearse faster: endpoints whose version does not move fail only when update_timeout runs out)"
-        );
-        if !has(EndpointScenario::UpToDate.into()) {
-            say!(
-                "(no up-to-date endpoint here: staleness is judged against the newest version seen, so add -e latest_tetra={})",
-                crate::windows::LATEST_TETRA
-            );
-        }
-    }
-    say!("\nServing until Ctrl-C (SIGINT) or SIGTERM.");
-}
-
-/// SIGINT (Ctrl-C) or, on Unix, SIGTERM (a service manager, `kill`).
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::{AsyncOsScenario, EndpointScenario};
 
     fn options(hosts: usize, scenario: &str) -> ServeOptions {
         ServeOptions {
@@ -911,25 +805,19 @@ mod tests {
         assert_eq!(files.known_hosts, Path::new("/tmp/lab/sim.known_hosts"));
     }
 
-    #[test]
-    fn shell_words_are_quoted_only_when_needed() {
-        assert_eq!(shell_word(Path::new("/tmp/sim.yaml")), "/tmp/sim.yaml");
-        assert_eq!(
-            shell_word(Path::new("my lab/it's.yaml")),
-            r"'my lab/it'\''s.yaml'"
-        );
-    }
-
     #[tokio::test(flavor = "multi_thread")]
     async fn serves_a_fleet_whose_inventory_loads_and_stops_on_request() {
         let dir = tempfile::tempdir().unwrap();
         let mut o = options(9, MIXED);
         o.inventory_out = dir.path().join("lab.yaml");
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve_until(o.clone(), async move {
-            let _ = stop_rx.await;
-        }));
         let files = SimFiles::beside(&o.inventory_out);
+        let server = tokio::spawn(async move {
+            serve_until(&o, async move {
+                let _ = stop_rx.await;
+            })
+            .await
+        });
         for _ in 0..200 {
             if files.inventory.exists() {
                 break;
