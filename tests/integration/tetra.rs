@@ -473,3 +473,52 @@ async fn a_connection_cut_while_waiting_for_the_new_version_is_never_a_success()
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn output_in_utf16_reads_as_written_and_gives_the_same_findings() {
+    use sshfleet_sim::{CodePage, Locale};
+    // French curl output and a German PowerShell error record (CLIXML),
+    // both written as UTF-16LE.
+    let fr = EndpointProfile {
+        hostname: "fr16.example.com".to_string(),
+        locale: Locale::French,
+        code_page: CodePage::Utf16le,
+        ..endpoint("stale-revocation")
+    };
+    let de = EndpointProfile {
+        hostname: "de16.example.com".to_string(),
+        locale: Locale::German,
+        code_page: CodePage::Utf16le,
+        ..endpoint("stale-dns")
+    };
+    let lab = lab(vec![fr, de]).await;
+    let latest = format!("latest_tetra={LATEST_TETRA}");
+    let r = run(&lab, &["-e", &latest]).await;
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    let fr = r.host("fr16.example.com");
+    assert_eq!(
+        ids(fr),
+        set(&["tetra-stale", MOVED_NOT, "tetra-revocation-check-offline"]),
+        "{fr:#}"
+    );
+    let evidence = fr["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "tetra-revocation-check-offline")
+        .unwrap()["evidence"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        evidence.contains("(0x80092013) - La fonction de révocation n'a pas pu vérifier"),
+        "{evidence}"
+    );
+    let de = r.host("de16.example.com");
+    assert_eq!(
+        ids(de),
+        set(&["tetra-stale", MOVED_NOT, "tetra-dns-unresolved"]),
+        "{de:#}"
+    );
+    assert_eq!(de["facts"]["tetra_version"], serde_json::json!(STALE_TETRA));
+}

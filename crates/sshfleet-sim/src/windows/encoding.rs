@@ -1,6 +1,6 @@
 //! The code pages Western European Windows writes in (docs/DEVICES.md:
 //! native programs write in the console's code page, PowerShell may write
-//! UTF-16): the upper halves of Windows-1252 and IBM 850, as Python's
+//! UTF-16LE): the upper halves of Windows-1252 and IBM 850, as Python's
 //! `cp1252` and `cp850` codecs map them (the five bytes cp1252 leaves
 //! undefined map to the C1 controls of the same value, as Windows does).
 
@@ -16,6 +16,7 @@ pub(crate) const CP850_HIGH: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôö�
 pub(crate) fn encode(text: &str, code_page: CodePage) -> Vec<u8> {
     let high = match code_page {
         CodePage::Utf8 => return text.as_bytes().to_vec(),
+        CodePage::Utf16le => return text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
         CodePage::Cp1252 => CP1252_HIGH,
         CodePage::Cp850 => CP850_HIGH,
     };
@@ -56,5 +57,9 @@ mod tests {
         );
         assert_eq!(encode("€", CodePage::Cp850), b"?");
         assert_eq!(encode("é", CodePage::Utf8), "é".as_bytes());
+        assert_eq!(
+            encode("é\r\n", CodePage::Utf16le),
+            [0xe9, 0, b'\r', 0, b'\n', 0]
+        );
     }
 }

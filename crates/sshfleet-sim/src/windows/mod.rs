@@ -106,7 +106,7 @@ impl ExecOutput {
         let mut bytes = Vec::new();
         for line in lines {
             bytes.extend(encoding::encode(line, code_page));
-            bytes.extend_from_slice(b"\r\n");
+            bytes.extend(encoding::encode("\r\n", code_page));
         }
         bytes
     }

@@ -86,6 +86,8 @@ pub enum CodePage {
     Cp1252,
     /// IBM 850, the OEM (console) code page of Western European Windows.
     Cp850,
+    /// UTF-16LE, as PowerShell may write.
+    Utf16le,
 }
 
 /// One simulated Windows endpoint.
