@@ -200,8 +200,13 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .iter()
         .map(|(m, _, _)| (m.hostname(), m.inventory_vars()))
         .collect();
+    let files = sshfleet_sim::serve::SimFiles {
+        inventory: dir.path().join("inventory.yaml"),
+        key: dir.path().join("id_ed25519"),
+        known_hosts: dir.path().join("known_hosts"),
+    };
     let sim = sshfleet_sim::serve::start_lab(
-        &dir.path().join("inventory.yaml"),
+        files,
         host_configs(&demo)?,
         Some(password.clone()),
         |ports, key| {

@@ -45,6 +45,23 @@ where
         } else {
             write!(writer, "sshfleet: {level}: ")?;
         }
+        // Debug events say whose story they belong to: the host, then the
+        // step (`host{name=esa01}:step{name=...}: sent `version``).
+        if *event.metadata().level() >= tracing::Level::DEBUG
+            && let Some(scope) = ctx.event_scope()
+        {
+            for span in scope.from_root() {
+                write!(writer, "{}", span.name())?;
+                let extensions = span.extensions();
+                if let Some(fields) =
+                    extensions.get::<tracing_subscriber::fmt::FormattedFields<N>>()
+                    && !fields.is_empty()
+                {
+                    write!(writer, "{{{fields}}}")?;
+                }
+                write!(writer, ": ")?;
+            }
+        }
         ctx.field_format().format_fields(writer.by_ref(), event)?;
         writeln!(writer)
     }

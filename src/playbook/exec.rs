@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::report::finding::{Confirmation, FoundFault};
 use chrono::NaiveDateTime;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use super::capture::capture_value;
 use super::clock::Reading;
@@ -188,7 +189,7 @@ impl HostState {
         let mut run = self.run;
         for fact in &playbook.facts {
             if let Some(v) = self.vars.get(fact) {
-                run.facts.insert(fact.clone(), typed(v));
+                run.facts.insert(fact.clone(), v.to_json());
             }
         }
         if run.error.is_some() {
@@ -306,7 +307,19 @@ pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut
             run,
             check_mode,
         };
-        if let Err(error) = run_step(remote, playbook, vars, step, &mut host, cancel).await {
+        // Each step's events (commands sent, a follow's match) in a span
+        // of its own, within the host's.
+        let span = tracing::debug_span!(
+            "step",
+            name = %crate::support::sanitize::escape(&step.name)
+        );
+        span.in_scope(|| tracing::debug!("started"));
+        let ran = run_step(remote, playbook, vars, step, &mut host, cancel)
+            .instrument(span.clone())
+            .await;
+        if let Err(error) = ran {
+            // Its words (redacted) are in the host's outcome event.
+            span.in_scope(|| tracing::debug!("failed"));
             if error.is_interruption() {
                 state.run.cancelled = true;
             }
@@ -322,18 +335,6 @@ pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut
             state.run.changed = true;
             state.run.actions.push(action.to_string());
         }
-    }
-}
-
-/// A value as JSON: a whole number is an integer (`90600`, not `90600.0`).
-fn typed(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Bool(b) => (*b).into(),
-        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => (*n as i64).into(),
-        Value::Number(n) => {
-            serde_json::Number::from_f64(*n).map_or_else(|| n.to_string().into(), Into::into)
-        }
-        Value::Text(t) => t.clone().into(),
     }
 }
 

@@ -62,6 +62,24 @@ impl From<Value> for Typed {
     }
 }
 
+impl Value {
+    /// The value as JSON, for the report's facts and a recording's
+    /// variables alike: a whole number is an integer (a TETRA version is
+    /// `90606`, not `90606.0`); a number JSON cannot hold (NaN, infinity)
+    /// is its text (`"NaN"`, `"inf"`), which reads back as the same number.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Bool(b) => (*b).into(),
+            #[allow(clippy::cast_possible_truncation)] // whole, and below 2^53
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => (*n as i64).into(),
+            Value::Number(n) => {
+                serde_json::Number::from_f64(*n).map_or_else(|| n.to_string().into(), Into::into)
+            }
+            Value::Text(t) => t.clone().into(),
+        }
+    }
+}
+
 /// A YAML value checked against a declared type.
 pub(crate) fn typed_value(kind: VarType, value: &serde_yaml::Value) -> Result<Typed, String> {
     match value {
@@ -160,8 +178,36 @@ impl HostVars {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
+
+    #[test]
+    fn values_become_json_one_way_for_facts_and_recordings() {
+        use serde_json::json;
+        let cases = [
+            (Value::Number(90606.0), json!(90606)),
+            (Value::Number(-3.0), json!(-3)),
+            (Value::Number(0.0), json!(0)),
+            (Value::Number(1.5), json!(1.5)),
+            // Past 2^53 a float is no exact integer: kept as a float.
+            (Value::Number(1e16), json!(1e16)),
+            (Value::Number(f64::NAN), json!("NaN")),
+            (Value::Number(f64::INFINITY), json!("inf")),
+            (Value::Number(f64::NEG_INFINITY), json!("-inf")),
+            (Value::Bool(true), json!(true)),
+            (Value::Text("15.0.1-012".into()), json!("15.0.1-012")),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(value.to_json(), expected, "{value:?}");
+        }
+        // What a recording says reads back as the same value.
+        for text in ["NaN", "inf", "-inf"] {
+            let Value::Number(n) = typed_text(VarType::Number, text).unwrap().value else {
+                panic!("{text} is a number");
+            };
+            assert_eq!(Value::Number(n).to_json(), serde_json::json!(text));
+        }
+    }
 
     #[test]
     fn duration_variables_are_parsed_once_when_resolved() {

@@ -246,17 +246,17 @@ fn check_inventory_out(inventory_out: &Path) -> Result<(), SimError> {
 
 /// Start `configs` on loopback as a lab that accepts a fresh client key
 /// (and `password`, if any) for [`SIM_USER`], and write the files a run
-/// needs beside `inventory_out`: the client key (0600), known_hosts, then
-/// the inventory (`inventory(ports, key path)`, ports in the order of
+/// needs where `files` says: the client key (0600), known_hosts, then the
+/// inventory (`inventory(ports, key path)`, ports in the order of
 /// `configs`), each whole and renamed into place. Every lab (`sim`, the
-/// demo, replays) is stood up here.
+/// demo, replays, the tests) is stood up here.
 pub async fn start_lab(
-    inventory_out: &Path,
+    files: SimFiles,
     configs: Vec<SimModelConfig>,
     password: Option<String>,
     inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
 ) -> Result<Lab, SimError> {
-    let (fleet, files) = start_with_files(inventory_out, configs, password, inventory).await?;
+    let fleet = start_writing(&files, configs, password, inventory).await?;
     Ok(Lab {
         fleet,
         files,
@@ -264,6 +264,7 @@ pub async fn start_lab(
     })
 }
 
+/// [`start_lab`] for files beside `inventory_out`, as `sshfleet sim` writes them.
 async fn start_with_files(
     inventory_out: &Path,
     configs: Vec<SimModelConfig>,
@@ -271,6 +272,16 @@ async fn start_with_files(
     inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
 ) -> Result<(SimFleet, SimFiles), SimError> {
     let files = SimFiles::beside(inventory_out);
+    let fleet = start_writing(&files, configs, password, inventory).await?;
+    Ok((fleet, files))
+}
+
+async fn start_writing(
+    files: &SimFiles,
+    configs: Vec<SimModelConfig>,
+    password: Option<String>,
+    inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
+) -> Result<SimFleet, SimError> {
     // The inventory must name the key by an absolute path: runs may start
     // from any directory.
     let key_absolute = std::path::absolute(&files.key)
@@ -303,7 +314,7 @@ async fn start_with_files(
     let ports: Vec<u16> = fleet.hosts().iter().map(|h| h.addr.port()).collect();
     let inventory = inventory(&ports, &key_absolute)?;
     write_file(&files.inventory, inventory.as_bytes(), false)?;
-    Ok((fleet, files))
+    Ok(fleet)
 }
 
 /// What `sshfleet sim --replay DIR` was asked to serve.
