@@ -173,7 +173,8 @@ fn check_case(dir: &Path) -> Vec<String> {
     let mask = |vars: &serde_json::Map<String, Value>| -> BTreeMap<String, Value> {
         vars.iter()
             .map(|(k, v)| {
-                let secret = k.contains("pass") || v.get("__ansible_vault").is_some();
+                let secret = crate::support::secrets::is_secret_name(k)
+                    || v.get("__ansible_vault").is_some();
                 (
                     k.clone(),
                     if secret { json!("<secret>") } else { v.clone() },

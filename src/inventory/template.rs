@@ -225,7 +225,8 @@ fn lookup(plugin: String, args: minijinja::value::Rest<J>) -> Result<J, Error> {
             let mut out = Vec::new();
             for a in args.iter() {
                 let path = super::vars::expand_home(&a.to_string());
-                let text = std::fs::read_to_string(&path).map_err(|e| {
+                // A regular file of bounded size: a FIFO would block.
+                let text = crate::support::bounds::read_input(&path).map_err(|e| {
                     Error::new(
                         ErrorKind::InvalidOperation,
                         format!("lookup('file', '{}'): {e}", path.display()),

@@ -11,7 +11,7 @@ use crate::ssh::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
 use crate::ssh::config::{
     self, HostConfig, JumpHost, SshConfig, SshConfigError, StrictHostKeyChecking,
 };
-use crate::ssh::transport::{Credentials, HostKeyPolicy, Password, Target};
+use crate::ssh::transport::{Credentials, HostKeyPolicy, Target};
 
 /// What applies to every host of a run before its own settings: the
 /// command line's known_hosts and host key policy, and ssh_config.
@@ -103,7 +103,7 @@ struct Overrides {
     port: Option<u16>,
     key_file: Option<PathBuf>,
     password_env: Option<String>,
-    password: Option<Password>,
+    password: Option<crate::support::secrets::Secret>,
     algorithms: Algorithms,
 }
 
@@ -252,10 +252,7 @@ impl Settings {
             port: conn.port,
             key_file: conn.key_file.clone(),
             password_env: conn.password_env.clone(),
-            password: conn
-                .password
-                .as_ref()
-                .map(|p| Password::new(p.expose().to_string())),
+            password: conn.password.clone(),
             algorithms: Algorithms::default(),
         };
         for kind in AlgorithmKind::ALL {

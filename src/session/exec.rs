@@ -16,7 +16,6 @@ use crate::playbook::ExecShell;
 use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
 use crate::session::transcript::{Direction, Transcript};
 use crate::ssh::transport::Connection;
-use crate::support::secrets::Secrets;
 
 /// A host without an interactive CLI (OpenSSH for Windows): each command
 /// is an exec request on a channel of its own, written for `shell`.
@@ -148,8 +147,8 @@ async fn exec(
         let msg = match waited {
             Ok(msg) => msg,
             Err(()) => {
-                let stdout = screen_text(&stdout, transcript.secrets());
-                let stderr = plain_text(&stderr, transcript.secrets());
+                let stdout = screen_text(&stdout);
+                let stderr = plain_text(&stderr);
                 let seen = format!("{stdout}{stderr}");
                 return Err(RemoteError::Timeout {
                     what: format!("running `{command}`"),
@@ -199,26 +198,26 @@ async fn exec(
             Some(_) => {}
         }
     }
-    let mut text = screen_text(&stdout, transcript.secrets());
-    text.push_str(&plain_text(&stderr, transcript.secrets()));
+    let mut text = screen_text(&stdout);
+    text.push_str(&plain_text(&stderr));
     Ok(Output { text, exit_status })
 }
 
 /// stdout as a terminal shows it, in whatever code page Windows wrote it
-/// (`codepage`), secrets redacted.
-fn screen_text(stdout: &[u8], secrets: &Secrets) -> String {
+/// (`codepage`).
+fn screen_text(stdout: &[u8]) -> String {
     let decoded = crate::session::codepage::decode(stdout);
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
-    absorb(&mut parser, &mut screen, secrets, decoded.as_bytes());
+    absorb(&mut parser, &mut screen, decoded.as_bytes());
     screen.text
 }
 
 /// stderr as a terminal shows it, in whatever code page Windows wrote it,
-/// PowerShell's CLIXML decoded, secrets redacted.
-fn plain_text(stderr: &[u8], secrets: &Secrets) -> String {
+/// PowerShell's CLIXML decoded.
+fn plain_text(stderr: &[u8]) -> String {
     let decoded = crate::session::clixml::to_text(&crate::session::codepage::decode(stderr));
-    screen_text(decoded.as_bytes(), secrets)
+    screen_text(decoded.as_bytes())
 }
 
 #[cfg(test)]
@@ -261,7 +260,7 @@ mod tests {
     fn stderr_clixml_reads_as_text() {
         let stderr = "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">Resolve-DnsName : x : DNS name does not exist_x000D__x000A_</S></Objs>";
         assert_eq!(
-            plain_text(stderr.as_bytes(), &Secrets::default()),
+            plain_text(stderr.as_bytes()),
             "Resolve-DnsName : x : DNS name does not exist\n"
         );
     }

@@ -9,11 +9,14 @@
 )]
 
 mod ask_pass;
+mod build_reuse;
 mod cli_help;
 mod esa;
 mod exec_mode;
 mod faults;
+mod first_hour;
 mod fleet;
+mod fleet_summary;
 mod fleet_values;
 mod hostile;
 mod input;
@@ -36,5 +39,6 @@ mod sim_windows;
 mod support;
 mod tetra;
 mod tetra_personas;
+mod threat_model;
 mod transport;
 mod unattended;

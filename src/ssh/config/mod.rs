@@ -359,6 +359,9 @@ impl Condition {
     }
 }
 
+/// The longest a `Match exec` command may run before it counts as false.
+const MATCH_EXEC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// `Match exec`: run the command (tokens expanded) with the user's shell,
 /// as OpenSSH does; it holds when the command exits 0.
 fn exec_holds(command: &str, s: &Subject<'_>) -> bool {
@@ -374,14 +377,12 @@ fn exec_holds(command: &str, s: &Subject<'_>) -> bool {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "/bin/sh".to_string());
-    let status = std::process::Command::new(shell)
-        .arg("-c")
-        .arg(&command)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .status();
-    match status {
-        Ok(status) => status.success(),
+    let mut child = std::process::Command::new(shell);
+    child.arg("-c").arg(&command);
+    // Bounded in time, in a process group of its own, its output not
+    // shown (OpenSSH shows only whether it held).
+    match crate::support::child::run_bounded(child, MATCH_EXEC_TIMEOUT, 1024 * 1024) {
+        Ok(output) => output.status.success(),
         Err(e) => {
             tracing::warn!("Match exec `{command}`: cannot run it: {e}");
             false
@@ -471,10 +472,11 @@ impl SshConfig {
         outer: &Arc<Vec<Condition>>,
         depth: usize,
     ) -> Result<(), SshConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SshConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::support::bounds::read_input(path).map_err(|source| SshConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         self.read_text(&text, path, outer, depth)
     }
 
