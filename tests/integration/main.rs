@@ -41,6 +41,7 @@ mod sim_server;
 mod sim_windows;
 mod support;
 mod tetra;
+mod tetra_personas;
 mod threat_model;
 mod transport;
 mod unattended;
