@@ -170,6 +170,7 @@ impl HostSession {
                 host: &self.host.name,
                 vars: &self.host.vars,
                 clock: self.clock.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
+                check_mode: settings.check_mode,
             };
             let end = save::Ending {
                 status: outcome.status.as_str(),

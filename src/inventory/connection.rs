@@ -34,7 +34,7 @@ pub(crate) enum Plugin {
 }
 
 impl Plugin {
-    fn of(name: &str) -> Option<Plugin> {
+    pub(super) fn of(name: &str) -> Option<Plugin> {
         match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
             "ssh" | "smart" => Some(Plugin::Ssh),
             "paramiko" | "paramiko_ssh" => Some(Plugin::Paramiko),
@@ -207,14 +207,13 @@ impl Host {
             Some((var, kind)) => {
                 let kind = text(&kind);
                 Plugin::of(&kind).ok_or_else(|| {
-                    bad(
-                        var,
-                        format!(
-                            "is `{kind}`: sshfleet only reaches hosts over SSH (ssh, paramiko, network_cli); \
-                             remove this host from the selection (e.g. --limit '!{}')",
-                            self.name
-                        ),
-                    )
+                    let at = origin(var);
+                    InventoryError::NotSsh {
+                        path: at.path,
+                        line: at.line,
+                        host: self.name.clone(),
+                        kind: kind.clone(),
+                    }
                 })?
             }
         };
@@ -432,6 +431,7 @@ mod tests {
         let inv = Inventory::parse(&text, Path::new("inv.yaml")).unwrap();
         match inv.connection(&inv.hosts()[0], None) {
             Err(InventoryError::Invalid { line, message, .. }) => (line, message),
+            Err(e @ InventoryError::NotSsh { line, .. }) => (line, e.to_string()),
             other => panic!("{vars}: {other:?}"),
         }
     }

@@ -48,3 +48,31 @@ impl Inventory {
         Json::Object(out)
     }
 }
+
+/// `-e ansible_connection=VALUE`: one connection for every host, as
+/// Ansible's extra variables beat the inventory's; only SSH ones are taken.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "-e ansible_connection={0}: sshfleet only reaches hosts over SSH (ssh, smart, paramiko, network_cli)"
+)]
+pub(crate) struct NotAnSshConnection(pub String);
+
+impl Inventory {
+    /// Every host connects with `kind` (`-e ansible_connection=ssh`: the
+    /// Windows endpoints an inventory marks `winrm` run OpenSSH too).
+    pub(crate) fn override_connection(&mut self, kind: &str) -> Result<(), NotAnSshConnection> {
+        if super::connection::Plugin::of(kind).is_none() {
+            return Err(NotAnSshConnection(kind.to_string()));
+        }
+        for host in &mut self.hosts {
+            host.vars.insert(
+                "ansible_connection".to_string(),
+                super::VarValue::String(kind.to_string()),
+            );
+            if let Some(origins) = self.origins.get_mut(&host.name) {
+                origins.remove("ansible_connection");
+            }
+        }
+        Ok(())
+    }
+}

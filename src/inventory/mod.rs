@@ -125,8 +125,27 @@ pub(crate) enum InventoryError {
     },
     #[error("{path}: {message}")]
     InvalidNoLine { path: PathBuf, message: String },
-    #[error("--limit pattern `{pattern}` matches no host in {path}")]
-    NoMatch { path: PathBuf, pattern: String },
+    /// A host whose `ansible_connection` is not an SSH one (winrm, local,
+    /// docker...): `sshfleet inventory` lists it with its connection,
+    /// `run` names every such host at once (crate::plan::not_ssh).
+    #[error(
+        "{}:{line}: host {host}: `ansible_connection` is `{kind}`: sshfleet only reaches hosts over SSH (ssh, paramiko, network_cli); \
+         remove this host from the selection (e.g. --limit '!{host}'), or, if it runs OpenSSH, add -e ansible_connection=ssh",
+        path.display()
+    )]
+    NotSsh {
+        path: PathBuf,
+        line: usize,
+        host: String,
+        kind: String,
+    },
+    #[error("--limit pattern `{pattern}` matches no host in {path}{hint}")]
+    NoMatch {
+        path: PathBuf,
+        pattern: String,
+        /// The nearest names, and where to see them all (select.rs).
+        hint: String,
+    },
 }
 
 impl InventoryError {
@@ -198,6 +217,11 @@ impl Inventory {
     }
 
     /// The first source (for messages).
+    /// Where `var` was set for `host` (the file and line errors name).
+    pub(crate) fn origin(&self, host: &str, var: &str) -> Option<&Origin> {
+        self.origins.get(host)?.get(var)
+    }
+
     pub(crate) fn path(&self) -> &Path {
         self.sources
             .first()
@@ -210,7 +234,6 @@ impl Inventory {
         &self.hosts
     }
 
-    #[cfg(test)]
     /// Every group: `all`, `ungrouped`, then in the order defined.
     pub(crate) fn groups(&self) -> &[Group] {
         &self.groups

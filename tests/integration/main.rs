@@ -9,11 +9,14 @@
 )]
 
 mod ask_pass;
+mod build_reuse;
 mod cli_help;
 mod esa;
 mod exec_mode;
 mod faults;
+mod first_hour;
 mod fleet;
+mod fleet_summary;
 mod fleet_values;
 mod hostile;
 mod input;

@@ -220,9 +220,9 @@ async fn an_unwritable_metrics_file_says_its_cause_once() {
     let run = lab
         .run(&["--metrics-file", metrics.to_str().unwrap()])
         .await;
-    // Found before any host is touched (docs/SECURITY.md, I5), not after
-    // the fleet was changed.
+    // Found before any host is touched, as every other output path.
     assert_eq!(run.code(), 5, "{}", run.explain());
+    assert!(run.report.is_none(), "{}", run.explain());
     let err = run.stderr();
     assert!(
         err.contains("--metrics-file") && err.contains("nothing was run"),

@@ -226,6 +226,15 @@ pub struct Header {
     /// without `--expect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
+    /// The run was a `--check` one: the recording holds diagnostics only,
+    /// no fix, so it replays in check mode (a fix it never saw would be
+    /// answered as an unknown command).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub check_mode: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A host's status (`ok`, `changed`, `failed`, ...) and finding ids.
@@ -606,6 +615,7 @@ mod tests {
                     status: "changed".to_string(),
                     findings: vec!["ecs-token-403".to_string()],
                 }),
+                check_mode: false,
             },
             exchanges: vec![
                 Exchange {
