@@ -130,7 +130,9 @@ const SCRIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 /// [`crate::support::child`]) and read its JSON, keeping the order of its keys (the
 /// order Ansible adds groups and hosts in).
 fn execute(path: &Path, args: &[&str]) -> Result<Value, String> {
-    let mut command = std::process::Command::new(path);
+    // The file named, never a program of that name on PATH (`-i inv.py`
+    // is ./inv.py to Ansible).
+    let mut command = std::process::Command::new(super::sources::absolute(path));
     command.args(args);
     let output = crate::support::child::run_bounded(
         command,
@@ -164,7 +166,9 @@ fn execute(path: &Path, args: &[&str]) -> Result<Value, String> {
     // the order.
     serde_json::from_str::<serde_json::Value>(&stdout)
         .map_err(|e| format!("inventory script output is not JSON: {e}"))?;
-    serde_yaml::from_str(&stdout).map_err(|e| format!("inventory script output is not JSON: {e}"))
+    let value: Value = serde_yaml::from_str(&stdout)
+        .map_err(|e| format!("inventory script output is not JSON: {e}"))?;
+    super::vars::ansible_json(value).map_err(|e| format!("inventory script output: {e}"))
 }
 
 #[cfg(test)]

@@ -86,6 +86,59 @@ pub(crate) struct Credentials {
     /// it wins over `password_env` and `--ask-pass`, as Ansible's
     /// `ansible_password` wins over `-k`.
     pub password: Option<Secret>,
+    /// What ssh_config allows.
+    pub methods: Methods,
+}
+
+/// The authentication methods ssh_config allows (`PubkeyAuthentication`,
+/// `PasswordAuthentication`, `KbdInteractiveAuthentication`,
+/// `PreferredAuthentications`) and where the agent is (`IdentityAgent`).
+#[derive(Debug, Clone)]
+pub(crate) struct Methods {
+    pub publickey: bool,
+    pub password: bool,
+    pub keyboard_interactive: bool,
+    pub agent: AgentSource,
+}
+
+impl Default for Methods {
+    fn default() -> Methods {
+        Methods {
+            publickey: true,
+            password: true,
+            keyboard_interactive: true,
+            agent: AgentSource::Environment,
+        }
+    }
+}
+
+/// `IdentityAgent`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AgentSource {
+    /// `$SSH_AUTH_SOCK` (the default).
+    Environment,
+    Socket(PathBuf),
+    None,
+}
+
+/// `AddressFamily`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum AddressFamily {
+    #[default]
+    Any,
+    Inet,
+    Inet6,
+}
+
+/// Host key checks beyond known_hosts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HostKeyChecks {
+    /// `RevokedHostKeys`: a file of revoked keys, read at connection.
+    pub revoked_host_keys: Option<PathBuf>,
+    /// `CASignatureAlgorithms`: what a host certificate's CA may sign with.
+    pub ca_signature_algorithms: Vec<String>,
+    /// `HashKnownHosts`: record new keys with the name hashed.
+    pub hash_known_hosts: bool,
 }
 
 /// One SSH server to reach and how, every source already applied (see
@@ -110,9 +163,11 @@ pub(crate) struct Target {
     /// Jump hosts, first hop first (each with no jumps of its own).
     pub jumps: Vec<Target>,
     /// Reach the host through this command's stdin/stdout (run by `sh -c`,
-    /// its `%h %p %r` already expanded) instead of TCP, as OpenSSH's
+    /// its tokens already expanded) instead of TCP, as OpenSSH's
     /// `ProxyCommand`.
     pub proxy_command: Option<String>,
+    pub address_family: AddressFamily,
+    pub checks: HostKeyChecks,
 }
 
 impl Target {
@@ -206,6 +261,10 @@ pub(crate) enum ConnectError {
         known_hosts: PathBuf,
         line: usize,
     },
+    /// `RevokedHostKeys` lists the key, or cannot be read (OpenSSH then
+    /// refuses the connection too).
+    #[error("host key of {host_port}: {message}; not connecting")]
+    RevokedHostKeysFile { host_port: String, message: String },
     #[error(transparent)]
     KnownHosts(#[from] known_hosts::KnownHostsError),
     #[error("authentication failed for user `{user}` (tried: {})", tried.join(", "))]
@@ -399,7 +458,7 @@ async fn tcp_connect(
     // For messages only; the socket is opened from (host, port), which also
     // works for IPv6 literals.
     let addr = format!("{}:{}", target.address, target.port);
-    let connecting = tokio::net::TcpStream::connect((target.address.as_str(), target.port));
+    let connecting = connect_in_family(target);
     match tokio::time::timeout(options.connect_timeout, connecting).await {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err(source)) => Err(ConnectError::Tcp { addr, source }),
@@ -408,6 +467,48 @@ async fn tcp_connect(
             after: options.connect_timeout,
         }),
     }
+}
+
+/// A TCP connection to the target's addresses of its `AddressFamily`,
+/// tried in the resolver's order.
+async fn connect_in_family(target: &Target) -> std::io::Result<tokio::net::TcpStream> {
+    let host = (target.address.as_str(), target.port);
+    if target.address_family == AddressFamily::Any {
+        return tokio::net::TcpStream::connect(host).await;
+    }
+    let mut last = None;
+    for addr in tokio::net::lookup_host(host).await? {
+        let wanted = match target.address_family {
+            AddressFamily::Inet => addr.is_ipv4(),
+            AddressFamily::Inet6 => addr.is_ipv6(),
+            AddressFamily::Any => true,
+        };
+        if !wanted {
+            continue;
+        }
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "no {} address (AddressFamily {})",
+                if target.address_family == AddressFamily::Inet {
+                    "IPv4"
+                } else {
+                    "IPv6"
+                },
+                if target.address_family == AddressFamily::Inet {
+                    "inet"
+                } else {
+                    "inet6"
+                }
+            ),
+        )
+    }))
 }
 
 /// SSH over a `ProxyCommand`'s stdin and stdout. The command runs in a
@@ -572,6 +673,7 @@ where
         known_hosts_lock: options.known_hosts_lock.clone(),
         known_hosts_cache: options.known_hosts_cache.clone(),
         verified: verified.clone(),
+        checks: target.checks.clone(),
     };
     // russh reads each packet with two exact reads (its first block, then
     // the rest), so an unbuffered socket costs two or three `recv` calls a
