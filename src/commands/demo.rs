@@ -306,7 +306,10 @@ fn verdict(code: ExitCode, outcome: &Report, expected: &[(String, Status)]) -> E
         say!("demo: every host ended as its scenario requires.");
         ExitCode::Success
     } else {
-        eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));
+        crate::console::progress::Lines::Stderr.print(&format!(
+            "demo: unexpected results:\n  {}",
+            wrong.join("\n  ")
+        ));
         ExitCode::Internal
     }
 }

@@ -13,8 +13,7 @@ use crate::ssh::config::{
     StrictHostKeyChecking,
 };
 use crate::ssh::transport::{
-    AddressFamily, AgentSource, Credentials, HostKeyChecks, HostKeyPolicy, Methods, Password,
-    Target,
+    AddressFamily, AgentSource, Credentials, HostKeyChecks, HostKeyPolicy, Methods, Target,
 };
 
 /// What applies to every host of a run before its own settings: the
@@ -107,7 +106,7 @@ struct Overrides {
     port: Option<u16>,
     key_file: Option<PathBuf>,
     password_env: Option<String>,
-    password: Option<Password>,
+    password: Option<crate::support::secrets::Secret>,
     algorithms: Algorithms,
 }
 
@@ -263,10 +262,7 @@ impl Settings {
             port: conn.port,
             key_file: conn.key_file.clone(),
             password_env: conn.password_env.clone(),
-            password: conn
-                .password
-                .as_ref()
-                .map(|p| Password::new(p.expose().to_string())),
+            password: conn.password.clone(),
             algorithms: Algorithms::default(),
         };
         for kind in AlgorithmKind::ALL {

@@ -377,11 +377,18 @@ impl Playbook {
                     .replacen(&format!(" at line {line} column {column}"), "", 1),
             }
         })?;
-        validate::Validator {
+        let validator = validate::Validator {
             path,
             lines: YamlLines::parse(text),
+            warnings: Default::default(),
+        };
+        let playbook = validator.validate(file)?;
+        // Valid, but likely not what was meant: said on every command that
+        // reads the playbook (`playbook validate`, `run`, `playbook test`).
+        for warning in validator.warnings.take() {
+            tracing::warn!("{warning}");
         }
-        .validate(file)
+        Ok(playbook)
     }
 
     /// The playbook cut at its `fleet:` steps; one segment when it has none.

@@ -21,6 +21,8 @@ use crate::support::yaml_lines::YamlLines;
 pub(super) struct Validator<'a> {
     pub(super) path: &'a Path,
     pub(super) lines: YamlLines,
+    /// `file:line: field: ...` of what is valid but likely a mistake.
+    pub(super) warnings: std::cell::RefCell<Vec<String>>,
 }
 
 /// What a step may refer to: the playbook, and the names and time captures
@@ -104,7 +106,21 @@ impl Validator<'_> {
     }
 
     fn regex(&self, path: &[&str], source: &str) -> Result<Regex, PlaybookError> {
-        Regex::new(source).map_err(|e| self.err(path, format!("invalid regex: {e}")))
+        let regex =
+            Regex::new(source).map_err(|e| self.err(path, format!("invalid regex: {e}")))?;
+        if let Some(quote) = unbalanced_quote(source) {
+            self.warnings.borrow_mut().push(format!(
+                "{}{}: {}: pattern `{source}` has a {quote} at one end and no other: a quote lost \
+                 when the YAML was written? (it is matched literally)",
+                self.path.display(),
+                self.lines
+                    .line_of(path)
+                    .map(|l| format!(":{l}"))
+                    .unwrap_or_default(),
+                field_name(path),
+            ));
+        }
+        Ok(regex)
     }
 
     fn duration(
@@ -746,6 +762,15 @@ fn after_output(
 }
 
 /// `["steps","3","findings","0","pattern"]` → `steps[3].findings[0].pattern`.
+/// The quote a pattern starts or ends with and holds only once
+/// (`enrollment_client update completed'`: the opening one was lost, and
+/// YAML took the rest as a plain string). A quote inside (`can't`) is text.
+pub(super) fn unbalanced_quote(pattern: &str) -> Option<char> {
+    ['\'', '"'].into_iter().find(|&q| {
+        (pattern.starts_with(q) || pattern.ends_with(q)) && pattern.matches(q).count() == 1
+    })
+}
+
 fn field_name(path: &[&str]) -> String {
     let mut out = String::new();
     for seg in path {

@@ -16,7 +16,6 @@ use crate::playbook::ExecShell;
 use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
 use crate::session::transcript::{Direction, Transcript};
 use crate::ssh::transport::Connection;
-use crate::support::secrets::Secrets;
 
 /// A host without an interactive CLI (OpenSSH for Windows): each command
 /// is an exec request on a channel of its own, written for `shell`.
@@ -148,7 +147,7 @@ async fn exec(
         let msg = match waited {
             Ok(msg) => msg,
             Err(()) => {
-                let stderr = plain_text(&stderr, transcript.secrets());
+                let stderr = plain_text(&stderr);
                 let seen = format!("{}{stderr}", screen.text);
                 return Err(RemoteError::Timeout {
                     what: format!("running `{command}`"),
@@ -170,7 +169,7 @@ async fn exec(
                 let text = received.decode(&data);
                 transcript.record(Direction::Received, &text);
                 transcript.recording(|r, s| r.out(&text, s));
-                absorb(&mut parser, &mut screen, transcript.secrets(), &data);
+                absorb(&mut parser, &mut screen, &data);
             }
             Some(ChannelMsg::ExtendedData { data, .. }) => {
                 let text = received_err.decode(&data);
@@ -199,17 +198,16 @@ async fn exec(
         }
     }
     let mut text = screen.text;
-    text.push_str(&plain_text(&stderr, transcript.secrets()));
+    text.push_str(&plain_text(&stderr));
     Ok(Output { text, exit_status })
 }
 
-/// stderr as a terminal shows it, PowerShell's CLIXML decoded, secrets
-/// redacted.
-fn plain_text(stderr: &[u8], secrets: &Secrets) -> String {
+/// stderr as a terminal shows it, PowerShell's CLIXML decoded.
+fn plain_text(stderr: &[u8]) -> String {
     let decoded = crate::session::clixml::to_text(&String::from_utf8_lossy(stderr));
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
-    absorb(&mut parser, &mut screen, secrets, decoded.as_bytes());
+    absorb(&mut parser, &mut screen, decoded.as_bytes());
     screen.text
 }
 
@@ -253,7 +251,7 @@ mod tests {
     fn stderr_clixml_reads_as_text() {
         let stderr = "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">Resolve-DnsName : x : DNS name does not exist_x000D__x000A_</S></Objs>";
         assert_eq!(
-            plain_text(stderr.as_bytes(), &Secrets::default()),
+            plain_text(stderr.as_bytes()),
             "Resolve-DnsName : x : DNS name does not exist\n"
         );
     }

@@ -81,7 +81,7 @@ impl KnownHosts {
     /// any other I/O failure is [`KnownHostsError::Read`]. Malformed lines are
     /// skipped, as OpenSSH does, and listed by [`KnownHosts::warnings`].
     pub(crate) fn load(path: &Path) -> Result<KnownHosts, KnownHostsError> {
-        match fs::read(path) {
+        match crate::support::bounds::read_input_bytes(path) {
             // Lossy: a stray non-UTF-8 byte spoils its own line only.
             Ok(bytes) => Ok(KnownHosts::parse(&String::from_utf8_lossy(&bytes), path)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(KnownHosts::parse("", path)),

@@ -9,15 +9,20 @@
 )]
 
 mod ask_pass;
+mod build_reuse;
 mod cli_help;
 mod esa;
 mod exec_mode;
 mod faults;
+mod first_hour;
 mod fleet;
+mod fleet_summary;
 mod fleet_values;
 mod hostile;
 mod input;
 mod interop;
+mod inventory_ansible;
+mod inventory_classes;
 mod inventory_formats;
 mod keyboard_interactive;
 mod messages;
@@ -36,5 +41,6 @@ mod sim_server;
 mod sim_windows;
 mod support;
 mod tetra;
+mod threat_model;
 mod transport;
 mod unattended;

@@ -230,10 +230,11 @@ impl SshConfig {
         outer: &Arc<Vec<usize>>,
         depth: usize,
     ) -> Result<(), SshConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SshConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::support::bounds::read_input(path).map_err(|source| SshConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         self.read_text(&text, path, outer, depth)
     }
 

@@ -101,17 +101,19 @@ fn exec_holds(command: &str, s: &Subject<'_>) -> Result<bool, String> {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "/bin/sh".to_string());
-    let status = std::process::Command::new(shell)
-        .arg("-c")
-        .arg(&command)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .status();
-    match status {
-        Ok(status) => Ok(status.success()),
+    let mut child = std::process::Command::new(shell);
+    child.arg("-c").arg(&command);
+    // Bounded in time, in a process group of its own, its output not
+    // shown (OpenSSH shows only whether it held).
+    match crate::support::child::run_bounded(child, MATCH_EXEC_TIMEOUT, 1024 * 1024) {
+        Ok(output) => Ok(output.status.success()),
         Err(e) => Err(format!("Match exec `{command}`: cannot run it: {e}")),
     }
 }
+
+/// The longest a `Match exec` command may run before sshfleet gives up on
+/// it (an error naming the command, never a silent false).
+const MATCH_EXEC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Split a line into its keyword and arguments as OpenSSH does: the
 /// keyword ends at white space or `=`; arguments are split by

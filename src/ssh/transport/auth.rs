@@ -15,15 +15,16 @@ use crate::ssh::algorithms::{self, Algorithms};
 
 use super::*;
 
-/// Where a target's password may come from, and whether it may be sent.
-pub(super) struct Secret<'a> {
+/// Where a target's password may come from, and whether it may be sent
+/// (the password itself is a [`crate::support::secrets::Secret`]).
+pub(super) struct PasswordGate<'a> {
     /// `--ask-pass`, used when the inventory names no password variable.
-    pub(super) asked: Option<&'a Password>,
+    pub(super) asked: Option<&'a Secret>,
     pub(super) host_key_verified: bool,
     pub(super) host_port: String,
 }
 
-impl Secret<'_> {
+impl PasswordGate<'_> {
     /// A password leaves sshfleet only for a host whose key was verified.
     pub(super) fn may_be_sent(&self) -> Result<(), ConnectError> {
         if self.host_key_verified {
@@ -66,7 +67,7 @@ pub(super) async fn authenticate(
     handle: &mut Handle<Verifier>,
     credentials: &Credentials,
     algorithms: &Algorithms,
-    secret: &Secret<'_>,
+    secret: &PasswordGate<'_>,
 ) -> Result<Vec<String>, ConnectError> {
     let mut attempt = Attempt {
         user: credentials.user.as_str(),
@@ -222,7 +223,7 @@ impl Attempt<'_> {
         &mut self,
         handle: &mut Handle<Verifier>,
         credentials: &Credentials,
-        secret: &Secret<'_>,
+        secret: &PasswordGate<'_>,
     ) -> Result<Option<Vec<String>>, ConnectError> {
         let user = self.user;
         let methods = &credentials.methods;
@@ -234,7 +235,7 @@ impl Attempt<'_> {
             secret.asked,
         ) {
             (Some(password), _, _) => Some((
-                password.text().to_string(),
+                password.expose().to_string(),
                 "password from the inventory".to_string(),
             )),
             (None, Some(var), _) => Some((
@@ -243,7 +244,7 @@ impl Attempt<'_> {
                 format!("password from ${var}"),
             )),
             (None, None, Some(asked)) => Some((
-                asked.text().to_string(),
+                asked.expose().to_string(),
                 "password from --ask-pass".to_string(),
             )),
             (None, None, None) => None,
@@ -336,7 +337,8 @@ async fn keyboard_interactive(
             if prompt.echo {
                 return Err(stop(
                     &prompt.prompt,
-                    "it is asked with echo on, so it is no password prompt; sshfleet answers                      only hidden password prompts and sent nothing"
+                    "it is asked with echo on, so it is no password prompt; sshfleet answers \
+                     only hidden password prompts and sent nothing"
                         .to_string(),
                 ));
             }
@@ -345,8 +347,19 @@ async fn keyboard_interactive(
                 return Err(stop(
                     &prompt.prompt,
                     format!(
-                        "the server asks for more than {MAX_PASSWORD_PROMPTS} hidden answers;                          sshfleet answers only password prompts (is a second factor or a                          password change required?)"
+                        "the server asks for more than {MAX_PASSWORD_PROMPTS} hidden answers; \
+                         sshfleet answers only password prompts (is a second factor or a \
+                         password change required?)"
                     ),
+                ));
+            }
+            if !asks_for_password(&prompt.prompt) {
+                return Err(stop(
+                    &prompt.prompt,
+                    "it does not ask for a password (a one-time code, a new password?); \
+                     sshfleet sends the password only to a prompt that asks for one, and \
+                     sent nothing"
+                        .to_string(),
                 ));
             }
         }
@@ -401,6 +414,23 @@ fn identity_public_key(path: &Path) -> Option<russh::keys::PublicKey> {
     })
 }
 
+/// Words by which a hidden keyboard-interactive prompt asks for the login
+/// password (OpenSSH's and PAM's `Password:`, `Password for admin@esa01:`,
+/// and the translations PAM ships in the languages of the documented
+/// appliances' administrators). Any other hidden prompt (`Verification
+/// code:`, `PASSCODE:`, `New password:`) gets nothing.
+const PASSWORD_PROMPT_WORDS: [&str; 4] = ["password", "passwort", "mot de passe", "contraseña"];
+
+/// Whether a hidden prompt asks for the password (and not a new one: a
+/// forced change is not answered with the old password).
+fn asks_for_password(prompt: &str) -> bool {
+    let prompt = prompt.to_lowercase();
+    PASSWORD_PROMPT_WORDS.iter().any(|w| prompt.contains(w))
+        && !["new ", "retype", "again", "nouveau", "neues"]
+            .iter()
+            .any(|w| prompt.contains(w))
+}
+
 fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
     russh::keys::load_secret_key(path, None).map_err(|e| ConnectError::KeyFile {
         path: path.to_path_buf(),
@@ -411,4 +441,33 @@ fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
             other => other.to_string(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_prompts_asking_for_the_password_get_it() {
+        for yes in [
+            "Password: ",
+            "Password for admin@esa01: ",
+            "(admin@esa01) Password:",
+            "Mot de passe : ",
+            "Passwort: ",
+        ] {
+            assert!(asks_for_password(yes), "{yes}");
+        }
+        for no in [
+            "Verification code: ",
+            "PASSCODE: ",
+            "Enter your OTP: ",
+            "",
+            "New password: ",
+            "Retype new password: ",
+            "Duo two-factor login: ",
+        ] {
+            assert!(!asks_for_password(no), "{no}");
+        }
+    }
 }

@@ -10,7 +10,6 @@
 //! `direct-tcpip` channels, each hop's host key verified and its session
 //! kept open while the target's lives.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,7 +21,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 mod auth;
 mod verify;
 
-use auth::{Secret, authenticate};
+use auth::{PasswordGate, authenticate};
 use verify::{HandlerError, Verifier, host_key_preference};
 
 use crate::ssh::algorithms::{self, Algorithms};
@@ -51,7 +50,7 @@ pub(crate) struct TransportOptions {
     known_hosts_cache: Arc<known_hosts::Cache>,
     /// The password asked with `--ask-pass`, for targets whose inventory
     /// names no password variable (never for jump hosts).
-    pub(crate) ask_pass: Option<Password>,
+    pub(crate) ask_pass: Option<Secret>,
 }
 
 impl Default for TransportOptions {
@@ -66,27 +65,9 @@ impl Default for TransportOptions {
     }
 }
 
-/// A password in memory: it is never shown by `Debug` and never written
-/// anywhere by sshfleet; transcripts redact it (see
-/// [`crate::session::transcript::Transcript::add_secret`]).
-#[derive(Clone)]
-pub(crate) struct Password(Arc<str>);
-
-impl Password {
-    pub(crate) fn new(text: String) -> Password {
-        Password(text.into())
-    }
-
-    fn text(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
+/// A password in memory: the one [`Secret`] type; transcripts, recordings
+/// and results redact it (see [`crate::support::secrets`]).
+pub(crate) use crate::support::secrets::Secret;
 
 /// Who to log in as and how.
 #[derive(Debug, Clone, Default)]
@@ -104,7 +85,7 @@ pub(crate) struct Credentials {
     /// The password itself (from the inventory, perhaps vault-decrypted):
     /// it wins over `password_env` and `--ask-pass`, as Ansible's
     /// `ansible_password` wins over `-k`.
-    pub password: Option<Password>,
+    pub password: Option<Secret>,
     /// What ssh_config allows.
     pub methods: Methods,
 }
@@ -457,7 +438,7 @@ async fn reach(
     previous: Option<(&Handle<Verifier>, &Target)>,
     hop: &Target,
     options: &TransportOptions,
-    asked: Option<&Password>,
+    asked: Option<&Secret>,
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError> {
     match previous {
         None => match &hop.proxy_command {
@@ -530,8 +511,10 @@ async fn connect_in_family(target: &Target) -> std::io::Result<tokio::net::TcpSt
     }))
 }
 
-/// SSH over a `ProxyCommand`'s stdin and stdout. The command ends when
-/// the session closes its stdin (or is killed with the session's task).
+/// SSH over a `ProxyCommand`'s stdin and stdout. The command runs in a
+/// process group of its own, ended whole (grandchildren too) when the
+/// session's stream is dropped: the host's session closed, or the run
+/// ended (see [`crate::support::child`]).
 fn proxy_stream(
     command: &str,
 ) -> Result<impl AsyncRead + AsyncWrite + Unpin + Send + 'static, ConnectError> {
@@ -539,23 +522,77 @@ fn proxy_stream(
         command: command.to_string(),
         source,
     };
-    let mut child = tokio::process::Command::new("sh")
+    let mut spawn = tokio::process::Command::new("sh");
+    spawn
         .arg("-c")
         .arg(command)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         // Its messages would tear through the progress display.
         .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(failed)?;
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    spawn.process_group(0);
+    let mut child = spawn.spawn().map_err(failed)?;
     let missing = || failed(std::io::Error::other("no pipe to the command"));
     let stdin = child.stdin.take().ok_or_else(missing)?;
     let stdout = child.stdout.take().ok_or_else(missing)?;
+    let group = child.id();
     tokio::spawn(async move {
         let _ = child.wait().await;
     });
-    Ok(tokio::io::join(stdout, stdin))
+    Ok(ProxyStream {
+        io: tokio::io::join(stdout, stdin),
+        group,
+    })
+}
+
+/// A `ProxyCommand`'s pipes; dropping them ends its process group.
+struct ProxyStream {
+    io: tokio::io::Join<tokio::process::ChildStdout, tokio::process::ChildStdin>,
+    group: Option<u32>,
+}
+
+impl Drop for ProxyStream {
+    fn drop(&mut self) {
+        if let Some(group) = self.group.take() {
+            crate::support::child::kill_group(group);
+        }
+    }
+}
+
+impl AsyncRead for ProxyStream {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ProxyStream {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
 }
 
 /// Ask the jump host to open a TCP connection to the next hop.
@@ -608,7 +645,7 @@ async fn open_session<S>(
     stream: S,
     target: &Target,
     options: &TransportOptions,
-    asked: Option<&Password>,
+    asked: Option<&Secret>,
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -668,7 +705,7 @@ where
     // russh returns the handle only after the key exchange, whose host key
     // `check_server_key` accepted; `verified` says so explicitly, and no
     // password is sent without it.
-    let password = Secret {
+    let password = PasswordGate {
         asked,
         host_key_verified: verified.load(Ordering::SeqCst),
         host_port: target.host_port(),
@@ -702,9 +739,26 @@ where
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_proxy_command_ends_with_its_stream_grandchildren_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("still-running");
+        // A command that leaves a process of its own behind, as `sh -c
+        // "a | b"` or a wrapper script does.
+        let stream = proxy_stream(&format!(
+            "(sleep 1; touch {}) & sleep 600",
+            marker.display()
+        ))
+        .unwrap();
+        drop(stream);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(!marker.exists(), "the ProxyCommand outlived its session");
+    }
+
     #[test]
     fn no_password_for_a_host_whose_key_was_not_verified() {
-        let secret = |host_key_verified| Secret {
+        let secret = |host_key_verified| PasswordGate {
             asked: None,
             host_key_verified,
             host_port: "[esa01]:2222".to_string(),
@@ -721,12 +775,12 @@ mod tests {
     #[test]
     fn an_asked_password_is_never_shown() {
         let options = TransportOptions {
-            ask_pass: Some(Password::new("hunter2".to_string())),
+            ask_pass: Some(Secret::new("hunter2".to_string())),
             ..TransportOptions::default()
         };
         let shown = format!("{options:?}");
         assert!(
-            !shown.contains("hunter2") && shown.contains("Password(***)"),
+            !shown.contains("hunter2") && shown.contains("Secret(***)"),
             "{shown}"
         );
     }
