@@ -45,7 +45,34 @@ where
         } else {
             write!(writer, "sshfleet: {level}: ")?;
         }
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
+        // Debug events say whose story they belong to: the host, then the
+        // step (`host{name=esa01}:step{name=...}: sent `version``).
+        if *event.metadata().level() >= tracing::Level::DEBUG
+            && let Some(scope) = ctx.event_scope()
+        {
+            for span in scope.from_root() {
+                write!(writer, "{}", span.name())?;
+                let extensions = span.extensions();
+                if let Some(fields) =
+                    extensions.get::<tracing_subscriber::fmt::FormattedFields<N>>()
+                    && !fields.is_empty()
+                {
+                    let fields = crate::support::sanitize::escape(fields.as_str());
+                    write!(writer, "{{{fields}}}")?;
+                }
+                write!(writer, ": ")?;
+            }
+        }
+        // The console boundary for warnings: what they quote is escaped.
+        let mut fields = String::new();
+        ctx.field_format().format_fields(
+            tracing_subscriber::fmt::format::Writer::new(&mut fields),
+            event,
+        )?;
+        writeln!(
+            writer,
+            "{}",
+            crate::support::sanitize::escape_keeping_lines(&fields)
+        )
     }
 }

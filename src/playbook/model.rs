@@ -54,6 +54,11 @@ pub(crate) struct VarSpec {
     pub kind: VarType,
     #[serde(default)]
     pub default: Option<serde_yaml::Value>,
+    /// For a `string`: a regex every value must match whole (from the
+    /// inventory, `-e` or the default). Required for a string rendered into
+    /// a command: free text could carry the remote shell's syntax.
+    #[serde(default)]
+    pub pattern: Option<String>,
     /// For the reader of the file; nothing reads it.
     #[allow(dead_code)]
     #[serde(default)]
@@ -211,6 +216,24 @@ pub(crate) struct StepSpec {
     pub repeat_until: Option<String>,
     #[serde(default)]
     pub every: Option<String>,
+    /// What a `repeat_until:` still false at `timeout:` means (default
+    /// `fail`).
+    #[serde(default)]
+    pub on_timeout: Option<OnTimeout>,
+}
+
+/// What a repeated command whose condition never held means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum OnTimeout {
+    /// The step fails, and the host with it.
+    #[default]
+    Fail,
+    /// The change before this step did not take: the host is no longer
+    /// `changed` (the action stays listed, it was run), the step's
+    /// findings and `set:` are evaluated over its last captures, and the
+    /// steps after it run, e.g. to diagnose why.
+    Unconfirmed,
 }
 
 #[derive(Debug, Clone, Deserialize)]

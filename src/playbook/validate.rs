@@ -14,13 +14,15 @@ use super::when::Condition;
 use super::{
     Capture, CaptureKind, CaptureSource, Command, DEFAULT_PTY_ROWS, DurationRef, Finding,
     FindingTrigger, FleetMax, Follow, Pager, Pick, Playbook, PlaybookError, Repeat, Run, Session,
-    Step, StepKind, Timestamp, VarSpec, VarType, template_names, vars,
+    Step, StepKind, Timestamp, VarSpec, VarType, template_names,
 };
 use crate::support::yaml_lines::YamlLines;
 
 pub(super) struct Validator<'a> {
     pub(super) path: &'a Path,
     pub(super) lines: YamlLines,
+    /// `file:line: field: ...` of what is valid but likely a mistake.
+    pub(super) warnings: std::cell::RefCell<Vec<String>>,
 }
 
 /// What a step may refer to: the playbook, and the names and time captures
@@ -47,10 +49,11 @@ impl StepSpec {
         ]
     }
 
-    fn repeat_fields(&self) -> Fields<2> {
+    fn repeat_fields(&self) -> Fields<3> {
         [
             ("repeat_until", self.repeat_until.is_some()),
             ("every", self.every.is_some()),
+            ("on_timeout", self.on_timeout.is_some()),
         ]
     }
 
@@ -77,6 +80,7 @@ impl StepSpec {
             && self.set.is_empty()
             && self.repeat_until.is_none()
             && self.every.is_none()
+            && self.on_timeout.is_none()
     }
 }
 
@@ -104,7 +108,21 @@ impl Validator<'_> {
     }
 
     fn regex(&self, path: &[&str], source: &str) -> Result<Regex, PlaybookError> {
-        Regex::new(source).map_err(|e| self.err(path, format!("invalid regex: {e}")))
+        let regex =
+            Regex::new(source).map_err(|e| self.err(path, format!("invalid regex: {e}")))?;
+        if let Some(quote) = unbalanced_quote(source) {
+            self.warnings.borrow_mut().push(format!(
+                "{}{}: {}: pattern `{source}` has a {quote} at one end and no other: a quote lost \
+                 when the YAML was written? (it is matched literally)",
+                self.path.display(),
+                self.lines
+                    .line_of(path)
+                    .map(|l| format!(":{l}"))
+                    .unwrap_or_default(),
+                field_name(path),
+            ));
+        }
+        Ok(regex)
     }
 
     fn duration(
@@ -154,8 +172,17 @@ impl Validator<'_> {
 
     pub(super) fn validate(&self, file: PlaybookFile) -> Result<Playbook, PlaybookError> {
         for (name, spec) in &file.vars {
+            if let Some(pattern) = &spec.pattern {
+                if spec.kind != VarType::String {
+                    return Err(self.err(
+                        &["vars", name, "pattern"],
+                        "`pattern:` goes with `type: string`",
+                    ));
+                }
+                self.regex(&["vars", name, "pattern"], pattern)?;
+            }
             if let Some(default) = &spec.default {
-                vars::typed_value(spec.kind, default)
+                spec.typed_value(default)
                     .map_err(|m| self.err(&["vars", name, "default"], m))?;
             }
         }
@@ -381,6 +408,11 @@ impl Validator<'_> {
                 &[("timeout", spec.timeout.is_some())],
                 "only a `follow:` step, or a `run:` step with `repeat_until:`, takes a timeout",
             )?;
+            self.refuse(
+                i,
+                &[("on_timeout", spec.on_timeout.is_some())],
+                "`on_timeout:` goes with `repeat_until:`",
+            )?;
         }
         let captures = self.captures(i, spec, cx)?;
         let after_output = after_output(cx.known, &captures, spec.exit_status.as_ref());
@@ -390,6 +422,7 @@ impl Validator<'_> {
                 until: self.condition(&at("repeat_until"), until, &after_output)?,
                 every: self.duration(&at("every"), every, &cx.file.vars)?,
                 timeout: self.duration(&at("timeout"), timeout, &cx.file.vars)?,
+                on_timeout: spec.on_timeout.unwrap_or_default(),
             }),
             (Some(_), _, _) => {
                 return Err(self.err(
@@ -402,6 +435,7 @@ impl Validator<'_> {
             }
         };
         self.template(&at("run"), command, cx.known)?;
+        self.rendered_strings(&at("run"), command, cx.file)?;
         if let Some(var) = &spec.exit_status
             && cx.file.exec.is_none()
         {
@@ -455,6 +489,7 @@ impl Validator<'_> {
             .transpose()?;
         let captures = self.captures(i, spec, cx)?;
         self.template(&at("follow"), command, cx.known)?;
+        self.rendered_strings(&at("follow"), command, cx.file)?;
         if cx.file.exec.is_some() {
             return Err(self.err(
                 &at("follow"),
@@ -716,6 +751,32 @@ impl Validator<'_> {
         Ok(cond)
     }
 
+    /// A `string` variable rendered into a command must declare the
+    /// `pattern:` its values match: its values come from inventories and
+    /// `-e`, and free text there could carry the remote shell's syntax
+    /// (`; del`, `$(...)`) into what the appliance runs.
+    fn rendered_strings(
+        &self,
+        path: &[&str],
+        command: &str,
+        file: &PlaybookFile,
+    ) -> Result<(), PlaybookError> {
+        for name in template_names(command) {
+            if let Some(spec) = file.vars.get(&name)
+                && spec.kind == VarType::String
+                && spec.pattern.is_none()
+            {
+                return Err(self.err(
+                    path,
+                    format!(
+                        "`{{{{ {name} }}}}` is a string variable rendered into a command: declare the `pattern:` its values must match (vars.{name}.pattern), so no inventory or -e value can add shell syntax"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// `{{ name }}` placeholders must name known variables.
     fn template(
         &self,
@@ -746,6 +807,15 @@ fn after_output(
 }
 
 /// `["steps","3","findings","0","pattern"]` → `steps[3].findings[0].pattern`.
+/// The quote a pattern starts or ends with and holds only once
+/// (`enrollment_client update completed'`: the opening one was lost, and
+/// YAML took the rest as a plain string). A quote inside (`can't`) is text.
+pub(super) fn unbalanced_quote(pattern: &str) -> Option<char> {
+    ['\'', '"'].into_iter().find(|&q| {
+        (pattern.starts_with(q) || pattern.ends_with(q)) && pattern.matches(q).count() == 1
+    })
+}
+
 fn field_name(path: &[&str]) -> String {
     let mut out = String::new();
     for seg in path {

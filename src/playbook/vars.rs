@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::when::Value;
-use super::{DurationRef, Playbook, PlaybookError, VarType};
+use super::{DurationRef, Playbook, PlaybookError, VarSpec, VarType};
 use crate::inventory::Host;
 
 /// Parse `KEY=VALUE` arguments of `-e`, rejecting names the playbook does
@@ -35,10 +35,11 @@ pub(crate) fn parse_extra_vars(
                 ),
             });
         };
-        typed_text(spec.kind, value).map_err(|message| PlaybookError::ExtraVar {
-            name: name.to_string(),
-            message,
-        })?;
+        spec.typed_text(value)
+            .map_err(|message| PlaybookError::ExtraVar {
+                name: name.to_string(),
+                message,
+            })?;
         out.insert(name.to_string(), value.to_string());
     }
     Ok(out)
@@ -58,6 +59,57 @@ impl From<Value> for Typed {
         Typed {
             value,
             duration: None,
+        }
+    }
+}
+
+impl Value {
+    /// The value as JSON, for the report's facts and a recording's
+    /// variables alike: a whole number is an integer (a TETRA version is
+    /// `90606`, not `90606.0`); a number JSON cannot hold (NaN, infinity)
+    /// is its text (`"NaN"`, `"inf"`), which reads back as the same number.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Bool(b) => (*b).into(),
+            #[allow(clippy::cast_possible_truncation)] // whole, and below 2^53
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => (*n as i64).into(),
+            Value::Number(n) => {
+                serde_json::Number::from_f64(*n).map_or_else(|| n.to_string().into(), Into::into)
+            }
+            Value::Text(t) => t.clone().into(),
+        }
+    }
+}
+
+impl VarSpec {
+    /// Text (from `-e` or the inventory) checked against the declared type
+    /// and, for a string, its pattern.
+    pub(crate) fn typed_text(&self, text: &str) -> Result<Typed, String> {
+        let typed = typed_text(self.kind, text)?;
+        self.check_pattern(&typed.value)?;
+        Ok(typed)
+    }
+
+    /// A YAML value checked against the declared type and pattern.
+    pub(crate) fn typed_value(&self, value: &serde_yaml::Value) -> Result<Typed, String> {
+        let typed = typed_value(self.kind, value)?;
+        self.check_pattern(&typed.value)?;
+        Ok(typed)
+    }
+
+    /// The whole of a string value must match the declared pattern.
+    fn check_pattern(&self, value: &Value) -> Result<(), String> {
+        let (Some(pattern), Value::Text(text)) = (&self.pattern, value) else {
+            return Ok(());
+        };
+        let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
+            .map_err(|e| format!("pattern `{pattern}`: {e}"))?;
+        if whole.is_match(text) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{text:?} does not match the variable's pattern `{pattern}`"
+            ))
         }
     }
 }
@@ -123,16 +175,19 @@ impl HostVars {
         let mut durations = BTreeMap::new();
         for (name, spec) in &playbook.vars {
             let value = if let Some(text) = extra.get(name) {
-                Some(typed_text(spec.kind, text).map_err(|m| format!("-e {name}: {m}"))?)
+                Some(
+                    spec.typed_text(text)
+                        .map_err(|m| format!("-e {name}: {m}"))?,
+                )
             } else if let Some(v) = host.vars.get(name) {
                 Some(
-                    typed_value(spec.kind, v)
+                    spec.typed_value(v)
                         .map_err(|m| format!("inventory variable {name} of {}: {m}", host.name))?,
                 )
             } else {
                 spec.default
                     .as_ref()
-                    .map(|d| typed_value(spec.kind, d))
+                    .map(|d| spec.typed_value(d))
                     .transpose()
                     .map_err(|m| format!("default of {name}: {m}"))?
             };
@@ -160,8 +215,36 @@ impl HostVars {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
+
+    #[test]
+    fn values_become_json_one_way_for_facts_and_recordings() {
+        use serde_json::json;
+        let cases = [
+            (Value::Number(90606.0), json!(90606)),
+            (Value::Number(-3.0), json!(-3)),
+            (Value::Number(0.0), json!(0)),
+            (Value::Number(1.5), json!(1.5)),
+            // Past 2^53 a float is no exact integer: kept as a float.
+            (Value::Number(1e16), json!(1e16)),
+            (Value::Number(f64::NAN), json!("NaN")),
+            (Value::Number(f64::INFINITY), json!("inf")),
+            (Value::Number(f64::NEG_INFINITY), json!("-inf")),
+            (Value::Bool(true), json!(true)),
+            (Value::Text("15.0.1-012".into()), json!("15.0.1-012")),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(value.to_json(), expected, "{value:?}");
+        }
+        // What a recording says reads back as the same value.
+        for text in ["NaN", "inf", "-inf"] {
+            let Value::Number(n) = typed_text(VarType::Number, text).unwrap().value else {
+                panic!("{text} is a number");
+            };
+            assert_eq!(Value::Number(n).to_json(), serde_json::json!(text));
+        }
+    }
 
     #[test]
     fn duration_variables_are_parsed_once_when_resolved() {

@@ -6,11 +6,13 @@
 //! Appliances write CRLF, colour codes and echo what is typed; output can
 //! arrive one byte at a time. Everything is normalised through a terminal
 //! parser (`vte`) that keeps its state across chunks, so an escape sequence
-//! or a UTF-8 character split between two packets is still handled.
+//! or a UTF-8 character split between two packets is still handled
+//! ([`Screen`]).
 //!
 //! Hosts without an interactive CLI (OpenSSH for Windows) get one exec
-//! request per command instead ([`ExecSession`]). Both are the playbook
-//! engine's [`Remote`]: the engine knows nothing of SSH.
+//! request per command instead ([`super::exec::ExecSession`]). Both are the
+//! playbook engine's [`Remote`]: the engine knows nothing of SSH. Both
+//! write the host's transcript, which they borrow from its one owner.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -22,15 +24,13 @@ use russh::client::Msg;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::exec::shown;
+use super::screen::{Screen, absorb};
+use super::{MAX_PENDING, deadline_after};
+use crate::playbook::Pager;
 use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
-use crate::playbook::{ExecShell, Pager};
 use crate::session::transcript::{Direction, Transcript};
-use crate::ssh::transport::Connection;
-use crate::support::secrets::Secrets;
 
-/// Output of one command kept in memory at most; beyond it the oldest text
-/// is dropped. Prompt detection only needs the end.
-const MAX_PENDING: usize = 4 * 1024 * 1024;
 /// A prompt is a short line: a longer last line is output still coming,
 /// and matching the prompt regex against it on every packet would make a
 /// flood without newlines cost quadratic time.
@@ -52,107 +52,16 @@ impl From<russh::Error> for RemoteError {
     }
 }
 
-/// Plain text as a terminal would show it, built incrementally.
-#[derive(Debug, Default)]
-struct Screen {
-    text: String,
-    dropped: usize,
-    /// Where the last, unterminated line starts in `text`: everything
-    /// before it is complete lines, found without searching again.
-    line_start: usize,
-    /// A carriage return came and no text since: what is printed next
-    /// overwrites the line (a pager wiping its prompt with `\r` + spaces +
-    /// `\r`, a progress counter redrawn in place).
-    returned: bool,
-}
-
-impl vte::Perform for Screen {
-    fn print(&mut self, c: char) {
-        if std::mem::take(&mut self.returned) {
-            self.text.truncate(self.line_start);
-        }
-        self.text.push(c);
-    }
-
-    fn execute(&mut self, byte: u8) {
-        match byte {
-            b'\n' => {
-                // A row of nothing but spaces is what a pager's wipe leaves
-                // where a blank line follows: an empty line.
-                if std::mem::take(&mut self.returned) {
-                    let start = self.line_start;
-                    if self.text[start..].bytes().all(|b| b == b' ') {
-                        self.text.truncate(start);
-                    }
-                }
-                self.text.push('\n');
-                self.line_start = self.text.len();
-            }
-            b'\t' => self.print('\t'),
-            // CRLF becomes LF; a bare CR returns to the start of the line.
-            b'\r' => self.returned = true,
-            // Line editing echo ("\x08 \x08") must not leave ghosts behind.
-            0x08 if !self.text.ends_with('\n') => {
-                self.text.pop();
-            }
-            _ => {}
-        }
-    }
-}
-
-impl Screen {
-    /// Past `max` bytes, drop the oldest half: an appliance that prints
-    /// without end must not exhaust memory, and the prompt is at the end.
-    fn bound(&mut self, max: usize) {
-        if self.text.len() <= max {
-            return;
-        }
-        let mut cut = self.text.len() - max / 2;
-        while !self.text.is_char_boundary(cut) {
-            cut += 1;
-        }
-        self.text.drain(..cut);
-        self.dropped += cut;
-        self.line_start = self.line_start.saturating_sub(cut);
-    }
-
-    fn clear(&mut self) {
-        self.text.clear();
-        self.line_start = 0;
-    }
-
-    /// Remove and return the text before `end`, which is at most
-    /// `line_start` (complete lines only).
-    fn take_to(&mut self, end: usize) -> String {
-        let taken = self.text[..end].to_string();
-        self.text.replace_range(..end, "");
-        self.line_start -= end;
-        taken
-    }
-
-    /// The first complete line, without its newline.
-    fn next_line(&mut self) -> Option<String> {
-        let pos = self.text[..self.line_start].find('\n')?;
-        let mut line = self.take_to(pos + 1);
-        line.pop();
-        Some(line)
-    }
-
-    /// The last, unterminated line.
-    fn last_line(&self) -> &str {
-        &self.text[self.line_start..]
-    }
-}
-
 /// An interactive shell session on one appliance.
-pub(crate) struct Shell {
+pub(crate) struct Shell<'t> {
     channel: russh::Channel<Msg>,
     prompt: Arc<Regex>,
     pager: Option<Arc<Pager>>,
     parser: vte::Parser,
     screen: Screen,
     recent: VecDeque<String>,
-    transcript: Transcript,
+    /// The host's transcript, borrowed for the session.
+    transcript: &'t mut Transcript,
     /// The last prompt line seen (the appliance's own name is in it).
     prompt_line: String,
     /// What the transcript has of a character split across packets.
@@ -164,11 +73,11 @@ pub(crate) struct Shell {
     silent: bool,
 }
 
-impl Shell {
+impl<'t> Shell<'t> {
     /// Open a PTY shell and wait for the first prompt (the login banner is
     /// kept in the transcript only).
-    /// On failure the transcript comes back with the error: a login that
-    /// never reached the prompt is what a TAC case needs to see.
+    /// A login that never reached the prompt stays in the transcript: it
+    /// is what a TAC case needs to see.
     /// `rows` is the terminal height asked for: an appliance pages output
     /// longer than that, and `pager` answers it.
     pub(crate) async fn open(
@@ -177,19 +86,20 @@ impl Shell {
         pager: Option<Arc<Pager>>,
         rows: u32,
         timeout: Duration,
-        transcript: Transcript,
+        transcript: &'t mut Transcript,
         cancel: CancellationToken,
-    ) -> Result<Shell, (RemoteError, Transcript)> {
-        if let Err(e) = channel
-            .request_pty(false, PTY_TERM, PTY_COLS, rows, 0, 0, &[])
-            .await
-        {
-            return Err((e.into(), transcript));
+    ) -> Result<Shell<'t>, RemoteError> {
+        let requested = async {
+            channel
+                .request_pty(false, PTY_TERM, PTY_COLS, rows, 0, 0, &[])
+                .await?;
+            channel.request_shell(true).await
+        };
+        if let Err(e) = requested.await {
+            let e = RemoteError::from(e);
+            transcript.note(&e.to_string());
+            return Err(e);
         }
-        if let Err(e) = channel.request_shell(true).await {
-            return Err((e.into(), transcript));
-        }
-        let mut transcript = transcript;
         transcript.recording(|r, _| r.login());
         let mut shell = Shell {
             channel,
@@ -204,13 +114,18 @@ impl Shell {
             cancel,
             silent: false,
         };
-        match shell
+        if let Err(e) = shell
             .read_to_prompt(timeout, "waiting for the login prompt", Stop::OnCancel)
             .await
         {
-            Ok(_) => Ok(shell),
-            Err(e) => Err((e, shell.transcript)),
+            shell.transcript.note(&e.to_string());
+            return Err(e);
         }
+        tracing::debug!(
+            "logged in; prompt {:?}",
+            crate::support::sanitize::escape(shell.prompt_line.trim())
+        );
+        Ok(shell)
     }
 
     /// The last prompt line seen, e.g. `esa01.example.com> `.
@@ -218,12 +133,13 @@ impl Shell {
         &self.prompt_line
     }
 
-    pub(crate) fn into_transcript(self) -> Transcript {
-        self.transcript
+    /// A note in the host's transcript.
+    pub(crate) fn note(&mut self, text: &str) {
+        self.transcript.note(text);
     }
 }
 
-impl Remote for Shell {
+impl Remote for Shell<'_> {
     /// Run one command and return its output without the echoed command
     /// line and without the prompt.
     async fn run(&mut self, command: &str, timeout: Duration) -> Result<Output, RemoteError> {
@@ -232,6 +148,7 @@ impl Remote for Shell {
         // "last output" in an error is this command's, not the one before.
         self.recent.clear();
         self.transcript.recording(|r, s| r.command(command, s));
+        tracing::debug!("sent `{}`", shown(command, self.transcript));
         self.send_line(command).await?;
         let output = self
             .read_to_prompt(
@@ -276,6 +193,7 @@ impl Remote for Shell {
             r.command(command, s);
             r.following();
         });
+        tracing::debug!("following `{}`", shown(command, self.transcript));
         self.send_line(command).await?;
         let deadline = deadline_after(timeout);
         let what = format!("following `{command}`");
@@ -311,12 +229,13 @@ impl Remote for Shell {
                 }
             }
         };
+        tracing::debug!("follow ended: {}", describe(&end));
         self.interrupt(command).await?;
         Ok(end)
     }
 }
 
-impl Shell {
+impl Shell<'_> {
     /// Politely end the session; errors are irrelevant at this point.
     pub(crate) async fn close(&mut self, exit_command: Option<&str>) {
         // After the exit command the appliance closes the session; wait a
@@ -495,12 +414,7 @@ impl Shell {
         let text = self.received.decode(data);
         self.transcript.record(Direction::Received, &text);
         self.transcript.recording(|r, s| r.out(&text, s));
-        absorb(
-            &mut self.parser,
-            &mut self.screen,
-            self.transcript.secrets(),
-            data,
-        );
+        absorb(&mut self.parser, &mut self.screen, data);
         self.screen.bound(MAX_PENDING);
     }
 
@@ -539,168 +453,16 @@ impl Shell {
     }
 }
 
-/// A host without an interactive CLI (OpenSSH for Windows): each command
-/// is an exec request on a channel of its own, written for `shell`.
-pub(crate) struct ExecSession<'a> {
-    pub connection: &'a Connection,
-    pub transcript: &'a mut Transcript,
-    pub shell: ExecShell,
-}
-
-impl Remote for ExecSession<'_> {
-    async fn run(&mut self, command: &str, timeout: Duration) -> Result<Output, RemoteError> {
-        let channel = self.connection.open_session().await.map_err(|e| match e {
-            russh::Error::SendError | russh::Error::Disconnect => RemoteError::ConnectionLost {
-                command: command.to_string(),
-                reason: e.to_string(),
-            },
-            e => RemoteError::NoChannel {
-                command: command.to_string(),
-                reason: e.to_string(),
-            },
-        })?;
-        let request = match self.shell {
-            ExecShell::Powershell => {
-                self.transcript
-                    .note(&format!("as PowerShell (-EncodedCommand): {command}"));
-                powershell_request(command)
-            }
-            ExecShell::Cmd => command.to_string(),
-        };
-        exec(channel, command, &request, timeout, self.transcript).await
+/// How a follow ended, for a debug event (the line is the screen's:
+/// secrets already masked).
+fn describe(end: &FollowEnd) -> String {
+    let quoted = |line: &str| format!("{:?}", crate::support::sanitize::escape(line.trim()));
+    match end {
+        FollowEnd::Success(line) => format!("matched {}", quoted(line)),
+        FollowEnd::Failure(line) => format!("failure line {}", quoted(line)),
+        FollowEnd::DeadlineReached => "deadline reached".to_string(),
+        FollowEnd::Cancelled => "interrupted".to_string(),
     }
-
-    fn step_started(&mut self, name: &str) {
-        self.transcript.heading(name);
-    }
-
-    /// There is no prompt to come back to after Ctrl-C; the playbook
-    /// validator already refuses `follow:` in `exec:` sessions.
-    async fn follow(
-        &mut self,
-        _command: &str,
-        _timeout: Duration,
-        _cancel: &CancellationToken,
-        _judge: impl FnMut(&str) -> Verdict + Send,
-    ) -> Result<FollowEnd, RemoteError> {
-        Err(RemoteError::CannotFollow)
-    }
-}
-
-/// What OpenSSH for Windows is asked to run for a PowerShell `command`:
-/// it hands an exec request to its default shell, cmd.exe unless an
-/// administrator chose PowerShell, and this line means the same to both
-/// (as Ansible's Windows-over-SSH does it; docs/DEVICES.md). In the
-/// script, no progress records; and the exit status is that of the last
-/// native program (`powershell -Command` alone would make any failure 1),
-/// or 1 when the last statement failed without one.
-fn powershell_request(command: &str) -> String {
-    use base64::Engine as _;
-    let script = format!(
-        "$ProgressPreference = 'SilentlyContinue'\n\
-         {command}\n\
-         if (-not $?) {{ if ($LASTEXITCODE) {{ exit $LASTEXITCODE }}; exit 1 }}\n\
-         exit $LASTEXITCODE"
-    );
-    let utf16le: Vec<u8> = script.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    format!(
-        "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand {}",
-        base64::engine::general_purpose::STANDARD.encode(utf16le)
-    )
-}
-
-/// Run one command as an SSH exec request (no PTY, no prompt): `request`
-/// is what goes on the wire for `command`. stdout, then stderr with
-/// PowerShell's CLIXML decoded, as an operator would read them.
-async fn exec(
-    channel: russh::Channel<Msg>,
-    command: &str,
-    request: &str,
-    timeout: Duration,
-    transcript: &mut Transcript,
-) -> Result<Output, RemoteError> {
-    let mut channel = channel;
-    transcript.record(Direction::Sent, &format!("{request}\n"));
-    transcript.recording(|r, s| r.exec(command, s));
-    channel.exec(true, request).await?;
-    let deadline = deadline_after(timeout);
-    let mut parser = vte::Parser::new();
-    let mut screen = Screen::default();
-    let mut received = crate::support::sanitize::Utf8Chunks::default();
-    let mut received_err = crate::support::sanitize::Utf8Chunks::default();
-    // Kept whole until the end: a CLIXML block is decoded as one document.
-    let mut stderr: Vec<u8> = Vec::new();
-    let mut exit_status = None;
-    loop {
-        let waited = if Instant::now() >= deadline {
-            Err(())
-        } else {
-            tokio::time::timeout_at(deadline, channel.wait())
-                .await
-                .map_err(drop)
-        };
-        let msg = match waited {
-            Ok(msg) => msg,
-            Err(()) => {
-                let stderr = plain_text(&stderr, transcript.secrets());
-                let seen = format!("{}{stderr}", screen.text);
-                return Err(RemoteError::Timeout {
-                    what: format!("running `{command}`"),
-                    waited: timeout,
-                    last_output: last_lines(&seen),
-                });
-            }
-        };
-        match msg {
-            Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. })
-                if screen.text.len() + stderr.len() + data.len() > MAX_PENDING =>
-            {
-                return Err(RemoteError::OutputTooLarge {
-                    command: command.to_string(),
-                    limit: MAX_PENDING,
-                });
-            }
-            Some(ChannelMsg::Data { data }) => {
-                let text = received.decode(&data);
-                transcript.record(Direction::Received, &text);
-                transcript.recording(|r, s| r.out(&text, s));
-                absorb(&mut parser, &mut screen, transcript.secrets(), &data);
-            }
-            Some(ChannelMsg::ExtendedData { data, .. }) => {
-                let text = received_err.decode(&data);
-                transcript.record(Direction::Received, &text);
-                transcript.recording(|r, s| r.err(&text, s));
-                stderr.extend_from_slice(&data);
-            }
-            Some(ChannelMsg::ExitStatus {
-                exit_status: status,
-            }) => {
-                transcript.recording(|r, _| r.exit_status(status));
-                exit_status = Some(status);
-            }
-            Some(ChannelMsg::Failure) => {
-                return Err(RemoteError::ExecRefused {
-                    command: command.to_string(),
-                });
-            }
-            // The exit status may follow EOF; the channel is done at Close.
-            Some(ChannelMsg::Close) | None => break,
-            Some(_) => {}
-        }
-    }
-    let mut text = screen.text;
-    text.push_str(&plain_text(&stderr, transcript.secrets()));
-    Ok(Output { text, exit_status })
-}
-
-/// stderr as a terminal shows it, PowerShell's CLIXML decoded, secrets
-/// redacted.
-fn plain_text(stderr: &[u8], secrets: &Secrets) -> String {
-    let decoded = crate::session::clixml::to_text(&String::from_utf8_lossy(stderr));
-    let mut parser = vte::Parser::new();
-    let mut screen = Screen::default();
-    absorb(&mut parser, &mut screen, secrets, decoded.as_bytes());
-    screen.text
 }
 
 /// Whether waiting for a prompt ends when the run is stopped.
@@ -713,38 +475,6 @@ enum Stop {
     OnCancelOrTooLarge,
     /// The prompt after Ctrl-C: always waited for, within its grace.
     AtDeadline,
-}
-
-/// `timeout` from now; a timeout too far away for the clock means "no
-/// deadline we will live to see", never a panic.
-fn deadline_after(timeout: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(timeout)
-        .unwrap_or_else(|| now + crate::support::bounds::MAX_DURATION)
-}
-
-/// Parse `data` onto `screen`, redacting a secret it echoes back, even
-/// one split across packets: what the screen holds becomes command output,
-/// findings, reports and error messages.
-fn absorb(parser: &mut vte::Parser, screen: &mut Screen, secrets: &Secrets, data: &[u8]) {
-    let before = screen.text.len();
-    parser.advance(screen, data);
-    let grown = screen.text.len();
-    secrets.redact_grown(&mut screen.text, before);
-    // A redaction moved the text: find the last line again (rare: only
-    // when a secret was echoed).
-    if screen.text.len() != grown {
-        screen.line_start = screen.text.rfind('\n').map_or(0, |i| i + 1);
-    }
-}
-
-/// The last lines of `text`, quoted, for an error message.
-fn last_lines(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    if lines.is_empty() {
-        return "(nothing)".to_string();
-    }
-    format!("{:?}", lines[lines.len().saturating_sub(4)..].join(" | "))
 }
 
 /// Byte offset of a pager prompt on the unterminated last line of `text`,
@@ -776,104 +506,7 @@ fn strip_echo<'a>(output: &'a str, command: &str) -> &'a str {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
-
-    #[test]
-    fn powershell_commands_travel_as_an_encoded_script() {
-        use base64::Engine as _;
-        let request = powershell_request("curl.exe -v https://tetra-defs.amp.cisco.com");
-        let encoded = request
-            .strip_prefix(
-                "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ",
-            )
-            .unwrap();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .unwrap();
-        let units: Vec<u16> = bytes
-            .chunks(2)
-            .map(|p| u16::from_le_bytes([p[0], p[1]]))
-            .collect();
-        let script = String::from_utf16(&units).unwrap();
-        let lines: Vec<&str> = script.lines().collect();
-        assert_eq!(
-            lines,
-            [
-                "$ProgressPreference = 'SilentlyContinue'",
-                "curl.exe -v https://tetra-defs.amp.cisco.com",
-                "if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE }; exit 1 }",
-                "exit $LASTEXITCODE",
-            ]
-        );
-        // Nothing in it that cmd.exe would take for its own syntax.
-        assert!(!request.contains(['&', '|', '<', '>', '^', '"', '%']));
-    }
-
-    #[test]
-    fn stderr_clixml_reads_as_text() {
-        let stderr = "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">Resolve-DnsName : x : DNS name does not exist_x000D__x000A_</S></Objs>";
-        assert_eq!(
-            plain_text(stderr.as_bytes(), &Secrets::default()),
-            "Resolve-DnsName : x : DNS name does not exist\n"
-        );
-    }
-
-    fn screen_of(chunks: &[&[u8]]) -> String {
-        let mut parser = vte::Parser::new();
-        let mut screen = Screen::default();
-        for chunk in chunks {
-            parser.advance(&mut screen, chunk);
-        }
-        screen.text
-    }
-
-    #[test]
-    fn crlf_and_colour_are_normalised_across_chunks() {
-        let text = screen_of(&[b"Info: \x1b[3", b"2mok\x1b[0m\r", b"\nnext\r\n"]);
-        assert_eq!(text, "Info: ok\nnext\n");
-    }
-
-    #[test]
-    fn byte_by_byte_utf8_survives() {
-        let bytes = "Dépannage\r\n".as_bytes();
-        let chunks: Vec<&[u8]> = bytes.chunks(1).collect();
-        assert_eq!(screen_of(&chunks), "Dépannage\n");
-    }
-
-    #[test]
-    fn endless_output_stays_bounded_and_keeps_the_end() {
-        let mut parser = vte::Parser::new();
-        let mut screen = Screen::default();
-        let line = "é".repeat(50) + "\r\n";
-        for _ in 0..10_000 {
-            parser.advance(&mut screen, line.as_bytes());
-            screen.bound(64 * 1024);
-        }
-        parser.advance(&mut screen, b"esa01.example.com> ");
-        screen.bound(64 * 1024);
-        assert!(screen.text.len() <= 64 * 1024);
-        assert!(screen.dropped > 900_000);
-        assert!(screen.text.ends_with("\nesa01.example.com> "));
-    }
-
-    #[test]
-    fn a_bare_carriage_return_overwrites_the_line() {
-        assert_eq!(screen_of(&[b"50%\r100%\r\ndone\r\n"]), "100%\ndone\n");
-        // The AsyncOS pager wipes its prompt with CR, spaces, CR.
-        let wipe = format!("\r{}\r", " ".repeat(24));
-        let text = screen_of(&[
-            b"line 23\r\n-Press Any Key",
-            b" For More-",
-            wipe.as_bytes(),
-            b"line 24\r\n",
-        ]);
-        assert_eq!(text, "line 23\nline 24\n");
-        let text = screen_of(&[
-            b"-Press Any Key For More-",
-            wipe.as_bytes(),
-            b"\r\nnext\r\n",
-        ]);
-        assert_eq!(text, "\nnext\n");
-    }
+    use crate::session::screen::tests::screen_of;
 
     #[test]
     fn the_pager_is_found_only_on_the_last_line_even_when_split() {
@@ -888,27 +521,6 @@ mod tests {
             pager_start("-Press Any Key For More-\nnext\n", 30, &pager),
             None
         );
-    }
-
-    #[test]
-    fn an_echoed_password_split_across_packets_never_reaches_the_screen() {
-        let mut secrets = Secrets::default();
-        secrets.add("Ir0nP0rt!");
-        let mut parser = vte::Parser::new();
-        let mut screen = Screen::default();
-        let mut seen = Vec::new();
-        for chunk in [&b"Password: Ir0"[..], b"nP", b"0rt", b"!\r\nesa01> "] {
-            absorb(&mut parser, &mut screen, &secrets, chunk);
-            seen.push(screen.text.clone());
-        }
-        assert_eq!(screen.text, "Password: ***\nesa01> ");
-        // No state of the screen ever held the whole password.
-        assert!(seen.iter().all(|s| !s.contains("Ir0nP0rt!")), "{seen:?}");
-    }
-
-    #[test]
-    fn backspace_echo_erases() {
-        assert_eq!(screen_of(&[b"versoi\x08 \x08\x08 \x08ion"]), "version");
     }
 
     #[test]

@@ -9,20 +9,26 @@
 )]
 
 mod ask_pass;
+mod build_reuse;
 mod cli_help;
 mod esa;
 mod exec_mode;
 mod faults;
+mod first_hour;
 mod fleet;
+mod fleet_summary;
 mod fleet_values;
 mod hostile;
 mod html_report;
 mod input;
 mod interop;
+mod inventory_ansible;
+mod inventory_classes;
 mod inventory_formats;
 mod keyboard_interactive;
 mod messages;
 mod openssh;
+mod openssh_host_keys;
 mod pager;
 mod redaction;
 mod replay;
@@ -36,5 +42,7 @@ mod sim_server;
 mod sim_windows;
 mod support;
 mod tetra;
+mod tetra_personas;
+mod threat_model;
 mod transport;
 mod unattended;

@@ -144,8 +144,13 @@ impl Lab {
             .iter()
             .map(|c| c.model.hostname().to_string())
             .collect();
+        let files = sshfleet_sim::serve::SimFiles {
+            inventory: dir.path().join("inventory.yaml"),
+            key: dir.path().join("id_ed25519"),
+            known_hosts: dir.path().join("known_hosts"),
+        };
         let lab = sshfleet_sim::serve::start_lab(
-            &dir.path().join("inventory.yaml"),
+            files,
             configs,
             password.map(str::to_string),
             |ports, key| {

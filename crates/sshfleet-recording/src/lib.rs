@@ -10,6 +10,7 @@
 //! what an event means to a device is the simulator's business.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod check;
 mod shift;
 
 pub use shift::Shift;
@@ -29,6 +30,10 @@ pub const EXTENSION: &str = "jsonl";
 
 /// Ctrl-C as a recorded key: the only way to end an AsyncOS `tail`.
 pub const CTRL_C: &str = "\u{3}";
+
+/// The largest recording read: the recorder keeps at most 16 MiB of a
+/// host's output, so four times that is no recording sshfleet wrote.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A recording that cannot be read, with where.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +127,15 @@ pub struct Header {
     /// without `--expect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
+    /// The run was a `--check` one: the recording holds diagnostics only,
+    /// no fix, so it replays in check mode (a fix it never saw would be
+    /// answered as an unknown command).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub check_mode: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A host's status (`ok`, `changed`, `failed`, ...) and finding ids.
@@ -361,6 +375,7 @@ impl Recording {
         }
         let header: Header =
             serde_json::from_value(version).map_err(|e| invalid(number, format!("header: {e}")))?;
+        check::check_header(&header).map_err(|m| invalid(number, m))?;
         let mut exchanges: Vec<Exchange> = Vec::new();
         for (number, text) in lines {
             let line: Line =
@@ -390,12 +405,37 @@ impl Recording {
         Ok(Recording { header, exchanges })
     }
 
-    /// Read one recording file.
+    /// Read one recording file: a regular file (a FIFO would block) of at
+    /// most [`MAX_FILE_BYTES`].
     pub fn read(path: &Path) -> Result<Recording, RecordingError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RecordingError::Read {
+        let read_error = |source| RecordingError::Read {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let refused =
+            |why: String| read_error(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+        let meta = std::fs::metadata(path).map_err(read_error)?;
+        if !meta.is_file() {
+            return Err(refused(
+                "not a regular file (a FIFO, a device or a directory)".to_string(),
+            ));
+        }
+        let too_large = || refused(format!("larger than {MAX_FILE_BYTES} bytes"));
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(too_large());
+        }
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(
+                std::fs::File::open(path).map_err(read_error)?,
+                MAX_FILE_BYTES + 1,
+            ),
+            &mut text,
+        )
+        .map_err(read_error)?;
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_large());
+        }
         Recording::parse(&text, path)
     }
 
@@ -476,6 +516,7 @@ mod tests {
                     status: "changed".to_string(),
                     findings: vec!["ecs-token-403".to_string()],
                 }),
+                check_mode: false,
             },
             exchanges: vec![
                 Exchange {
@@ -585,5 +626,49 @@ mod tests {
             "esa01.example.com.jsonl"
         );
         assert_eq!(Recording::file_name("../x y"), ".._x_y.jsonl");
+    }
+
+    #[test]
+    fn a_header_carries_data_never_connection_settings() {
+        let hostile = [
+            ("host", serde_json::json!("esa01;touch /tmp/x")),
+            ("host", serde_json::json!("-oProxyCommand=x")),
+            ("playbook", serde_json::json!("../../etc/passwd")),
+            ("playbook", serde_json::json!("/tmp/evil.yaml")),
+            (
+                "vars",
+                serde_json::json!({"ansible_ssh_common_args": "-o ProxyCommand=x"}),
+            ),
+            ("vars", serde_json::json!({"ANSIBLE_HOST": "10.0.0.1"})),
+            ("vars", serde_json::json!({"sshfleet_password_env": "HOME"})),
+            ("vars", serde_json::json!({"inventory_hostname": "x"})),
+            (
+                "vars",
+                serde_json::json!({"x": "{{ lookup('file', '/etc/shadow') }}"}),
+            ),
+            ("vars", serde_json::json!({"x": {"nested": 1}})),
+            ("vars", serde_json::json!({"x": "a\u{1b}[2J"})),
+            ("vars", serde_json::json!({"a b": 1})),
+        ];
+        let good = sample().to_jsonl();
+        let (first, rest) = good.split_once('\n').unwrap();
+        for (field, value) in hostile {
+            let mut header: serde_json::Value = serde_json::from_str(first).unwrap();
+            header[field] = value.clone();
+            let text = format!("{header}\n{rest}");
+            let e = Recording::parse(&text, Path::new("r.jsonl")).unwrap_err();
+            assert!(
+                e.to_string().starts_with("r.jsonl:1: header: "),
+                "{field} {value}: {e}"
+            );
+        }
+        assert!(Recording::parse(&good, Path::new("r.jsonl")).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read() {
+        let e = Recording::read(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
     }
 }

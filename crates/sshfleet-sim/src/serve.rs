@@ -246,17 +246,17 @@ fn check_inventory_out(inventory_out: &Path) -> Result<(), SimError> {
 
 /// Start `configs` on loopback as a lab that accepts a fresh client key
 /// (and `password`, if any) for [`SIM_USER`], and write the files a run
-/// needs beside `inventory_out`: the client key (0600), known_hosts, then
-/// the inventory (`inventory(ports, key path)`, ports in the order of
+/// needs where `files` says: the client key (0600), known_hosts, then the
+/// inventory (`inventory(ports, key path)`, ports in the order of
 /// `configs`), each whole and renamed into place. Every lab (`sim`, the
-/// demo, replays) is stood up here.
+/// demo, replays, the tests) is stood up here.
 pub async fn start_lab(
-    inventory_out: &Path,
+    files: SimFiles,
     configs: Vec<SimModelConfig>,
     password: Option<String>,
     inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
 ) -> Result<Lab, SimError> {
-    let (fleet, files) = start_with_files(inventory_out, configs, password, inventory).await?;
+    let fleet = start_writing(&files, configs, password, inventory).await?;
     Ok(Lab {
         fleet,
         files,
@@ -264,6 +264,7 @@ pub async fn start_lab(
     })
 }
 
+/// [`start_lab`] for files beside `inventory_out`, as `sshfleet sim` writes them.
 async fn start_with_files(
     inventory_out: &Path,
     configs: Vec<SimModelConfig>,
@@ -271,6 +272,16 @@ async fn start_with_files(
     inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
 ) -> Result<(SimFleet, SimFiles), SimError> {
     let files = SimFiles::beside(inventory_out);
+    let fleet = start_writing(&files, configs, password, inventory).await?;
+    Ok((fleet, files))
+}
+
+async fn start_writing(
+    files: &SimFiles,
+    configs: Vec<SimModelConfig>,
+    password: Option<String>,
+    inventory: impl FnOnce(&[u16], &Path) -> Result<String, SimError>,
+) -> Result<SimFleet, SimError> {
     // The inventory must name the key by an absolute path: runs may start
     // from any directory.
     let key_absolute = std::path::absolute(&files.key)
@@ -303,7 +314,7 @@ async fn start_with_files(
     let ports: Vec<u16> = fleet.hosts().iter().map(|h| h.addr.port()).collect();
     let inventory = inventory(&ports, &key_absolute)?;
     write_file(&files.inventory, inventory.as_bytes(), false)?;
-    Ok((fleet, files))
+    Ok(fleet)
 }
 
 /// What `sshfleet sim --replay DIR` was asked to serve.
@@ -506,7 +517,7 @@ fn inventory_yaml(
                 let vars = HostVars {
                     ansible_host: "127.0.0.1",
                     ansible_port: port,
-                    vars: Default::default(),
+                    vars: h.model.inventory_vars(),
                 };
                 (h.model.hostname().to_string(), vars)
             })
@@ -633,9 +644,9 @@ mod tests {
 
     #[test]
     fn windows_mixed_has_every_endpoint_scenario_and_an_up_to_date_one_first() {
-        let plan = plan(&windows(40, MIXED)).unwrap();
+        let plan = plan(&windows(60, MIXED)).unwrap();
         let count = |s: EndpointScenario| plan.iter().filter(|h| h.scenario == s.into()).count();
-        assert_eq!(count(EndpointScenario::UpToDate), 18);
+        assert_eq!(count(EndpointScenario::UpToDate), 22);
         assert_eq!(count(EndpointScenario::StaleFixable), 4);
         for &s in EndpointScenario::all() {
             if !matches!(
@@ -648,7 +659,7 @@ mod tests {
         assert_eq!(plan[0].scenario, EndpointScenario::UpToDate.into());
         assert!(matches!(plan[0].model, SimModel::Windows(_)));
         assert_eq!(plan[0].model.hostname(), "pc01.sim.example.com");
-        let small = super::plan(&windows(11, MIXED)).unwrap();
+        let small = super::plan(&windows(19, MIXED)).unwrap();
         let seen: std::collections::BTreeSet<_> = small.iter().map(|h| h.scenario).collect();
         assert_eq!(seen.len(), EndpointScenario::all().len());
         // AsyncOS names are not endpoint scenarios, and the error lists
