@@ -5,6 +5,8 @@
 
 pub(crate) mod ask_pass;
 pub(crate) mod man;
+#[cfg(test)]
+mod output_flags;
 
 use std::path::PathBuf;
 
@@ -341,8 +343,17 @@ pub(crate) struct InventoryArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::plan::shard::Shard>,
     /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
-    #[arg(long, conflicts_with = "limit")]
+    #[arg(long, conflicts_with_all = ["limit", "pattern", "json"])]
     pub list: bool,
+    /// Hosts matching this Ansible host pattern, in the pattern's order (what
+    /// `ansible PATTERN --list-hosts` lists), instead of `all` (or --limit).
+    #[arg(long, value_name = "PATTERN", conflicts_with = "limit")]
+    pub pattern: Option<String>,
+    /// Print each selected host's effective connection values (address, port,
+    /// user, key files, whether a password is set, proxy, jumps) as JSON, or
+    /// the error refusing it; exit 5 if any host is refused.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub vault: VaultArgs,
     /// OpenSSH client configuration, for the effective address, port and user

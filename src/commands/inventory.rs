@@ -1,11 +1,14 @@
-//! `sshfleet inventory`: which hosts a limit selects and how each is
-//! reached (address, port, user, jump hosts), or `--list` as
+//! `sshfleet inventory`: which hosts a limit (or `--pattern`) selects and
+//! how each is reached (address, port, user, jump hosts), `--json` for each
+//! host's effective connection values or its refusal, or `--list` as
 //! `ansible-inventory --list` prints it.
 
 use crate::cli::InventoryArgs;
 use crate::error::Error;
 use crate::exit::ExitCode;
-use crate::inventory::{Inventory, InventoryError, LoadOptions};
+use serde_json::{Value as Json, json};
+
+use crate::inventory::{Host, Inventory, InventoryError, LoadOptions, VaultSecret};
 use crate::plan::SshOptions;
 
 pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
@@ -18,10 +21,19 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
         let json = inventory.to_ansible_json();
         let text =
             serde_json::to_string_pretty(&json).map_err(|e| Error::Io(std::io::Error::other(e)))?;
-        say!("{text}");
+        say!("{}", crate::support::sanitize::escape_json_text(&text));
         return Ok(ExitCode::Success);
     }
-    let mut hosts = inventory.select(args.limit.as_deref())?;
+    let mut hosts = match &args.pattern {
+        Some(pattern) => {
+            let selection = inventory.hosts_matching(pattern)?;
+            for term in &selection.unmatched {
+                tracing::warn!("pattern term `{term}` matches no host or group; ignored");
+            }
+            selection.hosts
+        }
+        None => inventory.select(args.limit.as_deref())?,
+    };
     if let Some(shard) = args.shard {
         hosts.retain(|h| shard.holds(&h.name));
     }
@@ -29,6 +41,9 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
         ssh_config: args.ssh_config.as_deref(),
         ..SshOptions::default()
     };
+    if args.json {
+        return json_report(&inventory, ssh, &hosts, vault.as_ref());
+    }
     // Hosts an inventory shared with Ansible reaches otherwise (winrm) are
     // listed with their connection, not a reason to list nothing.
     let mut other = std::collections::BTreeMap::new();
@@ -76,4 +91,87 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
         say!("{}", fields.join("\t"));
     }
     Ok(ExitCode::Success)
+}
+
+fn pretty(json: &Json) -> Result<String, Error> {
+    serde_json::to_string_pretty(json).map_err(|e| Error::Io(std::io::Error::other(e)))
+}
+
+/// `--json`: every selected host, in order, with its effective connection
+/// values (passwords only said to be set), or the error that refuses it.
+/// Exit 5 when any host is refused, after listing them all.
+fn json_report(
+    inventory: &Inventory,
+    ssh: SshOptions<'_>,
+    hosts: &[&Host],
+    vault: Option<&VaultSecret>,
+) -> Result<ExitCode, Error> {
+    let settings = crate::plan::target::Settings::load(
+        ssh.ssh_config,
+        ssh.known_hosts.map(std::path::Path::to_path_buf),
+        ssh.accept_new_host_keys,
+    )
+    .map_err(Error::SshConfig)?;
+    let mut out = Vec::with_capacity(hosts.len());
+    let mut refused = false;
+    for host in hosts {
+        let resolved = inventory
+            .connection(host, vault)
+            .map_err(|e| e.to_string())
+            .and_then(|conn| {
+                let target = settings
+                    .resolve(host, &conn)
+                    .map_err(|e| format!("{}: {e}", inventory.path().display()))?;
+                Ok((conn, target))
+            });
+        let entry = match resolved {
+            Err(error) => {
+                refused = true;
+                json!({ "host": host.name, "groups": host.groups, "error": error })
+            }
+            Ok((conn, target)) => {
+                // OpenSSH's default identities are ssh's own, not the
+                // inventory's: left out.
+                let defaults: Vec<std::path::PathBuf> = crate::plan::target::DEFAULT_IDENTITIES
+                    .iter()
+                    .map(|k| crate::inventory::expand_home(k))
+                    .collect();
+                let keys: Vec<String> = target
+                    .credentials
+                    .key_file
+                    .iter()
+                    .chain(
+                        target
+                            .credentials
+                            .config_key_files
+                            .iter()
+                            .filter(|k| !defaults.contains(k)),
+                    )
+                    .map(|k| k.display().to_string())
+                    .collect();
+                json!({
+                    "host": host.name,
+                    "groups": host.groups,
+                    "address": target.address,
+                    "port": target.port,
+                    "user": target.credentials.user,
+                    "key_files": keys,
+                    "password": conn.password.is_some()
+                        || conn.password_from_ansible_env,
+                    "password_env": target.credentials.password_env,
+                    "proxy_command": target.proxy_command,
+                    "jumps": target.jumps.iter().map(|j| json!({
+                        "address": j.address, "port": j.port, "user": j.credentials.user,
+                    })).collect::<Vec<_>>(),
+                })
+            }
+        };
+        out.push(entry);
+    }
+    say!("{}", pretty(&Json::Array(out))?);
+    Ok(if refused {
+        ExitCode::BadInput
+    } else {
+        ExitCode::Success
+    })
 }

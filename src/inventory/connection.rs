@@ -92,6 +92,24 @@ impl Plugin {
         }
     }
 
+    /// Every variable the plugin templates before it connects (Ansible
+    /// fails the host if any of them, set, cannot be rendered).
+    fn templated(self) -> &'static [&'static str] {
+        match self {
+            Plugin::Ssh => &SSH_PLUGIN_VARS,
+            Plugin::Paramiko => &PARAMIKO_PLUGIN_VARS,
+            Plugin::NetworkCli => &[
+                "ansible_host",
+                "ansible_port",
+                "ansible_user",
+                "ansible_password",
+                "ansible_ssh_pass",
+                "ansible_ssh_password",
+                "ansible_private_key_file",
+            ],
+        }
+    }
+
     fn host_key_checking(self) -> &'static [&'static str] {
         match self {
             Plugin::Ssh => &["ansible_host_key_checking", "ansible_ssh_host_key_checking"],
@@ -105,30 +123,81 @@ impl Plugin {
     }
 }
 
+/// The ssh plugin's variables (ansible-core 2.19), which it templates.
+const SSH_PLUGIN_VARS: [&str; 38] = [
+    "ansible_host",
+    "ansible_ssh_host",
+    "ansible_host_key_checking",
+    "ansible_ssh_host_key_checking",
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+    "ansible_ssh_password_mechanism",
+    "ansible_sshpass_prompt",
+    "ansible_ssh_args",
+    "ansible_ssh_common_args",
+    "ansible_ssh_executable",
+    "ansible_sftp_executable",
+    "ansible_scp_executable",
+    "ansible_scp_extra_args",
+    "ansible_sftp_extra_args",
+    "ansible_ssh_extra_args",
+    "ansible_ssh_retries",
+    "ansible_port",
+    "ansible_ssh_port",
+    "ansible_user",
+    "ansible_ssh_user",
+    "ansible_pipelining",
+    "ansible_ssh_pipelining",
+    "ansible_private_key_file",
+    "ansible_ssh_private_key_file",
+    "ansible_private_key",
+    "ansible_ssh_private_key",
+    "ansible_private_key_passphrase",
+    "ansible_ssh_private_key_passphrase",
+    "ansible_control_path",
+    "ansible_control_path_dir",
+    "ansible_sftp_batch_mode",
+    "ansible_ssh_transfer_method",
+    "ansible_ssh_use_tty",
+    "ansible_ssh_timeout",
+    "ansible_ssh_pkcs11_provider",
+    "ansible_ssh_verbosity",
+];
+
+/// The paramiko plugin's variables (ansible-core 2.19).
+const PARAMIKO_PLUGIN_VARS: [&str; 24] = [
+    "ansible_host",
+    "ansible_ssh_host",
+    "ansible_paramiko_host",
+    "ansible_port",
+    "ansible_ssh_port",
+    "ansible_paramiko_port",
+    "ansible_user",
+    "ansible_ssh_user",
+    "ansible_paramiko_user",
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+    "ansible_paramiko_pass",
+    "ansible_paramiko_password",
+    "ansible_paramiko_use_rsa_sha2_algorithms",
+    "ansible_paramiko_proxy_command",
+    "ansible_host_key_checking",
+    "ansible_ssh_host_key_checking",
+    "ansible_paramiko_host_key_checking",
+    "ansible_ssh_timeout",
+    "ansible_paramiko_timeout",
+    "ansible_private_key_file",
+    "ansible_ssh_private_key_file",
+    "ansible_paramiko_private_key_file",
+];
+
 /// Key *contents* (ansible-core 2.19's `private_key`): not supported.
 const KEY_CONTENT_VARS: [&str; 2] = ["ansible_private_key", "ansible_ssh_private_key"];
 
-/// A password: never printed. `Debug` shows only that there is one, and
-/// there is no `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Secret(String);
-
-impl Secret {
-    pub(crate) fn new(value: String) -> Secret {
-        Secret(value)
-    }
-
-    /// The password itself: for authentication only.
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
+/// A password: the one secret type (never printed).
+pub(crate) use crate::support::secrets::Secret;
 
 /// What the inventory says about reaching a host, typed and rendered.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -152,6 +221,9 @@ pub(crate) struct ConnectionVars {
     pub plugin: Plugin,
     /// paramiko's `ansible_paramiko_proxy_command` (tokens not expanded).
     pub proxy_command: Option<String>,
+    /// The Ansible password variable is `{{ lookup('env', NAME) }}`, kept
+    /// as `password_env` (NAME), read when connecting.
+    pub password_from_ansible_env: bool,
 }
 
 /// One variable's ssh arguments, split into words as Ansible splits them.
@@ -187,6 +259,48 @@ impl super::Inventory {
     }
 }
 
+impl super::Inventory {
+    /// `host` with its variables `names` (a playbook's) rendered as
+    /// Ansible renders them (Jinja, `!vault`); errors name the variable's
+    /// file and line.
+    pub(crate) fn with_rendered_vars<'n>(
+        &self,
+        host: &Host,
+        names: impl IntoIterator<Item = &'n str>,
+        secret: Option<&VaultSecret>,
+    ) -> Result<Host, InventoryError> {
+        let templar = Templar::new(
+            &host.name,
+            &host.groups,
+            &host.vars,
+            secret,
+            Some(&self.facts),
+        );
+        let mut out = host.clone();
+        for name in names {
+            if !host.vars.contains_key(name) {
+                continue;
+            }
+            let origin = self
+                .origins
+                .get(&host.name)
+                .and_then(|o| o.get(name))
+                .cloned()
+                .unwrap_or_default();
+            let fail = |m: String| {
+                InventoryError::at(
+                    &origin,
+                    format!("host {}: cannot render `{name}` (Jinja): {m}", host.name),
+                )
+            };
+            let value = templar.var(name).map_err(fail)?.unwrap_or_default();
+            let value = serde_yaml::to_value(&value).map_err(|e| fail(e.to_string()))?;
+            out.vars.insert(name.to_string(), value);
+        }
+        Ok(out)
+    }
+}
+
 impl Host {
     /// The connection values, with `origins` saying where each variable
     /// was set.
@@ -197,21 +311,20 @@ impl Host {
         facts: Option<&std::sync::Arc<Facts>>,
     ) -> Result<ConnectionVars, InventoryError> {
         let origin = |var: &str| origins.get(var).cloned().unwrap_or_default();
-        let templar = Templar::new(&self.name, &self.groups, &self.vars, secret, facts).map_err(
-            |(var, m)| {
-                InventoryError::at(&origin(&var), format!("host {}: `{var}`: {m}", self.name))
-            },
-        )?;
+        let templar = Templar::new(&self.name, &self.groups, &self.vars, secret, facts);
         let get = |names: &[&'static str]| -> Result<Option<(&'static str, Json)>, InventoryError> {
-            let Some((var, value)) = last_set(self, names) else {
+            let Some((var, _)) = last_set(self, names) else {
                 return Ok(None);
             };
-            let rendered = templar.render(value, secret).map_err(|m| {
-                InventoryError::at(
-                    &origin(var),
-                    format!("host {}: cannot render `{var}` (Jinja): {m}", self.name),
-                )
-            })?;
+            let rendered = templar
+                .var(var)
+                .map(Option::unwrap_or_default)
+                .map_err(|m| {
+                    InventoryError::at(
+                        &origin(var),
+                        format!("host {}: cannot render `{var}` (Jinja): {m}", self.name),
+                    )
+                })?;
             Ok((!rendered.is_null()).then_some((var, rendered)))
         };
         let bad = |var: &str, message: String| {
@@ -236,6 +349,19 @@ impl Host {
                 })?
             }
         };
+        // As Ansible's task executor: every variable the plugin reads is
+        // rendered, and one that cannot be fails the host, even if another
+        // name of the same option wins.
+        for &var in plugin.templated() {
+            if self.vars.get(var).is_some_and(|v| !v.is_null()) {
+                templar.var(var).map_err(|m| {
+                    InventoryError::at(
+                        &origin(var),
+                        format!("host {}: cannot render `{var}` (Jinja): {m}", self.name),
+                    )
+                })?;
+            }
+        }
         for var in KEY_CONTENT_VARS {
             if self.vars.contains_key(var) {
                 return Err(bad(
@@ -282,6 +408,7 @@ impl Host {
         let env_idiom = last_set(self, plugin.password())
             .and_then(|(_, v)| v.as_str())
             .and_then(env_lookup);
+        let env_idiom_set = env_idiom.is_some();
         let password = match env_idiom {
             Some(_) => None,
             None => get(plugin.password())?
@@ -289,6 +416,13 @@ impl Host {
                 .filter(|p| !p.is_empty())
                 .map(Secret::new),
         };
+        if let Some((var, Value::String(raw))) = last_set(self, plugin.password())
+            && password.is_some()
+            && !raw.contains("{{")
+            && !raw.contains("{%")
+        {
+            warn_clear_text(&self.name, var, &origin(var));
+        }
         let ansible_password_set = last_set(self, plugin.password()).is_some();
         let password_env = match get(&[PASSWORD_ENV_VAR])? {
             _ if env_idiom.is_some() => env_idiom,
@@ -318,8 +452,9 @@ impl Host {
         for &var in args_vars {
             if let Some((var, v)) = get(&[var])? {
                 let line = text(&v);
-                let words = shlex::split(&line)
-                    .ok_or_else(|| bad(var, "has unbalanced quotes".to_string()))?;
+                // Python's shlex.split, as the ssh plugin splits them.
+                let words = super::pyliteral::shlex_split(&line, false)
+                    .map_err(|e| bad(var, format!("has unbalanced quotes ({e})")))?;
                 ssh_args.push(SshArgs {
                     var: var.to_string(),
                     origin: origin(var),
@@ -341,6 +476,7 @@ impl Host {
             Plugin::Ssh | Plugin::NetworkCli => None,
         };
         Ok(ConnectionVars {
+            password_from_ansible_env: env_idiom_set,
             plugin,
             proxy_command,
             host_key_checking,
@@ -353,6 +489,25 @@ impl Host {
             ssh_args,
         })
     }
+}
+
+/// A password written in clear text in the inventory is used, as Ansible
+/// uses it, with a warning, once per place it is written.
+fn warn_clear_text(host: &str, var: &str, origin: &Origin) {
+    static WARNED: std::sync::Mutex<Vec<(PathBuf, usize)>> = std::sync::Mutex::new(Vec::new());
+    let key = (origin.path.clone(), origin.line);
+    let mut warned = WARNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if warned.contains(&key) {
+        return;
+    }
+    warned.push(key);
+    tracing::warn!(
+        "{}:{}: `{var}` (host {host}) is a password in clear text in the inventory; it is used, but belongs in a vault (ansible-vault encrypt_string)",
+        origin.path.display(),
+        origin.line
+    );
 }
 
 /// The variable name in `{{ lookup('env', 'NAME') }}` (either quote style,
@@ -511,7 +666,7 @@ mod tests {
             (
                 "      a: \"{{ b }}\"\n      b: \"{{ a }}\"\n      ansible_user: \"{{ a }}\"\n",
                 6,
-                "too deeply",
+                "recursive loop",
             ),
         ] {
             let (l, message) = refusal(vars);
@@ -526,7 +681,7 @@ mod tests {
     #[test]
     fn a_secret_is_never_shown() {
         let s = Secret::new("hunter2".to_string());
-        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
         assert_eq!(s.expose(), "hunter2");
     }
 
@@ -562,7 +717,10 @@ mod tests {
         let (_, message) = refusal(&format!(
             "      secret: !vault |\n{indented}      ansible_user: \"{{{{ secret }}}}\"\n"
         ));
-        assert!(message.contains("`secret` is vault-encrypted"), "{message}");
+        assert!(
+            message.contains("`secret` of host h1 is vault-encrypted"),
+            "{message}"
+        );
     }
 
     #[test]

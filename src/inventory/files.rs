@@ -153,7 +153,7 @@ fn read_vars_file(
     secret: Option<&VaultSecret>,
 ) -> Result<Vec<(String, Var)>, InventoryError> {
     let text = read_text(path, secret)?;
-    let root = yaml11::parse(&text).map_err(|e| InventoryError::Invalid {
+    let root = yaml11::parse_data(&text).map_err(|e| InventoryError::Invalid {
         path: path.to_path_buf(),
         line: e.line,
         message: e.message,

@@ -6,11 +6,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde_yaml::{Number, Value};
+use serde_yaml::Value;
 
+use super::address::parse_address;
 use super::files::Var;
 use super::model::{Model, UNGROUPED};
-use super::yaml::{expand_range, split_port};
+use super::pyliteral::{literal_value, shlex_split};
+use super::yaml::expand_range;
 use super::{InventoryError, Origin};
 
 enum State {
@@ -97,10 +99,8 @@ pub(super) fn parse(model: &mut Model, text: &str, path: &Path) -> Result<(), In
                         format!("expected key=value, got `{line}`"),
                     ));
                 };
-                let var = Var {
-                    value: literal(v.trim()),
-                    origin,
-                };
+                let value = literal_value(v.trim()).map_err(|m| invalid(line_no, m))?;
+                let var = Var { value, origin };
                 model
                     .set_group_var(group, k.trim(), var)
                     .map_err(|m| invalid(line_no, m))?;
@@ -161,18 +161,18 @@ fn section(line: &str) -> Option<(&str, Option<&str>)> {
 }
 
 fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Result<(), String> {
-    let words = shlex::split(strip_comment(line))
-        .ok_or_else(|| format!("cannot parse host line `{line}`: unbalanced quotes"))?;
+    let words = shlex_split(line, true)
+        .map_err(|e| format!("cannot parse host line `{line}`: {e} (unbalanced quotes)"))?;
     let Some((pattern, vars)) = words.split_first() else {
         return Ok(());
     };
-    let (names, port) = split_port(pattern);
+    let (names, port) = parse_address(pattern, true);
     if pattern.ends_with(':') && port.is_none() {
         return Err(format!(
             "invalid host pattern `{pattern}`: ending in `:` is reserved for a port"
         ));
     }
-    let names = expand_range(names).map_err(|m| format!("host `{pattern}`: {m}"))?;
+    let names = expand_range(&names).map_err(|m| format!("host `{pattern}`: {m}"))?;
     if names.iter().any(|n| n == "---") {
         return Err("invalid host `---`: is this a YAML file?".to_string());
     }
@@ -181,7 +181,7 @@ fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Re
         let Some((k, v)) = word.split_once('=') else {
             return Err(format!("expected key=value host variable, got `{word}`"));
         };
-        parsed.push((k.to_string(), literal(v)));
+        parsed.push((k.to_string(), literal_value(v)?));
     }
     if port.is_some_and(|p| !(1..=65535).contains(&p)) {
         return Err(format!("host `{pattern}`: port must be 1–65535"));
@@ -213,115 +213,10 @@ fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Re
     Ok(())
 }
 
-/// The line up to a `#` outside quotes (Python's shlex with comments).
-fn strip_comment(line: &str) -> &str {
-    let mut quote = None;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match (quote, c) {
-            _ if escaped => escaped = false,
-            (Some('"') | None, '\\') => escaped = true,
-            (None, '\'' | '"') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '#') => return &line[..i],
-            _ => {}
-        }
-    }
-    line
-}
-
-/// A value as Python's `ast.literal_eval` reads it, else the text itself.
-pub(super) fn literal(text: &str) -> Value {
-    match text {
-        "True" => return Value::Bool(true),
-        "False" => return Value::Bool(false),
-        "None" => return Value::Null,
-        _ => {}
-    }
-    if let Some(s) = python_string(text) {
-        return Value::String(s);
-    }
-    if let Some(n) = python_int(text) {
-        return Value::Number(Number::from(n));
-    }
-    if let Some(f) = python_float(text) {
-        return Value::Number(Number::from(f));
-    }
-    if text.starts_with(['[', '{'])
-        && let Ok(json) = serde_json::from_str::<serde_json::Value>(text)
-    {
-        return super::vars::from_json(&json);
-    }
-    Value::String(text.to_string())
-}
-
-fn python_string(text: &str) -> Option<String> {
-    let q = text.chars().next().filter(|c| *c == '\'' || *c == '"')?;
-    let inner = text.strip_prefix(q)?.strip_suffix(q)?;
-    if inner.contains(q) || inner.contains('\\') {
-        return None;
-    }
-    Some(inner.to_string())
-}
-
-fn python_int(text: &str) -> Option<i64> {
-    let (negative, body) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest.trim_start()),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let underscores_ok = |s: &str| !s.starts_with('_') && !s.ends_with('_') && !s.contains("__");
-    let (radix, digits) = if let Some(d) = body.strip_prefix("0x").or(body.strip_prefix("0X")) {
-        (16, d.strip_prefix('_').unwrap_or(d))
-    } else if let Some(d) = body.strip_prefix("0o").or(body.strip_prefix("0O")) {
-        (8, d.strip_prefix('_').unwrap_or(d))
-    } else if let Some(d) = body.strip_prefix("0b").or(body.strip_prefix("0B")) {
-        (2, d.strip_prefix('_').unwrap_or(d))
-    } else {
-        // Python 3 refuses leading zeros in decimals (`022` stays text).
-        if body.len() > 1 && body.starts_with('0') && body.chars().any(|c| c != '0' && c != '_') {
-            return None;
-        }
-        (10, body)
-    };
-    if digits.is_empty() || !underscores_ok(digits) {
-        return None;
-    }
-    let clean: String = digits.chars().filter(|&c| c != '_').collect();
-    let value = i64::from_str_radix(&clean, radix).ok()?;
-    Some(if negative { -value } else { value })
-}
-
-fn python_float(text: &str) -> Option<f64> {
-    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let ok = body.contains(['.', 'e', 'E'])
-        && body
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+' | '_'))
-        && body.starts_with(|c: char| c.is_ascii_digit() || c == '.');
-    if !ok {
-        return None;
-    }
-    text.replace('_', "").parse().ok()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn values_read_as_python_literals() {
-        assert_eq!(literal("22"), Value::from(22));
-        assert_eq!(literal("022"), Value::String("022".into()));
-        assert_eq!(literal("0x16"), Value::from(22));
-        assert_eq!(literal("2_222"), Value::from(2222));
-        assert_eq!(literal("True"), Value::Bool(true));
-        assert_eq!(literal("yes"), Value::String("yes".into()));
-        assert_eq!(literal("'admin'"), Value::String("admin".into()));
-        assert_eq!(literal("1.5"), Value::from(1.5));
-        assert_eq!(literal("-3"), Value::from(-3));
-        assert_eq!(literal("a b"), Value::String("a b".into()));
-    }
 
     #[test]
     fn errors_name_their_line() {

@@ -6,9 +6,8 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::Inventory;
-use super::connection::PASSWORD_VARS;
-use super::vars::MASK;
 use super::vars::to_json;
+use crate::support::secrets::{MASK, is_secret_name};
 
 impl Inventory {
     /// `ansible-inventory --list`, secrets masked.
@@ -48,13 +47,6 @@ impl Inventory {
         }
         Json::Object(out)
     }
-}
-
-/// Whether a variable's name says it holds a secret (`ansible_password`,
-/// `ansible_ssh_pass`, `ansible_become_pass`, `vault_esa_password`, a key
-/// passphrase...): its value is never shown.
-pub(super) fn is_secret_name(name: &str) -> bool {
-    PASSWORD_VARS.contains(&name) || name.to_ascii_lowercase().contains("pass")
 }
 
 /// `-e ansible_connection=VALUE`: one connection for every host, as

@@ -25,6 +25,8 @@ pub(super) struct HostData {
     pub(super) vars: BTreeMap<String, Var>,
     /// Groups the host is listed in directly.
     pub(super) groups: Vec<usize>,
+    /// The source that first named the host (`inventory_file`).
+    pub(super) source: Option<PathBuf>,
 }
 
 pub(super) const ALL: usize = 0;
@@ -36,6 +38,8 @@ pub(super) struct Model {
     group_ids: HashMap<String, usize>,
     pub(super) hosts: Vec<HostData>,
     host_ids: HashMap<String, usize>,
+    /// The source being read (Ansible's `current_source`).
+    pub(super) current_source: Option<PathBuf>,
 }
 
 impl Model {
@@ -45,6 +49,7 @@ impl Model {
             group_ids: HashMap::new(),
             hosts: Vec::new(),
             host_ids: HashMap::new(),
+            current_source: None,
         };
         model.group_id("all");
         model.group_id("ungrouped");
@@ -81,6 +86,7 @@ impl Model {
             name: name.to_string(),
             vars: BTreeMap::new(),
             groups: Vec::new(),
+            source: self.current_source.clone(),
         });
         self.host_ids.insert(name.to_string(), id);
         id
@@ -350,10 +356,25 @@ impl Model {
                     .collect(),
             })
             .collect();
+        let sources_of: HashMap<&str, Option<PathBuf>> = self
+            .hosts
+            .iter()
+            .map(|h| (h.name.as_str(), h.source.clone()))
+            .collect();
         let facts = std::sync::Arc::new(super::template::Facts {
-            hostvars: hosts
+            hosts: hosts
                 .iter()
-                .map(|h: &Host| (h.name.clone(), h.vars.clone()))
+                .map(|h: &Host| {
+                    let mut group_names: Vec<String> =
+                        h.groups.iter().filter(|g| *g != "all").cloned().collect();
+                    group_names.sort();
+                    let facts = super::template::HostFacts {
+                        vars: h.vars.clone(),
+                        group_names,
+                        source: sources_of.get(h.name.as_str()).cloned().flatten(),
+                    };
+                    (h.name.clone(), facts)
+                })
                 .collect(),
             groups: groups
                 .iter()

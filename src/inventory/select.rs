@@ -24,13 +24,20 @@ impl Inventory {
     /// (`web[0]`, `web[-1]`, `web[0:1]`, `web[1:]`). `!term` excludes and
     /// `&term` intersects, after all plain terms; with only those, selection
     /// starts from all hosts.
-    #[cfg(test)]
     pub(crate) fn hosts_matching(&self, pattern: &str) -> Result<Selection<'_>, InventoryError> {
         let terms: Vec<String> = split_pattern(pattern, |name| self.host(name).is_some())
             .into_iter()
             .map(String::from)
             .collect();
-        self.evaluate(&terms)
+        match self.evaluate(&terms) {
+            // `ansible PATTERN` reports no hosts for the whole pattern
+            // (a --limit stops with the error instead).
+            Err(InventoryError::Subscript { .. }) => Ok(Selection {
+                hosts: Vec::new(),
+                unmatched: Vec::new(),
+            }),
+            other => other,
+        }
     }
 
     fn evaluate(&self, terms: &[String]) -> Result<Selection<'_>, InventoryError> {
@@ -106,9 +113,11 @@ impl Inventory {
             match term.strip_prefix('@') {
                 Some(file) => {
                     let text =
-                        std::fs::read_to_string(file).map_err(|source| InventoryError::Read {
-                            path: file.into(),
-                            source,
+                        crate::support::bounds::read_input(Path::new(file)).map_err(|source| {
+                            InventoryError::Read {
+                                path: file.into(),
+                                source,
+                            }
                         })?;
                     terms.extend(
                         text.lines()
@@ -195,8 +204,17 @@ impl Inventory {
                             .map(<[usize]>::to_vec)
                             .unwrap_or_default()
                     }
-                    // Out of range: Ansible selects nothing for this term.
-                    _ => pick(start).map(|i| vec![results[i]]).unwrap_or_default(),
+                    // Out of range: Ansible's IndexError, which stops it.
+                    _ => match pick(start) {
+                        Some(i) => vec![results[i]],
+                        None => {
+                            return Err(InventoryError::Subscript {
+                                path: self.path().to_path_buf(),
+                                pattern: term.to_string(),
+                                hosts: results.len(),
+                            });
+                        }
+                    },
                 }
             }
         };
@@ -318,10 +336,10 @@ fn split_pattern(pattern: &str, is_host: impl Fn(&str) -> bool) -> Vec<&str> {
         .collect()
 }
 
-/// `name:22` (Ansible's `parse_address` accepts it as one pattern).
+/// `name:22`, `2001:db8::5` (Ansible's `parse_address` accepts it as one
+/// pattern).
 fn is_name_port(pattern: &str) -> bool {
-    let (name, port) = super::yaml::split_port(pattern);
-    port.is_some() && !name.contains(['!', '&'])
+    super::address::checked(pattern, true).is_some()
 }
 
 /// How many nearest names a refused `--limit` suggests.

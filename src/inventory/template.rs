@@ -1,25 +1,40 @@
-//! Jinja in inventory variables, rendered by minijinja as Ansible renders
-//! them when a connection option is read: `{{ other_var }}`,
-//! `{{ lookup('env', 'X') }}`, `| default(...)`, `| int`, `| lower`, ...
-//! A template that cannot be rendered is an error naming the variable's
-//! file and line; its text is never used as a value.
+//! Jinja in inventory variables, rendered as ansible-core 2.19 renders it
+//! when a value is used: lazily and recursively. A variable whose value
+//! is a template is rendered when a template reads it, in the scope of
+//! the host it belongs to (`hostvars['bastion'].addr` renders `addr` as
+//! bastion's), with Ansible's magic variables. What may be used inside a
+//! template is the tables of [`super::jinja`]; anything else is refused.
+//! Rendering is bounded: depth of variables referring to variables, and
+//! the size of each result. A template that cannot be rendered is an error
+//! naming the variable's file and line; its text is never used as a value.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use minijinja::value::Object;
-use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value as J};
+use minijinja::value::{Enumerator, Object};
+use minijinja::{Environment, Error, ErrorKind, Value as J};
 use serde_yaml::Value;
 
+use super::jinja;
 use super::vars::to_json;
 use super::vault::{self, VaultSecret};
 
-/// What every host's templates may read of the whole inventory: Ansible's
-/// `hostvars` (each host's variables, untemplated; vault values left out)
-/// and `groups` (each group's hosts).
+/// What templates may read of the whole inventory.
 pub(crate) struct Facts {
-    pub(super) hostvars: BTreeMap<String, BTreeMap<String, Value>>,
+    pub(super) hosts: BTreeMap<String, HostFacts>,
+    /// Each group's hosts (Ansible's `groups`).
     pub(super) groups: BTreeMap<String, Vec<String>>,
+}
+
+/// One host as templates see it.
+pub(crate) struct HostFacts {
+    /// Effective variables, untemplated.
+    pub(super) vars: BTreeMap<String, Value>,
+    /// The groups it belongs to, `all` excluded, sorted (`group_names`).
+    pub(super) group_names: Vec<String>,
+    /// The first source that named the host (`inventory_file`).
+    pub(super) source: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Facts {
@@ -29,240 +44,428 @@ impl std::fmt::Debug for Facts {
     }
 }
 
-#[derive(Debug)]
-struct HostVars(Arc<Facts>);
+/// Most variables a template may go through, each referring to the next.
+const MAX_DEPTH: usize = 32;
+/// Largest text one template may render to.
+const MAX_OUTPUT: usize = 64 * 1024;
 
-impl Object for HostVars {
-    fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
-        let vars = self.0.hostvars.get(key.as_str()?)?;
-        let shown: serde_json::Map<String, serde_json::Value> = vars
-            .iter()
-            .filter(|(_, v)| !matches!(v, Value::Tagged(t) if t.tag == "vault"))
-            .map(|(k, v)| (k.clone(), to_json(v)))
-            .collect();
-        Some(J::from_serialize(&shown))
+/// One rendering session: the inventory, the vault password, the
+/// variables being rendered (to find loops) and those already rendered.
+struct World {
+    facts: Arc<Facts>,
+    secret: Option<VaultSecret>,
+    env: Environment<'static>,
+    rendering: Mutex<Vec<(String, String)>>,
+    /// The last name a template looked up and did not find.
+    missing: Mutex<Option<String>>,
+    done: Mutex<HashMap<(String, String), Result<J, Failure>>>,
+}
+
+/// Why a value could not be rendered. An undefined variable deep inside
+/// makes the value undefined, as in Ansible (so `| default` applies).
+#[derive(Debug, Clone)]
+struct Failure {
+    message: String,
+    undefined: bool,
+}
+
+impl Failure {
+    fn other(message: String) -> Failure {
+        Failure {
+            message,
+            undefined: false,
+        }
     }
 }
 
-#[derive(Debug)]
-struct Groups(Arc<Facts>);
-
-impl Object for Groups {
-    fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
-        self.0.groups.get(key.as_str()?).map(J::from_serialize)
-    }
+pub(super) struct Templar {
+    world: Arc<World>,
+    host: String,
 }
 
-pub(super) struct Templar<'a> {
-    env: Environment<'a>,
-    context: BTreeMap<String, J>,
-    /// `!vault` variables that could not be decrypted (no password).
-    locked: Vec<String>,
-}
-
-/// Most times a rendered value is rendered again (a variable whose value
-/// is itself a template).
-const MAX_DEPTH: usize = 10;
-
-impl<'a> Templar<'a> {
+impl Templar {
+    /// Templates for `host` of `facts` (or, without them, an inventory of
+    /// that one host with `vars`).
     pub(super) fn new(
         host: &str,
         groups: &[String],
         vars: &BTreeMap<String, Value>,
         secret: Option<&VaultSecret>,
         facts: Option<&Arc<Facts>>,
-    ) -> Result<Templar<'a>, (String, String)> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.add_function("lookup", lookup);
-        env.add_function("query", lookup);
-        env.add_filter("bool", to_bool);
-        env.add_filter("d", minijinja::filters::default);
-        env.add_filter("regex_replace", regex_replace);
-        let mut context = BTreeMap::new();
-        let mut locked = Vec::new();
-        for (name, value) in vars {
-            match plain(value, secret) {
-                Ok(Some(v)) => {
-                    context.insert(name.clone(), J::from_serialize(&v));
-                }
-                Ok(None) => locked.push(name.clone()),
-                Err(e) => return Err((name.clone(), e)),
+    ) -> Templar {
+        let facts = match facts {
+            Some(f) => f.clone(),
+            None => {
+                let mut group_names: Vec<String> =
+                    groups.iter().filter(|g| *g != "all").cloned().collect();
+                group_names.sort();
+                let one = HostFacts {
+                    vars: vars.clone(),
+                    group_names,
+                    source: None,
+                };
+                Arc::new(Facts {
+                    hosts: BTreeMap::from([(host.to_string(), one)]),
+                    groups: BTreeMap::new(),
+                })
             }
+        };
+        let world = World {
+            facts,
+            secret: secret.cloned(),
+            env: jinja::environment(),
+            rendering: Mutex::new(Vec::new()),
+            missing: Mutex::new(None),
+            done: Mutex::new(HashMap::new()),
+        };
+        Templar {
+            world: Arc::new(world),
+            host: host.to_string(),
         }
-        context.insert("inventory_hostname".to_string(), J::from(host));
-        context.insert(
-            "inventory_hostname_short".to_string(),
-            J::from(host.split('.').next().unwrap_or(host)),
-        );
-        let names: Vec<&String> = groups.iter().filter(|g| *g != "all").collect();
-        context.insert("group_names".to_string(), J::from_serialize(&names));
-        if let Some(facts) = facts {
-            context.insert(
-                "hostvars".to_string(),
-                J::from_object(HostVars(facts.clone())),
-            );
-            context.insert("groups".to_string(), J::from_object(Groups(facts.clone())));
-        }
-        Ok(Templar {
-            env,
-            context,
-            locked,
-        })
     }
 
-    /// `value` with its templates rendered; `Ok(None)` for an unset
-    /// result (`omit`-like undefined is an error, not a silent default).
-    pub(super) fn render(
-        &self,
-        value: &Value,
-        secret: Option<&VaultSecret>,
-    ) -> Result<serde_json::Value, String> {
-        let plain = plain(value, secret)?.ok_or_else(|| VaultErr::NoPassword.to_string())?;
-        self.render_json(plain, 0)
+    /// The host's variable `name`, rendered (`Ok(None)` if it is not set).
+    pub(super) fn var(&self, name: &str) -> Result<Option<serde_json::Value>, String> {
+        match World::var(&self.world, &self.host, name) {
+            None => Ok(None),
+            Some(Ok(v)) => to_plain(&v).map(Some),
+            Some(Err(e)) => Err(e.message),
+        }
+    }
+}
+
+/// A rendered value as JSON (undefined is an error).
+fn to_plain(value: &J) -> Result<serde_json::Value, String> {
+    if value.is_undefined() {
+        return Err("the template renders to an undefined value".to_string());
+    }
+    serde_json::to_value(value).map_err(|e| e.to_string())
+}
+
+impl World {
+    /// `host`'s variable `name`, rendered once; `None` if not set.
+    fn var(world: &Arc<World>, host: &str, name: &str) -> Option<Result<J, Failure>> {
+        let raw = world.facts.hosts.get(host)?.vars.get(name)?;
+        let key = (host.to_string(), name.to_string());
+        if let Some(done) = world.lock_done().get(&key) {
+            return Some(done.clone());
+        }
+        {
+            let mut rendering = world.lock_rendering();
+            if rendering.contains(&key) {
+                return Some(Err(Failure::other(format!(
+                    "`{name}` of host {host} refers to itself (a recursive loop)"
+                ))));
+            }
+            if rendering.len() >= MAX_DEPTH {
+                return Some(Err(Failure::other(format!(
+                    "templates refer to each other more than {MAX_DEPTH} deep"
+                ))));
+            }
+            rendering.push(key.clone());
+        }
+        let result = World::value(world, host, raw).map_err(|mut f| {
+            let e = &f.message;
+            if e.starts_with("is ") {
+                f.message = format!("`{name}` of host {host} {e}");
+            } else if !e.starts_with('`') || f.undefined {
+                f.message = format!("`{name}` of host {host}: {e}");
+            }
+            f
+        });
+        world.lock_rendering().retain(|k| k != &key);
+        world.lock_done().insert(key, result.clone());
+        Some(result)
     }
 
-    fn render_json(
+    fn lock_done(
         &self,
-        value: serde_json::Value,
-        depth: usize,
-    ) -> Result<serde_json::Value, String> {
-        match value {
-            serde_json::Value::String(text) if text.contains("{{") || text.contains("{%") => {
-                if depth >= MAX_DEPTH {
-                    return Err("templates refer to each other too deeply (a loop?)".to_string());
-                }
-                let rendered = self.render_text(&text)?;
-                self.render_json(rendered, depth + 1)
+    ) -> std::sync::MutexGuard<'_, HashMap<(String, String), Result<J, Failure>>> {
+        self.done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_rendering(&self) -> std::sync::MutexGuard<'_, Vec<(String, String)>> {
+        self.rendering
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A raw value rendered in `host`'s scope: text with Jinja rendered,
+    /// lists and mappings item by item, `!vault` decrypted, `!unsafe` kept.
+    fn value(world: &Arc<World>, host: &str, raw: &Value) -> Result<J, Failure> {
+        match raw {
+            Value::Tagged(t) if t.tag == "vault" => {
+                let text = super::vars::scalar_text(&t.value).unwrap_or_default();
+                vault::decrypt(&text, world.secret.as_ref())
+                    .map(J::from)
+                    .map_err(|e| {
+                        Failure::other(match e {
+                            vault::VaultError::NoPassword => {
+                                "is vault-encrypted and no vault password was given".to_string()
+                            }
+                            other => other.to_string(),
+                        })
+                    })
             }
-            other => Ok(other),
+            Value::Tagged(t) if t.tag == "unsafe" => Ok(J::from_serialize(to_json(&t.value))),
+            Value::String(s) if is_template(s) => World::render(world, host, s),
+            Value::Sequence(items) => items
+                .iter()
+                .map(|v| World::value(world, host, v))
+                .collect::<Result<Vec<J>, Failure>>()
+                .map(J::from),
+            Value::Mapping(map) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in map {
+                    let key = super::vars::scalar_text(k).unwrap_or_default();
+                    out.insert(key, World::value(world, host, v)?);
+                }
+                Ok(J::from_serialize(&out))
+            }
+            other => Ok(J::from_serialize(to_json(other))),
         }
     }
 
     /// One template: a template that is one `{{ expression }}` keeps the
-    /// expression's type (Ansible's native types: `{{ 2200 | int }}` is a
-    /// number), anything else is text.
-    fn render_text(&self, text: &str) -> Result<serde_json::Value, String> {
-        let trimmed = text.trim();
-        let single = trimmed.starts_with("{{")
-            && trimmed.ends_with("}}")
-            && trimmed[2..trimmed.len() - 2].find("}}").is_none()
-            && trimmed[2..].find("{{").is_none();
-        let explain = |e: Error| match self.locked_in(text) {
-            Some(locked) if e.kind() == ErrorKind::UndefinedError => locked,
-            _ => e.to_string(),
+    /// expression's type (Ansible's native types), anything else is text.
+    fn render(world: &Arc<World>, host: &str, text: &str) -> Result<J, Failure> {
+        let prepared = jinja::prepare(text).map_err(Failure::other)?;
+        let scope = J::from_object(Scope {
+            world: world.clone(),
+            host: host.to_string(),
+        });
+        let explain = |e: Error| -> Failure {
+            let mut message = e.detail().map_or_else(|| e.to_string(), String::from);
+            let mut source = std::error::Error::source(&e);
+            while let Some(inner) = source {
+                if let Some(inner) = inner.downcast_ref::<Error>() {
+                    message = inner
+                        .detail()
+                        .map_or_else(|| inner.to_string(), String::from);
+                }
+                source = inner.source();
+            }
+            // The template's text may hold a secret: never quoted.
+            if e.kind() == ErrorKind::UndefinedError {
+                let message = match world.missing.lock().ok().and_then(|m| m.clone()) {
+                    Some(reason) => reason,
+                    None => "a variable it uses is undefined".to_string(),
+                };
+                Failure {
+                    message,
+                    undefined: true,
+                }
+            } else {
+                Failure::other(message)
+            }
         };
-        if single {
-            let expr = self
-                .env
-                .compile_expression(&trimmed[2..trimmed.len() - 2])
-                .map_err(explain)?;
-            let value = expr.eval(&self.context).map_err(explain)?;
-            if value.is_undefined() {
-                return Err(self
-                    .locked_in(text)
-                    .unwrap_or_else(|| "the template renders to an undefined value".to_string()));
+        let value = match single_expression(&prepared) {
+            Some(expr) => {
+                let compiled = world
+                    .env
+                    .compile_expression_owned(expr.to_string())
+                    .map_err(explain)?;
+                let value = compiled.eval(&scope).map_err(explain)?;
+                if value.is_undefined() {
+                    return Err(Failure {
+                        message: match world.missing.lock().ok().and_then(|m| m.clone()) {
+                            Some(reason) => reason,
+                            None => "the template renders to an undefined value".to_string(),
+                        },
+                        undefined: true,
+                    });
+                }
+                value
             }
-            return serde_json::to_value(&value).map_err(|e| e.to_string());
+            None => J::from(world.env.render_str(&prepared, &scope).map_err(explain)?),
+        };
+        let size = jinja::py_str(&value).len();
+        if size > MAX_OUTPUT {
+            return Err(Failure::other(format!(
+                "the template renders to {size} bytes, more than the {MAX_OUTPUT} allowed"
+            )));
         }
-        self.env
-            .render_str(text, &self.context)
-            .map(serde_json::Value::String)
-            .map_err(explain)
+        Ok(value)
     }
 }
 
-impl Templar<'_> {
-    /// Why a template that names a `!vault` variable no password opened
-    /// cannot be rendered.
-    fn locked_in(&self, text: &str) -> Option<String> {
-        self.locked
-            .iter()
-            .find(|n| text.contains(n.as_str()))
-            .map(|name| format!("`{name}` is vault-encrypted and no vault password was given"))
+/// Whether Ansible would template this text.
+fn is_template(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}
+
+/// The expression of a template that is exactly one `{{ ... }}`.
+fn single_expression(prepared: &str) -> Option<&str> {
+    let inner = prepared.strip_prefix("{{")?.strip_suffix("}}")?;
+    let tokens = minijinja::machinery::tokenize(
+        prepared,
+        false,
+        minijinja::syntax::SyntaxConfig,
+        jinja::whitespace(),
+    );
+    let mut starts = 0;
+    for token in tokens {
+        match token.ok()?.0 {
+            minijinja::machinery::Token::VariableStart => starts += 1,
+            minijinja::machinery::Token::TemplateData(_)
+            | minijinja::machinery::Token::BlockStart => return None,
+            _ => {}
+        }
     }
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    (starts == 1).then_some(inner)
 }
 
-enum VaultErr {
-    NoPassword,
+/// A host's variables and magic variables, each rendered when read.
+#[derive(Debug)]
+struct Scope {
+    world: Arc<World>,
+    host: String,
 }
 
-impl std::fmt::Display for VaultErr {
+impl std::fmt::Debug for World {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            VaultErr::NoPassword => f.write_str(&vault::VaultError::NoPassword.to_string()),
-        }
+        f.write_str("World { .. }")
     }
 }
 
-/// A value as JSON with `!vault` values decrypted (`None` when one cannot
-/// be for want of a password) and `!unsafe` kept as text.
-fn plain(value: &Value, secret: Option<&VaultSecret>) -> Result<Option<serde_json::Value>, String> {
-    match value {
-        Value::Tagged(t) if t.tag == "vault" => {
-            let text = super::vars::scalar_text(&t.value).unwrap_or_default();
-            match vault::decrypt(&text, secret) {
-                Ok(plain) => Ok(Some(serde_json::Value::String(plain))),
-                Err(vault::VaultError::NoPassword) => Ok(None),
-                Err(e) => Err(e.to_string()),
+impl Object for Scope {
+    fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
+        let name = key.as_str()?;
+        let facts = &self.world.facts;
+        let me = facts.hosts.get(&self.host)?;
+        // The host's own variables win over the magic ones Ansible sets as
+        // host variables (inventory_file, inventory_dir).
+        match World::var(&self.world, &self.host, name) {
+            Some(Ok(value)) => return Some(value),
+            Some(Err(f)) if f.undefined => {
+                // Undefined, as Ansible makes it: `| default` may apply.
+                if let Ok(mut missing) = self.world.missing.lock() {
+                    *missing = Some(f.message);
+                }
+                return Some(J::UNDEFINED);
+            }
+            Some(Err(f)) => {
+                return Some(J::from(Error::new(ErrorKind::InvalidOperation, f.message)));
+            }
+            None => {}
+        }
+        match name {
+            "inventory_hostname" => Some(J::from(self.host.as_str())),
+            "inventory_hostname_short" => Some(J::from(short_name(&self.host))),
+            "group_names" => Some(J::from_serialize(&me.group_names)),
+            "groups" => Some(J::from_serialize(&facts.groups)),
+            "hostvars" => Some(J::from_object(HostVars(self.world.clone()))),
+            "inventory_file" => Some(
+                me.source
+                    .as_ref()
+                    .map_or(J::from(()), |p| J::from(p.display().to_string())),
+            ),
+            "inventory_dir" => Some(
+                me.source
+                    .as_ref()
+                    .map_or(J::from(()), |p| J::from(base_dir(p))),
+            ),
+            _ => {
+                if let Ok(mut missing) = self.world.missing.lock() {
+                    *missing = Some(format!("`{name}` is undefined"));
+                }
+                None
             }
         }
-        other => Ok(Some(to_json(other))),
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut keys: Vec<J> = self
+            .world
+            .facts
+            .hosts
+            .get(&self.host)
+            .map(|h| h.vars.keys().map(|k| J::from(k.as_str())).collect())
+            .unwrap_or_default();
+        keys.extend(jinja::MAGIC.iter().map(|m| J::from(*m)));
+        Enumerator::Values(keys)
     }
 }
 
-fn lookup(plugin: String, args: minijinja::value::Rest<J>) -> Result<J, Error> {
-    let plugin = plugin.strip_prefix("ansible.builtin.").unwrap_or(&plugin);
-    match plugin {
-        "env" => {
-            let values: Vec<String> = args
-                .iter()
-                .map(|a| std::env::var(a.to_string()).unwrap_or_default())
-                .collect();
-            Ok(J::from(values.join(",")))
-        }
-        "file" => {
-            let mut out = Vec::new();
-            for a in args.iter() {
-                let path = super::vars::expand_home(&a.to_string());
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    Error::new(
-                        ErrorKind::InvalidOperation,
-                        format!("lookup('file', '{}'): {e}", path.display()),
-                    )
-                })?;
-                out.push(text.trim_end_matches('\n').to_string());
+/// Ansible's `hostvars`: every host's scope.
+#[derive(Debug)]
+struct HostVars(Arc<World>);
+
+impl Object for HostVars {
+    fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
+        let host = key.as_str()?;
+        if !self.0.facts.hosts.contains_key(host)
+            && let Ok(mut missing) = self.0.missing.lock()
+        {
+            {
+                *missing = Some(format!("`hostvars['{host}']` is undefined (no such host)"));
             }
-            Ok(J::from(out.join(",")))
         }
-        other => Err(Error::new(
-            ErrorKind::InvalidOperation,
-            format!("lookup plugin `{other}` is not supported (only env and file)"),
-        )),
+        self.0.facts.hosts.contains_key(host).then(|| {
+            J::from_object(Scope {
+                world: self.0.clone(),
+                host: host.to_string(),
+            })
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(
+            self.0
+                .facts
+                .hosts
+                .keys()
+                .map(|k| J::from(k.as_str()))
+                .collect(),
+        )
     }
 }
 
-fn to_bool(value: J) -> bool {
-    match value.as_str() {
-        Some(s) => matches!(
-            s.to_ascii_lowercase().as_str(),
-            "yes" | "on" | "1" | "true" | "y" | "t"
-        ),
-        None => value.is_true(),
+/// `inventory_hostname_short`: the name up to the first `.`, except for an
+/// IPv4 or IPv6 address (Ansible's address patterns), kept whole.
+pub(super) fn short_name(host: &str) -> &str {
+    if is_ip_address(host) {
+        host
+    } else {
+        host.split('.').next().unwrap_or(host)
     }
 }
 
-fn regex_replace(
-    value: String,
-    pattern: String,
-    replacement: Option<String>,
-) -> Result<String, Error> {
-    let re = regex::Regex::new(&pattern)
-        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
-    // Python's \1 is $1 in Rust's regex.
-    let replacement = replacement.unwrap_or_default();
-    let replacement = regex::Regex::new(r"\\(\d)")
-        .map(|r| r.replace_all(&replacement, "$${$1}").into_owned())
-        .unwrap_or(replacement);
-    Ok(re.replace_all(&value, replacement.as_str()).into_owned())
+fn is_ip_address(host: &str) -> bool {
+    host.parse::<std::net::Ipv6Addr>().is_ok() || is_ansible_ipv4(host)
+}
+
+/// Ansible's IPv4 pattern: four components of 0..255, each written with at
+/// most one leading zero before two digits (`010` is allowed, `0010` not).
+fn is_ansible_ipv4(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            let b = p.as_bytes();
+            match b.len() {
+                1 | 2 => b.iter().all(u8::is_ascii_digit),
+                3 => {
+                    b.iter().all(u8::is_ascii_digit)
+                        && (b[0] == b'0'
+                            || b[0] == b'1'
+                            || p.parse::<u16>().is_ok_and(|v| v <= 255))
+                }
+                _ => false,
+            }
+        })
+}
+
+/// Ansible's `basedir`: a directory itself, else the file's directory.
+fn base_dir(path: &Path) -> String {
+    if path.is_dir() {
+        path.display().to_string()
+    } else {
+        path.parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    }
 }

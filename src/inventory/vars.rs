@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use serde_json::{Value as Json, json};
 use serde_yaml::Value;
 
-/// What a secret shows as, as `ansible-inventory` masks it.
-pub(crate) const MASK: &str = "********";
+use crate::support::secrets::MASK;
 
 pub(super) fn kind(value: &Value) -> &'static str {
     match value {
@@ -55,7 +54,7 @@ pub(super) fn is_env_name(name: &str) -> bool {
 }
 
 /// `~` and `~/x` under `$HOME`, as Python's `os.path.expanduser`.
-pub(super) fn expand_home(path: &str) -> PathBuf {
+pub(crate) fn expand_home(path: &str) -> PathBuf {
     let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
     match (path, home) {
         ("~", Some(home)) => PathBuf::from(home),
@@ -89,26 +88,36 @@ pub(super) fn to_json(value: &Value) -> Json {
     }
 }
 
-/// JSON (a script's output, an INI literal) as a YAML value.
-pub(super) fn from_json(value: &Json) -> Value {
+/// JSON as Ansible's decoder reads it: an object with an
+/// `__ansible_unsafe` key is that text, not templated; one with an
+/// `__ansible_vault` key is that vault ciphertext (what
+/// `ansible-inventory --list` writes for a `!vault` value). Their other
+/// keys are dropped, as Ansible drops them; a value that is not text is
+/// an error.
+pub(super) fn ansible_json(value: Value) -> Result<Value, String> {
     match value {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                n.as_f64().map_or(Value::Null, Value::from)
+        Value::Mapping(map) => {
+            for (key, tag) in [("__ansible_unsafe", "unsafe"), ("__ansible_vault", "vault")] {
+                if let Some(inner) = map.get(key) {
+                    let Value::String(text) = inner else {
+                        return Err(format!("`{key}` must be text"));
+                    };
+                    return Ok(Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
+                        tag: serde_yaml::value::Tag::new(tag),
+                        value: Value::String(text.clone()),
+                    })));
+                }
             }
+            map.into_iter()
+                .map(|(k, v)| Ok((k, ansible_json(v)?)))
+                .collect::<Result<serde_yaml::Mapping, String>>()
+                .map(Value::Mapping)
         }
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(items) => Value::Sequence(items.iter().map(from_json).collect()),
-        Json::Object(map) => Value::Mapping(
-            map.iter()
-                .map(|(k, v)| (Value::String(k.clone()), from_json(v)))
-                .collect(),
-        ),
+        Value::Sequence(items) => items
+            .into_iter()
+            .map(ansible_json)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Sequence),
+        other => Ok(other),
     }
 }

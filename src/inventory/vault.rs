@@ -12,11 +12,13 @@ use aes::cipher::{KeyIvInit, StreamCipher};
 use sha2::Sha256;
 use vault_hmac::{Hmac, KeyInit, Mac};
 
-/// A vault password: never printed (its `Debug` says so). It remembers
-/// what it decrypted: a `!vault` value in `group_vars/all` is read for
-/// every host, and each PBKDF2 derivation costs 10 000 rounds.
+use crate::support::secrets::Secret;
+
+/// A vault password (a [`Secret`], never printed) with what it decrypted:
+/// a `!vault` value in `group_vars/all` is read for every host, and each
+/// PBKDF2 derivation costs 10 000 rounds.
 #[derive(Clone)]
-pub(crate) struct VaultSecret(String, Arc<Mutex<HashMap<String, String>>>);
+pub(crate) struct VaultSecret(Secret, Arc<Mutex<HashMap<String, String>>>);
 
 impl std::fmt::Debug for VaultSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -27,7 +29,7 @@ impl std::fmt::Debug for VaultSecret {
 impl VaultSecret {
     /// A password as typed (`--ask-vault-pass`).
     pub(crate) fn new(password: String) -> VaultSecret {
-        VaultSecret(password, Arc::default())
+        VaultSecret(Secret::new(password), Arc::default())
     }
 
     /// The first line of a password file, as Ansible reads it (surrounding
@@ -47,7 +49,7 @@ impl VaultSecret {
                 ));
             }
         }
-        let text = std::fs::read_to_string(path)
+        let text = crate::support::bounds::read_input(path)
             .map_err(|e| format!("cannot read vault password file {}: {e}", path.display()))?;
         let password = text.trim().to_string();
         if password.is_empty() {
@@ -131,7 +133,7 @@ fn decrypt_with<'a>(
     let mut data = unhex(ciphertext).ok_or_else(bad)?;
 
     let mut derived = [0u8; 80];
-    pbkdf2::pbkdf2_hmac::<Sha256>(secret.0.as_bytes(), &salt, 10_000, &mut derived);
+    pbkdf2::pbkdf2_hmac::<Sha256>(secret.0.expose().as_bytes(), &salt, 10_000, &mut derived);
     let (key, rest) = derived.split_at(32);
     let (hmac_key, iv) = rest.split_at(32);
 

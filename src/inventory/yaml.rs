@@ -103,6 +103,18 @@ impl<'a> Builder<'a> {
         for (key, value) in map {
             let key = self.key_name(key, ypath, "key")?;
             let here = extend(ypath, &key);
+            // Ansible reads a string section as a mapping of that one key
+            // (`hosts: esa01`, `children: web`, `vars: x` setting x to null).
+            let as_map;
+            let value = match value {
+                Value::String(s) if matches!(key.as_str(), "hosts" | "vars" | "children") => {
+                    let mut m = serde_yaml::Mapping::new();
+                    m.insert(Value::String(s.clone()), Value::Null);
+                    as_map = Value::Mapping(m);
+                    &as_map
+                }
+                other => other,
+            };
             match key.as_str() {
                 "hosts" => self.group_hosts(id, value, &here)?,
                 "vars" => {
@@ -176,8 +188,8 @@ impl<'a> Builder<'a> {
             }
             let pattern = self.key_name(key, ypath, "host")?;
             let here = extend(ypath, &pattern);
-            let (names_pattern, port) = split_port(&pattern);
-            let names = expand_range(names_pattern)
+            let (names_pattern, port) = super::address::parse_address(&pattern, true);
+            let names = expand_range(&names_pattern)
                 .map_err(|m| self.invalid(&here, format!("host `{pattern}`: {m}")))?;
             let vars = match host_value {
                 Value::Null => Vec::new(),
@@ -277,29 +289,6 @@ pub(super) fn extend(ypath: &[String], segment: &str) -> Vec<String> {
     let mut path = ypath.to_vec();
     path.push(segment.to_string());
     path
-}
-
-/// A host key `name:2222` carries a port, as Ansible's `parse_address`
-/// allows. Colons inside `[...]` belong to ranges; a name with several
-/// colons outside brackets is an IPv6 address, not `name:port`.
-pub(super) fn split_port(pattern: &str) -> (&str, Option<u32>) {
-    let mut depth = 0usize;
-    let mut colons = Vec::new();
-    for (i, c) in pattern.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            ':' if depth == 0 => colons.push(i),
-            _ => {}
-        }
-    }
-    if let [i] = colons[..] {
-        let (name, port) = (&pattern[..i], &pattern[i + 1..]);
-        if !name.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
-            return (name, Some(port.parse().unwrap_or(u32::MAX)));
-        }
-    }
-    (pattern, None)
 }
 
 /// Expand Ansible host ranges: `esa[01:12]` (zero-padded when the start

@@ -18,6 +18,16 @@ pub(super) struct YamlError {
     pub(super) message: String,
 }
 
+/// A file as Ansible's loader reads it: JSON when it is JSON (objects with
+/// `__ansible_vault`/`__ansible_unsafe` decoded), else YAML.
+pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
+    let value = parse(text)?;
+    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+        return super::vars::ansible_json(value).map_err(|message| YamlError { line: 1, message });
+    }
+    Ok(value)
+}
+
 /// Parse the first document of `text` (an empty text is `Null`).
 pub(super) fn parse(text: &str) -> Result<Value, YamlError> {
     let mut reader = Reader {

@@ -148,7 +148,15 @@ impl Plan {
         let vars = selected
             .iter()
             .map(|host| {
-                HostVars::resolve(&playbook, host, &extra_vars).map_err(|message| {
+                // The playbook's variables as Ansible would render them
+                // (those -e gives are not read from the inventory).
+                let names = playbook
+                    .vars
+                    .keys()
+                    .filter(|n| !extra_vars.contains_key(*n))
+                    .map(String::as_str);
+                let host = inventory.with_rendered_vars(host, names, sources.vault)?;
+                HostVars::resolve(&playbook, &host, &extra_vars).map_err(|message| {
                     PlanError::HostVars {
                         inventory: inventory.path().to_path_buf(),
                         message,

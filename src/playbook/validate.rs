@@ -49,10 +49,11 @@ impl StepSpec {
         ]
     }
 
-    fn repeat_fields(&self) -> Fields<2> {
+    fn repeat_fields(&self) -> Fields<3> {
         [
             ("repeat_until", self.repeat_until.is_some()),
             ("every", self.every.is_some()),
+            ("on_timeout", self.on_timeout.is_some()),
         ]
     }
 
@@ -79,6 +80,7 @@ impl StepSpec {
             && self.set.is_empty()
             && self.repeat_until.is_none()
             && self.every.is_none()
+            && self.on_timeout.is_none()
     }
 }
 
@@ -397,6 +399,11 @@ impl Validator<'_> {
                 &[("timeout", spec.timeout.is_some())],
                 "only a `follow:` step, or a `run:` step with `repeat_until:`, takes a timeout",
             )?;
+            self.refuse(
+                i,
+                &[("on_timeout", spec.on_timeout.is_some())],
+                "`on_timeout:` goes with `repeat_until:`",
+            )?;
         }
         let captures = self.captures(i, spec, cx)?;
         let after_output = after_output(cx.known, &captures, spec.exit_status.as_ref());
@@ -406,6 +413,7 @@ impl Validator<'_> {
                 until: self.condition(&at("repeat_until"), until, &after_output)?,
                 every: self.duration(&at("every"), every, &cx.file.vars)?,
                 timeout: self.duration(&at("timeout"), timeout, &cx.file.vars)?,
+                on_timeout: spec.on_timeout.unwrap_or_default(),
             }),
             (Some(_), _, _) => {
                 return Err(self.err(

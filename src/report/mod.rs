@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::exit::ExitCode;
 use crate::report::finding::{Confirmation, FoundFault};
+use crate::support::secrets::{MASK as MASKED, is_secret_name};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -212,17 +213,6 @@ pub(crate) enum ReportError {
         first: PathBuf,
         what: &'static str,
     },
-}
-
-/// The masked text of a secret `-e` value.
-const MASKED: &str = "***";
-
-/// A variable whose value must not be written down: passwords, tokens, keys.
-pub(crate) fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    ["pass", "secret", "token", "key", "credential"]
-        .iter()
-        .any(|word| name.contains(word))
 }
 
 impl Report {

@@ -93,7 +93,7 @@ pub(crate) fn recording(
         .vars
         .values
         .iter()
-        .filter(|(name, _)| !crate::report::is_secret_name(name))
+        .filter(|(name, _)| !crate::support::secrets::is_secret_name(name))
         .map(|(name, value)| {
             let value = match value {
                 crate::playbook::Value::Text(t) => {

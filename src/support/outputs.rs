@@ -67,6 +67,18 @@ pub(crate) fn check_file(what: &'static str, path: &Path) -> Result<(), OutputEr
     if path.is_dir() {
         return Err(refuse(what, path, "is a directory"));
     }
+    // A FIFO, a socket or a device where a file is to be written would
+    // block or swallow it (a link is replaced, never followed).
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.is_file()
+        && !meta.file_type().is_symlink()
+    {
+        return Err(refuse(
+            what,
+            path,
+            "is not a regular file (a FIFO, a socket or a device)",
+        ));
+    }
     writable_dir(what, path, &parent_of(path))
 }
 

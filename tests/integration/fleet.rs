@@ -233,3 +233,50 @@ async fn hosts_start_in_inventory_order() {
         }
     }
 }
+
+/// `RUST_LOG=sshfleet=debug` reads as a story per host: every debug line
+/// of a host's work names the host (and the step), so interleaved hosts
+/// can be told apart, and the story shows what was sent and how the host
+/// ended. (In its own process: a test binary's parallel threads share
+/// tracing's callsite cache, which makes an in-process check unreliable.)
+#[tokio::test(flavor = "multi_thread")]
+async fn debug_log_tells_each_hosts_story_under_its_name() {
+    let lab = Lab::start(vec![
+        crate::support::broken_quick("esa01.example.com"),
+        AsyncOsProfile::healthy("esa02.example.com"),
+    ])
+    .await;
+    let mut args = lab.run_args(&["--no-progress", "-e", "update_timeout=30s"]);
+    args.push("-e".into());
+    args.push("command_timeout=30s".into());
+    let output = crate::support::sshfleet_cmd(&args, &[("RUST_LOG", "sshfleet=debug")]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let debug: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("sshfleet: debug: "))
+        .collect();
+    let of = |host: &str| -> Vec<&str> {
+        let tag = format!("host{{name={host}}}");
+        debug.iter().copied().filter(|l| l.contains(&tag)).collect()
+    };
+    let esa01 = of("esa01.example.com");
+    let esa02 = of("esa02.example.com");
+    assert!(
+        esa01
+            .iter()
+            .any(|l| l.contains("step{") && l.contains("ecupdate force")),
+        "{stderr}"
+    );
+    assert!(
+        esa01.iter().any(|l| l.contains("outcome: changed")),
+        "{stderr}"
+    );
+    assert!(esa02.iter().any(|l| l.contains("outcome: ok")), "{stderr}");
+    assert!(!esa02.iter().any(|l| l.contains("ecupdate")), "{stderr}");
+    // Whatever a host was sent or answered is under that host's name.
+    for line in &debug {
+        if line.contains("sent") || line.contains("outcome:") {
+            assert!(line.contains("host{name="), "{line}");
+        }
+    }
+}

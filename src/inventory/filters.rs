@@ -1,0 +1,622 @@
+//! The filters, tests and `str` methods of [`super::jinja`]'s tables, each
+//! with Python's / Ansible's semantics. Anything a filter cannot do
+//! exactly as Ansible does is an error, not an approximation.
+
+use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, State, Value as J};
+
+use super::jinja::{self, py_str, refuse};
+
+pub(super) fn register(env: &mut Environment<'_>) {
+    env.add_filter("basename", basename);
+    env.add_filter("bool", to_bool);
+    env.add_filter("capitalize", capitalize);
+    env.add_filter("d", default);
+    env.add_filter("default", default);
+    env.add_filter("dirname", dirname);
+    env.add_filter("first", first);
+    env.add_filter("format", format);
+    env.add_filter("int", int);
+    env.add_filter("join", join);
+    env.add_filter("last", last);
+    env.add_filter("length", length);
+    env.add_filter("lower", |v: &J| -> Result<J, Error> {
+        Ok(J::from(text(v)?.to_lowercase()))
+    });
+    env.add_filter("regex_replace", regex_replace);
+    env.add_filter("replace", replace);
+    env.add_filter("split", |v: &J, sep: Option<String>, max: Option<i64>| {
+        Ok::<J, Error>(J::from(py_split(
+            &text(v)?,
+            sep.as_deref(),
+            max.unwrap_or(-1),
+        )?))
+    });
+    env.add_filter("string", |v: &J| -> Result<J, Error> {
+        Ok(J::from(py_str(defined(v)?)))
+    });
+    env.add_filter("trim", |v: &J, chars: Option<String>| -> Result<J, Error> {
+        Ok(J::from(py_strip(&text(v)?, chars.as_deref(), true, true)))
+    });
+    env.add_filter("upper", |v: &J| -> Result<J, Error> {
+        Ok(J::from(text(v)?.to_uppercase()))
+    });
+    env.add_test("defined", |v: &J| !v.is_undefined());
+    env.add_test("undefined", |v: &J| v.is_undefined());
+    // In 2.19 a test other than `defined`/`undefined` fails on an
+    // undefined value.
+    env.add_test("none", |v: &J| -> Result<bool, Error> {
+        Ok(defined(v)?.is_none())
+    });
+    env.add_test("number", |v: &J| -> Result<bool, Error> {
+        Ok(matches!(
+            defined(v)?.kind(),
+            ValueKind::Number | ValueKind::Bool
+        ))
+    });
+    env.add_test("string", |v: &J| -> Result<bool, Error> {
+        Ok(defined(v)?.kind() == ValueKind::String)
+    });
+    env.add_function("lookup", jinja::lookup);
+    env.add_function("query", jinja::query);
+    env.add_function("q", jinja::query);
+}
+
+/// `v`, unless it is undefined (only `default` accepts that).
+fn defined(v: &J) -> Result<&J, Error> {
+    if v.is_undefined() {
+        Err(Error::new(
+            minijinja::ErrorKind::UndefinedError,
+            "undefined value",
+        ))
+    } else {
+        Ok(v)
+    }
+}
+
+/// The text of a string value; anything else is refused (Ansible would
+/// apply the filter to `str(value)` or fail; sshfleet does not guess).
+fn text(v: &J) -> Result<String, Error> {
+    match v.kind() {
+        ValueKind::String => Ok(v.as_str().unwrap_or_default().to_string()),
+        ValueKind::Undefined => Err(Error::new(
+            minijinja::ErrorKind::UndefinedError,
+            "undefined value",
+        )),
+        _ => Err(refuse(format!(
+            "this filter or method is applied to `{}`, which is not text",
+            jinja::py_repr(v)
+        ))),
+    }
+}
+
+fn default(v: J, other: Option<J>, boolean: Option<bool>) -> J {
+    if v.is_undefined() || (boolean.unwrap_or(false) && !v.is_true()) {
+        other.unwrap_or_else(|| J::from(""))
+    } else {
+        v
+    }
+}
+
+/// Ansible's `bool`: the values it reads without a deprecation warning.
+fn to_bool(v: &J) -> Result<bool, Error> {
+    match defined(v)?.kind() {
+        ValueKind::Bool => Ok(v.is_true()),
+        ValueKind::None => Ok(false),
+        ValueKind::Number => match jinja::as_float(v) {
+            Some(1.0) => Ok(true),
+            Some(0.0) => Ok(false),
+            _ => Err(refuse(format!("`{v}` | bool: not a boolean"))),
+        },
+        ValueKind::String => {
+            match v
+                .as_str()
+                .unwrap_or_default()
+                .trim()
+                .to_lowercase()
+                .as_str()
+            {
+                "yes" | "on" | "1" | "true" | "y" | "t" => Ok(true),
+                "no" | "off" | "0" | "false" | "n" | "f" => Ok(false),
+                other => Err(refuse(format!("`{other}` | bool: not a boolean"))),
+            }
+        }
+        _ => Err(refuse(format!("`{v}` | bool: not a boolean"))),
+    }
+}
+
+/// Python's `str.capitalize()`.
+fn capitalize(v: &J) -> Result<String, Error> {
+    let s = text(v)?;
+    let mut chars = s.chars();
+    Ok(match chars.next() {
+        Some(c) => c
+            .to_uppercase()
+            .chain(chars.as_str().to_lowercase().chars())
+            .collect(),
+        None => String::new(),
+    })
+}
+
+/// `os.path.basename`.
+fn basename(v: &J) -> Result<String, Error> {
+    let s = text(v)?;
+    Ok(s.rsplit('/').next().unwrap_or_default().to_string())
+}
+
+/// `os.path.dirname`.
+fn dirname(v: &J) -> Result<String, Error> {
+    let s = text(v)?;
+    let Some(i) = s.rfind('/') else {
+        return Ok(String::new());
+    };
+    let head = &s[..=i];
+    let trimmed = head.trim_end_matches('/');
+    Ok(if trimmed.is_empty() { head } else { trimmed }.to_string())
+}
+
+fn items(v: &J) -> Result<Vec<J>, Error> {
+    match v.kind() {
+        ValueKind::String => Ok(v
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .map(|c| J::from(c.to_string()))
+            .collect()),
+        ValueKind::Seq | ValueKind::Iterable => Ok(v.try_iter()?.collect()),
+        ValueKind::Undefined => Err(Error::new(
+            minijinja::ErrorKind::UndefinedError,
+            "undefined value",
+        )),
+        _ => Err(refuse(format!("`{}` is not a list", jinja::py_repr(v)))),
+    }
+}
+
+fn first(v: &J) -> Result<J, Error> {
+    Ok(items(v)?.into_iter().next().unwrap_or(J::UNDEFINED))
+}
+
+fn last(v: &J) -> Result<J, Error> {
+    Ok(items(v)?.pop().unwrap_or(J::UNDEFINED))
+}
+
+fn length(v: &J) -> Result<usize, Error> {
+    match v.kind() {
+        ValueKind::Map => Ok(v.len().unwrap_or(0)),
+        _ => Ok(items(v)?.len()),
+    }
+}
+
+/// Jinja2's `join`: `str()` of each item.
+fn join(v: &J, sep: Option<String>) -> Result<String, Error> {
+    let items = items(v)?;
+    for item in &items {
+        defined(item)?;
+    }
+    let parts: Vec<String> = items.iter().map(py_str).collect();
+    Ok(parts.join(sep.as_deref().unwrap_or("")))
+}
+
+/// `'%s-%d' | format(a, b)`: Python's `%` with `%s`, `%d`, `%i`, `%%`.
+fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
+    let fmt = text(v)?;
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let arg = |args: &mut std::slice::Iter<'_, J>| {
+            let a = args
+                .next()
+                .cloned()
+                .ok_or_else(|| refuse("format: not enough arguments".to_string()))?;
+            defined(&a)?;
+            Ok::<J, Error>(a)
+        };
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some('s') => out.push_str(&py_str(&arg(&mut args)?)),
+            Some('d' | 'i') => {
+                let a = arg(&mut args)?;
+                match int_of(&a) {
+                    Some(n) => out.push_str(&n.to_string()),
+                    None => return Err(refuse(format!("format: `{a}` is not a number"))),
+                }
+            }
+            other => {
+                return Err(refuse(format!(
+                    "format: the conversion `%{}` is not supported (only %s, %d, %i, %%)",
+                    other.map(String::from).unwrap_or_default()
+                )));
+            }
+        }
+    }
+    if args.next().is_some() {
+        return Err(refuse(
+            "format: not all arguments converted during string formatting".to_string(),
+        ));
+    }
+    Ok(out)
+}
+
+fn int_of(v: &J) -> Option<i64> {
+    match v.kind() {
+        ValueKind::Bool => Some(i64::from(v.is_true())),
+        ValueKind::Number if jinja::is_int(v) => i64::try_from(v.clone()).ok(),
+        ValueKind::Number => jinja::as_float(v)
+            .filter(|f| f.is_finite())
+            .map(|f| f.trunc() as i64),
+        _ => None,
+    }
+}
+
+/// Jinja2's `int`: Python's `int(value)`, else `int(float(value))`, else
+/// the default (0).
+fn int(v: &J, default: Option<J>, base: Option<u32>) -> Result<J, Error> {
+    defined(v)?;
+    let fallback = default.unwrap_or(J::from(0));
+    if let Some(n) = int_of(v) {
+        return Ok(J::from(n));
+    }
+    let Some(s) = v.as_str() else {
+        return Ok(fallback);
+    };
+    let base = base.unwrap_or(10);
+    if let Some(n) = py_int(s, base) {
+        return Ok(J::from(n));
+    }
+    match py_float_text(s) {
+        Some(f) if f.is_finite() => Ok(J::from(f.trunc() as i64)),
+        Some(_) => Err(refuse(format!("`{s}` | int: cannot convert infinity"))),
+        None => Ok(fallback),
+    }
+}
+
+fn py_isspace(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// Python's `int(text, base)` for bases 2..=36 (`_` between digits).
+fn py_int(s: &str, base: u32) -> Option<i64> {
+    let t = s.trim_matches(py_isspace);
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let body = match base {
+        16 => body
+            .strip_prefix("0x")
+            .or(body.strip_prefix("0X"))
+            .unwrap_or(body),
+        8 => body
+            .strip_prefix("0o")
+            .or(body.strip_prefix("0O"))
+            .unwrap_or(body),
+        2 => body
+            .strip_prefix("0b")
+            .or(body.strip_prefix("0B"))
+            .unwrap_or(body),
+        _ => body,
+    };
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return None;
+    }
+    let clean: String = body.chars().filter(|c| *c != '_').collect();
+    if !clean.chars().all(|c| c.is_digit(base)) {
+        return None;
+    }
+    let n = i64::from_str_radix(&clean, base).ok()?;
+    Some(if neg { -n } else { n })
+}
+
+/// Python's `float(text)`.
+fn py_float_text(s: &str) -> Option<f64> {
+    let t = s.trim_matches(py_isspace);
+    let lower = t.to_ascii_lowercase();
+    let body = lower.trim_start_matches(['+', '-']);
+    if matches!(body, "inf" | "infinity" | "nan") {
+        return lower.replace("infinity", "inf").parse().ok();
+    }
+    if t.is_empty()
+        || t.contains("__")
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_'))
+    {
+        return None;
+    }
+    t.replace('_', "").parse().ok()
+}
+
+/// Jinja2's `replace(old, new, count)`: Python's `str.replace`.
+fn replace(v: &J, old: String, new: String, count: Option<i64>) -> Result<String, Error> {
+    let s = text(v)?;
+    Ok(match count {
+        Some(n) if n >= 0 => s.replacen(&old, &new, usize::try_from(n).unwrap_or(0)),
+        _ => s.replace(&old, &new),
+    })
+}
+
+/// Python's `str.split(sep, maxsplit)`.
+fn py_split(s: &str, sep: Option<&str>, max: i64) -> Result<Vec<String>, Error> {
+    let limit = usize::try_from(max).ok();
+    match sep {
+        Some("") => Err(refuse("split: empty separator".to_string())),
+        Some(sep) => Ok(match limit {
+            Some(n) => s.splitn(n + 1, sep).map(String::from).collect(),
+            None => s.split(sep).map(String::from).collect(),
+        }),
+        None => {
+            let mut out = Vec::new();
+            let mut rest = s.trim_start_matches(py_isspace);
+            while !rest.is_empty() {
+                if limit.is_some_and(|n| out.len() >= n) {
+                    out.push(rest.to_string());
+                    break;
+                }
+                let end = rest.find(py_isspace).unwrap_or(rest.len());
+                out.push(rest[..end].to_string());
+                rest = rest[end..].trim_start_matches(py_isspace);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Python's `strip`/`lstrip`/`rstrip`.
+fn py_strip(s: &str, chars: Option<&str>, left: bool, right: bool) -> String {
+    let matches = |c: char| match chars {
+        Some(set) => set.contains(c),
+        None => py_isspace(c),
+    };
+    let mut t = s;
+    if left {
+        t = t.trim_start_matches(matches);
+    }
+    if right {
+        t = t.trim_end_matches(matches);
+    }
+    t.to_string()
+}
+
+/// Ansible's `regex_replace(pattern, replacement, ignorecase, multiline)`:
+/// Python's `re.sub`, its replacement template (`\1`, `\g<name>`,
+/// `\n`, ...) read as Python reads it.
+fn regex_replace(
+    v: &J,
+    pattern: String,
+    replacement: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let s = text(v)?;
+    let ignorecase: Option<bool> = kwargs.get("ignorecase")?;
+    let multiline: Option<bool> = kwargs.get("multiline")?;
+    kwargs.assert_all_used()?;
+    let re = regex::RegexBuilder::new(&pattern)
+        .case_insensitive(ignorecase.unwrap_or(false))
+        .multi_line(multiline.unwrap_or(false))
+        .build()
+        .map_err(|e| {
+            refuse(format!(
+                "regex_replace: the pattern `{pattern}` is not one sshfleet reads as Python does: {}",
+                e.to_string().lines().last().unwrap_or_default()
+            ))
+        })?;
+    // Python's `$` also matches before a final newline; Rust's does not.
+    if pattern.contains('$') && s.ends_with('\n') {
+        return Err(refuse(format!(
+            "regex_replace: the pattern `{pattern}` uses `$` on text ending with a newline, which Python's re matches differently"
+        )));
+    }
+    let template = py_template(replacement.as_deref().unwrap_or(""), &re)?;
+    let mut out = String::new();
+    let mut last = 0;
+    for caps in re.captures_iter(&s) {
+        let Some(m) = caps.get(0) else { continue };
+        out.push_str(&s[last..m.start()]);
+        for part in &template {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Group(g) => out.push_str(caps.get(*g).map_or("", |m| m.as_str())),
+            }
+        }
+        last = m.end();
+    }
+    out.push_str(&s[last..]);
+    Ok(out)
+}
+
+enum Part {
+    Text(String),
+    Group(usize),
+}
+
+/// Python's `re` replacement template.
+fn py_template(template: &str, re: &regex::Regex) -> Result<Vec<Part>, Error> {
+    let bad = |what: &str| {
+        refuse(format!(
+            "regex_replace: bad replacement `{template}`: {what}"
+        ))
+    };
+    let group = |g: usize| {
+        if g < re.captures_len() {
+            Ok(Part::Group(g))
+        } else {
+            Err(bad(&format!("invalid group reference {g}")))
+        }
+    };
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let chars: Vec<char> = template.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        if c != '\\' {
+            literal.push(c);
+            continue;
+        }
+        let Some(&e) = chars.get(i) else {
+            return Err(bad("a trailing backslash"));
+        };
+        i += 1;
+        let push_group = |parts: &mut Vec<Part>, literal: &mut String, p: Part| {
+            if !literal.is_empty() {
+                parts.push(Part::Text(std::mem::take(literal)));
+            }
+            parts.push(p);
+        };
+        match e {
+            'g' => {
+                if chars.get(i) != Some(&'<') {
+                    return Err(bad("missing <"));
+                }
+                let end = chars[i..]
+                    .iter()
+                    .position(|c| *c == '>')
+                    .ok_or_else(|| bad("missing >"))?;
+                let name: String = chars[i + 1..i + end].iter().collect();
+                i += end + 1;
+                let p = if let Ok(n) = name.parse::<usize>() {
+                    group(n)?
+                } else {
+                    let index = re
+                        .capture_names()
+                        .position(|n| n == Some(name.as_str()))
+                        .ok_or_else(|| bad(&format!("unknown group name {name}")))?;
+                    Part::Group(index)
+                };
+                push_group(&mut parts, &mut literal, p);
+            }
+            '0' => {
+                // Octal: \0, \0d, \0dd.
+                let mut v = 0u32;
+                for _ in 0..2 {
+                    match chars.get(i).and_then(|c| c.to_digit(8)) {
+                        Some(d) => {
+                            v = v * 8 + d;
+                            i += 1;
+                        }
+                        None => break,
+                    }
+                }
+                literal.push(char::from_u32(v).unwrap_or('\0'));
+            }
+            '1'..='9' => {
+                let mut n = e.to_digit(10).unwrap_or(0) as usize;
+                if let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
+                    // Three octal digits would be an octal escape.
+                    if chars.get(i + 1).is_some_and(|c| c.is_digit(8)) && e <= '7' && d < 8 {
+                        return Err(bad("octal escapes are not supported"));
+                    }
+                    n = n * 10 + d as usize;
+                    i += 1;
+                }
+                let p = group(n)?;
+                push_group(&mut parts, &mut literal, p);
+            }
+            'n' => literal.push('\n'),
+            't' => literal.push('\t'),
+            'r' => literal.push('\r'),
+            'f' => literal.push('\x0c'),
+            'v' => literal.push('\x0b'),
+            'a' => literal.push('\x07'),
+            'b' => literal.push('\x08'),
+            '\\' => literal.push('\\'),
+            c if c.is_ascii_alphabetic() => return Err(bad(&format!("bad escape \\{c}"))),
+            c => {
+                literal.push('\\');
+                literal.push(c);
+            }
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(Part::Text(literal));
+    }
+    Ok(parts)
+}
+
+/// Python `str` methods of the table, on text values only.
+pub(super) fn method(_: &State<'_, '_>, value: &J, name: &str, args: &[J]) -> Result<J, Error> {
+    if value.kind() != ValueKind::String {
+        return Err(refuse(format!(
+            "method `{name}` is only supported on text, not on `{}`",
+            jinja::py_repr(value)
+        )));
+    }
+    let s = value.as_str().unwrap_or_default();
+    let arg = |i: usize| -> Result<Option<String>, Error> {
+        match args.get(i) {
+            None => Ok(None),
+            Some(a) if a.is_none() => Ok(None),
+            Some(a) if a.kind() == ValueKind::String => Ok(a.as_str().map(String::from)),
+            Some(a) => Err(refuse(format!("{name}: argument `{a}` is not text"))),
+        }
+    };
+    let int_arg = |i: usize| -> Result<i64, Error> {
+        match args.get(i) {
+            None => Ok(-1),
+            Some(a) => int_of(a).ok_or_else(|| refuse(format!("{name}: `{a}` is not a number"))),
+        }
+    };
+    let max_args = match name {
+        "lower" | "upper" => 0,
+        "strip" | "lstrip" | "rstrip" | "startswith" | "endswith" => 1,
+        "split" => 2,
+        "replace" => 3,
+        _ => {
+            return Err(refuse(format!(
+                "method `{name}` is not supported by sshfleet (supported: {})",
+                jinja::METHODS.join(", ")
+            )));
+        }
+    };
+    if args.len() > max_args || args.iter().any(|a| Kwargs::try_from(a.clone()).is_ok()) {
+        return Err(refuse(format!(
+            "{name}: at most {max_args} positional argument(s) are supported"
+        )));
+    }
+    Ok(match name {
+        "lower" => J::from(s.to_lowercase()),
+        "upper" => J::from(s.to_uppercase()),
+        "strip" => J::from(py_strip(s, arg(0)?.as_deref(), true, true)),
+        "lstrip" => J::from(py_strip(s, arg(0)?.as_deref(), true, false)),
+        "rstrip" => J::from(py_strip(s, arg(0)?.as_deref(), false, true)),
+        "startswith" | "endswith" => {
+            let prefixes: Vec<String> = match args.first() {
+                Some(a) if a.kind() == ValueKind::Seq => a
+                    .try_iter()?
+                    .map(|p| {
+                        p.as_str()
+                            .map(String::from)
+                            .ok_or_else(|| refuse(format!("{name}: `{p}` is not text")))
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => vec![arg(0)?.ok_or_else(|| refuse(format!("{name}: an argument is needed")))?],
+            };
+            let hit = prefixes.iter().any(|p| {
+                if name == "startswith" {
+                    s.starts_with(p.as_str())
+                } else {
+                    s.ends_with(p.as_str())
+                }
+            });
+            J::from(hit)
+        }
+        "split" => J::from(py_split(s, arg(0)?.as_deref(), int_arg(1)?)?),
+        _ => {
+            let old =
+                arg(0)?.ok_or_else(|| refuse("replace: two arguments are needed".to_string()))?;
+            let new =
+                arg(1)?.ok_or_else(|| refuse("replace: two arguments are needed".to_string()))?;
+            let count = int_arg(2)?;
+            J::from(match usize::try_from(count) {
+                Ok(n) => s.replacen(&old, &new, n),
+                Err(_) => s.replace(&old, &new),
+            })
+        }
+    })
+}

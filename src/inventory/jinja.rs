@@ -1,0 +1,402 @@
+//! The Jinja sshfleet renders in inventory values, as ansible-core 2.19
+//! renders it, and nothing more: the tables below are every filter, test,
+//! function, lookup plugin, string method, statement and magic variable
+//! supported. A template using anything else is refused before it is
+//! rendered ("filter `to_json` is not supported ..."), never approximated.
+//!
+//! Differences from stock minijinja handled here: string literals are raw
+//! (ansible-core 2.19 does not process `\` escapes in them: `'\1'` is
+//! backslash-one), values print as Python's `str()` (`True`, `None`,
+//! `['a', 1]`), and every filter is Ansible's (Python) semantics.
+
+use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, Value as J};
+
+/// Filters, each as Ansible 2.19 / Jinja2 define it.
+pub(super) const FILTERS: &[&str] = &[
+    "basename",
+    "bool",
+    "capitalize",
+    "d",
+    "default",
+    "dirname",
+    "first",
+    "format",
+    "int",
+    "join",
+    "last",
+    "length",
+    "lower",
+    "regex_replace",
+    "replace",
+    "split",
+    "string",
+    "trim",
+    "upper",
+];
+
+/// Tests (`x is defined`).
+pub(super) const TESTS: &[&str] = &["defined", "none", "number", "string", "undefined"];
+
+/// Global functions.
+pub(super) const FUNCTIONS: &[&str] = &["lookup", "query", "q"];
+
+/// Lookup plugins (`lookup('env', 'HOME')`), with or without
+/// `ansible.builtin.`.
+pub(super) const LOOKUPS: &[&str] = &["env", "file"];
+
+/// Python `str` methods (`inventory_hostname.split('.')`).
+pub(super) const METHODS: &[&str] = &[
+    "endswith",
+    "lower",
+    "lstrip",
+    "replace",
+    "rstrip",
+    "split",
+    "startswith",
+    "strip",
+    "upper",
+];
+
+/// Statements (`{% if %}`).
+pub(super) const STATEMENTS: &[&str] = &["if", "elif", "else", "endif"];
+
+/// Magic variables as Ansible defines them for a host of an inventory.
+pub(super) const MAGIC: &[&str] = &[
+    "group_names",
+    "groups",
+    "hostvars",
+    "inventory_dir",
+    "inventory_file",
+    "inventory_hostname",
+    "inventory_hostname_short",
+];
+
+/// Magic variables Ansible sets only in a play: a template naming one is
+/// refused (sshfleet runs no Ansible play).
+pub(super) const PLAY_ONLY: &[&str] = &[
+    "ansible_check_mode",
+    "ansible_facts",
+    "ansible_play_batch",
+    "ansible_play_hosts",
+    "ansible_play_hosts_all",
+    "ansible_playbook_python",
+    "ansible_version",
+    "omit",
+    "play_hosts",
+    "playbook_dir",
+    "role_path",
+];
+
+/// The whitespace handling Ansible gives Jinja.
+pub(super) fn whitespace() -> WhitespaceConfig {
+    WhitespaceConfig {
+        keep_trailing_newline: true,
+        lstrip_blocks: false,
+        trim_blocks: true,
+    }
+}
+
+/// `source` made ready for minijinja: every string literal re-quoted so
+/// that it reads as ansible-core 2.19 reads it (raw), after checking that
+/// every filter, test, function, method and statement is in the tables.
+pub(super) fn prepare(source: &str) -> Result<String, String> {
+    let tokens: Vec<(Token<'_>, minijinja::machinery::Span)> =
+        tokenize(source, false, SyntaxConfig, whitespace())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("template syntax error: {e}"))?;
+    let mut out = String::with_capacity(source.len());
+    let mut copied = 0usize;
+    for (i, (token, span)) in tokens.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|p| &tokens[p].0);
+        let next = tokens.get(i + 1).map(|t| &t.0);
+        match token {
+            Token::Str(_) | Token::String(_) => {
+                let start = span.start_offset as usize;
+                let end = span.end_offset as usize;
+                let raw = source
+                    .get(start + 1..end.saturating_sub(1))
+                    .ok_or("template string literal out of place")?;
+                out.push_str(&source[copied..start]);
+                out.push('"');
+                for c in raw.chars() {
+                    match c {
+                        '\\' => out.push_str("\\\\"),
+                        '"' => out.push_str("\\\""),
+                        other => out.push(other),
+                    }
+                }
+                out.push('"');
+                copied = end;
+            }
+            Token::Ident(name) => check_ident(name, prev, next, &tokens, i)?,
+            _ => {}
+        }
+    }
+    out.push_str(&source[copied..]);
+    Ok(out)
+}
+
+fn check_ident(
+    name: &str,
+    prev: Option<&Token<'_>>,
+    next: Option<&Token<'_>>,
+    tokens: &[(Token<'_>, minijinja::machinery::Span)],
+    i: usize,
+) -> Result<(), String> {
+    let refuse = |what: &str, table: &[&str]| {
+        Err(format!(
+            "{what} `{name}` is not supported by sshfleet (supported: {})",
+            table.join(", ")
+        ))
+    };
+    let after_is = match prev {
+        Some(Token::Ident("is")) => true,
+        Some(Token::Ident("not")) => {
+            matches!(
+                i.checked_sub(2).map(|p| &tokens[p].0),
+                Some(Token::Ident("is"))
+            )
+        }
+        _ => false,
+    };
+    let call = matches!(next, Some(Token::ParenOpen));
+    match prev {
+        Some(Token::Pipe) if !FILTERS.contains(&name) => return refuse("filter", FILTERS),
+        Some(Token::Pipe) => return Ok(()),
+        Some(Token::BlockStart) if !STATEMENTS.contains(&name) => {
+            return refuse("statement", STATEMENTS);
+        }
+        Some(Token::BlockStart) => return Ok(()),
+        Some(Token::Dot) if call && !METHODS.contains(&name) => return refuse("method", METHODS),
+        Some(Token::Dot) => return Ok(()),
+        _ => {}
+    }
+    if after_is && name != "not" {
+        return if TESTS.contains(&name) {
+            Ok(())
+        } else {
+            refuse("test", TESTS)
+        };
+    }
+    if call && !FUNCTIONS.contains(&name) {
+        return refuse("function", FUNCTIONS);
+    }
+    if PLAY_ONLY.contains(&name) {
+        return Err(format!(
+            "`{name}` is a play variable, which an inventory read by sshfleet does not have"
+        ));
+    }
+    Ok(())
+}
+
+/// A minijinja environment with exactly the tables' filters, tests and
+/// functions, Python's `str()` for output, and bounded work.
+pub(super) fn environment<'a>() -> Environment<'a> {
+    let mut env = Environment::empty();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_keep_trailing_newline(true);
+    env.set_fuel(Some(FUEL));
+    env.set_formatter(|out, _state, value| {
+        // A `{{ none }}` among text prints nothing in 2.19.
+        if !value.is_none() {
+            out.write_str(&py_str(value))?;
+        }
+        Ok(())
+    });
+    super::filters::register(&mut env);
+    env.set_unknown_method_callback(super::filters::method);
+    env
+}
+
+/// Instructions one template may run (a loop of repeated work ends here).
+const FUEL: u64 = 50_000;
+
+/// Python's `str()` of a value.
+pub(super) fn py_str(value: &J) -> String {
+    match value.kind() {
+        ValueKind::String => value.as_str().unwrap_or_default().to_string(),
+        _ => py_repr(value),
+    }
+}
+
+/// Python's `repr()` of a value (strings quoted as Python quotes them).
+pub(super) fn py_repr(value: &J) -> String {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => "None".to_string(),
+        ValueKind::Bool => if value.is_true() { "True" } else { "False" }.to_string(),
+        ValueKind::String => {
+            let s = value.as_str().unwrap_or_default();
+            let q = if s.contains('\'') && !s.contains('"') {
+                '"'
+            } else {
+                '\''
+            };
+            let mut out = String::from(q);
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if c == q => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                        out.push_str(&format!("\\x{:02x}", c as u32));
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push(q);
+            out
+        }
+        ValueKind::Seq | ValueKind::Iterable => {
+            let items: Vec<String> = value
+                .try_iter()
+                .map(|it| it.map(|v| py_repr(&v)).collect())
+                .unwrap_or_default();
+            format!("[{}]", items.join(", "))
+        }
+        ValueKind::Map => {
+            let items: Vec<String> = value
+                .try_iter()
+                .map(|it| {
+                    it.map(|k| {
+                        let v = value.get_item(&k).unwrap_or_default();
+                        format!("{}: {}", py_repr(&k), py_repr(&v))
+                    })
+                    .collect()
+                })
+                .unwrap_or_default();
+            format!("{{{}}}", items.join(", "))
+        }
+        ValueKind::Number => {
+            if let Some(f) = as_float(value).filter(|_| !is_int(value)) {
+                py_float(f)
+            } else {
+                value.to_string()
+            }
+        }
+        _ => value.to_string(),
+    }
+}
+
+/// Whether a number is an integer (not a float that happens to be whole).
+pub(super) fn is_int(value: &J) -> bool {
+    value.kind() == ValueKind::Number
+        && serde_json::to_value(value)
+            .ok()
+            .and_then(|j| j.as_number().map(|n| !n.is_f64()))
+            .unwrap_or(false)
+}
+
+/// A number as a float.
+pub(super) fn as_float(value: &J) -> Option<f64> {
+    f64::try_from(value.clone()).ok()
+}
+
+/// Python's `repr(float)`.
+pub(super) fn py_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
+        // Python: shortest digits, exponent with sign and 2+ digits.
+        let text = format!("{f:e}");
+        let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exp.abs());
+    }
+    let text = format!("{f}");
+    if text.contains('.') {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// An error for a filter or function used outside what sshfleet reads
+/// exactly.
+pub(super) fn refuse(message: String) -> Error {
+    Error::new(ErrorKind::InvalidOperation, message)
+}
+
+/// `lookup(...)`, `query(...)`/`q(...)`: the tables' lookup plugins, with
+/// Ansible's joining (`,`) or list result.
+pub(super) fn lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs) -> Result<J, Error> {
+    run_lookup(plugin, terms, kwargs, false)
+}
+
+/// `query(...)`/`q(...)`: the lookup's values as a list.
+pub(super) fn query(plugin: String, terms: Rest<J>, kwargs: Kwargs) -> Result<J, Error> {
+    run_lookup(plugin, terms, kwargs, true)
+}
+
+fn run_lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs, list: bool) -> Result<J, Error> {
+    let name = plugin.strip_prefix("ansible.builtin.").unwrap_or(&plugin);
+    let values: Vec<String> = match name {
+        "env" => {
+            let default: Option<String> = kwargs.get("default")?;
+            kwargs.assert_all_used()?;
+            terms
+                .iter()
+                .map(|t| {
+                    let name = term(t)?;
+                    Ok(std::env::var(&name)
+                        .ok()
+                        .or_else(|| default.clone())
+                        .unwrap_or_default())
+                })
+                .collect::<Result<_, Error>>()?
+        }
+        "file" => {
+            kwargs.assert_all_used()?;
+            terms
+                .iter()
+                .map(|t| {
+                    let name = term(t)?;
+                    let path = super::vars::expand_home(&name);
+                    if !path.is_absolute() {
+                        return Err(refuse(format!(
+                            "lookup('file', '{name}'): a relative path is searched in a play's directories, which sshfleet does not have; use an absolute path or ~/"
+                        )));
+                    }
+                    // A regular file of bounded size: a FIFO would block.
+                    let text = crate::support::bounds::read_input(&path).map_err(|e| {
+                        refuse(format!("lookup('file', '{}'): {e}", path.display()))
+                    })?;
+                    // The plugin's default `rstrip=True`: Python's rstrip().
+                    Ok(text.trim_end().to_string())
+                })
+                .collect::<Result<_, Error>>()?
+        }
+        other => {
+            return Err(refuse(format!(
+                "lookup plugin `{other}` is not supported by sshfleet (supported: {})",
+                LOOKUPS.join(", ")
+            )));
+        }
+    };
+    Ok(if list {
+        J::from(values)
+    } else {
+        J::from(values.join(","))
+    })
+}
+
+fn term(value: &J) -> Result<String, Error> {
+    value
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| refuse(format!("lookup term `{value}` is not text")))
+}

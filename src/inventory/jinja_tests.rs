@@ -1,0 +1,228 @@
+//! The Jinja tables of [`super::jinja`] against ansible-core 2.19: each
+//! example renders as Ansible renders it, and every table entry is used by
+//! at least one example (a new entry without one fails the test).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::jinja::{FILTERS, FUNCTIONS, LOOKUPS, MAGIC, METHODS, STATEMENTS, TESTS};
+use super::template::Templar;
+use super::{Inventory, LoadOptions};
+
+/// The inventory the examples are rendered in (`inv/hosts.json`).
+const INVENTORY: &str = r#"{
+ "all": {
+  "vars": {
+   "site": " Lon-2 ",
+   "port_text": "2201",
+   "flag": "yes",
+   "items": [
+    "a",
+    "b"
+   ],
+   "none_var": null,
+   "t0": "{{ '/a/b.c' | basename }}",
+   "t1": "{{ flag | bool }}",
+   "t2": "{{ site | trim | capitalize }}",
+   "t3": "{{ nope | d('dflt') }}",
+   "t4": "{{ nope | default('dflt') }}{{ '' | default('e', true) }}",
+   "t5": "{{ '/a/b/c.txt' | dirname }}",
+   "t6": "{{ items | first }}-{{ items | last }}",
+   "t7": "{{ '%s:%d' | format(site | trim, 5) }}",
+   "t8": "{{ port_text | int + 1 }}",
+   "t9": "{{ items | join(',') }}",
+   "t10": "{{ site | length }}",
+   "t11": "{{ site | lower }}{{ site | upper }}",
+   "t12": "{{ inventory_hostname | regex_replace('^(?P<n>[a-z]+)(\\d+)', '\\g<n>-\\2') }}",
+   "t13": "{{ site | replace('-', '_') }}",
+   "t14": "{{ 'a.b.c' | split('.') | last }}",
+   "t15": "{{ 5 | string ~ 'x' }}",
+   "t16": "{{ nope is defined }}{{ nope is undefined }}",
+   "t17": "{{ none_var is none }}{{ 5 is number }}{{ site is string }}",
+   "t18": "{{ lookup('env', 'SSHFLEET_TABLE_UNSET', default='x') }}{{ lookup('ansible.builtin.env', 'SSHFLEET_TABLE_UNSET') }}",
+   "t19": "{{ query('env', 'SSHFLEET_TABLE_UNSET') | length }}{{ q('env', 'SSHFLEET_TABLE_UNSET') | length }}",
+   "t20": "{{ site.strip().lower().replace('-', '') }}",
+   "t21": "{{ site.lstrip() }}|{{ site.rstrip() }}|{{ site.upper() }}",
+   "t22": "{{ inventory_hostname.split('.')[0] }}{{ inventory_hostname.startswith('esa') }}{{ inventory_hostname.endswith('.com') }}",
+   "t23": "{% if flag | bool %}on{% elif site %}site{% else %}off{% endif %}",
+   "t24": "{{ inventory_hostname_short }} {{ group_names | join(',') }} {{ groups['web'] | length }}",
+   "t25": "{{ hostvars[groups['bastions'][0]].addr }}",
+   "t26": "{{ inventory_file | basename }} {{ inventory_dir | basename }}",
+   "t27": "{{ inventory_hostname }}"
+  },
+  "children": {
+   "web": {
+    "hosts": {
+     "esa01.example.com": null,
+     "10.0.0.7": null
+    }
+   },
+   "bastions": {
+    "hosts": {
+     "bastion01.example.com": {
+      "addr": "{{ inventory_hostname_short }}.mgmt"
+     }
+    }
+   }
+  }
+ }
+}"#;
+
+/// Each template with what ansible-core 2.19.14 renders for esa01.example.com
+/// of [`INVENTORY`] (generated with ansible-core's Templar).
+const EXAMPLES: &[(&str, &str)] = &[
+    ("{{ '/a/b.c' | basename }}", "\"b.c\""),
+    ("{{ flag | bool }}", "true"),
+    ("{{ site | trim | capitalize }}", "\"Lon-2\""),
+    ("{{ nope | d('dflt') }}", "\"dflt\""),
+    (
+        "{{ nope | default('dflt') }}{{ '' | default('e', true) }}",
+        "\"dflte\"",
+    ),
+    ("{{ '/a/b/c.txt' | dirname }}", "\"/a/b\""),
+    ("{{ items | first }}-{{ items | last }}", "\"a-b\""),
+    ("{{ '%s:%d' | format(site | trim, 5) }}", "\"Lon-2:5\""),
+    ("{{ port_text | int + 1 }}", "2202"),
+    ("{{ items | join(',') }}", "\"a,b\""),
+    ("{{ site | length }}", "7"),
+    ("{{ site | lower }}{{ site | upper }}", "\" lon-2  LON-2 \""),
+    (
+        "{{ inventory_hostname | regex_replace('^(?P<n>[a-z]+)(\\d+)', '\\g<n>-\\2') }}",
+        "\"esa-01.example.com\"",
+    ),
+    ("{{ site | replace('-', '_') }}", "\" Lon_2 \""),
+    ("{{ 'a.b.c' | split('.') | last }}", "\"c\""),
+    ("{{ 5 | string ~ 'x' }}", "\"5x\""),
+    (
+        "{{ nope is defined }}{{ nope is undefined }}",
+        "\"FalseTrue\"",
+    ),
+    (
+        "{{ none_var is none }}{{ 5 is number }}{{ site is string }}",
+        "\"TrueTrueTrue\"",
+    ),
+    (
+        "{{ lookup('env', 'SSHFLEET_TABLE_UNSET', default='x') }}{{ lookup('ansible.builtin.env', 'SSHFLEET_TABLE_UNSET') }}",
+        "\"x\"",
+    ),
+    (
+        "{{ query('env', 'SSHFLEET_TABLE_UNSET') | length }}{{ q('env', 'SSHFLEET_TABLE_UNSET') | length }}",
+        "\"11\"",
+    ),
+    ("{{ site.strip().lower().replace('-', '') }}", "\"lon2\""),
+    (
+        "{{ site.lstrip() }}|{{ site.rstrip() }}|{{ site.upper() }}",
+        "\"Lon-2 | Lon-2| LON-2 \"",
+    ),
+    (
+        "{{ inventory_hostname.split('.')[0] }}{{ inventory_hostname.startswith('esa') }}{{ inventory_hostname.endswith('.com') }}",
+        "\"esa01TrueTrue\"",
+    ),
+    (
+        "{% if flag | bool %}on{% elif site %}site{% else %}off{% endif %}",
+        "\"on\"",
+    ),
+    (
+        "{{ inventory_hostname_short }} {{ group_names | join(',') }} {{ groups['web'] | length }}",
+        "\"esa01 web 2\"",
+    ),
+    (
+        "{{ hostvars[groups['bastions'][0]].addr }}",
+        "\"bastion01.mgmt\"",
+    ),
+    (
+        "{{ inventory_file | basename }} {{ inventory_dir | basename }}",
+        "\"hosts.json inv\"",
+    ),
+    ("{{ inventory_hostname }}", "\"esa01.example.com\""),
+];
+
+fn load() -> (tempfile::TempDir, Inventory) {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv");
+    std::fs::create_dir_all(&inv).unwrap();
+    let mut text: serde_json::Value = serde_json::from_str(INVENTORY).unwrap();
+    for (i, (template, _)) in EXAMPLES.iter().enumerate() {
+        text["all"]["vars"][format!("t{i}")] = serde_json::Value::from(*template);
+    }
+    std::fs::write(inv.join("hosts.json"), text.to_string()).unwrap();
+    let sources = [inv.join("hosts.json")];
+    let inventory = Inventory::load_sources(&sources, &LoadOptions::default()).unwrap();
+    (dir, inventory)
+}
+
+#[test]
+fn every_example_renders_as_ansible_core() {
+    let (_dir, inventory) = load();
+    let host = inventory.host("esa01.example.com").unwrap();
+    let templar = Templar::new(
+        &host.name,
+        &host.groups,
+        &host.vars,
+        None,
+        Some(&inventory.facts),
+    );
+    let mut wrong = Vec::new();
+    for (i, (template, want)) in EXAMPLES.iter().enumerate() {
+        let want: serde_json::Value = serde_json::from_str(want).unwrap();
+        match templar.var(&format!("t{i}")) {
+            Ok(Some(got)) if got == want => {}
+            other => wrong.push(format!("{template}: {other:?}, Ansible {want}")),
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn lookup_file_reads_as_ansible_with_rstrip() {
+    let dir = tempfile::tempdir().unwrap();
+    let word = dir.path().join("word");
+    std::fs::write(&word, "hello \n\n").unwrap();
+    let vars = [(
+        "t".to_string(),
+        serde_yaml::Value::from(format!("{{{{ lookup('file', '{}') }}}}|", word.display())),
+    )]
+    .into();
+    let templar = Templar::new("h", &[], &vars, None, None);
+    // ansible-core 2.19.14: 'hello|'.
+    assert_eq!(
+        templar.var("t").unwrap(),
+        Some(serde_json::Value::from("hello|"))
+    );
+}
+
+/// Whether an example uses `name` as a `kind`.
+fn used(kind: &str, name: &str) -> bool {
+    EXAMPLES.iter().any(|(t, _)| match kind {
+        "filter" => t.contains(&format!("| {name}")),
+        "test" => t.contains(&format!("is {name}")),
+        "function" => t.contains(&format!("{{ {name}(")) || t.contains(&format!(" {name}(")),
+        "lookup" => {
+            t.contains(&format!("('{name}'")) || t.contains(&format!("('ansible.builtin.{name}'"))
+        }
+        "method" => t.contains(&format!(".{name}(")),
+        "statement" => t.contains(&format!("{{% {name}")),
+        _ => t.contains(name),
+    })
+}
+
+#[test]
+fn every_table_entry_has_an_example() {
+    let mut missing = Vec::new();
+    for (kind, table) in [
+        ("filter", FILTERS),
+        ("test", TESTS),
+        ("function", FUNCTIONS),
+        ("lookup", LOOKUPS),
+        ("method", METHODS),
+        ("statement", STATEMENTS),
+        ("magic", MAGIC),
+    ] {
+        for name in table {
+            // `lookup('file')` is exercised by its own test (a real file).
+            if !(used(kind, name) || kind == "lookup" && *name == "file") {
+                missing.push(format!("{kind} `{name}`"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no example for: {}", missing.join(", "));
+}

@@ -1,0 +1,669 @@
+#!/usr/bin/env python3
+"""Generative differential test: sshfleet against ansible-core 2.19.
+
+Generates inventories from a small grammar (INI, YAML, JSON, inventory
+scripts; groups, children, depth and ansible_group_priority; group_vars/
+and host_vars/ files; Jinja over the filters, tests, lookups, magic
+variables and string methods sshfleet supports; --limit patterns) with a
+fixed seed, resolves each with ansible-core in this one Python process (the
+inventory, the limit, and the ssh connection plugin's options templated as
+the task executor templates them) and with the sshfleet binary
+(`inventory --list`, `inventory -l LIMIT --json`), and compares every
+field. A mismatch prints the case's files.
+
+    python3 tests/inventories/differential.py --sshfleet target/debug/sshfleet \\
+        [--seed 25] [--cases 2000] [--keep DIR] [--only N]
+
+Exit 0: every case agreed. Exit 1: some differed (each printed). Exit 77:
+ansible-core 2.19 is not importable here (the caller skips).
+"""
+
+import argparse
+import concurrent.futures
+import json
+import os
+import random
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    import ansible
+    from ansible.release import __version__ as ANSIBLE_VERSION
+except ImportError:  # pragma: no cover
+    print("ansible-core is not installed: pip install 'ansible-core==2.19.*'")
+    sys.exit(77)
+if not ANSIBLE_VERSION.startswith("2.19."):
+    print(f"ansible-core {ANSIBLE_VERSION} found, 2.19 needed")
+    sys.exit(77)
+
+os.environ.setdefault("ANSIBLE_DEPRECATION_WARNINGS", "0")
+os.environ["ANSIBLE_LOCALHOST_WARNING"] = "0"
+os.environ["ANSIBLE_INVENTORY_UNPARSED_WARNING"] = "0"
+os.environ["ANSIBLE_HOST_PATTERN_MISMATCH"] = "ignore"
+os.environ["ANSIBLE_SYSTEM_WARNINGS"] = "0"
+os.environ["ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED"] = "1"
+
+from ansible import context  # noqa: E402
+from ansible.module_utils.common.collections import ImmutableDict  # noqa: E402
+
+context.CLIARGS = ImmutableDict({})
+from ansible import constants as C  # noqa: E402
+from ansible.plugins.loader import connection_loader, init_plugin_loader  # noqa: E402
+
+init_plugin_loader()
+from ansible.inventory.manager import InventoryManager  # noqa: E402
+from ansible.parsing.dataloader import DataLoader  # noqa: E402
+from ansible.playbook.play_context import PlayContext  # noqa: E402
+from ansible.template import Templar  # noqa: E402
+from ansible.utils.display import Display  # noqa: E402
+from ansible.vars.hostvars import HostVars  # noqa: E402
+from ansible.vars.manager import VariableManager  # noqa: E402
+
+Display().verbosity = -1
+HOME = os.path.expanduser("~")
+
+# ---------------------------------------------------------------- grammar
+
+GROUPS = ["web", "db", "esa", "edge", "bastions", "lab", "dc1", "dc2_core"]
+SITES = ["lon", "par", "nyc", "Ams", "ber-2"]
+USERS = ["admin", "ops", "deploy", "svc_esa", "root"]
+ENV_SET = "SSHFLEET_DIFF_USER"
+ENV_VALUE = "envuser"
+ENV_UNSET = "SSHFLEET_DIFF_UNSET"
+
+
+class Gen:
+    """One case: groups, hosts, where each variable is set, and in which format."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        r = rng
+        self.groups = r.sample(GROUPS, r.randint(2, 5))
+        # children: a DAG (a group's parent is an earlier group)
+        self.parents = {}
+        for i, g in enumerate(self.groups[1:], 1):
+            if r.random() < 0.45:
+                self.parents[g] = r.choice(self.groups[:i])
+        n = r.randint(1, 6)
+        forms = [lambda i: f"h{i}", lambda i: f"esa{i:02}.example.com",
+                 lambda i: f"10.0.0.{i}", lambda i: f"node-{i}.lab.example.net"]
+        self.hosts = []
+        for i in range(1, n + 1):
+            name = r.choice(forms)(i)
+            if name not in self.hosts:
+                self.hosts.append(name)
+        self.membership = {h: r.sample(self.groups, r.randint(0, 2)) for h in self.hosts}
+        # every group must have something, or it is only defined by vars
+        self.group_vars = {g: {} for g in ["all"] + self.groups}
+        self.host_vars = {h: {} for h in self.hosts}
+        self.gv_files = {}   # group -> vars in group_vars/G.yml
+        self.hv_files = {}   # host -> vars in host_vars/H.yml
+        self.fmt = r.choice(["ini", "ini", "yaml", "yaml", "json", "script"])
+        self.env = {ENV_SET: ENV_VALUE}
+        self.assign()
+
+    def place(self, var, value):
+        r = self.rng
+        where = r.random()
+        if where < 0.3:
+            self.group_vars[r.choice(["all"] + self.groups)][var] = value
+        elif where < 0.55:
+            self.host_vars[r.choice(self.hosts)][var] = value
+        elif where < 0.8:
+            self.gv_files.setdefault(r.choice(["all"] + self.groups), {})[var] = value
+        else:
+            self.hv_files.setdefault(r.choice(self.hosts), {})[var] = value
+
+    def assign(self):
+        r = self.rng
+        self.place("site", r.choice(SITES))
+        self.place("domain", r.choice(["example.com", "corp.local"]))
+        self.place("base_port", r.choice([2200, 2000, "2300"]))
+        self.place("addr", r.choice(["10.9.0.1", "{{ inventory_hostname_short }}.mgmt",
+                                     "{{ site }}-gw.{{ domain }}"]))
+        for var in r.sample(CONNECTION_VARS, r.randint(1, 6)):
+            for _ in range(r.randint(1, 2)):
+                self.place(var, VALUE_GEN[var](r, self))
+        if r.random() < 0.3:
+            g = r.choice(self.groups)
+            self.group_vars[g]["ansible_group_priority"] = r.randint(1, 5)
+
+    def limit(self):
+        r = self.rng
+        g = lambda: r.choice(self.groups)  # noqa: E731
+        h = lambda: r.choice(self.hosts)  # noqa: E731
+        return r.choice([
+            None, "all", g(), f"{g()}:!{g()}", f"{g()}:&{g()}", f"{g()},{h()}",
+            "*.example.com", "~^(h|esa)", f"{g()}[0]", f"{g()}[-1]", f"{g()}[0:1]",
+            f"all:!{h()}", f"{h()},{g()}", "ungrouped", "h*",
+        ])
+
+
+def lit(r, choices):
+    return r.choice(choices)
+
+
+def gen_host(r, c):
+    return r.choice([
+        "10.1.2.3", "{{ inventory_hostname }}", "{{ inventory_hostname_short }}.{{ domain }}",
+        "{{ addr }}", "{{ inventory_hostname | regex_replace('^([a-z]+)', '\\\\1-mgmt') }}",
+        "{{ hostvars[groups['all'][0]].addr | default('fallback.example.com') }}",
+        "{{ hostvars[groups['all'][0]]['addr'] }}",
+        "{{ (addr ~ '.x') | lower }}", "{{ site | lower }}.{{ domain }}",
+        "{{ inventory_hostname.split('.')[0] }}.{{ domain }}",
+        "{{ 'bastion' if 'bastions' in group_names else inventory_hostname }}",
+        "{{ inventory_hostname | replace('.example.com', '') }}",
+        "{{ groups['all'] | first }}", "{{ inventory_hostname_short | upper }}",
+    ])
+
+
+def gen_port(r, c):
+    return r.choice([22, 2222, "2201", "{{ base_port }}", "{{ base_port | int + 1 }}",
+                     "{{ 2200 + groups['all'] | length }}", "{{ base_port | int }}",
+                     "{{ (base_port | int) + (group_names | length) }}"])
+
+
+def gen_user(r, c):
+    return r.choice([
+        r.choice(USERS), "{{ site }}", "{{ site | upper }}", "{{ site ~ '-ops' }}",
+        "{{ site | replace('a', 'o') }}", "{{ site.upper() }}", "{{ site.lower() }}",
+        "{{ site | regex_replace('^(\\\\w)(\\\\w)', '\\\\2\\\\1') }}",
+        "{{ 'admin' if site == 'lon' else 'root' }}", "{{ group_names | join('-') }}",
+        "{{ group_names | first | default('none') }}",
+        "{{ lookup('env', '" + ENV_SET + "') }}",
+        "{{ lookup('env', '" + ENV_UNSET + "', default='dflt') }}",
+        "{{ undefined_thing | default('d') }}", "{{ site | length }}",
+        "{{ site.replace('-', '_') }}", "{{ site | trim }}",
+        "{{ site.split('-') | first }}", "{{ site.startswith('l') }}",
+        "{{ site | capitalize }}", "{{ '%s-%s' | format(site, 'x') }}",
+        "{{ inventory_hostname.split('.') | last }}", "{{ site ~ '\\t' ~ 'x' }}",
+        "u-{{ site }}-{{ inventory_hostname_short }}",
+        "{% if site is defined %}{{ site }}{% else %}none{% endif %}",
+        "{{ site if site is string else 'no' }}", "{{ site | d('x') }}",
+        "{{ groups['all'] | length }}", "{{ (site ~ 'X').lower() }}",
+        "{{ ['a', site] | join(':') }}", "{{ site | string }}", "{{ 'x' * 3 }}",
+    ])
+
+
+def gen_key(r, c):
+    return r.choice(["~/.ssh/id_{{ site }}", "/etc/keys/fleet.pem", "~/.ssh/ops_key",
+                     "/keys/{{ inventory_hostname_short }}.pem"])
+
+
+def gen_args(r, c):
+    return r.choice([
+        "-o StrictHostKeyChecking=no", "-o ProxyCommand='ssh -W %h:%p bastion.example.com'",
+        "-o ProxyCommand=\"ssh -W %h:%p -q jump@{{ addr }}\"", "-J jump@bastion.example.com:2200",
+        "-o ProxyJump=ops@{{ site }}-jump", "-o Port=2299", "-o User=argsuser",
+        "-i /keys/args.pem", "-p 2288 -l pl", "-o ConnectTimeout=5",
+    ])
+
+
+def gen_password(r, c):
+    return r.choice(["s3cret", "{{ site }}-pw", "{{ lookup('env', '" + ENV_SET + "') }}"])
+
+
+CONNECTION_VARS = ["ansible_host", "ansible_ssh_host", "ansible_port", "ansible_ssh_port",
+                   "ansible_user", "ansible_ssh_user", "ansible_private_key_file",
+                   "ansible_ssh_private_key_file", "ansible_ssh_common_args",
+                   "ansible_ssh_extra_args", "ansible_password"]
+VALUE_GEN = {"ansible_host": gen_host, "ansible_ssh_host": gen_host, "ansible_port": gen_port,
+             "ansible_ssh_port": gen_port, "ansible_user": gen_user, "ansible_ssh_user": gen_user,
+             "ansible_private_key_file": gen_key, "ansible_ssh_private_key_file": gen_key,
+             "ansible_ssh_common_args": gen_args, "ansible_ssh_extra_args": gen_args,
+             "ansible_password": gen_password}
+
+# ---------------------------------------------------------------- writers
+
+
+def yaml_scalar(r, v):
+    if isinstance(v, int):
+        return str(v)
+    s = str(v)
+    style = r.random()
+    if style < 0.5 or "'" in s:
+        return json.dumps(s)
+    return "'" + s.replace("'", "''") + "'"
+
+
+def ini_value(r, v):
+    if isinstance(v, int):
+        text = str(v)
+    else:
+        s = str(v)
+        simple = s and not any(ch in s for ch in " \t#;'\"=")
+        style = r.random()
+        if simple and style < 0.4:
+            text = s
+        elif "'" not in s and style < 0.75:
+            text = "'" + s + "'"
+        elif '"' not in s:
+            text = '"' + s + '"'
+        else:
+            text = "'" + s + "'"
+    return text
+
+
+def write_ini(c, d):
+    r = c.rng
+    lines = []
+    for h in c.hosts:
+        if not c.membership[h]:
+            lines.append(host_line(r, h, c.host_vars[h]))
+    for g in c.groups:
+        lines.append(f"[{g}]")
+        for h in c.hosts:
+            if g in c.membership[h]:
+                # host vars go on the host's first line only
+                first = c.membership[h][0] == g
+                lines.append(host_line(r, h, c.host_vars[h] if first else {}))
+        kids = [k for k, p in c.parents.items() if p == g]
+        if kids:
+            lines.append(f"[{g}:children]")
+            lines.extend(kids)
+    for g, vs in c.group_vars.items():
+        if vs:
+            lines.append(f"[{g}:vars]")
+            for k, v in vs.items():
+                comment = r.choice(["", "", "  # note", " ; x"]) if isinstance(v, int) or "'" in ini_value(r, v)[:1] or '"' in ini_value(r, v)[:1] else ""
+                sep = r.choice(["=", " = ", "= "])
+                lines.append(f"{k}{sep}{ini_value(r, v)}{comment}")
+    path = os.path.join(d, "hosts" if r.random() < 0.5 else "hosts.ini")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return os.path.basename(path)
+
+
+def host_line(r, h, vs):
+    parts = [h]
+    for k, v in vs.items():
+        parts.append(f"{k}={ini_value(r, v)}")
+    line = " ".join(parts)
+    if vs and r.random() < 0.3:
+        line += "   # " + r.choice(["note", "owner=ops"])
+    return line
+
+
+def tree(c):
+    """Groups as nested YAML-ready dicts."""
+    def group(g):
+        out = {}
+        hosts = {h: dict(c.host_vars[h]) if c.membership[h][0] == g else {}
+                 for h in c.hosts if g in c.membership[h]}
+        if hosts:
+            out["hosts"] = hosts
+        if c.group_vars[g]:
+            out["vars"] = dict(c.group_vars[g])
+        kids = {k: group(k) for k, p in c.parents.items() if p == g}
+        if kids:
+            out["children"] = kids
+        return out
+    top = {g: group(g) for g in c.groups if g not in c.parents}
+    allg = {"children": top}
+    ungrouped = {h: dict(c.host_vars[h]) for h in c.hosts if not c.membership[h]}
+    if ungrouped:
+        allg["hosts"] = ungrouped
+    if c.group_vars["all"]:
+        allg["vars"] = dict(c.group_vars["all"])
+    return {"all": allg}
+
+
+def dump_yaml(r, data, indent=0):
+    pad = "  " * indent
+    lines = []
+    for k, v in data.items():
+        if isinstance(v, dict):
+            if v:
+                lines.append(f"{pad}{k}:")
+                lines.extend(dump_yaml(r, v, indent + 1))
+            else:
+                lines.append(f"{pad}{k}:" + r.choice(["", " {}"]))
+        else:
+            lines.append(f"{pad}{k}: {yaml_scalar(r, v)}")
+    return lines
+
+
+def write_yaml(c, d):
+    path = os.path.join(d, c.rng.choice(["hosts.yml", "inventory.yaml"]))
+    with open(path, "w") as f:
+        f.write("\n".join(dump_yaml(c.rng, tree(c))) + "\n")
+    return os.path.basename(path)
+
+
+def write_json(c, d):
+    path = os.path.join(d, "hosts.json")
+    with open(path, "w") as f:
+        json.dump(tree(c), f, indent=1)
+    return "hosts.json"
+
+
+def write_script(c, d):
+    out = {"_meta": {"hostvars": {h: vs for h, vs in c.host_vars.items() if vs}}}
+    members = {g: [h for h in c.hosts if g in c.membership[h]] for g in c.groups}
+    for g in ["all"] + c.groups:
+        entry = {}
+        if g != "all" and members[g]:
+            entry["hosts"] = members[g]
+        if c.group_vars[g]:
+            entry["vars"] = c.group_vars[g]
+        kids = [k for k, p in c.parents.items() if p == g]
+        if g == "all":
+            kids = [k for k in c.groups if k not in c.parents]
+            ung = [h for h in c.hosts if not c.membership[h]]
+            if ung:
+                entry["hosts"] = ung
+        if kids:
+            entry["children"] = kids
+        out[g] = entry
+    path = os.path.join(d, "inventory.py")
+    with open(path, "w") as f:
+        f.write("#!/usr/bin/env python3\nimport json, sys\n")
+        f.write(f"DATA = {json.dumps(out)!r}\n")
+        f.write("if '--list' in sys.argv:\n    print(DATA)\nelse:\n    print('{}')\n")
+    os.chmod(path, 0o755)
+    return "inventory.py"
+
+
+def write_case(c, d):
+    os.makedirs(d)
+    source = {"ini": write_ini, "yaml": write_yaml, "json": write_json,
+              "script": write_script}[c.fmt](c, d)
+    for sub, files in (("group_vars", c.gv_files), ("host_vars", c.hv_files)):
+        for name, vs in files.items():
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+            ext = c.rng.choice([".yml", ".yaml", ""])
+            with open(os.path.join(d, sub, name + ext), "w") as f:
+                f.write("---\n" + "\n".join(dump_yaml(c.rng, vs)) + "\n")
+    return source
+
+# ---------------------------------------------------------------- ansible
+
+
+WITH_ARG = set("bcDEeFIiJLlmOoPpQRSWw")
+
+
+def effective(host, port, user, key, words):
+    """What ssh does with Ansible's command line: Port, User and
+    IdentityFile from the options first, then the ssh arguments (first
+    value wins, IdentityFiles accumulate)."""
+    opts = {}
+    keys = [key] if key else []
+    stray = [w for w in words if not w.startswith("-")]
+    i = 0
+    while i < len(words):
+        a = words[i]
+        if a.startswith("-") and len(a) > 1 and a[1] in WITH_ARG:
+            flag = a[1]
+            val = a[2:] if len(a) > 2 else (words[i + 1] if i + 1 < len(words) else "")
+            i += 1 if len(a) > 2 else 2
+            if flag == "o":
+                k, _, v = val.replace("=", " ", 1).partition(" ")
+                k = k.lower()
+                v = v.strip()
+                if k == "identityfile":
+                    keys.append(v)
+                elif k not in opts:
+                    opts[k] = v
+            elif flag == "p":
+                opts.setdefault("port", val)
+            elif flag == "l":
+                opts.setdefault("user", val)
+            elif flag == "i":
+                keys.append(val)
+            elif flag == "J":
+                opts.setdefault("proxyjump", val)
+            continue
+        if a in stray:
+            # ssh would take it for the destination: the connection fails.
+            return {"error": f"ssh argument `{a}` is not an option"}
+        i += 1
+    if any(c.isspace() or c in "'\"" for c in host) or not host:
+        return {"error": f"address `{host}` is not a host name"}
+    if port is None and "port" in opts:
+        port = int(opts["port"])
+    if port is not None and not 1 <= port <= 65535:
+        return {"error": f"ssh refuses port {port}"}
+    if user is None:
+        user = opts.get("user")
+    order = [k for k in opts if k in ("proxycommand", "proxyjump")]
+    route = order[0] if order else None
+    return {
+        "address": host, "port": port if port is not None else 22, "user": user,
+        "key_files": [os.path.expanduser(k) for k in keys],
+        "proxy_command": opts.get("proxycommand") if route == "proxycommand" else None,
+        "jump": opts.get("proxyjump") if route == "proxyjump" else None,
+    }
+
+
+def ansible_resolve(d, sources, limit):
+    loader = DataLoader()
+    loader.set_basedir(d)
+    inv = InventoryManager(loader=loader, sources=[os.path.join(d, s) for s in sources])
+    vm = VariableManager(loader=loader, inventory=inv)
+    vm._hostvars = HostVars(inventory=inv, variable_manager=vm, loader=loader)
+    # As `ansible all --limit LIMIT`: the limit applies before anything
+    # else is asked of the inventory (its pattern caches would reorder it).
+    if limit is not None:
+        inv.subset(limit)
+        try:
+            selected = [h.name for h in inv.get_hosts("all")]
+        except Exception:  # Ansible stops: sshfleet must too
+            selected = None
+        inv.subset(None)
+        inv.clear_pattern_cache()
+        inv._hosts_patterns_cache = {}
+    hosts = inv.get_hosts("all")
+    if limit is None:
+        selected = [h.name for h in hosts]
+    listing = {"hosts": [h.name for h in hosts], "groups": {}, "hostvars": {}}
+    for name, g in inv.groups.items():
+        listing["groups"][name] = {"hosts": sorted(h.name for h in g.hosts),
+                                   "children": sorted(k.name for k in g.child_groups)}
+    for h in hosts:
+        v = vm.get_vars(host=h, include_hostvars=False, stage="all")
+        for internal in C.INTERNAL_STATIC_VARS:
+            v.pop(internal, None)
+        listing["hostvars"][h.name] = json.loads(json.dumps(v, default=str))
+    conns = {}
+    for h in hosts:
+        v = vm.get_vars(host=h, include_hostvars=True)
+        t = Templar(loader=loader, variables=v)
+        conn = connection_loader.get("ssh", PlayContext(), None)
+        try:
+            opts = conn._resolve_option_variables(v, t)
+            conn.set_options(var_options=opts)
+            port = conn.get_option("port")
+            words = shlex.split(conn.get_option("ssh_common_args") or "")
+            words += shlex.split(conn.get_option("ssh_extra_args") or "")
+            c = effective(str(conn.get_option("host")), port, conn.get_option("remote_user"),
+                          conn.get_option("private_key_file"), words)
+            if "error" not in c:
+                c["password"] = conn.get_option("password") is not None
+            conns[h.name] = c
+        except Exception as e:  # Ansible fails this host's task
+            conns[h.name] = {"error": f"{type(e).__name__}: {e}".splitlines()[0]}
+    return {"listing": listing, "selected": selected, "connections": conns}
+
+# ---------------------------------------------------------------- sshfleet
+
+
+def run_sshfleet(binary, d, sources, limit, env):
+    base = [binary, "inventory", "-F", "none"]
+    for s in sources:
+        base += ["-i", os.path.join(d, s)]
+    lst = subprocess.run(base + ["--list"], capture_output=True, text=True, env=env, cwd=d)
+    cmd = base + ["--json"] + (["-l", limit] if limit is not None else [])
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=d)
+    return lst, res
+
+
+def ours_listing(text):
+    data = json.loads(text)
+    hostvars = data.get("_meta", {}).get("hostvars", {})
+    groups = {}
+    hosts = set(hostvars)
+    for name, g in data.items():
+        if name == "_meta":
+            continue
+        groups[name] = {"hosts": sorted(g.get("hosts", [])), "children": sorted(g.get("children", []))}
+        hosts.update(g.get("hosts", []))
+    return groups, hostvars, hosts
+
+
+def masked(vs):
+    return {k: ("<secret>" if "pass" in k.lower() else v) for k, v in vs.items()}
+
+
+def compare(case, d, sources, limit, want, lst, res):
+    diffs = []
+    if lst.returncode != 0:
+        return [f"sshfleet refused the inventory: {lst.stderr.strip()}"]
+    groups, hostvars, hosts = ours_listing(lst.stdout)
+    wl = want["listing"]
+    if hosts != set(wl["hosts"]):
+        diffs.append(f"hosts: ours {sorted(hosts)}, Ansible {sorted(wl['hosts'])}")
+    for name, g in wl["groups"].items():
+        if name == "all":
+            continue
+        if name not in groups and (g["hosts"] or g["children"]):
+            diffs.append(f"group {name} missing")
+        elif name in groups and groups[name] != g:
+            diffs.append(f"group {name}: ours {groups[name]}, Ansible {g}")
+    for h in wl["hosts"]:
+        a, b = masked(hostvars.get(h, {})), masked(wl["hostvars"].get(h, {}))
+        if a != b:
+            diffs.append(f"host {h} vars:\n    ours    {a}\n    Ansible {b}")
+    if res.returncode not in (0, 5):
+        return diffs + [f"--json failed: {res.stderr.strip()}"]
+    try:
+        ours = json.loads(res.stdout)
+    except ValueError:
+        if want["selected"]:
+            return diffs + [f"--json gave no JSON: {res.stderr.strip()}"]
+        return diffs
+    if want["selected"] is None:
+        return diffs + [f"limit {limit!r}: Ansible stops with an error, sshfleet selected hosts"]
+    got_sel = [e["host"] for e in ours]
+    if got_sel != want["selected"]:
+        diffs.append(f"limit {limit!r}: ours {got_sel}, Ansible {want['selected']}")
+    for e in ours:
+        w = want["connections"].get(e["host"])
+        if w is None:
+            continue
+        if "error" in w or "error" in e:
+            if ("error" in w) != ("error" in e):
+                diffs.append(f"{e['host']}: ours {e.get('error', 'resolved')}, Ansible {w.get('error', 'resolved')}")
+            continue
+        user = w["user"] if w["user"] is not None else e["user"]
+        proxy = w["proxy_command"]
+        if proxy is not None:
+            proxy = proxy.replace("%h", w["address"].lower()).replace("%p", str(w["port"])).replace("%r", user)
+            proxy = " ".join(shlex.split(proxy)) if proxy[:1] in "'\"" else proxy
+        jump = None
+        if w["jump"]:
+            jump = w["jump"].rsplit("@", 1)[-1].split(":")[0]
+        # ssh lowercases the host names it is given; a key named twice is
+        # tried once.
+        dedup = lambda keys: list(dict.fromkeys(keys))  # noqa: E731
+        got = {"address": e["address"].lower(), "port": e["port"], "user": e["user"],
+               "key_files": dedup(e["key_files"]), "password": e["password"],
+               "proxy_command": e["proxy_command"].lower() if e["proxy_command"] else None,
+               "jump": e["jumps"][0]["address"].lower() if e["jumps"] else None}
+        exp = {"address": w["address"].lower(), "port": w["port"], "user": user,
+               "key_files": dedup(w["key_files"]), "password": w["password"],
+               "proxy_command": proxy.lower() if proxy else None, "jump": jump.lower() if jump else None}
+        if got != exp:
+            diffs.append(f"{e['host']}:\n    ours    {got}\n    Ansible {exp}")
+    return diffs
+
+
+def show(d):
+    out = []
+    for root, _, files in os.walk(d):
+        for f in sorted(files):
+            p = os.path.join(root, f)
+            out.append(f"--- {os.path.relpath(p, d)}")
+            out.append(open(p).read().rstrip("\n"))
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sshfleet", required=True)
+    ap.add_argument("--seed", type=int, default=25)
+    ap.add_argument("--cases", type=int, default=2000)
+    ap.add_argument("--only", type=int)
+    ap.add_argument("--keep")
+    ap.add_argument("--max-report", type=int, default=8)
+    args = ap.parse_args()
+    started = time.time()
+    root = args.keep or tempfile.mkdtemp(prefix="sshfleet-diff-")
+    os.makedirs(root, exist_ok=True)
+    env = dict(os.environ)
+    cases = []
+    indexes = [args.only] if args.only is not None else range(args.cases)
+    for i in indexes:
+        rng = random.Random(args.seed * 1_000_003 + i)
+        c = Gen(rng)
+        d = os.path.join(root, f"case{i:05}")
+        source = write_case(c, d)
+        cases.append((i, c, d, [source], c.limit()))
+    os.environ.update(cases[0][1].env if cases else {})
+    env.update(cases[0][1].env if cases else {})
+    env.pop(ENV_UNSET, None)
+    os.environ.pop(ENV_UNSET, None)
+    args.sshfleet = os.path.abspath(args.sshfleet)
+    wants = {}
+    failures = []
+    ansible_refused = 0
+
+    def check(item):
+        i, c, d, sources, limit = item
+        want = wants[i]
+        lst, res = run_sshfleet(args.sshfleet, d, sources, limit, env)
+        if "refused" in want:
+            if lst.returncode == 0:
+                return i, [f"Ansible refused ({want['refused']}) but sshfleet read it"], True
+            return i, [], True
+        return i, compare(c, d, sources, limit, want, lst, res), False
+
+    # Ansible's warnings (a host named like a group, ...) are not results.
+    saved_stderr = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    ansible_time = 0.0
+    # sshfleet runs (other processes) while this one asks Ansible.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        futures = []
+        for item in cases:
+            i, c, d, sources, limit = item
+            t0 = time.time()
+            try:
+                wants[i] = ansible_resolve(d, sources, limit)
+            except Exception as e:
+                wants[i] = {"refused": f"{type(e).__name__}: {e}".splitlines()[0]}
+            ansible_time += time.time() - t0
+            futures.append(pool.submit(check, item))
+        os.dup2(saved_stderr, 2)
+        for f in futures:
+            i, diffs, refused = f.result()
+            ansible_refused += refused
+            if diffs:
+                failures.append((i, diffs))
+    elapsed = time.time() - started
+    for i, diffs in failures[: args.max_report]:
+        _, c, d, sources, limit = next(x for x in cases if x[0] == i)
+        print(f"=== case {i} (seed {args.seed}, --only {i}), limit {limit!r}, format {c.fmt}")
+        print("\n".join("  " + x for x in diffs))
+        print(show(d))
+    print(f"{len(cases)} generated cases (seed {args.seed}), {ansible_refused} refused by Ansible, "
+          f"{len(failures)} differ, {elapsed:.1f}s ({ansible_time:.1f}s in Ansible), "
+          f"ansible-core {ANSIBLE_VERSION}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
