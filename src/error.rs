@@ -129,8 +129,10 @@ pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
 /// `text` without the ` at path "DIR/.tmpXXXX"` that tempfile appends to
 /// an OS error: the operator never named that file.
 fn drop_temp_path(mut text: String) -> String {
+    // tempfile's default prefix, and sshfleet's own (support::outputs).
+    const TEMP_PREFIXES: [&str; 2] = ["/.tmp", "/.sshfleet-"];
     if let Some(at) = text.find(" at path \"")
-        && text[at..].contains("/.tmp")
+        && TEMP_PREFIXES.iter().any(|p| text[at..].contains(p))
     {
         text.truncate(at);
     }

@@ -25,6 +25,8 @@ mod fleet;
 mod inventory;
 mod plan;
 mod playbook;
+#[cfg(test)]
+mod properties;
 mod report;
 mod session;
 mod ssh;

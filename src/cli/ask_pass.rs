@@ -6,7 +6,7 @@ use std::io::{BufRead as _, Write as _};
 
 use rustix::termios::{LocalModes, OptionalActions, Termios, isatty, tcgetattr, tcsetattr};
 
-use crate::ssh::transport::Password;
+use crate::support::secrets::Secret;
 
 /// Why no password was obtained.
 #[derive(Debug, thiserror::Error)]
@@ -27,8 +27,8 @@ pub(crate) enum AskPassError {
 
 /// Ask for the password on stdin's terminal (prompt on stderr), echo off.
 /// The terminal is restored however this ends, Ctrl-C included.
-pub(crate) async fn ask(prompt: &str) -> Result<Password, AskPassError> {
-    ask_line(prompt).await.map(Password::new)
+pub(crate) async fn ask(prompt: &str) -> Result<Secret, AskPassError> {
+    ask_line(prompt).await.map(Secret::new)
 }
 
 /// One secret line from stdin's terminal, asked as [`ask`] does (also for

@@ -5,6 +5,8 @@
 
 pub(crate) mod ask_pass;
 pub(crate) mod man;
+#[cfg(test)]
+mod output_flags;
 
 use std::path::PathBuf;
 
@@ -21,16 +23,15 @@ use crate::plan::rollout::Serial;
     name = "sshfleet",
     version,
     about = "Find and fix known faults on fleets of security appliances over SSH",
-    after_long_help = AFTER_LONG_HELP
+    after_long_help = after_long_help()
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// What `sshfleet --help` and sshfleet(1) say beyond the subcommands.
-/// Indented lines are set verbatim in the man page.
-const AFTER_LONG_HELP: &str = "\
+/// The statuses, first in `--help` after the subcommands.
+const STATUSES: &str = "\
 Statuses (one per host, in the table, the report and the metrics):
   ok           nothing to do: no fault found
   changed      a fault fixed, and the fix confirmed by the host's own output
@@ -38,19 +39,13 @@ Statuses (one per host, in the table, the report and the metrics):
   failed       a fault found and not fixed, or a step failed
   unreachable  no session: connection, host key or login refused
   skipped      not run: the rollout stopped (--max-fail-percent) or the run
-               was interrupted
+               was interrupted";
 
-Exit codes:
-  0    every host ok or changed
-  1    internal error (sshfleet or its environment)
-  2    some host failed
-  3    another run holds the lock: nothing was run
-  4    none failed, some unreachable
-  5    bad invocation, inventory, playbook or report: nothing was run
-  130  interrupted (Ctrl-C)
-
-Inventory: an Ansible YAML inventory (-i), its groups and host variables
-(ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file,
+/// The rest of `--help`, after the exit codes.
+const AFTER_EXIT_CODES: &str = "\
+Inventory: an Ansible inventory (-i): YAML, INI, JSON, a directory of them
+or an executable script, as ansible-inventory reads them; its groups and host
+variables (ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file,
 ansible_ssh_common_args, sshfleet_password_env, and the playbook's own
 variables); --limit takes hosts, groups, globs and !exclusions.
 
@@ -66,6 +61,16 @@ Files:
   DIR/HOST.jsonl         --record: each host's session, replayable (sim --replay)
 
 See sshfleet-run(1) and the README for more.";
+
+/// What `sshfleet --help` and sshfleet(1) say beyond the subcommands:
+/// statuses, exit codes (from [`ExitCode::ALL`]), inventory, files.
+/// Indented lines are set verbatim in the man page.
+fn after_long_help() -> String {
+    format!(
+        "{STATUSES}\n\n{}\n{AFTER_EXIT_CODES}",
+        ExitCode::help_section()
+    )
+}
 
 // Examples are kept verbatim (one command a line) in `--help` and in the
 // man pages.
@@ -108,7 +113,7 @@ pub(crate) enum Command {
     #[command(verbatim_doc_comment)]
     Demo(DemoArgs),
     #[cfg(feature = "sim")]
-    /// Serve a simulated appliance
+    /// Serve a simulated fleet (appliances or Windows endpoints) on loopback, or one appliance on stdio
     ///
     /// Examples:
     ///   sshfleet sim --hosts 200 --scenario mixed --inventory-out sim.yaml
@@ -441,18 +446,40 @@ async fn ask(prompt: &str) -> Result<String, Error> {
     }
 }
 
+/// `report show --group-by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ShowGroupBy {
+    Finding,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum ReportCommand {
     /// Print the table of a report again, with the reason of each failed,
-    /// unreachable or skipped host
+    /// unreachable or skipped host (and what confirmed each change), and how
+    /// many hosts each finding holds
     ///
-    /// Example:
+    /// Examples:
     ///   sshfleet report show last.json
+    ///   sshfleet report show last.json --status failed --group-by finding
+    ///   sshfleet report show last.json --finding tetra-proxy-auth
+    ///   sshfleet report show last.json --host pc042.example.com
     #[command(verbatim_doc_comment)]
     Show {
         /// A JSON report written by `sshfleet run --report`.
         #[arg(value_name = "REPORT.json")]
         report: PathBuf,
+        /// Only hosts of this status (repeat, or comma-separate, for several).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        status: Vec<crate::report::Status>,
+        /// Only hosts with this finding id (repeat, or comma-separate, for several).
+        #[arg(long, value_name = "ID", value_delimiter = ',')]
+        finding: Vec<String>,
+        /// One table per finding, most hosts first.
+        #[arg(long, value_enum)]
+        group_by: Option<ShowGroupBy>,
+        /// Everything the report holds of this host, nothing cut.
+        #[arg(long, value_name = "NAME", conflicts_with_all = ["status", "finding", "group_by"])]
+        host: Option<String>,
     },
     /// Say which hosts changed status or findings between two runs of one
     /// playbook (nothing is printed when none did)

@@ -61,7 +61,7 @@ fn demo_of(which: DemoPlaybook) -> Demo {
         DemoPlaybook::SecureEndpointTetra => Demo {
             model: Model::Windows,
             hosts: endpoints(),
-            down: "pc14.example.com",
+            down: "pc99.example.com",
             // No latest_tetra: stale means behind the newest version
             // seen across this fleet.
             // Twice the ESA demo's timeout: the forced update lands
@@ -193,7 +193,13 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         .collect();
     scenarios.insert(demo.down.to_string(), "down".to_string());
     expected.push((demo.down.to_string(), Status::Unreachable));
-    let names: Vec<&str> = demo.hosts.iter().map(|(m, _, _)| m.hostname()).collect();
+    // Each host's name, and what an operator knows of it from elsewhere
+    // (the proxy an endpoint's policy names).
+    let names: Vec<(&str, HostExtra)> = demo
+        .hosts
+        .iter()
+        .map(|(m, _, _)| (m.hostname(), m.inventory_vars()))
+        .collect();
     let files = sshfleet_sim::serve::SimFiles {
         inventory: dir.path().join("inventory.yaml"),
         key: dir.path().join("id_ed25519"),
@@ -206,9 +212,9 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
         |ports, key| {
             let hosts = names
                 .iter()
-                .copied()
                 .zip(ports.iter().copied())
-                .chain([(demo.down, dead_port)]);
+                .map(|((name, extra), port)| (*name, port, extra.clone()))
+                .chain([(demo.down, dead_port, HostExtra::new())]);
             demo_inventory(hosts, key, &password)
                 .map_err(|e| sshfleet_sim::SimError::Invalid(e.to_string()))
         },
@@ -306,7 +312,10 @@ fn verdict(code: ExitCode, outcome: &Report, expected: &[(String, Status)]) -> E
         say!("demo: every host ended as its scenario requires.");
         ExitCode::Success
     } else {
-        eprintln!("demo: unexpected results:\n  {}", wrong.join("\n  "));
+        crate::console::progress::Lines::Stderr.print(&format!(
+            "demo: unexpected results:\n  {}",
+            wrong.join("\n  ")
+        ));
         ExitCode::Internal
     }
 }
@@ -315,17 +324,21 @@ fn verdict(code: ExitCode, outcome: &Report, expected: &[(String, Status)]) -> E
 /// `emea`, reached as `admin` with the lab's `key`; the host that takes no
 /// key gets `password`, literally (a throwaway inventory; production keeps
 /// it in a vault).
+/// A host's playbook variables beside its connection ones.
+type HostExtra = std::collections::BTreeMap<String, serde_json::Value>;
+
 fn demo_inventory<'a>(
-    hosts: impl Iterator<Item = (&'a str, u16)>,
+    hosts: impl Iterator<Item = (&'a str, u16, HostExtra)>,
     key: &Path,
     password: &str,
 ) -> Result<String, serde_yaml::Error> {
     let mut mapping = serde_yaml::Mapping::new();
-    for (name, port) in hosts {
+    for (name, port, vars) in hosts {
         let vars = HostVars {
             ansible_host: "127.0.0.1",
             ansible_port: port,
             ansible_password: (name == KEYBOARD_INTERACTIVE_HOST).then(|| password.to_string()),
+            vars,
         };
         mapping.insert(name.into(), serde_yaml::to_value(vars)?);
     }
@@ -370,4 +383,6 @@ struct HostVars {
     ansible_port: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     ansible_password: Option<String>,
+    #[serde(flatten)]
+    vars: HostExtra,
 }

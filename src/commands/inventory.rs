@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::exit::ExitCode;
 use serde_json::{Value as Json, json};
 
-use crate::inventory::{Host, Inventory, LoadOptions, VaultSecret};
+use crate::inventory::{Host, Inventory, InventoryError, LoadOptions, VaultSecret};
 use crate::plan::SshOptions;
 
 pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
@@ -21,7 +21,7 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
         let json = inventory.to_ansible_json();
         let text =
             serde_json::to_string_pretty(&json).map_err(|e| Error::Io(std::io::Error::other(e)))?;
-        say!("{text}");
+        say!("{}", crate::support::sanitize::escape_json_text(&text));
         return Ok(ExitCode::Success);
     }
     let mut hosts = match &args.pattern {
@@ -44,25 +44,49 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
     if args.json {
         return json_report(&inventory, ssh, &hosts, vault.as_ref());
     }
-    let targets = crate::plan::resolve_targets(&inventory, ssh, &hosts, vault.as_ref())?;
-    for (host, target) in hosts.iter().zip(targets) {
-        let via = target
-            .jumps
-            .iter()
-            .map(|j| format!("\tvia={}@{}", j.credentials.user, j.host_port()))
-            .collect::<String>();
-        let line = format!(
-            "{}\t{}:{}\tuser={}\tgroups={}{via}",
-            host.name,
-            target.address,
-            target.port,
-            target.credentials.user,
-            host.groups.join(",")
-        );
+    // Hosts an inventory shared with Ansible reaches otherwise (winrm) are
+    // listed with their connection, not a reason to list nothing.
+    let mut other = std::collections::BTreeMap::new();
+    for host in &hosts {
+        if let Err(InventoryError::NotSsh { kind, .. }) = inventory.connection(host, vault.as_ref())
+        {
+            other.insert(host.name.clone(), kind);
+        }
+    }
+    let over_ssh: Vec<_> = hosts
+        .iter()
+        .copied()
+        .filter(|h| !other.contains_key(&h.name))
+        .collect();
+    let targets = crate::plan::resolve_targets(&inventory, ssh, &over_ssh, vault.as_ref())?;
+    let mut targets = targets.into_iter();
+    for host in &hosts {
+        let groups = format!("groups={}", host.groups.join(","));
+        let fields: Vec<String> = match other.get(&host.name) {
+            Some(kind) => vec![host.name.clone(), format!("connection={kind}"), groups],
+            None => {
+                let Some(target) = targets.next() else {
+                    continue;
+                };
+                let mut fields = vec![
+                    host.name.clone(),
+                    format!("{}:{}", target.address, target.port),
+                    format!("user={}", target.credentials.user),
+                    groups,
+                ];
+                fields.extend(
+                    target
+                        .jumps
+                        .iter()
+                        .map(|j| format!("via={}@{}", j.credentials.user, j.host_port())),
+                );
+                fields
+            }
+        };
         // Tabs separate the fields; anything else from the file is escaped.
-        let fields: Vec<_> = line
-            .split('\t')
-            .map(crate::support::sanitize::escape)
+        let fields: Vec<_> = fields
+            .iter()
+            .map(|f| crate::support::sanitize::escape(f))
             .collect();
         say!("{}", fields.join("\t"));
     }

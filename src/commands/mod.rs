@@ -12,7 +12,7 @@ mod man;
 #[cfg(feature = "sim")]
 pub(crate) mod playbook_test;
 mod report;
-mod run;
+pub(crate) mod run;
 #[cfg(feature = "sim")]
 mod sim;
 

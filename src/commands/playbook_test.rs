@@ -45,6 +45,9 @@ struct Recorded {
     outcomes: BTreeMap<String, Expected>,
     /// A recording without its outcome (its header trimmed).
     without_outcome: Option<PathBuf>,
+    /// A recording made with `--check`, and one made without.
+    checked: Option<PathBuf>,
+    unchecked: Option<PathBuf>,
 }
 
 fn recorded(dir: &Path) -> Result<Recorded, Error> {
@@ -52,10 +55,17 @@ fn recorded(dir: &Path) -> Result<Recorded, Error> {
         playbooks: BTreeSet::new(),
         outcomes: BTreeMap::new(),
         without_outcome: None,
+        checked: None,
+        unchecked: None,
     };
     for (path, recording) in sshfleet_recording::Recording::read_dir(dir)? {
         let header = recording.header;
         recorded.playbooks.insert(header.playbook.clone());
+        if header.check_mode {
+            recorded.checked.get_or_insert(path.clone());
+        } else {
+            recorded.unchecked.get_or_insert(path.clone());
+        }
         let Some(outcome) = header.outcome else {
             recorded.without_outcome.get_or_insert(path);
             continue;
@@ -90,6 +100,30 @@ impl Recorded {
         }
     }
 
+    /// Whether to replay in check mode: as the recordings were made. A
+    /// recording made with `--check` holds no fix, so replaying it without
+    /// would fail at the fix; recordings of both kinds together cannot be
+    /// replayed in one run.
+    fn check_mode(&self, asked: bool) -> Result<bool, Error> {
+        match (&self.checked, &self.unchecked) {
+            (Some(checked), Some(unchecked)) => Err(Error::Usage(format!(
+                "{} was recorded with --check and {} without: replay them from separate directories",
+                checked.display(),
+                unchecked.display()
+            ))),
+            (Some(checked), None) => {
+                if !asked {
+                    say!(
+                        "{} (and the other recordings) were made with --check: replaying with --check",
+                        checked.display()
+                    );
+                }
+                Ok(true)
+            }
+            _ => Ok(asked),
+        }
+    }
+
     /// How each host ended when recorded.
     fn expectations(self) -> Result<BTreeMap<String, Expected>, Error> {
         match self.without_outcome {
@@ -106,6 +140,7 @@ impl Recorded {
 /// difference printed), 5 for a bad playbook, recording or expectations.
 pub(crate) async fn execute(test: Test) -> Result<ExitCode, Error> {
     let recorded = recorded(&test.replay)?;
+    let check_mode = recorded.check_mode(test.check_mode)?;
     let playbook = match &test.playbook {
         Some(playbook) => playbook.clone(),
         None => recorded.playbook(&test.replay)?,
@@ -137,7 +172,7 @@ pub(crate) async fn execute(test: Test) -> Result<ExitCode, Error> {
             inventory: &lab.files.inventory,
             known_hosts: &lab.files.known_hosts,
             extra_vars: &test.extra_vars,
-            check_mode: test.check_mode,
+            check_mode,
             report: test.report.clone(),
             labels: None,
         },

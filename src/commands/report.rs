@@ -2,7 +2,9 @@
 //! is an operator's file: what it quotes of hosts is escaped again on its
 //! way to the terminal.
 
-use crate::cli::ReportCommand;
+use std::path::Path;
+
+use crate::cli::{ReportCommand, ShowGroupBy};
 use crate::error::Error;
 use crate::exit::ExitCode;
 
@@ -10,32 +12,44 @@ use crate::exit::ExitCode;
 pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
     use crate::report::Report;
     match command {
-        ReportCommand::Show { report } => {
+        ReportCommand::Show {
+            report,
+            status,
+            finding,
+            group_by,
+            host,
+        } => {
             let loaded = Report::load(&report)?;
-            say!(
-                "{} report of playbook {} ({}, started {}{}){}",
-                report.display(),
-                crate::support::sanitize::escape(&loaded.playbook),
-                if loaded.inventory.is_empty() {
-                    "inventory not recorded".to_string()
-                } else {
-                    loaded.inventory.join(", ")
-                },
-                loaded.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                if loaded.sshfleet_version.is_empty() {
-                    String::new()
-                } else {
-                    format!(", sshfleet {}", loaded.sshfleet_version)
-                },
-                if loaded.check_mode {
-                    ", check mode"
-                } else {
-                    ""
-                }
-            );
-            // An earlier report is an operator's file: what it quotes of
-            // hosts is escaped again on its way to the terminal.
-            let table = loaded.table_with_reasons();
+            if let Some(name) = host {
+                let detail = loaded.host_detail(&name).ok_or_else(|| {
+                    Error::Usage(format!("{} holds no host `{name}`", report.display()))
+                })?;
+                say!(
+                    "{}",
+                    crate::support::sanitize::escape_keeping_lines(detail.trim_end())
+                );
+                return Ok(ExitCode::Success);
+            }
+            say!("{}", heading(&report, &loaded));
+            let filter = crate::report::by_finding::Filter {
+                statuses: status,
+                findings: finding,
+            };
+            let narrowed = !filter.statuses.is_empty() || !filter.findings.is_empty();
+            let shown = loaded
+                .filtered(&filter)
+                .map_err(|e| Error::Usage(format!("{}: {e}", report.display())))?;
+            if narrowed {
+                say!(
+                    "{} of {} hosts shown",
+                    shown.hosts.len(),
+                    loaded.hosts.len()
+                );
+            }
+            let table = match group_by {
+                Some(ShowGroupBy::Finding) => shown.tables_by_finding(),
+                None => shown.table_with_reasons(),
+            };
             say!(
                 "\n{}",
                 crate::support::sanitize::escape_keeping_lines(table.trim_end())
@@ -67,4 +81,29 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
             Ok(ExitCode::Success)
         }
     }
+}
+
+/// `last.json report of playbook ... (inventory, started ..., sshfleet ...)`.
+fn heading(path: &Path, loaded: &crate::report::Report) -> String {
+    format!(
+        "{} report of playbook {} ({}, started {}{}){}",
+        path.display(),
+        crate::support::sanitize::escape(&loaded.playbook),
+        if loaded.inventory.is_empty() {
+            "inventory not recorded".to_string()
+        } else {
+            loaded.inventory.join(", ")
+        },
+        loaded.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        if loaded.sshfleet_version.is_empty() {
+            String::new()
+        } else {
+            format!(", sshfleet {}", loaded.sshfleet_version)
+        },
+        if loaded.check_mode {
+            ", check mode"
+        } else {
+            ""
+        }
+    )
 }

@@ -13,6 +13,30 @@ use crate::plan::{Plan, RunSettings, Sources, SshOptions};
 use crate::ssh::transport::TransportOptions;
 use crate::support::lock::RunLock;
 
+/// Every path `run` writes, checked before any host is touched (the
+/// table in `cli/output_flags.rs` lists them); the lock's path.
+pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error> {
+    use crate::support::outputs::{check_file, ensure_dir};
+    if let Some(report) = &args.report {
+        check_file("--report", report)?;
+    }
+    if let Some(metrics) = &args.metrics_file {
+        check_file("--metrics-file", metrics)?;
+    }
+    if let Some(dir) = &args.transcripts {
+        ensure_dir("--transcripts", dir, 0o700)?;
+    }
+    if let Some(dir) = &args.record {
+        ensure_dir("--record", dir, 0o700)?;
+    }
+    let lock_path = args
+        .lock
+        .clone()
+        .unwrap_or_else(crate::support::lock::default_path);
+    check_file("--lock", &lock_path)?;
+    Ok(lock_path)
+}
+
 pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
     let vault = args.vault.secret().await?;
     let sources = Sources {
@@ -61,21 +85,7 @@ pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
         format: args.log_format,
         labels: None,
     };
-    // Every path the run writes, before any host is touched.
-    if let Some(report) = &args.report {
-        crate::support::outputs::check_file("--report", report)?;
-    }
-    if let Some(dir) = &args.transcripts {
-        crate::support::outputs::ensure_dir("--transcripts", dir, 0o700)?;
-    }
-    if let Some(dir) = &args.record {
-        crate::support::outputs::ensure_dir("--record", dir, 0o700)?;
-    }
-    let lock_path = args
-        .lock
-        .clone()
-        .unwrap_or_else(crate::support::lock::default_path);
-    crate::support::outputs::check_file("--lock", &lock_path)?;
+    let lock_path = check_outputs(&args)?;
     // Taken last: a bad invocation is reported as such, whoever holds it.
     let _lock = RunLock::acquire(&lock_path).inspect_err(|e| {
         if args.log_format == LogFormat::Json {

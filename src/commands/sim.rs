@@ -5,9 +5,7 @@
 use std::path::Path;
 
 use sshfleet_sim::serve::{Lab, ReplayOptions, ServeOptions};
-use sshfleet_sim::{
-    AsyncOsScenario, DefaultShell, EndpointScenario, Model, Scenario, ScenarioChoice, SimModel,
-};
+use sshfleet_sim::{DefaultShell, EndpointScenario, Model, Scenario, ScenarioChoice, SimModel};
 
 use crate::cli::SimArgs;
 use crate::console::shutdown::Shutdown;
@@ -87,12 +85,30 @@ fn print_replay_banner(options: &ReplayOptions, lab: &Lab) {
         lab.files.known_hosts.display(),
         lab.files.key.display()
     );
+    // The recordings know their playbook and whether they were made with
+    // --check (then a run without it would fail at the fix they never saw).
+    let headers: Vec<_> = sshfleet_recording::Recording::read_dir(&options.dir)
+        .map(|all| all.into_iter().map(|(_, r)| r.header).collect())
+        .unwrap_or_default();
+    let check_mode = !headers.is_empty() && headers.iter().all(|h| h.check_mode);
+    let playbook = match headers.split_first() {
+        Some((first, rest)) if rest.iter().all(|h| h.playbook == first.playbook) => {
+            first.playbook.as_str()
+        }
+        _ => "PLAYBOOK",
+    };
     say!("\nRehearse with:\n");
     say!(
-        "  sshfleet run PLAYBOOK -i {} --known-hosts {}",
+        "  sshfleet run {playbook} -i {} --known-hosts {}{}",
         shell_word(&lab.files.inventory),
-        shell_word(&lab.files.known_hosts)
+        shell_word(&lab.files.known_hosts),
+        if check_mode { " --check" } else { "" }
     );
+    if check_mode {
+        say!(
+            "\n(recorded with --check: replay with --check too; a fix the recordings never saw is answered as an unknown command)"
+        );
+    }
 }
 
 fn print_banner(options: &ServeOptions, lab: &Lab) {
@@ -123,17 +139,23 @@ fn print_banner(options: &ServeOptions, lab: &Lab) {
     );
     say!("\nRehearse with:\n");
     say!(
-        "  sshfleet run {} -i {} --known-hosts {}",
+        "  sshfleet run {} -i {} --known-hosts {} {}",
         model.playbook(),
         shell_word(&files.inventory),
-        shell_word(&files.known_hosts)
+        shell_word(&files.known_hosts),
+        rehearsal_vars(model, options.update_duration)
+    );
+    say!(
+        "\n(update_timeout: how long a forced update may take before the host fails, so how long \
+         hosts whose update never lands hold the run; command_timeout: how long one command may \
+         take, so how long stop-answering hosts hold it. The defaults, 10m and 60s, are for real \
+         machines.)"
+    );
+    say!(
+        "(fixes persist while this process runs: a second rehearsal finds the fixed hosts ok; \
+         stop it and start it again to reset every host to its scenario)"
     );
     let has = |scenario: Scenario| planned.iter().any(|h| h.scenario == scenario);
-    if has(AsyncOsScenario::NeverCompletes.into()) {
-        say!(
-            "\n(never-completes hosts fail only when update_timeout runs out, 10m by default: add -e update_timeout=30s to rehearse faster)"
-        );
-    }
     if model == Model::Windows {
         let cmd = planned
             .iter()
@@ -143,9 +165,6 @@ fn print_banner(options: &ServeOptions, lab: &Lab) {
             "\n(default shell: cmd.exe on {cmd} endpoints, PowerShell on {})",
             planned.len() - cmd
         );
-        say!(
-            "\n(add -e update_poll_interval=1s -e update_timeout=30s to rehearse faster: endpoints whose version does not move fail only when update_timeout runs out)"
-        );
         if !has(EndpointScenario::UpToDate.into()) {
             say!(
                 "(no up-to-date endpoint here: staleness is judged against the newest version seen, so add -e latest_tetra={})",
@@ -153,6 +172,24 @@ fn print_banner(options: &ServeOptions, lab: &Lab) {
             );
         }
     }
+}
+
+/// The `-e` values that suit a simulator, as the banner prints them and the
+/// README shows them: an update timeout well past the simulated update
+/// (at least 15 s: a trickling host's backlog takes seconds to arrive),
+/// 10 s per command, and for endpoints a poll every second.
+fn rehearsal_vars(model: Model, update_duration: Option<std::time::Duration>) -> String {
+    let update = update_duration.unwrap_or(match model {
+        Model::Windows => sshfleet_sim::windows::DEFAULT_TETRA_UPDATE_DURATION,
+        _ => sshfleet_sim::DEFAULT_UPDATE_DURATION,
+    });
+    let timeout = update.saturating_mul(3).as_secs_f64().ceil().max(15.0);
+    let poll = if model == Model::Windows {
+        " -e update_poll_interval=1s"
+    } else {
+        ""
+    };
+    format!("-e update_timeout={timeout}s -e command_timeout=10s{poll}")
 }
 
 /// A path as a shell word, quoted only when it needs to be.
@@ -172,6 +209,23 @@ fn shell_word(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rehearsal_timeouts_outlast_the_simulated_update() {
+        use std::time::Duration;
+        assert_eq!(
+            rehearsal_vars(Model::Asyncos, None),
+            "-e update_timeout=15s -e command_timeout=10s"
+        );
+        assert_eq!(
+            rehearsal_vars(Model::Asyncos, Some(Duration::from_secs(30))),
+            "-e update_timeout=90s -e command_timeout=10s"
+        );
+        assert_eq!(
+            rehearsal_vars(Model::Windows, None),
+            "-e update_timeout=15s -e command_timeout=10s -e update_poll_interval=1s"
+        );
+    }
 
     #[test]
     fn shell_words_are_quoted_only_when_needed() {

@@ -61,6 +61,7 @@ impl JsonLog {
         let Ok(text) = serde_json::to_string(&line) else {
             return;
         };
+        let text = crate::support::sanitize::escape_json_text(&text);
         let mut out = std::io::stdout().lock();
         // A closed pipe must not stop the run; the report is still written.
         let _ = writeln!(out, "{text}").and_then(|()| out.flush());

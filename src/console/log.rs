@@ -57,12 +57,22 @@ where
                     extensions.get::<tracing_subscriber::fmt::FormattedFields<N>>()
                     && !fields.is_empty()
                 {
+                    let fields = crate::support::sanitize::escape(fields.as_str());
                     write!(writer, "{{{fields}}}")?;
                 }
                 write!(writer, ": ")?;
             }
         }
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
+        // The console boundary for warnings: what they quote is escaped.
+        let mut fields = String::new();
+        ctx.field_format().format_fields(
+            tracing_subscriber::fmt::format::Writer::new(&mut fields),
+            event,
+        )?;
+        writeln!(
+            writer,
+            "{}",
+            crate::support::sanitize::escape_keeping_lines(&fields)
+        )
     }
 }

@@ -19,7 +19,9 @@ const LAST_SUCCESS: &str = "sshfleet_last_success_timestamp_seconds";
 pub(crate) fn write(path: &Path, report: &Report, code: ExitCode) -> std::io::Result<()> {
     // The earlier file is only read for its last success: missing or
     // unreadable, there was none.
-    let previous = std::fs::read_to_string(path).unwrap_or_default();
+    // Only a regular file of bounded size is read: a FIFO planted there
+    // would block the end of the run forever.
+    let previous = crate::support::bounds::read_input(path).unwrap_or_default();
     let text = render(report, code, &previous);
     // Read by node_exporter, which runs as its own user: a summary of
     // counts, no host names.

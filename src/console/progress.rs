@@ -39,8 +39,12 @@ impl Lines {
     /// Print one line. A reader that went away (`sshfleet run ... | head`)
     /// must not stop a remediation half-way, as `println!`'s panic would:
     /// the report file still records everything.
+    /// This is the console boundary: whatever the line quotes (a host's
+    /// text, a report read back, a file name) reaches the terminal with
+    /// its control characters escaped.
     pub(crate) fn print(self, text: &str) {
         use std::io::Write as _;
+        let text = crate::support::sanitize::escape_for_terminal(text);
         let _ = match self {
             Lines::Stdout => writeln!(std::io::stdout().lock(), "{text}"),
             Lines::Stderr => writeln!(std::io::stderr().lock(), "{text}"),
@@ -151,7 +155,9 @@ impl Progress {
     fn say(&self, text: &str) {
         match &self.bars {
             Some(bars) => {
-                let _ = bars.multi.println(text);
+                let _ = bars
+                    .multi
+                    .println(crate::support::sanitize::escape_for_terminal(text));
             }
             None => self.lines.print(text),
         }
@@ -215,7 +221,10 @@ impl Observer for Progress {
                     bar.finish_and_clear();
                     bars.multi.remove(&bar);
                 }
-                let _ = bars.multi.println(outcome.line());
+                let line = outcome.line();
+                let _ = bars
+                    .multi
+                    .println(crate::support::sanitize::escape_for_terminal(&line));
                 bars.overall.inc(1);
             }
             None => self.lines.print(&outcome.line()),

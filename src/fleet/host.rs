@@ -55,6 +55,9 @@ impl HostSession {
         if settings.record.is_some() {
             transcript.start_recording();
         }
+        for secret in known_secrets(&host, settings) {
+            transcript.add_secret(secret);
+        }
         HostSession {
             state: HostState::new(&host.vars),
             host,
@@ -167,6 +170,7 @@ impl HostSession {
                 host: &self.host.name,
                 vars: &self.host.vars,
                 clock: self.clock.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
+                check_mode: settings.check_mode,
             };
             let end = save::Ending {
                 status: outcome.status.as_str(),
@@ -215,27 +219,76 @@ fn append_errors(outcome: &mut HostOutcome, errors: Vec<String>) {
     }
 }
 
-/// A password the appliance echoed back (in output quoted as evidence, a
-/// fact, an error's "last output") stays out of the report, the JSON log
-/// and the terminal, as it stays out of the transcript.
+/// Every text of a host's result that came from its session (facts,
+/// findings, confirmations, actions, warnings, errors) with the host's
+/// secrets masked, on its way out; its name and status are the operator's.
+/// The pattern names every field, so a field added to `HostOutcome`
+/// does not compile until it is decided here.
 fn redact(outcome: &mut HostOutcome, secrets: &Secrets) {
-    let redact = |text: &mut String| {
-        if let std::borrow::Cow::Owned(clean) = secrets.redact(text) {
-            *text = clean;
-        }
-    };
-    for fact in outcome.facts.values_mut() {
-        if let serde_json::Value::String(text) = fact {
-            redact(text);
-        }
+    if secrets.is_empty() {
+        return;
     }
-    for confirmation in &mut outcome.confirmations {
-        redact(&mut confirmation.line);
+    let HostOutcome {
+        name: _,
+        status: _,
+        duration_ms: _,
+        facts,
+        findings,
+        actions,
+        confirmations,
+        error,
+        warnings,
+    } = outcome;
+    for fact in facts.values_mut() {
+        secrets.redact_json(fact);
     }
-    outcome.actions.iter_mut().for_each(redact);
-    outcome.error.iter_mut().for_each(redact);
-    for finding in &mut outcome.findings {
-        redact(&mut finding.evidence);
-        finding.message.iter_mut().for_each(redact);
+    for finding in findings {
+        secrets.redact_in_place(&mut finding.evidence);
+        finding
+            .message
+            .iter_mut()
+            .for_each(|m| _ = secrets.redact_in_place(m));
     }
+    for confirmation in confirmations {
+        secrets.redact_in_place(&mut confirmation.line);
+        confirmation
+            .at
+            .iter_mut()
+            .for_each(|t| _ = secrets.redact_in_place(t));
+    }
+    for text in actions
+        .iter_mut()
+        .chain(error.iter_mut())
+        .chain(warnings.iter_mut())
+    {
+        secrets.redact_in_place(text);
+    }
+}
+
+/// The secrets a host's session is known to hold before it connects: the
+/// inventory's login password, `--ask-pass`'s, and the values of playbook
+/// variables whose names say they are secret (see
+/// [`crate::support::secrets::is_secret_name`]); the password read from
+/// an environment variable is added once it is read.
+fn known_secrets<'a>(host: &'a PlannedHost, settings: &'a RunSettings) -> Vec<&'a str> {
+    let credentials = &host.target.credentials;
+    let passwords = [
+        credentials.password.as_ref(),
+        settings.transport.ask_pass.as_ref(),
+    ];
+    let vars = host
+        .vars
+        .values
+        .iter()
+        .filter(|(name, _)| crate::support::secrets::is_secret_name(name))
+        .filter_map(|(_, value)| match value {
+            Value::Text(text) => Some(text.as_str()),
+            _ => None,
+        });
+    passwords
+        .into_iter()
+        .flatten()
+        .map(crate::support::secrets::Secret::expose)
+        .chain(vars)
+        .collect()
 }

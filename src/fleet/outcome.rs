@@ -236,16 +236,20 @@ fn unresolved_message(run: &Execution) -> String {
         .rev()
         .max_by_key(|f| f.severity)
         .and_then(|f| f.message.as_deref());
+    // A change that ran but was not confirmed (`on_timeout:
+    // unconfirmed`) is named: it was applied, and did not fix it.
+    let applied = if run.actions.is_empty() {
+        "no remediation step applied".to_string()
+    } else {
+        format!("{} applied, not confirmed", run.actions.join(", "))
+    };
     match worst {
         Some(message) => format!(
-            "{} (found {}; no remediation step applied)",
+            "{} (found {}; {applied})",
             message.trim_end_matches('.'),
             unresolved.join(", ")
         ),
-        None => format!(
-            "found {}; no remediation step applied",
-            unresolved.join(", ")
-        ),
+        None => format!("found {}; {applied}", unresolved.join(", ")),
     }
 }
 
@@ -441,5 +445,46 @@ mod tests {
         };
         assert_eq!(outcome_of("esa01", run.clone(), false).status, Status::Ok);
         assert_eq!(outcome_of("esa01", run, true).status, Status::Changed);
+    }
+
+    #[test]
+    fn a_failure_names_the_change_that_ran_and_did_not_fix_it() {
+        let found = |id: &str, severity: Severity, message: &str| FoundFault {
+            id: id.to_string(),
+            severity,
+            evidence: String::new(),
+            message: Some(message.to_string()),
+        };
+        let run = Execution {
+            findings: vec![
+                found("tetra-stale", Severity::Warning, "stale"),
+                found(
+                    "tetra-dns-unresolved",
+                    Severity::Critical,
+                    "does not resolve.",
+                ),
+            ],
+            ..Execution::default()
+        };
+        let o = outcome_of("pc01", run.clone(), false);
+        assert_eq!(o.status, Status::Failed);
+        assert_eq!(
+            o.error.as_deref(),
+            Some(
+                "does not resolve (found tetra-stale, tetra-dns-unresolved; no remediation step applied)"
+            )
+        );
+        let applied = Execution {
+            actions: vec!["sfc.exe -forceupdate".to_string()],
+            ..run
+        };
+        let o = outcome_of("pc01", applied, false);
+        assert_eq!(o.status, Status::Failed);
+        assert_eq!(
+            o.error.as_deref(),
+            Some(
+                "does not resolve (found tetra-stale, tetra-dns-unresolved; sfc.exe -forceupdate applied, not confirmed)"
+            )
+        );
     }
 }

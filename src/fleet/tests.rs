@@ -239,6 +239,8 @@ fn target(name: &str) -> crate::ssh::transport::Target {
         algorithms: crate::ssh::algorithms::Algorithms::default(),
         jumps: Vec::new(),
         proxy_command: None,
+        address_family: crate::ssh::transport::AddressFamily::Any,
+        checks: crate::ssh::transport::HostKeyChecks::default(),
     }
 }
 

@@ -35,7 +35,7 @@ pub(crate) enum Plugin {
 }
 
 impl Plugin {
-    fn of(name: &str) -> Option<Plugin> {
+    pub(super) fn of(name: &str) -> Option<Plugin> {
         match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
             "ssh" | "smart" => Some(Plugin::Ssh),
             "paramiko" | "paramiko_ssh" => Some(Plugin::Paramiko),
@@ -127,27 +127,8 @@ impl Plugin {
 /// Key *contents* (ansible-core 2.19's `private_key`): not supported.
 const KEY_CONTENT_VARS: [&str; 2] = ["ansible_private_key", "ansible_ssh_private_key"];
 
-/// A password: never printed. `Debug` shows only that there is one, and
-/// there is no `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Secret(String);
-
-impl Secret {
-    pub(crate) fn new(value: String) -> Secret {
-        Secret(value)
-    }
-
-    /// The password itself: for authentication only.
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
+/// A password: the one secret type (never printed).
+pub(crate) use crate::support::secrets::Secret;
 
 /// What the inventory says about reaching a host, typed and rendered.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -372,14 +353,13 @@ impl Reader<'_> {
             Some((var, kind)) => {
                 let kind = text(&kind);
                 Plugin::of(&kind).ok_or_else(|| {
-                    self.bad(
-                        var,
-                        format!(
-                            "is `{kind}`: sshfleet only reaches hosts over SSH (ssh, paramiko, network_cli); \
-                             remove this host from the selection (e.g. --limit '!{}')",
-                            self.host.name
-                        ),
-                    )
+                    let at = self.origin(var);
+                    InventoryError::NotSsh {
+                        path: at.path,
+                        line: at.line,
+                        host: self.host.name.clone(),
+                        kind: kind.clone(),
+                    }
                 })
             }
         }
@@ -602,6 +582,7 @@ mod tests {
         let inv = Inventory::parse(&text, Path::new("inv.yaml")).unwrap();
         match inv.connection(&inv.hosts()[0], None) {
             Err(InventoryError::Invalid { line, message, .. }) => (line, message),
+            Err(e @ InventoryError::NotSsh { line, .. }) => (line, e.to_string()),
             other => panic!("{vars}: {other:?}"),
         }
     }
@@ -677,7 +658,7 @@ mod tests {
     #[test]
     fn a_secret_is_never_shown() {
         let s = Secret::new("hunter2".to_string());
-        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
         assert_eq!(s.expose(), "hunter2");
     }
 

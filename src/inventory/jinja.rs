@@ -371,7 +371,8 @@ fn run_lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs, list: bool) -> Res
                             "lookup('file', '{name}'): a relative path is searched in a play's directories, which sshfleet does not have; use an absolute path or ~/"
                         )));
                     }
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                    // A regular file of bounded size: a FIFO would block.
+                    let text = crate::support::bounds::read_input(&path).map_err(|e| {
                         refuse(format!("lookup('file', '{}'): {e}", path.display()))
                     })?;
                     // The plugin's default `rstrip=True`: Python's rstrip().

@@ -6,9 +6,8 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::Inventory;
-use super::connection::PASSWORD_VARS;
-use super::vars::MASK;
 use super::vars::to_json;
+use crate::support::secrets::{MASK, is_secret_name};
 
 impl Inventory {
     /// `ansible-inventory --list`, secrets masked.
@@ -50,9 +49,30 @@ impl Inventory {
     }
 }
 
-/// Whether a variable's name says it holds a secret (`ansible_password`,
-/// `ansible_ssh_pass`, `ansible_become_pass`, `vault_esa_password`, a key
-/// passphrase...): its value is never shown.
-pub(super) fn is_secret_name(name: &str) -> bool {
-    PASSWORD_VARS.contains(&name) || name.to_ascii_lowercase().contains("pass")
+/// `-e ansible_connection=VALUE`: one connection for every host, as
+/// Ansible's extra variables beat the inventory's; only SSH ones are taken.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "-e ansible_connection={0}: sshfleet only reaches hosts over SSH (ssh, smart, paramiko, network_cli)"
+)]
+pub(crate) struct NotAnSshConnection(pub String);
+
+impl Inventory {
+    /// Every host connects with `kind` (`-e ansible_connection=ssh`: the
+    /// Windows endpoints an inventory marks `winrm` run OpenSSH too).
+    pub(crate) fn override_connection(&mut self, kind: &str) -> Result<(), NotAnSshConnection> {
+        if super::connection::Plugin::of(kind).is_none() {
+            return Err(NotAnSshConnection(kind.to_string()));
+        }
+        for host in &mut self.hosts {
+            host.vars.insert(
+                "ansible_connection".to_string(),
+                super::VarValue::String(kind.to_string()),
+            );
+            if let Some(origins) = self.origins.get_mut(&host.name) {
+                origins.remove("ansible_connection");
+            }
+        }
+        Ok(())
+    }
 }

@@ -62,7 +62,8 @@ pub(crate) struct Origin {
 }
 
 /// One host with its effective (merged) variables. Its `Debug` masks the
-/// values of secret variables (see [`list::is_secret_name`]) and vaults.
+/// values of secret variables (see [`crate::support::secrets::is_secret_name`])
+/// and vaults.
 #[derive(Clone, PartialEq)]
 pub(crate) struct Host {
     /// The inventory name (what `--limit` and reports use).
@@ -80,8 +81,8 @@ impl std::fmt::Debug for Host {
             .vars
             .iter()
             .map(|(k, v)| {
-                let shown = if list::is_secret_name(k) {
-                    serde_json::Value::from(vars::MASK)
+                let shown = if crate::support::secrets::is_secret_name(k) {
+                    serde_json::Value::from(crate::support::secrets::MASK)
                 } else {
                     vars::to_json(v)
                 };
@@ -131,6 +132,27 @@ pub(crate) enum InventoryError {
     },
     #[error("{path}: {message}")]
     InvalidNoLine { path: PathBuf, message: String },
+    /// A host whose `ansible_connection` is not an SSH one (winrm, local,
+    /// docker...): `sshfleet inventory` lists it with its connection,
+    /// `run` names every such host at once (crate::plan::not_ssh).
+    #[error(
+        "{}:{line}: host {host}: `ansible_connection` is `{kind}`: sshfleet only reaches hosts over SSH (ssh, paramiko, network_cli); \
+         remove this host from the selection (e.g. --limit '!{host}'), or, if it runs OpenSSH, add -e ansible_connection=ssh",
+        path.display()
+    )]
+    NotSsh {
+        path: PathBuf,
+        line: usize,
+        host: String,
+        kind: String,
+    },
+    #[error("--limit pattern `{pattern}` matches no host in {path}{hint}")]
+    NoMatch {
+        path: PathBuf,
+        pattern: String,
+        /// The nearest names, and where to see them all (select.rs).
+        hint: String,
+    },
     /// Ansible's own error for `web[5]` when `web` has fewer hosts.
     #[error(
         "{path}: No hosts matched the subscripted pattern '{pattern}' ({hosts} host(s) match before the subscript)"
@@ -140,8 +162,6 @@ pub(crate) enum InventoryError {
         pattern: String,
         hosts: usize,
     },
-    #[error("--limit pattern `{pattern}` matches no host in {path}")]
-    NoMatch { path: PathBuf, pattern: String },
 }
 
 impl InventoryError {
@@ -208,6 +228,11 @@ impl Inventory {
     }
 
     /// The first source (for messages).
+    /// Where `var` was set for `host` (the file and line errors name).
+    pub(crate) fn origin(&self, host: &str, var: &str) -> Option<&Origin> {
+        self.origins.get(host)?.get(var)
+    }
+
     pub(crate) fn path(&self) -> &Path {
         self.sources
             .first()
@@ -220,7 +245,6 @@ impl Inventory {
         &self.hosts
     }
 
-    #[cfg(test)]
     /// Every group: `all`, `ungrouped`, then in the order defined.
     pub(crate) fn groups(&self) -> &[Group] {
         &self.groups

@@ -122,16 +122,31 @@ pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError>
     Ok(())
 }
 
-/// Run the script and read its JSON, keeping the order of its keys (the
+/// The longest an inventory script may run: a script that asks a CMDB
+/// answers in seconds; one that hangs must not hold the run forever.
+const SCRIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Run the script (bounded in time and output, see
+/// [`crate::support::child`]) and read its JSON, keeping the order of its keys (the
 /// order Ansible adds groups and hosts in).
 fn execute(path: &Path, args: &[&str]) -> Result<Value, String> {
     // The file named, never a program of that name on PATH (`-i inv.py`
     // is ./inv.py to Ansible).
-    let output = std::process::Command::new(super::sources::absolute(path))
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run inventory script: {e}"))?;
+    let mut command = std::process::Command::new(super::sources::absolute(path));
+    command.args(args);
+    let output = crate::support::child::run_bounded(
+        command,
+        SCRIPT_TIMEOUT,
+        crate::support::bounds::max_input(),
+    )
+    .map_err(|e| match e {
+        crate::support::child::ChildError::Spawn(e) => format!("cannot run inventory script: {e}"),
+        e => format!(
+            "inventory script `{} {}`: {e}",
+            path.display(),
+            args.join(" ")
+        ),
+    })?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         return Err(format!(

@@ -104,6 +104,7 @@ impl Inventory {
             return Err(InventoryError::NoMatch {
                 path: self.path().to_path_buf(),
                 pattern: limit.to_string(),
+                hint: self.nearest_hint(&[]),
             });
         }
         // `@file`: one pattern a line (only in a limit, as in Ansible).
@@ -112,9 +113,11 @@ impl Inventory {
             match term.strip_prefix('@') {
                 Some(file) => {
                     let text =
-                        std::fs::read_to_string(file).map_err(|source| InventoryError::Read {
-                            path: file.into(),
-                            source,
+                        crate::support::bounds::read_input(Path::new(file)).map_err(|source| {
+                            InventoryError::Read {
+                                path: file.into(),
+                                source,
+                            }
                         })?;
                     terms.extend(
                         text.lines()
@@ -128,7 +131,13 @@ impl Inventory {
         }
         let selection = self.evaluate(&terms)?;
         for term in &selection.unmatched {
-            tracing::warn!("--limit term `{term}` matches no host or group; ignored");
+            let near = self.nearest(term.trim_start_matches(['!', '&']));
+            let near = if near.is_empty() {
+                String::new()
+            } else {
+                format!(" (nearest: {})", near.join(", "))
+            };
+            tracing::warn!("--limit term `{term}` matches no host or group{near}; ignored");
         }
         let chosen: HashSet<&str> = selection.hosts.iter().map(|h| h.name.as_str()).collect();
         let selected: Vec<&Host> = self
@@ -140,6 +149,7 @@ impl Inventory {
             return Err(InventoryError::NoMatch {
                 path: self.path().to_path_buf(),
                 pattern: limit.to_string(),
+                hint: self.nearest_hint(&selection.unmatched),
             });
         }
         Ok(selected)
@@ -330,4 +340,122 @@ fn split_pattern(pattern: &str, is_host: impl Fn(&str) -> bool) -> Vec<&str> {
 /// pattern).
 fn is_name_port(pattern: &str) -> bool {
     super::address::checked(pattern, true).is_some()
+}
+
+/// How many nearest names a refused `--limit` suggests.
+const NEAREST: usize = 3;
+
+impl Inventory {
+    /// `; nearest: esa001.example.com (host), broken (group); \`sshfleet
+    /// inventory -i FILE\` lists every host and its groups`.
+    fn nearest_hint(&self, unmatched: &[String]) -> String {
+        let mut near: Vec<String> = Vec::new();
+        for term in unmatched {
+            for name in self.nearest(term.trim_start_matches(['!', '&'])) {
+                if !near.contains(&name) {
+                    near.push(name);
+                }
+            }
+        }
+        let near = if near.is_empty() {
+            String::new()
+        } else {
+            format!("; nearest: {}", near.join(", "))
+        };
+        format!(
+            "{near}; `sshfleet inventory -i {}` lists every host and its groups",
+            self.path().display()
+        )
+    }
+
+    /// The host and group names nearest to a term that matched nothing
+    /// (`esa1` for `esa001.example.com`, `Broken` for `broken`), each with
+    /// what it is; none for a glob or regex term.
+    pub(crate) fn nearest(&self, term: &str) -> Vec<String> {
+        if term.is_empty() || term.contains(['*', '?', '[', '~']) {
+            return Vec::new();
+        }
+        let hosts = self.hosts.iter().map(|h| (h.name.as_str(), "host"));
+        let groups = self.groups.iter().map(|g| (g.name.as_str(), "group"));
+        let mut scored: Vec<(usize, String)> = hosts
+            .chain(groups)
+            .filter_map(|(name, kind)| {
+                closeness(term, name).map(|d| (d, format!("{name} ({kind})")))
+            })
+            .collect();
+        scored.sort();
+        scored.into_iter().take(NEAREST).map(|(_, n)| n).collect()
+    }
+}
+
+/// How far `name` is from what `term` likely meant: 0 when they differ
+/// only in case or zero-padding (`ESA1` and `esa001`), or when `term` is
+/// the name's first label so compared (`esa001` for
+/// `esa001.example.com`); else the edit distance when small; `None` when
+/// not near.
+fn closeness(term: &str, name: &str) -> Option<usize> {
+    let (t, n) = (loose(term), loose(name));
+    let first_label = name.split('.').next().unwrap_or(name);
+    if t == n || t == loose(first_label) {
+        return Some(0);
+    }
+    let d = edit_distance(&t, &n).min(edit_distance(&t, &loose(first_label)));
+    (d <= (t.chars().count() / 4).max(1)).then_some(d)
+}
+
+/// Lower case, leading zeros of each run of digits dropped.
+fn loose(text: &str) -> String {
+    let mut out = String::new();
+    let mut prev_digit = false;
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        let next_is_digit = chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if *c == '0' && !prev_digit && next_is_digit {
+            continue;
+        }
+        prev_digit = c.is_ascii_digit();
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_names_differ_in_case_padding_or_a_typo() {
+        for (term, name, want) in [
+            ("esa1", "esa001.example.com", Some(0)),
+            ("esa001", "esa001.example.com", Some(0)),
+            ("ESA001.example.com", "esa001.example.com", Some(0)),
+            ("Broken", "broken", Some(0)),
+            ("esa10", "esa010", Some(0)),
+            ("esa10", "esa001", Some(1)),
+            ("brokn", "broken", Some(1)),
+            ("emea", "apac", None),
+            ("pc0100", "pc100", Some(0)),
+        ] {
+            assert_eq!(closeness(term, name), want, "{term} / {name}");
+        }
+        assert_eq!(loose("Esa007-B00"), "esa7-b0");
+    }
 }

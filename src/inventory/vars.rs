@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use serde_json::{Value as Json, json};
 use serde_yaml::Value;
 
-/// What a secret shows as, as `ansible-inventory` masks it.
-pub(crate) const MASK: &str = "********";
+use crate::support::secrets::MASK;
 
 pub(super) fn kind(value: &Value) -> &'static str {
     match value {

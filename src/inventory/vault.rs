@@ -12,13 +12,15 @@ use aes::cipher::{KeyIvInit, StreamCipher};
 use sha2::Sha256;
 use vault_hmac::{Hmac, KeyInit, Mac};
 
+use crate::support::secrets::Secret;
+
 /// The vault passwords, each with its vault id label (`default` for
 /// `--vault-password-file` and `--ask-vault-pass`): never printed (its
 /// `Debug` says so). It remembers what it decrypted: a `!vault` value in
 /// `group_vars/all` is read for every host, and each PBKDF2 derivation
 /// costs 10 000 rounds.
 #[derive(Clone)]
-pub(crate) struct VaultSecret(Vec<(String, String)>, Arc<Mutex<HashMap<String, String>>>);
+pub(crate) struct VaultSecret(Vec<(String, Secret)>, Arc<Mutex<HashMap<String, String>>>);
 
 impl std::fmt::Debug for VaultSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -35,12 +37,16 @@ impl VaultSecret {
     /// Several passwords, each with its vault id label (`--vault-id
     /// label@source`), in the order given.
     pub(crate) fn with_labels(secrets: Vec<(String, String)>) -> VaultSecret {
+        let secrets = secrets
+            .into_iter()
+            .map(|(label, password)| (label, Secret::new(password)))
+            .collect();
         VaultSecret(secrets, Arc::default())
     }
 
     /// Each label and password, in order.
     pub(crate) fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(l, p)| (l.as_str(), p.as_str()))
+        self.0.iter().map(|(l, p)| (l.as_str(), p.expose()))
     }
 
     /// These passwords and then `other`'s.
@@ -66,7 +72,7 @@ impl VaultSecret {
                 ));
             }
         }
-        let text = std::fs::read_to_string(path)
+        let text = crate::support::bounds::read_input(path)
             .map_err(|e| format!("cannot read vault password file {}: {e}", path.display()))?;
         let password = text.trim().to_string();
         if password.is_empty() {
@@ -137,7 +143,7 @@ pub(super) fn decrypt(text: &str, secret: Option<&VaultSecret>) -> Result<String
     // As ansible-core: the passwords of the vault's label first, then the
     // others, in the order given.
     let body: Vec<&str> = lines.collect();
-    let mut order: Vec<&(String, String)> = secret
+    let mut order: Vec<&(String, Secret)> = secret
         .0
         .iter()
         .filter(|(l, _)| Some(l) == label.as_ref())
@@ -145,7 +151,7 @@ pub(super) fn decrypt(text: &str, secret: Option<&VaultSecret>) -> Result<String
     order.extend(secret.0.iter().filter(|(l, _)| Some(l) != label.as_ref()));
     let mut result = Err(VaultError::WrongPassword);
     for (_, password) in order {
-        result = decrypt_with(body.iter().copied(), password);
+        result = decrypt_with(body.iter().copied(), password.expose());
         if !matches!(result, Err(VaultError::WrongPassword)) {
             break;
         }

@@ -28,7 +28,16 @@ pub(crate) enum PlanError {
     /// A host's playbook variables (inventory or `-e`) do not fit their type.
     #[error("{}: {message}", inventory.display())]
     HostVars { inventory: PathBuf, message: String },
-    /// A run setting that clap cannot check (`--forks 0`).
+    /// A run setting that clap cannot check (`--forks 0`, `-e
+    /// ansible_connection=winrm`).
     #[error("{0}")]
     Usage(String),
+    /// Password variables the inventory names that are not set: every
+    /// host using one would end unreachable (super::password_env).
+    #[error("{0}")]
+    PasswordEnvUnset(String),
+    /// Selected hosts whose connection is not an SSH one, all of them
+    /// (super::not_ssh).
+    #[error("{0}")]
+    NotSsh(String),
 }

@@ -6,6 +6,8 @@
 //! host.
 
 mod error;
+pub(crate) mod not_ssh;
+pub(crate) mod password_env;
 pub(crate) mod retry;
 pub(crate) mod rollout;
 pub(crate) mod shard;
@@ -122,11 +124,17 @@ impl Plan {
         report: Option<PathBuf>,
     ) -> Result<Plan, PlanError> {
         let playbook = Playbook::resolve(sources.playbook)?;
-        let extra_vars = parse_extra_vars(&playbook, sources.extra_vars)?;
+        let (connection, playbook_vars) = not_ssh::split_override(sources.extra_vars);
+        let extra_vars = parse_extra_vars(&playbook, &playbook_vars)?;
         let options = LoadOptions {
             vault: sources.vault.cloned(),
         };
-        let inventory = Inventory::load_sources(sources.inventory, &options)?;
+        let mut inventory = Inventory::load_sources(sources.inventory, &options)?;
+        if let Some(kind) = connection {
+            inventory
+                .override_connection(&kind)
+                .map_err(|e| PlanError::Usage(e.to_string()))?;
+        }
         let mut selected: Vec<&Host> = inventory.select(sources.limit)?;
         if let Some(shard) = sources.shard {
             selected.retain(|h| shard.holds(&h.name));
@@ -159,7 +167,9 @@ impl Plan {
         if settings.forks == 0 {
             return Err(PlanError::Usage("--forks must be at least 1".to_string()));
         }
+        not_ssh::check(&inventory, &selected, sources.vault)?;
         let targets = resolve_targets(&inventory, sources.ssh, &selected, sources.vault)?;
+        password_env::check(&inventory, &selected, &targets)?;
         warn_missing_known_hosts(&targets);
         let hosts = selected
             .iter()

@@ -9,9 +9,12 @@ use std::path::{Path, PathBuf};
 use crate::inventory::{ConnectionVars, Host, Plugin};
 use crate::ssh::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
 use crate::ssh::config::{
-    self, HostConfig, JumpHost, SshConfig, SshConfigError, StrictHostKeyChecking,
+    self as ssh_config, HostConfig, JumpHost, Obtained, SshConfig, SshConfigError,
+    StrictHostKeyChecking,
 };
-use crate::ssh::transport::{Credentials, HostKeyPolicy, Password, Target};
+use crate::ssh::transport::{
+    AddressFamily, AgentSource, Credentials, HostKeyChecks, HostKeyPolicy, Methods, Target,
+};
 
 /// What applies to every host of a run before its own settings: the
 /// command line's known_hosts and host key policy, and ssh_config.
@@ -84,7 +87,7 @@ impl Settings {
 
 /// The default known_hosts file, as OpenSSH uses it.
 pub(crate) fn default_known_hosts() -> PathBuf {
-    config::home().join(".ssh").join("known_hosts")
+    ssh_config::home().join(".ssh").join("known_hosts")
 }
 
 /// A host's inventory vars that sshfleet cannot use.
@@ -103,12 +106,13 @@ struct Overrides {
     port: Option<u16>,
     key_file: Option<PathBuf>,
     password_env: Option<String>,
-    password: Option<Password>,
+    password: Option<crate::support::secrets::Secret>,
     algorithms: Algorithms,
 }
 
-/// ssh(1) flags that take an argument (OpenSSH 9): skipped with it.
-const FLAGS_WITH_ARG: &str = "bcDEeFIiJLlmOoPpQRSWw";
+/// ssh(1) flags that take an argument (OpenSSH 9): skipped with it
+/// unless read below.
+const FLAGS_WITH_ARG: &str = "BbcDEeFIiJLlmOoPpQRSWw";
 
 /// The options of a host's `ansible_ssh_common_args` /
 /// `ansible_ssh_extra_args`, read as ssh reads its command line: after the
@@ -145,8 +149,17 @@ fn ssh_args_config(
             let Some(flags) = word.strip_prefix('-').filter(|f| !f.is_empty()) else {
                 return Err(invalid(format!("`{word}` is not an ssh option")));
             };
-            // Flags without an argument may be bundled (`-4C`).
-            let Some(pos) = flags.find(|c| FLAGS_WITH_ARG.contains(c)) else {
+            // Flags without an argument may be bundled (`-4C`); `-4` and
+            // `-6` are `AddressFamily`, as ssh reads them.
+            let pos = flags.find(|c| FLAGS_WITH_ARG.contains(c));
+            for c in flags[..pos.unwrap_or(flags.len())].chars() {
+                match c {
+                    '4' => options.push("AddressFamily=inet".to_string()),
+                    '6' => options.push("AddressFamily=inet6".to_string()),
+                    _ => {}
+                }
+            }
+            let Some(pos) = pos else {
                 continue;
             };
             let flag = &flags[pos..=pos];
@@ -164,6 +177,12 @@ fn ssh_args_config(
                 "p" => format!("Port={value}"),
                 "l" => format!("User={value}"),
                 "i" => format!("IdentityFile={value}"),
+                // The flags that set a keyword sshfleet reads (or refuses).
+                "b" => format!("BindAddress={value}"),
+                "B" => format!("BindInterface={value}"),
+                "c" => format!("Ciphers={value}"),
+                "m" => format!("MACs={value}"),
+                "I" => format!("PKCS11Provider={value}"),
                 "F" => {
                     return Err(invalid(
                         "`-F` (another ssh_config file) is not supported here; use sshfleet's -F"
@@ -212,29 +231,20 @@ fn ssh_args_config(
     Ok((config, proxy.filter(|c| c != "none")))
 }
 
-/// OpenSSH's `ProxyCommand` tokens: `%h` host, `%p` port, `%r` user, `%%`.
-fn expand_proxy_command(command: &str, target: &Target) -> Result<String, String> {
-    let mut out = String::new();
-    let mut chars = command.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('h') => out.push_str(&target.address),
-            Some('p') => out.push_str(&target.port.to_string()),
-            Some('r') => out.push_str(&target.credentials.user),
-            Some('%') => out.push('%'),
-            Some(other) => {
-                return Err(format!(
-                    "ProxyCommand token `%{other}` is not supported (only %h, %p, %r, %%)"
-                ));
-            }
-            None => return Err("ProxyCommand ends with a lone `%`".to_string()),
-        }
-    }
-    Ok(out)
+/// OpenSSH's `ProxyCommand` tokens: `%h` host, `%k` host key alias (else
+/// the name given), `%n` the name given, `%p` port, `%r` user, `%%`. A
+/// host or user name with shell metacharacters is refused, never put into
+/// the command.
+fn expand_proxy_command(command: &str, target: &Target, given: &str) -> Result<String, String> {
+    let tokens = ssh_config::Tokens {
+        host: &target.address,
+        original_host: given,
+        port: target.port,
+        user: &target.credentials.user,
+        host_key_alias: target.host_key_alias.as_deref(),
+    };
+    ssh_config::expand_command(command, &tokens, ssh_config::PROXY_TOKENS)
+        .map_err(|e| format!("ProxyCommand: {e}"))
 }
 
 impl Settings {
@@ -252,10 +262,7 @@ impl Settings {
             port: conn.port,
             key_file: conn.key_file.clone(),
             password_env: conn.password_env.clone(),
-            password: conn
-                .password
-                .as_ref()
-                .map(|p| Password::new(p.expose().to_string())),
+            password: conn.password.clone(),
             algorithms: Algorithms::default(),
         };
         for kind in AlgorithmKind::ALL {
@@ -275,14 +282,20 @@ impl Settings {
         // Ansible's paramiko and network_cli plugins read no ssh_config.
         let file_config = match conn.plugin {
             Plugin::Ssh => options.ssh_config.lookup(&conn.address, user),
-            Plugin::Paramiko | Plugin::NetworkCli => HostConfig::default(),
+            Plugin::Paramiko | Plugin::NetworkCli => Ok(HostConfig::default()),
         };
-        let config = args_config.lookup(&conn.address, user).or(file_config);
         let invalid = |var: &str, message: String| TargetError {
             host: host.name.clone(),
             var: var.to_string(),
             message,
         };
+        let from_args = args_config.lookup(&conn.address, user).map_err(|e| {
+            invalid(
+                "ansible_ssh_common_args/ansible_ssh_extra_args",
+                e.to_string(),
+            )
+        })?;
+        let config = from_args.or(file_config.map_err(|e| invalid("ssh_config", e.to_string()))?);
         // The route: a ProxyCommand on the command line (or paramiko's),
         // else the first of ProxyJump and ProxyCommand ssh_config gives
         // (`none` is none).
@@ -307,7 +320,7 @@ impl Settings {
             .map_err(|message| invalid("ssh_config", message))?;
         if let Some(command) = proxy_command {
             target.proxy_command = Some(
-                expand_proxy_command(&command, &target)
+                expand_proxy_command(&command, &target, &conn.address)
                     .map_err(|message| invalid(proxy_var, message))?,
             );
         }
@@ -315,9 +328,9 @@ impl Settings {
         // nothing away); the password is never sent to any host but the
         // target.
         let jump_key = target.credentials.key_file.clone();
-        for hop in &hops {
+        if !hops.is_empty() {
             for mut jump in options
-                .jump_chain(hop, 0)
+                .jump_chain(&hops, 0)
                 .map_err(|message| invalid("ssh_config", message))?
             {
                 if let Some(key) = &jump_key
@@ -331,28 +344,48 @@ impl Settings {
         Ok(target)
     }
 
-    /// The hosts to go through to reach jump host `hop`, ending with it: a
-    /// jump host's own `ProxyJump` is followed first, as `ssh -J` does
-    /// (each hop is reached with `ssh -W` and its own configuration).
-    fn jump_chain(&self, hop: &JumpHost, depth: usize) -> Result<Vec<Target>, String> {
+    /// The hosts to go through for a `ProxyJump` list, ending with its
+    /// last hop, as `ssh -J` goes: the first hop is reached by its own
+    /// configuration (its own `ProxyJump` followed first, or its
+    /// `ProxyCommand`), each later hop through the one before it (its own
+    /// route is overridden, as the `-J` OpenSSH passes overrides it).
+    fn jump_chain(&self, hops: &[JumpHost], depth: usize) -> Result<Vec<Target>, String> {
         const MAX_JUMP_DEPTH: usize = 8;
+        let Some(first) = hops.first() else {
+            return Ok(Vec::new());
+        };
         if depth >= MAX_JUMP_DEPTH {
             return Err(format!(
-                "ProxyJump chains more than {MAX_JUMP_DEPTH} deep at {hop} (does a jump host jump through itself?)"
+                "ProxyJump chains more than {MAX_JUMP_DEPTH} deep at {first} (does a jump host jump through itself?)"
             ));
         }
-        let overrides = Overrides {
-            user: hop.user.clone(),
-            port: hop.port,
-            ..Overrides::default()
-        };
-        let config = self.ssh_config.lookup(&hop.host, overrides.user.as_deref());
-        let own = config.proxy_jump.clone().unwrap_or_default();
         let mut chain = Vec::new();
-        for inner in &own {
-            chain.extend(self.jump_chain(inner, depth + 1)?);
+        for (index, hop) in hops.iter().enumerate() {
+            let overrides = Overrides {
+                user: hop.user.clone(),
+                port: hop.port,
+                ..Overrides::default()
+            };
+            let config = self
+                .ssh_config
+                .lookup(&hop.host, overrides.user.as_deref())
+                .map_err(|e| e.to_string())?;
+            let own_jumps = config.proxy_jump.clone().unwrap_or_default();
+            let own_command = config
+                .proxy_command
+                .clone()
+                .filter(|c| !c.eq_ignore_ascii_case("none"));
+            let mut target = resolve(&hop.host, overrides, config, self)?;
+            if index == 0 {
+                if let Some(command) = own_command {
+                    target.proxy_command =
+                        Some(expand_proxy_command(&command, &target, &hop.host)?);
+                } else {
+                    chain.extend(self.jump_chain(&own_jumps, depth + 1)?);
+                }
+            }
+            chain.push(target);
         }
-        chain.push(resolve(&hop.host, overrides, config, self)?);
         Ok(chain)
     }
 }
@@ -369,6 +402,57 @@ pub(crate) const DEFAULT_IDENTITIES: [&str; 7] = [
     "~/.ssh/id_dsa",
 ];
 
+/// The host key checks beyond known_hosts: `RevokedHostKeys`,
+/// `CASignatureAlgorithms`, `HashKnownHosts`.
+fn host_key_checks(
+    config: &HostConfig,
+    tokens: &ssh_config::Tokens<'_>,
+) -> Result<HostKeyChecks, String> {
+    let revoked_host_keys = match config.other("revokedhostkeys") {
+        Some(value) if !value.first().eq_ignore_ascii_case("none") => {
+            Some(ssh_config::expand_path(value.first(), tokens)?)
+        }
+        _ => None,
+    };
+    let ca_change = match config.other("casignaturealgorithms") {
+        Some(value) => Some(AlgorithmChange::parse(AlgorithmKind::HostKey, value.first())?.0),
+        None => None,
+    };
+    Ok(HostKeyChecks {
+        revoked_host_keys,
+        ca_signature_algorithms: crate::ssh::algorithms::ca_signature_names(ca_change.as_ref()),
+        hash_known_hosts: config.flag("hashknownhosts").unwrap_or(false),
+    })
+}
+
+/// The authentication methods and key sources ssh_config allows:
+/// `PubkeyAuthentication`, `PasswordAuthentication`,
+/// `KbdInteractiveAuthentication`, `PreferredAuthentications`,
+/// `IdentityAgent`.
+fn methods(config: &HostConfig, tokens: &ssh_config::Tokens<'_>) -> Result<Methods, String> {
+    let on = |keyword: &str, method: &str| {
+        config.flag(keyword).unwrap_or(true) && ssh_config::method_allowed(config, method)
+    };
+    let agent = match config.other("identityagent").map(Obtained::first) {
+        None | Some("SSH_AUTH_SOCK") => AgentSource::Environment,
+        Some(none) if none.eq_ignore_ascii_case("none") => AgentSource::None,
+        Some(var) if var.starts_with('$') => {
+            let name = &var[1..];
+            match std::env::var_os(name) {
+                Some(path) => AgentSource::Socket(PathBuf::from(path)),
+                None => return Err(format!("IdentityAgent {var}: ${name} is not set")),
+            }
+        }
+        Some(path) => AgentSource::Socket(ssh_config::expand_path(path, tokens)?),
+    };
+    Ok(Methods {
+        publickey: on("pubkeyauthentication", "publickey"),
+        password: on("passwordauthentication", "password"),
+        keyboard_interactive: on("kbdinteractiveauthentication", "keyboard-interactive"),
+        agent,
+    })
+}
+
 /// OpenSSH's default `UserKnownHostsFile` and `GlobalKnownHostsFile`.
 const DEFAULT_USER_KNOWN_HOSTS: [&str; 2] = ["~/.ssh/known_hosts", "~/.ssh/known_hosts2"];
 const DEFAULT_GLOBAL_KNOWN_HOSTS: [&str; 2] =
@@ -381,14 +465,17 @@ fn resolve(
     options: &Settings,
 ) -> Result<Target, String> {
     // ssh lower-cases the name it connects to.
-    let address = config.host_name.unwrap_or_else(|| alias.to_lowercase());
+    let address = config
+        .host_name
+        .clone()
+        .unwrap_or_else(|| alias.to_lowercase());
     let port = overrides.port.or(config.port).unwrap_or(22);
     let user = overrides
         .user
-        .or(config.user)
-        .or_else(|| Some(config::local_user()).filter(|u| !u.is_empty()))
+        .or(config.user.clone())
+        .or_else(|| Some(ssh_config::local_user()).filter(|u| !u.is_empty()))
         .unwrap_or_else(|| "admin".to_string());
-    let tokens = config::Tokens {
+    let tokens = ssh_config::Tokens {
         host: &address,
         original_host: alias,
         port,
@@ -398,7 +485,7 @@ fn resolve(
     let expand = |files: &[String]| -> Result<Vec<PathBuf>, String> {
         files
             .iter()
-            .map(|f| config::expand_path(f, &tokens))
+            .map(|f| ssh_config::expand_path(f, &tokens))
             .collect()
     };
     let identity_files: Vec<String> =
@@ -449,6 +536,8 @@ fn resolve(
             algorithms.set_if_unset(kind, change.clone());
         }
     }
+    let checks = host_key_checks(&config, &tokens)?;
+    let methods = methods(&config, &tokens)?;
     Ok(Target {
         address,
         port,
@@ -459,7 +548,17 @@ fn resolve(
             password_env: overrides.password_env,
             identities_only: config.identities_only.unwrap_or(false),
             password: overrides.password,
+            methods,
         },
+        address_family: match config
+            .other("addressfamily")
+            .map(|v| v.first().to_ascii_lowercase())
+        {
+            Some(family) if family == "inet" => AddressFamily::Inet,
+            Some(family) if family == "inet6" => AddressFamily::Inet6,
+            _ => AddressFamily::Any,
+        },
+        checks,
         known_hosts,
         known_hosts_also,
         host_key_alias: config.host_key_alias,
@@ -639,3 +738,7 @@ mod tests {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #[path = "target_differential.rs"]
 mod differential;
+
+#[cfg(test)]
+#[path = "target_ssh_tests.rs"]
+mod ssh_tests;

@@ -124,7 +124,7 @@ fn ours(target: &Target, config: &SshConfig, host: &str) -> Vec<(String, String)
     out.push(("knownhostsfiles".to_string(), files(known)));
     // `ssh -G` shows the host's own ProxyJump as written; the jump
     // hosts' own jumps are checked by `jump_hosts_follow_their_own_proxy_jump`.
-    let jumps = match config.lookup(host, None).proxy_jump {
+    let jumps = match config.lookup(host, None).unwrap().proxy_jump {
         // `ProxyJump none`: ssh -G prints no proxyjump at all.
         Some(hops) if hops.is_empty() => String::new(),
         Some(hops) => hops
@@ -147,6 +147,7 @@ fn ours(target: &Target, config: &SshConfig, host: &str) -> Vec<(String, String)
     out.push(("proxyjump".to_string(), jumps));
     let command = config
         .lookup(host, None)
+        .unwrap()
         .proxy_command
         .filter(|_| target.proxy_command.is_some())
         .unwrap_or_default();
@@ -161,7 +162,7 @@ fn theirs(
     ssh: &BTreeMap<String, Vec<String>>,
     host: &str,
 ) -> Vec<(String, String)> {
-    let tokens = config::Tokens {
+    let tokens = ssh_config::Tokens {
         host: &target.address,
         original_host: host,
         port: target.port,
@@ -173,7 +174,7 @@ fn theirs(
             .iter()
             .flat_map(|v| v.split(' '))
             .map(|v| {
-                config::expand_path(v, &tokens)
+                ssh_config::expand_path(v, &tokens)
                     .unwrap()
                     .display()
                     .to_string()

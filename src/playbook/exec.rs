@@ -11,13 +11,13 @@ use chrono::NaiveDateTime;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
+use super::capture::capture_value;
 use super::clock::Reading;
 use super::remote::{FollowEnd, Remote, RemoteError, Verdict};
 use super::vars::{HostVars, Unset};
 use super::when::{Condition, Scope, Value, WhenError};
 use super::{
-    CaptureKind, CaptureSource, Command, Finding, FindingTrigger, Follow, Pick, Playbook, Repeat,
-    Run, Step, StepKind,
+    CaptureSource, Command, Finding, FindingTrigger, Follow, Playbook, Repeat, Run, Step, StepKind,
 };
 
 /// Why a step failed. The host's error in the report is
@@ -394,15 +394,20 @@ async fn run_step(
         StepKind::Run(run) => match &run.repeat {
             None => run_command(remote, playbook, vars, run, host).await?,
             Some(repeat) => {
-                let output =
+                let (output, held) =
                     repeat_command(remote, playbook, vars, run, repeat, host, cancel).await?;
-                // The values that held (a version before and after) are the proof.
-                let line = values_of(&repeat.until, &host.scope());
-                host.run.confirmations.push(Confirmation {
-                    step: step.name.clone(),
-                    line,
-                    at: None,
-                });
+                if held {
+                    // The values that held (a version before and after) are the proof.
+                    let line = values_of(&repeat.until, &host.scope());
+                    host.run.confirmations.push(Confirmation {
+                        step: step.name.clone(),
+                        line,
+                        at: None,
+                    });
+                } else {
+                    // `on_timeout: unconfirmed`: the change did not take.
+                    host.run.changed = false;
+                }
                 output
             }
         },
@@ -498,7 +503,9 @@ async fn run_command(
 
 /// Run the command every `repeat.every` until `repeat.until` holds over its
 /// fresh captures. A change that lands later than the command that asked
-/// for it (a definitions download) is confirmed only by seeing it.
+/// for it (a definitions download) is confirmed only by seeing it. Returns
+/// the last output and whether the condition held: under `on_timeout:
+/// unconfirmed`, a timeout is `false` rather than a failure.
 async fn repeat_command(
     remote: &mut impl Remote,
     playbook: &Playbook,
@@ -507,7 +514,7 @@ async fn repeat_command(
     repeat: &Repeat,
     host: &mut StepState<'_>,
     cancel: &CancellationToken,
-) -> Result<String, StepError> {
+) -> Result<(String, bool), StepError> {
     let timeout = vars.duration(&repeat.timeout)?;
     let every = vars.duration(&repeat.every)?;
     let started = tokio::time::Instant::now();
@@ -518,9 +525,12 @@ async fn repeat_command(
         let scope = host.scope();
         let done = repeat.until.eval(&scope).map_err(StepError::RepeatUntil)?;
         if done {
-            return Ok(output);
+            return Ok((output, true));
         }
         if started.elapsed().saturating_add(every) > timeout {
+            if repeat.on_timeout == super::model::OnTimeout::Unconfirmed {
+                return Ok((output, false));
+            }
             return Err(StepError::StillFalse {
                 condition: repeat.until.source().to_string(),
                 waited: timeout,
@@ -598,88 +608,6 @@ fn values_of(cond: &Condition, scope: &Scoped<'_>) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The value of a capture and, for time captures, the parsed time.
-fn capture_value(
-    playbook: &Playbook,
-    capture: &super::Capture,
-    output: &str,
-) -> Result<Option<(Value, Option<NaiveDateTime>)>, StepError> {
-    let regex = match &capture.source {
-        CaptureSource::Json(pointer) => return Ok(json_value(output, pointer).map(|v| (v, None))),
-        CaptureSource::Regex(regex) => regex,
-    };
-    let value_of = |caps: &regex::Captures<'_>| {
-        caps.name(&capture.name)
-            .or_else(|| caps.name("value"))
-            .or_else(|| caps.get(1))
-            .map(|m| m.as_str().trim().to_string())
-    };
-    let all = regex.captures_iter(output);
-    let chosen = match capture.pick {
-        Pick::Last => all.last(),
-        Pick::First => regex.captures(output),
-        Pick::MaxVersion => all.max_by(|a, b| {
-            let (a, b) = (
-                value_of(a).unwrap_or_default(),
-                value_of(b).unwrap_or_default(),
-            );
-            super::when::compare_versions(&a, &b).unwrap_or(std::cmp::Ordering::Equal)
-        }),
-    };
-    let Some(caps) = chosen else {
-        return Ok(None);
-    };
-    let group = value_of(&caps);
-    match capture.kind {
-        CaptureKind::Text => Ok(group
-            .or_else(|| caps.get(0).map(|m| m.as_str().trim().to_string()))
-            .map(|text| (Value::Text(text), None))),
-        CaptureKind::Time => {
-            let Some(stamp) = &playbook.timestamp else {
-                return Err(StepError::NoTimestamp);
-            };
-            let text = match group {
-                Some(text) => text,
-                None => {
-                    // The stamp of the last line that matches.
-                    let line = output.lines().rfind(|l| regex.is_match(l));
-                    match line
-                        .and_then(|l| stamp.regex.captures(l))
-                        .and_then(|c| c.name("ts"))
-                    {
-                        Some(ts) => ts.as_str().to_string(),
-                        None => return Ok(None),
-                    }
-                }
-            };
-            match super::parse_time(&text, &stamp.format) {
-                Some(t) => Ok(Some((Value::Text(text), Some(t)))),
-                None => Err(StepError::NotATime {
-                    capture: capture.name.clone(),
-                    text,
-                    format: stamp.format.clone(),
-                }),
-            }
-        }
-    }
-}
-
-/// The value at `pointer` in the first JSON object or array of `output`
-/// (tools print banners or warnings around their JSON).
-fn json_value(output: &str, pointer: &str) -> Option<Value> {
-    let start = output.find(['{', '['])?;
-    let mut values =
-        serde_json::Deserializer::from_str(&output[start..]).into_iter::<serde_json::Value>();
-    let document = values.next()?.ok()?;
-    match document.pointer(pointer)? {
-        serde_json::Value::Bool(b) => Some(Value::Bool(*b)),
-        serde_json::Value::Number(n) => n.as_f64().map(Value::Number),
-        serde_json::Value::String(s) => Some(Value::Text(s.clone())),
-        serde_json::Value::Null => None,
-        other => Some(Value::Text(other.to_string())),
-    }
 }
 
 fn find(
@@ -831,245 +759,5 @@ fn excerpt(output: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::panic)]
-    use super::*;
-
-    const EXEC_PLAYBOOK: &str = r#"
-name: t
-vars:
-  server: {type: string, default: tetra-defs.amp.cisco.com}
-exec: {}
-steps:
-  - name: folder
-    run: Get-ChildItem -Directory -Name 'C:\Program Files\Cisco\AMP'
-    capture:
-      dir: {pattern: '(?m)^(\d+(?:\.\d+)+)\s*$', pick: max_version}
-      first_dir: {pattern: '(?m)^(\d+(?:\.\d+)+)\s*$', pick: first}
-  - name: posture
-    run: '& ''C:\Program Files\Cisco\AMP\{{ dir }}\AmpCLI.exe'' posture'
-    capture:
-      tetra: {json: /engines/tetra/version}
-      connected: {json: /connected}
-      version: {json: /connector_version}
-  - name: dns
-    run: Resolve-DnsName -Name {{ server }}
-    exit_status: dns_status
-"#;
-
-    fn playbook() -> Playbook {
-        Playbook::parse(EXEC_PLAYBOOK, std::path::Path::new("t.yaml")).unwrap()
-    }
-
-    fn capture(pb: &Playbook, step: usize, name: &str, output: &str) -> Option<Value> {
-        let StepKind::Run(run) = &pb.steps[step].kind else {
-            panic!("step {step} runs a command")
-        };
-        let c = run
-            .command
-            .captures
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap();
-        capture_value(pb, c, output).unwrap().map(|(v, _)| v)
-    }
-
-    #[test]
-    fn highest_version_is_picked_not_the_last_line() {
-        let pb = playbook();
-        // Alphabetical order puts 9.x after 10.x.
-        let listing = "10.1.2.30000\r\n7.4.5.20701\r\n9.0.0.1\r\n";
-        assert_eq!(
-            capture(&pb, 0, "dir", listing),
-            Some(Value::Text("10.1.2.30000".into()))
-        );
-        assert_eq!(
-            capture(&pb, 0, "first_dir", listing),
-            Some(Value::Text("10.1.2.30000".into()))
-        );
-        assert_eq!(
-            capture(&pb, 0, "dir", "7.2.5.1\n7.10.0.2\n"),
-            Some(Value::Text("7.10.0.2".into()))
-        );
-    }
-
-    #[test]
-    fn json_captures_read_the_first_json_value_around_noise() {
-        let pb = playbook();
-        let out = "WARNING: something\r\n{ \"agent_uuid\": \"5c6e\", \"connected\": true, \"connector_version\": \"8.1.7\", \"engines\": { \"tetra\": { \"version\": 90604 } } }\r\ntrailer {\r\n";
-        assert_eq!(capture(&pb, 1, "tetra", out), Some(Value::Number(90604.0)));
-        assert_eq!(capture(&pb, 1, "connected", out), Some(Value::Bool(true)));
-        assert_eq!(
-            capture(&pb, 1, "version", out),
-            Some(Value::Text("8.1.7".into()))
-        );
-        assert_eq!(capture(&pb, 1, "tetra", "{\"engines\": {}}"), None);
-        assert_eq!(capture(&pb, 1, "tetra", "not json at all"), None);
-    }
-
-    #[test]
-    fn commands_are_filled_from_variables() {
-        let pb = playbook();
-        let StepKind::Run(run) = &pb.steps[1].kind else {
-            panic!()
-        };
-        let cmd = &run.command.text;
-        let vars: BTreeMap<&str, &str> = [("dir", "8.1.7.21417")].into();
-        let filled =
-            crate::playbook::render_command(cmd, |n| vars.get(n).map(|s| s.to_string())).unwrap();
-        assert_eq!(
-            filled,
-            r"& 'C:\Program Files\Cisco\AMP\8.1.7.21417\AmpCLI.exe' posture"
-        );
-        assert_eq!(
-            crate::playbook::render_command(cmd, |_| None),
-            Err("dir".to_string())
-        );
-        let StepKind::Run(dns) = &pb.steps[2].kind else {
-            panic!()
-        };
-        assert_eq!(dns.exit_status.as_deref(), Some("dns_status"));
-    }
-
-    #[test]
-    fn exec_playbooks_are_validated() {
-        let invalid = |text: &str| match Playbook::parse(text, std::path::Path::new("t.yaml")) {
-            Err(e) => e.to_string(),
-            Ok(_) => panic!("accepted: {text}"),
-        };
-        let e = invalid(&EXEC_PLAYBOOK.replace("{{ server }}", "{{ sever }}"));
-        assert!(e.contains("steps[2].run") && e.contains("sever"), "{e}");
-        let e = invalid(&EXEC_PLAYBOOK.replace("{json: /connected}", "{json: connected}"));
-        assert!(e.contains("not a JSON pointer"), "{e}");
-        let e = invalid(&EXEC_PLAYBOOK.replace("exec: {}", "exec: {}\nshell: {prompt: '> $'}"));
-        assert!(e.contains("exactly one of `shell:`"), "{e}");
-        let follow = format!(
-            "{EXEC_PLAYBOOK}  - name: f\n    follow: Get-Content -Wait x.log\n    until: done\n    timeout: 1m\n"
-        );
-        let e = invalid(&follow);
-        assert!(e.contains("interactive `shell:`"), "{e}");
-        let shipped = include_str!("../../playbooks/esa-ecupdate.yaml");
-        let e = invalid(&shipped.replace(
-            "    run: version\n",
-            "    run: version\n    exit_status: rc\n",
-        ));
-        assert!(e.contains("only in `exec:` sessions"), "{e}");
-    }
-
-    use crate::playbook::remote::Output;
-
-    /// A remote that answers from a script, as the engine needs no SSH.
-    #[derive(Default)]
-    struct Scripted {
-        answers: std::collections::VecDeque<Output>,
-        sent: Vec<String>,
-    }
-
-    impl Scripted {
-        fn answer(mut self, text: &str, exit_status: u32) -> Self {
-            self.answers.push_back(Output {
-                text: text.to_string(),
-                exit_status: Some(exit_status),
-            });
-            self
-        }
-    }
-
-    impl Remote for Scripted {
-        async fn run(&mut self, command: &str, _: Duration) -> Result<Output, RemoteError> {
-            self.sent.push(command.to_string());
-            self.answers.pop_front().ok_or(RemoteError::Closed {
-                what: format!("running `{command}`"),
-                last_output: "(nothing)".to_string(),
-            })
-        }
-
-        async fn follow(
-            &mut self,
-            _: &str,
-            _: Duration,
-            _: &CancellationToken,
-            _: impl FnMut(&str) -> Verdict + Send,
-        ) -> Result<FollowEnd, RemoteError> {
-            Err(RemoteError::CannotFollow)
-        }
-    }
-
-    async fn run_all(pb: &Playbook, remote: &mut Scripted) -> Execution {
-        let host = crate::inventory::Host {
-            name: "win01".to_string(),
-            groups: Vec::new(),
-            vars: BTreeMap::new(),
-        };
-        let vars = HostVars::resolve(pb, &host, &BTreeMap::new()).unwrap();
-        let mut state = HostState::new(&vars);
-        let job = Job {
-            playbook: pb,
-            steps: &pb.steps,
-            vars: &vars,
-            check_mode: false,
-            cancel: &CancellationToken::new(),
-            observe: &|_, _| {},
-        };
-        execute(remote, &job, &mut state).await;
-        let mut pb = pb.clone();
-        pb.facts = vec!["dir".into(), "tetra".into(), "dns_status".into()];
-        state.finish(&pb)
-    }
-
-    const POSTURE: &str = r#"{"connected": true, "connector_version": "8.1.7", "engines": {"tetra": {"version": 90604}}}"#;
-
-    #[tokio::test]
-    async fn commands_are_filled_and_a_kept_exit_status_is_no_failure() {
-        let pb = playbook();
-        let mut remote = Scripted::default()
-            .answer("8.1.7.21417\r\n", 0)
-            .answer(POSTURE, 0)
-            .answer(
-                "Resolve-DnsName : tetra-defs.amp.cisco.com : DNS name does not exist",
-                1,
-            );
-        let run = run_all(&pb, &mut remote).await;
-        assert_eq!(run.error, None);
-        assert_eq!(
-            remote.sent[1],
-            r"& 'C:\Program Files\Cisco\AMP\8.1.7.21417\AmpCLI.exe' posture"
-        );
-        assert_eq!(
-            remote.sent[2],
-            "Resolve-DnsName -Name tetra-defs.amp.cisco.com"
-        );
-        assert_eq!(run.facts["tetra"], 90604);
-        assert_eq!(run.facts["dns_status"], 1);
-    }
-
-    #[tokio::test]
-    async fn failures_keep_their_words() {
-        let pb = playbook();
-        let mut remote = Scripted::default()
-            .answer("8.1.7.21417\r\n", 0)
-            .answer("AmpCLI: access denied", 5);
-        let run = run_all(&pb, &mut remote).await;
-        assert_eq!(
-            run.error.as_deref(),
-            Some(
-                r#"step `posture`: `& 'C:\Program Files\Cisco\AMP\8.1.7.21417\AmpCLI.exe' posture` exited with status 5; output: "AmpCLI: access denied""#
-            )
-        );
-        let mut remote = Scripted::default().answer("no folders here", 0);
-        let run = run_all(&pb, &mut remote).await;
-        let error = run.error.unwrap();
-        assert!(
-            error.starts_with("step `folder`: no `dir` in the output of `Get-ChildItem"),
-            "{error}"
-        );
-        let mut remote = Scripted::default();
-        let run = run_all(&pb, &mut remote).await;
-        assert_eq!(
-            run.error.as_deref(),
-            Some(
-                r#"step `folder`: the appliance closed the session while running `Get-ChildItem -Directory -Name 'C:\Program Files\Cisco\AMP'`; last output: (nothing)"#
-            )
-        );
-    }
-}
+#[path = "exec_tests.rs"]
+mod tests;

@@ -211,6 +211,24 @@ pub(crate) struct StepSpec {
     pub repeat_until: Option<String>,
     #[serde(default)]
     pub every: Option<String>,
+    /// What a `repeat_until:` still false at `timeout:` means (default
+    /// `fail`).
+    #[serde(default)]
+    pub on_timeout: Option<OnTimeout>,
+}
+
+/// What a repeated command whose condition never held means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum OnTimeout {
+    /// The step fails, and the host with it.
+    #[default]
+    Fail,
+    /// The change before this step did not take: the host is no longer
+    /// `changed` (the action stays listed, it was run), the step's
+    /// findings and `set:` are evaluated over its last captures, and the
+    /// steps after it run, e.g. to diagnose why.
+    Unconfirmed,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -21,6 +21,8 @@ use crate::support::yaml_lines::YamlLines;
 pub(super) struct Validator<'a> {
     pub(super) path: &'a Path,
     pub(super) lines: YamlLines,
+    /// `file:line: field: ...` of what is valid but likely a mistake.
+    pub(super) warnings: std::cell::RefCell<Vec<String>>,
 }
 
 /// What a step may refer to: the playbook, and the names and time captures
@@ -47,10 +49,11 @@ impl StepSpec {
         ]
     }
 
-    fn repeat_fields(&self) -> Fields<2> {
+    fn repeat_fields(&self) -> Fields<3> {
         [
             ("repeat_until", self.repeat_until.is_some()),
             ("every", self.every.is_some()),
+            ("on_timeout", self.on_timeout.is_some()),
         ]
     }
 
@@ -77,6 +80,7 @@ impl StepSpec {
             && self.set.is_empty()
             && self.repeat_until.is_none()
             && self.every.is_none()
+            && self.on_timeout.is_none()
     }
 }
 
@@ -104,7 +108,21 @@ impl Validator<'_> {
     }
 
     fn regex(&self, path: &[&str], source: &str) -> Result<Regex, PlaybookError> {
-        Regex::new(source).map_err(|e| self.err(path, format!("invalid regex: {e}")))
+        let regex =
+            Regex::new(source).map_err(|e| self.err(path, format!("invalid regex: {e}")))?;
+        if let Some(quote) = unbalanced_quote(source) {
+            self.warnings.borrow_mut().push(format!(
+                "{}{}: {}: pattern `{source}` has a {quote} at one end and no other: a quote lost \
+                 when the YAML was written? (it is matched literally)",
+                self.path.display(),
+                self.lines
+                    .line_of(path)
+                    .map(|l| format!(":{l}"))
+                    .unwrap_or_default(),
+                field_name(path),
+            ));
+        }
+        Ok(regex)
     }
 
     fn duration(
@@ -381,6 +399,11 @@ impl Validator<'_> {
                 &[("timeout", spec.timeout.is_some())],
                 "only a `follow:` step, or a `run:` step with `repeat_until:`, takes a timeout",
             )?;
+            self.refuse(
+                i,
+                &[("on_timeout", spec.on_timeout.is_some())],
+                "`on_timeout:` goes with `repeat_until:`",
+            )?;
         }
         let captures = self.captures(i, spec, cx)?;
         let after_output = after_output(cx.known, &captures, spec.exit_status.as_ref());
@@ -390,6 +413,7 @@ impl Validator<'_> {
                 until: self.condition(&at("repeat_until"), until, &after_output)?,
                 every: self.duration(&at("every"), every, &cx.file.vars)?,
                 timeout: self.duration(&at("timeout"), timeout, &cx.file.vars)?,
+                on_timeout: spec.on_timeout.unwrap_or_default(),
             }),
             (Some(_), _, _) => {
                 return Err(self.err(
@@ -746,6 +770,15 @@ fn after_output(
 }
 
 /// `["steps","3","findings","0","pattern"]` → `steps[3].findings[0].pattern`.
+/// The quote a pattern starts or ends with and holds only once
+/// (`enrollment_client update completed'`: the opening one was lost, and
+/// YAML took the rest as a plain string). A quote inside (`can't`) is text.
+pub(super) fn unbalanced_quote(pattern: &str) -> Option<char> {
+    ['\'', '"'].into_iter().find(|&q| {
+        (pattern.starts_with(q) || pattern.ends_with(q)) && pattern.matches(q).count() == 1
+    })
+}
+
 fn field_name(path: &[&str]) -> String {
     let mut out = String::new();
     for seg in path {

@@ -6,6 +6,7 @@
 //! The report's shape is published as a JSON Schema in
 //! `docs/report.schema.json`; the tests validate written reports against it.
 
+pub(crate) mod by_finding;
 #[cfg(feature = "sim")]
 pub(crate) mod expectations;
 pub(crate) mod finding;
@@ -19,8 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::exit::ExitCode;
 use crate::report::finding::{Confirmation, FoundFault};
+use crate::support::secrets::{MASK as MASKED, is_secret_name};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Status {
     Ok,
@@ -213,17 +215,6 @@ pub(crate) enum ReportError {
     },
 }
 
-/// The masked text of a secret `-e` value.
-const MASKED: &str = "***";
-
-/// A variable whose value must not be written down: passwords, tokens, keys.
-pub(crate) fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    ["pass", "secret", "token", "key", "credential"]
-        .iter()
-        .any(|word| name.contains(word))
-}
-
 impl Report {
     pub(crate) fn new(
         playbook: &str,
@@ -376,39 +367,62 @@ impl Report {
         crate::support::outputs::write_atomic(path, &text, 0o600)
     }
 
-    /// The summary table printed at the end of a run, followed by the
-    /// reasons of the hosts that failed or were unreachable (so they do not
-    /// scroll away above the table). `labels` adds a column (the demo's
-    /// scenario of each host).
+    /// The summary table printed at the end of a run, then how many hosts
+    /// each finding holds, then the reasons of the hosts that failed or
+    /// were unreachable (so they do not scroll away above the table).
+    /// `labels` adds a column (the demo's scenario of each host).
     pub(crate) fn table(&self, labels: Option<(&str, &BTreeMap<String, String>)>) -> String {
         let mut out = self.rows(labels, false);
         out.push('\n');
         out.push_str(&self.summary_line());
+        let by_finding = by_finding::summary(self);
+        if !by_finding.is_empty() {
+            out.push('\n');
+            out.push_str(&by_finding);
+        }
         let bad: Vec<&HostOutcome> = self.hosts.iter().filter(|h| h.status.is_bad()).collect();
         if !bad.is_empty() {
             out.push_str("\nwhy hosts failed or were unreachable:\n");
             const SHOWN: usize = 20;
+            let mut any_cut = false;
             for host in bad.iter().take(SHOWN) {
-                let reason = host.error.as_deref().unwrap_or("(no reason recorded)");
-                let _ = writeln!(out, "  {}: {}", host.name, first_line(reason));
+                let (reason, cut) = by_finding::cut(&by_finding::reason(host));
+                any_cut |= cut;
+                let _ = writeln!(out, "  {}: {reason}", host.name);
             }
             if bad.len() > SHOWN {
                 let _ = writeln!(
                     out,
-                    "  ... and {} more (see the report or the lines above)",
+                    "  ... and {} more (hosts per finding above; every host: the report, `sshfleet report show REPORT.json --status failed`)",
                     bad.len() - SHOWN
                 );
+            }
+            if any_cut {
+                out.push_str(CUT_NOTE);
             }
         }
         out
     }
 
-    /// The table of `sshfleet report show`: a REASON column for the hosts
-    /// that failed, were unreachable or were not run.
+    /// The table of `sshfleet report show`: a REASON column (why a host
+    /// failed, was unreachable or was not run; what confirmed a change),
+    /// then how many hosts each finding holds.
     pub(crate) fn table_with_reasons(&self) -> String {
         let mut out = self.rows(None, true);
         out.push('\n');
         out.push_str(&self.summary_line());
+        let by_finding = by_finding::summary(self);
+        if !by_finding.is_empty() {
+            out.push('\n');
+            out.push_str(&by_finding);
+        }
+        let cut = self
+            .hosts
+            .iter()
+            .any(|h| by_finding::cut(&by_finding::reason(h)).1);
+        if cut {
+            out.push_str(CUT_NOTE);
+        }
         out
     }
 
@@ -437,11 +451,7 @@ impl Report {
                     dash_if_empty(h.actions.join(", ")),
                 ]);
                 if reasons {
-                    let reason = match (h.status, &h.error) {
-                        (Status::Ok | Status::Changed, _) | (_, None) => "-".to_string(),
-                        (_, Some(e)) => first_line(e).to_string(),
-                    };
-                    row.push(reason);
+                    row.push(by_finding::cut(&by_finding::reason(h)).0);
                 }
                 row
             })
@@ -500,6 +510,9 @@ impl Report {
         )
     }
 }
+
+/// Said under a table whose reasons were cut.
+const CUT_NOTE: &str = "(reasons end in `...` where cut; the full text: `sshfleet report show REPORT.json --host NAME`)\n";
 
 /// The first line of a reason, for a table cell.
 fn first_line(text: &str) -> &str {

@@ -16,7 +16,6 @@ use crate::playbook::ExecShell;
 use crate::playbook::remote::{FollowEnd, Output, Remote, RemoteError, Verdict};
 use crate::session::transcript::{Direction, Transcript};
 use crate::ssh::transport::Connection;
-use crate::support::secrets::Secrets;
 
 /// A host without an interactive CLI (OpenSSH for Windows): each command
 /// is an exec request on a channel of its own, written for `shell`.
@@ -130,11 +129,11 @@ async fn exec(
     transcript.recording(|r, s| r.exec(command, s));
     channel.exec(true, request).await?;
     let deadline = deadline_after(timeout);
-    let mut parser = vte::Parser::new();
-    let mut screen = Screen::default();
     let mut received = crate::support::sanitize::Utf8Chunks::default();
     let mut received_err = crate::support::sanitize::Utf8Chunks::default();
-    // Kept whole until the end: a CLIXML block is decoded as one document.
+    // Kept whole until the end: which code page wrote them is read from
+    // the whole stream, and a CLIXML block is decoded as one document.
+    let mut stdout: Vec<u8> = Vec::new();
     let mut stderr: Vec<u8> = Vec::new();
     let mut exit_status = None;
     loop {
@@ -148,8 +147,9 @@ async fn exec(
         let msg = match waited {
             Ok(msg) => msg,
             Err(()) => {
-                let stderr = plain_text(&stderr, transcript.secrets());
-                let seen = format!("{}{stderr}", screen.text);
+                let stdout = screen_text(&stdout);
+                let stderr = plain_text(&stderr);
+                let seen = format!("{stdout}{stderr}");
                 return Err(RemoteError::Timeout {
                     what: format!("running `{command}`"),
                     waited: timeout,
@@ -159,7 +159,7 @@ async fn exec(
         };
         match msg {
             Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. })
-                if screen.text.len() + stderr.len() + data.len() > MAX_PENDING =>
+                if stdout.len() + stderr.len() + data.len() > MAX_PENDING =>
             {
                 return Err(RemoteError::OutputTooLarge {
                     command: command.to_string(),
@@ -170,7 +170,7 @@ async fn exec(
                 let text = received.decode(&data);
                 transcript.record(Direction::Received, &text);
                 transcript.recording(|r, s| r.out(&text, s));
-                absorb(&mut parser, &mut screen, transcript.secrets(), &data);
+                stdout.extend_from_slice(&data);
             }
             Some(ChannelMsg::ExtendedData { data, .. }) => {
                 let text = received_err.decode(&data);
@@ -198,19 +198,26 @@ async fn exec(
             Some(_) => {}
         }
     }
-    let mut text = screen.text;
-    text.push_str(&plain_text(&stderr, transcript.secrets()));
+    let mut text = screen_text(&stdout);
+    text.push_str(&plain_text(&stderr));
     Ok(Output { text, exit_status })
 }
 
-/// stderr as a terminal shows it, PowerShell's CLIXML decoded, secrets
-/// redacted.
-fn plain_text(stderr: &[u8], secrets: &Secrets) -> String {
-    let decoded = crate::session::clixml::to_text(&String::from_utf8_lossy(stderr));
+/// stdout as a terminal shows it, in whatever code page Windows wrote it
+/// (`codepage`).
+fn screen_text(stdout: &[u8]) -> String {
+    let decoded = crate::session::codepage::decode(stdout);
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
-    absorb(&mut parser, &mut screen, secrets, decoded.as_bytes());
+    absorb(&mut parser, &mut screen, decoded.as_bytes());
     screen.text
+}
+
+/// stderr as a terminal shows it, in whatever code page Windows wrote it,
+/// PowerShell's CLIXML decoded.
+fn plain_text(stderr: &[u8]) -> String {
+    let decoded = crate::session::clixml::to_text(&crate::session::codepage::decode(stderr));
+    screen_text(decoded.as_bytes())
 }
 
 #[cfg(test)]
@@ -253,7 +260,7 @@ mod tests {
     fn stderr_clixml_reads_as_text() {
         let stderr = "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">Resolve-DnsName : x : DNS name does not exist_x000D__x000A_</S></Objs>";
         assert_eq!(
-            plain_text(stderr.as_bytes(), &Secrets::default()),
+            plain_text(stderr.as_bytes()),
             "Resolve-DnsName : x : DNS name does not exist\n"
         );
     }

@@ -3,6 +3,7 @@
 //! of itself (transcript, recording), redacted with its secrets.
 
 pub(crate) mod clixml;
+mod codepage;
 pub(crate) mod exec;
 pub(crate) mod open;
 pub(crate) mod prompt_host;

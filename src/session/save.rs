@@ -62,6 +62,9 @@ pub(crate) struct Run<'a> {
     /// The appliance clock the playbook read (fact, text): replay shifts
     /// times by it.
     pub clock: Option<(&'a str, &'a str)>,
+    /// A `--check` run: the recording holds no fix, and replays in check
+    /// mode.
+    pub check_mode: bool,
 }
 
 /// `--record DIR`: the host's recording, if its transcript kept one.
@@ -90,7 +93,7 @@ pub(crate) fn recording(
         .vars
         .values
         .iter()
-        .filter(|(name, _)| !crate::report::is_secret_name(name))
+        .filter(|(name, _)| !crate::support::secrets::is_secret_name(name))
         .map(|(name, value)| {
             let value = match value {
                 crate::playbook::Value::Text(t) => {
@@ -101,6 +104,7 @@ pub(crate) fn recording(
             (name.clone(), value)
         })
         .collect();
+    recording.header.check_mode = run.check_mode;
     recording.header.outcome = Some(sshfleet_recording::Outcome {
         status: end.status.to_string(),
         findings: end.findings.to_vec(),
@@ -167,6 +171,7 @@ fn recording_of(
             }),
             vars: BTreeMap::new(),
             outcome: None,
+            check_mode: false,
         },
         exchanges,
     }

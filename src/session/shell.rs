@@ -414,12 +414,7 @@ impl Shell<'_> {
         let text = self.received.decode(data);
         self.transcript.record(Direction::Received, &text);
         self.transcript.recording(|r, s| r.out(&text, s));
-        absorb(
-            &mut self.parser,
-            &mut self.screen,
-            self.transcript.secrets(),
-            data,
-        );
+        absorb(&mut self.parser, &mut self.screen, data);
         self.screen.bound(MAX_PENDING);
     }
 

@@ -8,8 +8,10 @@
 //! a fallback for the hosts that need it; every host that can do better
 //! still negotiates a modern algorithm.
 //!
-//! The value syntax is ssh_config's (`+a,b` appends, `-a,b` removes); a
-//! plain list or a `^` list is read as `+`, for the reason above.
+//! The value syntax is ssh_config's, read as OpenSSH reads it: `+a,b`
+//! appends, `-a,b` removes, `^a,b` puts in front, a plain list replaces;
+//! wildcards where OpenSSH takes them. An opt-in written as `+` (as the
+//! messages suggest) keeps the modern defaults in front.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -58,6 +60,12 @@ impl AlgorithmKind {
             AlgorithmKind::Cipher => "sshfleet_ciphers",
             AlgorithmKind::Mac => "sshfleet_macs",
         }
+    }
+
+    /// Whether OpenSSH takes wildcards in `+`, `^` and plain lists of
+    /// this kind (key type lists do; `-` lists always do).
+    fn takes_wildcards(self) -> bool {
+        matches!(self, AlgorithmKind::HostKey | AlgorithmKind::PubkeyAccepted)
     }
 
     fn describe(self) -> &'static str {
@@ -123,49 +131,69 @@ const HOST_KEY_NAMES: [&str; 7] = [
 
 const SSH_RSA: &str = "ssh-rsa";
 
-/// One operator's change to a list: what to add after the defaults and what
-/// to take out of them.
+/// One operator's value for a list, as written: `+a,b` appends to the
+/// defaults, `-a,b` removes from them, `^a,b` puts in front of them, and a
+/// plain list replaces them, as OpenSSH's `kex_assemble_names` reads it.
+/// Host key and signature lists take wildcards (`ecdsa*`); `-` lists
+/// always do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct AlgorithmChange {
-    pub append: Vec<String>,
-    pub remove: Vec<String>,
+    pub text: String,
 }
 
 impl AlgorithmChange {
-    /// Parse an ssh_config-style value. Names sshfleet cannot use are
-    /// returned apart, for the caller to refuse (inventory) or skip
-    /// (ssh_config, which may name algorithms only OpenSSH has).
+    /// Parse an ssh_config value, refusing what OpenSSH refuses (a name
+    /// it does not know, an empty name, a negation). Names OpenSSH knows
+    /// but sshfleet does not implement are returned apart: they are left
+    /// out of what sshfleet offers, as they can never be negotiated.
     pub(crate) fn parse(
         kind: AlgorithmKind,
         text: &str,
     ) -> Result<(AlgorithmChange, Vec<String>), String> {
         let text = text.trim();
-        let (remove, list) = match text.as_bytes().first() {
-            Some(b'+' | b'^') => (false, &text[1..]),
-            Some(b'-') => (true, &text[1..]),
-            _ => (false, text),
+        let (prefix, list) = match text.as_bytes().first() {
+            Some(b'+' | b'^' | b'-') => (text.as_bytes()[0], &text[1..]),
+            _ => (b' ', text),
         };
+        let known = openssh_all(kind);
         let supported = kind.supported();
-        let mut change = AlgorithmChange::default();
         let mut unknown = Vec::new();
-        for name in list.split(',').map(str::trim) {
-            if name.is_empty() {
-                return Err(format!("{kind}: empty algorithm name in `{text}`"));
-            }
-            if !supported.contains(&name) {
-                unknown.push(name.to_string());
+        if list.split(',').any(str::is_empty) {
+            return Err(format!("{kind}: empty algorithm name in `{text}`"));
+        }
+        for name in list.split(',') {
+            if prefix == b'-' {
                 continue;
             }
-            let names = if remove {
-                &mut change.remove
-            } else {
-                &mut change.append
-            };
-            if !names.iter().any(|n| n == name) {
-                names.push(name.to_string());
+            if name.starts_with('!') {
+                return Err(format!(
+                    "{kind}: negation `{name}` is not allowed here (OpenSSH refuses it too)"
+                ));
+            }
+            let wildcard = name.contains(['*', '?']);
+            if wildcard && !kind.takes_wildcards() {
+                return Err(format!(
+                    "{kind}: `{name}`: wildcards are only allowed in `-` lists here (OpenSSH refuses it too)"
+                ));
+            }
+            let pattern = wildmatch::WildMatch::new(name);
+            if !known.iter().any(|k| pattern.matches(k)) {
+                return Err(format!(
+                    "unknown {} `{name}` (OpenSSH refuses it too); sshfleet supports: {}",
+                    kind.describe(),
+                    supported.join(", ")
+                ));
+            }
+            if !wildcard && !supported.contains(&name) {
+                unknown.push(name.to_string());
             }
         }
-        Ok((change, unknown))
+        Ok((
+            AlgorithmChange {
+                text: text.to_string(),
+            },
+            unknown,
+        ))
     }
 
     /// Parse a value that must name only algorithms sshfleet supports.
@@ -185,6 +213,39 @@ impl AlgorithmChange {
                 kind.supported().join(", ")
             ))
         }
+    }
+
+    /// The list this value makes of `defaults`, patterns matched against
+    /// `all`, as OpenSSH's `kex_assemble_names` makes it.
+    pub(crate) fn assemble(&self, defaults: &[String], all: &[String]) -> Vec<String> {
+        let text = self.text.as_str();
+        let split = |list: &str| -> Vec<String> { list.split(',').map(str::to_string).collect() };
+        let list: Vec<String> = match text.as_bytes().first() {
+            Some(b'-') => {
+                let patterns = crate::ssh::pattern::PatternList::new(text[1..].split(','), false);
+                return defaults
+                    .iter()
+                    .filter(|d| !patterns.as_ref().is_ok_and(|p| p.matches(d)))
+                    .cloned()
+                    .collect();
+            }
+            Some(b'+') => defaults.iter().cloned().chain(split(&text[1..])).collect(),
+            Some(b'^') => split(&text[1..])
+                .into_iter()
+                .chain(defaults.iter().cloned())
+                .collect(),
+            _ => split(text),
+        };
+        let mut out: Vec<String> = Vec::new();
+        for pattern in &list {
+            let glob = wildmatch::WildMatch::new(pattern);
+            for name in all {
+                if glob.matches(name) && !out.contains(name) {
+                    out.push(name.clone());
+                }
+            }
+        }
+        out
     }
 }
 
@@ -210,18 +271,17 @@ impl Algorithms {
             .map(|(_, c)| c)
     }
 
-    /// The final list of one kind: modern defaults (less removals), then
-    /// the opted-in additions in the order given.
+    /// The final list of one kind: OpenSSH's reading of the value over
+    /// the defaults, less what sshfleet does not implement.
     pub(crate) fn names(&self, kind: AlgorithmKind) -> Vec<String> {
-        let mut names = default_names(kind);
-        if let Some(change) = self.get(kind) {
-            names.retain(|n| !change.remove.contains(n));
-            for name in &change.append {
-                if !names.contains(name) {
-                    names.push(name.clone());
-                }
-            }
-        }
+        let defaults = default_names(kind);
+        let Some(change) = self.get(kind) else {
+            return defaults;
+        };
+        let supported = kind.supported();
+        let all: Vec<String> = openssh_all(kind).iter().map(|n| n.to_string()).collect();
+        let mut names = change.assemble(&defaults, &all);
+        names.retain(|n| supported.contains(&n.as_str()));
         names
     }
 
@@ -335,6 +395,133 @@ const OPENSSH_HOST_KEYS: [&str; 6] = [
     "rsa-sha2-256",
 ];
 
+/// Every name OpenSSH knows for a kind (`ssh -Q kex|cipher|mac|key-sig`
+/// of OpenSSH 9.2, then the names later releases added that sshfleet
+/// implements), in OpenSSH's order: what wildcards are matched against and
+/// what a value may name.
+fn openssh_all(kind: AlgorithmKind) -> Vec<&'static str> {
+    let names: &[&str] = match kind {
+        AlgorithmKind::Kex => &OPENSSH_ALL_KEX,
+        AlgorithmKind::Cipher => &OPENSSH_ALL_CIPHERS,
+        AlgorithmKind::Mac => &OPENSSH_ALL_MACS,
+        AlgorithmKind::HostKey | AlgorithmKind::PubkeyAccepted => &OPENSSH_ALL_KEYS,
+    };
+    let mut all = names.to_vec();
+    for name in kind.supported() {
+        if !all.contains(&name) {
+            all.push(name);
+        }
+    }
+    all
+}
+
+const OPENSSH_ALL_KEX: [&str; 15] = [
+    "diffie-hellman-group1-sha1",
+    "diffie-hellman-group14-sha1",
+    "diffie-hellman-group14-sha256",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+    "diffie-hellman-group-exchange-sha1",
+    "diffie-hellman-group-exchange-sha256",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+    "ecdh-sha2-nistp521",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "sntrup761x25519-sha512",
+    "sntrup761x25519-sha512@openssh.com",
+    "mlkem768x25519-sha256",
+];
+
+const OPENSSH_ALL_CIPHERS: [&str; 10] = [
+    "3des-cbc",
+    "aes128-cbc",
+    "aes192-cbc",
+    "aes256-cbc",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "chacha20-poly1305@openssh.com",
+];
+
+const OPENSSH_ALL_MACS: [&str; 16] = [
+    "hmac-sha1",
+    "hmac-sha1-96",
+    "hmac-sha2-256",
+    "hmac-sha2-512",
+    "hmac-md5",
+    "hmac-md5-96",
+    "umac-64@openssh.com",
+    "umac-128@openssh.com",
+    "hmac-sha1-etm@openssh.com",
+    "hmac-sha1-96-etm@openssh.com",
+    "hmac-sha2-256-etm@openssh.com",
+    "hmac-sha2-512-etm@openssh.com",
+    "hmac-md5-etm@openssh.com",
+    "hmac-md5-96-etm@openssh.com",
+    "umac-64-etm@openssh.com",
+    "umac-128-etm@openssh.com",
+];
+
+pub(crate) const OPENSSH_ALL_KEYS: [&str; 21] = [
+    "ssh-ed25519",
+    "ssh-ed25519-cert-v01@openssh.com",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ssh-ed25519-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp521",
+    "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    "webauthn-sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-dss",
+    "ssh-dss-cert-v01@openssh.com",
+    "ssh-rsa",
+    "ssh-rsa-cert-v01@openssh.com",
+    "rsa-sha2-256",
+    "rsa-sha2-256-cert-v01@openssh.com",
+    "rsa-sha2-512",
+    "rsa-sha2-512-cert-v01@openssh.com",
+];
+
+/// OpenSSH's default `CASignatureAlgorithms`.
+const OPENSSH_CA_SIGNATURES: [&str; 8] = [
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+];
+
+/// The signature algorithms a CA may have signed a host certificate with
+/// (`CASignatureAlgorithms`, OpenSSH's default when unset).
+pub(crate) fn ca_signature_names(change: Option<&AlgorithmChange>) -> Vec<String> {
+    let defaults: Vec<String> = OPENSSH_CA_SIGNATURES
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    match change {
+        None => defaults,
+        Some(change) => {
+            // Signature algorithms: certificate types sign nothing.
+            let all: Vec<String> = OPENSSH_ALL_KEYS
+                .iter()
+                .filter(|n| !n.contains("-cert-"))
+                .map(|n| n.to_string())
+                .collect();
+            change.assemble(&defaults, &all)
+        }
+    }
+}
+
 /// sshfleet's defaults: OpenSSH's, as far as russh implements them.
 fn default_names(kind: AlgorithmKind) -> Vec<String> {
     let openssh: &[&str] = match kind {
@@ -415,231 +602,5 @@ pub(crate) fn no_common_algorithm_hint(
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-
-    fn change(kind: AlgorithmKind, text: &str) -> Algorithms {
-        let mut a = Algorithms::default();
-        a.set_if_unset(kind, AlgorithmChange::parse_strict(kind, text).unwrap());
-        a
-    }
-
-    #[test]
-    fn defaults_are_openssh_client_defaults_that_russh_implements() {
-        let a = Algorithms::default();
-        assert_eq!(
-            a.names(AlgorithmKind::Kex),
-            [
-                "mlkem768x25519-sha256",
-                "curve25519-sha256",
-                "curve25519-sha256@libssh.org",
-                "ecdh-sha2-nistp256",
-                "ecdh-sha2-nistp384",
-                "ecdh-sha2-nistp521",
-                "diffie-hellman-group-exchange-sha256",
-                "diffie-hellman-group16-sha512",
-                "diffie-hellman-group18-sha512",
-                "diffie-hellman-group14-sha256",
-            ]
-        );
-        assert_eq!(
-            a.names(AlgorithmKind::Cipher),
-            [
-                "chacha20-poly1305@openssh.com",
-                "aes128-ctr",
-                "aes192-ctr",
-                "aes256-ctr",
-                "aes128-gcm@openssh.com",
-                "aes256-gcm@openssh.com",
-            ]
-        );
-        assert_eq!(
-            a.names(AlgorithmKind::Mac),
-            [
-                "hmac-sha2-256-etm@openssh.com",
-                "hmac-sha2-512-etm@openssh.com",
-                "hmac-sha1-etm@openssh.com",
-                "hmac-sha2-256",
-                "hmac-sha2-512",
-                "hmac-sha1",
-            ]
-        );
-        assert_eq!(
-            a.names(AlgorithmKind::HostKey),
-            [
-                "ssh-ed25519",
-                "ecdsa-sha2-nistp256",
-                "ecdsa-sha2-nistp384",
-                "ecdsa-sha2-nistp521",
-                "rsa-sha2-512",
-                "rsa-sha2-256",
-            ]
-        );
-        // Every name is one russh takes: none is silently lost.
-        let p = a.preferred();
-        assert_eq!(p.mac.len(), 6);
-        assert_eq!(p.cipher.len(), 6);
-        assert_eq!(p.key.len(), 6);
-        assert!(p.kex.contains(&kex::ECDH_SHA2_NISTP521));
-    }
-
-    #[test]
-    fn what_openssh_dropped_stays_opt_in() {
-        let a = Algorithms::default();
-        for kind in AlgorithmKind::ALL {
-            for name in a.names(kind) {
-                let dropped = (kind == AlgorithmKind::Kex && name.ends_with("-sha1"))
-                    || name.ends_with("-cbc")
-                    || name == "ssh-rsa"
-                    || name.contains("md5");
-                assert!(!dropped, "{kind}: {name}");
-            }
-        }
-        assert!(!a.preferred().key.contains(&Algorithm::Rsa { hash: None }));
-        assert!(!a.allows_ssh_rsa_signatures());
-    }
-
-    #[test]
-    fn asyncos_sshd_defaults_need_no_opt_in() {
-        // Cisco's documented AsyncOS sshd lists: one of each kind in common.
-        let a = Algorithms::default();
-        for (kind, theirs) in [
-            (
-                AlgorithmKind::Kex,
-                &[
-                    "diffie-hellman-group-exchange-sha256",
-                    "diffie-hellman-group-exchange-sha1",
-                    "diffie-hellman-group14-sha1",
-                    "diffie-hellman-group1-sha1",
-                    "ecdh-sha2-nistp256",
-                    "ecdh-sha2-nistp384",
-                    "ecdh-sha2-nistp521",
-                ][..],
-            ),
-            (
-                AlgorithmKind::Mac,
-                &[
-                    "hmac-md5",
-                    "hmac-sha1",
-                    "umac-64@openssh.com",
-                    "hmac-ripemd160",
-                    "hmac-sha1-96",
-                    "hmac-md5-96",
-                ][..],
-            ),
-            (
-                AlgorithmKind::Cipher,
-                &[
-                    "aes128-ctr",
-                    "aes192-ctr",
-                    "aes256-ctr",
-                    "aes128-cbc",
-                    "3des-cbc",
-                ][..],
-            ),
-            (
-                AlgorithmKind::HostKey,
-                &["rsa-sha2-512", "rsa-sha2-256"][..],
-            ),
-        ] {
-            let ours = a.names(kind);
-            assert!(
-                ours.iter().any(|n| theirs.contains(&n.as_str())),
-                "{kind}: {ours:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn legacy_algorithms_are_appended_behind_the_defaults() {
-        let defaults = Algorithms::default();
-        for (kind, legacy) in [
-            (AlgorithmKind::Kex, "diffie-hellman-group14-sha1"),
-            (AlgorithmKind::HostKey, "ssh-rsa"),
-            (AlgorithmKind::Cipher, "aes128-cbc"),
-        ] {
-            // `+x`, `^x` and a plain `x` all append: modern stays in front.
-            for text in [
-                format!("+{legacy}"),
-                format!("^{legacy}"),
-                legacy.to_string(),
-            ] {
-                let names = change(kind, &text).names(kind);
-                let before = defaults.names(kind);
-                assert_eq!(names[..before.len()], before[..], "{kind} {text}");
-                assert_eq!(
-                    names.last().map(String::as_str),
-                    Some(legacy),
-                    "{kind} {text}"
-                );
-            }
-        }
-        let p = change(AlgorithmKind::Kex, "+diffie-hellman-group14-sha1").preferred();
-        assert_eq!(p.kex.first(), Some(&kex::MLKEM768X25519_SHA256));
-        assert!(p.kex.contains(&kex::DH_G14_SHA1));
-        // The extension markers russh needs are still offered.
-        assert!(p.kex.contains(&kex::EXTENSION_SUPPORT_AS_CLIENT));
-        let p = change(AlgorithmKind::HostKey, "+ssh-rsa").preferred();
-        assert_eq!(p.key.first(), Some(&Algorithm::Ed25519));
-        assert_eq!(p.key.last(), Some(&Algorithm::Rsa { hash: None }));
-    }
-
-    #[test]
-    fn removal_narrows_and_unknown_names_are_reported() {
-        let names = change(AlgorithmKind::Kex, "-curve25519-sha256").names(AlgorithmKind::Kex);
-        assert!(!names.iter().any(|n| n == "curve25519-sha256"));
-        let err = AlgorithmChange::parse_strict(AlgorithmKind::Kex, "+diffie-hellman-group14-sh1")
-            .unwrap_err();
-        assert!(
-            err.contains("`diffie-hellman-group14-sh1`")
-                && err.contains("diffie-hellman-group14-sha1"),
-            "{err}"
-        );
-        let (c, unknown) = AlgorithmChange::parse(
-            AlgorithmKind::Kex,
-            "+sntrup761x25519-sha512,diffie-hellman-group1-sha1",
-        )
-        .unwrap();
-        assert_eq!(unknown, ["sntrup761x25519-sha512"]);
-        assert_eq!(c.append, ["diffie-hellman-group1-sha1"]);
-        assert!(AlgorithmChange::parse(AlgorithmKind::Kex, "+a,,b").is_err());
-    }
-
-    #[test]
-    fn rsa_sha1_signatures_only_by_opt_in() {
-        let modern = Algorithms::default();
-        assert_eq!(
-            rsa_signature_hash(Some(Some(HashAlg::Sha512)), &modern),
-            Ok(Some(HashAlg::Sha512))
-        );
-        for server in [None, Some(None)] {
-            let err = rsa_signature_hash(server, &modern).unwrap_err();
-            assert!(
-                err.contains("sshfleet_pubkey_accepted_algorithms: +ssh-rsa"),
-                "{err}"
-            );
-            let legacy = change(AlgorithmKind::PubkeyAccepted, "+ssh-rsa");
-            assert_eq!(rsa_signature_hash(server, &legacy), Ok(None));
-        }
-    }
-
-    #[test]
-    fn hint_names_the_opt_in() {
-        let hint = no_common_algorithm_hint(
-            russh::AlgorithmKind::Kex,
-            &["diffie-hellman-group14-sha1".to_string(), "foo".to_string()],
-            &Algorithms::default(),
-        );
-        assert!(
-            hint.contains("`sshfleet_kex_algorithms: +diffie-hellman-group14-sha1`")
-                && hint.contains("`KexAlgorithms +diffie-hellman-group14-sha1`"),
-            "{hint}"
-        );
-        let hint = no_common_algorithm_hint(
-            russh::AlgorithmKind::Cipher,
-            &["blowfish-cbc".to_string()],
-            &Algorithms::default(),
-        );
-        assert!(hint.contains("none of the server's"), "{hint}");
-    }
-}
+#[path = "algorithms_tests.rs"]
+mod tests;

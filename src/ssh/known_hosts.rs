@@ -81,7 +81,7 @@ impl KnownHosts {
     /// any other I/O failure is [`KnownHostsError::Read`]. Malformed lines are
     /// skipped, as OpenSSH does, and listed by [`KnownHosts::warnings`].
     pub(crate) fn load(path: &Path) -> Result<KnownHosts, KnownHostsError> {
-        match fs::read(path) {
+        match crate::support::bounds::read_input_bytes(path) {
             // Lossy: a stray non-UTF-8 byte spoils its own line only.
             Ok(bytes) => Ok(KnownHosts::parse(&String::from_utf8_lossy(&bytes), path)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(KnownHosts::parse("", path)),
@@ -381,6 +381,7 @@ pub(crate) fn append(
     host: &str,
     port: u16,
     key: &PublicKey,
+    hashed: bool,
 ) -> Result<(), KnownHostsError> {
     let write_err = |source| KnownHostsError::Write {
         path: path.to_path_buf(),
@@ -417,11 +418,61 @@ pub(crate) fn append(
             text.push('\n');
         }
     }
-    text.push_str(&entry_line(host, port, key));
+    let line = entry_line(host, port, key);
+    if hashed {
+        // `HashKnownHosts yes`: the name as `|1|salt|HMAC-SHA1(salt, name)`.
+        let (_, rest) = line.split_once(' ').unwrap_or_default();
+        text.push_str(&hashed_name(&lookup_name(host, port)));
+        text.push(' ');
+        text.push_str(rest);
+    } else {
+        text.push_str(&line);
+    }
     text.push('\n');
     // Append mode: the write goes to the end whatever the read position.
     file.write_all(text.as_bytes()).map_err(write_err)?;
     file.flush().map_err(write_err)
+}
+
+/// A known_hosts name hashed as OpenSSH's `HashKnownHosts` writes it.
+pub(crate) fn hashed_name(name: &str) -> String {
+    let salt: [u8; 20] = rand::random();
+    let hash = match Hmac::<Sha1>::new_from_slice(&salt) {
+        Ok(mut mac) => {
+            mac.update(name.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    };
+    format!("|1|{}|{}", STANDARD.encode(salt), STANDARD.encode(hash))
+}
+
+/// `RevokedHostKeys`: whether the file lists one of `keys` (a host key,
+/// and for a certificate its CA). The file is a list of public keys as
+/// OpenSSH reads one; a binary key revocation list (KRL) is refused, and a
+/// file that cannot be read fails the check, as in OpenSSH.
+pub(crate) fn revoked_by_file(path: &Path, keys: &[&PublicKey]) -> Result<Option<usize>, String> {
+    let bytes = fs::read(path).map_err(|e| format!("RevokedHostKeys {}: {e}", path.display()))?;
+    if bytes.starts_with(b"SSHKRL\n\0") {
+        return Err(format!(
+            "RevokedHostKeys {} is a binary key revocation list (KRL), which sshfleet cannot read; list the revoked public keys one a line instead",
+            path.display()
+        ));
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Ok(listed) = PublicKey::from_openssh(line) else {
+            continue;
+        };
+        if keys.iter().any(|k| same_key(k, &listed)) {
+            return Ok(Some(index + 1));
+        }
+    }
+    Ok(None)
 }
 
 /// The OpenSSH-style `SHA256:...` fingerprint of a key.
@@ -441,502 +492,5 @@ pub(crate) fn entry_line(host: &str, port: u16, key: &PublicKey) -> String {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-    use std::process::Command;
-
-    const ED_A: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN88r1m2PhsDzF87nBRtow5iwjq6P+/7lhGKnOdEeRn/";
-    const ED_B: &str =
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEVJYrLcAEhfqIciz357S+cKXAuyZJwMHtjUf0I/ayup";
-    const EC_A: &str = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHD4xD+e7lAHwNYmeXhU3TDrUtB009mBSEiiP1D57P2+UdYJE01RXZIDDv5OOme76u/zsPVVLbS8fWEt5a8c7WM=";
-    const SSH_KEYGEN: &str = "/usr/bin/ssh-keygen";
-
-    fn key(s: &str) -> PublicKey {
-        PublicKey::from_str(s).unwrap()
-    }
-
-    fn kh(text: &str) -> KnownHosts {
-        KnownHosts::parse(text, Path::new("/test/known_hosts"))
-    }
-
-    fn have_ssh_keygen() -> bool {
-        if Path::new(SSH_KEYGEN).exists() {
-            true
-        } else {
-            eprintln!("skipping: {SSH_KEYGEN} not found");
-            false
-        }
-    }
-
-    #[test]
-    fn plain_match() {
-        let k = kh(&format!("fw1.example.net {ED_A}\n"));
-        assert!(k.warnings().is_empty());
-        assert_eq!(
-            k.check("fw1.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Trusted
-        );
-        assert_eq!(
-            k.check("FW1.Example.NET", 22, &key(ED_A)),
-            HostKeyStatus::Trusted
-        );
-        assert_eq!(
-            k.check("fw2.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Unknown
-        );
-        // A comment on the presented key does not matter.
-        assert_eq!(
-            k.check("fw1.example.net", 22, &key(&format!("{ED_A} me@laptop"))),
-            HostKeyStatus::Trusted
-        );
-    }
-
-    #[test]
-    fn upper_case_pattern_matches() {
-        let k = kh(&format!("FW1.Example.Net {ED_A}\n"));
-        assert_eq!(
-            k.check("fw1.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Trusted
-        );
-    }
-
-    #[test]
-    fn comma_separated_patterns() {
-        let k = kh(&format!("fw1,10.0.0.1,fw1.example.net {ED_A}\n"));
-        for host in ["fw1", "10.0.0.1", "fw1.example.net"] {
-            assert_eq!(
-                k.check(host, 22, &key(ED_A)),
-                HostKeyStatus::Trusted,
-                "{host}"
-            );
-        }
-        assert_eq!(k.check("10.0.0.2", 22, &key(ED_A)), HostKeyStatus::Unknown);
-    }
-
-    #[test]
-    fn non_standard_port_uses_brackets() {
-        let k = kh(&format!("[fw1]:2222 {ED_A}\nfw2 {ED_B}\n"));
-        assert_eq!(k.check("fw1", 2222, &key(ED_A)), HostKeyStatus::Trusted);
-        // `[fw1]:2222` does not cover port 22, nor another port.
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Unknown);
-        assert_eq!(k.check("fw1", 2223, &key(ED_A)), HostKeyStatus::Unknown);
-        // A bare `fw2` covers port 22 only.
-        assert_eq!(k.check("fw2", 22, &key(ED_B)), HostKeyStatus::Trusted);
-        assert_eq!(k.check("fw2", 2222, &key(ED_B)), HostKeyStatus::Unknown);
-    }
-
-    #[test]
-    fn explicit_port_22_brackets_do_not_match() {
-        // OpenSSH looks up plain `host` for port 22, so `[host]:22` never matches.
-        let k = kh(&format!("[fw1]:22 {ED_A}\n"));
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Unknown);
-    }
-
-    #[test]
-    fn wildcards() {
-        let k = kh(&format!(
-            "*.dc1.example.net {ED_A}\nfw? {ED_B}\n[*.lab]:2222 {EC_A}\n"
-        ));
-        assert_eq!(
-            k.check("fw9.dc1.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Trusted
-        );
-        assert_eq!(
-            k.check("dc1.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Unknown
-        );
-        assert_eq!(k.check("fw7", 22, &key(ED_B)), HostKeyStatus::Trusted);
-        assert_eq!(k.check("fw10", 22, &key(ED_B)), HostKeyStatus::Unknown);
-        assert_eq!(k.check("fw", 22, &key(ED_B)), HostKeyStatus::Unknown);
-        assert_eq!(k.check("a.lab", 2222, &key(EC_A)), HostKeyStatus::Trusted);
-        assert_eq!(k.check("a.lab", 22, &key(EC_A)), HostKeyStatus::Unknown);
-        assert_eq!(k.check("a.lab", 2200, &key(EC_A)), HostKeyStatus::Unknown);
-    }
-
-    #[test]
-    fn negation_excludes_line() {
-        let k = kh(&format!("*.example.net,!bad.example.net {ED_A}\n"));
-        assert_eq!(
-            k.check("good.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Trusted
-        );
-        assert_eq!(
-            k.check("bad.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Unknown
-        );
-        // Order does not matter: a negated match wins.
-        let k = kh(&format!("!bad.example.net,*.example.net {ED_A}\n"));
-        assert_eq!(
-            k.check("bad.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Unknown
-        );
-        // A negated pattern alone matches nothing.
-        let k = kh(&format!("!bad.example.net {ED_A}\n"));
-        assert_eq!(
-            k.check("good.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Unknown
-        );
-        // A line excluded by negation cannot report Changed either.
-        let k = kh(&format!("*,!fw1 {ED_B}\n"));
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Unknown);
-        assert_eq!(
-            k.check("fw2", 22, &key(ED_A)),
-            HostKeyStatus::Changed { line: 1 }
-        );
-    }
-
-    #[test]
-    fn changed_key_reports_first_line() {
-        let k = kh(&format!(
-            "# header\nother {ED_A}\nfw1 {ED_B}\nfw1,fw2 {ED_B}\n"
-        ));
-        assert_eq!(
-            k.check("fw1", 22, &key(ED_A)),
-            HostKeyStatus::Changed { line: 3 }
-        );
-    }
-
-    #[test]
-    fn any_matching_entry_with_the_key_is_trusted() {
-        // Several keys of one type for a host (e.g. during rotation): the
-        // presented key only needs to be one of them.
-        let k = kh(&format!("fw1 {ED_B}\nfw1 {ED_A}\n"));
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Trusted);
-        assert_eq!(k.check("fw1", 22, &key(ED_B)), HostKeyStatus::Trusted);
-    }
-
-    #[test]
-    fn different_algorithm_is_unknown() {
-        let k = kh(&format!("fw1 {EC_A}\n"));
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Unknown);
-        let k = kh(&format!("fw1 {EC_A}\nfw1 {ED_B}\n"));
-        assert_eq!(
-            k.check("fw1", 22, &key(ED_A)),
-            HostKeyStatus::Changed { line: 2 }
-        );
-        assert_eq!(k.check("fw1", 22, &key(EC_A)), HostKeyStatus::Trusted);
-    }
-
-    #[test]
-    fn revoked() {
-        let k = kh(&format!("fw1 {ED_A}\n@revoked fw1 {ED_A}\n"));
-        assert_eq!(
-            k.check("fw1", 22, &key(ED_A)),
-            HostKeyStatus::Revoked { line: 2 }
-        );
-        // Revoked for another host: still revoked everywhere.
-        let k = kh(&format!("fw1 {ED_A}\n@revoked other {ED_A}\n"));
-        assert_eq!(
-            k.check("fw1", 22, &key(ED_A)),
-            HostKeyStatus::Revoked { line: 2 }
-        );
-        // A line for this host is preferred when reporting.
-        let k = kh(&format!("@revoked * {ED_A}\n@revoked fw1 {ED_A}\n"));
-        assert_eq!(
-            k.check("fw1", 22, &key(ED_A)),
-            HostKeyStatus::Revoked { line: 1 }
-        );
-        let k = kh(&format!("@revoked other {ED_A}\n@revoked fw1 {ED_A}\n"));
-        assert_eq!(
-            k.check("fw1", 22, &key(ED_A)),
-            HostKeyStatus::Revoked { line: 2 }
-        );
-        // Revoking one key does not touch another, and a revoked line does
-        // not count as the host's key.
-        let k = kh(&format!("@revoked fw1 {ED_B}\n"));
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Unknown);
-        let k = kh(&format!("@revoked fw1 {ED_B}\nfw1 {ED_A}\n"));
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Trusted);
-    }
-
-    #[test]
-    fn cert_authority_lines_ignored_for_plain_keys() {
-        let k = kh(&format!("@cert-authority *.example.net {ED_A}\n"));
-        assert_eq!(
-            k.check("fw1.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Unknown
-        );
-        assert_eq!(
-            k.check("fw1.example.net", 22, &key(ED_B)),
-            HostKeyStatus::Unknown
-        );
-        assert!(k.warnings().is_empty());
-    }
-
-    #[test]
-    fn comments_blank_lines_and_tabs() {
-        let text = format!(
-            "# a comment\n\n   \n\t# indented comment\nfw1\t{}\n  fw2 \t {}   trailing comment here\r\n@revoked\tfw3\t{}\n",
-            ED_A.replacen(' ', "\t", 1),
-            ED_B.replacen(' ', "  ", 1),
-            EC_A.replacen(' ', " \t", 1),
-        );
-        let k = kh(&text);
-        assert!(k.warnings().is_empty(), "{:?}", k.warnings());
-        assert_eq!(k.len(), 3);
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Trusted);
-        assert_eq!(k.check("fw2", 22, &key(ED_B)), HostKeyStatus::Trusted);
-        assert_eq!(
-            k.check("fw3", 22, &key(EC_A)),
-            HostKeyStatus::Revoked { line: 7 }
-        );
-        assert_eq!(
-            k.check("fw1", 22, &key(ED_B)),
-            HostKeyStatus::Changed { line: 5 }
-        );
-    }
-
-    #[test]
-    fn malformed_lines_skipped_with_warnings() {
-        let text = format!(
-            "fw1 {ED_B}\nthis is not a key\nfw2\n@bogus fw1 {ED_A}\nfw3 ssh-ed25519 !!!notbase64\n\nfw1 {ED_A}\n|1|bad|salt {ED_A}\nfw4 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEVJYrLc\n"
-        );
-        let k = kh(&text);
-        assert_eq!(
-            k.warnings(),
-            [
-                "/test/known_hosts:2: cannot parse",
-                "/test/known_hosts:3: cannot parse",
-                "/test/known_hosts:4: cannot parse",
-                "/test/known_hosts:5: cannot parse",
-                "/test/known_hosts:8: cannot parse",
-                "/test/known_hosts:9: cannot parse",
-            ]
-        );
-        assert_eq!(k.len(), 2);
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Trusted);
-        assert_eq!(k.check("fw1", 22, &key(EC_A)), HostKeyStatus::Unknown);
-        let k = kh(&format!("junk\nfw1 {ED_B}\n"));
-        assert_eq!(
-            k.check("fw1", 22, &key(ED_A)),
-            HostKeyStatus::Changed { line: 2 }
-        );
-    }
-
-    /// `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`, as `ssh-keygen -H` writes.
-    fn hash_name(salt: &[u8], name: &str) -> String {
-        let mut mac = Hmac::<Sha1>::new_from_slice(salt).unwrap();
-        mac.update(name.as_bytes());
-        let hash = mac.finalize().into_bytes();
-        format!("|1|{}|{}", STANDARD.encode(salt), STANDARD.encode(hash))
-    }
-
-    #[test]
-    fn hashed_entries_computed() {
-        let salt = [7u8; 20];
-        let text = format!(
-            "{} {ED_A}\n{} {ED_B}\n",
-            hash_name(&salt, "fw1.example.net"),
-            hash_name(&salt, "[fw2.example.net]:2222"),
-        );
-        let k = kh(&text);
-        assert!(k.warnings().is_empty());
-        assert_eq!(
-            k.check("fw1.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Trusted
-        );
-        assert_eq!(
-            k.check("FW1.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Trusted
-        );
-        assert_eq!(
-            k.check("fw1.example.net", 22, &key(ED_B)),
-            HostKeyStatus::Changed { line: 1 }
-        );
-        assert_eq!(
-            k.check("fw1.example.net", 2222, &key(ED_A)),
-            HostKeyStatus::Unknown
-        );
-        assert_eq!(
-            k.check("fw2.example.net", 2222, &key(ED_B)),
-            HostKeyStatus::Trusted
-        );
-        assert_eq!(
-            k.check("fw2.example.net", 22, &key(ED_B)),
-            HostKeyStatus::Unknown
-        );
-    }
-
-    #[test]
-    fn hashed_entries_from_ssh_keygen() {
-        if !have_ssh_keygen() {
-            return;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("known_hosts");
-        fs::write(
-            &file,
-            format!("fw1.example.net {ED_A}\n[fw2.example.net]:2222 {ED_B}\n10.1.2.3 {EC_A}\n"),
-        )
-        .unwrap();
-        let out = Command::new(SSH_KEYGEN)
-            .arg("-H")
-            .arg("-f")
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let hashed = fs::read_to_string(&file).unwrap();
-        assert!(!hashed.contains("example.net"), "not hashed: {hashed}");
-        assert_eq!(hashed.lines().filter(|l| l.starts_with("|1|")).count(), 3);
-
-        // Our own HMAC reproduces ssh-keygen's hash for its salt.
-        let first = hashed.lines().next().unwrap();
-        let hosts = first.split_whitespace().next().unwrap();
-        let salt_b64 = hosts.split('|').nth(2).unwrap();
-        let salt = STANDARD.decode(salt_b64).unwrap();
-        assert_eq!(hash_name(&salt, "fw1.example.net"), hosts);
-
-        let k = KnownHosts::load(&file).unwrap();
-        assert!(k.warnings().is_empty(), "{:?}", k.warnings());
-        assert_eq!(
-            k.check("fw1.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Trusted
-        );
-        assert_eq!(
-            k.check("fw2.example.net", 2222, &key(ED_B)),
-            HostKeyStatus::Trusted
-        );
-        assert_eq!(
-            k.check("fw2.example.net", 22, &key(ED_B)),
-            HostKeyStatus::Unknown
-        );
-        assert_eq!(k.check("10.1.2.3", 22, &key(EC_A)), HostKeyStatus::Trusted);
-        assert_eq!(k.check("10.1.2.3", 22, &key(ED_A)), HostKeyStatus::Unknown);
-        assert_eq!(
-            k.check("fw1.example.net", 22, &key(ED_B)),
-            HostKeyStatus::Changed { line: 1 }
-        );
-        assert_eq!(
-            k.check("fw3.example.net", 22, &key(ED_A)),
-            HostKeyStatus::Unknown
-        );
-    }
-
-    #[test]
-    fn load_missing_file_is_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nope");
-        let k = KnownHosts::load(&path).unwrap();
-        assert_eq!(k.len(), 0);
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Unknown);
-    }
-
-    #[test]
-    fn load_unreadable_is_read_error() {
-        // A directory cannot be read as a file, even as root.
-        let dir = tempfile::tempdir().unwrap();
-        match KnownHosts::load(dir.path()) {
-            Err(KnownHostsError::Read { path, .. }) => assert_eq!(path, dir.path()),
-            other => panic!("expected Read error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn load_reports_path_in_warnings() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("known_hosts");
-        fs::write(&path, b"fw1 \xff\xfe garbage\n").unwrap();
-        let k = KnownHosts::load(&path).unwrap();
-        assert_eq!(
-            k.warnings(),
-            [format!("{}:1: cannot parse", path.display())]
-        );
-    }
-
-    #[test]
-    fn entry_line_format() {
-        let k = key(&format!("{ED_A} some comment"));
-        assert_eq!(entry_line("fw1", 22, &k), format!("fw1 {ED_A}"));
-        assert_eq!(entry_line("fw1", 2222, &k), format!("[fw1]:2222 {ED_A}"));
-        assert_eq!(
-            entry_line("10.0.0.1", 830, &key(EC_A)),
-            format!("[10.0.0.1]:830 {EC_A}")
-        );
-    }
-
-    #[test]
-    fn append_to_missing_file_then_trusted() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/dir/known_hosts");
-        append(&path, "fw1", 2222, &key(ED_A)).unwrap();
-        append(&path, "fw2", 22, &key(ED_B)).unwrap();
-        let text = fs::read_to_string(&path).unwrap();
-        assert_eq!(text, format!("[fw1]:2222 {ED_A}\nfw2 {ED_B}\n"));
-        let k = KnownHosts::load(&path).unwrap();
-        assert_eq!(k.check("fw1", 2222, &key(ED_A)), HostKeyStatus::Trusted);
-        assert_eq!(k.check("fw2", 22, &key(ED_B)), HostKeyStatus::Trusted);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-    }
-
-    #[test]
-    fn append_adds_missing_newline() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("known_hosts");
-        fs::write(&path, format!("fw1 {ED_A}")).unwrap();
-        append(&path, "fw2", 22, &key(ED_B)).unwrap();
-        let text = fs::read_to_string(&path).unwrap();
-        assert_eq!(text, format!("fw1 {ED_A}\nfw2 {ED_B}\n"));
-        let k = KnownHosts::load(&path).unwrap();
-        assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Trusted);
-        assert_eq!(k.check("fw2", 22, &key(ED_B)), HostKeyStatus::Trusted);
-    }
-
-    #[test]
-    fn append_to_empty_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("known_hosts");
-        fs::write(&path, "").unwrap();
-        append(&path, "fw1", 22, &key(ED_A)).unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), format!("fw1 {ED_A}\n"));
-    }
-
-    #[test]
-    fn fingerprint_matches_ssh_keygen() {
-        if !have_ssh_keygen() {
-            return;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        for kind in ["ed25519", "ecdsa", "rsa"] {
-            let path = dir.path().join(format!("id_{kind}"));
-            let out = Command::new(SSH_KEYGEN)
-                .args(["-q", "-t", kind, "-N", "", "-C", "test", "-f"])
-                .arg(&path)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let pub_path = path.with_extension("pub");
-            let out = Command::new(SSH_KEYGEN)
-                .arg("-lf")
-                .arg(&pub_path)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            // e.g. "256 SHA256:abc... test (ED25519)"
-            let listed = String::from_utf8(out.stdout).unwrap();
-            let expected = listed.split_whitespace().nth(1).unwrap();
-            let k = key(&fs::read_to_string(&pub_path).unwrap());
-            assert_eq!(fingerprint(&k), expected, "{kind}");
-            assert!(fingerprint(&k).starts_with("SHA256:"));
-            assert!(!fingerprint(&k).ends_with('='));
-        }
-    }
-}
+#[path = "known_hosts_tests.rs"]
+mod tests;

@@ -38,7 +38,7 @@ const DEFAULT_MAX_INPUT: u64 = 64 * 1024 * 1024;
 /// inventories nest a few levels, and a parser's time grows with depth.
 const MAX_FLOW_DEPTH: usize = 64;
 
-fn max_input() -> u64 {
+pub(crate) fn max_input() -> u64 {
     std::env::var("SSHFLEET_MAX_INPUT_BYTES")
         .ok()
         .and_then(|v| v.trim().parse().ok())
@@ -49,12 +49,24 @@ fn refused(message: String) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
 }
 
-/// Read an operator's file (inventory, playbook, report) as text: a
+/// Read an operator's file (inventory, playbook, report, ssh_config,
+/// known_hosts, a vault password file, a `--limit @file`) as text: a
 /// regular file only (a FIFO or `/dev/zero` would block or never end), of
 /// at most 64 MiB (`SSHFLEET_MAX_INPUT_BYTES`).
 pub(crate) fn read_input(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_input_bytes(path)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+/// [`read_input`], as bytes (known_hosts is read lossily).
+pub(crate) fn read_input_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     // Checked before opening: opening a FIFO blocks until a writer comes.
     let meta = std::fs::metadata(path)?;
+    // `/dev/null` (`-F /dev/null`, `UserKnownHostsFile /dev/null`) is the
+    // one device read: it is empty and never blocks.
+    if !meta.is_file() && std::fs::canonicalize(path).is_ok_and(|p| p == Path::new("/dev/null")) {
+        return Ok(Vec::new());
+    }
     if !meta.is_file() {
         return Err(refused(
             "not a regular file (a FIFO, a device or a directory); sshfleet reads only regular files"
@@ -70,10 +82,10 @@ pub(crate) fn read_input(path: &Path) -> std::io::Result<String> {
     if meta.len() > max {
         return Err(too_large());
     }
-    let mut text = String::new();
+    let mut text = Vec::new();
     std::fs::File::open(path)?
         .take(max.saturating_add(1))
-        .read_to_string(&mut text)?;
+        .read_to_end(&mut text)?;
     if u64::try_from(text.len()).unwrap_or(u64::MAX) > max {
         return Err(too_large());
     }
@@ -174,6 +186,7 @@ mod tests {
     fn only_regular_files_are_read() {
         let e = read_input(Path::new("/dev/zero")).unwrap_err();
         assert!(e.to_string().contains("not a regular file"), "{e}");
+        assert_eq!(read_input(Path::new("/dev/null")).unwrap(), "");
         let dir = tempfile::tempdir().unwrap();
         let e = read_input(dir.path()).unwrap_err();
         assert!(e.to_string().contains("not a regular file"), "{e}");

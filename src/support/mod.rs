@@ -2,6 +2,7 @@
 //! sanitiser, input bounds, file writing, the run lock, process limits.
 
 pub(crate) mod bounds;
+pub(crate) mod child;
 pub(crate) mod limits;
 pub(crate) mod lock;
 pub(crate) mod outputs;

@@ -49,6 +49,9 @@ fn writable_dir(what: &'static str, path: &Path, dir: &Path) -> Result<(), Outpu
             .tempfile_in(dir)
             .map(drop)
             .map_err(|e| {
+                // tempfile names its probe file (`.sshfleet-probeXXXX`),
+                // which the operator never named: the directory is the news.
+                let e = without_temp_path(e);
                 refuse(
                     what,
                     path,
@@ -63,6 +66,18 @@ fn writable_dir(what: &'static str, path: &Path, dir: &Path) -> Result<(), Outpu
 pub(crate) fn check_file(what: &'static str, path: &Path) -> Result<(), OutputError> {
     if path.is_dir() {
         return Err(refuse(what, path, "is a directory"));
+    }
+    // A FIFO, a socket or a device where a file is to be written would
+    // block or swallow it (a link is replaced, never followed).
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.is_file()
+        && !meta.file_type().is_symlink()
+    {
+        return Err(refuse(
+            what,
+            path,
+            "is not a regular file (a FIFO, a socket or a device)",
+        ));
     }
     writable_dir(what, path, &parent_of(path))
 }
@@ -156,6 +171,23 @@ pub(crate) fn ensure_dir_all(what: &'static str, dir: &Path, mode: u32) -> Resul
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_directory_that_refuses_files_is_named_not_the_probe() {
+        // sysfs takes no new files, not even root's.
+        let dir = Path::new("/sys");
+        if !dir.is_dir() {
+            return;
+        }
+        let err = check_file("--report", &dir.join("report.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot write in /sys:"), "{err}");
+        assert!(
+            !err.contains("sshfleet-probe") && !err.contains("at path"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn missing_parents_and_files_as_directories_are_refused() {

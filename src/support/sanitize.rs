@@ -30,6 +30,33 @@ pub(crate) fn escape_keeping_lines(text: &str) -> Cow<'_, str> {
     escape_but(text, |c| c == '\n')
 }
 
+/// `text` for a terminal at the console boundary: every control character
+/// escaped but line feeds and tabs (the layout of sshfleet's own lines).
+/// Escaping twice changes nothing: escaped text has no control left.
+pub(crate) fn escape_for_terminal(text: &str) -> Cow<'_, str> {
+    escape_but(text, |c| c == '\n' || c == '\t')
+}
+
+/// Serialized JSON for a terminal or a log: JSON escapes C0 controls
+/// itself but lets DEL and C1 (`U+009B`, a CSI) through raw; they become
+/// `\u009b`, the same JSON value.
+pub(crate) fn escape_json_text(json: &str) -> Cow<'_, str> {
+    // Only inside strings, where JSON has escaped every C0 control already.
+    let raw = |c: char| ('\u{7f}'..='\u{9f}').contains(&c);
+    if !json.chars().any(raw) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if raw(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn escape_but(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     if !text.chars().any(|c| is_control(c) && !keep(c)) {
         return Cow::Borrowed(text);
@@ -91,6 +118,7 @@ impl Utf8Chunks {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -100,6 +128,18 @@ mod tests {
         assert_eq!(d.decode(&[b'a', csi[0]]), "a");
         assert_eq!(d.decode(&[csi[1], b'2', b'J']), "\u{9b}2J");
         assert_eq!(d.decode(b"x\xffy"), "x\\xffy");
+    }
+
+    #[test]
+    fn json_and_terminal_text_carry_no_raw_control() {
+        let json = serde_json::to_string_pretty(&serde_json::json!({"h": "a\u{9b}2J\u{1b}\u{7f}"}))
+            .unwrap();
+        let safe = escape_json_text(&json);
+        assert!(!safe.chars().any(|c| is_control(c) && c != '\n'), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["h"], "a\u{9b}2J\u{1b}\u{7f}");
+        assert_eq!(escape_for_terminal("a\tb\nc\u{1b}"), "a\tb\nc\\u{1b}");
+        assert_eq!(escape_for_terminal(&escape("x\u{9b}")), escape("x\u{9b}"));
     }
 
     #[test]

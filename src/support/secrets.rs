@@ -1,20 +1,78 @@
-//! Secrets (login passwords) kept out of everything sshfleet records or
-//! reports: transcripts, recordings, command output, error messages.
+//! The one secret concept: what is secret, how a secret is held, and the
+//! one mask that replaces it wherever sshfleet stores or shows text
+//! (`inventory --list`, reports, transcripts, recordings, command output
+//! in results, error messages).
+//!
+//! - A [`Secret`] is one value (a login password from the inventory, its
+//!   environment variable or `--ask-pass`, a vault password): its `Debug`
+//!   shows [`MASK`], it has no `Display`, and only [`Secret::expose`]
+//!   gives the text, for authentication and decryption.
+//! - [`is_secret_name`] is the one rule saying which variables hold
+//!   secrets, for inventory variables and playbook variables (`-e`) alike.
+//! - [`Secrets`] is one host's set of values to redact from text on its way
+//!   out. Redaction is never applied to what the engine matches: prompts,
+//!   `expect` patterns and captures read the text the host sent.
 //!
 //! An appliance may echo a password back split across packets (`hun`, then
-//! `ter2`): received text that ends with the beginning of a secret is held
-//! back until the next chunk says whether the secret is completed.
+//! `ter2`), or with terminal controls between its characters (`hun`, a
+//! colour change, `ter2`): both are found and masked whole. Received text
+//! that ends with the beginning of a secret is held back until the next
+//! chunk says whether the secret is completed.
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
-/// The text shown instead of a secret.
-const REDACTED: &str = "***";
+/// The text shown instead of a secret, everywhere.
+pub(crate) const MASK: &str = "***";
 
-/// Secrets (login passwords) to keep out of everything sshfleet records or
-/// reports: transcripts, command output, error messages.
+/// Name fragments that mark a variable as secret (`ansible_password`,
+/// `ansible_ssh_pass`, `ansible_become_pass`, `vault_esa_password`,
+/// `key_passphrase`, `client_secret`, `api_token`, `proxy_credentials`).
+const SECRET_WORDS: [&str; 4] = ["pass", "secret", "token", "credential"];
+
+/// Whether a variable's name says its value is secret: it contains one of
+/// [`SECRET_WORDS`] or ends in `key` (`api_key`, `apikey`; not
+/// `ansible_ssh_private_key_file`, which names a file, nor
+/// `ansible_host_key_checking`). Case does not matter.
+pub(crate) fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|word| name.contains(word)) || name.ends_with("key")
+}
+
+/// One secret value. Cloning shares it; `Debug` shows only the mask and
+/// there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(Arc<str>);
+
+impl Secret {
+    pub(crate) fn new(text: String) -> Secret {
+        Secret(text.into())
+    }
+
+    /// The secret itself: for authentication and decryption only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({MASK})")
+    }
+}
+
+/// The most terminal-control characters tolerated between two characters
+/// of a secret (a colour change is a handful; this bounds the search).
+const MAX_GAP: usize = 64;
+
+/// Secrets to keep out of everything sshfleet records or reports:
+/// transcripts, recordings, command output, error messages.
 #[derive(Clone, Default)]
 pub(crate) struct Secrets {
+    /// Every secret and every quoted form of it (`escape_debug`, the
+    /// console's escaping), longest first: a secret that contains another
+    /// is replaced whole.
     list: Vec<String>,
 }
 
@@ -24,56 +82,141 @@ impl fmt::Debug for Secrets {
     }
 }
 
-impl Secrets {
-    /// Redact `secret` from now on. Empty secrets are ignored.
-    pub(crate) fn add(&mut self, secret: &str) {
-        if !secret.is_empty() && !self.list.iter().any(|s| s == secret) {
-            self.list.push(secret.to_string());
-            // Longest first: a secret that contains another is replaced whole.
-            self.list.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        }
-    }
+/// How a secret matches text at one position.
+enum Matched {
+    /// Whole, ending at this byte offset.
+    Whole(usize),
+    /// The text ends inside it: the next chunk may complete it.
+    Begun,
+    No,
+}
 
-    /// `text` with every whole secret replaced by `***`.
-    pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let mut text = Cow::Borrowed(text);
-        for secret in &self.list {
-            if text.contains(secret.as_str()) {
-                text = Cow::Owned(text.replace(secret.as_str(), REDACTED));
+impl Secrets {
+    /// Redact `secret` from now on, also as error messages quote it
+    /// (escaped). Empty secrets are ignored.
+    pub(crate) fn add(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        let forms = [
+            secret.to_string(),
+            secret.escape_debug().to_string(),
+            secret.escape_default().to_string(),
+            super::sanitize::escape(secret).into_owned(),
+        ];
+        for form in forms {
+            if !self.list.contains(&form) {
+                self.list.push(form);
             }
         }
-        text
+        self.list.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
-    /// Redact `text` in place where it may have changed since it was
-    /// `before` bytes long (it grew by a chunk): a secret completed by the
-    /// chunk starts at most a secret's length earlier.
-    pub(crate) fn redact_grown(&self, text: &mut String, before: usize) {
-        let Some(longest) = self.list.first().map(String::len) else {
-            return;
-        };
-        let mut from = before.min(text.len()).saturating_sub(longest);
-        while !text.is_char_boundary(from) {
-            from -= 1;
+    /// Whether there is nothing to redact.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// `text` with every whole secret replaced by [`MASK`], terminal
+    /// controls between its characters included.
+    pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if self.list.is_empty() {
+            return Cow::Borrowed(text);
         }
-        if let Cow::Owned(tail) = self.redact(&text[from..]) {
-            text.truncate(from);
-            text.push_str(&tail);
+        let mut out: Option<String> = None;
+        let mut copied = 0;
+        let mut at = 0;
+        while at < text.len() {
+            let whole = self
+                .list
+                .iter()
+                .find_map(|secret| match match_at(text, at, secret) {
+                    Matched::Whole(end) => Some(end),
+                    _ => None,
+                });
+            match whole {
+                Some(end) => {
+                    let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                    out.push_str(&text[copied..at]);
+                    out.push_str(MASK);
+                    copied = end;
+                    at = end;
+                }
+                None => at += text[at..].chars().next().map_or(1, char::len_utf8),
+            }
+        }
+        match out {
+            None => Cow::Borrowed(text),
+            Some(mut out) => {
+                out.push_str(&text[copied..]);
+                Cow::Owned(out)
+            }
+        }
+    }
+
+    /// Redact every string (and object key) in `json`, however deep;
+    /// whether one changed.
+    pub(crate) fn redact_json(&self, json: &mut serde_json::Value) -> bool {
+        use serde_json::Value as J;
+        match json {
+            J::String(text) => self.redact_in_place(text),
+            J::Array(items) => items
+                .iter_mut()
+                .fold(false, |changed, item| self.redact_json(item) | changed),
+            J::Object(map) => {
+                let mut changed = false;
+                let entries = std::mem::take(map);
+                for (key, mut item) in entries {
+                    changed |= self.redact_json(&mut item);
+                    let key = match self.redact(&key) {
+                        Cow::Owned(clean) => {
+                            changed = true;
+                            clean
+                        }
+                        Cow::Borrowed(_) => key,
+                    };
+                    map.insert(key, item);
+                }
+                changed
+            }
+            J::Null | J::Bool(_) | J::Number(_) => false,
+        }
+    }
+
+    /// Redact `text` in place; whether it changed.
+    pub(crate) fn redact_in_place(&self, text: &mut String) -> bool {
+        match self.redact(text) {
+            Cow::Owned(clean) => {
+                *text = clean;
+                true
+            }
+            Cow::Borrowed(_) => false,
         }
     }
 
     /// Bytes at the end of `text` that begin a secret without completing
     /// it: what the next chunk may complete.
     pub(crate) fn unfinished_suffix(&self, text: &str) -> usize {
-        let mut longest = 0;
-        for secret in &self.list {
-            for (cut, _) in secret.char_indices().skip(1) {
-                if cut > longest && text.ends_with(&secret[..cut]) {
-                    longest = cut;
-                }
+        let Some(longest) = self.list.first().map(|s| s.chars().count()) else {
+            return 0;
+        };
+        // A begun secret starts at most this far back.
+        let reach = longest.saturating_mul(MAX_GAP + 4).saturating_mul(4);
+        let mut from = text.len().saturating_sub(reach);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        for (offset, _) in text[from..].char_indices() {
+            let at = from + offset;
+            if self
+                .list
+                .iter()
+                .any(|secret| matches!(match_at(text, at, secret), Matched::Begun))
+            {
+                return text.len() - at;
             }
         }
-        longest
+        0
     }
 
     /// The next chunk of a received stream, redacted: what can be kept now,
@@ -89,22 +232,150 @@ impl Secrets {
     }
 }
 
+/// How `secret` matches `text` from byte `at`: its characters in order,
+/// with terminal controls allowed between them (never before the first).
+fn match_at(text: &str, at: usize, secret: &str) -> Matched {
+    let mut pos = at;
+    for (i, want) in secret.chars().enumerate() {
+        if i > 0 {
+            match skip_controls(text, pos) {
+                Some(next) => pos = next,
+                None => return Matched::Begun,
+            }
+        }
+        match text[pos..].chars().next() {
+            None => return if i > 0 { Matched::Begun } else { Matched::No },
+            Some(c) if c == want => pos += c.len_utf8(),
+            Some(_) => return Matched::No,
+        }
+    }
+    Matched::Whole(pos)
+}
+
+/// The offset after the terminal controls starting at `pos` (escape and
+/// control sequences, control characters other than a line feed), at most
+/// [`MAX_GAP`] characters; `None` if the text ends inside them.
+fn skip_controls(text: &str, mut pos: usize) -> Option<usize> {
+    let mut skipped = 0;
+    loop {
+        let mut chars = text[pos..].chars();
+        let Some(c) = chars.next() else {
+            return if skipped > 0 { None } else { Some(pos) };
+        };
+        if skipped > MAX_GAP {
+            return Some(pos);
+        }
+        let len = match c {
+            '\u{1b}' => match chars.next() {
+                None => return None,
+                Some('[') => csi_len(chars)?.checked_add(2)?,
+                Some(']') => osc_len(chars)?.checked_add(2)?,
+                Some(c) if (' '..='~').contains(&c) => 2,
+                Some(_) => 1,
+            },
+            '\u{9b}' => csi_len(chars)?.checked_add(c.len_utf8())?,
+            '\n' => return Some(pos),
+            c if c.is_control() => c.len_utf8(),
+            _ => return Some(pos),
+        };
+        pos += len;
+        skipped += 1;
+    }
+}
+
+/// Bytes of a control sequence's parameters and final byte; `None` if the
+/// text ends first. A character that cannot be in one ends it there.
+fn csi_len(chars: std::str::Chars<'_>) -> Option<usize> {
+    let mut len = 0;
+    for c in chars.take(MAX_GAP) {
+        len += c.len_utf8();
+        match c {
+            '\u{20}'..='\u{3f}' => {}
+            _ => return Some(len),
+        }
+    }
+    None
+}
+
+/// Bytes of an operating-system command up to BEL or ST; `None` if the
+/// text ends first.
+fn osc_len(chars: std::str::Chars<'_>) -> Option<usize> {
+    let mut len = 0;
+    let mut escape = false;
+    for c in chars.take(MAX_GAP * 4) {
+        len += c.len_utf8();
+        match c {
+            '\u{7}' | '\u{9c}' => return Some(len),
+            '\\' if escape => return Some(len),
+            _ => escape = c == '\u{1b}',
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    #[test]
-    fn grown_text_is_redacted_where_a_chunk_completed_a_secret() {
+    fn hunter2() -> Secrets {
         let mut secrets = Secrets::default();
         secrets.add("hunter2");
-        let mut text = "Password: hunt".to_string();
-        let before = text.len();
-        text.push_str("er2 é\n");
-        secrets.redact_grown(&mut text, before);
-        assert_eq!(text, "Password: *** é\n");
+        secrets
+    }
+
+    #[test]
+    fn a_secret_split_by_packets_or_escapes_is_masked_whole() {
+        let secrets = hunter2();
+        assert_eq!(secrets.redact("pw hunter2 é"), "pw *** é");
+        assert_eq!(secrets.redact("pw hun\u{1b}[0mter2!"), "pw ***!");
+        assert_eq!(secrets.redact("pw h\u{1b}]0;t\u{7}unter2"), "pw ***");
+        assert_eq!(secrets.redact("pw hu\u{9b}1mn\rter2"), "pw ***");
+        // A line break is no terminal trick: two lines are two texts.
+        assert_eq!(secrets.redact("hun\nter2"), "hun\nter2");
         assert_eq!(secrets.unfinished_suffix("esa01> hun"), 3);
+        assert_eq!(secrets.unfinished_suffix("esa01> hun\u{1b}["), 5);
         assert_eq!(secrets.unfinished_suffix("hunter2"), 0);
         assert!(!format!("{secrets:?}").contains("hunter2"));
+        let mut held = String::new();
+        let mut kept = secrets.redact_streamed(&mut held, "pw hu");
+        kept += &secrets.redact_streamed(&mut held, "n\u{1b}[1");
+        kept += &secrets.redact_streamed(&mut held, "mter2 ok");
+        assert_eq!((kept.as_str(), held.as_str()), ("pw *** ok", ""));
+    }
+
+    #[test]
+    fn quoted_forms_of_a_secret_are_masked_too() {
+        let mut secrets = Secrets::default();
+        secrets.add("pa\"ss\\w");
+        assert_eq!(secrets.redact(r#"said "pa\"ss\\w""#), "said \"***\"");
+        assert_eq!(format!("{:?}", Secret::new("x".into())), "Secret(***)");
+    }
+
+    #[test]
+    fn one_rule_names_secret_variables() {
+        for name in [
+            "ansible_password",
+            "ansible_ssh_pass",
+            "ansible_become_pass",
+            "vault_esa_password",
+            "sshfleet_password_env",
+            "proxy_password",
+            "api_token",
+            "API_KEY",
+            "client_secret",
+            "smtp_credentials",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in [
+            "ansible_user",
+            "ansible_host",
+            "ansible_ssh_private_key_file",
+            "ansible_host_key_checking",
+            "update_timeout",
+        ] {
+            assert!(!is_secret_name(name), "{name}");
+        }
     }
 }

@@ -127,7 +127,10 @@ async fn man_prints_a_roff_page_and_writes_one_per_subcommand() {
         "unreachable",
         "Exit codes:",
         "130",
+        "143",
+        "129",
         "Inventory:",
+        "INI, JSON",
         "Files:",
         "known_hosts",
     ] {
@@ -153,6 +156,15 @@ async fn every_subcommand_help_shows_an_example_of_itself() {
             help.contains("Example") && help.contains(&invocation),
             "{sub:?}: no example `{invocation}` in:\n{help}"
         );
+    }
+    // sshfleet --help lists every exit code, the signals' included.
+    let help = stdout_of(&["--help"]).await;
+    for line in [
+        "  143  stopped by SIGTERM",
+        "  129  stopped by SIGHUP",
+        "  130  interrupted",
+    ] {
+        assert!(help.contains(line), "{line}: {help}");
     }
     // Exit codes, the lock's included, are in `run --help`.
     let help = stdout_of(&["run", "--help"]).await;

@@ -250,8 +250,8 @@ async fn inventory_list_is_ansible_inventorys_json_with_secrets_masked() {
     let vars = &json["_meta"]["hostvars"]["esa02.example.com"];
     assert_eq!(vars["ansible_user"], USER);
     assert_eq!(vars["ansible_host"], "127.0.0.1");
-    assert_eq!(vars["ansible_password"], "********");
-    assert_eq!(vars["vault_esa_password"], "********");
+    assert_eq!(vars["ansible_password"], "***");
+    assert_eq!(vars["vault_esa_password"], "***");
     assert_no_secret(&[&stdout]);
 
     // The plain listing resolves the connection (vault opened) per host.

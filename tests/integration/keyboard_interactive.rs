@@ -456,3 +456,19 @@ async fn a_keyboard_interactive_only_appliance_is_reached_with_its_password() {
         "{report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hidden_prompt_that_is_not_a_password_prompt_gets_nothing() {
+    // A hidden one-time-code prompt first: the password is no answer to it.
+    for prompt in ["Verification code: ", "PASSCODE: "] {
+        let server = Server::start(vec![vec![(prompt, false)]], KBD).await;
+        let (code, status, error) = server.run().await;
+        assert_eq!((code, status.as_str()), (4, "unreachable"), "{error}");
+        assert!(
+            error.contains(&format!("stopped at the prompt `{}`", prompt.trim()))
+                && error.contains("does not ask for a password"),
+            "{error}"
+        );
+        assert!(server.seen().answers.is_empty(), "{:?}", server.seen());
+    }
+}

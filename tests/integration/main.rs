@@ -9,11 +9,14 @@
 )]
 
 mod ask_pass;
+mod build_reuse;
 mod cli_help;
 mod esa;
 mod exec_mode;
 mod faults;
+mod first_hour;
 mod fleet;
+mod fleet_summary;
 mod fleet_values;
 mod hostile;
 mod input;
@@ -24,6 +27,7 @@ mod inventory_formats;
 mod keyboard_interactive;
 mod messages;
 mod openssh;
+mod openssh_host_keys;
 mod pager;
 mod redaction;
 mod replay;
@@ -37,5 +41,7 @@ mod sim_server;
 mod sim_windows;
 mod support;
 mod tetra;
+mod tetra_personas;
+mod threat_model;
 mod transport;
 mod unattended;

@@ -10,8 +10,16 @@ use crate::support::sshfleet_cmd;
 
 const PASSWORD: &str = "S3cr3t-Pa55word";
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_password_echoed_back_in_pieces_is_redacted_everywhere() {
+/// A run of a playbook that types the login password at the CLI prompt,
+/// on an appliance that echoes each byte in a packet of its own: what it
+/// printed and wrote (report, transcript).
+struct Typed {
+    out: std::process::Output,
+    report: String,
+    transcript: String,
+}
+
+async fn type_the_password(env: &[(&str, &str)]) -> Typed {
     // Every byte the appliance writes is its own packet.
     let lab = password_only_lab(
         AsyncOsProfile::healthy("esa01.example.com")
@@ -45,12 +53,29 @@ async fn a_password_echoed_back_in_pieces_is_redacted_everywhere() {
         "--no-progress",
     ]);
     args[1] = playbook.display().to_string();
-    let out = sshfleet_cmd(&args, &[("ESA_PASSWORD", PASSWORD)]).await;
+    let mut env = env.to_vec();
+    env.push(("ESA_PASSWORD", PASSWORD));
+    let out = sshfleet_cmd(&args, &env).await;
+    let report = std::fs::read_to_string(&lab.report).unwrap_or_default();
+    let transcript =
+        std::fs::read_to_string(transcripts.join("esa01.example.com.log")).unwrap_or_default();
+    Typed {
+        out,
+        report,
+        transcript,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_echoed_back_in_pieces_is_redacted_everywhere() {
+    let Typed {
+        out,
+        report,
+        transcript,
+    } = type_the_password(&[]).await;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
-    let report = std::fs::read_to_string(&lab.report).unwrap();
-    let transcript = std::fs::read_to_string(transcripts.join("esa01.example.com.log")).unwrap();
     // The appliance did echo it, and said it did not know that command.
     assert!(
         transcript.contains(">> ***")
@@ -65,5 +90,36 @@ async fn a_password_echoed_back_in_pieces_is_redacted_everywhere() {
         ("terminal", &stderr),
     ] {
         assert!(!text.contains(PASSWORD), "password in the {what}: {text}");
+    }
+}
+
+/// `RUST_LOG=sshfleet=debug` tells the host's story, each line naming its
+/// host and step, and never the password it typed or the appliance echoed.
+#[tokio::test(flavor = "multi_thread")]
+async fn debug_events_tell_the_host_story_without_its_password() {
+    let Typed { out, .. } = type_the_password(&[("RUST_LOG", "sshfleet=debug")]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    let host = "sshfleet: debug: host{name=esa01.example.com}: ";
+    let step = "step{name=Type the password}: ";
+    for (i, line) in [
+        format!("{host}connecting to 127.0.0.1:"),
+        format!("{host}connected"),
+        format!("{host}logged in; prompt \"esa01.example.com>\""),
+        format!("{host}{step}started"),
+        format!("{host}{step}sent `***`"),
+        format!("{host}status failed ("),
+        format!("{host}outcome: failed: step `Type the password`: "),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let at = stderr.find(line.as_str());
+        assert!(at.is_some(), "line {i} {line:?} missing: {stderr}");
+    }
+    // A step's events are told within its host's.
+    for line in stderr.lines().filter(|l| l.contains("step{")) {
+        assert!(line.starts_with(host), "{line}");
     }
 }

@@ -225,6 +225,11 @@ async fn unusable_output_paths_exit_5_before_any_host_is_touched() {
         ("--transcripts", missing.join("deeper"), "--transcripts"),
         ("--transcripts", file.clone(), "--transcripts"),
         ("--lock", missing.join("run.lock"), "--lock"),
+        (
+            "--metrics-file",
+            missing.join("sshfleet.prom"),
+            "--metrics-file",
+        ),
     ];
     for (flag, path, says) in cases {
         let path = path.display().to_string();

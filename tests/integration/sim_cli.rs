@@ -212,7 +212,7 @@ async fn sim_serves_windows_endpoints_that_the_tetra_playbook_rehearses_against(
             "--model",
             "windows",
             "--hosts",
-            "11",
+            "19",
             "--update-duration",
             "1s",
             "--inventory-out",
@@ -222,7 +222,7 @@ async fn sim_serves_windows_endpoints_that_the_tetra_playbook_rehearses_against(
     sim.wait_for(&files.inventory);
     let banner = sim.output();
     assert!(
-        banner.contains("11 simulated Windows endpoints")
+        banner.contains("19 simulated Windows endpoints")
             && banner.contains("sshfleet run secure-endpoint-tetra -i"),
         "{banner}"
     );
@@ -241,11 +241,8 @@ async fn sim_serves_windows_endpoints_that_the_tetra_playbook_rehearses_against(
         scenarios_seen.insert(scenario.to_string());
         // The default `mixed` spread has an up-to-date endpoint, so the
         // newest version seen makes the others stale.
-        let want = match scenario {
-            "up-to-date" => "ok",
-            "stale-fixable" => "changed",
-            _ => "failed",
-        };
+        let parsed: sshfleet_sim::EndpointScenario = scenario.parse().unwrap();
+        let want = parsed.expected().as_str();
         let entry = report["hosts"]
             .as_array()
             .unwrap()

@@ -204,21 +204,28 @@ async fn diagnostics_per_scenario() {
     let lasterror =
         format!("(Select-Xml -Path '{DIR}\\local.xml' -XPath '//tetra/lasterror').Node.InnerText");
     for (name, dns, curl_status, curl_needle, last) in [
-        ("up-to-date", 0, 0, "< HTTP/1.1 200 OK\r\n", ""),
-        ("stale-dns", 1, 6, "curl: (6) Could not resolve host: ", ""),
+        // lasterror 0: the last update had no error.
+        ("up-to-date", 0, 0, "< HTTP/1.1 200 OK\r\n", "0\r\n"),
+        (
+            "stale-dns",
+            1,
+            6,
+            "curl: (6) Could not resolve host: ",
+            "0\r\n",
+        ),
         (
             "stale-revocation",
             0,
             35,
             "(0x80092013) - The revocation function",
-            "",
+            "0\r\n",
         ),
         (
             "stale-connect",
             0,
             28,
             "curl: (28) Failed to connect to ",
-            "",
+            "0\r\n",
         ),
         ("stale-proxy-connect", 0, 0, "200 OK", "4294965193\r\n"),
         ("stale-proxy-auth", 0, 0, "200 OK", "4294965196\r\n"),

@@ -13,6 +13,7 @@ use sshfleet_sim::{
 use crate::support::{Lab, Run};
 
 const PLAYBOOK: &str = "secure-endpoint-tetra";
+const MOVED_NOT: &str = "tetra-update-did-not-move";
 
 /// Fast enough for tests: the simulated update lands after 3 s; an update
 /// that never lands is given up on after 10 s.
@@ -70,12 +71,12 @@ async fn the_same_endpoints_end_the_same_under_either_default_shell() {
         (
             "stale-dns",
             "failed",
-            &["tetra-stale", "tetra-dns-unresolved"],
+            &["tetra-stale", MOVED_NOT, "tetra-dns-unresolved"],
         ),
         (
             "stale-revocation",
             "failed",
-            &["tetra-stale", "tetra-revocation-check-offline"],
+            &["tetra-stale", MOVED_NOT, "tetra-revocation-check-offline"],
         ),
         ("stale-fixable", "changed", &["tetra-stale"]),
     ];
@@ -110,82 +111,30 @@ async fn the_same_endpoints_end_the_same_under_either_default_shell() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_endpoint_state_ends_as_the_article_says() {
-    // (scenario, status, findings, whether sfc.exe -forceupdate was sent)
-    let expected: [(&str, &str, &[&str], bool); 11] = [
-        ("up-to-date", "ok", &[], false),
-        (
-            "stale-dns",
-            "failed",
-            &["tetra-stale", "tetra-dns-unresolved"],
-            false,
-        ),
-        (
-            "stale-revocation",
-            "failed",
-            &["tetra-stale", "tetra-revocation-check-offline"],
-            false,
-        ),
-        (
-            "stale-connect",
-            "failed",
-            &["tetra-stale", "tetra-https-failed"],
-            false,
-        ),
-        (
-            "stale-proxy-connect",
-            "failed",
-            &["tetra-stale", "tetra-proxy-connect"],
-            false,
-        ),
-        (
-            "stale-proxy-auth",
-            "failed",
-            &["tetra-stale", "tetra-proxy-auth"],
-            false,
-        ),
-        (
-            "stale-proxy-download",
-            "failed",
-            &["tetra-stale", "tetra-proxy-download"],
-            false,
-        ),
-        ("stale-fixable", "changed", &["tetra-stale"], true),
-        ("update-does-not-move", "failed", &["tetra-stale"], true),
-        (
-            "old-connector",
-            "failed",
-            &["tetra-stale", "connector-too-old-to-force-update"],
-            false,
-        ),
-        (
-            "disconnected",
-            "failed",
-            &["tetra-stale", "connector-disconnected"],
-            true,
-        ),
+    // The original states; every persona's status and findings are in
+    // `tetra_personas`. Here: the evidence and words an operator reads.
+    let states = [
+        "up-to-date",
+        "stale-dns",
+        "stale-revocation",
+        "stale-connect",
+        "stale-proxy-connect",
+        "stale-proxy-auth",
+        "stale-proxy-download",
+        "stale-fixable",
+        "update-does-not-move",
+        "old-connector",
+        "disconnected",
     ];
-    // One endpoint of each state in the table.
-    let lab = lab(expected.iter().map(|(s, ..)| endpoint(s)).collect()).await;
+    let lab = lab(states.iter().map(|s| endpoint(s)).collect()).await;
     let latest = format!("latest_tetra={LATEST_TETRA}");
     let r = run(&lab, &["-e", &latest]).await;
     // Some endpoints cannot be fixed from here.
     assert_eq!(r.code(), 2, "{}", r.explain());
     let name = |s: &str| format!("{s}.example.com");
-    for (scenario, status, findings, forced) in expected {
+    for scenario in states {
         let host = r.host(&name(scenario));
-        assert_eq!(host["status"], status, "{scenario}: {host:#}");
-        assert_eq!(ids(host), set(findings), "{scenario}: {host:#}");
-        assert_eq!(
-            lab.host(&name(scenario)).stats().forced_updates,
-            usize::from(forced),
-            "{scenario}"
-        );
-        assert_eq!(
-            ran(&lab, &name(scenario), "-forceupdate"),
-            forced,
-            "{scenario}"
-        );
-        // Every endpoint reports its definitions and connection.
+        // Every endpoint with a connector reports its definitions and connection.
         let want_tetra = if scenario == "up-to-date" {
             LATEST_TETRA
         } else {
@@ -206,15 +155,16 @@ async fn every_endpoint_state_ends_as_the_article_says() {
     // Up to date: no diagnosis at all.
     assert!(!ran(&lab, &name("up-to-date"), "Resolve-DnsName"));
 
-    // The diagnosis stops at the first cause, in the article's order.
+    // The diagnosis stops at the first cause, in the article's order: the
+    // connector's own last error, DNS, HTTPS.
     assert!(!ran(&lab, &name("stale-dns"), "curl.exe"));
+    assert!(ran(&lab, &name("stale-dns"), "//tetra/lasterror"));
     assert!(ran(
         &lab,
         &name("stale-revocation"),
         "curl.exe -v https://tetra-defs.amp.cisco.com"
     ));
-    assert!(!ran(&lab, &name("stale-revocation"), "local.xml"));
-    assert!(!ran(&lab, &name("stale-connect"), "local.xml"));
+    assert!(!ran(&lab, &name("stale-proxy-auth"), "Resolve-DnsName"));
     assert!(ran(&lab, &name("stale-proxy-auth"), "//tetra/lasterror"));
     // Each cause comes with the article's action and its evidence.
     let finding = |scenario: &str, id: &str| -> Value {
@@ -276,10 +226,13 @@ async fn every_endpoint_state_ends_as_the_article_says() {
         dns.starts_with("tetra-defs.amp.cisco.com does not resolve"),
         "{dns}"
     );
-    // The cause's message first, the ids once, after it.
+    // The cause's message first, the ids once, after it, and the change
+    // that was applied and did not fix it.
     assert_eq!(dns.matches("tetra-dns-unresolved").count(), 1, "{dns}");
     assert!(
-        dns.ends_with("(found tetra-stale, tetra-dns-unresolved; no remediation step applied)"),
+        dns.ends_with(
+            "(found tetra-stale, tetra-update-did-not-move, tetra-dns-unresolved; sfc.exe -forceupdate applied, not confirmed)"
+        ),
         "{dns}"
     );
     let stale = finding("stale-dns", "tetra-stale");
@@ -313,8 +266,8 @@ async fn every_endpoint_state_ends_as_the_article_says() {
         Vec::<String>::new()
     );
     assert_eq!(fixed["facts"]["connector_version"], "10.1.2");
-    // The connector folder was discovered: the highest version, not the
-    // leftover 9.0.0.1 that sorts after it.
+    // The connector folder was discovered from the service: the version
+    // in use, not the leftover 9.0.0.1 that sorts after it.
     assert!(ran(
         &lab,
         &name("stale-fixable"),
@@ -325,12 +278,15 @@ async fn every_endpoint_state_ends_as_the_article_says() {
         Some(LATEST_TETRA)
     );
 
-    // Forced but not moved: never reported as fixed.
+    // Forced but not moved: never reported as fixed; diagnosed, and with
+    // no cause found, the article's last resort.
     let stuck = r.error(&name("update-does-not-move"));
     assert!(
-        stuck.contains("still false after 10s") && stuck.contains("did not move"),
+        stuck.starts_with("The forced update did not move the TETRA version")
+            && stuck.contains("support bundle"),
         "{stuck}"
     );
+    assert!(ran(&lab, &name("update-does-not-move"), "Resolve-DnsName"));
     assert_eq!(
         r.host(&name("update-does-not-move"))["facts"]["tetra_version_after"],
         serde_json::json!(STALE_TETRA)
@@ -507,7 +463,7 @@ async fn a_connection_cut_while_waiting_for_the_new_version_is_never_a_success()
     assert_eq!(cut["status"], "failed", "{cut:#}");
     let error = cut["error"].as_str().unwrap();
     assert!(
-        error.contains("Confirm the definitions version moved")
+        error.contains("Read the version until it moves")
             && error.contains("the connection was lost"),
         "{error}"
     );
@@ -516,4 +472,53 @@ async fn a_connection_cut_while_waiting_for_the_new_version_is_never_a_success()
         lab.host("stale-fixable.example.com").stats().forced_updates,
         1
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn output_in_utf16_reads_as_written_and_gives_the_same_findings() {
+    use sshfleet_sim::{CodePage, Locale};
+    // French curl output and a German PowerShell error record (CLIXML),
+    // both written as UTF-16LE.
+    let fr = EndpointProfile {
+        hostname: "fr16.example.com".to_string(),
+        locale: Locale::French,
+        code_page: CodePage::Utf16le,
+        ..endpoint("stale-revocation")
+    };
+    let de = EndpointProfile {
+        hostname: "de16.example.com".to_string(),
+        locale: Locale::German,
+        code_page: CodePage::Utf16le,
+        ..endpoint("stale-dns")
+    };
+    let lab = lab(vec![fr, de]).await;
+    let latest = format!("latest_tetra={LATEST_TETRA}");
+    let r = run(&lab, &["-e", &latest]).await;
+    assert_eq!(r.code(), 2, "{}", r.explain());
+    let fr = r.host("fr16.example.com");
+    assert_eq!(
+        ids(fr),
+        set(&["tetra-stale", MOVED_NOT, "tetra-revocation-check-offline"]),
+        "{fr:#}"
+    );
+    let evidence = fr["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "tetra-revocation-check-offline")
+        .unwrap()["evidence"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        evidence.contains("(0x80092013) - La fonction de révocation n'a pas pu vérifier"),
+        "{evidence}"
+    );
+    let de = r.host("de16.example.com");
+    assert_eq!(
+        ids(de),
+        set(&["tetra-stale", MOVED_NOT, "tetra-dns-unresolved"]),
+        "{de:#}"
+    );
+    assert_eq!(de["facts"]["tetra_version"], serde_json::json!(STALE_TETRA));
 }

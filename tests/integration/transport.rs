@@ -112,14 +112,21 @@ async fn password_from_environment_and_never_in_transcripts() {
         assert!(!text.contains(secret), "secret leaked: {text}");
     }
 
-    // Variable not set: unreachable, and the message names the variable.
+    // Variable not set: a local mistake, found before the first host
+    // (exit 5, no report), naming the variable, where the
+    // inventory names it, and the host.
+    std::fs::remove_file(&lab.report).unwrap();
     let out = crate::support::sshfleet_cmd(&args, &[]).await;
-    assert_eq!(out.status.code(), Some(4));
-    let report = std::fs::read_to_string(&lab.report).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
     assert!(
-        report.contains("ESA_PASSWORD") && report.contains("not set"),
-        "{report}"
+        err.contains(&format!(
+            "$ESA_PASSWORD (ansible_password in {}:7): esa04.example.com",
+            lab.inventory.display()
+        )),
+        "{err}"
     );
+    assert!(!lab.report.exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]

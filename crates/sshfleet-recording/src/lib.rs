@@ -30,6 +30,110 @@ pub const EXTENSION: &str = "jsonl";
 /// Ctrl-C as a recorded key: the only way to end an AsyncOS `tail`.
 pub const CTRL_C: &str = "\u{3}";
 
+/// The largest recording read: the recorder keeps at most 16 MiB of a
+/// host's output, so four times that is no recording sshfleet wrote.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The most playbook variables a header may carry.
+const MAX_VARS: usize = 256;
+
+/// The longest text a header field or variable may hold.
+const MAX_FIELD: usize = 4096;
+
+/// A recording is data: its header carries only what a replay needs, and
+/// nothing that would become a connection setting or be executed when the
+/// replay's inventory is read. The host is a host name (no shell
+/// metacharacter), the playbook a name (no path); each variable is a playbook variable (not an
+/// `ansible_*` or `sshfleet_*` connection variable, nor one of Ansible's
+/// reserved names) holding a plain scalar (no Jinja template, no control
+/// character).
+fn check_header(header: &Header) -> Result<(), String> {
+    let is_host = |text: &str| {
+        !text.is_empty()
+            && text.len() <= 253
+            && !text.starts_with('-')
+            && text.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']' | '@')
+            })
+    };
+    if !is_host(&header.host) {
+        return Err(format!(
+            "header: host {:?} is not a host name (letters, digits, `.-_:[]@`)",
+            header.host
+        ));
+    }
+    let is_playbook = |text: &str| {
+        !text.is_empty()
+            && text.len() <= 128
+            && !text.starts_with(['.', '-', '~'])
+            && !text
+                .chars()
+                .any(|c| matches!(c, '/' | '\\') || c.is_control())
+    };
+    if !is_playbook(&header.playbook) {
+        return Err(format!(
+            "header: playbook {:?} is not a playbook name (no path)",
+            header.playbook
+        ));
+    }
+    if header.vars.len() > MAX_VARS {
+        return Err(format!("header: more than {MAX_VARS} variables"));
+    }
+    for (name, value) in &header.vars {
+        check_var(name, value).map_err(|why| format!("header: variable {name:?} {why}"))?;
+    }
+    Ok(())
+}
+
+/// Names a replay's inventory must never receive from a recording.
+const RESERVED_PREFIXES: [&str; 2] = ["ansible_", "sshfleet_"];
+const RESERVED_NAMES: [&str; 8] = [
+    "hostvars",
+    "groups",
+    "group_names",
+    "inventory_hostname",
+    "inventory_hostname_short",
+    "inventory_dir",
+    "inventory_file",
+    "omit",
+];
+
+fn check_var(name: &str, value: &serde_json::Value) -> Result<(), String> {
+    let mut chars = name.chars();
+    let identifier = chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        && name.len() <= 128;
+    if !identifier {
+        return Err("is not a variable name".to_string());
+    }
+    let lower = name.to_ascii_lowercase();
+    if RESERVED_PREFIXES.iter().any(|p| lower.starts_with(p))
+        || RESERVED_NAMES.contains(&lower.as_str())
+    {
+        return Err(
+            "is a connection or reserved variable; a recording carries playbook variables only"
+                .to_string(),
+        );
+    }
+    match value {
+        serde_json::Value::Bool(_) | serde_json::Value::Number(_) => Ok(()),
+        serde_json::Value::String(text) => {
+            if text.len() > MAX_FIELD {
+                Err(format!("is longer than {MAX_FIELD} bytes"))
+            } else if ["{{", "{%", "{#"].iter().any(|t| text.contains(t)) {
+                Err("holds a template; a recording carries plain values only".to_string())
+            } else if text.chars().any(char::is_control) {
+                Err("holds a control character".to_string())
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err("is not a text, a number or a boolean".to_string()),
+    }
+}
+
 /// A recording that cannot be read, with where.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {
@@ -122,6 +226,15 @@ pub struct Header {
     /// without `--expect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
+    /// The run was a `--check` one: the recording holds diagnostics only,
+    /// no fix, so it replays in check mode (a fix it never saw would be
+    /// answered as an unknown command).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub check_mode: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A host's status (`ok`, `changed`, `failed`, ...) and finding ids.
@@ -361,6 +474,7 @@ impl Recording {
         }
         let header: Header =
             serde_json::from_value(version).map_err(|e| invalid(number, format!("header: {e}")))?;
+        check_header(&header).map_err(|m| invalid(number, m))?;
         let mut exchanges: Vec<Exchange> = Vec::new();
         for (number, text) in lines {
             let line: Line =
@@ -390,12 +504,37 @@ impl Recording {
         Ok(Recording { header, exchanges })
     }
 
-    /// Read one recording file.
+    /// Read one recording file: a regular file (a FIFO would block) of at
+    /// most [`MAX_FILE_BYTES`].
     pub fn read(path: &Path) -> Result<Recording, RecordingError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RecordingError::Read {
+        let read_error = |source| RecordingError::Read {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let refused =
+            |why: String| read_error(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+        let meta = std::fs::metadata(path).map_err(read_error)?;
+        if !meta.is_file() {
+            return Err(refused(
+                "not a regular file (a FIFO, a device or a directory)".to_string(),
+            ));
+        }
+        let too_large = || refused(format!("larger than {MAX_FILE_BYTES} bytes"));
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(too_large());
+        }
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(
+                std::fs::File::open(path).map_err(read_error)?,
+                MAX_FILE_BYTES + 1,
+            ),
+            &mut text,
+        )
+        .map_err(read_error)?;
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_large());
+        }
         Recording::parse(&text, path)
     }
 
@@ -476,6 +615,7 @@ mod tests {
                     status: "changed".to_string(),
                     findings: vec!["ecs-token-403".to_string()],
                 }),
+                check_mode: false,
             },
             exchanges: vec![
                 Exchange {
@@ -585,5 +725,49 @@ mod tests {
             "esa01.example.com.jsonl"
         );
         assert_eq!(Recording::file_name("../x y"), ".._x_y.jsonl");
+    }
+
+    #[test]
+    fn a_header_carries_data_never_connection_settings() {
+        let hostile = [
+            ("host", serde_json::json!("esa01;touch /tmp/x")),
+            ("host", serde_json::json!("-oProxyCommand=x")),
+            ("playbook", serde_json::json!("../../etc/passwd")),
+            ("playbook", serde_json::json!("/tmp/evil.yaml")),
+            (
+                "vars",
+                serde_json::json!({"ansible_ssh_common_args": "-o ProxyCommand=x"}),
+            ),
+            ("vars", serde_json::json!({"ANSIBLE_HOST": "10.0.0.1"})),
+            ("vars", serde_json::json!({"sshfleet_password_env": "HOME"})),
+            ("vars", serde_json::json!({"inventory_hostname": "x"})),
+            (
+                "vars",
+                serde_json::json!({"x": "{{ lookup('file', '/etc/shadow') }}"}),
+            ),
+            ("vars", serde_json::json!({"x": {"nested": 1}})),
+            ("vars", serde_json::json!({"x": "a\u{1b}[2J"})),
+            ("vars", serde_json::json!({"a b": 1})),
+        ];
+        let good = sample().to_jsonl();
+        let (first, rest) = good.split_once('\n').unwrap();
+        for (field, value) in hostile {
+            let mut header: serde_json::Value = serde_json::from_str(first).unwrap();
+            header[field] = value.clone();
+            let text = format!("{header}\n{rest}");
+            let e = Recording::parse(&text, Path::new("r.jsonl")).unwrap_err();
+            assert!(
+                e.to_string().starts_with("r.jsonl:1: header: "),
+                "{field} {value}: {e}"
+            );
+        }
+        assert!(Recording::parse(&good, Path::new("r.jsonl")).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read() {
+        let e = Recording::read(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
     }
 }

@@ -24,6 +24,16 @@ pub struct Shift {
 
 /// An appliance time, tolerating the doubled space of day numbers below 10
 /// (`May  5`) that ctime-style stamps use, as the playbook engine does.
+/// `at` in `format`; `None` where the format cannot write a date without a
+/// zone (`%z` parses, and is ignored, but cannot be written): chrono's
+/// `to_string` would panic there.
+fn format_time(at: NaiveDateTime, format: &str) -> Option<String> {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    write!(out, "{}", at.format(format)).ok()?;
+    Some(out)
+}
+
 fn parse_time(text: &str, format: &str) -> Option<NaiveDateTime> {
     let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     NaiveDateTime::parse_from_str(&squeezed, format).ok()
@@ -52,7 +62,7 @@ impl Shift {
             .or_else(|| header.clock.as_ref().map(|c| c.format.clone()))?;
         let clock = header.clock.as_ref().and_then(|c| {
             let at = parse_time(&c.text, &c.format)?.checked_add_signed(delta)?;
-            Some((c.text.clone(), at.format(&c.format).to_string()))
+            Some((c.text.clone(), format_time(at, &c.format)?))
         });
         Some(Shift {
             delta,
@@ -96,7 +106,7 @@ impl Shift {
         let pattern = self.pattern.as_ref()?;
         let ts = pattern.captures(line)?.name("ts")?;
         let at = parse_time(ts.as_str(), &self.format)?.checked_add_signed(self.delta)?;
-        Some((ts.start(), ts.end(), at.format(&self.format).to_string()))
+        Some((ts.start(), ts.end(), format_time(at, &self.format)?))
     }
 
     /// `events` with no stamped line, and no clock reading, cut between
@@ -207,6 +217,26 @@ mod tests {
         assert!(earlier.contains("Status as of:  Mon May  5 11:26:55 2025\r\n"));
         // Unstamped text is left alone, byte for byte.
         assert_eq!(shift(3).apply("no stamp here\r\n"), "no stamp here\r\n");
+    }
+
+    #[test]
+    fn a_format_that_parses_but_cannot_be_written_moves_nothing_and_never_panics() {
+        // `%z` parses (and is ignored) without a zone, but cannot be
+        // written: chrono's `to_string` would panic.
+        let mut header = crate::tests::sample().header;
+        let format = "%Y-%m-%d %H:%M:%S %z".to_string();
+        if let Some(clock) = &mut header.clock {
+            clock.text = "2025-05-20 11:26:55 +0000".to_string();
+            clock.format = format.clone();
+        }
+        if let Some(stamps) = &mut header.timestamps {
+            stamps.pattern = r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+\d{4}) ".to_string();
+            stamps.format = format;
+        }
+        let now = parse_time("2026-01-01 00:00:00 +0000", "%Y-%m-%d %H:%M:%S %z").unwrap();
+        let shift = Shift::to_now(&header, now).unwrap();
+        let text = "2025-05-20 11:20:01 +0000 Info: ECS\r\n";
+        assert_eq!(shift.apply(text), text);
     }
 
     #[test]

@@ -62,8 +62,8 @@ pub use replay::ReplayProfile;
 pub use scenario::{MIXED, Model, Scenario, ScenarioChoice};
 pub use stdio::serve_stdio;
 pub use windows::{
-    CurlOutcome, DefaultShell, EndpointProfile, EndpointScenario, ForceUpdate, LATEST_TETRA,
-    STALE_TETRA,
+    CodePage, CurlOutcome, DefaultShell, EndpointProfile, EndpointScenario, ForceUpdate,
+    LATEST_TETRA, Locale, POLICY_PROXY, ProxyOutcome, STALE_TETRA, ServiceState,
 };
 
 use std::collections::HashMap;
@@ -183,6 +183,22 @@ impl SimModel {
             SimModel::Windows(p) => &p.hostname,
             SimModel::Replay(p) => &p.hostname,
         }
+    }
+
+    /// The playbook variables an inventory gives this host: what an
+    /// operator knows of it from elsewhere. For an endpoint whose
+    /// connector's policy names a proxy, `tetra_proxy` (the policy is read
+    /// in the Secure Endpoint console; docs/DEVICES.md).
+    pub fn inventory_vars(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
+        let mut vars = std::collections::BTreeMap::new();
+        if let SimModel::Windows(EndpointProfile {
+            policy_proxy: Some(proxy),
+            ..
+        }) = self
+        {
+            vars.insert("tetra_proxy".to_string(), proxy.clone().into());
+        }
+        vars
     }
 }
 

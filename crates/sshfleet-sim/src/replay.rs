@@ -646,6 +646,7 @@ mod tests {
                 }),
                 vars: Default::default(),
                 outcome: None,
+                check_mode: false,
             },
             exchanges: vec![
                 Exchange {

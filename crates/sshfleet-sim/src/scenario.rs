@@ -44,11 +44,11 @@ const MIXED_BLOCK: [AsyncOsScenario; 20] = {
     ]
 };
 
-/// One block of the Windows `mixed` spread: per 20 endpoints, 9 up to
+/// One block of the Windows `mixed` spread: per 30 endpoints, 11 up to
 /// date, 2 fixable and one of each other scenario. An up-to-date endpoint
-/// comes first, so any fleet of 11 or more has every scenario and the
+/// comes first, so any fleet of 19 or more has every scenario and the
 /// fleet-relative staleness rule has a newest version to compare with.
-const ENDPOINT_MIXED_BLOCK: [EndpointScenario; 20] = {
+const ENDPOINT_MIXED_BLOCK: [EndpointScenario; 30] = {
     use EndpointScenario as E;
     [
         E::UpToDate,
@@ -62,10 +62,20 @@ const ENDPOINT_MIXED_BLOCK: [EndpointScenario; 20] = {
         E::UpdateDoesNotMove,
         E::OldConnector,
         E::Disconnected,
+        E::ConnectorElsewhere,
+        E::NoCurl,
+        E::ProxyOnly,
+        E::ProxyOnlyFailing,
+        E::LocalisedFr,
+        E::LocalisedDe,
+        E::LastErrorZero,
+        E::NoConnector,
         E::UpToDate,
         E::UpToDate,
         E::UpToDate,
         E::StaleFixable,
+        E::UpToDate,
+        E::UpToDate,
         E::UpToDate,
         E::UpToDate,
         E::UpToDate,

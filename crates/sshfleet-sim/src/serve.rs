@@ -517,7 +517,7 @@ fn inventory_yaml(
                 let vars = HostVars {
                     ansible_host: "127.0.0.1",
                     ansible_port: port,
-                    vars: Default::default(),
+                    vars: h.model.inventory_vars(),
                 };
                 (h.model.hostname().to_string(), vars)
             })
@@ -644,9 +644,9 @@ mod tests {
 
     #[test]
     fn windows_mixed_has_every_endpoint_scenario_and_an_up_to_date_one_first() {
-        let plan = plan(&windows(40, MIXED)).unwrap();
+        let plan = plan(&windows(60, MIXED)).unwrap();
         let count = |s: EndpointScenario| plan.iter().filter(|h| h.scenario == s.into()).count();
-        assert_eq!(count(EndpointScenario::UpToDate), 18);
+        assert_eq!(count(EndpointScenario::UpToDate), 22);
         assert_eq!(count(EndpointScenario::StaleFixable), 4);
         for &s in EndpointScenario::all() {
             if !matches!(
@@ -659,7 +659,7 @@ mod tests {
         assert_eq!(plan[0].scenario, EndpointScenario::UpToDate.into());
         assert!(matches!(plan[0].model, SimModel::Windows(_)));
         assert_eq!(plan[0].model.hostname(), "pc01.sim.example.com");
-        let small = super::plan(&windows(11, MIXED)).unwrap();
+        let small = super::plan(&windows(19, MIXED)).unwrap();
         let seen: std::collections::BTreeSet<_> = small.iter().map(|h| h.scenario).collect();
         assert_eq!(seen.len(), EndpointScenario::all().len());
         // AsyncOS names are not endpoint scenarios, and the error lists

@@ -569,9 +569,11 @@ async fn answer_exec(
         });
     }
     let trickle = endpoint.profile().trickle();
+    // In the endpoint's code page (docs/DEVICES.md).
+    let code_page = endpoint.profile().code_page;
     let streams = [
-        (None, ExecOutput::crlf(&output.stdout)),
-        (Some(1), ExecOutput::crlf(&output.stderr)),
+        (None, ExecOutput::encoded(&output.stdout, code_page)),
+        (Some(1), ExecOutput::encoded(&output.stderr, code_page)),
     ];
     let mut sent = true;
     for (ext, bytes) in streams {

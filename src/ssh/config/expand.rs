@@ -8,7 +8,7 @@ pub(super) fn expand_host_name(value: &str, host: &str) -> String {
     expand_tokens(value, |t| (t == 'h').then(|| host.to_string()))
 }
 
-pub(super) fn expand_tokens(value: &str, token: impl Fn(char) -> Option<String>) -> String {
+pub(super) fn expand_tokens(value: &str, mut token: impl FnMut(char) -> Option<String>) -> String {
     let mut out = String::with_capacity(value.len());
     let mut chars = value.chars();
     while let Some(c) = chars.next() {
@@ -175,4 +175,71 @@ fn local_host() -> String {
     nix::unistd::gethostname()
         .map(|h| h.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// Characters OpenSSH (9.6 and later) refuses in a host name given to it,
+/// because the name may be expanded into a command.
+const HOST_METACHARACTERS: &str = "'`\"$\\;&<>|(){}";
+/// The same for a user name (OpenSSH's `valid_ruser`).
+const USER_METACHARACTERS: &str = "'`\";&<>|(){}";
+
+/// Whether `name` may be expanded into a shell command as a host name.
+pub(crate) fn safe_host_name(name: &str) -> bool {
+    !name.starts_with('-')
+        && !name
+            .chars()
+            .any(|c| HOST_METACHARACTERS.contains(c) || c.is_whitespace() || c.is_control())
+}
+
+/// Whether `user` may be expanded into a shell command as a user name.
+pub(crate) fn safe_user_name(user: &str) -> bool {
+    !user.is_empty()
+        && !user.ends_with('\\')
+        && !user.contains(|c: char| USER_METACHARACTERS.contains(c) || c.is_control())
+        && !user
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0].is_ascii_whitespace() && w[1] == b'-')
+}
+
+/// A command (`ProxyCommand`, `Match exec`) with its tokens (those in
+/// `allowed`, and `%%`) expanded; another token is refused. A
+/// host or user name with shell metacharacters is refused, never expanded
+/// into the command: OpenSSH 9.6 and later refuse such names too.
+pub(crate) fn expand_command(
+    command: &str,
+    tokens: &Tokens<'_>,
+    allowed: &str,
+) -> Result<String, String> {
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        if c == '%' && chars.next().is_none() {
+            return Err(format!("`{command}` ends with a lone `%`"));
+        }
+    }
+    let mut refused = None;
+    let expanded = expand_tokens(command, |t| {
+        if !allowed.contains(t) {
+            refused.get_or_insert_with(|| format!("token `%{t}` is not supported in `{command}`"));
+            return None;
+        }
+        let value = tokens.value(t)?;
+        let safe = match t {
+            'h' | 'n' | 'k' => safe_host_name(&value),
+            'r' => safe_user_name(&value),
+            _ => true,
+        };
+        if !safe && refused.is_none() {
+            refused = Some(format!(
+                "%{t} would put `{}` into the command `{command}`: a {} with shell metacharacters is refused (as OpenSSH refuses it)",
+                crate::support::sanitize::escape(&value),
+                if t == 'r' { "user name" } else { "host name" }
+            ));
+        }
+        Some(value)
+    });
+    match refused {
+        Some(why) => Err(why),
+        None => Ok(expanded),
+    }
 }

@@ -15,15 +15,16 @@ use crate::ssh::algorithms::{self, Algorithms};
 
 use super::*;
 
-/// Where a target's password may come from, and whether it may be sent.
-pub(super) struct Secret<'a> {
+/// Where a target's password may come from, and whether it may be sent
+/// (the password itself is a [`crate::support::secrets::Secret`]).
+pub(super) struct PasswordGate<'a> {
     /// `--ask-pass`, used when the inventory names no password variable.
-    pub(super) asked: Option<&'a Password>,
+    pub(super) asked: Option<&'a Secret>,
     pub(super) host_key_verified: bool,
     pub(super) host_port: String,
 }
 
-impl Secret<'_> {
+impl PasswordGate<'_> {
     /// A password leaves sshfleet only for a host whose key was verified.
     pub(super) fn may_be_sent(&self) -> Result<(), ConnectError> {
         if self.host_key_verified {
@@ -45,170 +46,47 @@ const MAX_PASSWORD_PROMPTS: usize = 3;
 /// often sends an empty one after the password).
 const MAX_INTERACTIVE_ROUNDS: usize = 8;
 
+/// What one login has tried so far.
+struct Attempt<'a> {
+    user: &'a str,
+    /// What was tried, for the error.
+    tried: Vec<String>,
+    /// The methods the server said it still accepts (`None`: not said yet).
+    methods_left: Option<russh::MethodSet>,
+    /// The public halves of the identities: an agent key that is one of
+    /// them may be used under `IdentitiesOnly` (a `.pub` identity whose
+    /// private half is in the agent).
+    identities: Vec<russh::keys::PublicKey>,
+}
+
 /// Try the inventory's key file, ssh_config's, then the agent, then the
 /// password (the `password` method, then `keyboard-interactive`), as
-/// OpenSSH would; return the secrets used so transcripts can redact them.
+/// OpenSSH would and as ssh_config allows; return the secrets used so
+/// transcripts can redact them.
 pub(super) async fn authenticate(
     handle: &mut Handle<Verifier>,
     credentials: &Credentials,
     algorithms: &Algorithms,
-    secret: &Secret<'_>,
+    secret: &PasswordGate<'_>,
 ) -> Result<Vec<String>, ConnectError> {
-    let user = credentials.user.as_str();
-    let mut tried = Vec::new();
-    // The methods the server said it still accepts (`None`: not said yet).
-    let mut methods: Option<russh::MethodSet> = None;
-
-    let keys = credentials
-        .key_file
-        .iter()
-        .map(|p| (p, true))
-        .chain(credentials.config_key_files.iter().map(|p| (p, false)));
-    for (path, required) in keys {
-        let key = match load_key(path) {
-            Ok(key) => key,
-            Err(e) if required => return Err(e),
-            Err(e) => {
-                // ssh_config often lists keys for other hosts too.
-                if path.exists() {
-                    tried.push(format!("key {} (skipped: {e})", path.display()));
-                } else {
-                    tracing::debug!("IdentityFile {} does not exist; skipped", path.display());
-                }
-                continue;
-            }
-        };
-        let hash = if key.algorithm().is_rsa() {
-            match algorithms::rsa_signature_hash(
-                handle.best_supported_rsa_hash().await?,
-                algorithms,
-            ) {
-                Ok(hash) => hash,
-                Err(why) => {
-                    tried.push(format!("key {} (not offered: {why})", path.display()));
-                    continue;
-                }
-            }
-        } else {
-            None
-        };
-        let result = handle
-            .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
-            .await?;
-        match result {
-            AuthResult::Success => return Ok(Vec::new()),
-            AuthResult::Failure {
-                remaining_methods, ..
-            } => methods = Some(remaining_methods),
-        }
-        tried.push(format!("key {}", path.display()));
-    }
-
-    if !credentials.identities_only
-        && std::env::var_os("SSH_AUTH_SOCK").is_some()
-        && let Ok(mut agent) = AgentClient::connect_env().await
-    {
-        let identities = agent.request_identities().await.unwrap_or_default();
-        let mut rsa_hash = None;
-        for identity in identities {
-            let AgentIdentity::PublicKey { key, .. } = identity else {
-                continue;
-            };
-            let hash = if key.algorithm().is_rsa() {
-                let server = match rsa_hash {
-                    Some(known) => known,
-                    None => *rsa_hash.insert(handle.best_supported_rsa_hash().await?),
-                };
-                match algorithms::rsa_signature_hash(server, algorithms) {
-                    Ok(hash) => hash,
-                    Err(_) => continue,
-                }
-            } else {
-                None
-            };
-            let result = handle
-                .authenticate_publickey_with(user, key, hash, &mut agent)
-                .await;
-            match result {
-                Ok(AuthResult::Success) => return Ok(Vec::new()),
-                Ok(AuthResult::Failure {
-                    remaining_methods, ..
-                }) => methods = Some(remaining_methods),
-                Err(_) => {}
-            }
-        }
-        tried.push("ssh-agent".to_string());
-    }
-
-    // The inventory's variable wins over --ask-pass, as Ansible's
-    // `ansible_password` wins over `-k`.
-    let password = match (
-        &credentials.password,
-        &credentials.password_env,
-        secret.asked,
-    ) {
-        (Some(password), _, _) => Some((
-            password.text().to_string(),
-            "password from the inventory".to_string(),
-        )),
-        (None, Some(var), _) => Some((
-            std::env::var(var).map_err(|_| ConnectError::PasswordEnvUnset { var: var.clone() })?,
-            format!("password from ${var}"),
-        )),
-        (None, None, Some(asked)) => Some((
-            asked.text().to_string(),
-            "password from --ask-pass".to_string(),
-        )),
-        (None, None, None) => None,
+    let mut attempt = Attempt {
+        user: credentials.user.as_str(),
+        tried: Vec::new(),
+        methods_left: None,
+        identities: Vec::new(),
     };
-    if let Some((password, source)) = password {
-        secret.may_be_sent()?;
-        // Ask which methods the server takes before any password leaves
-        // (OpenSSH's `none` request): not every server takes `password`.
-        if methods.is_none() {
-            match handle.authenticate_none(user).await? {
-                AuthResult::Success => return Ok(Vec::new()),
-                AuthResult::Failure {
-                    remaining_methods, ..
-                } => methods = Some(remaining_methods),
-            }
+    if credentials.methods.publickey {
+        if attempt.key_files(handle, credentials, algorithms).await? {
+            return Ok(Vec::new());
         }
-        let accepts = |methods: &Option<russh::MethodSet>, method: MethodKind| {
-            methods.as_ref().is_none_or(|m| m.contains(&method))
-        };
-        let mut sent_by = Vec::new();
-        if accepts(&methods, MethodKind::Password) {
-            sent_by.push("password");
-            match handle.authenticate_password(user, password.clone()).await? {
-                AuthResult::Success => return Ok(vec![password]),
-                AuthResult::Failure {
-                    remaining_methods, ..
-                } => methods = Some(remaining_methods),
-            }
-        }
-        // Appliances and PAM-based sshds often take the same password
-        // only through keyboard-interactive.
-        if accepts(&methods, MethodKind::KeyboardInteractive) {
-            sent_by.push("keyboard-interactive");
-            if keyboard_interactive(handle, user, &password).await? {
-                return Ok(vec![password]);
-            }
-        }
-        if sent_by.is_empty() {
-            let accepted: Vec<&str> = methods
-                .iter()
-                .flat_map(|m| m.iter())
-                .map(<&str>::from)
-                .collect();
-            tried.push(format!(
-                "{source} (not sent: the server accepts only {})",
-                accepted.join(", ")
-            ));
-        } else {
-            tried.push(format!("{source} ({})", sent_by.join(", ")));
+        if attempt.agent(handle, credentials, algorithms).await? {
+            return Ok(Vec::new());
         }
     }
-
+    if let Some(secrets) = attempt.password(handle, credentials, secret).await? {
+        return Ok(secrets);
+    }
+    let Attempt { user, tried, .. } = attempt;
     if tried.is_empty() {
         return Err(ConnectError::NoCredentials {
             user: user.to_string(),
@@ -218,6 +96,216 @@ pub(super) async fn authenticate(
         user: user.to_string(),
         tried,
     })
+}
+
+impl Attempt<'_> {
+    /// The key files; `Ok(true)` when one logged in.
+    async fn key_files(
+        &mut self,
+        handle: &mut Handle<Verifier>,
+        credentials: &Credentials,
+        algorithms: &Algorithms,
+    ) -> Result<bool, ConnectError> {
+        let user = self.user;
+        let keys = credentials
+            .key_file
+            .iter()
+            .map(|p| (p, true))
+            .chain(credentials.config_key_files.iter().map(|p| (p, false)));
+        for (path, required) in keys {
+            if let Some(public) = identity_public_key(path) {
+                self.identities.push(public);
+            }
+            let key = match load_key(path) {
+                Ok(key) => key,
+                Err(e) if required => return Err(e),
+                Err(e) => {
+                    // ssh_config often lists keys for other hosts too.
+                    if path.exists() && !is_public_key_file(path) {
+                        self.tried
+                            .push(format!("key {} (skipped: {e})", path.display()));
+                    } else {
+                        tracing::debug!(
+                            "IdentityFile {} has no private key here; skipped",
+                            path.display()
+                        );
+                    }
+                    continue;
+                }
+            };
+            let hash = if key.algorithm().is_rsa() {
+                match algorithms::rsa_signature_hash(
+                    handle.best_supported_rsa_hash().await?,
+                    algorithms,
+                ) {
+                    Ok(hash) => hash,
+                    Err(why) => {
+                        self.tried
+                            .push(format!("key {} (not offered: {why})", path.display()));
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            let result = handle
+                .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
+                .await?;
+            match result {
+                AuthResult::Success => return Ok(true),
+                AuthResult::Failure {
+                    remaining_methods, ..
+                } => self.methods_left = Some(remaining_methods),
+            }
+            self.tried.push(format!("key {}", path.display()));
+        }
+        Ok(false)
+    }
+
+    /// The agent's keys (only the identities' under `IdentitiesOnly`);
+    /// `Ok(true)` when one logged in.
+    async fn agent(
+        &mut self,
+        handle: &mut Handle<Verifier>,
+        credentials: &Credentials,
+        algorithms: &Algorithms,
+    ) -> Result<bool, ConnectError> {
+        let user = self.user;
+        let Some(mut agent) = connect_agent(&credentials.methods.agent).await else {
+            return Ok(false);
+        };
+        {
+            let listed = agent.request_identities().await.unwrap_or_default();
+            let mut rsa_hash = None;
+            for identity in listed {
+                let AgentIdentity::PublicKey { key, .. } = identity else {
+                    continue;
+                };
+                if credentials.identities_only
+                    && !self
+                        .identities
+                        .iter()
+                        .any(|i| i.key_data() == key.key_data())
+                {
+                    continue;
+                }
+                let hash = if key.algorithm().is_rsa() {
+                    let server = match rsa_hash {
+                        Some(known) => known,
+                        None => *rsa_hash.insert(handle.best_supported_rsa_hash().await?),
+                    };
+                    match algorithms::rsa_signature_hash(server, algorithms) {
+                        Ok(hash) => hash,
+                        Err(_) => continue,
+                    }
+                } else {
+                    None
+                };
+                let result = handle
+                    .authenticate_publickey_with(user, key, hash, &mut agent)
+                    .await;
+                match result {
+                    Ok(AuthResult::Success) => return Ok(true),
+                    Ok(AuthResult::Failure {
+                        remaining_methods, ..
+                    }) => self.methods_left = Some(remaining_methods),
+                    Err(_) => {}
+                }
+            }
+            self.tried.push("ssh-agent".to_string());
+        }
+        Ok(false)
+    }
+
+    /// The password, through the methods the server and ssh_config
+    /// allow; `Ok(Some(secrets))` when it logged in.
+    async fn password(
+        &mut self,
+        handle: &mut Handle<Verifier>,
+        credentials: &Credentials,
+        secret: &PasswordGate<'_>,
+    ) -> Result<Option<Vec<String>>, ConnectError> {
+        let user = self.user;
+        let methods = &credentials.methods;
+        // The inventory's variable wins over --ask-pass, as Ansible's
+        // `ansible_password` wins over `-k`.
+        let password = match (
+            &credentials.password,
+            &credentials.password_env,
+            secret.asked,
+        ) {
+            (Some(password), _, _) => Some((
+                password.expose().to_string(),
+                "password from the inventory".to_string(),
+            )),
+            (None, Some(var), _) => Some((
+                std::env::var(var)
+                    .map_err(|_| ConnectError::PasswordEnvUnset { var: var.clone() })?,
+                format!("password from ${var}"),
+            )),
+            (None, None, Some(asked)) => Some((
+                asked.expose().to_string(),
+                "password from --ask-pass".to_string(),
+            )),
+            (None, None, None) => None,
+        };
+        if let Some((password, source)) = password {
+            secret.may_be_sent()?;
+            // Ask which methods the server takes before any password leaves
+            // (OpenSSH's `none` request): not every server takes `password`.
+            if self.methods_left.is_none() {
+                match handle.authenticate_none(user).await? {
+                    AuthResult::Success => return Ok(Some(Vec::new())),
+                    AuthResult::Failure {
+                        remaining_methods, ..
+                    } => self.methods_left = Some(remaining_methods),
+                }
+            }
+            let accepts = |methods: &Option<russh::MethodSet>, method: MethodKind| {
+                methods.as_ref().is_none_or(|m| m.contains(&method))
+            };
+            let mut sent_by = Vec::new();
+            if methods.password && accepts(&self.methods_left, MethodKind::Password) {
+                sent_by.push("password");
+                match handle.authenticate_password(user, password.clone()).await? {
+                    AuthResult::Success => return Ok(Some(vec![password])),
+                    AuthResult::Failure {
+                        remaining_methods, ..
+                    } => self.methods_left = Some(remaining_methods),
+                }
+            }
+            // Appliances and PAM-based sshds often take the same password
+            // only through keyboard-interactive.
+            if methods.keyboard_interactive
+                && accepts(&self.methods_left, MethodKind::KeyboardInteractive)
+            {
+                sent_by.push("keyboard-interactive");
+                if keyboard_interactive(handle, user, &password).await? {
+                    return Ok(Some(vec![password]));
+                }
+            }
+            if sent_by.is_empty() {
+                let accepted: Vec<&str> = self
+                    .methods_left
+                    .iter()
+                    .flat_map(|m| m.iter())
+                    .map(<&str>::from)
+                    .collect();
+                let allowed = match (methods.password, methods.keyboard_interactive) {
+                    (true, true) => String::new(),
+                    _ => format!("; ssh_config allows {}", allowed_password_methods(methods)),
+                };
+                self.tried.push(format!(
+                    "{source} (not sent: the server accepts only {}{allowed})",
+                    accepted.join(", ")
+                ));
+            } else {
+                self.tried
+                    .push(format!("{source} ({})", sent_by.join(", ")));
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// Log in through `keyboard-interactive`, answering each hidden prompt
@@ -249,7 +337,8 @@ async fn keyboard_interactive(
             if prompt.echo {
                 return Err(stop(
                     &prompt.prompt,
-                    "it is asked with echo on, so it is no password prompt; sshfleet answers                      only hidden password prompts and sent nothing"
+                    "it is asked with echo on, so it is no password prompt; sshfleet answers \
+                     only hidden password prompts and sent nothing"
                         .to_string(),
                 ));
             }
@@ -258,8 +347,19 @@ async fn keyboard_interactive(
                 return Err(stop(
                     &prompt.prompt,
                     format!(
-                        "the server asks for more than {MAX_PASSWORD_PROMPTS} hidden answers;                          sshfleet answers only password prompts (is a second factor or a                          password change required?)"
+                        "the server asks for more than {MAX_PASSWORD_PROMPTS} hidden answers; \
+                         sshfleet answers only password prompts (is a second factor or a \
+                         password change required?)"
                     ),
+                ));
+            }
+            if !asks_for_password(&prompt.prompt) {
+                return Err(stop(
+                    &prompt.prompt,
+                    "it does not ask for a password (a one-time code, a new password?); \
+                     sshfleet sends the password only to a prompt that asks for one, and \
+                     sent nothing"
+                        .to_string(),
                 ));
             }
         }
@@ -269,6 +369,66 @@ async fn keyboard_interactive(
             .await?;
     }
     Ok(matches!(reply, KeyboardInteractiveAuthResponse::Success))
+}
+
+/// What ssh_config lets a password be sent through, for messages.
+fn allowed_password_methods(methods: &Methods) -> &'static str {
+    match (methods.password, methods.keyboard_interactive) {
+        (true, true) => "password, keyboard-interactive",
+        (true, false) => "password",
+        (false, true) => "keyboard-interactive",
+        (false, false) => "no password method",
+    }
+}
+
+/// The agent `IdentityAgent` names, if it can be reached.
+async fn connect_agent(
+    source: &AgentSource,
+) -> Option<AgentClient<Box<dyn russh::keys::agent::client::AgentStream + Send + Unpin>>> {
+    let path = match source {
+        AgentSource::None => return None,
+        AgentSource::Environment => PathBuf::from(std::env::var_os("SSH_AUTH_SOCK")?),
+        AgentSource::Socket(path) => path.clone(),
+    };
+    match AgentClient::connect_uds(&path).await {
+        Ok(agent) => Some(agent.dynamic()),
+        Err(e) => {
+            tracing::debug!("agent {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// Whether `path` holds a public key (an `IdentityFile` may name one).
+fn is_public_key_file(path: &Path) -> bool {
+    russh::keys::load_public_key(path).is_ok()
+}
+
+/// The public half of an identity: the file itself if it is a public
+/// key, else `FILE.pub`.
+fn identity_public_key(path: &Path) -> Option<russh::keys::PublicKey> {
+    russh::keys::load_public_key(path).ok().or_else(|| {
+        let mut public = path.as_os_str().to_owned();
+        public.push(".pub");
+        russh::keys::load_public_key(PathBuf::from(public)).ok()
+    })
+}
+
+/// Words by which a hidden keyboard-interactive prompt asks for the login
+/// password (OpenSSH's and PAM's `Password:`, `Password for admin@esa01:`,
+/// and the translations PAM ships in the languages of the documented
+/// appliances' administrators). Any other hidden prompt (`Verification
+/// code:`, `PASSCODE:`, `New password:`) gets nothing.
+const PASSWORD_PROMPT_WORDS: [&str; 4] = ["password", "passwort", "mot de passe", "contraseña"];
+
+/// Whether a hidden prompt asks for the password (and not a new one: a
+/// forced change is not answered with the old password).
+fn asks_for_password(prompt: &str) -> bool {
+    let prompt = prompt.to_lowercase();
+    PASSWORD_PROMPT_WORDS.iter().any(|w| prompt.contains(w))
+        && !["new ", "retype", "again", "nouveau", "neues"]
+            .iter()
+            .any(|w| prompt.contains(w))
 }
 
 fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
@@ -281,4 +441,33 @@ fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
             other => other.to_string(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_prompts_asking_for_the_password_get_it() {
+        for yes in [
+            "Password: ",
+            "Password for admin@esa01: ",
+            "(admin@esa01) Password:",
+            "Mot de passe : ",
+            "Passwort: ",
+        ] {
+            assert!(asks_for_password(yes), "{yes}");
+        }
+        for no in [
+            "Verification code: ",
+            "PASSCODE: ",
+            "Enter your OTP: ",
+            "",
+            "New password: ",
+            "Retype new password: ",
+            "Duo two-factor login: ",
+        ] {
+            assert!(!asks_for_password(no), "{no}");
+        }
+    }
 }

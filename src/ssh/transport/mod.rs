@@ -10,7 +10,6 @@
 //! `direct-tcpip` channels, each hop's host key verified and its session
 //! kept open while the target's lives.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,7 +21,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 mod auth;
 mod verify;
 
-use auth::{Secret, authenticate};
+use auth::{PasswordGate, authenticate};
 use verify::{HandlerError, Verifier, host_key_preference};
 
 use crate::ssh::algorithms::{self, Algorithms};
@@ -51,7 +50,7 @@ pub(crate) struct TransportOptions {
     known_hosts_cache: Arc<known_hosts::Cache>,
     /// The password asked with `--ask-pass`, for targets whose inventory
     /// names no password variable (never for jump hosts).
-    pub(crate) ask_pass: Option<Password>,
+    pub(crate) ask_pass: Option<Secret>,
 }
 
 impl Default for TransportOptions {
@@ -66,27 +65,9 @@ impl Default for TransportOptions {
     }
 }
 
-/// A password in memory: it is never shown by `Debug` and never written
-/// anywhere by sshfleet; transcripts redact it (see
-/// [`crate::session::transcript::Transcript::add_secret`]).
-#[derive(Clone)]
-pub(crate) struct Password(Arc<str>);
-
-impl Password {
-    pub(crate) fn new(text: String) -> Password {
-        Password(text.into())
-    }
-
-    fn text(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
+/// A password in memory: the one [`Secret`] type; transcripts, recordings
+/// and results redact it (see [`crate::support::secrets`]).
+pub(crate) use crate::support::secrets::Secret;
 
 /// Who to log in as and how.
 #[derive(Debug, Clone, Default)]
@@ -104,7 +85,60 @@ pub(crate) struct Credentials {
     /// The password itself (from the inventory, perhaps vault-decrypted):
     /// it wins over `password_env` and `--ask-pass`, as Ansible's
     /// `ansible_password` wins over `-k`.
-    pub password: Option<Password>,
+    pub password: Option<Secret>,
+    /// What ssh_config allows.
+    pub methods: Methods,
+}
+
+/// The authentication methods ssh_config allows (`PubkeyAuthentication`,
+/// `PasswordAuthentication`, `KbdInteractiveAuthentication`,
+/// `PreferredAuthentications`) and where the agent is (`IdentityAgent`).
+#[derive(Debug, Clone)]
+pub(crate) struct Methods {
+    pub publickey: bool,
+    pub password: bool,
+    pub keyboard_interactive: bool,
+    pub agent: AgentSource,
+}
+
+impl Default for Methods {
+    fn default() -> Methods {
+        Methods {
+            publickey: true,
+            password: true,
+            keyboard_interactive: true,
+            agent: AgentSource::Environment,
+        }
+    }
+}
+
+/// `IdentityAgent`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AgentSource {
+    /// `$SSH_AUTH_SOCK` (the default).
+    Environment,
+    Socket(PathBuf),
+    None,
+}
+
+/// `AddressFamily`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum AddressFamily {
+    #[default]
+    Any,
+    Inet,
+    Inet6,
+}
+
+/// Host key checks beyond known_hosts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HostKeyChecks {
+    /// `RevokedHostKeys`: a file of revoked keys, read at connection.
+    pub revoked_host_keys: Option<PathBuf>,
+    /// `CASignatureAlgorithms`: what a host certificate's CA may sign with.
+    pub ca_signature_algorithms: Vec<String>,
+    /// `HashKnownHosts`: record new keys with the name hashed.
+    pub hash_known_hosts: bool,
 }
 
 /// One SSH server to reach and how, every source already applied (see
@@ -129,9 +163,11 @@ pub(crate) struct Target {
     /// Jump hosts, first hop first (each with no jumps of its own).
     pub jumps: Vec<Target>,
     /// Reach the host through this command's stdin/stdout (run by `sh -c`,
-    /// its `%h %p %r` already expanded) instead of TCP, as OpenSSH's
+    /// its tokens already expanded) instead of TCP, as OpenSSH's
     /// `ProxyCommand`.
     pub proxy_command: Option<String>,
+    pub address_family: AddressFamily,
+    pub checks: HostKeyChecks,
 }
 
 impl Target {
@@ -225,6 +261,10 @@ pub(crate) enum ConnectError {
         known_hosts: PathBuf,
         line: usize,
     },
+    /// `RevokedHostKeys` lists the key, or cannot be read (OpenSSH then
+    /// refuses the connection too).
+    #[error("host key of {host_port}: {message}; not connecting")]
+    RevokedHostKeysFile { host_port: String, message: String },
     #[error(transparent)]
     KnownHosts(#[from] known_hosts::KnownHostsError),
     #[error("authentication failed for user `{user}` (tried: {})", tried.join(", "))]
@@ -398,7 +438,7 @@ async fn reach(
     previous: Option<(&Handle<Verifier>, &Target)>,
     hop: &Target,
     options: &TransportOptions,
-    asked: Option<&Password>,
+    asked: Option<&Secret>,
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError> {
     match previous {
         None => match &hop.proxy_command {
@@ -418,7 +458,7 @@ async fn tcp_connect(
     // For messages only; the socket is opened from (host, port), which also
     // works for IPv6 literals.
     let addr = format!("{}:{}", target.address, target.port);
-    let connecting = tokio::net::TcpStream::connect((target.address.as_str(), target.port));
+    let connecting = connect_in_family(target);
     match tokio::time::timeout(options.connect_timeout, connecting).await {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err(source)) => Err(ConnectError::Tcp { addr, source }),
@@ -429,8 +469,52 @@ async fn tcp_connect(
     }
 }
 
-/// SSH over a `ProxyCommand`'s stdin and stdout. The command ends when
-/// the session closes its stdin (or is killed with the session's task).
+/// A TCP connection to the target's addresses of its `AddressFamily`,
+/// tried in the resolver's order.
+async fn connect_in_family(target: &Target) -> std::io::Result<tokio::net::TcpStream> {
+    let host = (target.address.as_str(), target.port);
+    if target.address_family == AddressFamily::Any {
+        return tokio::net::TcpStream::connect(host).await;
+    }
+    let mut last = None;
+    for addr in tokio::net::lookup_host(host).await? {
+        let wanted = match target.address_family {
+            AddressFamily::Inet => addr.is_ipv4(),
+            AddressFamily::Inet6 => addr.is_ipv6(),
+            AddressFamily::Any => true,
+        };
+        if !wanted {
+            continue;
+        }
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "no {} address (AddressFamily {})",
+                if target.address_family == AddressFamily::Inet {
+                    "IPv4"
+                } else {
+                    "IPv6"
+                },
+                if target.address_family == AddressFamily::Inet {
+                    "inet"
+                } else {
+                    "inet6"
+                }
+            ),
+        )
+    }))
+}
+
+/// SSH over a `ProxyCommand`'s stdin and stdout. The command runs in a
+/// process group of its own, ended whole (grandchildren too) when the
+/// session's stream is dropped: the host's session closed, or the run
+/// ended (see [`crate::support::child`]).
 fn proxy_stream(
     command: &str,
 ) -> Result<impl AsyncRead + AsyncWrite + Unpin + Send + 'static, ConnectError> {
@@ -438,23 +522,77 @@ fn proxy_stream(
         command: command.to_string(),
         source,
     };
-    let mut child = tokio::process::Command::new("sh")
+    let mut spawn = tokio::process::Command::new("sh");
+    spawn
         .arg("-c")
         .arg(command)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         // Its messages would tear through the progress display.
         .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(failed)?;
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    spawn.process_group(0);
+    let mut child = spawn.spawn().map_err(failed)?;
     let missing = || failed(std::io::Error::other("no pipe to the command"));
     let stdin = child.stdin.take().ok_or_else(missing)?;
     let stdout = child.stdout.take().ok_or_else(missing)?;
+    let group = child.id();
     tokio::spawn(async move {
         let _ = child.wait().await;
     });
-    Ok(tokio::io::join(stdout, stdin))
+    Ok(ProxyStream {
+        io: tokio::io::join(stdout, stdin),
+        group,
+    })
+}
+
+/// A `ProxyCommand`'s pipes; dropping them ends its process group.
+struct ProxyStream {
+    io: tokio::io::Join<tokio::process::ChildStdout, tokio::process::ChildStdin>,
+    group: Option<u32>,
+}
+
+impl Drop for ProxyStream {
+    fn drop(&mut self) {
+        if let Some(group) = self.group.take() {
+            crate::support::child::kill_group(group);
+        }
+    }
+}
+
+impl AsyncRead for ProxyStream {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ProxyStream {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
 }
 
 /// Ask the jump host to open a TCP connection to the next hop.
@@ -507,7 +645,7 @@ async fn open_session<S>(
     stream: S,
     target: &Target,
     options: &TransportOptions,
-    asked: Option<&Password>,
+    asked: Option<&Secret>,
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -535,6 +673,7 @@ where
         known_hosts_lock: options.known_hosts_lock.clone(),
         known_hosts_cache: options.known_hosts_cache.clone(),
         verified: verified.clone(),
+        checks: target.checks.clone(),
     };
     // russh reads each packet with two exact reads (its first block, then
     // the rest), so an unbuffered socket costs two or three `recv` calls a
@@ -566,7 +705,7 @@ where
     // russh returns the handle only after the key exchange, whose host key
     // `check_server_key` accepted; `verified` says so explicitly, and no
     // password is sent without it.
-    let password = Secret {
+    let password = PasswordGate {
         asked,
         host_key_verified: verified.load(Ordering::SeqCst),
         host_port: target.host_port(),
@@ -600,9 +739,26 @@ where
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_proxy_command_ends_with_its_stream_grandchildren_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("still-running");
+        // A command that leaves a process of its own behind, as `sh -c
+        // "a | b"` or a wrapper script does.
+        let stream = proxy_stream(&format!(
+            "(sleep 1; touch {}) & sleep 600",
+            marker.display()
+        ))
+        .unwrap();
+        drop(stream);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(!marker.exists(), "the ProxyCommand outlived its session");
+    }
+
     #[test]
     fn no_password_for_a_host_whose_key_was_not_verified() {
-        let secret = |host_key_verified| Secret {
+        let secret = |host_key_verified| PasswordGate {
             asked: None,
             host_key_verified,
             host_port: "[esa01]:2222".to_string(),
@@ -619,12 +775,12 @@ mod tests {
     #[test]
     fn an_asked_password_is_never_shown() {
         let options = TransportOptions {
-            ask_pass: Some(Password::new("hunter2".to_string())),
+            ask_pass: Some(Secret::new("hunter2".to_string())),
             ..TransportOptions::default()
         };
         let shown = format!("{options:?}");
         assert!(
-            !shown.contains("hunter2") && shown.contains("Password(***)"),
+            !shown.contains("hunter2") && shown.contains("Secret(***)"),
             "{shown}"
         );
     }

@@ -74,6 +74,8 @@ pub(super) struct Verifier {
     /// Set once the presented key passed [`Verifier::verify`]: no password
     /// leaves sshfleet before.
     pub(super) verified: Arc<AtomicBool>,
+    /// `RevokedHostKeys`, `CASignatureAlgorithms`, `HashKnownHosts`.
+    pub(super) checks: HostKeyChecks,
 }
 
 impl Verifier {
@@ -157,7 +159,12 @@ impl Verifier {
             .map(|d| d.as_secs())
             .unwrap_or_default();
         let fingerprint = ca.fingerprint(russh::keys::HashAlg::Sha256);
-        let why = if let Err(e) = cert.validate_at(now, [&fingerprint]) {
+        let signed_with = cert.signature().algorithm().to_string();
+        let why = if !self.checks.ca_signature_algorithms.contains(&signed_with) {
+            Some(format!(
+                "its CA signed it with {signed_with}, which CASignatureAlgorithms does not allow"
+            ))
+        } else if let Err(e) = cert.validate_at(now, [&fingerprint]) {
             Some(e.to_string())
         } else if cert.cert_type() != russh::keys::ssh_key::certificate::CertType::Host {
             Some("it is not a host certificate".to_string())
@@ -180,6 +187,37 @@ impl Verifier {
                 known_hosts: path,
                 line,
             }),
+        }
+    }
+
+    /// `RevokedHostKeys`: the presented key (and a certificate's CA) must
+    /// not be listed; a file that cannot be read refuses the connection.
+    fn check_revoked_file(&self, server_key: &PublicKeyOrCertificate) -> Result<(), ConnectError> {
+        let Some(path) = &self.checks.revoked_host_keys else {
+            return Ok(());
+        };
+        let keys: Vec<PublicKey> = match server_key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => vec![key.clone()],
+            PublicKeyOrCertificate::Certificate(cert) => vec![
+                PublicKey::from(cert.public_key().clone()),
+                PublicKey::from(cert.signature_key().clone()),
+            ],
+        };
+        let refs: Vec<&PublicKey> = keys.iter().collect();
+        let host_port = host_port(&self.host, self.port);
+        match known_hosts::revoked_by_file(path, &refs) {
+            Ok(None) => Ok(()),
+            Ok(Some(line)) => Err(ConnectError::RevokedHostKey {
+                host_port,
+                fingerprint: format!(
+                    "{} {}",
+                    keys[0].algorithm(),
+                    known_hosts::fingerprint(&keys[0])
+                ),
+                known_hosts: path.clone(),
+                line,
+            }),
+            Err(message) => Err(ConnectError::RevokedHostKeysFile { host_port, message }),
         }
     }
 
@@ -213,6 +251,19 @@ impl Verifier {
                 line,
             }),
             HostKeyStatus::Unknown => match self.policy {
+                // OpenSSH never records a name with these characters, so
+                // such a host is unknown under accept-new too.
+                _ if self
+                    .host
+                    .contains(['@', '?', '*', '#', '[', ']', '|', '\'', '"', '\\']) =>
+                {
+                    Err(ConnectError::UnknownHostKey {
+                        host_port,
+                        fingerprint,
+                        known_hosts: self.known_hosts.clone(),
+                        entry: known_hosts::entry_line(&self.host, self.port, key),
+                    })
+                }
                 HostKeyPolicy::Strict => Err(ConnectError::UnknownHostKey {
                     host_port,
                     fingerprint,
@@ -229,7 +280,13 @@ impl Verifier {
                         HostKeyStatus::Trusted => Ok(()),
                         HostKeyStatus::Unknown => {
                             let path = &self.known_hosts;
-                            known_hosts::append(path, &self.host, self.port, key)?;
+                            known_hosts::append(
+                                path,
+                                &self.host,
+                                self.port,
+                                key,
+                                self.checks.hash_known_hosts,
+                            )?;
                             tracing::warn!(
                                 "permanently added {} ({fingerprint}) to {}",
                                 crate::support::sanitize::escape(&host_port),
@@ -256,15 +313,25 @@ impl client::Handler for Verifier {
         // this host; with no such line OpenSSH retries it as a plain key,
         // and so does sshfleet. A certificate a trusted CA signed that does
         // not hold (expired, other principal, revoked) is refused.
+        self.check_revoked_file(server_key)
+            .map_err(|e| HandlerError::HostKey(Box::new(e)))?;
         let key = match server_key {
             PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
             PublicKeyOrCertificate::Certificate(cert) => {
-                if self
-                    .verify_certificate(cert)
-                    .map_err(|e| HandlerError::HostKey(Box::new(e)))?
-                {
-                    self.verified.store(true, Ordering::SeqCst);
-                    return Ok(true);
+                match self.verify_certificate(cert) {
+                    Ok(true) => {
+                        self.verified.store(true, Ordering::SeqCst);
+                        return Ok(true);
+                    }
+                    Ok(false) => {}
+                    // A revoked key or CA is final.
+                    Err(e @ ConnectError::RevokedHostKey { .. }) => {
+                        return Err(HandlerError::HostKey(Box::new(e)));
+                    }
+                    // A certificate that does not qualify is checked as
+                    // its plain key, as OpenSSH does (and recorded as one
+                    // under accept-new).
+                    Err(e) => tracing::warn!("{e}; checking the plain key instead"),
                 }
                 PublicKey::from(cert.public_key().clone())
             }
@@ -275,3 +342,8 @@ impl client::Handler for Verifier {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[path = "verify_tests.rs"]
+mod tests;

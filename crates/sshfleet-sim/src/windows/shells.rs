@@ -8,7 +8,12 @@ use super::*;
 /// One command line, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Command {
-    ListFolders,
+    /// `Get-ChildItem -Directory -Name 'DIR'`.
+    ListFolders {
+        dir: String,
+    },
+    /// [`SERVICE_QUERY`]: the connector's service and its executable.
+    Services,
     Posture {
         folder: String,
     },
@@ -23,10 +28,15 @@ pub(crate) enum Command {
     Resolve {
         name: String,
     },
+    /// `curl.exe -v [-x PROXY] https://SERVER`.
     Curl {
         server: String,
+        proxy: Option<String>,
     },
-    LastError,
+    /// `(Select-Xml -Path 'DIR\local.xml' -XPath '//tetra/lasterror').Node.InnerText`.
+    LastError {
+        dir: String,
+    },
     /// Not a cmdlet, function, script or program: `term` as PowerShell
     /// names it, at `column` (1-based) in the line.
     NotRecognized {
@@ -44,15 +54,36 @@ pub(crate) enum Program {
 impl Command {
     pub(crate) fn parse(line: &str) -> Command {
         let line = line.trim();
-        if line.eq_ignore_ascii_case(&format!("Get-ChildItem -Directory -Name '{AMP_DIR}'")) {
-            return Command::ListFolders;
+        if line.eq_ignore_ascii_case(SERVICE_QUERY) {
+            return Command::Services;
         }
-        if line.eq_ignore_ascii_case(&format!(
-            "(Select-Xml -Path '{AMP_DIR}\\local.xml' -XPath '//tetra/lasterror').Node.InnerText"
-        )) {
-            return Command::LastError;
+        if let Some(dir) = strip_prefix_ci(line, "Get-ChildItem -Directory -Name '")
+            .and_then(|rest| rest.strip_suffix('\''))
+            .filter(|dir| !dir.contains('\''))
+        {
+            return Command::ListFolders {
+                dir: dir.to_string(),
+            };
+        }
+        if let Some(dir) = strip_prefix_ci(line, "(Select-Xml -Path '")
+            .and_then(|rest| {
+                let tail = "\\local.xml' -XPath '//tetra/lasterror').Node.InnerText";
+                let cut = rest.len().checked_sub(tail.len())?;
+                rest.get(cut..)?
+                    .eq_ignore_ascii_case(tail)
+                    .then(|| &rest[..cut])
+            })
+            .filter(|dir| !dir.contains('\''))
+        {
+            return Command::LastError {
+                dir: dir.to_string(),
+            };
         }
         let words: Vec<&str> = line.split_whitespace().collect();
+        let https = |url: &str| {
+            let server = strip_prefix_ci(url, "https://")?.trim_end_matches('/');
+            (!server.is_empty() && !server.contains('/')).then(|| server.to_string())
+        };
         match words.as_slice() {
             [cmd, opt, name] if is(cmd, "Resolve-DnsName") && is(opt, "-Name") => {
                 return Command::Resolve {
@@ -60,13 +91,19 @@ impl Command {
                 };
             }
             [cmd, opt, url] if is(cmd, "curl.exe") && is(opt, "-v") => {
-                if let Some(server) = strip_prefix_ci(url, "https://") {
-                    let server = server.trim_end_matches('/');
-                    if !server.is_empty() && !server.contains('/') {
-                        return Command::Curl {
-                            server: server.to_string(),
-                        };
-                    }
+                if let Some(server) = https(url) {
+                    return Command::Curl {
+                        server,
+                        proxy: None,
+                    };
+                }
+            }
+            [cmd, v, x, proxy, url] if is(cmd, "curl.exe") && is(v, "-v") && is(x, "-x") => {
+                if let Some(server) = https(url) {
+                    return Command::Curl {
+                        server,
+                        proxy: Some((*proxy).to_string()),
+                    };
                 }
             }
             _ => {}
@@ -104,10 +141,7 @@ pub(super) fn parse_call(line: &str, rest: &str) -> Command {
         term: path.to_string(),
         column,
     };
-    let Some(inside) = strip_prefix_ci(path, AMP_DIR).and_then(|p| p.strip_prefix('\\')) else {
-        return not_recognized;
-    };
-    let Some((folder, exe)) = inside.split_once('\\') else {
+    let Some((folder, exe)) = path.rsplit_once('\\') else {
         return not_recognized;
     };
     let folder = folder.to_string();
@@ -382,7 +416,32 @@ pub(super) fn matching(text: &str, open: char, close: char) -> Option<usize> {
 }
 
 pub(super) fn amp_path(folder: &str, exe: &str) -> String {
-    format!("{AMP_DIR}\\{folder}\\{exe}")
+    format!("{folder}\\{exe}")
+}
+
+/// The condition the playbook's HTTPS check starts with: curl.exe is not
+/// on this endpoint.
+pub(super) const CURL_MISSING: &str = "-not (Get-Command curl.exe -ErrorAction SilentlyContinue)";
+
+/// A cmdlet's error for a path that does not exist (exit status 1).
+pub(super) fn not_found(line: &str, cmdlet: &str, path: &str) -> ExecOutput {
+    ExecOutput::err(
+        vec![
+            format!("{cmdlet} : Cannot find path '{path}' because it does not exist."),
+            "At line:1 char:1".to_string(),
+            format!("+ {}", line.trim()),
+            format!(
+                "    + CategoryInfo          : ObjectNotFound: ({}:String) [{cmdlet}], ItemNotFoundException",
+                ellipsize(path)
+            ),
+            format!(
+                "    + FullyQualifiedErrorId : PathNotFound,Microsoft.PowerShell.Commands.{}Command",
+                cmdlet.replace('-', "")
+            ),
+            " ".to_string(),
+        ],
+        1,
+    )
 }
 
 /// PowerShell's error for a name that is no command, as `powershell -c`

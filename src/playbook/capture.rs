@@ -1,0 +1,90 @@
+//! Values taken from a command's output: a regex group (the last, first
+//! or highest-version match), a time, or a JSON pointer.
+
+use chrono::NaiveDateTime;
+
+use super::exec::StepError;
+use super::when::Value;
+use super::{CaptureKind, CaptureSource, Pick, Playbook};
+
+/// The value of a capture and, for time captures, the parsed time.
+pub(super) fn capture_value(
+    playbook: &Playbook,
+    capture: &super::Capture,
+    output: &str,
+) -> Result<Option<(Value, Option<NaiveDateTime>)>, StepError> {
+    let regex = match &capture.source {
+        CaptureSource::Json(pointer) => return Ok(json_value(output, pointer).map(|v| (v, None))),
+        CaptureSource::Regex(regex) => regex,
+    };
+    let value_of = |caps: &regex::Captures<'_>| {
+        caps.name(&capture.name)
+            .or_else(|| caps.name("value"))
+            .or_else(|| caps.get(1))
+            .map(|m| m.as_str().trim().to_string())
+    };
+    let all = regex.captures_iter(output);
+    let chosen = match capture.pick {
+        Pick::Last => all.last(),
+        Pick::First => regex.captures(output),
+        Pick::MaxVersion => all.max_by(|a, b| {
+            let (a, b) = (
+                value_of(a).unwrap_or_default(),
+                value_of(b).unwrap_or_default(),
+            );
+            super::when::compare_versions(&a, &b).unwrap_or(std::cmp::Ordering::Equal)
+        }),
+    };
+    let Some(caps) = chosen else {
+        return Ok(None);
+    };
+    let group = value_of(&caps);
+    match capture.kind {
+        CaptureKind::Text => Ok(group
+            .or_else(|| caps.get(0).map(|m| m.as_str().trim().to_string()))
+            .map(|text| (Value::Text(text), None))),
+        CaptureKind::Time => {
+            let Some(stamp) = &playbook.timestamp else {
+                return Err(StepError::NoTimestamp);
+            };
+            let text = match group {
+                Some(text) => text,
+                None => {
+                    // The stamp of the last line that matches.
+                    let line = output.lines().rfind(|l| regex.is_match(l));
+                    match line
+                        .and_then(|l| stamp.regex.captures(l))
+                        .and_then(|c| c.name("ts"))
+                    {
+                        Some(ts) => ts.as_str().to_string(),
+                        None => return Ok(None),
+                    }
+                }
+            };
+            match super::parse_time(&text, &stamp.format) {
+                Some(t) => Ok(Some((Value::Text(text), Some(t)))),
+                None => Err(StepError::NotATime {
+                    capture: capture.name.clone(),
+                    text,
+                    format: stamp.format.clone(),
+                }),
+            }
+        }
+    }
+}
+
+/// The value at `pointer` in the first JSON object or array of `output`
+/// (tools print banners or warnings around their JSON).
+fn json_value(output: &str, pointer: &str) -> Option<Value> {
+    let start = output.find(['{', '['])?;
+    let mut values =
+        serde_json::Deserializer::from_str(&output[start..]).into_iter::<serde_json::Value>();
+    let document = values.next()?.ok()?;
+    match document.pointer(pointer)? {
+        serde_json::Value::Bool(b) => Some(Value::Bool(*b)),
+        serde_json::Value::Number(n) => n.as_f64().map(Value::Number),
+        serde_json::Value::String(s) => Some(Value::Text(s.clone())),
+        serde_json::Value::Null => None,
+        other => Some(Value::Text(other.to_string())),
+    }
+}

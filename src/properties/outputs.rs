@@ -1,0 +1,188 @@
+//! What a host sends, on its way to a terminal, a transcript or a
+//! recording: escaped completely, decoded the same however it is cut into
+//! packets, and with no secret left however the secret is cut or dressed
+//! in terminal escapes.
+
+use proptest::prelude::*;
+
+use super::{ATOMS, config, mutated};
+use crate::session::transcript::{Direction, Transcript};
+use crate::support::sanitize::{Utf8Chunks, escape, escape_for_terminal, escape_json_text};
+use crate::support::secrets::Secrets;
+
+/// Any text, weighted towards what terminals and parsers care about.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        prop::collection::vec(prop::sample::select(ATOMS), 0..24).prop_map(|a| a.concat()),
+    ]
+}
+
+/// `text` cut at `cuts` (byte offsets, any order): the packets it came in.
+fn packets(text: &[u8], cuts: &[prop::sample::Index]) -> Vec<Vec<u8>> {
+    cut_at(text, cuts.iter().map(|c| c.index(text.len() + 1)).collect())
+}
+
+/// `text` cut at `cuts` moved to character boundaries: the chunks the
+/// session's decoder hands on (it never splits a character).
+fn chunks(text: &str, cuts: &[prop::sample::Index]) -> Vec<String> {
+    let at = cuts
+        .iter()
+        .map(|c| {
+            let mut at = c.index(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        })
+        .collect();
+    cut_at(text.as_bytes(), at)
+        .into_iter()
+        .map(|b| String::from_utf8(b).unwrap())
+        .collect()
+}
+
+fn cut_at(text: &[u8], mut at: Vec<usize>) -> Vec<Vec<u8>> {
+    at.push(0);
+    at.push(text.len());
+    at.sort_unstable();
+    at.dedup();
+    at.windows(2).map(|w| text[w[0]..w[1]].to_vec()).collect()
+}
+
+/// Terminal controls an appliance may put between a secret's characters.
+const DRESSING: &[&str] = &[
+    "",
+    "",
+    "",
+    "\u{1b}[0m",
+    "\u{1b}[1;31m",
+    "\u{1b}]0;title\u{7}",
+    "\u{9b}2K",
+    "\r",
+    "\u{0}",
+    "\u{1b}(B",
+];
+
+#[test]
+fn escaped_text_has_no_control_and_stays_bounded() {
+    let mut runner = proptest::test_runner::TestRunner::new(config());
+    runner
+        .run(&hostile_text(), |text| {
+            let escaped = escape(&text);
+            prop_assert!(!escaped.chars().any(char::is_control), "{escaped:?}");
+            prop_assert!(escaped.len() <= text.len() * 10 + 1);
+            let terminal = escape_for_terminal(&text);
+            prop_assert!(
+                !terminal
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t'),
+                "{terminal:?}"
+            );
+            // Escaping is done once: escaped text is left as it is.
+            prop_assert_eq!(escape_for_terminal(&escaped), escaped.clone());
+            let json = serde_json::to_string(&serde_json::json!({ "t": text })).unwrap();
+            let safe = escape_json_text(&json);
+            prop_assert!(!safe.chars().any(char::is_control), "{safe:?}");
+            let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+            prop_assert_eq!(back["t"].as_str(), Some(text.as_str()));
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn bytes_decode_the_same_however_they_are_cut() {
+    let mut runner = proptest::test_runner::TestRunner::new(config());
+    let input = (
+        prop_oneof![
+            any::<Vec<u8>>(),
+            hostile_text().prop_map(String::into_bytes)
+        ],
+        prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+    );
+    runner
+        .run(&input, |(bytes, cuts)| {
+            let whole = Utf8Chunks::default().decode(&bytes);
+            let mut decoder = Utf8Chunks::default();
+            let cut: String = packets(&bytes, &cuts)
+                .iter()
+                .map(|p| decoder.decode(p))
+                .collect();
+            // A character cut short at the very end waits for more.
+            prop_assert!(whole.starts_with(&cut) || cut == whole, "{whole:?} {cut:?}");
+            prop_assert!(whole.len() <= bytes.len() * 4 + 4);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn clixml_from_a_host_never_panics() {
+    const CLIXML: &[&str] = &[
+        "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">Access denied_x000D__x000A_</S><S S=\"Error\">again_x001B_[2J</S></Objs>",
+        "plain\r\n#< CLIXML\r\n<Objs><Obj S=\"progress\"><TN RefId=\"0\"><T>x</T></TN></Obj></Objs>tail",
+    ];
+    let mut runner = proptest::test_runner::TestRunner::new(config());
+    runner
+        .run(&mutated(CLIXML), |text| {
+            let out = crate::session::clixml::to_text(&text);
+            prop_assert!(out.len() <= text.len() * 8 + 16);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn redaction_is_complete_however_the_text_is_cut() {
+    let input = (
+        // Long enough not to be a word of the transcript's own lines.
+        "[A-Za-z][A-Za-z0-9!#%&+.:@^_-]{5,15}",
+        prop::collection::vec(prop::sample::select(DRESSING), 16),
+        hostile_text(),
+        hostile_text(),
+        prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+    );
+    let mut runner = proptest::test_runner::TestRunner::new(config());
+    runner
+        .run(&input, |(secret, dressing, before, after, cuts)| {
+            // The secret as an appliance may echo it: controls between
+            // its characters, text around it.
+            let mut echoed = String::new();
+            for (i, c) in secret.chars().enumerate() {
+                if i > 0 {
+                    echoed.push_str(dressing[i % dressing.len()]);
+                }
+                echoed.push(c);
+            }
+            let text = format!("{before}{echoed}{after}");
+            let mut secrets = Secrets::default();
+            secrets.add(&secret);
+
+            // The redactor, chunk by chunk.
+            let mut held = String::new();
+            let mut kept = String::new();
+            for chunk in chunks(&text, &cuts) {
+                kept.push_str(&secrets.redact_streamed(&mut held, &chunk));
+            }
+            kept.push_str(&held);
+            prop_assert!(!kept.contains(secret.as_str()), "{kept:?}");
+            prop_assert_eq!(
+                secrets.redact(&kept),
+                std::borrow::Cow::Borrowed(kept.as_str())
+            );
+
+            // The transcript, as it stores and renders a session.
+            let mut transcript = Transcript::new();
+            transcript.add_secret(&secret);
+            for chunk in chunks(&text, &cuts) {
+                transcript.record(Direction::Received, &chunk);
+            }
+            transcript.record(Direction::Sent, "exit");
+            let rendered = transcript.render();
+            prop_assert!(!rendered.contains(secret.as_str()), "{rendered:?}");
+            prop_assert!(!rendered.contains(&*escape(&secret)), "{rendered:?}");
+            Ok(())
+        })
+        .unwrap();
+}

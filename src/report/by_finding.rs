@@ -1,0 +1,490 @@
+//! A fleet read by finding: how many hosts each finding holds, with the
+//! playbook's message (the article's action), the values every one of those
+//! hosts was judged with (the reference version a staleness rule compared
+//! against), and which findings sit inside which ("412 tetra-stale: 300
+//! tetra-dns-unresolved, 80 tetra-proxy-auth, ..."). The same text ends a
+//! run and `sshfleet report show`; `report show --finding`, `--status` and
+//! `--group-by finding` narrow a report to the hosts an operator asks about,
+//! and `--host` prints one host's every word.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::finding::Severity;
+use super::{HostOutcome, Report, Status};
+
+/// Longest reason a table cell shows; the rest is one command away
+/// (`report show --host NAME`).
+pub(crate) const REASON_WIDTH: usize = 160;
+
+/// Every host holding one finding.
+pub(crate) struct FindingGroup<'a> {
+    pub id: &'a str,
+    pub severity: Severity,
+    pub hosts: Vec<&'a HostOutcome>,
+}
+
+impl FindingGroup<'_> {
+    /// The message most hosts got (messages are rendered per host, e.g.
+    /// with the host's own version), and whether others got another.
+    fn message(&self) -> Option<(&str, bool)> {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for host in &self.hosts {
+            for f in host.findings.iter().filter(|f| f.id == self.id) {
+                if let Some(m) = &f.message {
+                    *counts.entry(m.as_str()).or_default() += 1;
+                }
+            }
+        }
+        let varied = counts.len() > 1;
+        counts
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+            .map(|(m, _)| (m, varied))
+    }
+
+    /// `name = value` (or `name undefined`) pairs of the evidence that are
+    /// the same on every host of the group: what a condition compared
+    /// each host against. Evidence that is not such a list (a log line)
+    /// gives none.
+    fn shared_values(&self) -> Vec<String> {
+        let mut shared: Option<Vec<String>> = None;
+        for host in &self.hosts {
+            for f in host.findings.iter().filter(|f| f.id == self.id) {
+                let Some(pairs) = value_pairs(&f.evidence) else {
+                    return Vec::new();
+                };
+                shared = Some(match shared {
+                    None => pairs,
+                    Some(before) => before.into_iter().filter(|p| pairs.contains(p)).collect(),
+                });
+            }
+        }
+        shared.unwrap_or_default()
+    }
+
+    fn names(&self) -> BTreeSet<&str> {
+        self.hosts.iter().map(|h| h.name.as_str()).collect()
+    }
+}
+
+/// `tetra_version = 90600, latest_tetra undefined` as its parts, or `None`
+/// when the evidence is anything else.
+fn value_pairs(evidence: &str) -> Option<Vec<String>> {
+    let is_name = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    };
+    let parts: Vec<String> = evidence.split(", ").map(str::to_string).collect();
+    parts
+        .iter()
+        .all(|p| match p.split_once(" = ") {
+            Some((name, _)) => is_name(name),
+            None => p.strip_suffix(" undefined").is_some_and(is_name),
+        })
+        .then_some(parts)
+}
+
+/// The findings of `hosts`, most hosts first (then by id).
+pub(crate) fn groups(hosts: &[HostOutcome]) -> Vec<FindingGroup<'_>> {
+    let mut by_id: BTreeMap<&str, FindingGroup<'_>> = BTreeMap::new();
+    for host in hosts {
+        let mut seen = BTreeSet::new();
+        for f in &host.findings {
+            if !seen.insert(f.id.as_str()) {
+                continue;
+            }
+            let group = by_id.entry(&f.id).or_insert_with(|| FindingGroup {
+                id: &f.id,
+                severity: f.severity,
+                hosts: Vec::new(),
+            });
+            group.severity = group.severity.max(f.severity);
+            group.hosts.push(host);
+        }
+    }
+    let mut groups: Vec<FindingGroup<'_>> = by_id.into_values().collect();
+    groups.sort_by(|a, b| b.hosts.len().cmp(&a.hosts.len()).then(a.id.cmp(b.id)));
+    groups
+}
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "info",
+        Severity::Warning => "warning",
+        Severity::Critical => "critical",
+    }
+}
+
+/// `380 failed, 32 changed`: the statuses of a group's hosts.
+fn statuses(hosts: &[&HostOutcome]) -> String {
+    Status::ALL
+        .iter()
+        .filter_map(|s| {
+            let n = hosts.iter().filter(|h| h.status == *s).count();
+            (n > 0).then(|| format!("{n} {}", s.as_str()))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The "hosts per finding" block: empty when no host has a finding.
+pub(crate) fn summary(report: &Report) -> String {
+    let groups = groups(&report.hosts);
+    if groups.is_empty() {
+        return String::new();
+    }
+    let width = groups[0].hosts.len().to_string().len();
+    let pad = " ".repeat(width + 4);
+    let mut out = String::from("hosts per finding:\n");
+    for (i, group) in groups.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {:>width$}  {} ({}; {})",
+            group.hosts.len(),
+            group.id,
+            severity(group.severity),
+            statuses(&group.hosts)
+        );
+        if let Some((message, varied)) = group.message() {
+            let eg = if varied { "e.g. " } else { "" };
+            for line in wrap(&format!("{eg}{message}"), 96 - pad.len()) {
+                let _ = writeln!(out, "{pad}{line}");
+            }
+        }
+        let shared = group.shared_values();
+        if !shared.is_empty() {
+            let _ = writeln!(out, "{pad}judged with {}", shared.join(", "));
+        }
+        // Findings whose hosts all have this one too: its causes.
+        let names = group.names();
+        let inside: Vec<String> = groups
+            .iter()
+            .enumerate()
+            .filter(|(j, other)| {
+                *j != i && other.hosts.len() < group.hosts.len() && other.names().is_subset(&names)
+            })
+            .map(|(_, other)| format!("{} {}", other.hosts.len(), other.id))
+            .collect();
+        if !inside.is_empty() {
+            let _ = writeln!(out, "{pad}of these: {}", inside.join(", "));
+        }
+    }
+    out
+}
+
+/// Words of `text` in lines of at most `width` characters (a longer word
+/// stands alone).
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The first line of `text`, cut to [`REASON_WIDTH`] characters (`...`
+/// marks a cut, and so does a first line that is not the whole text).
+/// The flag says whether anything was left out.
+pub(crate) fn cut(text: &str) -> (String, bool) {
+    let first = text.lines().next().unwrap_or("");
+    let more_lines = text.trim_end().lines().count() > 1;
+    if first.chars().count() > REASON_WIDTH {
+        let kept: String = first.chars().take(REASON_WIDTH - 3).collect();
+        (format!("{}...", kept.trim_end()), true)
+    } else if more_lines {
+        (format!("{first} ..."), true)
+    } else {
+        (first.to_string(), false)
+    }
+}
+
+/// The reason a host's row gives: for failed, unreachable and skipped
+/// hosts why; for changed hosts the lines that confirmed the change.
+pub(crate) fn reason(host: &HostOutcome) -> String {
+    match host.status {
+        Status::Changed if !host.confirmations.is_empty() => {
+            let lines: Vec<&str> = host.confirmations.iter().map(|c| c.line.trim()).collect();
+            format!("confirmed: {}", lines.join(" | "))
+        }
+        Status::Ok | Status::Changed => "-".to_string(),
+        _ => host
+            .error
+            .clone()
+            .unwrap_or_else(|| "(no reason recorded)".to_string()),
+    }
+}
+
+/// What `report show` narrows a report to.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Filter {
+    /// Hosts of any of these statuses (none: every status).
+    pub statuses: Vec<Status>,
+    /// Hosts with any of these findings (none: with or without).
+    pub findings: Vec<String>,
+}
+
+/// A `--finding` that no host of the report holds.
+#[derive(Debug, thiserror::Error)]
+#[error("no host in this report has finding `{id}`; its findings: {}", if known.is_empty() { "none".to_string() } else { known.join(", ") })]
+pub(crate) struct UnknownFinding {
+    pub id: String,
+    pub known: Vec<String>,
+}
+
+impl Report {
+    /// The same report with only the hosts `filter` keeps, summary counted
+    /// again.
+    pub(crate) fn filtered(&self, filter: &Filter) -> Result<Report, UnknownFinding> {
+        let known: Vec<String> = groups(&self.hosts)
+            .iter()
+            .map(|g| g.id.to_string())
+            .collect();
+        if let Some(id) = filter.findings.iter().find(|id| !known.contains(id)) {
+            let mut known = known;
+            known.sort();
+            return Err(UnknownFinding {
+                id: id.clone(),
+                known,
+            });
+        }
+        let hosts: Vec<HostOutcome> = self
+            .hosts
+            .iter()
+            .filter(|h| filter.statuses.is_empty() || filter.statuses.contains(&h.status))
+            .filter(|h| {
+                filter.findings.is_empty()
+                    || h.findings.iter().any(|f| filter.findings.contains(&f.id))
+            })
+            .cloned()
+            .collect();
+        let mut out = Report::new(
+            &self.playbook,
+            self.check_mode,
+            self.started_at,
+            self.interrupted,
+            hosts,
+        );
+        out.finished_at = self.finished_at;
+        out.sshfleet_version = self.sshfleet_version.clone();
+        out.inventory = self.inventory.clone();
+        out.extra_vars = self.extra_vars.clone();
+        Ok(out)
+    }
+
+    /// `report show --group-by finding`: one table per finding, most hosts
+    /// first, then the hosts with none.
+    pub(crate) fn tables_by_finding(&self) -> String {
+        let mut out = String::new();
+        let groups = groups(&self.hosts);
+        for group in &groups {
+            let names = group.names();
+            let _ = writeln!(
+                out,
+                "== {} ({}): {} host{}",
+                group.id,
+                severity(group.severity),
+                group.hosts.len(),
+                if group.hosts.len() == 1 { "" } else { "s" }
+            );
+            if let Some((message, varied)) = group.message() {
+                let eg = if varied { "e.g. " } else { "" };
+                for line in wrap(&format!("{eg}{message}"), 96) {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            out.push('\n');
+            out.push_str(&self.rows_where(|h| names.contains(h.name.as_str())));
+            out.push('\n');
+        }
+        let without = self.hosts.iter().filter(|h| h.findings.is_empty()).count();
+        if without > 0 {
+            let _ = writeln!(
+                out,
+                "== no finding: {without} host{}\n",
+                if without == 1 { "" } else { "s" }
+            );
+            out.push_str(&self.rows_where(|h| h.findings.is_empty()));
+        }
+        out
+    }
+
+    fn rows_where(&self, keep: impl Fn(&HostOutcome) -> bool) -> String {
+        let mut sub = self.clone();
+        sub.hosts.retain(|h| keep(h));
+        sub.rows(None, true)
+    }
+
+    /// `report show --host NAME`: everything the report holds of one host,
+    /// nothing cut.
+    pub(crate) fn host_detail(&self, name: &str) -> Option<String> {
+        let host = self.hosts.iter().find(|h| h.name == name)?;
+        let mut out = format!(
+            "{}: {} ({})\n",
+            host.name,
+            host.status.as_str(),
+            super::seconds(host.duration_ms)
+        );
+        if let Some(error) = &host.error {
+            let _ = writeln!(out, "reason:\n{}", indent(error));
+        }
+        for f in &host.findings {
+            let _ = writeln!(out, "finding {} ({}):", f.id, severity(f.severity));
+            if let Some(m) = &f.message {
+                let _ = writeln!(out, "{}", indent(m));
+            }
+            let _ = writeln!(out, "  evidence: {}", f.evidence);
+        }
+        for a in &host.actions {
+            let _ = writeln!(out, "did: {a}");
+        }
+        for c in &host.confirmations {
+            let at =
+                c.at.as_deref()
+                    .map(|t| format!(" [{t}]"))
+                    .unwrap_or_default();
+            let _ = writeln!(out, "confirmed by step `{}`{at}: {}", c.step, c.line);
+        }
+        for (k, v) in &host.facts {
+            let _ = writeln!(out, "fact {k} = {v}");
+        }
+        for w in &host.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
+        Some(out)
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::report::finding::FoundFault;
+    use chrono::Utc;
+
+    fn host(name: &str, status: Status, findings: &[(&str, &str, &str)]) -> HostOutcome {
+        let mut h = HostOutcome::new(name, status);
+        h.findings = findings
+            .iter()
+            .map(|(id, evidence, message)| FoundFault {
+                id: id.to_string(),
+                severity: Severity::Critical,
+                evidence: evidence.to_string(),
+                message: Some(message.to_string()),
+            })
+            .collect();
+        h
+    }
+
+    fn fleet() -> Report {
+        let stale = |v: u32| {
+            (
+                "tetra-stale",
+                format!("latest_tetra undefined, tetra_version = {v}, newest_tetra = 90606"),
+                format!("TETRA definitions {v} are out of date"),
+            )
+        };
+        let mut hosts = Vec::new();
+        for i in 0..5 {
+            let (id, ev, m) = stale(90600 + i);
+            hosts.push(host(
+                &format!("pc{i}"),
+                Status::Failed,
+                &[
+                    (id, &ev, &m),
+                    (
+                        "tetra-dns-unresolved",
+                        "dns_status = 1",
+                        "x does not resolve: check DNS.",
+                    ),
+                ],
+            ));
+        }
+        let (id, ev, m) = stale(90600);
+        hosts.push(host("pc9", Status::Changed, &[(id, &ev, &m)]));
+        hosts.push(host("pc10", Status::Ok, &[]));
+        Report::new("secure-endpoint-tetra", false, Utc::now(), false, hosts)
+    }
+
+    #[test]
+    fn summary_counts_hosts_per_finding_with_the_shared_reference() {
+        let text = summary(&fleet());
+        assert!(
+            text.contains("6  tetra-stale (critical; 1 changed, 5 failed)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("judged with latest_tetra undefined, newest_tetra = 90606\n"),
+            "{text}"
+        );
+        assert!(text.contains("of these: 5 tetra-dns-unresolved"), "{text}");
+        assert!(text.contains("e.g. TETRA definitions"), "{text}");
+        assert!(
+            text.contains(
+                "5  tetra-dns-unresolved (critical; 5 failed)\n     x does not resolve: check DNS."
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn filters_keep_what_is_asked_and_refuse_an_unknown_finding() {
+        let r = fleet();
+        let failed = r
+            .filtered(&Filter {
+                statuses: vec![Status::Failed],
+                findings: vec![],
+            })
+            .unwrap();
+        assert_eq!(failed.hosts.len(), 5);
+        assert_eq!(failed.summary.failed, 5);
+        let stale = r
+            .filtered(&Filter {
+                statuses: vec![],
+                findings: vec!["tetra-stale".into()],
+            })
+            .unwrap();
+        assert_eq!(stale.hosts.len(), 6);
+        let err = r
+            .filtered(&Filter {
+                statuses: vec![],
+                findings: vec!["nope".into()],
+            })
+            .unwrap_err();
+        assert_eq!(err.known, ["tetra-dns-unresolved", "tetra-stale"]);
+    }
+
+    #[test]
+    fn long_reasons_are_cut_and_say_so() {
+        let long = "x".repeat(744);
+        let (cell, cut_) = cut(&long);
+        assert!(cut_);
+        assert_eq!(cell.chars().count(), REASON_WIDTH);
+        assert_eq!(cut("short"), ("short".to_string(), false));
+        assert_eq!(cut("one\ntwo"), ("one ...".to_string(), true));
+    }
+
+    #[test]
+    fn wrap_keeps_words_whole() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("abcdefgh", 3), ["abcdefgh"]);
+    }
+}

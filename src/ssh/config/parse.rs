@@ -1,0 +1,276 @@
+//! Lines and blocks: a line split into keyword and arguments as OpenSSH
+//! splits it, `Host` and `Match` conditions and how they are evaluated,
+//! `%` token checks, port numbers.
+
+use super::expand::{Tokens, expand_command};
+use crate::ssh::pattern::PatternList;
+
+#[derive(Debug, Clone)]
+pub(super) enum Condition {
+    Host(PatternList),
+    /// Every criterion must hold.
+    Match(Vec<Criterion>),
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Criterion {
+    negated: bool,
+    pub(super) test: Test,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum Test {
+    All,
+    /// Patterns matched against the lower-cased name, lower-cased
+    /// themselves, as OpenSSH's `match_hostname` does.
+    Host(PatternList),
+    OriginalHost(PatternList),
+    /// Case-sensitive, as in OpenSSH.
+    User(PatternList),
+    LocalUser(PatternList),
+    /// Holds in the second pass that `Match final` causes.
+    Final,
+    /// Holds only after hostname canonicalisation, which is refused.
+    Canonical,
+    /// The command, run with the user's shell, exits 0.
+    Exec(String),
+}
+
+/// What a block's condition is evaluated against.
+pub(super) struct Subject<'a> {
+    pub original_host: &'a str,
+    pub host: &'a str,
+    pub port: u16,
+    pub user: &'a str,
+    pub local_user: &'a str,
+    /// `HostKeyAlias` obtained so far (`%k` in `Match exec`).
+    pub host_key_alias: Option<&'a str>,
+    pub final_pass: bool,
+}
+
+impl Condition {
+    /// Whether the block applies. `Err`: a `Match exec` that cannot be
+    /// run, or would get a name with shell metacharacters.
+    pub(super) fn holds(&self, s: &Subject<'_>) -> Result<bool, String> {
+        match self {
+            // As ssh: `Host` matches the name as given, and in the final
+            // pass the host name obtained (lower-cased).
+            Condition::Host(patterns) => Ok(patterns.matches(if s.final_pass {
+                s.host
+            } else {
+                s.original_host
+            })),
+            Condition::Match(criteria) => {
+                // Criteria are evaluated in order; an `exec` after one that
+                // failed is not run, as in OpenSSH.
+                for c in criteria {
+                    let result = match &c.test {
+                        Test::All => true,
+                        Test::Host(p) => p.matches(&s.host.to_lowercase()),
+                        Test::OriginalHost(p) => p.matches(&s.original_host.to_lowercase()),
+                        Test::User(p) => p.matches(s.user),
+                        Test::LocalUser(p) => p.matches(s.local_user),
+                        Test::Final => s.final_pass,
+                        Test::Canonical => false,
+                        Test::Exec(command) => exec_holds(command, s)?,
+                    };
+                    if result == c.negated {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// `Match exec`: run the command (tokens expanded as OpenSSH expands them
+/// there: `%h` the host so far, `%k` the alias so far or that host) with
+/// the user's shell; it holds when the command exits 0.
+fn exec_holds(command: &str, s: &Subject<'_>) -> Result<bool, String> {
+    let tokens = Tokens {
+        host: s.host,
+        original_host: s.original_host,
+        port: s.port,
+        user: s.user,
+        host_key_alias: Some(s.host_key_alias.unwrap_or(s.host)),
+    };
+    let command =
+        expand_command(command, &tokens, PATH_TOKENS).map_err(|e| format!("Match exec: {e}"))?;
+    let shell = std::env::var("SHELL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/bin/sh".to_string());
+    let mut child = std::process::Command::new(shell);
+    child.arg("-c").arg(&command);
+    // Bounded in time, in a process group of its own, its output not
+    // shown (OpenSSH shows only whether it held).
+    match crate::support::child::run_bounded(child, MATCH_EXEC_TIMEOUT, 1024 * 1024) {
+        Ok(output) => Ok(output.status.success()),
+        Err(e) => Err(format!("Match exec `{command}`: cannot run it: {e}")),
+    }
+}
+
+/// The longest a `Match exec` command may run before sshfleet gives up on
+/// it (an error naming the command, never a silent false).
+const MATCH_EXEC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Split a line into its keyword and arguments as OpenSSH does: the
+/// keyword ends at white space or `=`; arguments are split by
+/// `argv_split`: single or double quotes group, `\` escapes a quote, a
+/// backslash or (outside quotes) a space, and `#` at the start of an
+/// argument begins a comment. `None` for a blank or comment line.
+pub(super) fn split_line(line: &str) -> Result<Option<(String, Vec<String>)>, String> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let end = line
+        .find(|c: char| c.is_whitespace() || c == '=')
+        .unwrap_or(line.len());
+    let keyword = line[..end].to_string();
+    let mut rest = line[end..].trim_start();
+    if let Some(after) = rest.strip_prefix('=') {
+        rest = after.trim_start();
+    }
+    // OpenSSH keeps a command's rest of line (`ProxyCommand`,
+    // `LocalCommand`, ...) as written, for the shell to split.
+    let lower = keyword.to_ascii_lowercase();
+    if super::keywords::find(&lower)
+        .is_some_and(|k| matches!(k.value, super::keywords::Value::Rest))
+    {
+        let args = if rest.is_empty() {
+            Vec::new()
+        } else {
+            vec![rest.to_string()]
+        };
+        return Ok(Some((keyword, args)));
+    }
+    let mut args = Vec::new();
+    let mut chars = rest.chars().peekable();
+    loop {
+        while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
+        match chars.peek() {
+            None | Some('#') => break,
+            Some(_) => {}
+        }
+        let mut word = String::new();
+        let mut quote: Option<char> = None;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.peek().copied() {
+                    Some(next @ ('\'' | '"' | '\\')) => {
+                        word.push(next);
+                        chars.next();
+                    }
+                    Some(' ') if quote.is_none() => {
+                        word.push(' ');
+                        chars.next();
+                    }
+                    _ => word.push('\\'),
+                },
+                ' ' | '\t' if quote.is_none() => break,
+                '"' | '\'' if quote.is_none() => quote = Some(c),
+                c if Some(c) == quote => quote = None,
+                c => word.push(c),
+            }
+        }
+        if quote.is_some() {
+            return Err("unterminated quote".to_string());
+        }
+        args.push(word);
+    }
+    Ok(Some((keyword, args)))
+}
+
+pub(super) fn host_condition(args: &[String]) -> Result<Condition, String> {
+    if args.is_empty() {
+        return Err("needs at least one pattern".to_string());
+    }
+    Ok(Condition::Host(PatternList::new(
+        args.iter().map(String::as_str),
+        false,
+    )?))
+}
+
+pub(super) fn match_condition(args: &[String]) -> Result<Condition, String> {
+    if args.is_empty() {
+        return Err(
+            "needs a criterion (all, host, originalhost, user, localuser, ...)".to_string(),
+        );
+    }
+    let mut criteria = Vec::new();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        let (negated, name) = match word.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, word.as_str()),
+        };
+        let name = name.to_ascii_lowercase();
+        let mut argument = || -> Result<&String, String> {
+            words
+                .next()
+                .ok_or_else(|| format!("`{name}` needs an argument"))
+        };
+        let test = match name.as_str() {
+            "all" => {
+                // As OpenSSH: `all` stands alone (one criterion before it
+                // is tolerated, as OpenSSH's counting does).
+                if criteria.len() > 1 || words.len() > 0 {
+                    return Err(format!(
+                        "`{word}` cannot be combined with other Match attributes"
+                    ));
+                }
+                Test::All
+            }
+            "final" => Test::Final,
+            "canonical" => Test::Canonical,
+            "host" => Test::Host(PatternList::new(argument()?.split(','), true)?),
+            "originalhost" => Test::OriginalHost(PatternList::new(argument()?.split(','), true)?),
+            "user" => Test::User(PatternList::new(argument()?.split(','), false)?),
+            "localuser" => Test::LocalUser(PatternList::new(argument()?.split(','), false)?),
+            "exec" => {
+                let command = argument()?;
+                check_tokens(command, PATH_TOKENS)?;
+                Test::Exec(command.clone())
+            }
+            "localnetwork" | "tagged" | "version" | "sessiontype" | "command" => {
+                return Err(format!(
+                    "Match {name} is not supported by sshfleet (its block would apply differently than in ssh)"
+                ));
+            }
+            other => return Err(format!("unknown criterion `{other}`")),
+        };
+        criteria.push(Criterion { negated, test });
+    }
+    Ok(Condition::Match(criteria))
+}
+
+/// Tokens `IdentityFile`, `UserKnownHostsFile` and `Match exec` may use
+/// here (OpenSSH 9.2's; `%j` came later).
+pub(super) const PATH_TOKENS: &str = "CdhikLlnpru";
+
+pub(super) fn check_tokens(value: &str, allowed: &str) -> Result<(), String> {
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        match chars.next() {
+            Some('%') => {}
+            Some(t) if allowed.contains(t) => {}
+            Some(t) => return Err(format!("token %{t} is not supported in `{value}`")),
+            None => return Err(format!("`%` at the end of `{value}`")),
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn parse_port(text: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(format!(
+            "`{text}` is not a port number (1-65535; a service name such as `ssh` is not supported by sshfleet: write the number)"
+        )),
+    }
+}

@@ -1,0 +1,383 @@
+//! One keyword line read into a setting, checked as OpenSSH checks it, and
+//! what a host's settings add up to (the first value obtained wins).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::expand::expand_host_name;
+use super::jump::JumpHost;
+use super::keywords::{self, Class};
+use super::parse::{PATH_TOKENS, check_tokens, parse_port};
+use super::{SshConfigError, StrictHostKeyChecking};
+use crate::ssh::algorithms::{AlgorithmChange, AlgorithmKind, Algorithms};
+
+/// A value as it was obtained, with where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Obtained {
+    pub args: Vec<String>,
+    pub path: PathBuf,
+    pub line: usize,
+}
+
+impl Obtained {
+    /// The first argument (every keyword kept here has one).
+    pub(crate) fn first(&self) -> &str {
+        self.args.first().map(String::as_str).unwrap_or_default()
+    }
+
+    /// A yes/no value: `true` for yes/true and the keyword's other
+    /// "on" values.
+    pub(crate) fn on(&self) -> bool {
+        !matches!(self.first().to_ascii_lowercase().as_str(), "no" | "false")
+    }
+}
+
+/// What one host's configuration says (nothing set = `None`/empty).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct HostConfig {
+    /// `HostName`, `%h` already replaced, lower-cased as ssh does.
+    pub host_name: Option<String>,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    /// Unexpanded: `~` and tokens are expanded with `expand_path` once
+    /// the final host, port and user are known.
+    pub identity_files: Vec<String>,
+    pub identities_only: Option<bool>,
+    /// Unexpanded, like `identity_files`.
+    pub known_hosts_files: Option<Vec<String>>,
+    /// Unexpanded; read, never written.
+    pub global_known_hosts_files: Option<Vec<String>>,
+    /// The name host keys are looked up and recorded under.
+    pub host_key_alias: Option<String>,
+    pub strict_host_key_checking: Option<StrictHostKeyChecking>,
+    /// `Some(empty)` is `ProxyJump none`.
+    pub proxy_jump: Option<Vec<JumpHost>>,
+    /// As written, tokens unexpanded; `none` is no proxy.
+    pub proxy_command: Option<String>,
+    pub algorithms: Algorithms,
+    /// Every other keyword obtained, by its canonical name (aliases read
+    /// as the keyword they stand for): the first value wins.
+    pub others: BTreeMap<&'static str, Obtained>,
+}
+
+impl HostConfig {
+    /// Fill what `self` leaves unset from `later` (first obtained wins).
+    pub(crate) fn or(mut self, later: HostConfig) -> HostConfig {
+        self.host_name = self.host_name.or(later.host_name);
+        self.port = self.port.or(later.port);
+        self.user = self.user.or(later.user);
+        for file in later.identity_files {
+            if !self.identity_files.contains(&file) {
+                self.identity_files.push(file);
+            }
+        }
+        self.identities_only = self.identities_only.or(later.identities_only);
+        self.known_hosts_files = self.known_hosts_files.or(later.known_hosts_files);
+        self.global_known_hosts_files = self
+            .global_known_hosts_files
+            .or(later.global_known_hosts_files);
+        self.host_key_alias = self.host_key_alias.or(later.host_key_alias);
+        self.strict_host_key_checking = self
+            .strict_host_key_checking
+            .or(later.strict_host_key_checking);
+        // ProxyJump and ProxyCommand are one route: the first obtained wins.
+        if self.proxy_jump.is_none() && self.proxy_command.is_none() {
+            self.proxy_jump = later.proxy_jump;
+            self.proxy_command = later.proxy_command;
+        }
+        for kind in AlgorithmKind::ALL {
+            if let Some(change) = later.algorithms.get(kind) {
+                self.algorithms.set_if_unset(kind, change.clone());
+            }
+        }
+        for (keyword, value) in later.others {
+            self.others.entry(keyword).or_insert(value);
+        }
+        self
+    }
+
+    /// The value obtained for a keyword kept in `others` (canonical name).
+    pub(crate) fn other(&self, keyword: &str) -> Option<&Obtained> {
+        self.others.get(keyword)
+    }
+
+    /// A yes/no keyword kept in `others`: `None` when not set.
+    pub(crate) fn flag(&self, keyword: &str) -> Option<bool> {
+        self.other(keyword).map(Obtained::on)
+    }
+
+    /// The first refused keyword whose obtained value sshfleet cannot
+    /// honour: the error names its file, line and why.
+    pub(crate) fn refusal(&self) -> Option<SshConfigError> {
+        self.others
+            .iter()
+            .filter_map(|(keyword, value)| {
+                let Some(Class::Refused { accepts, why }) =
+                    keywords::find(keyword).map(|k| k.class)
+                else {
+                    return None;
+                };
+                (!keywords::accepted(accepts, &value.args)).then_some((keyword, value, why))
+            })
+            // The first written, as a reader goes through the file.
+            .min_by_key(|(_, value, _)| (value.path.clone(), value.line))
+            .map(|(keyword, value, why)| SshConfigError::Invalid {
+                path: value.path.clone(),
+                line: value.line,
+                message: format!("{keyword} {}: {why}", value.args.join(" ")),
+            })
+    }
+
+    pub(super) fn apply(&mut self, setting: &Setting, given_host: &str) {
+        match setting {
+            Setting::HostName(name) => {
+                if self.host_name.is_none() {
+                    self.host_name = Some(expand_host_name(name, given_host).to_lowercase());
+                }
+            }
+            Setting::Port(port) => {
+                self.port.get_or_insert(*port);
+            }
+            Setting::User(u) => {
+                self.user.get_or_insert_with(|| u.clone());
+            }
+            Setting::IdentityFile(file) => {
+                if !self.identity_files.contains(file) {
+                    self.identity_files.push(file.clone());
+                }
+            }
+            Setting::IdentitiesOnly(value) => {
+                self.identities_only.get_or_insert(*value);
+            }
+            Setting::KnownHostsFiles(files) => {
+                self.known_hosts_files.get_or_insert_with(|| files.clone());
+            }
+            Setting::GlobalKnownHostsFiles(files) => {
+                self.global_known_hosts_files
+                    .get_or_insert_with(|| files.clone());
+            }
+            Setting::HostKeyAlias(alias) => {
+                // Lower-cased, as ssh does.
+                self.host_key_alias
+                    .get_or_insert_with(|| alias.to_lowercase());
+            }
+            Setting::StrictHostKeyChecking(value) => {
+                self.strict_host_key_checking.get_or_insert(*value);
+            }
+            Setting::ProxyJump(hops) => {
+                if self.proxy_jump.is_none() && self.proxy_command.is_none() {
+                    self.proxy_jump = Some(hops.clone());
+                }
+            }
+            Setting::ProxyCommand(command) => {
+                if self.proxy_jump.is_none() && self.proxy_command.is_none() {
+                    self.proxy_command = Some(command.clone());
+                }
+            }
+            Setting::Algorithms(kind, change) => {
+                self.algorithms.set_if_unset(*kind, change.clone());
+            }
+            Setting::Other(keyword, value) => {
+                self.others.entry(keyword).or_insert_with(|| value.clone());
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum Setting {
+    HostName(String),
+    Port(u16),
+    User(String),
+    IdentityFile(String),
+    IdentitiesOnly(bool),
+    KnownHostsFiles(Vec<String>),
+    GlobalKnownHostsFiles(Vec<String>),
+    HostKeyAlias(String),
+    StrictHostKeyChecking(StrictHostKeyChecking),
+    ProxyJump(Vec<JumpHost>),
+    ProxyCommand(String),
+    Algorithms(AlgorithmKind, AlgorithmChange),
+    /// Any other keyword, by its canonical name.
+    Other(&'static str, Obtained),
+}
+
+/// Where a line was read, for messages.
+pub(super) struct Place<'a> {
+    pub path: &'a Path,
+    pub line: usize,
+}
+
+/// The setting of one keyword line (`lower` is its lower-cased keyword,
+/// one in the table), `None` for what is skipped.
+pub(super) fn parse_setting(
+    lower: &str,
+    args: &[String],
+    place: &Place<'_>,
+) -> Result<Option<Setting>, String> {
+    let Some(row) = keywords::find(lower) else {
+        return Err(BAD_OPTION.to_string());
+    };
+    no_argument(args)?;
+    let keyword = keywords::canonical(lower);
+    let row = keywords::find(keyword).unwrap_or(row);
+    if let Class::Ignored(why) = row.class {
+        tracing::debug!("{}:{}: {lower}: {why}", place.path.display(), place.line);
+        return Ok(None);
+    }
+    keywords::check_value(row.value, args)?;
+    if let Some(setting) = typed_setting(keyword, args, place)? {
+        return Ok(Some(setting));
+    }
+    match keyword {
+        "casignaturealgorithms" => {
+            AlgorithmChange::parse(AlgorithmKind::HostKey, &args[0])?;
+        }
+        "preferredauthentications" => check_preferred_authentications(&args[0])?,
+        "revokedhostkeys" | "identityagent" => check_tokens(&args[0], PATH_TOKENS)?,
+        "port" => {
+            parse_port(&args[0])?;
+        }
+        _ => {}
+    }
+    let Some(name) = keywords::KEYWORDS
+        .iter()
+        .map(|k| k.name)
+        .find(|n| *n == keyword)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Setting::Other(
+        name,
+        Obtained {
+            args: args.to_vec(),
+            path: place.path.to_path_buf(),
+            line: place.line,
+        },
+    )))
+}
+
+/// The keywords sshfleet keeps in typed fields.
+fn typed_setting(
+    keyword: &str,
+    args: &[String],
+    place: &Place<'_>,
+) -> Result<Option<Setting>, String> {
+    let one = || args[0].as_str();
+    let algorithms = |kind: AlgorithmKind| -> Result<Option<Setting>, String> {
+        let (change, unknown) = AlgorithmChange::parse(kind, one())?;
+        if !unknown.is_empty() {
+            tracing::debug!(
+                "{}:{}: {kind}: sshfleet cannot use {}; left out",
+                place.path.display(),
+                place.line,
+                unknown.join(",")
+            );
+        }
+        Ok(Some(Setting::Algorithms(kind, change)))
+    };
+    let files = || -> Result<Vec<String>, String> {
+        for file in args {
+            check_tokens(file, PATH_TOKENS)?;
+        }
+        Ok(args.to_vec())
+    };
+    Ok(Some(match keyword {
+        "hostname" => {
+            check_tokens(one(), "h")?;
+            Setting::HostName(one().to_string())
+        }
+        "port" => Setting::Port(parse_port(one())?),
+        "user" => Setting::User(one().to_string()),
+        "identityfile" => {
+            check_tokens(one(), PATH_TOKENS)?;
+            Setting::IdentityFile(one().to_string())
+        }
+        "identitiesonly" => Setting::IdentitiesOnly(matches!(
+            one().to_ascii_lowercase().as_str(),
+            "yes" | "true"
+        )),
+        "userknownhostsfile" => Setting::KnownHostsFiles(files()?),
+        "globalknownhostsfile" => Setting::GlobalKnownHostsFiles(files()?),
+        "hostkeyalias" => Setting::HostKeyAlias(one().to_string()),
+        "stricthostkeychecking" => {
+            Setting::StrictHostKeyChecking(match one().to_ascii_lowercase().as_str() {
+                "yes" | "true" | "ask" => StrictHostKeyChecking::Yes,
+                "accept-new" => StrictHostKeyChecking::AcceptNew,
+                _ => {
+                    tracing::warn!(
+                        "{}:{}: StrictHostKeyChecking no is treated as accept-new: unknown host keys \
+                         are recorded, a changed key is still refused",
+                        place.path.display(),
+                        place.line
+                    );
+                    StrictHostKeyChecking::No
+                }
+            })
+        }
+        // The rest of the line, up to a `#`, as OpenSSH's `parse_jump`.
+        "proxyjump" => {
+            let value = one().split('#').next().unwrap_or_default().trim_end();
+            Setting::ProxyJump(JumpHost::parse_list(value)?)
+        }
+        // The rest of the line is the command, as OpenSSH keeps it.
+        "proxycommand" => {
+            check_tokens(one(), PROXY_TOKENS)?;
+            Setting::ProxyCommand(one().to_string())
+        }
+        "kexalgorithms" => return algorithms(AlgorithmKind::Kex),
+        "hostkeyalgorithms" => return algorithms(AlgorithmKind::HostKey),
+        "pubkeyacceptedalgorithms" => return algorithms(AlgorithmKind::PubkeyAccepted),
+        "ciphers" => return algorithms(AlgorithmKind::Cipher),
+        "macs" => return algorithms(AlgorithmKind::Mac),
+        _ => return Ok(None),
+    }))
+}
+
+/// OpenSSH refuses any keyword line with no argument at all, even for a
+/// keyword it ignores.
+pub(super) fn no_argument(args: &[String]) -> Result<(), String> {
+    if args.is_empty() {
+        Err("no argument after keyword (OpenSSH refuses it too)".to_string())
+    } else {
+        Ok(())
+    }
+}
+
+/// What OpenSSH says of a keyword it does not know.
+pub(super) const BAD_OPTION: &str = "Bad configuration option (OpenSSH refuses the file too; list it in IgnoreUnknown if it is meant for another client)";
+
+/// Tokens a `ProxyCommand` takes (OpenSSH's `expand_proxy_command`).
+pub(crate) const PROXY_TOKENS: &str = "hknpr";
+
+/// The authentication methods sshfleet has, in the order it tries them.
+const METHODS: [&str; 3] = ["publickey", "password", "keyboard-interactive"];
+
+/// `PreferredAuthentications`: sshfleet always tries keys before any
+/// password; a list that asks otherwise is refused.
+fn check_preferred_authentications(value: &str) -> Result<(), String> {
+    let names: Vec<&str> = value.split(',').collect();
+    if names.iter().any(|n| n.is_empty()) {
+        return Err(format!("empty method name in `{value}`"));
+    }
+    let publickey = names.iter().position(|n| *n == "publickey");
+    let password = names
+        .iter()
+        .position(|n| *n == "password" || *n == "keyboard-interactive");
+    if let (Some(key), Some(pass)) = (publickey, password)
+        && pass < key
+    {
+        return Err(format!(
+            "`{value}` puts a password method before publickey; sshfleet always tries keys first (write publickey first)"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `PreferredAuthentications` (when set) allows `method`.
+pub(crate) fn method_allowed(config: &HostConfig, method: &str) -> bool {
+    debug_assert!(METHODS.contains(&method));
+    config
+        .other("preferredauthentications")
+        .is_none_or(|v| v.first().split(',').any(|m| m == method))
+}

@@ -1,0 +1,463 @@
+//! Unit tests of the ssh_config reader.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use super::*;
+use crate::ssh::algorithms::AlgorithmKind;
+
+fn parse(text: &str) -> SshConfig {
+    SshConfig::parse(text, Path::new("/cfg")).unwrap()
+}
+
+fn error(text: &str) -> (usize, String) {
+    match SshConfig::parse(text, Path::new("/cfg")) {
+        Err(SshConfigError::Invalid { line, message, .. }) => (line, message),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn first_obtained_value_wins() {
+    let c = parse(
+        "Host esa01\n  Port 2201\n  User admin\nHost esa*\n  Port 2200\n  User ops\n  HostName %h.mgmt.example.com\nHost *\n  Port 22\n",
+    );
+    let h = c.lookup("esa01", None).unwrap();
+    assert_eq!(h.port, Some(2201));
+    assert_eq!(h.user.as_deref(), Some("admin"));
+    assert_eq!(h.host_name.as_deref(), Some("esa01.mgmt.example.com"));
+    let h = c.lookup("esa02", None).unwrap();
+    assert_eq!(h.port, Some(2200));
+    assert_eq!(h.user.as_deref(), Some("ops"));
+    let h = c.lookup("wsa01", None).unwrap();
+    assert_eq!(h.port, Some(22));
+    assert_eq!(h.host_name, None);
+}
+
+#[test]
+fn settings_before_any_host_apply_to_all_and_come_first() {
+    let c = parse("User first\nHost a\n  User second\n");
+    assert_eq!(c.lookup("a", None).unwrap().user.as_deref(), Some("first"));
+}
+
+#[test]
+fn patterns_negation_wildcards_and_case() {
+    let c =
+        parse("Host *.example.com !bastion.example.com\n  User fleet\nHost esa0?\n  Port 2222\n");
+    assert_eq!(
+        c.lookup("esa01.example.com", None).unwrap().user.as_deref(),
+        Some("fleet")
+    );
+    // As ssh: patterns match the name as given, case-sensitively.
+    assert_eq!(c.lookup("ESA01.Example.com", None).unwrap().user, None);
+    assert_eq!(c.lookup("ESA01", None).unwrap().port, None);
+    assert_eq!(c.lookup("bastion.example.com", None).unwrap().user, None);
+    assert_eq!(c.lookup("esa07", None).unwrap().port, Some(2222));
+    assert_eq!(c.lookup("esa10", None).unwrap().port, None);
+    // A block of only negations matches nothing, as in OpenSSH.
+    let c = parse("Host !a\n  Port 1\n");
+    assert_eq!(c.lookup("b", None).unwrap().port, None);
+}
+
+#[test]
+fn keyword_forms_quotes_and_comments() {
+    let c = parse(
+        "# comment\n\nHOST=a\n\tHostName = 192.0.2.1\n  IdentityFile \"/keys/my key\" # trailing\n  port=2022\n  User 'ad min'\n  UserKnownHostsFile /a\\ b /c\\\"d\n",
+    );
+    let h = c.lookup("a", None).unwrap();
+    assert_eq!(h.host_name.as_deref(), Some("192.0.2.1"));
+    assert_eq!(h.identity_files, ["/keys/my key"]);
+    assert_eq!(h.port, Some(2022));
+    assert_eq!(h.user.as_deref(), Some("ad min"));
+    assert_eq!(h.known_hosts_files.unwrap(), ["/a b", "/c\"d"]);
+}
+
+#[test]
+fn identity_files_accumulate() {
+    let c = parse(
+        "Host a\n  IdentityFile ~/.ssh/a\nHost *\n  IdentityFile ~/.ssh/all\n  IdentityFile ~/.ssh/a\n",
+    );
+    assert_eq!(
+        c.lookup("a", None).unwrap().identity_files,
+        ["~/.ssh/a", "~/.ssh/all"]
+    );
+}
+
+#[test]
+fn match_blocks() {
+    let c = parse(
+        "Host alias\n  HostName esa01.example.com\nMatch host esa*.example.com !originalhost other\n  Port 2022\nMatch user root\n  IdentityFile /root.key\nMatch exec \"false\"\n  User never\nMatch all\n  User everyone\n",
+    );
+    // `Match host` sees the HostName obtained above it.
+    let h = c.lookup("alias", None).unwrap();
+    assert_eq!(h.port, Some(2022));
+    assert_eq!(h.user.as_deref(), Some("everyone"));
+    assert_eq!(c.lookup("other", None).unwrap().port, None);
+    assert_eq!(
+        c.lookup("x", Some("root")).unwrap().identity_files,
+        ["/root.key"]
+    );
+    assert!(
+        c.lookup("x", Some("admin"))
+            .unwrap()
+            .identity_files
+            .is_empty()
+    );
+    // `exec` runs the command: it holds when it exits 0.
+    let c = parse("Match exec \"test %h = x\"\n  Port 7\n");
+    assert_eq!(c.lookup("x", None).unwrap().port, Some(7));
+    assert_eq!(c.lookup("y", None).unwrap().port, None);
+    // `final` blocks apply in a second pass that sees the HostName.
+    let c = parse(
+        "Match final host x.example.com\n  Port 8\nHost x\n  HostName %h.example.com\nMatch final\n  User f\n",
+    );
+    let h = c.lookup("x", None).unwrap();
+    assert_eq!((h.port, h.user.as_deref()), (Some(8), Some("f")));
+    assert_eq!(error("Match nonsense\n").0, 1);
+    assert_eq!(error("Match host\n").0, 1);
+}
+
+#[test]
+fn host_key_settings_and_proxy_jump() {
+    let c = parse(
+        "Host a\n  UserKnownHostsFile ~/.ssh/fleet_hosts /dev/null\n  StrictHostKeyChecking accept-new\n  ProxyJump ops@bastion1:2222,ssh://bastion2,[2001:db8::1]:22\nHost b\n  ProxyJump none\n  StrictHostKeyChecking off\n",
+    );
+    let h = c.lookup("a", None).unwrap();
+    assert_eq!(
+        h.known_hosts_files,
+        Some(vec![
+            "~/.ssh/fleet_hosts".to_string(),
+            "/dev/null".to_string()
+        ])
+    );
+    assert_eq!(
+        h.strict_host_key_checking,
+        Some(StrictHostKeyChecking::AcceptNew)
+    );
+    let hops = h.proxy_jump.unwrap();
+    assert_eq!(
+        hops,
+        [
+            JumpHost {
+                user: Some("ops".into()),
+                host: "bastion1".into(),
+                port: Some(2222)
+            },
+            JumpHost {
+                user: None,
+                host: "bastion2".into(),
+                port: None
+            },
+            JumpHost {
+                user: None,
+                host: "2001:db8::1".into(),
+                port: Some(22)
+            },
+        ]
+    );
+    let h = c.lookup("b", None).unwrap();
+    assert_eq!(h.proxy_jump, Some(Vec::new()));
+    assert_eq!(h.strict_host_key_checking, Some(StrictHostKeyChecking::No));
+}
+
+#[test]
+fn algorithms_first_value_wins_and_unknown_names_are_skipped() {
+    let c = parse(
+        "Host old*\n  KexAlgorithms +diffie-hellman-group14-sha1,sntrup761x25519-sha512@openssh.com\n  HostKeyAlgorithms +ssh-rsa\nHost *\n  KexAlgorithms +diffie-hellman-group1-sha1\n  PubkeyAcceptedKeyTypes +ssh-rsa\n",
+    );
+    let a = c.lookup("old1", None).unwrap().algorithms;
+    assert_eq!(
+        a.get(AlgorithmKind::Kex).unwrap().text,
+        "+diffie-hellman-group14-sha1,sntrup761x25519-sha512@openssh.com"
+    );
+    assert_eq!(a.get(AlgorithmKind::HostKey).unwrap().text, "+ssh-rsa");
+    assert!(
+        a.names(AlgorithmKind::Kex)
+            .contains(&"diffie-hellman-group14-sha1".to_string())
+    );
+    assert!(a.allows_ssh_rsa_signatures());
+    assert!(
+        c.lookup("new", None)
+            .unwrap()
+            .algorithms
+            .get(AlgorithmKind::HostKey)
+            .is_none()
+    );
+}
+
+#[test]
+fn malformed_lines_name_their_line() {
+    for (text, line, needle) in [
+        ("Host a\n  Port 70000\n", 2, "port number"),
+        ("Host a\n  Port\n", 2, "no argument"),
+        (
+            "\n\nHost a\n  HostName \"unterminated\n",
+            4,
+            "unterminated quote",
+        ),
+        ("Host\n", 1, "at least one pattern"),
+        ("Host a\n  IdentityFile ~/.ssh/%j\n", 2, "%j"),
+        ("Host a\n  Port ssh\n", 2, "write the number"),
+        ("Host a\n  SomethingNew 1\n", 2, "Bad configuration option"),
+        ("Match localnetwork 10.0.0.0/8\n", 1, "not supported"),
+        ("Host a\n  ProxyJump user@:22\n", 2, "ProxyJump"),
+        ("Host a\n  ProxyJump h:port\n", 2, "port number"),
+        ("Host a\n  StrictHostKeyChecking maybe\n", 2, "maybe"),
+        ("Host a\n  KexAlgorithms +a,,b\n", 2, "empty algorithm"),
+        ("Host a\n  User a b\n", 2, "garbage at end of line"),
+    ] {
+        let (l, message) = error(text);
+        assert_eq!(l, line, "{text}: {message}");
+        assert!(message.contains(needle), "{text}: {message}");
+    }
+}
+
+#[test]
+fn unknown_keywords_are_ignored() {
+    let c = parse(
+        "IgnoreUnknown Something*,UseKeychain\nHost a\n  ForwardAgent yes\n  SomethingNew 1 2 3\n  UseKeychain yes\n  Port 2\n",
+    );
+    assert_eq!(c.lookup("a", None).unwrap().port, Some(2));
+}
+
+#[test]
+fn include_applies_within_its_block_and_names_the_included_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("conf.d")).unwrap();
+    std::fs::write(
+        d.join("conf.d/10-a.conf"),
+        "Port 2010\nHost other\n  User o\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("conf.d/20-b.conf"), "Port 2020\nUser b\n").unwrap();
+    std::fs::write(
+        d.join("config"),
+        format!(
+            "Host esa*\n  Include {}/conf.d/*.conf\n  User after\nHost *\n  Port 22\n",
+            d.display()
+        ),
+    )
+    .unwrap();
+    let c = SshConfig::load(&d.join("config")).unwrap();
+    let h = c.lookup("esa01", None).unwrap();
+    // Files in glob order; the first obtained value wins.
+    assert_eq!(h.port, Some(2010));
+    assert_eq!(h.user.as_deref(), Some("b"));
+    // Outside the including block the included settings do not apply.
+    let h = c.lookup("wsa01", None).unwrap();
+    assert_eq!(h.port, Some(22));
+    assert_eq!(h.user, None);
+    // `Host other` inside the include is still bounded by `Host esa*`.
+    assert_eq!(c.lookup("other", None).unwrap().user, None);
+
+    std::fs::write(d.join("conf.d/30-bad.conf"), "\nPort x\n").unwrap();
+    let err = SshConfig::load(&d.join("config")).unwrap_err().to_string();
+    assert!(err.contains("30-bad.conf:2:"), "{err}");
+
+    std::fs::write(d.join("loop"), format!("Include {}/loop\n", d.display())).unwrap();
+    let err = SshConfig::load(&d.join("loop")).unwrap_err().to_string();
+    assert!(err.contains("nested"), "{err}");
+}
+
+#[test]
+fn path_tokens_and_tilde() {
+    let tokens = Tokens {
+        host: "192.0.2.1",
+        original_host: "esa01",
+        port: 2222,
+        user: "admin",
+        host_key_alias: Some("fleet-esa01"),
+    };
+    let home = home();
+    assert_eq!(
+        expand_path("~/.ssh/%n-%h-%p-%r-%k_%%", &tokens).unwrap(),
+        home.join(".ssh/esa01-192.0.2.1-2222-admin-fleet-esa01_%")
+    );
+    assert_eq!(
+        expand_path("none", &tokens).unwrap(),
+        PathBuf::from("/dev/null")
+    );
+    assert_eq!(expand_path("%d/k", &tokens).unwrap(), home.join("k"));
+    let path = std::env::var("PATH").unwrap();
+    assert_eq!(
+        expand_path("${PATH}/x", &tokens).unwrap(),
+        PathBuf::from(format!("{path}/x"))
+    );
+    let err = expand_path("${SSHFLEET_SURELY_UNSET}/x", &tokens).unwrap_err();
+    assert!(err.contains("SSHFLEET_SURELY_UNSET"), "{err}");
+    // %C is OpenSSH's hash of %l%h%p%r.
+    let c = expand_path("%C", &tokens).unwrap();
+    assert_eq!(c.display().to_string().len(), 40);
+}
+
+#[test]
+fn option_none_is_empty() {
+    let c = SshConfig::load_option(Path::new("none")).unwrap();
+    assert_eq!(c.lookup("a", None).unwrap(), HostConfig::default());
+    assert!(matches!(
+        SshConfig::load_option(Path::new("/nonexistent/ssh_config")),
+        Err(SshConfigError::Read { .. })
+    ));
+}
+
+#[test]
+fn match_all_after_one_criterion_and_included_ca_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let inc = dir.path().join("inc.conf");
+    std::fs::write(&inc, "HostName 10.0.0.9\nCASignatureAlgorithms ecdsa*\n").unwrap();
+    let c = parse(&format!(
+        "Match host db*,*1 all\n  Include {}\n",
+        inc.display()
+    ));
+    let h = c.lookup("h1", None).unwrap();
+    assert_eq!(h.host_name.as_deref(), Some("10.0.0.9"));
+    assert_eq!(h.other("casignaturealgorithms").unwrap().first(), "ecdsa*");
+    assert!(error("Match all host x\n").1.contains("cannot be combined"));
+}
+
+#[test]
+fn host_blocks_match_the_final_host_name_in_the_final_pass() {
+    // As ssh: the final pass matches `Host` against the host name
+    // obtained, lower-cased; a HostName in it changes nothing.
+    let c = parse("Host h1\n  User admin\nMatch final\n  Port 3\n  HostName other\n");
+    let h = c.lookup("H1", None).unwrap();
+    assert_eq!(h.user.as_deref(), Some("admin"));
+    assert_eq!(h.port, Some(3));
+    assert_eq!(h.host_name.as_deref(), Some("h1"));
+}
+
+fn refusal(c: &SshConfig, host: &str) -> String {
+    match c.lookup(host, None) {
+        Err(e @ SshConfigError::Invalid { .. }) => e.to_string(),
+        other => panic!("{host}: expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn refused_values_name_file_line_keyword_and_why_per_host() {
+    let c = parse(
+        "Host a\n  CheckHostIP no\nHost b\n  UpdateHostKeys yes\nHost *\n  CheckHostIP yes\n  CanonicalizeHostname always\n",
+    );
+    // The first value obtained wins: `no` for a, accepted.
+    let err = refusal(&c, "a");
+    assert!(
+        err.starts_with("/cfg:7: canonicalizehostname always:"),
+        "{err}"
+    );
+    let err = refusal(&c, "b");
+    assert!(
+        err.contains("/cfg:4: updatehostkeys yes: sshfleet never records"),
+        "{err}"
+    );
+    assert!(refusal(&c, "c").contains("/cfg:6: checkhostip yes"));
+    // Accepted values, and a refused value in a block that does not apply.
+    let err = SshConfig::parse("Host *\n  BindAddress \"\"\n", Path::new("/cfg")).unwrap_err();
+    assert!(err.to_string().contains("missing argument"), "{err}");
+    let c2 = parse("Host other\n  KnownHostsCommand /bin/x %h\nHost *\n  CheckHostIP no\n");
+    assert!(c2.lookup("a", None).is_ok());
+    assert!(
+        refusal(&c2, "other")
+            .contains("/cfg:2: knownhostscommand /bin/x %h: sshfleet does not run")
+    );
+}
+
+#[test]
+fn values_are_checked_as_openssh_checks_them() {
+    for (text, needle) in [
+        ("ConnectTimeout x\n", "not a time value"),
+        ("ConnectTimeout 1h30x\n", "not a time value"),
+        ("ServerAliveCountMax many\n", "not a number"),
+        ("ForwardX11 maybe\n", "not one of"),
+        ("HostKeyAlias a b\n", "garbage at end of line"),
+        ("User\n", "no argument"),
+        ("Protocol\n", "no argument"),
+        ("IPQoS yes\n", "Bad IPQoS"),
+        ("LocalForward 80\n", "Bad forwarding"),
+        ("ConnectionAttempts 0\n", "Invalid number"),
+        ("EscapeChar ab\n", "Bad escape character"),
+        ("KexAlgorithms +ecdh*\n", "wildcards"),
+    ] {
+        let (line, message) = error(text);
+        assert_eq!(line, 1, "{text}");
+        assert!(message.contains(needle), "{text}: {message}");
+    }
+    // Valid forms, deprecated keywords and aliases read.
+    let c = parse(
+        "ConnectTimeout 1h30m\nCipher blowfish\nDSAAuthentication no\nChallengeResponseAuthentication no\nPubkeyAuthentication yes\nIdentityFile2 /k\nEscapeChar ^a\n",
+    );
+    let h = c.lookup("x", None).unwrap();
+    assert_eq!(
+        h.flag("pubkeyauthentication"),
+        Some(false),
+        "alias, first value wins"
+    );
+    assert_eq!(h.flag("kbdinteractiveauthentication"), Some(false));
+    assert_eq!(h.identity_files, ["/k"]);
+}
+
+#[test]
+fn ignore_unknown_applies_where_its_block_applies_first_value_winning() {
+    let c = parse("Host a\n  IgnoreUnknown Foo*\nHost *\n  IgnoreUnknown Bar\nFooBar 1\n");
+    assert!(c.lookup("a", None).is_ok());
+    let err = refusal(&c, "b");
+    assert!(
+        err.contains("/cfg:5: foobar: Bad configuration option"),
+        "{err}"
+    );
+    // Without any IgnoreUnknown before it, refused when read.
+    assert!(
+        error("FooBar 1\nIgnoreUnknown Foo*\n")
+            .1
+            .contains("Bad configuration option")
+    );
+}
+
+#[test]
+fn match_host_is_case_insensitive_match_user_is_not() {
+    let c = parse(
+        "Match host WEB*\n  Port 1\nMatch originalhost Db1\n  Port 2\nMatch user Admin\n  Port 3\n",
+    );
+    assert_eq!(c.lookup("web1", None).unwrap().port, Some(1));
+    assert_eq!(c.lookup("DB1", None).unwrap().port, Some(2));
+    assert_eq!(c.lookup("x", Some("admin")).unwrap().port, None);
+    assert_eq!(c.lookup("x", Some("Admin")).unwrap().port, Some(3));
+}
+
+#[test]
+fn match_exec_never_runs_a_name_with_shell_metacharacters() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let c = parse(&format!(
+        "Match exec \"touch {}; test %h = x\"\n  Port 1\n",
+        marker.display()
+    ));
+    for name in [
+        "a;touch /tmp/x",
+        "a$(id)",
+        "a`id`",
+        "a|b",
+        "a&b",
+        "a b",
+        "-oProxyCommand=x",
+        "a'b",
+        "a\"b",
+    ] {
+        let err = refusal(&c, name);
+        assert!(err.contains("shell metacharacters"), "{name}: {err}");
+        assert!(err.starts_with("/cfg:1:"), "{err}");
+    }
+    assert!(!marker.exists(), "Match exec ran for a refused name");
+    // %r with a user name from the inventory, too.
+    let c = parse("Match exec \"test %r = x\"\n  Port 1\n");
+    assert!(
+        c.lookup("h", Some("a;b"))
+            .unwrap_err()
+            .to_string()
+            .contains("user name")
+    );
+    // A plain name runs it.
+    let c = parse(&format!(
+        "Match exec \"touch {}\"\n  Port 1\n",
+        marker.display()
+    ));
+    assert_eq!(c.lookup("web-1.example.com", None).unwrap().port, Some(1));
+    assert!(marker.exists());
+}

@@ -1,0 +1,313 @@
+//! Values as OpenSSH checks them when it reads a line: counts of
+//! arguments, times, numbers, choices, and the keyword-specific forms
+//! (forwardings, `IPQoS`, `RekeyLimit`, ...).
+
+use super::keywords::{FLAG, Forward, Value};
+
+/// Check a value as OpenSSH checks it when reading the line.
+pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {
+    let count = |min: usize, max: usize| -> Result<(), String> {
+        if args.len() < min || args.first().is_some_and(String::is_empty) {
+            Err("missing argument".to_string())
+        } else if args.len() > max {
+            Err(format!(
+                "garbage at end of line: `{}` (OpenSSH refuses it too)",
+                args[max..].join(" ")
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match value {
+        Value::Structure | Value::Anything => Ok(()),
+        Value::Rest => count(1, usize::MAX),
+        Value::One => count(1, 1),
+        Value::Many => count(1, usize::MAX),
+        Value::Int => {
+            count(1, 1)?;
+            args[0]
+                .parse::<u32>()
+                .map(|_| ())
+                .map_err(|_| format!("`{}` is not a number", args[0]))
+        }
+        Value::Time => {
+            count(1, 1)?;
+            if args[0] == "none" || parse_time(&args[0]).is_some() {
+                Ok(())
+            } else {
+                Err(format!("`{}` is not a time value", args[0]))
+            }
+        }
+        Value::FlagOrTime => {
+            count(1, 1)?;
+            let value = args[0].to_ascii_lowercase();
+            if FLAG.contains(&value.as_str()) || parse_time(&value).is_some() {
+                Ok(())
+            } else {
+                Err("Bad ControlPersist argument".to_string())
+            }
+        }
+        Value::Cnames => {
+            count(1, usize::MAX)?;
+            let none = args.len() == 1 && args[0] == "none";
+            if none
+                || args.iter().all(|a| {
+                    a.split_once(':')
+                        .is_some_and(|(f, t)| !f.is_empty() && !t.is_empty())
+                })
+            {
+                Ok(())
+            } else {
+                Err(format!("Invalid permitted CNAME `{}`", args.join(" ")))
+            }
+        }
+        Value::Forward(kind) => check_forward(kind, args),
+        Value::Check(check) => {
+            count(1, usize::MAX)?;
+            check(args)
+        }
+        Value::IpQos => {
+            count(1, 2)?;
+            for arg in args {
+                if !IPQOS.contains(&arg.to_ascii_lowercase().as_str()) && arg.parse::<u8>().is_err()
+                {
+                    return Err(format!("Bad IPQoS value: {arg}"));
+                }
+            }
+            Ok(())
+        }
+        Value::Choice(choices) => {
+            count(1, 1)?;
+            if choices.iter().any(|c| c.eq_ignore_ascii_case(&args[0])) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`{}` is not one of {}",
+                    args[0],
+                    choices.join(", ")
+                ))
+            }
+        }
+    }
+}
+
+/// A forwarding specification, as far as OpenSSH's `parse_forward`
+/// checks one: `[bind:]port` (dynamic, or remote with one argument), then
+/// `host:port` (or Unix socket paths).
+pub(super) fn check_forward(kind: Forward, args: &[String]) -> Result<(), String> {
+    let bad = || Err("Bad forwarding specification".to_string());
+    let (listen, connect) = match (kind, args) {
+        (Forward::Dynamic, [listen]) | (Forward::Remote, [listen]) => (listen, None),
+        (Forward::Local | Forward::Remote, [listen, connect]) => (listen, Some(connect)),
+        (_, []) => return Err("missing argument".to_string()),
+        _ => return bad(),
+    };
+    let port_ok = |text: &str| text.parse::<u16>().is_ok();
+    let endpoint_ok = |text: &str, need_host: bool| {
+        if text.starts_with('/') {
+            return true;
+        }
+        match text.rsplit_once(':') {
+            Some((host, port)) => !host.is_empty() && port_ok(port),
+            None => !need_host && port_ok(text),
+        }
+    };
+    if endpoint_ok(listen, false) && connect.is_none_or(|c| endpoint_ok(c, true)) {
+        Ok(())
+    } else {
+        bad()
+    }
+}
+
+fn one_arg(args: &[String]) -> Result<&str, String> {
+    match args {
+        [one] => Ok(one),
+        _ => Err(format!(
+            "garbage at end of line: `{}` (OpenSSH refuses it too)",
+            args[1..].join(" ")
+        )),
+    }
+}
+
+/// `EscapeChar`: `none`, one character or `^X`.
+pub(super) fn check_escape_char(args: &[String]) -> Result<(), String> {
+    let value = one_arg(args)?;
+    let ok = value == "none"
+        || value.chars().count() == 1
+        || (value.len() == 2 && value.starts_with('^'));
+    ok.then_some(())
+        .ok_or_else(|| "Bad escape character".to_string())
+}
+
+/// `StreamLocalBindMask`: an octal mask.
+pub(super) fn check_mask(args: &[String]) -> Result<(), String> {
+    let value = one_arg(args)?;
+    u32::from_str_radix(value, 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .map(|_| ())
+        .ok_or_else(|| "Bad mask".to_string())
+}
+
+/// `TunnelDevice`: `local[:remote]`, each a number or `any`.
+pub(super) fn check_tun_device(args: &[String]) -> Result<(), String> {
+    let value = one_arg(args)?;
+    let part = |p: &str| p.eq_ignore_ascii_case("any") || p.parse::<u32>().is_ok();
+    let ok = match value.split_once(':') {
+        Some((local, remote)) => part(local) && part(remote),
+        None => part(value),
+    };
+    ok.then_some(()).ok_or_else(|| "Bad tun device".to_string())
+}
+
+/// `RekeyLimit`: `default`, `none` or a size (`K M G`), then maybe a
+/// time or `none`.
+pub(super) fn check_rekey_limit(args: &[String]) -> Result<(), String> {
+    let size = |t: &str| {
+        let digits = t.trim_end_matches(['K', 'M', 'G', 'k', 'm', 'g']);
+        t == "default" || (!digits.is_empty() && digits.parse::<u64>().is_ok())
+    };
+    let time = |t: &str| t == "default" || t == "none" || parse_time(t).is_some();
+    match args {
+        [limit] if size(limit) => Ok(()),
+        [limit, seconds] if size(limit) && time(seconds) => Ok(()),
+        [_] | [_, _] => Err(format!("Bad number `{}`", args.join(" "))),
+        _ => Err("garbage at end of line (OpenSSH refuses it too)".to_string()),
+    }
+}
+
+/// `PermitRemoteOpen`: `any`, `none`, or `host:port` (port may be `*`).
+pub(super) fn check_permit_remote_open(args: &[String]) -> Result<(), String> {
+    let single = args.len() == 1 && matches!(args[0].as_str(), "any" | "none");
+    let all = args.iter().all(|a| {
+        a.rsplit_once(':')
+            .is_some_and(|(h, p)| !h.is_empty() && (p == "*" || p.parse::<u16>().is_ok()))
+    });
+    (single || all)
+        .then_some(())
+        .ok_or_else(|| "bad port number in permitremoteopen".to_string())
+}
+
+/// `SetEnv`: `NAME=value` words.
+pub(super) fn check_setenv(args: &[String]) -> Result<(), String> {
+    args.iter()
+        .all(|a| a.find('=').is_some_and(|i| i > 0))
+        .then_some(())
+        .ok_or_else(|| "Invalid SetEnv".to_string())
+}
+
+/// `AddKeysToAgent`: yes, no, ask or confirm, and/or a time.
+pub(super) fn check_add_keys(args: &[String]) -> Result<(), String> {
+    let word = |t: &str| {
+        ["yes", "no", "ask", "confirm", "true", "false"].contains(&t.to_ascii_lowercase().as_str())
+            || parse_time(t).is_some()
+    };
+    if args.len() <= 2 && args.iter().all(|a| word(a)) {
+        Ok(())
+    } else {
+        Err("unsupported option".to_string())
+    }
+}
+
+/// A key type list (`HostbasedAcceptedAlgorithms`), as OpenSSH checks one.
+pub(super) fn check_key_list(args: &[String]) -> Result<(), String> {
+    crate::ssh::algorithms::AlgorithmChange::parse(
+        crate::ssh::algorithms::AlgorithmKind::HostKey,
+        one_arg(args)?,
+    )
+    .map(|_| ())
+}
+
+/// `GSSAPIKexAlgorithms`: names of GSSAPI key exchanges.
+pub(super) fn check_gss_kex(args: &[String]) -> Result<(), String> {
+    const GSS: [&str; 7] = [
+        "gss-group1-sha1-",
+        "gss-group14-sha1-",
+        "gss-gex-sha1-",
+        "gss-group14-sha256-",
+        "gss-group16-sha512-",
+        "gss-nistp256-sha256-",
+        "gss-curve25519-sha256-",
+    ];
+    let value = one_arg(args)?;
+    if value.split(',').all(|n| GSS.contains(&n)) {
+        Ok(())
+    } else {
+        Err(format!("Bad GSSAPI KexAlgorithms `{value}`"))
+    }
+}
+
+/// A number greater than zero (`ConnectionAttempts`).
+pub(super) fn check_positive(args: &[String]) -> Result<(), String> {
+    match one_arg(args)?.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(()),
+        _ => Err("Invalid number".to_string()),
+    }
+}
+
+/// The DSCP names OpenSSH's `IPQoS` takes.
+const IPQOS: &[&str] = &[
+    "af11",
+    "af12",
+    "af13",
+    "af21",
+    "af22",
+    "af23",
+    "af31",
+    "af32",
+    "af33",
+    "af41",
+    "af42",
+    "af43",
+    "cs0",
+    "cs1",
+    "cs2",
+    "cs3",
+    "cs4",
+    "cs5",
+    "cs6",
+    "cs7",
+    "ef",
+    "le",
+    "lowdelay",
+    "throughput",
+    "reliability",
+    "none",
+];
+
+/// OpenSSH's `convtime`: digits with an optional unit, repeated
+/// (`1h30m`); the seconds, or `None` when it is not a time.
+pub(crate) fn parse_time(text: &str) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    let mut total: u64 = 0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            return None;
+        }
+        let number: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit = match rest.chars().next() {
+            None => 1,
+            Some(c) => {
+                rest = &rest[1..];
+                match c.to_ascii_lowercase() {
+                    's' => 1,
+                    'm' => 60,
+                    'h' => 3600,
+                    'd' => 86_400,
+                    'w' => 604_800,
+                    _ => return None,
+                }
+            }
+        };
+        total = total.checked_add(number.checked_mul(unit)?)?;
+        if total > i32::MAX as u64 {
+            return None;
+        }
+    }
+    Some(total)
+}

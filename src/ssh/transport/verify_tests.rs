@@ -1,0 +1,177 @@
+//! Host certificates as OpenSSH decides them: a certificate that does not
+//! qualify (`CASignatureAlgorithms`, validity, principals) is checked as
+//! its plain key, under strict checking and under accept-new; a revoked
+//! CA is final.
+
+use std::path::Path;
+
+use russh::client::Handler as _;
+use russh::keys::ssh_key::certificate::{Builder, CertType};
+use russh::keys::{Algorithm, Certificate, PrivateKey};
+
+use super::*;
+
+const NAME: &str = "esa01.example.com";
+
+fn key() -> PrivateKey {
+    PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).unwrap()
+}
+
+/// A host certificate for `host` signed by `ca`, valid from `after` to
+/// `before` (Unix seconds).
+fn certificate(host: &PrivateKey, ca: &PrivateKey, after: u64, before: u64) -> Certificate {
+    let mut builder = Builder::new(
+        [7u8; 16],
+        host.public_key().key_data().clone(),
+        after,
+        before,
+    )
+    .unwrap();
+    builder.cert_type(CertType::Host).unwrap();
+    builder.valid_principal(NAME).unwrap();
+    builder.sign(ca).unwrap()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn verifier(known_hosts: &Path, policy: HostKeyPolicy, checks: HostKeyChecks) -> Verifier {
+    Verifier {
+        host: NAME.to_string(),
+        port: 22,
+        known_hosts: known_hosts.to_path_buf(),
+        known_hosts_also: Vec::new(),
+        policy,
+        known_hosts_lock: Arc::new(Mutex::new(())),
+        known_hosts_cache: Arc::new(known_hosts::Cache::default()),
+        verified: Arc::new(AtomicBool::new(false)),
+        checks,
+    }
+}
+
+fn checks() -> HostKeyChecks {
+    HostKeyChecks {
+        revoked_host_keys: None,
+        ca_signature_algorithms: crate::ssh::algorithms::ca_signature_names(None),
+        hash_known_hosts: false,
+    }
+}
+
+async fn check(v: &mut Verifier, cert: &Certificate) -> Result<(), String> {
+    v.check_server_key(&PublicKeyOrCertificate::Certificate(cert.clone()))
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            HandlerError::HostKey(e) => e.to_string(),
+            HandlerError::Ssh(e) => e.to_string(),
+        })
+}
+
+#[tokio::test]
+async fn certificates_that_do_not_qualify_fall_back_to_the_plain_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("known_hosts");
+    let (host, ca) = (key(), key());
+    let ca_line = format!(
+        "@cert-authority {NAME} {}\n",
+        ca.public_key().to_openssh().unwrap()
+    );
+    std::fs::write(&known, &ca_line).unwrap();
+    let good = certificate(&host, &ca, now() - 60, now() + 3600);
+    let expired = certificate(&host, &ca, now() - 7200, now() - 3600);
+
+    // A valid certificate from the trusted CA is accepted.
+    assert_eq!(
+        check(
+            &mut verifier(&known, HostKeyPolicy::Strict, checks()),
+            &good
+        )
+        .await,
+        Ok(())
+    );
+
+    // CASignatureAlgorithms without the CA's algorithm: the certificate
+    // does not qualify; its plain key is unknown, so strict refuses...
+    let only_rsa = HostKeyChecks {
+        ca_signature_algorithms: vec!["rsa-sha2-512".to_string()],
+        ..checks()
+    };
+    let err = check(
+        &mut verifier(&known, HostKeyPolicy::Strict, only_rsa.clone()),
+        &good,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("is not known"), "{err}");
+    // ... and an expired one too.
+    let err = check(
+        &mut verifier(&known, HostKeyPolicy::Strict, checks()),
+        &expired,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("is not known"), "{err}");
+
+    // Under accept-new, OpenSSH records the plain key and connects.
+    assert_eq!(
+        check(
+            &mut verifier(&known, HostKeyPolicy::AcceptNew, only_rsa),
+            &good
+        )
+        .await,
+        Ok(())
+    );
+    let text = std::fs::read_to_string(&known).unwrap();
+    let plain = host.public_key().to_openssh().unwrap();
+    let key_text = plain.split(' ').nth(1).unwrap();
+    assert!(
+        text.contains(&format!("{NAME} ssh-ed25519 {key_text}")),
+        "{text}"
+    );
+
+    // Once the plain key is known, an expired certificate connects on it.
+    assert_eq!(
+        check(
+            &mut verifier(&known, HostKeyPolicy::Strict, checks()),
+            &expired
+        )
+        .await,
+        Ok(())
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_ca_is_final() {
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("known_hosts");
+    let (host, ca) = (key(), key());
+    std::fs::write(
+        &known,
+        format!(
+            "@cert-authority {NAME} {}\n{NAME} {}\n",
+            ca.public_key().to_openssh().unwrap(),
+            host.public_key().to_openssh().unwrap()
+        ),
+    )
+    .unwrap();
+    let revoked = dir.path().join("revoked");
+    std::fs::write(&revoked, ca.public_key().to_openssh().unwrap() + "\n").unwrap();
+    let cert = certificate(&host, &ca, now() - 60, now() + 3600);
+    let with_revoked = HostKeyChecks {
+        revoked_host_keys: Some(revoked.clone()),
+        ..checks()
+    };
+    // The plain key is known, but the CA that signed the certificate is
+    // revoked: refused, as in OpenSSH.
+    let err = check(
+        &mut verifier(&known, HostKeyPolicy::AcceptNew, with_revoked),
+        &cert,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("revoked"), "{err}");
+}

@@ -1,0 +1,336 @@
+//! ssh_config's host-key, refused and command keywords over real
+//! connections: for each, the installed OpenSSH client is pointed at the
+//! same simulated host with the same configuration, and where it refuses,
+//! sshfleet refuses too.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sshfleet_sim::{AsyncOsProfile, SimModelConfig};
+
+use crate::support::{Lab, Run, USER, known_hosts_line, sshfleet_cmd};
+
+const HOST: &str = "esa21.example.com";
+
+async fn lab() -> Lab {
+    Lab::start_models(
+        vec![SimModelConfig::new(AsyncOsProfile::healthy(HOST))],
+        None,
+    )
+    .await
+}
+
+fn port(lab: &Lab) -> u16 {
+    lab.host(HOST).addr.port()
+}
+
+/// A known_hosts file that trusts the host's key, and an ssh_config with
+/// `body` for the host (which reads that file).
+fn files(lab: &Lab, body: &str) -> (PathBuf, PathBuf) {
+    let dir = lab.dir.path();
+    let known = dir.join("kh");
+    std::fs::write(
+        &known,
+        known_hosts_line("127.0.0.1", port(lab), &lab.host(HOST).host_key) + "\n",
+    )
+    .unwrap();
+    let config = dir.join("ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host 127.0.0.1\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n{body}",
+            known.display()
+        ),
+    )
+    .unwrap();
+    (known, config)
+}
+
+/// `sshfleet run` with this ssh_config (and no --known-hosts).
+async fn sshfleet_run(lab: &Lab, config: &Path) -> Run {
+    let _ = std::fs::remove_file(&lab.report);
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "-i",
+        &lab.inventory.display().to_string(),
+        "-F",
+        &config.display().to_string(),
+        "--report",
+        &lab.report.display().to_string(),
+        "--lock",
+        &lab.dir.path().join("run.lock").display().to_string(),
+        "--no-progress",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let output = sshfleet_cmd(&args, &[]).await;
+    let report = std::fs::read_to_string(&lab.report)
+        .ok()
+        .map(|t| serde_json::from_str(&t).unwrap());
+    Run { output, report }
+}
+
+/// The installed `ssh` against the same host with the same
+/// configuration: `Ok` when it got past the host key (to
+/// authentication or further), `Err(stderr)` when it refused before.
+fn openssh(lab: &Lab, config: &Path) -> Option<Result<(), String>> {
+    let out = Command::new("ssh")
+        .args(["-F"])
+        .arg(config)
+        .args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i"])
+        .arg(&lab.key_file)
+        .args([
+            "-p",
+            &port(lab).to_string(),
+            "-l",
+            USER,
+            "127.0.0.1",
+            "exit",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output();
+    let Ok(out) = out else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have openssh-client"
+        );
+        return None;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let refused_key = [
+        "revoked",
+        "no matching host key type",
+        "Host key verification failed",
+        "HOST IDENTIFICATION HAS CHANGED",
+    ]
+    .iter()
+    .any(|m| stderr.contains(m));
+    Some(if refused_key { Err(stderr) } else { Ok(()) })
+}
+
+fn expect_unreachable(run: &Run, needle: &str) {
+    assert_eq!(run.status(HOST), "unreachable", "{}", run.explain());
+    assert!(run.error(HOST).contains(needle), "{}", run.explain());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revoked_host_keys_file_refuses_as_openssh_does() {
+    let lab = lab().await;
+    let revoked = lab.dir.path().join("revoked_keys");
+    // Another key first, a comment, then the host's own key.
+    std::fs::write(
+        &revoked,
+        format!(
+            "# revoked\n{}\n{}\n",
+            crate::support::new_key().public_key().to_openssh().unwrap(),
+            lab.host(HOST).host_key.to_openssh().unwrap()
+        ),
+    )
+    .unwrap();
+    let (_, config) = files(&lab, &format!("  RevokedHostKeys {}\n", revoked.display()));
+    if let Some(ssh) = openssh(&lab, &config) {
+        assert!(ssh.is_err(), "OpenSSH accepted a revoked key");
+    }
+    let run = sshfleet_run(&lab, &config).await;
+    expect_unreachable(&run, "revoked_keys:3");
+    assert_eq!(lab.host(HOST).stats().sessions_opened, 0);
+
+    // A file that does not list it: both connect.
+    std::fs::write(&revoked, "").unwrap();
+    if let Some(ssh) = openssh(&lab, &config) {
+        assert!(ssh.is_ok(), "{ssh:?}");
+    }
+    assert_eq!(run_status(&lab, &config).await, "ok");
+
+    // A missing file refuses the connection, as in OpenSSH.
+    std::fs::remove_file(&revoked).unwrap();
+    if let Some(ssh) = openssh(&lab, &config) {
+        assert!(ssh.is_err(), "OpenSSH connected");
+    }
+    let run = sshfleet_run(&lab, &config).await;
+    expect_unreachable(&run, "RevokedHostKeys");
+}
+
+async fn run_status(lab: &Lab, config: &Path) -> String {
+    let run = sshfleet_run(lab, config).await;
+    run.status(HOST)
+}
+
+/// A binary KRL listing the key: OpenSSH refuses the key; sshfleet cannot
+/// read a KRL and refuses the connection, saying so.
+#[tokio::test(flavor = "multi_thread")]
+async fn revoked_host_keys_krl_is_refused() {
+    let lab = lab().await;
+    let dir = lab.dir.path();
+    let public = dir.join("host.pub");
+    std::fs::write(&public, lab.host(HOST).host_key.to_openssh().unwrap()).unwrap();
+    let krl = dir.join("revoked.krl");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-k", "-f"])
+        .arg(&krl)
+        .arg(&public)
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        assert!(std::env::var_os("CI").is_none(), "CI must have ssh-keygen");
+        return;
+    }
+    let (_, config) = files(&lab, &format!("  RevokedHostKeys {}\n", krl.display()));
+    if let Some(ssh) = openssh(&lab, &config) {
+        assert!(ssh.is_err(), "OpenSSH accepted a key its KRL revokes");
+    }
+    let run = sshfleet_run(&lab, &config).await;
+    expect_unreachable(&run, "KRL");
+    assert_eq!(lab.host(HOST).stats().sessions_opened, 0);
+}
+
+/// A `-` list with a wildcard that removes the only key type the host
+/// has: OpenSSH finds no host key algorithm in common, and so does
+/// sshfleet (the wildcard used to be skipped as an unknown name).
+#[tokio::test(flavor = "multi_thread")]
+async fn host_key_algorithms_wildcard_removal_refuses_as_openssh_does() {
+    let lab = lab().await;
+    let (_, config) = files(&lab, "  HostKeyAlgorithms -ssh-ed*\n");
+    if let Some(ssh) = openssh(&lab, &config) {
+        assert!(ssh.is_err(), "OpenSSH connected");
+    }
+    let run = sshfleet_run(&lab, &config).await;
+    expect_unreachable(&run, "no common host key algorithm");
+    // `^` and a plain list that keep it connect.
+    let (_, config) = files(&lab, "  HostKeyAlgorithms ^ssh-ed25519\n");
+    assert_eq!(run_status(&lab, &config).await, "ok");
+}
+
+/// `HashKnownHosts yes` under accept-new: the key is recorded with its
+/// name hashed, and OpenSSH then finds it there.
+#[tokio::test(flavor = "multi_thread")]
+async fn hash_known_hosts_records_hashed_names_openssh_reads() {
+    let lab = lab().await;
+    let (known, config) = files(
+        &lab,
+        "  HashKnownHosts yes\n  StrictHostKeyChecking accept-new\n",
+    );
+    std::fs::write(&known, "").unwrap();
+    assert_eq!(run_status(&lab, &config).await, "ok");
+    let text = std::fs::read_to_string(&known).unwrap();
+    assert!(text.starts_with("|1|"), "{text}");
+    assert!(!text.contains("127.0.0.1"), "{text}");
+    // OpenSSH (strict) trusts what sshfleet recorded.
+    std::fs::write(
+        &config,
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("accept-new", "yes"),
+    )
+    .unwrap();
+    if let Some(ssh) = openssh(&lab, &config) {
+        assert!(ssh.is_ok(), "{ssh:?}");
+    }
+    // And sshfleet reads it back.
+    assert_eq!(run_status(&lab, &config).await, "ok");
+    assert_eq!(std::fs::read_to_string(&known).unwrap(), text);
+}
+
+/// Keywords sshfleet refuses unless set to the value it honours: the run
+/// stops before any host is contacted, exit 5, naming file, line and
+/// keyword; the accepted value connects.
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_keywords_stop_the_run_before_any_host() {
+    let lab = lab().await;
+    for (line, accepted) in [
+        ("CheckHostIP yes", "CheckHostIP no"),
+        ("UpdateHostKeys yes", "UpdateHostKeys no"),
+        (
+            "NoHostAuthenticationForLocalhost yes",
+            "NoHostAuthenticationForLocalhost no",
+        ),
+        ("KnownHostsCommand /bin/echo %h", "KnownHostsCommand none"),
+        ("VerifyHostKeyDNS yes", "VerifyHostKeyDNS no"),
+        (
+            "CertificateFile /nonexistent/cert.pub",
+            "CertificateFile none",
+        ),
+        ("BindAddress 127.0.0.1", "AddressFamily inet"),
+        ("ProxyUseFdpass yes", "ProxyUseFdpass no"),
+    ] {
+        let (_, config) = files(&lab, &format!("  {line}\n"));
+        let sessions = lab.host(HOST).stats().sessions_opened;
+        let run = sshfleet_run(&lab, &config).await;
+        let keyword = line.split(' ').next().unwrap().to_ascii_lowercase();
+        assert_eq!(run.code(), 5, "{line}: {}", run.explain());
+        assert!(
+            run.stderr().contains("ssh_config:4:") && run.stderr().contains(&keyword),
+            "{line}: {}",
+            run.explain()
+        );
+        assert_eq!(lab.host(HOST).stats().sessions_opened, sessions, "{line}");
+        let (_, config) = files(&lab, &format!("  {accepted}\n"));
+        let ok = run_status(&lab, &config).await;
+        assert_eq!(ok, "ok", "{accepted}");
+    }
+}
+
+/// A host or user name with shell metacharacters never reaches a
+/// command: `sshfleet inventory` refuses it (exit 5) without running
+/// `Match exec` or a `ProxyCommand`, as the installed ssh refuses such
+/// names.
+#[tokio::test(flavor = "multi_thread")]
+async fn names_with_shell_metacharacters_never_reach_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("pwned");
+    let touch = format!("touch${{IFS}}{}", marker.display());
+    // (ssh_config, inventory host line, what `ssh -G` is given)
+    let cases = [
+        (
+            "Match exec \"test %h = x\"\n  Port 2\n".to_string(),
+            format!("web1:\n      ansible_host: 'a;{touch}'"),
+            vec![format!("a;{touch}")],
+        ),
+        (
+            "Host *\n  ProxyCommand nc %h %p\n".to_string(),
+            format!("'a$({touch})': {{}}"),
+            vec![format!("a$({touch})")],
+        ),
+        (
+            "Host *\n  ProxyCommand nc %n %p\n".to_string(),
+            format!("web1:\n      ansible_host: 'a`{touch}`'"),
+            vec![format!("a`{touch}`")],
+        ),
+        (
+            "Host *\n  ProxyCommand ssh -W %h:%p %r@jump\n".to_string(),
+            format!("web1:\n      ansible_user: 'a;{touch}'"),
+            vec!["-l".to_string(), format!("a;{touch}"), "web1".to_string()],
+        ),
+    ];
+    for (config, host, ssh_args) in cases {
+        let config_path = dir.path().join("config");
+        std::fs::write(&config_path, &config).unwrap();
+        let inventory = dir.path().join("inv.yaml");
+        std::fs::write(&inventory, format!("all:\n  hosts:\n    {host}\n")).unwrap();
+        let args: Vec<String> = [
+            "inventory",
+            "-i",
+            &inventory.display().to_string(),
+            "-F",
+            &config_path.display().to_string(),
+        ]
+        .map(str::to_string)
+        .to_vec();
+        let out = sshfleet_cmd(&args, &[]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{config}{host}: {stderr}");
+        assert!(stderr.contains("shell metacharacters"), "{stderr}");
+        assert!(!marker.exists(), "{config}: a command ran");
+        // The installed ssh refuses the name too.
+        if let Ok(ssh) = Command::new("ssh")
+            .args(["-G", "-F"])
+            .arg(&config_path)
+            .args(&ssh_args)
+            .stdin(std::process::Stdio::null())
+            .output()
+        {
+            assert!(!ssh.status.success(), "ssh -G accepted {ssh_args:?}");
+        }
+        assert!(!marker.exists());
+    }
+}

@@ -1,0 +1,339 @@
+//! docs/SECURITY.md's invariants, each tried as an attacker would with
+//! the binary only: one secret rule and one mask in every output, the
+//! engine reading what the host sent, no raw escape from any subcommand,
+//! inputs that block or never end refused naming the file, and a
+//! recording that is data, never connection settings.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sshfleet_sim::AsyncOsProfile;
+
+use crate::ask_pass::password_only_lab;
+use crate::hostile::raw_controls;
+use crate::support::{Lab, sshfleet_cmd};
+
+const PASSWORD: &str = "Ir0nP0rt-l0gin";
+const TOKEN: &str = "tok-7Hq2xZ";
+
+/// A shell playbook that types `{{ api_token }}` at the CLI (the appliance
+/// echoes it and quotes it back as an unknown command).
+fn token_playbook(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("type-token.yaml");
+    std::fs::write(
+        &path,
+        "name: type-token\ndescription: Types a token at the CLI prompt.\n\
+         vars:\n  api_token: {type: string, description: a secret by its name}\n  \
+         command_timeout: {type: duration, default: 30s, description: per command}\n  \
+         login_timeout: {type: duration, default: 30s, description: to the prompt}\n\
+         shell:\n  prompt: '^[A-Za-z0-9][A-Za-z0-9._-]*> ?$'\n  command_timeout: command_timeout\n  \
+         login_timeout: login_timeout\n  exit_command: exit\n\
+         steps:\n  - name: Type the token\n    run: '{{ api_token }}'\n    expect: 'never printed'\n",
+    )
+    .unwrap();
+    path
+}
+
+async fn bounded(args: &[String], env: &[(&str, &str)]) -> std::process::Output {
+    tokio::time::timeout(Duration::from_secs(120), sshfleet_cmd(args, env))
+        .await
+        .unwrap_or_else(|_| panic!("sshfleet {args:?} did not return"))
+}
+
+fn text_of(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Every file under `dir`, as text.
+fn files_under(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        out.push((
+            path.display().to_string(),
+            std::fs::read_to_string(&path).unwrap(),
+        ));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inventory_list_report_transcripts_and_recordings_mask_the_same_values() {
+    let lab = password_only_lab(
+        AsyncOsProfile::healthy("esa01.example.com"),
+        PASSWORD,
+        &format!("      ansible_password: {PASSWORD}\n      api_token: {TOKEN}\n"),
+    )
+    .await;
+    // inventory --list: both masked, with the one mask.
+    let args: Vec<String> = ["inventory", "--list", "-i", lab.inventory.to_str().unwrap()]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let out = bounded(&args, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let vars = &list["_meta"]["hostvars"]["esa01.example.com"];
+    assert_eq!(vars["ansible_password"], "***", "{list}");
+    assert_eq!(vars["api_token"], "***", "{list}");
+
+    // A run that types the token, given again with -e: the report masks
+    // the -e value, and no output holds the token or the password.
+    let transcripts = lab.dir.path().join("transcripts");
+    let record = lab.dir.path().join("record");
+    let mut args = lab.run_args(&[
+        "--no-progress",
+        "-F",
+        "none",
+        "--transcripts",
+        transcripts.to_str().unwrap(),
+        "--record",
+        record.to_str().unwrap(),
+        "-e",
+        &format!("api_token={TOKEN}"),
+    ]);
+    args[1] = token_playbook(lab.dir.path()).display().to_string();
+    let out = bounded(&args, &[]).await;
+    let report = std::fs::read_to_string(&lab.report).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(json["extra_vars"]["api_token"], "***", "{report}");
+    let mut outputs = vec![
+        ("terminal".to_string(), text_of(&out)),
+        ("report".to_string(), report),
+    ];
+    outputs.extend(files_under(&transcripts));
+    outputs.extend(files_under(&record));
+    assert!(outputs.len() >= 4, "{outputs:?}");
+    // The appliance did echo the token: it was masked, not missing.
+    assert!(
+        outputs
+            .iter()
+            .any(|(_, t)| t.contains("Unknown command") && t.contains("***")),
+        "{outputs:?}"
+    );
+    for (what, text) in &outputs {
+        assert!(!text.contains(TOKEN), "token in {what}: {text}");
+        assert!(!text.contains(PASSWORD), "password in {what}: {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_engine_reads_the_prompt_even_when_the_password_is_in_it() {
+    // A weak password that is also the appliance's name: the prompt
+    // `esa01.example.com> ` must still be recognised (redaction is for
+    // what leaves the session, never for what the engine matches).
+    let lab = password_only_lab(
+        AsyncOsProfile::healthy("esa01.example.com"),
+        "esa01",
+        "      sshfleet_password_env: ESA_PASSWORD\n",
+    )
+    .await;
+    let transcripts = lab.dir.path().join("transcripts");
+    let mut args = lab.run_args(&[
+        "--no-progress",
+        "--check",
+        "-F",
+        "none",
+        "--transcripts",
+        transcripts.to_str().unwrap(),
+    ]);
+    args.extend(["-e".to_string(), "login_timeout=10s".to_string()]);
+    let out = bounded(&args, &[("ESA_PASSWORD", "esa01")]).await;
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lab.report).unwrap()).unwrap();
+    let host = &report["hosts"][0];
+    assert_eq!(host["status"], "ok", "{host}\n{}", text_of(&out));
+    let transcript = std::fs::read_to_string(transcripts.join("esa01.example.com.log")).unwrap();
+    assert!(transcript.contains("***.example.com> "), "{transcript}");
+}
+
+/// `report` with `hostile` inserted into every text a report holds.
+fn poison(value: &mut serde_json::Value, hostile: &str) {
+    use serde_json::Value as J;
+    match value {
+        J::String(s) => s.push_str(hostile),
+        J::Array(items) => items.iter_mut().for_each(|v| poison(v, hostile)),
+        J::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                // Typed fields stay readable: the rest is hostile.
+                if !matches!(
+                    key.as_str(),
+                    "status" | "started_at" | "finished_at" | "severity"
+                ) {
+                    poison(v, hostile);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_subcommand_prints_a_raw_escape_from_its_inputs() {
+    const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{7f}";
+    let lab = Lab::start(vec![AsyncOsProfile::broken("esa01.example.com")]).await;
+    let run = lab.run(&["--check"]).await;
+    let mut report = run.report.clone().unwrap();
+    poison(&mut report, HOSTILE);
+    if let Some(vars) = report["extra_vars"].as_object_mut() {
+        vars.insert("x".to_string(), HOSTILE.into());
+    }
+    report["inventory"] = serde_json::json!([format!("inv{HOSTILE}.yaml")]);
+    let dir = lab.dir.path();
+    let hostile_report = dir.join("hostile.json");
+    std::fs::write(&hostile_report, report.to_string()).unwrap();
+    let inventory = dir.join("hostile-inventory.yaml");
+    std::fs::write(
+        &inventory,
+        "all:\n  hosts:\n    \"esa\\e[2J\\u009b01\":\n      ansible_host: 127.0.0.1\n      \
+         note: \"\\e]0;owned\\a \\u009b2J\"\n  children:\n    \"grp\\e[31m\":\n      hosts:\n        \
+         \"esa\\e[2J\\u009b01\": {}\n",
+    )
+    .unwrap();
+    // Names as they are, hostile values: `--list` prints them as JSON.
+    let values = dir.join("hostile-values.yaml");
+    std::fs::write(
+        &values,
+        "all:\n  hosts:\n    esa01:\n      ansible_host: 127.0.0.1\n      \
+         note: \"\\e]0;owned\\a \\u009b2J \\x7f\"\n",
+    )
+    .unwrap();
+    let playbook = dir.join("hostile-playbook.yaml");
+    std::fs::write(
+        &playbook,
+        "name: \"evil\\e[2J\"\ndescription: \"\\u009b31m\"\nsteps:\n  - name: \"x\\e]0;t\\a\"\n    run: show\n    expect: \"(\\e[\"\n",
+    )
+    .unwrap();
+    let p = |p: &Path| p.display().to_string();
+    let merged = dir.join("merged.json");
+    let commands: Vec<Vec<String>> = vec![
+        vec!["report".into(), "show".into(), p(&hostile_report)],
+        vec![
+            "report".into(),
+            "diff".into(),
+            p(&lab.report),
+            p(&hostile_report),
+        ],
+        vec![
+            "report".into(),
+            "merge".into(),
+            p(&hostile_report),
+            "--out".into(),
+            p(&merged),
+        ],
+        vec!["inventory".into(), "-i".into(), p(&inventory)],
+        vec![
+            "inventory".into(),
+            "--list".into(),
+            "-i".into(),
+            p(&inventory),
+        ],
+        vec!["playbook".into(), "validate".into(), p(&playbook)],
+    ];
+    for args in commands {
+        let out = bounded(&args, &[]).await;
+        let text = text_of(&out);
+        assert_ne!(out.status.code(), Some(101), "{args:?} panicked: {text}");
+        assert!(!text.contains("panicked"), "{args:?}: {text}");
+        assert_eq!(
+            raw_controls(&text),
+            Vec::<char>::new(),
+            "{args:?}: {text:?}"
+        );
+        if args[1] == "--list" && args[3] == p(&values) {
+            // Still JSON, the same values.
+            assert_eq!(out.status.code(), Some(0), "{text}");
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(
+                json["_meta"]["hostvars"]["esa01"]["note"],
+                "\u{1b}]0;owned\u{7} \u{9b}2J \u{7f}"
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn inputs_that_block_or_never_end_are_refused_naming_the_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("user.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let inventory = dir.path().join("inventory.yaml");
+    std::fs::write(
+        &inventory,
+        format!(
+            "all:\n  hosts:\n    esa01.example.com:\n      ansible_user: \"{{{{ lookup('file', '{}') }}}}\"\n",
+            fifo.display()
+        ),
+    )
+    .unwrap();
+    let script = dir.path().join("endless.sh");
+    std::fs::write(&script, "#!/bin/sh\nyes '{}'\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let cases = [
+        (&inventory, fifo.display().to_string(), "not a regular file"),
+        (
+            &script,
+            script.display().to_string(),
+            "printed more than 4096 bytes",
+        ),
+    ];
+    for (input, names, says) in cases {
+        let args: Vec<String> = ["inventory", "-i", input.to_str().unwrap()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let out = bounded(&args, &[("SSHFLEET_MAX_INPUT_BYTES", "4096")]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{names}: {stderr}");
+        assert!(
+            stderr.contains(&names) && stderr.contains(says),
+            "{names}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recording_header_never_becomes_a_connection_setting() {
+    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa01.example.com")]).await;
+    let record = lab.dir.path().join("record");
+    let run = lab
+        .run(&["--check", "--record", record.to_str().unwrap()])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    let file = record.join("esa01.example.com.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (header, rest) = text.split_once('\n').unwrap();
+    let marker = lab.dir.path().join("executed");
+    let mut header: serde_json::Value = serde_json::from_str(header).unwrap();
+    header["vars"]["ansible_ssh_common_args"] =
+        format!("-o ProxyCommand='touch {}'", marker.display()).into();
+    std::fs::write(&file, format!("{header}\n{rest}")).unwrap();
+    for command in [
+        vec!["playbook", "test", "esa-ecupdate", "--replay"],
+        vec!["demo", "--replay"],
+    ] {
+        let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+        args.push(record.display().to_string());
+        let out = bounded(&args, &[]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {}", text_of(&out));
+        assert!(
+            stderr.contains(&format!("{}:1: header: variable", file.display()))
+                && stderr.contains("ansible_ssh_common_args"),
+            "{stderr}"
+        );
+        assert!(!marker.exists(), "the recording's command was run");
+    }
+}
