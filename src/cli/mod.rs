@@ -432,9 +432,9 @@ async fn ask(prompt: &str) -> Result<String, Error> {
     match crate::cli::ask_pass::ask_line(prompt).await {
         Ok(password) => Ok(password),
         Err(AskPassError::NotATerminal) => Err(Error::VaultPassword(
-            "--ask-vault-pass / --vault-id LABEL@prompt needs a terminal to ask on, and stdin is \
-             not one; unattended runs use --vault-password-file, --vault-id LABEL@FILE or \
-             ANSIBLE_VAULT_PASSWORD_FILE"
+            "--ask-vault-pass needs a terminal to ask on (as does --vault-id LABEL@prompt), and \
+             stdin is not one; unattended runs use --vault-password-file, --vault-id LABEL@FILE \
+             or ANSIBLE_VAULT_PASSWORD_FILE"
                 .to_string(),
         )),
         Err(AskPassError::Empty) => Err(Error::VaultPassword(format!(

@@ -534,7 +534,11 @@ def ours_listing(text):
 
 
 def masked(vs):
-    return {k: ("<secret>" if "pass" in k.lower() else v) for k, v in vs.items()}
+    """Values sshfleet masks in --list: names that say they are secret."""
+    def secret(k):
+        k = k.lower()
+        return any(w in k for w in ("pass", "secret", "token", "credential")) or k.endswith("key")
+    return {k: ("<secret>" if secret(k) else v) for k, v in vs.items()}
 
 
 def compare(case, d, sources, limit, want, lst, res):
