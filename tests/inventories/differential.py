@@ -89,13 +89,25 @@ class Gen:
                 self.parents[g] = r.choice(self.groups[:i])
         n = r.randint(1, 6)
         forms = [lambda i: f"h{i}", lambda i: f"esa{i:02}.example.com",
-                 lambda i: f"10.0.0.{i}", lambda i: f"node-{i}.lab.example.net"]
+                 lambda i: f"10.0.0.{i}", lambda i: f"node-{i}.lab.example.net",
+                 lambda i: f"2001:db8::{i}"]
         self.hosts = []
         for i in range(1, n + 1):
             name = r.choice(forms)(i)
             if name not in self.hosts:
                 self.hosts.append(name)
         self.membership = {h: r.sample(self.groups, r.randint(0, 2)) for h in self.hosts}
+        # How each host is written: its name, or with a port (`h1:2201`,
+        # `[2001:db8::1]:2201`; IPv6 only in brackets), in files that allow it.
+        self.keys = {}
+        for h in self.hosts:
+            port = r.choice([None, None, None, 2201 + len(self.keys)])
+            if port is None:
+                self.keys[h] = h
+            elif ":" in h:
+                self.keys[h] = f"[{h}]:{port}"
+            else:
+                self.keys[h] = f"{h}:{port}"
         # every group must have something, or it is only defined by vars
         self.group_vars = {g: {} for g in ["all"] + self.groups}
         self.host_vars = {h: {} for h in self.hosts}
@@ -252,14 +264,14 @@ def write_ini(c, d):
     lines = []
     for h in c.hosts:
         if not c.membership[h]:
-            lines.append(host_line(r, h, c.host_vars[h]))
+            lines.append(host_line(r, h, c.host_vars[h], c.keys[h]))
     for g in c.groups:
         lines.append(f"[{g}]")
         for h in c.hosts:
             if g in c.membership[h]:
                 # host vars go on the host's first line only
                 first = c.membership[h][0] == g
-                lines.append(host_line(r, h, c.host_vars[h] if first else {}))
+                lines.append(host_line(r, h, c.host_vars[h] if first else {}, c.keys[h]))
         kids = [k for k, p in c.parents.items() if p == g]
         if kids:
             lines.append(f"[{g}:children]")
@@ -277,8 +289,8 @@ def write_ini(c, d):
     return os.path.basename(path)
 
 
-def host_line(r, h, vs):
-    parts = [h]
+def host_line(r, h, vs, key=None):
+    parts = [key or h]
     for k, v in vs.items():
         parts.append(f"{k}={ini_value(r, v)}")
     line = " ".join(parts)
@@ -291,7 +303,7 @@ def tree(c):
     """Groups as nested YAML-ready dicts."""
     def group(g):
         out = {}
-        hosts = {h: dict(c.host_vars[h]) if c.membership[h][0] == g else {}
+        hosts = {c.keys[h]: dict(c.host_vars[h]) if c.membership[h][0] == g else {}
                  for h in c.hosts if g in c.membership[h]}
         if hosts:
             out["hosts"] = hosts
@@ -303,7 +315,7 @@ def tree(c):
         return out
     top = {g: group(g) for g in c.groups if g not in c.parents}
     allg = {"children": top}
-    ungrouped = {h: dict(c.host_vars[h]) for h in c.hosts if not c.membership[h]}
+    ungrouped = {c.keys[h]: dict(c.host_vars[h]) for h in c.hosts if not c.membership[h]}
     if ungrouped:
         allg["hosts"] = ungrouped
     if c.group_vars["all"]:
@@ -315,6 +327,8 @@ def dump_yaml(r, data, indent=0):
     pad = "  " * indent
     lines = []
     for k, v in data.items():
+        if any(ch in str(k) for ch in "[]:"):
+            k = json.dumps(k)
         if isinstance(v, dict):
             if v:
                 lines.append(f"{pad}{k}:")
