@@ -47,6 +47,10 @@ struct Args {
     /// stale-fixable: each reconnects after the fleet barrier).
     #[arg(long, default_value = "esa-ecupdate")]
     playbook: String,
+    /// Time this sshfleet binary instead of the one cargo built (to compare
+    /// builds: another profile, the Debian package's).
+    #[arg(long, value_name = "PATH")]
+    binary: Option<PathBuf>,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -75,10 +79,13 @@ struct Row {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_sshfleet"));
+    let binary = args
+        .binary
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_sshfleet")));
     println!("sshfleet fleet benchmark");
     println!("binary: {}", binary.display());
-    if !binary.components().any(|c| c.as_os_str() == "release") {
+    if args.binary.is_none() && !binary.components().any(|c| c.as_os_str() == "release") {
         println!("WARNING: not a release build; run it with `cargo bench --bench fleet`");
     }
     println!(

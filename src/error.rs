@@ -42,6 +42,11 @@ pub(crate) enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot write HTML report {}: {source}", path.display())]
+    WriteHtml {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write metrics file {}: {source}", path.display())]
     WriteMetrics {
         path: PathBuf,
@@ -94,6 +99,7 @@ impl Error {
             Error::Lock(LockError::Held { .. }) => ExitCode::LockHeld,
             Error::Lock(_) => ExitCode::BadInput,
             Error::WriteReport { .. }
+            | Error::WriteHtml { .. }
             | Error::WriteMetrics { .. }
             | Error::WriteManPages { .. }
             | Error::Runtime(_)

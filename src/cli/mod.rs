@@ -144,6 +144,7 @@ pub(crate) enum Command {
     /// Examples:
     ///   sshfleet report show last.json
     ///   sshfleet report diff yesterday.json today.json
+    ///   sshfleet report html last.json --out last.html
     #[command(subcommand, verbatim_doc_comment)]
     Report(ReportCommand),
     /// Print a shell completion script
@@ -211,6 +212,10 @@ pub(crate) struct RunArgs {
     /// Write the JSON report here (atomically); read it again with `sshfleet report show`.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Also write the report as one HTML page to share (self-contained: opens
+    /// offline, printable); `sshfleet report html` makes one from a JSON report.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
     /// Write the run's summary here in the Prometheus text format (atomically), for
     /// node_exporter's textfile collector (name it *.prom).
     #[arg(long, value_name = "PATH")]
@@ -507,6 +512,25 @@ pub(crate) enum ReportCommand {
         reports: Vec<PathBuf>,
         /// Write the merged report here (atomically).
         #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
+    /// Write a report as one HTML page to share: the run's facts and counts,
+    /// findings by cause with the playbook's action, every host (sortable,
+    /// filterable) with its reason and steps, and a timeline of the steps
+    ///
+    /// The page is self-contained (inline style and script, no network
+    /// request, readable offline and printable); a link may end in
+    /// #status=failed, #finding=ID or #sort=time-desc to open on that view.
+    ///
+    /// Example:
+    ///   sshfleet report html last.json --out last.html
+    #[command(verbatim_doc_comment)]
+    Html {
+        /// A JSON report written by `sshfleet run --report`.
+        #[arg(value_name = "REPORT.json")]
+        report: PathBuf,
+        /// Write the page here (atomically).
+        #[arg(long, value_name = "FILE.html")]
         out: PathBuf,
     },
 }

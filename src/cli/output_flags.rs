@@ -23,9 +23,11 @@ pub(crate) const OUTPUT_PATHS: &[(&str, &str, Checked)] = &[
     ("run", "transcripts", Checked::BeforeFirstHost),
     ("run", "record", Checked::BeforeFirstHost),
     ("run", "lock", Checked::BeforeFirstHost),
+    ("run", "html", Checked::BeforeFirstHost),
     ("demo", "report", Checked::BeforeFirstHost),
     ("playbook test", "report", Checked::BeforeFirstHost),
     ("report merge", "out", Checked::BeforeWriting),
+    ("report html", "out", Checked::BeforeWriting),
     ("man", "out_dir", Checked::BeforeWriting),
     ("sim", "inventory_out", Checked::BeforeWriting),
 ];
@@ -48,6 +50,7 @@ pub(crate) const INPUT_PATHS: &[(&str, &str)] = &[
     ("report diff", "old"),
     ("report diff", "new"),
     ("report merge", "reports"),
+    ("report html", "report"),
 ];
 
 #[cfg(all(test, unix))]

@@ -252,7 +252,7 @@ async fn run_demo(which: DemoPlaybook, report: Option<PathBuf>) -> anyhow::Resul
     .await;
     sim.shutdown().await;
     let (code, outcome) = match end? {
-        LabEnd::Ran(code, report) => (code, report),
+        LabEnd::Ran(code, report) => (code, *report),
         LabEnd::Stopped(code) => return Ok(code),
     };
 

@@ -29,7 +29,7 @@ pub(super) struct LabRun<'a> {
 /// How a lab run ended.
 pub(super) enum LabEnd {
     /// Every host ran; the report and the code a production run would exit with.
-    Ran(ExitCode, Report),
+    Ran(ExitCode, Box<Report>),
     /// Stopped by a signal: the code to exit with.
     Stopped(ExitCode),
 }
@@ -70,5 +70,5 @@ pub(super) async fn run_on_lab(
     if code == ExitCode::Interrupted {
         return Ok(LabEnd::Stopped(shutdown.exit_code(code)));
     }
-    Ok(LabEnd::Ran(code, report))
+    Ok(LabEnd::Ran(code, Box::new(report)))
 }

@@ -181,7 +181,7 @@ pub(crate) async fn execute(test: Test) -> Result<ExitCode, Error> {
     .await;
     lab.fleet.shutdown().await;
     let report = match end? {
-        LabEnd::Ran(_, report) => report,
+        LabEnd::Ran(_, report) => *report,
         LabEnd::Stopped(code) => return Ok(code),
     };
     let wrong = differences(&expected, &report);

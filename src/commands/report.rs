@@ -1,4 +1,4 @@
-//! `sshfleet report show|merge|diff`: reports read back. An earlier report
+//! `sshfleet report show|merge|diff|html`: reports read back. An earlier report
 //! is an operator's file: what it quotes of hosts is escaped again on its
 //! way to the terminal.
 
@@ -8,7 +8,7 @@ use crate::cli::{ReportCommand, ShowGroupBy};
 use crate::error::Error;
 use crate::exit::ExitCode;
 
-/// `sshfleet report show|merge|diff`.
+/// `sshfleet report show|merge|diff|html`.
 pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
     use crate::report::Report;
     match command {
@@ -71,6 +71,17 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
             say!("{}", merged.table_with_reasons().trim_end());
             say!("report written to {}", out.display());
             Ok(merged.exit_code())
+        }
+        ReportCommand::Html { report, out } => {
+            crate::support::outputs::check_file("--out", &out)?;
+            let loaded = Report::load(&report)?;
+            crate::report::html::write(&loaded, Some(&report.display().to_string()), &out)
+                .map_err(|source| Error::WriteHtml {
+                    path: out.clone(),
+                    source,
+                })?;
+            say!("HTML report written to {}", out.display());
+            Ok(ExitCode::Success)
         }
         ReportCommand::Diff { old, new } => {
             let before = Report::load(&old)?;

@@ -23,6 +23,9 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
     if let Some(metrics) = &args.metrics_file {
         check_file("--metrics-file", metrics)?;
     }
+    if let Some(html) = &args.html {
+        check_file("--html", html)?;
+    }
     if let Some(dir) = &args.transcripts {
         ensure_dir("--transcripts", dir, 0o700)?;
     }
@@ -67,6 +70,7 @@ pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
     };
     let mut plan = Plan::build(sources, settings, args.report.clone())?;
     plan.metrics_file = args.metrics_file.clone();
+    plan.html = args.html.clone();
     if args.ask_pass {
         // Asked once, after the plan is known to be good and before any
         // host is touched; off a terminal it is a bad invocation.

@@ -55,6 +55,7 @@ impl Console {
         }
         let report_path = plan.report.clone();
         let metrics_path = plan.metrics_file.clone();
+        let html_path = plan.html.clone();
         let hosts = plan.hosts.len();
         let progress = Arc::new(Progress::new(hosts, self.bars, lines));
         let json = (self.format == LogFormat::Json).then(|| {
@@ -96,6 +97,16 @@ impl Console {
                     source,
                 })?;
             lines.print(&format!("report written to {}", path.display()));
+        }
+        if let Some(path) = &html_path {
+            let source = report_path.as_ref().map(|p| p.display().to_string());
+            crate::report::html::write(&report, source.as_deref(), path).map_err(|source| {
+                Error::WriteHtml {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            lines.print(&format!("HTML report written to {}", path.display()));
         }
         let code = report.exit_code();
         if let Some(path) = &metrics_path {

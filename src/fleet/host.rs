@@ -14,9 +14,9 @@ use super::connect::{Connector, HostRemote as _, NotOpened, Opened, Opening};
 use super::outcome::{self, Stopped};
 use super::runner::Observer;
 use crate::plan::{PlannedHost, RunSettings};
-use crate::playbook::exec::{self, Execution, HostState};
+use crate::playbook::exec::{self, Execution, HostState, TimedStep};
 use crate::playbook::{Playbook, Segment, Value};
-use crate::report::HostOutcome;
+use crate::report::{HostOutcome, StepResult, StepRun};
 use crate::session::save;
 use crate::session::transcript::Transcript;
 use crate::support::secrets::Secrets;
@@ -33,6 +33,10 @@ pub(crate) struct HostSession {
     pub outcome: Option<HostOutcome>,
     /// The appliance clock the playbook read (fact, text), for `--record`.
     clock: Option<(String, String)>,
+    /// The steps run so far, kept when the host's state is finished.
+    timed: Vec<TimedStep>,
+    /// When the run started: its steps' time axis.
+    origin: Instant,
 }
 
 /// What a segment runs with.
@@ -46,7 +50,7 @@ pub(crate) struct Turn<'a, C> {
 }
 
 impl HostSession {
-    pub(crate) fn new(host: PlannedHost, settings: &RunSettings) -> HostSession {
+    pub(crate) fn new(host: PlannedHost, settings: &RunSettings, origin: Instant) -> HostSession {
         let mut transcript = if settings.transcripts.is_some() {
             Transcript::new()
         } else {
@@ -65,6 +69,8 @@ impl HostSession {
             busy: Duration::ZERO,
             outcome: None,
             clock: None,
+            timed: Vec::new(),
+            origin,
         }
     }
 
@@ -80,6 +86,17 @@ impl HostSession {
         let result = self.open_and_run(&turn).await;
         self.busy += started.elapsed();
         if let Err(outcome) = result {
+            // No session: the connection or the login is where it ended.
+            self.state.timed(TimedStep {
+                name: CONNECT_STEP.to_string(),
+                started,
+                took: started.elapsed(),
+                result: if turn.cancel.is_cancelled() {
+                    StepResult::Interrupted
+                } else {
+                    StepResult::Failed
+                },
+            });
             self.outcome = Some(outcome);
         } else if self.state.ended() {
             self.finish_steps(turn.playbook, turn.settings.check_mode);
@@ -87,6 +104,7 @@ impl HostSession {
     }
 
     async fn open_and_run<C: Connector>(&mut self, turn: &Turn<'_, C>) -> Result<(), HostOutcome> {
+        let connecting = Instant::now();
         let name = self.host.name.as_str();
         let observer = turn.observer;
         observer.step(name, "connecting", None);
@@ -108,6 +126,12 @@ impl HostSession {
         for warning in warnings {
             self.state.warn(warning);
         }
+        self.state.timed(TimedStep {
+            name: CONNECT_STEP.to_string(),
+            started: connecting,
+            took: connecting.elapsed(),
+            result: StepResult::Ok,
+        });
         let job = exec::Job {
             playbook: turn.playbook,
             steps: &turn.playbook.steps[turn.segment.steps.clone()],
@@ -130,6 +154,7 @@ impl HostSession {
         {
             self.clock = Some((fact.to_string(), text.clone()));
         }
+        self.timed.append(&mut self.state.take_steps());
         let run: Execution = std::mem::take(&mut self.state).finish(playbook);
         self.outcome = Some(outcome::outcome_of(&self.host.name, run, check_mode));
     }
@@ -150,7 +175,9 @@ impl HostSession {
     ) -> Option<HostOutcome> {
         let mut outcome = self.outcome.take()?;
         redact(&mut outcome, self.transcript.secrets());
-        outcome.duration_ms = u64::try_from(self.busy.as_millis()).unwrap_or(u64::MAX);
+        outcome.duration_ms = millis(self.busy);
+        self.timed.append(&mut self.state.take_steps());
+        outcome.steps = self.timed.iter().map(|t| on_axis(self.origin, t)).collect();
         let findings: Vec<String> = outcome.findings.iter().map(|f| f.id.clone()).collect();
         let mut errors = Vec::new();
         if let Some(dir) = &settings.transcripts {
@@ -191,6 +218,23 @@ impl HostSession {
                 .unwrap_or_default()
         );
         Some(outcome)
+    }
+}
+
+/// The name of the connection and login in a host's timed steps.
+const CONNECT_STEP: &str = "connect";
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A timed step on the run's time axis, which starts at `origin`.
+fn on_axis(origin: Instant, step: &TimedStep) -> StepRun {
+    StepRun {
+        name: step.name.clone(),
+        start_ms: millis(step.started.saturating_duration_since(origin)),
+        duration_ms: millis(step.took),
+        result: step.result,
     }
 }
 
@@ -238,6 +282,8 @@ fn redact(outcome: &mut HostOutcome, secrets: &Secrets) {
         confirmations,
         error,
         warnings,
+        // Step names and times are the playbook's and the clock's.
+        steps: _,
     } = outcome;
     for fact in facts.values_mut() {
         secrets.redact_json(fact);

@@ -122,6 +122,9 @@ fn outcome(mut o: HostOutcome) -> HostOutcome {
         }
     }
     o.actions.iter_mut().for_each(in_place);
+    for step in &mut o.steps {
+        in_place(&mut step.name);
+    }
     o.warnings.iter_mut().for_each(in_place);
     if let Some(e) = &mut o.error {
         in_place(e);

@@ -218,6 +218,8 @@ pub(crate) fn outcome_of(name: &str, run: Execution, check_mode: bool) -> HostOu
         confirmations: run.confirmations,
         error,
         warnings: run.warnings,
+        // Placed on the run's time axis when the host is done.
+        steps: Vec::new(),
     }
 }
 

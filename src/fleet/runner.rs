@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -79,6 +79,9 @@ pub(crate) async fn run_fleet<C: Connector>(
     cancel: CancellationToken,
     observer: Arc<dyn Observer>,
 ) -> Vec<HostOutcome> {
+    // The run's time axis (its report's `started_at`) starts here: each
+    // host's steps are placed on it.
+    let origin = Instant::now();
     let sizes = options.rollout.batch_sizes(hosts.len());
     let mut outcomes = Vec::with_capacity(hosts.len());
     let mut hosts = hosts.into_iter();
@@ -102,13 +105,17 @@ pub(crate) async fn run_fleet<C: Connector>(
             let names: Vec<String> = batch.iter().map(|h| h.name.clone()).collect();
             observer.batch(index + 1, sizes.len(), &names);
         }
+        let watch = Watch {
+            cancel: &cancel,
+            observer: &observer,
+            origin,
+        };
         let done = run_batch(
             &connector,
             &playbook,
             batch,
             &options,
-            &cancel,
-            &observer,
+            watch,
             &mut fleet_values,
         )
         .await;
@@ -164,13 +171,24 @@ impl Seat {
 
 /// Run one batch through every segment of the playbook. `fleet_values`
 /// carries the fleet-wide values of earlier batches.
+/// How a batch is watched: the run's cancellation, its observer, and the
+/// start of its time axis.
+struct Watch<'a> {
+    cancel: &'a CancellationToken,
+    observer: &'a Arc<dyn Observer>,
+    origin: Instant,
+}
+
 async fn run_batch<C: Connector>(
     connector: &Arc<C>,
     playbook: &Arc<Playbook>,
     hosts: Vec<PlannedHost>,
     options: &Arc<RunSettings>,
-    cancel: &CancellationToken,
-    observer: &Arc<dyn Observer>,
+    Watch {
+        cancel,
+        observer,
+        origin,
+    }: Watch<'_>,
     fleet_values: &mut BTreeMap<String, Value>,
 ) -> Vec<HostOutcome> {
     let batch = Arc::new(Batch {
@@ -184,7 +202,7 @@ async fn run_batch<C: Connector>(
     });
     let mut seats: Vec<Seat> = hosts
         .into_iter()
-        .map(|host| Seat::Live(Box::new(HostSession::new(host, options))))
+        .map(|host| Seat::Live(Box::new(HostSession::new(host, options, origin))))
         .collect();
     for index in 0..batch.segments.len() {
         // Hosts start in inventory order, as Ansible starts them: each

@@ -223,6 +223,7 @@ fn plan(playbook: &str, names: &[&str], settings: RunSettings) -> Plan {
         report: None,
         retry_note: None,
         metrics_file: None,
+        html: None,
         record: crate::report::RunInputs::default(),
     }
 }

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use aes::cipher::{KeyIvInit, StreamCipher};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use vault_hmac::{Hmac, KeyInit, Mac};
 
 use crate::support::secrets::Secret;
 

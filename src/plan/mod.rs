@@ -80,6 +80,8 @@ pub(crate) struct Plan {
     pub retry_note: Option<String>,
     /// Where `--metrics-file` writes the run's summary for Prometheus.
     pub metrics_file: Option<PathBuf>,
+    /// Where `--html` writes the report as a page to share.
+    pub html: Option<PathBuf>,
     /// The inventory and `-e` values, for the report.
     pub record: RunInputs,
 }
@@ -188,8 +190,10 @@ impl Plan {
             report,
             retry_note,
             metrics_file: None,
+            html: None,
             record: RunInputs {
                 inventories: sources.inventory.to_vec(),
+                limit: sources.limit.map(str::to_string),
                 extra_vars: sources.extra_vars.to_vec(),
             },
         })

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::report::StepResult;
 use crate::report::finding::{Confirmation, FoundFault};
 use chrono::NaiveDateTime;
 use tokio_util::sync::CancellationToken;
@@ -137,6 +138,18 @@ pub(crate) struct Execution {
     /// such as `findings > 0` must not count it) nor a failure.
     pub warnings: Vec<String>,
     pub cancelled: bool,
+    /// The steps run, with when they started and how long they took.
+    pub steps: Vec<TimedStep>,
+}
+
+/// A step as it ran on this host, on the process's clock; the runner puts
+/// it on the run's time axis.
+#[derive(Debug, Clone)]
+pub(crate) struct TimedStep {
+    pub name: String,
+    pub started: std::time::Instant,
+    pub took: Duration,
+    pub result: StepResult,
 }
 
 /// What one host has learned and done so far. It is carried across the
@@ -181,6 +194,17 @@ impl HostState {
 
     pub(crate) fn fail(&mut self, error: String) {
         self.run.error.get_or_insert(error);
+    }
+
+    /// A step the runner timed itself (the connection and login).
+    pub(crate) fn timed(&mut self, step: TimedStep) {
+        self.run.steps.push(step);
+    }
+
+    /// The steps timed so far, taken (a host that ends before its state
+    /// is finished still shows what it ran).
+    pub(crate) fn take_steps(&mut self) -> Vec<TimedStep> {
+        std::mem::take(&mut self.run.steps)
     }
 
     /// The final record: facts, and no "changed" unless every step after
@@ -314,9 +338,21 @@ pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut
             name = %crate::support::sanitize::escape(&step.name)
         );
         span.in_scope(|| tracing::debug!("started"));
+        let started = std::time::Instant::now();
         let ran = run_step(remote, playbook, vars, step, &mut host, cancel)
             .instrument(span.clone())
             .await;
+        let result = match &ran {
+            Ok(()) => StepResult::Ok,
+            Err(e) if e.is_interruption() => StepResult::Interrupted,
+            Err(_) => StepResult::Failed,
+        };
+        state.run.steps.push(TimedStep {
+            name: step.name.clone(),
+            started,
+            took: started.elapsed(),
+            result,
+        });
         if let Err(error) = ran {
             // Its words (redacted) are in the host's outcome event.
             span.in_scope(|| tracing::debug!("failed"));

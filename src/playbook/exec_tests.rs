@@ -7,7 +7,7 @@ use super::*;
 const EXEC_PLAYBOOK: &str = r#"
 name: t
 vars:
-  server: {type: string, default: tetra-defs.amp.cisco.com}
+  server: {type: string, default: tetra-defs.amp.cisco.com, pattern: '[a-z0-9.-]+'}
 exec: {}
 steps:
   - name: folder

@@ -54,6 +54,11 @@ pub(crate) struct VarSpec {
     pub kind: VarType,
     #[serde(default)]
     pub default: Option<serde_yaml::Value>,
+    /// For a `string`: a regex every value must match whole (from the
+    /// inventory, `-e` or the default). Required for a string rendered into
+    /// a command: free text could carry the remote shell's syntax.
+    #[serde(default)]
+    pub pattern: Option<String>,
     /// For the reader of the file; nothing reads it.
     #[allow(dead_code)]
     #[serde(default)]

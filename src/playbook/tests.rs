@@ -468,3 +468,50 @@ fn builtin_resolves_by_name_and_unknown_name_lists_builtins() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Every way a declared string variable reaches a command: `run:` and
+/// `follow:`. Each needs a `pattern:`; with one, values that do not match
+/// it whole are refused wherever they come from (default, `-e`).
+#[test]
+fn a_string_rendered_into_a_command_needs_a_pattern_and_values_must_match_it() {
+    for (kind, step) in [
+        ("run", "    run: curl.exe -x {{ proxy }}\n"),
+        ("follow", "    follow: tail {{ proxy }}\n    until: done\n    timeout: 1m\n"),
+    ] {
+        let text = format!(
+            "name: t\nvars:\n  proxy: {{type: string}}\nshell: {{prompt: '> $'}}\nsteps:\n  - name: s\n{step}"
+        );
+        let (_, field, message) = invalid(&text);
+        assert_eq!(field, format!("steps[0].{kind}"), "{message}");
+        assert!(
+            message.contains("proxy") && message.contains("pattern:"),
+            "{message}"
+        );
+    }
+    // Used only in messages or conditions, a string needs none.
+    parse("name: t\nvars:\n  site: {type: string}\nshell: {prompt: '> $'}\nsteps:\n  - name: s\n    run: status\n    findings:\n      - {id: f, severity: info, pattern: x, message: 'at {{ site }}'}\n").unwrap();
+
+    let with = |default: &str| {
+        format!(
+            "name: t\nvars:\n  proxy: {{type: string, pattern: 'https?://[a-z0-9.-]+(:[0-9]+)?'{default}}}\nshell: {{prompt: '> $'}}\nsteps:\n  - name: s\n    run: curl.exe -x {{{{ proxy }}}}\n"
+        )
+    };
+    let playbook = parse(&with("")).unwrap();
+    let (_, field, message) = invalid(&with(", default: 'http://p:8080; calc'"));
+    assert_eq!(field, "vars.proxy.default");
+    assert!(message.contains("does not match"), "{message}");
+    for bad in [
+        "http://p:8080; calc",
+        "http://p:8080 -o x",
+        "$(whoami)",
+        "http://p`n",
+    ] {
+        let err = vars::parse_extra_vars(&playbook, &[format!("proxy={bad}")]).unwrap_err();
+        assert!(err.to_string().contains("does not match"), "{bad}: {err}");
+    }
+    vars::parse_extra_vars(&playbook, &["proxy=http://proxy.example.com:8080".into()]).unwrap();
+    let (_, field, _) = invalid(
+        "name: t\nvars:\n  n: {type: number, pattern: '[0-9]+'}\nshell: {prompt: '> $'}\nsteps:\n  - name: s\n    run: status\n",
+    );
+    assert_eq!(field, "vars.n.pattern");
+}

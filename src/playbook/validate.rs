@@ -14,7 +14,7 @@ use super::when::Condition;
 use super::{
     Capture, CaptureKind, CaptureSource, Command, DEFAULT_PTY_ROWS, DurationRef, Finding,
     FindingTrigger, FleetMax, Follow, Pager, Pick, Playbook, PlaybookError, Repeat, Run, Session,
-    Step, StepKind, Timestamp, VarSpec, VarType, template_names, vars,
+    Step, StepKind, Timestamp, VarSpec, VarType, template_names,
 };
 use crate::support::yaml_lines::YamlLines;
 
@@ -172,8 +172,17 @@ impl Validator<'_> {
 
     pub(super) fn validate(&self, file: PlaybookFile) -> Result<Playbook, PlaybookError> {
         for (name, spec) in &file.vars {
+            if let Some(pattern) = &spec.pattern {
+                if spec.kind != VarType::String {
+                    return Err(self.err(
+                        &["vars", name, "pattern"],
+                        "`pattern:` goes with `type: string`",
+                    ));
+                }
+                self.regex(&["vars", name, "pattern"], pattern)?;
+            }
             if let Some(default) = &spec.default {
-                vars::typed_value(spec.kind, default)
+                spec.typed_value(default)
                     .map_err(|m| self.err(&["vars", name, "default"], m))?;
             }
         }
@@ -426,6 +435,7 @@ impl Validator<'_> {
             }
         };
         self.template(&at("run"), command, cx.known)?;
+        self.rendered_strings(&at("run"), command, cx.file)?;
         if let Some(var) = &spec.exit_status
             && cx.file.exec.is_none()
         {
@@ -479,6 +489,7 @@ impl Validator<'_> {
             .transpose()?;
         let captures = self.captures(i, spec, cx)?;
         self.template(&at("follow"), command, cx.known)?;
+        self.rendered_strings(&at("follow"), command, cx.file)?;
         if cx.file.exec.is_some() {
             return Err(self.err(
                 &at("follow"),
@@ -738,6 +749,32 @@ impl Validator<'_> {
             ));
         }
         Ok(cond)
+    }
+
+    /// A `string` variable rendered into a command must declare the
+    /// `pattern:` its values match: its values come from inventories and
+    /// `-e`, and free text there could carry the remote shell's syntax
+    /// (`; del`, `$(...)`) into what the appliance runs.
+    fn rendered_strings(
+        &self,
+        path: &[&str],
+        command: &str,
+        file: &PlaybookFile,
+    ) -> Result<(), PlaybookError> {
+        for name in template_names(command) {
+            if let Some(spec) = file.vars.get(&name)
+                && spec.kind == VarType::String
+                && spec.pattern.is_none()
+            {
+                return Err(self.err(
+                    path,
+                    format!(
+                        "`{{{{ {name} }}}}` is a string variable rendered into a command: declare the `pattern:` its values must match (vars.{name}.pattern), so no inventory or -e value can add shell syntax"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `{{ name }}` placeholders must name known variables.

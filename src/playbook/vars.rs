@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::when::Value;
-use super::{DurationRef, Playbook, PlaybookError, VarType};
+use super::{DurationRef, Playbook, PlaybookError, VarSpec, VarType};
 use crate::inventory::Host;
 
 /// Parse `KEY=VALUE` arguments of `-e`, rejecting names the playbook does
@@ -35,10 +35,11 @@ pub(crate) fn parse_extra_vars(
                 ),
             });
         };
-        typed_text(spec.kind, value).map_err(|message| PlaybookError::ExtraVar {
-            name: name.to_string(),
-            message,
-        })?;
+        spec.typed_text(value)
+            .map_err(|message| PlaybookError::ExtraVar {
+                name: name.to_string(),
+                message,
+            })?;
         out.insert(name.to_string(), value.to_string());
     }
     Ok(out)
@@ -76,6 +77,39 @@ impl Value {
                 serde_json::Number::from_f64(*n).map_or_else(|| n.to_string().into(), Into::into)
             }
             Value::Text(t) => t.clone().into(),
+        }
+    }
+}
+
+impl VarSpec {
+    /// Text (from `-e` or the inventory) checked against the declared type
+    /// and, for a string, its pattern.
+    pub(crate) fn typed_text(&self, text: &str) -> Result<Typed, String> {
+        let typed = typed_text(self.kind, text)?;
+        self.check_pattern(&typed.value)?;
+        Ok(typed)
+    }
+
+    /// A YAML value checked against the declared type and pattern.
+    pub(crate) fn typed_value(&self, value: &serde_yaml::Value) -> Result<Typed, String> {
+        let typed = typed_value(self.kind, value)?;
+        self.check_pattern(&typed.value)?;
+        Ok(typed)
+    }
+
+    /// The whole of a string value must match the declared pattern.
+    fn check_pattern(&self, value: &Value) -> Result<(), String> {
+        let (Some(pattern), Value::Text(text)) = (&self.pattern, value) else {
+            return Ok(());
+        };
+        let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
+            .map_err(|e| format!("pattern `{pattern}`: {e}"))?;
+        if whole.is_match(text) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{text:?} does not match the variable's pattern `{pattern}`"
+            ))
         }
     }
 }
@@ -141,16 +175,19 @@ impl HostVars {
         let mut durations = BTreeMap::new();
         for (name, spec) in &playbook.vars {
             let value = if let Some(text) = extra.get(name) {
-                Some(typed_text(spec.kind, text).map_err(|m| format!("-e {name}: {m}"))?)
+                Some(
+                    spec.typed_text(text)
+                        .map_err(|m| format!("-e {name}: {m}"))?,
+                )
             } else if let Some(v) = host.vars.get(name) {
                 Some(
-                    typed_value(spec.kind, v)
+                    spec.typed_value(v)
                         .map_err(|m| format!("inventory variable {name} of {}: {m}", host.name))?,
                 )
             } else {
                 spec.default
                     .as_ref()
-                    .map(|d| typed_value(spec.kind, d))
+                    .map(|d| spec.typed_value(d))
                     .transpose()
                     .map_err(|m| format!("default of {name}: {m}"))?
             };

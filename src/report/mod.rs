@@ -10,6 +10,7 @@ pub(crate) mod by_finding;
 #[cfg(feature = "sim")]
 pub(crate) mod expectations;
 pub(crate) mod finding;
+pub(crate) mod html;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -79,6 +80,40 @@ pub(crate) struct HostOutcome {
     /// naming another appliance, log lines stamped in the future).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The steps the host ran, in order, on the run's time axis (the
+    /// connection and login first): the HTML report's timeline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepRun>,
+}
+
+/// One step a host ran: when it started, counted from the run's start
+/// (`started_at`), and how long it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StepRun {
+    /// The playbook step's name, or `connect` for the connection and login.
+    pub name: String,
+    pub start_ms: u64,
+    pub duration_ms: u64,
+    pub result: StepResult,
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum StepResult {
+    Ok,
+    Failed,
+    Interrupted,
+}
+
+impl StepResult {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            StepResult::Ok => "ok",
+            StepResult::Failed => "failed",
+            StepResult::Interrupted => "interrupted",
+        }
+    }
 }
 
 impl HostOutcome {
@@ -93,6 +128,7 @@ impl HostOutcome {
             confirmations: Vec::new(),
             error: None,
             warnings: Vec::new(),
+            steps: Vec::new(),
         }
     }
 
@@ -151,6 +187,8 @@ impl Summary {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RunInputs {
     pub inventories: Vec<PathBuf>,
+    /// `--limit` as given.
+    pub limit: Option<String>,
     /// `-e KEY=VALUE` as given; secrets are masked when recorded.
     pub extra_vars: Vec<String>,
 }
@@ -164,6 +202,9 @@ pub(crate) struct Report {
     /// The inventory file(s) the hosts came from.
     #[serde(default)]
     pub inventory: Vec<String>,
+    /// `--limit` as given; absent when every host of the inventory was selected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
     /// `-e` values, secrets (a name with pass, secret, token or key) masked.
     #[serde(default)]
     pub extra_vars: BTreeMap<String, String>,
@@ -237,6 +278,7 @@ impl Report {
             sshfleet_version: env!("CARGO_PKG_VERSION").to_string(),
             playbook: playbook.to_string(),
             inventory: Vec::new(),
+            limit: None,
             extra_vars: BTreeMap::new(),
             check_mode,
             started_at,
@@ -254,6 +296,7 @@ impl Report {
             .iter()
             .map(|p| p.display().to_string())
             .collect();
+        self.limit = record.limit.clone();
         self.extra_vars = record
             .extra_vars
             .iter()
@@ -310,6 +353,19 @@ impl Report {
             .map(|(_, r)| r.started_at)
             .min()
             .unwrap_or(first.started_at);
+        // Each shard's steps are on its own time axis: moved onto the
+        // merged run's, which starts with the earliest shard.
+        let mut at = 0;
+        for (_, report) in reports {
+            let shift =
+                u64::try_from((report.started_at - started_at).num_milliseconds()).unwrap_or(0);
+            for host in &mut hosts[at..at + report.hosts.len()] {
+                for step in &mut host.steps {
+                    step.start_ms = step.start_ms.saturating_add(shift);
+                }
+            }
+            at += report.hosts.len();
+        }
         let mut merged = Report::new(
             &first.playbook,
             first.check_mode,
@@ -331,6 +387,7 @@ impl Report {
             }
         }
         merged.extra_vars = first.extra_vars.clone();
+        merged.limit = first.limit.clone();
         Ok(merged)
     }
 
@@ -667,6 +724,7 @@ mod tests {
     fn secret_extra_vars_are_masked() {
         let record = RunInputs {
             inventories: vec!["prod.yaml".into()],
+            limit: None,
             extra_vars: vec![
                 "update_timeout=90s".into(),
                 "proxy_password=hunter2".into(),

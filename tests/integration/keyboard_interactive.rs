@@ -35,6 +35,8 @@ struct Script {
     rounds: Vec<Round>,
     /// Also offer the `password` method (and accept the password there).
     password_method: bool,
+    /// What every exec request prints.
+    output: Vec<u8>,
     seen: Arc<Mutex<Seen>>,
 }
 
@@ -108,7 +110,7 @@ impl russh::server::Handler for Handler {
         Ok(())
     }
 
-    /// Every command prints `hello` and succeeds.
+    /// Every command prints the script's output (`hello`) and succeeds.
     async fn exec_request(
         &mut self,
         channel: ChannelId,
@@ -116,7 +118,7 @@ impl russh::server::Handler for Handler {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
-        session.data(channel, b"hello\r\n".to_vec())?;
+        session.data(channel, self.script.output.clone())?;
         session.exit_status_request(channel, 0)?;
         session.eof(channel)?;
         session.close(channel)?;
@@ -136,6 +138,11 @@ struct Server {
 impl Server {
     /// A server offering `methods`, asking `rounds` in keyboard-interactive.
     async fn start(rounds: Vec<Round>, methods: &[MethodKind]) -> Server {
+        Server::start_printing(rounds, methods, b"hello\r\n").await
+    }
+
+    /// [`Server::start`], its commands printing `output`.
+    async fn start_printing(rounds: Vec<Round>, methods: &[MethodKind], output: &[u8]) -> Server {
         let host_key: PrivateKey = new_key();
         let password_method = methods.contains(&MethodKind::Password);
         let config = Arc::new(russh::server::Config {
@@ -148,6 +155,7 @@ impl Server {
         let script = Script {
             rounds,
             password_method,
+            output: output.to_vec(),
             seen: Arc::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -197,6 +205,18 @@ impl Server {
         extra_vars: &str,
         known_hosts: &Path,
     ) -> (i32, String, String) {
+        let (code, status, error, _) = self.run_full(password, extra_vars, known_hosts, &[]).await;
+        (code, status, error)
+    }
+
+    /// [`Server::run_with`] plus `extra_args`, and all it printed.
+    async fn run_full(
+        &self,
+        password: &str,
+        extra_vars: &str,
+        known_hosts: &Path,
+        extra_args: &[String],
+    ) -> (i32, String, String, String) {
         let inventory = self.dir.path().join("inventory.yaml");
         std::fs::write(
             &inventory,
@@ -235,6 +255,7 @@ impl Server {
         ]
         .iter()
         .map(|s| s.to_string())
+        .chain(extra_args.iter().cloned())
         .collect();
         let out = sshfleet_cmd(&args, &[("ESA_PASSWORD", password)]).await;
         let text = format!(
@@ -252,6 +273,7 @@ impl Server {
             out.status.code().unwrap_or(-1),
             host["status"].as_str().unwrap().to_string(),
             host["error"].as_str().unwrap_or("").to_string(),
+            text,
         )
     }
 
@@ -470,5 +492,38 @@ async fn a_hidden_prompt_that_is_not_a_password_prompt_gets_nothing() {
             "{error}"
         );
         assert!(server.seen().answers.is_empty(), "{:?}", server.seen());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_echoed_with_escapes_between_its_characters_is_masked() {
+    // A host that prints the password back with a colour change inside
+    // it: a terminal shows the password whole, so no output may keep it.
+    let output = format!(
+        "hello\r\nyour password is {}\u{1b}[0m{}\r\n",
+        &PASSWORD[..4],
+        &PASSWORD[4..]
+    );
+    let server =
+        Server::start_printing(vec![vec![("Password: ", false)]], KBD, output.as_bytes()).await;
+    let transcripts = server.dir.path().join("transcripts");
+    let mut args = vec![
+        "--transcripts".to_string(),
+        transcripts.display().to_string(),
+    ];
+    args.extend(["--log-format".to_string(), "json".to_string()]);
+    let (code, status, error, out) = server
+        .run_full(PASSWORD, "", &server.known_hosts, &args)
+        .await;
+    assert_eq!((code, status.as_str()), (0, "ok"), "{error}");
+    let transcript = std::fs::read_to_string(transcripts.join("esa01.example.com.log")).unwrap();
+    assert!(transcript.contains("your password is ***"), "{transcript}");
+    let escaped = format!("{}\\u{{1b}}[0m{}", &PASSWORD[..4], &PASSWORD[4..]);
+    for (what, text) in [("transcript", &transcript), ("terminal", &out)] {
+        assert!(!text.contains(&escaped), "password in the {what}: {text}");
+        assert!(
+            !text.contains(&PASSWORD[4..]),
+            "password in the {what}: {text}"
+        );
     }
 }

@@ -19,6 +19,7 @@ mod fleet;
 mod fleet_summary;
 mod fleet_values;
 mod hostile;
+mod html_report;
 mod input;
 mod interop;
 mod inventory_ansible;

@@ -247,3 +247,98 @@ async fn a_cause_left_to_the_chain_is_said_once() {
     assert_ne!(code, 0, "{err}");
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
+
+/// Issue 28: each host's steps, on the run's time axis, in the report and
+/// in the HTML page `--html` writes with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_records_each_hosts_steps_and_writes_the_html_page() {
+    let lab = Lab::start(vec![
+        AsyncOsProfile::healthy("esa01.example.com"),
+        broken_quick("esa02.example.com"),
+    ])
+    .await;
+    lab.add_down_hosts(&["esa03-down.example.com"]);
+    let page = lab.dir.path().join("run.html");
+    let run = lab
+        .run(&[
+            "-e",
+            "update_timeout=5s",
+            "--connect-retries",
+            "0",
+            "--html",
+            page.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(run.code(), 4, "{}", run.explain());
+    let report = run.report.as_ref().unwrap();
+    assert_eq!(schema_errors(report), Vec::<String>::new(), "{report:#}");
+    let steps = |host: &str| -> Vec<(String, u64, u64, String)> {
+        run.host(host)["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap().to_string(),
+                    s["start_ms"].as_u64().unwrap(),
+                    s["duration_ms"].as_u64().unwrap(),
+                    s["result"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let names = |host: &str| -> Vec<String> { steps(host).into_iter().map(|s| s.0).collect() };
+    assert_eq!(
+        names("esa01.example.com"),
+        [
+            "connect",
+            "Read the AsyncOS version",
+            "Look for the certificate failure in ecs"
+        ]
+    );
+    assert_eq!(
+        names("esa02.example.com"),
+        [
+            "connect",
+            "Read the AsyncOS version",
+            "Look for the certificate failure in ecs",
+            "Read the appliance clock",
+            "Force the Enrollment Client update",
+            "Follow updater_logs until this update completes",
+            "Confirm the device registered again"
+        ]
+    );
+    // One after the other, each on the host's own line of time.
+    let broken = steps("esa02.example.com");
+    for pair in broken.windows(2) {
+        assert!(pair[1].1 >= pair[0].1 + pair[0].2, "{broken:?}");
+    }
+    assert!(broken.iter().all(|s| s.3 == "ok"), "{broken:?}");
+    // No session: the connection is where the host ended.
+    let down = steps("esa03-down.example.com");
+    assert_eq!(down.len(), 1, "{down:?}");
+    assert_eq!(
+        (down[0].0.as_str(), down[0].3.as_str()),
+        ("connect", "failed")
+    );
+
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("<title>sshfleet report: esa-ecupdate ("),
+        "{html}"
+    );
+    for host in [
+        "esa01.example.com",
+        "esa02.example.com",
+        "esa03-down.example.com",
+    ] {
+        assert!(html.contains(&format!("data-name=\"{host}\"")), "{host}");
+    }
+    // A bar per step of the timeline, the failed connection marked.
+    assert_eq!(html.matches("<rect class=\"s").count(), 3 + 7 + 1);
+    assert_eq!(html.matches("<rect class=\"s0 failed\"").count(), 1);
+    assert!(
+        run.stdout()
+            .contains(&format!("HTML report written to {}", page.display()))
+    );
+}

@@ -222,6 +222,8 @@ async fn unusable_output_paths_exit_5_before_any_host_is_touched() {
         ("--report", missing.join("report.json"), "--report"),
         ("--report", file.join("report.json"), "not a directory"),
         ("--report", dir.to_path_buf(), "is a directory"),
+        ("--html", missing.join("page.html"), "--html"),
+        ("--html", dir.to_path_buf(), "is a directory"),
         ("--transcripts", missing.join("deeper"), "--transcripts"),
         ("--transcripts", file.clone(), "--transcripts"),
         ("--lock", missing.join("run.lock"), "--lock"),

@@ -444,6 +444,16 @@ def effective(host, port, user, key, words):
         user = opts.get("user")
     order = [k for k in opts if k in ("proxycommand", "proxyjump")]
     route = order[0] if order else None
+    # OpenSSH (9.6 and later) refuses a host or user name with shell
+    # metacharacters; sshfleet refuses it where it would be expanded into
+    # the ProxyCommand.
+    command = (opts.get("proxycommand") or "") if route == "proxycommand" else ""
+    bad_host = host.startswith("-") or any(
+        c in "'`\"$\\;&<>|(){}" or c.isspace() or ord(c) < 32 for c in host)
+    bad_user = user is not None and any(c in "'`\";&<>|(){}" for c in user)
+    if (bad_host and any(t in command for t in ("%h", "%n", "%k"))) or (
+            bad_user and "%r" in command):
+        return {"error": "ssh refuses a name with shell metacharacters"}
     return {
         "address": host, "port": port if port is not None else 22, "user": user,
         "key_files": [os.path.expanduser(k) for k in keys],

@@ -216,7 +216,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     k("clearallforwardings", Choice(FLAG), Inert(FORWARDING)),
     k(
         "compression",
-        Choice(FLAG),
+        Choice(&["yes", "no"]),
         Inert(
             "sshfleet offers no compression, which every server accepts; it changes no host, user, key or cipher decision",
         ),

@@ -52,6 +52,13 @@ use expand::include_files;
 use parse::{Condition, Subject, Test, host_condition, match_condition, split_line};
 use setting::{Place, Setting, parse_setting};
 
+/// Keywords ssh gives their defaults before the final pass.
+const FILLED_BEFORE_FINAL: [&str; 3] = [
+    "canonicalizehostname",
+    "canonicalizefallbacklocal",
+    "canonicalizemaxdots",
+];
+
 /// OpenSSH's own limit; also what stops an `Include` loop.
 const MAX_INCLUDE_DEPTH: usize = 16;
 
@@ -362,10 +369,19 @@ impl SshConfig {
         self.pass(&mut out, &pass, &mut ignore_unknown)?;
         if self.has_final {
             // As ssh: before the final pass the host name is set to the
-            // host connected to, so a `HostName` in it changes nothing.
+            // host connected to, so a `HostName` in it changes nothing,
+            // and the canonicalisation keywords get their defaults, so
+            // a value for them in it changes nothing either.
             out.host_name.get_or_insert_with(|| host.to_lowercase());
+            let filled: Vec<&str> = FILLED_BEFORE_FINAL
+                .into_iter()
+                .filter(|k| !out.others.contains_key(k))
+                .collect();
             pass.final_pass = true;
             self.pass(&mut out, &pass, &mut ignore_unknown)?;
+            for keyword in filled {
+                out.others.remove(keyword);
+            }
         }
         match out.refusal() {
             Some(refused) => Err(refused),
