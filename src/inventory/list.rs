@@ -73,11 +73,9 @@ impl Inventory {
                 origins.remove("ansible_connection");
             }
         }
-        // Templates (and the connection values, rendered through them)
-        // read the variables as the inventory's facts hold them.
-        let facts = std::sync::Arc::make_mut(&mut self.facts);
-        for host in facts.hosts.values_mut() {
-            host.vars.insert(
+        // What templates read too.
+        for facts in std::sync::Arc::make_mut(&mut self.facts).hosts.values_mut() {
+            facts.vars.insert(
                 "ansible_connection".to_string(),
                 super::VarValue::String(kind.to_string()),
             );
