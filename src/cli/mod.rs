@@ -376,6 +376,10 @@ pub(crate) struct VaultArgs {
     /// Ask for the vault password on the terminal.
     #[arg(long, conflicts_with = "vault_password_file")]
     pub ask_vault_pass: bool,
+    /// A vault id and where its password is, as ansible-core: `LABEL@FILE`,
+    /// `LABEL@prompt`, or `FILE` (label `default`); repeat for several.
+    #[arg(long, value_name = "LABEL@SOURCE")]
+    pub vault_id: Vec<String>,
 }
 
 impl VaultArgs {
@@ -383,21 +387,36 @@ impl VaultArgs {
     /// terminal, as `--ask-pass`), else `--vault-password-file`, else
     /// `ANSIBLE_VAULT_PASSWORD_FILE`.
     pub(crate) async fn secret(&self) -> Result<Option<VaultSecret>, Error> {
-        use crate::cli::ask_pass::AskPassError;
-        if self.ask_vault_pass {
-            return match crate::cli::ask_pass::ask_line("Vault password: ").await {
-                Ok(password) => Ok(Some(VaultSecret::new(password))),
-                Err(AskPassError::NotATerminal) => Err(Error::VaultPassword(
-                    "--ask-vault-pass needs a terminal to ask on, and stdin is not one; unattended \
-                     runs use --vault-password-file or ANSIBLE_VAULT_PASSWORD_FILE"
-                        .to_string(),
-                )),
-                Err(AskPassError::Empty) => Err(Error::VaultPassword(
-                    "--ask-vault-pass: no password was typed".to_string(),
-                )),
-                Err(AskPassError::Interrupted) => Err(Error::Interrupted("vault password")),
-                Err(AskPassError::Io(e)) => Err(Error::Io(e)),
+        let mut ids = Vec::new();
+        for id in &self.vault_id {
+            let (label, source) = id.split_once('@').unwrap_or(("default", id.as_str()));
+            let password = if source == "prompt" {
+                ask(&format!("Vault password ({label}): ")).await?
+            } else {
+                let secret = VaultSecret::from_file(std::path::Path::new(source))
+                    .map_err(|e| Error::VaultPassword(format!("--vault-id {id}: {e}")))?;
+                let Some((_, password)) = secret.labels().next() else {
+                    continue;
+                };
+                password.to_string()
             };
+            ids.push((label.to_string(), password));
+        }
+        let ids = (!ids.is_empty()).then(|| VaultSecret::with_labels(ids));
+        let other = self.password().await?;
+        Ok(match (ids, other) {
+            (Some(ids), Some(other)) => Some(ids.and(other)),
+            (ids, other) => ids.or(other),
+        })
+    }
+
+    /// `--ask-vault-pass`, else `--vault-password-file`, else
+    /// `ANSIBLE_VAULT_PASSWORD_FILE` (vault id `default`).
+    async fn password(&self) -> Result<Option<VaultSecret>, Error> {
+        if self.ask_vault_pass {
+            return ask("Vault password: ")
+                .await
+                .map(|p| Some(VaultSecret::new(p)));
         }
         match self
             .vault_password_file
@@ -409,6 +428,26 @@ impl VaultArgs {
                 .map_err(Error::VaultPassword),
             None => Ok(None),
         }
+    }
+}
+
+/// A vault password typed on the terminal.
+async fn ask(prompt: &str) -> Result<String, Error> {
+    use crate::cli::ask_pass::AskPassError;
+    match crate::cli::ask_pass::ask_line(prompt).await {
+        Ok(password) => Ok(password),
+        Err(AskPassError::NotATerminal) => Err(Error::VaultPassword(
+            "--ask-vault-pass needs a terminal to ask on (as does --vault-id LABEL@prompt), and \
+             stdin is not one; unattended runs use --vault-password-file, --vault-id LABEL@FILE \
+             or ANSIBLE_VAULT_PASSWORD_FILE"
+                .to_string(),
+        )),
+        Err(AskPassError::Empty) => Err(Error::VaultPassword(format!(
+            "{}: no password was typed",
+            prompt.trim_end_matches([' ', ':'])
+        ))),
+        Err(AskPassError::Interrupted) => Err(Error::Interrupted("vault password")),
+        Err(AskPassError::Io(e)) => Err(Error::Io(e)),
     }
 }
 

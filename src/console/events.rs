@@ -18,7 +18,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::exit::ExitCode;
-use crate::fleet::runner::Observer;
+use crate::fleet::Observer;
 use crate::report::{HostOutcome, Report};
 
 /// How a run reports itself on stdout.

@@ -17,7 +17,7 @@ use crate::console::events::{JsonLog, LogFormat};
 use crate::console::progress::{Lines, Progress};
 use crate::error::Error;
 use crate::exit::ExitCode;
-use crate::fleet::runner::{Observer, Observers};
+use crate::fleet::{Observer, Observers};
 use crate::plan::Plan;
 use crate::report::Report;
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::fleet::runner::Observer;
+use crate::fleet::Observer;
 use crate::report::{HostOutcome, Status};
 
 /// Whether live bars should be drawn: only for a person at a terminal.

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::connect::{Connector, HostRemote as _, NotOpened, Opened, Opening};
+use super::observer::Observer;
 use super::outcome::{self, Stopped};
-use super::runner::Observer;
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::exec::{self, Execution, HostState, TimedStep};
 use crate::playbook::{Playbook, Segment, Value};

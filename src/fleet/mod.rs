@@ -12,6 +12,7 @@
 pub(crate) mod backoff;
 pub(crate) mod connect;
 mod host;
+mod observer;
 pub(crate) mod outcome;
 pub(crate) mod runner;
 #[cfg(test)]
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use self::connect::{Connector, SshConnector};
-pub(crate) use self::runner::Observer;
+pub(crate) use self::observer::{Observer, Observers};
 use crate::plan::Plan;
 use crate::report::{HostOutcome, Report};
 use crate::support::sanitize;

@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -30,44 +30,11 @@ use tracing::Instrument as _;
 
 use super::connect::Connector;
 use super::host::{HostSession, Turn};
+use super::observer::Observer;
 use super::outcome::{Stopped, stopped_outcome};
 use crate::plan::{PlannedHost, RunSettings};
 use crate::playbook::{FleetMax, Playbook, Segment, Value};
 use crate::report::{HostOutcome, Status};
-
-/// Told about hosts as they progress (terminal output, progress bars).
-pub(crate) trait Observer: Send + Sync {
-    /// The host got its fork and is about to connect for the first time.
-    fn started(&self, _host: &str) {}
-    /// The host starts `step`; `deadline` is how long it may wait there.
-    fn step(&self, _host: &str, _step: &str, _deadline: Option<Duration>) {}
-    fn finished(&self, _outcome: &HostOutcome) {}
-    /// Batch `number` of `of` (1-based) starts with these hosts.
-    fn batch(&self, _number: usize, _of: usize, _hosts: &[String]) {}
-    /// The rollout stops; `not_run` hosts of later batches will not start.
-    fn stopped(&self, _reason: &str, _not_run: usize) {}
-}
-
-/// Tells several observers (the terminal and the JSON log) the same things.
-pub(crate) struct Observers(pub Vec<Arc<dyn Observer>>);
-
-impl Observer for Observers {
-    fn started(&self, host: &str) {
-        self.0.iter().for_each(|o| o.started(host));
-    }
-    fn step(&self, host: &str, step: &str, deadline: Option<Duration>) {
-        self.0.iter().for_each(|o| o.step(host, step, deadline));
-    }
-    fn finished(&self, outcome: &HostOutcome) {
-        self.0.iter().for_each(|o| o.finished(outcome));
-    }
-    fn batch(&self, number: usize, of: usize, hosts: &[String]) {
-        self.0.iter().for_each(|o| o.batch(number, of, hosts));
-    }
-    fn stopped(&self, reason: &str, not_run: usize) {
-        self.0.iter().for_each(|o| o.stopped(reason, not_run));
-    }
-}
 
 /// Run `playbook` on every host, batch after batch. Outcomes come back in
 /// the hosts' order.

@@ -11,8 +11,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::connect::{Connector, HostRemote, NotOpened, Opened, Opening};
+use super::observer::Observer;
 use super::outcome::{Did, RULES, Stopped};
-use super::runner::Observer;
 use crate::plan::rollout::{Rollout, Serial};
 use crate::plan::{Plan, PlannedHost, RunSettings};
 use crate::playbook::Playbook;

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
+use super::plugin_vars::{PARAMIKO_PLUGIN_VARS, SSH_PLUGIN_VARS};
 use super::template::{Facts, Templar};
 use super::vars::{expand_home, is_env_name};
 use super::{Host, InventoryError, Origin, PASSWORD_ENV_VAR, VaultSecret};
@@ -122,76 +123,6 @@ impl Plugin {
         }
     }
 }
-
-/// The ssh plugin's variables (ansible-core 2.19), which it templates.
-const SSH_PLUGIN_VARS: [&str; 38] = [
-    "ansible_host",
-    "ansible_ssh_host",
-    "ansible_host_key_checking",
-    "ansible_ssh_host_key_checking",
-    "ansible_password",
-    "ansible_ssh_pass",
-    "ansible_ssh_password",
-    "ansible_ssh_password_mechanism",
-    "ansible_sshpass_prompt",
-    "ansible_ssh_args",
-    "ansible_ssh_common_args",
-    "ansible_ssh_executable",
-    "ansible_sftp_executable",
-    "ansible_scp_executable",
-    "ansible_scp_extra_args",
-    "ansible_sftp_extra_args",
-    "ansible_ssh_extra_args",
-    "ansible_ssh_retries",
-    "ansible_port",
-    "ansible_ssh_port",
-    "ansible_user",
-    "ansible_ssh_user",
-    "ansible_pipelining",
-    "ansible_ssh_pipelining",
-    "ansible_private_key_file",
-    "ansible_ssh_private_key_file",
-    "ansible_private_key",
-    "ansible_ssh_private_key",
-    "ansible_private_key_passphrase",
-    "ansible_ssh_private_key_passphrase",
-    "ansible_control_path",
-    "ansible_control_path_dir",
-    "ansible_sftp_batch_mode",
-    "ansible_ssh_transfer_method",
-    "ansible_ssh_use_tty",
-    "ansible_ssh_timeout",
-    "ansible_ssh_pkcs11_provider",
-    "ansible_ssh_verbosity",
-];
-
-/// The paramiko plugin's variables (ansible-core 2.19).
-const PARAMIKO_PLUGIN_VARS: [&str; 24] = [
-    "ansible_host",
-    "ansible_ssh_host",
-    "ansible_paramiko_host",
-    "ansible_port",
-    "ansible_ssh_port",
-    "ansible_paramiko_port",
-    "ansible_user",
-    "ansible_ssh_user",
-    "ansible_paramiko_user",
-    "ansible_password",
-    "ansible_ssh_pass",
-    "ansible_ssh_password",
-    "ansible_paramiko_pass",
-    "ansible_paramiko_password",
-    "ansible_paramiko_use_rsa_sha2_algorithms",
-    "ansible_paramiko_proxy_command",
-    "ansible_host_key_checking",
-    "ansible_ssh_host_key_checking",
-    "ansible_paramiko_host_key_checking",
-    "ansible_ssh_timeout",
-    "ansible_paramiko_timeout",
-    "ansible_private_key_file",
-    "ansible_ssh_private_key_file",
-    "ansible_paramiko_private_key_file",
-];
 
 /// Key *contents* (ansible-core 2.19's `private_key`): not supported.
 const KEY_CONTENT_VARS: [&str; 2] = ["ansible_private_key", "ansible_ssh_private_key"];
@@ -310,173 +241,54 @@ impl Host {
         secret: Option<&VaultSecret>,
         facts: Option<&std::sync::Arc<Facts>>,
     ) -> Result<ConnectionVars, InventoryError> {
-        let origin = |var: &str| origins.get(var).cloned().unwrap_or_default();
-        let templar = Templar::new(&self.name, &self.groups, &self.vars, secret, facts);
-        let get = |names: &[&'static str]| -> Result<Option<(&'static str, Json)>, InventoryError> {
-            let Some((var, _)) = last_set(self, names) else {
-                return Ok(None);
-            };
-            let rendered = templar
-                .var(var)
-                .map(Option::unwrap_or_default)
-                .map_err(|m| {
-                    InventoryError::at(
-                        &origin(var),
-                        format!("host {}: cannot render `{var}` (Jinja): {m}", self.name),
-                    )
-                })?;
-            Ok((!rendered.is_null()).then_some((var, rendered)))
+        let r = Reader {
+            host: self,
+            origins,
+            templar: Templar::new(&self.name, &self.groups, &self.vars, secret, facts),
         };
-        let bad = |var: &str, message: String| {
-            InventoryError::at(
-                &origin(var),
-                format!("host {}: `{var}` {message}", self.name),
-            )
-        };
-
-        let plugin = match get(&["ansible_connection"])? {
-            None => Plugin::Ssh,
-            Some((var, kind)) => {
-                let kind = text(&kind);
-                Plugin::of(&kind).ok_or_else(|| {
-                    let at = origin(var);
-                    InventoryError::NotSsh {
-                        path: at.path,
-                        line: at.line,
-                        host: self.name.clone(),
-                        kind: kind.clone(),
-                    }
-                })?
-            }
-        };
-        // As Ansible's task executor: every variable the plugin reads is
-        // rendered, and one that cannot be fails the host, even if another
-        // name of the same option wins.
-        for &var in plugin.templated() {
-            if self.vars.get(var).is_some_and(|v| !v.is_null()) {
-                templar.var(var).map_err(|m| {
-                    InventoryError::at(
-                        &origin(var),
-                        format!("host {}: cannot render `{var}` (Jinja): {m}", self.name),
-                    )
-                })?;
-            }
-        }
-        for var in KEY_CONTENT_VARS {
-            if self.vars.contains_key(var) {
-                return Err(bad(
-                    var,
-                    "(a private key's contents) is not supported: use ansible_ssh_private_key_file"
-                        .to_string(),
-                ));
-            }
-        }
-        if self.vars.contains_key("ansible_ssh_args") {
-            return Err(bad(
-                "ansible_ssh_args",
-                "is not supported (it replaces Ansible's default ssh arguments); use ansible_ssh_common_args".to_string(),
-            ));
-        }
-
-        let address = match get(plugin.host())? {
+        let plugin = r.plugin()?;
+        r.check_supported(plugin)?;
+        let address = match r.get(plugin.host())? {
             Some((var, v)) => {
                 let address = text(&v);
                 if address.is_empty() || address.contains(char::is_whitespace) {
-                    return Err(bad(
-                        var,
-                        format!("is not a host name or address: `{address}`"),
-                    ));
+                    return Err(r.bad(var, format!("is not a host name or address: `{address}`")));
                 }
                 address
             }
             None => self.name.clone(),
         };
-        let port = match get(plugin.port())? {
-            Some((var, v)) => Some(port(&v).map_err(|m| bad(var, m))?),
+        let port = match r.get(plugin.port())? {
+            Some((var, v)) => Some(port(&v).map_err(|m| r.bad(var, m))?),
             None => None,
         };
-        let user = get(plugin.user())?
+        let user = r
+            .get(plugin.user())?
             .map(|(_, v)| text(&v))
             .filter(|u| !u.is_empty());
-        let key_file = get(plugin.key_file())?
+        let key_file = r
+            .get(plugin.key_file())?
             .map(|(_, v)| text(&v))
             .filter(|k| !k.is_empty())
             .map(|k| expand_home(&k));
-        // `{{ lookup('env', 'NAME') }}` alone stays a *name*, read when
-        // connecting, so that an unset variable is an error there rather
-        // than an empty password.
-        let env_idiom = last_set(self, plugin.password())
-            .and_then(|(_, v)| v.as_str())
-            .and_then(env_lookup);
-        let env_idiom_set = env_idiom.is_some();
-        let password = match env_idiom {
-            Some(_) => None,
-            None => get(plugin.password())?
-                .map(|(_, v)| text(&v))
-                .filter(|p| !p.is_empty())
-                .map(Secret::new),
-        };
-        if let Some((var, Value::String(raw))) = last_set(self, plugin.password())
-            && password.is_some()
-            && !raw.contains("{{")
-            && !raw.contains("{%")
-        {
-            warn_clear_text(&self.name, var, &origin(var));
-        }
-        let ansible_password_set = last_set(self, plugin.password()).is_some();
-        let password_env = match get(&[PASSWORD_ENV_VAR])? {
-            _ if env_idiom.is_some() => env_idiom,
-            // Ansible's own password variable wins over sshfleet's.
-            _ if ansible_password_set => None,
-            Some((var, v)) => {
-                let name = text(&v);
-                if !is_env_name(&name) {
-                    // Not echoed: a password pasted here by mistake is still a password.
-                    return Err(bad(
-                        var,
-                        "must be the name of an environment variable (letters, digits and `_`, not starting with a digit)"
-                            .to_string(),
-                    ));
-                }
-                Some(name)
-            }
-            None => None,
-        };
-        let mut ssh_args = Vec::new();
-        // Only the ssh plugin passes these to ssh; paramiko and network_cli
-        // ignore them, and so does sshfleet for those hosts.
-        let args_vars: &[&'static str] = match plugin {
-            Plugin::Ssh => &["ansible_ssh_common_args", "ansible_ssh_extra_args"],
-            Plugin::Paramiko | Plugin::NetworkCli => &[],
-        };
-        for &var in args_vars {
-            if let Some((var, v)) = get(&[var])? {
-                let line = text(&v);
-                // Python's shlex.split, as the ssh plugin splits them.
-                let words = super::pyliteral::shlex_split(&line, false)
-                    .map_err(|e| bad(var, format!("has unbalanced quotes ({e})")))?;
-                ssh_args.push(SshArgs {
-                    var: var.to_string(),
-                    origin: origin(var),
-                    words,
-                });
-            }
-        }
-        let checking = get(plugin.host_key_checking())?;
-        let host_key_checking = match checking {
+        let (password, password_env, password_from_ansible_env) = r.passwords(plugin)?;
+        let ssh_args = r.ssh_args(plugin)?;
+        let host_key_checking = match r.get(plugin.host_key_checking())? {
             Some((var, v)) => Some(
-                boolean(&v).ok_or_else(|| bad(var, format!("is not a boolean: `{}`", text(&v))))?,
+                boolean(&v)
+                    .ok_or_else(|| r.bad(var, format!("is not a boolean: `{}`", text(&v))))?,
             ),
             None => None,
         };
         let proxy_command = match plugin {
-            Plugin::Paramiko => get(&["ansible_paramiko_proxy_command"])?
+            Plugin::Paramiko => r
+                .get(&["ansible_paramiko_proxy_command"])?
                 .map(|(_, v)| text(&v))
                 .filter(|c| !c.is_empty()),
             Plugin::Ssh | Plugin::NetworkCli => None,
         };
         Ok(ConnectionVars {
-            password_from_ansible_env: env_idiom_set,
+            password_from_ansible_env,
             plugin,
             proxy_command,
             host_key_checking,
@@ -488,6 +300,171 @@ impl Host {
             password_env,
             ssh_args,
         })
+    }
+}
+
+/// Reads one host's connection variables: each rendered, errors naming
+/// the variable's file and line.
+struct Reader<'a> {
+    host: &'a Host,
+    origins: &'a BTreeMap<String, Origin>,
+    templar: Templar,
+}
+
+impl Reader<'_> {
+    fn origin(&self, var: &str) -> Origin {
+        self.origins.get(var).cloned().unwrap_or_default()
+    }
+
+    fn bad(&self, var: &str, message: String) -> InventoryError {
+        InventoryError::at(
+            &self.origin(var),
+            format!("host {}: `{var}` {message}", self.host.name),
+        )
+    }
+
+    fn render(&self, var: &str) -> Result<Json, InventoryError> {
+        self.templar
+            .var(var)
+            .map(Option::unwrap_or_default)
+            .map_err(|m| {
+                InventoryError::at(
+                    &self.origin(var),
+                    format!(
+                        "host {}: cannot render `{var}` (Jinja): {m}",
+                        self.host.name
+                    ),
+                )
+            })
+    }
+
+    /// The last of `names` set, rendered (`None` if unset or null).
+    fn get(&self, names: &[&'static str]) -> Result<Option<(&'static str, Json)>, InventoryError> {
+        let Some((var, _)) = last_set(self.host, names) else {
+            return Ok(None);
+        };
+        let rendered = self.render(var)?;
+        Ok((!rendered.is_null()).then_some((var, rendered)))
+    }
+
+    fn plugin(&self) -> Result<Plugin, InventoryError> {
+        match self.get(&["ansible_connection"])? {
+            None => Ok(Plugin::Ssh),
+            Some((var, kind)) => {
+                let kind = text(&kind);
+                Plugin::of(&kind).ok_or_else(|| {
+                    let at = self.origin(var);
+                    InventoryError::NotSsh {
+                        path: at.path,
+                        line: at.line,
+                        host: self.host.name.clone(),
+                        kind: kind.clone(),
+                    }
+                })
+            }
+        }
+    }
+
+    /// As Ansible's task executor: every variable the plugin reads is
+    /// rendered, and one that cannot be fails the host, even if another
+    /// name of the same option wins. Then what sshfleet does not support.
+    fn check_supported(&self, plugin: Plugin) -> Result<(), InventoryError> {
+        for &var in plugin.templated() {
+            if self.host.vars.get(var).is_some_and(|v| !v.is_null()) {
+                self.render(var)?;
+            }
+        }
+        for var in KEY_CONTENT_VARS {
+            if self.host.vars.contains_key(var) {
+                return Err(self.bad(
+                    var,
+                    "(a private key's contents) is not supported: use ansible_ssh_private_key_file"
+                        .to_string(),
+                ));
+            }
+        }
+        if self.host.vars.contains_key("ansible_ssh_args") {
+            return Err(self.bad(
+                "ansible_ssh_args",
+                "is not supported (it replaces Ansible's default ssh arguments); use ansible_ssh_common_args".to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The password, the environment variable holding it, and whether that
+    /// variable came from Ansible's `{{ lookup('env', NAME) }}`.
+    fn passwords(
+        &self,
+        plugin: Plugin,
+    ) -> Result<(Option<Secret>, Option<String>, bool), InventoryError> {
+        // `{{ lookup('env', 'NAME') }}` alone stays a *name*, read when
+        // connecting, so that an unset variable is an error there rather
+        // than an empty password.
+        let env_idiom = last_set(self.host, plugin.password())
+            .and_then(|(_, v)| v.as_str())
+            .and_then(env_lookup);
+        let env_idiom_set = env_idiom.is_some();
+        let password = match env_idiom {
+            Some(_) => None,
+            None => self
+                .get(plugin.password())?
+                .map(|(_, v)| text(&v))
+                .filter(|p| !p.is_empty())
+                .map(Secret::new),
+        };
+        if let Some((var, Value::String(raw))) = last_set(self.host, plugin.password())
+            && password.is_some()
+            && !raw.contains("{{")
+            && !raw.contains("{%")
+        {
+            warn_clear_text(&self.host.name, var, &self.origin(var));
+        }
+        let ansible_password_set = last_set(self.host, plugin.password()).is_some();
+        let password_env = match self.get(&[PASSWORD_ENV_VAR])? {
+            _ if env_idiom.is_some() => env_idiom,
+            // Ansible's own password variable wins over sshfleet's.
+            _ if ansible_password_set => None,
+            Some((var, v)) => {
+                let name = text(&v);
+                if !is_env_name(&name) {
+                    // Not echoed: a password pasted here by mistake is still a password.
+                    return Err(self.bad(
+                        var,
+                        "must be the name of an environment variable (letters, digits and `_`, not starting with a digit)"
+                            .to_string(),
+                    ));
+                }
+                Some(name)
+            }
+            None => None,
+        };
+        Ok((password, password_env, env_idiom_set))
+    }
+
+    /// `ansible_ssh_common_args` then `ansible_ssh_extra_args`, split as
+    /// Python's shlex.split (as the ssh plugin splits them). Only the ssh
+    /// plugin passes these to ssh; paramiko and network_cli ignore them,
+    /// and so does sshfleet for those hosts.
+    fn ssh_args(&self, plugin: Plugin) -> Result<Vec<SshArgs>, InventoryError> {
+        let args_vars: &[&'static str] = match plugin {
+            Plugin::Ssh => &["ansible_ssh_common_args", "ansible_ssh_extra_args"],
+            Plugin::Paramiko | Plugin::NetworkCli => &[],
+        };
+        let mut ssh_args = Vec::new();
+        for &var in args_vars {
+            if let Some((var, v)) = self.get(&[var])? {
+                let line = text(&v);
+                let words = super::pyliteral::shlex_split(&line, false)
+                    .map_err(|e| self.bad(var, format!("has unbalanced quotes ({e})")))?;
+                ssh_args.push(SshArgs {
+                    var: var.to_string(),
+                    origin: self.origin(var),
+                    words,
+                });
+            }
+        }
+        Ok(ssh_args)
     }
 }
 

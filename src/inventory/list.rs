@@ -73,6 +73,13 @@ impl Inventory {
                 origins.remove("ansible_connection");
             }
         }
+        // What templates read too.
+        for facts in std::sync::Arc::make_mut(&mut self.facts).hosts.values_mut() {
+            facts.vars.insert(
+                "ansible_connection".to_string(),
+                super::VarValue::String(kind.to_string()),
+            );
+        }
         Ok(())
     }
 }

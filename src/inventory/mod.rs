@@ -23,6 +23,7 @@ mod ini;
 mod jinja;
 pub(crate) mod list;
 mod model;
+mod plugin_vars;
 mod pyliteral;
 mod script;
 mod select;

@@ -259,6 +259,40 @@ impl Model {
         hosts
     }
 
+    /// What templates read of the whole inventory (`hostvars`, `groups`,
+    /// `group_names`, `inventory_file`).
+    fn facts(
+        &self,
+        hosts: &[Host],
+        groups: &[super::Group],
+    ) -> std::sync::Arc<super::template::Facts> {
+        let sources_of: HashMap<&str, Option<PathBuf>> = self
+            .hosts
+            .iter()
+            .map(|h| (h.name.as_str(), h.source.clone()))
+            .collect();
+        std::sync::Arc::new(super::template::Facts {
+            hosts: hosts
+                .iter()
+                .map(|h: &Host| {
+                    let mut group_names: Vec<String> =
+                        h.groups.iter().filter(|g| *g != "all").cloned().collect();
+                    group_names.sort();
+                    let facts = super::template::HostFacts {
+                        vars: h.vars.clone(),
+                        group_names,
+                        source: sources_of.get(h.name.as_str()).cloned().flatten(),
+                    };
+                    (h.name.clone(), facts)
+                })
+                .collect(),
+            groups: groups
+                .iter()
+                .map(|g: &super::Group| (g.name.clone(), g.all_hosts.clone()))
+                .collect(),
+        })
+    }
+
     /// Every host with its effective variables, in the order of Ansible's
     /// `all` pattern: inventory group vars (`all`, then the host's groups by
     /// depth, `ansible_group_priority`, name) < `group_vars/all` <
@@ -356,31 +390,7 @@ impl Model {
                     .collect(),
             })
             .collect();
-        let sources_of: HashMap<&str, Option<PathBuf>> = self
-            .hosts
-            .iter()
-            .map(|h| (h.name.as_str(), h.source.clone()))
-            .collect();
-        let facts = std::sync::Arc::new(super::template::Facts {
-            hosts: hosts
-                .iter()
-                .map(|h: &Host| {
-                    let mut group_names: Vec<String> =
-                        h.groups.iter().filter(|g| *g != "all").cloned().collect();
-                    group_names.sort();
-                    let facts = super::template::HostFacts {
-                        vars: h.vars.clone(),
-                        group_names,
-                        source: sources_of.get(h.name.as_str()).cloned().flatten(),
-                    };
-                    (h.name.clone(), facts)
-                })
-                .collect(),
-            groups: groups
-                .iter()
-                .map(|g: &super::Group| (g.name.clone(), g.all_hosts.clone()))
-                .collect(),
-        });
+        let facts = self.facts(&hosts, &groups);
         Ok(Inventory {
             sources,
             hosts,

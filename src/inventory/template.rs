@@ -21,6 +21,7 @@ use super::vars::to_json;
 use super::vault::{self, VaultSecret};
 
 /// What templates may read of the whole inventory.
+#[derive(Clone)]
 pub(crate) struct Facts {
     pub(super) hosts: BTreeMap<String, HostFacts>,
     /// Each group's hosts (Ansible's `groups`).
@@ -28,6 +29,7 @@ pub(crate) struct Facts {
 }
 
 /// One host as templates see it.
+#[derive(Clone)]
 pub(crate) struct HostFacts {
     /// Effective variables, untemplated.
     pub(super) vars: BTreeMap<String, Value>,

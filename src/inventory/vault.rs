@@ -14,11 +14,13 @@ use sha2::Sha256;
 
 use crate::support::secrets::Secret;
 
-/// A vault password (a [`Secret`], never printed) with what it decrypted:
-/// a `!vault` value in `group_vars/all` is read for every host, and each
-/// PBKDF2 derivation costs 10 000 rounds.
+/// The vault passwords, each with its vault id label (`default` for
+/// `--vault-password-file` and `--ask-vault-pass`): never printed (its
+/// `Debug` says so). It remembers what it decrypted: a `!vault` value in
+/// `group_vars/all` is read for every host, and each PBKDF2 derivation
+/// costs 10 000 rounds.
 #[derive(Clone)]
-pub(crate) struct VaultSecret(Secret, Arc<Mutex<HashMap<String, String>>>);
+pub(crate) struct VaultSecret(Vec<(String, Secret)>, Arc<Mutex<HashMap<String, String>>>);
 
 impl std::fmt::Debug for VaultSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -27,9 +29,30 @@ impl std::fmt::Debug for VaultSecret {
 }
 
 impl VaultSecret {
-    /// A password as typed (`--ask-vault-pass`).
+    /// A password as typed (`--ask-vault-pass`), vault id `default`.
     pub(crate) fn new(password: String) -> VaultSecret {
-        VaultSecret(Secret::new(password), Arc::default())
+        VaultSecret::with_labels(vec![("default".to_string(), password)])
+    }
+
+    /// Several passwords, each with its vault id label (`--vault-id
+    /// label@source`), in the order given.
+    pub(crate) fn with_labels(secrets: Vec<(String, String)>) -> VaultSecret {
+        let secrets = secrets
+            .into_iter()
+            .map(|(label, password)| (label, Secret::new(password)))
+            .collect();
+        VaultSecret(secrets, Arc::default())
+    }
+
+    /// Each label and password, in order.
+    pub(crate) fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(l, p)| (l.as_str(), p.expose()))
+    }
+
+    /// These passwords and then `other`'s.
+    pub(crate) fn and(mut self, other: VaultSecret) -> VaultSecret {
+        self.0.extend(other.0);
+        self
     }
 
     /// The first line of a password file, as Ansible reads it (surrounding
@@ -66,6 +89,9 @@ pub(super) enum VaultError {
     NoPassword,
     Format(String),
     WrongPassword,
+    /// The vault names a vault id label no `--vault-id` gave, and no
+    /// other password opens it.
+    NoSuchLabel(String),
 }
 
 impl std::fmt::Display for VaultError {
@@ -78,6 +104,10 @@ impl std::fmt::Display for VaultError {
             VaultError::WrongPassword => {
                 f.write_str("the vault password does not decrypt this data (HMAC mismatch)")
             }
+            VaultError::NoSuchLabel(label) => write!(
+                f,
+                "this vault is for vault id `{label}`, which no --vault-id gave (--vault-id {label}@FILE), and no other vault password decrypts it"
+            ),
         }
     }
 }
@@ -92,6 +122,11 @@ pub(super) fn decrypt(text: &str, secret: Option<&VaultSecret>) -> Result<String
     let mut lines = text.trim().lines();
     let header = lines.next().unwrap_or_default().trim();
     let fields: Vec<&str> = header.split(';').collect();
+    // Format 1.2 names its vault id label.
+    let label = match fields[..] {
+        ["$ANSIBLE_VAULT", "1.2", "AES256", label, ..] => Some(label.trim().to_string()),
+        _ => None,
+    };
     match fields[..] {
         ["$ANSIBLE_VAULT", "1.1" | "1.2", "AES256", ..] => {}
         ["$ANSIBLE_VAULT", version, cipher, ..] => {
@@ -105,7 +140,30 @@ pub(super) fn decrypt(text: &str, secret: Option<&VaultSecret>) -> Result<String
     if let Some(plain) = secret.1.lock().ok().and_then(|c| c.get(text).cloned()) {
         return Ok(plain);
     }
-    let plain = decrypt_with(lines, secret)?;
+    // As ansible-core: the passwords of the vault's label first, then the
+    // others, in the order given.
+    let body: Vec<&str> = lines.collect();
+    let mut order: Vec<&(String, Secret)> = secret
+        .0
+        .iter()
+        .filter(|(l, _)| Some(l) == label.as_ref())
+        .collect();
+    order.extend(secret.0.iter().filter(|(l, _)| Some(l) != label.as_ref()));
+    let mut result = Err(VaultError::WrongPassword);
+    for (_, password) in order {
+        result = decrypt_with(body.iter().copied(), password.expose());
+        if !matches!(result, Err(VaultError::WrongPassword)) {
+            break;
+        }
+    }
+    let plain = match (result, label) {
+        (Err(VaultError::WrongPassword), Some(label))
+            if !secret.0.iter().any(|(l, _)| *l == label) =>
+        {
+            return Err(VaultError::NoSuchLabel(label));
+        }
+        (result, _) => result?,
+    };
     if let Ok(mut cache) = secret.1.lock() {
         cache.insert(text.to_string(), plain.clone());
     }
@@ -115,7 +173,7 @@ pub(super) fn decrypt(text: &str, secret: Option<&VaultSecret>) -> Result<String
 /// The body (the lines after the header) decrypted with `secret`.
 fn decrypt_with<'a>(
     lines: impl Iterator<Item = &'a str>,
-    secret: &VaultSecret,
+    password: &str,
 ) -> Result<String, VaultError> {
     let hex_body: String = lines.map(str::trim).collect();
     let body =
@@ -133,7 +191,7 @@ fn decrypt_with<'a>(
     let mut data = unhex(ciphertext).ok_or_else(bad)?;
 
     let mut derived = [0u8; 80];
-    pbkdf2::pbkdf2_hmac::<Sha256>(secret.0.expose().as_bytes(), &salt, 10_000, &mut derived);
+    pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), &salt, 10_000, &mut derived);
     let (key, rest) = derived.split_at(32);
     let (hmac_key, iv) = rest.split_at(32);
 

@@ -46,7 +46,11 @@ pub(crate) fn check(
         }) = inventory.connection(host, vault)
         {
             let entry = other.entry(kind).or_default();
-            let place = format!("{}:{line}", path.display());
+            let place = if path.as_os_str().is_empty() {
+                "-e".to_string()
+            } else {
+                format!("{}:{line}", path.display())
+            };
             if !entry.0.contains(&place) && entry.0.len() < NAMED {
                 entry.0.push(place);
             }

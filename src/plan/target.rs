@@ -736,9 +736,7 @@ mod tests {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "target_differential.rs"]
 mod differential;
 
 #[cfg(test)]
-#[path = "target_ssh_tests.rs"]
 mod ssh_tests;

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::exec::StepError;
+use super::step_error::StepError;
 use super::when::Value;
 use super::{CaptureKind, CaptureSource, Pick, Playbook};
 

@@ -7,6 +7,7 @@ mod clock;
 pub(crate) mod exec;
 pub(crate) mod model;
 pub(crate) mod remote;
+mod step_error;
 mod validate;
 pub(crate) mod vars;
 pub(crate) mod when;

@@ -476,7 +476,10 @@ fn builtin_resolves_by_name_and_unknown_name_lists_builtins() {
 fn a_string_rendered_into_a_command_needs_a_pattern_and_values_must_match_it() {
     for (kind, step) in [
         ("run", "    run: curl.exe -x {{ proxy }}\n"),
-        ("follow", "    follow: tail {{ proxy }}\n    until: done\n    timeout: 1m\n"),
+        (
+            "follow",
+            "    follow: tail {{ proxy }}\n    until: done\n    timeout: 1m\n",
+        ),
     ] {
         let text = format!(
             "name: t\nvars:\n  proxy: {{type: string}}\nshell: {{prompt: '> $'}}\nsteps:\n  - name: s\n{step}"

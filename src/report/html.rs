@@ -561,5 +561,4 @@ fn timeline(out: &mut String, report: &Report, colours: &BTreeMap<&str, usize>) 
 }
 
 #[cfg(test)]
-#[path = "html_tests.rs"]
 mod tests;

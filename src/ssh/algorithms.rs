@@ -602,5 +602,4 @@ pub(crate) fn no_common_algorithm_hint(
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "algorithms_tests.rs"]
 mod tests;

@@ -492,5 +492,4 @@ pub(crate) fn entry_line(host: &str, port: u16, key: &PublicKey) -> String {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "known_hosts_tests.rs"]
 mod tests;

@@ -9,7 +9,7 @@ use crate::support::{USER, new_key, sshfleet_cmd, write_key};
 const PLAYBOOK: &str = r#"
 name: posture
 vars:
-  tetra_server: {type: string, default: tetra-defs.amp.cisco.com}
+  tetra_server: {type: string, default: tetra-defs.amp.cisco.com, pattern: '[a-z0-9.-]+'}
 exec:
   command_timeout: 20s
 facts: [connector_dir, tetra_version, connected, dns_status]

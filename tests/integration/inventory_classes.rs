@@ -356,3 +356,36 @@ fn playbook_variables_from_the_inventory_are_rendered() {
         "{text}"
     );
 }
+
+#[test]
+fn several_vault_ids_as_ansible_and_a_missing_label_is_named() {
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/fixtures/inventory");
+    // vault-id-prod.yml: `ansible-vault encrypt_string --vault-id prod@...`
+    // (format 1.2, label `prod`); ansible-core 2.19.14 reads it as `ops-prod`.
+    let both = resolve(
+        &fixtures,
+        "vault-id-prod.yml",
+        &[
+            "--vault-id",
+            "dev@vault-id-dev-pass",
+            "--vault-id",
+            "prod@vault-id-prod-pass",
+        ],
+    );
+    assert_eq!(host(&both, "esa01")["user"], "ops-prod");
+    let text = refusal(
+        &fixtures,
+        &[
+            "inventory",
+            "-i",
+            "vault-id-prod.yml",
+            "-F",
+            "none",
+            "--vault-id",
+            "dev@vault-id-dev-pass",
+        ],
+    );
+    assert!(text.contains("vault id `prod`"), "{text}");
+    assert!(text.contains("vault-id-prod.yml:4"), "{text}");
+}

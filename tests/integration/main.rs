@@ -40,6 +40,7 @@ mod shard;
 mod sim_cli;
 mod sim_server;
 mod sim_windows;
+mod structure;
 mod support;
 mod tetra;
 mod tetra_personas;

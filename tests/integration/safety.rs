@@ -294,7 +294,7 @@ async fn man_out_dir_is_created_with_its_parents_or_refused_before_writing() {
 const ECHO_PLAYBOOK: &str = r#"
 name: show
 vars:
-  what: {type: string, default: version}
+  what: {type: string, default: version, pattern: '(?s).*'}
   command_timeout: {type: duration, default: 20s}
 shell:
   prompt: '^(?:\((?:Machine|Cluster) [^)]+\)|[A-Za-z0-9][A-Za-z0-9._-]*)> ?$'

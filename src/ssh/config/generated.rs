@@ -16,7 +16,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::keywords::{self, Class, Value};
+use super::keywords::{self, Class};
+use super::values::Value;
 use super::*;
 use crate::ssh::algorithms::{AlgorithmKind, ca_signature_names};
 

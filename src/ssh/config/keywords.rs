@@ -26,46 +26,6 @@ pub(crate) enum Class {
     Alias(&'static str),
 }
 
-/// What value a keyword takes, as OpenSSH checks it when reading the file
-/// (in every block, whether it applies or not).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Value {
-    /// One of these words (case-insensitive).
-    Choice(&'static [&'static str]),
-    /// A time: `none`, or seconds with optional `s m h d w` parts.
-    Time,
-    /// A non-negative integer.
-    Int,
-    /// Exactly one argument.
-    One,
-    /// One or more arguments.
-    Many,
-    /// The rest of the line, as written (a command).
-    Rest,
-    /// Whatever follows (OpenSSH does not look at it).
-    Anything,
-    /// Read by the parser itself (`Host`, `Match`, `Include`).
-    Structure,
-    /// `IPQoS`: one or two DSCP names or numbers.
-    IpQos,
-    /// `ControlPersist`: a flag or a time.
-    FlagOrTime,
-    /// `CanonicalizePermittedCNAMEs`: `none` or `from:to` rules.
-    Cnames,
-    /// A forwarding specification.
-    Forward(Forward),
-    /// Checked by this function (one argument or more).
-    Check(fn(&[String]) -> Result<(), String>),
-}
-
-/// Which forwarding a specification is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Forward {
-    Local,
-    Remote,
-    Dynamic,
-}
-
 /// One row of the table.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Keyword {
@@ -79,7 +39,6 @@ pub(crate) struct Keyword {
     pub class: Class,
 }
 
-pub(crate) const FLAG: &[&str] = &["yes", "no", "true", "false"];
 const YES_NO_ASK: &[&str] = &["yes", "no", "ask", "true", "false"];
 const NO: &[&str] = &["no", "false"];
 const NONE: &[&str] = &["none"];
@@ -104,8 +63,9 @@ const fn later(name: &'static str, since: &'static str, value: Value, class: Cla
 
 pub(crate) use super::values::check_value;
 use super::values::{
-    check_add_keys, check_escape_char, check_gss_kex, check_key_list, check_mask,
-    check_permit_remote_open, check_positive, check_rekey_limit, check_setenv, check_tun_device,
+    FLAG, Forward, Value, check_add_keys, check_escape_char, check_gss_kex, check_key_list,
+    check_mask, check_permit_remote_open, check_positive, check_rekey_limit, check_setenv,
+    check_tun_device,
 };
 use Class::{Alias, Honoured, Ignored, Inert, Refused};
 use Value::{Anything, Choice, Int, Many, One, Rest, Structure, Time};

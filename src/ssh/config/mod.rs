@@ -328,7 +328,7 @@ impl SshConfig {
                 line: place.line,
             }
         } else if lower == "ignoreunknown" {
-            keywords::check_value(keywords::Value::One, args)?;
+            keywords::check_value(values::Value::One, args)?;
             self.saw_ignore_unknown = true;
             Line::IgnoreUnknown(args[0].clone())
         } else {

@@ -136,8 +136,7 @@ pub(super) fn split_line(line: &str) -> Result<Option<(String, Vec<String>)>, St
     // OpenSSH keeps a command's rest of line (`ProxyCommand`,
     // `LocalCommand`, ...) as written, for the shell to split.
     let lower = keyword.to_ascii_lowercase();
-    if super::keywords::find(&lower)
-        .is_some_and(|k| matches!(k.value, super::keywords::Value::Rest))
+    if super::keywords::find(&lower).is_some_and(|k| matches!(k.value, super::values::Value::Rest))
     {
         let args = if rest.is_empty() {
             Vec::new()

@@ -2,7 +2,48 @@
 //! arguments, times, numbers, choices, and the keyword-specific forms
 //! (forwardings, `IPQoS`, `RekeyLimit`, ...).
 
-use super::keywords::{FLAG, Forward, Value};
+/// What value a keyword takes, as OpenSSH checks it when reading the file
+/// (in every block, whether it applies or not).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Value {
+    /// One of these words (case-insensitive).
+    Choice(&'static [&'static str]),
+    /// A time: `none`, or seconds with optional `s m h d w` parts.
+    Time,
+    /// A non-negative integer.
+    Int,
+    /// Exactly one argument.
+    One,
+    /// One or more arguments.
+    Many,
+    /// The rest of the line, as written (a command).
+    Rest,
+    /// Whatever follows (OpenSSH does not look at it).
+    Anything,
+    /// Read by the parser itself (`Host`, `Match`, `Include`).
+    Structure,
+    /// `IPQoS`: one or two DSCP names or numbers.
+    IpQos,
+    /// `ControlPersist`: a flag or a time.
+    FlagOrTime,
+    /// `CanonicalizePermittedCNAMEs`: `none` or `from:to` rules.
+    Cnames,
+    /// A forwarding specification.
+    Forward(Forward),
+    /// Checked by this function (one argument or more).
+    Check(fn(&[String]) -> Result<(), String>),
+}
+
+/// Which forwarding a specification is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Forward {
+    Local,
+    Remote,
+    Dynamic,
+}
+
+/// The words OpenSSH reads as a flag.
+pub(crate) const FLAG: &[&str] = &["yes", "no", "true", "false"];
 
 /// Check a value as OpenSSH checks it when reading the line.
 pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {

@@ -345,5 +345,4 @@ impl client::Handler for Verifier {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#[path = "verify_tests.rs"]
 mod tests;

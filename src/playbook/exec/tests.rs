@@ -117,7 +117,7 @@ fn exec_playbooks_are_validated() {
     );
     let e = invalid(&follow);
     assert!(e.contains("interactive `shell:`"), "{e}");
-    let shipped = include_str!("../../playbooks/esa-ecupdate.yaml");
+    let shipped = include_str!("../../../playbooks/esa-ecupdate.yaml");
     let e = invalid(&shipped.replace(
         "    run: version\n",
         "    run: version\n    exit_status: rc\n",

@@ -107,7 +107,7 @@ fn poisoned(report: &Report) -> (Report, usize) {
 #[test]
 fn the_fixture_fills_every_field_of_the_published_schema() {
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../../docs/report.schema.json")).unwrap();
+        serde_json::from_str(include_str!("../../../docs/report.schema.json")).unwrap();
     let report = serde_json::to_value(full_report()).unwrap();
     let mut missing = Vec::new();
     let mut check = |path: &str, object: &serde_json::Value, props: &serde_json::Value| {
