@@ -23,7 +23,7 @@ fn token_playbook(dir: &Path) -> std::path::PathBuf {
     std::fs::write(
         &path,
         "name: type-token\ndescription: Types a token at the CLI prompt.\n\
-         vars:\n  api_token: {type: string, pattern: '[A-Za-z0-9]+', description: a secret by its name}\n  \
+         vars:\n  api_token: {type: string, pattern: '[A-Za-z0-9-]+', description: a secret by its name}\n  \
          command_timeout: {type: duration, default: 30s, description: per command}\n  \
          login_timeout: {type: duration, default: 30s, description: to the prompt}\n\
          shell:\n  prompt: '^[A-Za-z0-9][A-Za-z0-9._-]*> ?$'\n  command_timeout: command_timeout\n  \
