@@ -348,7 +348,7 @@ pub(crate) struct InventoryArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::plan::shard::Shard>,
     /// Print the inventory as `ansible-inventory --list` does (JSON, passwords masked).
-    #[arg(long, conflicts_with_all = ["limit", "pattern", "json"])]
+    #[arg(long, conflicts_with_all = ["limit", "shard", "pattern", "json"])]
     pub list: bool,
     /// Hosts matching this Ansible host pattern, in the pattern's order (what
     /// `ansible PATTERN --list-hosts` lists), instead of `all` (or --limit).
@@ -655,4 +655,33 @@ pub(crate) fn parse(args: Vec<String>) -> Result<Cli, i32> {
 /// The clap command, for completions and manual pages.
 pub(crate) fn command() -> clap::Command {
     Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use clap::Parser as _;
+
+    use super::Cli;
+
+    /// `inventory --list` prints the whole inventory: every option that
+    /// selects part of it is refused beside it, never silently ignored.
+    #[test]
+    fn inventory_list_refuses_every_selection() {
+        for selection in [
+            &["-l", "emea"][..],
+            &["--shard", "1/2"],
+            &["--pattern", "emea"],
+        ] {
+            let mut args = vec!["sshfleet", "inventory", "-i", "inv.yaml", "--list"];
+            args.extend_from_slice(selection);
+            let err = Cli::try_parse_from(&args).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ArgumentConflict,
+                "{selection:?}: {err}"
+            );
+        }
+        Cli::try_parse_from(["sshfleet", "inventory", "-i", "inv.yaml", "--list"]).unwrap();
+    }
 }

@@ -33,7 +33,7 @@ use super::host::{HostSession, Turn};
 use super::observer::Observer;
 use super::outcome::{Stopped, stopped_outcome};
 use crate::plan::{PlannedHost, RunSettings};
-use crate::playbook::{FleetMax, Playbook, Segment, Value};
+use crate::playbook::{FleetKind, FleetMax, Playbook, Segment, Value};
 use crate::report::{HostOutcome, Status};
 
 /// Run `playbook` on every host, batch after batch. Outcomes come back in
@@ -265,18 +265,42 @@ fn host_span(name: &str) -> tracing::Span {
 
 /// Give every host still in play the fleet-wide values: the highest value
 /// among the hosts that reached the barrier with it, and among earlier
-/// batches' (`carried`, updated here).
+/// batches' (`carried`, updated here). A fleet value compares one kind of
+/// value ([`FleetMax::fleet_kind`]): a host whose value is of another kind
+/// is left out of it, with a warning on that host, and fails no other host.
 fn share_fleet_values(
     values: &[FleetMax],
     seats: &mut [Seat],
     carried: &mut BTreeMap<String, Value>,
 ) {
-    for FleetMax { target, source } in values {
-        let live = seats.iter().filter_map(|seat| match seat {
-            Seat::Live(host) => host.state.get(source),
-            Seat::Done(_) => None,
-        });
-        let best = FleetMax::highest(carried.get(target).into_iter().chain(live));
+    for FleetMax { target, source, .. } in values {
+        let live = || {
+            seats.iter().filter_map(|seat| match seat {
+                Seat::Live(host) => host.state.get(source),
+                Seat::Done(_) => None,
+            })
+        };
+        let kind = FleetMax::fleet_kind(carried.get(target).into_iter().chain(live()));
+        let best = FleetMax::highest(carried.get(target).into_iter().chain(live()));
+        for seat in seats.iter_mut() {
+            if let Seat::Live(host) = seat
+                && let Some(value) = host.state.get(source)
+                && FleetMax::kind_of(value) != kind
+            {
+                let shown = match value {
+                    Value::Text(t) => format!("{t:?}"),
+                    other => other.to_string(),
+                };
+                let why = match (FleetMax::kind_of(value), kind) {
+                    (None, _) => "neither a number nor a version",
+                    (_, Some(FleetKind::Number)) => "not a number like the other hosts' values",
+                    _ => "not a version like the other hosts' values",
+                };
+                let warning =
+                    format!("`{source}` is {shown}, {why}: left out of the fleet value `{target}`");
+                host.state.warn(warning);
+            }
+        }
         if let Some(best) = best {
             carried.insert(target.clone(), best.clone());
             for seat in seats.iter_mut() {

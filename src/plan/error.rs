@@ -40,4 +40,8 @@ pub(crate) enum PlanError {
     /// (super::not_ssh).
     #[error("{0}")]
     NotSsh(String),
+    /// A run over part of the inventory whose playbook computes a fleet
+    /// value no given variable overrides (super::partial).
+    #[error("{0}")]
+    PartialFleet(String),
 }

@@ -7,6 +7,7 @@
 
 mod error;
 pub(crate) mod not_ssh;
+pub(crate) mod partial;
 pub(crate) mod password_env;
 pub(crate) mod retry;
 pub(crate) mod rollout;
@@ -166,6 +167,12 @@ impl Plan {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let partial = partial::selection_options(
+            sources.limit.is_some(),
+            sources.shard.is_some(),
+            sources.retry_failed.is_some(),
+        );
+        partial::check(&playbook, &partial, &vars)?;
         if settings.forks == 0 {
             return Err(PlanError::Usage("--forks must be at least 1".to_string()));
         }
@@ -194,9 +201,22 @@ impl Plan {
             record: RunInputs {
                 inventories: sources.inventory.to_vec(),
                 limit: sources.limit.map(str::to_string),
-                extra_vars: sources.extra_vars.to_vec(),
+                extra_vars: sources
+                    .extra_vars
+                    .iter()
+                    .map(|a| used_extra_var(a))
+                    .collect(),
             },
         })
+    }
+}
+
+/// A `-e` argument as the run used it: `KEY=VALUE` with both trimmed, as
+/// the value was checked and used (connection overrides included).
+fn used_extra_var(arg: &str) -> String {
+    match arg.split_once('=') {
+        Some((name, value)) => format!("{}={}", name.trim(), value.trim()),
+        None => arg.to_string(),
     }
 }
 

@@ -14,7 +14,17 @@ pub(super) fn capture_value(
     output: &str,
 ) -> Result<Option<(Value, Option<NaiveDateTime>)>, StepError> {
     let regex = match &capture.source {
-        CaptureSource::Json(pointer) => return Ok(json_value(output, pointer).map(|v| (v, None))),
+        CaptureSource::Json(pointer) => {
+            return match json_value(output, pointer) {
+                Some((value, _)) if capture.kind != CaptureKind::Number => Ok(Some((value, None))),
+                Some((Value::Number(n), _)) if n.is_finite() => Ok(Some((Value::Number(n), None))),
+                Some((_, shown)) => Err(StepError::NotANumber {
+                    capture: capture.name.clone(),
+                    value: shown,
+                }),
+                None => Ok(None),
+            };
+        }
         CaptureSource::Regex(regex) => regex,
     };
     let value_of = |caps: &regex::Captures<'_>| {
@@ -40,6 +50,18 @@ pub(super) fn capture_value(
     };
     let group = value_of(&caps);
     match capture.kind {
+        CaptureKind::Number => {
+            let text = group
+                .or_else(|| caps.get(0).map(|m| m.as_str().trim().to_string()))
+                .unwrap_or_default();
+            match text.parse::<f64>() {
+                Ok(n) if n.is_finite() => Ok(Some((Value::Number(n), None))),
+                _ => Err(StepError::NotANumber {
+                    capture: capture.name.clone(),
+                    value: format!("{text:?}"),
+                }),
+            }
+        }
         CaptureKind::Text => Ok(group
             .or_else(|| caps.get(0).map(|m| m.as_str().trim().to_string()))
             .map(|text| (Value::Text(text), None))),
@@ -74,17 +96,20 @@ pub(super) fn capture_value(
 }
 
 /// The value at `pointer` in the first JSON object or array of `output`
-/// (tools print banners or warnings around their JSON).
-fn json_value(output: &str, pointer: &str) -> Option<Value> {
+/// (tools print banners or warnings around their JSON), with the JSON
+/// text of that value (as an error names it).
+fn json_value(output: &str, pointer: &str) -> Option<(Value, String)> {
     let start = output.find(['{', '['])?;
     let mut values =
         serde_json::Deserializer::from_str(&output[start..]).into_iter::<serde_json::Value>();
     let document = values.next()?.ok()?;
-    match document.pointer(pointer)? {
-        serde_json::Value::Bool(b) => Some(Value::Bool(*b)),
-        serde_json::Value::Number(n) => n.as_f64().map(Value::Number),
-        serde_json::Value::String(s) => Some(Value::Text(s.clone())),
-        serde_json::Value::Null => None,
-        other => Some(Value::Text(other.to_string())),
-    }
+    let found = document.pointer(pointer)?;
+    let value = match found {
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Number(n.as_f64()?),
+        serde_json::Value::String(s) => Value::Text(s.clone()),
+        serde_json::Value::Null => return None,
+        other => Value::Text(other.to_string()),
+    };
+    Some((value, found.to_string()))
 }

@@ -247,20 +247,49 @@ pub(crate) struct Follow {
     pub timeout: DurationRef,
 }
 
-/// `target` gets the highest `source` value across the fleet.
+/// `target` gets the highest `source` value across the fleet, unless the
+/// run gives `overridden_by` (then the fleet value is not needed, and a run
+/// over part of the inventory may go on).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FleetMax {
     pub target: String,
     pub source: String,
+    pub overridden_by: Option<String>,
+}
+
+/// The one kind of value a fleet value compares: numbers where any host has
+/// one, else versions. A value of another kind never enters it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum FleetKind {
+    Number,
+    Version,
 }
 
 impl FleetMax {
-    /// The highest of `values`: versions and numbers compare as such; a
-    /// value that does not compare with the best so far does not replace
-    /// it, and of equal values the first stays.
-    pub(crate) fn highest<'a>(values: impl IntoIterator<Item = &'a Value>) -> Option<Value> {
+    /// The kind of `value`, if it is one a fleet value compares.
+    pub(crate) fn kind_of(value: &Value) -> Option<FleetKind> {
+        match value {
+            Value::Number(n) if n.is_finite() => Some(FleetKind::Number),
+            Value::Text(t) if when::is_version(t) => Some(FleetKind::Version),
+            _ => None,
+        }
+    }
+
+    /// The kind the fleet compares: numbers where any value is one.
+    pub(crate) fn fleet_kind<'a>(values: impl IntoIterator<Item = &'a Value>) -> Option<FleetKind> {
+        values.into_iter().filter_map(Self::kind_of).min()
+    }
+
+    /// The highest of `values` of the fleet's one kind ([`Self::fleet_kind`]);
+    /// values of another kind are left out, and of equal values the first
+    /// stays.
+    pub(crate) fn highest<'a>(
+        values: impl IntoIterator<Item = &'a Value> + Clone,
+    ) -> Option<Value> {
+        let kind = Self::fleet_kind(values.clone())?;
         values
             .into_iter()
+            .filter(|v| Self::kind_of(v) == Some(kind))
             .fold(None, |best: Option<&Value>, v| match best {
                 Some(b) if !higher(v, b) => Some(b),
                 _ => Some(v),

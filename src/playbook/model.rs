@@ -287,6 +287,10 @@ pub(crate) enum CaptureKind {
     /// format, or, for a pattern without group, the stamp of the last
     /// matching line.
     Time,
+    /// A finite number: anything else (a JSON string such as "10", `true`,
+    /// a list, NaN) fails the host's step naming the value, so that it never
+    /// reaches a comparison or a fleet value.
+    Number,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -317,4 +321,10 @@ pub(crate) struct FleetSpec {
     /// The highest value (versions and numbers compare as such) of this
     /// variable among the hosts that have it.
     pub max_of: String,
+    /// A playbook variable that, given, stands in for this fleet value (the
+    /// playbook's conditions then use it instead): a run over part of the
+    /// inventory (--limit, --shard, --retry-failed) needs it, since a
+    /// highest value over part of the fleet is not the fleet's.
+    #[serde(default)]
+    pub overridden_by: Option<String>,
 }

@@ -57,6 +57,10 @@ pub(crate) enum StepError {
         text: String,
         format: String,
     },
+    #[error(
+        "`{capture}` captured {value}, which is not a finite number (the capture is `as: number`)"
+    )]
+    NotANumber { capture: String, value: String },
     #[error("time capture without timestamp section")]
     NoTimestamp,
     #[error("finding `{id}`: {error}")]

@@ -217,6 +217,73 @@ fn fleet_max_compares_versions_and_numbers_as_such() {
     assert_eq!(FleetMax::highest(&[]), None);
 }
 
+/// A fleet value compares one kind of value: numbers where any host has
+/// one. A text version (`"10"`, from an untyped capture) or a value that is
+/// neither never wins over the numbers, wherever it comes.
+#[test]
+fn fleet_max_compares_one_kind_of_value() {
+    let text = |t: &str| Value::Text(t.to_string());
+    let numbers = [Value::Number(90600.0), Value::Number(90606.0)];
+    for odd in [
+        text("10"),
+        text("9.0.7"),
+        text("90601"),
+        text("abc"),
+        Value::Bool(true),
+    ] {
+        for at in 0..=numbers.len() {
+            let mut values = numbers.to_vec();
+            values.insert(at, odd.clone());
+            assert_eq!(
+                FleetMax::highest(&values),
+                Some(Value::Number(90606.0)),
+                "{values:?}"
+            );
+            assert_eq!(FleetMax::fleet_kind(&values), Some(FleetKind::Number));
+            assert_ne!(FleetMax::kind_of(&odd), Some(FleetKind::Number));
+        }
+    }
+    // Without numbers, versions; what is neither never enters.
+    assert_eq!(
+        FleetMax::highest(&[text("abc"), text("9.0.0"), text("10.1.2")]),
+        Some(text("10.1.2"))
+    );
+    assert_eq!(FleetMax::highest(&[text("abc"), Value::Bool(false)]), None);
+}
+
+/// `overridden_by` names a variable of the playbook, which a run over part
+/// of the inventory gives instead of the fleet value.
+#[test]
+fn a_fleet_value_is_overridden_only_by_a_playbook_variable() {
+    let pb = parse(SHIPPED).unwrap();
+    let text = include_str!("../../playbooks/secure-endpoint-tetra.yaml");
+    let tetra = Playbook::parse(text, Path::new("tetra.yaml")).unwrap();
+    let overrides: Vec<_> = tetra
+        .steps
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StepKind::Fleet(values) => Some(values.clone()),
+            _ => None,
+        })
+        .flatten()
+        .map(|v| v.overridden_by)
+        .collect();
+    assert_eq!(overrides, [Some("latest_tetra".to_string())]);
+    let bad = text.replace("overridden_by: latest_tetra", "overridden_by: latest_tetr");
+    let err = Playbook::parse(&bad, Path::new("tetra.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`latest_tetr` is not a variable of this playbook"),
+        "{err}"
+    );
+    assert!(
+        pb.steps
+            .iter()
+            .all(|s| !matches!(s.kind, StepKind::Fleet(_)))
+    );
+}
+
 #[test]
 fn fleet_steps_cut_the_playbook_into_segments() {
     let pb = parse(SHIPPED).unwrap();
@@ -235,7 +302,8 @@ fn fleet_steps_cut_the_playbook_into_segments() {
         segments[0].then,
         vec![FleetMax {
             target: "newest".into(),
-            source: "asyncos_version".into()
+            source: "asyncos_version".into(),
+            overridden_by: None,
         }]
     );
     assert_eq!(segments[1].steps, 4..pb.steps.len());

@@ -40,7 +40,7 @@ pub(crate) fn parse_extra_vars(
                 name: name.to_string(),
                 message,
             })?;
-        out.insert(name.to_string(), value.to_string());
+        out.insert(name.to_string(), value.trim().to_string());
     }
     Ok(out)
 }
@@ -86,15 +86,28 @@ impl VarSpec {
     /// and, for a string, its pattern.
     pub(crate) fn typed_text(&self, text: &str) -> Result<Typed, String> {
         let typed = typed_text(self.kind, text)?;
-        self.check_pattern(&typed.value)?;
+        self.check_given(&typed.value, text)?;
         Ok(typed)
     }
 
     /// A YAML value checked against the declared type and pattern.
     pub(crate) fn typed_value(&self, value: &serde_yaml::Value) -> Result<Typed, String> {
         let typed = typed_value(self.kind, value)?;
-        self.check_pattern(&typed.value)?;
+        self.check_given(&typed.value, &format!("{value:?}"))?;
         Ok(typed)
+    }
+
+    /// What a given value (`-e`, the inventory, a default) must be beyond
+    /// its type: a finite number (NaN, inf, -inf or 1e400, infinite as a
+    /// float, would fail every comparison or pass them all), a string
+    /// matching the pattern.
+    fn check_given(&self, value: &Value, given: &str) -> Result<(), String> {
+        if let Value::Number(n) = value
+            && !n.is_finite()
+        {
+            return Err(format!("`{}` is not a finite number", given.trim()));
+        }
+        self.check_pattern(value)
     }
 
     /// The whole of a string value must match the declared pattern.
@@ -244,6 +257,35 @@ mod tests {
             };
             assert_eq!(Value::Number(n).to_json(), serde_json::json!(text));
         }
+    }
+
+    /// `-e` (and the inventory) give finite numbers only: each of these
+    /// parses as an f64 but would fail every comparison or pass them all.
+    #[test]
+    fn given_numbers_must_be_finite() {
+        let pb = Playbook::resolve("secure-endpoint-tetra").unwrap();
+        for bad in ["NaN", "nan", "inf", "-inf", "infinity", "1e400", "-1e400"] {
+            let err = parse_extra_vars(&pb, &[format!("latest_tetra={bad}")]).unwrap_err();
+            assert!(
+                err.to_string().contains("not a finite number"),
+                "{bad}: {err}"
+            );
+        }
+        let ok = parse_extra_vars(&pb, &["latest_tetra=90606".to_string()]).unwrap();
+        assert_eq!(ok["latest_tetra"], "90606");
+    }
+
+    /// A `-e` value is used trimmed, so it is kept trimmed.
+    #[test]
+    fn extra_vars_keep_the_value_used() {
+        let pb = Playbook::resolve("secure-endpoint-tetra").unwrap();
+        let args = [
+            " latest_tetra = 90606 ".to_string(),
+            "tetra_server= a.example.com ".to_string(),
+        ];
+        let vars = parse_extra_vars(&pb, &args).unwrap();
+        assert_eq!(vars["latest_tetra"], "90606");
+        assert_eq!(vars["tetra_server"], "a.example.com");
     }
 
     #[test]

@@ -100,3 +100,45 @@ async fn hosts_are_compared_with_the_newest_version_seen_across_the_fleet() {
         assert_eq!(sim.stats().sessions_opened, 2, "{}", sim.name);
     }
 }
+
+/// A fleet value compares one kind of value: a host whose value is no
+/// version (wherever it comes in the fleet) is left out of it with a
+/// warning on that host, and the others are judged as without it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_value_that_does_not_compare_is_left_out_and_fails_no_other_host() {
+    let with_version = |name: &str, version: &str| {
+        let mut p = AsyncOsProfile::healthy(name);
+        p.version = version.to_string();
+        p
+    };
+    let lab = Lab::start(vec![
+        with_version("esa01.example.com", "abc"),
+        with_version("esa02.example.com", "9.7.2-145"),
+        with_version("esa03.example.com", "15.5.0-100"),
+    ])
+    .await;
+    let playbook = lab.dir.path().join("behind.yaml");
+    std::fs::write(&playbook, PLAYBOOK).unwrap();
+    let r = lab.run_playbook(playbook.to_str().unwrap(), &[]).await;
+    for name in ["esa02.example.com", "esa03.example.com"] {
+        assert_eq!(
+            r.host(name)["facts"]["newest_seen"],
+            "15.5.0-100",
+            "{}",
+            r.explain()
+        );
+    }
+    assert_eq!(r.status("esa03.example.com"), "ok", "{}", r.explain());
+    assert_eq!(r.status("esa02.example.com"), "failed", "{}", r.explain());
+    assert_eq!(
+        r.host("esa02.example.com")["findings"][0]["id"],
+        "behind-fleet"
+    );
+    let odd = r.host("esa01.example.com");
+    let warnings = odd["warnings"].to_string();
+    assert!(
+        warnings.contains("\\\"abc\\\"")
+            && warnings.contains("left out of the fleet value `newest_seen`"),
+        "{odd:#}"
+    );
+}

@@ -43,6 +43,7 @@ mod sim_windows;
 mod structure;
 mod support;
 mod tetra;
+mod tetra_partial;
 mod tetra_personas;
 mod threat_model;
 mod transport;

@@ -179,7 +179,7 @@ const PERSONAS: [Persona; 19] = [
 /// Every precondition and cause the article names (and the states of the
 /// endpoints it runs on), the finding that reports it, and words of the
 /// action its message must give.
-const CAUSES: [(&str, &str, &str); 17] = [
+const CAUSES: [(&str, &str, &str); 18] = [
     // Preconditions.
     (
         "no connector installed",
@@ -190,6 +190,11 @@ const CAUSES: [(&str, &str, &str); 17] = [
         "connector service not running",
         "connector-service-stopped",
         "start it",
+    ),
+    (
+        "connector running from a folder with a quote (not put into a command)",
+        "connector-path-not-checked",
+        "check this endpoint's TETRA version by hand",
     ),
     (
         "definitions behind the published version",

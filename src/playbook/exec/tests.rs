@@ -327,3 +327,123 @@ async fn an_unconfirmed_change_is_no_change_and_the_steps_after_it_run() {
         .to_string();
     assert!(e.contains("`on_timeout:` goes with `repeat_until:`"), "{e}");
 }
+
+const NUMBER_PLAYBOOK: &str = r#"
+name: t
+exec: {}
+steps:
+  - name: posture
+    run: posture
+    capture:
+      tetra: {json: /engines/tetra/version, as: number}
+      count: {pattern: 'count: (\S+)', as: number}
+"#;
+
+/// A capture typed `as: number` takes a finite number only: a JSON string,
+/// boolean or list (or a non-numeric regex group) fails the step naming
+/// the value, so it never reaches a comparison or a fleet value.
+#[test]
+fn number_captures_take_finite_numbers_only() {
+    let pb = Playbook::parse(NUMBER_PLAYBOOK, std::path::Path::new("t.yaml")).unwrap();
+    let StepKind::Run(run) = &pb.steps[0].kind else {
+        panic!("a run step")
+    };
+    let by_name = |name: &str| {
+        run.command
+            .captures
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap()
+    };
+    let json = |v: &str| format!("{{\"engines\": {{\"tetra\": {{\"version\": {v}}}}}}}");
+    let value =
+        |name: &str, out: &str| capture_value(&pb, by_name(name), out).map(|v| v.map(|(v, _)| v));
+    assert_eq!(
+        value("tetra", &json("90606")).unwrap(),
+        Some(Value::Number(90606.0))
+    );
+    for bad in [
+        "\"10\"",
+        "\"9.0.7\"",
+        "\"90601\"",
+        "\"abc\"",
+        "true",
+        "[1,2]",
+        "{\"a\":1}",
+    ] {
+        let err = value("tetra", &json(bad)).unwrap_err().to_string();
+        assert!(
+            err.contains("not a finite number") && err.contains(bad),
+            "{bad}: {err}"
+        );
+    }
+    assert_eq!(value("tetra", "{}").unwrap(), None);
+    assert_eq!(
+        value("count", "count: 12.5").unwrap(),
+        Some(Value::Number(12.5))
+    );
+    for bad in ["abc", "NaN", "inf", "1e400", "9.0.7"] {
+        let err = value("count", &format!("count: {bad}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not a finite number") && err.contains(bad),
+            "{bad}: {err}"
+        );
+    }
+}
+
+/// The tetra playbook reads the connector's folder from the service's image
+/// path whatever its case (Windows paths are case-insensitive,
+/// docs/DEVICES.md); a folder with a quote PowerShell reads as one is never
+/// put into a command, but the connector still reads as running.
+#[test]
+fn tetra_reads_the_running_connector_whatever_its_path() {
+    let text = include_str!("../../../playbooks/secure-endpoint-tetra.yaml");
+    let pb = Playbook::parse(text, std::path::Path::new("tetra.yaml")).unwrap();
+    let text = |v: &str| Some(Value::Text(v.to_string()));
+    let line = |dir: &str, image: &str| format!("Running|\"{dir}\\10.1.2.30000\\{image}\"\r\n");
+    for (dir, image) in [
+        (r"C:\Program Files\Cisco\AMP", "sfc.exe"),
+        (r"C:\PROGRAM FILES\CISCO\AMP", "SFC.EXE"),
+        (r"D:\Security\Cisco AMP", "Sfc.Exe"),
+    ] {
+        let out = line(dir, image);
+        let folder = format!("{dir}\\10.1.2.30000");
+        assert_eq!(
+            capture(&pb, 0, "connector_dir", &out),
+            text(&folder),
+            "{out}"
+        );
+        assert_eq!(capture(&pb, 0, "amp_dir", &out), text(dir), "{out}");
+        assert_eq!(
+            capture(&pb, 0, "connector_build", &out),
+            text("10.1.2.30000")
+        );
+        assert!(capture(&pb, 0, "connector_image", &out).is_some());
+    }
+    for dir in [
+        r"C:\Users\O'Brien\AMP",
+        "C:\\Users\\O\u{2019}Brien\\AMP",
+        "C:\\x\u{2018}y",
+    ] {
+        for image in ["sfc.exe", "SFC.EXE"] {
+            let out = line(dir, image);
+            let image_path = format!("{dir}\\10.1.2.30000\\{image}");
+            assert_eq!(
+                capture(&pb, 0, "connector_image", &out),
+                text(&image_path),
+                "{out}"
+            );
+            for unsafe_in_a_command in ["connector_dir", "amp_dir", "connector_build"] {
+                assert_eq!(capture(&pb, 0, unsafe_in_a_command, &out), None, "{out}");
+            }
+            assert_eq!(
+                capture(&pb, 0, "connector_service_state", &out),
+                text("Running")
+            );
+        }
+    }
+    let stopped = "Stopped|\"C:\\Program Files\\Cisco\\AMP\\10.1.2.30000\\sfc.exe\"\r\n";
+    assert_eq!(capture(&pb, 0, "connector_image", stopped), None);
+}

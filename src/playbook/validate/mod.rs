@@ -375,9 +375,18 @@ impl Validator<'_> {
                     format!("`{target}` is already a variable"),
                 ));
             }
+            if let Some(var) = &agg.overridden_by
+                && !cx.file.vars.contains_key(var)
+            {
+                return Err(self.err(
+                    &["steps", i, "fleet", target.as_str(), "overridden_by"],
+                    format!("`{var}` is not a variable of this playbook (`vars:`)"),
+                ));
+            }
             values.push(FleetMax {
                 target: target.clone(),
                 source: agg.max_of.clone(),
+                overridden_by: agg.overridden_by.clone(),
             });
         }
         Ok(Step {

@@ -40,9 +40,10 @@ impl Validator<'_> {
                 (Some(p), None) => CaptureSource::Regex(self.regex(&path, p)?),
                 (None, Some(pointer)) if pointer.is_empty() || pointer.starts_with('/') => {
                     if kind == CaptureKind::Time || pick != Pick::Last {
-                        return Err(
-                            self.err(&path, "a json capture takes neither `as: time` nor `pick:`")
-                        );
+                        return Err(self.err(
+                            &path,
+                            "a json capture takes neither `as: time` nor `pick:` (`as: number` it takes)",
+                        ));
                     }
                     CaptureSource::Json(pointer.clone())
                 }

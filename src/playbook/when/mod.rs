@@ -6,8 +6,7 @@ mod version;
 
 use std::cmp::Ordering;
 
-pub(crate) use version::compare_versions;
-use version::is_version;
+pub(crate) use version::{compare_versions, is_version};
 
 /// A value a condition can see.
 #[derive(Debug, Clone, PartialEq)]
