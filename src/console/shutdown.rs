@@ -5,6 +5,13 @@
 //! written, and the process exits 128 + the signal's number (130, 143,
 //! 129). A second signal aborts at once. The run itself only sees a
 //! cancellation token, so tests and the demo can decide otherwise.
+//!
+//! Every process group sshfleet started (`support::child`) ends with it:
+//! the first signal ends the commands it waits for (inventory scripts,
+//! `Match exec`), and every group is ended before it exits, whether by a
+//! second signal or, outside a run, by the first ([`end_children_on_signals`]).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::sync::{Arc, OnceLock};
 
@@ -40,6 +47,29 @@ impl StopSignal {
     }
 }
 
+/// How many [`Shutdown`]s are watching (then they decide what a signal does).
+static WATCHING: AtomicUsize = AtomicUsize::new(0);
+
+/// For the life of the process: a stop signal that no [`Shutdown`] watches
+/// ends every process group sshfleet started, then sshfleet, with 128 +
+/// the signal's number. Needs a tokio runtime.
+pub(crate) fn end_children_on_signals() {
+    let mut signals = Signals::new();
+    tokio::spawn(async move {
+        while let Some(signal) = signals.next().await {
+            if WATCHING.load(Ordering::SeqCst) > 0 {
+                continue;
+            }
+            crate::support::child::kill_live(None);
+            eprintln!(
+                "sshfleet: {} received: stopped, with every command it started",
+                signal.name()
+            );
+            std::process::exit(signal.exit_code().code());
+        }
+    });
+}
+
 /// Watches for the stop signals while it lives.
 pub(crate) struct Shutdown {
     token: CancellationToken,
@@ -55,6 +85,7 @@ impl Shutdown {
         let seen = Arc::new(OnceLock::new());
         let first = seen.clone();
         let mut signals = Signals::new();
+        WATCHING.fetch_add(1, Ordering::SeqCst);
         let watcher = tokio::spawn(async move {
             let Some(signal) = signals.next().await else {
                 return;
@@ -65,7 +96,9 @@ impl Shutdown {
                 signal.name()
             );
             cancel.cancel();
+            crate::support::child::kill_live(Some(crate::support::child::Role::Bounded));
             if let Some(again) = signals.next().await {
+                crate::support::child::kill_live(None);
                 std::process::exit(again.exit_code().code());
             }
         });
@@ -135,6 +168,7 @@ impl Signals {
 
 impl Drop for Shutdown {
     fn drop(&mut self) {
+        WATCHING.fetch_sub(1, Ordering::SeqCst);
         self.watcher.abort();
     }
 }
