@@ -29,6 +29,14 @@ pub(crate) enum StopSignal {
 }
 
 impl StopSignal {
+    fn index(self) -> usize {
+        match self {
+            StopSignal::Interrupt => 0,
+            StopSignal::Terminate => 1,
+            StopSignal::Hangup => 2,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             StopSignal::Interrupt => "Ctrl-C (SIGINT)",
@@ -47,17 +55,44 @@ impl StopSignal {
     }
 }
 
-/// How many [`Shutdown`]s are watching (then they decide what a signal does).
-static WATCHING: AtomicUsize = AtomicUsize::new(0);
+/// Per stop signal, how many watchers handle it themselves (a
+/// [`Shutdown`], the password prompt's Ctrl-C): then they decide what it
+/// does.
+static HANDLED: [AtomicUsize; 3] = [
+    AtomicUsize::new(0),
+    AtomicUsize::new(0),
+    AtomicUsize::new(0),
+];
 
-/// For the life of the process: a stop signal that no [`Shutdown`] watches
-/// ends every process group sshfleet started, then sshfleet, with 128 +
-/// the signal's number. Needs a tokio runtime.
+/// While alive, `signals` are handled by its owner, not by
+/// [`end_children_on_signals`].
+pub(crate) struct Handling(&'static [StopSignal]);
+
+impl Handling {
+    pub(crate) fn new(signals: &'static [StopSignal]) -> Handling {
+        for signal in signals {
+            HANDLED[signal.index()].fetch_add(1, Ordering::SeqCst);
+        }
+        Handling(signals)
+    }
+}
+
+impl Drop for Handling {
+    fn drop(&mut self) {
+        for signal in self.0 {
+            HANDLED[signal.index()].fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// For the life of the process: a stop signal that no one else handles
+/// ([`Handling`]) ends every process group sshfleet started, then
+/// sshfleet, with 128 + the signal's number. Needs a tokio runtime.
 pub(crate) fn end_children_on_signals() {
     let mut signals = Signals::new();
     tokio::spawn(async move {
         while let Some(signal) = signals.next().await {
-            if WATCHING.load(Ordering::SeqCst) > 0 {
+            if HANDLED[signal.index()].load(Ordering::SeqCst) > 0 {
                 continue;
             }
             crate::support::child::kill_live(None);
@@ -75,6 +110,7 @@ pub(crate) struct Shutdown {
     token: CancellationToken,
     seen: Arc<OnceLock<StopSignal>>,
     watcher: JoinHandle<()>,
+    _handling: Handling,
 }
 
 impl Shutdown {
@@ -85,7 +121,11 @@ impl Shutdown {
         let seen = Arc::new(OnceLock::new());
         let first = seen.clone();
         let mut signals = Signals::new();
-        WATCHING.fetch_add(1, Ordering::SeqCst);
+        let handling = Handling::new(&[
+            StopSignal::Interrupt,
+            StopSignal::Terminate,
+            StopSignal::Hangup,
+        ]);
         let watcher = tokio::spawn(async move {
             let Some(signal) = signals.next().await else {
                 return;
@@ -106,6 +146,7 @@ impl Shutdown {
             token,
             seen,
             watcher,
+            _handling: handling,
         }
     }
 
@@ -168,7 +209,6 @@ impl Signals {
 
 impl Drop for Shutdown {
     fn drop(&mut self) {
-        WATCHING.fetch_sub(1, Ordering::SeqCst);
         self.watcher.abort();
     }
 }
