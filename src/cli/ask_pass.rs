@@ -40,6 +40,8 @@ pub(crate) async fn ask_line(prompt: &str) -> Result<String, AskPassError> {
     }
     // Caught from before echo goes off: Ctrl-C must not kill the process
     // and leave the terminal without echo.
+    let _handling =
+        crate::console::shutdown::Handling::new(&[crate::console::shutdown::StopSignal::Interrupt]);
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let _echo_off = EchoOff::enable()?;
     let mut stderr = std::io::stderr();

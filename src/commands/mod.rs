@@ -27,7 +27,17 @@ pub(crate) fn main(cli: Cli) -> i32 {
     crate::console::log::init();
     let result = tokio::runtime::Runtime::new()
         .map_err(Error::Runtime)
-        .and_then(|runtime| runtime.block_on(dispatch(cli)));
+        .and_then(|runtime| {
+            let result = runtime.block_on(async {
+                crate::console::shutdown::end_children_on_signals();
+                dispatch(cli).await
+            });
+            // Whatever a stopped run left running (an inventory script it
+            // stopped waiting for) ends with it, before the runtime waits
+            // for its threads.
+            crate::support::child::kill_live(None);
+            result
+        });
     match result {
         Ok(code) => code.code(),
         Err(e) => {

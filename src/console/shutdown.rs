@@ -5,6 +5,13 @@
 //! written, and the process exits 128 + the signal's number (130, 143,
 //! 129). A second signal aborts at once. The run itself only sees a
 //! cancellation token, so tests and the demo can decide otherwise.
+//!
+//! Every process group sshfleet started (`support::child`) ends with it:
+//! the first signal ends the commands it waits for (inventory scripts,
+//! `Match exec`), and every group is ended before it exits, whether by a
+//! second signal or, outside a run, by the first ([`end_children_on_signals`]).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::sync::{Arc, OnceLock};
 
@@ -22,6 +29,14 @@ pub(crate) enum StopSignal {
 }
 
 impl StopSignal {
+    fn index(self) -> usize {
+        match self {
+            StopSignal::Interrupt => 0,
+            StopSignal::Terminate => 1,
+            StopSignal::Hangup => 2,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             StopSignal::Interrupt => "Ctrl-C (SIGINT)",
@@ -40,11 +55,62 @@ impl StopSignal {
     }
 }
 
+/// Per stop signal, how many watchers handle it themselves (a
+/// [`Shutdown`], the password prompt's Ctrl-C): then they decide what it
+/// does.
+static HANDLED: [AtomicUsize; 3] = [
+    AtomicUsize::new(0),
+    AtomicUsize::new(0),
+    AtomicUsize::new(0),
+];
+
+/// While alive, `signals` are handled by its owner, not by
+/// [`end_children_on_signals`].
+pub(crate) struct Handling(&'static [StopSignal]);
+
+impl Handling {
+    pub(crate) fn new(signals: &'static [StopSignal]) -> Handling {
+        for signal in signals {
+            HANDLED[signal.index()].fetch_add(1, Ordering::SeqCst);
+        }
+        Handling(signals)
+    }
+}
+
+impl Drop for Handling {
+    fn drop(&mut self) {
+        for signal in self.0 {
+            HANDLED[signal.index()].fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// For the life of the process: a stop signal that no one else handles
+/// ([`Handling`]) ends every process group sshfleet started, then
+/// sshfleet, with 128 + the signal's number. Needs a tokio runtime.
+pub(crate) fn end_children_on_signals() {
+    let mut signals = Signals::new();
+    tokio::spawn(async move {
+        while let Some(signal) = signals.next().await {
+            if HANDLED[signal.index()].load(Ordering::SeqCst) > 0 {
+                continue;
+            }
+            crate::support::child::kill_live(None);
+            eprintln!(
+                "sshfleet: {} received: stopped, with every command it started",
+                signal.name()
+            );
+            std::process::exit(signal.exit_code().code());
+        }
+    });
+}
+
 /// Watches for the stop signals while it lives.
 pub(crate) struct Shutdown {
     token: CancellationToken,
     seen: Arc<OnceLock<StopSignal>>,
     watcher: JoinHandle<()>,
+    _handling: Handling,
 }
 
 impl Shutdown {
@@ -55,6 +121,11 @@ impl Shutdown {
         let seen = Arc::new(OnceLock::new());
         let first = seen.clone();
         let mut signals = Signals::new();
+        let handling = Handling::new(&[
+            StopSignal::Interrupt,
+            StopSignal::Terminate,
+            StopSignal::Hangup,
+        ]);
         let watcher = tokio::spawn(async move {
             let Some(signal) = signals.next().await else {
                 return;
@@ -65,7 +136,9 @@ impl Shutdown {
                 signal.name()
             );
             cancel.cancel();
+            crate::support::child::kill_live(Some(crate::support::child::Role::Bounded));
             if let Some(again) = signals.next().await {
+                crate::support::child::kill_live(None);
                 std::process::exit(again.exit_code().code());
             }
         });
@@ -73,6 +146,7 @@ impl Shutdown {
             token,
             seen,
             watcher,
+            _handling: handling,
         }
     }
 

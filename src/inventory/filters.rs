@@ -193,8 +193,16 @@ fn join(v: &J, sep: Option<String>) -> Result<String, Error> {
     for item in &items {
         defined(item)?;
     }
-    let parts: Vec<String> = items.iter().map(py_str).collect();
-    Ok(parts.join(sep.as_deref().unwrap_or("")))
+    let sep = sep.as_deref().unwrap_or("");
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(&py_str(item));
+        within_bound("join", out.len())?;
+    }
+    Ok(out)
 }
 
 /// `'%s-%d' | format(a, b)`: Python's `%` with `%s`, `%d`, `%i`, `%%`.
@@ -218,7 +226,10 @@ fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
         };
         match chars.next() {
             Some('%') => out.push('%'),
-            Some('s') => out.push_str(&py_str(&arg(&mut args)?)),
+            Some('s') => {
+                out.push_str(&py_str(&arg(&mut args)?));
+                within_bound("format", out.len())?;
+            }
             Some('d' | 'i') => {
                 let a = arg(&mut args)?;
                 match int_of(&a) {
@@ -333,11 +344,40 @@ fn py_float_text(s: &str) -> Option<f64> {
 
 /// Jinja2's `replace(old, new, count)`: Python's `str.replace`.
 fn replace(v: &J, old: String, new: String, count: Option<i64>) -> Result<String, Error> {
-    let s = text(v)?;
-    Ok(match count {
-        Some(n) if n >= 0 => s.replacen(&old, &new, usize::try_from(n).unwrap_or(0)),
-        _ => s.replace(&old, &new),
+    let limit = count.and_then(|n| usize::try_from(n).ok());
+    py_replace(&text(v)?, &old, &new, limit)
+}
+
+/// Python's `str.replace`, refusing before it builds a text larger than
+/// a template may render to (ten chained `replace('x', 'xxxxxxxxxx')`
+/// would build 10 GB).
+fn py_replace(s: &str, old: &str, new: &str, limit: Option<usize>) -> Result<String, Error> {
+    let hits = s.matches(old).take(limit.unwrap_or(usize::MAX)).count();
+    let size = s
+        .len()
+        .saturating_add(hits.saturating_mul(new.len()))
+        .saturating_sub(hits.saturating_mul(old.len()));
+    within_bound("replace", size)?;
+    Ok(match limit {
+        Some(n) => s.replacen(old, new, n),
+        None => s.replace(old, new),
     })
+}
+
+/// Every filter and method that can make a text longer than its input
+/// (`replace`, `regex_replace`, `join`, `format`) checks the size it is
+/// building against the bound of a rendered template, before building it.
+#[cfg(test)]
+pub(super) const GROWING: &[&str] = &["format", "join", "regex_replace", "replace"];
+
+fn within_bound(filter: &str, size: usize) -> Result<(), Error> {
+    let max = super::template::MAX_OUTPUT;
+    if size > max {
+        return Err(refuse(format!(
+            "{filter}: the text would be longer than {max} bytes, the most a template may render to"
+        )));
+    }
+    Ok(())
 }
 
 /// Python's `str.split(sep, maxsplit)`.
@@ -423,6 +463,7 @@ fn regex_replace(
                 Part::Group(g) => out.push_str(caps.get(*g).map_or("", |m| m.as_str())),
             }
         }
+        within_bound("regex_replace", out.len() + (m.end()..s.len()).len())?;
         last = m.end();
     }
     out.push_str(&s[last..]);
@@ -612,11 +653,12 @@ pub(super) fn method(_: &State<'_, '_>, value: &J, name: &str, args: &[J]) -> Re
                 arg(0)?.ok_or_else(|| refuse("replace: two arguments are needed".to_string()))?;
             let new =
                 arg(1)?.ok_or_else(|| refuse("replace: two arguments are needed".to_string()))?;
-            let count = int_arg(2)?;
-            J::from(match usize::try_from(count) {
-                Ok(n) => s.replacen(&old, &new, n),
-                Err(_) => s.replace(&old, &new),
-            })
+            J::from(py_replace(
+                s,
+                &old,
+                &new,
+                usize::try_from(int_arg(2)?).ok(),
+            )?)
         }
     })
 }

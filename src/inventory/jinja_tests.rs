@@ -226,3 +226,42 @@ fn every_table_entry_has_an_example() {
     }
     assert!(missing.is_empty(), "no example for: {}", missing.join(", "));
 }
+
+/// A template per filter or method that can make a text longer than its
+/// input (`filters::GROWING`), each growing past the bound of a rendered
+/// value; the first is the "billion laughs" of `replace` (ten chained
+/// tenfold replaces: 10 GB if built).
+const GROWING_CASES: &[(&str, &str)] = &[
+    (
+        "replace",
+        "{{ 'x' | replace('x','xxxxxxxxxx') | replace('x','xxxxxxxxxx') | replace('x','xxxxxxxxxx') | replace('x','xxxxxxxxxx') | replace('x','xxxxxxxxxx') | replace('x','xxxxxxxxxx') | replace('x','xxxxxxxxxx') | replace('x','xxxxxxxxxx') | replace('x','xxxxxxxxxx') | replace('x','xxxxxxxxxx') }}",
+    ),
+    ("replace", "{{ ('x' * 60000).replace('x', 'xx') }}"),
+    ("join", "{{ ['x' * 60000, 'x' * 60000] | join(',') }}"),
+    ("format", "{{ '%s%s' | format('x' * 60000, 'x' * 60000) }}"),
+    (
+        "regex_replace",
+        "{{ ('x' * 60000) | regex_replace('x', 'xx') }}",
+    ),
+];
+
+#[test]
+fn text_growing_filters_refuse_past_the_bound_while_rendering() {
+    for name in super::filters::GROWING {
+        assert!(
+            GROWING_CASES.iter().any(|(n, _)| n == name),
+            "no case for the growing filter `{name}`"
+        );
+    }
+    for (name, template) in GROWING_CASES {
+        let vars = [("t".to_string(), serde_yaml::Value::from(*template))].into();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        let e = format!("{:?}", templar.var("t").unwrap_err());
+        assert!(
+            e.contains(&format!(
+                "{name}: the text would be longer than 65536 bytes"
+            )),
+            "{template}: {e}"
+        );
+    }
+}

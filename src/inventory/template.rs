@@ -49,7 +49,7 @@ impl std::fmt::Debug for Facts {
 /// Most variables a template may go through, each referring to the next.
 const MAX_DEPTH: usize = 32;
 /// Largest text one template may render to.
-const MAX_OUTPUT: usize = 64 * 1024;
+pub(super) const MAX_OUTPUT: usize = 64 * 1024;
 
 /// One rendering session: the inventory, the vault password, the
 /// variables being rendered (to find loops) and those already rendered.

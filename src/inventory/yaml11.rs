@@ -30,6 +30,11 @@ pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
 
 /// Parse the first document of `text` (an empty text is `Null`).
 pub(super) fn parse(text: &str) -> Result<Value, YamlError> {
+    // Nesting and alias expansion bounded before the recursive reader runs
+    // (a decrypted vault or a script's output never went through
+    // `read_yaml_input`).
+    crate::support::bounds::check_yaml_structure(text)
+        .map_err(|(line, message)| YamlError { line, message })?;
     let mut reader = Reader {
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),

@@ -38,6 +38,19 @@ const DEFAULT_MAX_INPUT: u64 = 64 * 1024 * 1024;
 /// inventories nest a few levels, and a parser's time grows with depth.
 const MAX_FLOW_DEPTH: usize = 64;
 
+/// The deepest nesting of YAML collections, block or flow (`k:` under
+/// `k:` under ...): the parsers and converters recurse once per level, and
+/// 2000 levels overflow the stack.
+const MAX_NESTING: usize = 128;
+
+/// The most nodes YAML aliases (`*name`) may produce in one document,
+/// counting every node of each aliased tree: a "billion laughs" of 393
+/// bytes expands to ten million nodes and gigabytes.
+const MAX_ALIAS_NODES: u64 = 1_000_000;
+
+/// The most scalar text YAML aliases may produce in one document.
+const MAX_ALIAS_BYTES: u64 = 64 * 1024 * 1024;
+
 pub(crate) fn max_input() -> u64 {
     std::env::var("SSHFLEET_MAX_INPUT_BYTES")
         .ok()
@@ -101,7 +114,73 @@ pub(crate) fn read_yaml_input(path: &Path) -> std::io::Result<String> {
             "line {line}: flow collections ([ ], {{ }}) nested deeper than {MAX_FLOW_DEPTH}"
         )));
     }
+    if let Err((line, why)) = check_yaml_structure(&text) {
+        return Err(refused(format!("line {line}: {why}")));
+    }
     Ok(text)
+}
+
+/// Refuse, before any recursive parser or converter sees it, a YAML text
+/// whose collections nest deeper than [`MAX_NESTING`] or whose aliases
+/// expand past [`MAX_ALIAS_NODES`] nodes or [`MAX_ALIAS_BYTES`] of text:
+/// `(line, why)`. The event parser it uses keeps its own stack on the heap.
+/// Text that is not YAML passes: the real parser tells that error.
+pub(crate) fn check_yaml_structure(text: &str) -> Result<(), (usize, String)> {
+    use yaml_rust2::parser::{Event, Parser};
+    // Per open collection: its anchor and the counters when it opened.
+    let mut open: Vec<(usize, u64, u64)> = Vec::new();
+    // Per anchor: the nodes and bytes of its (expanded) tree.
+    let mut anchors: std::collections::HashMap<usize, (u64, u64)> = Default::default();
+    let (mut nodes, mut bytes, mut alias_nodes, mut alias_bytes) = (0u64, 0u64, 0u64, 0u64);
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let Ok((event, mark)) = parser.next_token() else {
+            return Ok(());
+        };
+        let line = mark.line();
+        match event {
+            Event::StreamEnd => return Ok(()),
+            Event::Scalar(value, _, anchor, _) => {
+                nodes += 1;
+                bytes = bytes.saturating_add(value.len() as u64);
+                if anchor > 0 {
+                    anchors.insert(anchor, (1, value.len() as u64));
+                }
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                nodes += 1;
+                open.push((anchor, nodes, bytes));
+                if open.len() > MAX_NESTING {
+                    return Err((
+                        line,
+                        format!("collections nested deeper than {MAX_NESTING} levels"),
+                    ));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, n0, b0)) = open.pop()
+                    && anchor > 0
+                {
+                    anchors.insert(anchor, (nodes - n0 + 1, bytes - b0));
+                }
+            }
+            Event::Alias(id) => {
+                let (n, b) = anchors.get(&id).copied().unwrap_or((0, 0));
+                (nodes, bytes) = (nodes.saturating_add(n), bytes.saturating_add(b));
+                (alias_nodes, alias_bytes) =
+                    (alias_nodes.saturating_add(n), alias_bytes.saturating_add(b));
+                if alias_nodes > MAX_ALIAS_NODES || alias_bytes > MAX_ALIAS_BYTES {
+                    return Err((
+                        line,
+                        format!(
+                            "YAML aliases (*name) expand to more than {MAX_ALIAS_NODES} nodes or {MAX_ALIAS_BYTES} bytes (an alias bomb?)"
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The line where flow nesting first goes past [`MAX_FLOW_DEPTH`]. Quoted
@@ -179,6 +258,62 @@ mod tests {
             "[".repeat(99)
         );
         assert_eq!(too_deep(&quoted), None);
+    }
+
+    /// A "billion laughs": `levels` levels of ten aliases to the level
+    /// below, under an inventory host.
+    fn alias_bomb(levels: usize) -> String {
+        let mut text = String::from("all:\n  hosts:\n    h1:\n      a0: &a0 \"lol\"\n");
+        for i in 1..=levels {
+            let aliases = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("      a{i}: &a{i} [{aliases}]\n"));
+        }
+        text
+    }
+
+    /// `levels` block mappings (`k:`), one inside the other, under `vars`.
+    fn deep_blocks(levels: usize) -> String {
+        let mut text = String::from("all:\n  vars:\n");
+        for i in 0..levels {
+            text.push_str(&format!("{}k:\n", " ".repeat(4 + i)));
+        }
+        text
+    }
+
+    #[test]
+    fn yaml_alias_bombs_are_refused_before_they_expand() {
+        for levels in [7, 10] {
+            let (line, why) = check_yaml_structure(&alias_bomb(levels)).unwrap_err();
+            assert!(why.contains("aliases"), "{why}");
+            assert!(line <= 4 + levels, "{line}");
+        }
+        // Aliases as inventories use them (a few shared mappings) pass,
+        // and so do six levels of the bomb (a million nodes).
+        assert_eq!(check_yaml_structure(&alias_bomb(5)), Ok(()));
+        let shared = "defaults: &d {user: admin, port: 22}\na: *d\nb: {<<: *d, port: 2222}\n";
+        assert_eq!(check_yaml_structure(shared), Ok(()));
+        // A big scalar aliased often is text, counted in bytes.
+        let big = format!(
+            "a: &a '{}'\nb: [{}]\n",
+            "x".repeat(1 << 20),
+            vec!["*a"; 65].join(",")
+        );
+        assert!(check_yaml_structure(&big).unwrap_err().1.contains("bytes"));
+    }
+
+    #[test]
+    fn deep_block_nesting_is_refused_before_any_parser_recurses() {
+        for levels in [2000, 3000] {
+            let (line, why) = check_yaml_structure(&deep_blocks(levels)).unwrap_err();
+            assert!(why.contains("nested deeper than 128"), "{why}");
+            assert_eq!(line, MAX_NESTING + 1, "{why}");
+        }
+        assert_eq!(check_yaml_structure(&deep_blocks(100)), Ok(()));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("deep.yaml");
+        std::fs::write(&file, deep_blocks(2000)).unwrap();
+        let e = read_yaml_input(&file).unwrap_err();
+        assert!(e.to_string().contains("nested deeper than"), "{e}");
     }
 
     #[cfg(unix)]

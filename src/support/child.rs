@@ -2,7 +2,10 @@
 //! script, `Match exec`, a `ProxyCommand`) runs in a process group of its
 //! own, is bounded in time and in what it may print, and is ended with
 //! its whole group (grandchildren too) when its time is up, its output
-//! too large, or what started it is gone.
+//! too large, or what started it is gone. Every such group is also in a
+//! registry of live groups ([`LiveGroup`]), so that a run ended by a
+//! signal ends them too ([`kill_live`]) before sshfleet exits: they run
+//! in groups of their own, so the terminal's Ctrl-C never reaches them.
 
 use std::io::Read as _;
 use std::process::{Command, ExitStatus, Stdio};
@@ -55,6 +58,66 @@ pub(crate) fn kill_group(pid: u32) {
     let _ = pid;
 }
 
+/// What a live process group is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// A command sshfleet waits for ([`run_bounded`]: an inventory script,
+    /// `Match exec`): pointless once a run is stopped.
+    Bounded,
+    /// A `ProxyCommand` carrying a host's session: ended when the session
+    /// closes, so that a stopped host can still say goodbye through it.
+    Route,
+}
+
+/// The process groups sshfleet started and has not ended yet.
+static LIVE: std::sync::Mutex<Vec<(u32, Role)>> = std::sync::Mutex::new(Vec::new());
+
+/// Set once sshfleet is ending everything: a group started after that is
+/// ended at once.
+static ENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn live() -> std::sync::MutexGuard<'static, Vec<(u32, Role)>> {
+    LIVE.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A process group in the registry while this lives (its owner ends the
+/// group itself; dropping this only takes it off the registry).
+#[derive(Debug)]
+pub(crate) struct LiveGroup(u32);
+
+impl LiveGroup {
+    pub(crate) fn new(pid: u32, role: Role) -> LiveGroup {
+        live().push((pid, role));
+        if ENDING.load(std::sync::atomic::Ordering::SeqCst) {
+            kill_group(pid);
+        }
+        LiveGroup(pid)
+    }
+}
+
+impl Drop for LiveGroup {
+    fn drop(&mut self) {
+        let mut live = live();
+        if let Some(at) = live.iter().position(|(pid, _)| *pid == self.0) {
+            live.swap_remove(at);
+        }
+    }
+}
+
+/// End every live process group of `role` (every one when `None`); with
+/// `None`, also every group started from now on (sshfleet is exiting).
+pub(crate) fn kill_live(role: Option<Role>) {
+    if role.is_none() {
+        ENDING.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    for (pid, r) in live().iter() {
+        if role.is_none_or(|role| role == *r) {
+            kill_group(*pid);
+        }
+    }
+}
+
 /// Run `command` (stdin closed) in a group of its own: at most `timeout`
 /// long and `max_stdout` bytes of output, or it and its group are killed.
 pub(crate) fn run_bounded(
@@ -69,6 +132,7 @@ pub(crate) fn run_bounded(
         .spawn()
         .map_err(ChildError::Spawn)?;
     let pid = child.id();
+    let registered = LiveGroup::new(pid, Role::Bounded);
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     // Read on threads, so a full pipe never stalls the child and a child
@@ -100,6 +164,7 @@ pub(crate) fn run_bounded(
     kill_group(pid);
     let _ = child.kill();
     let _ = child.wait();
+    drop(registered);
     let status = status?;
     let (stdout, overflow) = match out.join() {
         Ok(result) => result.map_err(ChildError::Io)?,

@@ -337,3 +337,182 @@ async fn a_recording_header_never_becomes_a_connection_setting() {
         assert!(!marker.exists(), "the recording's command was run");
     }
 }
+
+/// A "billion laughs" of `levels` levels of ten aliases (393 bytes at 7).
+fn alias_bomb(indent: &str, levels: usize) -> String {
+    let mut text = format!("{indent}a0: &a0 \"lol\"\n");
+    for i in 1..=levels {
+        let aliases = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("{indent}a{i}: &a{i} [{aliases}]\n"));
+    }
+    text
+}
+
+/// `levels` block mappings (`k:`), one inside the other.
+fn deep_blocks(indent: usize, levels: usize) -> String {
+    (0..levels)
+        .map(|i| format!("{}k:\n", " ".repeat(indent + i)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn yaml_alias_bombs_and_deep_block_nesting_are_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let host = "all:\n  hosts:\n    esa01.example.com:\n";
+    let mut cases = Vec::new();
+    for levels in [7, 10] {
+        let bomb = write(
+            &format!("bomb{levels}.yaml"),
+            format!(
+                "{host}      ansible_user: admin\n{}",
+                alias_bomb("      ", levels)
+            ),
+        );
+        cases.push((vec!["inventory", "-i"], bomb, "aliases"));
+    }
+    for levels in [2000, 3000] {
+        let deep = write(
+            &format!("deep{levels}.yaml"),
+            format!("all:\n  vars:\n{}", deep_blocks(4, levels)),
+        );
+        cases.push((vec!["inventory", "-i"], deep, "nested deeper than"));
+    }
+    write("gv_bomb/hosts.yaml", host.to_string());
+    let gv_bomb = write("gv_bomb/group_vars/all.yaml", alias_bomb("", 7));
+    write("gv_deep/hosts.yaml", host.to_string());
+    let gv_deep = write("gv_deep/group_vars/all.yaml", deep_blocks(0, 2000));
+    let playbook = write(
+        "playbook.yaml",
+        format!("name: deep\nvars:\n{}", deep_blocks(2, 3000)),
+    );
+    let playbook_bomb = write("playbook_bomb.yaml", alias_bomb("", 10));
+    for (args, path, says) in cases {
+        let out = bounded(
+            &[args[0], args[1], path.to_str().unwrap()].map(String::from),
+            &[],
+        )
+        .await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{}: {stderr}", path.display());
+        assert!(
+            stderr.contains(path.to_str().unwrap()) && stderr.contains(says),
+            "{stderr}"
+        );
+    }
+    for (inventory, file, says) in [
+        (dir.path().join("gv_bomb/hosts.yaml"), gv_bomb, "aliases"),
+        (
+            dir.path().join("gv_deep/hosts.yaml"),
+            gv_deep,
+            "nested deeper than",
+        ),
+    ] {
+        let args = ["inventory", "-i", inventory.to_str().unwrap(), "--list"].map(String::from);
+        let out = bounded(&args, &[]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{}: {stderr}", file.display());
+        assert!(
+            stderr.contains("all.yaml") && stderr.contains(says),
+            "{stderr}"
+        );
+    }
+    for (file, says) in [(playbook, "nested deeper than"), (playbook_bomb, "aliases")] {
+        let args = ["playbook", "validate", file.to_str().unwrap()].map(String::from);
+        let out = bounded(&args, &[]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{}: {stderr}", file.display());
+        assert!(
+            stderr.contains(file.to_str().unwrap()) && stderr.contains(says),
+            "{stderr}"
+        );
+    }
+}
+
+/// The processes of process group `group` that still run (a zombie has ended).
+fn running_in_group(group: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid pgrp ...
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.get(2) == Some(&group.to_string().as_str()) && fields.first() != Some(&"Z") {
+            out.push(stat);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inventory_script_and_its_group_end_with_sshfleet_on_a_signal() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    for (signal, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let pid_file = dir.path().join(format!("{signal}.pid"));
+        let script = dir.path().join(format!("hang-{signal}.sh"));
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho $$ > {}\nsleep 600 &\nsleep 600 &\nwait\n",
+                pid_file.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+            .args(["inventory", "-i", script.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        // The script has started (it wrote its pid, which leads its group).
+        let mut group = None;
+        for _ in 0..600 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if let Some(pid) = std::fs::read_to_string(&pid_file)
+                .ok()
+                .and_then(|t| t.trim().parse::<u32>().ok())
+            {
+                group = Some(pid);
+                break;
+            }
+        }
+        let group = group.expect("the inventory script never started");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{signal}"), child.id().unwrap().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+            .await
+            .expect("sshfleet did not stop on the signal")
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{signal}");
+        // Killed processes leave the process table once reaped.
+        let mut left = running_in_group(group);
+        for _ in 0..100 {
+            if left.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            left = running_in_group(group);
+        }
+        // Whatever is left is not left behind by this test.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{group}")])
+            .status();
+        assert!(left.is_empty(), "SIG{signal}: still running: {left:?}");
+    }
+}

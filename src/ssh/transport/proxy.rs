@@ -32,12 +32,15 @@ pub(super) fn proxy_stream(
     let stdin = child.stdin.take().ok_or_else(missing)?;
     let stdout = child.stdout.take().ok_or_else(missing)?;
     let group = child.id();
+    let registered = group
+        .map(|pid| crate::support::child::LiveGroup::new(pid, crate::support::child::Role::Route));
     tokio::spawn(async move {
         let _ = child.wait().await;
     });
     Ok(ProxyStream {
         io: tokio::io::join(stdout, stdin),
         group,
+        _registered: registered,
     })
 }
 
@@ -45,6 +48,8 @@ pub(super) fn proxy_stream(
 struct ProxyStream {
     io: tokio::io::Join<tokio::process::ChildStdout, tokio::process::ChildStdin>,
     group: Option<u32>,
+    /// In the registry of live groups until dropped (after `drop` ended it).
+    _registered: Option<crate::support::child::LiveGroup>,
 }
 
 impl Drop for ProxyStream {
