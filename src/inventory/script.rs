@@ -132,7 +132,7 @@ const SCRIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 fn execute(path: &Path, args: &[&str]) -> Result<Value, String> {
     // The file named, never a program of that name on PATH (`-i inv.py`
     // is ./inv.py to Ansible).
-    let mut command = std::process::Command::new(super::sources::absolute(path));
+    let mut command = std::process::Command::new(super::vars::absolute(path));
     command.args(args);
     let output = crate::support::child::run_bounded(
         command,

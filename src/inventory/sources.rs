@@ -2,7 +2,7 @@
 //! each: host lists, directories (name order, skipping what Ansible
 //! skips), executable scripts, YAML/JSON and INI files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_yaml::Value;
 
@@ -81,7 +81,7 @@ pub(super) fn load_source(
 /// a YAML mapping is YAML; anything else is INI.
 fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<(), InventoryError> {
     // Ansible's `inventory_file`: the source's absolute, normalized path.
-    model.current_source = Some(absolute(path));
+    model.current_source = Some(super::vars::absolute(path));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -113,25 +113,6 @@ fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<()
         },
         Some(_) => ini::parse(model, &text, path),
     }
-}
-
-/// `path` made absolute against the working directory, `.` and `..`
-/// resolved without following links (Ansible's `unfrackpath(follow=False)`).
-pub(super) fn absolute(path: &Path) -> PathBuf {
-    let joined = std::env::current_dir()
-        .map(|cwd| cwd.join(path))
-        .unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for part in joined.components() {
-        match part {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 pub(super) fn parse_yaml(model: &mut Model, text: &str, path: &Path) -> Result<(), InventoryError> {

@@ -1,6 +1,6 @@
 //! How inventory values read: as text, as a kind named in errors, as a path.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value as Json, json};
 use serde_yaml::Value;
@@ -120,4 +120,23 @@ pub(super) fn ansible_json(value: Value) -> Result<Value, String> {
             .map(Value::Sequence),
         other => Ok(other),
     }
+}
+
+/// `path` made absolute against the working directory, `.` and `..`
+/// resolved without following links (Ansible's `unfrackpath(follow=False)`).
+pub(super) fn absolute(path: &Path) -> PathBuf {
+    let joined = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
