@@ -5,8 +5,6 @@
 
 pub(crate) mod ask_pass;
 pub(crate) mod man;
-#[cfg(test)]
-mod output_flags;
 
 use std::path::PathBuf;
 

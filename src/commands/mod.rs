@@ -9,6 +9,8 @@ mod inventory;
 #[cfg(feature = "sim")]
 mod lab;
 mod man;
+#[cfg(test)]
+mod output_flags;
 #[cfg(feature = "sim")]
 pub(crate) mod playbook_test;
 mod report;

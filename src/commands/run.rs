@@ -14,7 +14,7 @@ use crate::ssh::transport::TransportOptions;
 use crate::support::lock::RunLock;
 
 /// Every path `run` writes, checked before any host is touched (the
-/// table in `cli/output_flags.rs` lists them); the lock's path.
+/// table in `commands/output_flags.rs` lists them); the lock's path.
 pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error> {
     use crate::support::outputs::{check_file, ensure_dir};
     if let Some(report) = &args.report {
