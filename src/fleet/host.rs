@@ -334,6 +334,7 @@ fn known_secrets<'a>(host: &'a PlannedHost, settings: &'a RunSettings) -> Vec<&'
     passwords
         .into_iter()
         .flatten()
+        .chain(&host.secrets)
         .map(crate::support::secrets::Secret::expose)
         .chain(vars)
         .collect()
