@@ -639,13 +639,19 @@ pub(crate) enum DemoPlaybook {
 }
 
 /// Parse the arguments (program name first). `Err` holds the exit code
-/// once clap has printed help, the version or the usage error.
+/// once clap has printed help, the version or the usage error. A usage
+/// error quotes the argument: it is printed with its control characters
+/// escaped (line breaks kept), never raw.
 pub(crate) fn parse(args: Vec<String>) -> Result<Cli, i32> {
-    Cli::try_parse_from(args).map_err(|e| {
-        let _ = e.print();
-        match e.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-            _ => ExitCode::BadInput.code(),
+    Cli::try_parse_from(args).map_err(|e| match e.kind() {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            0
+        }
+        _ => {
+            let text = e.render().to_string();
+            eprint!("{}", crate::support::sanitize::escape_keeping_lines(&text));
+            ExitCode::BadInput.code()
         }
     })
 }

@@ -94,7 +94,10 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
 }
 
 fn pretty(json: &Json) -> Result<String, Error> {
-    serde_json::to_string_pretty(json).map_err(|e| Error::Io(std::io::Error::other(e)))
+    let text =
+        serde_json::to_string_pretty(json).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    // DEL, C1 and bidi controls as JSON escapes (as `--list` writes them).
+    Ok(crate::support::sanitize::escape_json_text(&text).into_owned())
 }
 
 /// `--json`: every selected host, in order, with its effective connection

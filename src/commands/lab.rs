@@ -66,7 +66,7 @@ pub(super) async fn run_on_lab(
         labels: run.labels,
     };
     let shutdown = Shutdown::on_signals();
-    let (code, report) = console.run_and_report(plan, shutdown.token()).await?;
+    let (code, report) = console.run_and_report(plan, &shutdown).await?;
     if code == ExitCode::Interrupted {
         return Ok(LabEnd::Stopped(shutdown.exit_code(code)));
     }

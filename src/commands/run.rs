@@ -26,6 +26,9 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
     if let Some(html) = &args.html {
         check_file("--html", html)?;
     }
+    if let Some(known_hosts) = &args.known_hosts {
+        crate::support::outputs::check_known_hosts(known_hosts, args.accept_new_host_keys)?;
+    }
     if let Some(dir) = &args.transcripts {
         ensure_dir("--transcripts", dir, 0o700)?;
     }
@@ -102,6 +105,6 @@ pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
             .print(&crate::support::sanitize::escape_keeping_lines(note));
     }
     let shutdown = Shutdown::on_signals();
-    let (code, _) = console.run_and_report(plan, shutdown.token()).await?;
+    let (code, _) = console.run_and_report(plan, &shutdown).await?;
     Ok(shutdown.exit_code(code))
 }

@@ -11,10 +11,9 @@ pub(crate) mod shutdown;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use tokio_util::sync::CancellationToken;
-
 use crate::console::events::{JsonLog, LogFormat};
 use crate::console::progress::{Lines, Progress};
+use crate::console::shutdown::Shutdown;
 use crate::error::Error;
 use crate::exit::ExitCode;
 use crate::fleet::{Observer, Observers};
@@ -42,12 +41,15 @@ impl Console {
     }
 
     /// Run `plan` in view: progress, the table, the report written
-    /// atomically, and the exit code the results call for.
+    /// atomically, and the exit code the results call for: the code the
+    /// process exits with (a run stopped by SIGTERM 143, SIGHUP 129), the
+    /// same in the metrics file and the JSON log's `run_finished`.
     pub(crate) async fn run_and_report(
         &self,
         plan: Plan,
-        cancel: CancellationToken,
+        shutdown: &Shutdown,
     ) -> Result<(ExitCode, Report), Error> {
+        let cancel = shutdown.token();
         let lines = self.lines();
         let check_mode = plan.settings.check_mode;
         if check_mode {
@@ -108,7 +110,7 @@ impl Console {
             })?;
             lines.print(&format!("HTML report written to {}", path.display()));
         }
-        let code = report.exit_code();
+        let code = shutdown.exit_code(report.exit_code());
         if let Some(path) = &metrics_path {
             crate::console::metrics::write(path, &report, code).map_err(|source| {
                 Error::WriteMetrics {

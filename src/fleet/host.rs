@@ -312,9 +312,10 @@ fn redact(outcome: &mut HostOutcome, secrets: &Secrets) {
 }
 
 /// The secrets a host's session is known to hold before it connects: the
-/// inventory's login password, `--ask-pass`'s, and the values of playbook
-/// variables whose names say they are secret (see
-/// [`crate::support::secrets::is_secret_name`]); the password read from
+/// inventory's login password, `--ask-pass`'s, the host's secret
+/// inventory values (secret-named or vault-sourced, `PlannedHost::secrets`)
+/// and the values of playbook and `-e` variables whose names say they are
+/// secret (see [`crate::support::secrets::is_secret_name`]); the password read from
 /// an environment variable is added once it is read.
 fn known_secrets<'a>(host: &'a PlannedHost, settings: &'a RunSettings) -> Vec<&'a str> {
     let credentials = &host.target.credentials;
@@ -334,6 +335,7 @@ fn known_secrets<'a>(host: &'a PlannedHost, settings: &'a RunSettings) -> Vec<&'
     passwords
         .into_iter()
         .flatten()
+        .chain(&host.secrets)
         .map(crate::support::secrets::Secret::expose)
         .chain(vars)
         .collect()

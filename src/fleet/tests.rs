@@ -213,6 +213,7 @@ fn plan(playbook: &str, names: &[&str], settings: RunSettings) -> Plan {
                 name: (*name).to_string(),
                 target: target(name),
                 vars: HostVars::resolve(&playbook, &host, &BTreeMap::new()).unwrap(),
+                secrets: Vec::new(),
             }
         })
         .collect();

@@ -26,6 +26,7 @@ mod model;
 mod plugin_vars;
 mod pyliteral;
 mod script;
+mod secret_values;
 mod select;
 mod sources;
 mod template;

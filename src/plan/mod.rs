@@ -35,6 +35,9 @@ pub(crate) struct PlannedHost {
     pub name: String,
     pub target: Target,
     pub vars: HostVars,
+    /// The host's secret inventory values (secret-named and vault-sourced),
+    /// redacted from its transcript and recording.
+    pub secrets: Vec<crate::support::secrets::Secret>,
 }
 
 /// How the hosts are run.
@@ -186,6 +189,7 @@ impl Plan {
             .zip(vars)
             .map(|((host, target), vars)| PlannedHost {
                 name: host.name.clone(),
+                secrets: inventory.secret_values(host, sources.vault),
                 target,
                 vars,
             })

@@ -28,10 +28,13 @@ const JS: &str = include_str!("html/report.js");
 /// How many step colours the style sheet has after `connect`'s (`s0`).
 const STEP_COLOURS: usize = 8;
 
-/// `text` safe in HTML text and in a double- or single-quoted attribute.
+/// `text` safe in HTML text and in a double- or single-quoted attribute,
+/// its control characters (but line feed and tab) and bidirectional
+/// controls escaped as `report show` escapes them (`\u{1b}`).
 pub(crate) fn esc(text: &str) -> Cow<'_, str> {
+    let text = crate::support::sanitize::escape_for_terminal(text);
     if !text.contains(['&', '<', '>', '"', '\'']) {
-        return Cow::Borrowed(text);
+        return text;
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {

@@ -82,12 +82,56 @@ pub(crate) fn check_file(what: &'static str, path: &Path) -> Result<(), OutputEr
     writable_dir(what, path, &parent_of(path))
 }
 
+/// `--known-hosts`, checked before any host: a regular file if it exists
+/// (`/dev/null` too: no keys), never a FIFO, a device or a path under a
+/// file; with `--accept-new-host-keys` its directory must take new files.
+pub(crate) fn check_known_hosts(path: &Path, accept_new: bool) -> Result<(), OutputError> {
+    const WHAT: &str = "--known-hosts";
+    let dev_null = std::fs::canonicalize(path).is_ok_and(|p| p == Path::new("/dev/null"));
+    match std::fs::metadata(path) {
+        Ok(_) if dev_null => return Ok(()),
+        Ok(meta) if !meta.is_file() => {
+            return Err(refuse(
+                WHAT,
+                path,
+                "is not a regular file (a directory, a FIFO, a socket or a device)",
+            ));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(refuse(WHAT, path, format!("cannot be read: {e}"))),
+    }
+    if accept_new {
+        writable_dir(WHAT, path, &parent_of(path))?;
+    }
+    Ok(())
+}
+
 /// A directory sshfleet writes into: used if it exists and is writable;
 /// otherwise created (`mode` on Unix) when its parent exists and is
 /// writable. Never creates missing parents: a typo must not grow a tree.
+/// A symbolic link is refused (never followed); an existing directory
+/// that others may read or enter gets `mode` (0700: sessions are private).
 pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<(), OutputError> {
-    if std::fs::symlink_metadata(dir).is_ok() {
-        return writable_dir(what, dir, dir);
+    if let Ok(meta) = std::fs::symlink_metadata(dir) {
+        if meta.file_type().is_symlink() {
+            return Err(refuse(
+                what,
+                dir,
+                "is a symbolic link (name the directory itself)",
+            ));
+        }
+        writable_dir(what, dir, dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            if meta.permissions().mode() & 0o777 & !mode != 0 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).map_err(
+                    |e| refuse(what, dir, format!("cannot make it private ({mode:o}): {e}")),
+                )?;
+            }
+        }
+        return Ok(());
     }
     writable_dir(what, dir, &parent_of(dir))?;
     let mut builder = std::fs::DirBuilder::new();
@@ -171,6 +215,67 @@ pub(crate) fn ensure_dir_all(what: &'static str, dir: &Path, mode: u32) -> Resul
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn session_directories_are_never_links_and_become_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let open = tmp.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        ensure_dir("--transcripts", &open, 0o700).unwrap();
+        let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&open, &link).unwrap();
+        let e = ensure_dir("--record", &link, 0o700)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("symbolic link") && e.contains("link"), "{e}");
+    }
+
+    #[test]
+    fn known_hosts_that_block_never_end_or_sit_under_a_file_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let fifo = tmp.path().join("kh.fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        for (path, accept_new) in [
+            (fifo.clone(), false),
+            (PathBuf::from("/dev/zero"), false),
+            (file.join("known_hosts"), false),
+            (file.join("known_hosts"), true),
+            (tmp.path().to_path_buf(), false),
+        ] {
+            let e = check_known_hosts(&path, accept_new)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with(&format!("--known-hosts {}", path.display())),
+                "{e}"
+            );
+        }
+        for (path, accept_new) in [
+            (file.clone(), true),
+            (tmp.path().join("new"), true),
+            (tmp.path().join("new"), false),
+            (PathBuf::from("/dev/null"), false),
+        ] {
+            assert!(
+                check_known_hosts(&path, accept_new).is_ok(),
+                "{}",
+                path.display()
+            );
+        }
+    }
 
     #[test]
     fn a_directory_that_refuses_files_is_named_not_the_probe() {

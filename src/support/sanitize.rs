@@ -13,9 +13,21 @@
 
 use std::borrow::Cow;
 
-/// Whether `c` must never reach an output raw: C0, DEL and C1.
+/// The bidirectional controls and the line and paragraph separators: a
+/// raw U+202E reverses what a terminal shows after it (a host name that
+/// reads as another), U+2028 breaks a line where no line feed is. Unicode's
+/// explicit directional embeddings, overrides and isolates (U+202A-U+202E,
+/// U+2066-U+2069), its implicit marks (LRM U+200E, RLM U+200F, ALM
+/// U+061C), and the separators of categories Zl and Zp (U+2028, U+2029).
+pub(crate) const BIDI_AND_SEPARATORS: [char; 14] = [
+    '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}', '\u{200e}', '\u{200f}', '\u{061c}', '\u{2028}', '\u{2029}',
+];
+
+/// Whether `c` must never reach an output raw: C0, DEL and C1, and
+/// [`BIDI_AND_SEPARATORS`].
 fn is_control(c: char) -> bool {
-    c.is_control()
+    c.is_control() || BIDI_AND_SEPARATORS.contains(&c)
 }
 
 /// `text` with every control character escaped (newlines too: one field,
@@ -38,11 +50,11 @@ pub(crate) fn escape_for_terminal(text: &str) -> Cow<'_, str> {
 }
 
 /// Serialized JSON for a terminal or a log: JSON escapes C0 controls
-/// itself but lets DEL and C1 (`U+009B`, a CSI) through raw; they become
-/// `\u009b`, the same JSON value.
+/// itself but lets DEL, C1 (`U+009B`, a CSI) and [`BIDI_AND_SEPARATORS`]
+/// through raw; they become `\u009b`, `\u202e`, the same JSON value.
 pub(crate) fn escape_json_text(json: &str) -> Cow<'_, str> {
     // Only inside strings, where JSON has escaped every C0 control already.
-    let raw = |c: char| ('\u{7f}'..='\u{9f}').contains(&c);
+    let raw = |c: char| ('\u{7f}'..='\u{9f}').contains(&c) || BIDI_AND_SEPARATORS.contains(&c);
     if !json.chars().any(raw) {
         return Cow::Borrowed(json);
     }
@@ -63,7 +75,9 @@ fn escape_but(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if is_control(c) && !keep(c) {
+        if BIDI_AND_SEPARATORS.contains(&c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else if is_control(c) && !keep(c) {
             out.extend(c.escape_debug());
         } else {
             out.push(c);
@@ -140,6 +154,59 @@ mod tests {
         assert_eq!(back["h"], "a\u{9b}2J\u{1b}\u{7f}");
         assert_eq!(escape_for_terminal("a\tb\nc\u{1b}"), "a\tb\nc\\u{1b}");
         assert_eq!(escape_for_terminal(&escape("x\u{9b}")), escape("x\u{9b}"));
+    }
+
+    #[test]
+    fn bidi_controls_and_separators_are_escaped_in_text_and_json() {
+        // The class by its Unicode ranges: the table must hold each.
+        let class = ('\u{202a}'..='\u{202e}')
+            .chain('\u{2066}'..='\u{2069}')
+            .chain(['\u{200e}', '\u{200f}', '\u{061c}', '\u{2028}', '\u{2029}']);
+        for c in class {
+            assert!(BIDI_AND_SEPARATORS.contains(&c), "{c:?} missing");
+            let text = format!("esa{c}01");
+            for safe in [
+                escape(&text),
+                escape_keeping_lines(&text),
+                escape_for_terminal(&text),
+            ] {
+                assert_eq!(safe, format!("esa\\u{{{:x}}}01", u32::from(c)));
+            }
+            let json = serde_json::to_string(&serde_json::json!({ "h": text })).unwrap();
+            let safe = escape_json_text(&json);
+            assert!(!safe.contains(c), "{safe}");
+            let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+            assert_eq!(back["h"], text);
+        }
+        // Their neighbours stay as they are.
+        for c in ['\u{2065}', '\u{200d}', '\u{2010}', '\u{061b}', '\u{202f}'] {
+            if !BIDI_AND_SEPARATORS.contains(&c) {
+                assert_eq!(escape(&c.to_string()), c.to_string());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+        #[test]
+        fn no_bidi_control_or_separator_survives_escaping(
+            parts in proptest::collection::vec((".{0,8}", 0usize..14), 0..8)
+        ) {
+            let text: String = parts
+                .iter()
+                .map(|(s, i)| format!("{s}{}", BIDI_AND_SEPARATORS[*i]))
+                .collect();
+            let safe = escape_for_terminal(&text);
+            proptest::prop_assert!(!safe.chars().any(|c| BIDI_AND_SEPARATORS.contains(&c)));
+            let json = serde_json::to_string(&serde_json::json!([text])).unwrap();
+            let safe = escape_json_text(&json);
+            proptest::prop_assert!(!safe.chars().any(|c| BIDI_AND_SEPARATORS.contains(&c)));
+            let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+            proptest::prop_assert_eq!(&back[0], &serde_json::json!(text));
+        }
     }
 
     #[test]

@@ -94,10 +94,20 @@ pub fn flood(bytes: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Every raw control character (C0 but newline and tab, DEL, C1) in
-/// `text`.
+/// The bidirectional controls and line/paragraph separators no output may
+/// carry raw (docs/SECURITY.md, I2).
+fn is_bidi_or_separator(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// Every raw control character (C0 but newline and tab, DEL, C1, the
+/// bidirectional controls and separators) in `text`.
 pub fn raw_controls(text: &str) -> Vec<char> {
     text.chars()
-        .filter(|&c| c.is_control() && c != '\n' && c != '\t')
+        .filter(|&c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_or_separator(c))
         .collect()
 }

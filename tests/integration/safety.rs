@@ -83,7 +83,18 @@ async fn stopped_by(signal: &str, code: i32) {
         never_completes("esa02.example.com"),
     ])
     .await;
-    let mut child = spawn_run(&lab, &["-f", "1"]);
+    let metrics = lab.dir.path().join("fleet.prom");
+    let mut child = spawn_run(
+        &lab,
+        &[
+            "-f",
+            "1",
+            "--log-format",
+            "json",
+            "--metrics-file",
+            metrics.to_str().unwrap(),
+        ],
+    );
     // With one fork, either host may start first; the other waits.
     let hosts = lab.fleet.hosts();
     until_running(&mut child, "a host follows the update", || {
@@ -100,6 +111,20 @@ async fn stopped_by(signal: &str, code: i32) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(code), "{stderr}");
     assert!(stderr.contains(signal), "{stderr}");
+    // The metrics file and the JSON log record the code the process exits with.
+    let prom = std::fs::read_to_string(&metrics).unwrap();
+    assert!(
+        prom.lines()
+            .any(|l| l.starts_with("sshfleet_run_exit_code{") && l.ends_with(&format!(" {code}"))),
+        "{prom}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let finished: serde_json::Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["event"] == "run_finished")
+        .unwrap_or_else(|| panic!("no run_finished: {stdout}"));
+    assert_eq!(finished["exit_code"], code, "{finished}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&lab.report).unwrap()).unwrap();
     assert_eq!(report["interrupted"], true, "{report}");
@@ -218,7 +243,22 @@ async fn unusable_output_paths_exit_5_before_any_host_is_touched() {
     let file = dir.join("a-file");
     std::fs::write(&file, "").unwrap();
     let missing = dir.join("missing");
+    let fifo = dir.join("known_hosts.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let linked = dir.join("linked-transcripts");
+    std::os::unix::fs::symlink(dir, &linked).unwrap();
     let cases = [
+        ("--known-hosts", fifo, "not a regular file"),
+        ("--known-hosts", "/dev/zero".into(), "not a regular file"),
+        ("--known-hosts", file.join("known_hosts"), "--known-hosts"),
+        ("--transcripts", linked.clone(), "symbolic link"),
+        ("--record", linked, "symbolic link"),
         ("--report", missing.join("report.json"), "--report"),
         ("--report", file.join("report.json"), "not a directory"),
         ("--report", dir.to_path_buf(), "is a directory"),

@@ -20,18 +20,18 @@ const TOKEN: &str = "tok-7Hq2xZ";
 /// echoes it and quotes it back as an unknown command).
 fn token_playbook(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("type-token.yaml");
-    std::fs::write(
-        &path,
-        "name: type-token\ndescription: Types a token at the CLI prompt.\n\
+    std::fs::write(&path, token_playbook_text()).unwrap();
+    path
+}
+
+fn token_playbook_text() -> &'static str {
+    "name: type-token\ndescription: Types a token at the CLI prompt.\n\
          vars:\n  api_token: {type: string, pattern: '[A-Za-z0-9-]+', description: a secret by its name}\n  \
          command_timeout: {type: duration, default: 30s, description: per command}\n  \
          login_timeout: {type: duration, default: 30s, description: to the prompt}\n\
          shell:\n  prompt: '^[A-Za-z0-9][A-Za-z0-9._-]*> ?$'\n  command_timeout: command_timeout\n  \
          login_timeout: login_timeout\n  exit_command: exit\n\
-         steps:\n  - name: Type the token\n    run: '{{ api_token }}'\n    expect: 'never printed'\n",
-    )
-    .unwrap();
-    path
+         steps:\n  - name: Type the token\n    run: '{{ api_token }}'\n    expect: 'never printed'\n"
 }
 
 async fn bounded(args: &[String], env: &[(&str, &str)]) -> std::process::Output {
@@ -98,7 +98,8 @@ async fn inventory_list_report_transcripts_and_recordings_mask_the_same_values()
     ]);
     args[1] = token_playbook(lab.dir.path()).display().to_string();
     let out = bounded(&args, &[]).await;
-    let report = std::fs::read_to_string(&lab.report).unwrap();
+    let report =
+        std::fs::read_to_string(&lab.report).unwrap_or_else(|e| panic!("{e}: {}", text_of(&out)));
     let json: serde_json::Value = serde_json::from_str(&report).unwrap();
     assert_eq!(json["extra_vars"]["api_token"], "***", "{report}");
     let mut outputs = vec![
@@ -118,6 +119,81 @@ async fn inventory_list_report_transcripts_and_recordings_mask_the_same_values()
     for (what, text) in &outputs {
         assert!(!text.contains(TOKEN), "token in {what}: {text}");
         assert!(!text.contains(PASSWORD), "password in {what}: {text}");
+    }
+}
+
+/// Secret values only the inventory holds (a secret name, a `!vault`),
+/// printed by the appliance when a playbook types them: transcripts and
+/// recordings mask each, as `inventory --list` does.
+#[tokio::test(flavor = "multi_thread")]
+async fn transcripts_and_recordings_mask_secret_named_and_vault_values() {
+    let vault = include_str!("../inventories/vault/secret.vault");
+    let indented: String = vault.lines().map(|l| format!("        {l}\n")).collect();
+    // name, value: each secret by its name (or a vault), none by the old rule.
+    let secrets = [
+        ("mypasswd", "pw-Zq81w"),
+        ("my_credential", "cr-Kx22v"),
+        ("sshkey", "sk-Lm93u"),
+        ("Password_Hint", "hint-Pp44t"),
+    ];
+    let mut vars = format!("      ansible_password: {PASSWORD}\n");
+    for (name, value) in secrets {
+        vars.push_str(&format!("      {name}: {value}\n"));
+    }
+    vars.push_str(&format!("      banner_text: !vault |\n{indented}"));
+    vars.push_str(
+        "      probe: \"{{ mypasswd }} {{ my_credential }} {{ sshkey }} {{ Password_Hint }} {{ banner_text }}\"\n",
+    );
+    let lab = password_only_lab(
+        AsyncOsProfile::healthy("esa01.example.com"),
+        PASSWORD,
+        &vars,
+    )
+    .await;
+    let pass_file = lab.dir.path().join("vault-pass");
+    std::fs::write(&pass_file, "test-vault-password\n").unwrap();
+    let playbook = lab.dir.path().join("type-probe.yaml");
+    std::fs::write(
+        &playbook,
+        token_playbook_text()
+            .replace("api_token", "probe")
+            .replace("'[A-Za-z0-9-]+'", "'[A-Za-z0-9 -]+'"),
+    )
+    .unwrap();
+    let transcripts = lab.dir.path().join("transcripts");
+    let record = lab.dir.path().join("record");
+    let mut args = lab.run_args(&[
+        "--no-progress",
+        "-F",
+        "none",
+        "--vault-password-file",
+        pass_file.to_str().unwrap(),
+        "--transcripts",
+        transcripts.to_str().unwrap(),
+        "--record",
+        record.to_str().unwrap(),
+    ]);
+    args[1] = playbook.display().to_string();
+    let out = bounded(&args, &[]).await;
+    let mut outputs = files_under(&transcripts);
+    outputs.extend(files_under(&record));
+    assert!(outputs.len() >= 2, "{outputs:?}\n{}", text_of(&out));
+    // The appliance did print the probe: masked, not missing.
+    assert!(
+        outputs
+            .iter()
+            .all(|(_, t)| t.contains("*** *** *** *** ***")),
+        "{outputs:?}\n{}",
+        text_of(&out)
+    );
+    for (what, text) in &outputs {
+        for value in secrets
+            .iter()
+            .map(|(_, v)| *v)
+            .chain(["s3cret-pw", PASSWORD])
+        {
+            assert!(!text.contains(value), "{value} in {what}: {text}");
+        }
     }
 }
 
@@ -162,7 +238,7 @@ fn poison(value: &mut serde_json::Value, hostile: &str) {
                 // Typed fields stay readable: the rest is hostile.
                 if !matches!(
                     key.as_str(),
-                    "status" | "started_at" | "finished_at" | "severity"
+                    "status" | "result" | "started_at" | "finished_at" | "severity"
                 ) {
                     poison(v, hostile);
                 }
@@ -174,7 +250,7 @@ fn poison(value: &mut serde_json::Value, hostile: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_subcommand_prints_a_raw_escape_from_its_inputs() {
-    const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{7f}";
+    const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{7f}\u{202e}x\u{2066}\u{2028}";
     let lab = Lab::start(vec![AsyncOsProfile::broken("esa01.example.com")]).await;
     let run = lab.run(&["--check"]).await;
     let mut report = run.report.clone().unwrap();
@@ -189,9 +265,9 @@ async fn no_subcommand_prints_a_raw_escape_from_its_inputs() {
     let inventory = dir.join("hostile-inventory.yaml");
     std::fs::write(
         &inventory,
-        "all:\n  hosts:\n    \"esa\\e[2J\\u009b01\":\n      ansible_host: 127.0.0.1\n      \
-         note: \"\\e]0;owned\\a \\u009b2J\"\n  children:\n    \"grp\\e[31m\":\n      hosts:\n        \
-         \"esa\\e[2J\\u009b01\": {}\n",
+        "all:\n  hosts:\n    \"esa\\e[2J\\u009b\\u202e01\":\n      ansible_host: 127.0.0.1\n      \
+         note: \"\\e]0;owned\\a \\u009b2J\\u2069\"\n  children:\n    \"grp\\e[31m\\u200f\":\n      hosts:\n        \
+         \"esa\\e[2J\\u009b\\u202e01\": {}\n",
     )
     .unwrap();
     // Names as they are, hostile values: `--list` prints them as JSON.
@@ -199,7 +275,8 @@ async fn no_subcommand_prints_a_raw_escape_from_its_inputs() {
     std::fs::write(
         &values,
         "all:\n  hosts:\n    esa01:\n      ansible_host: 127.0.0.1\n      \
-         note: \"\\e]0;owned\\a \\u009b2J \\x7f\"\n",
+         ansible_user: \"adm\\u009bin\\u202e\"\n      \
+         note: \"\\e]0;owned\\a \\u009b2J \\x7f\\u202e\\u2029\"\n",
     )
     .unwrap();
     let playbook = dir.join("hostile-playbook.yaml");
@@ -233,11 +310,17 @@ async fn no_subcommand_prints_a_raw_escape_from_its_inputs() {
             p(&inventory),
         ],
         vec!["playbook".into(), "validate".into(), p(&playbook)],
+        vec!["inventory".into(), "--list".into(), "-i".into(), p(&values)],
+        vec!["inventory".into(), "--json".into(), "-i".into(), p(&values)],
     ];
     for args in commands {
         let out = bounded(&args, &[]).await;
         let text = text_of(&out);
         assert_ne!(out.status.code(), Some(101), "{args:?} panicked: {text}");
+        if args[1] == "show" || args[1] == "merge" {
+            // The hostile report is read and shown, not refused as unreadable.
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {text}");
+        }
         assert!(!text.contains("panicked"), "{args:?}: {text}");
         assert_eq!(
             raw_controls(&text),
@@ -250,8 +333,14 @@ async fn no_subcommand_prints_a_raw_escape_from_its_inputs() {
             let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(
                 json["_meta"]["hostvars"]["esa01"]["note"],
-                "\u{1b}]0;owned\u{7} \u{9b}2J \u{7f}"
+                "\u{1b}]0;owned\u{7} \u{9b}2J \u{7f}\u{202e}\u{2029}"
             );
+        }
+        if args[1] == "--json" {
+            // JSON that parses, with the same value (no `\u{9b}` text).
+            assert_eq!(out.status.code(), Some(0), "{text}");
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(json[0]["user"], "adm\u{9b}in\u{202e}", "{json}");
         }
     }
 }
@@ -514,5 +603,29 @@ async fn an_inventory_script_and_its_group_end_with_sshfleet_on_a_signal() {
             .args(["-KILL", "--", &format!("-{group}")])
             .status();
         assert!(left.is_empty(), "SIG{signal}: still running: {left:?}");
+
+/// A usage error quotes the argument clap refused: escaped, never raw;
+/// help and the version are printed as they were, exit codes unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_usage_error_quotes_the_refused_argument_escaped() {
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "--shard",
+        "1\u{1b}]0;X\u{7}\u{202e}/2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = bounded(&args, &[]).await;
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(5), "{text}");
+    assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text:?}");
+    assert!(text.contains("1\\u{202e}/2"), "{text}");
+    assert!(text.contains("--shard"), "{text}");
+    for (flag, code) in [("--help", 0), ("--version", 0)] {
+        let out = bounded(&[flag.to_string()], &[]).await;
+        assert_eq!(out.status.code(), Some(code), "{}", text_of(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("sshfleet"));
     }
 }

@@ -136,3 +136,16 @@ fn only_the_first_jump_host_follows_its_own_route() {
     let hops: Vec<&str> = t.jumps.iter().map(|j| j.address.as_str()).collect();
     assert_eq!(hops, ["x", "a"]);
 }
+
+#[test]
+fn a_user_or_jump_host_with_a_leading_dash_never_reaches_a_proxy_command() {
+    let config = "ProxyCommand ssh -W %h:%p %r@127.0.0.1\n";
+    for inventory in [
+        "all:\n  hosts:\n    esa01:\n      ansible_user: '-oProxyCommand=touch\\ /tmp/x x'\n",
+        "all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: \"-J '-oProxyCommand=x@127.0.0.1'\"\n",
+        "all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: \"-J 'u@-oProxyCommand=x'\"\n",
+    ] {
+        let err = target(inventory, config).unwrap_err().to_string();
+        assert!(err.contains("leading `-`"), "{inventory}: {err}");
+    }
+}

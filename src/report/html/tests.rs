@@ -200,3 +200,33 @@ fn the_timeline_puts_steps_on_the_run_axis() {
     assert_eq!(offset_label(500), "0.5s");
     assert_eq!(offset_label(120_000), "2m");
 }
+
+#[test]
+fn control_and_bidi_characters_of_a_report_are_escaped_as_report_show_does() {
+    const CONTROLS: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{7f}\u{202e}\u{2028}";
+    let mut json = serde_json::to_value(full_report()).unwrap();
+    let mut pointers = Vec::new();
+    strings(&json, String::new(), &mut pointers);
+    let mut n = 0;
+    for pointer in pointers {
+        let before = json.pointer(&pointer).cloned().unwrap();
+        *json.pointer_mut(&pointer).unwrap() = format!("{CONTROLS}{n}").into();
+        if serde_json::from_value::<Report>(json.clone()).is_ok() {
+            n += 1;
+        } else {
+            *json.pointer_mut(&pointer).unwrap() = before;
+        }
+    }
+    assert!(n >= 15, "only {n} texts poisoned");
+    let report: Report = serde_json::from_value(json).unwrap();
+    let page = render(&report, Some(CONTROLS));
+    let raw: Vec<char> = page
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || crate::support::sanitize::BIDI_AND_SEPARATORS.contains(&c)
+        })
+        .collect();
+    assert_eq!(raw, Vec::<char>::new());
+    assert!(page.contains("\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\u{9b}31m\\u{7f}\\u{202e}\\u{2028}0"));
+}

@@ -177,13 +177,17 @@ fn local_host() -> String {
         .unwrap_or_default()
 }
 
-/// Characters OpenSSH (9.6 and later) refuses in a host name given to it,
-/// because the name may be expanded into a command.
-const HOST_METACHARACTERS: &str = "'`\"$\\;&<>|(){}";
+/// Characters OpenSSH refuses in a host name given to it (`valid_hostname`
+/// of the installed `ssh`: `ssh -G 'a,b'` is "hostname contains invalid
+/// characters"), because the name may be expanded into a command.
+pub(crate) const HOST_METACHARACTERS: &str = "'`\"$\\;&<>|(){},";
 /// The same for a user name (OpenSSH's `valid_ruser`).
-const USER_METACHARACTERS: &str = "'`\";&<>|(){}";
+pub(crate) const USER_METACHARACTERS: &str = "'`\";&<>|(){}";
 
-/// Whether `name` may be expanded into a shell command as a host name.
+/// Whether `name` may be expanded into a shell command as a host name,
+/// as OpenSSH's `valid_hostname`: no leading `-` (it would be an option
+/// of a command such as `ssh %h`), none of [`HOST_METACHARACTERS`], no
+/// white space or control character.
 pub(crate) fn safe_host_name(name: &str) -> bool {
     !name.starts_with('-')
         && !name
@@ -191,9 +195,14 @@ pub(crate) fn safe_host_name(name: &str) -> bool {
             .any(|c| HOST_METACHARACTERS.contains(c) || c.is_whitespace() || c.is_control())
 }
 
-/// Whether `user` may be expanded into a shell command as a user name.
+/// Whether `user` may be expanded into a shell command as a user name,
+/// as OpenSSH's `valid_ruser`: not empty, no leading `-` (`ssh -l -oX h`
+/// is "remote username contains invalid characters": `%r` in `ssh %r@h`
+/// would be an option), none of [`USER_METACHARACTERS`], no control
+/// character, no white space followed by `-`, no trailing `\`.
 pub(crate) fn safe_user_name(user: &str) -> bool {
     !user.is_empty()
+        && !user.starts_with('-')
         && !user.ends_with('\\')
         && !user.contains(|c: char| USER_METACHARACTERS.contains(c) || c.is_control())
         && !user
@@ -231,7 +240,7 @@ pub(crate) fn expand_command(
         };
         if !safe && refused.is_none() {
             refused = Some(format!(
-                "%{t} would put `{}` into the command `{command}`: a {} with shell metacharacters is refused (as OpenSSH refuses it)",
+                "%{t} would put `{}` into the command `{command}`: a {} with shell metacharacters or a leading `-` is refused (as OpenSSH refuses it)",
                 crate::support::sanitize::escape(&value),
                 if t == 'r' { "user name" } else { "host name" }
             ));

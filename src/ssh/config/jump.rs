@@ -53,6 +53,22 @@ impl JumpHost {
         if host.is_empty() || host.contains('/') {
             return Err(bad("expected [user@]host[:port]"));
         }
+        // OpenSSH's parse_jump: "invalid username", "invalid hostname". A
+        // leading `-` would be an option of the `ssh -l %r %h` the jump
+        // becomes, a metacharacter a command of the operator's ProxyCommand.
+        if user
+            .as_deref()
+            .is_some_and(|u| !super::expand::safe_user_name(u))
+        {
+            return Err(bad(
+                "invalid user name (a leading `-` or shell metacharacters, refused as OpenSSH refuses them)",
+            ));
+        }
+        if !super::expand::safe_host_name(host) {
+            return Err(bad(
+                "invalid host name (a leading `-` or shell metacharacters, refused as OpenSSH refuses them)",
+            ));
+        }
         let port = port
             .map(|p| parse_port(p).map_err(|e| bad(&e)))
             .transpose()?;

@@ -468,6 +468,8 @@ impl SshConfig {
 #[cfg(test)]
 mod generated;
 #[cfg(test)]
+mod name_tests;
+#[cfg(test)]
 pub(super) mod table_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,90 @@
+//! The values a host's transcripts and recordings must never show: those
+//! of its variables whose names mark them secret
+//! ([`crate::support::secrets::is_secret_name`]), and every value that
+//! came from a vault (a `!vault` value, or any value of a file that was
+//! vault-encrypted as a whole). The same values `inventory --list` masks.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde_json::Value as Json;
+use serde_yaml::Value;
+
+use super::template::Templar;
+use super::vault::{self, VaultSecret};
+use super::{Host, Inventory};
+use crate::support::secrets::{Secret, is_secret_name};
+
+impl Inventory {
+    /// `host`'s secret values, as written and as rendered (Jinja, vault
+    /// decrypted); a value that cannot be rendered is left to the
+    /// connection's own error.
+    pub(crate) fn secret_values(&self, host: &Host, secret: Option<&VaultSecret>) -> Vec<Secret> {
+        let templar = Templar::new(
+            &host.name,
+            &host.groups,
+            &host.vars,
+            secret,
+            Some(&self.facts),
+        );
+        let mut vault_files: HashMap<PathBuf, bool> = HashMap::new();
+        let mut out = Vec::new();
+        for (name, raw) in &host.vars {
+            let from_vault_file = self
+                .origins
+                .get(&host.name)
+                .and_then(|o| o.get(name))
+                .is_some_and(|origin| {
+                    *vault_files
+                        .entry(origin.path.clone())
+                        .or_insert_with(|| is_vault_file(&origin.path))
+                });
+            if !is_secret_name(name) && !has_vault(raw) && !from_vault_file {
+                continue;
+            }
+            yaml_leaves(raw, &mut out);
+            if let Ok(Some(rendered)) = templar.var(name) {
+                json_leaves(&rendered, &mut out);
+            }
+        }
+        out.sort();
+        out.dedup();
+        out.into_iter().map(Secret::new).collect()
+    }
+}
+
+fn is_vault_file(path: &std::path::Path) -> bool {
+    crate::support::bounds::read_yaml_input(path).is_ok_and(|text| vault::is_vault(&text))
+}
+
+fn has_vault(value: &Value) -> bool {
+    match value {
+        Value::Tagged(t) => t.tag == "vault" || has_vault(&t.value),
+        Value::Sequence(items) => items.iter().any(has_vault),
+        Value::Mapping(map) => map.values().any(has_vault),
+        _ => false,
+    }
+}
+
+/// The text leaves of a value as written (a `!vault` value's ciphertext is
+/// no secret; its decrypted text comes from the rendering).
+fn yaml_leaves(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Number(n) => out.push(n.to_string()),
+        Value::Tagged(t) if t.tag != "vault" => yaml_leaves(&t.value, out),
+        Value::Sequence(items) => items.iter().for_each(|v| yaml_leaves(v, out)),
+        Value::Mapping(map) => map.values().for_each(|v| yaml_leaves(v, out)),
+        _ => {}
+    }
+}
+
+fn json_leaves(value: &Json, out: &mut Vec<String>) {
+    match value {
+        Json::String(s) => out.push(s.clone()),
+        Json::Number(n) => out.push(n.to_string()),
+        Json::Array(items) => items.iter().for_each(|v| json_leaves(v, out)),
+        Json::Object(map) => map.values().for_each(|v| json_leaves(v, out)),
+        _ => {}
+    }
+}
