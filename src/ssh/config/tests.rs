@@ -461,3 +461,26 @@ fn match_exec_never_runs_a_name_with_shell_metacharacters() {
     assert_eq!(c.lookup("web-1.example.com", None).unwrap().port, Some(1));
     assert!(marker.exists());
 }
+
+/// OpenSSH 9.2 (`ssh -G`): `ProxyJump none` blocks a later ProxyJump but
+/// not a later ProxyCommand; `ProxyCommand none` blocks a later ProxyJump;
+/// hops block a later ProxyCommand.
+#[test]
+fn proxy_jump_and_proxy_command_interplay_as_openssh_9_2() {
+    let route = |body: &str| {
+        let h = parse(&format!("Host x\n{body}")).lookup("x", None).unwrap();
+        let jump = h.proxy_jump.map(|hops| hops.len()).unwrap_or(0);
+        let command = h.proxy_command.filter(|c| c != "none");
+        (jump, command)
+    };
+    let nc = Some("nc %h %p".to_string());
+    assert_eq!(
+        route(" ProxyJump none\n ProxyCommand nc %h %p\n"),
+        (0, nc.clone())
+    );
+    assert_eq!(route(" ProxyCommand nc %h %p\n ProxyJump a@b\n"), (0, nc));
+    assert_eq!(route(" ProxyCommand none\n ProxyJump a@b\n"), (0, None));
+    assert_eq!(route(" ProxyJump a@b\n ProxyCommand foo\n"), (1, None));
+    assert_eq!(route(" ProxyJump none\n ProxyJump a@b\n"), (0, None));
+    assert_eq!(route(" ProxyCommand none\n ProxyCommand foo\n"), (0, None));
+}
