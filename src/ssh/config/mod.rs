@@ -17,8 +17,8 @@
 //! - `Host` patterns (`*`, `?`, `!negation`) match the name ssh is given,
 //!   case-sensitively; `Match all|host|originalhost|user|localuser|exec|
 //!   final|canonical` (with `!`). `Match final` makes a second pass over
-//!   the file, as OpenSSH does; `canonical` never holds, because hostname
-//!   canonicalisation is refused. `Match localnetwork` is refused.
+//!   the file, as OpenSSH does; `canonical` holds exactly where `final`
+//!   does (in that second pass), as in OpenSSH 9.2. `Match localnetwork` is refused.
 //! - For each setting the first obtained value wins, except `IdentityFile`,
 //!   which accumulates.
 //! - `Include` (globs; relative paths under `~/.ssh`), nested at most 16

@@ -484,3 +484,25 @@ fn proxy_jump_and_proxy_command_interplay_as_openssh_9_2() {
     assert_eq!(route(" ProxyJump none\n ProxyJump a@b\n"), (0, None));
     assert_eq!(route(" ProxyCommand none\n ProxyCommand foo\n"), (0, None));
 }
+
+/// OpenSSH 9.2 (`ssh -G`): `canonical` holds in the second pass that
+/// `Match final` (even `!final`) causes, and only there.
+#[test]
+fn match_canonical_holds_in_the_final_pass_as_openssh_9_2() {
+    let user = |text: &str| parse(text).lookup("x", None).unwrap().user;
+    let eve = Some("eve".to_string());
+    assert_eq!(
+        user("Match final\n Port 1111\nMatch canonical\n User eve\n"),
+        eve
+    );
+    assert_eq!(
+        user("Match !final\n Port 1111\nMatch canonical\n User eve\n"),
+        eve
+    );
+    assert_eq!(user("Match canonical\n User eve\n"), None);
+    assert_eq!(user("Match !canonical\n User eve\n"), eve);
+    assert_eq!(
+        user("Match !canonical\n User bob\nMatch final\nMatch canonical\n User eve\n"),
+        Some("bob".to_string())
+    );
+}
