@@ -588,7 +588,7 @@ pub(crate) fn key_signature(
         Some(Some(_)) => Ok(rsa.iter().find(|h| h.is_some()).copied().unwrap_or(None)),
         // Like OpenSSH: a server that names no SHA-2 RSA signature (or names
         // nothing at all, as old ones do) gets SHA-1 only by opt-in.
-        _ if rsa.contains(&None) => Ok(None),
+        _ if algorithms.allows_ssh_rsa_signatures() => Ok(None),
         _ => Err(format!(
             "the server accepts only ssh-rsa (SHA-1) RSA signatures; if this appliance cannot be upgraded, \
              set `{}: +ssh-rsa` in the inventory or `{} +ssh-rsa` in ssh_config",

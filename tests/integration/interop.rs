@@ -373,7 +373,10 @@ impl TestUser {
             eprintln!("skipping keyboard-interactive interop test: creating a user needs root");
             return None;
         }
-        let name = format!("sf-kbd-{}", std::process::id());
+        // One user per test: tests of this binary run in parallel.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("sf-kbd-{}-{n}", std::process::id());
         let added = std::process::Command::new("/usr/sbin/useradd")
             .args(["-M", "-s", "/bin/sh", &name])
             .status()
@@ -445,6 +448,44 @@ async fn pam_keyboard_interactive_login_with_the_password_from_the_environment()
             && error.contains("keyboard-interactive"),
         "{error}"
     );
+}
+
+/// `BatchMode yes` and `NumberOfPasswordPrompts 0` keep ssh from sending
+/// a password (it cannot prompt for one), and so sshfleet's inventory
+/// password stays unsent; a `PreferredAuthentications` without password
+/// methods too. The error names the setting, its file and line.
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_that_keep_ssh_from_sending_a_password_keep_sshfleet_from_it() {
+    if !sshd_available("password-refusal interop test") {
+        return;
+    }
+    let password = format!("Batch-{}-s3cret", std::process::id());
+    let Some(user) = TestUser::create(&password) else {
+        return;
+    };
+    for setting in [
+        "BatchMode yes",
+        "NumberOfPasswordPrompts 0",
+        "PreferredAuthentications publickey",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("ssh_config");
+        std::fs::write(&config, format!("Host *\n  {setting}\n")).unwrap();
+        let setup = SshdSetup {
+            config: KEYBOARD_INTERACTIVE_ONLY.to_string(),
+            password_login: Some((user.name.clone(), password.clone())),
+            ..SshdSetup::default()
+        };
+        let extra = ["-F", config.to_str().unwrap()];
+        let Some((code, report, text)) = run_against_sshd_with("broken", &extra, setup).await
+        else {
+            return;
+        };
+        assert_eq!(code, 4, "{setting}: {text}");
+        let error = report["hosts"][0]["error"].as_str().unwrap();
+        let cited = format!("not sent: ssh_config {setting} ({}:2)", config.display());
+        assert!(error.contains(&cited), "{setting}: {error}");
+    }
 }
 
 /// A host key certified for `principal` by a fresh CA (with `ssh-keygen`,

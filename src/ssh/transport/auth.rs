@@ -251,6 +251,11 @@ impl Attempt<'_> {
             (None, None, None) => None,
         };
         if let Some((password, source)) = password {
+            if let Some(because) = &methods.no_password_because {
+                self.tried
+                    .push(format!("{source} (not sent: ssh_config {because})"));
+                return Ok(None);
+            }
             secret.may_be_sent()?;
             // Ask which methods the server takes before any password leaves
             // (OpenSSH's `none` request): not every server takes `password`.
