@@ -588,6 +588,7 @@ where
     };
     let verifier = Verifier {
         host,
+        alias: target.host_key_alias.is_some(),
         port,
         known_hosts: target.known_hosts.clone(),
         known_hosts_also: target.known_hosts_also.clone(),
