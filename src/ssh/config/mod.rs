@@ -372,7 +372,7 @@ impl SshConfig {
             // host connected to, so a `HostName` in it changes nothing,
             // and the canonicalisation keywords get their defaults, so
             // a value for them in it changes nothing either.
-            out.host_name.get_or_insert_with(|| host.to_lowercase());
+            out.host_name = Some(out.host_name.as_deref().unwrap_or(host).to_lowercase());
             let filled: Vec<&str> = FILLED_BEFORE_FINAL
                 .into_iter()
                 .filter(|k| !out.others.contains_key(k))
@@ -383,6 +383,8 @@ impl SshConfig {
                 out.others.remove(keyword);
             }
         }
+        // ssh lower-cases the host name after the first pass.
+        out.host_name = out.host_name.map(|name| name.to_lowercase());
         match out.refusal() {
             Some(refused) => Err(refused),
             None => Ok(out),

@@ -160,7 +160,9 @@ impl HostConfig {
         match setting {
             Setting::HostName(name) => {
                 if self.host_name.is_none() {
-                    self.host_name = Some(expand_host_name(name, given_host).to_lowercase());
+                    // As written: ssh lower-cases it only after the first
+                    // pass (a `Match exec` `%h` in it sees the case given).
+                    self.host_name = Some(expand_host_name(name, given_host));
                 }
             }
             Setting::Port(port) => {

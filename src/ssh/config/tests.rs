@@ -506,3 +506,14 @@ fn match_canonical_holds_in_the_final_pass_as_openssh_9_2() {
         Some("bob".to_string())
     );
 }
+
+/// OpenSSH 9.2 (`ssh -G ... H1`): in the first pass a `Match exec` `%h`
+/// is the HostName as expanded, in the case given; the host name obtained
+/// is lower-cased after.
+#[test]
+fn match_exec_sees_the_host_name_in_the_case_given() {
+    let c = parse("Host *\n HostName %h\nMatch exec \"test %h = H1\"\n Port 2222\n");
+    let h = c.lookup("H1", None).unwrap();
+    assert_eq!(h.port, Some(2222));
+    assert_eq!(h.host_name.as_deref(), Some("h1"));
+}
