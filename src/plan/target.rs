@@ -445,12 +445,69 @@ fn methods(config: &HostConfig, tokens: &ssh_config::Tokens<'_>) -> Result<Metho
         }
         Some(path) => AgentSource::Socket(ssh_config::expand_path(path, tokens)?),
     };
+    let password = on("passwordauthentication", "password");
+    let keyboard_interactive = on("kbdinteractiveauthentication", "keyboard-interactive");
+    let no_password_because = no_password_because(config, password || keyboard_interactive);
     Ok(Methods {
         publickey: on("pubkeyauthentication", "publickey"),
-        password: on("passwordauthentication", "password"),
-        keyboard_interactive: on("kbdinteractiveauthentication", "keyboard-interactive"),
+        password: password && no_password_because.is_none(),
+        keyboard_interactive: keyboard_interactive && no_password_because.is_none(),
         agent,
+        no_password_because,
     })
+}
+
+/// The setting that keeps every password from being sent, cited with its
+/// file and line: `BatchMode yes` and `NumberOfPasswordPrompts 0` (ssh
+/// cannot prompt for one), else, when no password method is left
+/// (`any_method` false), `PreferredAuthentications`,
+/// `PasswordAuthentication` and `KbdInteractiveAuthentication`.
+fn no_password_because(config: &HostConfig, any_method: bool) -> Option<String> {
+    let cite = |keyword: &str| {
+        config.other(keyword).map(|v| {
+            format!(
+                "{} {} ({}:{})",
+                keywords_name(keyword),
+                v.args.join(" "),
+                v.path.display(),
+                v.line
+            )
+        })
+    };
+    if config.flag("batchmode") == Some(true) {
+        return cite("batchmode");
+    }
+    if config
+        .other("numberofpasswordprompts")
+        .is_some_and(|v| v.first() == "0")
+    {
+        return cite("numberofpasswordprompts");
+    }
+    if any_method {
+        return None;
+    }
+    let preferred = ["password", "keyboard-interactive"]
+        .iter()
+        .all(|m| !ssh_config::method_allowed(config, m));
+    if preferred {
+        return cite("preferredauthentications");
+    }
+    let off: Vec<String> = ["passwordauthentication", "kbdinteractiveauthentication"]
+        .iter()
+        .filter_map(|k| cite(k))
+        .collect();
+    Some(off.join(" and ")).filter(|s| !s.is_empty())
+}
+
+/// The keyword as the OpenSSH manual spells it, for messages.
+fn keywords_name(keyword: &str) -> &'static str {
+    match keyword {
+        "batchmode" => "BatchMode",
+        "numberofpasswordprompts" => "NumberOfPasswordPrompts",
+        "preferredauthentications" => "PreferredAuthentications",
+        "passwordauthentication" => "PasswordAuthentication",
+        _ => "KbdInteractiveAuthentication",
+    }
 }
 
 /// OpenSSH's default `UserKnownHostsFile` and `GlobalKnownHostsFile`.

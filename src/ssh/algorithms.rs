@@ -538,15 +538,54 @@ fn default_names(kind: AlgorithmKind) -> Vec<String> {
         .collect()
 }
 
-/// The RSA signature hash to authenticate with, given what the server
-/// said it verifies (`None`: it did not say). `None` inside `Ok` is SHA-1,
-/// only when allowed; `Err` says why the key cannot be used.
-pub(crate) fn rsa_signature_hash(
+/// The signature algorithm a client key is offered with, as OpenSSH's
+/// `key_type_allowed_by_config` and `key_sig_algorithm` choose it: a key
+/// whose algorithm (for RSA: none of `rsa-sha2-512`, `rsa-sha2-256`,
+/// `ssh-rsa`) is not in `PubkeyAcceptedAlgorithms` is not offered; an RSA
+/// key signs with the first RSA signature of that list (its order) that
+/// the server said it verifies, SHA-1 (`None` inside `Ok`) when the server
+/// said nothing and `ssh-rsa` is accepted. `server` is the best RSA hash
+/// the server named (`None`: it did not say; unused for other keys);
+/// russh tells only the best, so an accepted SHA-2 hash other than it is
+/// taken as verified too (servers that name one name both). `Err` says
+/// why the key is skipped.
+pub(crate) fn key_signature(
+    key: &Algorithm,
     server: Option<Option<HashAlg>>,
     algorithms: &Algorithms,
 ) -> Result<Option<HashAlg>, String> {
+    let accepted = algorithms.names(AlgorithmKind::PubkeyAccepted);
+    let not_accepted = |name: &str| {
+        format!(
+            "{name} is not in {} ({})",
+            AlgorithmKind::PubkeyAccepted.keyword(),
+            AlgorithmKind::PubkeyAccepted.inventory_var()
+        )
+    };
+    if !key.clone().is_rsa() {
+        let name = key.as_str();
+        return if accepted.iter().any(|n| n == name) {
+            Ok(None)
+        } else {
+            Err(not_accepted(name))
+        };
+    }
+    let rsa: Vec<Option<HashAlg>> = accepted
+        .iter()
+        .filter_map(|n| match n.as_str() {
+            "rsa-sha2-512" => Some(Some(HashAlg::Sha512)),
+            "rsa-sha2-256" => Some(Some(HashAlg::Sha256)),
+            SSH_RSA => Some(None),
+            _ => None,
+        })
+        .collect();
+    if rsa.is_empty() {
+        return Err(not_accepted("none of rsa-sha2-512, rsa-sha2-256, ssh-rsa"));
+    }
     match server {
-        Some(Some(hash)) => Ok(Some(hash)),
+        // The first SHA-2 hash in our order; `ssh-rsa` alone is offered as
+        // is (the server decides, as it does for ssh).
+        Some(Some(_)) => Ok(rsa.iter().find(|h| h.is_some()).copied().unwrap_or(None)),
         // Like OpenSSH: a server that names no SHA-2 RSA signature (or names
         // nothing at all, as old ones do) gets SHA-1 only by opt-in.
         _ if algorithms.allows_ssh_rsa_signatures() => Ok(None),

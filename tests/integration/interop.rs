@@ -373,7 +373,10 @@ impl TestUser {
             eprintln!("skipping keyboard-interactive interop test: creating a user needs root");
             return None;
         }
-        let name = format!("sf-kbd-{}", std::process::id());
+        // One user per test: tests of this binary run in parallel.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("sf-kbd-{}-{n}", std::process::id());
         let added = std::process::Command::new("/usr/sbin/useradd")
             .args(["-M", "-s", "/bin/sh", &name])
             .status()
@@ -447,6 +450,44 @@ async fn pam_keyboard_interactive_login_with_the_password_from_the_environment()
     );
 }
 
+/// `BatchMode yes` and `NumberOfPasswordPrompts 0` keep ssh from sending
+/// a password (it cannot prompt for one), and so sshfleet's inventory
+/// password stays unsent; a `PreferredAuthentications` without password
+/// methods too. The error names the setting, its file and line.
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_that_keep_ssh_from_sending_a_password_keep_sshfleet_from_it() {
+    if !sshd_available("password-refusal interop test") {
+        return;
+    }
+    let password = format!("Batch-{}-s3cret", std::process::id());
+    let Some(user) = TestUser::create(&password) else {
+        return;
+    };
+    for setting in [
+        "BatchMode yes",
+        "NumberOfPasswordPrompts 0",
+        "PreferredAuthentications publickey",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("ssh_config");
+        std::fs::write(&config, format!("Host *\n  {setting}\n")).unwrap();
+        let setup = SshdSetup {
+            config: KEYBOARD_INTERACTIVE_ONLY.to_string(),
+            password_login: Some((user.name.clone(), password.clone())),
+            ..SshdSetup::default()
+        };
+        let extra = ["-F", config.to_str().unwrap()];
+        let Some((code, report, text)) = run_against_sshd_with("broken", &extra, setup).await
+        else {
+            return;
+        };
+        assert_eq!(code, 4, "{setting}: {text}");
+        let error = report["hosts"][0]["error"].as_str().unwrap();
+        let cited = format!("not sent: ssh_config {setting} ({}:2)", config.display());
+        assert!(error.contains(&cited), "{setting}: {error}");
+    }
+}
+
 /// A host key certified for `principal` by a fresh CA (with `ssh-keygen`,
 /// as an operator would): the setup of an sshd presenting it, and the CA's
 /// `@cert-authority` line for the client. `None` without ssh-keygen.
@@ -507,8 +548,25 @@ async fn host_certificate_signed_by_a_trusted_authority_is_accepted() {
     assert_eq!(report["hosts"][0]["status"], "ok", "{text}");
 }
 
+/// A host certificate for another name, its CA trusted in known_hosts: as
+/// OpenSSH 9.2 (`ssh` says "Certificate invalid: name is not a listed
+/// principal"), the certificate is then checked as its plain key, which is
+/// unknown: strict checking refuses the host, accept-new records the plain
+/// key and logs in.
 #[tokio::test(flavor = "multi_thread")]
-async fn host_certificate_for_another_name_is_refused() {
+async fn host_certificate_for_another_name_is_its_plain_key_as_openssh_checks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((setup, _)) = certified_sshd(dir.path(), "other.example.com") else {
+        return;
+    };
+    let Some((code, report, text)) = run_against_sshd_with("healthy", &[], setup).await else {
+        return;
+    };
+    assert_eq!(code, 4, "{text}");
+    let error = report["hosts"][0]["error"].as_str().unwrap();
+    assert!(error.contains("127.0.0.1"), "{error}");
+    assert!(!text.contains("permanently added"), "{text}");
+
     let dir = tempfile::tempdir().unwrap();
     let Some((setup, _)) = certified_sshd(dir.path(), "other.example.com") else {
         return;
@@ -518,10 +576,68 @@ async fn host_certificate_for_another_name_is_refused() {
     else {
         return;
     };
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["hosts"][0]["status"], "ok", "{text}");
+    assert!(text.contains("permanently added"), "{text}");
+}
+
+/// `PubkeyAcceptedAlgorithms -ssh-ed25519`: `ssh` does not offer its
+/// ed25519 key (Permission denied); nor does sshfleet, saying why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_whose_algorithm_is_not_accepted_is_not_offered_as_by_ssh() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = new_key();
+    let key_file = dir.path().join("id_ed25519");
+    write_key(&client, &key_file);
+    let client_pub = client.public_key().to_openssh().unwrap();
+    let Some((sshd, _)) =
+        start_sshd_with(dir.path(), &client_pub, "healthy", SshdSetup::default()).await
+    else {
+        return;
+    };
+    let ssh = |accepted: &str| {
+        let out = std::process::Command::new("ssh")
+            .args(["-F", "/dev/null", "-i"])
+            .arg(&key_file)
+            .args([
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "IdentityAgent=none",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                &format!("PubkeyAcceptedAlgorithms={accepted}"),
+                "-p",
+                &sshd.port.to_string(),
+                &format!("{}@127.0.0.1", current_user()),
+                "exit",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(!ssh("+ssh-rsa").contains("Permission denied"));
+    assert!(ssh("-ssh-ed25519").contains("Permission denied"));
+    drop(sshd);
+
+    let config = dir.path().join("ssh_config");
+    std::fs::write(&config, "Host *\n  PubkeyAcceptedAlgorithms -ssh-ed25519\n").unwrap();
+    let extra = ["-F", config.to_str().unwrap()];
+    let Some((code, report, text)) =
+        run_against_sshd_with("healthy", &extra, SshdSetup::default()).await
+    else {
+        return;
+    };
     assert_eq!(code, 4, "{text}");
     let error = report["hosts"][0]["error"].as_str().unwrap();
     assert!(
-        error.contains("not valid for `127.0.0.1`") && error.contains("other.example.com"),
+        error.contains("ssh-ed25519 is not in PubkeyAcceptedAlgorithms"),
         "{error}"
     );
 }

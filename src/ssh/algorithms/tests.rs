@@ -223,19 +223,51 @@ fn removal_narrows_and_unknown_names_are_reported() {
 #[test]
 fn rsa_sha1_signatures_only_by_opt_in() {
     let modern = Algorithms::default();
+    let rsa = |hash| Algorithm::Rsa { hash };
     assert_eq!(
-        rsa_signature_hash(Some(Some(HashAlg::Sha512)), &modern),
+        key_signature(&rsa(None), Some(Some(HashAlg::Sha512)), &modern),
         Ok(Some(HashAlg::Sha512))
     );
     for server in [None, Some(None)] {
-        let err = rsa_signature_hash(server, &modern).unwrap_err();
+        let err = key_signature(&rsa(None), server, &modern).unwrap_err();
         assert!(
             err.contains("sshfleet_pubkey_accepted_algorithms: +ssh-rsa"),
             "{err}"
         );
         let legacy = change(AlgorithmKind::PubkeyAccepted, "+ssh-rsa");
-        assert_eq!(rsa_signature_hash(server, &legacy), Ok(None));
+        assert_eq!(key_signature(&rsa(None), server, &legacy), Ok(None));
     }
+}
+
+/// OpenSSH offers a key only with a signature algorithm in
+/// PubkeyAcceptedAlgorithms (`key_type_allowed_by_config`), an RSA key
+/// with the first accepted RSA signature.
+#[test]
+fn keys_are_offered_only_with_accepted_signature_algorithms() {
+    let server = Some(Some(HashAlg::Sha512));
+    let ed25519 = Algorithm::Ed25519;
+    let rsa = Algorithm::Rsa { hash: None };
+    let with = |value| change(AlgorithmKind::PubkeyAccepted, value);
+    let err = key_signature(&ed25519, None, &with("-ssh-ed25519")).unwrap_err();
+    assert!(
+        err.contains("ssh-ed25519 is not in PubkeyAcceptedAlgorithms"),
+        "{err}"
+    );
+    assert_eq!(
+        key_signature(&ed25519, None, &with("-rsa-sha2-*")),
+        Ok(None)
+    );
+    let err = key_signature(&rsa, server, &with("-rsa-sha2-*")).unwrap_err();
+    assert!(err.contains("PubkeyAcceptedAlgorithms"), "{err}");
+    assert_eq!(key_signature(&rsa, server, &with("ssh-rsa")), Ok(None));
+    assert_eq!(
+        key_signature(&rsa, server, &with("-rsa-sha2-512")),
+        Ok(Some(HashAlg::Sha256))
+    );
+    assert_eq!(
+        key_signature(&rsa, server, &with("rsa-sha2-256,rsa-sha2-512")),
+        Ok(Some(HashAlg::Sha256))
+    );
 }
 
 #[test]

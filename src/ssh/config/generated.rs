@@ -86,7 +86,7 @@ fn block_header(rng: &mut Rng) -> String {
     let mut criteria = Vec::new();
     for _ in 0..1 + rng.below(2) {
         let negate = if rng.chance(20) { "!" } else { "" };
-        let criterion = match rng.below(7) {
+        let criterion = match rng.below(8) {
             0 => format!("{negate}host {}", pattern_list(rng, ",")),
             1 => format!("{negate}originalhost {}", pattern_list(rng, ",")),
             2 => format!("{negate}user {}", rng.pick(&USERS)),
@@ -102,6 +102,7 @@ fn block_header(rng: &mut Rng) -> String {
                 ])
             ),
             5 => format!("{negate}final"),
+            6 => format!("{negate}canonical"),
             _ => "all".to_string(),
         };
         criteria.push(criterion);

@@ -100,8 +100,8 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     k(
         "batchmode",
         Choice(FLAG),
-        Inert(
-            "sshfleet never prompts during a connection: passwords come from the inventory or --ask-pass, before the run",
+        Honoured(
+            "`yes`: no password is sent (password and keyboard-interactive), as ssh cannot prompt for one; keys and the agent are still used",
         ),
     ),
     k(
@@ -412,7 +412,9 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     k(
         "numberofpasswordprompts",
         Int,
-        Inert("sshfleet never prompts; it sends the one password it was given once per method"),
+        Honoured(
+            "`0`: no password is sent (password and keyboard-interactive), as ssh asks for none; otherwise sshfleet sends the one password it was given once per method",
+        ),
     ),
     later("obscurekeystroketiming", "9.5", One, Inert(SESSION)),
     k(

@@ -17,8 +17,8 @@
 //! - `Host` patterns (`*`, `?`, `!negation`) match the name ssh is given,
 //!   case-sensitively; `Match all|host|originalhost|user|localuser|exec|
 //!   final|canonical` (with `!`). `Match final` makes a second pass over
-//!   the file, as OpenSSH does; `canonical` never holds, because hostname
-//!   canonicalisation is refused. `Match localnetwork` is refused.
+//!   the file, as OpenSSH does; `canonical` holds exactly where `final`
+//!   does (in that second pass), as in OpenSSH 9.2. `Match localnetwork` is refused.
 //! - For each setting the first obtained value wins, except `IdentityFile`,
 //!   which accumulates.
 //! - `Include` (globs; relative paths under `~/.ssh`), nested at most 16
@@ -372,7 +372,7 @@ impl SshConfig {
             // host connected to, so a `HostName` in it changes nothing,
             // and the canonicalisation keywords get their defaults, so
             // a value for them in it changes nothing either.
-            out.host_name.get_or_insert_with(|| host.to_lowercase());
+            out.host_name = Some(out.host_name.as_deref().unwrap_or(host).to_lowercase());
             let filled: Vec<&str> = FILLED_BEFORE_FINAL
                 .into_iter()
                 .filter(|k| !out.others.contains_key(k))
@@ -383,6 +383,8 @@ impl SshConfig {
                 out.others.remove(keyword);
             }
         }
+        // ssh lower-cases the host name after the first pass.
+        out.host_name = out.host_name.map(|name| name.to_lowercase());
         match out.refusal() {
             Some(refused) => Err(refused),
             None => Ok(out),

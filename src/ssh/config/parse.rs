@@ -30,7 +30,9 @@ pub(super) enum Test {
     LocalUser(PatternList),
     /// Holds in the second pass that `Match final` causes.
     Final,
-    /// Holds only after hostname canonicalisation, which is refused.
+    /// OpenSSH 9.2 tests `canonical` as `final`: it holds in the pass
+    /// after canonicalisation, which (canonicalisation being refused) is
+    /// the second pass `Match final` causes.
     Canonical,
     /// The command, run with the user's shell, exits 0.
     Exec(String),
@@ -70,8 +72,7 @@ impl Condition {
                         Test::OriginalHost(p) => p.matches(&s.original_host.to_lowercase()),
                         Test::User(p) => p.matches(s.user),
                         Test::LocalUser(p) => p.matches(s.local_user),
-                        Test::Final => s.final_pass,
-                        Test::Canonical => false,
+                        Test::Final | Test::Canonical => s.final_pass,
                         Test::Exec(command) => exec_holds(command, s)?,
                     };
                     if result == c.negated {

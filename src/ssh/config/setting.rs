@@ -80,10 +80,17 @@ impl HostConfig {
         self.strict_host_key_checking = self
             .strict_host_key_checking
             .or(later.strict_host_key_checking);
-        // ProxyJump and ProxyCommand are one route: the first obtained wins.
-        if self.proxy_jump.is_none() && self.proxy_command.is_none() {
-            self.proxy_jump = later.proxy_jump;
-            self.proxy_command = later.proxy_command;
+        // Replay the route `later` obtained, as if written after ours.
+        match (later.proxy_jump, later.proxy_command) {
+            (Some(hops), _) if !hops.is_empty() => self.set_proxy_jump(&hops),
+            (jump, command) => {
+                if let Some(none) = jump {
+                    self.set_proxy_jump(&none);
+                }
+                if let Some(command) = command {
+                    self.set_proxy_command(&command);
+                }
+            }
         }
         for kind in AlgorithmKind::ALL {
             if let Some(change) = later.algorithms.get(kind) {
@@ -128,11 +135,34 @@ impl HostConfig {
             })
     }
 
+    /// OpenSSH 9.2's `parse_jump`: only while neither ProxyJump nor
+    /// ProxyCommand was obtained; `none` is recorded (it blocks a later
+    /// ProxyJump, not a later ProxyCommand); hops also set ProxyCommand
+    /// to `none`, so a later ProxyCommand is ignored.
+    fn set_proxy_jump(&mut self, hops: &[JumpHost]) {
+        if self.proxy_jump.is_some() || self.proxy_command.is_some() {
+            return;
+        }
+        self.proxy_jump = Some(hops.to_vec());
+        if !hops.is_empty() {
+            self.proxy_command = Some("none".to_string());
+        }
+    }
+
+    /// OpenSSH 9.2's `ProxyCommand`: the first value wins (`none`
+    /// included, which then also blocks a later ProxyJump).
+    fn set_proxy_command(&mut self, command: &str) {
+        self.proxy_command
+            .get_or_insert_with(|| command.to_string());
+    }
+
     pub(super) fn apply(&mut self, setting: &Setting, given_host: &str) {
         match setting {
             Setting::HostName(name) => {
                 if self.host_name.is_none() {
-                    self.host_name = Some(expand_host_name(name, given_host).to_lowercase());
+                    // As written: ssh lower-cases it only after the first
+                    // pass (a `Match exec` `%h` in it sees the case given).
+                    self.host_name = Some(expand_host_name(name, given_host));
                 }
             }
             Setting::Port(port) => {
@@ -164,16 +194,8 @@ impl HostConfig {
             Setting::StrictHostKeyChecking(value) => {
                 self.strict_host_key_checking.get_or_insert(*value);
             }
-            Setting::ProxyJump(hops) => {
-                if self.proxy_jump.is_none() && self.proxy_command.is_none() {
-                    self.proxy_jump = Some(hops.clone());
-                }
-            }
-            Setting::ProxyCommand(command) => {
-                if self.proxy_jump.is_none() && self.proxy_command.is_none() {
-                    self.proxy_command = Some(command.clone());
-                }
-            }
+            Setting::ProxyJump(hops) => self.set_proxy_jump(hops),
+            Setting::ProxyCommand(command) => self.set_proxy_command(command),
             Setting::Algorithms(kind, change) => {
                 self.algorithms.set_if_unset(*kind, change.clone());
             }

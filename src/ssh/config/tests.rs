@@ -461,3 +461,59 @@ fn match_exec_never_runs_a_name_with_shell_metacharacters() {
     assert_eq!(c.lookup("web-1.example.com", None).unwrap().port, Some(1));
     assert!(marker.exists());
 }
+
+/// OpenSSH 9.2 (`ssh -G`): `ProxyJump none` blocks a later ProxyJump but
+/// not a later ProxyCommand; `ProxyCommand none` blocks a later ProxyJump;
+/// hops block a later ProxyCommand.
+#[test]
+fn proxy_jump_and_proxy_command_interplay_as_openssh_9_2() {
+    let route = |body: &str| {
+        let h = parse(&format!("Host x\n{body}")).lookup("x", None).unwrap();
+        let jump = h.proxy_jump.map(|hops| hops.len()).unwrap_or(0);
+        let command = h.proxy_command.filter(|c| c != "none");
+        (jump, command)
+    };
+    let nc = Some("nc %h %p".to_string());
+    assert_eq!(
+        route(" ProxyJump none\n ProxyCommand nc %h %p\n"),
+        (0, nc.clone())
+    );
+    assert_eq!(route(" ProxyCommand nc %h %p\n ProxyJump a@b\n"), (0, nc));
+    assert_eq!(route(" ProxyCommand none\n ProxyJump a@b\n"), (0, None));
+    assert_eq!(route(" ProxyJump a@b\n ProxyCommand foo\n"), (1, None));
+    assert_eq!(route(" ProxyJump none\n ProxyJump a@b\n"), (0, None));
+    assert_eq!(route(" ProxyCommand none\n ProxyCommand foo\n"), (0, None));
+}
+
+/// OpenSSH 9.2 (`ssh -G`): `canonical` holds in the second pass that
+/// `Match final` (even `!final`) causes, and only there.
+#[test]
+fn match_canonical_holds_in_the_final_pass_as_openssh_9_2() {
+    let user = |text: &str| parse(text).lookup("x", None).unwrap().user;
+    let eve = Some("eve".to_string());
+    assert_eq!(
+        user("Match final\n Port 1111\nMatch canonical\n User eve\n"),
+        eve
+    );
+    assert_eq!(
+        user("Match !final\n Port 1111\nMatch canonical\n User eve\n"),
+        eve
+    );
+    assert_eq!(user("Match canonical\n User eve\n"), None);
+    assert_eq!(user("Match !canonical\n User eve\n"), eve);
+    assert_eq!(
+        user("Match !canonical\n User bob\nMatch final\nMatch canonical\n User eve\n"),
+        Some("bob".to_string())
+    );
+}
+
+/// OpenSSH 9.2 (`ssh -G ... H1`): in the first pass a `Match exec` `%h`
+/// is the HostName as expanded, in the case given; the host name obtained
+/// is lower-cased after.
+#[test]
+fn match_exec_sees_the_host_name_in_the_case_given() {
+    let c = parse("Host *\n HostName %h\nMatch exec \"test %h = H1\"\n Port 2222\n");
+    let h = c.lookup("H1", None).unwrap();
+    assert_eq!(h.port, Some(2222));
+    assert_eq!(h.host_name.as_deref(), Some("h1"));
+}

@@ -133,20 +133,17 @@ impl Attempt<'_> {
                     continue;
                 }
             };
-            let hash = if key.algorithm().is_rsa() {
-                match algorithms::rsa_signature_hash(
-                    handle.best_supported_rsa_hash().await?,
-                    algorithms,
-                ) {
-                    Ok(hash) => hash,
-                    Err(why) => {
-                        self.tried
-                            .push(format!("key {} (not offered: {why})", path.display()));
-                        continue;
-                    }
+            let server = match key.algorithm().is_rsa() {
+                true => handle.best_supported_rsa_hash().await?,
+                false => None,
+            };
+            let hash = match algorithms::key_signature(&key.algorithm(), server, algorithms) {
+                Ok(hash) => hash,
+                Err(why) => {
+                    self.tried
+                        .push(format!("key {} (not offered: {why})", path.display()));
+                    continue;
                 }
-            } else {
-                None
             };
             let result = handle
                 .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
@@ -177,6 +174,7 @@ impl Attempt<'_> {
         {
             let listed = agent.request_identities().await.unwrap_or_default();
             let mut rsa_hash = None;
+            let mut skipped = Vec::new();
             for identity in listed {
                 let AgentIdentity::PublicKey { key, .. } = identity else {
                     continue;
@@ -189,17 +187,17 @@ impl Attempt<'_> {
                 {
                     continue;
                 }
-                let hash = if key.algorithm().is_rsa() {
-                    let server = match rsa_hash {
-                        Some(known) => known,
-                        None => *rsa_hash.insert(handle.best_supported_rsa_hash().await?),
-                    };
-                    match algorithms::rsa_signature_hash(server, algorithms) {
-                        Ok(hash) => hash,
-                        Err(_) => continue,
+                let server = match (key.algorithm().is_rsa(), rsa_hash) {
+                    (false, _) => None,
+                    (true, Some(known)) => known,
+                    (true, None) => *rsa_hash.insert(handle.best_supported_rsa_hash().await?),
+                };
+                let hash = match algorithms::key_signature(&key.algorithm(), server, algorithms) {
+                    Ok(hash) => hash,
+                    Err(why) => {
+                        skipped.push(format!("{} key: {why}", key.algorithm().as_str()));
+                        continue;
                     }
-                } else {
-                    None
                 };
                 let result = handle
                     .authenticate_publickey_with(user, key, hash, &mut agent)
@@ -212,7 +210,10 @@ impl Attempt<'_> {
                     Err(_) => {}
                 }
             }
-            self.tried.push("ssh-agent".to_string());
+            self.tried.push(match skipped.is_empty() {
+                true => "ssh-agent".to_string(),
+                false => format!("ssh-agent (not offered: {})", skipped.join("; ")),
+            });
         }
         Ok(false)
     }
@@ -250,6 +251,11 @@ impl Attempt<'_> {
             (None, None, None) => None,
         };
         if let Some((password, source)) = password {
+            if let Some(because) = &methods.no_password_because {
+                self.tried
+                    .push(format!("{source} (not sent: ssh_config {because})"));
+                return Ok(None);
+            }
             secret.may_be_sent()?;
             // Ask which methods the server takes before any password leaves
             // (OpenSSH's `none` request): not every server takes `password`.

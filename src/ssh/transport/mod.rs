@@ -100,6 +100,10 @@ pub(crate) struct Methods {
     pub password: bool,
     pub keyboard_interactive: bool,
     pub agent: AgentSource,
+    /// The setting that rules every password method out (`BatchMode yes`,
+    /// `NumberOfPasswordPrompts 0`, ...), with its file and line, for the
+    /// message when a password was given but not sent.
+    pub no_password_because: Option<String>,
 }
 
 impl Default for Methods {
@@ -109,6 +113,7 @@ impl Default for Methods {
             password: true,
             keyboard_interactive: true,
             agent: AgentSource::Environment,
+            no_password_because: None,
         }
     }
 }
@@ -583,6 +588,7 @@ where
     };
     let verifier = Verifier {
         host,
+        alias: target.host_key_alias.is_some(),
         port,
         known_hosts: target.known_hosts.clone(),
         known_hosts_also: target.known_hosts_also.clone(),

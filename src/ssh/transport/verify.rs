@@ -63,6 +63,9 @@ pub(super) fn host_key_preference(target: &Target, cache: &known_hosts::Cache) -
 pub(super) struct Verifier {
     /// The name keys are known under, and its port (22 for an alias).
     pub(super) host: String,
+    /// `host` is a `HostKeyAlias`: OpenSSH 9.2 records an alias under
+    /// accept-new whatever its characters.
+    pub(super) alias: bool,
     pub(super) port: u16,
     /// Written to; read first.
     pub(super) known_hosts: PathBuf,
@@ -251,11 +254,13 @@ impl Verifier {
                 line,
             }),
             HostKeyStatus::Unknown => match self.policy {
-                // OpenSSH never records a name with these characters, so
-                // such a host is unknown under accept-new too.
-                _ if self
-                    .host
-                    .contains(['@', '?', '*', '#', '[', ']', '|', '\'', '"', '\\']) =>
+                // OpenSSH 9.2 does not record a host name with these
+                // characters ("Host key verification failed"), so such a host
+                // is unknown under accept-new too; a HostKeyAlias is recorded.
+                _ if !self.alias
+                    && self
+                        .host
+                        .contains(['@', '?', '*', '#', '[', ']', '|', '\'', '"', '\\']) =>
                 {
                     Err(ConnectError::UnknownHostKey {
                         host_port,

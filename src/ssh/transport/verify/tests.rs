@@ -42,6 +42,7 @@ fn now() -> u64 {
 fn verifier(known_hosts: &Path, policy: HostKeyPolicy, checks: HostKeyChecks) -> Verifier {
     Verifier {
         host: NAME.to_string(),
+        alias: false,
         port: 22,
         known_hosts: known_hosts.to_path_buf(),
         known_hosts_also: Vec::new(),
@@ -174,4 +175,33 @@ async fn a_revoked_ca_is_final() {
     .await
     .unwrap_err();
     assert!(err.contains("revoked"), "{err}");
+}
+
+/// OpenSSH 9.2 under accept-new: a HostKeyAlias with `* ? @ # [ ] |` or a
+/// backslash is recorded as written; a host name with them is refused
+/// ("Host key verification failed").
+#[tokio::test]
+async fn special_names_are_recorded_for_an_alias_only_as_openssh_9_2() {
+    for name in ["a*b", "a?b", "a@b", "a#b", "a[b", "a]b", "a|b", "a\\b"] {
+        for alias in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let known = dir.path().join("known_hosts");
+            let mut v = verifier(&known, HostKeyPolicy::AcceptNew, checks());
+            v.host = name.to_string();
+            v.alias = alias;
+            let host = key();
+            let presented = PublicKeyOrCertificate::PublicKey {
+                key: host.public_key().clone(),
+                hash_alg: None,
+            };
+            let result = v.check_server_key(&presented).await;
+            let text = std::fs::read_to_string(&known).unwrap_or_default();
+            assert_eq!(result.is_ok(), alias, "{name} alias={alias}");
+            assert_eq!(
+                text.starts_with(&format!("{name} ")),
+                alias,
+                "{name}: {text}"
+            );
+        }
+    }
 }
