@@ -603,6 +603,8 @@ async fn an_inventory_script_and_its_group_end_with_sshfleet_on_a_signal() {
             .args(["-KILL", "--", &format!("-{group}")])
             .status();
         assert!(left.is_empty(), "SIG{signal}: still running: {left:?}");
+    }
+}
 
 /// A usage error quotes the argument clap refused: escaped, never raw;
 /// help and the version are printed as they were, exit codes unchanged.
