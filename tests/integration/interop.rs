@@ -548,6 +548,42 @@ async fn host_certificate_signed_by_a_trusted_authority_is_accepted() {
     assert_eq!(report["hosts"][0]["status"], "ok", "{text}");
 }
 
+/// `CASignatureAlgorithms` that leaves out the algorithm the CA signed
+/// with (here ssh-ed25519): `ssh` does not accept the certificate, checks
+/// the plain host key instead, which is unknown, and refuses the host;
+/// sshfleet refuses it too. With the CA's algorithm allowed, both accept.
+#[tokio::test(flavor = "multi_thread")]
+async fn ca_signature_algorithms_without_the_cas_refuses_the_host_as_ssh_does() {
+    for (allowed, accepted) in [("rsa-sha2-512,rsa-sha2-256", false), ("ssh-ed25519", true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let Some((setup, _)) = certified_sshd(dir.path(), "127.0.0.1") else {
+            return;
+        };
+        let config = dir.path().join("ssh_config");
+        std::fs::write(
+            &config,
+            format!("Host *\n  CASignatureAlgorithms {allowed}\n"),
+        )
+        .unwrap();
+        let extra = ["-F", config.to_str().unwrap()];
+        let Some((code, report, text)) = run_against_sshd_with("healthy", &extra, setup).await
+        else {
+            return;
+        };
+        if accepted {
+            assert_eq!(code, 0, "{allowed}: {text}");
+            assert_eq!(report["hosts"][0]["status"], "ok", "{allowed}: {text}");
+        } else {
+            assert_eq!(code, 4, "{allowed}: {text}");
+            assert_eq!(
+                report["hosts"][0]["status"], "unreachable",
+                "{allowed}: {text}"
+            );
+            assert!(!text.contains("permanently added"), "{allowed}: {text}");
+        }
+    }
+}
+
 /// A host certificate for another name, its CA trusted in known_hosts: as
 /// OpenSSH 9.2 (`ssh` says "Certificate invalid: name is not a listed
 /// principal"), the certificate is then checked as its plain key, which is
