@@ -25,7 +25,7 @@ impl Inventory {
     /// `&term` intersects, after all plain terms; with only those, selection
     /// starts from all hosts.
     pub(crate) fn hosts_matching(&self, pattern: &str) -> Result<Selection<'_>, InventoryError> {
-        let terms: Vec<String> = split_pattern(pattern, |name| self.host(name).is_some())
+        let terms: Vec<String> = split_pattern(pattern)
             .into_iter()
             .map(String::from)
             .collect();
@@ -100,7 +100,10 @@ impl Inventory {
         let Some(limit) = limit.map(str::trim) else {
             return Ok(self.hosts.iter().collect());
         };
-        if limit.split([',', ':']).all(|t| t.trim().is_empty()) {
+        // No term at all (`''`, `,`): Ansible sets no subset and runs on
+        // every host; sshfleet refuses, so that an empty limit never runs
+        // against the whole fleet (a refusal, not a different selection).
+        if split_pattern(limit).is_empty() {
             return Err(InventoryError::NoMatch {
                 path: self.path().to_path_buf(),
                 pattern: limit.to_string(),
@@ -109,7 +112,7 @@ impl Inventory {
         }
         // `@file`: one pattern a line (only in a limit, as in Ansible).
         let mut terms = Vec::new();
-        for term in split_pattern(limit, |name| self.host(name).is_some()) {
+        for term in split_pattern(limit) {
             match term.strip_prefix('@') {
                 Some(file) => {
                     let text =
@@ -298,42 +301,60 @@ impl NameMatcher {
     }
 }
 
-/// Split a pattern into terms as Ansible's `split_host_pattern`: on commas;
-/// without one, the whole is one term if it is a host, an address or a
-/// `name:port`/range, else it splits on colons outside `[...]`.
-fn split_pattern(pattern: &str, is_host: impl Fn(&str) -> bool) -> Vec<&str> {
+/// Split a pattern into terms exactly as Ansible's `split_host_pattern`:
+/// on commas; without one, the whole is one term if Ansible's
+/// `parse_address` reads it (a host, an address, `name:port`, a range),
+/// else the terms are the runs of characters other than whitespace, `:`,
+/// `[` and `]`, each run able to hold whole `[...]` groups (so `!db web1`
+/// is `!db` and `web1`, and an unclosed `[` separates, as in Ansible).
+fn split_pattern(pattern: &str) -> Vec<&str> {
     let terms: Vec<&str> = if pattern.contains(',') {
         pattern.split(',').collect()
-    } else if !pattern.contains(':')
-        || is_host(pattern)
-        || pattern.parse::<std::net::Ipv6Addr>().is_ok()
-        || is_name_port(pattern)
-        || Path::new(pattern).is_absolute()
-    {
+    } else if is_name_port(pattern) {
         vec![pattern]
     } else {
-        let mut terms = Vec::new();
-        let mut depth = 0usize;
-        let mut start = 0;
-        for (i, c) in pattern.char_indices() {
-            match c {
-                '[' => depth += 1,
-                ']' => depth = depth.saturating_sub(1),
-                ':' if depth == 0 => {
-                    terms.push(&pattern[start..i]);
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        terms.push(&pattern[start..]);
-        terms
+        findall_terms(pattern)
     };
     terms
         .into_iter()
-        .map(str::trim)
+        .map(|t| t.trim_matches(py_space))
         .filter(|t| !t.is_empty())
         .collect()
+}
+
+/// Python's `str.isspace` (what `strip()` removes and `\s` matches).
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// `re.findall(r'(?:[^\s:\[\]]|\[[^\]]*\])+', pattern)`.
+fn findall_terms(pattern: &str) -> Vec<&str> {
+    let bytes: Vec<(usize, char)> = pattern.char_indices().collect();
+    let mut terms = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        loop {
+            let Some(&(_, c)) = bytes.get(i) else { break };
+            if !py_space(c) && !matches!(c, ':' | '[' | ']') {
+                i += 1;
+            } else if c == '[' {
+                match bytes[i + 1..].iter().position(|&(_, c)| c == ']') {
+                    Some(close) => i += close + 2,
+                    None => break,
+                }
+            } else {
+                break;
+            }
+        }
+        if i > start {
+            let end = bytes.get(i).map_or(pattern.len(), |&(b, _)| b);
+            terms.push(&pattern[bytes[start].0..end]);
+        } else {
+            i += 1;
+        }
+    }
+    terms
 }
 
 /// `name:22`, `2001:db8::5` (Ansible's `parse_address` accepts it as one
@@ -457,5 +478,43 @@ mod tests {
             assert_eq!(closeness(term, name), want, "{term} / {name}");
         }
         assert_eq!(loose("Esa007-B00"), "esa7-b0");
+    }
+
+    /// Each row checked against ansible-core 2.19 (`split_host_pattern`).
+    #[test]
+    fn patterns_split_as_ansible_splits_them() {
+        for (pattern, want) in [
+            ("!db web1", &["!db", "web1"][..]),
+            ("web1 db1", &["web1", "db1"]),
+            ("all !db", &["all", "!db"]),
+            ("web1:db1", &["web1", "db1"]),
+            ("web1\t:  db1", &["web1", "db1"]),
+            ("web[0:1] !db", &["web[0:1]", "!db"]),
+            ("web[1", &["web", "1"]),
+            ("web1:22", &["web1:22"]),
+            ("2001:db8::5", &["2001:db8::5"]),
+            ("esa[01:09]", &["esa[01:09]"]),
+            ("a b,c", &["a b", "c"]),
+            ("", &[]),
+            (" , ", &[]),
+        ] {
+            assert_eq!(split_pattern(pattern), want, "{pattern:?}");
+        }
+    }
+
+    #[test]
+    fn space_separated_limit_selects_as_ansible() {
+        let text = "all:\n  hosts:\n    web1:\n    db1:\n  children:\n    db:\n      hosts:\n        db1:\n";
+        let inv = Inventory::parse(text, Path::new("inv.yaml")).unwrap_or_else(|e| panic!("{e}"));
+        let names = |limit: &str| -> Vec<String> {
+            inv.select(Some(limit))
+                .unwrap_or_else(|e| panic!("{limit}: {e}"))
+                .iter()
+                .map(|h| h.name.clone())
+                .collect()
+        };
+        assert_eq!(names("!db web1"), ["web1"]);
+        assert_eq!(names("web1 db1"), ["web1", "db1"]);
+        assert_eq!(names("all !db"), ["web1"]);
     }
 }
