@@ -334,8 +334,7 @@ fn findall_terms(pattern: &str) -> Vec<&str> {
     let mut i = 0;
     while i < bytes.len() {
         let start = i;
-        loop {
-            let Some(&(_, c)) = bytes.get(i) else { break };
+        while let Some(&(_, c)) = bytes.get(i) {
             if !py_space(c) && !matches!(c, ':' | '[' | ']') {
                 i += 1;
             } else if c == '[' {
@@ -503,6 +502,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::panic)]
     fn space_separated_limit_selects_as_ansible() {
         let text = "all:\n  hosts:\n    web1:\n    db1:\n  children:\n    db:\n      hosts:\n        db1:\n";
         let inv = Inventory::parse(text, Path::new("inv.yaml")).unwrap_or_else(|e| panic!("{e}"));
