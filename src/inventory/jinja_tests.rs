@@ -82,6 +82,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("{{ items | first }}-{{ items | last }}", "\"a-b\""),
     ("{{ '%s:%d' | format(site | trim, 5) }}", "\"Lon-2:5\""),
     ("{{ port_text | int + 1 }}", "2202"),
+    (
+        "{{ '_22' | int }} {{ '0x_1f' | int(base=16) }} {{ '1_0e1_0' | int }} {{ '1__0' | int(7) }}",
+        "\"0 31 100000000000 7\"",
+    ),
     ("{{ items | join(',') }}", "\"a,b\""),
     ("{{ site | length }}", "7"),
     ("{{ site | lower }}{{ site | upper }}", "\" lon-2  LON-2 \""),
@@ -225,4 +229,22 @@ fn every_table_entry_has_an_example() {
         }
     }
     assert!(missing.is_empty(), "no example for: {}", missing.join(", "));
+}
+
+/// What Ansible computes beyond 64 bits (or from Unicode digits) is
+/// refused, never saturated (`'18446744073709551638' | int % 65536` is 22
+/// in Ansible).
+#[test]
+fn int_beyond_64_bits_or_of_unicode_digits_is_refused() {
+    for template in [
+        "{{ '18446744073709551638' | int % 65536 }}",
+        "{{ '1e20' | int }}",
+        "{{ '\u{663}\u{663}' | int }}",
+        "{{ 1e20 | int }}",
+    ] {
+        let vars = [("t".to_string(), serde_yaml::Value::from(template))].into();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        let err = templar.var("t").expect_err(template).to_string();
+        assert!(err.contains("| int"), "{template}: {err}");
+    }
 }

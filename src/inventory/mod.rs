@@ -25,6 +25,7 @@ pub(crate) mod list;
 mod model;
 mod plugin_vars;
 mod pyliteral;
+mod pynum;
 mod script;
 mod select;
 mod sources;
