@@ -7,6 +7,7 @@ use minijinja::{Environment, Error, State, Value as J};
 
 use super::jinja::{self, py_str, refuse};
 use super::pynum::{self, PyNum, py_isspace};
+use super::pyre;
 
 pub(super) fn register(env: &mut Environment<'_>) {
     env.add_filter("basename", basename);
@@ -367,6 +368,25 @@ fn regex_replace(
     let ignorecase: Option<bool> = kwargs.get("ignorecase")?;
     let multiline: Option<bool> = kwargs.get("multiline")?;
     kwargs.assert_all_used()?;
+    let checked = pyre::check(&pattern).map_err(|e| refuse(format!("regex_replace: {e}")))?;
+    let why = if checked.unicode_classes && !pyre::classes_agree_on(&s) {
+        Some(
+            "uses \\d, \\w, \\s or \\b on text with non-ASCII characters or \\x1c-\\x1f, which Python's re classes read differently",
+        )
+    } else if ignorecase == Some(true) && !(pattern.is_ascii() && s.is_ascii()) {
+        Some("ignores case on non-ASCII text, which Python's re folds differently")
+    } else if pyre::can_match_empty(&pattern) {
+        Some(
+            "can match the empty string, and Python (3.7+) replaces empty matches next to other matches where Rust's regex does not",
+        )
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        return Err(refuse(format!(
+            "regex_replace: the pattern `{pattern}` {why}"
+        )));
+    }
     let re = regex::RegexBuilder::new(&pattern)
         .case_insensitive(ignorecase.unwrap_or(false))
         .multi_line(multiline.unwrap_or(false))

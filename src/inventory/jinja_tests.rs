@@ -248,3 +248,25 @@ fn int_beyond_64_bits_or_of_unicode_digits_is_refused() {
         assert!(err.contains("| int"), "{template}: {err}");
     }
 }
+
+/// Patterns Python's `re` reads or substitutes differently from Rust's
+/// regex are refused (ansible-core 2.19.14 renders `'web12' |
+/// regex_replace('e*', '-')` as `-w--b-1-2-`, Rust's iteration gives
+/// `-w-b-1-2-`).
+#[test]
+fn regex_replace_refuses_what_python_reads_differently() {
+    for template in [
+        "{{ 'web12' | regex_replace('e*', '-') }}",
+        "{{ 'web1.example.com' | regex_replace('(\\.example\\.com)?$', '.example.com') }}",
+        "{{ 'web12' | regex_replace('[[:digit:]]', 'x') }}",
+        "{{ 'web12' | regex_replace('[a-z&&[^e]]', 'x') }}",
+        "{{ 'web12' | regex_replace('w(?i)E', 'x') }}",
+        "{{ 'web12' | regex_replace('\\p{L}', 'x') }}",
+        "{{ 'wéb12' | regex_replace('\\w+', 'x') }}",
+    ] {
+        let vars = [("t".to_string(), serde_yaml::Value::from(template))].into();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        let err = templar.var("t").expect_err(template).to_string();
+        assert!(err.contains("regex_replace"), "{template}: {err}");
+    }
+}

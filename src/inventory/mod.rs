@@ -26,6 +26,7 @@ mod model;
 mod plugin_vars;
 mod pyliteral;
 mod pynum;
+mod pyre;
 mod script;
 mod select;
 mod sources;

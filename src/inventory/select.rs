@@ -166,6 +166,20 @@ impl Inventory {
             path: self.path().to_path_buf(),
             message: format!("host pattern `{term}`: {message}"),
         })?;
+        if let NameMatcher::Regex(_, true) = matcher {
+            let names = self.groups.iter().map(|g| &g.name);
+            if let Some(name) = names
+                .chain(self.hosts.iter().map(|h| &h.name))
+                .find(|n| !super::pyre::classes_agree_on(n))
+            {
+                return Err(InventoryError::InvalidNoLine {
+                    path: self.path().to_path_buf(),
+                    message: format!(
+                        "host pattern `{term}`: \\d, \\w, \\s or \\b on the name `{name}` (non-ASCII), which Python's re classes read differently"
+                    ),
+                });
+            }
+        }
         let index = |name: &str| self.hosts.iter().position(|h| h.name == name);
         let mut results: Vec<usize> = Vec::new();
         let groups: Vec<&super::Group> = self
@@ -263,7 +277,8 @@ fn split_subscript(term: &str) -> (&str, Option<(i64, Option<i64>)>) {
 enum NameMatcher {
     Exact(String),
     Glob(globset::GlobMatcher),
-    Regex(regex::Regex),
+    /// The regex, and whether it uses Unicode classes (see `pyre`).
+    Regex(regex::Regex, bool),
 }
 
 impl NameMatcher {
@@ -272,8 +287,9 @@ impl NameMatcher {
             return Err("empty term".to_string());
         }
         if let Some(re) = term.strip_prefix('~') {
+            let checked = super::pyre::check(re)?;
             return regex::Regex::new(&format!("^(?:{re})"))
-                .map(NameMatcher::Regex)
+                .map(|r| NameMatcher::Regex(r, checked.unicode_classes))
                 .map_err(|e| format!("invalid regular expression: {e}"));
         }
         if term.contains(['*', '?', '[']) {
@@ -296,7 +312,7 @@ impl NameMatcher {
         match self {
             NameMatcher::Exact(t) => t == name,
             NameMatcher::Glob(g) => g.is_match(name),
-            NameMatcher::Regex(r) => r.is_match(name),
+            NameMatcher::Regex(r, _) => r.is_match(name),
         }
     }
 }
@@ -516,5 +532,17 @@ mod tests {
         assert_eq!(names("!db web1"), ["web1"]);
         assert_eq!(names("web1 db1"), ["web1", "db1"]);
         assert_eq!(names("all !db"), ["web1"]);
+    }
+
+    #[test]
+    fn regex_terms_python_reads_differently_are_refused() {
+        let text = "all:\n  hosts:\n    web1:\n    wéb2:\n";
+        let Ok(inv) = Inventory::parse(text, Path::new("inv.yaml")) else {
+            unreachable!("the inventory parses")
+        };
+        for pattern in ["~web[[:digit:]]", "~w(?i)EB", "~\\w+\\d"] {
+            assert!(inv.select(Some(pattern)).is_err(), "{pattern}");
+        }
+        assert!(inv.select(Some("~web[0-9]")).is_ok());
     }
 }
