@@ -366,4 +366,17 @@ mod tests {
         assert_eq!(parse("b: !!int 022\n").unwrap()["b"], Value::from(18));
         assert_eq!(parse("").unwrap(), Value::Null);
     }
+
+    /// ansible-core 2.19.14 (`ansible-inventory --host`) on
+    /// `<<: [*a, *b]` with `x` in both: `x: 1` (the first mapping's), the
+    /// host's own keys over both.
+    #[test]
+    fn merge_list_earlier_mapping_wins_as_ansible() {
+        let v = parse("a: &a {x: 1, y: 2}\nb: &b {x: 3, z: 4}\nh:\n  <<: [*a, *b]\n  w: 0\nk:\n  <<: [*a, *b]\n  x: 9\n")
+            .unwrap();
+        assert_eq!(v["h"]["x"], Value::from(1));
+        assert_eq!(v["h"]["y"], Value::from(2));
+        assert_eq!(v["h"]["z"], Value::from(4));
+        assert_eq!(v["k"]["x"], Value::from(9));
+    }
 }
