@@ -293,6 +293,9 @@ fn yaml11_float(text: &str) -> Option<f64> {
         None => (body, None),
     };
     let (int, frac) = mantissa.split_once('.')?;
+    if int.contains(':') {
+        return sexagesimal_float(text, int, frac, exponent);
+    }
     let int_ok = int.is_empty() && !frac.is_empty()
         || int.starts_with(|c: char| c.is_ascii_digit())
             && int.chars().all(|c| c.is_ascii_digit() || c == '_');
@@ -304,6 +307,39 @@ fn yaml11_float(text: &str) -> Option<f64> {
         return None;
     }
     text.replace('_', "").parse().ok()
+}
+
+/// PyYAML's `[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*`: `1:30.5` is
+/// 90.5.
+fn sexagesimal_float(text: &str, int: &str, frac: &str, exponent: Option<&str>) -> Option<f64> {
+    let mut parts = int.split(':');
+    let first = parts.next()?;
+    let first_ok = first.starts_with(|c: char| c.is_ascii_digit())
+        && first.chars().all(|c| c.is_ascii_digit() || c == '_');
+    if exponent.is_some() || !first_ok || !frac.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        return None;
+    }
+    let mut digits: Vec<String> = vec![first.replace('_', "")];
+    for part in parts {
+        let ok = (1..=2).contains(&part.len())
+            && part.chars().all(|c| c.is_ascii_digit())
+            && part.parse::<u8>().ok()? < 60;
+        if !ok {
+            return None;
+        }
+        digits.push(part.to_string());
+    }
+    // PyYAML: the last part keeps the fraction; each part a float, summed
+    // from the last with base 1, 60, 3600, ...
+    let last = digits.pop()?;
+    digits.push(format!("{last}.{}", frac.replace('_', "")));
+    let mut value = 0.0;
+    let mut base = 1.0;
+    for d in digits.iter().rev() {
+        value += d.parse::<f64>().ok()? * base;
+        base *= 60.0;
+    }
+    Some(if text.starts_with('-') { -value } else { value })
 }
 
 #[cfg(test)]
@@ -321,6 +357,8 @@ mod tests {
             ("0x16", Value::from(22)),
             ("2_222", Value::from(2222)),
             ("1:30", Value::from(90)),
+            ("1:30.5", Value::from(90.5)),
+            ("-1:00:30.25", Value::from(-3630.25)),
             ("09", Value::String("09".into())),
             ("0", Value::from(0)),
             ("-12", Value::from(-12)),
