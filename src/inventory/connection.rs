@@ -254,6 +254,14 @@ impl Host {
                 if address.is_empty() || address.contains(char::is_whitespace) {
                     return Err(r.bad(var, format!("is not a host name or address: `{address}`")));
                 }
+                // ssh reads `user@host` and `ssh://user@host:port` itself,
+                // against Ansible's own -o User/Port: not computed here.
+                if address.contains('@') || address.starts_with("ssh://") {
+                    return Err(r.bad(
+                        var,
+                        format!("holds a user or URL (`{address}`), which ssh would read itself; set ansible_user/ansible_port instead"),
+                    ));
+                }
                 address
             }
             None => self.name.clone(),
@@ -343,7 +351,30 @@ impl Reader<'_> {
         let Some((var, _)) = last_set(self.host, names) else {
             return Ok(None);
         };
+        // `.inf`/`.nan` have no JSON form (they would read as unset).
+        if let Some(serde_yaml::Value::Number(n)) = self.host.vars.get(var)
+            && n.as_f64().is_some_and(|f| !f.is_finite())
+        {
+            return Err(self.bad(
+                var,
+                format!("is `{n}`, which sshfleet does not use as Ansible does"),
+            ));
+        }
         let rendered = self.render(var)?;
+        // Every connection option is a string, integer or boolean in
+        // Ansible: a list or mapping fails the host ("Invalid value
+        // provided for 'string'").
+        if rendered.is_array() || rendered.is_object() {
+            let kind = if rendered.is_array() {
+                "a list"
+            } else {
+                "a mapping"
+            };
+            return Err(self.bad(
+                var,
+                format!("is {kind}, which Ansible refuses for a connection option (a string, port number or boolean)"),
+            ));
+        }
         Ok((!rendered.is_null()).then_some((var, rendered)))
     }
 
@@ -607,6 +638,25 @@ mod tests {
             ),
             ("      ansible_ssh_args: -o Port=1\n", 4, "ansible_ssh_args"),
             ("      ansible_host: \"a b\"\n", 4, "not a host name"),
+            (
+                "      ansible_host: bob@10.0.0.6\n",
+                4,
+                "holds a user or URL",
+            ),
+            (
+                "      ansible_host: ssh://carol@h:2244\n",
+                4,
+                "holds a user or URL",
+            ),
+            ("      ansible_host: [a, b]\n", 4, "is a list"),
+            ("      ansible_port: .nan\n", 4, "does not use"),
+            ("      ansible_user: .inf\n", 4, "does not use"),
+            ("      ansible_user: {a: 1}\n", 4, "is a mapping"),
+            (
+                "      ansible_ssh_private_key_file: \"{{ [1] }}\"\n",
+                4,
+                "is a list",
+            ),
             (
                 "      ansible_host: \"{{ nope }}\"\n",
                 4,

@@ -6,6 +6,8 @@ use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, State, Value as J};
 
 use super::jinja::{self, py_str, refuse};
+use super::pynum::{self, PyNum, py_isspace};
+use super::pyre;
 
 pub(super) fn register(env: &mut Environment<'_>) {
     env.add_filter("basename", basename);
@@ -253,93 +255,64 @@ fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
     Ok(out)
 }
 
+/// Python's `int(v)` of a number or boolean, when within 64 bits.
 fn int_of(v: &J) -> Option<i64> {
     match v.kind() {
         ValueKind::Bool => Some(i64::from(v.is_true())),
         ValueKind::Number if jinja::is_int(v) => i64::try_from(v.clone()).ok(),
-        ValueKind::Number => jinja::as_float(v)
-            .filter(|f| f.is_finite())
-            .map(|f| f.trunc() as i64),
+        ValueKind::Number => match jinja::as_float(v).and_then(pynum::float_to_int) {
+            Some(PyNum::Int(n)) => Some(n),
+            _ => None,
+        },
         _ => None,
     }
 }
 
-/// Jinja2's `int`: Python's `int(value)`, else `int(float(value))`, else
-/// the default (0).
-fn int(v: &J, default: Option<J>, base: Option<u32>) -> Result<J, Error> {
+/// Jinja2's `int` (`do_int`): Python's `int(value, base)` for text (else
+/// `int(value)`), else `int(float(value))`, else the default (0). A value
+/// beyond 64 bits, or text sshfleet does not read as Python does, is
+/// refused.
+fn int(v: &J, default: Option<J>, base: Option<J>, kwargs: Kwargs) -> Result<J, Error> {
     defined(v)?;
+    let default = match kwargs.get::<Option<J>>("default")? {
+        Some(d) => Some(d),
+        None => default,
+    };
+    let base = match kwargs.get::<Option<J>>("base")? {
+        Some(b) => Some(b),
+        None => base,
+    };
+    kwargs.assert_all_used()?;
     let fallback = default.unwrap_or(J::from(0));
-    if let Some(n) = int_of(v) {
-        return Ok(J::from(n));
+    let refused = |why: String| refuse(format!("`{v}` | int: {why}"));
+    if matches!(v.kind(), ValueKind::Bool | ValueKind::Number) {
+        return match int_of(v) {
+            Some(n) => Ok(J::from(n)),
+            None if jinja::as_float(v).is_some_and(f64::is_nan) => Ok(fallback),
+            None => Err(refused(
+                "a number beyond 64 bits or infinite, which sshfleet does not convert".to_string(),
+            )),
+        };
     }
     let Some(s) = v.as_str() else {
         return Ok(fallback);
     };
-    let base = base.unwrap_or(10);
-    if let Some(n) = py_int(s, base) {
-        return Ok(J::from(n));
-    }
-    match py_float_text(s) {
-        Some(f) if f.is_finite() => Ok(J::from(f.trunc() as i64)),
-        Some(_) => Err(refuse(format!("`{s}` | int: cannot convert infinity"))),
-        None => Ok(fallback),
-    }
-}
-
-fn py_isspace(c: char) -> bool {
-    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
-}
-
-/// Python's `int(text, base)` for bases 2..=36 (`_` between digits).
-fn py_int(s: &str, base: u32) -> Option<i64> {
-    let t = s.trim_matches(py_isspace);
-    let (neg, body) = match t.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    let base = match base {
+        None => Some(10),
+        Some(b) if matches!(b.kind(), ValueKind::Number | ValueKind::Bool) => int_of(&b),
+        // int(text, 'x') is a TypeError: the float step follows.
+        Some(_) => None,
     };
-    let body = match base {
-        16 => body
-            .strip_prefix("0x")
-            .or(body.strip_prefix("0X"))
-            .unwrap_or(body),
-        8 => body
-            .strip_prefix("0o")
-            .or(body.strip_prefix("0O"))
-            .unwrap_or(body),
-        2 => body
-            .strip_prefix("0b")
-            .or(body.strip_prefix("0B"))
-            .unwrap_or(body),
-        _ => body,
+    let first = base.map_or(PyNum::Invalid, |b| pynum::py_int(s, b));
+    let outcome = match first {
+        PyNum::Invalid => pynum::py_int_of_float(s),
+        other => other,
     };
-    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
-        return None;
+    match outcome {
+        PyNum::Int(n) => Ok(J::from(n)),
+        PyNum::Invalid => Ok(fallback),
+        PyNum::Refused(why) => Err(refused(why)),
     }
-    let clean: String = body.chars().filter(|c| *c != '_').collect();
-    if !clean.chars().all(|c| c.is_digit(base)) {
-        return None;
-    }
-    let n = i64::from_str_radix(&clean, base).ok()?;
-    Some(if neg { -n } else { n })
-}
-
-/// Python's `float(text)`.
-fn py_float_text(s: &str) -> Option<f64> {
-    let t = s.trim_matches(py_isspace);
-    let lower = t.to_ascii_lowercase();
-    let body = lower.trim_start_matches(['+', '-']);
-    if matches!(body, "inf" | "infinity" | "nan") {
-        return lower.replace("infinity", "inf").parse().ok();
-    }
-    if t.is_empty()
-        || t.contains("__")
-        || !t
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_'))
-    {
-        return None;
-    }
-    t.replace('_', "").parse().ok()
 }
 
 /// Jinja2's `replace(old, new, count)`: Python's `str.replace`.
@@ -435,6 +408,25 @@ fn regex_replace(
     let ignorecase: Option<bool> = kwargs.get("ignorecase")?;
     let multiline: Option<bool> = kwargs.get("multiline")?;
     kwargs.assert_all_used()?;
+    let checked = pyre::check(&pattern).map_err(|e| refuse(format!("regex_replace: {e}")))?;
+    let why = if checked.unicode_classes && !pyre::classes_agree_on(&s) {
+        Some(
+            "uses \\d, \\w, \\s or \\b on text with non-ASCII characters or \\x1c-\\x1f, which Python's re classes read differently",
+        )
+    } else if ignorecase == Some(true) && !(pattern.is_ascii() && s.is_ascii()) {
+        Some("ignores case on non-ASCII text, which Python's re folds differently")
+    } else if pyre::can_match_empty(&pattern) {
+        Some(
+            "can match the empty string, and Python (3.7+) replaces empty matches next to other matches where Rust's regex does not",
+        )
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        return Err(refuse(format!(
+            "regex_replace: the pattern `{pattern}` {why}"
+        )));
+    }
     let re = regex::RegexBuilder::new(&pattern)
         .case_insensitive(ignorecase.unwrap_or(false))
         .multi_line(multiline.unwrap_or(false))

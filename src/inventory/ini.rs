@@ -187,9 +187,10 @@ fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Re
         return Err(format!("host `{pattern}`: port must be 1–65535"));
     }
     for name in names {
+        let created = !model.knows_host(&name);
         let host = model.host_id(&name);
         model.add_host(host, group);
-        if let Some(port) = port {
+        if let Some(port) = port.filter(|_| created) {
             model.set_host_var(
                 host,
                 "ansible_port",

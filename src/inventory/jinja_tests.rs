@@ -82,6 +82,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("{{ items | first }}-{{ items | last }}", "\"a-b\""),
     ("{{ '%s:%d' | format(site | trim, 5) }}", "\"Lon-2:5\""),
     ("{{ port_text | int + 1 }}", "2202"),
+    (
+        "{{ '_22' | int }} {{ '0x_1f' | int(base=16) }} {{ '1_0e1_0' | int }} {{ '1__0' | int(7) }}",
+        "\"0 31 100000000000 7\"",
+    ),
     ("{{ items | join(',') }}", "\"a,b\""),
     ("{{ site | length }}", "7"),
     ("{{ site | lower }}{{ site | upper }}", "\" lon-2  LON-2 \""),
@@ -263,5 +267,45 @@ fn text_growing_filters_refuse_past_the_bound_while_rendering() {
             )),
             "{template}: {e}"
         );
+    }
+}
+
+/// What Ansible computes beyond 64 bits (or from Unicode digits) is
+/// refused, never saturated (`'18446744073709551638' | int % 65536` is 22
+/// in Ansible).
+#[test]
+fn int_beyond_64_bits_or_of_unicode_digits_is_refused() {
+    for template in [
+        "{{ '18446744073709551638' | int % 65536 }}",
+        "{{ '1e20' | int }}",
+        "{{ '\u{663}\u{663}' | int }}",
+        "{{ 1e20 | int }}",
+    ] {
+        let vars = [("t".to_string(), serde_yaml::Value::from(template))].into();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        let err = templar.var("t").expect_err(template).to_string();
+        assert!(err.contains("| int"), "{template}: {err}");
+    }
+}
+
+/// Patterns Python's `re` reads or substitutes differently from Rust's
+/// regex are refused (ansible-core 2.19.14 renders `'web12' |
+/// regex_replace('e*', '-')` as `-w--b-1-2-`, Rust's iteration gives
+/// `-w-b-1-2-`).
+#[test]
+fn regex_replace_refuses_what_python_reads_differently() {
+    for template in [
+        "{{ 'web12' | regex_replace('e*', '-') }}",
+        "{{ 'web1.example.com' | regex_replace('(\\.example\\.com)?$', '.example.com') }}",
+        "{{ 'web12' | regex_replace('[[:digit:]]', 'x') }}",
+        "{{ 'web12' | regex_replace('[a-z&&[^e]]', 'x') }}",
+        "{{ 'web12' | regex_replace('w(?i)E', 'x') }}",
+        "{{ 'web12' | regex_replace('\\p{L}', 'x') }}",
+        "{{ 'wéb12' | regex_replace('\\w+', 'x') }}",
+    ] {
+        let vars = [("t".to_string(), serde_yaml::Value::from(template))].into();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        let err = templar.var("t").expect_err(template).to_string();
+        assert!(err.contains("regex_replace"), "{template}: {err}");
     }
 }

@@ -3,6 +3,10 @@
 //! every password variable and `!vault` value masked, so that an operator
 //! can diff the two.
 
+use std::collections::HashMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
 use serde_json::{Map, Value as Json, json};
 
 use super::Inventory;
@@ -14,14 +18,25 @@ impl Inventory {
     pub(crate) fn to_ansible_json(&self) -> Json {
         let mut out = Map::new();
         let mut hostvars = Map::new();
+        let mut encrypted: HashMap<PathBuf, bool> = HashMap::new();
         for host in &self.hosts {
+            let origins = self.origins.get(&host.name);
             let vars: Map<String, Json> = host
                 .vars
                 .iter()
                 .map(|(k, v)| {
                     let masked = is_secret_name(k);
+                    // A value read from a vault-encrypted file is a vault
+                    // value, masked as an inline `!vault` one is.
+                    let from_vault = origins.and_then(|o| o.get(k)).is_some_and(|o| {
+                        *encrypted
+                            .entry(o.path.clone())
+                            .or_insert_with(|| is_vault_file(&o.path))
+                    });
                     let value = if masked && !v.is_null() {
                         json!(MASK)
+                    } else if from_vault {
+                        json!({ "__ansible_vault": MASK })
                     } else {
                         to_json(v)
                     };
@@ -46,6 +61,18 @@ impl Inventory {
             }
         }
         Json::Object(out)
+    }
+}
+
+/// Whether the file at `path` is vault-encrypted as a whole (it starts
+/// with `$ANSIBLE_VAULT;`, after blank space). Origins that are not files
+/// (`-e`, a script's output read as a whole) are not.
+fn is_vault_file(path: &Path) -> bool {
+    let mut head = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(4096).read_to_end(&mut head));
+    match read {
+        Ok(_) => super::vault::is_vault(&String::from_utf8_lossy(&head)),
+        Err(_) => false,
     }
 }
 
@@ -81,5 +108,38 @@ impl Inventory {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Inventory, LoadOptions, VaultSecret};
+    use serde_json::json;
+    use std::path::Path;
+
+    /// Values read from a vault-encrypted inventory file (`dmz.yml`) or
+    /// vars file (`group_vars/esa/vault.yml`) are listed masked, as inline
+    /// `!vault` values are; the rest in clear.
+    #[test]
+    fn values_from_encrypted_files_are_masked() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inventories/vault");
+        let options = LoadOptions {
+            vault: Some(VaultSecret::new("test-vault-password".to_string())),
+        };
+        let sources = [dir.join("hosts.yml"), dir.join("dmz.yml")];
+        let Ok(inv) = Inventory::load_sources(&sources, &options) else {
+            unreachable!("the vault corpus loads")
+        };
+        let list = inv.to_ansible_json();
+        let vars = &list["_meta"]["hostvars"];
+        let masked = json!({ "__ansible_vault": "***" });
+        assert_eq!(vars["relay01.example.com"]["ansible_host"], masked);
+        assert_eq!(vars["esa01.example.com"]["vault_sw_user"], masked);
+        assert_eq!(vars["esa01.example.com"]["ansible_user"], json!("admin"));
+        let text = list.to_string();
+        assert!(
+            !text.contains("192.0.2.60") && !text.contains("netops"),
+            "{text}"
+        );
     }
 }

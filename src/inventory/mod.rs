@@ -25,6 +25,8 @@ pub(crate) mod list;
 mod model;
 mod plugin_vars;
 mod pyliteral;
+mod pynum;
+mod pyre;
 mod script;
 mod secret_values;
 mod select;

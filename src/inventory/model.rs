@@ -77,6 +77,13 @@ impl Model {
         self.group_ids.contains_key(name)
     }
 
+    /// Whether `name` is a host already: a `host:port` sets `ansible_port`
+    /// only where it creates the host, as Ansible's `Host(name, port)`
+    /// does (a later `host:port` of the same host changes nothing).
+    pub(super) fn knows_host(&self, name: &str) -> bool {
+        self.host_ids.contains_key(name)
+    }
+
     pub(super) fn host_id(&mut self, name: &str) -> usize {
         if let Some(&id) = self.host_ids.get(name) {
             return id;

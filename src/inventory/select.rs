@@ -25,7 +25,7 @@ impl Inventory {
     /// `&term` intersects, after all plain terms; with only those, selection
     /// starts from all hosts.
     pub(crate) fn hosts_matching(&self, pattern: &str) -> Result<Selection<'_>, InventoryError> {
-        let terms: Vec<String> = split_pattern(pattern, |name| self.host(name).is_some())
+        let terms: Vec<String> = split_pattern(pattern)
             .into_iter()
             .map(String::from)
             .collect();
@@ -100,7 +100,10 @@ impl Inventory {
         let Some(limit) = limit.map(str::trim) else {
             return Ok(self.hosts.iter().collect());
         };
-        if limit.split([',', ':']).all(|t| t.trim().is_empty()) {
+        // No term at all (`''`, `,`): Ansible sets no subset and runs on
+        // every host; sshfleet refuses, so that an empty limit never runs
+        // against the whole fleet (a refusal, not a different selection).
+        if split_pattern(limit).is_empty() {
             return Err(InventoryError::NoMatch {
                 path: self.path().to_path_buf(),
                 pattern: limit.to_string(),
@@ -109,7 +112,7 @@ impl Inventory {
         }
         // `@file`: one pattern a line (only in a limit, as in Ansible).
         let mut terms = Vec::new();
-        for term in split_pattern(limit, |name| self.host(name).is_some()) {
+        for term in split_pattern(limit) {
             match term.strip_prefix('@') {
                 Some(file) => {
                     let text =
@@ -163,6 +166,20 @@ impl Inventory {
             path: self.path().to_path_buf(),
             message: format!("host pattern `{term}`: {message}"),
         })?;
+        if let NameMatcher::Regex(_, true) = matcher {
+            let names = self.groups.iter().map(|g| &g.name);
+            if let Some(name) = names
+                .chain(self.hosts.iter().map(|h| &h.name))
+                .find(|n| !super::pyre::classes_agree_on(n))
+            {
+                return Err(InventoryError::InvalidNoLine {
+                    path: self.path().to_path_buf(),
+                    message: format!(
+                        "host pattern `{term}`: \\d, \\w, \\s or \\b on the name `{name}` (non-ASCII), which Python's re classes read differently"
+                    ),
+                });
+            }
+        }
         let index = |name: &str| self.hosts.iter().position(|h| h.name == name);
         let mut results: Vec<usize> = Vec::new();
         let groups: Vec<&super::Group> = self
@@ -260,7 +277,8 @@ fn split_subscript(term: &str) -> (&str, Option<(i64, Option<i64>)>) {
 enum NameMatcher {
     Exact(String),
     Glob(globset::GlobMatcher),
-    Regex(regex::Regex),
+    /// The regex, and whether it uses Unicode classes (see `pyre`).
+    Regex(regex::Regex, bool),
 }
 
 impl NameMatcher {
@@ -269,8 +287,9 @@ impl NameMatcher {
             return Err("empty term".to_string());
         }
         if let Some(re) = term.strip_prefix('~') {
+            let checked = super::pyre::check(re)?;
             return regex::Regex::new(&format!("^(?:{re})"))
-                .map(NameMatcher::Regex)
+                .map(|r| NameMatcher::Regex(r, checked.unicode_classes))
                 .map_err(|e| format!("invalid regular expression: {e}"));
         }
         if term.contains(['*', '?', '[']) {
@@ -293,47 +312,64 @@ impl NameMatcher {
         match self {
             NameMatcher::Exact(t) => t == name,
             NameMatcher::Glob(g) => g.is_match(name),
-            NameMatcher::Regex(r) => r.is_match(name),
+            NameMatcher::Regex(r, _) => r.is_match(name),
         }
     }
 }
 
-/// Split a pattern into terms as Ansible's `split_host_pattern`: on commas;
-/// without one, the whole is one term if it is a host, an address or a
-/// `name:port`/range, else it splits on colons outside `[...]`.
-fn split_pattern(pattern: &str, is_host: impl Fn(&str) -> bool) -> Vec<&str> {
+/// Split a pattern into terms exactly as Ansible's `split_host_pattern`:
+/// on commas; without one, the whole is one term if Ansible's
+/// `parse_address` reads it (a host, an address, `name:port`, a range),
+/// else the terms are the runs of characters other than whitespace, `:`,
+/// `[` and `]`, each run able to hold whole `[...]` groups (so `!db web1`
+/// is `!db` and `web1`, and an unclosed `[` separates, as in Ansible).
+fn split_pattern(pattern: &str) -> Vec<&str> {
     let terms: Vec<&str> = if pattern.contains(',') {
         pattern.split(',').collect()
-    } else if !pattern.contains(':')
-        || is_host(pattern)
-        || pattern.parse::<std::net::Ipv6Addr>().is_ok()
-        || is_name_port(pattern)
-        || Path::new(pattern).is_absolute()
-    {
+    } else if is_name_port(pattern) {
         vec![pattern]
     } else {
-        let mut terms = Vec::new();
-        let mut depth = 0usize;
-        let mut start = 0;
-        for (i, c) in pattern.char_indices() {
-            match c {
-                '[' => depth += 1,
-                ']' => depth = depth.saturating_sub(1),
-                ':' if depth == 0 => {
-                    terms.push(&pattern[start..i]);
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        terms.push(&pattern[start..]);
-        terms
+        findall_terms(pattern)
     };
     terms
         .into_iter()
-        .map(str::trim)
+        .map(|t| t.trim_matches(py_space))
         .filter(|t| !t.is_empty())
         .collect()
+}
+
+/// Python's `str.isspace` (what `strip()` removes and `\s` matches).
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// `re.findall(r'(?:[^\s:\[\]]|\[[^\]]*\])+', pattern)`.
+fn findall_terms(pattern: &str) -> Vec<&str> {
+    let bytes: Vec<(usize, char)> = pattern.char_indices().collect();
+    let mut terms = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while let Some(&(_, c)) = bytes.get(i) {
+            if !py_space(c) && !matches!(c, ':' | '[' | ']') {
+                i += 1;
+            } else if c == '[' {
+                match bytes[i + 1..].iter().position(|&(_, c)| c == ']') {
+                    Some(close) => i += close + 2,
+                    None => break,
+                }
+            } else {
+                break;
+            }
+        }
+        if i > start {
+            let end = bytes.get(i).map_or(pattern.len(), |&(b, _)| b);
+            terms.push(&pattern[bytes[start].0..end]);
+        } else {
+            i += 1;
+        }
+    }
+    terms
 }
 
 /// `name:22`, `2001:db8::5` (Ansible's `parse_address` accepts it as one
@@ -457,5 +493,56 @@ mod tests {
             assert_eq!(closeness(term, name), want, "{term} / {name}");
         }
         assert_eq!(loose("Esa007-B00"), "esa7-b0");
+    }
+
+    /// Each row checked against ansible-core 2.19 (`split_host_pattern`).
+    #[test]
+    fn patterns_split_as_ansible_splits_them() {
+        for (pattern, want) in [
+            ("!db web1", &["!db", "web1"][..]),
+            ("web1 db1", &["web1", "db1"]),
+            ("all !db", &["all", "!db"]),
+            ("web1:db1", &["web1", "db1"]),
+            ("web1\t:  db1", &["web1", "db1"]),
+            ("web[0:1] !db", &["web[0:1]", "!db"]),
+            ("web[1", &["web", "1"]),
+            ("web1:22", &["web1:22"]),
+            ("2001:db8::5", &["2001:db8::5"]),
+            ("esa[01:09]", &["esa[01:09]"]),
+            ("a b,c", &["a b", "c"]),
+            ("", &[]),
+            (" , ", &[]),
+        ] {
+            assert_eq!(split_pattern(pattern), want, "{pattern:?}");
+        }
+    }
+
+    #[test]
+    #[allow(clippy::panic)]
+    fn space_separated_limit_selects_as_ansible() {
+        let text = "all:\n  hosts:\n    web1:\n    db1:\n  children:\n    db:\n      hosts:\n        db1:\n";
+        let inv = Inventory::parse(text, Path::new("inv.yaml")).unwrap_or_else(|e| panic!("{e}"));
+        let names = |limit: &str| -> Vec<String> {
+            inv.select(Some(limit))
+                .unwrap_or_else(|e| panic!("{limit}: {e}"))
+                .iter()
+                .map(|h| h.name.clone())
+                .collect()
+        };
+        assert_eq!(names("!db web1"), ["web1"]);
+        assert_eq!(names("web1 db1"), ["web1", "db1"]);
+        assert_eq!(names("all !db"), ["web1"]);
+    }
+
+    #[test]
+    fn regex_terms_python_reads_differently_are_refused() {
+        let text = "all:\n  hosts:\n    web1:\n    wéb2:\n";
+        let Ok(inv) = Inventory::parse(text, Path::new("inv.yaml")) else {
+            unreachable!("the inventory parses")
+        };
+        for pattern in ["~web[[:digit:]]", "~w(?i)EB", "~\\w+\\d"] {
+            assert!(inv.select(Some(pattern)).is_err(), "{pattern}");
+        }
+        assert!(inv.select(Some("~web[0-9]")).is_ok());
     }
 }

@@ -208,9 +208,10 @@ impl<'a> Builder<'a> {
                 return Err(self.invalid(&here, format!("host `{pattern}`: port must be 1–65535")));
             }
             for name in names {
+                let created = !self.model.knows_host(&name);
                 let id = self.model.host_id(&name);
                 self.model.add_host(id, group);
-                if let Some(port) = port {
+                if let Some(port) = port.filter(|_| created) {
                     let origin = self.origin(&here);
                     self.model.set_host_var(
                         id,

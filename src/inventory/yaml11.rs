@@ -298,6 +298,9 @@ fn yaml11_float(text: &str) -> Option<f64> {
         None => (body, None),
     };
     let (int, frac) = mantissa.split_once('.')?;
+    if int.contains(':') {
+        return sexagesimal_float(text, int, frac, exponent);
+    }
     let int_ok = int.is_empty() && !frac.is_empty()
         || int.starts_with(|c: char| c.is_ascii_digit())
             && int.chars().all(|c| c.is_ascii_digit() || c == '_');
@@ -309,6 +312,39 @@ fn yaml11_float(text: &str) -> Option<f64> {
         return None;
     }
     text.replace('_', "").parse().ok()
+}
+
+/// PyYAML's `[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*`: `1:30.5` is
+/// 90.5.
+fn sexagesimal_float(text: &str, int: &str, frac: &str, exponent: Option<&str>) -> Option<f64> {
+    let mut parts = int.split(':');
+    let first = parts.next()?;
+    let first_ok = first.starts_with(|c: char| c.is_ascii_digit())
+        && first.chars().all(|c| c.is_ascii_digit() || c == '_');
+    if exponent.is_some() || !first_ok || !frac.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        return None;
+    }
+    let mut digits: Vec<String> = vec![first.replace('_', "")];
+    for part in parts {
+        let ok = (1..=2).contains(&part.len())
+            && part.chars().all(|c| c.is_ascii_digit())
+            && part.parse::<u8>().ok()? < 60;
+        if !ok {
+            return None;
+        }
+        digits.push(part.to_string());
+    }
+    // PyYAML: the last part keeps the fraction; each part a float, summed
+    // from the last with base 1, 60, 3600, ...
+    let last = digits.pop()?;
+    digits.push(format!("{last}.{}", frac.replace('_', "")));
+    let mut value = 0.0;
+    let mut base = 1.0;
+    for d in digits.iter().rev() {
+        value += d.parse::<f64>().ok()? * base;
+        base *= 60.0;
+    }
+    Some(if text.starts_with('-') { -value } else { value })
 }
 
 #[cfg(test)]
@@ -326,6 +362,8 @@ mod tests {
             ("0x16", Value::from(22)),
             ("2_222", Value::from(2222)),
             ("1:30", Value::from(90)),
+            ("1:30.5", Value::from(90.5)),
+            ("-1:00:30.25", Value::from(-3630.25)),
             ("09", Value::String("09".into())),
             ("0", Value::from(0)),
             ("-12", Value::from(-12)),
@@ -370,5 +408,18 @@ mod tests {
         );
         assert_eq!(parse("b: !!int 022\n").unwrap()["b"], Value::from(18));
         assert_eq!(parse("").unwrap(), Value::Null);
+    }
+
+    /// ansible-core 2.19.14 (`ansible-inventory --host`) on
+    /// `<<: [*a, *b]` with `x` in both: `x: 1` (the first mapping's), the
+    /// host's own keys over both.
+    #[test]
+    fn merge_list_earlier_mapping_wins_as_ansible() {
+        let v = parse("a: &a {x: 1, y: 2}\nb: &b {x: 3, z: 4}\nh:\n  <<: [*a, *b]\n  w: 0\nk:\n  <<: [*a, *b]\n  x: 9\n")
+            .unwrap();
+        assert_eq!(v["h"]["x"], Value::from(1));
+        assert_eq!(v["h"]["y"], Value::from(2));
+        assert_eq!(v["h"]["z"], Value::from(4));
+        assert_eq!(v["k"]["x"], Value::from(9));
     }
 }

@@ -172,6 +172,18 @@ fn ssh_args_config(
             };
             let option = match flag {
                 "o" => value,
+                // ssh stops on a `-J` after any jump ("Only a single -J
+                // option is permitted") or proxy command, even `none`
+                // ("Cannot specify -J with ProxyCommand").
+                "J" if options
+                    .iter()
+                    .any(|o| o.to_ascii_lowercase().starts_with("proxyjump"))
+                    || proxy.is_some() =>
+                {
+                    return Err(invalid(format!(
+                        "`-J {value}` after another jump or ProxyCommand: ssh refuses it (only a single -J option is permitted)"
+                    )));
+                }
                 // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
                 "J" => format!("ProxyJump={value}"),
                 "p" => format!("Port={value}"),
@@ -722,12 +734,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!((t.proxy_command, t.jumps.len()), (None, 1));
-        let t = target(
+        // `ssh -o ProxyCommand=none -J bastion` stops: "Cannot specify -J
+        // with ProxyCommand" (ssh -G, OpenSSH 9); refused likewise.
+        let err = target(
             "all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: -o ProxyCommand=none -J bastion\n",
             "",
         )
-        .unwrap();
-        assert_eq!((t.proxy_command, t.jumps.len()), (None, 0));
+        .unwrap_err();
+        assert!(err.to_string().contains("single -J"), "{err}");
     }
 
     #[test]

@@ -34,11 +34,21 @@ const SECRET_WORDS: [&str; 4] = ["pass", "secret", "token", "credential"];
 /// Whether a variable's name says its value is secret: it contains one of
 /// [`SECRET_WORDS`] or ends in `key` (`api_key`, `apikey`; not
 /// `ansible_ssh_private_key_file`, which names a file, nor
-/// `ansible_host_key_checking`). Case does not matter.
+/// `ansible_host_key_checking`). Case does not matter. Names that say
+/// where a secret is kept ([`SECRET_LOCATIONS`]) are not secrets: their
+/// value is shown so an operator can see which variable is read.
 pub(crate) fn is_secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
+    if SECRET_LOCATIONS.contains(&name.as_str()) {
+        return false;
+    }
     SECRET_WORDS.iter().any(|word| name.contains(word)) || name.ends_with("key")
 }
+
+/// Variables whose value names where a secret is, never the secret:
+/// `sshfleet_password_env` holds the name of the environment variable
+/// that holds the password (errors quote it: `password from $ESA_PASSWORD`).
+const SECRET_LOCATIONS: [&str; 1] = ["sshfleet_password_env"];
 
 /// One secret value. Cloning shares it; `Debug` shows only the mask and
 /// there is no `Display`.

@@ -428,6 +428,10 @@ def effective(host, port, user, key, words):
             elif flag == "i":
                 keys.append(val)
             elif flag == "J":
+                # ssh -G: "Only a single -J option is permitted" after any
+                # jump, "Cannot specify -J with ProxyCommand" after one.
+                if "proxyjump" in opts or "proxycommand" in opts:
+                    return {"error": "only a single -J option is permitted"}
                 opts.setdefault("proxyjump", val)
             continue
         if a in stray:

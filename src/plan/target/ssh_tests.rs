@@ -149,3 +149,26 @@ fn a_user_or_jump_host_with_a_leading_dash_never_reaches_a_proxy_command() {
         assert!(err.contains("leading `-`"), "{inventory}: {err}");
     }
 }
+
+/// `ssh -J a -J b` and `ssh -o ProxyJump=x -J y` stop with "Only a single
+/// -J option is permitted"; `-o ProxyCommand=c -J y` with "Cannot specify
+/// -J with ProxyCommand": refused, never the first jump.
+#[test]
+fn a_second_jump_in_the_ssh_arguments_is_refused_as_ssh_refuses_it() {
+    for args in [
+        "-J a -J b",
+        "-o ProxyJump=x -J y",
+        "-oProxyCommand='nc %h %p' -Jy",
+    ] {
+        let inventory =
+            format!("all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: \"{args}\"\n");
+        let err = target(&inventory, "").unwrap_err().to_string();
+        assert!(err.contains("single -J"), "{args}: {err}");
+    }
+    // A `-o ProxyJump` after `-J` is ignored by ssh (the first wins).
+    let inventory =
+        "all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: -J a -o ProxyJump=b\n";
+    let t = target(inventory, "").unwrap();
+    assert_eq!(t.jumps.len(), 1);
+    assert_eq!(t.jumps[0].address, "a");
+}
