@@ -12,7 +12,7 @@
 use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Kwargs, Rest, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, Value as J};
+use minijinja::{Error, ErrorKind, Value as J};
 
 /// Filters, each as Ansible 2.19 / Jinja2 define it.
 pub(super) const FILTERS: &[&str] = &[
@@ -192,28 +192,10 @@ fn check_ident(
     Ok(())
 }
 
-/// A minijinja environment with exactly the tables' filters, tests and
-/// functions, Python's `str()` for output, and bounded work.
-pub(super) fn environment<'a>() -> Environment<'a> {
-    let mut env = Environment::empty();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.set_trim_blocks(true);
-    env.set_keep_trailing_newline(true);
-    env.set_fuel(Some(FUEL));
-    env.set_formatter(|out, _state, value| {
-        // A `{{ none }}` among text prints nothing in 2.19.
-        if !value.is_none() {
-            out.write_str(&py_str(value))?;
-        }
-        Ok(())
-    });
-    super::filters::register(&mut env);
-    env.set_unknown_method_callback(super::filters::method);
-    env
-}
-
 /// Instructions one template may run (a loop of repeated work ends here).
-const FUEL: u64 = 50_000;
+pub(super) const FUEL: u64 = 50_000;
+/// Largest text one template may render to.
+pub(super) const MAX_OUTPUT: usize = 64 * 1024;
 
 /// Python's `str()` of a value.
 pub(super) fn py_str(value: &J) -> String {

@@ -17,6 +17,7 @@ use minijinja::{Environment, Error, ErrorKind, Value as J};
 use serde_yaml::Value;
 
 use super::jinja;
+use super::jinja::MAX_OUTPUT;
 use super::vars::to_json;
 use super::vault::{self, VaultSecret};
 
@@ -48,8 +49,6 @@ impl std::fmt::Debug for Facts {
 
 /// Most variables a template may go through, each referring to the next.
 const MAX_DEPTH: usize = 32;
-/// Largest text one template may render to.
-pub(super) const MAX_OUTPUT: usize = 64 * 1024;
 
 /// One rendering session: the inventory, the vault password, the
 /// variables being rendered (to find loops) and those already rendered.
@@ -115,7 +114,7 @@ impl Templar {
         let world = World {
             facts,
             secret: secret.cloned(),
-            env: jinja::environment(),
+            env: super::filters::environment(),
             rendering: Mutex::new(Vec::new()),
             missing: Mutex::new(None),
             done: Mutex::new(HashMap::new()),
