@@ -369,7 +369,6 @@ mod tests {
             "ansible_ssh_pass",
             "ansible_become_pass",
             "vault_esa_password",
-            "sshfleet_password_env",
             "proxy_password",
             "api_token",
             "API_KEY",
@@ -384,6 +383,8 @@ mod tests {
             "ansible_ssh_private_key_file",
             "ansible_host_key_checking",
             "update_timeout",
+            // Names the environment variable that holds the password.
+            "sshfleet_password_env",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }
