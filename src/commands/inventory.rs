@@ -109,7 +109,7 @@ fn json_report(
     hosts: &[&Host],
     vault: Option<&VaultSecret>,
 ) -> Result<ExitCode, Error> {
-    let settings = crate::plan::target::Settings::load(
+    let settings = crate::plan::target::Resolver::load(
         ssh.ssh_config,
         ssh.known_hosts.map(std::path::Path::to_path_buf),
         ssh.accept_new_host_keys,

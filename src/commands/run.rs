@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::exit::ExitCode;
 use crate::plan::rollout::Rollout;
 use crate::plan::{Plan, RunSettings, Sources, SshOptions};
-use crate::ssh::transport::TransportOptions;
+use crate::ssh::transport::TransportContext;
 use crate::support::lock::RunLock;
 
 /// Every path `run` writes, checked before any host is touched (the
@@ -62,7 +62,7 @@ pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
     let settings = RunSettings {
         forks: args.forks,
         check_mode: args.check,
-        transport: TransportOptions::default(),
+        transport: TransportContext::default(),
         transcripts: args.transcripts.clone(),
         record: args.record.clone(),
         rollout: Rollout {

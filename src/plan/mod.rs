@@ -26,7 +26,7 @@ use crate::playbook::Playbook;
 use crate::playbook::vars::{HostVars, parse_extra_vars};
 use crate::report::RunInputs;
 use crate::ssh::known_hosts::KnownHosts;
-use crate::ssh::transport::{Target, TransportOptions};
+use crate::ssh::transport::{Target, TransportContext};
 
 /// One selected host: its inventory name, where it is, and the playbook
 /// variables it runs with.
@@ -46,7 +46,7 @@ pub(crate) struct RunSettings {
     /// How many hosts at once (at least 1).
     pub forks: usize,
     pub check_mode: bool,
-    pub transport: TransportOptions,
+    pub transport: TransportContext,
     pub transcripts: Option<PathBuf>,
     /// `--record`: where each host's replayable recording goes.
     pub record: Option<PathBuf>,
@@ -63,7 +63,7 @@ impl Default for RunSettings {
         RunSettings {
             forks: 20,
             check_mode: false,
-            transport: TransportOptions::default(),
+            transport: TransportContext::default(),
             transcripts: None,
             record: None,
             rollout: Rollout::default(),
@@ -233,7 +233,7 @@ pub(crate) fn resolve_targets(
     hosts: &[&Host],
     vault: Option<&VaultSecret>,
 ) -> Result<Vec<Target>, PlanError> {
-    let settings = target::Settings::load(
+    let settings = target::Resolver::load(
         ssh.ssh_config,
         ssh.known_hosts.map(Path::to_path_buf),
         ssh.accept_new_host_keys,

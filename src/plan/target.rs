@@ -16,10 +16,10 @@ use crate::ssh::transport::{
     AddressFamily, AgentSource, Credentials, HostKeyChecks, HostKeyPolicy, Methods, Target,
 };
 
-/// What applies to every host of a run before its own settings: the
+/// Resolves each host's `Target`: what applies to every host of a run before its own settings, the
 /// command line's known_hosts and host key policy, and ssh_config.
 #[derive(Debug, Clone)]
-pub(crate) struct Settings {
+pub(crate) struct Resolver {
     /// The known_hosts file where ssh_config names none (or wherever,
     /// when `known_hosts_fixed`).
     pub known_hosts: PathBuf,
@@ -31,10 +31,10 @@ pub(crate) struct Settings {
     pub ssh_config: SshConfig,
 }
 
-impl Settings {
+impl Resolver {
     /// No ssh_config: these known_hosts and policy apply to every host.
-    pub(crate) fn new(known_hosts: PathBuf, host_key_policy: HostKeyPolicy) -> Settings {
-        Settings {
+    pub(crate) fn new(known_hosts: PathBuf, host_key_policy: HostKeyPolicy) -> Resolver {
+        Resolver {
             known_hosts,
             host_key_policy,
             known_hosts_fixed: true,
@@ -50,7 +50,7 @@ impl Settings {
         ssh_config: Option<&Path>,
         known_hosts: Option<PathBuf>,
         accept_new_host_keys: bool,
-    ) -> Result<Settings, SshConfigError> {
+    ) -> Result<Resolver, SshConfigError> {
         let config = match ssh_config {
             Some(path) => SshConfig::load_option(path),
             None => SshConfig::load_default(),
@@ -62,7 +62,7 @@ impl Settings {
         };
         let known_hosts_fixed = known_hosts.is_some();
         Ok(
-            Settings::new(known_hosts.unwrap_or_else(default_known_hosts), policy).with_ssh_config(
+            Resolver::new(known_hosts.unwrap_or_else(default_known_hosts), policy).with_ssh_config(
                 config,
                 known_hosts_fixed,
                 accept_new_host_keys,
@@ -77,7 +77,7 @@ impl Settings {
         config: SshConfig,
         known_hosts_fixed: bool,
         host_key_policy_fixed: bool,
-    ) -> Settings {
+    ) -> Resolver {
         self.ssh_config = config;
         self.known_hosts_fixed = known_hosts_fixed;
         self.host_key_policy_fixed = host_key_policy_fixed;
@@ -259,7 +259,7 @@ fn expand_proxy_command(command: &str, target: &Target, given: &str) -> Result<S
         .map_err(|e| format!("ProxyCommand: {e}"))
 }
 
-impl Settings {
+impl Resolver {
     /// Where and how to reach an inventory host: its connection variables
     /// first (as Ansible passes them to `ssh` on its command line), then
     /// its ssh arguments, then ssh_config, then defaults.
@@ -531,7 +531,7 @@ fn resolve(
     alias: &str,
     overrides: Overrides,
     config: HostConfig,
-    options: &Settings,
+    options: &Resolver,
 ) -> Result<Target, String> {
     // ssh lower-cases the name it connects to.
     let address = config
@@ -654,7 +654,7 @@ mod tests {
             var: "connection".to_string(),
             message: e.to_string(),
         })?;
-        Settings::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
+        Resolver::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
             .with_ssh_config(config, false, false)
             .resolve(host, &conn)
     }
@@ -700,7 +700,7 @@ mod tests {
             Path::new("cfg"),
         )
         .unwrap();
-        let t = Settings::new(PathBuf::from("/cli_hosts"), HostKeyPolicy::AcceptNew)
+        let t = Resolver::new(PathBuf::from("/cli_hosts"), HostKeyPolicy::AcceptNew)
             .with_ssh_config(config, true, true)
             .resolve(
                 &inventory.hosts()[0],

@@ -243,7 +243,7 @@ fn ssh_config_resolves_as_openssh_does() {
     for case in corpus() {
         let config_path = dir.path().join(format!("{}.conf", case.name));
         std::fs::write(&config_path, &case.config).unwrap();
-        let settings = Settings::load(Some(&config_path), None, false);
+        let settings = Resolver::load(Some(&config_path), None, false);
         if let Some(why) = &case.refused {
             let error = match settings {
                 Err(e) => e.to_string(),
@@ -305,7 +305,7 @@ fn jump_hosts_follow_their_own_proxy_jump() {
         "Host esa*\n  ProxyJump bastion\nHost bastion\n  ProxyJump ops@outer:2200\nHost loop\n  ProxyJump loop\n",
     )
     .unwrap();
-    let settings = Settings::load(Some(&config), None, false).unwrap();
+    let settings = Resolver::load(Some(&config), None, false).unwrap();
     let inventory = Inventory::parse(
         "all:\n  hosts:\n    esa01: {}\n    loop: {}\n",
         &dir.path().join("inv.yaml"),

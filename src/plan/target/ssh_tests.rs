@@ -12,7 +12,7 @@ fn target(inventory: &str, config: &str) -> Result<Target, TargetError> {
     let config = SshConfig::parse(config, Path::new("cfg")).unwrap();
     let host = &inventory.hosts()[0];
     let conn = inventory.connection(host, None).unwrap();
-    Settings::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
+    Resolver::new(PathBuf::from("/kh"), HostKeyPolicy::Strict)
         .with_ssh_config(config, false, false)
         .resolve(host, &conn)
 }

@@ -38,10 +38,12 @@ pub(crate) enum HostKeyPolicy {
     AcceptNew,
 }
 
-/// Settings shared by every connection of a run (where to connect and
+/// What every connection of a run shares: its timeouts, the password
+/// asked once, and the known_hosts files parsed once and the lock that
+/// serialises appends to them (where to connect and
 /// how to trust it are each [`Target`]'s own).
 #[derive(Debug, Clone)]
-pub(crate) struct TransportOptions {
+pub(crate) struct TransportContext {
     pub connect_timeout: Duration,
     /// A quiet `tail` must not let a NAT or firewall drop the session.
     pub keepalive_interval: Duration,
@@ -54,9 +56,9 @@ pub(crate) struct TransportOptions {
     pub(crate) ask_pass: Option<Secret>,
 }
 
-impl Default for TransportOptions {
-    fn default() -> TransportOptions {
-        TransportOptions {
+impl Default for TransportContext {
+    fn default() -> TransportContext {
+        TransportContext {
             connect_timeout: Duration::from_secs(15),
             keepalive_interval: Duration::from_secs(15),
             known_hosts_lock: Arc::new(Mutex::new(())),
@@ -402,7 +404,7 @@ fn host_port(host: &str, port: u16) -> String {
 /// the previous.
 pub(crate) async fn connect_target(
     target: &Target,
-    options: &TransportOptions,
+    options: &TransportContext,
 ) -> Result<Connection, ConnectError> {
     let mut jumps: Vec<Handle<Verifier>> = Vec::with_capacity(target.jumps.len());
     for (index, hop) in target.jumps.iter().enumerate() {
@@ -443,7 +445,7 @@ pub(crate) async fn connect_target(
 async fn reach(
     previous: Option<(&Handle<Verifier>, &Target)>,
     hop: &Target,
-    options: &TransportOptions,
+    options: &TransportContext,
     asked: Option<&Secret>,
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError> {
     match previous {
@@ -459,7 +461,7 @@ async fn reach(
 
 async fn tcp_connect(
     target: &Target,
-    options: &TransportOptions,
+    options: &TransportContext,
 ) -> Result<tokio::net::TcpStream, ConnectError> {
     // For messages only; the socket is opened from (host, port), which also
     // works for IPv6 literals.
@@ -566,7 +568,7 @@ const READ_BUFFER: usize = 4096;
 async fn open_session<S>(
     stream: S,
     target: &Target,
-    options: &TransportOptions,
+    options: &TransportContext,
     asked: Option<&Secret>,
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError>
 where
@@ -680,9 +682,9 @@ mod tests {
 
     #[test]
     fn an_asked_password_is_never_shown() {
-        let options = TransportOptions {
+        let options = TransportContext {
             ask_pass: Some(Secret::new("hunter2".to_string())),
-            ..TransportOptions::default()
+            ..TransportContext::default()
         };
         let shown = format!("{options:?}");
         assert!(
