@@ -24,6 +24,7 @@ import json
 import os
 import random
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -717,6 +718,10 @@ def main():
     print(f"{len(cases)} generated cases (seed {args.seed}), {ansible_refused} refused by Ansible, "
           f"{len(failures)} differ, {elapsed:.1f}s ({ansible_time:.1f}s in Ansible), "
           f"ansible-core {ANSIBLE_VERSION}")
+    # The cases are shown above when they differ; a run leaves nothing
+    # behind in the temporary directory unless --keep names where to keep them.
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
     sys.exit(1 if failures else 0)
 
 
