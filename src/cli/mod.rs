@@ -649,8 +649,7 @@ pub(crate) fn parse(args: Vec<String>) -> Result<Cli, i32> {
             0
         }
         _ => {
-            let text = e.render().to_string();
-            eprint!("{}", crate::support::sanitize::escape_keeping_lines(&text));
+            crate::console::log::usage_error(&e.render().to_string());
             ExitCode::BadInput.code()
         }
     })

@@ -4,6 +4,7 @@
 //! `ansible-inventory --list` prints it.
 
 use crate::cli::InventoryArgs;
+use crate::console::progress::Lines;
 use crate::error::Error;
 use crate::exit::ExitCode;
 use serde_json::{Value as Json, json};
@@ -21,7 +22,7 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
         let json = inventory.to_ansible_json();
         let text =
             serde_json::to_string_pretty(&json).map_err(|e| Error::Io(std::io::Error::other(e)))?;
-        say!("{}", crate::support::sanitize::escape_json_text(&text));
+        Lines::Stdout.print_json(&text);
         return Ok(ExitCode::Success);
     }
     let mut hosts = match &args.pattern {
@@ -84,20 +85,13 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
             }
         };
         // Tabs separate the fields; anything else from the file is escaped.
-        let fields: Vec<_> = fields
-            .iter()
-            .map(|f| crate::support::sanitize::escape(f))
-            .collect();
-        say!("{}", fields.join("\t"));
+        Lines::Stdout.print_fields(&fields);
     }
     Ok(ExitCode::Success)
 }
 
 fn pretty(json: &Json) -> Result<String, Error> {
-    let text =
-        serde_json::to_string_pretty(json).map_err(|e| Error::Io(std::io::Error::other(e)))?;
-    // DEL, C1 and bidi controls as JSON escapes (as `--list` writes them).
-    Ok(crate::support::sanitize::escape_json_text(&text).into_owned())
+    serde_json::to_string_pretty(json).map_err(|e| Error::Io(std::io::Error::other(e)))
 }
 
 /// `--json`: every selected host, in order, with its effective connection
@@ -171,7 +165,8 @@ fn json_report(
         };
         out.push(entry);
     }
-    say!("{}", pretty(&Json::Array(out))?);
+    // DEL, C1 and bidi controls as JSON escapes (as `--list` writes them).
+    Lines::Stdout.print_json(&pretty(&Json::Array(out))?);
     Ok(if refused {
         ExitCode::BadInput
     } else {

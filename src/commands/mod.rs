@@ -43,10 +43,7 @@ pub(crate) fn main(cli: Cli) -> i32 {
     match result {
         Ok(code) => code.code(),
         Err(e) => {
-            eprintln!(
-                "sshfleet: {}",
-                crate::support::sanitize::escape_keeping_lines(&crate::error::describe(&e))
-            );
+            crate::console::log::error(&crate::error::describe(&e));
             e.exit_code().code()
         }
     }

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::lab::{LabEnd, LabRun};
+use crate::console::progress::Lines;
 use crate::error::Error;
 use crate::exit::ExitCode;
 use crate::report::expectations::{Expected, differences, load_expectations};
@@ -191,7 +192,7 @@ pub(crate) async fn execute(test: Test) -> Result<ExitCode, Error> {
     }
     say!("\n{} difference(s) from {against}:", wrong.len());
     for line in &wrong {
-        say!("  {}", crate::support::sanitize::escape(line));
+        Lines::Stdout.print_line(&format!("  {line}"));
     }
     Ok(ExitCode::HostFailed)
 }

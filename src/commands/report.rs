@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::cli::{ReportCommand, ShowGroupBy};
+use crate::console::progress::Lines;
 use crate::error::Error;
 use crate::exit::ExitCode;
 
@@ -24,13 +25,10 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
                 let detail = loaded.host_detail(&name).ok_or_else(|| {
                     Error::Usage(format!("{} holds no host `{name}`", report.display()))
                 })?;
-                say!(
-                    "{}",
-                    crate::support::sanitize::escape_keeping_lines(detail.trim_end())
-                );
+                Lines::Stdout.print_lines(detail.trim_end());
                 return Ok(ExitCode::Success);
             }
-            say!("{}", heading(&report, &loaded));
+            Lines::Stdout.print_line(&heading(&report, &loaded));
             let filter = crate::report::by_finding::Filter {
                 statuses: status,
                 findings: finding,
@@ -50,10 +48,7 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
                 Some(ShowGroupBy::Finding) => shown.tables_by_finding(),
                 None => shown.table_with_reasons(),
             };
-            say!(
-                "\n{}",
-                crate::support::sanitize::escape_keeping_lines(table.trim_end())
-            );
+            Lines::Stdout.print_lines(&format!("\n{}", table.trim_end()));
             Ok(ExitCode::Success)
         }
         ReportCommand::Merge { reports, out } => {
@@ -87,7 +82,7 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
             let before = Report::load(&old)?;
             let after = Report::load(&new)?;
             for line in crate::report::diff(&before, &old, &after, &new)? {
-                say!("{}", crate::support::sanitize::escape(&line));
+                Lines::Stdout.print_line(&line);
             }
             Ok(ExitCode::Success)
         }
@@ -99,7 +94,7 @@ fn heading(path: &Path, loaded: &crate::report::Report) -> String {
     format!(
         "{} report of playbook {} ({}, started {}{}){}",
         path.display(),
-        crate::support::sanitize::escape(&loaded.playbook),
+        loaded.playbook,
         if loaded.inventory.is_empty() {
             "inventory not recorded".to_string()
         } else {

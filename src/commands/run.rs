@@ -80,7 +80,7 @@ pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
         match crate::cli::ask_pass::ask("SSH password: ").await {
             Ok(password) => plan.settings.transport.ask_pass = Some(password),
             Err(e @ crate::cli::ask_pass::AskPassError::Interrupted) => {
-                eprintln!("sshfleet: {e}");
+                crate::console::log::error(&e.to_string());
                 return Ok(ExitCode::Interrupted);
             }
             Err(crate::cli::ask_pass::AskPassError::Io(e)) => return Err(Error::Io(e)),
@@ -100,9 +100,7 @@ pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
         }
     })?;
     if let Some(note) = &plan.retry_note {
-        console
-            .lines()
-            .print(&crate::support::sanitize::escape_keeping_lines(note));
+        console.lines().print_lines(note);
     }
     let shutdown = Shutdown::on_signals();
     let (code, _) = console.run_and_report(plan, &shutdown).await?;

@@ -17,6 +17,25 @@ pub(crate) fn init() {
         .try_init();
 }
 
+/// Print the error that ends the process, `sshfleet: ` and its text with
+/// its causes: a path, a host name or a value it quotes is escaped (line
+/// feeds kept: a message may point at a file's line).
+pub(crate) fn error(text: &str) {
+    eprintln!(
+        "sshfleet: {}",
+        crate::support::sanitize::escape_keeping_lines(text)
+    );
+}
+
+/// Print clap's usage error as it rendered it: the argument it quotes is
+/// escaped (line feeds kept: clap's layout).
+pub(crate) fn usage_error(rendered: &str) {
+    eprint!(
+        "{}",
+        crate::support::sanitize::escape_keeping_lines(rendered)
+    );
+}
+
 /// `sshfleet: LEVEL: message`, the level coloured where the writer allows.
 struct Prefixed;
 
@@ -63,16 +82,63 @@ where
                 write!(writer, ": ")?;
             }
         }
-        // The console boundary for warnings: what they quote is escaped.
+        // The console boundary for warnings and debug lines: events carry
+        // text as it came (a host name, a path, a host's line); every
+        // control in it is escaped here, line feeds too, so one event is
+        // one line and nothing it quotes can forge another.
         let mut fields = String::new();
         ctx.field_format().format_fields(
             tracing_subscriber::fmt::format::Writer::new(&mut fields),
             event,
         )?;
-        writeln!(
-            writer,
-            "{}",
-            crate::support::sanitize::escape_keeping_lines(&fields)
-        )
+        writeln!(writer, "{}", crate::support::sanitize::escape(&fields))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::{Arc, Mutex};
+
+    /// What the formatter wrote, shared with the subscriber's writer.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_field_and_span_of_an_event_is_escaped_one_event_a_line() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .event_format(super::Prefixed)
+            .with_max_level(tracing::Level::DEBUG)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::debug_span!("host", name = %"esa\u{1b}[2J\u{202e}01");
+            let _entered = span.enter();
+            tracing::warn!("added {}\nsshfleet: error: forged", "h\u{9b}31m");
+            tracing::debug!(line = %"x\u{7}\ty", "sent");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "sshfleet: warning: added h\\u{9b}31m\\nsshfleet: error: forged",
+                "sshfleet: debug: host{name=esa\\u{1b}[2J\\u{202e}01}: sent line=x\\u{7}\\ty",
+            ],
+            "{text:?}"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! progress or plain lines as hosts finish, the summary table, the report
 //! file, and (with `--log-format json`) one JSON object per event.
 
+mod escaped;
 pub(crate) mod events;
 pub(crate) mod log;
 pub(crate) mod metrics;
@@ -65,7 +66,7 @@ impl Console {
                 &plan.playbook.name,
             )))
         });
-        let observer: Arc<dyn Observer> = match &json {
+        let shown: Arc<dyn Observer> = match &json {
             Some(json) => {
                 json.run_started(
                     hosts,
@@ -76,6 +77,8 @@ impl Console {
             }
             None => progress.clone(),
         };
+        // The fleet's texts are true; what is shown of them is escaped.
+        let observer: Arc<dyn Observer> = Arc::new(escaped::Escaped(shown));
         let seen = {
             let (progress, cancel) = (progress.clone(), cancel.clone());
             tokio::spawn(async move {
@@ -83,7 +86,7 @@ impl Console {
                 progress.interrupted();
             })
         };
-        let report = crate::fleet::run(plan, observer, cancel).await;
+        let report = escaped::report(crate::fleet::run(plan, observer, cancel).await);
         seen.abort();
         progress.finish();
         let labels = self.labels.as_ref().map(|(title, cells)| (*title, cells));

@@ -43,8 +43,42 @@ impl Lines {
     /// text, a report read back, a file name) reaches the terminal with
     /// its control characters escaped.
     pub(crate) fn print(self, text: &str) {
+        self.write(&crate::support::sanitize::escape_for_terminal(text));
+    }
+
+    /// Print a record that must stay one line (a difference, a host's
+    /// line of `report diff`): its line feeds and tabs are escaped too,
+    /// so a value cannot forge a line of its own.
+    pub(crate) fn print_line(self, text: &str) {
+        self.write(&crate::support::sanitize::escape(text));
+    }
+
+    /// Print text of several lines that came whole from a file (a table
+    /// of a report read back, a host's detail): line feeds kept, every
+    /// other control (tabs too) escaped.
+    pub(crate) fn print_lines(self, text: &str) {
+        self.write(&crate::support::sanitize::escape_keeping_lines(text));
+    }
+
+    /// Print `fields` separated by tabs, each escaped whole (its own tabs
+    /// and line feeds too): one record per line for `cut` and `awk`.
+    pub(crate) fn print_fields<S: AsRef<str>>(self, fields: &[S]) {
+        let fields: Vec<_> = fields
+            .iter()
+            .map(|f| crate::support::sanitize::escape(f.as_ref()))
+            .collect();
+        self.write(&fields.join("\t"));
+    }
+
+    /// Print serialized JSON: DEL, C1 and the bidirectional controls as
+    /// JSON escapes (`\u009b`), the same JSON value.
+    pub(crate) fn print_json(self, json: &str) {
+        self.write(&crate::support::sanitize::escape_json_text(json));
+    }
+
+    /// Write a line already escaped.
+    fn write(self, text: &str) {
         use std::io::Write as _;
-        let text = crate::support::sanitize::escape_for_terminal(text);
         let _ = match self {
             Lines::Stdout => writeln!(std::io::stdout().lock(), "{text}"),
             Lines::Stderr => writeln!(std::io::stderr().lock(), "{text}"),

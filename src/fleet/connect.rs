@@ -147,10 +147,7 @@ async fn connect(
     } = opening;
     let target = &host.target;
     transcript.note(&format!("connecting to {}", target.describe()));
-    tracing::debug!(
-        "connecting to {}",
-        crate::support::sanitize::escape(&target.describe())
-    );
+    tracing::debug!("connecting to {}", target.describe());
     let attempts = settings.connect_retries.saturating_add(1);
     let mut attempt = 1;
     let connection = {
@@ -170,10 +167,7 @@ async fn connect(
                         "retrying in {:.1}s (attempt {attempt} of {attempts})",
                         wait.as_secs_f64()
                     );
-                    tracing::debug!(
-                        "{}; {retrying}",
-                        crate::support::sanitize::escape(&e.to_string())
-                    );
+                    tracing::debug!("{e}; {retrying}");
                     transcript.note(&format!("{e}; {retrying}"));
                     progress(&retrying);
                 }),
@@ -190,7 +184,7 @@ async fn connect(
             if attempt > 1 {
                 message.push_str(&format!(" (after {attempt} connection attempts)"));
             }
-            tracing::debug!("{}", crate::support::sanitize::escape(&message));
+            tracing::debug!("{message}");
             transcript.note(&message);
             NotOpened::Unreachable(message)
         })

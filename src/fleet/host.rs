@@ -214,7 +214,7 @@ impl HostSession {
             outcome
                 .error
                 .as_deref()
-                .map(|e| format!(": {}", crate::support::sanitize::escape(e)))
+                .map(|e| format!(": {e}"))
                 .unwrap_or_default()
         );
         Some(outcome)

@@ -18,7 +18,6 @@ pub(crate) mod runner;
 #[cfg(test)]
 mod tests;
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
@@ -26,8 +25,7 @@ use tokio_util::sync::CancellationToken;
 use self::connect::{Connector, SshConnector};
 pub(crate) use self::observer::{Observer, Observers};
 use crate::plan::Plan;
-use crate::report::{HostOutcome, Report};
-use crate::support::sanitize;
+use crate::report::Report;
 
 /// Run every host of `plan` over SSH, telling `observer` as they go;
 /// `cancel` stops every host cleanly (each sends Ctrl-C to its `tail` and
@@ -56,8 +54,6 @@ pub(crate) async fn run_with<C: Connector>(
         ..
     } = plan;
     let check_mode = settings.check_mode;
-    // Hosts and operator files speak through the sanitiser only.
-    let observer: Arc<dyn Observer> = Arc::new(Escaped(observer));
     let outcomes = runner::run_fleet(
         connector,
         playbook.clone(),
@@ -67,95 +63,13 @@ pub(crate) async fn run_with<C: Connector>(
         observer,
     )
     .await;
+    // Texts stay as they came: the console escapes what it shows.
     Report::new(
-        &sanitize::escape(&playbook.name),
+        &playbook.name,
         check_mode,
         started,
         cancel.is_cancelled(),
-        outcomes.into_iter().map(outcome).collect(),
+        outcomes,
     )
     .with_record(&record)
-}
-
-fn in_place(text: &mut String) {
-    if let Cow::Owned(clean) = sanitize::escape(text) {
-        *text = clean;
-    }
-}
-
-/// A JSON value with every string in it escaped.
-fn json(v: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match v {
-        Value::String(mut s) => {
-            in_place(&mut s);
-            Value::String(s)
-        }
-        Value::Array(a) => Value::Array(a.into_iter().map(json).collect()),
-        Value::Object(o) => Value::Object(
-            o.into_iter()
-                .map(|(k, v)| (sanitize::escape(&k).into_owned(), json(v)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
-/// A host's outcome with every string in it escaped.
-fn outcome(mut o: HostOutcome) -> HostOutcome {
-    in_place(&mut o.name);
-    o.facts = std::mem::take(&mut o.facts)
-        .into_iter()
-        .map(|(k, v)| (sanitize::escape(&k).into_owned(), json(v)))
-        .collect();
-    for c in &mut o.confirmations {
-        in_place(&mut c.step);
-        in_place(&mut c.line);
-        if let Some(at) = &mut c.at {
-            in_place(at);
-        }
-    }
-    for f in &mut o.findings {
-        in_place(&mut f.id);
-        in_place(&mut f.evidence);
-        if let Some(m) = &mut f.message {
-            in_place(m);
-        }
-    }
-    o.actions.iter_mut().for_each(in_place);
-    for step in &mut o.steps {
-        in_place(&mut step.name);
-    }
-    o.warnings.iter_mut().for_each(in_place);
-    if let Some(e) = &mut o.error {
-        in_place(e);
-    }
-    o
-}
-
-/// An observer that sees only escaped text: what the terminal and the
-/// JSON log are told of a run goes through here.
-struct Escaped(pub Arc<dyn Observer>);
-
-impl Observer for Escaped {
-    fn started(&self, host: &str) {
-        self.0.started(&sanitize::escape(host));
-    }
-    fn step(&self, host: &str, step: &str, deadline: Option<std::time::Duration>) {
-        self.0
-            .step(&sanitize::escape(host), &sanitize::escape(step), deadline);
-    }
-    fn finished(&self, o: &HostOutcome) {
-        self.0.finished(&outcome(o.clone()));
-    }
-    fn batch(&self, number: usize, of: usize, hosts: &[String]) {
-        let hosts: Vec<String> = hosts
-            .iter()
-            .map(|h| sanitize::escape(h).into_owned())
-            .collect();
-        self.0.batch(number, of, &hosts);
-    }
-    fn stopped(&self, reason: &str, not_run: usize) {
-        self.0.stopped(&sanitize::escape(reason), not_run);
-    }
 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 use crate::report::HostOutcome;
 
 /// Told about hosts as they progress (terminal output, progress bars).
+/// Texts arrive as they came (a host's name, a step's, a reason): an
+/// observer that shows them escapes them (the console does).
 pub(crate) trait Observer: Send + Sync {
     /// The host got its fork and is about to connect for the first time.
     fn started(&self, _host: &str) {}

@@ -588,3 +588,18 @@ async fn every_reachable_line_of_the_outcome_table_is_what_a_host_gets() {
     // of steps the 8 a host can reach.
     assert_eq!(reached, 6 + 8);
 }
+
+/// The fleet keeps texts as they came (docs/SECURITY.md I2): a host's
+/// name and the line it answered reach the report and the observer raw;
+/// only the console, which shows them, escapes them.
+#[tokio::test]
+async fn a_hosts_name_and_output_stay_true_in_the_report_and_to_the_observer() {
+    let name = "esa\u{1b}[2J\u{9b}\u{202e}01";
+    let hosts = [(name, current("v5 \u{1b}[31mok\u{202e}"))];
+    let Ended { report, told, .. } = run(&hosts, RunSettings::default(), None).await;
+    let host = &report.hosts[0];
+    assert_eq!(host.name, name);
+    let note = host.findings.iter().find(|f| f.id == "note").unwrap();
+    assert!(note.evidence.contains("\u{1b}[31mok\u{202e}"), "{note:?}");
+    assert!(told.contains(&format!("finished {name} ok")), "{told:?}");
+}

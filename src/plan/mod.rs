@@ -286,7 +286,6 @@ fn warn_malformed_known_hosts(targets: &[Target]) {
         // An unreadable file is each connecting host's error, with its name.
         if let Ok(known) = KnownHosts::load(file) {
             for warning in known.warnings() {
-                let warning = crate::support::sanitize::escape(&warning.to_string()).into_owned();
                 tracing::warn!("{warning}; that line is skipped");
             }
         }
@@ -313,7 +312,7 @@ fn select_retry<'i>(
         tracing::warn!(
             "{}: not in the inventory, so not retried: {}",
             report.display(),
-            crate::support::sanitize::escape(&missing.join(", "))
+            missing.join(", ")
         );
     }
     let hosts: Vec<&Host> = selected

@@ -239,7 +239,7 @@ pub(crate) async fn execute(remote: &mut impl Remote, job: &Job<'_>, state: &mut
         // of its own, within the host's.
         let span = tracing::debug_span!(
             "step",
-            name = %crate::support::sanitize::escape(&step.name)
+            name = %step.name
         );
         span.in_scope(|| tracing::debug!("started"));
         let started = std::time::Instant::now();

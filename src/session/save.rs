@@ -47,7 +47,7 @@ pub(crate) fn transcript(
     let path = dir.join(format!("{}.log", file_name(host)));
     write_private(&path, transcript.render().as_bytes()).map_err(|e| {
         let note = format!("cannot write transcript {}: {e}", path.display());
-        tracing::warn!("{}", crate::support::sanitize::escape(&note));
+        tracing::warn!("{note}");
         note
     })
 }
@@ -112,7 +112,7 @@ pub(crate) fn recording(
     let path = dir.join(sshfleet_recording::Recording::file_name(run.host));
     if let Err(e) = write_private(&path, recording.to_jsonl().as_bytes()) {
         let note = format!("cannot write recording {}: {e}", path.display());
-        tracing::warn!("{}", crate::support::sanitize::escape(&note));
+        tracing::warn!("{note}");
         saved.errors.push(note);
     }
     saved

@@ -121,10 +121,7 @@ impl<'t> Shell<'t> {
             shell.transcript.note(&e.to_string());
             return Err(e);
         }
-        tracing::debug!(
-            "logged in; prompt {:?}",
-            crate::support::sanitize::escape(shell.prompt_line.trim())
-        );
+        tracing::debug!("logged in; prompt {:?}", shell.prompt_line.trim());
         Ok(shell)
     }
 
@@ -456,7 +453,7 @@ impl Shell<'_> {
 /// How a follow ended, for a debug event (the line is the screen's:
 /// secrets already masked).
 fn describe(end: &FollowEnd) -> String {
-    let quoted = |line: &str| format!("{:?}", crate::support::sanitize::escape(line.trim()));
+    let quoted = |line: &str| format!("{:?}", line.trim());
     match end {
         FollowEnd::Success(line) => format!("matched {}", quoted(line)),
         FollowEnd::Failure(line) => format!("failure line {}", quoted(line)),

@@ -5,6 +5,11 @@
 //! C0 or C1 control character (ESC, CSI U+009B, ...) written raw would let
 //! a hostile appliance rewrite an operator's screen or a log viewer's.
 //!
+//! Called at one boundary, `console/`: everything else keeps text as it
+//! came, so it is escaped exactly once, where it is shown (a structure
+//! test names the only other callers: the HTML page, and the escaped form
+//! of a secret that redaction masks).
+//!
 //! The escaping is `char::escape_debug`'s for controls only (`\u{1b}`,
 //! `\n`), so text stays readable and nothing printable changes. Controls
 //! split across two packets are joined by the shell's terminal parser

@@ -103,7 +103,9 @@ enum Matched {
 
 impl Secrets {
     /// Redact `secret` from now on, also as error messages quote it
-    /// (escaped). Empty secrets are ignored.
+    /// (escaped), and in the form the console's escaping gives it, so a
+    /// text escaped before it meets redaction still has it masked (a
+    /// match, never printed). Empty secrets are ignored.
     pub(crate) fn add(&mut self, secret: &str) {
         if secret.is_empty() {
             return;

@@ -1,7 +1,9 @@
 //! The house rules of docs/ARCHITECTURE.md that a reader can check by
 //! counting: `src/` holds only the entry points and folders, no source
 //! file is over 800 lines outside its tests, no function over 120 lines.
-//! A change that breaks one fails here, naming the file and the function.
+//! Also the one boundary of docs/SECURITY.md I2: only `src/console/`
+//! escapes text. A change that breaks one fails here, naming the file and
+//! the function.
 
 use std::path::{Path, PathBuf};
 
@@ -178,4 +180,181 @@ fn the_function_counter_sees_a_long_function_and_skips_signatures() {
     let lines = code_lines(&text);
     let found = functions(&lines);
     assert_eq!(found, [("short", 2), ("long", 132)]);
+}
+
+/// The escaping functions of `src/support/sanitize.rs`: text for a
+/// terminal (or a log viewer) is escaped with these and nowhere else.
+const ESCAPERS: [&str; 4] = [
+    "escape_for_terminal",
+    "escape_keeping_lines",
+    "escape_json_text",
+    "sanitize::escape",
+];
+
+/// The files outside `src/console/` that escape text, each with why it is
+/// not a terminal's: a new caller must be added here with its reason, and
+/// an entry whose file no longer escapes fails too.
+const ESCAPING_OUTSIDE_THE_CONSOLE: [(&str, &str); 2] = [
+    (
+        "src/report/html.rs",
+        "an HTML page: its texts show controls as `report show` does, then HTML-escaped",
+    ),
+    (
+        "src/support/secrets.rs",
+        "the form a secret takes once escaped, to mask it there too: matched, never printed",
+    ),
+];
+
+/// Whether `line` names one of [`ESCAPERS`], also as `sanitize::{escape}`
+/// or `sanitize::{self, escape as e}` in a `use`.
+fn names_an_escaper(line: &str) -> bool {
+    if ESCAPERS.iter().any(|f| line.contains(f)) {
+        return true;
+    }
+    let Some(at) = line.find("sanitize::") else {
+        return false;
+    };
+    line[at..]
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|word| word == "escape")
+}
+
+/// Each line of `text` (with its index) outside a `#[cfg(test)]` item: a
+/// test module, function or `use`, wherever it sits in the file.
+fn outside_test_items(text: &str) -> Vec<(usize, &str)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut kept = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if line.trim() != "#[cfg(test)]" {
+            kept.push((i, line));
+            i += 1;
+            continue;
+        }
+        let indent = &line[..line.len() - line.trim_start().len()];
+        // The item under the attribute (other attributes between).
+        let mut item = i + 1;
+        while item < lines.len() && lines[item].trim().starts_with("#[") {
+            item += 1;
+        }
+        let end = if lines.get(item).is_some_and(|l| l.trim_end().ends_with('{')) {
+            let close = format!("{indent}}}");
+            lines[item..]
+                .iter()
+                .position(|l| *l == close)
+                .map_or(lines.len(), |n| item + n)
+        } else {
+            item
+        };
+        i = end + 1;
+    }
+    kept
+}
+
+/// Files of `src/` that are not test code: not a `#[cfg(test)]` module in
+/// a file of its own, nor under a test module's folder (`src/properties/`).
+fn product_sources() -> Vec<PathBuf> {
+    let src = root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let tests = test_modules(&files);
+    let test_dirs: Vec<&Path> = tests
+        .iter()
+        .filter(|t| t.ends_with("mod.rs"))
+        .filter_map(|t| t.parent())
+        .collect();
+    files.retain(|f| !tests.contains(f) && !test_dirs.iter().any(|d| f.starts_with(d)));
+    files.sort();
+    files
+}
+
+/// docs/SECURITY.md I2: every byte from outside is escaped at one
+/// boundary, the console. The rest of the program keeps text true (an
+/// error, a report's field, an observer's event) and never escapes it.
+#[test]
+fn only_the_console_escapes_text_for_a_terminal() {
+    let root = root();
+    let mut outside = Vec::new();
+    let mut escaping_files = Vec::new();
+    for path in product_sources() {
+        let relative = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if relative.starts_with("src/console/") || relative == "src/support/sanitize.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let hits: Vec<String> = outside_test_items(&text)
+            .into_iter()
+            .filter(|(_, line)| names_an_escaper(line))
+            .map(|(i, line)| format!("{relative}:{}: {}", i + 1, line.trim()))
+            .collect();
+        if hits.is_empty() {
+            continue;
+        }
+        escaping_files.push(relative.clone());
+        if !ESCAPING_OUTSIDE_THE_CONSOLE
+            .iter()
+            .any(|(file, _)| *file == relative)
+        {
+            outside.extend(hits);
+        }
+    }
+    assert!(
+        outside.is_empty(),
+        "text escaped outside src/console/ (keep it raw; the console escapes what it prints):\n{}",
+        outside.join("\n")
+    );
+    let stale: Vec<&str> = ESCAPING_OUTSIDE_THE_CONSOLE
+        .iter()
+        .map(|(file, _)| *file)
+        .filter(|file| !escaping_files.iter().any(|f| f == file))
+        .collect();
+    assert!(stale.is_empty(), "listed but no longer escaping: {stale:?}");
+}
+
+#[test]
+fn test_items_are_skipped_wherever_they_sit() {
+    let text = "use a;\n#[cfg(test)]\nmod properties;\nfn main() {\n    sanitize::escape(x);\n}\nimpl T {\n    #[cfg(test)]\n    #[allow(dead_code)]\n    fn helper() {\n        escape_for_terminal(x);\n    }\n    fn kept() {}\n}\n#[cfg(test)]\nmod tests {\n    use super::sanitize::escape;\n}\n";
+    let kept: Vec<&str> = outside_test_items(text)
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "use a;",
+            "fn main() {",
+            "    sanitize::escape(x);",
+            "}",
+            "impl T {",
+            "    fn kept() {}",
+            "}"
+        ]
+    );
+}
+
+#[test]
+fn the_escaper_finder_sees_every_spelling() {
+    for line in [
+        "let t = crate::support::sanitize::escape(x);",
+        "use crate::support::sanitize::{Utf8Chunks, escape};",
+        "use crate::support::sanitize::{self, escape as e};",
+        "say!(\"{}\", escape_json_text(&t));",
+        "let t = super::sanitize::escape_keeping_lines(x);",
+        "let t = escape_for_terminal(x);",
+    ] {
+        assert!(names_an_escaper(line), "{line}");
+    }
+    for line in [
+        "let mut r = crate::support::sanitize::Utf8Chunks::default();",
+        "|| crate::support::sanitize::BIDI_AND_SEPARATORS.contains(&c)",
+        "secret.escape_debug().to_string(),",
+        "quick_xml::escape::resolve_predefined_entity(&name)",
+    ] {
+        assert!(!names_an_escaper(line), "{line}");
+    }
 }

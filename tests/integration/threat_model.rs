@@ -631,3 +631,82 @@ async fn a_usage_error_quotes_the_refused_argument_escaped() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("sshfleet"));
     }
 }
+
+/// docs/SECURITY.md I2 at its one boundary: the program keeps a value as
+/// it came, the console escapes it. ESC (`ESC c` resets a terminal), a
+/// bidi override and a C1 CSI in
+/// an inventory host name (through a run, its debug log, its table and its
+/// report), in an ssh_config refusal (`run` and `inventory`), and in a
+/// report read back by `report show` reach the terminal escaped; the JSON
+/// report file stays valid JSON holding the escaped text the README
+/// documents ("Nothing raw from a host").
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hostile_value_reaches_the_terminal_escaped_at_the_console() {
+    const RAW: &str = "esa\u{1b}c\u{202e}\u{9b}31m01";
+    const SHOWN: &str = "esa\\u{1b}c\\u{202e}\\u{9b}31m01";
+    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa01.example.com")]).await;
+    let port = lab.host("esa01.example.com").addr.port();
+    let clean = |what: &str, out: &std::process::Output| {
+        let text = text_of(out);
+        assert_eq!(raw_controls(&text), Vec::<char>::new(), "{what}: {text:?}");
+        assert!(text.contains(SHOWN), "{what}: {text}");
+        text
+    };
+
+    // An inventory host name, through a run with its debug log.
+    lab.write_inventory_of(&[("\"esa\\ec\\u202e\\u009b31m01\"", port)]);
+    let args = lab.run_args(&["--no-progress"]);
+    let out = bounded(&args, &[("RUST_LOG", "sshfleet=debug")]).await;
+    let text = clean("run", &out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(&format!("host{{name={SHOWN}}}")), "{text}");
+    let file = std::fs::read_to_string(&lab.report).unwrap();
+    assert_eq!(raw_controls(&file), Vec::<char>::new(), "{file:?}");
+    let mut report: serde_json::Value = serde_json::from_str(&file).unwrap();
+    assert_eq!(report["hosts"][0]["name"], SHOWN, "{report}");
+
+    // An ssh_config refusal quoting the value, from `run` and `inventory`.
+    let config = lab.dir.path().join("ssh_config");
+    std::fs::write(&config, "Host *\n  ProxyCommand nc %h %p\n").unwrap();
+    let inventory = lab.dir.path().join("proxied.yaml");
+    std::fs::write(
+        &inventory,
+        "all:\n  hosts:\n    web1:\n      ansible_host: \"esa\\ec\\u202e\\u009b31m01;x\"\n",
+    )
+    .unwrap();
+    let (inventory, config) = (
+        inventory.display().to_string(),
+        config.display().to_string(),
+    );
+    let mut run = lab.run_args(&["--no-progress", "-F", &config]);
+    run[3] = inventory.clone();
+    let listing: Vec<String> = ["inventory", "-i", &inventory, "-F", &config]
+        .map(str::to_string)
+        .to_vec();
+    for args in [run, listing] {
+        let out = bounded(&args, &[]).await;
+        let text = clean(&args[0], &out);
+        assert_eq!(out.status.code(), Some(5), "{text}");
+        assert!(text.contains("shell metacharacters"), "{text}");
+    }
+
+    // A report read back holding the raw value: `report show`, the table
+    // and one host's detail.
+    report["hosts"][0]["name"] = RAW.into();
+    report["hosts"][0]["error"] = format!("refused by {RAW}").into();
+    let hostile = lab.dir.path().join("hostile-name.json");
+    std::fs::write(&hostile, report.to_string()).unwrap();
+    let hostile = hostile.display().to_string();
+    for args in [
+        vec!["report", "show", &hostile],
+        vec!["report", "show", &hostile, "--host", RAW],
+    ] {
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        let out = bounded(&args, &[]).await;
+        let text = clean(&args.join(" "), &out);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        if args.len() > 3 {
+            assert!(text.contains(&format!("refused by {SHOWN}")), "{text}");
+        }
+    }
+}

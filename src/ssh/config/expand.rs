@@ -241,7 +241,7 @@ pub(crate) fn expand_command(
         if !safe && refused.is_none() {
             refused = Some(format!(
                 "%{t} would put `{}` into the command `{command}`: a {} with shell metacharacters or a leading `-` is refused (as OpenSSH refuses it)",
-                crate::support::sanitize::escape(&value),
+                value,
                 if t == 'r' { "user name" } else { "host name" }
             ));
         }

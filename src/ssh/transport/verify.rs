@@ -293,8 +293,7 @@ impl Verifier {
                                 self.checks.hash_known_hosts,
                             )?;
                             tracing::warn!(
-                                "permanently added {} ({fingerprint}) to {}",
-                                crate::support::sanitize::escape(&host_port),
+                                "permanently added {host_port} ({fingerprint}) to {}",
                                 path.display()
                             );
                             Ok(())
