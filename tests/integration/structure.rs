@@ -1,6 +1,8 @@
 //! The house rules of docs/ARCHITECTURE.md that a reader can check by
 //! counting: `src/` holds only the entry points and folders, no source
-//! file is over 800 lines outside its tests, no function over 120 lines.
+//! file is over 800 lines outside its tests, no function over 120 lines,
+//! and the simulator crate neither parses command lines, prints messages
+//! nor handles signals.
 //! A change that breaks one fails here, naming the file and the function.
 
 use std::path::{Path, PathBuf};
@@ -178,4 +180,44 @@ fn the_function_counter_sees_a_long_function_and_skips_signatures() {
     let lines = code_lines(&text);
     let found = functions(&lines);
     assert_eq!(found, [("short", 2), ("long", 132)]);
+}
+
+/// What the simulator's library must never name: a command-line parser
+/// (its types would double as the product's flags), messages to the
+/// terminal, signal handlers, exiting the process. Those are the product's
+/// (`cli/`, `console/`). (`sim --stdio` speaks its session over stdin and
+/// stdout: that is its transport, not a message.)
+const SIM_FORBIDDEN: &[&str] = &[
+    "clap",
+    "print!",
+    "println!",
+    "eprint!",
+    "eprintln!",
+    "dbg!",
+    "tokio::signal",
+    "signal_hook",
+    "libc::signal",
+    "process::exit",
+];
+
+#[test]
+fn the_simulator_has_no_flags_no_messages_and_no_signal_handlers() {
+    let manifest = std::fs::read_to_string(root().join("crates/sshfleet-sim/Cargo.toml")).unwrap();
+    let parsers: Vec<&str> = manifest
+        .lines()
+        .filter(|l| l.trim_start().starts_with("clap"))
+        .collect();
+    assert!(parsers.is_empty(), "the simulator depends on {parsers:?}");
+    let sim = root().join("crates/sshfleet-sim/src");
+    let mut found = Vec::new();
+    for path in sources().iter().filter(|p| p.starts_with(&sim)) {
+        let text = std::fs::read_to_string(path).unwrap();
+        for (i, line) in code_lines(&text).iter().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for word in SIM_FORBIDDEN.iter().filter(|w| code.contains(**w)) {
+                found.push(format!("{}:{}: {word}", path.display(), i + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "in the simulator:\n{}", found.join("\n"));
 }
