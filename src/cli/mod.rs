@@ -283,11 +283,11 @@ pub(crate) struct SimArgs {
     #[arg(long)]
     pub stdio: bool,
     /// Which machines to simulate (a fleet only; --stdio serves AsyncOS).
-    #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
+    #[arg(long, value_parser = sim_value::<sshfleet_sim::Model>(), default_value_t, conflicts_with = "stdio")]
     pub model: sshfleet_sim::Model,
     /// Scenario: one of the model's, or `mixed` for a fleet of every one of them.
     /// [default: broken; mixed for --model windows]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = sim_value::<sshfleet_sim::ScenarioChoice>())]
     pub scenario: Option<sshfleet_sim::ScenarioChoice>,
     /// Host name shown in the prompt (with --stdio).
     #[arg(long, default_value = "esa01.example.com")]
@@ -314,7 +314,7 @@ pub(crate) struct SimArgs {
     pub hostname_prefix: Option<String>,
     /// The shell Windows endpoints hand exec requests to: cmd (as Windows
     /// ships), powershell (DefaultShell set), or mixed (both, alternating).
-    #[arg(long, value_enum, default_value_t, conflicts_with = "stdio")]
+    #[arg(long, value_parser = sim_value::<sshfleet_sim::serve::ShellChoice>(), default_value_t, conflicts_with = "stdio")]
     pub default_shell: sshfleet_sim::serve::ShellChoice,
     /// Serve the recordings in this directory (`sshfleet run --record DIR`), each as
     /// the host it recorded, instead of simulated models (docs/RECORDING.md).
@@ -325,7 +325,7 @@ pub(crate) struct SimArgs {
     )]
     pub replay: Option<PathBuf>,
     /// With --replay: add this fault to every replayed host (repeat for several).
-    #[arg(long, value_enum, requires = "replay")]
+    #[arg(long, value_parser = sim_value::<sshfleet_sim::serve::ReplayFault>(), requires = "replay")]
     pub fault: Vec<sshfleet_sim::serve::ReplayFault>,
 }
 
@@ -540,6 +540,24 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .map_err(|_| format!("`{text}` is not a duration like 500ms, 15s, 10m, 1h"))
 }
 
+/// A simulator option (`--model`, `--scenario`, `--default-shell`,
+/// `--fault`): the simulator's own table of names and descriptions, offered
+/// as clap possible values, so `--help`, completions and the accepted
+/// spellings all come from the one table the simulator parses with.
+#[cfg(feature = "sim")]
+fn sim_value<T>() -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: sshfleet_sim::Named + std::str::FromStr<Err = sshfleet_sim::SimError>,
+{
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
+    PossibleValuesParser::new(
+        T::ALL
+            .iter()
+            .map(|v| PossibleValue::new(v.name()).help(v.about().into_owned())),
+    )
+    .try_map(|name| name.parse::<T>())
+}
+
 /// A playbook argument: any file, or a built-in name; completions offer
 /// the built-in names.
 #[derive(Debug, Clone, Copy)]
@@ -621,7 +639,7 @@ pub(crate) struct PlaybookTestArgs {
     #[arg(long)]
     pub check: bool,
     /// Add this fault to every replayed host (repeat for several).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = sim_value::<sshfleet_sim::serve::ReplayFault>())]
     pub fault: Vec<sshfleet_sim::serve::ReplayFault>,
     /// Also write the JSON report here.
     #[arg(long)]

@@ -6,6 +6,12 @@
 //! registry of live groups ([`LiveGroup`]), so that a run ended by a
 //! signal ends them too ([`kill_live`]) before sshfleet exits: they run
 //! in groups of their own, so the terminal's Ctrl-C never reaches them.
+//!
+//! A process that leaves its group (`setsid`, a daemon) is out of reach
+//! of a group kill. What sshfleet can still bound is its own wait: a
+//! command's output is read without blocking, so a pipe such a process
+//! holds open ends the wait at the deadline ([`ChildError::Timeout`] says
+//! so), and the pipe is closed then, no reader thread left behind.
 
 use std::io::Read as _;
 use std::process::{Command, ExitStatus, Stdio};
@@ -16,8 +22,14 @@ use std::time::{Duration, Instant};
 pub(crate) enum ChildError {
     #[error("cannot run it: {0}")]
     Spawn(std::io::Error),
-    #[error("still running after {}; stopped (with every process it started)", humantime::format_duration(*.0))]
-    Timeout(Duration),
+    /// Not done by the deadline: still running, or (`output_held_open`)
+    /// ended but its output still held open by a process it started that
+    /// left its process group.
+    #[error("{}", timeout_message(*after, *output_held_open))]
+    Timeout {
+        after: Duration,
+        output_held_open: bool,
+    },
     #[error("printed more than {0} bytes; stopped (with every process it started)")]
     TooLarge(u64),
     #[error("cannot read its output: {0}")]
@@ -118,8 +130,23 @@ pub(crate) fn kill_live(role: Option<Role>) {
     }
 }
 
+fn timeout_message(after: Duration, output_held_open: bool) -> String {
+    let after = humantime::format_duration(after);
+    if output_held_open {
+        format!(
+            "ended, but its output was still open after {after}: a process it started left its \
+             process group (setsid, a daemon) and holds it; stopped reading (sshfleet cannot end \
+             a process outside the group)"
+        )
+    } else {
+        format!("still running after {after}; stopped (with every process it started)")
+    }
+}
+
 /// Run `command` (stdin closed) in a group of its own: at most `timeout`
 /// long and `max_stdout` bytes of output, or it and its group are killed.
+/// The wait never outlasts `timeout`, even when the output stays open
+/// after the command ended.
 pub(crate) fn run_bounded(
     mut command: Command,
     timeout: Duration,
@@ -133,75 +160,194 @@ pub(crate) fn run_bounded(
         .map_err(ChildError::Spawn)?;
     let pid = child.id();
     let registered = LiveGroup::new(pid, Role::Bounded);
-    let stdout = child.stdout.take();
-    let stderr = child.stderr.take();
-    // Read on threads, so a full pipe never stalls the child and a child
-    // that never ends never stalls sshfleet.
-    let overflowed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = overflowed.clone();
-    let out = std::thread::spawn(move || {
-        let read = read_bounded(stdout, max_stdout);
-        if matches!(read, Ok((_, true))) {
-            flag.store(true, std::sync::atomic::Ordering::SeqCst);
-        }
-        read
-    });
-    let err = std::thread::spawn(move || read_bounded(stderr, MAX_STDERR));
     let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Ok(status),
-            Ok(None) if overflowed.load(std::sync::atomic::Ordering::SeqCst) => {
-                break Err(ChildError::TooLarge(max_stdout));
-            }
-            Ok(None) if Instant::now() >= deadline => break Err(ChildError::Timeout(timeout)),
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => break Err(ChildError::Io(e)),
-        }
-    };
-    // Whatever it left running in its group goes with it (and with it the
-    // last writers of its pipes, so the readers end).
+    let ended = Pipe::open(child.stdout.take(), max_stdout)
+        .and_then(|out| Ok((out, Pipe::open(child.stderr.take(), MAX_STDERR)?)))
+        .map_err(ChildError::Io)
+        .and_then(|(mut out, mut err)| {
+            let status = wait_reading(&mut child, &mut out, &mut err, deadline, timeout)?;
+            Ok((status, out, err))
+        });
+    // Whatever it left running in its group goes with it. The pipes are
+    // dropped with `ended` at the latest, so a process outside the group
+    // that still holds one gets EPIPE, and nothing of ours waits on it.
     kill_group(pid);
     let _ = child.kill();
     let _ = child.wait();
     drop(registered);
-    let status = status?;
-    let (stdout, overflow) = match out.join() {
-        Ok(result) => result.map_err(ChildError::Io)?,
-        Err(_) => return Err(ChildError::Io(std::io::Error::other("reader failed"))),
-    };
-    if overflow {
-        return Err(ChildError::TooLarge(max_stdout));
-    }
-    let stderr = err.join().ok().and_then(Result::ok).unwrap_or_default().0;
+    let (status, out, err) = ended?;
     Ok(Output {
         status,
-        stdout,
-        stderr,
+        stdout: out.bytes,
+        stderr: err.bytes,
     })
 }
 
-/// Up to `max` bytes of `pipe`; whether it had more (then it is not read
-/// further).
-fn read_bounded(pipe: Option<impl std::io::Read>, max: u64) -> std::io::Result<(Vec<u8>, bool)> {
-    let Some(pipe) = pipe else {
-        return Ok((Vec::new(), false));
-    };
-    let mut bytes = Vec::new();
-    pipe.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
-    let overflow = u64::try_from(bytes.len()).unwrap_or(u64::MAX) > max;
-    Ok((bytes, overflow))
+/// Read both pipes, without blocking, until the command has ended and
+/// both are closed, its output is too large, or `deadline`. When the
+/// command ends, its group is killed at once: the processes it left
+/// running there are the last writers of its pipes.
+fn wait_reading(
+    child: &mut std::process::Child,
+    out: &mut Pipe,
+    err: &mut Pipe,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<ExitStatus, ChildError> {
+    let mut status = None;
+    loop {
+        out.drain().map_err(ChildError::Io)?;
+        err.drain().map_err(ChildError::Io)?;
+        if out.overflowed {
+            return Err(ChildError::TooLarge(out.max));
+        }
+        if status.is_none()
+            && let Some(ended) = child.try_wait().map_err(ChildError::Io)?
+        {
+            status = Some(ended);
+            kill_group(child.id());
+            continue; // read what it wrote last before judging the pipes
+        }
+        if let Some(status) = status
+            && out.is_closed()
+            && err.is_closed()
+        {
+            return Ok(status);
+        }
+        if Instant::now() >= deadline {
+            return Err(ChildError::Timeout {
+                after: timeout,
+                output_held_open: status.is_some(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// One output pipe of a command, read without blocking: at most `max`
+/// bytes kept, whether more came, and whether it is closed (`None`).
+struct Pipe {
+    reader: Option<Box<dyn std::io::Read>>,
+    bytes: Vec<u8>,
+    max: u64,
+    overflowed: bool,
+}
+
+impl Pipe {
+    fn open<R>(pipe: Option<R>, max: u64) -> std::io::Result<Pipe>
+    where
+        R: std::io::Read + std::os::fd::AsFd + 'static,
+    {
+        if let Some(pipe) = &pipe {
+            set_nonblocking(pipe)?;
+        }
+        Ok(Pipe {
+            reader: pipe.map(|p| Box::new(p) as Box<dyn std::io::Read>),
+            bytes: Vec::new(),
+            max,
+            overflowed: false,
+        })
+    }
+
+    fn is_closed(&self) -> bool {
+        self.reader.is_none()
+    }
+
+    /// Read what is there now (a bounded amount, so a flood cannot keep
+    /// the caller from its deadline); past `max`, read and drop, so the
+    /// writer never stalls on a full pipe.
+    fn drain(&mut self) -> std::io::Result<()> {
+        let mut chunk = [0u8; 16 * 1024];
+        for _ in 0..64 {
+            let Some(reader) = self.reader.as_mut() else {
+                return Ok(());
+            };
+            match reader.read(&mut chunk) {
+                Ok(0) => self.reader = None,
+                Ok(n) => {
+                    let room = usize::try_from(self.max)
+                        .unwrap_or(usize::MAX)
+                        .saturating_sub(self.bytes.len());
+                    self.bytes.extend_from_slice(&chunk[..n.min(room)]);
+                    self.overflowed |= n > room;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn set_nonblocking(fd: impl std::os::fd::AsFd) -> std::io::Result<()> {
+    let flags = rustix::fs::fcntl_getfl(&fd)?;
+    rustix::fs::fcntl_setfl(&fd, flags | rustix::fs::OFlags::NONBLOCK)?;
+    Ok(())
 }
 
 #[cfg(all(test, unix))]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
 
     fn sh(script: &str) -> Command {
         let mut c = Command::new("sh");
         c.arg("-c").arg(script);
         c
+    }
+
+    /// `run_bounded` on another thread: its result, or a failure if it
+    /// has not returned long after its own bound (it hung).
+    fn returns(command: Command, timeout: Duration, max: u64) -> Result<Output, ChildError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(run_bounded(command, timeout, max));
+        });
+        rx.recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("run_bounded never returned"))
+    }
+
+    #[test]
+    fn output_held_open_outside_the_group_ends_the_wait_at_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("escaped.pid");
+        // The command ends as soon as a grandchild is in a session of its
+        // own (out of reach of the group kill), keeping its stdout open.
+        let script = format!(
+            "setsid sh -c 'echo $$ > {0}; exec sleep 30' & \
+             while [ ! -s {0} ]; do sleep 0.01; done; echo hi",
+            pidfile.display()
+        );
+        let result = returns(sh(&script), Duration::from_secs(1), 1024);
+        if let Ok(pid) = std::fs::read_to_string(&pidfile) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+        let e = result.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ChildError::Timeout {
+                    output_held_open: true,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("output was still open"), "{e}");
+    }
+
+    #[test]
+    fn a_command_that_ends_returns_all_it_printed() {
+        // More than a pipe holds, on both pipes: nothing lost, nothing
+        // stalled, stderr kept up to its bound.
+        let script = "seq 1 30000; seq 1 30000 >&2; echo done";
+        let out = returns(sh(script), Duration::from_secs(10), 1024 * 1024).unwrap();
+        let mut want: String = (1..=30000).map(|n| format!("{n}\n")).collect();
+        want.push_str("done\n");
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
+        assert_eq!(out.stderr.len(), usize::try_from(MAX_STDERR).unwrap());
+        assert!(out.status.success());
     }
 
     #[test]
@@ -212,7 +358,16 @@ mod tests {
         // never ends.
         let script = format!("(sleep 1; touch {}) & sleep 600", marker.display());
         let e = run_bounded(sh(&script), Duration::from_millis(200), 1024).unwrap_err();
-        assert!(matches!(e, ChildError::Timeout(_)), "{e}");
+        assert!(
+            matches!(
+                e,
+                ChildError::Timeout {
+                    output_held_open: false,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         std::thread::sleep(Duration::from_millis(1500));
         assert!(!marker.exists(), "the grandchild outlived the command");
     }

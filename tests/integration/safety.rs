@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sshfleet_sim::{AsyncOsProfile, Fault};
 
-use crate::support::{Lab, eventually, never_completes};
+use crate::support::{Lab, eventually, group_of, never_completes, running_in_group};
 
 /// Start `sshfleet run` on `lab` in the background with `extra` arguments.
 fn spawn_run(lab: &Lab, extra: &[&str]) -> tokio::process::Child {
@@ -159,6 +159,76 @@ async fn sigterm_stops_every_tail_writes_the_report_and_exits_143() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_stops_every_tail_writes_the_report_and_exits_129() {
     stopped_by("HUP", 129).await;
+}
+
+/// I6: the first SIGTERM of a run ends the `ProxyCommand` a host's session
+/// goes through, with everything it started in its group, before sshfleet
+/// exits; the run is reported interrupted.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_ends_the_proxy_command_and_its_group_before_sshfleet_exits() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let lab = Lab::start(vec![never_completes("esa01.example.com")]).await;
+    let pid_file = lab.dir.path().join("proxy.pid");
+    // A route that also leaves a process behind which no EOF ends: only
+    // ending the group ends it.
+    let proxy = lab.dir.path().join("proxy.sh");
+    std::fs::write(
+        &proxy,
+        format!(
+            "#!/bin/bash\nsleep 600 &\necho $$ > {}\nexec 3<>/dev/tcp/$1/$2\ncat <&3 & cat >&3\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&proxy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = lab.dir.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        format!("Host *\n  ProxyCommand {} %h %p\n", proxy.display()),
+    )
+    .unwrap();
+    let mut child = spawn_run(&lab, &["-F", config.to_str().unwrap()]);
+    let host = lab.host("esa01.example.com");
+    until_running(&mut child, "the host follows the update", || {
+        host.stats().follows_active == 1
+    })
+    .await;
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let group = group_of(&pid.to_string());
+    // Its own group, which sshfleet started (never the test's: it is
+    // killed below).
+    assert_ne!(group, group_of("self"));
+    assert!(!running_in_group(group).is_empty());
+    send(&child, "TERM");
+    let out = finish(child).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Killed processes leave the process table once reaped.
+    let mut left = running_in_group(group);
+    for _ in 0..100 {
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        left = running_in_group(group);
+    }
+    if !left.is_empty() {
+        // Not left behind by this test.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{group}")])
+            .status();
+    }
+    assert!(left.is_empty(), "still running: {left:?}\n{stderr}");
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("SIGTERM received"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&lab.report).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], true, "{report}");
+    assert_eq!(report["hosts"][0]["status"], "failed", "{report}");
+    assert_eq!(host.stats().sessions_opened, 1, "the route was not used");
 }
 
 /// Item 5: Ctrl-C ends the wait for a prompt at once, at login and under

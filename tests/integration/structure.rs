@@ -1,9 +1,11 @@
 //! The house rules of docs/ARCHITECTURE.md that a reader can check by
 //! counting: `src/` holds only the entry points and folders, no source
-//! file is over 800 lines outside its tests, no function over 120 lines.
-//! Also the one boundary of docs/SECURITY.md I2: only `src/console/`
-//! escapes text. A change that breaks one fails here, naming the file and
-//! the function.
+//! file is over 800 lines outside its tests, no function over 120 lines,
+//! the simulator crate neither parses command lines, prints messages nor
+//! handles signals, and every process sshfleet starts is started where
+//! it is bounded and ended (docs/SECURITY.md, I6). Also the one boundary
+//! of docs/SECURITY.md I2: only `src/console/` escapes text.
+//! A change that breaks one fails here, naming the file and the function.
 
 use std::path::{Path, PathBuf};
 
@@ -61,8 +63,9 @@ fn test_modules(files: &[PathBuf]) -> Vec<PathBuf> {
             else {
                 continue;
             };
-            let Some(name) = decl
-                .strip_prefix("mod ")
+            let Some(name) = ["pub(super) ", "pub(crate) ", "pub ", ""]
+                .iter()
+                .find_map(|vis| decl.strip_prefix(vis)?.strip_prefix("mod "))
                 .and_then(|rest| rest.strip_suffix(';'))
             else {
                 continue;
@@ -81,11 +84,12 @@ fn test_modules(files: &[PathBuf]) -> Vec<PathBuf> {
     found
 }
 
-/// The lines of `text` before its unit tests (`#[cfg(test)]` at the top
-/// level: rustfmt puts the test module last).
+/// The lines of `text` before its unit tests (`#[cfg(test)]` or
+/// `#[cfg(all(test, ...))]` at the top level: rustfmt puts the test module
+/// last).
 fn code_lines(text: &str) -> Vec<&str> {
     text.lines()
-        .take_while(|l| !l.starts_with("#[cfg(test)]"))
+        .take_while(|l| !l.starts_with("#[cfg(test)]") && !l.starts_with("#[cfg(all(test,"))
         .collect()
 }
 
@@ -357,4 +361,96 @@ fn the_escaper_finder_sees_every_spelling() {
     ] {
         assert!(!names_an_escaper(line), "{line}");
     }
+}
+
+/// What the simulator's library must never name: a command-line parser
+/// (its types would double as the product's flags), messages to the
+/// terminal, signal handlers, exiting the process. Those are the product's
+/// (`cli/`, `console/`). (`sim --stdio` speaks its session over stdin and
+/// stdout: that is its transport, not a message.)
+const SIM_FORBIDDEN: &[&str] = &[
+    "clap",
+    "print!",
+    "println!",
+    "eprint!",
+    "eprintln!",
+    "dbg!",
+    "tokio::signal",
+    "signal_hook",
+    "libc::signal",
+    "process::exit",
+];
+
+#[test]
+fn the_simulator_has_no_flags_no_messages_and_no_signal_handlers() {
+    let manifest = std::fs::read_to_string(root().join("crates/sshfleet-sim/Cargo.toml")).unwrap();
+    let parsers: Vec<&str> = manifest
+        .lines()
+        .filter(|l| l.trim_start().starts_with("clap"))
+        .collect();
+    assert!(parsers.is_empty(), "the simulator depends on {parsers:?}");
+    let sim = root().join("crates/sshfleet-sim/src");
+    let mut found = Vec::new();
+    for path in sources().iter().filter(|p| p.starts_with(&sim)) {
+        let text = std::fs::read_to_string(path).unwrap();
+        for (i, line) in code_lines(&text).iter().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for word in SIM_FORBIDDEN.iter().filter(|w| code.contains(**w)) {
+                found.push(format!("{}:{}: {word}", path.display(), i + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "in the simulator:\n{}", found.join("\n"));
+}
+
+/// Every place sshfleet starts a process, and what bounds it there
+/// (docs/SECURITY.md, I6): inventory scripts and `Match exec` through
+/// `run_bounded`, a `ProxyCommand` in its own group, in the registry of
+/// live groups. `KnownHostsCommand` and vault password scripts are
+/// refused, not run.
+const SPAWN_SITES: &[(&str, &str)] = &[
+    ("src/inventory/script.rs", "support::child::run_bounded("),
+    ("src/ssh/config/parse.rs", "support::child::run_bounded("),
+    (
+        "src/ssh/transport/proxy.rs",
+        "support::child::LiveGroup::new(",
+    ),
+];
+
+#[test]
+fn every_process_is_started_where_it_is_bounded() {
+    let mut unlisted = Vec::new();
+    let mut starting = std::collections::BTreeSet::new();
+    for path in sources() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code: Vec<&str> = code_lines(&text)
+            .into_iter()
+            .map(|l| l.split("//").next().unwrap_or(""))
+            .collect();
+        if !code.iter().any(|l| l.contains("Command::new(")) {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        match SPAWN_SITES.iter().find(|(file, _)| *file == rel) {
+            Some((_, guard)) => {
+                assert!(
+                    code.iter().any(|l| l.contains(guard)),
+                    "{rel} starts a process without {guard}"
+                );
+                starting.insert(rel);
+            }
+            None => unlisted.push(rel),
+        }
+    }
+    assert!(
+        unlisted.is_empty(),
+        "processes started outside the bounded paths: {unlisted:?}"
+    );
+    let listed: std::collections::BTreeSet<String> =
+        SPAWN_SITES.iter().map(|(f, _)| f.to_string()).collect();
+    assert_eq!(starting, listed, "a listed site starts no process any more");
 }

@@ -11,7 +11,7 @@ use sshfleet_sim::AsyncOsProfile;
 
 use crate::ask_pass::password_only_lab;
 use crate::hostile::raw_controls;
-use crate::support::{Lab, sshfleet_cmd};
+use crate::support::{Lab, running_in_group, sshfleet_cmd};
 
 const PASSWORD: &str = "Ir0nP0rt-l0gin";
 const TOKEN: &str = "tok-7Hq2xZ";
@@ -521,25 +521,6 @@ async fn yaml_alias_bombs_and_deep_block_nesting_are_refused_naming_the_file() {
             "{stderr}"
         );
     }
-}
-
-/// The processes of process group `group` that still run (a zombie has ended).
-fn running_in_group(group: u32) -> Vec<String> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid pgrp ...
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields.get(2) == Some(&group.to_string().as_str()) && fields.first() != Some(&"Z") {
-            out.push(stat);
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -19,16 +19,49 @@
 //! on each scenario is stated here as an [`Expected`] outcome.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-/// `Display` and `FromStr` for a scenario enum, both from its clap
-/// `ValueEnum` names: a scenario is spelled one way, clap's.
-macro_rules! scenario_names {
-    ($ty:ty) => {
+/// The values of a closed set that the simulator is configured with
+/// (models, scenarios, shells, faults), each with the one name it is
+/// spelled by and a line saying what it is. The simulator knows nothing of
+/// command lines: whoever offers these as options (the product's
+/// `sshfleet sim`) builds its parser from [`Named::ALL`], so the names are
+/// spelled one way, here.
+pub trait Named: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
+    /// Every value, in the order a listing shows them.
+    const ALL: &'static [Self];
+    /// The name it is spelled by (kebab case, `stale-dns`).
+    fn name(self) -> &'static str;
+    /// What it is, in one line.
+    fn about(self) -> std::borrow::Cow<'static, str>;
+}
+
+/// [`Named`], `Display` and `FromStr` for a fieldless enum from one table
+/// of `Variant => "name", "about"` rows. `ALL` and `name` are made from the
+/// same rows and `name` is an exhaustive `match`, so a variant without a
+/// row does not compile and `ALL` cannot miss one.
+macro_rules! named_values {
+    ($ty:ty, $noun:literal { $($variant:ident => $name:literal, $about:literal;)+ }) => {
+        impl $crate::Named for $ty {
+            const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name),+
+                }
+            }
+
+            fn about(self) -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(match self {
+                    $(Self::$variant => $about),+
+                })
+            }
+        }
+
+        named_values!(@text $ty, $noun);
+    };
+    (@text $ty:ty, $noun:literal) => {
         impl std::fmt::Display for $ty {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                match clap::ValueEnum::to_possible_value(self) {
-                    Some(value) => f.write_str(value.get_name()),
-                    None => Ok(()),
-                }
+                f.write_str($crate::Named::name(*self))
             }
         }
 
@@ -36,8 +69,11 @@ macro_rules! scenario_names {
             type Err = $crate::SimError;
 
             fn from_str(name: &str) -> Result<Self, Self::Err> {
-                <Self as clap::ValueEnum>::from_str(name, false)
-                    .map_err(|_| $crate::SimError::Invalid(format!("unknown scenario `{name}`")))
+                <Self as $crate::Named>::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| $crate::Named::name(*v) == name)
+                    .ok_or_else(|| $crate::SimError::Invalid(format!(concat!("unknown ", $noun, " `{}`"), name)))
             }
         }
     };
@@ -590,4 +626,46 @@ impl Drop for SimFleet {
 fn generate_host_key() -> std::io::Result<PrivateKey> {
     PrivateKey::random(&mut russh::keys::key::safe_rng(), Algorithm::Ed25519)
         .map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    /// Every value of `T` parses back from its name and prints as it,
+    /// and no two share a name or lack a description: what the product's
+    /// `--help` lists and accepts is exactly the table.
+    fn names_round_trip<T: Named + Display + FromStr>()
+    where
+        T::Err: std::fmt::Debug,
+    {
+        let mut seen = BTreeSet::new();
+        for &value in T::ALL {
+            let name = value.name();
+            assert!(seen.insert(name), "{name} names two values");
+            assert_eq!(value.to_string(), name);
+            assert_eq!(name.parse::<T>().unwrap(), value, "{name}");
+            assert!(!value.about().is_empty(), "{name} says nothing");
+            assert!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{name} is not kebab case"
+            );
+        }
+        assert!(format!("{}x", T::ALL[0].name()).parse::<T>().is_err());
+    }
+
+    #[test]
+    fn every_named_value_round_trips_through_its_name() {
+        names_round_trip::<Model>();
+        names_round_trip::<ScenarioChoice>();
+        names_round_trip::<AsyncOsScenario>();
+        names_round_trip::<EndpointScenario>();
+        names_round_trip::<DefaultShell>();
+        names_round_trip::<serve::ShellChoice>();
+        names_round_trip::<serve::ReplayFault>();
+    }
 }

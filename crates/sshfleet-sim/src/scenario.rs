@@ -1,14 +1,11 @@
 //! Which machines a simulated fleet is made of, and which scenario each
-//! host plays: the names `sshfleet sim --scenario` accepts (clap's, from
-//! the scenario enums of each model), the `mixed` spread, and what a
-//! shipped playbook must conclude on each.
+//! host plays: the names `sshfleet sim --scenario` accepts (those of the
+//! scenario tables of each model, and `mixed`), the `mixed` spread, and
+//! what a shipped playbook must conclude on each.
 
-use std::sync::LazyLock;
+use std::borrow::Cow;
 
-use clap::ValueEnum;
-use clap::builder::PossibleValue;
-
-use crate::{AsyncOsScenario, EndpointScenario, Expected, SimModel};
+use crate::{AsyncOsScenario, EndpointScenario, Expected, Named, SimModel};
 
 /// The `--scenario` name that spreads hosts over every scenario of the
 /// model.
@@ -85,15 +82,19 @@ const ENDPOINT_MIXED_BLOCK: [EndpointScenario; 30] = {
 };
 
 /// Which kind of machine a simulated fleet is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Model {
-    /// Secure Email Gateways (AsyncOS CLI), for `esa-ecupdate`.
     #[default]
     Asyncos,
-    /// Windows endpoints with the Secure Endpoint connector (PowerShell
-    /// over exec requests), for `secure-endpoint-tetra`.
     Windows,
 }
+
+named_values!(Model, "model" {
+    Asyncos => "asyncos", "Secure Email Gateways (AsyncOS CLI), for `esa-ecupdate`";
+    Windows => "windows",
+        "Windows endpoints with the Secure Endpoint connector (PowerShell over exec requests), \
+         for `secure-endpoint-tetra`";
+});
 
 impl Model {
     /// The shipped playbook this model rehearses.
@@ -142,12 +143,6 @@ impl Model {
             Model::Asyncos => MIXED_BLOCK[index % MIXED_BLOCK.len()].into(),
             Model::Windows => ENDPOINT_MIXED_BLOCK[index % ENDPOINT_MIXED_BLOCK.len()].into(),
         }
-    }
-
-    /// The `--model` value as written on the command line.
-    pub fn name(self) -> String {
-        self.to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_string())
     }
 }
 
@@ -217,40 +212,48 @@ pub enum ScenarioChoice {
     Mixed,
 }
 
-static CHOICES: LazyLock<Vec<ScenarioChoice>> = LazyLock::new(|| {
-    Model::Asyncos
-        .scenarios()
-        .into_iter()
-        .chain(Model::Windows.scenarios())
-        .map(ScenarioChoice::One)
-        .chain([ScenarioChoice::Mixed])
-        .collect()
-});
+/// Every choice: the AsyncOS scenarios, the Windows ones, then `mixed`.
+const CHOICES: [ScenarioChoice; AsyncOsScenario::ALL.len() + EndpointScenario::ALL.len() + 1] = {
+    let mut all =
+        [ScenarioChoice::Mixed; AsyncOsScenario::ALL.len() + EndpointScenario::ALL.len() + 1];
+    let mut i = 0;
+    while i < AsyncOsScenario::ALL.len() {
+        all[i] = ScenarioChoice::One(Scenario::AsyncOs(AsyncOsScenario::ALL[i]));
+        i += 1;
+    }
+    let mut j = 0;
+    while j < EndpointScenario::ALL.len() {
+        all[i + j] = ScenarioChoice::One(Scenario::Windows(EndpointScenario::ALL[j]));
+        j += 1;
+    }
+    all
+};
 
-impl ValueEnum for ScenarioChoice {
-    fn value_variants<'a>() -> &'a [Self] {
-        &CHOICES
+impl Named for ScenarioChoice {
+    const ALL: &'static [Self] = &CHOICES;
+
+    fn name(self) -> &'static str {
+        match self {
+            ScenarioChoice::One(Scenario::AsyncOs(s)) => s.name(),
+            ScenarioChoice::One(Scenario::Windows(s)) => s.name(),
+            ScenarioChoice::Mixed => MIXED,
+        }
     }
 
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        let labelled = |value: PossibleValue, model: &str| {
-            let help = value
-                .get_help()
-                .map_or_else(|| model.to_string(), |h| format!("{model}: {h}"));
-            value.help(help)
-        };
-        Some(match self {
-            ScenarioChoice::One(Scenario::AsyncOs(s)) => labelled(s.to_possible_value()?, "AsyncOS"),
-            ScenarioChoice::One(Scenario::Windows(s)) => labelled(s.to_possible_value()?, "Windows"),
-            ScenarioChoice::Mixed => PossibleValue::new(MIXED).help(
+    /// Which model's scenario it is, then what it is.
+    fn about(self) -> Cow<'static, str> {
+        match self {
+            ScenarioChoice::One(Scenario::AsyncOs(s)) => format!("AsyncOS: {}", s.about()).into(),
+            ScenarioChoice::One(Scenario::Windows(s)) => format!("Windows: {}", s.about()).into(),
+            ScenarioChoice::Mixed => Cow::Borrowed(
                 "every scenario of the model: per 20 AsyncOS hosts 7 healthy, 7 broken and one of \
                  each fault; per 20 Windows endpoints 9 up to date, 2 fixable and one of each other",
             ),
-        })
+        }
     }
 }
 
-scenario_names!(ScenarioChoice);
+named_values!(@text ScenarioChoice, "scenario");
 
 impl From<Scenario> for ScenarioChoice {
     fn from(scenario: Scenario) -> Self {
@@ -265,7 +268,7 @@ mod tests {
 
     #[test]
     fn choices_are_every_scenario_of_both_models_and_mixed() {
-        let names: Vec<String> = ScenarioChoice::value_variants()
+        let names: Vec<String> = ScenarioChoice::ALL
             .iter()
             .map(ToString::to_string)
             .collect();

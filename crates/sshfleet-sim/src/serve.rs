@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::scenario::{MIXED, Model, Scenario, ScenarioChoice};
 use crate::{
-    DefaultShell, Fault, ForceUpdate, SimAuth, SimError, SimFleet, SimModel, SimModelConfig,
+    DefaultShell, Fault, ForceUpdate, Named, SimAuth, SimError, SimFleet, SimModel, SimModelConfig,
     UpdateBehaviour,
 };
 
@@ -46,16 +46,20 @@ pub struct ServeOptions {
 
 /// `--default-shell`: which shell OpenSSH for Windows hands exec requests
 /// to on the simulated endpoints.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ShellChoice {
-    /// cmd.exe on every endpoint, as Windows ships.
     Cmd,
-    /// PowerShell on every endpoint (`DefaultShell` set by an administrator).
     Powershell,
-    /// Both: cmd.exe on odd-numbered endpoints, PowerShell on even ones.
     #[default]
     Mixed,
 }
+
+named_values!(ShellChoice, "default shell" {
+    Cmd => "cmd", "cmd.exe on every endpoint, as Windows ships";
+    Powershell => "powershell",
+        "PowerShell on every endpoint (`DefaultShell` set by an administrator)";
+    Mixed => "mixed", "Both: cmd.exe on odd-numbered endpoints, PowerShell on even ones";
+});
 
 impl ShellChoice {
     /// The default shell of host `index` (from 0).
@@ -330,16 +334,20 @@ pub struct ReplayOptions {
 
 /// `--fault` on a replayed fleet: the simulator's faults that make sense
 /// on top of a recording, with fixed sizes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplayFault {
-    /// Drop the connection a second after a follow starts (exec: after the
-    /// first request of a connection).
     DropMidFollow,
-    /// Answer two commands, then read but never answer again.
     StopAnswering,
-    /// Write output one byte at a time, a millisecond apart.
     Trickle,
 }
+
+named_values!(ReplayFault, "fault" {
+    DropMidFollow => "drop-mid-follow",
+        "Drop the connection a second after a follow starts (exec: after the first request \
+         of a connection)";
+    StopAnswering => "stop-answering", "Answer two commands, then read but never answer again";
+    Trickle => "trickle", "Write output one byte at a time, a millisecond apart";
+});
 
 impl ReplayFault {
     pub fn fault(self) -> Fault {

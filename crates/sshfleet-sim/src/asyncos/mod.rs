@@ -138,28 +138,32 @@ pub struct AsyncOsProfile {
     pub faults: Vec<Fault>,
 }
 
-/// The AsyncOS scenarios (`sshfleet sim --scenario`, the tests): the
-/// names are clap's, in kebab case (`stale-completion`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+/// The AsyncOS scenarios (`sshfleet sim --scenario`, the tests), named
+/// and described in the table below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AsyncOsScenario {
-    /// ECS registered; only an old, recovered warning in `ecs`.
     Healthy,
-    /// The article's Warning/Critical lines and alert.
     Broken,
-    /// Broken, with an earlier `enrollment_client update completed` as the
-    /// last lines of `updater_logs`, and a slow update (5 s).
     StaleCompletion,
-    /// Broken; the update starts and never completes.
     NeverCompletes,
-    /// Broken, prompt `(Cluster esa-cluster)> `.
     Cluster,
-    /// Broken; the TCP connection drops 1 s into a `tail`.
     DropMidFollow,
-    /// Broken; silent after the first command.
     StopAnswering,
-    /// Broken; output written one byte per millisecond.
     Trickle,
 }
+
+named_values!(AsyncOsScenario, "scenario" {
+    Healthy => "healthy", "ECS registered; only an old, recovered warning in `ecs`";
+    Broken => "broken", "The article's Warning/Critical lines and alert";
+    StaleCompletion => "stale-completion",
+        "Broken, with an earlier `enrollment_client update completed` as the last lines of \
+         `updater_logs`, and a slow update (5 s)";
+    NeverCompletes => "never-completes", "Broken; the update starts and never completes";
+    Cluster => "cluster", "Broken, prompt `(Cluster esa-cluster)> `";
+    DropMidFollow => "drop-mid-follow", "Broken; the TCP connection drops 1 s into a `tail`";
+    StopAnswering => "stop-answering", "Broken; silent after the first command";
+    Trickle => "trickle", "Broken; output written one byte per millisecond";
+});
 
 /// How long `ecupdate` takes on the `healthy` and `broken` scenarios.
 pub const DEFAULT_UPDATE_DURATION: Duration = Duration::from_secs(3);
@@ -167,7 +171,7 @@ pub const DEFAULT_UPDATE_DURATION: Duration = Duration::from_secs(3);
 impl AsyncOsScenario {
     /// Every scenario, in the order of the type.
     pub fn all() -> &'static [AsyncOsScenario] {
-        <Self as clap::ValueEnum>::value_variants()
+        <Self as crate::Named>::ALL
     }
 
     /// The appliance of this scenario.
@@ -214,8 +218,6 @@ impl AsyncOsScenario {
         }
     }
 }
-
-scenario_names!(AsyncOsScenario);
 
 impl AsyncOsProfile {
     /// An AsyncOS 15.0 appliance whose Enrollment Client is fine.

@@ -13,14 +13,17 @@ use crate::asyncos::Fault;
 
 /// The shell OpenSSH for Windows hands an exec request to: cmd.exe unless
 /// an administrator set `HKLM\SOFTWARE\OpenSSH\DefaultShell`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum DefaultShell {
-    /// cmd.exe, as Windows ships: `cmd.exe /c LINE`.
     #[default]
     Cmd,
-    /// `DefaultShell` set to powershell.exe: `powershell.exe -c LINE`.
     Powershell,
 }
+
+named_values!(DefaultShell, "default shell" {
+    Cmd => "cmd", "cmd.exe, as Windows ships: `cmd.exe /c LINE`";
+    Powershell => "powershell", "`DefaultShell` set to powershell.exe: `powershell.exe -c LINE`";
+});
 
 /// What `curl.exe -v https://SERVER` finds, once the name resolves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

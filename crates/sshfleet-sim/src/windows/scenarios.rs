@@ -12,67 +12,78 @@ pub const CUSTOM_INSTALL_DIR: &str = r"D:\Security\Cisco AMP";
 pub const POLICY_PROXY: &str = "http://proxy.corp.example:8080";
 
 /// The Windows endpoint scenarios (`sshfleet sim --model windows
-/// --scenario`, the tests), named by clap in kebab case (`stale-dns`).
+/// --scenario`, the tests), named and described in the table below.
 /// Stale endpoints have TETRA 90600, the newest is 90606. Wherever a
 /// network cause is found, `-forceupdate` does not move the version (the
 /// download still fails).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EndpointScenario {
-    /// TETRA 90606; a leftover `7.4.5.20701` folder.
     UpToDate,
-    /// `Resolve-DnsName` fails; curl cannot resolve (exit 6).
     StaleDns,
-    /// curl fails with `0x80092013` (exit 35).
     StaleRevocation,
-    /// curl times out connecting (exit 28).
     StaleConnect,
-    /// lasterror 4294965193 (cannot connect to the proxy).
     StaleProxyConnect,
-    /// lasterror 4294965196 (proxy authentication).
     StaleProxyAuth,
-    /// lasterror 4294965187 (proxy download failed).
     StaleProxyDownload,
-    /// No cause found; `-forceupdate` brings 90606 after 3 s. Connector
-    /// `10.1.2.30000` with a leftover `9.0.0.1` folder, which sorts after
-    /// it: the client must use the service's folder, not the last line.
     StaleFixable,
-    /// No cause found; `-forceupdate` changes nothing; lasterror empty.
     UpdateDoesNotMove,
-    /// Connector 7.2.5, stale; `sfc.exe` has no `-forceupdate`.
     OldConnector,
-    /// Posture says `"connected": false`; stale, and `-forceupdate`
-    /// changes nothing.
     Disconnected,
-    /// Installed in `D:\Security\Cisco AMP`, not the default folder; stale,
-    /// `-forceupdate` fixes it.
     ConnectorElsewhere,
-    /// Windows Server 2016: no `curl.exe`. Stale, `-forceupdate` changes
-    /// nothing, nothing else shows why.
     NoCurl,
-    /// Only the policy's proxy reaches the internet: direct HTTPS times
-    /// out, the proxy works, `-forceupdate` fixes it.
     ProxyOnly,
-    /// Only the proxy reaches the internet and it refuses the connector's
-    /// credentials: 407, lasterror 4294965196; `-forceupdate` changes
-    /// nothing.
     ProxyOnlyFailing,
-    /// French Windows writing cp1252: the revocation check fails with
-    /// `0x80092013` and a French message.
     LocalisedFr,
-    /// German Windows writing cp850: the revocation check fails with
-    /// `0x80092013` and a German message.
     LocalisedDe,
-    /// lasterror `0` (the last update had no error); stale, and
-    /// `-forceupdate` changes nothing.
     LastErrorZero,
-    /// No connector service: not a Secure Endpoint host.
     NoConnector,
 }
+
+named_values!(EndpointScenario, "scenario" {
+    UpToDate => "up-to-date", "TETRA 90606; a leftover `7.4.5.20701` folder";
+    StaleDns => "stale-dns", "`Resolve-DnsName` fails; curl cannot resolve (exit 6)";
+    StaleRevocation => "stale-revocation", "curl fails with `0x80092013` (exit 35)";
+    StaleConnect => "stale-connect", "curl times out connecting (exit 28)";
+    StaleProxyConnect => "stale-proxy-connect",
+        "lasterror 4294965193 (cannot connect to the proxy)";
+    StaleProxyAuth => "stale-proxy-auth", "lasterror 4294965196 (proxy authentication)";
+    StaleProxyDownload => "stale-proxy-download", "lasterror 4294965187 (proxy download failed)";
+    StaleFixable => "stale-fixable",
+        "No cause found; `-forceupdate` brings 90606 after 3 s. Connector `10.1.2.30000` \
+         with a leftover `9.0.0.1` folder, which sorts after it: the client must use the \
+         service's folder, not the last line";
+    UpdateDoesNotMove => "update-does-not-move",
+        "No cause found; `-forceupdate` changes nothing; lasterror empty";
+    OldConnector => "old-connector", "Connector 7.2.5, stale; `sfc.exe` has no `-forceupdate`";
+    Disconnected => "disconnected",
+        r#"Posture says `"connected": false`; stale, and `-forceupdate` changes nothing"#;
+    ConnectorElsewhere => "connector-elsewhere",
+        "Installed in `D:\\Security\\Cisco AMP`, not the default folder; stale, \
+         `-forceupdate` fixes it";
+    NoCurl => "no-curl",
+        "Windows Server 2016: no `curl.exe`. Stale, `-forceupdate` changes nothing, \
+         nothing else shows why";
+    ProxyOnly => "proxy-only",
+        "Only the policy's proxy reaches the internet: direct HTTPS times out, the proxy \
+         works, `-forceupdate` fixes it";
+    ProxyOnlyFailing => "proxy-only-failing",
+        "Only the proxy reaches the internet and it refuses the connector's credentials: \
+         407, lasterror 4294965196; `-forceupdate` changes nothing";
+    LocalisedFr => "localised-fr",
+        "French Windows writing cp1252: the revocation check fails with `0x80092013` and \
+         a French message";
+    LocalisedDe => "localised-de",
+        "German Windows writing cp850: the revocation check fails with `0x80092013` and a \
+         German message";
+    LastErrorZero => "last-error-zero",
+        "lasterror `0` (the last update had no error); stale, and `-forceupdate` changes nothing";
+    NoConnector => "no-connector", "No connector service: not a Secure Endpoint host";
+});
 
 impl EndpointScenario {
     /// Every scenario, in the order of the type.
     pub fn all() -> &'static [EndpointScenario] {
-        <Self as clap::ValueEnum>::value_variants()
+        <Self as crate::Named>::ALL
     }
 
     /// The endpoint of this scenario; a fixable one's update takes
@@ -201,5 +212,3 @@ impl EndpointScenario {
         }
     }
 }
-
-scenario_names!(EndpointScenario);
