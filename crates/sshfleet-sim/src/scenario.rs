@@ -245,10 +245,28 @@ impl Named for ScenarioChoice {
         match self {
             ScenarioChoice::One(Scenario::AsyncOs(s)) => format!("AsyncOS: {}", s.about()).into(),
             ScenarioChoice::One(Scenario::Windows(s)) => format!("Windows: {}", s.about()).into(),
-            ScenarioChoice::Mixed => Cow::Borrowed(
-                "every scenario of the model: per 20 AsyncOS hosts 7 healthy, 7 broken and one of \
-                 each fault; per 20 Windows endpoints 9 up to date, 2 fixable and one of each other",
-            ),
+            // Counted from the blocks the fleet is dealt from, so the help
+            // cannot drift from what `mixed` serves.
+            ScenarioChoice::Mixed => {
+                let count = |block: &[Scenario], of: Scenario| {
+                    block.iter().filter(|&&s| s == of).count()
+                };
+                let esa: Vec<Scenario> = MIXED_BLOCK.iter().map(|&s| s.into()).collect();
+                let tetra: Vec<Scenario> =
+                    ENDPOINT_MIXED_BLOCK.iter().map(|&s| s.into()).collect();
+                format!(
+                    "every scenario of the model: per {} AsyncOS hosts {} healthy, {} broken and \
+                     one of each fault; per {} Windows endpoints {} up to date, {} fixable and one \
+                     of each other",
+                    esa.len(),
+                    count(&esa, AsyncOsScenario::Healthy.into()),
+                    count(&esa, AsyncOsScenario::Broken.into()),
+                    tetra.len(),
+                    count(&tetra, EndpointScenario::UpToDate.into()),
+                    count(&tetra, EndpointScenario::StaleFixable.into()),
+                )
+                .into()
+            }
         }
     }
 }
@@ -265,6 +283,33 @@ impl From<Scenario> for ScenarioChoice {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    /// What `--scenario mixed`'s help promises besides its counts: every
+    /// other scenario of the model once per block.
+    #[test]
+    fn a_mixed_block_holds_every_other_scenario_once() {
+        let blocks: [(Vec<Scenario>, [Scenario; 2]); 2] = [
+            (
+                MIXED_BLOCK.iter().map(|&s| s.into()).collect(),
+                [AsyncOsScenario::Healthy.into(), AsyncOsScenario::Broken.into()],
+            ),
+            (
+                ENDPOINT_MIXED_BLOCK.iter().map(|&s| s.into()).collect(),
+                [EndpointScenario::UpToDate.into(), EndpointScenario::StaleFixable.into()],
+            ),
+        ];
+        for (block, counted) in blocks {
+            let model = block[0].model();
+            for scenario in model.scenarios() {
+                let n = block.iter().filter(|&&s| s == scenario).count();
+                if !counted.contains(&scenario) {
+                    assert_eq!(n, 1, "{scenario:?} in the {model:?} mixed block");
+                }
+            }
+        }
+        let help = ScenarioChoice::Mixed.about();
+        assert!(help.contains("per 30 Windows endpoints 11 up to date, 2 fixable"), "{help}");
+    }
 
     #[test]
     fn choices_are_every_scenario_of_both_models_and_mixed() {
