@@ -296,6 +296,14 @@ impl SshConfig {
                         )));
                     }
                     for arg in &args {
+                        // OpenSSH 9.9 expands these per host, 9.2 reads them
+                        // as written: either way not what a glob of them
+                        // read once would give.
+                        if arg.contains('%') || arg.contains("${") {
+                            return Err(invalid(format!(
+                                "Include {arg}: %-tokens and ${{VAR}} in an Include path (OpenSSH 9.9) are not supported by sshfleet; write the path out"
+                            )));
+                        }
                         for file in include_files(arg, &self.include_base).map_err(invalid)? {
                             self.read_file(&file, &scope, depth + 1)?;
                         }

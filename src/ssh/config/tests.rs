@@ -602,6 +602,13 @@ fn newer_keywords_values_are_checked_as_their_release_checks_them() {
         ("Match sessiontype exec\n", "not supported"),
         ("Match sessiontype=exec\n", "unknown criterion"),
         ("Match command ls\n", "not supported"),
+        ("Include ~/.ssh/%h.conf\n", "not supported by sshfleet"),
+        ("Include ${HOME}/.ssh/extra\n", "not supported by sshfleet"),
+        (
+            "RevokedHostKeys /etc/ssh/a /etc/ssh/b\n",
+            "garbage at end of line",
+        ),
+        ("ProxyCommand nc %j %p\n", "%j"),
     ] {
         let (line, message) = error(&format!("\n{bad}"));
         assert_eq!(line, 2, "{bad}");
