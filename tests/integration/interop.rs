@@ -17,15 +17,15 @@ use crate::support::{new_key, sshfleet_cmd, write_key};
 
 const SSHD: &str = "/usr/sbin/sshd";
 
-struct Sshd {
+pub(crate) struct Sshd {
     _child: tokio::process::Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 /// How a test's sshd differs from the default one (ed25519 host key, the
 /// client's key only).
 #[derive(Default)]
-struct SshdSetup {
+pub(crate) struct SshdSetup {
     /// `None`: a fresh ed25519 key.
     host_key: Option<PrivateKey>,
     /// sshd_config lines placed first: sshd keeps the first value of a
@@ -54,7 +54,7 @@ fn sshd_available(why: &str) -> bool {
     false
 }
 
-async fn start_sshd_with(
+pub(crate) async fn start_sshd_with(
     dir: &Path,
     client_pub: &str,
     scenario: &str,
@@ -118,7 +118,7 @@ async fn start_sshd_with(
     panic!("sshd did not start listening on port {port}");
 }
 
-fn current_user() -> String {
+pub(crate) fn current_user() -> String {
     std::env::var("USER")
         .ok()
         .filter(|u| !u.is_empty())

@@ -28,6 +28,7 @@ mod inventory_formats;
 mod keyboard_interactive;
 mod messages;
 mod openssh;
+mod openssh_auth;
 mod openssh_host_keys;
 mod pager;
 mod redaction;

@@ -851,3 +851,48 @@ async fn identities_only_leaves_the_agents_keys_out() {
     let _ = agent.kill();
     let _ = agent.wait();
 }
+
+/// Keywords newer than the installed `ssh`, through the binary: `Tag`
+/// selects the `Match tagged` block that holds the connection settings;
+/// `RefuseConnection` stops the run before any host is contacted (exit 5),
+/// with the file, line and its message.
+#[tokio::test(flavor = "multi_thread")]
+async fn tag_selects_match_tagged_and_refuse_connection_refuses_the_host() {
+    let net = Net::start(vec![appliance("esa07.example.com")]).await;
+    let port = net.port("esa07.example.com");
+    let known = net.write("known_hosts", &net.known("esa07.example.com", "127.0.0.1"));
+    let config = net.write(
+        "ssh_config",
+        &format!(
+            "Host esa07-lab\n  Tag lab\nHost old-*\n  RefuseConnection \"decommissioned: use esa07-lab\"\n\
+             Match tagged lab\n  HostName 127.0.0.1\n  Port {port}\n  User {USER}\n  IdentityFile {}\n\
+             Host *\n  User nobody\n  Port 1\n",
+            net.key_file.display()
+        ),
+    );
+    let run = net
+        .run(
+            &inventory("esa07-lab", &[]),
+            &["-F", &config, "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    assert_eq!(net.host("esa07.example.com").stats().sessions_opened, 1);
+
+    let run = net
+        .run(
+            &inventory("old-esa07", &[]),
+            &["-F", &config, "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 5, "{}", run.explain());
+    assert!(
+        run.stderr().contains(
+            "ssh_config:4: refuseconnection decommissioned: use esa07-lab: RefuseConnection"
+        ),
+        "{}",
+        run.explain()
+    );
+    assert!(run.report.is_none());
+    assert_eq!(net.host("esa07.example.com").stats().sessions_opened, 1);
+}

@@ -1,5 +1,7 @@
 //! OpenSSH client configuration (`~/.ssh/config`, or `-F PATH`), read as
-//! OpenSSH 9.2's `ssh` reads it, so the settings an operator already keeps
+//! OpenSSH's `ssh` reads it (every keyword up to the release
+//! [`keywords::CHECKED_AGAINST`]; resolution compared with the installed
+//! `ssh -G`), so the settings an operator already keeps
 //! for `ssh` (aliases, ports, users, keys, known_hosts, bastions, legacy
 //! algorithms) apply to sshfleet too. What differs is refused, naming the
 //! file and line; nothing is silently read differently.
@@ -16,9 +18,11 @@
 //!   quotes, `\ ` and `\"` escapes, `#` starts a comment.
 //! - `Host` patterns (`*`, `?`, `!negation`) match the name ssh is given,
 //!   case-sensitively; `Match all|host|originalhost|user|localuser|exec|
-//!   final|canonical` (with `!`). `Match final` makes a second pass over
+//!   final|canonical|tagged` (with `!`; also `criterion=argument`, as
+//!   OpenSSH 10.0 reads it). `Match final` makes a second pass over
 //!   the file, as OpenSSH does; `canonical` holds exactly where `final`
-//!   does (in that second pass), as in OpenSSH 9.2. `Match localnetwork` is refused.
+//!   does (in that second pass), as in OpenSSH 9.2. `Match localnetwork|version|sessiontype|command`
+//!   are refused.
 //! - For each setting the first obtained value wins, except `IdentityFile`,
 //!   which accumulates.
 //! - `Include` (globs; relative paths under `~/.ssh`), nested at most 16
@@ -292,6 +296,14 @@ impl SshConfig {
                         )));
                     }
                     for arg in &args {
+                        // OpenSSH 9.9 expands these per host, 9.2 reads them
+                        // as written: either way not what a glob of them
+                        // read once would give.
+                        if arg.contains('%') || arg.contains("${") {
+                            return Err(invalid(format!(
+                                "Include {arg}: %-tokens and ${{VAR}} in an Include path (OpenSSH 9.9) are not supported by sshfleet; write the path out"
+                            )));
+                        }
                         for file in include_files(arg, &self.include_base).map_err(invalid)? {
                             self.read_file(&file, &scope, depth + 1)?;
                         }
@@ -434,6 +446,7 @@ impl SshConfig {
                 user: &current_user,
                 local_user: pass.local_user,
                 host_key_alias: out.host_key_alias.as_deref(),
+                tag: out.other("tag").map(Obtained::first),
                 final_pass: pass.final_pass,
             };
             if let Line::Block(id) = directive.line {

@@ -36,6 +36,10 @@ pub(super) enum Test {
     Canonical,
     /// The command, run with the user's shell, exits 0.
     Exec(String),
+    /// `Match tagged` (OpenSSH 9.4): the `Tag` obtained so far matches,
+    /// case-sensitively; `None` is the empty argument, which holds only
+    /// while no `Tag` was obtained.
+    Tagged(Option<PatternList>),
 }
 
 /// What a block's condition is evaluated against.
@@ -47,6 +51,8 @@ pub(super) struct Subject<'a> {
     pub local_user: &'a str,
     /// `HostKeyAlias` obtained so far (`%k` in `Match exec`).
     pub host_key_alias: Option<&'a str>,
+    /// `Tag` obtained so far (`Match tagged`).
+    pub tag: Option<&'a str>,
     pub final_pass: bool,
 }
 
@@ -74,6 +80,11 @@ impl Condition {
                         Test::LocalUser(p) => p.matches(s.local_user),
                         Test::Final | Test::Canonical => s.final_pass,
                         Test::Exec(command) => exec_holds(command, s)?,
+                        Test::Tagged(patterns) => match (patterns, s.tag) {
+                            (None, tag) => tag.is_none(),
+                            (Some(p), Some(tag)) => p.matches(tag),
+                            (Some(_), None) => false,
+                        },
                     };
                     if result == c.negated {
                         return Ok(false);
@@ -206,11 +217,26 @@ pub(super) fn match_condition(args: &[String]) -> Result<Condition, String> {
             Some(rest) => (true, rest),
             None => (false, word.as_str()),
         };
-        let name = name.to_ascii_lowercase();
-        let mut argument = || -> Result<&String, String> {
-            words
-                .next()
-                .ok_or_else(|| format!("`{name}` needs an argument"))
+        // OpenSSH 10.0's `criterion=argument`, one word.
+        let (name, attached) = match name.split_once('=') {
+            Some((name, value)) if WITH_ARGUMENT.contains(&name.to_ascii_lowercase().as_str()) => {
+                (name.to_ascii_lowercase(), Some(value.to_string()))
+            }
+            _ => (name.to_ascii_lowercase(), None),
+        };
+        let mut argument = || -> Result<String, String> {
+            let value = match &attached {
+                Some(value) => value.clone(),
+                None => words
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| format!("`{name}` needs an argument"))?,
+            };
+            // Only `tagged` (and `command`) take an empty argument.
+            if (value.is_empty() && name != "tagged") || value.starts_with('#') {
+                return Err(format!("`{name}` needs an argument"));
+            }
+            Ok(value)
         };
         let test = match name.as_str() {
             "all" => {
@@ -231,10 +257,18 @@ pub(super) fn match_condition(args: &[String]) -> Result<Condition, String> {
             "localuser" => Test::LocalUser(PatternList::new(argument()?.split(','), false)?),
             "exec" => {
                 let command = argument()?;
-                check_tokens(command, PATH_TOKENS)?;
-                Test::Exec(command.clone())
+                check_tokens(&command, PATH_TOKENS)?;
+                Test::Exec(command)
             }
-            "localnetwork" | "tagged" | "version" | "sessiontype" | "command" => {
+            "tagged" => {
+                let patterns = argument()?;
+                Test::Tagged(if patterns.is_empty() {
+                    None
+                } else {
+                    Some(PatternList::new(patterns.split(','), false)?)
+                })
+            }
+            "localnetwork" | "version" | "sessiontype" | "command" => {
                 return Err(format!(
                     "Match {name} is not supported by sshfleet (its block would apply differently than in ssh)"
                 ));
@@ -245,6 +279,19 @@ pub(super) fn match_condition(args: &[String]) -> Result<Condition, String> {
     }
     Ok(Condition::Match(criteria))
 }
+
+/// The criteria OpenSSH 10.0 also reads as `criterion=argument`.
+const WITH_ARGUMENT: [&str; 9] = [
+    "host",
+    "originalhost",
+    "user",
+    "localuser",
+    "localnetwork",
+    "version",
+    "tagged",
+    "command",
+    "exec",
+];
 
 /// Tokens `IdentityFile`, `UserKnownHostsFile` and `Match exec` may use
 /// here (OpenSSH 9.2's; `%j` came later).

@@ -37,27 +37,93 @@ fn ssh_says(ssh: &Path, keyword: &str, value: &str) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// The installed OpenSSH's version as `(major, minor)`.
-fn ssh_version(ssh: &Path) -> (u32, u32) {
+/// A release as numbers ("9.2" is `[9, 2]`, "3.8.1" is `[3, 8, 1]`).
+fn release(text: &str) -> Vec<u32> {
+    text.split('.').map(|p| p.parse().unwrap_or(0)).collect()
+}
+
+/// What the installed `ssh -V` says (e.g. `OpenSSH_9.2p1 Debian-2+deb12u10`).
+fn ssh_version_text(ssh: &Path) -> String {
     let out = Command::new(ssh).arg("-V").output().unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
-    let version = text
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The release in an `ssh -V` line: `OpenSSH_9.2p1 ...` is `[9, 2]`.
+fn ssh_release(version_text: &str) -> Vec<u32> {
+    let version = version_text
         .split("OpenSSH_")
         .nth(1)
         .unwrap_or_default()
         .split(|c: char| !c.is_ascii_digit() && c != '.')
         .next()
-        .unwrap_or_default()
-        .to_string();
-    let mut parts = version.split('.').map(|p| p.parse().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+        .unwrap_or_default();
+    release(version)
 }
 
-fn since(row: &keywords::Keyword) -> (u32, u32) {
-    row.since.map_or((0, 0), |v| {
-        let mut parts = v.split('.').map(|p| p.parse().unwrap_or(0));
-        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-    })
+/// Whether an `ssh` that says `version_text` (`ssh -V`) reads `row`.
+pub(super) fn row_known_to(row: &keywords::Keyword, version_text: &str) -> bool {
+    if row.since == "Debian" {
+        return version_text.contains("Debian");
+    }
+    release(row.since) <= ssh_release(version_text)
+}
+
+/// Whether the installed `ssh` reads `row` (for the differential tests,
+/// which can compare only what it reads).
+pub(super) fn installed_ssh_reads(row: &keywords::Keyword) -> bool {
+    static VERSION: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| ssh_version_text(Path::new("ssh")));
+    row_known_to(row, &VERSION)
+}
+
+#[test]
+fn since_is_a_release_and_the_newest_is_what_the_doc_names() {
+    for row in KEYWORDS {
+        assert!(
+            row.since == "Debian"
+                || (row.since.split('.').count() >= 2
+                    && row.since.split('.').all(|p| p.parse::<u32>().is_ok())),
+            "{}: since {:?}",
+            row.name,
+            row.since
+        );
+    }
+    assert!(release(newest_release()) <= release(keywords::CHECKED_AGAINST));
+    assert!(row_known_to(
+        keywords::find("tag").unwrap(),
+        "OpenSSH_9.4p1, OpenSSL"
+    ));
+    assert!(!row_known_to(
+        keywords::find("tag").unwrap(),
+        "OpenSSH_9.2p1 Debian-2"
+    ));
+    assert!(row_known_to(
+        keywords::find("setuptimeout").unwrap(),
+        "OpenSSH_9.2p1 Debian-2"
+    ));
+    assert!(!row_known_to(
+        keywords::find("setuptimeout").unwrap(),
+        "OpenSSH_10.0p2, OpenSSL"
+    ));
+}
+
+/// The `Since` column: the oldest release tagged reads "or earlier".
+fn since_text(since: &str) -> String {
+    match since {
+        "1.2.2" => "1.2.2 or earlier".to_string(),
+        "Debian" => "Debian's patches".to_string(),
+        release => release.to_string(),
+    }
+}
+
+/// The newest `since` in the table.
+fn newest_release() -> &'static str {
+    KEYWORDS
+        .iter()
+        .map(|r| r.since)
+        .filter(|s| *s != "Debian")
+        .max_by_key(|s| release(s))
+        .unwrap()
 }
 
 #[test]
@@ -97,7 +163,7 @@ fn table_is_sorted_unique_and_aliases_point_at_rows() {
 #[test]
 fn table_has_every_keyword_the_installed_ssh_knows() {
     let Some(ssh) = ssh_binary() else { return };
-    let version = ssh_version(&ssh);
+    let version = ssh_version_text(&ssh);
     let out = Command::new(&ssh)
         .args(["-F", "/dev/null", "-G", "h"])
         .stdin(std::process::Stdio::null())
@@ -129,24 +195,39 @@ fn table_has_every_keyword_the_installed_ssh_knows() {
         missing.is_empty(),
         "keywords the installed ssh knows that the table does not classify: {missing:?}"
     );
+    // A row the installed ssh should read, it reads; a row it refuses
+    // ("Bad configuration option") is from a later release; a row of a
+    // later release it reads has its `since` wrong.
     let mut unknown = Vec::new();
+    let mut too_late = Vec::new();
     for row in KEYWORDS {
-        if since(row) > version || matches!(row.name, "host" | "match" | "include") {
+        if matches!(row.name, "host" | "match" | "include") {
             continue;
         }
-        if ssh_says(&ssh, row.name, "x").contains("Bad configuration option") {
-            unknown.push(row.name);
+        let reads = !ssh_says(&ssh, row.name, "x").contains("Bad configuration option");
+        match (row_known_to(row, &version), reads) {
+            (true, false) => unknown.push(row.name),
+            (false, true) => too_late.push((row.name, row.since)),
+            _ => {}
         }
     }
     assert!(
         unknown.is_empty(),
-        "rows the installed ssh ({version:?}) does not know: {unknown:?}"
+        "rows the installed ssh ({}) should read but refuses: {unknown:?}",
+        version.trim()
+    );
+    assert!(
+        too_late.is_empty(),
+        "rows the installed ssh ({}) reads, though their `since` is later: {too_late:?}",
+        version.trim()
     );
 }
 
 /// What `docs/OPENSSH.md` must say: the design note, then the table.
 pub(super) fn render_doc() -> String {
-    let mut out = String::from(DOC_HEAD);
+    let mut out = DOC_HEAD
+        .replace("{checked}", keywords::CHECKED_AGAINST)
+        .replace("{newest}", newest_release());
     type Section = (&'static str, &'static str, fn(&Class) -> bool);
     let sections: [Section; 5] = [
         ("Honoured", "Read with OpenSSH's semantics.", |c| {
@@ -199,7 +280,7 @@ pub(super) fn render_doc() -> String {
             out.push_str(&format!(
                 "| `{}` | {} | {} |\n",
                 row.name,
-                row.since.unwrap_or("9.2 or earlier"),
+                since_text(row.since),
                 note.replace('|', "\\|")
             ));
         }

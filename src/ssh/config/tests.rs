@@ -517,3 +517,105 @@ fn match_exec_sees_the_host_name_in_the_case_given() {
     assert_eq!(h.port, Some(2222));
     assert_eq!(h.host_name.as_deref(), Some("h1"));
 }
+
+/// Keywords of releases later than the installed `ssh` (the table's
+/// `since`), which the differential tests cannot compare: read as the
+/// release that added them reads them (its `readconf.c`).
+#[test]
+fn newer_keywords_tag_feeds_match_tagged() {
+    let c = parse(
+        "Host web*\n  Tag prod\nHost db*\n  Tag Staging\nHost *\n  Tag other\n\
+         Match tagged prod,!other\n  User deploy\n\
+         Match !tagged staging\n  Port 2222\n\
+         Match tagged=Stag*\n  IdentityFile ~/.ssh/staging\n",
+    );
+    let web = c.lookup("web1", None).unwrap();
+    assert_eq!(web.user.as_deref(), Some("deploy"));
+    assert_eq!(web.port, Some(2222), "`staging` is not `Staging`");
+    assert!(web.identity_files.is_empty());
+    let db = c.lookup("db1", None).unwrap();
+    assert_eq!(db.user, None);
+    assert_eq!(db.identity_files, vec!["~/.ssh/staging".to_string()]);
+    // The first Tag obtained wins; `other` tags every other host.
+    assert_eq!(c.lookup("mail", None).unwrap().user, None);
+    // An empty argument holds only while no Tag was obtained, and a Tag
+    // written after the Match does not change it (read in order).
+    let c = parse("Match tagged \"\"\n  Port 2\nHost a\n  Tag t\nMatch tagged t\n  User u\n");
+    let a = c.lookup("a", None).unwrap();
+    assert_eq!((a.port, a.user.as_deref()), (Some(2), Some("u")));
+    let c = parse("Host a\n  Tag t\nMatch tagged \"\"\n  Port 2\n");
+    assert_eq!(c.lookup("a", None).unwrap().port, None);
+    assert_eq!(c.lookup("b", None).unwrap().port, Some(2));
+}
+
+#[test]
+fn newer_keywords_refuse_connection_refuses_the_host_with_its_message() {
+    let c =
+        parse("Host old-*\n  RefuseConnection \"decommissioned, use new-*\"\nHost *\n  Port 22\n");
+    let err = refusal(&c, "old-1");
+    assert!(
+        err.starts_with("/cfg:2: refuseconnection decommissioned, use new-*: RefuseConnection"),
+        "{err}"
+    );
+    assert!(c.lookup("new-1", None).is_ok());
+    // Any value refuses, `no` too (it is a message, not a flag).
+    assert!(refusal(&parse("RefuseConnection no\n"), "a").contains("refuseconnection no"));
+    let (line, message) = error("Host a\n  RefuseConnection\n");
+    assert_eq!(line, 2);
+    assert!(message.contains("no argument"), "{message}");
+}
+
+#[test]
+fn newer_keywords_values_are_checked_as_their_release_checks_them() {
+    for good in [
+        "ChannelTimeout session=5m global=0\n",
+        "ChannelTimeout none\n",
+        "ChannelTimeout x11-connection*=30\n",
+        "ObscureKeystrokeTiming yes\n",
+        "ObscureKeystrokeTiming interval:80\n",
+        "ObscureKeystrokeTiming false\n",
+        "WarnWeakCrypto no-pq-kex\n",
+        "WarnWeakCrypto NO\n",
+        "VersionAddendum none\n",
+        "Tag a\n",
+        "Match tagged=\"\" user=root\n  Port 2\n",
+    ] {
+        let c = SshConfig::parse(good, Path::new("/cfg")).unwrap_or_else(|e| panic!("{good}: {e}"));
+        assert!(c.lookup("h", None).is_ok(), "{good}");
+    }
+    for (bad, needle) in [
+        ("ChannelTimeout session\n", "invalid channel timeout"),
+        ("ChannelTimeout =5\n", "invalid channel timeout"),
+        ("ChannelTimeout session=5x\n", "invalid channel timeout"),
+        ("ChannelTimeout none session=5\n", "must appear alone"),
+        ("ObscureKeystrokeTiming YES\n", "unsupported argument"),
+        ("ObscureKeystrokeTiming interval:0\n", "out of range"),
+        ("ObscureKeystrokeTiming interval:1001\n", "out of range"),
+        ("ObscureKeystrokeTiming interval:x\n", "integer value"),
+        ("ObscureKeystrokeTiming yes no\n", "invalid arguments"),
+        ("WarnWeakCrypto sometimes\n", "not one of"),
+        ("Tag a b\n", "garbage at end of line"),
+        ("Tag \"\"\n", "missing argument"),
+        ("Match tagged\n", "needs an argument"),
+        ("Match host=\n", "needs an argument"),
+        ("Match version OpenSSH_10*\n", "not supported"),
+        ("Match sessiontype exec\n", "not supported"),
+        ("Match sessiontype=exec\n", "unknown criterion"),
+        ("Match command ls\n", "not supported"),
+        ("Include ~/.ssh/%h.conf\n", "not supported by sshfleet"),
+        ("Include ${HOME}/.ssh/extra\n", "not supported by sshfleet"),
+        (
+            "RevokedHostKeys /etc/ssh/a /etc/ssh/b\n",
+            "garbage at end of line",
+        ),
+        ("ProxyCommand nc %j %p\n", "%j"),
+    ] {
+        let (line, message) = error(&format!("\n{bad}"));
+        assert_eq!(line, 2, "{bad}");
+        assert!(message.contains(needle), "{bad}: {message}");
+    }
+    // VersionAddendum other than `none`: refused for the hosts it applies to.
+    let c = parse("Host a\n  VersionAddendum my banner\n");
+    assert!(refusal(&c, "a").contains("/cfg:2: versionaddendum my banner: sshfleet sends"));
+    assert!(c.lookup("b", None).is_ok());
+}

@@ -352,3 +352,40 @@ pub(crate) fn parse_time(text: &str) -> Option<u64> {
     }
     Some(total)
 }
+
+/// `ChannelTimeout` (OpenSSH 9.6): `none` alone, or `type=interval`
+/// pairs, each interval a time (`parse_pattern_interval`).
+pub(super) fn check_channel_timeout(args: &[String]) -> Result<(), String> {
+    for arg in args {
+        if arg.eq_ignore_ascii_case("none") {
+            if args.len() > 1 {
+                return Err("\"none\" argument must appear alone".to_string());
+            }
+            continue;
+        }
+        let valid = arg
+            .split_once('=')
+            .is_some_and(|(kind, time)| !kind.is_empty() && parse_time(time).is_some());
+        if !valid {
+            return Err(format!("invalid channel timeout {arg}"));
+        }
+    }
+    Ok(())
+}
+
+/// `ObscureKeystrokeTiming` (OpenSSH 9.5): `yes`, `no` (lower-case, as
+/// OpenSSH compares them) or `interval:MS` with 1 to 1000 milliseconds.
+pub(super) fn check_obscure_keystroke_timing(args: &[String]) -> Result<(), String> {
+    let value = one_arg(args).map_err(|_| "invalid arguments".to_string())?;
+    if matches!(value, "yes" | "true" | "no" | "false") {
+        return Ok(());
+    }
+    match value.strip_prefix("interval:") {
+        Some(ms) => match ms.parse::<u32>() {
+            Ok(1..=1000) => Ok(()),
+            Ok(_) => Err("value out of range".to_string()),
+            Err(_) => Err(format!("integer value `{ms}` is invalid")),
+        },
+        None => Err(format!("unsupported argument \"{value}\"")),
+    }
+}

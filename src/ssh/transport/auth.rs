@@ -87,6 +87,11 @@ pub(super) async fn authenticate(
         return Ok(secrets);
     }
     let Attempt { user, tried, .. } = attempt;
+    if tried.is_empty() && !credentials.methods.publickey {
+        return Err(ConnectError::KeysRuledOut {
+            user: user.to_string(),
+        });
+    }
     if tried.is_empty() {
         return Err(ConnectError::NoCredentials {
             user: user.to_string(),

@@ -281,6 +281,12 @@ pub(crate) enum ConnectError {
         "no way to authenticate as `{user}`: set ansible_ssh_private_key_file, run an ssh-agent, name a password variable with sshfleet_password_env, or use --ask-pass"
     )]
     NoCredentials { user: String },
+    /// As `ssh`, which offers no key then either: the advice of
+    /// `NoCredentials` (run an agent, name a key) would not help.
+    #[error(
+        "no way to authenticate as `{user}`: ssh_config rules out keys (PubkeyAuthentication no, or PreferredAuthentications without publickey) and no password was given"
+    )]
+    KeysRuledOut { user: String },
     #[error("keyboard-interactive login as `{user}` stopped at the prompt `{prompt}`: {reason}")]
     UnexpectedPrompt {
         user: String,

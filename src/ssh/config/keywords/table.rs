@@ -1,74 +1,18 @@
-//! Every keyword OpenSSH's client reads in ssh_config(5), each classified:
-//! what sshfleet does with it, and why. A keyword outside this table makes
-//! `ssh` refuse the file ("Bad configuration option"), so sshfleet refuses
-//! it too. `docs/OPENSSH.md` is generated from this table, and a test
-//! compares it with the keywords the installed `ssh` knows.
+//! The rows of the keyword table, sorted by name: see the parent module
+//! for what each class means.
 
-/// What sshfleet does with a keyword.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Class {
-    /// Read with OpenSSH's semantics; the text says what it changes.
-    Honoured(&'static str),
-    /// Accepted only with the values listed (lower-case; OpenSSH's
-    /// default or a value with the same effect). Any other value is
-    /// refused with the reason, naming the file and line.
-    Refused {
-        accepts: &'static [&'static str],
-        why: &'static str,
-    },
-    /// Its value is checked as OpenSSH checks it, then not used: it
-    /// cannot change the host reached, the user, the credentials offered,
-    /// the host key decision or the algorithms. The text says why.
-    Inert(&'static str),
-    /// OpenSSH itself reads and ignores it (deprecated or unsupported).
-    Ignored(&'static str),
-    /// Another name for this keyword, read exactly as it.
-    Alias(&'static str),
-}
-
-/// One row of the table.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Keyword {
-    /// Lower-case, as OpenSSH's own table.
-    pub name: &'static str,
-    /// The first OpenSSH release that reads it, when later than 9.2 (read
-    /// by the table's tests and docs/OPENSSH.md).
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub since: Option<&'static str>,
-    pub value: Value,
-    pub class: Class,
-}
+use super::super::values::{
+    FLAG, Forward, Value, check_add_keys, check_channel_timeout, check_escape_char, check_gss_kex,
+    check_key_list, check_mask, check_obscure_keystroke_timing, check_permit_remote_open,
+    check_positive, check_rekey_limit, check_setenv, check_tun_device,
+};
+use super::{Class, Keyword, k};
+use Class::{Alias, Honoured, Ignored, Inert, Refused};
+use Value::{Anything, Choice, Int, Many, One, Rest, Structure, Time};
 
 const YES_NO_ASK: &[&str] = &["yes", "no", "ask", "true", "false"];
 const NO: &[&str] = &["no", "false"];
 const NONE: &[&str] = &["none"];
-
-const fn k(name: &'static str, value: Value, class: Class) -> Keyword {
-    Keyword {
-        name,
-        since: None,
-        value,
-        class,
-    }
-}
-
-const fn later(name: &'static str, since: &'static str, value: Value, class: Class) -> Keyword {
-    Keyword {
-        name,
-        since: Some(since),
-        value,
-        class,
-    }
-}
-
-pub(crate) use super::values::check_value;
-use super::values::{
-    FLAG, Forward, Value, check_add_keys, check_escape_char, check_gss_kex, check_key_list,
-    check_mask, check_permit_remote_open, check_positive, check_rekey_limit, check_setenv,
-    check_tun_device,
-};
-use Class::{Alias, Honoured, Ignored, Inert, Refused};
-use Value::{Anything, Choice, Int, Many, One, Rest, Structure, Time};
 
 const FORWARDING: &str = "sshfleet opens no forwardings and no X11, agent or tunnel channel";
 const SESSION: &str =
@@ -83,22 +27,25 @@ const TIMING: &str = "timing of the connection; sshfleet's own --connect-timeout
 const DEPRECATED: &str = "deprecated: OpenSSH reads and ignores it";
 const UNSUPPORTED: &str = "unsupported: OpenSSH warns and ignores it";
 
-/// The table: every keyword OpenSSH 9.2's client reads (with Debian's
-/// additions), and those later releases added. Sorted by name.
+/// The table: every keyword OpenSSH's client reads, up to the release
+/// [`super::CHECKED_AGAINST`], with Debian's additions. Sorted by name.
 pub(crate) const KEYWORDS: &[Keyword] = &[
     k(
         "addkeystoagent",
+        "7.2",
         Value::Check(check_add_keys),
         Inert("sshfleet never adds keys to an agent"),
     ),
     k(
         "addressfamily",
+        "3.7",
         Choice(&["any", "inet", "inet6"]),
         Honoured("the address family of the TCP connection (not of a ProxyCommand's)"),
     ),
-    k("afstokenpassing", Anything, Ignored(UNSUPPORTED)),
+    k("afstokenpassing", "1.2.2", Anything, Ignored(UNSUPPORTED)),
     k(
         "batchmode",
+        "1.2.2",
         Choice(FLAG),
         Honoured(
             "`yes`: no password is sent (password and keyboard-interactive), as ssh cannot prompt for one; keys and the agent are still used",
@@ -106,6 +53,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "bindaddress",
+        "2.9.9",
         One,
         Refused {
             accepts: &[],
@@ -114,30 +62,39 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "bindinterface",
+        "7.7",
         One,
         Refused {
             accepts: &[],
             why: "sshfleet does not bind the local end of its connections; remove BindInterface for these hosts",
         },
     ),
-    k("canonicaldomains", Many, Inert(CANONICAL)),
-    k("canonicalizefallbacklocal", Choice(FLAG), Inert(CANONICAL)),
+    k("canonicaldomains", "6.5", Many, Inert(CANONICAL)),
+    k(
+        "canonicalizefallbacklocal",
+        "6.5",
+        Choice(FLAG),
+        Inert(CANONICAL),
+    ),
     k(
         "canonicalizehostname",
+        "6.5",
         Choice(&["yes", "no", "always", "true", "false"]),
         Refused {
             accepts: NO,
             why: "hostname canonicalisation is not supported by sshfleet; remove it or set it to `no` for the appliances",
         },
     ),
-    k("canonicalizemaxdots", Int, Inert(CANONICAL)),
+    k("canonicalizemaxdots", "6.5", Int, Inert(CANONICAL)),
     k(
         "canonicalizepermittedcnames",
+        "6.5",
         Value::Cnames,
         Inert(CANONICAL),
     ),
     k(
         "casignaturealgorithms",
+        "7.9",
         One,
         Honoured(
             "which signature algorithms a certificate authority may have signed a host certificate with (`+ - ^`, wildcards); a certificate outside the list is checked as its plain key, as OpenSSH does",
@@ -145,6 +102,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "certificatefile",
+        "7.2",
         One,
         Refused {
             accepts: NONE,
@@ -153,142 +111,203 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "challengeresponseauthentication",
+        "2.5.0",
         Choice(FLAG),
         Alias("kbdinteractiveauthentication"),
     ),
-    later("channeltimeout", "9.4", Many, Inert(TIMING)),
+    k(
+        "channeltimeout",
+        "9.6",
+        Value::Check(check_channel_timeout),
+        Inert(TIMING),
+    ),
     k(
         "checkhostip",
+        "1.2.2",
         Choice(FLAG),
         Refused {
             accepts: NO,
             why: "sshfleet does not check the host's IP address in known_hosts (OpenSSH's default since 8.5 is `no`)",
         },
     ),
-    k("cipher", Anything, Ignored(DEPRECATED)),
+    k("cipher", "1.2.2", Anything, Ignored(DEPRECATED)),
     k(
         "ciphers",
+        "2.1.0",
         One,
         Honoured(
             "the ciphers offered (`+ - ^`, wildcards), restricted to those sshfleet implements",
         ),
     ),
-    k("clearallforwardings", Choice(FLAG), Inert(FORWARDING)),
+    k(
+        "clearallforwardings",
+        "2.9.9",
+        Choice(FLAG),
+        Inert(FORWARDING),
+    ),
     k(
         "compression",
+        "1.2.2",
         Choice(&["yes", "no"]),
         Inert(
             "sshfleet offers no compression, which every server accepts; it changes no host, user, key or cipher decision",
         ),
     ),
-    k("compressionlevel", Anything, Ignored(UNSUPPORTED)),
+    k("compressionlevel", "1.2.2", Anything, Ignored(UNSUPPORTED)),
     k(
         "connectionattempts",
+        "1.2.2",
         Value::Check(check_positive),
         Inert(TIMING),
     ),
-    k("connecttimeout", Time, Inert(TIMING)),
+    k("connecttimeout", "3.7", Time, Inert(TIMING)),
     k(
         "controlmaster",
+        "3.9",
         Choice(&["yes", "no", "true", "false", "auto", "ask", "autoask"]),
         Inert("sshfleet opens its own connections and never shares one through a control socket"),
     ),
     k(
         "controlpath",
+        "3.9",
         One,
         Inert("sshfleet opens its own connections and never shares one through a control socket"),
     ),
     k(
         "controlpersist",
+        "5.6",
         Value::FlagOrTime,
         Inert("sshfleet opens its own connections and never shares one through a control socket"),
     ),
     k(
         "dsaauthentication",
+        "2.1.0",
         Choice(&["yes", "no", "true", "false", "unbound", "host-bound"]),
         Alias("pubkeyauthentication"),
     ),
     k(
         "dynamicforward",
+        "2.9.9",
         Value::Forward(Forward::Dynamic),
         Inert(FORWARDING),
     ),
-    k("enableescapecommandline", Choice(FLAG), Inert(SESSION)),
-    k("enablesshkeysign", Choice(FLAG), Inert(HOSTBASED)),
+    k(
+        "enableescapecommandline",
+        "9.2",
+        Choice(FLAG),
+        Inert(SESSION),
+    ),
+    k("enablesshkeysign", "3.6", Choice(FLAG), Inert(HOSTBASED)),
     k(
         "escapechar",
+        "1.2.2",
         Value::Check(check_escape_char),
         Inert(SESSION),
     ),
-    k("exitonforwardfailure", Choice(FLAG), Inert(FORWARDING)),
-    k("fallbacktorsh", Anything, Ignored(DEPRECATED)),
+    k(
+        "exitonforwardfailure",
+        "4.4",
+        Choice(FLAG),
+        Inert(FORWARDING),
+    ),
+    k("fallbacktorsh", "1.2.2", Anything, Ignored(DEPRECATED)),
     k(
         "fingerprinthash",
+        "6.8",
         Choice(&["md5", "sha256"]),
         Inert("how fingerprints are shown; sshfleet shows SHA256"),
     ),
     k(
         "forkafterauthentication",
+        "8.7",
         Choice(FLAG),
         Refused {
             accepts: NO,
             why: "sshfleet does not fork into the background (ssh itself refuses it without a command)",
         },
     ),
-    k("forwardagent", One, Inert(FORWARDING)),
-    k("forwardx11", Choice(FLAG), Inert(FORWARDING)),
-    k("forwardx11timeout", Time, Inert(FORWARDING)),
-    k("forwardx11trusted", Choice(FLAG), Inert(FORWARDING)),
-    k("gatewayports", Choice(FLAG), Inert(FORWARDING)),
+    k("forwardagent", "1.2.2", One, Inert(FORWARDING)),
+    k("forwardx11", "1.2.2", Choice(FLAG), Inert(FORWARDING)),
+    k("forwardx11timeout", "5.6", Time, Inert(FORWARDING)),
+    k("forwardx11trusted", "3.8", Choice(FLAG), Inert(FORWARDING)),
+    k("gatewayports", "1.2.2", Choice(FLAG), Inert(FORWARDING)),
     k(
         "globalknownhostsfile",
+        "1.2.2",
         Many,
         Honoured(
             "the system known_hosts files, read (never written); `~`, `${VAR}` and tokens expanded",
         ),
     ),
-    k("globalknownhostsfile2", Anything, Ignored(DEPRECATED)),
-    k("gssapiauthentication", Choice(FLAG), Inert(GSSAPI)),
-    k("gssapiclientidentity", One, Inert(GSSAPI)),
-    k("gssapidelegatecredentials", Choice(FLAG), Inert(GSSAPI)),
+    k(
+        "globalknownhostsfile2",
+        "2.1.0",
+        Anything,
+        Ignored(DEPRECATED),
+    ),
+    k("gssapiauthentication", "3.7", Choice(FLAG), Inert(GSSAPI)),
+    k("gssapiclientidentity", "Debian", One, Inert(GSSAPI)),
+    k(
+        "gssapidelegatecredentials",
+        "3.7",
+        Choice(FLAG),
+        Inert(GSSAPI),
+    ),
     k(
         "gssapikexalgorithms",
+        "Debian",
         Value::Check(check_gss_kex),
         Inert(GSSAPI),
     ),
     k(
         "gssapikeyexchange",
+        "Debian",
         Choice(FLAG),
         Inert(
             "sshfleet has no GSSAPI key exchange: it always verifies the host key against known_hosts, which OpenSSH skips when GSSAPI key exchange succeeds",
         ),
     ),
-    k("gssapirenewalforcesrekey", Choice(FLAG), Inert(GSSAPI)),
-    k("gssapiserveridentity", One, Inert(GSSAPI)),
-    k("gssapitrustdns", Choice(FLAG), Inert(GSSAPI)),
+    k(
+        "gssapirenewalforcesrekey",
+        "Debian",
+        Choice(FLAG),
+        Inert(GSSAPI),
+    ),
+    k("gssapiserveridentity", "Debian", One, Inert(GSSAPI)),
+    k("gssapitrustdns", "Debian", Choice(FLAG), Inert(GSSAPI)),
     k(
         "hashknownhosts",
+        "4.0",
         Choice(FLAG),
         Honoured("host keys recorded under accept-new are written with the name hashed"),
     ),
     k(
         "host",
+        "1.2.2",
         Structure,
         Honoured("starts a block: patterns, `*`, `?`, `!`, matched against the name as given"),
     ),
     k(
         "hostbasedacceptedalgorithms",
+        "8.7",
         Value::Check(check_key_list),
         Inert(HOSTBASED),
     ),
-    k("hostbasedauthentication", Choice(FLAG), Inert(HOSTBASED)),
+    k(
+        "hostbasedauthentication",
+        "2.9.9",
+        Choice(FLAG),
+        Inert(HOSTBASED),
+    ),
     k(
         "hostbasedkeytypes",
+        "6.8",
         Value::Check(check_key_list),
         Alias("hostbasedacceptedalgorithms"),
     ),
     k(
         "hostkeyalgorithms",
+        "2.9.9",
         One,
         Honoured(
             "the host key types accepted and offered (`+ - ^`, wildcards), restricted to those sshfleet implements; the types known_hosts knows the host by go first, as in OpenSSH",
@@ -296,16 +315,19 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "hostkeyalias",
+        "2.5.0",
         One,
         Honoured("the name host keys are looked up and recorded under"),
     ),
     k(
         "hostname",
+        "1.2.2",
         One,
         Honoured("the host connected to (`%h`), lower-cased"),
     ),
     k(
         "identitiesonly",
+        "3.8.1",
         Choice(FLAG),
         Honoured(
             "only the identity files' keys are offered, the agent's only where they are the same key (a `.pub` identity whose private half is in the agent)",
@@ -313,17 +335,20 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "identityagent",
+        "7.3",
         One,
         Honoured("the agent socket: `none`, `SSH_AUTH_SOCK`, `$VAR` or a path (`~`, tokens)"),
     ),
     k(
         "identityfile",
+        "1.2.2",
         One,
         Honoured("key files offered, accumulated; `~`, `${VAR}` and tokens expanded"),
     ),
-    k("identityfile2", One, Alias("identityfile")),
+    k("identityfile2", "2.1.0", One, Alias("identityfile")),
     k(
         "ignoreunknown",
+        "6.3",
         One,
         Honoured(
             "unknown keywords matching these patterns are skipped, from the line it is read on; the first value obtained wins",
@@ -331,6 +356,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "include",
+        "7.3",
         Structure,
         Honoured(
             "reads files (globs; relative paths under ~/.ssh or /etc/ssh) within the enclosing block",
@@ -338,26 +364,40 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "ipqos",
+        "5.7",
         Value::IpQos,
         Inert("the IP type of service of packets; it changes no host, user, key or algorithm"),
     ),
     k(
         "kbdinteractiveauthentication",
+        "2.3.0",
         Choice(FLAG),
         Honoured("whether the password may be sent through keyboard-interactive"),
     ),
     k(
         "kbdinteractivedevices",
+        "2.3.0",
         One,
         Inert(
             "sshfleet asks the server for no particular devices; the password is only sent to a prompt that asks for a password",
         ),
     ),
-    k("keepalive", Choice(FLAG), Alias("tcpkeepalive")),
-    k("kerberosauthentication", Anything, Ignored(UNSUPPORTED)),
-    k("kerberostgtpassing", Anything, Ignored(UNSUPPORTED)),
+    k("keepalive", "1.2.2", Choice(FLAG), Alias("tcpkeepalive")),
+    k(
+        "kerberosauthentication",
+        "1.2.2",
+        Anything,
+        Ignored(UNSUPPORTED),
+    ),
+    k(
+        "kerberostgtpassing",
+        "1.2.2",
+        Anything,
+        Ignored(UNSUPPORTED),
+    ),
     k(
         "kexalgorithms",
+        "5.7",
         One,
         Honoured(
             "the key exchange algorithms offered (`+ - ^`, wildcards), restricted to those sshfleet implements",
@@ -365,6 +405,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "knownhostscommand",
+        "8.5",
         Rest,
         Refused {
             accepts: NONE,
@@ -373,36 +414,42 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "localcommand",
+        "4.3",
         Rest,
         Inert("sshfleet never runs a LocalCommand (it has no PermitLocalCommand)"),
     ),
     k(
         "localforward",
+        "1.2.2",
         Value::Forward(Forward::Local),
         Inert(FORWARDING),
     ),
     k(
         "loglevel",
+        "1.2.2",
         Choice(&[
             "quiet", "fatal", "error", "info", "verbose", "debug", "debug1", "debug2", "debug3",
         ]),
         Inert(LOGGING),
     ),
-    k("logverbose", Many, Inert(LOGGING)),
+    k("logverbose", "8.5", Many, Inert(LOGGING)),
     k(
         "macs",
+        "2.5.0",
         One,
         Honoured("the MACs offered (`+ - ^`, wildcards), restricted to those sshfleet implements"),
     ),
     k(
         "match",
+        "6.5",
         Structure,
         Honoured(
-            "starts a block: all, host, originalhost, user, localuser, exec, final, canonical (with `!`); host names compared lower-cased",
+            "starts a block: all, host, originalhost, user, localuser, exec, final, canonical, tagged (with `!`; also as `criterion=argument`, OpenSSH 10.0's form); host names compared lower-cased. `localnetwork`, `version`, `sessiontype` and `command` are refused (exit 5)",
         ),
     ),
     k(
         "nohostauthenticationforlocalhost",
+        "3.0",
         Choice(FLAG),
         Refused {
             accepts: NO,
@@ -411,38 +458,49 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "numberofpasswordprompts",
+        "1.2.2",
         Int,
         Honoured(
             "`0`: no password is sent (password and keyboard-interactive), as ssh asks for none; otherwise sshfleet sends the one password it was given once per method",
         ),
     ),
-    later("obscurekeystroketiming", "9.5", One, Inert(SESSION)),
+    k(
+        "obscurekeystroketiming",
+        "9.5",
+        Value::Check(check_obscure_keystroke_timing),
+        Inert(SESSION),
+    ),
     k(
         "passwordauthentication",
+        "1.2.2",
         Choice(FLAG),
         Honoured("whether the password may be sent through the `password` method"),
     ),
     k(
         "permitlocalcommand",
+        "4.3",
         Choice(FLAG),
         Inert("sshfleet never runs a LocalCommand"),
     ),
     k(
         "permitremoteopen",
+        "8.5",
         Value::Check(check_permit_remote_open),
         Inert(FORWARDING),
     ),
     k(
         "pkcs11provider",
+        "5.4",
         One,
         Refused {
             accepts: NONE,
             why: "sshfleet cannot use PKCS#11 keys; remove PKCS11Provider for these hosts or load the key into ssh-agent",
         },
     ),
-    k("port", One, Honoured("the port connected to")),
+    k("port", "1.2.2", One, Honoured("the port connected to")),
     k(
         "preferredauthentications",
+        "2.5.2",
         One,
         Honoured(
             "the methods sshfleet may use (publickey, password, keyboard-interactive); a list that puts a password method before publickey is refused, since sshfleet always tries keys first",
@@ -450,12 +508,14 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "protocol",
+        "2.1.0",
         Anything,
         Ignored("OpenSSH reads and ignores it (only protocol 2 exists)"),
     ),
-    k("protocolkeepalives", Time, Inert(TIMING)),
+    k("protocolkeepalives", "Debian", Time, Inert(TIMING)),
     k(
         "proxycommand",
+        "1.2.2",
         Rest,
         Honoured(
             "the route: a command whose stdin and stdout carry SSH (`%h %k %n %p %r %%`); for the host, and for the first jump host from its own configuration",
@@ -463,6 +523,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "proxyjump",
+        "7.3",
         Rest,
         Honoured(
             "the route through jump hosts; the first jump host's own ProxyJump or ProxyCommand is followed, as `ssh -W` does",
@@ -470,6 +531,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "proxyusefdpass",
+        "6.3",
         Choice(FLAG),
         Refused {
             accepts: NO,
@@ -478,48 +540,55 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "pubkeyacceptedalgorithms",
+        "8.5",
         One,
         Honoured("the signature algorithms keys may use (`+ - ^`, wildcards)"),
     ),
     k(
         "pubkeyacceptedkeytypes",
+        "7.0",
         One,
         Alias("pubkeyacceptedalgorithms"),
     ),
     k(
         "pubkeyauthentication",
+        "2.5.0",
         Choice(&["yes", "no", "true", "false", "unbound", "host-bound"]),
         Honoured("`no`: neither key files nor the agent are used"),
     ),
-    later(
+    k(
         "refuseconnection",
-        "10.0",
-        Choice(FLAG),
+        "10.1",
+        One,
         Refused {
-            accepts: NO,
-            why: "RefuseConnection: OpenSSH refuses to connect to this host, and so does sshfleet",
+            accepts: &[],
+            why: "RefuseConnection: OpenSSH refuses to connect to a host it applies to, showing its value, and so does sshfleet",
         },
     ),
     k(
         "rekeylimit",
+        "3.7",
         Value::Check(check_rekey_limit),
         Inert(
             "when keys are renegotiated within a connection; it changes no host, user, key or algorithm",
         ),
     ),
-    k("remotecommand", Rest, Inert(SESSION)),
+    k("remotecommand", "7.6", Rest, Inert(SESSION)),
     k(
         "remoteforward",
+        "1.2.2",
         Value::Forward(Forward::Remote),
         Inert(FORWARDING),
     ),
     k(
         "requesttty",
+        "5.9",
         Choice(&["yes", "no", "true", "false", "force", "auto"]),
         Inert(SESSION),
     ),
     k(
         "requiredrsasize",
+        "9.1",
         Int,
         Refused {
             accepts: &["1024"],
@@ -528,46 +597,67 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "revokedhostkeys",
+        "6.8",
         One,
         Honoured(
             "a file of revoked host keys (plain public keys; a binary KRL is refused at connection); a missing file fails the connection, as in OpenSSH",
         ),
     ),
-    k("rhostsauthentication", Anything, Ignored(DEPRECATED)),
-    k("rhostsrsaauthentication", Anything, Ignored(UNSUPPORTED)),
-    k("rsaauthentication", Anything, Ignored(UNSUPPORTED)),
+    k(
+        "rhostsauthentication",
+        "1.2.2",
+        Anything,
+        Ignored(DEPRECATED),
+    ),
+    k(
+        "rhostsrsaauthentication",
+        "1.2.2",
+        Anything,
+        Ignored(UNSUPPORTED),
+    ),
+    k("rsaauthentication", "1.2.2", Anything, Ignored(UNSUPPORTED)),
     k(
         "securitykeyprovider",
+        "8.2",
         One,
         Inert(
             "sshfleet cannot use FIDO security keys: such an identity fails to load and is reported as skipped",
         ),
     ),
-    k("sendenv", Many, Inert(SESSION)),
-    k("serveralivecountmax", Int, Inert(TIMING)),
-    k("serveraliveinterval", Time, Inert(TIMING)),
+    k("sendenv", "3.9", Many, Inert(SESSION)),
+    k("serveralivecountmax", "3.8", Int, Inert(TIMING)),
+    k("serveraliveinterval", "3.8", Time, Inert(TIMING)),
     k(
         "sessiontype",
+        "8.7",
         Choice(&["none", "subsystem", "default"]),
         Inert(SESSION),
     ),
-    k("setenv", Value::Check(check_setenv), Inert(SESSION)),
-    k("setuptimeout", Time, Inert(TIMING)),
+    k("setenv", "7.8", Value::Check(check_setenv), Inert(SESSION)),
+    k("setuptimeout", "Debian", Time, Inert(TIMING)),
     k(
         "skeyauthentication",
+        "1.2.2",
         Choice(FLAG),
         Alias("kbdinteractiveauthentication"),
     ),
-    k("smartcarddevice", One, Alias("pkcs11provider")),
-    k("stdinnull", Choice(FLAG), Inert(SESSION)),
+    k("smartcarddevice", "2.9.9", One, Alias("pkcs11provider")),
+    k("stdinnull", "8.7", Choice(FLAG), Inert(SESSION)),
     k(
         "streamlocalbindmask",
+        "6.7",
         Value::Check(check_mask),
         Inert(FORWARDING),
     ),
-    k("streamlocalbindunlink", Choice(FLAG), Inert(FORWARDING)),
+    k(
+        "streamlocalbindunlink",
+        "6.7",
+        Choice(FLAG),
+        Inert(FORWARDING),
+    ),
     k(
         "stricthostkeychecking",
+        "1.2.2",
         Choice(&["yes", "no", "off", "ask", "accept-new", "true", "false"]),
         Honoured(
             "`yes`/`ask`: unknown keys refused; `accept-new`: recorded; `no`/`off`: read as accept-new (a changed key is still refused), said when read",
@@ -575,57 +665,76 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     ),
     k(
         "syslogfacility",
+        "7.6",
         Choice(&[
             "daemon", "user", "auth", "authpriv", "local0", "local1", "local2", "local3", "local4",
             "local5", "local6", "local7",
         ]),
         Inert(LOGGING),
     ),
-    later(
+    k(
         "tag",
         "9.4",
         One,
-        Inert("sshfleet refuses `Match tagged`, so a tag selects nothing"),
+        Honoured(
+            "the tag `Match tagged` tests (patterns, case-sensitive; an empty argument matches when no tag was obtained); the first value obtained wins",
+        ),
     ),
-    k("tcpkeepalive", Choice(FLAG), Inert(TIMING)),
+    k("tcpkeepalive", "3.8", Choice(FLAG), Inert(TIMING)),
     k(
         "tisauthentication",
+        "1.2.2",
         Choice(FLAG),
         Alias("kbdinteractiveauthentication"),
     ),
     k(
         "tunnel",
+        "4.3",
         Choice(&["yes", "no", "true", "false", "point-to-point", "ethernet"]),
         Inert(FORWARDING),
     ),
     k(
         "tunneldevice",
+        "4.3",
         Value::Check(check_tun_device),
         Inert(FORWARDING),
     ),
     k(
         "updatehostkeys",
+        "6.8",
         Choice(YES_NO_ASK),
         Refused {
             accepts: NO,
             why: "sshfleet never records the additional host keys a server announces; set UpdateHostKeys no (or leave it unset) for these hosts",
         },
     ),
-    k("useblacklistedkeys", Anything, Ignored(DEPRECATED)),
-    k("useprivilegedport", Anything, Ignored(DEPRECATED)),
-    k("user", One, Honoured("the user logged in as")),
+    k(
+        "useblacklistedkeys",
+        "Debian",
+        Anything,
+        Ignored(DEPRECATED),
+    ),
+    k("useprivilegedport", "1.2.2", Anything, Ignored(DEPRECATED)),
+    k("user", "1.2.2", One, Honoured("the user logged in as")),
     k(
         "userknownhostsfile",
+        "1.2.2",
         Many,
         Honoured(
             "the known_hosts files read; new keys are recorded in the first; `~`, `${VAR}` and tokens expanded",
         ),
     ),
-    k("userknownhostsfile2", Anything, Ignored(DEPRECATED)),
-    k("useroaming", Anything, Ignored(DEPRECATED)),
-    k("usersh", Anything, Ignored(DEPRECATED)),
+    k(
+        "userknownhostsfile2",
+        "2.1.0",
+        Anything,
+        Ignored(DEPRECATED),
+    ),
+    k("useroaming", "5.3", Anything, Ignored(DEPRECATED)),
+    k("usersh", "1.2.2", Anything, Ignored(DEPRECATED)),
     k(
         "verifyhostkeydns",
+        "3.7",
         Choice(YES_NO_ASK),
         Refused {
             accepts: NO,
@@ -633,31 +742,27 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         },
     ),
     k(
+        "versionaddendum",
+        "10.0",
+        Rest,
+        Refused {
+            accepts: NONE,
+            why: "sshfleet sends its own version banner; remove VersionAddendum or set it to `none` for these hosts",
+        },
+    ),
+    k(
         "visualhostkey",
+        "5.1",
         Choice(FLAG),
         Inert("how the host key is shown"),
     ),
-    later("warnweakcrypto", "10.1", Choice(FLAG), Inert(LOGGING)),
-    k("xauthlocation", One, Inert(FORWARDING)),
+    k(
+        "warnweakcrypto",
+        "10.1",
+        Choice(&["yes", "no", "true", "false", "no-pq-kex"]),
+        Inert(
+            "whether ssh warns of weak algorithms negotiated; sshfleet negotiates only those it implements and logs with its own options",
+        ),
+    ),
+    k("xauthlocation", "2.1.1", One, Inert(FORWARDING)),
 ];
-
-/// The row for `name` (lower-case).
-pub(crate) fn find(name: &str) -> Option<&'static Keyword> {
-    KEYWORDS.iter().find(|k| k.name == name)
-}
-
-/// The keyword `name` is read as: itself, or the one it is an alias of.
-pub(crate) fn canonical(name: &str) -> &str {
-    match find(name).map(|k| k.class) {
-        Some(Class::Alias(of)) => of,
-        _ => name,
-    }
-}
-
-/// Whether `value` is accepted by a refused-unless-default keyword.
-pub(crate) fn accepted(accepts: &[&str], args: &[String]) -> bool {
-    match args {
-        [value] => accepts.iter().any(|a| a.eq_ignore_ascii_case(value)),
-        _ => false,
-    }
-}

@@ -1,0 +1,318 @@
+//! ssh_config's authentication and address keywords over real connections
+//! to a real sshd on loopback (started as `interop.rs` starts it), with a
+//! real `ssh-agent`: for each configuration the installed `ssh` is run with
+//! the same file, and sshfleet must log in exactly where `ssh` does.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::interop::{Sshd, SshdSetup, current_user, start_sshd_with};
+use crate::support::{known_hosts_line, new_key, sshfleet_cmd, write_key};
+
+/// An sshd that authorizes one fresh key, held by a real `ssh-agent` and
+/// written to disk only as its `.pub` (and, for the cases that need one, a
+/// private key file sshd does not authorize).
+struct AuthLab {
+    dir: tempfile::TempDir,
+    sshd: Sshd,
+    agent: std::process::Child,
+    socket: PathBuf,
+    /// The authorized key's public half only: its private half is in the
+    /// agent, nowhere on disk.
+    public_only: PathBuf,
+}
+
+impl Drop for AuthLab {
+    fn drop(&mut self) {
+        let _ = self.agent.kill();
+        let _ = self.agent.wait();
+    }
+}
+
+/// Whether `ssh`, `ssh-agent` and `ssh-add` are here; outside CI their
+/// absence skips the test, saying so.
+fn clients_available() -> bool {
+    let all = ["/usr/bin/ssh", "/usr/bin/ssh-agent", "/usr/bin/ssh-add"]
+        .iter()
+        .all(|p| Path::new(p).exists());
+    if !all {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have openssh-client (ssh, ssh-agent, ssh-add)"
+        );
+        eprintln!("skipping: ssh, ssh-agent or ssh-add not installed");
+    }
+    all
+}
+
+impl AuthLab {
+    async fn start() -> Option<AuthLab> {
+        if !clients_available() {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let client = new_key();
+        let client_pub = client.public_key().to_openssh().unwrap();
+        let (sshd, host_pub) =
+            start_sshd_with(dir.path(), &client_pub, "healthy", SshdSetup::default()).await?;
+        std::fs::write(
+            dir.path().join("known_hosts"),
+            format!(
+                "{}\n{}\n",
+                known_hosts_line("127.0.0.1", sshd.port, &host_pub),
+                known_hosts_line("localhost", sshd.port, &host_pub)
+            ),
+        )
+        .unwrap();
+        // The private half goes to the agent, then off the disk.
+        let private = dir.path().join("agent_key");
+        write_key(&client, &private);
+        let socket = dir.path().join("agent.sock");
+        let agent = Command::new("ssh-agent")
+            .args(["-D", "-a"])
+            .arg(&socket)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lab = AuthLab {
+            public_only: dir.path().join("only_public.pub"),
+            dir,
+            sshd,
+            agent,
+            socket,
+        };
+        for _ in 0..200 {
+            if lab.socket.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let added = Command::new("ssh-add")
+            .arg(&private)
+            .env("SSH_AUTH_SOCK", &lab.socket)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(added.success(), "ssh-add failed");
+        std::fs::remove_file(&private).unwrap();
+        std::fs::write(&lab.public_only, format!("{client_pub}\n")).unwrap();
+        // A key file of a key sshd does not authorize, for the cases where
+        // an identity file must exist.
+        write_key(&new_key(), &lab.dir.path().join("other_key"));
+        if let Some(status) = lab.agent.try_wait().unwrap() {
+            panic!("ssh-agent exited: {status}");
+        }
+        Some(lab)
+    }
+
+    /// An ssh_config naming the sshd `target` (at `address`), trusting
+    /// its key, with `body` added to the block.
+    fn config(&self, address: &str, body: &str) -> PathBuf {
+        let path = self.dir.path().join("ssh_config");
+        std::fs::write(
+            &path,
+            format!(
+                "Host target\n  HostName {address}\n  Port {}\n  User {}\n  UserKnownHostsFile {}\n  \
+                 GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  \
+                 IdentityFile {}\n{body}",
+                self.sshd.port,
+                current_user(),
+                self.dir.path().join("known_hosts").display(),
+                self.dir.path().join("other_key").display(),
+            )
+            .replace("AGENT", &self.socket.display().to_string())
+            .replace("PUBLIC_ONLY", &self.public_only.display().to_string()),
+        )
+        .unwrap();
+        path
+    }
+
+    /// `ssh` with this configuration: whether it logged in (sshd then runs
+    /// its forced command; `ssh` exits 255 only for its own failures),
+    /// and what it said.
+    fn ssh(&self, config: &Path, agent_in_env: bool) -> (bool, String) {
+        let mut ssh = Command::new("ssh");
+        ssh.arg("-F")
+            .arg(config)
+            .args(["-o", "BatchMode=yes", "target", "exit"])
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(Stdio::null());
+        if agent_in_env {
+            ssh.env("SSH_AUTH_SOCK", &self.socket);
+        }
+        let out = ssh.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code() != Some(255), stderr)
+    }
+
+    /// `sshfleet run` on `target` with this configuration: its exit code
+    /// and the host's error in the report (empty when none).
+    async fn sshfleet(&self, config: &Path, agent_in_env: bool) -> (i32, String) {
+        let inventory = self.dir.path().join("inventory.yaml");
+        std::fs::write(&inventory, "all:\n  hosts:\n    target: {}\n").unwrap();
+        let report = self.dir.path().join("report.json");
+        let _ = std::fs::remove_file(&report);
+        let args: Vec<String> = [
+            "run",
+            "esa-ecupdate",
+            "-i",
+            inventory.to_str().unwrap(),
+            "-F",
+            config.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            "--no-progress",
+        ]
+        .map(str::to_string)
+        .to_vec();
+        let socket = self.socket.display().to_string();
+        let env: Vec<(&str, &str)> = if agent_in_env {
+            vec![("SSH_AUTH_SOCK", socket.as_str())]
+        } else {
+            Vec::new()
+        };
+        let out = sshfleet_cmd(&args, &env).await;
+        let code = out.status.code().unwrap_or(-1);
+        let error = std::fs::read_to_string(&report)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|r| r["hosts"][0]["error"].as_str().map(str::to_string))
+            .unwrap_or_else(|| String::from_utf8_lossy(&out.stderr).into_owned());
+        (code, error)
+    }
+
+    /// Both clients, one configuration: they must agree on `logs_in`;
+    /// sshfleet exits 0 where it logs in, else 4 (unreachable) with an
+    /// error containing `needle`.
+    async fn expect(
+        &self,
+        address: &str,
+        body: &str,
+        agent_in_env: bool,
+        logs_in: bool,
+        needle: &str,
+    ) {
+        let config = self.config(address, body);
+        let (ssh_ok, ssh_said) = self.ssh(&config, agent_in_env);
+        assert_eq!(ssh_ok, logs_in, "ssh with {body:?}: {ssh_said}");
+        let (code, error) = self.sshfleet(&config, agent_in_env).await;
+        if logs_in {
+            assert_eq!(code, 0, "sshfleet with {body:?}: {error}");
+        } else {
+            assert_eq!(code, 4, "sshfleet with {body:?}: {error}");
+            assert!(error.contains(needle), "sshfleet with {body:?}: {error}");
+        }
+    }
+}
+
+const AUTH_FAILED: &str = "authentication failed for user";
+
+/// `IdentityAgent`: the socket named logs in through the agent, whatever
+/// `SSH_AUTH_SOCK` says; `none`, or no agent at all, does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn identity_agent_logs_in_through_the_agent_as_ssh_does() {
+    let Some(lab) = AuthLab::start().await else {
+        return;
+    };
+    lab.expect("127.0.0.1", "  IdentityAgent AGENT\n", false, true, "")
+        .await;
+    lab.expect("127.0.0.1", "", true, true, "").await;
+    lab.expect(
+        "127.0.0.1",
+        "  IdentityAgent none\n",
+        true,
+        false,
+        AUTH_FAILED,
+    )
+    .await;
+    lab.expect("127.0.0.1", "", false, false, AUTH_FAILED).await;
+    lab.expect(
+        "127.0.0.1",
+        "  IdentityAgent SSH_AUTH_SOCK\n",
+        true,
+        true,
+        "",
+    )
+    .await;
+}
+
+/// `IdentitiesOnly yes` with an identity that is only a `.pub` whose
+/// private half is in the agent: the agent signs with it, as in `ssh`;
+/// without that `.pub`, the agent's key is left out.
+#[tokio::test(flavor = "multi_thread")]
+async fn identities_only_with_a_public_key_file_uses_the_agents_private_half() {
+    let Some(lab) = AuthLab::start().await else {
+        return;
+    };
+    lab.expect(
+        "127.0.0.1",
+        "  IdentitiesOnly yes\n  IdentityFile PUBLIC_ONLY\n  IdentityAgent AGENT\n",
+        false,
+        true,
+        "",
+    )
+    .await;
+    lab.expect(
+        "127.0.0.1",
+        "  IdentitiesOnly yes\n  IdentityAgent AGENT\n",
+        false,
+        false,
+        AUTH_FAILED,
+    )
+    .await;
+}
+
+/// `PubkeyAuthentication no`: neither the agent's key nor a key file is
+/// offered, so a host that takes only that key refuses both clients.
+#[tokio::test(flavor = "multi_thread")]
+async fn pubkey_authentication_no_offers_no_key() {
+    let Some(lab) = AuthLab::start().await else {
+        return;
+    };
+    lab.expect(
+        "127.0.0.1",
+        "  PubkeyAuthentication no\n  IdentityAgent AGENT\n  IdentityFile PUBLIC_ONLY\n",
+        false,
+        false,
+        "ssh_config rules out keys (PubkeyAuthentication no",
+    )
+    .await;
+}
+
+/// Whether this machine has `::1` on its loopback (Linux's list of IPv6
+/// addresses).
+fn has_ipv6_loopback() -> bool {
+    std::fs::read_to_string("/proc/net/if_inet6")
+        .is_ok_and(|t| t.lines().any(|l| l.starts_with(&"0".repeat(31))))
+}
+
+/// `AddressFamily` with an sshd listening on 127.0.0.1 only, reached as
+/// `localhost`: `inet` reaches it, `inet6` does not (no IPv6 address of
+/// localhost has an sshd), for `ssh` and sshfleet alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn address_family_chooses_the_addresses_tried_as_ssh_does() {
+    let Some(lab) = AuthLab::start().await else {
+        return;
+    };
+    lab.expect(
+        "localhost",
+        "  AddressFamily inet\n  IdentityAgent AGENT\n",
+        false,
+        true,
+        "",
+    )
+    .await;
+    if !has_ipv6_loopback() {
+        eprintln!("skipping AddressFamily inet6: this machine has no ::1");
+        return;
+    }
+    lab.expect(
+        "localhost",
+        "  AddressFamily inet6\n  IdentityAgent AGENT\n",
+        false,
+        false,
+        "AddressFamily inet6",
+    )
+    .await;
+}
