@@ -248,12 +248,10 @@ impl Named for ScenarioChoice {
             // Counted from the blocks the fleet is dealt from, so the help
             // cannot drift from what `mixed` serves.
             ScenarioChoice::Mixed => {
-                let count = |block: &[Scenario], of: Scenario| {
-                    block.iter().filter(|&&s| s == of).count()
-                };
+                let count =
+                    |block: &[Scenario], of: Scenario| block.iter().filter(|&&s| s == of).count();
                 let esa: Vec<Scenario> = MIXED_BLOCK.iter().map(|&s| s.into()).collect();
-                let tetra: Vec<Scenario> =
-                    ENDPOINT_MIXED_BLOCK.iter().map(|&s| s.into()).collect();
+                let tetra: Vec<Scenario> = ENDPOINT_MIXED_BLOCK.iter().map(|&s| s.into()).collect();
                 format!(
                     "every scenario of the model: per {} AsyncOS hosts {} healthy, {} broken and \
                      one of each fault; per {} Windows endpoints {} up to date, {} fixable and one \
@@ -291,11 +289,17 @@ mod tests {
         let blocks: [(Vec<Scenario>, [Scenario; 2]); 2] = [
             (
                 MIXED_BLOCK.iter().map(|&s| s.into()).collect(),
-                [AsyncOsScenario::Healthy.into(), AsyncOsScenario::Broken.into()],
+                [
+                    AsyncOsScenario::Healthy.into(),
+                    AsyncOsScenario::Broken.into(),
+                ],
             ),
             (
                 ENDPOINT_MIXED_BLOCK.iter().map(|&s| s.into()).collect(),
-                [EndpointScenario::UpToDate.into(), EndpointScenario::StaleFixable.into()],
+                [
+                    EndpointScenario::UpToDate.into(),
+                    EndpointScenario::StaleFixable.into(),
+                ],
             ),
         ];
         for (block, counted) in blocks {
@@ -308,7 +312,10 @@ mod tests {
             }
         }
         let help = ScenarioChoice::Mixed.about();
-        assert!(help.contains("per 30 Windows endpoints 11 up to date, 2 fixable"), "{help}");
+        assert!(
+            help.contains("per 30 Windows endpoints 11 up to date, 2 fixable"),
+            "{help}"
+        );
     }
 
     #[test]
