@@ -173,6 +173,9 @@ fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Re
         ));
     }
     let names = expand_range(&names).map_err(|m| format!("host `{pattern}`: {m}"))?;
+    model
+        .room_for(names.len())
+        .map_err(|m| format!("host `{pattern}`: {m}"))?;
     if names.iter().any(|n| n == "---") {
         return Err("invalid host `---`: is this a YAML file?".to_string());
     }

@@ -33,6 +33,11 @@ pub(super) const ALL: usize = 0;
 pub(super) const UNGROUPED: usize = 1;
 
 /// Every source's hosts and groups, merged as Ansible merges them.
+/// Most hosts an inventory may hold, all sources together: ten times the
+/// largest estate this tool is meant for, and enough that a run never
+/// starts on an inventory that only a typo in a range could have made.
+pub(super) const MAX_HOSTS: usize = 1_000_000;
+
 pub(super) struct Model {
     pub(super) groups: Vec<GroupData>,
     group_ids: HashMap<String, usize>,
@@ -84,6 +89,19 @@ impl Model {
         self.host_ids.contains_key(name)
     }
 
+    /// Whether `more` new hosts still fit under [`MAX_HOSTS`]: asked before
+    /// a range is expanded into the model, so a few bytes of ranges cannot
+    /// make an inventory of millions of hosts (docs/SECURITY.md, I3).
+    pub(super) fn room_for(&self, more: usize) -> Result<(), String> {
+        if self.hosts.len().saturating_add(more) > MAX_HOSTS {
+            return Err(format!(
+                "the inventory would hold more than {MAX_HOSTS} hosts (it holds {} so far)",
+                self.hosts.len()
+            ));
+        }
+        Ok(())
+    }
+
     pub(super) fn host_id(&mut self, name: &str) -> usize {
         if let Some(&id) = self.host_ids.get(name) {
             return id;
@@ -100,7 +118,9 @@ impl Model {
     }
 
     pub(super) fn add_host(&mut self, host: usize, group: usize) {
-        if !self.groups[group].hosts.contains(&host) {
+        // Asked of the host's few groups, not of the group's hosts: a range
+        // of 100 000 hosts in one group stays linear.
+        if !self.hosts[host].groups.contains(&group) {
             self.groups[group].hosts.push(host);
             self.hosts[host].groups.push(group);
         }

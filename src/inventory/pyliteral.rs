@@ -89,6 +89,15 @@ impl Parser<'_> {
                 let negative = self.peek() == Some(b'-');
                 self.i += 1;
                 self.ws();
+                // `literal_eval` takes a sign only on a number itself:
+                // `-(1)` is -1, but `-(-1)` is a sign on a signed number,
+                // which it refuses (the text stays text).
+                let inner = self.s[self.i..]
+                    .iter()
+                    .find(|c| !matches!(c, b'(' | b' ' | b'\t'));
+                if self.peek() == Some(b'(') && matches!(inner, Some(b'-') | Some(b'+')) {
+                    return Err(Fail::NotLiteral);
+                }
                 let value = self.atom()?;
                 self.complex_tail()?;
                 match value {
@@ -621,6 +630,12 @@ mod tests {
             ("f'x'", s("f'x'")),
             ("'unterminated", s("'unterminated")),
             ("1+2", s("1+2")),
+            ("-(1)", Value::from(-1)),
+            ("-( 2222 )", Value::from(-2222)),
+            ("-(-1)", s("-(-1)")),
+            ("-((-2222))", s("-((-2222))")),
+            ("+(+1)", s("+(+1)")),
+            ("--1", s("--1")),
         ] {
             let got = literal_value(text);
             match got {

@@ -77,8 +77,9 @@ impl Inventory {
                     hosts.retain(|h| set.contains(h));
                 }
                 _ => {
+                    let mut seen: HashSet<usize> = hosts.iter().copied().collect();
                     for h in matched {
-                        if !hosts.contains(&h) {
+                        if seen.insert(h) {
                             hosts.push(h);
                         }
                     }

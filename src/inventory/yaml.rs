@@ -190,6 +190,7 @@ impl<'a> Builder<'a> {
             let here = extend(ypath, &pattern);
             let (names_pattern, port) = super::address::parse_address(&pattern, true);
             let names = expand_range(&names_pattern)
+                .and_then(|names| self.model.room_for(names.len()).map(|()| names))
                 .map_err(|m| self.invalid(&here, format!("host `{pattern}`: {m}")))?;
             let vars = match host_value {
                 Value::Null => Vec::new(),

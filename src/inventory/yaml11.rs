@@ -28,7 +28,10 @@ pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
     Ok(value)
 }
 
-/// Parse the first document of `text` (an empty text is `Null`).
+/// Parse the one document of `text` (an empty text is `Null`). A second
+/// document is refused, as Ansible's loader refuses it ("expected a single
+/// document in the stream"): reading only the first would drop the rest
+/// silently.
 pub(super) fn parse(text: &str) -> Result<Value, YamlError> {
     // Nesting and alias expansion bounded before the recursive reader runs
     // (a decrypted vault or a script's output never went through
@@ -44,7 +47,10 @@ pub(super) fn parse(text: &str) -> Result<Value, YamlError> {
         match event {
             Event::StreamEnd => return Ok(Value::Null),
             Event::StreamStart | Event::DocumentStart | Event::Nothing => {}
-            other => return reader.node(other, mark.line()),
+            other => {
+                let value = reader.node(other, mark.line())?;
+                return reader.end_of_stream().map(|()| value);
+            }
         }
     }
 }
@@ -55,6 +61,24 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    fn end_of_stream(&mut self) -> Result<(), YamlError> {
+        loop {
+            let (event, mark) = self.next()?;
+            match event {
+                Event::StreamEnd => return Ok(()),
+                Event::DocumentEnd | Event::Nothing => {}
+                _ => {
+                    return Err(YamlError {
+                        line: mark.line(),
+                        message: "expected a single document in the stream, as Ansible does: \
+                                  this file holds a second one"
+                            .to_string(),
+                    });
+                }
+            }
+        }
+    }
+
     fn next(&mut self) -> Result<(Event, yaml_rust2::scanner::Marker), YamlError> {
         self.parser.next_token().map_err(|e| YamlError {
             line: e.marker().line(),
@@ -103,6 +127,7 @@ impl Reader<'_> {
     fn mapping(&mut self) -> Result<Value, YamlError> {
         let mut explicit = Mapping::new();
         let mut merged: Vec<Mapping> = Vec::new();
+        let mut merge_line = 0;
         loop {
             let (event, mark) = self.next()?;
             if matches!(event, Event::MappingEnd) {
@@ -114,6 +139,7 @@ impl Reader<'_> {
             let (event, mark) = self.next()?;
             let value = self.node(event, mark.line())?;
             if is_merge {
+                merge_line = mark.line();
                 match value {
                     Value::Mapping(m) => merged.push(m),
                     Value::Sequence(items) => {
@@ -134,6 +160,7 @@ impl Reader<'_> {
         if merged.is_empty() {
             return Ok(Value::Mapping(explicit));
         }
+        refuse_disputed_merge(&explicit, &merged, merge_line)?;
         // Explicit keys win, then earlier merged mappings over later ones.
         let mut out = Mapping::new();
         for source in merged {
@@ -148,6 +175,43 @@ impl Reader<'_> {
         }
         Ok(Value::Mapping(out))
     }
+}
+
+/// A key that two mappings of one `<<` list give different values (and the
+/// mapping does not set itself) has no one reading: PyYAML keeps the first
+/// mapping's value, ansible-core 2.19's loader warns of a duplicate key and
+/// keeps the first or the last depending on how CPython stores the key's
+/// text. sshfleet refuses rather than pick one.
+fn refuse_disputed_merge(
+    explicit: &Mapping,
+    merged: &[Mapping],
+    line: usize,
+) -> Result<(), YamlError> {
+    for (i, first) in merged.iter().enumerate() {
+        for (key, value) in first {
+            if explicit.contains_key(key) {
+                continue;
+            }
+            let disputed = merged[i + 1..]
+                .iter()
+                .any(|later| later.get(key).is_some_and(|v| v != value));
+            if disputed {
+                let name = match key {
+                    Value::String(s) => s.clone(),
+                    other => format!("{other:?}"),
+                };
+                return Err(YamlError {
+                    line,
+                    message: format!(
+                        "the mappings merged by `<<` give `{name}` different values, which \
+                         ansible-core 2.19 and PyYAML read differently (a duplicate key): set \
+                         `{name}` in this mapping or merge only one of them"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 fn merge_error(line: usize) -> YamlError {
@@ -411,15 +475,37 @@ mod tests {
     }
 
     /// ansible-core 2.19.14 (`ansible-inventory --host`) on
-    /// `<<: [*a, *b]` with `x` in both: `x: 1` (the first mapping's), the
-    /// host's own keys over both.
+    /// `<<: [*a, *b]` with a key in both: `x` keeps the first mapping's
+    /// value, `xx` the last's (its loader's duplicate-key check), PyYAML the
+    /// first for both. Disputed keys are refused; agreeing ones and keys the
+    /// mapping sets itself are read.
     #[test]
-    fn merge_list_earlier_mapping_wins_as_ansible() {
-        let v = parse("a: &a {x: 1, y: 2}\nb: &b {x: 3, z: 4}\nh:\n  <<: [*a, *b]\n  w: 0\nk:\n  <<: [*a, *b]\n  x: 9\n")
-            .unwrap();
+    fn merge_list_reads_only_what_has_one_reading() {
+        for text in [
+            "a: &a {x: 1, y: 2}\nb: &b {x: 3, z: 4}\nh:\n  <<: [*a, *b]\n  w: 0\n",
+            "a: &a {xx: 1}\nb: &b {xx: 3}\nh:\n  <<: [*a, *b]\n",
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, 4, "{text}");
+            assert!(e.message.contains("different values"), "{}", e.message);
+        }
+        let v = parse(
+            "a: &a {x: 1, y: 2}\nb: &b {x: 1, z: 4}\nh:\n  <<: [*a, *b]\n  w: 0\nk:\n  <<: [*a, *b]\n  x: 9\n",
+        )
+        .unwrap();
         assert_eq!(v["h"]["x"], Value::from(1));
         assert_eq!(v["h"]["y"], Value::from(2));
         assert_eq!(v["h"]["z"], Value::from(4));
         assert_eq!(v["k"]["x"], Value::from(9));
+        let v = parse("a: &a {x: 1}\nb: &b {x: 3}\nk:\n  <<: [*a, *b]\n  x: 9\n").unwrap();
+        assert_eq!(v["k"]["x"], Value::from(9));
+    }
+
+    #[test]
+    fn a_second_document_is_refused_at_its_line() {
+        let e = parse("a: 1\n---\nb: 2\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("single document"), "{}", e.message);
+        assert_eq!(parse("---\na: 1\n...\n").unwrap()["a"], Value::from(1));
     }
 }

@@ -280,7 +280,7 @@ fn a_subscript_out_of_range_stops_with_ansibles_error() {
 fn yaml_merge_keys_and_string_sections_as_ansible() {
     let dir = estate(&[(
         "hosts.yml",
-        "all:\n  vars:\n    a: &a {ansible_user: ua, ansible_port: 2001}\n    b: &b {ansible_user: ub}\n  \
+        "all:\n  vars:\n    a: &a {ansible_user: ua, ansible_port: 2001}\n    b: &b {ansible_user: ua, x_b: 1}\n  \
          children:\n    web:\n      hosts: esa01\n    db:\n      children: web\n  hosts:\n    esa02:\n      \
          <<: [*a, *b]\n    esa03:\n      <<: *b\n      ansible_user: own\n",
     )]);
@@ -388,4 +388,80 @@ fn several_vault_ids_as_ansible_and_a_missing_label_is_named() {
     );
     assert!(text.contains("vault id `prod`"), "{text}");
     assert!(text.contains("vault-id-prod.yml:4"), "{text}");
+}
+
+/// A few bytes of ranges must not become hours of work or millions of
+/// hosts (docs/SECURITY.md, I3): two full ranges in one group are read
+/// (as Ansible reads them), and ranges beyond the inventory's bound of a
+/// million hosts are refused at the line that crosses it.
+#[test]
+fn ranges_are_read_in_linear_time_and_the_hosts_are_bounded() {
+    let dir = estate(&[(
+        "two.ini",
+        "[g]\nh00-[00000:99999]\nh01-[00000:99999]\nh00-00007\n",
+    )]);
+    let hosts = resolve(dir.path(), "two.ini", &["--pattern", "h01-99999"]);
+    assert_eq!(hosts.len(), 1, "{hosts:?}");
+    let twice = resolve(dir.path(), "two.ini", &["--pattern", "h00-00007"]);
+    assert_eq!(twice.len(), 1, "a host named twice is one host: {twice:?}");
+
+    let mut many = String::from("[g]\n");
+    for i in 0..11 {
+        many.push_str(&format!("h{i}-[000000:099999]\n"));
+    }
+    let dir = estate(&[("many.ini", &many)]);
+    let message = refusal(dir.path(), &["inventory", "-i", "many.ini", "-F", "none"]);
+    assert!(message.contains("many.ini:12"), "{message}");
+    assert!(message.contains("more than 1000000 hosts"), "{message}");
+}
+
+/// YAML that ansible-core 2.19 reads one way and PyYAML another, or not at
+/// all, is refused naming the file and line: a second document (Ansible:
+/// "expected a single document"), and a key that two mappings of one `<<`
+/// list give different values (Ansible warns of a duplicate key and keeps
+/// the first or the last, depending on the key). Agreeing merges are read.
+#[test]
+fn yaml_that_ansible_does_not_read_as_one_mapping_is_refused() {
+    let dir = estate(&[
+        (
+            "two-docs.yml",
+            "all:\n  hosts:\n    esa01:\n---\nall:\n  hosts:\n    esa02:\n",
+        ),
+        (
+            "merged.yml",
+            "all:\n  vars:\n    x_site: &site {ansible_user: siteadmin}\n    \
+             x_base: &base {ansible_user: ops, ansible_port: 2222}\n  hosts:\n    \
+             esa01: {<<: [*site, *base]}\n",
+        ),
+        (
+            "agreeing.yml",
+            "all:\n  vars:\n    x_site: &site {ansible_user: ops}\n    \
+             x_base: &base {ansible_user: ops, ansible_port: 2222}\n  hosts:\n    \
+             esa01: {<<: [*site, *base]}\n    esa02: {<<: [*site, *base], ansible_user: me}\n",
+        ),
+        ("gv/hosts.yml", "all:\n  hosts:\n    esa01:\n"),
+        (
+            "gv/group_vars/all.yml",
+            "ansible_user: ops\n---\nansible_port: 2200\n",
+        ),
+        ("ranges.ini", "esa01 ansible_port=-(-2222)\n"),
+    ]);
+    let message = refusal(
+        dir.path(),
+        &["inventory", "-i", "two-docs.yml", "-F", "none"],
+    );
+    assert!(message.contains("two-docs.yml:4"), "{message}");
+    assert!(message.contains("single document"), "{message}");
+    let message = refusal(dir.path(), &["inventory", "-i", "merged.yml", "-F", "none"]);
+    assert!(message.contains("merged.yml:6"), "{message}");
+    assert!(message.contains("`ansible_user`"), "{message}");
+    let hosts = resolve(dir.path(), "agreeing.yml", &[]);
+    assert_eq!(host(&hosts, "esa01")["user"], "ops");
+    assert_eq!(host(&hosts, "esa01")["port"], 2222);
+    assert_eq!(host(&hosts, "esa02")["user"], "me");
+    let message = refusal(dir.path(), &["inventory", "-i", "gv", "-F", "none"]);
+    assert!(message.contains("all.yml:2"), "{message}");
+    // Ansible's literal_eval keeps `-(-2222)` as text: not a port.
+    let message = refusal(dir.path(), &["inventory", "-i", "ranges.ini", "-F", "none"]);
+    assert!(message.contains("-(-2222)"), "{message}");
 }
