@@ -762,14 +762,33 @@ mod tests {
                 && t.jumps.is_empty()
         );
         assert_eq!(t.proxy_command.as_deref(), Some("nc esa01 2022"));
-        // network_cli knows only the plain names.
+        // network_cli connects through paramiko when told so, and then
+        // reads paramiko's names (ansible_ssh_host beats ansible_host).
         let t = target(
-            "all:\n  hosts:\n    sw01:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_host: 192.0.2.9\n      ansible_ssh_host: 192.0.2.99\n      ansible_ssh_user: legacy\n",
+            "all:\n  hosts:\n    sw01:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_network_cli_ssh_type: paramiko\n      ansible_network_os: cisco.ios.ios\n      ansible_host: 192.0.2.9\n      ansible_ssh_host: 192.0.2.99\n      ansible_ssh_user: legacy\n",
             "",
         )
         .unwrap();
-        assert_eq!(t.address, "192.0.2.9");
-        assert_ne!(t.credentials.user, "legacy");
+        assert_eq!(t.address, "192.0.2.99");
+        assert_eq!(t.credentials.user, "legacy");
+        // Otherwise (libssh, or `auto`: whatever the controller has
+        // installed) it is refused, and so is a missing network_os.
+        for (vars, needle) in [
+            ("", "ansible_network_cli_ssh_type: paramiko"),
+            (
+                "      ansible_network_cli_ssh_type: libssh\n",
+                "only through paramiko",
+            ),
+            (
+                "      ansible_network_cli_ssh_type: paramiko\n",
+                "ansible_network_os",
+            ),
+        ] {
+            let inv =
+                format!("all:\n  hosts:\n    sw01:\n      ansible_connection: network_cli\n{vars}");
+            let err = target(&inv, "").unwrap_err().to_string();
+            assert!(err.contains(needle), "{vars}: {err}");
+        }
     }
 
     #[test]

@@ -389,3 +389,39 @@ fn several_vault_ids_as_ansible_and_a_missing_label_is_named() {
     assert!(text.contains("vault id `prod`"), "{text}");
     assert!(text.contains("vault-id-prod.yml:4"), "{text}");
 }
+
+/// Each connection type reads its own plugin's names: paramiko its
+/// `ansible_paramiko_*` ones (later wins), network_cli those of the plugin
+/// its `ansible_network_cli_ssh_type` names, computed only for paramiko
+/// (`auto` depends on what the controller has installed), `local` refused.
+#[test]
+fn each_connection_type_reads_its_plugins_names_or_is_refused() {
+    let dir = estate(&[(
+        "hosts.yml",
+        "all:\n  vars:\n    ansible_network_os: cisco.ios.ios\n    ansible_host: 192.0.2.1\n    ansible_paramiko_host: 192.0.2.2\n    ansible_paramiko_user: pu\n  hosts:\n    para:\n      ansible_connection: ansible.builtin.paramiko\n    cli:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_network_cli_ssh_type: paramiko\n    auto:\n      ansible_connection: network_cli\n    plain:\n      ansible_connection: smart\n    here:\n      ansible_connection: local\n",
+    )]);
+    // Hosts refused: exit 5, every host still listed.
+    let out = sshfleet(
+        dir.path(),
+        &["inventory", "-i", "hosts.yml", "-F", "none", "--json"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(5));
+    let hosts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for name in ["para", "cli"] {
+        let h = host(&hosts, name);
+        assert_eq!(
+            (h["address"].as_str(), h["user"].as_str()),
+            (Some("192.0.2.2"), Some("pu")),
+            "{h}"
+        );
+    }
+    assert_eq!(host(&hosts, "plain")["address"], "192.0.2.1");
+    let auto = host(&hosts, "auto")["error"].as_str().unwrap().to_string();
+    assert!(
+        auto.contains("hosts.yml:14") && auto.contains("ansible_network_cli_ssh_type: paramiko"),
+        "{auto}"
+    );
+    let here = host(&hosts, "here")["error"].as_str().unwrap().to_string();
+    assert!(here.contains("`local`"), "{here}");
+}
