@@ -1,8 +1,10 @@
-//! A host's connection values as Ansible's ssh connection plugin reads
-//! them: for each option the *last* of its variable names that is set wins
-//! (so a legacy `ansible_ssh_user` beats `ansible_user` wherever each is
-//! set), the value is rendered with Jinja, then typed. Hosts whose
-//! `ansible_connection` is not an SSH one are refused by name.
+//! A host's connection values as the connection plugin that reaches it
+//! reads them (ssh, paramiko, network_cli through paramiko: the tables of
+//! [`super::plugin_vars`]): for each option the *last* of its variable
+//! names that is set wins (so a legacy `ansible_ssh_user` beats
+//! `ansible_user` wherever each is set), the value is rendered with Jinja,
+//! then typed. Hosts whose `ansible_connection` is not an SSH one are
+//! refused by name.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,5 +1,7 @@
 //! Every variable ansible-core 2.19's connection plugins read (and so
-//! render before connecting), as `ansible-doc -t connection` lists them.
+//! render before connecting), as `ansible-doc -t connection` lists them,
+//! and, per connection type sshfleet computes, which of them give the
+//! address, port, user, password, key file, host key checking and proxy.
 
 /// The ssh plugin's variables (ansible-core 2.19), which it templates.
 pub(super) const SSH_PLUGIN_VARS: [&str; 38] = [
@@ -187,15 +189,43 @@ const PARAMIKO_HOST_KEY_CHECKING: [&str; 3] = [
     "ansible_paramiko_host_key_checking",
 ];
 const PARAMIKO_PROXY: [&str; 1] = ["ansible_paramiko_proxy_command"];
-const NETWORK_CLI_TEMPLATED: [&str; 26] = {
-    let mut all = [""; 26];
+/// network_cli's own variables (ansible.netcommon's documentation, its
+/// `connection_persistent` fragment included), which it templates before
+/// handing over to paramiko; paramiko's own names are already above.
+const NETWORK_CLI_OWN_VARS: [&str; 19] = [
+    "ansible_network_os",
+    "ansible_network_cli_ssh_type",
+    "ansible_become",
+    "ansible_become_method",
+    "ansible_network_become_errors",
+    "ansible_network_terminal_errors",
+    "ansible_buffer_read_timeout",
+    "ansible_terminal_stdout_re",
+    "ansible_terminal_stderr_re",
+    "ansible_terminal_initial_prompt",
+    "ansible_terminal_initial_answer",
+    "ansible_terminal_initial_prompt_checkall",
+    "ansible_terminal_initial_prompt_newline",
+    "ansible_network_cli_retries",
+    "ansible_network_single_user_mode",
+    "ansible_connect_timeout",
+    "ansible_command_timeout",
+    "ansible_persistent_log_messages",
+    "ansible_network_import_modules",
+];
+
+const NETWORK_CLI_TEMPLATED: [&str; 43] = {
+    let mut all = [""; 43];
     let mut i = 0;
     while i < PARAMIKO_PLUGIN_VARS.len() {
         all[i] = PARAMIKO_PLUGIN_VARS[i];
         i += 1;
     }
-    all[24] = "ansible_network_os";
-    all[25] = "ansible_network_cli_ssh_type";
+    let mut j = 0;
+    while j < NETWORK_CLI_OWN_VARS.len() {
+        all[i + j] = NETWORK_CLI_OWN_VARS[j];
+        j += 1;
+    }
     all
 };
 
@@ -328,6 +358,15 @@ mod tests {
                 !CONNECTION_TYPES[i + 1..].iter().any(|(n, _)| n == name),
                 "{name}"
             );
+        }
+        // The templated lists are whole (no slot left empty) and each
+        // name is listed once.
+        for plugin in Plugin::ALL {
+            let all = vars_of(plugin, Setting::Templated);
+            for (i, var) in all.iter().enumerate() {
+                assert!(var.starts_with("ansible_"), "{plugin:?}: `{var}`");
+                assert!(!all[i + 1..].contains(var), "{plugin:?}: {var} twice");
+            }
         }
         // Every name a plugin reads is one it templates.
         for (plugin, setting, vars) in PLUGIN_SETTINGS {

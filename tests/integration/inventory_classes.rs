@@ -355,6 +355,28 @@ fn playbook_variables_from_the_inventory_are_rendered() {
         text.contains("update_timeout") && text.contains("`9x`"),
         "{text}"
     );
+    // An unquoted timestamp is a datetime to Ansible: its text is
+    // Python's str() of it, not the text as written.
+    let dir = estate(&[(
+        "hosts.yml",
+        "all:\n  hosts:\n    esa01:\n      update_timeout: 2001-12-14 21:59:43.10 -5\n",
+    )]);
+    let text = refusal(
+        dir.path(),
+        &[
+            "run",
+            "esa-ecupdate",
+            "-i",
+            "hosts.yml",
+            "-F",
+            "none",
+            "--no-progress",
+        ],
+    );
+    assert!(
+        text.contains("`2001-12-14 21:59:43.100000-05:00`"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -557,7 +557,8 @@ def plugin_for(v, t):
         return "paramiko"
     if name in ("network_cli", "ansible.netcommon.network_cli"):
         ssh_type = t.template(v["ansible_network_cli_ssh_type"]) if "ansible_network_cli_ssh_type" in v else "auto"
-        if "ansible_network_os" not in v:
+        # network_cli templates its own options (network_os among them).
+        if not t.template(v.get("ansible_network_os")):
             raise ValueError("network_cli: Unable to automatically determine host network os")
         if ssh_type != "paramiko":
             raise ValueError(f"network_cli: ssh_type {ssh_type} is not computed")
