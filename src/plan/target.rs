@@ -279,6 +279,15 @@ impl Resolver {
         };
         for kind in AlgorithmKind::ALL {
             let var = kind.inventory_var();
+            // sshfleet's own variable: text, or refused (a list, a
+            // mapping, an unquoted date would otherwise be ignored).
+            if host.vars.get(var).is_some_and(|v| !v.is_null()) && host.var_text(var).is_none() {
+                return Err(TargetError {
+                    host: host.name.clone(),
+                    var: var.to_string(),
+                    message: "must be text (OpenSSH's comma-separated algorithm list), not a list, mapping or unquoted date".to_string(),
+                });
+            }
             if let Some(text) = host.var_text(var) {
                 let change =
                     AlgorithmChange::parse_strict(kind, &text).map_err(|message| TargetError {
@@ -812,6 +821,8 @@ mod tests {
             ),
             ("ansible_ssh_common_args: -o ProxyCommand=nc_%x", "`%x`"),
             ("ansible_ssh_common_args: -o ProxyCommand=nc_%", "lone `%`"),
+            ("sshfleet_ciphers: [aes128-ctr]", "must be text"),
+            ("sshfleet_macs: 2024-01-02", "must be text"),
         ] {
             let err = target(&format!("all:\n  hosts:\n    h9:\n      {vars}\n"), "")
                 .unwrap_err()
