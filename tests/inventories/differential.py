@@ -217,6 +217,7 @@ def gen_host(r, c):
         "{{ 'bastion' if 'bastions' in group_names else inventory_hostname }}",
         "{{ inventory_hostname | replace('.example.com', '') }}",
         "{{ groups['all'] | first }}", "{{ inventory_hostname_short | upper }}",
+        Plain(r.choice(STAMPS)), "h{{ stamp | default('') }}",
     ])
 
 
@@ -252,7 +253,7 @@ def gen_user(r, c):
 
 
 def gen_key(r, c):
-    return r.choice(["~/.ssh/id_{{ site }}", "/etc/keys/fleet.pem", "~/.ssh/ops_key",
+    return r.choice(["~/.ssh/id_{{ site }}", "/etc/keys/fleet.pem", "~/.ssh/ops_key", Plain(r.choice(STAMPS)),
                      "/keys/{{ inventory_hostname_short }}.pem"])
 
 
