@@ -41,6 +41,16 @@ impl Inventory {
     }
 
     fn evaluate(&self, terms: &[String]) -> Result<Selection<'_>, InventoryError> {
+        // `&` or `!` with nothing after it: ansible-core fails on it
+        // (IndexError in `_split_subscript`, "this is probably a bug").
+        if let Some(term) = terms.iter().find(|t| matches!(t.as_str(), "&" | "!")) {
+            return Err(InventoryError::InvalidNoLine {
+                path: self.path().to_path_buf(),
+                message: format!(
+                    "host pattern term `{term}` names nothing after `{term}`; ansible-core stops on it with an internal error (string index out of range)"
+                ),
+            });
+        }
         let mut regular: Vec<&str> = Vec::new();
         let mut intersect = Vec::new();
         let mut exclude = Vec::new();
@@ -122,16 +132,6 @@ impl Inventory {
                 }
                 None => terms.push(term.to_string()),
             }
-        }
-        // `&` or `!` with nothing after it: ansible-core fails on it
-        // (IndexError in `_split_subscript`, "this is probably a bug").
-        if let Some(term) = terms.iter().find(|t| matches!(t.as_str(), "&" | "!")) {
-            return Err(InventoryError::InvalidNoLine {
-                path: self.path().to_path_buf(),
-                message: format!(
-                    "--limit term `{term}` names nothing after `{term}`; ansible-core stops on it with an internal error (string index out of range)"
-                ),
-            });
         }
         let terms: Vec<String> = terms.into_iter().filter(|t| !t.is_empty()).collect();
         let selection = self.evaluate(&terms)?;
