@@ -4,7 +4,10 @@
 Generates inventories from a small grammar (INI, YAML, JSON, inventory
 scripts; groups, children, depth and ansible_group_priority; group_vars/
 and host_vars/ files; Jinja over the filters, tests, lookups, magic
-variables and string methods sshfleet supports; --limit patterns) with a
+variables and string methods sshfleet supports; unquoted YAML timestamps;
+host names that are addresses or have dots in odd places; connection types
+and paramiko's own names; --limit patterns, with no term, a bare `&`/`!`
+and `@file`s with blank lines) with a
 fixed seed, resolves each with ansible-core in this one Python process (the
 inventory, the limit, and the ssh connection plugin's options templated as
 the task executor templates them) and with the sshfleet binary
