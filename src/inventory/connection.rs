@@ -80,7 +80,8 @@ pub(crate) struct ConnectionVars {
     pub host_key_checking: Option<bool>,
     /// Which plugin Ansible would connect with.
     pub plugin: Plugin,
-    /// paramiko's `ansible_paramiko_proxy_command` (tokens not expanded).
+    /// paramiko's `ansible_paramiko_proxy_command` as paramiko runs it,
+    /// written for `sh -c` (each word quoted): see [`paramiko_proxy`].
     pub proxy_command: Option<String>,
     /// The Ansible password variable is `{{ lookup('env', NAME) }}`, kept
     /// as `password_env` (NAME), read when connecting.
@@ -218,10 +219,13 @@ impl Host {
             ),
             None => None,
         };
-        let proxy_command = r
-            .get(plugin.vars(Setting::ProxyCommand))?
-            .map(|(_, v)| text(&v))
-            .filter(|c| !c.is_empty());
+        let proxy_command = match r.get(plugin.vars(Setting::ProxyCommand))? {
+            Some((var, v)) if !text(&v).is_empty() => Some(
+                paramiko_proxy(&text(&v), &address, port.unwrap_or(22), user.as_deref())
+                    .map_err(|m| r.bad(var, m))?,
+            ),
+            _ => None,
+        };
         Ok(ConnectionVars {
             password_from_ansible_env,
             plugin,
@@ -512,6 +516,47 @@ fn env_lookup(text: &str) -> Option<String> {
     ok.then_some(name)
 }
 
+/// paramiko's ProxyCommand as Ansible's paramiko plugin builds it: `%h`,
+/// `%p` and `%r` replaced in that order, literally (no `%%`, no other
+/// token), then `shlex.split` and run without a shell
+/// (`paramiko.ProxyCommand`). Written here as the same words quoted for
+/// `sh -c` (Python's `shlex.quote`), so that nothing in a host or user name
+/// is read by a shell. `%r` with no user set is refused: Ansible puts the
+/// text `None` there.
+fn paramiko_proxy(
+    command: &str,
+    address: &str,
+    port: u16,
+    user: Option<&str>,
+) -> Result<String, String> {
+    let mut line = command
+        .replace("%h", address)
+        .replace("%p", &port.to_string());
+    if line.contains("%r") {
+        let user = user.ok_or(
+            "uses `%r` with no user set: Ansible's paramiko plugin puts the text `None` there; set ansible_user",
+        )?;
+        line = line.replace("%r", user);
+    }
+    let words = super::pyliteral::shlex_split(&line, false)
+        .map_err(|e| format!("cannot be split as paramiko splits it ({e})"))?;
+    Ok(words
+        .iter()
+        .map(|w| sh_quote(w))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// Python's `shlex.quote`.
+fn sh_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\"'\"'"))
+    }
+}
+
 /// A rendered value as Ansible's string options see it (Python's `str`).
 fn text(value: &Json) -> String {
     match value {
@@ -778,6 +823,20 @@ mod timestamp_tests {
         )
         .unwrap();
         assert_eq!(conn.port, Some(2222));
+        // paramiko's ProxyCommand: %h %p %r replaced literally, split as
+        // shlex.split, run without a shell (Python 3.11's shlex.quote of
+        // each word, as ansible-core 2.19.14's paramiko plugin builds it).
+        assert_eq!(
+            super::paramiko_proxy("ssh -W \"%h:%p\" -l %r jump | x", "a$b;c", 22, Some("ok"))
+                .unwrap(),
+            "ssh -W 'a$b;c:22' -l ok jump '|' x"
+        );
+        assert!(
+            super::paramiko_proxy("nc %h %r", "h", 22, None)
+                .unwrap_err()
+                .contains("`None`")
+        );
+        assert!(super::paramiko_proxy("nc %r", "h", 22, Some("o'k")).is_err());
         assert_eq!(
             conn.user.as_deref(),
             Some("u-2001-12-14 21:59:43.100000-05:00")

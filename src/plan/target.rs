@@ -320,11 +320,13 @@ impl Resolver {
         // The route: a ProxyCommand on the command line (or paramiko's),
         // else the first of ProxyJump and ProxyCommand ssh_config gives
         // (`none` is none).
-        let (proxy_command, proxy_var) = match args_proxy.or_else(|| conn.proxy_command.clone()) {
+        let (proxy_command, proxy_var) = match args_proxy {
             Some(command) => (
                 Some(command),
                 "ansible_ssh_common_args/ansible_ssh_extra_args",
             ),
+            // paramiko's, already as paramiko runs it (no OpenSSH tokens).
+            None if conn.proxy_command.is_some() => (None, ""),
             None => (
                 config
                     .proxy_command
@@ -333,9 +335,9 @@ impl Resolver {
                 "ssh_config ProxyCommand",
             ),
         };
-        let hops = match &proxy_command {
-            Some(_) => Vec::new(),
-            None => config.proxy_jump.clone().unwrap_or_default(),
+        let hops = match (&proxy_command, &conn.proxy_command) {
+            (None, None) => config.proxy_jump.clone().unwrap_or_default(),
+            _ => Vec::new(),
         };
         let mut target = resolve(&conn.address, overrides, config, options)
             .map_err(|message| invalid("ssh_config", message))?;
@@ -344,6 +346,8 @@ impl Resolver {
                 expand_proxy_command(&command, &target, &conn.address)
                     .map_err(|message| invalid(proxy_var, message))?,
             );
+        } else if let Some(command) = &conn.proxy_command {
+            target.proxy_command = Some(command.clone());
         }
         // Jump hosts prove possession of the same keys (a signature gives
         // nothing away); the password is never sent to any host but the

@@ -588,8 +588,19 @@ def connect(v, t):
                   conn.get_option("private_key_file"), words)
     if "error" not in c:
         c["password"] = conn.get_option("password") is not None
-        if plugin == "paramiko":
-            c["proxy_command"] = conn.get_option("proxy_command") or None
+        raw = conn.get_option("proxy_command") if plugin == "paramiko" else None
+        if raw:
+            # paramiko's: %h %p %r replaced in that order, then
+            # shlex.split and run without a shell (sshfleet writes the same
+            # words quoted for sh; it refuses %r with no user, where
+            # Ansible puts the text None).
+            user = conn.get_option("remote_user")
+            line = raw.replace("%h", str(host)).replace("%p", str(port))
+            if "%r" in line and user is None:
+                return {"error": "%r with no user"}
+            line = line.replace("%r", str(user))
+            c["proxy_command"] = " ".join(shlex.quote(w) for w in shlex.split(line))
+            c["proxy_final"] = True
     return c
 
 
@@ -714,7 +725,7 @@ def compare(case, d, sources, limit, want, lst, res):
             continue
         user = w["user"] if w["user"] is not None else e["user"]
         proxy = w["proxy_command"]
-        if proxy is not None:
+        if proxy is not None and not w.get("proxy_final"):
             proxy = proxy.replace("%h", w["address"].lower()).replace("%p", str(w["port"])).replace("%r", user)
             proxy = " ".join(shlex.split(proxy)) if proxy[:1] in "'\"" else proxy
         jump = None
