@@ -1,8 +1,10 @@
-//! A host's connection values as Ansible's ssh connection plugin reads
-//! them: for each option the *last* of its variable names that is set wins
-//! (so a legacy `ansible_ssh_user` beats `ansible_user` wherever each is
-//! set), the value is rendered with Jinja, then typed. Hosts whose
-//! `ansible_connection` is not an SSH one are refused by name.
+//! A host's connection values as the connection plugin that reaches it
+//! reads them (ssh, paramiko, network_cli through paramiko: the tables of
+//! [`super::plugin_vars`]): for each option the *last* of its variable
+//! names that is set wins (so a legacy `ansible_ssh_user` beats
+//! `ansible_user` wherever each is set), the value is rendered with Jinja,
+//! then typed. Hosts whose `ansible_connection` is not an SSH one are
+//! refused by name.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -10,119 +12,47 @@ use std::path::PathBuf;
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
-use super::plugin_vars::{PARAMIKO_PLUGIN_VARS, SSH_PLUGIN_VARS};
 use super::template::{Facts, Templar};
 use super::vars::{expand_home, is_env_name};
 use super::{Host, InventoryError, Origin, PASSWORD_ENV_VAR, VaultSecret};
 
-pub(super) const PASSWORD_VARS: [&str; 3] = [
-    "ansible_password",
-    "ansible_ssh_pass",
-    "ansible_ssh_password",
+pub(crate) use super::plugin_vars::Plugin;
+use super::plugin_vars::{ConnectionType, Setting, connection_type, vars_of};
+
+/// The settings sshfleet takes from a plugin's variables.
+const READ_SETTINGS: [Setting; 8] = [
+    Setting::Host,
+    Setting::Port,
+    Setting::User,
+    Setting::Password,
+    Setting::KeyFile,
+    Setting::HostKeyChecking,
+    Setting::ProxyCommand,
+    Setting::SshArgs,
 ];
 
-/// Which connection plugin reaches the host: each reads its own variable
-/// names (in its documentation's order, the last one set winning).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum Plugin {
-    /// `ssh` (and `smart`): OpenSSH, with ssh_config and the ssh arguments.
-    #[default]
-    Ssh,
-    /// `paramiko`: no ssh_config, no ssh arguments, its own ProxyCommand.
-    Paramiko,
-    /// `ansible.netcommon.network_cli`: fewer names, no ssh arguments.
-    NetworkCli,
-}
-
 impl Plugin {
+    /// The plugin an `ansible_connection` value names, when sshfleet
+    /// computes that connection (network_cli: when its variables say
+    /// paramiko, checked per host).
     pub(super) fn of(name: &str) -> Option<Plugin> {
-        match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
-            "ssh" | "smart" => Some(Plugin::Ssh),
-            "paramiko" | "paramiko_ssh" => Some(Plugin::Paramiko),
-            "network_cli" | "ansible.netcommon.network_cli" => Some(Plugin::NetworkCli),
-            _ => None,
+        match connection_type(name) {
+            ConnectionType::Reads(p) => Some(p),
+            ConnectionType::NetworkCli => Some(Plugin::NetworkCli),
+            ConnectionType::NotSsh => None,
         }
     }
 
-    fn host(self) -> &'static [&'static str] {
-        match self {
-            Plugin::Ssh => &["ansible_host", "ansible_ssh_host"],
-            Plugin::Paramiko => &["ansible_host", "ansible_ssh_host", "ansible_paramiko_host"],
-            Plugin::NetworkCli => &["ansible_host"],
-        }
-    }
-
-    fn port(self) -> &'static [&'static str] {
-        match self {
-            Plugin::Ssh => &["ansible_port", "ansible_ssh_port"],
-            Plugin::Paramiko => &["ansible_port", "ansible_ssh_port", "ansible_paramiko_port"],
-            Plugin::NetworkCli => &["ansible_port"],
-        }
-    }
-
-    fn user(self) -> &'static [&'static str] {
-        match self {
-            Plugin::Ssh => &["ansible_user", "ansible_ssh_user"],
-            Plugin::Paramiko => &["ansible_user", "ansible_ssh_user", "ansible_paramiko_user"],
-            Plugin::NetworkCli => &["ansible_user"],
-        }
-    }
-
-    fn password(self) -> &'static [&'static str] {
-        match self {
-            Plugin::Ssh | Plugin::NetworkCli => &PASSWORD_VARS,
-            Plugin::Paramiko => &[
-                "ansible_password",
-                "ansible_ssh_pass",
-                "ansible_ssh_password",
-                "ansible_paramiko_pass",
-                "ansible_paramiko_password",
-            ],
-        }
-    }
-
-    fn key_file(self) -> &'static [&'static str] {
-        match self {
-            Plugin::Ssh => &["ansible_private_key_file", "ansible_ssh_private_key_file"],
-            Plugin::Paramiko => &[
-                "ansible_private_key_file",
-                "ansible_ssh_private_key_file",
-                "ansible_paramiko_private_key_file",
-            ],
-            Plugin::NetworkCli => &["ansible_private_key_file"],
-        }
-    }
-
-    /// Every variable the plugin templates before it connects (Ansible
-    /// fails the host if any of them, set, cannot be rendered).
-    fn templated(self) -> &'static [&'static str] {
-        match self {
-            Plugin::Ssh => &SSH_PLUGIN_VARS,
-            Plugin::Paramiko => &PARAMIKO_PLUGIN_VARS,
-            Plugin::NetworkCli => &[
-                "ansible_host",
-                "ansible_port",
-                "ansible_user",
-                "ansible_password",
-                "ansible_ssh_pass",
-                "ansible_ssh_password",
-                "ansible_private_key_file",
-            ],
-        }
-    }
-
-    fn host_key_checking(self) -> &'static [&'static str] {
-        match self {
-            Plugin::Ssh => &["ansible_host_key_checking", "ansible_ssh_host_key_checking"],
-            Plugin::Paramiko => &[
-                "ansible_host_key_checking",
-                "ansible_ssh_host_key_checking",
-                "ansible_paramiko_host_key_checking",
-            ],
-            Plugin::NetworkCli => &[],
-        }
+    fn vars(self, setting: Setting) -> &'static [&'static str] {
+        vars_of(self, setting)
     }
 }
+
+/// Why a connection value that is a date or datetime is refused: Ansible
+/// hands the plugin a Python `date`/`datetime`, which its string and
+/// integer options refuse ("Invalid value provided for 'string'") and its
+/// boolean ones read as false; never the text as written.
+const TIMESTAMP_REFUSED: &str = "is a date/time to Ansible (an unquoted YAML timestamp), not text: Ansible fails the host (or reads a boolean option as false); quote the value";
 
 /// Key *contents* (ansible-core 2.19's `private_key`): not supported.
 const KEY_CONTENT_VARS: [&str; 2] = ["ansible_private_key", "ansible_ssh_private_key"];
@@ -150,7 +80,8 @@ pub(crate) struct ConnectionVars {
     pub host_key_checking: Option<bool>,
     /// Which plugin Ansible would connect with.
     pub plugin: Plugin,
-    /// paramiko's `ansible_paramiko_proxy_command` (tokens not expanded).
+    /// paramiko's `ansible_paramiko_proxy_command` as paramiko runs it,
+    /// written for `sh -c` (each word quoted): see [`paramiko_proxy`].
     pub proxy_command: Option<String>,
     /// The Ansible password variable is `{{ lookup('env', NAME) }}`, kept
     /// as `password_env` (NAME), read when connecting.
@@ -248,7 +179,7 @@ impl Host {
         };
         let plugin = r.plugin()?;
         r.check_supported(plugin)?;
-        let address = match r.get(plugin.host())? {
+        let address = match r.get(plugin.vars(Setting::Host))? {
             Some((var, v)) => {
                 let address = text(&v);
                 if address.is_empty() || address.contains(char::is_whitespace) {
@@ -266,34 +197,34 @@ impl Host {
             }
             None => self.name.clone(),
         };
-        let port = match r.get(plugin.port())? {
+        let port = match r.get(plugin.vars(Setting::Port))? {
             Some((var, v)) => Some(port(&v).map_err(|m| r.bad(var, m))?),
             None => None,
         };
         let user = r
-            .get(plugin.user())?
+            .get(plugin.vars(Setting::User))?
             .map(|(_, v)| text(&v))
             .filter(|u| !u.is_empty());
         let key_file = r
-            .get(plugin.key_file())?
+            .get(plugin.vars(Setting::KeyFile))?
             .map(|(_, v)| text(&v))
             .filter(|k| !k.is_empty())
             .map(|k| expand_home(&k));
         let (password, password_env, password_from_ansible_env) = r.passwords(plugin)?;
         let ssh_args = r.ssh_args(plugin)?;
-        let host_key_checking = match r.get(plugin.host_key_checking())? {
+        let host_key_checking = match r.get(plugin.vars(Setting::HostKeyChecking))? {
             Some((var, v)) => Some(
                 boolean(&v)
                     .ok_or_else(|| r.bad(var, format!("is not a boolean: `{}`", text(&v))))?,
             ),
             None => None,
         };
-        let proxy_command = match plugin {
-            Plugin::Paramiko => r
-                .get(&["ansible_paramiko_proxy_command"])?
-                .map(|(_, v)| text(&v))
-                .filter(|c| !c.is_empty()),
-            Plugin::Ssh | Plugin::NetworkCli => None,
+        let proxy_command = match r.get(plugin.vars(Setting::ProxyCommand))? {
+            Some((var, v)) if !text(&v).is_empty() => Some(
+                paramiko_proxy(&text(&v), &address, port.unwrap_or(22), user.as_deref())
+                    .map_err(|m| r.bad(var, m))?,
+            ),
+            _ => None,
         };
         Ok(ConnectionVars {
             password_from_ansible_env,
@@ -361,6 +292,9 @@ impl Reader<'_> {
             ));
         }
         let rendered = self.render(var)?;
+        if self.templar.is_timestamp(var) {
+            return Err(self.bad(var, TIMESTAMP_REFUSED.to_string()));
+        }
         // Every connection option is a string, integer or boolean in
         // Ansible: a list or mapping fails the host ("Invalid value
         // provided for 'string'").
@@ -383,7 +317,7 @@ impl Reader<'_> {
             None => Ok(Plugin::Ssh),
             Some((var, kind)) => {
                 let kind = text(&kind);
-                Plugin::of(&kind).ok_or_else(|| {
+                let plugin = Plugin::of(&kind).ok_or_else(|| {
                     let at = self.origin(var);
                     InventoryError::NotSsh {
                         path: at.path,
@@ -391,18 +325,61 @@ impl Reader<'_> {
                         host: self.host.name.clone(),
                         kind: kind.clone(),
                     }
-                })
+                })?;
+                if plugin == Plugin::NetworkCli {
+                    self.check_network_cli(var)?;
+                }
+                Ok(plugin)
             }
         }
+    }
+
+    /// network_cli connects through the plugin its `ssh_type` names
+    /// (`auto`, the default, is ansible-pylibssh when the controller has
+    /// it installed, else paramiko; the environment or ansible.cfg may set
+    /// it too): only an explicit `paramiko` is computed. Without
+    /// `ansible_network_os` Ansible fails the host.
+    fn check_network_cli(&self, connection_var: &str) -> Result<(), InventoryError> {
+        const SSH_TYPE: &str = "ansible_network_cli_ssh_type";
+        match self.get(&[SSH_TYPE])? {
+            Some((_, v)) if text(&v) == "paramiko" => {}
+            Some((var, v)) => {
+                return Err(self.bad(
+                    var,
+                    format!("is `{}`: sshfleet computes network_cli hosts only through paramiko (set it to `paramiko`, or use ansible_connection: ssh)", text(&v)),
+                ));
+            }
+            None => {
+                return Err(self.bad(
+                    connection_var,
+                    format!("is network_cli without `{SSH_TYPE}: paramiko`: network_cli then connects through ansible-pylibssh when the controller has it installed (or what ANSIBLE_NETWORK_CLI_SSH_TYPE says), else paramiko, which read different variables; set `{SSH_TYPE}: paramiko`, or use ansible_connection: ssh"),
+                ));
+            }
+        }
+        if self.get(&["ansible_network_os"])?.is_none() {
+            return Err(self.bad(
+                connection_var,
+                "is network_cli without `ansible_network_os`, which Ansible needs (it fails the host: \"Unable to automatically determine host network os\")".to_string(),
+            ));
+        }
+        Ok(())
     }
 
     /// As Ansible's task executor: every variable the plugin reads is
     /// rendered, and one that cannot be fails the host, even if another
     /// name of the same option wins. Then what sshfleet does not support.
     fn check_supported(&self, plugin: Plugin) -> Result<(), InventoryError> {
-        for &var in plugin.templated() {
+        for &var in plugin.vars(Setting::Templated) {
             if self.host.vars.get(var).is_some_and(|v| !v.is_null()) {
                 self.render(var)?;
+                // A variable of a setting sshfleet reads is refused only
+                // where it wins (`get`): Ansible types the winner alone.
+                // One of an option sshfleet does not read is refused
+                // whenever it is a timestamp.
+                let read = READ_SETTINGS.iter().any(|&s| plugin.vars(s).contains(&var));
+                if !read && self.templar.is_timestamp(var) {
+                    return Err(self.bad(var, TIMESTAMP_REFUSED.to_string()));
+                }
             }
         }
         for var in KEY_CONTENT_VARS {
@@ -432,26 +409,26 @@ impl Reader<'_> {
         // `{{ lookup('env', 'NAME') }}` alone stays a *name*, read when
         // connecting, so that an unset variable is an error there rather
         // than an empty password.
-        let env_idiom = last_set(self.host, plugin.password())
+        let env_idiom = last_set(self.host, plugin.vars(Setting::Password))
             .and_then(|(_, v)| v.as_str())
             .and_then(env_lookup);
         let env_idiom_set = env_idiom.is_some();
         let password = match env_idiom {
             Some(_) => None,
             None => self
-                .get(plugin.password())?
+                .get(plugin.vars(Setting::Password))?
                 .map(|(_, v)| text(&v))
                 .filter(|p| !p.is_empty())
                 .map(Secret::new),
         };
-        if let Some((var, Value::String(raw))) = last_set(self.host, plugin.password())
+        if let Some((var, Value::String(raw))) = last_set(self.host, plugin.vars(Setting::Password))
             && password.is_some()
             && !raw.contains("{{")
             && !raw.contains("{%")
         {
             warn_clear_text(&self.host.name, var, &self.origin(var));
         }
-        let ansible_password_set = last_set(self.host, plugin.password()).is_some();
+        let ansible_password_set = last_set(self.host, plugin.vars(Setting::Password)).is_some();
         let password_env = match self.get(&[PASSWORD_ENV_VAR])? {
             _ if env_idiom.is_some() => env_idiom,
             // Ansible's own password variable wins over sshfleet's.
@@ -478,10 +455,7 @@ impl Reader<'_> {
     /// plugin passes these to ssh; paramiko and network_cli ignore them,
     /// and so does sshfleet for those hosts.
     fn ssh_args(&self, plugin: Plugin) -> Result<Vec<SshArgs>, InventoryError> {
-        let args_vars: &[&'static str] = match plugin {
-            Plugin::Ssh => &["ansible_ssh_common_args", "ansible_ssh_extra_args"],
-            Plugin::Paramiko | Plugin::NetworkCli => &[],
-        };
+        let args_vars = plugin.vars(Setting::SshArgs);
         let mut ssh_args = Vec::new();
         for &var in args_vars {
             if let Some((var, v)) = self.get(&[var])? {
@@ -540,6 +514,47 @@ fn env_lookup(text: &str) -> Option<String> {
     let name = unquote(name)?;
     let ok = (plugin == "env" || plugin == "ansible.builtin.env") && is_env_name(&name);
     ok.then_some(name)
+}
+
+/// paramiko's ProxyCommand as Ansible's paramiko plugin builds it: `%h`,
+/// `%p` and `%r` replaced in that order, literally (no `%%`, no other
+/// token), then `shlex.split` and run without a shell
+/// (`paramiko.ProxyCommand`). Written here as the same words quoted for
+/// `sh -c` (Python's `shlex.quote`), so that nothing in a host or user name
+/// is read by a shell. `%r` with no user set is refused: Ansible puts the
+/// text `None` there.
+fn paramiko_proxy(
+    command: &str,
+    address: &str,
+    port: u16,
+    user: Option<&str>,
+) -> Result<String, String> {
+    let mut line = command
+        .replace("%h", address)
+        .replace("%p", &port.to_string());
+    if line.contains("%r") {
+        let user = user.ok_or(
+            "uses `%r` with no user set: Ansible's paramiko plugin puts the text `None` there; set ansible_user",
+        )?;
+        line = line.replace("%r", user);
+    }
+    let words = super::pyliteral::shlex_split(&line, false)
+        .map_err(|e| format!("cannot be split as paramiko splits it ({e})"))?;
+    Ok(words
+        .iter()
+        .map(|w| sh_quote(w))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// Python's `shlex.quote`.
+fn sh_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\"'\"'"))
+    }
 }
 
 /// A rendered value as Ansible's string options see it (Python's `str`).
@@ -762,5 +777,69 @@ mod tests {
         assert!(port(&Json::from("0x16")).is_err());
         assert_eq!(text(&Json::from(true)), "True");
         assert_eq!(text(&Json::Null), "");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod timestamp_tests {
+    use std::path::Path;
+
+    use crate::inventory::{Inventory, InventoryError};
+
+    fn resolve(vars: &str) -> Result<super::ConnectionVars, InventoryError> {
+        let text = format!("all:\n  hosts:\n    h1:\n{vars}");
+        let inv = Inventory::parse(&text, Path::new("inv.yaml")).unwrap();
+        inv.connection(&inv.hosts()[0], None)
+    }
+
+    /// ansible-core 2.19.14: a date or datetime is refused by the option
+    /// that uses it ("Invalid value provided for 'string'", "could not be
+    /// converted to 'int'"), and only by that one: a timestamp under a name
+    /// that another name of the same option beats is never typed.
+    #[test]
+    fn a_timestamp_is_refused_where_ansible_uses_it() {
+        for (vars, var) in [
+            ("      ansible_user: 2024-01-02\n", "ansible_user"),
+            (
+                "      d: 2024-01-02\n      ansible_user: \"{{ d }}\"\n",
+                "ansible_user",
+            ),
+            ("      ansible_port: 2001-12-14 21:59:43\n", "ansible_port"),
+            (
+                "      ansible_ssh_timeout: 2024-01-02\n",
+                "ansible_ssh_timeout",
+            ),
+            ("      ansible_password: 2024-01-02\n", "ansible_password"),
+        ] {
+            let err = resolve(vars).unwrap_err().to_string();
+            assert!(
+                err.contains(var) && err.contains("timestamp"),
+                "{vars}: {err}"
+            );
+        }
+        let conn = resolve(
+            "      d: 2001-12-14t21:59:43.10-05:00\n      ansible_port: 2024-01-02\n      ansible_ssh_port: 2222\n      ansible_user: \"u-{{ d }}\"\n",
+        )
+        .unwrap();
+        assert_eq!(conn.port, Some(2222));
+        // paramiko's ProxyCommand: %h %p %r replaced literally, split as
+        // shlex.split, run without a shell (Python 3.11's shlex.quote of
+        // each word, as ansible-core 2.19.14's paramiko plugin builds it).
+        assert_eq!(
+            super::paramiko_proxy("ssh -W \"%h:%p\" -l %r jump | x", "a$b;c", 22, Some("ok"))
+                .unwrap(),
+            "ssh -W 'a$b;c:22' -l ok jump '|' x"
+        );
+        assert!(
+            super::paramiko_proxy("nc %h %r", "h", 22, None)
+                .unwrap_err()
+                .contains("`None`")
+        );
+        assert!(super::paramiko_proxy("nc %r", "h", 22, Some("o'k")).is_err());
+        assert_eq!(
+            conn.user.as_deref(),
+            Some("u-2001-12-14 21:59:43.100000-05:00")
+        );
     }
 }

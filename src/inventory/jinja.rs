@@ -201,7 +201,10 @@ pub(super) const MAX_OUTPUT: usize = 64 * 1024;
 pub(super) fn py_str(value: &J) -> String {
     match value.kind() {
         ValueKind::String => value.as_str().unwrap_or_default().to_string(),
-        _ => py_repr(value),
+        _ => match super::timestamp::in_template(value) {
+            Some(stamp) => stamp.py_str(),
+            None => py_repr(value),
+        },
     }
 }
 
@@ -264,7 +267,10 @@ pub(super) fn py_repr(value: &J) -> String {
                 value.to_string()
             }
         }
-        _ => value.to_string(),
+        _ => match super::timestamp::in_template(value) {
+            Some(stamp) => stamp.py_repr(),
+            None => value.to_string(),
+        },
     }
 }
 

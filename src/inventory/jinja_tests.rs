@@ -309,3 +309,67 @@ fn regex_replace_refuses_what_python_reads_differently() {
         assert!(err.contains("regex_replace"), "{template}: {err}");
     }
 }
+
+/// ansible-core 2.19.14 on hosts named like addresses, or with dots in
+/// odd places: `inventory_hostname_short` is `name.split('.')[0]` unless
+/// Ansible's own ipv4/ipv6 patterns match the whole name (not an address
+/// parser: `1:2:3:4:5:6:1.2.3.4` is cut, `::ffff:256.1.1.1` kept).
+#[test]
+fn inventory_hostname_short_of_odd_names_is_ansibles() {
+    for (name, short) in [
+        ("::ffff:10.0.0.1", "::ffff:10.0.0.1"),
+        ("fe80::1%eth0", "fe80::1%eth0"),
+        ("a.b", "a"),
+        (".x", ""),
+        ("x.", "x"),
+        ("..", ""),
+        ("1::2:3.4.5.6", "1::2:3"),
+        ("::ffff:256.1.1.1", "::ffff:256.1.1.1"),
+        ("1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:1"),
+        ("::FFFF:1.2.3.4", "::FFFF:1.2.3.4"),
+        ("0:0:0:0:0:ffff:1.2.3.4", "0:0:0:0:0:ffff:1.2.3.4"),
+        ("010.0.0.1", "010.0.0.1"),
+        ("0010.0.0.1", "0010"),
+        ("1.2.3.4.5", "1"),
+        ("256.1.1.1", "256"),
+        ("esa01.example.com", "esa01"),
+    ] {
+        assert_eq!(super::template::short_name(name), short, "{name}");
+    }
+}
+
+/// Unquoted YAML timestamps as ansible-core 2.19.14 uses them: listed as
+/// `isoformat()`, printed among text as Python's `str()`, inside a list as
+/// its `repr()`; a connection value that is one is refused.
+#[test]
+fn timestamps_render_as_python_prints_them() {
+    let text = "all:\n  hosts:\n    h1:\n      w: 2002-12-14\n      x: 2001-12-14t21:59:43.10-05:00\n      z: 2001-12-15T02:59:43Z\n      t: 2024-1-2\n      a: \"a{{ x }}\"\n      b: \"{{ x | string }}\"\n      c: \"a{{ [w, z] }}\"\n      d: \"{{ w ~ '' }}\"\n      e: \"{{ w }}\"\n      f: \"{{ w == '2002-12-14' }}\"\n      g: \"{{ w.year }}\"\n";
+    let inventory = Inventory::parse(text, std::path::Path::new("ts.yml")).unwrap();
+    let host = inventory.host("h1").unwrap();
+    let listed = super::vars::to_json(&host.vars["x"]);
+    assert_eq!(listed, "2001-12-14T21:59:43.100000-05:00");
+    assert_eq!(super::vars::to_json(&host.vars["t"]), "2024-1-2");
+    let templar = Templar::new(
+        &host.name,
+        &host.groups,
+        &host.vars,
+        None,
+        Some(&inventory.facts),
+    );
+    for (var, want) in [
+        ("a", "a2001-12-14 21:59:43.100000-05:00"),
+        ("b", "2001-12-14 21:59:43.100000-05:00"),
+        (
+            "c",
+            "a[datetime.date(2002, 12, 14), datetime.datetime(2001, 12, 15, 2, 59, 43, tzinfo=datetime.timezone.utc)]",
+        ),
+        ("d", "2002-12-14"),
+        ("e", "2002-12-14"),
+    ] {
+        assert_eq!(templar.var(var).unwrap().unwrap(), want, "{var}");
+    }
+    assert_eq!(templar.var("f").unwrap().unwrap(), false);
+    assert!(templar.is_timestamp("e") && !templar.is_timestamp("d"));
+    let err = templar.var("g").unwrap_err();
+    assert!(err.contains("`.year`"), "{err}");
+}

@@ -32,6 +32,7 @@ mod secret_values;
 mod select;
 mod sources;
 mod template;
+mod timestamp;
 mod vars;
 pub(crate) mod vault;
 mod yaml;

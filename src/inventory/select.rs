@@ -41,6 +41,16 @@ impl Inventory {
     }
 
     fn evaluate(&self, terms: &[String]) -> Result<Selection<'_>, InventoryError> {
+        // `&` or `!` with nothing after it: ansible-core fails on it
+        // (IndexError in `_split_subscript`, "this is probably a bug").
+        if let Some(term) = terms.iter().find(|t| matches!(t.as_str(), "&" | "!")) {
+            return Err(InventoryError::InvalidNoLine {
+                path: self.path().to_path_buf(),
+                message: format!(
+                    "host pattern term `{term}` names nothing after `{term}`; ansible-core stops on it with an internal error (string index out of range)"
+                ),
+            });
+        }
         let mut regular: Vec<&str> = Vec::new();
         let mut intersect = Vec::new();
         let mut exclude = Vec::new();
@@ -60,7 +70,10 @@ impl Inventory {
             let matched: Vec<usize> = match self.hosts.iter().position(|h| h.name == term) {
                 Some(i) => vec![i],
                 None => {
-                    let (found, any) = self.match_one(term.trim_start_matches(['!', '&']))?;
+                    // Only the first `!`/`&` is an operator (`!!web` excludes
+                    // hosts named `!web`), as in Ansible.
+                    let bare = term.strip_prefix(['!', '&']).unwrap_or(term);
+                    let (found, any) = self.match_one(bare)?;
                     if !any {
                         unmatched.push(term.to_string());
                     }
@@ -98,20 +111,13 @@ impl Inventory {
     /// a selection that ends up empty is an error, so that a typo never
     /// runs against nothing.
     pub(crate) fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
-        let Some(limit) = limit.map(str::trim) else {
+        let Some(limit) = limit else {
             return Ok(self.hosts.iter().collect());
         };
-        // No term at all (`''`, `,`): Ansible sets no subset and runs on
-        // every host; sshfleet refuses, so that an empty limit never runs
-        // against the whole fleet (a refusal, not a different selection).
-        if split_pattern(limit).is_empty() {
-            return Err(InventoryError::NoMatch {
-                path: self.path().to_path_buf(),
-                pattern: limit.to_string(),
-                hint: self.nearest_hint(&[]),
-            });
-        }
-        // `@file`: one pattern a line (only in a limit, as in Ansible).
+        // As ansible-core's `InventoryManager.subset`: the terms, each
+        // `@file` replaced by its lines (stripped, blank ones kept: they
+        // select nothing themselves). No term at all (`''`, `,`, `' '`,
+        // `:`) sets no subset: every host, as in Ansible.
         let mut terms = Vec::new();
         for term in split_pattern(limit) {
             match term.strip_prefix('@') {
@@ -123,16 +129,12 @@ impl Inventory {
                                 source,
                             }
                         })?;
-                    terms.extend(
-                        text.lines()
-                            .map(str::trim)
-                            .filter(|l| !l.is_empty())
-                            .map(String::from),
-                    );
+                    terms.extend(python_lines(&text).map(|l| l.trim_matches(py_space).to_string()));
                 }
                 None => terms.push(term.to_string()),
             }
         }
+        let terms: Vec<String> = terms.into_iter().filter(|t| !t.is_empty()).collect();
         let selection = self.evaluate(&terms)?;
         for term in &selection.unmatched {
             let near = self.nearest(term.trim_start_matches(['!', '&']));
@@ -337,6 +339,13 @@ fn split_pattern(pattern: &str) -> Vec<&str> {
         .map(|t| t.trim_matches(py_space))
         .filter(|t| !t.is_empty())
         .collect()
+}
+
+/// A file's lines as Python reads them in text mode and splits them on
+/// `\n`: universal newlines (`\r\n` and a lone `\r` end a line too), and
+/// an empty last line after a final newline.
+fn python_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split("\r\n").flat_map(|part| part.split(['\r', '\n']))
 }
 
 /// Python's `str.isspace` (what `strip()` removes and `\s` matches).

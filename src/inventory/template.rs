@@ -18,6 +18,7 @@ use serde_yaml::Value;
 
 use super::jinja;
 use super::jinja::MAX_OUTPUT;
+use super::timestamp;
 use super::vars::to_json;
 use super::vault::{self, VaultSecret};
 
@@ -135,7 +136,20 @@ impl Templar {
     }
 }
 
-/// A rendered value as JSON (undefined is an error).
+impl Templar {
+    /// Whether the host's variable `name` renders to a date or datetime
+    /// (an unquoted YAML timestamp, or a template of one alone), which
+    /// Ansible passes on as a Python object, not as text.
+    pub(super) fn is_timestamp(&self, name: &str) -> bool {
+        matches!(
+            World::var(&self.world, &self.host, name),
+            Some(Ok(v)) if timestamp::in_template(&v).is_some()
+        )
+    }
+}
+
+/// A rendered value as JSON (undefined is an error; a timestamp is its
+/// Python `str()`).
 fn to_plain(value: &J) -> Result<serde_json::Value, String> {
     if value.is_undefined() {
         return Err("the template renders to an undefined value".to_string());
@@ -211,6 +225,9 @@ impl World {
                     })
             }
             Value::Tagged(t) if t.tag == "unsafe" => Ok(J::from_serialize(to_json(&t.value))),
+            Value::Tagged(t) if t.tag == timestamp::TAG => timestamp::of(raw)
+                .map(|stamp| J::from_object(timestamp::Timestamp(stamp)))
+                .ok_or_else(|| Failure::other("is not a valid timestamp".to_string())),
             Value::String(s) if is_template(s) => World::render(world, host, s),
             Value::Sequence(items) => items
                 .iter()
@@ -426,39 +443,41 @@ impl Object for HostVars {
     }
 }
 
-/// `inventory_hostname_short`: the name up to the first `.`, except for an
-/// IPv4 or IPv6 address (Ansible's address patterns), kept whole.
+/// `inventory_hostname_short`: ansible-core's `Host.get_magic_vars`,
+/// `name.split('.')[0]` unless the name matches its `ipv4` or `ipv6`
+/// address pattern, then the whole name. Those patterns, not an address
+/// parser: `::ffff:256.1.1.1` is whole to Ansible, `1:2:3:4:5:6:1.2.3.4`
+/// (a valid address) is cut at its first dot.
 pub(super) fn short_name(host: &str) -> &str {
-    if is_ip_address(host) {
+    // Python's `$` also matches before a final newline.
+    let probe = host.strip_suffix('\n').unwrap_or(host);
+    if ADDRESS_PATTERNS.iter().any(|p| p.is_match(probe)) {
         host
     } else {
         host.split('.').next().unwrap_or(host)
     }
 }
 
-fn is_ip_address(host: &str) -> bool {
-    host.parse::<std::net::Ipv6Addr>().is_ok() || is_ansible_ipv4(host)
-}
-
-/// Ansible's IPv4 pattern: four components of 0..255, each written with at
-/// most one leading zero before two digits (`010` is allowed, `0010` not).
-fn is_ansible_ipv4(host: &str) -> bool {
-    let parts: Vec<&str> = host.split('.').collect();
-    parts.len() == 4
-        && parts.iter().all(|p| {
-            let b = p.as_bytes();
-            match b.len() {
-                1 | 2 => b.iter().all(u8::is_ascii_digit),
-                3 => {
-                    b.iter().all(u8::is_ascii_digit)
-                        && (b[0] == b'0'
-                            || b[0] == b'1'
-                            || p.parse::<u16>().is_ok_and(|v| v <= 255))
-                }
-                _ => false,
-            }
-        })
-}
+/// ansible-core's `patterns['ipv4']` and `patterns['ipv6']`
+/// (`ansible/parsing/utils/addresses.py`, `re.X | re.I`), ranges included.
+static ADDRESS_PATTERNS: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock::new(|| {
+    let i4 = r"(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|\[(?:[0-9]+:[0-9]+)(?::[0-9]+)?\])";
+    let c = r"(?:[0-9a-f]{1,4}|\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\])";
+    let ipv4 = format!(r"(?i)^(?:{i4}\.){{3}}{i4}$");
+    let ipv6 = format!(
+        concat!(
+            r"(?i)^((?:{c}:){{7}}{c}|(?:{c}:){{1,6}}:|(?:{c}:)(?::{c}){{1,6}}|",
+            r"(?:{c}:){{2}}(?::{c}){{1,5}}|(?:{c}:){{3}}(?::{c}){{1,4}}|",
+            r"(?:{c}:){{4}}(?::{c}){{1,3}}|(?:{c}:){{5}}(?::{c}){{1,2}}|",
+            r"(?:{c}:){{6}}(?::{c})|:(?::{c}){{1,6}}|{c}?::|",
+            r"(?:0:){{6}}(?:{c}\.){{3}}{c}|::(?:ffff:)?(?:{c}\.){{3}}{c}|",
+            r"(?:0:){{5}}ffff:(?:{c}\.){{3}}{c})$"
+        ),
+        c = c
+    );
+    [ipv4, ipv6]
+        .map(|p| regex::Regex::new(&p).unwrap_or_else(|e| unreachable!("static regex: {e}")))
+});
 
 /// Ansible's `basedir`: a directory itself, else the file's directory.
 fn base_dir(path: &Path) -> String {

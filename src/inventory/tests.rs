@@ -656,8 +656,6 @@ fn select_errors() {
     assert_eq!(select(&inv, Some("emea,esa99")).len(), 3);
     assert_eq!(select(&inv, Some("!esa99")).len(), 5);
     assert_eq!(no_match(&inv, "emea,&nope*"), "emea,&nope*");
-    assert_eq!(no_match(&inv, ""), "");
-    assert_eq!(no_match(&inv, " , "), ",");
     // Each term matches, but nothing is left.
     assert_eq!(no_match(&inv, "empty"), "empty");
     assert_eq!(no_match(&inv, "emea,&amer,!esa02*"), "emea,&amer,!esa02*");
@@ -671,6 +669,41 @@ fn select_errors() {
     assert_eq!(select(&inv, Some("~esa[")), select(&inv, Some("~esa")));
     let err = inv.select(Some("esa99")).unwrap_err().to_string();
     assert!(err.contains("esa99") && err.contains("inv.yaml"), "{err}");
+}
+
+/// ansible-core 2.19.14, `ansible all -i INV --list-hosts -l LIMIT`: a
+/// limit without a term sets no subset (every host); `&` or `!` alone
+/// stops Ansible with an internal error (IndexError); only the first
+/// `!`/`&` is an operator; an `@file`'s blank lines select nothing
+/// themselves, and a file of only blank lines is every host.
+#[test]
+fn limits_without_terms_select_as_ansible() {
+    let inv = load(FLEET);
+    let all = select(&inv, None);
+    for limit in ["", ",", " ", " , ", "all,", ":", ",,", "\t"] {
+        assert_eq!(select(&inv, Some(limit)), all, "{limit:?}");
+    }
+    for limit in ["&", "!", "!,", "&,", "emea:&", "emea,!"] {
+        let err = inv.select(Some(limit)).unwrap_err().to_string();
+        assert!(err.contains("internal error"), "{limit:?}: {err}");
+    }
+    // `!!emea` excludes hosts named `!emea` (none): every host.
+    assert_eq!(select(&inv, Some("!!emea")), all);
+    assert_eq!(no_match(&inv, "&!emea"), "&!emea");
+    let dir = tempfile::tempdir().unwrap();
+    let blank = dir.path().join("blank");
+    std::fs::write(&blank, "\n \n\r\n").unwrap();
+    let at = |p: &Path| format!("@{}", p.display());
+    assert_eq!(select(&inv, Some(&at(&blank))), all);
+    let some = dir.path().join("some");
+    std::fs::write(&some, "jump01\n\n  esa01.amer.example.com \r").unwrap();
+    assert_eq!(
+        select(&inv, Some(&at(&some))),
+        ["jump01", "esa01.amer.example.com"]
+    );
+    let bang = dir.path().join("bang");
+    std::fs::write(&bang, "jump01\n!\n").unwrap();
+    assert!(inv.select(Some(&at(&bang))).is_err());
 }
 
 #[test]

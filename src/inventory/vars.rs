@@ -15,6 +15,9 @@ pub(super) fn kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Sequence(_) => "a list",
         Value::Mapping(_) => "a mapping",
+        Value::Tagged(t) if t.tag == super::timestamp::TAG => {
+            "a date/time (an unquoted YAML timestamp)"
+        }
         Value::Tagged(_) => "a tagged value",
     }
 }

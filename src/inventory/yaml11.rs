@@ -251,6 +251,7 @@ fn scalar(
         return match (core, tag.handle.as_str(), tag.suffix.as_str()) {
             (true, _, "str") => Ok(Value::String(text)),
             (true, _, "int" | "float" | "bool" | "null") => Ok(resolve_plain(&text)),
+            (true, _, "timestamp") => timestamp_value(&text, line),
             (false, "!", name @ ("vault" | "unsafe")) => Ok(Value::Tagged(Box::new(TaggedValue {
                 tag: Tag::new(name),
                 value: Value::String(text),
@@ -262,9 +263,23 @@ fn scalar(
         };
     }
     match style {
+        TScalarStyle::Plain if super::timestamp::is_implicit(&text) => timestamp_value(&text, line),
         TScalarStyle::Plain => Ok(resolve_plain(&text)),
         _ => Ok(Value::String(text)),
     }
+}
+
+/// A timestamp as PyYAML builds it; one Python cannot build (a 30
+/// February) makes the document unreadable, as for Ansible.
+fn timestamp_value(text: &str, line: usize) -> Result<Value, YamlError> {
+    super::timestamp::construct(text)
+        .map(|stamp| super::timestamp::tagged(&stamp))
+        .map_err(|why| YamlError {
+            line,
+            message: format!(
+                "{why}: an unquoted YAML timestamp that Python cannot build a date of (Ansible cannot read this file); quote it if it is text"
+            ),
+        })
 }
 
 /// A plain scalar as PyYAML's YAML 1.1 resolver reads it.

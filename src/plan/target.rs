@@ -279,6 +279,15 @@ impl Resolver {
         };
         for kind in AlgorithmKind::ALL {
             let var = kind.inventory_var();
+            // sshfleet's own variable: text, or refused (a list, a
+            // mapping, an unquoted date would otherwise be ignored).
+            if host.vars.get(var).is_some_and(|v| !v.is_null()) && host.var_text(var).is_none() {
+                return Err(TargetError {
+                    host: host.name.clone(),
+                    var: var.to_string(),
+                    message: "must be text (OpenSSH's comma-separated algorithm list), not a list, mapping or unquoted date".to_string(),
+                });
+            }
             if let Some(text) = host.var_text(var) {
                 let change =
                     AlgorithmChange::parse_strict(kind, &text).map_err(|message| TargetError {
@@ -311,11 +320,13 @@ impl Resolver {
         // The route: a ProxyCommand on the command line (or paramiko's),
         // else the first of ProxyJump and ProxyCommand ssh_config gives
         // (`none` is none).
-        let (proxy_command, proxy_var) = match args_proxy.or_else(|| conn.proxy_command.clone()) {
+        let (proxy_command, proxy_var) = match args_proxy {
             Some(command) => (
                 Some(command),
                 "ansible_ssh_common_args/ansible_ssh_extra_args",
             ),
+            // paramiko's, already as paramiko runs it (no OpenSSH tokens).
+            None if conn.proxy_command.is_some() => (None, ""),
             None => (
                 config
                     .proxy_command
@@ -324,9 +335,9 @@ impl Resolver {
                 "ssh_config ProxyCommand",
             ),
         };
-        let hops = match &proxy_command {
-            Some(_) => Vec::new(),
-            None => config.proxy_jump.clone().unwrap_or_default(),
+        let hops = match (&proxy_command, &conn.proxy_command) {
+            (None, None) => config.proxy_jump.clone().unwrap_or_default(),
+            _ => Vec::new(),
         };
         let mut target = resolve(&conn.address, overrides, config, options)
             .map_err(|message| invalid("ssh_config", message))?;
@@ -335,6 +346,8 @@ impl Resolver {
                 expand_proxy_command(&command, &target, &conn.address)
                     .map_err(|message| invalid(proxy_var, message))?,
             );
+        } else if let Some(command) = &conn.proxy_command {
+            target.proxy_command = Some(command.clone());
         }
         // Jump hosts prove possession of the same keys (a signature gives
         // nothing away); the password is never sent to any host but the
@@ -762,14 +775,33 @@ mod tests {
                 && t.jumps.is_empty()
         );
         assert_eq!(t.proxy_command.as_deref(), Some("nc esa01 2022"));
-        // network_cli knows only the plain names.
+        // network_cli connects through paramiko when told so, and then
+        // reads paramiko's names (ansible_ssh_host beats ansible_host).
         let t = target(
-            "all:\n  hosts:\n    sw01:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_host: 192.0.2.9\n      ansible_ssh_host: 192.0.2.99\n      ansible_ssh_user: legacy\n",
+            "all:\n  hosts:\n    sw01:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_network_cli_ssh_type: paramiko\n      ansible_network_os: cisco.ios.ios\n      ansible_host: 192.0.2.9\n      ansible_ssh_host: 192.0.2.99\n      ansible_ssh_user: legacy\n",
             "",
         )
         .unwrap();
-        assert_eq!(t.address, "192.0.2.9");
-        assert_ne!(t.credentials.user, "legacy");
+        assert_eq!(t.address, "192.0.2.99");
+        assert_eq!(t.credentials.user, "legacy");
+        // Otherwise (libssh, or `auto`: whatever the controller has
+        // installed) it is refused, and so is a missing network_os.
+        for (vars, needle) in [
+            ("", "ansible_network_cli_ssh_type: paramiko"),
+            (
+                "      ansible_network_cli_ssh_type: libssh\n",
+                "only through paramiko",
+            ),
+            (
+                "      ansible_network_cli_ssh_type: paramiko\n",
+                "ansible_network_os",
+            ),
+        ] {
+            let inv =
+                format!("all:\n  hosts:\n    sw01:\n      ansible_connection: network_cli\n{vars}");
+            let err = target(&inv, "").unwrap_err().to_string();
+            assert!(err.contains(needle), "{vars}: {err}");
+        }
     }
 
     #[test]
@@ -793,6 +825,8 @@ mod tests {
             ),
             ("ansible_ssh_common_args: -o ProxyCommand=nc_%x", "`%x`"),
             ("ansible_ssh_common_args: -o ProxyCommand=nc_%", "lone `%`"),
+            ("sshfleet_ciphers: [aes128-ctr]", "must be text"),
+            ("sshfleet_macs: 2024-01-02", "must be text"),
         ] {
             let err = target(&format!("all:\n  hosts:\n    h9:\n      {vars}\n"), "")
                 .unwrap_err()

@@ -355,6 +355,28 @@ fn playbook_variables_from_the_inventory_are_rendered() {
         text.contains("update_timeout") && text.contains("`9x`"),
         "{text}"
     );
+    // An unquoted timestamp is a datetime to Ansible: its text is
+    // Python's str() of it, not the text as written.
+    let dir = estate(&[(
+        "hosts.yml",
+        "all:\n  hosts:\n    esa01:\n      update_timeout: 2001-12-14 21:59:43.10 -5\n",
+    )]);
+    let text = refusal(
+        dir.path(),
+        &[
+            "run",
+            "esa-ecupdate",
+            "-i",
+            "hosts.yml",
+            "-F",
+            "none",
+            "--no-progress",
+        ],
+    );
+    assert!(
+        text.contains("`2001-12-14 21:59:43.100000-05:00`"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -464,4 +486,40 @@ fn yaml_that_ansible_does_not_read_as_one_mapping_is_refused() {
     // Ansible's literal_eval keeps `-(-2222)` as text: not a port.
     let message = refusal(dir.path(), &["inventory", "-i", "ranges.ini", "-F", "none"]);
     assert!(message.contains("-(-2222)"), "{message}");
+}
+
+/// Each connection type reads its own plugin's names: paramiko its
+/// `ansible_paramiko_*` ones (later wins), network_cli those of the plugin
+/// its `ansible_network_cli_ssh_type` names, computed only for paramiko
+/// (`auto` depends on what the controller has installed), `local` refused.
+#[test]
+fn each_connection_type_reads_its_plugins_names_or_is_refused() {
+    let dir = estate(&[(
+        "hosts.yml",
+        "all:\n  vars:\n    ansible_network_os: cisco.ios.ios\n    ansible_host: 192.0.2.1\n    ansible_paramiko_host: 192.0.2.2\n    ansible_paramiko_user: pu\n  hosts:\n    para:\n      ansible_connection: ansible.builtin.paramiko\n    cli:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_network_cli_ssh_type: paramiko\n    auto:\n      ansible_connection: network_cli\n    plain:\n      ansible_connection: smart\n    here:\n      ansible_connection: local\n",
+    )]);
+    // Hosts refused: exit 5, every host still listed.
+    let out = sshfleet(
+        dir.path(),
+        &["inventory", "-i", "hosts.yml", "-F", "none", "--json"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(5));
+    let hosts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for name in ["para", "cli"] {
+        let h = host(&hosts, name);
+        assert_eq!(
+            (h["address"].as_str(), h["user"].as_str()),
+            (Some("192.0.2.2"), Some("pu")),
+            "{h}"
+        );
+    }
+    assert_eq!(host(&hosts, "plain")["address"], "192.0.2.1");
+    let auto = host(&hosts, "auto")["error"].as_str().unwrap().to_string();
+    assert!(
+        auto.contains("hosts.yml:14") && auto.contains("ansible_network_cli_ssh_type: paramiko"),
+        "{auto}"
+    );
+    let here = host(&hosts, "here")["error"].as_str().unwrap().to_string();
+    assert!(here.contains("`local`"), "{here}");
 }

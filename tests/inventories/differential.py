@@ -4,7 +4,10 @@
 Generates inventories from a small grammar (INI, YAML, JSON, inventory
 scripts; groups, children, depth and ansible_group_priority; group_vars/
 and host_vars/ files; Jinja over the filters, tests, lookups, magic
-variables and string methods sshfleet supports; --limit patterns) with a
+variables and string methods sshfleet supports; unquoted YAML timestamps;
+host names that are addresses or have dots in odd places; connection types
+and paramiko's own names; --limit patterns, with no term, a bare `&`/`!`
+and `@file`s with blank lines) with a
 fixed seed, resolves each with ansible-core in this one Python process (the
 inventory, the limit, and the ssh connection plugin's options templated as
 the task executor templates them) and with the sshfleet binary
@@ -76,6 +79,25 @@ ENV_VALUE = "envuser"
 ENV_UNSET = "SSHFLEET_DIFF_UNSET"
 
 
+class Plain(str):
+    """Text written unquoted in YAML, so that YAML 1.1 resolves it (a
+    timestamp becomes a Python date or datetime); INI, JSON and scripts
+    keep it as text."""
+
+
+# Unquoted, each is a date or datetime to PyYAML (`2024-1-2` and the
+# bare hour are not: text).
+STAMPS = ["2024-01-02", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5",
+          "2002-12-14T02:59:43Z", "2001-12-14 21:59:43+1:75", "2001-1-2T1:02:03",
+          "2001-12-14 21:59:43.123456789 -0:30", "2024-1-2", "2024-01-02 1:02"]
+
+# Host names as addresses or with dots in odd places
+# (`inventory_hostname_short` is Ansible's ipv4/ipv6 patterns, else the
+# name up to the first dot).
+ODD_NAMES = ["::ffff:10.0.{i}.1", "fe80::{i}%eth0", "a{i}.b", ".x{i}", "x{i}.", "1::{i}:3.4.5.6",
+             "::ffff:256.1.1.{i}", "1:2:3:4:5:6:1.2.3.{i}", "0010.0.0.{i}", "1.2.3.4.{i}"]
+
+
 class Gen:
     """One case: groups, hosts, where each variable is set, and in which format."""
 
@@ -93,8 +115,13 @@ class Gen:
                  lambda i: f"10.0.0.{i}", lambda i: f"node-{i}.lab.example.net",
                  lambda i: f"2001:db8::{i}"]
         self.hosts = []
+        odd = set()
         for i in range(1, n + 1):
-            name = r.choice(forms)(i)
+            if r.random() < 0.15:
+                name = r.choice(ODD_NAMES).format(i=i)
+                odd.add(name)
+            else:
+                name = r.choice(forms)(i)
             if name not in self.hosts:
                 self.hosts.append(name)
         self.membership = {h: r.sample(self.groups, r.randint(0, 2)) for h in self.hosts}
@@ -103,7 +130,7 @@ class Gen:
         self.keys = {}
         for h in self.hosts:
             port = r.choice([None, None, None, 2201 + len(self.keys)])
-            if port is None:
+            if port is None or h in odd:
                 self.keys[h] = h
             elif ":" in h:
                 self.keys[h] = f"[{h}]:{port}"
@@ -137,6 +164,19 @@ class Gen:
         self.place("base_port", r.choice([2200, 2000, "2300"]))
         self.place("addr", r.choice(["10.9.0.1", "{{ inventory_hostname_short }}.mgmt",
                                      "{{ site }}-gw.{{ domain }}"]))
+        if r.random() < 0.3:
+            self.place("stamp", Plain(r.choice(STAMPS)))
+        # Connection types: each plugin reads its own names (paramiko's
+        # `ansible_paramiko_*`; network_cli through the plugin its
+        # ssh_type names).
+        if r.random() < 0.3:
+            self.place("ansible_connection", r.choice(CONNECTIONS))
+            for var in r.sample(PARAMIKO_VARS, r.randint(0, 3)):
+                self.place(var, VALUE_GEN[var](r, self))
+            if r.random() < 0.6:
+                self.place("ansible_network_cli_ssh_type", r.choice(["paramiko", "paramiko", "libssh", "auto"]))
+            if r.random() < 0.7:
+                self.place("ansible_network_os", r.choice(["cisco.ios.ios", "{{ site }}"]))
         for var in r.sample(CONNECTION_VARS, r.randint(1, 6)):
             for _ in range(r.randint(1, 2)):
                 self.place(var, VALUE_GEN[var](r, self))
@@ -152,7 +192,18 @@ class Gen:
             None, "all", g(), f"{g()}:!{g()}", f"{g()}:&{g()}", f"{g()},{h()}",
             "*.example.com", "~^(h|esa)", f"{g()}[0]", f"{g()}[-1]", f"{g()}[0:1]",
             f"all:!{h()}", f"{h()},{g()}", "ungrouped", "h*",
+            # no term, a bare operator, doubled operators
+            "", ",", " ", "all,", ":", ",,", "&", "!", "!,", f"{g()}:&", f"{g()},!",
+            f"!!{g()}", f"&!{g()}", f"!&{g()}", f" {g()} ", f",{h()}",
+            # a limit file (its lines, blank ones among them)
+            "@LIMITFILE", f"@LIMITFILE,{g()}",
         ])
+
+    def limit_file(self):
+        r = self.rng
+        lines = [r.choice(["", " ", self.hosts[0], f"!{r.choice(self.groups)}",
+                           r.choice(self.groups), f"{self.hosts[-1]} "]) for _ in range(r.randint(0, 4))]
+        return "\n".join(lines) + r.choice(["", "\n", "\r\n"])
 
 
 def lit(r, choices):
@@ -170,11 +221,12 @@ def gen_host(r, c):
         "{{ 'bastion' if 'bastions' in group_names else inventory_hostname }}",
         "{{ inventory_hostname | replace('.example.com', '') }}",
         "{{ groups['all'] | first }}", "{{ inventory_hostname_short | upper }}",
+        Plain(r.choice(STAMPS)), "h{{ stamp | default('') }}",
     ])
 
 
 def gen_port(r, c):
-    return r.choice([22, 2222, "2201", "{{ base_port }}", "{{ base_port | int + 1 }}",
+    return r.choice([22, 2222, "2201", "{{ base_port }}", Plain(r.choice(STAMPS)), "{{ base_port | int + 1 }}",
                      "{{ 2200 + groups['all'] | length }}", "{{ base_port | int }}",
                      "{{ (base_port | int) + (group_names | length) }}"])
 
@@ -198,11 +250,14 @@ def gen_user(r, c):
         "{{ site if site is string else 'no' }}", "{{ site | d('x') }}",
         "{{ groups['all'] | length }}", "{{ (site ~ 'X').lower() }}",
         "{{ ['a', site] | join(':') }}", "{{ site | string }}", "{{ 'x' * 3 }}",
+        "{{ stamp | default('nostamp') }}", "u-{{ stamp | default('none') }}",
+        "{{ stamp | default('x') | string }}", "{{ [stamp | default(1)] }}",
+        Plain(r.choice(STAMPS)),
     ])
 
 
 def gen_key(r, c):
-    return r.choice(["~/.ssh/id_{{ site }}", "/etc/keys/fleet.pem", "~/.ssh/ops_key",
+    return r.choice(["~/.ssh/id_{{ site }}", "/etc/keys/fleet.pem", "~/.ssh/ops_key", Plain(r.choice(STAMPS)),
                      "/keys/{{ inventory_hostname_short }}.pem"])
 
 
@@ -216,9 +271,15 @@ def gen_args(r, c):
 
 
 def gen_password(r, c):
-    return r.choice(["s3cret", "{{ site }}-pw", "{{ lookup('env', '" + ENV_SET + "') }}"])
+    return r.choice(["s3cret", "{{ site }}-pw", Plain(r.choice(STAMPS)), "{{ stamp | default('p') }}", "{{ lookup('env', '" + ENV_SET + "') }}"])
 
 
+CONNECTIONS = ["ssh", "smart", "ansible.builtin.ssh", "paramiko", "paramiko_ssh",
+               "ansible.builtin.paramiko", "network_cli", "ansible.netcommon.network_cli",
+               "local", "winrm", "{{ 'paramiko' }}"]
+PARAMIKO_VARS = ["ansible_paramiko_host", "ansible_paramiko_port", "ansible_paramiko_user",
+                 "ansible_paramiko_pass", "ansible_paramiko_private_key_file",
+                 "ansible_paramiko_proxy_command"]
 CONNECTION_VARS = ["ansible_host", "ansible_ssh_host", "ansible_port", "ansible_ssh_port",
                    "ansible_user", "ansible_ssh_user", "ansible_private_key_file",
                    "ansible_ssh_private_key_file", "ansible_ssh_common_args",
@@ -227,13 +288,16 @@ VALUE_GEN = {"ansible_host": gen_host, "ansible_ssh_host": gen_host, "ansible_po
              "ansible_ssh_port": gen_port, "ansible_user": gen_user, "ansible_ssh_user": gen_user,
              "ansible_private_key_file": gen_key, "ansible_ssh_private_key_file": gen_key,
              "ansible_ssh_common_args": gen_args, "ansible_ssh_extra_args": gen_args,
-             "ansible_password": gen_password}
+             "ansible_password": gen_password, "ansible_paramiko_host": gen_host,
+             "ansible_paramiko_port": gen_port, "ansible_paramiko_user": gen_user,
+             "ansible_paramiko_pass": gen_password, "ansible_paramiko_private_key_file": gen_key,
+             "ansible_paramiko_proxy_command": lambda r, c: r.choice(["nc %h %p", "ssh -W %h:%p -l %r jump"])}
 
 # ---------------------------------------------------------------- writers
 
 
 def yaml_scalar(r, v):
-    if isinstance(v, int):
+    if isinstance(v, (int, Plain)):
         return str(v)
     s = str(v)
     style = r.random()
@@ -486,6 +550,61 @@ def order_is_fixed(group):
     return True
 
 
+def plugin_for(v, t):
+    """The connection plugin that reaches the host, as the task executor
+    picks it (`smart` is ssh); network_cli connects through the plugin its
+    ssh_type names (paramiko here: ansible.netcommon is not installed, and
+    `auto` depends on whether ansible-pylibssh is)."""
+    name = str(t.template(v.get("ansible_connection", "ssh")))
+    if name in ("ssh", "smart", "ansible.builtin.ssh"):
+        return "ssh"
+    if name in ("paramiko", "paramiko_ssh", "ansible.builtin.paramiko", "ansible.builtin.paramiko_ssh"):
+        return "paramiko"
+    if name in ("network_cli", "ansible.netcommon.network_cli"):
+        ssh_type = t.template(v["ansible_network_cli_ssh_type"]) if "ansible_network_cli_ssh_type" in v else "auto"
+        # network_cli templates its own options (network_os among them).
+        if not t.template(v.get("ansible_network_os")):
+            raise ValueError("network_cli: Unable to automatically determine host network os")
+        if ssh_type != "paramiko":
+            raise ValueError(f"network_cli: ssh_type {ssh_type} is not computed")
+        return "paramiko"
+    raise ValueError(f"connection {name} is not ssh")
+
+
+def connect(v, t):
+    """What the host's connection plugin would do."""
+    plugin = plugin_for(v, t)
+    conn = connection_loader.get(plugin, PlayContext(), None)
+    opts = conn._resolve_option_variables(v, t)
+    conn.set_options(var_options=opts)
+    port = conn.get_option("port")
+    if plugin == "ssh":
+        words = shlex.split(conn.get_option("ssh_common_args") or "")
+        words += shlex.split(conn.get_option("ssh_extra_args") or "")
+        host = conn.get_option("host")
+    else:
+        words = []
+        host = conn.get_option("remote_addr")
+    c = effective(str(host), port, conn.get_option("remote_user"),
+                  conn.get_option("private_key_file"), words)
+    if "error" not in c:
+        c["password"] = conn.get_option("password") is not None
+        raw = conn.get_option("proxy_command") if plugin == "paramiko" else None
+        if raw:
+            # paramiko's: %h %p %r replaced in that order, then
+            # shlex.split and run without a shell (sshfleet writes the same
+            # words quoted for sh; it refuses %r with no user, where
+            # Ansible puts the text None).
+            user = conn.get_option("remote_user")
+            line = raw.replace("%h", str(host)).replace("%p", str(port))
+            if "%r" in line and user is None:
+                return {"error": "%r with no user"}
+            line = line.replace("%r", str(user))
+            c["proxy_command"] = " ".join(shlex.quote(w) for w in shlex.split(line))
+            c["proxy_final"] = True
+    return c
+
+
 def ansible_resolve(d, sources, limit):
     loader = DataLoader()
     loader.set_basedir(d)
@@ -515,23 +634,15 @@ def ansible_resolve(d, sources, limit):
         v = vm.get_vars(host=h, include_hostvars=False, stage="all")
         for internal in C.INTERNAL_STATIC_VARS:
             v.pop(internal, None)
-        listing["hostvars"][h.name] = json.loads(json.dumps(v, default=str))
+        # As `ansible-inventory --list`: a date or datetime is its isoformat().
+        listing["hostvars"][h.name] = json.loads(json.dumps(
+            v, default=lambda o: o.isoformat() if hasattr(o, "isoformat") else str(o)))
     conns = {}
     for h in hosts:
         v = vm.get_vars(host=h, include_hostvars=True)
         t = Templar(loader=loader, variables=v)
-        conn = connection_loader.get("ssh", PlayContext(), None)
         try:
-            opts = conn._resolve_option_variables(v, t)
-            conn.set_options(var_options=opts)
-            port = conn.get_option("port")
-            words = shlex.split(conn.get_option("ssh_common_args") or "")
-            words += shlex.split(conn.get_option("ssh_extra_args") or "")
-            c = effective(str(conn.get_option("host")), port, conn.get_option("remote_user"),
-                          conn.get_option("private_key_file"), words)
-            if "error" not in c:
-                c["password"] = conn.get_option("password") is not None
-            conns[h.name] = c
+            conns[h.name] = connect(v, t)
         except Exception as e:  # Ansible fails this host's task
             conns[h.name] = {"error": f"{type(e).__name__}: {e}".splitlines()[0]}
     return {"listing": listing, "selected": selected, "connections": conns}
@@ -615,7 +726,7 @@ def compare(case, d, sources, limit, want, lst, res):
             continue
         user = w["user"] if w["user"] is not None else e["user"]
         proxy = w["proxy_command"]
-        if proxy is not None:
+        if proxy is not None and not w.get("proxy_final"):
             proxy = proxy.replace("%h", w["address"].lower()).replace("%p", str(w["port"])).replace("%r", user)
             proxy = " ".join(shlex.split(proxy)) if proxy[:1] in "'\"" else proxy
         jump = None
@@ -666,7 +777,13 @@ def main():
         c = Gen(rng)
         d = os.path.join(root, f"case{i:05}")
         source = write_case(c, d)
-        cases.append((i, c, d, [source], c.limit()))
+        limit = c.limit()
+        if limit is not None and "@LIMITFILE" in limit:
+            path = os.path.join(d, "limit.txt")
+            with open(path, "w", newline="") as f:
+                f.write(c.limit_file())
+            limit = limit.replace("@LIMITFILE", "@" + path)
+        cases.append((i, c, d, [source], limit))
     os.environ.update(cases[0][1].env if cases else {})
     env.update(cases[0][1].env if cases else {})
     env.pop(ENV_UNSET, None)
