@@ -289,25 +289,41 @@ impl Resolver {
                 overrides.algorithms.set_if_unset(kind, change);
             }
         }
-        let user = overrides.user.as_deref();
         let (args_config, args_proxy) = ssh_args_config(&host.name, conn)?;
-        // Ansible's paramiko and network_cli plugins read no ssh_config.
-        let file_config = match conn.plugin {
-            Plugin::Ssh => options.ssh_config.lookup(&conn.address, user),
-            Plugin::Paramiko | Plugin::NetworkCli => Ok(HostConfig::default()),
-        };
         let invalid = |var: &str, message: String| TargetError {
             host: host.name.clone(),
             var: var.to_string(),
             message,
         };
-        let from_args = args_config.lookup(&conn.address, user).map_err(|e| {
-            invalid(
-                "ansible_ssh_common_args/ansible_ssh_extra_args",
-                e.to_string(),
-            )
-        })?;
-        let config = from_args.or(file_config.map_err(|e| invalid("ssh_config", e.to_string()))?);
+        // As Ansible runs ssh: `-o Port=` (ansible_port) and `-o User=`
+        // (ansible_user) first, then the ssh arguments, all on the command
+        // line, so in force before ssh_config is read: they win, and its
+        // `Match user`, `Match host` and `Match exec` see them.
+        let given = HostConfig {
+            user: overrides.user.clone(),
+            port: overrides.port,
+            ..HostConfig::default()
+        };
+        // Ansible's paramiko and network_cli plugins read no ssh_config.
+        let no_file = SshConfig::default();
+        let file = match conn.plugin {
+            Plugin::Ssh => &options.ssh_config,
+            Plugin::Paramiko | Plugin::NetworkCli => &no_file,
+        };
+        let config = file
+            .lookup_with(&conn.address, given, &args_config)
+            .map_err(|e| {
+                let command_line =
+                    matches!(&e, SshConfigError::Invalid { path, .. } if path == Path::new("-o"));
+                if command_line {
+                    invalid(
+                        "ansible_ssh_common_args/ansible_ssh_extra_args",
+                        e.to_string(),
+                    )
+                } else {
+                    invalid("ssh_config", e.to_string())
+                }
+            })?;
         // The route: a ProxyCommand on the command line (or paramiko's),
         // else the first of ProxyJump and ProxyCommand ssh_config gives
         // (`none` is none).
@@ -378,9 +394,16 @@ impl Resolver {
                 port: hop.port,
                 ..Overrides::default()
             };
+            // OpenSSH runs `ssh -l USER -p PORT ... HOST` for a hop: its
+            // user and port are in force before the file is read.
+            let given = HostConfig {
+                user: overrides.user.clone(),
+                port: overrides.port,
+                ..HostConfig::default()
+            };
             let config = self
                 .ssh_config
-                .lookup(&hop.host, overrides.user.as_deref())
+                .lookup_with(&hop.host, given, &SshConfig::default())
                 .map_err(|e| e.to_string())?;
             let own_jumps = config.proxy_jump.clone().unwrap_or_default();
             let own_command = config
@@ -537,7 +560,7 @@ fn resolve(
     let address = config
         .host_name
         .clone()
-        .unwrap_or_else(|| alias.to_lowercase());
+        .unwrap_or_else(|| alias.to_ascii_lowercase());
     let port = overrides.port.or(config.port).unwrap_or(22);
     let user = overrides
         .user
@@ -811,3 +834,6 @@ mod differential;
 
 #[cfg(test)]
 mod ssh_tests;
+
+#[cfg(test)]
+mod command_line;

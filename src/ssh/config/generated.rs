@@ -340,7 +340,7 @@ fn compare(ours: &HostConfig, theirs: &BTreeMap<String, Vec<String>>, host: &str
         "hostname",
         ours.host_name
             .clone()
-            .unwrap_or_else(|| host.to_lowercase()),
+            .unwrap_or_else(|| host.to_ascii_lowercase()),
         first("hostname"),
     );
     check("port", ours.port.unwrap_or(22).to_string(), first("port"));
@@ -377,7 +377,7 @@ fn compare(ours: &HostConfig, theirs: &BTreeMap<String, Vec<String>>, host: &str
         let hostname = ours
             .host_name
             .clone()
-            .unwrap_or_else(|| host.to_lowercase());
+            .unwrap_or_else(|| host.to_ascii_lowercase());
         let user = ours.user.clone().unwrap_or_else(local_user);
         let tokens = Tokens {
             host: &hostname,

@@ -74,8 +74,8 @@ impl Condition {
                 for c in criteria {
                     let result = match &c.test {
                         Test::All => true,
-                        Test::Host(p) => p.matches(&s.host.to_lowercase()),
-                        Test::OriginalHost(p) => p.matches(&s.original_host.to_lowercase()),
+                        Test::Host(p) => p.matches(&s.host.to_ascii_lowercase()),
+                        Test::OriginalHost(p) => p.matches(&s.original_host.to_ascii_lowercase()),
                         Test::User(p) => p.matches(s.user),
                         Test::LocalUser(p) => p.matches(s.local_user),
                         Test::Final | Test::Canonical => s.final_pass,

@@ -61,48 +61,6 @@ pub(crate) struct HostConfig {
 }
 
 impl HostConfig {
-    /// Fill what `self` leaves unset from `later` (first obtained wins).
-    pub(crate) fn or(mut self, later: HostConfig) -> HostConfig {
-        self.host_name = self.host_name.or(later.host_name);
-        self.port = self.port.or(later.port);
-        self.user = self.user.or(later.user);
-        for file in later.identity_files {
-            if !self.identity_files.contains(&file) {
-                self.identity_files.push(file);
-            }
-        }
-        self.identities_only = self.identities_only.or(later.identities_only);
-        self.known_hosts_files = self.known_hosts_files.or(later.known_hosts_files);
-        self.global_known_hosts_files = self
-            .global_known_hosts_files
-            .or(later.global_known_hosts_files);
-        self.host_key_alias = self.host_key_alias.or(later.host_key_alias);
-        self.strict_host_key_checking = self
-            .strict_host_key_checking
-            .or(later.strict_host_key_checking);
-        // Replay the route `later` obtained, as if written after ours.
-        match (later.proxy_jump, later.proxy_command) {
-            (Some(hops), _) if !hops.is_empty() => self.set_proxy_jump(&hops),
-            (jump, command) => {
-                if let Some(none) = jump {
-                    self.set_proxy_jump(&none);
-                }
-                if let Some(command) = command {
-                    self.set_proxy_command(&command);
-                }
-            }
-        }
-        for kind in AlgorithmKind::ALL {
-            if let Some(change) = later.algorithms.get(kind) {
-                self.algorithms.set_if_unset(kind, change.clone());
-            }
-        }
-        for (keyword, value) in later.others {
-            self.others.entry(keyword).or_insert(value);
-        }
-        self
-    }
-
     /// The value obtained for a keyword kept in `others` (canonical name).
     pub(crate) fn other(&self, keyword: &str) -> Option<&Obtained> {
         self.others.get(keyword)
@@ -189,7 +147,7 @@ impl HostConfig {
             Setting::HostKeyAlias(alias) => {
                 // Lower-cased, as ssh does.
                 self.host_key_alias
-                    .get_or_insert_with(|| alias.to_lowercase());
+                    .get_or_insert_with(|| alias.to_ascii_lowercase());
             }
             Setting::StrictHostKeyChecking(value) => {
                 self.strict_host_key_checking.get_or_insert(*value);
