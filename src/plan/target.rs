@@ -444,9 +444,9 @@ fn host_key_checks(
     tokens: &ssh_config::Tokens<'_>,
 ) -> Result<HostKeyChecks, String> {
     let revoked_host_keys = match config.other("revokedhostkeys") {
-        Some(value) if !value.first().eq_ignore_ascii_case("none") => {
-            Some(ssh_config::expand_path(value.first(), tokens)?)
-        }
+        Some(value) if !value.first().eq_ignore_ascii_case("none") => Some(
+            ssh_config::expand_path("revokedhostkeys", value.first(), tokens)?,
+        ),
         _ => None,
     };
     let ca_change = match config.other("casignaturealgorithms") {
@@ -471,14 +471,15 @@ fn methods(config: &HostConfig, tokens: &ssh_config::Tokens<'_>) -> Result<Metho
     let agent = match config.other("identityagent").map(Obtained::first) {
         None | Some("SSH_AUTH_SOCK") => AgentSource::Environment,
         Some(none) if none.eq_ignore_ascii_case("none") => AgentSource::None,
-        Some(var) if var.starts_with('$') => {
+        // `$NAME` (not `${NAME}`, which is expanded in the path below).
+        Some(var) if var.starts_with('$') && !var.starts_with("${") => {
             let name = &var[1..];
             match std::env::var_os(name) {
                 Some(path) => AgentSource::Socket(PathBuf::from(path)),
                 None => return Err(format!("IdentityAgent {var}: ${name} is not set")),
             }
         }
-        Some(path) => AgentSource::Socket(ssh_config::expand_path(path, tokens)?),
+        Some(path) => AgentSource::Socket(ssh_config::expand_path("identityagent", path, tokens)?),
     };
     let password = on("passwordauthentication", "password");
     let keyboard_interactive = on("kbdinteractiveauthentication", "keyboard-interactive");
@@ -574,10 +575,10 @@ fn resolve(
         user: &user,
         host_key_alias: config.host_key_alias.as_deref(),
     };
-    let expand = |files: &[String]| -> Result<Vec<PathBuf>, String> {
+    let expand = |keyword: &str, files: &[String]| -> Result<Vec<PathBuf>, String> {
         files
             .iter()
-            .map(|f| ssh_config::expand_path(f, &tokens))
+            .map(|f| ssh_config::expand_path(keyword, f, &tokens))
             .collect()
     };
     let identity_files: Vec<String> =
@@ -586,17 +587,20 @@ fn resolve(
         } else {
             config.identity_files.clone()
         };
-    let config_key_files = expand(&identity_files)?;
+    let config_key_files = expand("identityfile", &identity_files)?;
     // OpenSSH reads every UserKnownHostsFile and the global files, and
     // records new keys in the first user file.
     let (known_hosts, known_hosts_also) = if options.known_hosts_fixed {
         (options.known_hosts.clone(), Vec::new())
     } else {
         let mut user_files = match &config.known_hosts_files {
-            Some(files) => expand(files)?,
+            Some(files) => expand("userknownhostsfile", files)?,
             None => {
                 let mut files = vec![options.known_hosts.clone()];
-                files.extend(expand(&DEFAULT_USER_KNOWN_HOSTS.map(str::to_string)[1..])?);
+                files.extend(expand(
+                    "userknownhostsfile",
+                    &DEFAULT_USER_KNOWN_HOSTS.map(str::to_string)[1..],
+                )?);
                 files
             }
         };
@@ -609,7 +613,7 @@ fn resolve(
         } else {
             user_files.remove(0)
         };
-        user_files.extend(expand(&global)?);
+        user_files.extend(expand("globalknownhostsfile", &global)?);
         (first, user_files)
     };
     let host_key_policy = match (

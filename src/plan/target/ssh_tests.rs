@@ -53,13 +53,14 @@ fn authentication_keywords_reach_the_credentials() {
 fn host_key_keywords_reach_the_checks() {
     let t = target(
         ONE,
-        "HashKnownHosts yes\nRevokedHostKeys ~/.ssh/revoked_%h\nCASignatureAlgorithms -rsa*\n",
+        "HashKnownHosts yes\nRevokedHostKeys /revoked/%h\nCASignatureAlgorithms -rsa*\n",
     )
     .unwrap();
     assert!(t.checks.hash_known_hosts);
     assert_eq!(
         t.checks.revoked_host_keys,
-        Some(ssh_config::home().join(".ssh/revoked_esa01"))
+        // OpenSSH 9.2 opens it as written: no tokens, no `~`.
+        Some(PathBuf::from("/revoked/%h"))
     );
     assert!(
         !t.checks
@@ -171,4 +172,60 @@ fn a_second_jump_in_the_ssh_arguments_is_refused_as_ssh_refuses_it() {
     let t = target(inventory, "").unwrap();
     assert_eq!(t.jumps.len(), 1);
     assert_eq!(t.jumps[0].address, "a");
+}
+
+/// Each keyword expands what OpenSSH 9.2 expands, no more: `~user`
+/// through the passwd database, `${VAR}` where ssh_config(5) lists it,
+/// `RevokedHostKeys` as written, `GlobalKnownHostsFile` `~` only.
+#[test]
+fn paths_expand_as_openssh_9_2_expands_each_keyword() {
+    // SAFETY: set once, read below; no other test reads this variable.
+    unsafe { std::env::set_var("SSHFLEET_F1_AGENT_DIR", "/agents") };
+    let root = nix::unistd::User::from_name("root").unwrap().unwrap().dir;
+    let t = target(
+        ONE,
+        "Host esa01\n  IdentityAgent ${SSHFLEET_F1_AGENT_DIR}/agent.sock\n  IdentityFile ~root/key_%h\n  UserKnownHostsFile ~root/kh\n  GlobalKnownHostsFile ~/g_%h ${HOME}/g2\n  RevokedHostKeys ~/revoked\n",
+    )
+    .unwrap();
+    assert_eq!(
+        t.credentials.methods.agent,
+        AgentSource::Socket(PathBuf::from("/agents/agent.sock"))
+    );
+    assert_eq!(t.credentials.config_key_files, [root.join("key_esa01")]);
+    assert_eq!(t.known_hosts, root.join("kh"));
+    assert_eq!(
+        t.known_hosts_also,
+        [ssh_config::home().join("g_%h"), PathBuf::from("${HOME}/g2")]
+    );
+    assert_eq!(t.checks.revoked_host_keys, Some(PathBuf::from("~/revoked")));
+    let t = target(ONE, "IdentityAgent ${SSHFLEET_F1_AGENT_DIR}\n").unwrap();
+    assert_eq!(
+        t.credentials.methods.agent,
+        AgentSource::Socket(PathBuf::from("/agents"))
+    );
+    let err = target(ONE, "UserKnownHostsFile ~sshfleet_no_such_user/kh\n").unwrap_err();
+    assert!(
+        err.to_string().contains("no user `sshfleet_no_such_user`"),
+        "{err}"
+    );
+    // Read-time checks, in every block, as ssh's.
+    for line in [
+        "ForwardAgent ${SSHFLEET_F1_UNSET}",
+        "IdentityAgent ${SSHFLEET_F1_UNSET}/a",
+        "LocalForward /l /x${SSHFLEET_F1_UNSET}",
+    ] {
+        let err = SshConfig::parse(&format!("Host other\n  {line}\n"), Path::new("cfg"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SSHFLEET_F1_UNSET"), "{line}: {err}");
+    }
+}
+
+#[test]
+fn include_with_a_user_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(&config, "Include ~sshfleet_no_such_user/x.conf\n").unwrap();
+    let err = SshConfig::load(&config).unwrap_err().to_string();
+    assert!(err.contains("config:1") && err.contains("no user"), "{err}");
 }

@@ -388,7 +388,7 @@ fn compare(ours: &HostConfig, theirs: &BTreeMap<String, Vec<String>>, host: &str
         };
         let expanded: Vec<String> = files
             .iter()
-            .map(|f| match expand_path(f, &tokens) {
+            .map(|f| match expand_path("userknownhostsfile", f, &tokens) {
                 Ok(_) if f.eq_ignore_ascii_case("none") => f.clone(),
                 Ok(p) => p.display().to_string(),
                 Err(e) => e,

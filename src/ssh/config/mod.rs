@@ -42,6 +42,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod expand;
+pub(crate) mod expansion;
 mod jump;
 pub(crate) mod keywords;
 mod parse;

@@ -295,7 +295,7 @@ const WITH_ARGUMENT: [&str; 9] = [
 
 /// Tokens `IdentityFile`, `UserKnownHostsFile` and `Match exec` may use
 /// here (OpenSSH 9.2's; `%j` came later).
-pub(super) const PATH_TOKENS: &str = "CdhikLlnpru";
+pub(super) use super::expansion::PATH_TOKENS;
 
 pub(super) fn check_tokens(value: &str, allowed: &str) -> Result<(), String> {
     let mut chars = value.chars();

@@ -214,7 +214,19 @@ pub(super) fn parse_setting(
             AlgorithmChange::parse(AlgorithmKind::HostKey, &args[0])?;
         }
         "preferredauthentications" => check_preferred_authentications(&args[0])?,
-        "revokedhostkeys" | "identityagent" => check_tokens(&args[0], PATH_TOKENS)?,
+        // Read literally by OpenSSH 9.2: no check.
+        "revokedhostkeys" => {}
+        // OpenSSH 9.2 checks `${VAR}` when it reads these (in every block).
+        "identityagent" => {
+            super::expansion::check_env(&args[0])?;
+            check_tokens(&args[0], PATH_TOKENS)?;
+        }
+        "forwardagent" => super::expansion::check_env(&args[0])?,
+        "localforward" | "remoteforward" | "dynamicforward" => {
+            for arg in args {
+                super::expansion::check_env(arg)?;
+            }
+        }
         "port" => {
             parse_port(&args[0])?;
         }
@@ -278,7 +290,8 @@ fn typed_setting(
             "yes" | "true"
         )),
         "userknownhostsfile" => Setting::KnownHostsFiles(files()?),
-        "globalknownhostsfile" => Setting::GlobalKnownHostsFiles(files()?),
+        // `~` only in OpenSSH 9.2: `%` and `${` are taken as written.
+        "globalknownhostsfile" => Setting::GlobalKnownHostsFiles(args.to_vec()),
         "hostkeyalias" => Setting::HostKeyAlias(one().to_string()),
         "stricthostkeychecking" => {
             Setting::StrictHostKeyChecking(match one().to_ascii_lowercase().as_str() {
