@@ -515,7 +515,7 @@ fn no_password_because(config: &HostConfig, any_method: bool) -> Option<String> 
     }
     if config
         .other("numberofpasswordprompts")
-        .is_some_and(|v| v.first() == "0")
+        .is_some_and(|v| ssh_config::strtonum(v.first(), 0, 0).is_some())
     {
         return cite("numberofpasswordprompts");
     }

@@ -119,6 +119,7 @@ fn typed_line(rng: &mut Rng) -> String {
                 "%h.example.com",
                 "10.0.0.9",
                 "Target.Example.com",
+                "HÖST.Example.com",
                 "%h",
                 "x%%y"
             ])
@@ -301,7 +302,7 @@ fn ssh_g(ssh: &Path, config: &Path, host: &str) -> Result<BTreeMap<String, Vec<S
 
 /// sshfleet's documented refusals: an error carrying one of these is a
 /// refusal by design where `ssh` goes on.
-fn documented_refusal(message: &str) -> bool {
+pub(super) fn documented_refusal(message: &str) -> bool {
     let table = keywords::KEYWORDS.iter().any(|row| match row.class {
         Class::Refused { why, .. } => message.contains(why),
         _ => false,

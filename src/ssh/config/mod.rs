@@ -52,6 +52,7 @@ mod values;
 pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user};
 pub(crate) use jump::JumpHost;
 pub(crate) use setting::{HostConfig, Obtained, PROXY_TOKENS, method_allowed};
+pub(crate) use values::strtonum;
 
 use expand::include_files;
 use parse::{Condition, Subject, Test, host_condition, match_condition, split_line};
@@ -520,3 +521,5 @@ mod name_tests;
 pub(super) mod table_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod value_tests;

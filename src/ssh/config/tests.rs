@@ -200,7 +200,8 @@ fn malformed_lines_name_their_line() {
         ("Host a\n  ProxyJump user@:22\n", 2, "ProxyJump"),
         ("Host a\n  ProxyJump h:port\n", 2, "port number"),
         ("Host a\n  StrictHostKeyChecking maybe\n", 2, "maybe"),
-        ("Host a\n  KexAlgorithms +a,,b\n", 2, "empty algorithm"),
+        ("Host a\n  KexAlgorithms +\n", 2, "no algorithm name"),
+        ("Host a\n  Ciphers ,\n", 2, "empty list"),
         ("Host a\n  User a b\n", 2, "garbage at end of line"),
     ] {
         let (l, message) = error(text);
