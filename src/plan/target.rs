@@ -259,6 +259,54 @@ fn expand_proxy_command(command: &str, target: &Target, given: &str) -> Result<S
         .map_err(|e| format!("ProxyCommand: {e}"))
 }
 
+/// A `ProxyJump` list with its tokens expanded for the host it leads to,
+/// as OpenSSH 9.2 does: it turns the list into the ProxyCommand `ssh -l
+/// USER -p PORT -J LATER... FIRST` and expands that command's tokens
+/// (`%h %k %n %p %r %%`). A hop whose expansion is not a plain
+/// `[user@]host[:port]` (a `%` left, which the jump's own ssh would read
+/// as a token again; an `@` or `:` from a token) is refused.
+fn expand_hops(hops: &[JumpHost], target: &Target, given: &str) -> Result<Vec<JumpHost>, String> {
+    let tokens = ssh_config::Tokens {
+        host: &target.address,
+        original_host: given,
+        port: target.port,
+        user: &target.credentials.user,
+        host_key_alias: target.host_key_alias.as_deref(),
+    };
+    let expand = |text: &str| -> Result<String, String> {
+        if !text.contains('%') {
+            return Ok(text.to_string());
+        }
+        let expanded = ssh_config::expand_command(text, &tokens, ssh_config::PROXY_TOKENS)
+            .map_err(|e| format!("ProxyJump: {e}"))?;
+        if expanded.contains('%') {
+            return Err(format!(
+                "ProxyJump `{text}` becomes `{expanded}`: a `%` left in a jump host is not supported by sshfleet (the jump's own ssh would read it as a token again)"
+            ));
+        }
+        Ok(expanded)
+    };
+    hops.iter()
+        .map(|hop| {
+            let user = hop.user.as_deref().map(expand).transpose()?;
+            let host = expand(&hop.host)?;
+            let expanded = JumpHost {
+                user,
+                host,
+                port: hop.port,
+            };
+            // What the jump's ssh would read back from it.
+            let reread = JumpHost::parse_list(&expanded.to_string()).ok();
+            if reread.as_deref() != Some(std::slice::from_ref(&expanded)) {
+                return Err(format!(
+                    "ProxyJump `{hop}` becomes `{expanded}`, which is not one `[user@]host[:port]`: not supported by sshfleet"
+                ));
+            }
+            Ok(expanded)
+        })
+        .collect()
+}
+
 impl Resolver {
     /// Where and how to reach an inventory host: its connection variables
     /// first (as Ansible passes them to `ssh` on its command line), then
@@ -346,6 +394,8 @@ impl Resolver {
         };
         let mut target = resolve(&conn.address, overrides, config, options)
             .map_err(|message| invalid("ssh_config", message))?;
+        let hops = expand_hops(&hops, &target, &conn.address)
+            .map_err(|message| invalid("ssh_config", message))?;
         if let Some(command) = proxy_command {
             target.proxy_command = Some(
                 expand_proxy_command(&command, &target, &conn.address)
@@ -416,6 +466,7 @@ impl Resolver {
                     target.proxy_command =
                         Some(expand_proxy_command(&command, &target, &hop.host)?);
                 } else {
+                    let own_jumps = expand_hops(&own_jumps, &target, &hop.host)?;
                     chain.extend(self.jump_chain(&own_jumps, depth + 1)?);
                 }
             }

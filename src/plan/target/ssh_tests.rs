@@ -229,3 +229,91 @@ fn include_with_a_user_home() {
     let err = SshConfig::load(&config).unwrap_err().to_string();
     assert!(err.contains("config:1") && err.contains("no user"), "{err}");
 }
+
+/// The proxy command the installed ssh runs for `host` (`ssh -v`, the
+/// jump host named under `.invalid`, so it fails at once).
+fn ssh_jump_command(config: &Path, host: &str) -> Option<String> {
+    let out = std::process::Command::new("ssh")
+        .args(["-v", "-o", "BatchMode=yes", "-o", "ConnectTimeout=2", "-F"])
+        .arg(config)
+        .args([host, "true"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.split_once("Executing proxy command: exec ")?.1.into())
+        .map(str::to_string)
+}
+
+/// `%h %k %n %p %r %%` in ProxyJump expand as ssh expands them (it turns
+/// the list into `ssh -l USER -p PORT -J LATER FIRST` and expands that
+/// command): compared with the command the installed ssh runs.
+#[test]
+fn proxy_jump_tokens_expand_as_ssh_expands_them() {
+    if std::process::Command::new("ssh")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    for jump in [
+        "%r@jump-%h.invalid",
+        "ops@b-%n.invalid:2200",
+        "%r@a-%p.invalid,x-%k.invalid",
+        "j%%x.invalid",
+    ] {
+        let text = format!(
+            "Host t1\n  User alice\n  Port 2201\n  HostName T1.example\n  HostKeyAlias al\n  ProxyJump {jump}\n"
+        );
+        std::fs::write(&path, &text).unwrap();
+        let theirs = ssh_jump_command(&path, "t1").unwrap();
+        let inventory = "all:\n  hosts:\n    t1: {}\n";
+        let ours = target(inventory, &text);
+        if jump.contains("%%") {
+            // `j%x.invalid`: the jump's own ssh would expand `%x` again.
+            let err = ours.unwrap_err().to_string();
+            assert!(err.contains("a `%` left"), "{err}");
+            continue;
+        }
+        let ours = ours.unwrap();
+        // ssh's command reaches the last hop, through the earlier ones.
+        let (last, earlier) = ours.jumps.split_last().unwrap();
+        let word_after = |flag: &str| {
+            theirs
+                .split(&format!("{flag} "))
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .map(str::to_string)
+        };
+        assert!(
+            theirs.ends_with(&format!(" {}", last.address)),
+            "{jump}: ssh runs `{theirs}`, sshfleet jumps to {}",
+            last.address
+        );
+        if let Some(user) = word_after("-l") {
+            assert_eq!(user, last.credentials.user, "{jump}: `{theirs}`");
+        }
+        if let Some(port) = word_after("-p") {
+            assert_eq!(port, last.port.to_string(), "{jump}: `{theirs}`");
+        }
+        let mine: Vec<String> = earlier
+            .iter()
+            .map(|t| {
+                let port = if t.port == 22 {
+                    String::new()
+                } else {
+                    format!(":{}", t.port)
+                };
+                format!("{}@{}{port}", t.credentials.user, t.address)
+            })
+            .collect();
+        match word_after("-J") {
+            Some(extra) => assert_eq!(extra, mine.join(","), "{jump}: `{theirs}`"),
+            None => assert!(mine.is_empty(), "{jump}: `{theirs}`"),
+        }
+    }
+}

@@ -50,7 +50,9 @@ pub(crate) const EXPANSIONS: &[Expansion] = &[
     e("localcommand", false, false, "CdhikLlnprufHIKtTu"),
     e("localforward", false, true, PATH_TOKENS),
     e("proxycommand", false, false, "hknpr"),
-    e("proxyjump", false, false, "hnpr"),
+    // ssh_config(5) lists `%h %n %p %r`; 9.2 expands the ProxyCommand it
+    // makes of the list, so `%k` too.
+    e("proxyjump", false, false, "hknpr"),
     e("remotecommand", false, false, PATH_TOKENS),
     e("remoteforward", false, true, PATH_TOKENS),
     e("userknownhostsfile", true, true, PATH_TOKENS),

@@ -528,7 +528,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "7.3",
         Rest,
         Honoured(
-            "the route through jump hosts; the first jump host's own ProxyJump or ProxyCommand is followed, as `ssh -W` does",
+            "the route through jump hosts (`%h %k %n %p %r %%` expanded for the host it leads to, as ssh expands the command it makes of the list; a `%` left after expanding is refused); the first jump host's own ProxyJump or ProxyCommand is followed, as `ssh -W` does",
         ),
     ),
     k(
