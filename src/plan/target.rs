@@ -259,6 +259,54 @@ fn expand_proxy_command(command: &str, target: &Target, given: &str) -> Result<S
         .map_err(|e| format!("ProxyCommand: {e}"))
 }
 
+/// A `ProxyJump` list with its tokens expanded for the host it leads to,
+/// as OpenSSH 9.2 does: it turns the list into the ProxyCommand `ssh -l
+/// USER -p PORT -J LATER... FIRST` and expands that command's tokens
+/// (`%h %k %n %p %r %%`). A hop whose expansion is not a plain
+/// `[user@]host[:port]` (a `%` left, which the jump's own ssh would read
+/// as a token again; an `@` or `:` from a token) is refused.
+fn expand_hops(hops: &[JumpHost], target: &Target, given: &str) -> Result<Vec<JumpHost>, String> {
+    let tokens = ssh_config::Tokens {
+        host: &target.address,
+        original_host: given,
+        port: target.port,
+        user: &target.credentials.user,
+        host_key_alias: target.host_key_alias.as_deref(),
+    };
+    let expand = |text: &str| -> Result<String, String> {
+        if !text.contains('%') {
+            return Ok(text.to_string());
+        }
+        let expanded = ssh_config::expand_command(text, &tokens, ssh_config::PROXY_TOKENS)
+            .map_err(|e| format!("ProxyJump: {e}"))?;
+        if expanded.contains('%') {
+            return Err(format!(
+                "ProxyJump `{text}` becomes `{expanded}`: a `%` left in a jump host is not supported by sshfleet (the jump's own ssh would read it as a token again)"
+            ));
+        }
+        Ok(expanded)
+    };
+    hops.iter()
+        .map(|hop| {
+            let user = hop.user.as_deref().map(expand).transpose()?;
+            let host = expand(&hop.host)?;
+            let expanded = JumpHost {
+                user,
+                host,
+                port: hop.port,
+            };
+            // What the jump's ssh would read back from it.
+            let reread = JumpHost::parse_list(&expanded.to_string()).ok();
+            if reread.as_deref() != Some(std::slice::from_ref(&expanded)) {
+                return Err(format!(
+                    "ProxyJump `{hop}` becomes `{expanded}`, which is not one `[user@]host[:port]`: not supported by sshfleet"
+                ));
+            }
+            Ok(expanded)
+        })
+        .collect()
+}
+
 impl Resolver {
     /// Where and how to reach an inventory host: its connection variables
     /// first (as Ansible passes them to `ssh` on its command line), then
@@ -298,25 +346,41 @@ impl Resolver {
                 overrides.algorithms.set_if_unset(kind, change);
             }
         }
-        let user = overrides.user.as_deref();
         let (args_config, args_proxy) = ssh_args_config(&host.name, conn)?;
-        // Ansible's paramiko and network_cli plugins read no ssh_config.
-        let file_config = match conn.plugin {
-            Plugin::Ssh => options.ssh_config.lookup(&conn.address, user),
-            Plugin::Paramiko | Plugin::NetworkCli => Ok(HostConfig::default()),
-        };
         let invalid = |var: &str, message: String| TargetError {
             host: host.name.clone(),
             var: var.to_string(),
             message,
         };
-        let from_args = args_config.lookup(&conn.address, user).map_err(|e| {
-            invalid(
-                "ansible_ssh_common_args/ansible_ssh_extra_args",
-                e.to_string(),
-            )
-        })?;
-        let config = from_args.or(file_config.map_err(|e| invalid("ssh_config", e.to_string()))?);
+        // As Ansible runs ssh: `-o Port=` (ansible_port) and `-o User=`
+        // (ansible_user) first, then the ssh arguments, all on the command
+        // line, so in force before ssh_config is read: they win, and its
+        // `Match user`, `Match host` and `Match exec` see them.
+        let given = HostConfig {
+            user: overrides.user.clone(),
+            port: overrides.port,
+            ..HostConfig::default()
+        };
+        // Ansible's paramiko and network_cli plugins read no ssh_config.
+        let no_file = SshConfig::default();
+        let file = match conn.plugin {
+            Plugin::Ssh => &options.ssh_config,
+            Plugin::Paramiko | Plugin::NetworkCli => &no_file,
+        };
+        let config = file
+            .lookup_with(&conn.address, given, &args_config)
+            .map_err(|e| {
+                let command_line =
+                    matches!(&e, SshConfigError::Invalid { path, .. } if path == Path::new("-o"));
+                if command_line {
+                    invalid(
+                        "ansible_ssh_common_args/ansible_ssh_extra_args",
+                        e.to_string(),
+                    )
+                } else {
+                    invalid("ssh_config", e.to_string())
+                }
+            })?;
         // The route: a ProxyCommand on the command line (or paramiko's),
         // else the first of ProxyJump and ProxyCommand ssh_config gives
         // (`none` is none).
@@ -340,6 +404,8 @@ impl Resolver {
             _ => Vec::new(),
         };
         let mut target = resolve(&conn.address, overrides, config, options)
+            .map_err(|message| invalid("ssh_config", message))?;
+        let hops = expand_hops(&hops, &target, &conn.address)
             .map_err(|message| invalid("ssh_config", message))?;
         if let Some(command) = proxy_command {
             target.proxy_command = Some(
@@ -391,9 +457,16 @@ impl Resolver {
                 port: hop.port,
                 ..Overrides::default()
             };
+            // OpenSSH runs `ssh -l USER -p PORT ... HOST` for a hop: its
+            // user and port are in force before the file is read.
+            let given = HostConfig {
+                user: overrides.user.clone(),
+                port: overrides.port,
+                ..HostConfig::default()
+            };
             let config = self
                 .ssh_config
-                .lookup(&hop.host, overrides.user.as_deref())
+                .lookup_with(&hop.host, given, &SshConfig::default())
                 .map_err(|e| e.to_string())?;
             let own_jumps = config.proxy_jump.clone().unwrap_or_default();
             let own_command = config
@@ -406,6 +479,7 @@ impl Resolver {
                     target.proxy_command =
                         Some(expand_proxy_command(&command, &target, &hop.host)?);
                 } else {
+                    let own_jumps = expand_hops(&own_jumps, &target, &hop.host)?;
                     chain.extend(self.jump_chain(&own_jumps, depth + 1)?);
                 }
             }
@@ -434,9 +508,9 @@ fn host_key_checks(
     tokens: &ssh_config::Tokens<'_>,
 ) -> Result<HostKeyChecks, String> {
     let revoked_host_keys = match config.other("revokedhostkeys") {
-        Some(value) if !value.first().eq_ignore_ascii_case("none") => {
-            Some(ssh_config::expand_path(value.first(), tokens)?)
-        }
+        Some(value) if !value.first().eq_ignore_ascii_case("none") => Some(
+            ssh_config::expand_path("revokedhostkeys", value.first(), tokens)?,
+        ),
         _ => None,
     };
     let ca_change = match config.other("casignaturealgorithms") {
@@ -461,14 +535,15 @@ fn methods(config: &HostConfig, tokens: &ssh_config::Tokens<'_>) -> Result<Metho
     let agent = match config.other("identityagent").map(Obtained::first) {
         None | Some("SSH_AUTH_SOCK") => AgentSource::Environment,
         Some(none) if none.eq_ignore_ascii_case("none") => AgentSource::None,
-        Some(var) if var.starts_with('$') => {
+        // `$NAME` (not `${NAME}`, which is expanded in the path below).
+        Some(var) if var.starts_with('$') && !var.starts_with("${") => {
             let name = &var[1..];
             match std::env::var_os(name) {
                 Some(path) => AgentSource::Socket(PathBuf::from(path)),
                 None => return Err(format!("IdentityAgent {var}: ${name} is not set")),
             }
         }
-        Some(path) => AgentSource::Socket(ssh_config::expand_path(path, tokens)?),
+        Some(path) => AgentSource::Socket(ssh_config::expand_path("identityagent", path, tokens)?),
     };
     let password = on("passwordauthentication", "password");
     let keyboard_interactive = on("kbdinteractiveauthentication", "keyboard-interactive");
@@ -504,7 +579,7 @@ fn no_password_because(config: &HostConfig, any_method: bool) -> Option<String> 
     }
     if config
         .other("numberofpasswordprompts")
-        .is_some_and(|v| v.first() == "0")
+        .is_some_and(|v| ssh_config::strtonum(v.first(), 0, 0).is_some())
     {
         return cite("numberofpasswordprompts");
     }
@@ -550,7 +625,7 @@ fn resolve(
     let address = config
         .host_name
         .clone()
-        .unwrap_or_else(|| alias.to_lowercase());
+        .unwrap_or_else(|| alias.to_ascii_lowercase());
     let port = overrides.port.or(config.port).unwrap_or(22);
     let user = overrides
         .user
@@ -564,10 +639,10 @@ fn resolve(
         user: &user,
         host_key_alias: config.host_key_alias.as_deref(),
     };
-    let expand = |files: &[String]| -> Result<Vec<PathBuf>, String> {
+    let expand = |keyword: &str, files: &[String]| -> Result<Vec<PathBuf>, String> {
         files
             .iter()
-            .map(|f| ssh_config::expand_path(f, &tokens))
+            .map(|f| ssh_config::expand_path(keyword, f, &tokens))
             .collect()
     };
     let identity_files: Vec<String> =
@@ -576,17 +651,20 @@ fn resolve(
         } else {
             config.identity_files.clone()
         };
-    let config_key_files = expand(&identity_files)?;
+    let config_key_files = expand("identityfile", &identity_files)?;
     // OpenSSH reads every UserKnownHostsFile and the global files, and
     // records new keys in the first user file.
     let (known_hosts, known_hosts_also) = if options.known_hosts_fixed {
         (options.known_hosts.clone(), Vec::new())
     } else {
         let mut user_files = match &config.known_hosts_files {
-            Some(files) => expand(files)?,
+            Some(files) => expand("userknownhostsfile", files)?,
             None => {
                 let mut files = vec![options.known_hosts.clone()];
-                files.extend(expand(&DEFAULT_USER_KNOWN_HOSTS.map(str::to_string)[1..])?);
+                files.extend(expand(
+                    "userknownhostsfile",
+                    &DEFAULT_USER_KNOWN_HOSTS.map(str::to_string)[1..],
+                )?);
                 files
             }
         };
@@ -599,7 +677,7 @@ fn resolve(
         } else {
             user_files.remove(0)
         };
-        user_files.extend(expand(&global)?);
+        user_files.extend(expand("globalknownhostsfile", &global)?);
         (first, user_files)
     };
     let host_key_policy = match (
@@ -845,3 +923,6 @@ mod differential;
 
 #[cfg(test)]
 mod ssh_tests;
+
+#[cfg(test)]
+mod command_line;

@@ -158,10 +158,31 @@ impl AlgorithmChange {
         let known = openssh_all(kind);
         let supported = kind.supported();
         let mut unknown = Vec::new();
-        if list.split(',').any(str::is_empty) {
-            return Err(format!("{kind}: empty algorithm name in `{text}`"));
+        // OpenSSH skips empty names (`aes128-ctr,`, `a,,b`); a list with
+        // no name at all is refused (`+` is "Bad SSH2 cipher spec"; a
+        // bare `,` would leave nothing to offer).
+        let names: Vec<&str> = list.split(',').filter(|n| !n.is_empty()).collect();
+        match (prefix, names.is_empty(), list.is_empty()) {
+            (_, false, _) | (b'-', true, _) => {}
+            // `+,`, `^,`: nothing added (OpenSSH accepts it).
+            (b'+' | b'^', true, false) => {}
+            (b'+' | b'^', true, true) => {
+                return Err(format!(
+                    "{kind}: no algorithm name after `{}` (OpenSSH refuses it too)",
+                    prefix as char
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "{kind}: `{text}` names no algorithm: an empty list is not supported by sshfleet (ssh would offer none)"
+                ));
+            }
         }
-        for name in list.split(',') {
+        let text = match prefix {
+            b' ' => names.join(","),
+            p => format!("{}{}", p as char, names.join(",")),
+        };
+        for name in names {
             if prefix == b'-' {
                 continue;
             }

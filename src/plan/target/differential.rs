@@ -169,18 +169,17 @@ fn theirs(
         user: &target.credentials.user,
         host_key_alias: target.host_key_alias.as_deref(),
     };
-    let expand = |values: &[String]| -> String {
+    let expand = |keyword: &str, values: &[String]| -> Vec<String> {
         values
             .iter()
             .flat_map(|v| v.split(' '))
             .map(|v| {
-                ssh_config::expand_path(v, &tokens)
+                ssh_config::expand_path(keyword, v, &tokens)
                     .unwrap()
                     .display()
                     .to_string()
             })
             .collect::<Vec<_>>()
-            .join(" ")
     };
     let get = |key: &str| ssh.get(key).cloned().unwrap_or_default();
     let strict = match one(ssh, "stricthostkeychecking").unwrap_or("ask") {
@@ -190,8 +189,8 @@ fn theirs(
         "false" => "accept-new",
         other => other,
     };
-    let mut known = get("userknownhostsfile");
-    known.extend(get("globalknownhostsfile"));
+    let mut known = expand("userknownhostsfile", &get("userknownhostsfile"));
+    known.extend(expand("globalknownhostsfile", &get("globalknownhostsfile")));
     vec![
         (
             "hostname".to_string(),
@@ -214,8 +213,11 @@ fn theirs(
             "hostkeyalias".to_string(),
             one(ssh, "hostkeyalias").unwrap_or("").to_string(),
         ),
-        ("identityfile".to_string(), expand(&get("identityfile"))),
-        ("knownhostsfiles".to_string(), expand(&known)),
+        (
+            "identityfile".to_string(),
+            expand("identityfile", &get("identityfile")).join(" "),
+        ),
+        ("knownhostsfiles".to_string(), known.join(" ")),
         (
             "proxyjump".to_string(),
             one(ssh, "proxyjump").unwrap_or("").to_string(),

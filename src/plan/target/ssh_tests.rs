@@ -53,13 +53,14 @@ fn authentication_keywords_reach_the_credentials() {
 fn host_key_keywords_reach_the_checks() {
     let t = target(
         ONE,
-        "HashKnownHosts yes\nRevokedHostKeys ~/.ssh/revoked_%h\nCASignatureAlgorithms -rsa*\n",
+        "HashKnownHosts yes\nRevokedHostKeys /revoked/%h\nCASignatureAlgorithms -rsa*\n",
     )
     .unwrap();
     assert!(t.checks.hash_known_hosts);
     assert_eq!(
         t.checks.revoked_host_keys,
-        Some(ssh_config::home().join(".ssh/revoked_esa01"))
+        // OpenSSH 9.2 opens it as written: no tokens, no `~`.
+        Some(PathBuf::from("/revoked/%h"))
     );
     assert!(
         !t.checks
@@ -171,4 +172,148 @@ fn a_second_jump_in_the_ssh_arguments_is_refused_as_ssh_refuses_it() {
     let t = target(inventory, "").unwrap();
     assert_eq!(t.jumps.len(), 1);
     assert_eq!(t.jumps[0].address, "a");
+}
+
+/// Each keyword expands what OpenSSH 9.2 expands, no more: `~user`
+/// through the passwd database, `${VAR}` where ssh_config(5) lists it,
+/// `RevokedHostKeys` as written, `GlobalKnownHostsFile` `~` only.
+#[test]
+fn paths_expand_as_openssh_9_2_expands_each_keyword() {
+    // SAFETY: set once, read below; no other test reads this variable.
+    unsafe { std::env::set_var("SSHFLEET_F1_AGENT_DIR", "/agents") };
+    let root = nix::unistd::User::from_name("root").unwrap().unwrap().dir;
+    let t = target(
+        ONE,
+        "Host esa01\n  IdentityAgent ${SSHFLEET_F1_AGENT_DIR}/agent.sock\n  IdentityFile ~root/key_%h\n  UserKnownHostsFile ~root/kh\n  GlobalKnownHostsFile ~/g_%h ${HOME}/g2\n  RevokedHostKeys ~/revoked\n",
+    )
+    .unwrap();
+    assert_eq!(
+        t.credentials.methods.agent,
+        AgentSource::Socket(PathBuf::from("/agents/agent.sock"))
+    );
+    assert_eq!(t.credentials.config_key_files, [root.join("key_esa01")]);
+    assert_eq!(t.known_hosts, root.join("kh"));
+    assert_eq!(
+        t.known_hosts_also,
+        [ssh_config::home().join("g_%h"), PathBuf::from("${HOME}/g2")]
+    );
+    assert_eq!(t.checks.revoked_host_keys, Some(PathBuf::from("~/revoked")));
+    let t = target(ONE, "IdentityAgent ${SSHFLEET_F1_AGENT_DIR}\n").unwrap();
+    assert_eq!(
+        t.credentials.methods.agent,
+        AgentSource::Socket(PathBuf::from("/agents"))
+    );
+    let err = target(ONE, "UserKnownHostsFile ~sshfleet_no_such_user/kh\n").unwrap_err();
+    assert!(
+        err.to_string().contains("no user `sshfleet_no_such_user`"),
+        "{err}"
+    );
+    // Read-time checks, in every block, as ssh's.
+    for line in [
+        "ForwardAgent ${SSHFLEET_F1_UNSET}",
+        "IdentityAgent ${SSHFLEET_F1_UNSET}/a",
+        "LocalForward /l /x${SSHFLEET_F1_UNSET}",
+    ] {
+        let err = SshConfig::parse(&format!("Host other\n  {line}\n"), Path::new("cfg"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SSHFLEET_F1_UNSET"), "{line}: {err}");
+    }
+}
+
+#[test]
+fn include_with_a_user_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(&config, "Include ~sshfleet_no_such_user/x.conf\n").unwrap();
+    let err = SshConfig::load(&config).unwrap_err().to_string();
+    assert!(err.contains("config:1") && err.contains("no user"), "{err}");
+}
+
+/// The proxy command the installed ssh runs for `host` (`ssh -v`, the
+/// jump host named under `.invalid`, so it fails at once).
+fn ssh_jump_command(config: &Path, host: &str) -> Option<String> {
+    let out = std::process::Command::new("ssh")
+        .args(["-v", "-o", "BatchMode=yes", "-o", "ConnectTimeout=2", "-F"])
+        .arg(config)
+        .args([host, "true"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.split_once("Executing proxy command: exec ")?.1.into())
+        .map(str::to_string)
+}
+
+/// `%h %k %n %p %r %%` in ProxyJump expand as ssh expands them (it turns
+/// the list into `ssh -l USER -p PORT -J LATER FIRST` and expands that
+/// command): compared with the command the installed ssh runs.
+#[test]
+fn proxy_jump_tokens_expand_as_ssh_expands_them() {
+    if std::process::Command::new("ssh")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    for jump in [
+        "%r@jump-%h.invalid",
+        "ops@b-%n.invalid:2200",
+        "%r@a-%p.invalid,x-%k.invalid",
+        "j%%x.invalid",
+    ] {
+        let text = format!(
+            "Host t1\n  User alice\n  Port 2201\n  HostName T1.example\n  HostKeyAlias al\n  ProxyJump {jump}\n"
+        );
+        std::fs::write(&path, &text).unwrap();
+        let theirs = ssh_jump_command(&path, "t1").unwrap();
+        let inventory = "all:\n  hosts:\n    t1: {}\n";
+        let ours = target(inventory, &text);
+        if jump.contains("%%") {
+            // `j%x.invalid`: the jump's own ssh would expand `%x` again.
+            let err = ours.unwrap_err().to_string();
+            assert!(err.contains("a `%` left"), "{err}");
+            continue;
+        }
+        let ours = ours.unwrap();
+        // ssh's command reaches the last hop, through the earlier ones.
+        let (last, earlier) = ours.jumps.split_last().unwrap();
+        let word_after = |flag: &str| {
+            theirs
+                .split(&format!("{flag} "))
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .map(str::to_string)
+        };
+        assert!(
+            theirs.ends_with(&format!(" {}", last.address)),
+            "{jump}: ssh runs `{theirs}`, sshfleet jumps to {}",
+            last.address
+        );
+        if let Some(user) = word_after("-l") {
+            assert_eq!(user, last.credentials.user, "{jump}: `{theirs}`");
+        }
+        if let Some(port) = word_after("-p") {
+            assert_eq!(port, last.port.to_string(), "{jump}: `{theirs}`");
+        }
+        let mine: Vec<String> = earlier
+            .iter()
+            .map(|t| {
+                let port = if t.port == 22 {
+                    String::new()
+                } else {
+                    format!(":{}", t.port)
+                };
+                format!("{}@{}{port}", t.credentials.user, t.address)
+            })
+            .collect();
+        match word_after("-J") {
+            Some(extra) => assert_eq!(extra, mine.join(","), "{jump}: `{theirs}`"),
+            None => assert!(mine.is_empty(), "{jump}: `{theirs}`"),
+        }
+    }
 }

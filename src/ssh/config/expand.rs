@@ -79,20 +79,37 @@ impl Tokens<'_> {
     }
 }
 
-/// `~`, `${VAR}` and `%` tokens of an `IdentityFile` or
-/// `UserKnownHostsFile` value. A variable that is not set is an error, as
-/// in OpenSSH.
-pub(crate) fn expand_path(value: &str, tokens: &Tokens<'_>) -> Result<PathBuf, String> {
-    let value = expand_env(value)?;
-    let expanded = expand_tokens(&value, |t| tokens.value(t));
-    if expanded.eq_ignore_ascii_case("none") {
+/// A path value of `keyword` (lower-case, canonical) expanded as
+/// OpenSSH 9.2 expands it when it uses it (the table of
+/// [`super::expansion`]): `~` or `~user` first, then `${VAR}` and `%`
+/// tokens; a keyword that expands nothing is taken as written. A variable
+/// that is not set, or an unknown user, is an error, as in OpenSSH.
+pub(crate) fn expand_path(
+    keyword: &str,
+    value: &str,
+    tokens: &Tokens<'_>,
+) -> Result<PathBuf, String> {
+    let how = super::expansion::expansion(keyword);
+    let mut text = value.to_string();
+    if how.tilde {
+        text = tilde(&text)?;
+    }
+    if how.env {
+        text = expand_env(&text)?;
+    }
+    if !how.tokens.is_empty() {
+        text = expand_tokens(&text, |t| {
+            how.tokens.contains(t).then(|| tokens.value(t)).flatten()
+        });
+    }
+    if keyword == "userknownhostsfile" && text.eq_ignore_ascii_case("none") {
         return Ok(PathBuf::from("/dev/null"));
     }
-    Ok(tilde(&expanded, &home()))
+    Ok(PathBuf::from(text))
 }
 
 /// `${NAME}` replaced by the environment variable's value.
-fn expand_env(value: &str) -> Result<String, String> {
+pub(super) fn expand_env(value: &str) -> Result<String, String> {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while let Some(start) = rest.find("${") {
@@ -111,21 +128,42 @@ fn expand_env(value: &str) -> Result<String, String> {
     Ok(out)
 }
 
-fn tilde(path: &str, home: &Path) -> PathBuf {
-    if path == "~" {
-        home.to_path_buf()
-    } else if let Some(rest) = path.strip_prefix("~/") {
-        home.join(rest)
+/// OpenSSH's `tilde_expand_filename`: `~` and `~/...` are the home
+/// directory, `~user` and `~user/...` that user's (the passwd database);
+/// an unknown user is an error, as in ssh.
+pub(super) fn tilde(path: &str) -> Result<String, String> {
+    let Some(rest) = path.strip_prefix('~') else {
+        return Ok(path.to_string());
+    };
+    let (user, tail) = match rest.find('/') {
+        Some(slash) => (&rest[..slash], &rest[slash + 1..]),
+        None => (rest, ""),
+    };
+    let dir = if user.is_empty() {
+        home()
     } else {
-        PathBuf::from(path)
-    }
+        match nix::unistd::User::from_name(user) {
+            Ok(Some(entry)) => entry.dir,
+            _ => {
+                return Err(format!(
+                    "`{path}`: no user `{user}` in the passwd database (ssh refuses it too)"
+                ));
+            }
+        }
+    };
+    let dir = dir.display().to_string();
+    Ok(if tail.is_empty() {
+        dir
+    } else {
+        format!("{}/{tail}", dir.trim_end_matches('/'))
+    })
 }
 
 /// The files one `Include` argument names: `~` expanded, relative paths
 /// under `base` (`~/.ssh` or `/etc/ssh`), globs sorted; a pattern matching
 /// nothing is skipped, as in OpenSSH.
 pub(super) fn include_files(arg: &str, base: &Path) -> Result<Vec<PathBuf>, String> {
-    let path = tilde(arg, &home());
+    let path = PathBuf::from(tilde(arg).map_err(|e| format!("Include {e}"))?);
     let path = if path.is_absolute() {
         path
     } else {

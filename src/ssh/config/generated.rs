@@ -119,6 +119,7 @@ fn typed_line(rng: &mut Rng) -> String {
                 "%h.example.com",
                 "10.0.0.9",
                 "Target.Example.com",
+                "HÖST.Example.com",
                 "%h",
                 "x%%y"
             ])
@@ -301,7 +302,7 @@ fn ssh_g(ssh: &Path, config: &Path, host: &str) -> Result<BTreeMap<String, Vec<S
 
 /// sshfleet's documented refusals: an error carrying one of these is a
 /// refusal by design where `ssh` goes on.
-fn documented_refusal(message: &str) -> bool {
+pub(super) fn documented_refusal(message: &str) -> bool {
     let table = keywords::KEYWORDS.iter().any(|row| match row.class {
         Class::Refused { why, .. } => message.contains(why),
         _ => false,
@@ -340,7 +341,7 @@ fn compare(ours: &HostConfig, theirs: &BTreeMap<String, Vec<String>>, host: &str
         "hostname",
         ours.host_name
             .clone()
-            .unwrap_or_else(|| host.to_lowercase()),
+            .unwrap_or_else(|| host.to_ascii_lowercase()),
         first("hostname"),
     );
     check("port", ours.port.unwrap_or(22).to_string(), first("port"));
@@ -377,7 +378,7 @@ fn compare(ours: &HostConfig, theirs: &BTreeMap<String, Vec<String>>, host: &str
         let hostname = ours
             .host_name
             .clone()
-            .unwrap_or_else(|| host.to_lowercase());
+            .unwrap_or_else(|| host.to_ascii_lowercase());
         let user = ours.user.clone().unwrap_or_else(local_user);
         let tokens = Tokens {
             host: &hostname,
@@ -388,7 +389,7 @@ fn compare(ours: &HostConfig, theirs: &BTreeMap<String, Vec<String>>, host: &str
         };
         let expanded: Vec<String> = files
             .iter()
-            .map(|f| match expand_path(f, &tokens) {
+            .map(|f| match expand_path("userknownhostsfile", f, &tokens) {
                 Ok(_) if f.eq_ignore_ascii_case("none") => f.clone(),
                 Ok(p) => p.display().to_string(),
                 Err(e) => e,

@@ -42,6 +42,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod expand;
+pub(crate) mod expansion;
 mod jump;
 pub(crate) mod keywords;
 mod parse;
@@ -51,6 +52,7 @@ mod values;
 pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user};
 pub(crate) use jump::JumpHost;
 pub(crate) use setting::{HostConfig, Obtained, PROXY_TOKENS, method_allowed};
+pub(crate) use values::strtonum;
 
 use expand::include_files;
 use parse::{Condition, Subject, Test, host_condition, match_condition, split_line};
@@ -149,7 +151,6 @@ enum Line {
 /// What one lookup carries from directive to directive.
 struct Pass<'a> {
     host: &'a str,
-    user: Option<&'a str>,
     final_pass: bool,
     local_user: &'a str,
 }
@@ -358,45 +359,71 @@ impl SshConfig {
 
     /// The settings for `host` (the name ssh would be given: `ansible_host`
     /// or the inventory name; a jump host's name). `user` is a user chosen
-    /// before the file is read (the inventory's), which `Match user` sees.
-    /// With a `Match final` block, a second pass runs as OpenSSH's does:
-    /// every block is evaluated again against the host name the first
-    /// found, and fills what is still unset. `Err`: a line that cannot be
-    /// honoured for this host (a refused value, an unknown keyword, a
-    /// `Match exec` refused or failing), naming its file and line.
+    /// before the file is read, as `ssh -l` chooses it.
+    #[cfg(test)]
     pub(crate) fn lookup(
         &self,
         host: &str,
         user: Option<&str>,
     ) -> Result<HostConfig, SshConfigError> {
+        let given = HostConfig {
+            user: user.map(str::to_string),
+            ..HostConfig::default()
+        };
+        self.lookup_with(host, given, &SshConfig::default())
+    }
+
+    /// The settings for `host` as `ssh` resolves them with options on its
+    /// command line: `given` (what `-l USER`, `-p PORT` set, in force
+    /// first), then `command_line` (the `-o` options, from
+    /// [`SshConfig::from_options`]), then this file. What the command line
+    /// set wins (the first value obtained wins), and every `Match`
+    /// criterion sees it (`user`, `host` after a `-o HostName`, `exec`
+    /// with `%p %r %h`), as in OpenSSH, which applies the command line
+    /// before reading any file.
+    /// With a `Match final` block, a second pass runs as OpenSSH's does:
+    /// every block is evaluated again against the host name the first
+    /// found, and fills what is still unset. `Err`: a line that cannot be
+    /// honoured for this host (a refused value, an unknown keyword, a
+    /// `Match exec` refused or failing), naming its file and line
+    /// (`-o` for a command-line option).
+    pub(crate) fn lookup_with(
+        &self,
+        host: &str,
+        given: HostConfig,
+        command_line: &SshConfig,
+    ) -> Result<HostConfig, SshConfigError> {
+        // Command-line options have no blocks: their directives come first
+        // and every block index stays this file's.
+        debug_assert!(command_line.blocks.is_empty());
         let local_user = local_user();
-        let mut out = HostConfig::default();
+        let mut out = given;
         let mut pass = Pass {
             host,
-            user,
             final_pass: false,
             local_user: &local_user,
         };
         let mut ignore_unknown = None;
-        self.pass(&mut out, &pass, &mut ignore_unknown)?;
+        self.pass(&mut out, &pass, command_line, &mut ignore_unknown)?;
         if self.has_final {
             // As ssh: before the final pass the host name is set to the
             // host connected to, so a `HostName` in it changes nothing,
             // and the canonicalisation keywords get their defaults, so
             // a value for them in it changes nothing either.
-            out.host_name = Some(out.host_name.as_deref().unwrap_or(host).to_lowercase());
+            out.host_name = Some(lower_ascii(out.host_name.as_deref().unwrap_or(host)));
             let filled: Vec<&str> = FILLED_BEFORE_FINAL
                 .into_iter()
                 .filter(|k| !out.others.contains_key(k))
                 .collect();
             pass.final_pass = true;
-            self.pass(&mut out, &pass, &mut ignore_unknown)?;
+            self.pass(&mut out, &pass, command_line, &mut ignore_unknown)?;
             for keyword in filled {
                 out.others.remove(keyword);
             }
         }
-        // ssh lower-cases the host name after the first pass.
-        out.host_name = out.host_name.map(|name| name.to_lowercase());
+        // ssh lower-cases the host name after the first pass (ASCII only:
+        // its `lowercase` is `tolower` in the C locale).
+        out.host_name = out.host_name.map(|name| lower_ascii(&name));
         match out.refusal() {
             Some(refused) => Err(refused),
             None => Ok(out),
@@ -407,11 +434,12 @@ impl SshConfig {
         &self,
         out: &mut HostConfig,
         pass: &Pass<'_>,
+        command_line: &SshConfig,
         ignore_unknown: &mut Option<crate::ssh::pattern::PatternList>,
     ) -> Result<(), SshConfigError> {
         // Each block's condition as last evaluated in this pass.
         let mut holds = vec![false; self.blocks.len()];
-        for directive in &self.directives {
+        for directive in command_line.directives.iter().chain(&self.directives) {
             if let Line::Unknown {
                 keyword,
                 path,
@@ -429,15 +457,14 @@ impl SshConfig {
             }
             let current_host = out.host_name.clone().unwrap_or_else(|| {
                 if pass.final_pass {
-                    pass.host.to_lowercase()
+                    lower_ascii(pass.host)
                 } else {
                     pass.host.to_string()
                 }
             });
-            let current_user = pass
+            let current_user = out
                 .user
-                .map(str::to_string)
-                .or_else(|| out.user.clone())
+                .clone()
                 .unwrap_or_else(|| pass.local_user.to_string());
             let subject = Subject {
                 original_host: pass.host,
@@ -480,6 +507,12 @@ impl SshConfig {
     }
 }
 
+/// OpenSSH's `lowercase()`: `tolower` in the C locale, so only ASCII
+/// letters change (`HÖST` becomes `hÖst`).
+pub(crate) fn lower_ascii(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
 #[cfg(test)]
 mod generated;
 #[cfg(test)]
@@ -488,3 +521,5 @@ mod name_tests;
 pub(super) mod table_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod value_tests;

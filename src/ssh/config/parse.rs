@@ -74,8 +74,8 @@ impl Condition {
                 for c in criteria {
                     let result = match &c.test {
                         Test::All => true,
-                        Test::Host(p) => p.matches(&s.host.to_lowercase()),
-                        Test::OriginalHost(p) => p.matches(&s.original_host.to_lowercase()),
+                        Test::Host(p) => p.matches(&s.host.to_ascii_lowercase()),
+                        Test::OriginalHost(p) => p.matches(&s.original_host.to_ascii_lowercase()),
                         Test::User(p) => p.matches(s.user),
                         Test::LocalUser(p) => p.matches(s.local_user),
                         Test::Final | Test::Canonical => s.final_pass,
@@ -295,7 +295,7 @@ const WITH_ARGUMENT: [&str; 9] = [
 
 /// Tokens `IdentityFile`, `UserKnownHostsFile` and `Match exec` may use
 /// here (OpenSSH 9.2's; `%j` came later).
-pub(super) const PATH_TOKENS: &str = "CdhikLlnpru";
+pub(super) use super::expansion::PATH_TOKENS;
 
 pub(super) fn check_tokens(value: &str, allowed: &str) -> Result<(), String> {
     let mut chars = value.chars();
@@ -313,9 +313,11 @@ pub(super) fn check_tokens(value: &str, allowed: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// OpenSSH's `a2port`: `strtonum(text, 0, 65535)` (leading white space
+/// and `+` allowed), 0 refused.
 pub(crate) fn parse_port(text: &str) -> Result<u16, String> {
-    match text.parse::<u16>() {
-        Ok(port) if port > 0 => Ok(port),
+    match super::values::strtonum(text, 1, 65535).and_then(|p| u16::try_from(p).ok()) {
+        Some(port) => Ok(port),
         _ => Err(format!(
             "`{text}` is not a port number (1-65535; a service name such as `ssh` is not supported by sshfleet: write the number)"
         )),

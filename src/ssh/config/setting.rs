@@ -61,48 +61,6 @@ pub(crate) struct HostConfig {
 }
 
 impl HostConfig {
-    /// Fill what `self` leaves unset from `later` (first obtained wins).
-    pub(crate) fn or(mut self, later: HostConfig) -> HostConfig {
-        self.host_name = self.host_name.or(later.host_name);
-        self.port = self.port.or(later.port);
-        self.user = self.user.or(later.user);
-        for file in later.identity_files {
-            if !self.identity_files.contains(&file) {
-                self.identity_files.push(file);
-            }
-        }
-        self.identities_only = self.identities_only.or(later.identities_only);
-        self.known_hosts_files = self.known_hosts_files.or(later.known_hosts_files);
-        self.global_known_hosts_files = self
-            .global_known_hosts_files
-            .or(later.global_known_hosts_files);
-        self.host_key_alias = self.host_key_alias.or(later.host_key_alias);
-        self.strict_host_key_checking = self
-            .strict_host_key_checking
-            .or(later.strict_host_key_checking);
-        // Replay the route `later` obtained, as if written after ours.
-        match (later.proxy_jump, later.proxy_command) {
-            (Some(hops), _) if !hops.is_empty() => self.set_proxy_jump(&hops),
-            (jump, command) => {
-                if let Some(none) = jump {
-                    self.set_proxy_jump(&none);
-                }
-                if let Some(command) = command {
-                    self.set_proxy_command(&command);
-                }
-            }
-        }
-        for kind in AlgorithmKind::ALL {
-            if let Some(change) = later.algorithms.get(kind) {
-                self.algorithms.set_if_unset(kind, change.clone());
-            }
-        }
-        for (keyword, value) in later.others {
-            self.others.entry(keyword).or_insert(value);
-        }
-        self
-    }
-
     /// The value obtained for a keyword kept in `others` (canonical name).
     pub(crate) fn other(&self, keyword: &str) -> Option<&Obtained> {
         self.others.get(keyword)
@@ -189,7 +147,7 @@ impl HostConfig {
             Setting::HostKeyAlias(alias) => {
                 // Lower-cased, as ssh does.
                 self.host_key_alias
-                    .get_or_insert_with(|| alias.to_lowercase());
+                    .get_or_insert_with(|| alias.to_ascii_lowercase());
             }
             Setting::StrictHostKeyChecking(value) => {
                 self.strict_host_key_checking.get_or_insert(*value);
@@ -256,7 +214,19 @@ pub(super) fn parse_setting(
             AlgorithmChange::parse(AlgorithmKind::HostKey, &args[0])?;
         }
         "preferredauthentications" => check_preferred_authentications(&args[0])?,
-        "revokedhostkeys" | "identityagent" => check_tokens(&args[0], PATH_TOKENS)?,
+        // Read literally by OpenSSH 9.2: no check.
+        "revokedhostkeys" => {}
+        // OpenSSH 9.2 checks `${VAR}` when it reads these (in every block).
+        "identityagent" => {
+            super::expansion::check_env(&args[0])?;
+            check_tokens(&args[0], PATH_TOKENS)?;
+        }
+        "forwardagent" => super::expansion::check_env(&args[0])?,
+        "localforward" | "remoteforward" | "dynamicforward" => {
+            for arg in args {
+                super::expansion::check_env(arg)?;
+            }
+        }
         "port" => {
             parse_port(&args[0])?;
         }
@@ -320,7 +290,8 @@ fn typed_setting(
             "yes" | "true"
         )),
         "userknownhostsfile" => Setting::KnownHostsFiles(files()?),
-        "globalknownhostsfile" => Setting::GlobalKnownHostsFiles(files()?),
+        // `~` only in OpenSSH 9.2: `%` and `${` are taken as written.
+        "globalknownhostsfile" => Setting::GlobalKnownHostsFiles(args.to_vec()),
         "hostkeyalias" => Setting::HostKeyAlias(one().to_string()),
         "stricthostkeychecking" => {
             Setting::StrictHostKeyChecking(match one().to_ascii_lowercase().as_str() {

@@ -285,6 +285,32 @@ pub(super) fn render_doc() -> String {
             ));
         }
     }
+    out.push_str(&expansions_doc());
+    out
+}
+
+/// The expansion table of [`super::expansion`], as the doc shows it.
+fn expansions_doc() -> String {
+    let mut out = String::from(
+        "\n## Expansion of values\n\nWhat OpenSSH 9.2 expands in each keyword's value, and so sshfleet: `~` (and `~user`, from the passwd database; an unknown user is refused), `${VAR}` (a variable that is not set is refused) and `%` tokens. Any other keyword's value is taken as written (9.2 opens `RevokedHostKeys` as written; later releases expand it). `Match exec` takes the tokens of `IdentityFile`.\n\n| Keyword | `~` | `${VAR}` | Tokens |\n|---|---|---|---|\n",
+    );
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    for x in super::expansion::EXPANSIONS {
+        let tokens = if x.tokens.is_empty() {
+            "none".to_string()
+        } else {
+            let mut list: Vec<String> = x.tokens.chars().map(|t| format!("%{t}")).collect();
+            list.push("%%".to_string());
+            list.join(" ")
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            x.keyword,
+            yes(x.tilde),
+            yes(x.env),
+            tokens
+        ));
+    }
     out
 }
 

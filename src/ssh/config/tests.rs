@@ -200,7 +200,8 @@ fn malformed_lines_name_their_line() {
         ("Host a\n  ProxyJump user@:22\n", 2, "ProxyJump"),
         ("Host a\n  ProxyJump h:port\n", 2, "port number"),
         ("Host a\n  StrictHostKeyChecking maybe\n", 2, "maybe"),
-        ("Host a\n  KexAlgorithms +a,,b\n", 2, "empty algorithm"),
+        ("Host a\n  KexAlgorithms +\n", 2, "no algorithm name"),
+        ("Host a\n  Ciphers ,\n", 2, "empty list"),
         ("Host a\n  User a b\n", 2, "garbage at end of line"),
     ] {
         let (l, message) = error(text);
@@ -268,23 +269,26 @@ fn path_tokens_and_tilde() {
     };
     let home = home();
     assert_eq!(
-        expand_path("~/.ssh/%n-%h-%p-%r-%k_%%", &tokens).unwrap(),
+        expand_path("identityfile", "~/.ssh/%n-%h-%p-%r-%k_%%", &tokens).unwrap(),
         home.join(".ssh/esa01-192.0.2.1-2222-admin-fleet-esa01_%")
     );
     assert_eq!(
-        expand_path("none", &tokens).unwrap(),
+        expand_path("userknownhostsfile", "none", &tokens).unwrap(),
         PathBuf::from("/dev/null")
     );
-    assert_eq!(expand_path("%d/k", &tokens).unwrap(), home.join("k"));
+    assert_eq!(
+        expand_path("identityfile", "%d/k", &tokens).unwrap(),
+        home.join("k")
+    );
     let path = std::env::var("PATH").unwrap();
     assert_eq!(
-        expand_path("${PATH}/x", &tokens).unwrap(),
+        expand_path("identityfile", "${PATH}/x", &tokens).unwrap(),
         PathBuf::from(format!("{path}/x"))
     );
-    let err = expand_path("${SSHFLEET_SURELY_UNSET}/x", &tokens).unwrap_err();
+    let err = expand_path("identityfile", "${SSHFLEET_SURELY_UNSET}/x", &tokens).unwrap_err();
     assert!(err.contains("SSHFLEET_SURELY_UNSET"), "{err}");
     // %C is OpenSSH's hash of %l%h%p%r.
-    let c = expand_path("%C", &tokens).unwrap();
+    let c = expand_path("identityfile", "%C", &tokens).unwrap();
     assert_eq!(c.display().to_string().len(), 40);
 }
 

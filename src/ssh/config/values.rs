@@ -66,10 +66,9 @@ pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {
         Value::Many => count(1, usize::MAX),
         Value::Int => {
             count(1, 1)?;
-            args[0]
-                .parse::<u32>()
+            strtonum(&args[0], 0, i32::MAX.into())
                 .map(|_| ())
-                .map_err(|_| format!("`{}` is not a number", args[0]))
+                .ok_or_else(|| format!("`{}` is not a number", args[0]))
         }
         Value::Time => {
             count(1, 1)?;
@@ -110,8 +109,10 @@ pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {
         Value::IpQos => {
             count(1, 2)?;
             for arg in args {
-                if !IPQOS.contains(&arg.to_ascii_lowercase().as_str()) && arg.parse::<u8>().is_err()
-                {
+                // OpenSSH's `parse_ipqos`: a name, else `strtol` base 0
+                // (`0x10`, `010`) of the whole word, 0 to 255.
+                let number = matches!(strtol(arg, 0), (Some(0..=255), "", true));
+                if !IPQOS.contains(&arg.to_ascii_lowercase().as_str()) && !number {
                     return Err(format!("Bad IPQoS value: {arg}"));
                 }
             }
@@ -180,20 +181,22 @@ pub(super) fn check_escape_char(args: &[String]) -> Result<(), String> {
         .ok_or_else(|| "Bad escape character".to_string())
 }
 
-/// `StreamLocalBindMask`: an octal mask.
+/// `StreamLocalBindMask`: an octal mask, as OpenSSH's `strtol(arg, &end,
+/// 8)` reads it: what follows the octal digits is not looked at
+/// (`0999` is `0`), at least one digit, 0 to 0777.
 pub(super) fn check_mask(args: &[String]) -> Result<(), String> {
     let value = one_arg(args)?;
-    u32::from_str_radix(value, 8)
-        .ok()
-        .filter(|m| *m <= 0o777)
-        .map(|_| ())
-        .ok_or_else(|| "Bad mask".to_string())
+    match strtol(value, 8) {
+        (Some(0..=0o777), _, true) => Ok(()),
+        _ => Err("Bad mask".to_string()),
+    }
 }
 
 /// `TunnelDevice`: `local[:remote]`, each a number or `any`.
 pub(super) fn check_tun_device(args: &[String]) -> Result<(), String> {
     let value = one_arg(args)?;
-    let part = |p: &str| p.eq_ignore_ascii_case("any") || p.parse::<u32>().is_ok();
+    // OpenSSH's `a2tun`: `any`, or `strtonum(0, SSH_TUNID_MAX)`.
+    let part = |p: &str| p.eq_ignore_ascii_case("any") || strtonum(p, 0, 0x7fff_fffd).is_some();
     let ok = match value.split_once(':') {
         Some((local, remote)) => part(local) && part(remote),
         None => part(value),
@@ -201,19 +204,109 @@ pub(super) fn check_tun_device(args: &[String]) -> Result<(), String> {
     ok.then_some(()).ok_or_else(|| "Bad tun device".to_string())
 }
 
-/// `RekeyLimit`: `default`, `none` or a size (`K M G`), then maybe a
-/// time or `none`.
+/// `RekeyLimit`: `default` or a size (`scan_scaled`: `1.5G`, `B K M G T
+/// P E`), 0 or at least 16; then maybe a time or `none`.
 pub(super) fn check_rekey_limit(args: &[String]) -> Result<(), String> {
-    let size = |t: &str| {
-        let digits = t.trim_end_matches(['K', 'M', 'G', 'k', 'm', 'g']);
-        t == "default" || (!digits.is_empty() && digits.parse::<u64>().is_ok())
-    };
-    let time = |t: &str| t == "default" || t == "none" || parse_time(t).is_some();
-    match args {
-        [limit] if size(limit) => Ok(()),
-        [limit, seconds] if size(limit) && time(seconds) => Ok(()),
-        [_] | [_, _] => Err(format!("Bad number `{}`", args.join(" "))),
+    let limit = &args[0];
+    if limit != "default" {
+        match scan_scaled(limit) {
+            None => return Err(format!("Bad number `{limit}`")),
+            Some(n) if n != 0 && n < 16 => return Err("RekeyLimit too small".to_string()),
+            Some(_) => {}
+        }
+    }
+    match &args[1..] {
+        [] => Ok(()),
+        [seconds] if seconds == "none" || parse_time(seconds).is_some() => Ok(()),
+        [seconds] => Err(format!("invalid time value `{seconds}`")),
         _ => Err("garbage at end of line (OpenSSH refuses it too)".to_string()),
+    }
+}
+
+/// OpenBSD's `scan_scaled`, as OpenSSH reads `RekeyLimit`: white space,
+/// one sign, digits with at most one `.`, then maybe one unit of `BKMGTPE`
+/// (either case) not followed by a letter or digit. `None`: not a number
+/// (or out of range).
+fn scan_scaled(text: &str) -> Option<i64> {
+    let rest = text.trim_start_matches(C_SPACE);
+    let (negative, rest) = match rest.as_bytes().first() {
+        Some(b'-') => (true, &rest[1..]),
+        Some(b'+') => (false, &rest[1..]),
+        _ => (false, rest),
+    };
+    let number_end = rest
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(rest.len());
+    let (number, unit) = rest.split_at(number_end);
+    if number.matches('.').count() > 1 {
+        return None;
+    }
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let scale: i64 = match unit.as_bytes() {
+        [] => 1,
+        [u, after @ ..] => {
+            if after.first().is_some_and(u8::is_ascii_alphanumeric) {
+                return None;
+            }
+            let power = b"BKMGTPE"
+                .iter()
+                .position(|c| *c == u.to_ascii_uppercase())?;
+            1i64.checked_shl(10 * power as u32)?
+        }
+    };
+    let value = whole.checked_mul(scale)?;
+    Some(if negative { -value } else { value })
+}
+
+/// C's `isspace` in the C locale, which `strtol` skips.
+const C_SPACE: [char; 6] = [' ', '\t', '\n', '\x0b', '\x0c', '\r'];
+
+/// C's `strtol(text, &end, radix)` (radix 0: `0x` hex, `0` octal, else
+/// decimal): the value (`None` on overflow), what follows the number, and
+/// whether any digit was read (`end != text`).
+pub(crate) fn strtol(text: &str, radix: u32) -> (Option<i64>, &str, bool) {
+    let rest = text.trim_start_matches(C_SPACE);
+    let (negative, rest) = match rest.as_bytes().first() {
+        Some(b'-') => (true, &rest[1..]),
+        Some(b'+') => (false, &rest[1..]),
+        _ => (false, rest),
+    };
+    let hex = rest.len() > 2
+        && (rest.starts_with("0x") || rest.starts_with("0X"))
+        && rest.as_bytes()[2].is_ascii_hexdigit();
+    let (radix, rest) = match radix {
+        0 if hex => (16, &rest[2..]),
+        0 if rest.starts_with('0') => (8, rest),
+        0 => (10, rest),
+        16 if hex => (16, &rest[2..]),
+        r => (r, rest),
+    };
+    let end = rest
+        .find(|c: char| !c.is_digit(radix))
+        .unwrap_or(rest.len());
+    if end == 0 {
+        return (None, text, false);
+    }
+    let value = i64::from_str_radix(&rest[..end], radix)
+        .ok()
+        .map(|v| if negative { -v } else { v });
+    (value, &rest[end..], true)
+}
+
+/// OpenBSD's `strtonum(text, min, max)`: a decimal `strtoll` of the whole
+/// text (leading white space and a sign allowed), within the range.
+pub(crate) fn strtonum(text: &str, min: i64, max: i64) -> Option<i64> {
+    match strtol(text, 10) {
+        (Some(n), "", true) if (min..=max).contains(&n) => Some(n),
+        _ => None,
     }
 }
 
@@ -237,17 +330,19 @@ pub(super) fn check_setenv(args: &[String]) -> Result<(), String> {
         .ok_or_else(|| "Invalid SetEnv".to_string())
 }
 
-/// `AddKeysToAgent`: yes, no, ask or confirm, and/or a time.
+/// `AddKeysToAgent`, as OpenSSH 9.2 reads it: yes, no, ask or confirm
+/// alone, `confirm TIME`, or a time alone (yes, with that lifetime).
 pub(super) fn check_add_keys(args: &[String]) -> Result<(), String> {
     let word = |t: &str| {
         ["yes", "no", "ask", "confirm", "true", "false"].contains(&t.to_ascii_lowercase().as_str())
-            || parse_time(t).is_some()
     };
-    if args.len() <= 2 && args.iter().all(|a| word(a)) {
-        Ok(())
-    } else {
-        Err("unsupported option".to_string())
-    }
+    let ok = match args {
+        [one] => word(one) || parse_time(one).is_some(),
+        [first, time] => first.eq_ignore_ascii_case("confirm") && parse_time(time).is_some(),
+        _ => false,
+    };
+    ok.then_some(())
+        .ok_or_else(|| "unsupported option".to_string())
 }
 
 /// A key type list (`HostbasedAcceptedAlgorithms`), as OpenSSH checks one.
@@ -278,11 +373,12 @@ pub(super) fn check_gss_kex(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// A number greater than zero (`ConnectionAttempts`).
+/// A number greater than zero (`ConnectionAttempts`): OpenSSH's
+/// `atoi_err` (`strtonum`, up to `INT_MAX`), then more than 0.
 pub(super) fn check_positive(args: &[String]) -> Result<(), String> {
-    match one_arg(args)?.parse::<u32>() {
-        Ok(n) if n > 0 => Ok(()),
-        _ => Err("Invalid number".to_string()),
+    match strtonum(one_arg(args)?, 1, i32::MAX.into()) {
+        Some(_) => Ok(()),
+        None => Err("Invalid number".to_string()),
     }
 }
 
@@ -316,8 +412,9 @@ const IPQOS: &[&str] = &[
     "none",
 ];
 
-/// OpenSSH's `convtime`: digits with an optional unit, repeated
-/// (`1h30m`); the seconds, or `None` when it is not a time.
+/// OpenSSH's `convtime`: numbers (`strtol`: leading white space and a
+/// sign allowed, not negative) each with an optional unit, repeated
+/// (`1h30m`), at most `INT_MAX` seconds; `None` when it is not a time.
 pub(crate) fn parse_time(text: &str) -> Option<u64> {
     if text.is_empty() {
         return None;
@@ -325,16 +422,16 @@ pub(crate) fn parse_time(text: &str) -> Option<u64> {
     let mut total: u64 = 0;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        if digits == 0 {
+        let (number, after, any) = strtol(rest, 10);
+        if !any {
             return None;
         }
-        let number: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
+        let number = u64::try_from(number?).ok()?;
+        rest = after;
         let unit = match rest.chars().next() {
             None => 1,
             Some(c) => {
-                rest = &rest[1..];
+                rest = &rest[c.len_utf8()..];
                 match c.to_ascii_lowercase() {
                     's' => 1,
                     'm' => 60,

@@ -79,7 +79,12 @@ pub(crate) fn canonical(name: &str) -> &str {
 /// Whether `value` is accepted by a refused-unless-default keyword.
 pub(crate) fn accepted(accepts: &[&str], args: &[String]) -> bool {
     match args {
-        [value] => accepts.iter().any(|a| a.eq_ignore_ascii_case(value)),
+        // A number is compared as OpenSSH reads it (`01024` is 1024).
+        [value] => accepts.iter().any(|a| {
+            a.eq_ignore_ascii_case(value)
+                || super::values::strtonum(value, 0, i32::MAX.into())
+                    .is_some_and(|n| a.parse::<i64>() == Ok(n))
+        }),
         _ => false,
     }
 }

@@ -236,7 +236,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "1.2.2",
         Many,
         Honoured(
-            "the system known_hosts files, read (never written); `~`, `${VAR}` and tokens expanded",
+            "the system known_hosts files, read (never written); `~` expanded, `%` and `${VAR}` taken as written (as OpenSSH 9.2)",
         ),
     ),
     k(
@@ -337,13 +337,15 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "identityagent",
         "7.3",
         One,
-        Honoured("the agent socket: `none`, `SSH_AUTH_SOCK`, `$VAR` or a path (`~`, tokens)"),
+        Honoured(
+            "the agent socket: `none`, `SSH_AUTH_SOCK`, `$VAR` or a path (`~`, `~user`, `${VAR}`, tokens)",
+        ),
     ),
     k(
         "identityfile",
         "1.2.2",
         One,
-        Honoured("key files offered, accumulated; `~`, `${VAR}` and tokens expanded"),
+        Honoured("key files offered, accumulated; `~`, `~user`, `${VAR}` and tokens expanded"),
     ),
     k("identityfile2", "2.1.0", One, Alias("identityfile")),
     k(
@@ -526,7 +528,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "7.3",
         Rest,
         Honoured(
-            "the route through jump hosts; the first jump host's own ProxyJump or ProxyCommand is followed, as `ssh -W` does",
+            "the route through jump hosts (`%h %k %n %p %r %%` expanded for the host it leads to, as ssh expands the command it makes of the list; a `%` left after expanding is refused); the first jump host's own ProxyJump or ProxyCommand is followed, as `ssh -W` does",
         ),
     ),
     k(
@@ -600,7 +602,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "6.8",
         One,
         Honoured(
-            "a file of revoked host keys (plain public keys; a binary KRL is refused at connection); a missing file fails the connection, as in OpenSSH",
+            "a file of revoked host keys (plain public keys; a binary KRL is refused at connection), opened as written (no `~`, tokens or `${VAR}`, as OpenSSH 9.2); a missing file fails the connection, as in OpenSSH",
         ),
     ),
     k(
@@ -721,7 +723,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "1.2.2",
         Many,
         Honoured(
-            "the known_hosts files read; new keys are recorded in the first; `~`, `${VAR}` and tokens expanded",
+            "the known_hosts files read; new keys are recorded in the first; `~`, `~user`, `${VAR}` and tokens expanded",
         ),
     ),
     k(

@@ -1,0 +1,198 @@
+//! Generated value checks: for every keyword whose value OpenSSH parses
+//! (numbers, times, masks, sizes, DSCP values, algorithm lists, agent
+//! options), values are generated from its grammar (valid, edge and
+//! invalid: leading white space, signs, octal, hex, suffixes, huge
+//! numbers, trailing commas) and each one-line configuration is read by
+//! sshfleet and by the installed `ssh -G`. Acceptance must agree, unless
+//! sshfleet refuses by design (a documented refusal, exit 5).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Command;
+
+use super::keywords::{self, Class};
+use super::values::Value;
+use super::*;
+
+/// Values every number-like keyword gets.
+const NUMBERS: &[&str] = &[
+    "0",
+    "1",
+    "5",
+    "15",
+    "16",
+    "022",
+    "01024",
+    "1024",
+    " 5",
+    "+5",
+    "-1",
+    "-0",
+    "0x10",
+    "0x",
+    "010",
+    "0999",
+    "7abc",
+    "2147483647",
+    "2147483648",
+    "99999999999999999999",
+    "5m",
+    "1h30m",
+    "5 m",
+    "5x",
+    "1K",
+    "1.5G",
+    "1T",
+    "1KB",
+    "1K!",
+    "none",
+    "default",
+    "yes",
+    "af11",
+    "AF11",
+    "ef 0x20",
+    "5m 5",
+    "",
+];
+
+/// Extra values for keywords with a grammar of their own.
+fn specific(name: &str) -> &'static [&'static str] {
+    match name {
+        "addkeystoagent" => &[
+            "yes 5m",
+            "confirm 5m",
+            "ask confirm",
+            "confirm",
+            "no 5m",
+            "5m confirm",
+            "CONFIRM 1h",
+        ],
+        "rekeylimit" => &["1G 1h", "default none", "16 default", "0 0", "1G 1h 1"],
+        "ciphers"
+        | "macs"
+        | "kexalgorithms"
+        | "hostkeyalgorithms"
+        | "pubkeyacceptedalgorithms"
+        | "casignaturealgorithms" => &[",", "+", "-", "^", "+,", "^,", "-,", ",,"],
+        "port" => &["22", " 22", "65535", "65536", "+22", "0x16"],
+        "tunneldevice" => &[
+            "any",
+            "ANY:1",
+            "1:-0",
+            "2147483645",
+            "2147483646",
+            "1:2147483646",
+        ],
+        _ => &[],
+    }
+}
+
+/// A value that suits this keyword's list (an algorithm of its kind).
+fn list_values(name: &str) -> &'static [&'static str] {
+    let first = match name {
+        "ciphers" => "aes128-ctr",
+        "macs" => "hmac-sha2-256",
+        "kexalgorithms" => "curve25519-sha256",
+        "hostkeyalgorithms" | "pubkeyacceptedalgorithms" | "casignaturealgorithms" => "ssh-ed25519",
+        _ => return &[],
+    };
+    // Leaked once per keyword: a handful of short strings for the test.
+    let made: Vec<&'static str> = [
+        format!("{first},"),
+        format!(",{first}"),
+        format!("{first},,{first}"),
+        format!("+{first},"),
+        format!("-{first},"),
+        format!("^{first},"),
+    ]
+    .into_iter()
+    .map(|s| &*Box::leak(s.into_boxed_str()))
+    .collect();
+    Box::leak(made.into_boxed_slice())
+}
+
+/// The keywords whose value is more than a word from a list.
+fn parsed(row: &keywords::Keyword) -> bool {
+    matches!(
+        row.value,
+        Value::Int | Value::Time | Value::Check(_) | Value::IpQos | Value::FlagOrTime
+    ) || !list_values(row.name).is_empty()
+        || row.name == "port"
+}
+
+fn ssh_accepts(ssh: &std::path::Path, config: &std::path::Path) -> Result<(), String> {
+    let out = Command::new(ssh)
+        .args(["-G", "-F"])
+        .arg(config)
+        .arg("h")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+#[test]
+fn generated_values_are_accepted_as_ssh_g_accepts_them() {
+    let Some(ssh) = super::table_tests::ssh_binary() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    let rows = keywords::KEYWORDS
+        .iter()
+        .filter(|r| parsed(r) && super::table_tests::installed_ssh_reads(r))
+        .filter(|r| !matches!(r.class, Class::Alias(_) | Class::Ignored(_)));
+    for row in rows {
+        let values = NUMBERS
+            .iter()
+            .chain(specific(row.name))
+            .chain(list_values(row.name));
+        for value in values {
+            // Quoted, so that a leading space or an empty value is the
+            // argument, as a user would write it.
+            let text = format!("Host h\n  {} \"{value}\"\n", row.name);
+            std::fs::write(&config, &text).unwrap();
+            cases += 1;
+            let ours = SshConfig::load(&config)
+                .map_err(|e| e.to_string())
+                .and_then(|c| c.lookup("h", None).map_err(|e| e.to_string()));
+            // Several words: unquoted, as two arguments.
+            let ours = if value.contains(' ') && !value.starts_with(' ') {
+                let text = format!("Host h\n  {} {value}\n", row.name);
+                std::fs::write(&config, &text).unwrap();
+                SshConfig::load(&config)
+                    .map_err(|e| e.to_string())
+                    .and_then(|c| c.lookup("h", None).map_err(|e| e.to_string()))
+            } else {
+                ours
+            };
+            let theirs = ssh_accepts(&ssh, &config);
+            let problem = match (&ours, &theirs) {
+                (Ok(_), Err(e)) => Some(format!("ssh -G refused, sshfleet accepted: {e}")),
+                (Err(e), Ok(_)) if !super::generated::documented_refusal(e) => {
+                    Some(format!("sshfleet refused, ssh -G accepted: {e}"))
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                failures.push(format!(
+                    "{}: {problem}",
+                    std::fs::read_to_string(&config).unwrap().trim()
+                ));
+            }
+        }
+    }
+    eprintln!("generated values: {cases}");
+    assert!(cases > 500, "too few cases: {cases}");
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
