@@ -103,6 +103,13 @@ impl KnownHosts {
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
+            if let Err(why) = check_marker(raw.trim_start_matches([' ', '\t'])) {
+                warnings.push(format!(
+                    "{}:{number}: invalid marker: {why}",
+                    path.display()
+                ));
+                continue;
+            }
             // `Entry::from_str` splits fields on a single space.
             let normalised = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
             match Entry::from_str(&normalised) {
@@ -290,6 +297,37 @@ impl KnownHosts {
         }
         out
     }
+}
+
+/// Whether a line's marker (if it starts with `@`) is one OpenSSH 9.2
+/// reads, by its `check_markers` grammar (hostfile.c): the marker ends at
+/// the line's first space, or when the line has no space at all at its
+/// first tab, so `@cert-authority<TAB>* key` (a space later on the line)
+/// makes the marker `@cert-authority<TAB>*`, which is invalid; it must be
+/// exactly `@cert-authority` or `@revoked` (case matters), at most 31
+/// bytes, and only one. OpenSSH ignores a line with an invalid marker
+/// ("invalid marker"); so must sshfleet, or it would trust a CA or key
+/// that `ssh` does not.
+fn check_marker(line: &str) -> Result<(), &'static str> {
+    let mut rest = line;
+    let mut seen = false;
+    while rest.starts_with('@') {
+        if seen {
+            return Err("more than one marker");
+        }
+        let Some(end) = rest.find(' ').or_else(|| rest.find('\t')) else {
+            return Err("nothing follows the marker");
+        };
+        if end <= 1 || end >= 32 {
+            return Err("not @cert-authority or @revoked");
+        }
+        if !matches!(&rest[..end], "@cert-authority" | "@revoked") {
+            return Err("not @cert-authority or @revoked");
+        }
+        seen = true;
+        rest = rest[end..].trim_start_matches([' ', '\t']);
+    }
+    Ok(())
 }
 
 /// The name OpenSSH looks up: `host` for port 22, else `[host]:port`,
