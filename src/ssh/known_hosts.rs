@@ -84,7 +84,15 @@ impl KnownHosts {
         match crate::support::bounds::read_input_bytes(path) {
             // Lossy: a stray non-UTF-8 byte spoils its own line only.
             Ok(bytes) => Ok(KnownHosts::parse(&String::from_utf8_lossy(&bytes), path)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(KnownHosts::parse("", path)),
+            // A path under a file cannot exist either: empty, as in OpenSSH.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Ok(KnownHosts::parse("", path))
+            }
             Err(source) => Err(KnownHostsError::Read {
                 path: path.to_path_buf(),
                 source,
@@ -387,7 +395,14 @@ impl Cache {
     pub(crate) fn load(&self, path: &Path) -> Result<std::sync::Arc<KnownHosts>, KnownHostsError> {
         let stamp = match fs::metadata(path) {
             Ok(meta) => Some((meta.modified().ok(), meta.len())),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                None
+            }
             Err(source) => {
                 return Err(KnownHostsError::Read {
                     path: path.to_path_buf(),

@@ -83,11 +83,13 @@ impl Tokens<'_> {
 /// `UserKnownHostsFile` value. A variable that is not set is an error, as
 /// in OpenSSH.
 pub(crate) fn expand_path(value: &str, tokens: &Tokens<'_>) -> Result<PathBuf, String> {
-    let value = expand_env(value)?;
-    let expanded = expand_tokens(&value, |t| tokens.value(t));
-    if expanded.eq_ignore_ascii_case("none") {
+    // OpenSSH reads `none` as written, before expansion: `${X}` set to
+    // `none` names a file called `none`.
+    if value.eq_ignore_ascii_case("none") {
         return Ok(PathBuf::from("/dev/null"));
     }
+    let value = expand_env(value)?;
+    let expanded = expand_tokens(&value, |t| tokens.value(t));
     Ok(tilde(&expanded, &home()))
 }
 
