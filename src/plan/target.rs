@@ -521,6 +521,7 @@ fn host_key_checks(
         revoked_host_keys,
         ca_signature_algorithms: crate::ssh::algorithms::ca_signature_names(ca_change.as_ref()),
         hash_known_hosts: config.flag("hashknownhosts").unwrap_or(false),
+        nowhere_to_record: false,
     })
 }
 
@@ -615,6 +616,13 @@ const DEFAULT_USER_KNOWN_HOSTS: [&str; 2] = ["~/.ssh/known_hosts", "~/.ssh/known
 const DEFAULT_GLOBAL_KNOWN_HOSTS: [&str; 2] =
     ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"];
 
+/// `UserKnownHostsFile none` / `GlobalKnownHostsFile none`: OpenSSH
+/// compares the value as written (any case), before `~`, `${VAR}` or `%`
+/// expansion; a value that only expands to `none` is a file of that name.
+fn is_none(files: &[String]) -> bool {
+    matches!(files, [one] if one.eq_ignore_ascii_case("none"))
+}
+
 fn resolve(
     alias: &str,
     overrides: Overrides,
@@ -658,6 +666,8 @@ fn resolve(
         (options.known_hosts.clone(), Vec::new())
     } else {
         let mut user_files = match &config.known_hosts_files {
+            // Read nothing and record nowhere (`checks.nowhere_to_record`).
+            Some(files) if is_none(files) => vec![PathBuf::from("/dev/null")],
             Some(files) => expand("userknownhostsfile", files)?,
             None => {
                 let mut files = vec![options.known_hosts.clone()];
@@ -677,7 +687,9 @@ fn resolve(
         } else {
             user_files.remove(0)
         };
-        user_files.extend(expand("globalknownhostsfile", &global)?);
+        if !is_none(&global) {
+            user_files.extend(expand("globalknownhostsfile", &global)?);
+        }
         (first, user_files)
     };
     let host_key_policy = match (
@@ -696,7 +708,9 @@ fn resolve(
             algorithms.set_if_unset(kind, change.clone());
         }
     }
-    let checks = host_key_checks(&config, &tokens)?;
+    let mut checks = host_key_checks(&config, &tokens)?;
+    checks.nowhere_to_record =
+        !options.known_hosts_fixed && config.known_hosts_files.as_deref().is_some_and(is_none);
     let methods = methods(&config, &tokens)?;
     Ok(Target {
         address,

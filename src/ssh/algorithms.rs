@@ -21,6 +21,8 @@ use russh::keys::Algorithm;
 use russh::keys::ssh_key::HashAlg;
 use russh::{Preferred, cipher, kex, mac};
 
+pub(crate) mod host_key_order;
+
 /// An algorithm list an operator can extend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum AlgorithmKind {

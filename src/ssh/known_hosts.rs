@@ -84,7 +84,15 @@ impl KnownHosts {
         match crate::support::bounds::read_input_bytes(path) {
             // Lossy: a stray non-UTF-8 byte spoils its own line only.
             Ok(bytes) => Ok(KnownHosts::parse(&String::from_utf8_lossy(&bytes), path)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(KnownHosts::parse("", path)),
+            // A path under a file cannot exist either: empty, as in OpenSSH.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Ok(KnownHosts::parse("", path))
+            }
             Err(source) => Err(KnownHostsError::Read {
                 path: path.to_path_buf(),
                 source,
@@ -101,6 +109,13 @@ impl KnownHosts {
             let number = index + 1;
             let trimmed = raw.trim();
             if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            if let Err(why) = check_marker(raw.trim_start_matches([' ', '\t'])) {
+                warnings.push(format!(
+                    "{}:{number}: invalid marker: {why}",
+                    path.display()
+                ));
                 continue;
             }
             // `Entry::from_str` splits fields on a single space.
@@ -292,6 +307,37 @@ impl KnownHosts {
     }
 }
 
+/// Whether a line's marker (if it starts with `@`) is one OpenSSH 9.2
+/// reads, by its `check_markers` grammar (hostfile.c): the marker ends at
+/// the line's first space, or when the line has no space at all at its
+/// first tab, so `@cert-authority<TAB>* key` (a space later on the line)
+/// makes the marker `@cert-authority<TAB>*`, which is invalid; it must be
+/// exactly `@cert-authority` or `@revoked` (case matters), at most 31
+/// bytes, and only one. OpenSSH ignores a line with an invalid marker
+/// ("invalid marker"); so must sshfleet, or it would trust a CA or key
+/// that `ssh` does not.
+fn check_marker(line: &str) -> Result<(), &'static str> {
+    let mut rest = line;
+    let mut seen = false;
+    while rest.starts_with('@') {
+        if seen {
+            return Err("more than one marker");
+        }
+        let Some(end) = rest.find(' ').or_else(|| rest.find('\t')) else {
+            return Err("nothing follows the marker");
+        };
+        if end <= 1 || end >= 32 {
+            return Err("not @cert-authority or @revoked");
+        }
+        if !matches!(&rest[..end], "@cert-authority" | "@revoked") {
+            return Err("not @cert-authority or @revoked");
+        }
+        seen = true;
+        rest = rest[end..].trim_start_matches([' ', '\t']);
+    }
+    Ok(())
+}
+
 /// The name OpenSSH looks up: `host` for port 22, else `[host]:port`,
 /// lower-cased (ssh lower-cases the host name before any lookup).
 fn lookup_name(host: &str, port: u16) -> String {
@@ -349,7 +395,14 @@ impl Cache {
     pub(crate) fn load(&self, path: &Path) -> Result<std::sync::Arc<KnownHosts>, KnownHostsError> {
         let stamp = match fs::metadata(path) {
             Ok(meta) => Some((meta.modified().ok(), meta.len())),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                None
+            }
             Err(source) => {
                 return Err(KnownHostsError::Read {
                     path: path.to_path_buf(),

@@ -27,17 +27,17 @@ pub(crate) struct Sshd {
 #[derive(Default)]
 pub(crate) struct SshdSetup {
     /// `None`: a fresh ed25519 key.
-    host_key: Option<PrivateKey>,
+    pub(crate) host_key: Option<PrivateKey>,
     /// sshd_config lines placed first: sshd keeps the first value of a
     /// keyword, so these override the defaults below.
-    config: String,
+    pub(crate) config: String,
     /// Log in as this (user, password), the password named in the
     /// inventory by `sshfleet_password_env`, instead of the current user
     /// with a key.
-    password_login: Option<(String, String)>,
+    pub(crate) password_login: Option<(String, String)>,
     /// The client's known_hosts, `PORT` standing for sshd's port; `None`:
     /// the host key itself.
-    known_hosts: Option<String>,
+    pub(crate) known_hosts: Option<String>,
 }
 
 /// Whether this machine has an sshd to test against; outside CI a missing

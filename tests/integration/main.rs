@@ -26,6 +26,7 @@ mod inventory_ansible;
 mod inventory_classes;
 mod inventory_formats;
 mod keyboard_interactive;
+mod known_hosts_parity;
 mod messages;
 mod openssh;
 mod openssh_auth;

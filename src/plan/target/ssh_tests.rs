@@ -317,3 +317,33 @@ fn proxy_jump_tokens_expand_as_ssh_expands_them() {
         }
     }
 }
+
+/// `UserKnownHostsFile none` (any case, as written) leaves nowhere to
+/// record a key; `/dev/null`, a file, and a value that only expands to
+/// `none` do not (OpenSSH writes a file called `none` then).
+#[test]
+fn user_known_hosts_file_none_is_nowhere_to_record() {
+    for (value, nowhere) in [
+        ("none", true),
+        ("NONE", true),
+        ("/dev/null", false),
+        ("/k/known_hosts", false),
+        // The host is called `none`: `%h` expands to it.
+        ("%h", false),
+    ] {
+        let t = target(
+            "all:\n  hosts:\n    none: {}\n",
+            &format!("UserKnownHostsFile {value}\nGlobalKnownHostsFile none\n"),
+        )
+        .unwrap();
+        assert_eq!(t.checks.nowhere_to_record, nowhere, "{value}");
+        assert!(
+            t.known_hosts_also.is_empty(),
+            "{value}: {:?}",
+            t.known_hosts_also
+        );
+    }
+    let t = target(ONE, "GlobalKnownHostsFile /g\n").unwrap();
+    assert!(!t.checks.nowhere_to_record);
+    assert_eq!(t.known_hosts_also.last().unwrap(), Path::new("/g"));
+}

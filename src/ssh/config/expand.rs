@@ -102,9 +102,6 @@ pub(crate) fn expand_path(
             how.tokens.contains(t).then(|| tokens.value(t)).flatten()
         });
     }
-    if keyword == "userknownhostsfile" && text.eq_ignore_ascii_case("none") {
-        return Ok(PathBuf::from("/dev/null"));
-    }
     Ok(PathBuf::from(text))
 }
 

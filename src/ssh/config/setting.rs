@@ -269,6 +269,9 @@ fn typed_setting(
         Ok(Some(Setting::Algorithms(kind, change)))
     };
     let files = || -> Result<Vec<String>, String> {
+        if args.len() > 1 && args.iter().any(|a| a.eq_ignore_ascii_case("none")) {
+            return Err("\"none\" argument must appear alone".to_string());
+        }
         for file in args {
             check_tokens(file, PATH_TOKENS)?;
         }

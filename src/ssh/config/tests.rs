@@ -592,6 +592,8 @@ fn newer_keywords_values_are_checked_as_their_release_checks_them() {
         ("ChannelTimeout =5\n", "invalid channel timeout"),
         ("ChannelTimeout session=5x\n", "invalid channel timeout"),
         ("ChannelTimeout none session=5\n", "must appear alone"),
+        ("UserKnownHostsFile none /k\n", "must appear alone"),
+        ("GlobalKnownHostsFile /k NONE\n", "must appear alone"),
         ("ObscureKeystrokeTiming YES\n", "unsupported argument"),
         ("ObscureKeystrokeTiming interval:0\n", "out of range"),
         ("ObscureKeystrokeTiming interval:1001\n", "out of range"),

@@ -227,7 +227,7 @@ fn comments_blank_lines_and_tabs() {
         "# a comment\n\n   \n\t# indented comment\nfw1\t{}\n  fw2 \t {}   trailing comment here\r\n@revoked\tfw3\t{}\n",
         ED_A.replacen(' ', "\t", 1),
         ED_B.replacen(' ', "  ", 1),
-        EC_A.replacen(' ', " \t", 1),
+        EC_A.replacen(' ', "\t", 1),
     );
     let k = kh(&text);
     assert!(k.warnings().is_empty(), "{:?}", k.warnings());
@@ -255,7 +255,7 @@ fn malformed_lines_skipped_with_warnings() {
         [
             "/test/known_hosts:2: cannot parse",
             "/test/known_hosts:3: cannot parse",
-            "/test/known_hosts:4: cannot parse",
+            "/test/known_hosts:4: invalid marker: not @cert-authority or @revoked",
             "/test/known_hosts:5: cannot parse",
             "/test/known_hosts:8: cannot parse",
             "/test/known_hosts:9: cannot parse",
@@ -495,4 +495,78 @@ fn fingerprint_matches_ssh_keygen() {
         assert!(fingerprint(&k).starts_with("SHA256:"));
         assert!(!fingerprint(&k).ends_with('='));
     }
+}
+
+/// OpenSSH 9.2's marker grammar (hostfile.c `check_markers`), each
+/// variant as `ssh` reads it (checked with the real client in
+/// tests/integration/known_hosts_parity.rs): a marker ends at the line's
+/// first space (at its first tab only when it has no space), must be
+/// exactly `@cert-authority` or `@revoked`, and comes once. A line with an
+/// invalid marker is ignored: its CA is not trusted, its key not revoked.
+const MARKER_VARIANTS: [(&str, bool); 12] = [
+    ("@cert-authority * TYPE KEY", true),
+    ("@cert-authority\t* TYPE KEY", false),
+    ("@cert-authority\t*\tTYPE\tKEY", true),
+    ("@cert-authority\t*\tTYPE\tKEY a comment", false),
+    ("@cert-authority \t * TYPE KEY", true),
+    ("  \t@cert-authority * TYPE KEY", true),
+    ("@Cert-Authority * TYPE KEY", false),
+    ("@CERT-AUTHORITY * TYPE KEY", false),
+    ("@foo * TYPE KEY", false),
+    ("@cert-authority @cert-authority * TYPE KEY", false),
+    ("@ * TYPE KEY", false),
+    ("@cert-authority* TYPE KEY", false),
+];
+
+#[test]
+fn markers_are_read_as_openssh_reads_them() {
+    let (ty, blob) = ED_A.split_once(' ').unwrap();
+    for (variant, valid) in MARKER_VARIANTS {
+        let line = variant.replace("TYPE", ty).replace("KEY", blob);
+        let k = kh(&format!("{line}\n"));
+        assert_eq!(
+            !k.authorities("fw1", 22).is_empty(),
+            valid,
+            "{variant:?}: {:?}",
+            k.warnings()
+        );
+        // The same grammar for @revoked, beside a line that trusts the key.
+        let revoked = line.replace("@cert-authority", "@revoked");
+        let k = kh(&format!("{revoked}\nfw1 {ED_A}\n"));
+        let status = k.check("fw1", 22, &key(ED_A));
+        let expect_revoked = valid && revoked.contains("@revoked");
+        assert_eq!(
+            matches!(status, HostKeyStatus::Revoked { .. }),
+            expect_revoked,
+            "{revoked:?}: {status:?}"
+        );
+        assert_eq!(
+            k.warnings().is_empty(),
+            valid || !variant.contains('@'),
+            "{revoked:?}"
+        );
+    }
+}
+
+/// Under accept-new a key is appended through a known_hosts path that is a
+/// symbolic link, as OpenSSH does (docs/SECURITY.md I5 states why).
+#[cfg(unix)]
+#[test]
+fn append_goes_through_a_symbolic_link_as_openssh() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("shared_known_hosts");
+    fs::write(&real, format!("fw2 {ED_B}\n")).unwrap();
+    let link = dir.path().join("known_hosts");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    append(&link, "fw1", 22, &key(ED_A), false).unwrap();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        fs::read_to_string(&real).unwrap(),
+        format!("fw2 {ED_B}\nfw1 {ED_A}\n")
+    );
 }

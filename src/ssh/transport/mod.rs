@@ -147,6 +147,11 @@ pub(crate) struct HostKeyChecks {
     pub ca_signature_algorithms: Vec<String>,
     /// `HashKnownHosts`: record new keys with the name hashed.
     pub hash_known_hosts: bool,
+    /// `UserKnownHostsFile none`: there is no file to record a new key
+    /// in, so OpenSSH 9.2 refuses an unknown key whatever
+    /// `StrictHostKeyChecking` says ("Host key verification failed");
+    /// `/dev/null` is a file, which accept-new "records" to.
+    pub nowhere_to_record: bool,
 }
 
 /// One SSH server to reach and how, every source already applied (see
@@ -224,6 +229,16 @@ pub(crate) enum ConnectError {
         known_hosts: PathBuf,
         entry: String,
     },
+    #[error(
+        "host key of {host_port} is not known ({fingerprint}) and `UserKnownHostsFile none` leaves \
+         nowhere to record it, so it is refused as ssh refuses it whatever StrictHostKeyChecking says; \
+         name a known_hosts file that trusts it (`{entry}`)"
+    )]
+    UnknownHostKeyNowhereToRecord {
+        host_port: String,
+        fingerprint: String,
+        entry: String,
+    },
     /// Known under another key type: not a new host, so never recorded
     /// (a second key would silently widen what is trusted).
     #[error(
@@ -273,6 +288,9 @@ pub(crate) enum ConnectError {
     /// refuses the connection too).
     #[error("host key of {host_port}: {message}; not connecting")]
     RevokedHostKeysFile { host_port: String, message: String },
+    /// `HostKeyAlgorithms` in an order russh cannot offer exactly.
+    #[error("{host_port}: {message}; not connecting")]
+    HostKeyOrder { host_port: String, message: String },
     #[error(transparent)]
     KnownHosts(#[from] known_hosts::KnownHostsError),
     #[error("authentication failed for user `{user}` (tried: {})", tried.join(", "))]
@@ -585,7 +603,7 @@ where
         keepalive_interval: Some(options.keepalive_interval),
         keepalive_max: 4,
         nodelay: true,
-        preferred: host_key_preference(target, &options.known_hosts_cache),
+        preferred: host_key_preference(target, &options.known_hosts_cache)?,
         ..client::Config::default()
     });
     let verified = Arc::new(AtomicBool::new(false));

@@ -26,37 +26,41 @@ impl From<russh::Error> for HandlerError {
     }
 }
 
-/// The algorithms to offer `target`, its host key types ordered as OpenSSH
-/// orders them: the types known_hosts knows this host by first, and
-/// certificate types ahead of all when an `@cert-authority` line covers it.
-pub(super) fn host_key_preference(target: &Target, cache: &known_hosts::Cache) -> russh::Preferred {
+/// The algorithms to offer `target`, its host key types in OpenSSH's
+/// order for this host (`algorithms::host_key_order`): what known_hosts
+/// knows it by decides the order only where OpenSSH lets it. An order
+/// russh cannot offer without risking another key than `ssh` checks is
+/// refused.
+pub(super) fn host_key_preference(
+    target: &Target,
+    cache: &known_hosts::Cache,
+) -> Result<russh::Preferred, ConnectError> {
+    use crate::ssh::algorithms::{AlgorithmKind, host_key_order};
     let mut preferred = target.algorithms.preferred();
     let (host, port) = match &target.host_key_alias {
         Some(alias) => (alias.as_str(), 22),
         None => (target.address.as_str(), target.port),
     };
-    let mut known = Vec::new();
-    let mut has_authority = false;
+    let mut known = host_key_order::KnownForHost::default();
     for path in std::iter::once(&target.known_hosts).chain(&target.known_hosts_also) {
         if let Ok(file) = cache.load(path) {
-            known.extend(file.known_algorithms(host, port));
-            has_authority |= !file.authorities(host, port).is_empty();
+            for algorithm in file.known_algorithms(host, port) {
+                known.key_names.push(algorithm.as_str().to_string());
+            }
+            known.authority |= !file.authorities(host, port).is_empty();
         }
     }
-    let same_type = |a: &russh::keys::Algorithm, b: &russh::keys::Algorithm| {
-        use russh::keys::Algorithm::Rsa;
-        a == b || (matches!(a, Rsa { .. }) && matches!(b, Rsa { .. }))
-    };
-    let (first, rest): (Vec<_>, Vec<_>) = preferred
-        .key
-        .iter()
-        .cloned()
-        .partition(|a| known.iter().any(|k| same_type(a, k)));
-    preferred.key = std::borrow::Cow::Owned(first.into_iter().chain(rest).collect());
-    if has_authority {
-        preferred.host_key_certificates = preferred.key.clone();
-    }
-    preferred
+    let order =
+        host_key_order::openssh_order(target.algorithms.get(AlgorithmKind::HostKey), &known);
+    let offer = host_key_order::russh_offer(&order, &known).map_err(|message| {
+        ConnectError::HostKeyOrder {
+            host_port: target.host_port(),
+            message,
+        }
+    })?;
+    preferred.key = std::borrow::Cow::Owned(offer.keys);
+    preferred.host_key_certificates = std::borrow::Cow::Owned(offer.certificates);
+    Ok(preferred)
 }
 
 /// Verifies the server's key during the handshake.
@@ -275,6 +279,13 @@ impl Verifier {
                     known_hosts: self.known_hosts.clone(),
                     entry: known_hosts::entry_line(&self.host, self.port, key),
                 }),
+                HostKeyPolicy::AcceptNew if self.checks.nowhere_to_record => {
+                    Err(ConnectError::UnknownHostKeyNowhereToRecord {
+                        host_port,
+                        fingerprint,
+                        entry: known_hosts::entry_line(&self.host, self.port, key),
+                    })
+                }
                 HostKeyPolicy::AcceptNew => {
                     let _guard = self
                         .known_hosts_lock
@@ -285,17 +296,26 @@ impl Verifier {
                         HostKeyStatus::Trusted => Ok(()),
                         HostKeyStatus::Unknown => {
                             let path = &self.known_hosts;
-                            known_hosts::append(
+                            match known_hosts::append(
                                 path,
                                 &self.host,
                                 self.port,
                                 key,
                                 self.checks.hash_known_hosts,
-                            )?;
-                            tracing::warn!(
-                                "permanently added {host_port} ({fingerprint}) to {}",
-                                path.display()
-                            );
+                            ) {
+                                Ok(()) => tracing::warn!(
+                                    "permanently added {host_port} ({fingerprint}) to {}",
+                                    path.display()
+                                ),
+                                // As ssh 9.2 ("Failed to add the host to the
+                                // list of known hosts"): the key was
+                                // accepted by policy; only recording failed.
+                                // (`--known-hosts` is checked writable
+                                // before the run.)
+                                Err(e) => tracing::warn!(
+                                    "accepted the new host key of {host_port} ({fingerprint}) but {e}"
+                                ),
+                            }
                             Ok(())
                         }
                         _ => self.verify(key),

@@ -59,6 +59,7 @@ fn checks() -> HostKeyChecks {
         revoked_host_keys: None,
         ca_signature_algorithms: crate::ssh::algorithms::ca_signature_names(None),
         hash_known_hosts: false,
+        nowhere_to_record: false,
     }
 }
 

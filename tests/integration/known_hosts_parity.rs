@@ -1,0 +1,397 @@
+//! Host key decisions against a real OpenSSH sshd with three host keys
+//! (Ed25519, ECDSA, RSA) and an Ed25519 host certificate: for each case the
+//! installed `ssh` 9.2 and sshfleet are pointed at the same server with the
+//! same ssh_config and known_hosts, and sshfleet must never accept a host
+//! key `ssh` refuses, nor refuse one it accepts (except where the table
+//! says sshfleet refuses with a reason because it cannot offer `ssh`'s
+//! order). Each table runs `ssh` once per case and sshfleet once for all
+//! of them (one inventory host per case).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::interop::{Sshd, SshdSetup, current_user, start_sshd_with};
+use crate::support::{new_key, sshfleet_cmd, write_key};
+
+const KEYGEN: &str = "/usr/bin/ssh-keygen";
+
+/// A running sshd and what a client needs to know of it.
+struct Server {
+    dir: tempfile::TempDir,
+    _sshd: Sshd,
+    port: u16,
+    key_file: PathBuf,
+    /// `type base64` of each host key, and of the CA.
+    ed25519: String,
+    ecdsa: String,
+    rsa: String,
+    ca: String,
+}
+
+fn public_of(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn server() -> Option<Server> {
+    if !Path::new(KEYGEN).exists() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have ssh-keygen");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let keygen = |args: &[&str]| {
+        let ok = Command::new(KEYGEN).args(args).status().unwrap().success();
+        assert!(ok, "ssh-keygen {args:?}");
+    };
+    for (kind, bits) in [("ecdsa", "256"), ("rsa", "2048")] {
+        let path = d.join(format!("hk_{kind}"));
+        keygen(&[
+            "-q",
+            "-t",
+            kind,
+            "-b",
+            bits,
+            "-N",
+            "",
+            "-f",
+            path.to_str().unwrap(),
+        ]);
+    }
+    let ca = new_key();
+    write_key(&ca, &d.join("ca"));
+    let host_key = new_key();
+    std::fs::write(
+        d.join("host.pub"),
+        host_key.public_key().to_openssh().unwrap(),
+    )
+    .unwrap();
+    keygen(&[
+        "-q",
+        "-s",
+        d.join("ca").to_str().unwrap(),
+        "-I",
+        "parity",
+        "-h",
+        "-n",
+        "127.0.0.1",
+        "-V",
+        "-5m:+1h",
+        d.join("host.pub").to_str().unwrap(),
+    ]);
+    let client = new_key();
+    let key_file = d.join("id_client");
+    write_key(&client, &key_file);
+    let setup = SshdSetup {
+        host_key: Some(host_key.clone()),
+        config: format!(
+            "HostKey {d}/hk_ecdsa\nHostKey {d}/hk_rsa\nHostCertificate {d}/host-cert.pub\n",
+            d = d.display()
+        ),
+        ..SshdSetup::default()
+    };
+    let client_pub = client.public_key().to_openssh().unwrap();
+    let (sshd, _) = start_sshd_with(d, &client_pub, "healthy", setup).await?;
+    let one = |k: &russh::keys::PublicKey| {
+        let t = k.to_openssh().unwrap();
+        t.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+    };
+    Some(Server {
+        port: sshd.port,
+        _sshd: sshd,
+        key_file,
+        ed25519: one(host_key.public_key()),
+        ecdsa: public_of(&d.join("hk_ecdsa.pub")),
+        rsa: public_of(&d.join("hk_rsa.pub")),
+        ca: one(ca.public_key()),
+        dir,
+    })
+}
+
+/// One case: ssh_config lines for its host (placed first, so they win),
+/// and its known_hosts text (`HOST` is `[127.0.0.1]:port`).
+struct Case {
+    lines: String,
+    known_hosts: String,
+}
+
+/// `ssh` accepted the host key (it went on to authenticate and run).
+fn ssh_accepts(config: &Path, host: &str) -> Result<bool, String> {
+    let out = Command::new("ssh")
+        .arg("-F")
+        .arg(config)
+        .args(["-o", "BatchMode=yes", host, "true"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let refused = [
+        "Host key verification failed",
+        "HOST IDENTIFICATION HAS CHANGED",
+        "no matching host key type",
+        "revoked",
+    ]
+    .iter()
+    .any(|m| stderr.contains(m));
+    let accepted = !refused && !stderr.contains("Permission denied");
+    if !refused && !accepted {
+        return Err(stderr);
+    }
+    Ok(accepted)
+}
+
+/// Runs every case with `ssh` and sshfleet and compares.
+async fn compare(server: &Server, cases: &[Case]) {
+    let d = server.dir.path();
+    let host_port = format!("[127.0.0.1]:{}", server.port);
+    let mut config = String::new();
+    let mut inventory = String::from("all:\n  hosts:\n");
+    for (i, case) in cases.iter().enumerate() {
+        let known = d.join(format!("kh_{i}"));
+        std::fs::write(&known, case.known_hosts.replace("HOST", &host_port)).unwrap();
+        config.push_str(&format!(
+            "Host c{i}\n{lines}  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  IdentityFile {key}\n  \
+             IdentitiesOnly yes\n  UserKnownHostsFile {known}\n  GlobalKnownHostsFile /dev/null\n  \
+             StrictHostKeyChecking yes\n",
+            lines = case
+                .lines
+                .replace("DIR", &d.display().to_string())
+                .replace("CASE", &i.to_string()),
+            port = server.port,
+            user = current_user(),
+            key = server.key_file.display(),
+            known = known.display(),
+        ));
+        inventory.push_str(&format!("    c{i}: {{}}\n"));
+    }
+    let config_path = d.join("ssh_config");
+    std::fs::write(&config_path, &config).unwrap();
+    let inventory_path = d.join("inventory.yaml");
+    std::fs::write(&inventory_path, inventory).unwrap();
+
+    // ssh first: each case's known_hosts as the case wrote it (a few at
+    // a time: each is its own host and files).
+    let answers: Vec<Result<bool, String>> = std::thread::scope(|scope| {
+        let config = &config_path;
+        let mut all = Vec::new();
+        for start in (0..cases.len()).step_by(8) {
+            let running: Vec<_> = (start..cases.len().min(start + 8))
+                .map(|i| scope.spawn(move || ssh_accepts(config, &format!("c{i}"))))
+                .collect();
+            all.extend(running.into_iter().map(|t| t.join().unwrap()));
+        }
+        all
+    });
+    let mut ssh = Vec::new();
+    for answer in answers {
+        match answer {
+            Ok(accepted) => ssh.push(accepted),
+            Err(e) => {
+                assert!(std::env::var_os("CI").is_none(), "ssh: {e}");
+                eprintln!("skipping: ssh could not be compared: {e}");
+                return;
+            }
+        }
+    }
+    // Files accept-new recorded in go back to what the case wrote.
+    for (i, case) in cases.iter().enumerate() {
+        let known = d.join(format!("kh_{i}"));
+        std::fs::write(&known, case.known_hosts.replace("HOST", &host_port)).unwrap();
+        let _ = std::fs::remove_file(d.join(format!("missing_{i}")));
+    }
+    let report = d.join("report.json");
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "-i",
+        inventory_path.to_str().unwrap(),
+        "-F",
+        config_path.to_str().unwrap(),
+        "--check",
+        "--no-progress",
+        "--report",
+        report.to_str().unwrap(),
+        "--lock",
+        d.join("run.lock").to_str().unwrap(),
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let out = sshfleet_cmd(&args, &[]).await;
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&report).unwrap_or_else(|_| panic!("{text}")),
+    )
+    .unwrap();
+    let mut wrong = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let host = report["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == format!("c{i}"))
+            .unwrap();
+        let ours = host["status"] != "unreachable";
+        let error = host["error"].as_str().unwrap_or_default().to_string();
+        if ours != ssh[i] {
+            wrong.push(format!(
+                "case {i} ({} / known_hosts {:?}): ssh {}, sshfleet {} {error}",
+                case.lines.trim().replace('\n', "; "),
+                case.known_hosts.trim(),
+                if ssh[i] { "accepts" } else { "refuses" },
+                if ours { "accepts" } else { "refuses" },
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}\n{text}", wrong.join("\n"));
+}
+
+fn case(lines: &str, known_hosts: &str) -> Case {
+    Case {
+        lines: lines.to_string(),
+        known_hosts: known_hosts.to_string(),
+    }
+}
+
+/// Every form of `HostKeyAlgorithms` (unset, `+`, `-`, `^`, a plain list,
+/// wildcards) against known_hosts knowing the host by one key type or by
+/// its CA only: the key the server is asked for is OpenSSH's, so
+/// sshfleet refuses exactly where `ssh` refuses (a known type asked for
+/// late is "changed"/unknown to both).
+#[tokio::test(flavor = "multi_thread")]
+async fn host_key_algorithm_order_decides_as_openssh_does() {
+    let Some(server) = server().await else {
+        return;
+    };
+    let known: [(&str, String); 4] = [
+        ("ed25519", format!("HOST {}\n", server.ed25519)),
+        ("ecdsa", format!("HOST {}\n", server.ecdsa)),
+        ("rsa", format!("HOST {}\n", server.rsa)),
+        ("ca", format!("@cert-authority * {}\n", server.ca)),
+    ];
+    let values = [
+        "",
+        "+ssh-rsa",
+        "-ssh-ed25519*",
+        "-ecdsa*",
+        "^ecdsa-sha2-nistp256",
+        "^ssh-ed25519",
+        "^rsa-sha2-512",
+        "ecdsa-sha2-nistp256,ssh-ed25519",
+        "ssh-ed25519,ecdsa-sha2-nistp256",
+        "ssh-ed25519,ssh-ed25519-cert-v01@openssh.com",
+        "ssh-ed25519-cert-v01@openssh.com,ssh-ed25519",
+        "rsa-sha2-512,ssh-ed25519",
+        "ecdsa*",
+        "ssh-ed25519*",
+        "ecdsa-sha2-nistp256,ssh-ed25519-cert-v01@openssh.com,ssh-ed25519",
+    ];
+    let mut cases = Vec::new();
+    for (_, text) in &known {
+        for value in values {
+            let lines = if value.is_empty() {
+                String::new()
+            } else {
+                format!("  HostKeyAlgorithms {value}\n")
+            };
+            cases.push(case(&lines, text));
+        }
+    }
+    compare(&server, &cases).await;
+}
+
+/// `UserKnownHostsFile` none, `/dev/null`, missing or unwritable, with
+/// `GlobalKnownHostsFile` none, `/dev/null` or missing, under each
+/// `StrictHostKeyChecking`, the host unknown everywhere: `none` leaves
+/// nowhere to record a key and both refuse whatever the policy; a file
+/// (even `/dev/null`, even one that cannot be written) takes the key
+/// under accept-new and `no`.
+#[tokio::test(flavor = "multi_thread")]
+async fn known_hosts_files_none_dev_null_missing_unwritable_decide_as_openssh() {
+    let Some(server) = server().await else {
+        return;
+    };
+    let mut cases = Vec::new();
+    for user in [
+        "none",
+        "NONE",
+        "/dev/null",
+        "DIR/missing_CASE",
+        "/etc/passwd/known_hosts",
+    ] {
+        for global in ["none", "/dev/null", "DIR/missing_global_CASE"] {
+            for strict in ["yes", "accept-new", "no", "ask"] {
+                cases.push(case(
+                    &format!(
+                        "  UserKnownHostsFile {user}\n  GlobalKnownHostsFile {global}\n  \
+                         StrictHostKeyChecking {strict}\n"
+                    ),
+                    "",
+                ));
+            }
+        }
+    }
+    // `none` with the key in a global file: read, so trusted.
+    let global = server.dir.path().join("global_known_hosts");
+    std::fs::write(
+        &global,
+        format!("[127.0.0.1]:{} {}\n", server.port, server.ed25519),
+    )
+    .unwrap();
+    cases.push(case(
+        &format!(
+            "  UserKnownHostsFile none\n  GlobalKnownHostsFile {}\n",
+            global.display()
+        ),
+        "",
+    ));
+    compare(&server, &cases).await;
+}
+
+/// known_hosts markers as OpenSSH 9.2's `check_markers` reads them: a
+/// marker ends at the line's first space (at a tab only when the line has
+/// no space), is exactly `@cert-authority` or `@revoked`, once. A line
+/// with an invalid marker is ignored by both: its CA trusts nothing (the
+/// host is refused), its key is not revoked (the host is accepted).
+#[tokio::test(flavor = "multi_thread")]
+async fn known_hosts_markers_are_read_as_openssh_reads_them() {
+    let Some(server) = server().await else {
+        return;
+    };
+    let variants = [
+        "@cert-authority * KEY",
+        "@cert-authority\t* KEY",
+        "@cert-authority\t*\tTYPE\tBLOB",
+        "@cert-authority\t*\tTYPE\tBLOB a comment",
+        "@cert-authority \t * KEY",
+        "  \t@cert-authority * KEY",
+        "@Cert-Authority * KEY",
+        "@CERT-AUTHORITY * KEY",
+        "@foo * KEY",
+        "@cert-authority @cert-authority * KEY",
+        "@ * KEY",
+        "@cert-authority* KEY",
+    ];
+    let mut cases = Vec::new();
+    for variant in variants {
+        let with = |key: &str| {
+            let (ty, blob) = key.split_once(' ').unwrap();
+            variant
+                .replace("KEY", key)
+                .replace("TYPE", ty)
+                .replace("BLOB", blob)
+        };
+        // The CA line alone: trusted only if the marker is valid.
+        cases.push(case("", &format!("{}\n", with(&server.ca))));
+        // The host key trusted, and "revoked" by a line with this marker
+        // (the host asked for its plain Ed25519 key).
+        let revoked = with(&server.ed25519).replace("@cert-authority", "@revoked");
+        cases.push(case(
+            "  HostKeyAlgorithms ssh-ed25519\n",
+            &format!("{revoked}\nHOST {}\n", server.ed25519),
+        ));
+    }
+    compare(&server, &cases).await;
+}
