@@ -268,10 +268,14 @@ fn typed_setting(
         }
         Ok(Some(Setting::Algorithms(kind, change)))
     };
-    let files = || -> Result<Vec<String>, String> {
+    let none_alone = || -> Result<(), String> {
         if args.len() > 1 && args.iter().any(|a| a.eq_ignore_ascii_case("none")) {
             return Err("\"none\" argument must appear alone".to_string());
         }
+        Ok(())
+    };
+    let files = || -> Result<Vec<String>, String> {
+        none_alone()?;
         for file in args {
             check_tokens(file, PATH_TOKENS)?;
         }
@@ -294,7 +298,11 @@ fn typed_setting(
         )),
         "userknownhostsfile" => Setting::KnownHostsFiles(files()?),
         // `~` only in OpenSSH 9.2: `%` and `${` are taken as written.
-        "globalknownhostsfile" => Setting::GlobalKnownHostsFiles(args.to_vec()),
+        "globalknownhostsfile" => {
+            // No tokens here in 9.2 (`~` only, when used); `none` alone.
+            none_alone()?;
+            Setting::GlobalKnownHostsFiles(args.to_vec())
+        }
         "hostkeyalias" => Setting::HostKeyAlias(one().to_string()),
         "stricthostkeychecking" => {
             Setting::StrictHostKeyChecking(match one().to_ascii_lowercase().as_str() {
