@@ -20,11 +20,12 @@ pub(super) fn environment<'a>() -> Environment<'a> {
     env.set_formatter(|out, _state, value| {
         // A `{{ none }}` among text prints nothing in 2.19.
         if !value.is_none() {
-            out.write_str(&py_str(value))?;
+            out.write_str(&py_str(value)?)?;
         }
         Ok(())
     });
     register(&mut env);
+    super::rewrite::register(&mut env);
     env.set_unknown_method_callback(method);
     env
 }
@@ -55,7 +56,7 @@ pub(super) fn register(env: &mut Environment<'_>) {
         )?))
     });
     env.add_filter("string", |v: &J| -> Result<J, Error> {
-        Ok(J::from(py_str(defined(v)?)))
+        Ok(J::from(py_str(defined(v)?)?))
     });
     env.add_filter("trim", |v: &J, chars: Option<String>| -> Result<J, Error> {
         Ok(J::from(py_strip(&text(v)?, chars.as_deref(), true, true)))
@@ -221,7 +222,7 @@ fn join(v: &J, sep: Option<String>) -> Result<String, Error> {
         if i > 0 {
             out.push_str(sep);
         }
-        out.push_str(&py_str(item));
+        out.push_str(&py_str(item)?);
         within_bound("join", out.len())?;
     }
     Ok(out)
@@ -249,7 +250,7 @@ fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
         match chars.next() {
             Some('%') => out.push('%'),
             Some('s') => {
-                out.push_str(&py_str(&arg(&mut args)?));
+                out.push_str(&py_str(&arg(&mut args)?)?);
                 within_bound("format", out.len())?;
             }
             Some('d' | 'i') => {

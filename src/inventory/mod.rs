@@ -27,6 +27,7 @@ mod plugin_vars;
 mod pyliteral;
 mod pynum;
 mod pyre;
+mod rewrite;
 mod script;
 mod secret_values;
 mod select;
