@@ -113,12 +113,30 @@ fn text(v: &J) -> Result<String, Error> {
     }
 }
 
-fn default(v: J, other: Option<J>, boolean: Option<bool>) -> J {
-    if v.is_undefined() || (boolean.unwrap_or(false) && !v.is_true()) {
-        other.unwrap_or_else(|| J::from(""))
+/// Jinja2's `default(value, default_value='', boolean=False)`. The default
+/// is given back as it is, undefined too (`default(nope)` of an undefined
+/// value stays undefined, an error where it is used, as in Ansible).
+fn default(v: J, args: Rest<J>) -> Result<J, Error> {
+    if args.iter().any(J::is_kwargs) || args.len() > 2 {
+        return Err(refuse(
+            "default takes at most two arguments, without names (default(value, true))".to_string(),
+        ));
+    }
+    let boolean = match args.get(1) {
+        None => false,
+        Some(b) if b.kind() == ValueKind::Bool => b.is_true(),
+        Some(b) => {
+            return Err(refuse(format!(
+                "default: the second argument `{}` is not a boolean",
+                jinja::py_repr(b)
+            )));
+        }
+    };
+    Ok(if v.is_undefined() || (boolean && !v.is_true()) {
+        args.first().cloned().unwrap_or_else(|| J::from(""))
     } else {
         v
-    }
+    })
 }
 
 /// Ansible's `bool`: the values it reads without a deprecation warning.
@@ -229,7 +247,7 @@ fn join(v: &J, sep: Option<String>) -> Result<String, Error> {
 }
 
 /// `'%s-%d' | format(a, b)`: Python's `%` with `%s`, `%d`, `%i`, `%%`.
-fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
+pub(super) fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
     let fmt = text(v)?;
     let mut out = String::new();
     let mut args = args.iter();

@@ -170,6 +170,16 @@ const EXAMPLES: &[(&str, &str)] = &[
         "{{ 'x' if (items | length) ~ '' == '2' else 'y' }}",
         "\"x\"",
     ),
+    // `%` formats text (a tuple is the arguments) and is Python's modulo;
+    // `/` and `//` are Python's.
+    (
+        "{{ '%s-%s' % (site | trim, 1) }}{{ '%s' % [1, true] }}{{ '%d%%' % 3.7 }}",
+        "\"Lon-2-1[1, True]3%\"",
+    ),
+    (
+        "{{ 7 % -3 }} {{ -7 % 3.0 }} {{ 7.5 // -2 }} {{ -7 // 2 }} {{ 7 / 2 }} {{ 8 / 2 }}",
+        "\"-2 2.0 -4.0 -4 3.5 4.0\"",
+    ),
 ];
 
 fn load() -> (tempfile::TempDir, Inventory) {
@@ -362,6 +372,19 @@ fn floats_beyond_json_and_python_attributes_are_refused() {
         ),
         ("t: \"{{ 'ab'.upper }}\"", "`.upper` of 'ab'"),
         ("t: \"{{ 3.real }}\"", "`.real` of 3"),
+        ("t: \"{{ 1 / 0 }}\"", "division by zero"),
+        // An undefined argument fails, as in Ansible (minijinja would pass
+        // it as missing), also as `default`'s own default.
+        ("t: \"{{ [1] | join(nope) }}\"", "`nope` is undefined"),
+        ("t: \"{{ 'a'.split(nope) }}\"", "`nope` is undefined"),
+        ("t: \"{{ x.y | default(nope) }}\"", "`nope` is undefined"),
+        ("t: \"{{ [nope] ~ '' }}\"", "`nope` is undefined"),
+        ("t: \"{{ 5 % 0 }}\"", "integer modulo by zero"),
+        ("t: \"{{ 4.0 // 0 }}\"", "float floor division by zero"),
+        (
+            "t: \"{{ '%5s' % 'x' }}\"",
+            "conversion `%5` is not supported",
+        ),
     ] {
         let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
             serde_yaml::from_str(vars).unwrap();

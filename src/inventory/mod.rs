@@ -26,6 +26,7 @@ mod model;
 mod plugin_vars;
 mod pyliteral;
 mod pynum;
+mod pyops;
 mod pyre;
 mod rewrite;
 mod script;

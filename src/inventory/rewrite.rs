@@ -9,6 +9,9 @@
 //! | `a ~ b` | Rust's text of a float (`1e+20` as `100000000000000000000.0`, `nan` as `NaN`) | Python's `str()` | `__cat(a, b)` |
 //! | `x.name` | an error when `x` is undefined | undefined (chainable: `nope.x \| default('d')` is `d`) | `__attr(x, 'name')` |
 //! | `x[key]` | an error when `x` is undefined | undefined | `__item(x, key)` |
+//! | an argument `f(nope)` | passed as missing (`join(nope)` joins with '') | an error | `f(__def(nope))` |
+//! | `a % b` | an error on text; Rust's sign (`7 % -3` is 1) | `%`-formatting of text; Python's sign (`-2`) | `__mod(a, b, tuple)` |
+//! | `a / b`, `a // b` | `1 / 0` is `inf`; `7.5 // -2` is `-3.0` | an error; `-4.0` | `__div(a, b)`, `__floordiv(a, b)` |
 //!
 //! A method call (`x.split('.')`) keeps minijinja's call, with its
 //! receiver rewritten.
@@ -24,8 +27,15 @@ use super::jinja::{MAX_OUTPUT, py_repr, py_str, refuse};
 /// The operations rewritten, each with the function that computes it as
 /// Python does (the table a test checks against the registered
 /// functions).
-pub(super) const REWRITTEN: &[(&str, &str)] =
-    &[("~", "__cat"), (".name", "__attr"), ("[key]", "__item")];
+pub(super) const REWRITTEN: &[(&str, &str)] = &[
+    ("~", "__cat"),
+    ("f(arg)", "__def"),
+    ("%", "__mod"),
+    ("/", "__div"),
+    ("//", "__floordiv"),
+    (".name", "__attr"),
+    ("[key]", "__item"),
+];
 
 /// A whole template (text, `{{ }}` and `{% if %}`), rewritten.
 pub(super) fn template(source: &str) -> Result<String, String> {
@@ -203,6 +213,29 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
             emit(source, &b.left)?,
             emit(source, &b.right)?
         )),
+        // `%` formats text (a tuple is the arguments, anything else one
+        // argument) or is Python's modulo; `/` and `//` are Python's.
+        Expr::BinOp(b) if matches!(b.op, ast::BinOpKind::Rem) => {
+            let tuple = matches!(&b.right, Expr::List(l)
+                if source.as_bytes().get(l.span().start_offset as usize) == Some(&b'('));
+            Ok(format!(
+                "__mod({}, {}, {tuple})",
+                emit(source, &b.left)?,
+                emit(source, &b.right)?
+            ))
+        }
+        Expr::BinOp(b) if matches!(b.op, ast::BinOpKind::Div | ast::BinOpKind::FloorDiv) => {
+            let function = if matches!(b.op, ast::BinOpKind::Div) {
+                "__div"
+            } else {
+                "__floordiv"
+            };
+            Ok(format!(
+                "{function}({}, {})",
+                emit(source, &b.left)?,
+                emit(source, &b.right)?
+            ))
+        }
         Expr::GetAttr(g) => Ok(format!("__attr({}, {:?})", emit(source, &g.expr)?, g.name)),
         Expr::GetItem(g) => Ok(format!(
             "__item({}, {})",
@@ -217,23 +250,37 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
             let name_end = g.span().end_offset as usize;
             let (_, end) = full(expr, source);
             let mut out = format!("({}).{}", emit(source, &g.expr)?, g.name);
-            out.push_str(&splice(source, name_end, end, c.args.iter().map(arg_expr))?);
+            let args: Vec<&Expr<'_>> = c.args.iter().map(arg_expr).collect();
+            out.push_str(&splice(source, name_end, end, args.iter().copied(), &args)?);
             Ok(out)
         }
         other => {
             let (start, end) = full(other, source);
-            splice(source, start, end, children(other).into_iter())
+            let args: Vec<&Expr<'_>> = match other {
+                // `default(nope)` gives back its undefined argument.
+                Expr::Filter(f) if !matches!(f.name, "default" | "d") => {
+                    f.args.iter().map(arg_expr).collect()
+                }
+                Expr::Test(t) => t.args.iter().map(arg_expr).collect(),
+                Expr::Call(c) => c.args.iter().map(arg_expr).collect(),
+                _ => Vec::new(),
+            };
+            splice(source, start, end, children(other).into_iter(), &args)
         }
     }
 }
 
 /// `source[start..end]` with each of `parts` (inside it, in order)
 /// replaced by its rewritten text.
+/// An argument (`wrapped`) is checked to be defined (`__def`): minijinja
+/// passes an undefined argument as a missing one (`join(nope)` would join
+/// with ''), Ansible fails.
 fn splice<'s, 'a: 's>(
     source: &str,
     start: usize,
     end: usize,
     parts: impl Iterator<Item = &'s Expr<'a>>,
+    wrapped: &[&'s Expr<'a>],
 ) -> Result<String, String> {
     let mut out = String::new();
     let mut copied = start;
@@ -243,7 +290,11 @@ fn splice<'s, 'a: 's>(
             return Err("template expression out of place".to_string());
         }
         out.push_str(source.get(copied..s).ok_or("template out of place")?);
-        out.push_str(&emit(source, part)?);
+        if wrapped.iter().any(|w| std::ptr::eq(*w, part)) {
+            out.push_str(&format!("__def({})", emit(source, part)?));
+        } else {
+            out.push_str(&emit(source, part)?);
+        }
         copied = e;
     }
     out.push_str(source.get(copied..end).ok_or("template out of place")?);
@@ -253,6 +304,16 @@ fn splice<'s, 'a: 's>(
 /// The table's functions, registered where the filters are.
 pub(super) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_function("__cat", cat);
+    env.add_function("__def", |v: J| -> Result<J, Error> {
+        if v.is_undefined() {
+            Err(undefined())
+        } else {
+            Ok(v)
+        }
+    });
+    env.add_function("__mod", super::pyops::modulo);
+    env.add_function("__div", super::pyops::div);
+    env.add_function("__floordiv", super::pyops::floordiv);
     env.add_function("__attr", attr);
     env.add_function("__item", item);
 }

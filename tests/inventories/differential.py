@@ -190,7 +190,8 @@ def gen_port(r, c):
                      "{{ 2200 + groups['all'] | length }}", "{{ base_port | int }}",
                      "{{ (base_port | int) + (group_names | length) }}",
                      "{{ 2200 + (flag | bool) | int }}", "{{ (ratio * 1000) | int }}",
-                     "{{ big | default(2022) }}", "{{ order.b | default(2023) }}"])
+                     "{{ big | default(2022) }}", "{{ order.b | default(2023) }}",
+                     "{{ 2200 + 45 % -7 }}", "{{ 4400 // 2 }}", "{{ (4401 / 2) | int }}"])
 
 
 def gen_user(r, c):
@@ -223,6 +224,9 @@ def gen_user(r, c):
         "{{ nope.x | default(site) }}", "{{ hostvars['nohost'].ansible_user | default('hv') }}",
         "{{ order.c | default('oc') }}", "{{ order['zz'].y | default('oz') }}",
         "{{ (nope.a.b is defined) ~ '' }}", "{{ (site ~ '.x').split('.')[0] }}",
+        # `%` formatting and Python's arithmetic.
+        "{{ '%s-%s' % (site, flag) }}", "{{ '%s' % ratio }}", "{{ 'p%d' % (ratio * 3) }}",
+        "{{ site ~ (-7 % 3) ~ (7.5 // -2) ~ (ratio / 4) }}", "{{ 'q%s' % [site, none] }}",
     ])
 
 
@@ -320,7 +324,7 @@ def write_ini(c, d):
         if vs:
             lines.append(f"[{g}:vars]")
             for k, v in vs.items():
-                comment = r.choice(["", "", "  # note", " ; x"]) if isinstance(v, int) or "'" in ini_value(r, v)[:1] or '"' in ini_value(r, v)[:1] else ""
+                comment = r.choice(["", "", "  # note", " ; x"]) if (isinstance(v, int) and not isinstance(v, bool)) or "'" in ini_value(r, v)[:1] or '"' in ini_value(r, v)[:1] else ""
                 sep = r.choice(["=", " = ", "= "])
                 lines.append(f"{k}{sep}{ini_value(r, v)}{comment}")
     path = os.path.join(d, "hosts" if r.random() < 0.5 else "hosts.ini")
