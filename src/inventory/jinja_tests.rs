@@ -373,6 +373,7 @@ fn floats_beyond_json_and_python_attributes_are_refused() {
         ("t: \"{{ 'ab'.upper }}\"", "`.upper` of 'ab'"),
         ("t: \"{{ 3.real }}\"", "`.real` of 3"),
         ("t: \"{{ 1 / 0 }}\"", "division by zero"),
+        ("l: [3]\nt: \"{{ -l[0] }}\"", "write `-(x[0])`"),
         // An undefined argument fails, as in Ansible (minijinja would pass
         // it as missing), also as `default`'s own default.
         ("t: \"{{ [1] | join(nope) }}\"", "`nope` is undefined"),

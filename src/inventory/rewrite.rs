@@ -205,8 +205,36 @@ fn children<'s, 'a>(expr: &'s Expr<'a>) -> Vec<&'s Expr<'a>> {
     out
 }
 
+/// Whether `expr` is a subscript, attribute, slice or method call of an
+/// unparenthesized `-x`: Jinja2 reads `-x[0]` as `-(x[0])`, minijinja as
+/// `(-x)[0]`.
+fn negated_postfix(expr: &Expr<'_>) -> bool {
+    let (own, base) = match expr {
+        Expr::GetAttr(g) => (g.span(), &g.expr),
+        Expr::GetItem(g) => (g.span(), &g.expr),
+        Expr::Slice(g) => (g.span(), &g.expr),
+        Expr::Call(c) => match &c.expr {
+            Expr::GetAttr(g) => (c.span(), &g.expr),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    match base {
+        Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOpKind::Neg) => {
+            u.span().start_offset == own.start_offset
+        }
+        other => negated_postfix(other),
+    }
+}
+
 /// `expr`'s text with the table's nodes rewritten.
 fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
+    if negated_postfix(expr) {
+        return Err(
+            "a negated subscript, attribute or method call (`-x[0]`) is not read as Jinja2 reads it by sshfleet: write `-(x[0])`"
+                .to_string(),
+        );
+    }
     match expr {
         Expr::BinOp(b) if matches!(b.op, ast::BinOpKind::Concat) => Ok(format!(
             "__cat({}, {})",
