@@ -180,6 +180,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "{{ 7 % -3 }} {{ -7 % 3.0 }} {{ 7.5 // -2 }} {{ -7 // 2 }} {{ 7 / 2 }} {{ 8 / 2 }}",
         "\"-2 2.0 -4.0 -4 3.5 4.0\"",
     ),
+    (
+        "{{ 2 ** -1 }} {{ (-2) ** 3 }} {{ [1] < [1, 0] }} {{ 'b' > 'B' }} {{ 'x' if 1 < 2 and 'a' not in ['a'] else 'y' }}",
+        "\"0.5 -8 True True y\"",
+    ),
 ];
 
 fn load() -> (tempfile::TempDir, Inventory) {
@@ -373,6 +377,16 @@ fn floats_beyond_json_and_python_attributes_are_refused() {
         ("t: \"{{ 'ab'.upper }}\"", "`.upper` of 'ab'"),
         ("t: \"{{ 3.real }}\"", "`.real` of 3"),
         ("t: \"{{ 1 / 0 }}\"", "division by zero"),
+        (
+            "t: \"{{ 1 < 'a' }}\"",
+            "'<' not supported between 1 and 'a'",
+        ),
+        (
+            "t: \"{{ none >= 1 }}\"",
+            "'>=' not supported between None and 1",
+        ),
+        ("t: \"{{ 1 < 2 < 3 }}\"", "a chained comparison"),
+        ("t: \"{{ (-8) ** (1/3) }}\"", "complex number"),
         ("l: [3]\nt: \"{{ -l[0] }}\"", "write `-(x[0])`"),
         // An undefined argument fails, as in Ansible (minijinja would pass
         // it as missing), also as `default`'s own default.

@@ -144,3 +144,93 @@ pub(super) fn floordiv(a: J, b: J) -> Result<J, Error> {
         }
     }
 }
+
+/// `a ** b`: Python's power. A result Python makes complex (a negative
+/// float to a fractional power) or an integer beyond 64 bits is refused.
+pub(super) fn pow(a: J, b: J) -> Result<J, Error> {
+    match (num(&a, "**")?, num(&b, "**")?) {
+        (Num::Int(x), Num::Int(y)) if y >= 0 => u32::try_from(y)
+            .ok()
+            .and_then(|y| x.checked_pow(y))
+            .map(J::from)
+            .ok_or_else(|| refuse("`**` of an integer beyond 64 bits".to_string())),
+        (x, y) => {
+            let (x, y) = floats(x, y, "**")?;
+            if x == 0.0 && y < 0.0 {
+                return Err(zero("0.0 cannot be raised to a negative power"));
+            }
+            if x < 0.0 && y.fract() != 0.0 && y.is_finite() {
+                return Err(refuse(
+                    "a negative number to a fractional power (`**`) is a complex number in Python, which sshfleet does not have".to_string(),
+                ));
+            }
+            Ok(J::from(x.powf(y)))
+        }
+    }
+}
+
+/// A value Python orders: a number (booleans too), text, or a list of
+/// them.
+fn orderable(v: &J) -> bool {
+    matches!(
+        v.kind(),
+        ValueKind::Number | ValueKind::Bool | ValueKind::String | ValueKind::Seq
+    )
+}
+
+/// `a < b` (and `<=`, `>`, `>=`): Python orders numbers with numbers,
+/// text with text, lists item by item; anything else is its `TypeError`.
+pub(super) fn order(a: J, b: J, op: &str) -> Result<bool, Error> {
+    let ordering = py_cmp(&a, &b, op)?;
+    Ok(match op {
+        "<" => ordering.is_lt(),
+        "<=" => ordering.is_le(),
+        ">" => ordering.is_gt(),
+        _ => ordering.is_ge(),
+    })
+}
+
+fn py_cmp(a: &J, b: &J, op: &str) -> Result<std::cmp::Ordering, Error> {
+    if a.is_undefined() || b.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+    }
+    let number = |v: &J| matches!(v.kind(), ValueKind::Number | ValueKind::Bool);
+    let same = (number(a) && number(b)) || (a.kind() == b.kind() && orderable(a));
+    if !same {
+        return Err(refuse(format!(
+            "'{op}' not supported between {} and {} (Python's TypeError)",
+            jinja::py_repr(a),
+            jinja::py_repr(b)
+        )));
+    }
+    if a.kind() == ValueKind::Seq {
+        let (xs, ys): (Vec<J>, Vec<J>) = (a.try_iter()?.collect(), b.try_iter()?.collect());
+        for (x, y) in xs.iter().zip(ys.iter()) {
+            if x != y {
+                return py_cmp(x, y, op);
+            }
+        }
+        return Ok(xs.len().cmp(&ys.len()));
+    }
+    if number(a) {
+        let (x, y) = (num(a, op)?, num(b, op)?);
+        return Ok(match (x, y) {
+            (Num::Int(x), Num::Int(y)) => x.cmp(&y),
+            (x, y) => {
+                let (x, y) = floats(x, y, op)?;
+                // nan: every comparison is false in Python.
+                match x.partial_cmp(&y) {
+                    Some(o) => o,
+                    None => {
+                        return Err(refuse(format!(
+                            "'{op}' of nan (always false in Python), which sshfleet does not order"
+                        )));
+                    }
+                }
+            }
+        });
+    }
+    Ok(a.as_str()
+        .unwrap_or_default()
+        .cmp(b.as_str().unwrap_or_default()))
+}

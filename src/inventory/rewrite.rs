@@ -11,6 +11,8 @@
 //! | `x[key]` | an error when `x` is undefined | undefined | `__item(x, key)` |
 //! | an argument `f(nope)` | passed as missing (`join(nope)` joins with '') | an error | `f(__def(nope))` |
 //! | `a % b` | an error on text; Rust's sign (`7 % -3` is 1) | `%`-formatting of text; Python's sign (`-2`) | `__mod(a, b, tuple)` |
+//! | `a ** b` | `2 ** -1` an error, `(-8) ** (1/3)` nan | `0.5`, a complex number | `__pow(a, b)` (a complex result refused) |
+//! | `a < b` (and `<=`, `>`, `>=`) | `1 < 'a'` is true | a `TypeError` | `__order(a, b, '<')` |
 //! | `a / b`, `a // b` | `1 / 0` is `inf`; `7.5 // -2` is `-3.0` | an error; `-4.0` | `__div(a, b)`, `__floordiv(a, b)` |
 //!
 //! A method call (`x.split('.')`) keeps minijinja's call, with its
@@ -33,6 +35,8 @@ pub(super) const REWRITTEN: &[(&str, &str)] = &[
     ("%", "__mod"),
     ("/", "__div"),
     ("//", "__floordiv"),
+    ("**", "__pow"),
+    ("< <= > >=", "__order"),
     (".name", "__attr"),
     ("[key]", "__item"),
 ];
@@ -96,10 +100,28 @@ fn collect<'s, 'a>(stmt: &'s Stmt<'a>, out: &mut Vec<&'s Expr<'a>>) -> Result<()
 /// starts a filter's or test's span at its name, after its operand).
 fn full(expr: &Expr<'_>, source: &str) -> (usize, usize) {
     let own = span(expr);
-    let (start, end) = children(expr).into_iter().map(|c| full(c, source)).fold(
-        (own.start_offset as usize, own.end_offset as usize),
-        |(s, e), (cs, ce)| (s.min(cs), e.max(ce)),
-    );
+    let (own_start, end) = (own.start_offset as usize, own.end_offset as usize);
+    // minijinja starts a comparison's, an `x if c else y`'s and a `not
+    // in`'s span at the token before it (`{{`, `if`, ...): where they
+    // are written starts at their first operand.
+    let start = match expr {
+        Expr::BinOp(_) | Expr::Compare(_) | Expr::IfExpr(_) => usize::MAX,
+        Expr::UnaryOp(u)
+            if matches!(u.op, ast::UnaryOpKind::Not)
+                && !source
+                    .get(own_start..)
+                    .unwrap_or_default()
+                    .starts_with("not") =>
+        {
+            usize::MAX
+        }
+        _ => own_start,
+    };
+    let (start, end) = children(expr)
+        .into_iter()
+        .map(|c| full(c, source))
+        .fold((start, end), |(s, e), (cs, ce)| (s.min(cs), e.max(ce)));
+    let start = start.min(end);
     (with_open_parens(source, start, end), end)
 }
 
@@ -205,6 +227,26 @@ fn children<'s, 'a>(expr: &'s Expr<'a>) -> Vec<&'s Expr<'a>> {
     out
 }
 
+/// Each binary operator: computed by minijinja as Python computes it
+/// (`None`), or by the function that does (the table above). The match
+/// is exhaustive: an operator minijinja adds fails to compile until it is
+/// placed here.
+fn python_function(op: &ast::BinOpKind) -> Option<&'static str> {
+    use ast::BinOpKind as Op;
+    match op {
+        // Equality, membership, `and`/`or` (the operand itself, as
+        // Python), `+`, `-`, `*` on 64-bit integers and IEEE floats (an
+        // integer beyond 64 bits is an error in minijinja): as Python.
+        Op::Eq | Op::Ne | Op::In | Op::ScAnd | Op::ScOr | Op::Add | Op::Sub | Op::Mul => None,
+        Op::Concat => Some("__cat"),
+        Op::Rem => Some("__mod"),
+        Op::Div => Some("__div"),
+        Op::FloorDiv => Some("__floordiv"),
+        Op::Pow => Some("__pow"),
+        Op::Lt | Op::Lte | Op::Gt | Op::Gte => Some("__order"),
+    }
+}
+
 /// Whether `expr` is a subscript, attribute, slice or method call of an
 /// unparenthesized `-x`: Jinja2 reads `-x[0]` as `-(x[0])`, minijinja as
 /// `(-x)[0]`.
@@ -236,33 +278,36 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
         );
     }
     match expr {
-        Expr::BinOp(b) if matches!(b.op, ast::BinOpKind::Concat) => Ok(format!(
-            "__cat({}, {})",
-            emit(source, &b.left)?,
-            emit(source, &b.right)?
-        )),
-        // `%` formats text (a tuple is the arguments, anything else one
-        // argument) or is Python's modulo; `/` and `//` are Python's.
-        Expr::BinOp(b) if matches!(b.op, ast::BinOpKind::Rem) => {
-            let tuple = matches!(&b.right, Expr::List(l)
-                if source.as_bytes().get(l.span().start_offset as usize) == Some(&b'('));
-            Ok(format!(
-                "__mod({}, {}, {tuple})",
-                emit(source, &b.left)?,
-                emit(source, &b.right)?
-            ))
+        Expr::BinOp(b) if python_function(&b.op).is_some() => {
+            let function = python_function(&b.op).unwrap_or_default();
+            let (left, right) = (emit(source, &b.left)?, emit(source, &b.right)?);
+            Ok(match b.op {
+                // `%` formats text: a tuple is the arguments, anything
+                // else one argument.
+                ast::BinOpKind::Rem => {
+                    let tuple = matches!(&b.right, Expr::List(l)
+                        if source.as_bytes().get(l.span().start_offset as usize) == Some(&b'('));
+                    format!("{function}({left}, {right}, {tuple})")
+                }
+                ast::BinOpKind::Lt => format!("{function}({left}, {right}, \"<\")"),
+                ast::BinOpKind::Lte => format!("{function}({left}, {right}, \"<=\")"),
+                ast::BinOpKind::Gt => format!("{function}({left}, {right}, \">\")"),
+                ast::BinOpKind::Gte => format!("{function}({left}, {right}, \">=\")"),
+                _ => format!("{function}({left}, {right})"),
+            })
         }
-        Expr::BinOp(b) if matches!(b.op, ast::BinOpKind::Div | ast::BinOpKind::FloorDiv) => {
-            let function = if matches!(b.op, ast::BinOpKind::Div) {
-                "__div"
-            } else {
-                "__floordiv"
-            };
-            Ok(format!(
-                "{function}({}, {})",
-                emit(source, &b.left)?,
-                emit(source, &b.right)?
-            ))
+        Expr::Compare(c)
+            if c.ops.iter().any(|o| {
+                !matches!(
+                    o.op,
+                    ast::CompareOpKind::Eq
+                        | ast::CompareOpKind::Ne
+                        | ast::CompareOpKind::In
+                        | ast::CompareOpKind::NotIn
+                )
+            }) =>
+        {
+            Err("a chained comparison with `<`, `<=`, `>` or `>=` (`a < b < c`) is not supported by sshfleet: write `a < b and b < c`".to_string())
         }
         Expr::GetAttr(g) => Ok(format!("__attr({}, {:?})", emit(source, &g.expr)?, g.name)),
         Expr::GetItem(g) => Ok(format!(
@@ -342,6 +387,8 @@ pub(super) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_function("__mod", super::pyops::modulo);
     env.add_function("__div", super::pyops::div);
     env.add_function("__floordiv", super::pyops::floordiv);
+    env.add_function("__pow", super::pyops::pow);
+    env.add_function("__order", super::pyops::order);
     env.add_function("__attr", attr);
     env.add_function("__item", item);
 }

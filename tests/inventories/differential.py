@@ -227,6 +227,8 @@ def gen_user(r, c):
         # `%` formatting and Python's arithmetic.
         "{{ '%s-%s' % (site, flag) }}", "{{ '%s' % ratio }}", "{{ 'p%d' % (ratio * 3) }}",
         "{{ site ~ (-7 % 3) ~ (7.5 // -2) ~ (ratio / 4) }}", "{{ 'q%s' % [site, none] }}",
+        "{{ site if ratio < 1 else 'big' }}", "{{ 'lt' if site < 'm' else 'ge' }}",
+        "{{ site ~ (2 ** -1) ~ (ratio ** 2) }}", "{{ (site > 1) ~ '' }}",
     ])
 
 
