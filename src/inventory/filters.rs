@@ -613,6 +613,11 @@ fn py_template(template: &str, re: &regex::Regex) -> Result<Vec<Part>, Error> {
 
 /// Python `str` methods of the table, on text values only.
 pub(super) fn method(_: &State<'_, '_>, value: &J, name: &str, args: &[J]) -> Result<J, Error> {
+    // Ansible's undefined is chainable: a method of it is undefined too
+    // (`nope.upper() | default('d')` is `d`).
+    if value.is_undefined() {
+        return Ok(J::UNDEFINED);
+    }
     if value.kind() != ValueKind::String {
         return Err(refuse(format!(
             "method `{name}` is only supported on text, not on `{}`",

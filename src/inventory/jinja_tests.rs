@@ -162,6 +162,7 @@ const EXAMPLES: &[(&str, &str)] = &[
         "\"FalseTrue\"",
     ),
     ("{{ (site | trim).x.y | default('g') }}", "\"g\""),
+    ("{{ nope.upper() | default('m') }}", "\"m\""),
     (
         "{{ (items[0] ~ items[-1]) | upper ~ (site).strip() }}",
         "\"ABLon-2\"",
@@ -370,6 +371,7 @@ fn floats_beyond_json_and_python_attributes_are_refused() {
         ("f: .nan\nt: \"{{ [f] }}\"", "float `nan`"),
         ("t: \"{{ 1e400 }}\"", "`1e400` is beyond a float"),
         ("t: \"{{ 'x' ~ 1e999 }}\"", "`1e999` is beyond a float"),
+        ("t: \"{{ nope.upper() }}\"", "`nope` is undefined"),
         (
             "d: {items: 1}\nt: \"{{ d.items }}\"",
             "`.items` of {'items': 1}",

@@ -21,7 +21,7 @@ fn num(v: &J, op: &str) -> Result<Num, Error> {
         ValueKind::Bool => Ok(Num::Int(i64::from(v.is_true()))),
         ValueKind::Number if jinja::is_int(v) => i64::try_from(v.clone())
             .map(Num::Int)
-            .map_err(|_| refuse(format!("`{op}` of an integer beyond 64 bits"))),
+            .map_err(|_| refuse(format!("an integer beyond 64 bits in `{op}`"))),
         ValueKind::Number => Ok(Num::Float(jinja::as_float(v).unwrap_or(f64::NAN))),
         _ => Err(refuse(format!(
             "unsupported operand for `{op}`: {}",
@@ -35,7 +35,7 @@ fn num(v: &J, op: &str) -> Result<Num, Error> {
 fn exact(n: i64, op: &str) -> Result<f64, Error> {
     if n.unsigned_abs() > 1 << 53 {
         return Err(refuse(format!(
-            "`{op}` of an integer beyond 2**53 as a float"
+            "an integer beyond 2**53 as a float in `{op}`"
         )));
     }
     #[allow(clippy::cast_precision_loss)]
@@ -94,7 +94,7 @@ pub(super) fn modulo(a: J, b: J, tuple: bool) -> Result<J, Error> {
         (Num::Int(x), Num::Int(y)) => {
             let r = x
                 .checked_rem(y)
-                .ok_or_else(|| refuse("`%` overflows".to_string()))?;
+                .ok_or_else(|| refuse("an integer beyond 64 bits in `%`".to_string()))?;
             Ok(J::from(if r != 0 && (r < 0) != (y < 0) {
                 r + y
             } else {
@@ -127,7 +127,7 @@ pub(super) fn floordiv(a: J, b: J) -> Result<J, Error> {
         (Num::Int(x), Num::Int(y)) => {
             let q = x
                 .checked_div(y)
-                .ok_or_else(|| refuse("`//` overflows".to_string()))?;
+                .ok_or_else(|| refuse("an integer beyond 64 bits in `//`".to_string()))?;
             let r = x % y;
             Ok(J::from(if r != 0 && (r < 0) != (y < 0) {
                 q - 1
@@ -153,7 +153,7 @@ pub(super) fn pow(a: J, b: J) -> Result<J, Error> {
             .ok()
             .and_then(|y| x.checked_pow(y))
             .map(J::from)
-            .ok_or_else(|| refuse("`**` of an integer beyond 64 bits".to_string())),
+            .ok_or_else(|| refuse("an integer beyond 64 bits in `**`".to_string())),
         (x, y) => {
             let (x, y) = floats(x, y, "**")?;
             if x == 0.0 && y < 0.0 {

@@ -549,7 +549,7 @@ fn py_attr_refused(base: &J, name: &str) -> Result<(), Error> {
         .any(|(kind, names)| *kind == base.kind() && names.contains(&name));
     if known {
         return Err(refuse(format!(
-            "`.{name}` of {} is Python's attribute (a method or number) in Ansible, which sshfleet does not have",
+            "the attribute `.{name}` of {} is Python's (a method or number) in Ansible, which sshfleet does not have",
             py_repr(base)
         )));
     }
