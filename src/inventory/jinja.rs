@@ -7,7 +7,9 @@
 //! Differences from stock minijinja handled here: string literals are raw
 //! (ansible-core 2.19 does not process `\` escapes in them: `'\1'` is
 //! backslash-one), values print as Python's `str()` (`True`, `None`,
-//! `['a', 1]`), and every filter is Ansible's (Python) semantics.
+//! `['a', 1]`, `1e+20`), and every filter is Ansible's (Python) semantics.
+//! The operators minijinja computes differently (`~`, `%`, `/`, `//`,
+//! `**`, `<`, chainable undefined) are routed by [`super::rewrite`].
 
 use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
 use minijinja::syntax::SyntaxConfig;
