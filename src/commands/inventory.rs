@@ -19,7 +19,7 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
     };
     let inventory = Inventory::load_sources(&args.inventory, &options)?;
     if args.list {
-        let json = inventory.to_ansible_json();
+        let json = inventory.to_ansible_json()?;
         let text =
             serde_json::to_string_pretty(&json).map_err(|e| Error::Io(std::io::Error::other(e)))?;
         Lines::Stdout.print_json(&text);

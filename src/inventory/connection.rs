@@ -282,15 +282,6 @@ impl Reader<'_> {
         let Some((var, _)) = last_set(self.host, names) else {
             return Ok(None);
         };
-        // `.inf`/`.nan` have no JSON form (they would read as unset).
-        if let Some(serde_yaml::Value::Number(n)) = self.host.vars.get(var)
-            && n.as_f64().is_some_and(|f| !f.is_finite())
-        {
-            return Err(self.bad(
-                var,
-                format!("is `{n}`, which sshfleet does not use as Ansible does"),
-            ));
-        }
         let rendered = self.render(var)?;
         if self.templar.is_timestamp(var) {
             return Err(self.bad(var, TIMESTAMP_REFUSED.to_string()));
@@ -664,8 +655,21 @@ mod tests {
                 "holds a user or URL",
             ),
             ("      ansible_host: [a, b]\n", 4, "is a list"),
-            ("      ansible_port: .nan\n", 4, "does not use"),
-            ("      ansible_user: .inf\n", 4, "does not use"),
+            (
+                "      ansible_port: .nan\n",
+                4,
+                "float `nan`, which sshfleet does not carry",
+            ),
+            (
+                "      ansible_user: .inf\n",
+                4,
+                "float `inf`, which sshfleet does not carry",
+            ),
+            (
+                "      ansible_port: \"{{ 1e400 }}\"\n",
+                4,
+                "`1e400` is beyond a float",
+            ),
             ("      ansible_user: {a: 1}\n", 4, "is a mapping"),
             (
                 "      ansible_ssh_private_key_file: \"{{ [1] }}\"\n",

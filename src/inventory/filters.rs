@@ -20,11 +20,12 @@ pub(super) fn environment<'a>() -> Environment<'a> {
     env.set_formatter(|out, _state, value| {
         // A `{{ none }}` among text prints nothing in 2.19.
         if !value.is_none() {
-            out.write_str(&py_str(value))?;
+            out.write_str(&py_str(value)?)?;
         }
         Ok(())
     });
     register(&mut env);
+    super::rewrite::register(&mut env);
     env.set_unknown_method_callback(method);
     env
 }
@@ -55,7 +56,7 @@ pub(super) fn register(env: &mut Environment<'_>) {
         )?))
     });
     env.add_filter("string", |v: &J| -> Result<J, Error> {
-        Ok(J::from(py_str(defined(v)?)))
+        Ok(J::from(py_str(defined(v)?)?))
     });
     env.add_filter("trim", |v: &J, chars: Option<String>| -> Result<J, Error> {
         Ok(J::from(py_strip(&text(v)?, chars.as_deref(), true, true)))
@@ -112,12 +113,30 @@ fn text(v: &J) -> Result<String, Error> {
     }
 }
 
-fn default(v: J, other: Option<J>, boolean: Option<bool>) -> J {
-    if v.is_undefined() || (boolean.unwrap_or(false) && !v.is_true()) {
-        other.unwrap_or_else(|| J::from(""))
+/// Jinja2's `default(value, default_value='', boolean=False)`. The default
+/// is given back as it is, undefined too (`default(nope)` of an undefined
+/// value stays undefined, an error where it is used, as in Ansible).
+fn default(v: J, args: Rest<J>) -> Result<J, Error> {
+    if args.iter().any(J::is_kwargs) || args.len() > 2 {
+        return Err(refuse(
+            "default takes at most two arguments, without names (default(value, true))".to_string(),
+        ));
+    }
+    let boolean = match args.get(1) {
+        None => false,
+        Some(b) if b.kind() == ValueKind::Bool => b.is_true(),
+        Some(b) => {
+            return Err(refuse(format!(
+                "default: the second argument `{}` is not a boolean",
+                jinja::py_repr(b)
+            )));
+        }
+    };
+    Ok(if v.is_undefined() || (boolean && !v.is_true()) {
+        args.first().cloned().unwrap_or_else(|| J::from(""))
     } else {
         v
-    }
+    })
 }
 
 /// Ansible's `bool`: the values it reads without a deprecation warning.
@@ -221,14 +240,14 @@ fn join(v: &J, sep: Option<String>) -> Result<String, Error> {
         if i > 0 {
             out.push_str(sep);
         }
-        out.push_str(&py_str(item));
+        out.push_str(&py_str(item)?);
         within_bound("join", out.len())?;
     }
     Ok(out)
 }
 
 /// `'%s-%d' | format(a, b)`: Python's `%` with `%s`, `%d`, `%i`, `%%`.
-fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
+pub(super) fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
     let fmt = text(v)?;
     let mut out = String::new();
     let mut args = args.iter();
@@ -249,7 +268,7 @@ fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
         match chars.next() {
             Some('%') => out.push('%'),
             Some('s') => {
-                out.push_str(&py_str(&arg(&mut args)?));
+                out.push_str(&py_str(&arg(&mut args)?)?);
                 within_bound("format", out.len())?;
             }
             Some('d' | 'i') => {
@@ -594,6 +613,11 @@ fn py_template(template: &str, re: &regex::Regex) -> Result<Vec<Part>, Error> {
 
 /// Python `str` methods of the table, on text values only.
 pub(super) fn method(_: &State<'_, '_>, value: &J, name: &str, args: &[J]) -> Result<J, Error> {
+    // Ansible's undefined is chainable: a method of it is undefined too
+    // (`nope.upper() | default('d')` is `d`).
+    if value.is_undefined() {
+        return Ok(J::UNDEFINED);
+    }
     if value.kind() != ValueKind::String {
         return Err(refuse(format!(
             "method `{name}` is only supported on text, not on `{}`",

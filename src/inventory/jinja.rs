@@ -7,7 +7,9 @@
 //! Differences from stock minijinja handled here: string literals are raw
 //! (ansible-core 2.19 does not process `\` escapes in them: `'\1'` is
 //! backslash-one), values print as Python's `str()` (`True`, `None`,
-//! `['a', 1]`), and every filter is Ansible's (Python) semantics.
+//! `['a', 1]`, `1e+20`), and every filter is Ansible's (Python) semantics.
+//! The operators minijinja computes differently (`~`, `%`, `/`, `//`,
+//! `**`, `<`, chainable undefined) are routed by [`super::rewrite`].
 
 use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
 use minijinja::syntax::SyntaxConfig;
@@ -132,6 +134,16 @@ pub(super) fn prepare(source: &str) -> Result<String, String> {
                 copied = end;
             }
             Token::Ident(name) => check_ident(name, prev, next, &tokens, i)?,
+            // Ansible fails on a literal beyond a float (`1e400`: "name
+            // 'inf' is not defined"); minijinja would read it as inf.
+            Token::Float(f) if !f.is_finite() => {
+                return Err(format!(
+                    "the number `{}` is beyond a float, which Ansible fails on",
+                    source
+                        .get(span.start_offset as usize..span.end_offset as usize)
+                        .unwrap_or_default()
+                ));
+            }
             _ => {}
         }
     }
@@ -181,7 +193,9 @@ fn check_ident(
             refuse("test", TESTS)
         };
     }
-    if call && !FUNCTIONS.contains(&name) {
+    // `x if (c) else y`, `a and (b)`: keywords before a parenthesis.
+    let keyword = matches!(name, "if" | "else" | "and" | "or" | "not" | "in" | "is");
+    if call && !keyword && !FUNCTIONS.contains(&name) {
         return refuse("function", FUNCTIONS);
     }
     if PLAY_ONLY.contains(&name) {
@@ -197,14 +211,30 @@ pub(super) const FUEL: u64 = 50_000;
 /// Largest text one template may render to.
 pub(super) const MAX_OUTPUT: usize = 64 * 1024;
 
-/// Python's `str()` of a value.
-pub(super) fn py_str(value: &J) -> String {
-    match value.kind() {
+/// Python's `str()` of a value. Undefined, or undefined inside a list or
+/// mapping (`[nope]`), is an error, as in Ansible.
+pub(super) fn py_str(value: &J) -> Result<String, Error> {
+    if let Some(undefined) = find_undefined(value) {
+        return Err(undefined);
+    }
+    Ok(match value.kind() {
         ValueKind::String => value.as_str().unwrap_or_default().to_string(),
         _ => match super::timestamp::in_template(value) {
             Some(stamp) => stamp.py_str(),
             None => py_repr(value),
         },
+    })
+}
+
+fn find_undefined(value: &J) -> Option<Error> {
+    match value.kind() {
+        ValueKind::Undefined => Some(Error::new(ErrorKind::UndefinedError, "undefined value")),
+        ValueKind::Seq => value.try_iter().ok()?.find_map(|v| find_undefined(&v)),
+        ValueKind::Map => value
+            .try_iter()
+            .ok()?
+            .find_map(|k| find_undefined(&value.get_item(&k).unwrap_or_default())),
+        _ => None,
     }
 }
 

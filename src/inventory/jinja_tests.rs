@@ -138,6 +138,53 @@ const EXAMPLES: &[(&str, &str)] = &[
         "\"hosts.json inv\"",
     ),
     ("{{ inventory_hostname }}", "\"esa01.example.com\""),
+    // `~` and text as Python's str(), floats as repr(float), dicts in
+    // their order (issue 25).
+    ("{{ 'a' ~ true ~ none ~ flag }}", "\"aTrueNoneyes\""),
+    (
+        "{{ 1e20 ~ '|' ~ 1.5e-5 ~ '|' ~ 0.1 ~ '|' ~ 2.0 }}",
+        "\"1e+20|1.5e-05|0.1|2.0\"",
+    ),
+    (
+        "{{ [1, true, none] ~ {'b': none, 'a': 1.0} }}",
+        "\"[1, True, None]{'b': None, 'a': 1.0}\"",
+    ),
+    ("x{{ {'b': 1, 'a': 2} }}", "\"x{'b': 1, 'a': 2}\""),
+    // String literals are raw in 2.19: no escape is processed.
+    ("{{ 'a\\b' ~ '\\x41' ~ '\\n' }}", "\"a\\\\b\\\\x41\\\\n\""),
+    // Undefined is chainable: `.x` and `[k]` of undefined are undefined.
+    (
+        "{{ nope.x | default('d') }}{{ hostvars['missing'].x | d('e') }}{{ none_var.x.y | default('f') }}",
+        "\"def\"",
+    ),
+    (
+        "{{ nope.x is defined }}{{ items[5] is undefined }}",
+        "\"FalseTrue\"",
+    ),
+    ("{{ (site | trim).x.y | default('g') }}", "\"g\""),
+    ("{{ nope.upper() | default('m') }}", "\"m\""),
+    (
+        "{{ (items[0] ~ items[-1]) | upper ~ (site).strip() }}",
+        "\"ABLon-2\"",
+    ),
+    (
+        "{{ 'x' if (items | length) ~ '' == '2' else 'y' }}",
+        "\"x\"",
+    ),
+    // `%` formats text (a tuple is the arguments) and is Python's modulo;
+    // `/` and `//` are Python's.
+    (
+        "{{ '%s-%s' % (site | trim, 1) }}{{ '%s' % [1, true] }}{{ '%d%%' % 3.7 }}",
+        "\"Lon-2-1[1, True]3%\"",
+    ),
+    (
+        "{{ 7 % -3 }} {{ -7 % 3.0 }} {{ 7.5 // -2 }} {{ -7 // 2 }} {{ 7 / 2 }} {{ 8 / 2 }}",
+        "\"-2 2.0 -4.0 -4 3.5 4.0\"",
+    ),
+    (
+        "{{ 2 ** -1 }} {{ (-2) ** 3 }} {{ [1] < [1, 0] }} {{ 'b' > 'B' }} {{ 'x' if 1 < 2 and 'a' not in ['a'] else 'y' }}",
+        "\"0.5 -8 True True y\"",
+    ),
 ];
 
 fn load() -> (tempfile::TempDir, Inventory) {
@@ -372,4 +419,85 @@ fn timestamps_render_as_python_prints_them() {
     assert!(templar.is_timestamp("e") && !templar.is_timestamp("d"));
     let err = templar.var("g").unwrap_err();
     assert!(err.contains("`.year`"), "{err}");
+}
+
+/// What ansible-core 2.19 computes but sshfleet cannot carry or read as
+/// Python does is refused, naming why (issue 25): floats that are not
+/// finite (`inf` is kept by Ansible, JSON has no form for it), a literal
+/// beyond a float (Ansible fails on it), Python's attributes of a value.
+#[test]
+fn floats_beyond_json_and_python_attributes_are_refused() {
+    for (vars, needle) in [
+        ("t: .inf", "float `inf`"),
+        ("t: -.inf", "float `-inf`"),
+        ("t: .nan", "float `nan`"),
+        ("f: .inf\nt: \"{{ f }}\"", "float `inf`"),
+        ("f: .nan\nt: \"{{ [f] }}\"", "float `nan`"),
+        ("t: \"{{ 1e400 }}\"", "`1e400` is beyond a float"),
+        ("t: \"{{ 'x' ~ 1e999 }}\"", "`1e999` is beyond a float"),
+        ("t: \"{{ nope.upper() }}\"", "`nope` is undefined"),
+        (
+            "d: {items: 1}\nt: \"{{ d.items }}\"",
+            "`.items` of {'items': 1}",
+        ),
+        ("t: \"{{ 'ab'.upper }}\"", "`.upper` of 'ab'"),
+        ("t: \"{{ 3.real }}\"", "`.real` of 3"),
+        ("t: \"{{ 1 / 0 }}\"", "division by zero"),
+        (
+            "t: \"{{ 1 < 'a' }}\"",
+            "'<' not supported between 1 and 'a'",
+        ),
+        (
+            "t: \"{{ none >= 1 }}\"",
+            "'>=' not supported between None and 1",
+        ),
+        ("t: \"{{ 1 < 2 < 3 }}\"", "a chained comparison"),
+        ("t: \"{{ (-8) ** (1/3) }}\"", "complex number"),
+        ("l: [3]\nt: \"{{ -l[0] }}\"", "write `-(x[0])`"),
+        // An undefined argument fails, as in Ansible (minijinja would pass
+        // it as missing), also as `default`'s own default.
+        ("t: \"{{ [1] | join(nope) }}\"", "`nope` is undefined"),
+        ("t: \"{{ 'a'.split(nope) }}\"", "`nope` is undefined"),
+        ("t: \"{{ x.y | default(nope) }}\"", "`nope` is undefined"),
+        ("t: \"{{ [nope] ~ '' }}\"", "`nope` is undefined"),
+        ("t: \"{{ 5 % 0 }}\"", "integer modulo by zero"),
+        ("t: \"{{ 4.0 // 0 }}\"", "float floor division by zero"),
+        (
+            "t: \"{{ '%5s' % 'x' }}\"",
+            "conversion `%5` is not supported",
+        ),
+    ] {
+        let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(vars).unwrap();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        let err = templar.var("t").expect_err(needle);
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+}
+
+/// Text of a non-finite float among other text is Python's (`xinf`).
+#[test]
+fn non_finite_floats_print_as_python() {
+    let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
+        serde_yaml::from_str("f: .inf\nn: .nan\nt: \"x{{ f }}{{ n ~ '' }}{{ -f }}\"").unwrap();
+    let templar = Templar::new("h", &[], &vars, None, None);
+    // ansible-core 2.19.14: 'xinfnan-inf'.
+    assert_eq!(
+        templar.var("t").unwrap(),
+        Some(serde_json::Value::from("xinfnan-inf"))
+    );
+}
+
+/// Every rewritten operation's function is registered (a new row without
+/// one fails here), and every function of the table is a row.
+#[test]
+fn every_rewritten_operation_has_its_function() {
+    let env = super::filters::environment();
+    for (op, function) in super::rewrite::REWRITTEN {
+        assert!(
+            env.compile_expression(&format!("{function} is defined"))
+                .is_ok_and(|e| e.eval(()).is_ok_and(|v| v.is_true())),
+            "`{op}`: {function} is not registered"
+        );
+    }
 }

@@ -14,8 +14,10 @@ use super::vars::to_json;
 use crate::support::secrets::{MASK, is_secret_name};
 
 impl Inventory {
-    /// `ansible-inventory --list`, secrets masked.
-    pub(crate) fn to_ansible_json(&self) -> Json {
+    /// `ansible-inventory --list`, secrets masked. A float that is not
+    /// finite (YAML `.inf`, `.nan`) is refused: ansible-inventory prints
+    /// `Infinity`/`NaN`, which JSON has no form for.
+    pub(crate) fn to_ansible_json(&self) -> Result<Json, super::InventoryError> {
         let mut out = Map::new();
         let mut hostvars = Map::new();
         let mut encrypted: HashMap<PathBuf, bool> = HashMap::new();
@@ -37,12 +39,22 @@ impl Inventory {
                         json!(MASK)
                     } else if from_vault {
                         json!({ "__ansible_vault": MASK })
+                    } else if let Some(f) = super::vars::not_finite(v) {
+                        let origin = origins.and_then(|o| o.get(k)).cloned().unwrap_or_default();
+                        return Err(super::InventoryError::at(
+                            &origin,
+                            format!(
+                                "host {}: `{k}` holds the float `{f}`, which ansible-inventory --list prints as `{}` (not JSON); sshfleet does not print it",
+                                host.name,
+                                if f.is_nan() { "NaN" } else if f > 0.0 { "Infinity" } else { "-Infinity" }
+                            ),
+                        ));
                     } else {
                         to_json(v)
                     };
-                    (k.clone(), value)
+                    Ok((k.clone(), value))
                 })
-                .collect();
+                .collect::<Result<_, super::InventoryError>>()?;
             if !vars.is_empty() {
                 hostvars.insert(host.name.clone(), Json::Object(vars));
             }
@@ -60,7 +72,7 @@ impl Inventory {
                 out.insert(group.name.clone(), Json::Object(entry));
             }
         }
-        Json::Object(out)
+        Ok(Json::Object(out))
     }
 }
 
@@ -130,7 +142,9 @@ mod tests {
         let Ok(inv) = Inventory::load_sources(&sources, &options) else {
             unreachable!("the vault corpus loads")
         };
-        let list = inv.to_ansible_json();
+        let Ok(list) = inv.to_ansible_json() else {
+            unreachable!("the vault corpus lists")
+        };
         let vars = &list["_meta"]["hostvars"];
         let masked = json!({ "__ansible_vault": "***" });
         assert_eq!(vars["relay01.example.com"]["ansible_host"], masked);

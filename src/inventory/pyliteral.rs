@@ -14,8 +14,13 @@ pub(super) fn literal_value(text: &str) -> Result<Value, String> {
     let mut p = Parser {
         s: text.trim_start_matches([' ', '\t']).as_bytes(),
         i: 0,
+        deferred: None,
     };
     match p.top() {
+        Ok(_) if p.deferred.is_some() => Err(format!(
+            "the value `{text}` is a Python literal sshfleet does not read ({}); quote it as text",
+            p.deferred.unwrap_or_default()
+        )),
         Ok(v) => Ok(v),
         Err(Fail::NotLiteral) => Ok(Value::String(text.to_string())),
         Err(Fail::Unsupported(why)) => Err(format!(
@@ -36,6 +41,9 @@ type R<T> = Result<T, Fail>;
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    /// A number sshfleet refuses, once the whole text is known to be a
+    /// literal (`{{ 1.5e-7 ~ x }}` is not one: Python keeps the text).
+    deferred: Option<&'static str>,
 }
 
 impl Parser<'_> {
@@ -350,6 +358,16 @@ impl Parser<'_> {
     }
 
     fn number(&mut self) -> R<Value> {
+        match self.number_as_python() {
+            Err(Fail::Unsupported(why)) => {
+                self.deferred.get_or_insert(why);
+                Ok(Value::Null)
+            }
+            other => other,
+        }
+    }
+
+    fn number_as_python(&mut self) -> R<Value> {
         let start = self.i;
         while self
             .peek()
@@ -636,6 +654,11 @@ mod tests {
             ("-((-2222))", s("-((-2222))")),
             ("+(+1)", s("+(+1)")),
             ("--1", s("--1")),
+            // A number sshfleet refuses inside text that is no literal:
+            // the text (issue 25's generated cases).
+            ("{{ 1.5e-7 ~ site }}", s("{{ 1.5e-7 ~ site }}")),
+            ("[1e5, x]", s("[1e5, x]")),
+            ("1e5 x", s("1e5 x")),
         ] {
             let got = literal_value(text);
             match got {
@@ -652,6 +675,7 @@ mod tests {
             "1+2j",
             "{1, 2}",
             "1e3",
+            "[1e5, 2]",
             "99999999999999999999",
             "'\\N{DASH}'",
         ] {

@@ -148,13 +148,57 @@ impl Templar {
     }
 }
 
-/// A rendered value as JSON (undefined is an error; a timestamp is its
-/// Python `str()`).
+/// A rendered value as JSON (undefined is an error, and so is a float
+/// that is not finite, which JSON cannot hold: Ansible keeps `inf`; a
+/// timestamp is its Python `str()`).
 fn to_plain(value: &J) -> Result<serde_json::Value, String> {
     if value.is_undefined() {
         return Err("the template renders to an undefined value".to_string());
     }
+    if let Some(f) = not_finite(value) {
+        return Err(format!(
+            "the value is the float `{}`, which sshfleet does not carry (Ansible keeps it as a float)",
+            jinja::py_float(f)
+        ));
+    }
     serde_json::to_value(value).map_err(|e| e.to_string())
+}
+
+/// A float in `value` (or in its items) that is `inf`, `-inf` or `nan`.
+fn not_finite(value: &J) -> Option<f64> {
+    match value.kind() {
+        minijinja::value::ValueKind::Number if !jinja::is_int(value) => {
+            jinja::as_float(value).filter(|f| !f.is_finite())
+        }
+        minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Map => {
+            value.try_iter().ok()?.find_map(|k| {
+                let item = if value.kind() == minijinja::value::ValueKind::Map {
+                    value.get_item(&k).ok()?
+                } else {
+                    k
+                };
+                not_finite(&item)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A YAML value as Jinja reads it: as its JSON, except that a float keeps
+/// `inf` and `nan` (YAML's `.inf`, `.nan`), which JSON would make null.
+fn plain(value: &Value) -> J {
+    match value {
+        Value::Number(n) if n.as_i64().is_none() && n.as_u64().is_none() => {
+            n.as_f64().map_or(J::from(()), J::from)
+        }
+        Value::Sequence(items) => J::from(items.iter().map(plain).collect::<Vec<J>>()),
+        Value::Mapping(map) => J::from_iter(
+            map.iter()
+                .map(|(k, v)| (super::vars::scalar_text(k).unwrap_or_default(), plain(v))),
+        ),
+        Value::Tagged(t) if t.tag != "vault" => plain(&t.value),
+        other => J::from_serialize(to_json(other)),
+    }
 }
 
 impl World {
@@ -224,7 +268,7 @@ impl World {
                         })
                     })
             }
-            Value::Tagged(t) if t.tag == "unsafe" => Ok(J::from_serialize(to_json(&t.value))),
+            Value::Tagged(t) if t.tag == "unsafe" => Ok(plain(&t.value)),
             Value::Tagged(t) if t.tag == timestamp::TAG => timestamp::of(raw)
                 .map(|stamp| J::from_object(timestamp::Timestamp(stamp)))
                 .ok_or_else(|| Failure::other("is not a valid timestamp".to_string())),
@@ -235,14 +279,15 @@ impl World {
                 .collect::<Result<Vec<J>, Failure>>()
                 .map(J::from),
             Value::Mapping(map) => {
-                let mut out = BTreeMap::new();
+                // In the mapping's order, as Python's dict prints it.
+                let mut out = Vec::with_capacity(map.len());
                 for (k, v) in map {
                     let key = super::vars::scalar_text(k).unwrap_or_default();
-                    out.insert(key, World::value(world, host, v)?);
+                    out.push((key, World::value(world, host, v)?));
                 }
-                Ok(J::from_serialize(&out))
+                Ok(J::from_iter(out))
             }
-            other => Ok(J::from_serialize(to_json(other))),
+            other => Ok(plain(other)),
         }
     }
 
@@ -250,6 +295,10 @@ impl World {
     /// expression's type (Ansible's native types), anything else is text.
     fn render(world: &Arc<World>, host: &str, text: &str) -> Result<J, Failure> {
         let prepared = jinja::prepare(text).map_err(Failure::other)?;
+        // A name missing in an earlier template is not this one's reason.
+        if let Ok(mut missing) = world.missing.lock() {
+            *missing = None;
+        }
         let scope = J::from_object(Scope {
             world: world.clone(),
             host: host.to_string(),
@@ -281,10 +330,8 @@ impl World {
         };
         let value = match single_expression(&prepared) {
             Some(expr) => {
-                let compiled = world
-                    .env
-                    .compile_expression_owned(expr.to_string())
-                    .map_err(explain)?;
+                let expr = super::rewrite::expression(expr).map_err(Failure::other)?;
+                let compiled = world.env.compile_expression_owned(expr).map_err(explain)?;
                 let value = compiled.eval(&scope).map_err(explain)?;
                 if value.is_undefined() {
                     return Err(Failure {
@@ -297,9 +344,13 @@ impl World {
                 }
                 value
             }
-            None => J::from(world.env.render_str(&prepared, &scope).map_err(explain)?),
+            None => {
+                let rewritten = super::rewrite::template(&prepared).map_err(Failure::other)?;
+                J::from(world.env.render_str(&rewritten, &scope).map_err(explain)?)
+            }
         };
-        let size = jinja::py_str(&value).len();
+        // Undefined inside a list or mapping fails as Ansible's finalize.
+        let size = jinja::py_str(&value).map_err(explain)?.len();
         if size > MAX_OUTPUT {
             return Err(Failure::other(format!(
                 "the template renders to {size} bytes, more than the {MAX_OUTPUT} allowed"
@@ -387,6 +438,9 @@ impl Object for Scope {
                     .as_ref()
                     .map_or(J::from(()), |p| J::from(base_dir(p))),
             ),
+            // The functions of `rewrite` are looked up here first: not a
+            // missing variable.
+            _ if super::rewrite::REWRITTEN.iter().any(|(_, f)| *f == name) => None,
             _ => {
                 if let Ok(mut missing) = self.world.missing.lock() {
                     *missing = Some(format!("`{name}` is undefined"));

@@ -91,6 +91,18 @@ pub(super) fn to_json(value: &Value) -> Json {
     }
 }
 
+/// A float in `value` (or in its items) that is not finite: `.inf`,
+/// `-.inf`, `.nan`, which JSON cannot hold.
+pub(super) fn not_finite(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64().filter(|f| !f.is_finite()),
+        Value::Sequence(items) => items.iter().find_map(not_finite),
+        Value::Mapping(map) => map.values().find_map(not_finite),
+        Value::Tagged(t) if t.tag != "vault" => not_finite(&t.value),
+        _ => None,
+    }
+}
+
 /// JSON as Ansible's decoder reads it: an object with an
 /// `__ansible_unsafe` key is that text, not templated; one with an
 /// `__ansible_vault` key is that vault ciphertext (what

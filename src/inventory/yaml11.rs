@@ -23,6 +23,12 @@ pub(super) struct YamlError {
 pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
     let value = parse(text)?;
     if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+        // Read as JSON, not YAML 1.1: `1e+20` is a float in JSON (Python's
+        // json), text in YAML 1.1. Mappings keep their order.
+        let value: Value = serde_json::from_str(text).map_err(|e| YamlError {
+            line: e.line(),
+            message: e.to_string(),
+        })?;
         return super::vars::ansible_json(value).map_err(|message| YamlError { line: 1, message });
     }
     Ok(value)

@@ -523,3 +523,93 @@ fn each_connection_type_reads_its_plugins_names_or_is_refused() {
     let here = host(&hosts, "here")["error"].as_str().unwrap().to_string();
     assert!(here.contains("`local`"), "{here}");
 }
+
+/// Values become text as Python's `str()` (`True`, `None`, `1e+20`, dicts
+/// in their order), undefined chains (`.x` of undefined is undefined, so
+/// `default` applies), and a template that is one expression keeps its
+/// type: each as ansible-core 2.19.14 computes it for these files.
+#[test]
+fn values_become_text_as_python_and_undefined_chains_as_ansible() {
+    let dir = estate(&[(
+        "hosts.yml",
+        r#"all:
+  vars:
+    flag: yes
+    order: {b: 1, a: 2.5}
+  hosts:
+    esa01:
+      ansible_user: "{{ 'u' ~ flag ~ none ~ 1e20 ~ order }}"
+      ansible_host: "{{ hostvars['missing'].ansible_host | default(nope.x.y | default('10.0.0.9')) }}"
+      ansible_port: "{{ 2200 + (order.c is defined) | int }}"
+    esa02:
+      ansible_user: "{{ [flag, 1.5e-7] | join(',') }}{{ order['c'] | default('-d') }}"
+      ansible_port: "{{ 22 }}"
+"#,
+    )]);
+    let hosts = resolve(dir.path(), "hosts.yml", &[]);
+    let one = host(&hosts, "esa01");
+    assert_eq!(one["user"], "uTrueNone1e+20{'b': 1, 'a': 2.5}");
+    assert_eq!(one["address"], "10.0.0.9");
+    assert_eq!(one["port"], 2200);
+    let two = host(&hosts, "esa02");
+    assert_eq!(two["user"], "True,1.5e-07-d");
+    assert_eq!(two["port"], 22);
+}
+
+/// A float that is not finite (YAML `.inf`, `.nan`) is kept by Ansible as
+/// a float; sshfleet refuses it wherever it is a value (a connection or a
+/// playbook variable), and a literal beyond a float, which Ansible fails
+/// on: exit 5 naming file, line and variable. Among text it prints as
+/// Python does (`inf`).
+#[test]
+fn floats_that_are_not_finite_are_refused_as_values_and_print_as_python() {
+    for (vars, var, line, needle) in [
+        (
+            "      big: .inf\n      ansible_port: \"{{ big }}\"\n",
+            "ansible_port",
+            7,
+            "float `inf`",
+        ),
+        (
+            "      ansible_host: \"{{ 1e400 }}\"\n",
+            "ansible_host",
+            6,
+            "`1e400` is beyond a float",
+        ),
+        (
+            "      update_timeout: .nan\n",
+            "update_timeout",
+            6,
+            "float `nan`",
+        ),
+    ] {
+        let dir = estate(&[(
+            "hosts.yml",
+            &format!("all:\n  vars:\n    site: lon\n  hosts:\n    esa01:\n{vars}"),
+        )]);
+        let text = refusal(
+            dir.path(),
+            &[
+                "run",
+                "esa-ecupdate",
+                "-i",
+                "hosts.yml",
+                "-F",
+                "none",
+                "--no-progress",
+            ],
+        );
+        assert!(
+            text.contains(&format!("hosts.yml:{line}")),
+            "{vars}: {text}"
+        );
+        assert!(text.contains(&format!("`{var}`")), "{vars}: {text}");
+        assert!(text.contains(needle), "{vars}: {text}");
+    }
+    let dir = estate(&[(
+        "hosts.yml",
+        "all:\n  hosts:\n    esa01:\n      big: .inf\n      ansible_user: \"u{{ big }}{{ -big }}\"\n",
+    )]);
+    let hosts = resolve(dir.path(), "hosts.yml", &[]);
+    assert_eq!(host(&hosts, "esa01")["user"], "uinf-inf");
+}

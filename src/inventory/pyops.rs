@@ -1,0 +1,236 @@
+//! Python's arithmetic where minijinja's differs: `%` (text formatting,
+//! and the sign of a modulo), `/` (division by zero), `//` (floor of
+//! floats). Each operand is an integer within 64 bits, a float or a
+//! boolean (an integer in Python); anything else is refused.
+
+use minijinja::value::{Rest, ValueKind};
+use minijinja::{Error, ErrorKind, Value as J};
+
+use super::jinja::{self, refuse};
+
+/// A number as Python holds it.
+#[derive(Clone, Copy)]
+enum Num {
+    Int(i64),
+    Float(f64),
+}
+
+fn num(v: &J, op: &str) -> Result<Num, Error> {
+    match v.kind() {
+        ValueKind::Undefined => Err(Error::new(ErrorKind::UndefinedError, "undefined value")),
+        ValueKind::Bool => Ok(Num::Int(i64::from(v.is_true()))),
+        ValueKind::Number if jinja::is_int(v) => i64::try_from(v.clone())
+            .map(Num::Int)
+            .map_err(|_| refuse(format!("an integer beyond 64 bits in `{op}`"))),
+        ValueKind::Number => Ok(Num::Float(jinja::as_float(v).unwrap_or(f64::NAN))),
+        _ => Err(refuse(format!(
+            "unsupported operand for `{op}`: {}",
+            jinja::py_repr(v)
+        ))),
+    }
+}
+
+/// An integer as a float, when it is exactly one (Python rounds larger
+/// ones from the whole integer, sshfleet does not guess).
+fn exact(n: i64, op: &str) -> Result<f64, Error> {
+    if n.unsigned_abs() > 1 << 53 {
+        return Err(refuse(format!(
+            "an integer beyond 2**53 as a float in `{op}`"
+        )));
+    }
+    #[allow(clippy::cast_precision_loss)]
+    Ok(n as f64)
+}
+
+fn floats(a: Num, b: Num, op: &str) -> Result<(f64, f64), Error> {
+    let f = |n| match n {
+        Num::Int(i) => exact(i, op),
+        Num::Float(f) => Ok(f),
+    };
+    Ok((f(a)?, f(b)?))
+}
+
+fn zero(message: &str) -> Error {
+    refuse(format!("{message} (Python's ZeroDivisionError)"))
+}
+
+/// Python's `divmod` of floats (`float_divmod`).
+fn float_divmod(a: f64, b: f64) -> (f64, f64) {
+    let mut m = a % b;
+    let mut div = (a - m) / b;
+    if m != 0.0 {
+        if (b < 0.0) != (m < 0.0) {
+            m += b;
+            div -= 1.0;
+        }
+    } else {
+        m = 0.0f64.copysign(b);
+    }
+    let floor = if div != 0.0 {
+        let mut f = div.floor();
+        if div - f > 0.5 {
+            f += 1.0;
+        }
+        f
+    } else {
+        0.0f64.copysign(a / b)
+    };
+    (floor, m)
+}
+
+/// `a % b`: text formatted by the `format` filter's rules (a tuple
+/// literal is the arguments, anything else one), else Python's modulo.
+pub(super) fn modulo(a: J, b: J, tuple: bool) -> Result<J, Error> {
+    if a.kind() == ValueKind::String {
+        let args = if tuple {
+            b.try_iter()?.collect()
+        } else {
+            vec![b]
+        };
+        return super::filters::format(&a, Rest(args)).map(J::from);
+    }
+    match (num(&a, "%")?, num(&b, "%")?) {
+        (Num::Int(_), Num::Int(0)) => Err(zero("integer modulo by zero")),
+        (Num::Int(x), Num::Int(y)) => {
+            let r = x
+                .checked_rem(y)
+                .ok_or_else(|| refuse("an integer beyond 64 bits in `%`".to_string()))?;
+            Ok(J::from(if r != 0 && (r < 0) != (y < 0) {
+                r + y
+            } else {
+                r
+            }))
+        }
+        (x, y) => {
+            let (x, y) = floats(x, y, "%")?;
+            if y == 0.0 {
+                return Err(zero("float modulo"));
+            }
+            Ok(J::from(float_divmod(x, y).1))
+        }
+    }
+}
+
+/// `a / b`: Python's true division (a float; by zero an error).
+pub(super) fn div(a: J, b: J) -> Result<J, Error> {
+    let (x, y) = floats(num(&a, "/")?, num(&b, "/")?, "/")?;
+    if y == 0.0 {
+        return Err(zero("division by zero"));
+    }
+    Ok(J::from(x / y))
+}
+
+/// `a // b`: Python's floor division.
+pub(super) fn floordiv(a: J, b: J) -> Result<J, Error> {
+    match (num(&a, "//")?, num(&b, "//")?) {
+        (Num::Int(_), Num::Int(0)) => Err(zero("integer division or modulo by zero")),
+        (Num::Int(x), Num::Int(y)) => {
+            let q = x
+                .checked_div(y)
+                .ok_or_else(|| refuse("an integer beyond 64 bits in `//`".to_string()))?;
+            let r = x % y;
+            Ok(J::from(if r != 0 && (r < 0) != (y < 0) {
+                q - 1
+            } else {
+                q
+            }))
+        }
+        (x, y) => {
+            let (x, y) = floats(x, y, "//")?;
+            if y == 0.0 {
+                return Err(zero("float floor division by zero"));
+            }
+            Ok(J::from(float_divmod(x, y).0))
+        }
+    }
+}
+
+/// `a ** b`: Python's power. A result Python makes complex (a negative
+/// float to a fractional power) or an integer beyond 64 bits is refused.
+pub(super) fn pow(a: J, b: J) -> Result<J, Error> {
+    match (num(&a, "**")?, num(&b, "**")?) {
+        (Num::Int(x), Num::Int(y)) if y >= 0 => u32::try_from(y)
+            .ok()
+            .and_then(|y| x.checked_pow(y))
+            .map(J::from)
+            .ok_or_else(|| refuse("an integer beyond 64 bits in `**`".to_string())),
+        (x, y) => {
+            let (x, y) = floats(x, y, "**")?;
+            if x == 0.0 && y < 0.0 {
+                return Err(zero("0.0 cannot be raised to a negative power"));
+            }
+            if x < 0.0 && y.fract() != 0.0 && y.is_finite() {
+                return Err(refuse(
+                    "a negative number to a fractional power (`**`) is a complex number in Python, which sshfleet does not have".to_string(),
+                ));
+            }
+            Ok(J::from(x.powf(y)))
+        }
+    }
+}
+
+/// A value Python orders: a number (booleans too), text, or a list of
+/// them.
+fn orderable(v: &J) -> bool {
+    matches!(
+        v.kind(),
+        ValueKind::Number | ValueKind::Bool | ValueKind::String | ValueKind::Seq
+    )
+}
+
+/// `a < b` (and `<=`, `>`, `>=`): Python orders numbers with numbers,
+/// text with text, lists item by item; anything else is its `TypeError`.
+pub(super) fn order(a: J, b: J, op: &str) -> Result<bool, Error> {
+    let ordering = py_cmp(&a, &b, op)?;
+    Ok(match op {
+        "<" => ordering.is_lt(),
+        "<=" => ordering.is_le(),
+        ">" => ordering.is_gt(),
+        _ => ordering.is_ge(),
+    })
+}
+
+fn py_cmp(a: &J, b: &J, op: &str) -> Result<std::cmp::Ordering, Error> {
+    if a.is_undefined() || b.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+    }
+    let number = |v: &J| matches!(v.kind(), ValueKind::Number | ValueKind::Bool);
+    let same = (number(a) && number(b)) || (a.kind() == b.kind() && orderable(a));
+    if !same {
+        return Err(refuse(format!(
+            "'{op}' not supported between {} and {} (Python's TypeError)",
+            jinja::py_repr(a),
+            jinja::py_repr(b)
+        )));
+    }
+    if a.kind() == ValueKind::Seq {
+        let (xs, ys): (Vec<J>, Vec<J>) = (a.try_iter()?.collect(), b.try_iter()?.collect());
+        for (x, y) in xs.iter().zip(ys.iter()) {
+            if x != y {
+                return py_cmp(x, y, op);
+            }
+        }
+        return Ok(xs.len().cmp(&ys.len()));
+    }
+    if number(a) {
+        let (x, y) = (num(a, op)?, num(b, op)?);
+        return Ok(match (x, y) {
+            (Num::Int(x), Num::Int(y)) => x.cmp(&y),
+            (x, y) => {
+                let (x, y) = floats(x, y, op)?;
+                // nan: every comparison is false in Python.
+                match x.partial_cmp(&y) {
+                    Some(o) => o,
+                    None => {
+                        return Err(refuse(format!(
+                            "'{op}' of nan (always false in Python), which sshfleet does not order"
+                        )));
+                    }
+                }
+            }
+        });
+    }
+    Ok(a.as_str()
+        .unwrap_or_default()
+        .cmp(b.as_str().unwrap_or_default()))
+}

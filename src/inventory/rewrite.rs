@@ -1,0 +1,588 @@
+//! The operations where minijinja and Jinja2 (as ansible-core 2.19 runs
+//! it) compute different values, routed to functions with Python's
+//! semantics. The template is parsed and each such node is rewritten into
+//! a call of a function registered in [`super::filters`]; everything else
+//! is copied as written.
+//!
+//! | node | minijinja | Ansible | rewritten to |
+//! | --- | --- | --- | --- |
+//! | `a ~ b` | Rust's text of a float (`1e+20` as `100000000000000000000.0`, `nan` as `NaN`) | Python's `str()` | `__cat(a, b)` |
+//! | `x.name` | an error when `x` is undefined | undefined (chainable: `nope.x \| default('d')` is `d`) | `__attr(x, 'name')` |
+//! | `x[key]` | an error when `x` is undefined | undefined | `__item(x, key)` |
+//! | an argument `f(nope)` | passed as missing (`join(nope)` joins with '') | an error | `f(__def(nope))` |
+//! | `a % b` | an error on text; Rust's sign (`7 % -3` is 1) | `%`-formatting of text; Python's sign (`-2`) | `__mod(a, b, tuple)` |
+//! | `a ** b` | `2 ** -1` an error, `(-8) ** (1/3)` nan | `0.5`, a complex number | `__pow(a, b)` (a complex result refused) |
+//! | `a < b` (and `<=`, `>`, `>=`) | `1 < 'a'` is true | a `TypeError` | `__order(a, b, '<')` |
+//! | `a / b`, `a // b` | `1 / 0` is `inf`; `7.5 // -2` is `-3.0` | an error; `-4.0` | `__div(a, b)`, `__floordiv(a, b)` |
+//!
+//! A method call (`x.split('.')`) keeps minijinja's call, with its
+//! receiver rewritten.
+
+use minijinja::machinery::ast::{self, CallArg, Expr, Stmt};
+use minijinja::machinery::{Span, parse, parse_expr};
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::ValueKind;
+use minijinja::{Error, ErrorKind, Value as J};
+
+use super::jinja::{MAX_OUTPUT, py_repr, py_str, refuse};
+
+/// The operations rewritten, each with the function that computes it as
+/// Python does (the table a test checks against the registered
+/// functions).
+pub(super) const REWRITTEN: &[(&str, &str)] = &[
+    ("~", "__cat"),
+    ("f(arg)", "__def"),
+    ("%", "__mod"),
+    ("/", "__div"),
+    ("//", "__floordiv"),
+    ("**", "__pow"),
+    ("< <= > >=", "__order"),
+    (".name", "__attr"),
+    ("[key]", "__item"),
+];
+
+/// A whole template (text, `{{ }}` and `{% if %}`), rewritten.
+pub(super) fn template(source: &str) -> Result<String, String> {
+    let stmt = parse(
+        source,
+        "<template>",
+        SyntaxConfig,
+        super::jinja::whitespace(),
+    )
+    .map_err(|e| format!("template syntax error: {e}"))?;
+    let mut exprs = Vec::new();
+    collect(&stmt, &mut exprs)?;
+    let mut out = String::with_capacity(source.len());
+    let mut copied = 0usize;
+    for expr in exprs {
+        let (start, end) = full(expr, source);
+        out.push_str(source.get(copied..start).ok_or("template out of place")?);
+        out.push_str(&emit(source, expr)?);
+        copied = end;
+    }
+    out.push_str(source.get(copied..).ok_or("template out of place")?);
+    Ok(out)
+}
+
+/// One expression (the inside of a template that is one `{{ }}`),
+/// rewritten.
+pub(super) fn expression(source: &str) -> Result<String, String> {
+    let expr = parse_expr(source).map_err(|e| format!("template syntax error: {e}"))?;
+    let (start, end) = full(&expr, source);
+    Ok(format!(
+        "{}{}{}",
+        source.get(..start).ok_or("template out of place")?,
+        emit(source, &expr)?,
+        source.get(end..).ok_or("template out of place")?
+    ))
+}
+
+/// The expressions of a template's statements, in source order. Only
+/// the statements of [`super::jinja::STATEMENTS`] reach here.
+fn collect<'s, 'a>(stmt: &'s Stmt<'a>, out: &mut Vec<&'s Expr<'a>>) -> Result<(), String> {
+    match stmt {
+        Stmt::Template(t) => t.children.iter().try_for_each(|s| collect(s, out)),
+        Stmt::EmitExpr(e) => {
+            out.push(&e.expr);
+            Ok(())
+        }
+        Stmt::EmitRaw(_) => Ok(()),
+        Stmt::IfCond(c) => {
+            out.push(&c.expr);
+            c.true_body.iter().try_for_each(|s| collect(s, out))?;
+            c.false_body.iter().try_for_each(|s| collect(s, out))
+        }
+        _ => Err("a statement other than if/elif/else is not supported by sshfleet".to_string()),
+    }
+}
+
+/// Where `expr` is written: its own span and its children's (minijinja
+/// starts a filter's or test's span at its name, after its operand).
+fn full(expr: &Expr<'_>, source: &str) -> (usize, usize) {
+    let own = span(expr);
+    let (own_start, end) = (own.start_offset as usize, own.end_offset as usize);
+    // minijinja starts a comparison's, an `x if c else y`'s and a `not
+    // in`'s span at the token before it (`{{`, `if`, ...): where they
+    // are written starts at their first operand.
+    let start = match expr {
+        Expr::BinOp(_) | Expr::Compare(_) | Expr::IfExpr(_) => usize::MAX,
+        Expr::UnaryOp(u)
+            if matches!(u.op, ast::UnaryOpKind::Not)
+                && !source
+                    .get(own_start..)
+                    .unwrap_or_default()
+                    .starts_with("not") =>
+        {
+            usize::MAX
+        }
+        _ => own_start,
+    };
+    let (start, end) = children(expr)
+        .into_iter()
+        .map(|c| full(c, source))
+        .fold((start, end), |(s, e), (cs, ce)| (s.min(cs), e.max(ce)));
+    let start = start.min(end);
+    (with_open_parens(source, start, end), end)
+}
+
+/// `start` moved back over the `(` whose `)` lie inside `start..end`
+/// (`(a) | f`: the filter's operand is written without its parenthesis).
+fn with_open_parens(source: &str, start: usize, end: usize) -> usize {
+    let mut open = 0i64;
+    let mut quote = None;
+    let mut escaped = false;
+    for c in source.get(start..end).unwrap_or_default().chars() {
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(') => open += 1,
+            (None, ')') => open -= 1,
+            _ => {}
+        }
+    }
+    let mut start = start;
+    let bytes = source.as_bytes();
+    while open < 0 && start > 0 {
+        start -= 1;
+        match bytes.get(start) {
+            Some(b'(') => open += 1,
+            Some(b) if b.is_ascii_whitespace() => {}
+            _ => return start + 1,
+        }
+    }
+    start
+}
+
+fn span(expr: &Expr<'_>) -> Span {
+    match expr {
+        Expr::Var(s) => s.span(),
+        Expr::Const(s) => s.span(),
+        Expr::Slice(s) => s.span(),
+        Expr::UnaryOp(s) => s.span(),
+        Expr::BinOp(s) => s.span(),
+        Expr::Compare(s) => s.span(),
+        Expr::IfExpr(s) => s.span(),
+        Expr::Filter(s) => s.span(),
+        Expr::Test(s) => s.span(),
+        Expr::GetAttr(s) => s.span(),
+        Expr::GetItem(s) => s.span(),
+        Expr::Call(s) => s.span(),
+        Expr::List(s) => s.span(),
+        Expr::Map(s) => s.span(),
+    }
+}
+
+fn arg_expr<'s, 'a>(arg: &'s CallArg<'a>) -> &'s Expr<'a> {
+    match arg {
+        CallArg::Pos(e) | CallArg::Kwarg(_, e) | CallArg::PosSplat(e) | CallArg::KwargSplat(e) => e,
+    }
+}
+
+/// The direct sub-expressions of `expr`, in source order.
+fn children<'s, 'a>(expr: &'s Expr<'a>) -> Vec<&'s Expr<'a>> {
+    let mut out: Vec<&Expr<'a>> = Vec::new();
+    match expr {
+        Expr::Var(_) | Expr::Const(_) => {}
+        Expr::Slice(s) => {
+            out.push(&s.expr);
+            out.extend(s.start.iter().chain(s.stop.iter()).chain(s.step.iter()));
+        }
+        Expr::UnaryOp(u) => out.push(&u.expr),
+        Expr::BinOp(b) => out.extend([&b.left, &b.right]),
+        Expr::Compare(c) => {
+            out.push(&c.expr);
+            out.extend(c.ops.iter().map(|o| &o.expr));
+        }
+        Expr::IfExpr(i) => {
+            out.extend([&i.test_expr, &i.true_expr]);
+            out.extend(i.false_expr.iter());
+        }
+        Expr::Filter(f) => {
+            out.extend(f.expr.iter());
+            out.extend(f.args.iter().map(arg_expr));
+        }
+        Expr::Test(t) => {
+            out.push(&t.expr);
+            out.extend(t.args.iter().map(arg_expr));
+        }
+        Expr::GetAttr(g) => out.push(&g.expr),
+        Expr::GetItem(g) => out.extend([&g.expr, &g.subscript_expr]),
+        Expr::Call(c) => {
+            out.push(&c.expr);
+            out.extend(c.args.iter().map(arg_expr));
+        }
+        Expr::List(l) => out.extend(l.items.iter()),
+        Expr::Map(m) => {
+            for (k, v) in m.keys.iter().zip(m.values.iter()) {
+                out.extend([k, v]);
+            }
+        }
+    }
+    // `x if c else y` is written test second: splice in source order
+    // (each child's own span lies inside where it is written).
+    out.sort_by_key(|e| span(e).start_offset);
+    out
+}
+
+/// Each binary operator: computed by minijinja as Python computes it
+/// (`None`), or by the function that does (the table above). The match
+/// is exhaustive: an operator minijinja adds fails to compile until it is
+/// placed here.
+fn python_function(op: &ast::BinOpKind) -> Option<&'static str> {
+    use ast::BinOpKind as Op;
+    match op {
+        // Equality, membership, `and`/`or` (the operand itself, as
+        // Python), `+`, `-`, `*` on 64-bit integers and IEEE floats (an
+        // integer beyond 64 bits is an error in minijinja): as Python.
+        Op::Eq | Op::Ne | Op::In | Op::ScAnd | Op::ScOr | Op::Add | Op::Sub | Op::Mul => None,
+        Op::Concat => Some("__cat"),
+        Op::Rem => Some("__mod"),
+        Op::Div => Some("__div"),
+        Op::FloorDiv => Some("__floordiv"),
+        Op::Pow => Some("__pow"),
+        Op::Lt | Op::Lte | Op::Gt | Op::Gte => Some("__order"),
+    }
+}
+
+/// Whether `expr` is a subscript, attribute, slice or method call of an
+/// unparenthesized `-x`: Jinja2 reads `-x[0]` as `-(x[0])`, minijinja as
+/// `(-x)[0]`.
+fn negated_postfix(expr: &Expr<'_>) -> bool {
+    let (own, base) = match expr {
+        Expr::GetAttr(g) => (g.span(), &g.expr),
+        Expr::GetItem(g) => (g.span(), &g.expr),
+        Expr::Slice(g) => (g.span(), &g.expr),
+        Expr::Call(c) => match &c.expr {
+            Expr::GetAttr(g) => (c.span(), &g.expr),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    match base {
+        Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOpKind::Neg) => {
+            u.span().start_offset == own.start_offset
+        }
+        other => negated_postfix(other),
+    }
+}
+
+/// `expr`'s text with the table's nodes rewritten.
+fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
+    if negated_postfix(expr) {
+        return Err(
+            "a negated subscript, attribute or method call (`-x[0]`) is not read as Jinja2 reads it by sshfleet: write `-(x[0])`"
+                .to_string(),
+        );
+    }
+    match expr {
+        Expr::BinOp(b) if python_function(&b.op).is_some() => {
+            let function = python_function(&b.op).unwrap_or_default();
+            let (left, right) = (emit(source, &b.left)?, emit(source, &b.right)?);
+            Ok(match b.op {
+                // `%` formats text: a tuple is the arguments, anything
+                // else one argument.
+                ast::BinOpKind::Rem => {
+                    let tuple = matches!(&b.right, Expr::List(l)
+                        if source.as_bytes().get(l.span().start_offset as usize) == Some(&b'('));
+                    format!("{function}({left}, {right}, {tuple})")
+                }
+                ast::BinOpKind::Lt => format!("{function}({left}, {right}, \"<\")"),
+                ast::BinOpKind::Lte => format!("{function}({left}, {right}, \"<=\")"),
+                ast::BinOpKind::Gt => format!("{function}({left}, {right}, \">\")"),
+                ast::BinOpKind::Gte => format!("{function}({left}, {right}, \">=\")"),
+                _ => format!("{function}({left}, {right})"),
+            })
+        }
+        Expr::Compare(c)
+            if c.ops.iter().any(|o| {
+                !matches!(
+                    o.op,
+                    ast::CompareOpKind::Eq
+                        | ast::CompareOpKind::Ne
+                        | ast::CompareOpKind::In
+                        | ast::CompareOpKind::NotIn
+                )
+            }) =>
+        {
+            Err("a chained comparison with `<`, `<=`, `>` or `>=` (`a < b < c`) is not supported by sshfleet: write `a < b and b < c`".to_string())
+        }
+        Expr::GetAttr(g) => Ok(format!("__attr({}, {:?})", emit(source, &g.expr)?, g.name)),
+        Expr::GetItem(g) => Ok(format!(
+            "__item({}, {})",
+            emit(source, &g.expr)?,
+            emit(source, &g.subscript_expr)?
+        )),
+        // A method call: minijinja's, on the rewritten receiver.
+        Expr::Call(c) if matches!(&c.expr, Expr::GetAttr(_)) => {
+            let Expr::GetAttr(g) = &c.expr else {
+                return Err("method call out of place".to_string());
+            };
+            let name_end = g.span().end_offset as usize;
+            let (_, end) = full(expr, source);
+            let mut out = format!("({}).{}", emit(source, &g.expr)?, g.name);
+            let args: Vec<&Expr<'_>> = c.args.iter().map(arg_expr).collect();
+            out.push_str(&splice(source, name_end, end, args.iter().copied(), &args)?);
+            Ok(out)
+        }
+        other => {
+            let (start, end) = full(other, source);
+            let args: Vec<&Expr<'_>> = match other {
+                // `default(nope)` gives back its undefined argument.
+                Expr::Filter(f) if !matches!(f.name, "default" | "d") => {
+                    f.args.iter().map(arg_expr).collect()
+                }
+                Expr::Test(t) => t.args.iter().map(arg_expr).collect(),
+                Expr::Call(c) => c.args.iter().map(arg_expr).collect(),
+                _ => Vec::new(),
+            };
+            splice(source, start, end, children(other).into_iter(), &args)
+        }
+    }
+}
+
+/// `source[start..end]` with each of `parts` (inside it, in order)
+/// replaced by its rewritten text.
+/// An argument (`wrapped`) is checked to be defined (`__def`): minijinja
+/// passes an undefined argument as a missing one (`join(nope)` would join
+/// with ''), Ansible fails.
+fn splice<'s, 'a: 's>(
+    source: &str,
+    start: usize,
+    end: usize,
+    parts: impl Iterator<Item = &'s Expr<'a>>,
+    wrapped: &[&'s Expr<'a>],
+) -> Result<String, String> {
+    let mut out = String::new();
+    let mut copied = start;
+    for part in parts {
+        let (s, e) = full(part, source);
+        if s < copied || e > end {
+            return Err("template expression out of place".to_string());
+        }
+        out.push_str(source.get(copied..s).ok_or("template out of place")?);
+        if wrapped.iter().any(|w| std::ptr::eq(*w, part)) {
+            out.push_str(&format!("__def({})", emit(source, part)?));
+        } else {
+            out.push_str(&emit(source, part)?);
+        }
+        copied = e;
+    }
+    out.push_str(source.get(copied..end).ok_or("template out of place")?);
+    Ok(out)
+}
+
+/// The table's functions, registered where the filters are.
+pub(super) fn register(env: &mut minijinja::Environment<'_>) {
+    env.add_function("__cat", cat);
+    env.add_function("__def", |v: J| -> Result<J, Error> {
+        if v.is_undefined() {
+            Err(undefined())
+        } else {
+            Ok(v)
+        }
+    });
+    env.add_function("__mod", super::pyops::modulo);
+    env.add_function("__div", super::pyops::div);
+    env.add_function("__floordiv", super::pyops::floordiv);
+    env.add_function("__pow", super::pyops::pow);
+    env.add_function("__order", super::pyops::order);
+    env.add_function("__attr", attr);
+    env.add_function("__item", item);
+}
+
+/// A value a lookup gave that holds an error (a variable that cannot be
+/// rendered) as that error.
+fn valid(value: J) -> Result<J, Error> {
+    if value.kind() != ValueKind::Invalid {
+        return Ok(value);
+    }
+    // minijinja keeps the error inside; its text is
+    // `<invalid value: KIND: DETAIL>`.
+    let text = value.to_string();
+    let inner = text
+        .strip_prefix("<invalid value: ")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(&text);
+    let detail = inner.split_once(": ").map_or(inner, |(_, d)| d);
+    Err(Error::new(ErrorKind::InvalidOperation, detail.to_string()))
+}
+
+fn undefined() -> Error {
+    Error::new(ErrorKind::UndefinedError, "undefined value")
+}
+
+/// `a ~ b`: Python's `str()` of each, joined.
+fn cat(a: J, b: J) -> Result<J, Error> {
+    if a.is_undefined() || b.is_undefined() {
+        return Err(undefined());
+    }
+    let mut out = py_str(&valid(a)?)?;
+    out.push_str(&py_str(&valid(b)?)?);
+    if out.len() > MAX_OUTPUT {
+        return Err(refuse(format!(
+            "~: the text would be longer than {MAX_OUTPUT} bytes, the most a template may render to"
+        )));
+    }
+    Ok(J::from(out))
+}
+
+/// Public attributes of Python's types that Jinja2's `x.name` (and
+/// `x['name']` of a missing key) finds before undefined: minijinja has
+/// none of them, so each is refused rather than read as undefined.
+pub(super) const PY_ATTRS: &[(ValueKind, &[&str])] = &[
+    (
+        ValueKind::Map,
+        &[
+            "clear",
+            "copy",
+            "fromkeys",
+            "get",
+            "items",
+            "keys",
+            "pop",
+            "popitem",
+            "setdefault",
+            "update",
+            "values",
+        ],
+    ),
+    (
+        ValueKind::Seq,
+        &[
+            "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove",
+            "reverse", "sort",
+        ],
+    ),
+    (
+        ValueKind::String,
+        &[
+            "capitalize",
+            "casefold",
+            "center",
+            "count",
+            "encode",
+            "endswith",
+            "expandtabs",
+            "find",
+            "format",
+            "format_map",
+            "index",
+            "isalnum",
+            "isalpha",
+            "isascii",
+            "isdecimal",
+            "isdigit",
+            "isidentifier",
+            "islower",
+            "isnumeric",
+            "isprintable",
+            "isspace",
+            "istitle",
+            "isupper",
+            "join",
+            "ljust",
+            "lower",
+            "lstrip",
+            "maketrans",
+            "partition",
+            "removeprefix",
+            "removesuffix",
+            "replace",
+            "rfind",
+            "rindex",
+            "rjust",
+            "rpartition",
+            "rsplit",
+            "rstrip",
+            "split",
+            "splitlines",
+            "startswith",
+            "strip",
+            "swapcase",
+            "title",
+            "translate",
+            "upper",
+            "zfill",
+        ],
+    ),
+    (
+        ValueKind::Number,
+        &[
+            "as_integer_ratio",
+            "bit_count",
+            "bit_length",
+            "conjugate",
+            "denominator",
+            "from_bytes",
+            "fromhex",
+            "hex",
+            "imag",
+            "is_integer",
+            "numerator",
+            "real",
+            "to_bytes",
+        ],
+    ),
+    (
+        ValueKind::Bool,
+        &[
+            "as_integer_ratio",
+            "bit_count",
+            "bit_length",
+            "conjugate",
+            "denominator",
+            "from_bytes",
+            "imag",
+            "numerator",
+            "real",
+            "to_bytes",
+        ],
+    ),
+];
+
+fn py_attr_refused(base: &J, name: &str) -> Result<(), Error> {
+    let known = PY_ATTRS
+        .iter()
+        .any(|(kind, names)| *kind == base.kind() && names.contains(&name));
+    if known {
+        return Err(refuse(format!(
+            "the attribute `.{name}` of {} is Python's (a method or number) in Ansible, which sshfleet does not have",
+            py_repr(base)
+        )));
+    }
+    Ok(())
+}
+
+/// `x.name` as Ansible: undefined of undefined (chainable), else the
+/// value's item.
+fn attr(base: J, name: String) -> Result<J, Error> {
+    let base = valid(base)?;
+    if base.is_undefined() {
+        return Ok(J::UNDEFINED);
+    }
+    py_attr_refused(&base, &name)?;
+    valid(base.get_item(&J::from(name))?)
+}
+
+/// `x[key]` as Ansible: undefined of undefined (chainable), else the
+/// item (a missing key falls back to Python's attribute).
+fn item(base: J, key: J) -> Result<J, Error> {
+    let base = valid(base)?;
+    let key = valid(key)?;
+    if base.is_undefined() {
+        return Ok(J::UNDEFINED);
+    }
+    if key.is_undefined() {
+        return Err(undefined());
+    }
+    let found = valid(base.get_item(&key)?)?;
+    if found.is_undefined()
+        && let Some(name) = key.as_str()
+    {
+        py_attr_refused(&base, name)?;
+    }
+    Ok(found)
+}
