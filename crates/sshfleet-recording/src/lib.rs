@@ -13,6 +13,7 @@
 mod check;
 mod shift;
 
+pub use check::{HOST_NAME_GRAMMAR, is_host_name};
 pub use shift::Shift;
 
 use std::collections::BTreeMap;
