@@ -273,6 +273,20 @@ async fn vars_directory_entries_that_are_not_regular_files_are_named() {
         stderr.contains("group_vars/all.yaml") && stderr.contains("not a regular file"),
         "{stderr}"
     );
+    // An inventory directory reads every entry as a source: one that is a
+    // FIFO is refused, naming it (ansible-core's plugins would wait on it).
+    let sources = dir.path().join("sources");
+    std::fs::create_dir(&sources).unwrap();
+    std::fs::write(sources.join("a.yml"), "all:\n  hosts:\n    h1:\n").unwrap();
+    mkfifo(&sources.join("b.yml"));
+    let list = args(&["inventory", "-i", sources.to_str().unwrap()]);
+    let out = sshfleet_cmd(&list, &[]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("sources/b.yml") && stderr.contains("not a regular file"),
+        "{stderr}"
+    );
 }
 
 /// An `SSHFLEET_*` variable set to a value sshfleet cannot use is refused
