@@ -120,11 +120,6 @@ impl Shutdown {
         let cancel = token.clone();
         let seen = Arc::new(OnceLock::new());
         let first = seen.clone();
-        let handling = Handling::new(&[
-            StopSignal::Interrupt,
-            StopSignal::Terminate,
-            StopSignal::Hangup,
-        ]);
         let stop = CancellationToken::new();
         let stopped = stop.clone();
         let (ready, registered) = std::sync::mpsc::channel();
@@ -155,6 +150,13 @@ impl Shutdown {
             // Registered before the run starts, so no signal falls between.
             let _ = registered.recv();
         }
+        // Only now: until this watcher listens, a signal is
+        // `end_children_on_signals`'s to act on.
+        let handling = Handling::new(&[
+            StopSignal::Interrupt,
+            StopSignal::Terminate,
+            StopSignal::Hangup,
+        ]);
         Shutdown {
             token,
             seen,
