@@ -28,6 +28,9 @@ pub(crate) enum Error {
     /// An output path (report, transcripts, lock, man pages) cannot be used.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// An `SSHFLEET_*` environment variable set to a value sshfleet cannot use.
+    #[error(transparent)]
+    Env(#[from] crate::support::env::EnvError),
     /// A bad invocation that clap cannot see (`--forks 0`, a scenario name).
     #[error("{0}")]
     Usage(String),
@@ -93,6 +96,7 @@ impl Error {
             | Error::Output(_)
             | Error::Report(_)
             | Error::Usage(_)
+            | Error::Env(_)
             | Error::VaultPassword(_)
             | Error::Recording(_) => ExitCode::BadInput,
             Error::Interrupted(_) => ExitCode::Interrupted,

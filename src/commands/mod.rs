@@ -50,6 +50,7 @@ pub(crate) fn main(cli: Cli) -> i32 {
 }
 
 async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
+    crate::support::env::check()?;
     match cli.command {
         Command::Run(args) => run::execute(args).await,
         #[cfg(feature = "sim")]

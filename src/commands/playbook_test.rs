@@ -23,7 +23,9 @@ use super::lab::{LabEnd, LabRun};
 use crate::console::progress::Lines;
 use crate::error::Error;
 use crate::exit::ExitCode;
+use crate::playbook::Playbook;
 use crate::report::expectations::{Expected, differences, load_expectations};
+use crate::support::secrets::MASK;
 
 /// What `playbook test` was asked.
 #[derive(Debug)]
@@ -49,6 +51,8 @@ struct Recorded {
     /// A recording made with `--check`, and one made without.
     checked: Option<PathBuf>,
     unchecked: Option<PathBuf>,
+    /// Each recording's playbook variables, by file.
+    vars: Vec<(PathBuf, BTreeMap<String, serde_json::Value>)>,
 }
 
 fn recorded(dir: &Path) -> Result<Recorded, Error> {
@@ -58,9 +62,13 @@ fn recorded(dir: &Path) -> Result<Recorded, Error> {
         without_outcome: None,
         checked: None,
         unchecked: None,
+        vars: Vec::new(),
     };
     for (path, recording) in sshfleet_recording::Recording::read_dir(dir)? {
-        let header = recording.header;
+        let mut header = recording.header;
+        recorded
+            .vars
+            .push((path.clone(), std::mem::take(&mut header.vars)));
         recorded.playbooks.insert(header.playbook.clone());
         if header.check_mode {
             recorded.checked.get_or_insert(path.clone());
@@ -125,6 +133,47 @@ impl Recorded {
         }
     }
 
+    /// The recordings' variables as the replay's inventory will give them
+    /// to the playbook, checked here so that an error names the recording
+    /// (not the replay's temporary inventory): a secret masked when it was
+    /// recorded cannot be replayed unless `-e` gives it, and a value the
+    /// playbook would refuse is told with its file.
+    fn check_vars(&self, playbook: &Playbook, extra_vars: &[String]) -> Result<(), Error> {
+        let given: BTreeSet<&str> = extra_vars
+            .iter()
+            .filter_map(|arg| arg.split_once('='))
+            .map(|(name, _)| name.trim())
+            .collect();
+        for (path, vars) in &self.vars {
+            for (name, value) in vars {
+                if given.contains(name.as_str()) {
+                    continue;
+                }
+                let text = match value {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                if text.contains(MASK) {
+                    return Err(Error::Usage(format!(
+                        "{}:1: the recording holds the playbook variable `{name}` masked as `{MASK}`: \
+                         its value held a secret (from the vault or a password) when recorded, and a \
+                         recording never keeps one; give the replay its value with -e {name}=VALUE",
+                        path.display()
+                    )));
+                }
+                if let Some(spec) = playbook.vars.get(name)
+                    && let Err(why) = spec.typed_text(&text)
+                {
+                    return Err(Error::Usage(format!(
+                        "{}:1: header: variable `{name}`: {why}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// How each host ended when recorded.
     fn expectations(self) -> Result<BTreeMap<String, Expected>, Error> {
         match self.without_outcome {
@@ -146,6 +195,7 @@ pub(crate) async fn execute(test: Test) -> Result<ExitCode, Error> {
         Some(playbook) => playbook.clone(),
         None => recorded.playbook(&test.replay)?,
     };
+    recorded.check_vars(&Playbook::resolve(&playbook)?, &test.extra_vars)?;
     // What the hosts are held to, as a difference names it and as a
     // match is said.
     let (expected, against, matched) = match &test.expect {

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::sync::{Arc, OnceLock};
 
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::exit::ExitCode;
@@ -109,7 +108,8 @@ pub(crate) fn end_children_on_signals() {
 pub(crate) struct Shutdown {
     token: CancellationToken,
     seen: Arc<OnceLock<StopSignal>>,
-    watcher: JoinHandle<()>,
+    /// Ends the watcher's thread.
+    stop: CancellationToken,
     _handling: Handling,
 }
 
@@ -120,32 +120,47 @@ impl Shutdown {
         let cancel = token.clone();
         let seen = Arc::new(OnceLock::new());
         let first = seen.clone();
-        let mut signals = Signals::new();
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
+        let (ready, registered) = std::sync::mpsc::channel();
+        // On a thread and runtime of its own: a worker of the run's runtime
+        // blocked in a system call (a file read) can stall that runtime's
+        // I/O driver, and with it a watcher there; this one still sees the
+        // signal, cancels the run and, on a second signal, exits.
+        let watching = std::thread::Builder::new()
+            .name("sshfleet-signals".to_string())
+            .spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    let _ = ready.send(());
+                    return;
+                };
+                runtime.block_on(async move {
+                    let mut signals = Signals::new();
+                    let _ = ready.send(());
+                    tokio::select! {
+                        () = watch(&mut signals, cancel, first) => {}
+                        () = stopped.cancelled() => {}
+                    }
+                });
+            });
+        if watching.is_ok() {
+            // Registered before the run starts, so no signal falls between.
+            let _ = registered.recv();
+        }
+        // Only now: until this watcher listens, a signal is
+        // `end_children_on_signals`'s to act on.
         let handling = Handling::new(&[
             StopSignal::Interrupt,
             StopSignal::Terminate,
             StopSignal::Hangup,
         ]);
-        let watcher = tokio::spawn(async move {
-            let Some(signal) = signals.next().await else {
-                return;
-            };
-            let _ = first.set(signal);
-            eprintln!(
-                "sshfleet: {} received: interrupting; every host sends Ctrl-C to what it runs, closes its session and reports (send it again to abort)",
-                signal.name()
-            );
-            cancel.cancel();
-            crate::support::child::kill_live(Some(crate::support::child::Role::Bounded));
-            if let Some(again) = signals.next().await {
-                crate::support::child::kill_live(None);
-                std::process::exit(again.exit_code().code());
-            }
-        });
         Shutdown {
             token,
             seen,
-            watcher,
+            stop,
             _handling: handling,
         }
     }
@@ -209,6 +224,64 @@ impl Signals {
 
 impl Drop for Shutdown {
     fn drop(&mut self) {
-        self.watcher.abort();
+        self.stop.cancel();
+    }
+}
+
+/// The first stop signal cancels the run (and ends the commands it waits
+/// for); a second aborts at once, ending every group sshfleet started.
+async fn watch(signals: &mut Signals, cancel: CancellationToken, first: Arc<OnceLock<StopSignal>>) {
+    let Some(signal) = signals.next().await else {
+        return;
+    };
+    let _ = first.set(signal);
+    eprintln!(
+        "sshfleet: {} received: interrupting; every host sends Ctrl-C to what it runs, closes its session and reports (send it again to abort)",
+        signal.name()
+    );
+    cancel.cancel();
+    crate::support::child::kill_live(Some(crate::support::child::Role::Bounded));
+    if let Some(again) = signals.next().await {
+        crate::support::child::kill_live(None);
+        std::process::exit(again.exit_code().code());
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The run's runtime has one worker, and a host task blocks it in a
+    /// system call until the run is cancelled: the signal is still seen
+    /// (the watcher has a thread of its own) and cancels the run. With the
+    /// watcher on the run's runtime, the task never saw the cancellation.
+    #[test]
+    fn a_signal_is_acted_on_while_the_runs_only_worker_is_blocked() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (cancelled, code) = runtime.block_on(async {
+            let shutdown = Shutdown::on_signals();
+            let token = shutdown.token();
+            let blocked = tokio::spawn(async move {
+                let me = rustix::process::getpid();
+                rustix::process::kill_process(me, rustix::process::Signal::HUP).unwrap();
+                // A bound, not a timing: a minute where it takes microseconds.
+                for _ in 0..6000 {
+                    if token.is_cancelled() {
+                        return true;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                false
+            });
+            let cancelled = blocked.await.unwrap();
+            (cancelled, shutdown.exit_code(ExitCode::Interrupted))
+        });
+        assert!(cancelled, "the signal was not acted on");
+        assert_eq!(code, ExitCode::HungUp);
     }
 }

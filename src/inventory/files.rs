@@ -233,8 +233,22 @@ fn dir_vars_files(dir: &Path) -> Vec<PathBuf> {
         let ext = Path::new(&name).extension().and_then(|e| e.to_str());
         if path.is_dir() && ext.is_none() {
             found.extend(dir_vars_files(&path));
-        } else if path.is_file() && ext.is_none_or(|e| EXTENSIONS.contains(&e)) {
-            found.push(path);
+        } else if ext.is_none_or(|e| EXTENSIONS.contains(&e)) {
+            if path.is_file() {
+                found.push(path);
+            } else if let Err(why) = crate::support::bounds::check_entry(&path)
+                && why.kind() != std::io::ErrorKind::NotFound
+            {
+                // ansible-core's `_get_dir_vars_files` skips what is not a
+                // regular file (a FIFO, a device, a directory with an
+                // extension) without a word; sshfleet skips it too, so the
+                // variables are the same, but says so: variables an operator
+                // put there are not set.
+                tracing::warn!(
+                    "{}: skipped, as ansible-core skips it: {why}; its variables are not set",
+                    path.display()
+                );
+            }
         }
     }
     found

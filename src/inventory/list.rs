@@ -4,7 +4,6 @@
 //! can diff the two.
 
 use std::collections::HashMap;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json, json};
@@ -80,10 +79,8 @@ impl Inventory {
 /// with `$ANSIBLE_VAULT;`, after blank space). Origins that are not files
 /// (`-e`, a script's output read as a whole) are not.
 fn is_vault_file(path: &Path) -> bool {
-    let mut head = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| f.take(4096).read_to_end(&mut head));
-    match read {
-        Ok(_) => super::vault::is_vault(&String::from_utf8_lossy(&head)),
+    match crate::support::bounds::read_input_head(path, 4096) {
+        Ok(head) => super::vault::is_vault(&String::from_utf8_lossy(&head)),
         Err(_) => false,
     }
 }

@@ -505,7 +505,8 @@ pub(crate) fn hashed_name(name: &str) -> String {
 /// OpenSSH reads one; a binary key revocation list (KRL) is refused, and a
 /// file that cannot be read fails the check, as in OpenSSH.
 pub(crate) fn revoked_by_file(path: &Path, keys: &[&PublicKey]) -> Result<Option<usize>, String> {
-    let bytes = fs::read(path).map_err(|e| format!("RevokedHostKeys {}: {e}", path.display()))?;
+    let bytes = crate::support::bounds::read_input_bytes(path)
+        .map_err(|e| format!("RevokedHostKeys {}: {e}", path.display()))?;
     if bytes.starts_with(b"SSHKRL\n\0") {
         return Err(format!(
             "RevokedHostKeys {} is a binary key revocation list (KRL), which sshfleet cannot read; list the revoked public keys one a line instead",

@@ -51,11 +51,26 @@ const MAX_ALIAS_NODES: u64 = 1_000_000;
 /// The most scalar text YAML aliases may produce in one document.
 const MAX_ALIAS_BYTES: u64 = 64 * 1024 * 1024;
 
+/// `SSHFLEET_MAX_INPUT_BYTES`, or the default. A value that is not a
+/// whole number of bytes was refused when the command started
+/// ([`crate::support::env::check`]); here it can only be valid or absent.
 pub(crate) fn max_input() -> u64 {
     std::env::var("SSHFLEET_MAX_INPUT_BYTES")
         .ok()
-        .and_then(|v| v.trim().parse().ok())
+        .and_then(|v| parse_max_input(&v).ok())
         .unwrap_or(DEFAULT_MAX_INPUT)
+}
+
+/// A `SSHFLEET_MAX_INPUT_BYTES` value: a whole number of bytes, at least 1.
+pub(crate) fn parse_max_input(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("0 bytes would refuse every file".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of bytes from 1 to {} (like 134217728)",
+            u64::MAX
+        )),
+    }
 }
 
 fn refused(message: String) -> std::io::Error {
@@ -63,46 +78,94 @@ fn refused(message: String) -> std::io::Error {
 }
 
 /// Read an operator's file (inventory, playbook, report, ssh_config,
-/// known_hosts, a vault password file, a `--limit @file`) as text: a
-/// regular file only (a FIFO or `/dev/zero` would block or never end), of
-/// at most 64 MiB (`SSHFLEET_MAX_INPUT_BYTES`).
+/// known_hosts, a vault password file, a `--limit @file`, a key file) as
+/// text: a regular file only (a FIFO or `/dev/zero` would block or never
+/// end), of at most 64 MiB (`SSHFLEET_MAX_INPUT_BYTES`).
 pub(crate) fn read_input(path: &Path) -> std::io::Result<String> {
     String::from_utf8(read_input_bytes(path)?)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
-/// [`read_input`], as bytes (known_hosts is read lossily).
+/// Open `path` for reading as sshfleet reads every input file: without
+/// blocking (`O_NONBLOCK`: opening a FIFO waits for a writer otherwise,
+/// and a signal cannot end that wait) and without taking a terminal
+/// (`O_NOCTTY`), then check what was opened (`fstat`, so nothing can be
+/// swapped in between): a regular file, or `None` for `/dev/null`
+/// (`-F /dev/null`, `UserKnownHostsFile /dev/null`), the one device read,
+/// empty. Anything else is refused.
+fn open_regular(path: &Path) -> std::io::Result<Option<(std::fs::File, u64)>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags((OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() {
+        return Ok(Some((file, meta.len())));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        // /dev/null is the character device 1:3 on Linux; compared with
+        // the real one rather than by name, so a link to it counts too.
+        if let Ok(null) = std::fs::metadata("/dev/null")
+            && !meta.is_dir()
+            && meta.rdev() == null.rdev()
+            && meta.dev() == null.dev()
+            && meta.ino() == null.ino()
+        {
+            return Ok(None);
+        }
+    }
+    Err(refused(
+        "not a regular file (a FIFO, a device or a directory); sshfleet reads only regular files"
+            .to_string(),
+    ))
+}
+
+/// [`read_input`], as bytes (known_hosts is read lossily, a key file is
+/// whatever its format says).
 pub(crate) fn read_input_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
-    // Checked before opening: opening a FIFO blocks until a writer comes.
-    let meta = std::fs::metadata(path)?;
-    // `/dev/null` (`-F /dev/null`, `UserKnownHostsFile /dev/null`) is the
-    // one device read: it is empty and never blocks.
-    if !meta.is_file() && std::fs::canonicalize(path).is_ok_and(|p| p == Path::new("/dev/null")) {
+    let Some((file, len)) = open_regular(path)? else {
         return Ok(Vec::new());
-    }
-    if !meta.is_file() {
-        return Err(refused(
-            "not a regular file (a FIFO, a device or a directory); sshfleet reads only regular files"
-                .to_string(),
-        ));
-    }
+    };
     let max = max_input();
     let too_large = || {
         refused(format!(
             "larger than {max} bytes (set SSHFLEET_MAX_INPUT_BYTES to allow more)"
         ))
     };
-    if meta.len() > max {
+    if len > max {
         return Err(too_large());
     }
     let mut text = Vec::new();
-    std::fs::File::open(path)?
-        .take(max.saturating_add(1))
-        .read_to_end(&mut text)?;
+    file.take(max.saturating_add(1)).read_to_end(&mut text)?;
     if u64::try_from(text.len()).unwrap_or(u64::MAX) > max {
         return Err(too_large());
     }
     Ok(text)
+}
+
+/// The first `limit` bytes of an input file, opened as [`read_input`]
+/// opens one (to tell an inventory's format from its start).
+pub(crate) fn read_input_head(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let Some((file, _)) = open_regular(path)? else {
+        return Ok(Vec::new());
+    };
+    let mut head = Vec::new();
+    file.take(limit).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Whether `path` is an entry a directory walk may read: a regular file
+/// (through links). A walk that finds anything else where it would read
+/// a file refuses it, as [`read_input`] would, rather than skip it.
+pub(crate) fn check_entry(path: &Path) -> std::io::Result<()> {
+    open_regular(path).map(|_| ())
 }
 
 /// [`read_input`], for YAML: flow collections nested deeper than
@@ -325,5 +388,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let e = read_input(dir.path()).unwrap_err();
         assert!(e.to_string().contains("not a regular file"), "{e}");
+        // A FIFO with no writer: refused at once, where a plain open would
+        // wait for a writer forever.
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        for e in [
+            read_input(&fifo).unwrap_err(),
+            read_input_head(&fifo, 16).unwrap_err(),
+            check_entry(&fifo).unwrap_err(),
+        ] {
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
+        let link = dir.path().join("null");
+        std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+        assert_eq!(read_input(&link).unwrap(), "");
+    }
+
+    #[test]
+    fn max_input_is_a_positive_whole_number_of_bytes() {
+        assert_eq!(parse_max_input("1048576"), Ok(1_048_576));
+        assert_eq!(parse_max_input(" 7 "), Ok(7));
+        for bad in ["-1", "abc", "1e9", "18446744073709551616", "0", "", "64MiB"] {
+            assert!(parse_max_input(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Leaves every layer may use: secrets and their one mask, the terminal
-//! sanitiser, input bounds, file writing, the run lock, process limits.
+//! sanitiser, input bounds and the environment variables that set them, file writing, the run lock, process limits.
 
 pub(crate) mod bounds;
 pub(crate) mod child;
+pub(crate) mod env;
 pub(crate) mod limits;
 pub(crate) mod lock;
 pub(crate) mod outputs;

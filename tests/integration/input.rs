@@ -231,3 +231,84 @@ async fn a_reader_that_goes_away_neither_panics_nor_stops_a_run() {
     assert_eq!(report["hosts"][0]["status"], "changed", "{report:#}");
     assert_eq!(lab.host("esa01.example.com").stats().forced_updates, 1);
 }
+
+/// I3 in directory walks: ansible-core 2.19's `_get_dir_vars_files` skips
+/// a `group_vars/all/` entry that is not a regular file (a FIFO, a link to
+/// `/dev/zero`) without a word; sshfleet sets the same variables but says
+/// which files it skipped. A `group_vars/all.yaml` that is a FIFO (which
+/// ansible-core would wait on forever) is refused, exit 5, naming it.
+#[tokio::test(flavor = "multi_thread")]
+async fn vars_directory_entries_that_are_not_regular_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inv.yml");
+    std::fs::write(&inventory, "all:\n  hosts:\n    h1:\n").unwrap();
+    let all = dir.path().join("group_vars/all");
+    std::fs::create_dir_all(&all).unwrap();
+    std::fs::write(all.join("a.yml"), "a: 1\n").unwrap();
+    let mkfifo = |path: &std::path::Path| {
+        let made = std::process::Command::new("mkfifo").arg(path).status();
+        assert!(made.unwrap().success());
+    };
+    mkfifo(&all.join("x.yml"));
+    std::os::unix::fs::symlink("/dev/zero", all.join("z.yml")).unwrap();
+    let list = args(&["inventory", "-i", inventory.to_str().unwrap(), "--list"]);
+    let out = sshfleet_cmd(&list, &[]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed["_meta"]["hostvars"]["h1"]["a"], 1, "{listed}");
+    for skipped in ["group_vars/all/x.yml", "group_vars/all/z.yml"] {
+        assert!(
+            stderr.contains(&format!("{skipped}: skipped"))
+                && stderr.contains("not a regular file"),
+            "{skipped}: {stderr}"
+        );
+    }
+    std::fs::remove_dir_all(&all).unwrap();
+    mkfifo(&dir.path().join("group_vars/all.yaml"));
+    let out = sshfleet_cmd(&list, &[]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("group_vars/all.yaml") && stderr.contains("not a regular file"),
+        "{stderr}"
+    );
+    // An inventory directory reads every entry as a source: one that is a
+    // FIFO is refused, naming it (ansible-core's plugins would wait on it).
+    let sources = dir.path().join("sources");
+    std::fs::create_dir(&sources).unwrap();
+    std::fs::write(sources.join("a.yml"), "all:\n  hosts:\n    h1:\n").unwrap();
+    mkfifo(&sources.join("b.yml"));
+    let list = args(&["inventory", "-i", sources.to_str().unwrap()]);
+    let out = sshfleet_cmd(&list, &[]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("sources/b.yml") && stderr.contains("not a regular file"),
+        "{stderr}"
+    );
+}
+
+/// An `SSHFLEET_*` variable set to a value sshfleet cannot use is refused
+/// (exit 5, naming it), not replaced by the default without a word.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unusable_sshfleet_environment_variable_exits_5_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inv.yml");
+    std::fs::write(&inventory, "all:\n  hosts:\n    h1:\n").unwrap();
+    let list = args(&["inventory", "-i", inventory.to_str().unwrap()]);
+    for bad in ["-1", "abc", "1e9", "18446744073709551616", "0"] {
+        let out = sshfleet_cmd(&list, &[("SSHFLEET_MAX_INPUT_BYTES", bad)]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{bad}: {stderr}");
+        assert!(
+            stderr.contains("SSHFLEET_MAX_INPUT_BYTES"),
+            "{bad}: {stderr}"
+        );
+    }
+    // A usable bound is used: this inventory is larger than 8 bytes.
+    let out = sshfleet_cmd(&list, &[("SSHFLEET_MAX_INPUT_BYTES", "8")]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("larger than 8 bytes"), "{stderr}");
+}

@@ -625,3 +625,111 @@ async fn an_appliance_that_pages_replays_through_its_pager() {
     let (code, out) = playbook_test(&rec, &lab.report, &[]).await;
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// A copy of the recordings in `rec` under `lab`'s directory as `name`,
+/// with `edit` applied to the header of esa01's recording.
+fn edited_copy(lab: &Lab, rec: &Path, name: &str, edit: impl Fn(&mut Value)) -> PathBuf {
+    let dir = lab.dir.path().join(name);
+    std::fs::create_dir(&dir).unwrap();
+    for (path, text) in recordings(rec) {
+        let file = dir.join(path.file_name().unwrap());
+        let text = if file.ends_with("esa01.example.com.jsonl") {
+            let (header, rest) = text.split_once('\n').unwrap();
+            let mut header: Value = serde_json::from_str(header).unwrap();
+            edit(&mut header);
+            format!("{header}\n{rest}")
+        } else {
+            text
+        };
+        std::fs::write(file, text).unwrap();
+    }
+    dir
+}
+
+/// What a replay cannot be exact about is refused, exit 5, naming the
+/// recording (never the replay's temporary inventory): a `host` that is an
+/// inventory pattern (a range would make one recording thousands of
+/// hosts), a variable masked as `***` because it held a secret (unless
+/// `-e` gives it), a value the playbook refuses, and a `*.jsonl` that is a
+/// FIFO or a link to a device (which was skipped, and the test passed).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replay_refuses_patterns_masked_secrets_and_fifos_naming_the_recording() {
+    let (lab, rec) = recorded_pair().await;
+    let test = |dir: &Path, extra: &[&str]| {
+        let mut args: Vec<String> = ["playbook", "test", "esa-ecupdate", "--replay"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.push(dir.display().to_string());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        async move {
+            let out = sshfleet_cmd(&args, &[]).await;
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (out.status.code(), text)
+        }
+    };
+    for (name, host) in [
+        ("range", "e[a:z]x[a:z]y[a:z]"),
+        ("big", "e[0:99999999999]"),
+        ("port", "esa01.example.com:2222"),
+    ] {
+        let dir = edited_copy(&lab, &rec, name, |h| h["host"] = host.into());
+        let (code, out) = test(&dir, &[]).await;
+        assert_eq!(code, Some(5), "{host}: {out}");
+        assert!(
+            out.contains(&format!("{name}/esa01.example.com.jsonl:1: "))
+                && out.contains("not a host name"),
+            "{host}: {out}"
+        );
+        assert!(!out.contains("replay.yaml"), "{out}");
+    }
+
+    let masked = edited_copy(&lab, &rec, "masked", |h| {
+        h["vars"]["command_timeout"] = "***".into();
+    });
+    let (code, out) = test(&masked, &[]).await;
+    assert_eq!(code, Some(5), "{out}");
+    for needle in [
+        "masked/esa01.example.com.jsonl:1: ",
+        "`command_timeout` masked as `***`",
+        "-e command_timeout=VALUE",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    assert!(!out.contains("replay.yaml"), "{out}");
+    let (code, out) = test(&masked, &["-e", "command_timeout=20s"]).await;
+    assert_eq!(code, Some(0), "{out}");
+
+    let wrong = edited_copy(&lab, &rec, "wrong", |h| {
+        h["vars"]["command_timeout"] = "banana".into();
+    });
+    let (code, out) = test(&wrong, &[]).await;
+    assert_eq!(code, Some(5), "{out}");
+    assert!(
+        out.contains("wrong/esa01.example.com.jsonl:1: header: variable `command_timeout`"),
+        "{out}"
+    );
+
+    let fifo = rec.join("b.jsonl");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    std::os::unix::fs::symlink("/dev/zero", rec.join("c.jsonl")).unwrap();
+    for args in [
+        vec!["playbook", "test", "esa-ecupdate", "--replay"],
+        vec!["demo", "--replay"],
+    ] {
+        let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        args.push(rec.display().to_string());
+        let out = sshfleet_cmd(&args, &[]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("b.jsonl") && stderr.contains("not a regular file"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

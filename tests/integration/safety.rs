@@ -1143,3 +1143,104 @@ async fn warnings_quote_operator_text_escaped() {
         "{stderr:?}"
     );
 }
+
+/// I3 and the signal promise: a key file that is a FIFO or `/dev/zero`, or
+/// whose `KEY.pub` is a FIFO, is refused for its host with a message naming
+/// the file and who named it, without blocking (a FIFO's open waited for a
+/// writer, and the blocked worker kept SIGTERM from being acted on); a
+/// SIGTERM while another host runs still ends the run with 143.
+#[tokio::test(flavor = "multi_thread")]
+async fn key_files_that_are_fifos_or_devices_are_refused_and_sigterm_still_ends_the_run() {
+    use tokio::io::AsyncBufReadExt as _;
+    let lab = Lab::start(vec![
+        crate::support::broken_quick("esa01.example.com"),
+        crate::support::broken_quick("esa02.example.com"),
+        crate::support::broken_quick("esa03.example.com"),
+        never_completes("esa04.example.com"),
+    ])
+    .await;
+    let dir = lab.dir.path();
+    let fifo = dir.join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // A valid key whose neighbouring public half is a FIFO.
+    let with_fifo_pub = dir.join("k2");
+    std::fs::copy(&lab.key_file, &with_fifo_pub).unwrap();
+    std::fs::create_dir(dir.join("host_vars")).unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(dir.join("k2.pub"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    for (host, key) in [
+        ("esa01.example.com", fifo.clone()),
+        ("esa02.example.com", "/dev/zero".into()),
+        ("esa03.example.com", with_fifo_pub.clone()),
+    ] {
+        std::fs::write(
+            dir.join("host_vars").join(format!("{host}.yml")),
+            format!("ansible_ssh_private_key_file: {}\n", key.display()),
+        )
+        .unwrap();
+    }
+    let mut child = spawn_run(&lab, &["--log-format", "json", "-f", "4"]);
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut finished = Vec::new();
+    let mut seen = String::new();
+    while finished.len() < 3 {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("no host refused its key file; sshfleet said:\n{seen}"))
+            .unwrap()
+            .unwrap_or_else(|| panic!("sshfleet ended early:\n{seen}"));
+        seen.push_str(&line);
+        seen.push('\n');
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if event["event"] == "host_finished" {
+            finished.push(event);
+        }
+    }
+    let hosts = lab.fleet.hosts();
+    until_running(&mut child, "esa04 follows the update", || {
+        hosts.iter().any(|h| h.stats().follows_active == 1)
+    })
+    .await;
+    send(&child, "TERM");
+    let out = finish(child).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    for (host, file, named_by) in [
+        (
+            "esa01.example.com",
+            fifo.display().to_string(),
+            "ansible_ssh_private_key_file",
+        ),
+        (
+            "esa02.example.com",
+            "/dev/zero".to_string(),
+            "ansible_ssh_private_key_file",
+        ),
+        (
+            "esa03.example.com",
+            format!("{}.pub", with_fifo_pub.display()),
+            "beside",
+        ),
+    ] {
+        let event = finished
+            .iter()
+            .find(|e| e["host"] == host)
+            .unwrap_or_else(|| panic!("{host}: {seen}"));
+        let text = event.to_string();
+        assert_eq!(event["status"], "unreachable", "{text}");
+        for needle in [file.as_str(), "not a regular file", named_by] {
+            assert!(text.contains(needle), "{needle}: {text}");
+        }
+    }
+}

@@ -13,6 +13,7 @@
 mod check;
 mod shift;
 
+pub use check::{HOST_NAME_GRAMMAR, is_host_name};
 pub use shift::Shift;
 
 use std::collections::BTreeMap;
@@ -405,8 +406,11 @@ impl Recording {
         Ok(Recording { header, exchanges })
     }
 
-    /// Read one recording file: a regular file (a FIFO would block) of at
-    /// most [`MAX_FILE_BYTES`].
+    /// Read one recording file: a regular file of at most
+    /// [`MAX_FILE_BYTES`]. Opened without blocking (`O_NONBLOCK`: a FIFO's
+    /// open waits for a writer otherwise) and checked once open (`fstat`),
+    /// as the product's own reader (`support::bounds`) opens every input;
+    /// this crate cannot use that one, the product depends on it.
     pub fn read(path: &Path) -> Result<Recording, RecordingError> {
         let read_error = |source| RecordingError::Read {
             path: path.to_path_buf(),
@@ -414,7 +418,16 @@ impl Recording {
         };
         let refused =
             |why: String| read_error(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
-        let meta = std::fs::metadata(path).map_err(read_error)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use rustix::fs::OFlags;
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.custom_flags((OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32);
+        }
+        let file = options.open(path).map_err(read_error)?;
+        let meta = file.metadata().map_err(read_error)?;
         if !meta.is_file() {
             return Err(refused(
                 "not a regular file (a FIFO, a device or a directory)".to_string(),
@@ -426,10 +439,7 @@ impl Recording {
         }
         let mut text = String::new();
         std::io::Read::read_to_string(
-            &mut std::io::Read::take(
-                std::fs::File::open(path).map_err(read_error)?,
-                MAX_FILE_BYTES + 1,
-            ),
+            &mut std::io::Read::take(file, MAX_FILE_BYTES + 1),
             &mut text,
         )
         .map_err(read_error)?;
@@ -439,7 +449,10 @@ impl Recording {
         Recording::parse(&text, path)
     }
 
-    /// Every recording in `dir` (`*.jsonl`), by file name.
+    /// Every recording in `dir` (`*.jsonl`), by file name. A `*.jsonl`
+    /// entry that is not a regular file (a FIFO, a device, a link to one)
+    /// is refused by [`Recording::read`], not skipped: a replay that left
+    /// out a recording would claim success for hosts it never replayed.
     pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Recording)>, RecordingError> {
         let read_error = |source| RecordingError::Read {
             path: dir.to_path_buf(),
@@ -448,7 +461,7 @@ impl Recording {
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(read_error)? {
             let path = entry.map_err(read_error)?.path();
-            if path.extension().is_some_and(|e| e == EXTENSION) && path.is_file() {
+            if path.extension().is_some_and(|e| e == EXTENSION) {
                 paths.push(path);
             }
         }
@@ -670,5 +683,33 @@ mod tests {
     fn only_regular_files_are_read() {
         let e = Recording::read(Path::new("/dev/zero")).unwrap_err();
         assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+
+    /// A `*.jsonl` in a replay directory that is a FIFO or a link to a
+    /// device is refused, naming it, never skipped (nor waited on).
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_with_a_fifo_or_device_recording_is_refused() {
+        let dir = std::env::temp_dir().join(format!("sshfleet-rec-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("a.jsonl"), sample().to_jsonl()).unwrap();
+        assert_eq!(Recording::read_dir(&dir).unwrap().len(), 1);
+        let fifo = dir.join("b.jsonl");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let e = Recording::read_dir(&dir).unwrap_err().to_string();
+        assert!(
+            e.contains("b.jsonl") && e.contains("not a regular file"),
+            "{e}"
+        );
+        std::fs::remove_file(&fifo).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.join("c.jsonl")).unwrap();
+        let e = Recording::read_dir(&dir).unwrap_err().to_string();
+        assert!(
+            e.contains("c.jsonl") && e.contains("not a regular file"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -118,15 +118,20 @@ impl Attempt<'_> {
             .map(|p| (p, true))
             .chain(credentials.config_key_files.iter().map(|p| (p, false)));
         for (path, required) in keys {
-            if let Some(public) = identity_public_key(path) {
+            let named_by = match required {
+                true => "ansible_ssh_private_key_file",
+                false => "ssh_config IdentityFile",
+            };
+            let identity = read_identity(path, named_by).await;
+            if let Some(public) = identity.public {
                 self.identities.push(public);
             }
-            let key = match load_key(path) {
+            let key = match identity.private {
                 Ok(key) => key,
-                Err(e) if required => return Err(e),
+                Err(e) if required || identity.refused => return Err(e),
                 Err(e) => {
                     // ssh_config often lists keys for other hosts too.
-                    if path.exists() && !is_public_key_file(path) {
+                    if identity.exists && !identity.is_public {
                         self.tried
                             .push(format!("key {} (skipped: {e})", path.display()));
                     } else {
@@ -410,21 +415,6 @@ async fn connect_agent(
     }
 }
 
-/// Whether `path` holds a public key (an `IdentityFile` may name one).
-fn is_public_key_file(path: &Path) -> bool {
-    russh::keys::load_public_key(path).is_ok()
-}
-
-/// The public half of an identity: the file itself if it is a public
-/// key, else `FILE.pub`.
-fn identity_public_key(path: &Path) -> Option<russh::keys::PublicKey> {
-    russh::keys::load_public_key(path).ok().or_else(|| {
-        let mut public = path.as_os_str().to_owned();
-        public.push(".pub");
-        russh::keys::load_public_key(PathBuf::from(public)).ok()
-    })
-}
-
 /// Words by which a hidden keyboard-interactive prompt asks for the login
 /// password (OpenSSH's and PAM's `Password:`, `Password for admin@esa01:`,
 /// and the translations PAM ships in the languages of the documented
@@ -442,21 +432,158 @@ fn asks_for_password(prompt: &str) -> bool {
             .any(|w| prompt.contains(w))
 }
 
-fn load_key(path: &Path) -> Result<russh::keys::PrivateKey, ConnectError> {
-    russh::keys::load_secret_key(path, None).map_err(|e| ConnectError::KeyFile {
-        path: path.to_path_buf(),
-        message: match e {
-            russh::keys::Error::KeyIsEncrypted => {
-                "it is encrypted; load it into ssh-agent instead".to_string()
-            }
-            other => other.to_string(),
-        },
+/// What one identity file (and its `FILE.pub`) gave.
+struct Identity {
+    /// Its public half: the file itself if it is a public key, else
+    /// `FILE.pub`.
+    public: Option<russh::keys::PublicKey>,
+    private: Result<russh::keys::PrivateKey, ConnectError>,
+    /// The file itself is a public key (an `IdentityFile` may name one).
+    is_public: bool,
+    exists: bool,
+    /// The file (or `FILE.pub`) is not one sshfleet reads (a FIFO, a
+    /// device, too large): an error even for an ssh_config identity.
+    refused: bool,
+}
+
+/// Read the identity at `path` through the one bounded reader
+/// (`support::bounds`), off the runtime's worker threads: a worker blocked
+/// in a read stalls the timers and the signal watcher of the whole run.
+async fn read_identity(path: &Path, named_by: &'static str) -> Identity {
+    let owned = path.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || read_identity_now(&owned, named_by)).await;
+    read.unwrap_or_else(|e| Identity {
+        public: None,
+        private: Err(ConnectError::KeyFile {
+            path: path.to_path_buf(),
+            message: format!("reading it failed: {e}"),
+        }),
+        is_public: false,
+        exists: true,
+        refused: true,
     })
+}
+
+fn read_identity_now(path: &Path, named_by: &str) -> Identity {
+    let refusal = |file: &Path, e: &std::io::Error| ConnectError::KeyFile {
+        path: file.to_path_buf(),
+        message: match file == path {
+            true => format!("{e} (named by {named_by})"),
+            false => format!(
+                "{e} (the public half beside {}, named by {named_by})",
+                path.display()
+            ),
+        },
+    };
+    let text = crate::support::bounds::read_input(path);
+    let refused_io = |e: &std::io::Error| e.kind() == std::io::ErrorKind::InvalidInput;
+    if let Err(e) = &text
+        && refused_io(e)
+    {
+        return Identity {
+            public: None,
+            private: Err(refusal(path, e)),
+            is_public: false,
+            exists: true,
+            refused: true,
+        };
+    }
+    let exists = !matches!(&text, Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+    let own_public = text.as_deref().ok().and_then(parse_public_key);
+    let is_public = own_public.is_some();
+    let public = match own_public {
+        Some(key) => Some(key),
+        None => {
+            let mut pub_path = path.as_os_str().to_owned();
+            pub_path.push(".pub");
+            let pub_path = std::path::PathBuf::from(pub_path);
+            match crate::support::bounds::read_input(&pub_path) {
+                Ok(text) => parse_public_key(&text),
+                Err(e) if refused_io(&e) => {
+                    return Identity {
+                        public: None,
+                        private: Err(refusal(&pub_path, &e)),
+                        is_public,
+                        exists,
+                        refused: true,
+                    };
+                }
+                Err(_) => None,
+            }
+        }
+    };
+    let private = match text {
+        Ok(text) => {
+            russh::keys::decode_secret_key(&text, None).map_err(|e| ConnectError::KeyFile {
+                path: path.to_path_buf(),
+                message: match e {
+                    russh::keys::Error::KeyIsEncrypted => {
+                        "it is encrypted; load it into ssh-agent instead".to_string()
+                    }
+                    other => other.to_string(),
+                },
+            })
+        }
+        Err(e) => Err(ConnectError::KeyFile {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }),
+    };
+    Identity {
+        public,
+        private,
+        is_public,
+        exists,
+        refused: false,
+    }
+}
+
+/// A public key file's key, as `russh::keys::load_public_key` parses one:
+/// the first line that is not blank or a comment, `ALGORITHM BASE64
+/// [COMMENT]` or a bare base64 blob.
+fn parse_public_key(text: &str) -> Option<russh::keys::PublicKey> {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let Some((_, rest)) = line.split_once(char::is_whitespace) else {
+        return russh::keys::parse_public_key_base64(line).ok();
+    };
+    let rest = rest.trim_start();
+    let (key, comment) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let mut key = russh::keys::parse_public_key_base64(key).ok()?;
+    key.set_comment(comment.trim_start());
+    Some(key)
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// An identity that is a FIFO or a device is refused at once, naming
+    /// the file and who named it, for ssh_config's IdentityFile too (which
+    /// otherwise skips a key it cannot use).
+    #[cfg(unix)]
+    #[test]
+    fn identities_that_are_not_regular_files_are_refused_naming_who_named_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("id");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        for (path, by) in [
+            (fifo.as_path(), "ssh_config IdentityFile"),
+            (Path::new("/dev/zero"), "ansible_ssh_private_key_file"),
+        ] {
+            let identity = read_identity_now(path, by);
+            assert!(identity.refused);
+            let e = identity.private.err().unwrap().to_string();
+            assert!(e.contains(&path.display().to_string()), "{e}");
+            assert!(e.contains("not a regular file") && e.contains(by), "{e}");
+        }
+        let missing = read_identity_now(&dir.path().join("none"), "ssh_config IdentityFile");
+        assert!(!missing.refused && !missing.exists);
+    }
 
     #[test]
     fn only_prompts_asking_for_the_password_get_it() {
