@@ -660,38 +660,7 @@ fn resolve(
             config.identity_files.clone()
         };
     let config_key_files = expand("identityfile", &identity_files)?;
-    // OpenSSH reads every UserKnownHostsFile and the global files, and
-    // records new keys in the first user file.
-    let (known_hosts, known_hosts_also) = if options.known_hosts_fixed {
-        (options.known_hosts.clone(), Vec::new())
-    } else {
-        let mut user_files = match &config.known_hosts_files {
-            // Read nothing and record nowhere (`checks.nowhere_to_record`).
-            Some(files) if is_none(files) => vec![PathBuf::from("/dev/null")],
-            Some(files) => expand("userknownhostsfile", files)?,
-            None => {
-                let mut files = vec![options.known_hosts.clone()];
-                files.extend(expand(
-                    "userknownhostsfile",
-                    &DEFAULT_USER_KNOWN_HOSTS.map(str::to_string)[1..],
-                )?);
-                files
-            }
-        };
-        let global = config
-            .global_known_hosts_files
-            .clone()
-            .unwrap_or_else(|| DEFAULT_GLOBAL_KNOWN_HOSTS.map(str::to_string).to_vec());
-        let first = if user_files.is_empty() {
-            options.known_hosts.clone()
-        } else {
-            user_files.remove(0)
-        };
-        if !is_none(&global) {
-            user_files.extend(expand("globalknownhostsfile", &global)?);
-        }
-        (first, user_files)
-    };
+    let (known_hosts, known_hosts_also) = known_hosts_files(&config, options, &expand)?;
     let host_key_policy = match (
         config.strict_host_key_checking,
         options.host_key_policy_fixed,
@@ -741,6 +710,49 @@ fn resolve(
         jumps: Vec::new(),
         proxy_command: None,
     })
+}
+
+/// A keyword's path values expanded for one host (`ssh_config::expand_path`).
+type ExpandPaths<'a> = dyn Fn(&str, &[String]) -> Result<Vec<PathBuf>, String> + 'a;
+
+/// The known_hosts file new keys are recorded in, and the others read.
+/// OpenSSH reads every UserKnownHostsFile and the global files, and records
+/// new keys in the first user file; `none` is read as written, before
+/// expansion.
+fn known_hosts_files(
+    config: &HostConfig,
+    options: &Resolver,
+    expand: &ExpandPaths<'_>,
+) -> Result<(PathBuf, Vec<PathBuf>), String> {
+    if options.known_hosts_fixed {
+        return Ok((options.known_hosts.clone(), Vec::new()));
+    }
+    let mut user_files = match &config.known_hosts_files {
+        // Read nothing and record nowhere (`checks.nowhere_to_record`).
+        Some(files) if is_none(files) => vec![PathBuf::from("/dev/null")],
+        Some(files) => expand("userknownhostsfile", files)?,
+        None => {
+            let mut files = vec![options.known_hosts.clone()];
+            files.extend(expand(
+                "userknownhostsfile",
+                &DEFAULT_USER_KNOWN_HOSTS.map(str::to_string)[1..],
+            )?);
+            files
+        }
+    };
+    let global = config
+        .global_known_hosts_files
+        .clone()
+        .unwrap_or_else(|| DEFAULT_GLOBAL_KNOWN_HOSTS.map(str::to_string).to_vec());
+    let first = if user_files.is_empty() {
+        options.known_hosts.clone()
+    } else {
+        user_files.remove(0)
+    };
+    if !is_none(&global) {
+        user_files.extend(expand("globalknownhostsfile", &global)?);
+    }
+    Ok((first, user_files))
 }
 
 #[cfg(test)]
