@@ -151,6 +151,8 @@ impl Plan {
             selected = kept;
             retry_note = Some(note);
         }
+        // Before any error can quote one (docs/SECURITY.md I4).
+        inventory.remember_secrets(selected.iter().copied(), sources.vault);
         let vars = selected
             .iter()
             .map(|host| {

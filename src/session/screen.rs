@@ -16,6 +16,9 @@ pub(super) struct Screen {
     /// overwrites the line (a pager wiping its prompt with `\r` + spaces +
     /// `\r`, a progress counter redrawn in place).
     returned: bool,
+    /// The last chunk ended in `0xC2`: the first byte of a C1 control's
+    /// UTF-8 form, or of another character.
+    held_c2: bool,
 }
 
 impl vte::Perform for Screen {
@@ -100,8 +103,47 @@ impl Screen {
 /// (prompts, `expect`, captures): it keeps the host's text unredacted, and
 /// secrets are masked only where text leaves the session (results,
 /// transcript, recording; see [`crate::support::secrets`]).
+///
+/// A C1 control sent as UTF-8 (`U+009B`, an 8-bit CSI) is what a UTF-8
+/// terminal takes it for, its 7-bit form (`ESC [`): the parser alone
+/// would drop the control and print its parameters (`Hun\u{9b}1mter2`
+/// shown `Hun1mter2`), a text no terminal shows, and one that hides a
+/// password echoed with a CSI in it from redaction.
 pub(super) fn absorb(parser: &mut vte::Parser, screen: &mut Screen, data: &[u8]) {
-    parser.advance(screen, data);
+    let mut bytes = Vec::with_capacity(data.len() + 1);
+    let mut held = std::mem::take(&mut screen.held_c2);
+    for &b in data {
+        if std::mem::take(&mut held) {
+            if (0x80..=0x9f).contains(&b) {
+                bytes.extend([0x1b, b - 0x40]);
+                continue;
+            }
+            bytes.push(0xc2);
+        }
+        if b == 0xc2 {
+            held = true;
+        } else {
+            bytes.push(b);
+        }
+    }
+    screen.held_c2 = held;
+    parser.advance(screen, &bytes);
+}
+
+/// What a terminal shows of `secret` printed alone, line by line: the
+/// forms of a password with controls in it that reach the screen (and the
+/// results quoting it): `PtyPw\e[31m123` shows `PtyPw123`, `Cr\rPw789`
+/// shows `Pw789`.
+pub(super) fn shown_forms(secret: &str) -> Vec<String> {
+    let mut parser = vte::Parser::new();
+    let mut screen = Screen::default();
+    absorb(&mut parser, &mut screen, secret.as_bytes());
+    screen
+        .text
+        .split('\n')
+        .filter(|line| *line != secret)
+        .map(str::to_string)
+        .collect()
 }
 
 /// The last lines of `text`, quoted, for an error message.
@@ -122,7 +164,7 @@ pub(super) mod tests {
         let mut parser = vte::Parser::new();
         let mut screen = Screen::default();
         for chunk in chunks {
-            parser.advance(&mut screen, chunk);
+            absorb(&mut parser, &mut screen, chunk);
         }
         screen.text
     }
@@ -186,6 +228,18 @@ pub(super) mod tests {
         let text = screen_of(&[&b"Password: es"[..], b"a01\r\nes", b"a01> "]);
         assert_eq!(text, "Password: esa01\nesa01> ");
         assert_eq!(secrets.redact(&text), "Password: ***\n***> ");
+    }
+
+    #[test]
+    fn a_c1_control_is_its_7_bit_form_even_split_between_chunks() {
+        assert_eq!(screen_of(&["Hun\u{9b}1mter2".as_bytes()]), "Hunter2");
+        assert_eq!(
+            screen_of(&[b"Hun\xc2", b"\x9b1mter2 \xc2", b"\xa0"]),
+            "Hunter2 \u{a0}"
+        );
+        assert_eq!(shown_forms("PtyPw\u{1b}[31m123"), ["PtyPw123"]);
+        assert_eq!(shown_forms("Cr\rPw789"), ["Pw789"]);
+        assert!(shown_forms("Hunter2").is_empty());
     }
 
     #[test]

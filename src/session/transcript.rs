@@ -88,8 +88,21 @@ impl Transcript {
     }
 
     /// Never record `secret` verbatim from now on. Empty secrets are ignored.
+    /// Also as a terminal shows it (a password with controls in it, the
+    /// screen the engine reads and results quote), and known to the run.
     pub(crate) fn add_secret(&mut self, secret: &str) {
         self.secrets.add(secret);
+        crate::support::secrets::remember(secret);
+        for form in crate::session::screen::shown_forms(secret) {
+            self.secrets.add_form(&form);
+            crate::support::secrets::remember_form(&form);
+        }
+    }
+
+    /// Redact every secret the run knows too (docs/SECURITY.md I4), not
+    /// only this host's.
+    pub(crate) fn redact_run_secrets(&mut self) {
+        self.secrets = std::mem::take(&mut self.secrets).with_run();
     }
 
     /// The secrets this transcript redacts, for whoever else shows the
