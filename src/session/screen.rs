@@ -16,9 +16,11 @@ pub(super) struct Screen {
     /// overwrites the line (a pager wiping its prompt with `\r` + spaces +
     /// `\r`, a progress counter redrawn in place).
     returned: bool,
-    /// The last chunk ended in `0xC2`: the first byte of a C1 control's
-    /// UTF-8 form, or of another character.
-    held_c2: bool,
+    /// The last chunk ended inside a UTF-8 character: its first bytes,
+    /// parsed with the next chunk. The parser is only ever given whole
+    /// characters, so the screen is the same however the text was cut
+    /// (the one the redactor computes for a secret alone included).
+    partial: Vec<u8>,
 }
 
 impl vte::Perform for Screen {
@@ -104,30 +106,48 @@ impl Screen {
 /// secrets are masked only where text leaves the session (results,
 /// transcript, recording; see [`crate::support::secrets`]).
 ///
-/// A C1 control sent as UTF-8 (`U+009B`, an 8-bit CSI) is what a UTF-8
-/// terminal takes it for, its 7-bit form (`ESC [`): the parser alone
-/// would drop the control and print its parameters (`Hun\u{9b}1mter2`
-/// shown `Hun1mter2`), a text no terminal shows, and one that hides a
-/// password echoed with a CSI in it from redaction.
+/// An 8-bit CSI sent as UTF-8 (`U+009B`) is what a UTF-8 terminal takes
+/// it for, `ESC [`: the parser alone would drop the control and print its
+/// parameters (`Hun\u{9b}1mter2` shown `Hun1mter2`), a text no terminal
+/// shows, and one that hides a password echoed with a CSI in it from
+/// redaction (which reads `U+009B` as a CSI too). Other C1 controls stay
+/// dropped: a DCS or OSC would hide the rest of the output.
 pub(super) fn absorb(parser: &mut vte::Parser, screen: &mut Screen, data: &[u8]) {
-    let mut bytes = Vec::with_capacity(data.len() + 1);
-    let mut held = std::mem::take(&mut screen.held_c2);
-    for &b in data {
-        if std::mem::take(&mut held) {
-            if (0x80..=0x9f).contains(&b) {
-                bytes.extend([0x1b, b - 0x40]);
-                continue;
-            }
-            bytes.push(0xc2);
-        }
-        if b == 0xc2 {
-            held = true;
+    let mut bytes = std::mem::take(&mut screen.partial);
+    bytes.extend_from_slice(data);
+    let whole = bytes.len() - unfinished_utf8(&bytes);
+    screen.partial = bytes.split_off(whole);
+    let mut parsed = Vec::with_capacity(bytes.len());
+    let mut rest = bytes.as_slice();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == 0xc2 && tail.first() == Some(&0x9b) {
+            parsed.extend(b"\x1b[");
+            rest = &tail[1..];
         } else {
-            bytes.push(b);
+            parsed.push(b);
+            rest = tail;
         }
     }
-    screen.held_c2 = held;
-    parser.advance(screen, &bytes);
+    parser.advance(screen, &parsed);
+}
+
+/// How many bytes at the end of `bytes` begin a UTF-8 character that is
+/// not complete yet.
+fn unfinished_utf8(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let b = bytes[bytes.len() - back];
+        if b & 0xc0 == 0x80 {
+            continue;
+        }
+        let needs = match b {
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 4,
+            _ => return 0,
+        };
+        return if needs > back { back } else { 0 };
+    }
+    0
 }
 
 /// What a terminal shows of `secret` printed alone, line by line: the
@@ -146,6 +166,18 @@ pub(super) fn shown_forms(secret: &str) -> Vec<String> {
         .collect()
 }
 
+/// What a terminal shows of `chunks`, received one after another: the
+/// text the engine reads and results quote (for the property tests).
+#[cfg(test)]
+pub(crate) fn shown(chunks: &[&[u8]]) -> String {
+    let mut parser = vte::Parser::new();
+    let mut screen = Screen::default();
+    for chunk in chunks {
+        absorb(&mut parser, &mut screen, chunk);
+    }
+    screen.text
+}
+
 /// The last lines of `text`, quoted, for an error message.
 pub(super) fn last_lines(text: &str) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -161,12 +193,7 @@ pub(super) mod tests {
     use super::*;
 
     pub(in crate::session) fn screen_of(chunks: &[&[u8]]) -> String {
-        let mut parser = vte::Parser::new();
-        let mut screen = Screen::default();
-        for chunk in chunks {
-            absorb(&mut parser, &mut screen, chunk);
-        }
-        screen.text
+        shown(chunks)
     }
 
     #[test]

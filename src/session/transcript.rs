@@ -121,6 +121,7 @@ impl Transcript {
         } else {
             // The other side spoke: what was held back is all there was.
             let held = std::mem::take(&mut self.held);
+            let held = self.secrets.redact(&held).into_owned();
             self.store(Direction::Received, held);
             let text = self.secrets.redact(text).into_owned();
             self.store(direction, text);
@@ -167,15 +168,16 @@ impl Transcript {
         // Text still held back ends the session's last received entry.
         let mut entries = Cow::Borrowed(&self.entries[..]);
         if !self.held.is_empty() {
+            let held = self.secrets.redact(&self.held).into_owned();
             let entries = entries.to_mut();
             match entries.last_mut() {
                 Some(last) if last.direction == Direction::Received => {
-                    last.text.push_str(&self.held);
+                    last.text.push_str(&held);
                 }
                 _ => entries.push(Entry {
                     at: Utc::now(),
                     direction: Direction::Received,
-                    text: self.held.clone(),
+                    text: held,
                 }),
             }
         }

@@ -161,9 +161,8 @@ pub(crate) struct Secrets {
     /// at a handful per position, not all), longest first: a secret that
     /// contains another is replaced whole.
     by_first: BTreeMap<char, Vec<String>>,
-    /// How many forms, and the longest one's characters.
+    /// How many forms.
     count: usize,
-    longest: usize,
     /// The run's secrets ([`known`]), redacted here too: shared, not
     /// copied into each host's set.
     run: Option<Arc<Secrets>>,
@@ -228,7 +227,6 @@ impl Secrets {
                 continue;
             }
             let at = bucket.partition_point(|s| s.len() >= form.len());
-            self.longest = self.longest.max(form.chars().count());
             self.count += 1;
             bucket.insert(at, form);
         }
@@ -350,43 +348,50 @@ impl Secrets {
         }
     }
 
-    /// Bytes at the end of `text` that begin a secret without completing
-    /// it: what the next chunk may complete.
-    pub(crate) fn unfinished_suffix(&self, text: &str) -> usize {
-        if self.is_empty() {
-            return 0;
-        }
-        let longest = self
-            .longest
-            .max(self.run.as_ref().map_or(0, |run| run.longest));
-        // A begun secret starts at most this far back.
-        let reach = longest.saturating_mul(MAX_GAP + 4).saturating_mul(4);
-        let mut from = text.len().saturating_sub(reach);
-        while !text.is_char_boundary(from) {
-            from += 1;
-        }
-        for (offset, _) in text[from..].char_indices() {
-            let at = from + offset;
-            if self
-                .starting(text, at)
-                .any(|secret| matches!(match_at(text, at, secret), Matched::Begun))
-            {
-                return text.len() - at;
-            }
-        }
-        0
-    }
-
     /// The next chunk of a received stream, redacted: what can be kept now,
     /// with the end that may begin a secret held back in `held` (joined to
-    /// the next chunk, or kept as it is once the other side speaks).
+    /// the next chunk). Nothing is redacted past where a secret begins
+    /// unfinished: a shorter secret inside it (a form a terminal shows of
+    /// it) must not be masked before the whole has had its chance. Held
+    /// text that nothing completes is kept redacted by [`Secrets::redact`].
     pub(crate) fn redact_streamed(&self, held: &mut String, chunk: &str) -> String {
         let mut joined = std::mem::take(held);
         joined.push_str(chunk);
-        let mut joined = self.redact(&joined).into_owned();
-        let unfinished = self.unfinished_suffix(&joined);
-        *held = joined.split_off(joined.len() - unfinished);
-        joined
+        let (ready, begun) = self.redact_until_begun(&joined);
+        *held = joined.split_off(begun);
+        ready
+    }
+
+    /// `text` redacted up to the first place a secret begins without
+    /// ending in it, and that place (`text.len()` if none).
+    fn redact_until_begun(&self, text: &str) -> (String, usize) {
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut at = 0;
+        while at < text.len() {
+            let mut found = Matched::No;
+            for secret in self.starting(text, at) {
+                found = match_at(text, at, secret);
+                if !matches!(found, Matched::No) {
+                    break;
+                }
+            }
+            match found {
+                Matched::Whole(end) => {
+                    out.push_str(&text[copied..at]);
+                    out.push_str(MASK);
+                    copied = end;
+                    at = end;
+                }
+                Matched::Begun => {
+                    out.push_str(&text[copied..at]);
+                    return (out, at);
+                }
+                Matched::No => at += text[at..].chars().next().map_or(1, char::len_utf8),
+            }
+        }
+        out.push_str(&text[copied..]);
+        (out, text.len())
     }
 }
 
@@ -531,9 +536,15 @@ mod tests {
         assert_eq!(secrets.redact("pw hu\u{9b}1mn\rter2"), "pw ***");
         // A line break is no terminal trick: two lines are two texts.
         assert_eq!(secrets.redact("hun\nter2"), "hun\nter2");
-        assert_eq!(secrets.unfinished_suffix("esa01> hun"), 3);
-        assert_eq!(secrets.unfinished_suffix("esa01> hun\u{1b}["), 5);
-        assert_eq!(secrets.unfinished_suffix("hunter2"), 0);
+        for (text, kept, held) in [
+            ("esa01> hun", "esa01> ", "hun"),
+            ("esa01> hun\u{1b}[", "esa01> ", "hun\u{1b}["),
+            ("hunter2", "***", ""),
+        ] {
+            let mut holding = String::new();
+            assert_eq!(secrets.redact_streamed(&mut holding, text), kept);
+            assert_eq!(holding, held);
+        }
         assert!(!format!("{secrets:?}").contains("hunter2"));
         let mut held = String::new();
         let mut kept = secrets.redact_streamed(&mut held, "pw hu");
