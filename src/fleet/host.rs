@@ -62,6 +62,7 @@ impl HostSession {
         for secret in known_secrets(&host, settings) {
             transcript.add_secret(secret);
         }
+        transcript.redact_run_secrets();
         HostSession {
             state: HostState::new(&host.vars),
             host,

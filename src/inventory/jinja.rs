@@ -370,10 +370,15 @@ fn run_lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs, list: bool) -> Res
                 .iter()
                 .map(|t| {
                     let name = term(t)?;
-                    Ok(std::env::var(&name)
-                        .ok()
-                        .or_else(|| default.clone())
-                        .unwrap_or_default())
+                    let value = std::env::var(&name).ok();
+                    // `ESA_PASSWORD`: a secret-named variable's value is a
+                    // secret wherever it is used.
+                    if crate::support::secrets::is_secret_name(&name)
+                        && let Some(value) = &value
+                    {
+                        crate::support::secrets::remember(value);
+                    }
+                    Ok(value.or_else(|| default.clone()).unwrap_or_default())
                 })
                 .collect::<Result<_, Error>>()?
         }

@@ -245,7 +245,6 @@ impl Inventory {
             .map_or(Path::new("-"), PathBuf::as_path)
     }
 
-    #[cfg(test)]
     /// Every host, in the order of Ansible's `all` pattern.
     pub(crate) fn hosts(&self) -> &[Host] {
         &self.hosts

@@ -47,9 +47,29 @@ impl Inventory {
                 json_leaves(&rendered, &mut out);
             }
         }
+        // The password `sshfleet_password_env` names, as the environment
+        // holds it now: a `lookup('env', ...)` may put it anywhere.
+        if let Ok(Some(Json::String(env))) = templar.var(super::PASSWORD_ENV_VAR)
+            && let Ok(password) = std::env::var(&env)
+        {
+            out.push(password);
+        }
         out.sort();
         out.dedup();
         out.into_iter().map(Secret::new).collect()
+    }
+
+    /// Tell the run every secret value of `hosts` before anything about
+    /// them is shown: an error quoting a port rendered from a password,
+    /// or `--json`'s user, must find it masked ([`Secret::new`] remembers).
+    pub(crate) fn remember_secrets<'a>(
+        &self,
+        hosts: impl IntoIterator<Item = &'a Host>,
+        secret: Option<&VaultSecret>,
+    ) {
+        for host in hosts {
+            self.secret_values(host, secret);
+        }
     }
 }
 
@@ -79,7 +99,7 @@ fn yaml_leaves(value: &Value, out: &mut Vec<String>) {
     }
 }
 
-fn json_leaves(value: &Json, out: &mut Vec<String>) {
+pub(super) fn json_leaves(value: &Json, out: &mut Vec<String>) {
     match value {
         Json::String(s) => out.push(s.clone()),
         Json::Number(n) => out.push(n.to_string()),

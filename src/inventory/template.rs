@@ -233,6 +233,19 @@ impl World {
             f
         });
         world.lock_rendering().retain(|k| k != &key);
+        // A secret-named variable's value is a secret wherever it is used
+        // (`ansible_port: "{{ ansible_password }}"`): the run masks it in
+        // every text, the error quoting the port included.
+        if crate::support::secrets::is_secret_name(name)
+            && let Ok(value) = &result
+            && let Ok(plain) = serde_json::to_value(value)
+        {
+            let mut leaves = Vec::new();
+            super::secret_values::json_leaves(&plain, &mut leaves);
+            leaves
+                .iter()
+                .for_each(|l| crate::support::secrets::remember(l));
+        }
         world.lock_done().insert(key, result.clone());
         Some(result)
     }
@@ -258,6 +271,7 @@ impl World {
             Value::Tagged(t) if t.tag == "vault" => {
                 let text = super::vars::scalar_text(&t.value).unwrap_or_default();
                 vault::decrypt(&text, world.secret.as_ref())
+                    .inspect(|plain| crate::support::secrets::remember(plain))
                     .map(J::from)
                     .map_err(|e| {
                         Failure::other(match e {

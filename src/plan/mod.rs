@@ -131,6 +131,12 @@ impl Plan {
     ) -> Result<Plan, PlanError> {
         let playbook = Playbook::resolve(sources.playbook)?;
         let (connection, playbook_vars) = not_ssh::split_override(sources.extra_vars);
+        // `-e api_token=...`: a secret before any error can quote it.
+        for (name, value) in sources.extra_vars.iter().filter_map(|a| a.split_once('=')) {
+            if crate::support::secrets::is_secret_name(name) {
+                crate::support::secrets::remember(value);
+            }
+        }
         let extra_vars = parse_extra_vars(&playbook, &playbook_vars)?;
         let options = LoadOptions {
             vault: sources.vault.cloned(),
@@ -151,6 +157,8 @@ impl Plan {
             selected = kept;
             retry_note = Some(note);
         }
+        // Before any error can quote one (docs/SECURITY.md I4).
+        inventory.remember_secrets(selected.iter().copied(), sources.vault);
         let vars = selected
             .iter()
             .map(|host| {

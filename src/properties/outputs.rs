@@ -181,7 +181,85 @@ fn redaction_is_complete_however_the_text_is_cut() {
             transcript.record(Direction::Sent, "exit");
             let rendered = transcript.render();
             prop_assert!(!rendered.contains(secret.as_str()), "{rendered:?}");
-            prop_assert!(!rendered.contains(&*escape(&secret)), "{rendered:?}");
+            prop_assert!(
+                !rendered.contains(&crate::support::sanitize::escape_unmasked(&secret)),
+                "{rendered:?}"
+            );
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// One character of a password, from every class a terminal treats
+/// apart: letters and digits, punctuation, space, non-ASCII letters, and
+/// the controls (tab, line feed, carriage return, backspace, escape, DEL,
+/// C1 controls, an 8-bit CSI).
+fn password_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        4 => prop::sample::select(
+            "abcxyzABCXYZ0123456789".chars().collect::<Vec<_>>()
+        ),
+        2 => prop::sample::select(r##"!"#$%&'()*+,-./:;=?@[\]^_`{|}~ "##.chars().collect::<Vec<_>>()),
+        1 => prop::sample::select(vec!['é', 'ü', 'Ω', 'ж', '中', '\u{301}']),
+        2 => prop::sample::select(vec![
+            '\t', '\n', '\r', '\u{8}', '\u{1b}', '\u{7f}', '\u{85}', '\u{90}', '\u{9b}', '\u{9c}',
+        ]),
+    ]
+}
+
+#[test]
+fn a_password_of_any_characters_echoed_leaves_no_fragment_in_any_stored_text() {
+    let input = (
+        prop::collection::vec(password_char(), 6..20),
+        prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+    );
+    let mut runner = proptest::test_runner::TestRunner::new(config());
+    runner
+        .run(&input, |(password, cuts)| {
+            let password: String = password.into_iter().collect();
+            // The appliance echoes it on a line of its own, in packets.
+            let text = format!("<<{password}>>\r\nesa01> ");
+            let mut transcript = Transcript::new();
+            transcript.add_secret(&password);
+            let packets = packets(text.as_bytes(), &cuts);
+            let mut decoder = Utf8Chunks::default();
+            for packet in &packets {
+                transcript.record(Direction::Received, &decoder.decode(packet));
+            }
+            transcript.record(Direction::Sent, "exit");
+            let secrets = transcript.secrets();
+            // What the engine read, as results quote it (a finding's
+            // evidence), then as the report and the terminal hold it.
+            let packets: Vec<&[u8]> = packets.iter().map(Vec::as_slice).collect();
+            let screen = crate::session::screen::shown(&packets);
+            let evidence = secrets.redact(&screen).into_owned();
+            let stored = [
+                ("transcript", transcript.render()),
+                ("evidence", evidence.clone()),
+                ("report", escape(&evidence).into_owned()),
+                ("terminal", escape_for_terminal(&evidence).into_owned()),
+            ];
+            // No text holds the password, as sent or as quoted, nor a run
+            // of four characters or more between its controls.
+            let mut revealing = vec![
+                password.clone(),
+                password.escape_debug().to_string(),
+                crate::support::sanitize::escape_unmasked(&password),
+            ];
+            revealing.extend(
+                password
+                    .split(char::is_control)
+                    .filter(|run| run.chars().count() >= crate::support::secrets::MIN_SHOWN)
+                    .map(str::to_string),
+            );
+            for (what, text) in &stored {
+                for form in &revealing {
+                    prop_assert!(
+                        !text.contains(form.as_str()),
+                        "{form:?} in {what}: {text:?}"
+                    );
+                }
+            }
             Ok(())
         })
         .unwrap();

@@ -9,7 +9,7 @@ pub(crate) mod open;
 pub(crate) mod prompt_host;
 pub(crate) mod recording;
 pub(crate) mod save;
-mod screen;
+pub(crate) mod screen;
 pub(crate) mod shell;
 pub(crate) mod transcript;
 

@@ -35,7 +35,10 @@ pub(crate) struct Recorder {
     began: Option<Instant>,
     /// Received text that may be the start of a secret split across
     /// packets, not recorded yet (as the transcript holds it back).
-    held: Option<(Stream, String)>,
+    /// Received text held back (it may begin a secret the next chunk
+    /// completes), as it came and as it is kept if nothing completes it
+    /// (redacted whole: a shorter secret may sit inside it).
+    held: Option<(Stream, String, String)>,
     bytes: usize,
     /// Bytes received past [`MAX_BYTES`], not kept.
     dropped: usize,
@@ -126,9 +129,9 @@ impl Recorder {
 
     fn received(&mut self, stream: Stream, text: &str, secrets: &Secrets) {
         let mut held = match self.held.take() {
-            Some((held_stream, held)) if held_stream == stream => held,
-            Some((held_stream, held)) => {
-                self.store(held_stream, held);
+            Some((held_stream, held, _)) if held_stream == stream => held,
+            Some((held_stream, _, redacted)) => {
+                self.store(held_stream, redacted);
                 String::new()
             }
             None => String::new(),
@@ -136,14 +139,15 @@ impl Recorder {
         let ready = secrets.redact_streamed(&mut held, text);
         self.store(stream, ready);
         if !held.is_empty() {
-            self.held = Some((stream, held));
+            let redacted = secrets.redact(&held).into_owned();
+            self.held = Some((stream, held, redacted));
         }
     }
 
     /// Text held back is all there was: the other side spoke.
     fn flush(&mut self) {
-        if let Some((stream, held)) = self.held.take() {
-            self.store(stream, held);
+        if let Some((stream, _, redacted)) = self.held.take() {
+            self.store(stream, redacted);
         }
     }
 

@@ -16,6 +16,11 @@ pub(super) struct Screen {
     /// overwrites the line (a pager wiping its prompt with `\r` + spaces +
     /// `\r`, a progress counter redrawn in place).
     returned: bool,
+    /// The last chunk ended inside a UTF-8 character: its first bytes,
+    /// parsed with the next chunk. The parser is only ever given whole
+    /// characters, so the screen is the same however the text was cut
+    /// (the one the redactor computes for a secret alone included).
+    partial: Vec<u8>,
 }
 
 impl vte::Perform for Screen {
@@ -100,8 +105,77 @@ impl Screen {
 /// (prompts, `expect`, captures): it keeps the host's text unredacted, and
 /// secrets are masked only where text leaves the session (results,
 /// transcript, recording; see [`crate::support::secrets`]).
+///
+/// An 8-bit CSI sent as UTF-8 (`U+009B`) is what a UTF-8 terminal takes
+/// it for, `ESC [`: the parser alone would drop the control and print its
+/// parameters (`Hun\u{9b}1mter2` shown `Hun1mter2`), a text no terminal
+/// shows, and one that hides a password echoed with a CSI in it from
+/// redaction (which reads `U+009B` as a CSI too). Other C1 controls stay
+/// dropped: a DCS or OSC would hide the rest of the output.
 pub(super) fn absorb(parser: &mut vte::Parser, screen: &mut Screen, data: &[u8]) {
-    parser.advance(screen, data);
+    let mut bytes = std::mem::take(&mut screen.partial);
+    bytes.extend_from_slice(data);
+    let whole = bytes.len() - unfinished_utf8(&bytes);
+    screen.partial = bytes.split_off(whole);
+    let mut parsed = Vec::with_capacity(bytes.len());
+    let mut rest = bytes.as_slice();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == 0xc2 && tail.first() == Some(&0x9b) {
+            parsed.extend(b"\x1b[");
+            rest = &tail[1..];
+        } else {
+            parsed.push(b);
+            rest = tail;
+        }
+    }
+    parser.advance(screen, &parsed);
+}
+
+/// How many bytes at the end of `bytes` begin a UTF-8 character that is
+/// not complete yet.
+fn unfinished_utf8(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let b = bytes[bytes.len() - back];
+        if b & 0xc0 == 0x80 {
+            continue;
+        }
+        let needs = match b {
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 4,
+            _ => return 0,
+        };
+        return if needs > back { back } else { 0 };
+    }
+    0
+}
+
+/// What a terminal shows of `secret` printed alone, line by line: the
+/// forms of a password with controls in it that reach the screen (and the
+/// results quoting it): `PtyPw\e[31m123` shows `PtyPw123`, `Cr\rPw789`
+/// shows `Pw789`.
+pub(super) fn shown_forms(secret: &str) -> Vec<String> {
+    let mut parser = vte::Parser::new();
+    let mut screen = Screen::default();
+    absorb(&mut parser, &mut screen, secret.as_bytes());
+    screen
+        .text
+        .split('\n')
+        .filter(|line| *line != secret)
+        .map(str::to_string)
+        .collect()
+}
+
+/// What a terminal shows of `chunks`, received one after another: the
+/// text the engine reads and results quote (for the property tests).
+#[cfg(test)]
+pub(crate) fn shown(chunks: &[&[u8]]) -> String {
+    let mut parser = vte::Parser::new();
+    let mut screen = Screen::default();
+    for chunk in chunks {
+        absorb(&mut parser, &mut screen, chunk);
+    }
+    screen.text
 }
 
 /// The last lines of `text`, quoted, for an error message.
@@ -119,12 +193,7 @@ pub(super) mod tests {
     use super::*;
 
     pub(in crate::session) fn screen_of(chunks: &[&[u8]]) -> String {
-        let mut parser = vte::Parser::new();
-        let mut screen = Screen::default();
-        for chunk in chunks {
-            parser.advance(&mut screen, chunk);
-        }
-        screen.text
+        shown(chunks)
     }
 
     #[test]
@@ -186,6 +255,18 @@ pub(super) mod tests {
         let text = screen_of(&[&b"Password: es"[..], b"a01\r\nes", b"a01> "]);
         assert_eq!(text, "Password: esa01\nesa01> ");
         assert_eq!(secrets.redact(&text), "Password: ***\n***> ");
+    }
+
+    #[test]
+    fn a_c1_control_is_its_7_bit_form_even_split_between_chunks() {
+        assert_eq!(screen_of(&["Hun\u{9b}1mter2".as_bytes()]), "Hunter2");
+        assert_eq!(
+            screen_of(&[b"Hun\xc2", b"\x9b1mter2 \xc2", b"\xa0"]),
+            "Hunter2 \u{a0}"
+        );
+        assert_eq!(shown_forms("PtyPw\u{1b}[31m123"), ["PtyPw123"]);
+        assert_eq!(shown_forms("Cr\rPw789"), ["Pw789"]);
+        assert!(shown_forms("Hunter2").is_empty());
     }
 
     #[test]

@@ -88,8 +88,21 @@ impl Transcript {
     }
 
     /// Never record `secret` verbatim from now on. Empty secrets are ignored.
+    /// Also as a terminal shows it (a password with controls in it, the
+    /// screen the engine reads and results quote), and known to the run.
     pub(crate) fn add_secret(&mut self, secret: &str) {
         self.secrets.add(secret);
+        crate::support::secrets::remember(secret);
+        for form in crate::session::screen::shown_forms(secret) {
+            self.secrets.add_form(&form);
+            crate::support::secrets::remember_form(&form);
+        }
+    }
+
+    /// Redact every secret the run knows too (docs/SECURITY.md I4), not
+    /// only this host's.
+    pub(crate) fn redact_run_secrets(&mut self) {
+        self.secrets = std::mem::take(&mut self.secrets).with_run();
     }
 
     /// The secrets this transcript redacts, for whoever else shows the
@@ -108,6 +121,7 @@ impl Transcript {
         } else {
             // The other side spoke: what was held back is all there was.
             let held = std::mem::take(&mut self.held);
+            let held = self.secrets.redact(&held).into_owned();
             self.store(Direction::Received, held);
             let text = self.secrets.redact(text).into_owned();
             self.store(direction, text);
@@ -154,15 +168,16 @@ impl Transcript {
         // Text still held back ends the session's last received entry.
         let mut entries = Cow::Borrowed(&self.entries[..]);
         if !self.held.is_empty() {
+            let held = self.secrets.redact(&self.held).into_owned();
             let entries = entries.to_mut();
             match entries.last_mut() {
                 Some(last) if last.direction == Direction::Received => {
-                    last.text.push_str(&self.held);
+                    last.text.push_str(&held);
                 }
                 _ => entries.push(Entry {
                     at: Utc::now(),
                     direction: Direction::Received,
-                    text: self.held.clone(),
+                    text: held,
                 }),
             }
         }

@@ -38,26 +38,84 @@ fn is_control(c: char) -> bool {
 /// `text` with every control character escaped (newlines too: one field,
 /// one line).
 pub(crate) fn escape(text: &str) -> Cow<'_, str> {
-    escape_but(text, |_| false)
+    masked(text, |t| escape_but(t, |_| false))
+}
+
+/// `text` escaped as [`escape`] does, with the secrets the run knows left
+/// as they are: the quoted form of a secret that `secrets` must match.
+pub(crate) fn escape_unmasked(text: &str) -> String {
+    escape_but(text, |_| false).into_owned()
+}
+
+/// `escaper` applied to `text` once every secret the run knows is masked
+/// in it (docs/SECURITY.md I4): every text sshfleet shows or stores is
+/// escaped here, so here is where it leaves without them. Masked before
+/// escaping: the secret is matched as it is, controls in it and all.
+fn masked<'a>(text: &'a str, escaper: impl Fn(&str) -> Cow<'_, str>) -> Cow<'a, str> {
+    match crate::support::secrets::mask_known(text) {
+        Cow::Borrowed(text) => escaper(text),
+        Cow::Owned(text) => Cow::Owned(escaper(&text).into_owned()),
+    }
 }
 
 /// `text` with every control character but newlines escaped: messages of
 /// several lines (an error pointing at a file's line).
 pub(crate) fn escape_keeping_lines(text: &str) -> Cow<'_, str> {
-    escape_but(text, |c| c == '\n')
+    masked(text, |t| escape_but(t, |c| c == '\n'))
 }
 
 /// `text` for a terminal at the console boundary: every control character
 /// escaped but line feeds and tabs (the layout of sshfleet's own lines).
 /// Escaping twice changes nothing: escaped text has no control left.
 pub(crate) fn escape_for_terminal(text: &str) -> Cow<'_, str> {
-    escape_but(text, |c| c == '\n' || c == '\t')
+    masked(text, |t| escape_but(t, |c| c == '\n' || c == '\t'))
 }
 
 /// Serialized JSON for a terminal or a log: JSON escapes C0 controls
 /// itself but lets DEL, C1 (`U+009B`, a CSI) and [`BIDI_AND_SEPARATORS`]
 /// through raw; they become `\u009b`, `\u202e`, the same JSON value.
 pub(crate) fn escape_json_text(json: &str) -> Cow<'_, str> {
+    match mask_json_strings(json) {
+        Cow::Borrowed(json) => escape_json_raw(json),
+        Cow::Owned(json) => Cow::Owned(escape_json_raw(&json).into_owned()),
+    }
+}
+
+/// Serialized JSON with every secret the run knows masked inside its
+/// strings (as JSON escapes them), never in its syntax: a password
+/// `null` or `2222` does not turn a value into invalid JSON.
+fn mask_json_strings(json: &str) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut start = None;
+    let mut escaped = false;
+    for (i, c) in json.char_indices() {
+        match (start, c) {
+            (None, '"') => start = Some(i + 1),
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(from), '"') => {
+                start = None;
+                if let Cow::Owned(masked) = crate::support::secrets::mask_known(&json[from..i]) {
+                    let out = out.get_or_insert_with(String::new);
+                    out.push_str(&json[copied..from]);
+                    out.push_str(&masked);
+                    copied = i;
+                }
+            }
+            _ => {}
+        }
+    }
+    match out {
+        None => Cow::Borrowed(json),
+        Some(mut out) => {
+            out.push_str(&json[copied..]);
+            Cow::Owned(out)
+        }
+    }
+}
+
+fn escape_json_raw(json: &str) -> Cow<'_, str> {
     // Only inside strings, where JSON has escaped every C0 control already.
     let raw = |c: char| ('\u{7f}'..='\u{9f}').contains(&c) || BIDI_AND_SEPARATORS.contains(&c);
     if !json.chars().any(raw) {

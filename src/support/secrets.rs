@@ -20,6 +20,7 @@
 //! chunk says whether the secret is completed.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -56,7 +57,10 @@ const SECRET_LOCATIONS: [&str; 1] = ["sshfleet_password_env"];
 pub(crate) struct Secret(Arc<str>);
 
 impl Secret {
+    /// The run knows it from now on: every text sshfleet shows or stores
+    /// masks it ([`mask_known`]).
     pub(crate) fn new(text: String) -> Secret {
+        remember(&text);
         Secret(text.into())
     }
 
@@ -72,6 +76,77 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// The shortest value the run searches for in every text it shows or
+/// stores: a shorter one (a `token_ttl: 60`, a two-letter password) is
+/// masked where it stands (its variable in `inventory --list`, its host's
+/// transcript) but not everywhere, where it would mask port numbers and
+/// words. Also the shortest transformed form of a secret redacted.
+pub(crate) const MIN_SHOWN: usize = 4;
+
+#[cfg(not(test))]
+static KNOWN: std::sync::RwLock<Option<Arc<Secrets>>> = std::sync::RwLock::new(None);
+
+/// Every secret the run has met so far: the one set masked in every text
+/// sshfleet shows or stores (`sanitize`'s escapers call [`mask_known`],
+/// so does every file writer). Process-wide in the product; per thread in
+/// unit tests, which run side by side in one process.
+fn with_known<T>(f: impl FnOnce(&mut Option<Arc<Secrets>>) -> T) -> T {
+    #[cfg(not(test))]
+    {
+        let mut known = KNOWN
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut known)
+    }
+    #[cfg(test)]
+    {
+        thread_local! {
+            static KNOWN: std::cell::RefCell<Option<Arc<Secrets>>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        KNOWN.with(|known| f(&mut known.borrow_mut()))
+    }
+}
+
+/// The run knows `secret` from now on (a login password, a vault value,
+/// the value of a secret-named variable, an environment password): every
+/// text shown or stored masks it, whatever field or message quotes it.
+/// Values shorter than [`MIN_SHOWN`] are left to the masks by field.
+pub(crate) fn remember(secret: &str) {
+    if secret.chars().count() < MIN_SHOWN {
+        return;
+    }
+    with_known(|known| {
+        let known = known.get_or_insert_with(Arc::default);
+        if !known.holds(secret) {
+            Arc::make_mut(known).add(secret);
+        }
+    });
+}
+
+/// A transformed form of a secret the run knows (see [`Secrets::add_form`]).
+pub(crate) fn remember_form(form: &str) {
+    with_known(|known| {
+        let known = known.get_or_insert_with(Arc::default);
+        if !known.holds(form) {
+            Arc::make_mut(known).add_form(form);
+        }
+    });
+}
+
+/// `text` with every secret the run knows masked.
+pub(crate) fn mask_known(text: &str) -> Cow<'_, str> {
+    match known().redact(text) {
+        Cow::Borrowed(_) => Cow::Borrowed(text),
+        Cow::Owned(masked) => Cow::Owned(masked),
+    }
+}
+
+/// Every secret the run knows now, shared.
+fn known() -> Arc<Secrets> {
+    with_known(|known| known.get_or_insert_with(Arc::default).clone())
+}
+
 /// The most terminal-control characters tolerated between two characters
 /// of a secret (a colour change is a handful; this bounds the search).
 const MAX_GAP: usize = 64;
@@ -81,14 +156,21 @@ const MAX_GAP: usize = 64;
 #[derive(Clone, Default)]
 pub(crate) struct Secrets {
     /// Every secret and every quoted form of it (`escape_debug`, the
-    /// console's escaping), longest first: a secret that contains another
-    /// is replaced whole.
-    list: Vec<String>,
+    /// console's escaping) by first character (a match never skips
+    /// anything before it: a run with thousands of hosts' passwords looks
+    /// at a handful per position, not all), longest first: a secret that
+    /// contains another is replaced whole.
+    by_first: BTreeMap<char, Vec<String>>,
+    /// How many forms.
+    count: usize,
+    /// The run's secrets ([`known`]), redacted here too: shared, not
+    /// copied into each host's set.
+    run: Option<Arc<Secrets>>,
 }
 
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secrets({} redacted)", self.list.len())
+        write!(f, "Secrets({} redacted)", self.count)
     }
 }
 
@@ -110,42 +192,102 @@ impl Secrets {
         if secret.is_empty() {
             return;
         }
+        let json = serde_json::to_string(secret).unwrap_or_default();
         let forms = [
             secret.to_string(),
             secret.escape_debug().to_string(),
             secret.escape_default().to_string(),
-            super::sanitize::escape(secret).into_owned(),
+            super::sanitize::escape_unmasked(secret),
+            // As a JSON string holds it (`--json`, the JSON log, a report).
+            json.get(1..json.len().saturating_sub(1))
+                .unwrap_or_default()
+                .to_string(),
         ];
-        for form in forms {
-            if !self.list.contains(&form) {
-                self.list.push(form);
-            }
+        self.add_forms(forms);
+    }
+
+    /// Redact `form` too: the secret as some transformation of text shows
+    /// it (what a terminal screen leaves of a password with controls in
+    /// it). A form shorter than [`MIN_SHOWN`] characters is ignored: it is
+    /// no longer the secret, and masking it everywhere would mask
+    /// ordinary text.
+    pub(crate) fn add_form(&mut self, form: &str) {
+        if form.chars().count() >= MIN_SHOWN {
+            self.add_forms([form.to_string()]);
         }
-        self.list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    fn add_forms(&mut self, forms: impl IntoIterator<Item = String>) {
+        for form in forms {
+            let Some(first) = form.chars().next() else {
+                continue;
+            };
+            let bucket = self.by_first.entry(first).or_default();
+            if bucket.contains(&form) {
+                continue;
+            }
+            let at = bucket.partition_point(|s| s.len() >= form.len());
+            self.count += 1;
+            bucket.insert(at, form);
+        }
+    }
+
+    /// Whether `form` is redacted here as it is.
+    fn holds(&self, form: &str) -> bool {
+        form.chars()
+            .next()
+            .and_then(|c| self.by_first.get(&c))
+            .is_some_and(|bucket| bucket.iter().any(|s| s == form))
+    }
+
+    /// The forms that may start at `at` in `text`, longest first, the
+    /// run's included.
+    fn starting(&self, text: &str, at: usize) -> impl Iterator<Item = &str> {
+        let first = text[at..].chars().next();
+        fn bucket(set: &Secrets, first: Option<char>) -> Option<&Vec<String>> {
+            first.and_then(|c| set.by_first.get(&c))
+        }
+        let own = bucket(self, first);
+        let run = self.run.as_deref().and_then(|run| bucket(run, first));
+        let mut forms: Vec<&str> = own
+            .into_iter()
+            .chain(run)
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if own.is_some() && run.is_some() {
+            forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+        forms.into_iter()
+    }
+
+    /// These secrets and, from now on, every secret the run knows.
+    pub(crate) fn with_run(mut self) -> Secrets {
+        self.run = Some(known());
+        self
     }
 
     /// Whether there is nothing to redact.
     pub(crate) fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.count == 0 && self.run.as_ref().is_none_or(|run| run.is_empty())
     }
 
     /// `text` with every whole secret replaced by [`MASK`], terminal
     /// controls between its characters included.
     pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if self.list.is_empty() {
+        if self.is_empty() {
             return Cow::Borrowed(text);
         }
         let mut out: Option<String> = None;
         let mut copied = 0;
         let mut at = 0;
         while at < text.len() {
-            let whole = self
-                .list
-                .iter()
-                .find_map(|secret| match match_at(text, at, secret) {
-                    Matched::Whole(end) => Some(end),
-                    _ => None,
-                });
+            let whole =
+                self.starting(text, at)
+                    .find_map(|secret| match match_at(text, at, secret) {
+                        Matched::Whole(end) => Some(end),
+                        _ => None,
+                    });
             match whole {
                 Some(end) => {
                     let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
@@ -206,62 +348,111 @@ impl Secrets {
         }
     }
 
-    /// Bytes at the end of `text` that begin a secret without completing
-    /// it: what the next chunk may complete.
-    pub(crate) fn unfinished_suffix(&self, text: &str) -> usize {
-        let Some(longest) = self.list.first().map(|s| s.chars().count()) else {
-            return 0;
-        };
-        // A begun secret starts at most this far back.
-        let reach = longest.saturating_mul(MAX_GAP + 4).saturating_mul(4);
-        let mut from = text.len().saturating_sub(reach);
-        while !text.is_char_boundary(from) {
-            from += 1;
-        }
-        for (offset, _) in text[from..].char_indices() {
-            let at = from + offset;
-            if self
-                .list
-                .iter()
-                .any(|secret| matches!(match_at(text, at, secret), Matched::Begun))
-            {
-                return text.len() - at;
-            }
-        }
-        0
-    }
-
     /// The next chunk of a received stream, redacted: what can be kept now,
     /// with the end that may begin a secret held back in `held` (joined to
-    /// the next chunk, or kept as it is once the other side speaks).
+    /// the next chunk). Nothing is redacted past where a secret begins
+    /// unfinished: a shorter secret inside it (a form a terminal shows of
+    /// it) must not be masked before the whole has had its chance. Held
+    /// text that nothing completes is kept redacted by [`Secrets::redact`].
     pub(crate) fn redact_streamed(&self, held: &mut String, chunk: &str) -> String {
         let mut joined = std::mem::take(held);
         joined.push_str(chunk);
-        let mut joined = self.redact(&joined).into_owned();
-        let unfinished = self.unfinished_suffix(&joined);
-        *held = joined.split_off(joined.len() - unfinished);
-        joined
+        let (ready, begun) = self.redact_until_begun(&joined);
+        *held = joined.split_off(begun);
+        ready
+    }
+
+    /// `text` redacted up to the first place a secret begins without
+    /// ending in it, and that place (`text.len()` if none).
+    fn redact_until_begun(&self, text: &str) -> (String, usize) {
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut at = 0;
+        while at < text.len() {
+            let mut found = Matched::No;
+            for secret in self.starting(text, at) {
+                found = match_at(text, at, secret);
+                if !matches!(found, Matched::No) {
+                    break;
+                }
+            }
+            match found {
+                Matched::Whole(end) => {
+                    out.push_str(&text[copied..at]);
+                    out.push_str(MASK);
+                    copied = end;
+                    at = end;
+                }
+                Matched::Begun => {
+                    out.push_str(&text[copied..at]);
+                    return (out, at);
+                }
+                Matched::No => at += text[at..].chars().next().map_or(1, char::len_utf8),
+            }
+        }
+        out.push_str(&text[copied..]);
+        (out, text.len())
     }
 }
 
 /// How `secret` matches `text` from byte `at`: its characters in order,
 /// with terminal controls allowed between them (never before the first).
+/// A control that is part of the secret (a tab, an escape, a C1) matches
+/// itself first; only if the rest does not match is it taken as one of
+/// the controls allowed between two characters.
 fn match_at(text: &str, at: usize, secret: &str) -> Matched {
-    let mut pos = at;
-    for (i, want) in secret.chars().enumerate() {
-        if i > 0 {
-            match skip_controls(text, pos) {
-                Some(next) => pos = next,
-                None => return Matched::Begun,
-            }
+    let want: Vec<char> = secret.chars().collect();
+    let Some(&first) = want.first() else {
+        return Matched::No;
+    };
+    match text[at..].chars().next() {
+        None => Matched::No,
+        Some(c) if c == first => {
+            let mut budget = MAX_BRANCHES;
+            match_rest(text, at + c.len_utf8(), &want[1..], &mut budget)
         }
-        match text[pos..].chars().next() {
-            None => return if i > 0 { Matched::Begun } else { Matched::No },
-            Some(c) if c == want => pos += c.len_utf8(),
-            Some(_) => return Matched::No,
-        }
+        Some(_) => Matched::No,
     }
-    Matched::Whole(pos)
+}
+
+/// How many alternatives one match tries at most: a secret of many
+/// controls met by a text of many controls cannot make redaction slow.
+const MAX_BRANCHES: usize = 256;
+
+/// How the rest of a secret, `want`, matches `text` from `pos`.
+fn match_rest(text: &str, pos: usize, want: &[char], budget: &mut usize) -> Matched {
+    let Some((&next, rest)) = want.split_first() else {
+        return Matched::Whole(pos);
+    };
+    if *budget == 0 {
+        return Matched::No;
+    }
+    *budget -= 1;
+    let mut begun = false;
+    // The secret's own character, as it is.
+    match text[pos..].chars().next() {
+        None => return Matched::Begun,
+        Some(c) if c == next => match match_rest(text, pos + c.len_utf8(), rest, budget) {
+            Matched::Whole(end) => return Matched::Whole(end),
+            Matched::Begun => begun = true,
+            Matched::No => {}
+        },
+        Some(_) => {}
+    }
+    // Or after terminal controls the host put between two characters.
+    let found = match skip_controls(text, pos) {
+        None => Matched::Begun,
+        Some(after) if after == pos => Matched::No,
+        Some(after) => match text[after..].chars().next() {
+            None => Matched::Begun,
+            Some(c) if c == next => match_rest(text, after + c.len_utf8(), rest, budget),
+            Some(_) => Matched::No,
+        },
+    };
+    match found {
+        Matched::No if begun => Matched::Begun,
+        other => other,
+    }
 }
 
 /// The offset after the terminal controls starting at `pos` (escape and
@@ -345,9 +536,15 @@ mod tests {
         assert_eq!(secrets.redact("pw hu\u{9b}1mn\rter2"), "pw ***");
         // A line break is no terminal trick: two lines are two texts.
         assert_eq!(secrets.redact("hun\nter2"), "hun\nter2");
-        assert_eq!(secrets.unfinished_suffix("esa01> hun"), 3);
-        assert_eq!(secrets.unfinished_suffix("esa01> hun\u{1b}["), 5);
-        assert_eq!(secrets.unfinished_suffix("hunter2"), 0);
+        for (text, kept, held) in [
+            ("esa01> hun", "esa01> ", "hun"),
+            ("esa01> hun\u{1b}[", "esa01> ", "hun\u{1b}["),
+            ("hunter2", "***", ""),
+        ] {
+            let mut holding = String::new();
+            assert_eq!(secrets.redact_streamed(&mut holding, text), kept);
+            assert_eq!(holding, held);
+        }
         assert!(!format!("{secrets:?}").contains("hunter2"));
         let mut held = String::new();
         let mut kept = secrets.redact_streamed(&mut held, "pw hu");

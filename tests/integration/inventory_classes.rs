@@ -300,7 +300,9 @@ fn scripts_json_vault_values_and_meta_as_ansible() {
     .unwrap();
     let output = serde_json::json!({
         "esa": {"hosts": ["esa01"], "vars": {"ansible_user": {"__ansible_vault": vault}}},
-        "_meta": {"hostvars": {"esa01": {"ansible_port": 2202}}},
+        "_meta": {"hostvars": {"esa01": {
+            "ansible_port": "{{ 2202 if ansible_user == 's3cret-pw' else 1 }}",
+        }}},
     });
     let script = format!("#!/bin/sh\ncat <<'EOF'\n{output}\nEOF\n");
     let dir = estate(&[("inv.sh", &script), ("vault-pass", "test-vault-password\n")]);
@@ -314,7 +316,9 @@ fn scripts_json_vault_values_and_meta_as_ansible() {
         "inv.sh",
         &["--vault-password-file", "vault-pass"],
     );
-    assert_eq!(host(&hosts, "esa01")["user"], "s3cret-pw");
+    // The vault-sourced user is masked (docs/SECURITY.md I4); the port
+    // derived from it says it decrypted to `s3cret-pw`.
+    assert_eq!(host(&hosts, "esa01")["user"], "***");
     assert_eq!(host(&hosts, "esa01")["port"], 2202);
     let bad = serde_json::json!({"esa": {"hosts": ["esa01"]}, "_meta": {"hostvars": ["esa01"]}});
     std::fs::write(&path, format!("#!/bin/sh\necho '{bad}'\n")).unwrap();
@@ -385,8 +389,23 @@ fn several_vault_ids_as_ansible_and_a_missing_label_is_named() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/fixtures/inventory");
     // vault-id-prod.yml: `ansible-vault encrypt_string --vault-id prod@...`
     // (format 1.2, label `prod`); ansible-core 2.19.14 reads it as `ops-prod`.
+    // A vault-sourced value is a secret, masked wherever it is shown
+    // (docs/SECURITY.md I4): the port the file derives from it says
+    // what it decrypted to.
+    let derived = tempfile::tempdir().unwrap();
+    for file in ["vault-id-dev-pass", "vault-id-prod-pass"] {
+        std::fs::copy(fixtures.join(file), derived.path().join(file)).unwrap();
+    }
+    let text = std::fs::read_to_string(fixtures.join("vault-id-prod.yml")).unwrap();
+    std::fs::write(
+        derived.path().join("vault-id-prod.yml"),
+        format!(
+            "{text}      ansible_port: \"{{{{ 2200 if ansible_user == 'ops-prod' else 1 }}}}\"\n"
+        ),
+    )
+    .unwrap();
     let both = resolve(
-        &fixtures,
+        derived.path(),
         "vault-id-prod.yml",
         &[
             "--vault-id",
@@ -395,7 +414,8 @@ fn several_vault_ids_as_ansible_and_a_missing_label_is_named() {
             "prod@vault-id-prod-pass",
         ],
     );
-    assert_eq!(host(&both, "esa01")["user"], "ops-prod");
+    assert_eq!(host(&both, "esa01")["user"], "***");
+    assert_eq!(host(&both, "esa01")["port"], 2200);
     let text = refusal(
         &fixtures,
         &[

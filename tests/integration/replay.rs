@@ -77,7 +77,7 @@ fn outcomes(report: &Value) -> BTreeMap<String, (String, Vec<String>)> {
 
 /// Serve `recordings` with `sshfleet sim --replay` (plus `extra`) from
 /// `dir`, once its inventory is written.
-fn replay(dir: &Path, recordings: &Path, extra: &[&str]) -> (SimProcess, SimFiles) {
+pub(crate) fn replay(dir: &Path, recordings: &Path, extra: &[&str]) -> (SimProcess, SimFiles) {
     std::fs::create_dir_all(dir).unwrap();
     let files = SimFiles::beside(&dir.join("replay.yaml"));
     let mut args = vec![

@@ -24,7 +24,7 @@ fn token_playbook(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-fn token_playbook_text() -> &'static str {
+pub(crate) fn token_playbook_text() -> &'static str {
     "name: type-token\ndescription: Types a token at the CLI prompt.\n\
          vars:\n  api_token: {type: string, pattern: '[A-Za-z0-9-]+', description: a secret by its name}\n  \
          command_timeout: {type: duration, default: 30s, description: per command}\n  \
