@@ -139,10 +139,11 @@ pub(crate) fn summary(report: &Report) -> String {
     let pad = " ".repeat(width + 4);
     let mut out = String::from("hosts per finding:\n");
     for (i, group) in groups.iter().enumerate() {
+        let count = group.hosts.len().to_string();
         let _ = writeln!(
             out,
-            "  {:>width$}  {} ({}; {})",
-            group.hosts.len(),
+            "  {}{count}  {} ({}; {})",
+            " ".repeat(width.saturating_sub(count.len())),
             group.id,
             severity(group.severity),
             statuses(&group.hosts)

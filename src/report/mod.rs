@@ -528,13 +528,17 @@ impl Report {
                 if i > 0 {
                     line.push_str("  ");
                 }
-                let w = widths[i];
+                // Padded by hand: std's `{:w$}` panics past u16::MAX, and
+                // a host name or a finding id can be that long (I7).
+                let pad = widths[i].saturating_sub(cell.chars().count());
                 if Some(i) == right_aligned {
-                    let _ = write!(line, "{cell:>w$}");
+                    line.extend(std::iter::repeat_n(' ', pad));
+                    line.push_str(cell);
                 } else if i == last {
                     line.push_str(cell);
                 } else {
-                    let _ = write!(line, "{cell:<w$}");
+                    line.push_str(cell);
+                    line.extend(std::iter::repeat_n(' ', pad));
                 }
             }
             out.push_str(line.trim_end());
