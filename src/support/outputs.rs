@@ -113,7 +113,8 @@ pub(crate) fn check_known_hosts(path: &Path, accept_new: bool) -> Result<(), Out
 /// A symbolic link is refused (never followed); an existing directory
 /// that others may read or enter gets `mode` (0700: sessions are private).
 pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<(), OutputError> {
-    if let Ok(meta) = std::fs::symlink_metadata(dir) {
+    through_a_link(what, dir)?;
+    if let Ok(meta) = std::fs::symlink_metadata(dir_itself(dir)) {
         if meta.file_type().is_symlink() {
             return Err(refuse(
                 what,
@@ -142,6 +143,42 @@ pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<()
     builder
         .create(dir)
         .map_err(|e| refuse(what, dir, format!("cannot create it: {e}")))
+}
+
+/// `dir` as the directory it names itself: `tlink/` and `tlink/.` name
+/// the link's target to the system (a trailing separator or `.` resolves
+/// the link), but the link is what the operator pointed at. `Path`'s
+/// components drop both.
+fn dir_itself(dir: &Path) -> PathBuf {
+    let itself: PathBuf = dir.components().collect();
+    if itself.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        itself
+    }
+}
+
+/// A `..` after a symbolic link (`tlink/..`) climbs out of the link's
+/// target: refused like the link itself.
+fn through_a_link(what: &'static str, dir: &Path) -> Result<(), OutputError> {
+    let mut prefix = PathBuf::new();
+    for part in dir.components() {
+        if part == std::path::Component::ParentDir
+            && !prefix.as_os_str().is_empty()
+            && std::fs::symlink_metadata(&prefix).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(refuse(
+                what,
+                dir,
+                format!(
+                    "goes through symbolic link {} (name the directory itself)",
+                    prefix.display()
+                ),
+            ));
+        }
+        prefix.push(part);
+    }
+    Ok(())
 }
 
 /// Write `bytes` as `path` with `mode`: into a new file (created
@@ -233,6 +270,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("symbolic link") && e.contains("link"), "{e}");
+        // A trailing separator or `.` makes the system resolve the link:
+        // it is still the link the operator named, and the target keeps
+        // its mode.
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        for spelling in [
+            "link/", "link/.", "link//", "link/./", "./link/.", "link/..",
+        ] {
+            let e = ensure_dir("--record", &tmp.path().join(spelling), 0o700)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("symbolic link"), "{spelling}: {e}");
+        }
+        let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o777, "the link's target was changed");
+        ensure_dir("--record", &tmp.path().join("open/."), 0o700).unwrap();
     }
 
     #[test]
