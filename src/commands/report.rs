@@ -52,6 +52,9 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
             Ok(ExitCode::Success)
         }
         ReportCommand::Merge { reports, out } => {
+            let inputs: Vec<(&str, &Path)> =
+                reports.iter().map(|p| ("report", p.as_path())).collect();
+            crate::support::outputs::refuse_shared_files(&[("--out", &out)], &inputs)?;
             let loaded = reports
                 .into_iter()
                 .map(|path| Report::load(&path).map(|r| (path, r)))
@@ -69,6 +72,10 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
         }
         ReportCommand::Html { report, out } => {
             crate::support::outputs::check_file("--out", &out)?;
+            crate::support::outputs::refuse_shared_files(
+                &[("--out", &out)],
+                &[("report", &report)],
+            )?;
             let loaded = Report::load(&report)?;
             crate::report::html::write(&loaded, Some(&report.display().to_string()), &out)
                 .map_err(|source| Error::WriteHtml {
