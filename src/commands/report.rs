@@ -60,12 +60,10 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
                 .map(|path| Report::load(&path).map(|r| (path, r)))
                 .collect::<Result<Vec<_>, _>>()?;
             let merged = Report::merge(&loaded)?;
-            merged
-                .write_atomic(&out)
-                .map_err(|source| Error::WriteReport {
-                    path: out.clone(),
-                    source,
-                })?;
+            crate::console::escaped::write(&merged, &out).map_err(|source| Error::WriteReport {
+                path: out.clone(),
+                source,
+            })?;
             say!("{}", merged.table_with_reasons().trim_end());
             say!("report written to {}", out.display());
             Ok(merged.exit_code())

@@ -415,13 +415,18 @@ impl Report {
             .unwrap_or_default()
     }
 
-    /// Write the JSON report: temporary file in the same directory, then
-    /// rename, so readers see the old report or the new one, never half.
-    pub(crate) fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
+    /// The report file's bytes. Written only by `console::escaped::write`,
+    /// which escapes first, whatever command writes it (a run, a merge).
+    pub(crate) fn to_json(&self) -> std::io::Result<Vec<u8>> {
         let mut text = serde_json::to_vec_pretty(self)?;
         text.push(b'\n');
-        // The report may name hosts and their faults: the owner's alone.
-        crate::support::outputs::write_atomic(path, &text, 0o600)
+        Ok(text)
+    }
+
+    /// A report file as a test sets one up (unescaped, as given).
+    #[cfg(test)]
+    pub(crate) fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
+        crate::support::outputs::write_atomic(path, &self.to_json()?, 0o600)
     }
 
     /// The summary table printed at the end of a run, then how many hosts

@@ -198,10 +198,14 @@ const ESCAPERS: [&str; 4] = [
 /// The files outside `src/console/` that escape text, each with why it is
 /// not a terminal's: a new caller must be added here with its reason, and
 /// an entry whose file no longer escapes fails too.
-const ESCAPING_OUTSIDE_THE_CONSOLE: [(&str, &str); 2] = [
+const ESCAPING_OUTSIDE_THE_CONSOLE: [(&str, &str); 3] = [
     (
         "src/report/html.rs",
         "an HTML page: its texts show controls as `report show` does, then HTML-escaped",
+    ),
+    (
+        "src/session/transcript.rs",
+        "a transcript is read with cat and less: the terminal's escaper, as the console prints",
     ),
     (
         "src/support/secrets.rs",
