@@ -52,6 +52,7 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
             Ok(ExitCode::Success)
         }
         ReportCommand::Merge { reports, out } => {
+            crate::support::outputs::check_file("--out", &out)?;
             let inputs: Vec<(&str, &Path)> =
                 reports.iter().map(|p| ("report", p.as_path())).collect();
             crate::support::outputs::refuse_shared_files(&[("--out", &out)], &inputs)?;
