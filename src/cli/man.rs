@@ -3,8 +3,6 @@
 //! set in roff no-fill blocks, so `man` never joins them or breaks one
 //! mid-option.
 
-use std::path::Path;
-
 /// The page of `cmd` alone (`sshfleet man | man -l -`).
 pub(crate) fn page(cmd: clap::Command) -> std::io::Result<String> {
     let mut roff = Vec::new();
@@ -12,20 +10,22 @@ pub(crate) fn page(cmd: clap::Command) -> std::io::Result<String> {
     Ok(no_fill(&String::from_utf8_lossy(&roff)))
 }
 
-/// One page per command and subcommand (sshfleet.1, sshfleet-run.1, ...)
-/// in `dir`, created if missing.
-pub(crate) fn write_pages(cmd: clap::Command, dir: &Path) -> std::io::Result<()> {
-    fn each(cmd: clap::Command, dir: &Path) -> std::io::Result<()> {
+/// One page per command and subcommand (sshfleet.1, sshfleet-run.1, ...):
+/// file name and text; `commands::man` writes them.
+pub(crate) fn pages(cmd: clap::Command) -> std::io::Result<Vec<(String, String)>> {
+    fn each(cmd: clap::Command, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-            each(sub.clone(), dir)?;
+            each(sub.clone(), out)?;
         }
         let name = clap_mangen::Man::new(cmd.clone()).get_filename();
-        std::fs::write(dir.join(name), page(cmd)?)
+        out.push((name, page(cmd)?));
+        Ok(())
     }
-    std::fs::create_dir_all(dir)?;
     let mut cmd = cmd.disable_help_subcommand(true);
     cmd.build();
-    each(cmd, dir)
+    let mut out = Vec::new();
+    each(cmd, &mut out)?;
+    Ok(out)
 }
 
 /// `roff` with each run of indented text lines between `.nf` and `.fi`.

@@ -12,7 +12,18 @@ pub(super) fn execute(out_dir: Option<PathBuf>) -> Result<ExitCode, Error> {
             // Created with its parents (a fresh prefix has no
             // share/man/man1), checked before anything is written.
             crate::support::outputs::ensure_dir_all("man --out-dir", &dir, 0o755)?;
-            crate::cli::man::write_pages(crate::cli::command(), &dir)
+            // Each page is a new file renamed into place: a link planted
+            // at `sshfleet.1` is replaced, never written through (I5).
+            crate::cli::man::pages(crate::cli::command())
+                .and_then(|pages| {
+                    pages.iter().try_for_each(|(name, text)| {
+                        crate::support::outputs::write_atomic(
+                            &dir.join(name),
+                            text.as_bytes(),
+                            0o644,
+                        )
+                    })
+                })
                 .map_err(|source| Error::WriteManPages { dir, source })?;
         }
         // `sshfleet man | head` is not an error.

@@ -82,6 +82,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Playbook(PlaybookCommand::Test(args)) => {
             if let Some(report) = &args.report {
                 crate::support::outputs::check_file("--report", report)?;
+                let mut inputs = vec![("the playbook", std::path::Path::new(&args.playbook))];
+                inputs.extend(args.expect.as_deref().map(|p| ("--expect", p)));
+                crate::support::outputs::refuse_shared_files(&[("--report", report)], &inputs)?;
             }
             playbook_test::execute(playbook_test::Test {
                 playbook: Some(args.playbook),

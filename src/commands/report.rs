@@ -52,23 +52,29 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
             Ok(ExitCode::Success)
         }
         ReportCommand::Merge { reports, out } => {
+            crate::support::outputs::check_file("--out", &out)?;
+            let inputs: Vec<(&str, &Path)> =
+                reports.iter().map(|p| ("report", p.as_path())).collect();
+            crate::support::outputs::refuse_shared_files(&[("--out", &out)], &inputs)?;
             let loaded = reports
                 .into_iter()
                 .map(|path| Report::load(&path).map(|r| (path, r)))
                 .collect::<Result<Vec<_>, _>>()?;
             let merged = Report::merge(&loaded)?;
-            merged
-                .write_atomic(&out)
-                .map_err(|source| Error::WriteReport {
-                    path: out.clone(),
-                    source,
-                })?;
+            crate::console::escaped::write(&merged, &out).map_err(|source| Error::WriteReport {
+                path: out.clone(),
+                source,
+            })?;
             say!("{}", merged.table_with_reasons().trim_end());
             say!("report written to {}", out.display());
             Ok(merged.exit_code())
         }
         ReportCommand::Html { report, out } => {
             crate::support::outputs::check_file("--out", &out)?;
+            crate::support::outputs::refuse_shared_files(
+                &[("--out", &out)],
+                &[("report", &report)],
+            )?;
             let loaded = Report::load(&report)?;
             crate::report::html::write(&loaded, Some(&report.display().to_string()), &out)
                 .map_err(|source| Error::WriteHtml {

@@ -2,6 +2,8 @@
 //! check every output path, ask the password, take the run lock, then run
 //! the fleet under the console with Ctrl-C/SIGTERM/SIGHUP as "stop".
 
+use std::path::Path;
+
 use crate::cli::RunArgs;
 use crate::console::Console;
 use crate::console::events::{JsonLog, LogFormat};
@@ -40,6 +42,26 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
         .clone()
         .unwrap_or_else(crate::support::lock::default_path);
     check_file("--lock", &lock_path)?;
+    let mut outputs: Vec<(&'static str, &Path)> = vec![("--lock", &lock_path)];
+    for (what, path) in [
+        ("--report", &args.report),
+        ("--metrics-file", &args.metrics_file),
+        ("--html", &args.html),
+    ] {
+        outputs.extend(path.as_deref().map(|p| (what, p)));
+    }
+    let mut inputs: Vec<(&str, &Path)> =
+        args.inventory.iter().map(|p| ("-i", p.as_path())).collect();
+    inputs.push(("the playbook", Path::new(&args.playbook)));
+    for (what, path) in [
+        ("-F", &args.ssh_config),
+        ("--known-hosts", &args.known_hosts),
+        ("--retry-failed", &args.retry_failed),
+        ("--vault-password-file", &args.vault.vault_password_file),
+    ] {
+        inputs.extend(path.as_deref().map(|p| (what, p)));
+    }
+    crate::support::outputs::refuse_shared_files(&outputs, &inputs)?;
     Ok(lock_path)
 }
 

@@ -13,6 +13,15 @@ use crate::error::Error;
 use crate::exit::ExitCode;
 
 pub(super) async fn execute(args: SimArgs) -> Result<ExitCode, Error> {
+    if let Some(inventory) = &args.inventory_out {
+        // The inventory and, beside it, its `.key` and `.known_hosts`:
+        // checked before a server starts, a bad path is the operator's
+        // mistake (exit 5), not the simulator's failure.
+        let check = crate::support::outputs::check_file;
+        check("--inventory-out", inventory)?;
+        check("--inventory-out", &inventory.with_extension("key"))?;
+        check("--inventory-out", &inventory.with_extension("known_hosts"))?;
+    }
     if let (Some(dir), Some(inventory_out)) = (&args.replay, &args.inventory_out) {
         let options = ReplayOptions {
             dir: dir.clone(),

@@ -7,6 +7,7 @@
 //! from a host"), so a report read back prints the same.
 
 use std::borrow::Cow;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::fleet::Observer;
@@ -41,11 +42,33 @@ fn json(v: serde_json::Value) -> serde_json::Value {
 /// every host's outcome) escaped.
 pub(crate) fn report(mut report: Report) -> Report {
     in_place(&mut report.playbook);
+    in_place(&mut report.sshfleet_version);
+    report.inventory.iter_mut().for_each(in_place);
+    if let Some(limit) = &mut report.limit {
+        in_place(limit);
+    }
+    report.extra_vars = std::mem::take(&mut report.extra_vars)
+        .into_iter()
+        .map(|(k, mut v)| {
+            in_place(&mut v);
+            (escape(&k).into_owned(), v)
+        })
+        .collect();
     report.hosts = std::mem::take(&mut report.hosts)
         .into_iter()
         .map(outcome)
         .collect();
     report
+}
+
+/// Write the report file, 0600 (it names hosts and their faults), into a
+/// new file renamed into place. Every report sshfleet writes comes here,
+/// whichever command wrote it: `run`'s, `report merge`'s (whose inputs
+/// are whoever's files), so each holds its texts escaped the same way
+/// (escaping escaped text changes nothing).
+pub(crate) fn write(report: &Report, path: &Path) -> std::io::Result<()> {
+    let text = self::report(report.clone()).to_json()?;
+    crate::support::outputs::write_atomic(path, &text, 0o600)
 }
 
 /// A host's outcome with every string in it escaped.

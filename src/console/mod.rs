@@ -2,7 +2,7 @@
 //! progress or plain lines as hosts finish, the summary table, the report
 //! file, and (with `--log-format json`) one JSON object per event.
 
-mod escaped;
+pub(crate) mod escaped;
 pub(crate) mod events;
 pub(crate) mod log;
 pub(crate) mod metrics;
@@ -89,18 +89,21 @@ impl Console {
         let report = escaped::report(crate::fleet::run(plan, observer, cancel).await);
         seen.abort();
         progress.finish();
+        // The report is on disk before anything renders it: the record of
+        // what was done to the fleet must not depend on the table.
+        let written = report_path.as_ref().map(|path| {
+            escaped::write(&report, path).map_err(|source| Error::WriteReport {
+                path: path.clone(),
+                source,
+            })
+        });
         let labels = self.labels.as_ref().map(|(title, cells)| (*title, cells));
         // `--retry-failed` with nothing to retry has said so: no empty table.
         if !report.hosts.is_empty() {
             lines.print(&format!("\n{}", report.table(labels).trim_end()));
         }
-        if let Some(path) = &report_path {
-            report
-                .write_atomic(path)
-                .map_err(|source| Error::WriteReport {
-                    path: path.clone(),
-                    source,
-                })?;
+        if let (Some(path), Some(written)) = (&report_path, written) {
+            written?;
             lines.print(&format!("report written to {}", path.display()));
         }
         if let Some(path) = &html_path {

@@ -362,7 +362,12 @@ pub(super) fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
             };
             (b..=e)
                 .step_by(step)
-                .map(|n| format!("{n:0width$}"))
+                .map(|n| {
+                    // Padded by hand: std's `{:0w$}` panics past u16::MAX
+                    // digits, and a range's bounds are the author's text.
+                    let digits = n.to_string();
+                    format!("{}{digits}", "0".repeat(width.saturating_sub(digits.len())))
+                })
                 .collect()
         }
     };

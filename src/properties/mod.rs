@@ -14,6 +14,7 @@
 
 mod outputs;
 mod parsers;
+mod renderers;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};

@@ -7,10 +7,10 @@
 //! `--group-by finding` narrow a report to the hosts an operator asks about,
 //! and `--host` prints one host's every word.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
-use super::finding::Severity;
+use super::finding::{FoundFault, Severity};
 use super::{HostOutcome, Report, Status};
 
 /// Longest reason a table cell shows; the rest is one command away
@@ -22,6 +22,9 @@ pub(crate) struct FindingGroup<'a> {
     pub id: &'a str,
     pub severity: Severity,
     pub hosts: Vec<&'a HostOutcome>,
+    /// Each of `hosts`' findings with this id (a host may hold it twice):
+    /// kept here so no question about a group walks every host's findings.
+    findings: Vec<&'a FoundFault>,
 }
 
 impl FindingGroup<'_> {
@@ -29,11 +32,9 @@ impl FindingGroup<'_> {
     /// with the host's own version), and whether others got another.
     fn message(&self) -> Option<(&str, bool)> {
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for host in &self.hosts {
-            for f in host.findings.iter().filter(|f| f.id == self.id) {
-                if let Some(m) = &f.message {
-                    *counts.entry(m.as_str()).or_default() += 1;
-                }
+        for f in &self.findings {
+            if let Some(m) = &f.message {
+                *counts.entry(m.as_str()).or_default() += 1;
             }
         }
         let varied = counts.len() > 1;
@@ -49,16 +50,14 @@ impl FindingGroup<'_> {
     /// gives none.
     fn shared_values(&self) -> Vec<String> {
         let mut shared: Option<Vec<String>> = None;
-        for host in &self.hosts {
-            for f in host.findings.iter().filter(|f| f.id == self.id) {
-                let Some(pairs) = value_pairs(&f.evidence) else {
-                    return Vec::new();
-                };
-                shared = Some(match shared {
-                    None => pairs,
-                    Some(before) => before.into_iter().filter(|p| pairs.contains(p)).collect(),
-                });
-            }
+        for f in &self.findings {
+            let Some(pairs) = value_pairs(&f.evidence) else {
+                return Vec::new();
+            };
+            shared = Some(match shared {
+                None => pairs,
+                Some(before) => before.into_iter().filter(|p| pairs.contains(p)).collect(),
+            });
         }
         shared.unwrap_or_default()
     }
@@ -92,14 +91,16 @@ pub(crate) fn groups(hosts: &[HostOutcome]) -> Vec<FindingGroup<'_>> {
     for host in hosts {
         let mut seen = BTreeSet::new();
         for f in &host.findings {
-            if !seen.insert(f.id.as_str()) {
-                continue;
-            }
             let group = by_id.entry(&f.id).or_insert_with(|| FindingGroup {
                 id: &f.id,
                 severity: f.severity,
                 hosts: Vec::new(),
+                findings: Vec::new(),
             });
+            group.findings.push(f);
+            if !seen.insert(f.id.as_str()) {
+                continue;
+            }
             group.severity = group.severity.max(f.severity);
             group.hosts.push(host);
         }
@@ -139,10 +140,11 @@ pub(crate) fn summary(report: &Report) -> String {
     let pad = " ".repeat(width + 4);
     let mut out = String::from("hosts per finding:\n");
     for (i, group) in groups.iter().enumerate() {
+        let count = group.hosts.len().to_string();
         let _ = writeln!(
             out,
-            "  {:>width$}  {} ({}; {})",
-            group.hosts.len(),
+            "  {}{count}  {} ({}; {})",
+            " ".repeat(width.saturating_sub(count.len())),
             group.id,
             severity(group.severity),
             statuses(&group.hosts)
@@ -284,12 +286,24 @@ impl Report {
     }
 
     /// `report show --group-by finding`: one table per finding, most hosts
-    /// first, then the hosts with none.
+    /// first, then the hosts with none. Each host's cells are made once,
+    /// and each table holds only its group's rows: the work grows with the
+    /// (host, finding) pairs, not with findings times hosts.
     pub(crate) fn tables_by_finding(&self) -> String {
         let mut out = String::new();
-        let groups = groups(&self.hosts);
-        for group in &groups {
-            let names = group.names();
+        let (header, cells) = self.cells(None, true);
+        let row_of: HashMap<*const HostOutcome, &Vec<String>> = self
+            .hosts
+            .iter()
+            .map(std::ptr::from_ref)
+            .zip(&cells)
+            .collect();
+        let rows_of = |hosts: &mut dyn Iterator<Item = &HostOutcome>| -> Vec<&Vec<String>> {
+            hosts
+                .filter_map(|h| row_of.get(&std::ptr::from_ref(h)).copied())
+                .collect()
+        };
+        for group in &groups(&self.hosts) {
             let _ = writeln!(
                 out,
                 "== {} ({}): {} host{}",
@@ -305,7 +319,8 @@ impl Report {
                 }
             }
             out.push('\n');
-            out.push_str(&self.rows_where(|h| names.contains(h.name.as_str())));
+            let rows = rows_of(&mut group.hosts.iter().copied());
+            out.push_str(&super::render_rows(&header, &rows));
             out.push('\n');
         }
         let without = self.hosts.iter().filter(|h| h.findings.is_empty()).count();
@@ -315,15 +330,10 @@ impl Report {
                 "== no finding: {without} host{}\n",
                 if without == 1 { "" } else { "s" }
             );
-            out.push_str(&self.rows_where(|h| h.findings.is_empty()));
+            let rows = rows_of(&mut self.hosts.iter().filter(|h| h.findings.is_empty()));
+            out.push_str(&super::render_rows(&header, &rows));
         }
         out
-    }
-
-    fn rows_where(&self, keep: impl Fn(&HostOutcome) -> bool) -> String {
-        let mut sub = self.clone();
-        sub.hosts.retain(|h| keep(h));
-        sub.rows(None, true)
     }
 
     /// `report show --host NAME`: everything the report holds of one host,
@@ -486,5 +496,38 @@ mod tests {
     fn wrap_keeps_words_whole() {
         assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
         assert_eq!(wrap("abcdefgh", 3), ["abcdefgh"]);
+    }
+
+    /// A host with thousands of findings is in thousands of tables: its
+    /// FOUND cell is cut, so the text (and the time to make it) grows with
+    /// the findings, not with their square (docs/SECURITY.md I3).
+    #[test]
+    fn grouping_by_finding_grows_with_the_findings_not_their_square() {
+        let ids: Vec<String> = (0..2000).map(|i| format!("finding-{i}")).collect();
+        let findings: Vec<(&str, &str, &str)> =
+            ids.iter().map(|id| (id.as_str(), "ev", "msg")).collect();
+        let report = Report::new(
+            "p",
+            false,
+            chrono::Utc::now(),
+            false,
+            vec![
+                host("pc1", Status::Failed, &findings),
+                host("pc2", Status::Ok, &[]),
+            ],
+        );
+        let text = report.tables_by_finding();
+        assert_eq!(
+            text.matches("\n== ").count() + 1,
+            2001,
+            "one table per finding and one without"
+        );
+        assert!(text.contains("== finding-1999 (critical): 1 host"));
+        assert!(text.len() < 2000 * 1000, "{} bytes", text.len());
+        let detail = report.host_detail("pc1").unwrap();
+        assert!(
+            detail.contains("finding-1999"),
+            "--host still shows every finding"
+        );
     }
 }

@@ -415,13 +415,18 @@ impl Report {
             .unwrap_or_default()
     }
 
-    /// Write the JSON report: temporary file in the same directory, then
-    /// rename, so readers see the old report or the new one, never half.
-    pub(crate) fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
+    /// The report file's bytes. Written only by `console::escaped::write`,
+    /// which escapes first, whatever command writes it (a run, a merge).
+    pub(crate) fn to_json(&self) -> std::io::Result<Vec<u8>> {
         let mut text = serde_json::to_vec_pretty(self)?;
         text.push(b'\n');
-        // The report may name hosts and their faults: the owner's alone.
-        crate::support::outputs::write_atomic(path, &text, 0o600)
+        Ok(text)
+    }
+
+    /// A report file as a test sets one up (unescaped, as given).
+    #[cfg(test)]
+    pub(crate) fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
+        crate::support::outputs::write_atomic(path, &self.to_json()?, 0o600)
     }
 
     /// The summary table printed at the end of a run, then how many hosts
@@ -473,10 +478,15 @@ impl Report {
             out.push('\n');
             out.push_str(&by_finding);
         }
-        let cut = self
-            .hosts
+        let cut = self.hosts.iter().any(|h| {
+            [
+                by_finding::reason(h),
+                h.finding_ids().join(","),
+                h.actions.join(", "),
+            ]
             .iter()
-            .any(|h| by_finding::cut(&by_finding::reason(h)).1);
+            .any(|cell| by_finding::cut(cell).1)
+        });
         if cut {
             out.push_str(CUT_NOTE);
         }
@@ -484,6 +494,18 @@ impl Report {
     }
 
     fn rows(&self, labels: Option<(&str, &BTreeMap<String, String>)>, reasons: bool) -> String {
+        let (header, rows) = self.cells(labels, reasons);
+        render_rows(&header, &rows.iter().collect::<Vec<_>>())
+    }
+
+    /// The header and one row of cells per host, in the report's order.
+    /// FOUND and DONE are cut as reasons are: a host with thousands of
+    /// findings would otherwise repeat them in every table it is in.
+    fn cells(
+        &self,
+        labels: Option<(&str, &BTreeMap<String, String>)>,
+        reasons: bool,
+    ) -> (Vec<String>, Vec<Vec<String>>) {
         let mut header = vec!["HOST"];
         if let Some((title, _)) = labels {
             header.push(title);
@@ -492,7 +514,6 @@ impl Report {
         if reasons {
             header.push("REASON");
         }
-        let right_aligned = header.iter().position(|h| *h == "TIME");
         let rows: Vec<Vec<String>> = self
             .hosts
             .iter()
@@ -504,8 +525,8 @@ impl Report {
                 row.extend([
                     h.status.as_str().to_string(),
                     seconds(h.duration_ms),
-                    dash_if_empty(h.finding_ids().join(",")),
-                    dash_if_empty(h.actions.join(", ")),
+                    by_finding::cut(&dash_if_empty(h.finding_ids().join(","))).0,
+                    by_finding::cut(&dash_if_empty(h.actions.join(", "))).0,
                 ]);
                 if reasons {
                     row.push(by_finding::cut(&by_finding::reason(h)).0);
@@ -513,36 +534,8 @@ impl Report {
                 row
             })
             .collect();
-        let header: Vec<String> = header.into_iter().map(String::from).collect();
-        let mut widths: Vec<usize> = header.iter().map(String::len).collect();
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        let mut out = String::new();
-        for row in std::iter::once(&header).chain(&rows) {
-            let last = row.len() - 1;
-            let mut line = String::new();
-            for (i, cell) in row.iter().enumerate() {
-                if i > 0 {
-                    line.push_str("  ");
-                }
-                let w = widths[i];
-                if Some(i) == right_aligned {
-                    let _ = write!(line, "{cell:>w$}");
-                } else if i == last {
-                    line.push_str(cell);
-                } else {
-                    let _ = write!(line, "{cell:<w$}");
-                }
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        out
+        (header.into_iter().map(String::from).collect(), rows)
     }
-
     fn summary_line(&self) -> String {
         let s = &self.summary;
         let n = self.hosts.len();
@@ -569,7 +562,44 @@ impl Report {
 }
 
 /// Said under a table whose reasons were cut.
-const CUT_NOTE: &str = "(reasons end in `...` where cut; the full text: `sshfleet report show REPORT.json --host NAME`)\n";
+const CUT_NOTE: &str = "(cells end in `...` where cut; the full text: `sshfleet report show REPORT.json --host NAME`)\n";
+
+/// `rows` under `header`, each column as wide as its widest cell, TIME
+/// right-aligned, the last column unpadded.
+fn render_rows(header: &[String], rows: &[&Vec<String>]) -> String {
+    let right_aligned = header.iter().position(|h| h == "TIME");
+    let mut widths: Vec<usize> = header.iter().map(String::len).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(header).chain(rows.iter().map(|r| r.as_slice())) {
+        let last = row.len() - 1;
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            // Padded by hand: std's `{:w$}` panics past u16::MAX, and
+            // a host name or a finding id can be that long (I7).
+            let pad = widths[i].saturating_sub(cell.chars().count());
+            if Some(i) == right_aligned {
+                line.extend(std::iter::repeat_n(' ', pad));
+                line.push_str(cell);
+            } else if i == last {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
 
 /// The first line of a reason, for a table cell.
 fn first_line(text: &str) -> &str {

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
+use crate::support::sanitize::escape_for_terminal;
 use crate::support::secrets::Secrets;
 
 /// Past this many bytes a transcript keeps its head and says what it dropped:
@@ -201,7 +202,10 @@ impl Transcript {
                     Some(line) => line.strip_suffix('\r').unwrap_or(line),
                     None => line,
                 };
-                let _ = writeln!(out, "{stamp} {tag} {}", visible(line));
+                // The terminal's escaper: a transcript is read with `cat` and
+                // `less`, so it shows what the console would (bidi controls
+                // and separators too, docs/SECURITY.md I2).
+                let _ = writeln!(out, "{stamp} {tag} {}", escape_for_terminal(line));
             }
         }
         if self.dropped > 0 {
@@ -213,24 +217,6 @@ impl Transcript {
         }
         out
     }
-}
-
-/// `text` with control characters other than tab escaped (`\r`, `\u{1b}`).
-fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\t') {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if c.is_control() && c != '\t' {
-                    c.escape_debug().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
 }
 
 #[cfg(test)]
@@ -267,6 +253,22 @@ mod tests {
         );
         assert!(text.contains("<< C:\\Program Files\n"), "{text}");
         assert!(text.contains("<< \\u{1b}[0m"), "{text}");
+    }
+
+    /// A transcript is read with `cat`: what would reorder or break the
+    /// terminal's lines is spelled out as the console spells it.
+    #[test]
+    fn bidi_controls_separators_and_c1_are_escaped_as_on_the_terminal() {
+        let mut t = Transcript::new();
+        let hostile = "ok\u{1b}]0;PWN\u{7}\u{202e}\u{9b}\u{7f}\u{85}\u{2066}\u{2028}end\n";
+        t.record(Direction::Received, hostile);
+        let text = t.render();
+        let want = "<< ok\\u{1b}]0;PWN\\u{7}\\u{202e}\\u{9b}\\u{7f}\\u{85}\\u{2066}\\u{2028}end";
+        assert!(text.lines().any(|l| l.ends_with(want)), "{text}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
     }
 
     #[test]

@@ -101,6 +101,14 @@ impl RunLock {
             }
             Err(TryLockError::Error(e)) => return Err(io(e)),
         }
+        // A lock file left by an older sshfleet or made by hand keeps its
+        // mode when opened: made 0600 here, as docs/SECURITY.md I5 states.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(io)?;
+        }
         file.set_len(0)
             .and_then(|()| file.rewind())
             .and_then(|()| writeln!(file, "{}", std::process::id()))
@@ -221,6 +229,19 @@ mod tests {
         let err = RunLock::acquire(&hard).unwrap_err();
         assert!(err.to_string().contains("hard links"), "{err}");
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_left_readable_by_others_becomes_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.lock");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _lock = RunLock::acquire(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]

@@ -113,7 +113,8 @@ pub(crate) fn check_known_hosts(path: &Path, accept_new: bool) -> Result<(), Out
 /// A symbolic link is refused (never followed); an existing directory
 /// that others may read or enter gets `mode` (0700: sessions are private).
 pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<(), OutputError> {
-    if let Ok(meta) = std::fs::symlink_metadata(dir) {
+    through_a_link(what, dir)?;
+    if let Ok(meta) = std::fs::symlink_metadata(dir_itself(dir)) {
         if meta.file_type().is_symlink() {
             return Err(refuse(
                 what,
@@ -142,6 +143,112 @@ pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<()
     builder
         .create(dir)
         .map_err(|e| refuse(what, dir, format!("cannot create it: {e}")))
+}
+
+/// `dir` as the directory it names itself: `tlink/` and `tlink/.` name
+/// the link's target to the system (a trailing separator or `.` resolves
+/// the link), but the link is what the operator pointed at. `Path`'s
+/// components drop both.
+fn dir_itself(dir: &Path) -> PathBuf {
+    let itself: PathBuf = dir.components().collect();
+    if itself.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        itself
+    }
+}
+
+/// A `..` after a symbolic link (`tlink/..`) climbs out of the link's
+/// target: refused like the link itself.
+fn through_a_link(what: &'static str, dir: &Path) -> Result<(), OutputError> {
+    let mut prefix = PathBuf::new();
+    for part in dir.components() {
+        if part == std::path::Component::ParentDir
+            && !prefix.as_os_str().is_empty()
+            && std::fs::symlink_metadata(&prefix).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(refuse(
+                what,
+                dir,
+                format!(
+                    "goes through symbolic link {} (name the directory itself)",
+                    prefix.display()
+                ),
+            ));
+        }
+        prefix.push(part);
+    }
+    Ok(())
+}
+
+/// Where a path leads: its canonical name (of its directory and its name,
+/// when it does not exist yet) and, when it exists, its device and inode
+/// (which also tells hard links apart from different files).
+#[derive(Debug, PartialEq)]
+struct Identity {
+    canonical: Option<PathBuf>,
+    inode: Option<(u64, u64)>,
+}
+
+fn identity(path: &Path) -> Identity {
+    let canonical = std::fs::canonicalize(path).ok().or_else(|| {
+        let dir = std::fs::canonicalize(parent_of(path)).ok()?;
+        Some(dir.join(path.file_name()?))
+    });
+    #[cfg(unix)]
+    let inode = {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    };
+    #[cfg(not(unix))]
+    let inode = None;
+    Identity { canonical, inode }
+}
+
+fn same_file(a: &Identity, b: &Identity) -> bool {
+    (a.canonical.is_some() && a.canonical == b.canonical)
+        || (a.inode.is_some() && a.inode == b.inode)
+}
+
+/// Every output is a file of its own: two outputs that are one file would
+/// leave only the last written (`--report x --html x`), and an output that
+/// is an input (`--lock inventory.yaml`, `report html R.json --out
+/// R.json`) destroys what the command read. Compared by canonical path
+/// and, for files that exist, device and inode (links, hard links).
+/// `--known-hosts` is not an output here: under `--accept-new-host-keys`
+/// it is read and appended to, as OpenSSH does.
+pub(crate) fn refuse_shared_files(
+    outputs: &[(&'static str, &Path)],
+    inputs: &[(&str, &Path)],
+) -> Result<(), OutputError> {
+    let ids: Vec<Identity> = outputs.iter().map(|(_, p)| identity(p)).collect();
+    let inputs: Vec<(&str, &Path, Identity)> = inputs
+        .iter()
+        .map(|(what, p)| (*what, *p, identity(p)))
+        .collect();
+    for (i, (what, path)) in outputs.iter().enumerate() {
+        let clash = outputs
+            .iter()
+            .zip(&ids)
+            .skip(i + 1)
+            .find(|(_, id)| same_file(&ids[i], id))
+            .map(|((other, p), _)| format!("is the same file as {other} {}", p.display()))
+            .or_else(|| {
+                inputs
+                    .iter()
+                    .find(|(_, _, id)| same_file(&ids[i], id))
+                    .map(|(other, p, _)| {
+                        format!(
+                            "is the same file as {other} {}, which this command reads",
+                            p.display()
+                        )
+                    })
+            });
+        if let Some(reason) = clash {
+            return Err(refuse(what, path, format!("{reason}: name another file")));
+        }
+    }
+    Ok(())
 }
 
 /// Write `bytes` as `path` with `mode`: into a new file (created
@@ -218,6 +325,47 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn an_output_that_is_another_output_or_an_input_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let inv = tmp.path().join("inv.yaml");
+        std::fs::write(&inv, "all: {}\n").unwrap();
+        let hard = tmp.path().join("hard.yaml");
+        std::fs::hard_link(&inv, &hard).unwrap();
+        let sym = tmp.path().join("sym.yaml");
+        std::os::unix::fs::symlink(&inv, &sym).unwrap();
+        let new = tmp.path().join("new.json");
+        let spelt_otherwise = tmp.path().join(".").join("new.json");
+        let inputs = [("-i", inv.as_path())];
+        for (outputs, clash) in [
+            (vec![("--lock", inv.as_path())], "-i"),
+            (vec![("--report", hard.as_path())], "-i"),
+            (vec![("--report", sym.as_path())], "-i"),
+            (
+                vec![
+                    ("--report", new.as_path()),
+                    ("--html", spelt_otherwise.as_path()),
+                ],
+                "--html",
+            ),
+            (
+                vec![
+                    ("--report", new.as_path()),
+                    ("--metrics-file", new.as_path()),
+                ],
+                "--metrics-file",
+            ),
+        ] {
+            let e = refuse_shared_files(&outputs, &inputs)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("same file as") && e.contains(clash), "{e}");
+        }
+        let other = tmp.path().join("other.json");
+        refuse_shared_files(&[("--report", &new), ("--html", &other)], &inputs).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn session_directories_are_never_links_and_become_private() {
         use std::os::unix::fs::PermissionsExt as _;
         let tmp = tempfile::tempdir().unwrap();
@@ -233,6 +381,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("symbolic link") && e.contains("link"), "{e}");
+        // A trailing separator or `.` makes the system resolve the link:
+        // it is still the link the operator named, and the target keeps
+        // its mode.
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        for spelling in [
+            "link/", "link/.", "link//", "link/./", "./link/.", "link/..",
+        ] {
+            let e = ensure_dir("--record", &tmp.path().join(spelling), 0o700)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("symbolic link"), "{spelling}: {e}");
+        }
+        let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o777, "the link's target was changed");
+        ensure_dir("--record", &tmp.path().join("open/."), 0o700).unwrap();
     }
 
     #[test]

@@ -198,10 +198,14 @@ const ESCAPERS: [&str; 4] = [
 /// The files outside `src/console/` that escape text, each with why it is
 /// not a terminal's: a new caller must be added here with its reason, and
 /// an entry whose file no longer escapes fails too.
-const ESCAPING_OUTSIDE_THE_CONSOLE: [(&str, &str); 2] = [
+const ESCAPING_OUTSIDE_THE_CONSOLE: [(&str, &str); 3] = [
     (
         "src/report/html.rs",
         "an HTML page: its texts show controls as `report show` does, then HTML-escaped",
+    ),
+    (
+        "src/session/transcript.rs",
+        "a transcript is read with cat and less: the terminal's escaper, as the console prints",
     ),
     (
         "src/support/secrets.rs",
@@ -536,4 +540,56 @@ fn every_input_file_is_read_through_the_bounded_reader() {
         .map(|(f, _)| f.to_string())
         .collect();
     assert_eq!(reading, listed, "a listed file reads no file any more");
+}
+
+/// Whether `line` holds a format spec whose width or precision is given
+/// at run time (`{:>w$}`, `{:1$}`, `{:.*}`, `{x:.prec$}`): std panics
+/// ("Formatting argument out of range") past `u16::MAX`.
+fn runtime_width(line: &str) -> bool {
+    static SPEC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\{[^{}\s"]*:[^{}\s"]*(\$|\.\*)\}"#).unwrap()
+    });
+    SPEC.is_match(line)
+}
+
+#[test]
+fn the_width_finder_sees_every_spelling() {
+    for hit in [
+        r#"write!(line, "{cell:>w$}")"#,
+        r#"format!("{:<1$}", a, b)"#,
+        r#"format!("{:.*}", 3, x)"#,
+        r#"format!("{n:0width$}")"#,
+        r#"format!("{x:^.prec$}")"#,
+    ] {
+        assert!(runtime_width(hit), "{hit}");
+    }
+    for miss in [
+        r#"format!("{:>8}", x)"#,
+        r#"format!("{x:?} costs $5")"#,
+        r#"Regex::new(r"^a{1,3}$")"#,
+    ] {
+        assert!(!runtime_width(miss), "{miss}");
+    }
+}
+
+/// docs/SECURITY.md I7: a text as long as a host name can be (65536
+/// characters and more) must never reach a format width, which panics
+/// past `u16::MAX`: padding is computed by hand.
+#[test]
+fn no_format_takes_its_width_or_precision_at_run_time() {
+    let mut hits = Vec::new();
+    for path in sources() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in outside_test_items(&text) {
+            if runtime_width(line.split("//").next().unwrap_or("")) {
+                let rel = path.strip_prefix(root()).unwrap().display().to_string();
+                hits.push(format!("{rel}:{}: {}", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        hits.is_empty(),
+        "a runtime format width panics past u16::MAX; pad by hand:\n{}",
+        hits.join("\n")
+    );
 }

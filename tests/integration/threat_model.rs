@@ -327,6 +327,17 @@ async fn no_subcommand_prints_a_raw_escape_from_its_inputs() {
             Vec::<char>::new(),
             "{args:?}: {text:?}"
         );
+        if args[1] == "merge" {
+            // The merged file is escaped as `run --report` writes one:
+            // nothing raw from the hostile input, still the same report.
+            let file = std::fs::read_to_string(&merged).unwrap();
+            assert_eq!(raw_controls(&file), Vec::<char>::new(), "{file:?}");
+            let json: serde_json::Value = serde_json::from_str(&file).unwrap();
+            assert!(
+                json["inventory"][0].as_str().unwrap().contains("\\u{202e}"),
+                "{json}"
+            );
+        }
         if args[1] == "--list" && args[3] == p(&values) {
             // Still JSON, the same values.
             assert_eq!(out.status.code(), Some(0), "{text}");

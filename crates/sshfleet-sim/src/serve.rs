@@ -83,8 +83,9 @@ pub struct PlannedHost {
 /// `esa001.sim.example.com`: numbered from 1, zero-padded to the width of
 /// the fleet size.
 pub fn host_name(prefix: &str, number: usize, fleet_size: usize) -> String {
-    let width = fleet_size.to_string().len();
-    format!("{prefix}{number:0width$}.sim.example.com")
+    let (width, digits) = (fleet_size.to_string().len(), number.to_string());
+    let zeros = "0".repeat(width.saturating_sub(digits.len()));
+    format!("{prefix}{zeros}{digits}.sim.example.com")
 }
 
 /// The appliances to simulate, in order, or why the options are invalid.
