@@ -21,10 +21,17 @@ pub(crate) fn init() {
 /// its causes: a path, a host name or a value it quotes is escaped (line
 /// feeds kept: a message may point at a file's line).
 pub(crate) fn error(text: &str) {
-    eprintln!(
-        "sshfleet: {}",
-        crate::support::sanitize::escape_keeping_lines(text)
-    );
+    eprintln!("sshfleet: {}", error_text(text));
+}
+
+/// An error as printed: escaped, line feeds kept (some errors list what
+/// they refuse on lines of their own), and every line after the first
+/// indented, so a value an error quotes cannot start a line of its own
+/// that reads as another message of sshfleet's (`sshfleet: ...`).
+fn error_text(text: &str) -> String {
+    crate::support::sanitize::escape_keeping_lines(text)
+        .trim_end_matches('\n')
+        .replace('\n', "\n  ")
 }
 
 /// Print clap's usage error as it rendered it: the argument it quotes is
@@ -98,6 +105,17 @@ where
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    #[test]
+    fn a_quoted_line_feed_cannot_start_a_message_of_its_own() {
+        let shown =
+            super::error_text("ansible_host `a\nsshfleet: all hosts ok\n\u{1b}[2J` is refused\n");
+        assert_eq!(
+            shown,
+            "ansible_host `a\n  sshfleet: all hosts ok\n  \\u{1b}[2J` is refused"
+        );
+        assert!(shown.lines().skip(1).all(|l| l.starts_with("  ")));
+    }
     use std::sync::{Arc, Mutex};
 
     /// What the formatter wrote, shared with the subscriber's writer.
