@@ -179,7 +179,9 @@ class Gen:
                 self.place("ansible_network_os", r.choice(["cisco.ios.ios", "{{ site }}"]))
         # Values that become text as Python's str(): booleans, floats,
         # mappings in their order (issue 25).
-        self.place("flag", r.choice([True, False, "yes"]))
+        # `bool` reads only these words (any case); `'y'`, `' yes'`, 1.0 are
+        # refused by sshfleet, coerced with a warning by Ansible.
+        self.place("flag", r.choice([True, False, "yes", "On", "NO", "1", "off"]))
         # (An INI float with an exponent is refused by sshfleet: not generated.)
         self.place("ratio", r.choice([1.5, 0.1, 3] + ([] if self.fmt == "ini" else [1e20, 2.5e-07])))
         self.place("order", r.choice([{"b": 1, "a": 2.5}, {"z": True, "k": None}]))
