@@ -300,6 +300,15 @@ impl Reader<'_> {
                 format!("is {kind}, which Ansible refuses for a connection option (a string, port number or boolean)"),
             ));
         }
+        // Python cannot pass a NUL to a process: Ansible fails the host
+        // ("embedded null byte").
+        if rendered.as_str().is_some_and(|t| t.contains('\0')) {
+            return Err(self.bad(
+                var,
+                "holds a NUL character, on which Ansible fails the host (\"embedded null byte\")"
+                    .to_string(),
+            ));
+        }
         Ok((!rendered.is_null()).then_some((var, rendered)))
     }
 
@@ -555,6 +564,10 @@ fn text(value: &Json) -> String {
         Json::Bool(true) => "True".to_string(),
         Json::Bool(false) => "False".to_string(),
         Json::Null => String::new(),
+        // A float as Python's `str()`: `1e-05`, `100000.0`.
+        Json::Number(n) if n.is_f64() => n
+            .as_f64()
+            .map_or_else(|| n.to_string(), super::jinja::py_float),
         other => other.to_string(),
     }
 }
