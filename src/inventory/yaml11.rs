@@ -21,17 +21,27 @@ pub(super) struct YamlError {
 /// A file as Ansible's loader reads it: JSON when it is JSON (objects with
 /// `__ansible_vault`/`__ansible_unsafe` decoded), else YAML.
 pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
-    let value = parse(text)?;
     if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+        crate::support::bounds::check_yaml_structure(text)
+            .map_err(|(line, message)| YamlError { line, message })?;
         // Read as JSON, not YAML 1.1: `1e+20` is a float in JSON (Python's
         // json), text in YAML 1.1. Mappings keep their order.
+        if let Some((line, number)) = super::vars::json_int_beyond_64_bits(text) {
+            return Err(YamlError {
+                line,
+                message: format!(
+                    "the integer `{number}` is beyond 64 bits, which sshfleet does not carry \
+                     (Ansible's JSON reader keeps it exact)"
+                ),
+            });
+        }
         let value: Value = serde_json::from_str(text).map_err(|e| YamlError {
             line: e.line(),
             message: e.to_string(),
         })?;
         return super::vars::ansible_json(value).map_err(|message| YamlError { line: 1, message });
     }
-    Ok(value)
+    parse(text)
 }
 
 /// Parse the one document of `text` (an empty text is `Null`). A second
@@ -279,6 +289,13 @@ fn scalar(
                       cannot read this file): quote it if it is text"
                 .to_string(),
         }),
+        TScalarStyle::Plain if yaml11_int_overflows(&text) => Err(YamlError {
+            line,
+            message: format!(
+                "the integer `{text}` is beyond 64 bits, which sshfleet does not carry (PyYAML \
+                 keeps it exact): quote it if it is text"
+            ),
+        }),
         TScalarStyle::Plain if super::timestamp::is_implicit(&text) => timestamp_value(&text, line),
         TScalarStyle::Plain => Ok(resolve_plain(&text)),
         _ => Ok(Value::String(text)),
@@ -360,6 +377,17 @@ pub(super) fn resolve_plain(text: &str) -> Value {
 }
 
 fn yaml11_int(text: &str) -> Option<i64> {
+    yaml11_int_in(text, &std::cell::Cell::new(false))
+}
+
+/// Whether `text` is a YAML 1.1 integer beyond 64 bits: PyYAML makes it a
+/// Python int (exact), sshfleet cannot carry it.
+fn yaml11_int_overflows(text: &str) -> bool {
+    let overflow = std::cell::Cell::new(false);
+    yaml11_int_in(text, &overflow).is_none() && overflow.get()
+}
+
+fn yaml11_int_in(text: &str, overflow: &std::cell::Cell<bool>) -> Option<i64> {
     let (negative, body) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
         b'+' => (false, &text[1..]),
@@ -370,7 +398,14 @@ fn yaml11_int(text: &str) -> Option<i64> {
         if clean.is_empty() || s.starts_with('_') && clean.is_empty() {
             return None;
         }
-        i64::from_str_radix(&clean, radix).ok()
+        i64::from_str_radix(&clean, radix)
+            .map_err(|e| {
+                use std::num::IntErrorKind::{NegOverflow, PosOverflow};
+                if matches!(e.kind(), PosOverflow | NegOverflow) {
+                    overflow.set(true);
+                }
+            })
+            .ok()
     };
     let value = if let Some(b) = body.strip_prefix("0b") {
         b.chars()
@@ -401,7 +436,12 @@ fn yaml11_int(text: &str) -> Option<i64> {
             if !ok {
                 return None;
             }
-            total = total.checked_mul(60)?.checked_add(digits(part, 10)?)?;
+            let part = digits(part, 10)?;
+            let Some(next) = total.checked_mul(60).and_then(|t| t.checked_add(part)) else {
+                overflow.set(true);
+                return None;
+            };
+            total = next;
         }
         total
     } else if body.starts_with(|c: char| ('1'..='9').contains(&c))
@@ -558,6 +598,10 @@ mod tests {
             ("a: !custom {b: 1}\n", "not supported"),
             // PyYAML's `value` tag: Ansible cannot read the file.
             ("a: =\n", "a plain `=`"),
+            // Python ints beyond 64 bits (ansible-core 2.19.14 keeps them).
+            ("a: 123456789012345678901234\n", "beyond 64 bits"),
+            ("a: 0x1_0000_0000_0000_0000\n", "beyond 64 bits"),
+            ("a: 9999999999999999:00:00\n", "beyond 64 bits"),
             ("a: [=]\n", "a plain `=`"),
             // Core tags PyYAML constructs from text its plain form does not
             // read (ansible-core 2.19.14: 22, 22, 22.0, 100000.0, True, None).
@@ -604,6 +648,27 @@ mod tests {
         assert_eq!(v["k"]["x"], Value::from(9));
         let v = parse("a: &a {x: 1}\nb: &b {x: 3}\nk:\n  <<: [*a, *b]\n  x: 9\n").unwrap();
         assert_eq!(v["k"]["x"], Value::from(9));
+    }
+
+    /// Python's json keeps an integer beyond 64 bits exact; serde_json
+    /// would make it a float: refused at its line. One within 64 bits, and
+    /// digits in text, are read.
+    #[test]
+    fn a_json_integer_beyond_64_bits_is_refused() {
+        let e = parse_data("{\"a\": 1,\n \"b\": [123456789012345678901234]}").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(
+            e.message
+                .contains("`123456789012345678901234` is beyond 64 bits")
+        );
+        let e = parse_data("{\"a\": -9223372036854775809}").unwrap_err();
+        assert!(e.message.contains("beyond 64 bits"), "{}", e.message);
+        let v = parse_data(
+            "{\"a\": 18446744073709551615, \"b\": \"123456789012345678901234\", \"c\": 1.5e300}",
+        )
+        .unwrap();
+        assert_eq!(v["a"], Value::from(u64::MAX));
+        assert_eq!(v["b"], Value::from("123456789012345678901234"));
     }
 
     #[test]
