@@ -582,7 +582,9 @@ fn boolean(value: &Json) -> Option<bool> {
             _ => None,
         },
         Json::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "y" | "yes" | "on" | "1" | "true" | "t" | "1.0" => Some(true),
+            // Text `1.0` is none of these words: Ansible's non-strict
+            // `boolean()` makes it False; refused (None) rather than read.
+            "y" | "yes" | "on" | "1" | "true" | "t" => Some(true),
             "n" | "no" | "off" | "0" | "false" | "f" | "0.0" => Some(false),
             _ => None,
         },
@@ -788,6 +790,9 @@ mod tests {
         assert_eq!(boolean(&Json::from("off")), Some(false));
         assert_eq!(boolean(&Json::from(0)), Some(false));
         assert_eq!(boolean(&Json::from("sometimes")), None);
+        // ansible-core 2.19: `boolean('1.0', strict=False)` is False.
+        assert_eq!(boolean(&Json::from("1.0")), None);
+        assert_eq!(boolean(&Json::from(1.0)), Some(true));
         assert_eq!(port(&Json::from(" 022 ")), Ok(22));
         assert_eq!(port(&Json::from(2200.0)), Ok(2200));
         assert!(port(&Json::from(true)).is_err());
