@@ -300,6 +300,15 @@ impl Reader<'_> {
                 format!("is {kind}, which Ansible refuses for a connection option (a string, port number or boolean)"),
             ));
         }
+        // Python cannot pass a NUL to a process: Ansible fails the host
+        // ("embedded null byte").
+        if rendered.as_str().is_some_and(|t| t.contains('\0')) {
+            return Err(self.bad(
+                var,
+                "holds a NUL character, on which Ansible fails the host (\"embedded null byte\")"
+                    .to_string(),
+            ));
+        }
         Ok((!rendered.is_null()).then_some((var, rendered)))
     }
 
@@ -555,6 +564,10 @@ fn text(value: &Json) -> String {
         Json::Bool(true) => "True".to_string(),
         Json::Bool(false) => "False".to_string(),
         Json::Null => String::new(),
+        // A float as Python's `str()`: `1e-05`, `100000.0`.
+        Json::Number(n) if n.is_f64() => n
+            .as_f64()
+            .map_or_else(|| n.to_string(), super::jinja::py_float),
         other => other.to_string(),
     }
 }
@@ -569,7 +582,9 @@ fn boolean(value: &Json) -> Option<bool> {
             _ => None,
         },
         Json::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "y" | "yes" | "on" | "1" | "true" | "t" | "1.0" => Some(true),
+            // Text `1.0` is none of these words: Ansible's non-strict
+            // `boolean()` makes it False; refused (None) rather than read.
+            "y" | "yes" | "on" | "1" | "true" | "t" => Some(true),
             "n" | "no" | "off" | "0" | "false" | "f" | "0.0" => Some(false),
             _ => None,
         },
@@ -775,6 +790,9 @@ mod tests {
         assert_eq!(boolean(&Json::from("off")), Some(false));
         assert_eq!(boolean(&Json::from(0)), Some(false));
         assert_eq!(boolean(&Json::from("sometimes")), None);
+        // ansible-core 2.19: `boolean('1.0', strict=False)` is False.
+        assert_eq!(boolean(&Json::from("1.0")), None);
+        assert_eq!(boolean(&Json::from(1.0)), Some(true));
         assert_eq!(port(&Json::from(" 022 ")), Ok(22));
         assert_eq!(port(&Json::from(2200.0)), Ok(2200));
         assert!(port(&Json::from(true)).is_err());

@@ -139,31 +139,42 @@ fn default(v: J, args: Rest<J>) -> Result<J, Error> {
     })
 }
 
-/// Ansible's `bool`: the values it reads without a deprecation warning.
+/// ansible-core 2.19's `bool` filter (`to_bool`) reads exactly these
+/// words: a string lowered (`'YES'`), an integer or boolean as its
+/// `str()` lowered (`1`, `True`). Anything else (`'y'`, `' yes'`, `2`,
+/// `1.0`, `None`, a list) Ansible coerces with a deprecation warning
+/// (`'y'` becomes False, unlike `ansible.module_utils` `boolean()`), so
+/// sshfleet refuses it rather than pick one of the two meanings.
+pub(super) const BOOL_WORDS: &[(&str, bool)] = &[
+    ("yes", true),
+    ("on", true),
+    ("true", true),
+    ("1", true),
+    ("no", false),
+    ("off", false),
+    ("false", false),
+    ("0", false),
+];
+
+/// Ansible's `bool`: the values it reads without a deprecation warning
+/// ([`BOOL_WORDS`]); the rest refused, naming what Ansible would do.
 fn to_bool(v: &J) -> Result<bool, Error> {
-    match defined(v)?.kind() {
-        ValueKind::Bool => Ok(v.is_true()),
-        ValueKind::None => Ok(false),
-        ValueKind::Number => match jinja::as_float(v) {
-            Some(1.0) => Ok(true),
-            Some(0.0) => Ok(false),
-            _ => Err(refuse(format!("`{v}` | bool: not a boolean"))),
-        },
-        ValueKind::String => {
-            match v
-                .as_str()
-                .unwrap_or_default()
-                .trim()
-                .to_lowercase()
-                .as_str()
-            {
-                "yes" | "on" | "1" | "true" | "y" | "t" => Ok(true),
-                "no" | "off" | "0" | "false" | "n" | "f" => Ok(false),
-                other => Err(refuse(format!("`{other}` | bool: not a boolean"))),
-            }
-        }
-        _ => Err(refuse(format!("`{v}` | bool: not a boolean"))),
-    }
+    let key = match defined(v)?.kind() {
+        ValueKind::String => Some(v.as_str().unwrap_or_default().to_lowercase()),
+        ValueKind::Bool => Some(if v.is_true() { "true" } else { "false" }.to_string()),
+        ValueKind::Number if jinja::is_int(v) => Some(v.to_string()),
+        _ => None,
+    };
+    key.and_then(|k| BOOL_WORDS.iter().find(|(w, _)| *w == k).map(|(_, b)| *b))
+        .ok_or_else(|| {
+            refuse(format!(
+                "`{} | bool`: ansible-core 2.19 reads only yes/on/true/1 and no/off/false/0 \
+                 (any case, no spaces), true/false and the integers 1/0; it coerces anything \
+                 else with a deprecation warning (`'y' | bool` is False there), so sshfleet \
+                 refuses it",
+                jinja::py_repr(v)
+            ))
+        })
 }
 
 /// Python's `str.capitalize()`.

@@ -65,6 +65,17 @@ pub(super) const METHODS: &[&str] = &[
 /// Statements (`{% if %}`).
 pub(super) const STATEMENTS: &[&str] = &["if", "elif", "else", "endif"];
 
+/// The words of a Jinja expression that are operators, not names: one
+/// followed by `(` (`'a' if (c) else ('b')`, `not (x)`, `x in (l)`) is
+/// not a function call. (`elif`, `for` and the other statement words come
+/// only after `{%`, where [`STATEMENTS`] decides.)
+pub(super) const OPERATOR_WORDS: &[&str] = &["and", "else", "if", "in", "is", "not", "or"];
+
+/// The constants of a Jinja expression: `true(1)` fails in Ansible ("'bool'
+/// object is not callable"), so it is refused, but not as an unknown
+/// function.
+pub(super) const CONSTANTS: &[&str] = &["true", "false", "none", "True", "False", "None"];
+
 /// Magic variables as Ansible defines them for a host of an inventory.
 pub(super) const MAGIC: &[&str] = &[
     "group_names",
@@ -193,9 +204,15 @@ fn check_ident(
             refuse("test", TESTS)
         };
     }
-    // `x if (c) else y`, `a and (b)`: keywords before a parenthesis.
-    let keyword = matches!(name, "if" | "else" | "and" | "or" | "not" | "in" | "is");
-    if call && !keyword && !FUNCTIONS.contains(&name) {
+    // `x if (c) else y`, `a and (b)`: an operator word before a
+    // parenthesis is not a call.
+    if call && CONSTANTS.contains(&name) {
+        return Err(format!(
+            "`{name}(...)`: `{name}` is a constant, not a function (Ansible fails: \
+             the object is not callable)"
+        ));
+    }
+    if call && !OPERATOR_WORDS.contains(&name) && !FUNCTIONS.contains(&name) {
         return refuse("function", FUNCTIONS);
     }
     if PLAY_ONLY.contains(&name) {

@@ -501,3 +501,136 @@ fn every_rewritten_operation_has_its_function() {
         );
     }
 }
+
+/// `x | bool` for every class of input (str, int, bool, float, None, list,
+/// mapping, date), each as ansible-core 2.19.14 reads it without a
+/// deprecation warning (`Some`), or refused where Ansible warns and
+/// coerces (`None`: `'y'`, `' yes'`, `2`, `1.0`, `none` ...).
+const BOOL_CASES: &[(&str, Option<bool>)] = &[
+    ("'yes'", Some(true)),
+    ("'on'", Some(true)),
+    ("'true'", Some(true)),
+    ("'1'", Some(true)),
+    ("'no'", Some(false)),
+    ("'off'", Some(false)),
+    ("'false'", Some(false)),
+    ("'0'", Some(false)),
+    ("'YES'", Some(true)),
+    ("'On'", Some(true)),
+    ("'TRUE'", Some(true)),
+    ("'False'", Some(false)),
+    ("'NO'", Some(false)),
+    ("'oFF'", Some(false)),
+    ("'y'", None),
+    ("'t'", None),
+    ("'n'", None),
+    ("'f'", None),
+    ("' yes'", None),
+    ("'yes '", None),
+    ("''", None),
+    ("'1.0'", None),
+    ("'enabled'", None),
+    ("1", Some(true)),
+    ("0", Some(false)),
+    ("2", None),
+    ("-1", None),
+    ("18446744073709551616", None),
+    ("true", Some(true)),
+    ("false", Some(false)),
+    ("True", Some(true)),
+    ("False", Some(false)),
+    ("yaml_true", Some(true)),
+    ("1.0", None),
+    ("0.0", None),
+    ("0.5", None),
+    ("none", None),
+    ("[]", None),
+    ("{}", None),
+    ("['yes']", None),
+    ("date", None),
+];
+
+#[test]
+fn bool_filter_reads_exactly_what_ansible_reads_without_a_warning() {
+    for (word, _) in super::filters::BOOL_WORDS {
+        assert!(
+            BOOL_CASES.iter().any(|(c, _)| *c == format!("'{word}'")),
+            "no case for the `bool` word `{word}`"
+        );
+    }
+    for (input, want) in BOOL_CASES {
+        let text = format!("yaml_true: yes\ndate: 2002-12-14\nt: \"{{{{ {input} | bool }}}}\"");
+        let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(&text).unwrap();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        match (templar.var("t"), want) {
+            (Ok(Some(got)), Some(want)) => assert_eq!(got, *want, "{input}"),
+            (Err(e), None) => assert!(
+                e.contains("| bool`: ansible-core 2.19 reads only"),
+                "{input}: {e}"
+            ),
+            (got, _) => panic!("{input} | bool: {got:?}, Ansible {want:?}"),
+        }
+    }
+}
+
+/// Every Jinja operator word and constant followed by `(`, with `x: true`
+/// and `y: ''`, as ansible-core 2.19.14 renders it (`Ok`), or what the
+/// refusal names where Ansible fails too (`Err`: a syntax error, or "'bool'
+/// object is not callable").
+const KEYWORD_PAREN_CASES: &[(&str, Result<&str, &str>)] = &[
+    ("{{ 'a' if (x) else 'b' }}", Ok("\"a\"")),
+    ("{{ 'a' if x else ('b') }}", Ok("\"a\"")),
+    ("{{ 'a' if not x else 'b' if (y) else ('c') }}", Ok("\"c\"")),
+    ("{{ not (x) }}", Ok("false")),
+    ("{{ not(x) }}", Ok("false")),
+    ("{{ x and (y) }}", Ok("\"\"")),
+    ("{{ x and(y) }}", Ok("\"\"")),
+    ("{{ x or (y) }}", Ok("true")),
+    ("{{ 'a' in ('abc') }}", Ok("true")),
+    ("{{ 'a' not in ('abc') }}", Ok("false")),
+    ("{{ 'a' in(['a']) }}", Ok("true")),
+    (
+        "{% if (x) %}a{% elif (y) %}b{% else %}c{% endif %}",
+        Ok("\"a\""),
+    ),
+    ("{% if not (x) and (y) or (x) %}a{% endif %}", Ok("\"a\"")),
+    ("{{ x is (defined) }}", Err("syntax error")),
+    ("{{ x is not (defined) }}", Err("syntax error")),
+    ("{{ true(1) }}", Err("`true` is a constant")),
+    ("{{ True(1) }}", Err("`True` is a constant")),
+    ("{{ false() }}", Err("`false` is a constant")),
+    ("{{ False() }}", Err("`False` is a constant")),
+    ("{{ none() }}", Err("`none` is a constant")),
+    ("{{ None(1) }}", Err("`None` is a constant")),
+];
+
+#[test]
+fn operator_words_before_a_parenthesis_are_not_calls() {
+    use super::jinja::{CONSTANTS, OPERATOR_WORDS};
+    for word in OPERATOR_WORDS.iter().chain(CONSTANTS) {
+        assert!(
+            KEYWORD_PAREN_CASES
+                .iter()
+                .any(|(t, _)| t.contains(&format!(" {word} (")) || t.contains(&format!(" {word}("))),
+            "no case with `{word} (`"
+        );
+    }
+    for (template, want) in KEYWORD_PAREN_CASES {
+        let vars = [
+            ("x".to_string(), serde_yaml::Value::from(true)),
+            ("y".to_string(), serde_yaml::Value::from("")),
+            ("t".to_string(), serde_yaml::Value::from(*template)),
+        ]
+        .into();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        match (templar.var("t"), want) {
+            (Ok(Some(got)), Ok(want)) => {
+                let want: serde_json::Value = serde_json::from_str(want).unwrap();
+                assert_eq!(got, want, "{template}");
+            }
+            (Err(e), Err(needle)) => assert!(e.contains(needle), "{template}: {e}"),
+            (got, _) => panic!("{template}: {got:?}, Ansible {want:?}"),
+        }
+    }
+}

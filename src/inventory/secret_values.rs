@@ -91,7 +91,16 @@ fn has_vault(value: &Value) -> bool {
 fn yaml_leaves(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::String(s) => out.push(s.clone()),
-        Value::Number(n) => out.push(n.to_string()),
+        Value::Number(n) => {
+            // Also as Python prints a float (`1e-05`), the text a password
+            // of that value is used as.
+            out.extend(
+                n.as_f64()
+                    .filter(|_| n.is_f64())
+                    .map(super::jinja::py_float),
+            );
+            out.push(n.to_string());
+        }
         Value::Tagged(t) if t.tag != "vault" => yaml_leaves(&t.value, out),
         Value::Sequence(items) => items.iter().for_each(|v| yaml_leaves(v, out)),
         Value::Mapping(map) => map.values().for_each(|v| yaml_leaves(v, out)),
@@ -102,9 +111,39 @@ fn yaml_leaves(value: &Value, out: &mut Vec<String>) {
 pub(super) fn json_leaves(value: &Json, out: &mut Vec<String>) {
     match value {
         Json::String(s) => out.push(s.clone()),
-        Json::Number(n) => out.push(n.to_string()),
+        Json::Number(n) => {
+            out.extend(
+                n.as_f64()
+                    .filter(|_| n.is_f64())
+                    .map(super::jinja::py_float),
+            );
+            out.push(n.to_string());
+        }
         Json::Array(items) => items.iter().for_each(|v| json_leaves(v, out)),
         Json::Object(map) => map.values().for_each(|v| json_leaves(v, out)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::Inventory;
+
+    /// A float password is used as Python prints it (`1e-05`, `100000.0`):
+    /// that text is among the values masked, not only the written one.
+    #[test]
+    fn a_float_secret_is_masked_as_python_prints_it() {
+        let text = "all:\n  hosts:\n    h1:\n      ansible_password: 0.00001\n      ansible_become_password: \"{{ 1E5 }}\"\n";
+        let inventory = Inventory::parse(text, std::path::Path::new("s.yml")).unwrap();
+        let host = inventory.host("h1").unwrap();
+        let secrets: Vec<String> = inventory
+            .secret_values(host, None)
+            .iter()
+            .map(|s| s.expose().to_string())
+            .collect();
+        for want in ["1e-05", "100000.0"] {
+            assert!(secrets.iter().any(|s| s == want), "{want}: {secrets:?}");
+        }
     }
 }

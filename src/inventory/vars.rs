@@ -29,6 +29,7 @@ pub(super) fn python_text(value: &Value) -> Option<String> {
     match value {
         Value::Bool(true) => Some("True".to_string()),
         Value::Bool(false) => Some("False".to_string()),
+        Value::Number(n) if n.is_f64() => n.as_f64().map(super::jinja::py_float),
         Value::Number(n) => Some(n.to_string()),
         Value::String(s) => Some(s.clone()),
         Value::Tagged(t) if t.tag == "unsafe" => python_text(&t.value),
@@ -154,4 +155,47 @@ pub(super) fn absolute(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// The line and text of the first integer literal of a JSON `text` beyond
+/// 64 bits: Python's json keeps it exact, serde_json would make it a float
+/// (`123456789012345678901234` printed as `1.2345678901234569e+23`), so it
+/// is refused.
+pub(super) fn json_int_beyond_64_bits(text: &str) -> Option<(usize, String)> {
+    let (mut line, mut in_string, mut escaped) = (1usize, false, false);
+    let mut chars = text.char_indices().peekable();
+    let mut prev = ' ';
+    while let Some((i, c)) = chars.next() {
+        if c == '\n' {
+            line += 1;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if (c == '-' || c.is_ascii_digit()) && !prev.is_ascii_alphanumeric() && prev != '.' {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = chars.peek() {
+                if !(d.is_ascii_digit() || matches!(d, '.' | 'e' | 'E' | '+' | '-')) {
+                    break;
+                }
+                end = j + 1;
+                chars.next();
+            }
+            let number = &text[i..end];
+            let integer = !number.contains(['.', 'e', 'E']);
+            if integer && number.parse::<i64>().is_err() && number.parse::<u64>().is_err() {
+                return Some((line, number.to_string()));
+            }
+            prev = '0';
+            continue;
+        }
+        prev = c;
+    }
+    None
 }

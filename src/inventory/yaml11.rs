@@ -21,17 +21,27 @@ pub(super) struct YamlError {
 /// A file as Ansible's loader reads it: JSON when it is JSON (objects with
 /// `__ansible_vault`/`__ansible_unsafe` decoded), else YAML.
 pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
-    let value = parse(text)?;
     if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+        crate::support::bounds::check_yaml_structure(text)
+            .map_err(|(line, message)| YamlError { line, message })?;
         // Read as JSON, not YAML 1.1: `1e+20` is a float in JSON (Python's
         // json), text in YAML 1.1. Mappings keep their order.
+        if let Some((line, number)) = super::vars::json_int_beyond_64_bits(text) {
+            return Err(YamlError {
+                line,
+                message: format!(
+                    "the integer `{number}` is beyond 64 bits, which sshfleet does not carry \
+                     (Ansible's JSON reader keeps it exact)"
+                ),
+            });
+        }
         let value: Value = serde_json::from_str(text).map_err(|e| YamlError {
             line: e.line(),
             message: e.to_string(),
         })?;
         return super::vars::ansible_json(value).map_err(|message| YamlError { line: 1, message });
     }
-    Ok(value)
+    parse(text)
 }
 
 /// Parse the one document of `text` (an empty text is `Null`). A second
@@ -256,7 +266,9 @@ fn scalar(
         let core = tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:";
         return match (core, tag.handle.as_str(), tag.suffix.as_str()) {
             (true, _, "str") => Ok(Value::String(text)),
-            (true, _, "int" | "float" | "bool" | "null") => Ok(resolve_plain(&text)),
+            (true, _, suffix @ ("int" | "float" | "bool" | "null")) => {
+                core_tagged(&text, suffix, line)
+            }
             (true, _, "timestamp") => timestamp_value(&text, line),
             (false, "!", name @ ("vault" | "unsafe")) => Ok(Value::Tagged(Box::new(TaggedValue {
                 tag: Tag::new(name),
@@ -269,9 +281,64 @@ fn scalar(
         };
     }
     match style {
+        // PyYAML resolves a plain `=` to its `value` tag, which it cannot
+        // construct: Ansible cannot read the file.
+        TScalarStyle::Plain if text == "=" => Err(YamlError {
+            line,
+            message: "a plain `=` is YAML's `value` tag, which PyYAML cannot construct (Ansible \
+                      cannot read this file): quote it if it is text"
+                .to_string(),
+        }),
+        TScalarStyle::Plain if yaml11_int_overflows(&text) => Err(YamlError {
+            line,
+            message: format!(
+                "the integer `{text}` is beyond 64 bits, which sshfleet does not carry (PyYAML \
+                 keeps it exact): quote it if it is text"
+            ),
+        }),
         TScalarStyle::Plain if super::timestamp::is_implicit(&text) => timestamp_value(&text, line),
         TScalarStyle::Plain => Ok(resolve_plain(&text)),
         _ => Ok(Value::String(text)),
+    }
+}
+
+/// `!!int`, `!!float`, `!!bool`, `!!null` on a scalar: PyYAML runs its
+/// constructor on any text (`!!int '0o26'` is Python's `int('0o26', 8)`,
+/// 22; `!!int ' 22'` is 22; `!!float '22'` is 22.0), so only text whose
+/// plain reading already has the tag's type is read (and a decimal integer
+/// as a float); the rest is refused rather than read another way.
+fn core_tagged(text: &str, suffix: &str, line: usize) -> Result<Value, YamlError> {
+    let plain = resolve_plain(text);
+    let decimal = {
+        let digits = text.trim_start_matches(['-', '+']).replace('_', "");
+        text.len() - text.trim_start_matches(['-', '+']).len() <= 1
+            && !digits.is_empty()
+            && digits.chars().all(|c| c.is_ascii_digit())
+            && (digits == "0" || !digits.starts_with('0'))
+    };
+    match (suffix, plain) {
+        ("int", Value::Number(n)) if !n.is_f64() => Ok(Value::Number(n)),
+        ("float", Value::Number(n)) if n.is_f64() => Ok(Value::Number(n)),
+        ("float", Value::Number(n)) if decimal => {
+            // Python's float() of the digits: correctly rounded, as `as`.
+            #[allow(clippy::cast_precision_loss)]
+            let f = n.as_i64().map(|i| i as f64);
+            f.map(|f| Value::Number(Number::from(f)))
+                .ok_or_else(|| tagged_error(text, suffix, line))
+        }
+        ("bool", v @ Value::Bool(_)) | ("null", v @ Value::Null) => Ok(v),
+        _ => Err(tagged_error(text, suffix, line)),
+    }
+}
+
+fn tagged_error(text: &str, suffix: &str, line: usize) -> YamlError {
+    YamlError {
+        line,
+        message: format!(
+            "`!!{suffix} {text:?}`: PyYAML builds this with Python's {suffix} constructor, which \
+             reads text its plain form does not (`!!int '0o26'` is 22); sshfleet does not read \
+             it: write the value without the tag"
+        ),
     }
 }
 
@@ -310,6 +377,17 @@ pub(super) fn resolve_plain(text: &str) -> Value {
 }
 
 fn yaml11_int(text: &str) -> Option<i64> {
+    yaml11_int_in(text, &std::cell::Cell::new(false))
+}
+
+/// Whether `text` is a YAML 1.1 integer beyond 64 bits: PyYAML makes it a
+/// Python int (exact), sshfleet cannot carry it.
+fn yaml11_int_overflows(text: &str) -> bool {
+    let overflow = std::cell::Cell::new(false);
+    yaml11_int_in(text, &overflow).is_none() && overflow.get()
+}
+
+fn yaml11_int_in(text: &str, overflow: &std::cell::Cell<bool>) -> Option<i64> {
     let (negative, body) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
         b'+' => (false, &text[1..]),
@@ -320,7 +398,14 @@ fn yaml11_int(text: &str) -> Option<i64> {
         if clean.is_empty() || s.starts_with('_') && clean.is_empty() {
             return None;
         }
-        i64::from_str_radix(&clean, radix).ok()
+        i64::from_str_radix(&clean, radix)
+            .map_err(|e| {
+                use std::num::IntErrorKind::{NegOverflow, PosOverflow};
+                if matches!(e.kind(), PosOverflow | NegOverflow) {
+                    overflow.set(true);
+                }
+            })
+            .ok()
     };
     let value = if let Some(b) = body.strip_prefix("0b") {
         b.chars()
@@ -351,7 +436,12 @@ fn yaml11_int(text: &str) -> Option<i64> {
             if !ok {
                 return None;
             }
-            total = total.checked_mul(60)?.checked_add(digits(part, 10)?)?;
+            let part = digits(part, 10)?;
+            let Some(next) = total.checked_mul(60).and_then(|t| t.checked_add(part)) else {
+                overflow.set(true);
+                return None;
+            };
+            total = next;
         }
         total
     } else if body.starts_with(|c: char| ('1'..='9').contains(&c))
@@ -364,8 +454,12 @@ fn yaml11_int(text: &str) -> Option<i64> {
     Some(if negative { -value } else { value })
 }
 
+/// PyYAML's float pattern: `[-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?`,
+/// `\.[0-9][0-9_]*([eE][-+][0-9]+)?` (no sign: `-.5` and `._5` are
+/// text), sexagesimal, `[-+]?.inf`, `.nan`.
 fn yaml11_float(text: &str) -> Option<f64> {
-    let body = text.trim_start_matches(['-', '+']);
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let signed = body.len() != text.len();
     match body {
         ".inf" | ".Inf" | ".INF" => {
             return Some(if text.starts_with('-') {
@@ -374,7 +468,7 @@ fn yaml11_float(text: &str) -> Option<f64> {
                 f64::INFINITY
             });
         }
-        ".nan" | ".NaN" | ".NAN" if body.len() == text.len() => return Some(f64::NAN),
+        ".nan" | ".NaN" | ".NAN" if !signed => return Some(f64::NAN),
         _ => {}
     }
     // [0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)? or \.[0-9_]+(...)?
@@ -386,7 +480,7 @@ fn yaml11_float(text: &str) -> Option<f64> {
     if int.contains(':') {
         return sexagesimal_float(text, int, frac, exponent);
     }
-    let int_ok = int.is_empty() && !frac.is_empty()
+    let int_ok = int.is_empty() && !signed && frac.starts_with(|c: char| c.is_ascii_digit())
         || int.starts_with(|c: char| c.is_ascii_digit())
             && int.chars().all(|c| c.is_ascii_digit() || c == '_');
     let frac_ok = frac.chars().all(|c| c.is_ascii_digit() || c == '_');
@@ -456,6 +550,25 @@ mod tests {
             ("~", Value::Null),
             ("esa01", Value::String("esa01".into())),
             ("\"022\"", Value::String("022".into())),
+            // PyYAML's `\.[0-9]...` float form has no sign and starts with
+            // a digit; a second sign is text.
+            (".5", Value::from(0.5)),
+            ("._5", Value::String("._5".into())),
+            ("-.5", Value::String("-.5".into())),
+            ("--.inf", Value::String("--.inf".into())),
+            ("-.inf", Value::from(f64::NEG_INFINITY)),
+            ("1.", Value::from(1.0)),
+            ("1e-5", Value::String("1e-5".into())),
+            ("0.00001", Value::from(0.00001)),
+            // Core tags whose plain reading has the tag's type (ansible-core
+            // 2.19.14: 22.0, -22.0, 10.0, 0, 90, True).
+            ("!!float '22'", Value::from(22.0)),
+            ("!!float '-22'", Value::from(-22.0)),
+            ("!!float '+1_0'", Value::from(10.0)),
+            ("!!int '-0'", Value::from(0)),
+            ("!!int '1:30'", Value::from(90)),
+            ("!!bool 'yes'", Value::Bool(true)),
+            ("!!null ''", Value::Null),
         ] {
             assert_eq!(
                 parse(&format!("v: {text}\n")).unwrap()["v"],
@@ -483,6 +596,21 @@ mod tests {
             ("a:\n  <<: 1\n", "merge key"),
             ("a:\n  <<: [1]\n", "merge key"),
             ("a: !custom {b: 1}\n", "not supported"),
+            // PyYAML's `value` tag: Ansible cannot read the file.
+            ("a: =\n", "a plain `=`"),
+            // Python ints beyond 64 bits (ansible-core 2.19.14 keeps them).
+            ("a: 123456789012345678901234\n", "beyond 64 bits"),
+            ("a: 0x1_0000_0000_0000_0000\n", "beyond 64 bits"),
+            ("a: 9999999999999999:00:00\n", "beyond 64 bits"),
+            ("a: [=]\n", "a plain `=`"),
+            // Core tags PyYAML constructs from text its plain form does not
+            // read (ansible-core 2.19.14: 22, 22, 22.0, 100000.0, True, None).
+            ("a: !!int '0o26'\n", "`!!int \"0o26\"`"),
+            ("a: !!int ' 22'\n", "`!!int \" 22\"`"),
+            ("a: !!float '022'\n", "`!!float \"022\"`"),
+            ("a: !!float '1e5'\n", "`!!float \"1e5\"`"),
+            ("a: !!bool 'yEs'\n", "`!!bool \"yEs\"`"),
+            ("a: !!null 'x'\n", "`!!null \"x\"`"),
         ] {
             let e = parse(text).unwrap_err();
             assert!(e.message.contains(needle), "{text}: {}", e.message);
@@ -520,6 +648,27 @@ mod tests {
         assert_eq!(v["k"]["x"], Value::from(9));
         let v = parse("a: &a {x: 1}\nb: &b {x: 3}\nk:\n  <<: [*a, *b]\n  x: 9\n").unwrap();
         assert_eq!(v["k"]["x"], Value::from(9));
+    }
+
+    /// Python's json keeps an integer beyond 64 bits exact; serde_json
+    /// would make it a float: refused at its line. One within 64 bits, and
+    /// digits in text, are read.
+    #[test]
+    fn a_json_integer_beyond_64_bits_is_refused() {
+        let e = parse_data("{\"a\": 1,\n \"b\": [123456789012345678901234]}").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(
+            e.message
+                .contains("`123456789012345678901234` is beyond 64 bits")
+        );
+        let e = parse_data("{\"a\": -9223372036854775809}").unwrap_err();
+        assert!(e.message.contains("beyond 64 bits"), "{}", e.message);
+        let v = parse_data(
+            "{\"a\": 18446744073709551615, \"b\": \"123456789012345678901234\", \"c\": 1.5e300}",
+        )
+        .unwrap();
+        assert_eq!(v["a"], Value::from(u64::MAX));
+        assert_eq!(v["b"], Value::from("123456789012345678901234"));
     }
 
     #[test]

@@ -633,3 +633,55 @@ fn floats_that_are_not_finite_are_refused_as_values_and_print_as_python() {
     let hosts = resolve(dir.path(), "hosts.yml", &[]);
     assert_eq!(host(&hosts, "esa01")["user"], "uinf-inf");
 }
+
+/// Numbers in YAML and JSON become a connection value's text as Python's
+/// `str()` (ansible-core 2.19.14: `1e-05`, `2.5e-05`, `100000.0`, `1e-07`,
+/// `22.0`); `._5` is text; a NUL fails the host; a core tag PyYAML
+/// constructs from text its plain form does not read, and a plain `=`
+/// (the whole file fails in Ansible), are refused with file and line.
+#[test]
+fn numbers_become_text_as_python_and_pyyaml_only_forms_are_refused() {
+    let dir = estate(&[
+        (
+            "hosts.yml",
+            "all:\n  hosts:\n    f01: {ansible_user: 0.00001}\n    f13: {ansible_user: 2.5e-5}\n    y20: {ansible_user: ._5}\n    y43: {ansible_user: !!float '22'}\n    m17: {ansible_user: \"a\\0\"}\n",
+        ),
+        (
+            "f.json",
+            r#"{"all": {"hosts": {"j1": {"ansible_user": 0.00001}, "j2": {"ansible_user": 1e-7}, "j3": {"ansible_user": 1E5}}}}"#,
+        ),
+        (
+            "tag.yml",
+            "all:\n  hosts:\n    y75:\n      ansible_user: !!int '0o26'\n",
+        ),
+        ("eq.yml", "all:\n  hosts:\n    q:\n      ansible_user: =\n"),
+    ]);
+    let hosts = resolve(dir.path(), "f.json", &[]);
+    for (name, user) in [("j1", "1e-05"), ("j2", "1e-07"), ("j3", "100000.0")] {
+        assert_eq!(host(&hosts, name)["user"], user, "{name}");
+    }
+    let out = sshfleet(
+        dir.path(),
+        &["inventory", "-i", "hosts.yml", "-F", "none", "--json"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(5));
+    let hosts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for (name, user) in [
+        ("f01", "1e-05"),
+        ("f13", "2.5e-05"),
+        ("y20", "._5"),
+        ("y43", "22.0"),
+    ] {
+        assert_eq!(host(&hosts, name)["user"], user, "{name}");
+    }
+    let nul = host(&hosts, "m17")["error"].as_str().unwrap().to_string();
+    assert!(
+        nul.contains("hosts.yml:7: host m17: `ansible_user` holds a NUL"),
+        "{nul}"
+    );
+    let tag = refusal(dir.path(), &["inventory", "-i", "tag.yml", "--json"]);
+    assert!(tag.contains("tag.yml:4: `!!int \"0o26\"`"), "{tag}");
+    let eq = refusal(dir.path(), &["inventory", "-i", "eq.yml", "--json"]);
+    assert!(eq.contains("eq.yml:4: a plain `=`"), "{eq}");
+}

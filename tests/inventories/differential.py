@@ -85,6 +85,11 @@ class Plain(str):
     keep it as text."""
 
 
+# Unquoted YAML scalars PyYAML types as numbers (or, `._5`, `-.5`, `1e-5`,
+# as text); the tags only where their plain reading has the tag's type.
+NUMBERS = ["0.00001", "2.5e-5", "._5", ".5", "-.5", "1.", "1e-5", "1.0e+16", "0.0001",
+           "!!float '22'", "!!float '-22'", "!!int '-0'", "!!int '1:30'", "!!float '+1_0'"]
+
 # Unquoted, each is a date or datetime to PyYAML (`2024-1-2` and the
 # bare hour are not: text).
 STAMPS = ["2024-01-02", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5",
@@ -166,6 +171,10 @@ class Gen:
                                      "{{ site }}-gw.{{ domain }}"]))
         if r.random() < 0.3:
             self.place("stamp", Plain(r.choice(STAMPS)))
+        if self.fmt != "ini" and r.random() < 0.4:
+            # Unquoted YAML numbers, printed as Python's str() (an INI
+            # float with an exponent is refused by sshfleet: not generated).
+            self.place("num", Plain(r.choice(NUMBERS)))
         # Connection types: each plugin reads its own names (paramiko's
         # `ansible_paramiko_*`; network_cli through the plugin its
         # ssh_type names).
@@ -179,7 +188,9 @@ class Gen:
                 self.place("ansible_network_os", r.choice(["cisco.ios.ios", "{{ site }}"]))
         # Values that become text as Python's str(): booleans, floats,
         # mappings in their order (issue 25).
-        self.place("flag", r.choice([True, False, "yes"]))
+        # `bool` reads only these words (any case); `'y'`, `' yes'`, 1.0 are
+        # refused by sshfleet, coerced with a warning by Ansible.
+        self.place("flag", r.choice([True, False, "yes", "On", "NO", "1", "off"]))
         # (An INI float with an exponent is refused by sshfleet: not generated.)
         self.place("ratio", r.choice([1.5, 0.1, 3] + ([] if self.fmt == "ini" else [1e20, 2.5e-07])))
         self.place("order", r.choice([{"b": 1, "a": 2.5}, {"z": True, "k": None}]))
@@ -273,6 +284,7 @@ def gen_user(r, c):
         "{{ site ~ flag }}", "{{ 'u' ~ ratio }}", "{{ ratio | string }}", "x{{ flag }}",
         "{{ [site, flag, ratio] | join('-') }}", "{{ site ~ none }}", "{{ 'r' ~ order }}",
         "o{{ order }}", "{{ site ~ 1e20 }}", "{{ 'v' ~ (7 / 2) }}", "{{ 1.5e-7 ~ site }}",
+        "{{ num | default('nonum') }}", "n{{ num | default('') }}",
         "{{ [flag, none, 1.0] ~ '' }}", "u{{ big | default('nobig') }}", "{{ site ~ (0.1 + 0.2) }}",
         # Raw string literals (no escapes in 2.19).
         "{{ 'a\\x41' ~ site }}", "{{ site ~ '\\n' }}",
