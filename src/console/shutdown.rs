@@ -256,8 +256,41 @@ mod tests {
     /// system call until the run is cancelled: the signal is still seen
     /// (the watcher has a thread of its own) and cancels the run. With the
     /// watcher on the run's runtime, the task never saw the cancellation.
+    ///
+    /// A signal acted on ends every command the process started, and the
+    /// unit tests share one process: the signal is sent inside a process of
+    /// its own (this test binary again, running only
+    /// [`signal_probe`]), so it cannot end other tests' commands.
     #[test]
     fn a_signal_is_acted_on_while_the_runs_only_worker_is_blocked() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "console::shutdown::tests::signal_probe",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(PROBE, "1")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("probe: cancelled, hung up"), "{text}");
+    }
+
+    /// Set only in the process [`a_signal_is_acted_on_while_the_runs_only_worker_is_blocked`] starts.
+    const PROBE: &str = "SHUTDOWN_SIGNAL_PROBE";
+
+    /// The probe itself: does nothing unless started by the test above.
+    #[test]
+    fn signal_probe() {
+        if std::env::var_os(PROBE).is_none() {
+            return;
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -283,5 +316,6 @@ mod tests {
         });
         assert!(cancelled, "the signal was not acted on");
         assert_eq!(code, ExitCode::HungUp);
+        println!("probe: cancelled, hung up");
     }
 }
