@@ -119,15 +119,13 @@ const FLAGS_WITH_ARG: &str = "BbcDEeFIiJLlmOoPpQRSWw";
 /// `-o Port=`, `-o User=` and `-o IdentityFile=` Ansible puts first (which
 /// is why those vars still win), before ssh_config, first value winning.
 /// `-o Keyword=value`, `-J jump`, `-p port`, `-l user` and `-i key` are
-/// used, and `-o ProxyCommand=...` becomes the host's route (returned
-/// apart); `-F` is refused; other flags do not change where or as whom
-/// sshfleet connects and are ignored.
-fn ssh_args_config(
-    name: &str,
-    conn: &ConnectionVars,
-) -> Result<(SshConfig, Option<String>), TargetError> {
+/// used (`-o ProxyCommand` and `-o ProxyJump` included: which of them
+/// wins is OpenSSH's rule, applied with ssh_config's, see
+/// [`CommandLineRoute`]); `-F` is refused; other flags do not change
+/// where or as whom sshfleet connects and are ignored.
+fn ssh_args_config(name: &str, conn: &ConnectionVars) -> Result<SshConfig, TargetError> {
     let mut options: Vec<String> = Vec::new();
-    let mut proxy: Option<String> = None;
+    let mut route = CommandLineRoute::default();
     // Ansible puts `-o StrictHostKeyChecking=no` before the ssh args when
     // host key checking is off (sshfleet reads `no` as accept-new, warned).
     if conn.host_key_checking == Some(false) {
@@ -172,20 +170,11 @@ fn ssh_args_config(
             };
             let option = match flag {
                 "o" => value,
-                // ssh stops on a `-J` after any jump ("Only a single -J
-                // option is permitted") or proxy command, even `none`
-                // ("Cannot specify -J with ProxyCommand").
-                "J" if options
-                    .iter()
-                    .any(|o| o.to_ascii_lowercase().starts_with("proxyjump"))
-                    || proxy.is_some() =>
-                {
-                    return Err(invalid(format!(
-                        "`-J {value}` after another jump or ProxyCommand: ssh refuses it (only a single -J option is permitted)"
-                    )));
+                "J" => {
+                    route.dash_j(&value).map_err(invalid)?;
+                    // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
+                    format!("ProxyJump={value}")
                 }
-                // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
-                "J" => format!("ProxyJump={value}"),
                 "p" => format!("Port={value}"),
                 "l" => format!("User={value}"),
                 "i" => format!("IdentityFile={value}"),
@@ -208,39 +197,93 @@ fn ssh_args_config(
                 .next()
                 .unwrap_or_default()
                 .to_ascii_lowercase();
-            if keyword == "proxycommand" {
-                // As OpenSSH: the first of ProxyCommand and ProxyJump wins.
-                if proxy.is_none()
-                    && !options
-                        .iter()
-                        .any(|o| o.to_ascii_lowercase().starts_with("proxyjump"))
-                {
-                    let command = option[keyword.len()..]
-                        .trim_start_matches(|c: char| c == '=' || c.is_whitespace())
-                        .to_string();
-                    if command.is_empty() {
-                        return Err(invalid("`-o ProxyCommand` needs a command".to_string()));
-                    }
-                    proxy = Some(command);
+            let rest =
+                option[keyword.len()..].trim_start_matches(|c: char| c == '=' || c.is_whitespace());
+            match keyword.as_str() {
+                "proxycommand" if rest.is_empty() => {
+                    return Err(invalid("`-o ProxyCommand` needs a command".to_string()));
                 }
-                continue;
-            }
-            if keyword == "proxyjump" && proxy.is_some() {
-                continue;
+                "proxycommand" => route.proxy_command(),
+                "proxyjump" if flag == "o" => route.proxy_jump(rest),
+                _ => {}
             }
             options.push(option);
         }
     }
-    let config =
-        SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| {
-            TargetError {
-                host: name.to_string(),
-                var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
-                message,
-            }
-        })?;
-    // `ProxyCommand none` is no proxy.
-    Ok((config, proxy.filter(|c| c != "none")))
+    SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| TargetError {
+        host: name.to_string(),
+        var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
+        message,
+    })
+}
+
+/// What ssh's command line has set of the route so far, for the two
+/// checks its `-J` makes (ssh.c, OpenSSH 9.2): a `-J` after any
+/// `ProxyJump` (`none` included) is "Only a single -J option is
+/// permitted", after any `ProxyCommand` (`none` included, and the one a
+/// jump sets) "Cannot specify -J with ProxyCommand". Which route then
+/// wins is [`HostConfig`]'s rule, the one ssh_config's lines follow.
+#[derive(Debug, Default)]
+struct CommandLineRoute {
+    jump_set: bool,
+    command_set: bool,
+}
+
+impl CommandLineRoute {
+    fn proxy_jump(&mut self, value: &str) {
+        let none = value
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .eq_ignore_ascii_case("none");
+        if none {
+            self.jump_set = true;
+        } else if !self.jump_set && !self.command_set {
+            self.jump_set = true;
+            self.command_set = true;
+        }
+    }
+
+    fn proxy_command(&mut self) {
+        self.command_set = true;
+    }
+
+    fn dash_j(&mut self, value: &str) -> Result<(), String> {
+        if self.jump_set {
+            return Err(format!(
+                "`-J {value}` after another jump: ssh refuses it (only a single -J option is permitted)"
+            ));
+        }
+        if self.command_set {
+            return Err(format!(
+                "`-J {value}` after a ProxyCommand: ssh refuses it (cannot specify -J with ProxyCommand)"
+            ));
+        }
+        self.proxy_jump(value);
+        Ok(())
+    }
+}
+
+/// The variables the ssh arguments come from, for errors.
+const ARGS_VARS: &str = "ansible_ssh_common_args/ansible_ssh_extra_args";
+
+/// OpenSSH's one jump loop check (ssh.c, 9.2), which each ssh of a chain
+/// makes for its own destination: "jumphost loop via HOST" when the last
+/// hop of its `ProxyJump` names the host it connects to (the name as the
+/// hop writes it, compared exactly with the destination's lower-cased
+/// `HostName`), on the same port (the hop's, else 22) as the same user
+/// (the hop's, else the destination's). A chain that only comes back to
+/// a host further on (`-J a,b,a`) is no loop to ssh, nor to sshfleet.
+fn jump_loop(hop: &JumpHost, to: &Target) -> Result<(), String> {
+    let user = hop.user.as_deref().unwrap_or(&to.credentials.user);
+    if hop.host == to.address && hop.port.unwrap_or(22) == to.port && user == to.credentials.user {
+        return Err(format!(
+            "jumphost loop via {}: the jump host is {}:{} as {user} itself (ssh refuses it too)",
+            hop.host, to.address, to.port
+        ));
+    }
+    Ok(())
 }
 
 /// OpenSSH's `ProxyCommand` tokens: `%h` host, `%k` host key alias (else
@@ -290,7 +333,7 @@ impl Resolver {
             }
         }
         let user = overrides.user.as_deref();
-        let (args_config, args_proxy) = ssh_args_config(&host.name, conn)?;
+        let args_config = ssh_args_config(&host.name, conn)?;
         // Ansible's paramiko and network_cli plugins read no ssh_config.
         let file_config = match conn.plugin {
             Plugin::Ssh => options.ssh_config.lookup(&conn.address, user),
@@ -307,23 +350,20 @@ impl Resolver {
                 e.to_string(),
             )
         })?;
-        let config = from_args.or(file_config.map_err(|e| invalid("ssh_config", e.to_string()))?);
-        // The route: a ProxyCommand on the command line (or paramiko's),
-        // else the first of ProxyJump and ProxyCommand ssh_config gives
-        // (`none` is none).
-        let (proxy_command, proxy_var) = match args_proxy.or_else(|| conn.proxy_command.clone()) {
-            Some(command) => (
-                Some(command),
-                "ansible_ssh_common_args/ansible_ssh_extra_args",
-            ),
-            None => (
-                config
-                    .proxy_command
-                    .clone()
-                    .filter(|c| !c.eq_ignore_ascii_case("none")),
-                "ssh_config ProxyCommand",
-            ),
+        // The command line's route state, then ssh_config's lines, as
+        // OpenSSH reads them: the first of ProxyJump and ProxyCommand
+        // obtained wins, `none` of either counting as obtained, except that
+        // `ProxyJump none` still lets a later ProxyCommand through.
+        let (route_var, jump_var) = if from_args.proxy_command.is_some() {
+            (ARGS_VARS, ARGS_VARS)
+        } else {
+            ("ssh_config ProxyCommand", "ssh_config")
         };
+        let config = from_args.or(file_config.map_err(|e| invalid("ssh_config", e.to_string()))?);
+        let proxy_command = config
+            .proxy_command
+            .clone()
+            .filter(|c| !c.eq_ignore_ascii_case("none"));
         let hops = match &proxy_command {
             Some(_) => Vec::new(),
             None => config.proxy_jump.clone().unwrap_or_default(),
@@ -333,8 +373,15 @@ impl Resolver {
         if let Some(command) = proxy_command {
             target.proxy_command = Some(
                 expand_proxy_command(&command, &target, &conn.address)
-                    .map_err(|message| invalid(proxy_var, message))?,
+                    .map_err(|message| invalid(route_var, message))?,
             );
+        }
+        // paramiko's own ProxyCommand, already expanded as its plugin does.
+        if let Some(command) = &conn.proxy_command {
+            target.proxy_command = Some(command.clone());
+        }
+        if let Some(last) = hops.last() {
+            jump_loop(last, &target).map_err(|message| invalid(jump_var, message))?;
         }
         // Jump hosts prove possession of the same keys (a signature gives
         // nothing away); the password is never sent to any host but the
@@ -343,7 +390,7 @@ impl Resolver {
         if !hops.is_empty() {
             for mut jump in options
                 .jump_chain(&hops, 0)
-                .map_err(|message| invalid("ssh_config", message))?
+                .map_err(|message| invalid(jump_var, message))?
             {
                 if let Some(key) = &jump_key
                     && !jump.credentials.config_key_files.contains(key)
@@ -393,8 +440,15 @@ impl Resolver {
                     target.proxy_command =
                         Some(expand_proxy_command(&command, &target, &hop.host)?);
                 } else {
+                    if let Some(last) = own_jumps.last() {
+                        jump_loop(last, &target)?;
+                    }
                     chain.extend(self.jump_chain(&own_jumps, depth + 1)?);
                 }
+            } else {
+                // The ssh OpenSSH runs for this hop goes `-J` through the
+                // hops before it: the last of them is its jump host.
+                jump_loop(&hops[index - 1], &target)?;
             }
             chain.push(target);
         }
@@ -741,7 +795,11 @@ mod tests {
             "",
         )
         .unwrap_err();
-        assert!(err.to_string().contains("single -J"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("cannot specify -J with ProxyCommand"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -791,8 +849,11 @@ mod tests {
                 "ansible_ssh_common_args: -oProxyCommand=",
                 "needs a command",
             ),
-            ("ansible_ssh_common_args: -o ProxyCommand=nc_%x", "`%x`"),
-            ("ansible_ssh_common_args: -o ProxyCommand=nc_%", "lone `%`"),
+            ("ansible_ssh_common_args: -o ProxyCommand=nc_%x", "%x"),
+            (
+                "ansible_ssh_common_args: -o ProxyCommand=nc_%",
+                "`%` at the end",
+            ),
         ] {
             let err = target(&format!("all:\n  hosts:\n    h9:\n      {vars}\n"), "")
                 .unwrap_err()
@@ -811,3 +872,6 @@ mod differential;
 
 #[cfg(test)]
 mod ssh_tests;
+
+#[cfg(test)]
+mod route_tests;

@@ -54,6 +54,10 @@ pub(crate) struct HostConfig {
     pub proxy_jump: Option<Vec<JumpHost>>,
     /// As written, tokens unexpanded; `none` is no proxy.
     pub proxy_command: Option<String>,
+    /// The first `ProxyCommand` line obtained, even one that a `ProxyJump`
+    /// before it kept out: what a command line's `ProxyJump none` (which
+    /// keeps those jumps out) lets through when `or` replays this config.
+    proxy_command_line: Option<String>,
     pub algorithms: Algorithms,
     /// Every other keyword obtained, by its canonical name (aliases read
     /// as the keyword they stand for): the first value wins.
@@ -82,7 +86,13 @@ impl HostConfig {
             .or(later.strict_host_key_checking);
         // Replay the route `later` obtained, as if written after ours.
         match (later.proxy_jump, later.proxy_command) {
-            (Some(hops), _) if !hops.is_empty() => self.set_proxy_jump(&hops),
+            // The hops came before any ProxyCommand line `later` obtained.
+            (Some(hops), _) if !hops.is_empty() => {
+                self.set_proxy_jump(&hops);
+                if let Some(command) = &later.proxy_command_line {
+                    self.set_proxy_command(command);
+                }
+            }
             (jump, command) => {
                 if let Some(none) = jump {
                     self.set_proxy_jump(&none);
@@ -92,6 +102,7 @@ impl HostConfig {
                 }
             }
         }
+        self.proxy_command_line = self.proxy_command_line.or(later.proxy_command_line);
         for kind in AlgorithmKind::ALL {
             if let Some(change) = later.algorithms.get(kind) {
                 self.algorithms.set_if_unset(kind, change.clone());
@@ -195,7 +206,11 @@ impl HostConfig {
                 self.strict_host_key_checking.get_or_insert(*value);
             }
             Setting::ProxyJump(hops) => self.set_proxy_jump(hops),
-            Setting::ProxyCommand(command) => self.set_proxy_command(command),
+            Setting::ProxyCommand(command) => {
+                self.proxy_command_line
+                    .get_or_insert_with(|| command.clone());
+                self.set_proxy_command(command);
+            }
             Setting::Algorithms(kind, change) => {
                 self.algorithms.set_if_unset(*kind, change.clone());
             }
