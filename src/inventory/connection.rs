@@ -150,7 +150,8 @@ pub(crate) struct ConnectionVars {
     pub host_key_checking: Option<bool>,
     /// Which plugin Ansible would connect with.
     pub plugin: Plugin,
-    /// paramiko's `ansible_paramiko_proxy_command` (tokens not expanded).
+    /// paramiko's `ansible_paramiko_proxy_command`, expanded as its
+    /// plugin does and quoted for `sh -c` ([`paramiko_proxy_command`]).
     pub proxy_command: Option<String>,
     /// The Ansible password variable is `{{ lookup('env', NAME) }}`, kept
     /// as `password_env` (NAME), read when connecting.
@@ -289,10 +290,13 @@ impl Host {
             None => None,
         };
         let proxy_command = match plugin {
-            Plugin::Paramiko => r
-                .get(&["ansible_paramiko_proxy_command"])?
-                .map(|(_, v)| text(&v))
-                .filter(|c| !c.is_empty()),
+            Plugin::Paramiko => match r.get(&[PARAMIKO_PROXY_VAR])? {
+                Some((var, v)) if !text(&v).is_empty() => Some(
+                    paramiko_proxy_command(&text(&v), &address, port, user.as_deref())
+                        .map_err(|m| r.bad(var, m))?,
+                ),
+                _ => None,
+            },
             Plugin::Ssh | Plugin::NetworkCli => None,
         };
         Ok(ConnectionVars {
@@ -496,6 +500,71 @@ impl Reader<'_> {
             }
         }
         Ok(ssh_args)
+    }
+}
+
+const PARAMIKO_PROXY_VAR: &str = "ansible_paramiko_proxy_command";
+
+/// The tokens Ansible's paramiko plugin replaces in its ProxyCommand, in
+/// its order, with what: a plain text replace each (`%%` is no escape, and
+/// every other `%` stays as written), which is why this is not OpenSSH's
+/// expansion.
+const PARAMIKO_TOKENS: [&str; 3] = ["%h", "%p", "%r"];
+
+/// `ansible_paramiko_proxy_command` as ansible-core 2.19's paramiko plugin
+/// runs it: `%h` (the address as given), `%p` (the port, 22 unless set)
+/// and `%r` (the user) replaced in that order by `str.replace`, the result
+/// split as `shlex.split` splits it and run without a shell (paramiko's
+/// `ProxyCommand`). sshfleet runs a ProxyCommand with `sh -c`, so each
+/// word is quoted for it, as Python's `shlex.quote` quotes: the shell then
+/// runs exactly paramiko's argv. `%r` without a user set is refused:
+/// Ansible puts its `remote_user` there, which sshfleet does not know.
+fn paramiko_proxy_command(
+    command: &str,
+    address: &str,
+    port: Option<u16>,
+    user: Option<&str>,
+) -> Result<String, String> {
+    let port = port.unwrap_or(22).to_string();
+    let mut out = command.to_string();
+    for token in PARAMIKO_TOKENS {
+        let value = match token {
+            "%h" => address,
+            "%p" => port.as_str(),
+            _ => match user {
+                Some(user) => user,
+                None if out.contains(token) => {
+                    return Err(
+                        "uses `%r` but no user is set (ansible_user or ansible_paramiko_user): Ansible would put its remote_user there, which sshfleet cannot know"
+                            .to_string(),
+                    );
+                }
+                None => continue,
+            },
+        };
+        out = out.replace(token, value);
+    }
+    let words = super::pyliteral::shlex_split(&out, false).map_err(|e| {
+        format!("cannot be split into words as paramiko splits it (shlex.split: {e})")
+    })?;
+    if words.is_empty() {
+        return Err("is no command (paramiko would fail to run it)".to_string());
+    }
+    Ok(words
+        .iter()
+        .map(|w| py_shlex_quote(w))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// Python's `shlex.quote`: as is when every character is safe, else in
+/// single quotes.
+fn py_shlex_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\"'\"'"))
     }
 }
 
@@ -703,6 +772,42 @@ mod tests {
                 "{vars}: {message}"
             );
         }
+    }
+
+    /// As ansible-core 2.19's paramiko plugin (`_parse_proxy_command`
+    /// then paramiko's `ProxyCommand`: `shlex.split`, no shell).
+    #[test]
+    fn paramiko_proxy_command_is_ansibles_text_replace() {
+        for (command, user, want) in [
+            ("nc %h %p", Some("ops"), "nc Esa01.example 2022"),
+            // `%%` is no escape, other `%`s stay.
+            ("pc 100%% sure %d %u %n", None, "pc 100%% sure %d %u %n"),
+            ("pc -W %%h:%p", None, "pc -W %Esa01.example:2022"),
+            (
+                "pc \"%r@%h\" \"it's\"",
+                Some("ops"),
+                "pc ops@Esa01.example 'it'\"'\"'s'",
+            ),
+            // What the shell would read is quoted: paramiko runs no shell.
+            ("pc $HOME 'a b' x;y", None, "pc '$HOME' 'a b' 'x;y'"),
+        ] {
+            assert_eq!(
+                paramiko_proxy_command(command, "Esa01.example", Some(2022), user).as_deref(),
+                Ok(want),
+                "{command}"
+            );
+        }
+        assert!(paramiko_proxy_command("pc %r", "h", None, None).is_err());
+        assert!(paramiko_proxy_command("pc 'a", "h", None, None).is_err());
+        // The tokens are the plugin's: a new one would need a line here.
+        assert_eq!(PARAMIKO_TOKENS, ["%h", "%p", "%r"]);
+        let (_, message) = refusal(
+            "      ansible_connection: paramiko\n      ansible_paramiko_proxy_command: pc %r\n",
+        );
+        assert!(
+            message.contains("`ansible_paramiko_proxy_command`"),
+            "{message}"
+        );
     }
 
     #[test]
