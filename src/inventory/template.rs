@@ -369,15 +369,14 @@ impl Object for Scope {
             "inventory_hostname_short" => Some(J::from(short_name(&self.host))),
             "group_names" => Some(J::from_serialize(&me.group_names)),
             "groups" => Some(J::from_serialize(&facts.groups)),
-            "hostvars" if self.nested => {
-                if let Ok(mut missing) = self.world.missing.lock() {
-                    *missing = Some(
-                        "`hostvars` is undefined in a variable reached through hostvars[...] (as in Ansible 2.19)"
-                            .to_string(),
-                    );
-                }
-                None
-            }
+            // Ansible makes it an undefined value that `hostvars[..][..]`
+            // keeps undefined and a `default` then replaces; sshfleet's
+            // undefined does not chain so, and so refuses it rather than
+            // let an outer `default` pick another value than Ansible's.
+            "hostvars" if self.nested => Some(J::from(Error::new(
+                ErrorKind::InvalidOperation,
+                "`hostvars` is used in a variable reached through hostvars[...], where ansible-core 2.19 has no `hostvars` ('hostvars' is undefined): not supported",
+            ))),
             "hostvars" => Some(J::from_object(HostVars(self.world.clone()))),
             "inventory_file" => Some(
                 me.source

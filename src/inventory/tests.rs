@@ -803,7 +803,7 @@ fn hostvars_inside_a_variable_reached_through_hostvars_is_undefined() {
     assert_eq!(inner.var_text("hop").as_deref(), Some("203.0.113.10"));
     let err = connection("esa01").unwrap_err().to_string();
     assert!(
-        err.contains("host esa01") && err.contains("`hostvars` is undefined"),
+        err.contains("host esa01") && err.contains("no `hostvars`"),
         "{err}"
     );
     // Without the nested `hostvars`, the same route renders.

@@ -212,7 +212,7 @@ fn ssh_args_config(name: &str, conn: &ConnectionVars) -> Result<SshConfig, Targe
     }
     SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| TargetError {
         host: name.to_string(),
-        var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
+        var: ARGS_VARS.to_string(),
         message,
     })
 }
@@ -279,7 +279,7 @@ fn jump_loop(hop: &JumpHost, to: &Target) -> Result<(), String> {
     let user = hop.user.as_deref().unwrap_or(&to.credentials.user);
     if hop.host == to.address && hop.port.unwrap_or(22) == to.port && user == to.credentials.user {
         return Err(format!(
-            "jumphost loop via {}: the jump host is {}:{} as {user} itself (ssh refuses it too)",
+            "jumphost loop via {}: the jump host is the host itself ({}:{} as {user}), which ssh refuses too",
             hop.host, to.address, to.port
         ));
     }
