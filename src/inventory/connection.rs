@@ -80,8 +80,8 @@ pub(crate) struct ConnectionVars {
     pub host_key_checking: Option<bool>,
     /// Which plugin Ansible would connect with.
     pub plugin: Plugin,
-    /// paramiko's `ansible_paramiko_proxy_command` as paramiko runs it,
-    /// written for `sh -c` (each word quoted): see [`paramiko_proxy`].
+    /// paramiko's `ansible_paramiko_proxy_command`, expanded as its
+    /// plugin does and quoted for `sh -c` ([`paramiko_proxy_command`]).
     pub proxy_command: Option<String>,
     /// The Ansible password variable is `{{ lookup('env', NAME) }}`, kept
     /// as `password_env` (NAME), read when connecting.
@@ -219,9 +219,11 @@ impl Host {
             ),
             None => None,
         };
+        // The plugins' variables table says which plugins read one
+        // (paramiko, network_cli through paramiko; not ssh).
         let proxy_command = match r.get(plugin.vars(Setting::ProxyCommand))? {
             Some((var, v)) if !text(&v).is_empty() => Some(
-                paramiko_proxy(&text(&v), &address, port.unwrap_or(22), user.as_deref())
+                paramiko_proxy_command(&text(&v), &address, port, user.as_deref())
                     .map_err(|m| r.bad(var, m))?,
             ),
             _ => None,
@@ -473,6 +475,69 @@ impl Reader<'_> {
     }
 }
 
+/// The tokens Ansible's paramiko plugin replaces in its ProxyCommand, in
+/// its order, with what: a plain text replace each (`%%` is no escape, and
+/// every other `%` stays as written), which is why this is not OpenSSH's
+/// expansion.
+const PARAMIKO_TOKENS: [&str; 3] = ["%h", "%p", "%r"];
+
+/// `ansible_paramiko_proxy_command` as ansible-core 2.19's paramiko plugin
+/// runs it: `%h` (the address as given), `%p` (the port, 22 unless set)
+/// and `%r` (the user) replaced in that order by `str.replace`, the result
+/// split as `shlex.split` splits it and run without a shell (paramiko's
+/// `ProxyCommand`). sshfleet runs a ProxyCommand with `sh -c`, so each
+/// word is quoted for it, as Python's `shlex.quote` quotes: the shell then
+/// runs exactly paramiko's argv. `%r` without a user set is refused:
+/// Ansible puts its `remote_user` there, which sshfleet does not know.
+fn paramiko_proxy_command(
+    command: &str,
+    address: &str,
+    port: Option<u16>,
+    user: Option<&str>,
+) -> Result<String, String> {
+    let port = port.unwrap_or(22).to_string();
+    let mut out = command.to_string();
+    for token in PARAMIKO_TOKENS {
+        let value = match token {
+            "%h" => address,
+            "%p" => port.as_str(),
+            _ => match user {
+                Some(user) => user,
+                None if out.contains(token) => {
+                    return Err(
+                        "uses `%r` but no user is set (ansible_user or ansible_paramiko_user): Ansible's paramiko plugin would put its remote_user there, the text `None` when unset; set ansible_user"
+                            .to_string(),
+                    );
+                }
+                None => continue,
+            },
+        };
+        out = out.replace(token, value);
+    }
+    let words = super::pyliteral::shlex_split(&out, false).map_err(|e| {
+        format!("cannot be split into words as paramiko splits it (shlex.split: {e})")
+    })?;
+    if words.is_empty() {
+        return Err("is no command (paramiko would fail to run it)".to_string());
+    }
+    Ok(words
+        .iter()
+        .map(|w| py_shlex_quote(w))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// Python's `shlex.quote`: as is when every character is safe, else in
+/// single quotes.
+fn py_shlex_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\"'\"'"))
+    }
+}
+
 /// A password written in clear text in the inventory is used, as Ansible
 /// uses it, with a warning, once per place it is written.
 fn warn_clear_text(host: &str, var: &str, origin: &Origin) {
@@ -514,47 +579,6 @@ fn env_lookup(text: &str) -> Option<String> {
     let name = unquote(name)?;
     let ok = (plugin == "env" || plugin == "ansible.builtin.env") && is_env_name(&name);
     ok.then_some(name)
-}
-
-/// paramiko's ProxyCommand as Ansible's paramiko plugin builds it: `%h`,
-/// `%p` and `%r` replaced in that order, literally (no `%%`, no other
-/// token), then `shlex.split` and run without a shell
-/// (`paramiko.ProxyCommand`). Written here as the same words quoted for
-/// `sh -c` (Python's `shlex.quote`), so that nothing in a host or user name
-/// is read by a shell. `%r` with no user set is refused: Ansible puts the
-/// text `None` there.
-fn paramiko_proxy(
-    command: &str,
-    address: &str,
-    port: u16,
-    user: Option<&str>,
-) -> Result<String, String> {
-    let mut line = command
-        .replace("%h", address)
-        .replace("%p", &port.to_string());
-    if line.contains("%r") {
-        let user = user.ok_or(
-            "uses `%r` with no user set: Ansible's paramiko plugin puts the text `None` there; set ansible_user",
-        )?;
-        line = line.replace("%r", user);
-    }
-    let words = super::pyliteral::shlex_split(&line, false)
-        .map_err(|e| format!("cannot be split as paramiko splits it ({e})"))?;
-    Ok(words
-        .iter()
-        .map(|w| sh_quote(w))
-        .collect::<Vec<_>>()
-        .join(" "))
-}
-
-/// Python's `shlex.quote`.
-fn sh_quote(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\"'\"'"))
-    }
 }
 
 /// A rendered value as Ansible's string options see it (Python's `str`).
@@ -739,6 +763,42 @@ mod tests {
         }
     }
 
+    /// As ansible-core 2.19's paramiko plugin (`_parse_proxy_command`
+    /// then paramiko's `ProxyCommand`: `shlex.split`, no shell).
+    #[test]
+    fn paramiko_proxy_command_is_ansibles_text_replace() {
+        for (command, user, want) in [
+            ("nc %h %p", Some("ops"), "nc Esa01.example 2022"),
+            // `%%` is no escape, other `%`s stay.
+            ("pc 100%% sure %d %u %n", None, "pc 100%% sure %d %u %n"),
+            ("pc -W %%h:%p", None, "pc -W %Esa01.example:2022"),
+            (
+                "pc \"%r@%h\" \"it's\"",
+                Some("ops"),
+                "pc ops@Esa01.example 'it'\"'\"'s'",
+            ),
+            // What the shell would read is quoted: paramiko runs no shell.
+            ("pc $HOME 'a b' x;y", None, "pc '$HOME' 'a b' 'x;y'"),
+        ] {
+            assert_eq!(
+                paramiko_proxy_command(command, "Esa01.example", Some(2022), user).as_deref(),
+                Ok(want),
+                "{command}"
+            );
+        }
+        assert!(paramiko_proxy_command("pc %r", "h", None, None).is_err());
+        assert!(paramiko_proxy_command("pc 'a", "h", None, None).is_err());
+        // The tokens are the plugin's: a new one would need a line here.
+        assert_eq!(PARAMIKO_TOKENS, ["%h", "%p", "%r"]);
+        let (_, message) = refusal(
+            "      ansible_connection: paramiko\n      ansible_paramiko_proxy_command: pc %r\n",
+        );
+        assert!(
+            message.contains("`ansible_paramiko_proxy_command`"),
+            "{message}"
+        );
+    }
+
     #[test]
     fn a_secret_is_never_shown() {
         let s = Secret::new("hunter2".to_string());
@@ -849,16 +909,21 @@ mod timestamp_tests {
         // shlex.split, run without a shell (Python 3.11's shlex.quote of
         // each word, as ansible-core 2.19.14's paramiko plugin builds it).
         assert_eq!(
-            super::paramiko_proxy("ssh -W \"%h:%p\" -l %r jump | x", "a$b;c", 22, Some("ok"))
-                .unwrap(),
+            super::paramiko_proxy_command(
+                "ssh -W \"%h:%p\" -l %r jump | x",
+                "a$b;c",
+                Some(22),
+                Some("ok")
+            )
+            .unwrap(),
             "ssh -W 'a$b;c:22' -l ok jump '|' x"
         );
         assert!(
-            super::paramiko_proxy("nc %h %r", "h", 22, None)
+            super::paramiko_proxy_command("nc %h %r", "h", Some(22), None)
                 .unwrap_err()
                 .contains("`None`")
         );
-        assert!(super::paramiko_proxy("nc %r", "h", 22, Some("o'k")).is_err());
+        assert!(super::paramiko_proxy_command("nc %r", "h", Some(22), Some("o'k")).is_err());
         assert_eq!(
             conn.user.as_deref(),
             Some("u-2001-12-14 21:59:43.100000-05:00")

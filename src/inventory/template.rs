@@ -51,16 +51,20 @@ impl std::fmt::Debug for Facts {
 /// Most variables a template may go through, each referring to the next.
 const MAX_DEPTH: usize = 32;
 
+/// A variable being rendered: host, name, and whether it was reached
+/// through `hostvars` (then rendered without it, as Ansible does).
+type VarKey = (String, String, bool);
+
 /// One rendering session: the inventory, the vault password, the
 /// variables being rendered (to find loops) and those already rendered.
 struct World {
     facts: Arc<Facts>,
     secret: Option<VaultSecret>,
     env: Environment<'static>,
-    rendering: Mutex<Vec<(String, String)>>,
+    rendering: Mutex<Vec<VarKey>>,
     /// The last name a template looked up and did not find.
     missing: Mutex<Option<String>>,
-    done: Mutex<HashMap<(String, String), Result<J, Failure>>>,
+    done: Mutex<HashMap<VarKey, Result<J, Failure>>>,
 }
 
 /// Why a value could not be rendered. An undefined variable deep inside
@@ -128,7 +132,7 @@ impl Templar {
 
     /// The host's variable `name`, rendered (`Ok(None)` if it is not set).
     pub(super) fn var(&self, name: &str) -> Result<Option<serde_json::Value>, String> {
-        match World::var(&self.world, &self.host, name) {
+        match World::var(&self.world, &self.host, name, false) {
             None => Ok(None),
             Some(Ok(v)) => to_plain(&v).map(Some),
             Some(Err(e)) => Err(e.message),
@@ -142,7 +146,7 @@ impl Templar {
     /// Ansible passes on as a Python object, not as text.
     pub(super) fn is_timestamp(&self, name: &str) -> bool {
         matches!(
-            World::var(&self.world, &self.host, name),
+            World::var(&self.world, &self.host, name, false),
             Some(Ok(v)) if timestamp::in_template(&v).is_some()
         )
     }
@@ -203,9 +207,11 @@ fn plain(value: &Value) -> J {
 
 impl World {
     /// `host`'s variable `name`, rendered once; `None` if not set.
-    fn var(world: &Arc<World>, host: &str, name: &str) -> Option<Result<J, Failure>> {
+    /// `nested`: reached through `hostvars`, where Ansible 2.19 renders
+    /// the variable without `hostvars` of its own.
+    fn var(world: &Arc<World>, host: &str, name: &str, nested: bool) -> Option<Result<J, Failure>> {
         let raw = world.facts.hosts.get(host)?.vars.get(name)?;
-        let key = (host.to_string(), name.to_string());
+        let key = (host.to_string(), name.to_string(), nested);
         if let Some(done) = world.lock_done().get(&key) {
             return Some(done.clone());
         }
@@ -223,7 +229,7 @@ impl World {
             }
             rendering.push(key.clone());
         }
-        let result = World::value(world, host, raw).map_err(|mut f| {
+        let result = World::value(world, host, raw, nested).map_err(|mut f| {
             let e = &f.message;
             if e.starts_with("is ") {
                 f.message = format!("`{name}` of host {host} {e}");
@@ -250,15 +256,13 @@ impl World {
         Some(result)
     }
 
-    fn lock_done(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<(String, String), Result<J, Failure>>> {
+    fn lock_done(&self) -> std::sync::MutexGuard<'_, HashMap<VarKey, Result<J, Failure>>> {
         self.done
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn lock_rendering(&self) -> std::sync::MutexGuard<'_, Vec<(String, String)>> {
+    fn lock_rendering(&self) -> std::sync::MutexGuard<'_, Vec<VarKey>> {
         self.rendering
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -266,7 +270,7 @@ impl World {
 
     /// A raw value rendered in `host`'s scope: text with Jinja rendered,
     /// lists and mappings item by item, `!vault` decrypted, `!unsafe` kept.
-    fn value(world: &Arc<World>, host: &str, raw: &Value) -> Result<J, Failure> {
+    fn value(world: &Arc<World>, host: &str, raw: &Value, nested: bool) -> Result<J, Failure> {
         match raw {
             Value::Tagged(t) if t.tag == "vault" => {
                 let text = super::vars::scalar_text(&t.value).unwrap_or_default();
@@ -286,10 +290,10 @@ impl World {
             Value::Tagged(t) if t.tag == timestamp::TAG => timestamp::of(raw)
                 .map(|stamp| J::from_object(timestamp::Timestamp(stamp)))
                 .ok_or_else(|| Failure::other("is not a valid timestamp".to_string())),
-            Value::String(s) if is_template(s) => World::render(world, host, s),
+            Value::String(s) if is_template(s) => World::render(world, host, s, nested),
             Value::Sequence(items) => items
                 .iter()
-                .map(|v| World::value(world, host, v))
+                .map(|v| World::value(world, host, v, nested))
                 .collect::<Result<Vec<J>, Failure>>()
                 .map(J::from),
             Value::Mapping(map) => {
@@ -297,7 +301,7 @@ impl World {
                 let mut out = Vec::with_capacity(map.len());
                 for (k, v) in map {
                     let key = super::vars::scalar_text(k).unwrap_or_default();
-                    out.push((key, World::value(world, host, v)?));
+                    out.push((key, World::value(world, host, v, nested)?));
                 }
                 Ok(J::from_iter(out))
             }
@@ -307,7 +311,7 @@ impl World {
 
     /// One template: a template that is one `{{ expression }}` keeps the
     /// expression's type (Ansible's native types), anything else is text.
-    fn render(world: &Arc<World>, host: &str, text: &str) -> Result<J, Failure> {
+    fn render(world: &Arc<World>, host: &str, text: &str, nested: bool) -> Result<J, Failure> {
         let prepared = jinja::prepare(text).map_err(Failure::other)?;
         // A name missing in an earlier template is not this one's reason.
         if let Ok(mut missing) = world.missing.lock() {
@@ -316,6 +320,7 @@ impl World {
         let scope = J::from_object(Scope {
             world: world.clone(),
             host: host.to_string(),
+            nested,
         });
         let explain = |e: Error| -> Failure {
             let mut message = e.detail().map_or_else(|| e.to_string(), String::from);
@@ -407,6 +412,11 @@ fn single_expression(prepared: &str) -> Option<&str> {
 struct Scope {
     world: Arc<World>,
     host: String,
+    /// Reached through `hostvars[...]`: ansible-core 2.19 renders such a
+    /// host's variables with its other variables and magic variables, but
+    /// no `hostvars` ("'hostvars' is undefined"), so a chain of bastions
+    /// that each name the one before through `hostvars` fails the host.
+    nested: bool,
 }
 
 impl std::fmt::Debug for World {
@@ -422,7 +432,7 @@ impl Object for Scope {
         let me = facts.hosts.get(&self.host)?;
         // The host's own variables win over the magic ones Ansible sets as
         // host variables (inventory_file, inventory_dir).
-        match World::var(&self.world, &self.host, name) {
+        match World::var(&self.world, &self.host, name, self.nested) {
             Some(Ok(value)) => return Some(value),
             Some(Err(f)) if f.undefined => {
                 // Undefined, as Ansible makes it: `| default` may apply.
@@ -441,6 +451,14 @@ impl Object for Scope {
             "inventory_hostname_short" => Some(J::from(short_name(&self.host))),
             "group_names" => Some(J::from_serialize(&me.group_names)),
             "groups" => Some(J::from_serialize(&facts.groups)),
+            // Ansible makes it an undefined value that `hostvars[..][..]`
+            // keeps undefined and a `default` then replaces; sshfleet's
+            // undefined does not chain so, and so refuses it rather than
+            // let an outer `default` pick another value than Ansible's.
+            "hostvars" if self.nested => Some(J::from(Error::new(
+                ErrorKind::InvalidOperation,
+                "`hostvars` is used in a variable reached through hostvars[...], where ansible-core 2.19 has no `hostvars` ('hostvars' is undefined): not supported",
+            ))),
             "hostvars" => Some(J::from_object(HostVars(self.world.clone()))),
             "inventory_file" => Some(
                 me.source
@@ -495,6 +513,7 @@ impl Object for HostVars {
             J::from_object(Scope {
                 world: self.0.clone(),
                 host: host.to_string(),
+                nested: true,
             })
         })
     }

@@ -818,3 +818,31 @@ fn example_inventory_loads() {
     assert_eq!(select(&inv, Some("amer")).len(), 2);
     assert_eq!(select(&inv, Some("esa0*,!esa03.emea.example.com")).len(), 5);
 }
+
+/// ansible-core 2.19 renders a variable reached through `hostvars[...]`
+/// with no `hostvars` of its own: a chain of bastions that each name the
+/// one before through `hostvars` fails the host ("'hostvars' is
+/// undefined"); the other magic variables are there.
+#[test]
+fn hostvars_inside_a_variable_reached_through_hostvars_is_undefined() {
+    let inv = load(
+        "all:\n  hosts:\n    outer: {ansible_host: 203.0.113.10}\n    inner:\n      ansible_host: 10.0.0.10\n      hop: \"{{ hostvars['outer'].ansible_host }}\"\n      name: \"{{ inventory_hostname }}-{{ groups['all'] | length }}\"\n    esa01:\n      ansible_user: \"{{ hostvars['inner'].name }}\"\n      ansible_ssh_common_args: \"-J {{ hostvars['inner'].hop }}\"\n",
+    );
+    let connection = |host: &str| inv.connection(inv.host(host).unwrap(), None);
+    // Directly, `hostvars` is there.
+    let inner = inv
+        .with_rendered_vars(inv.host("inner").unwrap(), ["hop"], None)
+        .unwrap();
+    assert_eq!(inner.var_text("hop").as_deref(), Some("203.0.113.10"));
+    let err = connection("esa01").unwrap_err().to_string();
+    assert!(
+        err.contains("host esa01") && err.contains("no `hostvars`"),
+        "{err}"
+    );
+    // Without the nested `hostvars`, the same route renders.
+    let inv = load(
+        "all:\n  hosts:\n    inner:\n      name: \"{{ inventory_hostname }}-{{ groups['all'] | length }}\"\n    esa01:\n      ansible_user: \"{{ hostvars['inner'].name }}\"\n",
+    );
+    let conn = inv.connection(inv.host("esa01").unwrap(), None).unwrap();
+    assert_eq!(conn.user.as_deref(), Some("inner-2"));
+}

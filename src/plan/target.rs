@@ -16,6 +16,10 @@ use crate::ssh::transport::{
     AddressFamily, AgentSource, Credentials, HostKeyChecks, HostKeyPolicy, Methods, Target,
 };
 
+mod ssh_args;
+
+use ssh_args::{ARGS_VARS, ssh_args_config};
+
 /// Resolves each host's `Target`: what applies to every host of a run before its own settings, the
 /// command line's known_hosts and host key policy, and ssh_config.
 #[derive(Debug, Clone)]
@@ -110,137 +114,50 @@ struct Overrides {
     algorithms: Algorithms,
 }
 
-/// ssh(1) flags that take an argument (OpenSSH 9): skipped with it
-/// unless read below.
-const FLAGS_WITH_ARG: &str = "BbcDEeFIiJLlmOoPpQRSWw";
-
-/// The options of a host's `ansible_ssh_common_args` /
-/// `ansible_ssh_extra_args`, read as ssh reads its command line: after the
-/// `-o Port=`, `-o User=` and `-o IdentityFile=` Ansible puts first (which
-/// is why those vars still win), before ssh_config, first value winning.
-/// `-o Keyword=value`, `-J jump`, `-p port`, `-l user` and `-i key` are
-/// used, and `-o ProxyCommand=...` becomes the host's route (returned
-/// apart); `-F` is refused; other flags do not change where or as whom
-/// sshfleet connects and are ignored.
-fn ssh_args_config(
-    name: &str,
-    conn: &ConnectionVars,
-) -> Result<(SshConfig, Option<String>), TargetError> {
-    let mut options: Vec<String> = Vec::new();
-    let mut proxy: Option<String> = None;
-    // Ansible puts `-o StrictHostKeyChecking=no` before the ssh args when
-    // host key checking is off (sshfleet reads `no` as accept-new, warned).
-    if conn.host_key_checking == Some(false) {
-        options.push("StrictHostKeyChecking=no".to_string());
-    }
-    for args in &conn.ssh_args {
-        let var = args.var.as_str();
-        let invalid = |message: String| TargetError {
-            host: name.to_string(),
-            var: format!(
-                "{var} ({}:{})",
-                args.origin.path.display(),
-                args.origin.line
-            ),
-            message,
-        };
-        let mut words = args.words.iter();
-        while let Some(word) = words.next() {
-            let Some(flags) = word.strip_prefix('-').filter(|f| !f.is_empty()) else {
-                return Err(invalid(format!("`{word}` is not an ssh option")));
-            };
-            // Flags without an argument may be bundled (`-4C`); `-4` and
-            // `-6` are `AddressFamily`, as ssh reads them.
-            let pos = flags.find(|c| FLAGS_WITH_ARG.contains(c));
-            for c in flags[..pos.unwrap_or(flags.len())].chars() {
-                match c {
-                    '4' => options.push("AddressFamily=inet".to_string()),
-                    '6' => options.push("AddressFamily=inet6".to_string()),
-                    _ => {}
-                }
-            }
-            let Some(pos) = pos else {
-                continue;
-            };
-            let flag = &flags[pos..=pos];
-            let value = match &flags[pos + 1..] {
-                "" => words
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| invalid(format!("`{word}` needs a value")))?,
-                attached => attached.to_string(),
-            };
-            let option = match flag {
-                "o" => value,
-                // ssh stops on a `-J` after any jump ("Only a single -J
-                // option is permitted") or proxy command, even `none`
-                // ("Cannot specify -J with ProxyCommand").
-                "J" if options
-                    .iter()
-                    .any(|o| o.to_ascii_lowercase().starts_with("proxyjump"))
-                    || proxy.is_some() =>
-                {
-                    return Err(invalid(format!(
-                        "`-J {value}` after another jump or ProxyCommand: ssh refuses it (only a single -J option is permitted)"
-                    )));
-                }
-                // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
-                "J" => format!("ProxyJump={value}"),
-                "p" => format!("Port={value}"),
-                "l" => format!("User={value}"),
-                "i" => format!("IdentityFile={value}"),
-                // The flags that set a keyword sshfleet reads (or refuses).
-                "b" => format!("BindAddress={value}"),
-                "B" => format!("BindInterface={value}"),
-                "c" => format!("Ciphers={value}"),
-                "m" => format!("MACs={value}"),
-                "I" => format!("PKCS11Provider={value}"),
-                "F" => {
-                    return Err(invalid(
-                        "`-F` (another ssh_config file) is not supported here; use sshfleet's -F"
-                            .to_string(),
-                    ));
-                }
-                _ => continue,
-            };
-            let keyword = option
-                .split(|c: char| c == '=' || c.is_whitespace())
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            if keyword == "proxycommand" {
-                // As OpenSSH: the first of ProxyCommand and ProxyJump wins.
-                if proxy.is_none()
-                    && !options
-                        .iter()
-                        .any(|o| o.to_ascii_lowercase().starts_with("proxyjump"))
-                {
-                    let command = option[keyword.len()..]
-                        .trim_start_matches(|c: char| c == '=' || c.is_whitespace())
-                        .to_string();
-                    if command.is_empty() {
-                        return Err(invalid("`-o ProxyCommand` needs a command".to_string()));
-                    }
-                    proxy = Some(command);
-                }
-                continue;
-            }
-            if keyword == "proxyjump" && proxy.is_some() {
-                continue;
-            }
-            options.push(option);
+/// sshfleet's own algorithm variables (`sshfleet_ciphers`, ...), which
+/// come before ssh_config as Ansible's command-line options do.
+fn inventory_algorithms(host: &Host) -> Result<Algorithms, TargetError> {
+    let mut algorithms = Algorithms::default();
+    for kind in AlgorithmKind::ALL {
+        let var = kind.inventory_var();
+        // sshfleet's own variable: text, or refused (a list, a
+        // mapping, an unquoted date would otherwise be ignored).
+        if host.vars.get(var).is_some_and(|v| !v.is_null()) && host.var_text(var).is_none() {
+            return Err(TargetError {
+                host: host.name.clone(),
+                var: var.to_string(),
+                message: "must be text (OpenSSH's comma-separated algorithm list), not a list, mapping or unquoted date".to_string(),
+            });
+        }
+        if let Some(text) = host.var_text(var) {
+            let change =
+                AlgorithmChange::parse_strict(kind, &text).map_err(|message| TargetError {
+                    host: host.name.clone(),
+                    var: var.to_string(),
+                    message,
+                })?;
+            algorithms.set_if_unset(kind, change);
         }
     }
-    let config =
-        SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| {
-            TargetError {
-                host: name.to_string(),
-                var: "ansible_ssh_common_args/ansible_ssh_extra_args".to_string(),
-                message,
-            }
-        })?;
-    // `ProxyCommand none` is no proxy.
-    Ok((config, proxy.filter(|c| c != "none")))
+    Ok(algorithms)
+}
+
+/// OpenSSH's one jump loop check (ssh.c, 9.2), which each ssh of a chain
+/// makes for its own destination: "jumphost loop via HOST" when the last
+/// hop of its `ProxyJump` names the host it connects to (the name as the
+/// hop writes it, compared exactly with the destination's lower-cased
+/// `HostName`), on the same port (the hop's, else 22) as the same user
+/// (the hop's, else the destination's). A chain that only comes back to
+/// a host further on (`-J a,b,a`) is no loop to ssh, nor to sshfleet.
+fn jump_loop(hop: &JumpHost, to: &Target) -> Result<(), String> {
+    let user = hop.user.as_deref().unwrap_or(&to.credentials.user);
+    if hop.host == to.address && hop.port.unwrap_or(22) == to.port && user == to.credentials.user {
+        return Err(format!(
+            "jumphost loop via {}: the jump host is the host itself ({}:{} as {user}), which ssh refuses too",
+            hop.host, to.address, to.port
+        ));
+    }
+    Ok(())
 }
 
 /// OpenSSH's `ProxyCommand` tokens: `%h` host, `%k` host key alias (else
@@ -317,36 +234,15 @@ impl Resolver {
         conn: &ConnectionVars,
     ) -> Result<Target, TargetError> {
         let options = self;
-        let mut overrides = Overrides {
+        let overrides = Overrides {
             user: conn.user.clone(),
             port: conn.port,
             key_file: conn.key_file.clone(),
             password_env: conn.password_env.clone(),
             password: conn.password.clone(),
-            algorithms: Algorithms::default(),
+            algorithms: inventory_algorithms(host)?,
         };
-        for kind in AlgorithmKind::ALL {
-            let var = kind.inventory_var();
-            // sshfleet's own variable: text, or refused (a list, a
-            // mapping, an unquoted date would otherwise be ignored).
-            if host.vars.get(var).is_some_and(|v| !v.is_null()) && host.var_text(var).is_none() {
-                return Err(TargetError {
-                    host: host.name.clone(),
-                    var: var.to_string(),
-                    message: "must be text (OpenSSH's comma-separated algorithm list), not a list, mapping or unquoted date".to_string(),
-                });
-            }
-            if let Some(text) = host.var_text(var) {
-                let change =
-                    AlgorithmChange::parse_strict(kind, &text).map_err(|message| TargetError {
-                        host: host.name.clone(),
-                        var: var.to_string(),
-                        message,
-                    })?;
-                overrides.algorithms.set_if_unset(kind, change);
-            }
-        }
-        let (args_config, args_proxy) = ssh_args_config(&host.name, conn)?;
+        let (args_config, args_route) = ssh_args_config(&host.name, conn)?;
         let invalid = |var: &str, message: String| TargetError {
             host: host.name.clone(),
             var: var.to_string(),
@@ -372,45 +268,46 @@ impl Resolver {
             .map_err(|e| {
                 let command_line =
                     matches!(&e, SshConfigError::Invalid { path, .. } if path == Path::new("-o"));
-                if command_line {
-                    invalid(
-                        "ansible_ssh_common_args/ansible_ssh_extra_args",
-                        e.to_string(),
-                    )
-                } else {
-                    invalid("ssh_config", e.to_string())
-                }
+                invalid(
+                    if command_line {
+                        ARGS_VARS
+                    } else {
+                        "ssh_config"
+                    },
+                    e.to_string(),
+                )
             })?;
-        // The route: a ProxyCommand on the command line (or paramiko's),
-        // else the first of ProxyJump and ProxyCommand ssh_config gives
-        // (`none` is none).
-        let (proxy_command, proxy_var) = match args_proxy {
-            Some(command) => (
-                Some(command),
-                "ansible_ssh_common_args/ansible_ssh_extra_args",
-            ),
-            // paramiko's, already as paramiko runs it (no OpenSSH tokens).
-            None if conn.proxy_command.is_some() => (None, ""),
-            None => (
-                config
-                    .proxy_command
-                    .clone()
-                    .filter(|c| !c.eq_ignore_ascii_case("none")),
-                "ssh_config ProxyCommand",
-            ),
+        // The route as OpenSSH reads it, the command line's settings then
+        // ssh_config's lines in one pass: the first of ProxyJump and
+        // ProxyCommand obtained wins, `none` of either counting as
+        // obtained, except that `ProxyJump none` still lets a later
+        // ProxyCommand through. paramiko's own ProxyCommand (already as
+        // paramiko runs it, no OpenSSH tokens) is the route when set.
+        let (route_var, jump_var) = if args_route.decided() {
+            (ARGS_VARS, ARGS_VARS)
+        } else {
+            ("ssh_config ProxyCommand", "ssh_config")
         };
+        let proxy_command = config
+            .proxy_command
+            .clone()
+            .filter(|c| !c.eq_ignore_ascii_case("none") && conn.proxy_command.is_none());
         let hops = match (&proxy_command, &conn.proxy_command) {
             (None, None) => config.proxy_jump.clone().unwrap_or_default(),
             _ => Vec::new(),
         };
         let mut target = resolve(&conn.address, overrides, config, options)
             .map_err(|message| invalid("ssh_config", message))?;
+        // ssh checks the last hop as written, before expanding its tokens.
+        if let Some(last) = hops.last() {
+            jump_loop(last, &target).map_err(|message| invalid(jump_var, message))?;
+        }
         let hops = expand_hops(&hops, &target, &conn.address)
-            .map_err(|message| invalid("ssh_config", message))?;
+            .map_err(|message| invalid(jump_var, message))?;
         if let Some(command) = proxy_command {
             target.proxy_command = Some(
                 expand_proxy_command(&command, &target, &conn.address)
-                    .map_err(|message| invalid(proxy_var, message))?,
+                    .map_err(|message| invalid(route_var, message))?,
             );
         } else if let Some(command) = &conn.proxy_command {
             target.proxy_command = Some(command.clone());
@@ -422,7 +319,7 @@ impl Resolver {
         if !hops.is_empty() {
             for mut jump in options
                 .jump_chain(&hops, 0)
-                .map_err(|message| invalid("ssh_config", message))?
+                .map_err(|message| invalid(jump_var, message))?
             {
                 if let Some(key) = &jump_key
                     && !jump.credentials.config_key_files.contains(key)
@@ -479,9 +376,17 @@ impl Resolver {
                     target.proxy_command =
                         Some(expand_proxy_command(&command, &target, &hop.host)?);
                 } else {
+                    // ssh checks its jump host as written, then expands it.
+                    if let Some(last) = own_jumps.last() {
+                        jump_loop(last, &target)?;
+                    }
                     let own_jumps = expand_hops(&own_jumps, &target, &hop.host)?;
                     chain.extend(self.jump_chain(&own_jumps, depth + 1)?);
                 }
+            } else {
+                // The ssh OpenSSH runs for this hop goes `-J` through the
+                // hops before it: the last of them is its jump host.
+                jump_loop(&hops[index - 1], &target)?;
             }
             chain.push(target);
         }
@@ -858,7 +763,11 @@ mod tests {
             "",
         )
         .unwrap_err();
-        assert!(err.to_string().contains("single -J"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("cannot specify -J with ProxyCommand"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -927,8 +836,11 @@ mod tests {
                 "ansible_ssh_common_args: -oProxyCommand=",
                 "needs a command",
             ),
-            ("ansible_ssh_common_args: -o ProxyCommand=nc_%x", "`%x`"),
-            ("ansible_ssh_common_args: -o ProxyCommand=nc_%", "lone `%`"),
+            ("ansible_ssh_common_args: -o ProxyCommand=nc_%x", "%x"),
+            (
+                "ansible_ssh_common_args: -o ProxyCommand=nc_%",
+                "`%` at the end",
+            ),
             ("sshfleet_ciphers: [aes128-ctr]", "must be text"),
             ("sshfleet_macs: 2024-01-02", "must be text"),
         ] {
@@ -952,3 +864,6 @@ mod ssh_tests;
 
 #[cfg(test)]
 mod command_line;
+
+#[cfg(test)]
+mod route_tests;

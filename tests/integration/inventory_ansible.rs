@@ -439,3 +439,40 @@ fn generated_inventories_resolve_as_ansible_core() {
     eprintln!("{}", text.lines().last().unwrap_or_default());
     assert!(out.status.success(), "{text}");
 }
+
+/// Routes (issue a25 13, 14, 9): every combination of `-o ProxyJump`,
+/// `-o ProxyCommand` and `-J` (a value or `none`, in either order, in
+/// `ansible_ssh_common_args` and `ansible_ssh_extra_args`) with
+/// ssh_config's `ProxyJump` and `ProxyCommand` lines, and jump hosts that
+/// are or nearly are the host itself: the argv ansible-core 2.19's ssh
+/// plugin builds, read by the installed `ssh -G`, against `sshfleet
+/// inventory --json` (`tests/inventories/routes.py`). Skipped as the test
+/// above is where ansible-core or ssh is missing.
+#[test]
+fn generated_routes_resolve_as_ansible_argv_under_ssh_g() {
+    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
+    let out = Command::new("python3")
+        .arg(corpus().join("routes.py"))
+        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet")])
+        .env_remove("SSH_AUTH_SOCK")
+        .output();
+    let out = match out {
+        Ok(out) => out,
+        Err(e) if !required => {
+            eprintln!(
+                "SKIPPED generated_routes_resolve_as_ansible_argv_under_ssh_g: no python3 ({e})"
+            );
+            return;
+        }
+        Err(e) => panic!("python3: {e}"),
+    };
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    if out.status.code() == Some(77) && !required {
+        eprintln!(
+            "SKIPPED generated_routes_resolve_as_ansible_argv_under_ssh_g: {}",
+            text.trim()
+        );
+        return;
+    }
+    assert!(out.status.success(), "{text}");
+}
