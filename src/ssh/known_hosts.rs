@@ -519,9 +519,17 @@ pub(crate) fn revoked_by_file(path: &Path, keys: &[&PublicKey]) -> Result<Option
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let Ok(listed) = PublicKey::from_openssh(line) else {
-            continue;
-        };
+        // OpenSSH's `sshkey_in_file` stops at a line it cannot read as a
+        // key and fails the check (ssh: "invalid format", the host is
+        // refused): a revocation written in another form (known_hosts'
+        // `@revoked host KEY`, options before the key) must not be skipped.
+        let listed = PublicKey::from_openssh(line).map_err(|_| {
+            format!(
+                "RevokedHostKeys {}:{}: not a public key line (`TYPE BASE64 [COMMENT]`), which OpenSSH refuses as an invalid format",
+                path.display(),
+                index + 1
+            )
+        })?;
         if keys.iter().any(|k| same_key(k, &listed)) {
             return Ok(Some(index + 1));
         }

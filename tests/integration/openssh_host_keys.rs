@@ -143,6 +143,28 @@ async fn revoked_host_keys_file_refuses_as_openssh_does() {
     }
     assert_eq!(run_status(&lab, &config).await, "ok");
 
+    // A line OpenSSH cannot read as a key (the host's key written as a
+    // known_hosts line, with options, or junk beside another key) fails
+    // its check: ssh refuses the host, and so does sshfleet.
+    let key = lab.host(HOST).host_key.to_openssh().unwrap();
+    let other = crate::support::new_key().public_key().to_openssh().unwrap();
+    let opened = lab.host(HOST).stats().sessions_opened;
+    for text in [
+        format!("@revoked * {key}\n"),
+        format!("[127.0.0.1]:1 {key}\n"),
+        format!("restrict {key}\n"),
+        format!("{other}\nnot a key\n"),
+        format!("not a key\n{other}\n"),
+    ] {
+        std::fs::write(&revoked, &text).unwrap();
+        if let Some(ssh) = openssh(&lab, &config) {
+            assert!(ssh.is_err(), "OpenSSH connected with {text}");
+        }
+        let run = sshfleet_run(&lab, &config).await;
+        expect_unreachable(&run, "not a public key line");
+    }
+    assert_eq!(lab.host(HOST).stats().sessions_opened, opened);
+
     // A missing file refuses the connection, as in OpenSSH.
     std::fs::remove_file(&revoked).unwrap();
     if let Some(ssh) = openssh(&lab, &config) {
