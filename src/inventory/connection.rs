@@ -268,15 +268,17 @@ impl Reader<'_> {
         self.templar
             .var(var)
             .map(Option::unwrap_or_default)
-            .map_err(|m| {
-                InventoryError::at(
-                    &self.origin(var),
-                    format!(
-                        "host {}: cannot render `{var}` (Jinja): {m}",
-                        self.host.name
-                    ),
-                )
-            })
+            .map_err(|m| self.unrenderable(var, m))
+    }
+
+    fn unrenderable(&self, var: &str, message: String) -> InventoryError {
+        InventoryError::at(
+            &self.origin(var),
+            format!(
+                "host {}: cannot render `{var}` (Jinja): {message}",
+                self.host.name
+            ),
+        )
     }
 
     /// The last of `names` set, rendered (`None` if unset or null).
@@ -373,7 +375,11 @@ impl Reader<'_> {
     fn check_supported(&self, plugin: Plugin) -> Result<(), InventoryError> {
         for &var in plugin.vars(Setting::Templated) {
             if self.host.vars.get(var).is_some_and(|v| !v.is_null()) {
-                self.render(var)?;
+                // Rendered, not typed: a value sshfleet cannot carry (a
+                // float that is not finite) is refused only where it wins.
+                self.templar
+                    .renders(var)
+                    .map_err(|m| self.unrenderable(var, m))?;
                 // A variable of a setting sshfleet reads is refused only
                 // where it wins (`get`): Ansible types the winner alone.
                 // One of an option sshfleet does not read is refused
@@ -873,6 +879,52 @@ mod timestamp_tests {
         let text = format!("all:\n  hosts:\n    h1:\n{vars}");
         let inv = Inventory::parse(&text, Path::new("inv.yaml")).unwrap();
         inv.connection(&inv.hosts()[0], None)
+    }
+
+    /// ansible-core 2.19.14 types only the variable of an option that
+    /// wins (the last of its names set): every value sshfleet refuses for
+    /// a connection option is refused there, and never under a name that
+    /// another beats (a `{{ big | default(2022) }}` port with `big: .nan`
+    /// under `ansible_port` when `ansible_ssh_port` is set).
+    #[test]
+    fn a_refused_value_is_refused_only_where_it_wins() {
+        // Every kind of value a connection option refuses (and why).
+        const REFUSED: [(&str, &str); 8] = [
+            (".nan", "float"),
+            ("-.inf", "float"),
+            ("\"{{ big | default(2022) }}\"", "float"),
+            ("[1, 2]", "list"),
+            ("{a: 1}", "mapping"),
+            ("70000", "port"),
+            ("2024-01-02", "timestamp"),
+            ("\"{{ d }}\"", "timestamp"),
+        ];
+        // Options with two names: (the beaten name, the winning name, a
+        // value sshfleet takes).
+        const OPTIONS: [(&str, &str, &str); 3] = [
+            ("ansible_port", "ansible_ssh_port", "2222"),
+            ("ansible_user", "ansible_ssh_user", "ops"),
+            ("ansible_host", "ansible_ssh_host", "10.1.2.3"),
+        ];
+        let world = "      big: .nan\n      d: 2024-01-02\n";
+        for (value, kind) in REFUSED {
+            for (loser, winner, good) in OPTIONS {
+                if kind == "port" && loser != "ansible_port" {
+                    continue;
+                }
+                let beaten = format!("{world}      {loser}: {value}\n      {winner}: {good}\n");
+                let conn = resolve(&beaten).unwrap_or_else(|e| panic!("{beaten}: {e}"));
+                let got = match loser {
+                    "ansible_port" => conn.port.map(|p| p.to_string()),
+                    "ansible_user" => conn.user,
+                    _ => Some(conn.address),
+                };
+                assert_eq!(got.as_deref(), Some(good), "{beaten}");
+                let winning = format!("{world}      {loser}: {good}\n      {winner}: {value}\n");
+                let err = resolve(&winning).unwrap_err().to_string();
+                assert!(err.contains(winner), "{winning}: {err}");
+            }
+        }
     }
 
     /// ansible-core 2.19.14: a date or datetime is refused by the option

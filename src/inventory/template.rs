@@ -141,6 +141,21 @@ impl Templar {
 }
 
 impl Templar {
+    /// Whether the host's variable `name` renders as Ansible renders it
+    /// (`Ok` if it is not set): a value sshfleet cannot carry (a float
+    /// that is not finite) renders in Ansible, and is refused only where
+    /// it is used ([`Templar::var`]), as Ansible types only the variable
+    /// that wins.
+    pub(super) fn renders(&self, name: &str) -> Result<(), String> {
+        match World::var(&self.world, &self.host, name) {
+            Some(Ok(v)) if v.is_undefined() => {
+                Err("the template renders to an undefined value".to_string())
+            }
+            Some(Err(e)) => Err(e.message),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether the host's variable `name` renders to a date or datetime
     /// (an unquoted YAML timestamp, or a template of one alone), which
     /// Ansible passes on as a Python object, not as text.

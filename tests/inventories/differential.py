@@ -26,6 +26,7 @@ import concurrent.futures
 import json
 import os
 import random
+import re
 import shlex
 import shutil
 import subprocess
@@ -696,14 +697,20 @@ def ansible_resolve(d, sources, limit):
         listing["hostvars"][h.name] = json.loads(json.dumps(
             v, default=lambda o: o.isoformat() if hasattr(o, "isoformat") else str(o)))
     conns = {}
+    rendered = set()
     for h in hosts:
         v = vm.get_vars(host=h, include_hostvars=True)
         t = Templar(loader=loader, variables=v)
+        for k in [k for k in v if secret_name(k)]:
+            try:
+                rendered.update(leaves(t.template(v[k])))
+            except Exception:  # sshfleet's secret is then its text as written
+                pass
         try:
             conns[h.name] = connect(v, t)
         except Exception as e:  # Ansible fails this host's task
             conns[h.name] = {"error": f"{type(e).__name__}: {e}".splitlines()[0]}
-    return {"listing": listing, "selected": selected, "connections": conns}
+    return {"listing": listing, "selected": selected, "connections": conns, "secrets": sorted(rendered)}
 
 # ---------------------------------------------------------------- sshfleet
 
@@ -731,17 +738,70 @@ def ours_listing(text):
     return groups, hostvars, hosts
 
 
+def secret_name(k):
+    """`support::secrets::is_secret_name`."""
+    k = k.lower()
+    return any(w in k for w in ("pass", "secret", "token", "credential")) or k.endswith("key")
+
+
 def masked(vs):
     """Values sshfleet masks in --list: names that say they are secret."""
-    def secret(k):
-        k = k.lower()
-        return any(w in k for w in ("pass", "secret", "token", "credential")) or k.endswith("key")
-    return {k: ("<secret>" if secret(k) else v) for k, v in vs.items()}
+    return {k: ("<secret>" if secret_name(k) else v) for k, v in vs.items()}
+
+
+# The shortest secret sshfleet masks wherever it shows text
+# (`support::secrets::MIN_SHOWN`).
+MIN_SHOWN = 4
+
+
+def leaves(value):
+    """The texts of a value's leaves, as sshfleet collects a secret's."""
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in leaves(v)]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in leaves(v)]
+    if value is None or isinstance(value, bool):
+        return []
+    if hasattr(value, "isoformat"):
+        return [value.isoformat(), str(value)]
+    return [str(value)]
+
+
+def case_secrets(c, rendered):
+    """Every secret text of a case (docs/SECURITY.md I4): the values it
+    wrote under secret names (as written: a YAML timestamp's text) and
+    what Ansible renders them to (an env lookup's value)."""
+    out = set(rendered)
+    for vs in [*c.group_vars.values(), *c.host_vars.values(), *c.gv_files.values(), *c.hv_files.values()]:
+        for k, v in vs.items():
+            if secret_name(k):
+                out.update(leaves(v))
+    return {s for s in out if len(s) >= MIN_SHOWN}
+
+
+def same(ours, theirs, secrets):
+    """Whether sshfleet's value is Ansible's, where each `***` in ours
+    stands for exactly the text of one of the case's secrets (I4 masks a
+    secret's value wherever it shows; nothing else may be masked)."""
+    if ours == theirs:
+        return True
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return ours.keys() == theirs.keys() and all(same(ours[k], theirs[k], secrets) for k in ours)
+    if isinstance(ours, list) and isinstance(theirs, list):
+        return len(ours) == len(theirs) and all(same(a, b, secrets) for a, b in zip(ours, theirs))
+    if not (isinstance(ours, str) and "***" in ours and secrets):
+        return False
+    if not isinstance(theirs, str):
+        theirs = json.dumps(theirs) if theirs is None or isinstance(theirs, bool) else str(theirs)
+    alt = "|".join(re.escape(s) for s in sorted(secrets, key=len, reverse=True))
+    pattern = "(?:" + alt + ")"
+    return re.fullmatch(pattern.join(re.escape(p) for p in ours.split("***")), theirs) is not None
 
 
 def compare(case, d, sources, limit, want, lst, res):
     diffs = []
     wl = want["listing"]
+    secrets = case_secrets(case, want["secrets"])
     if lst.returncode != 0:
         # ansible-inventory --list prints a float that is not finite as
         # Infinity/NaN, not JSON: sshfleet refuses to list it (and only it).
@@ -749,8 +809,8 @@ def compare(case, d, sources, limit, want, lst, res):
             return [f"sshfleet refused the inventory: {lst.stderr.strip()}"]
         lst = None
     if lst is not None:
-        diffs += compare_listing(wl, lst)
-    return diffs + compare_json(want, wl, limit, res)
+        diffs += compare_listing(wl, lst, secrets)
+    return diffs + compare_json(want, wl, limit, res, secrets)
 
 
 def has_non_finite(value):
@@ -763,7 +823,7 @@ def has_non_finite(value):
     return False
 
 
-def compare_listing(wl, lst):
+def compare_listing(wl, lst, secrets):
     diffs = []
     groups, hostvars, hosts = ours_listing(lst.stdout)
     if hosts != set(wl["hosts"]):
@@ -777,12 +837,12 @@ def compare_listing(wl, lst):
             diffs.append(f"group {name}: ours {groups[name]}, Ansible {g}")
     for h in wl["hosts"]:
         a, b = masked(hostvars.get(h, {})), masked(wl["hostvars"].get(h, {}))
-        if a != b:
+        if not same(a, b, secrets):
             diffs.append(f"host {h} vars:\n    ours    {a}\n    Ansible {b}")
     return diffs
 
 
-def compare_json(want, wl, limit, res):
+def compare_json(want, wl, limit, res, secrets):
     diffs = []
     if res.returncode not in (0, 5):
         return diffs + [f"--json failed: {res.stderr.strip()}"]
@@ -826,7 +886,7 @@ def compare_json(want, wl, limit, res):
         exp = {"address": w["address"].lower(), "port": w["port"], "user": user,
                "key_files": dedup(w["key_files"]), "password": w["password"],
                "proxy_command": proxy.lower() if proxy else None, "jump": jump.lower() if jump else None}
-        if got != exp:
+        if not same(got, exp, secrets):
             diffs.append(f"{e['host']}:\n    ours    {got}\n    Ansible {exp}")
     return diffs
 
