@@ -147,7 +147,7 @@ impl Templar {
     /// it is used ([`Templar::var`]), as Ansible types only the variable
     /// that wins.
     pub(super) fn renders(&self, name: &str) -> Result<(), String> {
-        match World::var(&self.world, &self.host, name) {
+        match World::var(&self.world, &self.host, name, false) {
             Some(Ok(v)) if v.is_undefined() => {
                 Err("the template renders to an undefined value".to_string())
             }

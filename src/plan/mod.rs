@@ -28,6 +28,9 @@ use crate::report::RunInputs;
 use crate::ssh::known_hosts::KnownHosts;
 use crate::ssh::transport::{Target, TransportContext};
 
+/// Most hosts worked on at once (`--forks`).
+pub(crate) const MAX_FORKS: usize = 100_000;
+
 /// One selected host: its inventory name, where it is, and the playbook
 /// variables it runs with.
 #[derive(Debug, Clone)]
@@ -186,6 +189,13 @@ impl Plan {
         partial::check(&playbook, &partial, &vars)?;
         if settings.forks == 0 {
             return Err(PlanError::Usage("--forks must be at least 1".to_string()));
+        }
+        // Each fork is a permit of the runner's semaphore, which holds at
+        // most tokio's MAX_PERMITS; no fleet needs more than this at once.
+        if settings.forks > MAX_FORKS {
+            return Err(PlanError::Usage(format!(
+                "--forks must be at most {MAX_FORKS}"
+            )));
         }
         not_ssh::check(&inventory, &selected, sources.vault)?;
         let targets = resolve_targets(&inventory, sources.ssh, &selected, sources.vault)?;

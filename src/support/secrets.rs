@@ -122,6 +122,12 @@ pub(crate) fn remember(secret: &str) {
             Arc::make_mut(known).add(secret);
         }
     });
+    // A secret that becomes a host name is shown as ssh connects to it,
+    // lower-cased (ASCII only, as ssh lower-cases): that form is masked too.
+    let lower = secret.to_ascii_lowercase();
+    if lower != secret {
+        remember_form(&lower);
+    }
 }
 
 /// A transformed form of a secret the run knows (see [`Secrets::add_form`]).
@@ -551,6 +557,18 @@ mod tests {
         kept += &secrets.redact_streamed(&mut held, "n\u{1b}[1");
         kept += &secrets.redact_streamed(&mut held, "mter2 ok");
         assert_eq!((kept.as_str(), held.as_str()), ("pw *** ok", ""));
+    }
+
+    /// A secret that becomes a host name is shown lower-cased, as ssh
+    /// connects to it: that form is masked too.
+    #[test]
+    fn a_remembered_secret_is_masked_lower_cased_too() {
+        remember("Zq9SecretHostValue");
+        assert_eq!(
+            mask_known("cannot connect to zq9secrethostvalue:22"),
+            "cannot connect to ***:22"
+        );
+        assert_eq!(mask_known("Zq9SecretHostValue"), "***");
     }
 
     #[test]

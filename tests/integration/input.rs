@@ -134,6 +134,10 @@ async fn bad_extra_vars_and_limits_exit_5() {
         (&["-e", "proactive=maybe"][..], "not a boolean"),
         (&["-l", "esa99*"][..], "matches no host"),
         (&["--forks", "lots"][..], "invalid value"),
+        (&["--forks", "0"][..], "at least 1"),
+        // Beyond what the runner's semaphore can hold: refused, no panic.
+        (&["--forks", "2305843009213693952"][..], "at most 100000"),
+        (&["--forks", "100001"][..], "at most 100000"),
     ] {
         let run = lab.run(extra).await;
         assert_eq!(run.code(), 5, "{extra:?}: {}", run.explain());
