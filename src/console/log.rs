@@ -21,7 +21,7 @@ pub(crate) fn init() {
 /// its causes: a path, a host name or a value it quotes is escaped (line
 /// feeds kept: a message may point at a file's line).
 pub(crate) fn error(text: &str) {
-    eprintln!("sshfleet: {}", error_text(text));
+    crate::console::progress::Lines::Stderr.print(&format!("sshfleet: {}", error_text(text)));
 }
 
 /// An error as printed: escaped, line feeds kept (some errors list what

@@ -95,10 +95,10 @@ pub(crate) fn end_children_on_signals() {
                 continue;
             }
             crate::support::child::kill_live(None);
-            eprintln!(
+            crate::console::progress::Lines::Stderr.print(&format!(
                 "sshfleet: {} received: stopped, with every command it started",
                 signal.name()
-            );
+            ));
             std::process::exit(signal.exit_code().code());
         }
     });
@@ -235,10 +235,12 @@ async fn watch(signals: &mut Signals, cancel: CancellationToken, first: Arc<Once
         return;
     };
     let _ = first.set(signal);
-    eprintln!(
+    // Never a panic on a closed stderr (`sim ... 2>&1 | head`): the
+    // cancellation below must happen whatever became of the terminal.
+    crate::console::progress::Lines::Stderr.print(&format!(
         "sshfleet: {} received: interrupting; every host sends Ctrl-C to what it runs, closes its session and reports (send it again to abort)",
         signal.name()
-    );
+    ));
     cancel.cancel();
     crate::support::child::kill_live(Some(crate::support::child::Role::Bounded));
     if let Some(again) = signals.next().await {

@@ -284,9 +284,14 @@ pub(super) fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
             }
             Some('d' | 'i') => {
                 let a = arg(&mut args)?;
-                match int_of(&a) {
-                    Some(n) => out.push_str(&n.to_string()),
-                    None => return Err(refuse(format!("format: `{a}` is not a number"))),
+                match (int_of(&a), jinja::as_float(&a)) {
+                    (Some(n), _) => out.push_str(&n.to_string()),
+                    // A float beyond 64 bits: Python's `%d` prints its
+                    // integer part exactly (`'%d' % 3e20`), as Rust does.
+                    (None, Some(f)) if a.kind() == ValueKind::Number && f.is_finite() => {
+                        out.push_str(&format!("{:.0}", f.trunc()));
+                    }
+                    _ => return Err(refuse(format!("format: `{a}` is not a number"))),
                 }
             }
             other => {

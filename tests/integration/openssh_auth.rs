@@ -82,19 +82,26 @@ impl AuthLab {
             agent,
             socket,
         };
-        for _ in 0..200 {
-            if lab.socket.exists() {
+        // The socket file appears when ssh-agent binds it, a moment before
+        // it listens: ssh-add is tried until the agent answers (a bound,
+        // not a timing: a minute where it takes milliseconds).
+        let mut added = false;
+        for _ in 0..600 {
+            if lab.socket.exists()
+                && Command::new("ssh-add")
+                    .arg(&private)
+                    .env("SSH_AUTH_SOCK", &lab.socket)
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap()
+                    .success()
+            {
+                added = true;
                 break;
             }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        let added = Command::new("ssh-add")
-            .arg(&private)
-            .env("SSH_AUTH_SOCK", &lab.socket)
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(added.success(), "ssh-add failed");
+        assert!(added, "ssh-add failed");
         std::fs::remove_file(&private).unwrap();
         std::fs::write(&lab.public_only, format!("{client_pub}\n")).unwrap();
         // A key file of a key sshd does not authorize, for the cases where

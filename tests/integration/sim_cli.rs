@@ -271,3 +271,43 @@ fn sim_without_an_inventory_path_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--inventory-out"));
 }
+
+/// `sim ... 2>&1 | head -1`: the reader is gone when the operator presses
+/// Ctrl-C. Saying so on a closed stderr must not keep the signal from
+/// stopping the simulator (it used to panic in the signal watcher and
+/// serve on until SIGKILL).
+#[test]
+fn ctrl_c_stops_sim_whose_output_nobody_reads_any_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("lab.yaml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+        .args(["sim", "--hosts", "1", "--inventory-out"])
+        .arg(&inventory)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !inventory.exists() {
+        assert!(Instant::now() < deadline, "no inventory after 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Close both pipes: every later write gets EPIPE.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sim did not stop within 20 s of SIGINT with its output closed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_ne!(status.code(), Some(101), "it panicked: {status}");
+}
