@@ -23,6 +23,8 @@
 //!   the file, as OpenSSH does; `canonical` holds exactly where `final`
 //!   does (in that second pass), as in OpenSSH 9.2. `Match localnetwork|version|sessiontype|command`
 //!   are refused.
+//! - After the first pass a numeric host name takes its standard form
+//!   (`127.1` is `127.0.0.1`), as in OpenSSH 9.2; see `numeric`.
 //! - For each setting the first obtained value wins, except `IdentityFile`,
 //!   which accumulates.
 //! - `Include` (globs; relative paths under `~/.ssh`), nested at most 16
