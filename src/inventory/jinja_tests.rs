@@ -634,3 +634,42 @@ fn operator_words_before_a_parenthesis_are_not_calls() {
         }
     }
 }
+
+/// `and`/`or`/`not` of literals of every type, as ansible-core 2.19.14
+/// renders them: `and`/`or` give back an operand (Python), which minijinja
+/// folded into `false` when both operands were literals.
+const BOOL_OP_CASES: &[(&str, &str)] = &[
+    ("'u' ~ ('' and 'x')", "u"),
+    ("'u' ~ (none and 'x')", "uNone"),
+    ("'u' ~ (0 and 'x')", "u0"),
+    ("'u' ~ (0.0 and 'x')", "u0.0"),
+    ("'u' ~ ([] and 'x')", "u[]"),
+    ("'u' ~ ({} and 'x')", "u{}"),
+    ("'u' ~ (false and 'x')", "uFalse"),
+    ("'u' ~ ('a' and 'x')", "ux"),
+    ("'u' ~ (1 or 'x')", "u1"),
+    ("'u' ~ ('' or 0)", "u0"),
+    ("'u' ~ (none or [])", "u[]"),
+    ("'u' ~ (0 or none)", "uNone"),
+    ("'u' ~ (not '')", "uTrue"),
+    ("'u' ~ (not 0.0)", "uTrue"),
+    ("'u' ~ ('' and 'x' or 'y')", "uy"),
+    ("'u' ~ (0 or '' and 'x')", "u"),
+    ("'u' ~ (not none and 0)", "u0"),
+    ("'u' ~ (2200 + (0 and 5))", "u2200"),
+];
+
+#[test]
+fn and_or_not_of_literals_give_pythons_operand() {
+    for (expr, want) in BOOL_OP_CASES {
+        let text = format!("t: \"{{{{ {expr} }}}}\"");
+        let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(&text).unwrap();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        assert_eq!(
+            templar.var("t"),
+            Ok(Some(serde_json::Value::from(*want))),
+            "{expr}"
+        );
+    }
+}

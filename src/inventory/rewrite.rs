@@ -14,6 +14,7 @@
 //! | `a ** b` | `2 ** -1` an error, `(-8) ** (1/3)` nan | `0.5`, a complex number | `__pow(a, b)` (a complex result refused) |
 //! | `a < b` (and `<=`, `>`, `>=`) | `1 < 'a'` is true | a `TypeError` | `__order(a, b, '<')` |
 //! | `a / b`, `a // b` | `1 / 0` is `inf`; `7.5 // -2` is `-3.0` | an error; `-4.0` | `__div(a, b)`, `__floordiv(a, b)` |
+//! | `a and b`, `a or b` of two literals | folded when parsed: `'' and 'x'` is `false` | the operand (`''`) | `__keep(a) and b` (not a literal: not folded; still short-circuit) |
 //!
 //! A method call (`x.split('.')`) keeps minijinja's call, with its
 //! receiver rewritten.
@@ -39,6 +40,7 @@ pub(super) const REWRITTEN: &[(&str, &str)] = &[
     ("< <= > >=", "__order"),
     (".name", "__attr"),
     ("[key]", "__item"),
+    ("and or", "__keep"),
 ];
 
 /// A whole template (text, `{{ }}` and `{% if %}`), rewritten.
@@ -278,6 +280,17 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
         );
     }
     match expr {
+        // minijinja folds `and`/`or` of two literals into `false` where
+        // Python gives back the falsy operand; a call is not a literal.
+        Expr::BinOp(b) if matches!(b.op, ast::BinOpKind::ScAnd | ast::BinOpKind::ScOr) => {
+            let op = if matches!(b.op, ast::BinOpKind::ScAnd) {
+                "and"
+            } else {
+                "or"
+            };
+            let (left, right) = (emit(source, &b.left)?, emit(source, &b.right)?);
+            Ok(format!("(__keep({left}) {op} {right})"))
+        }
         Expr::BinOp(b) if python_function(&b.op).is_some() => {
             let function = python_function(&b.op).unwrap_or_default();
             let (left, right) = (emit(source, &b.left)?, emit(source, &b.right)?);
@@ -391,6 +404,7 @@ pub(super) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_function("__order", super::pyops::order);
     env.add_function("__attr", attr);
     env.add_function("__item", item);
+    env.add_function("__keep", |v: J| v);
 }
 
 /// A value a lookup gave that holds an error (a variable that cannot be
