@@ -673,3 +673,49 @@ fn and_or_not_of_literals_give_pythons_operand() {
         );
     }
 }
+
+/// Number literals, each as ansible-core 2.19.14 renders `'u' ~ N`
+/// (`Some`), or fails on it (`None`: Jinja2's lexer reads `022` as `0`
+/// then `22`, `5.` and `1.e3` as an attribute access).
+const NUMBER_CASES: &[(&str, Option<&str>)] = &[
+    ("2_2", Some("u22")),
+    ("0", Some("u0")),
+    ("00", Some("u0")),
+    ("0_0", Some("u0")),
+    ("0x1F", Some("u31")),
+    ("0X1f", Some("u31")),
+    ("0o17", Some("u15")),
+    ("0b101", Some("u5")),
+    ("1_000", Some("u1000")),
+    ("1e3", Some("u1000.0")),
+    ("1E3", Some("u1000.0")),
+    ("1.5e3", Some("u1500.0")),
+    ("1_0.5", Some("u10.5")),
+    ("00.5", Some("u0.5")),
+    ("1e-3", Some("u0.001")),
+    ("007.5", Some("u7.5")),
+    ("022", None),
+    ("5.", None),
+    ("1.e3", None),
+    ("007", None),
+    ("0_7", None),
+    ("1__0", None),
+    ("0x", None),
+    ("1_", None),
+    ("0b2", None),
+];
+
+#[test]
+fn number_literals_are_read_as_jinja2_reads_them() {
+    for (number, want) in NUMBER_CASES {
+        let text = format!("t: \"{{{{ 'u' ~ {number} }}}}\"");
+        let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(&text).unwrap();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        match (templar.var("t"), want) {
+            (Ok(Some(got)), Some(want)) => assert_eq!(got, *want, "{number}"),
+            (Err(_), None) => {}
+            (got, _) => panic!("'u' ~ {number}: {got:?}, Ansible {want:?}"),
+        }
+    }
+}
