@@ -719,3 +719,30 @@ fn number_literals_are_read_as_jinja2_reads_them() {
         }
     }
 }
+
+/// A `none` argument, which minijinja passes as a missing one: refused
+/// (`None`) where Ansible passes None (`['ops','x'] | join(none)` is
+/// `opsNonex`, `'x' | int(default=none)` is None in ansible-core 2.19.14),
+/// rendered as Ansible where it is not an argument (`Some`).
+const NONE_ARGUMENT_CASES: &[(&str, Option<&str>)] = &[
+    ("['ops', 'x'] | join(none)", None),
+    ("['ops', 'x'] | join(none_var)", None),
+    ("'u' ~ ('x' | int(default=none))", None),
+    ("'u' ~ (nope | default(none))", Some("uNone")),
+    ("['ops', 'x'] | join(',')", Some("ops,x")),
+];
+
+#[test]
+fn a_none_argument_is_refused_not_read_as_missing() {
+    for (expr, want) in NONE_ARGUMENT_CASES {
+        let text = format!("none_var: null\nt: \"{{{{ {expr} }}}}\"");
+        let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(&text).unwrap();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        match (templar.var("t"), want) {
+            (Ok(Some(got)), Some(want)) => assert_eq!(got, *want, "{expr}"),
+            (Err(e), None) => assert!(e.contains("a `none` argument"), "{expr}: {e}"),
+            (got, _) => panic!("{expr}: {got:?}, Ansible {want:?}"),
+        }
+    }
+}

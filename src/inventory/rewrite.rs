@@ -10,6 +10,7 @@
 //! | `x.name` | an error when `x` is undefined | undefined (chainable: `nope.x \| default('d')` is `d`) | `__attr(x, 'name')` |
 //! | `x[key]` | an error when `x` is undefined | undefined | `__item(x, key)` |
 //! | an argument `f(nope)` | passed as missing (`join(nope)` joins with '') | an error | `f(__def(nope))` |
+//! | an argument `f(none)` | passed as missing (`join(none)` joins with '') | None (`opsNonex`) | `f(__def(none))`, refused |
 //! | `a % b` | an error on text; Rust's sign (`7 % -3` is 1) | `%`-formatting of text; Python's sign (`-2`) | `__mod(a, b, tuple)` |
 //! | `a ** b` | `2 ** -1` an error, `(-8) ** (1/3)` nan | `0.5`, a complex number | `__pow(a, b)` (a complex result refused) |
 //! | `a < b` (and `<=`, `>`, `>=`) | `1 < 'a'` is true | a `TypeError` | `__order(a, b, '<')` |
@@ -393,6 +394,15 @@ pub(super) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_function("__def", |v: J| -> Result<J, Error> {
         if v.is_undefined() {
             Err(undefined())
+        } else if v.is_none() {
+            // minijinja passes `none` to a parameter that may be left out
+            // as a missing argument (`join(none)` joins with '',
+            // `int(default=none)` gives 0); Python passes None
+            // (`opsNonex`, `None`).
+            Err(refuse(
+                "a `none` argument to a filter, test or function is read as a missing argument by sshfleet, not as None as Ansible reads it"
+                    .to_string(),
+            ))
         } else {
             Ok(v)
         }
