@@ -145,6 +145,16 @@ pub(super) fn prepare(source: &str) -> Result<String, String> {
                 copied = end;
             }
             Token::Ident(name) => check_ident(name, prev, next, &tokens, i)?,
+            Token::Int(_) | Token::Int128(_) | Token::Float(_)
+                if !jinja2_number(source, span.start_offset as usize, span.end_offset as usize) =>
+            {
+                return Err(format!(
+                    "the number `{}` is not one number to Jinja2 (Ansible fails on it)",
+                    source
+                        .get(span.start_offset as usize..span.end_offset as usize)
+                        .unwrap_or_default()
+                ));
+            }
             // Ansible fails on a literal beyond a float (`1e400`: "name
             // 'inf' is not defined"); minijinja would read it as inf.
             Token::Float(f) if !f.is_finite() => {
@@ -160,6 +170,31 @@ pub(super) fn prepare(source: &str) -> Result<String, String> {
     }
     out.push_str(&source[copied..]);
     Ok(out)
+}
+
+/// Whether Jinja2's lexer reads the number minijinja read at
+/// `start..end` as that same one token: Jinja2 3.x's `float_re` (tried
+/// first, never after a `.`) and `integer_re`, which refuse what minijinja
+/// accepts (`022`, `007`, `0_7`, `5.`, `1.e3`: a leading zero, or a `.`
+/// without digits on both sides).
+fn jinja2_number(source: &str, start: usize, end: usize) -> bool {
+    static FLOAT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)^(\d+_)*\d+((\.(\d+_)*\d+)?e[+\-]?(\d+_)*\d+|\.(\d+_)*\d+)")
+            .unwrap_or_else(|_| unreachable!("a fixed pattern"))
+    });
+    static INTEGER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)^(0b(_?[0-1])+|0o(_?[0-7])+|0x(_?[\da-f])+|[1-9](_?\d)*|0(_?0)*)")
+            .unwrap_or_else(|_| unreachable!("a fixed pattern"))
+    });
+    let Some(rest) = source.get(start..) else {
+        return false;
+    };
+    let after_dot = source.get(..start).is_some_and(|s| s.ends_with('.'));
+    let matched = (!after_dot)
+        .then(|| FLOAT.find(rest))
+        .flatten()
+        .or_else(|| INTEGER.find(rest));
+    matched.is_some_and(|m| m.end() == end - start)
 }
 
 fn check_ident(

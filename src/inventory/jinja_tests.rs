@@ -634,3 +634,115 @@ fn operator_words_before_a_parenthesis_are_not_calls() {
         }
     }
 }
+
+/// `and`/`or`/`not` of literals of every type, as ansible-core 2.19.14
+/// renders them: `and`/`or` give back an operand (Python), which minijinja
+/// folded into `false` when both operands were literals.
+const BOOL_OP_CASES: &[(&str, &str)] = &[
+    ("'u' ~ ('' and 'x')", "u"),
+    ("'u' ~ (none and 'x')", "uNone"),
+    ("'u' ~ (0 and 'x')", "u0"),
+    ("'u' ~ (0.0 and 'x')", "u0.0"),
+    ("'u' ~ ([] and 'x')", "u[]"),
+    ("'u' ~ ({} and 'x')", "u{}"),
+    ("'u' ~ (false and 'x')", "uFalse"),
+    ("'u' ~ ('a' and 'x')", "ux"),
+    ("'u' ~ (1 or 'x')", "u1"),
+    ("'u' ~ ('' or 0)", "u0"),
+    ("'u' ~ (none or [])", "u[]"),
+    ("'u' ~ (0 or none)", "uNone"),
+    ("'u' ~ (not '')", "uTrue"),
+    ("'u' ~ (not 0.0)", "uTrue"),
+    ("'u' ~ ('' and 'x' or 'y')", "uy"),
+    ("'u' ~ (0 or '' and 'x')", "u"),
+    ("'u' ~ (not none and 0)", "u0"),
+    ("'u' ~ (2200 + (0 and 5))", "u2200"),
+];
+
+#[test]
+fn and_or_not_of_literals_give_pythons_operand() {
+    for (expr, want) in BOOL_OP_CASES {
+        let text = format!("t: \"{{{{ {expr} }}}}\"");
+        let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(&text).unwrap();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        assert_eq!(
+            templar.var("t"),
+            Ok(Some(serde_json::Value::from(*want))),
+            "{expr}"
+        );
+    }
+}
+
+/// Number literals, each as ansible-core 2.19.14 renders `'u' ~ N`
+/// (`Some`), or fails on it (`None`: Jinja2's lexer reads `022` as `0`
+/// then `22`, `5.` and `1.e3` as an attribute access).
+const NUMBER_CASES: &[(&str, Option<&str>)] = &[
+    ("2_2", Some("u22")),
+    ("0", Some("u0")),
+    ("00", Some("u0")),
+    ("0_0", Some("u0")),
+    ("0x1F", Some("u31")),
+    ("0X1f", Some("u31")),
+    ("0o17", Some("u15")),
+    ("0b101", Some("u5")),
+    ("1_000", Some("u1000")),
+    ("1e3", Some("u1000.0")),
+    ("1E3", Some("u1000.0")),
+    ("1.5e3", Some("u1500.0")),
+    ("1_0.5", Some("u10.5")),
+    ("00.5", Some("u0.5")),
+    ("1e-3", Some("u0.001")),
+    ("007.5", Some("u7.5")),
+    ("022", None),
+    ("5.", None),
+    ("1.e3", None),
+    ("007", None),
+    ("0_7", None),
+    ("1__0", None),
+    ("0x", None),
+    ("1_", None),
+    ("0b2", None),
+];
+
+#[test]
+fn number_literals_are_read_as_jinja2_reads_them() {
+    for (number, want) in NUMBER_CASES {
+        let text = format!("t: \"{{{{ 'u' ~ {number} }}}}\"");
+        let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(&text).unwrap();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        match (templar.var("t"), want) {
+            (Ok(Some(got)), Some(want)) => assert_eq!(got, *want, "{number}"),
+            (Err(_), None) => {}
+            (got, _) => panic!("'u' ~ {number}: {got:?}, Ansible {want:?}"),
+        }
+    }
+}
+
+/// A `none` argument, which minijinja passes as a missing one: refused
+/// (`None`) where Ansible passes None (`['ops','x'] | join(none)` is
+/// `opsNonex`, `'x' | int(default=none)` is None in ansible-core 2.19.14),
+/// rendered as Ansible where it is not an argument (`Some`).
+const NONE_ARGUMENT_CASES: &[(&str, Option<&str>)] = &[
+    ("['ops', 'x'] | join(none)", None),
+    ("['ops', 'x'] | join(none_var)", None),
+    ("'u' ~ ('x' | int(default=none))", None),
+    ("'u' ~ (nope | default(none))", Some("uNone")),
+    ("['ops', 'x'] | join(',')", Some("ops,x")),
+];
+
+#[test]
+fn a_none_argument_is_refused_not_read_as_missing() {
+    for (expr, want) in NONE_ARGUMENT_CASES {
+        let text = format!("none_var: null\nt: \"{{{{ {expr} }}}}\"");
+        let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(&text).unwrap();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        match (templar.var("t"), want) {
+            (Ok(Some(got)), Some(want)) => assert_eq!(got, *want, "{expr}"),
+            (Err(e), None) => assert!(e.contains("a `none` argument"), "{expr}: {e}"),
+            (got, _) => panic!("{expr}: {got:?}, Ansible {want:?}"),
+        }
+    }
+}

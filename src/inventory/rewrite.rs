@@ -10,10 +10,12 @@
 //! | `x.name` | an error when `x` is undefined | undefined (chainable: `nope.x \| default('d')` is `d`) | `__attr(x, 'name')` |
 //! | `x[key]` | an error when `x` is undefined | undefined | `__item(x, key)` |
 //! | an argument `f(nope)` | passed as missing (`join(nope)` joins with '') | an error | `f(__def(nope))` |
+//! | an argument `f(none)` | passed as missing (`join(none)` joins with '') | None (`opsNonex`) | `f(__def(none))`, refused |
 //! | `a % b` | an error on text; Rust's sign (`7 % -3` is 1) | `%`-formatting of text; Python's sign (`-2`) | `__mod(a, b, tuple)` |
 //! | `a ** b` | `2 ** -1` an error, `(-8) ** (1/3)` nan | `0.5`, a complex number | `__pow(a, b)` (a complex result refused) |
 //! | `a < b` (and `<=`, `>`, `>=`) | `1 < 'a'` is true | a `TypeError` | `__order(a, b, '<')` |
 //! | `a / b`, `a // b` | `1 / 0` is `inf`; `7.5 // -2` is `-3.0` | an error; `-4.0` | `__div(a, b)`, `__floordiv(a, b)` |
+//! | `a and b`, `a or b` of two literals | folded when parsed: `'' and 'x'` is `false` | the operand (`''`) | `__keep(a) and b` (not a literal: not folded; still short-circuit) |
 //!
 //! A method call (`x.split('.')`) keeps minijinja's call, with its
 //! receiver rewritten.
@@ -39,6 +41,7 @@ pub(super) const REWRITTEN: &[(&str, &str)] = &[
     ("< <= > >=", "__order"),
     (".name", "__attr"),
     ("[key]", "__item"),
+    ("and or", "__keep"),
 ];
 
 /// A whole template (text, `{{ }}` and `{% if %}`), rewritten.
@@ -278,6 +281,17 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
         );
     }
     match expr {
+        // minijinja folds `and`/`or` of two literals into `false` where
+        // Python gives back the falsy operand; a call is not a literal.
+        Expr::BinOp(b) if matches!(b.op, ast::BinOpKind::ScAnd | ast::BinOpKind::ScOr) => {
+            let op = if matches!(b.op, ast::BinOpKind::ScAnd) {
+                "and"
+            } else {
+                "or"
+            };
+            let (left, right) = (emit(source, &b.left)?, emit(source, &b.right)?);
+            Ok(format!("(__keep({left}) {op} {right})"))
+        }
         Expr::BinOp(b) if python_function(&b.op).is_some() => {
             let function = python_function(&b.op).unwrap_or_default();
             let (left, right) = (emit(source, &b.left)?, emit(source, &b.right)?);
@@ -380,6 +394,15 @@ pub(super) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_function("__def", |v: J| -> Result<J, Error> {
         if v.is_undefined() {
             Err(undefined())
+        } else if v.is_none() {
+            // minijinja passes `none` to a parameter that may be left out
+            // as a missing argument (`join(none)` joins with '',
+            // `int(default=none)` gives 0); Python passes None
+            // (`opsNonex`, `None`).
+            Err(refuse(
+                "a `none` argument to a filter, test or function is read as a missing argument by sshfleet, not as None as Ansible reads it"
+                    .to_string(),
+            ))
         } else {
             Ok(v)
         }
@@ -391,6 +414,7 @@ pub(super) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_function("__order", super::pyops::order);
     env.add_function("__attr", attr);
     env.add_function("__item", item);
+    env.add_function("__keep", |v: J| v);
 }
 
 /// A value a lookup gave that holds an error (a variable that cannot be

@@ -846,3 +846,26 @@ fn hostvars_inside_a_variable_reached_through_hostvars_is_undefined() {
     let conn = inv.connection(inv.host("esa01").unwrap(), None).unwrap();
     assert_eq!(conn.user.as_deref(), Some("inner-2"));
 }
+
+/// A key file's `~user` is that user's passwd home, as Python's
+/// `os.path.expanduser` (what ansible-core's ssh connection applies);
+/// an unknown user leaves the path as written. Compared with ansible-core
+/// 2.19 (root's passwd home is `/root`).
+#[test]
+fn key_file_tilde_user_expands_as_python_expanduser() {
+    let rows: &[(&str, &str)] = &[
+        ("~root/.ssh/fleet_key", "/root/.ssh/fleet_key"),
+        ("~root", "/root"),
+        ("~root/", "/root/"),
+        ("~no_such_user_zz/k", "~no_such_user_zz/k"),
+        ("/etc/k~root", "/etc/k~root"),
+        ("k", "k"),
+    ];
+    for (written, expanded) in rows {
+        assert_eq!(
+            expand_home(written),
+            std::path::PathBuf::from(expanded),
+            "{written}"
+        );
+    }
+}

@@ -57,14 +57,34 @@ pub(super) fn is_env_name(name: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
-/// `~` and `~/x` under `$HOME`, as Python's `os.path.expanduser`.
+/// Python's `os.path.expanduser`, which ansible-core's ssh connection
+/// applies to a key file: `~` and `~/x` under `$HOME` (else the passwd
+/// entry's home), `~user` and `~user/x` under that user's passwd home; an
+/// unknown user leaves the path as written (Python does not fail).
 pub(crate) fn expand_home(path: &str) -> PathBuf {
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
-    match (path, home) {
-        ("~", Some(home)) => PathBuf::from(home),
-        (p, Some(home)) if p.starts_with("~/") => PathBuf::from(home).join(&p[2..]),
-        (p, _) => PathBuf::from(p),
-    }
+    let Some(rest) = path.strip_prefix('~') else {
+        return PathBuf::from(path);
+    };
+    let (user, tail) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let home = if user.is_empty() {
+        match std::env::var_os("HOME") {
+            Some(home) => Some(home.to_string_lossy().into_owned()),
+            None => nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|u| u.dir.display().to_string()),
+        }
+    } else {
+        nix::unistd::User::from_name(user)
+            .ok()
+            .flatten()
+            .map(|u| u.dir.display().to_string())
+    };
+    let Some(home) = home else {
+        return PathBuf::from(path);
+    };
+    let joined = format!("{}{tail}", home.trim_end_matches('/'));
+    PathBuf::from(if joined.is_empty() { "/" } else { &joined })
 }
 /// A YAML value as JSON; a `!vault` value is masked, `!unsafe` is its text.
 pub(super) fn to_json(value: &Value) -> Json {

@@ -173,6 +173,9 @@ fn a_template_outside_the_supported_tables_is_refused_with_file_line_and_variabl
             "statement `for` is not supported",
         ),
         ("{{ playbook_dir }}", "`playbook_dir` is a play variable"),
+        ("{{ 022 }}", "the number `022` is not one number to Jinja2"),
+        ("{{ 5. }}", "the number `5.` is not one number to Jinja2"),
+        ("{{ ['ops', 'x'] | join(none) }}", "a `none` argument"),
     ] {
         let dir = estate(&[(
             "hosts.yml",
@@ -684,4 +687,22 @@ fn numbers_become_text_as_python_and_pyyaml_only_forms_are_refused() {
     assert!(tag.contains("tag.yml:4: `!!int \"0o26\"`"), "{tag}");
     let eq = refusal(dir.path(), &["inventory", "-i", "eq.yml", "--json"]);
     assert!(eq.contains("eq.yml:4: a plain `=`"), "{eq}");
+}
+
+/// Compared with ansible-core 2.19.14: `and`/`or` of literals give back
+/// the operand (`'' and 'x'` is `''`), and a key file's `~user` is that
+/// user's passwd home (`os.path.expanduser`; an unknown user as written).
+#[test]
+fn and_or_operands_and_key_file_tilde_user_as_ansible() {
+    let dir = estate(&[(
+        "hosts.yml",
+        "all:\n  hosts:\n    esa01:\n      ansible_user: \"{{ 'u' ~ ('' and 'x') }}\"\n      ansible_private_key_file: \"~root/.ssh/fleet_key\"\n    esa02:\n      ansible_user: \"{{ 'u' ~ (none and 'x') }}\"\n      ansible_port: \"{{ 2200 + (0 and 5) }}\"\n      ansible_ssh_private_key_file: \"~no_such_user_zz/k\"\n",
+    )]);
+    let hosts = resolve(dir.path(), "hosts.yml", &[]);
+    let (one, two) = (host(&hosts, "esa01"), host(&hosts, "esa02"));
+    assert_eq!(one["user"], "u");
+    assert_eq!(one["key_files"][0], "/root/.ssh/fleet_key");
+    assert_eq!(two["user"], "uNone");
+    assert_eq!(two["port"], 2200);
+    assert_eq!(two["key_files"][0], "~no_such_user_zz/k");
 }
