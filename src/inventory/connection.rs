@@ -597,7 +597,7 @@ fn text(value: &Json) -> String {
         // A float as Python's `str()`: `1e-05`, `100000.0`.
         Json::Number(n) if n.is_f64() => n
             .as_f64()
-            .map_or_else(|| n.to_string(), super::jinja::py_float),
+            .map_or_else(|| n.to_string(), super::pynum::py_float),
         other => other.to_string(),
     }
 }

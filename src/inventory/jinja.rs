@@ -370,30 +370,7 @@ pub(super) fn as_float(value: &J) -> Option<f64> {
     f64::try_from(value.clone()).ok()
 }
 
-/// Python's `repr(float)`.
-pub(super) fn py_float(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".to_string();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf" } else { "-inf" }.to_string();
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
-        // Python: shortest digits, exponent with sign and 2+ digits.
-        let text = format!("{f:e}");
-        let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
-        let exp: i32 = exp.parse().unwrap_or(0);
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exp.abs());
-    }
-    let text = format!("{f}");
-    if text.contains('.') {
-        text
-    } else {
-        format!("{text}.0")
-    }
-}
+pub(super) use super::pynum::py_float;
 
 /// An error for a filter or function used outside what sshfleet reads
 /// exactly.

@@ -97,7 +97,7 @@ fn yaml_leaves(value: &Value, out: &mut Vec<String>) {
             out.extend(
                 n.as_f64()
                     .filter(|_| n.is_f64())
-                    .map(super::jinja::py_float),
+                    .map(super::pynum::py_float),
             );
             out.push(n.to_string());
         }
@@ -115,7 +115,7 @@ pub(super) fn json_leaves(value: &Json, out: &mut Vec<String>) {
             out.extend(
                 n.as_f64()
                     .filter(|_| n.is_f64())
-                    .map(super::jinja::py_float),
+                    .map(super::pynum::py_float),
             );
             out.push(n.to_string());
         }

@@ -29,7 +29,7 @@ pub(super) fn python_text(value: &Value) -> Option<String> {
     match value {
         Value::Bool(true) => Some("True".to_string()),
         Value::Bool(false) => Some("False".to_string()),
-        Value::Number(n) if n.is_f64() => n.as_f64().map(super::jinja::py_float),
+        Value::Number(n) if n.is_f64() => n.as_f64().map(super::pynum::py_float),
         Value::Number(n) => Some(n.to_string()),
         Value::String(s) => Some(s.clone()),
         Value::Tagged(t) if t.tag == "unsafe" => python_text(&t.value),
