@@ -105,6 +105,14 @@ pub(crate) fn expand_path(
     Ok(PathBuf::from(text))
 }
 
+/// `${NAME}` checked as OpenSSH 9.2 checks it when it reads an
+/// `IdentityAgent`, `ForwardAgent` or forwarding line (in every block): each variable closed and set.
+pub(crate) fn check_env(value: &str) -> Result<(), String> {
+    expand_env(value)
+        .map(|_| ())
+        .map_err(|e| format!("invalid environment expansion: {e} (ssh refuses the line too)"))
+}
+
 /// `${NAME}` replaced by the environment variable's value.
 pub(super) fn expand_env(value: &str) -> Result<String, String> {
     let mut out = String::with_capacity(value.len());

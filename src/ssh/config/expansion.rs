@@ -69,14 +69,6 @@ pub(crate) fn expansion(keyword: &str) -> &'static Expansion {
         .unwrap_or(&LITERAL)
 }
 
-/// `${NAME}` checked as OpenSSH 9.2 checks it when it reads an
-/// `IdentityAgent`, `ForwardAgent` or forwarding line (in every block): each variable closed and set.
-pub(crate) fn check_env(value: &str) -> Result<(), String> {
-    super::expand::expand_env(value)
-        .map(|_| ())
-        .map_err(|e| format!("invalid environment expansion: {e} (ssh refuses the line too)"))
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {

@@ -218,13 +218,13 @@ pub(super) fn parse_setting(
         "revokedhostkeys" => {}
         // OpenSSH 9.2 checks `${VAR}` when it reads these (in every block).
         "identityagent" => {
-            super::expansion::check_env(&args[0])?;
+            super::expand::check_env(&args[0])?;
             check_tokens(&args[0], PATH_TOKENS)?;
         }
-        "forwardagent" => super::expansion::check_env(&args[0])?,
+        "forwardagent" => super::expand::check_env(&args[0])?,
         "localforward" | "remoteforward" | "dynamicforward" => {
             for arg in args {
-                super::expansion::check_env(arg)?;
+                super::expand::check_env(arg)?;
             }
         }
         "port" => {
