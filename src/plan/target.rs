@@ -867,3 +867,6 @@ mod command_line;
 
 #[cfg(test)]
 mod route_tests;
+
+#[cfg(test)]
+mod flag_tests;

@@ -5,30 +5,212 @@ use super::TargetError;
 use crate::inventory::ConnectionVars;
 use crate::ssh::config::SshConfig;
 
-/// ssh(1) flags that take an argument (OpenSSH 9): skipped with it
-/// unless read below.
-const FLAGS_WITH_ARG: &str = "BbcDEeFIiJLlmOoPpQRSWw";
+/// What a flag of ssh(1)'s command line is to sshfleet: every flag
+/// OpenSSH 9.2's `ssh` accepts has a row in [`FLAGS`], so none is ignored
+/// without a reason (`flags_are_the_ones_ssh_accepts` checks the table
+/// against the installed `ssh`).
+#[derive(Clone, Copy, Debug)]
+enum Flag {
+    /// Read by the loop itself: `-o`, `-J`, `-F`.
+    Own,
+    /// No argument; sets these ssh_config options directly, as ssh.c
+    /// assigns them: the last such flag wins, over `-o` too.
+    Sets(&'static [&'static str]),
+    /// Takes an argument that sets this keyword as `-o` would: the first
+    /// value wins (`-p`, `-l`; `-i` adds a file, in order).
+    First(&'static str),
+    /// Takes an argument that ssh.c assigns directly: the last wins, over
+    /// `-o` too (`ssh -o Ciphers=a -c b` uses `b`).
+    Last(&'static str),
+    /// Takes a forwarding argument (`-L`, `-R`, `-D`), checked as ssh
+    /// checks it; forwardings are inert (sshfleet opens none).
+    Forward(&'static str),
+    /// Changes nothing sshfleet decides; `true` when it takes an argument.
+    Inert(bool, &'static str),
+    /// ssh would not run a command on the host with it, or it means
+    /// different things in different OpenSSH releases: refused.
+    Refused(bool, &'static str),
+}
+
+/// Every flag of `ssh` (OpenSSH 9.2's getopt string
+/// `1246ab:c:e:fgi:kl:m:no:p:qstvxAB:CD:E:F:GI:J:KL:MNO:PQ:R:S:TVw:W:XYy`),
+/// as ssh.c reads it. Options set here go through the keyword table, so a
+/// flag standing for a refused keyword (`-b`, `-f`, `-I`) is refused
+/// with that keyword's reason.
+const FLAGS: &[(char, Flag)] = &[
+    (
+        '1',
+        Flag::Refused(
+            false,
+            "ssh refuses it (SSH protocol 1 is no longer supported)",
+        ),
+    ),
+    ('2', Flag::Inert(false, "OpenSSH reads and ignores it")),
+    ('4', Flag::Sets(&["AddressFamily=inet"])),
+    ('6', Flag::Sets(&["AddressFamily=inet6"])),
+    ('A', Flag::Sets(&["ForwardAgent=yes"])),
+    ('a', Flag::Sets(&["ForwardAgent=no"])),
+    ('B', Flag::Last("BindInterface")),
+    ('b', Flag::Last("BindAddress")),
+    ('C', Flag::Sets(&["Compression=yes"])),
+    ('c', Flag::Last("Ciphers")),
+    ('D', Flag::Forward("DynamicForward")),
+    (
+        'E',
+        Flag::Inert(
+            true,
+            "the file ssh writes its own log to; sshfleet writes no ssh log",
+        ),
+    ),
+    ('e', Flag::Last("EscapeChar")),
+    ('F', Flag::Own),
+    (
+        'f',
+        Flag::Sets(&["ForkAfterAuthentication=yes", "StdinNull=yes"]),
+    ),
+    (
+        'G',
+        Flag::Refused(false, "ssh prints its configuration and connects nowhere"),
+    ),
+    ('g', Flag::Sets(&["GatewayPorts=yes"])),
+    ('I', Flag::Last("PKCS11Provider")),
+    ('i', Flag::First("IdentityFile")),
+    ('J', Flag::Own),
+    (
+        'K',
+        Flag::Sets(&["GSSAPIAuthentication=yes", "GSSAPIDelegateCredentials=yes"]),
+    ),
+    ('k', Flag::Sets(&["GSSAPIDelegateCredentials=no"])),
+    ('L', Flag::Forward("LocalForward")),
+    ('l', Flag::First("User")),
+    ('M', Flag::Sets(&["ControlMaster=yes"])),
+    ('m', Flag::Last("MACs")),
+    ('N', Flag::Sets(&["SessionType=none"])),
+    ('n', Flag::Sets(&["StdinNull=yes"])),
+    (
+        'O',
+        Flag::Refused(
+            true,
+            "ssh sends a command to a control master and runs nothing on the host",
+        ),
+    ),
+    ('o', Flag::Own),
+    (
+        'P',
+        Flag::Refused(
+            false,
+            "OpenSSH 9.2 ignores `-P`, 9.4 and later read it as `-P tag`; use `-o Tag=` or remove it",
+        ),
+    ),
+    ('p', Flag::First("Port")),
+    (
+        'Q',
+        Flag::Refused(true, "ssh lists algorithms and connects nowhere"),
+    ),
+    ('q', Flag::Sets(&["LogLevel=QUIET"])),
+    ('R', Flag::Forward("RemoteForward")),
+    ('S', Flag::Last("ControlPath")),
+    ('s', Flag::Sets(&["SessionType=subsystem"])),
+    ('T', Flag::Sets(&["RequestTTY=no"])),
+    ('t', Flag::Sets(&["RequestTTY=yes"])),
+    (
+        'V',
+        Flag::Refused(false, "ssh prints its version and connects nowhere"),
+    ),
+    (
+        'v',
+        Flag::Inert(
+            false,
+            "the verbosity of ssh's own log; sshfleet writes no ssh log",
+        ),
+    ),
+    (
+        'W',
+        Flag::Refused(
+            true,
+            "ssh forwards its standard input to another host and runs nothing on this one",
+        ),
+    ),
+    ('w', Flag::Last("TunnelDevice")),
+    ('X', Flag::Sets(&["ForwardX11=yes"])),
+    ('x', Flag::Sets(&["ForwardX11=no"])),
+    (
+        'Y',
+        Flag::Sets(&["ForwardX11=yes", "ForwardX11Trusted=yes"]),
+    ),
+    (
+        'y',
+        Flag::Inert(false, "ssh logs to syslog; sshfleet writes no ssh log"),
+    ),
+];
+
+/// The table's flags, each with whether it takes an argument.
+#[cfg(test)]
+pub(super) fn flag_table() -> Vec<(char, bool)> {
+    FLAGS.iter().map(|(c, f)| (*c, takes_arg(*f))).collect()
+}
+
+fn flag(c: char) -> Option<Flag> {
+    FLAGS.iter().find(|(f, _)| *f == c).map(|(_, f)| *f)
+}
+
+fn takes_arg(flag: Flag) -> bool {
+    match flag {
+        Flag::Own | Flag::First(_) | Flag::Last(_) | Flag::Forward(_) => true,
+        Flag::Sets(_) => false,
+        Flag::Inert(arg, _) | Flag::Refused(arg, _) => arg,
+    }
+}
+
+/// The options a host's ssh arguments set, in the order that makes
+/// sshfleet's first-value-wins reading give ssh's result: what ssh.c
+/// assigns directly (last flag wins) first, then the rest in order.
+#[derive(Default)]
+struct Options {
+    direct: Vec<String>,
+    ordered: Vec<String>,
+    /// `-y` and `-E` seen: ssh refuses the two together.
+    syslog: bool,
+    log_file: bool,
+}
+
+impl Options {
+    fn direct(&mut self, option: String) {
+        let keyword = keyword_of(&option);
+        self.direct.retain(|o| keyword_of(o) != keyword);
+        self.direct.push(option);
+    }
+
+    fn into_vec(self) -> Vec<String> {
+        self.direct.into_iter().chain(self.ordered).collect()
+    }
+}
+
+fn keyword_of(option: &str) -> String {
+    option
+        .split(|c: char| c == '=' || c.is_whitespace())
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
 
 /// The options of a host's `ansible_ssh_common_args` /
 /// `ansible_ssh_extra_args`, read as ssh reads its command line: after the
 /// `-o Port=`, `-o User=` and `-o IdentityFile=` Ansible puts first (which
-/// is why those vars still win), before ssh_config, first value winning.
-/// `-o Keyword=value`, `-J jump`, `-p port`, `-l user` and `-i key` are
-/// used (`-o ProxyCommand` and `-o ProxyJump` included: which of them
-/// wins is OpenSSH's rule, applied with ssh_config's, see
-/// [`CommandLineRoute`], returned with them); `-F` is refused; other
-/// flags do not change where or as whom sshfleet connects and are
-/// ignored.
+/// is why those vars still win), before ssh_config. Every flag is read by
+/// its row in [`FLAGS`]: `-o ProxyCommand` and `-o ProxyJump` included
+/// (which of them wins is OpenSSH's rule, applied with ssh_config's, see
+/// [`CommandLineRoute`], returned with them).
 pub(super) fn ssh_args_config(
     name: &str,
     conn: &ConnectionVars,
 ) -> Result<(SshConfig, CommandLineRoute), TargetError> {
-    let mut options: Vec<String> = Vec::new();
+    let mut options = Options::default();
     let mut route = CommandLineRoute::default();
     // Ansible puts `-o StrictHostKeyChecking=no` before the ssh args when
     // host key checking is off (sshfleet reads `no` as accept-new, warned).
     if conn.host_key_checking == Some(false) {
-        options.push("StrictHostKeyChecking=no".to_string());
+        options.ordered.push("StrictHostKeyChecking=no".to_string());
     }
     for args in &conn.ssh_args {
         let var = args.var.as_str();
@@ -46,69 +228,31 @@ pub(super) fn ssh_args_config(
             let Some(flags) = word.strip_prefix('-').filter(|f| !f.is_empty()) else {
                 return Err(invalid(format!("`{word}` is not an ssh option")));
             };
-            // Flags without an argument may be bundled (`-4C`); `-4` and
-            // `-6` are `AddressFamily`, as ssh reads them.
-            let pos = flags.find(|c| FLAGS_WITH_ARG.contains(c));
-            for c in flags[..pos.unwrap_or(flags.len())].chars() {
-                match c {
-                    '4' => options.push("AddressFamily=inet".to_string()),
-                    '6' => options.push("AddressFamily=inet6".to_string()),
-                    _ => {}
+            // Flags without an argument may be bundled (`-4C`); the first
+            // that takes one ends the bundle, as getopt reads it.
+            for (i, c) in flags.char_indices() {
+                let Some(row) = flag(c) else {
+                    return Err(invalid(format!(
+                        "`-{c}` (in `{word}`) is not an option OpenSSH's ssh accepts"
+                    )));
+                };
+                if !takes_arg(row) {
+                    no_arg_flag(c, row, &mut options).map_err(&invalid)?;
+                    continue;
                 }
+                let value = match &flags[i + c.len_utf8()..] {
+                    "" => words
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| invalid(format!("`{word}` needs a value")))?,
+                    attached => attached.to_string(),
+                };
+                arg_flag(c, row, value, &mut options, &mut route).map_err(&invalid)?;
+                break;
             }
-            let Some(pos) = pos else {
-                continue;
-            };
-            let flag = &flags[pos..=pos];
-            let value = match &flags[pos + 1..] {
-                "" => words
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| invalid(format!("`{word}` needs a value")))?,
-                attached => attached.to_string(),
-            };
-            let option = match flag {
-                "o" => value,
-                "J" => {
-                    route.dash_j(&value).map_err(invalid)?;
-                    // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
-                    format!("ProxyJump={value}")
-                }
-                "p" => format!("Port={value}"),
-                "l" => format!("User={value}"),
-                "i" => format!("IdentityFile={value}"),
-                // The flags that set a keyword sshfleet reads (or refuses).
-                "b" => format!("BindAddress={value}"),
-                "B" => format!("BindInterface={value}"),
-                "c" => format!("Ciphers={value}"),
-                "m" => format!("MACs={value}"),
-                "I" => format!("PKCS11Provider={value}"),
-                "F" => {
-                    return Err(invalid(
-                        "`-F` (another ssh_config file) is not supported here; use sshfleet's -F"
-                            .to_string(),
-                    ));
-                }
-                _ => continue,
-            };
-            let keyword = option
-                .split(|c: char| c == '=' || c.is_whitespace())
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            let rest =
-                option[keyword.len()..].trim_start_matches(|c: char| c == '=' || c.is_whitespace());
-            match keyword.as_str() {
-                "proxycommand" if rest.is_empty() => {
-                    return Err(invalid("`-o ProxyCommand` needs a command".to_string()));
-                }
-                "proxycommand" => route.proxy_command(),
-                "proxyjump" if flag == "o" => route.proxy_jump(rest),
-                _ => {}
-            }
-            options.push(option);
         }
     }
+    let options = options.into_vec();
     let config =
         SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| {
             TargetError {
@@ -118,6 +262,135 @@ pub(super) fn ssh_args_config(
             }
         })?;
     Ok((config, route))
+}
+
+fn no_arg_flag(c: char, row: Flag, options: &mut Options) -> Result<(), String> {
+    match row {
+        Flag::Sets(set) => {
+            for option in set {
+                checked(c, option)?;
+                options.direct(option.to_string());
+            }
+            Ok(())
+        }
+        Flag::Refused(_, why) => Err(format!("`-{c}` is refused: {why}")),
+        Flag::Inert(_, why) => {
+            options.syslog |= c == 'y';
+            inert(c, why, options)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// An inert flag changes nothing, except that ssh refuses `-y` with `-E`.
+fn inert(c: char, why: &str, options: &Options) -> Result<(), String> {
+    if options.syslog && options.log_file {
+        return Err("`-y` and `-E` together: ssh refuses them (can't specify both)".to_string());
+    }
+    tracing::debug!(flag = %c, "an inert ssh flag: {why}");
+    Ok(())
+}
+
+fn arg_flag(
+    c: char,
+    row: Flag,
+    value: String,
+    options: &mut Options,
+    route: &mut CommandLineRoute,
+) -> Result<(), String> {
+    match row {
+        Flag::Own => own_flag(c, value, options, route),
+        Flag::First(keyword) => {
+            let option = format!("{keyword}={value}");
+            checked(c, &option)?;
+            options.ordered.push(option);
+            Ok(())
+        }
+        Flag::Last(keyword) => {
+            let option = format!("{keyword}={value}");
+            checked(c, &option)?;
+            options.direct(option);
+            Ok(())
+        }
+        Flag::Forward(keyword) => forward(c, keyword, &value),
+        Flag::Refused(_, why) => Err(format!("`-{c} {value}` is refused: {why}")),
+        Flag::Inert(_, why) => {
+            options.log_file |= c == 'E';
+            inert(c, why, options)
+        }
+        Flag::Sets(_) => Ok(()),
+    }
+}
+
+/// A flag's option, checked alone so that a refusal names the flag.
+fn checked(c: char, option: &str) -> Result<(), String> {
+    SshConfig::from_options([option])
+        .and_then(|alone| {
+            // Refusals are decided when a host's settings are looked up.
+            alone
+                .lookup_with("h", Default::default(), &SshConfig::default())
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| format!("`-{c}` sets `{option}`, and {e}"))
+}
+
+/// `-L`, `-R`, `-D`: ssh's `parse_forward` reads the command line's
+/// `listen:connect` as it reads ssh_config's `listen connect` joined by a
+/// colon, so the spec is valid when some split of it is; sshfleet opens
+/// no forwarding, so a valid one changes nothing.
+fn forward(c: char, keyword: &str, value: &str) -> Result<(), String> {
+    let whole = format!("{keyword} {value}");
+    let splits = value
+        .match_indices(':')
+        .map(|(i, _)| format!("{keyword} {} {}", &value[..i], &value[i + 1..]));
+    let mut first_error = None;
+    for option in std::iter::once(whole).chain(splits) {
+        match SshConfig::from_options([option.as_str()]) {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(format!(
+        "`-{c} {value}`: {}",
+        first_error.unwrap_or_default()
+    ))
+}
+
+fn own_flag(
+    c: char,
+    value: String,
+    options: &mut Options,
+    route: &mut CommandLineRoute,
+) -> Result<(), String> {
+    let option = match c {
+        'o' => value,
+        'J' => {
+            route.dash_j(&value)?;
+            // `-J x` is `-o ProxyJump=x`, as ssh itself treats it.
+            format!("ProxyJump={value}")
+        }
+        _ => {
+            return Err(
+                "`-F` (another ssh_config file) is not supported here; use sshfleet's -F"
+                    .to_string(),
+            );
+        }
+    };
+    let keyword = keyword_of(&option);
+    let rest = option[keyword.len()..].trim_start_matches(|c: char| c == '=' || c.is_whitespace());
+    match keyword.as_str() {
+        "proxycommand" if rest.is_empty() => {
+            return Err("`-o ProxyCommand` needs a command".to_string());
+        }
+        "proxycommand" => route.proxy_command(),
+        "proxyjump" if c == 'o' => route.proxy_jump(rest),
+        _ => {}
+    }
+    options.ordered.push(option);
+    Ok(())
 }
 
 /// What ssh's command line has set of the route so far, for the two
