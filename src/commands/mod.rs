@@ -27,6 +27,8 @@ use crate::playbook::Playbook;
 /// printed here, once, with their causes.
 pub(crate) fn main(cli: Cli) -> i32 {
     crate::console::log::init();
+    #[cfg(not(test))]
+    crate::support::child::adopt_orphans();
     let result = tokio::runtime::Runtime::new()
         .map_err(Error::Runtime)
         .and_then(|runtime| {

@@ -7,8 +7,11 @@
 //! signal ends them too ([`kill_live`]) before sshfleet exits: they run
 //! in groups of their own, so the terminal's Ctrl-C never reaches them.
 //!
-//! A process that leaves its group (`setsid`, a daemon) is out of reach
-//! of a group kill. What sshfleet can still bound is its own wait: a
+//! A process that leaves its group (`setsid`, a daemon's double fork) is
+//! out of reach of a group kill. sshfleet is its reaper instead of PID 1
+//! ([`adopt_orphans`]): once the process that started it ends (as a group
+//! kill ends it), it becomes sshfleet's child, and the run's end ends it
+//! ([`kill_live`] with `None`). sshfleet's own wait is bounded too: a
 //! command's output is read without blocking, so a pipe such a process
 //! holds open ends the wait at the deadline ([`ChildError::Timeout`] says
 //! so), and the pipe is closed then, no reader thread left behind.
@@ -128,6 +131,80 @@ pub(crate) fn kill_live(role: Option<Role>) {
             kill_group(*pid);
         }
     }
+    if role.is_none() {
+        end_adopted();
+    }
+}
+
+/// Make sshfleet the reaper of its orphaned descendants
+/// (`PR_SET_CHILD_SUBREAPER`), so that a process that left its group and
+/// outlived its parent is re-parented to sshfleet, where [`kill_live`]
+/// finds it, rather than to PID 1, where nothing would.
+// Not in unit tests: `commands::main` called in-process leaves the test
+// process as it is.
+#[cfg_attr(test, allow(dead_code))]
+pub(crate) fn adopt_orphans() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::process::set_child_subreaper(Some(rustix::process::getpid())) {
+        tracing::warn!("cannot adopt orphaned processes (PR_SET_CHILD_SUBREAPER): {e}");
+    }
+}
+
+/// End every process still a child of sshfleet when it is ending: the
+/// groups were killed just before, so what is left is what left its group
+/// and was re-parented here ([`adopt_orphans`]). Re-parenting follows the
+/// parent's death, so the list is read again until only zombies are left
+/// (at most a second).
+fn end_adopted() {
+    #[cfg(target_os = "linux")]
+    {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        loop {
+            let running = running_children();
+            if running.is_empty() || Instant::now() > deadline {
+                return;
+            }
+            for pid in running {
+                kill_group(pid);
+                if let Some(pid) = i32::try_from(pid)
+                    .ok()
+                    .and_then(rustix::process::Pid::from_raw)
+                {
+                    let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// sshfleet's children that have not ended (zombies left out), from the
+/// kernel's own lists (`/proc/self/task/*/children`).
+#[cfg(target_os = "linux")]
+fn running_children() -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    let mut pids = Vec::new();
+    for task in tasks.flatten() {
+        let list = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        pids.extend(
+            list.split_whitespace()
+                .filter_map(|p| p.parse::<u32>().ok()),
+        );
+    }
+    pids.retain(|pid| {
+        // `/proc/PID/stat`: `pid (comm) state ...`; the name may hold
+        // anything, so the state is the field after its last `)`.
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| {
+                stat.rsplit_once(')')
+                    .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+            })
+            .is_some_and(|zombie| !zombie)
+    });
+    pids
 }
 
 fn timeout_message(after: Duration, output_held_open: bool) -> String {

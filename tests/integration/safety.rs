@@ -166,27 +166,14 @@ async fn sighup_stops_every_tail_writes_the_report_and_exits_129() {
 /// exits; the run is reported interrupted.
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_ends_the_proxy_command_and_its_group_before_sshfleet_exits() {
-    use std::os::unix::fs::PermissionsExt as _;
     let lab = Lab::start(vec![never_completes("esa01.example.com")]).await;
     let pid_file = lab.dir.path().join("proxy.pid");
     // A route that also leaves a process behind which no EOF ends: only
     // ending the group ends it.
-    let proxy = lab.dir.path().join("proxy.sh");
-    std::fs::write(
-        &proxy,
-        format!(
-            "#!/bin/bash\nsleep 600 &\necho $$ > {}\nexec 3<>/dev/tcp/$1/$2\ncat <&3 & cat >&3\n",
-            pid_file.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&proxy, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let config = lab.dir.path().join("ssh_config");
-    std::fs::write(
-        &config,
-        format!("Host *\n  ProxyCommand {} %h %p\n", proxy.display()),
-    )
-    .unwrap();
+    let config = proxy_config(
+        &lab,
+        &format!("sleep 600 &\necho $$ > {}\n", pid_file.display()),
+    );
     let mut child = spawn_run(&lab, &["-F", config.to_str().unwrap()]);
     let host = lab.host("esa01.example.com");
     until_running(&mut child, "the host follows the update", || {
@@ -229,6 +216,97 @@ async fn sigterm_ends_the_proxy_command_and_its_group_before_sshfleet_exits() {
     assert_eq!(report["interrupted"], true, "{report}");
     assert_eq!(report["hosts"][0]["status"], "failed", "{report}");
     assert_eq!(host.stats().sessions_opened, 1, "the route was not used");
+}
+
+/// A process that leaves its group (`setsid`) from a ProxyCommand, and one
+/// that a ProxyCommand double-forks away, are out of reach of the group
+/// kill: they are re-parented to sshfleet (its child subreaper) and ended
+/// when the run ends, whether it ends normally or by a signal.
+async fn escaped(signal: Option<&str>) {
+    let lab = Lab::start(vec![never_completes("esa01.example.com")]).await;
+    let pids = lab.dir.path().join("escaped.pids");
+    let config = proxy_config(
+        &lab,
+        &format!(
+            "setsid sleep 600 &\necho $! >> {p}\n( setsid sleep 601 & echo $! >> {p} ) &\n",
+            p = pids.display()
+        ),
+    );
+    let timeout = ["-e", "update_timeout=3s"];
+    let mut args = vec!["-F", config.to_str().unwrap()];
+    if signal.is_none() {
+        args.extend(timeout);
+    }
+    let mut child = spawn_run(&lab, &args);
+    let host = lab.host("esa01.example.com");
+    until_running(&mut child, "the host follows the update", || {
+        host.stats().follows_active == 1
+            && std::fs::read_to_string(&pids).is_ok_and(|p| p.lines().count() == 2)
+    })
+    .await;
+    let escaped: Vec<String> = std::fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for pid in &escaped {
+        // Each is a group (and a session) of its own: no group kill reaches it.
+        assert_eq!(group_of(pid).to_string(), *pid);
+    }
+    if let Some(signal) = signal {
+        send(&child, signal);
+    }
+    let out = finish(child).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut left: Vec<u32> = Vec::new();
+    for _ in 0..100 {
+        left = escaped
+            .iter()
+            .map(|p| p.parse().unwrap())
+            .filter(|g| !running_in_group(*g).is_empty())
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for group in &left {
+        // Not left behind by this test.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{group}")])
+            .status();
+    }
+    assert!(left.is_empty(), "still running: {left:?}\n{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_that_left_their_group_end_with_the_run() {
+    escaped(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_that_left_their_group_end_with_a_run_stopped_by_sigterm() {
+    escaped(Some("TERM")).await;
+}
+
+/// An ssh_config whose ProxyCommand is a script that first runs `before`,
+/// then carries the session over `/dev/tcp`.
+fn proxy_config(lab: &Lab, before: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let proxy = lab.dir.path().join("proxy.sh");
+    std::fs::write(
+        &proxy,
+        format!("#!/bin/bash\n{before}exec 3<>/dev/tcp/$1/$2\ncat <&3 & cat >&3\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&proxy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = lab.dir.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        format!("Host *\n  ProxyCommand {} %h %p\n", proxy.display()),
+    )
+    .unwrap();
+    config
 }
 
 /// Item 5: Ctrl-C ends the wait for a prompt at once, at login and under

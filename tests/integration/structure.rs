@@ -476,7 +476,11 @@ const FILE_READS: [&str; 9] = [
 /// reader, `src/support/bounds.rs` (opened without blocking, `fstat`ed,
 /// only a regular file, at most `SSHFLEET_MAX_INPUT_BYTES`). These are the
 /// only other places that open a file or walk a directory, and why.
-const FILE_READS_ELSEWHERE: [(&str, &str); 5] = [
+const FILE_READS_ELSEWHERE: [(&str, &str); 6] = [
+    (
+        "src/support/child.rs",
+        "the kernel's list of sshfleet's own children (/proc/self/task/*/children, /proc/PID/stat), read when sshfleet ends them: not an input",
+    ),
     (
         "src/support/lock.rs",
         "the run lock: opened read-write with O_NOFOLLOW (never blocks on a FIFO), checked as an owned regular file, holds only a pid",
