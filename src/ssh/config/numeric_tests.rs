@@ -220,7 +220,11 @@ fn ipv4_part(rng: &mut Rng, value: u64) -> String {
 /// at, near or past its limit (the last part fills the remaining bytes).
 fn ipv4_form(rng: &mut Rng) -> String {
     let parts = 1 + rng.below(5) as usize;
-    let parts = if parts == 5 && rng.chance(60) { 4 } else { parts };
+    let parts = if parts == 5 && rng.chance(60) {
+        4
+    } else {
+        parts
+    };
     let last_max: u64 = match parts {
         1 => 0xffff_ffff,
         2 => 0xff_ffff,
@@ -328,7 +332,10 @@ fn generated_numeric_forms_resolve_as_ssh_g_does() {
             ipv6_form(&mut rng)
         };
         let family = rng.pick(&["", "inet", "inet6"]);
-        text.push_str(&format!("Host a{i}\n HostName {}\n", form.replace('%', "%%")));
+        text.push_str(&format!(
+            "Host a{i}\n HostName {}\n",
+            form.replace('%', "%%")
+        ));
         if !family.is_empty() {
             text.push_str(&format!(" AddressFamily {family}\n"));
         }
