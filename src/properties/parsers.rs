@@ -144,7 +144,7 @@ fn ssh_config_and_known_hosts_never_panic() {
         .run(&mutated(KNOWN_HOSTS), |text| {
             let known = crate::ssh::known_hosts::KnownHosts::parse(&text, Path::new("known_hosts"));
             let _ = known.authorities("esa01.example.com", 22);
-            let _ = known.known_algorithms("esa02", 2222);
+            let _ = known.known_keys("esa02", 2222);
             Ok(())
         })
         .unwrap();

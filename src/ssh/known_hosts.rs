@@ -18,7 +18,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit as _, Mac};
 use russh::keys::ssh_key::known_hosts::{Entry, HostPatterns, Marker};
-use russh::keys::{Algorithm, HashAlg, PublicKey};
+use russh::keys::{HashAlg, PublicKey};
 use sha1::Sha1;
 
 use crate::ssh::pattern::PatternList;
@@ -71,7 +71,8 @@ pub(crate) struct KnownHosts {
     by_name: HashMap<String, Vec<usize>>,
     /// Every other line (wildcards, negations, hashed names): scanned.
     scanned: Vec<usize>,
-    /// `@revoked` lines, which apply whatever their host field.
+    /// `@revoked` lines. Each applies only to the names its host field
+    /// matches, as in OpenSSH (see [`KnownHosts::revoked`]).
     revoked: Vec<usize>,
     warnings: Vec<String>,
 }
@@ -208,22 +209,10 @@ impl KnownHosts {
     /// Check `key` for `host` on `port` (entry `host` for 22, `[host]:port` otherwise).
     pub(crate) fn check(&self, host: &str, port: u16, key: &PublicKey) -> HostKeyStatus {
         let name = lookup_name(host, port);
-
-        // Revocation wins over everything. Prefer a revoked line for this
-        // host, but a key revoked anywhere in the file is revoked.
-        let mut revoked_any = None;
-        for line in self.revoked.iter().map(|&i| &self.lines[i]) {
-            if same_key(line.entry.public_key(), key) {
-                if line.matches(&name) {
-                    return HostKeyStatus::Revoked { line: line.number };
-                }
-                revoked_any.get_or_insert(line.number);
-            }
-        }
-        if let Some(line) = revoked_any {
+        // Revocation for this host wins over everything.
+        if let Some(line) = self.revoked(host, port, key) {
             return HostKeyStatus::Revoked { line };
         }
-
         let mut changed = None;
         for line in self.candidates(&name) {
             // `@cert-authority` keys sign host certificates; they are not
@@ -277,30 +266,38 @@ impl KnownHosts {
             .collect()
     }
 
-    /// The line that lists `key` as `@revoked`, if any (whatever its hosts).
-    pub(crate) fn revoked(&self, key: &PublicKey) -> Option<usize> {
+    /// The first `@revoked` line that lists `key` for this host. OpenSSH
+    /// 9.2 reads only the lines whose host field matches the name it looks
+    /// up (hostfile.c `hostkeys_foreach`, `HKF_WANT_MATCH`: a pattern
+    /// matches and no negated one does, or the `|1|` hash is of this name)
+    /// and checks revocation among those (`check_key_not_revoked`): a key
+    /// revoked under another name is not revoked for this one, and `ssh`
+    /// connects. (`CheckHostIP yes`, which would add the address's lines,
+    /// is refused.)
+    pub(crate) fn revoked(&self, host: &str, port: u16, key: &PublicKey) -> Option<usize> {
+        let name = lookup_name(host, port);
         self.revoked
             .iter()
             .map(|&i| &self.lines[i])
-            .find(|l| same_key(l.entry.public_key(), key))
+            .find(|l| same_key(l.entry.public_key(), key) && l.matches(&name))
             .map(|l| l.number)
     }
 
-    /// The key types this file knows this host by, in file order: OpenSSH
-    /// offers them first, so a host known by its RSA key is not met with
-    /// its (unknown) Ed25519 key.
-    pub(crate) fn known_algorithms(&self, host: &str, port: u16) -> Vec<Algorithm> {
+    /// The first key of each type this file knows this host by, in file
+    /// order: OpenSSH offers those types first, so a host known by its RSA
+    /// key is not met with its (unknown) Ed25519 key. A type whose first
+    /// key is revoked for the host (in any file) is not offered first:
+    /// the caller checks that with [`KnownHosts::revoked`].
+    pub(crate) fn known_keys(&self, host: &str, port: u16) -> Vec<PublicKey> {
         let name = lookup_name(host, port);
-        let mut out: Vec<Algorithm> = Vec::new();
+        let mut out: Vec<PublicKey> = Vec::new();
         for line in self
             .candidates(&name)
             .filter(|l| l.entry.marker().is_none())
         {
-            if line.matches(&name) {
-                let algorithm = line.entry.public_key().algorithm();
-                if !out.contains(&algorithm) {
-                    out.push(algorithm);
-                }
+            let key = line.entry.public_key();
+            if line.matches(&name) && !out.iter().any(|k| k.algorithm() == key.algorithm()) {
+                out.push(key.clone());
             }
         }
         out

@@ -395,3 +395,101 @@ async fn known_hosts_markers_are_read_as_openssh_reads_them() {
     }
     compare(&server, &cases).await;
 }
+
+/// `|1|salt|hash` for `name`, as `HashKnownHosts` writes it (a fixed
+/// salt: the test needs no randomness).
+fn hashed(name: &str) -> String {
+    use base64::Engine as _;
+    use hmac::{KeyInit as _, Mac as _};
+    let salt = [7u8; 20];
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(&salt).unwrap();
+    mac.update(name.as_bytes());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    format!(
+        "|1|{}|{}",
+        b64.encode(salt),
+        b64.encode(mac.finalize().into_bytes())
+    )
+}
+
+/// `@revoked` applies only to the names its host field matches: OpenSSH
+/// 9.2 reads only the known_hosts lines whose pattern matches the name it
+/// looks up (`[127.0.0.1]:port`, a `HostKeyAlias`, the standard form of a
+/// numeric `HostName`) and checks revocation among those. A key revoked
+/// for another name, for the address without its port, under a negated
+/// pattern or a hash of another name is trusted by its own line; one
+/// revoked under `*`, a matching wildcard, the hash of this name or any
+/// case of an alias is refused; likewise a revoked CA or certified key.
+/// A type whose first key is revoked for the host is not asked for first.
+#[tokio::test(flavor = "multi_thread")]
+async fn revoked_lines_apply_to_the_hosts_their_patterns_match_as_in_openssh() {
+    let Some(server) = server().await else {
+        return;
+    };
+    let ed = &server.ed25519;
+    let ca = &server.ca;
+    let (ecdsa, rsa) = (&server.ecdsa, &server.rsa);
+    let here = format!("[127.0.0.1]:{}", server.port);
+    let numeric = format!("[127.1]:{}", server.port);
+    let ed_only = "  HostKeyAlgorithms ssh-ed25519\n";
+    let alias = "  HostKeyAlias fwalias\n  HostKeyAlgorithms ssh-ed25519\n";
+    let short = "  HostName 127.1\n  HostKeyAlgorithms ssh-ed25519\n";
+    let trusted = format!("HOST {ed}\n");
+    let mut cases = Vec::new();
+    for pattern in [
+        "HOST".to_string(),
+        "nothere".to_string(),
+        "*".to_string(),
+        "127.0.0.1".to_string(),
+        "[127.0.0.1]:*".to_string(),
+        "!HOST,*".to_string(),
+        "!nothere,*".to_string(),
+        "*,!HOST".to_string(),
+        "nothere,HOST".to_string(),
+        hashed(&here),
+        hashed("nothere"),
+        hashed("127.0.0.1"),
+    ] {
+        let revoked = format!("@revoked {pattern} {ed}\n");
+        // Before and after the line that trusts the key.
+        cases.push(case(ed_only, &format!("{revoked}{trusted}")));
+        cases.push(case(ed_only, &format!("{trusted}{revoked}")));
+    }
+    for (lines, known_hosts) in [
+        (alias, format!("@revoked fwalias {ed}\nfwalias {ed}\n")),
+        (alias, format!("@revoked FWALIAS {ed}\nfwalias {ed}\n")),
+        (alias, format!("@revoked HOST {ed}\nfwalias {ed}\n")),
+        (
+            alias,
+            format!("@revoked {} {ed}\nfwalias {ed}\n", hashed("fwalias")),
+        ),
+        (short, trusted.clone()),
+        (short, format!("@revoked {numeric} {ed}\n{trusted}")),
+        (short, format!("@revoked HOST {ed}\n{numeric} {ed}\n")),
+        (
+            "",
+            format!("@cert-authority * {ca}\n@revoked nothere {ca}\n"),
+        ),
+        ("", format!("@cert-authority * {ca}\n@revoked HOST {ca}\n")),
+        (
+            "",
+            format!("@cert-authority * {ca}\n@revoked nothere {ed}\n"),
+        ),
+        ("", format!("@cert-authority * {ca}\n@revoked * {ed}\n")),
+        // HostKeyAlgorithms unset: the types known_hosts knows the host
+        // by go first, but not one whose key is revoked for it.
+        ("", format!("{trusted}HOST {ecdsa}\n@revoked HOST {ed}\n")),
+        (
+            "",
+            format!("{trusted}HOST {ecdsa}\n@revoked nothere {ed}\n"),
+        ),
+        (
+            "",
+            format!("HOST {rsa}\nHOST {ecdsa}\n@revoked HOST {rsa}\n"),
+        ),
+        ("", format!("HOST {ecdsa}\n@revoked HOST {ecdsa}\n")),
+    ] {
+        cases.push(case(lines, &known_hosts));
+    }
+    compare(&server, &cases).await;
+}

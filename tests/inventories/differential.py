@@ -12,17 +12,22 @@ fixed seed, resolves each with ansible-core in this one Python process (the
 inventory, the limit, and the ssh connection plugin's options templated as
 the task executor templates them) and with the sshfleet binary
 (`inventory --list`, `inventory -l LIMIT --json`), and compares every
-field. A mismatch prints the case's files.
+field. The address compared is where the installed `ssh -G` says ssh
+connects for Ansible's host (a numeric address in its standard form). A
+mismatch prints the case's files.
 
     python3 tests/inventories/differential.py --sshfleet target/debug/sshfleet \\
         [--seed 25] [--cases 2000] [--keep DIR] [--only N]
 
 Exit 0: every case agreed. Exit 1: some differed (each printed). Exit 77:
-ansible-core 2.19 is not importable here (the caller skips).
+ansible-core 2.19 is not importable here, or there is no ssh (the caller
+skips).
 """
 
 import argparse
 import concurrent.futures
+import functools
+import ipaddress
 import json
 import os
 import random
@@ -42,6 +47,10 @@ except ImportError:  # pragma: no cover
     sys.exit(77)
 if not ANSIBLE_VERSION.startswith("2.19."):
     print(f"ansible-core {ANSIBLE_VERSION} found, 2.19 needed")
+    sys.exit(77)
+if shutil.which("ssh") is None:
+    # The address compared is where ssh connects (`ssh_hostname`).
+    print("no ssh here (apt-get install openssh-client)")
     sys.exit(77)
 
 os.environ.setdefault("ANSIBLE_DEPRECATION_WARNINGS", "0")
@@ -582,12 +591,40 @@ def effective(host, port, user, key, words):
     if (bad_host and any(t in command for t in ("%h", "%n", "%k"))) or (
             bad_user and "%r" in command):
         return {"error": "ssh refuses a name with shell metacharacters"}
+    address, refused = ssh_hostname(host)
+    if refused:
+        return {"error": refused}
     return {
-        "address": host, "port": port if port is not None else 22, "user": user,
+        "address": address, "port": port if port is not None else 22, "user": user,
         "key_files": [os.path.expanduser(k) for k in keys],
         "proxy_command": opts.get("proxycommand") if route == "proxycommand" else None,
         "jump": opts.get("proxyjump") if route == "proxyjump" else None,
     }
+
+
+@functools.lru_cache(maxsize=None)
+def ssh_hostname(host):
+    """Where ssh connects for `host` on its command line, as the installed
+    `ssh -G` says: OpenSSH 9.2 writes a numeric address in its standard
+    form after its first pass (`0010.0.0.1` is `8.0.0.1`, `::0001` is
+    `::1`), and that form is the address sshfleet reports, uses for `%h`
+    and looks up in known_hosts. Ansible's raw `ansible_host` is not where
+    ssh connects. None for an IPv6 address with a zone id (`fe80::1%eth0`),
+    which ssh resolves against this machine's interfaces and sshfleet
+    refuses. (address, None), or (None, why) where there is no address."""
+    zone = host.partition("%")
+    if zone[1]:
+        try:
+            ipaddress.IPv6Address(zone[0])
+            return None, f"address `{host}` is an IPv6 address with a zone id"
+        except ValueError:
+            pass
+    r = subprocess.run(["ssh", "-F", "none", "-G", "-o", "HostName=" + host.replace("%", "%%"), "x"],
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    for line in r.stdout.splitlines():
+        if line.startswith("hostname "):
+            return line[len("hostname "):], None
+    return None, f"ssh -G refuses address `{host}`: {r.stderr.strip()}"
 
 
 def order_is_fixed(group):
@@ -876,6 +913,7 @@ def compare_json(want, wl, limit, res, secrets):
         jump = None
         if w["jump"]:
             jump = w["jump"].rsplit("@", 1)[-1].split(":")[0]
+            jump = ssh_hostname(jump)[0] or jump
         # ssh lowercases the host names it is given; a key named twice is
         # tried once.
         dedup = lambda keys: list(dict.fromkeys(keys))  # noqa: E731

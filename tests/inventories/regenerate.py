@@ -23,7 +23,9 @@ What is recorded:
   fake `ssh` (and `sshpass`) on PATH records the command line Ansible builds,
   and the effective address, port, user, identity files, password and
   ProxyCommand are read from it as OpenSSH reads its command line (first
-  value wins; no ssh_config). Hosts whose ansible_connection is not ssh
+  value wins; no ssh_config); the address is what the installed `ssh -G`
+  makes of Ansible's host (a numeric address in its standard form, as
+  OpenSSH 9.2 writes it after its first pass). Hosts whose ansible_connection is not ssh
   record only that connection.
 """
 
@@ -126,12 +128,26 @@ def effective(argv):
     route = order[0] if order else None
     return {
         "proxy_jump": opts.get("proxyjump") if route == "proxyjump" else None,
-        "address": host,
+        "address": ssh_hostname(host),
         "port": port if port is not None else 22,
         "user": user,
         "key_files": [home_relative(k) for k in keys],
         "proxy_command": opts.get("proxycommand") if route == "proxycommand" else None,
     }
+
+
+def ssh_hostname(host):
+    """Where the installed (real) ssh connects for `host` on its command
+    line: OpenSSH 9.2 writes a numeric address in its standard form after
+    its first pass (`0010.0.0.1` is `8.0.0.1`), so the address ssh connects
+    to, expands as `%h` and looks up in known_hosts is that form, not
+    Ansible's text."""
+    r = subprocess.run(["ssh", "-F", "none", "-G", "-o", "HostName=" + host.replace("%", "%%"), "x"],
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    for line in r.stdout.splitlines():
+        if line.startswith("hostname "):
+            return line[len("hostname "):]
+    raise SystemExit(f"ssh -G gives no hostname for {host!r}: {r.stderr.strip()}")
 
 
 def oneline(stdout):

@@ -55,7 +55,9 @@ impl Rng {
 
 /// The names resolved in every configuration.
 const HOSTS: [&str; 6] = ["h1", "web1", "H1", "db.example.com", "10.0.0.5", "bastion"];
-const PATTERNS: [&str; 12] = [
+const PATTERNS: [&str; 14] = [
+    "127.0.0.1",
+    "::1",
     "h1",
     "h*",
     "web?",
@@ -121,7 +123,14 @@ fn typed_line(rng: &mut Rng) -> String {
                 "Target.Example.com",
                 "HÖST.Example.com",
                 "%h",
-                "x%%y"
+                "x%%y",
+                "127.1",
+                "0x7F.1",
+                "010.1.2.3",
+                "0:0:0:0:0:0:0:1",
+                "256.1",
+                "08.1",
+                "FE80::AB"
             ])
         ),
         1 => format!(

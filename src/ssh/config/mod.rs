@@ -23,6 +23,8 @@
 //!   the file, as OpenSSH does; `canonical` holds exactly where `final`
 //!   does (in that second pass), as in OpenSSH 9.2. `Match localnetwork|version|sessiontype|command`
 //!   are refused.
+//! - After the first pass a numeric host name takes its standard form
+//!   (`127.1` is `127.0.0.1`), as in OpenSSH 9.2; see `numeric`.
 //! - For each setting the first obtained value wins, except `IdentityFile`,
 //!   which accumulates.
 //! - `Include` (globs; relative paths under `~/.ssh`), nested at most 16
@@ -45,6 +47,7 @@ mod expand;
 pub(crate) mod expansion;
 mod jump;
 pub(crate) mod keywords;
+mod numeric;
 mod parse;
 mod setting;
 mod values;
@@ -83,6 +86,9 @@ pub(crate) enum SshConfigError {
         line: usize,
         message: String,
     },
+    /// A host name ssh would read in a way sshfleet cannot reproduce.
+    #[error("host {host}: {message}")]
+    Unsupported { host: String, message: String },
 }
 
 /// `StrictHostKeyChecking`.
@@ -405,12 +411,25 @@ impl SshConfig {
         };
         let mut ignore_unknown = None;
         self.pass(&mut out, &pass, command_line, &mut ignore_unknown)?;
+        // As ssh after its first pass: a numeric address is rewritten to
+        // its standard form, any other name lower-cased.
+        let family = out.other("addressfamily").map(Obtained::first);
+        let named = out.host_name.as_deref().unwrap_or(host);
+        let resolved = numeric::resolved_host(named, family).map_err(|message| {
+            SshConfigError::Unsupported {
+                host: host.to_string(),
+                message,
+            }
+        })?;
+        if out.host_name.is_some() || resolved != lower_ascii(host) {
+            out.host_name = Some(resolved);
+        }
         if self.has_final {
             // As ssh: before the final pass the host name is set to the
             // host connected to, so a `HostName` in it changes nothing,
             // and the canonicalisation keywords get their defaults, so
             // a value for them in it changes nothing either.
-            out.host_name = Some(lower_ascii(out.host_name.as_deref().unwrap_or(host)));
+            out.host_name = Some(out.host_name.clone().unwrap_or_else(|| lower_ascii(host)));
             let filled: Vec<&str> = FILLED_BEFORE_FINAL
                 .into_iter()
                 .filter(|k| !out.others.contains_key(k))
@@ -421,9 +440,6 @@ impl SshConfig {
                 out.others.remove(keyword);
             }
         }
-        // ssh lower-cases the host name after the first pass (ASCII only:
-        // its `lowercase` is `tolower` in the C locale).
-        out.host_name = out.host_name.map(|name| lower_ascii(&name));
         match out.refusal() {
             Some(refused) => Err(refused),
             None => Ok(out),
@@ -517,6 +533,8 @@ pub(crate) fn lower_ascii(name: &str) -> String {
 mod generated;
 #[cfg(test)]
 mod name_tests;
+#[cfg(test)]
+mod numeric_tests;
 #[cfg(test)]
 pub(super) mod table_tests;
 #[cfg(test)]

@@ -182,22 +182,49 @@ fn revoked() {
         k.check("fw1", 22, &key(ED_A)),
         HostKeyStatus::Revoked { line: 2 }
     );
-    // Revoked for another host: still revoked everywhere.
-    let k = kh(&format!("fw1 {ED_A}\n@revoked other {ED_A}\n"));
+    // Revoked for another host only: OpenSSH never reads that line for
+    // fw1, and trusts the key.
+    let k = kh(&format!("@revoked other {ED_A}\nfw1 {ED_A}\n"));
+    assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Trusted);
+    assert_eq!(k.revoked("fw1", 22, &key(ED_A)), None);
+    assert_eq!(k.revoked("other", 22, &key(ED_A)), Some(1));
+    // Negated for this host, or with the port missing: not for it either.
+    let k = kh(&format!(
+        "@revoked !fw1,* {ED_A}\n@revoked fw1 {ED_A}\n@revoked [fw1]:2222,!other {ED_A}\n"
+    ));
     assert_eq!(
         k.check("fw1", 22, &key(ED_A)),
         HostKeyStatus::Revoked { line: 2 }
     );
-    // A line for this host is preferred when reporting.
-    let k = kh(&format!("@revoked * {ED_A}\n@revoked fw1 {ED_A}\n"));
+    // `!fw1` does not negate `[fw1]:2222`: `*` matches it.
+    assert_eq!(
+        k.check("fw1", 2222, &key(ED_A)),
+        HostKeyStatus::Revoked { line: 1 }
+    );
+    let k = kh(&format!("@revoked [fw1]:2222,!other {ED_A}\n"));
+    assert_eq!(k.check("fw1", 22, &key(ED_A)), HostKeyStatus::Unknown);
+    assert_eq!(
+        k.check("fw1", 2222, &key(ED_A)),
+        HostKeyStatus::Revoked { line: 1 }
+    );
+    assert_eq!(k.check("other", 2222, &key(ED_A)), HostKeyStatus::Unknown);
+    // A wildcard, a hashed name of this host, any case.
+    let hashed = hashed_name("[fw1]:2200");
+    let k = kh(&format!(
+        "@revoked * {ED_A}\n@revoked {hashed} {ED_B}\n@revoked FW2 {EC_A}\n"
+    ));
     assert_eq!(
         k.check("fw1", 22, &key(ED_A)),
         HostKeyStatus::Revoked { line: 1 }
     );
-    let k = kh(&format!("@revoked other {ED_A}\n@revoked fw1 {ED_A}\n"));
     assert_eq!(
-        k.check("fw1", 22, &key(ED_A)),
+        k.check("fw1", 2200, &key(ED_B)),
         HostKeyStatus::Revoked { line: 2 }
+    );
+    assert_eq!(k.check("fw1", 22, &key(ED_B)), HostKeyStatus::Unknown);
+    assert_eq!(
+        k.check("fw2", 22, &key(EC_A)),
+        HostKeyStatus::Revoked { line: 3 }
     );
     // Revoking one key does not touch another, and a revoked line does
     // not count as the host's key.

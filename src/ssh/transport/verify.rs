@@ -42,12 +42,26 @@ pub(super) fn host_key_preference(
         None => (target.address.as_str(), target.port),
     };
     let mut known = host_key_order::KnownForHost::default();
-    for path in std::iter::once(&target.known_hosts).chain(&target.known_hosts_also) {
-        if let Ok(file) = cache.load(path) {
-            for algorithm in file.known_algorithms(host, port) {
-                known.key_names.push(algorithm.as_str().to_string());
+    // As OpenSSH's `order_hostkeyalgs`: every file's lines for the host in
+    // one list; a type is known by its first key there, unless that key
+    // is `@revoked` for the host (`lookup_key_in_hostkeys_by_type` then
+    // says "revoked", not "found").
+    let files: Vec<_> = std::iter::once(&target.known_hosts)
+        .chain(&target.known_hosts_also)
+        .filter_map(|path| cache.load(path).ok())
+        .collect();
+    let mut first_keys: Vec<PublicKey> = Vec::new();
+    for file in &files {
+        for key in file.known_keys(host, port) {
+            if !first_keys.iter().any(|k| k.algorithm() == key.algorithm()) {
+                first_keys.push(key);
             }
-            known.authority |= !file.authorities(host, port).is_empty();
+        }
+        known.authority |= !file.authorities(host, port).is_empty();
+    }
+    for key in first_keys {
+        if files.iter().all(|f| f.revoked(host, port, &key).is_none()) {
+            known.key_names.push(key.algorithm().as_str().to_string());
         }
     }
     let order =
@@ -136,7 +150,7 @@ impl Verifier {
         for path in std::iter::once(&self.known_hosts).chain(&self.known_hosts_also) {
             let file = self.known_hosts_cache.load(path)?;
             for key in [&certified, &PublicKey::from(cert.signature_key().clone())] {
-                if let Some(line) = file.revoked(key) {
+                if let Some(line) = file.revoked(&self.host, self.port, key) {
                     return Err(ConnectError::RevokedHostKey {
                         host_port,
                         fingerprint: format!(

@@ -323,7 +323,9 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "hostname",
         "1.2.2",
         One,
-        Honoured("the host connected to (`%h`), lower-cased"),
+        Honoured(
+            "the host connected to (`%h`): a name lower-cased (ASCII), a numeric address in its standard form (`127.1` is `127.0.0.1`), as ssh 9.2 after its first pass",
+        ),
     ),
     k(
         "identitiesonly",
