@@ -16,9 +16,17 @@ use crate::ssh::transport::TransportContext;
 use crate::support::lock::RunLock;
 
 /// Every path `run` writes, checked before any host is touched (the
-/// table in `commands/output_flags.rs` lists them); the lock's path.
+/// table in `commands/output_flags.rs` lists them) and after the plan
+/// has read what it reads: first that no output is another or an input
+/// (before a directory is created or made private), then each path
+/// alone. Returns the lock's path.
 pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error> {
     use crate::support::outputs::{check_file, ensure_dir};
+    let lock_path = args
+        .lock
+        .clone()
+        .unwrap_or_else(crate::support::lock::default_path);
+    refuse_shared_files(args, &lock_path)?;
     if let Some(report) = &args.report {
         check_file("--report", report)?;
     }
@@ -37,12 +45,14 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
     if let Some(dir) = &args.record {
         ensure_dir("--record", dir, 0o700)?;
     }
-    let lock_path = args
-        .lock
-        .clone()
-        .unwrap_or_else(crate::support::lock::default_path);
     check_file("--lock", &lock_path)?;
-    let mut outputs: Vec<(&'static str, &Path)> = vec![("--lock", &lock_path)];
+    Ok(lock_path)
+}
+
+/// `run`'s outputs against one another and every input
+/// (`support::outputs::refuse_shared_files`).
+fn refuse_shared_files(args: &RunArgs, lock_path: &Path) -> Result<(), Error> {
+    let mut outputs: Vec<(&'static str, &Path)> = vec![("--lock", lock_path)];
     for (what, path) in [
         ("--report", &args.report),
         ("--metrics-file", &args.metrics_file),
@@ -50,6 +60,16 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
     ] {
         outputs.extend(path.as_deref().map(|p| (what, p)));
     }
+    let mut dirs: Vec<(&'static str, &Path)> = Vec::new();
+    for (what, path) in [
+        ("--transcripts", &args.transcripts),
+        ("--record", &args.record),
+    ] {
+        dirs.extend(path.as_deref().map(|p| (what, p)));
+    }
+    // What the plan read is noted by the bounded reader, and what it will
+    // read at connection (keys, known_hosts) by the plan; the command
+    // line's inputs are named again for a check made without a plan.
     let mut inputs: Vec<(&str, &Path)> =
         args.inventory.iter().map(|p| ("-i", p.as_path())).collect();
     inputs.push(("the playbook", Path::new(&args.playbook)));
@@ -61,8 +81,8 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
     ] {
         inputs.extend(path.as_deref().map(|p| (what, p)));
     }
-    crate::support::outputs::refuse_shared_files(&outputs, &inputs)?;
-    Ok(lock_path)
+    crate::support::outputs::refuse_shared_files(&outputs, &dirs, &inputs)?;
+    Ok(())
 }
 
 pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {
