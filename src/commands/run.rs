@@ -17,16 +17,15 @@ use crate::support::lock::RunLock;
 
 /// Every path `run` writes, checked before any host is touched (the
 /// table in `commands/output_flags.rs` lists them) and after the plan
-/// has read what it reads: first that no output is another or an input
-/// (before a directory is created or made private), then each path
-/// alone. Returns the lock's path.
+/// has read what it reads: each path alone, then that no output is
+/// another or an input, and only then are the directories created or
+/// made private. Returns the lock's path.
 pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error> {
-    use crate::support::outputs::{check_file, ensure_dir};
+    use crate::support::outputs::{check_file, ensure_dir, refuse_linked_dir};
     let lock_path = args
         .lock
         .clone()
         .unwrap_or_else(crate::support::lock::default_path);
-    refuse_shared_files(args, &lock_path)?;
     if let Some(report) = &args.report {
         check_file("--report", report)?;
     }
@@ -40,12 +39,19 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
         crate::support::outputs::check_known_hosts(known_hosts, args.accept_new_host_keys)?;
     }
     if let Some(dir) = &args.transcripts {
+        refuse_linked_dir("--transcripts", dir)?;
+    }
+    if let Some(dir) = &args.record {
+        refuse_linked_dir("--record", dir)?;
+    }
+    check_file("--lock", &lock_path)?;
+    refuse_shared_files(args, &lock_path)?;
+    if let Some(dir) = &args.transcripts {
         ensure_dir("--transcripts", dir, 0o700)?;
     }
     if let Some(dir) = &args.record {
         ensure_dir("--record", dir, 0o700)?;
     }
-    check_file("--lock", &lock_path)?;
     Ok(lock_path)
 }
 

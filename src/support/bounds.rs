@@ -190,7 +190,7 @@ static INPUTS: std::sync::Mutex<std::collections::BTreeMap<(PathBuf, bool), Inpu
 
 /// What the bounded reader calls a file it opened; a plan's name for the
 /// same file (noted before or after) says more, and replaces it.
-const READ: &str = "a file this command reads";
+const READ: &str = "input file";
 
 fn remember(what: &str, path: &Path, directory: bool) {
     let mut inputs = INPUTS
@@ -216,8 +216,8 @@ fn remember(what: &str, path: &Path, directory: bool) {
 }
 
 /// `path` is an input, read now or later (`what` says which: the
-/// bounded reader notes every file it opens as "a file this command
-/// reads"; a plan notes the files it names first, with their role).
+/// bounded reader notes every file it opens as an "input file"; a plan
+/// notes the files it names, with their role, which wins).
 pub(crate) fn note_input(what: &str, path: &Path) {
     if path != Path::new("/dev/null") {
         remember(what, path, false);

@@ -113,15 +113,8 @@ pub(crate) fn check_known_hosts(path: &Path, accept_new: bool) -> Result<(), Out
 /// A symbolic link is refused (never followed); an existing directory
 /// that others may read or enter gets `mode` (0700: sessions are private).
 pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<(), OutputError> {
-    through_a_link(what, dir)?;
+    refuse_linked_dir(what, dir)?;
     if let Ok(meta) = std::fs::symlink_metadata(dir_itself(dir)) {
-        if meta.file_type().is_symlink() {
-            return Err(refuse(
-                what,
-                dir,
-                "is a symbolic link (name the directory itself)",
-            ));
-        }
         writable_dir(what, dir, dir)?;
         #[cfg(unix)]
         {
@@ -143,6 +136,21 @@ pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<()
     builder
         .create(dir)
         .map_err(|e| refuse(what, dir, format!("cannot create it: {e}")))
+}
+
+/// A directory output that is, or goes through, a symbolic link: refused
+/// (before anything is created, and before the link's target is compared
+/// with other paths: it is never used).
+pub(crate) fn refuse_linked_dir(what: &'static str, dir: &Path) -> Result<(), OutputError> {
+    through_a_link(what, dir)?;
+    match std::fs::symlink_metadata(dir_itself(dir)) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(refuse(
+            what,
+            dir,
+            "is a symbolic link (name the directory itself)",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `dir` as the directory it names itself: `tlink/` and `tlink/.` name
@@ -204,14 +212,18 @@ pub(crate) fn refuse_shared_files(
     dirs: &[(&'static str, &Path)],
     named: &[(&str, &Path)],
 ) -> Result<(), OutputError> {
-    use crate::support::bounds::{Identity, Input, inputs};
-    let mut inputs: Vec<Input> = inputs();
-    inputs.extend(named.iter().map(|(what, path)| Input {
-        what: (*what).to_string(),
-        path: path.to_path_buf(),
-        identity: Identity::of(path),
-        directory: false,
-    }));
+    use crate::support::bounds::{Identity, Input};
+    // The command line's names first: they say which flag named a file.
+    let mut inputs: Vec<Input> = named
+        .iter()
+        .map(|(what, path)| Input {
+            what: (*what).to_string(),
+            path: path.to_path_buf(),
+            identity: Identity::of(path),
+            directory: false,
+        })
+        .collect();
+    inputs.extend(crate::support::bounds::inputs());
     let outputs: Vec<(&'static str, &Path, bool, Identity)> = files
         .iter()
         .map(|(w, p)| (*w, *p, false))

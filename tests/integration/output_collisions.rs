@@ -427,27 +427,51 @@ fn snapshot(d: &Path) -> BTreeMap<PathBuf, (u32, Option<Vec<u8>>)> {
     seen
 }
 
-/// Run `args` (with `{D}` replaced) and insist on the refusal: exit 5,
-/// the flag and `names` in the message, nothing under `d` changed.
-async fn refused(d: &Path, args: Vec<String>, flag: &str, names: &str, case: &str) {
+/// One command that must be refused: its arguments (`{D}` is the
+/// fixture), the flag and the text its message names, and what it tests.
+type Case = (Vec<String>, String, String, String);
+
+/// Run every case (a few at once: each is a process that exits at once
+/// when refused) and insist on each refusal: exit 5, the flag and the
+/// named text in the message, and nothing under `d` changed.
+async fn refused(d: &Path, cases: Vec<Case>) {
     let before = snapshot(d);
-    let args: Vec<String> = args
-        .into_iter()
-        .map(|a| a.replace("{D}", &d.display().to_string()))
-        .collect();
-    let out = tokio::time::timeout(std::time::Duration::from_secs(30), sshfleet_cmd(&args, &[]))
-        .await
-        .unwrap_or_else(|_| panic!("{case}: not refused (still running after 30 s)"));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{case}: {stderr}");
-    assert!(
-        stderr.contains(flag)
-            && stderr.contains(names)
-            && (stderr.contains("which this command reads")
-                || stderr.contains("which this command also writes")),
-        "{case}: {stderr}"
-    );
-    assert!(snapshot(d) == before, "{case}: the fixture changed");
+    let mut cases = cases.into_iter();
+    loop {
+        let mut running = tokio::task::JoinSet::new();
+        for (args, flag, names, case) in cases.by_ref().take(6) {
+            let args: Vec<String> = args
+                .into_iter()
+                .map(|a| a.replace("{D}", &d.display().to_string()))
+                .collect();
+            running.spawn(async move {
+                let out = tokio::time::timeout(
+                    std::time::Duration::from_secs(30),
+                    sshfleet_cmd(&args, &[]),
+                )
+                .await;
+                (out, flag, names, case)
+            });
+        }
+        if running.is_empty() {
+            break;
+        }
+        while let Some(done) = running.join_next().await {
+            let (out, flag, names, case) = done.unwrap();
+            let out =
+                out.unwrap_or_else(|_| panic!("{case}: not refused (still running after 30 s)"));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(5), "{case}: {stderr}");
+            assert!(
+                stderr.contains(&flag)
+                    && stderr.contains(&names)
+                    && (stderr.contains("which this command reads")
+                        || stderr.contains("which this command also writes")),
+                "{case}: {stderr}"
+            );
+        }
+    }
+    assert!(snapshot(d) == before, "the fixture changed");
 }
 
 #[test]
@@ -591,6 +615,7 @@ async fn no_run_output_is_an_input_of_the_run() {
         .map(|(_, f, r)| (*f, *r))
         .collect();
     assert_eq!(outputs.len(), 6, "{outputs:?}");
+    let mut cases = Vec::new();
     for kind in INPUT_KINDS {
         for (flag, role) in &outputs {
             let victim = d.join(kind.victim);
@@ -605,9 +630,10 @@ async fn no_run_output_is_an_input_of_the_run() {
             let mut extra: Vec<String> = kind.args.iter().map(|a| a.to_string()).collect();
             extra.extend([flag.to_string(), path.display().to_string()]);
             let case = format!("{flag} on {}", kind.name);
-            refused(d, run_args(d, &extra), flag, &names, &case).await;
+            cases.push((run_args(d, &extra), flag.to_string(), names, case));
         }
     }
+    refused(d, cases).await;
 }
 
 /// Every pair of `run` outputs: a file output at another file output, or
@@ -624,12 +650,14 @@ async fn no_run_output_is_or_is_inside_another() {
         .filter(|(c, _, r)| *c == "run" && matches!(r, File | Dir))
         .map(|(_, f, r)| (*f, *r))
         .collect();
+    let mut cases = Vec::new();
     for (a, a_role) in &outputs {
         for (b, b_role) in &outputs {
             if a == b {
                 continue;
             }
-            let b_path = d.join("out/b");
+            // A folder of its own per pair: a directory output exists.
+            let b_path = d.join(format!("out/{}{}", &a[2..], b));
             if *b_role == Dir {
                 std::fs::create_dir_all(&b_path).unwrap();
             }
@@ -646,17 +674,11 @@ async fn no_run_output_is_or_is_inside_another() {
                 b_path.display().to_string(),
             ];
             let case = format!("{a} {} with {b} {}", a_path.display(), b_path.display());
-            refused(
-                d,
-                run_args(d, &extra),
-                a,
-                &b_path.display().to_string(),
-                &case,
-            )
-            .await;
-            let _ = std::fs::remove_dir(&b_path);
+            let names = b_path.display().to_string();
+            cases.push((run_args(d, &extra), a.to_string(), names, case));
         }
     }
+    refused(d, cases).await;
 }
 
 /// `sim --inventory-out` writes the inventory and, beside it, `.key` and
@@ -671,6 +693,7 @@ async fn sim_and_lab_outputs_never_land_on_their_inputs() {
     write(&d.join("rec/esa1.sim.example.com.jsonl"), "{}\n");
     write(&d.join("lab/keep"), "");
     let s = |v: &[&str]| -> Vec<String> { v.iter().map(|a| a.to_string()).collect() };
+    let mut cases = Vec::new();
     for (args, flag, names) in [
         (
             s(&["sim", "--hosts", "1", "--inventory-out", "{D}/lab/a.key"]),
@@ -730,6 +753,7 @@ async fn sim_and_lab_outputs_never_land_on_their_inputs() {
         ),
     ] {
         let case = args.join(" ");
-        refused(d, args, flag, names, &case).await;
+        cases.push((args, flag.to_string(), names.to_string(), case));
     }
+    refused(d, cases).await;
 }
