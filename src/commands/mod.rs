@@ -64,6 +64,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Demo(args) => {
             if let Some(report) = &args.report {
                 crate::support::outputs::check_file("--report", report)?;
+                if let Some(dir) = &args.replay {
+                    crate::support::bounds::note_input_dir("--replay", dir);
+                }
+                crate::support::outputs::refuse_shared_files(&[("--report", report)], &[], &[])?;
             }
             if let Some(replay) = args.replay {
                 return playbook_test::execute(playbook_test::Test {
@@ -91,7 +95,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 crate::support::outputs::check_file("--report", report)?;
                 let mut inputs = vec![("the playbook", std::path::Path::new(&args.playbook))];
                 inputs.extend(args.expect.as_deref().map(|p| ("--expect", p)));
-                crate::support::outputs::refuse_shared_files(&[("--report", report)], &inputs)?;
+                crate::support::bounds::note_input_dir("--replay", &args.replay);
+                crate::support::outputs::refuse_shared_files(
+                    &[("--report", report)],
+                    &[],
+                    &inputs,
+                )?;
             }
             playbook_test::execute(playbook_test::Test {
                 playbook: Some(args.playbook),

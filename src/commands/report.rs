@@ -55,7 +55,7 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
             crate::support::outputs::check_file("--out", &out)?;
             let inputs: Vec<(&str, &Path)> =
                 reports.iter().map(|p| ("report", p.as_path())).collect();
-            crate::support::outputs::refuse_shared_files(&[("--out", &out)], &inputs)?;
+            crate::support::outputs::refuse_shared_files(&[("--out", &out)], &[], &inputs)?;
             let loaded = reports
                 .into_iter()
                 .map(|path| Report::load(&path).map(|r| (path, r)))
@@ -73,6 +73,7 @@ pub(super) fn execute(command: ReportCommand) -> Result<ExitCode, Error> {
             crate::support::outputs::check_file("--out", &out)?;
             crate::support::outputs::refuse_shared_files(
                 &[("--out", &out)],
+                &[],
                 &[("report", &report)],
             )?;
             let loaded = Report::load(&report)?;

@@ -16,9 +16,16 @@ use crate::ssh::transport::TransportContext;
 use crate::support::lock::RunLock;
 
 /// Every path `run` writes, checked before any host is touched (the
-/// table in `commands/output_flags.rs` lists them); the lock's path.
+/// table in `commands/output_flags.rs` lists them) and after the plan
+/// has read what it reads: each path alone, then that no output is
+/// another or an input, and only then are the directories created or
+/// made private. Returns the lock's path.
 pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error> {
-    use crate::support::outputs::{check_file, ensure_dir};
+    use crate::support::outputs::{check_file, ensure_dir, refuse_linked_dir};
+    let lock_path = args
+        .lock
+        .clone()
+        .unwrap_or_else(crate::support::lock::default_path);
     if let Some(report) = &args.report {
         check_file("--report", report)?;
     }
@@ -32,17 +39,26 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
         crate::support::outputs::check_known_hosts(known_hosts, args.accept_new_host_keys)?;
     }
     if let Some(dir) = &args.transcripts {
+        refuse_linked_dir("--transcripts", dir)?;
+    }
+    if let Some(dir) = &args.record {
+        refuse_linked_dir("--record", dir)?;
+    }
+    check_file("--lock", &lock_path)?;
+    refuse_shared_files(args, &lock_path)?;
+    if let Some(dir) = &args.transcripts {
         ensure_dir("--transcripts", dir, 0o700)?;
     }
     if let Some(dir) = &args.record {
         ensure_dir("--record", dir, 0o700)?;
     }
-    let lock_path = args
-        .lock
-        .clone()
-        .unwrap_or_else(crate::support::lock::default_path);
-    check_file("--lock", &lock_path)?;
-    let mut outputs: Vec<(&'static str, &Path)> = vec![("--lock", &lock_path)];
+    Ok(lock_path)
+}
+
+/// `run`'s outputs against one another and every input
+/// (`support::outputs::refuse_shared_files`).
+fn refuse_shared_files(args: &RunArgs, lock_path: &Path) -> Result<(), Error> {
+    let mut outputs: Vec<(&'static str, &Path)> = vec![("--lock", lock_path)];
     for (what, path) in [
         ("--report", &args.report),
         ("--metrics-file", &args.metrics_file),
@@ -50,6 +66,16 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
     ] {
         outputs.extend(path.as_deref().map(|p| (what, p)));
     }
+    let mut dirs: Vec<(&'static str, &Path)> = Vec::new();
+    for (what, path) in [
+        ("--transcripts", &args.transcripts),
+        ("--record", &args.record),
+    ] {
+        dirs.extend(path.as_deref().map(|p| (what, p)));
+    }
+    // What the plan read is noted by the bounded reader, and what it will
+    // read at connection (keys, known_hosts) by the plan; the command
+    // line's inputs are named again for a check made without a plan.
     let mut inputs: Vec<(&str, &Path)> =
         args.inventory.iter().map(|p| ("-i", p.as_path())).collect();
     inputs.push(("the playbook", Path::new(&args.playbook)));
@@ -61,8 +87,8 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
     ] {
         inputs.extend(path.as_deref().map(|p| (what, p)));
     }
-    crate::support::outputs::refuse_shared_files(&outputs, &inputs)?;
-    Ok(lock_path)
+    crate::support::outputs::refuse_shared_files(&outputs, &dirs, &inputs)?;
+    Ok(())
 }
 
 pub(super) async fn execute(args: RunArgs) -> Result<ExitCode, Error> {

@@ -14,13 +14,7 @@ use crate::exit::ExitCode;
 
 pub(super) async fn execute(args: SimArgs) -> Result<ExitCode, Error> {
     if let Some(inventory) = &args.inventory_out {
-        // The inventory and, beside it, its `.key` and `.known_hosts`:
-        // checked before a server starts, a bad path is the operator's
-        // mistake (exit 5), not the simulator's failure.
-        let check = crate::support::outputs::check_file;
-        check("--inventory-out", inventory)?;
-        check("--inventory-out", &inventory.with_extension("key"))?;
-        check("--inventory-out", &inventory.with_extension("known_hosts"))?;
+        check_outputs(inventory, args.replay.as_deref())?;
     }
     if let (Some(dir), Some(inventory_out)) = (&args.replay, &args.inventory_out) {
         let options = ReplayOptions {
@@ -60,6 +54,28 @@ pub(super) async fn execute(args: SimArgs) -> Result<ExitCode, Error> {
     };
     sshfleet_sim::serve_stdio(scenario.profile(&args.hostname)).await?;
     Ok(ExitCode::Success)
+}
+
+/// The inventory and, beside it, its `.key` and `.known_hosts` (named as
+/// the simulator names them): checked before a server starts, a bad path
+/// is the operator's mistake (exit 5), not the simulator's failure. The
+/// three are files of their own (`--inventory-out a.key` would be its own
+/// key) and never inside `--replay DIR` (the recordings read).
+pub(crate) fn check_outputs(inventory: &Path, replay: Option<&Path>) -> Result<(), Error> {
+    let files = sshfleet_sim::serve::SimFiles::beside(inventory);
+    let outputs = [
+        ("--inventory-out", files.inventory.as_path()),
+        ("the key beside --inventory-out", &files.key),
+        ("the known_hosts beside --inventory-out", &files.known_hosts),
+    ];
+    for (what, path) in outputs {
+        crate::support::outputs::check_file(what, path)?;
+    }
+    if let Some(dir) = replay {
+        crate::support::bounds::note_input_dir("--replay", dir);
+    }
+    crate::support::outputs::refuse_shared_files(&outputs, &[], &[])?;
+    Ok(())
 }
 
 /// Serve `lab` until Ctrl-C, SIGTERM or SIGHUP (the product's one signal

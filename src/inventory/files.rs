@@ -199,6 +199,10 @@ fn read_vars_file(
 
 /// Ansible's `DataLoader.find_vars_files`.
 fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
+    if dir.is_dir() {
+        // `group_vars/`, `host_vars/`: a file put there is read next time.
+        crate::support::bounds::note_input_dir("the variables directory", dir);
+    }
     let candidates = std::iter::once(dir.join(name)).chain(
         EXTENSIONS
             .iter()
@@ -216,6 +220,7 @@ fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
 }
 
 fn dir_vars_files(dir: &Path) -> Vec<PathBuf> {
+    crate::support::bounds::note_input_dir("the variables directory", dir);
     let mut names: Vec<String> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)

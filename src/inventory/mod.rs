@@ -130,6 +130,12 @@ pub(crate) enum InventoryError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// `--limit @FILE`: the file of host patterns, which is no inventory.
+    #[error("cannot read --limit file {path}: {source}")]
+    LimitFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: {message}")]
     Invalid {
         path: PathBuf,

@@ -124,7 +124,7 @@ impl Inventory {
                 Some(file) => {
                     let text =
                         crate::support::bounds::read_input(Path::new(file)).map_err(|source| {
-                            InventoryError::Read {
+                            InventoryError::LimitFile {
                                 path: file.into(),
                                 source,
                             }

@@ -56,6 +56,8 @@ pub(super) fn load_source(
     if !meta.is_dir() {
         return load_file(model, path, options);
     }
+    // Every file put in it is read next time: no output goes there.
+    crate::support::bounds::note_input_dir("the inventory directory", path);
     let mut names: Vec<String> = std::fs::read_dir(path)
         .map_err(|source| InventoryError::Read {
             path: path.to_path_buf(),

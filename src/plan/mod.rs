@@ -265,6 +265,7 @@ pub(crate) fn resolve_targets(
                 inventory: inventory.path().to_path_buf(),
                 source,
             })?;
+        target::note_inputs(&host.name, &target);
         targets.push(target);
     }
     warn_malformed_known_hosts(&targets);

@@ -394,6 +394,40 @@ impl Resolver {
     }
 }
 
+/// Note every file `target` (and each of its jumps) will read at
+/// connection as an input of the run (`support::bounds::note_input`), so
+/// that no output of the run can be one of them: the key files and the
+/// public halves read beside them, the known_hosts files, the revoked
+/// keys. Add a path here when a `Target` field names a new file.
+pub(crate) fn note_inputs(host: &str, target: &Target) {
+    use crate::support::bounds::note_input;
+    let keys = target.credentials.key_file.iter().map(|k| ("key file", k));
+    let config_keys = target
+        .credentials
+        .config_key_files
+        .iter()
+        .map(|k| ("IdentityFile", k));
+    for (what, key) in keys.chain(config_keys) {
+        note_input(&format!("host {host}'s {what}"), key);
+        let mut public = key.as_os_str().to_owned();
+        public.push(".pub");
+        note_input(
+            &format!("host {host}'s {what}'s public half"),
+            Path::new(&public),
+        );
+    }
+    let known_hosts = std::iter::once(&target.known_hosts).chain(&target.known_hosts_also);
+    for file in known_hosts {
+        note_input(&format!("host {host}'s known_hosts file"), file);
+    }
+    if let Some(revoked) = &target.checks.revoked_host_keys {
+        note_input(&format!("host {host}'s RevokedHostKeys file"), revoked);
+    }
+    for jump in &target.jumps {
+        note_inputs(&format!("{host} (jump {})", jump.address), jump);
+    }
+}
+
 /// The keys OpenSSH tries when no `IdentityFile` is configured, in its
 /// order; missing ones are skipped.
 pub(crate) const DEFAULT_IDENTITIES: [&str; 7] = [

@@ -4,7 +4,7 @@
 //! sshfleet reads is a regular file of bounded size.
 
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The longest sshfleet waits for anything: no TAC procedure waits a day.
@@ -105,6 +105,7 @@ fn open_regular(path: &Path) -> std::io::Result<Option<(std::fs::File, u64)>> {
     let file = options.open(path)?;
     let meta = file.metadata()?;
     if meta.is_file() {
+        note_input(READ, path);
         return Ok(Some((file, meta.len())));
     }
     #[cfg(unix)]
@@ -125,6 +126,125 @@ fn open_regular(path: &Path) -> std::io::Result<Option<(std::fs::File, u64)>> {
         "not a regular file (a FIFO, a device or a directory); sshfleet reads only regular files"
             .to_string(),
     ))
+}
+
+/// Where a path leads: its canonical name (of its directory and its name,
+/// when it does not exist yet) and, when it exists, its device and inode
+/// (which also tells hard links apart from different files).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Identity {
+    canonical: Option<PathBuf>,
+    inode: Option<(u64, u64)>,
+}
+
+impl Identity {
+    pub(crate) fn of(path: &Path) -> Identity {
+        let canonical = std::fs::canonicalize(path).ok().or_else(|| {
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+        });
+        #[cfg(unix)]
+        let inode = {
+            use std::os::unix::fs::MetadataExt as _;
+            std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+        };
+        #[cfg(not(unix))]
+        let inode = None;
+        Identity { canonical, inode }
+    }
+
+    /// The same file: the same canonical name, or the same device and
+    /// inode (a link or a hard link to it).
+    pub(crate) fn same_file(&self, other: &Identity) -> bool {
+        (self.canonical.is_some() && self.canonical == other.canonical)
+            || (self.inode.is_some() && self.inode == other.inode)
+    }
+
+    /// Somewhere under the directory `dir` (at any depth), or `dir` itself.
+    pub(crate) fn within(&self, dir: &Identity) -> bool {
+        self.same_file(dir)
+            || matches!((&self.canonical, &dir.canonical), (Some(me), Some(d)) if me.starts_with(d))
+    }
+}
+
+/// One input of the command: what it is (`-i`, `host h1's key file`,
+/// `the inventory directory`), the path as named, where it leads, and whether it is a
+/// directory read whole (a file put in it later is read next time).
+#[derive(Debug, Clone)]
+pub(crate) struct Input {
+    pub what: String,
+    pub path: PathBuf,
+    pub identity: Identity,
+    pub directory: bool,
+}
+
+/// Every input of this process: each file the bounded reader opened, and
+/// each path a plan names to read later (a host's key, its known_hosts),
+/// so that no output can be one of them (docs/SECURITY.md I5). Keyed by
+/// the path as named: a file read once per host is one input.
+static INPUTS: std::sync::Mutex<std::collections::BTreeMap<(PathBuf, bool), Input>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// What the bounded reader calls a file it opened; a plan's name for the
+/// same file (noted before or after) says more, and replaces it.
+const READ: &str = "input file";
+
+fn remember(what: &str, path: &Path, directory: bool) {
+    let mut inputs = INPUTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match inputs.entry((path.to_path_buf(), directory)) {
+        std::collections::btree_map::Entry::Occupied(mut known) => {
+            if known.get().what == READ {
+                known.get_mut().what = what.to_string();
+            }
+        }
+        std::collections::btree_map::Entry::Vacant(new) => {
+            new.insert(Input {
+                what: what.to_string(),
+                path: path.to_path_buf(),
+                // Taken when the outputs are checked: a device and inode
+                // are the file's only while it exists.
+                identity: Identity::default(),
+                directory,
+            });
+        }
+    }
+}
+
+/// `path` is an input, read now or later (`what` says which: the
+/// bounded reader notes every file it opens as an "input file"; a plan
+/// notes the files it names, with their role, which wins).
+pub(crate) fn note_input(what: &str, path: &Path) {
+    if path != Path::new("/dev/null") {
+        remember(what, path, false);
+    }
+}
+
+/// `dir` is read whole (an inventory directory, `--replay DIR`): an output
+/// inside it would be read as an input next time.
+pub(crate) fn note_input_dir(what: &str, dir: &Path) {
+    remember(what, dir, true);
+}
+
+/// Every input noted so far, by path, with where each leads now.
+pub(crate) fn inputs() -> Vec<Input> {
+    let inputs: Vec<Input> = INPUTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .values()
+        .cloned()
+        .collect();
+    inputs
+        .into_iter()
+        .map(|input| Input {
+            identity: Identity::of(&input.path),
+            ..input
+        })
+        .collect()
 }
 
 /// [`read_input`], as bytes (known_hosts is read lossily, a key file is

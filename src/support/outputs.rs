@@ -113,15 +113,8 @@ pub(crate) fn check_known_hosts(path: &Path, accept_new: bool) -> Result<(), Out
 /// A symbolic link is refused (never followed); an existing directory
 /// that others may read or enter gets `mode` (0700: sessions are private).
 pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<(), OutputError> {
-    through_a_link(what, dir)?;
+    refuse_linked_dir(what, dir)?;
     if let Ok(meta) = std::fs::symlink_metadata(dir_itself(dir)) {
-        if meta.file_type().is_symlink() {
-            return Err(refuse(
-                what,
-                dir,
-                "is a symbolic link (name the directory itself)",
-            ));
-        }
         writable_dir(what, dir, dir)?;
         #[cfg(unix)]
         {
@@ -143,6 +136,21 @@ pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<()
     builder
         .create(dir)
         .map_err(|e| refuse(what, dir, format!("cannot create it: {e}")))
+}
+
+/// A directory output that is, or goes through, a symbolic link: refused
+/// (before anything is created, and before the link's target is compared
+/// with other paths: it is never used).
+pub(crate) fn refuse_linked_dir(what: &'static str, dir: &Path) -> Result<(), OutputError> {
+    through_a_link(what, dir)?;
+    match std::fs::symlink_metadata(dir_itself(dir)) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(refuse(
+            what,
+            dir,
+            "is a symbolic link (name the directory itself)",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `dir` as the directory it names itself: `tlink/` and `tlink/.` name
@@ -181,71 +189,92 @@ fn through_a_link(what: &'static str, dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Where a path leads: its canonical name (of its directory and its name,
-/// when it does not exist yet) and, when it exists, its device and inode
-/// (which also tells hard links apart from different files).
-#[derive(Debug, PartialEq)]
-struct Identity {
-    canonical: Option<PathBuf>,
-    inode: Option<(u64, u64)>,
-}
-
-fn identity(path: &Path) -> Identity {
-    let canonical = std::fs::canonicalize(path).ok().or_else(|| {
-        let dir = std::fs::canonicalize(parent_of(path)).ok()?;
-        Some(dir.join(path.file_name()?))
-    });
-    #[cfg(unix)]
-    let inode = {
-        use std::os::unix::fs::MetadataExt as _;
-        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
-    };
-    #[cfg(not(unix))]
-    let inode = None;
-    Identity { canonical, inode }
-}
-
-fn same_file(a: &Identity, b: &Identity) -> bool {
-    (a.canonical.is_some() && a.canonical == b.canonical)
-        || (a.inode.is_some() && a.inode == b.inode)
-}
-
-/// Every output is a file of its own: two outputs that are one file would
-/// leave only the last written (`--report x --html x`), and an output that
-/// is an input (`--lock inventory.yaml`, `report html R.json --out
-/// R.json`) destroys what the command read. Compared by canonical path
-/// and, for files that exist, device and inode (links, hard links).
+/// Every output is a file of its own, and never an input
+/// (docs/SECURITY.md I5): two outputs that are one file would leave only
+/// the last written (`--report x --html x`); an output inside a directory
+/// output is replaced by (or replaces) what is written there (`--lock
+/// T/host.log --transcripts T`); an output that is an input destroys what
+/// the command read (`--lock inventory.yaml`, `--report` over a host's
+/// key file), and one inside a directory read whole (an inventory
+/// directory, `--replay DIR`) is read as an input next time.
+///
+/// `files` are written whole, `dirs` written into. The inputs are `named`
+/// (the command line's, which may not be read yet) and every input noted
+/// by [`bounds`](crate::support::bounds): each file its reader opened and
+/// each path a plan names to read later. Call it once everything has been
+/// read that is read before the first host. Compared by canonical path
+/// (of the parent and the name, for a path that does not exist yet) and,
+/// for files that exist, device and inode (links, hard links).
 /// `--known-hosts` is not an output here: under `--accept-new-host-keys`
 /// it is read and appended to, as OpenSSH does.
 pub(crate) fn refuse_shared_files(
-    outputs: &[(&'static str, &Path)],
-    inputs: &[(&str, &Path)],
+    files: &[(&'static str, &Path)],
+    dirs: &[(&'static str, &Path)],
+    named: &[(&str, &Path)],
 ) -> Result<(), OutputError> {
-    let ids: Vec<Identity> = outputs.iter().map(|(_, p)| identity(p)).collect();
-    let inputs: Vec<(&str, &Path, Identity)> = inputs
+    use crate::support::bounds::{Identity, Input};
+    // The command line's names first: they say which flag named a file.
+    let mut inputs: Vec<Input> = named
         .iter()
-        .map(|(what, p)| (*what, *p, identity(p)))
+        .map(|(what, path)| Input {
+            what: (*what).to_string(),
+            path: path.to_path_buf(),
+            identity: Identity::of(path),
+            directory: false,
+        })
         .collect();
-    for (i, (what, path)) in outputs.iter().enumerate() {
-        let clash = outputs
+    inputs.extend(crate::support::bounds::inputs());
+    let outputs: Vec<(&'static str, &Path, bool, Identity)> = files
+        .iter()
+        .map(|(w, p)| (*w, *p, false))
+        .chain(dirs.iter().map(|(w, p)| (*w, *p, true)))
+        .map(|(w, p, dir)| (w, p, dir, Identity::of(p)))
+        .collect();
+    for (i, (what, path, is_dir, id)) in outputs.iter().enumerate() {
+        let other_output = outputs
             .iter()
-            .zip(&ids)
-            .skip(i + 1)
-            .find(|(_, id)| same_file(&ids[i], id))
-            .map(|((other, p), _)| format!("is the same file as {other} {}", p.display()))
-            .or_else(|| {
-                inputs
-                    .iter()
-                    .find(|(_, _, id)| same_file(&ids[i], id))
-                    .map(|(other, p, _)| {
-                        format!(
-                            "is the same file as {other} {}, which this command reads",
-                            p.display()
-                        )
-                    })
+            .enumerate()
+            .find_map(|(j, (o, p, o_dir, o_id))| {
+                let reason = if j == i {
+                    return None;
+                } else if *o_dir && id.within(o_id) {
+                    "is inside"
+                } else if j > i && !is_dir && !o_dir && id.same_file(o_id) {
+                    "is the same file as"
+                } else {
+                    return None;
+                };
+                Some(format!(
+                    "{reason} {o} {}, which this command also writes{}",
+                    p.display(),
+                    if *o_dir { " into" } else { "" }
+                ))
             });
-        if let Some(reason) = clash {
-            return Err(refuse(what, path, format!("{reason}: name another file")));
+        // The same file first: it names the very file an output destroys.
+        let same = |input: &&Input| !is_dir && !input.directory && id.same_file(&input.identity);
+        let inside = |input: &&Input| {
+            (input.directory && id.within(&input.identity))
+                || (*is_dir && input.identity.within(id))
+        };
+        let input = || {
+            let (reason, input) = match inputs.iter().find(same) {
+                Some(input) => ("is the same file as", input),
+                None => match inputs.iter().find(inside) {
+                    Some(input) if input.directory && id.within(&input.identity) => {
+                        ("is inside", input)
+                    }
+                    Some(input) => ("holds", input),
+                    None => return None,
+                },
+            };
+            Some(format!(
+                "{reason} {} {}, which this command reads",
+                input.what,
+                input.path.display()
+            ))
+        };
+        if let Some(reason) = other_output.or_else(input) {
+            return Err(refuse(what, path, format!("{reason}: name another path")));
         }
     }
     Ok(())
@@ -355,13 +384,32 @@ mod tests {
                 "--metrics-file",
             ),
         ] {
-            let e = refuse_shared_files(&outputs, &inputs)
+            let e = refuse_shared_files(&outputs, &[], &inputs)
                 .unwrap_err()
                 .to_string();
             assert!(e.contains("same file as") && e.contains(clash), "{e}");
         }
         let other = tmp.path().join("other.json");
-        refuse_shared_files(&[("--report", &new), ("--html", &other)], &inputs).unwrap();
+        refuse_shared_files(&[("--report", &new), ("--html", &other)], &[], &inputs).unwrap();
+        // Inside a directory output, or a directory output holding an input.
+        let t = tmp.path().join("t");
+        std::fs::create_dir(&t).unwrap();
+        let in_t = t.join("h1.log");
+        let e = refuse_shared_files(&[("--lock", &in_t)], &[("--transcripts", &t)], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--lock") && e.contains("inside --transcripts"),
+            "{e}"
+        );
+        let e = refuse_shared_files(&[], &[("--record", tmp.path())], &inputs)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("--record") && e.contains("holds -i"), "{e}");
+        let e = refuse_shared_files(&[], &[("--transcripts", &t), ("--record", &t)], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("inside --record"), "{e}");
     }
 
     #[cfg(unix)]

@@ -31,6 +31,7 @@ mod messages;
 mod openssh;
 mod openssh_auth;
 mod openssh_host_keys;
+mod output_collisions;
 mod pager;
 mod redaction;
 mod replay;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 const MAX_FILE_LINES: usize = 800;
 const MAX_FN_LINES: usize = 120;
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -229,7 +229,7 @@ fn names_an_escaper(line: &str) -> bool {
 
 /// Each line of `text` (with its index) outside a `#[cfg(test)]` item: a
 /// test module, function or `use`, wherever it sits in the file.
-fn outside_test_items(text: &str) -> Vec<(usize, &str)> {
+pub(crate) fn outside_test_items(text: &str) -> Vec<(usize, &str)> {
     let lines: Vec<&str> = text.lines().collect();
     let mut kept = Vec::new();
     let mut i = 0;
@@ -262,7 +262,7 @@ fn outside_test_items(text: &str) -> Vec<(usize, &str)> {
 
 /// Files of `src/` that are not test code: not a `#[cfg(test)]` module in
 /// a file of its own, nor under a test module's folder (`src/properties/`).
-fn product_sources() -> Vec<PathBuf> {
+pub(crate) fn product_sources() -> Vec<PathBuf> {
     let src = root().join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);

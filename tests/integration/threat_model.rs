@@ -702,3 +702,38 @@ async fn a_hostile_value_reaches_the_terminal_escaped_at_the_console() {
         }
     }
 }
+
+/// `-l @FILE` reads a file of host patterns, which is no inventory: a
+/// FIFO there is refused (exit 5) in words that name the `--limit` file.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_limit_file_that_blocks_is_refused_as_the_limit_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("limit.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let inventory = dir.path().join("inventory.yaml");
+    std::fs::write(&inventory, "all:\n  hosts:\n    esa01.example.com:\n").unwrap();
+    let args: Vec<String> = [
+        "inventory",
+        "-i",
+        inventory.to_str().unwrap(),
+        "-l",
+        &format!("@{}", fifo.display()),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = bounded(&args, &[]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot read --limit file {}", fifo.display()))
+            && !stderr.contains("inventory"),
+        "{stderr}"
+    );
+}
