@@ -18,6 +18,7 @@ use serde_yaml::Value;
 
 use super::jinja;
 use super::jinja::MAX_OUTPUT;
+use super::magic::{self, Kind};
 use super::timestamp;
 use super::vars::to_json;
 use super::vault::{self, VaultSecret};
@@ -64,6 +65,9 @@ struct World {
     rendering: Mutex<Vec<VarKey>>,
     /// The last name a template looked up and did not find.
     missing: Mutex<Option<String>>,
+    /// Why the template being rendered read a name sshfleet refuses
+    /// ([`super::magic`]): it fails whatever it did with the value.
+    refused: Mutex<Option<String>>,
     done: Mutex<HashMap<VarKey, Result<J, Failure>>>,
 }
 
@@ -73,6 +77,9 @@ struct World {
 struct Failure {
     message: String,
     undefined: bool,
+    /// It read a name sshfleet refuses: a template reading this variable
+    /// fails too, also under `default` or `is defined`.
+    refused: bool,
 }
 
 impl Failure {
@@ -80,6 +87,7 @@ impl Failure {
         Failure {
             message,
             undefined: false,
+            refused: false,
         }
     }
 }
@@ -122,6 +130,7 @@ impl Templar {
             env: super::filters::environment(),
             rendering: Mutex::new(Vec::new()),
             missing: Mutex::new(None),
+            refused: Mutex::new(None),
             done: Mutex::new(HashMap::new()),
         };
         Templar {
@@ -277,6 +286,20 @@ impl World {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    fn lock_refused(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Remember that the template being rendered read a refused name.
+    fn refuse(&self, message: String) {
+        let mut refused = self.lock_refused();
+        if refused.is_none() {
+            *refused = Some(message);
+        }
+    }
+
     fn lock_rendering(&self) -> std::sync::MutexGuard<'_, Vec<VarKey>> {
         self.rendering
             .lock()
@@ -327,6 +350,20 @@ impl World {
     /// One template: a template that is one `{{ expression }}` keeps the
     /// expression's type (Ansible's native types), anything else is text.
     fn render(world: &Arc<World>, host: &str, text: &str, nested: bool) -> Result<J, Failure> {
+        let outer = world.lock_refused().take();
+        let result = World::render_once(world, host, text, nested);
+        let refused = std::mem::replace(&mut *world.lock_refused(), outer);
+        match refused {
+            Some(message) => Err(Failure {
+                message,
+                undefined: false,
+                refused: true,
+            }),
+            None => result,
+        }
+    }
+
+    fn render_once(world: &Arc<World>, host: &str, text: &str, nested: bool) -> Result<J, Failure> {
         let prepared = jinja::prepare(text).map_err(Failure::other)?;
         // A name missing in an earlier template is not this one's reason.
         if let Ok(mut missing) = world.missing.lock() {
@@ -336,6 +373,7 @@ impl World {
             world: world.clone(),
             host: host.to_string(),
             nested,
+            in_vars: false,
         });
         let explain = |e: Error| -> Failure {
             let mut message = e.detail().map_or_else(|| e.to_string(), String::from);
@@ -357,6 +395,7 @@ impl World {
                 Failure {
                     message,
                     undefined: true,
+                    refused: false,
                 }
             } else {
                 Failure::other(message)
@@ -374,6 +413,7 @@ impl World {
                             None => "the template renders to an undefined value".to_string(),
                         },
                         undefined: true,
+                        refused: false,
                     });
                 }
                 value
@@ -432,6 +472,8 @@ struct Scope {
     /// no `hostvars` ("'hostvars' is undefined"), so a chain of bastions
     /// that each name the one before through `hostvars` fails the host.
     nested: bool,
+    /// This is `vars` (the host's variables read as `vars['name']`).
+    in_vars: bool,
 }
 
 impl std::fmt::Debug for World {
@@ -443,12 +485,39 @@ impl std::fmt::Debug for World {
 impl Object for Scope {
     fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
         let name = key.as_str()?;
-        let facts = &self.world.facts;
-        let me = facts.hosts.get(&self.host)?;
-        // The host's own variables win over the magic ones Ansible sets as
-        // host variables (inventory_file, inventory_dir).
+        let me = self.world.facts.hosts.get(&self.host)?;
+        // Ansible combines its magic variables over the host's own.
+        match magic::kind(name) {
+            Some(Kind::Refused(_)) => {
+                self.world.refuse(magic::refusal(name).unwrap_or_default());
+                return Some(J::UNDEFINED);
+            }
+            Some(Kind::Magic) => return Some(self.magic(name, me)),
+            Some(Kind::Vars) if self.nested || self.in_vars => {
+                self.world.refuse(magic::vars_refusal(
+                    "read through hostvars[...] or vars[...]",
+                ));
+                return Some(J::UNDEFINED);
+            }
+            // The host's variables, each read as a bare name is.
+            Some(Kind::Vars) => {
+                return Some(J::from_object(Scope {
+                    world: self.world.clone(),
+                    host: self.host.clone(),
+                    nested: self.nested,
+                    in_vars: true,
+                }));
+            }
+            // The template function of that name.
+            Some(Kind::Function) => return None,
+            Some(Kind::InventoryVar | Kind::Keyword) | None => {}
+        }
         match World::var(&self.world, &self.host, name, self.nested) {
             Some(Ok(value)) => return Some(value),
+            Some(Err(f)) if f.refused => {
+                self.world.refuse(f.message);
+                return Some(J::UNDEFINED);
+            }
             Some(Err(f)) if f.undefined => {
                 // Undefined, as Ansible makes it: `| default` may apply.
                 if let Ok(mut missing) = self.world.missing.lock() {
@@ -462,19 +531,6 @@ impl Object for Scope {
             None => {}
         }
         match name {
-            "inventory_hostname" => Some(J::from(self.host.as_str())),
-            "inventory_hostname_short" => Some(J::from(short_name(&self.host))),
-            "group_names" => Some(J::from_serialize(&me.group_names)),
-            "groups" => Some(J::from_serialize(&facts.groups)),
-            // Ansible makes it an undefined value that `hostvars[..][..]`
-            // keeps undefined and a `default` then replaces; sshfleet's
-            // undefined does not chain so, and so refuses it rather than
-            // let an outer `default` pick another value than Ansible's.
-            "hostvars" if self.nested => Some(J::from(Error::new(
-                ErrorKind::InvalidOperation,
-                "`hostvars` is used in a variable reached through hostvars[...], where ansible-core 2.19 has no `hostvars` ('hostvars' is undefined): not supported",
-            ))),
-            "hostvars" => Some(J::from_object(HostVars(self.world.clone()))),
             "inventory_file" => Some(
                 me.source
                     .as_ref()
@@ -510,6 +566,36 @@ impl Object for Scope {
     }
 }
 
+impl Scope {
+    /// A magic variable of [`Kind::Magic`], as Ansible computes it.
+    fn magic(self: &Arc<Self>, name: &str, me: &HostFacts) -> J {
+        match name {
+            "inventory_hostname" => J::from(self.host.as_str()),
+            "inventory_hostname_short" => J::from(short_name(&self.host)),
+            "group_names" => J::from_serialize(&me.group_names),
+            "groups" => J::from_serialize(&self.world.facts.groups),
+            // Ansible makes it an undefined value that `hostvars[..][..]`
+            // keeps undefined and a `default` then replaces; sshfleet's
+            // undefined does not chain so, and so refuses it rather than
+            // let an outer `default` pick another value than Ansible's.
+            "hostvars" if self.nested => {
+                self.world.refuse(
+                    "`hostvars` is used in a variable reached through hostvars[...], where ansible-core 2.19 has no `hostvars` ('hostvars' is undefined): not supported"
+                        .to_string(),
+                );
+                J::UNDEFINED
+            }
+            "hostvars" => J::from_object(HostVars(self.world.clone())),
+            other => {
+                self.world.refuse(format!(
+                    "`{other}` is a magic variable sshfleet does not compute"
+                ));
+                J::UNDEFINED
+            }
+        }
+    }
+}
+
 /// Ansible's `hostvars`: every host's scope.
 #[derive(Debug)]
 struct HostVars(Arc<World>);
@@ -529,6 +615,7 @@ impl Object for HostVars {
                 world: self.0.clone(),
                 host: host.to_string(),
                 nested: true,
+                in_vars: false,
             })
         })
     }
