@@ -395,6 +395,7 @@ fn run_lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs, list: bool) -> Res
                 .iter()
                 .map(|t| {
                     let name = term(t)?;
+                    ENV_READ.with(|read| read.borrow_mut().push(name.clone()));
                     let value = std::env::var(&name).ok();
                     // `ESA_PASSWORD`: a secret-named variable's value is a
                     // secret wherever it is used.
@@ -440,6 +441,25 @@ fn run_lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs, list: bool) -> Res
     } else {
         J::from(values.join(","))
     })
+}
+
+thread_local! {
+    /// The environment variables `lookup('env', ...)` read in the variable
+    /// being rendered on this thread (rendering is synchronous): one that
+    /// holds a password makes the value a secret (template.rs).
+    static ENV_READ: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The environment variables read since the last call, forgotten.
+pub(super) fn take_env_read() -> Vec<String> {
+    ENV_READ.with(|read| std::mem::take(&mut *read.borrow_mut()))
+}
+
+/// The variables read before a nested rendering, with those it read:
+/// the outer variable read them too.
+pub(super) fn restore_env_read(mut outer: Vec<String>, inner: Vec<String>) {
+    outer.extend(inner);
+    ENV_READ.with(|read| *read.borrow_mut() = outer);
 }
 
 fn term(value: &J) -> Result<String, Error> {

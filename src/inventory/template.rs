@@ -68,8 +68,19 @@ struct World {
     /// Why the template being rendered read a name sshfleet refuses
     /// ([`super::magic`]): it fails whatever it did with the value.
     refused: Mutex<Option<String>>,
-    done: Mutex<HashMap<VarKey, Result<J, Failure>>>,
+    done: Mutex<HashMap<VarKey, Rendered>>,
+    /// Whether the variable being rendered read a secret (docs/SECURITY.md
+    /// I4): a vault value, a secret-named variable, the environment
+    /// variable of a password, or a variable that read one.
+    tainted: Mutex<bool>,
 }
+
+/// A variable rendered, and whether its rendering read a secret: then its
+/// value is a secret too (`{{ vault_pw | lower }}`, `{{ vault_pw[0:5]
+/// }}.example.com`), masked wherever it is shown or stored. Coarse: a
+/// value that only depends on a secret (`'a' if vault_pw else 'b'`) is
+/// masked as well.
+type Rendered = (Result<J, Failure>, bool);
 
 /// Why a value could not be rendered. An undefined variable deep inside
 /// makes the value undefined, as in Ansible (so `| default` applies).
@@ -132,6 +143,7 @@ impl Templar {
             missing: Mutex::new(None),
             refused: Mutex::new(None),
             done: Mutex::new(HashMap::new()),
+            tainted: Mutex::new(false),
         };
         Templar {
             world: Arc::new(world),
@@ -163,6 +175,17 @@ impl Templar {
             Some(Err(e)) => Err(e.message),
             _ => Ok(()),
         }
+    }
+
+    /// Whether rendering the host's variable `name` read a secret (see
+    /// [`Rendered`]): its value is then a secret.
+    pub(super) fn reads_secret(&self, name: &str) -> bool {
+        World::var(&self.world, &self.host, name, false);
+        let key = (self.host.clone(), name.to_string(), false);
+        self.world
+            .lock_done()
+            .get(&key)
+            .is_some_and(|(_, tainted)| *tainted)
     }
 
     /// Whether the host's variable `name` renders to a date or datetime
@@ -236,8 +259,9 @@ impl World {
     fn var(world: &Arc<World>, host: &str, name: &str, nested: bool) -> Option<Result<J, Failure>> {
         let raw = world.facts.hosts.get(host)?.vars.get(name)?;
         let key = (host.to_string(), name.to_string(), nested);
-        if let Some(done) = world.lock_done().get(&key) {
-            return Some(done.clone());
+        if let Some((done, tainted)) = world.lock_done().get(&key).cloned() {
+            world.taint(tainted);
+            return Some(done);
         }
         {
             let mut rendering = world.lock_rendering();
@@ -253,6 +277,8 @@ impl World {
             }
             rendering.push(key.clone());
         }
+        let outer = std::mem::replace(&mut *world.lock_tainted(), false);
+        let outer_env = super::jinja::take_env_read();
         let result = World::value(world, host, raw, nested).map_err(|mut f| {
             let e = &f.message;
             if e.starts_with("is ") {
@@ -263,27 +289,56 @@ impl World {
             f
         });
         world.lock_rendering().retain(|k| k != &key);
-        // A secret-named variable's value is a secret wherever it is used
-        // (`ansible_port: "{{ ansible_password }}"`): the run masks it in
-        // every text, the error quoting the port included.
-        if crate::support::secrets::is_secret_name(name)
+        let env_read = super::jinja::take_env_read();
+        let tainted = std::mem::replace(&mut *world.lock_tainted(), outer)
+            || crate::support::secrets::is_secret_name(name)
+            || env_read.iter().any(|e| world.is_password_env(e));
+        super::jinja::restore_env_read(outer_env, env_read);
+        world.taint(tainted);
+        // A value that read a secret is a secret wherever it is used
+        // (`ansible_port: "{{ ansible_password }}"`, `ansible_user: "{{
+        // vault_pw | upper }}"`): the run masks it in every text, the
+        // error quoting the port included.
+        if tainted
             && let Ok(value) = &result
             && let Ok(plain) = serde_json::to_value(value)
         {
-            let mut leaves = Vec::new();
-            super::secret_values::json_leaves(&plain, &mut leaves);
-            leaves
-                .iter()
-                .for_each(|l| crate::support::secrets::remember(l));
+            remember_derived(raw, &plain);
         }
-        world.lock_done().insert(key, result.clone());
+        world.lock_done().insert(key, (result.clone(), tainted));
         Some(result)
     }
 
-    fn lock_done(&self) -> std::sync::MutexGuard<'_, HashMap<VarKey, Result<J, Failure>>> {
+    fn lock_done(&self) -> std::sync::MutexGuard<'_, HashMap<VarKey, Rendered>> {
         self.done
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_tainted(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.tainted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The variable being rendered read a secret (if `read`).
+    fn taint(&self, read: bool) {
+        if read {
+            *self.lock_tainted() = true;
+        }
+    }
+
+    /// Whether the environment variable `name` holds a secret: its name
+    /// says so (`ESA_PASSWORD`), or a host names it as its password's
+    /// (`sshfleet_password_env`).
+    fn is_password_env(&self, name: &str) -> bool {
+        crate::support::secrets::is_secret_name(name)
+            || self.facts.hosts.values().any(|h| {
+                h.vars
+                    .get(super::PASSWORD_ENV_VAR)
+                    .and_then(super::vars::scalar_text)
+                    .is_some_and(|v| v == name)
+            })
     }
 
     fn lock_refused(&self) -> std::sync::MutexGuard<'_, Option<String>> {
@@ -312,6 +367,7 @@ impl World {
         match raw {
             Value::Tagged(t) if t.tag == "vault" => {
                 let text = super::vars::scalar_text(&t.value).unwrap_or_default();
+                world.taint(true);
                 vault::decrypt(&text, world.secret.as_ref())
                     .inspect(|plain| crate::support::secrets::remember(plain))
                     .map(J::from)
@@ -431,6 +487,35 @@ impl World {
             )));
         }
         Ok(value)
+    }
+}
+
+/// The value a template that read a secret rendered to, as a secret: each
+/// text in it, and each word of those (split where ssh arguments, a user
+/// `user@host`, a `host:port` or a path are split) not written in the
+/// template itself, since sshfleet shows a value's parts apart
+/// (`-o ProxyCommand='nc -x {{ vault_pw | upper }} %h %p'` is shown as its
+/// command, `nc -x *** h1 22`).
+fn remember_derived(raw: &Value, rendered: &serde_json::Value) {
+    let mut written = Vec::new();
+    raw_texts(raw, &mut written);
+    let mut leaves = Vec::new();
+    super::secret_values::json_leaves(rendered, &mut leaves);
+    for leaf in &leaves {
+        crate::support::secrets::remember(leaf);
+        leaf.split(|c: char| c.is_whitespace() || "'\"=@:,/".contains(c))
+            .filter(|word| !word.is_empty() && !written.iter().any(|w| w.contains(*word)))
+            .for_each(crate::support::secrets::remember);
+    }
+}
+
+fn raw_texts<'v>(raw: &'v Value, out: &mut Vec<&'v str>) {
+    match raw {
+        Value::String(s) => out.push(s),
+        Value::Tagged(t) => raw_texts(&t.value, out),
+        Value::Sequence(items) => items.iter().for_each(|v| raw_texts(v, out)),
+        Value::Mapping(map) => map.values().for_each(|v| raw_texts(v, out)),
+        _ => {}
     }
 }
 
