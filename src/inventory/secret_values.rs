@@ -183,6 +183,20 @@ mod tests {
         }
     }
 
+    /// Why a template that read a secret fails is not shown: it may quote
+    /// a value computed from the secret, which no known secret masks.
+    #[test]
+    fn a_template_that_read_a_secret_fails_without_quoting_it() {
+        let text = "all:\n  hosts:\n    h1:\n      ansible_password: Hunter2Pass\n      \
+                    ansible_user: \"{{ ansible_password | upper | bool }}\"\n";
+        let inventory = Inventory::parse(text, std::path::Path::new("s.yml")).unwrap();
+        let host = inventory.host("h1").unwrap();
+        let error = inventory.connection(host, None).unwrap_err().to_string();
+        assert!(!error.contains("HUNTER2PASS"), "{error}");
+        assert!(error.contains("s.yml:5"), "{error}");
+        assert!(error.contains("the reason is not shown"), "{error}");
+    }
+
     /// A float password is used as Python prints it (`1e-05`, `100000.0`):
     /// that text is among the values masked, not only the written one.
     #[test]

@@ -73,6 +73,9 @@ struct World {
     /// I4): a vault value, a secret-named variable, the environment
     /// variable of a password, or a variable that read one.
     tainted: Mutex<bool>,
+    /// Failures of variables a template read, each already shown or
+    /// withheld by its own variable's rule: passed on as they are.
+    vetted: Mutex<std::collections::HashSet<String>>,
 }
 
 /// A variable rendered, and whether its rendering read a secret: then its
@@ -144,6 +147,7 @@ impl Templar {
             refused: Mutex::new(None),
             done: Mutex::new(HashMap::new()),
             tainted: Mutex::new(false),
+            vetted: Mutex::new(std::collections::HashSet::new()),
         };
         Templar {
             world: Arc::new(world),
@@ -295,6 +299,25 @@ impl World {
             || env_read.iter().any(|e| world.is_password_env(e));
         super::jinja::restore_env_read(outer_env, env_read);
         world.taint(tainted);
+        // Why a template that read a secret fails may quote a value
+        // computed from it (`'SUP3RS3CRET' | bool`), which no set of
+        // known secrets holds: withheld.
+        // (A vault value's own errors are vault's: they quote nothing.)
+        let decrypted = matches!(raw, Value::Tagged(t) if t.tag == "vault");
+        let result = match result {
+            Err(f)
+                if tainted
+                    && !decrypted
+                    && !f.undefined
+                    && !f.refused
+                    && !world.is_vetted(&f.message) =>
+            {
+                Err(Failure::other(format!(
+                    "`{name}` of host {host} cannot be rendered; the template read a secret, so the reason is not shown (it may quote a value computed from the secret)"
+                )))
+            }
+            other => other,
+        };
         // A value that read a secret is a secret wherever it is used
         // (`ansible_port: "{{ ansible_password }}"`, `ansible_user: "{{
         // vault_pw | upper }}"`): the run masks it in every text, the
@@ -313,6 +336,20 @@ impl World {
         self.done
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn vet(&self, message: &str) {
+        self.vetted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(message.to_string());
+    }
+
+    fn is_vetted(&self, message: &str) -> bool {
+        self.vetted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(message)
     }
 
     fn lock_tainted(&self) -> std::sync::MutexGuard<'_, bool> {
@@ -367,9 +404,11 @@ impl World {
         match raw {
             Value::Tagged(t) if t.tag == "vault" => {
                 let text = super::vars::scalar_text(&t.value).unwrap_or_default();
-                world.taint(true);
                 vault::decrypt(&text, world.secret.as_ref())
-                    .inspect(|plain| crate::support::secrets::remember(plain))
+                    .inspect(|plain| {
+                        world.taint(true);
+                        crate::support::secrets::remember(plain);
+                    })
                     .map(J::from)
                     .map_err(|e| {
                         Failure::other(match e {
@@ -611,6 +650,7 @@ impl Object for Scope {
                 return Some(J::UNDEFINED);
             }
             Some(Err(f)) => {
+                self.world.vet(&f.message);
                 return Some(J::from(Error::new(ErrorKind::InvalidOperation, f.message)));
             }
             None => {}
