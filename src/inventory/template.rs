@@ -326,7 +326,7 @@ impl World {
             && let Ok(value) = &result
             && let Ok(plain) = serde_json::to_value(value)
         {
-            remember_derived(raw, &plain);
+            remember_derived(name, raw, &plain);
         }
         world.lock_done().insert(key, (result.clone(), tainted));
         Some(result)
@@ -530,18 +530,25 @@ impl World {
 }
 
 /// The value a template that read a secret rendered to, as a secret: each
-/// text in it, and each word of those (split where ssh arguments, a user
-/// `user@host`, a `host:port` or a path are split) not written in the
-/// template itself, since sshfleet shows a value's parts apart
-/// (`-o ProxyCommand='nc -x {{ vault_pw | upper }} %h %p'` is shown as its
-/// command, `nc -x *** h1 22`).
-fn remember_derived(raw: &Value, rendered: &serde_json::Value) {
+/// text in it; and, for the variables sshfleet shows in parts (ssh
+/// arguments and proxy commands, parsed into a route, a user, a command
+/// with `%h %p` replaced: `-o ProxyCommand='nc -x {{ vault_pw | upper }}
+/// %h %p'` is shown as `nc -x *** h1 22`), each word of it (split where
+/// ssh arguments, `user@host`, `host:port` and paths are) that the
+/// template does not write itself. Not for other variables: their value
+/// is shown whole, and a word of it (a date of a timestamp) may be any
+/// other variable's too.
+fn remember_derived(name: &str, raw: &Value, rendered: &serde_json::Value) {
+    let in_parts = name.ends_with("_args") || name.ends_with("proxy_command");
     let mut written = Vec::new();
     raw_texts(raw, &mut written);
     let mut leaves = Vec::new();
     super::secret_values::json_leaves(rendered, &mut leaves);
     for leaf in &leaves {
         crate::support::secrets::remember(leaf);
+        if !in_parts {
+            continue;
+        }
         leaf.split(|c: char| c.is_whitespace() || "'\"=@:,/".contains(c))
             .filter(|word| !word.is_empty() && !written.iter().any(|w| w.contains(*word)))
             .for_each(crate::support::secrets::remember);
