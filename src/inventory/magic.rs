@@ -198,3 +198,50 @@ pub(super) fn vars_refusal(how: &str) -> String {
          (Ansible's `vars` also holds the play's variables, which sshfleet does not compute)"
     )
 }
+
+/// `inventory_hostname_short`: ansible-core's `Host.get_magic_vars`,
+/// `name.split('.')[0]` unless the name matches its `ipv4` or `ipv6`
+/// address pattern, then the whole name. Those patterns, not an address
+/// parser: `::ffff:256.1.1.1` is whole to Ansible, `1:2:3:4:5:6:1.2.3.4`
+/// (a valid address) is cut at its first dot.
+pub(super) fn short_name(host: &str) -> &str {
+    // Python's `$` also matches before a final newline.
+    let probe = host.strip_suffix('\n').unwrap_or(host);
+    if ADDRESS_PATTERNS.iter().any(|p| p.is_match(probe)) {
+        host
+    } else {
+        host.split('.').next().unwrap_or(host)
+    }
+}
+
+/// ansible-core's `patterns['ipv4']` and `patterns['ipv6']`
+/// (`ansible/parsing/utils/addresses.py`, `re.X | re.I`), ranges included.
+static ADDRESS_PATTERNS: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock::new(|| {
+    let i4 = r"(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|\[(?:[0-9]+:[0-9]+)(?::[0-9]+)?\])";
+    let c = r"(?:[0-9a-f]{1,4}|\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\])";
+    let ipv4 = format!(r"(?i)^(?:{i4}\.){{3}}{i4}$");
+    let ipv6 = format!(
+        concat!(
+            r"(?i)^((?:{c}:){{7}}{c}|(?:{c}:){{1,6}}:|(?:{c}:)(?::{c}){{1,6}}|",
+            r"(?:{c}:){{2}}(?::{c}){{1,5}}|(?:{c}:){{3}}(?::{c}){{1,4}}|",
+            r"(?:{c}:){{4}}(?::{c}){{1,3}}|(?:{c}:){{5}}(?::{c}){{1,2}}|",
+            r"(?:{c}:){{6}}(?::{c})|:(?::{c}){{1,6}}|{c}?::|",
+            r"(?:0:){{6}}(?:{c}\.){{3}}{c}|::(?:ffff:)?(?:{c}\.){{3}}{c}|",
+            r"(?:0:){{5}}ffff:(?:{c}\.){{3}}{c})$"
+        ),
+        c = c
+    );
+    [ipv4, ipv6]
+        .map(|p| regex::Regex::new(&p).unwrap_or_else(|e| unreachable!("static regex: {e}")))
+});
+
+/// Ansible's `basedir`: a directory itself, else the file's directory.
+pub(super) fn base_dir(path: &std::path::Path) -> String {
+    if path.is_dir() {
+        path.display().to_string()
+    } else {
+        path.parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    }
+}

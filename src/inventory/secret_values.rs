@@ -82,6 +82,42 @@ impl Inventory {
     }
 }
 
+/// The value a template that read a secret rendered to, as a secret: each
+/// text in it; and, for the variables sshfleet shows in parts (ssh
+/// arguments and proxy commands, parsed into a route, a user, a command
+/// with `%h %p` replaced: `-o ProxyCommand='nc -x {{ vault_pw | upper }}
+/// %h %p'` is shown as `nc -x *** h1 22`), each word of it (split where
+/// ssh arguments, `user@host`, `host:port` and paths are) that the
+/// template does not write itself. Not for other variables: their value
+/// is shown whole, and a word of it (a date of a timestamp) may be any
+/// other variable's too.
+pub(super) fn remember_derived(name: &str, raw: &Value, rendered: &serde_json::Value) {
+    let in_parts = name.ends_with("_args") || name.ends_with("proxy_command");
+    let mut written = Vec::new();
+    raw_texts(raw, &mut written);
+    let mut leaves = Vec::new();
+    super::secret_values::json_leaves(rendered, &mut leaves);
+    for leaf in &leaves {
+        crate::support::secrets::remember(leaf);
+        if !in_parts {
+            continue;
+        }
+        leaf.split(|c: char| c.is_whitespace() || "'\"=@:,/".contains(c))
+            .filter(|word| !word.is_empty() && !written.iter().any(|w| w.contains(*word)))
+            .for_each(crate::support::secrets::remember);
+    }
+}
+
+fn raw_texts<'v>(raw: &'v Value, out: &mut Vec<&'v str>) {
+    match raw {
+        Value::String(s) => out.push(s),
+        Value::Tagged(t) => raw_texts(&t.value, out),
+        Value::Sequence(items) => items.iter().for_each(|v| raw_texts(v, out)),
+        Value::Mapping(map) => map.values().for_each(|v| raw_texts(v, out)),
+        _ => {}
+    }
+}
+
 fn is_vault_file(path: &std::path::Path) -> bool {
     crate::support::bounds::read_yaml_input(path).is_ok_and(|text| vault::is_vault(&text))
 }

@@ -9,7 +9,7 @@
 //! naming the variable's file and line; its text is never used as a value.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use minijinja::value::{Enumerator, Object};
@@ -29,6 +29,9 @@ pub(crate) struct Facts {
     pub(super) hosts: BTreeMap<String, HostFacts>,
     /// Each group's hosts (Ansible's `groups`).
     pub(super) groups: BTreeMap<String, Vec<String>>,
+    /// The environment variables hosts name as their password's
+    /// (`sshfleet_password_env`), gathered once when first needed.
+    pub(super) password_envs: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
 /// One host as templates see it.
@@ -135,6 +138,7 @@ impl Templar {
                 Arc::new(Facts {
                     hosts: BTreeMap::from([(host.to_string(), one)]),
                     groups: BTreeMap::new(),
+                    password_envs: std::sync::OnceLock::new(),
                 })
             }
         };
@@ -326,7 +330,7 @@ impl World {
             && let Ok(value) = &result
             && let Ok(plain) = serde_json::to_value(value)
         {
-            remember_derived(name, raw, &plain);
+            super::secret_values::remember_derived(name, raw, &plain);
         }
         world.lock_done().insert(key, (result.clone(), tainted));
         Some(result)
@@ -370,12 +374,21 @@ impl World {
     /// (`sshfleet_password_env`).
     fn is_password_env(&self, name: &str) -> bool {
         crate::support::secrets::is_secret_name(name)
-            || self.facts.hosts.values().any(|h| {
-                h.vars
-                    .get(super::PASSWORD_ENV_VAR)
-                    .and_then(super::vars::scalar_text)
-                    .is_some_and(|v| v == name)
-            })
+            || self
+                .facts
+                .password_envs
+                .get_or_init(|| {
+                    self.facts
+                        .hosts
+                        .values()
+                        .filter_map(|h| {
+                            h.vars
+                                .get(super::PASSWORD_ENV_VAR)
+                                .and_then(super::vars::scalar_text)
+                        })
+                        .collect()
+                })
+                .contains(name)
     }
 
     fn lock_refused(&self) -> std::sync::MutexGuard<'_, Option<String>> {
@@ -529,42 +542,6 @@ impl World {
     }
 }
 
-/// The value a template that read a secret rendered to, as a secret: each
-/// text in it; and, for the variables sshfleet shows in parts (ssh
-/// arguments and proxy commands, parsed into a route, a user, a command
-/// with `%h %p` replaced: `-o ProxyCommand='nc -x {{ vault_pw | upper }}
-/// %h %p'` is shown as `nc -x *** h1 22`), each word of it (split where
-/// ssh arguments, `user@host`, `host:port` and paths are) that the
-/// template does not write itself. Not for other variables: their value
-/// is shown whole, and a word of it (a date of a timestamp) may be any
-/// other variable's too.
-fn remember_derived(name: &str, raw: &Value, rendered: &serde_json::Value) {
-    let in_parts = name.ends_with("_args") || name.ends_with("proxy_command");
-    let mut written = Vec::new();
-    raw_texts(raw, &mut written);
-    let mut leaves = Vec::new();
-    super::secret_values::json_leaves(rendered, &mut leaves);
-    for leaf in &leaves {
-        crate::support::secrets::remember(leaf);
-        if !in_parts {
-            continue;
-        }
-        leaf.split(|c: char| c.is_whitespace() || "'\"=@:,/".contains(c))
-            .filter(|word| !word.is_empty() && !written.iter().any(|w| w.contains(*word)))
-            .for_each(crate::support::secrets::remember);
-    }
-}
-
-fn raw_texts<'v>(raw: &'v Value, out: &mut Vec<&'v str>) {
-    match raw {
-        Value::String(s) => out.push(s),
-        Value::Tagged(t) => raw_texts(&t.value, out),
-        Value::Sequence(items) => items.iter().for_each(|v| raw_texts(v, out)),
-        Value::Mapping(map) => map.values().for_each(|v| raw_texts(v, out)),
-        _ => {}
-    }
-}
-
 /// Whether Ansible would template this text.
 fn is_template(s: &str) -> bool {
     s.contains("{{") || s.contains("{%") || s.contains("{#")
@@ -671,7 +648,7 @@ impl Object for Scope {
             "inventory_dir" => Some(
                 me.source
                     .as_ref()
-                    .map_or(J::from(()), |p| J::from(base_dir(p))),
+                    .map_or(J::from(()), |p| J::from(magic::base_dir(p))),
             ),
             // The functions of `rewrite` are looked up here first: not a
             // missing variable.
@@ -703,7 +680,7 @@ impl Scope {
     fn magic(self: &Arc<Self>, name: &str, me: &HostFacts) -> J {
         match name {
             "inventory_hostname" => J::from(self.host.as_str()),
-            "inventory_hostname_short" => J::from(short_name(&self.host)),
+            "inventory_hostname_short" => J::from(magic::short_name(&self.host)),
             "group_names" => J::from_serialize(&me.group_names),
             "groups" => J::from_serialize(&self.world.facts.groups),
             // Ansible makes it an undefined value that `hostvars[..][..]`
@@ -761,52 +738,5 @@ impl Object for HostVars {
                 .map(|k| J::from(k.as_str()))
                 .collect(),
         )
-    }
-}
-
-/// `inventory_hostname_short`: ansible-core's `Host.get_magic_vars`,
-/// `name.split('.')[0]` unless the name matches its `ipv4` or `ipv6`
-/// address pattern, then the whole name. Those patterns, not an address
-/// parser: `::ffff:256.1.1.1` is whole to Ansible, `1:2:3:4:5:6:1.2.3.4`
-/// (a valid address) is cut at its first dot.
-pub(super) fn short_name(host: &str) -> &str {
-    // Python's `$` also matches before a final newline.
-    let probe = host.strip_suffix('\n').unwrap_or(host);
-    if ADDRESS_PATTERNS.iter().any(|p| p.is_match(probe)) {
-        host
-    } else {
-        host.split('.').next().unwrap_or(host)
-    }
-}
-
-/// ansible-core's `patterns['ipv4']` and `patterns['ipv6']`
-/// (`ansible/parsing/utils/addresses.py`, `re.X | re.I`), ranges included.
-static ADDRESS_PATTERNS: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock::new(|| {
-    let i4 = r"(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|\[(?:[0-9]+:[0-9]+)(?::[0-9]+)?\])";
-    let c = r"(?:[0-9a-f]{1,4}|\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\])";
-    let ipv4 = format!(r"(?i)^(?:{i4}\.){{3}}{i4}$");
-    let ipv6 = format!(
-        concat!(
-            r"(?i)^((?:{c}:){{7}}{c}|(?:{c}:){{1,6}}:|(?:{c}:)(?::{c}){{1,6}}|",
-            r"(?:{c}:){{2}}(?::{c}){{1,5}}|(?:{c}:){{3}}(?::{c}){{1,4}}|",
-            r"(?:{c}:){{4}}(?::{c}){{1,3}}|(?:{c}:){{5}}(?::{c}){{1,2}}|",
-            r"(?:{c}:){{6}}(?::{c})|:(?::{c}){{1,6}}|{c}?::|",
-            r"(?:0:){{6}}(?:{c}\.){{3}}{c}|::(?:ffff:)?(?:{c}\.){{3}}{c}|",
-            r"(?:0:){{5}}ffff:(?:{c}\.){{3}}{c})$"
-        ),
-        c = c
-    );
-    [ipv4, ipv6]
-        .map(|p| regex::Regex::new(&p).unwrap_or_else(|e| unreachable!("static regex: {e}")))
-});
-
-/// Ansible's `basedir`: a directory itself, else the file's directory.
-fn base_dir(path: &Path) -> String {
-    if path.is_dir() {
-        path.display().to_string()
-    } else {
-        path.parent()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default()
     }
 }
