@@ -76,7 +76,8 @@ pub(super) const OPERATOR_WORDS: &[&str] = &["and", "else", "if", "in", "is", "n
 /// function.
 pub(super) const CONSTANTS: &[&str] = &["true", "false", "none", "True", "False", "None"];
 
-/// Magic variables as Ansible defines them for a host of an inventory.
+/// Magic variables as Ansible defines them for a host of an inventory:
+/// the names [`super::magic::NAMES`] computes (the others it refuses).
 pub(super) const MAGIC: &[&str] = &[
     "group_names",
     "groups",
@@ -85,22 +86,6 @@ pub(super) const MAGIC: &[&str] = &[
     "inventory_file",
     "inventory_hostname",
     "inventory_hostname_short",
-];
-
-/// Magic variables Ansible sets only in a play: a template naming one is
-/// refused (sshfleet runs no Ansible play).
-pub(super) const PLAY_ONLY: &[&str] = &[
-    "ansible_check_mode",
-    "ansible_facts",
-    "ansible_play_batch",
-    "ansible_play_hosts",
-    "ansible_play_hosts_all",
-    "ansible_playbook_python",
-    "ansible_version",
-    "omit",
-    "play_hosts",
-    "playbook_dir",
-    "role_path",
 ];
 
 /// The whitespace handling Ansible gives Jinja.
@@ -250,12 +235,23 @@ fn check_ident(
     if call && !OPERATOR_WORDS.contains(&name) && !FUNCTIONS.contains(&name) {
         return refuse("function", FUNCTIONS);
     }
-    if PLAY_ONLY.contains(&name) {
-        return Err(format!(
-            "`{name}` is a play variable, which an inventory read by sshfleet does not have"
-        ));
+    // A name read as a variable: refused where Ansible's value depends
+    // on the play (also under `default`, `is defined`: checked here,
+    // before anything is rendered, and again where it is read).
+    if let Some(why) = super::magic::refusal(name) {
+        return Err(why);
     }
-    Ok(())
+    match super::magic::kind(name) {
+        Some(super::magic::Kind::Vars)
+            if !matches!(next, Some(Token::BracketOpen | Token::Dot)) =>
+        {
+            Err(super::magic::vars_refusal("read whole"))
+        }
+        Some(super::magic::Kind::Function) if !call => Err(format!(
+            "`{name}` is a function of Ansible's templates, not a variable: sshfleet supports it only as a call `{name}(...)`"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Instructions one template may run (a loop of repeated work ends here).
@@ -399,6 +395,7 @@ fn run_lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs, list: bool) -> Res
                 .iter()
                 .map(|t| {
                     let name = term(t)?;
+                    ENV_READ.with(|read| read.borrow_mut().push(name.clone()));
                     let value = std::env::var(&name).ok();
                     // `ESA_PASSWORD`: a secret-named variable's value is a
                     // secret wherever it is used.
@@ -444,6 +441,25 @@ fn run_lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs, list: bool) -> Res
     } else {
         J::from(values.join(","))
     })
+}
+
+thread_local! {
+    /// The environment variables `lookup('env', ...)` read in the variable
+    /// being rendered on this thread (rendering is synchronous): one that
+    /// holds a password makes the value a secret (template.rs).
+    static ENV_READ: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The environment variables read since the last call, forgotten.
+pub(super) fn take_env_read() -> Vec<String> {
+    ENV_READ.with(|read| std::mem::take(&mut *read.borrow_mut()))
+}
+
+/// The variables read before a nested rendering, with those it read:
+/// the outer variable read them too.
+pub(super) fn restore_env_read(mut outer: Vec<String>, inner: Vec<String>) {
+    outer.extend(inner);
+    ENV_READ.with(|read| *read.borrow_mut() = outer);
 }
 
 fn term(value: &J) -> Result<String, Error> {

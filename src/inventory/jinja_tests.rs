@@ -381,7 +381,7 @@ fn inventory_hostname_short_of_odd_names_is_ansibles() {
         ("256.1.1.1", "256"),
         ("esa01.example.com", "esa01"),
     ] {
-        assert_eq!(super::template::short_name(name), short, "{name}");
+        assert_eq!(super::magic::short_name(name), short, "{name}");
     }
 }
 

@@ -22,6 +22,7 @@ mod filters;
 mod ini;
 mod jinja;
 pub(crate) mod list;
+mod magic;
 mod model;
 mod plugin_vars;
 mod pyliteral;
@@ -274,5 +275,7 @@ impl Inventory {
 
 #[cfg(test)]
 mod jinja_tests;
+#[cfg(test)]
+mod magic_tests;
 #[cfg(test)]
 mod tests;

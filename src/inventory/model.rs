@@ -317,6 +317,7 @@ impl Model {
                 .iter()
                 .map(|g: &super::Group| (g.name.clone(), g.all_hosts.clone()))
                 .collect(),
+            password_envs: std::sync::OnceLock::new(),
         })
     }
 

@@ -2,7 +2,8 @@
 //! of its variables whose names mark them secret
 //! ([`crate::support::secrets::is_secret_name`]), and every value that
 //! came from a vault (a `!vault` value, or any value of a file that was
-//! vault-encrypted as a whole). The same values `inventory --list` masks.
+//! vault-encrypted as a whole), and every value whose template read one
+//! of those. The same values `inventory --list` masks.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -40,6 +41,14 @@ impl Inventory {
                         .or_insert_with(|| is_vault_file(&origin.path))
                 });
             if !is_secret_name(name) && !has_vault(raw) && !from_vault_file {
+                // A template that reads a secret renders one (its text as
+                // written is no secret).
+                if has_template(raw)
+                    && templar.reads_secret(name)
+                    && let Ok(Some(rendered)) = templar.var(name)
+                {
+                    json_leaves(&rendered, &mut out);
+                }
                 continue;
             }
             yaml_leaves(raw, &mut out);
@@ -73,8 +82,54 @@ impl Inventory {
     }
 }
 
+/// The value a template that read a secret rendered to, as a secret: each
+/// text in it; and, for the variables sshfleet shows in parts (ssh
+/// arguments and proxy commands, parsed into a route, a user, a command
+/// with `%h %p` replaced: `-o ProxyCommand='nc -x {{ vault_pw | upper }}
+/// %h %p'` is shown as `nc -x *** h1 22`), each word of it (split where
+/// ssh arguments, `user@host`, `host:port` and paths are) that the
+/// template does not write itself. Not for other variables: their value
+/// is shown whole, and a word of it (a date of a timestamp) may be any
+/// other variable's too.
+pub(super) fn remember_derived(name: &str, raw: &Value, rendered: &serde_json::Value) {
+    let in_parts = name.ends_with("_args") || name.ends_with("proxy_command");
+    let mut written = Vec::new();
+    raw_texts(raw, &mut written);
+    let mut leaves = Vec::new();
+    super::secret_values::json_leaves(rendered, &mut leaves);
+    for leaf in &leaves {
+        crate::support::secrets::remember(leaf);
+        if !in_parts {
+            continue;
+        }
+        leaf.split(|c: char| c.is_whitespace() || "'\"=@:,/".contains(c))
+            .filter(|word| !word.is_empty() && !written.iter().any(|w| w.contains(*word)))
+            .for_each(crate::support::secrets::remember);
+    }
+}
+
+fn raw_texts<'v>(raw: &'v Value, out: &mut Vec<&'v str>) {
+    match raw {
+        Value::String(s) => out.push(s),
+        Value::Tagged(t) => raw_texts(&t.value, out),
+        Value::Sequence(items) => items.iter().for_each(|v| raw_texts(v, out)),
+        Value::Mapping(map) => map.values().for_each(|v| raw_texts(v, out)),
+        _ => {}
+    }
+}
+
 fn is_vault_file(path: &std::path::Path) -> bool {
     crate::support::bounds::read_yaml_input(path).is_ok_and(|text| vault::is_vault(&text))
+}
+
+fn has_template(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains("{{") || s.contains("{%") || s.contains("{#"),
+        Value::Tagged(t) => t.tag != "unsafe" && has_template(&t.value),
+        Value::Sequence(items) => items.iter().any(has_template),
+        Value::Mapping(map) => map.values().any(has_template),
+        _ => false,
+    }
 }
 
 fn has_vault(value: &Value) -> bool {
@@ -129,6 +184,54 @@ pub(super) fn json_leaves(value: &Json, out: &mut Vec<String>) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::super::Inventory;
+
+    /// A value a template computed from a secret is a secret (the taint
+    /// of its rendering), and so is each word of it that the template
+    /// does not write; what the template writes, and a value that reads
+    /// no secret, are not.
+    #[test]
+    fn a_value_computed_from_a_secret_is_a_secret() {
+        let text = "all:\n  hosts:\n    h1:\n      ansible_password: Hunter2Pass\n      \
+                    ansible_user: \"{{ ansible_password | upper }}\"\n      \
+                    via: \"{{ ansible_password[0:6] }}\"\n      \
+                    ansible_ssh_common_args: \"-o ProxyCommand='nc -x {{ via | lower }} %h %p'\"\n      \
+                    ansible_host: \"{{ inventory_hostname }}.example.com\"\n";
+        let inventory = Inventory::parse(text, std::path::Path::new("s.yml")).unwrap();
+        let host = inventory.host("h1").unwrap();
+        let secrets: Vec<String> = inventory
+            .secret_values(host, None)
+            .iter()
+            .map(|s| s.expose().to_string())
+            .collect();
+        for want in ["HUNTER2PASS", "Hunter"] {
+            assert!(secrets.iter().any(|s| s == want), "{want}: {secrets:?}");
+        }
+        assert!(
+            !secrets.iter().any(|s| s.contains("example")),
+            "{secrets:?}"
+        );
+        // The word of the ProxyCommand that came from the secret.
+        for (shown, masked) in [
+            ("nc -x hunter h1 22", "nc -x *** h1 22"),
+            ("ProxyCommand", "ProxyCommand"),
+        ] {
+            assert_eq!(crate::support::secrets::mask_known(shown), masked);
+        }
+    }
+
+    /// Why a template that read a secret fails is not shown: it may quote
+    /// a value computed from the secret, which no known secret masks.
+    #[test]
+    fn a_template_that_read_a_secret_fails_without_quoting_it() {
+        let text = "all:\n  hosts:\n    h1:\n      ansible_password: Hunter2Pass\n      \
+                    ansible_user: \"{{ ansible_password | upper | bool }}\"\n";
+        let inventory = Inventory::parse(text, std::path::Path::new("s.yml")).unwrap();
+        let host = inventory.host("h1").unwrap();
+        let error = inventory.connection(host, None).unwrap_err().to_string();
+        assert!(!error.contains("HUNTER2PASS"), "{error}");
+        assert!(error.contains("s.yml:5"), "{error}");
+        assert!(error.contains("the reason is not shown"), "{error}");
+    }
 
     /// A float password is used as Python prints it (`1e-05`, `100000.0`):
     /// that text is among the values masked, not only the written one.

@@ -9,7 +9,7 @@
 //! naming the variable's file and line; its text is never used as a value.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use minijinja::value::{Enumerator, Object};
@@ -18,6 +18,7 @@ use serde_yaml::Value;
 
 use super::jinja;
 use super::jinja::MAX_OUTPUT;
+use super::magic::{self, Kind};
 use super::timestamp;
 use super::vars::to_json;
 use super::vault::{self, VaultSecret};
@@ -28,6 +29,9 @@ pub(crate) struct Facts {
     pub(super) hosts: BTreeMap<String, HostFacts>,
     /// Each group's hosts (Ansible's `groups`).
     pub(super) groups: BTreeMap<String, Vec<String>>,
+    /// The environment variables hosts name as their password's
+    /// (`sshfleet_password_env`), gathered once when first needed.
+    pub(super) password_envs: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
 /// One host as templates see it.
@@ -64,8 +68,25 @@ struct World {
     rendering: Mutex<Vec<VarKey>>,
     /// The last name a template looked up and did not find.
     missing: Mutex<Option<String>>,
-    done: Mutex<HashMap<VarKey, Result<J, Failure>>>,
+    /// Why the template being rendered read a name sshfleet refuses
+    /// ([`super::magic`]): it fails whatever it did with the value.
+    refused: Mutex<Option<String>>,
+    done: Mutex<HashMap<VarKey, Rendered>>,
+    /// Whether the variable being rendered read a secret (docs/SECURITY.md
+    /// I4): a vault value, a secret-named variable, the environment
+    /// variable of a password, or a variable that read one.
+    tainted: Mutex<bool>,
+    /// Failures of variables a template read, each already shown or
+    /// withheld by its own variable's rule: passed on as they are.
+    vetted: Mutex<std::collections::HashSet<String>>,
 }
+
+/// A variable rendered, and whether its rendering read a secret: then its
+/// value is a secret too (`{{ vault_pw | lower }}`, `{{ vault_pw[0:5]
+/// }}.example.com`), masked wherever it is shown or stored. Coarse: a
+/// value that only depends on a secret (`'a' if vault_pw else 'b'`) is
+/// masked as well.
+type Rendered = (Result<J, Failure>, bool);
 
 /// Why a value could not be rendered. An undefined variable deep inside
 /// makes the value undefined, as in Ansible (so `| default` applies).
@@ -73,6 +94,9 @@ struct World {
 struct Failure {
     message: String,
     undefined: bool,
+    /// It read a name sshfleet refuses: a template reading this variable
+    /// fails too, also under `default` or `is defined`.
+    refused: bool,
 }
 
 impl Failure {
@@ -80,6 +104,7 @@ impl Failure {
         Failure {
             message,
             undefined: false,
+            refused: false,
         }
     }
 }
@@ -113,6 +138,7 @@ impl Templar {
                 Arc::new(Facts {
                     hosts: BTreeMap::from([(host.to_string(), one)]),
                     groups: BTreeMap::new(),
+                    password_envs: std::sync::OnceLock::new(),
                 })
             }
         };
@@ -122,7 +148,10 @@ impl Templar {
             env: super::filters::environment(),
             rendering: Mutex::new(Vec::new()),
             missing: Mutex::new(None),
+            refused: Mutex::new(None),
             done: Mutex::new(HashMap::new()),
+            tainted: Mutex::new(false),
+            vetted: Mutex::new(std::collections::HashSet::new()),
         };
         Templar {
             world: Arc::new(world),
@@ -154,6 +183,17 @@ impl Templar {
             Some(Err(e)) => Err(e.message),
             _ => Ok(()),
         }
+    }
+
+    /// Whether rendering the host's variable `name` read a secret (see
+    /// [`Rendered`]): its value is then a secret.
+    pub(super) fn reads_secret(&self, name: &str) -> bool {
+        World::var(&self.world, &self.host, name, false);
+        let key = (self.host.clone(), name.to_string(), false);
+        self.world
+            .lock_done()
+            .get(&key)
+            .is_some_and(|(_, tainted)| *tainted)
     }
 
     /// Whether the host's variable `name` renders to a date or datetime
@@ -227,8 +267,9 @@ impl World {
     fn var(world: &Arc<World>, host: &str, name: &str, nested: bool) -> Option<Result<J, Failure>> {
         let raw = world.facts.hosts.get(host)?.vars.get(name)?;
         let key = (host.to_string(), name.to_string(), nested);
-        if let Some(done) = world.lock_done().get(&key) {
-            return Some(done.clone());
+        if let Some((done, tainted)) = world.lock_done().get(&key).cloned() {
+            world.taint(tainted);
+            return Some(done);
         }
         {
             let mut rendering = world.lock_rendering();
@@ -244,6 +285,8 @@ impl World {
             }
             rendering.push(key.clone());
         }
+        let outer = std::mem::replace(&mut *world.lock_tainted(), false);
+        let outer_env = super::jinja::take_env_read();
         let result = World::value(world, host, raw, nested).map_err(|mut f| {
             let e = &f.message;
             if e.starts_with("is ") {
@@ -254,27 +297,112 @@ impl World {
             f
         });
         world.lock_rendering().retain(|k| k != &key);
-        // A secret-named variable's value is a secret wherever it is used
-        // (`ansible_port: "{{ ansible_password }}"`): the run masks it in
-        // every text, the error quoting the port included.
-        if crate::support::secrets::is_secret_name(name)
+        let env_read = super::jinja::take_env_read();
+        let tainted = std::mem::replace(&mut *world.lock_tainted(), outer)
+            || crate::support::secrets::is_secret_name(name)
+            || env_read.iter().any(|e| world.is_password_env(e));
+        super::jinja::restore_env_read(outer_env, env_read);
+        world.taint(tainted);
+        // Why a template that read a secret fails may quote a value
+        // computed from it (`'SUP3RS3CRET' | bool`), which no set of
+        // known secrets holds: withheld.
+        // (A vault value's own errors are vault's: they quote nothing.)
+        let decrypted = matches!(raw, Value::Tagged(t) if t.tag == "vault");
+        let result = match result {
+            Err(f)
+                if tainted
+                    && !decrypted
+                    && !f.undefined
+                    && !f.refused
+                    && !world.is_vetted(&f.message) =>
+            {
+                Err(Failure::other(format!(
+                    "`{name}` of host {host} cannot be rendered; the template read a secret, so the reason is not shown (it may quote a value computed from the secret)"
+                )))
+            }
+            other => other,
+        };
+        // A value that read a secret is a secret wherever it is used
+        // (`ansible_port: "{{ ansible_password }}"`, `ansible_user: "{{
+        // vault_pw | upper }}"`): the run masks it in every text, the
+        // error quoting the port included.
+        if tainted
             && let Ok(value) = &result
             && let Ok(plain) = serde_json::to_value(value)
         {
-            let mut leaves = Vec::new();
-            super::secret_values::json_leaves(&plain, &mut leaves);
-            leaves
-                .iter()
-                .for_each(|l| crate::support::secrets::remember(l));
+            super::secret_values::remember_derived(name, raw, &plain);
         }
-        world.lock_done().insert(key, result.clone());
+        world.lock_done().insert(key, (result.clone(), tainted));
         Some(result)
     }
 
-    fn lock_done(&self) -> std::sync::MutexGuard<'_, HashMap<VarKey, Result<J, Failure>>> {
+    fn lock_done(&self) -> std::sync::MutexGuard<'_, HashMap<VarKey, Rendered>> {
         self.done
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn vet(&self, message: &str) {
+        self.vetted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(message.to_string());
+    }
+
+    fn is_vetted(&self, message: &str) -> bool {
+        self.vetted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(message)
+    }
+
+    fn lock_tainted(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.tainted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The variable being rendered read a secret (if `read`).
+    fn taint(&self, read: bool) {
+        if read {
+            *self.lock_tainted() = true;
+        }
+    }
+
+    /// Whether the environment variable `name` holds a secret: its name
+    /// says so (`ESA_PASSWORD`), or a host names it as its password's
+    /// (`sshfleet_password_env`).
+    fn is_password_env(&self, name: &str) -> bool {
+        crate::support::secrets::is_secret_name(name)
+            || self
+                .facts
+                .password_envs
+                .get_or_init(|| {
+                    self.facts
+                        .hosts
+                        .values()
+                        .filter_map(|h| {
+                            h.vars
+                                .get(super::PASSWORD_ENV_VAR)
+                                .and_then(super::vars::scalar_text)
+                        })
+                        .collect()
+                })
+                .contains(name)
+    }
+
+    fn lock_refused(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Remember that the template being rendered read a refused name.
+    fn refuse(&self, message: String) {
+        let mut refused = self.lock_refused();
+        if refused.is_none() {
+            *refused = Some(message);
+        }
     }
 
     fn lock_rendering(&self) -> std::sync::MutexGuard<'_, Vec<VarKey>> {
@@ -290,7 +418,10 @@ impl World {
             Value::Tagged(t) if t.tag == "vault" => {
                 let text = super::vars::scalar_text(&t.value).unwrap_or_default();
                 vault::decrypt(&text, world.secret.as_ref())
-                    .inspect(|plain| crate::support::secrets::remember(plain))
+                    .inspect(|plain| {
+                        world.taint(true);
+                        crate::support::secrets::remember(plain);
+                    })
                     .map(J::from)
                     .map_err(|e| {
                         Failure::other(match e {
@@ -327,6 +458,20 @@ impl World {
     /// One template: a template that is one `{{ expression }}` keeps the
     /// expression's type (Ansible's native types), anything else is text.
     fn render(world: &Arc<World>, host: &str, text: &str, nested: bool) -> Result<J, Failure> {
+        let outer = world.lock_refused().take();
+        let result = World::render_once(world, host, text, nested);
+        let refused = std::mem::replace(&mut *world.lock_refused(), outer);
+        match refused {
+            Some(message) => Err(Failure {
+                message,
+                undefined: false,
+                refused: true,
+            }),
+            None => result,
+        }
+    }
+
+    fn render_once(world: &Arc<World>, host: &str, text: &str, nested: bool) -> Result<J, Failure> {
         let prepared = jinja::prepare(text).map_err(Failure::other)?;
         // A name missing in an earlier template is not this one's reason.
         if let Ok(mut missing) = world.missing.lock() {
@@ -336,6 +481,7 @@ impl World {
             world: world.clone(),
             host: host.to_string(),
             nested,
+            in_vars: false,
         });
         let explain = |e: Error| -> Failure {
             let mut message = e.detail().map_or_else(|| e.to_string(), String::from);
@@ -357,6 +503,7 @@ impl World {
                 Failure {
                     message,
                     undefined: true,
+                    refused: false,
                 }
             } else {
                 Failure::other(message)
@@ -374,6 +521,7 @@ impl World {
                             None => "the template renders to an undefined value".to_string(),
                         },
                         undefined: true,
+                        refused: false,
                     });
                 }
                 value
@@ -432,6 +580,8 @@ struct Scope {
     /// no `hostvars` ("'hostvars' is undefined"), so a chain of bastions
     /// that each name the one before through `hostvars` fails the host.
     nested: bool,
+    /// This is `vars` (the host's variables read as `vars['name']`).
+    in_vars: bool,
 }
 
 impl std::fmt::Debug for World {
@@ -443,12 +593,39 @@ impl std::fmt::Debug for World {
 impl Object for Scope {
     fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
         let name = key.as_str()?;
-        let facts = &self.world.facts;
-        let me = facts.hosts.get(&self.host)?;
-        // The host's own variables win over the magic ones Ansible sets as
-        // host variables (inventory_file, inventory_dir).
+        let me = self.world.facts.hosts.get(&self.host)?;
+        // Ansible combines its magic variables over the host's own.
+        match magic::kind(name) {
+            Some(Kind::Refused(_)) => {
+                self.world.refuse(magic::refusal(name).unwrap_or_default());
+                return Some(J::UNDEFINED);
+            }
+            Some(Kind::Magic) => return Some(self.magic(name, me)),
+            Some(Kind::Vars) if self.nested || self.in_vars => {
+                self.world.refuse(magic::vars_refusal(
+                    "read through hostvars[...] or vars[...]",
+                ));
+                return Some(J::UNDEFINED);
+            }
+            // The host's variables, each read as a bare name is.
+            Some(Kind::Vars) => {
+                return Some(J::from_object(Scope {
+                    world: self.world.clone(),
+                    host: self.host.clone(),
+                    nested: self.nested,
+                    in_vars: true,
+                }));
+            }
+            // The template function of that name.
+            Some(Kind::Function) => return None,
+            Some(Kind::InventoryVar | Kind::Keyword) | None => {}
+        }
         match World::var(&self.world, &self.host, name, self.nested) {
             Some(Ok(value)) => return Some(value),
+            Some(Err(f)) if f.refused => {
+                self.world.refuse(f.message);
+                return Some(J::UNDEFINED);
+            }
             Some(Err(f)) if f.undefined => {
                 // Undefined, as Ansible makes it: `| default` may apply.
                 if let Ok(mut missing) = self.world.missing.lock() {
@@ -457,24 +634,12 @@ impl Object for Scope {
                 return Some(J::UNDEFINED);
             }
             Some(Err(f)) => {
+                self.world.vet(&f.message);
                 return Some(J::from(Error::new(ErrorKind::InvalidOperation, f.message)));
             }
             None => {}
         }
         match name {
-            "inventory_hostname" => Some(J::from(self.host.as_str())),
-            "inventory_hostname_short" => Some(J::from(short_name(&self.host))),
-            "group_names" => Some(J::from_serialize(&me.group_names)),
-            "groups" => Some(J::from_serialize(&facts.groups)),
-            // Ansible makes it an undefined value that `hostvars[..][..]`
-            // keeps undefined and a `default` then replaces; sshfleet's
-            // undefined does not chain so, and so refuses it rather than
-            // let an outer `default` pick another value than Ansible's.
-            "hostvars" if self.nested => Some(J::from(Error::new(
-                ErrorKind::InvalidOperation,
-                "`hostvars` is used in a variable reached through hostvars[...], where ansible-core 2.19 has no `hostvars` ('hostvars' is undefined): not supported",
-            ))),
-            "hostvars" => Some(J::from_object(HostVars(self.world.clone()))),
             "inventory_file" => Some(
                 me.source
                     .as_ref()
@@ -483,7 +648,7 @@ impl Object for Scope {
             "inventory_dir" => Some(
                 me.source
                     .as_ref()
-                    .map_or(J::from(()), |p| J::from(base_dir(p))),
+                    .map_or(J::from(()), |p| J::from(magic::base_dir(p))),
             ),
             // The functions of `rewrite` are looked up here first: not a
             // missing variable.
@@ -510,6 +675,36 @@ impl Object for Scope {
     }
 }
 
+impl Scope {
+    /// A magic variable of [`Kind::Magic`], as Ansible computes it.
+    fn magic(self: &Arc<Self>, name: &str, me: &HostFacts) -> J {
+        match name {
+            "inventory_hostname" => J::from(self.host.as_str()),
+            "inventory_hostname_short" => J::from(magic::short_name(&self.host)),
+            "group_names" => J::from_serialize(&me.group_names),
+            "groups" => J::from_serialize(&self.world.facts.groups),
+            // Ansible makes it an undefined value that `hostvars[..][..]`
+            // keeps undefined and a `default` then replaces; sshfleet's
+            // undefined does not chain so, and so refuses it rather than
+            // let an outer `default` pick another value than Ansible's.
+            "hostvars" if self.nested => {
+                self.world.refuse(
+                    "`hostvars` is used in a variable reached through hostvars[...], where ansible-core 2.19 has no `hostvars` ('hostvars' is undefined): not supported"
+                        .to_string(),
+                );
+                J::UNDEFINED
+            }
+            "hostvars" => J::from_object(HostVars(self.world.clone())),
+            other => {
+                self.world.refuse(format!(
+                    "`{other}` is a magic variable sshfleet does not compute"
+                ));
+                J::UNDEFINED
+            }
+        }
+    }
+}
+
 /// Ansible's `hostvars`: every host's scope.
 #[derive(Debug)]
 struct HostVars(Arc<World>);
@@ -529,6 +724,7 @@ impl Object for HostVars {
                 world: self.0.clone(),
                 host: host.to_string(),
                 nested: true,
+                in_vars: false,
             })
         })
     }
@@ -542,52 +738,5 @@ impl Object for HostVars {
                 .map(|k| J::from(k.as_str()))
                 .collect(),
         )
-    }
-}
-
-/// `inventory_hostname_short`: ansible-core's `Host.get_magic_vars`,
-/// `name.split('.')[0]` unless the name matches its `ipv4` or `ipv6`
-/// address pattern, then the whole name. Those patterns, not an address
-/// parser: `::ffff:256.1.1.1` is whole to Ansible, `1:2:3:4:5:6:1.2.3.4`
-/// (a valid address) is cut at its first dot.
-pub(super) fn short_name(host: &str) -> &str {
-    // Python's `$` also matches before a final newline.
-    let probe = host.strip_suffix('\n').unwrap_or(host);
-    if ADDRESS_PATTERNS.iter().any(|p| p.is_match(probe)) {
-        host
-    } else {
-        host.split('.').next().unwrap_or(host)
-    }
-}
-
-/// ansible-core's `patterns['ipv4']` and `patterns['ipv6']`
-/// (`ansible/parsing/utils/addresses.py`, `re.X | re.I`), ranges included.
-static ADDRESS_PATTERNS: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock::new(|| {
-    let i4 = r"(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|\[(?:[0-9]+:[0-9]+)(?::[0-9]+)?\])";
-    let c = r"(?:[0-9a-f]{1,4}|\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\])";
-    let ipv4 = format!(r"(?i)^(?:{i4}\.){{3}}{i4}$");
-    let ipv6 = format!(
-        concat!(
-            r"(?i)^((?:{c}:){{7}}{c}|(?:{c}:){{1,6}}:|(?:{c}:)(?::{c}){{1,6}}|",
-            r"(?:{c}:){{2}}(?::{c}){{1,5}}|(?:{c}:){{3}}(?::{c}){{1,4}}|",
-            r"(?:{c}:){{4}}(?::{c}){{1,3}}|(?:{c}:){{5}}(?::{c}){{1,2}}|",
-            r"(?:{c}:){{6}}(?::{c})|:(?::{c}){{1,6}}|{c}?::|",
-            r"(?:0:){{6}}(?:{c}\.){{3}}{c}|::(?:ffff:)?(?:{c}\.){{3}}{c}|",
-            r"(?:0:){{5}}ffff:(?:{c}\.){{3}}{c})$"
-        ),
-        c = c
-    );
-    [ipv4, ipv6]
-        .map(|p| regex::Regex::new(&p).unwrap_or_else(|e| unreachable!("static regex: {e}")))
-});
-
-/// Ansible's `basedir`: a directory itself, else the file's directory.
-fn base_dir(path: &Path) -> String {
-    if path.is_dir() {
-        path.display().to_string()
-    } else {
-        path.parent()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default()
     }
 }

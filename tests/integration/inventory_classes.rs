@@ -124,6 +124,76 @@ fn magic_variables_are_ansibles() {
     );
 }
 
+/// Names ansible-core 2.19 gives every template at play time (issue 25,
+/// src/inventory/magic.rs): where the value depends on the play or the
+/// run, the template is refused, also under `default`, `is defined`,
+/// `vars[...]` or `hostvars[...]`, rather than take the default where
+/// Ansible has a value; `vars['name']` is the host's variable, and a
+/// magic variable wins over a host variable of its name, as in Ansible.
+#[test]
+fn play_variables_are_refused_even_under_default_and_vars_is_the_hosts() {
+    for (template, name) in [
+        ("{{ vars['mgmt_ip'] | default(inventory_hostname) }}", None),
+        (
+            "{{ 'admin' if ansible_forks | default(0) > 1 else 'ops' }}",
+            Some("ansible_forks"),
+        ),
+        (
+            "{{ vars['ansible_check_mode'] | default(false) }}",
+            Some("ansible_check_mode"),
+        ),
+        (
+            "{{ 'x' if ansible_play_hosts is defined else 'y' }}",
+            Some("ansible_play_hosts"),
+        ),
+        (
+            "{{ 'x' if role_names is undefined else 'y' }}",
+            Some("role_names"),
+        ),
+        (
+            "{{ hostvars['esa01'].ansible_version | default('v') }}",
+            Some("ansible_version"),
+        ),
+        (
+            "{{ hostvars[inventory_hostname]['omit'] | default('o') }}",
+            Some("omit"),
+        ),
+        ("{{ environment | default('prod') }}", Some("environment")),
+        ("{{ indirect | default('i') }}", Some("ansible_verbosity")),
+        ("{{ 'mgmt_ip' in vars }}", Some("vars")),
+    ] {
+        let dir = estate(&[(
+            "hosts.yml",
+            &format!(
+                "all:\n  hosts:\n    esa01:\n      mgmt_ip: 10.9.9.9\n      inventory_hostname: bogus\n      \
+                 indirect: \"{{{{ ansible_verbosity }}}}\"\n      ansible_host: \"{template}\"\n"
+            ),
+        )]);
+        let Some(name) = name else {
+            let hosts = resolve(dir.path(), "hosts.yml", &[]);
+            assert_eq!(host(&hosts, "esa01")["address"], "10.9.9.9", "{template}");
+            continue;
+        };
+        let text = refusal(dir.path(), &["inventory", "-i", "hosts.yml", "-F", "none"]);
+        assert!(text.contains("hosts.yml:7"), "{template}: {text}");
+        assert!(text.contains("`ansible_host`"), "{template}: {text}");
+        assert!(text.contains(&format!("`{name}`")), "{template}: {text}");
+        let why = if name == "vars" {
+            "sshfleet reads `vars` only as"
+        } else {
+            "depends on the play/run, sshfleet does not compute it"
+        };
+        assert!(text.contains(why), "{template}: {text}");
+    }
+    // A magic variable wins over a host variable of the same name.
+    let dir = estate(&[(
+        "hosts.yml",
+        "all:\n  hosts:\n    esa01:\n      inventory_hostname: bogus\n      ansible_user: \"{{ vars.inventory_hostname }}\"\n",
+    )]);
+    let hosts = resolve(dir.path(), "hosts.yml", &[]);
+    assert_eq!(host(&hosts, "esa01")["user"], "esa01");
+}
+
 #[test]
 fn jinja_strings_are_raw_and_regex_replace_reads_python_backreferences() {
     let dir = estate(&[(

@@ -1,5 +1,5 @@
-//! docs/SECURITY.md I4 as a table: every source of a secret × every text
-//! sshfleet shows or stores. A secret flows into other values (a port, a
+//! docs/SECURITY.md I4 as a table: every source of a secret (and a value
+//! a template computed from one) × every text sshfleet shows or stores. A secret flows into other values (a port, a
 //! user, a ProxyCommand, an ssh option) and into what the appliance
 //! prints; wherever it lands, the text holds `***`, never the value.
 
@@ -68,6 +68,16 @@ fn sources() -> Vec<Source> {
             env: &[("ESA_ADMIN_PW", "Env-Pw-5521z")],
             written: false,
         },
+        // A value computed from a secret is a secret (issue 25): the
+        // vault value's first six characters, upper-cased.
+        Source {
+            name: "derived from a secret",
+            value: "S3CRET",
+            defines: vault_lines,
+            reads: "banner[0:6] | upper",
+            env: &[],
+            written: false,
+        },
     ]
 }
 
@@ -124,7 +134,12 @@ fn inventory_text(source: &Source) -> String {
 
 /// The sinks of the `inventory` command, each as (sink, text).
 async fn inventory_sinks(dir: &Path, source: &Source) -> Vec<(String, String)> {
-    let inventory = dir.join(format!("{}.yaml", source.reads));
+    let file: String = source
+        .reads
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let inventory = dir.join(format!("{file}.yaml"));
     std::fs::write(&inventory, inventory_text(source)).unwrap();
     let pass_file = dir.join("vault-pass");
     std::fs::write(&pass_file, "test-vault-password\n").unwrap();

@@ -1,0 +1,85 @@
+//! The table of play-time names against the installed ansible-core.
+#![allow(clippy::panic)]
+
+use super::magic::{Kind, NAMES, kind};
+
+#[test]
+fn the_table_is_sorted_and_each_name_is_found() {
+    for pair in NAMES.windows(2) {
+        assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+    }
+    for (name, k) in NAMES {
+        assert_eq!(kind(name), Some(*k), "{name}");
+    }
+    assert_eq!(kind("mgmt_ip"), None);
+}
+
+/// `tests/inventories/magic_names.py` lists every name ansible-core 2.19
+/// defines for a template at play time; each must be in the table.
+/// Skipped, with a message, where ansible-core 2.19 is not installed,
+/// unless SSHFLEET_REQUIRE_ANSIBLE is set (CI sets it).
+#[test]
+fn magic_names_are_all_classified() {
+    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inventories/magic_names.py");
+    // The venv the project's setup installs ansible-core into, else PATH.
+    let venv = std::env::var_os("HOME")
+        .map(|h| std::path::PathBuf::from(h).join(".cache/sshfleet-ansible-2.19/bin/python"))
+        .filter(|p| p.exists());
+    let python = venv.unwrap_or_else(|| "python3".into());
+    let out = match std::process::Command::new(&python).arg(&script).output() {
+        Ok(out) => out,
+        Err(e) if !required => {
+            eprintln!(
+                "SKIPPED magic_names_are_all_classified: no {} ({e})",
+                python.display()
+            );
+            return;
+        }
+        Err(e) => panic!("{}: {e}", python.display()),
+    };
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    if out.status.code() == Some(77) && !required {
+        eprintln!("SKIPPED magic_names_are_all_classified: {}", text.trim());
+        return;
+    }
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names: Vec<&str> = text.lines().collect();
+    assert!(
+        names.len() > 50,
+        "too few names from ansible-core: {names:?}"
+    );
+    let missing: Vec<&&str> = names.iter().filter(|n| kind(n).is_none()).collect();
+    assert!(
+        missing.is_empty(),
+        "names ansible-core 2.19 defines at play time missing from src/inventory/magic.rs: {missing:?}"
+    );
+    // What the table refuses or computes is a name Ansible has (the
+    // inventory's own two excepted): no stale entry.
+    let stale: Vec<&str> = NAMES
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| !names.contains(n) && kind(n) != Some(Kind::InventoryVar))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "names ansible-core does not define: {stale:?}"
+    );
+}
+
+/// What templates may read as magic (the scope's listing) is what the
+/// table computes.
+#[test]
+fn the_computed_magic_variables_are_the_tables() {
+    let computed: Vec<&str> = NAMES
+        .iter()
+        .filter(|(_, k)| matches!(k, Kind::Magic | Kind::InventoryVar))
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(computed, super::jinja::MAGIC);
+}
