@@ -14,41 +14,47 @@ fn the_table_is_sorted_and_each_name_is_found() {
     assert_eq!(kind("mgmt_ip"), None);
 }
 
-/// `tests/inventories/magic_names.py` lists every name ansible-core 2.19
-/// defines for a template at play time; each must be in the table.
-/// Skipped, with a message, where ansible-core 2.19 is not installed,
-/// unless SSHFLEET_REQUIRE_ANSIBLE is set (CI sets it).
-#[test]
-fn magic_names_are_all_classified() {
+/// The output of `tests/inventories/SCRIPT` run by ansible-core's python;
+/// `None` (the test skipped, with a message) where ansible-core 2.19 is
+/// not installed, unless SSHFLEET_REQUIRE_ANSIBLE is set (CI sets it).
+fn ansible_script(script: &str) -> Option<String> {
     let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inventories/magic_names.py");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/inventories")
+        .join(script);
     // The venv the project's setup installs ansible-core into, else PATH.
     let venv = std::env::var_os("HOME")
         .map(|h| std::path::PathBuf::from(h).join(".cache/sshfleet-ansible-2.19/bin/python"))
         .filter(|p| p.exists());
     let python = venv.unwrap_or_else(|| "python3".into());
-    let out = match std::process::Command::new(&python).arg(&script).output() {
+    let out = match std::process::Command::new(&python).arg(&path).output() {
         Ok(out) => out,
         Err(e) if !required => {
-            eprintln!(
-                "SKIPPED magic_names_are_all_classified: no {} ({e})",
-                python.display()
-            );
-            return;
+            eprintln!("SKIPPED {script}: no {} ({e})", python.display());
+            return None;
         }
         Err(e) => panic!("{}: {e}", python.display()),
     };
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     if out.status.code() == Some(77) && !required {
-        eprintln!("SKIPPED magic_names_are_all_classified: {}", text.trim());
-        return;
+        eprintln!("SKIPPED {script}: {}", text.trim());
+        return None;
     }
     assert!(
         out.status.success(),
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    Some(text)
+}
+
+/// `tests/inventories/magic_names.py` lists every name ansible-core 2.19
+/// defines for a template at play time; each must be in the table.
+#[test]
+fn magic_names_are_all_classified() {
+    let Some(text) = ansible_script("magic_names.py") else {
+        return;
+    };
     let names: Vec<&str> = text.lines().collect();
     assert!(
         names.len() > 50,
@@ -82,4 +88,24 @@ fn the_computed_magic_variables_are_the_tables() {
         .map(|(n, _)| *n)
         .collect();
     assert_eq!(computed, super::jinja::MAGIC);
+}
+
+/// `tests/inventories/setting_vars.py` lists every `ansible_*` setting
+/// ansible-core 2.19 reads; the table must be exactly that list, so a
+/// setting is never mistaken for a fact, nor a fact for a setting.
+#[test]
+fn setting_vars_are_ansibles() {
+    let Some(text) = ansible_script("setting_vars.py") else {
+        return;
+    };
+    let names: Vec<&str> = text.lines().collect();
+    assert!(
+        names.len() > 100,
+        "too few settings from ansible-core: {names:?}"
+    );
+    let table: Vec<&str> = super::facts::SETTING_VARS.to_vec();
+    assert_eq!(
+        table, names,
+        "src/inventory/facts.rs SETTING_VARS differs from ansible-core's settings"
+    );
 }

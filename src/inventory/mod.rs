@@ -17,6 +17,7 @@
 
 mod address;
 mod connection;
+mod facts;
 mod files;
 mod filters;
 mod ini;

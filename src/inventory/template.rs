@@ -653,6 +653,11 @@ impl Object for Scope {
             // The functions of `rewrite` are looked up here first: not a
             // missing variable.
             _ if super::rewrite::REWRITTEN.iter().any(|(_, f)| *f == name) => None,
+            _ if super::facts::fact_refusal(name).is_some() => {
+                self.world
+                    .refuse(super::facts::fact_refusal(name).unwrap_or_default());
+                Some(J::UNDEFINED)
+            }
             _ => {
                 if let Ok(mut missing) = self.world.missing.lock() {
                     *missing = Some(format!("`{name}` is undefined"));

@@ -161,6 +161,17 @@ fn play_variables_are_refused_even_under_default_and_vars_is_the_hosts() {
         ("{{ environment | default('prod') }}", Some("environment")),
         ("{{ indirect | default('i') }}", Some("ansible_verbosity")),
         ("{{ 'mgmt_ip' in vars }}", Some("vars")),
+        // A gathered fact (any `ansible_*` name that is not a setting).
+        (
+            "{{ ansible_default_ipv4.address | default(inventory_hostname) }}",
+            Some("ansible_default_ipv4"),
+        ),
+        (
+            "{{ facter_ipaddress | default('f') }}",
+            Some("facter_ipaddress"),
+        ),
+        // A setting the inventory does not set is undefined, as in Ansible.
+        ("{{ ansible_ssh_host | default(mgmt_ip) }}", None),
     ] {
         let dir = estate(&[(
             "hosts.yml",
