@@ -269,4 +269,6 @@ impl Inventory {
 #[cfg(test)]
 mod jinja_tests;
 #[cfg(test)]
+mod pyvalue_tests;
+#[cfg(test)]
 mod tests;
