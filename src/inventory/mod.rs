@@ -24,6 +24,7 @@ mod jinja;
 pub(crate) mod list;
 mod model;
 mod plugin_vars;
+mod pycase;
 mod pyliteral;
 mod pynum;
 mod pyops;
