@@ -143,7 +143,7 @@ fn check_listing(c: &Case, expected: &Value, diffs: &mut Vec<String>) -> bool {
     }
     let ours: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let inv = &expected["inventory"];
-    let list = |v: Option<&Value>| -> BTreeSet<String> {
+    let list = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
             .into_iter()
             .flatten()
