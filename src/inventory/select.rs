@@ -19,7 +19,8 @@ impl Inventory {
     ///
     /// Terms are separated by `,` (or by `:` when the whole is not one
     /// host, address or range). A term that is exactly a host name selects
-    /// that host even if a group has the name; otherwise a term is a group
+    /// that host even if a group has the name or it starts with `!`/`&`;
+    /// otherwise a term is a group
     /// or host name, a glob (`esa0*`) or `~regex`, optionally subscripted
     /// (`web[0]`, `web[-1]`, `web[0:1]`, `web[1:]`). `!term` excludes and
     /// `&term` intersects, after all plain terms; with only those, selection
