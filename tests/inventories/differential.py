@@ -176,6 +176,12 @@ class Gen:
             # Unquoted YAML numbers, printed as Python's str() (an INI
             # float with an exponent is refused by sshfleet: not generated).
             self.place("num", Plain(r.choice(NUMBERS)))
+        if r.random() < 0.3:
+            # Integers at the 64-bit bounds (INI: Python's literal_eval),
+            # and `set()` (INI: an empty set, a list to Ansible) (issue 25).
+            self.place("pyint", r.choice([-2**63, 2**63 - 1, -2**63 + 1]))
+        if r.random() < 0.3:
+            self.place("pyset", "set()")
         # Connection types: each plugin reads its own names (paramiko's
         # `ansible_paramiko_*`; network_cli through the plugin its
         # ssh_type names).
@@ -296,6 +302,15 @@ def gen_user(r, c):
         # `%` formatting and Python's arithmetic.
         "{{ '%s-%s' % (site, flag) }}", "{{ '%s' % ratio }}", "{{ 'p%d' % (ratio * 3) }}",
         "{{ site ~ (-7 % 3) ~ (7.5 // -2) ~ (ratio / 4) }}", "{{ 'q%s' % [site, none] }}",
+        # Python's casing (titlecase, full mappings, final sigma), the
+        # 64-bit bounds, `%`'s tuple of arguments (issue 25).
+        "{{ 'ǆemo' | capitalize }}", "{{ ('ﬁx-' ~ site) | capitalize }}",
+        "{{ ('straße-' ~ site) | upper }}", "{{ ('ΟΔΟΣ.' ~ site ~ 'Σ') | lower }}",
+        "{{ ('İ' ~ site).lower() }}", "{{ ('ß' ~ site).upper() }}", "{{ ('ΣΑΣ' ~ site) | capitalize }}",
+        "{{ 'u' ~ (pyint | default(0)) }}", "{{ 'n' if pyint | default('x') is number else 't' }}",
+        "{{ 'u' ~ (pyint | default(0) - 0) }}", "{{ 'e' ~ (pyset | default('d') | length) }}",
+        "{{ 'empty' if not (pyset | default('')) else 'full' }}", "{{ 'u' ~ (-9223372036854775807 - 1) }}",
+        "{{ '%s-%s' % ([site], 1) }}", "{{ 'p' ~ pyset | default('none') }}",
         "{{ site if ratio < 1 else 'big' }}", "{{ 'lt' if site < 'm' else 'ge' }}",
         "{{ site ~ (2 ** -1) ~ (ratio ** 2) }}", "{{ (site > 1) ~ '' }}",
     ])
