@@ -38,6 +38,18 @@ const CASES: &[(&str, Option<&str>)] = &[
         "{{ 'u' ~ (1.5 * 2) ~ (True + 1) ~ [1, 2][-1] ~ 'abc'[:-1] }}",
         Some("u3.022ab"),
     ),
+    ("{{ 'u' ~ (-9223372036854775807 - 1) % -1 }}", Some("u0")),
+    ("{{ 'u' ~ (-9223372036854775807 - 1) // -1 }}", None),
+    ("{{ 'u' ~ (-9223372036854775807 - 1) % 7 }}", Some("u6")),
+    // Python's casing.
+    (
+        "{{ 'ǆemo' | capitalize }}-{{ 'ﬁx' | capitalize }}-{{ 'straße' | upper }}",
+        Some("ǅemo-Fix-STRASSE"),
+    ),
+    (
+        "{{ 'ΣΑΣ' | lower }}{{ 'aΣ' | lower }}{{ 'Σ.' | lower }}",
+        Some("σαςaςσ."),
+    ),
 ];
 
 #[test]
