@@ -160,7 +160,7 @@ pub(super) const BOOL_WORDS: &[(&str, bool)] = &[
 /// ([`BOOL_WORDS`]); the rest refused, naming what Ansible would do.
 fn to_bool(v: &J) -> Result<bool, Error> {
     let key = match defined(v)?.kind() {
-        ValueKind::String => Some(v.as_str().unwrap_or_default().to_lowercase()),
+        ValueKind::String => Some(super::pycase::lower(v.as_str().unwrap_or_default())),
         ValueKind::Bool => Some(if v.is_true() { "true" } else { "false" }.to_string()),
         ValueKind::Number if jinja::is_int(v) => Some(v.to_string()),
         _ => None,

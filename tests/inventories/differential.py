@@ -260,7 +260,7 @@ def gen_port(r, c):
     return r.choice([22, 2222, "2201", "{{ base_port }}", Plain(r.choice(STAMPS)), "{{ base_port | int + 1 }}",
                      "{{ 2200 + groups['all'] | length }}", "{{ base_port | int }}",
                      "{{ (base_port | int) + (group_names | length) }}",
-                     "{{ 2200 + (flag | bool) | int }}", "{{ (ratio * 1000) | int }}",
+                     "{{ 2200 + (flag | bool) | int }}", "{{ (ratio * 1000) | int if ratio < 1e6 else 2200 }}",
                      "{{ big | default(2022) }}", "{{ order.b | default(2023) }}",
                      "{{ 2200 + 45 % -7 }}", "{{ 4400 // 2 }}", "{{ (4401 / 2) | int }}"])
 
@@ -594,6 +594,10 @@ def effective(host, port, user, key, words):
     bad_host = host.startswith("-") or any(
         c in "'`\"$\\;&<>|(){}" or c.isspace() or ord(c) < 32 for c in host)
     bad_user = user is not None and any(c in "'`\";&<>|(){}" for c in user)
+    # ssh 9.2 knows only `%%`, `%h`, `%k`, `%n`, `%p`, `%r` in a
+    # ProxyCommand (a host `fe80::1%eth0` written into it is `%e`).
+    if re.search(r"%([^%hknpr]|$)", command.replace("%%", "")):
+        return {"error": "ssh: an unknown % token in ProxyCommand"}
     if (bad_host and any(t in command for t in ("%h", "%n", "%k"))) or (
             bad_user and "%r" in command):
         return {"error": "ssh refuses a name with shell metacharacters"}
