@@ -44,7 +44,7 @@ pub(super) fn register(env: &mut Environment<'_>) {
     env.add_filter("last", last);
     env.add_filter("length", length);
     env.add_filter("lower", |v: &J| -> Result<J, Error> {
-        Ok(J::from(text(v)?.to_lowercase()))
+        Ok(J::from(super::pycase::lower(&text(v)?)))
     });
     env.add_filter("regex_replace", regex_replace);
     env.add_filter("replace", replace);
@@ -62,7 +62,7 @@ pub(super) fn register(env: &mut Environment<'_>) {
         Ok(J::from(py_strip(&text(v)?, chars.as_deref(), true, true)))
     });
     env.add_filter("upper", |v: &J| -> Result<J, Error> {
-        Ok(J::from(text(v)?.to_uppercase()))
+        Ok(J::from(super::pycase::upper(&text(v)?)))
     });
     env.add_test("defined", |v: &J| !v.is_undefined());
     env.add_test("undefined", |v: &J| v.is_undefined());
@@ -160,7 +160,7 @@ pub(super) const BOOL_WORDS: &[(&str, bool)] = &[
 /// ([`BOOL_WORDS`]); the rest refused, naming what Ansible would do.
 fn to_bool(v: &J) -> Result<bool, Error> {
     let key = match defined(v)?.kind() {
-        ValueKind::String => Some(v.as_str().unwrap_or_default().to_lowercase()),
+        ValueKind::String => Some(super::pycase::lower(v.as_str().unwrap_or_default())),
         ValueKind::Bool => Some(if v.is_true() { "true" } else { "false" }.to_string()),
         ValueKind::Number if jinja::is_int(v) => Some(v.to_string()),
         _ => None,
@@ -179,15 +179,7 @@ fn to_bool(v: &J) -> Result<bool, Error> {
 
 /// Python's `str.capitalize()`.
 fn capitalize(v: &J) -> Result<String, Error> {
-    let s = text(v)?;
-    let mut chars = s.chars();
-    Ok(match chars.next() {
-        Some(c) => c
-            .to_uppercase()
-            .chain(chars.as_str().to_lowercase().chars())
-            .collect(),
-        None => String::new(),
-    })
+    Ok(super::pycase::capitalize(&text(v)?))
 }
 
 /// `os.path.basename`.
@@ -673,8 +665,8 @@ pub(super) fn method(_: &State<'_, '_>, value: &J, name: &str, args: &[J]) -> Re
         )));
     }
     Ok(match name {
-        "lower" => J::from(s.to_lowercase()),
-        "upper" => J::from(s.to_uppercase()),
+        "lower" => J::from(super::pycase::lower(s)),
+        "upper" => J::from(super::pycase::upper(s)),
         "strip" => J::from(py_strip(s, arg(0)?.as_deref(), true, true)),
         "lstrip" => J::from(py_strip(s, arg(0)?.as_deref(), true, false)),
         "rstrip" => J::from(py_strip(s, arg(0)?.as_deref(), false, true)),

@@ -26,6 +26,7 @@ pub(crate) mod list;
 mod magic;
 mod model;
 mod plugin_vars;
+mod pycase;
 mod pyliteral;
 mod pynum;
 mod pyops;
@@ -278,5 +279,7 @@ impl Inventory {
 mod jinja_tests;
 #[cfg(test)]
 mod magic_tests;
+#[cfg(test)]
+mod pyvalue_tests;
 #[cfg(test)]
 mod tests;

@@ -58,6 +58,10 @@ impl Model {
         };
         model.group_id("all");
         model.group_id("ungrouped");
+        // As `InventoryData.__init__`: `ungrouped` is `all`'s first child
+        // before any source adds one (`--list` prints it first).
+        model.groups[ALL].children.push(UNGROUPED);
+        model.groups[UNGROUPED].parents.push(ALL);
         model
     }
 
@@ -217,7 +221,14 @@ impl Model {
     /// Ansible's `reconcile_inventory`: groups with no parent are children
     /// of `all`; hosts in no group but `all` are in `ungrouped`, and only
     /// those.
-    fn reconcile(&mut self) {
+    ///
+    /// Ansible adds such a host to `ungrouped` by name (`add_child`), and
+    /// a group of that name wins: the group becomes a child of
+    /// `ungrouped`, the host stays in `all` only, without `ungrouped`'s
+    /// variables and out of `--list`. sshfleet refuses that inventory
+    /// rather than model the mix-up (a host a source put in `ungrouped`
+    /// itself, as INI's lines before any section, is not affected).
+    fn reconcile(&mut self) -> Result<(), InventoryError> {
         for g in 1..self.groups.len() {
             if self.groups[g].parents.is_empty() {
                 self.groups[g].parents.push(ALL);
@@ -233,9 +244,20 @@ impl Model {
                 self.groups[UNGROUPED].hosts.retain(|&x| x != h);
                 self.hosts[h].groups.retain(|&g| g != UNGROUPED);
             } else {
+                let host = &self.hosts[h];
+                if !host.groups.contains(&UNGROUPED) && self.group_ids.contains_key(&host.name) {
+                    return Err(InventoryError::InvalidNoLine {
+                        path: host.source.clone().unwrap_or_default(),
+                        message: format!(
+                            "host `{0}` is in no group but `all`, and a group is named `{0}` too: ansible-core then puts the group, not the host, in `ungrouped` (the host loses `ungrouped`'s variables and is left out of --list); sshfleet does not read it: rename the host or the group, or put the host in a group",
+                            host.name
+                        ),
+                    });
+                }
                 self.add_host(h, UNGROUPED);
             }
         }
+        Ok(())
     }
 
     /// Each group's depth below `all`: the longest chain of parents.
@@ -331,7 +353,7 @@ impl Model {
         sources: Vec<PathBuf>,
         files: &mut VarsFiles,
     ) -> Result<Inventory, InventoryError> {
-        self.reconcile();
+        self.reconcile()?;
         if self.hosts.is_empty() {
             return Err(InventoryError::InvalidNoLine {
                 path: sources.first().cloned().unwrap_or_default(),

@@ -21,11 +21,25 @@ pub(super) fn literal_value(text: &str) -> Result<Value, String> {
             "the value `{text}` is a Python literal sshfleet does not read ({}); quote it as text",
             p.deferred.unwrap_or_default()
         )),
+        Ok(v) if beyond_i64(&v) => Err(format!(
+            "the value `{text}` is a Python literal sshfleet does not read (an integer beyond 64 bits); quote it as text"
+        )),
         Ok(v) => Ok(v),
         Err(Fail::NotLiteral) => Ok(Value::String(text.to_string())),
         Err(Fail::Unsupported(why)) => Err(format!(
             "the value `{text}` is a Python literal sshfleet does not read ({why}); quote it as text"
         )),
+    }
+}
+
+/// Whether `value` holds an integer beyond `i64` (read as `u64` to
+/// negate `-2**63` exactly).
+fn beyond_i64(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.as_i64().is_none() && n.as_u64().is_some(),
+        Value::Sequence(items) => items.iter().any(beyond_i64),
+        Value::Mapping(map) => map.values().any(beyond_i64),
+        _ => false,
     }
 }
 
@@ -109,7 +123,10 @@ impl Parser<'_> {
                 let value = self.atom()?;
                 self.complex_tail()?;
                 match value {
-                    Value::Number(n) if negative => negate(&n),
+                    Value::Number(n) if negative => match negate(&n) {
+                        Err(Fail::Unsupported(why)) => Ok(self.defer(why)),
+                        other => other,
+                    },
                     Value::Number(n) => Ok(Value::Number(n)),
                     _ => Err(Fail::NotLiteral),
                 }
@@ -203,6 +220,21 @@ impl Parser<'_> {
                     b"True" => Ok(Value::Bool(true)),
                     b"False" => Ok(Value::Bool(false)),
                     b"None" => Ok(Value::Null),
+                    // `literal_eval` reads the call `set()` as an empty
+                    // set, which Ansible keeps as an empty list.
+                    b"set" => {
+                        self.ws();
+                        if self.peek() != Some(b'(') {
+                            return Err(Fail::NotLiteral);
+                        }
+                        self.i += 1;
+                        self.ws();
+                        if self.peek() != Some(b')') {
+                            return Err(Fail::NotLiteral);
+                        }
+                        self.i += 1;
+                        Ok(Value::Sequence(Vec::new()))
+                    }
                     _ => Err(Fail::NotLiteral),
                 }
             }
@@ -359,12 +391,17 @@ impl Parser<'_> {
 
     fn number(&mut self) -> R<Value> {
         match self.number_as_python() {
-            Err(Fail::Unsupported(why)) => {
-                self.deferred.get_or_insert(why);
-                Ok(Value::Null)
-            }
+            Err(Fail::Unsupported(why)) => Ok(self.defer(why)),
             other => other,
         }
+    }
+
+    /// A number refused once the whole text is known to be a literal; in
+    /// its place a number, so that a sign before it (`-1j`,
+    /// `-18446744073709551617`) still reads as a literal.
+    fn defer(&mut self, why: &'static str) -> Value {
+        self.deferred.get_or_insert(why);
+        Value::from(0)
     }
 
     fn number_as_python(&mut self) -> R<Value> {
@@ -396,6 +433,9 @@ impl Parser<'_> {
 }
 
 fn negate(n: &Number) -> R<Value> {
+    if n.as_u64() == Some(1 << 63) {
+        return Ok(Value::from(i64::MIN));
+    }
     if let Some(i) = n.as_i64() {
         return i
             .checked_neg()
@@ -438,9 +478,14 @@ fn python_int(text: &str) -> R<Option<Value>> {
     if !clean.chars().all(|c| c.is_digit(radix)) {
         return Err(Fail::NotLiteral);
     }
+    // Up to 2**64 - 1, so that `-9223372036854775808` is negated from
+    // its magnitude; a positive one beyond 64 bits is refused once read
+    // ([`beyond_i64`]).
     match i64::from_str_radix(&clean, radix) {
         Ok(v) => Ok(Some(Value::from(v))),
-        Err(_) => Err(Fail::Unsupported("an integer beyond 64 bits")),
+        Err(_) => u64::from_str_radix(&clean, radix)
+            .map(|v| Some(Value::from(v)))
+            .map_err(|_| Fail::Unsupported("an integer beyond 64 bits")),
     }
 }
 
@@ -659,6 +704,19 @@ mod tests {
             ("{{ 1.5e-7 ~ site }}", s("{{ 1.5e-7 ~ site }}")),
             ("[1e5, x]", s("[1e5, x]")),
             ("1e5 x", s("1e5 x")),
+            // The 64-bit bounds, negated from their magnitude.
+            ("-9223372036854775808", Value::from(i64::MIN)),
+            ("-0x8000000000000000", Value::from(i64::MIN)),
+            ("-(9223372036854775808)", Value::from(i64::MIN)),
+            ("9223372036854775807", Value::from(i64::MAX)),
+            ("-9223372036854775809+x", s("-9223372036854775809+x")),
+            ("-1j x", s("-1j x")),
+            // `set()`: an empty set, an empty list once Ansible has it.
+            ("set()", Value::Sequence(vec![])),
+            ("set ( )", Value::Sequence(vec![])),
+            ("[set()]", Value::Sequence(vec![Value::Sequence(vec![])])),
+            ("set(1)", s("set(1)")),
+            ("set", s("set")),
         ] {
             let got = literal_value(text);
             match got {
@@ -677,6 +735,13 @@ mod tests {
             "1e3",
             "[1e5, 2]",
             "99999999999999999999",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "-18446744073709551617",
+            "-0x8000000000000001",
+            "[1, -18446744073709551617]",
+            "-1j",
+            "[1e5, -1e5]",
             "'\\N{DASH}'",
         ] {
             assert!(literal_value(text).is_err(), "{text}");

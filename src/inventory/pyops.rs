@@ -92,9 +92,8 @@ pub(super) fn modulo(a: J, b: J, tuple: bool) -> Result<J, Error> {
     match (num(&a, "%")?, num(&b, "%")?) {
         (Num::Int(_), Num::Int(0)) => Err(zero("integer modulo by zero")),
         (Num::Int(x), Num::Int(y)) => {
-            let r = x
-                .checked_rem(y)
-                .ok_or_else(|| refuse("an integer beyond 64 bits in `%`".to_string()))?;
+            // `-2**63 % -1` overflows in Rust, not in Python: it is 0.
+            let r = x.checked_rem(y).unwrap_or(0);
             Ok(J::from(if r != 0 && (r < 0) != (y < 0) {
                 r + y
             } else {

@@ -16,6 +16,8 @@
 //! | `a < b` (and `<=`, `>`, `>=`) | `1 < 'a'` is true | a `TypeError` | `__order(a, b, '<')` |
 //! | `a / b`, `a // b` | `1 / 0` is `inf`; `7.5 // -2` is `-3.0` | an error; `-4.0` | `__div(a, b)`, `__floordiv(a, b)` |
 //! | `a and b`, `a or b` of two literals | folded when parsed: `'' and 'x'` is `false` | the operand (`''`) | `__keep(a) and b` (not a literal: not folded; still short-circuit) |
+//! | `a + b`, `a - b`, `a * b`, `-a` beyond 64 bits | a 128-bit integer, printed as a float | the exact (unbounded) integer | `__i64(a - b)`: refused beyond 64 bits |
+//! | `(a, b)`, `()` | a list: `(1, 2) == [1, 2]` is true, printed `[1, 2]` | a tuple: false, `(1, 2)` | refused (the arguments of `%` excepted) |
 //!
 //! A method call (`x.split('.')`) keeps minijinja's call, with its
 //! receiver rewritten.
@@ -42,6 +44,7 @@ pub(super) const REWRITTEN: &[(&str, &str)] = &[
     (".name", "__attr"),
     ("[key]", "__item"),
     ("and or", "__keep"),
+    ("+ - * -x", "__i64"),
 ];
 
 /// A whole template (text, `{{ }}` and `{% if %}`), rewritten.
@@ -240,7 +243,10 @@ fn python_function(op: &ast::BinOpKind) -> Option<&'static str> {
         // Equality, membership, `and`/`or` (the operand itself, as
         // Python), `+`, `-`, `*` on 64-bit integers and IEEE floats (an
         // integer beyond 64 bits is an error in minijinja): as Python.
-        Op::Eq | Op::Ne | Op::In | Op::ScAnd | Op::ScOr | Op::Add | Op::Sub | Op::Mul => None,
+        Op::Eq | Op::Ne | Op::In | Op::ScAnd | Op::ScOr => None,
+        // minijinja computes integers in 128 bits, Python without bound:
+        // the same below 64 bits, where sshfleet stops.
+        Op::Add | Op::Sub | Op::Mul => Some("__i64"),
         Op::Concat => Some("__cat"),
         Op::Rem => Some("__mod"),
         Op::Div => Some("__div"),
@@ -272,6 +278,12 @@ fn negated_postfix(expr: &Expr<'_>) -> bool {
     }
 }
 
+/// Whether a list node is a tuple literal: minijinja reads `(a, b)` and
+/// `()` as lists, whose span starts at the `(`.
+fn is_tuple(source: &str, list: &ast::Spanned<ast::List<'_>>) -> bool {
+    source.as_bytes().get(list.span().start_offset as usize) == Some(&b'(')
+}
+
 /// `expr`'s text with the table's nodes rewritten.
 fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
     if negated_postfix(expr) {
@@ -294,19 +306,30 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
         }
         Expr::BinOp(b) if python_function(&b.op).is_some() => {
             let function = python_function(&b.op).unwrap_or_default();
-            let (left, right) = (emit(source, &b.left)?, emit(source, &b.right)?);
+            let left = emit(source, &b.left)?;
+            let right = match &b.right {
+                // `'%s %s' % (a, b)`: the tuple is `%`'s arguments, not a
+                // value (its items are still checked).
+                Expr::List(l) if is_tuple(source, l) && matches!(b.op, ast::BinOpKind::Rem) => {
+                    let (start, end) = full(&b.right, source);
+                    splice(source, start, end, l.items.iter(), &[])?
+                }
+                right => emit(source, right)?,
+            };
             Ok(match b.op {
                 // `%` formats text: a tuple is the arguments, anything
                 // else one argument.
                 ast::BinOpKind::Rem => {
-                    let tuple = matches!(&b.right, Expr::List(l)
-                        if source.as_bytes().get(l.span().start_offset as usize) == Some(&b'('));
+                    let tuple = matches!(&b.right, Expr::List(l) if is_tuple(source, l));
                     format!("{function}({left}, {right}, {tuple})")
                 }
                 ast::BinOpKind::Lt => format!("{function}({left}, {right}, \"<\")"),
                 ast::BinOpKind::Lte => format!("{function}({left}, {right}, \"<=\")"),
                 ast::BinOpKind::Gt => format!("{function}({left}, {right}, \">\")"),
                 ast::BinOpKind::Gte => format!("{function}({left}, {right}, \">=\")"),
+                ast::BinOpKind::Add => format!("{function}(({left}) + ({right}))"),
+                ast::BinOpKind::Sub => format!("{function}(({left}) - ({right}))"),
+                ast::BinOpKind::Mul => format!("{function}(({left}) * ({right}))"),
                 _ => format!("{function}({left}, {right})"),
             })
         }
@@ -322,6 +345,13 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
             }) =>
         {
             Err("a chained comparison with `<`, `<=`, `>` or `>=` (`a < b < c`) is not supported by sshfleet: write `a < b and b < c`".to_string())
+        }
+        Expr::List(l) if is_tuple(source, l) => Err(
+            "a tuple (`(1, 2)`, `()`) is not supported by sshfleet: Python's tuple is not a list (`(1, 2) == [1, 2]` is False, it prints as `(1, 2)`); write a list `[1, 2]`"
+                .to_string(),
+        ),
+        Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOpKind::Neg) => {
+            Ok(format!("__i64(-({}))", emit(source, &u.expr)?))
         }
         Expr::GetAttr(g) => Ok(format!("__attr({}, {:?})", emit(source, &g.expr)?, g.name)),
         Expr::GetItem(g) => Ok(format!(
@@ -415,6 +445,7 @@ pub(super) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_function("__attr", attr);
     env.add_function("__item", item);
     env.add_function("__keep", |v: J| v);
+    env.add_function("__i64", i64_only);
 }
 
 /// A value a lookup gave that holds an error (a variable that cannot be
@@ -432,6 +463,18 @@ fn valid(value: J) -> Result<J, Error> {
         .unwrap_or(&text);
     let detail = inner.split_once(": ").map_or(inner, |(_, d)| d);
     Err(Error::new(ErrorKind::InvalidOperation, detail.to_string()))
+}
+
+/// A number as it came, when Python's exact integer is one sshfleet
+/// holds: minijinja keeps `+`, `-`, `*` of integers exact to 128 bits,
+/// Python without bound; beyond 64 bits sshfleet refuses, as everywhere.
+fn i64_only(value: J) -> Result<J, Error> {
+    if value.is_integer() && value.as_i64().is_none() {
+        return Err(refuse(format!(
+            "the integer {value} is beyond 64 bits, which sshfleet does not compute (Python's integers are unbounded)"
+        )));
+    }
+    Ok(value)
 }
 
 fn undefined() -> Error {

@@ -19,7 +19,8 @@ impl Inventory {
     ///
     /// Terms are separated by `,` (or by `:` when the whole is not one
     /// host, address or range). A term that is exactly a host name selects
-    /// that host even if a group has the name; otherwise a term is a group
+    /// that host even if a group has the name or it starts with `!`/`&`;
+    /// otherwise a term is a group
     /// or host name, a glob (`esa0*`) or `~regex`, optionally subscripted
     /// (`web[0]`, `web[-1]`, `web[0:1]`, `web[1:]`). `!term` excludes and
     /// `&term` intersects, after all plain terms; with only those, selection
@@ -67,7 +68,12 @@ impl Inventory {
         let mut hosts: Vec<usize> = Vec::new();
         let mut unmatched = Vec::new();
         for term in regular.into_iter().chain(intersect).chain(exclude) {
-            let matched: Vec<usize> = match self.hosts.iter().position(|h| h.name == term) {
+            // A term that is a host's whole name is that host, added even
+            // when it starts with `!` or `&` (a host named `!neg`): Ansible's
+            // `_evaluate_patterns` looks the term up among the hosts before
+            // reading any operator.
+            let plain_host = self.hosts.iter().position(|h| h.name == term);
+            let matched: Vec<usize> = match plain_host {
                 Some(i) => vec![i],
                 None => {
                     // Only the first `!`/`&` is an operator (`!!web` excludes
@@ -80,7 +86,7 @@ impl Inventory {
                     found
                 }
             };
-            match term.chars().next() {
+            match term.chars().next().filter(|_| plain_host.is_none()) {
                 Some('!') => {
                     let set: HashSet<usize> = matched.into_iter().collect();
                     hosts.retain(|h| !set.contains(h));

@@ -393,12 +393,14 @@ fn yaml11_int_in(text: &str, overflow: &std::cell::Cell<bool>) -> Option<i64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
-    let digits = |s: &str, radix: u32| -> Option<i64> {
+    // The magnitude in 128 bits, the sign applied before the 64-bit
+    // check: `-9223372036854775808` is an i64, its magnitude is not.
+    let digits = |s: &str, radix: u32| -> Option<i128> {
         let clean: String = s.chars().filter(|&c| c != '_').collect();
         if clean.is_empty() || s.starts_with('_') && clean.is_empty() {
             return None;
         }
-        i64::from_str_radix(&clean, radix)
+        i128::from_str_radix(&clean, radix)
             .map_err(|e| {
                 use std::num::IntErrorKind::{NegOverflow, PosOverflow};
                 if matches!(e.kind(), PosOverflow | NegOverflow) {
@@ -423,7 +425,7 @@ fn yaml11_int_in(text: &str, overflow: &std::cell::Cell<bool>) -> Option<i64> {
             .then(|| digits(o, 8))??
     } else if body.starts_with(|c: char| c.is_ascii_digit()) && body.contains(':') {
         // Sexagesimal: 1:30 is 90.
-        let mut total: i64 = 0;
+        let mut total: i128 = 0;
         for (i, part) in body.split(':').enumerate() {
             let ok = if i == 0 {
                 part.starts_with(|c: char| ('1'..='9').contains(&c))
@@ -451,7 +453,12 @@ fn yaml11_int_in(text: &str, overflow: &std::cell::Cell<bool>) -> Option<i64> {
     } else {
         return None;
     };
-    Some(if negative { -value } else { value })
+    let value = if negative { -value } else { value };
+    let value = i64::try_from(value).ok();
+    if value.is_none() {
+        overflow.set(true);
+    }
+    value
 }
 
 /// PyYAML's float pattern: `[-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?`,
@@ -535,6 +542,10 @@ mod tests {
     fn yaml_1_1_scalars_as_ansible_reads_them() {
         for (text, expected) in [
             ("yes", Value::Bool(true)),
+            // The 64-bit bounds (the magnitude of the lower one is not).
+            ("-9223372036854775808", Value::from(i64::MIN)),
+            ("-0x8000_0000_0000_0000", Value::from(i64::MIN)),
+            ("9223372036854775807", Value::from(i64::MAX)),
             ("Off", Value::Bool(false)),
             ("'yes'", Value::String("yes".into())),
             ("022", Value::from(18)),
@@ -601,6 +612,8 @@ mod tests {
             // Python ints beyond 64 bits (ansible-core 2.19.14 keeps them).
             ("a: 123456789012345678901234\n", "beyond 64 bits"),
             ("a: 0x1_0000_0000_0000_0000\n", "beyond 64 bits"),
+            ("a: -9223372036854775809\n", "beyond 64 bits"),
+            ("a: 9223372036854775808\n", "beyond 64 bits"),
             ("a: 9999999999999999:00:00\n", "beyond 64 bits"),
             ("a: [=]\n", "a plain `=`"),
             // Core tags PyYAML constructs from text its plain form does not

@@ -143,7 +143,7 @@ fn check_listing(c: &Case, expected: &Value, diffs: &mut Vec<String>) -> bool {
     }
     let ours: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let inv = &expected["inventory"];
-    let list = |v: Option<&Value>| -> BTreeSet<String> {
+    let list = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -475,4 +475,27 @@ fn generated_routes_resolve_as_ansible_argv_under_ssh_g() {
         return;
     }
     assert!(out.status.success(), "{text}");
+}
+
+/// `upper`, `lower` and `capitalize` are Python's (issue 25, finding 5):
+/// the case table sshfleet reads (`src/inventory/pycase.txt`) is what
+/// python3 computes for every code point (`tests/inventories/pycase.py
+/// --check`). Skipped where python3 is missing, unless
+/// SSHFLEET_REQUIRE_ANSIBLE is set.
+#[test]
+fn case_mappings_are_python3s() {
+    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
+    let out = match Command::new("python3")
+        .arg(corpus().join("pycase.py"))
+        .arg("--check")
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) if !required => {
+            eprintln!("SKIPPED case_mappings_are_python3s: no python3 ({e})");
+            return;
+        }
+        Err(e) => panic!("python3: {e}"),
+    };
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
 }

@@ -185,6 +185,12 @@ class Gen:
             # Unquoted YAML numbers, printed as Python's str() (an INI
             # float with an exponent is refused by sshfleet: not generated).
             self.place("num", Plain(r.choice(NUMBERS)))
+        if r.random() < 0.3:
+            # Integers at the 64-bit bounds (INI: Python's literal_eval),
+            # and `set()` (INI: an empty set, a list to Ansible) (issue 25).
+            self.place("pyint", r.choice([-2**63, 2**63 - 1, -2**63 + 1]))
+        if r.random() < 0.3:
+            self.place("pyset", "set()")
         # Connection types: each plugin reads its own names (paramiko's
         # `ansible_paramiko_*`; network_cli through the plugin its
         # ssh_type names).
@@ -263,7 +269,7 @@ def gen_port(r, c):
     return r.choice([22, 2222, "2201", "{{ base_port }}", Plain(r.choice(STAMPS)), "{{ base_port | int + 1 }}",
                      "{{ 2200 + groups['all'] | length }}", "{{ base_port | int }}",
                      "{{ (base_port | int) + (group_names | length) }}",
-                     "{{ 2200 + (flag | bool) | int }}", "{{ (ratio * 1000) | int }}",
+                     "{{ 2200 + (flag | bool) | int }}", "{{ (ratio * 1000) | int if ratio < 1e6 else 2200 }}",
                      "{{ big | default(2022) }}", "{{ order.b | default(2023) }}",
                      "{{ 2200 + 45 % -7 }}", "{{ 4400 // 2 }}", "{{ (4401 / 2) | int }}"])
 
@@ -305,6 +311,15 @@ def gen_user(r, c):
         # `%` formatting and Python's arithmetic.
         "{{ '%s-%s' % (site, flag) }}", "{{ '%s' % ratio }}", "{{ 'p%d' % (ratio * 3) }}",
         "{{ site ~ (-7 % 3) ~ (7.5 // -2) ~ (ratio / 4) }}", "{{ 'q%s' % [site, none] }}",
+        # Python's casing (titlecase, full mappings, final sigma), the
+        # 64-bit bounds, `%`'s tuple of arguments (issue 25).
+        "{{ 'ǆemo' | capitalize }}", "{{ ('ﬁx-' ~ site) | capitalize }}",
+        "{{ ('straße-' ~ site) | upper }}", "{{ ('ΟΔΟΣ.' ~ site ~ 'Σ') | lower }}",
+        "{{ ('İ' ~ site).lower() }}", "{{ ('ß' ~ site).upper() }}", "{{ ('ΣΑΣ' ~ site) | capitalize }}",
+        "{{ 'u' ~ (pyint | default(0)) }}", "{{ 'n' if pyint | default('x') is number else 't' }}",
+        "{{ 'u' ~ (pyint | default(0) - 0) }}", "{{ 'e' ~ (pyset | default('d') | length) }}",
+        "{{ 'empty' if not (pyset | default('')) else 'full' }}", "{{ 'u' ~ (-9223372036854775807 - 1) }}",
+        "{{ '%s-%s' % ([site], 1) }}", "{{ 'p' ~ pyset | default('none') }}",
         "{{ site if ratio < 1 else 'big' }}", "{{ 'lt' if site < 'm' else 'ge' }}",
         "{{ site ~ (2 ** -1) ~ (ratio ** 2) }}", "{{ (site > 1) ~ '' }}",
     ])
@@ -588,6 +603,10 @@ def effective(host, port, user, key, words):
     bad_host = host.startswith("-") or any(
         c in "'`\"$\\;&<>|(){}" or c.isspace() or ord(c) < 32 for c in host)
     bad_user = user is not None and any(c in "'`\";&<>|(){}" for c in user)
+    # ssh 9.2 knows only `%%`, `%h`, `%k`, `%n`, `%p`, `%r` in a
+    # ProxyCommand (a host `fe80::1%eth0` written into it is `%e`).
+    if re.search(r"%([^%hknpr]|$)", command.replace("%%", "")):
+        return {"error": "ssh: an unknown % token in ProxyCommand"}
     if (bad_host and any(t in command for t in ("%h", "%n", "%k"))) or (
             bad_user and "%r" in command):
         return {"error": "ssh refuses a name with shell metacharacters"}
