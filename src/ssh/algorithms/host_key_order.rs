@@ -308,4 +308,102 @@ mod tests {
             }
         }
     }
+
+    /// What `ssh -G` prints for `HostKeyAlgorithms=value` (`Err` when it
+    /// refuses the value, `None` when there is no ssh to ask).
+    fn ssh_prints(value: &str) -> Option<Result<String, String>> {
+        let out = std::process::Command::new("ssh")
+            .args(["-F", "/dev/null", "-G", "-o"])
+            .arg(format!("HostKeyAlgorithms={value}"))
+            .arg("h")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let printed = String::from_utf8_lossy(&out.stdout);
+        Some(
+            printed
+                .lines()
+                .find_map(|l| l.strip_prefix("hostkeyalgorithms "))
+                .map(str::to_string)
+                .ok_or_else(|| String::from_utf8_lossy(&out.stderr).into_owned()),
+        )
+    }
+
+    /// Generated differential: every prefix (none, `+`, `-`, `^`) over one
+    /// and two of names and wildcards that mix certificate and plain types
+    /// in either order. OpenSSH's list is what `ssh -G` prints, and the
+    /// list sshfleet offers is exactly that list less the names sshfleet
+    /// does not implement and the certificate types after its first plain
+    /// type (those the handshake check covers): no type is lost anywhere
+    /// else.
+    #[test]
+    fn every_list_form_offers_what_ssh_offers() {
+        const TOKENS: [&str; 7] = [
+            "ssh-ed25519",
+            "ssh-ed25519-cert-v01@openssh.com",
+            "rsa-sha2-512",
+            "ssh-ed25519*",
+            "*ed25519*",
+            "ecdsa*",
+            "*-cert-v01@openssh.com",
+        ];
+        let mut forms = Vec::new();
+        for prefix in ["", "+", "-", "^"] {
+            for a in TOKENS {
+                forms.push(format!("{prefix}{a}"));
+                for b in TOKENS.iter().filter(|b| **b != a) {
+                    forms.push(format!("{prefix}{a},{b}"));
+                }
+            }
+        }
+        let answers: Vec<_> = std::thread::scope(|scope| {
+            let chunks: Vec<_> = forms
+                .chunks(forms.len().div_ceil(4))
+                .map(|chunk| {
+                    scope.spawn(move || chunk.iter().map(|f| ssh_prints(f)).collect::<Vec<_>>())
+                })
+                .collect();
+            chunks.into_iter().flat_map(|t| t.join().unwrap()).collect()
+        });
+        let mut wrong = Vec::new();
+        for (form, answer) in forms.iter().zip(answers) {
+            let Some(answer) = answer else {
+                assert!(std::env::var_os("CI").is_none(), "CI must have ssh");
+                return;
+            };
+            let parsed = AlgorithmChange::parse(AlgorithmKind::HostKey, form);
+            let theirs = match (answer, parsed) {
+                (Ok(theirs), Ok(_)) => theirs,
+                (Err(_), Err(_)) => continue,
+                (theirs, ours) => {
+                    wrong.push(format!("{form}: ssh {theirs:?}, sshfleet {ours:?}"));
+                    continue;
+                }
+            };
+            let order = openssh_order(change(form).as_ref(), &KnownForHost::default());
+            if order.join(",") != theirs {
+                wrong.push(format!(
+                    "{form}: ssh offers {theirs}, OpenSSH order {order:?}"
+                ));
+            }
+            let mut expected = Vec::new();
+            let mut plain_seen = false;
+            for name in theirs.split(',') {
+                if !HOST_KEY_NAMES.contains(&plain_name(name).as_str()) {
+                    continue;
+                }
+                if !is_certificate(name) {
+                    plain_seen = true;
+                    expected.push(name.to_string());
+                } else if !plain_seen {
+                    expected.push(name.to_string());
+                }
+            }
+            let offered = russh_offer(&order).names();
+            if offered != expected {
+                wrong.push(format!("{form}: ssh {theirs}, sshfleet offers {offered:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
 }
