@@ -579,7 +579,14 @@ pub(crate) fn revoked_by_file(path: &Path, keys: &[&PublicKey]) -> Result<Option
         // key and fails the check (ssh: "invalid format", the host is
         // refused): a revocation written in another form (known_hosts'
         // `@revoked host KEY`, options before the key) must not be skipped.
-        let listed = PublicKey::from_openssh(line).map_err(|_| {
+        // A certificate revokes the key it certifies (`sshkey_in_file`
+        // reads every certificate type and compares public parts).
+        let fields = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        let as_key = match certificate_line(&format!("* {fields}")) {
+            Some(Ok((plain, _))) => plain[2..].to_string(),
+            _ => line.to_string(),
+        };
+        let listed = PublicKey::from_openssh(&as_key).map_err(|_| {
             format!(
                 "RevokedHostKeys {}:{}: not a public key line (`TYPE BASE64 [COMMENT]`), which OpenSSH refuses as an invalid format",
                 path.display(),

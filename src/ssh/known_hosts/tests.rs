@@ -704,3 +704,25 @@ fn unreadable_certificate_lines_are_skipped() {
         assert_eq!(k.check("fw1", 22, &key(plain)), HostKeyStatus::Trusted);
     }
 }
+
+/// `RevokedHostKeys` reads a certificate line as the key it certifies,
+/// as `sshkey_in_file` does: that key is revoked, another is not (ssh
+/// connects), where the line used to fail the check.
+#[test]
+fn revoked_host_keys_file_reads_certificates_as_their_key() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let certs = certificates(dir.path());
+    let file = dir.path().join("revoked");
+    for (cert, plain, _) in &certs {
+        fs::write(&file, format!("{cert} a comment\n")).unwrap();
+        assert_eq!(
+            revoked_by_file(&file, &[&key(plain)]),
+            Ok(Some(1)),
+            "{cert}"
+        );
+        assert_eq!(revoked_by_file(&file, &[&key(ED_A)]), Ok(None), "{cert}");
+    }
+}
