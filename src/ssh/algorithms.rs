@@ -121,7 +121,7 @@ impl fmt::Display for AlgorithmKind {
 
 /// Host key and signature names russh verifies. `ssh-rsa` is RSA with
 /// SHA-1: legacy, off by default as in OpenSSH 8.8 and later.
-const HOST_KEY_NAMES: [&str; 7] = [
+pub(crate) const HOST_KEY_NAMES: [&str; 7] = [
     "ssh-ed25519",
     "ecdsa-sha2-nistp256",
     "ecdsa-sha2-nistp384",

@@ -59,6 +59,13 @@ struct Line {
     entry: Entry,
     /// The host field's patterns, parsed once (`None` for a hashed name).
     patterns: Option<PatternList>,
+    /// The line holds a certificate (its type): `entry` holds the key it
+    /// certifies. OpenSSH reads such a line (`sshkey_read` takes every
+    /// certificate type) and compares it as that key under `@revoked` and
+    /// `@cert-authority` (`sshkey_equal_public`); unmarked, it never equals
+    /// a presented plain key (`sshkey_equal` compares types) but is another
+    /// key listed for the host, and it is no type the host is known by.
+    certificate: Option<String>,
 }
 
 /// A parsed known_hosts file. A missing file is an empty one.
@@ -121,6 +128,14 @@ impl KnownHosts {
             }
             // `Entry::from_str` splits fields on a single space.
             let normalised = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
+            let (normalised, certificate) = match certificate_line(&normalised) {
+                Some(Ok((plain, kind))) => (plain, Some(kind)),
+                Some(Err(why)) => {
+                    warnings.push(format!("{}:{number}: {why}", path.display()));
+                    continue;
+                }
+                None => (normalised, None),
+            };
             match Entry::from_str(&normalised) {
                 Ok(entry) => {
                     let patterns = match entry.host_patterns() {
@@ -139,6 +154,7 @@ impl KnownHosts {
                         number,
                         entry,
                         patterns,
+                        certificate,
                     });
                 }
                 Err(_) => warnings.push(format!("{}:{number}: cannot parse", path.display())),
@@ -224,6 +240,10 @@ impl KnownHosts {
                 continue;
             }
             let known = line.entry.public_key();
+            if line.certificate.is_some() {
+                // Another key listed for the host: `known_other_type`.
+                continue;
+            }
             if same_key(known, key) {
                 return HostKeyStatus::Trusted;
             }
@@ -251,9 +271,16 @@ impl KnownHosts {
         let name = lookup_name(host, port);
         self.candidates(&name)
             .filter(|line| line.entry.marker().is_none() && line.matches(&name))
-            .map(|line| (line.entry.public_key(), line.number))
-            .find(|(known, _)| known.algorithm() != key.algorithm())
-            .map(|(known, line)| (known.algorithm().to_string(), line))
+            .find(|line| {
+                line.certificate.is_some() || line.entry.public_key().algorithm() != key.algorithm()
+            })
+            .map(|line| {
+                let kind = match &line.certificate {
+                    Some(kind) => kind.clone(),
+                    None => line.entry.public_key().algorithm().to_string(),
+                };
+                (kind, line.number)
+            })
     }
 
     /// The CA keys `@cert-authority` lines trust for this host, with their
@@ -293,7 +320,7 @@ impl KnownHosts {
         let mut out: Vec<PublicKey> = Vec::new();
         for line in self
             .candidates(&name)
-            .filter(|l| l.entry.marker().is_none())
+            .filter(|l| l.entry.marker().is_none() && l.certificate.is_none())
         {
             let key = line.entry.public_key();
             if line.matches(&name) && !out.iter().any(|k| k.algorithm() == key.algorithm()) {
@@ -302,6 +329,38 @@ impl KnownHosts {
         }
         out
     }
+}
+
+/// A line whose key field is a certificate (`TYPE-cert-v01@openssh.com
+/// BASE64`), as the same line holding the key it certifies, and its type;
+/// `None` for any other line. A certificate OpenSSH would not read (not
+/// decodable, of another type than its field says, neither a user nor a
+/// host certificate, or its CA's signature does not verify: `cert_parse`)
+/// is an error, and the line is skipped, as `ssh` skips it.
+fn certificate_line(line: &str) -> Option<Result<(String, String), String>> {
+    let fields: Vec<&str> = line.split(' ').collect();
+    let at = usize::from(fields.first()?.starts_with('@')) + 1;
+    let kind = *fields.get(at)?;
+    if !kind.ends_with("-cert-v01@openssh.com") {
+        return None;
+    }
+    let blob = fields.get(at + 1).copied().unwrap_or_default();
+    let parsed = russh::keys::Certificate::from_openssh(&format!("{kind} {blob}"))
+        .map_err(|e| format!("cannot parse the {kind} certificate ({e}); that line is skipped"))
+        .and_then(|cert| {
+            cert.verify_signature().map_err(|e| {
+                format!(
+                    "the {kind} certificate's signature does not verify ({e}); that line is skipped"
+                )
+            })?;
+            let plain = PublicKey::from(cert.public_key().clone());
+            plain.to_openssh().map_err(|e| e.to_string())
+        });
+    Some(parsed.map(|plain| {
+        let mut out: Vec<&str> = fields[..at].to_vec();
+        out.push(&plain);
+        (out.join(" "), kind.to_string())
+    }))
 }
 
 /// Whether a line's marker (if it starts with `@`) is one OpenSSH 9.2
@@ -520,7 +579,14 @@ pub(crate) fn revoked_by_file(path: &Path, keys: &[&PublicKey]) -> Result<Option
         // key and fails the check (ssh: "invalid format", the host is
         // refused): a revocation written in another form (known_hosts'
         // `@revoked host KEY`, options before the key) must not be skipped.
-        let listed = PublicKey::from_openssh(line).map_err(|_| {
+        // A certificate revokes the key it certifies (`sshkey_in_file`
+        // reads every certificate type and compares public parts).
+        let fields = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        let as_key = match certificate_line(&format!("* {fields}")) {
+            Some(Ok((plain, _))) => plain[2..].to_string(),
+            _ => line.to_string(),
+        };
+        let listed = PublicKey::from_openssh(&as_key).map_err(|_| {
             format!(
                 "RevokedHostKeys {}:{}: not a public key line (`TYPE BASE64 [COMMENT]`), which OpenSSH refuses as an invalid format",
                 path.display(),

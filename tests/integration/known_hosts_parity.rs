@@ -26,6 +26,8 @@ struct Server {
     ecdsa: String,
     rsa: String,
     ca: String,
+    /// `type base64` of the Ed25519 key's host certificate.
+    cert: String,
 }
 
 fn public_of(path: &Path) -> String {
@@ -107,6 +109,7 @@ async fn server() -> Option<Server> {
         ecdsa: public_of(&d.join("hk_ecdsa.pub")),
         rsa: public_of(&d.join("hk_rsa.pub")),
         ca: one(ca.public_key()),
+        cert: public_of(&d.join("host-cert.pub")),
         dir,
     })
 }
@@ -116,6 +119,9 @@ async fn server() -> Option<Server> {
 struct Case {
     lines: String,
     known_hosts: String,
+    /// sshfleet cannot ask for the key `ssh` takes (a certificate type
+    /// after a plain one): it must refuse, saying so, whatever `ssh` does.
+    order_refusal: bool,
 }
 
 /// `ssh` accepted the host key (it went on to authenticate and run).
@@ -235,6 +241,15 @@ async fn compare(server: &Server, cases: &[Case]) {
             .unwrap();
         let ours = host["status"] != "unreachable";
         let error = host["error"].as_str().unwrap_or_default().to_string();
+        if case.order_refusal {
+            if ours || !error.contains("ssh would take") {
+                wrong.push(format!(
+                    "case {i} ({}): sshfleet must refuse naming the certificate type: {error}",
+                    case.lines.trim().replace('\n', "; ")
+                ));
+            }
+            continue;
+        }
         if ours != ssh[i] {
             wrong.push(format!(
                 "case {i} ({} / known_hosts {:?}): ssh {}, sshfleet {} {error}",
@@ -252,6 +267,7 @@ fn case(lines: &str, known_hosts: &str) -> Case {
     Case {
         lines: lines.to_string(),
         known_hosts: known_hosts.to_string(),
+        order_refusal: false,
     }
 }
 
@@ -490,6 +506,97 @@ async fn revoked_lines_apply_to_the_hosts_their_patterns_match_as_in_openssh() {
         ("", format!("HOST {ecdsa}\n@revoked HOST {ecdsa}\n")),
     ] {
         cases.push(case(lines, &known_hosts));
+    }
+    compare(&server, &cases).await;
+}
+
+/// Host certificates on known_hosts lines, as OpenSSH 9.2 reads them:
+/// `@revoked` revokes the key the certificate certifies (offered as the
+/// certificate or, with `HostKeyAlgorithms ssh-ed25519`, plain; under
+/// accept-new nothing is recorded), `@cert-authority` trusts that key as a
+/// CA, and an unmarked certificate line trusts nothing but makes the host
+/// known (ssh: "changed"). A jump host's key is decided the same way.
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_lines_in_known_hosts_decide_as_openssh() {
+    let Some(server) = server().await else {
+        return;
+    };
+    let (ed, cert, ca) = (&server.ed25519, &server.cert, &server.ca);
+    let ed_only = "  HostKeyAlgorithms ssh-ed25519\n";
+    let new = "  StrictHostKeyChecking accept-new\n";
+    let jump = "  ProxyJump jCASE\nHost jCASE cCASE\n";
+    let mut cases = Vec::new();
+    for (lines, known_hosts) in [
+        (ed_only, format!("@revoked * {cert}\nHOST {ed}\n")),
+        ("", format!("@revoked * {cert}\nHOST {ed}\n")),
+        ("", format!("HOST {ed}\n@revoked HOST {cert}\n")),
+        ("", format!("@revoked nothere {cert}\nHOST {ed}\n")),
+        (new, format!("@revoked * {cert}\n")),
+        (
+            "  StrictHostKeyChecking accept-new\n  HostKeyAlgorithms ssh-ed25519\n",
+            format!("@revoked * {cert}\n"),
+        ),
+        ("", format!("@cert-authority * {cert}\n")),
+        ("", format!("@cert-authority * {cert}\nHOST {ed}\n")),
+        ("", format!("@cert-authority * {ca}\n@revoked * {cert}\n")),
+        (ed_only, format!("HOST {cert}\n")),
+        (new, format!("HOST {cert}\n")),
+        (ed_only, format!("HOST {cert}\nHOST {ed}\n")),
+        ("", format!("HOST {cert}\n@cert-authority * {ca}\n")),
+        (jump, format!("@revoked * {cert}\nHOST {ed}\n")),
+        (jump, format!("HOST {ed}\n")),
+    ] {
+        cases.push(case(lines, &known_hosts));
+    }
+    compare(&server, &cases).await;
+}
+
+/// A certificate type `HostKeyAlgorithms` lists after a plain one, which
+/// russh cannot offer there: where the server has that plain type, both
+/// take it; where it has not (ECDSA P-384 here), `ssh` takes the
+/// certificate, and sshfleet refuses, naming it, rather than checking the
+/// plain key (which known_hosts trusts while the CA is `@revoked`) or
+/// finding no common algorithm. Wildcards that put the certificate after
+/// its own plain type reach the plain key, as `ssh` does.
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_types_after_plain_ones_decide_as_openssh_or_refuse() {
+    let Some(server) = server().await else {
+        return;
+    };
+    let (ed, rsa, ca) = (&server.ed25519, &server.rsa, &server.ca);
+    let revoked_ca = format!("@revoked * {ca}\nHOST {ed}\nHOST {rsa}\n");
+    let trusted_ca = format!("@cert-authority * {ca}\n");
+    let hka = |v: &str| format!("  HostKeyAlgorithms {v}\n");
+    let late = "ecdsa-sha2-nistp384,ssh-ed25519-cert-v01@openssh.com,ssh-ed25519";
+    let mut cases = vec![
+        Case {
+            order_refusal: true,
+            ..case(&hka(late), &revoked_ca)
+        },
+        Case {
+            order_refusal: true,
+            ..case(&hka(late), &trusted_ca)
+        },
+        Case {
+            order_refusal: true,
+            ..case(
+                &hka("ecdsa-sha2-nistp384,ssh-ed25519-cert-v01@openssh.com"),
+                &trusted_ca,
+            )
+        },
+    ];
+    for value in [
+        "rsa-sha2-512,ssh-ed25519-cert-v01@openssh.com,ssh-ed25519",
+        "ssh-ed25519*",
+        "*ed25519*",
+        "^ssh-ed25519*",
+        "ecdsa*,ssh-ed25519",
+        "rsa-sha2-512*,ssh-ed25519*",
+        "ssh-ed25519,ssh-ed25519-cert-v01@openssh.com",
+        "ssh-ed25519-cert-v01@openssh.com,ssh-ed25519",
+    ] {
+        cases.push(case(&hka(value), &revoked_ca));
+        cases.push(case(&hka(value), &trusted_ca));
     }
     compare(&server, &cases).await;
 }

@@ -122,74 +122,45 @@ pub(crate) struct HostKeyOffer {
     pub keys: Vec<Algorithm>,
 }
 
-/// Whether a server that offers one of these plain algorithms offers the
-/// other: the same name, or the two SHA-2 RSA signatures (RFC 8332, added
-/// together in OpenSSH 7.2). `ssh-rsa` is not: old servers offer it alone.
-fn offered_together(a: &str, b: &str) -> bool {
-    let sha2 = |n: &str| matches!(n, "rsa-sha2-256" | "rsa-sha2-512");
-    a == b || (sha2(a) && sha2(b))
-}
-
-/// `order` (OpenSSH's) as russh offers it: russh sends every certificate
-/// type ahead of every plain one, so a certificate type that OpenSSH
-/// offers after a plain one is left out when that cannot change which key
-/// is checked, and refused otherwise:
-/// - left out when the same plain algorithm comes before it (a server
-///   that has the certificate has its key, and is asked for that first);
-/// - left out when no later plain type is one known_hosts knows the host
-///   by, other than its own, unless a plain algorithm offered with it
-///   comes before the certificate (whatever the server picks instead is
-///   then an unknown key, or the same key, for sshfleet and `ssh` alike,
-///   or a key the server had to be asked for earlier anyway);
-/// - otherwise an error: sshfleet could check a known key where `ssh`
-///   checks an unknown one.
-///
-/// Names sshfleet does not implement (security keys, DSA) are left out:
-/// it can never negotiate them.
-pub(crate) fn russh_offer(order: &[String], known: &KnownForHost) -> Result<HostKeyOffer, String> {
-    let usable: Vec<&String> = order
-        .iter()
-        .filter(|n| HOST_KEY_NAMES.contains(&plain_name(n).as_str()))
-        .collect();
+/// `order` (OpenSSH's) as russh offers it. russh sends every certificate
+/// type ahead of every plain one, so a certificate type that OpenSSH offers
+/// after a plain one is left out: what remains is OpenSSH's list in its
+/// order, less those types (and the names sshfleet does not implement:
+/// security keys, DSA). russh then takes the same key as `ssh` unless the
+/// server offers one of the names left out ahead of the one russh takes;
+/// the connection checks that against the server's list
+/// (`transport::kexinit`) and refuses then, naming why.
+pub(crate) fn russh_offer(order: &[String]) -> HostKeyOffer {
     let mut offer = HostKeyOffer {
         certificates: Vec::new(),
         keys: Vec::new(),
     };
-    let mut plains: Vec<String> = Vec::new();
-    for (index, name) in usable.iter().enumerate() {
+    for name in order {
         let plain = plain_name(name);
+        if !HOST_KEY_NAMES.contains(&plain.as_str()) {
+            continue;
+        }
         let Ok(algorithm) = plain.parse::<Algorithm>() else {
             continue;
         };
         if !is_certificate(name) {
             offer.keys.push(algorithm);
-            plains.push(plain);
-            continue;
-        }
-        if plains.is_empty() {
+        } else if offer.keys.is_empty() {
             offer.certificates.push(algorithm);
-            continue;
-        }
-        if plains.contains(&plain) {
-            continue;
-        }
-        let own = key_type(name);
-        let later_known = usable[index + 1..]
-            .iter()
-            .filter(|n| !is_certificate(n) && key_type(n) != own)
-            .filter(|n| !plains.iter().any(|p| offered_together(p, n)))
-            .find(|n| known.knows_type_of(n));
-        if let Some(later) = later_known {
-            return Err(format!(
-                "HostKeyAlgorithms offers {name} after {} and before {later}, whose key type \
-                 known_hosts knows this host by; sshfleet offers every certificate type ahead \
-                 of the plain ones and cannot keep this order, which could check another key \
-                 than ssh does. Put the certificate types first (or leave {name} out)",
-                plains.join(",")
-            ));
         }
     }
-    Ok(offer)
+    offer
+}
+
+impl HostKeyOffer {
+    /// The names russh sends, in its order.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.certificates
+            .iter()
+            .map(Algorithm::to_certificate_type)
+            .chain(self.keys.iter().map(|a| a.as_str().to_string()))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -268,14 +239,6 @@ mod tests {
         }
     }
 
-    fn names(algorithms: &[Algorithm]) -> String {
-        algorithms
-            .iter()
-            .map(|a| a.as_str().to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-
     /// What known_hosts knows reorders unset, `+` and `-` values only, as
     /// sshconnect2.c's `order_hostkeyalgs` (checked against `ssh -vvv`).
     #[test]
@@ -312,32 +275,135 @@ mod tests {
         assert!(ca[..8].iter().all(|n| n.ends_with(CERT_SUFFIX)), "{ca:?}");
     }
 
+    /// russh's offer is OpenSSH's list less the certificate types after
+    /// the first plain one, in OpenSSH's order: then russh and `ssh`
+    /// choose alike unless the server offers one of those first (checked
+    /// at the handshake).
     #[test]
-    fn the_offer_keeps_the_order_or_says_why_not() {
-        // r1: a plain list asks for ECDSA first, though Ed25519 is known.
+    fn the_offer_is_the_order_less_late_certificates() {
         let ed = known(&["ssh-ed25519"], false);
         let c = change("ecdsa-sha2-nistp256,ssh-ed25519");
-        let offer = russh_offer(&openssh_order(c.as_ref(), &ed), &ed).unwrap();
-        assert_eq!(names(&offer.keys), "ecdsa-sha2-nistp256,ssh-ed25519");
-        assert!(offer.certificates.is_empty());
-        // r2: the certificate after its own plain type is never reached.
+        let offer = russh_offer(&openssh_order(c.as_ref(), &ed));
+        assert_eq!(offer.names().join(","), "ecdsa-sha2-nistp256,ssh-ed25519");
         let ca = known(&[], true);
         let c = change("ssh-ed25519,ssh-ed25519-cert-v01@openssh.com");
-        let offer = russh_offer(&openssh_order(c.as_ref(), &ca), &ca).unwrap();
-        assert_eq!(names(&offer.keys), "ssh-ed25519");
-        assert!(offer.certificates.is_empty());
-        // Known by RSA, defaults: RSA certificates, then RSA, then the rest.
+        let offer = russh_offer(&openssh_order(c.as_ref(), &ca));
+        assert_eq!(offer.names().join(","), "ssh-ed25519");
+        let c = change("rsa-sha2-512,ssh-ed25519-cert-v01@openssh.com,ssh-ed25519");
+        let offer = russh_offer(&openssh_order(c.as_ref(), &ca));
+        assert_eq!(offer.names().join(","), "rsa-sha2-512,ssh-ed25519");
         let rsa = known(&["ssh-rsa"], false);
-        let offer = russh_offer(&openssh_order(None, &rsa), &rsa).unwrap();
-        assert_eq!(offer.certificates.len(), 2);
+        let offer = russh_offer(&openssh_order(None, &rsa));
         assert_eq!(
-            names(&offer.keys),
-            "rsa-sha2-512,rsa-sha2-256,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521"
+            offer.names().join(","),
+            "rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,rsa-sha2-512,\
+             rsa-sha2-256,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521"
         );
-        // A certificate between an unknown plain type and a known one:
-        // russh cannot keep it, and leaving it out could check the known key.
-        let c = change("ecdsa-sha2-nistp256,ssh-rsa-cert-v01@openssh.com,ssh-ed25519");
-        let err = russh_offer(&openssh_order(c.as_ref(), &ed), &ed).unwrap_err();
-        assert!(err.contains("cannot keep this order"), "{err}");
+        // Always a subsequence of OpenSSH's list.
+        for value in VALUES {
+            let order = openssh_order(change(value).as_ref(), &rsa);
+            let mut rest = order.iter();
+            for name in russh_offer(&order).names() {
+                assert!(rest.any(|n| *n == name), "{value}: {name}");
+            }
+        }
+    }
+
+    /// What `ssh -G` prints for `HostKeyAlgorithms=value` (`Err` when it
+    /// refuses the value, `None` when there is no ssh to ask).
+    fn ssh_prints(value: &str) -> Option<Result<String, String>> {
+        let out = std::process::Command::new("ssh")
+            .args(["-F", "/dev/null", "-G", "-o"])
+            .arg(format!("HostKeyAlgorithms={value}"))
+            .arg("h")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let printed = String::from_utf8_lossy(&out.stdout);
+        Some(
+            printed
+                .lines()
+                .find_map(|l| l.strip_prefix("hostkeyalgorithms "))
+                .map(str::to_string)
+                .ok_or_else(|| String::from_utf8_lossy(&out.stderr).into_owned()),
+        )
+    }
+
+    /// Generated differential: every prefix (none, `+`, `-`, `^`) over one
+    /// and two of names and wildcards that mix certificate and plain types
+    /// in either order. OpenSSH's list is what `ssh -G` prints, and the
+    /// list sshfleet offers is exactly that list less the names sshfleet
+    /// does not implement and the certificate types after its first plain
+    /// type (those the handshake check covers): no type is lost anywhere
+    /// else.
+    #[test]
+    fn every_list_form_offers_what_ssh_offers() {
+        const TOKENS: [&str; 7] = [
+            "ssh-ed25519",
+            "ssh-ed25519-cert-v01@openssh.com",
+            "rsa-sha2-512",
+            "ssh-ed25519*",
+            "*ed25519*",
+            "ecdsa*",
+            "*-cert-v01@openssh.com",
+        ];
+        let mut forms = Vec::new();
+        for prefix in ["", "+", "-", "^"] {
+            for a in TOKENS {
+                forms.push(format!("{prefix}{a}"));
+                for b in TOKENS.iter().filter(|b| **b != a) {
+                    forms.push(format!("{prefix}{a},{b}"));
+                }
+            }
+        }
+        let answers: Vec<_> = std::thread::scope(|scope| {
+            let chunks: Vec<_> = forms
+                .chunks(forms.len().div_ceil(4))
+                .map(|chunk| {
+                    scope.spawn(move || chunk.iter().map(|f| ssh_prints(f)).collect::<Vec<_>>())
+                })
+                .collect();
+            chunks.into_iter().flat_map(|t| t.join().unwrap()).collect()
+        });
+        let mut wrong = Vec::new();
+        for (form, answer) in forms.iter().zip(answers) {
+            let Some(answer) = answer else {
+                assert!(std::env::var_os("CI").is_none(), "CI must have ssh");
+                return;
+            };
+            let parsed = AlgorithmChange::parse(AlgorithmKind::HostKey, form);
+            let theirs = match (answer, parsed) {
+                (Ok(theirs), Ok(_)) => theirs,
+                (Err(_), Err(_)) => continue,
+                (theirs, ours) => {
+                    wrong.push(format!("{form}: ssh {theirs:?}, sshfleet {ours:?}"));
+                    continue;
+                }
+            };
+            let order = openssh_order(change(form).as_ref(), &KnownForHost::default());
+            if order.join(",") != theirs {
+                wrong.push(format!(
+                    "{form}: ssh offers {theirs}, OpenSSH order {order:?}"
+                ));
+            }
+            let mut expected = Vec::new();
+            let mut plain_seen = false;
+            for name in theirs.split(',') {
+                if !HOST_KEY_NAMES.contains(&plain_name(name).as_str()) {
+                    continue;
+                }
+                if !is_certificate(name) {
+                    plain_seen = true;
+                    expected.push(name.to_string());
+                } else if !plain_seen {
+                    expected.push(name.to_string());
+                }
+            }
+            let offered = russh_offer(&order).names();
+            if offered != expected {
+                wrong.push(format!("{form}: ssh {theirs}, sshfleet offers {offered:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 }

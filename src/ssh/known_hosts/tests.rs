@@ -597,3 +597,132 @@ fn append_goes_through_a_symbolic_link_as_openssh() {
         format!("fw2 {ED_B}\nfw1 {ED_A}\n")
     );
 }
+
+/// A host certificate of each type ssh-keygen makes (Ed25519, ECDSA on
+/// each curve, RSA), signed by an Ed25519 CA: (`type base64` of the
+/// certificate, `type base64` of its key, `type base64` of the CA).
+fn certificates(dir: &Path) -> Vec<(String, String, String)> {
+    let run = |args: &[&str]| {
+        let ok = Command::new(SSH_KEYGEN)
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ssh-keygen {args:?}");
+    };
+    let first_two = |path: PathBuf| {
+        let text = fs::read_to_string(path).unwrap();
+        text.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let ca = dir.join("ca");
+    run(&["-q", "-t", "ed25519", "-N", "", "-f", ca.to_str().unwrap()]);
+    let mut out = Vec::new();
+    for (kind, bits) in [
+        ("ed25519", "256"),
+        ("ecdsa", "256"),
+        ("ecdsa", "384"),
+        ("ecdsa", "521"),
+        ("rsa", "2048"),
+    ] {
+        let key = dir.join(format!("{kind}{bits}"));
+        let k = key.to_str().unwrap();
+        run(&["-q", "-t", kind, "-b", bits, "-N", "", "-f", k]);
+        let public = format!("{k}.pub");
+        run(&[
+            "-q",
+            "-s",
+            ca.to_str().unwrap(),
+            "-I",
+            "t",
+            "-h",
+            "-n",
+            "fw1",
+            &public,
+        ]);
+        out.push((
+            first_two(dir.join(format!("{kind}{bits}-cert.pub"))),
+            first_two(PathBuf::from(&public)),
+            first_two(dir.join("ca.pub")),
+        ));
+    }
+    out
+}
+
+/// A certificate on a known_hosts line is read as OpenSSH reads it, for
+/// every type: `@revoked` revokes the key it certifies (presented plain
+/// or as a certificate, whose CA is checked too by the caller);
+/// `@cert-authority` trusts the key it certifies as a CA; unmarked, it
+/// trusts nothing, is another key listed for the host (ssh says the key
+/// changed) and no type the host is known by.
+#[test]
+fn certificate_lines_mean_their_key_per_marker() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (cert, plain, _ca) in certificates(dir.path()) {
+        let kind = cert.split(' ').next().unwrap().to_string();
+        let k = kh(&format!("@revoked * {cert}\nfw1 {plain}\n"));
+        assert!(k.warnings().is_empty(), "{kind}: {:?}", k.warnings());
+        assert_eq!(
+            k.check("fw1", 22, &key(&plain)),
+            HostKeyStatus::Revoked { line: 1 },
+            "{kind}"
+        );
+        let k = kh(&format!("@cert-authority fw1 {cert}\n"));
+        assert_eq!(k.authorities("fw1", 22), vec![(1, key(&plain))], "{kind}");
+        let k = kh(&format!("fw1 {cert}\n"));
+        assert_eq!(k.check("fw1", 22, &key(&plain)), HostKeyStatus::Unknown);
+        assert_eq!(k.known_other_type("fw1", 22, &key(&plain)), Some((kind, 1)));
+        assert!(k.known_keys("fw1", 22).is_empty());
+    }
+}
+
+/// A certificate whose CA signature does not verify, or whose blob is not
+/// the type its field names, is a line OpenSSH cannot read: skipped, with
+/// a warning, as every unreadable line.
+#[test]
+fn unreadable_certificate_lines_are_skipped() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let certs = certificates(dir.path());
+    let (cert, plain, _) = &certs[0];
+    let (kind, blob) = cert.split_once(' ').unwrap();
+    let mut bytes = STANDARD.decode(blob).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let tampered = format!("{kind} {}", STANDARD.encode(&bytes));
+    let other_type = format!("ecdsa-sha2-nistp256-cert-v01@openssh.com {blob}");
+    for line in [tampered, other_type] {
+        let k = kh(&format!("@revoked * {line}\nfw1 {plain}\n"));
+        assert_eq!(k.warnings().len(), 1, "{line}");
+        assert_eq!(k.check("fw1", 22, &key(plain)), HostKeyStatus::Trusted);
+    }
+}
+
+/// `RevokedHostKeys` reads a certificate line as the key it certifies,
+/// as `sshkey_in_file` does: that key is revoked, another is not (ssh
+/// connects), where the line used to fail the check.
+#[test]
+fn revoked_host_keys_file_reads_certificates_as_their_key() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let certs = certificates(dir.path());
+    let file = dir.path().join("revoked");
+    for (cert, plain, _) in &certs {
+        fs::write(&file, format!("{cert} a comment\n")).unwrap();
+        assert_eq!(
+            revoked_by_file(&file, &[&key(plain)]),
+            Ok(Some(1)),
+            "{cert}"
+        );
+        assert_eq!(revoked_by_file(&file, &[&key(ED_A)]), Ok(None), "{cert}");
+    }
+}

@@ -19,6 +19,7 @@ use russh::client::{self, Handle};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 mod auth;
+mod kexinit;
 mod proxy;
 mod verify;
 
@@ -599,11 +600,13 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let addr = format!("{}:{}", target.address, target.port);
+    let (preferred, plan) = host_key_preference(target, &options.known_hosts_cache);
+    let server_host_keys = kexinit::ServerHostKeys::default();
     let config = Arc::new(client::Config {
         keepalive_interval: Some(options.keepalive_interval),
         keepalive_max: 4,
         nodelay: true,
-        preferred: host_key_preference(target, &options.known_hosts_cache)?,
+        preferred,
         ..client::Config::default()
     });
     let verified = Arc::new(AtomicBool::new(false));
@@ -623,12 +626,17 @@ where
         known_hosts_cache: options.known_hosts_cache.clone(),
         verified: verified.clone(),
         checks: target.checks.clone(),
+        plan: plan.clone(),
+        server_host_keys: server_host_keys.clone(),
     };
     // russh reads each packet with two exact reads (its first block, then
     // the rest), so an unbuffered socket costs two or three `recv` calls a
     // packet, more than the packet's own cost on loopback; a small buffer
     // makes it about one per burst of packets.
-    let stream = tokio::io::BufReader::with_capacity(READ_BUFFER, stream);
+    let stream = tokio::io::BufReader::with_capacity(
+        READ_BUFFER,
+        kexinit::Sniff::new(stream, server_host_keys),
+    );
     let handshake = client::connect_stream(config, stream, verifier);
     let timeout = || ConnectError::Timeout {
         addr: addr.clone(),
@@ -639,6 +647,16 @@ where
         .map_err(|_| timeout())?
         .map_err(|e| match e {
             HandlerError::HostKey(e) => *e,
+            // A name ssh would take that russh left out: say so.
+            HandlerError::Ssh(russh::Error::NoCommonAlgo { kind, theirs, .. })
+                if matches!(kind, russh::AlgorithmKind::Key)
+                    && plan.check(Some(&theirs)).is_err() =>
+            {
+                ConnectError::HostKeyOrder {
+                    host_port: target.host_port(),
+                    message: plan.check(Some(&theirs)).err().unwrap_or_default(),
+                }
+            }
             HandlerError::Ssh(russh::Error::NoCommonAlgo { kind, theirs, .. }) => {
                 ConnectError::NoCommonAlgorithm {
                     host_port: target.host_port(),

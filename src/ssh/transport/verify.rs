@@ -11,6 +11,7 @@ use russh::keys::{PublicKey, PublicKeyOrCertificate};
 
 use crate::ssh::known_hosts::{self, HostKeyStatus};
 
+use super::kexinit;
 use super::*;
 
 /// Errors the handler can return from inside the russh handshake.
@@ -26,15 +27,62 @@ impl From<russh::Error> for HandlerError {
     }
 }
 
+/// The host key algorithms of one connection: `ssh`'s list and russh's.
+#[derive(Debug, Clone, Default)]
+pub(super) struct HostKeyPlan {
+    /// What OpenSSH 9.2 offers this host, in its order.
+    pub(super) openssh: Vec<String>,
+    /// What russh offers: `openssh` less what russh cannot offer there.
+    pub(super) russh: Vec<String>,
+}
+
+impl HostKeyPlan {
+    /// `Err(why)` when the server, offering `server`, would give `ssh`
+    /// another key than russh: the choice decides which key is checked.
+    pub(super) fn check(&self, server: Option<&[String]>) -> Result<(), String> {
+        let Some(server) = server else {
+            return Err(
+                "sshfleet could not read the server's host key algorithms (its first \
+                 KEXINIT), so it cannot tell which key ssh would check"
+                    .to_string(),
+            );
+        };
+        let ssh = kexinit::choice(&self.openssh, server);
+        let ours = kexinit::choice(&self.russh, server);
+        match (ssh, ours) {
+            (a, b) if a == b => Ok(()),
+            (Some(theirs), ours) => {
+                let why = if theirs.ends_with("-cert-v01@openssh.com")
+                    && crate::ssh::algorithms::HOST_KEY_NAMES
+                        .iter()
+                        .any(|n| theirs.starts_with(n))
+                {
+                    "russh offers certificate types only ahead of every plain type, and \
+                     HostKeyAlgorithms (or known_hosts' reordering) puts it after one"
+                } else {
+                    "sshfleet does not implement it"
+                };
+                Err(format!(
+                    "ssh would take the server's {theirs} host key, which sshfleet cannot ask \
+                     for here ({why}), and sshfleet would take {} instead: another key than \
+                     ssh checks. Put {theirs} first in HostKeyAlgorithms, or leave it out",
+                    ours.unwrap_or("nothing")
+                ))
+            }
+            (None, _) => Ok(()),
+        }
+    }
+}
+
 /// The algorithms to offer `target`, its host key types in OpenSSH's
 /// order for this host (`algorithms::host_key_order`): what known_hosts
-/// knows it by decides the order only where OpenSSH lets it. An order
-/// russh cannot offer without risking another key than `ssh` checks is
-/// refused.
+/// knows it by decides the order only where OpenSSH lets it. russh's
+/// offer may leave names out; [`HostKeyPlan::check`] refuses a server
+/// for which that changes the key.
 pub(super) fn host_key_preference(
     target: &Target,
     cache: &known_hosts::Cache,
-) -> Result<russh::Preferred, ConnectError> {
+) -> (russh::Preferred, HostKeyPlan) {
     use crate::ssh::algorithms::{AlgorithmKind, host_key_order};
     let mut preferred = target.algorithms.preferred();
     let (host, port) = match &target.host_key_alias {
@@ -66,15 +114,14 @@ pub(super) fn host_key_preference(
     }
     let order =
         host_key_order::openssh_order(target.algorithms.get(AlgorithmKind::HostKey), &known);
-    let offer = host_key_order::russh_offer(&order, &known).map_err(|message| {
-        ConnectError::HostKeyOrder {
-            host_port: target.host_port(),
-            message,
-        }
-    })?;
+    let offer = host_key_order::russh_offer(&order);
+    let plan = HostKeyPlan {
+        russh: offer.names(),
+        openssh: order,
+    };
     preferred.key = std::borrow::Cow::Owned(offer.keys);
     preferred.host_key_certificates = std::borrow::Cow::Owned(offer.certificates);
-    Ok(preferred)
+    (preferred, plan)
 }
 
 /// Verifies the server's key during the handshake.
@@ -97,6 +144,9 @@ pub(super) struct Verifier {
     pub(super) verified: Arc<AtomicBool>,
     /// `RevokedHostKeys`, `CASignatureAlgorithms`, `HashKnownHosts`.
     pub(super) checks: HostKeyChecks,
+    /// The host key algorithms offered, and what the server offers.
+    pub(super) plan: HostKeyPlan,
+    pub(super) server_host_keys: kexinit::ServerHostKeys,
 }
 
 impl Verifier {
@@ -351,6 +401,17 @@ impl client::Handler for Verifier {
         // this host; with no such line OpenSSH retries it as a plain key,
         // and so does sshfleet. A certificate a trusted CA signed that does
         // not hold (expired, other principal, revoked) is refused.
+        let server = self
+            .server_host_keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        self.plan.check(server.as_deref()).map_err(|message| {
+            HandlerError::HostKey(Box::new(ConnectError::HostKeyOrder {
+                host_port: host_port(&self.host, self.port),
+                message,
+            }))
+        })?;
         self.check_revoked_file(server_key)
             .map_err(|e| HandlerError::HostKey(Box::new(e)))?;
         let key = match server_key {

@@ -310,7 +310,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "2.9.9",
         One,
         Honoured(
-            "the host key types accepted and offered (`+ - ^`, wildcards), restricted to those sshfleet implements; the types known_hosts knows the host by go first, as in OpenSSH",
+            "the host key types accepted and offered (`+ - ^`, wildcards), restricted to those sshfleet implements; the types known_hosts knows the host by go first, as in OpenSSH; a host whose server offers a type `ssh` would take and sshfleet cannot ask for there (a certificate type after a plain one) is refused, naming it",
         ),
     ),
     k(

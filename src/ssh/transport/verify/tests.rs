@@ -51,7 +51,51 @@ fn verifier(known_hosts: &Path, policy: HostKeyPolicy, checks: HostKeyChecks) ->
         known_hosts_cache: Arc::new(known_hosts::Cache::default()),
         verified: Arc::new(AtomicBool::new(false)),
         checks,
+        plan: HostKeyPlan::default(),
+        server_host_keys: Arc::new(Mutex::new(Some(Vec::new()))),
     }
+}
+
+fn strings(list: &str) -> Vec<String> {
+    list.split(',').map(str::to_string).collect()
+}
+
+/// The server's list decides whether leaving a name out of russh's offer
+/// changes the key: the attacker's finding (a certificate after a plain
+/// type, a server with only the Ed25519 key and its certificate) is
+/// refused; a server that offers what both take first is not.
+#[test]
+fn a_choice_other_than_ssh_s_is_refused_with_why() {
+    let openssh = "rsa-sha2-512,ssh-ed25519-cert-v01@openssh.com,ssh-ed25519";
+    let plan = HostKeyPlan {
+        openssh: strings(openssh),
+        russh: strings("rsa-sha2-512,ssh-ed25519"),
+    };
+    let cert_server = strings("ssh-ed25519-cert-v01@openssh.com,ssh-ed25519");
+    let err = plan.check(Some(&cert_server)).unwrap_err();
+    assert!(
+        err.contains("ssh would take the server's ssh-ed25519-cert-v01@openssh.com"),
+        "{err}"
+    );
+    assert!(err.contains("would take ssh-ed25519 instead"), "{err}");
+    assert!(
+        plan.check(Some(&strings(
+            "rsa-sha2-512,ssh-ed25519-cert-v01@openssh.com"
+        )))
+        .is_ok()
+    );
+    assert!(plan.check(Some(&strings("ssh-ed25519"))).is_ok());
+    assert!(plan.check(Some(&strings("ecdsa-sha2-nistp256"))).is_ok());
+    assert!(plan.check(None).is_err());
+    // A name sshfleet does not implement, which ssh takes.
+    let plan = HostKeyPlan {
+        openssh: strings("sk-ssh-ed25519@openssh.com,ssh-ed25519"),
+        russh: strings("ssh-ed25519"),
+    };
+    let err = plan
+        .check(Some(&strings("sk-ssh-ed25519@openssh.com,ssh-ed25519")))
+        .unwrap_err();
+    assert!(err.contains("does not implement"), "{err}");
 }
 
 fn checks() -> HostKeyChecks {
