@@ -308,6 +308,33 @@ impl Model {
         hosts
     }
 
+    /// Whether Ansible lists `group`'s hosts in one order. Its
+    /// `_walk_relationship` iterates a Python set at each level, so when
+    /// two groups of a level bring new children, the order of those
+    /// children, and of their hosts in `groups[...]`, follows the
+    /// process's hash seed: `ansible` itself gives different orders from
+    /// run to run.
+    pub(super) fn order_is_fixed(&self, group: usize) -> bool {
+        let mut level: Vec<usize> = std::iter::once(group)
+            .chain(self.groups[group].children.iter().copied())
+            .collect();
+        let mut seen: HashSet<usize> = level.iter().copied().collect();
+        while !level.is_empty() {
+            let brings = |g: &usize| self.groups[*g].children.iter().any(|c| !seen.contains(c));
+            if level.iter().filter(|g| brings(g)).count() > 1 {
+                return false;
+            }
+            let next: Vec<usize> = level
+                .iter()
+                .flat_map(|g| self.groups[*g].children.iter().copied())
+                .filter(|c| !seen.contains(c))
+                .collect();
+            seen.extend(next.iter().copied());
+            level = next;
+        }
+        true
+    }
+
     /// What templates read of the whole inventory (`hostvars`, `groups`,
     /// `group_names`, `inventory_file`).
     fn facts(
@@ -338,6 +365,13 @@ impl Model {
             groups: groups
                 .iter()
                 .map(|g: &super::Group| (g.name.clone(), g.all_hosts.clone()))
+                .collect(),
+            unordered: self
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !self.order_is_fixed(*i))
+                .map(|(_, g)| g.name.clone())
                 .collect(),
             password_envs: std::sync::OnceLock::new(),
         })

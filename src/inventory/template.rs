@@ -29,6 +29,10 @@ pub(crate) struct Facts {
     pub(super) hosts: BTreeMap<String, HostFacts>,
     /// Each group's hosts (Ansible's `groups`).
     pub(super) groups: BTreeMap<String, Vec<String>>,
+    /// Groups whose hosts Ansible lists in an order that varies from run
+    /// to run ([`Model::order_is_fixed`](super::model::Model::order_is_fixed)):
+    /// reading one through `groups` is refused.
+    pub(super) unordered: std::collections::BTreeSet<String>,
     /// The environment variables hosts name as their password's
     /// (`sshfleet_password_env`), gathered once when first needed.
     pub(super) password_envs: std::sync::OnceLock<std::collections::HashSet<String>>,
@@ -138,6 +142,7 @@ impl Templar {
                 Arc::new(Facts {
                     hosts: BTreeMap::from([(host.to_string(), one)]),
                     groups: BTreeMap::new(),
+                    unordered: Default::default(),
                     password_envs: std::sync::OnceLock::new(),
                 })
             }
@@ -590,6 +595,41 @@ impl std::fmt::Debug for World {
     }
 }
 
+/// Ansible's `groups`: each group's hosts, except a group whose host
+/// order varies from run to run in Ansible, which is refused when read.
+#[derive(Debug)]
+struct Groups {
+    world: Arc<World>,
+}
+
+impl Object for Groups {
+    fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
+        let name = key.as_str()?;
+        let hosts = self.world.facts.groups.get(name)?;
+        if self.world.facts.unordered.contains(name) {
+            self.world.refuse(format!(
+                "`groups['{name}']`: Ansible lists this group's hosts in an order that varies \
+                 from run to run (two of its subgroups at one level bring new subgroups, and \
+                 Ansible walks them in Python's hash order), so sshfleet cannot give Ansible's \
+                 list"
+            ));
+            return Some(J::UNDEFINED);
+        }
+        Some(J::from_serialize(hosts))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(
+            self.world
+                .facts
+                .groups
+                .keys()
+                .map(|k| J::from(k.as_str()))
+                .collect(),
+        )
+    }
+}
+
 impl Object for Scope {
     fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
         let name = key.as_str()?;
@@ -687,7 +727,9 @@ impl Scope {
             "inventory_hostname" => J::from(self.host.as_str()),
             "inventory_hostname_short" => J::from(magic::short_name(&self.host)),
             "group_names" => J::from_serialize(&me.group_names),
-            "groups" => J::from_serialize(&self.world.facts.groups),
+            "groups" => J::from_object(Groups {
+                world: self.world.clone(),
+            }),
             // Ansible makes it an undefined value that `hostvars[..][..]`
             // keeps undefined and a `default` then replaces; sshfleet's
             // undefined does not chain so, and so refuses it rather than

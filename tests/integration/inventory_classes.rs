@@ -787,3 +787,30 @@ fn and_or_operands_and_key_file_tilde_user_as_ansible() {
     assert_eq!(two["port"], 2200);
     assert_eq!(two["key_files"][0], "~no_such_user_zz/k");
 }
+
+/// Where Ansible's own `groups[...]` order follows its hash seed (two
+/// subgroups of one level bring new subgroups), reading that group is
+/// refused; a group whose order is fixed is read as Ansible lists it.
+#[test]
+fn groups_whose_order_ansible_does_not_fix_are_refused() {
+    let inventory = "all:\n  children:\n    prod:\n      children:\n        web:\n          hosts:\n            w1:\n    staging:\n      children:\n        web2:\n          hosts:\n            w2:\n  hosts:\n    esa01:\n      ansible_host: \"{{ GROUP }}\"\n";
+    let dir = estate(&[("hosts.yml", &inventory.replace("GROUP", "groups['all'][0]"))]);
+    let text = refusal(dir.path(), &["inventory", "-i", "hosts.yml", "-F", "none"]);
+    assert!(text.contains("`groups['all']`"), "{text}");
+    assert!(text.contains("varies from run to run"), "{text}");
+    let dir = estate(&[(
+        "hosts.yml",
+        &inventory.replace(
+            "GROUP",
+            "groups['prod'][0] ~ '.' ~ (groups['all'] is defined)",
+        ),
+    )]);
+    let text = refusal(dir.path(), &["inventory", "-i", "hosts.yml", "-F", "none"]);
+    assert!(text.contains("`groups['all']`"), "{text}");
+    let dir = estate(&[(
+        "hosts.yml",
+        &inventory.replace("GROUP", "groups['prod'][0]"),
+    )]);
+    let hosts = resolve(dir.path(), "hosts.yml", &[]);
+    assert_eq!(host(&hosts, "esa01")["address"], "w1");
+}

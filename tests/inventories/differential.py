@@ -920,6 +920,10 @@ def compare_json(want, wl, limit, res, secrets):
         w = want["connections"].get(e["host"])
         if w is None:
             continue
+        if "error" in e and "varies from run to run" in e["error"] and not wl["order_fixed"]:
+            # Ansible's groups[...] order follows its hash seed there:
+            # sshfleet refuses to pick one of its orders.
+            continue
         if "error" in w or "error" in e:
             if ("error" in w) != ("error" in e):
                 diffs.append(f"{e['host']}: ours {e.get('error', 'resolved')}, Ansible {w.get('error', 'resolved')}")
