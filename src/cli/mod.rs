@@ -218,12 +218,15 @@ pub(crate) struct RunArgs {
     /// node_exporter's textfile collector (name it *.prom).
     #[arg(long, value_name = "PATH")]
     pub metrics_file: Option<PathBuf>,
-    /// Write each host's session transcript into this directory.
+    /// Write each host's session transcript into this directory, as HOST.log
+    /// (a byte of the name other than a letter, digit, `.`, `-` or `_` is
+    /// written `%XX`, so no two hosts share a file).
     #[arg(long)]
     pub transcripts: Option<PathBuf>,
     /// Write each host's session into this directory as a replayable recording
     /// (HOST.jsonl, secrets redacted) for `sshfleet sim --replay` and
-    /// `sshfleet playbook test` (docs/RECORDING.md).
+    /// `sshfleet playbook test` (docs/RECORDING.md). A host whose name a
+    /// recording cannot carry (not a DNS-like name) is refused before any host.
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
     /// Print plain lines instead of live progress.

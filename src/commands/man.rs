@@ -28,25 +28,31 @@ pub(super) fn execute(out_dir: Option<PathBuf>) -> Result<ExitCode, Error> {
         }
         // `sshfleet man | head` is not an error.
         None => {
-            use std::io::Write as _;
             let page = crate::cli::man::page(crate::cli::command())?;
-            match std::io::stdout().write_all(page.as_bytes()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    return Err(e.into());
-                }
-                _ => {}
-            }
+            write_stdout(page.as_bytes())?;
         }
     }
     Ok(ExitCode::Success)
 }
 
+/// Generated into memory first: clap_complete writes to the stream itself
+/// and panics on any error, so `sshfleet completions bash | head -c 1`
+/// was an exit 101. Written here, a closed pipe ends the output quietly,
+/// as for every other subcommand.
 pub(super) fn completions(shell: clap_complete::Shell) -> Result<ExitCode, Error> {
-    clap_complete::generate(
-        shell,
-        &mut crate::cli::command(),
-        "sshfleet",
-        &mut std::io::stdout(),
-    );
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut crate::cli::command(), "sshfleet", &mut script);
+    write_stdout(&script)?;
     Ok(ExitCode::Success)
+}
+
+/// Write all of `bytes` to stdout; a reader that went away (`| head`) is
+/// not an error.
+fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }

@@ -4,6 +4,7 @@
 //! NAME` is asked for each host's variables.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde_yaml::{Mapping, Value};
 
@@ -12,11 +13,40 @@ use super::model::Model;
 use super::{InventoryError, Origin};
 
 pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError> {
+    load_within(
+        model,
+        path,
+        Budget::new(SCRIPT_TIMEOUT, crate::support::bounds::max_input()),
+    )
+}
+
+/// What all of one script's calls may take together: `--list` and every
+/// `--host` share one deadline and one output bound (docs/SECURITY.md I6),
+/// so a script without `_meta` cannot take 120 s per host.
+struct Budget {
+    timeout: Duration,
+    deadline: Instant,
+    max_bytes: u64,
+    bytes_left: u64,
+}
+
+impl Budget {
+    fn new(timeout: Duration, max_bytes: u64) -> Budget {
+        Budget {
+            timeout,
+            deadline: Instant::now() + timeout,
+            max_bytes,
+            bytes_left: max_bytes,
+        }
+    }
+}
+
+fn load_within(model: &mut Model, path: &Path, mut budget: Budget) -> Result<(), InventoryError> {
     let fail = |message: String| InventoryError::InvalidNoLine {
         path: path.to_path_buf(),
         message,
     };
-    let list = execute(path, &["--list"]).map_err(&fail)?;
+    let list = execute(path, &["--list"], &mut budget).map_err(&fail)?;
     let Value::Mapping(groups) = list else {
         return Err(fail(
             "inventory script output must be a JSON object".to_string(),
@@ -102,7 +132,7 @@ pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError>
     for host in hosts_seen {
         let vars = match &hostvars {
             Some(all) => all.get(host.as_str()).cloned().unwrap_or(Value::Null),
-            None => execute(path, &["--host", &host]).map_err(&fail)?,
+            None => execute(path, &["--host", &host], &mut budget).map_err(&fail)?,
         };
         let id = model.host_id(&host);
         match vars {
@@ -124,29 +154,43 @@ pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError>
 
 /// The longest an inventory script may run: a script that asks a CMDB
 /// answers in seconds; one that hangs must not hold the run forever.
-const SCRIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Run the script (bounded in time and output, see
-/// [`crate::support::child`]) and read its JSON, keeping the order of its keys (the
-/// order Ansible adds groups and hosts in).
-fn execute(path: &Path, args: &[&str]) -> Result<Value, String> {
+/// Run the script (bounded in time and output by what is left of its
+/// `budget`, see [`crate::support::child`]) and read its JSON, keeping the
+/// order of its keys (the order Ansible adds groups and hosts in).
+fn execute(path: &Path, args: &[&str], budget: &mut Budget) -> Result<Value, String> {
+    use crate::support::child::ChildError;
+    let spent = || {
+        format!(
+            "inventory script `{}`: its calls (`--list` and every `--host`) took more than {} s or printed more than {} bytes together, the bound of one script; stopped at `{}`",
+            path.display(),
+            budget.timeout.as_secs(),
+            budget.max_bytes,
+            args.join(" ")
+        )
+    };
+    let time_left = budget.deadline.saturating_duration_since(Instant::now());
+    if time_left.is_zero() || budget.bytes_left == 0 {
+        return Err(spent());
+    }
     // The file named, never a program of that name on PATH (`-i inv.py`
     // is ./inv.py to Ansible).
     let mut command = std::process::Command::new(super::vars::absolute(path));
     command.args(args);
-    let output = crate::support::child::run_bounded(
-        command,
-        SCRIPT_TIMEOUT,
-        crate::support::bounds::max_input(),
-    )
-    .map_err(|e| match e {
-        crate::support::child::ChildError::Spawn(e) => format!("cannot run inventory script: {e}"),
-        e => format!(
-            "inventory script `{} {}`: {e}",
-            path.display(),
-            args.join(" ")
-        ),
-    })?;
+    let output = crate::support::child::run_bounded(command, time_left, budget.bytes_left)
+        .map_err(|e| match e {
+            ChildError::Spawn(e) => format!("cannot run inventory script: {e}"),
+            ChildError::Timeout { .. } | ChildError::TooLarge(_) => {
+                format!("{} ({e})", spent())
+            }
+            e => format!(
+                "inventory script `{} {}`: {e}",
+                path.display(),
+                args.join(" ")
+            ),
+        })?;
+    budget.bytes_left = budget.bytes_left.saturating_sub(output.stdout.len() as u64);
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         return Err(format!(
@@ -235,6 +279,46 @@ mod tests {
                 other => panic!("{body}: {other:?}"),
             }
         }
+    }
+
+    /// Five hosts without `_meta`, each `--host` well within the bound on
+    /// its own: together past it, so the script is stopped at a `--host`
+    /// (each call used to have the whole bound). The same for output.
+    #[test]
+    fn all_calls_of_one_script_share_one_time_and_output_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let hosts = "{\"all\": {\"hosts\": [\"h1\", \"h2\", \"h3\", \"h4\", \"h5\"]}}";
+        let path = script(
+            dir.path(),
+            &format!("[ \"$1\" = --list ] && echo '{hosts}' && exit 0\nsleep 0.6; echo '{{}}'"),
+        );
+        let budget = Budget::new(Duration::from_millis(1500), 1 << 20);
+        let err = load_within(&mut Model::new(), &path, budget)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("inv.sh")
+                && err.contains("took more than 1 s")
+                && err.contains("--host h"),
+            "{err}"
+        );
+        let path = script(
+            dir.path(),
+            &format!(
+                "[ \"$1\" = --list ] && echo '{hosts}' && exit 0\necho '{{\"v\": \"{}\"}}'",
+                "x".repeat(100)
+            ),
+        );
+        let budget = Budget::new(Duration::from_secs(60), 400);
+        let err = load_within(&mut Model::new(), &path, budget)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("printed more than 400 bytes") && err.contains("--host h"),
+            "{err}"
+        );
+        let budget = Budget::new(Duration::from_secs(60), 1 << 20);
+        assert!(load_within(&mut Model::new(), &path, budget).is_ok());
     }
 
     #[test]

@@ -224,7 +224,7 @@ impl Inventory {
                     Some(end) if end != 0 => {
                         let end = if end == -1 { len - 1 } else { end };
                         let from = start.clamp(0, len) as usize;
-                        let to = (end + 1).clamp(0, len) as usize;
+                        let to = end.saturating_add(1).clamp(0, len) as usize;
                         results
                             .get(from..to.max(from))
                             .map(<[usize]>::to_vec)
@@ -248,7 +248,12 @@ impl Inventory {
     }
 }
 
-/// `web[0]`, `web[-1]`, `web[0:2]`, `web[1:]` → (`web`, (start, end)).
+/// `web[0]`, `web[-1]`, `web[0:2]`, `web[1:]` → (`web`, (start, end)), as
+/// ansible-core's `PATTERN_WITH_SUBSCRIPT` reads them: `-?[0-9]+` alone,
+/// or `[0-9]+` then `:` or `-` then `[0-9]*` (ASCII digits, no `+`).
+/// Python's integers have no size: a bound past `i64` is saturated, which
+/// selects exactly what Python's clamping slice or its `IndexError` does,
+/// as no inventory holds `i64::MAX` hosts.
 fn split_subscript(term: &str) -> (&str, Option<(i64, Option<i64>)>) {
     if term.starts_with('~') || !term.ends_with(']') {
         return (term, None);
@@ -260,25 +265,42 @@ fn split_subscript(term: &str) -> (&str, Option<(i64, Option<i64>)>) {
     if expr.is_empty() {
         return (term, None);
     }
-    if let Ok(i) = inner.parse::<i64>() {
+    if let Some(i) = python_int(inner) {
         return (expr, Some((i, None)));
     }
-    let Some((a, b)) = inner.split_once([':', '-']) else {
+    let Some((a, end)) = inner.split_once([':', '-']) else {
         return (term, None);
     };
-    let (Ok(start), end) = (a.parse::<i64>(), b) else {
+    let Some(start) = python_int(a).filter(|_| !a.starts_with('-')) else {
         return (term, None);
     };
-    if a.starts_with('-') || !a.chars().all(|c| c.is_ascii_digit()) {
-        return (term, None);
-    }
     if end.is_empty() {
         return (expr, Some((start, Some(-1))));
     }
-    match end.parse::<i64>() {
-        Ok(e) if end.chars().all(|c| c.is_ascii_digit()) => (expr, Some((start, Some(e)))),
+    match python_int(end) {
+        Some(e) if !end.starts_with('-') => (expr, Some((start, Some(e)))),
         _ => (term, None),
     }
+}
+
+/// `-?[0-9]+` as a number, saturated at `i64`'s ends; `None` for any
+/// other text.
+fn python_int(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for b in digits.bytes() {
+        let d = i64::from(b - b'0');
+        value = value
+            .saturating_mul(10)
+            .saturating_add(if negative { -d } else { d });
+    }
+    Some(value)
 }
 
 /// How one term matches a host or group name: Python's `fnmatch` (case

@@ -311,9 +311,7 @@ pub(super) fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
     let (beg, end, step) = match bounds[..] {
         [beg, end] => (beg, end, 1),
         [beg, end, step] => {
-            let step: usize = step
-                .parse()
-                .ok()
+            let step: u128 = range_number(step)?
                 .filter(|&s| s > 0)
                 .ok_or("range step must be a positive number")?;
             (beg, end, step)
@@ -332,19 +330,19 @@ pub(super) fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
             }
             LETTERS[b..=e]
                 .chars()
-                .step_by(step)
+                .step_by(usize::try_from(step).unwrap_or(usize::MAX))
                 .map(String::from)
                 .collect()
         }
         _ => {
-            let (Ok(b), Ok(e)) = (beg.parse::<u64>(), end.parse::<u64>()) else {
+            let (Some(b), Some(e)) = (range_number(beg)?, range_number(end)?) else {
                 return Err("a host range must be numbers or single letters".to_string());
             };
             if b > e {
                 return Err("a host range must have begin <= end".to_string());
             }
-            let count = (e - b) / step as u64 + 1;
-            if count > MAX_RANGE_HOSTS as u64 {
+            let count = ((e - b) / step).saturating_add(1);
+            if count > MAX_RANGE_HOSTS as u128 {
                 return Err(format!(
                     "a host range may expand to at most {MAX_RANGE_HOSTS} hosts"
                 ));
@@ -360,8 +358,8 @@ pub(super) fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
             } else {
                 0
             };
-            (b..=e)
-                .step_by(step)
+            (0..count)
+                .map(|k| b + k * step)
                 .map(|n| {
                     // Padded by hand: std's `{:0w$}` panics past u16::MAX
                     // digits, and a range's bounds are the author's text.
@@ -383,4 +381,21 @@ pub(super) fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
         }
     }
     Ok(names)
+}
+
+/// A range's number as Python's `int()` reads ASCII digits (a leading
+/// `+` too); `Ok(None)` when it is not such a number. Python's integers
+/// have no size; sshfleet counts in `u128` and refuses a bound past it
+/// rather than expand something else.
+fn range_number(text: &str) -> Result<Option<u128>, String> {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    digits.parse::<u128>().map(Some).map_err(|_| {
+        format!(
+            "host range number `{text}` is larger than {}, the largest sshfleet expands",
+            u128::MAX
+        )
+    })
 }

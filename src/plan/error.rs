@@ -44,4 +44,12 @@ pub(crate) enum PlanError {
     /// value no given variable overrides (super::partial).
     #[error("{0}")]
     PartialFleet(String),
+    /// `--record` on a host whose name a recording cannot carry: `playbook
+    /// test` would refuse the file (sshfleet_recording::is_host_name).
+    #[error(
+        "{}: --record: host `{host}` cannot be recorded: a recording's host is a host name ({}), which a replay serves it under; rename the host or run without --record",
+        inventory.display(),
+        sshfleet_recording::HOST_NAME_GRAMMAR
+    )]
+    NotRecordable { inventory: PathBuf, host: String },
 }

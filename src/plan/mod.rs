@@ -187,6 +187,19 @@ impl Plan {
             sources.retry_failed.is_some(),
         );
         partial::check(&playbook, &partial, &vars)?;
+        if settings.record.is_some() {
+            // Before the first host: a recording `playbook test` refuses
+            // is found after the run, when it is too late to redo.
+            if let Some(host) = selected
+                .iter()
+                .find(|h| !sshfleet_recording::is_host_name(&h.name))
+            {
+                return Err(PlanError::NotRecordable {
+                    inventory: inventory.path().to_path_buf(),
+                    host: host.name.clone(),
+                });
+            }
+        }
         if settings.forks == 0 {
             return Err(PlanError::Usage("--forks must be at least 1".to_string()));
         }

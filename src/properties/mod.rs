@@ -12,6 +12,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod numbers;
 mod outputs;
 mod parsers;
 mod renderers;

@@ -44,7 +44,7 @@ pub(crate) fn transcript(
         Some(reason) => format!("outcome: {}: {reason}", end.status),
         None => format!("outcome: {}", end.status),
     });
-    let path = dir.join(format!("{}.log", file_name(host)));
+    let path = dir.join(format!("{}.log", sshfleet_recording::file_stem(host)));
     write_private(&path, transcript.render().as_bytes()).map_err(|e| {
         let note = format!("cannot write transcript {}: {e}", path.display());
         tracing::warn!("{note}");
@@ -175,18 +175,4 @@ fn recording_of(
         },
         exchanges,
     }
-}
-
-/// A host name as a file name: letters, digits, `.`, `-`, `_`; anything
-/// else becomes `_`.
-fn file_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }

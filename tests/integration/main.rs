@@ -11,6 +11,7 @@
 mod ask_pass;
 mod build_reuse;
 mod cli_help;
+mod closed_pipe;
 mod esa;
 mod exec_mode;
 mod faults;

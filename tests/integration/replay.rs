@@ -733,3 +733,51 @@ async fn a_replay_refuses_patterns_masked_secrets_and_fifos_naming_the_recording
         );
     }
 }
+
+/// `esa/1` and `esa_1` were both `DIR/esa_1.log` and `DIR/esa_1.jsonl`:
+/// one session silently overwrote the other, and `playbook test` then
+/// refused the recording (`esa/1` is not a host name). Each host now has
+/// a transcript of its own, and `--record` refuses, before any host, a
+/// host whose name a recording cannot carry.
+#[tokio::test(flavor = "multi_thread")]
+async fn hosts_whose_names_shared_a_file_keep_their_own_transcripts_and_recordings() {
+    let lab = Lab::start(vec![AsyncOsProfile::healthy("esa01.example.com")]).await;
+    let port = lab.host("esa01.example.com").addr.port();
+    lab.write_inventory_of(&[("esa/1", port), ("esa_1", port), ("esa 1", port)]);
+    let tr = lab.dir.path().join("tr");
+    let run = lab
+        .run(&["--check", "--transcripts", tr.to_str().unwrap()])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    let logs = recordings(&tr);
+    assert_eq!(logs.len(), 3, "{:?}", logs.keys());
+    for file in ["esa%2F1.log", "esa_1.log", "esa%201.log"] {
+        let text = &logs[&tr.join(file)];
+        assert!(text.contains("outcome: "), "{file}: {text}");
+    }
+
+    let rec = lab.dir.path().join("rec");
+    let run = lab
+        .run(&["--check", "--record", rec.to_str().unwrap()])
+        .await;
+    assert_eq!(run.code(), 5, "{}", run.explain());
+    let err = run.stderr();
+    assert!(
+        err.contains("--record: host `esa/1` cannot be recorded") && err.contains("inventory.yaml"),
+        "{err}"
+    );
+    assert!(
+        !rec.exists() || recordings(&rec).is_empty(),
+        "nothing recorded"
+    );
+
+    // Names a recording carries, one file each, replayed by `playbook test`.
+    lab.write_inventory_of(&[("esa-1", port), ("esa_1", port)]);
+    let run = lab
+        .run(&["--check", "--record", rec.to_str().unwrap()])
+        .await;
+    assert_eq!(run.code(), 0, "{}", run.explain());
+    assert_eq!(recordings(&rec).len(), 2);
+    let (code, out) = playbook_test(&rec, &lab.report, &[]).await;
+    assert_eq!(code, Some(0), "{out}");
+}

@@ -477,21 +477,29 @@ impl Recording {
             .collect()
     }
 
-    /// The file name a host's recording is written under: the name with
-    /// anything but letters, digits, `.`, `-` and `_` replaced.
+    /// The file name a host's recording is written under: see
+    /// [`file_stem`].
     pub fn file_name(host: &str) -> String {
-        let safe: String = host
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        format!("{safe}.{EXTENSION}")
+        format!("{}.{EXTENSION}", file_stem(host))
     }
+}
+
+/// A host name as a file name's stem, one to one: letters, digits, `.`,
+/// `-` and `_` stay, every other byte (`%` itself too) is `%` and two hex
+/// digits. Two hosts never share a file: `esa/1` is `esa%2F1`, `esa_1`
+/// stays `esa_1` (both were `esa_1` when `_` replaced every other
+/// character, and one session overwrote the other). Transcripts use it
+/// too; replay reads every `*.jsonl` by its header, not by its name.
+pub fn file_stem(host: &str) -> String {
+    let mut stem = String::with_capacity(host.len());
+    for b in host.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+            stem.push(char::from(b));
+        } else {
+            stem.push_str(&format!("%{b:02X}"));
+        }
+    }
+    stem
 }
 
 #[cfg(test)]
@@ -638,7 +646,19 @@ mod tests {
             Recording::file_name("esa01.example.com"),
             "esa01.example.com.jsonl"
         );
-        assert_eq!(Recording::file_name("../x y"), ".._x_y.jsonl");
+        assert_eq!(Recording::file_name("../x y"), "..%2Fx%20y.jsonl");
+    }
+
+    /// Names that shared a file when every other character became `_`.
+    #[test]
+    fn no_two_host_names_share_a_file() {
+        let names = [
+            "esa/1", "esa_1", "esa 1", "esa%2F1", "esa%1", "esa\\1", "é", "_", "%", "%25", "",
+        ];
+        let stems: std::collections::HashSet<String> = names.iter().map(|n| file_stem(n)).collect();
+        assert_eq!(stems.len(), names.len(), "{stems:?}");
+        assert_eq!(file_stem("esa/1"), "esa%2F1");
+        assert_eq!(file_stem("esa_1"), "esa_1");
     }
 
     #[test]

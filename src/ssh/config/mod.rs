@@ -28,7 +28,9 @@
 //! - For each setting the first obtained value wins, except `IdentityFile`,
 //!   which accumulates.
 //! - `Include` (globs; relative paths under `~/.ssh`), nested at most 16
-//!   deep, applies within the block it is written in.
+//!   deep, applies within the block it is written in; one configuration
+//!   reads at most [`MAX_CONFIG_FILES`] files and [`MAX_CONFIG_LINES`]
+//!   lines, its `Include`s counted each time they are read.
 //! - Every keyword OpenSSH knows is in the table of [`keywords`]:
 //!   honoured, refused unless set to a value sshfleet can honour, inert
 //!   (its value checked as OpenSSH checks it) or ignored as OpenSSH ignores
@@ -71,6 +73,16 @@ const FILLED_BEFORE_FINAL: [&str; 3] = [
 /// OpenSSH's own limit; also what stops an `Include` loop.
 const MAX_INCLUDE_DEPTH: usize = 16;
 
+/// Most files one configuration reads, its `Include`s counted each time
+/// they are read: depth alone does not bound the work (7 files each
+/// including the next 8 times are 8^6 reads; that took 36 s and 183 MB,
+/// one level more grew past 800 MB).
+const MAX_CONFIG_FILES: usize = 4096;
+
+/// Most lines one configuration reads, across every file and `Include`
+/// (each line read is kept for lookups): a real one is hundreds.
+const MAX_CONFIG_LINES: usize = 100_000;
+
 /// Errors reading a configuration file. Each names the file, and the line
 /// where there is one.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +101,13 @@ pub(crate) enum SshConfigError {
     /// A host name ssh would read in a way sshfleet cannot reproduce.
     #[error("host {host}: {message}")]
     Unsupported { host: String, message: String },
+    /// More files or lines than one configuration may read
+    /// ([`MAX_CONFIG_FILES`], [`MAX_CONFIG_LINES`]).
+    #[error(
+        "ssh_config {}: reading it would pass {what} across the configuration's files and Includes (sshfleet's bound; is a file included many times over?)",
+        path.display()
+    )]
+    TooLarge { path: PathBuf, what: String },
 }
 
 /// `StrictHostKeyChecking`.
@@ -117,6 +136,9 @@ pub(crate) struct SshConfig {
     /// Where a relative `Include` is looked for: `~/.ssh` in a user's
     /// file, `/etc/ssh` in the system-wide one.
     include_base: PathBuf,
+    /// Files and lines read so far, each `Include` every time it is read.
+    files_read: usize,
+    lines_read: usize,
 }
 
 /// The system-wide client configuration `ssh` reads after the user's.
@@ -241,11 +263,23 @@ impl SshConfig {
         outer: &Arc<Vec<usize>>,
         depth: usize,
     ) -> Result<(), SshConfigError> {
+        let too_large = |what: String| SshConfigError::TooLarge {
+            path: path.to_path_buf(),
+            what,
+        };
+        self.files_read += 1;
+        if self.files_read > MAX_CONFIG_FILES {
+            return Err(too_large(format!("{MAX_CONFIG_FILES} file reads")));
+        }
         let text =
             crate::support::bounds::read_input(path).map_err(|source| SshConfigError::Read {
                 path: path.to_path_buf(),
                 source,
             })?;
+        self.lines_read += text.lines().count();
+        if self.lines_read > MAX_CONFIG_LINES {
+            return Err(too_large(format!("{MAX_CONFIG_LINES} lines")));
+        }
         self.read_text(&text, path, outer, depth)
     }
 

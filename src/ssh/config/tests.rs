@@ -627,3 +627,41 @@ fn newer_keywords_values_are_checked_as_their_release_checks_them() {
     assert!(refusal(&c, "a").contains("/cfg:2: versionaddendum my banner: sshfleet sends"));
     assert!(c.lookup("b", None).is_ok());
 }
+
+/// Depth alone did not bound an `Include` fan-out: 7 files each including
+/// the next 8 times were 8^6 reads (36 s, 183 MB). Every read and every
+/// line counts toward the configuration's bounds, exit 5 naming the file.
+#[test]
+fn include_fan_out_is_bounded_in_reads_and_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let fan_out = |levels: usize, last: &str| {
+        for n in 0..levels {
+            let next = dir.path().join(format!("f{}", n + 1));
+            let line = format!("Include {}\n", next.display());
+            std::fs::write(dir.path().join(format!("f{n}")), line.repeat(8)).unwrap();
+        }
+        std::fs::write(dir.path().join(format!("f{levels}")), last).unwrap();
+        SshConfig::load(&dir.path().join("f0"))
+    };
+    // 1 + 8 + 64 reads: a configuration as big as real ones get.
+    let config = fan_out(2, "Host *\n  User deep\n").unwrap();
+    assert_eq!(
+        config.lookup("h", None).unwrap().user.as_deref(),
+        Some("deep")
+    );
+    // 8^6 reads of the last file.
+    let e = fan_out(6, "Host *\n  User deep\n").unwrap_err();
+    assert!(matches!(e, SshConfigError::TooLarge { .. }), "{e}");
+    let e = e.to_string();
+    assert!(
+        e.contains(&format!("{MAX_CONFIG_FILES} file reads")) && e.contains("/f"),
+        "{e}"
+    );
+    // Few reads of a long file: the lines are counted.
+    let long = "# comment\n".repeat(MAX_CONFIG_LINES / 8);
+    let e = fan_out(1, &long).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("{MAX_CONFIG_LINES} lines")) && e.contains("f1"),
+        "{e}"
+    );
+}
