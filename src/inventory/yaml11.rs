@@ -289,6 +289,13 @@ fn scalar(
                       cannot read this file): quote it if it is text"
                 .to_string(),
         }),
+        TScalarStyle::Plain if no_digits_after_prefix(&text) => Err(YamlError {
+            line,
+            message: format!(
+                "`{text}` is an integer to PyYAML's resolver, whose `int(\"\", base)` fails on \
+                 it (Ansible cannot read this file): quote it if it is text"
+            ),
+        }),
         TScalarStyle::Plain if yaml11_int_overflows(&text) => Err(YamlError {
             line,
             message: format!(
@@ -376,6 +383,15 @@ pub(super) fn resolve_plain(text: &str) -> Value {
     Value::String(text.to_string())
 }
 
+/// `[-+]?0b[0-1_]+` or `[-+]?0x[0-9a-fA-F_]+` of underscores only: PyYAML
+/// resolves it as an int and its constructor raises on the empty digits.
+fn no_digits_after_prefix(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    body.strip_prefix("0b")
+        .or_else(|| body.strip_prefix("0x"))
+        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c == '_'))
+}
+
 fn yaml11_int(text: &str) -> Option<i64> {
     yaml11_int_in(text, &std::cell::Cell::new(false))
 }
@@ -420,9 +436,15 @@ fn yaml11_int_in(text: &str, overflow: &std::cell::Cell<bool>) -> Option<i64> {
     } else if body == "0" {
         0
     } else if let Some(o) = body.strip_prefix('0') {
-        o.chars()
-            .all(|c| matches!(c, '0'..='7' | '_'))
-            .then(|| digits(o, 8))??
+        // `[-+]?0[0-7_]+`, underscores dropped: `0_` is `0`, which is 0.
+        if !o.chars().all(|c| matches!(c, '0'..='7' | '_')) {
+            return None;
+        }
+        if o.chars().all(|c| c == '_') {
+            0
+        } else {
+            digits(o, 8)?
+        }
     } else if body.starts_with(|c: char| c.is_ascii_digit()) && body.contains(':') {
         // Sexagesimal: 1:30 is 90.
         let mut total: i128 = 0;
@@ -532,6 +554,10 @@ fn sexagesimal_float(text: &str, int: &str, frac: &str, exponent: Option<&str>) 
     }
     Some(if text.starts_with('-') { -value } else { value })
 }
+
+#[cfg(test)]
+#[path = "yaml11_table_tests.rs"]
+mod table_tests;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
