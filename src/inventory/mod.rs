@@ -25,6 +25,7 @@ pub(crate) mod list;
 mod model;
 mod plugin_vars;
 mod pycase;
+mod pychars;
 mod pyliteral;
 mod pynum;
 mod pyops;
