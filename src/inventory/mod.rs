@@ -41,6 +41,7 @@ mod vars;
 pub(crate) mod vault;
 mod yaml;
 mod yaml11;
+mod yaml_reader;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -44,6 +44,13 @@ pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
     parse(text)
 }
 
+/// Where each node of a YAML file starts, in the text the reader reads
+/// (NEL a line break, no BOM).
+pub(super) fn lines_of(text: &str) -> crate::support::yaml_lines::YamlLines {
+    let prepared = super::yaml_reader::prepare(text).unwrap_or(std::borrow::Cow::Borrowed(text));
+    crate::support::yaml_lines::YamlLines::parse(&prepared)
+}
+
 /// Parse the one document of `text` (an empty text is `Null`). A second
 /// document is refused, as Ansible's loader refuses it ("expected a single
 /// document in the stream"): reading only the first would drop the rest
@@ -54,8 +61,9 @@ pub(super) fn parse(text: &str) -> Result<Value, YamlError> {
     // `read_yaml_input`).
     crate::support::bounds::check_yaml_structure(text)
         .map_err(|(line, message)| YamlError { line, message })?;
+    let text = super::yaml_reader::prepare(text)?;
     let mut reader = Reader {
-        parser: Parser::new_from_str(text),
+        parser: Parser::new_from_str(&text),
         anchors: HashMap::new(),
     };
     loop {
@@ -96,9 +104,15 @@ impl Reader<'_> {
     }
 
     fn next(&mut self) -> Result<(Event, yaml_rust2::scanner::Marker), YamlError> {
+        // libyaml read the stream (`yaml_reader::prepare`): what fails
+        // here Ansible reads and sshfleet's reader does not.
         self.parser.next_token().map_err(|e| YamlError {
             line: e.marker().line(),
-            message: e.info().to_string(),
+            message: format!(
+                "{}: ansible-core's YAML reader reads this line, sshfleet's does not (a tab \
+                 after `:`, a quoted text's next line indented less than its key); rewrite it",
+                e.info()
+            ),
         })
     }
 
