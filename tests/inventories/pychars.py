@@ -26,10 +26,9 @@ try:
 except ImportError:
     print("PyYAML is not installed")
     sys.exit(77)
-try:
-    from ansible._internal._yaml._loader import AnsibleLoader as Loader
-except ImportError:
-    Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# ansible-core's loader is libyaml's parser (CParser) with PyYAML's
+# resolver, as CSafeLoader: the reader's and scanner's classes are libyaml's.
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "src", "inventory", "pychars.txt")
