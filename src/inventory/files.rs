@@ -12,7 +12,6 @@ use serde_yaml::Value;
 use super::vars::kind;
 use super::vault::{self, VaultSecret};
 use super::{InventoryError, Origin, yaml11};
-use crate::support::yaml_lines::YamlLines;
 
 const EXTENSIONS: [&str; 3] = ["yml", "yaml", "json"];
 
@@ -158,7 +157,7 @@ fn read_vars_file(
         line: e.line,
         message: e.message,
     })?;
-    let lines = YamlLines::parse(&text);
+    let lines = yaml11::lines_of(&text);
     let map = match root {
         Value::Null => return Ok(Vec::new()),
         Value::Mapping(map) => map,

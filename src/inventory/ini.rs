@@ -11,6 +11,7 @@ use serde_yaml::Value;
 use super::address::parse_address;
 use super::files::Var;
 use super::model::{Model, UNGROUPED};
+use super::pychars::{py_isspace, py_splitlines, py_strip};
 use super::pyliteral::{literal_value, shlex_split};
 use super::yaml::expand_range;
 use super::{InventoryError, Origin};
@@ -38,9 +39,11 @@ pub(super) fn parse(model: &mut Model, text: &str, path: &Path) -> Result<(), In
     // Groups named in `[x:vars]` or under `[y:children]` before any
     // `[x]`: Ansible requires them to be defined somewhere in the file.
     let mut pending: HashMap<String, Pending> = HashMap::new();
-    for (index, raw) in text.lines().enumerate() {
+    // Python's `splitlines()` and `strip()`, as the INI plugin: a vertical
+    // tab, `\x1c`, NEL or U+2028 ends a line, `\x1c`-`\x1f` are blanks.
+    for (index, raw) in py_splitlines(text).into_iter().enumerate() {
         let line_no = index + 1;
-        let line = raw.trim();
+        let line = py_strip(raw);
         if line.is_empty() || line.starts_with(['#', ';']) {
             continue;
         }
@@ -99,20 +102,19 @@ pub(super) fn parse(model: &mut Model, text: &str, path: &Path) -> Result<(), In
                         format!("expected key=value, got `{line}`"),
                     ));
                 };
-                let value = literal_value(v.trim()).map_err(|m| invalid(line_no, m))?;
+                let value = literal_value(py_strip(v)).map_err(|m| invalid(line_no, m))?;
                 let var = Var { value, origin };
                 model
-                    .set_group_var(group, k.trim(), var)
+                    .set_group_var(group, py_strip(k), var)
                     .map_err(|m| invalid(line_no, m))?;
             }
             State::Children => {
-                let name = line.split_whitespace().next().unwrap_or(line);
-                if name.contains([':', '[', ']']) {
+                let Some(name) = group_name(line) else {
                     return Err(invalid(
                         line_no,
                         format!("expected a group name, got `{line}`"),
                     ));
-                }
+                };
                 if model.has_group(name) && !pending.contains_key(name) {
                     let child = model.group_id(name);
                     model.link(group, child).map_err(|m| invalid(line_no, m))?;
@@ -145,7 +147,7 @@ pub(super) fn parse(model: &mut Model, text: &str, path: &Path) -> Result<(), In
 fn section(line: &str) -> Option<(&str, Option<&str>)> {
     let inner = line.strip_prefix('[')?;
     let close = inner.find(']')?;
-    let rest = inner[close + 1..].trim();
+    let rest = inner[close + 1..].trim_start_matches(py_isspace);
     if !(rest.is_empty() || rest.starts_with('#')) {
         return None;
     }
@@ -154,10 +156,20 @@ fn section(line: &str) -> Option<(&str, Option<&str>)> {
         Some((name, kind)) => (name, Some(kind)),
         None => (body, None),
     };
-    let name_ok = !name.is_empty() && !name.contains(char::is_whitespace);
+    let name_ok = !name.is_empty() && !name.contains(py_isspace);
     let kind_ok =
         kind.is_none_or(|k| !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_'));
     (name_ok && kind_ok).then_some((name, kind))
+}
+
+/// A `[..:children]` line as Ansible's `groupname` pattern reads it:
+/// `^([^:\]\s]+)\s*(?:#.*)?$`, `\s` being Python's whitespace.
+fn group_name(line: &str) -> Option<&str> {
+    let end = line
+        .find(|c: char| c == ':' || c == ']' || py_isspace(c))
+        .unwrap_or(line.len());
+    let rest = line[end..].trim_start_matches(py_isspace);
+    (end > 0 && (rest.is_empty() || rest.starts_with('#'))).then_some(&line[..end])
 }
 
 fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Result<(), String> {
@@ -235,6 +247,10 @@ mod tests {
             ("h1 x='a\n", 1, "unbalanced"),
             ("[a:children]\nb\n[b:children]\na\n[a]\n[b]\n", 4, "cycle"),
             ("[a:children]\nb:c\n", 2, "expected a group name"),
+            // ansible-core 2.19.14: "Expected group name, got: a b".
+            ("[p:children]\na b\n[a]\n", 2, "expected a group name"),
+            // A BOM is no blank to Python: `\u{feff}[web]` is a host range.
+            ("\u{feff}[web]\nh1\n", 1, "host `\u{feff}[web]`"),
             ("---\n", 1, "YAML"),
             ("[g]\nh1:70000\n", 2, "1–65535"),
             ("[g]\nh[3:1]\n", 2, "begin <= end"),
@@ -255,5 +271,41 @@ mod tests {
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    /// ansible-core 2.19.14 (`ansible-inventory --list`): Python's line
+    /// boundaries and blanks, not Rust's.
+    #[test]
+    fn lines_and_blanks_are_pythons() {
+        let mut model = Model::new();
+        let text = "[web]\nh1 ansible_user=bob\u{b}h2 ansible_port=2222\u{2029}[db]\rh3 \
+                    ansible_user=al\u{1f}\u{85}h4\u{1c}\r\n[db:children]\nweb\u{3000}# c\n";
+        parse(&mut model, text, Path::new("hosts")).unwrap();
+        type Row = (String, Vec<String>, Vec<(String, Value)>);
+        let seen: Vec<Row> = model
+            .hosts
+            .iter()
+            .map(|h| {
+                let groups = h.groups.iter().map(|&g| model.groups[g].name.clone());
+                let vars = h.vars.iter().map(|(k, v)| (k.clone(), v.value.clone()));
+                (h.name.clone(), groups.collect(), vars.collect())
+            })
+            .collect();
+        let host = |name: &str, group: &str, vars: &[(&str, Value)]| {
+            let vars = vars.iter().map(|(k, v)| (k.to_string(), v.clone()));
+            (name.to_string(), vec![group.to_string()], vars.collect())
+        };
+        assert_eq!(
+            seen,
+            [
+                host("h1", "web", &[("ansible_user", Value::from("bob"))]),
+                host("h2", "web", &[("ansible_port", Value::from(2222))]),
+                host("h3", "db", &[("ansible_user", Value::from("al"))]),
+                host("h4", "db", &[]),
+            ]
+        );
+        // `web\u{3000}# c` under [db:children] is group web.
+        let (db, web) = (model.group_id("db"), model.group_id("web"));
+        assert_eq!(model.groups[db].children, [web]);
     }
 }

@@ -27,6 +27,7 @@ mod magic;
 mod model;
 mod plugin_vars;
 mod pycase;
+mod pychars;
 mod pyliteral;
 mod pynum;
 mod pyops;
@@ -42,6 +43,7 @@ mod vars;
 pub(crate) mod vault;
 mod yaml;
 mod yaml11;
+mod yaml_reader;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -104,11 +104,7 @@ fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<()
         }),
         None => match yaml11::parse_data(&text) {
             Ok(root @ Value::Mapping(_)) => {
-                let mut builder = yaml::Builder::new(
-                    model,
-                    path,
-                    crate::support::yaml_lines::YamlLines::parse(&text),
-                );
+                let mut builder = yaml::Builder::new(model, path, yaml11::lines_of(&text));
                 builder.top(&root)
             }
             _ => ini::parse(model, &text, path),
@@ -123,10 +119,6 @@ pub(super) fn parse_yaml(model: &mut Model, text: &str, path: &Path) -> Result<(
         line: e.line,
         message: e.message,
     })?;
-    let mut builder = yaml::Builder::new(
-        model,
-        path,
-        crate::support::yaml_lines::YamlLines::parse(text),
-    );
+    let mut builder = yaml::Builder::new(model, path, yaml11::lines_of(text));
     builder.top(&root)
 }

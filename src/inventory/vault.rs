@@ -112,37 +112,71 @@ impl std::fmt::Display for VaultError {
     }
 }
 
-/// Does this text start like a vault (`$ANSIBLE_VAULT;`)?
+/// Does this text start like a vault? Ansible's `is_encrypted_file` reads
+/// the first 14 bytes: `$ANSIBLE_VAULT`, nothing before it.
 pub(super) fn is_vault(text: &str) -> bool {
-    text.trim_start().starts_with("$ANSIBLE_VAULT;")
+    text.starts_with(HEADER)
+}
+
+const HEADER: &str = "$ANSIBLE_VAULT";
+
+/// Python's `bytes.splitlines()`: `\n`, `\r\n`, `\r`; no final empty line.
+fn bytes_splitlines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let Some(i) = rest.find(['\n', '\r']) else {
+            lines.push(rest);
+            break;
+        };
+        lines.push(&rest[..i]);
+        let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[i + skip..];
+    }
+    lines
+}
+
+/// ansible-core's `parse_vaulttext_envelope`: the first line, stripped,
+/// split at `;`, each field stripped; field 2 the cipher, field 3 (in any
+/// version) the vault id; the version is not checked. The other lines are
+/// joined as they are (a space or tab in them fails `unhexlify`).
+fn envelope(text: &str) -> Result<(Option<String>, String), VaultError> {
+    // `is_encrypted`: ASCII only, starting with the header.
+    if !text.is_ascii() || !text.starts_with(HEADER) {
+        return Err(VaultError::Format(
+            "not vault data (ASCII starting with $ANSIBLE_VAULT)".to_string(),
+        ));
+    }
+    let lines = bytes_splitlines(text);
+    let header = lines.first().copied().unwrap_or_default();
+    let fields: Vec<&str> = header
+        .trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}')
+        .split(';')
+        .map(|f| f.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}'))
+        .collect();
+    let Some(&cipher) = fields.get(2) else {
+        return Err(VaultError::Format(
+            "the header needs $ANSIBLE_VAULT;VERSION;CIPHER".to_string(),
+        ));
+    };
+    if cipher != "AES256" {
+        return Err(VaultError::Format(format!(
+            "cipher {cipher} is not supported (only AES256, as Ansible)"
+        )));
+    }
+    let label = fields.get(3).map(|l| (*l).to_string());
+    Ok((label, lines[1..].concat()))
 }
 
 /// Decrypt vault text with `secret`.
 pub(super) fn decrypt(text: &str, secret: Option<&VaultSecret>) -> Result<String, VaultError> {
-    let mut lines = text.trim().lines();
-    let header = lines.next().unwrap_or_default().trim();
-    let fields: Vec<&str> = header.split(';').collect();
-    // Format 1.2 names its vault id label.
-    let label = match fields[..] {
-        ["$ANSIBLE_VAULT", "1.2", "AES256", label, ..] => Some(label.trim().to_string()),
-        _ => None,
-    };
-    match fields[..] {
-        ["$ANSIBLE_VAULT", "1.1" | "1.2", "AES256", ..] => {}
-        ["$ANSIBLE_VAULT", version, cipher, ..] => {
-            return Err(VaultError::Format(format!(
-                "vault format {version} with cipher {cipher} is not supported (only 1.1/1.2 AES256)"
-            )));
-        }
-        _ => return Err(VaultError::Format("no $ANSIBLE_VAULT header".to_string())),
-    }
+    let (label, hex_body) = envelope(text)?;
     let secret = secret.ok_or(VaultError::NoPassword)?;
     if let Some(plain) = secret.1.lock().ok().and_then(|c| c.get(text).cloned()) {
         return Ok(plain);
     }
     // As ansible-core: the passwords of the vault's label first, then the
     // others, in the order given.
-    let body: Vec<&str> = lines.collect();
     let mut order: Vec<&(String, Secret)> = secret
         .0
         .iter()
@@ -151,7 +185,7 @@ pub(super) fn decrypt(text: &str, secret: Option<&VaultSecret>) -> Result<String
     order.extend(secret.0.iter().filter(|(l, _)| Some(l) != label.as_ref()));
     let mut result = Err(VaultError::WrongPassword);
     for (_, password) in order {
-        result = decrypt_with(body.iter().copied(), password.expose());
+        result = decrypt_with(&hex_body, password.expose());
         if !matches!(result, Err(VaultError::WrongPassword)) {
             break;
         }
@@ -171,13 +205,9 @@ pub(super) fn decrypt(text: &str, secret: Option<&VaultSecret>) -> Result<String
 }
 
 /// The body (the lines after the header) decrypted with `secret`.
-fn decrypt_with<'a>(
-    lines: impl Iterator<Item = &'a str>,
-    password: &str,
-) -> Result<String, VaultError> {
-    let hex_body: String = lines.map(str::trim).collect();
+fn decrypt_with(hex_body: &str, password: &str) -> Result<String, VaultError> {
     let body =
-        unhex(&hex_body).ok_or_else(|| VaultError::Format("the body is not hex".to_string()))?;
+        unhex(hex_body).ok_or_else(|| VaultError::Format("the body is not hex".to_string()))?;
     let body = String::from_utf8(body).map_err(|_| VaultError::Format("bad body".to_string()))?;
     let parts: Vec<&str> = body.split('\n').collect();
     let [salt, mac, ciphertext] = parts[..] else {
@@ -210,7 +240,14 @@ fn decrypt_with<'a>(
             .last()
             .ok_or_else(|| VaultError::Format("empty".to_string()))?,
     );
-    if pad == 0 || pad > 16 || pad > data.len() {
+    // PKCS#7 as `cryptography`'s unpadder checks it: every pad byte.
+    if pad == 0
+        || pad > 16
+        || pad > data.len()
+        || data[data.len() - pad..]
+            .iter()
+            .any(|&b| usize::from(b) != pad)
+    {
         return Err(VaultError::Format("bad padding".to_string()));
     }
     data.truncate(data.len() - pad);
@@ -218,8 +255,8 @@ fn decrypt_with<'a>(
         .map_err(|_| VaultError::Format("the plaintext is not UTF-8".to_string()))
 }
 
+/// `binascii.unhexlify`: even length, hex digits only (no blanks).
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
     if !text.len().is_multiple_of(2) {
         return None;
     }
@@ -265,6 +302,40 @@ mod tests {
         assert_eq!(secret.1.lock().unwrap().len(), 1);
         assert_eq!(decrypt(VAULT, Some(&secret)).unwrap(), "s3cret-pw");
         assert!(wrong.1.lock().unwrap().is_empty());
+    }
+
+    /// ansible-core 2.19.14's `parse_vaulttext_envelope` and `_unhexlify`:
+    /// header fields are stripped and the version is not checked; body
+    /// lines are joined as they are, so a blank in them is "Vault format
+    /// unhexlify error: Odd-length string" (or a non-hex digit).
+    #[test]
+    fn the_envelope_as_ansible_parses_it() {
+        let secret = VaultSecret::new("test-vault-password".to_string());
+        let (header, body) = VAULT.split_once('\n').unwrap();
+        assert_eq!(header, "$ANSIBLE_VAULT;1.1;AES256");
+        for text in [
+            format!("$ANSIBLE_VAULT ; 1.1 ; AES256 \n{body}"),
+            format!("$ANSIBLE_VAULT;9.9;AES256\n{body}"),
+            format!("{header}\r{}", body.replace('\n', "\r\n")),
+        ] {
+            assert_eq!(
+                decrypt(&text, Some(&secret)).unwrap(),
+                "s3cret-pw",
+                "{text}"
+            );
+        }
+        for text in [
+            format!("{header}\n{}", body.replace('\n', "  \n")),
+            format!("{header}\n\t{}", body.replace('\n', "\n\t")),
+            format!(" {VAULT}"),
+            format!("{header}\n{body}\u{e9}"),
+            "$ANSIBLE_VAULT;1.1\n00".to_string(),
+            "$ANSIBLE_VAULT;1.1;AES\n00".to_string(),
+        ] {
+            let e = decrypt(&text, Some(&secret));
+            assert!(matches!(e, Err(VaultError::Format(_))), "{text}: {e:?}");
+        }
+        assert!(!is_vault(&format!(" {VAULT}")));
     }
 
     #[test]

@@ -44,6 +44,13 @@ pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
     parse(text)
 }
 
+/// Where each node of a YAML file starts, in the text the reader reads
+/// (NEL a line break, no BOM).
+pub(super) fn lines_of(text: &str) -> crate::support::yaml_lines::YamlLines {
+    let prepared = super::yaml_reader::prepare(text).unwrap_or(std::borrow::Cow::Borrowed(text));
+    crate::support::yaml_lines::YamlLines::parse(&prepared)
+}
+
 /// Parse the one document of `text` (an empty text is `Null`). A second
 /// document is refused, as Ansible's loader refuses it ("expected a single
 /// document in the stream"): reading only the first would drop the rest
@@ -54,8 +61,9 @@ pub(super) fn parse(text: &str) -> Result<Value, YamlError> {
     // `read_yaml_input`).
     crate::support::bounds::check_yaml_structure(text)
         .map_err(|(line, message)| YamlError { line, message })?;
+    let text = super::yaml_reader::prepare(text)?;
     let mut reader = Reader {
-        parser: Parser::new_from_str(text),
+        parser: Parser::new_from_str(&text),
         anchors: HashMap::new(),
     };
     loop {
@@ -96,9 +104,15 @@ impl Reader<'_> {
     }
 
     fn next(&mut self) -> Result<(Event, yaml_rust2::scanner::Marker), YamlError> {
+        // libyaml read the stream (`yaml_reader::prepare`): what fails
+        // here Ansible reads and sshfleet's reader does not.
         self.parser.next_token().map_err(|e| YamlError {
             line: e.marker().line(),
-            message: e.info().to_string(),
+            message: format!(
+                "{}: ansible-core's YAML reader reads this line, sshfleet's does not (a tab \
+                 after `:`, a quoted text's next line indented less than its key); rewrite it",
+                e.info()
+            ),
         })
     }
 
@@ -289,6 +303,13 @@ fn scalar(
                       cannot read this file): quote it if it is text"
                 .to_string(),
         }),
+        TScalarStyle::Plain if no_digits_after_prefix(&text) => Err(YamlError {
+            line,
+            message: format!(
+                "`{text}` is an integer to PyYAML's resolver, whose `int(\"\", base)` fails on \
+                 it (Ansible cannot read this file): quote it if it is text"
+            ),
+        }),
         TScalarStyle::Plain if yaml11_int_overflows(&text) => Err(YamlError {
             line,
             message: format!(
@@ -376,6 +397,15 @@ pub(super) fn resolve_plain(text: &str) -> Value {
     Value::String(text.to_string())
 }
 
+/// `[-+]?0b[0-1_]+` or `[-+]?0x[0-9a-fA-F_]+` of underscores only: PyYAML
+/// resolves it as an int and its constructor raises on the empty digits.
+fn no_digits_after_prefix(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    body.strip_prefix("0b")
+        .or_else(|| body.strip_prefix("0x"))
+        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c == '_'))
+}
+
 fn yaml11_int(text: &str) -> Option<i64> {
     yaml11_int_in(text, &std::cell::Cell::new(false))
 }
@@ -420,9 +450,15 @@ fn yaml11_int_in(text: &str, overflow: &std::cell::Cell<bool>) -> Option<i64> {
     } else if body == "0" {
         0
     } else if let Some(o) = body.strip_prefix('0') {
-        o.chars()
-            .all(|c| matches!(c, '0'..='7' | '_'))
-            .then(|| digits(o, 8))??
+        // `[-+]?0[0-7_]+`, underscores dropped: `0_` is `0`, which is 0.
+        if !o.chars().all(|c| matches!(c, '0'..='7' | '_')) {
+            return None;
+        }
+        if o.chars().all(|c| c == '_') {
+            0
+        } else {
+            digits(o, 8)?
+        }
     } else if body.starts_with(|c: char| c.is_ascii_digit()) && body.contains(':') {
         // Sexagesimal: 1:30 is 90.
         let mut total: i128 = 0;
@@ -532,6 +568,10 @@ fn sexagesimal_float(text: &str, int: &str, frac: &str, exponent: Option<&str>) 
     }
     Some(if text.starts_with('-') { -value } else { value })
 }
+
+#[cfg(test)]
+#[path = "yaml11_table_tests.rs"]
+mod table_tests;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -499,3 +499,104 @@ fn case_mappings_are_python3s() {
     };
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
 }
+
+/// `python3 SCRIPT --check` in the corpus: exit 0, or skipped where python3
+/// or PyYAML is missing (exit 77), unless SSHFLEET_REQUIRE_ANSIBLE is set.
+fn python_table_check(script: &str, test: &str) {
+    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
+    let out = match Command::new("python3")
+        .arg(corpus().join(script))
+        .arg("--check")
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) if !required => {
+            eprintln!("SKIPPED {test}: no python3 ({e})");
+            return;
+        }
+        Err(e) => panic!("python3: {e}"),
+    };
+    if out.status.code() == Some(77) && !required {
+        eprintln!("SKIPPED {test}: {}", stdout(&out).trim());
+        return;
+    }
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}
+
+/// Plain YAML scalars are PyYAML's (issue 25, finding 1: `0_` is the int
+/// 0): the table the unit test reads (`src/inventory/yaml11_scalars.txt`,
+/// 4000 generated scalars) is what PyYAML's loader makes of each.
+#[test]
+fn yaml11_scalars_are_pyyamls() {
+    python_table_check("yaml11_scalars.py", "yaml11_scalars_are_pyyamls");
+}
+
+/// INI lines and blanks are Python's, YAML line breaks and refused
+/// characters libyaml's (issue 25, findings 5, 6, 8): the tables sshfleet
+/// reads are what python3 and PyYAML compute (`src/inventory/pychars.txt`).
+#[test]
+fn character_tables_are_python3s_and_pyyamls() {
+    python_table_check("pychars.py", "character_tables_are_python3s_and_pyyamls");
+}
+
+/// What Ansible refuses in these files sshfleet refuses at the line
+/// (ansible-core 2.19.14: "unacceptable character", "found a tab
+/// character that violates indentation", "found duplicate anchor",
+/// `int('', 2)`), and a vault body with trailing blanks
+/// ("unhexlify error: Odd-length string").
+#[test]
+fn reader_refusals_name_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = std::fs::read_to_string(corpus().join("vault/secret.vault")).unwrap();
+    let padded: String = vault.lines().map(|l| format!("        {l}  \n")).collect();
+    std::fs::copy(corpus().join("vault/vault-pass"), dir.path().join("pass")).unwrap();
+    for (name, text, needle) in [
+        (
+            "del.yml",
+            "all:\n  hosts:\n    h1:\n      x: 1 # \u{7f}\n",
+            "inv.yml:4: unacceptable character U+007F",
+        ),
+        (
+            "tab.yml",
+            "all:\n  hosts:\n    h1:\n      x: bob\n\t\n      y: 2\n",
+            "inv.yml:5: ",
+        ),
+        (
+            "anchor.yml",
+            "all:\n  vars:\n    v: &a 1\n    w: &a 2\n  hosts: {h1: }\n",
+            "inv.yml:4: found duplicate anchor",
+        ),
+        (
+            "bin.yml",
+            "all:\n  hosts:\n    h1:\n      x: 0b_\n",
+            "inv.yml:4: `0b_` is an integer",
+        ),
+        (
+            "ls.yml",
+            "all:\n  hosts:\n    h1: {x: a\u{2028}}\n",
+            "inv.yml:3: U+2028",
+        ),
+        (
+            "vault.yml",
+            &format!("all:\n  hosts:\n    h1:\n      ansible_user: !vault |\n{padded}"),
+            "not hex",
+        ),
+    ] {
+        std::fs::write(dir.path().join("inv.yml"), text).unwrap();
+        let out = sshfleet(
+            dir.path(),
+            &[
+                "inventory",
+                "-F",
+                "none",
+                "-i",
+                "inv.yml",
+                "--vault-password-file",
+                "pass",
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(5), "{name}: {}", stdout(&out));
+        assert!(stderr(&out).contains(needle), "{name}: {}", stderr(&out));
+    }
+}

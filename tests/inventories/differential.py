@@ -321,6 +321,8 @@ def gen_user(r, c):
         "{{ 'empty' if not (pyset | default('')) else 'full' }}", "{{ 'u' ~ (-9223372036854775807 - 1) }}",
         "{{ '%s-%s' % ([site], 1) }}", "{{ 'p' ~ pyset | default('none') }}",
         "{{ site if ratio < 1 else 'big' }}", "{{ 'lt' if site < 'm' else 'ge' }}",
+        # PyYAML's int and float forms with underscores (issue 25, finding 1).
+        Plain(r.choice(["0_", "-0_", "+0__", "0__7", "0_17", "1_:30", "1_.5", "0x_1f", "+0b1_0", "07_"])),
         "{{ site ~ (2 ** -1) ~ (ratio ** 2) }}", "{{ (site > 1) ~ '' }}",
     ])
 
@@ -432,9 +434,19 @@ def write_ini(c, d):
                 sep = r.choice(["=", " = ", "= "])
                 lines.append(f"{k}{sep}{ini_value(r, v)}{comment}")
     path = os.path.join(d, "hosts" if r.random() < 0.5 else "hosts.ini")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    if r.random() < 0.2:
+        # Python's splitlines() boundaries and strip() blanks (issue 25).
+        text = "".join(
+            line + r.choice(["", "", "\x1f", "\u3000", "\xa0", " \x1c"]) + r.choice(INI_BREAKS)
+            for line in lines
+        )
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
     return os.path.basename(path)
+
+
+INI_BREAKS = ["\n", "\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 
 
 def host_line(r, h, vs, key=None):
@@ -490,14 +502,20 @@ def dump_yaml(r, data, indent=0):
 
 def write_yaml(c, d):
     path = os.path.join(d, c.rng.choice(["hosts.yml", "inventory.yaml"]))
-    with open(path, "w") as f:
-        f.write("\n".join(dump_yaml(c.rng, tree(c))) + "\n")
+    # A BOM and YAML 1.1's line breaks (NEL, CR) as editors write them.
+    bom = "\ufeff" if c.rng.random() < 0.15 else ""
+    brk = c.rng.choice(["\n"] * 8 + ["\r\n", "\x85"])
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(bom + brk.join(dump_yaml(c.rng, tree(c))) + brk)
     return os.path.basename(path)
 
 
 def write_json(c, d):
     path = os.path.join(d, "hosts.json")
-    with open(path, "w") as f:
+    with open(path, "w", encoding="utf-8") as f:
+        # With a BOM Python's json refuses it and Ansible reads it as YAML.
+        if c.rng.random() < 0.15:
+            f.write("\ufeff")
         json.dump(tree(c), f, indent=1)
     return "hosts.json"
 
@@ -537,8 +555,10 @@ def write_case(c, d):
         for name, vs in files.items():
             os.makedirs(os.path.join(d, sub), exist_ok=True)
             ext = c.rng.choice([".yml", ".yaml", ""])
-            with open(os.path.join(d, sub, name + ext), "w") as f:
-                f.write("---\n" + "\n".join(dump_yaml(c.rng, vs)) + "\n")
+            # A BOM (Windows editors) that Ansible's YAML reader drops.
+            bom = "\ufeff" if c.rng.random() < 0.15 else ""
+            with open(os.path.join(d, sub, name + ext), "w", encoding="utf-8") as f:
+                f.write(bom + "---\n" + "\n".join(dump_yaml(c.rng, vs)) + "\n")
     return source
 
 # ---------------------------------------------------------------- ansible
@@ -925,7 +945,10 @@ def compare_json(want, wl, limit, res, secrets):
             # sshfleet refuses to pick one of its orders.
             continue
         if "error" in w or "error" in e:
-            if ("error" in w) != ("error" in e):
+            # A number beyond 64 bits is a documented refusal (README):
+            # sshfleet refuses the host where Python's int carries on.
+            beyond = "beyond 64 bits" in e.get("error", "") and "error" not in w
+            if ("error" in w) != ("error" in e) and not beyond:
                 diffs.append(f"{e['host']}: ours {e.get('error', 'resolved')}, Ansible {w.get('error', 'resolved')}")
             continue
         user = w["user"] if w["user"] is not None else e["user"]

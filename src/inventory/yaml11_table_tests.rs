@@ -1,0 +1,46 @@
+//! Plain scalars read as ansible-core 2.19's loader reads them: the table
+//! `yaml11_scalars.txt` is what PyYAML's resolver and constructors make of
+//! a few thousand generated scalars (`tests/inventories/yaml11_scalars.py`
+//! writes it; the integration test `yaml11_scalars_are_pyyamls` checks it
+//! against the python3 on PATH).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_yaml::Value;
+
+const TABLE: &str = include_str!("yaml11_scalars.txt");
+
+#[test]
+fn every_generated_plain_scalar_reads_as_pyyaml_reads_it() {
+    let mut wrong = Vec::new();
+    let mut rows = 0;
+    for row in TABLE.lines().filter(|l| !l.starts_with('#')) {
+        rows += 1;
+        let (text, want) = row.split_once('\t').unwrap();
+        let got = super::parse(&format!("v: {text}\n")).map(|v| v["v"].clone());
+        let ok = match (want.split_once(' '), &got) {
+            (None, Err(_)) => want == "E",
+            (None, Ok(Value::Null)) => want == "n",
+            (None, Ok(Value::String(s))) => want == "s" && s == text,
+            (Some(("b", b)), Ok(Value::Bool(v))) => (b == "1") == *v,
+            (Some(("i", n)), Ok(Value::Number(v))) => {
+                !v.is_f64() && v.as_i64() == n.parse::<i64>().ok()
+            }
+            (Some(("f", bits)), Ok(Value::Number(v))) => v.as_f64().is_some_and(|f| {
+                let want = f64::from_bits(u64::from_str_radix(bits, 16).unwrap());
+                v.is_f64() && (f.to_bits() == want.to_bits() || f.is_nan() && want.is_nan())
+            }),
+            _ => false,
+        };
+        if !ok {
+            wrong.push(format!("{text:?}: PyYAML {want}, sshfleet {got:?}"));
+        }
+    }
+    assert!(rows > 3000, "the table is short: {rows} rows");
+    assert!(
+        wrong.is_empty(),
+        "{} differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
