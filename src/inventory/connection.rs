@@ -258,10 +258,21 @@ impl Reader<'_> {
     }
 
     fn bad(&self, var: &str, message: String) -> InventoryError {
+        let message = self.shown(var, message);
         InventoryError::at(
             &self.origin(var),
             format!("host {}: `{var}` {message}", self.host.name),
         )
+    }
+
+    /// An error about `var`'s value, quoting none of it if it is secret:
+    /// a vault value, or a secret-named variable (docs/SECURITY.md I4).
+    fn shown(&self, var: &str, message: String) -> String {
+        if super::secret_values::is_secret_var(self.host, self.origins.get(var), var) {
+            crate::support::secrets::mask_quoted(&message)
+        } else {
+            message
+        }
     }
 
     fn render(&self, var: &str) -> Result<Json, InventoryError> {
@@ -272,6 +283,7 @@ impl Reader<'_> {
     }
 
     fn unrenderable(&self, var: &str, message: String) -> InventoryError {
+        let message = self.shown(var, message);
         InventoryError::at(
             &self.origin(var),
             format!(

@@ -188,7 +188,40 @@ fn rows() -> Vec<Row> {
             "Zq9",
         ),
     ];
-    for (class, files, source, marker) in more {
+    let vault_port: String = vault_encrypt("Zq9", VAULT_PASSWORD)
+        .lines()
+        .map(|l| format!("        {l}\n"))
+        .collect();
+    let typed = [
+        (
+            "typing error of a `!vault` connection value",
+            vec![(
+                "inv.yaml",
+                yaml_host(&format!("      ansible_port: !vault |\n{vault_port}")),
+            )],
+            "inv.yaml",
+            "Zq9",
+        ),
+        (
+            "typing error of a value of a vault-encrypted vars file",
+            vec![
+                ("inv.yaml", "all:\n  hosts:\n    h1:\n".to_string()),
+                ("vault:host_vars/h1.yaml", "ansible_port: Zq9\n".to_string()),
+            ],
+            "inv.yaml",
+            "Zq9",
+        ),
+        (
+            "template error of a secret-named connection value",
+            vec![(
+                "inv.yaml",
+                yaml_host("      ansible_password: \"{{ Zq9 + }}\"\n"),
+            )],
+            "inv.yaml",
+            "Zq9",
+        ),
+    ];
+    for (class, files, source, marker) in more.into_iter().chain(typed) {
         rows.push(Row {
             class,
             files,
@@ -251,7 +284,10 @@ async fn no_error_quotes_a_secret_it_is_about() {
             [
                 &run.map(String::from)[..],
                 &common,
-                &row.run_args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                &row.run_args
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>(),
             ]
             .concat(),
         );
