@@ -149,7 +149,14 @@ impl super::Inventory {
                 .and_then(|o| o.get(name))
                 .cloned()
                 .unwrap_or_default();
+            let secret_var = super::secret_values::is_secret_var(host, Some(&origin), name);
             let fail = |m: String| {
+                // Quoting none of a secret (docs/SECURITY.md I4).
+                let m = if secret_var {
+                    crate::support::secrets::mask_quoted(&m)
+                } else {
+                    m
+                };
                 InventoryError::at(
                     &origin,
                     format!("host {}: cannot render `{name}` (Jinja): {m}", host.name),
@@ -335,11 +342,16 @@ impl Reader<'_> {
                 let kind = text(&kind);
                 let plugin = Plugin::of(&kind).ok_or_else(|| {
                     let at = self.origin(var);
+                    let secret = super::secret_values::is_secret_var(self.host, Some(&at), var);
                     InventoryError::NotSsh {
                         path: at.path,
                         line: at.line,
                         host: self.host.name.clone(),
-                        kind: kind.clone(),
+                        kind: if secret {
+                            crate::support::secrets::MASK.to_string()
+                        } else {
+                            kind.clone()
+                        },
                     }
                 })?;
                 if plugin == Plugin::NetworkCli {

@@ -113,7 +113,8 @@ pub(super) fn parse(model: &mut Model, text: &str, path: &Path) -> Result<(), In
                 if name.contains([':', '[', ']']) {
                     return Err(invalid(
                         line_no,
-                        format!("expected a group name, got `{line}`"),
+                        // Not quoted: it may be a secret written here by mistake.
+                        "expected a group name, got a word with `:`, `[` or `]`".to_string(),
                     ));
                 }
                 if model.has_group(name) && !pending.contains_key(name) {

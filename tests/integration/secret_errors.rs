@@ -143,6 +143,25 @@ fn rows() -> Vec<Row> {
             "918273645546372819123",
         ),
         (
+            "INI [children] line that is not a group name",
+            vec![(
+                "inv.ini",
+                "[g]\nh1\n[p:children]\nansible_password:Zq9\n".to_string(),
+            )],
+            "inv.ini",
+            "Zq9",
+        ),
+        (
+            "inventory script: an integer beyond 64 bits",
+            vec![(
+                "exec:inv.sh",
+                "#!/bin/sh\necho '{\"_meta\": {\"hostvars\": {\"h1\": {\"my_pass\": 918273645546372819123}}}, \"all\": {\"hosts\": [\"h1\"]}}'\n"
+                    .to_string(),
+            )],
+            "inv.sh",
+            "918273645546372819123",
+        ),
+        (
             "vault-encrypted host_vars file: a YAML tag on any variable",
             vec![
                 ("inv.yaml", "all:\n  hosts:\n    h1:\n".to_string()),
@@ -252,9 +271,17 @@ fn write_row(dir: &Path, row: &Row) {
             Some(name) => (name, vault_encrypt(text, VAULT_PASSWORD)),
             None => (*name, text.clone()),
         };
+        let (name, exec) = match name.strip_prefix("exec:") {
+            Some(name) => (name, true),
+            None => (name, false),
+        };
         let path = dir.join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
+        std::fs::write(&path, text).unwrap();
+        if exec {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
     }
 }
 
@@ -307,4 +334,138 @@ async fn no_error_quotes_a_secret_it_is_about() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// How an error of `src/inventory` that quotes a value (`{x}` between
+/// backticks) keeps secrets out of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quotes {
+    /// A host, group, variable, section, pattern, plugin, filter, lookup
+    /// or vault-label name, or the inventory script's path: never a value
+    /// (names are not secret; a vault-encrypted file's are masked as
+    /// `Masked` says).
+    Name,
+    /// Source text that may be a value. Its caller quotes none of it when
+    /// the value is secret: a secret-named key's value in YAML
+    /// (`yaml11::Reader::mapping`), INI (`ini::masked_if_secret`) or a
+    /// connection variable, a `!vault` value, a vault-encrypted file's
+    /// value (`connection::Reader::shown`), and anything of a
+    /// vault-encrypted file (`InventoryError::of_secret_text`).
+    Masked,
+    /// A value met while rendering Jinja: its error reaches the user as
+    /// `cannot render` a variable, masked when that variable is secret
+    /// (`Reader::unrenderable`, `with_rendered_vars`); a value derived from
+    /// a secret into another variable is masked by value.
+    Rendered,
+    /// sshfleet's own text: a YAML tag, an operator, a type.
+    Own,
+}
+
+/// Every (file, quoted interpolation) of `src/inventory` outside tests:
+/// a new error that quotes something fails
+/// `every_inventory_error_that_quotes_text_is_classified` until it has a row.
+const QUOTING_ERRORS: &[(&str, &str, Quotes)] = &[
+    ("connection.rs", "", Quotes::Masked),
+    ("connection.rs", "SSH_TYPE", Quotes::Own),
+    ("connection.rs", "address", Quotes::Masked),
+    ("connection.rs", "name", Quotes::Name),
+    ("connection.rs", "shown", Quotes::Masked),
+    ("connection.rs", "var", Quotes::Name),
+    ("filters.rs", "", Quotes::Rendered),
+    ("filters.rs", "a", Quotes::Rendered),
+    ("filters.rs", "name", Quotes::Name),
+    ("filters.rs", "p", Quotes::Rendered),
+    ("filters.rs", "pattern", Quotes::Rendered),
+    ("filters.rs", "template", Quotes::Rendered),
+    ("filters.rs", "v", Quotes::Rendered),
+    ("ini.rs", "host", Quotes::Name),
+    ("ini.rs", "line", Quotes::Name),
+    ("ini.rs", "name", Quotes::Name),
+    ("ini.rs", "other", Quotes::Name),
+    ("ini.rs", "pattern", Quotes::Name),
+    ("jinja.rs", "", Quotes::Rendered),
+    ("jinja.rs", "name", Quotes::Name),
+    ("jinja.rs", "other", Quotes::Name),
+    ("jinja.rs", "value", Quotes::Rendered),
+    ("list.rs", "", Quotes::Own),
+    ("list.rs", "f", Quotes::Masked),
+    ("list.rs", "k", Quotes::Name),
+    ("mod.rs", "kind", Quotes::Masked),
+    ("mod.rs", "pattern", Quotes::Name),
+    ("model.rs", "", Quotes::Name),
+    ("pyliteral.rs", "text", Quotes::Masked),
+    ("pynum.rs", "s", Quotes::Rendered),
+    ("pyops.rs", "op", Quotes::Own),
+    ("pyre.rs", "m", Quotes::Own),
+    ("pyre.rs", "pattern", Quotes::Rendered),
+    ("rewrite.rs", "name", Quotes::Name),
+    ("script.rs", "", Quotes::Name),
+    ("script.rs", "host", Quotes::Name),
+    ("script.rs", "name", Quotes::Name),
+    ("select.rs", "", Quotes::Name),
+    ("select.rs", "name", Quotes::Name),
+    ("select.rs", "term", Quotes::Name),
+    ("sources.rs", "entry", Quotes::Name),
+    ("template.rs", "", Quotes::Rendered),
+    ("template.rs", "host", Quotes::Name),
+    ("template.rs", "name", Quotes::Name),
+    ("timestamp.rs", "key", Quotes::Name),
+    ("timestamp.rs", "text", Quotes::Masked),
+    ("vars.rs", "key", Quotes::Name),
+    ("vault.rs", "label", Quotes::Name),
+    ("yaml.rs", "key", Quotes::Name),
+    ("yaml.rs", "name", Quotes::Name),
+    ("yaml.rs", "pattern", Quotes::Name),
+    ("yaml.rs", "shown", Quotes::Name),
+    ("yaml11.rs", "", Quotes::Own),
+    ("yaml11.rs", "name", Quotes::Name),
+    ("yaml11.rs", "suffix", Quotes::Own),
+    ("yaml11.rs", "text", Quotes::Masked),
+];
+
+/// The (file, interpolation) pairs quoted between backticks in the
+/// non-test code of `src/inventory`.
+fn quoting_sites() -> std::collections::BTreeSet<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/inventory");
+    let spans = regex::Regex::new(r"`([^`\n]*)`").unwrap();
+    let holes = regex::Regex::new(r"\{([A-Za-z_][A-Za-z0-9_]*)?(?::[^}]*)?\}").unwrap();
+    let mut sites = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if !name.ends_with(".rs") || name.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text
+            .split("#[cfg(test)]\nmod tests")
+            .next()
+            .unwrap_or_default();
+        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for span in spans.captures_iter(line) {
+                let span = span[1].replace("{{", "").replace("}}", "");
+                for hole in holes.captures_iter(&span) {
+                    let ident = hole.get(1).map_or("", |m| m.as_str());
+                    sites.insert((name.clone(), ident.to_string()));
+                }
+            }
+        }
+    }
+    sites
+}
+
+#[test]
+fn every_inventory_error_that_quotes_text_is_classified() {
+    let table: std::collections::BTreeSet<(String, String)> = QUOTING_ERRORS
+        .iter()
+        .map(|(file, ident, _)| (file.to_string(), ident.to_string()))
+        .collect();
+    let sites = quoting_sites();
+    let missing: Vec<_> = sites.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&sites).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "quoted in src/inventory but not in QUOTING_ERRORS (classify it: can it be a secret?): \
+         {missing:?}; in the table but no longer quoted: {stale:?}"
+    );
 }
