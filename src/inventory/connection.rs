@@ -149,7 +149,13 @@ impl super::Inventory {
                 .and_then(|o| o.get(name))
                 .cloned()
                 .unwrap_or_default();
-            let secret_var = super::secret_values::is_secret_var(host, Some(&origin), name);
+            // An inline `!vault` that cannot be rendered is mostly one that
+            // cannot be decrypted, whose error names no secret: kept.
+            let inline_vault = matches!(host.vars.get(name),
+                Some(serde_yaml::Value::Tagged(t)) if t.tag == "vault");
+            let secret_var = crate::support::secrets::is_secret_name(name)
+                || (!inline_vault
+                    && super::secret_values::is_secret_var(host, Some(&origin), name));
             let fail = |m: String| {
                 // Quoting none of a secret (docs/SECURITY.md I4).
                 let m = if secret_var {
@@ -290,7 +296,20 @@ impl Reader<'_> {
     }
 
     fn unrenderable(&self, var: &str, message: String) -> InventoryError {
-        let message = self.shown(var, message);
+        // An inline `!vault` value that cannot be rendered is mostly one
+        // that cannot be decrypted: that error names the vault id, no
+        // secret, and is kept.
+        let inline_vault = !crate::support::secrets::is_secret_name(var)
+            && self
+                .host
+                .vars
+                .get(var)
+                .is_some_and(|v| matches!(v, serde_yaml::Value::Tagged(t) if t.tag == "vault"));
+        let message = if inline_vault {
+            message
+        } else {
+            self.shown(var, message)
+        };
         InventoryError::at(
             &self.origin(var),
             format!(
