@@ -75,18 +75,20 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
                 let Some(target) = targets.next() else {
                     continue;
                 };
+                let shown = ByField(inventory.secret_values(host, vault.as_ref()));
                 let mut fields = vec![
                     host.name.clone(),
-                    format!("{}:{}", target.address, target.port),
-                    format!("user={}", target.credentials.user),
+                    format!("{}:{}", shown.mask(&target.address), target.port),
+                    format!("user={}", shown.mask(&target.credentials.user)),
                     groups,
                 ];
-                fields.extend(
-                    target
-                        .jumps
-                        .iter()
-                        .map(|j| format!("via={}@{}", j.credentials.user, j.host_port())),
-                );
+                fields.extend(target.jumps.iter().map(|j| {
+                    let hop = match shown.mask(&j.address) {
+                        masked if masked != j.address => format!("{masked}:{}", j.port),
+                        _ => j.host_port(),
+                    };
+                    format!("via={}@{hop}", shown.mask(&j.credentials.user))
+                }));
                 fields
             }
         };
@@ -94,6 +96,27 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
         Lines::Stdout.print_fields(&fields);
     }
     Ok(ExitCode::Success)
+}
+
+/// A host's secret values, to mask a field that is one whatever its
+/// length: the run masks a value of four characters or more wherever it
+/// is (`support::secrets::remember`), a shorter one only where it stands,
+/// as a whole field (docs/SECURITY.md I4: `user=***` for a vault user
+/// `abc`). An address is compared as ssh lower-cases it.
+struct ByField(Vec<crate::support::secrets::Secret>);
+
+impl ByField {
+    fn mask<'a>(&self, field: &'a str) -> &'a str {
+        if self
+            .0
+            .iter()
+            .any(|s| s.expose().eq_ignore_ascii_case(field))
+        {
+            crate::support::secrets::MASK
+        } else {
+            field
+        }
+    }
 }
 
 fn pretty(json: &Json) -> Result<String, Error> {
@@ -133,6 +156,7 @@ fn json_report(
                 json!({ "host": host.name, "groups": host.groups, "error": error })
             }
             Ok((conn, target)) => {
+                let shown = ByField(inventory.secret_values(host, vault));
                 // OpenSSH's default identities are ssh's own, not the
                 // inventory's: left out.
                 let defaults: Vec<std::path::PathBuf> = crate::plan::target::DEFAULT_IDENTITIES
@@ -155,16 +179,17 @@ fn json_report(
                 json!({
                     "host": host.name,
                     "groups": host.groups,
-                    "address": target.address,
+                    "address": shown.mask(&target.address),
                     "port": target.port,
-                    "user": target.credentials.user,
+                    "user": shown.mask(&target.credentials.user),
                     "key_files": keys,
                     "password": conn.password.is_some()
                         || conn.password_from_ansible_env,
                     "password_env": target.credentials.password_env,
                     "proxy_command": target.proxy_command,
                     "jumps": target.jumps.iter().map(|j| json!({
-                        "address": j.address, "port": j.port, "user": j.credentials.user,
+                        "address": shown.mask(&j.address), "port": j.port,
+                        "user": shown.mask(&j.credentials.user),
                     })).collect::<Vec<_>>(),
                 })
             }

@@ -149,7 +149,20 @@ impl super::Inventory {
                 .and_then(|o| o.get(name))
                 .cloned()
                 .unwrap_or_default();
+            // An inline `!vault` that cannot be rendered is mostly one that
+            // cannot be decrypted, whose error names no secret: kept.
+            let inline_vault = matches!(host.vars.get(name),
+                Some(serde_yaml::Value::Tagged(t)) if t.tag == "vault");
+            let secret_var = crate::support::secrets::is_secret_name(name)
+                || (!inline_vault
+                    && super::secret_values::is_secret_var(host, Some(&origin), name));
             let fail = |m: String| {
+                // Quoting none of a secret (docs/SECURITY.md I4).
+                let m = if secret_var {
+                    crate::support::secrets::mask_quoted(&m)
+                } else {
+                    m
+                };
                 InventoryError::at(
                     &origin,
                     format!("host {}: cannot render `{name}` (Jinja): {m}", host.name),
@@ -258,10 +271,21 @@ impl Reader<'_> {
     }
 
     fn bad(&self, var: &str, message: String) -> InventoryError {
+        let message = self.shown(var, message);
         InventoryError::at(
             &self.origin(var),
             format!("host {}: `{var}` {message}", self.host.name),
         )
+    }
+
+    /// An error about `var`'s value, quoting none of it if it is secret:
+    /// a vault value, or a secret-named variable (docs/SECURITY.md I4).
+    fn shown(&self, var: &str, message: String) -> String {
+        if super::secret_values::is_secret_var(self.host, self.origins.get(var), var) {
+            crate::support::secrets::mask_quoted(&message)
+        } else {
+            message
+        }
     }
 
     fn render(&self, var: &str) -> Result<Json, InventoryError> {
@@ -272,6 +296,20 @@ impl Reader<'_> {
     }
 
     fn unrenderable(&self, var: &str, message: String) -> InventoryError {
+        // An inline `!vault` value that cannot be rendered is mostly one
+        // that cannot be decrypted: that error names the vault id, no
+        // secret, and is kept.
+        let inline_vault = !crate::support::secrets::is_secret_name(var)
+            && self
+                .host
+                .vars
+                .get(var)
+                .is_some_and(|v| matches!(v, serde_yaml::Value::Tagged(t) if t.tag == "vault"));
+        let message = if inline_vault {
+            message
+        } else {
+            self.shown(var, message)
+        };
         InventoryError::at(
             &self.origin(var),
             format!(
@@ -323,11 +361,16 @@ impl Reader<'_> {
                 let kind = text(&kind);
                 let plugin = Plugin::of(&kind).ok_or_else(|| {
                     let at = self.origin(var);
+                    let secret = super::secret_values::is_secret_var(self.host, Some(&at), var);
                     InventoryError::NotSsh {
                         path: at.path,
                         line: at.line,
                         host: self.host.name.clone(),
-                        kind: kind.clone(),
+                        kind: if secret {
+                            crate::support::secrets::MASK.to_string()
+                        } else {
+                            kind.clone()
+                        },
                     }
                 })?;
                 if plugin == Plugin::NetworkCli {

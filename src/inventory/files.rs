@@ -126,11 +126,12 @@ impl VarsFiles {
     }
 }
 
-/// Read a file's text, decrypting it if it is a vault.
+/// Read a file's text, decrypting it if it is a vault; whether it was
+/// one (its text is then secret: errors about it quote none of it).
 pub(super) fn read_text(
     path: &Path,
     secret: Option<&VaultSecret>,
-) -> Result<String, InventoryError> {
+) -> Result<(String, bool), InventoryError> {
     // A regular file of bounded size and nesting (crate::support::bounds).
     let text =
         crate::support::bounds::read_yaml_input(path).map_err(|source| InventoryError::Read {
@@ -138,26 +139,38 @@ pub(super) fn read_text(
             source,
         })?;
     if vault::is_vault(&text) {
-        return vault::decrypt(&text, secret).map_err(|e| InventoryError::Invalid {
-            path: path.to_path_buf(),
-            line: 1,
-            message: format!("vault-encrypted file: {e}"),
-        });
+        return vault::decrypt(&text, secret)
+            .map(|text| (text, true))
+            .map_err(|e| InventoryError::Invalid {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!("vault-encrypted file: {e}"),
+            });
     }
-    Ok(text)
+    Ok((text, false))
 }
 
 fn read_vars_file(
     path: &Path,
     secret: Option<&VaultSecret>,
 ) -> Result<Vec<(String, Var)>, InventoryError> {
-    let text = read_text(path, secret)?;
-    let root = yaml11::parse_data(&text).map_err(|e| InventoryError::Invalid {
+    let (text, decrypted) = read_text(path, secret)?;
+    read_vars_text(path, &text).map_err(|e| {
+        if decrypted {
+            e.of_secret_text(&text)
+        } else {
+            e
+        }
+    })
+}
+
+fn read_vars_text(path: &Path, text: &str) -> Result<Vec<(String, Var)>, InventoryError> {
+    let root = yaml11::parse_data(text).map_err(|e| InventoryError::Invalid {
         path: path.to_path_buf(),
         line: e.line,
         message: e.message,
     })?;
-    let lines = yaml11::lines_of(&text);
+    let lines = yaml11::lines_of(text);
     let map = match root {
         Value::Null => return Ok(Vec::new()),
         Value::Mapping(map) => map,

@@ -97,12 +97,15 @@ pub(super) fn parse(model: &mut Model, text: &str, path: &Path) -> Result<(), In
             }
             State::Vars => {
                 let Some((k, v)) = line.split_once('=') else {
+                    // The line is not quoted: it may be a secret written
+                    // the YAML way (`ansible_password: ...`).
                     return Err(invalid(
                         line_no,
-                        format!("expected key=value, got `{line}`"),
+                        "expected key=value, got a line without `=`".to_string(),
                     ));
                 };
-                let value = literal_value(py_strip(v)).map_err(|m| invalid(line_no, m))?;
+                let value = literal_value(py_strip(v))
+                    .map_err(|m| invalid(line_no, masked_if_secret(k.trim(), m)))?;
                 let var = Var { value, origin };
                 model
                     .set_group_var(group, py_strip(k), var)
@@ -112,7 +115,8 @@ pub(super) fn parse(model: &mut Model, text: &str, path: &Path) -> Result<(), In
                 let Some(name) = group_name(line) else {
                     return Err(invalid(
                         line_no,
-                        format!("expected a group name, got `{line}`"),
+                        // Not quoted: it may be a secret written here by mistake.
+                        "expected a group name, got a word with `:`, `[` or `]`".to_string(),
                     ));
                 };
                 if model.has_group(name) && !pending.contains_key(name) {
@@ -173,8 +177,11 @@ fn group_name(line: &str) -> Option<&str> {
 }
 
 fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Result<(), String> {
-    let words = shlex_split(line, true)
-        .map_err(|e| format!("cannot parse host line `{line}`: {e} (unbalanced quotes)"))?;
+    // Nothing after the host name is quoted: it may hold a password.
+    let words = shlex_split(line, true).map_err(|e| {
+        let host = line.split_whitespace().next().unwrap_or_default();
+        format!("cannot parse the host line of `{host}`: {e} (unbalanced quotes)")
+    })?;
     let Some((pattern, vars)) = words.split_first() else {
         return Ok(());
     };
@@ -192,11 +199,18 @@ fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Re
         return Err("invalid host `---`: is this a YAML file?".to_string());
     }
     let mut parsed = Vec::new();
-    for word in vars {
+    for (n, word) in vars.iter().enumerate() {
+        // Not quoted: it may be the rest of an unquoted password.
         let Some((k, v)) = word.split_once('=') else {
-            return Err(format!("expected key=value host variable, got `{word}`"));
+            return Err(format!(
+                "host `{pattern}`: expected key=value host variables, but word {} after the host name has no `=`",
+                n + 1
+            ));
         };
-        parsed.push((k.to_string(), literal_value(v)?));
+        parsed.push((
+            k.to_string(),
+            literal_value(v).map_err(|m| masked_if_secret(k, m))?,
+        ));
     }
     if port.is_some_and(|p| !(1..=65535).contains(&p)) {
         return Err(format!("host `{pattern}`: port must be 1–65535"));
@@ -227,6 +241,16 @@ fn host_line(model: &mut Model, group: usize, line: &str, origin: &Origin) -> Re
         }
     }
     Ok(())
+}
+
+/// An error about the value of `key`, quoting none of it if the key names
+/// a secret (docs/SECURITY.md I4).
+fn masked_if_secret(key: &str, message: String) -> String {
+    if crate::support::secrets::is_secret_name(key) {
+        crate::support::secrets::mask_quoted(&message)
+    } else {
+        message
+    }
 }
 
 #[cfg(test)]

@@ -182,6 +182,32 @@ pub(crate) enum InventoryError {
 }
 
 impl InventoryError {
+    /// This error about the vault-decrypted `text` of its file: it names
+    /// the file and the line and says what is wrong, quoting none of the
+    /// text (docs/SECURITY.md I4): what it quotes is masked, and so is any
+    /// word of the message that is a word of the text (a name in
+    /// `[g:vars]`). Errors that quote nothing of the text (reading the
+    /// file, decrypting it) are kept as they are.
+    pub(crate) fn of_secret_text(self, text: &str) -> InventoryError {
+        let mask = |message: &str| mask_words(&crate::support::secrets::mask_quoted(message), text);
+        match self {
+            InventoryError::Invalid {
+                path,
+                line,
+                message,
+            } => InventoryError::Invalid {
+                path,
+                line,
+                message: mask(&message),
+            },
+            InventoryError::InvalidNoLine { path, message } => InventoryError::InvalidNoLine {
+                path,
+                message: mask(&message),
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn at(origin: &Origin, message: String) -> InventoryError {
         InventoryError::Invalid {
             path: origin.path.clone(),
@@ -189,6 +215,36 @@ impl InventoryError {
             message,
         }
     }
+}
+
+/// What separates words, in a message and in the text it is about.
+fn is_word_break(c: char) -> bool {
+    c.is_whitespace() || "`\"'[](){}:,;=".contains(c)
+}
+
+/// `message` with each of its words that is a word of `text` masked.
+fn mask_words(message: &str, text: &str) -> String {
+    let words: std::collections::HashSet<&str> = text
+        .split(is_word_break)
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out = String::with_capacity(message.len());
+    let mut word = String::new();
+    for c in message.chars().chain(std::iter::once(' ')) {
+        if is_word_break(c) {
+            if words.contains(word.as_str()) {
+                out.push_str(crate::support::secrets::MASK);
+            } else {
+                out.push_str(&word);
+            }
+            word.clear();
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    out.pop();
+    out
 }
 
 /// How to read the sources: the vault password, if any.

@@ -210,10 +210,12 @@ fn execute(path: &Path, args: &[&str], budget: &mut Budget) -> Result<Value, Str
     // the order.
     serde_json::from_str::<serde_json::Value>(&stdout)
         .map_err(|e| format!("inventory script output is not JSON: {e}"))?;
-    if let Some((_, number)) = super::vars::json_int_beyond_64_bits(&stdout) {
+    if let Some((line, number)) = super::vars::json_int_beyond_64_bits(&stdout) {
+        // Not quoted: it may be the value of a secret-named variable.
         return Err(format!(
-            "inventory script output holds the integer `{number}`, beyond 64 bits, which \
-             sshfleet does not carry (Ansible's JSON reader keeps it exact)"
+            "inventory script output holds an integer of {} digits on its line {line}, beyond \
+             64 bits, which sshfleet does not carry (Ansible's JSON reader keeps it exact)",
+            number.trim_start_matches('-').len()
         ));
     }
     let value: Value = serde_yaml::from_str(&stdout)

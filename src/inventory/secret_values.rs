@@ -118,6 +118,14 @@ fn raw_texts<'v>(raw: &'v Value, out: &mut Vec<&'v str>) {
     }
 }
 
+/// Whether `host`'s variable `name`, set at `origin`, holds a secret as
+/// it is written: a secret name, a `!vault` value, a vault-encrypted file.
+pub(super) fn is_secret_var(host: &Host, origin: Option<&super::Origin>, name: &str) -> bool {
+    is_secret_name(name)
+        || host.vars.get(name).is_some_and(has_vault)
+        || origin.is_some_and(|o| is_vault_file(&o.path))
+}
+
 fn is_vault_file(path: &std::path::Path) -> bool {
     crate::support::bounds::read_yaml_input(path).is_ok_and(|text| vault::is_vault(&text))
 }

@@ -94,22 +94,33 @@ fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<()
             return script::load(model, path);
         }
     }
-    let text = files::read_text(path, options.vault.as_ref())?;
+    let (text, decrypted) = files::read_text(path, options.vault.as_ref())?;
+    parse_file(model, path, &text).map_err(|e| {
+        if decrypted {
+            e.of_secret_text(&text)
+        } else {
+            e
+        }
+    })
+}
+
+/// A static inventory file's text, by its name as Ansible picks a parser.
+fn parse_file(model: &mut Model, path: &Path, text: &str) -> Result<(), InventoryError> {
     let ext = path.extension().and_then(|e| e.to_str());
     match ext {
-        Some("yml" | "yaml" | "json") => parse_yaml(model, &text, path),
+        Some("yml" | "yaml" | "json") => parse_yaml(model, text, path),
         Some("toml") => Err(InventoryError::InvalidNoLine {
             path: path.to_path_buf(),
             message: "TOML inventories are not supported (use YAML, INI or JSON)".to_string(),
         }),
-        None => match yaml11::parse_data(&text) {
+        None => match yaml11::parse_data(text) {
             Ok(root @ Value::Mapping(_)) => {
-                let mut builder = yaml::Builder::new(model, path, yaml11::lines_of(&text));
+                let mut builder = yaml::Builder::new(model, path, yaml11::lines_of(text));
                 builder.top(&root)
             }
-            _ => ini::parse(model, &text, path),
+            _ => ini::parse(model, text, path),
         },
-        Some(_) => ini::parse(model, &text, path),
+        Some(_) => ini::parse(model, text, path),
     }
 }
 

@@ -18,6 +18,18 @@ pub(super) struct YamlError {
     pub(super) message: String,
 }
 
+impl YamlError {
+    /// The error about a value that is or may be secret (under a
+    /// secret-named key, or in a vault-decrypted file): it quotes none of
+    /// its text (docs/SECURITY.md I4), only where and what is wrong.
+    pub(super) fn secret(self) -> YamlError {
+        YamlError {
+            line: self.line,
+            message: crate::support::secrets::mask_quoted(&self.message),
+        }
+    }
+}
+
 /// A file as Ansible's loader reads it: JSON when it is JSON (objects with
 /// `__ansible_vault`/`__ansible_unsafe` decoded), else YAML.
 pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
@@ -29,9 +41,11 @@ pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
         if let Some((line, number)) = super::vars::json_int_beyond_64_bits(text) {
             return Err(YamlError {
                 line,
+                // Not quoted: it may be the value of a secret-named key.
                 message: format!(
-                    "the integer `{number}` is beyond 64 bits, which sshfleet does not carry \
-                     (Ansible's JSON reader keeps it exact)"
+                    "an integer of {} digits is beyond 64 bits, which sshfleet does not carry \
+                     (Ansible's JSON reader keeps it exact)",
+                    number.trim_start_matches('-').len()
                 ),
             });
         }
@@ -166,8 +180,12 @@ impl Reader<'_> {
             let is_merge =
                 matches!(&event, Event::Scalar(t, TScalarStyle::Plain, _, None) if t == "<<");
             let key = self.node(event, mark.line())?;
+            let secret = super::vars::scalar_text(&key)
+                .is_some_and(|name| crate::support::secrets::is_secret_name(&name));
             let (event, mark) = self.next()?;
-            let value = self.node(event, mark.line())?;
+            let value = self
+                .node(event, mark.line())
+                .map_err(|e| if secret { e.secret() } else { e })?;
             if is_merge {
                 merge_line = mark.line();
                 match value {
@@ -357,7 +375,7 @@ fn tagged_error(text: &str, suffix: &str, line: usize) -> YamlError {
         line,
         message: format!(
             "`!!{suffix} {text:?}`: PyYAML builds this with Python's {suffix} constructor, which \
-             reads text its plain form does not (`!!int '0o26'` is 22); sshfleet does not read \
+             reads text its plain form does not (!!int '0o26' is 22); sshfleet does not read \
              it: write the value without the tag"
         ),
     }
@@ -703,6 +721,36 @@ mod tests {
         assert_eq!(v["k"]["x"], Value::from(9));
     }
 
+    /// An error about the value of a secret-named key quotes none of it,
+    /// however short (docs/SECURITY.md I4); another key's value is quoted.
+    #[test]
+    fn an_error_under_a_secret_named_key_quotes_no_value() {
+        for value in [
+            "!!int \"Pw7\"",
+            "!!float Pw7",
+            "!!bool Pw7",
+            "!!null Pw7",
+            "2026-02-30",
+            "!!timestamp Pw7",
+            "!unknown Pw7",
+            "!!set {Pw7: 1}",
+            "[!!int Pw7]",
+            "{x: !!int Pw7}",
+        ] {
+            for key in ["ansible_password", "db_secret", "api_key", "my_Token"] {
+                let e = parse(&format!("h:\n  {key}: {value}\n")).unwrap_err();
+                assert_eq!(e.line, 2, "{value}");
+                assert!(!e.message.contains("Pw7"), "{key}: {value}: {}", e.message);
+                assert!(!e.message.contains("2026-02-30"), "{}", e.message);
+                assert!(e.message.contains("***"), "{}", e.message);
+            }
+        }
+        for (value, quoted) in [("!!int Pw7", "Pw7"), ("2026-02-30", "2026-02-30")] {
+            let e = parse(&format!("h:\n  motd: {value}\n")).unwrap_err();
+            assert!(e.message.contains(quoted), "{value}: {}", e.message);
+        }
+    }
+
     /// Python's json keeps an integer beyond 64 bits exact; serde_json
     /// would make it a float: refused at its line. One within 64 bits, and
     /// digits in text, are read.
@@ -710,10 +758,14 @@ mod tests {
     fn a_json_integer_beyond_64_bits_is_refused() {
         let e = parse_data("{\"a\": 1,\n \"b\": [123456789012345678901234]}").unwrap_err();
         assert_eq!(e.line, 2);
+        // Not quoted: the number may be a secret-named key's value.
         assert!(
             e.message
-                .contains("`123456789012345678901234` is beyond 64 bits")
+                .contains("an integer of 24 digits is beyond 64 bits"),
+            "{}",
+            e.message
         );
+        assert!(!e.message.contains("1234567890"), "{}", e.message);
         let e = parse_data("{\"a\": -9223372036854775809}").unwrap_err();
         assert!(e.message.contains("beyond 64 bits"), "{}", e.message);
         let v = parse_data(

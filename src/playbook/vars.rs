@@ -17,11 +17,20 @@ pub(crate) fn parse_extra_vars(
     args: &[String],
 ) -> Result<BTreeMap<String, String>, PlaybookError> {
     let mut out = BTreeMap::new();
-    for arg in args {
+    for (n, arg) in args.iter().enumerate() {
         let Some((name, value)) = arg.split_once('=') else {
+            // Quoted only if it is a plain name: a JSON or YAML `-e` may
+            // hold a password (docs/SECURITY.md I4).
+            let plain = !arg.is_empty()
+                && arg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !crate::support::secrets::is_secret_name(arg);
             return Err(PlaybookError::ExtraVar {
-                name: arg.clone(),
-                message: "expected KEY=VALUE".to_string(),
+                name: if plain {
+                    arg.clone()
+                } else {
+                    format!("argument {} (not quoted: it may hold a secret)", n + 1)
+                },
+                message: "expected KEY=VALUE (a JSON or YAML -e is not supported)".to_string(),
             });
         };
         let name = name.trim();
@@ -38,7 +47,11 @@ pub(crate) fn parse_extra_vars(
         spec.typed_text(value)
             .map_err(|message| PlaybookError::ExtraVar {
                 name: name.to_string(),
-                message,
+                message: if crate::support::secrets::is_secret_name(name) {
+                    crate::support::secrets::mask_quoted(&message)
+                } else {
+                    message
+                },
             })?;
         out.insert(name.to_string(), value.trim().to_string());
     }
@@ -187,16 +200,23 @@ impl HostVars {
         let mut values = BTreeMap::new();
         let mut durations = BTreeMap::new();
         for (name, spec) in &playbook.vars {
+            // A secret-named variable's value is never quoted (docs/SECURITY.md I4).
+            let shown = |m: String| {
+                if crate::support::secrets::is_secret_name(name) {
+                    crate::support::secrets::mask_quoted(&m)
+                } else {
+                    m
+                }
+            };
             let value = if let Some(text) = extra.get(name) {
                 Some(
                     spec.typed_text(text)
-                        .map_err(|m| format!("-e {name}: {m}"))?,
+                        .map_err(|m| format!("-e {name}: {}", shown(m)))?,
                 )
             } else if let Some(v) = host.vars.get(name) {
-                Some(
-                    spec.typed_value(v)
-                        .map_err(|m| format!("inventory variable {name} of {}: {m}", host.name))?,
-                )
+                Some(spec.typed_value(v).map_err(|m| {
+                    format!("inventory variable {name} of {}: {}", host.name, shown(m))
+                })?)
             } else {
                 spec.default
                     .as_ref()

@@ -140,6 +140,35 @@ pub(crate) fn remember_form(form: &str) {
     });
 }
 
+/// `message` with every text it quotes (between backticks or double
+/// quotes) replaced by [`MASK`]: for an error about text that is or may be
+/// secret (a vault-decrypted file, the value of a secret-named variable),
+/// whatever its length, before the run could know it as a secret. The
+/// error still says where and what is wrong, never the text.
+pub(crate) fn mask_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = &rest[open..=open];
+        let Some(len) = rest[open + 1..].find(quote) else {
+            break;
+        };
+        out.push_str(&rest[..=open]);
+        out.push_str(MASK);
+        out.push_str(quote);
+        rest = &rest[open + 1 + len + 1..];
+    }
+    // An unclosed quote: nothing after it is shown.
+    match rest.find(['`', '"']) {
+        Some(open) => {
+            out.push_str(&rest[..=open]);
+            out.push_str(MASK);
+        }
+        None => out.push_str(rest),
+    }
+    out
+}
+
 /// `text` with every secret the run knows masked.
 pub(crate) fn mask_known(text: &str) -> Cow<'_, str> {
     match known().redact(text) {
@@ -531,6 +560,15 @@ mod tests {
         let mut secrets = Secrets::default();
         secrets.add("hunter2");
         secrets
+    }
+
+    #[test]
+    fn quoted_text_is_masked_whatever_its_length() {
+        assert_eq!(
+            super::mask_quoted("`!!int \"ab\"`: bad, \"x\" and `y"),
+            "`***`: bad, \"***\" and `***"
+        );
+        assert_eq!(super::mask_quoted("no quotes"), "no quotes");
     }
 
     #[test]

@@ -40,6 +40,7 @@ mod report;
 mod retry;
 mod rollout;
 mod safety;
+mod secret_errors;
 mod secret_sinks;
 mod shard;
 mod sim_cli;

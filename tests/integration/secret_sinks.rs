@@ -394,3 +394,103 @@ async fn a_password_with_controls_echoed_by_the_appliance_is_masked_in_every_sto
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// docs/SECURITY.md I4, short secrets: a vault value or a secret-named
+/// value of one to three characters is too short to be searched for in
+/// every text, so it is masked where it stands, as a whole field: the
+/// user and address of `inventory`, `--json`, `--list`, and what a run
+/// shows and stores of its host.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_short_secret_is_masked_by_field_in_every_sink() {
+    let vault = |plain: &str| -> String {
+        crate::secret_errors::vault_encrypt(plain, "test-vault-password")
+            .lines()
+            .map(|l| format!("        {l}\n"))
+            .collect()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pass = dir.path().join("vault-pass");
+    std::fs::write(&pass, "test-vault-password\n").unwrap();
+    // Each host: its inventory lines, and the short secret it shows.
+    let hosts = [
+        (
+            "vault-user",
+            format!("      ansible_user: !vault |\n{}", vault("Qz7")),
+            "Qz7",
+        ),
+        (
+            "vault-addr",
+            format!("      ansible_host: !vault |\n{}", vault("zq9")),
+            "zq9",
+        ),
+        ("file-user", String::new(), "Xw4"),
+        ("named", "      db_pass: K8v\n".to_string(), "K8v"),
+    ];
+    let mut text = String::from("all:\n  hosts:\n");
+    for (host, vars, _) in &hosts {
+        text.push_str(&format!("    {host}:\n{vars}"));
+    }
+    let inventory = dir.path().join("short.yaml");
+    std::fs::write(&inventory, text).unwrap();
+    let host_vars = dir.path().join("host_vars");
+    std::fs::create_dir(&host_vars).unwrap();
+    std::fs::write(
+        host_vars.join("file-user.yaml"),
+        crate::secret_errors::vault_encrypt("ansible_user: Xw4\n", "test-vault-password"),
+    )
+    .unwrap();
+    let (inv, pass) = (inventory.to_str().unwrap(), pass.to_str().unwrap());
+    let mut failures = Vec::new();
+    for extra in [&[][..], &["--json"][..], &["--list"][..]] {
+        let mut args = vec![
+            "inventory",
+            "-i",
+            inv,
+            "--vault-password-file",
+            pass,
+            "-F",
+            "none",
+        ];
+        args.extend(extra);
+        let out = sshfleet(&args, &[]).await;
+        let shown = text_of(&out);
+        assert_eq!(out.status.code(), Some(0), "{shown}");
+        for (host, _, value) in &hosts {
+            // `inventory` lines and `--json` show no variable but the
+            // connection's: a secret-named one is only in `--list`.
+            let held = *host != "named" || extra == ["--list"];
+            if shown.contains(value) || (held && !shown.contains("***")) {
+                failures.push(format!("{host} in `inventory {extra:?}`:\n{shown}"));
+            }
+        }
+    }
+    // A run: the user of the one host is a short vault value.
+    let vars = format!("      ansible_user: !vault |\n{}", vault("Qz7"));
+    let lab = password_only_lab(AsyncOsProfile::healthy("esa01.example.com"), LOGIN, &vars).await;
+    let vault_pass = lab.dir.path().join("vault-pass");
+    std::fs::write(&vault_pass, "test-vault-password\n").unwrap();
+    let transcripts = lab.dir.path().join("tr");
+    let args = lab.run_args(&[
+        "-F",
+        "none",
+        "--vault-password-file",
+        vault_pass.to_str().unwrap(),
+        "--transcripts",
+        transcripts.to_str().unwrap(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = sshfleet(&args, &[]).await;
+    let report = std::fs::read_to_string(&lab.report).unwrap_or_default();
+    let transcript =
+        std::fs::read_to_string(transcripts.join("esa01.example.com.log")).unwrap_or_default();
+    for (sink, shown) in [
+        ("run's terminal", text_of(&out)),
+        ("report", report),
+        ("transcript", transcript),
+    ] {
+        if shown.is_empty() || shown.contains("Qz7") {
+            failures.push(format!("run's {sink}:\n{shown}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

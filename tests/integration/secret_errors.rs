@@ -1,0 +1,471 @@
+//! docs/SECURITY.md I4 for errors: an error about inventory or `-e` text
+//! that is or may be secret (a vault-decrypted file or value, the value of
+//! a secret-named variable) says the file, the line and what is wrong,
+//! never the text, whatever its length. Each row plants a short marker
+//! (three characters: the run's by-value mask, from four, cannot hide a
+//! leak) where the error class would quote it.
+
+use std::path::Path;
+
+use crate::support::sshfleet_cmd;
+
+const VAULT_PASSWORD: &str = "test-vault-password";
+
+/// `plain` as `ansible-vault encrypt` writes it (format 1.1, AES256), with
+/// a fixed salt: the test needs a vault, not a fresh one.
+pub(crate) fn vault_encrypt(plain: &str, password: &str) -> String {
+    use aes::cipher::{KeyIvInit, StreamCipher};
+    use hmac::{KeyInit, Mac};
+    let salt = [7u8; 32];
+    let mut derived = [0u8; 80];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), &salt, 10_000, &mut derived);
+    let (key, rest) = derived.split_at(32);
+    let (hmac_key, iv) = rest.split_at(32);
+    let mut data = plain.as_bytes().to_vec();
+    let pad = 16 - data.len() % 16;
+    data.extend(std::iter::repeat_n(pad as u8, pad));
+    ctr::Ctr128BE::<aes::Aes256>::new_from_slices(key, iv)
+        .unwrap()
+        .apply_keystream(&mut data);
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(hmac_key).unwrap();
+    mac.update(&data);
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let body = format!(
+        "{}\n{}\n{}",
+        hex(&salt),
+        hex(&mac.finalize().into_bytes()),
+        hex(&data)
+    );
+    let body = hex(body.as_bytes());
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(80)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!("$ANSIBLE_VAULT;1.1;AES256\n{}\n", lines.join("\n"))
+}
+
+/// One error class: the files that make it (name, text; a name starting
+/// with `vault:` is written vault-encrypted), the `-i` source, extra
+/// arguments of `run`, and the marker it must not show.
+struct Row {
+    class: &'static str,
+    files: Vec<(&'static str, String)>,
+    source: &'static str,
+    run_args: &'static [&'static str],
+    marker: &'static str,
+}
+
+fn yaml_host(vars: &str) -> String {
+    format!("all:\n  hosts:\n    h1:\n{vars}")
+}
+
+fn rows() -> Vec<Row> {
+    let mut rows = Vec::new();
+    for tag in ["!!int", "!!float", "!!bool", "!!null"] {
+        rows.push(Row {
+            class: "YAML core tag on a secret-named value",
+            files: vec![(
+                "inv.yaml",
+                yaml_host(&format!("      ansible_password: {tag} \"Zq9\"\n")),
+            )],
+            source: "inv.yaml",
+            run_args: &[],
+            marker: "Zq9",
+        });
+    }
+    let more = [
+        (
+            "YAML timestamp Python cannot build, secret-named",
+            vec![(
+                "inv.yaml",
+                yaml_host("      ansible_password: 2026-02-30\n"),
+            )],
+            "inv.yaml",
+            "2026-02-30",
+        ),
+        (
+            "YAML tag in a secret-named mapping",
+            vec![(
+                "inv.yaml",
+                yaml_host("      db_secret:\n        inner: !!int Zq9\n"),
+            )],
+            "inv.yaml",
+            "Zq9",
+        ),
+        (
+            "JSON integer beyond 64 bits, secret-named",
+            vec![(
+                "inv.json",
+                "{\"all\": {\"hosts\": {\"h1\": {\"api_token\": 918273645546372819123}}}}"
+                    .to_string(),
+            )],
+            "inv.json",
+            "918273645546372819123",
+        ),
+        (
+            "INI host line with an unclosed quote",
+            vec![("inv.ini", "[g]\nh1 ansible_password=\"Zq9\n".to_string())],
+            "inv.ini",
+            "Zq9",
+        ),
+        (
+            "INI host line word without `=`",
+            vec![("inv.ini", "[g]\nh1 ansible_password=ab Zq9\n".to_string())],
+            "inv.ini",
+            "Zq9",
+        ),
+        (
+            "INI host variable literal sshfleet does not read, secret-named",
+            vec![(
+                "inv.ini",
+                "[g]\nh1 ansible_password=918273645546372819123\n".to_string(),
+            )],
+            "inv.ini",
+            "918273645546372819123",
+        ),
+        (
+            "INI [vars] line without `=`",
+            vec![(
+                "inv.ini",
+                "[g]\nh1\n[g:vars]\nansible_password: Zq9\n".to_string(),
+            )],
+            "inv.ini",
+            "Zq9",
+        ),
+        (
+            "INI [vars] literal sshfleet does not read, secret-named",
+            vec![(
+                "inv.ini",
+                "[g]\nh1\n[g:vars]\nmy_pass=918273645546372819123\n".to_string(),
+            )],
+            "inv.ini",
+            "918273645546372819123",
+        ),
+        (
+            "INI [children] line that is not a group name",
+            vec![(
+                "inv.ini",
+                "[g]\nh1\n[p:children]\nansible_password:Zq9\n".to_string(),
+            )],
+            "inv.ini",
+            "Zq9",
+        ),
+        (
+            "inventory script: an integer beyond 64 bits",
+            vec![(
+                "exec:inv.sh",
+                "#!/bin/sh\necho '{\"_meta\": {\"hostvars\": {\"h1\": {\"my_pass\": 918273645546372819123}}}, \"all\": {\"hosts\": [\"h1\"]}}'\n"
+                    .to_string(),
+            )],
+            "inv.sh",
+            "918273645546372819123",
+        ),
+        (
+            "vault-encrypted host_vars file: a YAML tag on any variable",
+            vec![
+                ("inv.yaml", "all:\n  hosts:\n    h1:\n".to_string()),
+                ("vault:host_vars/h1.yaml", "foo: !!int Zq9\n".to_string()),
+            ],
+            "inv.yaml",
+            "Zq9",
+        ),
+        (
+            "vault-encrypted host_vars file: not a mapping",
+            vec![
+                ("inv.yaml", "all:\n  hosts:\n    h1:\n".to_string()),
+                ("vault:host_vars/h1.yaml", "- Zq9\n".to_string()),
+            ],
+            "inv.yaml",
+            "Zq9",
+        ),
+        (
+            "vault-encrypted YAML inventory: a timestamp",
+            vec![("vault:inv.yaml", yaml_host("      motd: 2026-02-31\n"))],
+            "inv.yaml",
+            "2026-02-31",
+        ),
+        (
+            "vault-encrypted YAML inventory: a bad host pattern",
+            vec![(
+                "vault:inv.yaml",
+                "all:\n  hosts:\n    \"Zq9[3:1]\":\n".to_string(),
+            )],
+            "inv.yaml",
+            "Zq9",
+        ),
+        (
+            "vault-encrypted INI inventory: an unknown section type",
+            vec![("vault:inv.ini", "[Zq9:what]\nh1\n".to_string())],
+            "inv.ini",
+            "Zq9",
+        ),
+        (
+            "vault-encrypted INI inventory: a [vars] section for no group",
+            vec![("vault:inv.ini", "[g]\nh1\n[Zq9:vars]\nx=1\n".to_string())],
+            "inv.ini",
+            "Zq9",
+        ),
+    ];
+    let vault_port: String = vault_encrypt("Zq9", VAULT_PASSWORD)
+        .lines()
+        .map(|l| format!("        {l}\n"))
+        .collect();
+    let typed = [
+        (
+            "typing error of a `!vault` connection value",
+            vec![(
+                "inv.yaml",
+                yaml_host(&format!("      ansible_port: !vault |\n{vault_port}")),
+            )],
+            "inv.yaml",
+            "Zq9",
+        ),
+        (
+            "typing error of a value of a vault-encrypted vars file",
+            vec![
+                ("inv.yaml", "all:\n  hosts:\n    h1:\n".to_string()),
+                ("vault:host_vars/h1.yaml", "ansible_port: Zq9\n".to_string()),
+            ],
+            "inv.yaml",
+            "Zq9",
+        ),
+        (
+            "template error of a secret-named connection value",
+            vec![(
+                "inv.yaml",
+                yaml_host("      ansible_password: \"{{ Zq9 + }}\"\n"),
+            )],
+            "inv.yaml",
+            "Zq9",
+        ),
+    ];
+    for (class, files, source, marker) in more.into_iter().chain(typed) {
+        rows.push(Row {
+            class,
+            files,
+            source,
+            run_args: &[],
+            marker,
+        });
+    }
+    for (class, arg) in [
+        ("`-e` as JSON", "{\"db_password\":\"Zq9\"}"),
+        ("`-e` as YAML", "db_password: Zq9"),
+        ("`-e` secret-named word", "my_tokenZq9"),
+    ] {
+        rows.push(Row {
+            class,
+            files: vec![("inv.yaml", yaml_host("      ansible_host: 127.0.0.1\n"))],
+            source: "inv.yaml",
+            run_args: Box::leak(Box::new(["-e", arg])),
+            marker: "Zq9",
+        });
+    }
+    rows
+}
+
+fn write_row(dir: &Path, row: &Row) {
+    for (name, text) in &row.files {
+        let (name, text) = match name.strip_prefix("vault:") {
+            Some(name) => (name, vault_encrypt(text, VAULT_PASSWORD)),
+            None => (*name, text.clone()),
+        };
+        let (name, exec) = match name.strip_prefix("exec:") {
+            Some(name) => (name, true),
+            None => (name, false),
+        };
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        if exec {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_error_quotes_a_secret_it_is_about() {
+    let mut failures = Vec::new();
+    for (n, row) in rows().iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        write_row(dir.path(), row);
+        let pass = dir.path().join("vault-pass");
+        std::fs::write(&pass, VAULT_PASSWORD).unwrap();
+        let source = dir.path().join(row.source).display().to_string();
+        let common = [
+            "-i".to_string(),
+            source,
+            "--vault-password-file".to_string(),
+            pass.display().to_string(),
+            "-F".to_string(),
+            "none".to_string(),
+        ];
+        let mut commands = vec![];
+        if row.run_args.is_empty() {
+            commands.push([&["inventory".to_string()][..], &common].concat());
+        }
+        let run = ["run", "esa-ecupdate", "--check", "--no-progress"];
+        commands.push(
+            [
+                &run.map(String::from)[..],
+                &common,
+                &row.run_args
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>(),
+            ]
+            .concat(),
+        );
+        for args in commands {
+            let out = sshfleet_cmd(&args, &[]).await;
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            // The error happened (exit 5, naming the file or the -e), and
+            // quotes nothing of the secret.
+            let named = text.contains(&dir.path().display().to_string()) || text.contains("-e ");
+            if out.status.code() != Some(5) || !named || text.contains(row.marker) {
+                failures.push(format!("row {n} ({}), {}:\n{text}", row.class, args[0]));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// How an error of `src/inventory` that quotes a value (`{x}` between
+/// backticks) keeps secrets out of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quotes {
+    /// A host, group, variable, section, pattern, plugin, filter, lookup
+    /// or vault-label name, or the inventory script's path: never a value
+    /// (names are not secret; a vault-encrypted file's are masked as
+    /// `Masked` says).
+    Name,
+    /// Source text that may be a value. Its caller quotes none of it when
+    /// the value is secret: a secret-named key's value in YAML
+    /// (`yaml11::Reader::mapping`), INI (`ini::masked_if_secret`) or a
+    /// connection variable, a `!vault` value, a vault-encrypted file's
+    /// value (`connection::Reader::shown`), and anything of a
+    /// vault-encrypted file (`InventoryError::of_secret_text`).
+    Masked,
+    /// A value met while rendering Jinja: its error reaches the user as
+    /// `cannot render` a variable, masked when that variable is secret
+    /// (`Reader::unrenderable`, `with_rendered_vars`); a value derived from
+    /// a secret into another variable is masked by value.
+    Rendered,
+    /// sshfleet's own text: a YAML tag, an operator, a type.
+    Own,
+}
+
+/// Every (file, quoted interpolation) of `src/inventory` outside tests:
+/// a new error that quotes something fails
+/// `every_inventory_error_that_quotes_text_is_classified` until it has a row.
+const QUOTING_ERRORS: &[(&str, &str, Quotes)] = &[
+    ("connection.rs", "", Quotes::Masked),
+    ("connection.rs", "SSH_TYPE", Quotes::Own),
+    ("connection.rs", "address", Quotes::Masked),
+    ("connection.rs", "name", Quotes::Name),
+    ("connection.rs", "shown", Quotes::Masked),
+    ("connection.rs", "var", Quotes::Name),
+    ("filters.rs", "", Quotes::Rendered),
+    ("filters.rs", "a", Quotes::Rendered),
+    ("filters.rs", "name", Quotes::Name),
+    ("filters.rs", "p", Quotes::Rendered),
+    ("filters.rs", "pattern", Quotes::Rendered),
+    ("filters.rs", "template", Quotes::Rendered),
+    ("filters.rs", "v", Quotes::Rendered),
+    ("ini.rs", "host", Quotes::Name),
+    ("ini.rs", "line", Quotes::Name),
+    ("ini.rs", "name", Quotes::Name),
+    ("ini.rs", "other", Quotes::Name),
+    ("ini.rs", "pattern", Quotes::Name),
+    ("jinja.rs", "", Quotes::Rendered),
+    ("jinja.rs", "name", Quotes::Name),
+    ("jinja.rs", "other", Quotes::Name),
+    ("jinja.rs", "value", Quotes::Rendered),
+    ("list.rs", "", Quotes::Own),
+    ("list.rs", "f", Quotes::Masked),
+    ("list.rs", "k", Quotes::Name),
+    ("mod.rs", "kind", Quotes::Masked),
+    ("mod.rs", "pattern", Quotes::Name),
+    ("model.rs", "", Quotes::Name),
+    ("pyliteral.rs", "text", Quotes::Masked),
+    ("pynum.rs", "s", Quotes::Rendered),
+    ("pyops.rs", "op", Quotes::Own),
+    ("pyre.rs", "m", Quotes::Own),
+    ("pyre.rs", "pattern", Quotes::Rendered),
+    ("rewrite.rs", "name", Quotes::Name),
+    ("script.rs", "", Quotes::Name),
+    ("script.rs", "host", Quotes::Name),
+    ("script.rs", "name", Quotes::Name),
+    ("select.rs", "", Quotes::Name),
+    ("select.rs", "name", Quotes::Name),
+    ("select.rs", "term", Quotes::Name),
+    ("sources.rs", "entry", Quotes::Name),
+    ("template.rs", "", Quotes::Rendered),
+    ("template.rs", "host", Quotes::Name),
+    ("template.rs", "name", Quotes::Name),
+    ("timestamp.rs", "key", Quotes::Name),
+    ("timestamp.rs", "text", Quotes::Masked),
+    ("vars.rs", "key", Quotes::Name),
+    ("vault.rs", "label", Quotes::Name),
+    ("yaml.rs", "key", Quotes::Name),
+    ("yaml.rs", "name", Quotes::Name),
+    ("yaml.rs", "pattern", Quotes::Name),
+    ("yaml.rs", "shown", Quotes::Name),
+    ("yaml11.rs", "", Quotes::Own),
+    ("yaml11.rs", "name", Quotes::Name),
+    ("yaml11.rs", "suffix", Quotes::Own),
+    ("yaml11.rs", "text", Quotes::Masked),
+];
+
+/// The (file, interpolation) pairs quoted between backticks in the
+/// non-test code of `src/inventory`.
+fn quoting_sites() -> std::collections::BTreeSet<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/inventory");
+    let spans = regex::Regex::new(r"`([^`\n]*)`").unwrap();
+    let holes = regex::Regex::new(r"\{([A-Za-z_][A-Za-z0-9_]*)?(?::[^}]*)?\}").unwrap();
+    let mut sites = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if !name.ends_with(".rs") || name.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text
+            .split("#[cfg(test)]\nmod tests")
+            .next()
+            .unwrap_or_default();
+        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for span in spans.captures_iter(line) {
+                let span = span[1].replace("{{", "").replace("}}", "");
+                for hole in holes.captures_iter(&span) {
+                    let ident = hole.get(1).map_or("", |m| m.as_str());
+                    sites.insert((name.clone(), ident.to_string()));
+                }
+            }
+        }
+    }
+    sites
+}
+
+#[test]
+fn every_inventory_error_that_quotes_text_is_classified() {
+    let table: std::collections::BTreeSet<(String, String)> = QUOTING_ERRORS
+        .iter()
+        .map(|(file, ident, _)| (file.to_string(), ident.to_string()))
+        .collect();
+    let sites = quoting_sites();
+    let missing: Vec<_> = sites.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&sites).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "quoted in src/inventory but not in QUOTING_ERRORS (classify it: can it be a secret?): \
+         {missing:?}; in the table but no longer quoted: {stale:?}"
+    );
+}
