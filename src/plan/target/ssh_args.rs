@@ -407,12 +407,8 @@ pub(super) struct CommandLineRoute {
 
 impl CommandLineRoute {
     fn proxy_jump(&mut self, value: &str) {
-        let none = value
-            .split('#')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .eq_ignore_ascii_case("none");
+        // `parse_jump` compares the whole value with `none`.
+        let none = value.eq_ignore_ascii_case("none");
         if none {
             self.jump_set = true;
         } else if !self.jump_set && !self.command_set {

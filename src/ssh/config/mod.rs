@@ -516,6 +516,8 @@ pub(crate) fn lower_ascii(name: &str) -> String {
 #[cfg(test)]
 mod generated;
 #[cfg(test)]
+mod jump_tests;
+#[cfg(test)]
 mod name_tests;
 #[cfg(test)]
 pub(super) mod table_tests;

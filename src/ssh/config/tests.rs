@@ -138,17 +138,20 @@ fn host_key_settings_and_proxy_jump() {
             JumpHost {
                 user: Some("ops".into()),
                 host: "bastion1".into(),
-                port: Some(2222)
+                port: Some(2222),
+                own_route: true,
             },
             JumpHost {
                 user: None,
                 host: "bastion2".into(),
-                port: None
+                port: None,
+                own_route: false,
             },
             JumpHost {
                 user: None,
                 host: "2001:db8::1".into(),
-                port: Some(22)
+                port: Some(22),
+                own_route: false,
             },
         ]
     );
