@@ -6,6 +6,7 @@
 //! a jump's names end up in a shell command.
 
 use super::parse::parse_port;
+use super::values::valid_domain;
 
 /// One hop of a `ProxyJump` list: `[user@]host[:port]` or
 /// `ssh://[user@]host[:port][/]`.
@@ -177,7 +178,9 @@ fn uri_parts(uri: &str) -> Result<Parts, String> {
         None => (None, uri),
     };
     let (host, delim, after) = host_delim(rest)?;
-    let host = valid_domain(&host)?;
+    let host = valid_domain(&host)
+        .map_err(|e| format!("{e}: an ssh:// host must be one"))?
+        .to_string();
     let mut port = None;
     let mut path = after.unwrap_or_default();
     if !path.is_empty() && delim == Some(':') {
@@ -216,24 +219,6 @@ fn host_delim(text: &str) -> Result<(String, Option<char>, Option<&str>), String
         None => host,
     };
     Ok((host.to_string(), delim, after))
-}
-
-/// misc.c `valid_domain`: starts with a letter or digit; letters, digits,
-/// `.`, `-`, `_` only, no `..`; a trailing `.` is dropped.
-fn valid_domain(host: &str) -> Result<String, String> {
-    let first_ok = host
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric());
-    let chars_ok = host
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if !first_ok || !chars_ok || host.contains("..") {
-        return Err(format!(
-            "`{host}` is not a valid domain name (an ssh:// host must be one)"
-        ));
-    }
-    Ok(host.strip_suffix('.').unwrap_or(host).to_string())
 }
 
 /// misc.c `urldecode`: `+` is a space, `%XX` a byte; the result must be

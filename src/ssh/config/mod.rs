@@ -43,6 +43,7 @@ use std::sync::Arc;
 
 mod expand;
 pub(crate) mod expansion;
+mod forward;
 mod jump;
 pub(crate) mod keywords;
 mod parse;
