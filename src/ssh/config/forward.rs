@@ -26,10 +26,30 @@ pub(super) fn check_forward(kind: Forward, args: &[String]) -> Result<(), String
             args[used..].join(" ")
         ));
     }
-    match parse_forward(&spec, dynamic, kind == Forward::Remote) {
-        Some(()) => Ok(()),
-        None => bad(),
+    if let Some(name) = unset_variable(&spec) {
+        return Err(format!("environment variable `{name}` is not set"));
     }
+    match parse_forward(&spec, dynamic, kind == Forward::Remote) {
+        true => Ok(()),
+        false => bad(),
+    }
+}
+
+/// `dollar_expand`: a `${NAME}` that is not set (or not closed) is an
+/// error; its name.
+fn unset_variable(spec: &str) -> Option<&str> {
+    let mut rest = spec;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start + 2..].find('}') else {
+            return Some(&rest[start..]);
+        };
+        let name = &rest[start + 2..start + 2 + len];
+        if std::env::var_os(name).is_none() {
+            return Some(name);
+        }
+        rest = &rest[start + 3 + len..];
+    }
+    None
 }
 
 struct Field {
@@ -108,17 +128,25 @@ fn service_port(name: &str) -> Option<i64> {
 
 /// `parse_forward`: one to four fields, read by their count and which are
 /// paths; the ports checked as ssh checks them.
-fn parse_forward(spec: &str, dynamic: bool, remote: bool) -> Option<()> {
-    if spec.contains("${") {
-        // `dollar_expand`: an unset variable is an error.
-        let mut rest = spec;
-        while let Some(start) = rest.find("${") {
-            let end = rest[start..].find('}')? + start;
-            std::env::var_os(&rest[start + 2..end])?;
-            rest = &rest[end + 1..];
-        }
+pub(crate) fn parse_forward(spec: &str, dynamic: bool, remote: bool) -> bool {
+    valid_forward(spec, dynamic, remote).is_some()
+}
+
+fn valid_forward(spec: &str, dynamic: bool, remote: bool) -> Option<()> {
+    if unset_variable(spec).is_some() {
+        return None;
     }
-    let f = fields(spec)?;
+    // The fields are read after `${NAME}` is expanded, as ssh reads them.
+    let mut expanded = String::new();
+    let mut rest = spec;
+    while let Some(start) = rest.find("${") {
+        let len = rest[start + 2..].find('}')?;
+        expanded.push_str(&rest[..start]);
+        expanded.push_str(&std::env::var(&rest[start + 2..start + 2 + len]).ok()?);
+        rest = &rest[start + 3 + len..];
+    }
+    expanded.push_str(rest);
+    let f = fields(&expanded)?;
     // (listen port, listen path?, connect port, connect path?)
     let stream = -2;
     let (listen, listen_path, connect, connect_path) = match f.as_slice() {

@@ -51,6 +51,7 @@ mod setting;
 mod values;
 
 pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user};
+pub(crate) use forward::parse_forward;
 pub(crate) use jump::JumpHost;
 pub(crate) use setting::{HostConfig, Obtained, PROXY_TOKENS, method_allowed};
 pub(crate) use values::strtonum;

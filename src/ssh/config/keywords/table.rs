@@ -581,7 +581,15 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
             "when keys are renegotiated within a connection; it changes no host, user, key or algorithm",
         ),
     ),
-    k("remotecommand", "7.6", Rest, Inert(SESSION)),
+    k(
+        "remotecommand",
+        "7.6",
+        Rest,
+        Refused {
+            accepts: &["none"],
+            why: "ssh refuses a RemoteCommand with the command Ansible gives it on its command line (\"Cannot execute command-line and remote command\")",
+        },
+    ),
     k(
         "remoteforward",
         "1.2.2",
@@ -644,7 +652,10 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "sessiontype",
         "8.7",
         Choice(&["none", "subsystem", "default"]),
-        Inert(SESSION),
+        Refused {
+            accepts: &["default"],
+            why: "with `none` ssh opens no session and with `subsystem` it asks for the subsystem the command names: the command Ansible gives it never runs",
+        },
     ),
     k("setenv", "7.8", Value::Check(check_setenv), Inert(SESSION)),
     k("setuptimeout", "Debian", Time, Inert(TIMING)),
