@@ -631,3 +631,40 @@ fn newer_keywords_values_are_checked_as_their_release_checks_them() {
     assert!(refusal(&c, "a").contains("/cfg:2: versionaddendum my banner: sshfleet sends"));
     assert!(c.lookup("b", None).is_ok());
 }
+
+/// `strdelim`'s quotes in the keyword and `match_cfg_line`'s empty word,
+/// each as `ssh -G` 9.2 reads it.
+#[test]
+fn quoted_keywords_and_empty_match_words_read_as_openssh_9_2() {
+    for (line, port) in [
+        ("\"Port\" 2001", Some(2001)),
+        ("Po\"rt\" 2001", Some(2001)),
+        ("\"Port\"2001", Some(2001)),
+        ("Port\"\" 2001", Some(2001)),
+        // No closing quote: ssh skips the line.
+        ("\"Port 2001", None),
+        ("\"\" 2001", None),
+    ] {
+        let c = parse(&format!("Host h1\n  {line}\n"));
+        assert_eq!(c.lookup("h1", None).unwrap().port, port, "{line}");
+    }
+    let (_, message) = error("Host h1\n  \"Port\"=2001\n");
+    assert!(message.contains("=2001"), "{message}");
+    for text in [
+        "Match host h1 \"\"\n  Port 2001\n",
+        "Match all \"\"\n  Port 2001\n",
+    ] {
+        assert_eq!(
+            parse(text).lookup("h1", None).unwrap().port,
+            Some(2001),
+            "{text}"
+        );
+    }
+    for (text, needle) in [
+        ("Match host h1 \"\" user x\n", "extra arguments"),
+        ("Match \"\"\n", "One or more attributes"),
+    ] {
+        let (_, message) = error(text);
+        assert!(message.contains(needle), "{text}: {message}");
+    }
+}
