@@ -157,10 +157,8 @@ pub(super) fn split_line(line: &str) -> Result<Option<(String, Vec<String>)>, St
     if keyword.is_empty() {
         return Ok(None);
     }
-    if !quoted {
-        if let Some(after) = rest.strip_prefix('=') {
-            rest = after.trim_start();
-        }
+    if let Some(after) = rest.strip_prefix('=').filter(|_| !quoted) {
+        rest = after.trim_start();
     }
     // OpenSSH keeps a command's rest of line (`ProxyCommand`,
     // `LocalCommand`, ...) as written, for the shell to split.
