@@ -668,3 +668,65 @@ fn quoted_keywords_and_empty_match_words_read_as_openssh_9_2() {
         assert!(message.contains(needle), "{text}: {message}");
     }
 }
+
+/// ssh checks the owner and mode of every `Include`d file (under `-F`
+/// too) but not of the `-F` file itself: world-writable, or writable by a
+/// group with another member, is "Bad owner or permissions"; checked
+/// against the installed `ssh -G`. (The temporary files' group is this
+/// user's; whether it has other members decides `020`: ssh -G says.)
+#[test]
+fn included_files_others_can_write_are_refused_as_ssh_refuses_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("config");
+    let inc = dir.path().join("inc.conf");
+    std::fs::write(&main, format!("Include {}\n", inc.display())).unwrap();
+    std::fs::write(&inc, "Host h1\n  Port 6001\n").unwrap();
+    let ssh_g = |path: &Path| {
+        std::process::Command::new("ssh")
+            .arg("-G")
+            .arg("-F")
+            .arg(path)
+            .arg("h1")
+            .output()
+            .ok()
+            .map(|o| o.status.success())
+    };
+    for (main_mode, inc_mode, ok) in [
+        (0o600, 0o600, Some(true)),
+        (0o644, 0o644, Some(true)),
+        (0o666, 0o644, Some(true)),
+        (0o644, 0o664, None),
+        (0o644, 0o646, Some(false)),
+        (0o644, 0o620, None),
+        (0o644, 0o602, Some(false)),
+    ] {
+        std::fs::set_permissions(&main, std::fs::Permissions::from_mode(main_mode)).unwrap();
+        std::fs::set_permissions(&inc, std::fs::Permissions::from_mode(inc_mode)).unwrap();
+        let ours = SshConfig::load(&main);
+        match &ours {
+            Ok(c) => assert_eq!(c.lookup("h1", None).unwrap().port, Some(6001)),
+            Err(e) => assert!(
+                e.to_string().contains("Bad owner or permissions on")
+                    && e.to_string().contains("inc.conf"),
+                "{e}"
+            ),
+        }
+        if let Some(ok) = ok {
+            assert_eq!(ours.is_ok(), ok, "{main_mode:o} {inc_mode:o}");
+        }
+        if let Some(theirs) = ssh_g(&main) {
+            assert_eq!(theirs, ours.is_ok(), "ssh -G: {main_mode:o} {inc_mode:o}");
+        }
+    }
+    // Owned by another user who is not root (only root can make one).
+    if nix::unistd::getuid().is_root() {
+        std::fs::set_permissions(&inc, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::os::unix::fs::chown(&inc, Some(65534), None).unwrap();
+        let err = SshConfig::load(&main).unwrap_err().to_string();
+        assert!(err.contains("owned by uid 65534"), "{err}");
+        if let Some(theirs) = ssh_g(&main) {
+            assert!(!theirs, "ssh -G read an Include owned by another user");
+        }
+    }
+}
