@@ -211,10 +211,14 @@ fn expand_hops(hops: &[JumpHost], target: &Target, given: &str) -> Result<Vec<Ju
                 user,
                 host,
                 port: hop.port,
+                own_route: hop.own_route,
             };
             // What the jump's ssh would read back from it.
             let reread = JumpHost::parse_list(&expanded.to_string()).ok();
-            if reread.as_deref() != Some(std::slice::from_ref(&expanded)) {
+            let same = |back: &[JumpHost]| {
+                matches!(back, [one] if (&one.user, &one.host, one.port) == (&expanded.user, &expanded.host, expanded.port))
+            };
+            if !reread.as_deref().is_some_and(same) {
                 return Err(format!(
                     "ProxyJump `{hop}` becomes `{expanded}`, which is not one `[user@]host[:port]`: not supported by sshfleet"
                 ));
@@ -371,7 +375,10 @@ impl Resolver {
                 .clone()
                 .filter(|c| !c.eq_ignore_ascii_case("none"));
             let mut target = resolve(&hop.host, overrides, config, self)?;
-            if index == 0 {
+            if index == 0 && !hop.own_route {
+                // `ProxyJump none,HOP`: ssh runs `ssh -J none HOP`, which
+                // sets HOP's route to none.
+            } else if index == 0 {
                 if let Some(command) = own_command {
                     target.proxy_command =
                         Some(expand_proxy_command(&command, &target, &hop.host)?);

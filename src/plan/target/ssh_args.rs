@@ -3,7 +3,7 @@
 
 use super::TargetError;
 use crate::inventory::ConnectionVars;
-use crate::ssh::config::SshConfig;
+use crate::ssh::config::{SshConfig, parse_forward};
 
 /// What a flag of ssh(1)'s command line is to sshfleet: every flag
 /// OpenSSH 9.2's `ssh` accepts has a row in [`FLAGS`], so none is ignored
@@ -307,6 +307,19 @@ fn arg_flag(
             Ok(())
         }
         Flag::Last(keyword) => {
+            // ssh.c's `-c` takes a list, `+list` or `^list` (never
+            // `-list`); its `-m` a plain list only.
+            let prefixes: &[char] = match c {
+                'c' => &['-'],
+                'm' => &['-', '+', '^'],
+                _ => &[],
+            };
+            if value.starts_with(prefixes) {
+                return Err(format!(
+                    "`-{c} {value}`: ssh refuses it (Unknown {} type)",
+                    if c == 'c' { "cipher" } else { "mac" }
+                ));
+            }
             let option = format!("{keyword}={value}");
             checked(c, &option)?;
             options.direct(option);
@@ -335,28 +348,22 @@ fn checked(c: char, option: &str) -> Result<(), String> {
         .map_err(|e| format!("`-{c}` sets `{option}`, and {e}"))
 }
 
-/// `-L`, `-R`, `-D`: ssh's `parse_forward` reads the command line's
-/// `listen:connect` as it reads ssh_config's `listen connect` joined by a
-/// colon, so the spec is valid when some split of it is; sshfleet opens
-/// no forwarding, so a valid one changes nothing.
+/// `-L`, `-R`, `-D`: ssh.c hands the spec to `parse_forward` as it is
+/// (`-R` as a remote forwarding, else as a dynamic remote one); sshfleet
+/// opens no forwarding, so a valid one changes nothing.
 fn forward(c: char, keyword: &str, value: &str) -> Result<(), String> {
-    let whole = format!("{keyword} {value}");
-    let splits = value
-        .match_indices(':')
-        .map(|(i, _)| format!("{keyword} {} {}", &value[..i], &value[i + 1..]));
-    let mut first_error = None;
-    for option in std::iter::once(whole).chain(splits) {
-        match SshConfig::from_options([option.as_str()]) {
-            Ok(_) => return Ok(()),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
+    let valid = match c {
+        'L' => parse_forward(value, false, false),
+        'R' => parse_forward(value, false, true) || parse_forward(value, true, true),
+        _ => parse_forward(value, true, false),
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`-{c} {value}` ({keyword}): ssh refuses it (Bad forwarding specification)"
+        ))
     }
-    Err(format!(
-        "`-{c} {value}`: {}",
-        first_error.unwrap_or_default()
-    ))
 }
 
 fn own_flag(
@@ -407,12 +414,8 @@ pub(super) struct CommandLineRoute {
 
 impl CommandLineRoute {
     fn proxy_jump(&mut self, value: &str) {
-        let none = value
-            .split('#')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .eq_ignore_ascii_case("none");
+        // `parse_jump` compares the whole value with `none`.
+        let none = value.eq_ignore_ascii_case("none");
         if none {
             self.jump_set = true;
         } else if !self.jump_set && !self.command_set {

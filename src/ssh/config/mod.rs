@@ -47,6 +47,7 @@ use std::sync::Arc;
 
 mod expand;
 pub(crate) mod expansion;
+mod forward;
 mod jump;
 pub(crate) mod keywords;
 mod numeric;
@@ -55,6 +56,7 @@ mod setting;
 mod values;
 
 pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user};
+pub(crate) use forward::parse_forward;
 pub(crate) use jump::JumpHost;
 pub(crate) use setting::{HostConfig, Obtained, PROXY_TOKENS, method_allowed};
 pub(crate) use values::strtonum;
@@ -92,6 +94,10 @@ pub(crate) enum SshConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// ssh's `Bad owner or permissions on FILE` (readconf.c): a file it
+    /// checks that another user could have written.
+    #[error("Bad owner or permissions on {}: {why}; ssh refuses to read it, and so does sshfleet", path.display())]
+    BadPermissions { path: PathBuf, why: String },
     #[error("{}:{line}: {message}", path.display())]
     Invalid {
         path: PathBuf,
@@ -121,9 +127,77 @@ pub(crate) enum StrictHostKeyChecking {
     No,
 }
 
+/// OpenSSH 9.2's `SSHCONF_CHECKPERM` (readconf.c), for `~/.ssh/config`
+/// and every `Include`d file, `-F`'s included: the file ssh opened (a
+/// link followed) must be owned by root or the user and not writable by
+/// group or others.
+fn check_owner_and_mode(path: &Path) -> Result<(), SshConfigError> {
+    use std::os::unix::fs::MetadataExt;
+    let bad = |why: String| SshConfigError::BadPermissions {
+        path: path.to_path_buf(),
+        why,
+    };
+    let meta = std::fs::metadata(path).map_err(|source| SshConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let me = nix::unistd::getuid().as_raw();
+    if meta.uid() != 0 && meta.uid() != me {
+        return Err(bad(format!(
+            "owned by uid {}, neither root nor this user (uid {me})",
+            meta.uid()
+        )));
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o002 != 0 {
+        return Err(bad(format!("mode {mode:04o}: writable by others")));
+    }
+    if mode & 0o020 != 0 && !sole_member(meta.gid(), meta.uid(), me) {
+        return Err(bad(format!(
+            "mode {mode:04o}: writable by group {}, which has members other than this user",
+            meta.gid()
+        )));
+    }
+    Ok(())
+}
+
+/// Debian's `secure_permissions` (misc.c): a group-writable file is
+/// fine when its group has exactly one member, this user: by primary
+/// group (`/etc/passwd`) and by membership (`/etc/group`), the latter the
+/// file owner's name alone.
+fn sole_member(gid: u32, owner: u32, me: u32) -> bool {
+    let Ok(Some(group)) = nix::unistd::Group::from_gid(gid.into()) else {
+        return false;
+    };
+    let passwd = crate::support::bounds::read_input(Path::new("/etc/passwd")).unwrap_or_default();
+    let mut members = 0;
+    for line in passwd.lines() {
+        let fields: Vec<&str> = line.split(':').collect();
+        if fields.get(3).and_then(|g| g.parse::<u32>().ok()) == Some(gid) {
+            members += 1;
+            if fields.get(2).and_then(|u| u.parse::<u32>().ok()) != Some(me) {
+                return false;
+            }
+        }
+    }
+    let Ok(Some(owner)) = nix::unistd::User::from_uid(owner.into()) else {
+        return false;
+    };
+    if let Some(first) = group.mem.first() {
+        members += 1;
+        if *first != owner.name || group.mem.len() > 1 {
+            return false;
+        }
+    }
+    members > 0
+}
+
 /// A parsed configuration (possibly empty), ready for lookups.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SshConfig {
+    /// The next file read is `~/.ssh/config`, whose owner and mode ssh
+    /// checks (an `Include`d file's it always checks).
+    check_permissions: bool,
     /// Every line, in the order read (includes expanded).
     directives: Vec<Directive>,
     /// Every `Host` and `Match` line; a directive's scope names them.
@@ -197,6 +271,9 @@ impl SshConfig {
         ] {
             if path.exists() {
                 config.include_base = base;
+                // ssh checks who may write `~/.ssh/config`, not the
+                // system-wide file (its Includes it does check).
+                config.check_permissions = path == user.as_path();
                 config.read_file(path, &Arc::new(Vec::new()), 0)?;
             }
         }
@@ -279,6 +356,9 @@ impl SshConfig {
         self.lines_read += text.lines().count();
         if self.lines_read > MAX_CONFIG_LINES {
             return Err(too_large(format!("{MAX_CONFIG_LINES} lines")));
+        }
+        if std::mem::take(&mut self.check_permissions) || depth > 0 {
+            check_owner_and_mode(path)?;
         }
         self.read_text(&text, path, outer, depth)
     }
@@ -565,6 +645,8 @@ pub(crate) fn lower_ascii(name: &str) -> String {
 
 #[cfg(test)]
 mod generated;
+#[cfg(test)]
+mod jump_tests;
 #[cfg(test)]
 mod name_tests;
 #[cfg(test)]

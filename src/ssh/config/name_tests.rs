@@ -92,7 +92,7 @@ fn jump_hosts_with_a_leading_dash_or_metacharacters_are_refused() {
     ] {
         let err = JumpHost::parse_list(spec).unwrap_err();
         assert!(
-            err.contains("refused as OpenSSH refuses them"),
+            err.contains("ssh refuses it on its command line"),
             "{spec}: {err}"
         );
     }

@@ -138,11 +138,26 @@ pub(super) fn split_line(line: &str) -> Result<Option<(String, Vec<String>)>, St
         return Ok(None);
     }
     let end = line
-        .find(|c: char| c.is_whitespace() || c == '=')
+        .find(|c: char| c.is_whitespace() || c == '=' || c == '"')
         .unwrap_or(line.len());
-    let keyword = line[..end].to_string();
-    let mut rest = line[end..].trim_start();
-    if let Some(after) = rest.strip_prefix('=') {
+    let quoted = line[end..].starts_with('"');
+    let (keyword, mut rest) = if quoted {
+        // `strdelim`: a quote in the keyword runs to the next quote, which
+        // ends it (no `=` skipped after it); without one, OpenSSH 9.2
+        // skips the line.
+        let Some(close) = line[end + 1..].find('"') else {
+            return Ok(None);
+        };
+        let close = end + 1 + close;
+        let keyword = format!("{}{}", &line[..end], &line[end + 1..close]);
+        (keyword, line[close + 1..].trim_start())
+    } else {
+        (line[..end].to_string(), line[end..].trim_start())
+    };
+    if keyword.is_empty() {
+        return Ok(None);
+    }
+    if let Some(after) = rest.strip_prefix('=').filter(|_| !quoted) {
         rest = after.trim_start();
     }
     // OpenSSH keeps a command's rest of line (`ProxyCommand`,
@@ -211,8 +226,16 @@ pub(super) fn match_condition(args: &[String]) -> Result<Condition, String> {
         );
     }
     let mut criteria = Vec::new();
-    let mut words = args.iter();
+    let mut words = args.iter().peekable();
     while let Some(word) = words.next() {
+        // OpenSSH 9.2's `match_cfg_line` stops at an empty word; a word
+        // after it is "extra arguments at end of line".
+        if word.is_empty() {
+            if words.peek().is_some() {
+                return Err("extra arguments at end of line (after an empty word)".to_string());
+            }
+            break;
+        }
         let (negated, name) = match word.strip_prefix('!') {
             Some(rest) => (true, rest),
             None => (false, word.as_str()),
@@ -242,7 +265,7 @@ pub(super) fn match_condition(args: &[String]) -> Result<Condition, String> {
             "all" => {
                 // As OpenSSH: `all` stands alone (one criterion before it
                 // is tolerated, as OpenSSH's counting does).
-                if criteria.len() > 1 || words.len() > 0 {
+                if criteria.len() > 1 || words.peek().is_some_and(|w| !w.is_empty()) {
                     return Err(format!(
                         "`{word}` cannot be combined with other Match attributes"
                     ));
@@ -276,6 +299,9 @@ pub(super) fn match_condition(args: &[String]) -> Result<Condition, String> {
             other => return Err(format!("unknown criterion `{other}`")),
         };
         criteria.push(Criterion { negated, test });
+    }
+    if criteria.is_empty() {
+        return Err("One or more attributes required".to_string());
     }
     Ok(Condition::Match(criteria))
 }

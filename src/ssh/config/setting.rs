@@ -319,11 +319,9 @@ fn typed_setting(
                 }
             })
         }
-        // The rest of the line, up to a `#`, as OpenSSH's `parse_jump`.
-        "proxyjump" => {
-            let value = one().split('#').next().unwrap_or_default().trim_end();
-            Setting::ProxyJump(JumpHost::parse_list(value)?)
-        }
+        // The rest of the line as written: OpenSSH's `parse_jump` drops a
+        // `#` comment itself, yet hands the text before the last `,` on.
+        "proxyjump" => Setting::ProxyJump(JumpHost::parse_list(one())?),
         // The rest of the line is the command, as OpenSSH keeps it.
         "proxycommand" => {
             check_tokens(one(), PROXY_TOKENS)?;

@@ -138,17 +138,20 @@ fn host_key_settings_and_proxy_jump() {
             JumpHost {
                 user: Some("ops".into()),
                 host: "bastion1".into(),
-                port: Some(2222)
+                port: Some(2222),
+                own_route: true,
             },
             JumpHost {
                 user: None,
                 host: "bastion2".into(),
-                port: None
+                port: None,
+                own_route: false,
             },
             JumpHost {
                 user: None,
                 host: "2001:db8::1".into(),
-                port: Some(22)
+                port: Some(22),
+                own_route: false,
             },
         ]
     );
@@ -376,7 +379,8 @@ fn values_are_checked_as_openssh_checks_them() {
         ("User\n", "no argument"),
         ("Protocol\n", "no argument"),
         ("IPQoS yes\n", "Bad IPQoS"),
-        ("LocalForward 80\n", "Bad forwarding"),
+        ("LocalForward 80\n", "Missing target argument"),
+        ("LocalForward 0 h:2\n", "Bad forwarding"),
         ("ConnectionAttempts 0\n", "Invalid number"),
         ("EscapeChar ab\n", "Bad escape character"),
         ("KexAlgorithms +ecdh*\n", "wildcards"),
@@ -664,4 +668,103 @@ fn include_fan_out_is_bounded_in_reads_and_lines() {
         e.contains(&format!("{MAX_CONFIG_LINES} lines")) && e.contains("f1"),
         "{e}"
     );
+}
+
+/// `strdelim`'s quotes in the keyword and `match_cfg_line`'s empty word,
+/// each as `ssh -G` 9.2 reads it.
+#[test]
+fn quoted_keywords_and_empty_match_words_read_as_openssh_9_2() {
+    for (line, port) in [
+        ("\"Port\" 2001", Some(2001)),
+        ("Po\"rt\" 2001", Some(2001)),
+        ("\"Port\"2001", Some(2001)),
+        ("Port\"\" 2001", Some(2001)),
+        // No closing quote: ssh skips the line.
+        ("\"Port 2001", None),
+        ("\"\" 2001", None),
+    ] {
+        let c = parse(&format!("Host h1\n  {line}\n"));
+        assert_eq!(c.lookup("h1", None).unwrap().port, port, "{line}");
+    }
+    let (_, message) = error("Host h1\n  \"Port\"=2001\n");
+    assert!(message.contains("=2001"), "{message}");
+    for text in [
+        "Match host h1 \"\"\n  Port 2001\n",
+        "Match all \"\"\n  Port 2001\n",
+    ] {
+        assert_eq!(
+            parse(text).lookup("h1", None).unwrap().port,
+            Some(2001),
+            "{text}"
+        );
+    }
+    for (text, needle) in [
+        ("Match host h1 \"\" user x\n", "extra arguments"),
+        ("Match \"\"\n", "One or more attributes"),
+    ] {
+        let (_, message) = error(text);
+        assert!(message.contains(needle), "{text}: {message}");
+    }
+}
+
+/// ssh checks the owner and mode of every `Include`d file (under `-F`
+/// too) but not of the `-F` file itself: world-writable, or writable by a
+/// group with another member, is "Bad owner or permissions"; checked
+/// against the installed `ssh -G`. (The temporary files' group is this
+/// user's; whether it has other members decides `020`: ssh -G says.)
+#[test]
+fn included_files_others_can_write_are_refused_as_ssh_refuses_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("config");
+    let inc = dir.path().join("inc.conf");
+    std::fs::write(&main, format!("Include {}\n", inc.display())).unwrap();
+    std::fs::write(&inc, "Host h1\n  Port 6001\n").unwrap();
+    let ssh_g = |path: &Path| {
+        std::process::Command::new("ssh")
+            .arg("-G")
+            .arg("-F")
+            .arg(path)
+            .arg("h1")
+            .output()
+            .ok()
+            .map(|o| o.status.success())
+    };
+    for (main_mode, inc_mode, ok) in [
+        (0o600, 0o600, Some(true)),
+        (0o644, 0o644, Some(true)),
+        (0o666, 0o644, Some(true)),
+        (0o644, 0o664, None),
+        (0o644, 0o646, Some(false)),
+        (0o644, 0o620, None),
+        (0o644, 0o602, Some(false)),
+    ] {
+        std::fs::set_permissions(&main, std::fs::Permissions::from_mode(main_mode)).unwrap();
+        std::fs::set_permissions(&inc, std::fs::Permissions::from_mode(inc_mode)).unwrap();
+        let ours = SshConfig::load(&main);
+        match &ours {
+            Ok(c) => assert_eq!(c.lookup("h1", None).unwrap().port, Some(6001)),
+            Err(e) => assert!(
+                e.to_string().contains("Bad owner or permissions on")
+                    && e.to_string().contains("inc.conf"),
+                "{e}"
+            ),
+        }
+        if let Some(ok) = ok {
+            assert_eq!(ours.is_ok(), ok, "{main_mode:o} {inc_mode:o}");
+        }
+        if let Some(theirs) = ssh_g(&main) {
+            assert_eq!(theirs, ours.is_ok(), "ssh -G: {main_mode:o} {inc_mode:o}");
+        }
+    }
+    // Owned by another user who is not root (only root can make one).
+    if nix::unistd::getuid().is_root() {
+        std::fs::set_permissions(&inc, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::os::unix::fs::chown(&inc, Some(65534), None).unwrap();
+        let err = SshConfig::load(&main).unwrap_err().to_string();
+        assert!(err.contains("owned by uid 65534"), "{err}");
+        if let Some(theirs) = ssh_g(&main) {
+            assert!(!theirs, "ssh -G read an Include owned by another user");
+        }
+    }
 }

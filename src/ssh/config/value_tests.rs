@@ -74,6 +74,58 @@ fn specific(name: &str) -> &'static [&'static str] {
         | "pubkeyacceptedalgorithms"
         | "casignaturealgorithms" => &[",", "+", "-", "^", "+,", "^,", "-,", ",,"],
         "port" => &["22", " 22", "65535", "65536", "+22", "0x16"],
+        "localforward" | "remoteforward" | "dynamicforward" => &[
+            "h:0",
+            "0",
+            "1080",
+            "h:1080",
+            "*:1080",
+            "[::1]:1080",
+            "[::1]1080",
+            "[a:1",
+            "0 h:2",
+            "1 h:0",
+            "1 h:2",
+            "1 h:ssh",
+            "ssh h:22",
+            "1 [::1]:22",
+            "1 h:2:3",
+            "a:b:c",
+            "/a /b",
+            "/a h:22",
+            "1 /b",
+            "h:1 /b",
+            "1 h",
+            "\\:1",
+            "1 h\\:2",
+            "65536 h:1",
+            "1 h:65536",
+            "-1 h:1",
+            "+1 h:1",
+            "1 h:2 3",
+            "${HOME}/s h:1",
+            "${UNSET_G24C_VAR} h:1",
+            "1:h:2",
+            "b:1:h:2",
+            "b:1:h:2:3",
+        ],
+        "sendenv" => &["A", "A=B", "-A", "A*", "A B=C", "=", "LC_*"],
+        "canonicaldomains" => &[
+            "a.example",
+            "a..b",
+            "a.",
+            "_a",
+            "a_b",
+            "none",
+            "NONE",
+            "a none",
+            "none a",
+            "-a",
+            "a-",
+            "1.2",
+            "a/b",
+            "a b",
+        ],
         "tunneldevice" => &[
             "any",
             "ANY:1",
@@ -114,7 +166,12 @@ fn list_values(name: &str) -> &'static [&'static str] {
 fn parsed(row: &keywords::Keyword) -> bool {
     matches!(
         row.value,
-        Value::Int | Value::Time | Value::Check(_) | Value::IpQos | Value::FlagOrTime
+        Value::Int
+            | Value::Time
+            | Value::Check(_)
+            | Value::IpQos
+            | Value::FlagOrTime
+            | Value::Forward(_)
     ) || !list_values(row.name).is_empty()
         || row.name == "port"
 }

@@ -101,7 +101,7 @@ pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {
                 Err(format!("Invalid permitted CNAME `{}`", args.join(" ")))
             }
         }
-        Value::Forward(kind) => check_forward(kind, args),
+        Value::Forward(kind) => super::forward::check_forward(kind, args),
         Value::Check(check) => {
             count(1, usize::MAX)?;
             check(args)
@@ -130,34 +130,6 @@ pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {
                 ))
             }
         }
-    }
-}
-
-/// A forwarding specification, as far as OpenSSH's `parse_forward`
-/// checks one: `[bind:]port` (dynamic, or remote with one argument), then
-/// `host:port` (or Unix socket paths).
-pub(super) fn check_forward(kind: Forward, args: &[String]) -> Result<(), String> {
-    let bad = || Err("Bad forwarding specification".to_string());
-    let (listen, connect) = match (kind, args) {
-        (Forward::Dynamic, [listen]) | (Forward::Remote, [listen]) => (listen, None),
-        (Forward::Local | Forward::Remote, [listen, connect]) => (listen, Some(connect)),
-        (_, []) => return Err("missing argument".to_string()),
-        _ => return bad(),
-    };
-    let port_ok = |text: &str| text.parse::<u16>().is_ok();
-    let endpoint_ok = |text: &str, need_host: bool| {
-        if text.starts_with('/') {
-            return true;
-        }
-        match text.rsplit_once(':') {
-            Some((host, port)) => !host.is_empty() && port_ok(port),
-            None => !need_host && port_ok(text),
-        }
-    };
-    if endpoint_ok(listen, false) && connect.is_none_or(|c| endpoint_ok(c, true)) {
-        Ok(())
-    } else {
-        bad()
     }
 }
 
@@ -320,6 +292,49 @@ pub(super) fn check_permit_remote_open(args: &[String]) -> Result<(), String> {
     (single || all)
         .then_some(())
         .ok_or_else(|| "bad port number in permitremoteopen".to_string())
+}
+
+/// `SendEnv`: names (or `-name` patterns), never empty and never with a
+/// `=` ("Invalid environment name").
+pub(super) fn check_send_env(args: &[String]) -> Result<(), String> {
+    match args.iter().find(|a| a.is_empty() || a.contains('=')) {
+        Some(arg) => Err(format!("Invalid environment name `{arg}`")),
+        None => Ok(()),
+    }
+}
+
+/// `CanonicalDomains`: `none` alone, else domain names as misc.c's
+/// `valid_domain` takes them.
+pub(super) fn check_canonical_domains(args: &[String]) -> Result<(), String> {
+    for (i, arg) in args.iter().enumerate() {
+        if arg.is_empty() {
+            return Err("empty argument".to_string());
+        }
+        if arg.eq_ignore_ascii_case("none") && (i > 0 || args.len() > 1) {
+            return Err("\"none\" argument must appear alone".to_string());
+        }
+        valid_domain(arg)?;
+    }
+    Ok(())
+}
+
+/// misc.c `valid_domain`: not empty, starts with a letter or digit;
+/// letters, digits, `.`, `-`, `_` only, no `..`. The name without a
+/// trailing `.`, as it keeps it.
+pub(super) fn valid_domain(name: &str) -> Result<&str, String> {
+    let first_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let chars_ok = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !first_ok || !chars_ok || name.contains("..") {
+        return Err(format!(
+            "`{name}` is not a valid domain name (a letter or digit first; letters, digits, `.`, `-`, `_`; no `..`)"
+        ));
+    }
+    Ok(name.strip_suffix('.').unwrap_or(name))
 }
 
 /// `SetEnv`: `NAME=value` words.

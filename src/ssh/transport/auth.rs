@@ -126,6 +126,14 @@ impl Attempt<'_> {
             if let Some(public) = identity.public {
                 self.identities.push(public);
             }
+            if let Some(why) = too_open(path).filter(|_| !identity.is_public) {
+                // ssh's "UNPROTECTED PRIVATE KEY FILE!": the key is skipped
+                // and authentication goes on without it.
+                tracing::warn!("{}: {why}", path.display());
+                self.tried
+                    .push(format!("key {} (skipped: {why})", path.display()));
+                continue;
+            }
             let key = match identity.private {
                 Ok(key) => key,
                 Err(e) if required || identity.refused => return Err(e),
@@ -464,6 +472,20 @@ async fn read_identity(path: &Path, named_by: &'static str) -> Identity {
     })
 }
 
+/// OpenSSH's `sshkey_perm_ok`: a private key file owned by this user that
+/// group or others may read is not used ("UNPROTECTED PRIVATE KEY FILE!",
+/// "Permissions 0644 for FILE are too open"); the reason, if so.
+fn too_open(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    let mode = meta.mode() & 0o7777;
+    (meta.uid() == nix::unistd::getuid().as_raw() && mode & 0o077 != 0).then(|| {
+        format!(
+            "UNPROTECTED PRIVATE KEY FILE: permissions {mode:04o} are too open (group or others may read it), so ssh ignores this key, and so does sshfleet; chmod 600 it"
+        )
+    })
+}
+
 fn read_identity_now(path: &Path, named_by: &str) -> Identity {
     let refusal = |file: &Path, e: &std::io::Error| ConnectError::KeyFile {
         path: file.to_path_buf(),
@@ -606,6 +628,34 @@ mod tests {
             "Duo two-factor login: ",
         ] {
             assert!(!asks_for_password(no), "{no}");
+        }
+    }
+
+    /// ssh's `sshkey_perm_ok`: a key file of this user's that group or
+    /// others may read is skipped, one only its owner reads is used.
+    #[test]
+    fn private_keys_others_may_read_are_skipped_as_ssh_skips_them() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("id");
+        std::fs::write(&key, "x").unwrap();
+        for (mode, skipped) in [
+            (0o600, false),
+            (0o400, false),
+            (0o644, true),
+            (0o640, true),
+            (0o604, true),
+        ] {
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+            let why = too_open(&key);
+            assert_eq!(why.is_some(), skipped, "{mode:o}");
+            if let Some(why) = why {
+                assert!(
+                    why.contains("UNPROTECTED PRIVATE KEY FILE")
+                        && why.contains(&format!("{mode:04o}")),
+                    "{why}"
+                );
+            }
         }
     }
 }

@@ -2,9 +2,10 @@
 //! for what each class means.
 
 use super::super::values::{
-    FLAG, Forward, Value, check_add_keys, check_channel_timeout, check_escape_char, check_gss_kex,
-    check_key_list, check_mask, check_obscure_keystroke_timing, check_permit_remote_open,
-    check_positive, check_rekey_limit, check_setenv, check_tun_device,
+    FLAG, Forward, Value, check_add_keys, check_canonical_domains, check_channel_timeout,
+    check_escape_char, check_gss_kex, check_key_list, check_mask, check_obscure_keystroke_timing,
+    check_permit_remote_open, check_positive, check_rekey_limit, check_send_env, check_setenv,
+    check_tun_device,
 };
 use super::{Class, Keyword, k};
 use Class::{Alias, Honoured, Ignored, Inert, Refused};
@@ -69,7 +70,12 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
             why: "sshfleet does not bind the local end of its connections; remove BindInterface for these hosts",
         },
     ),
-    k("canonicaldomains", "6.5", Many, Inert(CANONICAL)),
+    k(
+        "canonicaldomains",
+        "6.5",
+        Value::Check(check_canonical_domains),
+        Inert(CANONICAL),
+    ),
     k(
         "canonicalizefallbacklocal",
         "6.5",
@@ -577,7 +583,15 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
             "when keys are renegotiated within a connection; it changes no host, user, key or algorithm",
         ),
     ),
-    k("remotecommand", "7.6", Rest, Inert(SESSION)),
+    k(
+        "remotecommand",
+        "7.6",
+        Rest,
+        Refused {
+            accepts: &["none"],
+            why: "ssh refuses a RemoteCommand with the command Ansible gives it on its command line (\"Cannot execute command-line and remote command\")",
+        },
+    ),
     k(
         "remoteforward",
         "1.2.2",
@@ -628,14 +642,22 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
             "sshfleet cannot use FIDO security keys: such an identity fails to load and is reported as skipped",
         ),
     ),
-    k("sendenv", "3.9", Many, Inert(SESSION)),
+    k(
+        "sendenv",
+        "3.9",
+        Value::Check(check_send_env),
+        Inert(SESSION),
+    ),
     k("serveralivecountmax", "3.8", Int, Inert(TIMING)),
     k("serveraliveinterval", "3.8", Time, Inert(TIMING)),
     k(
         "sessiontype",
         "8.7",
         Choice(&["none", "subsystem", "default"]),
-        Inert(SESSION),
+        Refused {
+            accepts: &["default"],
+            why: "with `none` ssh opens no session and with `subsystem` it asks for the subsystem the command names: the command Ansible gives it never runs",
+        },
     ),
     k("setenv", "7.8", Value::Check(check_setenv), Inert(SESSION)),
     k("setuptimeout", "Debian", Time, Inert(TIMING)),
