@@ -171,7 +171,11 @@ const READERS: &[(&str, usize, &[&str])] = &[
     ("src/playbook/mod.rs", 1, &["the playbook file"]),
     ("src/report/expectations.rs", 1, &["playbook test --expect"]),
     ("src/report/mod.rs", 1, &["--retry-failed"]),
-    ("src/ssh/config/mod.rs", 1, &["-F", "an Include file"]),
+    // /etc/services (a forwarding's port by name), system files: recorded
+    // as inputs by the bounded reader like any other, no case of their own.
+    ("src/ssh/config/forward.rs", 1, &[]),
+    // And /etc/passwd (who may write an Include'd file, as ssh checks).
+    ("src/ssh/config/mod.rs", 2, &["-F", "an Include file"]),
     (
         "src/ssh/known_hosts.rs",
         2,
@@ -182,6 +186,9 @@ const READERS: &[(&str, usize, &[&str])] = &[
         2,
         &["ansible_ssh_private_key_file", "the key file's public half"],
     ),
+    // The kernel's list of sshfleet's own children (/proc), read when it
+    // ends them: no file of the user's.
+    ("src/support/child.rs", 2, &[]),
 ];
 
 /// Input kinds of other commands, and the test that drives them.

@@ -324,10 +324,17 @@ async fn a_password_with_controls_echoed_by_the_appliance_is_masked_in_every_sto
         std::fs::write(recordings.join("esa01.example.com.jsonl"), text).unwrap();
         let (_sim, files) = crate::replay::replay(&dir, &recordings, &[]);
         let passwords = dir.join("pw.yaml");
-        let yaml = format!(
-            "all:\n  vars:\n    ansible_password: {}\n",
-            serde_json::to_string(password).unwrap()
-        );
+        // A YAML double-quoted scalar: Ansible's reader refuses raw
+        // control characters (DEL too), so every one is escaped.
+        let quoted: String = password
+            .chars()
+            .map(|c| match c {
+                '"' | '\\' => format!("\\{c}"),
+                c if c.is_control() => format!("\\u{:04x}", u32::from(c)),
+                c => c.to_string(),
+            })
+            .collect();
+        let yaml = format!("all:\n  vars:\n    ansible_password: \"{quoted}\"\n");
         std::fs::write(&passwords, yaml).unwrap();
         let (report, html, tr, rec) = (
             dir.join("r.json"),
