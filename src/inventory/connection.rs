@@ -623,29 +623,31 @@ fn boolean(value: &Json) -> Option<bool> {
 }
 
 /// A port as the plugin's `int` option reads it (Python's `int()`), 1–65535.
+/// A port as the plugins' integer option reads it (ansible-core's
+/// `ensure_type(value, 'integer')`): an int or bool as is, a float or a
+/// string through `Decimal` when integral (`22.0`, `1e2`, `_22`).
 fn port(value: &Json) -> Result<u16, String> {
+    use super::pynum::{PyNum, py_decimal_int};
     let number = match value {
-        Json::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Json::String(s) => {
-            let t = s.trim();
-            let digits = t.strip_prefix('+').unwrap_or(t);
-            (!digits.is_empty()
-                && !digits.starts_with('_')
-                && !digits.ends_with('_')
-                && digits.chars().all(|c| c.is_ascii_digit() || c == '_'))
-            .then(|| digits.replace('_', "").parse::<i64>().ok())
-            .flatten()
-        }
-        _ => None,
+        Json::Bool(b) => PyNum::Int(i64::from(*b)),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => PyNum::Int(i),
+            None => n
+                .as_f64()
+                .filter(|f| f.fract() == 0.0)
+                .and_then(super::pynum::float_to_int)
+                .unwrap_or(PyNum::Invalid),
+        },
+        Json::String(s) => py_decimal_int(s),
+        _ => PyNum::Invalid,
     };
     let shown = text(value);
     match number {
-        Some(n) if (1..=65535).contains(&n) => u16::try_from(n).map_err(|e| e.to_string()),
-        Some(_) => Err(format!("must be a port number 1–65535, found `{shown}`")),
-        None => Err(format!(
-            "cannot be read as a port number (as Ansible's int()): `{shown}`"
+        PyNum::Int(n) if (1..=65535).contains(&n) => u16::try_from(n).map_err(|e| e.to_string()),
+        PyNum::Int(_) => Err(format!("must be a port number 1–65535, found `{shown}`")),
+        PyNum::Refused(why) => Err(format!("is not computed by sshfleet: {why}")),
+        PyNum::Invalid => Err(format!(
+            "cannot be read as a port number (as Ansible's integer option): `{shown}`"
         )),
     }
 }
@@ -861,7 +863,14 @@ mod tests {
         assert_eq!(boolean(&Json::from(1.0)), Some(true));
         assert_eq!(port(&Json::from(" 022 ")), Ok(22));
         assert_eq!(port(&Json::from(2200.0)), Ok(2200));
-        assert!(port(&Json::from(true)).is_err());
+        // ensure_type: a bool is an int, a string goes through Decimal.
+        assert_eq!(port(&Json::from(true)), Ok(1));
+        assert!(port(&Json::from(false)).is_err());
+        for (text, want) in [("22.0", 22), ("1e2", 100), ("_22", 22), ("22\x1c", 22)] {
+            assert_eq!(port(&Json::from(text)), Ok(want), "{text:?}");
+        }
+        assert!(port(&Json::from("22.5")).is_err());
+        assert!(port(&Json::from(22.5)).is_err());
         assert!(port(&Json::from("0x16")).is_err());
         assert_eq!(text(&Json::from(true)), "True");
         assert_eq!(text(&Json::Null), "");

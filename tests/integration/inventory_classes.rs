@@ -519,7 +519,7 @@ fn yaml_that_ansible_does_not_read_as_one_mapping_is_refused() {
 fn each_connection_type_reads_its_plugins_names_or_is_refused() {
     let dir = estate(&[(
         "hosts.yml",
-        "all:\n  vars:\n    ansible_network_os: cisco.ios.ios\n    ansible_host: 192.0.2.1\n    ansible_paramiko_host: 192.0.2.2\n    ansible_paramiko_user: pu\n  hosts:\n    para:\n      ansible_connection: ansible.builtin.paramiko\n    cli:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_network_cli_ssh_type: paramiko\n    auto:\n      ansible_connection: network_cli\n    plain:\n      ansible_connection: smart\n    here:\n      ansible_connection: local\n",
+        "all:\n  vars:\n    ansible_network_os: cisco.ios.ios\n    ansible_host: 192.0.2.1\n    ansible_paramiko_host: 192.0.2.2\n    ansible_paramiko_user: pu\n  hosts:\n    para:\n      ansible_connection: ansible.builtin.paramiko_ssh\n    cli:\n      ansible_connection: ansible.netcommon.network_cli\n      ansible_network_cli_ssh_type: paramiko\n    auto:\n      ansible_connection: network_cli\n    plain:\n      ansible_connection: smart\n    here:\n      ansible_connection: local\n",
     )]);
     // Hosts refused: exit 5, every host still listed.
     let out = sshfleet(

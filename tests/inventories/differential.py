@@ -216,7 +216,7 @@ class Gen:
                 self.place(var, VALUE_GEN[var](r, self))
         if r.random() < 0.3:
             g = r.choice(self.groups)
-            self.group_vars[g]["ansible_group_priority"] = r.randint(1, 5)
+            self.group_vars[g]["ansible_group_priority"] = r.choice([1, 2, 3, 4, 5, 5.7, -1.5, "3", " 2 ", "1_0", True])
 
     def limit(self):
         r = self.rng
@@ -265,7 +265,10 @@ def gen_port(r, c):
                      "{{ (base_port | int) + (group_names | length) }}",
                      "{{ 2200 + (flag | bool) | int }}", "{{ (ratio * 1000) | int }}",
                      "{{ big | default(2022) }}", "{{ order.b | default(2023) }}",
-                     "{{ 2200 + 45 % -7 }}", "{{ 4400 // 2 }}", "{{ (4401 / 2) | int }}"])
+                     "{{ 2200 + 45 % -7 }}", "{{ 4400 // 2 }}", "{{ (4401 / 2) | int }}",
+                     # ensure_type integer: Decimal, when integral (issue 25).
+                     "2200.0", "22e2", "_2201", "2_202", " 2203 ", 2204.0, "2204.5", "0x16", True,
+                     "{{ '2205\x1c' }}"])
 
 
 def gen_user(r, c):
@@ -328,8 +331,9 @@ def gen_password(r, c):
     return r.choice(["s3cret", "{{ site }}-pw", Plain(r.choice(STAMPS)), "{{ stamp | default('p') }}", "{{ lookup('env', '" + ENV_SET + "') }}"])
 
 
-CONNECTIONS = ["ssh", "smart", "ansible.builtin.ssh", "paramiko", "paramiko_ssh",
-               "ansible.builtin.paramiko", "network_cli", "ansible.netcommon.network_cli",
+CONNECTIONS = ["ssh", "smart", "ansible.builtin.ssh", "ansible.legacy.ssh", "paramiko", "paramiko_ssh",
+               "ansible.builtin.paramiko", "ansible.builtin.paramiko_ssh", "ansible.legacy.paramiko_ssh",
+               "ansible.legacy.paramiko", "ansible.builtin.smart", "network_cli", "ansible.netcommon.network_cli",
                "local", "winrm", "{{ 'paramiko' }}"]
 PARAMIKO_VARS = ["ansible_paramiko_host", "ansible_paramiko_port", "ansible_paramiko_user",
                  "ansible_paramiko_pass", "ansible_paramiko_private_key_file",
@@ -652,9 +656,14 @@ def plugin_for(v, t):
     ssh_type names (paramiko here: ansible.netcommon is not installed, and
     `auto` depends on whether ansible-pylibssh is)."""
     name = str(t.template(v.get("ansible_connection", "ssh")))
-    if name in ("ssh", "smart", "ansible.builtin.ssh"):
+    # The names ansible-core itself resolves (its plugin loader with the
+    # collection loader, as `ansible -c NAME` runs it): `smart` is the
+    # executor's alias of ssh; ansible.netcommon is not installed here.
+    loaded = None if name == "smart" else connection_loader.get(name, PlayContext(), None, class_only=True)
+    plugin = "ssh" if name == "smart" else (loaded and loaded._load_name.rpartition(".")[2])
+    if plugin == "ssh":
         return "ssh"
-    if name in ("paramiko", "paramiko_ssh", "ansible.builtin.paramiko", "ansible.builtin.paramiko_ssh"):
+    if plugin == "paramiko_ssh":
         return "paramiko"
     if name in ("network_cli", "ansible.netcommon.network_cli"):
         ssh_type = t.template(v["ansible_network_cli_ssh_type"]) if "ansible_network_cli_ssh_type" in v else "auto"
