@@ -70,6 +70,11 @@ pub(crate) struct ConnectionVars {
     pub port: Option<u16>,
     pub user: Option<String>,
     pub key_file: Option<PathBuf>,
+    /// The variables `user` and `key_file` came from and where they were
+    /// set: the ssh plugin hands both to ssh as `-o` options, which ssh
+    /// then reads (and may refuse) after the inventory is read.
+    pub user_from: Option<(String, Origin)>,
+    pub key_file_from: Option<(String, Origin)>,
     pub password: Option<Secret>,
     /// `sshfleet_password_env`: the environment variable holding the
     /// password, read at connection time.
@@ -201,15 +206,23 @@ impl Host {
             Some((var, v)) => Some(port(&v).map_err(|m| r.bad(var, m))?),
             None => None,
         };
-        let user = r
+        let (user, user_from) = r
             .get(plugin.vars(Setting::User))?
-            .map(|(_, v)| text(&v))
-            .filter(|u| !u.is_empty());
-        let key_file = r
+            .map(|(var, v)| (text(&v), var))
+            .filter(|(u, _)| !u.is_empty())
+            .map(|(u, var)| (Some(u), Some((var.to_string(), r.origin(var)))))
+            .unwrap_or_default();
+        let (key_file, key_file_from) = r
             .get(plugin.vars(Setting::KeyFile))?
-            .map(|(_, v)| text(&v))
-            .filter(|k| !k.is_empty())
-            .map(|k| expand_home(&k));
+            .map(|(var, v)| (text(&v), var))
+            .filter(|(k, _)| !k.is_empty())
+            .map(|(k, var)| {
+                (
+                    Some(expand_home(&k)),
+                    Some((var.to_string(), r.origin(var))),
+                )
+            })
+            .unwrap_or_default();
         let (password, password_env, password_from_ansible_env) = r.passwords(plugin)?;
         let ssh_args = r.ssh_args(plugin)?;
         let host_key_checking = match r.get(plugin.vars(Setting::HostKeyChecking))? {
@@ -237,6 +250,8 @@ impl Host {
             port,
             user,
             key_file,
+            user_from,
+            key_file_from,
             password,
             password_env,
             ssh_args,
@@ -468,8 +483,15 @@ impl Reader<'_> {
         for &var in args_vars {
             if let Some((var, v)) = self.get(&[var])? {
                 let line = text(&v);
+                // `_split_ssh_args`: each word stripped of Python's
+                // white space, empty ones dropped (`-o '' -p 1` is
+                // `-o -p 1` to ssh).
                 let words = super::pyliteral::shlex_split(&line, false)
-                    .map_err(|e| self.bad(var, format!("has unbalanced quotes ({e})")))?;
+                    .map_err(|e| self.bad(var, format!("has unbalanced quotes ({e})")))?
+                    .into_iter()
+                    .map(|w| w.trim_matches(super::pynum::py_isspace).to_string())
+                    .filter(|w| !w.is_empty())
+                    .collect();
                 ssh_args.push(SshArgs {
                     var: var.to_string(),
                     origin: self.origin(var),
