@@ -535,7 +535,7 @@ def write_case(c, d):
 WITH_ARG = set("bcDEeFIiJLlmOoPpQRSWw")
 
 
-def effective(host, port, user, key, words):
+def effective(host, port, user, key, words, ssh=False):
     """What ssh does with Ansible's command line: Port, User and
     IdentityFile from the options first, then the ssh arguments (first
     value wins, IdentityFiles accumulate)."""
@@ -580,6 +580,16 @@ def effective(host, port, user, key, words):
         port = int(opts["port"])
     if port is not None and not 1 <= port <= 65535:
         return {"error": f"ssh refuses port {port}"}
+    if ssh and user:
+        # Ansible's `-o User="USER"`: ssh's option parser unquotes it.
+        user, refused = ssh_user(("-o", f'User="{user}"'))
+        if refused:
+            return {"error": refused}
+    elif ssh and user is None and opts.get("user"):
+        # `-l USER` is verbatim (the generated `-o User=` values are plain).
+        _, refused = ssh_user(("-l", opts["user"]))
+        if refused:
+            return {"error": refused}
     if user is None:
         user = opts.get("user")
     order = [k for k in opts if k in ("proxycommand", "proxyjump")]
@@ -603,6 +613,19 @@ def effective(host, port, user, key, words):
         "proxy_command": opts.get("proxycommand") if route == "proxycommand" else None,
         "jump": opts.get("proxyjump") if route == "proxyjump" else None,
     }
+
+
+@functools.lru_cache(maxsize=None)
+def ssh_user(args):
+    """The user the installed `ssh -G` reads from these command-line
+    words, or why it refuses them (OpenSSH's `valid_ruser`: "remote
+    username contains invalid characters")."""
+    r = subprocess.run(["ssh", "-F", "none", "-G", *args, "x"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL)
+    for line in r.stdout.splitlines():
+        if line.startswith("user "):
+            return line[len("user "):], None
+    return None, f"ssh -G refuses user {args}: {r.stderr.strip()}"
 
 
 @functools.lru_cache(maxsize=None)
@@ -690,7 +713,7 @@ def connect(v, t):
         words = []
         host = conn.get_option("remote_addr")
     c = effective(str(host), port, conn.get_option("remote_user"),
-                  conn.get_option("private_key_file"), words)
+                  conn.get_option("private_key_file"), words, ssh=plugin == "ssh")
     if "error" not in c:
         c["password"] = conn.get_option("password") is not None
         raw = conn.get_option("proxy_command") if plugin == "paramiko" else None

@@ -91,7 +91,7 @@ pub(super) fn command_line_user_is_valid(
             host: name.to_string(),
             var,
             message: format!(
-                "ssh refuses the user `{user}` (\"remote username contains invalid characters\": a quote, `;&<>|(){{}}` or a backquote, a control character, a leading `-`, a trailing `\\`, or white space before `-`)"
+                "ssh refuses the user `{user}` on its command line (\"remote username contains invalid characters\"): a name with shell metacharacters (a quote, a backquote, `;&<>|(){{}}`), a control character, a leading `-`, a trailing `\\` or white space before `-` is refused"
             ),
         }),
         _ => Ok(()),
