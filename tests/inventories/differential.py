@@ -267,7 +267,7 @@ def gen_port(r, c):
                      "{{ big | default(2022) }}", "{{ order.b | default(2023) }}",
                      "{{ 2200 + 45 % -7 }}", "{{ 4400 // 2 }}", "{{ (4401 / 2) | int }}",
                      # ensure_type integer: Decimal, when integral (issue 25).
-                     "2200.0", "22e2", "_2201", "2_202", " 2203 ", 2204.0, "2204.5", "0x16", True, "2205\u3000"])
+                     "2200.0", "{{ '22e2' }}", "_2201", "2_202", " 2203 ", 2204.0, "2204.5", "0x16", True, "2205\u3000"])
 
 
 def gen_user(r, c):
@@ -590,6 +590,13 @@ def effective(host, port, user, key, words, ssh=False):
         _, refused = ssh_user(("-l", opts["user"]))
         if refused:
             return {"error": refused}
+    if ssh and key:
+        # Ansible's `-o IdentityFile="KEY"` (after expanduser): ssh's
+        # option parser unquotes it, then ssh expands its `~`.
+        read, refused = ssh_key(("-o", f'IdentityFile="{os.path.expanduser(key)}"'))
+        if refused:
+            return {"error": refused}
+        keys[0] = read
     if user is None:
         user = opts.get("user")
     order = [k for k in opts if k in ("proxycommand", "proxyjump")]
@@ -626,6 +633,17 @@ def ssh_user(args):
         if line.startswith("user "):
             return line[len("user "):], None
     return None, f"ssh -G refuses user {args}: {r.stderr.strip()}"
+
+
+@functools.lru_cache(maxsize=None)
+def ssh_key(args):
+    """The first identity file `ssh -G` reads from these words."""
+    r = subprocess.run(["ssh", "-F", "none", "-G", *args, "x"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL)
+    for line in r.stdout.splitlines():
+        if line.startswith("identityfile "):
+            return line[len("identityfile "):], None
+    return None, f"ssh -G refuses {args}: {r.stderr.strip()}"
 
 
 @functools.lru_cache(maxsize=None)
