@@ -70,6 +70,11 @@ pub(crate) struct ConnectionVars {
     pub port: Option<u16>,
     pub user: Option<String>,
     pub key_file: Option<PathBuf>,
+    /// The variables `user` and `key_file` came from and where they were
+    /// set: the ssh plugin hands both to ssh as `-o` options, which ssh
+    /// then reads (and may refuse) after the inventory is read.
+    pub user_from: Option<(String, Origin)>,
+    pub key_file_from: Option<(String, Origin)>,
     pub password: Option<Secret>,
     /// `sshfleet_password_env`: the environment variable holding the
     /// password, read at connection time.
@@ -214,15 +219,23 @@ impl Host {
             Some((var, v)) => Some(port(&v).map_err(|m| r.bad(var, m))?),
             None => None,
         };
-        let user = r
+        let (user, user_from) = r
             .get(plugin.vars(Setting::User))?
-            .map(|(_, v)| text(&v))
-            .filter(|u| !u.is_empty());
-        let key_file = r
+            .map(|(var, v)| (text(&v), var))
+            .filter(|(u, _)| !u.is_empty())
+            .map(|(u, var)| (Some(u), Some((var.to_string(), r.origin(var)))))
+            .unwrap_or_default();
+        let (key_file, key_file_from) = r
             .get(plugin.vars(Setting::KeyFile))?
-            .map(|(_, v)| text(&v))
-            .filter(|k| !k.is_empty())
-            .map(|k| expand_home(&k));
+            .map(|(var, v)| (text(&v), var))
+            .filter(|(k, _)| !k.is_empty())
+            .map(|(k, var)| {
+                (
+                    Some(expand_home(&k)),
+                    Some((var.to_string(), r.origin(var))),
+                )
+            })
+            .unwrap_or_default();
         let (password, password_env, password_from_ansible_env) = r.passwords(plugin)?;
         let ssh_args = r.ssh_args(plugin)?;
         let host_key_checking = match r.get(plugin.vars(Setting::HostKeyChecking))? {
@@ -250,6 +263,8 @@ impl Host {
             port,
             user,
             key_file,
+            user_from,
+            key_file_from,
             password,
             password_env,
             ssh_args,
@@ -511,8 +526,15 @@ impl Reader<'_> {
         for &var in args_vars {
             if let Some((var, v)) = self.get(&[var])? {
                 let line = text(&v);
+                // `_split_ssh_args`: each word stripped of Python's
+                // white space, empty ones dropped (`-o '' -p 1` is
+                // `-o -p 1` to ssh).
                 let words = super::pyliteral::shlex_split(&line, false)
-                    .map_err(|e| self.bad(var, format!("has unbalanced quotes ({e})")))?;
+                    .map_err(|e| self.bad(var, format!("has unbalanced quotes ({e})")))?
+                    .into_iter()
+                    .map(|w| w.trim_matches(super::pynum::py_isspace).to_string())
+                    .filter(|w| !w.is_empty())
+                    .collect();
                 ssh_args.push(SshArgs {
                     var: var.to_string(),
                     origin: self.origin(var),
@@ -666,29 +688,31 @@ fn boolean(value: &Json) -> Option<bool> {
 }
 
 /// A port as the plugin's `int` option reads it (Python's `int()`), 1–65535.
+/// A port as the plugins' integer option reads it (ansible-core's
+/// `ensure_type(value, 'integer')`): an int or bool as is, a float or a
+/// string through `Decimal` when integral (`22.0`, `1e2`, `_22`).
 fn port(value: &Json) -> Result<u16, String> {
+    use super::pynum::{PyNum, py_decimal_int};
     let number = match value {
-        Json::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Json::String(s) => {
-            let t = s.trim();
-            let digits = t.strip_prefix('+').unwrap_or(t);
-            (!digits.is_empty()
-                && !digits.starts_with('_')
-                && !digits.ends_with('_')
-                && digits.chars().all(|c| c.is_ascii_digit() || c == '_'))
-            .then(|| digits.replace('_', "").parse::<i64>().ok())
-            .flatten()
-        }
-        _ => None,
+        Json::Bool(b) => PyNum::Int(i64::from(*b)),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => PyNum::Int(i),
+            None => n
+                .as_f64()
+                .filter(|f| f.fract() == 0.0)
+                .and_then(super::pynum::float_to_int)
+                .unwrap_or(PyNum::Invalid),
+        },
+        Json::String(s) => py_decimal_int(s),
+        _ => PyNum::Invalid,
     };
     let shown = text(value);
     match number {
-        Some(n) if (1..=65535).contains(&n) => u16::try_from(n).map_err(|e| e.to_string()),
-        Some(_) => Err(format!("must be a port number 1–65535, found `{shown}`")),
-        None => Err(format!(
-            "cannot be read as a port number (as Ansible's int()): `{shown}`"
+        PyNum::Int(n) if (1..=65535).contains(&n) => u16::try_from(n).map_err(|e| e.to_string()),
+        PyNum::Int(_) => Err(format!("must be a port number 1–65535, found `{shown}`")),
+        PyNum::Refused(why) => Err(format!("is not computed by sshfleet: {why}")),
+        PyNum::Invalid => Err(format!(
+            "cannot be read as a port number (as Ansible's integer option): `{shown}`"
         )),
     }
 }
@@ -904,7 +928,14 @@ mod tests {
         assert_eq!(boolean(&Json::from(1.0)), Some(true));
         assert_eq!(port(&Json::from(" 022 ")), Ok(22));
         assert_eq!(port(&Json::from(2200.0)), Ok(2200));
-        assert!(port(&Json::from(true)).is_err());
+        // ensure_type: a bool is an int, a string goes through Decimal.
+        assert_eq!(port(&Json::from(true)), Ok(1));
+        assert!(port(&Json::from(false)).is_err());
+        for (text, want) in [("22.0", 22), ("1e2", 100), ("_22", 22), ("22\x1c", 22)] {
+            assert_eq!(port(&Json::from(text)), Ok(want), "{text:?}");
+        }
+        assert!(port(&Json::from("22.5")).is_err());
+        assert!(port(&Json::from(22.5)).is_err());
         assert!(port(&Json::from("0x16")).is_err());
         assert_eq!(text(&Json::from(true)), "True");
         assert_eq!(text(&Json::Null), "");

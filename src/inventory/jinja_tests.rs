@@ -746,3 +746,49 @@ fn a_none_argument_is_refused_not_read_as_missing() {
         }
     }
 }
+
+/// Newlines and native types as ansible-core 2.19 renders them (each
+/// checked with its Templar): Jinja reads `\r\n` and `\r` as `\n` and
+/// drops one trailing newline, a template of one output keeps its type,
+/// and a text result gets back the `\n`s its source ended with.
+#[test]
+fn trailing_newlines_and_native_types_are_ansibles() {
+    use serde_json::json;
+    let vars: std::collections::BTreeMap<String, serde_yaml::Value> = [
+        ("uid".to_string(), serde_yaml::Value::from(3)),
+        ("users".to_string(), serde_yaml::from_str("[a, b]").unwrap()),
+    ]
+    .into();
+    for (template, want) in [
+        ("{{ uid }}\n", json!(3)),
+        ("{{ uid }}\r\n", json!(3)),
+        ("{{ uid }}\r", json!(3)),
+        ("{{ uid }}\n\n", json!("3\n\n")),
+        ("{{ true }}\n", json!(true)),
+        ("{{ 'bob' }}\r\n", json!("bob\n")),
+        ("{{ 'bob' }}\r", json!("bob")),
+        ("{{ '3' }}\n", json!("3\n")),
+        ("{{ 'a' }}\n\r\n", json!("a\n")),
+        ("a\r\nb{{ 1 }}", json!("a\nb1")),
+        ("{{ users }}\n", json!(["a", "b"])),
+        ("{{ uid }}\n ", json!("3\n ")),
+    ] {
+        let mut all = vars.clone();
+        all.insert("t".to_string(), serde_yaml::Value::from(template));
+        let templar = Templar::new("h", &[], &all, None, None);
+        let got = templar.var("t").expect(template);
+        assert_eq!(serde_json::to_value(&got).unwrap(), want, "{template:?}");
+    }
+    // One output value among statements keeps its type in Ansible: refused.
+    for template in [
+        "{% if true %}{{ users }}{% else %}y{% endif %}",
+        "{% if false %}x{% endif %}{{ users }}",
+        "{% if true %}{{ uid }}{% endif %}\n",
+    ] {
+        let mut all = vars.clone();
+        all.insert("t".to_string(), serde_yaml::Value::from(template));
+        let templar = Templar::new("h", &[], &all, None, None);
+        let err = templar.var("t").expect_err(template).to_string();
+        assert!(err.contains("keeps the type"), "{template:?}: {err}");
+    }
+}

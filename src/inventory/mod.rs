@@ -153,7 +153,7 @@ pub(crate) enum InventoryError {
     /// docker...): `sshfleet inventory` lists it with its connection,
     /// `run` names every such host at once (crate::plan::not_ssh).
     #[error(
-        "{}:{line}: host {host}: `ansible_connection` is `{kind}`: sshfleet only reaches hosts over SSH (ssh, paramiko, network_cli); \
+        "{}:{line}: host {host}: `ansible_connection` is `{kind}`: sshfleet only reaches hosts over SSH (ssh, paramiko, network_cli, by the names ansible-core 2.19 resolves: `ansible.builtin.paramiko` is none); \
          remove this host from the selection (e.g. --limit '!{host}'), or, if it runs OpenSSH, add -e ansible_connection=ssh",
         path.display()
     )]

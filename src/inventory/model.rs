@@ -139,14 +139,30 @@ impl Model {
         var: Var,
     ) -> Result<(), String> {
         if key == "ansible_group_priority" {
+            // Python's `int(value)`: a float truncated (5.7 is 5, -1.5
+            // is -1), a string as `int("text")` (no `.` or exponent).
+            use super::pynum::{PyNum, float_to_int, py_int};
             let priority = match &var.value {
-                Value::Number(n) => n.as_i64(),
-                Value::String(s) => s.trim().parse().ok(),
-                Value::Bool(b) => Some(i64::from(*b)),
-                _ => None,
+                Value::Number(n) => match n.as_i64() {
+                    Some(i) => PyNum::Int(i),
+                    None => n.as_f64().map_or(PyNum::Invalid, |f| {
+                        float_to_int(f)
+                            .unwrap_or_else(|| PyNum::Refused(format!("{f} is beyond 64 bits")))
+                    }),
+                },
+                Value::String(s) => py_int(s, 10),
+                Value::Bool(b) => PyNum::Int(i64::from(*b)),
+                _ => PyNum::Invalid,
             };
-            self.groups[group].priority = priority
-                .ok_or_else(|| "`ansible_group_priority` must be an integer".to_string())?;
+            self.groups[group].priority = match priority {
+                PyNum::Int(p) => p,
+                PyNum::Refused(why) => {
+                    return Err(format!("`ansible_group_priority`: {why}"));
+                }
+                PyNum::Invalid => {
+                    return Err("`ansible_group_priority` must be an integer".to_string());
+                }
+            };
             return Ok(());
         }
         self.groups[group].vars.insert(key.to_string(), var);

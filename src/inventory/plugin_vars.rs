@@ -110,19 +110,25 @@ pub(super) enum ConnectionType {
 
 /// Every `ansible_connection` value sshfleet knows. One not listed is not
 /// SSH to sshfleet (refused by name, as [`ConnectionType::NotSsh`]).
-pub(super) const CONNECTION_TYPES: [(&str, ConnectionType); 17] = [
+///
+/// ansible-core 2.19 resolves a builtin plugin by its short name and its
+/// `ansible.builtin.` and `ansible.legacy.` names; `paramiko` is only a
+/// short alias of `paramiko_ssh` (`ansible.builtin.paramiko` is "plugin
+/// not found", so it is refused here by name) and `smart` only bare.
+pub(super) const CONNECTION_TYPES: [(&str, ConnectionType); 18] = [
     ("ssh", ConnectionType::Reads(Plugin::Ssh)),
     ("ansible.builtin.ssh", ConnectionType::Reads(Plugin::Ssh)),
+    ("ansible.legacy.ssh", ConnectionType::Reads(Plugin::Ssh)),
     // ansible-core's task executor turns `smart` into `ssh`.
     ("smart", ConnectionType::Reads(Plugin::Ssh)),
     ("paramiko", ConnectionType::Reads(Plugin::Paramiko)),
     ("paramiko_ssh", ConnectionType::Reads(Plugin::Paramiko)),
     (
-        "ansible.builtin.paramiko",
+        "ansible.builtin.paramiko_ssh",
         ConnectionType::Reads(Plugin::Paramiko),
     ),
     (
-        "ansible.builtin.paramiko_ssh",
+        "ansible.legacy.paramiko_ssh",
         ConnectionType::Reads(Plugin::Paramiko),
     ),
     ("network_cli", ConnectionType::NetworkCli),

@@ -146,6 +146,86 @@ pub(super) fn py_int_of_float(s: &str) -> PyNum {
     float_to_int(f).unwrap_or_else(|| beyond(s))
 }
 
+/// What ansible-core's `ensure_type(value, 'integer')` computes for a
+/// string (a plugin's integer option, such as a port):
+/// `Decimal(text)`, accepted when it equals its integer part. `Decimal`
+/// strips Python's whitespace and removes every `_` (so `_22`, `22_` and
+/// `2__2` are 22), and takes `22.0`, `22.`, `1e2`, `.22e2`; `22.5`,
+/// `0x16`, `inf` and `nan` are `Invalid`.
+pub(super) fn py_decimal_int(s: &str) -> PyNum {
+    let t = match ascii_body(s) {
+        Ok(t) => t.replace('_', ""),
+        Err(e) => return e,
+    };
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(&t)),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (mantissa, exponent) = match lower.split_once('e') {
+        Some((m, e)) => (m, Some(e)),
+        None => (lower.as_str(), None),
+    };
+    let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    if !digits(whole) || !digits(frac) || (whole.is_empty() && frac.is_empty()) {
+        return PyNum::Invalid;
+    }
+    let exponent: i64 = match exponent {
+        None => 0,
+        Some(e) => {
+            let body = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if body.is_empty() || !digits(body) {
+                return PyNum::Invalid;
+            }
+            match e.parse() {
+                Ok(e) => e,
+                Err(_) => return beyond(s),
+            }
+        }
+    };
+    // The value is `all` (the digits) times ten to `scale`.
+    let all = format!("{whole}{frac}");
+    let all = all.trim_start_matches('0');
+    let Some(scale) = i64::try_from(frac.len())
+        .ok()
+        .and_then(|f| exponent.checked_sub(f))
+    else {
+        return beyond(s);
+    };
+    let digits_kept = if scale >= 0 {
+        all.to_string()
+    } else {
+        let cut = usize::try_from(scale.unsigned_abs()).unwrap_or(usize::MAX);
+        if cut >= all.len() {
+            // Only a fraction (or zero): integral only when it is zero.
+            return if all.is_empty() {
+                PyNum::Int(0)
+            } else {
+                PyNum::Invalid
+            };
+        }
+        let (kept, dropped) = all.split_at(all.len() - cut);
+        if dropped.chars().any(|c| c != '0') {
+            return PyNum::Invalid;
+        }
+        kept.to_string()
+    };
+    if digits_kept.is_empty() {
+        return PyNum::Int(0);
+    }
+    let zeros = usize::try_from(scale.max(0)).unwrap_or(usize::MAX);
+    if digits_kept.len().saturating_add(zeros) > 19 {
+        return beyond(s);
+    }
+    let text = format!(
+        "{}{digits_kept}{}",
+        if neg { "-" } else { "" },
+        "0".repeat(zeros)
+    );
+    text.parse().map_or_else(|_| beyond(s), PyNum::Int)
+}
+
 /// Python's `int(f)` for a finite float within 64 bits.
 pub(super) fn float_to_int(f: f64) -> Option<PyNum> {
     if !f.is_finite() {
@@ -232,5 +312,52 @@ mod tests {
         }
         assert!(refused(py_int_of_float("1e19")));
         assert!(refused(py_int_of_float("٣.5")));
+    }
+
+    /// `Decimal(text)` when integral, as ansible-core's `ensure_type`
+    /// (each value checked against Python 3.11).
+    #[test]
+    fn decimal_int_as_ensure_type() {
+        use PyNum::{Int, Invalid};
+        for (text, want) in [
+            ("22.0", Int(22)),
+            ("1e2", Int(100)),
+            ("1E2", Int(100)),
+            ("_22", Int(22)),
+            ("2_2", Int(22)),
+            ("22_", Int(22)),
+            ("2__2", Int(22)),
+            ("+_22", Int(22)),
+            ("22\x1c", Int(22)),
+            (" 22 ", Int(22)),
+            ("22\u{3000}", Int(22)),
+            ("+22", Int(22)),
+            ("-0", Int(0)),
+            ("0022", Int(22)),
+            ("22.", Int(22)),
+            (".22e2", Int(22)),
+            ("2.2e1", Int(22)),
+            ("2200e-2", Int(22)),
+            ("0.0", Int(0)),
+            ("0x16", Invalid),
+            ("22.5", Invalid),
+            ("2.25e1", Invalid),
+            ("Infinity", Invalid),
+            ("NaN", Invalid),
+            ("", Invalid),
+            ("_", Invalid),
+            (".", Invalid),
+            ("1e", Invalid),
+            ("e2", Invalid),
+            ("--1", Invalid),
+            ("1e-1", Invalid),
+        ] {
+            assert_eq!(py_decimal_int(text), want, "{text:?}");
+        }
+        assert!(matches!(py_decimal_int("1e30"), PyNum::Refused(_)));
+        assert!(matches!(
+            py_decimal_int("\u{662}\u{662}"),
+            PyNum::Refused(_)
+        ));
     }
 }

@@ -477,7 +477,11 @@ impl World {
     }
 
     fn render_once(world: &Arc<World>, host: &str, text: &str, nested: bool) -> Result<J, Failure> {
-        let prepared = jinja::prepare(text).map_err(Failure::other)?;
+        // Jinja's lexer reads every newline as `\n` and drops one trailing
+        // newline, so `{{ uid }}\n` is one expression (native: the int).
+        let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+        let source = normalized.strip_suffix('\n').unwrap_or(&normalized);
+        let prepared = jinja::prepare(source).map_err(Failure::other)?;
         // A name missing in an earlier template is not this one's reason.
         if let Ok(mut missing) = world.missing.lock() {
             *missing = None;
@@ -533,8 +537,28 @@ impl World {
             }
             None => {
                 let rewritten = super::rewrite::template(&prepared).map_err(Failure::other)?;
-                J::from(world.env.render_str(&rewritten, &scope).map_err(explain)?)
+                let out = world.env.render_str(&rewritten, &scope).map_err(explain)?;
+                if prepared.contains("{%") && renders_one_value(&out) {
+                    return Err(Failure::other(format!(
+                        "its `{{% %}}` statements leave output that reads as a Python value (`{out}`): ansible-core 2.19 keeps the type of a template that outputs one value (a list, number, boolean), which sshfleet does not tell from text; write it as one `{{{{ }}}}` expression"
+                    )));
+                }
+                J::from(out)
             }
+        };
+        // Ansible's `preserve_trailing_newlines`: a text result gets back
+        // the `\n`s the source ended with (a `\r` counts as none).
+        let value = match value.as_str() {
+            Some(out) => {
+                let trailing = |t: &str| t.len() - t.trim_end_matches('\n').len();
+                let missing = trailing(text).saturating_sub(trailing(out));
+                if missing > 0 {
+                    J::from(format!("{out}{}", "\n".repeat(missing)))
+                } else {
+                    value
+                }
+            }
+            None => value,
         };
         // Undefined inside a list or mapping fails as Ansible's finalize.
         let size = jinja::py_str(&value).map_err(explain)?.len();
@@ -545,6 +569,16 @@ impl World {
         }
         Ok(value)
     }
+}
+
+/// Whether a template's text output may be one value of another type to
+/// ansible-core 2.19 (its native concat returns a single output node as
+/// it is): the output reads as a Python literal other than a string.
+fn renders_one_value(out: &str) -> bool {
+    !matches!(
+        super::pyliteral::literal_value(out.trim_end_matches('\n')),
+        Ok(serde_yaml::Value::String(_))
+    )
 }
 
 /// Whether Ansible would template this text.

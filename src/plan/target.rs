@@ -16,8 +16,10 @@ use crate::ssh::transport::{
     AddressFamily, AgentSource, Credentials, HostKeyChecks, HostKeyPolicy, Methods, Target,
 };
 
+mod ansible_options;
 mod ssh_args;
 
+use ansible_options::{as_ssh_reads_them, command_line_user_is_valid};
 use ssh_args::{ARGS_VARS, ssh_args_config};
 
 /// Resolves each host's `Target`: what applies to every host of a run before its own settings, the
@@ -109,6 +111,9 @@ struct Overrides {
     user: Option<String>,
     port: Option<u16>,
     key_file: Option<PathBuf>,
+    /// The key file is ssh's `IdentityFile` (the ssh plugin's), whose
+    /// `%` tokens and `${VAR}` ssh expands.
+    key_file_expands: bool,
     password_env: Option<String>,
     password: Option<crate::support::secrets::Secret>,
     algorithms: Algorithms,
@@ -238,10 +243,16 @@ impl Resolver {
         conn: &ConnectionVars,
     ) -> Result<Target, TargetError> {
         let options = self;
+        let (user, key_file) = match conn.plugin {
+            Plugin::Ssh => as_ssh_reads_them(&host.name, conn)?,
+            // paramiko hands both to paramiko as they are.
+            Plugin::Paramiko | Plugin::NetworkCli => (conn.user.clone(), conn.key_file.clone()),
+        };
         let overrides = Overrides {
-            user: conn.user.clone(),
+            user,
             port: conn.port,
-            key_file: conn.key_file.clone(),
+            key_file,
+            key_file_expands: conn.plugin == Plugin::Ssh,
             password_env: conn.password_env.clone(),
             password: conn.password.clone(),
             algorithms: inventory_algorithms(host)?,
@@ -252,6 +263,9 @@ impl Resolver {
             var: var.to_string(),
             message,
         };
+        if conn.plugin == Plugin::Ssh {
+            command_line_user_is_valid(&host.name, conn, overrides.user.as_deref(), &args_config)?;
+        }
         // As Ansible runs ssh: `-o Port=` (ansible_port) and `-o User=`
         // (ansible_user) first, then the ssh arguments, all on the command
         // line, so in force before ssh_config is read: they win, and its
@@ -599,12 +613,19 @@ fn resolve(
             .map(|f| ssh_config::expand_path(keyword, f, &tokens))
             .collect()
     };
-    let identity_files: Vec<String> =
-        if config.identity_files.is_empty() && overrides.key_file.is_none() {
-            DEFAULT_IDENTITIES.map(str::to_string).to_vec()
-        } else {
-            config.identity_files.clone()
-        };
+    let key_file = match overrides.key_file {
+        Some(key) if overrides.key_file_expands => Some(ssh_config::expand_path(
+            "identityfile",
+            &key.to_string_lossy(),
+            &tokens,
+        )?),
+        key => key,
+    };
+    let identity_files: Vec<String> = if config.identity_files.is_empty() && key_file.is_none() {
+        DEFAULT_IDENTITIES.map(str::to_string).to_vec()
+    } else {
+        config.identity_files.clone()
+    };
     let config_key_files = expand("identityfile", &identity_files)?;
     let (known_hosts, known_hosts_also) = known_hosts_files(&config, options, &expand)?;
     let host_key_policy = match (
@@ -632,7 +653,7 @@ fn resolve(
         port,
         credentials: Credentials {
             user,
-            key_file: overrides.key_file,
+            key_file,
             config_key_files,
             password_env: overrides.password_env,
             identities_only: config.identities_only.unwrap_or(false),

@@ -444,7 +444,9 @@ fn generated_inventories_resolve_as_ansible_core() {
 /// `-o ProxyCommand` and `-J` (a value or `none`, in either order, in
 /// `ansible_ssh_common_args` and `ansible_ssh_extra_args`) with
 /// ssh_config's `ProxyJump` and `ProxyCommand` lines, and jump hosts that
-/// are or nearly are the host itself: the argv ansible-core 2.19's ssh
+/// are or nearly are the host itself, and users, key files and `-l`,
+/// `-i`, `-p` arguments that ssh unquotes, expands, takes verbatim or
+/// refuses (issue 25: 2, 3, 4): the argv ansible-core 2.19's ssh
 /// plugin builds, read by the installed `ssh -G`, against `sshfleet
 /// inventory --json` (`tests/inventories/routes.py`). Skipped as the test
 /// above is where ansible-core or ssh is missing.

@@ -222,7 +222,7 @@ class Gen:
                 self.place(var, VALUE_GEN[var](r, self))
         if r.random() < 0.3:
             g = r.choice(self.groups)
-            self.group_vars[g]["ansible_group_priority"] = r.randint(1, 5)
+            self.group_vars[g]["ansible_group_priority"] = r.choice([1, 2, 3, 4, 5, 5.7, -1.5, "3", " 2 ", "1_0", True])
 
     def limit(self):
         r = self.rng
@@ -271,7 +271,9 @@ def gen_port(r, c):
                      "{{ (base_port | int) + (group_names | length) }}",
                      "{{ 2200 + (flag | bool) | int }}", "{{ (ratio * 1000) | int if ratio < 1e6 else 2200 }}",
                      "{{ big | default(2022) }}", "{{ order.b | default(2023) }}",
-                     "{{ 2200 + 45 % -7 }}", "{{ 4400 // 2 }}", "{{ (4401 / 2) | int }}"])
+                     "{{ 2200 + 45 % -7 }}", "{{ 4400 // 2 }}", "{{ (4401 / 2) | int }}",
+                     # ensure_type integer: Decimal, when integral (issue 25).
+                     "2200.0", "{{ '22e2' }}", "_2201", "2_202", " 2203 ", 2204.0, "2204.5", "0x16", True, "2205\u3000"])
 
 
 def gen_user(r, c):
@@ -345,8 +347,9 @@ def gen_password(r, c):
     return r.choice(["s3cret", "{{ site }}-pw", Plain(r.choice(STAMPS)), "{{ stamp | default('p') }}", "{{ lookup('env', '" + ENV_SET + "') }}"])
 
 
-CONNECTIONS = ["ssh", "smart", "ansible.builtin.ssh", "paramiko", "paramiko_ssh",
-               "ansible.builtin.paramiko", "network_cli", "ansible.netcommon.network_cli",
+CONNECTIONS = ["ssh", "smart", "ansible.builtin.ssh", "ansible.legacy.ssh", "paramiko", "paramiko_ssh",
+               "ansible.builtin.paramiko", "ansible.builtin.paramiko_ssh", "ansible.legacy.paramiko_ssh",
+               "ansible.legacy.paramiko", "ansible.builtin.smart", "network_cli", "ansible.netcommon.network_cli",
                "local", "winrm", "{{ 'paramiko' }}"]
 PARAMIKO_VARS = ["ansible_paramiko_host", "ansible_paramiko_port", "ansible_paramiko_user",
                  "ansible_paramiko_pass", "ansible_paramiko_private_key_file",
@@ -567,7 +570,7 @@ def write_case(c, d):
 WITH_ARG = set("bcDEeFIiJLlmOoPpQRSWw")
 
 
-def effective(host, port, user, key, words):
+def effective(host, port, user, key, words, ssh=False):
     """What ssh does with Ansible's command line: Port, User and
     IdentityFile from the options first, then the ssh arguments (first
     value wins, IdentityFiles accumulate)."""
@@ -612,6 +615,23 @@ def effective(host, port, user, key, words):
         port = int(opts["port"])
     if port is not None and not 1 <= port <= 65535:
         return {"error": f"ssh refuses port {port}"}
+    if ssh and user:
+        # Ansible's `-o User="USER"`: ssh's option parser unquotes it.
+        user, refused = ssh_user(("-o", f'User="{user}"'))
+        if refused:
+            return {"error": refused}
+    elif ssh and user is None and opts.get("user"):
+        # `-l USER` is verbatim (the generated `-o User=` values are plain).
+        _, refused = ssh_user(("-l", opts["user"]))
+        if refused:
+            return {"error": refused}
+    if ssh and key:
+        # Ansible's `-o IdentityFile="KEY"` (after expanduser): ssh's
+        # option parser unquotes it, then ssh expands its `~`.
+        read, refused = ssh_key(("-o", f'IdentityFile="{os.path.expanduser(key)}"'))
+        if refused:
+            return {"error": refused}
+        keys[0] = read
     if user is None:
         user = opts.get("user")
     order = [k for k in opts if k in ("proxycommand", "proxyjump")]
@@ -639,6 +659,30 @@ def effective(host, port, user, key, words):
         "proxy_command": opts.get("proxycommand") if route == "proxycommand" else None,
         "jump": opts.get("proxyjump") if route == "proxyjump" else None,
     }
+
+
+@functools.lru_cache(maxsize=None)
+def ssh_user(args):
+    """The user the installed `ssh -G` reads from these command-line
+    words, or why it refuses them (OpenSSH's `valid_ruser`: "remote
+    username contains invalid characters")."""
+    r = subprocess.run(["ssh", "-F", "none", "-G", *args, "x"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL)
+    for line in r.stdout.splitlines():
+        if line.startswith("user "):
+            return line[len("user "):], None
+    return None, f"ssh -G refuses user {args}: {r.stderr.strip()}"
+
+
+@functools.lru_cache(maxsize=None)
+def ssh_key(args):
+    """The first identity file `ssh -G` reads from these words."""
+    r = subprocess.run(["ssh", "-F", "none", "-G", *args, "x"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL)
+    for line in r.stdout.splitlines():
+        if line.startswith("identityfile "):
+            return line[len("identityfile "):], None
+    return None, f"ssh -G refuses {args}: {r.stderr.strip()}"
 
 
 @functools.lru_cache(maxsize=None)
@@ -691,9 +735,14 @@ def plugin_for(v, t):
     ssh_type names (paramiko here: ansible.netcommon is not installed, and
     `auto` depends on whether ansible-pylibssh is)."""
     name = str(t.template(v.get("ansible_connection", "ssh")))
-    if name in ("ssh", "smart", "ansible.builtin.ssh"):
+    # The names ansible-core itself resolves (its plugin loader with the
+    # collection loader, as `ansible -c NAME` runs it): `smart` is the
+    # executor's alias of ssh; ansible.netcommon is not installed here.
+    loaded = None if name == "smart" else connection_loader.get(name, PlayContext(), None, class_only=True)
+    plugin = "ssh" if name == "smart" else (loaded and loaded._load_name.rpartition(".")[2])
+    if plugin == "ssh":
         return "ssh"
-    if name in ("paramiko", "paramiko_ssh", "ansible.builtin.paramiko", "ansible.builtin.paramiko_ssh"):
+    if plugin == "paramiko_ssh":
         return "paramiko"
     if name in ("network_cli", "ansible.netcommon.network_cli"):
         ssh_type = t.template(v["ansible_network_cli_ssh_type"]) if "ansible_network_cli_ssh_type" in v else "auto"
@@ -721,7 +770,7 @@ def connect(v, t):
         words = []
         host = conn.get_option("remote_addr")
     c = effective(str(host), port, conn.get_option("remote_user"),
-                  conn.get_option("private_key_file"), words)
+                  conn.get_option("private_key_file"), words, ssh=plugin == "ssh")
     if "error" not in c:
         c["password"] = conn.get_option("password") is not None
         raw = conn.get_option("proxy_command") if plugin == "paramiko" else None

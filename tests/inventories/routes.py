@@ -11,6 +11,8 @@ ansible-core builds its real argv (`_build_command`), the installed
 `ssh -G` reads it with the case's ssh_config, and `sshfleet inventory
 --json -F CONFIG` must agree: the same ProxyCommand (tokens expanded), the
 same jump host, or a refusal where ssh refuses ("jumphost loop", "-J").
+Then odd users, key files and `-l`/`-i`/`-p` arguments (`value_cases`):
+the same user, port and identity files, or a refusal where ssh refuses.
 
     python3 tests/inventories/routes.py --sshfleet target/debug/sshfleet
 
@@ -23,6 +25,9 @@ import concurrent.futures
 import itertools
 import json
 import os
+import pwd
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -133,11 +138,91 @@ def ssh_g(config, argv):
                        stdin=subprocess.DEVNULL)
     if r.returncode != 0:
         return {"error": r.stderr.strip()}
-    g = {}
+    g = {"identityfiles": []}
     for line in r.stdout.splitlines():
         k, _, v = line.partition(" ")
         g.setdefault(k, v)
+        if k == "identityfile" and v not in g["identityfiles"]:
+            g["identityfiles"].append(v)
     return g
+
+
+def value_cases(d):
+    """Hosts whose user, key file or `-l`/`-i`/`-p` arguments ssh reads
+    in its own way (issue 25): Ansible's `-o User="…"` and
+    `-o IdentityFile="…"` through ssh's option parser (quotes, escapes,
+    the key's tokens and ${VAR}), the flags' arguments verbatim, and the
+    words Ansible strips or drops. `-i` files exist (ssh keeps only those)."""
+    for name in ['"q"z', "a b", "a\\b", "plain"]:
+        open(os.path.join(d, name), "w").close()
+    users = ['adm"i"n', "CORP\\svc", "CORP\\\\svc", "a'b", "a\\", "a b", "x;y", "-x", "u%h",
+             "ok", "a\\ b", "\\\"q\\\"", "x y-z", "x -z"]
+    keys = ["/keys/%h-${HOME}.key", '/keys/x"y"z', "/keys/a\\b", "~/k/%r-%p", "/keys/%%h", "/k/'q'",
+            "/keys/${NO_SUCH_VAR_25}"]
+    args = [["-l", "CORP\\svc"], ["-l", 'a"b"c'], ["-l", "a b"], ["-p", '"2200"'], ["-p", "2201"],
+            ["-i", os.path.join(d, '"q"z')], ["-i", os.path.join(d, "a b")],
+            ["-i", os.path.join(d, "a\\b")], ["-o", "", "-p", "2202"], [" -p", "2203"],
+            ["-p", "2204", "-p", "x"], ["-o", "Port=2205", "-p", '"x"'], ["-l", "u1", "-l", "a;b"],
+            ["-o", 'User="a b"'], ["-p", "2206", ""], ["-i", os.path.join(d, "plain"), "-o",
+                                                       'IdentityFile="' + os.path.join(d, "a b") + '"']]
+    hosts = []
+    for i, u in enumerate(users):
+        hosts.append((f"vu{i}", {"ansible_user": u}))
+    for i, k in enumerate(keys):
+        hosts.append((f"vk{i}", {"ansible_user": "ops", "ansible_port": 2222,
+                                 "ansible_ssh_private_key_file": k}))
+    for i, a in enumerate(args):
+        line = " ".join(shlex.quote(w) for w in a)
+        hosts.append((f"va{i}", {"ansible_ssh_common_args": line}))
+        hosts.append((f"vb{i}", {"ansible_ssh_common_args": line, "ansible_user": "ops",
+                                 "ansible_port": 2299}))
+    return hosts
+
+
+def value_theirs(g):
+    if "error" in g:
+        return {"error": g["error"]}
+    tokens = {"h": g["hostname"], "p": g["port"], "r": g["user"], "%": "%",
+              "d": os.path.expanduser("~"), "u": pwd.getpwuid(os.getuid()).pw_name}
+
+    def expand(path):
+        if path.startswith("~/"):
+            path = os.path.expanduser("~") + path[1:]
+        path = re.sub(r"\$\{(\w+)\}", lambda m: os.environ.get(m.group(1), "\0unset"), path)
+        return re.sub(r"%(.)", lambda m: tokens.get(m.group(1), m.group(0)), path)
+    keys = [expand(k) for k in g["identityfiles"]]
+    if any("\0unset" in k for k in keys):
+        return {"error": "an unset ${VAR} in an IdentityFile (ssh fails)"}
+    return {"user": g["user"], "port": int(g["port"]), "keys": keys}
+
+
+def value_ours(entry):
+    if entry.get("error"):
+        return {"error": entry["error"]}
+    return {"user": entry["user"], "port": entry["port"], "keys": entry["key_files"]}
+
+
+def run_values(binary, d, failures):
+    inv = os.path.join(d, "values.json")
+    cfg = os.path.join(d, "values.conf")
+    open(cfg, "w").close()
+    hosts = value_cases(d)
+    write_inventory(inv, hosts)
+    argvs = ansible_argv(inv)
+    r = subprocess.run([binary, "inventory", "--json", "-F", cfg, "-i", inv],
+                       capture_output=True, text=True, env=dict(os.environ, NO_COLOR="1"))
+    entries = {e["host"]: e for e in json.loads(r.stdout)}
+    for host, v in hosts:
+        want = value_theirs(ssh_g(cfg, argvs[host]))
+        mine = value_ours(entries[host])
+        same = ("error" in want) == ("error" in mine) and (
+            "error" in want or (mine["user"], mine["port"]) == (want["user"], want["port"])
+            and (not v.get("ansible_ssh_private_key_file") and not "-i" in argvs[host]
+                 and "IdentityFile" not in str(v) or mine["keys"] == want["keys"]))
+        if not same:
+            failures.append(f"values {host}: vars {json.dumps(v)}\n  Ansible argv: {argvs[host]}\n"
+                            f"  sshfleet {mine}\n  ssh -G   {want}")
+    return len(hosts)
 
 
 def theirs(g, config):
@@ -231,6 +316,7 @@ def main():
                 named.append((f"h-{i}", v))
             text = "".join(f"Host h-*\n  {line}\n" for line in config)
             count += run(binary, d, f"routes{n}", text, named, failures)
+        count += run_values(binary, d, failures)
         count += run(binary, d, "loops", "Host lp*\n  HostName 10.9.9.9\n", [
             (name, v) for name, v in loop_cases()], failures)
     finally:

@@ -145,8 +145,80 @@ const WORDS: &[&str] = &[
     "-g",
 ];
 
+/// Words whose argument ssh takes verbatim (getopt's `optarg`: no quote
+/// or escape processing, unlike an `-o` value), and words Ansible strips
+/// or drops (`_split_ssh_args`). `@K` is a directory holding a key file
+/// of each odd name (ssh keeps an `-i` file only when it exists).
+const VERBATIM: &[&[&str]] = &[
+    &["-l", "CORP\\\\svc"],
+    &["-l", "CORP\\svc"],
+    &["-l", "a\"b\"c"],
+    &["-l", "a b"],
+    &["-l", "a'b"],
+    &["-l", "x\\"],
+    &["-l", "-x"],
+    &["-l", "u#v"],
+    &["-l", " ul "],
+    &["-o", "User=\"q u\""],
+    &["-o", "User=a\\\\b"],
+    &["-p", "\"2207\""],
+    &["-p", " 2208"],
+    &["-p", "'2209'"],
+    &["-p2210 "],
+    &[" -p", "2211"],
+    &["-o", "", "-p", "2212"],
+    &["-o", "Port=\"2213\""],
+    &["-i", "@K/\"q\"z"],
+    &["-i", "@K/a\\b"],
+    &["-i", "@K/a b"],
+    &["-i", "@K/plain"],
+    &["-o", "IdentityFile=\"@K/a b\""],
+    &["-c", "aes128-ctr "],
+    &["-c", "\"aes128-ctr\""],
+    &[""],
+];
+
+/// The key files `@K` names, created once.
+fn key_dir() -> String {
+    static DIR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("sshfleet-flag-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["\"q\"z", "a\\b", "a b", "plain"] {
+            std::fs::write(dir.join(name), "").unwrap();
+        }
+        dir.display().to_string()
+    })
+    .clone()
+}
+
+/// The argument words of a generated command line, as Ansible hands
+/// them to ssh (stripped, empty ones dropped).
+fn ansible_words(words: &[Vec<String>]) -> Vec<String> {
+    words
+        .iter()
+        .flatten()
+        .map(|w| w.trim().to_string())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// `words` as one `ansible_ssh_common_args` value (sh quoting, as
+/// Ansible's shlex.split reads it).
+fn args_line(words: &[Vec<String>]) -> String {
+    words
+        .iter()
+        .flatten()
+        .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn ours(args: &str) -> Result<Vec<(&'static str, String)>, String> {
-    let yaml = format!("all:\n  hosts:\n    h:\n      ansible_ssh_common_args: \"{args}\"\n");
+    let yaml = format!(
+        "all:\n  hosts:\n    h:\n      ansible_ssh_common_args: '{}'\n",
+        args.replace('\'', "''")
+    );
     let inventory = Inventory::parse(&yaml, Path::new("inv.yaml")).unwrap();
     let host = &inventory.hosts()[0];
     let conn = inventory.connection(host, None).unwrap();
@@ -174,12 +246,26 @@ fn ours(args: &str) -> Result<Vec<(&'static str, String)>, String> {
         ),
         ("ciphers", algorithm(AlgorithmKind::Cipher)),
         ("macs", algorithm(AlgorithmKind::Mac)),
+        (
+            "identityfile",
+            if args.contains("-i") || args.contains("IdentityFile") {
+                let files: Vec<String> = target
+                    .credentials
+                    .config_key_files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect();
+                files.join("|")
+            } else {
+                String::new()
+            },
+        ),
     ])
 }
 
-fn theirs(args: &str) -> Result<Vec<(&'static str, String)>, String> {
+fn theirs(args: &str, words: &[String]) -> Result<Vec<(&'static str, String)>, String> {
     let mut argv: Vec<&str> = vec!["-F", "/dev/null"];
-    argv.extend(args.split_whitespace());
+    argv.extend(words.iter().map(String::as_str));
     argv.extend(["-G", "h"]);
     let out = ssh(&argv).unwrap();
     if !out.status.success() {
@@ -213,6 +299,22 @@ fn theirs(args: &str) -> Result<Vec<(&'static str, String)>, String> {
         ("addressfamily", get("addressfamily")),
         ("ciphers", set("ciphers", "-c")),
         ("macs", set("macs", "-m")),
+        (
+            "identityfile",
+            if args.contains("-i") || args.contains("IdentityFile") {
+                // ssh keeps a file twice when `-i` and `-o IdentityFile`
+                // both name it (it reads it once).
+                let mut files: Vec<&str> = Vec::new();
+                for file in text.lines().filter_map(|l| l.strip_prefix("identityfile ")) {
+                    if !files.contains(&file) {
+                        files.push(file);
+                    }
+                }
+                files.join("|")
+            } else {
+                String::new()
+            },
+        ),
     ])
 }
 
@@ -223,13 +325,27 @@ fn ssh_flags_resolve_as_ssh_g_does() {
     }
     let mut rng = StdRng::seed_from_u64(0x5eed_f1a9);
     let mut differences = Vec::new();
-    for _ in 0..400 {
+    let keys = key_dir();
+    let pool: Vec<Vec<String>> = WORDS
+        .iter()
+        .map(|w| w.split_whitespace().map(str::to_string).collect())
+        .chain(
+            VERBATIM
+                .iter()
+                .map(|w| w.iter().map(|w| w.replace("@K", &keys)).collect()),
+        )
+        .collect();
+    for i in 0..500 {
         let n = rng.random_range(1..=5);
-        let words: Vec<&str> = (0..n)
-            .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+        let mut words: Vec<Vec<String>> = (0..n)
+            .map(|_| pool[rng.random_range(0..pool.len())].clone())
             .collect();
-        let args = words.join(" ");
-        let (mut mine, want) = match (ours(&args), theirs(&args)) {
+        // Each verbatim case at least once, alone.
+        if let Some(one) = VERBATIM.get(i) {
+            words = vec![one.iter().map(|w| w.replace("@K", &keys)).collect()];
+        }
+        let args = args_line(&words);
+        let (mut mine, want) = match (ours(&args), theirs(&args, &ansible_words(&words))) {
             (Ok(mine), Ok(want)) => (mine, want),
             // Both refuse (`-y` with `-E`): the same decision.
             (Err(_), Err(_)) => continue,

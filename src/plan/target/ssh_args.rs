@@ -169,6 +169,9 @@ fn takes_arg(flag: Flag) -> bool {
 struct Options {
     direct: Vec<String>,
     ordered: Vec<String>,
+    /// A port is set already (Ansible's `-o Port=`, an earlier `-p` or
+    /// `-o Port`): ssh.c then skips a `-p` without reading it.
+    port_set: bool,
     /// `-y` and `-E` seen: ssh refuses the two together.
     syslog: bool,
     log_file: bool,
@@ -205,7 +208,10 @@ pub(super) fn ssh_args_config(
     name: &str,
     conn: &ConnectionVars,
 ) -> Result<(SshConfig, CommandLineRoute), TargetError> {
-    let mut options = Options::default();
+    let mut options = Options {
+        port_set: conn.port.is_some(),
+        ..Options::default()
+    };
     let mut route = CommandLineRoute::default();
     // Ansible puts `-o StrictHostKeyChecking=no` before the ssh args when
     // host key checking is off (sshfleet reads `no` as accept-new, warned).
@@ -301,7 +307,16 @@ fn arg_flag(
     match row {
         Flag::Own => own_flag(c, value, options, route),
         Flag::First(keyword) => {
-            let option = format!("{keyword}={value}");
+            let port_set = options.port_set
+                || options
+                    .ordered
+                    .iter()
+                    .chain(&options.direct)
+                    .any(|o| keyword_of(o) == "port");
+            if c == 'p' && port_set {
+                return Ok(());
+            }
+            let option = format!("{keyword}={}", verbatim(&value));
             checked(c, &option)?;
             options.ordered.push(option);
             Ok(())
@@ -320,7 +335,7 @@ fn arg_flag(
                     if c == 'c' { "cipher" } else { "mac" }
                 ));
             }
-            let option = format!("{keyword}={value}");
+            let option = format!("{keyword}={}", verbatim(&value));
             checked(c, &option)?;
             options.direct(option);
             Ok(())
@@ -333,6 +348,23 @@ fn arg_flag(
         }
         Flag::Sets(_) => Ok(()),
     }
+}
+
+/// A flag's argument quoted for ssh's option parser (`argv_split`), so
+/// that it arrives as ssh.c takes `optarg`: verbatim, without the quote
+/// and escape processing an `-o` value gets (`-l 'a"b"c'` is the user
+/// `a"b"c`, which ssh then refuses; `-p '"22"'` is a bad port).
+pub(super) fn verbatim(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        if matches!(c, '"' | '\\') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
 }
 
 /// A flag's option, checked alone so that a refusal names the flag.

@@ -107,13 +107,23 @@ fn proxy_command_tokens_and_metacharacters() {
         t.proxy_command.as_deref(),
         Some(format!("nc 10.0.0.1 22 mgmt fleet {user} %").as_str())
     );
+    // ssh_config's user is not checked until it would enter a command.
+    let err = target(ONE, "User a$(id)\nProxyCommand ssh -W %h:%p %r@jump\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("shell metacharacters"), "{err}");
+    // One on ssh's command line (Ansible's `-o User=`) is refused at once.
     let err = target(
         "all:\n  hosts:\n    esa01:\n      ansible_user: \"a$(id)\"\n",
-        "ProxyCommand ssh -W %h:%p %r@jump\n",
+        "",
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("shell metacharacters"), "{err}");
+    assert!(
+        err.contains("remote username contains invalid characters")
+            && err.contains("ansible_user (inv.yaml:4)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -349,4 +359,83 @@ fn user_known_hosts_file_none_is_nowhere_to_record() {
     let t = target(ONE, "GlobalKnownHostsFile /g\n").unwrap();
     assert!(!t.checks.nowhere_to_record);
     assert_eq!(t.known_hosts_also.last().unwrap(), Path::new("/g"));
+}
+
+/// ansible_user and the key file reach ssh as `-o 'User="…"'` and
+/// `-o 'IdentityFile="…"'` (ansible-core 2.19's ssh plugin): ssh's option
+/// parser unquotes them, the key's tokens and `${VAR}` are expanded, and
+/// ssh refuses what it refuses; paramiko takes them as written.
+#[test]
+fn ansible_user_and_key_are_read_as_ssh_reads_its_options() {
+    let host =
+        |vars: &str| format!("all:\n  hosts:\n    esa01:\n      ansible_host: 10.0.0.1\n{vars}");
+    for (value, user) in [
+        ("'adm\"i\"n'", "admin"),
+        ("'CORP\\\\svc'", "CORP\\svc"),
+        ("'a b'", "a b"),
+        ("'a%hb'", "a%hb"),
+    ] {
+        let t = target(&host(&format!("      ansible_user: {value}\n")), "").unwrap();
+        assert_eq!(t.credentials.user, user, "{value}");
+    }
+    for (value, why) in [
+        ("\"a'b\"", "remote username contains invalid characters"),
+        ("'a\\'", "unterminated quote"),
+        ("'x;y'", "remote username contains invalid characters"),
+    ] {
+        let err = target(&host(&format!("      ansible_user: {value}\n")), "")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(why) && err.contains("ansible_user (inv.yaml:5)"),
+            "{value}: {err}"
+        );
+    }
+    // `~` is Python's expanduser ($HOME), `${HOME}` ssh's.
+    let home = std::env::var("HOME").unwrap();
+    let t = target(
+        &host("      ansible_port: 2200\n      ansible_user: ops\n      ansible_ssh_private_key_file: '~/k/%h-%p-%r-${HOME}/x\"y\"z'\n"),
+        "",
+    )
+    .unwrap();
+    assert_eq!(
+        t.credentials.key_file,
+        Some(PathBuf::from(format!(
+            "{home}/k/10.0.0.1-2200-ops-{home}/xyz"
+        )))
+    );
+    // paramiko reads neither quotes nor tokens.
+    let t = target(
+        &host("      ansible_connection: paramiko\n      ansible_user: 'adm\"i\"n'\n      ansible_ssh_private_key_file: '/k/%h'\n"),
+        "",
+    )
+    .unwrap();
+    assert_eq!(t.credentials.user, "adm\"i\"n");
+    assert_eq!(t.credentials.key_file, Some(PathBuf::from("/k/%h")));
+}
+
+/// `-l`, `-i` and `-p` take their argument verbatim (getopt), and a `-p`
+/// after a port is set is not read at all (ssh.c).
+#[test]
+fn flag_arguments_are_taken_verbatim() {
+    let args =
+        |a: &str| format!("all:\n  hosts:\n    esa01:\n      ansible_ssh_common_args: '{a}'\n");
+    // shlex keeps both backslashes inside single quotes, and so does ssh.
+    let t = target(&args("-l ''CORP\\\\svc''"), "").unwrap();
+    assert_eq!(t.credentials.user, "CORP\\\\svc");
+    let err = target(&args("-l ''a\"b\"c''"), "").unwrap_err().to_string();
+    assert!(
+        err.contains("remote username contains invalid characters"),
+        "{err}"
+    );
+    let err = target(&args("-p ''\"2200\"''"), "")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a port number"), "{err}");
+    let t = target(&args("-p 2201 -p ''\"2200\"''"), "").unwrap();
+    assert_eq!(t.port, 2201);
+    // Ansible drops the empty word: `-o -p 2200`, which ssh refuses.
+    assert!(target(&args("-o \"\" -p 2200"), "").is_err());
+    let t = target(&args("\" -p\" 2202"), "").unwrap();
+    assert_eq!(t.port, 2202);
 }

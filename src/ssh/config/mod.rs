@@ -55,7 +55,7 @@ mod parse;
 mod setting;
 mod values;
 
-pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user};
+pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user, safe_user_name};
 pub(crate) use forward::parse_forward;
 pub(crate) use jump::JumpHost;
 pub(crate) use setting::{HostConfig, Obtained, PROXY_TOKENS, method_allowed};
