@@ -23,6 +23,8 @@ use super::timestamp;
 use super::vars::to_json;
 use super::vault::{self, VaultSecret};
 
+mod groups;
+
 /// What templates may read of the whole inventory.
 #[derive(Clone)]
 pub(crate) struct Facts {
@@ -629,41 +631,6 @@ impl std::fmt::Debug for World {
     }
 }
 
-/// Ansible's `groups`: each group's hosts, except a group whose host
-/// order varies from run to run in Ansible, which is refused when read.
-#[derive(Debug)]
-struct Groups {
-    world: Arc<World>,
-}
-
-impl Object for Groups {
-    fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
-        let name = key.as_str()?;
-        let hosts = self.world.facts.groups.get(name)?;
-        if self.world.facts.unordered.contains(name) {
-            self.world.refuse(format!(
-                "`groups['{name}']`: Ansible lists this group's hosts in an order that varies \
-                 from run to run (two of its subgroups at one level bring new subgroups, and \
-                 Ansible walks them in Python's hash order), so sshfleet cannot give Ansible's \
-                 list"
-            ));
-            return Some(J::UNDEFINED);
-        }
-        Some(J::from_serialize(hosts))
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(
-            self.world
-                .facts
-                .groups
-                .keys()
-                .map(|k| J::from(k.as_str()))
-                .collect(),
-        )
-    }
-}
-
 impl Object for Scope {
     fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
         let name = key.as_str()?;
@@ -761,7 +728,7 @@ impl Scope {
             "inventory_hostname" => J::from(self.host.as_str()),
             "inventory_hostname_short" => J::from(magic::short_name(&self.host)),
             "group_names" => J::from_serialize(&me.group_names),
-            "groups" => J::from_object(Groups {
+            "groups" => J::from_object(groups::Groups {
                 world: self.world.clone(),
             }),
             // Ansible makes it an undefined value that `hostvars[..][..]`

@@ -780,13 +780,29 @@ fn and_or_operands_and_key_file_tilde_user_as_ansible() {
         "hosts.yml",
         "all:\n  hosts:\n    esa01:\n      ansible_user: \"{{ 'u' ~ ('' and 'x') }}\"\n      ansible_private_key_file: \"~root/.ssh/fleet_key\"\n    esa02:\n      ansible_user: \"{{ 'u' ~ (none and 'x') }}\"\n      ansible_port: \"{{ 2200 + (0 and 5) }}\"\n      ansible_ssh_private_key_file: \"~no_such_user_zz/k\"\n",
     )]);
-    let hosts = resolve(dir.path(), "hosts.yml", &[]);
+    let out = sshfleet(
+        dir.path(),
+        &["inventory", "-i", "hosts.yml", "-F", "none", "--json"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(5));
+    let hosts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let (one, two) = (host(&hosts, "esa01"), host(&hosts, "esa02"));
     assert_eq!(one["user"], "u");
     assert_eq!(one["key_files"][0], "/root/.ssh/fleet_key");
+    // Ansible's expanduser keeps `~no_such_user_zz/k`; ssh, given it as
+    // `-o IdentityFile="..."`, stops at it (tilde_expand_filename: no
+    // such user): refused, as ssh refuses it.
+    let error = two["error"].as_str().unwrap_or_default();
+    assert!(error.contains("no user `no_such_user_zz`"), "{two}");
+    let dir = estate(&[(
+        "hosts.yml",
+        "all:\n  hosts:\n    esa02:\n      ansible_user: \"{{ 'u' ~ (none and 'x') }}\"\n      ansible_port: \"{{ 2200 + (0 and 5) }}\"\n",
+    )]);
+    let hosts = resolve(dir.path(), "hosts.yml", &[]);
+    let two = host(&hosts, "esa02");
     assert_eq!(two["user"], "uNone");
     assert_eq!(two["port"], 2200);
-    assert_eq!(two["key_files"][0], "~no_such_user_zz/k");
 }
 
 /// Where Ansible's own `groups[...]` order follows its hash seed (two

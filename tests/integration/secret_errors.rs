@@ -414,6 +414,9 @@ const QUOTING_ERRORS: &[(&str, &str, Quotes)] = &[
     ("template.rs", "host", Quotes::Name),
     ("template.rs", "name", Quotes::Name),
     ("template.rs", "other", Quotes::Name),
+    // A template's output that reads as a value: rendered text, which a
+    // template that read a secret never quotes (I4).
+    ("template.rs", "out", Quotes::Rendered),
     ("timestamp.rs", "key", Quotes::Name),
     ("timestamp.rs", "text", Quotes::Masked),
     ("vars.rs", "key", Quotes::Name),

@@ -478,6 +478,10 @@ async fn read_identity(path: &Path, named_by: &'static str) -> Identity {
 fn too_open(path: &Path) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(path).ok()?;
+    // What is not a regular file is refused by the reader, saying so.
+    if !meta.is_file() {
+        return None;
+    }
     let mode = meta.mode() & 0o7777;
     (meta.uid() == nix::unistd::getuid().as_raw() && mode & 0o077 != 0).then(|| {
         format!(
