@@ -11,24 +11,7 @@ use serde_yaml::{Mapping, Number, Value};
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
-/// Why a document could not be read, with its 1-based line.
-#[derive(Debug)]
-pub(super) struct YamlError {
-    pub(super) line: usize,
-    pub(super) message: String,
-}
-
-impl YamlError {
-    /// The error about a value that is or may be secret (under a
-    /// secret-named key, or in a vault-decrypted file): it quotes none of
-    /// its text (docs/SECURITY.md I4), only where and what is wrong.
-    pub(super) fn secret(self) -> YamlError {
-        YamlError {
-            line: self.line,
-            message: crate::support::secrets::mask_quoted(&self.message),
-        }
-    }
-}
+pub(super) use super::yaml_reader::YamlError;
 
 /// A file as Ansible's loader reads it: JSON when it is JSON (objects with
 /// `__ansible_vault`/`__ansible_unsafe` decoded), else YAML.

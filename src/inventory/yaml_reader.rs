@@ -15,7 +15,25 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use super::pychars::{YAML_BREAKS, yaml_unacceptable};
-use super::yaml11::YamlError;
+
+/// Why a document could not be read, with its 1-based line.
+#[derive(Debug)]
+pub(super) struct YamlError {
+    pub(super) line: usize,
+    pub(super) message: String,
+}
+
+impl YamlError {
+    /// The error about a value that is or may be secret (under a
+    /// secret-named key, or in a vault-decrypted file): it quotes none of
+    /// its text (docs/SECURITY.md I4), only where and what is wrong.
+    pub(super) fn secret(self) -> YamlError {
+        YamlError {
+            line: self.line,
+            message: crate::support::secrets::mask_quoted(&self.message),
+        }
+    }
+}
 
 /// `text` as sshfleet's YAML reader must see it to read what Ansible reads.
 pub(super) fn prepare(text: &str) -> Result<Cow<'_, str>, YamlError> {
