@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
+use super::secret_leaves::{json_leaves, number_texts};
 use super::template::Templar;
 use super::vault::{self, VaultSecret};
 use super::{Host, Inventory};
@@ -82,42 +83,6 @@ impl Inventory {
     }
 }
 
-/// The value a template that read a secret rendered to, as a secret: each
-/// text in it; and, for the variables sshfleet shows in parts (ssh
-/// arguments and proxy commands, parsed into a route, a user, a command
-/// with `%h %p` replaced: `-o ProxyCommand='nc -x {{ vault_pw | upper }}
-/// %h %p'` is shown as `nc -x *** h1 22`), each word of it (split where
-/// ssh arguments, `user@host`, `host:port` and paths are) that the
-/// template does not write itself. Not for other variables: their value
-/// is shown whole, and a word of it (a date of a timestamp) may be any
-/// other variable's too.
-pub(super) fn remember_derived(name: &str, raw: &Value, rendered: &serde_json::Value) {
-    let in_parts = name.ends_with("_args") || name.ends_with("proxy_command");
-    let mut written = Vec::new();
-    raw_texts(raw, &mut written);
-    let mut leaves = Vec::new();
-    super::secret_values::json_leaves(rendered, &mut leaves);
-    for leaf in &leaves {
-        crate::support::secrets::remember(leaf);
-        if !in_parts {
-            continue;
-        }
-        leaf.split(|c: char| c.is_whitespace() || "'\"=@:,/".contains(c))
-            .filter(|word| !word.is_empty() && !written.iter().any(|w| w.contains(*word)))
-            .for_each(crate::support::secrets::remember);
-    }
-}
-
-fn raw_texts<'v>(raw: &'v Value, out: &mut Vec<&'v str>) {
-    match raw {
-        Value::String(s) => out.push(s),
-        Value::Tagged(t) => raw_texts(&t.value, out),
-        Value::Sequence(items) => items.iter().for_each(|v| raw_texts(v, out)),
-        Value::Mapping(map) => map.values().for_each(|v| raw_texts(v, out)),
-        _ => {}
-    }
-}
-
 /// Whether `host`'s variable `name`, set at `origin`, holds a secret as
 /// it is written: a secret name, a `!vault` value, a vault-encrypted file.
 pub(super) fn is_secret_var(host: &Host, origin: Option<&super::Origin>, name: &str) -> bool {
@@ -154,36 +119,10 @@ fn has_vault(value: &Value) -> bool {
 fn yaml_leaves(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::String(s) => out.push(s.clone()),
-        Value::Number(n) => {
-            // Also as Python prints a float (`1e-05`), the text a password
-            // of that value is used as.
-            out.extend(
-                n.as_f64()
-                    .filter(|_| n.is_f64())
-                    .map(super::pynum::py_float),
-            );
-            out.push(n.to_string());
-        }
+        Value::Number(n) => number_texts(n.as_f64().filter(|_| n.is_f64()), n.to_string(), out),
         Value::Tagged(t) if t.tag != "vault" => yaml_leaves(&t.value, out),
         Value::Sequence(items) => items.iter().for_each(|v| yaml_leaves(v, out)),
         Value::Mapping(map) => map.values().for_each(|v| yaml_leaves(v, out)),
-        _ => {}
-    }
-}
-
-pub(super) fn json_leaves(value: &Json, out: &mut Vec<String>) {
-    match value {
-        Json::String(s) => out.push(s.clone()),
-        Json::Number(n) => {
-            out.extend(
-                n.as_f64()
-                    .filter(|_| n.is_f64())
-                    .map(super::pynum::py_float),
-            );
-            out.push(n.to_string());
-        }
-        Json::Array(items) => items.iter().for_each(|v| json_leaves(v, out)),
-        Json::Object(map) => map.values().for_each(|v| json_leaves(v, out)),
         _ => {}
     }
 }

@@ -337,7 +337,7 @@ impl World {
             && let Ok(value) = &result
             && let Ok(plain) = serde_json::to_value(value)
         {
-            super::secret_values::remember_derived(name, raw, &plain);
+            super::secret_leaves::remember_derived(name, raw, &plain);
         }
         world.lock_done().insert(key, (result.clone(), tainted));
         Some(result)
