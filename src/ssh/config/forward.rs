@@ -3,7 +3,15 @@
 //! them (`parse_forward`, `parse_fwd_field`, `a2port`). sshfleet opens no
 //! forwarding: it only needs to refuse what ssh refuses.
 
-use super::values::{Forward, strtonum};
+use super::cnum::strtonum;
+
+/// Which forwarding a specification is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Forward {
+    Local,
+    Remote,
+    Dynamic,
+}
 
 /// The line's arguments as readconf.c's forwarding case joins them:
 /// `LocalForward` needs two, `RemoteForward` one (dynamic) or two,

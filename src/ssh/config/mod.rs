@@ -45,6 +45,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod cnum;
 mod expand;
 pub(crate) mod expansion;
 mod forward;
@@ -55,11 +56,11 @@ mod parse;
 mod setting;
 mod values;
 
+pub(crate) use cnum::strtonum;
 pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user, safe_user_name};
 pub(crate) use forward::parse_forward;
 pub(crate) use jump::JumpHost;
 pub(crate) use setting::{HostConfig, Obtained, PROXY_TOKENS, method_allowed};
-pub(crate) use values::strtonum;
 
 use expand::include_files;
 use parse::{Condition, Subject, Test, host_condition, match_condition, split_line};

@@ -342,7 +342,7 @@ pub(super) fn check_tokens(value: &str, allowed: &str) -> Result<(), String> {
 /// OpenSSH's `a2port`: `strtonum(text, 0, 65535)` (leading white space
 /// and `+` allowed), 0 refused.
 pub(crate) fn parse_port(text: &str) -> Result<u16, String> {
-    match super::values::strtonum(text, 1, 65535).and_then(|p| u16::try_from(p).ok()) {
+    match super::cnum::strtonum(text, 1, 65535).and_then(|p| u16::try_from(p).ok()) {
         Some(port) => Ok(port),
         _ => Err(format!(
             "`{text}` is not a port number (1-65535; a service name such as `ssh` is not supported by sshfleet: write the number)"

@@ -2,6 +2,8 @@
 //! arguments, times, numbers, choices, and the keyword-specific forms
 //! (forwardings, `IPQoS`, `RekeyLimit`, ...).
 
+use super::cnum::{C_SPACE, strtol, strtonum};
+
 /// What value a keyword takes, as OpenSSH checks it when reading the file
 /// (in every block, whether it applies or not).
 #[derive(Debug, Clone, Copy)]
@@ -34,13 +36,7 @@ pub(crate) enum Value {
     Check(fn(&[String]) -> Result<(), String>),
 }
 
-/// Which forwarding a specification is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Forward {
-    Local,
-    Remote,
-    Dynamic,
-}
+pub(crate) use super::forward::Forward;
 
 /// The words OpenSSH reads as a flag.
 pub(crate) const FLAG: &[&str] = &["yes", "no", "true", "false"];
@@ -236,50 +232,6 @@ fn scan_scaled(text: &str) -> Option<i64> {
     };
     let value = whole.checked_mul(scale)?;
     Some(if negative { -value } else { value })
-}
-
-/// C's `isspace` in the C locale, which `strtol` skips.
-const C_SPACE: [char; 6] = [' ', '\t', '\n', '\x0b', '\x0c', '\r'];
-
-/// C's `strtol(text, &end, radix)` (radix 0: `0x` hex, `0` octal, else
-/// decimal): the value (`None` on overflow), what follows the number, and
-/// whether any digit was read (`end != text`).
-pub(crate) fn strtol(text: &str, radix: u32) -> (Option<i64>, &str, bool) {
-    let rest = text.trim_start_matches(C_SPACE);
-    let (negative, rest) = match rest.as_bytes().first() {
-        Some(b'-') => (true, &rest[1..]),
-        Some(b'+') => (false, &rest[1..]),
-        _ => (false, rest),
-    };
-    let hex = rest.len() > 2
-        && (rest.starts_with("0x") || rest.starts_with("0X"))
-        && rest.as_bytes()[2].is_ascii_hexdigit();
-    let (radix, rest) = match radix {
-        0 if hex => (16, &rest[2..]),
-        0 if rest.starts_with('0') => (8, rest),
-        0 => (10, rest),
-        16 if hex => (16, &rest[2..]),
-        r => (r, rest),
-    };
-    let end = rest
-        .find(|c: char| !c.is_digit(radix))
-        .unwrap_or(rest.len());
-    if end == 0 {
-        return (None, text, false);
-    }
-    let value = i64::from_str_radix(&rest[..end], radix)
-        .ok()
-        .map(|v| if negative { -v } else { v });
-    (value, &rest[end..], true)
-}
-
-/// OpenBSD's `strtonum(text, min, max)`: a decimal `strtoll` of the whole
-/// text (leading white space and a sign allowed), within the range.
-pub(crate) fn strtonum(text: &str, min: i64, max: i64) -> Option<i64> {
-    match strtol(text, 10) {
-        (Some(n), "", true) if (min..=max).contains(&n) => Some(n),
-        _ => None,
-    }
 }
 
 /// `PermitRemoteOpen`: `any`, `none`, or `host:port` (port may be `*`).

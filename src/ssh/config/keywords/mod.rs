@@ -82,7 +82,7 @@ pub(crate) fn accepted(accepts: &[&str], args: &[String]) -> bool {
         // A number is compared as OpenSSH reads it (`01024` is 1024).
         [value] => accepts.iter().any(|a| {
             a.eq_ignore_ascii_case(value)
-                || super::values::strtonum(value, 0, i32::MAX.into())
+                || super::cnum::strtonum(value, 0, i32::MAX.into())
                     .is_some_and(|n| a.parse::<i64>() == Ok(n))
         }),
         _ => false,
