@@ -32,6 +32,7 @@ mod messages;
 mod openssh;
 mod openssh_auth;
 mod openssh_host_keys;
+mod openssh_lines;
 mod output_collisions;
 mod pager;
 mod redaction;

@@ -285,7 +285,11 @@ fn generate(rng: &mut Rng, include: &Path) -> (String, String) {
 }
 
 /// `ssh -G`: keyword to values, or the error it refuses with.
-fn ssh_g(ssh: &Path, config: &Path, host: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
+pub(super) fn ssh_g(
+    ssh: &Path,
+    config: &Path,
+    host: &str,
+) -> Result<BTreeMap<String, Vec<String>>, String> {
     let out = Command::new(ssh)
         .args(["-G", "-F"])
         .arg(config)
@@ -316,7 +320,10 @@ pub(super) fn documented_refusal(message: &str) -> bool {
         Class::Refused { why, .. } => message.contains(why),
         _ => false,
     });
-    table || message.contains("write the number") || message.contains("not supported by sshfleet")
+    table
+        || message.contains("write the number")
+        || message.contains("not supported by sshfleet")
+        || message.contains("and sshfleet everywhere")
 }
 
 /// Flags and choices as `ssh -G` prints them.
@@ -332,7 +339,11 @@ fn normal(value: &str) -> String {
 }
 
 /// The differences between sshfleet's reading and `ssh -G`'s.
-fn compare(ours: &HostConfig, theirs: &BTreeMap<String, Vec<String>>, host: &str) -> Vec<String> {
+pub(super) fn compare(
+    ours: &HostConfig,
+    theirs: &BTreeMap<String, Vec<String>>,
+    host: &str,
+) -> Vec<String> {
     let mut out = Vec::new();
     let first = |key: &str| {
         theirs

@@ -14,12 +14,17 @@
 //! and `ssh -G` shows (the differential tests in this module compare the
 //! two on a corpus):
 //!
-//! - Arguments are split as OpenSSH's `argv_split` does: single and double
-//!   quotes, `\ ` and `\"` escapes, `#` starts a comment.
+//! - A line is cut byte for byte as OpenSSH 9.2 cuts it (see `lex`): only
+//!   space, tab, CR and LF separate (a form feed only at the end of a
+//!   line; NBSP, VT and other Unicode white space are part of a word); the
+//!   keyword ends at white space, one `=` or a closing `"`, and a line
+//!   starting with one `=` is read; arguments are split as `argv_split`
+//!   does: single and double quotes, `\ ` and `\"` escapes, `#` starts a
+//!   comment. A file that is not UTF-8 is refused, naming it.
 //! - `Host` patterns (`*`, `?`, `!negation`) match the name ssh is given,
 //!   case-sensitively; `Match all|host|originalhost|user|localuser|exec|
-//!   final|canonical|tagged` (with `!`; also `criterion=argument`, as
-//!   OpenSSH 10.0 reads it). `Match final` makes a second pass over
+//!   final|canonical|tagged` (with `!`; the arguments cut by `strdelim`,
+//!   as OpenSSH 9.2 cuts them: `host=a`, `host = a`). `Match final` makes a second pass over
 //!   the file, as OpenSSH does; `canonical` holds exactly where `final`
 //!   does (in that second pass), as in OpenSSH 9.2. `Match localnetwork|version|sessiontype|command`
 //!   are refused.
@@ -51,6 +56,7 @@ pub(crate) mod expansion;
 mod forward;
 mod jump;
 pub(crate) mod keywords;
+mod lex;
 mod numeric;
 mod parse;
 mod setting;
@@ -63,7 +69,8 @@ pub(crate) use jump::JumpHost;
 pub(crate) use setting::{HostConfig, Obtained, PROXY_TOKENS, method_allowed};
 
 use expand::include_files;
-use parse::{Condition, Subject, Test, host_condition, match_condition, split_line};
+use lex::{Lexed, split_line};
+use parse::{Condition, Subject, Test, host_condition, match_condition};
 use setting::{Place, Setting, parse_setting};
 
 /// Keywords ssh gives their defaults before the final pass.
@@ -315,7 +322,12 @@ impl SshConfig {
         let mut config = SshConfig::default();
         let scope = Arc::new(Vec::new());
         for option in options {
-            let Some((keyword, args)) = split_line(option)? else {
+            let Some(Lexed {
+                keyword,
+                args,
+                rest,
+            }) = split_line(option)?
+            else {
                 continue;
             };
             let lower = keyword.to_ascii_lowercase();
@@ -329,7 +341,7 @@ impl SshConfig {
                 line: 0,
             };
             config
-                .keyword_line(&lower, &args, &place, &scope)
+                .keyword_line(&lower, &args, &rest, &place, &scope)
                 .map_err(|m| format!("{keyword}: {m}"))?;
         }
         Ok(config)
@@ -379,7 +391,12 @@ impl SshConfig {
                 line: number,
                 message,
             };
-            let Some((keyword, args)) = split_line(line).map_err(invalid)? else {
+            let Some(Lexed {
+                keyword,
+                args,
+                rest,
+            }) = split_line(line).map_err(invalid)?
+            else {
                 continue;
             };
             let lower = keyword.to_ascii_lowercase();
@@ -388,7 +405,7 @@ impl SshConfig {
                     let condition = if lower == "host" {
                         host_condition(&args)
                     } else {
-                        match_condition(&args)
+                        match_condition(&rest)
                     }
                     .map_err(|m| invalid(format!("{keyword}: {m}")))?;
                     if let Condition::Match(criteria) = &condition {
@@ -409,8 +426,10 @@ impl SshConfig {
                     scope = Arc::new(conditions);
                 }
                 "include" => {
-                    if args.is_empty() {
-                        return Err(invalid("Include needs a path".to_string()));
+                    if args.is_empty() || args.iter().any(String::is_empty) {
+                        return Err(invalid(
+                            "Include needs a path (keyword include empty argument)".to_string(),
+                        ));
                     }
                     if depth + 1 > MAX_INCLUDE_DEPTH {
                         return Err(invalid(format!(
@@ -433,7 +452,7 @@ impl SshConfig {
                 }
                 _ => {
                     let place = Place { path, line: number };
-                    self.keyword_line(&lower, &args, &place, &scope)
+                    self.keyword_line(&lower, &args, &rest, &place, &scope)
                         .map_err(|m| invalid(format!("{keyword}: {m}")))?;
                 }
             }
@@ -446,9 +465,19 @@ impl SshConfig {
         &mut self,
         lower: &str,
         args: &[String],
+        rest: &str,
         place: &Place<'_>,
         scope: &Arc<Vec<usize>>,
     ) -> Result<(), String> {
+        // A command keyword keeps the rest of its line as written.
+        let command;
+        let args = match keywords::find(lower).map(|k| k.value) {
+            Some(values::Value::Rest) => {
+                command = [lex::command(rest).to_string()];
+                &command[..]
+            }
+            _ => args,
+        };
         setting::no_argument(args)?;
         let line = if keywords::find(lower).is_none() {
             // Unknown: refused now, unless an IgnoreUnknown came before,
@@ -648,6 +677,8 @@ pub(crate) fn lower_ascii(name: &str) -> String {
 mod generated;
 #[cfg(test)]
 mod jump_tests;
+#[cfg(test)]
+mod lexer_tests;
 #[cfg(test)]
 mod name_tests;
 #[cfg(test)]

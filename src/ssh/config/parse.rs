@@ -3,6 +3,7 @@
 //! `%` token checks, port numbers.
 
 use super::expand::{Tokens, expand_command};
+use super::lex::strdelim;
 use crate::ssh::pattern::PatternList;
 
 #[derive(Debug, Clone)]
@@ -127,91 +128,11 @@ fn exec_holds(command: &str, s: &Subject<'_>) -> Result<bool, String> {
 /// it (an error naming the command, never a silent false).
 const MATCH_EXEC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Split a line into its keyword and arguments as OpenSSH does: the
-/// keyword ends at white space or `=`; arguments are split by
-/// `argv_split`: single or double quotes group, `\` escapes a quote, a
-/// backslash or (outside quotes) a space, and `#` at the start of an
-/// argument begins a comment. `None` for a blank or comment line.
-pub(super) fn split_line(line: &str) -> Result<Option<(String, Vec<String>)>, String> {
-    let line = line.trim();
-    if line.is_empty() || line.starts_with('#') {
-        return Ok(None);
-    }
-    let end = line
-        .find(|c: char| c.is_whitespace() || c == '=' || c == '"')
-        .unwrap_or(line.len());
-    let quoted = line[end..].starts_with('"');
-    let (keyword, mut rest) = if quoted {
-        // `strdelim`: a quote in the keyword runs to the next quote, which
-        // ends it (no `=` skipped after it); without one, OpenSSH 9.2
-        // skips the line.
-        let Some(close) = line[end + 1..].find('"') else {
-            return Ok(None);
-        };
-        let close = end + 1 + close;
-        let keyword = format!("{}{}", &line[..end], &line[end + 1..close]);
-        (keyword, line[close + 1..].trim_start())
-    } else {
-        (line[..end].to_string(), line[end..].trim_start())
-    };
-    if keyword.is_empty() {
-        return Ok(None);
-    }
-    if let Some(after) = rest.strip_prefix('=').filter(|_| !quoted) {
-        rest = after.trim_start();
-    }
-    // OpenSSH keeps a command's rest of line (`ProxyCommand`,
-    // `LocalCommand`, ...) as written, for the shell to split.
-    let lower = keyword.to_ascii_lowercase();
-    if super::keywords::find(&lower).is_some_and(|k| matches!(k.value, super::values::Value::Rest))
-    {
-        let args = if rest.is_empty() {
-            Vec::new()
-        } else {
-            vec![rest.to_string()]
-        };
-        return Ok(Some((keyword, args)));
-    }
-    let mut args = Vec::new();
-    let mut chars = rest.chars().peekable();
-    loop {
-        while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
-        match chars.peek() {
-            None | Some('#') => break,
-            Some(_) => {}
-        }
-        let mut word = String::new();
-        let mut quote: Option<char> = None;
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => match chars.peek().copied() {
-                    Some(next @ ('\'' | '"' | '\\')) => {
-                        word.push(next);
-                        chars.next();
-                    }
-                    Some(' ') if quote.is_none() => {
-                        word.push(' ');
-                        chars.next();
-                    }
-                    _ => word.push('\\'),
-                },
-                ' ' | '\t' if quote.is_none() => break,
-                '"' | '\'' if quote.is_none() => quote = Some(c),
-                c if Some(c) == quote => quote = None,
-                c => word.push(c),
-            }
-        }
-        if quote.is_some() {
-            return Err("unterminated quote".to_string());
-        }
-        args.push(word);
-    }
-    Ok(Some((keyword, args)))
-}
-
+/// `Host`: its patterns (none when the line has only a comment after the
+/// keyword: a block that applies to no host, as in OpenSSH).
 pub(super) fn host_condition(args: &[String]) -> Result<Condition, String> {
-    if args.is_empty() {
-        return Err("needs at least one pattern".to_string());
+    if args.iter().any(String::is_empty) {
+        return Err("keyword host empty argument".to_string());
     }
     Ok(Condition::Host(PatternList::new(
         args.iter().map(String::as_str),
@@ -219,105 +140,99 @@ pub(super) fn host_condition(args: &[String]) -> Result<Condition, String> {
     )?))
 }
 
-pub(super) fn match_condition(args: &[String]) -> Result<Condition, String> {
-    if args.is_empty() {
-        return Err(
-            "needs a criterion (all, host, originalhost, user, localuser, ...)".to_string(),
-        );
-    }
+/// `Match`, read as OpenSSH 9.2's `match_cfg_line` reads the rest of the
+/// line: words cut by `strdelim`, so one `=` separates (`host=a`,
+/// `host =a`, `host = a`), a double-quoted part groups and a single quote
+/// is an ordinary character (`'a'` matches no host `a`). An empty word
+/// ends the criteria; a word left after them is "extra arguments".
+pub(super) fn match_condition(rest: &str) -> Result<Condition, String> {
+    let mut cp = Some(rest);
     let mut criteria = Vec::new();
-    let mut words = args.iter().peekable();
-    while let Some(word) = words.next() {
-        // OpenSSH 9.2's `match_cfg_line` stops at an empty word; a word
-        // after it is "extra arguments at end of line".
-        if word.is_empty() {
-            if words.peek().is_some() {
-                return Err("extra arguments at end of line (after an empty word)".to_string());
-            }
+    // Criteria other than `all`, counted as OpenSSH counts them.
+    let mut attributes = 0;
+    while let Some(word) = strdelim(&mut cp).filter(|w| !w.is_empty()) {
+        if word.starts_with('#') {
+            cp = None;
             break;
         }
         let (negated, name) = match word.strip_prefix('!') {
-            Some(rest) => (true, rest),
-            None => (false, word.as_str()),
+            Some(rest) => (true, rest.to_ascii_lowercase()),
+            None => (false, word.to_ascii_lowercase()),
         };
-        // OpenSSH 10.0's `criterion=argument`, one word.
-        let (name, attached) = match name.split_once('=') {
-            Some((name, value)) if WITH_ARGUMENT.contains(&name.to_ascii_lowercase().as_str()) => {
-                (name.to_ascii_lowercase(), Some(value.to_string()))
-            }
-            _ => (name.to_ascii_lowercase(), None),
-        };
-        let mut argument = || -> Result<String, String> {
-            let value = match &attached {
-                Some(value) => value.clone(),
-                None => words
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| format!("`{name}` needs an argument"))?,
-            };
-            // Only `tagged` (and `command`) take an empty argument.
-            if (value.is_empty() && name != "tagged") || value.starts_with('#') {
-                return Err(format!("`{name}` needs an argument"));
-            }
-            Ok(value)
-        };
-        let test = match name.as_str() {
-            "all" => {
-                // As OpenSSH: `all` stands alone (one criterion before it
-                // is tolerated, as OpenSSH's counting does).
-                if criteria.len() > 1 || words.peek().is_some_and(|w| !w.is_empty()) {
-                    return Err(format!(
-                        "`{word}` cannot be combined with other Match attributes"
-                    ));
-                }
-                Test::All
-            }
-            "final" => Test::Final,
-            "canonical" => Test::Canonical,
-            "host" => Test::Host(PatternList::new(argument()?.split(','), true)?),
-            "originalhost" => Test::OriginalHost(PatternList::new(argument()?.split(','), true)?),
-            "user" => Test::User(PatternList::new(argument()?.split(','), false)?),
-            "localuser" => Test::LocalUser(PatternList::new(argument()?.split(','), false)?),
-            "exec" => {
-                let command = argument()?;
-                check_tokens(&command, PATH_TOKENS)?;
-                Test::Exec(command)
-            }
-            "tagged" => {
-                let patterns = argument()?;
-                Test::Tagged(if patterns.is_empty() {
-                    None
-                } else {
-                    Some(PatternList::new(patterns.split(','), false)?)
-                })
-            }
-            "localnetwork" | "version" | "sessiontype" | "command" => {
+        if name == "all" {
+            // As OpenSSH: `all` stands alone (one criterion before it is
+            // tolerated, as its counting does), and ends the criteria.
+            let next = strdelim(&mut cp);
+            if attributes > 1
+                || next
+                    .as_deref()
+                    .is_some_and(|a| !a.is_empty() && !a.starts_with('#'))
+            {
                 return Err(format!(
-                    "Match {name} is not supported by sshfleet (its block would apply differently than in ssh)"
+                    "`{word}` cannot be combined with other Match attributes"
                 ));
             }
-            other => return Err(format!("unknown criterion `{other}`")),
+            if next.is_some_and(|a| a.starts_with('#')) {
+                cp = None;
+            }
+            criteria.push(Criterion {
+                negated,
+                test: Test::All,
+            });
+            return finish(criteria, cp);
+        }
+        attributes += 1;
+        let test = match name.as_str() {
+            "final" => Test::Final,
+            "canonical" => Test::Canonical,
+            _ => criterion(&name, strdelim(&mut cp))?,
         };
         criteria.push(Criterion { negated, test });
     }
-    if criteria.is_empty() {
+    if attributes == 0 {
         return Err("One or more attributes required".to_string());
     }
-    Ok(Condition::Match(criteria))
+    finish(criteria, cp)
 }
 
-/// The criteria OpenSSH 10.0 also reads as `criterion=argument`.
-const WITH_ARGUMENT: [&str; 9] = [
-    "host",
-    "originalhost",
-    "user",
-    "localuser",
-    "localnetwork",
-    "version",
-    "tagged",
-    "command",
-    "exec",
-];
+/// The criteria, unless words are left after them.
+fn finish(criteria: Vec<Criterion>, left: Option<&str>) -> Result<Condition, String> {
+    match left.filter(|l| !l.is_empty()) {
+        Some(left) => Err(format!("extra arguments at end of line: `{left}`")),
+        None => Ok(Condition::Match(criteria)),
+    }
+}
+
+/// A criterion that takes an argument (`None`: a quote not closed).
+fn criterion(name: &str, argument: Option<String>) -> Result<Test, String> {
+    // Only `tagged` (OpenSSH 9.4) takes an empty argument.
+    let argument = match argument {
+        Some(a) if a.is_empty() && name == "tagged" => a,
+        Some(a) if !a.is_empty() && !a.starts_with('#') => a,
+        _ => return Err(format!("Missing Match criteria for {name}")),
+    };
+    Ok(match name {
+        "host" => Test::Host(PatternList::new(argument.split(','), true)?),
+        "originalhost" => Test::OriginalHost(PatternList::new(argument.split(','), true)?),
+        "user" => Test::User(PatternList::new(argument.split(','), false)?),
+        "localuser" => Test::LocalUser(PatternList::new(argument.split(','), false)?),
+        "exec" => {
+            check_tokens(&argument, PATH_TOKENS)?;
+            Test::Exec(argument)
+        }
+        "tagged" => Test::Tagged(if argument.is_empty() {
+            None
+        } else {
+            Some(PatternList::new(argument.split(','), false)?)
+        }),
+        "localnetwork" | "version" | "sessiontype" | "command" => {
+            return Err(format!(
+                "Match {name} is not supported by sshfleet (its block would apply differently than in ssh)"
+            ));
+        }
+        other => return Err(format!("unknown criterion `{other}`")),
+    })
+}
 
 /// Tokens `IdentityFile`, `UserKnownHostsFile` and `Match exec` may use
 /// here (OpenSSH 9.2's; `%j` came later).

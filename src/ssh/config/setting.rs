@@ -74,6 +74,19 @@ impl HostConfig {
     /// The first refused keyword whose obtained value sshfleet cannot
     /// honour: the error names its file, line and why.
     pub(crate) fn refusal(&self) -> Option<SshConfigError> {
+        // ssh.c checks the value obtained, not each line: `0` is read in
+        // any block and refused only where it is the host's.
+        if let Some(value) = self.others.get("connectionattempts")
+            && super::cnum::strtonum(value.first(), 1, i32::MAX.into()).is_none()
+        {
+            return Some(SshConfigError::Invalid {
+                path: value.path.clone(),
+                line: value.line,
+                message:
+                    "connectionattempts: Invalid number of ConnectionAttempts (ssh refuses it too)"
+                        .to_string(),
+            });
+        }
         self.others
             .iter()
             .filter_map(|(keyword, value)| {

@@ -253,3 +253,249 @@ fn generated_values_are_accepted_as_ssh_g_accepts_them() {
         failures.join("\n")
     );
 }
+
+/// Every word OpenSSH 9.2 reads as a value somewhere (readconf.c's
+/// multistate tables, `ControlPersist`'s and `none`'s `strcmp` words,
+/// digest-openssl.c's hash names, log.c's levels and facilities,
+/// `EscapeChar`'s forms), and near misses of them. Each is tried for every
+/// keyword, as written and upper-cased: the class "which
+/// spellings does this keyword take" is this table times the keyword table.
+const WORDS: &[&str] = &[
+    "true",
+    "false",
+    "yes",
+    "no",
+    "ask",
+    "off",
+    "accept-new",
+    "confirm",
+    "inet",
+    "inet6",
+    "any",
+    "auto",
+    "autoask",
+    "ethernet",
+    "point-to-point",
+    "force",
+    "none",
+    "subsystem",
+    "default",
+    "always",
+    "unbound",
+    "host-bound",
+    "md5",
+    "sha1",
+    "sha256",
+    "sha384",
+    "sha512",
+    "quiet",
+    "fatal",
+    "error",
+    "info",
+    "verbose",
+    "debug",
+    "debug1",
+    "debug2",
+    "debug3",
+    "daemon",
+    "user",
+    "auth",
+    "authpriv",
+    "local0",
+    "local7",
+    "0",
+    "5m",
+    "1H",
+    // Near misses.
+    "yess",
+    "ye",
+    "y",
+    "1",
+    "on",
+    "accept",
+    "acceptnew",
+    "inet4",
+    "sha",
+    "sha-256",
+    "sha2",
+    "silent",
+    "debug4",
+    "local8",
+    "nonee",
+    "point",
+    "hostbound",
+    // EscapeChar's forms and near misses.
+    "~",
+    "^a",
+    "^?",
+    "^@",
+    "^~",
+    "^",
+    "ab",
+    "\u{e9}",
+    "^\u{e9}",
+    "\u{7f}",
+];
+
+/// The spellings of `word` tried: as written and upper-cased.
+fn spellings(word: &str) -> Vec<String> {
+    let mut out = vec![word.to_string(), word.to_ascii_uppercase()];
+    out.dedup();
+    out
+}
+
+/// The lines `ssh -G` refuses in `config` (numbers, from its
+/// `line N` messages), or `None` when it stopped at a fatal error before
+/// reading every line (then each line is asked for alone).
+fn refused_lines(ssh: &std::path::Path, config: &std::path::Path) -> Option<Vec<usize>> {
+    let out = Command::new(ssh)
+        .args(["-G", "-F"])
+        .arg(config)
+        .arg("h")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        return Some(Vec::new());
+    }
+    if !stderr.contains("bad configuration options") {
+        return None;
+    }
+    let mut lines: Vec<usize> = stderr
+        .lines()
+        .filter_map(|l| {
+            let after = l.split("line ").nth(1)?;
+            after
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    lines.dedup();
+    Some(lines)
+}
+
+/// Whether sshfleet reads `line` (in a block that applies to no host, as
+/// OpenSSH checks a value in every block).
+fn sshfleet_reads(line: &str) -> Result<(), String> {
+    SshConfig::parse(
+        &format!("Host zz-none\n{line}\n"),
+        std::path::Path::new("c"),
+    )
+    .map(|_| ())
+    .map_err(|e| e.to_string())
+}
+
+#[test]
+fn every_keyword_takes_the_spellings_ssh_g_takes() {
+    let Some(ssh) = super::table_tests::ssh_binary() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let (mut cases, mut failures) = (0, Vec::new());
+    let rows = keywords::KEYWORDS.iter().filter(|r| {
+        super::table_tests::installed_ssh_reads(r)
+            && !matches!(r.class, Class::Ignored(_))
+            && !matches!(r.value, Value::Structure)
+            && r.name != "ignoreunknown"
+    });
+    for row in rows {
+        let values: Vec<String> = WORDS.iter().flat_map(|w| spellings(w)).collect();
+        // Line 1 is the block; value i is on line i + 2.
+        let text: String = std::iter::once("Host zz-none".to_string())
+            .chain(values.iter().map(|v| format!("{} {v}", row.name)))
+            .map(|l| l + "\n")
+            .collect();
+        std::fs::write(&config, &text).unwrap();
+        let refused = refused_lines(&ssh, &config);
+        for (i, value) in values.iter().enumerate() {
+            cases += 1;
+            let line = format!("{} {value}", row.name);
+            let theirs = match &refused {
+                Some(lines) => !lines.contains(&(i + 2)),
+                None => {
+                    std::fs::write(&config, format!("Host zz-none\n{line}\n")).unwrap();
+                    refused_lines(&ssh, &config).is_some_and(|l| l.is_empty())
+                }
+            };
+            let ours = sshfleet_reads(&line);
+            let by_design = theirs
+                && ours
+                    .as_ref()
+                    .is_err_and(|e| super::generated::documented_refusal(e));
+            if ours.is_ok() != theirs && !by_design {
+                failures.push(format!(
+                    "`{line}`: ssh -G accepts: {theirs}; sshfleet: {ours:?}"
+                ));
+            }
+        }
+    }
+    eprintln!("keyword spellings: {cases}");
+    assert!(cases > 10000, "too few cases: {cases}");
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Each word a choice keyword takes (its case is checked above) resolved
+/// by sshfleet and by `ssh -G`: the value each prints must be the same
+/// (`yes` and `true` are one value; `off` is `false`), unless sshfleet
+/// refuses the value by design (a documented refusal).
+#[test]
+fn every_choice_resolves_as_ssh_g_resolves_it() {
+    let Some(ssh) = super::table_tests::ssh_binary() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let (mut cases, mut failures) = (0, Vec::new());
+    for row in keywords::KEYWORDS
+        .iter()
+        .filter(|r| super::table_tests::installed_ssh_reads(r))
+    {
+        let Value::Choice(choices) = row.value else {
+            continue;
+        };
+        for choice in choices {
+            {
+                let value = choice;
+                std::fs::write(&config, format!("{} {value}\n", row.name)).unwrap();
+                cases += 1;
+                let theirs = super::generated::ssh_g(&ssh, &config, "h");
+                let ours = SshConfig::load(&config)
+                    .map_err(|e| e.to_string())
+                    .and_then(|c| c.lookup("h", None).map_err(|e| e.to_string()));
+                let problem = match (&ours, &theirs) {
+                    (Err(e), Ok(_)) if super::generated::documented_refusal(e) => None,
+                    (Ok(ours), Ok(theirs)) => {
+                        let d = super::generated::compare(ours, theirs, "h");
+                        (!d.is_empty()).then(|| d.join("; "))
+                    }
+                    (Err(_), Err(_)) => None,
+                    (ours, theirs) => Some(format!(
+                        "sshfleet {:?}, ssh -G {:?}",
+                        ours.as_ref().err(),
+                        theirs.as_ref().err()
+                    )),
+                };
+                if let Some(problem) = problem {
+                    failures.push(format!("`{} {value}`: {problem}", row.name));
+                }
+            }
+        }
+    }
+    eprintln!("choices resolved: {cases}");
+    assert!(cases > 100, "too few cases: {cases}");
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

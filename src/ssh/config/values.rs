@@ -76,8 +76,9 @@ pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {
         }
         Value::FlagOrTime => {
             count(1, 1)?;
-            let value = args[0].to_ascii_lowercase();
-            if FLAG.contains(&value.as_str()) || parse_time(&value).is_some() {
+            // readconf.c compares the flag words with `strcmp`: `YES` is
+            // neither a flag nor a time.
+            if FLAG.contains(&args[0].as_str()) || parse_time(&args[0]).is_some() {
                 Ok(())
             } else {
                 Err("Bad ControlPersist argument".to_string())
@@ -85,7 +86,7 @@ pub(crate) fn check_value(value: Value, args: &[String]) -> Result<(), String> {
         }
         Value::Cnames => {
             count(1, usize::MAX)?;
-            let none = args.len() == 1 && args[0] == "none";
+            let none = args.len() == 1 && args[0].eq_ignore_ascii_case("none");
             if none
                 || args.iter().all(|a| {
                     a.split_once(':')
@@ -139,12 +140,16 @@ fn one_arg(args: &[String]) -> Result<&str, String> {
     }
 }
 
-/// `EscapeChar`: `none`, one character or `^X`.
+/// `EscapeChar`, as readconf.c reads it: `none` (lower-case), one byte
+/// (not one multi-byte character), or `^` and one byte from `@` (64) to
+/// DEL (127): `^?` is refused.
 pub(super) fn check_escape_char(args: &[String]) -> Result<(), String> {
     let value = one_arg(args)?;
-    let ok = value == "none"
-        || value.chars().count() == 1
-        || (value.len() == 2 && value.starts_with('^'));
+    let ok = match value.as_bytes() {
+        b"none" | [_] => true,
+        [b'^', c] => (64..128).contains(c),
+        _ => false,
+    };
     ok.then_some(())
         .ok_or_else(|| "Bad escape character".to_string())
 }
@@ -236,7 +241,9 @@ fn scan_scaled(text: &str) -> Option<i64> {
 
 /// `PermitRemoteOpen`: `any`, `none`, or `host:port` (port may be `*`).
 pub(super) fn check_permit_remote_open(args: &[String]) -> Result<(), String> {
-    let single = args.len() == 1 && matches!(args[0].as_str(), "any" | "none");
+    // `any` and `none` compared case-insensitively, as readconf.c does.
+    let single = args.len() == 1
+        && (args[0].eq_ignore_ascii_case("any") || args[0].eq_ignore_ascii_case("none"));
     let all = args.iter().all(|a| {
         a.rsplit_once(':')
             .is_some_and(|(h, p)| !h.is_empty() && (p == "*" || p.parse::<u16>().is_ok()))
@@ -340,10 +347,11 @@ pub(super) fn check_gss_kex(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// A number greater than zero (`ConnectionAttempts`): OpenSSH's
-/// `atoi_err` (`strtonum`, up to `INT_MAX`), then more than 0.
+/// A number (`ConnectionAttempts`): OpenSSH's `atoi_err` (`strtonum`, 0
+/// to `INT_MAX`); that it is more than 0 ssh.c checks on the value
+/// obtained (`HostConfig::refusal`).
 pub(super) fn check_positive(args: &[String]) -> Result<(), String> {
-    match strtonum(one_arg(args)?, 1, i32::MAX.into()) {
+    match strtonum(one_arg(args)?, 0, i32::MAX.into()) {
         Some(_) => Ok(()),
         None => Err("Invalid number".to_string()),
     }

@@ -220,7 +220,8 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     k(
         "fingerprinthash",
         "6.8",
-        Choice(&["md5", "sha256"]),
+        // digest-openssl.c's names, compared case-insensitively.
+        Choice(&["md5", "sha1", "sha256", "sha384", "sha512"]),
         Inert("how fingerprints are shown; sshfleet shows SHA256"),
     ),
     k(
@@ -439,6 +440,8 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "1.2.2",
         Choice(&[
             "quiet", "fatal", "error", "info", "verbose", "debug", "debug1", "debug2", "debug3",
+            // Debian's `ssh` also reads the name it prints for `quiet`.
+            "silent",
         ]),
         Inert(LOGGING),
     ),
@@ -454,7 +457,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "6.5",
         Structure,
         Honoured(
-            "starts a block: all, host, originalhost, user, localuser, exec, final, canonical, tagged (with `!`; also as `criterion=argument`, OpenSSH 10.0's form); host names compared lower-cased. `localnetwork`, `version`, `sessiontype` and `command` are refused (exit 5)",
+            "starts a block: all, host, originalhost, user, localuser, exec, final, canonical, tagged (with `!`; arguments cut as OpenSSH 9.2 cuts them: one `=` separates, as in `host=a` or `host = a`, a double quote groups, a single quote is a character); host names compared lower-cased. `localnetwork`, `version`, `sessiontype` and `command` are refused (exit 5)",
         ),
     ),
     k(
