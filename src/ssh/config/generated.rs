@@ -505,7 +505,10 @@ pub(super) fn compare(
             Value::Choice(_) if *keyword == "tunnel" && normal(value.first()) == "true" => {
                 "point-to-point".to_string()
             }
-            Value::Choice(_) | Value::Int => normal(value.first()),
+            Value::Choice(_) => normal(value.first()),
+            // A number as OpenSSH's `strtonum` reads it (`010` is 10).
+            Value::Int => super::cnum::strtonum(value.first(), 0, i32::MAX.into())
+                .map_or_else(|| value.first().to_string(), |n| n.to_string()),
             Value::Time => super::values::parse_time(value.first())
                 .map_or_else(|| value.first().to_string(), |t| t.to_string()),
             _ => continue,

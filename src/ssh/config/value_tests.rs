@@ -443,59 +443,81 @@ fn every_keyword_takes_the_spellings_ssh_g_takes() {
     );
 }
 
-/// Each word a choice keyword takes (its case is checked above) resolved
-/// by sshfleet and by `ssh -G`: the value each prints must be the same
+/// Each word a choice keyword takes (its case is checked above), and
+/// times and numbers in their forms (units, octal-looking, signs, white
+/// space), resolved by sshfleet and by `ssh -G`: the value each prints must be the same
 /// (`yes` and `true` are one value; `off` is `false`), unless sshfleet
 /// refuses the value by design (a documented refusal).
 #[test]
-fn every_choice_resolves_as_ssh_g_resolves_it() {
+fn every_choice_time_and_number_resolves_as_ssh_g_resolves_it() {
     let Some(ssh) = super::table_tests::ssh_binary() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config");
-    let (mut cases, mut failures) = (0, Vec::new());
+    let mut cases = Vec::new();
     for row in keywords::KEYWORDS
         .iter()
         .filter(|r| super::table_tests::installed_ssh_reads(r))
     {
-        let Value::Choice(choices) = row.value else {
-            continue;
+        let values: &[&str] = match row.value {
+            Value::Choice(choices) => choices,
+            Value::Time => &["0", "10", "1h30m", "5M", "1w2d", "none", "010", " 7"],
+            Value::Int => &["0", "3", "010", "+5", " 2", "2147483647"],
+            _ => continue,
         };
-        for choice in choices {
-            {
-                let value = choice;
-                std::fs::write(&config, format!("{} {value}\n", row.name)).unwrap();
-                cases += 1;
-                let theirs = super::generated::ssh_g(&ssh, &config, "h");
-                let ours = SshConfig::load(&config)
-                    .map_err(|e| e.to_string())
-                    .and_then(|c| c.lookup("h", None).map_err(|e| e.to_string()));
-                let problem = match (&ours, &theirs) {
-                    (Err(e), Ok(_)) if super::generated::documented_refusal(e) => None,
-                    (Ok(ours), Ok(theirs)) => {
-                        let d = super::generated::compare(ours, theirs, "h");
-                        (!d.is_empty()).then(|| d.join("; "))
-                    }
-                    (Err(_), Err(_)) => None,
-                    (ours, theirs) => Some(format!(
-                        "sshfleet {:?}, ssh -G {:?}",
-                        ours.as_ref().err(),
-                        theirs.as_ref().err()
-                    )),
-                };
-                if let Some(problem) = problem {
-                    failures.push(format!("`{} {value}`: {problem}", row.name));
-                }
-            }
-        }
+        cases.extend(values.iter().map(|v| format!("{} \"{v}\"", row.name)));
     }
-    eprintln!("choices resolved: {cases}");
-    assert!(cases > 100, "too few cases: {cases}");
+    let workers = 4;
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let (ssh, cases) = (&ssh, &cases);
+                scope.spawn(move || {
+                    let dir = tempfile::tempdir().unwrap();
+                    let config = dir.path().join("config");
+                    let mut failures = Vec::new();
+                    for line in cases.iter().skip(w).step_by(workers) {
+                        std::fs::write(&config, format!("{line}\n")).unwrap();
+                        if let Some(problem) = resolves_differently(ssh, &config) {
+                            failures.push(format!("`{line}`: {problem}"));
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    eprintln!("values resolved: {}", cases.len());
+    assert!(cases.len() > 100, "too few cases: {}", cases.len());
     assert!(
         failures.is_empty(),
         "{} differ:\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// `config` resolved for `h` by sshfleet and by `ssh -G`: `None` when
+/// they agree (or sshfleet refuses by design).
+fn resolves_differently(ssh: &std::path::Path, config: &std::path::Path) -> Option<String> {
+    let theirs = super::generated::ssh_g(ssh, config, "h");
+    let ours = SshConfig::load(config)
+        .map_err(|e| e.to_string())
+        .and_then(|c| c.lookup("h", None).map_err(|e| e.to_string()));
+    match (&ours, &theirs) {
+        (Err(e), Ok(_)) if super::generated::documented_refusal(e) => None,
+        (Ok(ours), Ok(theirs)) => {
+            let d = super::generated::compare(ours, theirs, "h");
+            (!d.is_empty()).then(|| d.join("; "))
+        }
+        (Err(_), Err(_)) => None,
+        (ours, theirs) => Some(format!(
+            "sshfleet {:?}, ssh -G {:?}",
+            ours.as_ref().err(),
+            theirs.as_ref().err()
+        )),
+    }
 }
