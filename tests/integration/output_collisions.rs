@@ -946,3 +946,83 @@ async fn sim_and_lab_outputs_never_land_on_their_inputs() {
     }
     refused(d, cases).await;
 }
+
+/// Every value of `StrictHostKeyChecking` OpenSSH reads
+/// (`multistate_strict_hostkey`): the ones that add new keys (sshfleet
+/// reads `no` as accept-new) make the first `UserKnownHostsFile` an
+/// output, refused on the inventory before any host; the others leave it
+/// an input that is only read, and the run goes on (exit 4: no host
+/// answers here). [`WRITTEN_KNOWN_HOSTS`] drives the matrix with one
+/// spelling of each.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_strict_host_key_checking_value_that_adds_keys_makes_an_output() {
+    const VALUES: &[(&str, bool)] = &[
+        ("yes", false),
+        ("true", false),
+        ("ask", false),
+        ("accept-new", true),
+        ("no", true),
+        ("off", true),
+        ("false", true),
+    ];
+    // The matrix's ssh_config rows are values that add keys.
+    for way in WRITTEN_KNOWN_HOSTS {
+        if let Some(config) = way.config {
+            assert!(
+                VALUES
+                    .iter()
+                    .any(|(v, adds)| *adds
+                        && config.contains(&format!("StrictHostKeyChecking {v}\n"))),
+                "{}",
+                way.name
+            );
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let inv = d.join("inv.yaml");
+    write(
+        &inv,
+        "all:\n  hosts:\n    h1:\n      ansible_host: 127.0.0.1\n      ansible_port: 1\n",
+    );
+    for (value, adds) in VALUES {
+        let cfg = d.join(format!("{value}.cfg"));
+        write(
+            &cfg,
+            &format!(
+                "Host *\n  StrictHostKeyChecking {value}\n  UserKnownHostsFile {}\n",
+                inv.display()
+            ),
+        );
+        let args: Vec<String> = [
+            "run",
+            "esa-ecupdate",
+            "-i",
+            &inv.display().to_string(),
+            "-F",
+            &cfg.display().to_string(),
+            "--lock",
+            &d.join("lock").display().to_string(),
+            "--no-progress",
+            "--connect-retries",
+            "0",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        let before = std::fs::read(&inv).unwrap();
+        let out = sshfleet_cmd(&args, &[]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if *adds {
+            assert_eq!(out.status.code(), Some(5), "{value}: {stderr}");
+            assert!(
+                stderr.contains("known_hosts file (new keys are added to it)")
+                    && stderr.contains("which this command reads"),
+                "{value}: {stderr}"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(4), "{value}: {stderr}");
+        }
+        assert_eq!(std::fs::read(&inv).unwrap(), before, "{value}");
+    }
+}
