@@ -4,7 +4,7 @@
 
 use std::io::{BufRead as _, Write as _};
 
-use rustix::termios::{LocalModes, OptionalActions, Termios, isatty, tcgetattr, tcsetattr};
+use rustix::termios::isatty;
 
 use crate::support::secrets::Secret;
 
@@ -26,7 +26,8 @@ pub(crate) enum AskPassError {
 }
 
 /// Ask for the password on stdin's terminal (prompt on stderr), echo off.
-/// The terminal is restored however this ends, Ctrl-C included.
+/// The terminal is restored however this ends: Ctrl-C here, any other
+/// signal that ends sshfleet by `console::shutdown`.
 pub(crate) async fn ask(prompt: &str) -> Result<Secret, AskPassError> {
     ask_line(prompt).await.map(Secret::new)
 }
@@ -43,7 +44,7 @@ pub(crate) async fn ask_line(prompt: &str) -> Result<String, AskPassError> {
     let _handling =
         crate::console::shutdown::Handling::new(&[crate::console::shutdown::StopSignal::Interrupt]);
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-    let _echo_off = EchoOff::enable()?;
+    let _echo_off = crate::console::echo::EchoOff::enable()?;
     let mut stderr = std::io::stderr();
     let _ = write!(stderr, "{prompt}");
     let _ = stderr.flush();
@@ -72,26 +73,4 @@ pub(crate) async fn ask_line(prompt: &str) -> Result<String, AskPassError> {
         return Err(AskPassError::Empty);
     }
     Ok(password.to_string())
-}
-
-/// Echo off on stdin while alive.
-struct EchoOff {
-    saved: Termios,
-}
-
-impl EchoOff {
-    fn enable() -> std::io::Result<EchoOff> {
-        let stdin = std::io::stdin();
-        let saved = tcgetattr(&stdin)?;
-        let mut quiet = saved.clone();
-        quiet.local_modes.remove(LocalModes::ECHO);
-        tcsetattr(&stdin, OptionalActions::Flush, &quiet)?;
-        Ok(EchoOff { saved })
-    }
-}
-
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &self.saved);
-    }
 }

@@ -47,6 +47,11 @@ pub(crate) fn main(cli: Cli) -> i32 {
             crate::support::child::kill_live(None);
             result
         });
+    // A signal ending sshfleet decides how it ends, not what the command
+    // made of its children being killed meanwhile.
+    if let Some(code) = crate::console::shutdown::stopping() {
+        return code;
+    }
     match result {
         Ok(code) => code.code(),
         Err(e) => {

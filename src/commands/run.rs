@@ -79,9 +79,18 @@ fn refuse_shared_files(args: &RunArgs, lock_path: &Path) -> Result<(), Error> {
     let mut inputs: Vec<(&str, &Path)> =
         args.inventory.iter().map(|p| ("-i", p.as_path())).collect();
     inputs.push(("the playbook", Path::new(&args.playbook)));
+    // Under `--accept-new-host-keys` the plan noted `--known-hosts` as a
+    // file new keys are added to: an output, named by its flag.
+    let known_hosts = match &args.known_hosts {
+        Some(path) if args.accept_new_host_keys => {
+            crate::support::bounds::note_known_hosts("--known-hosts", path, true);
+            &None
+        }
+        other => other,
+    };
     for (what, path) in [
         ("-F", &args.ssh_config),
-        ("--known-hosts", &args.known_hosts),
+        ("--known-hosts", known_hosts),
         ("--retry-failed", &args.retry_failed),
         ("--vault-password-file", &args.vault.vault_password_file),
     ] {

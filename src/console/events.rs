@@ -62,6 +62,10 @@ impl JsonLog {
             return;
         };
         let text = crate::support::sanitize::escape_json_text(&text);
+        if crate::console::shutdown::stopping().is_some() {
+            // A signal is ending sshfleet: nothing more on stdout.
+            return;
+        }
         let mut out = std::io::stdout().lock();
         // A closed pipe must not stop the run; the report is still written.
         let _ = writeln!(out, "{text}").and_then(|()| out.flush());

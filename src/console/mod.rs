@@ -2,6 +2,7 @@
 //! progress or plain lines as hosts finish, the summary table, the report
 //! file, and (with `--log-format json`) one JSON object per event.
 
+pub(crate) mod echo;
 pub(crate) mod escaped;
 pub(crate) mod events;
 pub(crate) mod log;

@@ -76,9 +76,14 @@ impl Lines {
         self.write(&crate::support::sanitize::escape_json_text(json));
     }
 
-    /// Write a line already escaped.
+    /// Write a line already escaped. Nothing on stdout once a signal is
+    /// ending sshfleet: a result computed while its commands were being
+    /// killed may be wrong, and a complete-looking one would be believed.
     fn write(self, text: &str) {
         use std::io::Write as _;
+        if self == Lines::Stdout && crate::console::shutdown::stopping().is_some() {
+            return;
+        }
         let _ = match self {
             Lines::Stdout => writeln!(std::io::stdout().lock(), "{text}"),
             Lines::Stderr => writeln!(std::io::stderr().lock(), "{text}"),

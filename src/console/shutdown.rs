@@ -10,6 +10,9 @@
 //! the first signal ends the commands it waits for (inventory scripts,
 //! `Match exec`), and every group is ended before it exits, whether by a
 //! second signal or, outside a run, by the first ([`end_children_on_signals`]).
+//! Any other signal that would end the process ([`SIGNALS`]) ends it at
+//! once the same way, with the terminal's echo put back (a password
+//! prompt turns it off) and nothing more on stdout.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -85,23 +88,199 @@ impl Drop for Handling {
 }
 
 /// For the life of the process: a stop signal that no one else handles
-/// ([`Handling`]) ends every process group sshfleet started, then
-/// sshfleet, with 128 + the signal's number. Needs a tokio runtime.
+/// ([`Handling`]), or any other signal that would end the process
+/// ([`SIGNALS`], [`Fate::Ends`]), ends every process group sshfleet
+/// started, puts the terminal's echo back, then ends sshfleet with 128 +
+/// the signal's number. Needs a tokio runtime.
 pub(crate) fn end_children_on_signals() {
     let mut signals = Signals::new();
+    let mut others = EndingSignals::new();
     tokio::spawn(async move {
-        while let Some(signal) = signals.next().await {
-            if HANDLED[signal.index()].load(Ordering::SeqCst) > 0 {
-                continue;
-            }
-            crate::support::child::kill_live(None);
-            crate::console::progress::Lines::Stderr.print(&format!(
-                "sshfleet: {} received: stopped, with every command it started",
-                signal.name()
-            ));
-            std::process::exit(signal.exit_code().code());
+        loop {
+            let (code, name) = tokio::select! {
+                Some(signal) = signals.next() => {
+                    if HANDLED[signal.index()].load(Ordering::SeqCst) > 0 {
+                        continue;
+                    }
+                    (signal.exit_code().code(), signal.name())
+                }
+                (number, name) = others.next() => (128 + number, name),
+            };
+            end_now(code, name);
         }
     });
+}
+
+/// End sshfleet for a signal: nothing more on stdout (what a command was
+/// about to print may be wrong: a command it waited for was killed), every
+/// group it started ended, the terminal's echo back.
+fn end_now(code: i32, name: &str) -> ! {
+    STOPPING.store(code, Ordering::SeqCst);
+    crate::support::child::kill_live(None);
+    crate::console::echo::restore();
+    crate::console::progress::Lines::Stderr.print(&format!(
+        "sshfleet: {name} received: stopped, with every command it started"
+    ));
+    std::process::exit(code);
+}
+
+/// The exit code of a signal ending the process, once one is (0 before).
+static STOPPING: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// The exit code, once a signal is ending the process: stdout takes
+/// nothing more (`console::progress`), and a command that ends meanwhile
+/// (its child killed by the signal's handling) exits with it.
+pub(crate) fn stopping() -> Option<i32> {
+    Some(STOPPING.load(Ordering::SeqCst)).filter(|code| *code != 0)
+}
+
+/// What a signal does to sshfleet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fate {
+    /// SIGINT, SIGTERM, SIGHUP: a run's stop ([`Shutdown`]); elsewhere it
+    /// ends sshfleet as [`Fate::Ends`] does.
+    Stops,
+    /// Would end the process by default: caught, it ends sshfleet with
+    /// 128 + its number after ending its children and putting echo back.
+    Ends,
+    /// Never ends sshfleet, and why.
+    Harmless(&'static str),
+    /// Cannot be caught, or is a fault of sshfleet's own (the kernel
+    /// ends it; nothing can be done after), and why.
+    Beyond(&'static str),
+}
+
+/// Every Linux signal number, 1 to 64, and its fate: a new kind of
+/// ending is a row here (`every_signal_has_a_fate`).
+pub(crate) const SIGNALS: &[(i32, &str, Fate)] = &[
+    (1, "SIGHUP", Fate::Stops),
+    (2, "SIGINT", Fate::Stops),
+    (3, "SIGQUIT", Fate::Ends),
+    (4, "SIGILL", Fate::Beyond("a fault of sshfleet's own")),
+    (5, "SIGTRAP", Fate::Beyond("a debugger's breakpoint")),
+    (
+        6,
+        "SIGABRT",
+        Fate::Beyond("abort(): the process ends as it returns"),
+    ),
+    (7, "SIGBUS", Fate::Beyond("a fault of sshfleet's own")),
+    (8, "SIGFPE", Fate::Beyond("a fault of sshfleet's own")),
+    (9, "SIGKILL", Fate::Beyond("cannot be caught")),
+    (10, "SIGUSR1", Fate::Ends),
+    (11, "SIGSEGV", Fate::Beyond("a fault of sshfleet's own")),
+    (12, "SIGUSR2", Fate::Ends),
+    (
+        13,
+        "SIGPIPE",
+        Fate::Harmless("ignored by Rust's runtime: a write to a closed pipe fails instead"),
+    ),
+    (14, "SIGALRM", Fate::Ends),
+    (15, "SIGTERM", Fate::Stops),
+    (16, "SIGSTKFLT", Fate::Ends),
+    (17, "SIGCHLD", Fate::Harmless("ignored by default")),
+    (18, "SIGCONT", Fate::Harmless("continues")),
+    (
+        19,
+        "SIGSTOP",
+        Fate::Beyond("cannot be caught; stops, never ends"),
+    ),
+    (20, "SIGTSTP", Fate::Harmless("stops, never ends")),
+    (21, "SIGTTIN", Fate::Harmless("stops, never ends")),
+    (22, "SIGTTOU", Fate::Harmless("stops, never ends")),
+    (23, "SIGURG", Fate::Harmless("ignored by default")),
+    (24, "SIGXCPU", Fate::Ends),
+    (25, "SIGXFSZ", Fate::Ends),
+    (26, "SIGVTALRM", Fate::Ends),
+    (27, "SIGPROF", Fate::Ends),
+    (28, "SIGWINCH", Fate::Harmless("ignored by default")),
+    (29, "SIGIO", Fate::Ends),
+    (30, "SIGPWR", Fate::Ends),
+    (
+        31,
+        "SIGSYS",
+        Fate::Beyond("a system call refused (seccomp): a fault of sshfleet's own"),
+    ),
+    (
+        32,
+        "SIGRTMIN-2",
+        Fate::Beyond("reserved by the C library for its threads"),
+    ),
+    (
+        33,
+        "SIGRTMIN-1",
+        Fate::Beyond("reserved by the C library for its threads"),
+    ),
+    (34, "SIGRTMIN", Fate::Ends),
+    (35, "SIGRTMIN+1", Fate::Ends),
+    (36, "SIGRTMIN+2", Fate::Ends),
+    (37, "SIGRTMIN+3", Fate::Ends),
+    (38, "SIGRTMIN+4", Fate::Ends),
+    (39, "SIGRTMIN+5", Fate::Ends),
+    (40, "SIGRTMIN+6", Fate::Ends),
+    (41, "SIGRTMIN+7", Fate::Ends),
+    (42, "SIGRTMIN+8", Fate::Ends),
+    (43, "SIGRTMIN+9", Fate::Ends),
+    (44, "SIGRTMIN+10", Fate::Ends),
+    (45, "SIGRTMIN+11", Fate::Ends),
+    (46, "SIGRTMIN+12", Fate::Ends),
+    (47, "SIGRTMIN+13", Fate::Ends),
+    (48, "SIGRTMIN+14", Fate::Ends),
+    (49, "SIGRTMIN+15", Fate::Ends),
+    (50, "SIGRTMAX-14", Fate::Ends),
+    (51, "SIGRTMAX-13", Fate::Ends),
+    (52, "SIGRTMAX-12", Fate::Ends),
+    (53, "SIGRTMAX-11", Fate::Ends),
+    (54, "SIGRTMAX-10", Fate::Ends),
+    (55, "SIGRTMAX-9", Fate::Ends),
+    (56, "SIGRTMAX-8", Fate::Ends),
+    (57, "SIGRTMAX-7", Fate::Ends),
+    (58, "SIGRTMAX-6", Fate::Ends),
+    (59, "SIGRTMAX-5", Fate::Ends),
+    (60, "SIGRTMAX-4", Fate::Ends),
+    (61, "SIGRTMAX-3", Fate::Ends),
+    (62, "SIGRTMAX-2", Fate::Ends),
+    (63, "SIGRTMAX-1", Fate::Ends),
+    (64, "SIGRTMAX", Fate::Ends),
+];
+
+/// The signals of [`Fate::Ends`], watched for the life of the process.
+struct EndingSignals {
+    #[cfg(unix)]
+    streams: Vec<(i32, &'static str, tokio::signal::unix::Signal)>,
+}
+
+impl EndingSignals {
+    fn new() -> EndingSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = SIGNALS
+                .iter()
+                .filter(|(_, _, fate)| *fate == Fate::Ends)
+                .filter_map(|(n, name, _)| {
+                    Some((*n, *name, signal(SignalKind::from_raw(*n)).ok()?))
+                })
+                .collect();
+            EndingSignals { streams }
+        }
+        #[cfg(not(unix))]
+        EndingSignals {}
+    }
+
+    /// The next of them (never, if none can be watched).
+    async fn next(&mut self) -> (i32, &'static str) {
+        #[cfg(unix)]
+        if !self.streams.is_empty() {
+            let waits = self.streams.iter_mut().map(|(n, name, stream)| {
+                Box::pin(async move {
+                    stream.recv().await;
+                    (*n, *name)
+                })
+            });
+            return futures::future::select_all(waits).await.0;
+        }
+        std::future::pending().await
+    }
 }
 
 /// Watches for the stop signals while it lives.
@@ -245,6 +424,7 @@ async fn watch(signals: &mut Signals, cancel: CancellationToken, first: Arc<Once
     crate::support::child::kill_live(Some(crate::support::child::Role::Bounded));
     if let Some(again) = signals.next().await {
         crate::support::child::kill_live(None);
+        crate::console::echo::restore();
         std::process::exit(again.exit_code().code());
     }
 }
@@ -319,5 +499,31 @@ mod tests {
         assert!(cancelled, "the signal was not acted on");
         assert_eq!(code, ExitCode::HungUp);
         println!("probe: cancelled, hung up");
+    }
+
+    /// Every Linux signal number has one fate: a signal with no row would
+    /// end sshfleet by its default action, leaving the terminal without
+    /// echo after a password prompt and its children running. The stop
+    /// signals are the rows that stop a run, and every signal said to end
+    /// sshfleet can be watched.
+    #[test]
+    fn every_signal_has_a_fate() {
+        let numbers: Vec<i32> = SIGNALS.iter().map(|(n, _, _)| *n).collect();
+        assert_eq!(numbers, (1..=64).collect::<Vec<i32>>());
+        let stops: Vec<&str> = SIGNALS
+            .iter()
+            .filter(|(_, _, f)| *f == Fate::Stops)
+            .map(|(_, name, _)| *name)
+            .collect();
+        assert_eq!(stops, ["SIGHUP", "SIGINT", "SIGTERM"]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let watched = EndingSignals::new();
+            let ends = SIGNALS.iter().filter(|(_, _, f)| *f == Fate::Ends).count();
+            assert_eq!(watched.streams.len(), ends);
+        });
     }
 }

@@ -211,10 +211,9 @@ fn read_vars_text(path: &Path, text: &str) -> Result<Vec<(String, Var)>, Invento
 
 /// Ansible's `DataLoader.find_vars_files`.
 fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
-    if dir.is_dir() {
-        // `group_vars/`, `host_vars/`: a file put there is read next time.
-        crate::support::bounds::note_input_dir("the variables directory", dir);
-    }
+    // `group_vars/`, `host_vars/`: a file put there is read next time,
+    // and so is one put in it once it is made.
+    crate::support::bounds::note_input_dir("the variables directory", dir);
     let candidates = std::iter::once(dir.join(name)).chain(
         EXTENSIONS
             .iter()

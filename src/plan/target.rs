@@ -419,7 +419,8 @@ impl Resolver {
 /// connection as an input of the run (`support::bounds::note_input`), so
 /// that no output of the run can be one of them: the key files and the
 /// public halves read beside them, the known_hosts files, the revoked
-/// keys. Add a path here when a `Target` field names a new file.
+/// keys; and the known_hosts file a new key may be added to as an output.
+/// Add a path here when a `Target` field names a new file.
 pub(crate) fn note_inputs(host: &str, target: &Target) {
     use crate::support::bounds::note_input;
     let keys = target.credentials.key_file.iter().map(|k| ("key file", k));
@@ -437,9 +438,28 @@ pub(crate) fn note_inputs(host: &str, target: &Target) {
             Path::new(&public),
         );
     }
-    let known_hosts = std::iter::once(&target.known_hosts).chain(&target.known_hosts_also);
-    for file in known_hosts {
-        note_input(&format!("host {host}'s known_hosts file"), file);
+    // The file a new key is added to is an output too (I5): under
+    // accept-new, from `--accept-new-host-keys` or ssh_config.
+    let written =
+        target.host_key_policy == HostKeyPolicy::AcceptNew && !target.checks.nowhere_to_record;
+    crate::support::bounds::note_known_hosts(
+        &format!(
+            "host {host}'s known_hosts file{}",
+            if written {
+                " (new keys are added to it)"
+            } else {
+                ""
+            }
+        ),
+        &target.known_hosts,
+        written,
+    );
+    for file in &target.known_hosts_also {
+        crate::support::bounds::note_known_hosts(
+            &format!("host {host}'s known_hosts file"),
+            file,
+            false,
+        );
     }
     if let Some(revoked) = &target.checks.revoked_host_keys {
         note_input(&format!("host {host}'s RevokedHostKeys file"), revoked);

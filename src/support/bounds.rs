@@ -163,6 +163,12 @@ impl Identity {
             || (self.inode.is_some() && self.inode == other.inode)
     }
 
+    /// The canonical path (of the parent and the name, for a path that
+    /// does not exist yet), if there is one.
+    pub(crate) fn canonical(&self) -> Option<&Path> {
+        self.canonical.as_deref()
+    }
+
     /// Somewhere under the directory `dir` (at any depth), or `dir` itself.
     pub(crate) fn within(&self, dir: &Identity) -> bool {
         self.same_file(dir)
@@ -179,6 +185,10 @@ pub(crate) struct Input {
     pub path: PathBuf,
     pub identity: Identity,
     pub directory: bool,
+    /// Read only as a known_hosts file (named so by a plan before anything
+    /// else read it): a known_hosts file new keys are added to may be it,
+    /// as OpenSSH appends to a file it also reads.
+    pub known_hosts: bool,
 }
 
 /// Every input of this process: each file the bounded reader opened, and
@@ -192,15 +202,32 @@ static INPUTS: std::sync::Mutex<std::collections::BTreeMap<(PathBuf, bool), Inpu
 /// same file (noted before or after) says more, and replaces it.
 const READ: &str = "input file";
 
-fn remember(what: &str, path: &Path, directory: bool) {
+fn remember(what: &str, path: &Path, directory: bool, known_hosts: bool) {
     let mut inputs = INPUTS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     match inputs.entry((path.to_path_buf(), directory)) {
         std::collections::btree_map::Entry::Occupied(mut known) => {
-            if known.get().what == READ {
-                known.get_mut().what = what.to_string();
+            let known = known.get_mut();
+            if what == READ {
+                // The reader reading a file already named: nothing new (a
+                // known_hosts file is read after the plan named it).
+                return;
             }
+            if known.what == READ && known_hosts {
+                // Read before a plan named it a known_hosts file: it was
+                // read as something else (an inventory, an ssh_config),
+                // and keeps that name; no known_hosts line may go there.
+            } else if known.what == READ
+                || (known.known_hosts && !known_hosts)
+                || what.starts_with("--")
+            {
+                // A role says more than "input file", a role other than
+                // known_hosts more than known_hosts, and a command line's
+                // flag most.
+                known.what = what.to_string();
+            }
+            known.known_hosts &= known_hosts;
         }
         std::collections::btree_map::Entry::Vacant(new) => {
             new.insert(Input {
@@ -210,6 +237,7 @@ fn remember(what: &str, path: &Path, directory: bool) {
                 // are the file's only while it exists.
                 identity: Identity::default(),
                 directory,
+                known_hosts,
             });
         }
     }
@@ -220,14 +248,14 @@ fn remember(what: &str, path: &Path, directory: bool) {
 /// notes the files it names, with their role, which wins).
 pub(crate) fn note_input(what: &str, path: &Path) {
     if path != Path::new("/dev/null") {
-        remember(what, path, false);
+        remember(what, path, false, false);
     }
 }
 
 /// `dir` is read whole (an inventory directory, `--replay DIR`): an output
 /// inside it would be read as an input next time.
 pub(crate) fn note_input_dir(what: &str, dir: &Path) {
-    remember(what, dir, true);
+    remember(what, dir, true, false);
 }
 
 /// Every input noted so far, by path, with where each leads now.
@@ -246,6 +274,134 @@ pub(crate) fn inputs() -> Vec<Input> {
         })
         .collect()
 }
+
+/// The known_hosts files sshfleet may add a host key to (a host whose key
+/// policy is accept-new, from `--accept-new-host-keys` or ssh_config's
+/// `StrictHostKeyChecking`), by path, with what names them: outputs for
+/// I5, checked against every input and output before the first host.
+static WRITTEN_KNOWN_HOSTS: std::sync::Mutex<std::collections::BTreeMap<PathBuf, String>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// `path` is a known_hosts file a host reads and, when `written`, may add
+/// its new key to. Read only, it is an input like any other; written, it
+/// is also an output ([`written_known_hosts`]). A later name for the same
+/// path (`--known-hosts`, noted by the command) replaces a plan's.
+pub(crate) fn note_known_hosts(what: &str, path: &Path, written: bool) {
+    if path == Path::new("/dev/null") {
+        return;
+    }
+    remember(what, path, false, true);
+    if written {
+        let mut files = WRITTEN_KNOWN_HOSTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let name = files
+            .entry(path.to_path_buf())
+            .or_insert_with(|| what.to_string());
+        if what.starts_with("--") {
+            what.clone_into(name);
+        }
+    }
+}
+
+/// Every known_hosts file noted as written ([`note_known_hosts`]).
+pub(crate) fn written_known_hosts() -> Vec<(String, PathBuf)> {
+    WRITTEN_KNOWN_HOSTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .map(|(path, what)| (what.clone(), path.clone()))
+        .collect()
+}
+
+/// Unit tests share the process: a test's written known_hosts file is
+/// forgotten when it is done.
+#[cfg(test)]
+pub(crate) fn forget_written_known_hosts(path: &Path) {
+    WRITTEN_KNOWN_HOSTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(path);
+}
+
+/// Paths that would be read if a file appeared there: ssh_config
+/// `Include` patterns (a glob, or a file that does not exist yet: OpenSSH
+/// skips both quietly and reads what appears next time), as absolute glob
+/// patterns, with what names them.
+static PATTERNS: std::sync::Mutex<std::collections::BTreeMap<String, String>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// `pattern` (an absolute path in `glob` syntax, as the reader expands
+/// it) names files read now or next time: no output may match it.
+pub(crate) fn note_input_pattern(what: &str, pattern: &str) {
+    PATTERNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(pattern.to_string())
+        .or_insert_with(|| what.to_string());
+}
+
+/// Every pattern noted ([`note_input_pattern`]): what names it, the
+/// pattern as noted, and the pattern with its literal directories made
+/// canonical (as outputs are compared), `None` if it does not parse.
+pub(crate) fn input_patterns() -> Vec<(String, String, Option<glob::Pattern>)> {
+    PATTERNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .map(|(pattern, what)| (what.clone(), pattern.clone(), canonical_pattern(pattern)))
+        .collect()
+}
+
+/// `pattern` with its leading literal components (no `*`, `?`, `[`)
+/// resolved as the system resolves them: the longest of them that exists
+/// made canonical, the rest appended. Outputs are compared by canonical
+/// path, so a link in the pattern's directories must not hide a match.
+fn canonical_pattern(pattern: &str) -> Option<glob::Pattern> {
+    let path = Path::new(pattern);
+    let mut literal = PathBuf::new();
+    let mut rest = Vec::new();
+    for part in path.components() {
+        let text = part.as_os_str().to_string_lossy();
+        if rest.is_empty() && !text.contains(['*', '?', '[']) {
+            literal.push(part);
+        } else {
+            rest.push(text.into_owned());
+        }
+    }
+    let mut existing = literal.clone();
+    let mut missing = Vec::new();
+    let base = loop {
+        if let Ok(canonical) = std::fs::canonicalize(&existing) {
+            break canonical;
+        }
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                missing.push(name.to_string_lossy().into_owned());
+                existing = parent.to_path_buf();
+            }
+            _ => break existing,
+        }
+    };
+    let mut text = glob::Pattern::escape(&base.to_string_lossy());
+    for part in missing.iter().rev() {
+        text.push('/');
+        text.push_str(&glob::Pattern::escape(part));
+    }
+    for part in &rest {
+        text.push('/');
+        text.push_str(part);
+    }
+    glob::Pattern::new(&text).ok()
+}
+
+/// How the config reader's `glob::glob` matches: one component at a
+/// time (`*` never crosses `/`), leading dots matched by `*`.
+pub(crate) const GLOB_MATCHING: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
 
 /// [`read_input`], as bytes (known_hosts is read lossily, a key file is
 /// whatever its format says).

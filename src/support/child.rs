@@ -37,6 +37,12 @@ pub(crate) enum ChildError {
     TooLarge(u64),
     #[error("cannot read its output: {0}")]
     Io(std::io::Error),
+    /// Ended by a signal (sshfleet's own when a signal is stopping it,
+    /// anyone's): what it printed and its status say nothing, so it is
+    /// never read as a result (a `Match exec` that did not hold, an empty
+    /// inventory), as OpenSSH's "exited abnormally" is an error.
+    #[error("was killed by signal {0} before it finished; its result is unknown")]
+    Killed(i32),
 }
 
 /// What a bounded command printed, and how it ended.
@@ -253,6 +259,10 @@ pub(crate) fn run_bounded(
     let _ = child.wait();
     drop(registered);
     let (status, out, err) = ended?;
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        return Err(ChildError::Killed(signal));
+    }
     Ok(Output {
         status,
         stdout: out.bytes,

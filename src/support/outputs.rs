@@ -8,15 +8,16 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 #[error("{what} {}: {reason}; nothing was run", path.display())]
 pub(crate) struct OutputError {
-    /// `--report`, `--transcripts`, `--lock`, `man --out-dir`.
-    pub what: &'static str,
+    /// `--report`, `--transcripts`, `--lock`, `man --out-dir`, a host's
+    /// known_hosts file that new keys are added to.
+    pub what: String,
     pub path: PathBuf,
     pub reason: String,
 }
 
-fn refuse(what: &'static str, path: &Path, reason: impl Into<String>) -> OutputError {
+fn refuse(what: &str, path: &Path, reason: impl Into<String>) -> OutputError {
     OutputError {
-        what,
+        what: what.to_string(),
         path: path.to_path_buf(),
         reason: reason.into(),
     }
@@ -196,17 +197,22 @@ fn through_a_link(what: &'static str, dir: &Path) -> Result<(), OutputError> {
 /// T/host.log --transcripts T`); an output that is an input destroys what
 /// the command read (`--lock inventory.yaml`, `--report` over a host's
 /// key file), and one inside a directory read whole (an inventory
-/// directory, `--replay DIR`) is read as an input next time.
+/// directory, `--replay DIR`) or where a pattern read next time matches
+/// (an ssh_config `Include` glob, or an `Include`d file not there yet)
+/// is read as an input next time.
 ///
-/// `files` are written whole, `dirs` written into. The inputs are `named`
-/// (the command line's, which may not be read yet) and every input noted
-/// by [`bounds`](crate::support::bounds): each file its reader opened and
-/// each path a plan names to read later. Call it once everything has been
-/// read that is read before the first host. Compared by canonical path
-/// (of the parent and the name, for a path that does not exist yet) and,
-/// for files that exist, device and inode (links, hard links).
-/// `--known-hosts` is not an output here: under `--accept-new-host-keys`
-/// it is read and appended to, as OpenSSH does.
+/// `files` are written whole, `dirs` written into, and so is every
+/// known_hosts file a host may add its new key to
+/// ([`bounds::written_known_hosts`](crate::support::bounds::written_known_hosts)):
+/// such a file may be another known_hosts file read (OpenSSH appends to
+/// the file it reads) and nothing else. The inputs are `named` (the
+/// command line's, which may not be read yet) and every input and
+/// pattern noted by [`bounds`](crate::support::bounds): each file its
+/// reader opened and each path a plan names to read later. Call it once
+/// everything has been read that is read before the first host. Compared
+/// by canonical path (of the parent and the name, for a path that does
+/// not exist yet) and, for files that exist, device and inode (links,
+/// hard links).
 pub(crate) fn refuse_shared_files(
     files: &[(&'static str, &Path)],
     dirs: &[(&'static str, &Path)],
@@ -221,63 +227,157 @@ pub(crate) fn refuse_shared_files(
             path: path.to_path_buf(),
             identity: Identity::of(path),
             directory: false,
+            known_hosts: false,
         })
         .collect();
     inputs.extend(crate::support::bounds::inputs());
-    let outputs: Vec<(&'static str, &Path, bool, Identity)> = files
+    let written = crate::support::bounds::written_known_hosts();
+    let outputs: Vec<Output> = files
         .iter()
-        .map(|(w, p)| (*w, *p, false))
-        .chain(dirs.iter().map(|(w, p)| (*w, *p, true)))
-        .map(|(w, p, dir)| (w, p, dir, Identity::of(p)))
+        .map(|(w, p)| Output::new(w, p, false, false))
+        .chain(dirs.iter().map(|(w, p)| Output::new(w, p, true, false)))
+        .chain(written.iter().map(|(w, p)| Output::new(w, p, false, true)))
         .collect();
-    for (i, (what, path, is_dir, id)) in outputs.iter().enumerate() {
-        let other_output = outputs
-            .iter()
-            .enumerate()
-            .find_map(|(j, (o, p, o_dir, o_id))| {
-                let reason = if j == i {
-                    return None;
-                } else if *o_dir && id.within(o_id) {
-                    "is inside"
-                } else if j > i && !is_dir && !o_dir && id.same_file(o_id) {
-                    "is the same file as"
-                } else {
-                    return None;
-                };
-                Some(format!(
-                    "{reason} {o} {}, which this command also writes{}",
-                    p.display(),
-                    if *o_dir { " into" } else { "" }
-                ))
-            });
-        // The same file first: it names the very file an output destroys.
-        let same = |input: &&Input| !is_dir && !input.directory && id.same_file(&input.identity);
-        let inside = |input: &&Input| {
-            (input.directory && id.within(&input.identity))
-                || (*is_dir && input.identity.within(id))
-        };
-        let input = || {
-            let (reason, input) = match inputs.iter().find(same) {
-                Some(input) => ("is the same file as", input),
-                None => match inputs.iter().find(inside) {
-                    Some(input) if input.directory && id.within(&input.identity) => {
-                        ("is inside", input)
-                    }
-                    Some(input) => ("holds", input),
-                    None => return None,
-                },
-            };
-            Some(format!(
-                "{reason} {} {}, which this command reads",
-                input.what,
-                input.path.display()
-            ))
-        };
-        if let Some(reason) = other_output.or_else(input) {
-            return Err(refuse(what, path, format!("{reason}: name another path")));
+    let patterns = crate::support::bounds::input_patterns();
+    for (i, out) in outputs.iter().enumerate() {
+        let reason = other_output(&outputs, i)
+            .or_else(|| input_at(out, &inputs))
+            .or_else(|| pattern_at(out, &patterns));
+        if let Some(reason) = reason {
+            return Err(refuse(
+                &out.what,
+                &out.path,
+                format!("{reason}: name another path"),
+            ));
         }
     }
     Ok(())
+}
+
+/// One output of [`refuse_shared_files`].
+struct Output {
+    what: String,
+    path: PathBuf,
+    dir: bool,
+    /// A known_hosts file a new key is added to.
+    known_hosts: bool,
+    id: crate::support::bounds::Identity,
+}
+
+impl Output {
+    fn new(what: &str, path: &Path, dir: bool, known_hosts: bool) -> Output {
+        Output {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+            dir,
+            known_hosts,
+            id: crate::support::bounds::Identity::of(path),
+        }
+    }
+}
+
+/// Why `outputs[i]` is, or is inside, another output.
+fn other_output(outputs: &[Output], i: usize) -> Option<String> {
+    let me = &outputs[i];
+    outputs.iter().enumerate().find_map(|(j, o)| {
+        let reason = if j == i || (me.known_hosts && o.known_hosts) {
+            // Two hosts adding keys to one known_hosts file is one output.
+            return None;
+        } else if o.dir && me.id.within(&o.id) {
+            "is inside"
+        } else if j > i && !me.dir && !o.dir && me.id.same_file(&o.id) {
+            "is the same file as"
+        } else {
+            return None;
+        };
+        Some(format!(
+            "{reason} {} {}, which this command also writes{}",
+            o.what,
+            o.path.display(),
+            if o.dir { " into" } else { "" }
+        ))
+    })
+}
+
+/// Why `out` is, is inside, or holds an input.
+fn input_at(out: &Output, inputs: &[crate::support::bounds::Input]) -> Option<String> {
+    use crate::support::bounds::Input;
+    // A known_hosts file keys are added to may be one read as such.
+    let counts = |input: &&Input| !(out.known_hosts && input.known_hosts);
+    // The same file first: it names the very file an output destroys.
+    let same = |input: &&Input| !out.dir && !input.directory && out.id.same_file(&input.identity);
+    let inside = |input: &&Input| {
+        (input.directory && out.id.within(&input.identity))
+            || (out.dir && input.identity.within(&out.id))
+    };
+    let (reason, input) = match inputs.iter().filter(counts).find(same) {
+        Some(input) => ("is the same file as", input),
+        None => match inputs.iter().filter(counts).find(inside) {
+            Some(input) if input.directory && out.id.within(&input.identity) => {
+                ("is inside", input)
+            }
+            Some(input) => ("holds", input),
+            None => return None,
+        },
+    };
+    Some(format!(
+        "{reason} {} {}, which this command reads",
+        input.what,
+        input.path.display()
+    ))
+}
+
+/// Why `out` is where a pattern read next time matches: a file output
+/// the pattern matches, a directory output it matches or reaches into.
+fn pattern_at(
+    out: &Output,
+    patterns: &[(String, String, Option<glob::Pattern>)],
+) -> Option<String> {
+    let canonical = out.id.canonical()?;
+    patterns.iter().find_map(|(what, as_noted, pattern)| {
+        let hit = match pattern {
+            Some(pattern) if out.dir => pattern_reaches(pattern, canonical),
+            Some(pattern) => {
+                pattern.matches_path_with(canonical, crate::support::bounds::GLOB_MATCHING)
+            }
+            None => false,
+        };
+        hit.then(|| {
+            format!(
+                "matches {what} {as_noted}, which this command reads (a file put there is read next time)"
+            )
+        })
+    })
+}
+
+/// Whether `pattern` matches `dir` or could match a path inside it: each
+/// of `dir`'s components matched by the pattern's component at its place
+/// (a `**` matches whatever follows).
+fn pattern_reaches(pattern: &glob::Pattern, dir: &Path) -> bool {
+    let parts: Vec<&str> = pattern
+        .as_str()
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .collect();
+    let dir_parts: Vec<String> = dir
+        .components()
+        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    for (k, part) in dir_parts.iter().enumerate() {
+        let Some(pattern_part) = parts.get(k) else {
+            return false;
+        };
+        if *pattern_part == "**" {
+            return true;
+        }
+        let matched = glob::Pattern::new(pattern_part)
+            .is_ok_and(|p| p.matches_with(part, crate::support::bounds::GLOB_MATCHING));
+        if !matched {
+            return false;
+        }
+    }
+    true
 }
 
 /// Write `bytes` as `path` with `mode`: into a new file (created
@@ -410,6 +510,107 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("inside --record"), "{e}");
+    }
+
+    /// A pattern read next time (an ssh_config `Include` glob, or an
+    /// `Include`d file not there yet): no file output it matches, no
+    /// directory output it matches or reaches into; matched as the config
+    /// reader's `glob` matches (`*` within one component, leading dots).
+    #[test]
+    fn an_output_where_an_include_pattern_reads_next_time_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().canonicalize().unwrap();
+        std::fs::create_dir_all(d.join("inc")).unwrap();
+        std::fs::create_dir_all(d.join("other")).unwrap();
+        let glob = format!("{}/inc/*.conf", d.display());
+        let missing = format!("{}/later.conf", d.display());
+        let missing_dir = format!("{}/notyet/*", d.display());
+        for pattern in [&glob, &missing, &missing_dir] {
+            crate::support::bounds::note_input_pattern("the ssh_config Include pattern", pattern);
+        }
+        for (files, dirs) in [
+            (vec![d.join("inc/new.conf")], vec![]),
+            (vec![d.join("inc/.hidden.conf")], vec![]),
+            (vec![d.join("inc/../inc/x.conf")], vec![]),
+            (vec![d.join("later.conf")], vec![]),
+            (vec![], vec![d.join("inc")]),
+            (vec![], vec![d.join("notyet")]),
+            (vec![], vec![d.join("later.conf")]),
+        ] {
+            let files: Vec<(&'static str, &Path)> =
+                files.iter().map(|p| ("--report", p.as_path())).collect();
+            let dirs: Vec<(&'static str, &Path)> = dirs
+                .iter()
+                .map(|p| ("--transcripts", p.as_path()))
+                .collect();
+            let e = refuse_shared_files(&files, &dirs, &[])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("matches the ssh_config Include pattern"), "{e}");
+        }
+        for (files, dirs) in [
+            (vec![d.join("inc/new.json")], vec![]),
+            (vec![d.join("inc-new.conf")], vec![]),
+            (vec![], vec![d.join("other")]),
+            (vec![], vec![d.join("inc/sub")]),
+        ] {
+            let files: Vec<(&'static str, &Path)> =
+                files.iter().map(|p| ("--report", p.as_path())).collect();
+            let dirs: Vec<(&'static str, &Path)> = dirs
+                .iter()
+                .map(|p| ("--transcripts", p.as_path()))
+                .collect();
+            refuse_shared_files(&files, &dirs, &[]).unwrap();
+        }
+    }
+
+    /// A known_hosts file new keys are added to is an output: never
+    /// another input or output, but it may be a known_hosts file read.
+    #[test]
+    fn a_known_hosts_file_keys_are_added_to_is_an_output() {
+        use crate::support::bounds::{note_input, note_known_hosts};
+        let tmp = tempfile::tempdir().unwrap();
+        let inv = tmp.path().join("inv.yaml");
+        let key = tmp.path().join("key");
+        let read = tmp.path().join("read_kh");
+        let written = tmp.path().join("kh");
+        for file in [&inv, &key, &read, &written] {
+            std::fs::write(file, "").unwrap();
+        }
+        note_input("host h1's key file", &key);
+        note_known_hosts("host h2's known_hosts file", &read, false);
+        for (path, other) in [(&inv, "-i"), (&key, "key file")] {
+            note_known_hosts(
+                "host h1's known_hosts file (new keys are added to it)",
+                path,
+                true,
+            );
+            let e = refuse_shared_files(&[], &[], &[("-i", inv.as_path())])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("same file as") && e.contains(other), "{e}");
+            super::super::bounds::forget_written_known_hosts(path);
+        }
+        note_known_hosts(
+            "host h1's known_hosts file (new keys are added to it)",
+            &read,
+            true,
+        );
+        note_known_hosts(
+            "host h3's known_hosts file (new keys are added to it)",
+            &written,
+            true,
+        );
+        refuse_shared_files(&[], &[], &[("-i", inv.as_path())]).unwrap();
+        let e = refuse_shared_files(&[("--report", &written)], &[], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--report") && e.contains("known_hosts"),
+            "{e}"
+        );
+        super::super::bounds::forget_written_known_hosts(&read);
+        super::super::bounds::forget_written_known_hosts(&written);
     }
 
     #[cfg(unix)]

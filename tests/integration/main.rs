@@ -44,6 +44,7 @@ mod safety;
 mod secret_errors;
 mod secret_sinks;
 mod shard;
+mod signals;
 mod sim_cli;
 mod sim_server;
 mod sim_windows;

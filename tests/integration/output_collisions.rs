@@ -128,6 +128,8 @@ const OUTPUTS_PROVEN_ELSEWHERE: &[(&str, &str, &str)] = &[
 /// count and fails until its kind is in the matrix.
 const READERS: &[(&str, usize, &[&str])] = &[
     ("src/commands/mod.rs", 2, &["a recording under --replay"]),
+    // `--known-hosts` under `--accept-new-host-keys`: an output, named so.
+    ("src/commands/run.rs", 1, &["--known-hosts"]),
     ("src/commands/sim.rs", 1, &["a recording under --replay"]),
     // The previous metrics file: the output itself, read back at the end.
     ("src/console/metrics.rs", 1, &[]),
@@ -157,7 +159,7 @@ const READERS: &[(&str, usize, &[&str])] = &[
     ),
     (
         "src/plan/target.rs",
-        3,
+        4,
         &[
             "ansible_ssh_private_key_file",
             "the key file's public half",
@@ -174,6 +176,15 @@ const READERS: &[(&str, usize, &[&str])] = &[
     // /etc/services (a forwarding's port by name), system files: recorded
     // as inputs by the bounded reader like any other, no case of their own.
     ("src/ssh/config/forward.rs", 1, &[]),
+    // The patterns an Include reads next time (a glob, a file not there).
+    (
+        "src/ssh/config/expand.rs",
+        1,
+        &[
+            "a missing Include file",
+            "a file an Include glob would match",
+        ],
+    ),
     // And /etc/passwd (who may write an Include'd file, as ssh checks).
     ("src/ssh/config/mod.rs", 2, &["-F", "an Include file"]),
     (
@@ -213,6 +224,8 @@ const READ_CALLS: &[&str] = &[
     "bounds::check_entry(",
     "bounds::note_input(",
     "bounds::note_input_dir(",
+    "bounds::note_input_pattern(",
+    "bounds::note_known_hosts(",
     "note_input(&",
     "fs::read(",
     "fs::read_to_string(",
@@ -268,6 +281,21 @@ const INPUT_KINDS: &[Kind] = &[
         name: "an Include file",
         victim: "inc/inc",
         args: &[],
+    },
+    Kind {
+        name: "a missing Include file",
+        victim: "incmiss/later.conf",
+        args: &[],
+    },
+    Kind {
+        name: "a file an Include glob would match",
+        victim: "incglob/new.conf",
+        args: &[],
+    },
+    Kind {
+        name: "a group_vars directory not made yet",
+        victim: "inv2/group_vars",
+        args: &["-i", "{D}/inv2/more.yaml"],
     },
     Kind {
         name: "an IdentityFile",
@@ -358,7 +386,17 @@ fn fixture(d: &Path) {
         &d.join("pb/esa-ecupdate.yaml"),
         &std::fs::read_to_string(playbook).unwrap(),
     );
-    write(&d.join("ssh/cfg"), &format!("Include {}\n", at("inc/inc")));
+    write(
+        &d.join("ssh/cfg"),
+        &format!(
+            "Include {} {} {}\n",
+            at("inc/inc"),
+            at("incmiss/later.conf"),
+            at("incglob/*.conf")
+        ),
+    );
+    std::fs::create_dir_all(d.join("incmiss")).unwrap();
+    std::fs::create_dir_all(d.join("incglob")).unwrap();
     write(
         &d.join("inc/inc"),
         &format!(
@@ -639,8 +677,127 @@ async fn no_run_output_is_an_input_of_the_run() {
             let case = format!("{flag} on {}", kind.name);
             cases.push((run_args(d, &extra), flag.to_string(), names, case));
         }
+        if READ_AS_KNOWN_HOSTS.iter().any(|(k, _)| *k == kind.name) {
+            continue;
+        }
+        for (index, way) in WRITTEN_KNOWN_HOSTS.iter().enumerate() {
+            let victim = d.join(kind.victim).display().to_string();
+            let args = known_hosts_written_at(d, way, kind, &victim, index);
+            let case = format!("{} on {}", way.name, kind.name);
+            cases.push((args, way.names.to_string(), victim, case));
+        }
     }
     refused(d, cases).await;
+}
+
+/// A way a `run` adds new host keys to a known_hosts file, which is then
+/// one of its outputs (I5): its name and what the refusal calls it.
+struct WrittenKnownHosts {
+    name: &'static str,
+    names: &'static str,
+    /// An ssh_config that asks for it (`{KH}` the file), or the flags.
+    config: Option<&'static str>,
+    flags: &'static [&'static str],
+}
+
+/// Every way: `--accept-new-host-keys` with `--known-hosts`, and ssh_config's
+/// `StrictHostKeyChecking accept-new` (or `no`, which also adds keys) with
+/// `UserKnownHostsFile`.
+const WRITTEN_KNOWN_HOSTS: &[WrittenKnownHosts] = &[
+    WrittenKnownHosts {
+        name: "--known-hosts with --accept-new-host-keys",
+        names: "--known-hosts",
+        config: None,
+        flags: &["--known-hosts", "{KH}", "--accept-new-host-keys"],
+    },
+    WrittenKnownHosts {
+        name: "UserKnownHostsFile with StrictHostKeyChecking accept-new",
+        names: "known_hosts file (new keys are added to it)",
+        config: Some("Host *\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile {KH}\n"),
+        flags: &[],
+    },
+    WrittenKnownHosts {
+        name: "UserKnownHostsFile with StrictHostKeyChecking no",
+        names: "known_hosts file (new keys are added to it)",
+        config: Some("Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile {KH}\n"),
+        flags: &[],
+    },
+];
+
+/// The input kinds that are known_hosts files read: a known_hosts file new
+/// keys are added to may be one of them, as OpenSSH appends to the file
+/// it reads (`accepted_known_hosts_that_are_read_as_known_hosts`).
+const READ_AS_KNOWN_HOSTS: &[(&str, &str)] = &[
+    (
+        "a UserKnownHostsFile",
+        "the first is the file keys are added to",
+    ),
+    ("a GlobalKnownHostsFile", "a known_hosts file too"),
+    ("--known-hosts", "read and added to, as OpenSSH does"),
+];
+
+/// The arguments of a run of the fixture that adds new keys to `kh` the
+/// `way` says, reading `kind`'s input too. An ssh_config way gets a file
+/// of its own (`khcfg/`, made before any snapshot) that includes the
+/// fixture's.
+fn known_hosts_written_at(
+    d: &Path,
+    way: &WrittenKnownHosts,
+    kind: &Kind,
+    kh: &str,
+    index: usize,
+) -> Vec<String> {
+    let mut extra: Vec<String> = kind.args.iter().map(|a| a.to_string()).collect();
+    extra.extend(way.flags.iter().map(|a| a.replace("{KH}", kh)));
+    let mut args = run_args(d, &extra);
+    if let Some(config) = way.config {
+        let file = d.join(format!(
+            "khcfg/{}-{index}.cfg",
+            kind.victim.replace('/', "_")
+        ));
+        write(
+            &file,
+            &format!(
+                "{}Include {}\n",
+                config.replace("{KH}", kh),
+                d.join("ssh/cfg").display()
+            ),
+        );
+        let at = args.iter().position(|a| a == "-F").unwrap() + 1;
+        args[at] = file.display().to_string();
+    }
+    args
+}
+
+/// A known_hosts file new keys are added to may be one read as known_hosts
+/// ([`READ_AS_KNOWN_HOSTS`]): the run goes on to its hosts (none answers
+/// here: exit 4, not 5).
+#[tokio::test(flavor = "multi_thread")]
+async fn accepted_known_hosts_that_are_read_as_known_hosts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fixture(d);
+    for kind in INPUT_KINDS
+        .iter()
+        .filter(|k| READ_AS_KNOWN_HOSTS.iter().any(|(n, _)| *n == k.name))
+    {
+        for (index, way) in WRITTEN_KNOWN_HOSTS.iter().enumerate() {
+            if kind.args.contains(&"--known-hosts") && way.flags.contains(&"--known-hosts") {
+                continue;
+            }
+            let victim = d.join(kind.victim).display().to_string();
+            let args = known_hosts_written_at(d, way, kind, &victim, index);
+            let out = sshfleet_cmd(&args, &[]).await;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(4),
+                "{} on {}: {stderr}",
+                way.name,
+                kind.name
+            );
+        }
+    }
 }
 
 /// Every pair of `run` outputs: a file output at another file output, or
@@ -684,6 +841,31 @@ async fn no_run_output_is_or_is_inside_another() {
             let names = b_path.display().to_string();
             cases.push((run_args(d, &extra), a.to_string(), names, case));
         }
+    }
+    // The known_hosts file new keys are added to is an output too.
+    for (b, b_role) in &outputs {
+        let b_path = d.join(format!("out/kh{b}"));
+        let kh = if *b_role == Dir {
+            std::fs::create_dir_all(&b_path).unwrap();
+            b_path.join("h1.log")
+        } else {
+            b_path.clone()
+        };
+        let extra = vec![
+            "--known-hosts".to_string(),
+            kh.display().to_string(),
+            "--accept-new-host-keys".to_string(),
+            b.to_string(),
+            b_path.display().to_string(),
+        ];
+        let case = format!(
+            "--known-hosts {} with {b} {}",
+            kh.display(),
+            b_path.display()
+        );
+        // Either names the other: the first output found refuses.
+        let names = format!("--known-hosts {}", kh.display());
+        cases.push((run_args(d, &extra), b.to_string(), names, case));
     }
     refused(d, cases).await;
 }
@@ -763,4 +945,84 @@ async fn sim_and_lab_outputs_never_land_on_their_inputs() {
         cases.push((args, flag.to_string(), names.to_string(), case));
     }
     refused(d, cases).await;
+}
+
+/// Every value of `StrictHostKeyChecking` OpenSSH reads
+/// (`multistate_strict_hostkey`): the ones that add new keys (sshfleet
+/// reads `no` as accept-new) make the first `UserKnownHostsFile` an
+/// output, refused on the inventory before any host; the others leave it
+/// an input that is only read, and the run goes on (exit 4: no host
+/// answers here). [`WRITTEN_KNOWN_HOSTS`] drives the matrix with one
+/// spelling of each.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_strict_host_key_checking_value_that_adds_keys_makes_an_output() {
+    const VALUES: &[(&str, bool)] = &[
+        ("yes", false),
+        ("true", false),
+        ("ask", false),
+        ("accept-new", true),
+        ("no", true),
+        ("off", true),
+        ("false", true),
+    ];
+    // The matrix's ssh_config rows are values that add keys.
+    for way in WRITTEN_KNOWN_HOSTS {
+        if let Some(config) = way.config {
+            assert!(
+                VALUES
+                    .iter()
+                    .any(|(v, adds)| *adds
+                        && config.contains(&format!("StrictHostKeyChecking {v}\n"))),
+                "{}",
+                way.name
+            );
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let inv = d.join("inv.yaml");
+    write(
+        &inv,
+        "all:\n  hosts:\n    h1:\n      ansible_host: 127.0.0.1\n      ansible_port: 1\n",
+    );
+    for (value, adds) in VALUES {
+        let cfg = d.join(format!("{value}.cfg"));
+        write(
+            &cfg,
+            &format!(
+                "Host *\n  StrictHostKeyChecking {value}\n  UserKnownHostsFile {}\n",
+                inv.display()
+            ),
+        );
+        let args: Vec<String> = [
+            "run",
+            "esa-ecupdate",
+            "-i",
+            &inv.display().to_string(),
+            "-F",
+            &cfg.display().to_string(),
+            "--lock",
+            &d.join("lock").display().to_string(),
+            "--no-progress",
+            "--connect-retries",
+            "0",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        let before = std::fs::read(&inv).unwrap();
+        let out = sshfleet_cmd(&args, &[]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if *adds {
+            assert_eq!(out.status.code(), Some(5), "{value}: {stderr}");
+            assert!(
+                stderr.contains("known_hosts file (new keys are added to it)")
+                    && stderr.contains("which this command reads"),
+                "{value}: {stderr}"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(4), "{value}: {stderr}");
+        }
+        assert_eq!(std::fs::read(&inv).unwrap(), before, "{value}");
+    }
 }

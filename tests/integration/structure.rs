@@ -412,7 +412,7 @@ fn the_simulator_has_no_flags_no_messages_and_no_signal_handlers() {
 /// `run_bounded`, a `ProxyCommand` in its own group, in the registry of
 /// live groups. `KnownHostsCommand` and vault password scripts are
 /// refused, not run.
-const SPAWN_SITES: &[(&str, &str)] = &[
+pub(crate) const SPAWN_SITES: &[(&str, &str)] = &[
     ("src/inventory/script.rs", "support::child::run_bounded("),
     ("src/ssh/config/parse.rs", "support::child::run_bounded("),
     (

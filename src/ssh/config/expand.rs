@@ -175,6 +175,9 @@ pub(super) fn include_files(arg: &str, base: &Path) -> Result<Vec<PathBuf>, Stri
         base.join(path)
     };
     let pattern = path.to_string_lossy().into_owned();
+    // What it matches now is read (and noted) below; what it would match
+    // next time is an input too (I5).
+    crate::support::bounds::note_input_pattern("the ssh_config Include pattern", &pattern);
     let paths = glob::glob(&pattern).map_err(|e| format!("Include `{arg}`: {e}"))?;
     let mut files = Vec::new();
     for entry in paths {

@@ -1,0 +1,315 @@
+//! Signals that end sshfleet, as classes (docs/SECURITY.md I6): every
+//! signal that ends it puts the terminal's echo back when it came at a
+//! password prompt, and a child ended by a signal (`Match exec`, an
+//! inventory script) is an error, never a result, with nothing on stdout
+//! once a signal is ending sshfleet.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The signals `src/console/shutdown.rs`'s `SIGNALS` table says end
+/// sshfleet (`Fate::Ends`, and `Fate::Stops`, which end it outside a
+/// run): its rows, read from the source, so a row is driven here as soon
+/// as it is written.
+fn ending_signals() -> Vec<(i32, String)> {
+    let text =
+        std::fs::read_to_string(crate::structure::root().join("src/console/shutdown.rs")).unwrap();
+    let rows: Vec<(i32, String)> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.ends_with("Fate::Ends),") || l.ends_with("Fate::Stops),"))
+        .filter_map(|l| {
+            let mut parts = l.trim_start_matches('(').split(", ");
+            let number = parts.next()?.parse().ok()?;
+            Some((number, parts.next()?.trim_matches('"').to_string()))
+        })
+        .collect();
+    for named in [
+        "SIGTERM", "SIGHUP", "SIGQUIT", "SIGINT", "SIGALRM", "SIGUSR1", "SIGUSR2",
+    ] {
+        assert!(
+            rows.iter().any(|(_, n)| n == named),
+            "{named} is not a row of SIGNALS that ends sshfleet: {rows:?}"
+        );
+    }
+    rows
+}
+
+/// Each prompt that turns echo off (`run -k`, `--ask-vault-pass`), given
+/// every signal that ends sshfleet on a pseudo-terminal: the prompt was
+/// shown with echo off, and once sshfleet ended, with 128 + the signal's
+/// number, echo is back. SIGTERM, SIGHUP and SIGQUIT left it off.
+#[test]
+fn every_signal_that_ends_sshfleet_at_a_password_prompt_puts_echo_back() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI machines have python3");
+        eprintln!("skipping: no python3 to give sshfleet a terminal");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(
+        d.join("inv.yaml"),
+        "all:\n  hosts:\n    h1:\n      ansible_host: 127.0.0.1\n      ansible_port: 1\n",
+    )
+    .unwrap();
+    let inv = d.join("inv.yaml").display().to_string();
+    let lock = d.join("lock").display().to_string();
+    let signals = ending_signals();
+    let prompts: [(&str, Vec<&str>); 2] = [
+        (
+            "Vault password",
+            vec!["inventory", "-i", &inv, "-F", "none", "--ask-vault-pass"],
+        ),
+        (
+            "SSH password",
+            vec![
+                "run",
+                "esa-ecupdate",
+                "-i",
+                &inv,
+                "-F",
+                "none",
+                "-k",
+                "--lock",
+                &lock,
+                "--no-progress",
+            ],
+        ),
+    ];
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/fixtures/pty/signals.py");
+    for (prompt, args) in prompts {
+        let out = Command::new("python3")
+            .arg(&script)
+            .arg(env!("CARGO_BIN_EXE_sshfleet"))
+            .arg(prompt)
+            .args(&args)
+            .arg("--")
+            .args(signals.iter().map(|(n, _)| n.to_string()))
+            .env("HOME", d)
+            .env_remove("SSH_AUTH_SOCK")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), signals.len(), "{stdout}");
+        for ((number, name), line) in signals.iter().zip(lines) {
+            let expected = format!("{number} 1 0 1 {}", 128 + number);
+            assert_eq!(
+                line, expected,
+                "{name} at `{prompt}` (number, prompt seen, echo before, echo after, exit code)"
+            );
+        }
+    }
+}
+
+/// A command line and the files (name, text, executable) it needs.
+type Setup = (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str, bool)],
+);
+
+/// A kind of child sshfleet starts, and what ends it by a signal.
+struct ChildKind {
+    name: &'static str,
+    /// Where it is started (`structure::SPAWN_SITES`).
+    site: &'static str,
+    /// The command line and files (name, text, executable) that start it,
+    /// the child ending by a signal; `None` when proven elsewhere.
+    killed: Option<Setup>,
+    /// The same child, that marks `started` and then waits, in a process
+    /// of its own too (`setsid`), for sshfleet's SIGTERM.
+    waiting: Option<Setup>,
+    elsewhere: &'static str,
+}
+
+const INV: (&str, &str, bool) = (
+    "inv.yaml",
+    "all:\n  hosts:\n    h1:\n      ansible_host: 127.0.0.1\n",
+    false,
+);
+
+/// Every kind of child, by the place that starts it.
+const CHILD_KINDS: &[ChildKind] = &[
+    ChildKind {
+        name: "Match exec",
+        site: "src/ssh/config/parse.rs",
+        killed: Some((
+            &["inventory", "-i", "inv.yaml", "-F", "cfg", "--json"],
+            &[
+                INV,
+                ("cfg", "Match exec \"kill -TERM $$\"\n  Port 2222\n", false),
+            ],
+        )),
+        waiting: Some((
+            &["inventory", "-i", "inv.yaml", "-F", "cfg", "--json"],
+            &[
+                INV,
+                (
+                    "cfg",
+                    "Match exec \"setsid sleep 60 </dev/null >/dev/null 2>&1 & touch started; sleep 60\"\n  Port 2222\n",
+                    false,
+                ),
+            ],
+        )),
+        elsewhere: "",
+    },
+    ChildKind {
+        name: "inventory script (--list)",
+        site: "src/inventory/script.rs",
+        killed: Some((
+            &["inventory", "-i", "inv.sh", "--json"],
+            &[("inv.sh", "#!/bin/sh\nkill -KILL $$\n", true)],
+        )),
+        waiting: Some((
+            &["inventory", "-i", "inv.sh", "--json"],
+            &[(
+                "inv.sh",
+                "#!/bin/sh\nsetsid sleep 60 </dev/null >/dev/null 2>&1 &\ntouch started\nsleep 60\necho '{}'\n",
+                true,
+            )],
+        )),
+        elsewhere: "",
+    },
+    ChildKind {
+        name: "inventory script (--host)",
+        site: "src/inventory/script.rs",
+        killed: Some((
+            &["inventory", "-i", "inv.sh", "--json"],
+            &[(
+                "inv.sh",
+                "#!/bin/sh\nif [ \"$1\" = --list ]; then echo '{\"all\": {\"hosts\": [\"h1\"]}}'; else kill -TERM $$; fi\n",
+                true,
+            )],
+        )),
+        waiting: None,
+        elsewhere: "",
+    },
+    ChildKind {
+        name: "ProxyCommand",
+        site: "src/ssh/transport/proxy.rs",
+        killed: None,
+        waiting: None,
+        elsewhere: "a ProxyCommand is the host's connection: ended by a signal, the host is unreachable, never ok \
+                    (safety::sigterm_ends_the_proxy_command_and_its_group_before_sshfleet_exits)",
+    },
+];
+
+fn lay_out(d: &Path, files: &[(&str, &str, bool)]) {
+    use std::os::unix::fs::PermissionsExt as _;
+    for (name, text, executable) in files {
+        std::fs::write(d.join(name), text).unwrap();
+        if *executable {
+            std::fs::set_permissions(d.join(name), std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+}
+
+/// Every place that starts a child is a row of [`CHILD_KINDS`].
+#[test]
+fn every_kind_of_child_is_classed() {
+    for (site, _) in crate::structure::SPAWN_SITES {
+        assert!(
+            CHILD_KINDS.iter().any(|k| k.site == *site),
+            "{site} starts a child but no row of CHILD_KINDS says what its death by a signal means"
+        );
+    }
+    for kind in CHILD_KINDS {
+        assert!(
+            kind.killed.is_some() || !kind.elsewhere.is_empty(),
+            "{} is neither driven nor proven elsewhere",
+            kind.name
+        );
+    }
+}
+
+/// A child that a signal ends (its own here: `kill $$`) is an error
+/// naming the signal, exit 5: never a `Match exec` that did not hold (the
+/// `Port` of the block never applied), never an empty inventory.
+#[test]
+fn a_child_ended_by_a_signal_is_an_error_never_a_result() {
+    for kind in CHILD_KINDS {
+        let Some((args, files)) = kind.killed else {
+            continue;
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        lay_out(tmp.path(), files);
+        let out = Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+            .args(args)
+            .current_dir(tmp.path())
+            .env("HOME", tmp.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(5),
+            "{}: {stdout}{stderr}",
+            kind.name
+        );
+        assert!(
+            format!("{stdout}{stderr}").contains("was killed by signal"),
+            "{}: {stdout}{stderr}",
+            kind.name
+        );
+        assert!(
+            !stdout.contains("\"port\""),
+            "{}: a result: {stdout}",
+            kind.name
+        );
+    }
+}
+
+/// SIGTERM while sshfleet waits for a child (which also left a process
+/// in a session of its own): exit 143 and nothing on stdout, where
+/// `inventory --json` used to print a complete JSON whose `Match exec`
+/// had not held.
+#[test]
+fn a_signal_while_a_child_runs_leaves_stdout_empty() {
+    for kind in CHILD_KINDS {
+        let Some((args, files)) = kind.waiting else {
+            continue;
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        lay_out(tmp.path(), files);
+        let child = Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+            .args(args)
+            .current_dir(tmp.path())
+            .env("HOME", tmp.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = tmp.path().join("started");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !started.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{}: never started",
+                kind.name
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(143), "{}: {stderr}", kind.name);
+        assert!(
+            stdout.is_empty(),
+            "{}: printed after SIGTERM: {stdout}",
+            kind.name
+        );
+    }
+}
