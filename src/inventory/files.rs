@@ -101,7 +101,7 @@ impl VarsFiles {
 
     fn entity(&mut self, dir: &Path, name: &str) -> Result<Vec<(String, Var)>, InventoryError> {
         let mut out = Vec::new();
-        if !self.enabled {
+        if !self.enabled || name_rule(name) == NameRule::Skipped {
             return Ok(out);
         }
         let files = self
@@ -207,6 +207,50 @@ fn read_vars_text(path: &Path, text: &str) -> Result<Vec<(String, Var)>, Invento
         ));
     }
     Ok(vars)
+}
+
+/// What ansible-core 2.19's `host_group_vars` plugin does with a host or
+/// group name before it looks for `DIR/NAME`: the name is joined to the
+/// directory as written (`os.path.join`), except that a name starting
+/// with `/` (a chroot-style host `/srv/jail`) is skipped: joined, it
+/// would read `/srv/jail.yml` from anywhere. Every other name, `..` and
+/// inner `/` included, is joined as Ansible joins it (the system resolves
+/// it, as for Ansible).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NameRule {
+    /// Never looked up.
+    Skipped,
+    /// `DIR/NAME`, `DIR/NAME.yml`, ... as written.
+    Joined,
+}
+
+/// One row of [`NAME_SHAPES`]: what the name is, whether a name is of
+/// that shape, the rule.
+pub(super) type NameShape = (&'static str, fn(&str) -> bool, NameRule);
+
+/// Each name shape the plugin tells apart, in the order it tests them:
+/// (what the name is, whether it is that shape, the rule). A name that no
+/// row matches is a gap in this table (the unit test below fails on one).
+pub(super) const NAME_SHAPES: [NameShape; 2] = [
+    (
+        "starts with `/` (`os.path.sep`): skipped",
+        |n| n.starts_with('/'),
+        NameRule::Skipped,
+    ),
+    (
+        "anything else (`..`, an inner `/`, `.`): joined as written",
+        |n| !n.is_empty() && !n.starts_with('/'),
+        NameRule::Joined,
+    ),
+];
+
+/// The rule of `name`'s shape (an empty name, which no source makes, is
+/// never looked up).
+pub(super) fn name_rule(name: &str) -> NameRule {
+    NAME_SHAPES
+        .iter()
+        .find(|(_, matches, _)| matches(name))
+        .map_or(NameRule::Skipped, |(_, _, rule)| *rule)
 }
 
 /// Ansible's `DataLoader.find_vars_files`.
@@ -355,5 +399,53 @@ mod tests {
         );
         assert_eq!(names(find_vars_files(&gv, "db")), ["db.yaml"]);
         assert!(find_vars_files(&gv, "none").is_empty());
+    }
+
+    /// Every name shape a source can give (INI, YAML, a script, a host
+    /// list) falls under exactly one row of `NAME_SHAPES`.
+    #[test]
+    fn every_name_shape_has_one_rule() {
+        for name in [
+            "/tmp/x",
+            "//x",
+            "/",
+            "../x",
+            "..",
+            "a/../../x",
+            "a/b",
+            "./a",
+            ".",
+            "a/",
+            "~x",
+            "$HOME",
+            "esa01",
+            "10.0.0.1",
+            "[::1]",
+            "a\\b",
+            " /x",
+        ] {
+            let rows = NAME_SHAPES.iter().filter(|(_, m, _)| m(name)).count();
+            assert_eq!(rows, 1, "{name:?} matches {rows} rows");
+        }
+        assert_eq!(name_rule("/tmp/b25hv"), NameRule::Skipped);
+        assert_eq!(name_rule("../hvx"), NameRule::Joined);
+    }
+
+    /// A host or group named `/PATH` reads nothing: not `/PATH.yml`
+    /// (issue 25), as ansible-core skips it; `../NAME` is read beside
+    /// `host_vars/`, as ansible-core joins it.
+    #[test]
+    fn a_name_starting_with_a_slash_reads_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let hv = dir.path().join("inv/host_vars");
+        std::fs::create_dir_all(&hv).unwrap();
+        std::fs::write(dir.path().join("inv/hvx.yml"), "u: beside\n").unwrap();
+        std::fs::write(dir.path().join("abs.yml"), "u: leaked\n").unwrap();
+        let mut files = VarsFiles::new(None);
+        let abs = dir.path().join("abs").display().to_string();
+        assert!(files.entity(&hv, &abs).unwrap().is_empty());
+        let got = files.entity(&hv, "../hvx").unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, "u");
     }
 }
