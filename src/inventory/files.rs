@@ -101,7 +101,7 @@ impl VarsFiles {
 
     fn entity(&mut self, dir: &Path, name: &str) -> Result<Vec<(String, Var)>, InventoryError> {
         let mut out = Vec::new();
-        if !self.enabled {
+        if !self.enabled || matches!(name_rule(name), Some(NameRule::Skipped) | None) {
             return Ok(out);
         }
         let files = self
@@ -209,16 +209,106 @@ fn read_vars_text(path: &Path, text: &str) -> Result<Vec<(String, Var)>, Invento
     Ok(vars)
 }
 
+/// What ansible-core 2.19's `host_group_vars` plugin does with a host or
+/// group name before it looks for `DIR/NAME`: a name starting with `/` (a
+/// chroot-style host `/srv/jail`) is skipped (joined, it would read
+/// `/srv/jail.yml` from anywhere); any other is joined to the directory
+/// and the path goes through the loader's `path_dwim`, which expands
+/// `$VAR`/`${VAR}` from the environment and resolves `.`, `..` and `//`
+/// lexically (`unfrackpath(follow=False)`), before the system looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NameRule {
+    /// Never looked up.
+    Skipped,
+    /// `$VAR` and `${VAR}` replaced by the environment's value (an unset
+    /// one kept as written), then resolved as [`NameRule::Resolved`].
+    Expanded,
+    /// `.`, `..`, empty components and a trailing `/` resolved lexically:
+    /// `a/../x` is `x` even where `a` does not exist.
+    Resolved,
+    /// Joined as written.
+    Joined,
+}
+
+/// One row of [`NAME_SHAPES`]: what the name is, whether a name is of
+/// that shape, the rule.
+pub(super) type NameShape = (&'static str, fn(&str) -> bool, NameRule);
+
+/// Each name shape the plugin tells apart, first match wins. The unit
+/// test below fails on a name no row matches.
+pub(super) const NAME_SHAPES: [NameShape; 4] = [
+    ("starts with `/`", |n| n.starts_with('/'), NameRule::Skipped),
+    ("holds a `$`", |n| n.contains('$'), NameRule::Expanded),
+    (
+        "has a `.`, `..` or empty component",
+        |n| n.split('/').any(|c| matches!(c, "" | "." | "..")),
+        NameRule::Resolved,
+    ),
+    (
+        "plain components",
+        |n| {
+            !n.is_empty() && !n.contains('$') && n.split('/').all(|c| !matches!(c, "" | "." | ".."))
+        },
+        NameRule::Joined,
+    ),
+];
+
+/// The rule of `name`'s shape.
+pub(super) fn name_rule(name: &str) -> Option<NameRule> {
+    NAME_SHAPES
+        .iter()
+        .find(|(_, matches, _)| matches(name))
+        .map(|(_, _, rule)| *rule)
+}
+
+/// `path_dwim` of an absolute path: Python's `os.path.expandvars` (`$NAME`
+/// or `${NAME}`, NAME of ASCII letters, digits and `_`; unset ones kept),
+/// then `os.path.normpath`.
+fn dwim(path: &str) -> PathBuf {
+    static VAR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\$(?:([A-Za-z0-9_]+)|\{([^}]*)\})")
+            .unwrap_or_else(|e| unreachable!("static regex: {e}"))
+    });
+    let expanded = VAR.replace_all(path, |c: &regex::Captures<'_>| {
+        let name = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+        std::env::var(name).unwrap_or_else(|_| c[0].to_string())
+    });
+    let mut out: Vec<&str> = Vec::new();
+    for part in expanded.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    PathBuf::from(format!("/{}", out.join("/")))
+}
+
 /// Ansible's `DataLoader.find_vars_files`.
 fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
     // `group_vars/`, `host_vars/`: a file put there is read next time,
     // and so is one put in it once it is made.
     crate::support::bounds::note_input_dir("the variables directory", dir);
-    let candidates = std::iter::once(dir.join(name)).chain(
-        EXTENSIONS
-            .iter()
-            .map(|ext| dir.join(format!("{name}.{ext}"))),
-    );
+    if !dir.is_dir() {
+        // Ansible looks no further (not even at `host_vars/../NAME`).
+        return Vec::new();
+    }
+    let path = |suffix: &str| match name_rule(name) {
+        Some(NameRule::Expanded | NameRule::Resolved) => {
+            // Under the base directory's real path, as the plugin joins.
+            let real = dir
+                .parent()
+                .and_then(|p| p.canonicalize().ok())
+                .zip(dir.file_name())
+                .map_or_else(|| dir.to_path_buf(), |(p, d)| p.join(d));
+            dwim(&format!("{}/{name}{suffix}", real.display()))
+        }
+        _ => dir.join(format!("{name}{suffix}")),
+    };
+    let candidates =
+        std::iter::once(path("")).chain(EXTENSIONS.iter().map(|ext| path(&format!(".{ext}"))));
     for path in candidates {
         if path.is_dir() {
             return dir_vars_files(&path);
@@ -354,5 +444,53 @@ mod tests {
         );
         assert_eq!(names(find_vars_files(&gv, "db")), ["db.yaml"]);
         assert!(find_vars_files(&gv, "none").is_empty());
+    }
+
+    /// Every name of up to four characters over the characters the rules
+    /// tell apart falls under a row of `NAME_SHAPES`; each rule as
+    /// ansible-core applies it.
+    #[test]
+    fn every_name_shape_has_a_rule() {
+        let alphabet = ['a', '/', '.', '$', '{', '}', '~', ' '];
+        let mut names = vec![String::new()];
+        for _ in 0..4 {
+            names = names
+                .iter()
+                .flat_map(|n| alphabet.iter().map(move |c| format!("{n}{c}")))
+                .collect();
+            for name in &names {
+                assert!(name_rule(name).is_some(), "{name:?} has no row");
+            }
+        }
+        assert_eq!(name_rule("/tmp/b25hv"), Some(NameRule::Skipped));
+        assert_eq!(name_rule("../hvx"), Some(NameRule::Resolved));
+        assert_eq!(name_rule("${HOME}x"), Some(NameRule::Expanded));
+        assert_eq!(name_rule("esa01.example.com"), Some(NameRule::Joined));
+        assert_eq!(dwim("/a/b/../c/./d//e/"), PathBuf::from("/a/c/d/e"));
+        assert_eq!(dwim("/a/../../x"), PathBuf::from("/x"));
+        assert_eq!(
+            dwim("/a/$SSHFLEET_NO_SUCH_VAR/${}"),
+            PathBuf::from("/a/$SSHFLEET_NO_SUCH_VAR/${}")
+        );
+        let home = std::env::var("HOME").unwrap_or_default();
+        assert_eq!(dwim("/a/${HOME}"), dwim(&format!("/a/{home}")));
+    }
+
+    /// A host or group named `/PATH` reads nothing: not `/PATH.yml`
+    /// (issue 25), as ansible-core skips it; `../NAME` is read beside
+    /// `host_vars/`, as ansible-core joins it.
+    #[test]
+    fn a_name_starting_with_a_slash_reads_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let hv = dir.path().join("inv/host_vars");
+        std::fs::create_dir_all(&hv).unwrap();
+        std::fs::write(dir.path().join("inv/hvx.yml"), "u: beside\n").unwrap();
+        std::fs::write(dir.path().join("abs.yml"), "u: leaked\n").unwrap();
+        let mut files = VarsFiles::new(None);
+        let abs = dir.path().join("abs").display().to_string();
+        assert!(files.entity(&hv, &abs).unwrap().is_empty());
+        let got = files.entity(&hv, "../hvx").unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, "u");
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value as Json, json};
 
 use super::Inventory;
-use super::vars::to_json;
+use super::vars::to_listed_json;
 use crate::support::secrets::{MASK, is_secret_name};
 
 impl Inventory {
@@ -49,7 +49,7 @@ impl Inventory {
                             ),
                         ));
                     } else {
-                        to_json(v)
+                        to_listed_json(v)
                     };
                     Ok((k.clone(), value))
                 })

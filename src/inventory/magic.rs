@@ -235,13 +235,19 @@ static ADDRESS_PATTERNS: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::Laz
         .map(|p| regex::Regex::new(&p).unwrap_or_else(|e| unreachable!("static regex: {e}")))
 });
 
-/// Ansible's `basedir`: a directory itself, else the file's directory.
+/// Ansible's `basedir`: a directory itself, else a file's directory; a
+/// source that is neither (a host list, `-i 'h9,'`) has none, which
+/// `to_text(None)` makes the text `None` (ansible-core 2.19: `{{
+/// inventory_dir }}` is `None`, `inventory_dir is none` false, and it is
+/// true in a test).
 pub(super) fn base_dir(path: &std::path::Path) -> String {
     if path.is_dir() {
         path.display().to_string()
-    } else {
+    } else if path.is_file() {
         path.parent()
             .map(|p| p.display().to_string())
             .unwrap_or_default()
+    } else {
+        "None".to_string()
     }
 }

@@ -34,6 +34,7 @@ mod pyops;
 mod pyre;
 mod rewrite;
 mod script;
+mod script_shape;
 mod secret_leaves;
 mod secret_values;
 mod select;

@@ -357,6 +357,7 @@ impl Model {
         &self,
         hosts: &[Host],
         groups: &[super::Group],
+        implicit: Result<Option<Host>, String>,
     ) -> std::sync::Arc<super::template::Facts> {
         let sources_of: HashMap<&str, Option<PathBuf>> = self
             .hosts
@@ -374,9 +375,19 @@ impl Model {
                         vars: h.vars.clone(),
                         group_names,
                         source: sources_of.get(h.name.as_str()).cloned().flatten(),
+                        implicit: false,
                     };
                     (h.name.clone(), facts)
                 })
+                .chain(implicit.iter().flatten().map(|h| {
+                    let facts = super::template::HostFacts {
+                        vars: h.vars.clone(),
+                        group_names: Vec::new(),
+                        source: None,
+                        implicit: true,
+                    };
+                    (h.name.clone(), facts)
+                }))
                 .collect(),
             groups: groups
                 .iter()
@@ -390,7 +401,55 @@ impl Model {
                 .map(|(_, g)| g.name.clone())
                 .collect(),
             password_envs: std::sync::OnceLock::new(),
+            localhost: match implicit {
+                Ok(Some(h)) => Ok(h.name),
+                Ok(None) => Ok(self
+                    .hosts
+                    .iter()
+                    .find(|h| super::template::LOCALHOST.contains(&h.name.as_str()))
+                    .map(|h| h.name.clone())
+                    .unwrap_or_default()),
+                Err(why) => Err(why),
+            },
         })
+    }
+
+    /// Ansible's implicit localhost (`_create_implicit_localhost`) where
+    /// no source names `localhost`, `127.0.0.1` or `::1`: in no group but
+    /// `all`, whose variables it takes (inventory < `group_vars/all`),
+    /// then its own `ansible_connection: local`, then `host_vars/localhost`.
+    /// `None` where a source names one; the error is kept for the template
+    /// that reads it, as Ansible reads these files only then.
+    fn implicit_localhost(
+        &self,
+        sources: &[PathBuf],
+        files: &mut VarsFiles,
+    ) -> Result<Option<Host>, String> {
+        let named = self
+            .hosts
+            .iter()
+            .any(|h| super::template::LOCALHOST.contains(&h.name.as_str()));
+        if named {
+            return Ok(None);
+        }
+        let mut vars: BTreeMap<String, Value> = self.groups[ALL]
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect();
+        let read = |e: InventoryError| format!("the implicit localhost's variables: {e}");
+        for (k, v) in files.group_vars("all", sources).map_err(read)? {
+            vars.insert(k, v.value);
+        }
+        vars.insert("ansible_connection".to_string(), Value::from("local"));
+        for (k, v) in files.host_vars("localhost", sources).map_err(read)? {
+            vars.insert(k, v.value);
+        }
+        Ok(Some(Host {
+            name: "localhost".to_string(),
+            groups: vec!["all".to_string()],
+            vars,
+        }))
     }
 
     /// Every host with its effective variables, in the order of Ansible's
@@ -490,7 +549,8 @@ impl Model {
                     .collect(),
             })
             .collect();
-        let facts = self.facts(&hosts, &groups);
+        let implicit = self.implicit_localhost(&sources, files);
+        let facts = self.facts(&hosts, &groups, implicit);
         Ok(Inventory {
             sources,
             hosts,

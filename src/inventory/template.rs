@@ -24,6 +24,9 @@ use super::vars::to_json;
 use super::vault::{self, VaultSecret};
 
 mod groups;
+mod hostvars;
+
+pub(super) use hostvars::LOCALHOST;
 
 /// What templates may read of the whole inventory.
 #[derive(Clone)]
@@ -38,6 +41,11 @@ pub(crate) struct Facts {
     /// The environment variables hosts name as their password's
     /// (`sshfleet_password_env`), gathered once when first needed.
     pub(super) password_envs: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// The host `hostvars['localhost']` (or `127.0.0.1`, `::1`) reaches
+    /// when no host has that name: the inventory's first localhost-like
+    /// host, else Ansible's implicit `localhost` (in `hosts`, marked
+    /// implicit), or why its variables could not be read.
+    pub(super) localhost: Result<String, String>,
 }
 
 /// One host as templates see it.
@@ -49,6 +57,8 @@ pub(crate) struct HostFacts {
     pub(super) group_names: Vec<String>,
     /// The first source that named the host (`inventory_file`).
     pub(super) source: Option<PathBuf>,
+    /// Ansible's implicit localhost, which no source names.
+    pub(super) implicit: bool,
 }
 
 impl std::fmt::Debug for Facts {
@@ -140,12 +150,14 @@ impl Templar {
                     vars: vars.clone(),
                     group_names,
                     source: None,
+                    implicit: false,
                 };
                 Arc::new(Facts {
                     hosts: BTreeMap::from([(host.to_string(), one)]),
                     groups: BTreeMap::new(),
                     unordered: Default::default(),
                     password_envs: std::sync::OnceLock::new(),
+                    localhost: Err("the inventory is not known here".to_string()),
                 })
             }
         };
@@ -641,6 +653,10 @@ impl Object for Scope {
                 self.world.refuse(magic::refusal(name).unwrap_or_default());
                 return Some(J::UNDEFINED);
             }
+            Some(Kind::Magic) if me.implicit && name.starts_with("inventory_hostname") => {
+                self.world.refuse(hostvars::IMPLICIT_NAME.to_string());
+                return Some(J::UNDEFINED);
+            }
             Some(Kind::Magic) => return Some(self.magic(name, me)),
             Some(Kind::Vars) if self.nested || self.in_vars => {
                 self.world.refuse(magic::vars_refusal(
@@ -681,6 +697,9 @@ impl Object for Scope {
             None => {}
         }
         match name {
+            "inventory_file" | "inventory_dir" | "ansible_python_interpreter" if me.implicit => {
+                hostvars::implicit_unset(&self.world, name)
+            }
             "inventory_file" => Some(
                 me.source
                     .as_ref()
@@ -742,7 +761,7 @@ impl Scope {
                 );
                 J::UNDEFINED
             }
-            "hostvars" => J::from_object(HostVars(self.world.clone())),
+            "hostvars" => J::from_object(hostvars::HostVars(self.world.clone())),
             other => {
                 self.world.refuse(format!(
                     "`{other}` is a magic variable sshfleet does not compute"
@@ -750,41 +769,5 @@ impl Scope {
                 J::UNDEFINED
             }
         }
-    }
-}
-
-/// Ansible's `hostvars`: every host's scope.
-#[derive(Debug)]
-struct HostVars(Arc<World>);
-
-impl Object for HostVars {
-    fn get_value(self: &Arc<Self>, key: &J) -> Option<J> {
-        let host = key.as_str()?;
-        if !self.0.facts.hosts.contains_key(host)
-            && let Ok(mut missing) = self.0.missing.lock()
-        {
-            {
-                *missing = Some(format!("`hostvars['{host}']` is undefined (no such host)"));
-            }
-        }
-        self.0.facts.hosts.contains_key(host).then(|| {
-            J::from_object(Scope {
-                world: self.0.clone(),
-                host: host.to_string(),
-                nested: true,
-                in_vars: false,
-            })
-        })
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(
-            self.0
-                .facts
-                .hosts
-                .keys()
-                .map(|k| J::from(k.as_str()))
-                .collect(),
-        )
     }
 }

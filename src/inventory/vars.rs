@@ -88,6 +88,17 @@ pub(crate) fn expand_home(path: &str) -> PathBuf {
 }
 /// A YAML value as JSON; a `!vault` value is masked, `!unsafe` is its text.
 pub(super) fn to_json(value: &Value) -> Json {
+    json_of(value, false)
+}
+
+/// A YAML value as `ansible-inventory --list` writes it: as [`to_json`],
+/// but a text never templated (`!unsafe`, a script's untrusted text) is
+/// `{"__ansible_unsafe": TEXT}`, which Ansible reads back as such.
+pub(super) fn to_listed_json(value: &Value) -> Json {
+    json_of(value, true)
+}
+
+fn json_of(value: &Value, mark_unsafe: bool) -> Json {
     match value {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
@@ -101,14 +112,19 @@ pub(super) fn to_json(value: &Value) -> Json {
             }
         }
         Value::String(s) => Json::String(s.clone()),
-        Value::Sequence(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Sequence(items) => {
+            Json::Array(items.iter().map(|v| json_of(v, mark_unsafe)).collect())
+        }
         Value::Mapping(map) => Json::Object(
             map.iter()
-                .map(|(k, v)| (scalar_text(k).unwrap_or_default(), to_json(v)))
+                .map(|(k, v)| (scalar_text(k).unwrap_or_default(), json_of(v, mark_unsafe)))
                 .collect(),
         ),
         Value::Tagged(t) if t.tag == "vault" => json!({ "__ansible_vault": MASK }),
-        Value::Tagged(t) => to_json(&t.value),
+        Value::Tagged(t) if mark_unsafe && t.tag == "unsafe" => {
+            json!({ "__ansible_unsafe": json_of(&t.value, false) })
+        }
+        Value::Tagged(t) => json_of(&t.value, mark_unsafe),
     }
 }
 

@@ -479,6 +479,40 @@ fn generated_routes_resolve_as_ansible_argv_under_ssh_g() {
     assert!(out.status.success(), "{text}");
 }
 
+/// Inventory scripts of every shape (issue 25, findings b25 1 and 2: each
+/// place ansible-core's script plugin checks, given each kind of JSON
+/// value, and `--host` outputs) and hosts and groups of every name shape
+/// its vars plugin tells apart (finding 3: `/ABS`, `..`, `$VAR`, `.`),
+/// read by ansible-core 2.19 and this binary (`tests/inventories/
+/// script_shapes.py`): the same refused, the same hosts, groups and
+/// variables, untrusted texts alike. Skipped as above without ansible-core.
+#[test]
+fn generated_script_shapes_and_vars_names_as_ansible_core() {
+    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
+    let out = Command::new("python3")
+        .arg(corpus().join("script_shapes.py"))
+        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet")])
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
+        .output();
+    let test = "generated_script_shapes_and_vars_names_as_ansible_core";
+    let out = match out {
+        Ok(out) => out,
+        Err(e) if !required => {
+            eprintln!("SKIPPED {test}: no python3 ({e})");
+            return;
+        }
+        Err(e) => panic!("python3: {e}"),
+    };
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    if out.status.code() == Some(77) && !required {
+        eprintln!("SKIPPED {test}: {}", text.trim());
+        return;
+    }
+    eprintln!("{}", text.lines().last().unwrap_or_default());
+    assert!(out.status.success(), "{text}");
+}
+
 /// `upper`, `lower` and `capitalize` are Python's (issue 25, finding 5):
 /// the case table sshfleet reads (`src/inventory/pycase.txt`) is what
 /// python3 computes for every code point (`tests/inventories/pycase.py

@@ -26,6 +26,7 @@ mod interop;
 mod inventory_ansible;
 mod inventory_classes;
 mod inventory_formats;
+mod inventory_scripts;
 mod keyboard_interactive;
 mod known_hosts_parity;
 mod messages;

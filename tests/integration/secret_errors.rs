@@ -404,14 +404,16 @@ const QUOTING_ERRORS: &[(&str, &str, Quotes)] = &[
     ("pyre.rs", "pattern", Quotes::Rendered),
     ("rewrite.rs", "name", Quotes::Name),
     ("script.rs", "", Quotes::Name),
-    ("script.rs", "host", Quotes::Name),
-    ("script.rs", "name", Quotes::Name),
+    // A place in a script's output: group and host names.
+    ("script_shape.rs", "place", Quotes::Name),
     ("select.rs", "", Quotes::Name),
     ("select.rs", "name", Quotes::Name),
     ("select.rs", "term", Quotes::Name),
     ("sources.rs", "entry", Quotes::Name),
     ("template.rs", "", Quotes::Rendered),
-    ("template.rs", "host", Quotes::Name),
+    ("template/groups.rs", "name", Quotes::Name),
+    ("template/hostvars.rs", "asked", Quotes::Name),
+    ("template/hostvars.rs", "name", Quotes::Name),
     ("template.rs", "name", Quotes::Name),
     ("template.rs", "other", Quotes::Name),
     // A template's output that reads as a value: rendered text, which a
@@ -440,9 +442,26 @@ fn quoting_sites() -> std::collections::BTreeSet<(String, String)> {
     let spans = regex::Regex::new(r"`([^`\n]*)`").unwrap();
     let holes = regex::Regex::new(r"\{([A-Za-z_][A-Za-z0-9_]*)?(?::[^}]*)?\}").unwrap();
     let mut sites = std::collections::BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+    // Files of `src/inventory` and of its folders (`template/groups.rs`).
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let mut dirs = vec![dir.clone()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
+        let name = path
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
         if !name.ends_with(".rs") || name.ends_with("tests.rs") {
             continue;
         }
