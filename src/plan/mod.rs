@@ -173,10 +173,20 @@ impl Plan {
                     .filter(|n| !extra_vars.contains_key(*n))
                     .map(String::as_str);
                 let host = inventory.with_rendered_vars(host, names, sources.vault)?;
-                HostVars::resolve(&playbook, &host, &extra_vars).map_err(|message| {
+                HostVars::resolve(&playbook, &host, &extra_vars).map_err(|e| {
+                    // The file and line that set the variable, not the
+                    // first inventory source.
+                    let origin = e
+                        .inventory_var
+                        .as_deref()
+                        .and_then(|var| inventory.origin(&host.name, var));
                     PlanError::HostVars {
-                        inventory: inventory.path().to_path_buf(),
-                        message,
+                        at: match origin {
+                            Some(o) if o.line > 0 => format!("{}:{}", o.path.display(), o.line),
+                            Some(o) => o.path.display().to_string(),
+                            None => inventory.path().display().to_string(),
+                        },
+                        message: e.message,
                     }
                 })
             })
