@@ -284,7 +284,10 @@ fn withheld_if_derived(words: &[String], message: String) -> String {
         .iter()
         .any(|w| crate::support::taint::holds_tainted(w))
     {
-        "refused (reason withheld: a word of them is derived from a secret, and the reason may quote it)".to_string()
+        format!(
+            "refused (reason withheld: a word of them is derived from a secret, `{}`, and the reason may quote it)",
+            crate::support::secrets::MASK
+        )
     } else {
         message
     }
