@@ -70,7 +70,15 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
     for host in &hosts {
         let groups = format!("groups={}", host.groups.join(","));
         let fields: Vec<String> = match other.get(&host.name) {
-            Some(kind) => vec![host.name.clone(), format!("connection={kind}"), groups],
+            Some(kind) => {
+                // A connection type rendered from a secret is one.
+                let kind = if crate::support::taint::is_tainted(kind) {
+                    crate::support::secrets::MASK
+                } else {
+                    kind.as_str()
+                };
+                vec![host.name.clone(), format!("connection={kind}"), groups]
+            }
             None => {
                 let Some(target) = targets.next() else {
                     continue;
@@ -102,7 +110,9 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
 /// length: the run masks a value of four characters or more wherever it
 /// is (`support::secrets::remember`), a shorter one only where it stands,
 /// as a whole field (docs/SECURITY.md I4: `user=***` for a vault user
-/// `abc`). An address is compared as ssh lower-cases it.
+/// `abc`), and so is a field computed from a secret (`support::taint`:
+/// a key file `{{ db_password }}`). An address is compared as ssh
+/// lower-cases it.
 struct ByField(Vec<crate::support::secrets::Secret>);
 
 impl ByField {
@@ -111,6 +121,7 @@ impl ByField {
             .0
             .iter()
             .any(|s| s.expose().eq_ignore_ascii_case(field))
+            || crate::support::taint::is_tainted(field)
         {
             crate::support::secrets::MASK
         } else {
@@ -174,7 +185,7 @@ fn json_report(
                             .iter()
                             .filter(|k| !defaults.contains(k)),
                     )
-                    .map(|k| k.display().to_string())
+                    .map(|k| shown.mask(&k.display().to_string()).to_string())
                     .collect();
                 json!({
                     "host": host.name,

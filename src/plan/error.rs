@@ -26,8 +26,10 @@ pub(crate) enum PlanError {
         source: TargetError,
     },
     /// A host's playbook variables (inventory or `-e`) do not fit their type.
-    #[error("{}: {message}", inventory.display())]
-    HostVars { inventory: PathBuf, message: String },
+    /// `at` is the file (and line) that set the variable: the inventory
+    /// source that holds it, not the first `-i`.
+    #[error("{at}: {message}")]
+    HostVars { at: String, message: String },
     /// A run setting that clap cannot check (`--forks 0`, `-e
     /// ansible_connection=winrm`).
     #[error("{0}")]

@@ -123,6 +123,27 @@ pub(crate) struct SshOptions<'a> {
     pub accept_new_host_keys: bool,
 }
 
+/// A host's playbook variables that do not fit their types, naming the
+/// file and line that set the variable, not the first inventory source.
+fn host_vars_error(
+    inventory: &Inventory,
+    host: &str,
+    e: crate::playbook::vars::VarsError,
+) -> PlanError {
+    let origin = e
+        .inventory_var
+        .as_deref()
+        .and_then(|var| inventory.origin(host, var));
+    PlanError::HostVars {
+        at: match origin {
+            Some(o) if o.line > 0 => format!("{}:{}", o.path.display(), o.line),
+            Some(o) => o.path.display().to_string(),
+            None => inventory.path().display().to_string(),
+        },
+        message: e.message,
+    }
+}
+
 impl Plan {
     /// Read and check every source, in the order an operator would fix
     /// them (playbook, `-e`, inventory, selection, variables, connection
@@ -173,12 +194,8 @@ impl Plan {
                     .filter(|n| !extra_vars.contains_key(*n))
                     .map(String::as_str);
                 let host = inventory.with_rendered_vars(host, names, sources.vault)?;
-                HostVars::resolve(&playbook, &host, &extra_vars).map_err(|message| {
-                    PlanError::HostVars {
-                        inventory: inventory.path().to_path_buf(),
-                        message,
-                    }
-                })
+                HostVars::resolve(&playbook, &host, &extra_vars)
+                    .map_err(|e| host_vars_error(&inventory, &host.name, e))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let partial = partial::selection_options(

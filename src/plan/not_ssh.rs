@@ -45,6 +45,12 @@ pub(crate) fn check(
             path, line, kind, ..
         }) = inventory.connection(host, vault)
         {
+            // Listed unquoted below: a type rendered from a secret is one.
+            let kind = if crate::support::taint::is_tainted(&kind) {
+                crate::support::secrets::MASK.to_string()
+            } else {
+                kind
+            };
             let entry = other.entry(kind).or_default();
             let place = if path.as_os_str().is_empty() {
                 "-e".to_string()

@@ -191,12 +191,30 @@ pub(crate) struct HostVars {
     durations: BTreeMap<String, Duration>,
 }
 
+/// Why a host's playbook variables do not fit their types, and the
+/// inventory variable whose value it is (its file and line are the ones
+/// to name: `pv.yaml:4`, not the first `-i`), if one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct VarsError {
+    pub inventory_var: Option<String>,
+    pub message: String,
+}
+
+impl From<String> for VarsError {
+    fn from(message: String) -> VarsError {
+        VarsError {
+            inventory_var: None,
+            message,
+        }
+    }
+}
+
 impl HostVars {
     pub(crate) fn resolve(
         playbook: &Playbook,
         host: &Host,
         extra: &BTreeMap<String, String>,
-    ) -> Result<HostVars, String> {
+    ) -> Result<HostVars, VarsError> {
         let mut values = BTreeMap::new();
         let mut durations = BTreeMap::new();
         for (name, spec) in &playbook.vars {
@@ -214,8 +232,9 @@ impl HostVars {
                         .map_err(|m| format!("-e {name}: {}", shown(m)))?,
                 )
             } else if let Some(v) = host.vars.get(name) {
-                Some(spec.typed_value(v).map_err(|m| {
-                    format!("inventory variable {name} of {}: {}", host.name, shown(m))
+                Some(spec.typed_value(v).map_err(|m| VarsError {
+                    inventory_var: Some(name.clone()),
+                    message: format!("inventory variable {name} of {}: {}", host.name, shown(m)),
                 })?)
             } else {
                 spec.default

@@ -17,23 +17,64 @@
 //! The transcript keeps the session's bytes, escaped the same way.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
-/// The bidirectional controls and the line and paragraph separators: a
+/// Named for the tests (the escaper finds them by category, see
+/// [`must_escape`]): the bidirectional controls and the line and paragraph separators: a
 /// raw U+202E reverses what a terminal shows after it (a host name that
 /// reads as another), U+2028 breaks a line where no line feed is. Unicode's
 /// explicit directional embeddings, overrides and isolates (U+202A-U+202E,
 /// U+2066-U+2069), its implicit marks (LRM U+200E, RLM U+200F, ALM
 /// U+061C), and the separators of categories Zl and Zp (U+2028, U+2029).
+#[cfg(test)]
 pub(crate) const BIDI_AND_SEPARATORS: [char; 14] = [
     '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}',
     '\u{2069}', '\u{200e}', '\u{200f}', '\u{061c}', '\u{2028}', '\u{2029}',
 ];
 
-/// Whether `c` must never reach an output raw: C0, DEL and C1, and
-/// [`BIDI_AND_SEPARATORS`].
-fn is_control(c: char) -> bool {
-    c.is_control() || BIDI_AND_SEPARATORS.contains(&c)
+/// Whether `c` must never reach an output raw: C0, DEL and C1, and every
+/// character a terminal shows as nothing or as something else (a host
+/// `esa01\u{200b}` reads as `esa01`): Unicode's format characters (Cf:
+/// [`BIDI_AND_SEPARATORS`]' controls, zero-width spaces, U+FEFF, the soft
+/// hyphen), private-use and unassigned code points (Co, Cn: no font
+/// agrees on them), the line and paragraph separators (Zl, Zp), every
+/// space but the ASCII one (Zs: U+00A0 reads as a space), and the
+/// default-ignorable letters and marks ([`INVISIBLE_LETTERS_AND_MARKS`]).
+/// The categories come from the `unicode-general-category` crate
+/// (Unicode 16), not from ranges kept here.
+pub(crate) fn must_escape(c: char) -> bool {
+    use unicode_general_category::GeneralCategory as G;
+    match unicode_general_category::get_general_category(c) {
+        G::Control
+        | G::Format
+        | G::PrivateUse
+        | G::Unassigned
+        | G::Surrogate
+        | G::LineSeparator
+        | G::ParagraphSeparator => true,
+        G::SpaceSeparator => c != ' ',
+        _ => INVISIBLE_LETTERS_AND_MARKS
+            .iter()
+            .any(|(first, last)| (*first..=*last).contains(&c)),
+    }
 }
+
+/// The default-ignorable code points (Unicode's DerivedCoreProperties,
+/// Default_Ignorable_Code_Point) that are letters or marks, so no general
+/// category above escapes them: the combining grapheme joiner U+034F, the
+/// Hangul fillers, the Khmer inherent vowels, the Mongolian and the other
+/// variation selectors. A terminal shows each as nothing.
+const INVISIBLE_LETTERS_AND_MARKS: [(char, char); 9] = [
+    ('\u{034f}', '\u{034f}'),
+    ('\u{115f}', '\u{1160}'),
+    ('\u{17b4}', '\u{17b5}'),
+    ('\u{180b}', '\u{180d}'),
+    ('\u{180f}', '\u{180f}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{fe00}', '\u{fe0f}'),
+    ('\u{ffa0}', '\u{ffa0}'),
+    ('\u{e0100}', '\u{e01ef}'),
+];
 
 /// `text` with every control character escaped (newlines too: one field,
 /// one line).
@@ -51,8 +92,15 @@ pub(crate) fn escape_unmasked(text: &str) -> String {
 /// in it (docs/SECURITY.md I4): every text sshfleet shows or stores is
 /// escaped here, so here is where it leaves without them. Masked before
 /// escaping: the secret is matched as it is, controls in it and all.
+/// Then every quoted value derived from a secret, of any length, is
+/// withheld (`support::taint`): the errors that quote a value are many,
+/// the way out is one.
 fn masked<'a>(text: &'a str, escaper: impl Fn(&str) -> Cow<'_, str>) -> Cow<'a, str> {
-    match crate::support::secrets::mask_known(text) {
+    let shown = match crate::support::secrets::mask_known(text) {
+        Cow::Borrowed(text) => crate::support::taint::withhold_quoted(text),
+        Cow::Owned(text) => Cow::Owned(crate::support::taint::withhold_quoted(&text).into_owned()),
+    };
+    match shown {
         Cow::Borrowed(text) => escaper(text),
         Cow::Owned(text) => Cow::Owned(escaper(&text).into_owned()),
     }
@@ -83,7 +131,9 @@ pub(crate) fn escape_json_text(json: &str) -> Cow<'_, str> {
 
 /// Serialized JSON with every secret the run knows masked inside its
 /// strings (as JSON escapes them), never in its syntax: a password
-/// `null` or `2222` does not turn a value into invalid JSON.
+/// `null` or `2222` does not turn a value into invalid JSON. A string that
+/// is a value derived from a secret, of any length, is masked whole, and
+/// one that quotes such a value between backticks (an error) withholds it.
 fn mask_json_strings(json: &str) -> Cow<'_, str> {
     let mut out: Option<String> = None;
     let mut copied = 0;
@@ -96,7 +146,7 @@ fn mask_json_strings(json: &str) -> Cow<'_, str> {
             (Some(_), '\\') => escaped = true,
             (Some(from), '"') => {
                 start = None;
-                if let Cow::Owned(masked) = crate::support::secrets::mask_known(&json[from..i]) {
+                if let Cow::Owned(masked) = json_string_shown(&json[from..i]) {
                     let out = out.get_or_insert_with(String::new);
                     out.push_str(&json[copied..from]);
                     out.push_str(&masked);
@@ -115,16 +165,33 @@ fn mask_json_strings(json: &str) -> Cow<'_, str> {
     }
 }
 
+/// The content of one JSON string as it may be shown (see
+/// [`mask_json_strings`]).
+fn json_string_shown(content: &str) -> Cow<'_, str> {
+    use crate::support::{secrets, taint};
+    if taint::is_tainted(content) {
+        return Cow::Owned(secrets::MASK.to_string());
+    }
+    match secrets::mask_known(content) {
+        Cow::Borrowed(content) => taint::withhold_backticked(content),
+        Cow::Owned(content) => Cow::Owned(taint::withhold_backticked(&content).into_owned()),
+    }
+}
+
 fn escape_json_raw(json: &str) -> Cow<'_, str> {
-    // Only inside strings, where JSON has escaped every C0 control already.
-    let raw = |c: char| ('\u{7f}'..='\u{9f}').contains(&c) || BIDI_AND_SEPARATORS.contains(&c);
+    // Only inside strings, where JSON has escaped every C0 control
+    // already (and outside them is JSON's own ASCII).
+    let raw = |c: char| c > '\u{1f}' && must_escape(c);
     if !json.chars().any(raw) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 8);
     for c in json.chars() {
         if raw(c) {
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            // Beyond the BMP as JSON writes it: a surrogate pair.
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
         } else {
             out.push(c);
         }
@@ -133,17 +200,18 @@ fn escape_json_raw(json: &str) -> Cow<'_, str> {
 }
 
 fn escape_but(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !text.chars().any(|c| is_control(c) && !keep(c)) {
+    if !text.chars().any(|c| must_escape(c) && !keep(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if BIDI_AND_SEPARATORS.contains(&c) {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-        } else if is_control(c) && !keep(c) {
+        if keep(c) || !must_escape(c) {
+            out.push(c);
+        } else if c.is_control() {
+            // C0, DEL, C1: `\n`, `\u{1b}`, as Rust writes them.
             out.extend(c.escape_debug());
         } else {
-            out.push(c);
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
         }
     }
     Cow::Owned(out)
@@ -212,7 +280,7 @@ mod tests {
         let json = serde_json::to_string_pretty(&serde_json::json!({"h": "a\u{9b}2J\u{1b}\u{7f}"}))
             .unwrap();
         let safe = escape_json_text(&json);
-        assert!(!safe.chars().any(|c| is_control(c) && c != '\n'), "{safe}");
+        assert!(!safe.chars().any(|c| must_escape(c) && c != '\n'), "{safe}");
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back["h"], "a\u{9b}2J\u{1b}\u{7f}");
         assert_eq!(escape_for_terminal("a\tb\nc\u{1b}"), "a\tb\nc\\u{1b}");
@@ -241,11 +309,136 @@ mod tests {
             let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
             assert_eq!(back["h"], text);
         }
-        // Their neighbours stay as they are.
-        for c in ['\u{2065}', '\u{200d}', '\u{2010}', '\u{061b}', '\u{202f}'] {
-            if !BIDI_AND_SEPARATORS.contains(&c) {
-                assert_eq!(escape(&c.to_string()), c.to_string());
+        // Visible neighbours stay as they are.
+        for c in ['\u{2010}', '\u{061b}', 'é', '✓', ' '] {
+            assert_eq!(escape(&c.to_string()), c.to_string());
+        }
+    }
+
+    /// Unicode 16's Default_Ignorable_Code_Point (DerivedCoreProperties.txt),
+    /// copied as the reference the escaper is checked against: what a
+    /// terminal draws as nothing.
+    const DEFAULT_IGNORABLE: [(u32, u32); 17] = [
+        (0xad, 0xad),
+        (0x34f, 0x34f),
+        (0x61c, 0x61c),
+        (0x115f, 0x1160),
+        (0x17b4, 0x17b5),
+        (0x180b, 0x180f),
+        (0x200b, 0x200f),
+        (0x202a, 0x202e),
+        (0x2060, 0x206f),
+        (0x3164, 0x3164),
+        (0xfe00, 0xfe0f),
+        (0xfeff, 0xfeff),
+        (0xffa0, 0xffa0),
+        (0xfff0, 0xfff8),
+        (0x1bca0, 0x1bca3),
+        (0x1d173, 0x1d17a),
+        (0xe0000, 0xe0fff),
+    ];
+
+    /// The class, over every code point: escaped are exactly those of
+    /// categories Cc, Cf, Co, Cn, Zl, Zp, Zs but the ASCII space, and the
+    /// default-ignorable ones; everything else is printed as it is. Each
+    /// escaped one leaves only printable ASCII, in text and in JSON (which
+    /// reads back as the same value).
+    #[test]
+    fn every_invisible_code_point_and_only_those_is_escaped() {
+        use unicode_general_category::{GeneralCategory as G, get_general_category};
+        let mut wrong = Vec::new();
+        let (mut invisible, mut visible) = (String::new(), String::new());
+        for c in (0..=0x10ffffu32).filter_map(char::from_u32) {
+            let category = get_general_category(c);
+            let expected = matches!(
+                category,
+                G::Control
+                    | G::Format
+                    | G::PrivateUse
+                    | G::Unassigned
+                    | G::LineSeparator
+                    | G::ParagraphSeparator
+            ) || (category == G::SpaceSeparator && c != ' ')
+                || DEFAULT_IGNORABLE
+                    .iter()
+                    .any(|(a, b)| (*a..=*b).contains(&u32::from(c)));
+            if must_escape(c) != expected {
+                wrong.push(format!("U+{:04X} ({category:?})", u32::from(c)));
             }
+            if expected {
+                &mut invisible
+            } else {
+                &mut visible
+            }
+            .push(c);
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} wrong: {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(20)]
+        );
+        // All of them at once: each escaped to printable ASCII, in text and
+        // in JSON (read back as the same text); the others kept as they are.
+        let escaped = escape_but(&invisible, |_| false);
+        assert!(escaped.chars().all(|e| e.is_ascii_graphic()));
+        let json = serde_json::to_string(&invisible).unwrap();
+        let json = escape_json_raw(&json);
+        assert!(json.chars().all(|e| e.is_ascii_graphic()));
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), invisible);
+        assert!(matches!(escape_but(&visible, |_| false), Cow::Borrowed(_)));
+        // One beyond the BMP reads back from JSON as itself.
+        let json = escape_json_text("[\"\u{e0001}\u{f0000}\"]").into_owned();
+        assert_eq!(json, "[\"\\udb40\\udc01\\udb80\\udc00\"]");
+        let back: Vec<String> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, ["\u{e0001}\u{f0000}"]);
+    }
+
+    /// Every way text leaves through this module withholds a quoted value
+    /// derived from a secret, however short (docs/SECURITY.md I4). A new
+    /// `pub(crate) fn` here fails this test until it has a row: one that
+    /// shows text with a check, or a reason it shows none.
+    #[test]
+    fn every_way_out_withholds_values_derived_from_secrets() {
+        type WayOut = fn(&str) -> String;
+        let shown: [(&str, WayOut); 4] = [
+            ("escape", |t| escape(t).into_owned()),
+            ("escape_keeping_lines", |t| {
+                escape_keeping_lines(t).into_owned()
+            }),
+            ("escape_for_terminal", |t| {
+                escape_for_terminal(t).into_owned()
+            }),
+            ("escape_json_text", |t| {
+                let json = serde_json::to_string(&serde_json::json!([t, "zq7"])).unwrap();
+                escape_json_text(&json).into_owned()
+            }),
+        ];
+        let not_shown = [
+            // The form of a secret that redaction matches, never printed.
+            "escape_unmasked",
+            // A predicate.
+            "must_escape",
+            // `Utf8Chunks::decode`: bytes to text, shown later by a row above.
+            "decode",
+        ];
+        let source = include_str!("sanitize.rs");
+        let code = source
+            .split("#[cfg(test)]\nmod tests")
+            .next()
+            .unwrap_or_default();
+        let declared = regex::Regex::new(r"pub\(crate\) fn ([a-z_0-9]+)").unwrap();
+        for name in declared.captures_iter(code).map(|c| c[1].to_string()) {
+            assert!(
+                shown.iter().any(|(n, _)| *n == name) || not_shown.contains(&name.as_str()),
+                "sanitize::{name} has no row: does the text it shows withhold tainted values?"
+            );
+        }
+        crate::support::taint::taint("zq7");
+        for (name, way_out) in shown {
+            let out = way_out("`ansible_port` cannot be read as a port number: `zq7`");
+            assert!(!out.contains("zq7"), "{name}: {out}");
+            assert!(out.contains("`ansible_port`"), "{name}: {out}");
         }
     }
 
@@ -283,7 +476,7 @@ mod tests {
         assert_eq!(escape_keeping_lines("two\nlines\u{7}"), "two\nlines\\u{7}");
         for c in (0u32..0x20).chain(0x7f..0xa0) {
             let c = char::from_u32(c).unwrap_or_default();
-            assert!(!escape(&c.to_string()).chars().any(is_control), "{c:?}");
+            assert!(!escape(&c.to_string()).chars().any(must_escape), "{c:?}");
         }
     }
 }

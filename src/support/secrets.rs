@@ -111,8 +111,10 @@ fn with_known<T>(f: impl FnOnce(&mut Option<Arc<Secrets>>) -> T) -> T {
 /// The run knows `secret` from now on (a login password, a vault value,
 /// the value of a secret-named variable, an environment password): every
 /// text shown or stored masks it, whatever field or message quotes it.
-/// Values shorter than [`MIN_SHOWN`] are left to the masks by field.
+/// Values shorter than [`MIN_SHOWN`] are left to the masks by field, and
+/// to taint: whatever its length, no error quotes it (`super::taint`).
 pub(crate) fn remember(secret: &str) {
+    super::taint::taint(secret);
     if secret.chars().count() < MIN_SHOWN {
         return;
     }

@@ -355,7 +355,9 @@ enum Quotes {
     /// A value met while rendering Jinja: its error reaches the user as
     /// `cannot render` a variable, masked when that variable is secret
     /// (`Reader::unrenderable`, `with_rendered_vars`); a value derived from
-    /// a secret into another variable is masked by value.
+    /// a secret into another variable is tainted, and withheld wherever it
+    /// is quoted, whatever its length (`support::taint`, applied by the
+    /// console's escapers: `no_message_or_field_shows_a_value_derived_from_a_secret`).
     Rendered,
     /// sshfleet's own text: a YAML tag, an operator, a type.
     Own,
@@ -497,4 +499,248 @@ fn every_inventory_error_that_quotes_text_is_classified() {
         "quoted in src/inventory but not in QUOTING_ERRORS (classify it: can it be a secret?): \
          {missing:?}; in the table but no longer quoted: {stale:?}"
     );
+}
+
+/// One way a value derived from a secret reaches a message or a field:
+/// the files, the subcommand and its extra arguments, the environment,
+/// the derived value (three characters or fewer: the by-value mask cannot
+/// hide it) and the exit code.
+struct Derived {
+    class: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+    marker: &'static str,
+    exit: i32,
+    /// What is shown instead.
+    said: &'static str,
+}
+
+const DERIVED: &[Derived] = &[
+    Derived {
+        class: "port rendered from a short password",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      ansible_password: abc\n      ansible_port: \"{{ ansible_password }}\"\n",
+        )],
+        args: &["inventory", "-i", "inv.yaml"],
+        env: &[],
+        marker: "abc",
+        exit: 5,
+        said: "withheld",
+    },
+    Derived {
+        class: "port rendered from a three-character slice of a long secret",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      my_password: Sup3rSecretXyzAbcdef\n      ansible_port: \"{{ my_password[0:3] }}\"\n",
+        )],
+        args: &["inventory", "-i", "inv.yaml"],
+        env: &[],
+        marker: "Sup",
+        exit: 5,
+        said: "withheld",
+    },
+    Derived {
+        class: "port rendered from a `!vault` value",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      vault_u: VAULT(xyz)\n      ansible_port: \"{{ vault_u }}\"\n",
+        )],
+        args: &["inventory", "-i", "inv.yaml"],
+        env: &[],
+        marker: "xyz",
+        exit: 5,
+        said: "withheld",
+    },
+    Derived {
+        class: "port rendered from `lookup('env')` of the password sshfleet_password_env names",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      sshfleet_password_env: ESA_PW\n    h3:\n      ansible_port: \"{{ lookup('env', 'ESA_PW')[0:3] }}\"\n",
+        )],
+        args: &["inventory", "--json", "-i", "inv.yaml"],
+        env: &[("ESA_PW", "Hunter2xyz")],
+        marker: "Hun",
+        exit: 5,
+        said: "withheld",
+    },
+    Derived {
+        class: "user with a metacharacter rendered from a secret-named value",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      db_password: \"a;b\"\n      ansible_user: \"{{ db_password }}\"\n",
+        )],
+        args: &["inventory", "-i", "inv.yaml"],
+        env: &[],
+        marker: "a;b",
+        exit: 5,
+        said: "withheld",
+    },
+    Derived {
+        class: "address rendered from a secret-named value",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      db_password: \"a b\"\n      ansible_host: \"{{ db_password }}\"\n",
+        )],
+        args: &["inventory", "--json", "-i", "inv.yaml"],
+        env: &[],
+        marker: "a b",
+        exit: 5,
+        said: "withheld",
+    },
+    Derived {
+        class: "connection type rendered from a secret-named value",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      db_password: zq7\n      ansible_connection: \"{{ db_password }}\"\n",
+        )],
+        args: &["inventory", "--json", "-i", "inv.yaml"],
+        env: &[],
+        marker: "zq7",
+        exit: 5,
+        said: "withheld",
+    },
+    Derived {
+        class: "connection type rendered from a secret-named value, a field of `inventory`",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      db_password: zq7\n      ansible_connection: \"{{ db_password }}\"\n",
+        )],
+        args: &["inventory", "-i", "inv.yaml"],
+        env: &[],
+        marker: "zq7",
+        exit: 0,
+        said: "connection=***",
+    },
+    Derived {
+        class: "connection type rendered from a secret-named value, listed by `run`",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      db_password: zq7\n      ansible_connection: \"{{ db_password }}\"\n",
+        )],
+        args: &[
+            "run",
+            "esa-ecupdate",
+            "--check",
+            "--no-progress",
+            "-i",
+            "inv.yaml",
+        ],
+        env: &[],
+        marker: "zq7",
+        exit: 5,
+        said: "***",
+    },
+    Derived {
+        class: "key file rendered from a secret-named value, a field of `--json`",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      db_password: zq7\n      ansible_ssh_private_key_file: \"{{ db_password }}\"\n",
+        )],
+        args: &["inventory", "--json", "-i", "inv.yaml"],
+        env: &[],
+        marker: "zq7",
+        exit: 0,
+        said: "\"***\"",
+    },
+    Derived {
+        class: "ssh argument value rendered from a short password",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      ansible_password: abc\n      ansible_ssh_common_args: \"-p {{ ansible_password }}\"\n",
+        )],
+        args: &["inventory", "-i", "inv.yaml"],
+        env: &[],
+        marker: "abc",
+        exit: 5,
+        said: "withheld",
+    },
+    Derived {
+        class: "ssh keyword rendered from a slice, quoted unquoted by ssh's parser",
+        files: &[(
+            "inv.yaml",
+            "all:\n  hosts:\n    h1:\n      my_password: Sup3rSecretXyzAbcdef\n      ansible_ssh_common_args: \"-o {{ my_password[0:3] }}\"\n",
+        )],
+        args: &["inventory", "-i", "inv.yaml"],
+        env: &[],
+        marker: "Sup",
+        exit: 5,
+        said: "withheld",
+    },
+    Derived {
+        class: "playbook variable typed from a secret, in the second inventory",
+        files: &[
+            (
+                "sim.yaml",
+                "all:\n  hosts:\n    h1:\n      ansible_host: 127.0.0.1\n",
+            ),
+            (
+                "pv.yaml",
+                "all:\n  vars:\n    db_password: zq7\n    update_timeout: \"{{ db_password }}\"\n",
+            ),
+        ],
+        args: &[
+            "run",
+            "esa-ecupdate",
+            "--check",
+            "--no-progress",
+            "-i",
+            "sim.yaml",
+            "-i",
+            "pv.yaml",
+        ],
+        env: &[],
+        marker: "zq7",
+        exit: 5,
+        said: "withheld",
+    },
+];
+
+/// docs/SECURITY.md I4: a value computed from a secret is never quoted,
+/// whatever its length, whichever error or field would show it; the
+/// message says it is withheld and names where the value was set.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_message_or_field_shows_a_value_derived_from_a_secret() {
+    let mut failures = Vec::new();
+    for row in DERIVED {
+        let dir = tempfile::tempdir().unwrap();
+        let vault: String = vault_encrypt("xyz", VAULT_PASSWORD)
+            .lines()
+            .map(|l| format!("        {l}\n"))
+            .collect();
+        for (name, text) in row.files {
+            let text = text.replace("VAULT(xyz)", &format!("!vault |\n{vault}"));
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let pass = dir.path().join("vault-pass");
+        std::fs::write(&pass, VAULT_PASSWORD).unwrap();
+        let mut args: Vec<String> = row
+            .args
+            .iter()
+            .map(|a| match row.files.iter().find(|(f, _)| f == a) {
+                Some(_) => dir.path().join(a).display().to_string(),
+                None => a.to_string(),
+            })
+            .collect();
+        args.extend(["-F".to_string(), "none".to_string()]);
+        args.extend([
+            "--vault-password-file".to_string(),
+            pass.display().to_string(),
+        ]);
+        let out = sshfleet_cmd(&args, row.env).await;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let said = text.contains(row.said);
+        // Where the value was set: the file that holds it.
+        let file = dir.path().join(row.files.last().unwrap().0);
+        let named = row.exit == 0 || text.contains(&file.display().to_string());
+        if out.status.code() != Some(row.exit) || text.contains(row.marker) || !said || !named {
+            failures.push(format!("{}:\n{text}", row.class));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

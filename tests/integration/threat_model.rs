@@ -739,3 +739,89 @@ async fn a_limit_file_that_blocks_is_refused_as_the_limit_file() {
         "{stderr}"
     );
 }
+
+/// docs/SECURITY.md I2: host names that differ only by characters a
+/// terminal draws as nothing (zero-width space, BOM, soft hyphen,
+/// combining grapheme joiner, a bidi isolate, a Hangul filler, a
+/// variation selector, a no-break space, a private-use character) are
+/// shown distinctly by `inventory`, `inventory --json` and `--list`, each
+/// with its character escaped, and the JSON reads back as the names.
+#[tokio::test(flavor = "multi_thread")]
+async fn host_names_with_invisible_characters_are_shown_distinctly() {
+    let names = [
+        "esa01",
+        "esa01\u{200b}",
+        "esa01\u{feff}",
+        "esa\u{ad}01",
+        "esa01\u{34f}",
+        "esa01\u{2066}",
+        "esa01\u{3164}",
+        "esa01\u{fe0f}",
+        "esa01\u{a0}",
+        "esa01\u{e000}",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let hosts: serde_json::Map<String, serde_json::Value> = names
+        .iter()
+        .map(|n| (n.to_string(), serde_json::json!({})))
+        .collect();
+    let inventory = dir.path().join("zw.json");
+    std::fs::write(
+        &inventory,
+        serde_json::json!({"all": {"hosts": hosts}}).to_string(),
+    )
+    .unwrap();
+    let inv = inventory.display().to_string();
+    let plain = bounded(
+        &["inventory", "-i", &inv, "-F", "none"].map(String::from),
+        &[],
+    )
+    .await;
+    assert_eq!(plain.status.code(), Some(0), "{}", text_of(&plain));
+    let stdout = String::from_utf8(plain.stdout).unwrap();
+    let shown: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    let mut distinct = shown.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), names.len(), "{stdout}");
+    for name in &shown[..] {
+        assert!(
+            name.chars().all(|c| c.is_ascii_graphic()),
+            "shown with an invisible character: {name:?}"
+        );
+    }
+    for extra in ["--json", "--list"] {
+        let out = bounded(
+            &["inventory", extra, "-i", &inv, "-F", "none"].map(String::from),
+            &[],
+        )
+        .await;
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !text
+                .chars()
+                .any(|c| !c.is_ascii() && names.iter().any(|n| n.contains(c))),
+            "{extra}: a raw invisible character:\n{text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for name in names {
+            assert!(text_contains_name(&json, name), "{extra}: {name:?} lost");
+        }
+    }
+}
+
+/// Whether `name` is a host name anywhere in `json` (as a `host` field or
+/// a key).
+fn text_contains_name(json: &serde_json::Value, name: &str) -> bool {
+    match json {
+        serde_json::Value::String(s) => s == name,
+        serde_json::Value::Array(items) => items.iter().any(|v| text_contains_name(v, name)),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k == name || text_contains_name(v, name)),
+        _ => false,
+    }
+}

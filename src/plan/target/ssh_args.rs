@@ -227,7 +227,7 @@ pub(super) fn ssh_args_config(
                 args.origin.path.display(),
                 args.origin.line
             ),
-            message,
+            message: withheld_if_derived(&args.words, message),
         };
         let mut words = args.words.iter();
         while let Some(word) = words.next() {
@@ -261,13 +261,36 @@ pub(super) fn ssh_args_config(
     let options = options.into_vec();
     let config =
         SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| {
+            let words: Vec<String> = conn
+                .ssh_args
+                .iter()
+                .flat_map(|a| a.words.iter().cloned())
+                .collect();
             TargetError {
                 host: name.to_string(),
                 var: ARGS_VARS.to_string(),
-                message,
+                message: withheld_if_derived(&words, message),
             }
         })?;
     Ok((config, route))
+}
+
+/// Why ssh arguments are refused, or, when a word of them was computed
+/// from a secret, only that: ssh's reasons quote a keyword or a value
+/// unquoted (`Sup: no argument after keyword`), where the console's
+/// withholding of quoted values cannot see it (docs/SECURITY.md I4).
+fn withheld_if_derived(words: &[String], message: String) -> String {
+    if words
+        .iter()
+        .any(|w| crate::support::taint::holds_tainted(w))
+    {
+        format!(
+            "refused (reason withheld: a word of them is derived from a secret, `{}`, and the reason may quote it)",
+            crate::support::secrets::MASK
+        )
+    } else {
+        message
+    }
 }
 
 fn no_arg_flag(c: char, row: Flag, options: &mut Options) -> Result<(), String> {
