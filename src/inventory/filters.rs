@@ -6,6 +6,7 @@ use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, State, Value as J};
 
 use super::jinja::{self, py_str, refuse};
+use super::pyargs::{Arg, take};
 use super::pynum::{self, PyNum, py_isspace};
 use super::pyre;
 
@@ -44,25 +45,30 @@ pub(super) fn register(env: &mut Environment<'_>) {
     env.add_filter("last", last);
     env.add_filter("length", length);
     env.add_filter("lower", |v: &J| -> Result<J, Error> {
-        Ok(J::from(super::pycase::lower(&text(v)?)))
+        Ok(J::from(super::pycase::lower(
+            &take("lower", "value", v)?.text(),
+        )))
     });
     env.add_filter("regex_replace", regex_replace);
     env.add_filter("replace", replace);
-    env.add_filter("split", |v: &J, sep: Option<String>, max: Option<i64>| {
-        Ok::<J, Error>(J::from(py_split(
-            &text(v)?,
-            sep.as_deref(),
-            max.unwrap_or(-1),
-        )?))
+    env.add_filter("split", |v: &J, sep: Option<J>, max: Option<J>| {
+        let sep = optional("split", "sep", sep)?.map(Arg::text);
+        let max = optional("split", "maxsplit", max)?.map_or(-1, Arg::int);
+        let text = take("split", "value", v)?.text();
+        Ok::<J, Error>(J::from(py_split(&text, sep.as_deref(), max)?))
     });
     env.add_filter("string", |v: &J| -> Result<J, Error> {
         Ok(J::from(py_str(defined(v)?)?))
     });
-    env.add_filter("trim", |v: &J, chars: Option<String>| -> Result<J, Error> {
-        Ok(J::from(py_strip(&text(v)?, chars.as_deref(), true, true)))
+    env.add_filter("trim", |v: &J, chars: Option<J>| -> Result<J, Error> {
+        let chars = optional("trim", "chars", chars)?.map(Arg::text);
+        let text = take("trim", "value", v)?.text();
+        Ok(J::from(py_strip(&text, chars.as_deref(), true, true)))
     });
     env.add_filter("upper", |v: &J| -> Result<J, Error> {
-        Ok(J::from(super::pycase::upper(&text(v)?)))
+        Ok(J::from(super::pycase::upper(
+            &take("upper", "value", v)?.text(),
+        )))
     });
     env.add_test("defined", |v: &J| !v.is_undefined());
     env.add_test("undefined", |v: &J| v.is_undefined());
@@ -83,6 +89,11 @@ pub(super) fn register(env: &mut Environment<'_>) {
     env.add_function("lookup", jinja::lookup);
     env.add_function("query", jinja::query);
     env.add_function("q", jinja::query);
+}
+
+/// An optional argument, converted as [`super::pyargs::PARAMS`] says.
+fn optional(callee: &str, param: &str, value: Option<J>) -> Result<Option<Arg>, Error> {
+    value.map(|v| take(callee, param, &v)).transpose()
 }
 
 /// `v`, unless it is undefined (only `default` accepts that).
@@ -179,7 +190,9 @@ fn to_bool(v: &J) -> Result<bool, Error> {
 
 /// Python's `str.capitalize()`.
 fn capitalize(v: &J) -> Result<String, Error> {
-    Ok(super::pycase::capitalize(&text(v)?))
+    Ok(super::pycase::capitalize(
+        &take("capitalize", "value", v)?.text(),
+    ))
 }
 
 /// `os.path.basename`.
@@ -232,7 +245,8 @@ fn length(v: &J) -> Result<usize, Error> {
 }
 
 /// Jinja2's `join`: `str()` of each item.
-fn join(v: &J, sep: Option<String>) -> Result<String, Error> {
+fn join(v: &J, sep: Option<J>) -> Result<String, Error> {
+    let sep = optional("join", "d", sep)?.map(Arg::text);
     let items = items(v)?;
     for item in &items {
         defined(item)?;
@@ -251,7 +265,7 @@ fn join(v: &J, sep: Option<String>) -> Result<String, Error> {
 
 /// `'%s-%d' | format(a, b)`: Python's `%` with `%s`, `%d`, `%i`, `%%`.
 pub(super) fn format(v: &J, args: Rest<J>) -> Result<String, Error> {
-    let fmt = text(v)?;
+    let fmt = take("format", "value", v)?.text();
     let mut out = String::new();
     let mut args = args.iter();
     let mut chars = fmt.chars();
@@ -346,8 +360,9 @@ fn int(v: &J, default: Option<J>, base: Option<J>, kwargs: Kwargs) -> Result<J, 
     };
     let base = match base {
         None => Some(10),
-        Some(b) if matches!(b.kind(), ValueKind::Number | ValueKind::Bool) => int_of(&b),
-        // int(text, 'x') is a TypeError: the float step follows.
+        Some(b) if b.kind() == ValueKind::Bool || jinja::is_int(&b) => int_of(&b),
+        // int(text, 'x') and int(text, 2.0) are TypeErrors: the float
+        // step follows.
         Some(_) => None,
     };
     let first = base.map_or(PyNum::Invalid, |b| pynum::py_int(s, b));
@@ -363,9 +378,12 @@ fn int(v: &J, default: Option<J>, base: Option<J>, kwargs: Kwargs) -> Result<J, 
 }
 
 /// Jinja2's `replace(old, new, count)`: Python's `str.replace`.
-fn replace(v: &J, old: String, new: String, count: Option<i64>) -> Result<String, Error> {
-    let limit = count.and_then(|n| usize::try_from(n).ok());
-    py_replace(&text(v)?, &old, &new, limit)
+fn replace(v: &J, old: J, new: J, count: Option<J>) -> Result<String, Error> {
+    let s = take("replace", "value", v)?.text();
+    let old = take("replace", "old", &old)?.text();
+    let new = take("replace", "new", &new)?.text();
+    let limit = optional("replace", "count", count)?.and_then(|n| usize::try_from(n.int()).ok());
+    py_replace(&s, &old, &new, limit)
 }
 
 /// Python's `str.replace`, refusing before it builds a text larger than
@@ -447,14 +465,20 @@ fn py_strip(s: &str, chars: Option<&str>, left: bool, right: bool) -> String {
 /// `\n`, ...) read as Python reads it.
 fn regex_replace(
     v: &J,
-    pattern: String,
-    replacement: Option<String>,
+    pattern: J,
+    replacement: Option<J>,
     kwargs: Kwargs,
 ) -> Result<String, Error> {
-    let s = text(v)?;
-    let ignorecase: Option<bool> = kwargs.get("ignorecase")?;
-    let multiline: Option<bool> = kwargs.get("multiline")?;
+    let flag = |name: &str| -> Result<Option<bool>, Error> {
+        let value: Option<J> = kwargs.get(name)?;
+        Ok(optional("regex_replace", &format!("={name}"), value)?.map(Arg::bool))
+    };
+    let ignorecase = flag("ignorecase")?;
+    let multiline = flag("multiline")?;
     kwargs.assert_all_used()?;
+    let s = take("regex_replace", "value", v)?.text();
+    let pattern = take("regex_replace", "pattern", &pattern)?.text();
+    let replacement = optional("regex_replace", "replacement", replacement)?.map(Arg::text);
     let checked = pyre::check(&pattern).map_err(|e| refuse(format!("regex_replace: {e}")))?;
     let why = if checked.unicode_classes && !pyre::classes_agree_on(&s) {
         Some(
@@ -633,18 +657,25 @@ pub(super) fn method(_: &State<'_, '_>, value: &J, name: &str, args: &[J]) -> Re
         )));
     }
     let s = value.as_str().unwrap_or_default();
+    let callee = format!(".{name}");
+    let param = |i: usize| {
+        super::pyargs::PARAMS
+            .iter()
+            .find(|(c, _)| *c == callee)
+            .and_then(|(_, ps)| ps.get(i + 1))
+            .map_or("", |(p, _)| *p)
+    };
     let arg = |i: usize| -> Result<Option<String>, Error> {
         match args.get(i) {
             None => Ok(None),
             Some(a) if a.is_none() => Ok(None),
-            Some(a) if a.kind() == ValueKind::String => Ok(a.as_str().map(String::from)),
-            Some(a) => Err(refuse(format!("{name}: argument `{a}` is not text"))),
+            Some(a) => Ok(Some(take(&callee, param(i), a)?.text())),
         }
     };
     let int_arg = |i: usize| -> Result<i64, Error> {
         match args.get(i) {
             None => Ok(-1),
-            Some(a) => int_of(a).ok_or_else(|| refuse(format!("{name}: `{a}` is not a number"))),
+            Some(a) => Ok(take(&callee, param(i), a)?.int()),
         }
     };
     let max_args = match name {
@@ -670,26 +701,15 @@ pub(super) fn method(_: &State<'_, '_>, value: &J, name: &str, args: &[J]) -> Re
         "strip" => J::from(py_strip(s, arg(0)?.as_deref(), true, true)),
         "lstrip" => J::from(py_strip(s, arg(0)?.as_deref(), true, false)),
         "rstrip" => J::from(py_strip(s, arg(0)?.as_deref(), false, true)),
+        // Python takes a str or a tuple of them; a list is a TypeError,
+        // and a tuple sshfleet refuses (rewrite.rs): text only.
         "startswith" | "endswith" => {
-            let prefixes: Vec<String> = match args.first() {
-                Some(a) if a.kind() == ValueKind::Seq => a
-                    .try_iter()?
-                    .map(|p| {
-                        p.as_str()
-                            .map(String::from)
-                            .ok_or_else(|| refuse(format!("{name}: `{p}` is not text")))
-                    })
-                    .collect::<Result<_, _>>()?,
-                _ => vec![arg(0)?.ok_or_else(|| refuse(format!("{name}: an argument is needed")))?],
-            };
-            let hit = prefixes.iter().any(|p| {
-                if name == "startswith" {
-                    s.starts_with(p.as_str())
-                } else {
-                    s.ends_with(p.as_str())
-                }
-            });
-            J::from(hit)
+            let p = arg(0)?.ok_or_else(|| refuse(format!("{name}: an argument is needed")))?;
+            J::from(if name == "startswith" {
+                s.starts_with(p.as_str())
+            } else {
+                s.ends_with(p.as_str())
+            })
         }
         "split" => J::from(py_split(s, arg(0)?.as_deref(), int_arg(1)?)?),
         _ => {

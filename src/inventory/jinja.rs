@@ -387,48 +387,18 @@ pub(super) fn query(plugin: String, terms: Rest<J>, kwargs: Kwargs) -> Result<J,
 
 fn run_lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs, list: bool) -> Result<J, Error> {
     let name = plugin.strip_prefix("ansible.builtin.").unwrap_or(&plugin);
-    let values: Vec<String> = match name {
-        "env" => {
-            let default: Option<String> = kwargs.get("default")?;
-            kwargs.assert_all_used()?;
-            terms
-                .iter()
-                .map(|t| {
-                    let name = term(t)?;
-                    ENV_READ.with(|read| read.borrow_mut().push(name.clone()));
-                    let value = std::env::var(&name).ok();
-                    // `ESA_PASSWORD`: a secret-named variable's value is a
-                    // secret wherever it is used.
-                    if crate::support::secrets::is_secret_name(&name)
-                        && let Some(value) = &value
-                    {
-                        crate::support::secrets::remember(value);
-                    }
-                    Ok(value.or_else(|| default.clone()).unwrap_or_default())
-                })
-                .collect::<Result<_, Error>>()?
-        }
-        "file" => {
-            kwargs.assert_all_used()?;
-            terms
-                .iter()
-                .map(|t| {
-                    let name = term(t)?;
-                    let path = super::vars::expand_home(&name);
-                    if !path.is_absolute() {
-                        return Err(refuse(format!(
-                            "lookup('file', '{name}'): a relative path is searched in a play's directories, which sshfleet does not have; use an absolute path or ~/"
-                        )));
-                    }
-                    // A regular file of bounded size: a FIFO would block.
-                    let text = crate::support::bounds::read_input(&path).map_err(|e| {
-                        refuse(format!("lookup('file', '{}'): {e}", path.display()))
-                    })?;
-                    // The plugin's default `rstrip=True`: Python's rstrip().
-                    Ok(text.trim_end().to_string())
-                })
-                .collect::<Result<_, Error>>()?
-        }
+    let values = match name {
+        "env" => super::lookups::env(&terms, &kwargs, &|name| {
+            ENV_READ.with(|read| read.borrow_mut().push(name.to_string()));
+            // `ESA_PASSWORD`: a secret-named variable's value is a
+            // secret wherever it is used.
+            if crate::support::secrets::is_secret_name(name)
+                && let Ok(value) = std::env::var(name)
+            {
+                crate::support::secrets::remember(&value);
+            }
+        })?,
+        "file" => super::lookups::file(&terms, &kwargs)?,
         other => {
             return Err(refuse(format!(
                 "lookup plugin `{other}` is not supported by sshfleet (supported: {})",
@@ -439,7 +409,7 @@ fn run_lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs, list: bool) -> Res
     Ok(if list {
         J::from(values)
     } else {
-        J::from(values.join(","))
+        super::lookups::lookup_value(values)
     })
 }
 
@@ -460,11 +430,4 @@ pub(super) fn take_env_read() -> Vec<String> {
 pub(super) fn restore_env_read(mut outer: Vec<String>, inner: Vec<String>) {
     outer.extend(inner);
     ENV_READ.with(|read| *read.borrow_mut() = outer);
-}
-
-fn term(value: &J) -> Result<String, Error> {
-    value
-        .as_str()
-        .map(String::from)
-        .ok_or_else(|| refuse(format!("lookup term `{value}` is not text")))
 }

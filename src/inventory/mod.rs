@@ -23,9 +23,11 @@ mod filters;
 mod ini;
 mod jinja;
 pub(crate) mod list;
+mod lookups;
 mod magic;
 mod model;
 mod plugin_vars;
+mod pyargs;
 mod pycase;
 mod pychars;
 mod pyliteral;
@@ -335,6 +337,8 @@ impl Inventory {
     }
 }
 
+#[cfg(test)]
+mod filter_args_tests;
 #[cfg(test)]
 mod jinja_tests;
 #[cfg(test)]

@@ -636,3 +636,149 @@ fn reader_refusals_name_file_and_line() {
         assert!(stderr(&out).contains(needle), "{name}: {}", stderr(&out));
     }
 }
+
+/// `lookup('env')` and `lookup('file')` as ansible-core 2.19 computes
+/// them (issue 25, findings 3, 4, 8, 9; issue 23): each row of
+/// `tests/inventories/lookups.txt` (written by `lookups.py` with Ansible's
+/// Templar, in the fixture built here the same way) rendered by the binary
+/// as a host's `ansible_user` (`"u{{ (expression) | string |
+/// regex_replace(...) }}"`, as lookups.py wraps it): Ansible's value, or
+/// an error where Ansible fails, blocks (a FIFO), or reads what sshfleet
+/// refuses by design (a file under /proc, /sys, /dev, a relative path).
+#[test]
+fn lookups_are_ansibles() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for (name, text) in [
+        ("plain", "fileval \n\n"),
+        ("x", "lexical\n"),
+        ("real/x", "physical\n"),
+        ("lead", "  \tlead\n"),
+        ("ws", "ws\u{1c}\u{1f}\u{a0}\n"),
+        ("${LT_UNSET}x", "literal\n"),
+        ("vault", "$ANSIBLE_VAULT;1.1;AES256\n6161\n"),
+        ("dir/keep", "k\n"),
+    ] {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    std::fs::create_dir_all(root.join("real/sub")).unwrap();
+    for (name, target) in [
+        ("link", "real/sub"),
+        ("tolink", "plain"),
+        ("toproc", "/proc/self/environ"),
+        ("tonull", "/dev/null"),
+    ] {
+        std::os::unix::fs::symlink(target, root.join(name)).unwrap();
+    }
+    let fifo = Command::new("mkfifo").arg(root.join("fifo")).status();
+    assert!(fifo.unwrap().success(), "mkfifo");
+    let table = std::fs::read_to_string(corpus().join("lookups.txt")).unwrap();
+    let rows: Vec<(&str, &str)> = table
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split_once('\t').unwrap())
+        .collect();
+    let hosts: serde_json::Map<String, Value> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (expr, _))| {
+            (
+                format!("h{i}"),
+                json!({ "ansible_user": format!(
+                    "u{{{{ ({expr}) | string | regex_replace('[^A-Za-z0-9.,_]', '_') }}}}"
+                ) }),
+            )
+        })
+        .collect();
+    std::fs::write(
+        root.join("inv.yml"),
+        serde_json::to_string(&json!({ "all": { "hosts": hosts } })).unwrap(),
+    )
+    .unwrap();
+    let text = root.display().to_string();
+    let env: Vec<(String, String)> = [
+        ("LT", text.as_str()),
+        ("LT_REL", text.trim_start_matches('/')),
+        ("HOME", text.as_str()),
+        ("LT_SET", "val"),
+        ("LT_EMPTY", ""),
+        ("LT_SP", "a b"),
+        ("LT_DOLLAR", "$LT_SET"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sshfleet"));
+    cmd.current_dir(root)
+        .args(["inventory", "-i", "inv.yml", "--json"])
+        .env_remove("LT_UNSET")
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(std::process::Stdio::null());
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let listed: Vec<Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    let by_host: BTreeMap<&str, &Value> = listed
+        .iter()
+        .map(|h| (h["host"].as_str().unwrap(), h))
+        .collect();
+    let mut wrong = Vec::new();
+    for (i, (expr, want)) in rows.iter().enumerate() {
+        let host = by_host[format!("h{i}").as_str()];
+        let ok = match want.split_once(' ') {
+            Some(("V", value)) => host["user"].as_str() == Some(value),
+            _ => host.get("error").is_some(),
+        };
+        if !ok {
+            wrong.push(format!("{expr}: Ansible {want}, sshfleet {host}"));
+        }
+    }
+    assert!(rows.len() > 60, "the table is short");
+    assert!(
+        wrong.is_empty(),
+        "{} differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    // The refusals by design say why, naming the file.
+    for (expr, needle) in [
+        (
+            "lookup('file', '/proc/self/environ')",
+            "/proc/self/environ: sshfleet does not read files under /proc, /sys, /dev",
+        ),
+        (
+            "lookup('file', '/$LT_REL/toproc')",
+            "toproc: sshfleet does not read files under",
+        ),
+        (
+            "lookup('file', '/$LT_REL/fifo')",
+            "fifo: not a regular file",
+        ),
+    ] {
+        let i = rows.iter().position(|(e, _)| *e == expr).unwrap();
+        let error = by_host[format!("h{i}").as_str()]["error"].as_str().unwrap();
+        assert!(error.contains(needle), "{expr}: {error}");
+    }
+}
+
+/// The lookup table is what ansible-core 2.19 computes
+/// (`tests/inventories/lookups.py --check`), and so is the filter and
+/// method table (`filter_args.py --check`, read by the unit test
+/// `every_filter_and_method_takes_the_argument_types_ansible_takes`).
+/// Skipped where ansible-core is missing, unless SSHFLEET_REQUIRE_ANSIBLE
+/// is set.
+#[test]
+fn lookup_and_filter_argument_tables_are_ansibles() {
+    python_table_check(
+        "lookups.py",
+        "lookup_and_filter_argument_tables_are_ansibles",
+    );
+    python_table_check(
+        "filter_args.py",
+        "lookup_and_filter_argument_tables_are_ansibles",
+    );
+}
