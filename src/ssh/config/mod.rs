@@ -205,9 +205,6 @@ pub(crate) struct SshConfig {
     blocks: Vec<Block>,
     /// A `Match final` block exists: lookups make a second pass.
     has_final: bool,
-    /// An `IgnoreUnknown` line was read: unknown keywords after it are
-    /// judged per host, against the value that host obtained.
-    saw_ignore_unknown: bool,
     /// Where a relative `Include` is looked for: `~/.ssh` in a user's
     /// file, `/etc/ssh` in the system-wide one.
     include_base: PathBuf,
@@ -329,7 +326,7 @@ impl SshConfig {
                 line: 0,
             };
             config
-                .keyword_line(&lower, &args, &place, &scope)
+                .keyword_line(&lower, &args, nothing_after_keyword(option), &place, &scope)
                 .map_err(|m| format!("{keyword}: {m}"))?;
         }
         Ok(config)
@@ -384,6 +381,25 @@ impl SshConfig {
             };
             let lower = keyword.to_ascii_lowercase();
             match lower.as_str() {
+                // `Host # comment`: OpenSSH reads a block no host is in.
+                "host" if args.is_empty() && !nothing_after_keyword(line) => {
+                    let id = self.blocks.len();
+                    self.blocks.push(Block {
+                        condition: Condition::Host(
+                            crate::ssh::pattern::PatternList::new(std::iter::empty(), false)
+                                .map_err(invalid)?,
+                        ),
+                        path: path.to_path_buf(),
+                        line: number,
+                    });
+                    self.directives.push(Directive {
+                        scope: outer.clone(),
+                        line: Line::Block(id),
+                    });
+                    let mut conditions = (**outer).clone();
+                    conditions.push(id);
+                    scope = Arc::new(conditions);
+                }
                 "host" | "match" => {
                     let condition = if lower == "host" {
                         host_condition(&args)
@@ -408,6 +424,8 @@ impl SshConfig {
                     conditions.push(id);
                     scope = Arc::new(conditions);
                 }
+                // `Include # comment`: OpenSSH includes nothing.
+                "include" if args.is_empty() && !nothing_after_keyword(line) => {}
                 "include" => {
                     if args.is_empty() {
                         return Err(invalid("Include needs a path".to_string()));
@@ -433,7 +451,8 @@ impl SshConfig {
                 }
                 _ => {
                     let place = Place { path, line: number };
-                    self.keyword_line(&lower, &args, &place, &scope)
+                    let bare = nothing_after_keyword(line);
+                    self.keyword_line(&lower, &args, bare, &place, &scope)
                         .map_err(|m| invalid(format!("{keyword}: {m}")))?;
                 }
             }
@@ -441,21 +460,33 @@ impl SshConfig {
         Ok(())
     }
 
-    /// One keyword line other than `Host`, `Match` and `Include`.
+    /// One keyword line other than `Host`, `Match` and `Include`. `bare`:
+    /// nothing at all follows the keyword (not even a comment).
     fn keyword_line(
         &mut self,
         lower: &str,
         args: &[String],
+        bare: bool,
         place: &Place<'_>,
         scope: &Arc<Vec<usize>>,
     ) -> Result<(), String> {
-        setting::no_argument(args)?;
-        let line = if keywords::find(lower).is_none() {
-            // Unknown: refused now, unless an IgnoreUnknown came before,
-            // which may name it for some hosts (judged per host).
-            if !self.saw_ignore_unknown {
-                return Err(setting::BAD_OPTION.to_string());
+        if args.is_empty() {
+            // OpenSSH 9.2 refuses a keyword with nothing after it before
+            // it looks the keyword up; one with only a comment after it
+            // passes that check and is read by its keyword.
+            setting::no_argument(args).or_else(|e| if bare { Err(e) } else { Ok(()) })?;
+            if keywords::find(lower).is_some() {
+                return if ZERO_ARGUMENTS.contains(&lower) {
+                    Ok(())
+                } else {
+                    Err("Missing argument (only a comment after the keyword; OpenSSH refuses it too)".to_string())
+                };
             }
+        }
+        let line = if keywords::find(lower).is_none() {
+            // Unknown: judged per host, against the `IgnoreUnknown` in
+            // force there when the line is read (`-o IgnoreUnknown` on the
+            // command line included), as OpenSSH judges it.
             Line::Unknown {
                 keyword: lower.to_string(),
                 path: place.path.to_path_buf(),
@@ -463,7 +494,6 @@ impl SshConfig {
             }
         } else if lower == "ignoreunknown" {
             keywords::check_value(values::Value::One, args)?;
-            self.saw_ignore_unknown = true;
             Line::IgnoreUnknown(args[0].clone())
         } else {
             match parse_setting(lower, args, place)? {
@@ -638,6 +668,55 @@ impl SshConfig {
     }
 }
 
+/// The keywords OpenSSH 9.2 reads with no argument when only a comment
+/// follows them (`SendEnv # none yet`): each then sets nothing. Every
+/// other keyword refuses such a line ("Missing argument"); `Host` (a block
+/// no host is in) and `Include` (nothing included) are read in
+/// `read_text`. `zero_argument_lines_are_read_as_openssh_reads_them`
+/// checks the list against the installed `ssh -G`, keyword by keyword.
+const ZERO_ARGUMENTS: &[&str] = &[
+    "afstokenpassing",
+    "canonicaldomains",
+    "canonicalizepermittedcnames",
+    "cipher",
+    "compressionlevel",
+    "fallbacktorsh",
+    "globalknownhostsfile",
+    "globalknownhostsfile2",
+    "kerberosauthentication",
+    "kerberostgtpassing",
+    "logverbose",
+    "protocol",
+    "rhostsauthentication",
+    "rhostsrsaauthentication",
+    "rsaauthentication",
+    "sendenv",
+    "setenv",
+    "useblacklistedkeys",
+    "useprivilegedport",
+    "userknownhostsfile",
+    "userknownhostsfile2",
+    "useroaming",
+    "usersh",
+];
+
+/// OpenSSH's "no argument after keyword" test (readconf.c): the line,
+/// trailing white space dropped, ends with its keyword (and an `=`).
+fn nothing_after_keyword(line: &str) -> bool {
+    let line = line.trim();
+    let end = line
+        .find(|c: char| c.is_whitespace() || c == '=' || c == '"')
+        .unwrap_or(line.len());
+    if line[end..].starts_with('"') {
+        return false;
+    }
+    let rest = line[end..].trim_start();
+    rest.strip_prefix('=')
+        .unwrap_or(rest)
+        .trim_start()
+        .is_empty()
+}
+
 /// OpenSSH's `lowercase()`: `tolower` in the C locale, so only ASCII
 /// letters change (`HÖST` becomes `hÖst`).
 pub(crate) fn lower_ascii(name: &str) -> String {
@@ -646,6 +725,8 @@ pub(crate) fn lower_ascii(name: &str) -> String {
 
 #[cfg(test)]
 mod generated;
+#[cfg(test)]
+mod ignore_unknown_tests;
 #[cfg(test)]
 mod jump_tests;
 #[cfg(test)]
