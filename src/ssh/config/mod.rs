@@ -738,4 +738,6 @@ pub(super) mod table_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod value_refusal_tests;
+#[cfg(test)]
 mod value_tests;
