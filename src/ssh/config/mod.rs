@@ -57,7 +57,9 @@ mod setting;
 mod values;
 
 pub(crate) use cnum::strtonum;
-pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user, safe_user_name};
+pub(crate) use expand::{
+    Tokens, expand_command, expand_path, home, local_user, safe_user_name, tilde,
+};
 pub(crate) use forward::parse_forward;
 pub(crate) use jump::JumpHost;
 pub(crate) use setting::{HostConfig, Obtained, PROXY_TOKENS, method_allowed};
