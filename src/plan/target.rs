@@ -817,14 +817,18 @@ mod tests {
 
     #[test]
     fn proxy_command_and_flags_from_ssh_args() {
+        // ssh leaves out a `-i` file that is not there: this one is.
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k");
+        std::fs::write(&key, "").unwrap();
         let t = target(
-            "all:\n  hosts:\n    esa01:\n      ansible_host: 192.0.2.1\n      ansible_user: ops\n      ansible_ssh_common_args: \"-4C -p 2022 -l nobody -i /keys/k -o 'ProxyCommand nc %h %p # %r %%'\"\n      ansible_host_key_checking: false\n",
+            &format!("all:\n  hosts:\n    esa01:\n      ansible_host: 192.0.2.1\n      ansible_user: ops\n      ansible_ssh_common_args: \"-4C -p 2022 -l nobody -i {} -o 'ProxyCommand nc %h %p # %r %%'\"\n      ansible_host_key_checking: false\n", key.display()),
             "Host bastion\n",
         )
         .unwrap();
         assert_eq!(t.port, 2022);
         assert_eq!(t.credentials.user, "ops");
-        assert_eq!(t.credentials.config_key_files, [PathBuf::from("/keys/k")]);
+        assert_eq!(t.credentials.config_key_files, [key]);
         assert_eq!(
             t.proxy_command.as_deref(),
             Some("nc 192.0.2.1 2022 # ops %")
@@ -950,5 +954,7 @@ mod command_line;
 #[cfg(test)]
 mod route_tests;
 
+#[cfg(test)]
+mod flag_expansion_tests;
 #[cfg(test)]
 mod flag_tests;

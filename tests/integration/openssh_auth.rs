@@ -20,6 +20,9 @@ struct AuthLab {
     /// The authorized key's public half only: its private half is in the
     /// agent, nowhere on disk.
     public_only: PathBuf,
+    /// The authorized key encrypted with a passphrase sshfleet is not
+    /// given, and no `.pub` beside it.
+    encrypted: PathBuf,
 }
 
 impl Drop for AuthLab {
@@ -75,8 +78,18 @@ impl AuthLab {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let encrypted = dir.path().join("encrypted_key");
+        std::fs::copy(&private, &encrypted).unwrap();
+        let status = Command::new("ssh-keygen")
+            .args(["-q", "-p", "-P", "", "-N", "not-given-pw", "-f"])
+            .arg(&encrypted)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "ssh-keygen -p failed");
         let mut lab = AuthLab {
             public_only: dir.path().join("only_public.pub"),
+            encrypted,
             dir,
             sshd,
             agent,
@@ -129,7 +142,8 @@ impl AuthLab {
                 self.dir.path().join("other_key").display(),
             )
             .replace("AGENT", &self.socket.display().to_string())
-            .replace("PUBLIC_ONLY", &self.public_only.display().to_string()),
+            .replace("PUBLIC_ONLY", &self.public_only.display().to_string())
+            .replace("ENCRYPTED", &self.encrypted.display().to_string()),
         )
         .unwrap();
         path
@@ -263,6 +277,33 @@ async fn identities_only_with_a_public_key_file_uses_the_agents_private_half() {
     lab.expect(
         "127.0.0.1",
         "  IdentitiesOnly yes\n  IdentityAgent AGENT\n",
+        false,
+        false,
+        AUTH_FAILED,
+    )
+    .await;
+}
+
+/// `IdentitiesOnly yes` with an encrypted key file (no `.pub` beside it)
+/// whose private half is in the agent: ssh reads the public half the file
+/// keeps in the clear and the agent signs with it ("explicit agent");
+/// without the agent neither client can use the key.
+#[tokio::test(flavor = "multi_thread")]
+async fn identities_only_with_an_encrypted_key_uses_the_agents_private_half() {
+    let Some(lab) = AuthLab::start().await else {
+        return;
+    };
+    lab.expect(
+        "127.0.0.1",
+        "  IdentitiesOnly yes\n  IdentityFile ENCRYPTED\n  IdentityAgent AGENT\n",
+        false,
+        true,
+        "",
+    )
+    .await;
+    lab.expect(
+        "127.0.0.1",
+        "  IdentitiesOnly yes\n  IdentityFile ENCRYPTED\n  IdentityAgent none\n",
         false,
         false,
         AUTH_FAILED,

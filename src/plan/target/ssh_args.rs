@@ -3,7 +3,7 @@
 
 use super::TargetError;
 use crate::inventory::ConnectionVars;
-use crate::ssh::config::{SshConfig, parse_forward};
+use crate::ssh::config::{SshConfig, parse_forward, tilde};
 
 /// What a flag of ssh(1)'s command line is to sshfleet: every flag
 /// OpenSSH 9.2's `ssh` accepts has a row in [`FLAGS`], so none is ignored
@@ -32,90 +32,128 @@ enum Flag {
     Refused(bool, &'static str),
 }
 
+/// What ssh.c (OpenSSH 9.2) does to a flag's argument before it uses it:
+/// `~`, `${VAR}` and `%` tokens are expanded for some and not for others,
+/// so each row says which (`flag_arguments_are_expanded_as_ssh_expands_them`
+/// checks every row against `ssh -G`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Arg {
+    /// The flag takes no argument.
+    NoArgument,
+    /// Taken as written: nothing is expanded (`-l %h` is the user `%h`).
+    Literal,
+    /// `-i`: `~` expanded, then the file checked as written: when it
+    /// cannot be found ssh warns and leaves it out; else it is an
+    /// `IdentityFile`, whose `${VAR}` and `%` tokens ssh expands when it
+    /// loads the key (so `-i ${DIR}/key` is left out unless a file named
+    /// `${DIR}/key` exists).
+    Tilde,
+    /// Read as the ssh_config keyword it sets is read (`-o`, `-J`, `-S`,
+    /// the forwardings): its expansion is the keyword's.
+    AsKeyword,
+}
+
 /// Every flag of `ssh` (OpenSSH 9.2's getopt string
 /// `1246ab:c:e:fgi:kl:m:no:p:qstvxAB:CD:E:F:GI:J:KL:MNO:PQ:R:S:TVw:W:XYy`),
 /// as ssh.c reads it. Options set here go through the keyword table, so a
 /// flag standing for a refused keyword (`-b`, `-f`, `-I`) is refused
 /// with that keyword's reason.
-const FLAGS: &[(char, Flag)] = &[
+const FLAGS: &[(char, Flag, Arg)] = &[
     (
         '1',
         Flag::Refused(
             false,
             "ssh refuses it (SSH protocol 1 is no longer supported)",
         ),
+        Arg::NoArgument,
     ),
-    ('2', Flag::Inert(false, "OpenSSH reads and ignores it")),
-    ('4', Flag::Sets(&["AddressFamily=inet"])),
-    ('6', Flag::Sets(&["AddressFamily=inet6"])),
-    ('A', Flag::Sets(&["ForwardAgent=yes"])),
-    ('a', Flag::Sets(&["ForwardAgent=no"])),
-    ('B', Flag::Last("BindInterface")),
-    ('b', Flag::Last("BindAddress")),
-    ('C', Flag::Sets(&["Compression=yes"])),
-    ('c', Flag::Last("Ciphers")),
-    ('D', Flag::Forward("DynamicForward")),
+    (
+        '2',
+        Flag::Inert(false, "OpenSSH reads and ignores it"),
+        Arg::NoArgument,
+    ),
+    ('4', Flag::Sets(&["AddressFamily=inet"]), Arg::NoArgument),
+    ('6', Flag::Sets(&["AddressFamily=inet6"]), Arg::NoArgument),
+    ('A', Flag::Sets(&["ForwardAgent=yes"]), Arg::NoArgument),
+    ('a', Flag::Sets(&["ForwardAgent=no"]), Arg::NoArgument),
+    ('B', Flag::Last("BindInterface"), Arg::Literal),
+    ('b', Flag::Last("BindAddress"), Arg::Literal),
+    ('C', Flag::Sets(&["Compression=yes"]), Arg::NoArgument),
+    ('c', Flag::Last("Ciphers"), Arg::Literal),
+    ('D', Flag::Forward("DynamicForward"), Arg::AsKeyword),
     (
         'E',
         Flag::Inert(
             true,
             "the file ssh writes its own log to; sshfleet writes no ssh log",
         ),
+        Arg::Literal,
     ),
-    ('e', Flag::Last("EscapeChar")),
-    ('F', Flag::Own),
+    ('e', Flag::Last("EscapeChar"), Arg::Literal),
+    ('F', Flag::Own, Arg::Literal),
     (
         'f',
         Flag::Sets(&["ForkAfterAuthentication=yes", "StdinNull=yes"]),
+        Arg::NoArgument,
     ),
     (
         'G',
         Flag::Refused(false, "ssh prints its configuration and connects nowhere"),
+        Arg::NoArgument,
     ),
-    ('g', Flag::Sets(&["GatewayPorts=yes"])),
-    ('I', Flag::Last("PKCS11Provider")),
-    ('i', Flag::First("IdentityFile")),
-    ('J', Flag::Own),
+    ('g', Flag::Sets(&["GatewayPorts=yes"]), Arg::NoArgument),
+    ('I', Flag::Last("PKCS11Provider"), Arg::Literal),
+    ('i', Flag::First("IdentityFile"), Arg::Tilde),
+    ('J', Flag::Own, Arg::AsKeyword),
     (
         'K',
         Flag::Sets(&["GSSAPIAuthentication=yes", "GSSAPIDelegateCredentials=yes"]),
+        Arg::NoArgument,
     ),
-    ('k', Flag::Sets(&["GSSAPIDelegateCredentials=no"])),
-    ('L', Flag::Forward("LocalForward")),
-    ('l', Flag::First("User")),
-    ('M', Flag::Sets(&["ControlMaster=yes"])),
-    ('m', Flag::Last("MACs")),
-    ('N', Flag::Sets(&["SessionType=none"])),
-    ('n', Flag::Sets(&["StdinNull=yes"])),
+    (
+        'k',
+        Flag::Sets(&["GSSAPIDelegateCredentials=no"]),
+        Arg::NoArgument,
+    ),
+    ('L', Flag::Forward("LocalForward"), Arg::AsKeyword),
+    ('l', Flag::First("User"), Arg::Literal),
+    ('M', Flag::Sets(&["ControlMaster=yes"]), Arg::NoArgument),
+    ('m', Flag::Last("MACs"), Arg::Literal),
+    ('N', Flag::Sets(&["SessionType=none"]), Arg::NoArgument),
+    ('n', Flag::Sets(&["StdinNull=yes"]), Arg::NoArgument),
     (
         'O',
         Flag::Refused(
             true,
             "ssh sends a command to a control master and runs nothing on the host",
         ),
+        Arg::Literal,
     ),
-    ('o', Flag::Own),
+    ('o', Flag::Own, Arg::AsKeyword),
     (
         'P',
         Flag::Refused(
             false,
             "OpenSSH 9.2 ignores `-P`, 9.4 and later read it as `-P tag`; use `-o Tag=` or remove it",
         ),
+        Arg::NoArgument,
     ),
-    ('p', Flag::First("Port")),
+    ('p', Flag::First("Port"), Arg::Literal),
     (
         'Q',
         Flag::Refused(true, "ssh lists algorithms and connects nowhere"),
+        Arg::Literal,
     ),
-    ('q', Flag::Sets(&["LogLevel=QUIET"])),
-    ('R', Flag::Forward("RemoteForward")),
-    ('S', Flag::Last("ControlPath")),
-    ('s', Flag::Sets(&["SessionType=subsystem"])),
-    ('T', Flag::Sets(&["RequestTTY=no"])),
-    ('t', Flag::Sets(&["RequestTTY=yes"])),
+    ('q', Flag::Sets(&["LogLevel=QUIET"]), Arg::NoArgument),
+    ('R', Flag::Forward("RemoteForward"), Arg::AsKeyword),
+    ('S', Flag::Last("ControlPath"), Arg::AsKeyword),
+    ('s', Flag::Sets(&["SessionType=subsystem"]), Arg::NoArgument),
+    ('T', Flag::Sets(&["RequestTTY=no"]), Arg::NoArgument),
+    ('t', Flag::Sets(&["RequestTTY=yes"]), Arg::NoArgument),
     (
         'V',
         Flag::Refused(false, "ssh prints its version and connects nowhere"),
+        Arg::NoArgument,
     ),
     (
         'v',
@@ -123,6 +161,7 @@ const FLAGS: &[(char, Flag)] = &[
             false,
             "the verbosity of ssh's own log; sshfleet writes no ssh log",
         ),
+        Arg::NoArgument,
     ),
     (
         'W',
@@ -130,28 +169,68 @@ const FLAGS: &[(char, Flag)] = &[
             true,
             "ssh forwards its standard input to another host and runs nothing on this one",
         ),
+        Arg::Literal,
     ),
-    ('w', Flag::Last("TunnelDevice")),
-    ('X', Flag::Sets(&["ForwardX11=yes"])),
-    ('x', Flag::Sets(&["ForwardX11=no"])),
+    ('w', Flag::Last("TunnelDevice"), Arg::Literal),
+    ('X', Flag::Sets(&["ForwardX11=yes"]), Arg::NoArgument),
+    ('x', Flag::Sets(&["ForwardX11=no"]), Arg::NoArgument),
     (
         'Y',
         Flag::Sets(&["ForwardX11=yes", "ForwardX11Trusted=yes"]),
+        Arg::NoArgument,
     ),
     (
         'y',
         Flag::Inert(false, "ssh logs to syslog; sshfleet writes no ssh log"),
+        Arg::NoArgument,
     ),
 ];
 
 /// The table's flags, each with whether it takes an argument.
 #[cfg(test)]
 pub(super) fn flag_table() -> Vec<(char, bool)> {
-    FLAGS.iter().map(|(c, f)| (*c, takes_arg(*f))).collect()
+    FLAGS.iter().map(|(c, f, _)| (*c, takes_arg(*f))).collect()
+}
+
+/// The table's flags that take an argument: the keyword each sets (if
+/// any), and whether ssh takes the argument as written (`Some(false)`),
+/// expands it as that keyword (`Some(true)`), or only its `~` (`None`).
+#[cfg(test)]
+pub(super) fn flag_expansions() -> Vec<(char, Option<&'static str>, Option<bool>)> {
+    FLAGS
+        .iter()
+        .filter(|(_, _, arg)| *arg != Arg::NoArgument)
+        .map(|(c, f, arg)| {
+            let keyword = match f {
+                Flag::First(k) | Flag::Last(k) | Flag::Forward(k) => Some(*k),
+                _ if *c == 'J' => Some("ProxyJump"),
+                _ => None,
+            };
+            let expands = match arg {
+                Arg::Literal => Some(false),
+                Arg::AsKeyword => Some(true),
+                _ => None,
+            };
+            (*c, keyword, expands)
+        })
+        .collect()
 }
 
 fn flag(c: char) -> Option<Flag> {
-    FLAGS.iter().find(|(f, _)| *f == c).map(|(_, f)| *f)
+    FLAGS.iter().find(|(f, _, _)| *f == c).map(|(_, f, _)| *f)
+}
+
+/// `-i`'s argument as ssh.c takes it: `~` expanded, then kept only if
+/// the file is there (`None`: ssh warns and leaves it out).
+fn identity_flag(value: &str) -> Result<Option<String>, String> {
+    let path = tilde(value).map_err(|e| format!("`-i {value}`: {e}"))?;
+    if std::fs::metadata(&path).is_err() {
+        tracing::warn!(
+            "`-i {value}`: identity file {path} not accessible; ssh leaves it out, and so does sshfleet (ssh takes `-i` as written: only `~` is expanded)"
+        );
+        return Ok(None);
+    }
+    Ok(Some(path))
 }
 
 fn takes_arg(flag: Flag) -> bool {
@@ -339,6 +418,13 @@ fn arg_flag(
             if c == 'p' && port_set {
                 return Ok(());
             }
+            let value = match c {
+                'i' => match identity_flag(&value)? {
+                    Some(path) => path,
+                    None => return Ok(()),
+                },
+                _ => value,
+            };
             let option = format!("{keyword}={}", verbatim(&value));
             checked(c, &option)?;
             options.ordered.push(option);

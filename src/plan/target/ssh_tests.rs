@@ -44,6 +44,8 @@ fn authentication_keywords_reach_the_credentials() {
         "PreferredAuthentications password,publickey\n",
         Path::new("cfg"),
     )
+    .unwrap()
+    .lookup("h", None)
     .unwrap_err()
     .to_string();
     assert!(err.contains("keys first"), "{err}");

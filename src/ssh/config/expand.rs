@@ -136,7 +136,7 @@ pub(super) fn expand_env(value: &str) -> Result<String, String> {
 /// OpenSSH's `tilde_expand_filename`: `~` and `~/...` are the home
 /// directory, `~user` and `~user/...` that user's (the passwd database);
 /// an unknown user is an error, as in ssh.
-pub(super) fn tilde(path: &str) -> Result<String, String> {
+pub(crate) fn tilde(path: &str) -> Result<String, String> {
     let Some(rest) = path.strip_prefix('~') else {
         return Ok(path.to_string());
     };

@@ -63,7 +63,9 @@ mod setting;
 mod values;
 
 pub(crate) use cnum::strtonum;
-pub(crate) use expand::{Tokens, expand_command, expand_path, home, local_user, safe_user_name};
+pub(crate) use expand::{
+    Tokens, expand_command, expand_path, home, local_user, safe_user_name, tilde,
+};
 pub(crate) use forward::parse_forward;
 pub(crate) use jump::JumpHost;
 pub(crate) use setting::{HostConfig, Obtained, PROXY_TOKENS, method_allowed};
@@ -212,9 +214,6 @@ pub(crate) struct SshConfig {
     blocks: Vec<Block>,
     /// A `Match final` block exists: lookups make a second pass.
     has_final: bool,
-    /// An `IgnoreUnknown` line was read: unknown keywords after it are
-    /// judged per host, against the value that host obtained.
-    saw_ignore_unknown: bool,
     /// Where a relative `Include` is looked for: `~/.ssh` in a user's
     /// file, `/etc/ssh` in the system-wide one.
     include_base: PathBuf,
@@ -425,6 +424,9 @@ impl SshConfig {
                     conditions.push(id);
                     scope = Arc::new(conditions);
                 }
+                // `Include # comment`: OpenSSH includes nothing (a bare
+                // `Include` the lexer refused).
+                "include" if args.is_empty() => {}
                 "include" => {
                     if args.is_empty() || args.iter().any(String::is_empty) {
                         return Err(invalid(
@@ -460,7 +462,8 @@ impl SshConfig {
         Ok(())
     }
 
-    /// One keyword line other than `Host`, `Match` and `Include`.
+    /// One keyword line other than `Host`, `Match` and `Include`. `bare`:
+    /// nothing at all follows the keyword (not even a comment).
     fn keyword_line(
         &mut self,
         lower: &str,
@@ -478,13 +481,23 @@ impl SshConfig {
             }
             _ => args,
         };
-        setting::no_argument(args)?;
+        // A keyword with nothing after it the lexer refused, as OpenSSH
+        // 9.2 refuses it before it looks the keyword up; one with only a
+        // comment after it passes that check and is read by its keyword.
+        if args.is_empty() && keywords::find(lower).is_some() {
+            return if ZERO_ARGUMENTS.contains(&lower) {
+                Ok(())
+            } else {
+                Err(
+                    "Missing argument (only a comment after the keyword; OpenSSH refuses it too)"
+                        .to_string(),
+                )
+            };
+        }
         let line = if keywords::find(lower).is_none() {
-            // Unknown: refused now, unless an IgnoreUnknown came before,
-            // which may name it for some hosts (judged per host).
-            if !self.saw_ignore_unknown {
-                return Err(setting::BAD_OPTION.to_string());
-            }
+            // Unknown: judged per host, against the `IgnoreUnknown` in
+            // force there when the line is read (`-o IgnoreUnknown` on the
+            // command line included), as OpenSSH judges it.
             Line::Unknown {
                 keyword: lower.to_string(),
                 path: place.path.to_path_buf(),
@@ -492,7 +505,6 @@ impl SshConfig {
             }
         } else if lower == "ignoreunknown" {
             keywords::check_value(values::Value::One, args)?;
-            self.saw_ignore_unknown = true;
             Line::IgnoreUnknown(args[0].clone())
         } else {
             match parse_setting(lower, args, place)? {
@@ -667,6 +679,38 @@ impl SshConfig {
     }
 }
 
+/// The keywords OpenSSH 9.2 reads with no argument when only a comment
+/// follows them (`SendEnv # none yet`): each then sets nothing. Every
+/// other keyword refuses such a line ("Missing argument"); `Host` (a block
+/// no host is in) and `Include` (nothing included) are read in
+/// `read_text`. `zero_argument_lines_are_read_as_openssh_reads_them`
+/// checks the list against the installed `ssh -G`, keyword by keyword.
+const ZERO_ARGUMENTS: &[&str] = &[
+    "afstokenpassing",
+    "canonicaldomains",
+    "canonicalizepermittedcnames",
+    "cipher",
+    "compressionlevel",
+    "fallbacktorsh",
+    "globalknownhostsfile",
+    "globalknownhostsfile2",
+    "kerberosauthentication",
+    "kerberostgtpassing",
+    "logverbose",
+    "protocol",
+    "rhostsauthentication",
+    "rhostsrsaauthentication",
+    "rsaauthentication",
+    "sendenv",
+    "setenv",
+    "useblacklistedkeys",
+    "useprivilegedport",
+    "userknownhostsfile",
+    "userknownhostsfile2",
+    "useroaming",
+    "usersh",
+];
+
 /// OpenSSH's `lowercase()`: `tolower` in the C locale, so only ASCII
 /// letters change (`HÖST` becomes `hÖst`).
 pub(crate) fn lower_ascii(name: &str) -> String {
@@ -675,6 +719,8 @@ pub(crate) fn lower_ascii(name: &str) -> String {
 
 #[cfg(test)]
 mod generated;
+#[cfg(test)]
+mod ignore_unknown_tests;
 #[cfg(test)]
 mod jump_tests;
 #[cfg(test)]
@@ -687,5 +733,7 @@ mod numeric_tests;
 pub(super) mod table_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod value_refusal_tests;
 #[cfg(test)]
 mod value_tests;

@@ -58,6 +58,9 @@ pub(crate) struct HostConfig {
     /// Every other keyword obtained, by its canonical name (aliases read
     /// as the keyword they stand for): the first value wins.
     pub others: BTreeMap<&'static str, Obtained>,
+    /// Values in force that sshfleet cannot honour ([`VALUE_REFUSALS`]),
+    /// with why: the lookup refuses the host.
+    pub refused: BTreeMap<&'static str, (Obtained, String)>,
 }
 
 impl HostConfig {
@@ -72,7 +75,10 @@ impl HostConfig {
     }
 
     /// The first refused keyword whose obtained value sshfleet cannot
-    /// honour: the error names its file, line and why.
+    /// honour: the error names its file, line and why. Both kinds of
+    /// refusal are decided here, on the values in force for this host: a
+    /// keyword of the table refused unless set to what it accepts, and a
+    /// value [`VALUE_REFUSALS`] refuses.
     pub(crate) fn refusal(&self) -> Option<SshConfigError> {
         // ssh.c checks the value obtained, not each line: `0` is read in
         // any block and refused only where it is the host's.
@@ -87,16 +93,19 @@ impl HostConfig {
                         .to_string(),
             });
         }
-        self.others
+        let by_class = self.others.iter().filter_map(|(keyword, value)| {
+            let Some(Class::Refused { accepts, why }) = keywords::find(keyword).map(|k| k.class)
+            else {
+                return None;
+            };
+            (!keywords::accepted(accepts, &value.args)).then(|| (*keyword, value, why.to_string()))
+        });
+        let by_value = self
+            .refused
             .iter()
-            .filter_map(|(keyword, value)| {
-                let Some(Class::Refused { accepts, why }) =
-                    keywords::find(keyword).map(|k| k.class)
-                else {
-                    return None;
-                };
-                (!keywords::accepted(accepts, &value.args)).then_some((keyword, value, why))
-            })
+            .map(|(keyword, (value, why))| (*keyword, value, why.clone()));
+        by_class
+            .chain(by_value)
             // The first written, as a reader goes through the file.
             .min_by_key(|(_, value, _)| (value.path.clone(), value.line))
             .map(|(keyword, value, why)| SshConfigError::Invalid {
@@ -104,6 +113,17 @@ impl HostConfig {
                 line: value.line,
                 message: format!("{keyword} {}: {why}", value.args.join(" ")),
             })
+    }
+
+    /// Whether a keyword of [`VALUE_REFUSALS`] has a value already (a
+    /// later line's value is then not in force).
+    fn is_set(&self, keyword: &str) -> bool {
+        match keyword {
+            "hostname" => self.host_name.is_some(),
+            "userknownhostsfile" => self.known_hosts_files.is_some(),
+            "proxycommand" => self.proxy_command.is_some(),
+            _ => self.others.contains_key(keyword) || self.refused.contains_key(keyword),
+        }
     }
 
     /// OpenSSH 9.2's `parse_jump`: only while neither ProxyJump nor
@@ -173,6 +193,13 @@ impl HostConfig {
             Setting::Other(keyword, value) => {
                 self.others.entry(keyword).or_insert_with(|| value.clone());
             }
+            Setting::Refused(row, value, why) => {
+                if row.accumulates || !self.is_set(row.keyword) {
+                    self.refused
+                        .entry(row.keyword)
+                        .or_insert_with(|| (value.clone(), why.clone()));
+                }
+            }
         }
     }
 }
@@ -193,7 +220,79 @@ pub(super) enum Setting {
     Algorithms(AlgorithmKind, AlgorithmChange),
     /// Any other keyword, by its canonical name.
     Other(&'static str, Obtained),
+    /// A value sshfleet cannot honour, refused only where it is in force.
+    Refused(&'static ValueRefusal, Obtained, String),
 }
+
+/// A refusal sshfleet makes of a value that OpenSSH 9.2 reads without
+/// complaint (it fails, if at all, only when it uses the value): decided
+/// on the value in force for a host, so a line in a block that does not
+/// apply, or one after the value that won, is read as ssh reads it.
+#[derive(Debug)]
+pub(crate) struct ValueRefusal {
+    /// The canonical keyword.
+    pub keyword: &'static str,
+    /// Every value obtained is in force (`IdentityFile`), not the first.
+    pub accumulates: bool,
+    check: fn(&[String]) -> Result<(), String>,
+    /// A value it refuses and one it accepts, for the tests.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub refused: &'static str,
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub accepted: &'static str,
+}
+
+/// Every value refusal of the reader. The refusals OpenSSH makes itself
+/// when it reads a line (a bad number, a bad `${VAR}`, an unknown
+/// algorithm) stay where the line is read, in every block, as in ssh; the
+/// refusals of keywords sshfleet does not honour are the table's
+/// `Class::Refused` rows, also decided on the value in force.
+pub(crate) const VALUE_REFUSALS: &[ValueRefusal] = &[
+    ValueRefusal {
+        keyword: "preferredauthentications",
+        accumulates: false,
+        check: |args| check_preferred_authentications(&args[0]),
+        refused: "password,publickey",
+        accepted: "publickey,password",
+    },
+    // Tokens: ssh 9.2 expands them (and fails on an unknown one) only
+    // when it uses the value.
+    ValueRefusal {
+        keyword: "hostname",
+        accumulates: false,
+        check: |args| check_tokens(&args[0], "h"),
+        refused: "%p.example.com",
+        accepted: "%h.example.com",
+    },
+    ValueRefusal {
+        keyword: "identityfile",
+        accumulates: true,
+        check: |args| check_tokens(&args[0], PATH_TOKENS),
+        refused: "/keys/%j",
+        accepted: "/keys/%h",
+    },
+    ValueRefusal {
+        keyword: "userknownhostsfile",
+        accumulates: false,
+        check: |args| args.iter().try_for_each(|f| check_tokens(f, PATH_TOKENS)),
+        refused: "/kh/%j",
+        accepted: "/kh/%h",
+    },
+    ValueRefusal {
+        keyword: "identityagent",
+        accumulates: false,
+        check: |args| check_tokens(&args[0], PATH_TOKENS),
+        refused: "/agent/%j",
+        accepted: "/agent/%h",
+    },
+    ValueRefusal {
+        keyword: "proxycommand",
+        accumulates: false,
+        check: |args| check_tokens(&args[0], PROXY_TOKENS),
+        refused: "nc %d 22",
+        accepted: "nc %h %p",
+    },
+];
 
 /// Where a line was read, for messages.
 pub(super) struct Place<'a> {
@@ -219,6 +318,20 @@ pub(super) fn parse_setting(
         return Ok(None);
     }
     keywords::check_value(row.value, args)?;
+    if keyword == "identityagent" {
+        // OpenSSH 9.2 checks `${VAR}` when it reads it (in every block).
+        super::expand::check_env(&args[0])?;
+    }
+    if let Some(row) = VALUE_REFUSALS.iter().find(|r| r.keyword == keyword)
+        && let Err(why) = (row.check)(args)
+    {
+        let value = Obtained {
+            args: args.to_vec(),
+            path: place.path.to_path_buf(),
+            line: place.line,
+        };
+        return Ok(Some(Setting::Refused(row, value, why)));
+    }
     if let Some(setting) = typed_setting(keyword, args, place)? {
         return Ok(Some(setting));
     }
@@ -226,14 +339,9 @@ pub(super) fn parse_setting(
         "casignaturealgorithms" => {
             AlgorithmChange::parse(AlgorithmKind::HostKey, &args[0])?;
         }
-        "preferredauthentications" => check_preferred_authentications(&args[0])?,
         // Read literally by OpenSSH 9.2: no check.
         "revokedhostkeys" => {}
         // OpenSSH 9.2 checks `${VAR}` when it reads these (in every block).
-        "identityagent" => {
-            super::expand::check_env(&args[0])?;
-            check_tokens(&args[0], PATH_TOKENS)?;
-        }
         "forwardagent" => super::expand::check_env(&args[0])?,
         "localforward" | "remoteforward" | "dynamicforward" => {
             for arg in args {
@@ -289,22 +397,13 @@ fn typed_setting(
     };
     let files = || -> Result<Vec<String>, String> {
         none_alone()?;
-        for file in args {
-            check_tokens(file, PATH_TOKENS)?;
-        }
         Ok(args.to_vec())
     };
     Ok(Some(match keyword {
-        "hostname" => {
-            check_tokens(one(), "h")?;
-            Setting::HostName(one().to_string())
-        }
+        "hostname" => Setting::HostName(one().to_string()),
         "port" => Setting::Port(parse_port(one())?),
         "user" => Setting::User(one().to_string()),
-        "identityfile" => {
-            check_tokens(one(), PATH_TOKENS)?;
-            Setting::IdentityFile(one().to_string())
-        }
+        "identityfile" => Setting::IdentityFile(one().to_string()),
         "identitiesonly" => Setting::IdentitiesOnly(matches!(
             one().to_ascii_lowercase().as_str(),
             "yes" | "true"
@@ -336,10 +435,7 @@ fn typed_setting(
         // `#` comment itself, yet hands the text before the last `,` on.
         "proxyjump" => Setting::ProxyJump(JumpHost::parse_list(one())?),
         // The rest of the line is the command, as OpenSSH keeps it.
-        "proxycommand" => {
-            check_tokens(one(), PROXY_TOKENS)?;
-            Setting::ProxyCommand(one().to_string())
-        }
+        "proxycommand" => Setting::ProxyCommand(one().to_string()),
         "kexalgorithms" => return algorithms(AlgorithmKind::Kex),
         "hostkeyalgorithms" => return algorithms(AlgorithmKind::HostKey),
         "pubkeyacceptedalgorithms" => return algorithms(AlgorithmKind::PubkeyAccepted),

@@ -534,7 +534,12 @@ fn read_identity_now(path: &Path, named_by: &str) -> Identity {
                         refused: true,
                     };
                 }
-                Err(_) => None,
+                // As OpenSSH's `sshkey_load_public`: without `FILE.pub`,
+                // the public half an OpenSSH-format private key stores in
+                // the clear, read without its passphrase (so an encrypted
+                // key whose private half is in the agent is used through
+                // the agent, ssh's "explicit agent").
+                Err(_) => text.as_deref().ok().and_then(public_of_private),
             }
         }
     };
@@ -562,6 +567,14 @@ fn read_identity_now(path: &Path, named_by: &str) -> Identity {
         exists,
         refused: false,
     }
+}
+
+/// The public key an OpenSSH-format private key file holds unencrypted
+/// (also when the private part is encrypted).
+fn public_of_private(text: &str) -> Option<russh::keys::PublicKey> {
+    russh::keys::PrivateKey::from_openssh(text)
+        .ok()
+        .map(|key| key.public_key().clone())
 }
 
 /// A public key file's key, as `russh::keys::load_public_key` parses one:
