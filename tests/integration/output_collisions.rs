@@ -143,8 +143,8 @@ const READERS: &[(&str, usize, &[&str])] = &[
             "a new file in an inventory directory",
         ],
     ),
-    ("src/inventory/jinja.rs", 1, &["a lookup('file') file"]),
     ("src/inventory/list.rs", 1, &["an inventory file (-i)"]),
+    ("src/inventory/lookups.rs", 1, &["a lookup('file') file"]),
     ("src/inventory/secret_values.rs", 1, &["a group_vars file"]),
     (
         "src/inventory/sources.rs",

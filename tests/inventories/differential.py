@@ -597,7 +597,10 @@ def effective(host, port, user, key, words, ssh=False):
             elif flag == "l":
                 opts.setdefault("user", val)
             elif flag == "i":
-                keys.append(val)
+                # ssh.c 9.2: `-i` is tilde-expanded and stat(2)ed; a file
+                # that is not there is dropped with a warning.
+                if os.path.exists(os.path.expanduser(val)):
+                    keys.append(val)
             elif flag == "J":
                 # ssh -G: "Only a single -J option is permitted" after any
                 # jump, "Cannot specify -J with ProxyCommand" after one.

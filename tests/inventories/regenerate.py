@@ -110,7 +110,9 @@ def effective(argv):
                 elif flag == "l" and user is None and "user" not in opts:
                     user = val
                 elif flag == "i":
-                    keys.append(val)
+                    # ssh.c 9.2: a `-i` file that is not there is dropped.
+                    if os.path.exists(os.path.expanduser(val)):
+                        keys.append(val)
                 elif flag == "J" and "proxyjump" not in opts:
                     opts["proxyjump"] = val
                 continue
