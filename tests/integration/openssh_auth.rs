@@ -152,11 +152,14 @@ impl AuthLab {
     /// `ssh` with this configuration: whether it logged in (sshd then runs
     /// its forced command; `ssh` exits 255 only for its own failures),
     /// and what it said.
-    fn ssh(&self, config: &Path, agent_in_env: bool) -> (bool, String) {
+    fn ssh(&self, config: &Path, key: Option<&Path>, agent_in_env: bool) -> (bool, String) {
         let mut ssh = Command::new("ssh");
-        ssh.arg("-F")
-            .arg(config)
-            .args(["-o", "BatchMode=yes", "target", "exit"])
+        ssh.arg("-F").arg(config);
+        if let Some(key) = key {
+            ssh.arg("-o")
+                .arg(format!("IdentityFile=\"{}\"", key.display()));
+        }
+        ssh.args(["-o", "BatchMode=yes", "target", "exit"])
             .env_remove("SSH_AUTH_SOCK")
             .stdin(Stdio::null());
         if agent_in_env {
@@ -169,9 +172,18 @@ impl AuthLab {
 
     /// `sshfleet run` on `target` with this configuration: its exit code
     /// and the host's error in the report (empty when none).
-    async fn sshfleet(&self, config: &Path, agent_in_env: bool) -> (i32, String) {
+    async fn sshfleet(
+        &self,
+        config: &Path,
+        key: Option<&Path>,
+        agent_in_env: bool,
+    ) -> (i32, String) {
         let inventory = self.dir.path().join("inventory.yaml");
-        std::fs::write(&inventory, "all:\n  hosts:\n    target: {}\n").unwrap();
+        let vars = key.map_or_else(
+            || "{}".to_string(),
+            |k| format!("{{ansible_ssh_private_key_file: '{}'}}", k.display()),
+        );
+        std::fs::write(&inventory, format!("all:\n  hosts:\n    target: {vars}\n")).unwrap();
         let report = self.dir.path().join("report.json");
         let _ = std::fs::remove_file(&report);
         let args: Vec<String> = [
@@ -214,10 +226,26 @@ impl AuthLab {
         logs_in: bool,
         needle: &str,
     ) {
+        self.expect_with_key(address, body, None, agent_in_env, logs_in, needle)
+            .await;
+    }
+
+    /// As [`AuthLab::expect`], with `key` as the inventory's
+    /// `ansible_ssh_private_key_file` for sshfleet and, as Ansible's ssh
+    /// connection passes it, `-o IdentityFile="KEY"` for ssh.
+    async fn expect_with_key(
+        &self,
+        address: &str,
+        body: &str,
+        key: Option<&Path>,
+        agent_in_env: bool,
+        logs_in: bool,
+        needle: &str,
+    ) {
         let config = self.config(address, body);
-        let (ssh_ok, ssh_said) = self.ssh(&config, agent_in_env);
+        let (ssh_ok, ssh_said) = self.ssh(&config, key, agent_in_env);
         assert_eq!(ssh_ok, logs_in, "ssh with {body:?}: {ssh_said}");
-        let (code, error) = self.sshfleet(&config, agent_in_env).await;
+        let (code, error) = self.sshfleet(&config, key, agent_in_env).await;
         if logs_in {
             assert_eq!(code, 0, "sshfleet with {body:?}: {error}");
         } else {
@@ -307,6 +335,38 @@ async fn identities_only_with_an_encrypted_key_uses_the_agents_private_half() {
         false,
         false,
         AUTH_FAILED,
+    )
+    .await;
+}
+
+/// The same encrypted key named by the inventory's
+/// `ansible_ssh_private_key_file` (Ansible passes it to ssh as
+/// `-o IdentityFile="KEY"`): the agent's private half is used, as ssh
+/// uses it; with no agent, both fail and sshfleet says the key is
+/// encrypted.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_encrypted_inventory_key_uses_the_agents_private_half() {
+    let Some(lab) = AuthLab::start().await else {
+        return;
+    };
+    for only in ["yes", "no"] {
+        lab.expect_with_key(
+            "127.0.0.1",
+            &format!("  IdentitiesOnly {only}\n  IdentityAgent AGENT\n"),
+            Some(&lab.encrypted),
+            false,
+            true,
+            "",
+        )
+        .await;
+    }
+    lab.expect_with_key(
+        "127.0.0.1",
+        "  IdentityAgent none\n",
+        Some(&lab.encrypted),
+        false,
+        false,
+        "encrypted",
     )
     .await;
 }

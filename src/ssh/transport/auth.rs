@@ -123,6 +123,7 @@ impl Attempt<'_> {
                 false => "ssh_config IdentityFile",
             };
             let identity = read_identity(path, named_by).await;
+            let public_known = identity.public.is_some();
             if let Some(public) = identity.public {
                 self.identities.push(public);
             }
@@ -136,6 +137,15 @@ impl Attempt<'_> {
             }
             let key = match identity.private {
                 Ok(key) => key,
+                // An encrypted key whose public half is known: ssh offers
+                // it through the agent when the agent holds its private
+                // half ("explicit agent"), whoever named it; if the agent
+                // does not, the failure lists why this key was not used.
+                Err(e) if identity.encrypted && public_known => {
+                    self.tried
+                        .push(format!("key {} (skipped: {e})", path.display()));
+                    continue;
+                }
                 Err(e) if required || identity.refused => return Err(e),
                 Err(e) => {
                     // ssh_config often lists keys for other hosts too.
@@ -448,6 +458,8 @@ struct Identity {
     private: Result<russh::keys::PrivateKey, ConnectError>,
     /// The file itself is a public key (an `IdentityFile` may name one).
     is_public: bool,
+    /// A private key whose private part needs a passphrase.
+    encrypted: bool,
     exists: bool,
     /// The file (or `FILE.pub`) is not one sshfleet reads (a FIFO, a
     /// device, too large): an error even for an ssh_config identity.
@@ -467,6 +479,7 @@ async fn read_identity(path: &Path, named_by: &'static str) -> Identity {
             message: format!("reading it failed: {e}"),
         }),
         is_public: false,
+        encrypted: false,
         exists: true,
         refused: true,
     })
@@ -510,6 +523,7 @@ fn read_identity_now(path: &Path, named_by: &str) -> Identity {
             public: None,
             private: Err(refusal(path, e)),
             is_public: false,
+            encrypted: false,
             exists: true,
             refused: true,
         };
@@ -530,6 +544,7 @@ fn read_identity_now(path: &Path, named_by: &str) -> Identity {
                         public: None,
                         private: Err(refusal(&pub_path, &e)),
                         is_public,
+                        encrypted: false,
                         exists,
                         refused: true,
                     };
@@ -543,12 +558,14 @@ fn read_identity_now(path: &Path, named_by: &str) -> Identity {
             }
         }
     };
+    let mut encrypted = false;
     let private = match text {
         Ok(text) => {
             russh::keys::decode_secret_key(&text, None).map_err(|e| ConnectError::KeyFile {
                 path: path.to_path_buf(),
                 message: match e {
                     russh::keys::Error::KeyIsEncrypted => {
+                        encrypted = true;
                         "it is encrypted; load it into ssh-agent instead".to_string()
                     }
                     other => other.to_string(),
@@ -564,6 +581,7 @@ fn read_identity_now(path: &Path, named_by: &str) -> Identity {
         public,
         private,
         is_public,
+        encrypted,
         exists,
         refused: false,
     }
