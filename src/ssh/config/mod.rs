@@ -668,8 +668,10 @@ impl SshConfig {
                 Line::Setting(setting) => out.apply(setting, pass.host),
                 Line::IgnoreUnknown(patterns) => {
                     if ignore_unknown.is_none() {
-                        *ignore_unknown =
-                            crate::ssh::pattern::PatternList::new(patterns.split(','), true).ok();
+                        *ignore_unknown = Some(crate::ssh::pattern::PatternList::new(
+                            patterns.split(','),
+                            crate::ssh::pattern::Caller::IgnoreUnknown,
+                        ));
                     }
                 }
                 Line::Unknown { .. } | Line::Block(_) => {}
@@ -729,6 +731,8 @@ mod lexer_tests;
 mod name_tests;
 #[cfg(test)]
 mod numeric_tests;
+#[cfg(test)]
+mod pattern_tests;
 #[cfg(test)]
 pub(super) mod table_tests;
 #[cfg(test)]
