@@ -54,6 +54,7 @@ mod cnum;
 mod expand;
 pub(crate) mod expansion;
 mod forward;
+mod include_glob;
 mod jump;
 pub(crate) mod keywords;
 mod lex;
