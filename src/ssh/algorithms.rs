@@ -21,6 +21,8 @@ use russh::keys::Algorithm;
 use russh::keys::ssh_key::HashAlg;
 use russh::{Preferred, cipher, kex, mac};
 
+use crate::ssh::pattern::{Caller, PatternList};
+
 pub(crate) mod host_key_order;
 
 /// An algorithm list an operator can extend.
@@ -199,7 +201,7 @@ impl AlgorithmChange {
                     "{kind}: `{name}`: wildcards are only allowed in `-` lists here (OpenSSH refuses it too)"
                 ));
             }
-            let pattern = wildmatch::WildMatch::new(name);
+            let pattern = PatternList::new([name], Caller::Algorithms);
             if !known.iter().any(|k| pattern.matches(k)) {
                 return Err(format!(
                     "unknown {} `{name}` (OpenSSH refuses it too); sshfleet supports: {}",
@@ -245,10 +247,10 @@ impl AlgorithmChange {
         let split = |list: &str| -> Vec<String> { list.split(',').map(str::to_string).collect() };
         let list: Vec<String> = match text.as_bytes().first() {
             Some(b'-') => {
-                let patterns = crate::ssh::pattern::PatternList::new(text[1..].split(','), false);
+                let patterns = PatternList::new(text[1..].split(','), Caller::Algorithms);
                 return defaults
                     .iter()
-                    .filter(|d| !patterns.as_ref().is_ok_and(|p| p.matches(d)))
+                    .filter(|d| !patterns.matches(d))
                     .cloned()
                     .collect();
             }
@@ -261,7 +263,7 @@ impl AlgorithmChange {
         };
         let mut out: Vec<String> = Vec::new();
         for pattern in &list {
-            let glob = wildmatch::WildMatch::new(pattern);
+            let glob = PatternList::new([pattern.as_str()], Caller::Algorithms);
             for name in all {
                 if glob.matches(name) && !out.contains(name) {
                     out.push(name.clone());

@@ -5,8 +5,8 @@
 //! The format is the one described under SSH_KNOWN_HOSTS FILE FORMAT in
 //! `sshd(8)`: an optional marker (`@revoked` or `@cert-authority`), a
 //! comma-separated list of host patterns (or a single hashed `|1|salt|hash`
-//! name), the key type, the base64 key and an optional comment. Fields may be
-//! separated by any run of spaces or tabs.
+//! name), the key type, the base64 key and an optional comment. Fields are
+//! separated by runs of spaces or tabs, and nothing else ([`SEPARATORS`]).
 
 use std::collections::HashMap;
 use std::fs;
@@ -21,7 +21,7 @@ use russh::keys::ssh_key::known_hosts::{Entry, HostPatterns, Marker};
 use russh::keys::{HashAlg, PublicKey};
 use sha1::Sha1;
 
-use crate::ssh::pattern::PatternList;
+use crate::ssh::pattern::{Caller, PatternList};
 
 /// What a known_hosts file says about the key a server presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,19 +115,24 @@ impl KnownHosts {
         let mut warnings = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let number = index + 1;
-            let trimmed = raw.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
+            let line = raw.trim_start_matches(SEPARATORS);
+            if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            if let Err(why) = check_marker(raw.trim_start_matches([' ', '\t'])) {
+            if let Err(why) = check_marker(line) {
                 warnings.push(format!(
                     "{}:{number}: invalid marker: {why}",
                     path.display()
                 ));
                 continue;
             }
-            // `Entry::from_str` splits fields on a single space.
-            let normalised = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
+            let normalised = match fields(line) {
+                Ok(fields) => fields,
+                Err(why) => {
+                    warnings.push(format!("{}:{number}: {why}", path.display()));
+                    continue;
+                }
+            };
             let (normalised, certificate) = match certificate_line(&normalised) {
                 Some(Ok((plain, kind))) => (plain, Some(kind)),
                 Some(Err(why)) => {
@@ -139,15 +144,10 @@ impl KnownHosts {
             match Entry::from_str(&normalised) {
                 Ok(entry) => {
                     let patterns = match entry.host_patterns() {
-                        HostPatterns::Patterns(list) => {
-                            match PatternList::new(list.iter().map(String::as_str), true) {
-                                Ok(list) => Some(list),
-                                Err(e) => {
-                                    warnings.push(format!("{}:{number}: {e}", path.display()));
-                                    continue;
-                                }
-                            }
-                        }
+                        HostPatterns::Patterns(list) => Some(PatternList::new(
+                            list.iter().map(String::as_str),
+                            Caller::KnownHosts,
+                        )),
                         HostPatterns::HashedName { .. } => None,
                     };
                     lines.push(Line {
@@ -363,6 +363,77 @@ fn certificate_line(line: &str) -> Option<Result<(String, String), String>> {
     }))
 }
 
+/// The only field separators of a known_hosts line: hostfile.c and
+/// `sshkey_read` skip and cut at spaces and tabs, nothing else, so a
+/// vertical tab, form feed, no-break space or any other Unicode space is
+/// part of the field it stands in (`tests::field_separators` lists them).
+pub(crate) const SEPARATORS: [char; 2] = [' ', '\t'];
+
+/// Bytes `b64_pton` skips anywhere inside a base64 field (C `isspace`
+/// that is not a separator): a key blob holding one still decodes in ssh.
+const BASE64_SKIPPED: [char; 4] = ['\n', '\u{0b}', '\u{0c}', '\r'];
+
+/// The line's fields as `Entry::from_str` reads them (one space apart),
+/// cut where OpenSSH cuts them. A hashed host name must be exactly what
+/// OpenSSH's `extract_salt` and `host_hash` accept; otherwise `Err`, and
+/// the line is ignored, as ssh ignores it.
+fn fields(line: &str) -> Result<String, String> {
+    let mut fields: Vec<String> = line
+        .split(SEPARATORS)
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect();
+    let host = usize::from(line.starts_with('@'));
+    if let Some(name) = fields.get(host).filter(|f| f.starts_with("|1|")) {
+        check_hashed(name)?;
+    }
+    if let Some(blob) = fields.get_mut(host + 2) {
+        blob.retain(|c| !BASE64_SKIPPED.contains(&c));
+        // `b64_pton` fails on any other byte (the key parser used below
+        // would read a Unicode space as the end of the key).
+        if !blob
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+        {
+            return Err("the key is not base64; that line is ignored, as ssh ignores it".into());
+        }
+    }
+    Ok(fields.join(" "))
+}
+
+/// A hashed name `|1|SALT|HASH` as OpenSSH 9.2 compares it: the salt must
+/// decode to exactly 20 bytes (`extract_salt`), and the whole field must
+/// be the canonical encoding `host_hash` writes (it compares the text).
+fn check_hashed(name: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "hashed host name {why}; that line is ignored, as ssh ignores it"
+        ))
+    };
+    let Some((salt, hash)) = name[3..].split_once('|') else {
+        return bad("has no hash");
+    };
+    let Ok(salt_bytes) = STANDARD.decode(salt) else {
+        return bad("has a salt that is not base64");
+    };
+    if salt_bytes.len() != 20 {
+        return bad(&format!(
+            "has a {}-byte salt (OpenSSH takes 20 only)",
+            salt_bytes.len()
+        ));
+    }
+    match STANDARD.decode(hash) {
+        Ok(h)
+            if h.len() == 20
+                && STANDARD.encode(&h) == hash
+                && STANDARD.encode(&salt_bytes) == salt =>
+        {
+            Ok(())
+        }
+        _ => bad("is not in the form ssh writes (base64 of a 20-byte HMAC-SHA1)"),
+    }
+}
+
 /// Whether a line's marker (if it starts with `@`) is one OpenSSH 9.2
 /// reads, by its `check_markers` grammar (hostfile.c): the marker ends at
 /// the line's first space, or when the line has no space at all at its
@@ -389,7 +460,7 @@ fn check_marker(line: &str) -> Result<(), &'static str> {
             return Err("not @cert-authority or @revoked");
         }
         seen = true;
-        rest = rest[end..].trim_start_matches([' ', '\t']);
+        rest = rest[end..].trim_start_matches(SEPARATORS);
     }
     Ok(())
 }
@@ -571,7 +642,7 @@ pub(crate) fn revoked_by_file(path: &Path, keys: &[&PublicKey]) -> Result<Option
     }
     let text = String::from_utf8_lossy(&bytes);
     for (index, line) in text.lines().enumerate() {
-        let line = line.trim();
+        let line = line.trim_start_matches(SEPARATORS).trim_end();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
@@ -581,7 +652,11 @@ pub(crate) fn revoked_by_file(path: &Path, keys: &[&PublicKey]) -> Result<Option
         // `@revoked host KEY`, options before the key) must not be skipped.
         // A certificate revokes the key it certifies (`sshkey_in_file`
         // reads every certificate type and compares public parts).
-        let fields = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        let fields = line
+            .split(SEPARATORS)
+            .filter(|f| !f.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         let as_key = match certificate_line(&format!("* {fields}")) {
             Some(Ok((plain, _))) => plain[2..].to_string(),
             _ => line.to_string(),
@@ -615,6 +690,9 @@ pub(crate) fn entry_line(host: &str, port: u16, key: &PublicKey) -> String {
     format!("{name} {} {}", algorithm.as_str(), STANDARD.encode(blob))
 }
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod separator_tests;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests;

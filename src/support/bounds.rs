@@ -395,8 +395,9 @@ fn canonical_pattern(pattern: &str) -> Option<glob::Pattern> {
     glob::Pattern::new(&text).ok()
 }
 
-/// How the config reader's `glob::glob` matches: one component at a
-/// time (`*` never crosses `/`), leading dots matched by `*`.
+/// How an Include pattern may match, on the wide side: one component at
+/// a time (`*` never crosses `/`), leading dots matched by `*` (OpenSSH's
+/// glob does not; matching more is the safe direction here).
 pub(crate) const GLOB_MATCHING: glob::MatchOptions = glob::MatchOptions {
     case_sensitive: true,
     require_literal_separator: true,

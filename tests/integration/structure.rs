@@ -476,7 +476,7 @@ const FILE_READS: [&str; 9] = [
 /// reader, `src/support/bounds.rs` (opened without blocking, `fstat`ed,
 /// only a regular file, at most `SSHFLEET_MAX_INPUT_BYTES`). These are the
 /// only other places that open a file or walk a directory, and why.
-const FILE_READS_ELSEWHERE: [(&str, &str); 6] = [
+const FILE_READS_ELSEWHERE: [(&str, &str); 7] = [
     (
         "src/support/child.rs",
         "the kernel's list of sshfleet's own children (/proc/self/task/*/children, /proc/PID/stat), read when sshfleet ends them: not an input",
@@ -488,6 +488,10 @@ const FILE_READS_ELSEWHERE: [(&str, &str); 6] = [
     (
         "src/ssh/known_hosts.rs",
         "appending a key accepted under accept-new to a known_hosts file already read through support::bounds",
+    ),
+    (
+        "src/ssh/config/include_glob.rs",
+        "an Include pattern's directory walk, names only (as OpenSSH's glob(3) lists them); each file matched is read through support::bounds",
     ),
     (
         "src/inventory/sources.rs",

@@ -165,8 +165,9 @@ pub(crate) fn tilde(path: &str) -> Result<String, String> {
 }
 
 /// The files one `Include` argument names: `~` expanded, relative paths
-/// under `base` (`~/.ssh` or `/etc/ssh`), globs sorted; a pattern matching
-/// nothing is skipped, as in OpenSSH.
+/// under `base` (`~/.ssh` or `/etc/ssh`), expanded as OpenSSH's `glob(3)`
+/// expands them (see `include_glob`); a pattern matching nothing is
+/// skipped, as in OpenSSH.
 pub(super) fn include_files(arg: &str, base: &Path) -> Result<Vec<PathBuf>, String> {
     let path = PathBuf::from(tilde(arg).map_err(|e| format!("Include {e}"))?);
     let path = if path.is_absolute() {
@@ -178,12 +179,16 @@ pub(super) fn include_files(arg: &str, base: &Path) -> Result<Vec<PathBuf>, Stri
     // What it matches now is read (and noted) below; what it would match
     // next time is an input too (I5).
     crate::support::bounds::note_input_pattern("the ssh_config Include pattern", &pattern);
-    let paths = glob::glob(&pattern).map_err(|e| format!("Include `{arg}`: {e}"))?;
     let mut files = Vec::new();
-    for entry in paths {
-        let file = entry.map_err(|e| format!("Include `{arg}`: {e}"))?;
-        if !file.is_dir() {
-            files.push(file);
+    for file in
+        super::include_glob::glob(path.as_os_str()).map_err(|e| format!("Include `{arg}`: {e}"))?
+    {
+        // ssh skips a name it cannot open for want of a file (a dangling
+        // symbolic link: `errno == ENOENT`), and reads no directory.
+        match std::fs::metadata(&file) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Ok(meta) if meta.is_dir() => {}
+            _ => files.push(file),
         }
     }
     Ok(files)

@@ -54,6 +54,7 @@ mod cnum;
 mod expand;
 pub(crate) mod expansion;
 mod forward;
+mod include_glob;
 mod jump;
 pub(crate) mod keywords;
 mod lex;
@@ -668,8 +669,10 @@ impl SshConfig {
                 Line::Setting(setting) => out.apply(setting, pass.host),
                 Line::IgnoreUnknown(patterns) => {
                     if ignore_unknown.is_none() {
-                        *ignore_unknown =
-                            crate::ssh::pattern::PatternList::new(patterns.split(','), true).ok();
+                        *ignore_unknown = Some(crate::ssh::pattern::PatternList::new(
+                            patterns.split(','),
+                            crate::ssh::pattern::Caller::IgnoreUnknown,
+                        ));
                     }
                 }
                 Line::Unknown { .. } | Line::Block(_) => {}
@@ -729,6 +732,8 @@ mod lexer_tests;
 mod name_tests;
 #[cfg(test)]
 mod numeric_tests;
+#[cfg(test)]
+mod pattern_tests;
 #[cfg(test)]
 pub(super) mod table_tests;
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use super::expand::{Tokens, expand_command};
 use super::lex::strdelim;
-use crate::ssh::pattern::PatternList;
+use crate::ssh::pattern::{Caller, PatternList};
 
 #[derive(Debug, Clone)]
 pub(super) enum Condition {
@@ -75,8 +75,8 @@ impl Condition {
                 for c in criteria {
                     let result = match &c.test {
                         Test::All => true,
-                        Test::Host(p) => p.matches(&s.host.to_ascii_lowercase()),
-                        Test::OriginalHost(p) => p.matches(&s.original_host.to_ascii_lowercase()),
+                        Test::Host(p) => p.matches(s.host),
+                        Test::OriginalHost(p) => p.matches(s.original_host),
                         Test::User(p) => p.matches(s.user),
                         Test::LocalUser(p) => p.matches(s.local_user),
                         Test::Final | Test::Canonical => s.final_pass,
@@ -136,8 +136,8 @@ pub(super) fn host_condition(args: &[String]) -> Result<Condition, String> {
     }
     Ok(Condition::Host(PatternList::new(
         args.iter().map(String::as_str),
-        false,
-    )?))
+        Caller::HostKeyword,
+    )))
 }
 
 /// `Match`, read as OpenSSH 9.2's `match_cfg_line` reads the rest of the
@@ -212,10 +212,16 @@ fn criterion(name: &str, argument: Option<String>) -> Result<Test, String> {
         _ => return Err(format!("Missing Match criteria for {name}")),
     };
     Ok(match name {
-        "host" => Test::Host(PatternList::new(argument.split(','), true)?),
-        "originalhost" => Test::OriginalHost(PatternList::new(argument.split(','), true)?),
-        "user" => Test::User(PatternList::new(argument.split(','), false)?),
-        "localuser" => Test::LocalUser(PatternList::new(argument.split(','), false)?),
+        "host" => Test::Host(PatternList::new(argument.split(','), Caller::MatchHost)),
+        "originalhost" => Test::OriginalHost(PatternList::new(
+            argument.split(','),
+            Caller::MatchOriginalHost,
+        )),
+        "user" => Test::User(PatternList::new(argument.split(','), Caller::MatchUser)),
+        "localuser" => Test::LocalUser(PatternList::new(
+            argument.split(','),
+            Caller::MatchLocalUser,
+        )),
         "exec" => {
             check_tokens(&argument, PATH_TOKENS)?;
             Test::Exec(argument)
@@ -223,7 +229,7 @@ fn criterion(name: &str, argument: Option<String>) -> Result<Test, String> {
         "tagged" => Test::Tagged(if argument.is_empty() {
             None
         } else {
-            Some(PatternList::new(argument.split(','), false)?)
+            Some(PatternList::new(argument.split(','), Caller::MatchTagged))
         }),
         "localnetwork" | "version" | "sessiontype" | "command" => {
             return Err(format!(

@@ -292,7 +292,9 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "host",
         "1.2.2",
         Structure,
-        Honoured("starts a block: patterns, `*`, `?`, `!`, matched against the name as given"),
+        Honoured(
+            "starts a block: patterns, `*`, `?` (one byte, as every OpenSSH pattern), `!`, matched against the name as given",
+        ),
     ),
     k(
         "hostbasedacceptedalgorithms",
@@ -370,7 +372,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "7.3",
         Structure,
         Honoured(
-            "reads files (globs; relative paths under ~/.ssh or /etc/ssh) within the enclosing block",
+            "reads files (globs expanded as OpenSSH's glob(3): bytes, a leading dot matched only literally, `\\` escapes, a dangling symbolic link skipped; relative paths under ~/.ssh or /etc/ssh) within the enclosing block",
         ),
     ),
     k(
