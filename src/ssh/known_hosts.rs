@@ -502,10 +502,7 @@ pub(crate) fn append(
         source,
     };
     let user_ssh_dir = super::config::home().join(".ssh");
-    if let Some(dir) = path
-        .parent()
-        .filter(|d| *d == user_ssh_dir && !d.exists())
-    {
+    if let Some(dir) = path.parent().filter(|d| *d == user_ssh_dir && !d.exists()) {
         let mut builder = fs::DirBuilder::new();
         #[cfg(unix)]
         {
