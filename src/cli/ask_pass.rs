@@ -44,7 +44,12 @@ pub(crate) async fn ask_line(prompt: &str) -> Result<String, AskPassError> {
     let _handling =
         crate::console::shutdown::Handling::new(&[crate::console::shutdown::StopSignal::Interrupt]);
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-    let _echo_off = crate::console::echo::EchoOff::enable()?;
+    // Ctrl-Z then `fg`: the shell turned echo back on when the job
+    // stopped (console::shutdown's SIGNALS, Fate::JobControl).
+    let mut continued = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(
+        rustix::process::Signal::CONT.as_raw(),
+    ))?;
+    let echo_off = crate::console::echo::EchoOff::enable()?;
     let mut stderr = std::io::stderr();
     let _ = write!(stderr, "{prompt}");
     let _ = stderr.flush();
@@ -58,11 +63,20 @@ pub(crate) async fn ask_line(prompt: &str) -> Result<String, AskPassError> {
             let read = std::io::stdin().lock().read_line(&mut line).map(|_| line);
             let _ = tx.send(read);
         })?;
-    let line = tokio::select! {
-        read = rx => read.map_err(|_| AskPassError::Interrupted)??,
-        _ = interrupt.recv() => {
-            let _ = writeln!(stderr);
-            return Err(AskPassError::Interrupted);
+    let mut rx = rx;
+    let line = loop {
+        tokio::select! {
+            read = &mut rx => break read.map_err(|_| AskPassError::Interrupted)??,
+            _ = interrupt.recv() => {
+                let _ = writeln!(stderr);
+                return Err(AskPassError::Interrupted);
+            }
+            _ = continued.recv() => {
+                // As readpassphrase: echo off again, the prompt again.
+                echo_off.again()?;
+                let _ = write!(stderr, "\n{prompt}");
+                let _ = stderr.flush();
+            }
         }
     };
     // The Enter typed was not echoed either.

@@ -11,6 +11,8 @@ use serde_json::{Value as Json, json};
 
 use crate::inventory::{Host, Inventory, InventoryError, LoadOptions, VaultSecret};
 use crate::plan::SshOptions;
+use crate::ssh::transport::Target;
+use crate::support::taint::Field;
 
 pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
     let vault = args.vault.secret().await?;
@@ -86,16 +88,18 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
                 let shown = ByField(inventory.secret_values(host, vault.as_ref()));
                 let mut fields = vec![
                     host.name.clone(),
-                    format!("{}:{}", shown.mask(&target.address), target.port),
-                    format!("user={}", shown.mask(&target.credentials.user)),
+                    shown.addr(&target),
+                    format!("user={}", shown.user(&target)),
                     groups,
                 ];
                 fields.extend(target.jumps.iter().map(|j| {
                     let hop = match shown.mask(&j.address) {
-                        masked if masked != j.address => format!("{masked}:{}", j.port),
+                        masked if masked != j.address => {
+                            format!("{masked}:{}", j.from_secret.shown(Field::Port, j.port))
+                        }
                         _ => j.host_port(),
                     };
-                    format!("via={}@{hop}", shown.mask(&j.credentials.user))
+                    format!("via={}@{hop}", shown.user(j))
                 }));
                 fields
             }
@@ -116,6 +120,35 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
 struct ByField(Vec<crate::support::secrets::Secret>);
 
 impl ByField {
+    /// `address:port`, each masked if from a secret: by the flag the
+    /// target carries, or as [`ByField::mask`] finds it.
+    fn addr(&self, target: &Target) -> String {
+        let shown = target.shown_addr();
+        match self.mask(&target.address) {
+            masked if masked != target.address => {
+                let port = target.from_secret.shown(Field::Port, target.port);
+                format!("{masked}:{port}")
+            }
+            _ => shown,
+        }
+    }
+
+    fn user(&self, target: &Target) -> String {
+        self.mask(&target.shown_user()).to_string()
+    }
+
+    fn address(&self, target: &Target) -> String {
+        self.mask(&target.from_secret.shown(Field::Address, &target.address))
+            .to_string()
+    }
+
+    fn port(target: &Target) -> Json {
+        match target.from_secret.port {
+            true => Json::from(crate::support::secrets::MASK),
+            false => Json::from(target.port),
+        }
+    }
+
     fn mask<'a>(&self, field: &'a str) -> &'a str {
         if self
             .0
@@ -190,17 +223,19 @@ fn json_report(
                 json!({
                     "host": host.name,
                     "groups": host.groups,
-                    "address": shown.mask(&target.address),
-                    "port": target.port,
-                    "user": shown.mask(&target.credentials.user),
+                    "address": shown.address(&target),
+                    "port": ByField::port(&target),
+                    "user": shown.user(&target),
                     "key_files": keys,
                     "password": conn.password.is_some()
                         || conn.password_from_ansible_env,
                     "password_env": target.credentials.password_env,
-                    "proxy_command": target.proxy_command,
+                    "proxy_command": target.proxy_command.as_ref().map(|c| {
+                        target.from_secret.shown(Field::ProxyCommand, c)
+                    }),
                     "jumps": target.jumps.iter().map(|j| json!({
-                        "address": shown.mask(&j.address), "port": j.port,
-                        "user": shown.mask(&j.credentials.user),
+                        "address": shown.address(j), "port": ByField::port(j),
+                        "user": shown.user(j),
                     })).collect::<Vec<_>>(),
                 })
             }

@@ -34,6 +34,18 @@ impl EchoOff {
     }
 }
 
+impl EchoOff {
+    /// Echo off again while alive: after the job was stopped and
+    /// continued (SIGCONT), the shell has put echo back on.
+    pub(crate) fn again(&self) -> std::io::Result<()> {
+        let stdin = std::io::stdin();
+        let mut quiet = tcgetattr(&stdin)?;
+        quiet.local_modes.remove(LocalModes::ECHO);
+        tcsetattr(&stdin, OptionalActions::Now, &quiet)?;
+        Ok(())
+    }
+}
+
 impl Drop for EchoOff {
     fn drop(&mut self) {
         restore();

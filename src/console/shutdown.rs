@@ -145,6 +145,11 @@ pub(crate) enum Fate {
     Ends,
     /// Never ends sshfleet, and why.
     Harmless(&'static str),
+    /// Job control: stops or continues sshfleet. At a password prompt
+    /// the shell turns echo back on when the job stops, so on SIGCONT
+    /// the prompt turns it off again and asks again, as OpenSSH's
+    /// `readpassphrase` does (`cli::ask_pass`); and why.
+    JobControl(&'static str),
     /// Cannot be caught, or is a fault of sshfleet's own (the kernel
     /// ends it; nothing can be done after), and why.
     Beyond(&'static str),
@@ -178,15 +183,19 @@ pub(crate) const SIGNALS: &[(i32, &str, Fate)] = &[
     (15, "SIGTERM", Fate::Stops),
     (16, "SIGSTKFLT", Fate::Ends),
     (17, "SIGCHLD", Fate::Harmless("ignored by default")),
-    (18, "SIGCONT", Fate::Harmless("continues")),
+    (
+        18,
+        "SIGCONT",
+        Fate::JobControl("continues; a password prompt turns echo off again"),
+    ),
     (
         19,
         "SIGSTOP",
         Fate::Beyond("cannot be caught; stops, never ends"),
     ),
-    (20, "SIGTSTP", Fate::Harmless("stops, never ends")),
-    (21, "SIGTTIN", Fate::Harmless("stops, never ends")),
-    (22, "SIGTTOU", Fate::Harmless("stops, never ends")),
+    (20, "SIGTSTP", Fate::JobControl("stops, never ends")),
+    (21, "SIGTTIN", Fate::JobControl("stops, never ends")),
+    (22, "SIGTTOU", Fate::JobControl("stops, never ends")),
     (23, "SIGURG", Fate::Harmless("ignored by default")),
     (24, "SIGXCPU", Fate::Ends),
     (25, "SIGXFSZ", Fate::Ends),

@@ -91,6 +91,10 @@ pub(crate) struct ConnectionVars {
     /// The Ansible password variable is `{{ lookup('env', NAME) }}`, kept
     /// as `password_env` (NAME), read when connecting.
     pub password_from_ansible_env: bool,
+    /// Which of `address`, `port`, `user` and `proxy_command` were
+    /// computed from a secret, decided from the variable each was read
+    /// from (docs/SECURITY.md I4).
+    pub from_secret: crate::support::taint::FromSecret,
 }
 
 /// One variable's ssh arguments, split into words as Ansible splits them.
@@ -99,6 +103,8 @@ pub(crate) struct SshArgs {
     pub var: String,
     pub origin: Origin,
     pub words: Vec<String>,
+    /// The variable read a secret: every option its words set is from one.
+    pub from_secret: bool,
 }
 
 /// The last of `names` that the host sets, and its value.
@@ -197,8 +203,11 @@ impl Host {
         };
         let plugin = r.plugin()?;
         r.check_supported(plugin)?;
+        use crate::support::taint::Field;
+        let mut from_secret = crate::support::taint::FromSecret::default();
         let address = match r.get(plugin.vars(Setting::Host))? {
             Some((var, v)) => {
+                from_secret.set(Field::Address, r.read_secret(var));
                 let address = text(&v);
                 if address.is_empty() || address.contains(char::is_whitespace) {
                     return Err(r.bad(var, format!("is not a host name or address: `{address}`")));
@@ -216,14 +225,20 @@ impl Host {
             None => self.name.clone(),
         };
         let port = match r.get(plugin.vars(Setting::Port))? {
-            Some((var, v)) => Some(port(&v).map_err(|m| r.bad(var, m))?),
+            Some((var, v)) => {
+                from_secret.set(Field::Port, r.read_secret(var));
+                Some(port(&v).map_err(|m| r.bad(var, m))?)
+            }
             None => None,
         };
         let (user, user_from) = r
             .get(plugin.vars(Setting::User))?
             .map(|(var, v)| (text(&v), var))
             .filter(|(u, _)| !u.is_empty())
-            .map(|(u, var)| (Some(u), Some((var.to_string(), r.origin(var)))))
+            .map(|(u, var)| {
+                from_secret.set(Field::User, r.read_secret(var));
+                (Some(u), Some((var.to_string(), r.origin(var))))
+            })
             .unwrap_or_default();
         let (key_file, key_file_from) = r
             .get(plugin.vars(Setting::KeyFile))?
@@ -248,13 +263,19 @@ impl Host {
         // The plugins' variables table says which plugins read one
         // (paramiko, network_cli through paramiko; not ssh).
         let proxy_command = match r.get(plugin.vars(Setting::ProxyCommand))? {
-            Some((var, v)) if !text(&v).is_empty() => Some(
-                paramiko_proxy_command(&text(&v), &address, port, user.as_deref())
-                    .map_err(|m| r.bad(var, m))?,
-            ),
+            Some((var, v)) if !text(&v).is_empty() => {
+                // `%h`, `%p` and `%r` carry those fields in.
+                let secret = r.read_secret(var) || from_secret.any();
+                from_secret.set(Field::ProxyCommand, secret);
+                Some(
+                    paramiko_proxy_command(&text(&v), &address, port, user.as_deref())
+                        .map_err(|m| r.bad(var, m))?,
+                )
+            }
             _ => None,
         };
         Ok(ConnectionVars {
+            from_secret,
             password_from_ansible_env,
             plugin,
             proxy_command,
@@ -281,6 +302,14 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Whether `var`, as rendered, is or read a secret: a `!vault`
+    /// value, a secret-named variable, a vault file's, or a template that
+    /// read one.
+    fn read_secret(&self, var: &str) -> bool {
+        self.templar.read_secret(var)
+            || super::secret_values::is_secret_var(self.host, self.origins.get(var), var)
+    }
+
     fn origin(&self, var: &str) -> Origin {
         self.origins.get(var).cloned().unwrap_or_default()
     }
@@ -539,6 +568,7 @@ impl Reader<'_> {
                     var: var.to_string(),
                     origin: self.origin(var),
                     words,
+                    from_secret: self.read_secret(var),
                 });
             }
         }

@@ -161,7 +161,6 @@ impl Plan {
                 crate::support::secrets::remember(value);
             }
         }
-        let extra_vars = parse_extra_vars(&playbook, &playbook_vars)?;
         let options = LoadOptions {
             vault: sources.vault.cloned(),
         };
@@ -183,6 +182,9 @@ impl Plan {
         }
         // Before any error can quote one (docs/SECURITY.md I4).
         inventory.remember_secrets(selected.iter().copied(), sources.vault);
+        // Read after the inventory's secrets are known: a `-e` value it
+        // refuses is quoted, and may equal a short one (`Zq9`).
+        let extra_vars = parse_extra_vars(&playbook, &playbook_vars)?;
         let vars = selected
             .iter()
             .map(|host| {

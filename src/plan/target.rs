@@ -4,6 +4,7 @@
 //! [`Target`] that [`crate::ssh::transport`] connects without knowing where
 //! any of it came from.
 
+use crate::support::taint::{Field, FromSecret};
 use std::path::{Path, PathBuf};
 
 use crate::inventory::{ConnectionVars, Host, Plugin};
@@ -17,6 +18,7 @@ use crate::ssh::transport::{
 };
 
 mod ansible_options;
+mod from_secret;
 mod ssh_args;
 
 use ansible_options::{as_ssh_reads_them, command_line_user_is_valid};
@@ -257,7 +259,7 @@ impl Resolver {
             password: conn.password.clone(),
             algorithms: inventory_algorithms(host)?,
         };
-        let (args_config, args_route) = ssh_args_config(&host.name, conn)?;
+        let (args_config, args_route, secret_keywords) = ssh_args_config(&host.name, conn)?;
         let invalid = |var: &str, message: String| TargetError {
             host: host.name.clone(),
             var: var.to_string(),
@@ -314,9 +316,11 @@ impl Resolver {
             (None, None) => config.proxy_jump.clone().unwrap_or_default(),
             _ => Vec::new(),
         };
+        let from_secret = from_secret::fields(conn, &config, &secret_keywords);
         let mut target = resolve(&conn.address, overrides, config, options)
             .map_err(|message| invalid("ssh_config", message))?;
-        // ssh checks the last hop as written, before expanding its tokens.
+        target.from_secret = from_secret;
+        let jump_secret = from_secret::jump(&hops, from_secret, &secret_keywords); // ssh checks the last hop as written, before expanding its tokens.
         if let Some(last) = hops.last() {
             jump_loop(last, &target).map_err(|message| invalid(jump_var, message))?;
         }
@@ -339,6 +343,9 @@ impl Resolver {
                 .jump_chain(&hops, 0)
                 .map_err(|message| invalid(jump_var, message))?
             {
+                for field in [Field::Address, Field::Port, Field::User] {
+                    jump.from_secret.set(field, jump_secret);
+                }
                 if let Some(key) = &jump_key
                     && !jump.credentials.config_key_files.contains(key)
                 {
@@ -696,6 +703,7 @@ fn resolve(
         algorithms,
         jumps: Vec::new(),
         proxy_command: None,
+        from_secret: FromSecret::default(),
     })
 }
 

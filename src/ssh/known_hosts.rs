@@ -554,8 +554,13 @@ impl Cache {
     }
 }
 
-/// Append an entry for `host`/`port` to the file at `path`, creating the file
-/// and its directory when missing.
+/// Append an entry for `host`/`port` to the file at `path`, creating the
+/// file when missing. No directory is created but `~/.ssh` itself, as
+/// OpenSSH 9.2 (`hostfile_create_user_ssh_dir`): a known_hosts file in a
+/// directory that does not exist is not written ("Failed to add the host
+/// to the list of known hosts"), so no run creates a directory where an
+/// input (a `group_vars/`, an `Include`d directory) or an output may later
+/// be (docs/SECURITY.md I5).
 pub(crate) fn append(
     path: &Path,
     host: &str,
@@ -567,9 +572,9 @@ pub(crate) fn append(
         path: path.to_path_buf(),
         source,
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    let user_ssh_dir = super::config::home().join(".ssh");
+    if let Some(dir) = path.parent().filter(|d| *d == user_ssh_dir && !d.exists()) {
         let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::DirBuilderExt;

@@ -137,15 +137,44 @@ pub(crate) struct Identity {
     inode: Option<(u64, u64)>,
 }
 
+/// The canonical name a path that does not exist yet will have: its
+/// nearest existing ancestor canonical, the rest joined as written (no
+/// link can be among directories that do not exist). A known_hosts file
+/// in a directory a run creates (a `--transcripts` directory) is then
+/// compared with that run's outputs before the first host (I5).
+fn not_yet_canonical(path: &Path) -> Option<PathBuf> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let mut rest = Vec::new();
+    let mut at = absolute.as_path();
+    let base = loop {
+        if let Ok(base) = std::fs::canonicalize(at) {
+            break base;
+        }
+        rest.push(at.file_name()?.to_os_string());
+        at = at.parent()?;
+    };
+    let mut out = base;
+    for part in rest.iter().rev() {
+        match part.to_str() {
+            Some("..") => {
+                out.pop();
+            }
+            Some(".") => {}
+            _ => out.push(part),
+        }
+    }
+    Some(out)
+}
+
 impl Identity {
     pub(crate) fn of(path: &Path) -> Identity {
-        let canonical = std::fs::canonicalize(path).ok().or_else(|| {
-            let parent = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
-            Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
-        });
+        let canonical = std::fs::canonicalize(path)
+            .ok()
+            .or_else(|| not_yet_canonical(path));
         #[cfg(unix)]
         let inode = {
             use std::os::unix::fs::MetadataExt as _;

@@ -227,7 +227,8 @@ pub(crate) fn refuse_shared_files(
             path: path.to_path_buf(),
             identity: Identity::of(path),
             directory: false,
-            known_hosts: false,
+            // Read as known_hosts, and added to as OpenSSH does.
+            known_hosts: *what == "--known-hosts",
         })
         .collect();
     inputs.extend(crate::support::bounds::inputs());

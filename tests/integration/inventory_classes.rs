@@ -400,10 +400,10 @@ fn scripts_json_vault_values_and_meta_as_ansible() {
         "inv.sh",
         &["--vault-password-file", "vault-pass"],
     );
-    // The vault-sourced user is masked (docs/SECURITY.md I4); the port
-    // derived from it says it decrypted to `s3cret-pw`.
+    // The vault-sourced user is masked (docs/SECURITY.md I4).
     assert_eq!(host(&hosts, "esa01")["user"], "***");
-    assert_eq!(host(&hosts, "esa01")["port"], 2202);
+    // The port computed from it is a secret too (issue 23).
+    assert_eq!(host(&hosts, "esa01")["port"], "***");
     let bad = serde_json::json!({"esa": {"hosts": ["esa01"]}, "_meta": {"hostvars": ["esa01"]}});
     std::fs::write(&path, format!("#!/bin/sh\necho '{bad}'\n")).unwrap();
     let text = refusal(dir.path(), &["inventory", "-i", "inv.sh", "-F", "none"]);
@@ -474,8 +474,7 @@ fn several_vault_ids_as_ansible_and_a_missing_label_is_named() {
     // vault-id-prod.yml: `ansible-vault encrypt_string --vault-id prod@...`
     // (format 1.2, label `prod`); ansible-core 2.19.14 reads it as `ops-prod`.
     // A vault-sourced value is a secret, masked wherever it is shown
-    // (docs/SECURITY.md I4): the port the file derives from it says
-    // what it decrypted to.
+    // (docs/SECURITY.md I4), and so is the port derived from it.
     let derived = tempfile::tempdir().unwrap();
     for file in ["vault-id-dev-pass", "vault-id-prod-pass"] {
         std::fs::copy(fixtures.join(file), derived.path().join(file)).unwrap();
@@ -499,7 +498,9 @@ fn several_vault_ids_as_ansible_and_a_missing_label_is_named() {
         ],
     );
     assert_eq!(host(&both, "esa01")["user"], "***");
-    assert_eq!(host(&both, "esa01")["port"], 2200);
+    // The port is computed from the vault value, so it is a secret too
+    // (issue 23): `***`, no longer an oracle of what it decrypted to.
+    assert_eq!(host(&both, "esa01")["port"], "***");
     let text = refusal(
         &fixtures,
         &[

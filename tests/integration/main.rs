@@ -43,6 +43,7 @@ mod retry;
 mod rollout;
 mod safety;
 mod secret_errors;
+mod secret_fields;
 mod secret_sinks;
 mod shard;
 mod signals;

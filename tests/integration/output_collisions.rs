@@ -1026,3 +1026,34 @@ async fn every_strict_host_key_checking_value_that_adds_keys_makes_an_output() {
         assert_eq!(std::fs::read(&inv).unwrap(), before, "{value}");
     }
 }
+
+/// A known_hosts file new keys are added to, in an output directory the
+/// run has not made yet (`--transcripts T` and `UserKnownHostsFile
+/// T/h1.log`): the two would overwrite each other once the run made it,
+/// so it is refused before the first host, by every way of writing it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_known_hosts_file_in_an_output_directory_not_made_yet_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fixture(d);
+    let kind = Kind {
+        name: "no input",
+        victim: "none",
+        args: &[],
+    };
+    let mut cases = Vec::new();
+    for (index, way) in WRITTEN_KNOWN_HOSTS.iter().enumerate() {
+        // `--known-hosts` in a directory that does not exist is refused
+        // as unusable before this check.
+        if way.flags.contains(&"--known-hosts") {
+            continue;
+        }
+        let dir = d.join(format!("T{index}"));
+        let kh = dir.join("h1.log").display().to_string();
+        let mut args = known_hosts_written_at(d, way, &kind, &kh, index);
+        args.extend(["--transcripts".to_string(), dir.display().to_string()]);
+        let case = format!("{} inside --transcripts", way.name);
+        cases.push((args, way.names.to_string(), kh, case));
+    }
+    refused(d, cases).await;
+}

@@ -749,3 +749,39 @@ async fn no_message_or_field_shows_a_value_derived_from_a_secret() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// A `-e` value refused (`command_timeout=Zq9` is no duration) that
+/// equals a short secret of the inventory: the `-e` check runs after the
+/// inventory's secrets are known, so the value is withheld, not quoted.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_extra_var_equal_to_a_short_inventory_secret_is_not_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.yaml");
+    std::fs::write(
+        &inv,
+        "all:\n  hosts:\n    h1:\n      ansible_host: 127.0.0.1\n      my_token: Zq9\n",
+    )
+    .unwrap();
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "-i",
+        inv.to_str().unwrap(),
+        "-F",
+        "none",
+        "-e",
+        "command_timeout=Zq9",
+        "--lock",
+        dir.path().join("lock").to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let out = sshfleet_cmd(&args, &[]).await;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("command_timeout"), "{text}");
+    assert!(!text.contains("Zq9"), "{text}");
+}

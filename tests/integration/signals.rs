@@ -313,3 +313,85 @@ fn a_signal_while_a_child_runs_leaves_stdout_empty() {
         );
     }
 }
+
+/// Ctrl-Z then `fg` at each prompt that turns echo off: the shell turned
+/// echo back on when the job stopped; sshfleet turns it off again on
+/// SIGCONT and asks again, as OpenSSH's readpassphrase does
+/// (`console::shutdown`'s SIGNALS, `Fate::JobControl`), so what is typed
+/// next is not shown.
+#[test]
+fn ctrl_z_then_fg_at_a_password_prompt_keeps_echo_off() {
+    if Command::new("python3").arg("--version").output().is_err()
+        || !Path::new("/bin/bash").exists()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI machines have python3 and bash"
+        );
+        eprintln!("skipping: no python3 or bash to give sshfleet a terminal");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(
+        d.join("inv.yaml"),
+        "all:\n  hosts:\n    h1:\n      ansible_host: 127.0.0.1\n      ansible_port: 1\n",
+    )
+    .unwrap();
+    let inv = d.join("inv.yaml").display().to_string();
+    let lock = d.join("lock").display().to_string();
+    let prompts: [(&str, Vec<&str>); 3] = [
+        (
+            "Vault password",
+            vec!["inventory", "-i", &inv, "-F", "none", "--ask-vault-pass"],
+        ),
+        (
+            "password (x)",
+            vec![
+                "inventory",
+                "-i",
+                &inv,
+                "-F",
+                "none",
+                "--vault-id",
+                "x@prompt",
+            ],
+        ),
+        (
+            "SSH password",
+            vec![
+                "run",
+                "esa-ecupdate",
+                "-i",
+                &inv,
+                "-F",
+                "none",
+                "-k",
+                "--lock",
+                &lock,
+                "--no-progress",
+            ],
+        ),
+    ];
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/fixtures/pty/job_control.py");
+    for (prompt, args) in prompts {
+        let out = Command::new("python3")
+            .arg(&script)
+            .arg(env!("CARGO_BIN_EXE_sshfleet"))
+            .arg(prompt)
+            .args(&args)
+            .env("HOME", d)
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            stdout.trim(),
+            "1 0 0",
+            "`{prompt}` after Ctrl-Z and fg (prompt again, echo on, typed text shown): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -254,11 +254,26 @@ struct Options {
     /// `-y` and `-E` seen: ssh refuses the two together.
     syslog: bool,
     log_file: bool,
+    /// The words being read are from a variable that read a secret.
+    from_secret: bool,
+    /// The keywords (lower case) set by such words: the fields they
+    /// decide are from a secret (`support::taint::FromSecret`).
+    secret_keywords: std::collections::BTreeSet<String>,
 }
 
 impl Options {
+    fn push_ordered(&mut self, option: String) {
+        if self.from_secret {
+            self.secret_keywords.insert(keyword_of(&option));
+        }
+        self.ordered.push(option);
+    }
+
     fn direct(&mut self, option: String) {
         let keyword = keyword_of(&option);
+        if self.from_secret {
+            self.secret_keywords.insert(keyword.clone());
+        }
         self.direct.retain(|o| keyword_of(o) != keyword);
         self.direct.push(option);
     }
@@ -286,7 +301,7 @@ fn keyword_of(option: &str) -> String {
 pub(super) fn ssh_args_config(
     name: &str,
     conn: &ConnectionVars,
-) -> Result<(SshConfig, CommandLineRoute), TargetError> {
+) -> Result<(SshConfig, CommandLineRoute, SecretKeywords), TargetError> {
     let mut options = Options {
         port_set: conn.port.is_some(),
         ..Options::default()
@@ -298,6 +313,7 @@ pub(super) fn ssh_args_config(
         options.ordered.push("StrictHostKeyChecking=no".to_string());
     }
     for args in &conn.ssh_args {
+        options.from_secret = args.from_secret;
         let var = args.var.as_str();
         let invalid = |message: String| TargetError {
             host: name.to_string(),
@@ -337,6 +353,7 @@ pub(super) fn ssh_args_config(
             }
         }
     }
+    let secret_keywords = std::mem::take(&mut options.secret_keywords);
     let options = options.into_vec();
     let config =
         SshConfig::from_options(options.iter().map(String::as_str)).map_err(|message| {
@@ -351,8 +368,12 @@ pub(super) fn ssh_args_config(
                 message: withheld_if_derived(&words, message),
             }
         })?;
-    Ok((config, route))
+    Ok((config, route, secret_keywords))
 }
+
+/// The ssh_config keywords (lower case) the ssh arguments set from a
+/// variable that read a secret.
+pub(super) type SecretKeywords = std::collections::BTreeSet<String>;
 
 /// Why ssh arguments are refused, or, when a word of them was computed
 /// from a secret, only that: ssh's reasons quote a keyword or a value
@@ -427,7 +448,7 @@ fn arg_flag(
             };
             let option = format!("{keyword}={}", verbatim(&value));
             checked(c, &option)?;
-            options.ordered.push(option);
+            options.push_ordered(option);
             Ok(())
         }
         Flag::Last(keyword) => {
@@ -537,7 +558,7 @@ fn own_flag(
         "proxyjump" if c == 'o' => route.proxy_jump(rest),
         _ => {}
     }
-    options.ordered.push(option);
+    options.push_ordered(option);
     Ok(())
 }
 

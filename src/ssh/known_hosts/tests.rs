@@ -447,7 +447,7 @@ fn entry_line_format() {
 #[test]
 fn append_to_missing_file_then_trusted() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sub/dir/known_hosts");
+    let path = dir.path().join("known_hosts");
     append(&path, "fw1", 2222, &key(ED_A), false).unwrap();
     append(&path, "fw2", 22, &key(ED_B), false).unwrap();
     let text = fs::read_to_string(&path).unwrap();
@@ -724,5 +724,21 @@ fn revoked_host_keys_file_reads_certificates_as_their_key() {
             "{cert}"
         );
         assert_eq!(revoked_by_file(&file, &[&key(ED_A)]), Ok(None), "{cert}");
+    }
+}
+
+/// As OpenSSH 9.2: a known_hosts file in a directory that does not exist
+/// is not written and no directory is made ("Failed to add the host to the
+/// list of known hosts"); the caller warns and goes on.
+#[test]
+fn appending_creates_no_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in [
+        dir.path().join("nd/known_hosts"),
+        dir.path().join("group_vars/all"),
+        dir.path().join("a/b/kh"),
+    ] {
+        assert!(append(&path, "fw1", 22, &key(ED_A), false).is_err());
+        assert!(!path.parent().unwrap().exists(), "{}", path.display());
     }
 }

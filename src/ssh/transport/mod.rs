@@ -10,6 +10,7 @@
 //! `direct-tcpip` channels, each hop's host key verified and its session
 //! kept open while the target's lives.
 
+use crate::support::taint::{Field, FromSecret};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -182,25 +183,46 @@ pub(crate) struct Target {
     pub proxy_command: Option<String>,
     pub address_family: AddressFamily,
     pub checks: HostKeyChecks,
+    /// Which of `address`, `port`, the user and `proxy_command` were
+    /// computed from a secret (docs/SECURITY.md I4), decided where each
+    /// was computed: every message shows `***` for them.
+    pub from_secret: FromSecret,
 }
 
 impl Target {
-    /// `[host]:port` as known_hosts and OpenSSH write it.
+    /// `[host]:port` as known_hosts and OpenSSH write it, for messages:
+    /// a field computed from a secret is `***`.
     pub(crate) fn host_port(&self) -> String {
+        if self.from_secret.address || self.from_secret.port {
+            let address = self.from_secret.shown(Field::Address, &self.address);
+            let port = self.from_secret.shown(Field::Port, self.port);
+            return format!("[{address}]:{port}");
+        }
         host_port(&self.address, self.port)
+    }
+
+    /// `address:port` for messages, masked as [`Target::host_port`].
+    pub(crate) fn shown_addr(&self) -> String {
+        format!(
+            "{}:{}",
+            self.from_secret.shown(Field::Address, &self.address),
+            self.from_secret.shown(Field::Port, self.port)
+        )
+    }
+
+    /// The user for messages, masked as [`Target::host_port`].
+    pub(crate) fn shown_user(&self) -> String {
+        self.from_secret.shown(Field::User, &self.credentials.user)
     }
 
     /// For the transcript: where, as whom, through which jumps.
     pub(crate) fn describe(&self) -> String {
-        let mut text = format!(
-            "{}:{} as {}",
-            self.address, self.port, self.credentials.user
-        );
+        let mut text = format!("{} as {}", self.shown_addr(), self.shown_user());
         if !self.jumps.is_empty() {
             let hops: Vec<String> = self
                 .jumps
                 .iter()
-                .map(|j| format!("{}@{}", j.credentials.user, j.host_port()))
+                .map(|j| format!("{}@{}", j.shown_user(), j.host_port()))
                 .collect();
             text.push_str(&format!(" via {}", hops.join(", ")));
         }
@@ -490,7 +512,7 @@ async fn tcp_connect(
 ) -> Result<tokio::net::TcpStream, ConnectError> {
     // For messages only; the socket is opened from (host, port), which also
     // works for IPv6 literals.
-    let addr = format!("{}:{}", target.address, target.port);
+    let addr = target.shown_addr();
     let connecting = connect_in_family(target);
     match tokio::time::timeout(options.connect_timeout, connecting).await {
         Ok(Ok(stream)) => Ok(stream),
@@ -552,7 +574,7 @@ async fn forward(
 ) -> Result<russh::ChannelStream<client::Msg>, ConnectError> {
     let failed = |reason: String| ConnectError::Forward {
         jump: jump_target.host_port(),
-        to: format!("{}:{}", next.address, next.port),
+        to: next.shown_addr(),
         reason,
     };
     // OpenSSH's `ssh -W` sends the same originator.
@@ -599,7 +621,7 @@ async fn open_session<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let addr = format!("{}:{}", target.address, target.port);
+    let addr = target.shown_addr();
     let (preferred, plan) = host_key_preference(target, &options.known_hosts_cache);
     let server_host_keys = kexinit::ServerHostKeys::default();
     let config = Arc::new(client::Config {
