@@ -747,7 +747,8 @@ fn known_hosts_written_at(
     kh: &str,
     index: usize,
 ) -> Vec<String> {
-    let mut extra: Vec<String> = kind.args.iter().map(|a| a.to_string()).collect();
+    let dir = d.display().to_string();
+    let mut extra: Vec<String> = kind.args.iter().map(|a| a.replace("{D}", &dir)).collect();
     extra.extend(way.flags.iter().map(|a| a.replace("{KH}", kh)));
     let mut args = run_args(d, &extra);
     if let Some(config) = way.config {
