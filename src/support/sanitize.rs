@@ -35,7 +35,7 @@ pub(crate) const BIDI_AND_SEPARATORS: [char; 14] = [
 /// Whether `c` must never reach an output raw: C0, DEL and C1, and every
 /// character a terminal shows as nothing or as something else (a host
 /// `esa01\u{200b}` reads as `esa01`): Unicode's format characters (Cf:
-/// [`BIDI_AND_SEPARATORS`]' controls, zero-width spaces, U+FEFF, the soft
+/// the bidirectional controls, zero-width spaces, U+FEFF, the soft
 /// hyphen), private-use and unassigned code points (Co, Cn: no font
 /// agrees on them), the line and paragraph separators (Zl, Zp), every
 /// space but the ASCII one (Zs: U+00A0 reads as a space), and the
@@ -120,7 +120,7 @@ pub(crate) fn escape_for_terminal(text: &str) -> Cow<'_, str> {
 }
 
 /// Serialized JSON for a terminal or a log: JSON escapes C0 controls
-/// itself but lets DEL, C1 (`U+009B`, a CSI) and [`BIDI_AND_SEPARATORS`]
+/// itself but lets DEL, C1 (`U+009B`, a CSI) and the bidirectional controls
 /// through raw; they become `\u009b`, `\u202e`, the same JSON value.
 pub(crate) fn escape_json_text(json: &str) -> Cow<'_, str> {
     match mask_json_strings(json) {
