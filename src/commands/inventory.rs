@@ -83,11 +83,15 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
                 let Some(target) = targets.next() else {
                     continue;
                 };
-                let shown = ByField(inventory.secret_values(host, vault.as_ref()));
+                let shown = ByField::of(&inventory, host, vault.as_ref());
+                let port = match shown.port(target.port) {
+                    Json::String(masked) => masked,
+                    port => port.to_string(),
+                };
                 let mut fields = vec![
                     host.name.clone(),
-                    format!("{}:{}", shown.mask(&target.address), target.port),
-                    format!("user={}", shown.mask(&target.credentials.user)),
+                    format!("{}:{port}", shown.address(&target.address)),
+                    format!("user={}", shown.user(&target.credentials.user)),
                     groups,
                 ];
                 fields.extend(target.jumps.iter().map(|j| {
@@ -112,13 +116,38 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
 /// as a whole field (docs/SECURITY.md I4: `user=***` for a vault user
 /// `abc`), and so is a field computed from a secret (`support::taint`:
 /// a key file `{{ db_password }}`). An address is compared as ssh
-/// lower-cases it.
-struct ByField(Vec<crate::support::secrets::Secret>);
+/// lower-cases it. The address, user and port are masked too when the
+/// variable that sets them was computed from a secret, whatever they
+/// hold: a port chosen by a condition on a secret (`{{ 22 if pin | int >
+/// 2000 else 23 }}`) is a number no text mask would find.
+struct ByField {
+    secrets: Vec<crate::support::secrets::Secret>,
+    /// Whether the address, the user, the port were computed from a secret.
+    derived: [bool; 3],
+}
+
+/// The variables that set the address, the user, the port of a host.
+const FIELD_VARS: [&[&str]; 3] = [
+    &["ansible_host", "ansible_ssh_host"],
+    &["ansible_user", "ansible_ssh_user"],
+    &["ansible_port", "ansible_ssh_port"],
+];
 
 impl ByField {
+    fn of(inventory: &Inventory, host: &Host, vault: Option<&VaultSecret>) -> Self {
+        ByField {
+            secrets: inventory.secret_values(host, vault),
+            derived: FIELD_VARS.map(|names| {
+                names
+                    .iter()
+                    .any(|n| inventory.is_derived_from_secret(host, vault, n))
+            }),
+        }
+    }
+
     fn mask<'a>(&self, field: &'a str) -> &'a str {
         if self
-            .0
+            .secrets
             .iter()
             .any(|s| s.expose().eq_ignore_ascii_case(field))
             || crate::support::taint::is_tainted(field)
@@ -126,6 +155,33 @@ impl ByField {
             crate::support::secrets::MASK
         } else {
             field
+        }
+    }
+
+    fn address<'a>(&self, address: &'a str) -> &'a str {
+        if self.derived[0] {
+            crate::support::secrets::MASK
+        } else {
+            self.mask(address)
+        }
+    }
+
+    fn user<'a>(&self, user: &'a str) -> &'a str {
+        if self.derived[1] {
+            crate::support::secrets::MASK
+        } else {
+            self.mask(user)
+        }
+    }
+
+    /// The port, or `***` (as JSON, a string) when it is a secret or
+    /// computed from one.
+    fn port(&self, port: u16) -> Json {
+        let text = port.to_string();
+        if self.derived[2] || self.secrets.iter().any(|s| s.expose() == text) {
+            Json::from(crate::support::secrets::MASK)
+        } else {
+            Json::from(port)
         }
     }
 }
@@ -167,7 +223,7 @@ fn json_report(
                 json!({ "host": host.name, "groups": host.groups, "error": error })
             }
             Ok((conn, target)) => {
-                let shown = ByField(inventory.secret_values(host, vault));
+                let shown = ByField::of(inventory, host, vault);
                 // OpenSSH's default identities are ssh's own, not the
                 // inventory's: left out.
                 let defaults: Vec<std::path::PathBuf> = crate::plan::target::DEFAULT_IDENTITIES
@@ -190,9 +246,9 @@ fn json_report(
                 json!({
                     "host": host.name,
                     "groups": host.groups,
-                    "address": shown.mask(&target.address),
-                    "port": target.port,
-                    "user": shown.mask(&target.credentials.user),
+                    "address": shown.address(&target.address),
+                    "port": shown.port(target.port),
+                    "user": shown.user(&target.credentials.user),
                     "key_files": keys,
                     "password": conn.password.is_some()
                         || conn.password_from_ansible_env,
