@@ -85,7 +85,7 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
                 let Some(target) = targets.next() else {
                     continue;
                 };
-                let shown = ByField(inventory.secret_values(host, vault.as_ref()));
+                let shown = ByField::of(&inventory, host, vault.as_ref());
                 let mut fields = vec![
                     host.name.clone(),
                     shown.addr(&target),
@@ -99,7 +99,7 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
                         }
                         _ => j.host_port(),
                     };
-                    format!("via={}@{hop}", shown.user(j))
+                    format!("via={}@{hop}", shown.jump_user(j))
                 }));
                 fields
             }
@@ -116,42 +116,38 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
 /// as a whole field (docs/SECURITY.md I4: `user=***` for a vault user
 /// `abc`), and so is a field computed from a secret (`support::taint`:
 /// a key file `{{ db_password }}`). An address is compared as ssh
-/// lower-cases it.
-struct ByField(Vec<crate::support::secrets::Secret>);
+/// lower-cases it. The address, user and port are masked too when the
+/// variable that sets them was computed from a secret, whatever they
+/// hold: a port chosen by a condition on a secret (`{{ 22 if pin | int >
+/// 2000 else 23 }}`) is a number no text mask would find.
+struct ByField {
+    secrets: Vec<crate::support::secrets::Secret>,
+    /// Whether the address, the user, the port were computed from a secret.
+    derived: [bool; 3],
+}
+
+/// The variables that set the address, the user, the port of a host.
+const FIELD_VARS: [&[&str]; 3] = [
+    &["ansible_host", "ansible_ssh_host"],
+    &["ansible_user", "ansible_ssh_user"],
+    &["ansible_port", "ansible_ssh_port"],
+];
 
 impl ByField {
-    /// `address:port`, each masked if from a secret: by the flag the
-    /// target carries, or as [`ByField::mask`] finds it.
-    fn addr(&self, target: &Target) -> String {
-        let shown = target.shown_addr();
-        match self.mask(&target.address) {
-            masked if masked != target.address => {
-                let port = target.from_secret.shown(Field::Port, target.port);
-                format!("{masked}:{port}")
-            }
-            _ => shown,
-        }
-    }
-
-    fn user(&self, target: &Target) -> String {
-        self.mask(&target.shown_user()).to_string()
-    }
-
-    fn address(&self, target: &Target) -> String {
-        self.mask(&target.from_secret.shown(Field::Address, &target.address))
-            .to_string()
-    }
-
-    fn port(target: &Target) -> Json {
-        match target.from_secret.port {
-            true => Json::from(crate::support::secrets::MASK),
-            false => Json::from(target.port),
+    fn of(inventory: &Inventory, host: &Host, vault: Option<&VaultSecret>) -> Self {
+        ByField {
+            secrets: inventory.secret_values(host, vault),
+            derived: FIELD_VARS.map(|names| {
+                names
+                    .iter()
+                    .any(|n| inventory.is_derived_from_secret(host, vault, n))
+            }),
         }
     }
 
     fn mask<'a>(&self, field: &'a str) -> &'a str {
         if self
-            .0
+            .secrets
             .iter()
             .any(|s| s.expose().eq_ignore_ascii_case(field))
             || crate::support::taint::is_tainted(field)
@@ -159,6 +155,67 @@ impl ByField {
             crate::support::secrets::MASK
         } else {
             field
+        }
+    }
+
+    /// `address:port` for the listing, each masked if from a secret.
+    fn addr(&self, target: &Target) -> String {
+        let port = match self.port(target) {
+            Json::String(masked) => masked,
+            port => port.to_string(),
+        };
+        format!("{}:{port}", self.address(target))
+    }
+
+    /// The address, masked when it is a secret, was computed from one (the
+    /// flag the target carries), or its variable read one.
+    fn address(&self, target: &Target) -> String {
+        if self.derived[0] {
+            return crate::support::secrets::MASK.to_string();
+        }
+        self.mask(&target.from_secret.shown(Field::Address, &target.address))
+            .to_string()
+    }
+
+    /// The user, masked as [`ByField::address`].
+    fn user(&self, target: &Target) -> String {
+        if self.derived[1] {
+            return crate::support::secrets::MASK.to_string();
+        }
+        self.mask(&target.shown_user()).to_string()
+    }
+
+    /// A jump's user, address and port: by its own flags and the
+    /// secrets' values (the host's `ansible_*` variables do not set them).
+    fn jump_user(&self, jump: &Target) -> String {
+        self.mask(&jump.shown_user()).to_string()
+    }
+
+    fn jump_address(&self, jump: &Target) -> String {
+        self.mask(&jump.from_secret.shown(Field::Address, &jump.address))
+            .to_string()
+    }
+
+    fn jump_port(&self, jump: &Target) -> Json {
+        let text = jump.port.to_string();
+        if jump.from_secret.port || self.secrets.iter().any(|s| s.expose() == text) {
+            Json::from(crate::support::secrets::MASK)
+        } else {
+            Json::from(jump.port)
+        }
+    }
+
+    /// The port, or `***` (as JSON, a string) when it is a secret or
+    /// computed from one.
+    fn port(&self, target: &Target) -> Json {
+        let text = target.port.to_string();
+        if self.derived[2]
+            || target.from_secret.port
+            || self.secrets.iter().any(|s| s.expose() == text)
+        {
+            Json::from(crate::support::secrets::MASK)
+        } else {
+            Json::from(target.port)
         }
     }
 }
@@ -200,7 +257,7 @@ fn json_report(
                 json!({ "host": host.name, "groups": host.groups, "error": error })
             }
             Ok((conn, target)) => {
-                let shown = ByField(inventory.secret_values(host, vault));
+                let shown = ByField::of(inventory, host, vault);
                 // OpenSSH's default identities are ssh's own, not the
                 // inventory's: left out.
                 let defaults: Vec<std::path::PathBuf> = crate::plan::target::DEFAULT_IDENTITIES
@@ -224,7 +281,7 @@ fn json_report(
                     "host": host.name,
                     "groups": host.groups,
                     "address": shown.address(&target),
-                    "port": ByField::port(&target),
+                    "port": shown.port(&target),
                     "user": shown.user(&target),
                     "key_files": keys,
                     "password": conn.password.is_some()
@@ -234,8 +291,8 @@ fn json_report(
                         target.from_secret.shown(Field::ProxyCommand, c)
                     }),
                     "jumps": target.jumps.iter().map(|j| json!({
-                        "address": shown.address(j), "port": ByField::port(j),
-                        "user": shown.user(j),
+                        "address": shown.jump_address(j), "port": shown.jump_port(j),
+                        "user": shown.jump_user(j),
                     })).collect::<Vec<_>>(),
                 })
             }

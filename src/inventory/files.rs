@@ -164,6 +164,20 @@ fn read_vars_file(
     })
 }
 
+/// Whether Python reads `value` as false: `None`, `False`, a zero, an
+/// empty text, list or mapping.
+fn is_py_falsy(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Sequence(items) => items.is_empty(),
+        Value::Mapping(map) => map.is_empty(),
+        Value::Tagged(t) => is_py_falsy(&t.value),
+    }
+}
+
 fn read_vars_text(path: &Path, text: &str) -> Result<Vec<(String, Var)>, InventoryError> {
     let root = yaml11::parse_data(text).map_err(|e| InventoryError::Invalid {
         path: path.to_path_buf(),
@@ -172,7 +186,9 @@ fn read_vars_text(path: &Path, text: &str) -> Result<Vec<(String, Var)>, Invento
     })?;
     let lines = yaml11::lines_of(text);
     let map = match root {
-        Value::Null => return Ok(Vec::new()),
+        // ansible-core's `host_group_vars` skips a file whose data is
+        // falsy in Python (`if new_data:`), mapping or not.
+        ref falsy if is_py_falsy(falsy) => return Ok(Vec::new()),
         Value::Mapping(map) => map,
         other => {
             return Err(InventoryError::Invalid {
@@ -492,5 +508,23 @@ mod tests {
         let got = files.entity(&hv, "../hvx").unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, "u");
+    }
+}
+
+#[cfg(test)]
+mod falsy_tests {
+    /// A vars file whose YAML Python reads as false is skipped, as
+    /// ansible-core's `if new_data:`; any other value that is not a mapping
+    /// is refused.
+    #[test]
+    fn a_falsy_vars_file_is_ignored_as_ansible() {
+        let path = std::path::Path::new("group_vars/all.yml");
+        for text in ["", "~", "false", "no", "0", "0.0", "''", "[]", "{}", "-0.0"] {
+            let vars = super::read_vars_text(path, text);
+            assert!(vars.is_ok_and(|v| v.is_empty()), "{text:?}");
+        }
+        for text in ["true", "1", "'x'", "[1]", "0.5"] {
+            assert!(super::read_vars_text(path, text).is_err(), "{text:?}");
+        }
     }
 }

@@ -317,6 +317,82 @@ fn text_growing_filters_refuse_past_the_bound_while_rendering() {
     }
 }
 
+/// Each growing operator, with templates that would build more than the
+/// bound: text and list, repeated by a huge count (Python's MemoryError,
+/// an abort in minijinja) or joined.
+const GROWING_OPERATOR_CASES: &[(&str, &str)] = &[
+    ("*", "{{ ([1] * 10000000000) | length }}"),
+    ("*", "{{ (10000000000 * [1, 2]) | length }}"),
+    ("*", "{{ ([1] * 70000) | length }}"),
+    ("*", "{{ ('ab' * 40000) | length }}"),
+    ("*", "{{ (3000000 * 'a') | length }}"),
+    ("+", "{{ (('a' * 60000) + ('a' * 60000)) | length }}"),
+    ("+", "{{ (([1] * 60000) + ([1] * 60000)) | length }}"),
+    ("~", "{{ (('a' * 60000) ~ ('a' * 60000)) | length }}"),
+    ("%", "{{ ('%s%s' % ('a' * 60000, 'b' * 60000)) | length }}"),
+];
+
+#[test]
+fn growing_operators_refuse_past_the_bound() {
+    for op in super::rewrite::GROWING {
+        assert!(
+            GROWING_OPERATOR_CASES.iter().any(|(o, _)| o == op),
+            "no case for the growing operator `{op}`"
+        );
+    }
+    for (op, template) in GROWING_OPERATOR_CASES {
+        let vars = [("t".to_string(), serde_yaml::Value::from(*template))].into();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        let e = format!("{:?}", templar.var("t").unwrap_err());
+        assert!(
+            e.contains("the most a template may")
+                && (e.contains(&format!("`{op}`"))
+                    || e.contains(&format!(" {op}:"))
+                    || *op == "%" && e.contains("format:")),
+            "{template}: {e}"
+        );
+    }
+}
+
+/// `*` as Python: a sequence repeated only by an integer (a boolean is
+/// one), numbers multiplied; `**` beyond a float an error, never inf.
+#[test]
+fn multiplication_and_power_are_pythons() {
+    for (template, want) in [
+        ("{{ 'ab' * 2 }}", Ok("abab")),
+        ("{{ 2 * 'ab' }}", Ok("abab")),
+        ("{{ 'ab' * true }}", Ok("ab")),
+        ("{{ 'ab' * -1 }}", Ok("")),
+        ("{{ [1] * 2 }}", Ok("[1,1]")),
+        ("{{ 3 * 2.5 }}", Ok("7.5")),
+        ("{{ true * 3 }}", Ok("3")),
+        ("{{ 2.0 ** 10 }}", Ok("1024.0")),
+        ("{{ 'ab' * 2.0 }}", Err("TypeError")),
+        ("{{ [1] * 2.0 }}", Err("TypeError")),
+        ("{{ 2.0 * [1] }}", Err("TypeError")),
+        ("{{ 'a' * 'b' }}", Err("TypeError")),
+        ("{{ [1] * [2] }}", Err("TypeError")),
+        ("{{ 'a' * none }}", Err("TypeError")),
+        ("{{ {} * 2 }}", Err("unsupported operand")),
+        ("{{ 1.5 ** 5000 }}", Err("OverflowError")),
+        ("{{ 10.0 ** 400 }}", Err("OverflowError")),
+    ] {
+        let vars = [("t".to_string(), serde_yaml::Value::from(template))].into();
+        let templar = Templar::new("h", &[], &vars, None, None);
+        match (templar.var("t"), want) {
+            (Ok(Some(got)), Ok(want)) => {
+                let got = match got {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                assert_eq!(got, want, "{template}");
+            }
+            (Err(e), Err(want)) => assert!(format!("{e:?}").contains(want), "{template}: {e:?}"),
+            (got, want) => panic!("{template}: {got:?}, want {want:?}"),
+        }
+    }
+}
+
 /// What Ansible computes beyond 64 bits (or from Unicode digits) is
 /// refused, never saturated (`'18446744073709551638' | int % 65536` is 22
 /// in Ansible).

@@ -20,6 +20,7 @@ mod connection;
 mod facts;
 mod files;
 mod filters;
+mod fnmatch;
 mod ini;
 mod jinja;
 pub(crate) mod list;

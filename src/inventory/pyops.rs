@@ -163,8 +163,77 @@ pub(super) fn pow(a: J, b: J) -> Result<J, Error> {
                     "a negative number to a fractional power (`**`) is a complex number in Python, which sshfleet does not have".to_string(),
                 ));
             }
-            Ok(J::from(x.powf(y)))
+            let power = x.powf(y);
+            // Python's float power raises OverflowError where the result
+            // is beyond a float (Ansible fails the host), never gives inf.
+            if power.is_infinite() && x.is_finite() && y.is_finite() {
+                return Err(refuse(
+                    "`**`: the result is beyond a float (Python's OverflowError: Numerical result out of range)".to_string(),
+                ));
+            }
+            Ok(J::from(power))
         }
+    }
+}
+
+/// Most items a list may be repeated to (`[x] * n`), as many as the bytes
+/// a template may render to: Python builds any size (until memory runs
+/// out, when Ansible fails the host); sshfleet refuses beyond.
+pub(super) const MAX_ITEMS: usize = jinja::MAX_OUTPUT;
+
+/// `a * b`: Python's. Numbers are multiplied; a text or a list is
+/// repeated by an integer (a boolean is one; a negative count gives an
+/// empty one), anything else as the count is Python's `TypeError`; a
+/// result longer than a template may render is refused, never built.
+pub(super) fn mul(a: J, b: J) -> Result<J, Error> {
+    let repeated = |v: &J| matches!(v.kind(), ValueKind::String | ValueKind::Seq);
+    if !repeated(&a) && !repeated(&b) {
+        return match (num(&a, "*")?, num(&b, "*")?) {
+            (Num::Int(x), Num::Int(y)) => x
+                .checked_mul(y)
+                .map(J::from)
+                .ok_or_else(|| refuse("an integer beyond 64 bits in `*`".to_string())),
+            (x, y) => {
+                let (x, y) = floats(x, y, "*")?;
+                Ok(J::from(x * y))
+            }
+        };
+    }
+    let (seq, count) = if repeated(&a) { (a, b) } else { (b, a) };
+    let count = match count.kind() {
+        ValueKind::Undefined => {
+            return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+        }
+        ValueKind::Bool => i64::from(count.is_true()),
+        ValueKind::Number if jinja::is_int(&count) => i64::try_from(count.clone())
+            .map_err(|_| refuse("an integer beyond 64 bits in `*`".to_string()))?,
+        _ => {
+            return Err(refuse(format!(
+                "`*`: can't multiply sequence by non-int {} (Python's TypeError)",
+                jinja::py_repr(&count)
+            )));
+        }
+    };
+    let count = usize::try_from(count.max(0)).unwrap_or(usize::MAX);
+    let too_long = |what: &str, most: usize| {
+        refuse(format!(
+            "`*`: the repeated {what} would be longer than {most}, the most a template may build"
+        ))
+    };
+    if let Some(text) = seq.as_str() {
+        return match text.len().checked_mul(count) {
+            Some(len) if len <= jinja::MAX_OUTPUT => Ok(J::from(text.repeat(count))),
+            _ => Err(too_long("text", jinja::MAX_OUTPUT)),
+        };
+    }
+    let items: Vec<J> = seq.try_iter()?.collect();
+    match items.len().checked_mul(count) {
+        Some(len) if len <= MAX_ITEMS => Ok(J::from(
+            (0..count)
+                .flat_map(|_| items.iter().cloned())
+                .collect::<Vec<J>>(),
+        )),
+        _ => Err(too_long("list", MAX_ITEMS)),
     }
 }
 

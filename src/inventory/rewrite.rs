@@ -12,11 +12,12 @@
 //! | an argument `f(nope)` | passed as missing (`join(nope)` joins with '') | an error | `f(__def(nope))` |
 //! | an argument `f(none)` | passed as missing (`join(none)` joins with '') | None (`opsNonex`) | `f(__def(none))`, refused |
 //! | `a % b` | an error on text; Rust's sign (`7 % -3` is 1) | `%`-formatting of text; Python's sign (`-2`) | `__mod(a, b, tuple)` |
-//! | `a ** b` | `2 ** -1` an error, `(-8) ** (1/3)` nan | `0.5`, a complex number | `__pow(a, b)` (a complex result refused) |
+//! | `a ** b` | `2 ** -1` an error, `(-8) ** (1/3)` nan, `1.5 ** 5000` inf | `0.5`, a complex number, an `OverflowError` | `__pow(a, b)` (a complex or overflowing result refused) |
 //! | `a < b` (and `<=`, `>`, `>=`) | `1 < 'a'` is true | a `TypeError` | `__order(a, b, '<')` |
 //! | `a / b`, `a // b` | `1 / 0` is `inf`; `7.5 // -2` is `-3.0` | an error; `-4.0` | `__div(a, b)`, `__floordiv(a, b)` |
 //! | `a and b`, `a or b` of two literals | folded when parsed: `'' and 'x'` is `false` | the operand (`''`) | `__keep(a) and b` (not a literal: not folded; still short-circuit) |
-//! | `a + b`, `a - b`, `a * b`, `-a` beyond 64 bits | a 128-bit integer, printed as a float | the exact (unbounded) integer | `__i64(a - b)`: refused beyond 64 bits |
+//! | `a + b`, `a - b`, `-a` beyond 64 bits | a 128-bit integer, printed as a float | the exact (unbounded) integer | `__i64(a - b)`: refused beyond 64 bits |
+//! | `a * b` | `'ab' * 2.0` repeats; `[1] * 10**10` built lazily, then allocated whole (an abort) | a `TypeError`; a `MemoryError` | `__mul(a, b)`: Python's types; a result beyond the output bound refused |
 //! | `(a, b)`, `()` | a list: `(1, 2) == [1, 2]` is true, printed `[1, 2]` | a tuple: false, `(1, 2)` | refused (the arguments of `%` excepted) |
 //!
 //! A method call (`x.split('.')`) keeps minijinja's call, with its
@@ -44,8 +45,15 @@ pub(super) const REWRITTEN: &[(&str, &str)] = &[
     (".name", "__attr"),
     ("[key]", "__item"),
     ("and or", "__keep"),
-    ("+ - * -x", "__i64"),
+    ("*", "__mul"),
+    ("+ - -x", "__i64"),
 ];
+
+/// The operators that build a longer text or list than their operands
+/// (`*` repeats, `+` and `~` join, `%` formats): each refuses a result
+/// beyond the output bound rather than build it (docs/SECURITY.md I3).
+#[cfg(test)]
+pub(super) const GROWING: &[&str] = &["*", "+", "~", "%"];
 
 /// A whole template (text, `{{ }}` and `{% if %}`), rewritten.
 pub(super) fn template(source: &str) -> Result<String, String> {
@@ -246,7 +254,9 @@ fn python_function(op: &ast::BinOpKind) -> Option<&'static str> {
         Op::Eq | Op::Ne | Op::In | Op::ScAnd | Op::ScOr => None,
         // minijinja computes integers in 128 bits, Python without bound:
         // the same below 64 bits, where sshfleet stops.
-        Op::Add | Op::Sub | Op::Mul => Some("__i64"),
+        Op::Add | Op::Sub => Some("__i64"),
+        // Python's repetition (by an integer only), bounded.
+        Op::Mul => Some("__mul"),
         Op::Concat => Some("__cat"),
         Op::Rem => Some("__mod"),
         Op::Div => Some("__div"),
@@ -329,7 +339,7 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
                 ast::BinOpKind::Gte => format!("{function}({left}, {right}, \">=\")"),
                 ast::BinOpKind::Add => format!("{function}(({left}) + ({right}))"),
                 ast::BinOpKind::Sub => format!("{function}(({left}) - ({right}))"),
-                ast::BinOpKind::Mul => format!("{function}(({left}) * ({right}))"),
+                ast::BinOpKind::Mul => format!("{function}({left}, {right})"),
                 _ => format!("{function}({left}, {right})"),
             })
         }
@@ -441,6 +451,7 @@ pub(super) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_function("__div", super::pyops::div);
     env.add_function("__floordiv", super::pyops::floordiv);
     env.add_function("__pow", super::pyops::pow);
+    env.add_function("__mul", super::pyops::mul);
     env.add_function("__order", super::pyops::order);
     env.add_function("__attr", attr);
     env.add_function("__item", item);
@@ -468,10 +479,26 @@ fn valid(value: J) -> Result<J, Error> {
 /// A number as it came, when Python's exact integer is one sshfleet
 /// holds: minijinja keeps `+`, `-`, `*` of integers exact to 128 bits,
 /// Python without bound; beyond 64 bits sshfleet refuses, as everywhere.
+/// A text or a list that `+` joined is bounded as `*` repeats one: each
+/// operand is within the bound, so the sum is at most twice it before it
+/// is refused, and no chain of `+` grows beyond.
 fn i64_only(value: J) -> Result<J, Error> {
     if value.is_integer() && value.as_i64().is_none() {
         return Err(refuse(format!(
             "the integer {value} is beyond 64 bits, which sshfleet does not compute (Python's integers are unbounded)"
+        )));
+    }
+    let (what, most) = match value.kind() {
+        ValueKind::String => ("text", MAX_OUTPUT),
+        ValueKind::Seq | ValueKind::Iterable => ("list", super::pyops::MAX_ITEMS),
+        _ => return Ok(value),
+    };
+    let len = value
+        .as_str()
+        .map_or_else(|| value.len().unwrap_or(0), str::len);
+    if len > most {
+        return Err(refuse(format!(
+            "`+`: the joined {what} would be longer than {most}, the most a template may build"
         )));
     }
     Ok(value)

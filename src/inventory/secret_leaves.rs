@@ -48,6 +48,11 @@ pub(super) fn json_leaves(value: &Json, out: &mut Vec<String>) {
     match value {
         Json::String(s) => out.push(s.clone()),
         Json::Number(n) => number_texts(n.as_f64().filter(|_| n.is_f64()), n.to_string(), out),
+        // A boolean computed from a secret (`{{ pw == 'x' }}`) tells about
+        // it: secret in each form it is shown in (Python's, JSON's).
+        Json::Bool(b) => {
+            out.extend([["False", "false"], ["True", "true"]][usize::from(*b)].map(str::to_string))
+        }
         Json::Array(items) => items.iter().for_each(|v| json_leaves(v, out)),
         Json::Object(map) => map.values().for_each(|v| json_leaves(v, out)),
         _ => {}

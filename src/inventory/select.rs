@@ -307,7 +307,7 @@ fn python_int(text: &str) -> Option<i64> {
 /// sensitive) or `re.match` for `~regex`.
 enum NameMatcher {
     Exact(String),
-    Glob(globset::GlobMatcher),
+    Glob(super::fnmatch::Fnmatch),
     /// The regex, and whether it uses Unicode classes (see `pyre`).
     Regex(regex::Regex, bool),
 }
@@ -324,17 +324,7 @@ impl NameMatcher {
                 .map_err(|e| format!("invalid regular expression: {e}"));
         }
         if term.contains(['*', '?', '[']) {
-            // Python's fnmatch has no `{a,b}` alternation, and reads a `[`
-            // that is never closed as itself.
-            let fnmatch = term.replace('{', "[{]").replace('}', "[}]");
-            return Ok(globset::GlobBuilder::new(&fnmatch)
-                .literal_separator(false)
-                .backslash_escape(false)
-                .build()
-                .map_or_else(
-                    |_| NameMatcher::Exact(term.to_string()),
-                    |g| NameMatcher::Glob(g.compile_matcher()),
-                ));
+            return super::fnmatch::Fnmatch::new(term).map(NameMatcher::Glob);
         }
         Ok(NameMatcher::Exact(term.to_string()))
     }

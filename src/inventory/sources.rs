@@ -30,6 +30,12 @@ pub(super) fn load_source(
         let text = path.to_string_lossy();
         for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let (name, port) = address::parse_address(entry, false);
+            // ansible-core's `host_list` adds only hosts not yet in the
+            // inventory: a host an earlier source (or entry) defined keeps
+            // its port and groups (`if host not in self.inventory.hosts`).
+            if model.knows_host(&name) {
+                continue;
+            }
             let host = model.host_id(&name);
             model.add_host(host, model::UNGROUPED);
             if let Some(port) = port {

@@ -740,6 +740,32 @@ fn sources_errors_name_the_source() {
     assert_eq!(ok.group("ungrouped").unwrap().hosts, ["h1", "h2"]);
 }
 
+/// A host list adds only hosts not yet in the inventory (ansible-core's
+/// `host_list`): one an earlier source or entry defined keeps its port
+/// and groups, whatever `host:port` the list gives.
+#[test]
+fn a_host_list_never_changes_a_host_already_defined() {
+    let dir = tempfile::tempdir().unwrap();
+    let ini = dir.path().join("inv.ini");
+    std::fs::write(
+        &ini,
+        "[web]
+esa01 ansible_host=10.0.0.1
+",
+    )
+    .unwrap();
+    for (sources, group) in [
+        (vec![ini.clone(), PathBuf::from("esa01:2300,")], "web"),
+        (vec![PathBuf::from("esa01,esa01:2300,")], "ungrouped"),
+        (vec![PathBuf::from("esa01,esa01:99999,")], "ungrouped"),
+    ] {
+        let inv = Inventory::load_sources(&sources, &LoadOptions::default()).unwrap();
+        let host = inv.host("esa01").unwrap();
+        assert_eq!(host.port(), 22, "{sources:?}");
+        assert_eq!(host.groups, ["all", group], "{sources:?}");
+    }
+}
+
 #[test]
 fn debug_never_shows_a_password() {
     let inv = load(

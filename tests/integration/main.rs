@@ -42,6 +42,7 @@ mod report;
 mod retry;
 mod rollout;
 mod safety;
+mod secret_derived;
 mod secret_errors;
 mod secret_fields;
 mod secret_sinks;

@@ -373,6 +373,9 @@ const QUOTING_ERRORS: &[(&str, &str, Quotes)] = &[
     ("connection.rs", "name", Quotes::Name),
     ("connection.rs", "shown", Quotes::Masked),
     ("connection.rs", "var", Quotes::Name),
+    // The characters of a `--limit`/`--pattern` term's class: the command line's.
+    ("fnmatch.rs", "hi", Quotes::Name),
+    ("fnmatch.rs", "lo", Quotes::Name),
     ("facts.rs", "name", Quotes::Name),
     ("filters.rs", "", Quotes::Rendered),
     ("filters.rs", "a", Quotes::Rendered),
