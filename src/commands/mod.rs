@@ -49,7 +49,7 @@ pub(crate) fn main(cli: Cli) -> i32 {
         });
     // A signal ending sshfleet decides how it ends, not what the command
     // made of its children being killed meanwhile.
-    if let Some(code) = crate::console::shutdown::stopping() {
+    if let Some(code) = crate::console::stopping::stopping() {
         return code;
     }
     match result {

@@ -62,7 +62,7 @@ impl JsonLog {
             return;
         };
         let text = crate::support::sanitize::escape_json_text(&text);
-        if crate::console::shutdown::stopping().is_some() {
+        if crate::console::stopping::stopping().is_some() {
             // A signal is ending sshfleet: nothing more on stdout.
             return;
         }

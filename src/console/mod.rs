@@ -9,6 +9,7 @@ pub(crate) mod log;
 pub(crate) mod metrics;
 pub(crate) mod progress;
 pub(crate) mod shutdown;
+pub(crate) mod stopping;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

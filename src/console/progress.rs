@@ -81,7 +81,7 @@ impl Lines {
     /// killed may be wrong, and a complete-looking one would be believed.
     fn write(self, text: &str) {
         use std::io::Write as _;
-        if self == Lines::Stdout && crate::console::shutdown::stopping().is_some() {
+        if self == Lines::Stdout && crate::console::stopping::stopping().is_some() {
             return;
         }
         let _ = match self {

@@ -115,23 +115,13 @@ pub(crate) fn end_children_on_signals() {
 /// about to print may be wrong: a command it waited for was killed), every
 /// group it started ended, the terminal's echo back.
 fn end_now(code: i32, name: &str) -> ! {
-    STOPPING.store(code, Ordering::SeqCst);
+    crate::console::stopping::set(code);
     crate::support::child::kill_live(None);
     crate::console::echo::restore();
     crate::console::progress::Lines::Stderr.print(&format!(
         "sshfleet: {name} received: stopped, with every command it started"
     ));
     std::process::exit(code);
-}
-
-/// The exit code of a signal ending the process, once one is (0 before).
-static STOPPING: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
-
-/// The exit code, once a signal is ending the process: stdout takes
-/// nothing more (`console::progress`), and a command that ends meanwhile
-/// (its child killed by the signal's handling) exits with it.
-pub(crate) fn stopping() -> Option<i32> {
-    Some(STOPPING.load(Ordering::SeqCst)).filter(|code| *code != 0)
 }
 
 /// What a signal does to sshfleet.

@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Error, Value as J};
 
-use super::jinja::{py_repr, refuse};
 use super::pynum::py_isspace;
+use super::pyrepr::{py_repr, refuse};
 
 /// The trees `lookup('file')` never reads: the kernel's views of
 /// processes (their environments), devices and settings.

@@ -35,6 +35,7 @@ mod pyliteral;
 mod pynum;
 mod pyops;
 mod pyre;
+mod pyrepr;
 mod rewrite;
 mod script;
 mod script_shape;
