@@ -23,6 +23,8 @@ import os
 import sys
 import tempfile
 
+import generated_table  # noqa: E402 - beside this script
+
 try:
     from ansible.release import __version__ as ANSIBLE_VERSION
 except ImportError:  # pragma: no cover
@@ -186,14 +188,7 @@ def generate():
 
 
 def main():
-    text = generate()
-    if "--check" in sys.argv:
-        with open(OUT, encoding="utf-8") as f:
-            same = f.read().split("\n", 1)[1] == text.split("\n", 1)[1]
-        print("lookups.txt matches" if same else "lookups.txt differs")
-        sys.exit(0 if same else 1)
-    with open(OUT, "w", encoding="utf-8") as f:
-        f.write(text)
+    generated_table.write_or_check(OUT, generate())
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ Exit 77 without PyYAML.
 import os
 import sys
 
+import generated_table  # noqa: E402 - beside this script
+
 try:
     import yaml
 except ImportError:
@@ -78,14 +80,7 @@ def generate():
 
 
 def main():
-    text = generate()
-    if "--check" in sys.argv:
-        with open(OUT, encoding="utf-8") as f:
-            same = f.read().split("\n", 1)[1] == text.split("\n", 1)[1]
-        print("pychars.txt matches" if same else "pychars.txt differs")
-        sys.exit(0 if same else 1)
-    with open(OUT, "w", encoding="utf-8") as f:
-        f.write(text)
+    generated_table.write_or_check(OUT, generate())
 
 
 if __name__ == "__main__":
