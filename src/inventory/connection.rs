@@ -306,7 +306,7 @@ impl Reader<'_> {
     /// value, a secret-named variable, a vault file's, or a template that
     /// read one.
     fn read_secret(&self, var: &str) -> bool {
-        self.templar.read_secret(var)
+        self.templar.reads_secret(var)
             || super::secret_values::is_secret_var(self.host, self.origins.get(var), var)
     }
 

@@ -189,20 +189,6 @@ impl Templar {
 }
 
 impl Templar {
-    /// Whether the host's variable `name`, once rendered, read a secret
-    /// (a `!vault` value, a secret-named variable, a password's
-    /// environment variable): carried to the connection field computed
-    /// from it (`support::taint::FromSecret`).
-    pub(super) fn read_secret(&self, name: &str) -> bool {
-        let key = (self.host.clone(), name.to_string(), false);
-        self.world
-            .lock_done()
-            .get(&key)
-            .is_some_and(|(_, tainted)| *tainted)
-    }
-}
-
-impl Templar {
     /// Whether the host's variable `name` renders as Ansible renders it
     /// (`Ok` if it is not set): a value sshfleet cannot carry (a float
     /// that is not finite) renders in Ansible, and is refused only where
