@@ -229,17 +229,29 @@ fn items(v: &J) -> Result<Vec<J>, Error> {
     }
 }
 
+// `first`, `last` and `length` of a text look at its characters in place:
+// `items` makes a value of each (tens of bytes per character of a text
+// that may be large).
+
 fn first(v: &J) -> Result<J, Error> {
+    if let Some(text) = v.as_str() {
+        return Ok(text.chars().next().map_or(J::UNDEFINED, J::from));
+    }
     Ok(items(v)?.into_iter().next().unwrap_or(J::UNDEFINED))
 }
 
 fn last(v: &J) -> Result<J, Error> {
+    if let Some(text) = v.as_str() {
+        return Ok(text.chars().next_back().map_or(J::UNDEFINED, J::from));
+    }
     Ok(items(v)?.pop().unwrap_or(J::UNDEFINED))
 }
 
 fn length(v: &J) -> Result<usize, Error> {
     match v.kind() {
         ValueKind::Map => Ok(v.len().unwrap_or(0)),
+        // Python's len() of a str: its code points.
+        ValueKind::String => Ok(v.as_str().unwrap_or_default().chars().count()),
         _ => Ok(items(v)?.len()),
     }
 }

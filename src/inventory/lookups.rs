@@ -308,7 +308,19 @@ fn read_file(name: &str, path: &Path) -> Result<String, Error> {
     if !meta.is_file() {
         return Err(refused("not a regular file".to_string()));
     }
-    let text = crate::support::bounds::read_input(&real).map_err(|e| refused(e.to_string()))?;
+    // What a template may render is bounded (`jinja::MAX_OUTPUT`); a file
+    // larger than that could only be measured or cut in the template, at
+    // a cost per call of its whole size (60 MB times `| length` per host
+    // took seconds and gigabytes), so it is refused, read no further.
+    let max = super::jinja::MAX_OUTPUT;
+    let head = crate::support::bounds::read_input_head(&real, max as u64 + 1)
+        .map_err(|e| refused(e.to_string()))?;
+    if head.len() > max {
+        return Err(refused(format!(
+            "larger than {max} bytes, the most a template may render: sshfleet does not read it"
+        )));
+    }
+    let text = String::from_utf8(head).map_err(|_| refused("not UTF-8 text".to_string()))?;
     if text.is_ascii() && text.starts_with("$ANSIBLE_VAULT") {
         return Err(refused(
             "vault-encrypted, which Ansible decrypts: not supported".to_string(),

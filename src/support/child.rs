@@ -65,6 +65,38 @@ pub(crate) fn own_group(command: &mut Command) -> &mut Command {
     command
 }
 
+/// How a child's SIGPIPE starts, as the program sshfleet stands in for
+/// starts it: a child inherits an ignored signal across `exec`, and a
+/// shell cannot take that back, so a command that dies of SIGPIPE under
+/// one and runs on under the other gives a different result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sigpipe {
+    /// The default action (death). Rust's `Command` sets it so in the
+    /// child: OpenSSH 9.2's `ProxyCommand` (sshconnect.c resets SIGPIPE to
+    /// SIG_DFL before `execv`) and Python's `subprocess` (restore_signals)
+    /// for Ansible's inventory scripts start their children so.
+    Default,
+    /// Ignored: OpenSSH's `ssh` ignores SIGPIPE at the start of `main`
+    /// and `Match exec` (readconf.c `execute_in_shell`) leaves it so.
+    Ignored,
+}
+
+/// Start `command` with SIGPIPE as `sigpipe` says (see [`Sigpipe`]).
+pub(crate) fn start_sigpipe(command: &mut Command, sigpipe: Sigpipe) -> &mut Command {
+    #[cfg(unix)]
+    if sigpipe == Sigpipe::Ignored {
+        // SAFETY: the closure runs in the forked child before `exec` and
+        // calls only `signal`, which is async-signal-safe.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(command, || {
+                libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+    }
+    command
+}
+
 /// End the process group led by `pid` (SIGKILL); it is gone already if
 /// this fails.
 pub(crate) fn kill_group(pid: u32) {

@@ -127,6 +127,20 @@ struct ChildKind {
     /// of its own too (`setsid`), for sshfleet's SIGTERM.
     waiting: Option<Setup>,
     elsewhere: &'static str,
+    /// The same child running `sh probe.sh` (see [`PROBE`]), as sshfleet
+    /// starts it and as the program it stands in for starts it.
+    start: Start,
+}
+
+/// How sshfleet and the reference start one kind of child: files (with
+/// `DIR` for the test's directory), sshfleet's arguments, the reference's
+/// command line, and the environment variable that, set, makes the
+/// reference required rather than skipped when it is not installed.
+struct Start {
+    files: &'static [(&'static str, &'static str, bool)],
+    ours: &'static [&'static str],
+    reference: &'static [&'static str],
+    required_by: &'static str,
 }
 
 const INV: (&str, &str, bool) = (
@@ -159,6 +173,19 @@ const CHILD_KINDS: &[ChildKind] = &[
             ],
         )),
         elsewhere: "",
+        start: Start {
+            files: &[
+                INV,
+                (
+                    "cfg",
+                    "Match exec \"sh DIR/probe.sh\"\n  Port 2222\n",
+                    false,
+                ),
+            ],
+            ours: &["inventory", "-i", "inv.yaml", "-F", "cfg", "--json"],
+            reference: &["ssh", "-G", "-F", "cfg", "h1"],
+            required_by: "",
+        },
     },
     ChildKind {
         name: "inventory script (--list)",
@@ -176,6 +203,16 @@ const CHILD_KINDS: &[ChildKind] = &[
             )],
         )),
         elsewhere: "",
+        start: Start {
+            files: &[(
+                "inv.sh",
+                "#!/bin/sh\nsh DIR/probe.sh\necho '{\"_meta\": {\"hostvars\": {}}, \"all\": {\"hosts\": [\"h1\"]}}'\n",
+                true,
+            )],
+            ours: &["inventory", "-i", "inv.sh", "--json"],
+            reference: &["ansible-inventory", "-i", "inv.sh", "--list"],
+            required_by: "SSHFLEET_REQUIRE_ANSIBLE",
+        },
     },
     ChildKind {
         name: "inventory script (--host)",
@@ -190,6 +227,16 @@ const CHILD_KINDS: &[ChildKind] = &[
         )),
         waiting: None,
         elsewhere: "",
+        start: Start {
+            files: &[(
+                "inv.sh",
+                "#!/bin/sh\nif [ \"$1\" = --list ]; then echo '{\"all\": {\"hosts\": [\"h1\"]}}'; else sh DIR/probe.sh; echo '{}'; fi\n",
+                true,
+            )],
+            ours: &["inventory", "-i", "inv.sh", "--json"],
+            reference: &["ansible-inventory", "-i", "inv.sh", "--list"],
+            required_by: "SSHFLEET_REQUIRE_ANSIBLE",
+        },
     },
     ChildKind {
         name: "ProxyCommand",
@@ -198,6 +245,23 @@ const CHILD_KINDS: &[ChildKind] = &[
         waiting: None,
         elsewhere: "a ProxyCommand is the host's connection: ended by a signal, the host is unreachable, never ok \
                     (safety::sigterm_ends_the_proxy_command_and_its_group_before_sshfleet_exits)",
+        start: Start {
+            files: &[
+                INV,
+                ("cfg", "Host *\n  ProxyCommand sh DIR/probe.sh\n", false),
+            ],
+            ours: &[
+                "run",
+                "esa-ecupdate",
+                "-i",
+                "inv.yaml",
+                "-F",
+                "cfg",
+                "--no-progress",
+            ],
+            reference: &["ssh", "-F", "cfg", "-o", "BatchMode=yes", "h1", "true"],
+            required_by: "",
+        },
     },
 ];
 
@@ -394,4 +458,104 @@ fn ctrl_z_then_fg_at_a_password_prompt_keeps_echo_off() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// Every signal a shell may send itself here and live to say so: all of
+/// 1 to 64 but SIGKILL and the four that stop a process (the probe would
+/// hang) and 32, 33 (glibc's own).
+const PROBED_SIGNALS: &str = "1 2 3 4 5 6 7 8 10 11 12 13 14 15 16 17 18 23 24 25 26 27 28 29 30 31 \
+     34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64";
+
+/// `probe.sh`: for each signal, a shell sends it to itself and writes
+/// `survived-N` when it lives on (the signal ignored, or ignored by
+/// default), into the directory given as `DIR`.
+const PROBE: &str = "for n in SIGNALS; do sh -c \"kill -$n \\$\\$; : > DIR/survived-$n\"; done\n";
+
+/// Which signals a child of this start survived: set up in a fresh
+/// directory, run, and read the `survived-N` files.
+fn survivors(start: &Start, argv: &[&str], program: &str) -> std::collections::BTreeSet<u32> {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let probe = PROBE.replace("SIGNALS", PROBED_SIGNALS).replace("DIR", dir);
+    std::fs::write(tmp.path().join("probe.sh"), probe).unwrap();
+    let files: Vec<(String, String, bool)> = start
+        .files
+        .iter()
+        .map(|(n, t, x)| (n.to_string(), t.replace("DIR", dir), *x))
+        .collect();
+    let borrowed: Vec<(&str, &str, bool)> = files
+        .iter()
+        .map(|(n, t, x)| (n.as_str(), t.as_str(), *x))
+        .collect();
+    lay_out(tmp.path(), &borrowed);
+    let out = Command::new(program)
+        .args(argv)
+        .current_dir(tmp.path())
+        .env("HOME", tmp.path())
+        .env("SHELL", "/bin/sh")
+        .env("ANSIBLE_LOCAL_TEMP", tmp.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let found: std::collections::BTreeSet<u32> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_str()?
+                .strip_prefix("survived-")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert!(
+        !found.is_empty(),
+        "{program} {argv:?} never ran the probe: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    found
+}
+
+/// Every kind of child starts with the signal dispositions the program
+/// sshfleet stands in for gives it (a signal ignored across `exec` stays
+/// ignored, and a shell cannot take that back): `Match exec` as `ssh -G`
+/// (SIGPIPE ignored: `yes | head` and a child killed by its own SIGPIPE
+/// decide whether the block holds), a `ProxyCommand` as `ssh`, an
+/// inventory script as `ansible-inventory`. A reference not installed
+/// skips its row, unless its `required_by` variable is set (CI).
+#[test]
+fn every_child_starts_with_the_signals_its_reference_gives_it() {
+    let mut compared = 0;
+    for kind in CHILD_KINDS {
+        let start = &kind.start;
+        let installed = Command::new(start.reference[0])
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok();
+        if !installed {
+            assert!(
+                start.required_by.is_empty() || std::env::var_os(start.required_by).is_none(),
+                "{}: {} is required ({} is set) and not installed",
+                kind.name,
+                start.reference[0],
+                start.required_by
+            );
+            continue;
+        }
+        let ours = survivors(start, start.ours, env!("CARGO_BIN_EXE_sshfleet"));
+        let reference = survivors(start, &start.reference[1..], start.reference[0]);
+        assert_eq!(
+            ours, reference,
+            "{}: signals its child survived, sshfleet's start (left) and {}'s",
+            kind.name, start.reference[0]
+        );
+        compared += 1;
+    }
+    assert!(
+        compared >= 2,
+        "ssh is installed here: Match exec and ProxyCommand rows ran"
+    );
 }

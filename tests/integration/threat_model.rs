@@ -406,6 +406,56 @@ async fn inputs_that_block_or_never_end_are_refused_naming_the_file() {
     }
 }
 
+/// A file `lookup('file')` reads is bounded by what a template may render
+/// (64 KiB), not only by the input bound (64 MiB): a 60 MB file measured
+/// by `| length` on every host took seconds and gigabytes per host. At
+/// the bound it is read; one byte over, or 60 MB, the host is refused,
+/// naming the file and the bound.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lookup_larger_than_a_template_may_render_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (size, refused) in [(65_536u64, false), (65_537, true), (60_000_000, true)] {
+        let file = dir.path().join(format!("big{size}.txt"));
+        std::fs::write(&file, "a".repeat(size.min(65_537) as usize)).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_len(size)
+            .unwrap();
+        let inventory = dir.path().join("inventory.yaml");
+        std::fs::write(
+            &inventory,
+            format!(
+                "all:\n  hosts:\n    h1:\n      ansible_user: \"u{{{{ lookup('file', '{}') | length }}}}\"\n",
+                file.display()
+            ),
+        )
+        .unwrap();
+        let args: Vec<String> = ["inventory", "-i", inventory.to_str().unwrap()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let out = bounded(&args, &[]).await;
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if refused {
+            assert_eq!(out.status.code(), Some(5), "{size}: {all}");
+            assert!(
+                all.contains(&file.display().to_string())
+                    && all.contains("larger than 65536 bytes, the most a template may render"),
+                "{size}: {all}"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(0), "{size}: {all}");
+            assert!(all.contains("user=u65536"), "{size}: {all}");
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_recording_header_never_becomes_a_connection_setting() {
     let lab = Lab::start(vec![AsyncOsProfile::healthy("esa01.example.com")]).await;

@@ -27,6 +27,10 @@ pub(super) fn proxy_stream(
         .kill_on_drop(true);
     #[cfg(unix)]
     spawn.process_group(0);
+    crate::support::child::start_sigpipe(
+        spawn.as_std_mut(),
+        crate::support::child::Sigpipe::Default,
+    );
     let mut child = spawn.spawn().map_err(failed)?;
     let missing = || failed(std::io::Error::other("no pipe to the command"));
     let stdin = child.stdin.take().ok_or_else(missing)?;
