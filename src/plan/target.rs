@@ -640,7 +640,13 @@ fn resolve(
             .map(|f| ssh_config::expand_path(keyword, f, &tokens))
             .collect()
     };
+    // An identity named `none` (any case) is skipped by ssh as it loads
+    // identities (ssh.c `load_public_identity_files`), yet it is one: the
+    // default key files are not added. So for `-o IdentityFile="none"`,
+    // which Ansible's ssh plugin hands over for a key file named so.
+    let named = overrides.key_file.is_some();
     let key_file = match overrides.key_file {
+        Some(key) if overrides.key_file_expands && is_identity_none(&key.to_string_lossy()) => None,
         Some(key) if overrides.key_file_expands => Some(ssh_config::expand_path(
             "identityfile",
             &key.to_string_lossy(),
@@ -648,10 +654,15 @@ fn resolve(
         )?),
         key => key,
     };
-    let identity_files: Vec<String> = if config.identity_files.is_empty() && key_file.is_none() {
+    let identity_files: Vec<String> = if config.identity_files.is_empty() && !named {
         DEFAULT_IDENTITIES.map(str::to_string).to_vec()
     } else {
-        config.identity_files.clone()
+        config
+            .identity_files
+            .iter()
+            .filter(|f| !is_identity_none(f))
+            .cloned()
+            .collect()
     };
     let config_key_files = expand("identityfile", &identity_files)?;
     let (known_hosts, known_hosts_also) = known_hosts_files(&config, options, &expand)?;
@@ -748,6 +759,11 @@ fn known_hosts_files(
         user_files.extend(expand("globalknownhostsfile", &global)?);
     }
     Ok((first, user_files))
+}
+
+/// `IdentityFile none`, which ssh skips (compared as written, any case).
+fn is_identity_none(file: &str) -> bool {
+    file.eq_ignore_ascii_case("none")
 }
 
 #[cfg(test)]

@@ -369,36 +369,41 @@ fn certificate_line(line: &str) -> Option<Result<(String, String), String>> {
 /// part of the field it stands in (`tests::field_separators` lists them).
 pub(crate) const SEPARATORS: [char; 2] = [' ', '\t'];
 
-/// Bytes `b64_pton` skips anywhere inside a base64 field (C `isspace`
-/// that is not a separator): a key blob holding one still decodes in ssh.
-const BASE64_SKIPPED: [char; 4] = ['\n', '\u{0b}', '\u{0c}', '\r'];
+/// The first field of `text` and what follows its separators.
+fn next_field(text: &str) -> (&str, &str) {
+    let end = text.find(SEPARATORS).unwrap_or(text.len());
+    (&text[..end], text[end..].trim_start_matches(SEPARATORS))
+}
 
-/// The line's fields as `Entry::from_str` reads them (one space apart),
-/// cut where OpenSSH cuts them. A hashed host name must be exactly what
+/// The line's marker, host field and key as `Entry::from_str` reads them
+/// (one space apart, the key in its canonical spelling), cut and read
+/// where OpenSSH cuts and reads them (hostfile.c, then `sshkey_read`: see
+/// [`super::key_line`]). A hashed host name must be exactly what
 /// OpenSSH's `extract_salt` and `host_hash` accept; otherwise `Err`, and
 /// the line is ignored, as ssh ignores it.
 fn fields(line: &str) -> Result<String, String> {
-    let mut fields: Vec<String> = line
-        .split(SEPARATORS)
-        .filter(|f| !f.is_empty())
-        .map(str::to_string)
-        .collect();
-    let host = usize::from(line.starts_with('@'));
-    if let Some(name) = fields.get(host).filter(|f| f.starts_with("|1|")) {
-        check_hashed(name)?;
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = line;
+    if line.starts_with('@') {
+        let (marker, after) = next_field(rest);
+        out.push(marker.to_string());
+        rest = after;
     }
-    if let Some(blob) = fields.get_mut(host + 2) {
-        blob.retain(|c| !BASE64_SKIPPED.contains(&c));
-        // `b64_pton` fails on any other byte (the key parser used below
-        // would read a Unicode space as the end of the key).
-        if !blob
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
-        {
-            return Err("the key is not base64; that line is ignored, as ssh ignores it".into());
-        }
+    let (host, after) = next_field(rest);
+    if host.starts_with("|1|") {
+        check_hashed(host)?;
     }
-    Ok(fields.join(" "))
+    out.push(host.to_string());
+    if after.is_empty() || after.starts_with('#') {
+        return Err(
+            "the line ends before its key type; that line is ignored, as ssh ignores it".into(),
+        );
+    }
+    let (key, _comment) = super::key_line::read(after).map_err(|e| {
+        format!("the key cannot be read: {e}; that line is ignored, as ssh ignores it")
+    })?;
+    out.push(key);
+    Ok(out.join(" "))
 }
 
 /// A hashed name `|1|SALT|HASH` as OpenSSH 9.2 compares it: the salt must
@@ -645,34 +650,34 @@ pub(crate) fn revoked_by_file(path: &Path, keys: &[&PublicKey]) -> Result<Option
             path.display()
         ));
     }
-    let text = String::from_utf8_lossy(&bytes);
-    for (index, line) in text.lines().enumerate() {
-        let line = line.trim_start_matches(SEPARATORS).trim_end();
-        if line.is_empty() || line.starts_with('#') {
+    // `sshkey_in_file`: each line as `getline` gives it (its newline
+    // kept, so a line of only `\r` or a form feed is no blank line) and as
+    // C reads it (up to a NUL); leading spaces and tabs skipped; a blank
+    // line or a comment skipped; anything else must read as a key
+    // (`sshkey_read`), or the check fails and ssh refuses the host.
+    for (index, raw) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        let raw = raw.split(|&b| b == 0).next().unwrap_or_default();
+        let text = String::from_utf8_lossy(raw);
+        let line = text.trim_start_matches(SEPARATORS);
+        if line.is_empty() || line.starts_with(['#', '\n']) {
             continue;
         }
-        // OpenSSH's `sshkey_in_file` stops at a line it cannot read as a
-        // key and fails the check (ssh: "invalid format", the host is
-        // refused): a revocation written in another form (known_hosts'
-        // `@revoked host KEY`, options before the key) must not be skipped.
-        // A certificate revokes the key it certifies (`sshkey_in_file`
-        // reads every certificate type and compares public parts).
-        let fields = line
-            .split(SEPARATORS)
-            .filter(|f| !f.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let as_key = match certificate_line(&format!("* {fields}")) {
-            Some(Ok((plain, _))) => plain[2..].to_string(),
-            _ => line.to_string(),
-        };
-        let listed = PublicKey::from_openssh(&as_key).map_err(|_| {
+        let unreadable = |why: String| {
             format!(
-                "RevokedHostKeys {}:{}: not a public key line (`TYPE BASE64 [COMMENT]`), which OpenSSH refuses as an invalid format",
+                "RevokedHostKeys {}:{}: not a public key line (`TYPE BASE64 [COMMENT]`: {why}), which OpenSSH refuses as an invalid format",
                 path.display(),
                 index + 1
             )
-        })?;
+        };
+        let (key, _comment) = super::key_line::read(line).map_err(|e| unreadable(e.to_string()))?;
+        // A certificate revokes the key it certifies (`sshkey_in_file`
+        // reads every certificate type and compares public parts).
+        let as_key = match certificate_line(&format!("* {key}")) {
+            Some(Ok((plain, _))) => plain[2..].to_string(),
+            Some(Err(why)) => return Err(unreadable(why)),
+            None => key,
+        };
+        let listed = PublicKey::from_openssh(&as_key).map_err(|e| unreadable(e.to_string()))?;
         if keys.iter().any(|k| same_key(k, &listed)) {
             return Ok(Some(index + 1));
         }

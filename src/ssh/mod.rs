@@ -4,6 +4,7 @@
 
 pub(crate) mod algorithms;
 pub(crate) mod config;
+pub(crate) mod key_line;
 pub(crate) mod known_hosts;
 pub(crate) mod pattern;
 pub(crate) mod transport;

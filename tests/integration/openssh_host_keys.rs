@@ -356,3 +356,186 @@ async fn names_with_shell_metacharacters_never_reach_a_command() {
         assert!(!marker.exists());
     }
 }
+
+/// How `ssh` and sshfleet read a key written as text, as a class: every
+/// way a `RevokedHostKeys` line (listing another key) or a known_hosts
+/// line (listing the host's own key) may be written (separators, blank
+/// lines that are not blank to C (`\r`, a form feed), a NUL, a missing
+/// newline, type names in short form and any case, signature-only and
+/// mismatched names). A RevokedHostKeys line ssh cannot read refuses the
+/// host; a known_hosts line it cannot read leaves the key unknown, which
+/// `StrictHostKeyChecking yes` refuses. Each case is its own host alias
+/// of one ssh_config; sshfleet runs them all at once, and each must be
+/// refused exactly where the installed `ssh` refuses it.
+#[tokio::test(flavor = "multi_thread")]
+async fn key_lines_are_read_as_ssh_reads_them() {
+    let lab = lab().await;
+    let other = crate::support::new_key().public_key().to_openssh().unwrap();
+    let (ot, ob) = other.split_once(' ').unwrap();
+    let own = lab.host(HOST).host_key.to_openssh().unwrap();
+    let (ht, hb) = own.split_once(' ').unwrap();
+    let name = format!("[127.0.0.1]:{}", port(&lab));
+    let revoked: Vec<Vec<u8>> = [
+        format!("{ot} {ob}\n"),
+        format!("{ot}\t{ob}\n"),
+        format!("{ot}  {ob} c\n"),
+        format!("{ot} {ob}\tc\n"),
+        format!(" \t{ot} {ob}\n"),
+        format!("{ot} {ob}\r\n"),
+        format!("{ot} {ob}\r\n\r\n"),
+        format!("{ot} {ob}\n\x0c\n"),
+        format!("{ot} {ob}\n\x0b\n"),
+        format!("{ot} {ob}\n  \r\n"),
+        format!("{ot} {ob}\n\0\n"),
+        format!("\0junk\n{ot} {ob}\n"),
+        format!("{ot} {ob}"),
+        format!("ED25519 {ob}\n"),
+        format!("ed25519 {ob}\n"),
+        format!("SSH-ED25519 {ob}\n"),
+        format!("ED25519-CERT {ob}\n"),
+        format!("ssh-rsa {ob}\n"),
+        format!("{ot}\x0c{ob}\n"),
+        format!("{ot} {}\x0b{}\n", &ob[..12], &ob[12..]),
+        format!("#c\n\n{ot} {ob} \u{a0}x\n"),
+        format!("{ot} {ob}=\n"),
+        format!("{ot}\n"),
+    ]
+    .into_iter()
+    .map(String::into_bytes)
+    .chain(
+        [format!("{ot} {ob} cX\n").into_bytes()]
+            .into_iter()
+            .map(|mut b| {
+                // A comment byte that is not UTF-8.
+                let at = b.len() - 2;
+                b[at] = 0xff;
+                b
+            }),
+    )
+    .collect();
+    let known: Vec<String> = [
+        format!("{name} {ht} {hb}\n"),
+        format!("{name}\t{ht}\t{hb}\n"),
+        format!("{name} ED25519 {hb}\n"),
+        format!("{name} ed25519 {hb} c\n"),
+        format!("{name} SSH-ED25519 {hb}\n"),
+        format!("{name} ED25519-CERT {hb}\n"),
+        format!("{name} rsa-sha2-256 {hb}\n"),
+        format!("{name} {ht} {hb}\r\n"),
+        format!("\t{name} {ht} {hb}\n"),
+        format!("{name} {ht}\x0b{hb}\n"),
+        format!("{name} {ht} {}\x0c{}\n", &hb[..12], &hb[12..]),
+        format!("{name} #{ht} {hb}\n"),
+    ]
+    .to_vec();
+    let dir = lab.dir.path();
+    let mut config = String::new();
+    let mut hosts = Vec::new();
+    let mut cases = Vec::new();
+    let good_known = format!("{name} {own}\n");
+    for (i, text) in revoked.iter().enumerate() {
+        let alias = format!("r{i}");
+        std::fs::write(dir.join(format!("{alias}.revoked")), text).unwrap();
+        std::fs::write(dir.join(format!("{alias}.kh")), &good_known).unwrap();
+        cases.push((alias, String::from_utf8_lossy(text).into_owned(), true));
+    }
+    for (i, text) in known.iter().enumerate() {
+        let alias = format!("k{i}");
+        std::fs::write(dir.join(format!("{alias}.kh")), text).unwrap();
+        cases.push((alias, text.clone(), false));
+    }
+    for (alias, _, revocation) in &cases {
+        config.push_str(&format!(
+            "Host {alias}\n  HostName 127.0.0.1\n  Port {}\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n",
+            port(&lab),
+            dir.join(format!("{alias}.kh")).display()
+        ));
+        if *revocation {
+            config.push_str(&format!(
+                "  RevokedHostKeys {}\n",
+                dir.join(format!("{alias}.revoked")).display()
+            ));
+        }
+        hosts.push(format!(
+            "    {alias}: {{ansible_user: {USER}, ansible_ssh_private_key_file: '{}'}}\n",
+            lab.key_file.display()
+        ));
+    }
+    let config_path = dir.join("lines_config");
+    std::fs::write(&config_path, &config).unwrap();
+    let inventory = dir.join("lines.yaml");
+    std::fs::write(&inventory, format!("all:\n  hosts:\n{}", hosts.concat())).unwrap();
+    let report = dir.join("lines.json");
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "--check",
+        "-i",
+        &inventory.display().to_string(),
+        "-F",
+        &config_path.display().to_string(),
+        "--report",
+        &report.display().to_string(),
+        "--lock",
+        &dir.join("lines.lock").display().to_string(),
+        "--no-progress",
+        "--forks",
+        "8",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let out = sshfleet_cmd(&args, &[]).await;
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&report)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))),
+    )
+    .unwrap();
+    let mut wrong = Vec::new();
+    let mut refused_by_ssh = 0;
+    for (alias, text, _) in &cases {
+        let ssh = Command::new("ssh")
+            .arg("-F")
+            .arg(&config_path)
+            .args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i"])
+            .arg(&lab.key_file)
+            .args(["-l", USER, alias, "exit"])
+            .stdin(std::process::Stdio::null())
+            .output();
+        let Ok(ssh) = ssh else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have openssh-client"
+            );
+            return;
+        };
+        let said = String::from_utf8_lossy(&ssh.stderr);
+        let ssh_refused = said.contains("Host key verification failed");
+        refused_by_ssh += usize::from(ssh_refused);
+        let host = report["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == alias.as_str())
+            .unwrap_or_else(|| panic!("{alias} not in the report: {report}"));
+        let ours_refused = host["status"] == "unreachable";
+        if ssh_refused != ours_refused {
+            wrong.push(format!(
+                "{alias} {text:?}: ssh {}, sshfleet {} ({})",
+                if ssh_refused { "refused" } else { "connected" },
+                host["status"],
+                host["error"]
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    // Both outcomes occur: the cases tell readable from unreadable lines.
+    assert!(
+        refused_by_ssh > 3 && refused_by_ssh < cases.len() - 3,
+        "{refused_by_ssh}"
+    );
+}

@@ -441,3 +441,93 @@ fn flag_arguments_are_taken_verbatim() {
     let t = target(&args("\" -p\" 2202"), "").unwrap();
     assert_eq!(t.port, 2202);
 }
+
+/// `${VAR}` and `%` tokens expand in one pass, as OpenSSH 9.2's
+/// `percent_dollar_expand`: a variable's value is never scanned for
+/// tokens or variables again, and a token's value is not scanned for
+/// variables. Each case's `UserKnownHostsFile` compared with what the
+/// installed `ssh -G` prints for it.
+#[test]
+fn variables_and_tokens_expand_in_one_pass_as_ssh_expands_them() {
+    if std::process::Command::new("ssh")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        return;
+    }
+    let values = [
+        "%h",
+        "%%",
+        "a%",
+        "${SSHFLEET_F2_B}",
+        "%k/${SSHFLEET_F2_B}",
+        "~",
+        "x",
+    ];
+    let templates = [
+        "/u/${SSHFLEET_F2_A}",
+        "/u/${SSHFLEET_F2_A}%h",
+        "/u/%%${SSHFLEET_F2_A}",
+        "~/${SSHFLEET_F2_A}/%k",
+        "/u/${SSHFLEET_F2_B}${SSHFLEET_F2_A}",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut compared = 0;
+    for value in values {
+        // SAFETY: these variables are read by this test only.
+        unsafe {
+            std::env::set_var("SSHFLEET_F2_A", value);
+            std::env::set_var("SSHFLEET_F2_B", "%n");
+        }
+        for template in templates {
+            let config =
+                format!("Host esa01\n  HostKeyAlias al\n  UserKnownHostsFile {template}\n");
+            let file = dir.path().join("cfg");
+            std::fs::write(&file, &config).unwrap();
+            let out = std::process::Command::new("ssh")
+                .args(["-G", "-F"])
+                .arg(&file)
+                .arg("esa01")
+                .output()
+                .unwrap();
+            let printed = String::from_utf8_lossy(&out.stdout);
+            let theirs = printed
+                .lines()
+                .find_map(|l| l.strip_prefix("userknownhostsfile "))
+                .unwrap_or_else(|| panic!("{value} {template}: {printed}"));
+            let ours = target(ONE, &config).unwrap().known_hosts;
+            assert_eq!(
+                ours.to_string_lossy(),
+                theirs,
+                "SSHFLEET_F2_A={value:?}: {template}"
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, values.len() * templates.len());
+}
+
+/// `IdentityFile none` (any case) is skipped, as ssh skips it when it
+/// loads identities (ssh -v lists no identity file, and with a key file
+/// named `none` in the working directory ssh offers nothing, where
+/// sshfleet offered it), yet it keeps the default key files out; the same
+/// for an `ansible_ssh_private_key_file` named so, which Ansible hands to
+/// ssh as `-o IdentityFile="none"`. Through paramiko it is a file name.
+#[test]
+fn an_identity_named_none_is_no_key_and_keeps_the_defaults_out() {
+    for config in ["IdentityFile none\n", "IdentityFile NoNe\n"] {
+        let t = target(ONE, config).unwrap();
+        assert!(t.credentials.config_key_files.is_empty(), "{config}: {t:?}");
+        assert!(t.credentials.key_file.is_none(), "{config}");
+    }
+    let t = target(ONE, "IdentityFile NONE\nIdentityFile /k/a\n").unwrap();
+    assert_eq!(t.credentials.config_key_files, [PathBuf::from("/k/a")]);
+    let inventory = "all:\n  hosts:\n    esa01:\n      ansible_ssh_private_key_file: None\n";
+    let t = target(inventory, "").unwrap();
+    assert!(t.credentials.key_file.is_none(), "{t:?}");
+    assert!(t.credentials.config_key_files.is_empty(), "{t:?}");
+    let inventory = "all:\n  hosts:\n    esa01:\n      ansible_connection: paramiko\n      ansible_ssh_private_key_file: none\n";
+    let t = target(inventory, "").unwrap();
+    assert_eq!(t.credentials.key_file, Some(PathBuf::from("none")));
+}

@@ -94,15 +94,61 @@ pub(crate) fn expand_path(
     if how.tilde {
         text = tilde(&text)?;
     }
-    if how.env {
-        text = expand_env(&text)?;
-    }
-    if !how.tokens.is_empty() {
-        text = expand_tokens(&text, |t| {
-            how.tokens.contains(t).then(|| tokens.value(t)).flatten()
-        });
-    }
+    let percent = !how.tokens.is_empty();
+    text = percent_dollar_expand(&text, how.env, percent, |t| {
+        how.tokens.contains(t).then(|| tokens.value(t)).flatten()
+    })?;
     Ok(PathBuf::from(text))
+}
+
+/// OpenSSH 9.2's `percent_dollar_expand`: `${VAR}` and `%` tokens in one
+/// pass from left to right, so what a variable or a token stands for is
+/// never scanned again (`IdentityFile /k/${X}` with `X=%h` is the file
+/// `/k/%h`, as `ssh` opens it; two passes made it `/k/HOST`).
+fn percent_dollar_expand(
+    value: &str,
+    dollar: bool,
+    percent: bool,
+    mut token: impl FnMut(char) -> Option<String>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(c) = rest.chars().next() {
+        if dollar && let Some(after) = rest.strip_prefix("${") {
+            let end = after
+                .find('}')
+                .ok_or_else(|| format!("`${{` without `}}` in `{value}`"))?;
+            let name = &after[..end];
+            let found = std::env::var(name).map_err(|_| {
+                format!("environment variable ${{{name}}} has no value (in `{value}`)")
+            })?;
+            out.push_str(&found);
+            rest = &after[end + 1..];
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
+        if c != '%' || !percent {
+            out.push(c);
+            continue;
+        }
+        match rest.chars().next() {
+            Some('%') => out.push('%'),
+            Some(t) => match token(t) {
+                Some(v) => out.push_str(&v),
+                // Refused when the file was read; kept as written otherwise.
+                None => {
+                    out.push('%');
+                    out.push(t);
+                }
+            },
+            None => {
+                out.push('%');
+                break;
+            }
+        }
+        rest = &rest[rest.chars().next().map_or(0, char::len_utf8)..];
+    }
+    Ok(out)
 }
 
 /// `${NAME}` checked as OpenSSH 9.2 checks it when it reads an

@@ -280,10 +280,10 @@ fn malformed_lines_skipped_with_warnings() {
     assert_eq!(
         k.warnings(),
         [
-            "/test/known_hosts:2: cannot parse",
-            "/test/known_hosts:3: cannot parse",
+            "/test/known_hosts:2: the key cannot be read: invalid format (`is` is no key type OpenSSH knows); that line is ignored, as ssh ignores it",
+            "/test/known_hosts:3: the line ends before its key type; that line is ignored, as ssh ignores it",
             "/test/known_hosts:4: invalid marker: not @cert-authority or @revoked",
-            "/test/known_hosts:5: the key is not base64; that line is ignored, as ssh ignores it",
+            "/test/known_hosts:5: the key cannot be read: invalid format (the key is not base64); that line is ignored, as ssh ignores it",
             "/test/known_hosts:8: hashed host name has a salt that is not base64; that line is ignored, as ssh ignores it",
             "/test/known_hosts:9: cannot parse",
         ]
@@ -429,7 +429,10 @@ fn load_reports_path_in_warnings() {
     let k = KnownHosts::load(&path).unwrap();
     assert_eq!(
         k.warnings(),
-        [format!("{}:1: cannot parse", path.display())]
+        [format!(
+            "{}:1: the key cannot be read: invalid format (`\u{fffd}\u{fffd}` is no key type OpenSSH knows); that line is ignored, as ssh ignores it",
+            path.display()
+        )]
     );
 }
 

@@ -15,6 +15,7 @@ const YES_NO_ASK: &[&str] = &["yes", "no", "ask", "true", "false"];
 const NO: &[&str] = &["no", "false"];
 const NONE: &[&str] = &["none"];
 
+const IDENTITY_FILE: &str = "key files offered, accumulated; `~`, `~user`, `${VAR}` and tokens expanded in one pass; `none` (any case) is no file, yet keeps the default key files out, as in ssh";
 const FORWARDING: &str = "sshfleet opens no forwardings and no X11, agent or tunnel channel";
 const SESSION: &str =
     "sshfleet runs its own commands in its own session; this shapes an interactive ssh session";
@@ -352,12 +353,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
             "the agent socket: `none`, `SSH_AUTH_SOCK`, `$VAR` or a path (`~`, `~user`, `${VAR}`, tokens)",
         ),
     ),
-    k(
-        "identityfile",
-        "1.2.2",
-        One,
-        Honoured("key files offered, accumulated; `~`, `~user`, `${VAR}` and tokens expanded"),
-    ),
+    k("identityfile", "1.2.2", One, Honoured(IDENTITY_FILE)),
     k("identityfile2", "2.1.0", One, Alias("identityfile")),
     k(
         "ignoreunknown",
@@ -623,7 +619,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "6.8",
         One,
         Honoured(
-            "a file of revoked host keys (plain public keys; a binary KRL is refused at connection), opened as written (no `~`, tokens or `${VAR}`, as OpenSSH 9.2); a missing file fails the connection, as in OpenSSH",
+            "a file of revoked host keys (public keys, each line read as ssh's `sshkey_read` reads it: a line ssh cannot read fails the connection; a binary KRL is refused at connection), opened as written (no `~`, tokens or `${VAR}`, as OpenSSH 9.2); `none` (any case) is no file; a missing file fails the connection, as in OpenSSH",
         ),
     ),
     k(
