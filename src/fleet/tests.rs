@@ -238,6 +238,7 @@ fn target(name: &str) -> crate::ssh::transport::Target {
         known_hosts: "/nonexistent/known_hosts".into(),
         known_hosts_also: Vec::new(),
         host_key_alias: None,
+        name_refused: None,
         host_key_policy: crate::ssh::transport::HostKeyPolicy::Strict,
         algorithms: crate::ssh::algorithms::Algorithms::default(),
         jumps: Vec::new(),

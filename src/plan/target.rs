@@ -320,6 +320,9 @@ impl Resolver {
         let mut target = resolve(&conn.address, overrides, config, options)
             .map_err(|message| invalid("ssh_config", message))?;
         target.from_secret = from_secret;
+        if conn.plugin == Plugin::Ssh && !ssh_config::safe_host_name(&conn.address) {
+            target.name_refused = Some(conn.address.clone());
+        }
         let jump_secret = from_secret::jump(&hops, from_secret, &secret_keywords); // ssh checks the last hop as written, before expanding its tokens.
         if let Some(last) = hops.last() {
             jump_loop(last, &target).map_err(|message| invalid(jump_var, message))?;
@@ -334,10 +337,9 @@ impl Resolver {
         } else if let Some(command) = &conn.proxy_command {
             target.proxy_command = Some(command.clone());
         }
-        // Jump hosts prove possession of the same keys (a signature gives
-        // nothing away); the password is never sent to any host but the
-        // target.
-        let jump_key = target.credentials.key_file.clone();
+        // A jump host is reached by the `ssh` that `ssh -J` starts, given
+        // neither `-i` nor `-o IdentityFile`: its own identity files, the
+        // defaults and the agent; never the inventory's key or the password.
         if !hops.is_empty() {
             for mut jump in options
                 .jump_chain(&hops, 0)
@@ -345,11 +347,6 @@ impl Resolver {
             {
                 for field in [Field::Address, Field::Port, Field::User] {
                     jump.from_secret.set(field, jump_secret);
-                }
-                if let Some(key) = &jump_key
-                    && !jump.credentials.config_key_files.contains(key)
-                {
-                    jump.credentials.config_key_files.push(key.clone());
                 }
                 target.jumps.push(jump);
             }
@@ -713,6 +710,7 @@ fn resolve(
         host_key_policy,
         algorithms,
         jumps: Vec::new(),
+        name_refused: None,
         proxy_command: None,
         from_secret: FromSecret::default(),
     })

@@ -335,6 +335,13 @@ async fn run_inner(net: &Net, target: &str, ssh_config: &str, known_hosts: &str)
     .await
 }
 
+/// The key for every host, jump hosts included, from ssh_config: the
+/// inventory's key reaches only the target, as with `ssh -J`, whose ssh
+/// for the jump is given no `-i`.
+fn jump_identity(net: &Net) -> String {
+    format!("Host *\n  IdentityFile {}\n", net.key_file.display())
+}
+
 /// Vars of a target reached only by name through a bastion: no
 /// ansible_host, so its name is what the bastion is asked to connect to.
 fn inner_vars(net: &Net, target: &str) -> Vec<String> {
@@ -361,8 +368,9 @@ async fn proxy_jump_reaches_a_host_only_the_bastion_can_resolve() {
     let config = net.write(
         "ssh_config",
         &format!(
-            "Host *.example.com\n  ProxyJump jump\nHost jump\n  HostName 127.0.0.1\n  Port {}\n  User {USER}\n",
-            net.port(b)
+            "Host *.example.com\n  ProxyJump jump\nHost jump\n  HostName 127.0.0.1\n  Port {}\n  User {USER}\n{}",
+            net.port(b),
+            jump_identity(&net)
         ),
     );
     let run = run_inner(&net, t, &config, &known).await;
@@ -376,7 +384,10 @@ async fn proxy_jump_reaches_a_host_only_the_bastion_can_resolve() {
     assert_eq!(net.host(t).stats().sessions_opened, 1);
 
     // The Ansible way, without ssh_config: `-o ProxyJump=` (or `-J`) in
-    // ansible_ssh_common_args.
+    // ansible_ssh_common_args. The ssh `-J` starts for the jump host is
+    // given no `-i`: the inventory's key does not reach it, and with no
+    // key of its own (no ssh_config, no agent, no default key file) it
+    // cannot log in there, as with Ansible.
     let mut vars = inner_vars(&net, t);
     vars.push(format!(
         "ansible_ssh_common_args: '-C -o ProxyJump={USER}@127.0.0.1:{}'",
@@ -386,6 +397,27 @@ async fn proxy_jump_reaches_a_host_only_the_bastion_can_resolve() {
         .run(
             &inventory(t, &vars),
             &["-F", "none", "--known-hosts", &known],
+        )
+        .await;
+    assert_eq!(run.code(), 4, "{}", run.explain());
+    assert!(
+        run.only().1.starts_with("via jump host")
+            && run.only().1.contains("no way to authenticate"),
+        "{}",
+        run.explain()
+    );
+    assert_eq!(net.host(b).stats().forwarded.len(), 1);
+    // With the jump's key in an ssh_config it reads, the same route works.
+    let only_identity = net.write("ssh_config_identity", &jump_identity(&net));
+    let mut vars = inner_vars(&net, t);
+    vars.push(format!(
+        "ansible_ssh_common_args: '-C -o ProxyJump={USER}@127.0.0.1:{}'",
+        net.port(b)
+    ));
+    let run = net
+        .run(
+            &inventory(t, &vars),
+            &["-F", &only_identity, "--known-hosts", &known],
         )
         .await;
     assert_eq!(run.code(), 0, "{}", run.explain());
@@ -414,9 +446,10 @@ async fn proxy_jump_through_two_bastions() {
     let config = net.write(
         "ssh_config",
         &format!(
-            "Host esa-deep.example.com\n  ProxyJump {USER}@127.0.0.1:{},ssh://{USER}@{b2}:{}\n",
+            "Host esa-deep.example.com\n  ProxyJump {USER}@127.0.0.1:{},ssh://{USER}@{b2}:{}\n{}",
             net.port(b1),
-            net.port(b2)
+            net.port(b2),
+            jump_identity(&net)
         ),
     );
     let run = run_inner(&net, t, &config, &known).await;
@@ -446,7 +479,11 @@ async fn through_jump(jump: SimModelConfig, jump_known: bool) -> (Net, Outcome) 
     let known = net.write("known_hosts", &known);
     let config = net.write(
         "ssh_config",
-        &format!("Host {t}\n  ProxyJump {USER}@127.0.0.1:{}\n", net.port(&j)),
+        &format!(
+            "Host {t}\n  ProxyJump {USER}@127.0.0.1:{}\n{}",
+            net.port(&j),
+            jump_identity(&net)
+        ),
     );
     let run = run_inner(&net, t, &config, &known).await;
     assert_eq!(run.code(), 4, "{}", run.explain());

@@ -539,3 +539,99 @@ async fn key_lines_are_read_as_ssh_reads_them() {
         "{refused_by_ssh}"
     );
 }
+
+/// A host name the installed ssh refuses on its command line ("hostname
+/// contains invalid characters"), routed by ssh_config to a live host:
+/// ssh never connects, nor does sshfleet (unreachable, naming the name),
+/// while a clean name with the same configuration connects.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_name_ssh_refuses_is_never_connected_to() {
+    let lab = lab().await;
+    let dir = lab.dir.path();
+    let (known, _) = files(&lab, "");
+    let config = dir.join("names_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host *\n  HostName 127.0.0.1\n  Port {}\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n",
+            port(&lab),
+            known.display()
+        ),
+    )
+    .unwrap();
+    let inventory = dir.join("names.yaml");
+    let key = lab.key_file.display();
+    std::fs::write(
+        &inventory,
+        format!(
+            "all:\n  vars: {{ansible_user: {USER}, ansible_ssh_private_key_file: '{key}'}}\n  hosts:\n    'a;b':\n    'c,d':\n    clean:\n"
+        ),
+    )
+    .unwrap();
+    for (name, refused) in [("a;b", true), ("c,d", true), ("clean", false)] {
+        let ssh = Command::new("ssh")
+            .arg("-F")
+            .arg(&config)
+            .args(["-o", "BatchMode=yes", "-i"])
+            .arg(&lab.key_file)
+            .args(["-l", USER, name, "exit"])
+            .stdin(std::process::Stdio::null())
+            .output();
+        if let Ok(ssh) = ssh {
+            let said = String::from_utf8_lossy(&ssh.stderr);
+            assert_eq!(
+                said.contains("hostname contains invalid characters"),
+                refused,
+                "{name}: {said}"
+            );
+        }
+    }
+    let report = dir.join("names.json");
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "--check",
+        "-i",
+        &inventory.display().to_string(),
+        "-F",
+        &config.display().to_string(),
+        "--report",
+        &report.display().to_string(),
+        "--lock",
+        &dir.join("names.lock").display().to_string(),
+        "--no-progress",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let out = sshfleet_cmd(&args, &[]).await;
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&report)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))),
+    )
+    .unwrap();
+    let hosts = report["hosts"].as_array().unwrap();
+    let status = |name: &str| {
+        hosts
+            .iter()
+            .find(|h| h["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {report}"))
+            .clone()
+    };
+    for name in ["a;b", "c,d"] {
+        let host = status(name);
+        assert_eq!(host["status"], "unreachable", "{host}");
+        assert!(
+            host["error"]
+                .as_str()
+                .unwrap()
+                .contains("hostname contains invalid characters"),
+            "{host}"
+        );
+    }
+    assert_eq!(status("clean")["status"], "ok", "{report}");
+    assert_eq!(
+        lab.host(HOST).stats().sessions_opened,
+        1,
+        "only `clean` connected"
+    );
+}

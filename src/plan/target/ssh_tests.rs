@@ -531,3 +531,25 @@ fn an_identity_named_none_is_no_key_and_keeps_the_defaults_out() {
     let t = target(inventory, "").unwrap();
     assert_eq!(t.credentials.key_file, Some(PathBuf::from("none")));
 }
+
+/// The host name Ansible's ssh is given (`ansible_host`, else the
+/// inventory name) that the installed ssh refuses on its command line
+/// ("hostname contains invalid characters", `name_tests` compares the
+/// rule with ssh) marks the host: listed as Ansible lists it, never
+/// connected to; a good `ansible_host` makes any inventory name fine.
+#[test]
+fn a_host_name_ssh_refuses_on_its_command_line_is_never_connected_to() {
+    for name in ["'a;b'", "'g\\h'", "'-x'", "'a,b'", "'a$b'"] {
+        let inventory = format!("all:\n  hosts:\n    {name}: {{}}\n");
+        let t = target(&inventory, "").unwrap();
+        assert!(t.name_refused.is_some(), "{name}");
+        let inventory = format!("all:\n  hosts:\n    {name}: {{ansible_host: 10.0.0.1}}\n");
+        assert_eq!(target(&inventory, "").unwrap().name_refused, None, "{name}");
+    }
+    let inventory = "all:\n  hosts:\n    h1: {ansible_host: 'a;b', ansible_connection: paramiko}\n";
+    assert_eq!(
+        target(inventory, "").unwrap().name_refused,
+        None,
+        "paramiko runs no ssh"
+    );
+}

@@ -65,7 +65,7 @@ mod values;
 
 pub(crate) use cnum::strtonum;
 pub(crate) use expand::{
-    Tokens, expand_command, expand_path, home, local_user, safe_user_name, tilde,
+    Tokens, expand_command, expand_path, home, local_user, safe_host_name, safe_user_name, tilde,
 };
 pub(crate) use forward::parse_forward;
 pub(crate) use jump::JumpHost;

@@ -177,6 +177,12 @@ pub(crate) struct Target {
     pub algorithms: Algorithms,
     /// Jump hosts, first hop first (each with no jumps of its own).
     pub jumps: Vec<Target>,
+    /// The host name the inventory hands to ssh (`ansible_host`, else its
+    /// name), when the installed ssh refuses it on its command line
+    /// ("hostname contains invalid characters", Debian's 9.2 with the
+    /// CVE-2023-51385 fix): Ansible's ssh never reaches such a host, so
+    /// neither does sshfleet, though the inventory lists it as Ansible's does.
+    pub name_refused: Option<String>,
     /// Reach the host through this command's stdin/stdout (run by `sh -c`,
     /// its tokens already expanded) instead of TCP, as OpenSSH's
     /// `ProxyCommand`.
@@ -289,6 +295,10 @@ pub(crate) enum ConnectError {
         known_hosts: PathBuf,
         line: usize,
     },
+    #[error(
+        "ssh refuses the host name `{0}` on its command line (\"hostname contains invalid characters\": a quote, a backquote, `$\\;&<>|(){{}},`, white space, a control character or a leading `-`); set ansible_host to its address"
+    )]
+    NameRefused(String),
     #[error("host key {fingerprint} of {host_port} is marked @revoked in {}:{line}; not connecting", known_hosts.display())]
     RevokedHostKey {
         host_port: String,
@@ -453,6 +463,11 @@ pub(crate) async fn connect_target(
     target: &Target,
     options: &TransportContext,
 ) -> Result<Connection, ConnectError> {
+    if let Some(name) = &target.name_refused {
+        return Err(ConnectError::NameRefused(
+            target.from_secret.shown(Field::Address, name),
+        ));
+    }
     let mut jumps: Vec<Handle<Verifier>> = Vec::with_capacity(target.jumps.len());
     for (index, hop) in target.jumps.iter().enumerate() {
         let previous = index
