@@ -33,8 +33,9 @@ mod ssh;
 mod support;
 
 /// Run the command line `args` (program name first) and return the
-/// process's exit code.
-pub fn main(args: Vec<String>) -> i32 {
+/// process's exit code. Arguments are taken as the system gives them, so
+/// a file name that is not UTF-8 is a file name, never a panic.
+pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
     // Every host is a socket: a fleet of a thousand needs more than 1024.
     support::limits::raise_nofile_limit();
     match cli::parse(args) {

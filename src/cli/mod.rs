@@ -254,7 +254,9 @@ pub(crate) struct RunArgs {
     pub retry_failed: Option<PathBuf>,
     /// Connection attempts after the first when a host refuses, resets, times out or
     /// drops the handshake (waits about 1 s, 2 s, 4 s...); host key and login errors are never retried.
-    #[arg(long, value_name = "N", default_value_t = crate::plan::retry::DEFAULT_CONNECT_RETRIES)]
+    /// At most 100: with the waits capped, about half an hour per host.
+    #[arg(long, value_name = "N", default_value_t = crate::plan::retry::DEFAULT_CONNECT_RETRIES,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
     pub connect_retries: u32,
     /// Ask for the login password once, on the terminal (not echoed); used for every host
     /// whose inventory names no password variable and that no key lets in. Never sent to
@@ -663,17 +665,39 @@ pub(crate) enum DemoPlaybook {
 /// once clap has printed help, the version or the usage error. A usage
 /// error quotes the argument: it is printed with its control characters
 /// escaped (line breaks kept), never raw.
-pub(crate) fn parse(args: Vec<String>) -> Result<Cli, i32> {
+pub(crate) fn parse(args: Vec<std::ffi::OsString>) -> Result<Cli, i32> {
     Cli::try_parse_from(args).map_err(|e| match e.kind() {
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
             let _ = e.print();
             0
         }
         _ => {
-            crate::console::log::usage_error(&e.render().to_string());
+            crate::console::log::usage_error(&rendered_with_values(&e));
             ExitCode::BadInput.code()
         }
     })
+}
+
+/// clap's message with each value it quotes as it was given: rendering
+/// drops the escape sequences in a value (`--forks $'5\e[2J'` would read
+/// "invalid value '5'"), so each is put back, for the console to escape
+/// (`\u{1b}`), and the message names the value that was refused.
+fn rendered_with_values(e: &clap::Error) -> String {
+    let mut text = e.render().to_string();
+    for (_, value) in e.context() {
+        let raws: Vec<&str> = match value {
+            clap::error::ContextValue::String(raw) => vec![raw.as_str()],
+            clap::error::ContextValue::Strings(raws) => raws.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for raw in raws {
+            let shown = anstream::adapter::strip_str(raw).to_string();
+            if shown != raw {
+                text = text.replacen(&format!("'{shown}'"), &format!("'{raw}'"), 1);
+            }
+        }
+    }
+    text
 }
 
 /// The clap command, for completions and manual pages.

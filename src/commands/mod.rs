@@ -98,7 +98,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Playbook(PlaybookCommand::Test(args)) => {
             if let Some(report) = &args.report {
                 crate::support::outputs::check_file("--report", report)?;
-                let mut inputs = vec![("the playbook", std::path::Path::new(&args.playbook))];
+                let mut inputs = Vec::new();
+                if crate::playbook::Playbook::names_a_file(&args.playbook) {
+                    inputs.push(("the playbook", std::path::Path::new(&args.playbook)));
+                }
                 inputs.extend(args.expect.as_deref().map(|p| ("--expect", p)));
                 crate::support::bounds::note_input_dir("--replay", &args.replay);
                 crate::support::outputs::refuse_shared_files(

@@ -78,7 +78,9 @@ fn refuse_shared_files(args: &RunArgs, lock_path: &Path) -> Result<(), Error> {
     // line's inputs are named again for a check made without a plan.
     let mut inputs: Vec<(&str, &Path)> =
         args.inventory.iter().map(|p| ("-i", p.as_path())).collect();
-    inputs.push(("the playbook", Path::new(&args.playbook)));
+    if crate::playbook::Playbook::names_a_file(&args.playbook) {
+        inputs.push(("the playbook", Path::new(&args.playbook)));
+    }
     // Under `--accept-new-host-keys` the plan noted `--known-hosts` as a
     // file new keys are added to: an output, named by its flag.
     let known_hosts = match &args.known_hosts {

@@ -369,7 +369,20 @@ pub(crate) struct Playbook {
     pub steps: Vec<Step>,
 }
 
+/// The built-in playbook `name` names (`.yaml`/`.yml` allowed).
+fn builtin(name: &str) -> Option<&'static (&'static str, &'static str)> {
+    let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
+    BUILTIN.iter().find(|(builtin, _)| *builtin == stem)
+}
+
 impl Playbook {
+    /// Whether `name_or_path` is read from a file (it exists, or names no
+    /// built-in playbook): only then is it an input an output must not
+    /// touch; a built-in's name is no path.
+    pub(crate) fn names_a_file(name_or_path: &str) -> bool {
+        Path::new(name_or_path).exists() || builtin(name_or_path).is_none()
+    }
+
     /// Load a playbook by path, or by the name of a built-in one.
     pub(crate) fn resolve(name_or_path: &str) -> Result<Playbook, PlaybookError> {
         let path = Path::new(name_or_path);
@@ -382,10 +395,7 @@ impl Playbook {
             })?;
             return Playbook::parse(&text, path);
         }
-        let stem = name_or_path
-            .trim_end_matches(".yaml")
-            .trim_end_matches(".yml");
-        match BUILTIN.iter().find(|(name, _)| *name == stem) {
+        match builtin(name_or_path) {
             Some((name, text)) => {
                 Playbook::parse(text, &PathBuf::from(format!("<built-in>/{name}.yaml")))
             }

@@ -101,6 +101,17 @@ impl RunLock {
             }
             Err(TryLockError::Error(e)) => return Err(io(e)),
         }
+        // Only a lock file is overwritten: empty, or the pid an sshfleet
+        // wrote. Any other file (`--lock ~/.bashrc`) is refused, untouched.
+        let mut held = String::new();
+        let _ = file.read_to_string(&mut held);
+        let pid_only = held.trim_end_matches('\n');
+        if !pid_only.is_empty() && !pid_only.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(LockError::Unsafe {
+                path: path.to_path_buf(),
+                reason: "it holds text that is not a pid: not a lock file sshfleet wrote, so it is not overwritten (name another --lock)".to_string(),
+            });
+        }
         // A lock file left by an older sshfleet or made by hand keeps its
         // mode when opened: made 0600 here, as docs/SECURITY.md I5 states.
         #[cfg(unix)]

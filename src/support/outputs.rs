@@ -68,11 +68,22 @@ pub(crate) fn check_file(what: &'static str, path: &Path) -> Result<(), OutputEr
     if path.is_dir() {
         return Err(refuse(what, path, "is a directory"));
     }
-    // A FIFO, a socket or a device where a file is to be written would
-    // block or swallow it (a link is replaced, never followed).
+    // A link named as an output is refused: followed it would write into
+    // whatever it names, and replaced it would silently destroy it (a
+    // link to a pipe or a terminal, `--report /dev/stdout` replaced the
+    // system's link with a file). A FIFO, a socket or a device where a
+    // file is to be written would block or swallow it.
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && meta.file_type().is_symlink()
+    {
+        return Err(refuse(
+            what,
+            path,
+            "is a symbolic link: sshfleet neither writes through one nor replaces it (name the file itself)",
+        ));
+    }
     if let Ok(meta) = std::fs::symlink_metadata(path)
         && !meta.is_file()
-        && !meta.file_type().is_symlink()
     {
         return Err(refuse(
             what,
@@ -108,24 +119,41 @@ pub(crate) fn check_known_hosts(path: &Path, accept_new: bool) -> Result<(), Out
     Ok(())
 }
 
-/// A directory sshfleet writes into: used if it exists and is writable;
-/// otherwise created (`mode` on Unix) when its parent exists and is
-/// writable. Never creates missing parents: a typo must not grow a tree.
-/// A symbolic link is refused (never followed); an existing directory
-/// that others may read or enter gets `mode` (0700: sessions are private).
+/// A directory sshfleet writes into: used if it exists, is writable, is
+/// the running user's and no one else may write in it; otherwise created
+/// (`mode` on Unix, 0700: sessions are private) when its parent exists
+/// and is writable. Never creates missing parents: a typo must not grow a
+/// tree. A symbolic link is refused (never followed). An existing
+/// directory's mode is never changed: `--transcripts /tmp` made the
+/// system's `/tmp` 0700; a directory others own or may write in (`/tmp`,
+/// a shared drop) is refused instead, naming it.
 pub(crate) fn ensure_dir(what: &'static str, dir: &Path, mode: u32) -> Result<(), OutputError> {
     refuse_linked_dir(what, dir)?;
     if let Ok(meta) = std::fs::symlink_metadata(dir_itself(dir)) {
         writable_dir(what, dir, dir)?;
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt as _;
-            if meta.permissions().mode() & 0o777 & !mode != 0 {
-                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).map_err(
-                    |e| refuse(what, dir, format!("cannot make it private ({mode:o}): {e}")),
-                )?;
+            use std::os::unix::fs::MetadataExt as _;
+            if meta.uid() != rustix::process::geteuid().as_raw() {
+                return Err(refuse(
+                    what,
+                    dir,
+                    "belongs to another user: sshfleet keeps sessions only in a directory of your own (name a new one, which it makes 0700)",
+                ));
+            }
+            if meta.mode() & 0o022 != 0 {
+                return Err(refuse(
+                    what,
+                    dir,
+                    format!(
+                        "others may write in it (mode {:o}): sshfleet keeps sessions only in a directory no one else writes in, and never changes an existing one's mode (name a new one, which it makes 0700)",
+                        meta.mode() & 0o7777
+                    ),
+                ));
             }
         }
+        #[cfg(not(unix))]
+        let _ = (meta, mode);
         return Ok(());
     }
     writable_dir(what, dir, &parent_of(dir))?;

@@ -669,6 +669,32 @@ async fn a_usage_error_quotes_the_refused_argument_escaped() {
     assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text:?}");
     assert!(text.contains("1\\u{202e}/2"), "{text}");
     assert!(text.contains("--shard"), "{text}");
+    // Values that are escape sequences from end to end (clap's rendering
+    // drops them): the message still names the value, escaped.
+    for (args, shown) in [
+        (
+            vec![
+                "run",
+                "esa-ecupdate",
+                "-i",
+                "x",
+                "--forks",
+                "5\u{1b}[2J\u{1b}[H",
+            ],
+            "'5\\u{1b}[2J\\u{1b}[H'",
+        ),
+        (
+            vec!["help", "\u{1b}]0;T\u{7}\u{1b}[31mX"],
+            "'\\u{1b}]0;T\\u{7}\\u{1b}[31mX'",
+        ),
+    ] {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let out = bounded(&args, &[]).await;
+        let text = text_of(&out);
+        assert_eq!(out.status.code(), Some(5), "{text}");
+        assert_eq!(raw_controls(&text), Vec::<char>::new(), "{text:?}");
+        assert!(text.contains(shown), "{args:?}: {text}");
+    }
     for (flag, code) in [("--help", 0), ("--version", 0)] {
         let out = bounded(&[flag.to_string()], &[]).await;
         assert_eq!(out.status.code(), Some(code), "{}", text_of(&out));
@@ -873,5 +899,37 @@ fn text_contains_name(json: &serde_json::Value, name: &str) -> bool {
             .iter()
             .any(|(k, v)| k == name || text_contains_name(v, name)),
         _ => false,
+    }
+}
+
+/// Arguments that are not UTF-8 are taken as the system gives them: a
+/// file name is a file name (an inventory named in Latin-1 is read, as
+/// ansible-inventory reads it), anything else a usage error, exit 5,
+/// never a panic (exit 101).
+#[test]
+fn arguments_that_are_not_utf8_are_never_a_panic() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"inv\xe9.yaml");
+    std::fs::write(dir.path().join(name), "all:\n  hosts:\n    a1:\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+        .args(["inventory", "-F", "none", "-i"])
+        .arg(name)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("a1"));
+    for args in [
+        &[b"\xff".as_slice()][..],
+        &[b"run", b"esa-ecupdate", b"-i", b"x", b"--forks", b"\xff"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+            .args(args.iter().map(|a| std::ffi::OsStr::from_bytes(a)))
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(5), "{}", text_of(&out));
+        assert!(!text_of(&out).contains("panicked"), "{}", text_of(&out));
     }
 }
