@@ -45,6 +45,9 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
         refuse_linked_dir("--record", dir)?;
     }
     check_file("--lock", &lock_path)?;
+    // Each host's known_hosts file new keys are added to, as expanded for
+    // it (the plan noted them): alone, then with the rest below.
+    crate::support::outputs::check_written_known_hosts()?;
     refuse_shared_files(args, &lock_path)?;
     if let Some(dir) = &args.transcripts {
         ensure_dir("--transcripts", dir, 0o700)?;
