@@ -46,7 +46,7 @@ const TOKENS: &[Token] = &[
     t("%p", "{D}/p/port%p.yaml", ""),
     t("%r", "{D}/r/%r.yaml", ""),
     t("%u", "{D}/u/%u.yaml", ""),
-    t("~", "~/{R}/kh.yaml", ""),
+    t("~", "~/{R}/tilde.yaml", ""),
     t("${VAR}", "${SSHFLEET_I5_KH_DIR}/kh.yaml", ""),
 ];
 
@@ -122,7 +122,12 @@ impl Fixture {
     /// The ssh_config: `a.lab` records new keys in a file of its own,
     /// `b.lab` in `known_hosts` (its block has `line` too).
     fn write_config(&self, known_hosts: &str, line: &str) -> PathBuf {
-        let config = self.d().join("ssh_config");
+        self.write_config_as("ssh_config", known_hosts, line)
+    }
+
+    /// [`Fixture::write_config`] as `name`: rows run side by side.
+    fn write_config_as(&self, name: &str, known_hosts: &str, line: &str) -> PathBuf {
+        let config = self.d().join(name);
         std::fs::write(
             &config,
             format!(
@@ -207,60 +212,70 @@ fn uid() -> String {
 /// is changed.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_token_of_a_written_known_hosts_path_is_checked_before_any_host() {
+    use futures::StreamExt as _;
     let f = Fixture::start().await;
     std::fs::create_dir_all(&f.home_dir).unwrap();
+    // A few rows at once: each refusal is a process that exits at once.
+    futures::stream::iter(TOKENS.iter().enumerate())
+        .map(|(index, row)| refused_every_way(&f, index, row))
+        .buffer_unordered(4)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// One row of [`TOKENS`]: its path, as `ssh -G` expands it for `b.lab`,
+/// is the inventory, a link to it, then a dangling link.
+async fn refused_every_way(f: &Fixture, index: usize, row: &Token) {
     let inventory = f.lab.inventory.clone();
     let yaml = std::fs::read(&inventory).unwrap();
-    for row in TOKENS {
-        let given = f.path(row.path);
-        let config = f.write_config(&given, row.line);
-        let kh = f.expanded(&config);
-        let raw = row.token.trim_start_matches('$');
-        assert!(
-            !kh.display().to_string().contains(raw) || row.token == "%%",
-            "{}: ssh -G left it as {}",
-            row.token,
+    let given = f.path(row.path);
+    let config = f.write_config_as(&format!("ssh_config{index}"), &given, row.line);
+    let kh = f.expanded(&config);
+    let raw = row.token.trim_start_matches('$');
+    assert!(
+        !kh.display().to_string().contains(raw) || row.token == "%%",
+        "{}: ssh -G left it as {}",
+        row.token,
+        kh.display()
+    );
+    std::fs::create_dir_all(kh.parent().unwrap()).unwrap();
+    // Where a dangling link leads: a new file in a directory that takes
+    // files, which appending through the link would create.
+    let gone = f.d().join(format!("gone{index}.yaml"));
+    for (variant, victim_inventory, why) in [
+        ("is the inventory", kh.clone(), "is the same file as -i"),
+        (
+            "is a symbolic link to the inventory",
+            inventory.clone(),
+            "is the same file as -i",
+        ),
+        (
+            "is a dangling symbolic link",
+            inventory.clone(),
+            "is a symbolic link to",
+        ),
+    ] {
+        let _ = std::fs::remove_file(&kh);
+        match variant {
+            "is the inventory" => std::fs::write(&kh, &yaml).unwrap(),
+            "is a dangling symbolic link" => std::os::unix::fs::symlink(&gone, &kh).unwrap(),
+            _ => std::os::unix::fs::symlink(&inventory, &kh).unwrap(),
+        }
+        let out = f.run(&f.args(&config, &victim_inventory, &[])).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let case = format!("{} ({given}) {variant}", row.token);
+        assert_eq!(out.status.code(), Some(5), "{case}: {stderr}");
+        let named = format!(
+            "host esa02.example.com's known_hosts file (new keys are added to it) {}: {why}",
             kh.display()
         );
-        std::fs::create_dir_all(kh.parent().unwrap()).unwrap();
-        // Where a dangling link leads: a new file in a directory that
-        // takes files, which appending through the link would create.
-        let gone = f.d().join("gone.yaml");
-        for (variant, victim_inventory, why) in [
-            ("is the inventory", kh.clone(), "is the same file as -i"),
-            (
-                "is a symbolic link to the inventory",
-                inventory.clone(),
-                "is the same file as -i",
-            ),
-            (
-                "is a dangling symbolic link",
-                inventory.clone(),
-                "is a symbolic link to",
-            ),
-        ] {
-            let _ = std::fs::remove_file(&kh);
-            match variant {
-                "is the inventory" => std::fs::write(&kh, &yaml).unwrap(),
-                "is a dangling symbolic link" => std::os::unix::fs::symlink(&gone, &kh).unwrap(),
-                _ => std::os::unix::fs::symlink(&inventory, &kh).unwrap(),
-            }
-            let out = f.run(&f.args(&config, &victim_inventory, &[])).await;
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let case = format!("{} ({given}) {variant}", row.token);
-            assert_eq!(out.status.code(), Some(5), "{case}: {stderr}");
-            let named = format!(
-                "host esa02.example.com's known_hosts file (new keys are added to it) {}: {why}",
-                kh.display()
-            );
-            assert!(stderr.contains(&named), "{case}: {stderr}");
-            assert_eq!(f.accepted(), 0, "{case}: a host was contacted");
-            assert_eq!(std::fs::read(&inventory).unwrap(), yaml, "{case}");
-            assert_eq!(std::fs::read(&victim_inventory).unwrap(), yaml, "{case}");
-            assert!(!gone.exists(), "{case}: created through the link");
-        }
-        std::fs::remove_file(&kh).unwrap();
+        assert!(stderr.contains(&named), "{case}: {stderr}");
+        assert_eq!(f.accepted(), 0, "{case}: a host was contacted");
+        assert_eq!(std::fs::read(&inventory).unwrap(), yaml, "{case}");
+        assert_eq!(std::fs::read(&victim_inventory).unwrap(), yaml, "{case}");
+        assert!(!gone.exists(), "{case}: created through the link");
     }
+    std::fs::remove_file(&kh).unwrap();
 }
 
 /// [`TOKENS`] is whole: a row for `~`, `${VAR}`, `%%` and every token
@@ -375,7 +390,8 @@ fn kh_line(path: &str) -> String {
 
 /// What a written known_hosts path may not be, whatever expanded it: a
 /// FIFO (it would block), a directory, a device, a path under a file, a
-/// dangling link, a directory that takes no new files; each refused (exit 5) naming the host and the file
+/// dangling link, a directory that takes no new files, and a jump host's
+/// file from the jump's own block; each refused (exit 5) naming the host and the file
 /// before any host is contacted. A link to a plain file is followed, as
 /// OpenSSH appends through it (docs/SECURITY.md I5, the known_hosts row).
 #[tokio::test(flavor = "multi_thread")]
@@ -421,6 +437,29 @@ async fn a_written_known_hosts_path_that_takes_no_key_is_refused_before_any_host
         assert!(stderr.contains(&named), "{case}: {stderr}");
         assert_eq!(f.accepted(), 0, "{case}: a host was contacted");
     }
+    // A jump host's file, from the jump's own block.
+    let config = d.join("jump_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host b.lab\n  HostName 127.0.0.1\n  ProxyJump jump.lab\n\
+             Host jump.lab\n  HostName 127.0.0.1\n  Port {}\n  UserKnownHostsFile {}\n\
+             Host *\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile {}\n",
+            f.relays[0].port,
+            dangling.display(),
+            d.join("other_known_hosts").display()
+        ),
+    )
+    .unwrap();
+    let out = f.run(&f.args(&config, &f.lab.inventory, &[])).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "jump: {stderr}");
+    let named = format!(
+        "host esa02.example.com (jump 127.0.0.1)'s known_hosts file (new keys are added to it) {}: is a symbolic link to",
+        dangling.display()
+    );
+    assert!(stderr.contains(&named), "jump: {stderr}");
+    assert_eq!(f.accepted(), 0, "jump: a host was contacted");
     assert!(!d.join("nowhere").exists());
     // A link to a plain file: the key is appended through it.
     let linked = d.join("linked");
