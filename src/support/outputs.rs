@@ -112,8 +112,9 @@ pub(crate) fn check_known_hosts(path: &Path, accept_new: bool) -> Result<(), Out
 /// ([`bounds::written_known_hosts`](crate::support::bounds::written_known_hosts):
 /// each host's and jump's, its path expanded for that host, `%` tokens,
 /// `~` and `${VAR}` and all, from whichever `Host`/`Match` block gave
-/// it), checked alone before any host as `--known-hosts` is (which
-/// [`check_known_hosts`] checks): a regular file to append to, or none
+/// it, and `--known-hosts` under `--accept-new-host-keys`), checked alone
+/// before any host as [`check_known_hosts`] checks `--known-hosts`, and
+/// more: a regular file to append to, or none
 /// yet in a directory that takes new files. A symbolic link is followed,
 /// as OpenSSH appends through it (docs/SECURITY.md I5, the known_hosts
 /// row), but only to a file that is there: a dangling one would create
@@ -124,7 +125,7 @@ pub(crate) fn check_written_known_hosts() -> Result<(), OutputError> {
     for (what, path) in crate::support::bounds::written_known_hosts() {
         // `/dev/null` (named, or linked to) holds no keys and takes none.
         let dev_null = std::fs::canonicalize(&path).is_ok_and(|p| p == Path::new("/dev/null"));
-        if what == "--known-hosts" || dev_null {
+        if dev_null {
             continue;
         }
         let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());

@@ -437,6 +437,20 @@ async fn a_written_known_hosts_path_that_takes_no_key_is_refused_before_any_host
         assert!(stderr.contains(&named), "{case}: {stderr}");
         assert_eq!(f.accepted(), 0, "{case}: a host was contacted");
     }
+    // `--known-hosts` under `--accept-new-host-keys`, named by its flag.
+    let config = f.write_config(&plain.display().to_string(), "");
+    let named_file = dangling.display().to_string();
+    let flags = ["--known-hosts", &named_file, "--accept-new-host-keys"];
+    let args = f.args(&config, &f.lab.inventory, &flags);
+    let out = f.run(&args).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "--known-hosts: {stderr}");
+    let named = format!(
+        "--known-hosts {}: is a symbolic link to",
+        dangling.display()
+    );
+    assert!(stderr.contains(&named), "--known-hosts: {stderr}");
+    assert_eq!(f.accepted(), 0, "--known-hosts: a host was contacted");
     // A jump host's file, from the jump's own block.
     let config = d.join("jump_config");
     std::fs::write(
