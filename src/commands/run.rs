@@ -45,6 +45,17 @@ pub(crate) fn check_outputs(args: &RunArgs) -> Result<std::path::PathBuf, Error>
         refuse_linked_dir("--record", dir)?;
     }
     check_file("--lock", &lock_path)?;
+    // Each host's known_hosts file new keys are added to, as expanded for
+    // it (the plan noted them; `--known-hosts` named by its flag): alone,
+    // then with the rest below.
+    if let Some(path) = args
+        .known_hosts
+        .as_deref()
+        .filter(|_| args.accept_new_host_keys)
+    {
+        crate::support::bounds::note_known_hosts("--known-hosts", path, true);
+    }
+    crate::support::outputs::check_written_known_hosts()?;
     refuse_shared_files(args, &lock_path)?;
     if let Some(dir) = &args.transcripts {
         ensure_dir("--transcripts", dir, 0o700)?;
@@ -81,13 +92,10 @@ fn refuse_shared_files(args: &RunArgs, lock_path: &Path) -> Result<(), Error> {
     if crate::playbook::Playbook::names_a_file(&args.playbook) {
         inputs.push(("the playbook", Path::new(&args.playbook)));
     }
-    // Under `--accept-new-host-keys` the plan noted `--known-hosts` as a
-    // file new keys are added to: an output, named by its flag.
+    // Under `--accept-new-host-keys`, `--known-hosts` is a file new keys
+    // are added to, an output named by its flag (noted by `check_outputs`).
     let known_hosts = match &args.known_hosts {
-        Some(path) if args.accept_new_host_keys => {
-            crate::support::bounds::note_known_hosts("--known-hosts", path, true);
-            &None
-        }
+        Some(_) if args.accept_new_host_keys => &None,
         other => other,
     };
     for (what, path) in [

@@ -33,7 +33,7 @@ fn parent_of(path: &Path) -> PathBuf {
 
 /// `dir` exists, is a directory, and a file can be created in it (which
 /// also catches read-only file systems, where permission bits lie).
-fn writable_dir(what: &'static str, path: &Path, dir: &Path) -> Result<(), OutputError> {
+fn writable_dir(what: &str, path: &Path, dir: &Path) -> Result<(), OutputError> {
     match std::fs::metadata(dir) {
         Err(e) => Err(refuse(
             what,
@@ -115,6 +115,66 @@ pub(crate) fn check_known_hosts(path: &Path, accept_new: bool) -> Result<(), Out
     }
     if accept_new {
         writable_dir(WHAT, path, &parent_of(path))?;
+    }
+    Ok(())
+}
+
+/// Every known_hosts file a host of the run may add its new key to
+/// ([`bounds::written_known_hosts`](crate::support::bounds::written_known_hosts):
+/// each host's and jump's, its path expanded for that host, `%` tokens,
+/// `~` and `${VAR}` and all, from whichever `Host`/`Match` block gave
+/// it, and `--known-hosts` under `--accept-new-host-keys`), checked alone
+/// before any host as [`check_known_hosts`] checks `--known-hosts`, and
+/// more: a regular file to append to, or none
+/// yet in a directory that takes new files. A symbolic link is followed,
+/// as OpenSSH appends through it (docs/SECURITY.md I5, the known_hosts
+/// row), but only to a file that is there: a dangling one would create
+/// its target wherever it points, unseen by the checks of what that is.
+/// A directory that does not exist is left to the run, as OpenSSH 9.2:
+/// the key is accepted, not recorded, with a warning.
+pub(crate) fn check_written_known_hosts() -> Result<(), OutputError> {
+    for (what, path) in crate::support::bounds::written_known_hosts() {
+        // `/dev/null` (named, or linked to) holds no keys and takes none.
+        let dev_null = std::fs::canonicalize(&path).is_ok_and(|p| p == Path::new("/dev/null"));
+        if dev_null {
+            continue;
+        }
+        let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        match std::fs::metadata(&path) {
+            Ok(meta) if !meta.is_file() => {
+                return Err(refuse(
+                    &what,
+                    &path,
+                    "is not a regular file (a directory, a FIFO, a socket or a device): no key can be added to it",
+                ));
+            }
+            Ok(_) => {
+                // Asked of the system, not opened: nothing is read or written.
+                #[cfg(unix)]
+                if let Err(e) = rustix::fs::access(&path, rustix::fs::Access::WRITE_OK) {
+                    return Err(refuse(&what, &path, format!("cannot be added to: {e}")));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && linked => {
+                let to = std::fs::read_link(&path).unwrap_or_default();
+                return Err(refuse(
+                    &what,
+                    &path,
+                    format!(
+                        "is a symbolic link to {}, which does not exist: a new key would create it through the link",
+                        to.display()
+                    ),
+                ));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let dir = parent_of(&path);
+                if !matches!(std::fs::metadata(&dir), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+                {
+                    writable_dir(&what, &path, &dir)?;
+                }
+            }
+            Err(e) => return Err(refuse(&what, &path, format!("cannot be used: {e}"))),
+        }
     }
     Ok(())
 }

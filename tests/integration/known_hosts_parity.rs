@@ -322,8 +322,9 @@ async fn host_key_algorithm_order_decides_as_openssh_does() {
 /// `GlobalKnownHostsFile` none, `/dev/null` or missing, under each
 /// `StrictHostKeyChecking`, the host unknown everywhere: `none` leaves
 /// nowhere to record a key and both refuse whatever the policy; a file
-/// (even `/dev/null`, even one that cannot be written) takes the key
-/// under accept-new and `no`.
+/// (even `/dev/null`, even one whose directory is missing) takes the key
+/// under accept-new and `no`. One under a file, which ssh accepts the
+/// key for without recording it, sshfleet refuses before any host (I5).
 #[tokio::test(flavor = "multi_thread")]
 async fn known_hosts_files_none_dev_null_missing_unwritable_decide_as_openssh() {
     let Some(server) = server().await else {
@@ -339,6 +340,13 @@ async fn known_hosts_files_none_dev_null_missing_unwritable_decide_as_openssh() 
     ] {
         for global in ["none", "/dev/null", "DIR/missing_global_CASE"] {
             for strict in ["yes", "accept-new", "no", "ask"] {
+                // Where ssh accepts a key it cannot record, sshfleet
+                // refuses the run before any host (docs/SECURITY.md I5:
+                // a path under a file is no output; exit 5, tested by
+                // `known_hosts_tokens::a_written_known_hosts_path_that_takes_no_key_is_refused_before_any_host`).
+                if user.starts_with("/etc/passwd/") && matches!(strict, "accept-new" | "no") {
+                    continue;
+                }
                 cases.push(case(
                     &format!(
                         "  UserKnownHostsFile {user}\n  GlobalKnownHostsFile {global}\n  \

@@ -29,6 +29,7 @@ mod inventory_formats;
 mod inventory_scripts;
 mod keyboard_interactive;
 mod known_hosts_parity;
+mod known_hosts_tokens;
 mod messages;
 mod openssh;
 mod openssh_auth;

@@ -46,36 +46,57 @@ pub(crate) struct Tokens<'a> {
     pub host_key_alias: Option<&'a str>,
 }
 
+/// How one token's value is found for a host.
+pub(crate) type TokenValue = fn(&Tokens<'_>) -> String;
+
+/// Every `%` token of a path value, with what it stands for: ssh_config(5)'s
+/// TOKENS that `UserKnownHostsFile`, `IdentityFile`, `ControlPath` and the
+/// other path keywords accept (`%%` aside, always a `%`). A known_hosts
+/// file new keys are added to is an output of the run, so each token is
+/// one more way its path differs per host (docs/SECURITY.md I5):
+/// [`Tokens::value`] expands by this table alone, and
+/// `every_path_token_is_ssh_config_5s_and_expands_as_ssh_g` fails when
+/// ssh_config(5) lists a token it lacks or `ssh -G` expands one otherwise.
+pub(crate) const PATH_TOKEN_TABLE: &[(char, &str, TokenValue)] = &[
+    ('C', "hash of %l%h%p%r", |t| {
+        use sha1::Digest as _;
+        let text = format!("{}{}{}{}", local_host(), t.host, t.port, t.user);
+        sha1::Sha1::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }),
+    ('d', "the local user's home directory", |_| {
+        home().display().to_string()
+    }),
+    ('h', "the host name connected to", |t| t.host.to_string()),
+    ('i', "the local user ID", |_| {
+        rustix::process::getuid().as_raw().to_string()
+    }),
+    ('k', "HostKeyAlias, else the name given", |t| {
+        t.host_key_alias.unwrap_or(t.original_host).to_string()
+    }),
+    ('L', "the local host name", |_| {
+        local_host()
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }),
+    ('l', "the local host name with its domain", |_| local_host()),
+    ('n', "the name given", |t| t.original_host.to_string()),
+    ('p', "the port", |t| t.port.to_string()),
+    ('r', "the remote user", |t| t.user.to_string()),
+    ('u', "the local user name", |_| local_user()),
+];
+
 impl Tokens<'_> {
+    /// What `token` stands for, by [`PATH_TOKEN_TABLE`].
     pub(super) fn value(&self, token: char) -> Option<String> {
-        Some(match token {
-            'C' => {
-                use sha1::Digest as _;
-                let text = format!("{}{}{}{}", local_host(), self.host, self.port, self.user);
-                sha1::Sha1::digest(text.as_bytes())
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect()
-            }
-            'd' => home().display().to_string(),
-            'h' => self.host.to_string(),
-            'i' => rustix::process::getuid().as_raw().to_string(),
-            'k' => self
-                .host_key_alias
-                .unwrap_or(self.original_host)
-                .to_string(),
-            'L' => local_host()
-                .split('.')
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-            'l' => local_host(),
-            'n' => self.original_host.to_string(),
-            'p' => self.port.to_string(),
-            'r' => self.user.to_string(),
-            'u' => local_user(),
-            _ => return None,
-        })
+        PATH_TOKEN_TABLE
+            .iter()
+            .find(|(t, _, _)| *t == token)
+            .map(|(_, _, value)| value(self))
     }
 }
 

@@ -141,6 +141,80 @@ mod tests {
         assert!(man.contains("and\n.Cm ProxyJump\naccept the tokens %%, %h, %n, %p, and %r."));
     }
 
+    /// [`super::super::expand::PATH_TOKEN_TABLE`] is whole: its tokens are
+    /// the ones ssh_config(5) lists for `UserKnownHostsFile` (and the
+    /// other path keywords), `%%` aside, and [`PATH_TOKENS`]; each expands
+    /// as the installed `ssh -G` expands it in a `UserKnownHostsFile`
+    /// (the file new keys are added to: an output, docs/SECURITY.md I5),
+    /// and so do `~` and `${VAR}`.
+    #[test]
+    fn every_path_token_is_ssh_config_5s_and_expands_as_ssh_g() {
+        use super::super::expand::{PATH_TOKEN_TABLE, Tokens, expand_path};
+        let ours: String = PATH_TOKEN_TABLE.iter().map(|(t, _, _)| *t).collect();
+        assert_eq!(ours, PATH_TOKENS);
+        let x = expansion("userknownhostsfile");
+        assert!(x.tilde && x.env && x.tokens == PATH_TOKENS, "{x:?}");
+        if let Some(man) = man_page() {
+            let from = man
+                .find(".Cm UserKnownHostsFile\naccept the tokens ")
+                .unwrap();
+            let line = man[from..].lines().nth(1).unwrap();
+            let mut listed: Vec<char> = line
+                .split([' ', ','])
+                .map(|w| w.trim_end_matches('.'))
+                .filter(|w| w.len() == 2 && *w != "%%")
+                .filter_map(|w| w.strip_prefix('%')?.chars().next())
+                .collect();
+            let mut ours: Vec<char> = ours.chars().collect();
+            listed.sort_unstable();
+            ours.sort_unstable();
+            assert_eq!(ours, listed, "ssh_config(5): {line}");
+        }
+        let Some(ssh) = super::super::table_tests::ssh_binary() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        let tokens = Tokens {
+            host: "real.example",
+            original_host: "h",
+            port: 2222,
+            user: "bob",
+            host_key_alias: Some("alias1"),
+        };
+        let spellings = PATH_TOKEN_TABLE
+            .iter()
+            .map(|(t, _, _)| format!("/x/%{t}/y"))
+            .chain([
+                "/x/%%/y".to_string(),
+                "~/y".to_string(),
+                "${HOME}/y".to_string(),
+            ]);
+        for value in spellings {
+            std::fs::write(
+                &config,
+                format!(
+                    "Host h\n  HostName real.example\n  User bob\n  Port 2222\n  \
+                     HostKeyAlias alias1\n  UserKnownHostsFile {value}\n"
+                ),
+            )
+            .unwrap();
+            let out = std::process::Command::new(&ssh)
+                .args(["-G", "-F"])
+                .arg(&config)
+                .arg("h")
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            let printed = text
+                .lines()
+                .find_map(|l| l.strip_prefix("userknownhostsfile "))
+                .unwrap_or_else(|| panic!("{value}: {text}"));
+            let expanded = expand_path("userknownhostsfile", &value, &tokens).unwrap();
+            assert_eq!(expanded.display().to_string(), printed, "{value}");
+        }
+    }
+
     /// What `ssh -G` prints expanded (the keywords it expands before
     /// printing) agrees with the table, and every keyword of the
     /// keyword table that the installed ssh prints is either in this
