@@ -269,3 +269,25 @@ fn every_generated_plain_scalar_as_a_key_is_text_or_refused() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A template's mapping literal (issue 25: `{{ {1: 'a', true: 'c'} |
+/// length }}` is 1 to Ansible): a key that is not quoted text is refused
+/// when the template is read; quoted text keys are read.
+#[test]
+fn a_template_mapping_literal_keeps_only_quoted_text_keys() {
+    use crate::inventory::rewrite;
+    for text in [
+        "{{ {1: 'a'} }}",
+        "{{ {'a': 1, true: 'c'} | length }}",
+        "{{ {none: 1} }}",
+        "{{ {1.5: 1} }}",
+        "{{ {x: 1} }}",
+        "{{ 1 in {1.0: 2} }}",
+    ] {
+        let e = rewrite::template(text).unwrap_err();
+        assert!(e.contains("mapping literal with a key"), "{text}: {e}");
+    }
+    for text in ["{{ {'1': 'a', \"b\": 2}['1'] }}", "{{ {} }}"] {
+        assert!(rewrite::template(text).is_ok(), "{text}");
+    }
+}
