@@ -411,7 +411,7 @@ mod tests {
         for (text, line, needle) in [
             ("- a\n- b\n", 1, "must be a mapping"),
             ("a: 1\nb: [\n", 3, ""),
-            ("? [a]\n: 1\n", 1, "plain name"),
+            ("? [a]\n: 1\n", 1, "unhashable key"),
             ("$ANSIBLE_VAULT;1.1;AES256\n6162\n", 1, "no vault password"),
         ] {
             let path = dir.path().join("vars.yml");

@@ -26,6 +26,7 @@ mod jinja;
 pub(crate) mod list;
 mod lookups;
 mod magic;
+mod mapping_keys;
 mod model;
 mod plugin_vars;
 mod pyargs;

@@ -273,6 +273,9 @@ impl Parser<'_> {
                 }
                 return Ok(Value::Mapping(map));
             }
+            self.ws();
+            // `b'a'` is a bytes key, which Python keeps apart from `'a'`.
+            let bytes_key = self.at_bytes_literal();
             let key = self.expr()?;
             self.ws();
             if self.peek() != Some(b':') {
@@ -286,7 +289,7 @@ impl Parser<'_> {
             first = false;
             self.i += 1;
             let value = self.expr()?;
-            if !matches!(key, Value::String(_)) {
+            if bytes_key || !matches!(key, Value::String(_)) {
                 return Err(Fail::Unsupported("a mapping with a key that is not text"));
             }
             map.insert(key, value);
@@ -297,6 +300,15 @@ impl Parser<'_> {
                 _ => return Err(Fail::NotLiteral),
             }
         }
+    }
+
+    /// Whether a bytes literal starts here (`b'..'`, `Rb".."`, ...).
+    fn at_bytes_literal(&self) -> bool {
+        let rest = &self.s[self.i..];
+        let prefix = rest.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+        prefix <= 2
+            && rest[..prefix].iter().any(|c| c.eq_ignore_ascii_case(&b'b'))
+            && matches!(rest.get(prefix), Some(b'\'' | b'"'))
     }
 
     /// One or more adjacent string literals (Python joins them).

@@ -360,6 +360,15 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
             "a tuple (`(1, 2)`, `()`) is not supported by sshfleet: Python's tuple is not a list (`(1, 2) == [1, 2]` is False, it prints as `(1, 2)`); write a list `[1, 2]`"
                 .to_string(),
         ),
+        // Python keeps a key as its type (`{1: 'a', true: 'c'}` is one
+        // key, `{1: 'a', '1': 'b'}` two): only quoted text keys are read.
+        Expr::Map(m)
+            if m.keys.iter().any(
+                |k| !matches!(k, Expr::Const(c) if c.value.kind() == ValueKind::String),
+            ) =>
+        {
+            Err("a mapping literal with a key that is not quoted text (`{1: 'a'}`, a variable as a key) is not supported by sshfleet: Python keeps a key as its type (1, 1.0 and true are one key, 1 and '1' two), which sshfleet does not; quote the key".to_string())
+        }
         Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOpKind::Neg) => {
             Ok(format!("__i64(-({}))", emit(source, &u.expr)?))
         }

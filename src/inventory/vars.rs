@@ -22,21 +22,6 @@ pub(super) fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// A scalar as Python's `str()` would print it (`True`, `15`, `0.5`), as
-/// Ansible turns a value into text for a string option; `None` for null,
-/// lists, mappings and `!vault` values. `!unsafe` text is the text itself.
-pub(super) fn python_text(value: &Value) -> Option<String> {
-    match value {
-        Value::Bool(true) => Some("True".to_string()),
-        Value::Bool(false) => Some("False".to_string()),
-        Value::Number(n) if n.is_f64() => n.as_f64().map(super::pynum::py_float),
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(s.clone()),
-        Value::Tagged(t) if t.tag == "unsafe" => python_text(&t.value),
-        _ => None,
-    }
-}
-
 /// A scalar as text, as YAML writes it (`true`, `15`, `10m`): for
 /// sshfleet's own playbook variables.
 pub(super) fn scalar_text(value: &Value) -> Option<String> {

@@ -177,15 +177,6 @@ impl<'a> Builder<'a> {
             }
         };
         for (key, host_value) in map.iter() {
-            if !matches!(key, Value::String(_)) {
-                let shown = super::vars::python_text(key).unwrap_or_default();
-                return Err(self.invalid(
-                    ypath,
-                    format!(
-                        "host name `{shown}` must be a string, as in Ansible: enclose it in quotes"
-                    ),
-                ));
-            }
             let pattern = self.key_name(key, ypath, "host")?;
             let here = extend(ypath, &pattern);
             let (names_pattern, port) = super::address::parse_address(&pattern, true);
@@ -274,11 +265,9 @@ impl<'a> Builder<'a> {
         what: &str,
     ) -> Result<String, InventoryError> {
         match key {
+            // Keys that are not text are refused by the reader
+            // (`mapping_keys`); an empty one is no name.
             Value::String(s) if !s.is_empty() => Ok(s.clone()),
-            // As Python's str(): a YAML 1.1 `yes:` is the name `True`.
-            Value::Number(_) | Value::Bool(_) => {
-                Ok(super::vars::python_text(key).unwrap_or_default())
-            }
             other => Err(self.invalid(
                 ypath,
                 format!("a {what} name must be a plain name, found {}", kind(other)),

@@ -162,7 +162,18 @@ impl Reader<'_> {
             }
             let is_merge =
                 matches!(&event, Event::Scalar(t, TScalarStyle::Plain, _, None) if t == "<<");
+            let shown = match &event {
+                Event::Scalar(text, ..) => format!("`{text}`"),
+                Event::Alias(_) => "at this line (an alias)".to_string(),
+                _ => "at this line".to_string(),
+            };
             let key = self.node(event, mark.line())?;
+            if let Some(message) = super::mapping_keys::check(&key, &shown) {
+                return Err(YamlError {
+                    line: mark.line(),
+                    message,
+                });
+            }
             let secret = super::vars::scalar_text(&key)
                 .is_some_and(|name| crate::support::secrets::is_secret_name(&name));
             let (event, mark) = self.next()?;

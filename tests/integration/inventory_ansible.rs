@@ -513,6 +513,41 @@ fn generated_script_shapes_and_vars_names_as_ansible_core() {
     assert!(out.status.success(), "{text}");
 }
 
+/// Mapping keys of every type (issue 25): generated inventories, vars
+/// files, merges, JSON, INI literals and script outputs whose keys YAML 1.1
+/// makes ints, bools, nulls, floats, dates or text, read by ansible-core
+/// 2.19 and this binary (`tests/inventories/mapping_keys.py`): where
+/// sshfleet reads one, no key is other than text to Ansible and the
+/// variables and a template looking keys up by every type agree; where it
+/// refuses, Ansible holds such a key (or refuses too) and the error names
+/// the file, the line and the key. Skipped as above without ansible-core.
+#[test]
+fn generated_mapping_keys_as_ansible_core() {
+    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
+    let out = Command::new("python3")
+        .arg(corpus().join("mapping_keys.py"))
+        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet"), "--seed", "25"])
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
+        .output();
+    let test = "generated_mapping_keys_as_ansible_core";
+    let out = match out {
+        Ok(out) => out,
+        Err(e) if !required => {
+            eprintln!("SKIPPED {test}: no python3 ({e})");
+            return;
+        }
+        Err(e) => panic!("python3: {e}"),
+    };
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    if out.status.code() == Some(77) && !required {
+        eprintln!("SKIPPED {test}: {}", text.trim());
+        return;
+    }
+    eprintln!("{}", text.lines().last().unwrap_or_default());
+    assert!(out.status.success(), "{text}");
+}
+
 /// `upper`, `lower` and `capitalize` are Python's (issue 25, finding 5):
 /// the case table sshfleet reads (`src/inventory/pycase.txt`) is what
 /// python3 computes for every code point (`tests/inventories/pycase.py

@@ -831,3 +831,61 @@ fn groups_whose_order_ansible_does_not_fix_are_refused() {
     let hosts = resolve(dir.path(), "hosts.yml", &[]);
     assert_eq!(host(&hosts, "esa01")["address"], "w1");
 }
+
+/// Mapping keys that are not text (issue 25): Python keeps `1` and `'1'`
+/// apart and `1`, `1.0` and `true` as one key, which sshfleet does not
+/// reproduce, so each such key is refused at its line, naming it, in an
+/// inventory, a vars file, a merged mapping and an INI literal; a quoted
+/// key is the text Ansible reads (`{{ users['1'] }}` is `strkey`).
+#[test]
+fn mapping_keys_that_are_not_text_are_refused_at_their_line() {
+    for (file, text, line, key) in [
+        (
+            "inv.yml",
+            "all:\n  hosts:\n    h1:\n      users:\n        \"1\": strkey\n        1: intkey\n",
+            6,
+            "`1`",
+        ),
+        (
+            "inv.yml",
+            "all:\n  hosts:\n    h1:\n      bk: {true: tv, null: nv, 1.5: fv}\n",
+            4,
+            "`true`",
+        ),
+        (
+            "inv.yml",
+            "all:\n  vars:\n    ports: {\"2\": 2202, 1.0: 2201}\n  hosts:\n    h1:\n",
+            3,
+            "`1.0`",
+        ),
+        ("group_vars/all.yml", "m:\n  a: 1\n  ~: n\n", 3, "`~`"),
+        ("group_vars/all.yml", "yes: 1\n", 1, "`yes`"),
+        (
+            "host_vars/h1.yml",
+            "d: &d {0x1: a}\nm:\n  <<: *d\n",
+            1,
+            "`0x1`",
+        ),
+        ("host_vars/h1.yml", "m: {!!int '7': a}\n", 1, "`7`"),
+    ] {
+        let mut files = vec![(file, text)];
+        if file != "inv.yml" {
+            files.push(("inv.yml", "all:\n  hosts:\n    h1:\n"));
+        }
+        let dir = estate(&files);
+        let err = refusal(dir.path(), &["inventory", "-i", "inv.yml", "--list"]);
+        assert!(err.contains(&format!("{file}:{line}")), "{text}: {err}");
+        assert!(err.contains(&format!("mapping key {key}")), "{text}: {err}");
+        assert!(err.contains("quote the key"), "{text}: {err}");
+    }
+    let dir = estate(&[("inv.ini", "h1 m=\"{1: 'a'}\"\n")]);
+    let err = refusal(dir.path(), &["inventory", "-i", "inv.ini", "--list"]);
+    assert!(err.contains("inv.ini:1"), "{err}");
+    assert!(err.contains("a key that is not text"), "{err}");
+    let dir = estate(&[(
+        "inv.yml",
+        "all:\n  hosts:\n    h1:\n      users: {'1': strkey, 'yes': y}\n      ansible_user: \"{{ users['1'] }}{{ users['yes'] }}{{ users | length }}\"\n",
+    )]);
+    let hosts = resolve(dir.path(), "inv.yml", &[]);
+    assert_eq!(host(&hosts, "h1")["user"], "strkeyy2");
+}

@@ -436,7 +436,6 @@ const QUOTING_ERRORS: &[(&str, &str, Quotes)] = &[
     ("yaml.rs", "key", Quotes::Name),
     ("yaml.rs", "name", Quotes::Name),
     ("yaml.rs", "pattern", Quotes::Name),
-    ("yaml.rs", "shown", Quotes::Name),
     ("yaml.rs", "text", Quotes::Name),
     ("yaml_reader.rs", "name", Quotes::Name),
     ("yaml11.rs", "", Quotes::Own),
