@@ -98,8 +98,12 @@ fn refuse_shared_files(args: &RunArgs, lock_path: &Path) -> Result<(), Error> {
         Some(_) if args.accept_new_host_keys => &None,
         other => other,
     };
+    let ssh_config = args
+        .ssh_config
+        .clone()
+        .filter(|p| !crate::ssh::config::SshConfig::names_no_file(p));
     for (what, path) in [
-        ("-F", &args.ssh_config),
+        ("-F", &ssh_config),
         ("--known-hosts", known_hosts),
         ("--retry-failed", &args.retry_failed),
         ("--vault-password-file", &args.vault.vault_password_file),

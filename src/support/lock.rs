@@ -105,8 +105,9 @@ impl RunLock {
         // wrote. Any other file (`--lock ~/.bashrc`) is refused, untouched.
         let mut held = String::new();
         let _ = file.read_to_string(&mut held);
-        let pid_only = held.trim_end_matches('\n');
-        if !pid_only.is_empty() && !pid_only.bytes().all(|b| b.is_ascii_digit()) {
+        let pid_only = held.strip_suffix('\n').unwrap_or(&held);
+        let a_pid = !pid_only.is_empty() && pid_only.bytes().all(|b| b.is_ascii_digit());
+        if !held.is_empty() && !a_pid {
             return Err(LockError::Unsafe {
                 path: path.to_path_buf(),
                 reason: "it holds text that is not a pid: not a lock file sshfleet wrote, so it is not overwritten (name another --lock)".to_string(),
@@ -253,6 +254,32 @@ mod tests {
         let _lock = RunLock::acquire(&path).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    /// Only an empty file or one holding a pid (what sshfleet writes) is
+    /// taken as a lock file and overwritten; any other file is refused,
+    /// its text and mode untouched.
+    #[test]
+    fn a_file_that_is_not_a_lock_file_is_never_overwritten() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("victim");
+        for text in ["important\ncontent\n", "12 34\n", "pid: 5\n", "\n\n", "7\n8\n"] {
+            std::fs::write(&path, text).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let err = RunLock::acquire(&path).unwrap_err().to_string();
+            assert!(err.contains("not a lock file"), "{text:?}: {err}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o644);
+        }
+        for text in ["", "4242\n", "4242"] {
+            std::fs::write(&path, text).unwrap();
+            let lock = RunLock::acquire(&path).unwrap();
+            drop(lock);
+            let pid = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(pid.trim(), std::process::id().to_string(), "{text:?}");
+        }
     }
 
     #[test]

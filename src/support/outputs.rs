@@ -704,14 +704,31 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn session_directories_are_never_links_and_become_private() {
+    fn session_directories_are_never_links_and_keep_their_mode() {
         use std::os::unix::fs::PermissionsExt as _;
         let tmp = tempfile::tempdir().unwrap();
+        // A directory others may write in (`/tmp`, a shared drop): refused,
+        // its mode untouched (it used to be made 0700, `/tmp` included).
         let open = tmp.path().join("open");
         std::fs::create_dir(&open).unwrap();
-        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        for shared in [0o777, 0o1777, 0o775, 0o757] {
+            std::fs::set_permissions(&open, std::fs::Permissions::from_mode(shared)).unwrap();
+            let e = ensure_dir("--transcripts", &open, 0o700)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("others may write in it"), "{shared:o}: {e}");
+            let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(mode, shared, "its mode was changed");
+        }
+        // One's own directory that others may only read: used as it is.
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
         ensure_dir("--transcripts", &open, 0o700).unwrap();
         let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755);
+        // A new one is made 0700.
+        let new = tmp.path().join("new");
+        ensure_dir("--record", &new, 0o700).unwrap();
+        let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
         let link = tmp.path().join("link");
         std::os::unix::fs::symlink(&open, &link).unwrap();
@@ -720,9 +737,7 @@ mod tests {
             .to_string();
         assert!(e.contains("symbolic link") && e.contains("link"), "{e}");
         // A trailing separator or `.` makes the system resolve the link:
-        // it is still the link the operator named, and the target keeps
-        // its mode.
-        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        // it is still the link the operator named.
         for spelling in [
             "link/", "link/.", "link//", "link/./", "./link/.", "link/..",
         ] {
@@ -731,8 +746,6 @@ mod tests {
                 .to_string();
             assert!(e.contains("symbolic link"), "{spelling}: {e}");
         }
-        let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o777, "the link's target was changed");
         ensure_dir("--record", &tmp.path().join("open/."), 0o700).unwrap();
     }
 

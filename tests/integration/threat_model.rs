@@ -933,3 +933,55 @@ fn arguments_that_are_not_utf8_are_never_a_panic() {
         assert!(!text_of(&out).contains("panicked"), "{}", text_of(&out));
     }
 }
+
+/// `--connect-retries` has a bound (100: with the waits capped, about
+/// half an hour per host; 4294967295 was about 2000 years); a built-in
+/// playbook's name is no file, so `--transcripts .` where no such file is
+/// is no collision with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_are_bounded_and_a_built_in_playbook_is_no_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inv.yaml");
+    std::fs::write(
+        &inventory,
+        "all:\n  hosts:\n    h1: {ansible_host: 127.0.0.1, ansible_port: 1}\n",
+    )
+    .unwrap();
+    let base = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "run",
+            "esa-ecupdate",
+            "-i",
+            inventory.to_str().unwrap(),
+            "-F",
+            "none",
+            "--known-hosts",
+            "/dev/null",
+            "--no-progress",
+            "--lock",
+            dir.path().join("l").to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let out = bounded(&base(&["--connect-retries", "4294967295"]), &[]).await;
+    assert_eq!(out.status.code(), Some(5), "{}", text_of(&out));
+    assert!(text_of(&out).contains("0..=100"), "{}", text_of(&out));
+    let sessions = dir.path().join("sessions");
+    std::fs::create_dir(&sessions).unwrap();
+    let out = tokio::time::timeout(
+        Duration::from_secs(120),
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+            .args(base(&["--connect-retries", "0", "--transcripts", "."]))
+            .current_dir(&sessions)
+            .output(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text_of(&out));
+    assert!(!text_of(&out).contains("holds the playbook"), "{}", text_of(&out));
+}

@@ -288,12 +288,18 @@ impl SshConfig {
         Ok(config)
     }
 
-    /// `-F PATH`: the file must exist; `none` means no configuration.
+    /// `-F PATH`: the file must exist; `none` (any case, as ssh compares
+    /// it) means no configuration.
     pub(crate) fn load_option(path: &Path) -> Result<SshConfig, SshConfigError> {
-        if path.as_os_str() == "none" {
+        if SshConfig::names_no_file(path) {
             return Ok(SshConfig::default());
         }
         SshConfig::load(path)
+    }
+
+    /// Whether `-F PATH` names no file (`none`): then it is no input path.
+    pub(crate) fn names_no_file(path: &Path) -> bool {
+        path.to_str().is_some_and(|p| p.eq_ignore_ascii_case("none"))
     }
 
     pub(crate) fn load(path: &Path) -> Result<SshConfig, SshConfigError> {
@@ -597,6 +603,9 @@ impl SshConfig {
                 out.others.remove(keyword);
             }
         }
+        // ssh lower-cases `HostKeyAlias` once every pass is done: `%k` in a
+        // `Match exec` of either pass sees it as written.
+        out.host_key_alias = out.host_key_alias.map(|a| a.to_ascii_lowercase());
         match out.refusal() {
             Some(refused) => Err(refused),
             None => Ok(out),

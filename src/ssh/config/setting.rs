@@ -178,9 +178,8 @@ impl HostConfig {
                     .get_or_insert_with(|| files.clone());
             }
             Setting::HostKeyAlias(alias) => {
-                // Lower-cased, as ssh does.
-                self.host_key_alias
-                    .get_or_insert_with(|| alias.to_ascii_lowercase());
+                // As written until every pass is done (`lookup_with`).
+                self.host_key_alias.get_or_insert_with(|| alias.clone());
             }
             Setting::StrictHostKeyChecking(value) => {
                 self.strict_host_key_checking.get_or_insert(*value);

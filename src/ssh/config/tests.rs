@@ -774,3 +774,54 @@ fn included_files_others_can_write_are_refused_as_ssh_refuses_them() {
         }
     }
 }
+
+/// `%k` in `Match exec`, first pass and final, is `HostKeyAlias` as
+/// written (ssh lower-cases it only once every pass is done), while the
+/// alias sshfleet keeps is lower-cased: compared with `ssh -G`.
+#[test]
+fn match_exec_sees_the_host_key_alias_as_written() {
+    let Ok(ssh) = std::process::Command::new("ssh").arg("-V").output() else {
+        return;
+    };
+    let _ = ssh;
+    let dir = tempfile::tempdir().unwrap();
+    for alias in ["kA", "ka", "KA"] {
+        for (first, last) in [("kA", "ka"), ("ka", "kA"), ("KA", "kA")] {
+            let text = format!(
+                "Host a\n  HostKeyAlias {alias}\nMatch final exec \"test %k = {last}\"\n  User finalmatched\nMatch exec \"test %k = {first}\"\n  Port 5\n"
+            );
+            let file = dir.path().join("cfg");
+            std::fs::write(&file, &text).unwrap();
+            let out = std::process::Command::new("ssh")
+                .args(["-G", "-F"])
+                .arg(&file)
+                .arg("a")
+                .env("SHELL", "/bin/sh")
+                .output()
+                .unwrap();
+            let printed = String::from_utf8_lossy(&out.stdout).to_string();
+            let theirs = |key: &str| {
+                printed
+                    .lines()
+                    .find_map(|l| l.strip_prefix(&format!("{key} ")))
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let ours = SshConfig::load(&file).unwrap().lookup("a", None).unwrap();
+            assert_eq!(
+                ours.port.unwrap_or(22).to_string(),
+                theirs("port"),
+                "{text}"
+            );
+            assert_eq!(
+                ours.user.clone().unwrap_or_default() == "finalmatched",
+                theirs("user") == "finalmatched",
+                "{text}"
+            );
+            assert_eq!(
+                ours.host_key_alias.as_deref(),
+                Some(theirs("hostkeyalias").as_str())
+            );
+        }
+    }
+}
