@@ -483,18 +483,72 @@ async fn a_keyboard_interactive_only_appliance_is_reached_with_its_password() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hidden_prompt_that_is_not_a_password_prompt_gets_nothing() {
-    // A hidden one-time-code prompt first: the password is no answer to it.
-    for prompt in ["Verification code: ", "PASSCODE: "] {
+    // A hidden prompt for another secret first: the password is no answer
+    // to it. The last ones are a hostile server's (attack round 6, b23):
+    // a one-time code, a confirmation and another secret named as
+    // passwords, a code prompt on the last of several lines, escapes and
+    // a bidi control around `New password`, another user's password.
+    for (prompt, why) in [
+        (
+            "Verification code: ",
+            "it is none of the login-password prompts",
+        ),
+        ("PASSCODE: ", "it is none of the login-password prompts"),
+        (
+            "One-time password: ",
+            "it is none of the login-password prompts",
+        ),
+        (
+            "Confirm password: ",
+            "it is none of the login-password prompts",
+        ),
+        (
+            "Enable password: ",
+            "it is none of the login-password prompts",
+        ),
+        (
+            "Password for root: ",
+            "it is none of the login-password prompts",
+        ),
+        ("Password:\n\nVerification code: ", "it has several lines"),
+        (
+            "\u{1b}]0;x\u{7}\u{1b}[2JNew\u{202e} password: ",
+            "it holds the control character `\\u{1b}`",
+        ),
+        ("New\u{202e} password: ", "it holds `\\u{202e}`"),
+    ] {
         let server = Server::start(vec![vec![(prompt, false)]], KBD).await;
         let (code, status, error) = server.run().await;
         assert_eq!((code, status.as_str()), (4, "unreachable"), "{error}");
+        let named = format!("stopped at the prompt `{}`", prompt.trim().escape_debug());
         assert!(
-            error.contains(&format!("stopped at the prompt `{}`", prompt.trim()))
-                && error.contains("does not ask for a password"),
-            "{error}"
+            error.contains(&named)
+                && error.contains(&format!(": the password was not sent: {why}")),
+            "{prompt:?}: {error}"
         );
-        assert!(server.seen().answers.is_empty(), "{:?}", server.seen());
+        let seen = server.seen();
+        assert!(
+            seen.answers.is_empty() && seen.passwords.is_empty(),
+            "{prompt:?}: {seen:?}"
+        );
     }
+}
+
+/// The login-password prompts the servers sshfleet meets send, naming
+/// the login user: each is answered with the password.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_kind_of_login_password_prompt_gets_the_password() {
+    let server = Server::start(
+        vec![
+            vec![("admin@esa01.example.com's password: ", false)],
+            vec![("(admin@esa01) Password:", false)],
+            vec![("PASSWORD FOR admin: ", false)],
+        ],
+        KBD,
+    )
+    .await;
+    server.logs_in().await;
+    assert_eq!(server.seen().answers, [PASSWORD, PASSWORD, PASSWORD]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

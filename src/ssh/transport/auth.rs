@@ -15,6 +15,8 @@ use crate::ssh::algorithms::{self, Algorithms};
 
 use super::*;
 
+mod prompt;
+
 /// Where a target's password may come from, and whether it may be sent
 /// (the password itself is a [`crate::support::secrets::Secret`]).
 pub(super) struct PasswordGate<'a> {
@@ -342,11 +344,13 @@ impl Attempt<'_> {
     }
 }
 
-/// Log in through `keyboard-interactive`, answering each hidden prompt
-/// with `password`. `Ok(false)`: the server refused. A prompt with echo on
-/// (a user name, a yes/no question) or more prompts than a password login
-/// has stop the login with an error naming the prompt; nothing is sent in
-/// answer to that round.
+/// Log in through `keyboard-interactive`, answering each hidden
+/// login-password prompt (`prompt::LOGIN_PASSWORD_PROMPTS`) with
+/// `password`. `Ok(false)`: the server refused. A prompt with echo on (a
+/// user name, a yes/no question), a hidden one that is no login-password
+/// prompt (a one-time code, a new password), or more prompts than a
+/// password login has stop the login with an error naming the prompt;
+/// nothing is sent in answer to that round.
 async fn keyboard_interactive(
     handle: &mut Handle<Verifier>,
     user: &str,
@@ -364,7 +368,7 @@ async fn keyboard_interactive(
         };
         let stop = |prompt: &str, reason: String| ConnectError::UnexpectedPrompt {
             user: user.to_string(),
-            prompt: prompt.trim().escape_debug().to_string(),
+            prompt: shown_prompt(prompt),
             reason,
         };
         for prompt in &prompts {
@@ -387,14 +391,8 @@ async fn keyboard_interactive(
                     ),
                 ));
             }
-            if !asks_for_password(&prompt.prompt) {
-                return Err(stop(
-                    &prompt.prompt,
-                    "it does not ask for a password (a one-time code, a new password?); \
-                     sshfleet sends the password only to a prompt that asks for one, and \
-                     sent nothing"
-                        .to_string(),
-                ));
+            if let Err(refusal) = prompt::judge(&prompt.prompt, user) {
+                return Err(stop(&prompt.prompt, refusal.reason(user)));
             }
         }
         let answers = prompts.iter().map(|_| password.to_string()).collect();
@@ -433,21 +431,25 @@ async fn connect_agent(
     }
 }
 
-/// Words by which a hidden keyboard-interactive prompt asks for the login
-/// password (OpenSSH's and PAM's `Password:`, `Password for admin@esa01:`,
-/// and the translations PAM ships in the languages of the documented
-/// appliances' administrators). Any other hidden prompt (`Verification
-/// code:`, `PASSCODE:`, `New password:`) gets nothing.
-const PASSWORD_PROMPT_WORDS: [&str; 4] = ["password", "passwort", "mot de passe", "contraseña"];
+/// How many characters of a prompt an error quotes: a server may send a
+/// prompt of any length.
+const SHOWN_PROMPT_CHARS: usize = 120;
 
-/// Whether a hidden prompt asks for the password (and not a new one: a
-/// forced change is not answered with the old password).
-fn asks_for_password(prompt: &str) -> bool {
-    let prompt = prompt.to_lowercase();
-    PASSWORD_PROMPT_WORDS.iter().any(|w| prompt.contains(w))
-        && !["new ", "retype", "again", "nouveau", "neues"]
-            .iter()
-            .any(|w| prompt.contains(w))
+/// A prompt as an error quotes it: trimmed, escaped (it is the server's
+/// text: escapes, bidi and zero-width characters are shown as `\u{..}`),
+/// and cut to [`SHOWN_PROMPT_CHARS`].
+fn shown_prompt(prompt: &str) -> String {
+    let trimmed = prompt.trim();
+    let mut shown: String = trimmed
+        .chars()
+        .take(SHOWN_PROMPT_CHARS)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
+    if trimmed.chars().nth(SHOWN_PROMPT_CHARS).is_some() {
+        shown.push_str("...");
+    }
+    shown
 }
 
 /// What one identity file (and its `FILE.pub`) gave.
@@ -642,28 +644,19 @@ mod tests {
         assert!(!missing.refused && !missing.exists);
     }
 
+    /// A hostile prompt is quoted escaped and cut: an error line never
+    /// carries its escapes or all of a megabyte of it.
     #[test]
-    fn only_prompts_asking_for_the_password_get_it() {
-        for yes in [
-            "Password: ",
-            "Password for admin@esa01: ",
-            "(admin@esa01) Password:",
-            "Mot de passe : ",
-            "Passwort: ",
-        ] {
-            assert!(asks_for_password(yes), "{yes}");
-        }
-        for no in [
-            "Verification code: ",
-            "PASSCODE: ",
-            "Enter your OTP: ",
-            "",
-            "New password: ",
-            "Retype new password: ",
-            "Duo two-factor login: ",
-        ] {
-            assert!(!asks_for_password(no), "{no}");
-        }
+    fn a_refused_prompt_is_quoted_escaped_and_cut() {
+        assert_eq!(
+            shown_prompt(" \u{1b}[2JNew\u{202e} password: "),
+            "\\u{1b}[2JNew\\u{202e} password:"
+        );
+        let long = "x".repeat(10_000);
+        assert_eq!(
+            shown_prompt(&long),
+            format!("{}...", &long[..SHOWN_PROMPT_CHARS])
+        );
     }
 
     /// ssh's `sshkey_perm_ok`: a key file of this user's that group or
