@@ -27,9 +27,9 @@ pub(super) fn proxy_stream(
         .kill_on_drop(true);
     #[cfg(unix)]
     spawn.process_group(0);
-    crate::support::child::start_sigpipe(
+    crate::support::child::start_as(
         spawn.as_std_mut(),
-        crate::support::child::Sigpipe::Default,
+        crate::support::child::Site::ProxyCommand,
     );
     let mut child = spawn.spawn().map_err(failed)?;
     let missing = || failed(std::io::Error::other("no pipe to the command"));
