@@ -213,7 +213,7 @@ fn execute(path: &Path, args: &[&str], budget: &mut Budget) -> Result<Value, Str
     // is ./inv.py to Ansible).
     let mut command = std::process::Command::new(super::vars::absolute(path));
     command.args(args);
-    crate::support::child::start_sigpipe(&mut command, crate::support::child::Sigpipe::Default);
+    crate::support::child::start_as(&mut command, crate::support::child::Site::InventoryScript);
     let output = crate::support::child::run_bounded(command, time_left, budget.bytes_left)
         .map_err(|e| match e {
             ChildError::Spawn(e) => format!("cannot run inventory script: {e}"),

@@ -71,30 +71,207 @@ pub(crate) fn own_group(command: &mut Command) -> &mut Command {
 /// one and runs on under the other gives a different result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Sigpipe {
-    /// The default action (death). Rust's `Command` sets it so in the
-    /// child: OpenSSH 9.2's `ProxyCommand` (sshconnect.c resets SIGPIPE to
-    /// SIG_DFL before `execv`) and Python's `subprocess` (restore_signals)
-    /// for Ansible's inventory scripts start their children so.
+    /// The default action (death): OpenSSH 9.2's `ProxyCommand`
+    /// (sshconnect.c resets SIGPIPE to SIG_DFL before `execv`) and
+    /// Python's `subprocess` (restore_signals) for Ansible's inventory
+    /// scripts start their children so.
     Default,
     /// Ignored: OpenSSH's `ssh` ignores SIGPIPE at the start of `main`
     /// and `Match exec` (readconf.c `execute_in_shell`) leaves it so.
     Ignored,
 }
 
-/// Start `command` with SIGPIPE as `sigpipe` says (see [`Sigpipe`]).
-pub(crate) fn start_sigpipe(command: &mut Command, sigpipe: Sigpipe) -> &mut Command {
+/// A place sshfleet starts a child (`structure::SPAWN_SITES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Site {
+    MatchExec,
+    InventoryScript,
+    ProxyCommand,
+}
+
+/// How the program sshfleet stands in for starts one kind of child.
+// `file` and `reference` are read by the tests that hold the table to
+// the sources (here and `structure`): the rest of sshfleet needs only
+// the SIGPIPE.
+#[cfg_attr(not(test), allow(dead_code))]
+#[derive(Debug)]
+pub(crate) struct ChildStart {
+    pub site: Site,
+    /// The file that starts it.
+    pub file: &'static str,
+    /// The program whose start it copies, and where that start is made.
+    pub reference: &'static str,
+    pub sigpipe: Sigpipe,
+}
+
+/// Every kind of child, as its reference starts it. Each gets, besides
+/// its SIGPIPE: every other signal at its default action (a signal
+/// ignored in sshfleet, such as 32 and 33 that glibc's `posix_spawn`
+/// leaves ignored in a process it starts, would stay ignored across
+/// `exec`), no signal blocked, and no file descriptor but 0, 1 and 2:
+/// `ssh` closes every other at its start (`closefrom(STDERR_FILENO + 1)`
+/// in `main`) and Python's `subprocess` in the child (`close_fds=True`),
+/// so a descriptor sshfleet inherited (`sshfleet ... 7>file`) reaches no
+/// child. The umask is left as it is, as all three leave it.
+pub(crate) const CHILD_STARTS: [ChildStart; 3] = [
+    ChildStart {
+        site: Site::MatchExec,
+        file: "src/ssh/config/parse.rs",
+        reference: "ssh -G (readconf.c execute_in_shell: fork, then execv)",
+        sigpipe: Sigpipe::Ignored,
+    },
+    ChildStart {
+        site: Site::InventoryScript,
+        file: "src/inventory/script.rs",
+        reference: "ansible-inventory (Python subprocess, close_fds=True, restore_signals=True)",
+        sigpipe: Sigpipe::Default,
+    },
+    ChildStart {
+        site: Site::ProxyCommand,
+        file: "src/ssh/transport/proxy.rs",
+        reference: "ssh (sshconnect.c ssh_proxy_connect: SIGPIPE to SIG_DFL, then execv)",
+        sigpipe: Sigpipe::Default,
+    },
+];
+
+/// The start state of `site`'s children.
+pub(crate) fn child_start(site: Site) -> &'static ChildStart {
+    CHILD_STARTS
+        .iter()
+        .find(|row| row.site == site)
+        .unwrap_or(&CHILD_STARTS[0])
+}
+
+/// Start `command` as `site`'s reference starts it ([`CHILD_STARTS`]):
+/// the one place a child's signals and file descriptors are set, for
+/// every place that starts one.
+///
+/// The setting runs in the child between `fork` and `exec` (`pre_exec`),
+/// which also keeps Rust's `Command` off `posix_spawn`, whose child in
+/// glibc 2.36 starts with signals 32 and 33 ignored.
+pub(crate) fn start_as(command: &mut Command, site: Site) -> &mut Command {
     #[cfg(unix)]
-    if sigpipe == Sigpipe::Ignored {
+    {
+        let ignore_sigpipe = child_start(site).sigpipe == Sigpipe::Ignored;
         // SAFETY: the closure runs in the forked child before `exec` and
-        // calls only `signal`, which is async-signal-safe.
+        // makes only system calls (`rt_sigaction`, `sigprocmask`,
+        // `close_range`, `fcntl`), which are async-signal-safe; it
+        // allocates nothing and takes no lock.
         unsafe {
-            std::os::unix::process::CommandExt::pre_exec(command, || {
-                libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-                Ok(())
+            std::os::unix::process::CommandExt::pre_exec(command, move || {
+                set_start_state(ignore_sigpipe)
             });
         }
     }
+    #[cfg(not(unix))]
+    let _ = site;
     command
+}
+
+/// In the child, before `exec`: see [`start_as`].
+#[cfg(unix)]
+fn set_start_state(ignore_sigpipe: bool) -> std::io::Result<()> {
+    for signal in 1..=64 {
+        if signal == libc::SIGKILL || signal == libc::SIGSTOP {
+            continue;
+        }
+        let ignored = ignore_sigpipe && signal == libc::SIGPIPE;
+        set_disposition(
+            signal,
+            if ignored {
+                libc::SIG_IGN
+            } else {
+                libc::SIG_DFL
+            },
+        );
+    }
+    // SAFETY: an empty set built on the stack, passed to sigprocmask.
+    unsafe {
+        let mut none = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigemptyset(&mut none);
+        if libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut()) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    cloexec_from_3()
+}
+
+/// The kernel's `struct sigaction`, zeroed but for its handler: SIG_DFL
+/// or SIG_IGN need no flags, restorer or mask, so the layout's tail
+/// (which differs between architectures) is zero whatever it is.
+#[cfg(target_os = "linux")]
+#[repr(C)]
+struct KernelSigaction {
+    handler: libc::sighandler_t,
+    rest: [u64; 4],
+}
+
+/// Set `signal`'s disposition. On Linux through the system call itself:
+/// glibc's `sigaction` refuses 32 and 33 (its own), which are the ones
+/// `posix_spawn` leaves ignored. Past the kernel's last signal (64 on
+/// Linux) the call fails, harmlessly.
+#[cfg(unix)]
+fn set_disposition(signal: i32, handler: libc::sighandler_t) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: a valid, zeroed kernel sigaction on the stack; the old one
+    // is not asked for; the set size is the kernel's (64 signals).
+    unsafe {
+        let action = KernelSigaction {
+            handler,
+            rest: [0; 4],
+        };
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            signal,
+            &action as *const KernelSigaction,
+            std::ptr::null_mut::<KernelSigaction>(),
+            8usize,
+        );
+    }
+    #[cfg(not(target_os = "linux"))]
+    // SAFETY: `signal` is async-signal-safe.
+    unsafe {
+        libc::signal(signal, handler);
+    }
+}
+
+/// Mark every descriptor from 3 up close-on-exec: what the child's
+/// `exec` keeps is 0, 1 and 2. Marked rather than closed, so that Rust's
+/// own pipe that reports a failed `exec` (close-on-exec already) still
+/// works. `close_range` (Linux 5.11) where there is one; otherwise each
+/// descriptor below the limit of open files.
+#[cfg(unix)]
+fn cloexec_from_3() -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets flags.
+    unsafe {
+        if libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        ) == 0
+        {
+            return Ok(());
+        }
+    }
+    // SAFETY: getrlimit fills a struct on the stack; fcntl on a
+    // descriptor that is not open fails with EBADF, harmlessly.
+    unsafe {
+        let mut limit = std::mem::zeroed::<libc::rlimit>();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // Linux's own ceiling on descriptors (`fs.nr_open`) by default.
+        let last = i32::try_from(limit.rlim_cur.min(1 << 20)).unwrap_or(1 << 20);
+        for fd in 3..last {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// End the process group led by `pid` (SIGKILL); it is gone already if
@@ -454,6 +631,83 @@ mod tests {
             "{e}"
         );
         assert!(e.to_string().contains("output was still open"), "{e}");
+    }
+
+    /// Every site is a row once, and the file the row names starts its
+    /// children through [`start_as`] with that site.
+    #[test]
+    fn every_site_is_one_row_of_child_starts_and_its_file_uses_it() {
+        for site in [Site::MatchExec, Site::InventoryScript, Site::ProxyCommand] {
+            let rows: Vec<&ChildStart> = CHILD_STARTS.iter().filter(|r| r.site == site).collect();
+            assert_eq!(rows.len(), 1, "{site:?}");
+            let text = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rows[0].file),
+            )
+            .unwrap();
+            let call = format!("crate::support::child::Site::{site:?}");
+            assert!(text.contains(&call), "{} never starts {call}", rows[0].file);
+            assert!(!rows[0].reference.is_empty());
+        }
+    }
+
+    /// A child of each site: signals and descriptors as its reference
+    /// gives them, whatever sshfleet's own state (here: signal 33 and
+    /// SIGUSR1 ignored, SIGUSR2 blocked, a descriptor without CLOEXEC).
+    #[test]
+    fn a_child_starts_with_default_signals_nothing_blocked_and_only_0_1_2() {
+        for row in &CHILD_STARTS {
+            let mut command =
+                sh("grep -E '^Sig(Ign|Blk)' /proc/self/status; ls /proc/self/fd | tr '\\n' ' '");
+            start_as(&mut command, row.site);
+            let out = run_in_dirty_parent(command);
+            let ign = if row.sigpipe == Sigpipe::Ignored {
+                "0000000000001000"
+            } else {
+                "0000000000000000"
+            };
+            assert!(
+                out.contains(&format!("SigIgn:\t{ign}")),
+                "{:?}: {out}",
+                row.site
+            );
+            assert!(
+                out.contains("SigBlk:\t0000000000000000"),
+                "{:?}: {out}",
+                row.site
+            );
+            // `ls`'s own descriptor for the directory it reads is 3.
+            assert!(out.ends_with("0 1 2 3 "), "{:?}: {out}", row.site);
+        }
+    }
+
+    /// Run `command` from a thread that ignores signal 33 and SIGUSR1 and
+    /// blocks SIGUSR2, with a descriptor open without CLOEXEC, and return
+    /// what it printed.
+    fn run_in_dirty_parent(mut command: Command) -> String {
+        std::thread::spawn(move || {
+            let file = std::fs::File::open("/proc/self/status").unwrap();
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+            // SAFETY: plain system calls on this thread's own state and a
+            // descriptor it owns; restored before the thread ends.
+            unsafe {
+                libc::fcntl(fd, libc::F_SETFD, 0);
+                set_disposition(33, libc::SIG_IGN);
+                let mut old = std::mem::zeroed::<libc::sigaction>();
+                let mut ign = std::mem::zeroed::<libc::sigaction>();
+                ign.sa_sigaction = libc::SIG_IGN;
+                libc::sigaction(libc::SIGUSR1, &ign, &mut old);
+                let mut usr2 = std::mem::zeroed::<libc::sigset_t>();
+                libc::sigemptyset(&mut usr2);
+                libc::sigaddset(&mut usr2, libc::SIGUSR2);
+                libc::pthread_sigmask(libc::SIG_BLOCK, &usr2, std::ptr::null_mut());
+                let out = command.stdin(Stdio::null()).output().unwrap();
+                libc::sigaction(libc::SIGUSR1, &old, std::ptr::null_mut());
+                set_disposition(33, libc::SIG_DFL);
+                String::from_utf8(out.stdout).unwrap()
+            }
+        })
+        .join()
+        .unwrap()
     }
 
     #[test]

@@ -462,18 +462,75 @@ fn ctrl_z_then_fg_at_a_password_prompt_keeps_echo_off() {
 
 /// Every signal a shell may send itself here and live to say so: all of
 /// 1 to 64 but SIGKILL and the four that stop a process (the probe would
-/// hang) and 32, 33 (glibc's own).
+/// hang). 32 and 33 are glibc's own inside a program, and a shell's like
+/// any other signal.
 const PROBED_SIGNALS: &str = "1 2 3 4 5 6 7 8 10 11 12 13 14 15 16 17 18 23 24 25 26 27 28 29 30 31 \
-     34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64";
+     32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64";
 
 /// `probe.sh`: for each signal, a shell sends it to itself and writes
 /// `survived-N` when it lives on (the signal ignored, or ignored by
-/// default), into the directory given as `DIR`.
-const PROBE: &str = "for n in SIGNALS; do sh -c \"kill -$n \\$\\$; : > DIR/survived-$n\"; done\n";
+/// default), into the directory given as `DIR`; then the child's own
+/// ignored and blocked signals (`status`, as the kernel shows them) and
+/// its open descriptors (`fds`: `ls`'s 0, 1 (`fds` itself), 2 and 3 (the
+/// directory it lists), and any it was given).
+const PROBE: &str = "for n in SIGNALS; do sh -c \"kill -$n \\$\\$; : > DIR/survived-$n\"; done\n\
+     grep -E '^Sig(Ign|Blk)' /proc/self/status > DIR/status\n\
+     ls /proc/self/fd > DIR/fds\n";
 
-/// Which signals a child of this start survived: set up in a fresh
-/// directory, run, and read the `survived-N` files.
-fn survivors(start: &Start, argv: &[&str], program: &str) -> std::collections::BTreeSet<u32> {
+/// Descriptors sshfleet and its reference are started with, open and not
+/// close-on-exec, as `sshfleet ... 7<file 251<file` gives them: neither
+/// passes them on to its children (`ssh` closes them, Python's
+/// `subprocess` too).
+const INHERITED_FDS: [i32; 2] = [7, 251];
+
+/// What a probe saw in the child: the signals it survived, its
+/// `SigIgn`/`SigBlk` lines, its open descriptors.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    survived: std::collections::BTreeSet<u32>,
+    status: String,
+    fds: String,
+}
+
+/// Start `program` as a shell would from a clean state: every signal at
+/// its default (the test runner itself may have been started with 32 and
+/// 33 ignored by `posix_spawn`; glibc's `sigaction` refuses them, hence
+/// the system call), none blocked, and [`INHERITED_FDS`] open.
+fn start_clean(command: &mut Command, inherited: &std::fs::File) {
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::process::CommandExt as _;
+    let source = inherited.as_raw_fd();
+    // SAFETY: in the forked child before `exec`: system calls only
+    // (`rt_sigaction` with a zeroed kernel sigaction, `sigprocmask`,
+    // `dup2`, which leaves the copy without close-on-exec).
+    unsafe {
+        command.pre_exec(move || {
+            for signal in 1..=64 {
+                let action = [0u64; 5];
+                libc::syscall(
+                    libc::SYS_rt_sigaction,
+                    signal,
+                    action.as_ptr(),
+                    std::ptr::null_mut::<u64>(),
+                    8usize,
+                );
+            }
+            let mut none = std::mem::zeroed::<libc::sigset_t>();
+            libc::sigemptyset(&mut none);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            for fd in INHERITED_FDS {
+                if libc::dup2(source, fd) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+/// What a child of this start saw: set up in a fresh directory, run
+/// (started clean, with [`INHERITED_FDS`]), and read the probe's files.
+fn probe(start: &Start, argv: &[&str], program: &str) -> Seen {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_str().unwrap();
     let probe = PROBE.replace("SIGNALS", PROBED_SIGNALS).replace("DIR", dir);
@@ -488,16 +545,18 @@ fn survivors(start: &Start, argv: &[&str], program: &str) -> std::collections::B
         .map(|(n, t, x)| (n.as_str(), t.as_str(), *x))
         .collect();
     lay_out(tmp.path(), &borrowed);
-    let out = Command::new(program)
+    let inherited = std::fs::File::open(tmp.path().join("probe.sh")).unwrap();
+    let mut command = Command::new(program);
+    command
         .args(argv)
         .current_dir(tmp.path())
         .env("HOME", tmp.path())
         .env("SHELL", "/bin/sh")
         .env("ANSIBLE_LOCAL_TEMP", tmp.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let found: std::collections::BTreeSet<u32> = std::fs::read_dir(tmp.path())
+        .stdin(Stdio::null());
+    start_clean(&mut command, &inherited);
+    let out = command.output().unwrap();
+    let survived: std::collections::BTreeSet<u32> = std::fs::read_dir(tmp.path())
         .unwrap()
         .filter_map(|e| {
             e.unwrap()
@@ -508,21 +567,31 @@ fn survivors(start: &Start, argv: &[&str], program: &str) -> std::collections::B
                 .ok()
         })
         .collect();
+    let read = |name: &str| std::fs::read_to_string(tmp.path().join(name)).unwrap_or_default();
+    let seen = Seen {
+        survived,
+        status: read("status"),
+        fds: read("fds").split_whitespace().collect::<Vec<_>>().join(" "),
+    };
     assert!(
-        !found.is_empty(),
-        "{program} {argv:?} never ran the probe: {}{}",
+        !seen.survived.is_empty() && !seen.status.is_empty() && !seen.fds.is_empty(),
+        "{program} {argv:?} never ran the probe to its end: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    found
+    seen
 }
 
-/// Every kind of child starts with the signal dispositions the program
-/// sshfleet stands in for gives it (a signal ignored across `exec` stays
-/// ignored, and a shell cannot take that back): `Match exec` as `ssh -G`
+/// Every kind of child starts as the program sshfleet stands in for
+/// starts it (`support::child::CHILD_STARTS`): the same signals survived
+/// (a signal ignored across `exec` stays ignored, and a shell cannot take
+/// that back), the same `SigIgn` and `SigBlk`, the same open descriptors
+/// when both are started with [`INHERITED_FDS`]. `Match exec` as `ssh -G`
 /// (SIGPIPE ignored: `yes | head` and a child killed by its own SIGPIPE
 /// decide whether the block holds), a `ProxyCommand` as `ssh`, an
-/// inventory script as `ansible-inventory`. A reference not installed
+/// inventory script as `ansible-inventory`. Signals 32 and 33 were
+/// ignored in the children of the last two (Rust's `posix_spawn`), and
+/// descriptors 7 and 251 reached every child. A reference not installed
 /// skips its row, unless its `required_by` variable is set (CI).
 #[test]
 fn every_child_starts_with_the_signals_its_reference_gives_it() {
@@ -545,13 +614,21 @@ fn every_child_starts_with_the_signals_its_reference_gives_it() {
             );
             continue;
         }
-        let ours = survivors(start, start.ours, env!("CARGO_BIN_EXE_sshfleet"));
-        let reference = survivors(start, &start.reference[1..], start.reference[0]);
+        let ours = probe(start, start.ours, env!("CARGO_BIN_EXE_sshfleet"));
+        let reference = probe(start, &start.reference[1..], start.reference[0]);
         assert_eq!(
             ours, reference,
-            "{}: signals its child survived, sshfleet's start (left) and {}'s",
+            "{}: what its child saw, started by sshfleet (left) and by {}",
             kind.name, start.reference[0]
         );
+        for fd in INHERITED_FDS {
+            assert!(
+                !ours.fds.split(' ').any(|f| f == fd.to_string()),
+                "{}: {fd} reached the child: {}",
+                kind.name,
+                ours.fds
+            );
+        }
         compared += 1;
     }
     assert!(

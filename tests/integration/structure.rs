@@ -459,6 +459,41 @@ fn every_process_is_started_where_it_is_bounded() {
     assert_eq!(starting, listed, "a listed site starts no process any more");
 }
 
+/// docs/SECURITY.md I6: every child starts as its reference starts it,
+/// set in one place, `support::child::start_as` (signals, signal mask,
+/// descriptors): every spawn site calls it, and nothing else in `src/`
+/// sets a child's start state (`pre_exec`) or runs code in a child.
+#[test]
+fn every_spawn_site_starts_its_child_through_start_as() {
+    for (site, _) in SPAWN_SITES {
+        let text = std::fs::read_to_string(root().join(site)).unwrap();
+        let code: String = code_lines(&text)
+            .into_iter()
+            .map(|l| l.split("//").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            code.contains("support::child::start_as("),
+            "{site} starts a child without support::child::start_as"
+        );
+    }
+    let child = root().join("src/support/child.rs");
+    let mut found = Vec::new();
+    for path in sources().into_iter().filter(|p| *p != child) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in code_lines(&text).iter().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains("pre_exec") || code.contains("posix_spawn") {
+                found.push(format!("{}:{}", path.display(), i + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a child's start set outside support::child::start_as: {found:?}"
+    );
+}
+
 /// Calls that open or read a file by its path, or walk a directory.
 const FILE_READS: [&str; 9] = [
     "File::open(",

@@ -116,7 +116,7 @@ fn exec_holds(command: &str, s: &Subject<'_>) -> Result<bool, String> {
         .unwrap_or_else(|| "/bin/sh".to_string());
     let mut child = std::process::Command::new(shell);
     child.arg("-c").arg(&command);
-    crate::support::child::start_sigpipe(&mut child, crate::support::child::Sigpipe::Ignored);
+    crate::support::child::start_as(&mut child, crate::support::child::Site::MatchExec);
     // Bounded in time, in a process group of its own, its output not
     // shown (OpenSSH shows only whether it held).
     match crate::support::child::run_bounded(child, MATCH_EXEC_TIMEOUT, 1024 * 1024) {

@@ -369,6 +369,14 @@ pub(crate) enum ConnectError {
         command: String,
         source: std::io::Error,
     },
+    /// A connection through a `ProxyCommand` that failed, and the end of
+    /// what the command wrote on stderr (the terminal escapes it).
+    #[error("{source} (ProxyCommand `{command}` wrote on stderr: {stderr})")]
+    ProxyFailed {
+        command: String,
+        stderr: String,
+        source: Box<ConnectError>,
+    },
     #[error("ssh: {0}")]
     Ssh(#[from] russh::Error),
 }
@@ -400,7 +408,9 @@ impl ConnectError {
             ConnectError::Timeout { .. } => true,
             // A jump host that was not there yet may be there next time; a
             // forwarding refusal is its policy.
-            ConnectError::Jump { source, .. } => source.is_transient(),
+            ConnectError::Jump { source, .. } | ConnectError::ProxyFailed { source, .. } => {
+                source.is_transient()
+            }
             ConnectError::Ssh(e) => match e {
                 russh::Error::IO(e) => io_transient(e),
                 russh::Error::Disconnect
@@ -512,7 +522,13 @@ async fn reach(
 ) -> Result<(Handle<Verifier>, Vec<String>), ConnectError> {
     match previous {
         None => match &hop.proxy_command {
-            Some(command) => open_session(proxy::proxy_stream(command)?, hop, options, asked).await,
+            Some(command) => {
+                let (stream, stderr) = proxy::proxy_stream(command)?;
+                match open_session(stream, hop, options, asked).await {
+                    Ok(session) => Ok(session),
+                    Err(e) => Err(stderr.explain(command, e).await),
+                }
+            }
             None => open_session(tcp_connect(hop, options).await?, hop, options, asked).await,
         },
         Some((jump, jump_target)) => {

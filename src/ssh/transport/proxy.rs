@@ -9,9 +9,19 @@ use super::ConnectError;
 /// process group of its own, ended whole (grandchildren too) when the
 /// session's stream is dropped: the host's session closed, or the run
 /// ended (see [`crate::support::child`]).
+/// Its stderr is not shown (it would tear through the progress display)
+/// but its last [`STDERR_TAIL`] bytes are kept ([`StderrTail`]): `ssh`
+/// shows a failed proxy's messages, and without them a failed proxy is
+/// only "ssh: Disconnected".
 pub(super) fn proxy_stream(
     command: &str,
-) -> Result<impl AsyncRead + AsyncWrite + Unpin + Send + 'static, ConnectError> {
+) -> Result<
+    (
+        impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        StderrTail,
+    ),
+    ConnectError,
+> {
     let failed = |source| ConnectError::ProxyCommand {
         command: command.to_string(),
         source,
@@ -22,30 +32,78 @@ pub(super) fn proxy_stream(
         .arg(command)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        // Its messages would tear through the progress display.
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
     #[cfg(unix)]
     spawn.process_group(0);
-    crate::support::child::start_sigpipe(
+    crate::support::child::start_as(
         spawn.as_std_mut(),
-        crate::support::child::Sigpipe::Default,
+        crate::support::child::Site::ProxyCommand,
     );
     let mut child = spawn.spawn().map_err(failed)?;
     let missing = || failed(std::io::Error::other("no pipe to the command"));
     let stdin = child.stdin.take().ok_or_else(missing)?;
     let stdout = child.stdout.take().ok_or_else(missing)?;
+    let stderr = child.stderr.take().ok_or_else(missing)?;
     let group = child.id();
     let registered = group
         .map(|pid| crate::support::child::LiveGroup::new(pid, crate::support::child::Role::Route));
     tokio::spawn(async move {
         let _ = child.wait().await;
     });
-    Ok(ProxyStream {
+    let tail = StderrTail(tokio::spawn(keep_tail(stderr)));
+    let stream = ProxyStream {
         io: tokio::io::join(stdout, stdin),
         group,
         _registered: registered,
-    })
+    };
+    Ok((stream, tail))
+}
+
+/// How much of a `ProxyCommand`'s stderr a failed connection shows: its
+/// last bytes, where a command says why it failed.
+pub(super) const STDERR_TAIL: usize = 1024;
+
+/// The end of a `ProxyCommand`'s stderr, read until it is closed.
+pub(super) struct StderrTail(tokio::task::JoinHandle<Vec<u8>>);
+
+impl StderrTail {
+    /// `error` with what the command wrote on stderr, when it wrote
+    /// anything: the session failed, so its group is ended (the stream
+    /// was dropped) and its stderr closes; waited for a second at most,
+    /// in case a process that left the group holds it open.
+    pub(super) async fn explain(self, command: &str, error: ConnectError) -> ConnectError {
+        let tail = match tokio::time::timeout(std::time::Duration::from_secs(1), self.0).await {
+            Ok(Ok(tail)) => tail,
+            _ => return error,
+        };
+        let stderr = String::from_utf8_lossy(&tail).trim().to_string();
+        if stderr.is_empty() {
+            return error;
+        }
+        ConnectError::ProxyFailed {
+            command: command.to_string(),
+            stderr,
+            source: Box::new(error),
+        }
+    }
+}
+
+/// Read `stderr` to its end (so the command never blocks on it), keeping
+/// its last [`STDERR_TAIL`] bytes.
+async fn keep_tail(mut stderr: tokio::process::ChildStderr) -> Vec<u8> {
+    use tokio::io::AsyncReadExt as _;
+    let mut tail = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while let Ok(n) = stderr.read(&mut chunk).await {
+        if n == 0 {
+            break;
+        }
+        tail.extend_from_slice(&chunk[..n]);
+        let extra = tail.len().saturating_sub(STDERR_TAIL);
+        tail.drain(..extra);
+    }
+    tail
 }
 
 /// A `ProxyCommand`'s pipes; dropping them ends its process group.
@@ -112,7 +170,7 @@ mod tests {
         let marker = dir.path().join("still-running");
         // A command that leaves a process of its own behind, as `sh -c
         // "a | b"` or a wrapper script does.
-        let stream = proxy_stream(&format!(
+        let (stream, _) = proxy_stream(&format!(
             "(sleep 1; touch {}) & sleep 600",
             marker.display()
         ))
@@ -120,5 +178,36 @@ mod tests {
         drop(stream);
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert!(!marker.exists(), "the ProxyCommand outlived its session");
+    }
+
+    /// Read the stream to its end (the command ended, as a failed proxy
+    /// ends before the session sees it), then drop it, as a failed session
+    /// does.
+    async fn ended(mut stream: impl AsyncRead + Unpin) {
+        use tokio::io::AsyncReadExt as _;
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest).await;
+    }
+
+    /// A failed proxy's error says what it wrote on stderr: its last
+    /// [`STDERR_TAIL`] bytes, never more.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_failed_proxy_command_is_explained_by_the_end_of_its_stderr() {
+        let command =
+            "head -c 5000 /dev/zero | tr '\\0' x >&2; echo 'no route to bastion' >&2; exit 1";
+        let (stream, tail) = proxy_stream(command).unwrap();
+        ended(stream).await;
+        let error = ConnectError::Ssh(russh::Error::Disconnect);
+        let e = tail.explain(command, error).await.to_string();
+        assert!(e.starts_with("ssh: Disconnected"), "{e}");
+        assert!(e.ends_with("xxxxno route to bastion)"), "{e}");
+        assert!(e.len() < STDERR_TAIL + command.len() + 100, "{e}");
+        let (stream, tail) = proxy_stream("exit 1").unwrap();
+        ended(stream).await;
+        let e = tail
+            .explain("exit 1", ConnectError::Ssh(russh::Error::Disconnect))
+            .await;
+        assert_eq!(e.to_string(), "ssh: Disconnected");
     }
 }
