@@ -346,6 +346,8 @@ mod jinja_tests;
 #[cfg(test)]
 mod magic_tests;
 #[cfg(test)]
+mod operators_tests;
+#[cfg(test)]
 mod pyvalue_tests;
 #[cfg(test)]
 mod tests;
