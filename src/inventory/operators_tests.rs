@@ -290,3 +290,28 @@ fn every_operator_of_the_grammar_has_generated_rows() {
         "no generated rows for {missing:?}; not in GRAMMAR: {unnamed:?}"
     );
 }
+
+/// `not` in its three spellings: `a not in b` (minijinja's `not` around
+/// `a in b`), `not x`, and `x is not test`, each negated once.
+#[test]
+fn each_not_negates_once() {
+    let vars: BTreeMap<String, serde_yaml::Value> = serde_yaml::from_str(
+        "nothing: a\nl: [a]\n\
+         a: \"{{ nothing not in l }}\"\n\
+         b: \"{{ not nothing in l }}\"\n\
+         c: \"{{ nope is not defined }}\"\n\
+         d: \"{{ 'y' if nothing not in l else 'n' }}\"\n\
+         e: \"{{ nothing is not defined or 'b' not in l }}\"\n",
+    )
+    .unwrap();
+    let templar = Templar::new("h", &[], &vars, None, None);
+    for (name, want) in [
+        ("a", json!(false)),
+        ("b", json!(false)),
+        ("c", json!(true)),
+        ("d", json!("n")),
+        ("e", json!(true)),
+    ] {
+        assert_eq!(templar.var(name).unwrap(), Some(want), "{name}");
+    }
+}

@@ -1,6 +1,8 @@
-//! Python's arithmetic where minijinja's differs: `%` (text formatting,
+//! Python's operators where minijinja's differ: `%` (text formatting,
 //! and the sign of a modulo), `/` (division by zero), `//` (floor of
-//! floats). Each operand is an integer within 64 bits, a float or a
+//! floats), `==` (`True == 1`), `in` (text holds only text), subscripts
+//! (a float is no index) and slices; `operators.txt` is Ansible's result
+//! of each with an operand of each type. Each operand is an integer within 64 bits, a float or a
 //! boolean (an integer in Python); anything else is refused.
 
 use minijinja::value::{Rest, ValueKind};

@@ -278,6 +278,23 @@ fn python_function(op: &ast::BinOpKind) -> Option<&'static str> {
     }
 }
 
+/// Whether the word `not` is written at `at` (minijinja starts the span
+/// of `a not in b` at the token before `a`: `{{`, `if`, a variable
+/// `nothing`).
+fn written_not(source: &str, at: usize) -> bool {
+    source
+        .get(at..)
+        .unwrap_or_default()
+        .trim_start()
+        .strip_prefix("not")
+        .is_some_and(|rest| {
+            !rest
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+}
+
 /// One comparison of a chain, as the function that computes it.
 fn compare(op: &ast::CompareOpKind, left: &str, right: &str) -> String {
     use ast::CompareOpKind as C;
@@ -406,9 +423,15 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
         Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOpKind::Neg) => {
             Ok(format!("__neg({})", emit(source, &u.expr)?))
         }
-        // `not x`, and `a not in b` (minijinja's `not` around `a in b`,
-        // written without its own `not` in front).
-        Expr::UnaryOp(u) => Ok(format!("(not ({}))", emit(source, &u.expr)?)),
+        // `a not in b`: minijinja's `not` around `a in b`, written
+        // without a `not` of its own in front (`not x` and `x is not t`
+        // are copied with their operand rewritten, below).
+        Expr::UnaryOp(u)
+            if matches!(&u.expr, Expr::BinOp(b) if matches!(b.op, ast::BinOpKind::In))
+                && !written_not(source, u.span().start_offset as usize) =>
+        {
+            Ok(format!("(not ({}))", emit(source, &u.expr)?))
+        }
         Expr::GetAttr(g) => Ok(format!("__attr({}, {:?})", emit(source, &g.expr)?, g.name)),
         Expr::GetItem(g) => Ok(format!(
             "__item({}, {})",
