@@ -9,7 +9,9 @@
 //! backslash-one), values print as Python's `str()` (`True`, `None`,
 //! `['a', 1]`, `1e+20`), and every filter is Ansible's (Python) semantics.
 //! The operators minijinja computes differently (`~`, `%`, `/`, `//`,
-//! `**`, `<`, chainable undefined) are routed by [`super::rewrite`].
+//! `**`, `<`, `==`, `in`, subscripts and slices, chainable undefined) are
+//! routed by [`super::rewrite`] to Python's rules (`operators.txt`, every
+//! operator with an operand of each type, is Ansible's).
 
 use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
 use minijinja::syntax::SyntaxConfig;

@@ -347,6 +347,8 @@ mod jinja_tests;
 #[cfg(test)]
 mod magic_tests;
 #[cfg(test)]
+mod operators_tests;
+#[cfg(test)]
 mod pyvalue_tests;
 #[cfg(test)]
 mod tests;

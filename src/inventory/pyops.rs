@@ -1,6 +1,8 @@
-//! Python's arithmetic where minijinja's differs: `%` (text formatting,
+//! Python's operators where minijinja's differ: `%` (text formatting,
 //! and the sign of a modulo), `/` (division by zero), `//` (floor of
-//! floats). Each operand is an integer within 64 bits, a float or a
+//! floats), `==` (`True == 1`), `in` (text holds only text), subscripts
+//! (a float is no index) and slices; `operators.txt` is Ansible's result
+//! of each with an operand of each type. Each operand is an integer within 64 bits, a float or a
 //! boolean (an integer in Python); anything else is refused.
 
 use minijinja::value::{Rest, ValueKind};
@@ -227,6 +229,10 @@ pub(super) fn mul(a: J, b: J) -> Result<J, Error> {
         };
     }
     let items: Vec<J> = seq.try_iter()?.collect();
+    // `[] * 2**62` is `[]` at once, never a loop over the count.
+    if items.is_empty() {
+        return Ok(J::from(items));
+    }
     match items.len().checked_mul(count) {
         Some(len) if len <= MAX_ITEMS => Ok(J::from(
             (0..count)
@@ -301,4 +307,243 @@ fn py_cmp(a: &J, b: &J, op: &str) -> Result<std::cmp::Ordering, Error> {
     Ok(a.as_str()
         .unwrap_or_default()
         .cmp(b.as_str().unwrap_or_default()))
+}
+
+/// An operand Python's `==` and `in` read: undefined fails (Ansible 2.19's
+/// undefined is compared with nothing).
+fn defined(v: &J) -> Result<(), Error> {
+    if v.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+    }
+    Ok(())
+}
+
+/// An integer as Python reads one where an index is needed (`__index__`):
+/// an int or a boolean, not a float (`[1, 2][1.0]`).
+fn index(v: &J) -> Option<i128> {
+    match v.kind() {
+        ValueKind::Bool => Some(i128::from(v.is_true())),
+        ValueKind::Number if jinja::is_int(v) => i128::try_from(v.clone()).ok(),
+        _ => None,
+    }
+}
+
+/// Python's `a == b`: numbers by value (`True == 1 == 1.0`), text with
+/// text, lists and mappings item by item; an undefined operand fails.
+pub(super) fn py_eq(a: &J, b: &J) -> Result<bool, Error> {
+    defined(a)?;
+    defined(b)?;
+    let number = |v: &J| matches!(v.kind(), ValueKind::Number | ValueKind::Bool);
+    if number(a) && number(b) {
+        return Ok(match (index(a), index(b)) {
+            (Some(x), Some(y)) => x == y,
+            (Some(i), None) | (None, Some(i)) => {
+                let f = jinja::as_float(if index(a).is_some() { b } else { a });
+                // Exact, as Python compares an int with a float.
+                f.is_some_and(|f| f.fract() == 0.0 && f.abs() < 2f64.powi(120) && f as i128 == i)
+            }
+            (None, None) => jinja::as_float(a) == jinja::as_float(b),
+        });
+    }
+    if a.kind() != b.kind() {
+        return Ok(false);
+    }
+    match a.kind() {
+        ValueKind::Seq => {
+            let (xs, ys): (Vec<J>, Vec<J>) = (a.try_iter()?.collect(), b.try_iter()?.collect());
+            if xs.len() != ys.len() {
+                return Ok(false);
+            }
+            for (x, y) in xs.iter().zip(&ys) {
+                if !py_eq(x, y)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        ValueKind::Map => {
+            let keys: Vec<J> = a.try_iter()?.collect();
+            if b.len() != Some(keys.len()) {
+                return Ok(false);
+            }
+            for k in keys {
+                let Some(y) = map_get(b, &k)? else {
+                    return Ok(false);
+                };
+                if !py_eq(&a.get_item(&k)?, &y)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        _ => Ok(a == b),
+    }
+}
+
+/// A mapping's value for `key` as Python's dict finds it (`{1: 'x'}[1.0]`
+/// and `[True]` are 'x'); a list or mapping key is Python's `TypeError`
+/// (unhashable).
+fn map_get(map: &J, key: &J) -> Result<Option<J>, Error> {
+    defined(key)?;
+    if matches!(key.kind(), ValueKind::Seq | ValueKind::Map) {
+        return Err(refuse(format!(
+            "unhashable type: {} (Python's TypeError)",
+            jinja::py_repr(key)
+        )));
+    }
+    if key.kind() == ValueKind::String {
+        let found = map.get_item(key)?;
+        return Ok((!found.is_undefined()).then_some(found));
+    }
+    for k in map.try_iter()? {
+        if k.kind() != ValueKind::String && py_eq(&k, key)? {
+            return Ok(Some(map.get_item(&k)?));
+        }
+    }
+    Ok(None)
+}
+
+/// `a in b` (and `not in`): Python's. Text contains only text, a list
+/// holds an item equal to `a`, a mapping the key `a` (hashable); anything
+/// else is Python's `TypeError`.
+pub(super) fn contains(a: J, b: J) -> Result<bool, Error> {
+    defined(&b)?;
+    match b.kind() {
+        ValueKind::String => {
+            defined(&a)?;
+            match a.as_str() {
+                Some(needle) if a.kind() == ValueKind::String => {
+                    Ok(b.as_str().unwrap_or_default().contains(needle))
+                }
+                _ => Err(refuse(format!(
+                    "'in <string>' requires string as left operand, not {} (Python's TypeError)",
+                    jinja::py_repr(&a)
+                ))),
+            }
+        }
+        ValueKind::Seq => {
+            for item in b.try_iter()? {
+                if py_eq(&a, &item)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        ValueKind::Map => Ok(map_get(&b, &a)?.is_some()),
+        _ => Err(refuse(format!(
+            "argument of type {} is not iterable (`in`: Python's TypeError)",
+            jinja::py_repr(&b)
+        ))),
+    }
+}
+
+/// `x[key]` of text, a list or a mapping as Jinja2 finds it: an integer
+/// index (a float is not one) within the length, counted from the end
+/// when negative; a key of a mapping; anything else undefined.
+pub(super) fn get_item(base: &J, key: &J) -> Result<J, Error> {
+    match base.kind() {
+        ValueKind::String | ValueKind::Seq => {
+            let Some(i) = index(key) else {
+                return Ok(J::UNDEFINED);
+            };
+            let items: Vec<J> = match base.as_str() {
+                Some(text) if base.kind() == ValueKind::String => {
+                    text.chars().map(|c| J::from(c.to_string())).collect()
+                }
+                _ => base.try_iter()?.collect(),
+            };
+            let len = i128::try_from(items.len()).unwrap_or(i128::MAX);
+            let at = if i < 0 { i + len } else { i };
+            Ok(usize::try_from(at)
+                .ok()
+                .and_then(|at| items.get(at).cloned())
+                .unwrap_or(J::UNDEFINED))
+        }
+        ValueKind::Map => match map_get(base, key) {
+            Ok(found) => Ok(found.unwrap_or(J::UNDEFINED)),
+            // Jinja2 reads Python's TypeError of an unhashable key as
+            // undefined.
+            Err(_) => Ok(J::UNDEFINED),
+        },
+        _ => Ok(J::UNDEFINED),
+    }
+}
+
+/// A slice index: None, an integer or a boolean (Python's `__index__`),
+/// else Python's `TypeError`.
+fn slice_index(v: &J) -> Result<Option<i128>, Error> {
+    defined(v)?;
+    if v.is_none() {
+        return Ok(None);
+    }
+    index(v).map(Some).ok_or_else(|| {
+        refuse(format!(
+            "slice indices must be integers or None, not {} (Python's TypeError)",
+            jinja::py_repr(v)
+        ))
+    })
+}
+
+/// `x[start:stop:step]`: Python's slice of text or a list (an undefined
+/// `x` stays undefined); of anything else Python's `TypeError`.
+pub(super) fn slice(base: J, start: J, stop: J, step: J) -> Result<J, Error> {
+    if base.is_undefined() {
+        return Ok(J::UNDEFINED);
+    }
+    if !matches!(base.kind(), ValueKind::String | ValueKind::Seq) {
+        return Err(refuse(format!(
+            "{} is not subscriptable by a slice (Python's TypeError)",
+            jinja::py_repr(&base)
+        )));
+    }
+    let (start, stop, step) = (
+        slice_index(&start)?,
+        slice_index(&stop)?,
+        slice_index(&step)?,
+    );
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return Err(refuse(
+            "slice step cannot be zero (Python's ValueError)".to_string(),
+        ));
+    }
+    let text = (base.kind() == ValueKind::String).then(|| base.as_str().unwrap_or_default());
+    let items: Vec<J> = match text {
+        Some(t) => t.chars().map(|c| J::from(c.to_string())).collect(),
+        None => base.try_iter()?.collect(),
+    };
+    let len = i128::try_from(items.len()).unwrap_or(i128::MAX);
+    // CPython's PySlice_AdjustIndices.
+    let (lower, upper) = if step < 0 { (-1, len - 1) } else { (0, len) };
+    let adjust = |v: Option<i128>, default: i128| match v {
+        None => default,
+        Some(v) if v < 0 => (v + len).max(lower),
+        Some(v) => v.min(upper),
+    };
+    let first = adjust(start, if step < 0 { upper } else { lower });
+    let end = adjust(stop, if step < 0 { lower } else { upper });
+    let mut picked = Vec::new();
+    let mut i = first;
+    while (step > 0 && i < end) || (step < 0 && i > end) {
+        if let Some(item) = usize::try_from(i).ok().and_then(|i| items.get(i)) {
+            picked.push(item.clone());
+        }
+        i = i.saturating_add(step);
+    }
+    Ok(match text {
+        Some(_) => J::from(picked.iter().filter_map(J::as_str).collect::<String>()),
+        None => J::from(picked),
+    })
+}
+
+/// `-a`: Python's negation of a number (a boolean is one: `-True` is
+/// -1); of anything else Python's `TypeError`.
+pub(super) fn neg(v: J) -> Result<J, Error> {
+    match num(&v, "-")? {
+        Num::Int(i) => i
+            .checked_neg()
+            .map(J::from)
+            .ok_or_else(|| refuse("an integer beyond 64 bits in `-`".to_string())),
+        Num::Float(f) => Ok(J::from(-f)),
+    }
 }

@@ -16,7 +16,13 @@
 //! | `a < b` (and `<=`, `>`, `>=`) | `1 < 'a'` is true | a `TypeError` | `__order(a, b, '<')` |
 //! | `a / b`, `a // b` | `1 / 0` is `inf`; `7.5 // -2` is `-3.0` | an error; `-4.0` | `__div(a, b)`, `__floordiv(a, b)` |
 //! | `a and b`, `a or b` of two literals | folded when parsed: `'' and 'x'` is `false` | the operand (`''`) | `__keep(a) and b` (not a literal: not folded; still short-circuit) |
-//! | `a + b`, `a - b`, `-a` beyond 64 bits | a 128-bit integer, printed as a float | the exact (unbounded) integer | `__i64(a - b)`: refused beyond 64 bits |
+//! | `a + b`, `a - b` beyond 64 bits | a 128-bit integer, printed as a float | the exact (unbounded) integer | `__i64(a - b)`: refused beyond 64 bits |
+//! | `-a` | `-true` an error | `-1` | `__neg(a)` (beyond 64 bits refused) |
+//! | `a == b`, `a != b` | `true == 1` is false | `True == 1` | `__eq(a, b, negated)` |
+//! | `a in b`, `a not in b` | `5 in 'x5'`, `none in 'None'` true; `[1] in {..}` false | a `TypeError` | `__in(a, b)` |
+//! | `a[b:c:d]` | `none[1:]` is `[]`, `'abc'[1.0:]` is `bc`, `''[::-1]` panics | a `TypeError`; `''` | `__slice(a, b, c, d)` |
+//! | `a[b]`, `a.1` | `[1, 2][1.0]` is 2 | undefined (a float is no index) | `__item(a, b)` |
+//! | `a < b == c` | minijinja's chain | `a < b and b == c` | each comparison its function, joined by `and` |
 //! | `a * b` | `'ab' * 2.0` repeats; `[1] * 10**10` built lazily, then allocated whole (an abort) | a `TypeError`; a `MemoryError` | `__mul(a, b)`: Python's types; a result beyond the output bound refused |
 //! | `(a, b)`, `()` | a list: `(1, 2) == [1, 2]` is true, printed `[1, 2]` | a tuple: false, `(1, 2)` | refused (the arguments of `%` excepted) |
 //!
@@ -46,7 +52,11 @@ pub(super) const REWRITTEN: &[(&str, &str)] = &[
     ("[key]", "__item"),
     ("and or", "__keep"),
     ("*", "__mul"),
-    ("+ - -x", "__i64"),
+    ("+ -", "__i64"),
+    ("-x", "__neg"),
+    ("== !=", "__eq"),
+    ("in", "__in"),
+    ("[a:b:c]", "__slice"),
 ];
 
 /// The operators that build a longer text or list than their operands
@@ -248,10 +258,12 @@ fn children<'s, 'a>(expr: &'s Expr<'a>) -> Vec<&'s Expr<'a>> {
 fn python_function(op: &ast::BinOpKind) -> Option<&'static str> {
     use ast::BinOpKind as Op;
     match op {
-        // Equality, membership, `and`/`or` (the operand itself, as
-        // Python), `+`, `-`, `*` on 64-bit integers and IEEE floats (an
-        // integer beyond 64 bits is an error in minijinja): as Python.
-        Op::Eq | Op::Ne | Op::In | Op::ScAnd | Op::ScOr => None,
+        // `and`/`or`: the operand itself, as Python.
+        Op::ScAnd | Op::ScOr => None,
+        // Python's equality (`True == 1`) and membership (`5 in 'x5'`
+        // is its TypeError).
+        Op::Eq | Op::Ne => Some("__eq"),
+        Op::In => Some("__in"),
         // minijinja computes integers in 128 bits, Python without bound:
         // the same below 64 bits, where sshfleet stops.
         Op::Add | Op::Sub => Some("__i64"),
@@ -263,6 +275,38 @@ fn python_function(op: &ast::BinOpKind) -> Option<&'static str> {
         Op::FloorDiv => Some("__floordiv"),
         Op::Pow => Some("__pow"),
         Op::Lt | Op::Lte | Op::Gt | Op::Gte => Some("__order"),
+    }
+}
+
+/// Whether the word `not` is written at `at` (minijinja starts the span
+/// of `a not in b` at the token before `a`: `{{`, `if`, a variable
+/// `nothing`).
+fn written_not(source: &str, at: usize) -> bool {
+    source
+        .get(at..)
+        .unwrap_or_default()
+        .trim_start()
+        .strip_prefix("not")
+        .is_some_and(|rest| {
+            !rest
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+}
+
+/// One comparison of a chain, as the function that computes it.
+fn compare(op: &ast::CompareOpKind, left: &str, right: &str) -> String {
+    use ast::CompareOpKind as C;
+    match op {
+        C::Eq => format!("__eq({left}, {right}, false)"),
+        C::Ne => format!("__eq({left}, {right}, true)"),
+        C::In => format!("__in({left}, {right})"),
+        C::NotIn => format!("(not __in({left}, {right}))"),
+        C::Lt => format!("__order({left}, {right}, \"<\")"),
+        C::Lte => format!("__order({left}, {right}, \"<=\")"),
+        C::Gt => format!("__order({left}, {right}, \">\")"),
+        C::Gte => format!("__order({left}, {right}, \">=\")"),
     }
 }
 
@@ -339,22 +383,38 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
                 ast::BinOpKind::Gte => format!("{function}({left}, {right}, \">=\")"),
                 ast::BinOpKind::Add => format!("{function}(({left}) + ({right}))"),
                 ast::BinOpKind::Sub => format!("{function}(({left}) - ({right}))"),
-                ast::BinOpKind::Mul => format!("{function}({left}, {right})"),
+                ast::BinOpKind::Eq => format!("{function}({left}, {right}, false)"),
+                ast::BinOpKind::Ne => format!("{function}({left}, {right}, true)"),
                 _ => format!("{function}({left}, {right})"),
             })
         }
-        Expr::Compare(c)
-            if c.ops.iter().any(|o| {
-                !matches!(
-                    o.op,
-                    ast::CompareOpKind::Eq
-                        | ast::CompareOpKind::Ne
-                        | ast::CompareOpKind::In
-                        | ast::CompareOpKind::NotIn
-                )
-            }) =>
-        {
-            Err("a chained comparison with `<`, `<=`, `>` or `>=` (`a < b < c`) is not supported by sshfleet: write `a < b and b < c`".to_string())
+        // `a < b == c`: Python's `a < b and b == c` (each operand is
+        // computed without side effects, so `b` may be computed twice).
+        Expr::Compare(c) => {
+            let mut operands = vec![emit(source, &c.expr)?];
+            for o in &c.ops {
+                operands.push(emit(source, &o.expr)?);
+            }
+            let parts: Vec<String> = c
+                .ops
+                .iter()
+                .zip(operands.windows(2))
+                .map(|(o, pair)| compare(&o.op, &pair[0], &pair[1]))
+                .collect();
+            Ok(format!("({})", parts.join(" and ")))
+        }
+        Expr::Slice(s) => {
+            let part = |e: &Option<Expr<'_>>| match e {
+                Some(e) => emit(source, e),
+                None => Ok("none".to_string()),
+            };
+            Ok(format!(
+                "__slice({}, {}, {}, {})",
+                emit(source, &s.expr)?,
+                part(&s.start)?,
+                part(&s.stop)?,
+                part(&s.step)?
+            ))
         }
         Expr::List(l) if is_tuple(source, l) => Err(
             "a tuple (`(1, 2)`, `()`) is not supported by sshfleet: Python's tuple is not a list (`(1, 2) == [1, 2]` is False, it prints as `(1, 2)`); write a list `[1, 2]`"
@@ -370,7 +430,16 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
             Err("a mapping literal with a key that is not quoted text (`{1: 'a'}`, a variable as a key) is not supported by sshfleet: Python keeps a key as its type (1, 1.0 and true are one key, 1 and '1' two), which sshfleet does not; quote the key".to_string())
         }
         Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOpKind::Neg) => {
-            Ok(format!("__i64(-({}))", emit(source, &u.expr)?))
+            Ok(format!("__neg({})", emit(source, &u.expr)?))
+        }
+        // `a not in b`: minijinja's `not` around `a in b`, written
+        // without a `not` of its own in front (`not x` and `x is not t`
+        // are copied with their operand rewritten, below).
+        Expr::UnaryOp(u)
+            if matches!(&u.expr, Expr::BinOp(b) if matches!(b.op, ast::BinOpKind::In))
+                && !written_not(source, u.span().start_offset as usize) =>
+        {
+            Ok(format!("(not ({}))", emit(source, &u.expr)?))
         }
         Expr::GetAttr(g) => Ok(format!("__attr({}, {:?})", emit(source, &g.expr)?, g.name)),
         Expr::GetItem(g) => Ok(format!(
@@ -462,6 +531,12 @@ pub(super) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_function("__pow", super::pyops::pow);
     env.add_function("__mul", super::pyops::mul);
     env.add_function("__order", super::pyops::order);
+    env.add_function("__in", super::pyops::contains);
+    env.add_function("__neg", super::pyops::neg);
+    env.add_function("__slice", super::pyops::slice);
+    env.add_function("__eq", |a: J, b: J, negate: bool| {
+        super::pyops::py_eq(&valid(a)?, &valid(b)?).map(|eq| eq != negate)
+    });
     env.add_function("__attr", attr);
     env.add_function("__item", item);
     env.add_function("__keep", |v: J| v);
@@ -681,7 +756,7 @@ fn item(base: J, key: J) -> Result<J, Error> {
     if key.is_undefined() {
         return Err(undefined());
     }
-    let found = valid(base.get_item(&key)?)?;
+    let found = valid(super::pyops::get_item(&base, &key)?)?;
     if found.is_undefined()
         && let Some(name) = key.as_str()
     {

@@ -801,9 +801,11 @@ fn lookups_are_ansibles() {
 }
 
 /// The lookup table is what ansible-core 2.19 computes
-/// (`tests/inventories/lookups.py --check`), and so is the filter and
+/// (`tests/inventories/lookups.py --check`), and so are the filter and
 /// method table (`filter_args.py --check`, read by the unit test
-/// `every_filter_and_method_takes_the_argument_types_ansible_takes`).
+/// `every_filter_and_method_takes_the_argument_types_ansible_takes`) and
+/// the operator table (`operators.py --check`, read by
+/// `every_operator_computes_what_ansible_computes`).
 /// Skipped where ansible-core is missing, unless SSHFLEET_REQUIRE_ANSIBLE
 /// is set.
 #[test]
@@ -814,6 +816,10 @@ fn lookup_and_filter_argument_tables_are_ansibles() {
     );
     python_table_check(
         "filter_args.py",
+        "lookup_and_filter_argument_tables_are_ansibles",
+    );
+    python_table_check(
+        "operators.py",
         "lookup_and_filter_argument_tables_are_ansibles",
     );
 }
