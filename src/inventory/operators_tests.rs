@@ -48,6 +48,13 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
         "*",
         "minijinja has no unary `+`: a syntax error, where Jinja2 gives the number",
     ),
+    (
+        "*",
+        "*",
+        "{1: 'x'}",
+        "a mapping literal with a key that is not quoted text: refused (README), Python keeps a key as its type",
+    ),
+    ("*", "{1: 'x'}", "*", "as above"),
 ];
 
 fn refused(op: &str, a: &str, b: &str) -> Option<&'static str> {
