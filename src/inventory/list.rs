@@ -4,7 +4,7 @@
 //! can diff the two.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{Map, Value as Json, json};
 
@@ -32,7 +32,7 @@ impl Inventory {
                     let from_vault = origins.and_then(|o| o.get(k)).is_some_and(|o| {
                         *encrypted
                             .entry(o.path.clone())
-                            .or_insert_with(|| is_vault_file(&o.path))
+                            .or_insert_with(|| super::vault::is_vault_file(&o.path))
                     });
                     let value = if masked && !v.is_null() {
                         json!(MASK)
@@ -72,16 +72,6 @@ impl Inventory {
             }
         }
         Ok(Json::Object(out))
-    }
-}
-
-/// Whether the file at `path` is vault-encrypted as a whole (it starts
-/// with `$ANSIBLE_VAULT;`, after blank space). Origins that are not files
-/// (`-e`, a script's output read as a whole) are not.
-fn is_vault_file(path: &Path) -> bool {
-    match crate::support::bounds::read_input_head(path, 4096) {
-        Ok(head) => super::vault::is_vault(&String::from_utf8_lossy(&head)),
-        Err(_) => false,
     }
 }
 

@@ -39,7 +39,7 @@ impl Inventory {
                 .is_some_and(|origin| {
                     *vault_files
                         .entry(origin.path.clone())
-                        .or_insert_with(|| is_vault_file(&origin.path))
+                        .or_insert_with(|| vault::is_vault_file(&origin.path))
                 });
             if !is_secret_name(name) && !has_vault(raw) && !from_vault_file {
                 // A template that reads a secret renders one (its text as
@@ -117,12 +117,9 @@ impl Inventory {
 pub(super) fn is_secret_var(host: &Host, origin: Option<&super::Origin>, name: &str) -> bool {
     is_secret_name(name)
         || host.vars.get(name).is_some_and(has_vault)
-        || origin.is_some_and(|o| is_vault_file(&o.path))
+        || origin.is_some_and(|o| vault::is_vault_file(&o.path))
 }
 
-fn is_vault_file(path: &std::path::Path) -> bool {
-    crate::support::bounds::read_yaml_input(path).is_ok_and(|text| vault::is_vault(&text))
-}
 
 fn has_template(value: &Value) -> bool {
     match value {

@@ -118,6 +118,27 @@ pub(super) fn is_vault(text: &str) -> bool {
     text.starts_with(HEADER)
 }
 
+/// Whether the file at `path` is vault-encrypted as a whole (its text
+/// starts with the vault header). Asked for every host and variable a file
+/// set, so answered once per file from its first bytes: reading and
+/// checking a whole file each time made a large file shared by a
+/// hundred hosts cost seconds.
+pub(super) fn is_vault_file(path: &std::path::Path) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashMap<std::path::PathBuf, bool>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(Mutex::default);
+    if let Some(&known) = seen.lock().ok().as_ref().and_then(|s| s.get(path)) {
+        return known;
+    }
+    let vault = crate::support::bounds::read_input_head(path, HEADER.len() as u64)
+        .is_ok_and(|head| head == HEADER.as_bytes());
+    if let Ok(mut seen) = seen.lock() {
+        seen.insert(path.to_path_buf(), vault);
+    }
+    vault
+}
+
 const HEADER: &str = "$ANSIBLE_VAULT";
 
 /// Python's `bytes.splitlines()`: `\n`, `\r\n`, `\r`; no final empty line.
