@@ -120,7 +120,6 @@ pub(super) fn is_secret_var(host: &Host, origin: Option<&super::Origin>, name: &
         || origin.is_some_and(|o| vault::is_vault_file(&o.path))
 }
 
-
 fn has_template(value: &Value) -> bool {
     match value {
         Value::String(s) => s.contains("{{") || s.contains("{%") || s.contains("{#"),

@@ -608,6 +608,16 @@ pub(crate) fn key_signature(
         return Err(not_accepted("none of rsa-sha2-512, rsa-sha2-256, ssh-rsa"));
     }
     match server {
+        // ssh signs with the first RSA signature of the list that the
+        // server names: `ssh-rsa` before any SHA-2 one is that signature
+        // whenever the server names it too, which russh does not tell
+        // (it names the best hash only). Exact or refused: refused.
+        Some(Some(_)) if rsa.first() == Some(&None) && rsa.iter().any(Option::is_some) => {
+            Err(format!(
+                "{} puts ssh-rsa before rsa-sha2-512/rsa-sha2-256: ssh would sign with ssh-rsa (SHA-1) wherever the server also names it, which sshfleet cannot tell; put the SHA-2 names first, or leave ssh-rsa alone",
+                AlgorithmKind::PubkeyAccepted.keyword()
+            ))
+        }
         // The first SHA-2 hash in our order; `ssh-rsa` alone is offered as
         // is (the server decides, as it does for ssh).
         Some(Some(_)) => Ok(rsa.iter().find(|h| h.is_some()).copied().unwrap_or(None)),

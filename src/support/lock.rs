@@ -264,7 +264,13 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("victim");
-        for text in ["important\ncontent\n", "12 34\n", "pid: 5\n", "\n\n", "7\n8\n"] {
+        for text in [
+            "important\ncontent\n",
+            "12 34\n",
+            "pid: 5\n",
+            "\n\n",
+            "7\n8\n",
+        ] {
             std::fs::write(&path, text).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
             let err = RunLock::acquire(&path).unwrap_err().to_string();

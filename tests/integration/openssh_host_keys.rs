@@ -635,3 +635,105 @@ async fn a_host_name_ssh_refuses_is_never_connected_to() {
         "only `clean` connected"
     );
 }
+
+/// `FILE.pub` beside a key file holding another key: ssh offers that key
+/// and cannot sign for it, so the identity never logs in; sshfleet skips
+/// it, saying why, where it used to sign with `FILE`'s own key and log in.
+/// With the right `FILE.pub` both log in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pub_file_holding_another_key_is_no_identity_as_in_ssh() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let lab = lab().await;
+    let dir = lab.dir.path();
+    let (known, _) = files(&lab, "");
+    let key = dir.join("k");
+    std::fs::copy(&lab.key_file, &key).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let right = std::process::Command::new("ssh-keygen")
+        .args(["-y", "-f"])
+        .arg(&key)
+        .output();
+    let Ok(right) = right else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have openssh-client"
+        );
+        return;
+    };
+    let config = dir.join("pub_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host *\n  HostName 127.0.0.1\n  Port {}\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n  IdentitiesOnly yes\n",
+            port(&lab),
+            known.display()
+        ),
+    )
+    .unwrap();
+    let inventory = dir.join("pub.yaml");
+    std::fs::write(
+        &inventory,
+        format!(
+            "all:\n  hosts:\n    h1: {{ansible_user: {USER}, ansible_ssh_private_key_file: '{}'}}\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    let other = crate::support::new_key().public_key().to_openssh().unwrap();
+    for (pub_text, logs_in) in [
+        (other, false),
+        (String::from_utf8(right.stdout).unwrap(), true),
+    ] {
+        std::fs::write(dir.join("k.pub"), &pub_text).unwrap();
+        let ssh = Command::new("ssh")
+            .arg("-F")
+            .arg(&config)
+            .args(["-o", "BatchMode=yes", "-o"])
+            .arg(format!("IdentityFile=\"{}\"", key.display()))
+            .args(["-l", USER, "h1", "exit"])
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&ssh.stderr);
+        assert_eq!(!said.contains("Permission denied"), logs_in, "ssh: {said}");
+        let report = dir.join("pub.json");
+        let args: Vec<String> = [
+            "run",
+            "esa-ecupdate",
+            "--check",
+            "-i",
+            &inventory.display().to_string(),
+            "-F",
+            &config.display().to_string(),
+            "--report",
+            &report.display().to_string(),
+            "--lock",
+            &dir.join("pub.lock").display().to_string(),
+            "--no-progress",
+            "--connect-retries",
+            "0",
+        ]
+        .map(str::to_string)
+        .to_vec();
+        let out = sshfleet_cmd(&args, &[("SSH_AUTH_SOCK", "")]).await;
+        let report: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&report)
+                .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))),
+        )
+        .unwrap();
+        let host = &report["hosts"][0];
+        if logs_in {
+            assert_eq!(host["status"], "ok", "{host}");
+        } else {
+            assert_eq!(host["status"], "unreachable", "{host}");
+            assert!(
+                host["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("holds another key"),
+                "{host}"
+            );
+        }
+    }
+}

@@ -983,5 +983,9 @@ async fn retries_are_bounded_and_a_built_in_playbook_is_no_path() {
     .unwrap()
     .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", text_of(&out));
-    assert!(!text_of(&out).contains("holds the playbook"), "{}", text_of(&out));
+    assert!(
+        !text_of(&out).contains("holds the playbook"),
+        "{}",
+        text_of(&out)
+    );
 }

@@ -268,6 +268,22 @@ fn keys_are_offered_only_with_accepted_signature_algorithms() {
         key_signature(&rsa, server, &with("rsa-sha2-256,rsa-sha2-512")),
         Ok(Some(HashAlg::Sha256))
     );
+    // `ssh-rsa` first, a SHA-2 one after: ssh signs with ssh-rsa wherever
+    // the server names it, which russh does not tell: refused, saying so.
+    for value in [
+        "^ssh-rsa",
+        "ssh-rsa,rsa-sha2-512",
+        "ssh-rsa,rsa-sha2-256,ssh-ed25519",
+    ] {
+        let err = key_signature(&rsa, server, &with(value)).unwrap_err();
+        assert!(err.contains("puts ssh-rsa before"), "{value}: {err}");
+        // A server that names no SHA-2 signature: ssh-rsa, as ssh.
+        assert_eq!(
+            key_signature(&rsa, Some(None), &with(value)),
+            Ok(None),
+            "{value}"
+        );
+    }
 }
 
 #[test]

@@ -299,7 +299,8 @@ impl SshConfig {
 
     /// Whether `-F PATH` names no file (`none`): then it is no input path.
     pub(crate) fn names_no_file(path: &Path) -> bool {
-        path.to_str().is_some_and(|p| p.eq_ignore_ascii_case("none"))
+        path.to_str()
+            .is_some_and(|p| p.eq_ignore_ascii_case("none"))
     }
 
     pub(crate) fn load(path: &Path) -> Result<SshConfig, SshConfigError> {

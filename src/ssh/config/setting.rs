@@ -287,7 +287,15 @@ pub(crate) const VALUE_REFUSALS: &[ValueRefusal] = &[
     ValueRefusal {
         keyword: "proxycommand",
         accumulates: false,
-        check: |args| check_tokens(&args[0], PROXY_TOKENS),
+        // `-`: ssh speaks SSH over its own stdin and stdout (ssh.c), which
+        // sshfleet, one process for many hosts, cannot do; run as a
+        // command it was `sh -c -`, the host "disconnected".
+        check: |args| {
+            match args[0].as_str() {
+            "-" => Err("`-` makes ssh speak SSH over its own stdin and stdout, which sshfleet, one process for many hosts, cannot do".to_string()),
+            command => check_tokens(command, PROXY_TOKENS),
+        }
+        },
         refused: "nc %d 22",
         accepted: "nc %h %p",
     },

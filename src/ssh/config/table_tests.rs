@@ -292,7 +292,7 @@ pub(super) fn render_doc() -> String {
 /// The expansion table of [`super::expansion`], as the doc shows it.
 fn expansions_doc() -> String {
     let mut out = String::from(
-        "\n## Expansion of values\n\nWhat OpenSSH 9.2 expands in each keyword's value, and so sshfleet: `~` (and `~user`, from the passwd database; an unknown user is refused), `${VAR}` (a variable that is not set is refused) and `%` tokens. Any other keyword's value is taken as written (9.2 opens `RevokedHostKeys` as written; later releases expand it). `Match exec` takes the tokens of `IdentityFile`.\n\n| Keyword | `~` | `${VAR}` | Tokens |\n|---|---|---|---|\n",
+        "\n## Expansion of values\n\nWhat OpenSSH 9.2 expands in each keyword's value, and so sshfleet: `~` (and `~user`, from the passwd database; an unknown user is refused), `${VAR}` (a variable that is not set is refused) and `%` tokens. Any other keyword's value is taken as written (9.2 opens `RevokedHostKeys` as written; later releases expand it). `Match exec` takes the tokens of `IdentityFile`. What each path token stands for is one table, `ssh::config::expand::PATH_TOKEN_TABLE`, tested against ssh_config(5)'s list and against what `ssh -G` expands for a host (`ssh::config::expansion::tests::every_path_token_is_ssh_config_5s_and_expands_as_ssh_g`); a `UserKnownHostsFile` new keys are added to is checked, as each host expands it, before the first host (docs/SECURITY.md I5).\n\n| Keyword | `~` | `${VAR}` | Tokens |\n|---|---|---|---|\n",
     );
     let yes = |b: bool| if b { "yes" } else { "no" };
     for x in super::expansion::EXPANSIONS {

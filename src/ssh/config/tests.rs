@@ -825,3 +825,14 @@ fn match_exec_sees_the_host_key_alias_as_written() {
         }
     }
 }
+
+/// `ProxyCommand -` (ssh's own stdin and stdout as the connection) is
+/// refused where it is the host's, naming the line: it used to run as
+/// `sh -c -` and end as "Disconnected".
+#[test]
+fn proxy_command_dash_is_refused_where_it_applies() {
+    let c = parse("Host a\n  ProxyCommand -\nHost b\n  Port 23\n");
+    let e = refusal(&c, "a");
+    assert!(e.contains("cfg:2") && e.contains("stdin and stdout"), "{e}");
+    assert!(c.lookup("b", None).is_ok());
+}

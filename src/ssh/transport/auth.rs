@@ -126,6 +126,7 @@ impl Attempt<'_> {
             };
             let identity = read_identity(path, named_by).await;
             let public_known = identity.public.is_some();
+            let listed = identity.public.clone();
             if let Some(public) = identity.public {
                 self.identities.push(public);
             }
@@ -163,6 +164,18 @@ impl Attempt<'_> {
                     continue;
                 }
             };
+            // ssh offers the key `FILE.pub` holds and then cannot sign for
+            // it with another private key: this identity never logs in.
+            if let Some(listed) = listed.filter(|_| !identity.is_public)
+                && listed.key_data() != key.public_key().key_data()
+            {
+                self.tried.push(format!(
+                    "key {} (skipped: {}.pub beside it holds another key, which ssh offers and this private key cannot sign for)",
+                    path.display(),
+                    path.display()
+                ));
+                continue;
+            }
             let server = match key.algorithm().is_rsa() {
                 true => handle.best_supported_rsa_hash().await?,
                 false => None,

@@ -388,7 +388,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
         "2.3.0",
         One,
         Inert(
-            "sshfleet asks the server for no particular devices; the password is only sent to a prompt that asks for a password",
+            "sshfleet asks the server for no particular devices; the password is only sent to a prompt that asks for the login password (docs/SECURITY.md, I4)",
         ),
     ),
     k("keepalive", "1.2.2", Choice(FLAG), Alias("tcpkeepalive")),
