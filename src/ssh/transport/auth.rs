@@ -125,6 +125,16 @@ impl Attempt<'_> {
                 false => "ssh_config IdentityFile",
             };
             let identity = read_identity(path, named_by).await;
+            // ssh offers `FILE-cert.pub` beside an identity first; sshfleet
+            // offers no user certificate: a failure says so, never silently.
+            let mut certificate = path.as_os_str().to_owned();
+            certificate.push("-cert.pub");
+            if Path::new(&certificate).exists() {
+                self.tried.push(format!(
+                    "certificate {} (not offered: sshfleet offers no user certificates, where ssh would offer it before the key)",
+                    Path::new(&certificate).display()
+                ));
+            }
             let public_known = identity.public.is_some();
             let listed = identity.public.clone();
             if let Some(public) = identity.public {
