@@ -143,9 +143,7 @@ const READERS: &[(&str, usize, &[&str])] = &[
             "a new file in an inventory directory",
         ],
     ),
-    ("src/inventory/list.rs", 1, &["an inventory file (-i)"]),
     ("src/inventory/lookups.rs", 1, &["a lookup('file') file"]),
-    ("src/inventory/secret_values.rs", 1, &["a group_vars file"]),
     (
         "src/inventory/sources.rs",
         1,
@@ -154,8 +152,13 @@ const READERS: &[(&str, usize, &[&str])] = &[
     ("src/inventory/select.rs", 1, &["a -l @file"]),
     (
         "src/inventory/vault.rs",
-        1,
-        &["a --vault-id file", "--vault-password-file"],
+        2,
+        &[
+            "a --vault-id file",
+            "--vault-password-file",
+            "an inventory file (-i)",
+            "a group_vars file",
+        ],
     ),
     (
         "src/plan/target.rs",
