@@ -194,7 +194,7 @@ mod tests {
     ];
 
     /// The command line that writes `path` as `--flag` of `command`.
-    fn writing(command: &str, id: &str, path: &Path, dir: &Path) -> Vec<String> {
+    fn writing(command: &str, id: &str, path: &Path, dir: &Path) -> Vec<std::ffi::OsString> {
         let flag = format!("--{}", id.replace('_', "-"));
         let at = |name: &str| dir.join(name).display().to_string();
         let mut args: Vec<String> = match command {
@@ -236,7 +236,7 @@ mod tests {
         };
         args.insert(0, "sshfleet".into());
         args.extend([flag, path.display().to_string()]);
-        args
+        args.into_iter().map(Into::into).collect()
     }
 
     fn fixtures(dir: &Path) {

@@ -113,12 +113,20 @@ impl Inventory {
 
     /// `--limit`: hosts in inventory order that the pattern selects, where
     /// a term `@file` reads one pattern a line from the file; no limit
-    /// selects every host. Terms that match nothing are warned about;
+    /// is the pattern `all`. Terms that match nothing are warned about;
     /// a selection that ends up empty is an error, so that a typo never
     /// runs against nothing.
     pub(crate) fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
+        // No limit is the pattern `all`, which a host named `all` answers
+        // alone (as `ansible all` and a play's `hosts: all` do).
         let Some(limit) = limit else {
-            return Ok(self.hosts.iter().collect());
+            let all = self.evaluate(&["all".to_string()])?;
+            let chosen: HashSet<&str> = all.hosts.iter().map(|h| h.name.as_str()).collect();
+            return Ok(self
+                .hosts
+                .iter()
+                .filter(|h| chosen.contains(h.name.as_str()))
+                .collect());
         };
         // As ansible-core's `InventoryManager.subset`: the terms, each
         // `@file` replaced by its lines (stripped, blank ones kept: they
