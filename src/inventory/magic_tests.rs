@@ -166,3 +166,17 @@ fn ignored_directory_names_are_ansibles_with_pythons_dollar() {
     let theirs: Vec<&str> = text.lines().collect();
     assert_eq!(ours, theirs, "src/inventory/sources.rs IGNORED");
 }
+
+/// `list::LISTING_OMITS` is exactly what ansible-inventory --list omits.
+#[test]
+fn listing_omits_ansibles_internal_vars() {
+    let Some(text) = ansible_script("listing_omits.py") else {
+        return;
+    };
+    let names: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        super::list::LISTING_OMITS.to_vec(),
+        names,
+        "src/inventory/list.rs LISTING_OMITS"
+    );
+}

@@ -119,13 +119,14 @@ impl Inventory {
     pub(crate) fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
         // No limit is the pattern `all`, which a host named `all` answers
         // alone (as `ansible all` and a play's `hosts: all` do).
+        // A limit narrows that pattern's hosts, never adds to them.
+        let all = self.evaluate(&["all".to_string()])?;
+        let in_all: HashSet<&str> = all.hosts.iter().map(|h| h.name.as_str()).collect();
         let Some(limit) = limit else {
-            let all = self.evaluate(&["all".to_string()])?;
-            let chosen: HashSet<&str> = all.hosts.iter().map(|h| h.name.as_str()).collect();
             return Ok(self
                 .hosts
                 .iter()
-                .filter(|h| chosen.contains(h.name.as_str()))
+                .filter(|h| in_all.contains(h.name.as_str()))
                 .collect());
         };
         // As ansible-core's `InventoryManager.subset`: the terms, each
@@ -163,7 +164,7 @@ impl Inventory {
         let selected: Vec<&Host> = self
             .hosts
             .iter()
-            .filter(|h| chosen.contains(h.name.as_str()))
+            .filter(|h| chosen.contains(h.name.as_str()) && in_all.contains(h.name.as_str()))
             .collect();
         if selected.is_empty() {
             return Err(InventoryError::NoMatch {

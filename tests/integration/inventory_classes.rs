@@ -1008,6 +1008,10 @@ fn no_limit_is_the_pattern_all_which_a_host_named_all_answers() {
         let names: Vec<&str> = hosts.iter().map(|h| h["host"].as_str().unwrap()).collect();
         assert_eq!(names, ["all"], "{extra:?}");
     }
+    // A limit narrows the pattern `all`: h1 is not in it (Ansible: no
+    // hosts matched).
+    let err = refusal(dir.path(), &["inventory", "-i", "hosts.ini", "-l", "h1"]);
+    assert!(err.contains("h1"), "{err}");
 }
 
 /// A host name used as ssh's destination (no `ansible_host`) that holds
