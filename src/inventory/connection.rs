@@ -222,6 +222,21 @@ impl Host {
                 }
                 address
             }
+            // The inventory name is ssh's destination, which ssh reads
+            // as `user@host` or `ssh://[user@]host[:port]` just the same.
+            None if self.name.contains('@') || self.name.starts_with("ssh://") => {
+                let path = facts
+                    .and_then(|f| f.hosts.get(&self.name))
+                    .and_then(|h| h.source.clone())
+                    .unwrap_or_default();
+                return Err(InventoryError::InvalidNoLine {
+                    path,
+                    message: format!(
+                        "host {0}: with no ansible_host the host name is ssh's destination, and it holds a user or URL (`{0}`), which ssh would read itself; set ansible_host, ansible_user and ansible_port instead",
+                        self.name
+                    ),
+                });
+            }
             None => self.name.clone(),
         };
         let port = match r.get(plugin.vars(Setting::Port))? {

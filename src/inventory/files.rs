@@ -393,8 +393,11 @@ pub(super) fn base_dir(source: &Path) -> Option<PathBuf> {
     Some(if source.is_dir() {
         source.to_path_buf()
     } else {
+        // `hosts.ini`'s parent is the empty path, which `canonicalize`
+        // (the real directory `$VAR`, `./` and `../` names join) refuses.
         source
             .parent()
+            .filter(|p| !p.as_os_str().is_empty())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."))
     })

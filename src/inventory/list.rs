@@ -12,6 +12,46 @@ use super::Inventory;
 use super::vars::to_listed_json;
 use crate::support::secrets::{MASK, is_secret_name};
 
+/// Every variable `ansible-inventory --list` leaves out of a host's
+/// variables (ansible-core's `INTERNAL_STATIC_VARS`), whoever set it: a
+/// group or host variable of one of these names is used, never listed.
+/// `listing_omits_ansibles_internal_vars` compares it with ansible-core.
+pub(super) const LISTING_OMITS: [&str; 33] = [
+    "ansible_async_path",
+    "ansible_collection_name",
+    "ansible_config_file",
+    "ansible_dependent_role_names",
+    "ansible_diff_mode",
+    "ansible_facts",
+    "ansible_forks",
+    "ansible_inventory_sources",
+    "ansible_limit",
+    "ansible_play_batch",
+    "ansible_play_hosts",
+    "ansible_play_hosts_all",
+    "ansible_play_role_names",
+    "ansible_playbook_python",
+    "ansible_role_name",
+    "ansible_role_names",
+    "ansible_run_tags",
+    "ansible_skip_tags",
+    "ansible_verbosity",
+    "ansible_version",
+    "group_names",
+    "groups",
+    "hostvars",
+    "inventory_dir",
+    "inventory_file",
+    "inventory_hostname",
+    "inventory_hostname_short",
+    "play_hosts",
+    "playbook_dir",
+    "role_name",
+    "role_names",
+    "role_path",
+    "role_uuid",
+];
+
 impl Inventory {
     /// `ansible-inventory --list`, secrets masked. A float that is not
     /// finite (YAML `.inf`, `.nan`) is refused: ansible-inventory prints
@@ -25,6 +65,7 @@ impl Inventory {
             let vars: Map<String, Json> = host
                 .vars
                 .iter()
+                .filter(|(k, _)| !LISTING_OMITS.contains(&k.as_str()))
                 .map(|(k, v)| {
                     let masked = is_secret_name(k);
                     // A value read from a vault-encrypted file is a vault

@@ -109,3 +109,74 @@ fn setting_vars_are_ansibles() {
         "src/inventory/facts.rs SETTING_VARS differs from ansible-core's settings"
     );
 }
+
+/// `tests/inventories/add_host_vars.py` lists the variables ansible-core's
+/// `add_host` sets on a new host; `model::ADD_HOST_VARS` must be exactly
+/// those, so none of them is left for a group variable to replace.
+#[test]
+fn add_host_vars_are_ansibles() {
+    let Some(text) = ansible_script("add_host_vars.py") else {
+        return;
+    };
+    let names: Vec<&str> = text.lines().collect();
+    let ours: Vec<&str> = super::model::ADD_HOST_VARS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(ours, names, "src/inventory/model.rs ADD_HOST_VARS");
+}
+
+/// `sources::IGNORED` is ansible-core's `IGNORED` regex alternative by
+/// alternative, and each skips its name also with a final newline, as
+/// Python's `$` matches there.
+#[test]
+fn ignored_directory_names_are_ansibles_with_pythons_dollar() {
+    use super::sources::{IGNORED, Ignored, is_ignored};
+    // Python's `re.escape` of these names: `.` and `~` only.
+    let escape = |t: &str| t.replace('.', "\\.").replace('~', "\\~");
+    let ours: Vec<String> = IGNORED
+        .iter()
+        .map(|rule| match *rule {
+            Ignored::Starts(p) => format!("^{}", escape(p)),
+            Ignored::Is(n) => format!("^{n}$"),
+            Ignored::Ends(e) => format!("{}$", escape(e)),
+        })
+        .collect();
+    for rule in IGNORED {
+        let name = match rule {
+            Ignored::Starts(p) => format!("{p}inv"),
+            Ignored::Is(n) => n.to_string(),
+            Ignored::Ends(e) => format!("inv{e}"),
+        };
+        assert!(is_ignored(&name), "{name:?}");
+        assert!(is_ignored(&format!("{name}\n")), "{name:?} + newline");
+        if !matches!(rule, Ignored::Starts(_)) {
+            assert!(
+                !is_ignored(&format!("{name}\n\n")),
+                "{name:?} + two newlines"
+            );
+        }
+    }
+    assert!(!is_ignored("hosts.yml"));
+    assert!(!is_ignored("txt"));
+    assert!(!is_ignored("group_vars.yml"));
+    let Some(text) = ansible_script("ignored_names.py") else {
+        return;
+    };
+    let theirs: Vec<&str> = text.lines().collect();
+    assert_eq!(ours, theirs, "src/inventory/sources.rs IGNORED");
+}
+
+/// `list::LISTING_OMITS` is exactly what ansible-inventory --list omits.
+#[test]
+fn listing_omits_ansibles_internal_vars() {
+    let Some(text) = ansible_script("listing_omits.py") else {
+        return;
+    };
+    let names: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        super::list::LISTING_OMITS.to_vec(),
+        names,
+        "src/inventory/list.rs LISTING_OMITS"
+    );
+}

@@ -29,6 +29,20 @@ pub(super) struct HostData {
     pub(super) source: Option<PathBuf>,
 }
 
+/// Every variable ansible-core's `InventoryData.add_host` sets on a host
+/// it creates, as a host variable: every group variable of the same name
+/// (inline, `[g:vars]`, `group_vars/`) loses to it, and only the host's
+/// own inventory variables and `host_vars/` replace it. `true`: set on
+/// every host (from the first source that names it, which templates
+/// read); `false`: set only by a `host:port`, which the sources already
+/// store with the host's own variables.
+/// `add_host_vars_are_ansibles` compares it with ansible-core.
+pub(super) const ADD_HOST_VARS: &[(&str, bool)] = &[
+    ("ansible_port", false),
+    ("inventory_dir", true),
+    ("inventory_file", true),
+];
+
 pub(super) const ALL: usize = 0;
 pub(super) const UNGROUPED: usize = 1;
 
@@ -244,6 +258,11 @@ impl Model {
     /// variables and out of `--list`. sshfleet refuses that inventory
     /// rather than model the mix-up (a host a source put in `ungrouped`
     /// itself, as INI's lines before any section, is not affected).
+    ///
+    /// Ansible counts a group's ancestors among the host's groups: a host
+    /// listed only in `ungrouped`, where `ungrouped` is a child of another
+    /// group, is taken out of `ungrouped` and left in no group's host list
+    /// (`all` does not select it, its name does); refused too.
     fn reconcile(&mut self) -> Result<(), InventoryError> {
         for g in 1..self.groups.len() {
             if self.groups[g].parents.is_empty() {
@@ -261,6 +280,16 @@ impl Model {
                 self.hosts[h].groups.retain(|&g| g != UNGROUPED);
             } else {
                 let host = &self.hosts[h];
+                let under = self.groups[UNGROUPED].parents.iter().find(|&&p| p != ALL);
+                if let (true, Some(&parent)) = (host.groups.contains(&UNGROUPED), under) {
+                    return Err(InventoryError::InvalidNoLine {
+                        path: host.source.clone().unwrap_or_default(),
+                        message: format!(
+                            "host `{0}` is in no group but `ungrouped`, and `ungrouped` is a child of group `{1}`: ansible-core's reconcile then counts `{1}` as one of the host's groups and takes the host out of `ungrouped`, leaving it in no group (the pattern `all` does not select it); sshfleet does not read it: put the host in a group, or do not make `ungrouped` a child",
+                            host.name, self.groups[parent].name
+                        ),
+                    });
+                }
                 if !host.groups.contains(&UNGROUPED) && self.group_ids.contains_key(&host.name) {
                     return Err(InventoryError::InvalidNoLine {
                         path: host.source.clone().unwrap_or_default(),
@@ -507,6 +536,10 @@ impl Model {
                         vars.insert(k, v);
                     }
                 }
+            }
+            // Set by `add_host` before any group variable is combined.
+            for (name, _) in ADD_HOST_VARS.iter().filter(|(_, every)| *every) {
+                vars.remove(*name);
             }
             vars.extend(host.vars.clone());
             for (k, v) in files.host_vars(&host.name, &sources)? {

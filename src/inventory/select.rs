@@ -113,12 +113,21 @@ impl Inventory {
 
     /// `--limit`: hosts in inventory order that the pattern selects, where
     /// a term `@file` reads one pattern a line from the file; no limit
-    /// selects every host. Terms that match nothing are warned about;
+    /// is the pattern `all`. Terms that match nothing are warned about;
     /// a selection that ends up empty is an error, so that a typo never
     /// runs against nothing.
     pub(crate) fn select(&self, limit: Option<&str>) -> Result<Vec<&Host>, InventoryError> {
+        // No limit is the pattern `all`, which a host named `all` answers
+        // alone (as `ansible all` and a play's `hosts: all` do).
+        // A limit narrows that pattern's hosts, never adds to them.
+        let all = self.evaluate(&["all".to_string()])?;
+        let in_all: HashSet<&str> = all.hosts.iter().map(|h| h.name.as_str()).collect();
         let Some(limit) = limit else {
-            return Ok(self.hosts.iter().collect());
+            return Ok(self
+                .hosts
+                .iter()
+                .filter(|h| in_all.contains(h.name.as_str()))
+                .collect());
         };
         // As ansible-core's `InventoryManager.subset`: the terms, each
         // `@file` replaced by its lines (stripped, blank ones kept: they
@@ -155,7 +164,7 @@ impl Inventory {
         let selected: Vec<&Host> = self
             .hosts
             .iter()
-            .filter(|h| chosen.contains(h.name.as_str()))
+            .filter(|h| chosen.contains(h.name.as_str()) && in_all.contains(h.name.as_str()))
             .collect();
         if selected.is_empty() {
             return Err(InventoryError::NoMatch {

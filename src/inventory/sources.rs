@@ -9,10 +9,52 @@ use serde_yaml::Value;
 use super::model::{self, Model};
 use super::{InventoryError, LoadOptions, Origin, address, files, ini, script, yaml, yaml11};
 
-/// Names in an inventory directory that Ansible skips.
-const IGNORED_EXTENSIONS: [&str; 12] = [
-    ".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg", ".retry",
+/// One alternative of ansible-core's `IGNORED` regex, which decides what
+/// names in an inventory directory are skipped.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Ignored {
+    /// `^PREFIX`.
+    Starts(&'static str),
+    /// `^NAME$`.
+    Is(&'static str),
+    /// `ESCAPED_EXT$` (`INVENTORY_IGNORE_EXTS`).
+    Ends(&'static str),
+}
+
+/// Every alternative of `IGNORED` (`IGNORED_ALWAYS`, then the default
+/// `INVENTORY_IGNORE_EXTS`; the default `INVENTORY_IGNORE_PATTERNS` is
+/// empty), matched as Python's `re.search` does: its `$` also matches
+/// before a final newline, so `notes.txt\n` and `group_vars\n` are
+/// skipped too.
+pub(super) const IGNORED: [Ignored; 16] = [
+    Ignored::Starts("."),
+    Ignored::Is("host_vars"),
+    Ignored::Is("group_vars"),
+    Ignored::Is("vars_plugins"),
+    Ignored::Ends(".pyc"),
+    Ignored::Ends(".pyo"),
+    Ignored::Ends(".swp"),
+    Ignored::Ends(".bak"),
+    Ignored::Ends("~"),
+    Ignored::Ends(".rpm"),
+    Ignored::Ends(".md"),
+    Ignored::Ends(".txt"),
+    Ignored::Ends(".rst"),
+    Ignored::Ends(".orig"),
+    Ignored::Ends(".cfg"),
+    Ignored::Ends(".retry"),
 ];
+
+/// Whether Ansible skips `name` in an inventory directory.
+pub(super) fn is_ignored(name: &str) -> bool {
+    // What Python's `$` may stand before: the end, or a final newline.
+    let ends = [Some(name), name.strip_suffix('\n')];
+    IGNORED.iter().any(|rule| match *rule {
+        Ignored::Starts(prefix) => name.starts_with(prefix),
+        Ignored::Is(whole) => ends.contains(&Some(whole)),
+        Ignored::Ends(ext) => ends.iter().flatten().any(|n| n.ends_with(ext)),
+    })
+}
 
 /// `-i 'esa01,esa02:2222,'`: a host list (Ansible's `host_list` plugin),
 /// when no file has that name.
@@ -74,10 +116,7 @@ pub(super) fn load_source(
         .collect();
     names.sort();
     for name in names {
-        let skipped = name.starts_with('.')
-            || matches!(name.as_str(), "host_vars" | "group_vars" | "vars_plugins")
-            || IGNORED_EXTENSIONS.iter().any(|ext| name.ends_with(ext));
-        if !skipped {
+        if !is_ignored(&name) {
             load_source(model, &path.join(name), options)?;
         }
     }

@@ -889,3 +889,153 @@ fn mapping_keys_that_are_not_text_are_refused_at_their_line() {
     let hosts = resolve(dir.path(), "inv.yml", &[]);
     assert_eq!(host(&hosts, "h1")["user"], "strkeyy2");
 }
+
+/// `inventory_dir`/`inventory_file` are host variables `add_host` sets:
+/// a group variable of the name (`[g:vars]`, `group_vars/`) never
+/// replaces them; a host-line variable and `host_vars/` do (ansible-core
+/// 2.19: h1 `DIR/k`, h2 `/line/k`, h3 `/hostvars/k`).
+#[test]
+fn inventory_dir_is_a_host_variable_group_variables_do_not_replace() {
+    let dir = estate(&[
+        (
+            "hosts.ini",
+            "[g]\nh1\nh2 inventory_dir=/line\nh3\n[g:vars]\ninventory_dir=/gvars\nansible_private_key_file={{ inventory_dir }}/k\n",
+        ),
+        ("group_vars/g.yml", "inventory_dir: /groupvars\n"),
+        ("group_vars/all.yml", "inventory_dir: /gall\n"),
+        ("host_vars/h3.yml", "inventory_dir: /hostvars\n"),
+    ]);
+    let hosts = resolve(dir.path(), "hosts.ini", &[]);
+    let real = dir.path().canonicalize().unwrap();
+    let key = |h: &str| {
+        host(&hosts, h)["key_files"][0]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        [real.join("k"), dir.path().join("k")]
+            .iter()
+            .any(|p| p.to_string_lossy() == key("h1")),
+        "{}",
+        key("h1")
+    );
+    assert_eq!(key("h2"), "/line/k");
+    assert_eq!(key("h3"), "/hostvars/k");
+}
+
+/// A host listed only in `ungrouped`, where `ungrouped` is made a child of
+/// a group, ends in no group in ansible-core (reconcile counts the
+/// ancestor as its group and takes it out of `ungrouped`): refused,
+/// naming the host, the group and the file. A host put in `ungrouped` by
+/// reconcile itself keeps it and its new parent, as in Ansible.
+#[test]
+fn a_host_reconcile_leaves_in_no_group_is_refused() {
+    for text in [
+        "[ungrouped]\nh2\n[g]\nh1\n[g:children]\nungrouped\n",
+        "h2\n[g]\nh1\n[g:children]\nungrouped\n",
+    ] {
+        let dir = estate(&[("hosts.ini", text)]);
+        let err = refusal(dir.path(), &["inventory", "-i", "hosts.ini"]);
+        assert!(
+            err.contains("hosts.ini") && err.contains("`h2`") && err.contains("group `g`"),
+            "{err}"
+        );
+    }
+    // Ansible: h2 is added to `ungrouped` by reconcile and so is in g.
+    let dir = estate(&[(
+        "hosts.yml",
+        "all:\n  hosts:\n    h2:\n  children:\n    g:\n      hosts:\n        h1:\n      children:\n        ungrouped:\n",
+    )]);
+    let hosts = resolve(dir.path(), "hosts.yml", &[]);
+    assert_eq!(
+        host(&hosts, "h2")["groups"],
+        serde_json::json!(["all", "g", "ungrouped"])
+    );
+}
+
+/// Names Ansible's `IGNORED` regex skips also when they end in a newline
+/// (Python's `$`): `x.txt\n`, `x.bak\n`, `x~\n` and a `group_vars\n`
+/// directory are not read as inventory sources.
+#[test]
+fn directory_names_ending_in_a_newline_are_skipped_as_ansible() {
+    let dir = estate(&[
+        ("inv/hosts.ini", "[esa]\nesa01\n"),
+        ("inv/decommissioned.txt\n", "old-esa99\n"),
+        ("inv/x.bak\n", "old-bak\n"),
+        ("inv/x~\n", "old-tilde\n"),
+        ("inv/group_vars\n/hosts", "old-gv\n"),
+    ]);
+    let hosts = resolve(dir.path(), "inv", &[]);
+    let names: Vec<&str> = hosts.iter().map(|h| h["host"].as_str().unwrap()).collect();
+    assert_eq!(names, ["esa01"]);
+}
+
+/// `-i hosts.ini` (no directory part) finds the `group_vars`/`host_vars`
+/// of `$VAR`, `./` and `../` names as `-i ./hosts.ini` does and as
+/// Ansible does for both.
+#[test]
+fn a_source_without_a_directory_part_finds_vars_of_every_name_shape() {
+    let dir = estate(&[
+        ("hosts.ini", "[$SITE]\nesa01\n[emea]\n./esa02\n"),
+        ("group_vars/emea.yml", "ansible_port: 2201\n"),
+        ("host_vars/esa02.yml", "ansible_user: admin\n"),
+    ]);
+    for source in ["hosts.ini", "./hosts.ini"] {
+        let out = sshfleet(
+            dir.path(),
+            &["inventory", "-i", source, "-F", "none", "--json"],
+            &[("SITE", "emea")],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let hosts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(host(&hosts, "esa01")["port"], 2201, "{source}");
+        assert_eq!(host(&hosts, "./esa02")["user"], "admin", "{source}");
+    }
+}
+
+/// With no limit the selection is the pattern `all`: a host named `all`
+/// is then the only host, as `ansible all` and `-l all` select.
+#[test]
+fn no_limit_is_the_pattern_all_which_a_host_named_all_answers() {
+    let dir = estate(&[("hosts.ini", "all\n[g]\nh1\n")]);
+    for extra in [&[][..], &["-l", "all"][..]] {
+        let hosts = resolve(dir.path(), "hosts.ini", extra);
+        let names: Vec<&str> = hosts.iter().map(|h| h["host"].as_str().unwrap()).collect();
+        assert_eq!(names, ["all"], "{extra:?}");
+    }
+    // A limit narrows the pattern `all`: h1 is not in it (Ansible: no
+    // hosts matched).
+    let err = refusal(dir.path(), &["inventory", "-i", "hosts.ini", "-l", "h1"]);
+    assert!(err.contains("h1"), "{err}");
+}
+
+/// A host name used as ssh's destination (no `ansible_host`) that holds
+/// `user@` or is an `ssh://` URL is refused, as the same in
+/// `ansible_host` is: ssh would take the user and port from it.
+#[test]
+fn a_host_name_ssh_would_read_a_user_or_port_from_is_refused() {
+    let dir = estate(&[
+        (
+            "hosts.ini",
+            "[g]\nadmin@esa01.example.com\nesa03 ansible_host=10.0.0.3\n",
+        ),
+        (
+            "hosts.yml",
+            "all:\n  hosts:\n    ssh://esa02.example.com:2244:\n",
+        ),
+    ]);
+    for (source, name) in [
+        ("hosts.ini", "admin@esa01.example.com"),
+        ("hosts.yml", "ssh://esa02.example.com:2244"),
+    ] {
+        let err = refusal(dir.path(), &["inventory", "-i", source, "-F", "none"]);
+        assert!(err.contains(source) && err.contains(name), "{err}");
+    }
+    let err = refusal(dir.path(), &["inventory", "-i", "bob@h1,", "-F", "none"]);
+    assert!(err.contains("bob@h1"), "{err}");
+}
