@@ -59,6 +59,9 @@ pub(super) struct Model {
     host_ids: HashMap<String, usize>,
     /// The source being read (Ansible's `current_source`).
     pub(super) current_source: Option<PathBuf>,
+    /// Directory entries read so far, links followed (bounded: see
+    /// `sources::MAX_DIRECTORY_ENTRIES`).
+    pub(super) entries_walked: usize,
 }
 
 impl Model {
@@ -69,6 +72,7 @@ impl Model {
             hosts: Vec::new(),
             host_ids: HashMap::new(),
             current_source: None,
+            entries_walked: 0,
         };
         model.group_id("all");
         model.group_id("ungrouped");

@@ -117,11 +117,26 @@ pub(super) fn load_source(
     names.sort();
     for name in names {
         if !is_ignored(&name) {
+            model.entries_walked += 1;
+            if model.entries_walked > MAX_DIRECTORY_ENTRIES {
+                return Err(InventoryError::InvalidNoLine {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "the inventory directories hold more than {MAX_DIRECTORY_ENTRIES} entries once their links are followed (links that lead back or fan out read the same files again and again): refused"
+                    ),
+                });
+            }
             load_source(model, &path.join(name), options)?;
         }
     }
     Ok(())
 }
+
+/// The most directory entries an inventory's directories may hold, links
+/// followed, as ssh_config's `Include` is bounded (4096 reads): a chain
+/// of directories each linking twice to the next read its last file 2^N
+/// times (16 levels took 42 s, 30 never ended).
+pub(super) const MAX_DIRECTORY_ENTRIES: usize = 10_000;
 
 /// One file, with the plugin Ansible would pick: an executable is a
 /// script; a file with no extension or `.yml`/`.yaml`/`.json` that reads as

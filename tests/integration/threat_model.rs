@@ -989,3 +989,48 @@ async fn retries_are_bounded_and_a_built_in_playbook_is_no_path() {
         text_of(&out)
     );
 }
+
+/// Inventory directories are bounded like `Include`: links that fan out
+/// (each directory linking twice to the next) read the last file 2^N
+/// times; past 10,000 entries the inventory is refused, exit 5, naming
+/// the directory, while a small fan-out is still read.
+#[test]
+fn inventory_directories_whose_links_fan_out_are_bounded() {
+    for (levels, refused) in [(6, false), (16, true)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let fan = tmp.path().join("fan");
+        for i in 0..=levels {
+            std::fs::create_dir_all(fan.join(format!("d{i}"))).unwrap();
+        }
+        std::fs::write(
+            fan.join(format!("d{levels}/h.yaml")),
+            "all:\n  hosts:\n    a1:\n",
+        )
+        .unwrap();
+        for i in 0..levels {
+            for link in ["a", "b"] {
+                std::os::unix::fs::symlink(
+                    format!("../d{}", i + 1),
+                    fan.join(format!("d{i}/{link}")),
+                )
+                .unwrap();
+            }
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sshfleet"))
+            .args(["inventory", "-F", "none", "-i"])
+            .arg(fan.join("d0"))
+            .output()
+            .unwrap();
+        let text = text_of(&out);
+        if refused {
+            assert_eq!(out.status.code(), Some(5), "{text}");
+            assert!(
+                text.contains("more than 10000 entries") && text.contains("fan/d0"),
+                "{text}"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(0), "{text}");
+            assert!(text.contains("a1"), "{text}");
+        }
+    }
+}
