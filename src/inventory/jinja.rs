@@ -142,6 +142,18 @@ pub(super) fn prepare(source: &str) -> Result<String, String> {
                         .unwrap_or_default()
                 ));
             }
+            // An integer literal beyond 64 bits: minijinja reads it as a
+            // 128-bit integer or a float (`99999999999999999999` printed
+            // `1e+20`, `% 1000` of it changed), Python keeps it exact.
+            Token::Int(v) if *v > i64::MAX as u64 => return Err(beyond_64_bits(source, span)),
+            Token::Int128(_) => return Err(beyond_64_bits(source, span)),
+            Token::Float(_)
+                if source
+                    .get(span.start_offset as usize..span.end_offset as usize)
+                    .is_some_and(|t| !t.contains(['.', 'e', 'E'])) =>
+            {
+                return Err(beyond_64_bits(source, span));
+            }
             // Ansible fails on a literal beyond a float (`1e400`: "name
             // 'inf' is not defined"); minijinja would read it as inf.
             Token::Float(f) if !f.is_finite() => {
@@ -157,6 +169,15 @@ pub(super) fn prepare(source: &str) -> Result<String, String> {
     }
     out.push_str(&source[copied..]);
     Ok(out)
+}
+
+fn beyond_64_bits(source: &str, span: &minijinja::machinery::Span) -> String {
+    format!(
+        "the integer `{}` is beyond 64 bits, which sshfleet does not compute (Python's integers are unbounded)",
+        source
+            .get(span.start_offset as usize..span.end_offset as usize)
+            .unwrap_or_default()
+    )
 }
 
 /// Whether Jinja2's lexer reads the number minijinja read at

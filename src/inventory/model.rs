@@ -426,6 +426,7 @@ impl Model {
                 .iter()
                 .map(|g: &super::Group| (g.name.clone(), g.all_hosts.clone()))
                 .collect(),
+            group_order: groups.iter().map(|g| g.name.clone()).collect(),
             unordered: self
                 .groups
                 .iter()

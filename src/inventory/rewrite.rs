@@ -346,6 +346,17 @@ fn emit(source: &str, expr: &Expr<'_>) -> Result<String, String> {
                 .to_string(),
         );
     }
+    if let Expr::IfExpr(i) = expr
+        && i.false_expr.is_none()
+    {
+        // Jinja2 gives a value no filter or test reads as minijinja's
+        // undefined (`| default` does not apply to it in Ansible, which
+        // prints it as empty text and refuses to store it).
+        return Err(
+            "a conditional expression without `else` (`'a' if c`) is not computed as Ansible computes it by sshfleet: write `'a' if c else ''`"
+                .to_string(),
+        );
+    }
     match expr {
         // minijinja folds `and`/`or` of two literals into `false` where
         // Python gives back the falsy operand; a call is not a literal.

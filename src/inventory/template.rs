@@ -34,6 +34,9 @@ pub(crate) struct Facts {
     pub(super) hosts: BTreeMap<String, HostFacts>,
     /// Each group's hosts (Ansible's `groups`).
     pub(super) groups: BTreeMap<String, Vec<String>>,
+    /// The groups in Ansible's order: `all`, `ungrouped`, then as they
+    /// were made (a dict's order, seen by `groups | string`, `| list`).
+    pub(super) group_order: Vec<String>,
     /// Groups whose hosts Ansible lists in an order that varies from run
     /// to run ([`Model::order_is_fixed`](super::model::Model::order_is_fixed)):
     /// reading one through `groups` is refused.
@@ -155,6 +158,7 @@ impl Templar {
                 Arc::new(Facts {
                     hosts: BTreeMap::from([(host.to_string(), one)]),
                     groups: BTreeMap::new(),
+                    group_order: Vec::new(),
                     unordered: Default::default(),
                     password_envs: std::sync::OnceLock::new(),
                     localhost: Err("the inventory is not known here".to_string()),

@@ -115,6 +115,9 @@ impl KnownHosts {
         let mut warnings = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let number = index + 1;
+            // hostfile.c reads each line as a C string: it ends at a NUL
+            // (a key followed by NUL and anything is still that key).
+            let raw = raw.split('\0').next().unwrap_or_default();
             let line = raw.trim_start_matches(SEPARATORS);
             if line.is_empty() || line.starts_with('#') {
                 continue;

@@ -1039,3 +1039,50 @@ fn a_host_name_ssh_would_read_a_user_or_port_from_is_refused() {
     let err = refusal(dir.path(), &["inventory", "-i", "bob@h1,", "-F", "none"]);
     assert!(err.contains("bob@h1"), "{err}");
 }
+
+/// Attack round 7: integer literals beyond 64 bits (minijinja read them
+/// as floats: `99999999999999999999` printed `1e+20`, `% 1000` of one
+/// changed a port) and a conditional without `else` (Ansible prints it as
+/// empty text that `default` does not replace) are refused naming the
+/// variable; `groups` is in Ansible's order (`all`, `ungrouped`, then as
+/// made), as `groups | string` shows.
+#[test]
+fn big_literals_and_else_less_conditionals_are_refused_and_groups_keep_ansibles_order() {
+    for (value, says) in [
+        ("{{ 18446744073709551617 % 1000 }}", "beyond 64 bits"),
+        ("{{ 99999999999999999999 }}", "beyond 64 bits"),
+        (
+            "{{ ('%d' % 18446744073709551615)[-4:] | int }}",
+            "beyond 64 bits",
+        ),
+        ("{{ 9223372036854775808 }}", "beyond 64 bits"),
+        ("{{ (2200 if false) | default(22) }}", "without `else`"),
+        ("u{{ 'a' if false }}", "without `else`"),
+    ] {
+        let dir = estate(&[(
+            "inv.yml",
+            &format!("all:\n  hosts:\n    h1:\n      ansible_user: \"{value}\"\n"),
+        )]);
+        let out = sshfleet(
+            dir.path(),
+            &["inventory", "-i", "inv.yml", "-F", "none"],
+            &[],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{value}: {err}");
+        assert!(
+            err.contains("ansible_user") && err.contains(says),
+            "{value}: {err}"
+        );
+    }
+    let dir = estate(&[(
+        "inv.ini",
+        "[zeta]\nh1\n[alpha]\nh1\n[mid]\nh1\n\n[all:vars]\nansible_user=\"{{ (groups | string).split(\\\"'\\\")[1::2] | join(\\\".\\\") }}\"\n",
+    )]);
+    let hosts = resolve(dir.path(), "inv.ini", &[]);
+    // What ansible-core 2.19 renders for it.
+    assert_eq!(
+        hosts[0]["user"], "all.h1.ungrouped.zeta.h1.alpha.h1.mid.h1",
+        "{hosts:?}"
+    );
+}

@@ -426,6 +426,11 @@ async fn key_lines_are_read_as_ssh_reads_them() {
         format!("{name} {ht}\x0b{hb}\n"),
         format!("{name} {ht} {}\x0c{}\n", &hb[..12], &hb[12..]),
         format!("{name} #{ht} {hb}\n"),
+        // hostfile.c reads a C string: a NUL ends the line, the key before
+        // it stands (round 7: the whole line was dropped, so a changed or
+        // revoked key went unseen).
+        format!("{name} {ht} {hb}\0junk\n"),
+        format!("{name} {ht} {hb}\0AAAA\n"),
     ]
     .to_vec();
     let dir = lab.dir.path();

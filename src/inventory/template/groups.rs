@@ -33,8 +33,8 @@ impl Object for Groups {
         Enumerator::Values(
             self.world
                 .facts
-                .groups
-                .keys()
+                .group_order
+                .iter()
                 .map(|k| J::from(k.as_str()))
                 .collect(),
         )
