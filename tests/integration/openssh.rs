@@ -402,7 +402,9 @@ async fn proxy_jump_reaches_a_host_only_the_bastion_can_resolve() {
     assert_eq!(run.code(), 4, "{}", run.explain());
     assert!(
         run.only().1.starts_with("via jump host")
-            && run.only().1.contains("no way to authenticate"),
+            && run.only().1.contains("no way to authenticate")
+            && run.only().1.contains("IdentityFile in ssh_config")
+            && !run.only().1.contains("ansible_ssh_private_key_file"),
         "{}",
         run.explain()
     );

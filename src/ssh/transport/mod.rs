@@ -332,6 +332,12 @@ pub(crate) enum ConnectError {
         "no way to authenticate as `{user}`: set ansible_ssh_private_key_file, run an ssh-agent, name a password variable with sshfleet_password_env, or use --ask-pass"
     )]
     NoCredentials { user: String },
+    /// At a jump host: the inventory's key and the password never reach
+    /// one (as with `ssh -J`), so naming them would not help.
+    #[error(
+        "no way to authenticate as `{user}` on the jump host: give it an IdentityFile in ssh_config or run an ssh-agent (the inventory's key and password are never offered to a jump host, as with ssh -J)"
+    )]
+    NoJumpCredentials { user: String },
     /// As `ssh`, which offers no key then either: the advice of
     /// `NoCredentials` (run an agent, name a key) would not help.
     #[error(
@@ -491,6 +497,10 @@ pub(crate) async fn connect_target(
                 // A forwarding refusal already names the jump host at fault.
                 return Err(match e {
                     e @ ConnectError::Forward { .. } => e,
+                    ConnectError::NoCredentials { user } => ConnectError::Jump {
+                        jump: hop.host_port(),
+                        source: Box::new(ConnectError::NoJumpCredentials { user }),
+                    },
                     e => ConnectError::Jump {
                         jump: hop.host_port(),
                         source: Box::new(e),
