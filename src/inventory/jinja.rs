@@ -132,6 +132,20 @@ pub(super) fn prepare(source: &str) -> Result<String, String> {
                 copied = end;
             }
             Token::Ident(name) => check_ident(name, prev, next, &tokens, i)?,
+            // `a.0.1`: Jinja2 reads two subscripts, minijinja `a` then the
+            // number 0.1 (round 7: the message said Ansible fails on it).
+            Token::Float(_) if matches!(prev, Some(Token::Dot)) => {
+                return Err(format!(
+                    "`.{}` is two subscripts to Jinja2 and a number to minijinja, so sshfleet cannot read it as Ansible does: write `[{}]`",
+                    source
+                        .get(span.start_offset as usize..span.end_offset as usize)
+                        .unwrap_or_default(),
+                    source
+                        .get(span.start_offset as usize..span.end_offset as usize)
+                        .unwrap_or_default()
+                        .replace('.', "][")
+                ));
+            }
             Token::Int(_) | Token::Int128(_) | Token::Float(_)
                 if !jinja2_number(source, span.start_offset as usize, span.end_offset as usize) =>
             {

@@ -1058,6 +1058,7 @@ fn big_literals_and_else_less_conditionals_are_refused_and_groups_keep_ansibles_
         ("{{ 9223372036854775808 }}", "beyond 64 bits"),
         ("{{ (2200 if false) | default(22) }}", "without `else`"),
         ("u{{ 'a' if false }}", "without `else`"),
+        ("u{{ [[1,2]].0.1 }}", "two subscripts to Jinja2"),
     ] {
         let dir = estate(&[(
             "inv.yml",
