@@ -60,7 +60,17 @@ impl Inventory {
         let mut out = Map::new();
         let mut hostvars = Map::new();
         let mut encrypted: HashMap<PathBuf, bool> = HashMap::new();
-        for host in &self.hosts {
+        // ansible-inventory lists the hosts of the pattern `all` (its
+        // `get_hosts()`), in every group and in `_meta`: a host named
+        // `all` is then the only one, and a group left with none of them
+        // (and no children) is not printed.
+        let available: std::collections::HashSet<&str> =
+            self.select(None)?.iter().map(|h| h.name.as_str()).collect();
+        for host in self
+            .hosts
+            .iter()
+            .filter(|h| available.contains(h.name.as_str()))
+        {
             let origins = self.origins.get(&host.name);
             let vars: Map<String, Json> = host
                 .vars
@@ -105,8 +115,13 @@ impl Inventory {
             if !group.children.is_empty() {
                 entry.insert("children".to_string(), json!(group.children));
             }
-            if !group.hosts.is_empty() && group.name != "all" {
-                entry.insert("hosts".to_string(), json!(group.hosts));
+            let hosts: Vec<&String> = group
+                .hosts
+                .iter()
+                .filter(|h| available.contains(h.as_str()))
+                .collect();
+            if !hosts.is_empty() && group.name != "all" {
+                entry.insert("hosts".to_string(), json!(hosts));
             }
             if !entry.is_empty() || group.name == "all" {
                 out.insert(group.name.clone(), Json::Object(entry));

@@ -1087,3 +1087,32 @@ fn big_literals_and_else_less_conditionals_are_refused_and_groups_keep_ansibles_
         "{hosts:?}"
     );
 }
+
+/// `inventory --list` lists, as ansible-inventory does, the hosts of the
+/// pattern `all` only: with a host named `all`, the other hosts and a
+/// group left with none are not printed (round 7: `ungrouped` and its
+/// host were). The expected JSON is what ansible-core 2.19 prints, its
+/// `_meta.profile` aside.
+#[test]
+fn list_prints_the_hosts_of_the_pattern_all_as_ansible_inventory() {
+    let dir = estate(&[("inv.ini", "x\n[db]\nall\n")]);
+    let out = sshfleet(
+        dir.path(),
+        &["inventory", "-i", "inv.ini", "-F", "none", "--list"],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        listed,
+        serde_json::json!({
+            "_meta": {"hostvars": {}},
+            "all": {"children": ["ungrouped", "db"]},
+            "db": {"hosts": ["all"]}
+        })
+    );
+}
