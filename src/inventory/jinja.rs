@@ -351,7 +351,7 @@ fn run_lookup(plugin: String, terms: Rest<J>, kwargs: Kwargs, list: bool) -> Res
                 crate::support::secrets::remember(&value);
             }
         })?,
-        "file" => super::lookups::file(&terms, &kwargs)?,
+        "file" => super::lookups::file(&terms, &kwargs, MAX_OUTPUT)?,
         other => {
             return Err(refuse(format!(
                 "lookup plugin `{other}` is not supported by sshfleet (supported: {})",

@@ -124,8 +124,10 @@ pub(super) fn env(terms: &[J], kwargs: &Kwargs, read: &dyn Fn(&str)) -> Result<V
     Ok(out)
 }
 
-/// `lookup('file', ...)` with its `lstrip` and `rstrip` options.
-pub(super) fn file(terms: &[J], kwargs: &Kwargs) -> Result<Vec<J>, Error> {
+/// `lookup('file', ...)` with its `lstrip` and `rstrip` options; a file
+/// larger than `max` bytes (the most a template may render, which the
+/// caller bounds) is refused unread.
+pub(super) fn file(terms: &[J], kwargs: &Kwargs, max: usize) -> Result<Vec<J>, Error> {
     only("file", kwargs, &["lstrip", "rstrip"])?;
     let flag = |name: &str, default: bool| -> Result<bool, Error> {
         if !kwargs.has(name) {
@@ -145,7 +147,7 @@ pub(super) fn file(terms: &[J], kwargs: &Kwargs) -> Result<Vec<J>, Error> {
     for t in terms {
         let name = term("file", t)?;
         let path = file_path(&name)?;
-        let text = read_file(&name, &path)?;
+        let text = read_file(&name, &path, max)?;
         let mut text = text.as_str();
         if lstrip {
             text = text.trim_start_matches(py_isspace);
@@ -287,7 +289,7 @@ fn in_system_tree(path: &Path) -> bool {
 }
 
 /// The text of the file, refused as the module says.
-fn read_file(name: &str, path: &Path) -> Result<String, Error> {
+fn read_file(name: &str, path: &Path, max: usize) -> Result<String, Error> {
     let shown = path.display();
     let refused = |why: String| refuse(format!("lookup('file', '{name}'): {shown}: {why}"));
     let system = || {
@@ -308,11 +310,10 @@ fn read_file(name: &str, path: &Path) -> Result<String, Error> {
     if !meta.is_file() {
         return Err(refused("not a regular file".to_string()));
     }
-    // What a template may render is bounded (`jinja::MAX_OUTPUT`); a file
-    // larger than that could only be measured or cut in the template, at
-    // a cost per call of its whole size (60 MB times `| length` per host
-    // took seconds and gigabytes), so it is refused, read no further.
-    let max = super::jinja::MAX_OUTPUT;
+    // What a template may render is bounded (`max`); a file larger than
+    // that could only be measured or cut in the template, at a cost per
+    // call of its whole size (60 MB times `| length` per host took seconds
+    // and gigabytes), so it is refused, read no further.
     let head = crate::support::bounds::read_input_head(&real, max as u64 + 1)
         .map_err(|e| refused(e.to_string()))?;
     if head.len() > max {
