@@ -357,6 +357,43 @@ async fn names_with_shell_metacharacters_never_reach_a_command() {
     }
 }
 
+/// `sshfleet run esa-ecupdate --check` of `inventory` with `config` (and
+/// `extra` arguments, `env`), its files named `STEM.json` and `STEM.lock`
+/// in `dir`: the report it wrote.
+async fn check_run(
+    dir: &Path,
+    stem: &str,
+    inventory: &Path,
+    config: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> serde_json::Value {
+    let report = dir.join(format!("{stem}.json"));
+    let mut args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "--check",
+        "-i",
+        &inventory.display().to_string(),
+        "-F",
+        &config.display().to_string(),
+        "--report",
+        &report.display().to_string(),
+        "--lock",
+        &dir.join(format!("{stem}.lock")).display().to_string(),
+        "--no-progress",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let out = sshfleet_cmd(&args, env).await;
+    serde_json::from_str(
+        &std::fs::read_to_string(&report)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))),
+    )
+    .unwrap()
+}
+
 /// How `ssh` and sshfleet read a key written as text, as a class: every
 /// way a `RevokedHostKeys` line (listing another key) or a known_hosts
 /// line (listing the host's own key) may be written (separators, blank
@@ -470,31 +507,15 @@ async fn key_lines_are_read_as_ssh_reads_them() {
     std::fs::write(&config_path, &config).unwrap();
     let inventory = dir.join("lines.yaml");
     std::fs::write(&inventory, format!("all:\n  hosts:\n{}", hosts.concat())).unwrap();
-    let report = dir.join("lines.json");
-    let args: Vec<String> = [
-        "run",
-        "esa-ecupdate",
-        "--check",
-        "-i",
-        &inventory.display().to_string(),
-        "-F",
-        &config_path.display().to_string(),
-        "--report",
-        &report.display().to_string(),
-        "--lock",
-        &dir.join("lines.lock").display().to_string(),
-        "--no-progress",
-        "--forks",
-        "8",
-    ]
-    .map(str::to_string)
-    .to_vec();
-    let out = sshfleet_cmd(&args, &[]).await;
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&report)
-            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))),
+    let report = check_run(
+        dir,
+        "lines",
+        &inventory,
+        &config_path,
+        &["--forks", "8"],
+        &[],
     )
-    .unwrap();
+    .await;
     let mut wrong = Vec::new();
     let mut refused_by_ssh = 0;
     for (alias, text, _) in &cases {
@@ -591,29 +612,7 @@ async fn a_host_name_ssh_refuses_is_never_connected_to() {
             );
         }
     }
-    let report = dir.join("names.json");
-    let args: Vec<String> = [
-        "run",
-        "esa-ecupdate",
-        "--check",
-        "-i",
-        &inventory.display().to_string(),
-        "-F",
-        &config.display().to_string(),
-        "--report",
-        &report.display().to_string(),
-        "--lock",
-        &dir.join("names.lock").display().to_string(),
-        "--no-progress",
-    ]
-    .map(str::to_string)
-    .to_vec();
-    let out = sshfleet_cmd(&args, &[]).await;
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&report)
-            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))),
-    )
-    .unwrap();
+    let report = check_run(dir, "names", &inventory, &config, &[], &[]).await;
     let hosts = report["hosts"].as_array().unwrap();
     let status = |name: &str| {
         hosts
@@ -709,31 +708,15 @@ async fn a_pub_file_holding_another_key_is_no_identity_as_in_ssh() {
             .unwrap();
         let said = String::from_utf8_lossy(&ssh.stderr);
         assert_eq!(!said.contains("Permission denied"), logs_in, "ssh: {said}");
-        let report = dir.join("pub.json");
-        let args: Vec<String> = [
-            "run",
-            "esa-ecupdate",
-            "--check",
-            "-i",
-            &inventory.display().to_string(),
-            "-F",
-            &config.display().to_string(),
-            "--report",
-            &report.display().to_string(),
-            "--lock",
-            &dir.join("pub.lock").display().to_string(),
-            "--no-progress",
-            "--connect-retries",
-            "0",
-        ]
-        .map(str::to_string)
-        .to_vec();
-        let out = sshfleet_cmd(&args, &[("SSH_AUTH_SOCK", "")]).await;
-        let report: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(&report)
-                .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr))),
+        let report = check_run(
+            dir,
+            "pub",
+            &inventory,
+            &config,
+            &["--connect-retries", "0"],
+            &[("SSH_AUTH_SOCK", "")],
         )
-        .unwrap();
+        .await;
         let host = &report["hosts"][0];
         if logs_in {
             assert_eq!(host["status"], "ok", "{host}");
