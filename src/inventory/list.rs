@@ -12,6 +12,12 @@ use super::Inventory;
 use super::vars::to_listed_json;
 use crate::support::secrets::{MASK, is_secret_name};
 
+/// The `_meta.profile` ansible-core 2.19's `ansible-inventory --list`
+/// writes by default: a consumer that reads the listing back (its script
+/// plugin among them) checks it, and only this profile's values are the
+/// plain JSON sshfleet prints.
+pub(super) const LIST_PROFILE: &str = "inventory_legacy";
+
 /// Every variable `ansible-inventory --list` leaves out of a host's
 /// variables (ansible-core's `INTERNAL_STATIC_VARS`), whoever set it: a
 /// group or host variable of one of these names is used, never listed.
@@ -109,7 +115,10 @@ impl Inventory {
                 hostvars.insert(host.name.clone(), Json::Object(vars));
             }
         }
-        out.insert("_meta".to_string(), json!({ "hostvars": hostvars }));
+        out.insert(
+            "_meta".to_string(),
+            json!({ "hostvars": hostvars, "profile": LIST_PROFILE }),
+        );
         for group in &self.groups {
             let mut entry = Map::new();
             if !group.children.is_empty() {

@@ -150,6 +150,12 @@ fn check_listing(c: &Case, expected: &Value, diffs: &mut Vec<String>) -> bool {
             .map(|x| x.as_str().unwrap().to_string())
             .collect()
     };
+    if ours["_meta"]["profile"] != inv["_meta"]["profile"] {
+        diffs.push(format!(
+            "{name}: _meta.profile: ours {}, Ansible {}",
+            ours["_meta"]["profile"], inv["_meta"]["profile"]
+        ));
+    }
     for (group, data) in inv.as_object().unwrap() {
         if group == "_meta" {
             continue;

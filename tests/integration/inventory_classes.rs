@@ -1091,8 +1091,8 @@ fn big_literals_and_else_less_conditionals_are_refused_and_groups_keep_ansibles_
 /// `inventory --list` lists, as ansible-inventory does, the hosts of the
 /// pattern `all` only: with a host named `all`, the other hosts and a
 /// group left with none are not printed (round 7: `ungrouped` and its
-/// host were). The expected JSON is what ansible-core 2.19 prints, its
-/// `_meta.profile` aside.
+/// host were). The expected JSON is what ansible-core 2.19 prints,
+/// `_meta.profile` included (round 8).
 #[test]
 fn list_prints_the_hosts_of_the_pattern_all_as_ansible_inventory() {
     let dir = estate(&[("inv.ini", "x\n[db]\nall\n")]);
@@ -1110,7 +1110,7 @@ fn list_prints_the_hosts_of_the_pattern_all_as_ansible_inventory() {
     assert_eq!(
         listed,
         serde_json::json!({
-            "_meta": {"hostvars": {}},
+            "_meta": {"hostvars": {}, "profile": "inventory_legacy"},
             "all": {"children": ["ungrouped", "db"]},
             "db": {"hosts": ["all"]}
         })
