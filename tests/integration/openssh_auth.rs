@@ -50,6 +50,13 @@ fn clients_available() -> bool {
 
 impl AuthLab {
     async fn start() -> Option<AuthLab> {
+        AuthLab::start_with(&[]).await
+    }
+
+    /// As [`AuthLab::start`], the key added to the agent with `add`
+    /// before its file name (`ssh-add` options; `HOSTKEYS` is a file
+    /// naming the sshd's key for `127.0.0.1`, as `-H` reads it).
+    async fn start_with(add: &[&str]) -> Option<AuthLab> {
         if !clients_available() {
             return None;
         }
@@ -67,6 +74,16 @@ impl AuthLab {
             ),
         )
         .unwrap();
+        let hostkeys = dir.path().join("hostkeys");
+        std::fs::write(
+            &hostkeys,
+            format!("{}\n", known_hosts_line("127.0.0.1", 22, &host_pub)),
+        )
+        .unwrap();
+        let add: Vec<String> = add
+            .iter()
+            .map(|a| a.replace("HOSTKEYS", &hostkeys.display().to_string()))
+            .collect();
         // The private half goes to the agent, then off the disk.
         let private = dir.path().join("agent_key");
         write_key(&client, &private);
@@ -102,6 +119,7 @@ impl AuthLab {
         for _ in 0..600 {
             if lab.socket.exists()
                 && Command::new("ssh-add")
+                    .args(&add)
                     .arg(&private)
                     .env("SSH_AUTH_SOCK", &lab.socket)
                     .stderr(Stdio::null())
@@ -256,6 +274,33 @@ impl AuthLab {
 }
 
 const AUTH_FAILED: &str = "authentication failed for user";
+
+/// A key added to the agent with a destination constraint (`ssh-add -h`
+/// for this very sshd): `ssh` binds the agent to the session and logs in;
+/// sshfleet cannot bind it, and its failure says that the agent refused
+/// to sign and why, never a bare "authentication failed" (round 6, 24/11).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_destination_constrained_agent_key_is_named_as_refused_by_the_agent() {
+    let Some(lab) = AuthLab::start_with(&["-H", "HOSTKEYS", "-h", "127.0.0.1"]).await else {
+        return;
+    };
+    let config = lab.config("127.0.0.1", "  IdentityAgent AGENT\n");
+    let (ssh_ok, ssh_said) = lab.ssh(&config, None, false);
+    assert!(ssh_ok, "ssh with the constrained key: {ssh_said}");
+    let (code, error) = lab.sshfleet(&config, None, false).await;
+    assert_eq!(code, 4, "{error}");
+    assert!(error.contains(AUTH_FAILED), "{error}");
+    assert!(
+        error.contains("the agent refused to sign") && error.contains("ssh-add -h"),
+        "{error}"
+    );
+    // Unconstrained, the same agent key logs in: the refusal is the
+    // constraint's.
+    let lab = AuthLab::start().await.unwrap();
+    let config = lab.config("127.0.0.1", "  IdentityAgent AGENT\n");
+    let (code, error) = lab.sshfleet(&config, None, false).await;
+    assert_eq!(code, 0, "{error}");
+}
 
 /// `IdentityAgent`: the socket named logs in through the agent, whatever
 /// `SSH_AUTH_SOCK` says; `none`, or no agent at all, does not.

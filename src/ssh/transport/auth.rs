@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use russh::AgentAuthError;
 use russh::MethodKind;
 use russh::client::{AuthResult, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::PrivateKeyWithHashAlg;
@@ -60,6 +61,16 @@ struct Attempt<'a> {
     /// private half is in the agent).
     identities: Vec<russh::keys::PublicKey>,
 }
+
+/// Why an agent answers a signing request with a failure for a key the
+/// server accepted. OpenSSH's `ssh` first binds the agent to the session
+/// (the `session-bind@openssh.com` extension, with the server's host key
+/// and its signature over the exchange hash); a key added with
+/// destination constraints (`ssh-add -h`) is refused without that
+/// binding, and russh gives no access to the exchange signature it needs.
+/// A key added with `ssh-add -c` is refused when its confirmation cannot
+/// be asked or is declined.
+const AGENT_REFUSED: &str = "the agent refused to sign (sshfleet cannot use a key added with destination constraints, `ssh-add -h`: it does not bind the agent to the session as ssh does; a key added with `ssh-add -c` needs a confirmation the agent could not get)";
 
 /// Try the inventory's key file, ssh_config's, then the agent, then the
 /// password (the `password` method, then `keyboard-interactive`), as
@@ -228,6 +239,7 @@ impl Attempt<'_> {
             let listed = agent.request_identities().await.unwrap_or_default();
             let mut rsa_hash = None;
             let mut skipped = Vec::new();
+            let mut refused = Vec::new();
             for identity in listed {
                 let AgentIdentity::PublicKey { key, .. } = identity else {
                     continue;
@@ -252,6 +264,11 @@ impl Attempt<'_> {
                         continue;
                     }
                 };
+                let named = format!(
+                    "{} key {}",
+                    key.algorithm().as_str(),
+                    key.fingerprint(russh::keys::HashAlg::Sha256)
+                );
                 let result = handle
                     .authenticate_publickey_with(user, key, hash, &mut agent)
                     .await;
@@ -260,12 +277,22 @@ impl Attempt<'_> {
                     Ok(AuthResult::Failure {
                         remaining_methods, ..
                     }) => self.methods_left = Some(remaining_methods),
-                    Err(_) => {}
+                    Err(AgentAuthError::Key(russh::keys::Error::AgentFailure)) => {
+                        refused.push(format!("{named}: {AGENT_REFUSED}"))
+                    }
+                    Err(e) => refused.push(format!("{named}: {e}")),
                 }
             }
-            self.tried.push(match skipped.is_empty() {
+            let mut notes = Vec::new();
+            if !skipped.is_empty() {
+                notes.push(format!("not offered: {}", skipped.join("; ")));
+            }
+            if !refused.is_empty() {
+                notes.push(format!("the agent did not sign: {}", refused.join("; ")));
+            }
+            self.tried.push(match notes.is_empty() {
                 true => "ssh-agent".to_string(),
-                false => format!("ssh-agent (not offered: {})", skipped.join("; ")),
+                false => format!("ssh-agent ({})", notes.join("; ")),
             });
         }
         Ok(false)
