@@ -39,44 +39,21 @@ import sys
 import tempfile
 import time
 
-try:
-    import ansible
-    from ansible.release import __version__ as ANSIBLE_VERSION
-except ImportError:  # pragma: no cover
-    print("ansible-core is not installed: pip install 'ansible-core==2.19.*'")
-    sys.exit(77)
-if not ANSIBLE_VERSION.startswith("2.19."):
-    print(f"ansible-core {ANSIBLE_VERSION} found, 2.19 needed")
-    sys.exit(77)
-if shutil.which("ssh") is None:
-    # The address compared is where ssh connects (`ssh_hostname`).
-    print("no ssh here (apt-get install openssh-client)")
-    sys.exit(77)
+import ansible_core  # beside this script
 
-os.environ.setdefault("ANSIBLE_DEPRECATION_WARNINGS", "0")
-os.environ["ANSIBLE_LOCALHOST_WARNING"] = "0"
-os.environ["ANSIBLE_INVENTORY_UNPARSED_WARNING"] = "0"
-os.environ["ANSIBLE_HOST_PATTERN_MISMATCH"] = "ignore"
-os.environ["ANSIBLE_SYSTEM_WARNINGS"] = "0"
-os.environ["ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED"] = "1"
-
-from ansible import context  # noqa: E402
-from ansible.module_utils.common.collections import ImmutableDict  # noqa: E402
-
-context.CLIARGS = ImmutableDict({})
+ANSIBLE_VERSION = ansible_core.start(
+    {**ansible_core.INVENTORY_ENV, "ANSIBLE_HOST_PATTERN_MISMATCH": "ignore"},
+    needs_ssh=True,
+)
 from ansible import constants as C  # noqa: E402
-from ansible.plugins.loader import connection_loader, init_plugin_loader  # noqa: E402
-
-init_plugin_loader()
+from ansible.plugins.loader import connection_loader  # noqa: E402
 from ansible.inventory.manager import InventoryManager  # noqa: E402
 from ansible.parsing.dataloader import DataLoader  # noqa: E402
 from ansible.playbook.play_context import PlayContext  # noqa: E402
 from ansible.template import Templar  # noqa: E402
-from ansible.utils.display import Display  # noqa: E402
 from ansible.vars.hostvars import HostVars  # noqa: E402
 from ansible.vars.manager import VariableManager  # noqa: E402
 
-Display().verbosity = -1
 HOME = os.path.expanduser("~")
 
 # ---------------------------------------------------------------- grammar

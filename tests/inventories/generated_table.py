@@ -1,5 +1,6 @@
 """The one way a generated table is written or checked: each generator
-(filter_args.py, lookups.py, operators.py, pychars.py, yaml11_scalars.py) builds its
+(filter_args.py, lookups.py, operators.py, pychars.py, yaml11_scalars.py;
+those that need ansible-core start it through ansible_core.py) builds its
 text; with --check it is compared with the committed file (its first line,
 which names the generating environment, aside), else it is written."""
 import os

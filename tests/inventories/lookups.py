@@ -20,19 +20,10 @@ missing.
 """
 
 import os
-import sys
 import tempfile
 
-import generated_table  # noqa: E402 - beside this script
-
-try:
-    from ansible.release import __version__ as ANSIBLE_VERSION
-except ImportError:  # pragma: no cover
-    print("ansible-core is not installed: pip install 'ansible-core==2.19.*'")
-    sys.exit(77)
-if not ANSIBLE_VERSION.startswith("2.19."):
-    print(f"ansible-core {ANSIBLE_VERSION} found, 2.19 needed")
-    sys.exit(77)
+import ansible_core  # beside this script
+import generated_table  # beside this script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "lookups.txt")
@@ -156,22 +147,13 @@ def generate():
     os.environ["LT_REL"] = root.lstrip("/")
     os.environ["HOME"] = root
     os.environ.pop("LT_UNSET", None)
-    os.environ["ANSIBLE_DEPRECATION_WARNINGS"] = "0"
     os.chdir(root)
-    from ansible import context
-    from ansible.module_utils.common.collections import ImmutableDict
-
-    context.CLIARGS = ImmutableDict({})
-    from ansible.plugins.loader import init_plugin_loader
-
-    init_plugin_loader()
+    version = ansible_core.start()
     from ansible.parsing.dataloader import DataLoader
     from ansible.template import Templar, trust_as_template
-    from ansible.utils.display import Display
 
-    Display().verbosity = -1
     templar = Templar(loader=DataLoader(), variables={})
-    lines = ["# ansible-core %s: written by tests/inventories/lookups.py" % ANSIBLE_VERSION]
+    lines = ["# ansible-core %s: written by tests/inventories/lookups.py" % version]
     for expr, refused in CASES:
         if refused == "blocks":
             lines.append("%s\tB" % expr)

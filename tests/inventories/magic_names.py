@@ -11,44 +11,31 @@ Exit 77: ansible-core 2.19 is not importable here (the caller skips).
 """
 
 import re
-import sys
 
-try:
-    from ansible.release import __version__ as ANSIBLE_VERSION
-except ImportError:
-    print("ansible-core is not installed: pip install 'ansible-core==2.19.*'")
-    sys.exit(77)
-if not ANSIBLE_VERSION.startswith("2.19."):
-    print(f"ansible-core {ANSIBLE_VERSION} found, 2.19 needed")
-    sys.exit(77)
+import os
+import tempfile
 
-import os  # noqa: E402
-import tempfile  # noqa: E402
-
-from ansible import context  # noqa: E402
-from ansible.module_utils.common.collections import ImmutableDict  # noqa: E402
+import ansible_core  # beside this script
 
 # Every command-line option that load_options_vars turns into a variable.
-context.CLIARGS = ImmutableDict(
-    check=False,
-    diff=False,
-    forks=5,
-    inventory=["hosts"],
-    skip_tags=[],
-    subset="all",
-    tags=["all"],
-    verbosity=0,
+ANSIBLE_VERSION = ansible_core.start(
+    cliargs=dict(
+        check=False,
+        diff=False,
+        forks=5,
+        inventory=["hosts"],
+        skip_tags=[],
+        subset="all",
+        tags=["all"],
+        verbosity=0,
+    )
 )
-
 import ansible  # noqa: E402
 from ansible.inventory.manager import InventoryManager  # noqa: E402
 from ansible.parsing.dataloader import DataLoader  # noqa: E402
 from ansible.playbook.play import Play  # noqa: E402
-from ansible.plugins.loader import init_plugin_loader  # noqa: E402
 from ansible.vars.manager import VariableManager  # noqa: E402
 from ansible.vars.reserved import get_reserved_names  # noqa: E402
-
-init_plugin_loader()
 names = set(get_reserved_names())
 
 with tempfile.TemporaryDirectory() as tmp:

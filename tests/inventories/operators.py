@@ -23,34 +23,13 @@ with its reason). Exit 77 where ansible-core 2.19 is missing.
 
 import json
 import os
-import sys
 
-try:
-    from ansible.release import __version__ as ANSIBLE_VERSION
-except ImportError:  # pragma: no cover
-    print("ansible-core is not installed: pip install 'ansible-core==2.19.*'")
-    sys.exit(77)
-if not ANSIBLE_VERSION.startswith("2.19."):
-    print(f"ansible-core {ANSIBLE_VERSION} found, 2.19 needed")
-    sys.exit(77)
+import ansible_core  # beside this script
+import generated_table  # beside this script
 
-os.environ["ANSIBLE_DEPRECATION_WARNINGS"] = "0"
-os.environ["ANSIBLE_SYSTEM_WARNINGS"] = "0"
-
-from ansible import context  # noqa: E402
-from ansible.module_utils.common.collections import ImmutableDict  # noqa: E402
-
-context.CLIARGS = ImmutableDict({})
-from ansible.plugins.loader import init_plugin_loader  # noqa: E402
-
-init_plugin_loader()
+ANSIBLE_VERSION = ansible_core.start()
 from ansible.parsing.dataloader import DataLoader  # noqa: E402
 from ansible.template import Templar, trust_as_template  # noqa: E402
-from ansible.utils.display import Display  # noqa: E402
-
-import generated_table  # noqa: E402 - beside this script
-
-Display().verbosity = -1
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "src", "inventory", "operators.txt")

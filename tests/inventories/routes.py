@@ -33,38 +33,19 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    from ansible.release import __version__ as ANSIBLE_VERSION
-except ImportError:  # pragma: no cover
-    print("ansible-core is not installed: pip install 'ansible-core==2.19.*'")
-    sys.exit(77)
-if not ANSIBLE_VERSION.startswith("2.19."):
-    print(f"ansible-core {ANSIBLE_VERSION} found, 2.19 needed")
-    sys.exit(77)
-if shutil.which("ssh") is None:
-    print("no ssh here (apt-get install openssh-client)")
-    sys.exit(77)
+import ansible_core  # beside this script
 
 # No ControlMaster/ControlPath in the argv: only what the inventory says.
-os.environ["ANSIBLE_SSH_ARGS"] = ""
-os.environ.setdefault("ANSIBLE_DEPRECATION_WARNINGS", "0")
-os.environ["ANSIBLE_LOCALHOST_WARNING"] = "0"
-
-from ansible import context  # noqa: E402
-from ansible.module_utils.common.collections import ImmutableDict  # noqa: E402
-
-context.CLIARGS = ImmutableDict({})
+ANSIBLE_VERSION = ansible_core.start(
+    {"ANSIBLE_SSH_ARGS": "", "ANSIBLE_LOCALHOST_WARNING": "0"}, needs_ssh=True
+)
 from ansible.inventory.manager import InventoryManager  # noqa: E402
 from ansible.parsing.dataloader import DataLoader  # noqa: E402
 from ansible.playbook.play_context import PlayContext  # noqa: E402
-from ansible.plugins.loader import connection_loader, init_plugin_loader  # noqa: E402
+from ansible.plugins.loader import connection_loader  # noqa: E402
 from ansible.template import Templar  # noqa: E402
-from ansible.utils.display import Display  # noqa: E402
 from ansible.vars.hostvars import HostVars  # noqa: E402
 from ansible.vars.manager import VariableManager  # noqa: E402
-
-init_plugin_loader()
-Display().verbosity = -1
 
 # Route settings on Ansible's command line (flag, value) and in ssh_config.
 ARGS = [("-o", "ProxyJump=jA"), ("-o", "ProxyJump=none"), ("-o", "proxyjump=NONE"),

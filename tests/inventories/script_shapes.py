@@ -32,35 +32,14 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    from ansible.release import __version__ as ANSIBLE_VERSION
-except ImportError:
-    print("ansible-core is not installed: pip install 'ansible-core==2.19.*'")
-    sys.exit(77)
-if not ANSIBLE_VERSION.startswith("2.19."):
-    print(f"ansible-core {ANSIBLE_VERSION} found, 2.19 needed")
-    sys.exit(77)
+import ansible_core  # beside this script
 
-os.environ["ANSIBLE_DEPRECATION_WARNINGS"] = "0"
-os.environ["ANSIBLE_LOCALHOST_WARNING"] = "0"
-os.environ["ANSIBLE_INVENTORY_UNPARSED_WARNING"] = "0"
-os.environ["ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED"] = "1"
-os.environ["ANSIBLE_SYSTEM_WARNINGS"] = "0"
-
+ANSIBLE_VERSION = ansible_core.start(ansible_core.INVENTORY_ENV)
 from ansible import constants as C  # noqa: E402
-from ansible import context  # noqa: E402
-from ansible.module_utils.common.collections import ImmutableDict  # noqa: E402
-
-context.CLIARGS = ImmutableDict({})
 from ansible._internal._datatag._tags import TrustedAsTemplate  # noqa: E402
 from ansible.inventory.manager import InventoryManager  # noqa: E402
 from ansible.parsing.dataloader import DataLoader  # noqa: E402
-from ansible.plugins.loader import init_plugin_loader  # noqa: E402
-from ansible.utils.display import Display  # noqa: E402
 from ansible.vars.manager import VariableManager  # noqa: E402
-
-init_plugin_loader()
-Display().verbosity = -1
 
 # The base output: a group with hosts, vars and children, a child group,
 # a short-form group (a host of its name with untrusted variables), _meta.
