@@ -12,7 +12,7 @@ use serde_json::{Value as Json, json};
 use crate::inventory::{Host, Inventory, InventoryError, LoadOptions, VaultSecret};
 use crate::plan::SshOptions;
 use crate::ssh::transport::Target;
-use crate::support::taint::Field;
+use crate::support::secrets::Field;
 
 pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
     let vault = args.vault.secret().await?;

@@ -231,7 +231,7 @@ fn plan(playbook: &str, names: &[&str], settings: RunSettings) -> Plan {
 
 fn target(name: &str) -> crate::ssh::transport::Target {
     crate::ssh::transport::Target {
-        from_secret: crate::support::taint::FromSecret::default(),
+        from_secret: crate::support::secrets::FromSecret::default(),
         address: name.to_string(),
         port: 22,
         credentials: crate::ssh::transport::Credentials::default(),

@@ -94,7 +94,7 @@ pub(crate) struct ConnectionVars {
     /// Which of `address`, `port`, `user` and `proxy_command` were
     /// computed from a secret, decided from the variable each was read
     /// from (docs/SECURITY.md I4).
-    pub from_secret: crate::support::taint::FromSecret,
+    pub from_secret: crate::support::secrets::FromSecret,
 }
 
 /// One variable's ssh arguments, split into words as Ansible splits them.
@@ -203,8 +203,8 @@ impl Host {
         };
         let plugin = r.plugin()?;
         r.check_supported(plugin)?;
-        use crate::support::taint::Field;
-        let mut from_secret = crate::support::taint::FromSecret::default();
+        use crate::support::secrets::Field;
+        let mut from_secret = crate::support::secrets::FromSecret::default();
         let address = match r.get(plugin.vars(Setting::Host))? {
             Some((var, v)) => {
                 from_secret.set(Field::Address, r.read_secret(var));

@@ -4,7 +4,7 @@
 //! [`Target`] that [`crate::ssh::transport`] connects without knowing where
 //! any of it came from.
 
-use crate::support::taint::{Field, FromSecret};
+use crate::support::secrets::{Field, FromSecret};
 use std::path::{Path, PathBuf};
 
 use crate::inventory::{ConnectionVars, Host, Plugin};

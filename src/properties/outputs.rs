@@ -182,7 +182,7 @@ fn redaction_is_complete_however_the_text_is_cut() {
             let rendered = transcript.render();
             prop_assert!(!rendered.contains(secret.as_str()), "{rendered:?}");
             prop_assert!(
-                !rendered.contains(&crate::support::sanitize::escape_unmasked(&secret)),
+                !rendered.contains(&crate::support::escape::unmasked(&secret)),
                 "{rendered:?}"
             );
             Ok(())
@@ -244,7 +244,7 @@ fn a_password_of_any_characters_echoed_leaves_no_fragment_in_any_stored_text() {
             let mut revealing = vec![
                 password.clone(),
                 password.escape_debug().to_string(),
-                crate::support::sanitize::escape_unmasked(&password),
+                crate::support::escape::unmasked(&password),
             ];
             revealing.extend(
                 password

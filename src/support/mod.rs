@@ -4,6 +4,7 @@
 pub(crate) mod bounds;
 pub(crate) mod child;
 pub(crate) mod env;
+pub(crate) mod escape;
 pub(crate) mod limits;
 pub(crate) mod lock;
 pub(crate) mod outputs;

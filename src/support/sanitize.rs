@@ -10,82 +10,21 @@
 //! test names the only other callers: the HTML page, and the escaped form
 //! of a secret that redaction masks).
 //!
-//! The escaping is `char::escape_debug`'s for controls only (`\u{1b}`,
-//! `\n`), so text stays readable and nothing printable changes. Controls
+//! How each character is written is `support::escape`'s. Controls
 //! split across two packets are joined by the shell's terminal parser
 //! before any string exists, so checking whole strings here is enough.
 //! The transcript keeps the session's bytes, escaped the same way.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
-/// Named for the tests (the escaper finds them by category, see
-/// [`must_escape`]): the bidirectional controls and the line and paragraph separators: a
-/// raw U+202E reverses what a terminal shows after it (a host name that
-/// reads as another), U+2028 breaks a line where no line feed is. Unicode's
-/// explicit directional embeddings, overrides and isolates (U+202A-U+202E,
-/// U+2066-U+2069), its implicit marks (LRM U+200E, RLM U+200F, ALM
-/// U+061C), and the separators of categories Zl and Zp (U+2028, U+2029).
 #[cfg(test)]
-pub(crate) const BIDI_AND_SEPARATORS: [char; 14] = [
-    '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}',
-    '\u{2069}', '\u{200e}', '\u{200f}', '\u{061c}', '\u{2028}', '\u{2029}',
-];
-
-/// Whether `c` must never reach an output raw: C0, DEL and C1, and every
-/// character a terminal shows as nothing or as something else (a host
-/// `esa01\u{200b}` reads as `esa01`): Unicode's format characters (Cf:
-/// the bidirectional controls, zero-width spaces, U+FEFF, the soft
-/// hyphen), private-use and unassigned code points (Co, Cn: no font
-/// agrees on them), the line and paragraph separators (Zl, Zp), every
-/// space but the ASCII one (Zs: U+00A0 reads as a space), and the
-/// default-ignorable letters and marks ([`INVISIBLE_LETTERS_AND_MARKS`]).
-/// The categories come from the `unicode-general-category` crate
-/// (Unicode 16), not from ranges kept here.
-pub(crate) fn must_escape(c: char) -> bool {
-    use unicode_general_category::GeneralCategory as G;
-    match unicode_general_category::get_general_category(c) {
-        G::Control
-        | G::Format
-        | G::PrivateUse
-        | G::Unassigned
-        | G::Surrogate
-        | G::LineSeparator
-        | G::ParagraphSeparator => true,
-        G::SpaceSeparator => c != ' ',
-        _ => INVISIBLE_LETTERS_AND_MARKS
-            .iter()
-            .any(|(first, last)| (*first..=*last).contains(&c)),
-    }
-}
-
-/// The default-ignorable code points (Unicode's DerivedCoreProperties,
-/// Default_Ignorable_Code_Point) that are letters or marks, so no general
-/// category above escapes them: the combining grapheme joiner U+034F, the
-/// Hangul fillers, the Khmer inherent vowels, the Mongolian and the other
-/// variation selectors. A terminal shows each as nothing.
-const INVISIBLE_LETTERS_AND_MARKS: [(char, char); 9] = [
-    ('\u{034f}', '\u{034f}'),
-    ('\u{115f}', '\u{1160}'),
-    ('\u{17b4}', '\u{17b5}'),
-    ('\u{180b}', '\u{180d}'),
-    ('\u{180f}', '\u{180f}'),
-    ('\u{3164}', '\u{3164}'),
-    ('\u{fe00}', '\u{fe0f}'),
-    ('\u{ffa0}', '\u{ffa0}'),
-    ('\u{e0100}', '\u{e01ef}'),
-];
+use super::escape::{BIDI_AND_SEPARATORS, must_escape};
+use super::escape::{escape_but, escape_json_raw};
 
 /// `text` with every control character escaped (newlines too: one field,
 /// one line).
 pub(crate) fn escape(text: &str) -> Cow<'_, str> {
     masked(text, |t| escape_but(t, |_| false))
-}
-
-/// `text` escaped as [`escape`] does, with the secrets the run knows left
-/// as they are: the quoted form of a secret that `secrets` must match.
-pub(crate) fn escape_unmasked(text: &str) -> String {
-    escape_but(text, |_| false).into_owned()
 }
 
 /// `escaper` applied to `text` once every secret the run knows is masked
@@ -176,45 +115,6 @@ fn json_string_shown(content: &str) -> Cow<'_, str> {
         Cow::Borrowed(content) => taint::withhold_backticked(content),
         Cow::Owned(content) => Cow::Owned(taint::withhold_backticked(&content).into_owned()),
     }
-}
-
-fn escape_json_raw(json: &str) -> Cow<'_, str> {
-    // Only inside strings, where JSON has escaped every C0 control
-    // already (and outside them is JSON's own ASCII).
-    let raw = |c: char| c > '\u{1f}' && must_escape(c);
-    if !json.chars().any(raw) {
-        return Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + 8);
-    for c in json.chars() {
-        if raw(c) {
-            // Beyond the BMP as JSON writes it: a surrogate pair.
-            for unit in c.encode_utf16(&mut [0; 2]) {
-                let _ = write!(out, "\\u{unit:04x}");
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
-fn escape_but(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !text.chars().any(|c| must_escape(c) && !keep(c)) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if keep(c) || !must_escape(c) {
-            out.push(c);
-        } else if c.is_control() {
-            // C0, DEL, C1: `\n`, `\u{1b}`, as Rust writes them.
-            out.extend(c.escape_debug());
-        } else {
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// Bytes from a host as text for the transcript, chunk after chunk: a
@@ -415,10 +315,6 @@ mod tests {
             }),
         ];
         let not_shown = [
-            // The form of a secret that redaction matches, never printed.
-            "escape_unmasked",
-            // A predicate.
-            "must_escape",
             // `Utf8Chunks::decode`: bytes to text, shown later by a row above.
             "decode",
         ];

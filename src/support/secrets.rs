@@ -234,7 +234,7 @@ impl Secrets {
             secret.to_string(),
             secret.escape_debug().to_string(),
             secret.escape_default().to_string(),
-            super::sanitize::escape_unmasked(secret),
+            super::escape::unmasked(secret),
             // As a JSON string holds it (`--json`, the JSON log, a report).
             json.get(1..json.len().saturating_sub(1))
                 .unwrap_or_default()
@@ -551,6 +551,74 @@ fn osc_len(chars: std::str::Chars<'_>) -> Option<usize> {
         }
     }
     None
+}
+
+/// A resolved connection field (docs/SECURITY.md I4) that may be
+/// computed from a secret. Its tainted-ness is carried with the value
+/// ([`FromSecret`]) from where it is computed, because the value is
+/// transformed on the way (a port read as a number, `403` read as the
+/// address `0.0.1.147`, a jump's `host:port` split) and the shown text
+/// no longer matches any tainted text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    Address,
+    Port,
+    User,
+    ProxyCommand,
+}
+
+impl Field {
+    pub(crate) const ALL: [Field; 4] = [
+        Field::Address,
+        Field::Port,
+        Field::User,
+        Field::ProxyCommand,
+    ];
+}
+
+/// Which fields of one resolved connection (a host or a jump) were
+/// computed from a secret: every sink prints [`MASK`]
+/// for them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FromSecret {
+    pub address: bool,
+    pub port: bool,
+    pub user: bool,
+    pub proxy_command: bool,
+}
+
+impl FromSecret {
+    pub(crate) fn get(&self, field: Field) -> bool {
+        match field {
+            Field::Address => self.address,
+            Field::Port => self.port,
+            Field::User => self.user,
+            Field::ProxyCommand => self.proxy_command,
+        }
+    }
+
+    pub(crate) fn set(&mut self, field: Field, from_secret: bool) {
+        let flag = match field {
+            Field::Address => &mut self.address,
+            Field::Port => &mut self.port,
+            Field::User => &mut self.user,
+            Field::ProxyCommand => &mut self.proxy_command,
+        };
+        *flag |= from_secret;
+    }
+
+    pub(crate) fn any(&self) -> bool {
+        Field::ALL.iter().any(|f| self.get(*f))
+    }
+
+    /// `value` as a sink shows `field`: the mask if it is from a secret.
+    pub(crate) fn shown(&self, field: Field, value: impl std::fmt::Display) -> String {
+        if self.get(field) {
+            MASK.to_string()
+        } else {
+            value.to_string()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Which resolved connection fields are computed from a secret
 //! (docs/SECURITY.md I4), decided where each is computed and carried on
-//! the `Target` (`support::taint::FromSecret`): what sinks show is no
+//! the `Target` (`support::secrets::FromSecret`): what sinks show is no
 //! longer the rendered text (`403` is the address `0.0.1.147`), so no
 //! sink could find it by matching text.
 
@@ -8,7 +8,7 @@ use super::ssh_args::SecretKeywords;
 use crate::inventory::ConnectionVars;
 use crate::ssh::config::HostConfig;
 use crate::ssh::config::JumpHost;
-use crate::support::taint::{Field, FromSecret};
+use crate::support::secrets::{Field, FromSecret};
 
 /// Which of a host's resolved fields are from a secret, decided from the
 /// source each comes from (docs/SECURITY.md I4): the inventory variable

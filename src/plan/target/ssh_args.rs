@@ -257,7 +257,7 @@ struct Options {
     /// The words being read are from a variable that read a secret.
     from_secret: bool,
     /// The keywords (lower case) set by such words: the fields they
-    /// decide are from a secret (`support::taint::FromSecret`).
+    /// decide are from a secret (`support::secrets::FromSecret`).
     secret_keywords: std::collections::BTreeSet<String>,
 }
 

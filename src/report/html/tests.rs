@@ -224,7 +224,7 @@ fn control_and_bidi_characters_of_a_report_are_escaped_as_report_show_does() {
         .chars()
         .filter(|&c| {
             (c.is_control() && c != '\n' && c != '\t')
-                || crate::support::sanitize::BIDI_AND_SEPARATORS.contains(&c)
+                || crate::support::escape::BIDI_AND_SEPARATORS.contains(&c)
         })
         .collect();
     assert_eq!(raw, Vec::<char>::new());

@@ -10,7 +10,7 @@
 //! `direct-tcpip` channels, each hop's host key verified and its session
 //! kept open while the target's lives.
 
-use crate::support::taint::{Field, FromSecret};
+use crate::support::secrets::{Field, FromSecret};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
