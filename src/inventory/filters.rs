@@ -10,27 +10,7 @@ use super::pyargs::{Arg, take};
 use super::pynum::{self, PyNum, py_isspace};
 use super::pyre;
 
-/// A minijinja environment with exactly the tables' filters, tests and
-/// functions, Python's `str()` for output, and bounded work.
-pub(super) fn environment<'a>() -> Environment<'a> {
-    let mut env = Environment::empty();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.set_trim_blocks(true);
-    env.set_keep_trailing_newline(true);
-    env.set_fuel(Some(jinja::FUEL));
-    env.set_formatter(|out, _state, value| {
-        // A `{{ none }}` among text prints nothing in 2.19.
-        if !value.is_none() {
-            out.write_str(&py_str(value)?)?;
-        }
-        Ok(())
-    });
-    register(&mut env);
-    super::rewrite::register(&mut env);
-    env.set_unknown_method_callback(method);
-    env
-}
-
+/// Adds the tables' filters, tests and functions to `env`.
 pub(super) fn register(env: &mut Environment<'_>) {
     env.add_filter("basename", basename);
     env.add_filter("bool", to_bool);

@@ -567,7 +567,7 @@ fn non_finite_floats_print_as_python() {
 /// one fails here), and every function of the table is a row.
 #[test]
 fn every_rewritten_operation_has_its_function() {
-    let env = super::filters::environment();
+    let env = super::environment::environment();
     for (op, function) in super::rewrite::REWRITTEN {
         assert!(
             env.compile_expression(&format!("{function} is defined"))

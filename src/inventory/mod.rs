@@ -17,6 +17,7 @@
 
 mod address;
 mod connection;
+mod environment;
 mod facts;
 mod files;
 mod filters;

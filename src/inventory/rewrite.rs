@@ -1,7 +1,7 @@
 //! The operations where minijinja and Jinja2 (as ansible-core 2.19 runs
 //! it) compute different values, routed to functions with Python's
 //! semantics. The template is parsed and each such node is rewritten into
-//! a call of a function registered in [`super::filters`]; everything else
+//! a call of a function registered in [`super::environment`]; everything else
 //! is copied as written.
 //!
 //! | node | minijinja | Ansible | rewritten to |

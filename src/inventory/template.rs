@@ -168,7 +168,7 @@ impl Templar {
         let world = World {
             facts,
             secret: secret.cloned(),
-            env: super::filters::environment(),
+            env: super::environment::environment(),
             rendering: Mutex::new(Vec::new()),
             missing: Mutex::new(None),
             refused: Mutex::new(None),
