@@ -117,31 +117,19 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
 /// `abc`), and so is a field computed from a secret (`support::taint`:
 /// a key file `{{ db_password }}`). An address is compared as ssh
 /// lower-cases it. The address, user and port are masked too when the
-/// variable that sets them was computed from a secret, whatever they
-/// hold: a port chosen by a condition on a secret (`{{ 22 if pin | int >
-/// 2000 else 23 }}`) is a number no text mask would find.
+/// variable that set them was computed from a secret, whatever they
+/// hold (a port chosen by a condition on a secret, `{{ 22 if pin | int >
+/// 2000 else 23 }}`, is a number no text mask would find): the flags the
+/// resolved target carries (`support::secrets::FromSecret`), set where
+/// the inventory computed each value, and only there.
 struct ByField {
     secrets: Vec<crate::support::secrets::Secret>,
-    /// Whether the address, the user, the port were computed from a secret.
-    derived: [bool; 3],
 }
-
-/// The variables that set the address, the user, the port of a host.
-const FIELD_VARS: [&[&str]; 3] = [
-    &["ansible_host", "ansible_ssh_host"],
-    &["ansible_user", "ansible_ssh_user"],
-    &["ansible_port", "ansible_ssh_port"],
-];
 
 impl ByField {
     fn of(inventory: &Inventory, host: &Host, vault: Option<&VaultSecret>) -> Self {
         ByField {
             secrets: inventory.secret_values(host, vault),
-            derived: FIELD_VARS.map(|names| {
-                names
-                    .iter()
-                    .any(|n| inventory.is_derived_from_secret(host, vault, n))
-            }),
         }
     }
 
@@ -167,21 +155,15 @@ impl ByField {
         format!("{}:{port}", self.address(target))
     }
 
-    /// The address, masked when it is a secret, was computed from one (the
-    /// flag the target carries), or its variable read one.
+    /// The address, masked when it is a secret or was computed from one
+    /// (the flag the target carries).
     fn address(&self, target: &Target) -> String {
-        if self.derived[0] {
-            return crate::support::secrets::MASK.to_string();
-        }
         self.mask(&target.from_secret.shown(Field::Address, &target.address))
             .to_string()
     }
 
     /// The user, masked as [`ByField::address`].
     fn user(&self, target: &Target) -> String {
-        if self.derived[1] {
-            return crate::support::secrets::MASK.to_string();
-        }
         self.mask(&target.shown_user()).to_string()
     }
 
@@ -209,10 +191,7 @@ impl ByField {
     /// computed from one.
     fn port(&self, target: &Target) -> Json {
         let text = target.port.to_string();
-        if self.derived[2]
-            || target.from_secret.port
-            || self.secrets.iter().any(|s| s.expose() == text)
-        {
+        if target.from_secret.port || self.secrets.iter().any(|s| s.expose() == text) {
             Json::from(crate::support::secrets::MASK)
         } else {
             Json::from(target.port)

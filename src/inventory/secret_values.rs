@@ -69,35 +69,6 @@ impl Inventory {
         out.into_iter().map(Secret::new).collect()
     }
 
-    /// Whether `host`'s variable `name` is a secret or was computed from
-    /// one (its template read a secret, even only in a condition: `{{ 22
-    /// if pin | int > 2000 else 23 }}`): a field it sets is shown `***`
-    /// whatever its value, which may be a number or a boolean no text
-    /// mask finds (docs/SECURITY.md I4).
-    pub(crate) fn is_derived_from_secret(
-        &self,
-        host: &Host,
-        secret: Option<&VaultSecret>,
-        name: &str,
-    ) -> bool {
-        let Some(raw) = host.vars.get(name) else {
-            return false;
-        };
-        let origin = self.origins.get(&host.name).and_then(|o| o.get(name));
-        if is_secret_var(host, origin, name) {
-            return true;
-        }
-        has_template(raw)
-            && Templar::new(
-                &host.name,
-                &host.groups,
-                &host.vars,
-                secret,
-                Some(&self.facts),
-            )
-            .reads_secret(name)
-    }
-
     /// Tell the run every secret value of `hosts` before anything about
     /// them is shown: an error quoting a port rendered from a password,
     /// or `--json`'s user, must find it masked ([`Secret::new`] remembers).
