@@ -50,21 +50,30 @@ fn clients_available() -> bool {
 
 impl AuthLab {
     async fn start() -> Option<AuthLab> {
-        AuthLab::start_with(&[]).await
+        AuthLab::start_with(&[], "").await
     }
 
     /// As [`AuthLab::start`], the key added to the agent with `add`
     /// before its file name (`ssh-add` options; `HOSTKEYS` is a file
-    /// naming the sshd's key for `127.0.0.1`, as `-H` reads it).
-    async fn start_with(add: &[&str]) -> Option<AuthLab> {
+    /// naming the sshd's key for `127.0.0.1`, as `-H` reads it), and
+    /// `sshd_config` lines that win over the lab's.
+    async fn start_with(add: &[&str], sshd_config: &str) -> Option<AuthLab> {
         if !clients_available() {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
         let client = new_key();
         let client_pub = client.public_key().to_openssh().unwrap();
-        let (sshd, host_pub) =
-            start_sshd_with(dir.path(), &client_pub, "healthy", SshdSetup::default()).await?;
+        let (sshd, host_pub) = start_sshd_with(
+            dir.path(),
+            &client_pub,
+            "healthy",
+            SshdSetup {
+                config: sshd_config.to_string(),
+                ..SshdSetup::default()
+            },
+        )
+        .await?;
         std::fs::write(
             dir.path().join("known_hosts"),
             format!(
@@ -275,13 +284,60 @@ impl AuthLab {
 
 const AUTH_FAILED: &str = "authentication failed for user";
 
+/// Keys are offered in ssh's order (`sshconnect2.c` `pubkey_prepare`):
+/// the agent's keys before the identity files that the agent does not
+/// hold. With `MaxAuthTries 1` the first key offered is the only one: the
+/// lab's `IdentityFile` (a key sshd refuses) offered first ends the login
+/// where ssh, offering the agent's key first, logs in (round 8: sshfleet
+/// offered its files first, so a different key, with a different
+/// `authorized_keys` entry, could log in).
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_are_offered_in_ssh_order_the_agents_first() {
+    let Some(lab) = AuthLab::start_with(&[], "MaxAuthTries 1\n").await else {
+        return;
+    };
+    lab.expect("127.0.0.1", "  IdentityAgent AGENT\n", false, true, "")
+        .await;
+    // IdentitiesOnly: the identity whose key the agent holds (a `.pub`)
+    // comes before the other identity file, though listed after it.
+    lab.expect(
+        "127.0.0.1",
+        "  IdentitiesOnly yes\n  IdentityFile PUBLIC_ONLY\n  IdentityAgent AGENT\n",
+        false,
+        true,
+        "",
+    )
+    .await;
+    // The inventory's key (Ansible's `-o IdentityFile`) is an identity
+    // file like any other: after the agent's.
+    let other = lab.dir.path().join("other_key");
+    lab.expect_with_key(
+        "127.0.0.1",
+        "  IdentityAgent AGENT\n",
+        Some(&other),
+        false,
+        true,
+        "",
+    )
+    .await;
+    // Without the agent the refused file is the one try.
+    lab.expect(
+        "127.0.0.1",
+        "  IdentityAgent none\n",
+        false,
+        false,
+        AUTH_FAILED,
+    )
+    .await;
+}
+
 /// A key added to the agent with a destination constraint (`ssh-add -h`
 /// for this very sshd): `ssh` binds the agent to the session and logs in;
 /// sshfleet cannot bind it, and its failure says that the agent refused
 /// to sign and why, never a bare "authentication failed" (round 6, 24/11).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_destination_constrained_agent_key_is_named_as_refused_by_the_agent() {
-    let Some(lab) = AuthLab::start_with(&["-H", "HOSTKEYS", "-h", "127.0.0.1"]).await else {
+    let Some(lab) = AuthLab::start_with(&["-H", "HOSTKEYS", "-h", "127.0.0.1"], "").await else {
         return;
     };
     let config = lab.config("127.0.0.1", "  IdentityAgent AGENT\n");

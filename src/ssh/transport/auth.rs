@@ -1,4 +1,5 @@
-//! Logging in: key files, the agent, then the password (`password`, then
+//! Logging in: public keys (identity files and the agent's, in ssh's
+//! order), then the password (`password`, then
 //! `keyboard-interactive`), never to a host whose key was not verified,
 //! never to a jump host.
 
@@ -16,7 +17,10 @@ use crate::ssh::algorithms::{self, Algorithms};
 
 use super::*;
 
+mod identity;
 mod prompt;
+
+use identity::{Identity, read_identity, too_open};
 
 /// Where a target's password may come from, and whether it may be sent
 /// (the password itself is a [`crate::support::secrets::Secret`]).
@@ -56,10 +60,6 @@ struct Attempt<'a> {
     tried: Vec<String>,
     /// The methods the server said it still accepts (`None`: not said yet).
     methods_left: Option<russh::MethodSet>,
-    /// The public halves of the identities: an agent key that is one of
-    /// them may be used under `IdentitiesOnly` (a `.pub` identity whose
-    /// private half is in the agent).
-    identities: Vec<russh::keys::PublicKey>,
 }
 
 /// Why an agent answers a signing request with a failure for a key the
@@ -72,8 +72,8 @@ struct Attempt<'a> {
 /// be asked or is declined.
 const AGENT_REFUSED: &str = "the agent refused to sign (sshfleet cannot use a key added with destination constraints, `ssh-add -h`: it does not bind the agent to the session as ssh does; a key added with `ssh-add -c` needs a confirmation the agent could not get)";
 
-/// Try the inventory's key file, ssh_config's, then the agent, then the
-/// password (the `password` method, then `keyboard-interactive`), as
+/// Try the public keys (the identity files and the agent's, in ssh's
+/// order), then the password (the `password` method, then `keyboard-interactive`), as
 /// OpenSSH would and as ssh_config allows; return the secrets used so
 /// transcripts can redact them.
 pub(super) async fn authenticate(
@@ -86,15 +86,10 @@ pub(super) async fn authenticate(
         user: credentials.user.as_str(),
         tried: Vec::new(),
         methods_left: None,
-        identities: Vec::new(),
     };
-    if credentials.methods.publickey {
-        if attempt.key_files(handle, credentials, algorithms).await? {
-            return Ok(Vec::new());
-        }
-        if attempt.agent(handle, credentials, algorithms).await? {
-            return Ok(Vec::new());
-        }
+    if credentials.methods.publickey && attempt.public_keys(handle, credentials, algorithms).await?
+    {
+        return Ok(Vec::new());
     }
     if let Some(secrets) = attempt.password(handle, credentials, secret).await? {
         return Ok(secrets);
@@ -116,26 +111,82 @@ pub(super) async fn authenticate(
     })
 }
 
+/// An agent connection, as russh's client gives it.
+type Agent = AgentClient<Box<dyn russh::keys::agent::client::AgentStream + Send + Unpin>>;
+
+/// One identity file in the order ssh lists it: the inventory's key
+/// (Ansible's `-o IdentityFile`, first on ssh's command line), then
+/// ssh_config's.
+struct IdentityFile<'p> {
+    path: &'p Path,
+    /// The inventory's key: one sshfleet cannot read is an error.
+    required: bool,
+    identity: Identity,
+}
+
+/// What the agent's keys gave, for the failure's one `ssh-agent` entry.
+#[derive(Default)]
+struct AgentNotes {
+    skipped: Vec<String>,
+    refused: Vec<String>,
+    /// The server's `rsa-sha2-*` choice (as russh reports it), asked once.
+    rsa_hash: Option<Option<Option<russh::keys::HashAlg>>>,
+}
+
+impl AgentNotes {
+    /// The failure's entry for the agent: what it did not offer or sign.
+    fn summary(&self) -> String {
+        let mut notes = Vec::new();
+        if !self.skipped.is_empty() {
+            notes.push(format!("not offered: {}", self.skipped.join("; ")));
+        }
+        if !self.refused.is_empty() {
+            notes.push(format!(
+                "the agent did not sign: {}",
+                self.refused.join("; ")
+            ));
+        }
+        match notes.is_empty() {
+            true => "ssh-agent".to_string(),
+            false => format!("ssh-agent ({})", notes.join("; ")),
+        }
+    }
+}
+
 impl Attempt<'_> {
-    /// The key files; `Ok(true)` when one logged in.
-    async fn key_files(
+    /// The public keys in OpenSSH 9.2's order (`sshconnect2.c`
+    /// `pubkey_prepare`): first the identity files whose key the agent
+    /// holds, in the agent's order, signed by the agent; then the agent's
+    /// other keys (none under `IdentitiesOnly`); then the other identity
+    /// files, signed from disk. Which key logs in decides what the host
+    /// lets the session do (an `authorized_keys` `command=` or `from=`),
+    /// and how many keys are offered before a server's `MaxAuthTries`
+    /// ends the connection. `Ok(true)` when one logged in.
+    async fn public_keys(
         &mut self,
         handle: &mut Handle<Verifier>,
         credentials: &Credentials,
         algorithms: &Algorithms,
     ) -> Result<bool, ConnectError> {
-        let user = self.user;
-        let keys = credentials
+        let mut files = Vec::new();
+        let named = credentials
             .key_file
             .iter()
             .map(|p| (p, true))
             .chain(credentials.config_key_files.iter().map(|p| (p, false)));
-        for (path, required) in keys {
+        for (path, required) in named {
             let named_by = match required {
                 true => "ansible_ssh_private_key_file",
                 false => "ssh_config IdentityFile",
             };
             let identity = read_identity(path, named_by).await;
+            // A file sshfleet does not read (a FIFO, a device, too large)
+            // is refused before any key is offered.
+            if identity.refused
+                && let Err(e) = identity.private
+            {
+                return Err(e);
+            }
             // ssh offers `FILE-cert.pub` beside an identity first; sshfleet
             // offers no user certificate: a failure says so, never silently.
             let mut certificate = path.as_os_str().to_owned();
@@ -146,155 +197,197 @@ impl Attempt<'_> {
                     Path::new(&certificate).display()
                 ));
             }
-            let public_known = identity.public.is_some();
-            let listed = identity.public.clone();
-            if let Some(public) = identity.public {
-                self.identities.push(public);
-            }
-            if let Some(why) = too_open(path).filter(|_| !identity.is_public) {
-                // ssh's "UNPROTECTED PRIVATE KEY FILE!": the key is skipped
-                // and authentication goes on without it.
-                tracing::warn!("{}: {why}", path.display());
-                self.tried
-                    .push(format!("key {} (skipped: {why})", path.display()));
+            files.push(IdentityFile {
+                path,
+                required,
+                identity,
+            });
+        }
+        let mut agent = connect_agent(&credentials.methods.agent).await;
+        let listed = match agent.as_mut() {
+            Some(agent) => agent.request_identities().await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        // The agent's keys, each either an identity file's (taken out of
+        // `files`, in the agent's order) or its own.
+        let mut via_agent = Vec::new();
+        let mut agent_only = Vec::new();
+        for listed in listed {
+            let AgentIdentity::PublicKey { key, .. } = listed else {
                 continue;
+            };
+            let file = files.iter().position(|f| {
+                f.identity
+                    .public
+                    .as_ref()
+                    .is_some_and(|p| p.key_data() == key.key_data())
+            });
+            match file {
+                Some(at) => via_agent.push((files.remove(at), key)),
+                None if !credentials.identities_only => agent_only.push(key),
+                None => {}
             }
-            let key = match identity.private {
-                Ok(key) => key,
-                // An encrypted key whose public half is known: ssh offers
-                // it through the agent when the agent holds its private
-                // half ("explicit agent"), whoever named it; if the agent
-                // does not, the failure lists why this key was not used.
-                Err(e) if identity.encrypted && public_known => {
+        }
+        let mut notes = AgentNotes::default();
+        if let Some(agent) = agent.as_mut() {
+            for (file, key) in via_agent {
+                let before = notes.skipped.len() + notes.refused.len();
+                if self
+                    .agent_key(handle, agent, key, algorithms, &mut notes)
+                    .await?
+                {
+                    return Ok(true);
+                }
+                if notes.skipped.len() + notes.refused.len() == before {
                     self.tried
-                        .push(format!("key {} (skipped: {e})", path.display()));
-                    continue;
+                        .push(format!("key {} (signed by ssh-agent)", file.path.display()));
                 }
-                Err(e) if required || identity.refused => return Err(e),
-                Err(e) => {
-                    // ssh_config often lists keys for other hosts too.
-                    if identity.exists && !identity.is_public {
-                        self.tried
-                            .push(format!("key {} (skipped: {e})", path.display()));
-                    } else {
-                        tracing::debug!(
-                            "IdentityFile {} has no private key here; skipped",
-                            path.display()
-                        );
-                    }
-                    continue;
-                }
-            };
-            // ssh offers the key `FILE.pub` holds and then cannot sign for
-            // it with another private key: this identity never logs in.
-            if let Some(listed) = listed.filter(|_| !identity.is_public)
-                && listed.key_data() != key.public_key().key_data()
-            {
-                self.tried.push(format!(
-                    "key {} (skipped: {}.pub beside it holds another key, which ssh offers and this private key cannot sign for)",
-                    path.display(),
-                    path.display()
-                ));
-                continue;
             }
-            let server = match key.algorithm().is_rsa() {
-                true => handle.best_supported_rsa_hash().await?,
-                false => None,
-            };
-            let hash = match algorithms::key_signature(&key.algorithm(), server, algorithms) {
-                Ok(hash) => hash,
-                Err(why) => {
-                    self.tried
-                        .push(format!("key {} (not offered: {why})", path.display()));
-                    continue;
+            for key in agent_only {
+                if self
+                    .agent_key(handle, agent, key, algorithms, &mut notes)
+                    .await?
+                {
+                    return Ok(true);
                 }
-            };
-            let result = handle
-                .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
-                .await?;
-            match result {
-                AuthResult::Success => return Ok(true),
-                AuthResult::Failure {
-                    remaining_methods, ..
-                } => self.methods_left = Some(remaining_methods),
             }
-            self.tried.push(format!("key {}", path.display()));
+            self.tried.push(notes.summary());
+        }
+        for file in files {
+            if self.key_file(handle, file, algorithms).await? {
+                return Ok(true);
+            }
         }
         Ok(false)
     }
 
-    /// The agent's keys (only the identities' under `IdentitiesOnly`);
-    /// `Ok(true)` when one logged in.
-    async fn agent(
+    /// One key the agent holds, signed by it; `Ok(true)` when it logged in.
+    async fn agent_key(
         &mut self,
         handle: &mut Handle<Verifier>,
-        credentials: &Credentials,
+        agent: &mut Agent,
+        key: russh::keys::PublicKey,
+        algorithms: &Algorithms,
+        notes: &mut AgentNotes,
+    ) -> Result<bool, ConnectError> {
+        let server = match (key.algorithm().is_rsa(), notes.rsa_hash) {
+            (false, _) => None,
+            (true, Some(known)) => known,
+            (true, None) => *notes
+                .rsa_hash
+                .insert(handle.best_supported_rsa_hash().await?),
+        };
+        let hash = match algorithms::key_signature(&key.algorithm(), server, algorithms) {
+            Ok(hash) => hash,
+            Err(why) => {
+                notes
+                    .skipped
+                    .push(format!("{} key: {why}", key.algorithm().as_str()));
+                return Ok(false);
+            }
+        };
+        let named = format!(
+            "{} key {}",
+            key.algorithm().as_str(),
+            key.fingerprint(russh::keys::HashAlg::Sha256)
+        );
+        match handle
+            .authenticate_publickey_with(self.user, key, hash, agent)
+            .await
+        {
+            Ok(AuthResult::Success) => return Ok(true),
+            Ok(AuthResult::Failure {
+                remaining_methods, ..
+            }) => self.methods_left = Some(remaining_methods),
+            Err(AgentAuthError::Key(russh::keys::Error::AgentFailure)) => {
+                notes.refused.push(format!("{named}: {AGENT_REFUSED}"))
+            }
+            Err(e) => notes.refused.push(format!("{named}: {e}")),
+        }
+        Ok(false)
+    }
+
+    /// One identity file signed from disk; `Ok(true)` when it logged in.
+    async fn key_file(
+        &mut self,
+        handle: &mut Handle<Verifier>,
+        file: IdentityFile<'_>,
         algorithms: &Algorithms,
     ) -> Result<bool, ConnectError> {
-        let user = self.user;
-        let Some(mut agent) = connect_agent(&credentials.methods.agent).await else {
+        let IdentityFile {
+            path,
+            required,
+            identity,
+        } = file;
+        let public_known = identity.public.is_some();
+        if let Some(why) = too_open(path).filter(|_| !identity.is_public) {
+            // ssh's "UNPROTECTED PRIVATE KEY FILE!": the key is skipped
+            // and authentication goes on without it.
+            tracing::warn!("{}: {why}", path.display());
+            self.tried
+                .push(format!("key {} (skipped: {why})", path.display()));
             return Ok(false);
-        };
-        {
-            let listed = agent.request_identities().await.unwrap_or_default();
-            let mut rsa_hash = None;
-            let mut skipped = Vec::new();
-            let mut refused = Vec::new();
-            for identity in listed {
-                let AgentIdentity::PublicKey { key, .. } = identity else {
-                    continue;
-                };
-                if credentials.identities_only
-                    && !self
-                        .identities
-                        .iter()
-                        .any(|i| i.key_data() == key.key_data())
-                {
-                    continue;
-                }
-                let server = match (key.algorithm().is_rsa(), rsa_hash) {
-                    (false, _) => None,
-                    (true, Some(known)) => known,
-                    (true, None) => *rsa_hash.insert(handle.best_supported_rsa_hash().await?),
-                };
-                let hash = match algorithms::key_signature(&key.algorithm(), server, algorithms) {
-                    Ok(hash) => hash,
-                    Err(why) => {
-                        skipped.push(format!("{} key: {why}", key.algorithm().as_str()));
-                        continue;
-                    }
-                };
-                let named = format!(
-                    "{} key {}",
-                    key.algorithm().as_str(),
-                    key.fingerprint(russh::keys::HashAlg::Sha256)
-                );
-                let result = handle
-                    .authenticate_publickey_with(user, key, hash, &mut agent)
-                    .await;
-                match result {
-                    Ok(AuthResult::Success) => return Ok(true),
-                    Ok(AuthResult::Failure {
-                        remaining_methods, ..
-                    }) => self.methods_left = Some(remaining_methods),
-                    Err(AgentAuthError::Key(russh::keys::Error::AgentFailure)) => {
-                        refused.push(format!("{named}: {AGENT_REFUSED}"))
-                    }
-                    Err(e) => refused.push(format!("{named}: {e}")),
-                }
-            }
-            let mut notes = Vec::new();
-            if !skipped.is_empty() {
-                notes.push(format!("not offered: {}", skipped.join("; ")));
-            }
-            if !refused.is_empty() {
-                notes.push(format!("the agent did not sign: {}", refused.join("; ")));
-            }
-            self.tried.push(match notes.is_empty() {
-                true => "ssh-agent".to_string(),
-                false => format!("ssh-agent ({})", notes.join("; ")),
-            });
         }
+        let key = match identity.private {
+            Ok(key) => key,
+            // An encrypted key whose public half is known: ssh signs with
+            // it through the agent when the agent holds its private half
+            // ("explicit agent", above); it does not, so the failure lists
+            // why this key was not used.
+            Err(e) if identity.encrypted && public_known => {
+                self.tried
+                    .push(format!("key {} (skipped: {e})", path.display()));
+                return Ok(false);
+            }
+            Err(e) if required => return Err(e),
+            Err(e) => {
+                // ssh_config often lists keys for other hosts too.
+                if identity.exists && !identity.is_public {
+                    self.tried
+                        .push(format!("key {} (skipped: {e})", path.display()));
+                } else {
+                    tracing::debug!(
+                        "IdentityFile {} has no private key here; skipped",
+                        path.display()
+                    );
+                }
+                return Ok(false);
+            }
+        };
+        // ssh offers the key `FILE.pub` holds and then cannot sign for it
+        // with another private key: this identity never logs in.
+        if let Some(listed) = identity.public.filter(|_| !identity.is_public)
+            && listed.key_data() != key.public_key().key_data()
+        {
+            self.tried.push(format!(
+                "key {} (skipped: {}.pub beside it holds another key, which ssh offers and this private key cannot sign for)",
+                path.display(),
+                path.display()
+            ));
+            return Ok(false);
+        }
+        let server = match key.algorithm().is_rsa() {
+            true => handle.best_supported_rsa_hash().await?,
+            false => None,
+        };
+        let hash = match algorithms::key_signature(&key.algorithm(), server, algorithms) {
+            Ok(hash) => hash,
+            Err(why) => {
+                self.tried
+                    .push(format!("key {} (not offered: {why})", path.display()));
+                return Ok(false);
+            }
+        };
+        let result = handle
+            .authenticate_publickey(self.user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
+            .await?;
+        match result {
+            AuthResult::Success => return Ok(true),
+            AuthResult::Failure {
+                remaining_methods, ..
+            } => self.methods_left = Some(remaining_methods),
+        }
+        self.tried.push(format!("key {}", path.display()));
         Ok(false)
     }
 
@@ -464,9 +557,7 @@ fn allowed_password_methods(methods: &Methods) -> &'static str {
 }
 
 /// The agent `IdentityAgent` names, if it can be reached.
-async fn connect_agent(
-    source: &AgentSource,
-) -> Option<AgentClient<Box<dyn russh::keys::agent::client::AgentStream + Send + Unpin>>> {
+async fn connect_agent(source: &AgentSource) -> Option<Agent> {
     let path = match source {
         AgentSource::None => return None,
         AgentSource::Environment => PathBuf::from(std::env::var_os("SSH_AUTH_SOCK")?),
@@ -502,197 +593,10 @@ fn shown_prompt(prompt: &str) -> String {
     shown
 }
 
-/// What one identity file (and its `FILE.pub`) gave.
-struct Identity {
-    /// Its public half: the file itself if it is a public key, else
-    /// `FILE.pub`.
-    public: Option<russh::keys::PublicKey>,
-    private: Result<russh::keys::PrivateKey, ConnectError>,
-    /// The file itself is a public key (an `IdentityFile` may name one).
-    is_public: bool,
-    /// A private key whose private part needs a passphrase.
-    encrypted: bool,
-    exists: bool,
-    /// The file (or `FILE.pub`) is not one sshfleet reads (a FIFO, a
-    /// device, too large): an error even for an ssh_config identity.
-    refused: bool,
-}
-
-/// Read the identity at `path` through the one bounded reader
-/// (`support::bounds`), off the runtime's worker threads: a worker blocked
-/// in a read stalls the timers and the signal watcher of the whole run.
-async fn read_identity(path: &Path, named_by: &'static str) -> Identity {
-    let owned = path.to_path_buf();
-    let read = tokio::task::spawn_blocking(move || read_identity_now(&owned, named_by)).await;
-    read.unwrap_or_else(|e| Identity {
-        public: None,
-        private: Err(ConnectError::KeyFile {
-            path: path.to_path_buf(),
-            message: format!("reading it failed: {e}"),
-        }),
-        is_public: false,
-        encrypted: false,
-        exists: true,
-        refused: true,
-    })
-}
-
-/// OpenSSH's `sshkey_perm_ok`: a private key file owned by this user that
-/// group or others may read is not used ("UNPROTECTED PRIVATE KEY FILE!",
-/// "Permissions 0644 for FILE are too open"); the reason, if so.
-fn too_open(path: &Path) -> Option<String> {
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path).ok()?;
-    // What is not a regular file is refused by the reader, saying so.
-    if !meta.is_file() {
-        return None;
-    }
-    let mode = meta.mode() & 0o7777;
-    (meta.uid() == nix::unistd::getuid().as_raw() && mode & 0o077 != 0).then(|| {
-        format!(
-            "UNPROTECTED PRIVATE KEY FILE: permissions {mode:04o} are too open (group or others may read it), so ssh ignores this key, and so does sshfleet; chmod 600 it"
-        )
-    })
-}
-
-fn read_identity_now(path: &Path, named_by: &str) -> Identity {
-    let refusal = |file: &Path, e: &std::io::Error| ConnectError::KeyFile {
-        path: file.to_path_buf(),
-        message: match file == path {
-            true => format!("{e} (named by {named_by})"),
-            false => format!(
-                "{e} (the public half beside {}, named by {named_by})",
-                path.display()
-            ),
-        },
-    };
-    let text = crate::support::bounds::read_input(path);
-    let refused_io = |e: &std::io::Error| e.kind() == std::io::ErrorKind::InvalidInput;
-    if let Err(e) = &text
-        && refused_io(e)
-    {
-        return Identity {
-            public: None,
-            private: Err(refusal(path, e)),
-            is_public: false,
-            encrypted: false,
-            exists: true,
-            refused: true,
-        };
-    }
-    let exists = !matches!(&text, Err(e) if e.kind() == std::io::ErrorKind::NotFound);
-    let own_public = text.as_deref().ok().and_then(parse_public_key);
-    let is_public = own_public.is_some();
-    let public = match own_public {
-        Some(key) => Some(key),
-        None => {
-            let mut pub_path = path.as_os_str().to_owned();
-            pub_path.push(".pub");
-            let pub_path = std::path::PathBuf::from(pub_path);
-            match crate::support::bounds::read_input(&pub_path) {
-                Ok(text) => parse_public_key(&text),
-                Err(e) if refused_io(&e) => {
-                    return Identity {
-                        public: None,
-                        private: Err(refusal(&pub_path, &e)),
-                        is_public,
-                        encrypted: false,
-                        exists,
-                        refused: true,
-                    };
-                }
-                // As OpenSSH's `sshkey_load_public`: without `FILE.pub`,
-                // the public half an OpenSSH-format private key stores in
-                // the clear, read without its passphrase (so an encrypted
-                // key whose private half is in the agent is used through
-                // the agent, ssh's "explicit agent").
-                Err(_) => text.as_deref().ok().and_then(public_of_private),
-            }
-        }
-    };
-    let mut encrypted = false;
-    let private = match text {
-        Ok(text) => {
-            russh::keys::decode_secret_key(&text, None).map_err(|e| ConnectError::KeyFile {
-                path: path.to_path_buf(),
-                message: match e {
-                    russh::keys::Error::KeyIsEncrypted => {
-                        encrypted = true;
-                        "it is encrypted; load it into ssh-agent instead".to_string()
-                    }
-                    other => other.to_string(),
-                },
-            })
-        }
-        Err(e) => Err(ConnectError::KeyFile {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        }),
-    };
-    Identity {
-        public,
-        private,
-        is_public,
-        encrypted,
-        exists,
-        refused: false,
-    }
-}
-
-/// The public key an OpenSSH-format private key file holds unencrypted
-/// (also when the private part is encrypted).
-fn public_of_private(text: &str) -> Option<russh::keys::PublicKey> {
-    russh::keys::PrivateKey::from_openssh(text)
-        .ok()
-        .map(|key| key.public_key().clone())
-}
-
-/// A public key file's key, as `russh::keys::load_public_key` parses one:
-/// the first line that is not blank or a comment, `ALGORITHM BASE64
-/// [COMMENT]` or a bare base64 blob.
-fn parse_public_key(text: &str) -> Option<russh::keys::PublicKey> {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
-    let Some((_, rest)) = line.split_once(char::is_whitespace) else {
-        return russh::keys::parse_public_key_base64(line).ok();
-    };
-    let rest = rest.trim_start();
-    let (key, comment) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let mut key = russh::keys::parse_public_key_base64(key).ok()?;
-    key.set_comment(comment.trim_start());
-    Some(key)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    /// An identity that is a FIFO or a device is refused at once, naming
-    /// the file and who named it, for ssh_config's IdentityFile too (which
-    /// otherwise skips a key it cannot use).
-    #[cfg(unix)]
-    #[test]
-    fn identities_that_are_not_regular_files_are_refused_naming_who_named_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("id");
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-        assert!(made.unwrap().success());
-        for (path, by) in [
-            (fifo.as_path(), "ssh_config IdentityFile"),
-            (Path::new("/dev/zero"), "ansible_ssh_private_key_file"),
-        ] {
-            let identity = read_identity_now(path, by);
-            assert!(identity.refused);
-            let e = identity.private.err().unwrap().to_string();
-            assert!(e.contains(&path.display().to_string()), "{e}");
-            assert!(e.contains("not a regular file") && e.contains(by), "{e}");
-        }
-        let missing = read_identity_now(&dir.path().join("none"), "ssh_config IdentityFile");
-        assert!(!missing.refused && !missing.exists);
-    }
 
     /// A hostile prompt is quoted escaped and cut: an error line never
     /// carries its escapes or all of a megabyte of it.
@@ -707,33 +611,5 @@ mod tests {
             shown_prompt(&long),
             format!("{}...", &long[..SHOWN_PROMPT_CHARS])
         );
-    }
-
-    /// ssh's `sshkey_perm_ok`: a key file of this user's that group or
-    /// others may read is skipped, one only its owner reads is used.
-    #[test]
-    fn private_keys_others_may_read_are_skipped_as_ssh_skips_them() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("id");
-        std::fs::write(&key, "x").unwrap();
-        for (mode, skipped) in [
-            (0o600, false),
-            (0o400, false),
-            (0o644, true),
-            (0o640, true),
-            (0o604, true),
-        ] {
-            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
-            let why = too_open(&key);
-            assert_eq!(why.is_some(), skipped, "{mode:o}");
-            if let Some(why) = why {
-                assert!(
-                    why.contains("UNPROTECTED PRIVATE KEY FILE")
-                        && why.contains(&format!("{mode:04o}")),
-                    "{why}"
-                );
-            }
-        }
     }
 }
