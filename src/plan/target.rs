@@ -275,6 +275,11 @@ impl Resolver {
         let given = HostConfig {
             user: overrides.user.clone(),
             port: overrides.port,
+            // Ansible's `-o IdentityFile="KEY"`: ssh's first identity.
+            command_line_identities: match (conn.plugin, &overrides.key_file) {
+                (Plugin::Ssh, Some(key)) => vec![key.to_string_lossy().into_owned()],
+                _ => Vec::new(),
+            },
             ..HostConfig::default()
         };
         // Ansible's paramiko and network_cli plugins read no ssh_config.

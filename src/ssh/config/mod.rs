@@ -50,6 +50,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod caps;
 mod cnum;
 mod expand;
 pub(crate) mod expansion;
@@ -240,6 +241,10 @@ struct Directive {
     /// that block's), outermost first, as indexes into `blocks`.
     scope: Arc<Vec<usize>>,
     line: Line,
+    /// The file and line it was read from, for an error found only when
+    /// it applies to a host (a list past OpenSSH's cap).
+    path: PathBuf,
+    number: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -427,6 +432,8 @@ impl SshConfig {
                     self.directives.push(Directive {
                         scope: outer.clone(),
                         line: Line::Block(id),
+                        path: path.to_path_buf(),
+                        number,
                     });
                     let mut conditions = (**outer).clone();
                     conditions.push(id);
@@ -523,6 +530,8 @@ impl SshConfig {
         self.directives.push(Directive {
             scope: scope.clone(),
             line,
+            path: place.path.to_path_buf(),
+            number: place.line,
         });
         Ok(())
     }
@@ -676,7 +685,14 @@ impl SshConfig {
                 continue;
             }
             match &directive.line {
-                Line::Setting(setting) => out.apply(setting, pass.host),
+                Line::Setting(setting) => {
+                    out.apply(setting, pass.host)
+                        .map_err(|message| SshConfigError::Invalid {
+                            path: directive.path.clone(),
+                            line: directive.number,
+                            message,
+                        })?
+                }
                 Line::IgnoreUnknown(patterns) => {
                     if ignore_unknown.is_none() {
                         *ignore_unknown = Some(crate::ssh::pattern::PatternList::new(
@@ -730,6 +746,8 @@ pub(crate) fn lower_ascii(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
+#[cfg(test)]
+mod caps_tests;
 #[cfg(test)]
 mod generated;
 #[cfg(test)]

@@ -42,6 +42,10 @@ pub(crate) struct HostConfig {
     /// Unexpanded: `~` and tokens are expanded with `expand_path` once
     /// the final host, port and user are known.
     pub identity_files: Vec<String>,
+    /// The identity files on ssh's command line (Ansible's `-o
+    /// IdentityFile` for the inventory's key): not listed here, but
+    /// counted against OpenSSH's cap and not gathered again from a file.
+    pub command_line_identities: Vec<String>,
     pub identities_only: Option<bool>,
     /// Unexpanded, like `identity_files`.
     pub known_hosts_files: Option<Vec<String>>,
@@ -147,7 +151,10 @@ impl HostConfig {
             .get_or_insert_with(|| command.to_string());
     }
 
-    pub(super) fn apply(&mut self, setting: &Setting, given_host: &str) {
+    /// Add one line in force; `Err` when it takes a list past OpenSSH's
+    /// cap (`super::caps`), which `ssh` refuses.
+    pub(super) fn apply(&mut self, setting: &Setting, given_host: &str) -> Result<(), String> {
+        self.check_cap(setting)?;
         match setting {
             Setting::HostName(name) => {
                 if self.host_name.is_none() {
@@ -163,7 +170,9 @@ impl HostConfig {
                 self.user.get_or_insert_with(|| u.clone());
             }
             Setting::IdentityFile(file) => {
-                if !self.identity_files.contains(file) {
+                if !self.identity_files.contains(file)
+                    && !self.command_line_identities.contains(file)
+                {
                     self.identity_files.push(file.clone());
                 }
             }
@@ -190,7 +199,13 @@ impl HostConfig {
                 self.algorithms.set_if_unset(*kind, change.clone());
             }
             Setting::Other(keyword, value) => {
-                self.others.entry(keyword).or_insert_with(|| value.clone());
+                let held = self.others.entry(keyword).or_insert_with(|| value.clone());
+                // A keyword ssh gathers over lines is refused when any
+                // value in force is: the first refused one is kept.
+                if GATHERED.contains(keyword) && !refused(keyword, held) && refused(keyword, value)
+                {
+                    *held = value.clone();
+                }
             }
             Setting::Refused(row, value, why) => {
                 if row.accumulates || !self.is_set(row.keyword) {
@@ -200,7 +215,59 @@ impl HostConfig {
                 }
             }
         }
+        Ok(())
     }
+
+    /// `setting`'s values against OpenSSH's cap for its list, counted as
+    /// `ssh` counts them: identity files over every line (the inventory's
+    /// key, on ssh's command line, included), the others on the first
+    /// line in force.
+    fn check_cap(&self, setting: &Setting) -> Result<(), String> {
+        let (keyword, values, held) = match setting {
+            Setting::IdentityFile(_) => (
+                "identityfile",
+                1,
+                self.identity_files.len() + self.command_line_identities.len(),
+            ),
+            Setting::KnownHostsFiles(files) => (
+                "userknownhostsfile",
+                files.len(),
+                usize::from(self.known_hosts_files.is_some()),
+            ),
+            Setting::GlobalKnownHostsFiles(files) => (
+                "globalknownhostsfile",
+                files.len(),
+                usize::from(self.global_known_hosts_files.is_some()),
+            ),
+            Setting::Other(keyword, value) => (
+                *keyword,
+                value.args.len(),
+                usize::from(self.others.contains_key(keyword)),
+            ),
+            _ => return Ok(()),
+        };
+        super::caps::check(keyword, values, held)
+    }
+}
+
+/// The keywords kept in `others` whose every line in force OpenSSH 9.2
+/// gathers (`add_certificate_file`, the forwards, `SendEnv`), where every
+/// other keeps its first value; `IdentityFile` has its own list.
+/// `caps_tests::gathered_keywords_are_ssh_g_s` holds it to `ssh -G`.
+pub(super) const GATHERED: [&str; 5] = [
+    "certificatefile",
+    "dynamicforward",
+    "localforward",
+    "remoteforward",
+    "sendenv",
+];
+
+/// Whether `value` of `keyword` is one the table refuses.
+fn refused(keyword: &str, value: &Obtained) -> bool {
+    matches!(
+        keywords::find(keyword).map(|k| k.class),
+        Some(Class::Refused { accepts, .. }) if !keywords::accepted(accepts, &value.args)
+    )
 }
 
 #[derive(Debug, Clone)]

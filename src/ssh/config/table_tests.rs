@@ -25,6 +25,18 @@ pub(super) fn ssh_binary() -> Option<PathBuf> {
     found
 }
 
+/// `ssh -G -F CONFIG HOST`, its stdin empty: how the installed ssh
+/// resolves `host` with that file.
+pub(super) fn ssh_g(ssh: &Path, config: &Path, host: &str) -> std::process::Output {
+    Command::new(ssh)
+        .args(["-G", "-F"])
+        .arg(config)
+        .arg(host)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
 /// What `ssh -F /dev/null -G -o KEYWORD=VALUE h` says on stderr.
 fn ssh_says(ssh: &Path, keyword: &str, value: &str) -> String {
     let out = Command::new(ssh)

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
-use std::process::Command;
 
 use super::keywords::{Class, KEYWORDS};
 use super::setting::VALUE_REFUSALS;
@@ -46,7 +45,8 @@ fn rows() -> Vec<(&'static str, &'static str, Option<&'static str>, bool)> {
                 .iter()
                 .find(|(name, _)| *name == k.name)
                 .unwrap_or_else(|| panic!("{}: add a refused value to REFUSED_EXAMPLES", k.name));
-            rows.push((k.name, example.1, accepts.first().copied(), false));
+            let gathered = super::setting::GATHERED.contains(&k.name);
+            rows.push((k.name, example.1, accepts.first().copied(), gathered));
         }
     }
     rows
@@ -65,13 +65,7 @@ fn ssh_accepts(dir: &Path, text: &str) -> Option<bool> {
     let ssh = super::table_tests::ssh_binary()?;
     let path = dir.join("config");
     std::fs::write(&path, text).unwrap();
-    let out = Command::new(ssh)
-        .args(["-G", "-F"])
-        .arg(&path)
-        .arg("h")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let out = super::table_tests::ssh_g(&ssh, &path, "h");
     let stderr = String::from_utf8_lossy(&out.stderr);
     if stderr.contains("Bad configuration option") || stderr.contains("Unsupported option") {
         return None;
