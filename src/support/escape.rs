@@ -30,7 +30,8 @@ pub(crate) const BIDI_AND_SEPARATORS: [char; 14] = [
 /// hyphen), private-use and unassigned code points (Co, Cn: no font
 /// agrees on them), the line and paragraph separators (Zl, Zp), every
 /// space but the ASCII one (Zs: U+00A0 reads as a space), and the
-/// default-ignorable letters and marks ([`INVISIBLE_LETTERS_AND_MARKS`]).
+/// default-ignorable letters and marks ([`INVISIBLE_LETTERS_AND_MARKS`]),
+/// and the symbols whose glyph is an empty cell ([`BLANK_SYMBOLS`]).
 /// The categories come from the `unicode-general-category` crate
 /// (Unicode 16), not from ranges kept here.
 pub(crate) fn must_escape(c: char) -> bool {
@@ -44,9 +45,12 @@ pub(crate) fn must_escape(c: char) -> bool {
         | G::LineSeparator
         | G::ParagraphSeparator => true,
         G::SpaceSeparator => c != ' ',
-        _ => INVISIBLE_LETTERS_AND_MARKS
-            .iter()
-            .any(|(first, last)| (*first..=*last).contains(&c)),
+        _ => {
+            INVISIBLE_LETTERS_AND_MARKS
+                .iter()
+                .any(|(first, last)| (*first..=*last).contains(&c))
+                || BLANK_SYMBOLS.contains(&c)
+        }
     }
 }
 
@@ -55,6 +59,12 @@ pub(crate) fn must_escape(c: char) -> bool {
 /// category above escapes them: the combining grapheme joiner U+034F, the
 /// Hangul fillers, the Khmer inherent vowels, the Mongolian and the other
 /// variation selectors. A terminal shows each as nothing.
+/// Symbols (category So, visible by category) whose glyph is an empty
+/// cell: a terminal draws `esa01\u{2800}` as `esa01 `, like U+00A0 or
+/// U+3164 (round 8). The Braille pattern with no dot, and the musical
+/// null notehead.
+pub(crate) const BLANK_SYMBOLS: [char; 2] = ['\u{2800}', '\u{1d159}'];
+
 const INVISIBLE_LETTERS_AND_MARKS: [(char, char); 9] = [
     ('\u{034f}', '\u{034f}'),
     ('\u{115f}', '\u{1160}'),
