@@ -86,6 +86,35 @@ pub(crate) fn read_input(path: &Path) -> std::io::Result<String> {
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
+/// The kernel's pseudo-filesystems (`statfs` `f_type`, linux/magic.h):
+/// their files say `fstat` "regular" yet are made up by the kernel when
+/// read (`/proc/self/environ`, `/sys/...`), so no input is read from them,
+/// whatever name or link leads there. `kernel_filesystems_are_refused`
+/// checks the rows mounted here against `statfs`.
+#[cfg(target_os = "linux")]
+pub(crate) const KERNEL_FILESYSTEMS: [(u64, &str); 10] = [
+    (0x9fa0, "procfs (/proc)"),
+    (0x6265_6572, "sysfs (/sys)"),
+    (0x6462_6720, "debugfs"),
+    (0x7472_6163, "tracefs"),
+    (0x7363_6673, "securityfs"),
+    (0x6265_6570, "configfs"),
+    (0x0027_e0eb, "cgroup filesystem"),
+    (0x6367_7270, "cgroup2 filesystem"),
+    (0xcafe_4a11, "bpf filesystem"),
+    (0xde5e_81e4, "efivarfs"),
+];
+
+/// Which kernel pseudo-filesystem `file` is on, if any.
+#[cfg(target_os = "linux")]
+fn kernel_filesystem(file: &std::fs::File) -> Option<&'static str> {
+    let kind = u64::try_from(rustix::fs::fstatfs(file).ok()?.f_type).ok()?;
+    KERNEL_FILESYSTEMS
+        .iter()
+        .find(|(magic, _)| *magic == kind)
+        .map(|(_, name)| *name)
+}
+
 /// Open `path` for reading as sshfleet reads every input file: without
 /// blocking (`O_NONBLOCK`: opening a FIFO waits for a writer otherwise,
 /// and a signal cannot end that wait) and without taking a terminal
@@ -105,6 +134,12 @@ fn open_regular(path: &Path) -> std::io::Result<Option<(std::fs::File, u64)>> {
     let file = options.open(path)?;
     let meta = file.metadata()?;
     if meta.is_file() {
+        #[cfg(target_os = "linux")]
+        if let Some(name) = kernel_filesystem(&file) {
+            return Err(refused(format!(
+                "a file of the kernel's {name} (it holds processes' environments and the system's state, never an input; /proc/self/environ would carry every environment variable into the output)"
+            )));
+        }
         note_input(READ, path);
         return Ok(Some((file, meta.len())));
     }
@@ -592,6 +627,31 @@ fn too_deep(text: &str) -> Option<usize> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// Each kernel filesystem mounted here has its row, and a file of it
+    /// is refused though `fstat` calls it regular.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn kernel_filesystems_are_refused() {
+        for (path, name) in [
+            ("/proc/self/environ", "procfs"),
+            ("/sys/kernel/uevent_seqnum", "sysfs"),
+        ] {
+            if !Path::new(path).exists() {
+                continue;
+            }
+            let file = std::fs::File::open(path).unwrap();
+            assert!(file.metadata().unwrap().is_file(), "{path}");
+            assert!(
+                kernel_filesystem(&file).is_some_and(|n| n.contains(name)),
+                "{path}"
+            );
+            let refused = read_input(Path::new(path)).unwrap_err().to_string();
+            assert!(refused.contains(name), "{path}: {refused}");
+        }
+        let ordinary = tempfile::NamedTempFile::new().unwrap();
+        assert_eq!(kernel_filesystem(ordinary.as_file()), None);
+    }
 
     #[test]
     fn durations_are_positive_and_at_most_a_day() {

@@ -456,6 +456,46 @@ async fn a_lookup_larger_than_a_template_may_render_is_refused_naming_the_file()
     }
 }
 
+/// A file of the kernel's pseudo-filesystems is no input, whatever leads
+/// there: an inventory directory holding a link to `/proc/self/environ`
+/// (or `-i` naming it, or an ssh_config `Include` of it) would carry every
+/// environment variable, `ESA_PASSWORD` included, into the listing and the
+/// report (round 8: `fstat` calls it a regular file).
+#[tokio::test(flavor = "multi_thread")]
+async fn kernel_files_are_no_input_whatever_link_leads_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv");
+    std::fs::create_dir(&inv).unwrap();
+    std::fs::write(inv.join("a.ini"), "[g]\nh1\n").unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", inv.join("zz.ini")).unwrap();
+    let config = dir.path().join("ssh_config");
+    std::fs::write(&config, "Include /proc/self/environ\n").unwrap();
+    let env = [("ESA_PASSWORD", "TopSecretEnv1")];
+    let one_file = inv.join("a.ini");
+    let cases: [Vec<&str>; 3] = [
+        vec!["inventory", "-i", inv.to_str().unwrap(), "-F", "none"],
+        vec!["inventory", "-i", "/proc/self/environ", "-F", "none"],
+        vec![
+            "inventory",
+            "-i",
+            one_file.to_str().unwrap(),
+            "-F",
+            config.to_str().unwrap(),
+        ],
+    ];
+    for args in cases {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let out = bounded(&args, &env).await;
+        let all = text_of(&out);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {all}");
+        assert!(!all.contains("TopSecretEnv1"), "{args:?}: {all}");
+        assert!(
+            all.contains("a file of the kernel's procfs"),
+            "{args:?}: {all}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_recording_header_never_becomes_a_connection_setting() {
     let lab = Lab::start(vec![AsyncOsProfile::healthy("esa01.example.com")]).await;
