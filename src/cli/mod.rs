@@ -297,11 +297,11 @@ pub(crate) struct SimArgs {
     /// Host name shown in the prompt (with --stdio).
     #[arg(long, default_value = "esa01.example.com")]
     pub hostname: String,
-    /// How many appliances to serve on 127.0.0.1.
-    #[arg(long, default_value_t = 10, conflicts_with = "stdio")]
+    /// How many appliances to serve on 127.0.0.1 (1 to 10000).
+    #[arg(long, default_value_t = 10, value_parser = parse_sim_hosts, conflicts_with = "stdio")]
     pub hosts: usize,
-    /// How long `ecupdate force` takes on scenarios whose update completes (e.g. 1s, 2m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with = "stdio")]
+    /// How long `ecupdate force` takes on scenarios whose update completes (e.g. 1s, 2m; at most a day).
+    #[arg(long, value_name = "DURATION", value_parser = crate::support::bounds::parse_duration, conflicts_with = "stdio")]
     pub update_duration: Option<std::time::Duration>,
     /// Serve a fleet on 127.0.0.1 until Ctrl-C, writing its inventory here and
     /// STEM.key and STEM.known_hosts beside it
@@ -538,11 +538,22 @@ pub(crate) enum ReportCommand {
     },
 }
 
-/// A duration on the command line, refused in plain words.
+/// The most appliances one simulator serves: each takes a port of
+/// 127.0.0.1 and its own state, so a number past the ports there are grew
+/// memory without end (round 8); ten thousand is three times the largest
+/// fleet benchmark.
 #[cfg(feature = "sim")]
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|_| format!("`{text}` is not a duration like 500ms, 15s, 10m, 1h"))
+pub(crate) const MAX_SIM_HOSTS: usize = 10_000;
+
+/// `--hosts`: a whole number from 1 to [`MAX_SIM_HOSTS`].
+#[cfg(feature = "sim")]
+fn parse_sim_hosts(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_SIM_HOSTS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of appliances from 1 to {MAX_SIM_HOSTS}"
+        )),
+    }
 }
 
 /// A simulator option (`--model`, `--scenario`, `--default-shell`,
@@ -705,6 +716,8 @@ pub(crate) fn command() -> clap::Command {
     Cli::command()
 }
 
+#[cfg(test)]
+mod value_bounds_tests;
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
