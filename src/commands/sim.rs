@@ -52,6 +52,7 @@ pub(super) async fn execute(args: SimArgs) -> Result<ExitCode, Error> {
     let ScenarioChoice::One(Scenario::AsyncOs(scenario)) = scenario else {
         return Err(Error::Usage(format!("unknown scenario `{scenario}`")));
     };
+    sshfleet_sim::serve::check_host_name(&args.hostname, "--hostname")?;
     sshfleet_sim::serve_stdio(scenario.profile(&args.hostname)).await?;
     Ok(ExitCode::Success)
 }

@@ -128,6 +128,14 @@ pub fn plan(options: &ServeOptions) -> Result<Vec<PlannedHost>, SimError> {
 /// appliance) accepts letters, digits, `.`, `_` and `-`, starting with a
 /// letter or digit.
 fn check_prefix(prefix: &str) -> Result<(), SimError> {
+    check_host_name(prefix, "--hostname-prefix")
+}
+
+/// A host name the simulator shows in its prompt (`--hostname`,
+/// `--hostname-prefix`): the characters an appliance's prompt holds, so
+/// none of them is a terminal escape written raw (round 8).
+pub fn check_host_name(name: &str, flag: &str) -> Result<(), SimError> {
+    let prefix = name;
     let starts_well = prefix
         .chars()
         .next()
@@ -139,7 +147,8 @@ fn check_prefix(prefix: &str) -> Result<(), SimError> {
         Ok(())
     } else {
         Err(SimError::Invalid(format!(
-            "--hostname-prefix `{prefix}`: use letters, digits, `.`, `_` and `-`, starting with a letter or digit"
+            "{flag} `{}`: use letters, digits, `.`, `_` and `-`, starting with a letter or digit",
+            prefix.escape_debug()
         )))
     }
 }
@@ -597,6 +606,26 @@ fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), SimErro
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    /// A prompt's host name never carries a terminal escape, from either
+    /// flag: refused, quoted escaped.
+    #[test]
+    fn host_names_in_a_prompt_are_plain() {
+        for good in ["esa01.example.com", "a", "esa_1-x"] {
+            assert!(check_host_name(good, "--hostname").is_ok(), "{good}");
+        }
+        for bad in [
+            "\u{1b}]0;X\u{7}",
+            "",
+            "-a",
+            "a b",
+            "a\u{9b}b",
+            "esa\u{2800}",
+        ] {
+            let e = check_host_name(bad, "--hostname").unwrap_err().to_string();
+            assert!(e.contains("--hostname") && !e.contains('\u{1b}'), "{e}");
+        }
+    }
     use crate::{AsyncOsScenario, EndpointScenario};
 
     fn options(hosts: usize, scenario: &str) -> ServeOptions {
