@@ -243,6 +243,7 @@ fn target(name: &str) -> crate::ssh::transport::Target {
         algorithms: crate::ssh::algorithms::Algorithms::default(),
         jumps: Vec::new(),
         proxy_command: None,
+        proxy_shell: crate::ssh::transport::ProxyShell::User,
         address_family: crate::ssh::transport::AddressFamily::Any,
         checks: crate::ssh::transport::HostKeyChecks::default(),
     }

@@ -340,7 +340,9 @@ impl Resolver {
                     .map_err(|message| invalid(route_var, message))?,
             );
         } else if let Some(command) = &conn.proxy_command {
+            // paramiko's words, quoted for /bin/sh.
             target.proxy_command = Some(command.clone());
+            target.proxy_shell = crate::ssh::transport::ProxyShell::Posix;
         }
         // A jump host is reached by the `ssh` that `ssh -J` starts, given
         // neither `-i` nor `-o IdentityFile`: its own identity files, the
@@ -717,6 +719,7 @@ fn resolve(
         jumps: Vec::new(),
         name_refused: None,
         proxy_command: None,
+        proxy_shell: crate::ssh::transport::ProxyShell::User,
         from_secret: FromSecret::default(),
     })
 }

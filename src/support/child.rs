@@ -102,6 +102,47 @@ pub(crate) struct ChildStart {
     /// The program whose start it copies, and where that start is made.
     pub reference: &'static str,
     pub sigpipe: Sigpipe,
+    /// The program that reads the user's command.
+    pub shell: Shell,
+}
+
+/// Which program runs a user's command, as the reference picks it: a
+/// command in another shell's syntax (bash's `[[`, fish) means another
+/// thing, or nothing, under `/bin/sh`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shell {
+    /// `$SHELL` whenever it is set, empty included, else `/bin/sh`; one
+    /// that cannot be run stops the configuration ("Shell \"\" is not
+    /// executable": readconf.c `execute_in_shell` checks `access(X_OK)`
+    /// and calls `fatal`).
+    SetOrBinSh,
+    /// `$SHELL` when set and not empty, else `/bin/sh` (sshconnect.c
+    /// `ssh_proxy_connect`), with `-c COMMAND`.
+    NonEmptyOrBinSh,
+    /// No shell: the file itself is run.
+    None,
+}
+
+/// The shell `site`'s reference runs a user's command with
+/// ([`ChildStart::shell`]); `Err` (why) where the reference stops.
+pub(crate) fn user_shell(site: Site) -> Result<std::path::PathBuf, String> {
+    let set = std::env::var_os("SHELL");
+    let shell = match child_start(site).shell {
+        Shell::SetOrBinSh => set.unwrap_or_else(|| "/bin/sh".into()),
+        Shell::NonEmptyOrBinSh => set
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "/bin/sh".into()),
+        Shell::None => return Err("this child is run without a shell".to_string()),
+    };
+    if child_start(site).shell == Shell::SetOrBinSh
+        && let Err(e) = rustix::fs::access(shell.as_os_str(), rustix::fs::Access::EXEC_OK)
+    {
+        return Err(format!(
+            "Shell \"{}\" is not executable: {e} (from $SHELL; ssh refuses it too)",
+            shell.to_string_lossy().escape_debug()
+        ));
+    }
+    Ok(shell.into())
 }
 
 /// Every kind of child, as its reference starts it. Each gets, besides
@@ -119,18 +160,21 @@ pub(crate) const CHILD_STARTS: [ChildStart; 3] = [
         file: "src/ssh/config/parse.rs",
         reference: "ssh -G (readconf.c execute_in_shell: fork, then execv)",
         sigpipe: Sigpipe::Ignored,
+        shell: Shell::SetOrBinSh,
     },
     ChildStart {
         site: Site::InventoryScript,
         file: "src/inventory/script.rs",
         reference: "ansible-inventory (Python subprocess, close_fds=True, restore_signals=True)",
         sigpipe: Sigpipe::Default,
+        shell: Shell::None,
     },
     ChildStart {
         site: Site::ProxyCommand,
         file: "src/ssh/transport/proxy.rs",
         reference: "ssh (sshconnect.c ssh_proxy_connect: SIGPIPE to SIG_DFL, then execv)",
         sigpipe: Sigpipe::Default,
+        shell: Shell::NonEmptyOrBinSh,
     },
 ];
 

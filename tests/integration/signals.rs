@@ -548,7 +548,7 @@ fn probe(start: &Start, argv: &[&str], program: &str) -> Seen {
     let inherited = std::fs::File::open(tmp.path().join("probe.sh")).unwrap();
     let mut command = Command::new(program);
     command
-        .args(argv)
+        .args(own_lock(argv, program, tmp.path()))
         .current_dir(tmp.path())
         .env("HOME", tmp.path())
         .env("SHELL", "/bin/sh")
@@ -598,13 +598,7 @@ fn every_child_starts_with_the_signals_its_reference_gives_it() {
     let mut compared = 0;
     for kind in CHILD_KINDS {
         let start = &kind.start;
-        let installed = Command::new(start.reference[0])
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !installed {
+        if !installed(start.reference[0]) {
             assert!(
                 start.required_by.is_empty() || std::env::var_os(start.required_by).is_none(),
                 "{}: {} is required ({} is set) and not installed",
@@ -627,6 +621,100 @@ fn every_child_starts_with_the_signals_its_reference_gives_it() {
                 "{}: {fd} reached the child: {}",
                 kind.name,
                 ours.fds
+            );
+        }
+        compared += 1;
+    }
+    assert!(
+        compared >= 2,
+        "ssh is installed here: Match exec and ProxyCommand rows ran"
+    );
+}
+
+/// Whether `program` is installed here (it answers `--version`).
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// `argv`, with a lock of its own when it is an `sshfleet run`: the
+/// default lock is one per user, and the tests run side by side.
+fn own_lock(argv: &[&str], program: &str, dir: &Path) -> Vec<String> {
+    let mut args: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
+    if program == env!("CARGO_BIN_EXE_sshfleet") && argv.first() == Some(&"run") {
+        args.extend([
+            "--lock".to_string(),
+            dir.join("run.lock").display().to_string(),
+        ]);
+    }
+    args
+}
+
+/// Whether, with `shell` as `$SHELL` (`None`: unset), `program argv` ran
+/// its child under the wrapper shell, and whether the child ran at all.
+fn shell_used(start: &Start, argv: &[&str], program: &str, shell: Option<&str>) -> (bool, bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    std::fs::write(tmp.path().join("probe.sh"), format!("touch {dir}/ran\n")).unwrap();
+    let wrapper = format!("#!/bin/sh\ntouch {dir}/wrapped\nexec /bin/sh \"$@\"\n");
+    let mut files: Vec<(String, String, bool)> = start
+        .files
+        .iter()
+        .map(|(n, t, x)| (n.to_string(), t.replace("DIR", dir), *x))
+        .collect();
+    files.push(("wrapper.sh".to_string(), wrapper, true));
+    let borrowed: Vec<(&str, &str, bool)> = files
+        .iter()
+        .map(|(n, t, x)| (n.as_str(), t.as_str(), *x))
+        .collect();
+    lay_out(tmp.path(), &borrowed);
+    let mut command = Command::new(program);
+    command
+        .args(own_lock(argv, program, tmp.path()))
+        .current_dir(tmp.path())
+        .env("HOME", tmp.path())
+        .env("ANSIBLE_LOCAL_TEMP", tmp.path())
+        .stdin(Stdio::null());
+    match shell {
+        Some(shell) => command.env("SHELL", shell.replace("DIR", dir)),
+        None => command.env_remove("SHELL"),
+    };
+    command.output().unwrap();
+    let exists = |name: &str| tmp.path().join(name).exists();
+    (exists("wrapped"), exists("ran"))
+}
+
+/// Every kind of child runs under the shell its reference picks
+/// (`support::child::Shell`): `Match exec` under `$SHELL` whenever set
+/// (an empty or missing one stops ssh and sshfleet alike), a
+/// `ProxyCommand` under `$SHELL` unless unset or empty (then `/bin/sh`),
+/// an inventory script under none. sshfleet ran both under `sh` from
+/// `PATH` and took an empty `$SHELL` for unset (round 8: a command in
+/// bash's syntax meant another thing under dash).
+#[test]
+fn every_child_runs_under_the_shell_its_reference_picks() {
+    let mut compared = 0;
+    for kind in CHILD_KINDS {
+        let start = &kind.start;
+        if !installed(start.reference[0]) {
+            continue;
+        }
+        for shell in [
+            Some("DIR/wrapper.sh"),
+            Some(""),
+            Some("/nonexistent/shell"),
+            None,
+        ] {
+            let ours = shell_used(start, start.ours, env!("CARGO_BIN_EXE_sshfleet"), shell);
+            let reference = shell_used(start, &start.reference[1..], start.reference[0], shell);
+            assert_eq!(
+                ours, reference,
+                "{} with SHELL={shell:?}: (wrapped, ran) under sshfleet (left) and {}",
+                kind.name, start.reference[0]
             );
         }
         compared += 1;

@@ -110,10 +110,8 @@ fn exec_holds(command: &str, s: &Subject<'_>) -> Result<bool, String> {
     };
     let command =
         expand_command(command, &tokens, PATH_TOKENS).map_err(|e| format!("Match exec: {e}"))?;
-    let shell = std::env::var("SHELL")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "/bin/sh".to_string());
+    let shell = crate::support::child::user_shell(crate::support::child::Site::MatchExec)
+        .map_err(|why| format!("Match exec `{command}`: {why}"))?;
     let mut child = std::process::Command::new(shell);
     child.arg("-c").arg(&command);
     crate::support::child::start_as(&mut child, crate::support::child::Site::MatchExec);

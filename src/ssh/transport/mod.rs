@@ -156,6 +156,19 @@ pub(crate) struct HostKeyChecks {
     pub nowhere_to_record: bool,
 }
 
+/// The shell a `ProxyCommand` runs under.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum ProxyShell {
+    /// OpenSSH's: `$SHELL -c COMMAND` (`/bin/sh` when unset or empty),
+    /// for ssh_config's and `-o ProxyCommand`.
+    #[default]
+    User,
+    /// `/bin/sh -c`: Ansible's paramiko runs its proxy command's words
+    /// with no shell; sshfleet quotes each word for `/bin/sh`, which
+    /// gives the program exactly those words, whatever `$SHELL` is.
+    Posix,
+}
+
 /// One SSH server to reach and how, every source already applied (see
 /// the `target` module): transport only connects it.
 #[derive(Debug, Clone)]
@@ -183,10 +196,11 @@ pub(crate) struct Target {
     /// CVE-2023-51385 fix): Ansible's ssh never reaches such a host, so
     /// neither does sshfleet, though the inventory lists it as Ansible's does.
     pub name_refused: Option<String>,
-    /// Reach the host through this command's stdin/stdout (run by `sh -c`,
-    /// its tokens already expanded) instead of TCP, as OpenSSH's
-    /// `ProxyCommand`.
+    /// Reach the host through this command's stdin/stdout (its tokens
+    /// already expanded) instead of TCP, as OpenSSH's `ProxyCommand`.
     pub proxy_command: Option<String>,
+    /// What reads `proxy_command`.
+    pub proxy_shell: ProxyShell,
     pub address_family: AddressFamily,
     pub checks: HostKeyChecks,
     /// Which of `address`, `port`, the user and `proxy_command` were
@@ -533,7 +547,7 @@ async fn reach(
     match previous {
         None => match &hop.proxy_command {
             Some(command) => {
-                let (stream, stderr) = proxy::proxy_stream(command)?;
+                let (stream, stderr) = proxy::proxy_stream(command, hop.proxy_shell)?;
                 match open_session(stream, hop, options, asked).await {
                     Ok(session) => Ok(session),
                     Err(e) => Err(stderr.explain(command, e).await),

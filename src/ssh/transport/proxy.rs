@@ -15,6 +15,7 @@ use super::ConnectError;
 /// only "ssh: Disconnected".
 pub(super) fn proxy_stream(
     command: &str,
+    shell: super::ProxyShell,
 ) -> Result<
     (
         impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -26,7 +27,14 @@ pub(super) fn proxy_stream(
         command: command.to_string(),
         source,
     };
-    let mut spawn = tokio::process::Command::new("sh");
+    let program = match shell {
+        super::ProxyShell::Posix => std::path::PathBuf::from("/bin/sh"),
+        super::ProxyShell::User => {
+            crate::support::child::user_shell(crate::support::child::Site::ProxyCommand)
+                .map_err(|why| failed(std::io::Error::other(why)))?
+        }
+    };
+    let mut spawn = tokio::process::Command::new(program);
     spawn
         .arg("-c")
         .arg(command)
@@ -170,10 +178,10 @@ mod tests {
         let marker = dir.path().join("still-running");
         // A command that leaves a process of its own behind, as `sh -c
         // "a | b"` or a wrapper script does.
-        let (stream, _) = proxy_stream(&format!(
-            "(sleep 1; touch {}) & sleep 600",
-            marker.display()
-        ))
+        let (stream, _) = proxy_stream(
+            &format!("(sleep 1; touch {}) & sleep 600", marker.display()),
+            super::super::ProxyShell::Posix,
+        )
         .unwrap();
         drop(stream);
         tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -196,14 +204,14 @@ mod tests {
     async fn a_failed_proxy_command_is_explained_by_the_end_of_its_stderr() {
         let command =
             "head -c 5000 /dev/zero | tr '\\0' x >&2; echo 'no route to bastion' >&2; exit 1";
-        let (stream, tail) = proxy_stream(command).unwrap();
+        let (stream, tail) = proxy_stream(command, super::super::ProxyShell::Posix).unwrap();
         ended(stream).await;
         let error = ConnectError::Ssh(russh::Error::Disconnect);
         let e = tail.explain(command, error).await.to_string();
         assert!(e.starts_with("ssh: Disconnected"), "{e}");
         assert!(e.ends_with("xxxxno route to bastion)"), "{e}");
         assert!(e.len() < STDERR_TAIL + command.len() + 100, "{e}");
-        let (stream, tail) = proxy_stream("exit 1").unwrap();
+        let (stream, tail) = proxy_stream("exit 1", super::super::ProxyShell::Posix).unwrap();
         ended(stream).await;
         let e = tail
             .explain("exit 1", ConnectError::Ssh(russh::Error::Disconnect))
