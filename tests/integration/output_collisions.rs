@@ -196,7 +196,7 @@ const READERS: &[(&str, usize, &[&str])] = &[
         &["a UserKnownHostsFile", "--known-hosts"],
     ),
     (
-        "src/ssh/transport/auth.rs",
+        "src/ssh/transport/auth/identity.rs",
         2,
         &["ansible_ssh_private_key_file", "the key file's public half"],
     ),
