@@ -171,6 +171,15 @@ fn jump_loop(hop: &JumpHost, to: &Target) -> Result<(), String> {
 /// the name given), `%n` the name given, `%p` port, `%r` user, `%%`. A
 /// host or user name with shell metacharacters is refused, never put into
 /// the command.
+/// The identity files on ssh's command line: Ansible's `-o
+/// IdentityFile="KEY"` for the ssh plugin, ssh's first identity.
+fn command_line_identities(conn: &ConnectionVars, overrides: &Overrides) -> Vec<String> {
+    match (conn.plugin, &overrides.key_file) {
+        (Plugin::Ssh, Some(key)) => vec![key.to_string_lossy().into_owned()],
+        _ => Vec::new(),
+    }
+}
+
 fn expand_proxy_command(command: &str, target: &Target, given: &str) -> Result<String, String> {
     let tokens = ssh_config::Tokens {
         host: &target.address,
@@ -275,11 +284,7 @@ impl Resolver {
         let given = HostConfig {
             user: overrides.user.clone(),
             port: overrides.port,
-            // Ansible's `-o IdentityFile="KEY"`: ssh's first identity.
-            command_line_identities: match (conn.plugin, &overrides.key_file) {
-                (Plugin::Ssh, Some(key)) => vec![key.to_string_lossy().into_owned()],
-                _ => Vec::new(),
-            },
+            command_line_identities: command_line_identities(conn, &overrides),
             ..HostConfig::default()
         };
         // Ansible's paramiko and network_cli plugins read no ssh_config.
