@@ -608,6 +608,15 @@ fn yaml11_scalars_are_pyyamls() {
     python_table_check("yaml11_scalars.py", "yaml11_scalars_are_pyyamls");
 }
 
+/// `!unsafe` scalars are ansible-core's (round 8, d25/3: `!unsafe "022"`
+/// is the int 18, `!unsafe yes` True, `!unsafe ""` None): the table the unit
+/// test reads (`src/inventory/unsafe_scalars.txt`, each scalar plain and
+/// quoted) is what ansible-core 2.19's loader makes of each.
+#[test]
+fn unsafe_scalars_are_ansibles() {
+    python_table_check("unsafe_scalars.py", "unsafe_scalars_are_ansibles");
+}
+
 /// INI lines and blanks are Python's, YAML line breaks and refused
 /// characters libyaml's (issue 25, findings 5, 6, 8): the tables sshfleet
 /// reads are what python3 and PyYAML compute (`src/inventory/pychars.txt`).
