@@ -245,8 +245,16 @@ fn execute(path: &Path, args: &[&str], budget: &mut Budget) -> Result<Value, Str
     }
     // Validate as JSON first (a YAML reader would accept more), then keep
     // the order.
-    serde_json::from_str::<serde_json::Value>(&stdout)
+    let (json, non_finite) = super::json_data::without_non_finite(&stdout);
+    serde_json::from_str::<serde_json::Value>(&json)
         .map_err(|e| format!("inventory script output is not JSON: {e}"))?;
+    if let Some(found) = non_finite {
+        return Err(format!(
+            "inventory script output, its line {}: {}",
+            found.line,
+            found.message()
+        ));
+    }
     if let Some((line, number)) = super::vars::json_int_beyond_64_bits(&stdout) {
         // Not quoted: it may be the value of a secret-named variable.
         return Err(format!(

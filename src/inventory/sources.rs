@@ -178,6 +178,15 @@ fn parse_file(model: &mut Model, path: &Path, text: &str) -> Result<(), Inventor
                 let mut builder = yaml::Builder::new(model, path, yaml11::lines_of(text));
                 builder.top(&root)
             }
+            // A JSON object Ansible's yaml plugin reads, holding a float
+            // that is not finite: refused here, not read as INI.
+            Err(e) if super::json_data::is_json_object_with_non_finite(text) => {
+                Err(InventoryError::Invalid {
+                    path: path.to_path_buf(),
+                    line: e.line,
+                    message: e.message,
+                })
+            }
             _ => ini::parse(model, text, path),
         },
         Some(_) => ini::parse(model, text, path),

@@ -17,7 +17,14 @@ pub(super) use super::yaml_reader::YamlError;
 /// A file as Ansible's loader reads it: JSON when it is JSON (objects with
 /// `__ansible_vault`/`__ansible_unsafe` decoded), else YAML.
 pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
-    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+    let (json, non_finite) = super::json_data::without_non_finite(text);
+    if serde_json::from_str::<serde::de::IgnoredAny>(&json).is_ok() {
+        if let Some(found) = non_finite {
+            return Err(YamlError {
+                line: found.line,
+                message: found.message(),
+            });
+        }
         crate::support::bounds::check_yaml_structure(text)
             .map_err(|(line, message)| YamlError { line, message })?;
         // Read as JSON, not YAML 1.1: `1e+20` is a float in JSON (Python's
