@@ -13,9 +13,8 @@ use super::model::Model;
 use super::script_shape::{self, Check, untrusted};
 use super::{InventoryError, Origin};
 
-pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError> {
-    load_within(
-        model,
+pub(super) fn list(path: &Path) -> Result<Listing, InventoryError> {
+    list_within(
         path,
         Budget::new(SCRIPT_TIMEOUT, crate::support::bounds::max_input()),
     )
@@ -42,20 +41,71 @@ impl Budget {
     }
 }
 
-fn load_within(model: &mut Model, path: &Path, mut budget: Budget) -> Result<(), InventoryError> {
+/// A script's `--list`, read as far as ansible-core's script plugin reads
+/// it before it adds anything to the inventory: a failure up to here (the
+/// file cannot be run, fails, prints no JSON object, a `_meta` Ansible
+/// refuses) leaves the inventory as it was, and Ansible tries its next
+/// plugins (yaml, ini) on the file (`sources::load_file`).
+pub(super) struct Listing {
+    groups: Mapping,
+    hostvars: Option<Mapping>,
+    budget: Budget,
+}
+
+fn list_within(path: &Path, mut budget: Budget) -> Result<Listing, InventoryError> {
     let fail = |message: String| InventoryError::InvalidNoLine {
         path: path.to_path_buf(),
         message,
     };
+    runnable(path).map_err(&fail)?;
     let list = execute(path, &["--list"], &mut budget).map_err(&fail)?;
     let Value::Mapping(groups) = list else {
         return Err(fail(Check::ListObject.refuse("--list", Some(&list))));
     };
+    let hostvars = meta_hostvars(&groups).map_err(&fail)?;
+    Ok(Listing {
+        groups,
+        hostvars,
+        budget,
+    })
+}
+
+#[cfg(test)]
+fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError> {
+    load_within(
+        model,
+        path,
+        Budget::new(SCRIPT_TIMEOUT, crate::support::bounds::max_input()),
+    )
+}
+
+#[cfg(test)]
+fn load_within(model: &mut Model, path: &Path, budget: Budget) -> Result<(), InventoryError> {
+    let listing = list_within(path, budget)?;
+    apply(model, path, listing)
+}
+
+/// The listing added to the inventory; an error from here on is the
+/// script's (Ansible keeps what its script plugin added before failing and
+/// tries its next plugins, which sshfleet does not model: refused).
+pub(super) fn apply(
+    model: &mut Model,
+    path: &Path,
+    listing: Listing,
+) -> Result<(), InventoryError> {
+    let fail = |message: String| InventoryError::InvalidNoLine {
+        path: path.to_path_buf(),
+        message,
+    };
+    let Listing {
+        groups,
+        hostvars,
+        mut budget,
+    } = listing;
     let origin = Origin {
         path: path.to_path_buf(),
         line: 0,
     };
-    let hostvars = meta_hostvars(&groups).map_err(&fail)?;
     let mut hosts_seen: Vec<String> = Vec::new();
     for (name, data) in &groups {
         let name = name.as_str().unwrap_or_default();
@@ -89,6 +139,43 @@ fn load_within(model: &mut Model, path: &Path, mut budget: Budget) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// Whether the kernel runs the file itself, as Python's `subprocess` (an
+/// `execve`) asks it to: a `#!` line or an ELF program. Anything else is
+/// "Exec format error" to Ansible's script plugin, which then fails; glibc
+/// would run it with /bin/sh instead (an INI line `h7 y=1` run as the
+/// command `h7`), so it is never started. Where binfmt_misc registers
+/// other formats the kernel might run it: refused, not guessed.
+fn runnable(path: &Path) -> Result<(), String> {
+    use std::io::Read as _;
+    let mut head = [0u8; 4];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| format!("cannot run inventory script: {e}"))?;
+    if head[..n].starts_with(b"#!") || head[..n] == *b"\x7fELF" {
+        return Ok(());
+    }
+    let registered = std::fs::read_dir("/proc/sys/fs/binfmt_misc")
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| !matches!(e.file_name().to_str(), Some("register" | "status")))
+        })
+        .unwrap_or(false);
+    if registered {
+        return Err(
+            "executable without a `#!` line and not an ELF program, on a system whose \
+             binfmt_misc registers other formats, which sshfleet does not model (Ansible might \
+             run it as a script or read it as a file): make it not executable, or give it a `#!` \
+             line"
+                .to_string(),
+        );
+    }
+    Err(
+        "cannot run inventory script: it has no `#!` line and is not an ELF program (Exec \
+         format error)"
+            .to_string(),
+    )
 }
 
 /// `_meta` as `detect_profile_name` and `parse` check it: `None` when

@@ -873,3 +873,37 @@ fn non_finite_json_numbers_are_refused_at_every_json_entry_point() {
     eprintln!("{}", text.lines().last().unwrap_or_default());
     assert!(out.status.success(), "{text}");
 }
+
+/// Executable inventory files (round 8, d25/6): an INI, YAML or JSON
+/// inventory of mode 755 is read as a file after the script plugin fails,
+/// as ansible-core 2.19 tries its plugins in order (never run through
+/// /bin/sh), given with `-i` and inside a directory; a script that fails
+/// and is no inventory file either is refused naming the script
+/// (`tests/inventories/executable_files.py`, against `ansible-inventory
+/// --list`). Skipped as above without ansible-core.
+#[test]
+fn executable_inventory_files_are_read_as_ansible_core_reads_them() {
+    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
+    let out = Command::new("python3")
+        .arg(corpus().join("executable_files.py"))
+        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet")])
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
+        .output();
+    let test = "executable_inventory_files_are_read_as_ansible_core_reads_them";
+    let out = match out {
+        Ok(out) => out,
+        Err(e) if !required => {
+            eprintln!("SKIPPED {test}: no python3 ({e})");
+            return;
+        }
+        Err(e) => panic!("python3: {e}"),
+    };
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    if out.status.code() == Some(77) && !required {
+        eprintln!("SKIPPED {test}: {}", text.trim());
+        return;
+    }
+    eprintln!("{}", text.lines().last().unwrap_or_default());
+    assert!(out.status.success(), "{text}");
+}
