@@ -145,37 +145,91 @@ pub(super) fn apply(
 /// `execve`) asks it to: a `#!` line or an ELF program. Anything else is
 /// "Exec format error" to Ansible's script plugin, which then fails; glibc
 /// would run it with /bin/sh instead (an INI line `h7 y=1` run as the
-/// command `h7`), so it is never started. Where binfmt_misc registers
-/// other formats the kernel might run it: refused, not guessed.
+/// command `h7`), so it is never started. A file an enabled binfmt_misc
+/// entry matches (its magic bytes or extension) the kernel would run with
+/// that entry's interpreter: refused, not modelled.
 fn runnable(path: &Path) -> Result<(), String> {
     use std::io::Read as _;
-    let mut head = [0u8; 4];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(BINFMT_HEAD).read_to_end(&mut head))
         .map_err(|e| format!("cannot run inventory script: {e}"))?;
-    if head[..n].starts_with(b"#!") || head[..n] == *b"\x7fELF" {
+    if head.starts_with(b"#!") || head.starts_with(b"\x7fELF") {
         return Ok(());
     }
-    let registered = std::fs::read_dir("/proc/sys/fs/binfmt_misc")
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .any(|e| !matches!(e.file_name().to_str(), Some("register" | "status")))
-        })
-        .unwrap_or(false);
-    if registered {
-        return Err(
-            "executable without a `#!` line and not an ELF program, on a system whose \
-             binfmt_misc registers other formats, which sshfleet does not model (Ansible might \
-             run it as a script or read it as a file): make it not executable, or give it a `#!` \
-             line"
-                .to_string(),
-        );
+    if let Some(entry) = binfmt_misc_match(path, &head) {
+        return Err(format!(
+            "executable without a `#!` line and not an ELF program, which this system's \
+             binfmt_misc entry `{entry}` runs with its own interpreter, which sshfleet does not \
+             model: make it not executable, or give it a `#!` line"
+        ));
     }
     Err(
         "cannot run inventory script: it has no `#!` line and is not an ELF program (Exec \
          format error)"
             .to_string(),
     )
+}
+
+/// The most bytes of a file a binfmt_misc magic may look at (offset and
+/// magic together are at most 128 bytes: BINPRM_BUF_SIZE 256).
+const BINFMT_HEAD: u64 = 256;
+
+/// The enabled binfmt_misc entry (`/proc/sys/fs/binfmt_misc/NAME`: `enabled`,
+/// `offset N`, `magic HEX`, `mask HEX` or `extension .EXT`) that matches
+/// the file, as the kernel's `check_file` matches.
+fn binfmt_misc_match(path: &Path, head: &[u8]) -> Option<String> {
+    binfmt_misc_match_in(Path::new("/proc/sys/fs/binfmt_misc"), path, head)
+}
+
+fn binfmt_misc_match_in(dir: &Path, path: &Path, head: &[u8]) -> Option<String> {
+    let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+    if status.trim() != "enabled" {
+        return None;
+    }
+    let hex = |t: &str| -> Vec<u8> {
+        (0..t.len() / 2)
+            .filter_map(|i| u8::from_str_radix(t.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect()
+    };
+    for entry in std::fs::read_dir(dir).ok()?.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "register" || name == "status" {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if text.lines().next() != Some("enabled") {
+            continue;
+        }
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_string()))
+        };
+        let matches = if let Some(ext) = field("extension .") {
+            path.extension().is_some_and(|e| e.to_string_lossy() == ext)
+        } else if let Some(magic) = field("magic ") {
+            let offset = field("offset ")
+                .and_then(|o| o.parse::<usize>().ok())
+                .unwrap_or(0);
+            let (magic, mask) = (hex(&magic), field("mask ").map(|m| hex(&m)));
+            head.get(offset..offset + magic.len()).is_some_and(|bytes| {
+                bytes.iter().zip(&magic).enumerate().all(|(i, (b, m))| {
+                    let k = mask
+                        .as_ref()
+                        .and_then(|k| k.get(i))
+                        .copied()
+                        .unwrap_or(0xff);
+                    (b ^ m) & k == 0
+                })
+            })
+        } else {
+            false
+        };
+        if matches {
+            return Some(name);
+        }
+    }
+    None
 }
 
 /// `_meta` as `detect_profile_name` and `parse` check it: `None` when
@@ -530,5 +584,32 @@ mod tests {
         let names: Vec<&str> = model.hosts.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(names, ["w1", "solo"]);
         assert!(model.hosts[0].vars.contains_key("from_host"));
+    }
+
+    /// binfmt_misc entries match as the kernel matches them: an enabled
+    /// entry's masked magic at its offset, or its extension; a disabled
+    /// entry or a disabled binfmt_misc matches nothing.
+    #[test]
+    fn binfmt_misc_entries_match_as_the_kernel_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("status"), "enabled\n").unwrap();
+        std::fs::write(d.join("register"), "").unwrap();
+        std::fs::write(
+            d.join("qemu"),
+            "enabled\ninterpreter /q\nflags: F\noffset 1\nmagic 4c46\nmask ffdf\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("off"), "disabled\nextension .ini\n").unwrap();
+        std::fs::write(d.join("py"), "enabled\ninterpreter /p\nextension .pyz\n").unwrap();
+        let m = |name: &str, head: &[u8]| binfmt_misc_match_in(d, Path::new(name), head);
+        assert_eq!(m("x", b"ELF").as_deref(), Some("qemu"));
+        assert_eq!(m("x", b"ELf").as_deref(), Some("qemu"));
+        assert_eq!(m("x", b"Elf"), None);
+        assert_eq!(m("x", b"L"), None);
+        assert_eq!(m("hosts.ini", b"[k]"), None);
+        assert_eq!(m("a.pyz", b"[k]").as_deref(), Some("py"));
+        std::fs::write(d.join("status"), "disabled\n").unwrap();
+        assert_eq!(m("a.pyz", b"[k]"), None);
     }
 }
