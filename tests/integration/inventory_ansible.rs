@@ -617,6 +617,19 @@ fn unsafe_scalars_are_ansibles() {
     python_table_check("unsafe_scalars.py", "unsafe_scalars_are_ansibles");
 }
 
+/// `ansible_connection` spellings are ansible-core's (round 8, d25:
+/// `ssh.py` and `ansible.builtin.ssh.ssh` are the ssh plugin): the table the
+/// unit test `every_connection_name_resolves_as_ansibles_loader` reads
+/// (`src/inventory/connection_names.txt`) is what ansible-core 2.19's
+/// connection loader resolves each to.
+#[test]
+fn connection_names_are_ansible_loaders() {
+    python_table_check(
+        "connection_names.py",
+        "connection_names_are_ansible_loaders",
+    );
+}
+
 /// INI lines and blanks are Python's, YAML line breaks and refused
 /// characters libyaml's (issue 25, findings 5, 6, 8): the tables sshfleet
 /// reads are what python3 and PyYAML compute (`src/inventory/pychars.txt`).
