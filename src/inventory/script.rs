@@ -70,21 +70,6 @@ fn list_within(path: &Path, mut budget: Budget) -> Result<Listing, InventoryErro
     })
 }
 
-#[cfg(test)]
-fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError> {
-    load_within(
-        model,
-        path,
-        Budget::new(SCRIPT_TIMEOUT, crate::support::bounds::max_input()),
-    )
-}
-
-#[cfg(test)]
-fn load_within(model: &mut Model, path: &Path, budget: Budget) -> Result<(), InventoryError> {
-    let listing = list_within(path, budget)?;
-    apply(model, path, listing)
-}
-
 /// The listing added to the inventory; an error from here on is the
 /// script's (Ansible keeps what its script plugin added before failing and
 /// tries its next plugins, which sshfleet does not model: refused).
@@ -149,10 +134,7 @@ pub(super) fn apply(
 /// entry matches (its magic bytes or extension) the kernel would run with
 /// that entry's interpreter: refused, not modelled.
 fn runnable(path: &Path) -> Result<(), String> {
-    use std::io::Read as _;
-    let mut head = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(BINFMT_HEAD).read_to_end(&mut head))
+    let head = crate::support::bounds::read_input_head(path, BINFMT_HEAD)
         .map_err(|e| format!("cannot run inventory script: {e}"))?;
     if head.starts_with(b"#!") || head.starts_with(b"\x7fELF") {
         return Ok(());
@@ -413,6 +395,19 @@ fn execute(path: &Path, args: &[&str], budget: &mut Budget) -> Result<Value, Str
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError> {
+        load_within(
+            model,
+            path,
+            Budget::new(SCRIPT_TIMEOUT, crate::support::bounds::max_input()),
+        )
+    }
+
+    fn load_within(model: &mut Model, path: &Path, budget: Budget) -> Result<(), InventoryError> {
+        let listing = list_within(path, budget)?;
+        apply(model, path, listing)
+    }
 
     fn script(dir: &Path, body: &str) -> std::path::PathBuf {
         use std::os::unix::fs::PermissionsExt as _;
