@@ -369,8 +369,8 @@ pub(super) fn connection_type(name: &str) -> ConnectionType {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     /// Every plugin a connection type uses has one row per setting, and
