@@ -111,7 +111,7 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
 }
 
 /// A host's secret values, to mask a field that is one whatever its
-/// length: the run masks a value of four characters or more wherever it
+/// length (the key files a list masked whole when one is from a secret): the run masks a value of four characters or more wherever it
 /// is (`support::secrets::remember`), a shorter one only where it stands,
 /// as a whole field (docs/SECURITY.md I4: `user=***` for a vault user
 /// `abc`), and so is a field computed from a secret (`support::taint`:
@@ -254,7 +254,12 @@ fn json_report(
                             .iter()
                             .filter(|k| !defaults.contains(k)),
                     )
-                    .map(|k| shown.mask(&k.display().to_string()).to_string())
+                    .map(|k| {
+                        let k = k.display().to_string();
+                        shown
+                            .mask(&target.from_secret.shown(Field::KeyFiles, k))
+                            .to_string()
+                    })
                     .collect();
                 json!({
                     "host": host.name,

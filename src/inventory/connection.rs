@@ -260,6 +260,7 @@ impl Host {
             .map(|(var, v)| (text(&v), var))
             .filter(|(k, _)| !k.is_empty())
             .map(|(k, var)| {
+                from_secret.set(Field::KeyFiles, r.read_secret(var));
                 (
                     Some(expand_home(&k)),
                     Some((var.to_string(), r.origin(var))),

@@ -24,6 +24,7 @@ mod filters;
 mod fnmatch;
 mod ini;
 mod jinja;
+mod json_data;
 pub(crate) mod list;
 mod lookups;
 mod magic;

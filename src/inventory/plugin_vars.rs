@@ -108,40 +108,71 @@ pub(super) enum ConnectionType {
     NotSsh,
 }
 
-/// Every `ansible_connection` value sshfleet knows. One not listed is not
-/// SSH to sshfleet (refused by name, as [`ConnectionType::NotSsh`]).
-///
-/// ansible-core 2.19 resolves a builtin plugin by its short name and its
-/// `ansible.builtin.` and `ansible.legacy.` names; `paramiko` is only a
-/// short alias of `paramiko_ssh` (`ansible.builtin.paramiko` is "plugin
-/// not found", so it is refused here by name) and `smart` only bare.
-pub(super) const CONNECTION_TYPES: [(&str, ConnectionType); 18] = [
+/// The connection plugins ansible-core 2.19 ships (the files of
+/// `ansible/plugins/connection/`, `_paramiko_ssh` a copy of
+/// `paramiko_ssh`), and what each is to sshfleet. An `ansible_connection`
+/// names one as the plugin loader resolves it ([`builtin_connection`]).
+pub(super) const BUILTIN_CONNECTIONS: [(&str, ConnectionType); 7] = [
     ("ssh", ConnectionType::Reads(Plugin::Ssh)),
-    ("ansible.builtin.ssh", ConnectionType::Reads(Plugin::Ssh)),
-    ("ansible.legacy.ssh", ConnectionType::Reads(Plugin::Ssh)),
-    // ansible-core's task executor turns `smart` into `ssh`.
-    ("smart", ConnectionType::Reads(Plugin::Ssh)),
-    ("paramiko", ConnectionType::Reads(Plugin::Paramiko)),
     ("paramiko_ssh", ConnectionType::Reads(Plugin::Paramiko)),
-    (
-        "ansible.builtin.paramiko_ssh",
-        ConnectionType::Reads(Plugin::Paramiko),
-    ),
-    (
-        "ansible.legacy.paramiko_ssh",
-        ConnectionType::Reads(Plugin::Paramiko),
-    ),
-    ("network_cli", ConnectionType::NetworkCli),
-    ("ansible.netcommon.network_cli", ConnectionType::NetworkCli),
+    ("_paramiko_ssh", ConnectionType::Reads(Plugin::Paramiko)),
     ("local", ConnectionType::NotSsh),
     ("winrm", ConnectionType::NotSsh),
     ("psrp", ConnectionType::NotSsh),
+    // The package's own module: found, and no connection plugin.
+    ("__init__", ConnectionType::NotSsh),
+];
+
+/// The `ansible_connection` values that are no builtin plugin's name:
+/// `smart`, which PlayContext turns into `ssh` before the loader (ssh
+/// with ControlPersist, as OpenSSH has), and ansible.netcommon's plugins
+/// (ansible-core routes `network_cli` there). One neither here nor a
+/// builtin plugin's name is not SSH to sshfleet (refused by name).
+pub(super) const CONNECTION_TYPES: [(&str, ConnectionType); 8] = [
+    ("smart", ConnectionType::Reads(Plugin::Ssh)),
+    ("network_cli", ConnectionType::NetworkCli),
+    ("ansible.netcommon.network_cli", ConnectionType::NetworkCli),
     ("httpapi", ConnectionType::NotSsh),
     ("ansible.netcommon.httpapi", ConnectionType::NotSsh),
     ("netconf", ConnectionType::NotSsh),
     ("ansible.netcommon.netconf", ConnectionType::NotSsh),
     ("ansible.netcommon.libssh", ConnectionType::NotSsh),
 ];
+
+/// The builtin plugin file an `ansible_connection` value loads, as
+/// ansible-core 2.19's `connection_loader.get_with_context` resolves it
+/// (`connection_names.txt`, generated against it, holds the spellings):
+/// the loader's alias `paramiko` (`paramiko_ssh`); `ansible.builtin.B`
+/// and `ansible.builtin.M.B` (M any module of the package, so
+/// `ansible.builtin.ssh.ssh`); `B`, `ansible.legacy.B`, and either with
+/// `.py` (`ssh.py`). Plugins of configured plugin paths (a
+/// `connection_plugins/` directory) are not looked at.
+pub(super) fn builtin_connection(name: &str) -> Option<&'static str> {
+    let file = |b: &str| {
+        BUILTIN_CONNECTIONS
+            .iter()
+            .map(|(f, _)| *f)
+            .find(|f| *f == b)
+    };
+    let name = if name == "paramiko" {
+        "paramiko_ssh"
+    } else {
+        name
+    };
+    if let Some(rest) = name.strip_prefix("ansible.builtin.") {
+        return match rest.split_once('.') {
+            None => file(rest),
+            Some((module, base)) if file(module).is_some() => file(base),
+            Some(_) => None,
+        };
+    }
+    let rest = name.strip_prefix("ansible.legacy.").unwrap_or(name);
+    file(rest).or_else(|| {
+        rest.strip_suffix(".py")
+            .filter(|b| *b != "__init__")
+            .and_then(file)
+    })
+}
 
 /// What [`PLUGIN_SETTINGS`] says, per plugin, where each comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,28 +357,36 @@ pub(super) fn vars_of(plugin: Plugin, setting: Setting) -> &'static [&'static st
 
 /// What `name` (an `ansible_connection` value) means to sshfleet.
 pub(super) fn connection_type(name: &str) -> ConnectionType {
+    let builtin = || {
+        let file = builtin_connection(name)?;
+        BUILTIN_CONNECTIONS.iter().find(|(f, _)| *f == file)
+    };
     CONNECTION_TYPES
         .iter()
         .find(|(n, _)| *n == name)
+        .or_else(builtin)
         .map_or(ConnectionType::NotSsh, |(_, t)| *t)
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     /// Every plugin a connection type uses has one row per setting, and
     /// every name is listed once.
     #[test]
     fn every_connection_type_has_every_row() {
-        let mut used: Vec<Plugin> = CONNECTION_TYPES
+        let mut used: Vec<Plugin> = BUILTIN_CONNECTIONS
             .iter()
+            .chain(&CONNECTION_TYPES)
             .filter_map(|(_, t)| match t {
                 ConnectionType::Reads(p) => Some(*p),
                 ConnectionType::NetworkCli => Some(Plugin::NetworkCli),
                 ConnectionType::NotSsh => None,
             })
             .collect();
+        used.sort_by_key(|p| format!("{p:?}"));
         used.dedup();
         for plugin in Plugin::ALL {
             assert!(used.contains(&plugin), "{plugin:?} is no connection type's");
@@ -383,5 +422,50 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Every spelling of `connection_names.txt` (what ansible-core 2.19's
+    /// loader resolves each to, `tests/inventories/connection_names.py`)
+    /// loads the builtin plugin sshfleet resolves it to, and every builtin
+    /// plugin is one of the table's.
+    #[test]
+    fn every_connection_name_resolves_as_ansibles_loader() {
+        let table = include_str!("connection_names.txt");
+        let mut wrong = Vec::new();
+        let mut rows = 0;
+        for row in table.lines().filter(|l| !l.starts_with('#')) {
+            rows += 1;
+            let (name, want) = row.split_once('\t').unwrap();
+            let got = builtin_connection(name).unwrap_or("-");
+            if got != want {
+                wrong.push(format!("{name:?}: ansible-core {want}, sshfleet {got}"));
+            }
+            // A name the loader does not find is no SSH to sshfleet
+            // unless the table of other names lists it.
+            if want == "-" && !CONNECTION_TYPES.iter().any(|(n, _)| *n == name) {
+                assert_eq!(connection_type(name), ConnectionType::NotSsh, "{name}");
+            }
+        }
+        assert!(rows > 2000, "the table is short: {rows} rows");
+        assert!(
+            wrong.is_empty(),
+            "{} differ:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+        for (file, _) in BUILTIN_CONNECTIONS {
+            assert!(
+                table.contains(&format!("\t{file}\n")),
+                "{file} is no row's plugin"
+            );
+        }
+        assert_eq!(
+            connection_type("ssh.py"),
+            ConnectionType::Reads(Plugin::Ssh)
+        );
+        assert_eq!(
+            connection_type("ansible.builtin.ssh.ssh"),
+            ConnectionType::Reads(Plugin::Ssh)
+        );
     }
 }

@@ -13,9 +13,8 @@ use super::model::Model;
 use super::script_shape::{self, Check, untrusted};
 use super::{InventoryError, Origin};
 
-pub(super) fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError> {
-    load_within(
-        model,
+pub(super) fn list(path: &Path) -> Result<Listing, InventoryError> {
+    list_within(
         path,
         Budget::new(SCRIPT_TIMEOUT, crate::support::bounds::max_input()),
     )
@@ -42,20 +41,56 @@ impl Budget {
     }
 }
 
-fn load_within(model: &mut Model, path: &Path, mut budget: Budget) -> Result<(), InventoryError> {
+/// A script's `--list`, read as far as ansible-core's script plugin reads
+/// it before it adds anything to the inventory: a failure up to here (the
+/// file cannot be run, fails, prints no JSON object, a `_meta` Ansible
+/// refuses) leaves the inventory as it was, and Ansible tries its next
+/// plugins (yaml, ini) on the file (`sources::load_file`).
+pub(super) struct Listing {
+    groups: Mapping,
+    hostvars: Option<Mapping>,
+    budget: Budget,
+}
+
+fn list_within(path: &Path, mut budget: Budget) -> Result<Listing, InventoryError> {
     let fail = |message: String| InventoryError::InvalidNoLine {
         path: path.to_path_buf(),
         message,
     };
+    runnable(path).map_err(&fail)?;
     let list = execute(path, &["--list"], &mut budget).map_err(&fail)?;
     let Value::Mapping(groups) = list else {
         return Err(fail(Check::ListObject.refuse("--list", Some(&list))));
     };
+    let hostvars = meta_hostvars(&groups).map_err(&fail)?;
+    Ok(Listing {
+        groups,
+        hostvars,
+        budget,
+    })
+}
+
+/// The listing added to the inventory; an error from here on is the
+/// script's (Ansible keeps what its script plugin added before failing and
+/// tries its next plugins, which sshfleet does not model: refused).
+pub(super) fn apply(
+    model: &mut Model,
+    path: &Path,
+    listing: Listing,
+) -> Result<(), InventoryError> {
+    let fail = |message: String| InventoryError::InvalidNoLine {
+        path: path.to_path_buf(),
+        message,
+    };
+    let Listing {
+        groups,
+        hostvars,
+        mut budget,
+    } = listing;
     let origin = Origin {
         path: path.to_path_buf(),
         line: 0,
     };
-    let hostvars = meta_hostvars(&groups).map_err(&fail)?;
     let mut hosts_seen: Vec<String> = Vec::new();
     for (name, data) in &groups {
         let name = name.as_str().unwrap_or_default();
@@ -89,6 +124,94 @@ fn load_within(model: &mut Model, path: &Path, mut budget: Budget) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// Whether the kernel runs the file itself, as Python's `subprocess` (an
+/// `execve`) asks it to: a `#!` line or an ELF program. Anything else is
+/// "Exec format error" to Ansible's script plugin, which then fails; glibc
+/// would run it with /bin/sh instead (an INI line `h7 y=1` run as the
+/// command `h7`), so it is never started. A file an enabled binfmt_misc
+/// entry matches (its magic bytes or extension) the kernel would run with
+/// that entry's interpreter: refused, not modelled.
+fn runnable(path: &Path) -> Result<(), String> {
+    let head = crate::support::bounds::read_input_head(path, BINFMT_HEAD)
+        .map_err(|e| format!("cannot run inventory script: {e}"))?;
+    if head.starts_with(b"#!") || head.starts_with(b"\x7fELF") {
+        return Ok(());
+    }
+    if let Some(entry) = binfmt_misc_match(path, &head) {
+        return Err(format!(
+            "executable without a `#!` line and not an ELF program, which this system's \
+             binfmt_misc entry `{entry}` runs with its own interpreter, which sshfleet does not \
+             model: make it not executable, or give it a `#!` line"
+        ));
+    }
+    Err(
+        "cannot run inventory script: it has no `#!` line and is not an ELF program (Exec \
+         format error)"
+            .to_string(),
+    )
+}
+
+/// The most bytes of a file a binfmt_misc magic may look at (offset and
+/// magic together are at most 128 bytes: BINPRM_BUF_SIZE 256).
+const BINFMT_HEAD: u64 = 256;
+
+/// The enabled binfmt_misc entry (`/proc/sys/fs/binfmt_misc/NAME`: `enabled`,
+/// `offset N`, `magic HEX`, `mask HEX` or `extension .EXT`) that matches
+/// the file, as the kernel's `check_file` matches.
+fn binfmt_misc_match(path: &Path, head: &[u8]) -> Option<String> {
+    binfmt_misc_match_in(Path::new("/proc/sys/fs/binfmt_misc"), path, head)
+}
+
+fn binfmt_misc_match_in(dir: &Path, path: &Path, head: &[u8]) -> Option<String> {
+    let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+    if status.trim() != "enabled" {
+        return None;
+    }
+    let hex = |t: &str| -> Vec<u8> {
+        (0..t.len() / 2)
+            .filter_map(|i| u8::from_str_radix(t.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect()
+    };
+    for entry in std::fs::read_dir(dir).ok()?.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "register" || name == "status" {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if text.lines().next() != Some("enabled") {
+            continue;
+        }
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_string()))
+        };
+        let matches = if let Some(ext) = field("extension .") {
+            path.extension().is_some_and(|e| e.to_string_lossy() == ext)
+        } else if let Some(magic) = field("magic ") {
+            let offset = field("offset ")
+                .and_then(|o| o.parse::<usize>().ok())
+                .unwrap_or(0);
+            let (magic, mask) = (hex(&magic), field("mask ").map(|m| hex(&m)));
+            head.get(offset..offset + magic.len()).is_some_and(|bytes| {
+                bytes.iter().zip(&magic).enumerate().all(|(i, (b, m))| {
+                    let k = mask
+                        .as_ref()
+                        .and_then(|k| k.get(i))
+                        .copied()
+                        .unwrap_or(0xff);
+                    (b ^ m) & k == 0
+                })
+            })
+        } else {
+            false
+        };
+        if matches {
+            return Some(name);
+        }
+    }
+    None
 }
 
 /// `_meta` as `detect_profile_name` and `parse` check it: `None` when
@@ -245,8 +368,16 @@ fn execute(path: &Path, args: &[&str], budget: &mut Budget) -> Result<Value, Str
     }
     // Validate as JSON first (a YAML reader would accept more), then keep
     // the order.
-    serde_json::from_str::<serde_json::Value>(&stdout)
+    let (json, non_finite) = super::json_data::without_non_finite(&stdout);
+    serde_json::from_str::<serde_json::Value>(&json)
         .map_err(|e| format!("inventory script output is not JSON: {e}"))?;
+    if let Some(found) = non_finite {
+        return Err(format!(
+            "inventory script output, its line {}: {}",
+            found.line,
+            found.message()
+        ));
+    }
     if let Some((line, number)) = super::vars::json_int_beyond_64_bits(&stdout) {
         // Not quoted: it may be the value of a secret-named variable.
         return Err(format!(
@@ -264,6 +395,19 @@ fn execute(path: &Path, args: &[&str], budget: &mut Budget) -> Result<Value, Str
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    fn load(model: &mut Model, path: &Path) -> Result<(), InventoryError> {
+        load_within(
+            model,
+            path,
+            Budget::new(SCRIPT_TIMEOUT, crate::support::bounds::max_input()),
+        )
+    }
+
+    fn load_within(model: &mut Model, path: &Path, budget: Budget) -> Result<(), InventoryError> {
+        let listing = list_within(path, budget)?;
+        apply(model, path, listing)
+    }
 
     fn script(dir: &Path, body: &str) -> std::path::PathBuf {
         use std::os::unix::fs::PermissionsExt as _;
@@ -435,5 +579,32 @@ mod tests {
         let names: Vec<&str> = model.hosts.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(names, ["w1", "solo"]);
         assert!(model.hosts[0].vars.contains_key("from_host"));
+    }
+
+    /// binfmt_misc entries match as the kernel matches them: an enabled
+    /// entry's masked magic at its offset, or its extension; a disabled
+    /// entry or a disabled binfmt_misc matches nothing.
+    #[test]
+    fn binfmt_misc_entries_match_as_the_kernel_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("status"), "enabled\n").unwrap();
+        std::fs::write(d.join("register"), "").unwrap();
+        std::fs::write(
+            d.join("qemu"),
+            "enabled\ninterpreter /q\nflags: F\noffset 1\nmagic 4c46\nmask ffdf\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("off"), "disabled\nextension .ini\n").unwrap();
+        std::fs::write(d.join("py"), "enabled\ninterpreter /p\nextension .pyz\n").unwrap();
+        let m = |name: &str, head: &[u8]| binfmt_misc_match_in(d, Path::new(name), head);
+        assert_eq!(m("x", b"ELF").as_deref(), Some("qemu"));
+        assert_eq!(m("x", b"ELf").as_deref(), Some("qemu"));
+        assert_eq!(m("x", b"Elf"), None);
+        assert_eq!(m("x", b"L"), None);
+        assert_eq!(m("hosts.ini", b"[k]"), None);
+        assert_eq!(m("a.pyz", b"[k]").as_deref(), Some("py"));
+        std::fs::write(d.join("status"), "disabled\n").unwrap();
+        assert_eq!(m("a.pyz", b"[k]"), None);
     }
 }

@@ -139,8 +139,11 @@ pub(super) fn load_source(
 pub(super) const MAX_DIRECTORY_ENTRIES: usize = 10_000;
 
 /// One file, with the plugin Ansible would pick: an executable is a
-/// script; a file with no extension or `.yml`/`.yaml`/`.json` that reads as
-/// a YAML mapping is YAML; anything else is INI.
+/// script, unless the script plugin fails before adding anything (the file
+/// is no program the kernel runs, it fails, prints no JSON object): then,
+/// as Ansible tries its next plugins, it is read as a file. A file with no
+/// extension or `.yml`/`.yaml`/`.json` that reads as a YAML mapping is
+/// YAML; anything else is INI.
 fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<(), InventoryError> {
     // Ansible's `inventory_file`: the source's absolute, normalized path.
     model.current_source = Some(super::vars::absolute(path));
@@ -151,9 +154,24 @@ fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<()
             .map(|m| m.permissions().mode())
             .unwrap_or(0);
         if mode & 0o111 != 0 {
-            return script::load(model, path);
+            // ansible-core's plugins in order: script, then (when the
+            // script plugin fails before adding anything) yaml and ini.
+            return match script::list(path) {
+                Ok(listing) => script::apply(model, path, listing),
+                Err(failed) => read_as_file(model, path, options)
+                    .map_err(|file_error| script_then_file(failed, &file_error)),
+            };
         }
     }
+    read_as_file(model, path, options)
+}
+
+/// A file read as the file plugins (yaml, ini) read it.
+fn read_as_file(
+    model: &mut Model,
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<(), InventoryError> {
     let (text, decrypted) = files::read_text(path, options.vault.as_ref())?;
     parse_file(model, path, &text).map_err(|e| {
         if decrypted {
@@ -162,6 +180,21 @@ fn load_file(model: &mut Model, path: &Path, options: &LoadOptions) -> Result<()
             e
         }
     })
+}
+
+/// Both failures, the script's first (it names the script), as Ansible
+/// shows every plugin's failure when none read the file.
+fn script_then_file(failed: InventoryError, file_error: &InventoryError) -> InventoryError {
+    match failed {
+        InventoryError::InvalidNoLine { path, message } => InventoryError::InvalidNoLine {
+            path,
+            message: format!(
+                "{message}; read as an inventory file instead (as Ansible then reads it), it \
+                 fails too: {file_error}"
+            ),
+        },
+        other => other,
+    }
 }
 
 /// A static inventory file's text, by its name as Ansible picks a parser.
@@ -177,6 +210,15 @@ fn parse_file(model: &mut Model, path: &Path, text: &str) -> Result<(), Inventor
             Ok(root @ Value::Mapping(_)) => {
                 let mut builder = yaml::Builder::new(model, path, yaml11::lines_of(text));
                 builder.top(&root)
+            }
+            // A JSON object Ansible's yaml plugin reads, holding a float
+            // that is not finite: refused here, not read as INI.
+            Err(e) if super::json_data::is_json_object_with_non_finite(text) => {
+                Err(InventoryError::Invalid {
+                    path: path.to_path_buf(),
+                    line: e.line,
+                    message: e.message,
+                })
             }
             _ => ini::parse(model, text, path),
         },

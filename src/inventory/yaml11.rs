@@ -1,7 +1,8 @@
 //! YAML as Ansible reads it: PyYAML's YAML 1.1 schema, where a plain `yes`,
 //! `on` or `off` is a boolean and `022` is octal 18, so that a port or a
 //! user written that way means what it means to Ansible. Quoted scalars stay
-//! text; `!vault` and `!unsafe` are kept as tagged values; YAML merge keys
+//! text; `!vault` is kept as a tagged value, `!unsafe` as one when its
+//! scalar resolves to a text (Ansible resolves it as plain); YAML merge keys
 //! (`<<`) are applied as PyYAML applies them.
 
 use std::collections::HashMap;
@@ -16,7 +17,14 @@ pub(super) use super::yaml_reader::YamlError;
 /// A file as Ansible's loader reads it: JSON when it is JSON (objects with
 /// `__ansible_vault`/`__ansible_unsafe` decoded), else YAML.
 pub(super) fn parse_data(text: &str) -> Result<Value, YamlError> {
-    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+    let (json, non_finite) = super::json_data::without_non_finite(text);
+    if serde_json::from_str::<serde::de::IgnoredAny>(&json).is_ok() {
+        if let Some(found) = non_finite {
+            return Err(YamlError {
+                line: found.line,
+                message: found.message(),
+            });
+        }
         crate::support::bounds::check_yaml_structure(text)
             .map_err(|(line, message)| YamlError { line, message })?;
         // Read as JSON, not YAML 1.1: `1e+20` is a float in JSON (Python's
@@ -167,7 +175,13 @@ impl Reader<'_> {
                 Event::Alias(_) => "at this line (an alias)".to_string(),
                 _ => "at this line".to_string(),
             };
-            let key = self.node(event, mark.line())?;
+            // A merge key is not constructed: its tag (`merge`) has no
+            // constructor, so `<<` anywhere else is refused (`scalar`).
+            let key = if is_merge {
+                Value::String("<<".to_string())
+            } else {
+                self.node(event, mark.line())?
+            };
             if let Some(message) = super::mapping_keys::check(&key, &shown) {
                 return Err(YamlError {
                     line: mark.line(),
@@ -296,10 +310,21 @@ fn scalar(
                 core_tagged(&text, suffix, line)
             }
             (true, _, "timestamp") => timestamp_value(&text, line),
-            (false, "!", name @ ("vault" | "unsafe")) => Ok(Value::Tagged(Box::new(TaggedValue {
-                tag: Tag::new(name),
+            (false, "!", "vault") => Ok(Value::Tagged(Box::new(TaggedValue {
+                tag: Tag::new("vault"),
                 value: Value::String(text),
             }))),
+            // ansible-core 2.19's `construct_yaml_unsafe` resolves the
+            // scalar as if it were plain, quoted or not (`!unsafe "022"` is
+            // the int 18, `!unsafe "off"` False, `!unsafe ""` None): only a
+            // text stays a text, never templated.
+            (false, "!", "unsafe") => match scalar(text, TScalarStyle::Plain, None, line)? {
+                Value::String(text) => Ok(Value::Tagged(Box::new(TaggedValue {
+                    tag: Tag::new("unsafe"),
+                    value: Value::String(text),
+                }))),
+                other => Ok(other),
+            },
             _ => Err(YamlError {
                 line,
                 message: format!("YAML tag `{}{}` is not supported", tag.handle, tag.suffix),
@@ -313,6 +338,14 @@ fn scalar(
             line,
             message: "a plain `=` is YAML's `value` tag, which PyYAML cannot construct (Ansible \
                       cannot read this file): quote it if it is text"
+                .to_string(),
+        }),
+        // And a plain `<<` anywhere but a mapping's key is its `merge` tag.
+        TScalarStyle::Plain if text == "<<" => Err(YamlError {
+            line,
+            message: "a plain `<<` that is not a mapping's key is YAML's `merge` tag, which \
+                      PyYAML cannot construct (Ansible cannot read this file): quote it if it is \
+                      text"
                 .to_string(),
         }),
         TScalarStyle::Plain if no_digits_after_prefix(&text) => Err(YamlError {

@@ -565,10 +565,15 @@ pub(crate) enum Field {
     Port,
     User,
     ProxyCommand,
+    /// Every identity file of the connection, as one field: a file name
+    /// holding a secret of any length (`/k/{{ pin }}`) is the secret.
+    KeyFiles,
 }
 
 impl Field {
-    pub(crate) const ALL: [Field; 4] = [
+    /// The fields ssh's `%` tokens can carry into another value (`%h`,
+    /// `%p`, `%r`; a ProxyCommand's own text): [`FromSecret::any`].
+    const CARRIED: [Field; 4] = [
         Field::Address,
         Field::Port,
         Field::User,
@@ -585,6 +590,7 @@ pub(crate) struct FromSecret {
     pub port: bool,
     pub user: bool,
     pub proxy_command: bool,
+    pub key_files: bool,
 }
 
 impl FromSecret {
@@ -594,6 +600,7 @@ impl FromSecret {
             Field::Port => self.port,
             Field::User => self.user,
             Field::ProxyCommand => self.proxy_command,
+            Field::KeyFiles => self.key_files,
         }
     }
 
@@ -603,12 +610,15 @@ impl FromSecret {
             Field::Port => &mut self.port,
             Field::User => &mut self.user,
             Field::ProxyCommand => &mut self.proxy_command,
+            Field::KeyFiles => &mut self.key_files,
         };
         *flag |= from_secret;
     }
 
+    /// Whether a field `%` tokens carry is from a secret (a key file is
+    /// carried by none).
     pub(crate) fn any(&self) -> bool {
-        Field::ALL.iter().any(|f| self.get(*f))
+        Field::CARRIED.iter().any(|f| self.get(*f))
     }
 
     /// `value` as a sink shows `field`: the mask if it is from a secret.

@@ -608,6 +608,28 @@ fn yaml11_scalars_are_pyyamls() {
     python_table_check("yaml11_scalars.py", "yaml11_scalars_are_pyyamls");
 }
 
+/// `!unsafe` scalars are ansible-core's (round 8, d25/3: `!unsafe "022"`
+/// is the int 18, `!unsafe yes` True, `!unsafe ""` None): the table the unit
+/// test reads (`src/inventory/unsafe_scalars.txt`, each scalar plain and
+/// quoted) is what ansible-core 2.19's loader makes of each.
+#[test]
+fn unsafe_scalars_are_ansibles() {
+    python_table_check("unsafe_scalars.py", "unsafe_scalars_are_ansibles");
+}
+
+/// `ansible_connection` spellings are ansible-core's (round 8, d25:
+/// `ssh.py` and `ansible.builtin.ssh.ssh` are the ssh plugin): the table the
+/// unit test `every_connection_name_resolves_as_ansibles_loader` reads
+/// (`src/inventory/connection_names.txt`) is what ansible-core 2.19's
+/// connection loader resolves each to.
+#[test]
+fn connection_names_are_ansible_loaders() {
+    python_table_check(
+        "connection_names.py",
+        "connection_names_are_ansible_loaders",
+    );
+}
+
 /// INI lines and blanks are Python's, YAML line breaks and refused
 /// characters libyaml's (issue 25, findings 5, 6, 8): the tables sshfleet
 /// reads are what python3 and PyYAML compute (`src/inventory/pychars.txt`).
@@ -828,4 +850,73 @@ fn lookup_and_filter_argument_tables_are_ansibles() {
         "operators.py",
         "lookup_and_filter_argument_tables_are_ansibles",
     );
+}
+
+/// `NaN`, `Infinity` and `-Infinity` in every JSON text sshfleet reads as
+/// Ansible does (round 8, d25/4: an inventory `.json` or one without
+/// extension, a directory source's file, host_vars and group_vars files of
+/// each extension holding JSON, a script's `--list` and `--host` output):
+/// ansible-core 2.19 holds a float that is not finite, sshfleet refuses
+/// with exit 5, the file, the line and the variable
+/// (`tests/inventories/json_non_finite.py`). Skipped as above without
+/// ansible-core.
+#[test]
+fn non_finite_json_numbers_are_refused_at_every_json_entry_point() {
+    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
+    let out = Command::new("python3")
+        .arg(corpus().join("json_non_finite.py"))
+        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet")])
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
+        .output();
+    let test = "non_finite_json_numbers_are_refused_at_every_json_entry_point";
+    let out = match out {
+        Ok(out) => out,
+        Err(e) if !required => {
+            eprintln!("SKIPPED {test}: no python3 ({e})");
+            return;
+        }
+        Err(e) => panic!("python3: {e}"),
+    };
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    if out.status.code() == Some(77) && !required {
+        eprintln!("SKIPPED {test}: {}", text.trim());
+        return;
+    }
+    eprintln!("{}", text.lines().last().unwrap_or_default());
+    assert!(out.status.success(), "{text}");
+}
+
+/// Executable inventory files (round 8, d25/6): an INI, YAML or JSON
+/// inventory of mode 755 is read as a file after the script plugin fails,
+/// as ansible-core 2.19 tries its plugins in order (never run through
+/// /bin/sh), given with `-i` and inside a directory; a script that fails
+/// and is no inventory file either is refused naming the script
+/// (`tests/inventories/executable_files.py`, against `ansible-inventory
+/// --list`). Skipped as above without ansible-core.
+#[test]
+fn executable_inventory_files_are_read_as_ansible_core_reads_them() {
+    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
+    let out = Command::new("python3")
+        .arg(corpus().join("executable_files.py"))
+        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet")])
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
+        .output();
+    let test = "executable_inventory_files_are_read_as_ansible_core_reads_them";
+    let out = match out {
+        Ok(out) => out,
+        Err(e) if !required => {
+            eprintln!("SKIPPED {test}: no python3 ({e})");
+            return;
+        }
+        Err(e) => panic!("python3: {e}"),
+    };
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    if out.status.code() == Some(77) && !required {
+        eprintln!("SKIPPED {test}: {}", text.trim());
+        return;
+    }
+    eprintln!("{}", text.lines().last().unwrap_or_default());
+    assert!(out.status.success(), "{text}");
 }

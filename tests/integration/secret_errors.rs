@@ -390,6 +390,9 @@ const QUOTING_ERRORS: &[(&str, &str, Quotes)] = &[
     ("ini.rs", "name", Quotes::Name),
     ("ini.rs", "other", Quotes::Name),
     ("ini.rs", "pattern", Quotes::Name),
+    // The non-finite word (`NaN`) and the JSON key it is the value of.
+    ("json_data.rs", "", Quotes::Own),
+    ("json_data.rs", "k", Quotes::Name),
     ("jinja.rs", "", Quotes::Rendered),
     ("jinja.rs", "name", Quotes::Name),
     ("jinja.rs", "other", Quotes::Name),
@@ -414,6 +417,8 @@ const QUOTING_ERRORS: &[(&str, &str, Quotes)] = &[
     ("pyre.rs", "pattern", Quotes::Rendered),
     ("rewrite.rs", "name", Quotes::Name),
     ("script.rs", "", Quotes::Name),
+    // A binfmt_misc entry's name, the kernel's table.
+    ("script.rs", "entry", Quotes::Name),
     // A place in a script's output: group and host names.
     ("script_shape.rs", "place", Quotes::Name),
     ("select.rs", "", Quotes::Name),

@@ -4,7 +4,9 @@
 //! rendered (`403` is the address `0.0.1.147`, `"40311"` the number
 //! 40311, `-J u@h:2222` a jump's port). The tainted-ness travels with the
 //! value from where it is computed, so this table is fields × secret
-//! sources × sinks.
+//! sources × sinks. The key files are one field (a list masked whole): a
+//! `~/k/{{ pin }}` is shown as `/home/u/k/1234`, no text taint knows
+//! (round 8, d25).
 
 use std::time::Duration;
 
@@ -96,6 +98,19 @@ const FIELDS: &[FieldRow] = &[
         sets: "      ansible_host: 127.0.0.1\n      ansible_ssh_common_args: \"-o ProxyCommand='nc %h {{{{ {e} }}}}'\"\n",
     },
     FieldRow {
+        json: "key_files",
+        sets: "      ansible_host: 127.0.0.1\n      ansible_ssh_private_key_file: \"/k/{{{{ {e} }}}}\"\n",
+    },
+    FieldRow {
+        json: "key_files",
+        sets: "      ansible_host: 127.0.0.1\n      ansible_ssh_private_key_file: {}\n",
+    },
+    // `~` expanded: the file shown is no longer the text rendered.
+    FieldRow {
+        json: "key_files",
+        sets: "      ansible_host: 127.0.0.1\n      ansible_ssh_private_key_file: \"~/k/{{{{ {e} }}}}\"\n",
+    },
+    FieldRow {
         json: "jumps.address",
         sets: "      ansible_host: 127.0.0.1\n      ansible_ssh_common_args: \"-J j@{{{{ {e} }}}}\"\n",
     },
@@ -110,7 +125,6 @@ const FIELDS: &[FieldRow] = &[
 const NOT_FIELDS: &[&str] = &[
     "host",
     "groups",
-    "key_files",
     "password",
     "password_env",
     "jumps",
@@ -157,6 +171,10 @@ async fn inventory(dir: &std::path::Path, yaml: &str, source: &Source, json: boo
 }
 
 fn field<'j>(host: &'j serde_json::Value, path: &str) -> Option<&'j serde_json::Value> {
+    if path == "key_files" {
+        // A list of files, masked whole: its first.
+        return host.get(path)?.get(0);
+    }
     match path.split_once('.') {
         Some((list, key)) => host.get(list)?.get(0)?.get(key),
         None => host.get(path),

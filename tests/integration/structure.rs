@@ -521,7 +521,7 @@ const FILE_READS: [&str; 9] = [
 /// reader, `src/support/bounds.rs` (opened without blocking, `fstat`ed,
 /// only a regular file, at most `SSHFLEET_MAX_INPUT_BYTES`). These are the
 /// only other places that open a file or walk a directory, and why.
-const FILE_READS_ELSEWHERE: [(&str, &str); 7] = [
+const FILE_READS_ELSEWHERE: [(&str, &str); 8] = [
     (
         "src/support/child.rs",
         "the kernel's list of sshfleet's own children (/proc/self/task/*/children, /proc/PID/stat), read when sshfleet ends them: not an input",
@@ -541,6 +541,10 @@ const FILE_READS_ELSEWHERE: [(&str, &str); 7] = [
     (
         "src/inventory/sources.rs",
         "an inventory directory's walk: each entry is loaded through support::bounds, which refuses what is not a regular file",
+    ),
+    (
+        "src/inventory/script.rs",
+        "the kernel's binfmt_misc table (/proc/sys/fs/binfmt_misc), not an input: which formats an executable without `#!` would run as",
     ),
     (
         "src/inventory/files.rs",

@@ -53,6 +53,15 @@ pub(super) fn fields(
         }
     };
     out.set(Field::ProxyCommand, command);
+    // The identity files: the inventory's, the ssh arguments' `-i` and
+    // `-o IdentityFile` read from a secret, or ssh_config's carrying a
+    // field from one through `%` tokens. One flag for the list.
+    out.set(
+        Field::KeyFiles,
+        given.key_files
+            || args.contains("identityfile")
+            || (config.identity_files.iter().any(|f| f.contains('%')) && out.any()),
+    );
     out
 }
 
