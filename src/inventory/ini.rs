@@ -13,7 +13,7 @@ use super::files::Var;
 use super::model::{Model, UNGROUPED};
 use super::pychars::{py_isspace, py_splitlines, py_strip};
 use super::pyliteral::{literal_value, shlex_split};
-use super::yaml::expand_range;
+use super::ranges::expand_range;
 use super::{InventoryError, Origin};
 
 enum State {
@@ -277,7 +277,7 @@ mod tests {
             ("\u{feff}[web]\nh1\n", 1, "host `\u{feff}[web]`"),
             ("---\n", 1, "YAML"),
             ("[g]\nh1:70000\n", 2, "1–65535"),
-            ("[g]\nh[3:1]\n", 2, "begin <= end"),
+            ("[g]\nh[c:a]\n", 2, "begin <= end"),
             (
                 "[g]\nh1\n[g:vars]\nansible_group_priority=high\n",
                 4,
