@@ -315,7 +315,7 @@ impl Parser<'_> {
             let key = self.expr()?;
             self.ws();
             if first && matches!(self.peek(), Some(b',') | Some(b'}')) {
-                let set = self.set(key, built != self.built);
+                let set = self.set(key, built != self.built, ellipsis_key);
                 self.depth -= 1;
                 return set;
             }
@@ -344,7 +344,7 @@ impl Parser<'_> {
     /// `{a, b}` after its first item: Ansible turns the set into a list
     /// in the set's order, which Python fixes only when the items are all
     /// equal (`{1}`, `{1, 1.0, True}`: the first one is kept).
-    fn set(&mut self, first: Value, first_unhashable: bool) -> R<Value> {
+    fn set(&mut self, first: Value, first_unhashable: bool, first_ellipsis: bool) -> R<Value> {
         let mut unhashable = first_unhashable;
         let mut several = false;
         loop {
@@ -363,9 +363,10 @@ impl Parser<'_> {
                 break;
             }
             let built = self.built;
+            let ellipsis = self.s[self.i..].starts_with(b"...");
             let item = self.expr()?;
             unhashable |= built != self.built;
-            several |= !python_eq(&first, &item);
+            several |= ellipsis != first_ellipsis || !python_eq(&first, &item);
         }
         if unhashable {
             // Python's TypeError, which fails Ansible's INI plugin.
