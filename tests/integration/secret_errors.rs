@@ -189,7 +189,7 @@ fn rows() -> Vec<Row> {
             "vault-encrypted YAML inventory: a bad host pattern",
             vec![(
                 "vault:inv.yaml",
-                "all:\n  hosts:\n    \"Zq9[3:1]\":\n".to_string(),
+                "all:\n  hosts:\n    \"Zq9[c:a]\":\n".to_string(),
             )],
             "inv.yaml",
             "Zq9",
