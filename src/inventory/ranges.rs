@@ -95,8 +95,14 @@ fn numbers(beg: &str, end: &str, step: &str, width: usize) -> Result<Vec<String>
     if s == 0 {
         return Err("a host range step must not be zero".to_string());
     }
-    let stop = e.checked_add(1).ok_or("a host range bound is too large")?;
-    let span = if s > 0 { stop - b } else { b - stop };
+    let too_large = || "a host range spans more than 128 bits".to_string();
+    let stop = e.checked_add(1).ok_or_else(too_large)?;
+    let span = if s > 0 {
+        stop.checked_sub(b)
+    } else {
+        b.checked_sub(stop)
+    };
+    let span = span.ok_or_else(too_large)?;
     let count = if span <= 0 {
         0
     } else {
@@ -190,6 +196,10 @@ mod tests {
             ("h[\u{661}:3]", "ASCII"),
             ("h[0:99999999999999999999999999999999999999999]", "128 bits"),
             ("h[0:99999999]", "at most"),
+            (
+                "h[-170141183460469231731687303715884105727:170141183460469231731687303715884105726]",
+                "128 bits",
+            ),
         ] {
             let e = expand_range(pattern).unwrap_err();
             assert!(e.contains(needle), "{pattern}: {e}");
