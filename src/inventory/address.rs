@@ -112,6 +112,10 @@ mod tests {
             ("a b:22", "a b:22", None),
             ("[2001:db8::7]", "[2001:db8::7]", None),
             ("h_1.example.com", "h_1.example.com", None),
+            // Port 0 is none: `Host(name, port)` sets it only `if port`.
+            ("h:0", "h", None),
+            ("h:000", "h", None),
+            ("[2001:db8::5]:0", "2001:db8::5", None),
         ] {
             assert_eq!(
                 parse_address(text, true),
