@@ -1,7 +1,8 @@
 //! Ansible's INI inventory format: `[group]`, `[group:vars]`,
 //! `[group:children]`, hosts with inline `key=value` variables, ranges.
 //! Values are read as Ansible reads them (Python's `ast.literal_eval`):
-//! `22` is a number, `True` a boolean, `'x'` the text x, anything else text.
+//! `22` is a number, `True` a boolean, `'x'` the text x, `b'x'` the text x
+//! that is never templated, anything else text.
 
 use std::collections::HashMap;
 use std::path::Path;

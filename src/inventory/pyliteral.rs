@@ -209,7 +209,10 @@ impl Parser<'_> {
                     self.i += 1;
                     return Ok(Value::Sequence(Vec::new()));
                 }
+                // Perhaps a tuple: `({{1}}, x)` fails in Python, `({{1}})x` does not.
+                self.depth += 1;
                 let first = self.expr()?;
+                self.depth -= 1;
                 self.ws();
                 match self.peek() {
                     Some(b')') => {
