@@ -60,8 +60,12 @@ fn is_host(text: &str) -> bool {
 /// port split off when what is left is a host identifier; otherwise the
 /// whole text and no port. `allow_ranges` false (host lists): a `[` makes
 /// it not a host identifier.
+///
+/// A port of 0 (`h:0`, `h:00`) is no port: Ansible's `Host(name, port)`
+/// sets `ansible_port` only `if port`.
 pub(super) fn parse_address(text: &str, allow_ranges: bool) -> (String, Option<u32>) {
-    checked(text, allow_ranges).unwrap_or_else(|| (text.to_string(), None))
+    let (host, port) = checked(text, allow_ranges).unwrap_or_else(|| (text.to_string(), None));
+    (host, port.filter(|&p| p != 0))
 }
 
 /// [`parse_address`], `None` where Ansible's raises.
@@ -108,6 +112,10 @@ mod tests {
             ("a b:22", "a b:22", None),
             ("[2001:db8::7]", "[2001:db8::7]", None),
             ("h_1.example.com", "h_1.example.com", None),
+            // Port 0 is none: `Host(name, port)` sets it only `if port`.
+            ("h:0", "h", None),
+            ("h:000", "h", None),
+            ("[2001:db8::5]:0", "2001:db8::5", None),
         ] {
             assert_eq!(
                 parse_address(text, true),

@@ -1,7 +1,8 @@
 //! Ansible's INI inventory format: `[group]`, `[group:vars]`,
 //! `[group:children]`, hosts with inline `key=value` variables, ranges.
 //! Values are read as Ansible reads them (Python's `ast.literal_eval`):
-//! `22` is a number, `True` a boolean, `'x'` the text x, anything else text.
+//! `22` is a number, `True` a boolean, `'x'` the text x, `b'x'` the text x
+//! that is never templated, anything else text.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,7 +14,7 @@ use super::files::Var;
 use super::model::{Model, UNGROUPED};
 use super::pychars::{py_isspace, py_splitlines, py_strip};
 use super::pyliteral::{literal_value, shlex_split};
-use super::yaml::expand_range;
+use super::ranges::expand_range;
 use super::{InventoryError, Origin};
 
 enum State {
@@ -277,7 +278,7 @@ mod tests {
             ("\u{feff}[web]\nh1\n", 1, "host `\u{feff}[web]`"),
             ("---\n", 1, "YAML"),
             ("[g]\nh1:70000\n", 2, "1–65535"),
-            ("[g]\nh[3:1]\n", 2, "begin <= end"),
+            ("[g]\nh[c:a]\n", 2, "begin <= end"),
             (
                 "[g]\nh1\n[g:vars]\nansible_group_priority=high\n",
                 4,

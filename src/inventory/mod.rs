@@ -39,6 +39,7 @@ mod pynum;
 mod pyops;
 mod pyre;
 mod pyrepr;
+mod ranges;
 mod rewrite;
 mod script;
 mod script_shape;
@@ -344,6 +345,8 @@ impl Inventory {
 
 #[cfg(test)]
 mod filter_args_tests;
+#[cfg(test)]
+mod ini_values_tests;
 #[cfg(test)]
 mod jinja_tests;
 #[cfg(test)]

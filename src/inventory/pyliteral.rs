@@ -3,7 +3,9 @@
 //! the text kept as it is when it is not a Python literal. A literal
 //! sshfleet cannot represent exactly (a complex number, a set, an integer
 //! beyond 64 bits, a float in exponent form, `\N{...}`) is refused rather
-//! than read differently.
+//! than read differently. Bytes (`b'..'`) are kept as text Ansible does
+//! not trust (never rendered); a set as a list, when Python fixes its
+//! order (all its items equal).
 
 use serde_yaml::{Mapping, Number, Value};
 
@@ -15,6 +17,9 @@ pub(super) fn literal_value(text: &str) -> Result<Value, String> {
         s: text.trim_start_matches([' ', '\t']).as_bytes(),
         i: 0,
         deferred: None,
+        built: 0,
+        depth: 0,
+        unhashable_depth: None,
     };
     match p.top() {
         Ok(_) if p.deferred.is_some() => Err(format!(
@@ -25,6 +30,13 @@ pub(super) fn literal_value(text: &str) -> Result<Value, String> {
             "the value `{text}` is a Python literal sshfleet does not read (an integer beyond 64 bits); quote it as text"
         )),
         Ok(v) => Ok(v),
+        // Python hashes a set's items as it evaluates them, left to right:
+        // within a list, tuple or mapping whose later text is no literal,
+        // whether it fails there (TypeError, which fails Ansible) or never
+        // evaluates (a SyntaxError: the text is kept) is Python's grammar.
+        Err(Fail::NotLiteral) if p.unhashable_depth.is_some_and(|d| d > 0) => Err(format!(
+            "the value `{text}` holds a set of a list, mapping or set, which Python cannot hash, before text that is no literal; sshfleet cannot tell whether Ansible reads it: quote it as text"
+        )),
         Err(Fail::NotLiteral) => Ok(Value::String(text.to_string())),
         Err(Fail::Unsupported(why)) => Err(format!(
             "the value `{text}` is a Python literal sshfleet does not read ({why}); quote it as text"
@@ -58,6 +70,13 @@ struct Parser<'a> {
     /// A number sshfleet refuses, once the whole text is known to be a
     /// literal (`{{ 1.5e-7 ~ x }}` is not one: Python keeps the text).
     deferred: Option<&'static str>,
+    /// How many lists, mappings and sets have been read so far: an item
+    /// during which this grows holds one, and Python cannot hash it.
+    built: usize,
+    /// How many lists, tuples, sets and mappings are open here.
+    depth: usize,
+    /// The [`Parser::depth`] of the first set Python cannot hash.
+    unhashable_depth: Option<usize>,
 }
 
 impl Parser<'_> {
@@ -82,6 +101,10 @@ impl Parser<'_> {
         self.ws();
         if self.peek() == Some(b',') {
             // `1, 2`: a tuple, which Ansible turns into a list.
+            if self.unhashable_depth == Some(0) {
+                self.unhashable_depth = Some(1);
+            }
+            self.depth += 1;
             let mut items = vec![first];
             while self.peek() == Some(b',') {
                 self.i += 1;
@@ -99,6 +122,10 @@ impl Parser<'_> {
             return Ok(Value::Sequence(items));
         }
         if self.peek().is_some() {
+            // Python reads the text after a whole expression as a syntax
+            // error or as an operation `literal_eval` refuses before it
+            // evaluates its operands: no set in `first` is hashed.
+            self.unhashable_depth = None;
             return Err(Fail::NotLiteral);
         }
         Ok(first)
@@ -172,6 +199,7 @@ impl Parser<'_> {
         match c {
             b'[' => {
                 self.i += 1;
+                self.built += 1;
                 Ok(Value::Sequence(self.items(b']')?))
             }
             b'(' => {
@@ -181,7 +209,10 @@ impl Parser<'_> {
                     self.i += 1;
                     return Ok(Value::Sequence(Vec::new()));
                 }
+                // Perhaps a tuple: `({{1}}, x)` fails in Python, `({{1}})x` does not.
+                self.depth += 1;
                 let first = self.expr()?;
+                self.depth -= 1;
                 self.ws();
                 match self.peek() {
                     Some(b')') => {
@@ -202,6 +233,11 @@ impl Parser<'_> {
                 self.dict()
             }
             b'\'' | b'"' => self.strings(),
+            // Python's `...` (Ellipsis), which Ansible keeps as the text.
+            b'.' if self.s[self.i..].starts_with(b"...") => {
+                self.i += 3;
+                Ok(Value::String("...".to_string()))
+            }
             b'0'..=b'9' | b'.' => self.number(),
             c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
                 let start = self.i;
@@ -233,6 +269,7 @@ impl Parser<'_> {
                             return Err(Fail::NotLiteral);
                         }
                         self.i += 1;
+                        self.built += 1;
                         Ok(Value::Sequence(Vec::new()))
                     }
                     _ => Err(Fail::NotLiteral),
@@ -245,10 +282,12 @@ impl Parser<'_> {
     /// Items up to `close`, a trailing comma allowed.
     fn items(&mut self, close: u8) -> R<Vec<Value>> {
         let mut items = Vec::new();
+        self.depth += 1;
         loop {
             self.ws();
             if self.peek() == Some(close) {
                 self.i += 1;
+                self.depth -= 1;
                 return Ok(items);
             }
             items.push(self.expr()?);
@@ -262,35 +301,38 @@ impl Parser<'_> {
     }
 
     fn dict(&mut self) -> R<Value> {
+        self.built += 1;
         let mut map = Mapping::new();
         let mut first = true;
+        self.depth += 1;
         loop {
             self.ws();
             if self.peek() == Some(b'}') {
                 self.i += 1;
-                if first {
-                    return Ok(Value::Mapping(map));
-                }
+                self.depth -= 1;
                 return Ok(Value::Mapping(map));
             }
-            self.ws();
-            // `b'a'` is a bytes key, which Python keeps apart from `'a'`.
-            let bytes_key = self.at_bytes_literal();
+            // `...` is Python's Ellipsis, a key that is not text.
+            let ellipsis_key = self.s[self.i..].starts_with(b"...");
+            let built = self.built;
             let key = self.expr()?;
             self.ws();
+            if first && matches!(self.peek(), Some(b',') | Some(b'}')) {
+                let set = self.set(key, built != self.built, ellipsis_key);
+                self.depth -= 1;
+                return set;
+            }
             if self.peek() != Some(b':') {
-                // `{1, 2}`: a set, whose order Python does not fix.
-                return if first && matches!(self.peek(), Some(b',') | Some(b'}')) {
-                    Err(Fail::Unsupported("a set"))
-                } else {
-                    Err(Fail::NotLiteral)
-                };
+                return Err(Fail::NotLiteral);
             }
             first = false;
             self.i += 1;
             let value = self.expr()?;
-            if bytes_key || !matches!(key, Value::String(_)) {
-                return Err(Fail::Unsupported("a mapping with a key that is not text"));
+            // A bytes key (Python keeps `b'a'` apart from `'a'`), a
+            // number, `None`...: Ansible holds a key sshfleet cannot.
+            if ellipsis_key || !matches!(key, Value::String(_)) {
+                self.deferred
+                    .get_or_insert("a mapping with a key that is not text");
             }
             map.insert(key, value);
             self.ws();
@@ -302,13 +344,43 @@ impl Parser<'_> {
         }
     }
 
-    /// Whether a bytes literal starts here (`b'..'`, `Rb".."`, ...).
-    fn at_bytes_literal(&self) -> bool {
-        let rest = &self.s[self.i..];
-        let prefix = rest.iter().take_while(|c| c.is_ascii_alphabetic()).count();
-        prefix <= 2
-            && rest[..prefix].iter().any(|c| c.eq_ignore_ascii_case(&b'b'))
-            && matches!(rest.get(prefix), Some(b'\'' | b'"'))
+    /// `{a, b}` after its first item: Ansible turns the set into a list
+    /// in the set's order, which Python fixes only when the items are all
+    /// equal (`{1}`, `{1, 1.0, True}`: the first one is kept).
+    fn set(&mut self, first: Value, first_unhashable: bool, first_ellipsis: bool) -> R<Value> {
+        let mut unhashable = first_unhashable;
+        let mut several = false;
+        loop {
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    break;
+                }
+                _ => return Err(Fail::NotLiteral),
+            }
+            self.ws();
+            if self.peek() == Some(b'}') {
+                self.i += 1;
+                break;
+            }
+            let built = self.built;
+            let ellipsis = self.s[self.i..].starts_with(b"...");
+            let item = self.expr()?;
+            unhashable |= built != self.built;
+            several |= ellipsis != first_ellipsis || !python_eq(&first, &item);
+        }
+        if unhashable {
+            // Python's TypeError, which fails Ansible's INI plugin.
+            self.unhashable_depth.get_or_insert(self.depth - 1);
+            self.deferred
+                .get_or_insert("a set holding a list, mapping or set, which Python cannot hash");
+        } else if several {
+            self.deferred
+                .get_or_insert("a set of several different items, whose order Python does not fix");
+        }
+        Ok(Value::Sequence(vec![first]))
     }
 
     /// One or more adjacent string literals (Python joins them).
@@ -327,10 +399,9 @@ impl Parser<'_> {
                     b'u' if !raw && !bytes => {}
                     _ => {
                         self.i = start;
-                        return if kind.is_some() {
-                            Ok(Value::String(out))
-                        } else {
-                            Err(Fail::NotLiteral)
+                        return match kind {
+                            Some(bytes) => Ok(self.text(out, bytes)),
+                            None => Err(Fail::NotLiteral),
                         };
                     }
                 }
@@ -339,7 +410,7 @@ impl Parser<'_> {
             let Some(q) = self.peek().filter(|c| *c == b'\'' || *c == b'"') else {
                 self.i = start;
                 return match kind {
-                    Some(_) if start == self.i => Ok(Value::String(out)),
+                    Some(bytes) if start == self.i => Ok(self.text(out, bytes)),
                     _ => Err(Fail::NotLiteral),
                 };
             };
@@ -396,9 +467,27 @@ impl Parser<'_> {
                         .is_some_and(|c| *c == b'\'' || *c == b'"');
             if !more {
                 self.i = save;
-                return Ok(Value::String(out));
+                return Ok(self.text(out, bytes));
             }
         }
+    }
+
+    /// A string literal's value as Ansible keeps it: text, or for bytes
+    /// (`b'..'`, each byte read as the char of that number) the text they
+    /// hold in UTF-8, which Ansible does not trust: never rendered as a
+    /// template (`_parse_recursive_coerce_types_and_tag` marks only `str`).
+    fn text(&mut self, out: String, bytes: bool) -> Value {
+        if !bytes {
+            return Value::String(out);
+        }
+        let raw: Vec<u8> = out.chars().map(|c| c as u8).collect();
+        let text = String::from_utf8(raw).unwrap_or_else(|_| {
+            // Ansible keeps such bytes as surrogates, which no text holds.
+            self.deferred
+                .get_or_insert("a byte string that is not UTF-8");
+            String::new()
+        });
+        super::script_shape::untrusted(&Value::String(text))
     }
 
     fn number(&mut self) -> R<Value> {
@@ -441,6 +530,28 @@ impl Parser<'_> {
             return Ok(n);
         }
         python_float(text)
+    }
+}
+
+/// Python's `==` between two hashable literals, as a set compares its
+/// items: `1 == 1.0 == True`; bytes (untrusted text here) never equal text.
+fn python_eq(a: &Value, b: &Value) -> bool {
+    let number = |v: &Value| match v {
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        Value::Number(n) => n.as_f64(),
+        _ => None,
+    };
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if !x.is_f64() && !y.is_f64() => x == y,
+        (Value::Sequence(x), Value::Sequence(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| python_eq(x, y))
+        }
+        (Value::Tagged(x), Value::Tagged(y)) => x.tag == y.tag && x.value == y.value,
+        _ => match (number(a), number(b)) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => a == b,
+            _ => false,
+        },
     }
 }
 
@@ -528,7 +639,8 @@ fn python_float(text: &str) -> R<Value> {
 }
 
 /// Python's string escapes (`\n`, `\x41`, `\101`, `\u00e9`, ...); an
-/// unknown escape keeps its backslash, as Python does.
+/// unknown escape keeps its backslash, as Python does. For bytes each char
+/// is one byte (`\xff` is U+00FF), decoded by [`Parser::text`].
 fn unescape(body: &str, bytes: bool) -> R<String> {
     let mut out = String::new();
     let mut chars = body.chars().peekable();
@@ -561,6 +673,8 @@ fn unescape(body: &str, bytes: bool) -> R<String> {
                         None => break,
                     }
                 }
+                // A byte is the octal's low 8 bits (`b'\\400'` is `b'\\0'`).
+                let v = if bytes { v & 0xff } else { v };
                 out.push(char::from_u32(v).ok_or(Fail::Unsupported("an octal escape"))?);
             }
             'x' | 'u' | 'U' if !(bytes && e != 'x') => {
@@ -574,9 +688,6 @@ fn unescape(body: &str, bytes: bool) -> R<String> {
                     return Err(Fail::NotLiteral);
                 }
                 let v = u32::from_str_radix(&hex, 16).map_err(|_| Fail::NotLiteral)?;
-                if bytes && v >= 0x80 {
-                    return Err(Fail::Unsupported("a byte string that is not ASCII"));
-                }
                 out.push(char::from_u32(v).ok_or(Fail::Unsupported("a surrogate escape"))?);
             }
             'N' if !bytes => return Err(Fail::Unsupported("a \\N{...} escape")),
@@ -689,7 +800,15 @@ mod tests {
             ("'\\t\\x41\\101'", s("\tAA")),
             ("r'\\1'", s("\\1")),
             ("'\\1'", s("\u{1}")),
-            ("b'x'", s("x")),
+            // Bytes: text Ansible does not trust, never rendered.
+            ("b'x'", super::super::script_shape::untrusted(&s("x"))),
+            ("{1}", Value::Sequence(vec![Value::from(1)])),
+            ("{True, 1}", Value::Sequence(vec![Value::Bool(true)])),
+            (
+                "{{ 'esa' }}{{ 1 }}.example.com",
+                s("{{ 'esa' }}{{ 1 }}.example.com"),
+            ),
+            ("[...]", Value::Sequence(vec![s("...")])),
             ("'a' b'c'", s("'a' b'c'")),
             ("1.5", Value::from(1.5)),
             ("1.", Value::from(1.0)),

@@ -593,10 +593,12 @@ impl World {
 /// ansible-core 2.19 (its native concat returns a single output node as
 /// it is): the output reads as a Python literal other than a string.
 fn renders_one_value(out: &str) -> bool {
-    !matches!(
-        super::pyliteral::literal_value(out.trim_end_matches('\n')),
-        Ok(serde_yaml::Value::String(_))
-    )
+    match super::pyliteral::literal_value(out.trim_end_matches('\n')) {
+        Ok(serde_yaml::Value::String(_)) => false,
+        // Bytes (`b'x'`), which the INI reader keeps as untrusted text.
+        Ok(serde_yaml::Value::Tagged(t)) => !t.value.is_string(),
+        _ => true,
+    }
 }
 
 /// Whether Ansible would template this text.

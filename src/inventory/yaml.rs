@@ -8,13 +8,10 @@ use serde_yaml::Value;
 
 use super::files::Var;
 use super::model::Model;
+use super::ranges::expand_range;
 use super::vars::kind;
 use super::{InventoryError, Origin};
 use crate::support::yaml_lines::YamlLines;
-
-/// Most hosts one range pattern may expand to: a typo such as
-/// `esa[1:100000000]` should be an error, not an out-of-memory.
-const MAX_RANGE_HOSTS: usize = 100_000;
 
 pub(super) struct Builder<'a> {
     model: &'a mut Model,
@@ -280,111 +277,4 @@ pub(super) fn extend(ypath: &[String], segment: &str) -> Vec<String> {
     let mut path = ypath.to_vec();
     path.push(segment.to_string());
     path
-}
-
-/// Expand Ansible host ranges: `esa[01:12]` (zero-padded when the start
-/// is), `esa[1:9:2]`, `node[a:c]`; several ranges in one name multiply.
-pub(super) fn expand_range(pattern: &str) -> Result<Vec<String>, String> {
-    let Some(open) = pattern.find('[') else {
-        return Ok(vec![pattern.to_string()]);
-    };
-    let Some(close) = pattern[open..].find(']').map(|c| c + open) else {
-        return Err("`[` without a closing `]`".to_string());
-    };
-    let (head, range, tail) = (
-        &pattern[..open],
-        &pattern[open + 1..close],
-        &pattern[close + 1..],
-    );
-    let bounds: Vec<&str> = range.split(':').collect();
-    let (beg, end, step) = match bounds[..] {
-        [beg, end] => (beg, end, 1),
-        [beg, end, step] => {
-            let step: u128 = range_number(step)?
-                .filter(|&s| s > 0)
-                .ok_or("range step must be a positive number")?;
-            (beg, end, step)
-        }
-        _ => return Err("a host range is written [begin:end] or [begin:end:step]".to_string()),
-    };
-    let beg = if beg.is_empty() { "0" } else { beg };
-    if end.is_empty() {
-        return Err("a host range must give its end".to_string());
-    }
-    const LETTERS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let items: Vec<String> = match (LETTERS.find(beg), LETTERS.find(end)) {
-        (Some(b), Some(e)) if beg.len() == 1 && end.len() == 1 => {
-            if b > e {
-                return Err("a host range must have begin <= end".to_string());
-            }
-            LETTERS[b..=e]
-                .chars()
-                .step_by(usize::try_from(step).unwrap_or(usize::MAX))
-                .map(String::from)
-                .collect()
-        }
-        _ => {
-            let (Some(b), Some(e)) = (range_number(beg)?, range_number(end)?) else {
-                return Err("a host range must be numbers or single letters".to_string());
-            };
-            if b > e {
-                return Err("a host range must have begin <= end".to_string());
-            }
-            let count = ((e - b) / step).saturating_add(1);
-            if count > MAX_RANGE_HOSTS as u128 {
-                return Err(format!(
-                    "a host range may expand to at most {MAX_RANGE_HOSTS} hosts"
-                ));
-            }
-            let width = if beg.starts_with('0') && beg.len() > 1 {
-                if beg.len() != end.len() {
-                    return Err(
-                        "a zero-padded host range must have begin and end of equal length"
-                            .to_string(),
-                    );
-                }
-                beg.len()
-            } else {
-                0
-            };
-            (0..count)
-                .map(|k| b + k * step)
-                .map(|n| {
-                    // Padded by hand: std's `{:0w$}` panics past u16::MAX
-                    // digits, and a range's bounds are the author's text.
-                    let digits = n.to_string();
-                    format!("{}{digits}", "0".repeat(width.saturating_sub(digits.len())))
-                })
-                .collect()
-        }
-    };
-    let mut names = Vec::new();
-    for item in items {
-        for name in expand_range(&format!("{head}{item}{tail}"))? {
-            names.push(name);
-            if names.len() > MAX_RANGE_HOSTS {
-                return Err(format!(
-                    "a host range may expand to at most {MAX_RANGE_HOSTS} hosts"
-                ));
-            }
-        }
-    }
-    Ok(names)
-}
-
-/// A range's number as Python's `int()` reads ASCII digits (a leading
-/// `+` too); `Ok(None)` when it is not such a number. Python's integers
-/// have no size; sshfleet counts in `u128` and refuses a bound past it
-/// rather than expand something else.
-fn range_number(text: &str) -> Result<Option<u128>, String> {
-    let digits = text.strip_prefix('+').unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(None);
-    }
-    digits.parse::<u128>().map(Some).map_err(|_| {
-        format!(
-            "host range number `{text}` is larger than {}, the largest sshfleet expands",
-            u128::MAX
-        )
-    })
 }

@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use super::config;
 use crate::inventory::Inventory;
 
-/// Most hosts sshfleet expands one range to (`inventory::yaml`).
+/// Most hosts sshfleet expands one range to (`inventory::ranges`).
 const MAX_RANGE_HOSTS: usize = 100_000;
 
 /// Decimal digits, without leading zeros ("0" for zero).
@@ -53,8 +53,9 @@ fn zfill(digits: &str, width: usize) -> String {
 }
 
 /// ansible-core's `expand_hostname_range` for `h[beg:end(:step)]` with
-/// ASCII digits: the names, or `None` where Python fails or yields no
-/// host (sshfleet refuses both), or more hosts than sshfleet expands.
+/// ASCII digits: the names (none for an empty range, as Python), or
+/// `None` where Python fails (sshfleet refuses too), or more hosts than
+/// sshfleet expands.
 fn python_range(beg: &str, end: &str, step: Option<&str>) -> Option<Vec<String>> {
     let beg = if beg.is_empty() { "0" } else { beg };
     if end.is_empty() {
@@ -78,7 +79,7 @@ fn python_range(beg: &str, end: &str, step: Option<&str>) -> Option<Vec<String>>
         }
         n = add(&n, step);
     }
-    (!names.is_empty()).then_some(names)
+    Some(names)
 }
 
 /// Up to 45 decimal digits, often with leading zeros, or none.
@@ -130,11 +131,13 @@ fn host_ranges_of_any_integer_size_expand_as_python_or_are_refused() {
                 Some(s) => format!("{beg}:{end}:{s}"),
                 None => format!("{beg}:{end}"),
             };
-            let got = hosts_of(&format!("all:\n  hosts:\n    'h[{range}]':\n"));
+            // `z`: an inventory of no host is refused, an empty range is not.
+            let got = hosts_of(&format!("all:\n  hosts:\n    'h[{range}]':\n    z:\n"))
+                .map(|hosts| hosts.into_iter().filter(|h| h != "z").collect::<Vec<_>>());
             let fits = [&beg, &end]
                 .iter()
                 .chain(step.as_ref().iter())
-                .all(|n| n.parse::<u128>().is_ok() || n.is_empty());
+                .all(|n| n.parse::<i128>().is_ok() || n.is_empty());
             match python_range(&beg, &end, step.as_deref()) {
                 Some(want) if fits => prop_assert_eq!(got, Ok(want), "h[{}]", range),
                 Some(want) => {

@@ -920,3 +920,15 @@ fn executable_inventory_files_are_read_as_ansible_core_reads_them() {
     eprintln!("{}", text.lines().last().unwrap_or_default());
     assert!(out.status.success(), "{text}");
 }
+
+/// INI values and host ranges are ansible-core 2.19's: the tables the unit
+/// tests `ini_values_list_as_ansible_cores` (bytes as untrusted text,
+/// sets, `{{ 1 }}x` as text) and `ranges_expand_as_ansible_cores`
+/// (`x[-1:2]`, `h[3:1]`, `y[ 1:2]`) read are what ansible-core computes
+/// (`ini_values.py --check`, `host_ranges.py --check`).
+#[test]
+fn ini_value_and_host_range_tables_are_ansibles() {
+    let test = "ini_value_and_host_range_tables_are_ansibles";
+    python_table_check("ini_values.py", test);
+    python_table_check("host_ranges.py", test);
+}
