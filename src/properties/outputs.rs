@@ -264,3 +264,156 @@ fn a_password_of_any_characters_echoed_leaves_no_fragment_in_any_stored_text() {
         })
         .unwrap();
 }
+
+/// How a host goes back over a decoy it printed inside a secret, as a
+/// terminal applies it: the secret is whole on the screen, never in the
+/// bytes.
+#[derive(Debug, Clone, Copy)]
+enum Redraw {
+    Backspaces,
+    CursorLeft,
+    CursorLeftThenEraseInLine,
+    ReturnAndReprint,
+    ColumnAbsolute,
+}
+
+const REDRAWS: [Redraw; 5] = [
+    Redraw::Backspaces,
+    Redraw::CursorLeft,
+    Redraw::CursorLeftThenEraseInLine,
+    Redraw::ReturnAndReprint,
+    Redraw::ColumnAbsolute,
+];
+
+/// `secret` printed after `prefix` in pieces cut at `cuts`, each followed
+/// by a decoy of one to three letters the next redraw goes back over; or,
+/// `later_first`, its second part printed first at its column and the
+/// first part after a carriage return.
+fn redrawn(
+    prefix: &str,
+    secret: &str,
+    cuts: &[prop::sample::Index],
+    redraws: &[(prop::sample::Index, usize)],
+    later_first: bool,
+) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let mut at: Vec<usize> = cuts.iter().map(|c| 1 + c.index(chars.len() - 1)).collect();
+    at.sort_unstable();
+    at.dedup();
+    if later_first {
+        let (first, rest) = chars.split_at(at[0]);
+        let first: String = first.iter().collect();
+        let rest: String = rest.iter().collect();
+        return format!("{prefix}\u{1b}[{}C{rest}\r{prefix}{first}", first.len());
+    }
+    let mut out = prefix.to_string();
+    let mut start = 0;
+    for (i, end) in at.iter().copied().chain([chars.len()]).enumerate() {
+        out.extend(&chars[start..end]);
+        start = end;
+        if end == chars.len() {
+            break;
+        }
+        let (kind, len) = &redraws[i % redraws.len()];
+        let decoy = "QXZ".get(..*len).unwrap_or("Q");
+        out.push_str(decoy);
+        let d = decoy.len();
+        match REDRAWS[kind.index(REDRAWS.len())] {
+            Redraw::Backspaces => out.push_str(&"\u{8}".repeat(d)),
+            Redraw::CursorLeft => out.push_str(&format!("\u{1b}[{d}D")),
+            Redraw::CursorLeftThenEraseInLine => out.push_str(&format!("\u{1b}[{d}D\u{1b}[K")),
+            Redraw::ReturnAndReprint => {
+                out.push('\r');
+                out.push_str(prefix);
+                out.extend(&chars[..end]);
+            }
+            Redraw::ColumnAbsolute => {
+                out.push_str(&format!("\u{1b}[{}G", prefix.len() + end + 1));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_secret_redrawn_on_the_screen_leaves_no_run_of_it_in_any_stored_text() {
+    let input = (
+        "[a-z][a-z0-9]{7,13}",
+        prop::collection::vec(any::<prop::sample::Index>(), 1..4),
+        prop::collection::vec((any::<prop::sample::Index>(), 1..4usize), 1..4),
+        prop::bool::weighted(0.2),
+        prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+    );
+    let mut runner = proptest::test_runner::TestRunner::new(config());
+    runner
+        .run(&input, |(secret, cuts, redraws, later_first, packets)| {
+            let line = redrawn("V: ", &secret, &cuts, &redraws, later_first);
+            let text = format!("OK\r\n{line}\r\nESA01> ");
+            // What a terminal shows: the secret, whole (a decoy longer
+            // than what follows it may trail).
+            let want = format!("V: {secret}");
+            let shown = crate::session::screen::shown(&[text.as_bytes()]);
+            prop_assert!(shown.contains(&want), "{shown:?}");
+            let mut transcript = Transcript::new();
+            transcript.add_secret(&secret);
+            transcript.start_recording();
+            transcript.recording(|r, s| r.login(s));
+            let chunks = chunks(&text, &packets);
+            for chunk in &chunks {
+                transcript.record(Direction::Received, chunk);
+                transcript.recording(|r, s| r.out(chunk, s));
+            }
+            transcript.recording(|r, s| r.command("QUIT", s));
+            transcript.record(Direction::Sent, "QUIT\n");
+            let recorded: String = transcript
+                .take_recording()
+                .unwrap()
+                .exchanges
+                .iter()
+                .flat_map(|e| &e.events)
+                .filter_map(|t| match &t.event {
+                    sshfleet_recording::Event::Out(text) => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            // The transcript's received text (its stamps are not the host's).
+            let rendered = transcript.render();
+            let received: String = rendered
+                .lines()
+                .filter_map(|l| l.split_once(" << ").map(|(_, text)| text))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let recording_shown = crate::session::screen::shown(&[recorded.as_bytes()]);
+            // Still replayable: the prompt and the line, masked, are there.
+            prop_assert!(
+                recording_shown.ends_with("\nESA01> "),
+                "{recording_shown:?}"
+            );
+            prop_assert!(recording_shown.contains("V: ***"), "{recording_shown:?}");
+            let chunks: Vec<&[u8]> = chunks.iter().map(|c| c.as_bytes()).collect();
+            let evidence = transcript
+                .secrets()
+                .redact(&crate::session::screen::shown(&chunks))
+                .into_owned();
+            let stored = [
+                ("transcript", received),
+                ("recording", recorded.clone()),
+                ("recording as shown", recording_shown),
+                ("evidence", evidence.clone()),
+                ("report", escape(&evidence).into_owned()),
+                ("terminal", escape_for_terminal(&evidence).into_owned()),
+            ];
+            let chars: Vec<char> = secret.chars().collect();
+            for run in chars.windows(crate::support::secrets::MIN_SHOWN) {
+                let run: String = run.iter().collect();
+                for (what, text) in &stored {
+                    prop_assert!(
+                        !text.contains(&run),
+                        "{run:?} in {what}: {text:?} (sent {line:?})"
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -181,7 +181,7 @@ async fn exec(
             Some(ChannelMsg::ExitStatus {
                 exit_status: status,
             }) => {
-                transcript.recording(|r, _| r.exit_status(status));
+                transcript.recording(|r, s| r.exit_status(status, s));
                 tracing::debug!(
                     "`{}` exited with status {status}",
                     shown(command, transcript)
@@ -210,7 +210,7 @@ fn screen_text(stdout: &[u8]) -> String {
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
     absorb(&mut parser, &mut screen, decoded.as_bytes());
-    screen.text
+    screen.into_text()
 }
 
 /// stderr as a terminal shows it, in whatever code page Windows wrote it,

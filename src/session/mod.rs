@@ -4,10 +4,12 @@
 
 pub(crate) mod clixml;
 mod codepage;
+mod controls;
 pub(crate) mod exec;
 pub(crate) mod open;
 pub(crate) mod prompt_host;
 pub(crate) mod recording;
+mod redraw;
 pub(crate) mod save;
 pub(crate) mod screen;
 pub(crate) mod shell;

@@ -21,8 +21,9 @@ use crate::support::secrets::Secrets;
 const MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// Which stream held text belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Stream {
+    #[default]
     Out,
     Err,
 }
@@ -33,12 +34,13 @@ pub(crate) struct Recorder {
     exchanges: Vec<Exchange>,
     /// When the current exchange began.
     began: Option<Instant>,
-    /// Received text that may be the start of a secret split across
-    /// packets, not recorded yet (as the transcript holds it back).
-    /// Received text held back (it may begin a secret the next chunk
-    /// completes), as it came and as it is kept if nothing completes it
-    /// (redacted whole: a shorter secret may sit inside it).
-    held: Option<(Stream, String, String)>,
+    /// The stream of the text held: a line not ended yet
+    /// (`super::redraw`, stored once a terminal's view of it is known),
+    /// and received text that may begin a secret the next chunk completes
+    /// (as the transcript holds it back).
+    stream: Stream,
+    line: super::redraw::LineGuard,
+    held: String,
     bytes: usize,
     /// Bytes received past [`MAX_BYTES`], not kept.
     dropped: usize,
@@ -54,17 +56,20 @@ pub(crate) struct Recorded {
 
 impl Recorder {
     /// A shell session opens: the banner and the first prompt follow.
-    pub(crate) fn login(&mut self) {
-        self.begin(Start::Login);
+    pub(crate) fn login(&mut self, secrets: &Secrets) {
+        self.begin(Start::Login, secrets);
     }
 
     /// A command line is typed at the prompt.
     pub(crate) fn command(&mut self, command: &str, secrets: &Secrets) {
         let command = secrets.redact(command).into_owned();
-        self.begin(Start::Command {
-            command,
-            follow: false,
-        });
+        self.begin(
+            Start::Command {
+                command,
+                follow: false,
+            },
+            secrets,
+        );
     }
 
     /// The command just typed is followed (ended with Ctrl-C).
@@ -81,7 +86,7 @@ impl Recorder {
     /// An exec request for `command` (as the playbook wrote it).
     pub(crate) fn exec(&mut self, command: &str, secrets: &Secrets) {
         let command = secrets.redact(command).into_owned();
-        self.begin(Start::Exec { command });
+        self.begin(Start::Exec { command }, secrets);
     }
 
     /// Text received on the session (stdout).
@@ -97,29 +102,29 @@ impl Recorder {
     /// A key sent while a command runs: Ctrl-C, a pager's answer.
     pub(crate) fn key(&mut self, key: &str, secrets: &Secrets) {
         let key = secrets.redact(key).into_owned();
-        self.push(Event::Key(key));
+        self.push(Event::Key(key), secrets);
     }
 
-    pub(crate) fn exit_status(&mut self, status: u32) {
-        self.push(Event::ExitStatus(status));
+    pub(crate) fn exit_status(&mut self, status: u32, secrets: &Secrets) {
+        self.push(Event::ExitStatus(status), secrets);
     }
 
     /// The host closed the session.
-    pub(crate) fn closed(&mut self) {
-        self.push(Event::Closed);
+    pub(crate) fn closed(&mut self, secrets: &Secrets) {
+        self.push(Event::Closed, secrets);
     }
 
     /// Everything recorded, what was held back included.
-    pub(crate) fn finish(mut self) -> Recorded {
-        self.flush();
+    pub(crate) fn finish(mut self, secrets: &Secrets) -> Recorded {
+        self.flush(secrets);
         Recorded {
             exchanges: self.exchanges,
             dropped: self.dropped,
         }
     }
 
-    fn begin(&mut self, start: Start) {
-        self.flush();
+    fn begin(&mut self, start: Start, secrets: &Secrets) {
+        self.flush(secrets);
         self.exchanges.push(Exchange {
             start,
             events: Vec::new(),
@@ -128,27 +133,21 @@ impl Recorder {
     }
 
     fn received(&mut self, stream: Stream, text: &str, secrets: &Secrets) {
-        let mut held = match self.held.take() {
-            Some((held_stream, held, _)) if held_stream == stream => held,
-            Some((held_stream, _, redacted)) => {
-                self.store(held_stream, redacted);
-                String::new()
-            }
-            None => String::new(),
-        };
-        let ready = secrets.redact_streamed(&mut held, text);
-        self.store(stream, ready);
-        if !held.is_empty() {
-            let redacted = secrets.redact(&held).into_owned();
-            self.held = Some((stream, held, redacted));
+        if stream != self.stream {
+            self.flush(secrets);
+            self.stream = stream;
         }
+        let ready = secrets.redact_streamed(&mut self.held, text);
+        let lines = self.line.push(&ready, secrets);
+        self.store(stream, lines);
     }
 
     /// Text held back is all there was: the other side spoke.
-    fn flush(&mut self) {
-        if let Some((stream, _, redacted)) = self.held.take() {
-            self.store(stream, redacted);
-        }
+    fn flush(&mut self, secrets: &Secrets) {
+        let held = std::mem::take(&mut self.held);
+        let mut kept = self.line.push(&secrets.redact(&held), secrets);
+        kept.push_str(&self.line.flush(secrets));
+        self.store(self.stream, kept);
     }
 
     fn store(&mut self, stream: Stream, text: String) {
@@ -166,8 +165,8 @@ impl Recorder {
         });
     }
 
-    fn push(&mut self, event: Event) {
-        self.flush();
+    fn push(&mut self, event: Event, secrets: &Secrets) {
+        self.flush(secrets);
         self.push_now(event);
     }
 
@@ -192,7 +191,7 @@ mod tests {
         let mut secrets = Secrets::default();
         secrets.add("hunter2");
         let mut r = Recorder::default();
-        r.login();
+        r.login(&secrets);
         r.out("esa01> ", &secrets);
         r.command("hunter2", &secrets);
         for chunk in ["h", "unt", "er", "2\r\nUnknown command: hunter2\r\nesa01> "] {
@@ -202,7 +201,7 @@ mod tests {
         r.following();
         r.out("Password: hun", &secrets);
         r.key(sshfleet_recording::CTRL_C, &secrets);
-        let exchanges = r.finish().exchanges;
+        let exchanges = r.finish(&secrets).exchanges;
         let text = format!("{exchanges:?}");
         assert!(!text.contains("hunter2") && !text.contains("er2"), "{text}");
         assert_eq!(exchanges.len(), 3);

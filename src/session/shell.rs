@@ -100,7 +100,7 @@ impl<'t> Shell<'t> {
             transcript.note(&e.to_string());
             return Err(e);
         }
-        transcript.recording(|r, _| r.login());
+        transcript.recording(|r, s| r.login(s));
         let mut shell = Shell {
             channel,
             prompt,
@@ -254,7 +254,7 @@ impl Shell<'_> {
                         self.transcript.recording(|r, s| r.out(&text, s));
                     }
                     Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
-                        self.transcript.recording(|r, _| r.closed());
+                        self.transcript.recording(|r, s| r.closed(s));
                         self.transcript.note("the remote closed the session");
                         break;
                     }
@@ -320,7 +320,7 @@ impl Shell<'_> {
                 // Copied, not taken: the screen keeps its one buffer for
                 // the next command instead of a second one growing anew.
                 self.prompt_line.clear();
-                self.prompt_line.push_str(&self.screen.text);
+                self.prompt_line.push_str(self.screen.last_line());
                 self.screen.clear();
                 for line in output.lines() {
                     self.remember(line);
@@ -376,7 +376,7 @@ impl Shell<'_> {
             Some(ChannelMsg::Eof | ChannelMsg::Close | ChannelMsg::ExitStatus { .. })
             | Some(ChannelMsg::ExitSignal { .. })
             | None => {
-                self.transcript.recording(|r, _| r.closed());
+                self.transcript.recording(|r, s| r.closed(s));
                 self.transcript
                     .note(&format!("the remote closed the session while {what}"));
                 Err(RemoteError::Closed {
@@ -399,7 +399,7 @@ impl Shell<'_> {
         else {
             return Ok(());
         };
-        self.screen.text.truncate(at);
+        self.screen.truncate(at);
         let answer = pager.answer.clone();
         self.transcript.record(Direction::Sent, &answer);
         self.transcript.recording(|r, s| r.key(&answer, s));

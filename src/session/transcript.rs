@@ -45,6 +45,9 @@ pub(crate) struct Transcript {
     /// Received text that may be the start of a secret split across
     /// packets, not recorded yet.
     held: String,
+    /// The received line not ended yet: stored once a terminal's view of
+    /// it is known (`super::redraw`).
+    line: super::redraw::LineGuard,
     bytes: usize,
     dropped: usize,
     /// `--record`: the session kept for replay, redacted as this is.
@@ -85,7 +88,7 @@ impl Transcript {
     pub(crate) fn take_recording(&mut self) -> Option<crate::session::recording::Recorded> {
         self.recorder
             .take()
-            .map(crate::session::recording::Recorder::finish)
+            .map(|recorder| recorder.finish(&self.secrets))
     }
 
     /// Never record `secret` verbatim from now on. Empty secrets are ignored.
@@ -118,11 +121,14 @@ impl Transcript {
         }
         if direction == Direction::Received {
             let ready = self.secrets.redact_streamed(&mut self.held, text);
-            self.store(direction, ready);
+            let lines = self.line.push(&ready, &self.secrets);
+            self.store(direction, lines);
         } else {
             // The other side spoke: what was held back is all there was.
             let held = std::mem::take(&mut self.held);
-            let held = self.secrets.redact(&held).into_owned();
+            let held = self.secrets.redact(&held);
+            let mut held = self.line.push(&held, &self.secrets);
+            held.push_str(&self.line.flush(&self.secrets));
             self.store(Direction::Received, held);
             let text = self.secrets.redact(text).into_owned();
             self.store(direction, text);
@@ -168,8 +174,10 @@ impl Transcript {
         let mut out = String::new();
         // Text still held back ends the session's last received entry.
         let mut entries = Cow::Borrowed(&self.entries[..]);
-        if !self.held.is_empty() {
-            let held = self.secrets.redact(&self.held).into_owned();
+        let mut line = self.line.clone();
+        let mut held = line.push(&self.secrets.redact(&self.held), &self.secrets);
+        held.push_str(&line.flush(&self.secrets));
+        if !held.is_empty() {
             let entries = entries.to_mut();
             match entries.last_mut() {
                 Some(last) if last.direction == Direction::Received => {

@@ -345,6 +345,55 @@ impl Secrets {
         }
     }
 
+    /// `text` redacted, and every run of [`MIN_SHOWN`] characters or more
+    /// of a secret (or a form of it) masked too: for a line a terminal
+    /// redrew, where a piece of the secret the redraw went back over may
+    /// stand apart from the rest.
+    pub(crate) fn redact_runs<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let whole = self.redact(text);
+        let forms: Vec<Vec<char>> = self
+            .by_first
+            .values()
+            .chain(self.run.iter().flat_map(|run| run.by_first.values()))
+            .flatten()
+            .map(|form| form.chars().collect())
+            .collect();
+        let chars: Vec<char> = whole.chars().collect();
+        let longest = |at: usize| {
+            forms
+                .iter()
+                .map(|form| {
+                    (0..form.len())
+                        .map(|start| {
+                            form[start..]
+                                .iter()
+                                .zip(&chars[at..])
+                                .take_while(|(a, b)| a == b)
+                                .count()
+                        })
+                        .max()
+                        .unwrap_or(0)
+                })
+                .max()
+                .unwrap_or(0)
+        };
+        let mut out = String::with_capacity(whole.len());
+        let mut at = 0;
+        let mut changed = false;
+        while at < chars.len() {
+            let run = longest(at);
+            if run >= MIN_SHOWN {
+                out.push_str(MASK);
+                at += run;
+                changed = true;
+            } else {
+                out.push(chars[at]);
+                at += 1;
+            }
+        }
+        if changed { Cow::Owned(out) } else { whole }
+    }
+
     /// Redact every string (and object key) in `json`, however deep;
     /// whether one changed.
     pub(crate) fn redact_json(&self, json: &mut serde_json::Value) -> bool {

@@ -501,3 +501,99 @@ async fn a_short_secret_is_masked_by_field_in_every_sink() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// A plain password the appliance prints back and redraws in part, each
+/// way a terminal goes back over text (docs/SECURITY.md I4): a terminal
+/// shows `1Sekr1tPw42`, the bytes never spell it.
+const REDRAWN_ECHOES: [&str; 5] = [
+    "1Sekr1tPwXX\u{8}\u{8}42",
+    "1Sekr1tQQ\u{1b}[2DPw42",
+    "1Sekr1tPwXX\u{1b}[2D\u{1b}[K42",
+    "1Sekr1tPwXX\u{1b}[3D\u{1b}[1C42",
+    "QQQQQQQQQQQQ\rInvalid Certificate. pw=1Sekr1tPw42",
+];
+
+/// No stored or shown text (terminal, report, HTML, transcript,
+/// recording) holds a run of four characters of a password the appliance
+/// redrew on the screen, through a replayed appliance as an attacker's
+/// recording would drive it; the line is still there, masked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_redrawn_by_the_appliance_leaves_no_run_of_it_in_any_sink() {
+    const PASSWORD: &str = "1Sekr1tPw42";
+    let lab =
+        crate::support::Lab::start(vec![crate::support::broken_quick("esa01.example.com")]).await;
+    let recorded = lab.dir.path().join("recorded");
+    let run = lab
+        .run(&["--check", "--record", recorded.to_str().unwrap()])
+        .await;
+    let original = std::fs::read_to_string(recorded.join("esa01.example.com.jsonl"))
+        .unwrap_or_else(|e| panic!("{e}: {}", run.explain()));
+    let chars: Vec<char> = PASSWORD.chars().collect();
+    let runs: Vec<String> = chars.windows(4).map(|w| w.iter().collect()).collect();
+    let mut failures = Vec::new();
+    for (i, echo) in REDRAWN_ECHOES.iter().enumerate() {
+        let dir = lab.dir.path().join(format!("redraw{i}"));
+        let recordings = dir.join("R");
+        std::fs::create_dir_all(&recordings).unwrap();
+        let quoted = serde_json::to_string(&format!("Invalid Certificate. pw={echo} end")).unwrap();
+        let text = original.replace("Invalid Certificate.", quoted.trim_matches('"'));
+        assert_ne!(text, original);
+        std::fs::write(recordings.join("esa01.example.com.jsonl"), text).unwrap();
+        let (_sim, files) = crate::replay::replay(&dir, &recordings, &[]);
+        let passwords = dir.join("pw.yaml");
+        let yaml = format!("all:\n  vars:\n    ansible_password: \"{PASSWORD}\"\n");
+        std::fs::write(&passwords, yaml).unwrap();
+        let (report, html, tr, rec, lock) = (
+            dir.join("r.json"),
+            dir.join("r.html"),
+            dir.join("tr"),
+            dir.join("rec"),
+            dir.join("lock"),
+        );
+        let args = [
+            "run",
+            "esa-ecupdate",
+            "-i",
+            files.inventory.to_str().unwrap(),
+            "-i",
+            passwords.to_str().unwrap(),
+            "--known-hosts",
+            files.known_hosts.to_str().unwrap(),
+            "--check",
+            "--no-progress",
+            "--report",
+            report.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+            "--transcripts",
+            tr.to_str().unwrap(),
+            "--record",
+            rec.to_str().unwrap(),
+            "--lock",
+            lock.to_str().unwrap(),
+        ];
+        let out = sshfleet(&args, &[]).await;
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{e}: {}", text_of(&out)))
+        };
+        let sinks = [
+            ("terminal", text_of(&out)),
+            ("report", read(&report)),
+            ("HTML", read(&html)),
+            ("transcript", read(&tr.join("esa01.example.com.log"))),
+            ("recording", read(&rec.join("esa01.example.com.jsonl"))),
+        ];
+        // Masked, not missing.
+        if !sinks[3].1.contains("pw=*** end") {
+            failures.push(format!("{echo:?}: no `pw=*** end` in the transcript"));
+        }
+        for (sink, text) in &sinks {
+            for run in &runs {
+                if text.contains(run.as_str()) {
+                    failures.push(format!("{echo:?}: {run:?} in {sink}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
