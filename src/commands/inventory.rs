@@ -23,7 +23,7 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
     if args.list {
         // Masks every secret of the inventory by value (docs/SECURITY.md
         // I4), not only the fields named secret.
-        inventory.remember_secrets(inventory.hosts(), vault.as_ref());
+        inventory.remember_secrets(inventory.hosts(), vault.as_ref())?;
         let json = inventory.to_ansible_json()?;
         let text =
             serde_json::to_string_pretty(&json).map_err(|e| Error::Io(std::io::Error::other(e)))?;
@@ -45,7 +45,7 @@ pub(super) async fn execute(args: InventoryArgs) -> Result<ExitCode, Error> {
     }
     // What is shown of these hosts, errors too, masks their secrets by
     // value (docs/SECURITY.md I4).
-    inventory.remember_secrets(hosts.iter().copied(), vault.as_ref());
+    inventory.remember_secrets(hosts.iter().copied(), vault.as_ref())?;
     let ssh = SshOptions {
         ssh_config: args.ssh_config.as_deref(),
         ..SshOptions::default()

@@ -207,7 +207,7 @@ fn plan(playbook: &str, names: &[&str], settings: RunSettings) -> Plan {
             let host = crate::inventory::Host {
                 name: (*name).to_string(),
                 groups: Vec::new(),
-                vars: BTreeMap::new(),
+                vars: Default::default(),
             };
             PlannedHost {
                 name: (*name).to_string(),

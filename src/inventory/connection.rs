@@ -6,7 +6,6 @@
 //! then typed. Hosts whose `ansible_connection` is not an SSH one are
 //! refused by name.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::Value as Json;
@@ -115,7 +114,7 @@ pub(crate) fn last_set<'h>(
     names
         .iter()
         .rev()
-        .find_map(|n| host.vars.get(*n).filter(|v| !v.is_null()).map(|v| (*n, v)))
+        .find_map(|n| host.vars.get(n).filter(|v| !v.is_null()).map(|v| (*n, v)))
 }
 
 impl super::Inventory {
@@ -126,9 +125,7 @@ impl super::Inventory {
         host: &Host,
         secret: Option<&VaultSecret>,
     ) -> Result<ConnectionVars, InventoryError> {
-        let none = BTreeMap::new();
-        let origins = self.origins.get(&host.name).unwrap_or(&none);
-        host.connection_with(origins, secret, Some(&self.facts))
+        host.connection_with(secret, Some(&self.facts))
     }
 }
 
@@ -154,12 +151,7 @@ impl super::Inventory {
             if !host.vars.contains_key(name) {
                 continue;
             }
-            let origin = self
-                .origins
-                .get(&host.name)
-                .and_then(|o| o.get(name))
-                .cloned()
-                .unwrap_or_default();
+            let origin = host.vars.origin(name).cloned().unwrap_or_default();
             // An inline `!vault` that cannot be rendered is mostly one that
             // cannot be decrypted, whose error names no secret: kept.
             let inline_vault = matches!(host.vars.get(name),
@@ -188,17 +180,14 @@ impl super::Inventory {
 }
 
 impl Host {
-    /// The connection values, with `origins` saying where each variable
-    /// was set.
+    /// The connection values; errors name where each variable was set.
     pub(super) fn connection_with(
         &self,
-        origins: &BTreeMap<String, Origin>,
         secret: Option<&VaultSecret>,
         facts: Option<&std::sync::Arc<Facts>>,
     ) -> Result<ConnectionVars, InventoryError> {
         let r = Reader {
             host: self,
-            origins,
             templar: Templar::new(&self.name, &self.groups, &self.vars, secret, facts),
         };
         let plugin = r.plugin()?;
@@ -313,7 +302,6 @@ impl Host {
 /// the variable's file and line.
 struct Reader<'a> {
     host: &'a Host,
-    origins: &'a BTreeMap<String, Origin>,
     templar: Templar,
 }
 
@@ -323,11 +311,11 @@ impl Reader<'_> {
     /// read one.
     fn read_secret(&self, var: &str) -> bool {
         self.templar.reads_secret(var)
-            || super::secret_values::is_secret_var(self.host, self.origins.get(var), var)
+            || super::secret_values::is_secret_var(self.host, self.host.vars.origin(var), var)
     }
 
     fn origin(&self, var: &str) -> Origin {
-        self.origins.get(var).cloned().unwrap_or_default()
+        self.host.vars.origin(var).cloned().unwrap_or_default()
     }
 
     fn bad(&self, var: &str, message: String) -> InventoryError {
@@ -341,7 +329,7 @@ impl Reader<'_> {
     /// An error about `var`'s value, quoting none of it if it is secret:
     /// a vault value, or a secret-named variable (docs/SECURITY.md I4).
     fn shown(&self, var: &str, message: String) -> String {
-        if super::secret_values::is_secret_var(self.host, self.origins.get(var), var) {
+        if super::secret_values::is_secret_var(self.host, self.host.vars.origin(var), var) {
             crate::support::secrets::mask_quoted(&message)
         } else {
             message

@@ -544,7 +544,7 @@ fn floats_beyond_json_and_python_attributes_are_refused() {
     ] {
         let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
             serde_yaml::from_str(vars).unwrap();
-        let templar = Templar::new("h", &[], &vars, None, None);
+        let templar = Templar::new("h", &[], &super::HostVars::from(&vars), None, None);
         let err = templar.var("t").expect_err(needle);
         assert!(err.contains(needle), "{needle}: {err}");
     }
@@ -555,7 +555,7 @@ fn floats_beyond_json_and_python_attributes_are_refused() {
 fn non_finite_floats_print_as_python() {
     let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
         serde_yaml::from_str("f: .inf\nn: .nan\nt: \"x{{ f }}{{ n ~ '' }}{{ -f }}\"").unwrap();
-    let templar = Templar::new("h", &[], &vars, None, None);
+    let templar = Templar::new("h", &[], &super::HostVars::from(&vars), None, None);
     // ansible-core 2.19.14: 'xinfnan-inf'.
     assert_eq!(
         templar.var("t").unwrap(),
@@ -637,7 +637,7 @@ fn bool_filter_reads_exactly_what_ansible_reads_without_a_warning() {
         let text = format!("yaml_true: yes\ndate: 2002-12-14\nt: \"{{{{ {input} | bool }}}}\"");
         let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
             serde_yaml::from_str(&text).unwrap();
-        let templar = Templar::new("h", &[], &vars, None, None);
+        let templar = Templar::new("h", &[], &super::HostVars::from(&vars), None, None);
         match (templar.var("t"), want) {
             (Ok(Some(got)), Some(want)) => assert_eq!(got, *want, "{input}"),
             // An integer literal beyond 64 bits is refused before `bool`.
@@ -741,7 +741,7 @@ fn and_or_not_of_literals_give_pythons_operand() {
         let text = format!("t: \"{{{{ {expr} }}}}\"");
         let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
             serde_yaml::from_str(&text).unwrap();
-        let templar = Templar::new("h", &[], &vars, None, None);
+        let templar = Templar::new("h", &[], &super::HostVars::from(&vars), None, None);
         assert_eq!(
             templar.var("t"),
             Ok(Some(serde_json::Value::from(*want))),
@@ -787,7 +787,7 @@ fn number_literals_are_read_as_jinja2_reads_them() {
         let text = format!("t: \"{{{{ 'u' ~ {number} }}}}\"");
         let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
             serde_yaml::from_str(&text).unwrap();
-        let templar = Templar::new("h", &[], &vars, None, None);
+        let templar = Templar::new("h", &[], &super::HostVars::from(&vars), None, None);
         match (templar.var("t"), want) {
             (Ok(Some(got)), Some(want)) => assert_eq!(got, *want, "{number}"),
             (Err(_), None) => {}
@@ -814,7 +814,7 @@ fn a_none_argument_is_refused_not_read_as_missing() {
         let text = format!("none_var: null\nt: \"{{{{ {expr} }}}}\"");
         let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
             serde_yaml::from_str(&text).unwrap();
-        let templar = Templar::new("h", &[], &vars, None, None);
+        let templar = Templar::new("h", &[], &super::HostVars::from(&vars), None, None);
         match (templar.var("t"), want) {
             (Ok(Some(got)), Some(want)) => assert_eq!(got, *want, "{expr}"),
             (Err(e), None) => assert!(e.contains("a `none` argument"), "{expr}: {e}"),
@@ -851,7 +851,7 @@ fn trailing_newlines_and_native_types_are_ansibles() {
     ] {
         let mut all = vars.clone();
         all.insert("t".to_string(), serde_yaml::Value::from(template));
-        let templar = Templar::new("h", &[], &all, None, None);
+        let templar = Templar::new("h", &[], &super::HostVars::from(&all), None, None);
         let got = templar.var("t").expect(template);
         assert_eq!(serde_json::to_value(&got).unwrap(), want, "{template:?}");
     }
@@ -863,7 +863,7 @@ fn trailing_newlines_and_native_types_are_ansibles() {
     ] {
         let mut all = vars.clone();
         all.insert("t".to_string(), serde_yaml::Value::from(template));
-        let templar = Templar::new("h", &[], &all, None, None);
+        let templar = Templar::new("h", &[], &super::HostVars::from(&all), None, None);
         let err = templar.var("t").expect_err(template).to_string();
         assert!(err.contains("keeps the type"), "{template:?}: {err}");
     }

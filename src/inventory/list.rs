@@ -77,7 +77,7 @@ impl Inventory {
             .iter()
             .filter(|h| available.contains(h.name.as_str()))
         {
-            let origins = self.origins.get(&host.name);
+            let origins = &host.vars;
             let vars: Map<String, Json> = host
                 .vars
                 .iter()
@@ -86,7 +86,7 @@ impl Inventory {
                     let masked = is_secret_name(k);
                     // A value read from a vault-encrypted file is a vault
                     // value, masked as an inline `!vault` one is.
-                    let from_vault = origins.and_then(|o| o.get(k)).is_some_and(|o| {
+                    let from_vault = origins.origin(k).is_some_and(|o| {
                         *encrypted
                             .entry(o.path.clone())
                             .or_insert_with(|| super::vault::is_vault_file(&o.path))
@@ -96,7 +96,7 @@ impl Inventory {
                     } else if from_vault {
                         json!({ "__ansible_vault": MASK })
                     } else if let Some(f) = super::vars::not_finite(v) {
-                        let origin = origins.and_then(|o| o.get(k)).cloned().unwrap_or_default();
+                        let origin = origins.origin(k).cloned().unwrap_or_default();
                         return Err(super::InventoryError::at(
                             &origin,
                             format!(
@@ -156,18 +156,15 @@ impl Inventory {
             return Err(NotAnSshConnection(kind.to_string()));
         }
         for host in &mut self.hosts {
-            host.vars.insert(
-                "ansible_connection".to_string(),
+            host.vars.insert_unsourced(
+                "ansible_connection",
                 super::VarValue::String(kind.to_string()),
             );
-            if let Some(origins) = self.origins.get_mut(&host.name) {
-                origins.remove("ansible_connection");
-            }
         }
         // What templates read too.
         for facts in std::sync::Arc::make_mut(&mut self.facts).hosts.values_mut() {
-            facts.vars.insert(
-                "ansible_connection".to_string(),
+            facts.vars.insert_unsourced(
+                "ansible_connection",
                 super::VarValue::String(kind.to_string()),
             );
         }

@@ -25,6 +25,7 @@ mod fnmatch;
 mod ini;
 mod jinja;
 mod json_data;
+mod layers;
 pub(crate) mod list;
 mod lookups;
 mod magic;
@@ -60,6 +61,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) use connection::{ConnectionVars, Plugin};
 use files::VarsFiles;
+pub(crate) use layers::HostVars;
 use model::Model;
 pub(crate) use sources::is_host_list;
 use sources::load_source;
@@ -92,8 +94,9 @@ pub(crate) struct Host {
     /// `all`, then every group the host belongs to, directly or through
     /// `children`, in the order their variables apply.
     pub groups: Vec<String>,
-    /// Effective variables, untemplated, in Ansible's precedence.
-    pub vars: BTreeMap<String, VarValue>,
+    /// Effective variables, untemplated, in Ansible's precedence: layers
+    /// shared with the host's groups, looked up, never copied per host.
+    pub vars: HostVars,
 }
 
 impl std::fmt::Debug for Host {
@@ -274,8 +277,8 @@ pub(crate) struct Inventory {
     added: Vec<usize>,
     /// Every group: `all`, `ungrouped`, then in the order defined.
     groups: Vec<Group>,
-    /// Per host, where each of its effective variables was set.
-    origins: HashMap<String, BTreeMap<String, Origin>>,
+    /// Each host's place in `hosts`, by name.
+    index: HashMap<String, usize>,
     /// `hostvars` and `groups`, for templates.
     facts: std::sync::Arc<template::Facts>,
 }
@@ -313,7 +316,7 @@ impl Inventory {
     /// The first source (for messages).
     /// Where `var` was set for `host` (the file and line errors name).
     pub(crate) fn origin(&self, host: &str, var: &str) -> Option<&Origin> {
-        self.origins.get(host)?.get(var)
+        self.host(host)?.vars.origin(var)
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -339,7 +342,7 @@ impl Inventory {
 
     /// The host with this inventory name.
     pub(crate) fn host(&self, name: &str) -> Option<&Host> {
-        self.hosts.iter().find(|h| h.name == name)
+        self.index.get(name).and_then(|&i| self.hosts.get(i))
     }
 }
 

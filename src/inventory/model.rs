@@ -3,10 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_yaml::Value;
 
 use super::files::{Var, VarsFiles};
+use super::layers::{HostVars, Layer};
 use super::{Host, Inventory, InventoryError};
 
 pub(super) struct GroupData {
@@ -391,6 +393,7 @@ impl Model {
         hosts: &[Host],
         groups: &[super::Group],
         implicit: Result<Option<Host>, String>,
+        secrets_readable: bool,
     ) -> std::sync::Arc<super::template::Facts> {
         let sources_of: HashMap<&str, Option<PathBuf>> = self
             .hosts
@@ -435,6 +438,7 @@ impl Model {
                 .map(|(_, g)| g.name.clone())
                 .collect(),
             password_envs: std::sync::OnceLock::new(),
+            secrets_readable,
             localhost: match implicit {
                 Ok(Some(h)) => Ok(h.name),
                 Ok(None) => Ok(self
@@ -482,7 +486,7 @@ impl Model {
         Ok(Some(Host {
             name: "localhost".to_string(),
             groups: vec!["all".to_string()],
-            vars,
+            vars: HostVars::of_values(vars),
         }))
     }
 
@@ -505,7 +509,7 @@ impl Model {
         }
         let depth = self.depths();
         let mut hosts = Vec::with_capacity(self.hosts.len());
-        let mut origins = HashMap::new();
+        let mut shared = SharedLayers::default();
         let all_order = self.group_hosts(ALL);
         // Where each host (in the order first added) sits in `hosts`.
         let mut position = vec![0; self.hosts.len()];
@@ -527,41 +531,33 @@ impl Model {
                 let key = |g: usize| (depth[g], self.groups[g].priority, &self.groups[g].name);
                 key(a).cmp(&key(b))
             });
-            let mut vars: BTreeMap<String, Var> = BTreeMap::new();
-            vars.extend(self.groups[ALL].vars.clone());
+            let mut layers = Vec::new();
+            layers.extend(shared.inventory(&self, ALL));
             for &g in &order {
-                vars.extend(self.groups[g].vars.clone());
+                layers.extend(shared.inventory(&self, g));
             }
-            for (k, v) in files.group_vars("all", &sources)? {
-                vars.insert(k, v);
-            }
-            for source in &sources {
+            layers.extend(shared.files(files, "all", None, &sources)?);
+            for (i, source) in sources.iter().enumerate() {
                 for &g in &order {
-                    for (k, v) in files.group_vars_in(&self.groups[g].name, source)? {
-                        vars.insert(k, v);
-                    }
+                    let name = &self.groups[g].name;
+                    layers.extend(shared.files(
+                        files,
+                        name,
+                        Some(i),
+                        std::slice::from_ref(source),
+                    )?);
                 }
             }
-            // Set by `add_host` before any group variable is combined.
-            for (name, _) in ADD_HOST_VARS.iter().filter(|(_, every)| *every) {
-                vars.remove(*name);
-            }
-            vars.extend(host.vars.clone());
+            let mut own = host.vars.clone();
             for (k, v) in files.host_vars(&host.name, &sources)? {
-                vars.insert(k, v);
+                own.insert(k, v);
             }
             let mut groups = vec!["all".to_string()];
             groups.extend(order.iter().map(|&g| self.groups[g].name.clone()));
-            origins.insert(
-                host.name.clone(),
-                vars.iter()
-                    .map(|(k, v)| (k.clone(), v.origin.clone()))
-                    .collect(),
-            );
             hosts.push(Host {
                 name: host.name.clone(),
                 groups,
-                vars: vars.into_iter().map(|(k, v)| (k, v.value)).collect(),
+                vars: HostVars::new(layers, own),
             });
         }
         let groups: Vec<super::Group> = self
@@ -588,14 +584,131 @@ impl Model {
             })
             .collect();
         let implicit = self.implicit_localhost(&sources, files);
-        let facts = self.facts(&hosts, &groups, implicit);
+        // The layers were looked at once; each host's own variables here.
+        let vault_files = &mut shared.vault_files;
+        let mut readable = |h: &Host| {
+            h.vars
+                .own()
+                .any(|(k, v)| may_give_a_secret(k, &v.value, Some(&v.origin), vault_files))
+        };
+        let secrets_readable = shared.secrets_readable
+            || hosts.iter().any(&mut readable)
+            || implicit
+                .as_ref()
+                .map_or(true, |i| i.as_ref().is_some_and(&mut readable));
+        let facts = self.facts(&hosts, &groups, implicit, secrets_readable);
         Ok(Inventory {
+            index: hosts_index(&hosts),
             sources,
             hosts,
             added: position,
             groups,
-            origins,
             facts,
         })
     }
+}
+
+/// The layers hosts share, each built once: a group's inventory
+/// variables, and `group_vars/NAME` of one source (or of every source,
+/// for `all`). `None`: no variable there.
+#[derive(Default)]
+struct SharedLayers {
+    inventory: HashMap<usize, Option<Arc<Layer>>>,
+    files: HashMap<(String, Option<usize>), Option<Arc<Layer>>>,
+    /// Whether each file is vault-encrypted (its values are secrets).
+    vault_files: HashMap<PathBuf, bool>,
+    /// A layer holds a secret, or a template that may read one.
+    secrets_readable: bool,
+}
+
+/// Whether the variable `name` holds a secret or a template that may
+/// read the environment (where a password may be): then templates may
+/// read a secret ([`super::template::Facts::secrets_readable`]).
+fn may_give_a_secret(
+    name: &str,
+    value: &Value,
+    origin: Option<&super::Origin>,
+    vault_files: &mut HashMap<PathBuf, bool>,
+) -> bool {
+    super::secret_values::holds_secret(name, value)
+        || super::secret_values::may_read_environment(value)
+        || origin.is_some_and(|o| {
+            *vault_files
+                .entry(o.path.clone())
+                .or_insert_with(|| super::vault::is_vault_file(&o.path))
+        })
+}
+
+impl SharedLayers {
+    fn layer(&mut self, vars: BTreeMap<String, Var>) -> Option<Arc<Layer>> {
+        if vars.is_empty() {
+            return None;
+        }
+        let vault_files = &mut self.vault_files;
+        let mut notable = |name: &str, var: &Var| {
+            super::secret_values::is_notable(name, &var.value)
+                || *vault_files
+                    .entry(var.origin.path.clone())
+                    .or_insert_with(|| super::vault::is_vault_file(&var.origin.path))
+        };
+        let notable: std::collections::HashSet<String> = vars
+            .iter()
+            .filter(|(k, v)| notable(k, v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let vault_files = &mut self.vault_files;
+        self.secrets_readable = self.secrets_readable
+            || vars.iter().any(|(k, v)| {
+                notable.contains(k) && may_give_a_secret(k, &v.value, Some(&v.origin), vault_files)
+            });
+        Some(Arc::new(Layer::new(vars, |k, _| notable.contains(k))))
+    }
+
+    fn inventory(&mut self, model: &Model, group: usize) -> Option<Arc<Layer>> {
+        if let Some(layer) = self.inventory.get(&group) {
+            return layer.clone();
+        }
+        let layer = self.layer(model.groups[group].vars.clone());
+        self.inventory.insert(group, layer.clone());
+        layer
+    }
+
+    fn files(
+        &mut self,
+        files: &mut VarsFiles,
+        name: &str,
+        source: Option<usize>,
+        sources: &[PathBuf],
+    ) -> Result<Option<Arc<Layer>>, InventoryError> {
+        let key = (name.to_string(), source);
+        if let Some(layer) = self.files.get(&key) {
+            return Ok(layer.clone());
+        }
+        let read = match source {
+            None => files.group_vars(name, sources)?,
+            Some(_) => {
+                let mut all = Vec::new();
+                for source in sources {
+                    all.extend(files.group_vars_in(name, source)?);
+                }
+                all
+            }
+        };
+        let mut vars = BTreeMap::new();
+        for (k, v) in read {
+            vars.insert(k, v);
+        }
+        let layer = self.layer(vars);
+        self.files.insert(key, layer.clone());
+        Ok(layer)
+    }
+}
+
+/// Each host's place in `hosts`, by name.
+fn hosts_index(hosts: &[Host]) -> HashMap<String, usize> {
+    hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.name.clone(), i))
+        .collect()
 }

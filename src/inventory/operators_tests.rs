@@ -121,7 +121,7 @@ fn render_all(
             serde_yaml::Value::from(format!("{{{{ {expr} }}}}")),
         );
     }
-    let templar = Templar::new("h", &[], &all, None, None);
+    let templar = Templar::new("h", &[], &super::HostVars::from(&all), None, None);
     (0..exprs.len())
         .map(|i| {
             templar
@@ -311,7 +311,7 @@ fn each_not_negates_once() {
          e: \"{{ nothing is not defined or 'b' not in l }}\"\n",
     )
     .unwrap();
-    let templar = Templar::new("h", &[], &vars, None, None);
+    let templar = Templar::new("h", &[], &super::HostVars::from(&vars), None, None);
     for (name, want) in [
         ("a", json!(false)),
         ("b", json!(false)),

@@ -58,7 +58,7 @@ fn python_values_render_as_ansible_or_are_refused() {
         let text = format!("nbig: -9223372036854775800\nt: \"{template}\"");
         let vars: std::collections::BTreeMap<String, serde_yaml::Value> =
             serde_yaml::from_str(&text).unwrap();
-        let templar = Templar::new("h", &[], &vars, None, None);
+        let templar = Templar::new("h", &[], &super::HostVars::from(&vars), None, None);
         match (templar.var("t"), want) {
             (Ok(Some(got)), Some(want)) => assert_eq!(got, *want, "{template}"),
             (Err(_), None) => {}

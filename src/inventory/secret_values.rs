@@ -31,20 +31,27 @@ impl Inventory {
         );
         let mut vault_files: HashMap<PathBuf, bool> = HashMap::new();
         let mut out = Vec::new();
-        for (name, raw) in &host.vars {
-            let from_vault_file = self
-                .origins
-                .get(&host.name)
-                .and_then(|o| o.get(name))
-                .is_some_and(|origin| {
-                    *vault_files
-                        .entry(origin.path.clone())
-                        .or_insert_with(|| vault::is_vault_file(&origin.path))
-                });
+        // Only the names a layer marked notable, and the host's own: a
+        // plain value (no secret name, vault or template) holds no secret,
+        // and a host inherits thousands of them (docs/SECURITY.md I3).
+        for name in host.vars.notable() {
+            let Some(raw) = host.vars.get(name) else {
+                continue;
+            };
+            let from_vault_file =
+                host.vars
+                    .origin(name)
+                    .is_some_and(|origin| match vault_files.get(&origin.path) {
+                        Some(&known) => known,
+                        None => *vault_files
+                            .entry(origin.path.clone())
+                            .or_insert_with(|| vault::is_vault_file(&origin.path)),
+                    });
             if !is_secret_name(name) && !has_vault(raw) && !from_vault_file {
                 // A template that reads a secret renders one (its text as
                 // written is no secret).
                 if has_template(raw)
+                    && self.facts.secrets_readable
                     && templar.reads_secret(name)
                     && let Ok(Some(rendered)) = templar.var(name)
                 {
@@ -72,16 +79,54 @@ impl Inventory {
     /// Tell the run every secret value of `hosts` before anything about
     /// them is shown: an error quoting a port rendered from a password,
     /// or `--json`'s user, must find it masked ([`Secret::new`] remembers).
+    /// Refused before any rendering when that would render more than
+    /// [`MAX_SECRET_RENDERS`] values (docs/SECURITY.md I3).
     pub(crate) fn remember_secrets<'a>(
         &self,
         hosts: impl IntoIterator<Item = &'a Host>,
         secret: Option<&VaultSecret>,
-    ) {
+    ) -> Result<(), super::InventoryError> {
+        let hosts: Vec<&Host> = hosts.into_iter().collect();
+        let renders: usize = hosts.iter().map(|h| self.secret_renders(h)).sum();
+        if renders > MAX_SECRET_RENDERS {
+            return Err(super::InventoryError::InvalidNoLine {
+                path: self.path().to_path_buf(),
+                message: format!(
+                    "finding the secrets of the {} hosts selected would render {renders} templates and vault values (each host's own), more than the {MAX_SECRET_RENDERS} sshfleet renders: select fewer hosts (--limit) or template fewer variables",
+                    hosts.len()
+                ),
+            });
+        }
         for host in hosts {
             self.secret_values(host, secret);
         }
+        Ok(())
+    }
+
+    /// How many values [`Inventory::secret_values`] renders for `host`,
+    /// counted without rendering: none when no template may read a
+    /// secret and the inventory holds none.
+    pub(super) fn secret_renders(&self, host: &Host) -> usize {
+        if !self.facts.secrets_readable {
+            return 0;
+        }
+        host.vars
+            .notable()
+            .into_iter()
+            .filter(|k| {
+                host.vars
+                    .get(k)
+                    .is_some_and(|v| has_template(v) || has_vault(v))
+            })
+            .count()
     }
 }
+
+/// Most templates and vault values finding the secrets of the hosts
+/// shown may render, all hosts together: a template is rendered for each
+/// host it applies to, so 95 hosts sharing 5000 chained group templates
+/// took 96 s. An estate of 5000 hosts with 10 such variables each.
+pub(crate) const MAX_SECRET_RENDERS: usize = 50_000;
 
 /// Whether `host`'s variable `name`, set at `origin`, holds a secret as
 /// it is written: a secret name, a `!vault` value, a vault-encrypted file.
@@ -89,6 +134,33 @@ pub(super) fn is_secret_var(host: &Host, origin: Option<&super::Origin>, name: &
     is_secret_name(name)
         || host.vars.get(name).is_some_and(has_vault)
         || origin.is_some_and(|o| vault::is_vault_file(&o.path))
+}
+
+/// Whether a variable may hold or compute a secret as written, whatever
+/// file set it: a secret name, a `!vault` value, a template.
+pub(super) fn is_notable(name: &str, value: &Value) -> bool {
+    holds_secret(name, value) || has_template(value)
+}
+
+/// Whether a variable holds a secret as written: a secret name, a
+/// `!vault` value (a vault-encrypted file is told by its path).
+pub(super) fn holds_secret(name: &str, value: &Value) -> bool {
+    is_secret_name(name) || has_vault(value)
+}
+
+/// Whether a template in `value` may read the environment, where a
+/// password may be: it names a lookup function (`lookup`, `query`, `q`),
+/// a word of its text. Conservative: any such word counts.
+pub(super) fn may_read_environment(value: &Value) -> bool {
+    match value {
+        Value::String(s) if has_template(value) => s
+            .split(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
+            .any(|w| super::jinja::FUNCTIONS.contains(&w)),
+        Value::Tagged(t) => t.tag != "unsafe" && may_read_environment(&t.value),
+        Value::Sequence(items) => items.iter().any(may_read_environment),
+        Value::Mapping(map) => map.values().any(may_read_environment),
+        _ => false,
+    }
 }
 
 fn has_template(value: &Value) -> bool {

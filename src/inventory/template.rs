@@ -49,13 +49,18 @@ pub(crate) struct Facts {
     /// host, else Ansible's implicit `localhost` (in `hosts`, marked
     /// implicit), or why its variables could not be read.
     pub(super) localhost: Result<String, String>,
+    /// Whether any template may read a secret: the inventory holds one (a
+    /// secret name, a `!vault` value, a vault-encrypted file) or a
+    /// template may read the environment (`lookup`, `query`, `q`). When
+    /// not, secret discovery renders no template it need not.
+    pub(super) secrets_readable: bool,
 }
 
 /// One host as templates see it.
 #[derive(Clone)]
 pub(crate) struct HostFacts {
-    /// Effective variables, untemplated.
-    pub(super) vars: BTreeMap<String, Value>,
+    /// Effective variables, untemplated (shared with the inventory's host).
+    pub(super) vars: super::HostVars,
     /// The groups it belongs to, `all` excluded, sorted (`group_names`).
     pub(super) group_names: Vec<String>,
     /// The first source that named the host (`inventory_file`).
@@ -139,7 +144,7 @@ impl Templar {
     pub(super) fn new(
         host: &str,
         groups: &[String],
-        vars: &BTreeMap<String, Value>,
+        vars: &super::HostVars,
         secret: Option<&VaultSecret>,
         facts: Option<&Arc<Facts>>,
     ) -> Templar {
@@ -161,6 +166,7 @@ impl Templar {
                     group_order: Vec::new(),
                     unordered: Default::default(),
                     password_envs: std::sync::OnceLock::new(),
+                    secrets_readable: true,
                     localhost: Err("the inventory is not known here".to_string()),
                 })
             }

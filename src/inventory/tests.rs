@@ -17,7 +17,7 @@ trait Conn {
 
 impl Host {
     fn connection(&self, secret: Option<&VaultSecret>) -> Result<ConnectionVars, InventoryError> {
-        self.connection_with(&BTreeMap::new(), secret, None)
+        self.connection_with(secret, None)
     }
 }
 

@@ -181,7 +181,7 @@ impl Plan {
             retry_note = Some(note);
         }
         // Before any error can quote one (docs/SECURITY.md I4).
-        inventory.remember_secrets(selected.iter().copied(), sources.vault);
+        inventory.remember_secrets(selected.iter().copied(), sources.vault)?;
         // Read after the inventory's secrets are known: a `-e` value it
         // refuses is quoted, and may equal a short one (`Zq9`).
         let extra_vars = parse_extra_vars(&playbook, &playbook_vars)?;

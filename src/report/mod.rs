@@ -379,9 +379,10 @@ impl Report {
             .max()
             .unwrap_or(first.finished_at);
         merged.sshfleet_version = first.sshfleet_version.clone();
+        let mut listed = std::collections::HashSet::new();
         for (_, report) in reports {
             for inventory in &report.inventory {
-                if !merged.inventory.contains(inventory) {
+                if listed.insert(inventory) {
                     merged.inventory.push(inventory.clone());
                 }
             }

@@ -168,7 +168,7 @@ async fn run_all(pb: &Playbook, remote: &mut Scripted) -> Execution {
     let host = crate::inventory::Host {
         name: "win01".to_string(),
         groups: Vec::new(),
-        vars: BTreeMap::new(),
+        vars: Default::default(),
     };
     let vars = HostVars::resolve(pb, &host, &BTreeMap::new()).unwrap();
     let mut state = HostState::new(&vars);
