@@ -42,12 +42,24 @@ pub(crate) struct HostVars {
     own: BTreeMap<String, Var>,
 }
 
+/// Every variable ansible-core's `InventoryData.add_host` sets on a host
+/// it creates, as a host variable: every group variable of the same name
+/// (inline, `[g:vars]`, `group_vars/`) loses to it, and only the host's
+/// own inventory variables and `host_vars/` replace it. `true`: set on
+/// every host (from the first source that names it, which templates
+/// read); `false`: set only by a `host:port`, which the sources already
+/// store with the host's own variables.
+/// `add_host_vars_are_ansibles` compares it with ansible-core.
+pub(super) const ADD_HOST_VARS: &[(&str, bool)] = &[
+    ("ansible_port", false),
+    ("inventory_dir", true),
+    ("inventory_file", true),
+];
+
 /// Group variables a host never inherits: ansible-core's `add_host` sets
-/// them on the host itself ([`super::model::ADD_HOST_VARS`]).
+/// them on the host itself ([`ADD_HOST_VARS`]).
 fn hidden(name: &str) -> bool {
-    super::model::ADD_HOST_VARS
-        .iter()
-        .any(|(n, every)| *every && *n == name)
+    ADD_HOST_VARS.iter().any(|(n, every)| *every && *n == name)
 }
 
 impl HostVars {

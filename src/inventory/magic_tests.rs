@@ -111,7 +111,7 @@ fn setting_vars_are_ansibles() {
 }
 
 /// `tests/inventories/add_host_vars.py` lists the variables ansible-core's
-/// `add_host` sets on a new host; `model::ADD_HOST_VARS` must be exactly
+/// `add_host` sets on a new host; `layers::ADD_HOST_VARS` must be exactly
 /// those, so none of them is left for a group variable to replace.
 #[test]
 fn add_host_vars_are_ansibles() {
@@ -119,11 +119,11 @@ fn add_host_vars_are_ansibles() {
         return;
     };
     let names: Vec<&str> = text.lines().collect();
-    let ours: Vec<&str> = super::model::ADD_HOST_VARS
+    let ours: Vec<&str> = super::layers::ADD_HOST_VARS
         .iter()
         .map(|(n, _)| *n)
         .collect();
-    assert_eq!(ours, names, "src/inventory/model.rs ADD_HOST_VARS");
+    assert_eq!(ours, names, "src/inventory/layers.rs ADD_HOST_VARS");
 }
 
 /// `sources::IGNORED` is ansible-core's `IGNORED` regex alternative by

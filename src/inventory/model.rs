@@ -31,20 +31,6 @@ pub(super) struct HostData {
     pub(super) source: Option<PathBuf>,
 }
 
-/// Every variable ansible-core's `InventoryData.add_host` sets on a host
-/// it creates, as a host variable: every group variable of the same name
-/// (inline, `[g:vars]`, `group_vars/`) loses to it, and only the host's
-/// own inventory variables and `host_vars/` replace it. `true`: set on
-/// every host (from the first source that names it, which templates
-/// read); `false`: set only by a `host:port`, which the sources already
-/// store with the host's own variables.
-/// `add_host_vars_are_ansibles` compares it with ansible-core.
-pub(super) const ADD_HOST_VARS: &[(&str, bool)] = &[
-    ("ansible_port", false),
-    ("inventory_dir", true),
-    ("inventory_file", true),
-];
-
 pub(super) const ALL: usize = 0;
 pub(super) const UNGROUPED: usize = 1;
 

@@ -4,9 +4,12 @@
 //! character split between two packets is still handled; a secret it
 //! echoes back is redacted before the screen ever holds it.
 
+/// The width of the pseudo-terminal the shell session asks for: a wide
+/// one keeps long log lines from being wrapped by the appliance.
+pub(crate) const PTY_COLS: u32 = 511;
 /// Columns of a row: the PTY sshfleet asks for (a longer line wraps, and
 /// a carriage return goes to the start of the row it is on).
-const COLS: usize = super::shell::PTY_COLS as usize;
+const COLS: usize = PTY_COLS as usize;
 /// Tab stops: every 8 columns (nothing here sets others: `ESC H` and
 /// `CSI g` are unmodelled).
 const TAB: usize = 8;

@@ -40,7 +40,7 @@ const RECENT_LINES: usize = 8;
 /// The terminal asked for: a wide one keeps long log lines from being
 /// wrapped by the appliance.
 pub(crate) const PTY_TERM: &str = "vt100";
-pub(crate) const PTY_COLS: u32 = 511;
+pub(crate) use super::screen::PTY_COLS;
 /// Ctrl-C, the only way to end AsyncOS `tail`.
 const INTERRUPT: u8 = 0x03;
 
