@@ -412,38 +412,11 @@ fn inventory_corpus_resolves_as_ansible_core() {
 #[test]
 fn generated_inventories_resolve_as_ansible_core() {
     let cases = std::env::var("SSHFLEET_DIFFERENTIAL_CASES").unwrap_or_else(|_| "2000".into());
-    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
-    let out = Command::new("python3")
-        .arg(corpus().join("differential.py"))
-        .args([
-            "--sshfleet",
-            env!("CARGO_BIN_EXE_sshfleet"),
-            "--seed",
-            "25",
-            "--cases",
-            &cases,
-        ])
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
-        .output();
-    let out = match out {
-        Ok(out) => out,
-        Err(e) if !required => {
-            eprintln!("SKIPPED generated_inventories_resolve_as_ansible_core: no python3 ({e})");
-            return;
-        }
-        Err(e) => panic!("python3: {e}"),
-    };
-    let text = format!("{}{}", stdout(&out), stderr(&out));
-    if out.status.code() == Some(77) && !required {
-        eprintln!(
-            "SKIPPED generated_inventories_resolve_as_ansible_core: {}",
-            text.trim()
-        );
-        return;
-    }
-    eprintln!("{}", text.lines().last().unwrap_or_default());
-    assert!(out.status.success(), "{text}");
+    python_differential(
+        "differential.py",
+        &["--seed", "25", "--cases", &cases],
+        "generated_inventories_resolve_as_ansible_core",
+    );
 }
 
 /// Routes (issue a25 13, 14, 9): every combination of `-o ProxyJump`,
@@ -458,31 +431,11 @@ fn generated_inventories_resolve_as_ansible_core() {
 /// above is where ansible-core or ssh is missing.
 #[test]
 fn generated_routes_resolve_as_ansible_argv_under_ssh_g() {
-    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
-    let out = Command::new("python3")
-        .arg(corpus().join("routes.py"))
-        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet")])
-        .env_remove("SSH_AUTH_SOCK")
-        .output();
-    let out = match out {
-        Ok(out) => out,
-        Err(e) if !required => {
-            eprintln!(
-                "SKIPPED generated_routes_resolve_as_ansible_argv_under_ssh_g: no python3 ({e})"
-            );
-            return;
-        }
-        Err(e) => panic!("python3: {e}"),
-    };
-    let text = format!("{}{}", stdout(&out), stderr(&out));
-    if out.status.code() == Some(77) && !required {
-        eprintln!(
-            "SKIPPED generated_routes_resolve_as_ansible_argv_under_ssh_g: {}",
-            text.trim()
-        );
-        return;
-    }
-    assert!(out.status.success(), "{text}");
+    python_differential(
+        "routes.py",
+        &[],
+        "generated_routes_resolve_as_ansible_argv_under_ssh_g",
+    );
 }
 
 /// Inventory scripts of every shape (issue 25, findings b25 1 and 2: each
@@ -494,29 +447,11 @@ fn generated_routes_resolve_as_ansible_argv_under_ssh_g() {
 /// variables, untrusted texts alike. Skipped as above without ansible-core.
 #[test]
 fn generated_script_shapes_and_vars_names_as_ansible_core() {
-    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
-    let out = Command::new("python3")
-        .arg(corpus().join("script_shapes.py"))
-        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet")])
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
-        .output();
-    let test = "generated_script_shapes_and_vars_names_as_ansible_core";
-    let out = match out {
-        Ok(out) => out,
-        Err(e) if !required => {
-            eprintln!("SKIPPED {test}: no python3 ({e})");
-            return;
-        }
-        Err(e) => panic!("python3: {e}"),
-    };
-    let text = format!("{}{}", stdout(&out), stderr(&out));
-    if out.status.code() == Some(77) && !required {
-        eprintln!("SKIPPED {test}: {}", text.trim());
-        return;
-    }
-    eprintln!("{}", text.lines().last().unwrap_or_default());
-    assert!(out.status.success(), "{text}");
+    python_differential(
+        "script_shapes.py",
+        &[],
+        "generated_script_shapes_and_vars_names_as_ansible_core",
+    );
 }
 
 /// Mapping keys of every type (issue 25): generated inventories, vars
@@ -529,29 +464,11 @@ fn generated_script_shapes_and_vars_names_as_ansible_core() {
 /// the file, the line and the key. Skipped as above without ansible-core.
 #[test]
 fn generated_mapping_keys_as_ansible_core() {
-    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
-    let out = Command::new("python3")
-        .arg(corpus().join("mapping_keys.py"))
-        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet"), "--seed", "25"])
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
-        .output();
-    let test = "generated_mapping_keys_as_ansible_core";
-    let out = match out {
-        Ok(out) => out,
-        Err(e) if !required => {
-            eprintln!("SKIPPED {test}: no python3 ({e})");
-            return;
-        }
-        Err(e) => panic!("python3: {e}"),
-    };
-    let text = format!("{}{}", stdout(&out), stderr(&out));
-    if out.status.code() == Some(77) && !required {
-        eprintln!("SKIPPED {test}: {}", text.trim());
-        return;
-    }
-    eprintln!("{}", text.lines().last().unwrap_or_default());
-    assert!(out.status.success(), "{text}");
+    python_differential(
+        "mapping_keys.py",
+        &["--seed", "25"],
+        "generated_mapping_keys_as_ansible_core",
+    );
 }
 
 /// `upper`, `lower` and `capitalize` are Python's (issue 25, finding 5):
@@ -575,6 +492,37 @@ fn case_mappings_are_python3s() {
         Err(e) => panic!("python3: {e}"),
     };
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}
+
+/// `python3 SCRIPT --sshfleet BIN ARGS...`, a differential script of the
+/// corpus that compares this binary with ansible-core and exits 0 when
+/// every case agrees: its last line is shown; skipped where python3 or
+/// ansible-core is missing (exit 77), unless SSHFLEET_REQUIRE_ANSIBLE is
+/// set. The agent and a vault password file of the caller's are kept out.
+fn python_differential(script: &str, args: &[&str], test: &str) {
+    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
+    let out = Command::new("python3")
+        .arg(corpus().join(script))
+        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet")])
+        .args(args)
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
+        .output();
+    let out = match out {
+        Ok(out) => out,
+        Err(e) if !required => {
+            eprintln!("SKIPPED {test}: no python3 ({e})");
+            return;
+        }
+        Err(e) => panic!("python3: {e}"),
+    };
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    if out.status.code() == Some(77) && !required {
+        eprintln!("SKIPPED {test}: {}", text.trim());
+        return;
+    }
+    eprintln!("{}", text.lines().last().unwrap_or_default());
+    assert!(out.status.success(), "{text}");
 }
 
 /// `python3 SCRIPT --check` in the corpus: exit 0, or skipped where python3
@@ -862,29 +810,11 @@ fn lookup_and_filter_argument_tables_are_ansibles() {
 /// ansible-core.
 #[test]
 fn non_finite_json_numbers_are_refused_at_every_json_entry_point() {
-    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
-    let out = Command::new("python3")
-        .arg(corpus().join("json_non_finite.py"))
-        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet")])
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
-        .output();
-    let test = "non_finite_json_numbers_are_refused_at_every_json_entry_point";
-    let out = match out {
-        Ok(out) => out,
-        Err(e) if !required => {
-            eprintln!("SKIPPED {test}: no python3 ({e})");
-            return;
-        }
-        Err(e) => panic!("python3: {e}"),
-    };
-    let text = format!("{}{}", stdout(&out), stderr(&out));
-    if out.status.code() == Some(77) && !required {
-        eprintln!("SKIPPED {test}: {}", text.trim());
-        return;
-    }
-    eprintln!("{}", text.lines().last().unwrap_or_default());
-    assert!(out.status.success(), "{text}");
+    python_differential(
+        "json_non_finite.py",
+        &[],
+        "non_finite_json_numbers_are_refused_at_every_json_entry_point",
+    );
 }
 
 /// Executable inventory files (round 8, d25/6): an INI, YAML or JSON
@@ -896,29 +826,11 @@ fn non_finite_json_numbers_are_refused_at_every_json_entry_point() {
 /// --list`). Skipped as above without ansible-core.
 #[test]
 fn executable_inventory_files_are_read_as_ansible_core_reads_them() {
-    let required = std::env::var_os("SSHFLEET_REQUIRE_ANSIBLE").is_some();
-    let out = Command::new("python3")
-        .arg(corpus().join("executable_files.py"))
-        .args(["--sshfleet", env!("CARGO_BIN_EXE_sshfleet")])
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("ANSIBLE_VAULT_PASSWORD_FILE")
-        .output();
-    let test = "executable_inventory_files_are_read_as_ansible_core_reads_them";
-    let out = match out {
-        Ok(out) => out,
-        Err(e) if !required => {
-            eprintln!("SKIPPED {test}: no python3 ({e})");
-            return;
-        }
-        Err(e) => panic!("python3: {e}"),
-    };
-    let text = format!("{}{}", stdout(&out), stderr(&out));
-    if out.status.code() == Some(77) && !required {
-        eprintln!("SKIPPED {test}: {}", text.trim());
-        return;
-    }
-    eprintln!("{}", text.lines().last().unwrap_or_default());
-    assert!(out.status.success(), "{text}");
+    python_differential(
+        "executable_files.py",
+        &[],
+        "executable_inventory_files_are_read_as_ansible_core_reads_them",
+    );
 }
 
 /// INI values and host ranges are ansible-core 2.19's: the tables the unit
