@@ -336,46 +336,7 @@ async fn a_password_with_controls_echoed_by_the_appliance_is_masked_in_every_sto
             .collect();
         let yaml = format!("all:\n  vars:\n    ansible_password: \"{quoted}\"\n");
         std::fs::write(&passwords, yaml).unwrap();
-        let (report, html, tr, rec) = (
-            dir.join("r.json"),
-            dir.join("r.html"),
-            dir.join("tr"),
-            dir.join("rec"),
-        );
-        let lock = dir.join("lock");
-        let args = [
-            "run",
-            "esa-ecupdate",
-            "-i",
-            files.inventory.to_str().unwrap(),
-            "-i",
-            passwords.to_str().unwrap(),
-            "--known-hosts",
-            files.known_hosts.to_str().unwrap(),
-            "--check",
-            "--no-progress",
-            "--report",
-            report.to_str().unwrap(),
-            "--html",
-            html.to_str().unwrap(),
-            "--transcripts",
-            tr.to_str().unwrap(),
-            "--record",
-            rec.to_str().unwrap(),
-            "--lock",
-            lock.to_str().unwrap(),
-        ];
-        let out = sshfleet(&args, &[]).await;
-        let read = |p: &Path| {
-            std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{e}: {}", text_of(&out)))
-        };
-        let sinks = [
-            ("terminal", text_of(&out)),
-            ("report", read(&report)),
-            ("HTML", read(&html)),
-            ("transcript", read(&tr.join("esa01.example.com.log"))),
-            ("recording", read(&rec.join("esa01.example.com.jsonl"))),
-        ];
+        let sinks = run_into_every_sink(&dir, &files, &passwords).await;
         // The appliance did echo it: masked, not missing (in the report
         // too, but where a carriage return hid the line the finding
         // looks for).
@@ -543,46 +504,7 @@ async fn a_password_redrawn_by_the_appliance_leaves_no_run_of_it_in_any_sink() {
         let passwords = dir.join("pw.yaml");
         let yaml = format!("all:\n  vars:\n    ansible_password: \"{PASSWORD}\"\n");
         std::fs::write(&passwords, yaml).unwrap();
-        let (report, html, tr, rec, lock) = (
-            dir.join("r.json"),
-            dir.join("r.html"),
-            dir.join("tr"),
-            dir.join("rec"),
-            dir.join("lock"),
-        );
-        let args = [
-            "run",
-            "esa-ecupdate",
-            "-i",
-            files.inventory.to_str().unwrap(),
-            "-i",
-            passwords.to_str().unwrap(),
-            "--known-hosts",
-            files.known_hosts.to_str().unwrap(),
-            "--check",
-            "--no-progress",
-            "--report",
-            report.to_str().unwrap(),
-            "--html",
-            html.to_str().unwrap(),
-            "--transcripts",
-            tr.to_str().unwrap(),
-            "--record",
-            rec.to_str().unwrap(),
-            "--lock",
-            lock.to_str().unwrap(),
-        ];
-        let out = sshfleet(&args, &[]).await;
-        let read = |p: &Path| {
-            std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{e}: {}", text_of(&out)))
-        };
-        let sinks = [
-            ("terminal", text_of(&out)),
-            ("report", read(&report)),
-            ("HTML", read(&html)),
-            ("transcript", read(&tr.join("esa01.example.com.log"))),
-            ("recording", read(&rec.join("esa01.example.com.jsonl"))),
-        ];
+        let sinks = run_into_every_sink(&dir, &files, &passwords).await;
         // Masked, not missing.
         if !sinks[3].1.contains("pw=*** end") {
             failures.push(format!("{echo:?}: no `pw=*** end` in the transcript"));
@@ -596,4 +518,53 @@ async fn a_password_redrawn_by_the_appliance_leaves_no_run_of_it_in_any_sink() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A `--check` run of the replayed host in `files`, its password from
+/// `passwords`, into every sink: what the terminal, the report, the HTML
+/// page, the transcript and the recording hold, by name.
+async fn run_into_every_sink(
+    dir: &Path,
+    files: &sshfleet_sim::serve::SimFiles,
+    passwords: &Path,
+) -> [(&'static str, String); 5] {
+    let (report, html, tr, rec) = (
+        dir.join("r.json"),
+        dir.join("r.html"),
+        dir.join("tr"),
+        dir.join("rec"),
+    );
+    let lock = dir.join("lock");
+    let args = [
+        "run",
+        "esa-ecupdate",
+        "-i",
+        files.inventory.to_str().unwrap(),
+        "-i",
+        passwords.to_str().unwrap(),
+        "--known-hosts",
+        files.known_hosts.to_str().unwrap(),
+        "--check",
+        "--no-progress",
+        "--report",
+        report.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--transcripts",
+        tr.to_str().unwrap(),
+        "--record",
+        rec.to_str().unwrap(),
+        "--lock",
+        lock.to_str().unwrap(),
+    ];
+    let out = sshfleet(&args, &[]).await;
+    let read =
+        |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{e}: {}", text_of(&out)));
+    [
+        ("terminal", text_of(&out)),
+        ("report", read(&report)),
+        ("HTML", read(&html)),
+        ("transcript", read(&tr.join("esa01.example.com.log"))),
+        ("recording", read(&rec.join("esa01.example.com.jsonl"))),
+    ]
 }
