@@ -149,6 +149,13 @@ const READERS: &[(&str, usize, &[&str])] = &[
         1,
         &["a new file in an inventory directory"],
     ),
+    // The head of an executable inventory file (is it a script?), and
+    // the kernel's binfmt_misc table (/proc: no file of the user's).
+    (
+        "src/inventory/script.rs",
+        3,
+        &["an inventory file (-i)", "a file in an inventory directory"],
+    ),
     ("src/inventory/select.rs", 1, &["a -l @file"]),
     (
         "src/inventory/vault.rs",
