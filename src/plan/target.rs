@@ -532,12 +532,22 @@ fn methods(config: &HostConfig, tokens: &ssh_config::Tokens<'_>) -> Result<Metho
     let agent = match config.other("identityagent").map(Obtained::first) {
         None | Some("SSH_AUTH_SOCK") => AgentSource::Environment,
         Some(none) if none.eq_ignore_ascii_case("none") => AgentSource::None,
-        // `$NAME` (not `${NAME}`, which is expanded in the path below).
+        // `$NAME` (not `${NAME}`, which is expanded in the path below), as
+        // ssh.c reads its legacy form: a name that is not a variable's is
+        // refused; one that is not set is no agent.
         Some(var) if var.starts_with('$') && !var.starts_with("${") => {
             let name = &var[1..];
+            // misc.c `valid_env_name`: not empty, letters, digits, `_`.
+            let valid =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(format!(
+                    "Invalid IdentityAgent environment variable name {var} (ssh refuses it too)"
+                ));
+            }
             match std::env::var_os(name) {
                 Some(path) => AgentSource::Socket(PathBuf::from(path)),
-                None => return Err(format!("IdentityAgent {var}: ${name} is not set")),
+                None => AgentSource::None,
             }
         }
         Some(path) => AgentSource::Socket(ssh_config::expand_path("identityagent", path, tokens)?),

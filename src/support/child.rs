@@ -111,13 +111,15 @@ pub(crate) struct ChildStart {
 /// thing, or nothing, under `/bin/sh`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shell {
-    /// `$SHELL` whenever it is set, empty included, else `/bin/sh`; one
+    /// `$SHELL` whenever it is set, empty included, else `/bin/sh`; a name
+    /// without `/` is a file of the current directory (`execv`); one
     /// that cannot be run stops the configuration ("Shell \"\" is not
     /// executable": readconf.c `execute_in_shell` checks `access(X_OK)`
     /// and calls `fatal`).
     SetOrBinSh,
     /// `$SHELL` when set and not empty, else `/bin/sh` (sshconnect.c
-    /// `ssh_proxy_connect`), with `-c COMMAND`.
+    /// `ssh_proxy_connect`), with `-c "exec COMMAND"`; a name without `/`
+    /// is found on PATH (what Debian's 9.2 does, observed).
     NonEmptyOrBinSh,
     /// No shell: the file itself is run.
     None,
@@ -128,7 +130,15 @@ pub(crate) enum Shell {
 pub(crate) fn user_shell(site: Site) -> Result<std::path::PathBuf, String> {
     let set = std::env::var_os("SHELL");
     let shell = match child_start(site).shell {
-        Shell::SetOrBinSh => set.unwrap_or_else(|| "/bin/sh".into()),
+        // `execv`, not `execvp`: a name without `/` is a file of the
+        // current directory, never one found on PATH.
+        Shell::SetOrBinSh => match set {
+            Some(name) if !name.as_encoded_bytes().contains(&b'/') => {
+                std::path::Path::new(".").join(name).into_os_string()
+            }
+            Some(path) => path,
+            None => "/bin/sh".into(),
+        },
         Shell::NonEmptyOrBinSh => set
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "/bin/sh".into()),

@@ -331,6 +331,59 @@ async fn keys_are_offered_in_ssh_order_the_agents_first() {
     .await;
 }
 
+/// A user certificate ssh would offer (`FILE-cert.pub` beside an
+/// identity file, after its key) stops sshfleet there, saying so: it
+/// offers no certificates, and a later key would log in where ssh's
+/// certificate might (round 9). A `-cert.pub` that is no certificate is
+/// skipped by both.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_certificate_ssh_would_offer_stops_the_login_saying_so() {
+    let Some(lab) = AuthLab::start().await else {
+        return;
+    };
+    let dir = lab.dir.path();
+    let ca = dir.join("ca");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&ca)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let other = dir.join("other_key");
+    let public = dir.join("other_key.pub");
+    let out = Command::new("ssh-keygen")
+        .args(["-y", "-f"])
+        .arg(&other)
+        .output()
+        .unwrap();
+    std::fs::write(&public, &out.stdout).unwrap();
+    std::fs::write(dir.join("other_key-cert.pub"), "not a certificate\n").unwrap();
+    lab.expect(
+        "127.0.0.1",
+        "  IdentityAgent none\n",
+        false,
+        false,
+        AUTH_FAILED,
+    )
+    .await;
+    let signed = Command::new("ssh-keygen")
+        .args(["-q", "-s"])
+        .arg(&ca)
+        .args(["-I", "id", "-n", "nobody"])
+        .arg(&public)
+        .status()
+        .unwrap();
+    assert!(signed.success());
+    lab.expect(
+        "127.0.0.1",
+        "  IdentityAgent none\n",
+        false,
+        false,
+        "sshfleet offers no user certificates",
+    )
+    .await;
+}
+
 /// A key added to the agent with a destination constraint (`ssh-add -h`
 /// for this very sshd): `ssh` binds the agent to the session and logs in;
 /// sshfleet cannot bind it, and its failure says that the agent refused
@@ -345,11 +398,15 @@ async fn a_destination_constrained_agent_key_is_named_as_refused_by_the_agent() 
     assert!(ssh_ok, "ssh with the constrained key: {ssh_said}");
     let (code, error) = lab.sshfleet(&config, None, false).await;
     assert_eq!(code, 4, "{error}");
-    assert!(error.contains(AUTH_FAILED), "{error}");
+    // Stopped there: the identity file after it (which ssh never reaches,
+    // its agent having signed) is not tried (round 9: a later key logged
+    // in where ssh's first did).
+    assert!(error.contains("authentication stopped for user"), "{error}");
     assert!(
         error.contains("the agent refused to sign") && error.contains("ssh-add -h"),
         "{error}"
     );
+    assert!(!error.contains("other_key"), "{error}");
     // Unconstrained, the same agent key logs in: the refusal is the
     // constraint's.
     let lab = AuthLab::start().await.unwrap();

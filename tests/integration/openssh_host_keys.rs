@@ -689,13 +689,10 @@ async fn a_pub_file_holding_another_key_is_no_identity_as_in_ssh() {
         (String::from_utf8(right.stdout).unwrap(), true),
     ] {
         std::fs::write(dir.join("k.pub"), &pub_text).unwrap();
-        // A user certificate beside it, which ssh would offer first: a
-        // failure names it as not offered.
-        if logs_in {
-            let _ = std::fs::remove_file(dir.join("k-cert.pub"));
-        } else {
-            std::fs::write(dir.join("k-cert.pub"), "not a certificate\n").unwrap();
-        }
+        // A `-cert.pub` beside it that is no certificate: ssh skips it, and
+        // so does sshfleet (a real one stops the login:
+        // openssh_auth::a_user_certificate_ssh_would_offer_stops_the_login_saying_so).
+        std::fs::write(dir.join("k-cert.pub"), "not a certificate\n").unwrap();
         let ssh = Command::new("ssh")
             .arg("-F")
             .arg(&config)
@@ -727,13 +724,6 @@ async fn a_pub_file_holding_another_key_is_no_identity_as_in_ssh() {
                     .as_str()
                     .unwrap()
                     .contains("holds another key"),
-                "{host}"
-            );
-            assert!(
-                host["error"]
-                    .as_str()
-                    .unwrap()
-                    .contains("k-cert.pub (not offered: sshfleet offers no user certificates"),
                 "{host}"
             );
         }

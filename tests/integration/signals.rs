@@ -703,8 +703,11 @@ fn every_child_runs_under_the_shell_its_reference_picks() {
         if !installed(start.reference[0]) {
             continue;
         }
+        // `wrapper.sh` alone: a file of the current directory to `Match
+        // exec` (execv), a name looked up on PATH to `ProxyCommand`.
         for shell in [
             Some("DIR/wrapper.sh"),
+            Some("wrapper.sh"),
             Some(""),
             Some("/nonexistent/shell"),
             None,
@@ -723,4 +726,44 @@ fn every_child_runs_under_the_shell_its_reference_picks() {
         compared >= 2,
         "ssh is installed here: Match exec and ProxyCommand rows ran"
     );
+}
+
+/// A `ProxyCommand` runs as ssh runs it, `exec COMMAND` under the shell:
+/// in `first; second` only `first` runs (it replaces the shell), so a
+/// command ssh cannot reach a host through is no route for sshfleet
+/// either (round 9: sshfleet ran both and logged in).
+#[test]
+fn a_proxy_command_is_execed_as_ssh_execs_it() {
+    let kind = CHILD_KINDS
+        .iter()
+        .find(|k| k.name == "ProxyCommand")
+        .unwrap();
+    if !installed(kind.start.reference[0]) {
+        return;
+    }
+    let start = Start {
+        files: &[
+            INV,
+            (
+                "cfg",
+                "Host *\n  ProxyCommand true >/dev/null; sh DIR/probe.sh\n",
+                false,
+            ),
+        ],
+        ..kind.start
+    };
+    let ours = shell_used(
+        &start,
+        start.ours,
+        env!("CARGO_BIN_EXE_sshfleet"),
+        Some("/bin/sh"),
+    );
+    let reference = shell_used(
+        &start,
+        &start.reference[1..],
+        start.reference[0],
+        Some("/bin/sh"),
+    );
+    assert_eq!(ours, reference, "(wrapped, ran): sshfleet, then ssh");
+    assert!(!ours.1, "the command after `;` ran");
 }

@@ -553,3 +553,20 @@ fn a_host_name_ssh_refuses_on_its_command_line_is_never_connected_to() {
         "paramiko runs no ssh"
     );
 }
+
+/// `IdentityAgent $NAME` (ssh.c's legacy form): a variable not set is no
+/// agent, as ssh then clears `SSH_AUTH_SOCK` and goes on (round 9: it was
+/// refused); a name that is not a variable's is refused, as ssh refuses it.
+#[test]
+fn identity_agent_of_an_unset_variable_is_no_agent() {
+    let t = target(ONE, "IdentityAgent $SSHFLEET_R9_UNSET_AGENT\n").unwrap();
+    assert_eq!(
+        t.credentials.methods.agent,
+        crate::ssh::transport::AgentSource::None
+    );
+    let refused = target(ONE, "IdentityAgent $A-B\n").unwrap_err().to_string();
+    assert!(
+        refused.contains("Invalid IdentityAgent environment variable name"),
+        "{refused}"
+    );
+}

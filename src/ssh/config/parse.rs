@@ -119,7 +119,7 @@ fn exec_holds(command: &str, s: &Subject<'_>) -> Result<bool, String> {
     // shown (OpenSSH shows only whether it held).
     match crate::support::child::run_bounded(child, MATCH_EXEC_TIMEOUT, 1024 * 1024) {
         Ok(output) => Ok(output.status.success()),
-        Err(e) => Err(format!("Match exec `{command}`: cannot run it: {e}")),
+        Err(e) => Err(format!("Match exec `{command}`: {e}")),
     }
 }
 

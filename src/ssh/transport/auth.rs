@@ -3,7 +3,7 @@
 //! `keyboard-interactive`), never to a host whose key was not verified,
 //! never to a jump host.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use russh::AgentAuthError;
@@ -62,6 +62,14 @@ struct Attempt<'a> {
     methods_left: Option<russh::MethodSet>,
 }
 
+/// The error of the inventory's key file that cannot be read.
+fn unreadable(private: Result<russh::keys::PrivateKey, ConnectError>, path: &Path) -> ConnectError {
+    private.err().unwrap_or_else(|| ConnectError::KeyFile {
+        path: path.to_path_buf(),
+        message: "cannot be read".to_string(),
+    })
+}
+
 /// Why an agent answers a signing request with a failure for a key the
 /// server accepted. OpenSSH's `ssh` first binds the agent to the session
 /// (the `session-bind@openssh.com` extension, with the server's host key
@@ -114,9 +122,16 @@ pub(super) async fn authenticate(
 /// An agent connection, as russh's client gives it.
 type Agent = AgentClient<Box<dyn russh::keys::agent::client::AgentStream + Send + Unpin>>;
 
-/// One identity file in the order ssh lists it: the inventory's key
-/// (Ansible's `-o IdentityFile`, first on ssh's command line), then
-/// ssh_config's.
+/// One identity in the order ssh lists its identity files: the
+/// inventory's key (Ansible's `-o IdentityFile`, first on ssh's command
+/// line), then ssh_config's, each followed by the `FILE-cert.pub` ssh
+/// loads beside it.
+enum FileOffer<'p> {
+    Key(Box<IdentityFile<'p>>),
+    /// A user certificate ssh offers here; sshfleet offers none.
+    Certificate(PathBuf),
+}
+
 struct IdentityFile<'p> {
     path: &'p Path,
     /// The inventory's key: one sshfleet cannot read is an error.
@@ -128,28 +143,59 @@ struct IdentityFile<'p> {
 #[derive(Default)]
 struct AgentNotes {
     skipped: Vec<String>,
-    refused: Vec<String>,
     /// The server's `rsa-sha2-*` choice (as russh reports it), asked once.
     rsa_hash: Option<Option<Option<russh::keys::HashAlg>>>,
 }
 
+/// A signer that signs nothing: a key ssh offers but cannot sign with
+/// (encrypted, no private half here, a `FILE.pub` of another key) is
+/// still offered as ssh offers it (a query the server counts against its
+/// `MaxAuthTries`), and the server's "yes" is left unanswered, as ssh
+/// leaves it when it then cannot load the private key.
+struct NoSigner;
+
+#[derive(Debug)]
+struct NotSigned;
+
+impl From<russh::SendError> for NotSigned {
+    fn from(_: russh::SendError) -> Self {
+        NotSigned
+    }
+}
+
+impl russh::Signer for NoSigner {
+    type Error = NotSigned;
+
+    fn auth_sign(
+        &mut self,
+        _key: &AgentIdentity,
+        _hash_alg: Option<russh::keys::HashAlg>,
+        _to_sign: Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<Vec<u8>, NotSigned>> + Send {
+        std::future::ready(Err(NotSigned))
+    }
+}
+
 impl AgentNotes {
-    /// The failure's entry for the agent: what it did not offer or sign.
+    /// The failure's entry for the agent: what it did not offer.
     fn summary(&self) -> String {
-        let mut notes = Vec::new();
-        if !self.skipped.is_empty() {
-            notes.push(format!("not offered: {}", self.skipped.join("; ")));
-        }
-        if !self.refused.is_empty() {
-            notes.push(format!(
-                "the agent did not sign: {}",
-                self.refused.join("; ")
-            ));
-        }
-        match notes.is_empty() {
+        match self.skipped.is_empty() {
             true => "ssh-agent".to_string(),
-            false => format!("ssh-agent ({})", notes.join("; ")),
+            false => format!("ssh-agent (not offered: {})", self.skipped.join("; ")),
         }
+    }
+
+    /// The server's RSA signature choice, asked once.
+    async fn rsa_hash(
+        &mut self,
+        handle: &mut Handle<Verifier>,
+    ) -> Result<Option<Option<russh::keys::HashAlg>>, ConnectError> {
+        if let Some(known) = self.rsa_hash {
+            return Ok(known);
+        }
+        Ok(*self
+            .rsa_hash
+            .insert(handle.best_supported_rsa_hash().await?))
     }
 }
 
@@ -157,17 +203,108 @@ impl Attempt<'_> {
     /// The public keys in OpenSSH 9.2's order (`sshconnect2.c`
     /// `pubkey_prepare`): first the identity files whose key the agent
     /// holds, in the agent's order, signed by the agent; then the agent's
-    /// other keys (none under `IdentitiesOnly`); then the other identity
-    /// files, signed from disk. Which key logs in decides what the host
-    /// lets the session do (an `authorized_keys` `command=` or `from=`),
-    /// and how many keys are offered before a server's `MaxAuthTries`
-    /// ends the connection. `Ok(true)` when one logged in.
+    /// other keys and certificates (none under `IdentitiesOnly`); then the
+    /// other identity files and their certificates, signed from disk or,
+    /// where sshfleet cannot sign, offered and left unsigned as ssh
+    /// leaves them. Which key logs in decides what the host lets the
+    /// session do (an `authorized_keys` `command=` or `from=`), and every
+    /// offer counts against a server's `MaxAuthTries`. Where ssh would
+    /// offer what sshfleet cannot (a user certificate, a key the agent
+    /// refuses to sign for sshfleet), sshfleet stops rather than log in
+    /// with a later key. `Ok(true)` when one logged in.
     async fn public_keys(
         &mut self,
         handle: &mut Handle<Verifier>,
         credentials: &Credentials,
         algorithms: &Algorithms,
     ) -> Result<bool, ConnectError> {
+        let mut files = self.identity_files(credentials).await?;
+        let mut agent = connect_agent(&credentials.methods.agent).await;
+        let listed = match agent.as_mut() {
+            Some(agent) => agent.request_identities().await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        // The agent's keys, each either an identity file's (taken out of
+        // `files`, in the agent's order) or its own.
+        let mut via_agent = Vec::new();
+        let mut agent_only = Vec::new();
+        for listed in listed {
+            let key = match listed {
+                AgentIdentity::PublicKey { key, .. } => key,
+                AgentIdentity::Certificate { comment, .. } => {
+                    if !credentials.identities_only {
+                        agent_only.push(Err(comment));
+                    }
+                    continue;
+                }
+            };
+            let file = files.iter().position(|f| {
+                matches!(f, FileOffer::Key(f) if f.identity.public.as_ref()
+                    .is_some_and(|p| p.key_data() == key.key_data()))
+            });
+            match file.map(|at| files.remove(at)) {
+                Some(FileOffer::Key(file)) => via_agent.push((*file, key)),
+                _ if !credentials.identities_only => agent_only.push(Ok(key)),
+                _ => {}
+            }
+        }
+        let mut notes = AgentNotes::default();
+        if let Some(agent) = agent.as_mut() {
+            for (file, key) in via_agent {
+                let skipped = notes.skipped.len();
+                if self
+                    .agent_key(handle, agent, key, algorithms, &mut notes)
+                    .await?
+                {
+                    return Ok(true);
+                }
+                if notes.skipped.len() == skipped {
+                    self.tried
+                        .push(format!("key {} (signed by ssh-agent)", file.path.display()));
+                }
+            }
+            for key in agent_only {
+                let key = match key {
+                    Ok(key) => key,
+                    Err(comment) => {
+                        return Err(self.stop(format!(
+                            "ssh would now offer the user certificate the agent holds (`{comment}`); sshfleet offers no user certificates, so it stops rather than log in with a later key ssh would not reach"
+                        )));
+                    }
+                };
+                if self
+                    .agent_key(handle, agent, key, algorithms, &mut notes)
+                    .await?
+                {
+                    return Ok(true);
+                }
+            }
+            self.tried.push(notes.summary());
+        }
+        for file in files {
+            let file = match file {
+                FileOffer::Key(file) => *file,
+                FileOffer::Certificate(path) => {
+                    return Err(self.stop(format!(
+                        "ssh would now offer the user certificate {}; sshfleet offers no user certificates, so it stops rather than log in with a later key ssh would not reach",
+                        path.display()
+                    )));
+                }
+            };
+            if self.key_file(handle, file, algorithms).await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The identity files in ssh's order, each read once; a file sshfleet
+    /// does not read (a FIFO, a device, too large) is refused before any
+    /// key is offered.
+    async fn identity_files<'c>(
+        &mut self,
+        credentials: &'c Credentials,
+    ) -> Result<Vec<FileOffer<'c>>, ConnectError> {
         let mut files = Vec::new();
         let named = credentials
             .key_file
@@ -180,88 +317,46 @@ impl Attempt<'_> {
                 false => "ssh_config IdentityFile",
             };
             let identity = read_identity(path, named_by).await;
-            // A file sshfleet does not read (a FIFO, a device, too large)
-            // is refused before any key is offered.
             if identity.refused
                 && let Err(e) = identity.private
             {
                 return Err(e);
             }
-            // ssh offers `FILE-cert.pub` beside an identity first; sshfleet
-            // offers no user certificate: a failure says so, never silently.
-            let mut certificate = path.as_os_str().to_owned();
-            certificate.push("-cert.pub");
-            if Path::new(&certificate).exists() {
-                self.tried.push(format!(
-                    "certificate {} (not offered: sshfleet offers no user certificates, where ssh would offer it before the key)",
-                    Path::new(&certificate).display()
-                ));
-            }
-            files.push(IdentityFile {
+            files.push(FileOffer::Key(Box::new(IdentityFile {
                 path,
                 required,
                 identity,
-            });
-        }
-        let mut agent = connect_agent(&credentials.methods.agent).await;
-        let listed = match agent.as_mut() {
-            Some(agent) => agent.request_identities().await.unwrap_or_default(),
-            None => Vec::new(),
-        };
-        // The agent's keys, each either an identity file's (taken out of
-        // `files`, in the agent's order) or its own.
-        let mut via_agent = Vec::new();
-        let mut agent_only = Vec::new();
-        for listed in listed {
-            let AgentIdentity::PublicKey { key, .. } = listed else {
-                continue;
-            };
-            let file = files.iter().position(|f| {
-                f.identity
-                    .public
-                    .as_ref()
-                    .is_some_and(|p| p.key_data() == key.key_data())
-            });
-            match file {
-                Some(at) => via_agent.push((files.remove(at), key)),
-                None if !credentials.identities_only => agent_only.push(key),
-                None => {}
+            })));
+            // ssh loads `FILE-cert.pub` beside each identity and offers it
+            // after the key (ssh.c `load_public_identity_files`), when it
+            // reads as a certificate.
+            let mut certificate = path.as_os_str().to_owned();
+            certificate.push("-cert.pub");
+            let certificate = PathBuf::from(certificate);
+            let is_certificate = crate::support::bounds::read_input(&certificate)
+                .ok()
+                .is_some_and(|text| russh::keys::Certificate::from_openssh(text.trim()).is_ok());
+            if is_certificate {
+                files.push(FileOffer::Certificate(certificate));
             }
         }
-        let mut notes = AgentNotes::default();
-        if let Some(agent) = agent.as_mut() {
-            for (file, key) in via_agent {
-                let before = notes.skipped.len() + notes.refused.len();
-                if self
-                    .agent_key(handle, agent, key, algorithms, &mut notes)
-                    .await?
-                {
-                    return Ok(true);
-                }
-                if notes.skipped.len() + notes.refused.len() == before {
-                    self.tried
-                        .push(format!("key {} (signed by ssh-agent)", file.path.display()));
-                }
-            }
-            for key in agent_only {
-                if self
-                    .agent_key(handle, agent, key, algorithms, &mut notes)
-                    .await?
-                {
-                    return Ok(true);
-                }
-            }
-            self.tried.push(notes.summary());
-        }
-        for file in files {
-            if self.key_file(handle, file, algorithms).await? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        Ok(files)
     }
 
-    /// One key the agent holds, signed by it; `Ok(true)` when it logged in.
+    /// Stop: ssh would now offer what sshfleet cannot.
+    fn stop(&self, why: String) -> ConnectError {
+        ConnectError::AuthStopped {
+            user: self.user.to_string(),
+            tried: self.tried.clone(),
+            why,
+        }
+    }
+
+    /// One key the agent holds, signed by it; `Ok(true)` when it logged
+    /// in. An agent that refuses to sign stops the login: ssh's agent may
+    /// have signed (a key added with `ssh-add -h` is signed for ssh, which
+    /// binds the agent to the session), and a later key would then log in
+    /// where ssh's does not.
     async fn agent_key(
         &mut self,
         handle: &mut Handle<Verifier>,
@@ -270,12 +365,9 @@ impl Attempt<'_> {
         algorithms: &Algorithms,
         notes: &mut AgentNotes,
     ) -> Result<bool, ConnectError> {
-        let server = match (key.algorithm().is_rsa(), notes.rsa_hash) {
-            (false, _) => None,
-            (true, Some(known)) => known,
-            (true, None) => *notes
-                .rsa_hash
-                .insert(handle.best_supported_rsa_hash().await?),
+        let server = match key.algorithm().is_rsa() {
+            true => notes.rsa_hash(handle).await?,
+            false => None,
         };
         let hash = match algorithms::key_signature(&key.algorithm(), server, algorithms) {
             Ok(hash) => hash,
@@ -295,19 +387,23 @@ impl Attempt<'_> {
             .authenticate_publickey_with(self.user, key, hash, agent)
             .await
         {
-            Ok(AuthResult::Success) => return Ok(true),
+            Ok(AuthResult::Success) => Ok(true),
             Ok(AuthResult::Failure {
                 remaining_methods, ..
-            }) => self.methods_left = Some(remaining_methods),
-            Err(AgentAuthError::Key(russh::keys::Error::AgentFailure)) => {
-                notes.refused.push(format!("{named}: {AGENT_REFUSED}"))
+            }) => {
+                self.methods_left = Some(remaining_methods);
+                Ok(false)
             }
-            Err(e) => notes.refused.push(format!("{named}: {e}")),
+            Err(AgentAuthError::Key(russh::keys::Error::AgentFailure)) => {
+                Err(self.stop(format!("ssh-agent, {named}: {AGENT_REFUSED}")))
+            }
+            Err(e) => Err(self.stop(format!("ssh-agent, {named}: {e}"))),
         }
-        Ok(false)
     }
 
-    /// One identity file signed from disk; `Ok(true)` when it logged in.
+    /// One identity file signed from disk, or, where sshfleet cannot sign
+    /// with it, offered unsigned as ssh offers it; `Ok(true)` when it
+    /// logged in.
     async fn key_file(
         &mut self,
         handle: &mut Handle<Verifier>,
@@ -319,53 +415,54 @@ impl Attempt<'_> {
             required,
             identity,
         } = file;
-        let public_known = identity.public.is_some();
-        if let Some(why) = too_open(path).filter(|_| !identity.is_public) {
-            // ssh's "UNPROTECTED PRIVATE KEY FILE!": the key is skipped
-            // and authentication goes on without it.
-            tracing::warn!("{}: {why}", path.display());
-            self.tried
-                .push(format!("key {} (skipped: {why})", path.display()));
-            return Ok(false);
-        }
-        let key = match identity.private {
-            Ok(key) => key,
-            // An encrypted key whose public half is known: ssh signs with
-            // it through the agent when the agent holds its private half
-            // ("explicit agent", above); it does not, so the failure lists
-            // why this key was not used.
-            Err(e) if identity.encrypted && public_known => {
-                self.tried
-                    .push(format!("key {} (skipped: {e})", path.display()));
-                return Ok(false);
+        let public = identity.public.clone();
+        let too_open = too_open(path).filter(|_| !identity.is_public);
+        let unsigned = match (&identity.private, too_open) {
+            // ssh's "UNPROTECTED PRIVATE KEY FILE!": the key is not used.
+            (_, Some(why)) => {
+                tracing::warn!("{}: {why}", path.display());
+                Some(why)
             }
-            Err(e) if required => return Err(e),
-            Err(e) => {
+            (Ok(key), None) => match &public {
+                // ssh offers the key `FILE.pub` holds and then cannot sign
+                // for it with another private key.
+                Some(listed)
+                    if !identity.is_public && listed.key_data() != key.public_key().key_data() =>
+                {
+                    Some(format!(
+                        "{}.pub beside it holds another key, which ssh offers and this private key cannot sign for",
+                        path.display()
+                    ))
+                }
+                _ => None,
+            },
+            (Err(e), None) if public.is_some() => Some(e.to_string()),
+            (Err(_), None) if required => return Err(unreadable(identity.private, path)),
+            (Err(e), None) => {
                 // ssh_config often lists keys for other hosts too.
                 if identity.exists && !identity.is_public {
                     self.tried
                         .push(format!("key {} (skipped: {e})", path.display()));
-                } else {
-                    tracing::debug!(
-                        "IdentityFile {} has no private key here; skipped",
-                        path.display()
-                    );
                 }
                 return Ok(false);
             }
         };
-        // ssh offers the key `FILE.pub` holds and then cannot sign for it
-        // with another private key: this identity never logs in.
-        if let Some(listed) = identity.public.filter(|_| !identity.is_public)
-            && listed.key_data() != key.public_key().key_data()
-        {
-            self.tried.push(format!(
-                "key {} (skipped: {}.pub beside it holds another key, which ssh offers and this private key cannot sign for)",
-                path.display(),
-                path.display()
-            ));
-            return Ok(false);
+        if let Some(why) = unsigned {
+            return match public {
+                Some(public) => {
+                    self.offer_unsigned(handle, path, public, &why, algorithms)
+                        .await
+                }
+                None => {
+                    self.tried
+                        .push(format!("key {} (skipped: {why})", path.display()));
+                    Ok(false)
+                }
+            };
         }
+        let Ok(key) = identity.private else {
+            return Ok(false);
+        };
         let server = match key.algorithm().is_rsa() {
             true => handle.best_supported_rsa_hash().await?,
             false => None,
@@ -388,6 +485,53 @@ impl Attempt<'_> {
             } => self.methods_left = Some(remaining_methods),
         }
         self.tried.push(format!("key {}", path.display()));
+        Ok(false)
+    }
+
+    /// `public` offered as ssh offers a key it then cannot sign with: the
+    /// server counts the offer; its "yes" is left unanswered.
+    async fn offer_unsigned(
+        &mut self,
+        handle: &mut Handle<Verifier>,
+        path: &Path,
+        public: russh::keys::PublicKey,
+        why: &str,
+        algorithms: &Algorithms,
+    ) -> Result<bool, ConnectError> {
+        let server = match public.algorithm().is_rsa() {
+            true => handle.best_supported_rsa_hash().await?,
+            false => None,
+        };
+        let hash = match algorithms::key_signature(&public.algorithm(), server, algorithms) {
+            Ok(hash) => hash,
+            Err(not_offered) => {
+                self.tried.push(format!(
+                    "key {} (not offered: {not_offered})",
+                    path.display()
+                ));
+                return Ok(false);
+            }
+        };
+        let accepted = match handle
+            .authenticate_publickey_with(self.user, public, hash, &mut NoSigner)
+            .await
+        {
+            Ok(AuthResult::Success) => return Ok(true),
+            Ok(AuthResult::Failure {
+                remaining_methods, ..
+            }) => {
+                self.methods_left = Some(remaining_methods);
+                false
+            }
+            Err(NotSigned) => true,
+        };
+        self.tried.push(match accepted {
+            true => format!(
+                "key {} (the server would take it; not signed: {why})",
+                path.display()
+            ),
+            false => format!("key {} (offered, not signed: {why})", path.display()),
+        });
         Ok(false)
     }
 

@@ -342,6 +342,15 @@ pub(crate) enum ConnectError {
     KnownHosts(#[from] known_hosts::KnownHostsError),
     #[error("authentication failed for user `{user}` (tried: {})", tried.join(", "))]
     AuthFailed { user: String, tried: Vec<String> },
+    /// ssh would now offer what sshfleet cannot (a user certificate, a
+    /// key the agent signs only for ssh): going on would log in with a
+    /// later key ssh never reaches, so sshfleet stops.
+    #[error("authentication stopped for user `{user}` (tried: {}): {why}", tried.join(", "))]
+    AuthStopped {
+        user: String,
+        tried: Vec<String>,
+        why: String,
+    },
     #[error(
         "no way to authenticate as `{user}`: set ansible_ssh_private_key_file, run an ssh-agent, name a password variable with sshfleet_password_env, or use --ask-pass"
     )]

@@ -34,10 +34,16 @@ pub(super) fn proxy_stream(
                 .map_err(|why| failed(std::io::Error::other(why)))?
         }
     };
+    // ssh runs `exec COMMAND` (sshconnect.c `expand_proxy_command`): the
+    // shell becomes the command's first word, so `a; b` runs `a` only.
+    let run = match shell {
+        super::ProxyShell::User => format!("exec {command}"),
+        super::ProxyShell::Posix => command.to_string(),
+    };
     let mut spawn = tokio::process::Command::new(program);
     spawn
         .arg("-c")
-        .arg(command)
+        .arg(run)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -16,8 +16,6 @@ pub(super) struct Identity {
     pub(super) private: Result<russh::keys::PrivateKey, ConnectError>,
     /// The file itself is a public key (an `IdentityFile` may name one).
     pub(super) is_public: bool,
-    /// A private key whose private part needs a passphrase.
-    pub(super) encrypted: bool,
     pub(super) exists: bool,
     /// The file (or `FILE.pub`) is not one sshfleet reads (a FIFO, a
     /// device, too large): an error even for an ssh_config identity.
@@ -37,7 +35,6 @@ pub(super) async fn read_identity(path: &Path, named_by: &'static str) -> Identi
             message: format!("reading it failed: {e}"),
         }),
         is_public: false,
-        encrypted: false,
         exists: true,
         refused: true,
     })
@@ -81,7 +78,6 @@ fn read_identity_now(path: &Path, named_by: &str) -> Identity {
             public: None,
             private: Err(refusal(path, e)),
             is_public: false,
-            encrypted: false,
             exists: true,
             refused: true,
         };
@@ -102,7 +98,6 @@ fn read_identity_now(path: &Path, named_by: &str) -> Identity {
                         public: None,
                         private: Err(refusal(&pub_path, &e)),
                         is_public,
-                        encrypted: false,
                         exists,
                         refused: true,
                     };
@@ -116,14 +111,12 @@ fn read_identity_now(path: &Path, named_by: &str) -> Identity {
             }
         }
     };
-    let mut encrypted = false;
     let private = match text {
         Ok(text) => {
             russh::keys::decode_secret_key(&text, None).map_err(|e| ConnectError::KeyFile {
                 path: path.to_path_buf(),
                 message: match e {
                     russh::keys::Error::KeyIsEncrypted => {
-                        encrypted = true;
                         "it is encrypted; load it into ssh-agent instead".to_string()
                     }
                     other => other.to_string(),
@@ -139,7 +132,6 @@ fn read_identity_now(path: &Path, named_by: &str) -> Identity {
         public,
         private,
         is_public,
-        encrypted,
         exists,
         refused: false,
     }
