@@ -268,6 +268,9 @@ impl Model {
                 .iter()
                 .any(|&g| g != ALL && g != UNGROUPED);
             if others {
+                if self.hosts[h].groups.contains(&UNGROUPED) {
+                    self.check_ungrouped_removal(h)?;
+                }
                 self.groups[UNGROUPED].hosts.retain(|&x| x != h);
                 self.hosts[h].groups.retain(|&g| g != UNGROUPED);
             } else {
@@ -295,6 +298,86 @@ impl Model {
             }
         }
         Ok(())
+    }
+
+    /// Every ancestor of `group` (`all` included), not itself.
+    fn ancestors(&self, group: usize) -> HashSet<usize> {
+        let mut seen = HashSet::new();
+        let mut next = self.groups[group].parents.clone();
+        while let Some(g) = next.pop() {
+            if seen.insert(g) {
+                next.extend(&self.groups[g].parents);
+            }
+        }
+        seen
+    }
+
+    /// A host in `ungrouped` and in other groups, as reconcile takes it out
+    /// of `ungrouped` (`Host.remove_group`): it also drops every ancestor
+    /// of `ungrouped` that is no ancestor of a group the host keeps, even
+    /// one the host is directly in (round 9: `[a:children] ungrouped` with
+    /// h1 in `a` and in `ungrouped` loses `a`'s variables and
+    /// `group_names`, though `a` still lists h1). Where that leaves the
+    /// host other groups than its own groups and their ancestors, sshfleet
+    /// refuses rather than model a host in a group it has no variables of.
+    fn check_ungrouped_removal(&self, h: usize) -> Result<(), InventoryError> {
+        let host = &self.hosts[h];
+        let closure = |groups: &[usize]| -> HashSet<usize> {
+            let mut all: HashSet<usize> = groups.iter().copied().collect();
+            for &g in groups {
+                all.extend(self.ancestors(g));
+            }
+            all
+        };
+        let kept: Vec<usize> = host
+            .groups
+            .iter()
+            .copied()
+            .filter(|&g| g != UNGROUPED)
+            .collect();
+        let ours = closure(&kept);
+        let mut theirs: Vec<usize> = closure(&host.groups).into_iter().collect();
+        theirs.sort_unstable();
+        self.remove_as_ansible(&mut theirs, UNGROUPED);
+        let theirs: HashSet<usize> = theirs.into_iter().collect();
+        let mut dropped: Vec<&str> = ours
+            .difference(&theirs)
+            .map(|&g| self.groups[g].name.as_str())
+            .collect();
+        if dropped.is_empty() {
+            return Ok(());
+        }
+        dropped.sort_unstable();
+        let groups = dropped
+            .iter()
+            .map(|g| format!("`{g}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(InventoryError::InvalidNoLine {
+            path: host.source.clone().unwrap_or_default(),
+            message: format!(
+                "host `{}` is in `ungrouped` and in other groups, and `ungrouped` is a descendant of {groups}: ansible-core's reconcile takes the host out of `ungrouped` and out of {groups} too (none of their variables, not in group_names), though they still list it; sshfleet does not read it: do not make `ungrouped` a child of a group",
+                host.name,
+            ),
+        })
+    }
+
+    /// `Host.remove_group(group)` over `groups` (every group and ancestor
+    /// the host is in): `group`, then each of its ancestors but `all` that
+    /// is no ancestor of a group left, recursively.
+    fn remove_as_ansible(&self, groups: &mut Vec<usize>, group: usize) {
+        if !groups.contains(&group) {
+            return;
+        }
+        groups.retain(|&g| g != group);
+        let mut ancestors: Vec<usize> = self.ancestors(group).into_iter().collect();
+        ancestors.sort_unstable();
+        for old in ancestors.into_iter().filter(|&g| g != ALL) {
+            let needed = groups.iter().any(|&c| self.ancestors(c).contains(&old));
+            if !needed {
+                self.remove_as_ansible(groups, old);
+            }
+        }
     }
 
     /// Each group's depth below `all`: the longest chain of parents.

@@ -318,6 +318,23 @@ fn scalar(
             // scalar as if it were plain, quoted or not (`!unsafe "022"` is
             // the int 18, `!unsafe "off"` False, `!unsafe ""` None): only a
             // text stays a text, never templated.
+            // Python's `$` also matches before one final line feed, so
+            // `"017\n"` is the int 15 there (and `"off\n"` fails): sshfleet
+            // refuses such a value rather than model every constructor's
+            // reading of the line feed.
+            (false, "!", "unsafe")
+                if text.ends_with('\n')
+                    && !text.ends_with("\n\n")
+                    && !matches!(
+                        scalar(text[..text.len() - 1].to_string(), TScalarStyle::Plain, None, line),
+                        Ok(Value::String(_))
+                    ) =>
+            {
+                Err(YamlError {
+                    line,
+                    message: "an `!unsafe` value that ends in one line feed and, without it, reads as another type than text: ansible-core types it as that (Python's `$` matches before a final line feed: `\"017\\n\"` is 15), sshfleet does not read it; drop the line feed, or write the text with `!!str`".to_string(),
+                })
+            }
             (false, "!", "unsafe") => match scalar(text, TScalarStyle::Plain, None, line)? {
                 Value::String(text) => Ok(Value::Tagged(Box::new(TaggedValue {
                     tag: Tag::new("unsafe"),

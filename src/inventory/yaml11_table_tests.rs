@@ -88,3 +88,29 @@ fn every_generated_unsafe_scalar_reads_as_ansible_reads_it() {
         wrong.join("\n")
     );
 }
+
+/// An `!unsafe` scalar ending in one line feed: ansible-core's resolver
+/// uses Python's `$`, which matches before it, so `"017\n"` is the int 15,
+/// `"null\n"` None, `"off\n"` an error (round 9): refused where the text
+/// without it is another type; a text stays a text, and two line feeds
+/// match nothing.
+#[test]
+fn an_unsafe_scalar_ending_in_a_line_feed_is_refused_where_ansible_types_it() {
+    for refused in [
+        "017\\n", "null\\n", "1.5\\n", "off\\n", "1:30\\n", "\\n", "~\\n",
+    ] {
+        let got = super::parse(&format!("v: !unsafe \"{refused}\"\n"));
+        assert!(
+            got.as_ref()
+                .is_err_and(|e| e.message.contains("one line feed")),
+            "{refused}: {got:?}"
+        );
+    }
+    for text in ["ops\\n", "017\\n\\n", "a b\\n"] {
+        let got = super::parse(&format!("v: !unsafe \"{text}\"\n")).unwrap();
+        assert!(
+            matches!(&got["v"], Value::Tagged(t) if t.tag == "unsafe"),
+            "{text}: {got:?}"
+        );
+    }
+}

@@ -1116,3 +1116,62 @@ fn list_prints_the_hosts_of_the_pattern_all_as_ansible_inventory() {
         })
     );
 }
+
+/// A host in `ungrouped` and in other groups, with `ungrouped` a child of
+/// a group: ansible-core's reconcile takes the host out of `ungrouped` and
+/// out of every ancestor of it that no group the host keeps descends from,
+/// even one the host is directly in (its variables and `group_names` then
+/// lack it). Where that differs from the host's own groups and their
+/// ancestors sshfleet refuses, naming the groups; where it does not (the
+/// host's other group descends from that ancestor, or is unrelated) it
+/// reads the inventory (round 9). Checked against ansible-core 2.19 by
+/// hand: `ansible -m debug` shows no `a` variables for the refused shapes.
+#[test]
+fn a_host_reconcile_takes_out_of_ancestors_of_ungrouped_is_refused() {
+    for (name, text, refused) in [
+        (
+            "direct",
+            "[a]\nh1\n[a:children]\nungrouped\n[ungrouped]\nh1\n[a:vars]\nx=1\n",
+            Some("`a`"),
+        ),
+        (
+            "first line",
+            "h1\n[a]\nh1\n[a:children]\nungrouped\n",
+            Some("`a`"),
+        ),
+        (
+            "chain",
+            "[p]\nh1\n[a:children]\np\n[p:children]\nungrouped\n[ungrouped]\nh1\n",
+            Some("`a`, `p`"),
+        ),
+        (
+            "below",
+            "[c]\nh1\n[a:children]\nc\nungrouped\n[ungrouped]\nh1\n",
+            None,
+        ),
+        (
+            "unrelated",
+            "[b]\nh1\n[a:children]\nungrouped\n[ungrouped]\nh1\n",
+            None,
+        ),
+    ] {
+        let dir = estate(&[("inv.ini", text)]);
+        let out = sshfleet(
+            dir.path(),
+            &["inventory", "-i", "inv.ini", "-F", "none"],
+            &[],
+        );
+        let said = String::from_utf8_lossy(&out.stderr);
+        match refused {
+            Some(groups) => {
+                assert_eq!(out.status.code(), Some(5), "{name}: {said}");
+                assert!(
+                    said.contains("is in `ungrouped` and in other groups")
+                        && said.contains(&format!("descendant of {groups}:")),
+                    "{name}: {said}"
+                );
+            }
+            None => assert!(out.status.success(), "{name}: {said}"),
+        }
+    }
+}
