@@ -273,5 +273,26 @@ mod tests {
             error.contains(&super::super::secret_values::MAX_SECRET_RENDERS.to_string()),
             "{error}"
         );
+        // Under the count, still bounded in time: past the deadline the
+        // next host to render is refused, naming the bound (round 9).
+        let few = inventory(10, 3, |i| {
+            if i == 0 {
+                "{{ lookup('env', 'HOME') }}".to_string()
+            } else {
+                chain(i)
+            }
+        });
+        let hosts: Vec<_> = few.hosts().iter().collect();
+        let now = std::time::Instant::now();
+        let late = now
+            .checked_sub(std::time::Duration::from_secs(1))
+            .unwrap_or(now);
+        let error = few
+            .remember_secrets_by(&hosts, None, late)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("took more than 30 s (0 done)"), "{error}");
+        let ample = std::time::Instant::now() + std::time::Duration::from_secs(3600);
+        assert!(few.remember_secrets_by(&hosts, None, ample).is_ok());
     }
 }

@@ -97,7 +97,31 @@ impl Inventory {
                 ),
             });
         }
-        for host in hosts {
+        let deadline = std::time::Instant::now() + SECRET_DISCOVERY_TIME;
+        self.remember_secrets_by(&hosts, secret, deadline)
+    }
+
+    /// The renderings of [`Inventory::remember_secrets`], refused once
+    /// `deadline` has passed: a count of renderings does not bound their
+    /// cost (each may build 64 KB texts through a chain of filters: 50,000
+    /// of them ran for hours).
+    pub(super) fn remember_secrets_by(
+        &self,
+        hosts: &[&Host],
+        secret: Option<&VaultSecret>,
+        deadline: std::time::Instant,
+    ) -> Result<(), super::InventoryError> {
+        for (done, host) in hosts.iter().enumerate() {
+            if self.secret_renders(host) > 0 && std::time::Instant::now() > deadline {
+                return Err(super::InventoryError::InvalidNoLine {
+                    path: self.path().to_path_buf(),
+                    message: format!(
+                        "finding the secrets of the {} hosts selected took more than {} s ({done} done): its templates are too costly to render for every host; select fewer hosts (--limit) or template fewer variables",
+                        hosts.len(),
+                        SECRET_DISCOVERY_TIME.as_secs()
+                    ),
+                });
+            }
             self.secret_values(host, secret);
         }
         Ok(())
@@ -127,6 +151,10 @@ impl Inventory {
 /// host it applies to, so 95 hosts sharing 5000 chained group templates
 /// took 96 s. An estate of 5000 hosts with 10 such variables each.
 pub(crate) const MAX_SECRET_RENDERS: usize = 50_000;
+
+/// The longest finding the secrets of the hosts shown may take, whatever
+/// the count (round 9: 50,000 renderings of 64 KB filter chains).
+pub(crate) const SECRET_DISCOVERY_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Whether `host`'s variable `name`, set at `origin`, holds a secret as
 /// it is written: a secret name, a `!vault` value, a vault-encrypted file.

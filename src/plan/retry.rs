@@ -73,6 +73,15 @@ pub(crate) fn hosts_to_retry(path: &Path, playbook: &str) -> Result<ToRetry, Ret
             wanted: playbook.to_string(),
         });
     }
+    // One entry per host, as `Report::load` requires.
+    let mut seen = std::collections::HashSet::new();
+    if let Some(host) = report.hosts.iter().find(|h| !seen.insert(h.name.as_str())) {
+        return Err(crate::report::ReportError::HostListedTwice {
+            path: path.to_path_buf(),
+            host: host.name.clone(),
+        }
+        .into());
+    }
     let mut retry = ToRetry::default();
     for host in report.hosts {
         match host.status {

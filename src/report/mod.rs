@@ -248,6 +248,8 @@ pub(crate) enum ReportError {
         earlier: PathBuf,
         host: String,
     },
+    #[error("{}: host {host} is listed twice; a run lists each host once (an edited report?)", path.display())]
+    HostListedTwice { path: PathBuf, host: String },
     #[error("{}: {what} differs from {}'s; merge reports of one run only", path.display(), first.display())]
     OtherRun {
         path: PathBuf,
@@ -392,9 +394,21 @@ impl Report {
         Ok(merged)
     }
 
-    /// Read a report written by an earlier run.
+    /// Read a report written by an earlier run. A run lists each host
+    /// once; a file that lists one twice (edited, or two reports pasted
+    /// together) is refused, as `merge` refuses overlapping shards: which
+    /// entry is the host's would be a guess (round 9: `diff` read the
+    /// second, `show` both, `--retry-failed` either).
     pub(crate) fn load(path: &Path) -> Result<Report, ReportError> {
-        read_json(path)
+        let report: Report = read_json(path)?;
+        let mut seen = std::collections::HashSet::new();
+        if let Some(host) = report.hosts.iter().find(|h| !seen.insert(h.name.as_str())) {
+            return Err(ReportError::HostListedTwice {
+                path: path.to_path_buf(),
+                host: host.name.clone(),
+            });
+        }
+        Ok(report)
     }
 
     pub(crate) fn exit_code(&self) -> ExitCode {
@@ -712,6 +726,24 @@ mod tests {
             .map(|(i, s)| HostOutcome::new(&format!("esa{i:02}"), *s))
             .collect();
         Report::new("esa-ecupdate", false, Utc::now(), interrupted, hosts)
+    }
+
+    /// A report listing a host twice is refused by every reader (show,
+    /// diff, merge, html, --expect through `load`; --retry-failed through
+    /// its own reader), naming the host (round 9).
+    #[test]
+    fn a_report_listing_a_host_twice_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dup.json");
+        let mut r = report(&[Status::Failed, Status::Ok], false);
+        r.hosts[1].name = r.hosts[0].name.clone();
+        r.write_atomic(&path).unwrap();
+        let refused = Report::load(&path).unwrap_err().to_string();
+        assert!(refused.contains("host esa00 is listed twice"), "{refused}");
+        let retry = crate::plan::retry::hosts_to_retry(&path, "esa-ecupdate")
+            .unwrap_err()
+            .to_string();
+        assert!(retry.contains("host esa00 is listed twice"), "{retry}");
     }
 
     #[test]

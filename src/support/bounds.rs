@@ -108,7 +108,19 @@ pub(crate) const KERNEL_FILESYSTEMS: [(u64, &str); 10] = [
 /// Which kernel pseudo-filesystem `file` is on, if any.
 #[cfg(target_os = "linux")]
 fn kernel_filesystem(file: &std::fs::File) -> Option<&'static str> {
-    let kind = u64::try_from(rustix::fs::fstatfs(file).ok()?.f_type).ok()?;
+    kernel_filesystem_named(u64::try_from(rustix::fs::fstatfs(file).ok()?.f_type).ok()?)
+}
+
+/// Which kernel pseudo-filesystem the file at `path` (links followed) is
+/// on, if any: for a file sshfleet would write to (a known_hosts file),
+/// checked before any host without opening it.
+#[cfg(target_os = "linux")]
+pub(crate) fn kernel_filesystem_at(path: &Path) -> Option<&'static str> {
+    kernel_filesystem_named(u64::try_from(rustix::fs::statfs(path).ok()?.f_type).ok()?)
+}
+
+#[cfg(target_os = "linux")]
+fn kernel_filesystem_named(kind: u64) -> Option<&'static str> {
     KERNEL_FILESYSTEMS
         .iter()
         .find(|(magic, _)| *magic == kind)

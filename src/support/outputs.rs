@@ -109,7 +109,17 @@ pub(crate) fn check_known_hosts(path: &Path, accept_new: bool) -> Result<(), Out
                 "is not a regular file (a directory, a FIFO, a socket or a device)",
             ));
         }
-        Ok(_) => {}
+        Ok(_) =>
+        {
+            #[cfg(target_os = "linux")]
+            if let Some(kernel) = crate::support::bounds::kernel_filesystem_at(path) {
+                return Err(refuse(
+                    WHAT,
+                    path,
+                    format!("is a file of the kernel's {kernel}, never an input"),
+                ));
+            }
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(refuse(WHAT, path, format!("cannot be read: {e}"))),
     }
@@ -149,6 +159,14 @@ pub(crate) fn check_written_known_hosts() -> Result<(), OutputError> {
                 ));
             }
             Ok(_) => {
+                #[cfg(target_os = "linux")]
+                if let Some(kernel) = crate::support::bounds::kernel_filesystem_at(&path) {
+                    return Err(refuse(
+                        &what,
+                        &path,
+                        format!("is a file of the kernel's {kernel}, never an input or output"),
+                    ));
+                }
                 // Asked of the system, not opened: nothing is read or written.
                 #[cfg(unix)]
                 if let Err(e) = rustix::fs::access(&path, rustix::fs::Access::WRITE_OK) {

@@ -472,9 +472,23 @@ async fn kernel_files_are_no_input_whatever_link_leads_there() {
     std::fs::write(&config, "Include /proc/self/environ\n").unwrap();
     let env = [("ESA_PASSWORD", "TopSecretEnv1")];
     let one_file = inv.join("a.ini");
-    let cases: [Vec<&str>; 3] = [
+    let lock = dir.path().join("lock");
+    let cases: [Vec<&str>; 4] = [
         vec!["inventory", "-i", inv.to_str().unwrap(), "-F", "none"],
         vec!["inventory", "-i", "/proc/self/environ", "-F", "none"],
+        // Before any host (round 9: each host was refused after connecting).
+        vec![
+            "run",
+            "esa-ecupdate",
+            "-i",
+            one_file.to_str().unwrap(),
+            "-F",
+            "none",
+            "--known-hosts",
+            "/proc/self/environ",
+            "--lock",
+            lock.to_str().unwrap(),
+        ],
         vec![
             "inventory",
             "-i",
