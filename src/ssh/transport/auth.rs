@@ -95,9 +95,21 @@ pub(super) async fn authenticate(
         tried: Vec::new(),
         methods_left: None,
     };
-    if credentials.methods.publickey && attempt.public_keys(handle, credentials, algorithms).await?
-    {
-        return Ok(Vec::new());
+    if credentials.methods.publickey {
+        match attempt.public_keys(handle, credentials, algorithms).await {
+            Ok(true) => return Ok(Vec::new()),
+            Ok(false) => {}
+            Err(ConnectError::Ssh(
+                e @ (russh::Error::SendError | russh::Error::Disconnect | russh::Error::HUP),
+            )) => {
+                return Err(ConnectError::AuthClosed {
+                    user: attempt.user.to_string(),
+                    tried: attempt.tried,
+                    why: e.to_string(),
+                });
+            }
+            Err(e) => return Err(e),
+        }
     }
     if let Some(secrets) = attempt.password(handle, credentials, secret).await? {
         return Ok(secrets);
@@ -154,12 +166,17 @@ struct AgentNotes {
 /// leaves it when it then cannot load the private key.
 struct NoSigner;
 
+/// Why the key was not signed: declined (the server's yes left
+/// unanswered), or the connection is gone.
 #[derive(Debug)]
-struct NotSigned;
+enum NotSigned {
+    Declined,
+    Closed,
+}
 
 impl From<russh::SendError> for NotSigned {
     fn from(_: russh::SendError) -> Self {
-        NotSigned
+        NotSigned::Closed
     }
 }
 
@@ -172,7 +189,7 @@ impl russh::Signer for NoSigner {
         _hash_alg: Option<russh::keys::HashAlg>,
         _to_sign: Vec<u8>,
     ) -> impl std::future::Future<Output = Result<Vec<u8>, NotSigned>> + Send {
-        std::future::ready(Err(NotSigned))
+        std::future::ready(Err(NotSigned::Declined))
     }
 }
 
@@ -523,7 +540,8 @@ impl Attempt<'_> {
                 self.methods_left = Some(remaining_methods);
                 false
             }
-            Err(NotSigned) => true,
+            Err(NotSigned::Declined) => true,
+            Err(NotSigned::Closed) => return Err(ConnectError::Ssh(russh::Error::SendError)),
         };
         self.tried.push(match accepted {
             true => format!(

@@ -342,6 +342,15 @@ pub(crate) enum ConnectError {
     KnownHosts(#[from] known_hosts::KnownHostsError),
     #[error("authentication failed for user `{user}` (tried: {})", tried.join(", "))]
     AuthFailed { user: String, tried: Vec<String> },
+    /// The server closed the connection while keys were offered: a
+    /// server that counts offers (sshd's `MaxAuthTries`) ends ssh's login
+    /// at the same offer, keys being offered in ssh's order.
+    #[error("the server closed the connection while authenticating user `{user}` (tried: {}): {why}; sshd ends a login so after MaxAuthTries offers, as it would end ssh's (offer the right key first: IdentitiesOnly, IdentityFile)", tried.join(", "))]
+    AuthClosed {
+        user: String,
+        tried: Vec<String>,
+        why: String,
+    },
     /// ssh would now offer what sshfleet cannot (a user certificate, a
     /// key the agent signs only for ssh): going on would log in with a
     /// later key ssh never reaches, so sshfleet stops.
