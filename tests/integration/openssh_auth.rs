@@ -582,3 +582,95 @@ async fn address_family_chooses_the_addresses_tried_as_ssh_does() {
     )
     .await;
 }
+
+/// Keys ssh offers but cannot sign with count against a server's
+/// `MaxAuthTries` as ssh's offers do: with `MaxAuthTries 2`, an encrypted
+/// key (its public half known) and a key sshd refuses use up both tries,
+/// so neither ssh nor sshfleet reaches the authorized key after them, and
+/// sshfleet says the server closed the connection (round 9: it skipped
+/// the encrypted key unoffered and logged in with the third).
+#[tokio::test(flavor = "multi_thread")]
+async fn unsigned_offers_count_against_max_auth_tries_as_ssh_s() {
+    if !clients_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let authorized = new_key();
+    let authorized_pub = authorized.public_key().to_openssh().unwrap();
+    let setup = SshdSetup {
+        config: "MaxAuthTries 2\n".to_string(),
+        ..SshdSetup::default()
+    };
+    let Some((sshd, host_pub)) =
+        start_sshd_with(dir.path(), &authorized_pub, "healthy", setup).await
+    else {
+        return;
+    };
+    let path = |name: &str| dir.path().join(name);
+    write_key(&authorized, &path("authorized"));
+    write_key(&new_key(), &path("refused"));
+    write_key(&new_key(), &path("encrypted"));
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-p", "-P", "", "-N", "not-given-pw", "-f"])
+        .arg(path("encrypted"))
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(
+        path("known_hosts"),
+        format!("{}\n", known_hosts_line("127.0.0.1", sshd.port, &host_pub)),
+    )
+    .unwrap();
+    let config = path("ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host target\n  HostName 127.0.0.1\n  Port {}\n  User {}\n  UserKnownHostsFile {}\n  \
+             GlobalKnownHostsFile /dev/null\n  IdentityAgent none\n  IdentityFile {}\n  \
+             IdentityFile {}\n  IdentityFile {}\n",
+            sshd.port,
+            current_user(),
+            path("known_hosts").display(),
+            path("encrypted").display(),
+            path("refused").display(),
+            path("authorized").display(),
+        ),
+    )
+    .unwrap();
+    let ssh = Command::new("ssh")
+        .arg("-F")
+        .arg(&config)
+        .args(["-o", "BatchMode=yes", "target", "exit"])
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(ssh.status.code(), Some(255), "ssh logged in");
+    let inventory = path("inventory.yaml");
+    std::fs::write(&inventory, "all:\n  hosts:\n    target: {}\n").unwrap();
+    let report = path("report.json");
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "-i",
+        inventory.to_str().unwrap(),
+        "-F",
+        config.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--lock",
+        path("lock").to_str().unwrap(),
+        "--no-progress",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let out = sshfleet_cmd(&args, &[("SSH_AUTH_SOCK", "")]).await;
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert!(
+        text.contains("the server closed the connection while authenticating")
+            && text.contains("encrypted (offered, not signed"),
+        "{text}"
+    );
+}
