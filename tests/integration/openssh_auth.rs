@@ -205,41 +205,13 @@ impl AuthLab {
         key: Option<&Path>,
         agent_in_env: bool,
     ) -> (i32, String) {
-        let inventory = self.dir.path().join("inventory.yaml");
-        let vars = key.map_or_else(
-            || "{}".to_string(),
-            |k| format!("{{ansible_ssh_private_key_file: '{}'}}", k.display()),
-        );
-        std::fs::write(&inventory, format!("all:\n  hosts:\n    target: {vars}\n")).unwrap();
-        let report = self.dir.path().join("report.json");
-        let _ = std::fs::remove_file(&report);
-        let args: Vec<String> = [
-            "run",
-            "esa-ecupdate",
-            "-i",
-            inventory.to_str().unwrap(),
-            "-F",
-            config.to_str().unwrap(),
-            "--report",
-            report.to_str().unwrap(),
-            "--no-progress",
-        ]
-        .map(str::to_string)
-        .to_vec();
         let socket = self.socket.display().to_string();
         let env: Vec<(&str, &str)> = if agent_in_env {
             vec![("SSH_AUTH_SOCK", socket.as_str())]
         } else {
             Vec::new()
         };
-        let out = sshfleet_cmd(&args, &env).await;
-        let code = out.status.code().unwrap_or(-1);
-        let error = std::fs::read_to_string(&report)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|r| r["hosts"][0]["error"].as_str().map(str::to_string))
-            .unwrap_or_else(|| String::from_utf8_lossy(&out.stderr).into_owned());
-        (code, error)
+        sshfleet_on_target(self.dir.path(), config, key, &env).await
     }
 
     /// Both clients, one configuration: they must agree on `logs_in`;
@@ -283,6 +255,48 @@ impl AuthLab {
 }
 
 const AUTH_FAILED: &str = "authentication failed for user";
+
+/// `sshfleet run` on the host `target` of `config` (an inventory in `dir`
+/// naming it, `key` as its `ansible_ssh_private_key_file`), with `env`:
+/// its exit code and the host's error in the report (else its stderr).
+async fn sshfleet_on_target(
+    dir: &Path,
+    config: &Path,
+    key: Option<&Path>,
+    env: &[(&str, &str)],
+) -> (i32, String) {
+    let inventory = dir.join("inventory.yaml");
+    let vars = key.map_or_else(
+        || "{}".to_string(),
+        |k| format!("{{ansible_ssh_private_key_file: '{}'}}", k.display()),
+    );
+    std::fs::write(&inventory, format!("all:\n  hosts:\n    target: {vars}\n")).unwrap();
+    let report = dir.join("report.json");
+    let _ = std::fs::remove_file(&report);
+    let args: Vec<String> = [
+        "run",
+        "esa-ecupdate",
+        "-i",
+        inventory.to_str().unwrap(),
+        "-F",
+        config.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--lock",
+        dir.join("lock").to_str().unwrap(),
+        "--no-progress",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let out = sshfleet_cmd(&args, env).await;
+    let code = out.status.code().unwrap_or(-1);
+    let error = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|r| r["hosts"][0]["error"].as_str().map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(&out.stderr).into_owned());
+    (code, error)
+}
 
 /// Keys are offered in ssh's order (`sshconnect2.c` `pubkey_prepare`):
 /// the agent's keys before the identity files that the agent does not
@@ -647,27 +661,9 @@ async fn unsigned_offers_count_against_max_auth_tries_as_ssh_s() {
         .output()
         .unwrap();
     assert_eq!(ssh.status.code(), Some(255), "ssh logged in");
-    let inventory = path("inventory.yaml");
-    std::fs::write(&inventory, "all:\n  hosts:\n    target: {}\n").unwrap();
-    let report = path("report.json");
-    let args: Vec<String> = [
-        "run",
-        "esa-ecupdate",
-        "-i",
-        inventory.to_str().unwrap(),
-        "-F",
-        config.to_str().unwrap(),
-        "--report",
-        report.to_str().unwrap(),
-        "--lock",
-        path("lock").to_str().unwrap(),
-        "--no-progress",
-    ]
-    .map(str::to_string)
-    .to_vec();
-    let out = sshfleet_cmd(&args, &[("SSH_AUTH_SOCK", "")]).await;
-    let text = std::fs::read_to_string(&report).unwrap();
-    assert_eq!(out.status.code(), Some(4), "{text}");
+    let (code, text) =
+        sshfleet_on_target(dir.path(), &config, None, &[("SSH_AUTH_SOCK", "")]).await;
+    assert_eq!(code, 4, "{text}");
     assert!(
         text.contains("the server closed the connection while authenticating")
             && text.contains("encrypted (offered, not signed"),
