@@ -202,6 +202,13 @@ const READERS: &[(&str, usize, &[&str])] = &[
         2,
         &["a UserKnownHostsFile", "--known-hosts"],
     ),
+    // The user certificate beside an identity (`FILE-cert.pub`), read to
+    // tell whether ssh would offer one.
+    (
+        "src/ssh/transport/auth.rs",
+        1,
+        &["the key file's public half"],
+    ),
     (
         "src/ssh/transport/auth/identity.rs",
         2,

@@ -408,6 +408,8 @@ const QUOTING_ERRORS: &[(&str, &str, Quotes)] = &[
     ("mod.rs", "kind", Quotes::Masked),
     ("mod.rs", "pattern", Quotes::Name),
     ("model.rs", "", Quotes::Name),
+    // Group names reconcile takes a host out of.
+    ("model.rs", "g", Quotes::Name),
     // A filter or method argument met while rendering.
     ("pyargs.rs", "", Quotes::Rendered),
     ("pyliteral.rs", "text", Quotes::Masked),
