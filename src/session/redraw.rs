@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 
 use super::screen::{Screen, absorb};
+use crate::support::escape::draws_as_nothing;
 use crate::support::secrets::Secrets;
 
 /// The longest line held whole: past it, the line is stored in pieces,
@@ -81,7 +82,8 @@ impl LineGuard {
 /// place is in it: then as the screen shows it, masked.
 pub(crate) fn guarded<'a>(line: &'a str, secrets: &Secrets) -> Cow<'a, str> {
     let (body, ending) = split_ending(line);
-    if secrets.is_empty() || !body.chars().any(char::is_control) {
+    let drawn_apart = |c: char| c.is_control() || draws_as_nothing(c);
+    if secrets.is_empty() || !body.chars().any(drawn_apart) {
         return Cow::Borrowed(line);
     }
     let (shown, unmodelled) = render(body);
@@ -147,6 +149,22 @@ mod tests {
             guarded("B: 1Sek\u{1b}[1Cxr1tPw42\r\n", &secrets),
             "B: *** x***\r\n"
         );
+    }
+
+    /// Characters a terminal draws as nothing between a secret's
+    /// characters, with or without a control on the line: stored masked.
+    #[test]
+    fn a_line_with_invisible_characters_in_a_secret_is_stored_masked() {
+        let secrets = secrets();
+        for line in [
+            "V: 1Sek\u{200b}r1t\u{2060}Pw4\u{feff}2\r\n",
+            "V: 1Sekr1tPwXX\u{8}\u{8}4\u{200d}2\r\n",
+            "V: 1Sek\u{34f}r1tQQ\u{1b}[2DPw42\r\n",
+        ] {
+            let stored = guarded(line, &secrets).into_owned();
+            assert!(!stored.contains("r1t"), "{line:?} -> {stored:?}");
+            assert!(stored.starts_with("V: ***"), "{line:?} -> {stored:?}");
+        }
     }
 
     #[test]
