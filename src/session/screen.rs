@@ -45,6 +45,9 @@ pub(super) struct Screen {
     /// Controls met that the screen cannot place (another row, the whole
     /// screen): ignored here, counted so stored text is not kept raw.
     pub(super) unmodelled: usize,
+    /// A mode the screen does not model (insert mode, autowrap, ...) was
+    /// set or reset: it stays in force on the lines after this one.
+    pub(super) mode_unmodelled: bool,
     /// The last chunk ended inside a UTF-8 character: its first bytes,
     /// parsed with the next chunk. The parser is only ever given whole
     /// characters, so the screen is the same however the text was cut
@@ -76,7 +79,12 @@ impl vte::Perform for Screen {
     }
 
     fn csi_dispatch(&mut self, params: &vte::Params, intermediates: &[u8], ignore: bool, c: char) {
-        let effect = super::controls::csi(intermediates, c);
+        let mut effect = super::controls::csi(intermediates, c);
+        if matches!(c, 'h' | 'l') && matches!(intermediates, [] | [b'?']) {
+            let numbers = params.iter().map(|p| p.first().copied().unwrap_or(0));
+            effect = super::controls::modes(!intermediates.is_empty(), numbers);
+            self.mode_unmodelled |= effect == Effect::Unmodelled || ignore;
+        }
         if ignore && effect != Effect::NoText {
             self.unmodelled += 1;
             return;
