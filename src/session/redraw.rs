@@ -16,8 +16,7 @@
 use std::borrow::Cow;
 
 use super::screen::{Screen, absorb};
-use crate::support::escape::draws_as_nothing;
-use crate::support::secrets::Secrets;
+use crate::support::secrets::{Secrets, between_characters};
 
 /// The longest line held whole: past it, the line is stored in pieces,
 /// each as the screen shows it (a flood without line breaks must not be
@@ -97,8 +96,7 @@ pub(crate) fn guarded<'a>(line: &'a str, secrets: &Secrets) -> Cow<'a, str> {
 /// (`mode_on`); and whether this line sets or resets one.
 fn guarded_after<'a>(line: &'a str, secrets: &Secrets, mode_on: bool) -> (Cow<'a, str>, bool) {
     let (body, ending) = split_ending(line);
-    let drawn_apart = |c: char| c.is_control() || draws_as_nothing(c);
-    if !body.chars().any(drawn_apart) {
+    if !body.chars().any(between_characters) {
         return (Cow::Borrowed(line), false);
     }
     if secrets.is_empty() {

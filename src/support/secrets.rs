@@ -495,6 +495,13 @@ impl Secrets {
     }
 }
 
+/// Whether `c` may stand between two characters of a secret a terminal
+/// shows whole: a control, or a character drawn as nothing. A stored line
+/// holding one is checked as drawn (`session::redraw`).
+pub(crate) fn between_characters(c: char) -> bool {
+    c.is_control() || draws_as_nothing(c)
+}
+
 /// How `secret` matches `text` from byte `at`: its characters in order,
 /// with terminal controls allowed between them (never before the first).
 /// A control that is part of the secret (a tab, an escape, a C1) matches
