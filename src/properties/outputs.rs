@@ -335,6 +335,85 @@ fn redrawn(
     out
 }
 
+/// Other ways a terminal shows a secret the bytes do not spell: the
+/// secret with characters drawn as nothing between its pieces, or its
+/// pieces printed last first in insert mode (set on the line itself or
+/// on the line before), each at the column after the prefix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Hidden {
+    Redrawn,
+    Invisible,
+    InsertMode,
+    InsertModeBefore,
+}
+
+const HIDDEN: [Hidden; 4] = [
+    Hidden::Redrawn,
+    Hidden::Invisible,
+    Hidden::InsertMode,
+    Hidden::InsertModeBefore,
+];
+
+/// Characters a terminal draws as nothing that hosts were seen to use.
+const INVISIBLE: [char; 6] = [
+    '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{34f}',
+];
+
+/// `secret` after `prefix`, hidden as `how` (not [`Hidden::Redrawn`]),
+/// cut at `cuts`.
+fn hidden(prefix: &str, secret: &str, cuts: &[prop::sample::Index], how: Hidden) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let mut at: Vec<usize> = cuts.iter().map(|c| 1 + c.index(chars.len() - 1)).collect();
+    at.sort_unstable();
+    at.dedup();
+    let bounds: Vec<usize> = [0].into_iter().chain(at).chain([chars.len()]).collect();
+    let pieces: Vec<String> = bounds
+        .windows(2)
+        .map(|w| chars[w[0]..w[1]].iter().collect())
+        .collect();
+    match how {
+        Hidden::Redrawn => unreachable!("see redrawn"),
+        Hidden::Invisible => {
+            let mut out = prefix.to_string();
+            for (i, piece) in pieces.iter().enumerate() {
+                if i > 0 {
+                    out.push(INVISIBLE[(i + chars.len()) % INVISIBLE.len()]);
+                }
+                out.push_str(piece);
+            }
+            out
+        }
+        Hidden::InsertMode | Hidden::InsertModeBefore => {
+            let column = prefix.chars().count() + 1;
+            let mut out = if how == Hidden::InsertMode {
+                format!("{prefix}\u{1b}[4h")
+            } else {
+                format!("{prefix}\u{1b}[4h\r\n{prefix}")
+            };
+            let (last, earlier) = pieces.split_last().unwrap();
+            out.push_str(last);
+            for piece in earlier.iter().rev() {
+                out.push_str(&format!("\u{1b}[{column}G{piece}"));
+            }
+            out.push_str("\u{1b}[4l");
+            out
+        }
+    }
+}
+
+/// `text` as a terminal draws it, for the runs a reader sees: without
+/// the characters drawn as nothing, raw or escaped (`\u{200b}`).
+fn as_drawn(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .filter(|c| !crate::support::escape::draws_as_nothing(*c))
+        .collect();
+    for c in INVISIBLE {
+        out = out.replace(&format!("\\u{{{:x}}}", u32::from(c)), "");
+    }
+    out
+}
+
 #[test]
 fn a_secret_redrawn_on_the_screen_leaves_no_run_of_it_in_any_stored_text() {
     let input = (
@@ -343,77 +422,98 @@ fn a_secret_redrawn_on_the_screen_leaves_no_run_of_it_in_any_stored_text() {
         prop::collection::vec((any::<prop::sample::Index>(), 1..4usize), 1..4),
         prop::bool::weighted(0.2),
         prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+        any::<prop::sample::Index>(),
     );
     let mut runner = proptest::test_runner::TestRunner::new(config());
     runner
-        .run(&input, |(secret, cuts, redraws, later_first, packets)| {
-            let line = redrawn("V: ", &secret, &cuts, &redraws, later_first);
-            let text = format!("OK\r\n{line}\r\nESA01> ");
-            // What a terminal shows: the secret, whole (a decoy longer
-            // than what follows it may trail).
-            let want = format!("V: {secret}");
-            let shown = crate::session::screen::shown(&[text.as_bytes()]);
-            prop_assert!(shown.contains(&want), "{shown:?}");
-            let mut transcript = Transcript::new();
-            transcript.add_secret(&secret);
-            transcript.start_recording();
-            transcript.recording(|r, s| r.login(s));
-            let chunks = chunks(&text, &packets);
-            for chunk in &chunks {
-                transcript.record(Direction::Received, chunk);
-                transcript.recording(|r, s| r.out(chunk, s));
-            }
-            transcript.recording(|r, s| r.command("QUIT", s));
-            transcript.record(Direction::Sent, "QUIT\n");
-            let recorded: String = transcript
-                .take_recording()
-                .unwrap()
-                .exchanges
-                .iter()
-                .flat_map(|e| &e.events)
-                .filter_map(|t| match &t.event {
-                    sshfleet_recording::Event::Out(text) => Some(text.as_str()),
-                    _ => None,
-                })
-                .collect();
-            // The transcript's received text (its stamps are not the host's).
-            let rendered = transcript.render();
-            let received: String = rendered
-                .lines()
-                .filter_map(|l| l.split_once(" << ").map(|(_, text)| text))
-                .collect::<Vec<_>>()
-                .join("\n");
-            let recording_shown = crate::session::screen::shown(&[recorded.as_bytes()]);
-            // Still replayable: the prompt and the line, masked, are there.
-            prop_assert!(
-                recording_shown.ends_with("\nESA01> "),
-                "{recording_shown:?}"
-            );
-            prop_assert!(recording_shown.contains("V: ***"), "{recording_shown:?}");
-            let chunks: Vec<&[u8]> = chunks.iter().map(|c| c.as_bytes()).collect();
-            let evidence = transcript
-                .secrets()
-                .redact(&crate::session::screen::shown(&chunks))
-                .into_owned();
-            let stored = [
-                ("transcript", received),
-                ("recording", recorded.clone()),
-                ("recording as shown", recording_shown),
-                ("evidence", evidence.clone()),
-                ("report", escape(&evidence).into_owned()),
-                ("terminal", escape_for_terminal(&evidence).into_owned()),
-            ];
-            let chars: Vec<char> = secret.chars().collect();
-            for run in chars.windows(crate::support::secrets::MIN_SHOWN) {
-                let run: String = run.iter().collect();
-                for (what, text) in &stored {
-                    prop_assert!(
-                        !text.contains(&run),
-                        "{run:?} in {what}: {text:?} (sent {line:?})"
-                    );
+        .run(
+            &input,
+            |(secret, cuts, redraws, later_first, packets, how)| {
+                let how = HIDDEN[how.index(HIDDEN.len())];
+                let line = match how {
+                    Hidden::Redrawn => redrawn("V: ", &secret, &cuts, &redraws, later_first),
+                    _ => hidden("V: ", &secret, &cuts, how),
+                };
+                let text = format!("OK\r\n{line}\r\nESA01> ");
+                // What a terminal shows: the secret, whole (a decoy longer
+                // than what follows it may trail).
+                let want = format!("V: {secret}");
+                let shown = crate::session::screen::shown(&[text.as_bytes()]);
+                prop_assert!(as_drawn(&shown).contains(&want), "{shown:?}");
+                // A line drawn in insert mode is stored as a fresh row draws
+                // it, pieces of it masked: not `V: ***` whole.
+                let in_insert_mode = matches!(how, Hidden::InsertMode | Hidden::InsertModeBefore);
+                let mut transcript = Transcript::new();
+                transcript.add_secret(&secret);
+                transcript.start_recording();
+                transcript.recording(|r, s| r.login(s));
+                let chunks = chunks(&text, &packets);
+                for chunk in &chunks {
+                    transcript.record(Direction::Received, chunk);
+                    transcript.recording(|r, s| r.out(chunk, s));
                 }
-            }
-            Ok(())
-        })
+                transcript.recording(|r, s| r.command("QUIT", s));
+                transcript.record(Direction::Sent, "QUIT\n");
+                let recorded: String = transcript
+                    .take_recording()
+                    .unwrap()
+                    .exchanges
+                    .iter()
+                    .flat_map(|e| &e.events)
+                    .filter_map(|t| match &t.event {
+                        sshfleet_recording::Event::Out(text) => Some(text.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                // The transcript's received text (its stamps are not the host's).
+                let rendered = transcript.render();
+                let received: String = rendered
+                    .lines()
+                    .filter_map(|l| l.split_once(" << ").map(|(_, text)| text))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let recording_shown = crate::session::screen::shown(&[recorded.as_bytes()]);
+                // Still replayable: the prompt and the line, masked, are there.
+                prop_assert!(
+                    recording_shown.ends_with("\nESA01> "),
+                    "{recording_shown:?}"
+                );
+                prop_assert!(
+                    in_insert_mode || recording_shown.contains("V: ***"),
+                    "{recording_shown:?}"
+                );
+                let chunks: Vec<&[u8]> = chunks.iter().map(|c| c.as_bytes()).collect();
+                let evidence = transcript
+                    .secrets()
+                    .redact(&crate::session::screen::shown(&chunks))
+                    .into_owned();
+                let stored = [
+                    ("transcript", received),
+                    ("recording", recorded.clone()),
+                    ("recording as shown", recording_shown),
+                    ("evidence", evidence.clone()),
+                    ("report", escape(&evidence).into_owned()),
+                    ("terminal", escape_for_terminal(&evidence).into_owned()),
+                ];
+                let chars: Vec<char> = secret.chars().collect();
+                for (what, text) in &stored {
+                    // Insert mode never reaches stored text: replayed, it
+                    // would draw the pieces into the secret again.
+                    prop_assert!(
+                        !text.contains("\u{1b}[4h"),
+                        "insert mode in {what}: {text:?} (sent {line:?})"
+                    );
+                    let text = as_drawn(text);
+                    for run in chars.windows(crate::support::secrets::MIN_SHOWN) {
+                        let run: String = run.iter().collect();
+                        prop_assert!(
+                            !text.contains(&run),
+                            "{run:?} in {what}: {text:?} (sent {line:?})"
+                        );
+                    }
+                }
+                Ok(())
+            },
+        )
         .unwrap();
 }

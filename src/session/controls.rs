@@ -88,10 +88,10 @@ pub(super) const CSI: &[Row] = &[
     (b'd'..=b'e', "VPA VPR row absolute, relative", Unmodelled),
     (b'f'..=b'f', "HVP cursor position", Unmodelled),
     (b'g'..=b'g', "TBC clear tab stops", Unmodelled),
-    (b'h'..=b'h', "SM set mode", NoText),
+    (b'h'..=b'h', "SM set mode: by mode (MODES)", Unmodelled),
     (b'i'..=b'i', "MC media copy", NoText),
     (b'j'..=b'k', "HPB VPB (not in xterm: ignored)", NoText),
-    (b'l'..=b'l', "RM reset mode", NoText),
+    (b'l'..=b'l', "RM reset mode: by mode (MODES)", Unmodelled),
     (b'm'..=b'm', "SGR colours and attributes", NoText),
     (b'n'..=b'n', "DSR status report", NoText),
     (b'o'..=b'o', "(none in xterm)", NoText),
@@ -152,6 +152,72 @@ pub(super) const ESC: &[Row] = &[
     (b'p'..=b'{', "(none in xterm)", NoText),
     (b'|'..=b'~', "LS3R LS2R LS1R character sets", NoText),
 ];
+
+/// One mode (`CSI Ps h`, `CSI ? Ps h`): DEC private or not, its numbers,
+/// its name, what setting or resetting it does to drawn text.
+pub(super) type ModeRow = (bool, RangeInclusive<u16>, &'static str, Effect);
+
+/// The modes known to change no character a terminal draws (keys, mouse,
+/// the cursor's look, colours, reports). Every other mode, set or reset,
+/// is unmodelled: insert mode (IRM, `CSI 4 h`) makes each printed
+/// character push the rest right (`\e[4h2XY\rPw4\rr1t\rSek` shows
+/// `Sekr1tPw42XY`), LNM, autowrap, origin mode, the alternate screen and
+/// VT52 mode change where or how text lands; an unknown one may too. A
+/// mode stays in force across lines, so the stored-text guard
+/// (`super::redraw`) keeps every later line with a control as drawn.
+pub(super) const MODES: &[ModeRow] = &[
+    (false, 2..=2, "KAM keyboard locked", NoText),
+    (false, 12..=12, "SRM local echo of keys", NoText),
+    (true, 1..=1, "DECCKM cursor keys", NoText),
+    (
+        true,
+        4..=5,
+        "DECSCLM DECSCNM smooth scroll, reverse video",
+        NoText,
+    ),
+    (true, 8..=10, "DECARM X10 mouse, toolbar", NoText),
+    (true, 12..=14, "cursor blinking", NoText),
+    (true, 18..=19, "DECPFF DECPEX printing", NoText),
+    (true, 25..=25, "DECTCEM cursor shown", NoText),
+    (true, 30..=30, "scrollbar", NoText),
+    (
+        true,
+        40..=40,
+        "allow 80 to 132 columns (alone changes nothing)",
+        NoText,
+    ),
+    (true, 44..=44, "margin bell", NoText),
+    (true, 46..=46, "logging", NoText),
+    (true, 66..=67, "DECNKM DECBKM keypad, backspace key", NoText),
+    (
+        true,
+        1000..=1007,
+        "mouse tracking, focus events, alternate scroll",
+        NoText,
+    ),
+    (true, 1010..=1011, "scroll to bottom on output, key", NoText),
+    (true, 1015..=1016, "mouse encodings", NoText),
+    (true, 1034..=1037, "meta and keypad keys", NoText),
+    (true, 1039..=1040, "alt key, keep selection", NoText),
+    (true, 1042..=1043, "bell urgency, pop on bell", NoText),
+    (true, 2004..=2004, "bracketed paste", NoText),
+    (true, 2026..=2026, "synchronized output", NoText),
+];
+
+/// What setting or resetting the modes `params` does (`private`: after
+/// `CSI ?`): unmodelled if any one is not a row of [`MODES`].
+pub(super) fn modes(private: bool, params: impl IntoIterator<Item = u16>) -> Effect {
+    let known = |mode: u16| {
+        MODES.iter().any(|(p, numbers, _, effect)| {
+            *p == private && numbers.contains(&mode) && *effect == NoText
+        })
+    };
+    if params.into_iter().all(known) {
+        NoText
+    } else {
+        Unmodelled
+    }
+}
 
 /// The row of `byte` in `table`.
 fn lookup(table: &[Row], byte: u8) -> Option<Effect> {
@@ -228,5 +294,37 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Each mode has at most one row, and a mode without one (insert
+    /// mode, LNM, autowrap, the alternate screen, an unknown one) is
+    /// unmodelled whether set alone or among known ones.
+    #[test]
+    fn a_mode_without_a_row_is_unmodelled() {
+        for private in [false, true] {
+            let known = if private { 25 } else { 2 };
+            for mode in 0..=u16::MAX {
+                let rows = MODES
+                    .iter()
+                    .filter(|(p, numbers, _, _)| *p == private && numbers.contains(&mode))
+                    .count();
+                assert!(rows <= 1, "mode {mode} (private {private}) has {rows} rows");
+                let want = if rows == 1 { NoText } else { Unmodelled };
+                assert_eq!(modes(private, [mode]), want, "{mode} {private}");
+                assert_eq!(modes(private, [known, mode]), want, "{mode} {private}");
+            }
+        }
+        for (private, mode) in [
+            (false, 4),
+            (false, 20),
+            (true, 7),
+            (true, 6),
+            (true, 1049),
+            (true, 2),
+        ] {
+            assert_eq!(modes(private, [mode]), Unmodelled, "{mode} {private}");
+        }
+        assert_eq!(modes(false, [4, 20]), Unmodelled);
+        assert_eq!(modes(true, [25, 2004]), NoText);
     }
 }

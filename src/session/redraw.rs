@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 
 use super::screen::{Screen, absorb};
-use crate::support::secrets::Secrets;
+use crate::support::secrets::{Secrets, between_characters};
 
 /// The longest line held whole: past it, the line is stored in pieces,
 /// each as the screen shows it (a flood without line breaks must not be
@@ -30,6 +30,11 @@ pub(crate) struct LineGuard {
     /// The line passed [`LINE_CAP`]: its remaining pieces are stored as
     /// the screen shows them.
     cut: bool,
+    /// An earlier line set or reset a mode the screen does not model
+    /// (insert mode: `\e[4h` on one line, `2XY\rPw4\rr1t\rSek` on the
+    /// next shows the secret): it may still be on, so every later line
+    /// with a control is stored as drawn, masked.
+    mode_unmodelled: bool,
 }
 
 impl LineGuard {
@@ -64,13 +69,16 @@ impl LineGuard {
         self.checked(&raw, secrets).into_owned()
     }
 
-    fn checked<'a>(&self, line: &'a str, secrets: &Secrets) -> Cow<'a, str> {
+    fn checked<'a>(&mut self, line: &'a str, secrets: &Secrets) -> Cow<'a, str> {
         if self.cut {
             let (body, ending) = split_ending(line);
-            let (shown, _) = render(body);
+            let (shown, drawn) = render(body);
+            self.mode_unmodelled |= drawn.mode_unmodelled;
             return Cow::Owned(format!("{}{ending}", secrets.redact_runs(&shown)));
         }
-        guarded(line, secrets)
+        let (stored, mode_unmodelled) = guarded_after(line, secrets, self.mode_unmodelled);
+        self.mode_unmodelled |= mode_unmodelled;
+        stored
     }
 }
 
@@ -79,17 +87,32 @@ impl LineGuard {
 /// one (a redraw may leave a piece of the secret beside the mask of the
 /// rest: `1Sekr1tQQ\r***` shows `***tQQ`), or a control the screen cannot
 /// place is in it: then as the screen shows it, masked.
+#[cfg(test)]
 pub(crate) fn guarded<'a>(line: &'a str, secrets: &Secrets) -> Cow<'a, str> {
+    guarded_after(line, secrets, false).0
+}
+
+/// [`guarded`], after lines that may have left an unmodelled mode on
+/// (`mode_on`); and whether this line sets or resets one.
+fn guarded_after<'a>(line: &'a str, secrets: &Secrets, mode_on: bool) -> (Cow<'a, str>, bool) {
     let (body, ending) = split_ending(line);
-    if secrets.is_empty() || !body.chars().any(char::is_control) {
-        return Cow::Borrowed(line);
+    if !body.chars().any(between_characters) {
+        return (Cow::Borrowed(line), false);
     }
-    let (shown, unmodelled) = render(body);
+    if secrets.is_empty() {
+        // Nothing to mask yet, but a mode set now stays on when there is.
+        let may_set_a_mode = body.contains(['h', 'l']);
+        let mode = may_set_a_mode && render(body).1.mode_unmodelled;
+        return (Cow::Borrowed(line), mode);
+    }
+    let (shown, drawn) = render(body);
     let bytes_hold_a_run = matches!(secrets.redact_runs(body), Cow::Owned(_));
-    match secrets.redact_runs(&shown) {
-        Cow::Borrowed(_) if unmodelled == 0 && !bytes_hold_a_run => Cow::Borrowed(line),
+    let trusted = drawn.unmodelled == 0 && !mode_on && !bytes_hold_a_run;
+    let stored = match secrets.redact_runs(&shown) {
+        Cow::Borrowed(_) if trusted => Cow::Borrowed(line),
         masked => Cow::Owned(format!("{masked}{ending}")),
-    }
+    };
+    (stored, drawn.mode_unmodelled)
 }
 
 /// A line's text and its ending (`\r\n`, `\n` or none).
@@ -103,14 +126,25 @@ fn split_ending(line: &str) -> (&str, &str) {
     }
 }
 
-/// What a terminal shows of `text` on a fresh row, and how many controls
-/// the screen could not place.
-fn render(text: &str) -> (String, usize) {
+/// What the screen could not model of a line.
+struct Drawn {
+    /// Controls it could not place.
+    unmodelled: usize,
+    /// Whether a mode it does not model was set or reset.
+    mode_unmodelled: bool,
+}
+
+/// What a terminal shows of `text` on a fresh row, and what the screen
+/// could not model.
+fn render(text: &str) -> (String, Drawn) {
     let mut parser = vte::Parser::new();
     let mut screen = Screen::default();
     absorb(&mut parser, &mut screen, text.as_bytes());
-    let unmodelled = screen.unmodelled;
-    (screen.into_text(), unmodelled)
+    let drawn = Drawn {
+        unmodelled: screen.unmodelled,
+        mode_unmodelled: screen.mode_unmodelled,
+    };
+    (screen.into_text(), drawn)
 }
 
 #[cfg(test)]
@@ -147,6 +181,47 @@ mod tests {
             guarded("B: 1Sek\u{1b}[1Cxr1tPw42\r\n", &secrets),
             "B: *** x***\r\n"
         );
+    }
+
+    /// Characters a terminal draws as nothing between a secret's
+    /// characters, with or without a control on the line: stored masked.
+    #[test]
+    fn a_line_with_invisible_characters_in_a_secret_is_stored_masked() {
+        let secrets = secrets();
+        for line in [
+            "V: 1Sek\u{200b}r1t\u{2060}Pw4\u{feff}2\r\n",
+            "V: 1Sekr1tPwXX\u{8}\u{8}4\u{200d}2\r\n",
+            "V: 1Sek\u{34f}r1tQQ\u{1b}[2DPw42\r\n",
+        ] {
+            let stored = guarded(line, &secrets).into_owned();
+            assert!(!stored.contains("r1t"), "{line:?} -> {stored:?}");
+            assert!(stored.starts_with("V: ***"), "{line:?} -> {stored:?}");
+        }
+    }
+
+    /// Insert mode (and any mode the screen does not model) on one line
+    /// or an earlier one: the lines are stored as drawn, never raw.
+    #[test]
+    fn a_line_drawn_in_insert_mode_is_never_stored_raw() {
+        let mut secrets = Secrets::default();
+        secrets.add("Sekr1tPw42XY");
+        for text in [
+            "V: \u{1b}[4h2XY\rPw4\rr1t\rSek\u{1b}[4l\r\nok\r\n",
+            "V: \u{1b}[4;20h2XY\rPw4\rr1t\rSek\u{1b}[4l\r\nok\r\n",
+            "V: \u{1b}[?4h\u{1b}[4h2XY\rPw4\rr1t\rSek\r\nok\r\n",
+            "V: \u{1b}[4h\r\n2XY\rPw4\rr1t\rSek\r\nok\r\n",
+            "\u{1b}[4h\r\nok\r\n\u{1b}[32m2XY\rPw4\rr1t\rSek\r\n",
+        ] {
+            let mut guard = LineGuard::default();
+            let stored = guard.push(text, &secrets);
+            assert!(!stored.contains("\u{1b}[4h"), "{text:?} -> {stored:?}");
+            assert!(!stored.contains("2XY\rPw4"), "{text:?} -> {stored:?}");
+            assert!(stored.contains("ok\r\n"), "{text:?} -> {stored:?}");
+        }
+        // Modes that change no drawn text keep the line as it came.
+        let mut guard = LineGuard::default();
+        let text = "\u{1b}[?2004h\u{1b}[?25lesa01> \r\n\u{1b}[32mok\u{1b}[0m\r\n";
+        assert_eq!(guard.push(text, &secrets), text);
     }
 
     #[test]

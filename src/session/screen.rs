@@ -45,6 +45,12 @@ pub(super) struct Screen {
     /// Controls met that the screen cannot place (another row, the whole
     /// screen): ignored here, counted so stored text is not kept raw.
     pub(super) unmodelled: usize,
+    /// A mode the screen does not model (insert mode, autowrap, ...) was
+    /// set or reset: it stays in force on the lines after this one.
+    pub(super) mode_unmodelled: bool,
+    /// Insert mode (IRM, `CSI 4 h`): a printed character pushes the rest
+    /// of the row right instead of replacing the one at the cursor.
+    insert: bool,
     /// The last chunk ended inside a UTF-8 character: its first bytes,
     /// parsed with the next chunk. The parser is only ever given whole
     /// characters, so the screen is the same however the text was cut
@@ -54,6 +60,9 @@ pub(super) struct Screen {
 
 impl vte::Perform for Screen {
     fn print(&mut self, c: char) {
+        if self.insert && self.beyond == 0 && self.at < self.line_len() {
+            self.apply_csi('@', 1);
+        }
         self.put(c);
     }
 
@@ -76,7 +85,18 @@ impl vte::Perform for Screen {
     }
 
     fn csi_dispatch(&mut self, params: &vte::Params, intermediates: &[u8], ignore: bool, c: char) {
-        let effect = super::controls::csi(intermediates, c);
+        let mut effect = super::controls::csi(intermediates, c);
+        if matches!(c, 'h' | 'l') && matches!(intermediates, [] | [b'?']) {
+            let numbers = params.iter().map(|p| p.first().copied().unwrap_or(0));
+            effect = super::controls::modes(!intermediates.is_empty(), numbers);
+            self.mode_unmodelled |= effect == Effect::Unmodelled || ignore;
+            // Insert mode is followed here too, so what results quote is
+            // what a terminal shows (a line checked alone cannot know it:
+            // that is the guard's sticky mode).
+            if intermediates.is_empty() && params.iter().any(|p| p.first() == Some(&4)) {
+                self.insert = c == 'h';
+            }
+        }
         if ignore && effect != Effect::NoText {
             self.unmodelled += 1;
             return;
@@ -650,6 +670,24 @@ pub(super) mod tests {
         let full = format!("{}\x08Q", "y".repeat(width));
         let want = format!("{}Qy", "y".repeat(width - 2));
         assert_eq!(screen_of(&[full.as_bytes()]), want);
+    }
+
+    /// In insert mode (IRM) each printed character pushes the rest right,
+    /// across lines, until it is reset: as a terminal shows it.
+    #[test]
+    fn insert_mode_pushes_the_row_right_as_a_terminal_does() {
+        let cases: [(&[u8], &str); 4] = [
+            (b"\x1b[4h2XY\rPw4\rr1t\rSek\x1b[4l", "Sekr1tPw42XY"),
+            (
+                b"V: \x1b[4;20h2XY\x1b[4GPw4\x1b[4GSekr1t",
+                "V: Sekr1tPw42XY",
+            ),
+            (b"\x1b[4h\r\n2XY\rPw4\rr1t\rSek", "\nSekr1tPw42XY"),
+            (b"\x1b[4h\x1b[4l2XY\rPw4", "Pw4"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(screen_of(&[input]), want, "{input:?}");
+        }
     }
 
     #[test]

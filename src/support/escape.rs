@@ -126,3 +126,84 @@ pub(crate) fn escape_json_raw(json: &str) -> Cow<'_, str> {
     }
     Cow::Owned(out)
 }
+
+/// The characters of [`must_escape`]'s set a terminal draws as nothing
+/// (no cell): not controls, and zero columns wide by `unicode-width`
+/// (the width the screen and terminals use). A host can put them between
+/// a secret's characters (`Sek\u{200b}r1t`) and a terminal still shows
+/// the secret, so `support::secrets` matches across them. Kept as a
+/// table the test `draws_as_nothing_is_exactly_the_zero_width_escaped`
+/// checks against both crates, so a crate update that adds one fails.
+const DRAWS_AS_NOTHING: [(char, char); 39] = [
+    ('\u{00ad}', '\u{00ad}'),
+    ('\u{034f}', '\u{034f}'),
+    ('\u{05c8}', '\u{05c9}'),
+    ('\u{0605}', '\u{0605}'),
+    ('\u{061c}', '\u{061c}'),
+    ('\u{070f}', '\u{070f}'),
+    ('\u{0890}', '\u{0891}'),
+    ('\u{08e2}', '\u{08e2}'),
+    ('\u{0b53}', '\u{0b54}'),
+    ('\u{1160}', '\u{1160}'),
+    ('\u{17b4}', '\u{17b5}'),
+    ('\u{180b}', '\u{180f}'),
+    ('\u{1acf}', '\u{1af0}'),
+    ('\u{200b}', '\u{200f}'),
+    ('\u{202a}', '\u{202e}'),
+    ('\u{2060}', '\u{206f}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{fe00}', '\u{fe0f}'),
+    ('\u{feff}', '\u{feff}'),
+    ('\u{ffa0}', '\u{ffa0}'),
+    ('\u{fff0}', '\u{fff8}'),
+    ('\u{10ecb}', '\u{10ecf}'),
+    ('\u{10ef0}', '\u{10efb}'),
+    ('\u{11b60}', '\u{11b60}'),
+    ('\u{11b62}', '\u{11b64}'),
+    ('\u{11b66}', '\u{11b66}'),
+    ('\u{11df0}', '\u{11df0}'),
+    ('\u{1bca0}', '\u{1bca3}'),
+    ('\u{1d127}', '\u{1d128}'),
+    ('\u{1d173}', '\u{1d17a}'),
+    ('\u{1d250}', '\u{1d252}'),
+    ('\u{1d25b}', '\u{1d25c}'),
+    ('\u{1d25f}', '\u{1d25f}'),
+    ('\u{1d280}', '\u{1d281}'),
+    ('\u{1e6e3}', '\u{1e6e3}'),
+    ('\u{1e6e6}', '\u{1e6e6}'),
+    ('\u{1e6ee}', '\u{1e6ef}'),
+    ('\u{1e6f5}', '\u{1e6f5}'),
+    ('\u{e0000}', '\u{e0fff}'),
+];
+
+/// Whether a terminal draws `c` as nothing at all (see [`DRAWS_AS_NOTHING`]).
+pub(crate) fn draws_as_nothing(c: char) -> bool {
+    !c.is_ascii()
+        && DRAWS_AS_NOTHING
+            .iter()
+            .any(|(first, last)| (*first..=*last).contains(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table is exactly the zero-width characters that must be
+    /// escaped, by the crates the screen uses: one missing fails.
+    #[test]
+    fn draws_as_nothing_is_exactly_the_zero_width_escaped() {
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            let zero = must_escape(c)
+                && !c.is_control()
+                && unicode_width::UnicodeWidthChar::width(c) == Some(0);
+            assert_eq!(draws_as_nothing(c), zero, "U+{:04X}", u32::from(c));
+        }
+        // The ones hosts were seen to hide a secret's parts with.
+        for c in [
+            '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{034f}',
+        ] {
+            assert!(draws_as_nothing(c), "U+{:04X}", u32::from(c));
+        }
+        assert!(!draws_as_nothing('a') && !draws_as_nothing('\u{a0}'));
+    }
+}

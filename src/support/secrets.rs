@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use super::escape::draws_as_nothing;
+
 /// The text shown instead of a secret, everywhere.
 pub(crate) const MASK: &str = "***";
 
@@ -358,7 +360,15 @@ impl Secrets {
             .flatten()
             .map(|form| form.chars().collect())
             .collect();
-        let chars: Vec<char> = whole.chars().collect();
+        // Compared as a terminal draws it: without the characters drawn as
+        // nothing, which a masked run swallows with it.
+        let all: Vec<char> = whole.chars().collect();
+        let (chars, index): (Vec<char>, Vec<usize>) = all
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !draws_as_nothing(**c))
+            .map(|(i, c)| (*c, i))
+            .unzip();
         let longest = |at: usize| {
             forms
                 .iter()
@@ -379,18 +389,22 @@ impl Secrets {
         };
         let mut out = String::with_capacity(whole.len());
         let mut at = 0;
+        // The next character of `all` not copied or masked yet.
+        let mut copied = 0;
         let mut changed = false;
         while at < chars.len() {
             let run = longest(at);
             if run >= MIN_SHOWN {
+                out.extend(&all[copied..index[at]]);
                 out.push_str(MASK);
+                copied = index[at + run - 1] + 1;
                 at += run;
                 changed = true;
             } else {
-                out.push(chars[at]);
                 at += 1;
             }
         }
+        out.extend(&all[copied..]);
         if changed { Cow::Owned(out) } else { whole }
     }
 
@@ -481,6 +495,13 @@ impl Secrets {
     }
 }
 
+/// Whether `c` may stand between two characters of a secret a terminal
+/// shows whole: a control, or a character drawn as nothing. A stored line
+/// holding one is checked as drawn (`session::redraw`).
+pub(crate) fn between_characters(c: char) -> bool {
+    c.is_control() || draws_as_nothing(c)
+}
+
 /// How `secret` matches `text` from byte `at`: its characters in order,
 /// with terminal controls allowed between them (never before the first).
 /// A control that is part of the secret (a tab, an escape, a C1) matches
@@ -542,7 +563,9 @@ fn match_rest(text: &str, pos: usize, want: &[char], budget: &mut usize) -> Matc
 }
 
 /// The offset after the terminal controls starting at `pos` (escape and
-/// control sequences, control characters other than a line feed), at most
+/// control sequences, control characters other than a line feed, and the
+/// characters a terminal draws as nothing: `Sek\u{200b}r1t` shows
+/// `Sekr1t`), at most
 /// [`MAX_GAP`] characters; `None` if the text ends inside them.
 fn skip_controls(text: &str, mut pos: usize) -> Option<usize> {
     let mut skipped = 0;
@@ -564,7 +587,7 @@ fn skip_controls(text: &str, mut pos: usize) -> Option<usize> {
             },
             '\u{9b}' => csi_len(chars)?.checked_add(c.len_utf8())?,
             '\n' => return Some(pos),
-            c if c.is_control() => c.len_utf8(),
+            c if c.is_control() || draws_as_nothing(c) => c.len_utf8(),
             _ => return Some(pos),
         };
         pos += len;
@@ -728,6 +751,29 @@ mod tests {
 
     /// A secret that becomes a host name is shown lower-cased, as ssh
     /// connects to it: that form is masked too.
+    /// A terminal draws the invisible characters as nothing, so
+    /// `Sek\u{200b}r1t` shows the secret: masked whole, with them.
+    #[test]
+    fn a_secret_with_invisible_characters_between_its_parts_is_masked_whole() {
+        let mut secrets = Secrets::default();
+        secrets.add("Sekr1tPw42XY");
+        for hidden in [
+            '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{34f}',
+        ] {
+            let text = format!("7-Sek{hidden}r1t\u{2060}Pw4\u{feff}{hidden}2XY.");
+            assert_eq!(secrets.redact(&text), "7-***.", "{text:?}");
+            let mut held = String::new();
+            let cut = text.find("r1t").unwrap();
+            let mut out = secrets.redact_streamed(&mut held, &text[..cut]);
+            out.push_str(&secrets.redact_streamed(&mut held, &text[cut..]));
+            out.push_str(&secrets.redact(&held));
+            assert_eq!(out, "7-***.", "{text:?}");
+            // A redrawn piece of it too.
+            let piece = format!("x Pw4{hidden}2XY y");
+            assert_eq!(secrets.redact_runs(&piece), "x *** y", "{piece:?}");
+        }
+    }
+
     #[test]
     fn a_remembered_secret_is_masked_lower_cased_too() {
         remember("Zq9SecretHostValue");
