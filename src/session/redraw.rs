@@ -82,18 +82,19 @@ impl LineGuard {
     }
 }
 
-/// `line` (its bytes already masked) as it may be stored: as it came,
-/// unless a terminal shows a secret on it, or a run of four characters of
-/// one (a redraw may leave a piece of the secret beside the mask of the
-/// rest: `1Sekr1tQQ\r***` shows `***tQQ`), or a control the screen cannot
-/// place is in it: then as the screen shows it, masked.
+/// [`guarded_after`] for a line with no unmodelled mode before it.
 #[cfg(test)]
 pub(crate) fn guarded<'a>(line: &'a str, secrets: &Secrets) -> Cow<'a, str> {
     guarded_after(line, secrets, false).0
 }
 
-/// [`guarded`], after lines that may have left an unmodelled mode on
-/// (`mode_on`); and whether this line sets or resets one.
+/// `line` (its bytes already masked) as it may be stored: as it came,
+/// unless a terminal shows a secret on it, or a run of four characters of
+/// one (a redraw may leave a piece of the secret beside the mask of the
+/// rest: `1Sekr1tQQ\r***` shows `***tQQ`), or a control the screen cannot
+/// place is in it, or an unmodelled mode may be on after earlier lines
+/// (`mode_on`): then as the screen shows it, masked. Also whether this
+/// line sets or resets an unmodelled mode.
 fn guarded_after<'a>(line: &'a str, secrets: &Secrets, mode_on: bool) -> (Cow<'a, str>, bool) {
     let (body, ending) = split_ending(line);
     if !body.chars().any(between_characters) {
