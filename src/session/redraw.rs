@@ -71,7 +71,7 @@ impl LineGuard {
 
     fn checked<'a>(&mut self, line: &'a str, secrets: &Secrets) -> Cow<'a, str> {
         if self.cut {
-            let (body, ending) = split_ending(line);
+            let (body, ending) = sshfleet_recording::split_end(line);
             let (shown, drawn) = render(body);
             self.mode_unmodelled |= drawn.mode_unmodelled;
             return Cow::Owned(format!("{}{ending}", secrets.redact_runs(&shown)));
@@ -96,7 +96,7 @@ pub(crate) fn guarded<'a>(line: &'a str, secrets: &Secrets) -> Cow<'a, str> {
 /// (`mode_on`): then as the screen shows it, masked. Also whether this
 /// line sets or resets an unmodelled mode.
 fn guarded_after<'a>(line: &'a str, secrets: &Secrets, mode_on: bool) -> (Cow<'a, str>, bool) {
-    let (body, ending) = split_ending(line);
+    let (body, ending) = sshfleet_recording::split_end(line);
     if !body.chars().any(between_characters) {
         return (Cow::Borrowed(line), false);
     }
@@ -114,17 +114,6 @@ fn guarded_after<'a>(line: &'a str, secrets: &Secrets, mode_on: bool) -> (Cow<'a
         masked => Cow::Owned(format!("{masked}{ending}")),
     };
     (stored, drawn.mode_unmodelled)
-}
-
-/// A line's text and its ending (`\r\n`, `\n` or none).
-fn split_ending(line: &str) -> (&str, &str) {
-    if let Some(body) = line.strip_suffix("\r\n") {
-        (body, "\r\n")
-    } else if let Some(body) = line.strip_suffix('\n') {
-        (body, "\n")
-    } else {
-        (line, "")
-    }
 }
 
 /// What the screen could not model of a line.

@@ -14,7 +14,7 @@ mod check;
 mod shift;
 
 pub use check::{HOST_NAME_GRAMMAR, is_host_name};
-pub use shift::Shift;
+pub use shift::{Shift, split_end};
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -179,8 +179,9 @@ impl Shift {
     }
 }
 
-/// A line and its ending (`\r\n`, `\n` or nothing).
-fn split_end(line: &str) -> (&str, &str) {
+/// A line and its ending (`\r\n`, `\n` or nothing), as a recording's
+/// output lines end; sshfleet's stored-line guard cuts them the same way.
+pub fn split_end(line: &str) -> (&str, &str) {
     if let Some(body) = line.strip_suffix("\r\n") {
         (body, "\r\n")
     } else if let Some(body) = line.strip_suffix('\n') {
